@@ -1,0 +1,20 @@
+# Sourced by drover's shims: sets DROVER_NODE_BIN to a Node.js >= 18, or explains what is missing.
+# Looks at, in order: $DROVER_NODE, a node vendored beside the shim (../node/bin/node, as in a slug's
+# .drover/), the app's .heroku/node left by the Node.js buildpack, then `node` on PATH.
+
+drover_node_ok() {
+  local major
+  major=$("$1" -p 'process.versions.node.split(".")[0]' 2>/dev/null) || return 1
+  [ -n "$major" ] && [ "$major" -ge 18 ]
+}
+
+drover_find_node() {
+  local here="$1" candidate
+  for candidate in "${DROVER_NODE:-}" "$here/../node/bin/node" "$here/../../.heroku/node/bin/node" "$(command -v node 2>/dev/null || true)"; do
+    if [ -n "$candidate" ] && [ -x "$candidate" ] && drover_node_ok "$candidate"; then
+      DROVER_NODE_BIN="$candidate"
+      return 0
+    fi
+  done
+  return 1
+}

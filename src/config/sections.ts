@@ -1,0 +1,29 @@
+// Schemas of the sections that are not pipeline components: [supervisor] and [processes.NAME].
+import type { Schema } from './schema';
+
+export const SIGNALS = ['TERM', 'INT', 'QUIT', 'HUP', 'KILL', 'USR1', 'USR2'] as const;
+
+/** `[supervisor]`: how drover itself behaves. */
+export const supervisorSchema: Schema = {
+  backoff_initial: { type: 'duration', default: '1s', doc: 'delay before the first restart of a process that exited; it doubles on each retry' },
+  backoff_max: { type: 'duration', default: '30s', doc: 'the longest delay between two restarts' },
+  max_line_length: { type: 'integer', default: 10000, min: 64, doc: 'longer lines are split into several messages (Logplex splits at 10,000 bytes)' },
+  partial_line_timeout: { type: 'duration', default: '200ms', doc: 'a line without its newline is passed on after this long' },
+  hostname: { type: 'string', default: '', doc: 'the Hostname of messages; default: the machine host name' },
+  control_socket: { type: 'string', default: '', doc: 'path of the unix socket for `drover status` and `drover restart`; default: $TMPDIR/drover-<uid>-<dir hash>.sock' },
+};
+
+/** `[processes.NAME]`: supervisord's option names and meanings. */
+export const processSchema: Schema = {
+  command: { type: 'string', doc: 'the command, run by `bash -c`; replaces the Procfile command of this type' },
+  numprocs: { type: 'integer', default: 1, min: 0, max: 100, doc: 'how many instances to run (type.1, type.2, ...) when the formation does not say' },
+  autostart: { type: 'boolean', default: true, doc: 'start this type with `drover start` when no formation is given' },
+  autorestart: { type: 'enum', values: [true, false, 'unexpected'], default: true, doc: 'restart after an exit: true (always), false (never) or "unexpected" (only when the exit code is not in exitcodes)' },
+  exitcodes: { type: 'integer[]', default: [0], doc: 'exit codes that count as expected for autorestart = "unexpected"' },
+  startsecs: { type: 'duration', default: 1, doc: 'a process that exits sooner than this after starting has failed to start (a number is seconds)' },
+  startretries: { type: 'integer', default: 5, min: 0, doc: 'failed starts in a row before the process is FATAL' },
+  stopsignal: { type: 'enum', values: SIGNALS, default: 'TERM', doc: 'the signal sent to the process group to stop it' },
+  stopwaitsecs: { type: 'duration', default: 25, doc: 'how long to wait after stopsignal before SIGKILL (a number is seconds; Heroku kills at 30 s)' },
+  environment: { type: 'map', default: {}, doc: 'variables added to the environment of this type, e.g. { QUEUE = "default" }' },
+  directory: { type: 'string', doc: 'working directory, relative to the app' },
+};

@@ -1,0 +1,78 @@
+// What every pipeline component is: its config schema, its documentation, and a factory for its kind.
+import type { Schema } from '../config/schema';
+import type { BlockSource } from './formats';
+import type { Message } from './message';
+
+/** What a component gets from the pipeline besides its own options. */
+export interface ComponentContext {
+  /** `outputs.papertrail`: the prefix of every line the component reports. */
+  id: string;
+  env: NodeJS.ProcessEnv;
+  hostname: string;
+  /** True on Heroku, Cloud Foundry or a CNB platform, where the platform adds timestamps itself. */
+  onPlatform: boolean;
+  /** True when stdout is a terminal (for colours). */
+  isTTY: boolean;
+  /** Sends a line of drover's own (a summary, a drop report) into the pipeline. */
+  report(text: string, severity?: number): void;
+}
+
+/** Rewrites a message in place (sets fields, severity, timestamp). Never drops it. */
+export interface Decoder {
+  decode(message: Message): void;
+}
+
+/** Passes, changes, holds back or drops messages; `emit` sends on messages the filter produces later. */
+export interface Filter {
+  /** Returns the message to pass on (possibly another one), or undefined to drop or hold it. */
+  process(message: Message): Message | undefined;
+  /** Called on shutdown: hand over what is held (a multiline group, a pending "repeated" line). */
+  flush?(): void;
+  close?(): void;
+}
+
+/** Receives the messages its match accepts. `write` returns false when the caller should wait for `drain`. */
+export interface Output {
+  write(message: Message): boolean;
+  /** Optional fast path: whole lines of one source, written without making messages (see formats.ts). */
+  lines?(chunk: Buffer, start: number, end: number, source: BlockSource, timestamp: number): boolean;
+  /** Resolves when the output can take more after `write` returned false. */
+  drained(): Promise<void>;
+  /** Writes what is buffered, waiting at most until `deadline` (ms since epoch). */
+  close(deadline: number): Promise<void>;
+  /** Counters shown by `drover status`. */
+  stats?(): Record<string, number | string>;
+}
+
+/** An input brings messages from somewhere other than the supervised processes (a file, a socket). */
+export interface Input {
+  start(emit: (message: Message) => void): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ComponentKinds {
+  inputs: Input;
+  decoders: Decoder;
+  filters: Filter;
+  outputs: Output;
+}
+export type ComponentKind = keyof ComponentKinds;
+export const COMPONENT_KINDS: readonly ComponentKind[] = ['inputs', 'decoders', 'filters', 'outputs'];
+
+/** A component type, such as the `throttle` filter: registered by `type` in the registry. */
+export interface ComponentDefinition<K extends ComponentKind = ComponentKind> {
+  kind: K;
+  type: string;
+  summary: string;
+  schema: Schema;
+  /** A TOML example for the configuration reference. */
+  example: string;
+  /** Extra checks across options, run after the schema's; returns problems as `option: message`. */
+  check?(options: Record<string, any>): { key: string; message: string; hint?: string }[];
+  create(options: Record<string, any>, context: ComponentContext): ComponentKinds[K];
+}
+
+/** Type helper so each component file declares a definition checked against its kind. */
+export function defineComponent<K extends ComponentKind>(definition: ComponentDefinition<K>): ComponentDefinition<K> {
+  return definition;
+}

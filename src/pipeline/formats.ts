@@ -1,0 +1,170 @@
+// How outputs turn messages into lines: raw, heroku, prefixed, json, logfmt (and auto, resolved at start).
+import type { FdWriter } from './writer';
+import { SEVERITY_NAMES, type Message } from './message';
+
+export const FORMATS = ['auto', 'raw', 'heroku', 'prefixed', 'json', 'logfmt'] as const;
+export type FormatName = (typeof FORMATS)[number];
+export type ConcreteFormat = Exclude<FormatName, 'auto'>;
+
+/** What every line of one block shares: the fast path writes blocks of lines without making messages. */
+export interface BlockSource {
+  logger: string;
+  stream: 'stdout' | 'stderr';
+  pid: number;
+  hostname: string;
+  severity: number;
+  type: string;
+}
+
+/** Writes messages (and, for the fast path, blocks of whole lines) in one format. */
+export interface Encoder {
+  message(m: Message, out: FdWriter): void;
+  /** Lines of `chunk` from start to end, each ending in `\n`, all from one source at one time. */
+  lines?(chunk: Buffer, start: number, end: number, source: BlockSource, timestamp: number, out: FdWriter): void;
+}
+
+/** `auto`: raw where a platform adds its own prefix, foreman-style prefixed elsewhere. */
+export function resolveFormat(format: FormatName, onPlatform: boolean): ConcreteFormat {
+  return format === 'auto' ? (onPlatform ? 'raw' : 'prefixed') : format;
+}
+
+/** True on Heroku (DYNO), Cloud Foundry (VCAP_APPLICATION) or a CNB platform (CNB_* variables at launch). */
+export function isOnPlatform(env: NodeJS.ProcessEnv): boolean {
+  return Boolean(env.DYNO || env.VCAP_APPLICATION || env.CNB_APP_DIR || env.CNB_LAYERS_DIR);
+}
+
+export function createEncoder(format: ConcreteFormat, options: { color: boolean }): Encoder {
+  switch (format) {
+    case 'raw':
+      return rawEncoder;
+    case 'heroku':
+      return herokuEncoder();
+    case 'prefixed':
+      return prefixedEncoder(options.color);
+    case 'json':
+      return { message: (m, out) => out.text(JSON.stringify(toRecord(m)) + '\n') };
+    case 'logfmt':
+      return { message: (m, out) => out.text(toLogfmt(m) + '\n') };
+  }
+}
+
+const rawEncoder: Encoder = {
+  message(m, out) {
+    out.bytes(m.raw);
+    out.byte(10);
+  },
+  lines(chunk, start, end, _source, _timestamp, out) {
+    out.bytes(chunk, start, end);
+  },
+};
+
+/** `2026-11-23T17:31:07.123000+00:00`, the timestamp Heroku's log lines carry, for a time in ms. */
+export function isoMicros(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  return iso.slice(0, 23) + '000+00:00';
+}
+
+/** Calls `write` for each line in chunk[start, end) (every line ends in `\n`), with its bounds without the newline. */
+function eachLine(chunk: Buffer, start: number, end: number, write: (lineStart: number, lineEnd: number) => void): void {
+  let at = start;
+  while (at < end) {
+    const nl = chunk.indexOf(10, at);
+    write(at, nl);
+    at = nl + 1;
+  }
+}
+
+/** A per-logger prefix, rebuilt only when the millisecond changes. */
+function prefixCache(build: (m: { logger: string; type: string; timestamp: number }) => string) {
+  const cache = new Map<string, { timestamp: number; prefix: Buffer }>();
+  return (logger: string, type: string, timestamp: number): Buffer => {
+    const key = type === 'log' ? logger : `${type}:${logger}`;
+    const hit = cache.get(key);
+    if (hit && hit.timestamp === timestamp) return hit.prefix;
+    const prefix = Buffer.from(build({ logger, type, timestamp }), 'utf8');
+    cache.set(key, { timestamp, prefix });
+    return prefix;
+  };
+}
+
+function herokuEncoder(): Encoder {
+  const prefix = prefixCache(({ logger, type, timestamp }) => `${isoMicros(timestamp)} ${type === 'log' ? 'app' : type}[${logger}]: `);
+  return {
+    message(m, out) {
+      out.bytes(prefix(m.logger, m.type, m.timestamp));
+      out.bytes(m.raw);
+      out.byte(10);
+    },
+    lines(chunk, start, end, source, timestamp, out) {
+      const p = prefix(source.logger, source.type, timestamp);
+      eachLine(chunk, start, end, (s, e) => {
+        out.bytes(p);
+        out.bytes(chunk, s, e + 1);
+      });
+    },
+  };
+}
+
+const COLORS = [36, 33, 32, 35, 34, 31, 96, 93, 92, 95, 94];
+
+function prefixedEncoder(color: boolean): Encoder {
+  let width = 6;
+  const colors = new Map<string, number>();
+  const prefix = prefixCache(({ logger, type, timestamp }) => {
+    const name = type === 'log' ? logger : type;
+    width = Math.max(width, name.length);
+    const time = new Date(timestamp).toTimeString().slice(0, 8);
+    const text = `${time} ${name.padEnd(width)} | `;
+    if (!color) return text;
+    const base = logger.split('.')[0];
+    if (!colors.has(base)) colors.set(base, COLORS[colors.size % COLORS.length]);
+    return `\x1b[${type === 'log' ? colors.get(base) : 1}m${text}\x1b[0m`;
+  });
+  // The prefix carries the time to the second; key the cache by second, not millisecond.
+  const forSecond = (logger: string, type: string, timestamp: number) => prefix(logger, type, timestamp - (timestamp % 1000));
+  return {
+    message(m, out) {
+      out.bytes(forSecond(m.logger, m.type, m.timestamp));
+      out.bytes(m.raw);
+      out.byte(10);
+    },
+    lines(chunk, start, end, source, timestamp, out) {
+      const p = forSecond(source.logger, source.type, timestamp);
+      eachLine(chunk, start, end, (s, e) => {
+        out.bytes(p);
+        out.bytes(chunk, s, e + 1);
+      });
+    },
+  };
+}
+
+/** The message as a flat record: what the json format writes and the logfmt format orders. */
+export function toRecord(m: Message): Record<string, unknown> {
+  const record: Record<string, unknown> = {
+    timestamp: new Date(m.timestamp).toISOString(),
+    level: SEVERITY_NAMES[m.severity] ?? String(m.severity),
+    logger: m.logger,
+    stream: m.stream,
+    message: m.payload,
+  };
+  if (m.type !== 'log') record.type = m.type;
+  if (m.fields) for (const [k, v] of Object.entries(m.fields)) if (!(k in record)) record[k] = v;
+  return record;
+}
+
+const BARE = /^[^\s"=\\\x00-\x1f]+$/;
+
+/** One logfmt pair; values with spaces, quotes or `=` are quoted. */
+export function logfmtPair(key: string, value: unknown): string {
+  const text = String(value);
+  return `${key}=${text !== '' && BARE.test(text) ? text : JSON.stringify(text)}`;
+}
+
+export function toLogfmt(m: Message): string {
+  const record = toRecord(m);
+  const head = `time=${record.timestamp} level=${record.level} logger=${m.logger} msg=${JSON.stringify(m.payload)}`;
+  if (!m.fields) return head;
+  let line = head;
+  for (const [k, v] of Object.entries(m.fields)) if (!(k === 'level' || k === 'msg' || k === 'message' || k === 'time')) line += ' ' + logfmtPair(k, v);
+  return line;
+}
