@@ -13,8 +13,14 @@ export interface ComponentContext {
   onPlatform: boolean;
   /** True when stdout is a terminal (for colours). */
   isTTY: boolean;
-  /** Sends a line of drover's own (a summary, a drop report) into the pipeline. */
+  /**
+   * Sends a line of drover's own into the pipeline after this component: a filter's summary goes through the
+   * filters after it and then to the outputs; an output's report (drops, retries) goes to the outputs.
+   * Such messages have Type 'drover' and Logger 'drover'.
+   */
   report(text: string, severity?: number): void;
+  /** Like report, for a message the component built itself (e.g. a multiline group it held back). */
+  emit(message: Message): void;
 }
 
 /** Rewrites a message in place (sets fields, severity, timestamp). Never drops it. */
