@@ -1,6 +1,19 @@
 // Every pipeline component type, keyed by kind and `type`: config validation and the pipeline both start here.
 import type { ComponentDefinition, ComponentKind } from './component';
 import { stderrOutput, stdoutOutput } from './outputs/stdout';
+import { jsonDecoder } from './decoders/json';
+import { logfmtDecoder } from './decoders/logfmt';
+import { regexDecoder } from './decoders/regex';
+import { severityDecoder } from './decoders/severity';
+import { counterFilter } from './filters/counter';
+import { dedupeFilter } from './filters/dedupe';
+import { dropFilter } from './filters/drop';
+import { fieldsFilter } from './filters/fields';
+import { multilineFilter } from './filters/multiline';
+import { redactFilter } from './filters/redact';
+import { sampleFilter } from './filters/sample';
+import { throttleFilter } from './filters/throttle';
+import { fileOutput } from './outputs/file';
 
 type Registry = { [K in ComponentKind]: Record<string, ComponentDefinition<K>> };
 
@@ -14,6 +27,10 @@ export const registry: Registry = {
   filters: byType<'filters'>(),
   outputs: byType<'outputs'>(stdoutOutput, stderrOutput),
 };
+// Decoders, filters and the file output (added apart from the literal above so each owner only adds lines).
+Object.assign(registry.decoders, byType<'decoders'>(jsonDecoder, logfmtDecoder, regexDecoder, severityDecoder));
+Object.assign(registry.filters, byType<'filters'>(dropFilter, throttleFilter, dedupeFilter, sampleFilter, redactFilter, multilineFilter, fieldsFilter, counterFilter));
+Object.assign(registry.outputs, byType<'outputs'>(fileOutput));
 
 /** The definition of a component type, or undefined when there is no such type. */
 export function findDefinition<K extends ComponentKind>(kind: K, type: string): ComponentDefinition<K> | undefined {
