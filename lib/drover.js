@@ -1643,20 +1643,20 @@ var require_parse_async = __commonJS({
       const index = 0;
       const blocksize = opts.blocksize || 40960;
       const parser = new TOMLParser();
-      return new Promise((resolve2, reject) => {
-        setImmediate(parseAsyncNext, index, blocksize, resolve2, reject);
+      return new Promise((resolve4, reject) => {
+        setImmediate(parseAsyncNext, index, blocksize, resolve4, reject);
       });
-      function parseAsyncNext(index2, blocksize2, resolve2, reject) {
+      function parseAsyncNext(index2, blocksize2, resolve4, reject) {
         if (index2 >= str.length) {
           try {
-            return resolve2(parser.finish());
+            return resolve4(parser.finish());
           } catch (err) {
             return reject(prettyError(err, str));
           }
         }
         try {
           parser.parse(str.slice(index2, index2 + blocksize2));
-          setImmediate(parseAsyncNext, index2 + blocksize2, blocksize2, resolve2, reject);
+          setImmediate(parseAsyncNext, index2 + blocksize2, blocksize2, resolve4, reject);
         } catch (err) {
           reject(prettyError(err, str));
         }
@@ -1682,7 +1682,7 @@ var require_parse_stream = __commonJS({
     function parseReadable(stm) {
       const parser = new TOMLParser();
       stm.setEncoding("utf8");
-      return new Promise((resolve2, reject) => {
+      return new Promise((resolve4, reject) => {
         let readable;
         let ended = false;
         let errored = false;
@@ -1690,7 +1690,7 @@ var require_parse_stream = __commonJS({
           ended = true;
           if (readable) return;
           try {
-            resolve2(parser.finish());
+            resolve4(parser.finish());
           } catch (err) {
             reject(err);
           }
@@ -1998,10 +1998,10 @@ var require_stringify = __commonJS({
       if (firstValueType !== "table") throw typeError(firstValueType);
       var fullKey = prefix + stringifyKey(key);
       var result = "";
-      values.forEach((table) => {
+      values.forEach((table2) => {
         if (result.length > 0) result += "\n";
         result += indent + "[[" + fullKey + "]]\n";
-        result += stringifyObject(fullKey + ".", indent, table);
+        result += stringifyObject(fullKey + ".", indent, table2);
       });
       return result;
     }
@@ -2138,6 +2138,7 @@ function lineFor(index, section, key) {
 }
 
 // src/pipeline/matcher.ts
+var PER_LINE = /* @__PURE__ */ new Set(["Payload", "Timestamp"]);
 var MatcherSyntaxError = class extends Error {
   constructor(message, column, expression) {
     super(`${message} at column ${column} of ${JSON.stringify(expression)}`);
@@ -2228,6 +2229,7 @@ function tokenize(source) {
 function compileMatcher(source) {
   const tokens = tokenize(source);
   let pos = 0;
+  let perLine = false;
   const peek = () => tokens[pos];
   const fail = (message, token = peek()) => {
     throw new MatcherSyntaxError(message, token.at + 1, source);
@@ -2276,10 +2278,12 @@ function compileMatcher(source) {
     const subject = peek();
     let get;
     if (subject.kind === "field") {
+      perLine = true;
       const name = subject.value;
       get = (m) => m.fields?.[name];
     } else if (subject.kind === "ident" && VARIABLES[subject.value]) {
       get = VARIABLES[subject.value];
+      if (PER_LINE.has(subject.value)) perLine = true;
     } else if (subject.kind === "ident") {
       return fail(`unknown variable "${subject.value}" (known: ${Object.keys(VARIABLES).join(", ")}, Fields[name], TRUE, FALSE)`);
     } else {
@@ -2311,7 +2315,7 @@ function compileMatcher(source) {
   }
   const matcher = parseOr();
   if (peek().kind !== "end") fail('expected "&&", "||" or the end of the expression');
-  return matcher;
+  return Object.assign(matcher, { perLine, source });
 }
 function comparison(get, op, literal) {
   if (literal === null) {
@@ -2367,17 +2371,17 @@ function parseSize(value) {
 
 // src/config/schema.ts
 var describe = (v) => Array.isArray(v) ? `an array ${JSON.stringify(v)}` : typeof v === "object" && v !== null ? "a table" : `${typeof v} ${JSON.stringify(v)}`;
-function applySchema(schema2, table, prefix = "", skip = /* @__PURE__ */ new Set()) {
+function applySchema(schema2, table2, prefix = "", skip = /* @__PURE__ */ new Set()) {
   const options = {};
   const problems = [];
-  for (const key of Object.keys(table)) {
+  for (const key of Object.keys(table2)) {
     if (!(key in schema2)) {
       const near = closest(key, Object.keys(schema2));
       problems.push({ key: prefix + key, message: `unknown option "${prefix + key}"`, hint: near ? `did you mean "${prefix + near}"?` : `known options: ${Object.keys(schema2).join(", ")}` });
     }
   }
   for (const [key, field] of Object.entries(schema2)) {
-    const raw = table[key];
+    const raw = table2[key];
     if (raw === void 0) {
       if ("required" in field && field.required) problems.push({ key: prefix + key, message: `option "${prefix + key}" is required`, hint: field.doc });
       else if (field.type === "table") options[key] = void 0;
@@ -2514,12 +2518,66 @@ function defineComponent(definition) {
 }
 
 // src/pipeline/message.ts
+var SEVERITY = { emerg: 0, alert: 1, crit: 2, err: 3, warning: 4, notice: 5, info: 6, debug: 7 };
 var SEVERITY_NAMES = ["emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"];
+var Message = class _Message {
+  /** Milliseconds since the epoch. */
+  timestamp;
+  /** `log` for app output, `drover` for the supervisor's own lines, or what a decoder sets. */
+  type;
+  /** The instance that printed it, e.g. `web.1`. */
+  logger;
+  stream;
+  severity;
+  hostname;
+  pid;
+  fields;
+  /** The bytes as printed, without the line ending. Outputs in raw format write these unchanged. */
+  raw;
+  /** True once a filter or decoder has replaced the payload, so `raw` no longer says the same thing. */
+  rewritten = false;
+  text;
+  constructor(raw, logger, stream, pid, hostname, timestamp = Date.now(), type = "log") {
+    this.raw = raw;
+    this.logger = logger;
+    this.stream = stream;
+    this.pid = pid;
+    this.hostname = hostname;
+    this.timestamp = timestamp;
+    this.type = type;
+    this.severity = stream === "stderr" ? SEVERITY.err : SEVERITY.info;
+    this.fields = void 0;
+  }
+  /** The line as text (invalid UTF-8 becomes U+FFFD). */
+  get payload() {
+    if (this.text === void 0) this.text = this.raw.toString("utf8");
+    return this.text;
+  }
+  set payload(value) {
+    this.text = value;
+    this.raw = Buffer.from(value, "utf8");
+    this.rewritten = true;
+  }
+  /** The bytes to write for this message in raw formats. */
+  get bytes() {
+    return this.raw;
+  }
+  /** A message made by drover itself (supervisor state changes, filter summaries, drop reports). */
+  static internal(text, logger, severity = SEVERITY.info, hostname = "") {
+    const message = new _Message(Buffer.from(text, "utf8"), logger, "stdout", process.pid, hostname, Date.now(), "drover");
+    message.text = text;
+    message.severity = severity;
+    return message;
+  }
+};
 
 // src/pipeline/formats.ts
 var FORMATS = ["auto", "raw", "heroku", "prefixed", "json", "logfmt"];
 function resolveFormat(format, onPlatform) {
   return format === "auto" ? onPlatform ? "raw" : "prefixed" : format;
+}
+function isOnPlatform(env) {
+  return Boolean(env.DYNO || env.VCAP_APPLICATION || env.CNB_APP_DIR || env.CNB_LAYERS_DIR);
 }
 function createEncoder(format, options) {
   switch (format) {
@@ -2540,16 +2598,16 @@ var rawEncoder = {
     out.bytes(m.raw);
     out.byte(10);
   },
-  lines(chunk, start, end, _source, _timestamp, out) {
-    out.bytes(chunk, start, end);
+  lines(chunk, start2, end, _source, _timestamp, out) {
+    out.bytes(chunk, start2, end);
   }
 };
 function isoMicros(ms) {
   const iso = new Date(ms).toISOString();
   return iso.slice(0, 23) + "000+00:00";
 }
-function eachLine(chunk, start, end, write) {
-  let at = start;
+function eachLine(chunk, start2, end, write) {
+  let at = start2;
   while (at < end) {
     const nl = chunk.indexOf(10, at);
     write(at, nl);
@@ -2575,9 +2633,9 @@ function herokuEncoder() {
       out.bytes(m.raw);
       out.byte(10);
     },
-    lines(chunk, start, end, source, timestamp, out) {
+    lines(chunk, start2, end, source, timestamp, out) {
       const p = prefix(source.logger, source.type, timestamp);
-      eachLine(chunk, start, end, (s, e) => {
+      eachLine(chunk, start2, end, (s, e) => {
         out.bytes(p);
         out.bytes(chunk, s, e + 1);
       });
@@ -2589,7 +2647,7 @@ function prefixedEncoder(color) {
   let width = 6;
   const colors = /* @__PURE__ */ new Map();
   const prefix = prefixCache(({ logger, type, timestamp }) => {
-    const name = type === "log" ? logger : type;
+    const name = type === "log" ? logger : logger === "supervisor" || logger === type ? type : `${type}[${logger}]`;
     width = Math.max(width, name.length);
     const time = new Date(timestamp).toTimeString().slice(0, 8);
     const text = `${time} ${name.padEnd(width)} | `;
@@ -2605,9 +2663,9 @@ function prefixedEncoder(color) {
       out.bytes(m.raw);
       out.byte(10);
     },
-    lines(chunk, start, end, source, timestamp, out) {
+    lines(chunk, start2, end, source, timestamp, out) {
       const p = forSecond(source.logger, source.type, timestamp);
-      eachLine(chunk, start, end, (s, e) => {
+      eachLine(chunk, start2, end, (s, e) => {
         out.bytes(p);
         out.bytes(chunk, s, e + 1);
       });
@@ -2667,19 +2725,19 @@ var FdWriter = class {
     return this.queued + this.used > this.highWater;
   }
   /** Appends bytes (copied: the caller may reuse its buffer). */
-  bytes(source, start = 0, end = source.length) {
-    const length = end - start;
+  bytes(source, start2 = 0, end = source.length) {
+    const length = end - start2;
     if (length > SLAB / 4) {
       this.cut();
-      this.enqueue(Buffer.from(source.subarray(start, end)));
+      this.enqueue(Buffer.from(source.subarray(start2, end)));
       return;
     }
     if (this.used + length > SLAB) this.cut();
     if (length < 64) {
       const slab = this.slab;
       let at = this.used;
-      for (let i = start; i < end; i++) slab[at++] = source[i];
-    } else source.copy(this.slab, this.used, start, end);
+      for (let i = start2; i < end; i++) slab[at++] = source[i];
+    } else source.copy(this.slab, this.used, start2, end);
     this.used += length;
     this.schedule();
   }
@@ -2703,7 +2761,7 @@ var FdWriter = class {
   /** Resolves once the queue is below the high-water mark again. */
   drained() {
     if (!this.full) return Promise.resolve();
-    return new Promise((resolve2) => this.waiters.push(resolve2));
+    return new Promise((resolve4) => this.waiters.push(resolve4));
   }
   /** Resolves when everything appended so far has been written (or the deadline passed). */
   async flush(deadline = Infinity) {
@@ -2823,8 +2881,8 @@ function createStreamOutput(fd, options, context) {
       encoder.message(message, out);
       return !out.full;
     },
-    lines: lines && ((chunk, start, end, source, timestamp) => {
-      lines(chunk, start, end, source, timestamp, out);
+    lines: lines && ((chunk, start2, end, source, timestamp) => {
+      lines(chunk, start2, end, source, timestamp, out);
       return !out.full;
     }),
     drained: () => out.drained(),
@@ -2900,20 +2958,20 @@ function loadConfig(options) {
         supervisorRaw = { table: value, fragment, lines };
         continue;
       }
-      for (const [name, table] of Object.entries(value)) {
+      for (const [name, table2] of Object.entries(value)) {
         const id = `${top}.${name}`;
         if (!NAME.test(name)) problems.push({ file: fragment.path, line: lineFor(lines, id), component: id, message: `invalid name "${name}"`, hint: 'names may use letters, digits, "_" and "-"' });
-        else if (!isTable2(table)) problems.push({ file: fragment.path, line: lineFor(lines, id), component: id, message: `[${id}] must be a table of options`, hint: `write it as a section: [${id}]` });
+        else if (!isTable2(table2)) problems.push({ file: fragment.path, line: lineFor(lines, id), component: id, message: `[${id}] must be a table of options`, hint: `write it as a section: [${id}]` });
         else {
           sections.delete(id);
-          sections.set(id, { table, fragment, lines });
+          sections.set(id, { table: table2, fragment, lines });
         }
       }
     }
   }
   const validate = (id, schema2, raw) => {
     const unset = /* @__PURE__ */ new Map();
-    const table = interpolateTree(raw.table, options.env, "", unset);
+    const table2 = interpolateTree(raw.table, options.env, "", unset);
     const skip = /* @__PURE__ */ new Set();
     for (const [key, names] of unset) {
       const problem = { file: raw.fragment.path, line: lineFor(raw.lines, id, key), component: id, message: `option "${key}" uses ${names.map((n) => "${" + n + "}").join(", ")}, which ${names.length === 1 ? "is" : "are"} not set`, hint: `set it as a config var, or give a default: \${${names[0]}:-value}` };
@@ -2922,7 +2980,7 @@ function loadConfig(options) {
         skip.add(key);
       } else problems.push(problem);
     }
-    const result = applySchema(schema2, table, "", skip);
+    const result = applySchema(schema2, table2, "", skip);
     for (const p of result.problems) problems.push({ file: raw.fragment.path, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint });
     return { options: result.options, failed: result.problems.length > 0 };
   };
@@ -3062,6 +3120,11 @@ function findClosingQuote(body, quote) {
   }
   return -1;
 }
+function mergeDotenv(env, dotenv) {
+  const merged = { ...dotenv };
+  for (const [k, v] of Object.entries(env)) if (v !== void 0) merged[k] = v;
+  return merged;
+}
 
 // src/config/app.ts
 var PROCESS_DEFAULTS = applySchema(processSchema, {}).options;
@@ -3152,6 +3215,17 @@ function formatProblem(problem) {
     hint: ${problem.hint}` : "";
   return `${where}:${component} ${problem.message}${hint}`;
 }
+var ConfigInvalidError = class extends Error {
+  constructor(problems) {
+    super(
+      `The configuration has ${problems.length} error${problems.length === 1 ? "" : "s"}:
+` + problems.map((p) => "  " + formatProblem(p).replace(/\n/g, "\n  ")).join("\n")
+    );
+    this.problems = problems;
+    this.name = "ConfigInvalidError";
+  }
+  problems;
+};
 
 // src/cli/commands/check.ts
 var check = {
@@ -3237,6 +3311,846 @@ var version = {
   }
 };
 
+// src/cli/commands/start.ts
+var import_node_os3 = require("node:os");
+
+// src/supervisor/formation.ts
+var FormationError = class extends Error {
+  name = "FormationError";
+};
+function parseFormation(text, types) {
+  const counts = /* @__PURE__ */ new Map();
+  const known = types.map((t) => t.name);
+  if (text.trim() === "") {
+    for (const t of types) if (t.autostart) counts.set(t.name, t.numprocs);
+    return counts;
+  }
+  for (const part of text.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const match = /^([A-Za-z0-9_-]+)(?:=(.*))?$/.exec(part);
+    if (!match) throw new FormationError(`invalid formation entry "${part}": expected TYPE or TYPE=COUNT, e.g. web=2,worker=1`);
+    const [, name, countText] = match;
+    let count = 1;
+    if (countText !== void 0) {
+      if (!/^\d+$/.test(countText)) throw new FormationError(`invalid count "${countText}" for "${name}" in the formation: expected a whole number, e.g. ${name}=2`);
+      count = Number(countText);
+    } else if (name !== "all") {
+      count = types.find((t) => t.name === name)?.numprocs ?? 1;
+    }
+    if (name === "all") {
+      for (const t of types) if (!counts.has(t.name)) counts.set(t.name, count);
+      continue;
+    }
+    if (!known.includes(name)) throw new FormationError(`unknown process type "${name}" in the formation: the Procfile and config define ${known.join(", ") || "none"}`);
+    counts.set(name, count);
+  }
+  return counts;
+}
+function planInstances(types, counts, env, basePort) {
+  const dynoPort = basePort === void 0 && env.PORT && /^\d+$/.test(env.PORT) ? Number(env.PORT) : void 0;
+  const base = basePort ?? dynoPort ?? 5e3;
+  const dyno = /^([A-Za-z0-9_-]+)\.(\d+)$/.exec(env.DYNO ?? "");
+  const plans = [];
+  let offset = 0;
+  types.forEach((type, typeIndex) => {
+    const count = counts.get(type.name) ?? 0;
+    const typeBase = dynoPort !== void 0 ? type.name === "web" ? dynoPort : dynoPort + 100 * ++offset : base + 100 * typeIndex;
+    for (let i = 1; i <= count; i++) {
+      const index = count === 1 && dyno && dyno[1] === type.name ? Number(dyno[2]) : i;
+      plans.push({ name: `${type.name}.${index}`, type, index, port: typeBase + i - 1 });
+    }
+  });
+  return plans;
+}
+
+// src/supervisor/instance.ts
+var import_node_child_process = require("node:child_process");
+var import_node_os = require("node:os");
+var import_node_path7 = require("node:path");
+
+// src/supervisor/backoff.ts
+function backoffDelay(n, initial, max) {
+  return Math.min(initial * 2 ** Math.max(0, n - 1), max);
+}
+function decideAfterExit(spec, facts, backoff) {
+  if (facts.uptime < spec.startsecs) {
+    const failedStarts = facts.failedStarts + 1;
+    if (failedStarts > spec.startretries) return { action: "fatal", failedStarts };
+    return { action: "restart", delay: backoffDelay(failedStarts, backoff.initial, backoff.max), failedStarts };
+  }
+  const expected = facts.code !== void 0 && spec.exitcodes.includes(facts.code);
+  const restart2 = spec.autorestart === true || spec.autorestart === "unexpected" && !expected;
+  return restart2 ? { action: "restart", delay: 0, failedStarts: 0 } : { action: "stay-exited" };
+}
+
+// src/pipeline/splitter.ts
+var LF = 10;
+var CR = 13;
+var LineSplitter = class {
+  constructor(source, sink, maxLine, partialTimeout) {
+    this.source = source;
+    this.sink = sink;
+    this.maxLine = maxLine;
+    this.partialTimeout = partialTimeout;
+  }
+  source;
+  sink;
+  maxLine;
+  partialTimeout;
+  partial;
+  timer;
+  /** Takes the next chunk read from the process. */
+  push(chunk) {
+    const now = Date.now();
+    let start2 = 0;
+    if (this.partial) {
+      const nl = chunk.indexOf(LF);
+      if (nl < 0) {
+        this.holdPartial(Buffer.concat([this.partial, chunk]), now);
+        return;
+      }
+      const line = Buffer.concat([this.partial, chunk.subarray(0, nl)]);
+      this.partial = void 0;
+      this.clearTimer();
+      this.emitLine(line, now);
+      start2 = nl + 1;
+    }
+    if (start2 >= chunk.length) return;
+    const last = chunk.lastIndexOf(LF);
+    if (last < start2) {
+      this.holdPartial(chunk.subarray(start2), now);
+      return;
+    }
+    this.emitWhole(chunk, start2, last + 1, now);
+    if (last + 1 < chunk.length) this.holdPartial(chunk.subarray(last + 1), now);
+  }
+  /** The stream ended: pass on what is left. */
+  end() {
+    this.clearTimer();
+    if (this.partial && this.partial.length) this.emitLine(this.partial, Date.now());
+    this.partial = void 0;
+  }
+  /** Emits whole lines [start, end), routing long lines and CRLF lines through emitLine. */
+  emitWhole(chunk, start2, end, now) {
+    const max = this.maxLine;
+    let blockStart = start2;
+    let at = start2;
+    while (at < end) {
+      const limit = Math.min(at + max, end - 1);
+      const nl = chunk.lastIndexOf(LF, limit);
+      if (nl >= at) {
+        at = nl + 1;
+        continue;
+      }
+      this.emitBlock(chunk, blockStart, at, now);
+      const lineEnd = chunk.indexOf(LF, at);
+      this.emitLine(chunk.subarray(at, lineEnd), now);
+      at = blockStart = lineEnd + 1;
+    }
+    this.emitBlock(chunk, blockStart, end, now);
+  }
+  emitBlock(chunk, start2, end, now) {
+    if (start2 >= end) return;
+    const cr = chunk.indexOf(CR, start2);
+    if (cr < 0 || cr >= end) {
+      this.sink.block(this.source, chunk, start2, end, now);
+      return;
+    }
+    for (let at = start2; at < end; ) {
+      const nl = chunk.indexOf(LF, at);
+      this.emitLine(chunk.subarray(at, nl), now);
+      at = nl + 1;
+    }
+  }
+  /** One line without its newline: strips a trailing CR and cuts it into pieces of at most maxLine bytes. */
+  emitLine(line, now) {
+    let end = line.length;
+    if (end > 0 && line[end - 1] === CR) end--;
+    let start2 = 0;
+    while (end - start2 > this.maxLine) {
+      const cut = utf8Boundary(line, start2 + this.maxLine, start2);
+      this.sink.line(this.source, line.subarray(start2, cut), now);
+      start2 = cut;
+    }
+    this.sink.line(this.source, line.subarray(start2, end), now);
+  }
+  holdPartial(rest, now) {
+    let start2 = 0;
+    while (rest.length - start2 >= this.maxLine) {
+      const cut = utf8Boundary(rest, start2 + this.maxLine, start2);
+      this.sink.line(this.source, rest.subarray(start2, cut), now);
+      start2 = cut;
+    }
+    this.partial = start2 < rest.length ? Buffer.from(rest.subarray(start2)) : void 0;
+    if (this.partial && !this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = void 0;
+        if (this.partial) this.emitLine(this.partial, Date.now());
+        this.partial = void 0;
+      }, this.partialTimeout);
+    } else if (!this.partial) this.clearTimer();
+  }
+  clearTimer() {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = void 0;
+  }
+};
+function utf8Boundary(buf, at, floor) {
+  let cut = at;
+  while (cut > floor && at - cut < 4 && (buf[cut] & 192) === 128) cut--;
+  return cut > floor && at - cut < 4 ? cut : at;
+}
+
+// src/supervisor/instance.ts
+var Instance = class {
+  constructor(plan, options) {
+    this.plan = plan;
+    this.options = options;
+  }
+  plan;
+  options;
+  state = "STOPPED";
+  /** Exit status of the last run: the code, or 128 + signal number. */
+  exitStatus;
+  restarts = 0;
+  /** True when it was SIGKILLed because it outlived stopwaitsecs. */
+  killed = false;
+  /** True during `drover restart`: its STOPPED state is not the end. */
+  restarting = false;
+  child;
+  startedAt = 0;
+  failedStarts = 0;
+  timer;
+  stopping = false;
+  exited = Promise.resolve();
+  get name() {
+    return this.plan.name;
+  }
+  get pid() {
+    return this.child?.pid;
+  }
+  /** Spawns the process (again). */
+  start() {
+    const { plan, options } = this;
+    const spec = plan.type;
+    this.clearTimer();
+    this.stopping = false;
+    const env = { ...options.env, ...spec.environment, DYNO: plan.name, PORT: String(plan.port) };
+    this.report(`Starting process with command \`${spec.command}\``);
+    const child = (0, import_node_child_process.spawn)("bash", ["-c", spec.command], {
+      cwd: spec.directory ? (0, import_node_path7.resolve)(options.appDir, spec.directory) : options.appDir,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true
+      // its own process group (setsid), so a stop reaches its children too
+    });
+    this.child = child;
+    this.startedAt = Date.now();
+    this.setState("STARTING");
+    let closed = 0;
+    let exitInfo;
+    this.exited = new Promise((done) => {
+      let finished = false;
+      const finish = (force = false) => {
+        if (finished || !exitInfo || closed < 2 && !force) return;
+        finished = true;
+        if (child.pid) signalGroup(child.pid, "SIGKILL");
+        this.onExit(exitInfo[0], exitInfo[1]);
+        done();
+      };
+      child.on("exit", (code, signal) => {
+        exitInfo = [code, signal];
+        setTimeout(() => finish(true), 250).unref();
+        finish();
+      });
+      for (const [stream, name] of [[child.stdout, "stdout"], [child.stderr, "stderr"]]) {
+        const source = { logger: plan.name, stream: name, pid: child.pid ?? 0, hostname: options.hostname, severity: name === "stderr" ? SEVERITY.err : SEVERITY.info, type: "log" };
+        const splitter = new LineSplitter(source, options.pipeline, options.maxLine, options.partialTimeout);
+        stream.on("data", (chunk) => {
+          splitter.push(chunk);
+          if (options.pipeline.blocked) {
+            stream.pause();
+            options.pipeline.onResume(() => stream.resume());
+          }
+        });
+        stream.on("close", () => {
+          splitter.end();
+          closed++;
+          finish();
+        });
+      }
+    });
+    child.on("error", (error) => {
+      this.report(`Failed to start: ${error.message}`, SEVERITY.err);
+    });
+    if (child.pid) this.report(`Process started with pid ${child.pid}`);
+    this.timer = setTimeout(() => {
+      if (this.state === "STARTING" && this.child === child) {
+        this.failedStarts = 0;
+        this.setState("RUNNING");
+        this.report("State changed from starting to up");
+      }
+    }, spec.startsecs);
+  }
+  onExit(code, signal) {
+    this.clearTimer();
+    const uptime = Date.now() - this.startedAt;
+    this.exitStatus = code ?? 128 + (signal ? import_node_os.constants.signals[signal] : 0);
+    this.child = void 0;
+    const how = signal ? `was killed by SIG${signal.replace(/^SIG/, "")} (status ${this.exitStatus})` : `exited with status ${code}`;
+    if (this.stopping) {
+      this.report(`Process ${how}`);
+      this.setState("STOPPED");
+      return;
+    }
+    this.report(`Process ${how}`, this.exitStatus === 0 ? SEVERITY.info : SEVERITY.err);
+    const spec = this.plan.type;
+    const decision = decideAfterExit(spec, { uptime, code: code ?? void 0, failedStarts: this.failedStarts }, this.options.backoff);
+    switch (decision.action) {
+      case "fatal":
+        this.failedStarts = decision.failedStarts;
+        this.report(`FATAL: exited too quickly (within startsecs = ${spec.startsecs / 1e3}s) ${decision.failedStarts} times in a row; giving up after startretries = ${spec.startretries}`, SEVERITY.crit);
+        this.setState("FATAL");
+        return;
+      case "stay-exited":
+        this.setState("EXITED");
+        return;
+      case "restart":
+        this.failedStarts = decision.failedStarts;
+        this.restarts++;
+        if (decision.delay === 0) {
+          this.report("Restarting");
+          this.start();
+          return;
+        }
+        this.report(`Restarting in ${formatSeconds(decision.delay)} (failed start ${decision.failedStarts} of ${spec.startretries})`);
+        this.setState("BACKOFF");
+        this.timer = setTimeout(() => this.start(), decision.delay);
+    }
+  }
+  /**
+   * Sends stopsignal to the process group, then SIGKILL after stopwaitsecs (or at `killAt`, if sooner).
+   * Resolves when the process has exited and its pipes are drained.
+   */
+  async stop(killAt = Infinity) {
+    this.clearTimer();
+    const child = this.child;
+    if (!child || child.pid === void 0) {
+      if (this.state === "BACKOFF" || this.state === "STARTING") this.setState("STOPPED");
+      return;
+    }
+    this.stopping = true;
+    const spec = this.plan.type;
+    this.setState("STOPPING");
+    this.report(`Stopping process with SIG${spec.stopsignal}`);
+    signalGroup(child.pid, `SIG${spec.stopsignal}`);
+    const wait = Math.max(0, Math.min(spec.stopwaitsecs, killAt - Date.now()));
+    const timer = setTimeout(() => {
+      this.killed = true;
+      this.report(`Error R12 (Exit timeout): did not exit within ${formatSeconds(wait)} of SIG${spec.stopsignal}; stopping process with SIGKILL`, SEVERITY.err);
+      signalGroup(child.pid, "SIGKILL");
+    }, wait);
+    await this.exited;
+    clearTimeout(timer);
+    signalGroup(child.pid, "SIGKILL");
+  }
+  /** Kills the group at once: for a second Ctrl-C. */
+  kill() {
+    if (this.child?.pid) signalGroup(this.child.pid, "SIGKILL");
+  }
+  /** Stops and starts again: `drover restart`. */
+  async restart() {
+    this.restarting = true;
+    await this.stop();
+    this.restarting = false;
+    this.restarts++;
+    this.failedStarts = 0;
+    this.start();
+  }
+  /** True while it runs or will run again on its own. */
+  get alive() {
+    return this.state === "STARTING" || this.state === "RUNNING" || this.state === "BACKOFF" || this.state === "STOPPING";
+  }
+  status() {
+    return { name: this.name, state: this.state, pid: this.pid, uptime: this.child ? Date.now() - this.startedAt : 0, restarts: this.restarts, exitStatus: this.exitStatus };
+  }
+  setState(state) {
+    this.state = state;
+    this.options.onChange(this);
+  }
+  report(text, severity = SEVERITY.info) {
+    this.options.pipeline.internal(text, this.name, severity);
+  }
+  clearTimer() {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = void 0;
+  }
+};
+function signalGroup(pid, signal) {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+  }
+}
+function formatSeconds(ms) {
+  return `${Number((ms / 1e3).toFixed(3))}s`;
+}
+
+// src/supervisor/supervisor.ts
+var LOGGER = "supervisor";
+var Supervisor = class {
+  constructor(plans, options) {
+    this.options = options;
+    this.instances = plans.map(
+      (plan) => new Instance(plan, {
+        appDir: options.appDir,
+        env: options.env,
+        pipeline: options.pipeline,
+        hostname: options.hostname,
+        maxLine: options.config.max_line_length,
+        partialTimeout: options.config.partial_line_timeout,
+        backoff: { initial: options.config.backoff_initial, max: options.config.backoff_max },
+        onChange: (instance) => this.onChange(instance)
+      })
+    );
+  }
+  options;
+  instances;
+  startedAt = Date.now();
+  shuttingDown;
+  resolveDone;
+  /** Resolves with the exit status once everything has stopped and the pipeline is flushed. */
+  done = new Promise((resolve4) => this.resolveDone = resolve4);
+  lastExit = 0;
+  stopStarted = Date.now();
+  start() {
+    if (this.instances.length === 0) {
+      this.report("No process to run: the formation is empty");
+      void this.shutdown("nothing to run", 0);
+      return;
+    }
+    for (const instance of this.instances) instance.start();
+  }
+  onChange(instance) {
+    if (this.shuttingDown) return;
+    if (instance.state === "FATAL") {
+      void this.shutdown(`${instance.name} is FATAL`, instance.exitStatus || 1);
+      return;
+    }
+    if ((instance.state === "EXITED" || instance.state === "STOPPED") && !instance.restarting) {
+      this.lastExit = instance.exitStatus ?? 0;
+      if (this.instances.every((i) => !i.alive)) void this.shutdown("no process is left running", this.lastExit);
+    }
+  }
+  /**
+   * Stops every instance (stopsignal, then SIGKILL after stopwaitsecs), flushes the pipeline and resolves
+   * `done`. `status` is the exit status when nothing worse happens; a requested clean stop gives 0.
+   */
+  shutdown(reason, status2, requested = false) {
+    if (this.shuttingDown) return this.shuttingDown;
+    this.shuttingDown = (async () => {
+      if (!requested) this.stopStarted = Date.now();
+      const running = this.instances.filter((i) => i.pid !== void 0);
+      this.report(running.length ? `Stopping all processes (${reason})` : `Exiting (${reason})`, requested ? SEVERITY.info : SEVERITY.warning);
+      const longest = Math.max(0, ...this.instances.map((i) => i.plan.type.stopwaitsecs));
+      await Promise.all(this.instances.map((i) => i.stop()));
+      const killed = this.instances.find((i) => i.killed);
+      let code = status2;
+      if (requested) code = killed ? 128 + 9 : 0;
+      this.report(`Stopped; exit status ${code}`);
+      await this.options.pipeline.close(Date.now() + Math.max(1e3, longest - (Date.now() - this.stopStarted)));
+      this.resolveDone(code);
+      return code;
+    })();
+    return this.shuttingDown;
+  }
+  /** SIGTERM/SIGINT: a clean stop; a second signal kills everything at once. */
+  onSignal(signal) {
+    if (this.shuttingDown) {
+      this.report(`Received ${signal} again: killing all processes now`, SEVERITY.warning);
+      for (const i of this.instances) i.kill();
+      return;
+    }
+    this.stopStarted = Date.now();
+    void this.shutdown(`received ${signal}`, 0, true);
+  }
+  /** Restarts the instances named (`web.1`) or of a type (`web`); returns the names restarted. */
+  restart(name) {
+    const chosen = this.instances.filter((i) => i.name === name || i.plan.type.name === name);
+    for (const i of chosen) void i.restart();
+    return chosen.map((i) => i.name);
+  }
+  status() {
+    return { pid: process.pid, uptime: Date.now() - this.startedAt, instances: this.instances.map((i) => i.status()), outputs: this.options.pipeline.stats() };
+  }
+  report(text, severity = SEVERITY.info) {
+    this.options.pipeline.internal(text, LOGGER, severity);
+  }
+};
+
+// src/supervisor/control.ts
+var import_node_net = require("node:net");
+var import_node_fs5 = require("node:fs");
+var import_node_crypto = require("node:crypto");
+var import_node_os2 = require("node:os");
+var import_node_path8 = require("node:path");
+function controlSocketPath(appDir, configured, env = process.env) {
+  if (configured) return configured;
+  if (env.DROVER_SOCKET) return env.DROVER_SOCKET;
+  const hash = (0, import_node_crypto.createHash)("sha1").update(appDir).digest("hex").slice(0, 10);
+  return (0, import_node_path8.join)((0, import_node_os2.tmpdir)(), `drover-${process.getuid?.() ?? 0}-${hash}.sock`);
+}
+function serveControl(path, supervisor) {
+  if ((0, import_node_fs5.existsSync)(path)) (0, import_node_fs5.unlinkSync)(path);
+  const server = (0, import_node_net.createServer)((socket) => {
+    let input = "";
+    socket.setEncoding("utf8");
+    socket.on("data", (data) => {
+      input += data;
+      const nl = input.indexOf("\n");
+      if (nl < 0) return;
+      socket.end(JSON.stringify(answer(input.slice(0, nl), supervisor)) + "\n");
+    });
+    socket.on("error", () => void 0);
+  });
+  return new Promise((resolve4, reject) => {
+    server.once("error", reject);
+    server.listen(path, () => {
+      (0, import_node_fs5.chmodSync)(path, 384);
+      server.unref();
+      resolve4(server);
+    });
+  });
+}
+function answer(line, supervisor) {
+  let request;
+  try {
+    request = JSON.parse(line);
+  } catch {
+    return { error: "the request is not JSON" };
+  }
+  switch (request.command) {
+    case "status":
+      return supervisor.status();
+    case "restart": {
+      const restarted = supervisor.restart(request.name);
+      return restarted.length ? { restarted } : { error: `no process named "${request.name}" (known: ${supervisor.instances.map((i) => i.name).join(", ")})` };
+    }
+    default:
+      return { error: `unknown command ${JSON.stringify(request.command)}` };
+  }
+}
+function requestControl(path, request, timeout = 5e3) {
+  return new Promise((resolve4, reject) => {
+    const socket = (0, import_node_net.createConnection)(path);
+    let output = "";
+    socket.setEncoding("utf8");
+    socket.setTimeout(timeout, () => socket.destroy(new Error(`no answer from the supervisor on ${path} within ${timeout} ms`)));
+    socket.on("connect", () => socket.write(JSON.stringify(request) + "\n"));
+    socket.on("data", (d) => output += d);
+    socket.on("end", () => {
+      try {
+        resolve4(JSON.parse(output));
+      } catch {
+        reject(new Error(`the supervisor on ${path} answered something that is not JSON`));
+      }
+    });
+    socket.on("error", reject);
+  });
+}
+
+// src/pipeline/pipeline.ts
+var protoCache = /* @__PURE__ */ new WeakMap();
+function protoOf(source) {
+  let proto = protoCache.get(source);
+  if (!proto) {
+    proto = new Message(Buffer.alloc(0), source.logger, source.stream, source.pid, source.hostname, 0, source.type);
+    proto.severity = source.severity;
+    protoCache.set(source, proto);
+  }
+  return proto;
+}
+var Pipeline = class {
+  constructor(config2, options) {
+    this.options = options;
+    config2.decoders.forEach((c) => this.decoders.push(this.build(c, () => void 0)));
+    config2.filters.forEach((c, i) => this.filters.push(this.build(c, (m) => this.runFrom(m, i + 1))));
+    config2.outputs.forEach((c) => this.outputs.push(this.build(c, (m) => queueMicrotask(() => this.deliver(m)))));
+    this.fast = this.decoders.length === 0 && this.filters.length === 0;
+  }
+  options;
+  decoders = [];
+  filters = [];
+  outputs = [];
+  fast;
+  waiting;
+  resumeCallbacks = /* @__PURE__ */ new Set();
+  /** Messages routed, for `drover status`. */
+  lines = 0;
+  build(config2, emit) {
+    const definition = findDefinition(config2.kind, config2.type);
+    if (!definition) throw new Error(`unknown ${config2.kind} type ${config2.type}`);
+    const id = `${config2.kind}.${config2.name}`;
+    const context = {
+      id,
+      env: this.options.env,
+      hostname: this.options.hostname,
+      onPlatform: this.options.onPlatform,
+      isTTY: this.options.isTTY,
+      report: (text, severity = SEVERITY.info) => emit(Message.internal(text, id, severity, this.options.hostname)),
+      emit
+    };
+    return { id, match: compileMatcher(config2.match), component: definition.create(config2.options, context) };
+  }
+  /** True while an output is full: callers stop reading from processes until `onResume` fires. */
+  get blocked() {
+    return this.waiting !== void 0;
+  }
+  /** Calls `callback` once, when the outputs can take more. */
+  onResume(callback) {
+    this.resumeCallbacks.add(callback);
+  }
+  block(source, chunk, start2, end, timestamp) {
+    if (!this.fast) {
+      for (let at = start2; at < end; ) {
+        const nl = chunk.indexOf(10, at);
+        this.line(source, chunk.subarray(at, nl), timestamp);
+        at = nl + 1;
+      }
+      return;
+    }
+    const proto = protoOf(source);
+    for (const output of this.outputs) {
+      const { match, component } = output;
+      if (!match.perLine && component.lines) {
+        if (match(proto) && !component.lines(chunk, start2, end, source, timestamp)) this.wait(component);
+        continue;
+      }
+      for (let at = start2; at < end; ) {
+        const nl = chunk.indexOf(10, at);
+        const m = this.message(source, chunk.subarray(at, nl), timestamp);
+        if (match(m) && !component.write(m)) this.wait(component);
+        at = nl + 1;
+      }
+    }
+  }
+  line(source, bytes, timestamp) {
+    this.runFrom(this.message(source, bytes, timestamp), 0);
+  }
+  /** A line of drover's own (supervisor state changes), routed like any other. */
+  internal(text, logger, severity = SEVERITY.info) {
+    this.runFrom(Message.internal(text, logger, severity, this.options.hostname), 0);
+  }
+  message(source, bytes, timestamp) {
+    const m = new Message(bytes, source.logger, source.stream, source.pid, source.hostname, timestamp, source.type);
+    m.severity = source.severity;
+    return m;
+  }
+  /** Decoders (only for a message entering at the start), then filters from `index`, then outputs. */
+  runFrom(message, index) {
+    this.lines++;
+    if (index === 0) {
+      for (const d of this.decoders) if (d.match(message)) d.component.decode(message);
+    }
+    let m = message;
+    for (let i = index; i < this.filters.length; i++) {
+      const f = this.filters[i];
+      if (!f.match(m)) continue;
+      m = f.component.process(m);
+      if (!m) return;
+    }
+    this.deliver(m);
+  }
+  deliver(message) {
+    for (const output of this.outputs) {
+      if (output.match(message) && !output.component.write(message)) this.wait(output.component);
+    }
+  }
+  wait(output) {
+    const drained = output.drained();
+    const previous = this.waiting;
+    const all = previous ? Promise.all([previous, drained]).then(() => void 0) : drained;
+    const current = all.then(() => {
+      if (this.waiting !== current) return;
+      this.waiting = void 0;
+      const callbacks = [...this.resumeCallbacks];
+      this.resumeCallbacks.clear();
+      for (const callback of callbacks) callback();
+    });
+    this.waiting = current;
+  }
+  /** Flushes filters (held groups, pending summaries), then closes outputs by the deadline. */
+  async close(deadline) {
+    for (const f of this.filters) f.component.flush?.();
+    for (const f of this.filters) f.component.close?.();
+    await Promise.all(this.outputs.map((o) => o.component.close(deadline)));
+  }
+  /** Per-output counters for `drover status`. */
+  stats() {
+    return Object.fromEntries(this.outputs.map((o) => [o.id, o.component.stats?.() ?? {}]));
+  }
+};
+
+// src/cli/commands/start.ts
+var start = {
+  summary: "run the process types of the Procfile (all, or a formation such as web=2,worker=1)",
+  usage: `Usage: drover start [FORMATION] [options]
+
+Runs process types from the Procfile and [processes.NAME] under the supervisor, each instance
+(web.1, web.2, ...) as \`bash -c COMMAND\` in its own process group, and routes their output
+through the log pipeline. FORMATION is empty (every autostart type, numprocs each), a type
+(\`web\`), or counts (\`web=2,worker=1\`). SIGTERM or SIGINT stops every process gracefully.
+
+  -p, --port PORT       base port: +100 per process type, +1 per instance (default: $PORT or 5000)
+${APP_USAGE}`,
+  async run(args) {
+    const { values, positionals } = parse(args, { ...APP_OPTIONS, port: { type: "string", short: "p" } }, true);
+    if (positionals.length > 1) throw new UsageError(`expected one FORMATION, got ${positionals.length}: ${positionals.join(" ")} (write web=2,worker=1 without spaces)`);
+    if (values.port !== void 0 && !/^\d+$/.test(values.port)) throw new UsageError(`option --port must be a port number, got "${values.port}"`);
+    const app = loadAppFromArgs(values, "run");
+    if (app.problems.length) {
+      process.stderr.write(`drover: cannot start: ${new ConfigInvalidError(app.problems).message}
+Run \`drover check\` after fixing them.
+`);
+      return 1;
+    }
+    let plans;
+    try {
+      plans = planInstances(app.processes, parseFormation(positionals[0] ?? "", app.processes), process.env, values.port === void 0 ? void 0 : Number(values.port));
+    } catch (error) {
+      if (error instanceof FormationError) throw new UsageError(error.message);
+      throw error;
+    }
+    const env = mergeDotenv(process.env, app.dotenv);
+    const hostname = app.config.supervisor.hostname || (0, import_node_os3.hostname)();
+    const pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: Boolean(process.stdout.isTTY) });
+    const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname });
+    const socketPath = controlSocketPath(app.appDir, app.config.supervisor.control_socket);
+    const control = await serveControl(socketPath, supervisor).catch((error) => {
+      pipeline.internal(`control socket unavailable (${error.message}): drover status and restart will not work`, "supervisor", 4);
+      return void 0;
+    });
+    for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"]) process.on(signal, () => supervisor.onSignal(signal));
+    supervisor.start();
+    const code = await supervisor.done;
+    control?.close();
+    return code;
+  }
+};
+
+// src/cli/commands/run.ts
+var import_node_child_process2 = require("node:child_process");
+var import_node_os4 = require("node:os");
+var run = {
+  summary: "run a one-off command with the app environment (heroku run style)",
+  usage: `Usage: drover run [options] [--] COMMAND [ARGS...]
+
+Runs COMMAND with the environment drover start gives its processes (.env locally, DYNO=run.1),
+with stdin, stdout and stderr attached, and exits with its status. \`drover run bash\` is interactive.
+
+${APP_USAGE}`,
+  async run(args) {
+    const split = args.indexOf("--");
+    let ours = split >= 0 ? args.slice(0, split) : [];
+    let command = split >= 0 ? args.slice(split + 1) : args;
+    if (split < 0) {
+      const first = args.findIndex((a, i) => !a.startsWith("-") && !["-a", "--app", "-f", "--procfile", "-e", "--env"].includes(args[i - 1]));
+      ours = first < 0 ? args : args.slice(0, first);
+      command = first < 0 ? [] : args.slice(first);
+    }
+    const { values } = parse(ours, { app: { type: "string", short: "a" }, procfile: { type: "string", short: "f" }, env: { type: "string", short: "e" } });
+    if (command.length === 0) throw new UsageError("expected a COMMAND to run, e.g. drover run bash");
+    const app = loadAppFromArgs(values, "build");
+    for (const p of app.problems.filter((p2) => p2.file.endsWith(".env"))) process.stderr.write(`drover run: warning: ${formatProblem(p)}
+`);
+    const env = { ...mergeDotenv(process.env, app.dotenv), DYNO: process.env.DYNO?.startsWith("run.") ? process.env.DYNO : "run.1" };
+    const script = command.length === 1 ? command[0] : command.map(shellQuote).join(" ");
+    const child = (0, import_node_child_process2.spawn)("bash", ["-c", script], { cwd: app.appDir, env, stdio: "inherit" });
+    const forward = (signal) => () => child.kill(signal);
+    for (const signal of ["SIGTERM", "SIGHUP", "SIGINT"]) process.on(signal, forward(signal));
+    return new Promise((resolve4) => {
+      child.on("error", (error) => {
+        process.stderr.write(`drover run: cannot start bash: ${error.message}
+`);
+        resolve4(127);
+      });
+      child.on("exit", (code, signal) => resolve4(code ?? 128 + (signal ? import_node_os4.constants.signals[signal] : 0)));
+    });
+  }
+};
+function shellQuote(word) {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+// src/cli/commands/status.ts
+var import_node_path9 = require("node:path");
+var OPTIONS = { app: { type: "string", short: "a" }, socket: { type: "string", short: "s" }, json: { type: "boolean" } };
+var OPTIONS_USAGE = `  -a, --app DIR         the app whose supervisor to ask (default: the current directory)
+  -s, --socket PATH     the control socket (default: the one \`drover start\` made for the app)
+      --json            print the answer as JSON`;
+async function ask(values, request) {
+  const path = values.socket ?? controlSocketPath((0, import_node_path9.resolve)(values.app ?? process.cwd()), "");
+  try {
+    return await requestControl(path, request);
+  } catch (error) {
+    const code = error.code;
+    if (code === "ENOENT" || code === "ECONNREFUSED") throw new UsageError(`no drover supervisor is running for this app (no socket at ${path}); start one with drover start`);
+    throw error;
+  }
+}
+var status = {
+  summary: "show the state, pid, uptime and restarts of every running instance",
+  usage: `Usage: drover status [options]
+
+Asks the running supervisor of the app for the state of every instance.
+
+${OPTIONS_USAGE}`,
+  async run(args) {
+    const { values } = parse(args, OPTIONS);
+    const answer2 = await ask(values, { command: "status" });
+    if (values.json) {
+      process.stdout.write(JSON.stringify(answer2, null, 2) + "\n");
+      return 0;
+    }
+    const rows = answer2.instances.map((i) => [i.name, i.state, i.pid ? String(i.pid) : "-", i.pid ? formatUptime(i.uptime) : "-", String(i.restarts), i.exitStatus === void 0 ? "-" : String(i.exitStatus)]);
+    process.stdout.write(table([["NAME", "STATE", "PID", "UPTIME", "RESTARTS", "LAST EXIT"], ...rows]));
+    for (const [id, stats] of Object.entries(answer2.outputs)) {
+      const text = Object.entries(stats).map(([k, v]) => `${k}=${v}`).join(" ");
+      process.stdout.write(`${id}: ${text || "-"}
+`);
+    }
+    return 0;
+  }
+};
+var restart = {
+  summary: "restart an instance (web.1) or every instance of a type (web)",
+  usage: `Usage: drover restart NAME [options]
+
+Stops NAME (stopsignal, then SIGKILL after stopwaitsecs) and starts it again.
+
+${OPTIONS_USAGE}`,
+  async run(args) {
+    const { values, positionals } = parse(args, OPTIONS, true);
+    if (positionals.length !== 1) throw new UsageError("expected one NAME, e.g. drover restart web.1");
+    const answer2 = await ask(values, { command: "restart", name: positionals[0] });
+    if (answer2.error) {
+      process.stderr.write(`drover restart: ${answer2.error}
+`);
+      return 1;
+    }
+    process.stdout.write(`restarting ${answer2.restarted.join(", ")}
+`);
+    return 0;
+  }
+};
+function formatUptime(ms) {
+  const s = Math.floor(ms / 1e3);
+  return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m${s % 60}s` : `${Math.floor(s / 3600)}h${Math.floor(s % 3600 / 60)}m`;
+}
+function table(rows) {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join("  ").trimEnd()).join("\n") + "\n";
+}
+
 // src/cli/main.ts
 var help = {
   summary: "show help for drover or for one command",
@@ -3248,7 +4162,7 @@ var help = {
     return 0;
   }
 };
-var commands = { check, config, version, help };
+var commands = { start, run, status, restart, check, config, version, help };
 function isCommand(name) {
   return Object.hasOwn(commands, name);
 }

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { configDirs, defaultProcfile } from './paths';
 import { loadApp, type LoadedApp } from '../config/app';
 
-export type CommandName = 'check' | 'config' | 'version' | 'help';
+export type CommandName = 'start' | 'run' | 'status' | 'restart' | 'check' | 'config' | 'version' | 'help';
 
 /** A command: its one-line summary, its usage text, and what it does with its arguments. Resolves to an exit code. */
 export interface Command {

@@ -3,6 +3,9 @@ import { UsageError, type Command, type CommandName } from './command';
 import { check } from './commands/check';
 import { config } from './commands/config';
 import { version } from './commands/version';
+import { start } from './commands/start';
+import { run } from './commands/run';
+import { restart, status } from './commands/status';
 
 const help: Command = {
   summary: 'show help for drover or for one command',
@@ -16,7 +19,7 @@ const help: Command = {
 };
 
 /** Every command by name; the mapped type makes the compiler insist that each name has its handler. */
-const commands: { [K in CommandName]: Command } = { check, config, version, help };
+const commands: { [K in CommandName]: Command } = { start, run, status, restart, check, config, version, help };
 
 function isCommand(name: string): name is CommandName {
   return Object.hasOwn(commands, name);

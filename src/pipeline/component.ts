@@ -16,7 +16,7 @@ export interface ComponentContext {
   /**
    * Sends a line of drover's own into the pipeline after this component: a filter's summary goes through the
    * filters after it and then to the outputs; an output's report (drops, retries) goes to the outputs.
-   * Such messages have Type 'drover' and Logger 'drover'.
+   * Such messages have Type 'drover' and the component's id as Logger (`outputs.papertrail`).
    */
   report(text: string, severity?: number): void;
   /** Like report, for a message the component built itself (e.g. a multiline group it held back). */

@@ -111,7 +111,8 @@ function prefixedEncoder(color: boolean): Encoder {
   let width = 6;
   const colors = new Map<string, number>();
   const prefix = prefixCache(({ logger, type, timestamp }) => {
-    const name = type === 'log' ? logger : type;
+    // drover's own lines say which instance they are about: `drover[web.1]`, or `drover` for the supervisor.
+    const name = type === 'log' ? logger : logger === 'supervisor' || logger === type ? type : `${type}[${logger}]`;
     width = Math.max(width, name.length);
     const time = new Date(timestamp).toTimeString().slice(0, 8);
     const text = `${time} ${name.padEnd(width)} | `;

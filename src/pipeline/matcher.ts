@@ -3,6 +3,12 @@ import type { Message, FieldValue } from './message';
 
 export type Matcher = (message: Message) => boolean;
 
+/** A compiled matcher; `perLine` is false when it reads only what every line of one process stream shares. */
+export type CompiledMatcher = Matcher & { perLine: boolean; source: string };
+
+/** Variables that differ from line to line of one stream (the others are fixed per stream until a decoder runs). */
+const PER_LINE = new Set(['Payload', 'Timestamp']);
+
 /** A syntax error, with the 1-based column where it was found. */
 export class MatcherSyntaxError extends Error {
   constructor(message: string, readonly column: number, readonly expression: string) {
@@ -103,9 +109,10 @@ function tokenize(source: string): Token[] {
 }
 
 /** Compiles an expression; throws MatcherSyntaxError naming the column of the first problem. */
-export function compileMatcher(source: string): Matcher {
+export function compileMatcher(source: string): CompiledMatcher {
   const tokens = tokenize(source);
   let pos = 0;
+  let perLine = false;
   const peek = () => tokens[pos];
   const fail = (message: string, token: Token = peek()): never => {
     throw new MatcherSyntaxError(message, token.at + 1, source);
@@ -158,10 +165,12 @@ export function compileMatcher(source: string): Matcher {
     const subject = peek();
     let get: (m: Message) => Value;
     if (subject.kind === 'field') {
+      perLine = true;
       const name = subject.value;
       get = (m) => m.fields?.[name];
     } else if (subject.kind === 'ident' && VARIABLES[subject.value]) {
       get = VARIABLES[subject.value];
+      if (PER_LINE.has(subject.value)) perLine = true;
     } else if (subject.kind === 'ident') {
       return fail(`unknown variable "${subject.value}" (known: ${Object.keys(VARIABLES).join(', ')}, Fields[name], TRUE, FALSE)`);
     } else {
@@ -194,7 +203,7 @@ export function compileMatcher(source: string): Matcher {
 
   const matcher = parseOr();
   if (peek().kind !== 'end') fail('expected "&&", "||" or the end of the expression');
-  return matcher;
+  return Object.assign(matcher, { perLine, source });
 }
 
 function comparison(get: (m: Message) => Value, op: string, literal: FieldValue | null): Matcher {
@@ -220,9 +229,4 @@ function comparison(get: (m: Message) => Value, op: string, literal: FieldValue 
     default:
       return (m) => { const v = coerce(get(m)); return v !== undefined && v >= literal; };
   }
-}
-
-/** True for expressions that accept every message, so the router can skip calling them. */
-export function isMatchAll(source: string): boolean {
-  return source.trim() === 'TRUE';
 }

@@ -1,0 +1,55 @@
+// `drover start [FORMATION]`: run the app's process types under the supervisor, as a dyno manager would.
+import { hostname as osHostname } from 'node:os';
+import { APP_OPTIONS, APP_USAGE, loadAppFromArgs, parse, UsageError, type Command } from '../command';
+import { ConfigInvalidError } from '../../config/errors';
+import { mergeDotenv } from '../../config/dotenv';
+import { FormationError, parseFormation, planInstances } from '../../supervisor/formation';
+import { Supervisor } from '../../supervisor/supervisor';
+import { controlSocketPath, serveControl } from '../../supervisor/control';
+import { Pipeline } from '../../pipeline/pipeline';
+import { isOnPlatform } from '../../pipeline/formats';
+
+export const start: Command = {
+  summary: 'run the process types of the Procfile (all, or a formation such as web=2,worker=1)',
+  usage: `Usage: drover start [FORMATION] [options]
+
+Runs process types from the Procfile and [processes.NAME] under the supervisor, each instance
+(web.1, web.2, ...) as \`bash -c COMMAND\` in its own process group, and routes their output
+through the log pipeline. FORMATION is empty (every autostart type, numprocs each), a type
+(\`web\`), or counts (\`web=2,worker=1\`). SIGTERM or SIGINT stops every process gracefully.
+
+  -p, --port PORT       base port: +100 per process type, +1 per instance (default: $PORT or 5000)
+${APP_USAGE}`,
+  async run(args) {
+    const { values, positionals } = parse(args, { ...APP_OPTIONS, port: { type: 'string', short: 'p' } }, true);
+    if (positionals.length > 1) throw new UsageError(`expected one FORMATION, got ${positionals.length}: ${positionals.join(' ')} (write web=2,worker=1 without spaces)`);
+    if (values.port !== undefined && !/^\d+$/.test(values.port)) throw new UsageError(`option --port must be a port number, got "${values.port}"`);
+    const app = loadAppFromArgs(values, 'run');
+    if (app.problems.length) {
+      process.stderr.write(`drover: cannot start: ${new ConfigInvalidError(app.problems).message}\nRun \`drover check\` after fixing them.\n`);
+      return 1;
+    }
+    let plans;
+    try {
+      plans = planInstances(app.processes, parseFormation(positionals[0] ?? '', app.processes), process.env, values.port === undefined ? undefined : Number(values.port));
+    } catch (error) {
+      if (error instanceof FormationError) throw new UsageError(error.message);
+      throw error;
+    }
+    const env = mergeDotenv(process.env, app.dotenv);
+    const hostname = app.config.supervisor.hostname || osHostname();
+    const pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: Boolean(process.stdout.isTTY) });
+    const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname });
+
+    const socketPath = controlSocketPath(app.appDir, app.config.supervisor.control_socket);
+    const control = await serveControl(socketPath, supervisor).catch((error: Error) => {
+      pipeline.internal(`control socket unavailable (${error.message}): drover status and restart will not work`, 'supervisor', 4);
+      return undefined;
+    });
+    for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => supervisor.onSignal(signal));
+    supervisor.start();
+    const code = await supervisor.done;
+    control?.close();
+    return code;
+  },
+};

@@ -1,0 +1,80 @@
+// The control socket: `drover status` and `drover restart` talk to a running supervisor over it.
+import { createServer, createConnection, type Server } from 'node:net';
+import { chmodSync, existsSync, unlinkSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Supervisor } from './supervisor';
+
+export type ControlRequest = { command: 'status' } | { command: 'restart'; name: string };
+
+/** The socket of the supervisor of an app: `[supervisor] control_socket`, $DROVER_SOCKET, else one per app dir in $TMPDIR. */
+export function controlSocketPath(appDir: string, configured: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (configured) return configured;
+  if (env.DROVER_SOCKET) return env.DROVER_SOCKET;
+  const hash = createHash('sha1').update(appDir).digest('hex').slice(0, 10);
+  return join(tmpdir(), `drover-${process.getuid?.() ?? 0}-${hash}.sock`);
+}
+
+/** Serves one JSON request per connection; the socket is readable by its owner only (0600). */
+export function serveControl(path: string, supervisor: Supervisor): Promise<Server> {
+  if (existsSync(path)) unlinkSync(path); // left by a supervisor that was killed
+  const server = createServer((socket) => {
+    let input = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (data) => {
+      input += data;
+      const nl = input.indexOf('\n');
+      if (nl < 0) return;
+      socket.end(JSON.stringify(answer(input.slice(0, nl), supervisor)) + '\n');
+    });
+    socket.on('error', () => undefined);
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(path, () => {
+      chmodSync(path, 0o600);
+      server.unref();
+      resolve(server);
+    });
+  });
+}
+
+function answer(line: string, supervisor: Supervisor): unknown {
+  let request: ControlRequest;
+  try {
+    request = JSON.parse(line);
+  } catch {
+    return { error: 'the request is not JSON' };
+  }
+  switch (request.command) {
+    case 'status':
+      return supervisor.status();
+    case 'restart': {
+      const restarted = supervisor.restart(request.name);
+      return restarted.length ? { restarted } : { error: `no process named "${request.name}" (known: ${supervisor.instances.map((i) => i.name).join(', ')})` };
+    }
+    default:
+      return { error: `unknown command ${JSON.stringify((request as { command: unknown }).command)}` };
+  }
+}
+
+/** Sends one request to a running supervisor and returns its answer. */
+export function requestControl(path: string, request: ControlRequest, timeout = 5000): Promise<any> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection(path);
+    let output = '';
+    socket.setEncoding('utf8');
+    socket.setTimeout(timeout, () => socket.destroy(new Error(`no answer from the supervisor on ${path} within ${timeout} ms`)));
+    socket.on('connect', () => socket.write(JSON.stringify(request) + '\n'));
+    socket.on('data', (d) => (output += d));
+    socket.on('end', () => {
+      try {
+        resolve(JSON.parse(output));
+      } catch {
+        reject(new Error(`the supervisor on ${path} answered something that is not JSON`));
+      }
+    });
+    socket.on('error', reject);
+  });
+}

@@ -1,0 +1,243 @@
+// One supervised instance (web.1): spawn under `bash -c` in its own process group, restart, stop.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { constants } from 'node:os';
+import { resolve } from 'node:path';
+import type { InstancePlan } from './formation';
+import { decideAfterExit } from './backoff';
+import { LineSplitter } from '../pipeline/splitter';
+import type { Pipeline } from '../pipeline/pipeline';
+import { SEVERITY } from '../pipeline/message';
+import type { BlockSource } from '../pipeline/formats';
+
+/** supervisord's process states. */
+export type State = 'STOPPED' | 'STARTING' | 'RUNNING' | 'BACKOFF' | 'STOPPING' | 'EXITED' | 'FATAL';
+
+export interface InstanceOptions {
+  appDir: string;
+  env: NodeJS.ProcessEnv;
+  pipeline: Pipeline;
+  hostname: string;
+  maxLine: number;
+  partialTimeout: number;
+  backoff: { initial: number; max: number };
+  /** Called on every state change; the supervisor decides when it is all over. */
+  onChange(instance: Instance): void;
+}
+
+/** A row of `drover status`. */
+export interface InstanceStatus {
+  name: string;
+  state: State;
+  pid: number | undefined;
+  uptime: number;
+  restarts: number;
+  exitStatus: number | undefined;
+}
+
+export class Instance {
+  state: State = 'STOPPED';
+  /** Exit status of the last run: the code, or 128 + signal number. */
+  exitStatus: number | undefined;
+  restarts = 0;
+  /** True when it was SIGKILLed because it outlived stopwaitsecs. */
+  killed = false;
+  /** True during `drover restart`: its STOPPED state is not the end. */
+  restarting = false;
+  private child: ChildProcess | undefined;
+  private startedAt = 0;
+  private failedStarts = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private exited: Promise<void> = Promise.resolve();
+
+  constructor(readonly plan: InstancePlan, private readonly options: InstanceOptions) {}
+
+  get name(): string {
+    return this.plan.name;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Spawns the process (again). */
+  start(): void {
+    const { plan, options } = this;
+    const spec = plan.type;
+    this.clearTimer();
+    this.stopping = false;
+    const env = { ...options.env, ...spec.environment, DYNO: plan.name, PORT: String(plan.port) };
+    this.report(`Starting process with command \`${spec.command}\``);
+    const child = spawn('bash', ['-c', spec.command], {
+      cwd: spec.directory ? resolve(options.appDir, spec.directory) : options.appDir,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // its own process group (setsid), so a stop reaches its children too
+    });
+    this.child = child;
+    this.startedAt = Date.now();
+    this.setState('STARTING');
+    let closed = 0;
+    let exitInfo: [number | null, NodeJS.Signals | null] | undefined;
+    this.exited = new Promise((done) => {
+      let finished = false;
+      const finish = (force = false) => {
+        if (finished || !exitInfo || (closed < 2 && !force)) return;
+        finished = true;
+        // The group lives and dies with its leader: what it left behind (a daemonized grandchild) goes too.
+        if (child.pid) signalGroup(child.pid, 'SIGKILL');
+        this.onExit(exitInfo[0], exitInfo[1]);
+        done();
+      };
+      child.on('exit', (code, signal) => {
+        exitInfo = [code, signal];
+        // Normally the pipes close right after; a grandchild holding them open gets a moment, not forever.
+        setTimeout(() => finish(true), 250).unref();
+        finish();
+      });
+      for (const [stream, name] of [[child.stdout!, 'stdout'], [child.stderr!, 'stderr']] as const) {
+        const source: BlockSource = { logger: plan.name, stream: name, pid: child.pid ?? 0, hostname: options.hostname, severity: name === 'stderr' ? SEVERITY.err : SEVERITY.info, type: 'log' };
+        const splitter = new LineSplitter(source, options.pipeline, options.maxLine, options.partialTimeout);
+        stream.on('data', (chunk: Buffer) => {
+          splitter.push(chunk);
+          if (options.pipeline.blocked) {
+            stream.pause();
+            options.pipeline.onResume(() => stream.resume());
+          }
+        });
+        // A grandchild may keep the pipe open after bash exits: its output still counts, the exit waits for it.
+        stream.on('close', () => {
+          splitter.end();
+          closed++;
+          finish();
+        });
+      }
+    });
+    child.on('error', (error) => {
+      this.report(`Failed to start: ${error.message}`, SEVERITY.err);
+    });
+    if (child.pid) this.report(`Process started with pid ${child.pid}`);
+    this.timer = setTimeout(() => {
+      if (this.state === 'STARTING' && this.child === child) {
+        this.failedStarts = 0;
+        this.setState('RUNNING');
+        this.report('State changed from starting to up');
+      }
+    }, spec.startsecs);
+  }
+
+  private onExit(code: number | null, signal: NodeJS.Signals | null): void {
+    this.clearTimer();
+    const uptime = Date.now() - this.startedAt;
+    this.exitStatus = code ?? 128 + (signal ? constants.signals[signal] : 0);
+    this.child = undefined;
+    const how = signal ? `was killed by SIG${signal.replace(/^SIG/, '')} (status ${this.exitStatus})` : `exited with status ${code}`;
+    if (this.stopping) {
+      this.report(`Process ${how}`);
+      this.setState('STOPPED');
+      return;
+    }
+    this.report(`Process ${how}`, this.exitStatus === 0 ? SEVERITY.info : SEVERITY.err);
+    const spec = this.plan.type;
+    const decision = decideAfterExit(spec, { uptime, code: code ?? undefined, failedStarts: this.failedStarts }, this.options.backoff);
+    switch (decision.action) {
+      case 'fatal':
+        this.failedStarts = decision.failedStarts;
+        this.report(`FATAL: exited too quickly (within startsecs = ${spec.startsecs / 1000}s) ${decision.failedStarts} times in a row; giving up after startretries = ${spec.startretries}`, SEVERITY.crit);
+        this.setState('FATAL');
+        return;
+      case 'stay-exited':
+        this.setState('EXITED');
+        return;
+      case 'restart':
+        this.failedStarts = decision.failedStarts;
+        this.restarts++;
+        if (decision.delay === 0) {
+          this.report('Restarting');
+          this.start();
+          return;
+        }
+        this.report(`Restarting in ${formatSeconds(decision.delay)} (failed start ${decision.failedStarts} of ${spec.startretries})`);
+        this.setState('BACKOFF');
+        this.timer = setTimeout(() => this.start(), decision.delay);
+    }
+  }
+
+  /**
+   * Sends stopsignal to the process group, then SIGKILL after stopwaitsecs (or at `killAt`, if sooner).
+   * Resolves when the process has exited and its pipes are drained.
+   */
+  async stop(killAt = Infinity): Promise<void> {
+    this.clearTimer();
+    const child = this.child;
+    if (!child || child.pid === undefined) {
+      if (this.state === 'BACKOFF' || this.state === 'STARTING') this.setState('STOPPED');
+      return;
+    }
+    this.stopping = true;
+    const spec = this.plan.type;
+    this.setState('STOPPING');
+    this.report(`Stopping process with SIG${spec.stopsignal}`);
+    signalGroup(child.pid, `SIG${spec.stopsignal}` as NodeJS.Signals);
+    const wait = Math.max(0, Math.min(spec.stopwaitsecs, killAt - Date.now()));
+    const timer = setTimeout(() => {
+      this.killed = true;
+      this.report(`Error R12 (Exit timeout): did not exit within ${formatSeconds(wait)} of SIG${spec.stopsignal}; stopping process with SIGKILL`, SEVERITY.err);
+      signalGroup(child.pid!, 'SIGKILL');
+    }, wait);
+    await this.exited;
+    clearTimeout(timer);
+    // Whatever is left in the group (a grandchild that ignored the signal) goes too.
+    signalGroup(child.pid, 'SIGKILL');
+  }
+
+  /** Kills the group at once: for a second Ctrl-C. */
+  kill(): void {
+    if (this.child?.pid) signalGroup(this.child.pid, 'SIGKILL');
+  }
+
+  /** Stops and starts again: `drover restart`. */
+  async restart(): Promise<void> {
+    this.restarting = true;
+    await this.stop();
+    this.restarting = false;
+    this.restarts++;
+    this.failedStarts = 0;
+    this.start();
+  }
+
+  /** True while it runs or will run again on its own. */
+  get alive(): boolean {
+    return this.state === 'STARTING' || this.state === 'RUNNING' || this.state === 'BACKOFF' || this.state === 'STOPPING';
+  }
+
+  status(): InstanceStatus {
+    return { name: this.name, state: this.state, pid: this.pid, uptime: this.child ? Date.now() - this.startedAt : 0, restarts: this.restarts, exitStatus: this.exitStatus };
+  }
+
+  private setState(state: State): void {
+    this.state = state;
+    this.options.onChange(this);
+  }
+
+  private report(text: string, severity: number = SEVERITY.info): void {
+    this.options.pipeline.internal(text, this.name, severity);
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // The group is already gone.
+  }
+}
+
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))}s`;
+}
