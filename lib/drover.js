@@ -1759,9 +1759,9 @@ var require_parse = __commonJS({
 var require_stringify = __commonJS({
   "node_modules/@iarna/toml/stringify.js"(exports2, module2) {
     "use strict";
-    module2.exports = stringify;
+    module2.exports = stringify2;
     module2.exports.value = stringifyInline;
-    function stringify(obj) {
+    function stringify2(obj) {
       if (obj === null) throw typeError("null");
       if (obj === void 0) throw typeError("undefined");
       if (typeof obj !== "object") throw typeError(typeof obj);
@@ -2027,7 +2027,7 @@ var require_toml = __commonJS({
 
 // src/cli/command.ts
 var import_node_util = require("node:util");
-var import_node_path4 = require("node:path");
+var import_node_path5 = require("node:path");
 
 // src/cli/paths.ts
 var import_node_fs = require("node:fs");
@@ -2051,8 +2051,8 @@ function defaultProcfile(appDir) {
 }
 
 // src/config/app.ts
-var import_node_fs4 = require("node:fs");
-var import_node_path3 = require("node:path");
+var import_node_fs5 = require("node:fs");
+var import_node_path4 = require("node:path");
 
 // src/config/load.ts
 var import_toml = __toESM(require_toml(), 1);
@@ -2371,16 +2371,16 @@ function parseSize(value) {
 
 // src/config/schema.ts
 var describe = (v) => Array.isArray(v) ? `an array ${JSON.stringify(v)}` : typeof v === "object" && v !== null ? "a table" : `${typeof v} ${JSON.stringify(v)}`;
-function applySchema(schema2, table2, prefix = "", skip = /* @__PURE__ */ new Set()) {
+function applySchema(schema14, table2, prefix = "", skip = /* @__PURE__ */ new Set()) {
   const options = {};
   const problems = [];
   for (const key of Object.keys(table2)) {
-    if (!(key in schema2)) {
-      const near = closest(key, Object.keys(schema2));
-      problems.push({ key: prefix + key, message: `unknown option "${prefix + key}"`, hint: near ? `did you mean "${prefix + near}"?` : `known options: ${Object.keys(schema2).join(", ")}` });
+    if (!(key in schema14)) {
+      const near = closest(key, Object.keys(schema14));
+      problems.push({ key: prefix + key, message: `unknown option "${prefix + key}"`, hint: near ? `did you mean "${prefix + near}"?` : `known options: ${Object.keys(schema14).join(", ")}` });
     }
   }
-  for (const [key, field] of Object.entries(schema2)) {
+  for (const [key, field] of Object.entries(schema14)) {
     const raw = table2[key];
     if (raw === void 0) {
       if ("required" in field && field.required) problems.push({ key: prefix + key, message: `option "${prefix + key}" is required`, hint: field.doc });
@@ -2450,11 +2450,18 @@ function convert(field, raw, key, problems) {
       }
     case "table": {
       if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return wrong("a table");
-      const nested = applySchema(field.fields, raw, key + ".");
+      const nested = applySchema(tableFields(field, raw), raw, key + ".");
       problems.push(...nested.problems);
       return nested.options;
     }
   }
+}
+function tableFields(field, raw) {
+  if (!field.discriminator || !field.variants) return field.fields;
+  const common = field.fields[field.discriminator];
+  const chosen = raw[field.discriminator] ?? (common && "default" in common ? common.default : void 0);
+  const variant = typeof chosen === "string" ? field.variants[chosen.toLowerCase()] : void 0;
+  return variant ? { ...field.fields, ...variant } : Object.assign({}, field.fields, ...Object.values(field.variants));
 }
 function closest(word, candidates) {
   const lower = word.toLowerCase();
@@ -2907,6 +2914,1070 @@ var stderrOutput = defineComponent({
   create: (options, context) => createStreamOutput(2, options, context)
 });
 
+// src/pipeline/decoders/severity.ts
+var WORDS = {
+  emerg: SEVERITY.emerg,
+  emergency: SEVERITY.emerg,
+  panic: SEVERITY.emerg,
+  alert: SEVERITY.alert,
+  crit: SEVERITY.crit,
+  critical: SEVERITY.crit,
+  fatal: SEVERITY.crit,
+  err: SEVERITY.err,
+  error: SEVERITY.err,
+  eror: SEVERITY.err,
+  warn: SEVERITY.warning,
+  warning: SEVERITY.warning,
+  notice: SEVERITY.notice,
+  info: SEVERITY.info,
+  information: SEVERITY.info,
+  informational: SEVERITY.info,
+  debug: SEVERITY.debug,
+  trace: SEVERITY.debug,
+  verbose: SEVERITY.debug
+};
+var LOOKUP = /* @__PURE__ */ new Map();
+for (const [word, severity] of Object.entries(WORDS)) {
+  LOOKUP.set(word, severity);
+  LOOKUP.set(word.toUpperCase(), severity);
+  LOOKUP.set(word[0].toUpperCase() + word.slice(1), severity);
+}
+function severityOf(value) {
+  if (typeof value === "string") {
+    const hit = LOOKUP.get(value);
+    if (hit !== void 0) return hit;
+    if (value.length > 13) return -1;
+    const lower = LOOKUP.get(value.trim().toLowerCase());
+    if (lower !== void 0) return lower;
+    return /^\d+$/.test(value) ? severityOf(Number(value)) : -1;
+  }
+  if (typeof value === "number" && Number.isInteger(value)) {
+    if (value >= 0 && value <= 7) return value;
+    if (value >= 10 && value <= 60) return value <= 20 ? SEVERITY.debug : value <= 30 ? SEVERITY.info : value <= 40 ? SEVERITY.warning : value <= 50 ? SEVERITY.err : SEVERITY.crit;
+  }
+  return -1;
+}
+var ALTERNATIVES = "EMERG(?:ENCY)?|PANIC|ALERT|CRIT(?:ICAL)?|FATAL|ERR(?:OR)?|WARN(?:ING)?|NOTICE|INFO|DEBUG|TRACE";
+var WORD_CASED = new RegExp(`(?:^|[\\s\\[(<|,])(${ALTERNATIVES})(?=$|[\\s\\])>|:,])`);
+var WORD_ANY = new RegExp(WORD_CASED.source, "i");
+var KEYED = /(?:level|lvl|severity)"?\s*[=:]\s*"?([A-Za-z]+)/i;
+function detectSeverity(text, ignoreCase, maxOffset) {
+  const head = text.length > maxOffset ? text.slice(0, maxOffset) : text;
+  const keyed = KEYED.exec(head);
+  if (keyed) {
+    const severity = severityOf(keyed[1]);
+    if (severity >= 0) return { severity, word: keyed[1] };
+  }
+  const found = (ignoreCase ? WORD_ANY : WORD_CASED).exec(head);
+  return found ? { severity: severityOf(found[1]), word: found[1] } : void 0;
+}
+var schema2 = {
+  ignore_case: { type: "boolean", default: false, doc: 'also accept lower-case level words such as "error:" or "[warn]" (by default only ERROR, WARN... and key=value forms such as level=warn count)' },
+  max_offset: { type: "integer", default: 200, min: 1, doc: "look for the level word only in this many first characters of the line, where loggers put it" },
+  field: { type: "string", default: "", doc: 'also store the word found (lower-cased) in this field, e.g. "level" so that Fields[level] works as for JSON lines; empty: no field' }
+};
+var severityDecoder = defineComponent({
+  kind: "decoders",
+  type: "severity",
+  summary: "Sets Severity from a level word near the start of a plain-text line (ERROR, WARN, [info], level=debug...).",
+  schema: schema2,
+  example: `[decoders.levels]
+type = "severity"
+match = "Type == 'log'"
+field = "level"`,
+  create(options) {
+    const ignoreCase = options.ignore_case;
+    const maxOffset = options.max_offset;
+    const field = options.field;
+    return {
+      decode(message) {
+        const found = detectSeverity(message.payload, ignoreCase, maxOffset);
+        if (!found) return;
+        message.severity = found.severity;
+        if (field) (message.fields ??= {})[field] = found.word.toLowerCase();
+      }
+    };
+  }
+});
+
+// src/pipeline/decoders/pick.ts
+var pickSchema = {
+  level_keys: { type: "string[]", default: ["level", "severity", "lvl", "log.level", "levelname", "loglevel"], doc: 'keys whose value sets Severity (words such as "warn", syslog numbers 0\u20137 or bunyan/pino numbers 10\u201360); the first present wins' },
+  message_keys: { type: "string[]", default: ["msg", "message"], doc: "keys whose value becomes the Payload (see `payload`); the first present wins" },
+  time_keys: { type: "string[]", default: ["time", "timestamp", "ts", "@timestamp"], doc: "keys whose value sets Timestamp: ISO 8601 text, or epoch seconds, milliseconds, microseconds or nanoseconds; [] keeps the time the line was read" },
+  payload: { type: "enum", values: ["message", "keep"], default: "message", doc: `"message": the message key's value replaces the Payload (raw outputs then print it instead of the whole line) and leaves Fields; "keep": the line stays as printed` }
+};
+function picker(options) {
+  return { levelKeys: options.level_keys, messageKeys: new Set(options.message_keys), timeKeys: options.time_keys, replacePayload: options.payload === "message" };
+}
+function applyPicked(message, fields, text, pick) {
+  for (const key of pick.levelKeys) {
+    const value = fields[key];
+    if (value === void 0) continue;
+    const severity = severityOf(value);
+    if (severity >= 0) message.severity = severity;
+    break;
+  }
+  for (const key of pick.timeKeys) {
+    const value = fields[key];
+    if (value === void 0) continue;
+    const ms = parseTime(value);
+    if (ms !== void 0) message.timestamp = ms;
+    break;
+  }
+  if (text !== void 0) message.payload = text;
+}
+var MONTHS = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 };
+var CLF = /^(\d{2})\/([A-Z][a-z]{2})\/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?:\s*([+-])(\d{2})(\d{2}))?$/;
+var NUMERIC = /^\d+(\.\d+)?$/;
+function parseTime(value) {
+  if (typeof value === "number") return fromEpoch(value);
+  if (typeof value !== "string" || value.length < 4 || value.length > 40) return void 0;
+  if (NUMERIC.test(value)) return fromEpoch(Number(value));
+  const ms = Date.parse(value);
+  if (!Number.isNaN(ms)) return ms;
+  const clf = CLF.exec(value);
+  if (clf && clf[2] in MONTHS) {
+    const utc = Date.UTC(+clf[3], MONTHS[clf[2]], +clf[1], +clf[4], +clf[5], +clf[6]);
+    const offset = clf[7] ? (clf[7] === "-" ? -1 : 1) * (+clf[8] * 60 + +clf[9]) * 6e4 : 0;
+    return utc - offset;
+  }
+  return void 0;
+}
+function fromEpoch(n) {
+  if (!Number.isFinite(n) || n <= 0) return void 0;
+  if (n < 1e11) return Math.round(n * 1e3);
+  if (n < 1e14) return Math.round(n);
+  if (n < 1e17) return Math.round(n / 1e3);
+  if (n < 1e20) return Math.round(n / 1e6);
+  return void 0;
+}
+
+// src/pipeline/decoders/json.ts
+var schema3 = {
+  ...pickSchema,
+  max_depth: { type: "integer", default: 8, min: 1, max: 64, doc: "nesting depth flattened into dotted keys; deeper objects are kept as JSON text in one field" }
+};
+var JsonDecoder = class {
+  constructor(pick, maxDepth) {
+    this.pick = pick;
+    this.maxDepth = maxDepth;
+  }
+  pick;
+  maxDepth;
+  text;
+  decode(message) {
+    if (!looksLikeObject(message.raw)) return;
+    let parsed;
+    try {
+      parsed = JSON.parse(message.payload);
+    } catch {
+      return;
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return;
+    const fields = message.fields ?? {};
+    this.text = void 0;
+    this.flatten(parsed, "", 1, fields);
+    message.fields = fields;
+    applyPicked(message, fields, this.text, this.pick);
+  }
+  flatten(object, prefix, depth, into) {
+    for (const key in object) {
+      const value = object[key];
+      if (depth === 1 && this.text === void 0 && typeof value === "string" && this.pick.replacePayload && this.pick.messageKeys.has(key)) {
+        this.text = value;
+        continue;
+      }
+      const name = prefix === "" ? key : prefix + key;
+      switch (typeof value) {
+        case "string":
+        case "number":
+        case "boolean":
+          into[name] = value;
+          break;
+        case "object":
+          if (value === null) break;
+          if (Array.isArray(value) || depth >= this.maxDepth) into[name] = stringify(value);
+          else this.flatten(value, name + ".", depth + 1, into);
+          break;
+      }
+    }
+  }
+};
+function stringify(value) {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return "[nested too deeply]";
+  }
+}
+function looksLikeObject(raw) {
+  let start2 = 0;
+  let end = raw.length - 1;
+  while (start2 <= end && (raw[start2] === 32 || raw[start2] === 9)) start2++;
+  while (end > start2 && (raw[end] === 32 || raw[end] === 9 || raw[end] === 13)) end--;
+  return end > start2 && raw[start2] === 123 && raw[end] === 125;
+}
+var jsonDecoder = defineComponent({
+  kind: "decoders",
+  type: "json",
+  summary: "Decodes lines that are JSON objects into Fields (nested keys as `a.b`), picking up level, message and time.",
+  schema: schema3,
+  example: '[decoders.json]\ntype = "json"\nmatch = "Logger =~ /^web/"\n# level_keys = ["level", "severity"]\n# payload = "keep"',
+  create: (options) => new JsonDecoder(picker(options), options.max_depth)
+});
+
+// src/pipeline/decoders/logfmt.ts
+var schema4 = {
+  ...pickSchema,
+  level_keys: { ...pickSchema.level_keys, default: ["level", "lvl", "severity", "at"] },
+  partial: { type: "boolean", default: false, doc: 'take key=value pairs from anywhere in the line and ignore other words ("Started GET / user=42"); by default a line is decoded only when every word is a pair' }
+};
+var SPACE = 32;
+var TAB = 9;
+var EQUALS = 61;
+var QUOTE = 34;
+var BACKSLASH = 92;
+function parseLogfmt(line, into, partial) {
+  const n = line.length;
+  let i = 0;
+  let pairs = 0;
+  while (i < n) {
+    let c = line.charCodeAt(i);
+    if (c === SPACE || c === TAB) {
+      i++;
+      continue;
+    }
+    const keyStart = i;
+    while (i < n && (c = line.charCodeAt(i)) !== EQUALS && c !== SPACE && c !== TAB && c !== QUOTE) i++;
+    if (i === keyStart || i >= n || c !== EQUALS) {
+      if (!partial) return -1;
+      if (c === QUOTE) i = skipQuoted(line, i);
+      while (i < n && (c = line.charCodeAt(i)) !== SPACE && c !== TAB) i++;
+      continue;
+    }
+    const key = line.slice(keyStart, i);
+    i++;
+    let value;
+    if (i < n && line.charCodeAt(i) === QUOTE) {
+      const end = skipQuoted(line, i);
+      value = unquote(line, i, end);
+      i = end;
+      if (i < n && (c = line.charCodeAt(i)) !== SPACE && c !== TAB && !partial) return -1;
+    } else {
+      const valueStart = i;
+      while (i < n && (c = line.charCodeAt(i)) !== SPACE && c !== TAB) i++;
+      value = line.slice(valueStart, i);
+    }
+    into[key] = value;
+    pairs++;
+  }
+  return pairs;
+}
+function skipQuoted(line, start2) {
+  let i = start2 + 1;
+  while (i < line.length) {
+    const c = line.charCodeAt(i);
+    if (c === BACKSLASH) i += 2;
+    else if (c === QUOTE) return i + 1;
+    else i++;
+  }
+  return line.length;
+}
+function unquote(line, start2, end) {
+  const closed = end - start2 >= 2 && line.charCodeAt(end - 1) === QUOTE;
+  const inner = line.slice(start2 + 1, closed ? end - 1 : end);
+  if (inner.indexOf("\\") === -1) return inner;
+  try {
+    return JSON.parse(`"${inner}"`);
+  } catch {
+    return inner.replace(/\\(.)/g, "$1");
+  }
+}
+var LogfmtDecoder = class {
+  constructor(pick, partial) {
+    this.pick = pick;
+    this.partial = partial;
+  }
+  pick;
+  partial;
+  decode(message) {
+    const fields = {};
+    if (parseLogfmt(message.payload, fields, this.partial) <= 0) return;
+    let text;
+    if (this.pick.replacePayload) {
+      for (const key of this.pick.messageKeys) {
+        const value = fields[key];
+        if (typeof value === "string") {
+          text = value;
+          delete fields[key];
+          break;
+        }
+      }
+    }
+    message.fields = message.fields ? Object.assign(message.fields, fields) : fields;
+    applyPicked(message, fields, text, this.pick);
+  }
+};
+var logfmtDecoder = defineComponent({
+  kind: "decoders",
+  type: "logfmt",
+  summary: 'Decodes logfmt lines (key=value key="quoted value") into Fields, picking up level, message and time.',
+  schema: schema4,
+  example: '[decoders.router]\ntype = "logfmt"\nmatch = "Logger =~ /^web/"\n# partial = true',
+  create: (options) => new LogfmtDecoder(picker(options), options.partial)
+});
+
+// src/pipeline/decoders/regex.ts
+var schema5 = {
+  pattern: { type: "string", required: true, doc: 'a JavaScript regular expression with named groups, e.g. "^(?<ip>\\\\S+) .*\\" (?<status>\\\\d{3}) "; each group that matched becomes a field' },
+  flags: { type: "string", default: "", pattern: /^[imsu]*$/, patternHint: "a string of the regular-expression flags i, m, s and u", doc: "regular-expression flags: i (ignore case), s (dot matches newline), m, u" },
+  severity_group: { type: "string", default: "level", doc: "the group whose text sets Severity (a level word or number), when the pattern has it" },
+  timestamp_group: { type: "string", default: "time", doc: "the group whose text sets Timestamp (ISO 8601, epoch or 10/Oct/2000:13:55:36 -0700), when the pattern has it" },
+  message_group: { type: "string", default: "message", doc: "the group whose text replaces the Payload, when the pattern has it" },
+  numbers: { type: "string[]", default: [], doc: 'groups stored as numbers rather than text, e.g. ["status", "bytes"]' }
+};
+function groupNames(pattern, flags) {
+  new RegExp(pattern, flags);
+  return [...pattern.matchAll(/\(\?<([A-Za-z_$][\w$]*)>/g)].map((m) => m[1]);
+}
+var RegexDecoder = class {
+  constructor(options) {
+    this.options = options;
+    this.re = new RegExp(options.pattern, options.flags);
+    this.names = groupNames(options.pattern, options.flags).filter((n) => n !== options.message_group);
+    this.numeric = new Set(options.numbers);
+  }
+  options;
+  re;
+  names;
+  numeric;
+  decode(message) {
+    const found = this.re.exec(message.payload);
+    const groups = found?.groups;
+    if (!groups) return;
+    const fields = message.fields ?? {};
+    for (const name of this.names) {
+      const value = groups[name];
+      if (value === void 0) continue;
+      if (this.numeric.has(name)) {
+        const n = Number(value);
+        fields[name] = value !== "" && Number.isFinite(n) ? n : value;
+      } else fields[name] = value;
+    }
+    message.fields = fields;
+    const level = groups[this.options.severity_group];
+    if (level !== void 0) {
+      const severity = severityOf(level);
+      if (severity >= 0) message.severity = severity;
+    }
+    const time = groups[this.options.timestamp_group];
+    if (time !== void 0) {
+      const ms = parseTime(time);
+      if (ms !== void 0) message.timestamp = ms;
+    }
+    const text = groups[this.options.message_group];
+    if (text !== void 0) message.payload = text;
+  }
+};
+var regexDecoder = defineComponent({
+  kind: "decoders",
+  type: "regex",
+  summary: "Decodes lines with a regular expression: each named group becomes a field; level, time and message groups set Severity, Timestamp and Payload.",
+  schema: schema5,
+  example: `[decoders.nginx]
+type = "regex"
+match = "Logger =~ /^web/"
+pattern = '^(?<ip>\\S+) \\S+ \\S+ \\[(?<time>[^\\]]+)\\] "(?<method>\\S+) (?<path>\\S+)[^"]*" (?<status>\\d{3}) (?<bytes>\\d+)'
+numbers = ["status", "bytes"]`,
+  check(options) {
+    try {
+      if (groupNames(options.pattern, options.flags).length === 0) {
+        return [{ key: "pattern", message: `option "pattern" must have at least one named group such as (?<status>\\d+), got ${JSON.stringify(options.pattern)}`, hint: "name the parts you want as fields: (?<name>...)" }];
+      }
+    } catch (error) {
+      return [{ key: "pattern", message: `option "pattern" must be a valid regular expression, got ${JSON.stringify(options.pattern)}: ${error.message}`, hint: "JavaScript syntax; in TOML, single-quoted strings keep backslashes as written" }];
+    }
+    return [];
+  },
+  create: (options) => new RegexDecoder(options)
+});
+
+// src/pipeline/filters/common.ts
+var VARIABLES2 = {
+  Logger: (m) => m.logger,
+  Type: (m) => m.type,
+  Stream: (m) => m.stream,
+  Severity: (m) => m.severity,
+  Payload: (m) => m.payload,
+  Hostname: (m) => m.hostname,
+  Pid: (m) => m.pid
+};
+var KEY_PATTERN = /^(Logger|Type|Stream|Severity|Payload|Hostname|Pid|Fields\[[^\]]+\])$/;
+var KEY_HINT = "one of Logger, Type, Stream, Severity, Payload, Hostname, Pid or Fields[name]";
+function keyReader(spec) {
+  const field = /^Fields\[\s*['"]?([^\]'"]+?)['"]?\s*\]$/.exec(spec);
+  if (field) {
+    const name = field[1];
+    return (m) => {
+      const value = m.fields?.[name];
+      return value === void 0 ? "" : String(value);
+    };
+  }
+  if (spec === "Logger") return (m) => m.logger;
+  const read = VARIABLES2[spec];
+  if (!read) throw new Error(`key must be ${KEY_HINT}, got ${JSON.stringify(spec)}`);
+  return (m) => String(read(m));
+}
+function formatDuration(ms) {
+  if (ms % 36e5 === 0) return `${ms / 36e5}h`;
+  if (ms % 6e4 === 0) return `${ms / 6e4}m`;
+  if (ms % 1e3 === 0) return `${ms / 1e3}s`;
+  return ms < 1e3 ? `${ms}ms` : `${ms / 1e3}s`;
+}
+function regexProblem(key, source, flags = "") {
+  try {
+    new RegExp(String(source), flags);
+    return void 0;
+  } catch (error) {
+    return { key, message: `option "${key}" must be a valid regular expression, got ${JSON.stringify(source)}: ${error.message}`, hint: "JavaScript syntax; in TOML, single-quoted strings keep backslashes as written" };
+  }
+}
+
+// src/pipeline/filters/counter.ts
+var schema6 = {
+  interval: { type: "duration", default: "10s", doc: "how often the counts are reported (and reset)" },
+  idle: { type: "boolean", default: false, doc: "also report intervals in which no message came; by default they are skipped" }
+};
+var CounterFilter = class {
+  constructor(interval, idle, context) {
+    this.interval = interval;
+    this.idle = idle;
+    this.context = context;
+    this.timer = setInterval(() => this.report(), interval);
+    this.timer.unref();
+  }
+  interval;
+  idle;
+  context;
+  counts = /* @__PURE__ */ new Map();
+  lastLogger = "";
+  lastCounts;
+  total = 0;
+  since = Date.now();
+  timer;
+  process(message) {
+    let counts = this.lastCounts;
+    if (counts === void 0 || message.logger !== this.lastLogger) {
+      counts = this.counts.get(message.logger);
+      if (counts === void 0) this.counts.set(message.logger, counts = new Float64Array(8));
+      this.lastLogger = message.logger;
+      this.lastCounts = counts;
+    }
+    const severity = message.severity;
+    counts[severity >= 0 && severity <= 7 ? severity : SEVERITY.info]++;
+    this.total++;
+    return message;
+  }
+  /** The line for the interval that just ended, and fresh counts. Public for tests and `flush`. */
+  report(now = Date.now()) {
+    const seconds = Math.max(now - this.since, 1) / 1e3;
+    const counts = this.counts;
+    const total = this.total;
+    this.counts = /* @__PURE__ */ new Map();
+    this.lastCounts = void 0;
+    this.total = 0;
+    this.since = now;
+    if (total === 0 && !this.idle) return;
+    const rate = Math.round(total / seconds * 10) / 10;
+    const fields = { lines: total, rate };
+    const parts = [];
+    for (const logger of [...counts.keys()].sort()) {
+      const row = counts.get(logger);
+      const bySeverity = [];
+      for (let s = 0; s < 8; s++) {
+        if (row[s] === 0) continue;
+        bySeverity.push(`${SEVERITY_NAMES[s]}=${row[s]}`);
+        fields[`${logger}.${SEVERITY_NAMES[s]}`] = row[s];
+      }
+      parts.push(`${logger} ${bySeverity.join(" ")}`);
+    }
+    const text = `counted ${total} message${total === 1 ? "" : "s"} in ${formatDuration(Math.round(seconds * 1e3))} (${rate}/s)${parts.length ? ": " + parts.join(", ") : ""}`;
+    const message = Message.internal(text, "drover", SEVERITY.info, this.context.hostname);
+    message.fields = fields;
+    this.context.emit(message);
+  }
+  flush() {
+    this.report();
+  }
+  close() {
+    clearInterval(this.timer);
+  }
+};
+var counterFilter = defineComponent({
+  kind: "filters",
+  type: "counter",
+  summary: "Every interval, one line with the number of messages per process and severity, and messages per second.",
+  schema: schema6,
+  example: `[filters.counter]
+type = "counter"
+match = "Type == 'log'"
+interval = "1m"`,
+  check: (options) => options.interval >= 100 ? [] : [{ key: "interval", message: `option "interval" must be at least 100ms, got ${options.interval}ms`, hint: 'e.g. "10s"' }],
+  create: (options, context) => new CounterFilter(options.interval, options.idle, context)
+});
+
+// src/pipeline/filters/dedupe.ts
+var schema7 = {
+  flush_interval: { type: "duration", default: "10s", doc: 'how long a run of repeats may wait for its "repeated" line when the process goes on repeating or falls quiet' }
+};
+var DedupeFilter = class {
+  constructor(interval, context) {
+    this.interval = interval;
+    this.context = context;
+  }
+  interval;
+  context;
+  last = /* @__PURE__ */ new Map();
+  timer;
+  process(message) {
+    const last = this.last.get(message.logger);
+    if (last === void 0) {
+      this.last.set(message.logger, { raw: message.raw, repeats: 0, message });
+      return message;
+    }
+    if (last.raw.length === message.raw.length && last.raw.equals(message.raw)) {
+      last.repeats++;
+      last.message = message;
+      if (this.timer === void 0) this.start();
+      return void 0;
+    }
+    if (last.repeats > 0) this.summarize(last);
+    last.raw = message.raw;
+    last.message = message;
+    return message;
+  }
+  /** Emits the pending "repeated" lines; the repeated text stays remembered, so a run can go on. */
+  tick() {
+    let pending = false;
+    for (const last of this.last.values()) {
+      if (last.repeats > 0) {
+        this.summarize(last);
+        pending = true;
+      }
+    }
+    if (!pending && this.timer) {
+      clearInterval(this.timer);
+      this.timer = void 0;
+    }
+  }
+  flush() {
+    this.tick();
+  }
+  close() {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = void 0;
+    this.last.clear();
+  }
+  summarize(last) {
+    const template = last.message;
+    const text = `last message repeated ${last.repeats} time${last.repeats === 1 ? "" : "s"}`;
+    const summary = new Message(Buffer.from(text, "utf8"), template.logger, template.stream, template.pid, template.hostname, Date.now(), template.type);
+    summary.severity = template.severity;
+    last.repeats = 0;
+    this.context.emit(summary);
+  }
+  start() {
+    this.timer = setInterval(() => this.tick(), this.interval);
+    this.timer.unref();
+  }
+};
+var dedupeFilter = defineComponent({
+  kind: "filters",
+  type: "dedupe",
+  summary: 'Collapses identical consecutive lines of one process into "last message repeated N times".',
+  schema: schema7,
+  example: '[filters.dedupe]\ntype = "dedupe"\nmatch = "TRUE"\nflush_interval = "10s"',
+  check: (options) => options.flush_interval > 0 ? [] : [{ key: "flush_interval", message: `option "flush_interval" must be longer than 0, got ${options.flush_interval}ms`, hint: 'e.g. "10s"' }],
+  create: (options, context) => new DedupeFilter(options.flush_interval, context)
+});
+
+// src/pipeline/filters/drop.ts
+var dropFilter = defineComponent({
+  kind: "filters",
+  type: "drop",
+  summary: "Discards the messages its match accepts.",
+  schema: {},
+  example: `[filters.nodebug]
+type = "drop"
+match = "Fields[level] == 'debug' || Payload =~ /GET \\\\/health/"`,
+  create: () => ({ process: () => void 0 })
+});
+
+// src/pipeline/filters/fields.ts
+var schema8 = {
+  add: { type: "map", default: {}, doc: 'fields to set on every message, e.g. { release = "${HEROKU_RELEASE_VERSION:-dev}", region = "eu" }; they replace a field of the same name' },
+  rename: { type: "map", default: {}, doc: 'fields to rename, old = "new", e.g. { lvl = "level" }; a missing field is skipped' },
+  remove: { type: "string[]", default: [], doc: 'fields to remove, e.g. ["password", "headers.cookie"]' }
+};
+var FieldsFilter = class {
+  add;
+  rename;
+  remove;
+  constructor(options) {
+    this.add = Object.entries(options.add);
+    this.rename = Object.entries(options.rename);
+    this.remove = options.remove;
+  }
+  process(message) {
+    let fields = message.fields;
+    if (fields) {
+      for (const name of this.remove) if (name in fields) delete fields[name];
+      for (const [from, to] of this.rename) {
+        if (!(from in fields)) continue;
+        fields[to] = fields[from];
+        delete fields[from];
+      }
+    }
+    if (this.add.length) {
+      fields ??= message.fields = {};
+      for (const [name, value] of this.add) fields[name] = value;
+    }
+    return message;
+  }
+};
+var fieldsFilter = defineComponent({
+  kind: "filters",
+  type: "fields",
+  summary: "Adds, renames and removes Fields.",
+  schema: schema8,
+  example: '[filters.tag]\ntype = "fields"\nmatch = "TRUE"\nadd = { release = "${HEROKU_RELEASE_VERSION:-dev}" }\nrename = { lvl = "level" }\nremove = ["password"]',
+  check(options) {
+    const empty = Object.keys(options.add).length + Object.keys(options.rename).length + options.remove.length === 0;
+    const problems = empty ? [{ key: "add", message: 'the fields filter needs at least one of "add", "rename" or "remove", got none', hint: 'e.g. add = { region = "eu" }' }] : [];
+    for (const [from, to] of Object.entries(options.rename)) {
+      if (to === "") problems.push({ key: "rename", message: `option "rename" must map "${from}" to a new name, got ""`, hint: 'to drop a field, list it in "remove"' });
+    }
+    return problems;
+  },
+  create: (options) => new FieldsFilter(options)
+});
+
+// src/pipeline/filters/multiline.ts
+var DEFAULT_CONTINUATION = "^(\\s|Caused by:|\\.\\.\\. \\d+ (more|common frames omitted))";
+var schema9 = {
+  continuation: { type: "string", default: DEFAULT_CONTINUATION, doc: `a regular expression for lines that continue the previous one; the default takes indented lines and Java's "Caused by:" and "... N more"` },
+  start: { type: "string", default: "", doc: 'a regular expression for lines that start a message, e.g. "^\\\\d{4}-\\\\d{2}-\\\\d{2}"; when set, every other line continues the previous one and `continuation` is ignored' },
+  timeout: { type: "duration", default: "200ms", doc: "a group is passed on once its process prints nothing more for this long (a line can only be known to be the last one by waiting)" },
+  max_lines: { type: "integer", default: 500, min: 2, doc: "lines in one group at most; the next line starts a new group" },
+  max_bytes: { type: "size", default: "64KB", doc: "bytes in one group at most; the next line starts a new group" },
+  separator: { type: "string", default: "\n", doc: 'what joins the lines of a group; outputs that write one line per message may want " | " or "\\u2028"' }
+};
+var MultilineFilter = class {
+  constructor(options, context) {
+    this.options = options;
+    this.context = context;
+    if (options.start) this.start = new RegExp(options.start);
+    else this.continuation = new RegExp(options.continuation);
+    this.separator = Buffer.from(options.separator, "utf8");
+  }
+  options;
+  context;
+  groups = /* @__PURE__ */ new Map();
+  continuation;
+  start;
+  separator;
+  timer;
+  process(message) {
+    const group = this.groups.get(message.logger);
+    const continues = this.start ? !this.start.test(message.payload) : this.continuation.test(message.payload);
+    if (group && continues && group.parts.length < this.options.max_lines && group.bytes + this.separator.length + message.raw.length <= this.options.max_bytes) {
+      group.parts.push(message.raw);
+      group.bytes += this.separator.length + message.raw.length;
+      group.touched = true;
+      return void 0;
+    }
+    this.groups.set(message.logger, { first: message, parts: [message.raw], bytes: message.raw.length, touched: true });
+    if (this.timer === void 0) this.startTimer();
+    return group ? this.join(group) : void 0;
+  }
+  /** Releases the groups that saw no line since the last tick. */
+  tick() {
+    for (const [logger, group] of this.groups) {
+      if (group.touched) group.touched = false;
+      else {
+        this.groups.delete(logger);
+        this.context.emit(this.join(group));
+      }
+    }
+    if (this.groups.size === 0) this.stopTimer();
+  }
+  /** On shutdown: everything held goes on. */
+  flush() {
+    const held = [...this.groups.values()];
+    this.groups.clear();
+    for (const group of held) this.context.emit(this.join(group));
+    this.stopTimer();
+  }
+  close() {
+    this.stopTimer();
+  }
+  /** One message for the group: the first line's own when it is alone, else a new one with the lines joined. */
+  join(group) {
+    const first = group.first;
+    if (group.parts.length === 1) return first;
+    const pieces = [];
+    for (const part of group.parts) {
+      if (pieces.length) pieces.push(this.separator);
+      pieces.push(part);
+    }
+    const joined = new Message(Buffer.concat(pieces, group.bytes), first.logger, first.stream, first.pid, first.hostname, first.timestamp, first.type);
+    joined.severity = first.severity;
+    joined.fields = first.fields;
+    joined.rewritten = true;
+    return joined;
+  }
+  startTimer() {
+    this.timer = setInterval(() => this.tick(), Math.max(5, this.options.timeout / 2));
+    this.timer.unref();
+  }
+  stopTimer() {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = void 0;
+  }
+};
+var multilineFilter = defineComponent({
+  kind: "filters",
+  type: "multiline",
+  summary: "Joins continuation lines (stack traces) to the line they belong to, per process.",
+  schema: schema9,
+  example: `[filters.traces]
+type = "multiline"
+match = "Logger =~ /^web/"
+# start = '^\\d{4}-\\d{2}-\\d{2} '
+timeout = "200ms"`,
+  check(options) {
+    const problems = [regexProblem("continuation", options.continuation), options.start ? regexProblem("start", options.start) : void 0].filter((p) => p !== void 0);
+    if (options.timeout <= 0) problems.push({ key: "timeout", message: `option "timeout" must be longer than 0, got ${options.timeout}ms`, hint: 'e.g. "200ms"' });
+    return problems;
+  },
+  create: (options, context) => new MultilineFilter(options, context)
+});
+
+// src/pipeline/filters/redact.ts
+var schema10 = {
+  patterns: { type: "string[]", default: [], doc: 'regular expressions whose matches are replaced, e.g. "(?<=card=)\\\\d+" (use lookbehind to keep a prefix)' },
+  env: { type: "string[]", default: [], doc: "names of environment variables whose values are replaced wherever they appear" },
+  env_suffixes: { type: "string[]", default: ["_KEY", "_SECRET", "_TOKEN", "_PASSWORD"], doc: "also redact the values of variables whose names end in one of these; [] turns this off" },
+  url_passwords: { type: "boolean", default: true, doc: "replace the password in URLs such as postgres://user:pass@host" },
+  min_length: { type: "integer", default: 4, min: 1, doc: "values of environment variables shorter than this are not redacted (they would match everywhere)" },
+  replacement: { type: "string", default: "[REDACTED]", doc: "what replaces each secret" },
+  fields: { type: "boolean", default: true, doc: "also redact text values in Fields (what decoders found)" }
+};
+var URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)([^@\s/]+)(@)/gi;
+var COLON_SLASH_SLASH = Buffer.from("://");
+var NOT_SECRET = /^(true|false|yes|no|on|off|null|none|nil|undefined|enabled|disabled)$/i;
+var escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+function secretValues(env, names, suffixes, minLength) {
+  const values = /* @__PURE__ */ new Set();
+  for (const [name, value] of Object.entries(env)) {
+    if (!value || value.length < minLength || NOT_SECRET.test(value)) continue;
+    if (names.includes(name) || suffixes.some((s) => name.toUpperCase().endsWith(s.toUpperCase()))) values.add(value);
+  }
+  return [...values].sort((a, b) => b.length - a.length);
+}
+var RedactFilter = class {
+  secrets;
+  needles;
+  values;
+  /** The app's own patterns: they need the text of every line. */
+  patterns;
+  urls;
+  replacement;
+  redactFields;
+  constructor(options, env) {
+    this.secrets = secretValues(env, options.env, options.env_suffixes, options.min_length);
+    this.needles = this.secrets.map((s) => Buffer.from(s, "utf8"));
+    this.values = this.secrets.length ? new RegExp(this.secrets.map(escape).join("|"), "g") : void 0;
+    this.patterns = options.patterns.map((p) => new RegExp(p, "g"));
+    this.urls = options.url_passwords;
+    this.replacement = options.replacement;
+    this.redactFields = options.fields;
+  }
+  process(message) {
+    if (this.mayHold(message.raw)) {
+      const text = message.payload;
+      const redacted = this.redact(text);
+      if (redacted !== text) message.payload = redacted;
+    }
+    if (this.redactFields && message.fields) {
+      const fields = message.fields;
+      for (const key in fields) {
+        const value = fields[key];
+        if (typeof value === "string" && value.length > 0 && this.mayHoldText(value)) {
+          const redacted = this.redact(value);
+          if (redacted !== value) fields[key] = redacted;
+        }
+      }
+    }
+    return message;
+  }
+  /** The text with every secret replaced (the same string when there was none). */
+  redact(text) {
+    let out = text;
+    if (this.values) out = out.replace(this.values, this.replacement);
+    if (this.urls && out.includes("://")) out = out.replace(URL_PASSWORD, `$1${this.replacement}$3`);
+    for (const re of this.patterns) out = out.replace(re, this.replacement);
+    return out;
+  }
+  /** Cheap checks on the bytes: env values and URLs can be found there; the app's patterns need the text. */
+  mayHold(raw) {
+    if (this.patterns.length > 0) return true;
+    if (this.urls && raw.indexOf(COLON_SLASH_SLASH) !== -1) return true;
+    for (const needle of this.needles) if (raw.indexOf(needle) !== -1) return true;
+    return false;
+  }
+  mayHoldText(text) {
+    if (this.patterns.length > 0 || this.urls && text.includes("://")) return true;
+    for (const secret of this.secrets) if (text.includes(secret)) return true;
+    return false;
+  }
+};
+var redactFilter = defineComponent({
+  kind: "filters",
+  type: "redact",
+  summary: "Replaces secrets in lines and fields: values of secret-looking config vars, URL passwords, and patterns of your own.",
+  schema: schema10,
+  example: `[filters.redact]
+type = "redact"
+match = "TRUE"
+env = ["DATABASE_URL", "STRIPE_API"]
+patterns = ['(?<=card=)\\d{12,19}']`,
+  check(options) {
+    return options.patterns.flatMap((p, i) => regexProblem(`patterns[${i}]`, p, "g") ?? []);
+  },
+  create: (options, context) => new RedactFilter(options, context.env)
+});
+
+// src/pipeline/filters/sample.ts
+var schema11 = {
+  rate: { type: "integer", required: true, min: 1, doc: "pass 1 message in this many: 10 keeps the 1st, 11th, 21st... (1 passes everything)" },
+  key: { type: "string", default: "", pattern: KEY_PATTERN, patternHint: KEY_HINT, doc: 'count separately per value of this variable, e.g. "Logger", so each process keeps its share; empty: one count for all' }
+};
+var SampleFilter = class {
+  constructor(rate, key) {
+    this.rate = rate;
+    this.key = key ? keyReader(key) : void 0;
+  }
+  rate;
+  count = 0;
+  counts = /* @__PURE__ */ new Map();
+  key;
+  process(message) {
+    let n;
+    if (this.key) {
+      const k = this.key(message);
+      n = this.counts.get(k) ?? 0;
+      if (this.counts.size > 1e4 && n === 0) this.counts.clear();
+      this.counts.set(k, n + 1 === this.rate ? 0 : n + 1);
+    } else {
+      n = this.count;
+      this.count = n + 1 === this.rate ? 0 : n + 1;
+    }
+    return n === 0 ? message : void 0;
+  }
+};
+var sampleFilter = defineComponent({
+  kind: "filters",
+  type: "sample",
+  summary: "Passes 1 message in N (per key when one is given), dropping the rest.",
+  schema: schema11,
+  example: '[filters.thin]\ntype = "sample"\nmatch = "Logger =~ /^worker/ && Severity >= 6"\nrate = 10\nkey = "Logger"',
+  create: (options) => new SampleFilter(options.rate, options.key)
+});
+
+// src/pipeline/filters/throttle.ts
+var schema12 = {
+  limit: { type: "integer", required: true, min: 1, doc: "messages passed per window and key; the rest are suppressed and counted" },
+  window: { type: "duration", default: "1s", doc: 'the length of a window, e.g. "1s" or "1m"; counts start again at each' },
+  key: { type: "string", default: "Logger", pattern: KEY_PATTERN, patternHint: KEY_HINT, doc: 'what is limited separately: "Logger" (each process instance), "Payload" (each distinct line), "Fields[name]"...' }
+};
+var ThrottleFilter = class {
+  constructor(limit, window, key, context) {
+    this.limit = limit;
+    this.window = window;
+    this.context = context;
+    this.key = keyReader(key);
+    this.every = formatDuration(window);
+  }
+  limit;
+  window;
+  context;
+  windows = /* @__PURE__ */ new Map();
+  key;
+  timer;
+  every;
+  process(message) {
+    if (this.timer === void 0) this.start();
+    const key = this.key(message);
+    let state = this.windows.get(key);
+    if (state === void 0) this.windows.set(key, state = { passed: 0, suppressed: 0 });
+    if (state.passed < this.limit) {
+      state.passed++;
+      return message;
+    }
+    state.suppressed++;
+    return void 0;
+  }
+  /** Ends the window: a summary per key that lost messages, then fresh counts (old keys are forgotten). */
+  tick() {
+    const ended = this.windows;
+    this.windows = /* @__PURE__ */ new Map();
+    for (const [key, state] of ended) {
+      if (state.suppressed > 0) this.context.report(`suppressed ${state.suppressed} message${state.suppressed === 1 ? "" : "s"} from ${key || "(none)"} in the last ${this.every}`, SEVERITY.warning);
+    }
+    if (ended.size === 0 && this.timer) {
+      clearInterval(this.timer);
+      this.timer = void 0;
+    }
+  }
+  flush() {
+    this.tick();
+  }
+  close() {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = void 0;
+  }
+  start() {
+    this.timer = setInterval(() => this.tick(), this.window);
+    this.timer.unref();
+  }
+};
+var throttleFilter = defineComponent({
+  kind: "filters",
+  type: "throttle",
+  summary: "Passes at most `limit` messages per window per key, then one summary line with the number suppressed.",
+  schema: schema12,
+  example: `[filters.quiet]
+type = "throttle"
+match = "Logger == 'worker.1'"
+limit = 100
+window = "1s"`,
+  check: (options) => options.window > 0 ? [] : [{ key: "window", message: `option "window" must be longer than 0, got ${options.window}ms`, hint: 'e.g. "1s"' }],
+  create: (options, context) => new ThrottleFilter(options.limit, options.window, options.key, context)
+});
+
+// src/pipeline/outputs/file.ts
+var import_node_fs4 = require("node:fs");
+var import_node_path3 = require("node:path");
+var schema13 = {
+  path: { type: "string", required: true, doc: 'the file to append to, e.g. "log/app.log" (relative to the app directory); its directory is created' },
+  format: { type: "enum", values: FORMATS.filter((f) => f !== "auto"), default: "heroku", doc: "raw (as printed), heroku (`timestamp app[web.1]: line`), prefixed, json or logfmt" },
+  max_size: { type: "size", default: "10MB", doc: 'rotate once the file reaches this size ("0" never rotates); a line is never split across files' },
+  keep: { type: "integer", default: 5, min: 0, max: 1e3, doc: "rotated files kept (path.1 is the newest); older ones are deleted; 0 keeps none" }
+};
+var CountingWriter = class extends FdWriter {
+  appended = 0;
+  bytes(source, start2 = 0, end = source.length) {
+    this.appended += end - start2;
+    super.bytes(source, start2, end);
+  }
+  text(value) {
+    this.appended += Buffer.byteLength(value, "utf8");
+    super.text(value);
+  }
+  byte(value) {
+    this.appended++;
+    super.byte(value);
+  }
+};
+var FileOutput = class {
+  constructor(path, format, maxSize, keep, context) {
+    this.path = path;
+    this.maxSize = maxSize;
+    this.keep = keep;
+    this.context = context;
+    this.encoder = createEncoder(format, { color: false });
+    (0, import_node_fs4.mkdirSync)((0, import_node_path3.dirname)(path), { recursive: true });
+    this.writer = this.open();
+  }
+  path;
+  maxSize;
+  keep;
+  context;
+  writer;
+  retired = [];
+  encoder;
+  rotations = 0;
+  failures = 0;
+  written = 0;
+  write(message) {
+    this.encoder.message(message, this.writer);
+    if (this.maxSize > 0 && this.writer.appended >= this.maxSize) this.rotate();
+    return !this.writer.full;
+  }
+  drained() {
+    return this.writer.drained();
+  }
+  async close(deadline) {
+    await this.retire(this.writer, deadline);
+    await Promise.all(this.retired);
+  }
+  stats() {
+    return { bytes_written: this.written + this.writer.written, rotations: this.rotations, rotation_failures: this.failures };
+  }
+  /** path.N-1 → path.N … path → path.1, then a fresh path. */
+  rotate() {
+    const old = this.writer;
+    try {
+      if (this.keep === 0) (0, import_node_fs4.unlinkSync)(this.path);
+      else {
+        const oldest = `${this.path}.${this.keep}`;
+        if ((0, import_node_fs4.existsSync)(oldest)) (0, import_node_fs4.unlinkSync)(oldest);
+        for (let n = this.keep - 1; n >= 1; n--) if ((0, import_node_fs4.existsSync)(`${this.path}.${n}`)) (0, import_node_fs4.renameSync)(`${this.path}.${n}`, `${this.path}.${n + 1}`);
+        (0, import_node_fs4.renameSync)(this.path, `${this.path}.1`);
+      }
+      this.writer = this.open();
+    } catch (error) {
+      this.failures++;
+      old.appended = 0;
+      this.context?.report(`cannot rotate ${this.path}: ${error.message}`, 4);
+      return;
+    }
+    this.rotations++;
+    this.retired.push(this.retire(old, Infinity));
+  }
+  open() {
+    const fd = (0, import_node_fs4.openSync)(this.path, "a", 420);
+    const writer = new CountingWriter(fd);
+    writer.appended = (0, import_node_fs4.statSync)(this.path).size;
+    return writer;
+  }
+  async retire(writer, deadline) {
+    await writer.flush(deadline);
+    this.written += writer.written;
+    try {
+      (0, import_node_fs4.closeSync)(writer.fd);
+    } catch {
+    }
+  }
+};
+var fileOutput = defineComponent({
+  kind: "outputs",
+  type: "file",
+  summary: "Appends messages to a file, rotated by size with a number of old files kept.",
+  schema: schema13,
+  example: '[outputs.file]\ntype = "file"\nmatch = "TRUE"\npath = "log/drover.log"\nformat = "heroku"\nmax_size = "10MB"\nkeep = 5',
+  check: (options) => options.path.trim() === "" ? [{ key: "path", message: 'option "path" must be a file name, got ""', hint: 'e.g. "log/app.log"' }] : [],
+  create(options, context) {
+    try {
+      return new FileOutput(options.path, options.format, options.max_size, options.keep, context);
+    } catch (error) {
+      throw new Error(`${context.id}: cannot open "${options.path}" for appending: ${error.message}`);
+    }
+  }
+});
+
 // src/pipeline/registry.ts
 function byType(...definitions) {
   return Object.fromEntries(definitions.map((d) => [d.type, d]));
@@ -2917,6 +3988,9 @@ var registry = {
   filters: byType(),
   outputs: byType(stdoutOutput, stderrOutput)
 };
+Object.assign(registry.decoders, byType(jsonDecoder, logfmtDecoder, regexDecoder, severityDecoder));
+Object.assign(registry.filters, byType(dropFilter, throttleFilter, dedupeFilter, sampleFilter, redactFilter, multilineFilter, fieldsFilter, counterFilter));
+Object.assign(registry.outputs, byType(fileOutput));
 function findDefinition(kind, type) {
   return Object.hasOwn(registry[kind], type) ? registry[kind][type] : void 0;
 }
@@ -2969,7 +4043,7 @@ function loadConfig(options) {
       }
     }
   }
-  const validate = (id, schema2, raw) => {
+  const validate = (id, schema14, raw) => {
     const unset = /* @__PURE__ */ new Map();
     const table2 = interpolateTree(raw.table, options.env, "", unset);
     const skip = /* @__PURE__ */ new Set();
@@ -2980,7 +4054,7 @@ function loadConfig(options) {
         skip.add(key);
       } else problems.push(problem);
     }
-    const result = applySchema(schema2, table2, "", skip);
+    const result = applySchema(schema14, table2, "", skip);
     for (const p of result.problems) problems.push({ file: raw.fragment.path, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint });
     return { options: result.options, failed: result.problems.length > 0 };
   };
@@ -3006,12 +4080,12 @@ function loadConfig(options) {
       problems.push({ file: origin.file, line: lineFor(raw.lines, id, "type"), component: id, message: `unknown ${kind.replace(/s$/, "")} type "${type}"`, hint: near ? `did you mean "${near}"?` : `choose one of: ${typesOf(componentKind).join(", ") || "(none yet)"}` });
       continue;
     }
-    const schema2 = {
+    const schema14 = {
       type: { type: "string", doc: "the component type" },
       match: { type: "matcher", default: "TRUE", doc: 'which messages this component takes, e.g. "Logger =~ /^web/"' },
       ...definition.schema
     };
-    const { options: opts, failed } = validate(id, schema2, raw);
+    const { options: opts, failed } = validate(id, schema14, raw);
     if (!failed && definition.check) {
       for (const p of definition.check(opts)) problems.push({ file: origin.file, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint });
     }
@@ -3130,10 +4204,10 @@ function mergeDotenv(env, dotenv) {
 var PROCESS_DEFAULTS = applySchema(processSchema, {}).options;
 function loadApp(options) {
   const problems = [];
-  const label = (path) => (0, import_node_path3.relative)(options.appDir, path) || path;
+  const label = (path) => (0, import_node_path4.relative)(options.appDir, path) || path;
   let dotenv = {};
-  if (options.envFile && (0, import_node_fs4.existsSync)(options.envFile)) {
-    const parsed = parseDotenv((0, import_node_fs4.readFileSync)(options.envFile, "utf8"), label(options.envFile));
+  if (options.envFile && (0, import_node_fs5.existsSync)(options.envFile)) {
+    const parsed = parseDotenv((0, import_node_fs5.readFileSync)(options.envFile, "utf8"), label(options.envFile));
     problems.push(...parsed.problems);
     dotenv = parsed.vars;
   }
@@ -3143,9 +4217,9 @@ function loadApp(options) {
   const processes = [];
   const configured = loaded.config.processes;
   let procfile;
-  if ((0, import_node_fs4.existsSync)(options.procfile)) {
+  if ((0, import_node_fs5.existsSync)(options.procfile)) {
     procfile = options.procfile;
-    const parsed = parseProcfile((0, import_node_fs4.readFileSync)(options.procfile, "utf8"), label(options.procfile));
+    const parsed = parseProcfile((0, import_node_fs5.readFileSync)(options.procfile, "utf8"), label(options.procfile));
     problems.push(...parsed.problems);
     for (const type of parsed.types) {
       const refined = configured[type.name];
@@ -3189,13 +4263,13 @@ function parse(args, options, allowPositionals = false) {
   return (0, import_node_util.parseArgs)({ args, options, allowPositionals, strict: true });
 }
 function loadAppFromArgs(values, mode) {
-  const appDir = (0, import_node_path4.resolve)(values.app ?? process.cwd());
+  const appDir = (0, import_node_path5.resolve)(values.app ?? process.cwd());
   const onPlatform = Boolean(process.env.DYNO || process.env.VCAP_APPLICATION || process.env.CNB_APP_DIR);
   return loadApp({
     appDir,
     dirs: configDirs(appDir),
-    procfile: values.procfile ? (0, import_node_path4.resolve)(values.procfile) : defaultProcfile(appDir),
-    envFile: values.env ? (0, import_node_path4.resolve)(values.env) : onPlatform ? void 0 : (0, import_node_path4.resolve)(appDir, ".env"),
+    procfile: values.procfile ? (0, import_node_path5.resolve)(values.procfile) : defaultProcfile(appDir),
+    envFile: values.env ? (0, import_node_path5.resolve)(values.env) : onPlatform ? void 0 : (0, import_node_path5.resolve)(appDir, ".env"),
     env: process.env,
     mode
   });
@@ -3205,7 +4279,7 @@ var UsageError = class extends Error {
 };
 
 // src/cli/commands/check.ts
-var import_node_path5 = require("node:path");
+var import_node_path6 = require("node:path");
 
 // src/config/errors.ts
 function formatProblem(problem) {
@@ -3252,7 +4326,7 @@ ${app.problems.map((p) => formatProblem(p)).join("\n")}
   }
 };
 function describeApp(app) {
-  const rel = (p) => p.startsWith(app.appDir + "/") ? (0, import_node_path5.relative)(app.appDir, p) : `(default) ${p}`;
+  const rel = (p) => p.startsWith(app.appDir + "/") ? (0, import_node_path6.relative)(app.appDir, p) : `(default) ${p}`;
   const lines = ["fragments:"];
   for (const f of app.fragments) {
     const state = f.text.trim() === "" ? " (empty: disables the default)" : f.replaces ? " (replaces the default)" : "";
@@ -3273,7 +4347,7 @@ function describeApp(app) {
 
 // src/cli/commands/config.ts
 var import_toml2 = __toESM(require_toml(), 1);
-var import_node_path6 = require("node:path");
+var import_node_path7 = require("node:path");
 var config = {
   summary: "print the merged configuration, each section with the fragment it came from",
   usage: `Usage: drover config [options]
@@ -3287,7 +4361,7 @@ ${APP_USAGE}`,
     const app = loadAppFromArgs(values, "build");
     const out = [];
     for (const section of app.sections) {
-      const file = section.origin.file.startsWith(app.appDir) ? (0, import_node_path6.relative)(app.appDir, section.origin.file) : section.origin.file;
+      const file = section.origin.file.startsWith(app.appDir) ? (0, import_node_path7.relative)(app.appDir, section.origin.file) : section.origin.file;
       out.push(`# from ${file}:${section.origin.line}`);
       const [kind, ...rest] = section.id.split(".");
       const nested = rest.length ? { [kind]: { [rest.join(".")]: section.table } } : { [kind]: section.table };
@@ -3365,7 +4439,7 @@ function planInstances(types, counts, env, basePort) {
 // src/supervisor/instance.ts
 var import_node_child_process = require("node:child_process");
 var import_node_os = require("node:os");
-var import_node_path7 = require("node:path");
+var import_node_path8 = require("node:path");
 
 // src/supervisor/backoff.ts
 function backoffDelay(n, initial, max) {
@@ -3537,7 +4611,7 @@ var Instance = class {
     const env = { ...options.env, ...spec.environment, DYNO: plan.name, PORT: String(plan.port) };
     this.report(`Starting process with command \`${spec.command}\``);
     const child = (0, import_node_child_process.spawn)("bash", ["-c", spec.command], {
-      cwd: spec.directory ? (0, import_node_path7.resolve)(options.appDir, spec.directory) : options.appDir,
+      cwd: spec.directory ? (0, import_node_path8.resolve)(options.appDir, spec.directory) : options.appDir,
       env,
       stdio: ["ignore", "pipe", "pipe"],
       detached: true
@@ -3789,18 +4863,18 @@ var Supervisor = class {
 
 // src/supervisor/control.ts
 var import_node_net = require("node:net");
-var import_node_fs5 = require("node:fs");
+var import_node_fs6 = require("node:fs");
 var import_node_crypto = require("node:crypto");
 var import_node_os2 = require("node:os");
-var import_node_path8 = require("node:path");
+var import_node_path9 = require("node:path");
 function controlSocketPath(appDir, configured, env = process.env) {
   if (configured) return configured;
   if (env.DROVER_SOCKET) return env.DROVER_SOCKET;
   const hash = (0, import_node_crypto.createHash)("sha1").update(appDir).digest("hex").slice(0, 10);
-  return (0, import_node_path8.join)((0, import_node_os2.tmpdir)(), `drover-${process.getuid?.() ?? 0}-${hash}.sock`);
+  return (0, import_node_path9.join)((0, import_node_os2.tmpdir)(), `drover-${process.getuid?.() ?? 0}-${hash}.sock`);
 }
 function serveControl(path, supervisor) {
-  if ((0, import_node_fs5.existsSync)(path)) (0, import_node_fs5.unlinkSync)(path);
+  if ((0, import_node_fs6.existsSync)(path)) (0, import_node_fs6.unlinkSync)(path);
   const server = (0, import_node_net.createServer)((socket) => {
     let input = "";
     socket.setEncoding("utf8");
@@ -3815,7 +4889,7 @@ function serveControl(path, supervisor) {
   return new Promise((resolve4, reject) => {
     server.once("error", reject);
     server.listen(path, () => {
-      (0, import_node_fs5.chmodSync)(path, 384);
+      (0, import_node_fs6.chmodSync)(path, 384);
       server.unref();
       resolve4(server);
     });
@@ -4082,13 +5156,13 @@ function shellQuote(word) {
 }
 
 // src/cli/commands/status.ts
-var import_node_path9 = require("node:path");
+var import_node_path10 = require("node:path");
 var OPTIONS = { app: { type: "string", short: "a" }, socket: { type: "string", short: "s" }, json: { type: "boolean" } };
 var OPTIONS_USAGE = `  -a, --app DIR         the app whose supervisor to ask (default: the current directory)
   -s, --socket PATH     the control socket (default: the one \`drover start\` made for the app)
       --json            print the answer as JSON`;
 async function ask(values, request) {
-  const path = values.socket ?? controlSocketPath((0, import_node_path9.resolve)(values.app ?? process.cwd()), "");
+  const path = values.socket ?? controlSocketPath((0, import_node_path10.resolve)(values.app ?? process.cwd()), "");
   try {
     return await requestControl(path, request);
   } catch (error) {
