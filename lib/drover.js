@@ -2606,20 +2606,13 @@ var rawEncoder = {
     out.byte(10);
   },
   lines(chunk, start2, end, _source, _timestamp, out) {
-    out.bytes(chunk, start2, end);
+    if (end - start2 >= 8192) out.adopt(chunk.subarray(start2, end));
+    else out.bytes(chunk, start2, end);
   }
 };
 function isoMicros(ms) {
   const iso = new Date(ms).toISOString();
   return iso.slice(0, 23) + "000+00:00";
-}
-function eachLine(chunk, start2, end, write) {
-  let at = start2;
-  while (at < end) {
-    const nl = chunk.indexOf(10, at);
-    write(at, nl);
-    at = nl + 1;
-  }
 }
 function prefixCache(build) {
   const cache = /* @__PURE__ */ new Map();
@@ -2641,11 +2634,7 @@ function herokuEncoder() {
       out.byte(10);
     },
     lines(chunk, start2, end, source, timestamp, out) {
-      const p = prefix(source.logger, source.type, timestamp);
-      eachLine(chunk, start2, end, (s, e) => {
-        out.bytes(p);
-        out.bytes(chunk, s, e + 1);
-      });
+      out.prefixLines(prefix(source.logger, source.type, timestamp), chunk, start2, end);
     }
   };
 }
@@ -2671,11 +2660,7 @@ function prefixedEncoder(color) {
       out.byte(10);
     },
     lines(chunk, start2, end, source, timestamp, out) {
-      const p = forSecond(source.logger, source.type, timestamp);
-      eachLine(chunk, start2, end, (s, e) => {
-        out.bytes(p);
-        out.bytes(chunk, s, e + 1);
-      });
+      out.prefixLines(forSecond(source.logger, source.type, timestamp), chunk, start2, end);
     }
   };
 }
@@ -2709,59 +2694,82 @@ function toLogfmt(m) {
 
 // src/pipeline/writer.ts
 var import_node_fs3 = require("node:fs");
+var import_node_net = require("node:net");
 var SLAB = 256 * 1024;
 var FdWriter = class {
-  constructor(fd, highWater = 8 * 1024 * 1024) {
+  constructor(fd, highWater = 4 * 1024 * 1024) {
     this.fd = fd;
     this.highWater = highWater;
+    this.sink = isStream(fd) ? streamSink(fd) : threadPoolSink(fd);
+    this.sink.onProgress(() => this.release());
   }
   fd;
   highWater;
   slab = Buffer.allocUnsafe(SLAB);
+  start = 0;
   used = 0;
-  queue = [];
-  queued = 0;
-  writing = false;
+  batch = [];
+  batchBytes = 0;
   scheduled = false;
   waiters = [];
-  failed;
-  /** Bytes written so far. */
+  sink;
+  /** Bytes accepted so far. */
   written = 0;
   /** True while more than the high-water mark waits to be written. */
   get full() {
-    return this.queued + this.used > this.highWater;
+    return this.sink.pending + this.batchBytes + (this.used - this.start) > this.highWater;
+  }
+  /** The error that stopped writing, such as EPIPE, if any. */
+  get error() {
+    return this.sink.error;
   }
   /** Appends bytes (copied: the caller may reuse its buffer). */
   bytes(source, start2 = 0, end = source.length) {
     const length = end - start2;
-    if (length > SLAB / 4) {
-      this.cut();
-      this.enqueue(Buffer.from(source.subarray(start2, end)));
-      return;
-    }
-    if (this.used + length > SLAB) this.cut();
-    if (length < 64) {
-      const slab = this.slab;
-      let at = this.used;
-      for (let i = start2; i < end; i++) slab[at++] = source[i];
-    } else source.copy(this.slab, this.used, start2, end);
+    if (this.used + length > SLAB) this.newSlab(length);
+    this.slab.set(start2 === 0 && end === source.length ? source : source.subarray(start2, end), this.used);
     this.used += length;
+    this.schedule();
+  }
+  /** Appends each line of chunk[start, end) (all ending in `\n`) preceded by `prefix`: the hot loop of prefixed formats. */
+  prefixLines(prefix, chunk, start2, end) {
+    const plen = prefix.length;
+    let slab = this.slab;
+    let used = this.used;
+    for (let at = start2; at < end; ) {
+      const nl = chunk.indexOf(10, at) + 1;
+      if (used + plen + (nl - at) > slab.length) {
+        this.used = used;
+        this.newSlab(plen + nl - at);
+        slab = this.slab;
+        used = 0;
+      }
+      slab.set(prefix, used);
+      used += plen;
+      slab.set(chunk.subarray(at, nl), used);
+      used += nl - at;
+      at = nl;
+    }
+    this.used = used;
+    this.schedule();
+  }
+  /** Appends bytes without copying them: the caller promises never to change them. */
+  adopt(source) {
+    this.cut();
+    this.batch.push(source);
+    this.batchBytes += source.length;
     this.schedule();
   }
   /** Appends a string as UTF-8. */
   text(value) {
-    if (value.length * 3 > SLAB / 4) {
-      this.cut();
-      this.enqueue(Buffer.from(value, "utf8"));
-      return;
-    }
-    if (this.used + value.length * 3 > SLAB) this.cut();
+    const max = value.length * 3;
+    if (this.used + max > SLAB) this.newSlab(max);
     this.used += this.slab.write(value, this.used, "utf8");
     this.schedule();
   }
   /** Appends one byte, e.g. a newline. */
   byte(value) {
-    if (this.used === SLAB) this.cut();
+    if (this.used === SLAB) this.newSlab(1);
     this.slab[this.used++] = value;
     this.schedule();
   }
@@ -2770,102 +2778,139 @@ var FdWriter = class {
     if (!this.full) return Promise.resolve();
     return new Promise((resolve4) => this.waiters.push(resolve4));
   }
-  /** Resolves when everything appended so far has been written (or the deadline passed). */
+  /** Resolves when everything appended so far has been written, or the deadline passed, or writing failed. */
   async flush(deadline = Infinity) {
-    this.cut();
-    while ((this.writing || this.queue.length) && !this.failed && Date.now() < deadline) {
-      if (!this.writing) this.pump();
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    this.send();
+    while (this.sink.pending > 0 && !this.sink.error && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
   }
-  /** Writes what is pending synchronously: for the last words of a process about to exit. */
+  /** Writes what was appended but not yet handed over, synchronously: for last words before exiting. */
   flushSync() {
     this.cut();
-    if (this.writing) return;
-    for (const chunk of this.queue.splice(0)) {
+    if (this.sink.pending > 0) return;
+    for (const chunk of this.batch.splice(0)) {
       try {
         (0, import_node_fs3.writeSync)(this.fd, chunk);
       } catch {
-        return;
+        break;
       }
     }
-    this.queued = 0;
+    this.batchBytes = 0;
   }
+  /** Moves the filled part of the slab into the batch; the rest of the slab stays in use. */
   cut() {
-    if (this.used === 0) return;
-    this.enqueue(this.slab.subarray(0, this.used));
-    this.slab = Buffer.allocUnsafe(SLAB);
-    this.used = 0;
+    if (this.used === this.start) return;
+    const piece = this.slab.subarray(this.start, this.used);
+    this.batch.push(piece);
+    this.batchBytes += piece.length;
+    this.start = this.used;
   }
-  enqueue(chunk) {
-    this.queue.push(chunk);
-    this.queued += chunk.length;
-    this.schedule();
+  newSlab(need) {
+    this.cut();
+    this.slab = Buffer.allocUnsafe(Math.max(SLAB, need));
+    this.start = this.used = 0;
   }
   schedule() {
-    if (this.scheduled || this.writing) return;
+    if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      this.cut();
-      this.pump();
+      this.send();
     });
   }
-  pump() {
-    if (this.writing || this.failed) return;
-    if (this.queue.length === 0) {
-      this.release();
-      return;
-    }
-    let chunk = this.queue.shift();
-    if (this.queue.length && chunk.length < 1024 * 1024) {
-      const parts = [chunk];
-      let size = chunk.length;
-      while (this.queue.length && size + this.queue[0].length <= 1024 * 1024) {
-        const next = this.queue.shift();
-        parts.push(next);
-        size += next.length;
-      }
-      chunk = parts.length > 1 ? Buffer.concat(parts, size) : chunk;
-    }
-    this.writing = true;
-    this.writeAll(chunk, 0);
-  }
-  writeAll(chunk, offset) {
-    (0, import_node_fs3.write)(this.fd, chunk, offset, chunk.length - offset, null, (error, n) => {
-      if (error) {
-        if (error.code === "EAGAIN") {
-          setTimeout(() => this.writeAll(chunk, offset), 1);
-          return;
-        }
-        this.failed = error;
-        this.writing = false;
-        this.queue = [];
-        this.queued = 0;
-        this.release();
-        return;
-      }
-      this.written += n;
-      if (offset + n < chunk.length) {
-        this.writeAll(chunk, offset + n);
-        return;
-      }
-      this.queued -= chunk.length;
-      this.writing = false;
-      if (!this.full) this.release();
-      this.cut();
-      this.pump();
-    });
+  send() {
+    this.cut();
+    if (this.batch.length === 0) return;
+    const chunks = this.batch;
+    this.written += this.batchBytes;
+    this.batch = [];
+    this.batchBytes = 0;
+    this.sink.write(chunks);
   }
   release() {
     if (this.full) return;
     for (const waiter of this.waiters.splice(0)) waiter();
   }
-  /** The error that stopped writing, such as EPIPE, if any. */
-  get error() {
-    return this.failed;
-  }
 };
+function isStream(fd) {
+  try {
+    const stat = (0, import_node_fs3.fstatSync)(fd);
+    return stat.isFIFO() || stat.isSocket();
+  } catch {
+    return false;
+  }
+}
+function streamSink(fd) {
+  const socket = new import_node_net.Socket({ fd, readable: false, writable: true });
+  let error;
+  const callbacks = [];
+  const progress = () => callbacks.forEach((c) => c());
+  socket.on("drain", progress);
+  socket.on("error", (e) => {
+    error = e;
+    progress();
+  });
+  return {
+    write(chunks) {
+      if (error) return;
+      socket.cork();
+      for (const chunk of chunks) socket.write(chunk);
+      socket.uncork();
+    },
+    get pending() {
+      return error ? 0 : socket.writableLength;
+    },
+    onProgress: (callback) => callbacks.push(callback),
+    get error() {
+      return error;
+    }
+  };
+}
+function threadPoolSink(fd) {
+  const queue = [];
+  let pending = 0;
+  let writing = false;
+  let error;
+  const callbacks = [];
+  const progress = () => callbacks.forEach((c) => c());
+  const pump = () => {
+    if (writing || error || queue.length === 0) return;
+    const chunk = queue.length === 1 ? queue.shift() : Buffer.concat(queue.splice(0));
+    writing = true;
+    const writeFrom = (offset) => (0, import_node_fs3.write)(fd, chunk, offset, chunk.length - offset, null, (e, n) => {
+      if (e && e.code === "EAGAIN") return void setTimeout(() => writeFrom(offset), 1);
+      if (e) {
+        error = e;
+        queue.length = 0;
+        pending = 0;
+        writing = false;
+        return progress();
+      }
+      if (offset + n < chunk.length) return writeFrom(offset + n);
+      pending -= chunk.length;
+      writing = false;
+      progress();
+      pump();
+    });
+    writeFrom(0);
+  };
+  return {
+    write(chunks) {
+      if (error) return;
+      for (const c of chunks) {
+        queue.push(c);
+        pending += c.length;
+      }
+      pump();
+    },
+    get pending() {
+      return pending;
+    },
+    onProgress: (callback) => callbacks.push(callback),
+    get error() {
+      return error;
+    }
+  };
+}
 
 // src/pipeline/outputs/stdout.ts
 var schema = {
@@ -3033,6 +3078,8 @@ var NUMERIC = /^\d+(\.\d+)?$/;
 function parseTime(value) {
   if (typeof value === "number") return fromEpoch(value);
   if (typeof value !== "string" || value.length < 4 || value.length > 40) return void 0;
+  const iso = parseIso(value);
+  if (iso !== void 0) return iso;
   if (NUMERIC.test(value)) return fromEpoch(Number(value));
   const ms = Date.parse(value);
   if (!Number.isNaN(ms)) return ms;
@@ -3043,6 +3090,43 @@ function parseTime(value) {
     return utc - offset;
   }
   return void 0;
+}
+var digits = (s, at, n) => {
+  let v = 0;
+  for (let i = at; i < at + n; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+};
+function parseIso(s) {
+  if (s.length < 20 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return void 0;
+  const t = s.charCodeAt(10);
+  if (t !== 84 && t !== 32) return void 0;
+  const year = digits(s, 0, 4), month = digits(s, 5, 2), day = digits(s, 8, 2), hour = digits(s, 11, 2), minute = digits(s, 14, 2), second = digits(s, 17, 2);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 60) return void 0;
+  let i = 19;
+  let ms = 0;
+  if (s.charCodeAt(i) === 46) {
+    let scale = 100;
+    for (i++; i < s.length; i++) {
+      const d = s.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) break;
+      ms += d * scale;
+      scale /= 10;
+    }
+    ms = Math.floor(ms);
+  }
+  let offset = 0;
+  const zone = s.charCodeAt(i);
+  if (zone === 90 && i + 1 === s.length) offset = 0;
+  else if ((zone === 43 || zone === 45) && i + 6 === s.length && s.charCodeAt(i + 3) === 58) {
+    const h = digits(s, i + 1, 2), m = digits(s, i + 4, 2);
+    if (h < 0 || m < 0) return void 0;
+    offset = (zone === 45 ? -1 : 1) * (h * 60 + m) * 6e4;
+  } else return void 0;
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms) - offset;
 }
 function fromEpoch(n) {
   if (!Number.isFinite(n) || n <= 0) return void 0;
@@ -3403,7 +3487,7 @@ var CounterFilter = class {
       parts.push(`${logger} ${bySeverity.join(" ")}`);
     }
     const text = `counted ${total} message${total === 1 ? "" : "s"} in ${formatDuration(Math.round(seconds * 1e3))} (${rate}/s)${parts.length ? ": " + parts.join(", ") : ""}`;
-    const message = Message.internal(text, "drover", SEVERITY.info, this.context.hostname);
+    const message = Message.internal(text, this.context.id, SEVERITY.info, this.context.hostname);
     message.fields = fields;
     this.context.emit(message);
   }
@@ -4387,6 +4471,7 @@ var version = {
 
 // src/cli/commands/start.ts
 var import_node_os3 = require("node:os");
+var import_node_tty = require("node:tty");
 
 // src/supervisor/formation.ts
 var FormationError = class extends Error {
@@ -4862,7 +4947,7 @@ var Supervisor = class {
 };
 
 // src/supervisor/control.ts
-var import_node_net = require("node:net");
+var import_node_net2 = require("node:net");
 var import_node_fs6 = require("node:fs");
 var import_node_crypto = require("node:crypto");
 var import_node_os2 = require("node:os");
@@ -4875,7 +4960,7 @@ function controlSocketPath(appDir, configured, env = process.env) {
 }
 function serveControl(path, supervisor) {
   if ((0, import_node_fs6.existsSync)(path)) (0, import_node_fs6.unlinkSync)(path);
-  const server = (0, import_node_net.createServer)((socket) => {
+  const server = (0, import_node_net2.createServer)((socket) => {
     let input = "";
     socket.setEncoding("utf8");
     socket.on("data", (data) => {
@@ -4915,7 +5000,7 @@ function answer(line, supervisor) {
 }
 function requestControl(path, request, timeout = 5e3) {
   return new Promise((resolve4, reject) => {
-    const socket = (0, import_node_net.createConnection)(path);
+    const socket = (0, import_node_net2.createConnection)(path);
     let output = "";
     socket.setEncoding("utf8");
     socket.setTimeout(timeout, () => socket.destroy(new Error(`no answer from the supervisor on ${path} within ${timeout} ms`)));
@@ -5096,7 +5181,7 @@ Run \`drover check\` after fixing them.
     }
     const env = mergeDotenv(process.env, app.dotenv);
     const hostname = app.config.supervisor.hostname || (0, import_node_os3.hostname)();
-    const pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: Boolean(process.stdout.isTTY) });
+    const pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: (0, import_node_tty.isatty)(1) });
     const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname });
     const socketPath = controlSocketPath(app.appDir, app.config.supervisor.control_socket);
     const control = await serveControl(socketPath, supervisor).catch((error) => {

@@ -54,7 +54,9 @@ const rawEncoder: Encoder = {
     out.byte(10);
   },
   lines(chunk, start, end, _source, _timestamp, out) {
-    out.bytes(chunk, start, end);
+    // Big blocks go out as they are (read buffers are never reused), small ones are batched by copying.
+    if (end - start >= 8192) out.adopt(chunk.subarray(start, end));
+    else out.bytes(chunk, start, end);
   },
 };
 
@@ -62,16 +64,6 @@ const rawEncoder: Encoder = {
 export function isoMicros(ms: number): string {
   const iso = new Date(ms).toISOString();
   return iso.slice(0, 23) + '000+00:00';
-}
-
-/** Calls `write` for each line in chunk[start, end) (every line ends in `\n`), with its bounds without the newline. */
-function eachLine(chunk: Buffer, start: number, end: number, write: (lineStart: number, lineEnd: number) => void): void {
-  let at = start;
-  while (at < end) {
-    const nl = chunk.indexOf(10, at);
-    write(at, nl);
-    at = nl + 1;
-  }
 }
 
 /** A per-logger prefix, rebuilt only when the millisecond changes. */
@@ -96,11 +88,7 @@ function herokuEncoder(): Encoder {
       out.byte(10);
     },
     lines(chunk, start, end, source, timestamp, out) {
-      const p = prefix(source.logger, source.type, timestamp);
-      eachLine(chunk, start, end, (s, e) => {
-        out.bytes(p);
-        out.bytes(chunk, s, e + 1);
-      });
+      out.prefixLines(prefix(source.logger, source.type, timestamp), chunk, start, end);
     },
   };
 }
@@ -130,11 +118,7 @@ function prefixedEncoder(color: boolean): Encoder {
       out.byte(10);
     },
     lines(chunk, start, end, source, timestamp, out) {
-      const p = forSecond(source.logger, source.type, timestamp);
-      eachLine(chunk, start, end, (s, e) => {
-        out.bytes(p);
-        out.bytes(chunk, s, e + 1);
-      });
+      out.prefixLines(forSecond(source.logger, source.type, timestamp), chunk, start, end);
     },
   };
 }

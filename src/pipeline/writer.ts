@@ -1,66 +1,104 @@
 // Batched, ordered writes to a file descriptor without blocking the event loop.
-import { write as fsWrite, writeSync } from 'node:fs';
+import { fstatSync, write as fsWrite, writeSync } from 'node:fs';
+import { Socket } from 'node:net';
 
 const SLAB = 256 * 1024;
 
+/** Where the bytes go: a non-blocking libuv stream for pipes and sockets, the thread pool for files and terminals. */
+interface Sink {
+  /** Takes buffers in order; they must not be changed afterwards. */
+  write(chunks: Buffer[]): void;
+  /** Bytes handed over but not yet written. */
+  readonly pending: number;
+  /** Calls back when pending falls (or an error ends everything). */
+  onProgress(callback: () => void): void;
+  readonly error: Error | undefined;
+}
+
 /**
- * Collects output in slabs and writes them with one `fs.write` at a time (in libuv's thread pool), so a
- * slow reader of stdout stalls the writes, not the supervisor. `full` turns true past the high-water mark:
- * callers then stop reading from the processes until `drained()` resolves.
+ * Collects output in slabs and hands it to the descriptor in batches, once per turn of the event loop. A slow
+ * reader stalls the writes, never the supervisor: `full` turns true past the high-water mark, and callers then
+ * stop reading from the processes until `drained()` resolves.
  */
 export class FdWriter {
   private slab = Buffer.allocUnsafe(SLAB);
+  private start = 0;
   private used = 0;
-  private queue: Buffer[] = [];
-  private queued = 0;
-  private writing = false;
+  private batch: Buffer[] = [];
+  private batchBytes = 0;
   private scheduled = false;
   private waiters: (() => void)[] = [];
-  private failed: Error | undefined;
-  /** Bytes written so far. */
+  private readonly sink: Sink;
+  /** Bytes accepted so far. */
   written = 0;
 
-  constructor(readonly fd: number, private readonly highWater = 8 * 1024 * 1024) {}
+  constructor(readonly fd: number, private readonly highWater = 4 * 1024 * 1024) {
+    this.sink = isStream(fd) ? streamSink(fd) : threadPoolSink(fd);
+    this.sink.onProgress(() => this.release());
+  }
 
   /** True while more than the high-water mark waits to be written. */
   get full(): boolean {
-    return this.queued + this.used > this.highWater;
+    return this.sink.pending + this.batchBytes + (this.used - this.start) > this.highWater;
+  }
+
+  /** The error that stopped writing, such as EPIPE, if any. */
+  get error(): Error | undefined {
+    return this.sink.error;
   }
 
   /** Appends bytes (copied: the caller may reuse its buffer). */
   bytes(source: Buffer, start = 0, end = source.length): void {
     const length = end - start;
-    if (length > SLAB / 4) {
-      this.cut();
-      this.enqueue(Buffer.from(source.subarray(start, end)));
-      return;
-    }
-    if (this.used + length > SLAB) this.cut();
-    if (length < 64) {
-      // Short copies are cheaper in a loop than through Buffer.copy's native call.
-      const slab = this.slab;
-      let at = this.used;
-      for (let i = start; i < end; i++) slab[at++] = source[i];
-    } else source.copy(this.slab, this.used, start, end);
+    if (this.used + length > SLAB) this.newSlab(length);
+    // TypedArray#set is a V8 builtin: much cheaper per call than Buffer#copy's C++ binding or a JS loop.
+    this.slab.set(start === 0 && end === source.length ? source : source.subarray(start, end), this.used);
     this.used += length;
+    this.schedule();
+  }
+
+  /** Appends each line of chunk[start, end) (all ending in `\n`) preceded by `prefix`: the hot loop of prefixed formats. */
+  prefixLines(prefix: Buffer, chunk: Buffer, start: number, end: number): void {
+    const plen = prefix.length;
+    let slab = this.slab;
+    let used = this.used;
+    for (let at = start; at < end; ) {
+      const nl = chunk.indexOf(10, at) + 1;
+      if (used + plen + (nl - at) > slab.length) {
+        this.used = used;
+        this.newSlab(plen + nl - at);
+        slab = this.slab;
+        used = 0;
+      }
+      slab.set(prefix, used);
+      used += plen;
+      slab.set(chunk.subarray(at, nl), used);
+      used += nl - at;
+      at = nl;
+    }
+    this.used = used;
+    this.schedule();
+  }
+
+  /** Appends bytes without copying them: the caller promises never to change them. */
+  adopt(source: Buffer): void {
+    this.cut();
+    this.batch.push(source);
+    this.batchBytes += source.length;
     this.schedule();
   }
 
   /** Appends a string as UTF-8. */
   text(value: string): void {
-    if (value.length * 3 > SLAB / 4) {
-      this.cut();
-      this.enqueue(Buffer.from(value, 'utf8'));
-      return;
-    }
-    if (this.used + value.length * 3 > SLAB) this.cut();
+    const max = value.length * 3;
+    if (this.used + max > SLAB) this.newSlab(max);
     this.used += this.slab.write(value, this.used, 'utf8');
     this.schedule();
   }
 
   /** Appends one byte, e.g. a newline. */
   byte(value: number): void {
-    if (this.used === SLAB) this.cut();
+    if (this.used === SLAB) this.newSlab(1);
     this.slab[this.used++] = value;
     this.schedule();
   }
@@ -71,109 +109,149 @@ export class FdWriter {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
-  /** Resolves when everything appended so far has been written (or the deadline passed). */
+  /** Resolves when everything appended so far has been written, or the deadline passed, or writing failed. */
   async flush(deadline = Infinity): Promise<void> {
-    this.cut();
-    while ((this.writing || this.queue.length) && !this.failed && Date.now() < deadline) {
-      if (!this.writing) this.pump();
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    this.send();
+    while (this.sink.pending > 0 && !this.sink.error && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
   }
 
-  /** Writes what is pending synchronously: for the last words of a process about to exit. */
+  /** Writes what was appended but not yet handed over, synchronously: for last words before exiting. */
   flushSync(): void {
     this.cut();
-    if (this.writing) return; // a write is in flight; the queue is written after it by the pump
-    for (const chunk of this.queue.splice(0)) {
+    if (this.sink.pending > 0) return; // the sink still holds earlier bytes: writing now would reorder them
+    for (const chunk of this.batch.splice(0)) {
       try {
         writeSync(this.fd, chunk);
       } catch {
-        return;
+        break;
       }
     }
-    this.queued = 0;
+    this.batchBytes = 0;
   }
 
+  /** Moves the filled part of the slab into the batch; the rest of the slab stays in use. */
   private cut(): void {
-    if (this.used === 0) return;
-    this.enqueue(this.slab.subarray(0, this.used));
-    this.slab = Buffer.allocUnsafe(SLAB);
-    this.used = 0;
+    if (this.used === this.start) return;
+    const piece = this.slab.subarray(this.start, this.used);
+    this.batch.push(piece);
+    this.batchBytes += piece.length;
+    this.start = this.used;
   }
 
-  private enqueue(chunk: Buffer): void {
-    this.queue.push(chunk);
-    this.queued += chunk.length;
-    this.schedule();
+  private newSlab(need: number): void {
+    this.cut();
+    this.slab = Buffer.allocUnsafe(Math.max(SLAB, need));
+    this.start = this.used = 0;
   }
 
   private schedule(): void {
-    if (this.scheduled || this.writing) return;
+    if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      this.cut();
-      this.pump();
+      this.send();
     });
   }
 
-  private pump(): void {
-    if (this.writing || this.failed) return;
-    if (this.queue.length === 0) {
-      this.release();
-      return;
-    }
-    // Join small pieces so that one system call carries up to 1 MiB.
-    let chunk = this.queue.shift()!;
-    if (this.queue.length && chunk.length < 1024 * 1024) {
-      const parts = [chunk];
-      let size = chunk.length;
-      while (this.queue.length && size + this.queue[0].length <= 1024 * 1024) {
-        const next = this.queue.shift()!;
-        parts.push(next);
-        size += next.length;
-      }
-      chunk = parts.length > 1 ? Buffer.concat(parts, size) : chunk;
-    }
-    this.writing = true;
-    this.writeAll(chunk, 0);
-  }
-
-  private writeAll(chunk: Buffer, offset: number): void {
-    fsWrite(this.fd, chunk, offset, chunk.length - offset, null, (error, n) => {
-      if (error) {
-        if (error.code === 'EAGAIN') {
-          setTimeout(() => this.writeAll(chunk, offset), 1);
-          return;
-        }
-        // EPIPE: the reader went away. Nothing more can be written there; drop and unblock everyone.
-        this.failed = error;
-        this.writing = false;
-        this.queue = [];
-        this.queued = 0;
-        this.release();
-        return;
-      }
-      this.written += n;
-      if (offset + n < chunk.length) {
-        this.writeAll(chunk, offset + n);
-        return;
-      }
-      this.queued -= chunk.length;
-      this.writing = false;
-      if (!this.full) this.release();
-      this.cut();
-      this.pump();
-    });
+  private send(): void {
+    this.cut();
+    if (this.batch.length === 0) return;
+    const chunks = this.batch;
+    this.written += this.batchBytes;
+    this.batch = [];
+    this.batchBytes = 0;
+    this.sink.write(chunks);
   }
 
   private release(): void {
     if (this.full) return;
     for (const waiter of this.waiters.splice(0)) waiter();
   }
+}
 
-  /** The error that stopped writing, such as EPIPE, if any. */
-  get error(): Error | undefined {
-    return this.failed;
+function isStream(fd: number): boolean {
+  try {
+    const stat = fstatSync(fd);
+    return stat.isFIFO() || stat.isSocket();
+  } catch {
+    return false;
   }
+}
+
+/** Pipes and sockets: libuv writes at once when it can and polls when the reader is slow. */
+function streamSink(fd: number): Sink {
+  const socket = new Socket({ fd, readable: false, writable: true });
+  let error: Error | undefined;
+  const callbacks: (() => void)[] = [];
+  const progress = () => callbacks.forEach((c) => c());
+  socket.on('drain', progress);
+  socket.on('error', (e) => {
+    // EPIPE: the reader went away. Nothing more can be written there; unblock everyone.
+    error = e;
+    progress();
+  });
+  return {
+    write(chunks) {
+      if (error) return;
+      socket.cork();
+      for (const chunk of chunks) socket.write(chunk);
+      socket.uncork();
+    },
+    get pending() {
+      return error ? 0 : socket.writableLength;
+    },
+    onProgress: (callback) => callbacks.push(callback),
+    get error() {
+      return error;
+    },
+  };
+}
+
+/** Files and terminals: one `fs.write` at a time in libuv's thread pool, in order. */
+function threadPoolSink(fd: number): Sink {
+  const queue: Buffer[] = [];
+  let pending = 0;
+  let writing = false;
+  let error: Error | undefined;
+  const callbacks: (() => void)[] = [];
+  const progress = () => callbacks.forEach((c) => c());
+  const pump = () => {
+    if (writing || error || queue.length === 0) return;
+    const chunk = queue.length === 1 ? queue.shift()! : Buffer.concat(queue.splice(0));
+    writing = true;
+    const writeFrom = (offset: number) =>
+      fsWrite(fd, chunk, offset, chunk.length - offset, null, (e, n) => {
+        if (e && e.code === 'EAGAIN') return void setTimeout(() => writeFrom(offset), 1);
+        if (e) {
+          error = e;
+          queue.length = 0;
+          pending = 0;
+          writing = false;
+          return progress();
+        }
+        if (offset + n < chunk.length) return writeFrom(offset + n);
+        pending -= chunk.length;
+        writing = false;
+        progress();
+        pump();
+      });
+    writeFrom(0);
+  };
+  return {
+    write(chunks) {
+      if (error) return;
+      for (const c of chunks) {
+        queue.push(c);
+        pending += c.length;
+      }
+      pump();
+    },
+    get pending() {
+      return pending;
+    },
+    onProgress: (callback) => callbacks.push(callback),
+    get error() {
+      return error;
+    },
+  };
 }

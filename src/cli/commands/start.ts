@@ -1,5 +1,6 @@
 // `drover start [FORMATION]`: run the app's process types under the supervisor, as a dyno manager would.
 import { hostname as osHostname } from 'node:os';
+import { isatty } from 'node:tty';
 import { APP_OPTIONS, APP_USAGE, loadAppFromArgs, parse, UsageError, type Command } from '../command';
 import { ConfigInvalidError } from '../../config/errors';
 import { mergeDotenv } from '../../config/dotenv';
@@ -38,7 +39,7 @@ ${APP_USAGE}`,
     }
     const env = mergeDotenv(process.env, app.dotenv);
     const hostname = app.config.supervisor.hostname || osHostname();
-    const pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: Boolean(process.stdout.isTTY) });
+    const pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: isatty(1) });
     const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname });
 
     const socketPath = controlSocketPath(app.appDir, app.config.supervisor.control_socket);
