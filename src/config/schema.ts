@@ -14,7 +14,7 @@ export type Field =
   | { type: 'integer[]'; doc: string; default?: number[] }
   | { type: 'map'; doc: string; default?: Record<string, string> }
   | { type: 'matcher'; doc: string; default?: string }
-  | { type: 'table'; doc: string; fields: Schema; discriminator?: string };
+  | { type: 'table'; doc: string; fields: Schema; discriminator?: string; variants?: Record<string, Schema> };
 
 export type Schema = Record<string, Field>;
 
@@ -112,11 +112,24 @@ function convert(field: Field, raw: unknown, key: string, problems: OptionProble
       }
     case 'table': {
       if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return wrong('a table');
-      const nested = applySchema(field.fields, raw as Record<string, unknown>, key + '.');
+      const nested = applySchema(tableFields(field, raw as Record<string, unknown>), raw as Record<string, unknown>, key + '.');
       problems.push(...nested.problems);
       return nested.options;
     }
   }
+}
+
+/**
+ * The fields a table accepts: with a discriminator (e.g. `type`), the common fields plus those of the chosen
+ * variant, so `buffer = { type = "memory", path = "x" }` is rejected. An unknown or missing choice accepts the
+ * keys of every variant, so only the discriminator itself is reported.
+ */
+export function tableFields(field: Extract<Field, { type: 'table' }>, raw: Record<string, unknown>): Schema {
+  if (!field.discriminator || !field.variants) return field.fields;
+  const common = field.fields[field.discriminator];
+  const chosen = raw[field.discriminator] ?? (common && 'default' in common ? common.default : undefined);
+  const variant = typeof chosen === 'string' ? field.variants[chosen.toLowerCase()] : undefined;
+  return variant ? { ...field.fields, ...variant } : Object.assign({}, field.fields, ...Object.values(field.variants));
 }
 
 /** The nearest name within an edit distance of 2 (or one containing the word), for "did you mean" hints. */

@@ -14,6 +14,7 @@ import { redactFilter } from './filters/redact';
 import { sampleFilter } from './filters/sample';
 import { throttleFilter } from './filters/throttle';
 import { fileOutput } from './outputs/file';
+import { syslogOutput } from './outputs/syslog';
 
 type Registry = { [K in ComponentKind]: Record<string, ComponentDefinition<K>> };
 
@@ -31,6 +32,7 @@ export const registry: Registry = {
 Object.assign(registry.decoders, byType<'decoders'>(jsonDecoder, logfmtDecoder, regexDecoder, severityDecoder));
 Object.assign(registry.filters, byType<'filters'>(dropFilter, throttleFilter, dedupeFilter, sampleFilter, redactFilter, multilineFilter, fieldsFilter, counterFilter));
 Object.assign(registry.outputs, byType<'outputs'>(fileOutput));
+Object.assign(registry.outputs, byType<'outputs'>(syslogOutput));
 
 /** The definition of a component type, or undefined when there is no such type. */
 export function findDefinition<K extends ComponentKind>(kind: K, type: string): ComponentDefinition<K> | undefined {

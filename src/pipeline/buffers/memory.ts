@@ -1,0 +1,127 @@
+// `buffer = { type = "memory" }`: records wait in memory, bounded in count and bytes; lost when drover stops.
+import type { RecordBuffer, WhenFull } from './buffer';
+import { Deque, Signal } from './queue';
+
+export interface MemoryBufferOptions {
+  maxEvents: number;
+  maxSize: number;
+  whenFull: WhenFull;
+}
+
+/** Pending records in one queue, sent-but-unconfirmed ones in another (they do not count against the limits). */
+export class MemoryBuffer implements RecordBuffer {
+  readonly type = 'memory';
+  readonly whenFull: WhenFull;
+  private queue = new Deque<Buffer>();
+  private sent = new Deque<Buffer>();
+  private bytes = 0;
+  private sentBytes = 0;
+  private dropped = 0;
+  private droppedUnreported = 0;
+  private pushed = 0;
+  private readonly pendingSignal = new Signal();
+  private readonly roomSignal = new Signal();
+
+  constructor(private readonly options: MemoryBufferOptions) {
+    this.whenFull = options.whenFull;
+  }
+
+  get pending(): number {
+    return this.queue.length;
+  }
+  get pendingBytes(): number {
+    return this.bytes;
+  }
+  get unconfirmed(): number {
+    return this.sent.length;
+  }
+
+  private fullFor(size: number): boolean {
+    return this.queue.length >= this.options.maxEvents || (this.queue.length > 0 && this.bytes + size > this.options.maxSize);
+  }
+
+  push(record: Buffer): boolean {
+    if (this.fullFor(record.length)) {
+      if (this.whenFull === 'drop_newest') {
+        this.drop(1);
+        return true;
+      }
+      if (this.whenFull === 'drop_oldest') {
+        while (this.queue.length && this.fullFor(record.length)) {
+          this.bytes -= this.queue.shift()!.length;
+          this.drop(1);
+        }
+      }
+      // block: keep it anyway (the router may still hand over the rest of the chunk it is splitting), and say wait.
+    }
+    this.queue.push(record);
+    this.bytes += record.length;
+    this.pushed++;
+    this.pendingSignal.wake();
+    return this.whenFull !== 'block' || !this.fullFor(0);
+  }
+
+  take(maxCount: number, maxBytes: number): Buffer[] {
+    const out: Buffer[] = [];
+    let size = 0;
+    while (out.length < maxCount && this.queue.length) {
+      const next = this.queue.peek()!;
+      if (out.length && size + next.length > maxBytes) break;
+      this.queue.shift();
+      this.sent.push(next);
+      out.push(next);
+      size += next.length;
+    }
+    this.bytes -= size;
+    this.sentBytes += size;
+    if (size) this.roomSignal.wake();
+    return out;
+  }
+
+  confirm(count: number): void {
+    for (let i = 0; i < count && this.sent.length; i++) this.sentBytes -= this.sent.shift()!.length;
+  }
+
+  rewind(): void {
+    const sent = this.sent.drain();
+    if (!sent.length) return;
+    this.queue.unshiftAll(sent);
+    this.bytes += this.sentBytes;
+    this.sentBytes = 0;
+    this.pendingSignal.wake();
+  }
+
+  whenPending(): Promise<void> {
+    return this.queue.length ? Promise.resolve() : this.pendingSignal.wait();
+  }
+
+  async drained(): Promise<void> {
+    while (this.whenFull === 'block' && this.fullFor(0)) await this.roomSignal.wait();
+  }
+
+  takeDropped(): number {
+    const n = this.droppedUnreported;
+    this.droppedUnreported = 0;
+    return n;
+  }
+
+  private drop(n: number): void {
+    this.dropped += n;
+    this.droppedUnreported += n;
+  }
+
+  stats(): Record<string, number> {
+    return { buffered: this.queue.length, buffered_bytes: this.bytes, unconfirmed: this.sent.length, dropped: this.dropped, accepted: this.pushed };
+  }
+
+  close(): number {
+    // Unconfirmed records probably arrived; pending ones certainly did not.
+    const lost = this.queue.length;
+    this.queue.drain();
+    this.sent.drain();
+    this.bytes = this.sentBytes = 0;
+    this.roomSignal.wake();
+    this.pendingSignal.wake();
+    return lost;
+  }
+}

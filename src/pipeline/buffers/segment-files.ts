@@ -1,0 +1,79 @@
+// The on-disk format of the disk buffer: segment files of framed records, and the lock on a buffer directory.
+import { closeSync, ftruncateSync, openSync, readFileSync, readSync, unlinkSync, writeFileSync } from 'node:fs';
+
+// Each record: a marker byte, its length (u32 LE), the bytes. The marker catches a torn or foreign file.
+export const MARKER = 0xd7;
+export const HEAD = 5;
+export const SEGMENT = /^(\d{20})\.seg$/;
+/** Segment files are named by the sequence number of their first record, so names sort in order. */
+export const segmentName = (seq: number) => `${String(seq).padStart(20, '0')}.seg`;
+
+/** Claims `lock` in `dir` for this process; another live process holding it is an error (two outputs, one directory). */
+export function takeLock(lock: string, dir: string): void {
+  try {
+    const owner = Number(readFileSync(lock, 'utf8'));
+    if (owner && owner !== process.pid && alive(owner)) {
+      throw new Error(`buffer.path "${dir}" is in use by process ${owner}: give each output its own buffer directory`);
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  writeFileSync(lock, String(process.pid));
+}
+
+/** Counts whole records from `start`; `valid` is where the last whole record ends. */
+export function scan(data: Buffer, start: number): { valid: number; count: number; after: number } {
+  let at = 0;
+  let count = 0;
+  let after = 0;
+  while (at + HEAD <= data.length && data[at] === MARKER) {
+    const end = at + HEAD + data.readUInt32LE(at + 1);
+    if (end > data.length) break;
+    if (at >= start) after++;
+    count++;
+    at = end;
+  }
+  return { valid: at, count, after };
+}
+
+/** Up to `length` bytes of `path` at `offset`. */
+export function readAt(path: string, offset: number, length: number): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(length);
+    let got = 0;
+    while (got < length) {
+      const n = readSync(fd, buffer, got, length - got, offset + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return buffer.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Cuts a torn tail off a segment. */
+export function truncate(path: string, length: number): void {
+  const fd = openSync(path, 'r+');
+  ftruncateSync(fd, length);
+  closeSync(fd);
+}
+
+/** Removes a file that may already be gone. */
+export function unlink(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Already gone.
+  }
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,191 @@
+// The part every drain shares: encode at write, buffer, send in batches, retry with backoff, flush at shutdown.
+import type { ComponentContext, Output } from '../component';
+import { SEVERITY, type Message } from '../message';
+import { Backoff, Sleeper } from './backoff';
+import type { RecordBuffer } from './buffer';
+import { DiskBuffer } from './disk';
+import { Reporter } from './reporter';
+import { Signal } from './queue';
+
+/** One way to deliver records: a syslog connection, UDP datagrams, HTTP requests. */
+export interface Transport {
+  /** Where records go, e.g. `syslog+tls://logs.example.com:12345`, for reports and stats. */
+  readonly name: string;
+  /** HTTP retries a failed batch as it was (same records, same frame id); streams resend all unconfirmed records. */
+  readonly exactRetry?: boolean;
+  /**
+   * Sends records in order. Resolves with how many of the oldest unconfirmed records are now known to be
+   * delivered (a stream confirms late, see syslog.ts); rejects when delivery failed and should be retried.
+   */
+  send(records: Buffer[], attempt: number): Promise<number>;
+  /** At shutdown, once everything was sent: ends cleanly; true when the drain confirmed all of it. */
+  finish(deadline: number): Promise<boolean>;
+  /** Drops any connection and in-flight request now. */
+  destroy(): void;
+  stats?(): Record<string, number | string>;
+}
+
+export interface SenderOptions {
+  batchCount: number;
+  batchBytes: number;
+  /** How long to wait for a batch to fill (http); 0 sends whatever is pending at once (streams). */
+  batchInterval: number;
+  backoffInitial: number;
+  backoffMax: number;
+  /** Attempts after the first before a batch is dropped; undefined retries for ever (the buffer's when_full then decides). */
+  maxRetries?: number;
+}
+
+/** An Output that owns a buffer and a transport and runs the send loop between them. */
+export class Sender implements Output {
+  readonly reporter: Reporter;
+  private readonly backoff: Backoff;
+  private readonly retrySleep = new Sleeper();
+  private readonly batchSleep = new Sleeper();
+  private readonly stop = new Signal();
+  private readonly loop: Promise<void>;
+  private closing = false;
+  private stopped = false;
+  private busy = false;
+  /** A batch waits to be retried as it was (http): not pending in the buffer, but not done either. */
+  private holding = false;
+  private counters = { sent: 0, confirmed: 0, retries: 0, rejected: 0, lost: 0 };
+  private lastError = '';
+
+  constructor(
+    private readonly buffer: RecordBuffer,
+    private readonly transport: Transport,
+    private readonly encode: (message: Message) => Buffer,
+    private readonly context: ComponentContext,
+    private readonly options: SenderOptions,
+  ) {
+    this.reporter = new Reporter(context);
+    this.backoff = new Backoff(options.backoffInitial, options.backoffMax);
+    if (buffer instanceof DiskBuffer && buffer.resumed) {
+      this.reporter.say('resumed', `${context.id}: resuming ${buffer.resumed} messages left in the disk buffer by the last run`, SEVERITY.info);
+    }
+    this.loop = this.run();
+  }
+
+  write(message: Message): boolean {
+    if (this.stopped) {
+      this.counters.lost++;
+      return true;
+    }
+    const more = this.buffer.push(this.encode(message));
+    const dropped = this.buffer.takeDropped();
+    if (dropped) this.reportDropped(dropped);
+    if (this.options.batchInterval && this.batchFull()) this.batchSleep.wake();
+    return more;
+  }
+
+  drained(): Promise<void> {
+    return this.buffer.drained();
+  }
+
+  stats(): Record<string, number | string> {
+    return { destination: this.transport.name, ...this.counters, ...this.buffer.stats(), ...this.transport.stats?.(), ...(this.lastError ? { last_error: this.lastError } : {}) };
+  }
+
+  /** Flushes until `deadline`; then a disk buffer keeps the rest and a memory buffer reports it lost. */
+  async close(deadline: number): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    this.batchSleep.wake();
+    this.retrySleep.wake();
+    while (Date.now() < deadline && (this.buffer.pending > 0 || this.busy || this.holding)) await delay(Math.min(20, deadline - Date.now()));
+    let clean = false;
+    if (this.buffer.pending === 0 && !this.busy && !this.holding) clean = await this.transport.finish(deadline).catch(() => false);
+    if (clean) {
+      this.counters.confirmed += this.buffer.unconfirmed;
+      this.buffer.confirm(this.buffer.unconfirmed);
+    }
+    this.stopped = true;
+    this.transport.destroy();
+    this.stop.wake();
+    this.retrySleep.wake();
+    await Promise.race([this.loop, delay(200)]);
+    // Unconfirmed records may or may not have arrived: a memory buffer counts them as lost, a disk buffer resends them.
+    this.buffer.rewind();
+    const left = this.buffer.pending;
+    const lost = this.buffer.close();
+    const dropped = this.buffer.takeDropped();
+    if (dropped) this.reportDropped(dropped);
+    if (lost) {
+      this.counters.lost += lost;
+      this.reporter.count('lost', lost, (n) => `Error L10 (output buffer overflow): ${this.context.id} lost ${n} messages at shutdown (${this.transport.name} did not take them before the stop timeout; a disk buffer would keep them)`);
+    } else if (left) {
+      this.reporter.say('kept', `${this.context.id}: kept ${left} messages in the disk buffer; they are sent at the next start`, SEVERITY.notice);
+    }
+    this.reporter.flush();
+  }
+
+  private batchFull(): boolean {
+    return this.buffer.pending >= this.options.batchCount || this.buffer.pendingBytes >= this.options.batchBytes;
+  }
+
+  private reportDropped(n: number): void {
+    const type = this.buffer.type;
+    this.reporter.count('dropped', n, (total) => `Error L10 (output buffer overflow): ${this.context.id} dropped ${total} messages (${type} buffer full, when_full=${this.buffer.whenFull})`);
+  }
+
+  private async run(): Promise<void> {
+    let retry: Buffer[] | undefined;
+    let attempt = 0;
+    while (!this.stopped) {
+      if (!retry) {
+        if (this.buffer.pending === 0) {
+          await Promise.race([this.buffer.whenPending(), this.stop.wait()]);
+          continue;
+        }
+        // Let a batch fill, unless it already has or drover is stopping.
+        if (this.options.batchInterval && !this.closing && !this.batchFull()) await this.batchSleep.sleep(this.options.batchInterval);
+        if (this.stopped) break;
+      }
+      const records = retry ?? this.buffer.take(this.options.batchCount, this.options.batchBytes);
+      if (!records.length) continue;
+      this.busy = true;
+      try {
+        const confirmed = await this.transport.send(records, attempt);
+        this.buffer.confirm(confirmed);
+        this.counters.sent += records.length;
+        this.counters.confirmed += confirmed;
+        retry = undefined;
+        attempt = 0;
+        this.backoff.reset();
+      } catch (error) {
+        if (this.stopped) break;
+        attempt++;
+        this.counters.retries++;
+        this.lastError = (error as Error).message;
+        if (this.transport.exactRetry) retry = records;
+        else this.buffer.rewind();
+        this.holding = retry !== undefined;
+        if (retry && this.options.maxRetries !== undefined && attempt > this.options.maxRetries) {
+          this.buffer.confirm(records.length);
+          this.counters.rejected += records.length;
+          this.reporter.count('gave-up', records.length, (n) => `Error L13 (delivery error): ${this.context.id} dropped ${n} messages after ${this.options.maxRetries} retries: ${this.lastError}`);
+          retry = undefined;
+          attempt = 0;
+          continue;
+        }
+        // At shutdown there is no time for long waits: retry quickly until the deadline.
+        const wait = this.closing ? Math.min(250, this.backoff.next()) : this.backoff.next();
+        this.reporter.say('retry', `Error L13 (delivery error): ${this.context.id}: ${this.lastError}; retrying in ${(wait / 1000).toFixed(1)}s (attempt ${attempt})`);
+        this.busy = false;
+        await this.retrySleep.sleep(wait);
+      } finally {
+        this.busy = false;
+        this.holding = retry !== undefined;
+      }
+    }
+  }
+
+  /** Counts a batch the drain refused for good (e.g. HTTP 400): confirmed so it is not sent again, and reported. */
+  reject(count: number, why: string): void {
+    this.counters.rejected += count;
+    this.reporter.count(`rejected ${why}`, count, (n) => `Error L13 (delivery error): ${this.context.id} dropped ${n} messages: ${why}`);
+  }
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));

@@ -1,0 +1,167 @@
+// Syslog over TCP and TLS (RFC 6587 / RFC 5425): one connection, reconnected after a failure or a stalled write.
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import { Deque } from '../buffers/queue';
+import type { Transport } from '../buffers/sender';
+
+export interface StreamOptions {
+  host: string;
+  port: number;
+  /** TLS options (CA, verification), or undefined for plain TCP. */
+  tls?: ConnectionOptions;
+  connectTimeout: number;
+  /** A write that makes no progress for this long means the receiver stopped reading: reconnect. */
+  writeTimeout: number;
+  /** Bytes that may still be in kernel buffers (ours and the receiver's) after a write completed; see `send`. */
+  resendWindow: number;
+}
+
+/**
+ * Syslog over a stream has no acknowledgements: bytes the kernel took may still be lost with the connection
+ * (in our send buffer or the receiver's receive buffer). So a record counts as delivered only once
+ * `resendWindow` more bytes went out after it, or when the receiver closed the connection after reading our
+ * end-of-stream (a clean shutdown). After a failure the sender resends every record not yet counted: at-least-once,
+ * with duplicates bounded by the window.
+ */
+export class StreamTransport implements Transport {
+  readonly name: string;
+  private socket: Socket | undefined;
+  /** Why the last connection ended while records sent on it were unconfirmed; the next send reports it. */
+  private broken: Error | undefined;
+  /** Bytes written on this connection, and where each unconfirmed record sent on it ends. */
+  private written = 0;
+  private ends = new Deque<number>();
+  private counters = { connections: 0, write_timeouts: 0 };
+
+  constructor(private readonly options: StreamOptions) {
+    this.name = `syslog+${options.tls ? 'tls' : 'tcp'}://${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
+  }
+
+  async send(records: Buffer[]): Promise<number> {
+    const broken = this.takeBroken();
+    if (broken) throw broken;
+    const socket = this.socket ?? (await this.connect());
+    let end = this.written;
+    for (const record of records) this.ends.push((end += record.length));
+    this.written = end;
+    const data = records.length === 1 ? records[0] : Buffer.concat(records);
+    if (!socket.write(data)) await this.progress(socket);
+    // What the kernel took is `written - writableLength`; records a window behind that are counted as delivered.
+    const taken = this.written - socket.writableLength - this.options.resendWindow;
+    let confirmed = 0;
+    while (this.ends.length && this.ends.peek()! <= taken) {
+      this.ends.shift();
+      confirmed++;
+    }
+    return confirmed;
+  }
+
+  async finish(deadline: number): Promise<boolean> {
+    const socket = this.socket;
+    if (!socket) return this.ends.length === 0 && !this.broken;
+    return new Promise((resolve) => {
+      // The receiver closes its side only after reading everything up to our end-of-stream: that confirms it all.
+      const timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
+      socket.once('close', (hadError) => {
+        clearTimeout(timer);
+        resolve(!hadError);
+      });
+      socket.end();
+    });
+  }
+
+  destroy(): void {
+    this.socket?.destroy();
+    this.socket = undefined;
+  }
+
+  stats(): Record<string, number> {
+    return { ...this.counters };
+  }
+
+  private takeBroken(): Error | undefined {
+    const error = this.broken;
+    this.broken = undefined;
+    return error;
+  }
+
+  private connect(): Promise<Socket> {
+    const { host, port, tls, connectTimeout } = this.options;
+    return new Promise((resolve, reject) => {
+      const socket = tls ? tlsConnect({ host, port, servername: isIp(host) ? undefined : host, ...tls }) : netConnect({ host, port });
+      const timer = setTimeout(() => socket.destroy(new Error(`could not connect to ${this.name} within ${connectTimeout} ms (connect_timeout)`)), connectTimeout);
+      socket.once(tls ? 'secureConnect' : 'connect', () => {
+        clearTimeout(timer);
+        socket.removeListener('error', reject);
+        this.adopt(socket);
+        resolve(socket);
+      });
+      socket.once('error', (error) => {
+        clearTimeout(timer);
+        reject(describe(error, this.name));
+      });
+    });
+  }
+
+  private adopt(socket: Socket): void {
+    this.counters.connections++;
+    this.socket = socket;
+    this.written = 0;
+    this.ends = new Deque<number>();
+    socket.setKeepAlive(true, 30_000);
+    socket.resume(); // a syslog receiver sends nothing; discard whatever comes
+    socket.on('error', (error) => this.lost(socket, describe(error, this.name)));
+    socket.on('close', () => this.lost(socket, new Error(`${this.name} closed the connection`)));
+  }
+
+  private lost(socket: Socket, error: Error): void {
+    if (this.socket !== socket) return;
+    this.socket = undefined;
+    if (this.ends.length) this.broken ??= error;
+    socket.destroy();
+  }
+
+  /** Waits until the socket takes more, failing when it makes no progress for `writeTimeout`. */
+  private progress(socket: Socket): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let last = socket.writableLength;
+      let since = Date.now();
+      const done = (error?: Error) => {
+        clearInterval(check);
+        socket.off('drain', onDrain);
+        socket.off('close', onClose);
+        if (error) reject(error);
+        else resolve();
+      };
+      const onDrain = () => done();
+      const onClose = () => done(this.takeBroken() ?? new Error(`${this.name} closed the connection`));
+      const check = setInterval(() => {
+        if (socket.writableLength < last) {
+          last = socket.writableLength;
+          since = Date.now();
+        } else if (Date.now() - since >= this.options.writeTimeout) {
+          this.counters.write_timeouts++;
+          const error = new Error(`write timeout: ${this.name} took no data for ${this.options.writeTimeout} ms (write_timeout); reconnecting`);
+          this.lost(socket, error);
+          this.takeBroken();
+          done(error);
+        }
+      }, Math.min(1000, Math.max(10, this.options.writeTimeout / 4)));
+      socket.on('drain', onDrain);
+      socket.on('close', onClose);
+    });
+  }
+}
+
+function isIp(host: string): boolean {
+  return /^[\d.]+$/.test(host) || host.includes(':');
+}
+
+/** Node's error plus what to do about the common ones. */
+function describe(error: Error, name: string): Error {
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS_CERT/.test(code)) {
+    return new Error(`TLS certificate of ${name} not trusted: ${error.message} (set ca_file to the CA that signed it, or tls_verify = false)`);
+  }
+  return new Error(error.message.includes(name) ? error.message : `${name}: ${error.message}`);
+}

@@ -1,0 +1,163 @@
+// `syslog` output: RFC 5424 messages to a drain URL (syslog+tcp, syslog+tls, syslog+udp), as Heroku drains do.
+import { createSocket, type Socket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import type { Schema } from '../../config/schema';
+import { bufferField, createBuffer } from '../buffers/buffer';
+import { Sender, type Transport } from '../buffers/sender';
+import { defineComponent } from '../component';
+import { SEVERITY } from '../message';
+import { defaultAppName, FACILITIES, Rfc5424, STRUCTURED_DATA, type Facility } from '../rfc5424';
+import { StreamTransport } from './syslog-stream';
+
+const URL_PATTERN = /^syslog(\+(tcp|tls|udp))?:\/\/(\[[0-9a-fA-F:.]+\]|[^\s/:@[\]]+):\d{1,5}\/?$/;
+
+const schema: Schema = {
+  url: { type: 'string', required: true, pattern: URL_PATTERN, patternHint: 'a drain URL with a port, such as "syslog+tls://logs.example.com:12345" (syslog+tcp://, syslog+tls://, syslog+udp://; syslog:// is TCP)', doc: 'where to send: syslog+tcp://host:port, syslog+tls://host:port or syslog+udp://host:port' },
+  facility: { type: 'enum', values: FACILITIES, default: 'user', doc: 'syslog facility of every message (user: messages from an application); the priority is facility * 8 + the message severity' },
+  app_name: { type: 'string', doc: 'APP-NAME of every message; default HEROKU_APP_NAME, Cloud Foundry\'s application_name, or "app"' },
+  hostname: { type: 'string', doc: 'HOSTNAME for messages that carry none; default the supervisor\'s host name' },
+  structured_data: { type: 'string', doc: 'STRUCTURED-DATA of every message, e.g. "[logentries@41058 token=\\"abc\\"]" for services that want a token there' },
+  framing: { type: 'enum', values: ['octet-counting', 'newline'], default: 'octet-counting', doc: 'TCP/TLS framing: octet-counting (RFC 6587, `LEN MSG`; safe for any message) or newline (for receivers that need it)' },
+  max_datagram_size: { type: 'size', default: '2KB', doc: 'UDP: longer messages are cut to this many bytes (RFC 5426 receivers take 2048; 480 is safe on any path)' },
+  tls_verify: { type: 'boolean', default: true, doc: 'syslog+tls: check the server\'s certificate and name; false sends logs to whoever answers, and is warned about at start' },
+  ca_file: { type: 'string', doc: 'syslog+tls: PEM file of the CA(s) to trust instead of the system\'s' },
+  cert_file: { type: 'string', doc: 'syslog+tls: PEM client certificate, for receivers that ask for one' },
+  key_file: { type: 'string', doc: 'syslog+tls: PEM private key of cert_file' },
+  connect_timeout: { type: 'duration', default: '10s', doc: 'how long a connection may take' },
+  write_timeout: { type: 'duration', default: '30s', doc: 'a receiver that takes no data for this long is considered stuck: drover reconnects and resends' },
+  resend_window: { type: 'size', default: '8MB', doc: 'TCP/TLS: bytes after which a record counts as delivered; unconfirmed records are resent after a reconnect (duplicates are possible, losses are not)' },
+  backoff_initial: { type: 'duration', default: '500ms', doc: 'first wait before reconnecting; doubles on each failure' },
+  backoff_max: { type: 'duration', default: '30s', doc: 'longest wait between reconnects' },
+  buffer: bufferField,
+};
+
+/** The parts of a drain URL drover uses. */
+export function parseSyslogUrl(url: string): { protocol: 'tcp' | 'tls' | 'udp'; host: string; port: number } {
+  const match = URL_PATTERN.exec(url);
+  if (!match) throw new Error(`option "url" must be a drain URL such as "syslog+tls://logs.example.com:12345", got ${JSON.stringify(url)}`);
+  const parsed = new URL(url.replace(/^syslog(\+\w+)?:/, 'http:'));
+  return { protocol: (match[2] ?? 'tcp') as 'tcp' | 'tls' | 'udp', host: parsed.hostname.replace(/^\[|\]$/g, ''), port: Number(parsed.port || match[0].split(':').pop()) };
+}
+
+/** Syslog over UDP: one datagram per message, nothing confirmed or resent (UDP cannot say). */
+class DatagramTransport implements Transport {
+  readonly name: string;
+  private socket: Socket | undefined;
+  private ready: Promise<Socket> | undefined;
+
+  constructor(private readonly host: string, private readonly port: number) {
+    this.name = `syslog+udp://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  }
+
+  async send(records: Buffer[]): Promise<number> {
+    const socket = await (this.ready ??= this.open());
+    await new Promise<void>((resolve, reject) => {
+      let left = records.length;
+      let failed = false;
+      for (const record of records) {
+        socket.send(record, (error) => {
+          if (failed) return;
+          if (error) {
+            failed = true;
+            reject(new Error(`${this.name}: ${error.message}`));
+          } else if (--left === 0) resolve();
+        });
+      }
+    });
+    return records.length;
+  }
+
+  async finish(): Promise<boolean> {
+    return true;
+  }
+
+  destroy(): void {
+    this.socket?.close();
+    this.socket = undefined;
+    this.ready = undefined;
+  }
+
+  private open(): Promise<Socket> {
+    return new Promise((resolve, reject) => {
+      const socket = createSocket(isIP(this.host) === 6 ? 'udp6' : 'udp4');
+      socket.on('error', (error) => {
+        this.ready = undefined;
+        reject(error);
+      });
+      // Connected, so the name is resolved once and each send is one system call.
+      socket.connect(this.port, this.host, () => {
+        this.socket = socket;
+        resolve(socket);
+      });
+    });
+  }
+}
+
+export const syslogOutput = defineComponent({
+  kind: 'outputs',
+  type: 'syslog',
+  summary: 'Sends RFC 5424 syslog messages to a drain (syslog+tcp, syslog+tls, syslog+udp), buffered in memory or on disk.',
+  schema,
+  example: '[outputs.papertrail]\ntype = "syslog"\nurl = "${PAPERTRAIL_URL}"  # syslog+tls://logs.example.com:12345\nmatch = "Severity <= 6"\nbuffer = { type = "disk", max_size = "256MB", when_full = "block" }',
+  check(options) {
+    const problems: { key: string; message: string; hint?: string }[] = [];
+    if (options.structured_data !== undefined && !STRUCTURED_DATA.test(options.structured_data)) {
+      problems.push({ key: 'structured_data', message: `option "structured_data" must be RFC 5424 structured data such as [id@12345 key="value"], got ${JSON.stringify(options.structured_data)}`, hint: 'inside values, escape ", \\ and ] with a backslash' });
+    }
+    // An unset ${VAR} in url is only a warning at build time; what the URL will be is then unknown.
+    const protocol = URL_PATTERN.exec(options.url ?? '')?.[2] ?? (options.url ? 'tcp' : undefined);
+    if (protocol && protocol !== 'tls') {
+      for (const key of ['ca_file', 'cert_file', 'key_file'] as const) {
+        if (options[key] !== undefined) problems.push({ key, message: `option "${key}" applies to syslog+tls:// URLs only, and url is ${JSON.stringify(options.url)}` });
+      }
+    }
+    if ((options.cert_file === undefined) !== (options.key_file === undefined)) {
+      problems.push({ key: options.cert_file === undefined ? 'key_file' : 'cert_file', message: 'options "cert_file" and "key_file" go together: set both or neither' });
+    }
+    return problems;
+  },
+  create(options, context) {
+    const { protocol, host, port } = parseSyslogUrl(options.url);
+    const rfc = new Rfc5424({
+      facility: options.facility as Facility,
+      appName: options.app_name ?? defaultAppName(context.env),
+      hostname: options.hostname ?? context.hostname,
+      structuredData: options.structured_data ?? '',
+    });
+    const name = context.id.replace(/^outputs\./, '');
+    const buffer = createBuffer(options.buffer, name, context.env);
+    let transport: Transport;
+    let encode;
+    if (protocol === 'udp') {
+      transport = new DatagramTransport(host, port);
+      encode = (m: Parameters<Rfc5424['encode']>[0]) => rfc.encode(m, options.max_datagram_size);
+    } else {
+      const tls = protocol === 'tls' ? { rejectUnauthorized: options.tls_verify !== false, ca: read(options, 'ca_file'), cert: read(options, 'cert_file'), key: read(options, 'key_file') } : undefined;
+      transport = new StreamTransport({ host, port, tls, connectTimeout: options.connect_timeout, writeTimeout: options.write_timeout, resendWindow: options.resend_window });
+      encode = (m: Parameters<Rfc5424['encode']>[0]) => rfc.frame(m, options.framing);
+    }
+    const sender = new Sender(buffer, transport, encode, context, {
+      batchCount: 1000,
+      batchBytes: 256 * 1024,
+      batchInterval: 0,
+      backoffInitial: options.backoff_initial,
+      backoffMax: options.backoff_max,
+    });
+    if (protocol === 'tls' && options.tls_verify === false) {
+      sender.reporter.say('tls', `${context.id}: tls_verify = false: the certificate of ${host} is not checked, so anyone between here and there can read and change these logs`, SEVERITY.warning);
+    }
+    return sender;
+  },
+});
+
+/** The contents of a PEM file option; a clear error when it cannot be read. */
+function read(options: Record<string, any>, key: string): Buffer | undefined {
+  const path = options[key] as string | undefined;
+  if (path === undefined) return undefined;
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new Error(`option "${key}": cannot read ${JSON.stringify(path)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
