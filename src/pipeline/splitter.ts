@@ -111,9 +111,10 @@ export class LineSplitter {
   }
 
   private holdPartial(rest: Buffer, now: number): void {
-    // A partial line that is already too long is passed on in maxLine pieces now.
+    // A partial line that is already too long is passed on in maxLine pieces now. At least one byte stays
+    // held, so that a newline arriving next ends this line instead of making an empty one.
     let start = 0;
-    while (rest.length - start >= this.maxLine) {
+    while (rest.length - start > this.maxLine) {
       const cut = utf8Boundary(rest, start + this.maxLine, start);
       this.sink.line(this.source, rest.subarray(start, cut), now);
       start = cut;

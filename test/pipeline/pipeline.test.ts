@@ -1,0 +1,70 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { readFileSync } from 'node:fs';
+import { DROVER, killLeftovers, startDrover, tempDir, TEST_MARK, waitForLine } from '../helpers';
+
+afterEach(() => {
+  expect(killLeftovers()).toEqual([]);
+});
+
+/** An app whose single process runs `command` once; drover exits when it is done. Output: raw, app lines only. */
+function oneShot(command: string, extra = '') {
+  return tempDir({
+    Procfile: `web: ${command}\n`,
+    'drover/009-stdout.toml': '[outputs.stdout]\ntype = "stdout"\nformat = "raw"\nmatch = "Type == \'log\'"\n',
+    'drover/100.toml': `[processes.web]\nautorestart = false\nstartsecs = 0\n${extra}`,
+  });
+}
+
+describe('the pipeline on real process output', () => {
+  it('passes every one of 100,000 lines, in order, from a process that exits at once', async () => {
+    const app = oneShot('seq 1 100000');
+    const result = await startDrover(app);
+    expect(result.exitCode).toBe(0);
+    const lines = String(result.stdout).split('\n');
+    expect(lines.length).toBe(100000);
+    expect(lines.every((l, i) => l === String(i + 1))).toBe(true);
+  });
+
+  it('writes raw bytes unchanged: binary and invalid UTF-8', async () => {
+    const app = oneShot(`printf 'ok\\n\\xff\\xfe\\x01bin\\n\\xc3\\x28\\n'`);
+    const result = await execa(DROVER, ['start'], { cwd: app, encoding: 'buffer', reject: false, stripFinalNewline: false });
+    expect(Buffer.from(result.stdout as Uint8Array).equals(Buffer.from('ok\n\xff\xfe\x01bin\n\xc3\x28\n', 'latin1'))).toBe(true);
+  });
+
+  it('splits a 1 MB line into 10,000-byte lines without losing a byte', async () => {
+    const app = oneShot(`head -c 1000000 /dev/zero | tr '\\0' 'a'; echo; echo after`);
+    const result = await startDrover(app);
+    const lines = String(result.stdout).split('\n');
+    expect(lines.slice(0, -1).every((l) => l.length === 10000)).toBe(true);
+    expect(lines.slice(0, -1).join('').length).toBe(1000000);
+    expect(lines.at(-1)).toBe('after');
+  });
+
+  it('passes on a line that never ends, after the partial-line timeout', async () => {
+    const app = oneShot(`printf 'no newline here'; sleep 30`);
+    const child = startDrover(app);
+    await waitForLine(child, /^no newline here$/, 5000);
+    child.kill('SIGTERM');
+    await child;
+  });
+
+  it('pauses the processes instead of growing without bound when stdout is not read', async () => {
+    const app = oneShot(`echo start >&2; yes 'a line of about one hundred bytes, repeated until the reader stops reading it ......'`);
+    // stdout is a pipe that nobody reads; the supervisor's memory must stay bounded.
+    const [k, v] = TEST_MARK.split('=');
+    const child = execa(DROVER, ['start'], { cwd: app, reject: false, stdout: 'pipe', buffer: false, env: { [k]: v } });
+    child.stdout!.pause();
+    await new Promise((r) => setTimeout(r, 3000));
+    const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) * 1024;
+    // The shim execs node, so the pid is the supervisor itself.
+    const first = rss();
+    await new Promise((r) => setTimeout(r, 2000));
+    const second = rss();
+    expect(second).toBeLessThan(150 * 1024 * 1024);
+    expect(second - first).toBeLessThan(20 * 1024 * 1024);
+    child.kill('SIGTERM');
+    child.stdout!.resume();
+    await child;
+  });
+});
