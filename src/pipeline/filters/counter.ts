@@ -62,7 +62,8 @@ export class CounterFilter implements Filter {
       parts.push(`${logger} ${bySeverity.join(' ')}`);
     }
     const text = `counted ${total} message${total === 1 ? '' : 's'} in ${formatDuration(Math.round(seconds * 1000))} (${rate}/s)${parts.length ? ': ' + parts.join(', ') : ''}`;
-    const message = Message.internal(text, 'drover', SEVERITY.info, this.context.hostname);
+    // Logged as the component (`filters.counter`), as the pipeline's report() does.
+    const message = Message.internal(text, this.context.id, SEVERITY.info, this.context.hostname);
     message.fields = fields;
     this.context.emit(message);
   }
