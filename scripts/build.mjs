@@ -7,6 +7,7 @@ const { version } = JSON.parse(readFileSync(new URL('../package.json', import.me
 /** lib/NAME.js ← src/ENTRY */
 const entrypoints = {
   drover: 'src/cli/index.ts',
+  buildpack: 'src/buildpack/index.ts',
 };
 
 // `node scripts/build.mjs DIR` bundles into DIR instead: the test that lib/ is up to date uses it.
