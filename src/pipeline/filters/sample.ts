@@ -20,6 +20,7 @@ export class SampleFilter implements Filter {
   }
 
   process(message: Message): Message | undefined {
+    if (message.type === 'drover') return message; // drover's own lines (process started, exited) are never thinned
     let n: number;
     if (this.key) {
       const k = this.key(message);
@@ -38,7 +39,7 @@ export class SampleFilter implements Filter {
 export const sampleFilter = defineComponent({
   kind: 'filters',
   type: 'sample',
-  summary: 'Passes 1 message in N (per key when one is given), dropping the rest.',
+  summary: "Passes 1 message in N (per key when one is given), dropping the rest; drover's own lines (Type 'drover') always pass.",
   schema,
   example: '[filters.thin]\ntype = "sample"\nmatch = "Logger =~ /^worker/ && Severity >= 6"\nrate = 10\nkey = "Logger"',
   create: (options) => new SampleFilter(options.rate, options.key),

@@ -29,6 +29,8 @@ export class ThrottleFilter implements Filter {
   }
 
   process(message: Message): Message | undefined {
+    // drover's own lines (process started, exited, FATAL) are few and say what happened: never suppressed.
+    if (message.type === 'drover') return message;
     if (this.timer === undefined) this.start();
     const key = this.key(message);
     let state = this.windows.get(key);
@@ -74,7 +76,7 @@ export class ThrottleFilter implements Filter {
 export const throttleFilter = defineComponent({
   kind: 'filters',
   type: 'throttle',
-  summary: 'Passes at most `limit` messages per window per key, then one summary line with the number suppressed.',
+  summary: "Passes at most `limit` messages per window per key, then one summary line with the number suppressed; drover's own lines (Type 'drover') always pass.",
   schema,
   example: '[filters.quiet]\ntype = "throttle"\nmatch = "Logger == \'worker.1\'"\nlimit = 100\nwindow = "1s"',
   check: (options) => (options.window > 0 ? [] : [{ key: 'window', message: `option "window" must be longer than 0, got ${options.window}ms`, hint: 'e.g. "1s"' }]),

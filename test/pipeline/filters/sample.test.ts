@@ -23,3 +23,12 @@ describe('sample filter', () => {
     expect(problemsOf(sampleFilter, { rate: 2, key: 'Whatever' })).toEqual(['option "key" must be one of Logger, Type, Stream, Severity, Payload, Hostname, Pid or Fields[name], got string "Whatever"']);
   });
 });
+
+describe('sample and drover lines', () => {
+  it("passes drover's own lines without counting them", () => {
+    const f = make(sampleFilter, { rate: 2 });
+    const own = message('Process started with pid 7');
+    own.type = 'drover';
+    expect([f.process(message('1')), f.process(own), f.process(message('2')), f.process(message('3'))].map((m) => m?.payload)).toEqual(['1', 'Process started with pid 7', undefined, '3']);
+  });
+});

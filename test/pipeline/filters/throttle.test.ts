@@ -55,3 +55,16 @@ describe('throttle filter', () => {
     expect(problemsOf(throttleFilter, { limit: 1, window: 0 })).toEqual(['option "window" must be longer than 0, got 0ms']);
   });
 });
+
+describe('throttle and drover lines', () => {
+  it("never suppresses drover's own lines (process started, exited) nor counts them", () => {
+    const ctx = recorder();
+    const f = make(throttleFilter, { limit: 1 }, ctx);
+    const own = message('Process exited with status 1', 'worker.1');
+    own.type = 'drover';
+    expect(f.process(message('a', 'worker.1'))).toBeDefined();
+    expect(f.process(own)).toBe(own);
+    expect(f.process(message('b', 'worker.1'))).toBeUndefined();
+    f.close!();
+  });
+});
