@@ -15,6 +15,7 @@ import { sampleFilter } from './filters/sample';
 import { throttleFilter } from './filters/throttle';
 import { fileOutput } from './outputs/file';
 import { syslogOutput } from './outputs/syslog';
+import { httpOutput } from './outputs/http';
 
 type Registry = { [K in ComponentKind]: Record<string, ComponentDefinition<K>> };
 
@@ -32,7 +33,7 @@ export const registry: Registry = {
 Object.assign(registry.decoders, byType<'decoders'>(jsonDecoder, logfmtDecoder, regexDecoder, severityDecoder));
 Object.assign(registry.filters, byType<'filters'>(dropFilter, throttleFilter, dedupeFilter, sampleFilter, redactFilter, multilineFilter, fieldsFilter, counterFilter));
 Object.assign(registry.outputs, byType<'outputs'>(fileOutput));
-Object.assign(registry.outputs, byType<'outputs'>(syslogOutput));
+Object.assign(registry.outputs, byType<'outputs'>(syslogOutput, httpOutput));
 
 /** The definition of a component type, or undefined when there is no such type. */
 export function findDefinition<K extends ComponentKind>(kind: K, type: string): ComponentDefinition<K> | undefined {

@@ -169,8 +169,8 @@ export class Sender implements Output {
           attempt = 0;
           continue;
         }
-        // At shutdown there is no time for long waits: retry quickly until the deadline.
-        const wait = this.closing ? Math.min(250, this.backoff.next()) : this.backoff.next();
+        // A server's Retry-After wins over a shorter backoff. At shutdown there is no time for long waits.
+        const wait = this.closing ? Math.min(250, this.backoff.next()) : Math.max(this.backoff.next(), (error as { retryAfter?: number }).retryAfter ?? 0);
         this.reporter.say('retry', `Error L13 (delivery error): ${this.context.id}: ${this.lastError}; retrying in ${(wait / 1000).toFixed(1)}s (attempt ${attempt})`);
         this.busy = false;
         await this.retrySleep.sleep(wait);

@@ -1,0 +1,208 @@
+// `http` output: batched POSTs to an HTTPS drain (Logplex-style frames, NDJSON or a JSON array).
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
+import type { Schema } from '../../config/schema';
+import { bufferField, createBuffer } from '../buffers/buffer';
+import { Sender, type Transport } from '../buffers/sender';
+import { defineComponent } from '../component';
+import { toJson } from '../formats';
+import { SEVERITY, type Message } from '../message';
+import { defaultAppName, FACILITIES, Rfc5424, type Facility } from '../rfc5424';
+
+const gzip = promisify(gzipCallback);
+const FORMATS = ['logplex', 'ndjson', 'json'] as const;
+type HttpFormat = (typeof FORMATS)[number];
+const CONTENT_TYPES: Record<HttpFormat, string> = { logplex: 'application/logplex-1', ndjson: 'application/x-ndjson', json: 'application/json' };
+
+const schema: Schema = {
+  url: { type: 'string', required: true, pattern: /^https?:\/\/[^\s/]+/, patternHint: 'an http:// or https:// URL, such as "https://collector.example.com/logs"', doc: 'where to POST batches' },
+  format: { type: 'enum', values: FORMATS, default: 'logplex', doc: 'logplex (application/logplex-1: octet-counted RFC 5424 frames, as Heroku HTTPS drains), ndjson (one JSON object a line) or json (an array)' },
+  batch_size: { type: 'integer', min: 1, default: 500, doc: 'most messages in one request' },
+  batch_bytes: { type: 'size', default: '1MB', doc: 'most bytes in one request (before gzip)' },
+  batch_interval: { type: 'duration', default: '1s', doc: 'how long a batch may wait to fill before it is sent' },
+  gzip: { type: 'boolean', default: false, doc: 'compress request bodies (Content-Encoding: gzip)' },
+  headers: { type: 'map', default: {}, doc: 'extra request headers, e.g. { Authorization = "Bearer ${TOKEN}" }' },
+  timeout: { type: 'duration', default: '30s', doc: 'a request (connect, send, answer) that takes longer fails and is retried' },
+  max_retries: { type: 'integer', min: 0, doc: 'retries of a failed batch before it is dropped and reported; default: retry until it is taken (the buffer\'s when_full decides meanwhile)' },
+  backoff_initial: { type: 'duration', default: '500ms', doc: 'first wait before a retry; doubles on each failure' },
+  backoff_max: { type: 'duration', default: '30s', doc: 'longest wait between retries' },
+  tls_verify: { type: 'boolean', default: true, doc: 'check the server\'s certificate; false is warned about at start' },
+  ca_file: { type: 'string', doc: 'PEM file of the CA(s) to trust instead of the system\'s' },
+  facility: { type: 'enum', values: FACILITIES, default: 'user', doc: 'logplex format: syslog facility of the frames' },
+  app_name: { type: 'string', doc: 'logplex format: APP-NAME; default HEROKU_APP_NAME, Cloud Foundry\'s application_name, or "app"' },
+  hostname: { type: 'string', doc: 'logplex format: HOSTNAME for messages that carry none' },
+  buffer: bufferField,
+};
+
+/** Answers that mean "try again later": throttling, server trouble, request timeouts. */
+const RETRYABLE = (status: number) => status === 408 || status === 429 || status >= 500;
+
+export interface HttpOptions {
+  url: URL;
+  format: HttpFormat;
+  gzip: boolean;
+  headers: Record<string, string>;
+  timeout: number;
+  tlsVerify: boolean;
+  ca?: Buffer;
+}
+
+/** One POST per batch, one at a time (so batches arrive in order); a failed batch is retried with its frame id. */
+export class HttpTransport implements Transport {
+  readonly name: string;
+  readonly exactRetry = true;
+  /** Told about batches the server refused for good (4xx other than 408 and 429). */
+  onReject: (count: number, why: string) => void = () => {};
+  private frameId = '';
+  private readonly agent: HttpAgent;
+  private request: ReturnType<typeof httpRequest> | undefined;
+  private counters = { requests: 0, failed_requests: 0 };
+
+  constructor(private readonly options: HttpOptions) {
+    this.name = options.url.origin + options.url.pathname;
+    const secure = options.url.protocol === 'https:';
+    this.agent = secure ? new HttpsAgent({ keepAlive: true, maxSockets: 1, rejectUnauthorized: options.tlsVerify, ca: options.ca }) : new HttpAgent({ keepAlive: true, maxSockets: 1 });
+  }
+
+  async send(records: Buffer[], attempt: number): Promise<number> {
+    // Logplex-Frame-Id names the batch, not the attempt: a receiver that saw it already can drop the retry.
+    if (attempt === 0 || !this.frameId) this.frameId = randomUUID();
+    const { format } = this.options;
+    const raw = format === 'json' ? Buffer.concat([Buffer.from('['), ...records.flatMap((r, i) => (i ? [COMMA, r] : [r])), Buffer.from(']')]) : Buffer.concat(records);
+    const body = this.options.gzip ? await gzip(raw) : raw;
+    const headers: Record<string, string> = {
+      'User-Agent': 'drover',
+      'Content-Type': CONTENT_TYPES[format],
+      'Content-Length': String(body.length),
+      ...(this.options.gzip ? { 'Content-Encoding': 'gzip' } : {}),
+      ...(format === 'logplex' ? { 'Logplex-Msg-Count': String(records.length), 'Logplex-Frame-Id': this.frameId } : {}),
+      ...this.options.headers,
+    };
+    this.counters.requests++;
+    const { status, text, wait } = await this.post(body, headers).catch((error: Error) => {
+      this.counters.failed_requests++;
+      throw error;
+    });
+    if (status >= 200 && status < 300) return records.length;
+    if (RETRYABLE(status)) {
+      this.counters.failed_requests++;
+      const error = new Error(`${this.name} answered HTTP ${status}${text ? `: ${text}` : ''}`) as Error & { retryAfter?: number };
+      error.retryAfter = wait;
+      throw error;
+    }
+    this.onReject(records.length, `${this.name} refused the batch with HTTP ${status}${text ? `: ${text}` : ''} (not retried: a 4xx answer means the request itself is wrong; check url and headers)`);
+    return records.length;
+  }
+
+  async finish(): Promise<boolean> {
+    return true;
+  }
+
+  destroy(): void {
+    this.request?.destroy(new Error('output closed'));
+    this.agent.destroy();
+  }
+
+  stats(): Record<string, number> {
+    return { ...this.counters };
+  }
+
+  private post(body: Buffer, headers: Record<string, string>): Promise<{ status: number; text: string; wait?: number }> {
+    const { url, timeout } = this.options;
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const request = send(url, { method: 'POST', headers, agent: this.agent });
+      this.request = request;
+      // One deadline for the whole exchange: a server that accepts and never reads (or never answers) is caught here.
+      const timer = setTimeout(() => request.destroy(new Error(`no answer from ${this.name} within ${timeout} ms (timeout)`)), timeout);
+      request.on('error', (error) => {
+        clearTimeout(timer);
+        reject(new Error(error.message.includes(this.name) ? error.message : `${this.name}: ${error.message}`));
+      });
+      request.on('response', (response: IncomingMessage) => {
+        const wait = retryAfter(header(response.headers['retry-after']));
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          if (text.length < 300) text += chunk;
+        });
+        response.on('end', () => {
+          clearTimeout(timer);
+          resolve({ status: response.statusCode ?? 0, text: text.trim().replace(/\s+/g, ' ').slice(0, 200), wait });
+        });
+        response.on('error', (error) => {
+          clearTimeout(timer);
+          reject(error);
+        });
+      });
+      request.end(body);
+    });
+  }
+}
+
+const COMMA = Buffer.from(',');
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Retry-After in seconds (RFC 9110), capped at 5 minutes; undefined when absent or a date. */
+function retryAfter(value: string | undefined): number | undefined {
+  const seconds = value !== undefined && /^\d+$/.test(value.trim()) ? Number(value) : undefined;
+  return seconds === undefined ? undefined : Math.min(seconds, 300) * 1000;
+}
+
+/** How each message becomes a record of the chosen format. */
+function encoder(format: HttpFormat, options: Record<string, any>, context: { env: NodeJS.ProcessEnv; hostname: string }): (m: Message) => Buffer {
+  if (format === 'logplex') {
+    const rfc = new Rfc5424({ facility: options.facility as Facility, appName: options.app_name ?? defaultAppName(context.env), hostname: options.hostname ?? context.hostname, structuredData: '' });
+    // As Logplex sends them: the count includes a trailing newline.
+    return (m) => rfc.frame(m, 'octet-counting', '\n');
+  }
+  const suffix = format === 'ndjson' ? '\n' : '';
+  return (m) => Buffer.from(toJson(m) + suffix, 'utf8');
+}
+
+export const httpOutput = defineComponent({
+  kind: 'outputs',
+  type: 'http',
+  summary: 'POSTs batches of messages to an HTTP(S) endpoint: Logplex frames, NDJSON or JSON; retried with backoff.',
+  schema,
+  example: '[outputs.collector]\ntype = "http"\nurl = "https://collector.example.com/logs"\nformat = "logplex"\nheaders = { Authorization = "Bearer ${COLLECTOR_TOKEN}" }\nbatch_size = 500\nbuffer = { type = "memory", max_events = 10000, when_full = "drop_oldest" }',
+  check(options) {
+    if (options.ca_file !== undefined && typeof options.url === 'string' && options.url.startsWith('http:')) {
+      return [{ key: 'ca_file', message: `option "ca_file" applies to https:// URLs only, and url is ${JSON.stringify(options.url)}` }];
+    }
+    return [];
+  },
+  create(options, context) {
+    const url = new URL(options.url);
+    let ca: Buffer | undefined;
+    if (options.ca_file !== undefined) {
+      try {
+        ca = readFileSync(options.ca_file);
+      } catch (error) {
+        throw new Error(`option "ca_file": cannot read ${JSON.stringify(options.ca_file)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      }
+    }
+    const transport = new HttpTransport({ url, format: options.format, gzip: options.gzip, headers: options.headers ?? {}, timeout: options.timeout, tlsVerify: options.tls_verify !== false, ca });
+    const buffer = createBuffer(options.buffer, context.id.replace(/^outputs\./, ''), context.env);
+    const sender = new Sender(buffer, transport, encoder(options.format, options, context), context, {
+      batchCount: options.batch_size,
+      batchBytes: options.batch_bytes,
+      batchInterval: options.batch_interval,
+      backoffInitial: options.backoff_initial,
+      backoffMax: options.backoff_max,
+      maxRetries: options.max_retries,
+    });
+    transport.onReject = (count, why) => sender.reject(count, why);
+    if (url.protocol === 'https:' && options.tls_verify === false) {
+      sender.reporter.say('tls', `${context.id}: tls_verify = false: the certificate of ${url.host} is not checked, so anyone between here and there can read and change these logs`, SEVERITY.warning);
+    }
+    return sender;
+  },
+});
