@@ -42,7 +42,7 @@ export function createEncoder(format: ConcreteFormat, options: { color: boolean 
     case 'prefixed':
       return prefixedEncoder(options.color);
     case 'json':
-      return { message: (m, out) => out.text(JSON.stringify(toRecord(m)) + '\n') };
+      return { message: (m, out) => out.text(toJson(m) + '\n') };
     case 'logfmt':
       return { message: (m, out) => out.text(toLogfmt(m) + '\n') };
   }
@@ -123,33 +123,46 @@ function prefixedEncoder(color: boolean): Encoder {
   };
 }
 
-/** The message as a flat record: what the json format writes and the logfmt format orders. */
-export function toRecord(m: Message): Record<string, unknown> {
-  const record: Record<string, unknown> = {
-    timestamp: new Date(m.timestamp).toISOString(),
-    level: SEVERITY_NAMES[m.severity] ?? String(m.severity),
-    logger: m.logger,
-    stream: m.stream,
-    message: m.payload,
-  };
-  if (m.type !== 'log') record.type = m.type;
-  if (m.fields) for (const [k, v] of Object.entries(m.fields)) if (!(k in record)) record[k] = v;
-  return record;
+/** ISO-8601 UTC time of a message, cached per millisecond: consecutive messages mostly share it. */
+let lastMs = -1;
+let lastIso = '';
+function isoOf(ms: number): string {
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+}
+
+function levelOf(m: Message): string {
+  return SEVERITY_NAMES[m.severity] ?? String(m.severity);
+}
+
+/** Keys the json and logfmt formats write themselves; decoded fields of the same name are not repeated. */
+const OWN_KEYS = new Set(['timestamp', 'time', 'level', 'logger', 'stream', 'message', 'msg', 'type']);
+
+/** `{"timestamp":…,"level":…,"logger":…,"stream":…,"message":…, …fields}`, built as a string (no object per line). */
+export function toJson(m: Message): string {
+  let line = `{"timestamp":"${isoOf(m.timestamp)}","level":"${levelOf(m)}","logger":${JSON.stringify(m.logger)},"stream":"${m.stream}"`;
+  if (m.type !== 'log') line += `,"type":${JSON.stringify(m.type)}`;
+  line += `,"message":${JSON.stringify(m.payload)}`;
+  const fields = m.fields;
+  if (fields) for (const k in fields) if (!OWN_KEYS.has(k)) line += `,${JSON.stringify(k)}:${JSON.stringify(fields[k])}`;
+  return line + '}';
 }
 
 const BARE = /^[^\s"=\\\x00-\x1f]+$/;
 
-/** One logfmt pair; values with spaces, quotes or `=` are quoted. */
-export function logfmtPair(key: string, value: unknown): string {
-  const text = String(value);
-  return `${key}=${text !== '' && BARE.test(text) ? text : JSON.stringify(text)}`;
+/** One logfmt value: bare when it can be, else quoted with JSON escapes. */
+function logfmtValue(value: unknown): string {
+  const text = typeof value === 'string' ? value : String(value);
+  return text !== '' && BARE.test(text) ? text : JSON.stringify(text);
 }
 
+/** `time=… level=… logger=web.1 msg="…" key=value…` */
 export function toLogfmt(m: Message): string {
-  const record = toRecord(m);
-  const head = `time=${record.timestamp} level=${record.level} logger=${m.logger} msg=${JSON.stringify(m.payload)}`;
-  if (!m.fields) return head;
-  let line = head;
-  for (const [k, v] of Object.entries(m.fields)) if (!(k === 'level' || k === 'msg' || k === 'message' || k === 'time')) line += ' ' + logfmtPair(k, v);
+  let line = `time=${isoOf(m.timestamp)} level=${levelOf(m)} logger=${logfmtValue(m.logger)} msg=${JSON.stringify(m.payload)}`;
+  const fields = m.fields;
+  if (fields) for (const k in fields) if (!OWN_KEYS.has(k)) line += ` ${k}=${logfmtValue(fields[k])}`;
   return line;
 }

@@ -20,14 +20,13 @@ export class Message {
   hostname: string;
   pid: number;
   fields: Record<string, FieldValue> | undefined;
-  /** The bytes as printed, without the line ending. Outputs in raw format write these unchanged. */
-  raw: Buffer;
   /** True once a filter or decoder has replaced the payload, so `raw` no longer says the same thing. */
   rewritten = false;
+  private bytesAsPrinted: Buffer | undefined;
   private text: string | undefined;
 
   constructor(raw: Buffer, logger: string, stream: Stream, pid: number, hostname: string, timestamp = Date.now(), type = 'log') {
-    this.raw = raw;
+    this.bytesAsPrinted = raw;
     this.logger = logger;
     this.stream = stream;
     this.pid = pid;
@@ -38,21 +37,28 @@ export class Message {
     this.fields = undefined;
   }
 
+  /** The bytes as printed, without the line ending (or the new payload's, once replaced). Raw outputs write these. */
+  get raw(): Buffer {
+    // Encoded only when an output asks: a payload replaced by a decoder is often only ever read as text.
+    if (this.bytesAsPrinted === undefined) this.bytesAsPrinted = Buffer.from(this.text!, 'utf8');
+    return this.bytesAsPrinted;
+  }
+
+  set raw(value: Buffer) {
+    this.bytesAsPrinted = value;
+    this.text = undefined;
+  }
+
   /** The line as text (invalid UTF-8 becomes U+FFFD). */
   get payload(): string {
-    if (this.text === undefined) this.text = this.raw.toString('utf8');
+    if (this.text === undefined) this.text = this.bytesAsPrinted!.toString('utf8');
     return this.text;
   }
 
   set payload(value: string) {
     this.text = value;
-    this.raw = Buffer.from(value, 'utf8');
+    this.bytesAsPrinted = undefined;
     this.rewritten = true;
-  }
-
-  /** The bytes to write for this message in raw formats. */
-  get bytes(): Buffer {
-    return this.raw;
   }
 
   /** A message made by drover itself (supervisor state changes, filter summaries, drop reports). */

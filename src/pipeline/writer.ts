@@ -39,7 +39,7 @@ export class FdWriter {
 
   /** True while more than the high-water mark waits to be written. */
   get full(): boolean {
-    return this.sink.pending + this.batchBytes + (this.used - this.start) > this.highWater;
+    return this.sink.pending + this.batchBytes + (this.used - this.start) + this.pendingText.length > this.highWater;
   }
 
   /** The error that stopped writing, such as EPIPE, if any. */
@@ -49,8 +49,9 @@ export class FdWriter {
 
   /** Appends bytes (copied: the caller may reuse its buffer). */
   bytes(source: Buffer, start = 0, end = source.length): void {
+    if (this.pendingText) this.encodeText();
     const length = end - start;
-    if (this.used + length > SLAB) this.newSlab(length);
+    if (this.used + length > this.slab.length) this.newSlab(length);
     // TypedArray#set is a V8 builtin: much cheaper per call than Buffer#copy's C++ binding or a JS loop.
     this.slab.set(start === 0 && end === source.length ? source : source.subarray(start, end), this.used);
     this.used += length;
@@ -59,6 +60,7 @@ export class FdWriter {
 
   /** Appends each line of chunk[start, end) (all ending in `\n`) preceded by `prefix`: the hot loop of prefixed formats. */
   prefixLines(prefix: Buffer, chunk: Buffer, start: number, end: number): void {
+    if (this.pendingText) this.encodeText();
     const plen = prefix.length;
     let slab = this.slab;
     let used = this.used;
@@ -82,23 +84,37 @@ export class FdWriter {
 
   /** Appends bytes without copying them: the caller promises never to change them. */
   adopt(source: Buffer): void {
+    if (this.pendingText) this.encodeText();
     this.cut();
     this.batch.push(source);
     this.batchBytes += source.length;
     this.schedule();
   }
 
-  /** Appends a string as UTF-8. */
+  /**
+   * Appends a string as UTF-8. Strings are joined and encoded once per 64 KiB: one Buffer#write per line costs
+   * more than building the line.
+   */
   text(value: string): void {
-    const max = value.length * 3;
-    if (this.used + max > SLAB) this.newSlab(max);
-    this.used += this.slab.write(value, this.used, 'utf8');
+    this.pendingText += value;
+    if (this.pendingText.length >= 65536) this.encodeText();
     this.schedule();
+  }
+
+  private pendingText = '';
+
+  private encodeText(): void {
+    const text = this.pendingText;
+    this.pendingText = '';
+    const max = text.length * 3;
+    if (this.used + max > this.slab.length) this.newSlab(max);
+    this.used += this.slab.write(text, this.used, 'utf8');
   }
 
   /** Appends one byte, e.g. a newline. */
   byte(value: number): void {
-    if (this.used === SLAB) this.newSlab(1);
+    if (this.pendingText) this.encodeText();
+    if (this.used === this.slab.length) this.newSlab(1);
     this.slab[this.used++] = value;
     this.schedule();
   }
@@ -131,6 +147,7 @@ export class FdWriter {
 
   /** Moves the filled part of the slab into the batch; the rest of the slab stays in use. */
   private cut(): void {
+    if (this.pendingText) this.encodeText();
     if (this.used === this.start) return;
     const piece = this.slab.subarray(this.start, this.used);
     this.batch.push(piece);
