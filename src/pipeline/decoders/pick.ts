@@ -81,11 +81,20 @@ const digits = (s: string, at: number, n: number): number => {
  * Date.parse costs several times more per line. Anything else is left to Date.parse (undefined here).
  */
 function parseIso(s: string): number | undefined {
-  if (s.length < 20 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return undefined;
-  const t = s.charCodeAt(10);
-  if (t !== 84 && t !== 32) return undefined;
-  const year = digits(s, 0, 4), month = digits(s, 5, 2), day = digits(s, 8, 2), hour = digits(s, 11, 2), minute = digits(s, 14, 2), second = digits(s, 17, 2);
-  if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 60) return undefined;
+  if (s.length < 20) return undefined;
+  let second: number;
+  // Lines come in bursts within one second: the date and time part is parsed once per second, not per line.
+  if (samePrefix(s)) second = lastSecond;
+  else {
+    if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return undefined;
+    const t = s.charCodeAt(10);
+    if (t !== 84 && t !== 32) return undefined;
+    const year = digits(s, 0, 4), month = digits(s, 5, 2), day = digits(s, 8, 2), hour = digits(s, 11, 2), minute = digits(s, 14, 2), sec = digits(s, 17, 2);
+    if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || sec < 0 || sec > 60) return undefined;
+    second = Date.UTC(year, month - 1, day, hour, minute, sec);
+    for (let k = 0; k < 19; k++) lastPrefix[k] = s.charCodeAt(k);
+    lastSecond = second;
+  }
   let i = 19;
   let ms = 0;
   if (s.charCodeAt(i) === 46) {
@@ -99,24 +108,23 @@ function parseIso(s: string): number | undefined {
     }
     ms = Math.floor(ms);
   }
-  let offset = 0;
   const zone = s.charCodeAt(i);
-  if (zone === 90 && i + 1 === s.length) offset = 0;
-  else if ((zone === 43 || zone === 45) && i + 6 === s.length && s.charCodeAt(i + 3) === 58) {
+  if (zone === 90 && i + 1 === s.length) return second + ms;
+  if ((zone === 43 || zone === 45) && i + 6 === s.length && s.charCodeAt(i + 3) === 58) {
     const h = digits(s, i + 1, 2), m = digits(s, i + 4, 2);
     if (h < 0 || m < 0) return undefined;
-    offset = (zone === 45 ? -1 : 1) * (h * 60 + m) * 60_000;
-  } else return undefined; // no zone (local time) or another form: Date.parse decides
-  // Lines come in bursts within one minute: Date.UTC only when the minute changes.
-  const minuteKey = ((year * 100 + month) * 100 + day) * 10_000 + hour * 100 + minute;
-  if (minuteKey !== lastMinuteKey) {
-    lastMinuteStart = Date.UTC(year, month - 1, day, hour, minute);
-    lastMinuteKey = minuteKey;
+    return second + ms - (zone === 45 ? -1 : 1) * (h * 60 + m) * 60_000;
   }
-  return lastMinuteStart + second * 1000 + ms - offset;
+  return undefined; // no zone (local time) or another form: Date.parse decides
 }
-let lastMinuteKey = -1;
-let lastMinuteStart = 0;
+const lastPrefix = new Uint16Array(19); // the characters of the last date and time, to the second
+let lastSecond = 0;
+
+// A loop over char codes: startsWith() on a remembered string was slower (a runtime call on a sliced string).
+function samePrefix(s: string): boolean {
+  for (let k = 18; k >= 0; k--) if (s.charCodeAt(k) !== lastPrefix[k]) return false;
+  return true;
+}
 
 /** Epoch seconds, ms, µs or ns by magnitude (seconds until the year 5138, then ms, and so on). */
 function fromEpoch(n: number): number | undefined {
