@@ -2026,7 +2026,7 @@ var require_toml = __commonJS({
 });
 
 // src/buildpack/cnb-build.ts
-var import_node_fs12 = require("node:fs");
+var import_node_fs13 = require("node:fs");
 var import_node_path10 = require("node:path");
 
 // src/cli/commands/version.ts
@@ -2242,11 +2242,11 @@ function readMarker(dir) {
 }
 
 // src/buildpack/validate.ts
-var import_node_fs11 = require("node:fs");
+var import_node_fs12 = require("node:fs");
 var import_node_path9 = require("node:path");
 
 // src/config/app.ts
-var import_node_fs10 = require("node:fs");
+var import_node_fs11 = require("node:fs");
 var import_node_path8 = require("node:path");
 
 // src/config/load.ts
@@ -2303,9 +2303,9 @@ function indexLines(text) {
   const lines = /* @__PURE__ */ new Map();
   let section = "";
   text.split(/\r?\n/).forEach((line, i) => {
-    const header = HEADER.exec(line);
-    if (header) {
-      section = header[1].replace(/\s*\.\s*/g, ".").replace(/"/g, "");
+    const header2 = HEADER.exec(line);
+    if (header2) {
+      section = header2[1].replace(/\s*\.\s*/g, ".").replace(/"/g, "");
       const parts = section.split(".");
       for (let n = 1; n <= parts.length; n++) {
         const prefix = parts.slice(0, n).join(".");
@@ -2566,16 +2566,16 @@ function parseSize(value) {
 
 // src/config/schema.ts
 var describe = (v) => Array.isArray(v) ? `an array ${JSON.stringify(v)}` : typeof v === "object" && v !== null ? "a table" : `${typeof v} ${JSON.stringify(v)}`;
-function applySchema(schema15, table, prefix = "", skip = /* @__PURE__ */ new Set()) {
+function applySchema(schema16, table, prefix = "", skip = /* @__PURE__ */ new Set()) {
   const options = {};
   const problems = [];
   for (const key of Object.keys(table)) {
-    if (!(key in schema15)) {
-      const near = closest(key, Object.keys(schema15));
-      problems.push({ key: prefix + key, message: `unknown option "${prefix + key}"`, hint: near ? `did you mean "${prefix + near}"?` : `known options: ${Object.keys(schema15).join(", ")}` });
+    if (!(key in schema16)) {
+      const near = closest(key, Object.keys(schema16));
+      problems.push({ key: prefix + key, message: `unknown option "${prefix + key}"`, hint: near ? `did you mean "${prefix + near}"?` : `known options: ${Object.keys(schema16).join(", ")}` });
     }
   }
-  for (const [key, field] of Object.entries(schema15)) {
+  for (const [key, field] of Object.entries(schema16)) {
     const raw = table[key];
     if (raw === void 0) {
       if ("required" in field && field.required) problems.push({ key: prefix + key, message: `option "${prefix + key}" is required`, hint: field.doc });
@@ -3146,11 +3146,11 @@ function writerFor(fd) {
 function createStreamOutput(fd, options, context) {
   const out = writerFor(fd);
   const color = options.color === "auto" ? context.isTTY : options.color;
-  const encoder = createEncoder(resolveFormat(options.format, context.onPlatform), { color });
-  const lines = encoder.lines;
+  const encoder2 = createEncoder(resolveFormat(options.format, context.onPlatform), { color });
+  const lines = encoder2.lines;
   return {
     write(message) {
-      encoder.message(message, out);
+      encoder2.message(message, out);
       return !out.full;
     },
     lines: lines && ((chunk, start, end, source, timestamp) => {
@@ -3321,11 +3321,19 @@ var digits = (s, at, n) => {
   return v;
 };
 function parseIso(s) {
-  if (s.length < 20 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return void 0;
-  const t = s.charCodeAt(10);
-  if (t !== 84 && t !== 32) return void 0;
-  const year = digits(s, 0, 4), month = digits(s, 5, 2), day = digits(s, 8, 2), hour = digits(s, 11, 2), minute = digits(s, 14, 2), second = digits(s, 17, 2);
-  if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 60) return void 0;
+  if (s.length < 20) return void 0;
+  let second;
+  if (samePrefix(s)) second = lastSecond;
+  else {
+    if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return void 0;
+    const t = s.charCodeAt(10);
+    if (t !== 84 && t !== 32) return void 0;
+    const year = digits(s, 0, 4), month = digits(s, 5, 2), day = digits(s, 8, 2), hour = digits(s, 11, 2), minute = digits(s, 14, 2), sec = digits(s, 17, 2);
+    if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || sec < 0 || sec > 60) return void 0;
+    second = Date.UTC(year, month - 1, day, hour, minute, sec);
+    for (let k = 0; k < 19; k++) lastPrefix[k] = s.charCodeAt(k);
+    lastSecond = second;
+  }
   let i = 19;
   let ms = 0;
   if (s.charCodeAt(i) === 46) {
@@ -3338,23 +3346,21 @@ function parseIso(s) {
     }
     ms = Math.floor(ms);
   }
-  let offset = 0;
   const zone = s.charCodeAt(i);
-  if (zone === 90 && i + 1 === s.length) offset = 0;
-  else if ((zone === 43 || zone === 45) && i + 6 === s.length && s.charCodeAt(i + 3) === 58) {
+  if (zone === 90 && i + 1 === s.length) return second + ms;
+  if ((zone === 43 || zone === 45) && i + 6 === s.length && s.charCodeAt(i + 3) === 58) {
     const h = digits(s, i + 1, 2), m = digits(s, i + 4, 2);
     if (h < 0 || m < 0) return void 0;
-    offset = (zone === 45 ? -1 : 1) * (h * 60 + m) * 6e4;
-  } else return void 0;
-  const minuteKey = ((year * 100 + month) * 100 + day) * 1e4 + hour * 100 + minute;
-  if (minuteKey !== lastMinuteKey) {
-    lastMinuteStart = Date.UTC(year, month - 1, day, hour, minute);
-    lastMinuteKey = minuteKey;
+    return second + ms - (zone === 45 ? -1 : 1) * (h * 60 + m) * 6e4;
   }
-  return lastMinuteStart + second * 1e3 + ms - offset;
+  return void 0;
 }
-var lastMinuteKey = -1;
-var lastMinuteStart = 0;
+var lastPrefix = new Uint16Array(19);
+var lastSecond = 0;
+function samePrefix(s) {
+  for (let k = 18; k >= 0; k--) if (s.charCodeAt(k) !== lastPrefix[k]) return false;
+  return true;
+}
 function fromEpoch(n) {
   if (!Number.isFinite(n) || n <= 0) return void 0;
   if (n < 1e11) return Math.round(n * 1e3);
@@ -4423,7 +4429,7 @@ var DiskBuffer = class {
   constructor(options) {
     this.options = options;
     this.whenFull = options.whenFull;
-    this.segmentSize = Math.max(4096, Math.min(options.segmentSize, Math.floor(options.maxSize / 4)));
+    this.segmentSize = Math.max(64, Math.min(options.segmentSize, Math.floor(options.maxSize / 4)));
     (0, import_node_fs8.mkdirSync)(options.dir, { recursive: true });
     this.lock = (0, import_node_path6.join)(options.dir, "lock");
     takeLock(this.lock, options.dir);
@@ -4476,10 +4482,10 @@ var DiskBuffer = class {
       }
     }
     if (this.head.bytes >= this.segmentSize) this.roll();
-    const header = Buffer.allocUnsafe(HEAD);
-    header[0] = MARKER;
-    header.writeUInt32LE(record.length, 1);
-    this.slab.push(header, record);
+    const header2 = Buffer.allocUnsafe(HEAD);
+    header2[0] = MARKER;
+    header2.writeUInt32LE(record.length, 1);
+    this.slab.push(header2, record);
     this.slabBytes += size;
     this.head.bytes += size;
     this.head.count++;
@@ -4564,7 +4570,7 @@ var DiskBuffer = class {
   close() {
     clearInterval(this.timer);
     this.flush();
-    this.checkpoint();
+    this.checkpoint(true);
     if (this.fd >= 0) (0, import_node_fs8.closeSync)(this.fd);
     this.fd = -1;
     unlink(this.lock);
@@ -4608,9 +4614,9 @@ var DiskBuffer = class {
     while (at < data.length) at += (0, import_node_fs8.writeSync)(this.fd, data, at, data.length - at);
     this.head.flushed += data.length;
   }
-  checkpoint() {
+  checkpoint(force = false) {
     const state = JSON.stringify({ segment: this.ack.seg.seq, offset: this.ack.offset });
-    if (state === this.checkpointed) return;
+    if (state === this.checkpointed && !force) return;
     const path = (0, import_node_path6.join)(this.options.dir, "checkpoint");
     (0, import_node_fs8.writeFileSync)(path + ".tmp", state);
     (0, import_node_fs8.renameSync)(path + ".tmp", path);
@@ -4681,6 +4687,10 @@ var MemoryBuffer = class {
   fullFor(size) {
     return this.queue.length >= this.options.maxEvents || this.queue.length > 0 && this.bytes + size > this.options.maxSize;
   }
+  /** When blocking, the writer waits from the moment a limit is reached. */
+  atLimit() {
+    return this.queue.length >= this.options.maxEvents || this.bytes >= this.options.maxSize;
+  }
   push(record) {
     if (this.fullFor(record.length)) {
       if (this.whenFull === "drop_newest") {
@@ -4698,7 +4708,7 @@ var MemoryBuffer = class {
     this.bytes += record.length;
     this.pushed++;
     this.pendingSignal.wake();
-    return this.whenFull !== "block" || !this.fullFor(0);
+    return this.whenFull !== "block" || !this.atLimit();
   }
   take(maxCount, maxBytes) {
     const out = [];
@@ -4731,7 +4741,7 @@ var MemoryBuffer = class {
     return this.queue.length ? Promise.resolve() : this.pendingSignal.wait();
   }
   async drained() {
-    while (this.whenFull === "block" && this.fullFor(0)) await this.roomSignal.wait();
+    while (this.whenFull === "block" && this.atLimit()) await this.roomSignal.wait();
   }
   takeDropped() {
     const n = this.droppedUnreported;
@@ -5019,7 +5029,7 @@ var Sender = class {
           attempt = 0;
           continue;
         }
-        const wait = this.closing ? Math.min(250, this.backoff.next()) : this.backoff.next();
+        const wait = this.closing ? Math.min(250, this.backoff.next()) : Math.max(this.backoff.next(), error.retryAfter ?? 0);
         this.reporter.say("retry", `Error L13 (delivery error): ${this.context.id}: ${this.lastError}; retrying in ${(wait / 1e3).toFixed(1)}s (attempt ${attempt})`);
         this.busy = false;
         await this.retrySleep.sleep(wait);
@@ -5077,33 +5087,33 @@ var Rfc5424 = class {
     }
     const severity = Math.min(7, Math.max(0, Math.trunc(message.severity) || 0));
     const key = `${severity} ${message.logger} ${message.hostname}`;
-    let header = this.cache.get(key);
-    if (header === void 0) {
+    let header2 = this.cache.get(key);
+    if (header2 === void 0) {
       const host = message.hostname ? headerField(message.hostname, 255) : this.host;
-      header = `<${this.facility * 8 + severity}>1 ${isoMicros(message.timestamp)} ${host} ${this.app} ${headerField(message.logger, 128)} - ${this.sd} `;
-      this.cache.set(key, header);
+      header2 = `<${this.facility * 8 + severity}>1 ${isoMicros(message.timestamp)} ${host} ${this.app} ${headerField(message.logger, 128)} - ${this.sd} `;
+      this.cache.set(key, header2);
     }
-    return header;
+    return header2;
   }
   /** The message as bytes, truncated to `max` bytes (UDP) without splitting a UTF-8 character. */
   encode(message, max = Infinity) {
-    const header = this.header(message);
-    const headerBytes = Buffer.byteLength(header);
+    const header2 = this.header(message);
+    const headerBytes = Buffer.byteLength(header2);
     let length = Math.min(headerBytes + message.raw.length, max);
     if (length < headerBytes + message.raw.length) length = utf8Boundary(message.raw, length - headerBytes) + headerBytes;
     const out = Buffer.allocUnsafe(Math.max(length, 0));
-    out.write(header, 0, "utf8");
+    out.write(header2, 0, "utf8");
     message.raw.copy(out, headerBytes, 0, Math.max(0, length - headerBytes));
     return out;
   }
   /** The message framed for a stream: octet counting (`LEN SP MSG`) or a trailing newline; `extra` is appended inside the count. */
   frame(message, framing, extra = "") {
-    const header = this.header(message);
+    const header2 = this.header(message);
     const raw = message.raw;
-    const body = Buffer.byteLength(header) + raw.length + extra.length;
+    const body = Buffer.byteLength(header2) + raw.length + extra.length;
     const prefix = framing === "octet-counting" ? `${body} ` : "";
     const out = Buffer.allocUnsafe(prefix.length + body + (framing === "newline" ? 1 : 0));
-    let at = out.write(prefix + header, 0, "utf8");
+    let at = out.write(prefix + header2, 0, "utf8");
     const start = at;
     at += raw.copy(out, at);
     if (framing === "newline" && raw.includes(10)) {
@@ -5397,6 +5407,178 @@ function read(options, key) {
   }
 }
 
+// src/pipeline/outputs/http.ts
+var import_node_crypto = require("node:crypto");
+var import_node_fs10 = require("node:fs");
+var import_node_http = require("node:http");
+var import_node_https = require("node:https");
+var import_node_util = require("node:util");
+var import_node_zlib = require("node:zlib");
+var gzip = (0, import_node_util.promisify)(import_node_zlib.gzip);
+var FORMATS2 = ["logplex", "ndjson", "json"];
+var CONTENT_TYPES = { logplex: "application/logplex-1", ndjson: "application/x-ndjson", json: "application/json" };
+var schema15 = {
+  url: { type: "string", required: true, pattern: /^https?:\/\/[^\s/]+/, patternHint: 'an http:// or https:// URL, such as "https://collector.example.com/logs"', doc: "where to POST batches" },
+  format: { type: "enum", values: FORMATS2, default: "logplex", doc: "logplex (application/logplex-1: octet-counted RFC 5424 frames, as Heroku HTTPS drains), ndjson (one JSON object a line) or json (an array)" },
+  batch_size: { type: "integer", min: 1, default: 500, doc: "most messages in one request" },
+  batch_bytes: { type: "size", default: "1MB", doc: "most bytes in one request (before gzip)" },
+  batch_interval: { type: "duration", default: "1s", doc: "how long a batch may wait to fill before it is sent" },
+  gzip: { type: "boolean", default: false, doc: "compress request bodies (Content-Encoding: gzip)" },
+  headers: { type: "map", default: {}, doc: 'extra request headers, e.g. { Authorization = "Bearer ${TOKEN}" }' },
+  timeout: { type: "duration", default: "30s", doc: "a request (connect, send, answer) that takes longer fails and is retried" },
+  max_retries: { type: "integer", min: 0, doc: "retries of a failed batch before it is dropped and reported; default: retry until it is taken (the buffer's when_full decides meanwhile)" },
+  backoff_initial: { type: "duration", default: "500ms", doc: "first wait before a retry; doubles on each failure" },
+  backoff_max: { type: "duration", default: "30s", doc: "longest wait between retries" },
+  tls_verify: { type: "boolean", default: true, doc: "check the server's certificate; false is warned about at start" },
+  ca_file: { type: "string", doc: "PEM file of the CA(s) to trust instead of the system's" },
+  facility: { type: "enum", values: FACILITIES, default: "user", doc: "logplex format: syslog facility of the frames" },
+  app_name: { type: "string", doc: `logplex format: APP-NAME; default HEROKU_APP_NAME, Cloud Foundry's application_name, or "app"` },
+  hostname: { type: "string", doc: "logplex format: HOSTNAME for messages that carry none" },
+  buffer: bufferField
+};
+var RETRYABLE = (status) => status === 408 || status === 429 || status >= 500;
+var HttpTransport = class {
+  constructor(options) {
+    this.options = options;
+    this.name = options.url.origin + options.url.pathname;
+    const secure = options.url.protocol === "https:";
+    this.agent = secure ? new import_node_https.Agent({ keepAlive: true, maxSockets: 1, rejectUnauthorized: options.tlsVerify, ca: options.ca }) : new import_node_http.Agent({ keepAlive: true, maxSockets: 1 });
+  }
+  options;
+  name;
+  exactRetry = true;
+  /** Told about batches the server refused for good (4xx other than 408 and 429). */
+  onReject = () => {
+  };
+  frameId = "";
+  agent;
+  request;
+  counters = { requests: 0, failed_requests: 0 };
+  async send(records, attempt) {
+    if (attempt === 0 || !this.frameId) this.frameId = (0, import_node_crypto.randomUUID)();
+    const { format } = this.options;
+    const raw = format === "json" ? Buffer.concat([Buffer.from("["), ...records.flatMap((r, i) => i ? [COMMA, r] : [r]), Buffer.from("]")]) : Buffer.concat(records);
+    const body = this.options.gzip ? await gzip(raw) : raw;
+    const headers = {
+      "User-Agent": "drover",
+      "Content-Type": CONTENT_TYPES[format],
+      "Content-Length": String(body.length),
+      ...this.options.gzip ? { "Content-Encoding": "gzip" } : {},
+      ...format === "logplex" ? { "Logplex-Msg-Count": String(records.length), "Logplex-Frame-Id": this.frameId } : {},
+      ...this.options.headers
+    };
+    this.counters.requests++;
+    const { status, text, wait } = await this.post(body, headers).catch((error) => {
+      this.counters.failed_requests++;
+      throw error;
+    });
+    if (status >= 200 && status < 300) return records.length;
+    if (RETRYABLE(status)) {
+      this.counters.failed_requests++;
+      const error = new Error(`${this.name} answered HTTP ${status}${text ? `: ${text}` : ""}`);
+      error.retryAfter = wait;
+      throw error;
+    }
+    this.onReject(records.length, `${this.name} refused the batch with HTTP ${status}${text ? `: ${text}` : ""} (not retried: a 4xx answer means the request itself is wrong; check url and headers)`);
+    return records.length;
+  }
+  async finish() {
+    return true;
+  }
+  destroy() {
+    this.request?.destroy(new Error("output closed"));
+    this.agent.destroy();
+  }
+  stats() {
+    return { ...this.counters };
+  }
+  post(body, headers) {
+    const { url, timeout } = this.options;
+    const send = url.protocol === "https:" ? import_node_https.request : import_node_http.request;
+    return new Promise((resolve, reject) => {
+      const request = send(url, { method: "POST", headers, agent: this.agent });
+      this.request = request;
+      const timer = setTimeout(() => request.destroy(new Error(`no answer from ${this.name} within ${timeout} ms (timeout)`)), timeout);
+      request.on("error", (error) => {
+        clearTimeout(timer);
+        reject(new Error(error.message.includes(this.name) ? error.message : `${this.name}: ${error.message}`));
+      });
+      request.on("response", (response) => {
+        const wait = retryAfter(header(response.headers["retry-after"]));
+        let text = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk) => {
+          if (text.length < 300) text += chunk;
+        });
+        response.on("end", () => {
+          clearTimeout(timer);
+          resolve({ status: response.statusCode ?? 0, text: text.trim().replace(/\s+/g, " ").slice(0, 200), wait });
+        });
+        response.on("error", (error) => {
+          clearTimeout(timer);
+          reject(error);
+        });
+      });
+      request.end(body);
+    });
+  }
+};
+var COMMA = Buffer.from(",");
+function header(value) {
+  return Array.isArray(value) ? value[0] : value;
+}
+function retryAfter(value) {
+  const seconds = value !== void 0 && /^\d+$/.test(value.trim()) ? Number(value) : void 0;
+  return seconds === void 0 ? void 0 : Math.min(seconds, 300) * 1e3;
+}
+function encoder(format, options, context) {
+  if (format === "logplex") {
+    const rfc = new Rfc5424({ facility: options.facility, appName: options.app_name ?? defaultAppName(context.env), hostname: options.hostname ?? context.hostname, structuredData: "" });
+    return (m) => rfc.frame(m, "octet-counting", "\n");
+  }
+  const suffix = format === "ndjson" ? "\n" : "";
+  return (m) => Buffer.from(toJson(m) + suffix, "utf8");
+}
+var httpOutput = defineComponent({
+  kind: "outputs",
+  type: "http",
+  summary: "POSTs batches of messages to an HTTP(S) endpoint: Logplex frames, NDJSON or JSON; retried with backoff.",
+  schema: schema15,
+  example: '[outputs.collector]\ntype = "http"\nurl = "https://collector.example.com/logs"\nformat = "logplex"\nheaders = { Authorization = "Bearer ${COLLECTOR_TOKEN}" }\nbatch_size = 500\nbuffer = { type = "memory", max_events = 10000, when_full = "drop_oldest" }',
+  check(options) {
+    if (options.ca_file !== void 0 && typeof options.url === "string" && options.url.startsWith("http:")) {
+      return [{ key: "ca_file", message: `option "ca_file" applies to https:// URLs only, and url is ${JSON.stringify(options.url)}` }];
+    }
+    return [];
+  },
+  create(options, context) {
+    const url = new URL(options.url);
+    let ca;
+    if (options.ca_file !== void 0) {
+      try {
+        ca = (0, import_node_fs10.readFileSync)(options.ca_file);
+      } catch (error) {
+        throw new Error(`option "ca_file": cannot read ${JSON.stringify(options.ca_file)}: ${error.code ?? error.message}`);
+      }
+    }
+    const transport = new HttpTransport({ url, format: options.format, gzip: options.gzip, headers: options.headers ?? {}, timeout: options.timeout, tlsVerify: options.tls_verify !== false, ca });
+    const buffer = createBuffer(options.buffer, context.id.replace(/^outputs\./, ""), context.env);
+    const sender = new Sender(buffer, transport, encoder(options.format, options, context), context, {
+      batchCount: options.batch_size,
+      batchBytes: options.batch_bytes,
+      batchInterval: options.batch_interval,
+      backoffInitial: options.backoff_initial,
+      backoffMax: options.backoff_max,
+      maxRetries: options.max_retries
+    });
+    transport.onReject = (count, why) => sender.reject(count, why);
+    if (url.protocol === "https:" && options.tls_verify === false) {
+      sender.reporter.say("tls", `${context.id}: tls_verify = false: the certificate of ${url.host} is not checked, so anyone between here and there can read and change these logs`, SEVERITY.warning);
+    }
+    return sender;
+  }
+});
+
 // src/pipeline/registry.ts
 function byType(...definitions) {
   return Object.fromEntries(definitions.map((d) => [d.type, d]));
@@ -5410,7 +5592,7 @@ var registry = {
 Object.assign(registry.decoders, byType(jsonDecoder, logfmtDecoder, regexDecoder, severityDecoder));
 Object.assign(registry.filters, byType(dropFilter, throttleFilter, dedupeFilter, sampleFilter, redactFilter, multilineFilter, fieldsFilter, counterFilter));
 Object.assign(registry.outputs, byType(fileOutput));
-Object.assign(registry.outputs, byType(syslogOutput));
+Object.assign(registry.outputs, byType(syslogOutput, httpOutput));
 function findDefinition(kind, type) {
   return Object.hasOwn(registry[kind], type) ? registry[kind][type] : void 0;
 }
@@ -5463,7 +5645,7 @@ function loadConfig(options) {
       }
     }
   }
-  const validate = (id, schema15, raw) => {
+  const validate = (id, schema16, raw) => {
     const unset = /* @__PURE__ */ new Map();
     const table = interpolateTree(raw.table, options.env, "", unset);
     const skip = /* @__PURE__ */ new Set();
@@ -5474,7 +5656,7 @@ function loadConfig(options) {
         skip.add(key);
       } else problems.push(problem);
     }
-    const result = applySchema(schema15, table, "", skip);
+    const result = applySchema(schema16, table, "", skip);
     for (const p of result.problems) problems.push({ file: raw.fragment.path, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint });
     return { options: result.options, failed: result.problems.length > 0 };
   };
@@ -5500,12 +5682,12 @@ function loadConfig(options) {
       problems.push({ file: origin.file, line: lineFor(raw.lines, id, "type"), component: id, message: `unknown ${kind.replace(/s$/, "")} type "${type}"`, hint: near ? `did you mean "${near}"?` : `choose one of: ${typesOf(componentKind).join(", ") || "(none yet)"}` });
       continue;
     }
-    const schema15 = {
+    const schema16 = {
       type: { type: "string", doc: "the component type" },
       match: { type: "matcher", default: "TRUE", doc: 'which messages this component takes, e.g. "Logger =~ /^web/"' },
       ...definition.schema
     };
-    const { options: opts, failed } = validate(id, schema15, raw);
+    const { options: opts, failed } = validate(id, schema16, raw);
     if (!failed && definition.check) {
       for (const p of definition.check(opts)) problems.push({ file: origin.file, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint });
     }
@@ -5589,8 +5771,8 @@ function loadApp(options) {
   const problems = [];
   const label = (path) => (0, import_node_path8.relative)(options.appDir, path) || path;
   let dotenv = {};
-  if (options.envFile && (0, import_node_fs10.existsSync)(options.envFile)) {
-    const parsed = parseDotenv((0, import_node_fs10.readFileSync)(options.envFile, "utf8"), label(options.envFile));
+  if (options.envFile && (0, import_node_fs11.existsSync)(options.envFile)) {
+    const parsed = parseDotenv((0, import_node_fs11.readFileSync)(options.envFile, "utf8"), label(options.envFile));
     problems.push(...parsed.problems);
     dotenv = parsed.vars;
   }
@@ -5600,9 +5782,9 @@ function loadApp(options) {
   const processes = [];
   const configured = loaded.config.processes;
   let procfile;
-  if ((0, import_node_fs10.existsSync)(options.procfile)) {
+  if ((0, import_node_fs11.existsSync)(options.procfile)) {
     procfile = options.procfile;
-    const parsed = parseProcfile((0, import_node_fs10.readFileSync)(options.procfile, "utf8"), label(options.procfile));
+    const parsed = parseProcfile((0, import_node_fs11.readFileSync)(options.procfile, "utf8"), label(options.procfile));
     problems.push(...parsed.problems);
     for (const type of parsed.types) {
       const refined = configured[type.name];
@@ -5643,10 +5825,10 @@ function formatProblem(problem) {
 // src/buildpack/validate.ts
 function readEnvDir(dir) {
   const vars = {};
-  if (!dir || !(0, import_node_fs11.existsSync)(dir)) return vars;
-  for (const name of (0, import_node_fs11.readdirSync)(dir)) {
+  if (!dir || !(0, import_node_fs12.existsSync)(dir)) return vars;
+  for (const name of (0, import_node_fs12.readdirSync)(dir)) {
     const path = (0, import_node_path9.join)(dir, name);
-    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && (0, import_node_fs11.statSync)(path).isFile()) vars[name] = (0, import_node_fs11.readFileSync)(path, "utf8");
+    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && (0, import_node_fs12.statSync)(path).isFile()) vars[name] = (0, import_node_fs12.readFileSync)(path, "utf8");
   }
   return vars;
 }
@@ -5662,6 +5844,7 @@ function checkConfig(out, options) {
     env,
     mode: "build"
   });
+  for (const w of app.warnings) out.warn(formatProblem(w));
   if (app.problems.length > 0) {
     const n = app.problems.length;
     throw new BuildError(
@@ -5675,7 +5858,6 @@ function checkConfig(out, options) {
   for (const p of app.processes) out.detail(`${p.name}: ${p.command}${p.source === "config" ? "  (from [processes])" : ""}${p.numprocs !== 1 ? `  (numprocs ${p.numprocs})` : ""}`);
   const outputs = app.config.outputs.map((o) => `${o.name} (${o.type})`);
   out.detail(`outputs: ${outputs.join(", ") || "(none: the logs go nowhere)"}`);
-  for (const w of app.warnings) out.warn(formatProblem(w));
   return app;
 }
 
@@ -5705,7 +5887,7 @@ function cnbBuild(out, _args) {
   out.step("Installing drover into the drover layer");
   const vendored = vendorSupervisor(bpDir, appDir, layer);
   out.detail(`bin/drover, lib/drover.js, ${vendored.fragments.length} fragments in conf/: ${formatSize(vendored.bytes)}`);
-  (0, import_node_fs12.writeFileSync)((0, import_node_path10.join)(layers, "drover.toml"), `[types]
+  (0, import_node_fs13.writeFileSync)((0, import_node_path10.join)(layers, "drover.toml"), `[types]
 launch = true
 cache = true
 build = false
@@ -5714,7 +5896,7 @@ build = false
 drover_version = ${str(VERSION)}
 `);
   const types = app.processes.map((p) => p.name);
-  (0, import_node_fs12.writeFileSync)((0, import_node_path10.join)(layers, "launch.toml"), launchToml(types));
+  (0, import_node_fs13.writeFileSync)((0, import_node_path10.join)(layers, "launch.toml"), launchToml(types));
   out.step(`Processes in launch.toml: ${types.map((t) => `${t}${t === (types.includes("web") ? "web" : types[0]) ? " (default)" : ""}`).join(", ")}`);
   for (const t of types) out.detail(`${t}: drover start ${t}`);
   if (original.path && original.rebuilt) out.detail(`(the Procfile runs drover already; the original at ${original.path} is used)`);
@@ -5722,7 +5904,7 @@ drover_version = ${str(VERSION)}
 }
 
 // src/buildpack/compile.ts
-var import_node_fs13 = require("node:fs");
+var import_node_fs14 = require("node:fs");
 var import_node_path11 = require("node:path");
 var PROFILE_D = `# Written by the drover buildpack. \`drover\` on PATH, for one-off dynos (heroku run drover status).
 export PATH="$HOME/.drover/bin:$PATH"
@@ -5745,38 +5927,38 @@ function compile(out, args) {
     targetLabel: ".drover/node"
   });
   out.step("Vendoring drover into .drover/");
-  const originalText = original.path ? (0, import_node_fs13.readFileSync)(original.path, "utf8") : EMPTY_ORIGINAL;
+  const originalText = original.path ? (0, import_node_fs14.readFileSync)(original.path, "utf8") : EMPTY_ORIGINAL;
   const vendored = vendorSupervisor(bpDir, buildDir, (0, import_node_path11.join)(buildDir, ".drover"));
   out.detail(`bin/drover, lib/drover.js, ${vendored.fragments.length} fragment${vendored.fragments.length === 1 ? "" : "s"} in conf/: ${formatSize(vendored.bytes)}`);
   out.step("Writing the Procfile: each process type runs under drover");
-  (0, import_node_fs13.writeFileSync)((0, import_node_path11.join)(buildDir, ORIGINAL_PROCFILE), originalText);
+  (0, import_node_fs14.writeFileSync)((0, import_node_path11.join)(buildDir, ORIGINAL_PROCFILE), originalText);
   const procfile = droverProcfile(app.processes.map((p) => p.name), ".drover/bin/drover");
-  (0, import_node_fs13.writeFileSync)((0, import_node_path11.join)(buildDir, "Procfile"), procfile);
+  (0, import_node_fs14.writeFileSync)((0, import_node_path11.join)(buildDir, "Procfile"), procfile);
   for (const p of app.processes) out.detail(`${p.name}: .drover/bin/drover start ${p.name}`);
   out.detail(`the original is kept at ${ORIGINAL_PROCFILE}`);
-  (0, import_node_fs13.mkdirSync)((0, import_node_path11.join)(buildDir, ".profile.d"), { recursive: true });
-  (0, import_node_fs13.writeFileSync)((0, import_node_path11.join)(buildDir, ".profile.d/drover.sh"), PROFILE_D);
+  (0, import_node_fs14.mkdirSync)((0, import_node_path11.join)(buildDir, ".profile.d"), { recursive: true });
+  (0, import_node_fs14.writeFileSync)((0, import_node_path11.join)(buildDir, ".profile.d/drover.sh"), PROFILE_D);
   writeExport(bpDir, buildDir);
   const extra = vendored.bytes + Buffer.byteLength(procfile) + Buffer.byteLength(originalText) + Buffer.byteLength(PROFILE_D);
   const node = runtime.kind === "vendored" ? ` plus ${formatSize(runtime.bytes)} of Node.js` : ", no Node.js (reused the app's)";
   out.step(`Done in ${out.elapsed()}: the slug gains ${formatSize(extra)}${node}`);
 }
 function writeExport(bpDir, buildDir) {
-  const node = (0, import_node_fs13.existsSync)((0, import_node_path11.join)(buildDir, ".drover/node/bin/node")) ? `export PATH="$PATH:${buildDir}/.drover/node/bin"
+  const node = (0, import_node_fs14.existsSync)((0, import_node_path11.join)(buildDir, ".drover/node/bin/node")) ? `export PATH="$PATH:${buildDir}/.drover/node/bin"
 ` : "";
   try {
-    (0, import_node_fs13.writeFileSync)((0, import_node_path11.join)(bpDir, "export"), `export PATH="${buildDir}/.drover/bin:$PATH"
+    (0, import_node_fs14.writeFileSync)((0, import_node_path11.join)(bpDir, "export"), `export PATH="${buildDir}/.drover/bin:$PATH"
 ${node}`);
   } catch {
   }
 }
 
 // src/buildpack/finalize.ts
-var import_node_fs15 = require("node:fs");
+var import_node_fs16 = require("node:fs");
 var import_node_path13 = require("node:path");
 
 // src/buildpack/supply.ts
-var import_node_fs14 = require("node:fs");
+var import_node_fs15 = require("node:fs");
 var import_node_path12 = require("node:path");
 function cfArgs(name, args) {
   const [buildDir, cacheDir, depsDir, idx] = args;
@@ -5801,9 +5983,9 @@ function supply(out, args) {
   const runtime = provideRuntime(out, { bpDir, candidates: [], cacheDir: (0, import_node_path12.join)(cacheDir, "drover/node"), target: (0, import_node_path12.join)(depDir, "node"), targetLabel: `deps/${idx}/node` });
   out.step(`Installing drover into deps/${idx}`);
   const vendored = vendorSupervisor(bpDir, buildDir, depDir);
-  (0, import_node_fs14.mkdirSync)((0, import_node_path12.join)(depDir, "profile.d"), { recursive: true });
-  (0, import_node_fs14.writeFileSync)((0, import_node_path12.join)(depDir, "profile.d/drover.sh"), profileD(idx));
-  (0, import_node_fs14.writeFileSync)((0, import_node_path12.join)(depDir, "config.yml"), `---
+  (0, import_node_fs15.mkdirSync)((0, import_node_path12.join)(depDir, "profile.d"), { recursive: true });
+  (0, import_node_fs15.writeFileSync)((0, import_node_path12.join)(depDir, "profile.d/drover.sh"), profileD(idx));
+  (0, import_node_fs15.writeFileSync)((0, import_node_path12.join)(depDir, "config.yml"), `---
 name: drover
 config:
   version: ${VERSION}
@@ -5815,26 +5997,26 @@ config:
 // src/buildpack/finalize.ts
 function finalize(out, args) {
   const { buildDir, depsDir, depDir, idx } = cfArgs("finalize", args);
-  if (!(0, import_node_fs15.existsSync)((0, import_node_path13.join)(depDir, "bin/drover"))) {
+  if (!(0, import_node_fs16.existsSync)((0, import_node_path13.join)(depDir, "bin/drover"))) {
     throw new BuildError(`drover is not installed in deps/${idx}`, [`${(0, import_node_path13.join)(depDir, "bin/drover")} does not exist: bin/supply has not run for this index.`], ["Cloud Foundry runs supply before finalize; when running the phases by hand, run bin/supply with the same arguments first."]);
   }
   out.step("Writing the Procfile: each process type runs under drover");
   const original = findOriginalProcfile(buildDir);
-  const originalText = original.path ? (0, import_node_fs15.readFileSync)(original.path, "utf8") : EMPTY_ORIGINAL;
+  const originalText = original.path ? (0, import_node_fs16.readFileSync)(original.path, "utf8") : EMPTY_ORIGINAL;
   const app = loadApp({ appDir: buildDir, dirs: [(0, import_node_path13.join)(depDir, "conf")], procfile: original.path ?? (0, import_node_path13.join)(buildDir, "Procfile"), env: process.env, mode: "build" });
-  (0, import_node_fs15.mkdirSync)((0, import_node_path13.join)(buildDir, ".drover"), { recursive: true });
-  (0, import_node_fs15.writeFileSync)((0, import_node_path13.join)(buildDir, ORIGINAL_PROCFILE), originalText);
+  (0, import_node_fs16.mkdirSync)((0, import_node_path13.join)(buildDir, ".drover"), { recursive: true });
+  (0, import_node_fs16.writeFileSync)((0, import_node_path13.join)(buildDir, ORIGINAL_PROCFILE), originalText);
   const launcher = `"$DEPS_DIR/${idx}/bin/drover"`;
-  (0, import_node_fs15.writeFileSync)((0, import_node_path13.join)(buildDir, "Procfile"), droverProcfile(app.processes.map((p) => p.name), launcher));
+  (0, import_node_fs16.writeFileSync)((0, import_node_path13.join)(buildDir, "Procfile"), droverProcfile(app.processes.map((p) => p.name), launcher));
   for (const p of app.processes) out.detail(`${p.name}: ${launcher} start ${p.name}`);
   out.detail(`the original is kept at ${ORIGINAL_PROCFILE}`);
-  (0, import_node_fs15.mkdirSync)((0, import_node_path13.join)(buildDir, ".profile.d"), { recursive: true });
+  (0, import_node_fs16.mkdirSync)((0, import_node_path13.join)(buildDir, ".profile.d"), { recursive: true });
   const copied = [];
-  for (const dep of (0, import_node_fs15.readdirSync)(depsDir).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(a) - Number(b))) {
+  for (const dep of (0, import_node_fs16.readdirSync)(depsDir).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(a) - Number(b))) {
     const dir = (0, import_node_path13.join)(depsDir, dep, "profile.d");
-    if (!(0, import_node_fs15.existsSync)(dir)) continue;
-    for (const script of (0, import_node_fs15.readdirSync)(dir).sort()) {
-      (0, import_node_fs15.copyFileSync)((0, import_node_path13.join)(dir, script), (0, import_node_path13.join)(buildDir, ".profile.d", `${dep.padStart(3, "0")}_${script}`));
+    if (!(0, import_node_fs16.existsSync)(dir)) continue;
+    for (const script of (0, import_node_fs16.readdirSync)(dir).sort()) {
+      (0, import_node_fs16.copyFileSync)((0, import_node_path13.join)(dir, script), (0, import_node_path13.join)(buildDir, ".profile.d", `${dep.padStart(3, "0")}_${script}`));
       copied.push(`deps/${dep}/profile.d/${script}`);
     }
   }

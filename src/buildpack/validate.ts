@@ -44,6 +44,8 @@ export function checkConfig(out: Output, options: CheckOptions): LoadedApp {
     env,
     mode: 'build',
   });
+  // Warnings first: when the build fails, the unset ${VAR}s may be part of the story.
+  for (const w of app.warnings) out.warn(formatProblem(w));
   if (app.problems.length > 0) {
     const n = app.problems.length;
     throw new BuildError(
@@ -57,6 +59,5 @@ export function checkConfig(out: Output, options: CheckOptions): LoadedApp {
   for (const p of app.processes) out.detail(`${p.name}: ${p.command}${p.source === 'config' ? '  (from [processes])' : ''}${p.numprocs !== 1 ? `  (numprocs ${p.numprocs})` : ''}`);
   const outputs = app.config.outputs.map((o) => `${o.name} (${o.type})`);
   out.detail(`outputs: ${outputs.join(', ') || '(none: the logs go nowhere)'}`);
-  for (const w of app.warnings) out.warn(formatProblem(w));
   return app;
 }
