@@ -22,6 +22,8 @@ export interface InstanceOptions {
   backoff: { initial: number; max: number };
   /** Called on every state change; the supervisor decides when it is all over. */
   onChange(instance: Instance): void;
+  /** True once the supervisor is stopping everything: an exit then is never followed by a restart. */
+  shuttingDown(): boolean;
 }
 
 /** A row of `drover status`. */
@@ -132,7 +134,8 @@ export class Instance {
     this.exitStatus = code ?? 128 + (signal ? constants.signals[signal] : 0);
     this.child = undefined;
     const how = signal ? `was killed by SIG${signal.replace(/^SIG/, '')} (status ${this.exitStatus})` : `exited with status ${code}`;
-    if (this.stopping) {
+    // On a dyno the platform signals every process at once: a child may exit before our own handler runs.
+    if (this.stopping || this.options.shuttingDown()) {
       this.report(`Process ${how}`);
       this.setState('STOPPED');
       return;
@@ -149,17 +152,22 @@ export class Instance {
       case 'stay-exited':
         this.setState('EXITED');
         return;
-      case 'restart':
+      case 'restart': {
         this.failedStarts = decision.failedStarts;
         this.restarts++;
-        if (decision.delay === 0) {
+        // Killed by a stop signal that we did not send: most likely the platform is stopping the whole dyno and
+        // our own signal is on its way. Wait a moment rather than start a process that would be stopped at once.
+        const delay = decision.delay === 0 && signal && EXTERNAL_STOP.has(signal) ? 1000 : decision.delay;
+        if (delay === 0) {
           this.report('Restarting');
           this.start();
           return;
         }
-        this.report(`Restarting in ${formatSeconds(decision.delay)} (failed start ${decision.failedStarts} of ${spec.startretries})`);
+        const why = decision.failedStarts ? ` (failed start ${decision.failedStarts} of ${spec.startretries})` : '';
+        this.report(`Restarting in ${formatSeconds(delay)}${why}`);
         this.setState('BACKOFF');
-        this.timer = setTimeout(() => this.start(), decision.delay);
+        this.timer = setTimeout(() => this.start(), delay);
+      }
     }
   }
 
@@ -229,6 +237,8 @@ export class Instance {
     this.timer = undefined;
   }
 }
+
+const EXTERNAL_STOP = new Set<NodeJS.Signals>(['SIGTERM', 'SIGINT', 'SIGHUP']);
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {

@@ -45,6 +45,7 @@ export class Supervisor {
           partialTimeout: options.config.partial_line_timeout,
           backoff: { initial: options.config.backoff_initial, max: options.config.backoff_max },
           onChange: (instance) => this.onChange(instance),
+          shuttingDown: () => this.shuttingDown !== undefined,
         }),
     );
   }

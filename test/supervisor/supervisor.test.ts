@@ -73,6 +73,20 @@ describe('drover start', () => {
     expect((await child).exitCode).toBe(0);
   });
 
+  it('does not restart a process that the platform signalled together with drover', async () => {
+    const app = tempDir({ Procfile: 'web: echo ready; sleep 30\n', 'drover/009-stdout.toml': JSON_STDOUT });
+    const socket = `${app}/control.sock`;
+    const child = startDrover(app, [], { DROVER_SOCKET: socket });
+    await waitForLine(child, /"message":"State changed from starting to up"/);
+    const { instances } = JSON.parse(String((await drover(['status', '--json', '--socket', socket])).stdout));
+    // As on a dyno: SIGTERM to every process at once, the app's first.
+    process.kill(-instances[0].pid, 'SIGTERM');
+    child.kill('SIGTERM');
+    const result = await child;
+    expect(result.exitCode).toBe(0);
+    expect(messages(result.stdout).filter((m) => m.includes('Restarting') || m.includes('Starting process'))).toEqual(['web.1: Starting process with command `echo ready; sleep 30`']);
+  });
+
   it('exits with the last status when nothing is left to run', async () => {
     const app = tempDir({
       Procfile: 'web: sleep 0.2; exit 4\n',
