@@ -54,7 +54,8 @@ export class RedactFilter implements Filter {
   }
 
   process(message: Message): Message | undefined {
-    if (this.mayHold(message.raw)) {
+    // A payload a decoder replaced is text already (its bytes are encoded only if an output asks): check the text.
+    if (message.rewritten ? this.mayHoldText(message.payload) : this.mayHold(message.raw)) {
       const text = message.payload;
       const redacted = this.redact(text);
       if (redacted !== text) message.payload = redacted;

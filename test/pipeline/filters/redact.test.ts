@@ -57,3 +57,13 @@ describe('redact filter', () => {
     expect(problemsOf(redactFilter, { patterns: ['ok', '(unclosed'] })[0]).toMatch(/^option "patterns\[1\]" must be a valid regular expression, got "\(unclosed": /);
   });
 });
+
+describe('redact after a decoder', () => {
+  it('redacts a payload a decoder replaced', () => {
+    const m = message('{"msg":"x"}');
+    m.payload = 'token ghp_0123456789 used';
+    make(redactFilter, {}, recorder(ENV)).process(m);
+    expect(m.payload).toBe('token [REDACTED] used');
+    expect(m.raw.toString()).toBe('token [REDACTED] used');
+  });
+});
