@@ -55,7 +55,7 @@ export class DiskBuffer implements RecordBuffer {
   constructor(private readonly options: DiskBufferOptions) {
     this.whenFull = options.whenFull;
     // At least four segments fit in max_size, so drop_oldest always has a whole segment to drop.
-    this.segmentSize = Math.max(4096, Math.min(options.segmentSize, Math.floor(options.maxSize / 4)));
+    this.segmentSize = Math.max(64, Math.min(options.segmentSize, Math.floor(options.maxSize / 4)));
     mkdirSync(options.dir, { recursive: true });
     this.lock = join(options.dir, 'lock');
     takeLock(this.lock, options.dir);
@@ -183,7 +183,7 @@ export class DiskBuffer implements RecordBuffer {
   close(): number {
     clearInterval(this.timer);
     this.flush();
-    this.checkpoint();
+    this.checkpoint(true);
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
     unlink(this.lock);
@@ -232,9 +232,9 @@ export class DiskBuffer implements RecordBuffer {
     this.head.flushed += data.length;
   }
 
-  private checkpoint(): void {
+  private checkpoint(force = false): void {
     const state = JSON.stringify({ segment: this.ack.seg.seq, offset: this.ack.offset });
-    if (state === this.checkpointed) return;
+    if (state === this.checkpointed && !force) return;
     const path = join(this.options.dir, 'checkpoint');
     writeFileSync(path + '.tmp', state);
     renameSync(path + '.tmp', path);

@@ -40,6 +40,11 @@ export class MemoryBuffer implements RecordBuffer {
     return this.queue.length >= this.options.maxEvents || (this.queue.length > 0 && this.bytes + size > this.options.maxSize);
   }
 
+  /** When blocking, the writer waits from the moment a limit is reached. */
+  private atLimit(): boolean {
+    return this.queue.length >= this.options.maxEvents || this.bytes >= this.options.maxSize;
+  }
+
   push(record: Buffer): boolean {
     if (this.fullFor(record.length)) {
       if (this.whenFull === 'drop_newest') {
@@ -58,7 +63,7 @@ export class MemoryBuffer implements RecordBuffer {
     this.bytes += record.length;
     this.pushed++;
     this.pendingSignal.wake();
-    return this.whenFull !== 'block' || !this.fullFor(0);
+    return this.whenFull !== 'block' || !this.atLimit();
   }
 
   take(maxCount: number, maxBytes: number): Buffer[] {
@@ -96,7 +101,7 @@ export class MemoryBuffer implements RecordBuffer {
   }
 
   async drained(): Promise<void> {
-    while (this.whenFull === 'block' && this.fullFor(0)) await this.roomSignal.wait();
+    while (this.whenFull === 'block' && this.atLimit()) await this.roomSignal.wait();
   }
 
   takeDropped(): number {

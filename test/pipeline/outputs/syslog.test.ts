@@ -1,8 +1,16 @@
-import { describe, expect, it } from 'vitest';
+import { createServer, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/load';
 import { syslogOutput } from '../../../src/pipeline/outputs/syslog';
 import { applySchema } from '../../../src/config/schema';
 import { tempDir } from '../../helpers';
-import { line, makeCertificates, parseRfc5424, SyslogNg, testContext } from './peers';
+import { line, makeCertificates, parseRfc5424, sleep, SyslogNg, testContext } from './peers';
+import { join } from 'node:path';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
 
 /** Options as the config loader would hand them over (defaults filled in, units converted). */
 function options(table: Record<string, unknown>) {
@@ -68,5 +76,76 @@ describe('syslog output against syslog-ng', () => {
     expect(received[0].msg).toBe('short');
     const header = `<14>1 2026-01-02T03:04:05.001000+00:00 dynohost shop worker.2 - - `.length;
     expect(received[1].msg).toBe('é'.repeat(Math.floor((100 - header) / 2)));
+  });
+
+  it('keeps what it could not send in a disk buffer, and sends it after a restart of drover', async () => {
+    const server = await SyslogNg.start('tcp');
+    await server.stop(); // the drain is down while drover runs the first time
+    const path = tempDir();
+    const table = { url: `syslog+tcp://127.0.0.1:${server.port}`, backoff_initial: '50ms', buffer: { type: 'disk', path } };
+    const first = await sendAll(table, Array.from({ length: 1000 }, (_, i) => `kept ${i}`), undefined, 300);
+    expect(first.output.stats!()).toMatchObject({ buffered: 1000, lost: 0 });
+    expect(first.context.reports.at(-1)!.text).toBe('outputs.papertrail: kept 1000 messages in the disk buffer; they are sent at the next start');
+
+    await server.resume();
+    const second = await sendAll(table, ['after restart']);
+    const received = (await server.waitFor(1001)).map((l) => parseRfc5424(l).msg);
+    expect(received).toEqual([...Array.from({ length: 1000 }, (_, i) => `kept ${i}`), 'after restart']);
+    expect(second.context.reports[0].text).toBe('outputs.papertrail: resuming 1000 messages left in the disk buffer by the last run');
+  });
+
+  it('detects a receiver that accepts the connection but never reads (write_timeout), and reconnects', async () => {
+    const stuck: Socket[] = [];
+    const silent = createServer((socket) => {
+      socket.pause();
+      stuck.push(socket);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => {
+      stuck.forEach((s) => s.destroy());
+      silent.close();
+    });
+    const context = testContext('outputs.papertrail');
+    const output = syslogOutput.create(options({ url: `syslog+tcp://127.0.0.1:${(silent.address() as { port: number }).port}`, write_timeout: '400ms', backoff_initial: '50ms', buffer: { max_size: '64MB', max_events: 100000 } }), context);
+    const big = 'z'.repeat(10_000);
+    for (let i = 0; i < 3000; i++) output.write(line(`${i} ${big}`)); // 30 MB: more than the kernel buffers hold
+    const started = Date.now();
+    while (!context.reports.some((r) => r.text.includes('write timeout')) && Date.now() - started < 10_000) await sleep(50);
+    expect(context.reports.map((r) => r.text).join('\n')).toMatch(/write timeout: syslog\+tcp:\/\/127\.0\.0\.1:\d+ took no data for 400 ms \(write_timeout\); reconnecting/);
+    expect(Date.now() - started).toBeLessThan(5000);
+    await sleep(300);
+    expect(stuck.length).toBeGreaterThan(1); // it connected again
+    await output.close(Date.now() + 200);
+    expect(output.stats!()).toMatchObject({ write_timeouts: expect.any(Number) });
+    expect((output.stats!().lost as number) + (output.stats!().confirmed as number)).toBe(3000);
+  });
+});
+
+describe('syslog output configuration', () => {
+  const load = (toml: string, env: NodeJS.ProcessEnv = {}) => loadConfig({ dirs: [join(tempDir({ 'drover/100-drains.toml': toml }), 'drover')], env, mode: 'run' });
+
+  it('loads the example from the issue', () => {
+    const { config, problems } = load(
+      `[outputs.papertrail]\ntype = "syslog"\nurl = "\${PAPERTRAIL_URL}"\nmatch = "Severity <= 6"\nbuffer = { type = "disk", max_size = "256MB", when_full = "block" }\n`,
+      { PAPERTRAIL_URL: 'syslog+tls://logs.example.com:12345' },
+    );
+    expect(problems).toEqual([]);
+    expect(config.outputs[0].options).toMatchObject({ url: 'syslog+tls://logs.example.com:12345', facility: 'user', framing: 'octet-counting', tls_verify: true, buffer: { type: 'disk', max_size: 256 * 1024 * 1024, when_full: 'block', segment_size: 16 * 1024 * 1024 } });
+  });
+
+  it('rejects a bad URL, options of another buffer type, and malformed structured data, naming each', () => {
+    const { problems } = load('[outputs.a]\ntype = "syslog"\nurl = "tcp://logs.example.com"\nstructured_data = "token=abc"\nbuffer = { type = "memory", path = "/tmp/x", when_full = "wait" }\n[outputs.b]\ntype = "syslog"\nurl = "syslog+udp://h:514"\nca_file = "ca.pem"\nbuffer = { type = "tape" }\n');
+    expect(problems.map((p) => `${p.line} ${p.component} ${p.message}`)).toEqual([
+      expect.stringMatching(/^3 outputs\.a option "url" must be a drain URL with a port, such as "syslog\+tls:\/\/logs\.example\.com:12345".*got string "tcp:\/\/logs\.example\.com"$/),
+      '5 outputs.a unknown option "buffer.path"',
+      '5 outputs.a option "buffer.when_full" must be one of "block", "drop_newest", "drop_oldest", got string "wait"',
+      '10 outputs.b option "buffer.type" must be one of "memory", "disk", got string "tape"',
+    ]);
+    // Cross-option checks run once the options themselves are valid.
+    const more = load('[outputs.a]\ntype = "syslog"\nurl = "syslog+udp://h:514"\nstructured_data = "token=abc"\nca_file = "ca.pem"\n');
+    expect(more.problems.map((p) => p.message)).toEqual([
+      'option "structured_data" must be RFC 5424 structured data such as [id@12345 key="value"], got "token=abc"',
+      'option "ca_file" applies to syslog+tls:// URLs only, and url is "syslog+udp://h:514"',
+    ]);
   });
 });

@@ -1,0 +1,92 @@
+import { readdirSync, readFileSync, appendFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DiskBuffer } from '../../../src/pipeline/buffers/disk';
+import { tempDir } from '../../helpers';
+
+const rec = (n: number) => Buffer.from(`record ${n}`);
+const texts = (records: Buffer[]) => records.map((r) => r.toString());
+const open = (dir: string, more: Partial<ConstructorParameters<typeof DiskBuffer>[0]> = {}) => new DiskBuffer({ dir, maxSize: 1 << 20, segmentSize: 1 << 20, whenFull: 'block', ...more });
+
+describe('disk buffer', () => {
+  it('keeps unconfirmed records across a restart and resends them in order', () => {
+    const dir = tempDir();
+    const first = open(dir);
+    for (let i = 0; i < 10; i++) first.push(rec(i));
+    first.take(4, Infinity);
+    first.confirm(3); // record 3 was sent but not confirmed
+    expect(first.close()).toBe(0);
+
+    const second = open(dir);
+    expect(second.resumed).toBe(7);
+    expect(texts(second.take(100, Infinity))).toEqual([3, 4, 5, 6, 7, 8, 9].map((n) => `record ${n}`));
+    second.confirm(7);
+    second.close();
+    expect(open(dir).resumed).toBe(0);
+  });
+
+  it('rewinds to the oldest unconfirmed record across segments, and deletes confirmed segments', () => {
+    const dir = tempDir();
+    const buffer = open(dir, { segmentSize: 64 });
+    for (let i = 0; i < 40; i++) buffer.push(rec(i));
+    expect(buffer.stats().segments).toBeGreaterThan(4);
+    expect(texts(buffer.take(25, Infinity))).toHaveLength(25);
+    buffer.confirm(20);
+    buffer.rewind();
+    expect(texts(buffer.take(100, Infinity))).toEqual(Array.from({ length: 20 }, (_, i) => `record ${i + 20}`));
+    buffer.confirm(20);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.seg'))).toHaveLength(1);
+    buffer.close();
+  });
+
+  it('repairs a torn record at the end of a segment after a crash', () => {
+    const dir = tempDir();
+    const first = open(dir);
+    for (let i = 0; i < 3; i++) first.push(rec(i));
+    first.close();
+    const segment = join(dir, readdirSync(dir).find((f) => f.endsWith('.seg'))!);
+    appendFileSync(segment, Buffer.from([0xd7, 100, 0, 0, 0, 65, 66])); // a record cut short by the crash
+    const second = open(dir);
+    expect(second.resumed).toBe(3);
+    second.push(rec(3));
+    expect(texts(second.take(10, Infinity))).toEqual(['record 0', 'record 1', 'record 2', 'record 3']);
+    second.close();
+  });
+
+  it('drop_oldest drops whole unsent segments and counts their records', () => {
+    const dir = tempDir();
+    const buffer = open(dir, { maxSize: 700, segmentSize: 1 << 20, whenFull: 'drop_oldest' });
+    for (let i = 0; i < 200; i++) buffer.push(rec(i));
+    const dropped = buffer.takeDropped();
+    expect(dropped).toBeGreaterThan(100);
+    const kept = buffer.take(1000, Infinity).map((r) => Number(r.toString().split(' ')[1]));
+    expect(kept.length + dropped).toBe(200);
+    expect(kept[0]).toBe(0); // the segment being read is kept…
+    expect(kept.at(-1)).toBe(199); // …and so are the newest records
+    expect(kept).toEqual([...kept].sort((a, b) => a - b));
+    buffer.close();
+  });
+
+  it('drop_newest and block, at max_size', () => {
+    const dir = tempDir();
+    const newest = open(dir, { maxSize: 150, whenFull: 'drop_newest' });
+    for (let i = 0; i < 20; i++) newest.push(rec(i));
+    expect(newest.pending + newest.takeDropped()).toBe(20);
+    newest.close();
+    const blocking = open(tempDir(), { maxSize: 150, whenFull: 'block' });
+    const results = Array.from({ length: 20 }, (_, i) => blocking.push(rec(i)));
+    expect(results.indexOf(false)).toBe(11); // 12 records of 8 + 5 bytes reach 150
+    expect(blocking.pending).toBe(20);
+    blocking.close();
+  });
+
+  it('refuses a directory locked by another live process', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'lock'), String(process.ppid));
+    expect(() => open(dir)).toThrow(`buffer.path "${dir}" is in use by process ${process.ppid}`);
+    writeFileSync(join(dir, 'lock'), '999999999'); // a stale lock of a process that is gone
+    open(dir).close();
+    expect(readdirSync(dir)).not.toContain('lock');
+    expect(readFileSync(join(dir, 'checkpoint'), 'utf8')).toMatch(/"offset":0/);
+  });
+});
