@@ -2026,8 +2026,8 @@ var require_toml = __commonJS({
 });
 
 // src/cli/command.ts
-var import_node_util = require("node:util");
-var import_node_path5 = require("node:path");
+var import_node_util2 = require("node:util");
+var import_node_path7 = require("node:path");
 
 // src/cli/paths.ts
 var import_node_fs = require("node:fs");
@@ -2051,8 +2051,8 @@ function defaultProcfile(appDir) {
 }
 
 // src/config/app.ts
-var import_node_fs5 = require("node:fs");
-var import_node_path4 = require("node:path");
+var import_node_fs9 = require("node:fs");
+var import_node_path6 = require("node:path");
 
 // src/config/load.ts
 var import_toml = __toESM(require_toml(), 1);
@@ -2108,9 +2108,9 @@ function indexLines(text) {
   const lines = /* @__PURE__ */ new Map();
   let section = "";
   text.split(/\r?\n/).forEach((line, i) => {
-    const header = HEADER.exec(line);
-    if (header) {
-      section = header[1].replace(/\s*\.\s*/g, ".").replace(/"/g, "");
+    const header2 = HEADER.exec(line);
+    if (header2) {
+      section = header2[1].replace(/\s*\.\s*/g, ".").replace(/"/g, "");
       const parts = section.split(".");
       for (let n = 1; n <= parts.length; n++) {
         const prefix = parts.slice(0, n).join(".");
@@ -2371,16 +2371,16 @@ function parseSize(value) {
 
 // src/config/schema.ts
 var describe = (v) => Array.isArray(v) ? `an array ${JSON.stringify(v)}` : typeof v === "object" && v !== null ? "a table" : `${typeof v} ${JSON.stringify(v)}`;
-function applySchema(schema14, table2, prefix = "", skip = /* @__PURE__ */ new Set()) {
+function applySchema(schema16, table2, prefix = "", skip = /* @__PURE__ */ new Set()) {
   const options = {};
   const problems = [];
   for (const key of Object.keys(table2)) {
-    if (!(key in schema14)) {
-      const near = closest(key, Object.keys(schema14));
-      problems.push({ key: prefix + key, message: `unknown option "${prefix + key}"`, hint: near ? `did you mean "${prefix + near}"?` : `known options: ${Object.keys(schema14).join(", ")}` });
+    if (!(key in schema16)) {
+      const near = closest(key, Object.keys(schema16));
+      problems.push({ key: prefix + key, message: `unknown option "${prefix + key}"`, hint: near ? `did you mean "${prefix + near}"?` : `known options: ${Object.keys(schema16).join(", ")}` });
     }
   }
-  for (const [key, field] of Object.entries(schema14)) {
+  for (const [key, field] of Object.entries(schema16)) {
     const raw = table2[key];
     if (raw === void 0) {
       if ("required" in field && field.required) problems.push({ key: prefix + key, message: `option "${prefix + key}" is required`, hint: field.doc });
@@ -2539,13 +2539,12 @@ var Message = class _Message {
   hostname;
   pid;
   fields;
-  /** The bytes as printed, without the line ending. Outputs in raw format write these unchanged. */
-  raw;
   /** True once a filter or decoder has replaced the payload, so `raw` no longer says the same thing. */
   rewritten = false;
+  bytesAsPrinted;
   text;
   constructor(raw, logger, stream, pid, hostname, timestamp = Date.now(), type = "log") {
-    this.raw = raw;
+    this.bytesAsPrinted = raw;
     this.logger = logger;
     this.stream = stream;
     this.pid = pid;
@@ -2555,19 +2554,24 @@ var Message = class _Message {
     this.severity = stream === "stderr" ? SEVERITY.err : SEVERITY.info;
     this.fields = void 0;
   }
+  /** The bytes as printed, without the line ending (or the new payload's, once replaced). Raw outputs write these. */
+  get raw() {
+    if (this.bytesAsPrinted === void 0) this.bytesAsPrinted = Buffer.from(this.text, "utf8");
+    return this.bytesAsPrinted;
+  }
+  set raw(value) {
+    this.bytesAsPrinted = value;
+    this.text = void 0;
+  }
   /** The line as text (invalid UTF-8 becomes U+FFFD). */
   get payload() {
-    if (this.text === void 0) this.text = this.raw.toString("utf8");
+    if (this.text === void 0) this.text = this.bytesAsPrinted.toString("utf8");
     return this.text;
   }
   set payload(value) {
     this.text = value;
-    this.raw = Buffer.from(value, "utf8");
+    this.bytesAsPrinted = void 0;
     this.rewritten = true;
-  }
-  /** The bytes to write for this message in raw formats. */
-  get bytes() {
-    return this.raw;
   }
   /** A message made by drover itself (supervisor state changes, filter summaries, drop reports). */
   static internal(text, logger, severity = SEVERITY.info, hostname = "") {
@@ -2595,7 +2599,7 @@ function createEncoder(format, options) {
     case "prefixed":
       return prefixedEncoder(options.color);
     case "json":
-      return { message: (m, out) => out.text(JSON.stringify(toRecord(m)) + "\n") };
+      return { message: (m, out) => out.text(toJson(m) + "\n") };
     case "logfmt":
       return { message: (m, out) => out.text(toLogfmt(m) + "\n") };
   }
@@ -2664,31 +2668,40 @@ function prefixedEncoder(color) {
     }
   };
 }
-function toRecord(m) {
-  const record = {
-    timestamp: new Date(m.timestamp).toISOString(),
-    level: SEVERITY_NAMES[m.severity] ?? String(m.severity),
-    logger: m.logger,
-    stream: m.stream,
-    message: m.payload
-  };
-  if (m.type !== "log") record.type = m.type;
-  if (m.fields) {
-    for (const [k, v] of Object.entries(m.fields)) if (!(k in record)) record[k] = v;
+var lastMs = -1;
+var lastIso = "";
+function isoOf(ms) {
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
   }
-  return record;
+  return lastIso;
+}
+function levelOf(m) {
+  return SEVERITY_NAMES[m.severity] ?? String(m.severity);
+}
+var OWN_KEYS = /* @__PURE__ */ new Set(["timestamp", "time", "level", "logger", "stream", "message", "msg", "type"]);
+function toJson(m) {
+  let line = `{"timestamp":"${isoOf(m.timestamp)}","level":"${levelOf(m)}","logger":${JSON.stringify(m.logger)},"stream":"${m.stream}"`;
+  if (m.type !== "log") line += `,"type":${JSON.stringify(m.type)}`;
+  line += `,"message":${JSON.stringify(m.payload)}`;
+  const fields = m.fields;
+  if (fields) {
+    for (const k in fields) if (!OWN_KEYS.has(k)) line += `,${JSON.stringify(k)}:${JSON.stringify(fields[k])}`;
+  }
+  return line + "}";
 }
 var BARE = /^[^\s"=\\\x00-\x1f]+$/;
-function logfmtPair(key, value) {
-  const text = String(value);
-  return `${key}=${text !== "" && BARE.test(text) ? text : JSON.stringify(text)}`;
+function logfmtValue(value) {
+  const text = typeof value === "string" ? value : String(value);
+  return text !== "" && BARE.test(text) ? text : JSON.stringify(text);
 }
 function toLogfmt(m) {
-  const record = toRecord(m);
-  const head = `time=${record.timestamp} level=${record.level} logger=${m.logger} msg=${JSON.stringify(m.payload)}`;
-  if (!m.fields) return head;
-  let line = head;
-  for (const [k, v] of Object.entries(m.fields)) if (!(k === "level" || k === "msg" || k === "message" || k === "time")) line += " " + logfmtPair(k, v);
+  let line = `time=${isoOf(m.timestamp)} level=${levelOf(m)} logger=${logfmtValue(m.logger)} msg=${JSON.stringify(m.payload)}`;
+  const fields = m.fields;
+  if (fields) {
+    for (const k in fields) if (!OWN_KEYS.has(k)) line += ` ${k}=${logfmtValue(fields[k])}`;
+  }
   return line;
 }
 
@@ -2717,7 +2730,7 @@ var FdWriter = class {
   written = 0;
   /** True while more than the high-water mark waits to be written. */
   get full() {
-    return this.sink.pending + this.batchBytes + (this.used - this.start) > this.highWater;
+    return this.sink.pending + this.batchBytes + (this.used - this.start) + this.pendingText.length > this.highWater;
   }
   /** The error that stopped writing, such as EPIPE, if any. */
   get error() {
@@ -2725,14 +2738,16 @@ var FdWriter = class {
   }
   /** Appends bytes (copied: the caller may reuse its buffer). */
   bytes(source, start2 = 0, end = source.length) {
+    if (this.pendingText) this.encodeText();
     const length = end - start2;
-    if (this.used + length > SLAB) this.newSlab(length);
+    if (this.used + length > this.slab.length) this.newSlab(length);
     this.slab.set(start2 === 0 && end === source.length ? source : source.subarray(start2, end), this.used);
     this.used += length;
     this.schedule();
   }
   /** Appends each line of chunk[start, end) (all ending in `\n`) preceded by `prefix`: the hot loop of prefixed formats. */
   prefixLines(prefix, chunk, start2, end) {
+    if (this.pendingText) this.encodeText();
     const plen = prefix.length;
     let slab = this.slab;
     let used = this.used;
@@ -2755,21 +2770,33 @@ var FdWriter = class {
   }
   /** Appends bytes without copying them: the caller promises never to change them. */
   adopt(source) {
+    if (this.pendingText) this.encodeText();
     this.cut();
     this.batch.push(source);
     this.batchBytes += source.length;
     this.schedule();
   }
-  /** Appends a string as UTF-8. */
+  /**
+   * Appends a string as UTF-8. Strings are joined and encoded once per 64 KiB: one Buffer#write per line costs
+   * more than building the line.
+   */
   text(value) {
-    const max = value.length * 3;
-    if (this.used + max > SLAB) this.newSlab(max);
-    this.used += this.slab.write(value, this.used, "utf8");
+    this.pendingText += value;
+    if (this.pendingText.length >= 65536) this.encodeText();
     this.schedule();
+  }
+  pendingText = "";
+  encodeText() {
+    const text = this.pendingText;
+    this.pendingText = "";
+    const max = text.length * 3;
+    if (this.used + max > this.slab.length) this.newSlab(max);
+    this.used += this.slab.write(text, this.used, "utf8");
   }
   /** Appends one byte, e.g. a newline. */
   byte(value) {
-    if (this.used === SLAB) this.newSlab(1);
+    if (this.pendingText) this.encodeText();
+    if (this.used === this.slab.length) this.newSlab(1);
     this.slab[this.used++] = value;
     this.schedule();
   }
@@ -2798,6 +2825,7 @@ var FdWriter = class {
   }
   /** Moves the filled part of the slab into the batch; the rest of the slab stays in use. */
   cut() {
+    if (this.pendingText) this.encodeText();
     if (this.used === this.start) return;
     const piece = this.slab.subarray(this.start, this.used);
     this.batch.push(piece);
@@ -2926,11 +2954,11 @@ function writerFor(fd) {
 function createStreamOutput(fd, options, context) {
   const out = writerFor(fd);
   const color = options.color === "auto" ? context.isTTY : options.color;
-  const encoder = createEncoder(resolveFormat(options.format, context.onPlatform), { color });
-  const lines = encoder.lines;
+  const encoder2 = createEncoder(resolveFormat(options.format, context.onPlatform), { color });
+  const lines = encoder2.lines;
   return {
     write(message) {
-      encoder.message(message, out);
+      encoder2.message(message, out);
       return !out.full;
     },
     lines: lines && ((chunk, start2, end, source, timestamp) => {
@@ -3101,11 +3129,19 @@ var digits = (s, at, n) => {
   return v;
 };
 function parseIso(s) {
-  if (s.length < 20 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return void 0;
-  const t = s.charCodeAt(10);
-  if (t !== 84 && t !== 32) return void 0;
-  const year = digits(s, 0, 4), month = digits(s, 5, 2), day = digits(s, 8, 2), hour = digits(s, 11, 2), minute = digits(s, 14, 2), second = digits(s, 17, 2);
-  if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 60) return void 0;
+  if (s.length < 20) return void 0;
+  let second;
+  if (samePrefix(s)) second = lastSecond;
+  else {
+    if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return void 0;
+    const t = s.charCodeAt(10);
+    if (t !== 84 && t !== 32) return void 0;
+    const year = digits(s, 0, 4), month = digits(s, 5, 2), day = digits(s, 8, 2), hour = digits(s, 11, 2), minute = digits(s, 14, 2), sec = digits(s, 17, 2);
+    if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || sec < 0 || sec > 60) return void 0;
+    second = Date.UTC(year, month - 1, day, hour, minute, sec);
+    for (let k = 0; k < 19; k++) lastPrefix[k] = s.charCodeAt(k);
+    lastSecond = second;
+  }
   let i = 19;
   let ms = 0;
   if (s.charCodeAt(i) === 46) {
@@ -3118,15 +3154,20 @@ function parseIso(s) {
     }
     ms = Math.floor(ms);
   }
-  let offset = 0;
   const zone = s.charCodeAt(i);
-  if (zone === 90 && i + 1 === s.length) offset = 0;
-  else if ((zone === 43 || zone === 45) && i + 6 === s.length && s.charCodeAt(i + 3) === 58) {
+  if (zone === 90 && i + 1 === s.length) return second + ms;
+  if ((zone === 43 || zone === 45) && i + 6 === s.length && s.charCodeAt(i + 3) === 58) {
     const h = digits(s, i + 1, 2), m = digits(s, i + 4, 2);
     if (h < 0 || m < 0) return void 0;
-    offset = (zone === 45 ? -1 : 1) * (h * 60 + m) * 6e4;
-  } else return void 0;
-  return Date.UTC(year, month - 1, day, hour, minute, second, ms) - offset;
+    return second + ms - (zone === 45 ? -1 : 1) * (h * 60 + m) * 6e4;
+  }
+  return void 0;
+}
+var lastPrefix = new Uint16Array(19);
+var lastSecond = 0;
+function samePrefix(s) {
+  for (let k = 18; k >= 0; k--) if (s.charCodeAt(k) !== lastPrefix[k]) return false;
+  return true;
 }
 function fromEpoch(n) {
   if (!Number.isFinite(n) || n <= 0) return void 0;
@@ -3409,9 +3450,9 @@ function keyReader(spec) {
     };
   }
   if (spec === "Logger") return (m) => m.logger;
-  const read = VARIABLES2[spec];
-  if (!read) throw new Error(`key must be ${KEY_HINT}, got ${JSON.stringify(spec)}`);
-  return (m) => String(read(m));
+  const read2 = VARIABLES2[spec];
+  if (!read2) throw new Error(`key must be ${KEY_HINT}, got ${JSON.stringify(spec)}`);
+  return (m) => String(read2(m));
 }
 function formatDuration(ms) {
   if (ms % 36e5 === 0) return `${ms / 36e5}h`;
@@ -3789,7 +3830,7 @@ var RedactFilter = class {
     this.redactFields = options.fields;
   }
   process(message) {
-    if (this.mayHold(message.raw)) {
+    if (message.rewritten ? this.mayHoldText(message.payload) : this.mayHold(message.raw)) {
       const text = message.payload;
       const redacted = this.redact(text);
       if (redacted !== text) message.payload = redacted;
@@ -3858,6 +3899,7 @@ var SampleFilter = class {
   counts = /* @__PURE__ */ new Map();
   key;
   process(message) {
+    if (message.type === "drover") return message;
     let n;
     if (this.key) {
       const k = this.key(message);
@@ -3874,7 +3916,7 @@ var SampleFilter = class {
 var sampleFilter = defineComponent({
   kind: "filters",
   type: "sample",
-  summary: "Passes 1 message in N (per key when one is given), dropping the rest.",
+  summary: "Passes 1 message in N (per key when one is given), dropping the rest; drover's own lines (Type 'drover') always pass.",
   schema: schema11,
   example: '[filters.thin]\ntype = "sample"\nmatch = "Logger =~ /^worker/ && Severity >= 6"\nrate = 10\nkey = "Logger"',
   create: (options) => new SampleFilter(options.rate, options.key)
@@ -3902,6 +3944,7 @@ var ThrottleFilter = class {
   timer;
   every;
   process(message) {
+    if (message.type === "drover") return message;
     if (this.timer === void 0) this.start();
     const key = this.key(message);
     let state = this.windows.get(key);
@@ -3940,7 +3983,7 @@ var ThrottleFilter = class {
 var throttleFilter = defineComponent({
   kind: "filters",
   type: "throttle",
-  summary: "Passes at most `limit` messages per window per key, then one summary line with the number suppressed.",
+  summary: "Passes at most `limit` messages per window per key, then one summary line with the number suppressed; drover's own lines (Type 'drover') always pass.",
   schema: schema12,
   example: `[filters.quiet]
 type = "throttle"
@@ -4062,6 +4105,1288 @@ var fileOutput = defineComponent({
   }
 });
 
+// src/pipeline/outputs/syslog.ts
+var import_node_dgram = require("node:dgram");
+var import_node_fs7 = require("node:fs");
+var import_node_net3 = require("node:net");
+
+// src/pipeline/buffers/buffer.ts
+var import_node_os = require("node:os");
+var import_node_path5 = require("node:path");
+
+// src/pipeline/buffers/disk.ts
+var import_node_fs6 = require("node:fs");
+var import_node_path4 = require("node:path");
+
+// src/pipeline/buffers/queue.ts
+var Deque = class {
+  items = [];
+  head = 0;
+  get length() {
+    return this.items.length - this.head;
+  }
+  push(item) {
+    this.items.push(item);
+  }
+  peek() {
+    return this.items[this.head];
+  }
+  at(index) {
+    return this.items[this.head + index];
+  }
+  shift() {
+    if (this.head >= this.items.length) return void 0;
+    const item = this.items[this.head];
+    this.items[this.head++] = void 0;
+    if (this.head > 4096 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+  /** Removes and returns everything, oldest first. */
+  drain() {
+    const all = this.items.slice(this.head);
+    this.items = [];
+    this.head = 0;
+    return all;
+  }
+  /** Puts items back at the front, oldest first. */
+  unshiftAll(items) {
+    this.items = items.concat(this.items.slice(this.head));
+    this.head = 0;
+  }
+};
+var Signal = class {
+  waiters = [];
+  wait() {
+    return new Promise((resolve4) => this.waiters.push(resolve4));
+  }
+  wake() {
+    for (const waiter of this.waiters.splice(0)) waiter();
+  }
+};
+
+// src/pipeline/buffers/segment-files.ts
+var import_node_fs5 = require("node:fs");
+var MARKER = 215;
+var HEAD = 5;
+var SEGMENT = /^(\d{20})\.seg$/;
+var segmentName = (seq) => `${String(seq).padStart(20, "0")}.seg`;
+function takeLock(lock, dir) {
+  try {
+    const owner = Number((0, import_node_fs5.readFileSync)(lock, "utf8"));
+    if (owner && owner !== process.pid && alive(owner)) {
+      throw new Error(`buffer.path "${dir}" is in use by process ${owner}: give each output its own buffer directory`);
+    }
+  } catch (error) {
+    if (error.code !== "ENOENT") throw error;
+  }
+  (0, import_node_fs5.writeFileSync)(lock, String(process.pid));
+}
+function scan(data, start2) {
+  let at = 0;
+  let count = 0;
+  let after = 0;
+  while (at + HEAD <= data.length && data[at] === MARKER) {
+    const end = at + HEAD + data.readUInt32LE(at + 1);
+    if (end > data.length) break;
+    if (at >= start2) after++;
+    count++;
+    at = end;
+  }
+  return { valid: at, count, after };
+}
+function readAt(path, offset, length) {
+  const fd = (0, import_node_fs5.openSync)(path, "r");
+  try {
+    const buffer = Buffer.allocUnsafe(length);
+    let got = 0;
+    while (got < length) {
+      const n = (0, import_node_fs5.readSync)(fd, buffer, got, length - got, offset + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return buffer.subarray(0, got);
+  } finally {
+    (0, import_node_fs5.closeSync)(fd);
+  }
+}
+function truncate(path, length) {
+  const fd = (0, import_node_fs5.openSync)(path, "r+");
+  (0, import_node_fs5.ftruncateSync)(fd, length);
+  (0, import_node_fs5.closeSync)(fd);
+}
+function unlink(path) {
+  try {
+    (0, import_node_fs5.unlinkSync)(path);
+  } catch {
+  }
+}
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === "EPERM";
+  }
+}
+
+// src/pipeline/buffers/disk.ts
+var DiskBuffer = class {
+  constructor(options) {
+    this.options = options;
+    this.whenFull = options.whenFull;
+    this.segmentSize = Math.max(64, Math.min(options.segmentSize, Math.floor(options.maxSize / 4)));
+    (0, import_node_fs6.mkdirSync)(options.dir, { recursive: true });
+    this.lock = (0, import_node_path4.join)(options.dir, "lock");
+    takeLock(this.lock, options.dir);
+    this.resumed = this.open();
+    this.timer = setInterval(() => this.checkpoint(), 1e3);
+    this.timer.unref();
+  }
+  options;
+  type = "disk";
+  whenFull;
+  /** Records found on disk from a previous run when the buffer opened. */
+  resumed;
+  segments = [];
+  fd = -1;
+  slab = [];
+  slabBytes = 0;
+  flushScheduled = false;
+  read = { seg: void 0, offset: 0 };
+  ack = { seg: void 0, offset: 0 };
+  sent = new Deque();
+  sentBytes = 0;
+  pendingCount = 0;
+  bytes = 0;
+  dropped = 0;
+  droppedUnreported = 0;
+  checkpointed = "";
+  timer;
+  segmentSize;
+  pendingSignal = new Signal();
+  roomSignal = new Signal();
+  lock;
+  get pending() {
+    return this.pendingCount;
+  }
+  get pendingBytes() {
+    return this.bytes;
+  }
+  get unconfirmed() {
+    return this.sent.length;
+  }
+  get head() {
+    return this.segments[this.segments.length - 1];
+  }
+  push(record) {
+    const size = HEAD + record.length;
+    if (this.pendingCount > 0 && this.bytes + size > this.options.maxSize) {
+      if (this.whenFull === "drop_newest" || this.whenFull === "drop_oldest" && !this.dropOldestSegment()) {
+        this.drop(1);
+        return true;
+      }
+    }
+    if (this.head.bytes >= this.segmentSize) this.roll();
+    const header2 = Buffer.allocUnsafe(HEAD);
+    header2[0] = MARKER;
+    header2.writeUInt32LE(record.length, 1);
+    this.slab.push(header2, record);
+    this.slabBytes += size;
+    this.head.bytes += size;
+    this.head.count++;
+    this.pendingCount++;
+    this.bytes += size;
+    if (this.slabBytes > 1 << 20) this.flush();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+    this.pendingSignal.wake();
+    return this.whenFull !== "block" || this.bytes < this.options.maxSize;
+  }
+  take(maxCount, maxBytes) {
+    this.flush();
+    const out = [];
+    let size = 0;
+    while (out.length < maxCount && this.pendingCount > 0 && size < maxBytes) {
+      const seg = this.read.seg;
+      if (this.read.offset >= seg.flushed) {
+        if (seg === this.head) break;
+        this.read = { seg: this.segments[this.segments.indexOf(seg) + 1], offset: 0 };
+        continue;
+      }
+      const chunk = readAt(seg.path, this.read.offset, Math.min(seg.flushed - this.read.offset, Math.max(maxBytes - size, 0) + 64 * 1024));
+      let at = 0;
+      while (at + HEAD <= chunk.length && out.length < maxCount && (out.length === 0 || size < maxBytes)) {
+        const length = chunk.readUInt32LE(at + 1);
+        if (at + HEAD + length > chunk.length) {
+          if (at > 0) break;
+          out.push(readAt(seg.path, this.read.offset + HEAD, length));
+        } else out.push(chunk.subarray(at + HEAD, at + HEAD + length));
+        at += HEAD + length;
+        size += HEAD + length;
+        this.pendingCount--;
+        this.sent.push({ seg, end: this.read.offset + at, size: HEAD + length });
+      }
+      this.read.offset += at;
+    }
+    this.bytes -= size;
+    this.sentBytes += size;
+    if (size) this.roomSignal.wake();
+    return out;
+  }
+  confirm(count) {
+    for (let i = 0; i < count && this.sent.length; i++) {
+      const { seg, end, size } = this.sent.shift();
+      this.sentBytes -= size;
+      this.ack = { seg, offset: end };
+    }
+    while (this.segments[0] !== this.head && (this.segments[0] !== this.ack.seg || this.ack.offset >= this.segments[0].bytes)) {
+      const done = this.segments.shift();
+      unlink(done.path);
+      if (done === this.ack.seg) this.ack = { seg: this.segments[0], offset: 0 };
+      if (done === this.read.seg) this.read = { seg: this.segments[0], offset: 0 };
+    }
+  }
+  rewind() {
+    if (!this.sent.length) return;
+    this.pendingCount += this.sent.length;
+    this.bytes += this.sentBytes;
+    this.sentBytes = 0;
+    this.sent.drain();
+    this.read = { ...this.ack };
+    this.pendingSignal.wake();
+  }
+  whenPending() {
+    return this.pendingCount ? Promise.resolve() : this.pendingSignal.wait();
+  }
+  async drained() {
+    while (this.whenFull === "block" && this.bytes >= this.options.maxSize) await this.roomSignal.wait();
+  }
+  takeDropped() {
+    const n = this.droppedUnreported;
+    this.droppedUnreported = 0;
+    return n;
+  }
+  stats() {
+    return { buffered: this.pendingCount, buffered_bytes: this.bytes, unconfirmed: this.sent.length, dropped: this.dropped, segments: this.segments.length };
+  }
+  /** Keeps everything unconfirmed on disk for the next start; nothing is lost. */
+  close() {
+    clearInterval(this.timer);
+    this.flush();
+    this.checkpoint(true);
+    if (this.fd >= 0) (0, import_node_fs6.closeSync)(this.fd);
+    this.fd = -1;
+    unlink(this.lock);
+    this.roomSignal.wake();
+    return 0;
+  }
+  drop(n) {
+    this.dropped += n;
+    this.droppedUnreported += n;
+  }
+  /** Drops the oldest segment nobody is reading (not the one being sent, not the one being written). */
+  dropOldestSegment() {
+    const from = this.segments.indexOf(this.read.seg) + 1;
+    if (from >= this.segments.length - 1) {
+      if (this.head !== this.read.seg) return false;
+      this.roll();
+      return false;
+    }
+    const [victim] = this.segments.splice(from, 1);
+    unlink(victim.path);
+    this.pendingCount -= victim.count;
+    this.bytes -= victim.bytes;
+    this.drop(victim.count);
+    return true;
+  }
+  roll() {
+    this.flush();
+    if (this.fd >= 0) (0, import_node_fs6.closeSync)(this.fd);
+    const seq = this.head ? this.head.seq + this.head.count : 0;
+    const seg = { seq, path: (0, import_node_path4.join)(this.options.dir, segmentName(seq)), bytes: 0, flushed: 0, count: 0 };
+    this.fd = (0, import_node_fs6.openSync)(seg.path, "a");
+    this.segments.push(seg);
+  }
+  flush() {
+    this.flushScheduled = false;
+    if (!this.slabBytes) return;
+    const data = Buffer.concat(this.slab, this.slabBytes);
+    this.slab = [];
+    this.slabBytes = 0;
+    let at = 0;
+    while (at < data.length) at += (0, import_node_fs6.writeSync)(this.fd, data, at, data.length - at);
+    this.head.flushed += data.length;
+  }
+  checkpoint(force = false) {
+    const state = JSON.stringify({ segment: this.ack.seg.seq, offset: this.ack.offset });
+    if (state === this.checkpointed && !force) return;
+    const path = (0, import_node_path4.join)(this.options.dir, "checkpoint");
+    (0, import_node_fs6.writeFileSync)(path + ".tmp", state);
+    (0, import_node_fs6.renameSync)(path + ".tmp", path);
+    this.checkpointed = state;
+  }
+  /** Finds the segments and the checkpoint, repairs a torn tail, and returns how many records wait. */
+  open() {
+    const seqs = (0, import_node_fs6.readdirSync)(this.options.dir).map((f) => SEGMENT.exec(f)).filter((m) => m !== null).map((m) => Number(m[1])).sort((a, b) => a - b);
+    let checkpoint = { segment: -1, offset: 0 };
+    try {
+      checkpoint = JSON.parse((0, import_node_fs6.readFileSync)((0, import_node_path4.join)(this.options.dir, "checkpoint"), "utf8"));
+    } catch {
+    }
+    let waiting = 0;
+    for (const seq of seqs) {
+      const path = (0, import_node_path4.join)(this.options.dir, segmentName(seq));
+      if (seq < checkpoint.segment && seqs.includes(checkpoint.segment)) {
+        unlink(path);
+        continue;
+      }
+      const data = (0, import_node_fs6.readFileSync)(path);
+      const start2 = seq === checkpoint.segment ? Math.min(checkpoint.offset, data.length) : 0;
+      const { valid, count, after } = scan(data, start2);
+      if (valid < data.length) truncate(path, valid);
+      const seg = { seq, path, bytes: valid, flushed: valid, count };
+      this.segments.push(seg);
+      if (this.segments.length === 1) this.ack = { seg, offset: start2 };
+      waiting += after;
+      this.pendingCount += after;
+      this.bytes += valid - start2;
+    }
+    if (this.segments.length && this.head.bytes < this.segmentSize) this.fd = (0, import_node_fs6.openSync)(this.head.path, "a");
+    else this.roll();
+    if (!this.ack.seg) this.ack = { seg: this.segments[0], offset: 0 };
+    this.read = { ...this.ack };
+    this.checkpointed = JSON.stringify({ segment: this.ack.seg.seq, offset: this.ack.offset });
+    return waiting;
+  }
+};
+
+// src/pipeline/buffers/memory.ts
+var MemoryBuffer = class {
+  constructor(options) {
+    this.options = options;
+    this.whenFull = options.whenFull;
+  }
+  options;
+  type = "memory";
+  whenFull;
+  queue = new Deque();
+  sent = new Deque();
+  bytes = 0;
+  sentBytes = 0;
+  dropped = 0;
+  droppedUnreported = 0;
+  pushed = 0;
+  pendingSignal = new Signal();
+  roomSignal = new Signal();
+  get pending() {
+    return this.queue.length;
+  }
+  get pendingBytes() {
+    return this.bytes;
+  }
+  get unconfirmed() {
+    return this.sent.length;
+  }
+  fullFor(size) {
+    return this.queue.length >= this.options.maxEvents || this.queue.length > 0 && this.bytes + size > this.options.maxSize;
+  }
+  /** When blocking, the writer waits from the moment a limit is reached. */
+  atLimit() {
+    return this.queue.length >= this.options.maxEvents || this.bytes >= this.options.maxSize;
+  }
+  push(record) {
+    if (this.fullFor(record.length)) {
+      if (this.whenFull === "drop_newest") {
+        this.drop(1);
+        return true;
+      }
+      if (this.whenFull === "drop_oldest") {
+        while (this.queue.length && this.fullFor(record.length)) {
+          this.bytes -= this.queue.shift().length;
+          this.drop(1);
+        }
+      }
+    }
+    this.queue.push(record);
+    this.bytes += record.length;
+    this.pushed++;
+    this.pendingSignal.wake();
+    return this.whenFull !== "block" || !this.atLimit();
+  }
+  take(maxCount, maxBytes) {
+    const out = [];
+    let size = 0;
+    while (out.length < maxCount && this.queue.length) {
+      const next = this.queue.peek();
+      if (out.length && size + next.length > maxBytes) break;
+      this.queue.shift();
+      this.sent.push(next);
+      out.push(next);
+      size += next.length;
+    }
+    this.bytes -= size;
+    this.sentBytes += size;
+    if (size) this.roomSignal.wake();
+    return out;
+  }
+  confirm(count) {
+    for (let i = 0; i < count && this.sent.length; i++) this.sentBytes -= this.sent.shift().length;
+  }
+  rewind() {
+    const sent = this.sent.drain();
+    if (!sent.length) return;
+    this.queue.unshiftAll(sent);
+    this.bytes += this.sentBytes;
+    this.sentBytes = 0;
+    this.pendingSignal.wake();
+  }
+  whenPending() {
+    return this.queue.length ? Promise.resolve() : this.pendingSignal.wait();
+  }
+  async drained() {
+    while (this.whenFull === "block" && this.atLimit()) await this.roomSignal.wait();
+  }
+  takeDropped() {
+    const n = this.droppedUnreported;
+    this.droppedUnreported = 0;
+    return n;
+  }
+  drop(n) {
+    this.dropped += n;
+    this.droppedUnreported += n;
+  }
+  stats() {
+    return { buffered: this.queue.length, buffered_bytes: this.bytes, unconfirmed: this.sent.length, dropped: this.dropped, accepted: this.pushed };
+  }
+  close() {
+    const lost = this.queue.length;
+    this.queue.drain();
+    this.sent.drain();
+    this.bytes = this.sentBytes = 0;
+    this.roomSignal.wake();
+    this.pendingSignal.wake();
+    return lost;
+  }
+};
+
+// src/pipeline/buffers/buffer.ts
+var WHEN_FULL = ["block", "drop_newest", "drop_oldest"];
+var whenFull = {
+  type: "enum",
+  values: WHEN_FULL,
+  default: "drop_oldest",
+  doc: "what to do when the buffer is full: drop_oldest (default: a drain outage must not stall the app), drop_newest, or block (stop reading the app's output until there is room)"
+};
+var bufferField = {
+  type: "table",
+  doc: 'where records wait for the drain: { type = "memory", max_events, max_size, when_full } or { type = "disk", path, max_size, when_full }',
+  discriminator: "type",
+  fields: {
+    type: { type: "enum", values: ["memory", "disk"], default: "memory", doc: "memory (default; lost when drover stops) or disk (survives a restart of drover)" }
+  },
+  variants: {
+    memory: {
+      max_events: { type: "integer", min: 1, default: 1e4, doc: "most records waiting to be sent" },
+      max_size: { type: "size", default: "10MB", doc: "most bytes waiting to be sent" },
+      when_full: whenFull
+    },
+    disk: {
+      path: { type: "string", doc: "directory of the segment files; default $TMPDIR/drover-buffers/<output name>" },
+      max_size: { type: "size", default: "256MB", doc: "most bytes waiting to be sent" },
+      segment_size: { type: "size", default: "16MB", doc: "size of each segment file: drop_oldest drops a segment at a time" },
+      when_full: whenFull
+    }
+  }
+};
+function createBuffer(options, outputName, env) {
+  const field = bufferField;
+  const raw = options ?? {};
+  const { options: resolved, problems } = applySchema(tableFields(field, raw), raw, "buffer.");
+  if (problems.length) throw new Error(problems.map((p) => p.message).join("; "));
+  if (resolved.type === "disk") {
+    const dir = resolved.path || (0, import_node_path5.join)(env.TMPDIR || (0, import_node_os.tmpdir)(), "drover-buffers", outputName);
+    return new DiskBuffer({ dir, maxSize: resolved.max_size, segmentSize: resolved.segment_size, whenFull: resolved.when_full });
+  }
+  return new MemoryBuffer({ maxEvents: resolved.max_events, maxSize: resolved.max_size, whenFull: resolved.when_full });
+}
+
+// src/pipeline/buffers/backoff.ts
+var Backoff = class {
+  constructor(initial, max) {
+    this.initial = initial;
+    this.max = max;
+  }
+  initial;
+  max;
+  attempt = 0;
+  /** The delay before the next attempt, in ms. */
+  next() {
+    const base = Math.min(this.max, this.initial * 2 ** Math.min(this.attempt++, 30));
+    return Math.round(base * (0.8 + Math.random() * 0.2));
+  }
+  /** After a success: the next failure waits `initial` again. */
+  reset() {
+    this.attempt = 0;
+  }
+  get attempts() {
+    return this.attempt;
+  }
+};
+var Sleeper = class {
+  timer;
+  resolve;
+  sleep(ms) {
+    return new Promise((resolve4) => {
+      this.resolve = resolve4;
+      this.timer = setTimeout(() => this.wake(), ms);
+    });
+  }
+  wake() {
+    clearTimeout(this.timer);
+    const resolve4 = this.resolve;
+    this.resolve = void 0;
+    resolve4?.();
+  }
+};
+
+// src/pipeline/buffers/reporter.ts
+var Reporter = class {
+  constructor(context, interval = 1e3) {
+    this.context = context;
+    this.interval = interval;
+  }
+  context;
+  interval;
+  pending = /* @__PURE__ */ new Map();
+  lastSaid = /* @__PURE__ */ new Map();
+  timer;
+  /** Adds `n` to the count of `key`; `text` makes the line from the total. */
+  count(key, n, text, severity = SEVERITY.err) {
+    if (n <= 0) return;
+    const entry = this.pending.get(key);
+    if (entry) {
+      entry.count += n;
+      entry.text = text;
+    } else this.pending.set(key, { count: n, text, severity });
+    this.schedule(key);
+  }
+  /** One line; repeats of the same key within the interval are folded into the next one. */
+  say(key, text, severity = SEVERITY.warning) {
+    this.count(key, 1, (n) => n > 1 ? `${text} (and ${n - 1} more like it)` : text, severity);
+  }
+  /** Says everything pending now (at shutdown). */
+  flush() {
+    clearTimeout(this.timer);
+    this.timer = void 0;
+    for (const key of [...this.pending.keys()]) this.emit(key);
+  }
+  schedule(key) {
+    if (this.timer) return;
+    const last = this.lastSaid.get(key) ?? 0;
+    const wait = Math.max(0, last + this.interval - Date.now());
+    this.timer = setTimeout(() => {
+      this.timer = void 0;
+      const now = Date.now();
+      let later = false;
+      for (const key2 of [...this.pending.keys()]) {
+        if (now - (this.lastSaid.get(key2) ?? 0) >= this.interval) this.emit(key2);
+        else later = true;
+      }
+      if (later) this.schedule([...this.pending.keys()][0]);
+    }, wait);
+    this.timer.unref();
+  }
+  emit(key) {
+    const entry = this.pending.get(key);
+    if (!entry) return;
+    this.pending.delete(key);
+    this.lastSaid.set(key, Date.now());
+    this.context.report(entry.text(entry.count), entry.severity);
+  }
+};
+
+// src/pipeline/buffers/sender.ts
+var Sender = class {
+  constructor(buffer, transport, encode, context, options) {
+    this.buffer = buffer;
+    this.transport = transport;
+    this.encode = encode;
+    this.context = context;
+    this.options = options;
+    this.reporter = new Reporter(context);
+    this.backoff = new Backoff(options.backoffInitial, options.backoffMax);
+    if (buffer instanceof DiskBuffer && buffer.resumed) {
+      this.reporter.say("resumed", `${context.id}: resuming ${buffer.resumed} messages left in the disk buffer by the last run`, SEVERITY.info);
+    }
+    this.loop = this.run();
+  }
+  buffer;
+  transport;
+  encode;
+  context;
+  options;
+  reporter;
+  backoff;
+  retrySleep = new Sleeper();
+  batchSleep = new Sleeper();
+  stop = new Signal();
+  loop;
+  closing = false;
+  stopped = false;
+  busy = false;
+  /** A batch waits to be retried as it was (http): not pending in the buffer, but not done either. */
+  holding = false;
+  counters = { sent: 0, confirmed: 0, retries: 0, rejected: 0, lost: 0 };
+  lastError = "";
+  write(message) {
+    if (this.stopped) {
+      this.counters.lost++;
+      return true;
+    }
+    const more = this.buffer.push(this.encode(message));
+    const dropped = this.buffer.takeDropped();
+    if (dropped) this.reportDropped(dropped);
+    if (this.options.batchInterval && this.batchFull()) this.batchSleep.wake();
+    return more;
+  }
+  drained() {
+    return this.buffer.drained();
+  }
+  stats() {
+    return { destination: this.transport.name, ...this.counters, ...this.buffer.stats(), ...this.transport.stats?.(), ...this.lastError ? { last_error: this.lastError } : {} };
+  }
+  /** Flushes until `deadline`; then a disk buffer keeps the rest and a memory buffer reports it lost. */
+  async close(deadline) {
+    if (this.closing) return;
+    this.closing = true;
+    this.batchSleep.wake();
+    this.retrySleep.wake();
+    while (Date.now() < deadline && (this.buffer.pending > 0 || this.busy || this.holding)) await delay(Math.min(20, deadline - Date.now()));
+    let clean = false;
+    if (this.buffer.pending === 0 && !this.busy && !this.holding) clean = await this.transport.finish(deadline).catch(() => false);
+    if (clean) {
+      this.counters.confirmed += this.buffer.unconfirmed;
+      this.buffer.confirm(this.buffer.unconfirmed);
+    }
+    this.stopped = true;
+    this.transport.destroy();
+    this.stop.wake();
+    this.retrySleep.wake();
+    await Promise.race([this.loop, delay(200)]);
+    this.buffer.rewind();
+    const left = this.buffer.pending;
+    const lost = this.buffer.close();
+    const dropped = this.buffer.takeDropped();
+    if (dropped) this.reportDropped(dropped);
+    if (lost) {
+      this.counters.lost += lost;
+      this.reporter.count("lost", lost, (n) => `Error L10 (output buffer overflow): ${this.context.id} lost ${n} messages at shutdown (${this.transport.name} did not take them before the stop timeout; a disk buffer would keep them)`);
+    } else if (left) {
+      this.reporter.say("kept", `${this.context.id}: kept ${left} messages in the disk buffer; they are sent at the next start`, SEVERITY.notice);
+    }
+    this.reporter.flush();
+  }
+  batchFull() {
+    return this.buffer.pending >= this.options.batchCount || this.buffer.pendingBytes >= this.options.batchBytes;
+  }
+  reportDropped(n) {
+    const type = this.buffer.type;
+    this.reporter.count("dropped", n, (total) => `Error L10 (output buffer overflow): ${this.context.id} dropped ${total} messages (${type} buffer full, when_full=${this.buffer.whenFull})`);
+  }
+  async run() {
+    let retry;
+    let attempt = 0;
+    while (!this.stopped) {
+      if (!retry) {
+        if (this.buffer.pending === 0) {
+          await Promise.race([this.buffer.whenPending(), this.stop.wait()]);
+          continue;
+        }
+        if (this.options.batchInterval && !this.closing && !this.batchFull()) await this.batchSleep.sleep(this.options.batchInterval);
+        if (this.stopped) break;
+      }
+      const records = retry ?? this.buffer.take(this.options.batchCount, this.options.batchBytes);
+      if (!records.length) continue;
+      this.busy = true;
+      try {
+        const confirmed = await this.transport.send(records, attempt);
+        this.buffer.confirm(confirmed);
+        this.counters.sent += records.length;
+        this.counters.confirmed += confirmed;
+        retry = void 0;
+        attempt = 0;
+        this.backoff.reset();
+      } catch (error) {
+        if (this.stopped) break;
+        attempt++;
+        this.counters.retries++;
+        this.lastError = error.message;
+        if (this.transport.exactRetry) retry = records;
+        else this.buffer.rewind();
+        this.holding = retry !== void 0;
+        if (retry && this.options.maxRetries !== void 0 && attempt > this.options.maxRetries) {
+          this.buffer.confirm(records.length);
+          this.counters.rejected += records.length;
+          this.reporter.count("gave-up", records.length, (n) => `Error L13 (delivery error): ${this.context.id} dropped ${n} messages after ${this.options.maxRetries} retries: ${this.lastError}`);
+          retry = void 0;
+          attempt = 0;
+          continue;
+        }
+        const wait = this.closing ? Math.min(250, this.backoff.next()) : Math.max(this.backoff.next(), error.retryAfter ?? 0);
+        this.reporter.say("retry", `Error L13 (delivery error): ${this.context.id}: ${this.lastError}; retrying in ${(wait / 1e3).toFixed(1)}s (attempt ${attempt})`);
+        this.busy = false;
+        await this.retrySleep.sleep(wait);
+      } finally {
+        this.busy = false;
+        this.holding = retry !== void 0;
+      }
+    }
+  }
+  /** Counts a batch the drain refused for good (e.g. HTTP 400): confirmed so it is not sent again, and reported. */
+  reject(count, why) {
+    this.counters.rejected += count;
+    this.reporter.count(`rejected ${why}`, count, (n) => `Error L13 (delivery error): ${this.context.id} dropped ${n} messages: ${why}`);
+  }
+};
+var delay = (ms) => new Promise((resolve4) => setTimeout(resolve4, Math.max(0, ms)));
+
+// src/pipeline/rfc5424.ts
+var FACILITIES = ["kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp", "ntp", "audit", "alert", "clock", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"];
+function headerField(value, max) {
+  const clean = value.replace(/[^\x21-\x7e]/g, "_").slice(0, max);
+  return clean === "" ? "-" : clean;
+}
+function defaultAppName(env) {
+  if (env.HEROKU_APP_NAME) return env.HEROKU_APP_NAME;
+  if (env.VCAP_APPLICATION) {
+    try {
+      const name = JSON.parse(env.VCAP_APPLICATION).application_name;
+      if (typeof name === "string" && name) return name;
+    } catch {
+    }
+  }
+  return "app";
+}
+var STRUCTURED_DATA = /^(\[[\x21-\x7e]+?(?: [^\s=\]"]+="(?:[^"\\\]]|\\["\\\]])*")*\])+$/;
+var Rfc5424 = class {
+  facility;
+  app;
+  sd;
+  host;
+  // The header before MSG only changes with the millisecond, logger and severity: cache the last few.
+  cache = /* @__PURE__ */ new Map();
+  cachedAt = -1;
+  constructor(options) {
+    this.facility = FACILITIES.indexOf(options.facility);
+    this.app = headerField(options.appName, 48);
+    this.host = headerField(options.hostname, 255);
+    this.sd = options.structuredData || "-";
+  }
+  /** The header up to and including the space before MSG. */
+  header(message) {
+    if (message.timestamp !== this.cachedAt) {
+      this.cache.clear();
+      this.cachedAt = message.timestamp;
+    }
+    const severity = Math.min(7, Math.max(0, Math.trunc(message.severity) || 0));
+    const key = `${severity} ${message.logger} ${message.hostname}`;
+    let header2 = this.cache.get(key);
+    if (header2 === void 0) {
+      const host = message.hostname ? headerField(message.hostname, 255) : this.host;
+      header2 = `<${this.facility * 8 + severity}>1 ${isoMicros(message.timestamp)} ${host} ${this.app} ${headerField(message.logger, 128)} - ${this.sd} `;
+      this.cache.set(key, header2);
+    }
+    return header2;
+  }
+  /** The message as bytes, truncated to `max` bytes (UDP) without splitting a UTF-8 character. */
+  encode(message, max = Infinity) {
+    const header2 = this.header(message);
+    const headerBytes = Buffer.byteLength(header2);
+    let length = Math.min(headerBytes + message.raw.length, max);
+    if (length < headerBytes + message.raw.length) length = utf8Boundary(message.raw, length - headerBytes) + headerBytes;
+    const out = Buffer.allocUnsafe(Math.max(length, 0));
+    out.write(header2, 0, "utf8");
+    message.raw.copy(out, headerBytes, 0, Math.max(0, length - headerBytes));
+    return out;
+  }
+  /** The message framed for a stream: octet counting (`LEN SP MSG`) or a trailing newline; `extra` is appended inside the count. */
+  frame(message, framing, extra = "") {
+    const header2 = this.header(message);
+    const raw = message.raw;
+    const body = Buffer.byteLength(header2) + raw.length + extra.length;
+    const prefix = framing === "octet-counting" ? `${body} ` : "";
+    const out = Buffer.allocUnsafe(prefix.length + body + (framing === "newline" ? 1 : 0));
+    let at = out.write(prefix + header2, 0, "utf8");
+    const start2 = at;
+    at += raw.copy(out, at);
+    if (framing === "newline" && raw.includes(10)) {
+      for (let i = start2; i < at; i++) if (out[i] === 10) out[i] = 32;
+    }
+    if (extra) at += out.write(extra, at, "latin1");
+    if (framing === "newline") out[at] = 10;
+    return out;
+  }
+};
+function utf8Boundary(bytes, length) {
+  if (length <= 0) return 0;
+  if (length >= bytes.length) return bytes.length;
+  let at = length;
+  while (at > 0 && (bytes[at] & 192) === 128) at--;
+  return at;
+}
+
+// src/pipeline/outputs/syslog-stream.ts
+var import_node_net2 = require("node:net");
+var import_node_tls = require("node:tls");
+var StreamTransport = class {
+  constructor(options) {
+    this.options = options;
+    this.name = `syslog+${options.tls ? "tls" : "tcp"}://${options.host.includes(":") ? `[${options.host}]` : options.host}:${options.port}`;
+  }
+  options;
+  name;
+  socket;
+  /** Why the last connection ended while records sent on it were unconfirmed; the next send reports it. */
+  broken;
+  /** Bytes written on this connection, and where each unconfirmed record sent on it ends. */
+  written = 0;
+  ends = new Deque();
+  counters = { connections: 0, write_timeouts: 0 };
+  async send(records) {
+    const broken = this.takeBroken();
+    if (broken) throw broken;
+    const socket = this.socket ?? await this.connect();
+    let end = this.written;
+    for (const record of records) this.ends.push(end += record.length);
+    this.written = end;
+    const data = records.length === 1 ? records[0] : Buffer.concat(records);
+    if (!socket.write(data)) await this.progress(socket);
+    const taken = this.written - socket.writableLength - this.options.resendWindow;
+    let confirmed = 0;
+    while (this.ends.length && this.ends.peek() <= taken) {
+      this.ends.shift();
+      confirmed++;
+    }
+    return confirmed;
+  }
+  async finish(deadline) {
+    const socket = this.socket;
+    if (!socket) return this.ends.length === 0 && !this.broken;
+    return new Promise((resolve4) => {
+      const timer = setTimeout(() => resolve4(false), Math.max(0, deadline - Date.now()));
+      socket.once("close", (hadError) => {
+        clearTimeout(timer);
+        resolve4(!hadError);
+      });
+      socket.end();
+    });
+  }
+  destroy() {
+    this.socket?.destroy();
+    this.socket = void 0;
+  }
+  stats() {
+    return { ...this.counters };
+  }
+  takeBroken() {
+    const error = this.broken;
+    this.broken = void 0;
+    return error;
+  }
+  connect() {
+    const { host, port, tls, connectTimeout } = this.options;
+    return new Promise((resolve4, reject) => {
+      const socket = tls ? (0, import_node_tls.connect)({ host, port, servername: isIp(host) ? void 0 : host, ...tls }) : (0, import_node_net2.connect)({ host, port });
+      const timer = setTimeout(() => socket.destroy(new Error(`could not connect to ${this.name} within ${connectTimeout} ms (connect_timeout)`)), connectTimeout);
+      socket.once(tls ? "secureConnect" : "connect", () => {
+        clearTimeout(timer);
+        socket.removeListener("error", reject);
+        this.adopt(socket);
+        resolve4(socket);
+      });
+      socket.once("error", (error) => {
+        clearTimeout(timer);
+        reject(describe2(error, this.name));
+      });
+    });
+  }
+  adopt(socket) {
+    this.counters.connections++;
+    this.socket = socket;
+    this.written = 0;
+    this.ends = new Deque();
+    socket.setKeepAlive(true, 3e4);
+    socket.resume();
+    socket.on("error", (error) => this.lost(socket, describe2(error, this.name)));
+    socket.on("close", () => this.lost(socket, new Error(`${this.name} closed the connection`)));
+  }
+  lost(socket, error) {
+    if (this.socket !== socket) return;
+    this.socket = void 0;
+    if (this.ends.length) this.broken ??= error;
+    socket.destroy();
+  }
+  /** Waits until the socket takes more, failing when it makes no progress for `writeTimeout`. */
+  progress(socket) {
+    return new Promise((resolve4, reject) => {
+      let last = socket.writableLength;
+      let since = Date.now();
+      const done = (error) => {
+        clearInterval(check2);
+        socket.off("drain", onDrain);
+        socket.off("close", onClose);
+        if (error) reject(error);
+        else resolve4();
+      };
+      const onDrain = () => done();
+      const onClose = () => done(this.takeBroken() ?? new Error(`${this.name} closed the connection`));
+      const check2 = setInterval(() => {
+        if (socket.writableLength < last) {
+          last = socket.writableLength;
+          since = Date.now();
+        } else if (Date.now() - since >= this.options.writeTimeout) {
+          this.counters.write_timeouts++;
+          const error = new Error(`write timeout: ${this.name} took no data for ${this.options.writeTimeout} ms (write_timeout); reconnecting`);
+          this.lost(socket, error);
+          this.takeBroken();
+          done(error);
+        }
+      }, Math.min(1e3, Math.max(10, this.options.writeTimeout / 4)));
+      socket.on("drain", onDrain);
+      socket.on("close", onClose);
+    });
+  }
+};
+function isIp(host) {
+  return /^[\d.]+$/.test(host) || host.includes(":");
+}
+function describe2(error, name) {
+  const code = error.code ?? "";
+  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS_CERT/.test(code)) {
+    return new Error(`TLS certificate of ${name} not trusted: ${error.message} (set ca_file to the CA that signed it, or tls_verify = false)`);
+  }
+  return new Error(error.message.includes(name) ? error.message : `${name}: ${error.message}`);
+}
+
+// src/pipeline/outputs/syslog.ts
+var URL_PATTERN = /^syslog(\+(tcp|tls|udp))?:\/\/(\[[0-9a-fA-F:.]+\]|[^\s/:@[\]]+):\d{1,5}\/?$/;
+var schema14 = {
+  url: { type: "string", required: true, pattern: URL_PATTERN, patternHint: 'a drain URL with a port, such as "syslog+tls://logs.example.com:12345" (syslog+tcp://, syslog+tls://, syslog+udp://; syslog:// is TCP)', doc: "where to send: syslog+tcp://host:port, syslog+tls://host:port or syslog+udp://host:port" },
+  facility: { type: "enum", values: FACILITIES, default: "user", doc: "syslog facility of every message (user: messages from an application); the priority is facility * 8 + the message severity" },
+  app_name: { type: "string", doc: `APP-NAME of every message; default HEROKU_APP_NAME, Cloud Foundry's application_name, or "app"` },
+  hostname: { type: "string", doc: "HOSTNAME for messages that carry none; default the supervisor's host name" },
+  structured_data: { type: "string", doc: 'STRUCTURED-DATA of every message, e.g. "[logentries@41058 token=\\"abc\\"]" for services that want a token there' },
+  framing: { type: "enum", values: ["octet-counting", "newline"], default: "octet-counting", doc: "TCP/TLS framing: octet-counting (RFC 6587, `LEN MSG`; safe for any message) or newline (for receivers that need it)" },
+  max_datagram_size: { type: "size", default: "2KB", doc: "UDP: longer messages are cut to this many bytes (RFC 5426 receivers take 2048; 480 is safe on any path)" },
+  tls_verify: { type: "boolean", default: true, doc: "syslog+tls: check the server's certificate and name; false sends logs to whoever answers, and is warned about at start" },
+  ca_file: { type: "string", doc: "syslog+tls: PEM file of the CA(s) to trust instead of the system's" },
+  cert_file: { type: "string", doc: "syslog+tls: PEM client certificate, for receivers that ask for one" },
+  key_file: { type: "string", doc: "syslog+tls: PEM private key of cert_file" },
+  connect_timeout: { type: "duration", default: "10s", doc: "how long a connection may take" },
+  write_timeout: { type: "duration", default: "30s", doc: "a receiver that takes no data for this long is considered stuck: drover reconnects and resends" },
+  resend_window: { type: "size", default: "8MB", doc: "TCP/TLS: bytes after which a record counts as delivered; unconfirmed records are resent after a reconnect (duplicates are possible, losses are not)" },
+  backoff_initial: { type: "duration", default: "500ms", doc: "first wait before reconnecting; doubles on each failure" },
+  backoff_max: { type: "duration", default: "30s", doc: "longest wait between reconnects" },
+  buffer: bufferField
+};
+function parseSyslogUrl(url) {
+  const match = URL_PATTERN.exec(url);
+  if (!match) throw new Error(`option "url" must be a drain URL such as "syslog+tls://logs.example.com:12345", got ${JSON.stringify(url)}`);
+  const parsed = new URL(url.replace(/^syslog(\+\w+)?:/, "http:"));
+  return { protocol: match[2] ?? "tcp", host: parsed.hostname.replace(/^\[|\]$/g, ""), port: Number(parsed.port || match[0].split(":").pop()) };
+}
+var DatagramTransport = class {
+  constructor(host, port) {
+    this.host = host;
+    this.port = port;
+    this.name = `syslog+udp://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  }
+  host;
+  port;
+  name;
+  socket;
+  ready;
+  async send(records) {
+    const socket = await (this.ready ??= this.open());
+    await new Promise((resolve4, reject) => {
+      let left = records.length;
+      let failed = false;
+      for (const record of records) {
+        socket.send(record, (error) => {
+          if (failed) return;
+          if (error) {
+            failed = true;
+            reject(new Error(`${this.name}: ${error.message}`));
+          } else if (--left === 0) resolve4();
+        });
+      }
+    });
+    return records.length;
+  }
+  async finish() {
+    return true;
+  }
+  destroy() {
+    this.socket?.close();
+    this.socket = void 0;
+    this.ready = void 0;
+  }
+  open() {
+    return new Promise((resolve4, reject) => {
+      const socket = (0, import_node_dgram.createSocket)((0, import_node_net3.isIP)(this.host) === 6 ? "udp6" : "udp4");
+      socket.on("error", (error) => {
+        this.ready = void 0;
+        reject(error);
+      });
+      socket.connect(this.port, this.host, () => {
+        this.socket = socket;
+        resolve4(socket);
+      });
+    });
+  }
+};
+var syslogOutput = defineComponent({
+  kind: "outputs",
+  type: "syslog",
+  summary: "Sends RFC 5424 syslog messages to a drain (syslog+tcp, syslog+tls, syslog+udp), buffered in memory or on disk.",
+  schema: schema14,
+  example: '[outputs.papertrail]\ntype = "syslog"\nurl = "${PAPERTRAIL_URL}"  # syslog+tls://logs.example.com:12345\nmatch = "Severity <= 6"\nbuffer = { type = "disk", max_size = "256MB", when_full = "block" }',
+  check(options) {
+    const problems = [];
+    if (options.structured_data !== void 0 && !STRUCTURED_DATA.test(options.structured_data)) {
+      problems.push({ key: "structured_data", message: `option "structured_data" must be RFC 5424 structured data such as [id@12345 key="value"], got ${JSON.stringify(options.structured_data)}`, hint: 'inside values, escape ", \\ and ] with a backslash' });
+    }
+    const protocol = URL_PATTERN.exec(options.url ?? "")?.[2] ?? (options.url ? "tcp" : void 0);
+    if (protocol && protocol !== "tls") {
+      for (const key of ["ca_file", "cert_file", "key_file"]) {
+        if (options[key] !== void 0) problems.push({ key, message: `option "${key}" applies to syslog+tls:// URLs only, and url is ${JSON.stringify(options.url)}` });
+      }
+    }
+    if (options.cert_file === void 0 !== (options.key_file === void 0)) {
+      problems.push({ key: options.cert_file === void 0 ? "key_file" : "cert_file", message: 'options "cert_file" and "key_file" go together: set both or neither' });
+    }
+    return problems;
+  },
+  create(options, context) {
+    const { protocol, host, port } = parseSyslogUrl(options.url);
+    const rfc = new Rfc5424({
+      facility: options.facility,
+      appName: options.app_name ?? defaultAppName(context.env),
+      hostname: options.hostname ?? context.hostname,
+      structuredData: options.structured_data ?? ""
+    });
+    const name = context.id.replace(/^outputs\./, "");
+    const buffer = createBuffer(options.buffer, name, context.env);
+    let transport;
+    let encode;
+    if (protocol === "udp") {
+      transport = new DatagramTransport(host, port);
+      encode = (m) => rfc.encode(m, options.max_datagram_size);
+    } else {
+      const tls = protocol === "tls" ? { rejectUnauthorized: options.tls_verify !== false, ca: read(options, "ca_file"), cert: read(options, "cert_file"), key: read(options, "key_file") } : void 0;
+      transport = new StreamTransport({ host, port, tls, connectTimeout: options.connect_timeout, writeTimeout: options.write_timeout, resendWindow: options.resend_window });
+      encode = (m) => rfc.frame(m, options.framing);
+    }
+    const sender = new Sender(buffer, transport, encode, context, {
+      batchCount: 1e3,
+      batchBytes: 256 * 1024,
+      batchInterval: 0,
+      backoffInitial: options.backoff_initial,
+      backoffMax: options.backoff_max
+    });
+    if (protocol === "tls" && options.tls_verify === false) {
+      sender.reporter.say("tls", `${context.id}: tls_verify = false: the certificate of ${host} is not checked, so anyone between here and there can read and change these logs`, SEVERITY.warning);
+    }
+    return sender;
+  }
+});
+function read(options, key) {
+  const path = options[key];
+  if (path === void 0) return void 0;
+  try {
+    return (0, import_node_fs7.readFileSync)(path);
+  } catch (error) {
+    throw new Error(`option "${key}": cannot read ${JSON.stringify(path)}: ${error.code ?? error.message}`);
+  }
+}
+
+// src/pipeline/outputs/http.ts
+var import_node_crypto = require("node:crypto");
+var import_node_fs8 = require("node:fs");
+var import_node_http = require("node:http");
+var import_node_https = require("node:https");
+var import_node_util = require("node:util");
+var import_node_zlib = require("node:zlib");
+var gzip = (0, import_node_util.promisify)(import_node_zlib.gzip);
+var FORMATS2 = ["logplex", "ndjson", "json"];
+var CONTENT_TYPES = { logplex: "application/logplex-1", ndjson: "application/x-ndjson", json: "application/json" };
+var schema15 = {
+  url: { type: "string", required: true, pattern: /^https?:\/\/[^\s/]+/, patternHint: 'an http:// or https:// URL, such as "https://collector.example.com/logs"', doc: "where to POST batches" },
+  format: { type: "enum", values: FORMATS2, default: "logplex", doc: "logplex (application/logplex-1: octet-counted RFC 5424 frames, as Heroku HTTPS drains), ndjson (one JSON object a line) or json (an array)" },
+  batch_size: { type: "integer", min: 1, default: 500, doc: "most messages in one request" },
+  batch_bytes: { type: "size", default: "1MB", doc: "most bytes in one request (before gzip)" },
+  batch_interval: { type: "duration", default: "1s", doc: "how long a batch may wait to fill before it is sent" },
+  gzip: { type: "boolean", default: false, doc: "compress request bodies (Content-Encoding: gzip)" },
+  headers: { type: "map", default: {}, doc: 'extra request headers, e.g. { Authorization = "Bearer ${TOKEN}" }' },
+  timeout: { type: "duration", default: "30s", doc: "a request (connect, send, answer) that takes longer fails and is retried" },
+  max_retries: { type: "integer", min: 0, doc: "retries of a failed batch before it is dropped and reported; default: retry until it is taken (the buffer's when_full decides meanwhile)" },
+  backoff_initial: { type: "duration", default: "500ms", doc: "first wait before a retry; doubles on each failure" },
+  backoff_max: { type: "duration", default: "30s", doc: "longest wait between retries" },
+  tls_verify: { type: "boolean", default: true, doc: "check the server's certificate; false is warned about at start" },
+  ca_file: { type: "string", doc: "PEM file of the CA(s) to trust instead of the system's" },
+  facility: { type: "enum", values: FACILITIES, default: "user", doc: "logplex format: syslog facility of the frames" },
+  app_name: { type: "string", doc: `logplex format: APP-NAME; default HEROKU_APP_NAME, Cloud Foundry's application_name, or "app"` },
+  hostname: { type: "string", doc: "logplex format: HOSTNAME for messages that carry none" },
+  buffer: bufferField
+};
+var RETRYABLE = (status2) => status2 === 408 || status2 === 429 || status2 >= 500;
+var HttpTransport = class {
+  constructor(options) {
+    this.options = options;
+    this.name = options.url.origin + options.url.pathname;
+    const secure = options.url.protocol === "https:";
+    this.agent = secure ? new import_node_https.Agent({ keepAlive: true, maxSockets: 1, rejectUnauthorized: options.tlsVerify, ca: options.ca }) : new import_node_http.Agent({ keepAlive: true, maxSockets: 1 });
+  }
+  options;
+  name;
+  exactRetry = true;
+  /** Told about batches the server refused for good (4xx other than 408 and 429). */
+  onReject = () => {
+  };
+  frameId = "";
+  agent;
+  request;
+  counters = { requests: 0, failed_requests: 0 };
+  async send(records, attempt) {
+    if (attempt === 0 || !this.frameId) this.frameId = (0, import_node_crypto.randomUUID)();
+    const { format } = this.options;
+    const raw = format === "json" ? Buffer.concat([Buffer.from("["), ...records.flatMap((r, i) => i ? [COMMA, r] : [r]), Buffer.from("]")]) : Buffer.concat(records);
+    const body = this.options.gzip ? await gzip(raw) : raw;
+    const headers = {
+      "User-Agent": "drover",
+      "Content-Type": CONTENT_TYPES[format],
+      "Content-Length": String(body.length),
+      ...this.options.gzip ? { "Content-Encoding": "gzip" } : {},
+      ...format === "logplex" ? { "Logplex-Msg-Count": String(records.length), "Logplex-Frame-Id": this.frameId } : {},
+      ...this.options.headers
+    };
+    this.counters.requests++;
+    const { status: status2, text, wait } = await this.post(body, headers).catch((error) => {
+      this.counters.failed_requests++;
+      throw error;
+    });
+    if (status2 >= 200 && status2 < 300) return records.length;
+    if (RETRYABLE(status2)) {
+      this.counters.failed_requests++;
+      const error = new Error(`${this.name} answered HTTP ${status2}${text ? `: ${text}` : ""}`);
+      error.retryAfter = wait;
+      throw error;
+    }
+    this.onReject(records.length, `${this.name} refused the batch with HTTP ${status2}${text ? `: ${text}` : ""} (not retried: a 4xx answer means the request itself is wrong; check url and headers)`);
+    return records.length;
+  }
+  async finish() {
+    return true;
+  }
+  destroy() {
+    this.request?.destroy(new Error("output closed"));
+    this.agent.destroy();
+  }
+  stats() {
+    return { ...this.counters };
+  }
+  post(body, headers) {
+    const { url, timeout } = this.options;
+    const send = url.protocol === "https:" ? import_node_https.request : import_node_http.request;
+    return new Promise((resolve4, reject) => {
+      const request = send(url, { method: "POST", headers, agent: this.agent });
+      this.request = request;
+      const timer = setTimeout(() => request.destroy(new Error(`no answer from ${this.name} within ${timeout} ms (timeout)`)), timeout);
+      request.on("error", (error) => {
+        clearTimeout(timer);
+        reject(new Error(error.message.includes(this.name) ? error.message : `${this.name}: ${error.message}`));
+      });
+      request.on("response", (response) => {
+        const wait = retryAfter(header(response.headers["retry-after"]));
+        let text = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk) => {
+          if (text.length < 300) text += chunk;
+        });
+        response.on("end", () => {
+          clearTimeout(timer);
+          resolve4({ status: response.statusCode ?? 0, text: text.trim().replace(/\s+/g, " ").slice(0, 200), wait });
+        });
+        response.on("error", (error) => {
+          clearTimeout(timer);
+          reject(error);
+        });
+      });
+      request.end(body);
+    });
+  }
+};
+var COMMA = Buffer.from(",");
+function header(value) {
+  return Array.isArray(value) ? value[0] : value;
+}
+function retryAfter(value) {
+  const seconds = value !== void 0 && /^\d+$/.test(value.trim()) ? Number(value) : void 0;
+  return seconds === void 0 ? void 0 : Math.min(seconds, 300) * 1e3;
+}
+function encoder(format, options, context) {
+  if (format === "logplex") {
+    const rfc = new Rfc5424({ facility: options.facility, appName: options.app_name ?? defaultAppName(context.env), hostname: options.hostname ?? context.hostname, structuredData: "" });
+    return (m) => rfc.frame(m, "octet-counting", "\n");
+  }
+  const suffix = format === "ndjson" ? "\n" : "";
+  return (m) => Buffer.from(toJson(m) + suffix, "utf8");
+}
+var httpOutput = defineComponent({
+  kind: "outputs",
+  type: "http",
+  summary: "POSTs batches of messages to an HTTP(S) endpoint: Logplex frames, NDJSON or JSON; retried with backoff.",
+  schema: schema15,
+  example: '[outputs.collector]\ntype = "http"\nurl = "https://collector.example.com/logs"\nformat = "logplex"\nheaders = { Authorization = "Bearer ${COLLECTOR_TOKEN}" }\nbatch_size = 500\nbuffer = { type = "memory", max_events = 10000, when_full = "drop_oldest" }',
+  check(options) {
+    if (options.ca_file !== void 0 && typeof options.url === "string" && options.url.startsWith("http:")) {
+      return [{ key: "ca_file", message: `option "ca_file" applies to https:// URLs only, and url is ${JSON.stringify(options.url)}` }];
+    }
+    return [];
+  },
+  create(options, context) {
+    const url = new URL(options.url);
+    let ca;
+    if (options.ca_file !== void 0) {
+      try {
+        ca = (0, import_node_fs8.readFileSync)(options.ca_file);
+      } catch (error) {
+        throw new Error(`option "ca_file": cannot read ${JSON.stringify(options.ca_file)}: ${error.code ?? error.message}`);
+      }
+    }
+    const transport = new HttpTransport({ url, format: options.format, gzip: options.gzip, headers: options.headers ?? {}, timeout: options.timeout, tlsVerify: options.tls_verify !== false, ca });
+    const buffer = createBuffer(options.buffer, context.id.replace(/^outputs\./, ""), context.env);
+    const sender = new Sender(buffer, transport, encoder(options.format, options, context), context, {
+      batchCount: options.batch_size,
+      batchBytes: options.batch_bytes,
+      batchInterval: options.batch_interval,
+      backoffInitial: options.backoff_initial,
+      backoffMax: options.backoff_max,
+      maxRetries: options.max_retries
+    });
+    transport.onReject = (count, why) => sender.reject(count, why);
+    if (url.protocol === "https:" && options.tls_verify === false) {
+      sender.reporter.say("tls", `${context.id}: tls_verify = false: the certificate of ${url.host} is not checked, so anyone between here and there can read and change these logs`, SEVERITY.warning);
+    }
+    return sender;
+  }
+});
+
 // src/pipeline/registry.ts
 function byType(...definitions) {
   return Object.fromEntries(definitions.map((d) => [d.type, d]));
@@ -4075,6 +5400,7 @@ var registry = {
 Object.assign(registry.decoders, byType(jsonDecoder, logfmtDecoder, regexDecoder, severityDecoder));
 Object.assign(registry.filters, byType(dropFilter, throttleFilter, dedupeFilter, sampleFilter, redactFilter, multilineFilter, fieldsFilter, counterFilter));
 Object.assign(registry.outputs, byType(fileOutput));
+Object.assign(registry.outputs, byType(syslogOutput, httpOutput));
 function findDefinition(kind, type) {
   return Object.hasOwn(registry[kind], type) ? registry[kind][type] : void 0;
 }
@@ -4127,7 +5453,7 @@ function loadConfig(options) {
       }
     }
   }
-  const validate = (id, schema14, raw) => {
+  const validate = (id, schema16, raw) => {
     const unset = /* @__PURE__ */ new Map();
     const table2 = interpolateTree(raw.table, options.env, "", unset);
     const skip = /* @__PURE__ */ new Set();
@@ -4138,7 +5464,7 @@ function loadConfig(options) {
         skip.add(key);
       } else problems.push(problem);
     }
-    const result = applySchema(schema14, table2, "", skip);
+    const result = applySchema(schema16, table2, "", skip);
     for (const p of result.problems) problems.push({ file: raw.fragment.path, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint });
     return { options: result.options, failed: result.problems.length > 0 };
   };
@@ -4164,12 +5490,12 @@ function loadConfig(options) {
       problems.push({ file: origin.file, line: lineFor(raw.lines, id, "type"), component: id, message: `unknown ${kind.replace(/s$/, "")} type "${type}"`, hint: near ? `did you mean "${near}"?` : `choose one of: ${typesOf(componentKind).join(", ") || "(none yet)"}` });
       continue;
     }
-    const schema14 = {
+    const schema16 = {
       type: { type: "string", doc: "the component type" },
       match: { type: "matcher", default: "TRUE", doc: 'which messages this component takes, e.g. "Logger =~ /^web/"' },
       ...definition.schema
     };
-    const { options: opts, failed } = validate(id, schema14, raw);
+    const { options: opts, failed } = validate(id, schema16, raw);
     if (!failed && definition.check) {
       for (const p of definition.check(opts)) problems.push({ file: origin.file, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint });
     }
@@ -4288,10 +5614,10 @@ function mergeDotenv(env, dotenv) {
 var PROCESS_DEFAULTS = applySchema(processSchema, {}).options;
 function loadApp(options) {
   const problems = [];
-  const label = (path) => (0, import_node_path4.relative)(options.appDir, path) || path;
+  const label = (path) => (0, import_node_path6.relative)(options.appDir, path) || path;
   let dotenv = {};
-  if (options.envFile && (0, import_node_fs5.existsSync)(options.envFile)) {
-    const parsed = parseDotenv((0, import_node_fs5.readFileSync)(options.envFile, "utf8"), label(options.envFile));
+  if (options.envFile && (0, import_node_fs9.existsSync)(options.envFile)) {
+    const parsed = parseDotenv((0, import_node_fs9.readFileSync)(options.envFile, "utf8"), label(options.envFile));
     problems.push(...parsed.problems);
     dotenv = parsed.vars;
   }
@@ -4301,9 +5627,9 @@ function loadApp(options) {
   const processes = [];
   const configured = loaded.config.processes;
   let procfile;
-  if ((0, import_node_fs5.existsSync)(options.procfile)) {
+  if ((0, import_node_fs9.existsSync)(options.procfile)) {
     procfile = options.procfile;
-    const parsed = parseProcfile((0, import_node_fs5.readFileSync)(options.procfile, "utf8"), label(options.procfile));
+    const parsed = parseProcfile((0, import_node_fs9.readFileSync)(options.procfile, "utf8"), label(options.procfile));
     problems.push(...parsed.problems);
     for (const type of parsed.types) {
       const refined = configured[type.name];
@@ -4344,16 +5670,16 @@ var APP_USAGE = `  -a, --app DIR         the app directory (default: the current
   -e, --env FILE        a .env file; its variables never override the real environment (default: ./.env)
   -h, --help            show this help`;
 function parse(args, options, allowPositionals = false) {
-  return (0, import_node_util.parseArgs)({ args, options, allowPositionals, strict: true });
+  return (0, import_node_util2.parseArgs)({ args, options, allowPositionals, strict: true });
 }
 function loadAppFromArgs(values, mode) {
-  const appDir = (0, import_node_path5.resolve)(values.app ?? process.cwd());
+  const appDir = (0, import_node_path7.resolve)(values.app ?? process.cwd());
   const onPlatform = Boolean(process.env.DYNO || process.env.VCAP_APPLICATION || process.env.CNB_APP_DIR);
   return loadApp({
     appDir,
     dirs: configDirs(appDir),
-    procfile: values.procfile ? (0, import_node_path5.resolve)(values.procfile) : defaultProcfile(appDir),
-    envFile: values.env ? (0, import_node_path5.resolve)(values.env) : onPlatform ? void 0 : (0, import_node_path5.resolve)(appDir, ".env"),
+    procfile: values.procfile ? (0, import_node_path7.resolve)(values.procfile) : defaultProcfile(appDir),
+    envFile: values.env ? (0, import_node_path7.resolve)(values.env) : onPlatform ? void 0 : (0, import_node_path7.resolve)(appDir, ".env"),
     env: process.env,
     mode
   });
@@ -4363,7 +5689,7 @@ var UsageError = class extends Error {
 };
 
 // src/cli/commands/check.ts
-var import_node_path6 = require("node:path");
+var import_node_path8 = require("node:path");
 
 // src/config/errors.ts
 function formatProblem(problem) {
@@ -4410,7 +5736,7 @@ ${app.problems.map((p) => formatProblem(p)).join("\n")}
   }
 };
 function describeApp(app) {
-  const rel = (p) => p.startsWith(app.appDir + "/") ? (0, import_node_path6.relative)(app.appDir, p) : `(default) ${p}`;
+  const rel = (p) => p.startsWith(app.appDir + "/") ? (0, import_node_path8.relative)(app.appDir, p) : `(default) ${p}`;
   const lines = ["fragments:"];
   for (const f of app.fragments) {
     const state = f.text.trim() === "" ? " (empty: disables the default)" : f.replaces ? " (replaces the default)" : "";
@@ -4431,7 +5757,7 @@ function describeApp(app) {
 
 // src/cli/commands/config.ts
 var import_toml2 = __toESM(require_toml(), 1);
-var import_node_path7 = require("node:path");
+var import_node_path9 = require("node:path");
 var config = {
   summary: "print the merged configuration, each section with the fragment it came from",
   usage: `Usage: drover config [options]
@@ -4445,7 +5771,7 @@ ${APP_USAGE}`,
     const app = loadAppFromArgs(values, "build");
     const out = [];
     for (const section of app.sections) {
-      const file = section.origin.file.startsWith(app.appDir) ? (0, import_node_path7.relative)(app.appDir, section.origin.file) : section.origin.file;
+      const file = section.origin.file.startsWith(app.appDir) ? (0, import_node_path9.relative)(app.appDir, section.origin.file) : section.origin.file;
       out.push(`# from ${file}:${section.origin.line}`);
       const [kind, ...rest] = section.id.split(".");
       const nested = rest.length ? { [kind]: { [rest.join(".")]: section.table } } : { [kind]: section.table };
@@ -4470,7 +5796,7 @@ var version = {
 };
 
 // src/cli/commands/start.ts
-var import_node_os3 = require("node:os");
+var import_node_os4 = require("node:os");
 var import_node_tty = require("node:tty");
 
 // src/supervisor/formation.ts
@@ -4523,8 +5849,8 @@ function planInstances(types, counts, env, basePort) {
 
 // src/supervisor/instance.ts
 var import_node_child_process = require("node:child_process");
-var import_node_os = require("node:os");
-var import_node_path8 = require("node:path");
+var import_node_os2 = require("node:os");
+var import_node_path10 = require("node:path");
 
 // src/supervisor/backoff.ts
 function backoffDelay(n, initial, max) {
@@ -4626,7 +5952,7 @@ var LineSplitter = class {
     if (end > 0 && line[end - 1] === CR) end--;
     let start2 = 0;
     while (end - start2 > this.maxLine) {
-      const cut = utf8Boundary(line, start2 + this.maxLine, start2);
+      const cut = utf8Boundary2(line, start2 + this.maxLine, start2);
       this.sink.line(this.source, line.subarray(start2, cut), now);
       start2 = cut;
     }
@@ -4634,8 +5960,8 @@ var LineSplitter = class {
   }
   holdPartial(rest, now) {
     let start2 = 0;
-    while (rest.length - start2 >= this.maxLine) {
-      const cut = utf8Boundary(rest, start2 + this.maxLine, start2);
+    while (rest.length - start2 > this.maxLine) {
+      const cut = utf8Boundary2(rest, start2 + this.maxLine, start2);
       this.sink.line(this.source, rest.subarray(start2, cut), now);
       start2 = cut;
     }
@@ -4653,7 +5979,7 @@ var LineSplitter = class {
     this.timer = void 0;
   }
 };
-function utf8Boundary(buf, at, floor) {
+function utf8Boundary2(buf, at, floor) {
   let cut = at;
   while (cut > floor && at - cut < 4 && (buf[cut] & 192) === 128) cut--;
   return cut > floor && at - cut < 4 ? cut : at;
@@ -4696,7 +6022,7 @@ var Instance = class {
     const env = { ...options.env, ...spec.environment, DYNO: plan.name, PORT: String(plan.port) };
     this.report(`Starting process with command \`${spec.command}\``);
     const child = (0, import_node_child_process.spawn)("bash", ["-c", spec.command], {
-      cwd: spec.directory ? (0, import_node_path8.resolve)(options.appDir, spec.directory) : options.appDir,
+      cwd: spec.directory ? (0, import_node_path10.resolve)(options.appDir, spec.directory) : options.appDir,
       env,
       stdio: ["ignore", "pipe", "pipe"],
       detached: true
@@ -4753,10 +6079,10 @@ var Instance = class {
   onExit(code, signal) {
     this.clearTimer();
     const uptime = Date.now() - this.startedAt;
-    this.exitStatus = code ?? 128 + (signal ? import_node_os.constants.signals[signal] : 0);
+    this.exitStatus = code ?? 128 + (signal ? import_node_os2.constants.signals[signal] : 0);
     this.child = void 0;
     const how = signal ? `was killed by SIG${signal.replace(/^SIG/, "")} (status ${this.exitStatus})` : `exited with status ${code}`;
-    if (this.stopping) {
+    if (this.stopping || this.options.shuttingDown()) {
       this.report(`Process ${how}`);
       this.setState("STOPPED");
       return;
@@ -4773,17 +6099,20 @@ var Instance = class {
       case "stay-exited":
         this.setState("EXITED");
         return;
-      case "restart":
+      case "restart": {
         this.failedStarts = decision.failedStarts;
         this.restarts++;
-        if (decision.delay === 0) {
+        const delay2 = decision.delay === 0 && signal && EXTERNAL_STOP.has(signal) ? 1e3 : decision.delay;
+        if (delay2 === 0) {
           this.report("Restarting");
           this.start();
           return;
         }
-        this.report(`Restarting in ${formatSeconds(decision.delay)} (failed start ${decision.failedStarts} of ${spec.startretries})`);
+        const why = decision.failedStarts ? ` (failed start ${decision.failedStarts} of ${spec.startretries})` : "";
+        this.report(`Restarting in ${formatSeconds(delay2)}${why}`);
         this.setState("BACKOFF");
-        this.timer = setTimeout(() => this.start(), decision.delay);
+        this.timer = setTimeout(() => this.start(), delay2);
+      }
     }
   }
   /**
@@ -4844,6 +6173,7 @@ var Instance = class {
     this.timer = void 0;
   }
 };
+var EXTERNAL_STOP = /* @__PURE__ */ new Set(["SIGTERM", "SIGINT", "SIGHUP"]);
 function signalGroup(pid, signal) {
   try {
     process.kill(-pid, signal);
@@ -4868,7 +6198,8 @@ var Supervisor = class {
         maxLine: options.config.max_line_length,
         partialTimeout: options.config.partial_line_timeout,
         backoff: { initial: options.config.backoff_initial, max: options.config.backoff_max },
-        onChange: (instance) => this.onChange(instance)
+        onChange: (instance) => this.onChange(instance),
+        shuttingDown: () => this.shuttingDown !== void 0
       })
     );
   }
@@ -4947,20 +6278,20 @@ var Supervisor = class {
 };
 
 // src/supervisor/control.ts
-var import_node_net2 = require("node:net");
-var import_node_fs6 = require("node:fs");
-var import_node_crypto = require("node:crypto");
-var import_node_os2 = require("node:os");
-var import_node_path9 = require("node:path");
+var import_node_net4 = require("node:net");
+var import_node_fs10 = require("node:fs");
+var import_node_crypto2 = require("node:crypto");
+var import_node_os3 = require("node:os");
+var import_node_path11 = require("node:path");
 function controlSocketPath(appDir, configured, env = process.env) {
   if (configured) return configured;
   if (env.DROVER_SOCKET) return env.DROVER_SOCKET;
-  const hash = (0, import_node_crypto.createHash)("sha1").update(appDir).digest("hex").slice(0, 10);
-  return (0, import_node_path9.join)((0, import_node_os2.tmpdir)(), `drover-${process.getuid?.() ?? 0}-${hash}.sock`);
+  const hash = (0, import_node_crypto2.createHash)("sha1").update(appDir).digest("hex").slice(0, 10);
+  return (0, import_node_path11.join)((0, import_node_os3.tmpdir)(), `drover-${process.getuid?.() ?? 0}-${hash}.sock`);
 }
 function serveControl(path, supervisor) {
-  if ((0, import_node_fs6.existsSync)(path)) (0, import_node_fs6.unlinkSync)(path);
-  const server = (0, import_node_net2.createServer)((socket) => {
+  if ((0, import_node_fs10.existsSync)(path)) (0, import_node_fs10.unlinkSync)(path);
+  const server = (0, import_node_net4.createServer)((socket) => {
     let input = "";
     socket.setEncoding("utf8");
     socket.on("data", (data) => {
@@ -4974,7 +6305,7 @@ function serveControl(path, supervisor) {
   return new Promise((resolve4, reject) => {
     server.once("error", reject);
     server.listen(path, () => {
-      (0, import_node_fs6.chmodSync)(path, 384);
+      (0, import_node_fs10.chmodSync)(path, 384);
       server.unref();
       resolve4(server);
     });
@@ -5000,7 +6331,7 @@ function answer(line, supervisor) {
 }
 function requestControl(path, request, timeout = 5e3) {
   return new Promise((resolve4, reject) => {
-    const socket = (0, import_node_net2.createConnection)(path);
+    const socket = (0, import_node_net4.createConnection)(path);
     let output = "";
     socket.setEncoding("utf8");
     socket.setTimeout(timeout, () => socket.destroy(new Error(`no answer from the supervisor on ${path} within ${timeout} ms`)));
@@ -5180,7 +6511,7 @@ Run \`drover check\` after fixing them.
       throw error;
     }
     const env = mergeDotenv(process.env, app.dotenv);
-    const hostname = app.config.supervisor.hostname || (0, import_node_os3.hostname)();
+    const hostname = app.config.supervisor.hostname || (0, import_node_os4.hostname)();
     const pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: (0, import_node_tty.isatty)(1) });
     const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname });
     const socketPath = controlSocketPath(app.appDir, app.config.supervisor.control_socket);
@@ -5198,7 +6529,7 @@ Run \`drover check\` after fixing them.
 
 // src/cli/commands/run.ts
 var import_node_child_process2 = require("node:child_process");
-var import_node_os4 = require("node:os");
+var import_node_os5 = require("node:os");
 var run = {
   summary: "run a one-off command with the app environment (heroku run style)",
   usage: `Usage: drover run [options] [--] COMMAND [ARGS...]
@@ -5232,7 +6563,7 @@ ${APP_USAGE}`,
 `);
         resolve4(127);
       });
-      child.on("exit", (code, signal) => resolve4(code ?? 128 + (signal ? import_node_os4.constants.signals[signal] : 0)));
+      child.on("exit", (code, signal) => resolve4(code ?? 128 + (signal ? import_node_os5.constants.signals[signal] : 0)));
     });
   }
 };
@@ -5241,13 +6572,13 @@ function shellQuote(word) {
 }
 
 // src/cli/commands/status.ts
-var import_node_path10 = require("node:path");
+var import_node_path12 = require("node:path");
 var OPTIONS = { app: { type: "string", short: "a" }, socket: { type: "string", short: "s" }, json: { type: "boolean" } };
 var OPTIONS_USAGE = `  -a, --app DIR         the app whose supervisor to ask (default: the current directory)
   -s, --socket PATH     the control socket (default: the one \`drover start\` made for the app)
       --json            print the answer as JSON`;
 async function ask(values, request) {
-  const path = values.socket ?? controlSocketPath((0, import_node_path10.resolve)(values.app ?? process.cwd()), "");
+  const path = values.socket ?? controlSocketPath((0, import_node_path12.resolve)(values.app ?? process.cwd()), "");
   try {
     return await requestControl(path, request);
   } catch (error) {
