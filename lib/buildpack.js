@@ -4022,7 +4022,7 @@ var RedactFilter = class {
     this.redactFields = options.fields;
   }
   process(message) {
-    if (this.mayHold(message.raw)) {
+    if (message.rewritten ? this.mayHoldText(message.payload) : this.mayHold(message.raw)) {
       const text = message.payload;
       const redacted = this.redact(text);
       if (redacted !== text) message.payload = redacted;
@@ -5887,6 +5887,9 @@ function cnbBuild(out, _args) {
   out.step("Installing drover into the drover layer");
   const vendored = vendorSupervisor(bpDir, appDir, layer);
   out.detail(`bin/drover, lib/drover.js, ${vendored.fragments.length} fragments in conf/: ${formatSize(vendored.bytes)}`);
+  (0, import_node_fs13.mkdirSync)((0, import_node_path10.join)(layer, "env.launch"), { recursive: true });
+  (0, import_node_fs13.writeFileSync)((0, import_node_path10.join)(layer, "env.launch/PATH.append"), (0, import_node_path10.join)(layer, "node/bin"));
+  (0, import_node_fs13.writeFileSync)((0, import_node_path10.join)(layer, "env.launch/PATH.delim"), ":");
   (0, import_node_fs13.writeFileSync)((0, import_node_path10.join)(layers, "drover.toml"), `[types]
 launch = true
 cache = true

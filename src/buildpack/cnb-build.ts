@@ -1,7 +1,7 @@
 // CNB: `bin/build` (CNB_LAYERS_DIR, CNB_PLATFORM_DIR, CNB_BP_PLAN_PATH; the app is the working directory).
 // One layer, `drover`, with launch and cache set, holds the runtime and the supervisor; its bin/ is on PATH
 // at launch. launch.toml declares one process per type, run directly (no shell): drover start TYPE.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VERSION } from '../cli/commands/version';
 import { BuildError, formatSize, type Output } from './output';
@@ -41,6 +41,10 @@ export function cnbBuild(out: Output, _args: string[]): void {
   out.step('Installing drover into the drover layer');
   const vendored = vendorSupervisor(bpDir, appDir, layer);
   out.detail(`bin/drover, lib/drover.js, ${vendored.fragments.length} fragments in conf/: ${formatSize(vendored.bytes)}`);
+  // The layer's node after everything else on PATH at launch, for an app that has none (Heroku's profile.d does the same).
+  mkdirSync(join(layer, 'env.launch'), { recursive: true });
+  writeFileSync(join(layer, 'env.launch/PATH.append'), join(layer, 'node/bin'));
+  writeFileSync(join(layer, 'env.launch/PATH.delim'), ':');
   writeFileSync(join(layers, 'drover.toml'), `[types]\nlaunch = true\ncache = true\nbuild = false\n\n[metadata]\ndrover_version = ${str(VERSION)}\n`);
 
   const types = app.processes.map((p) => p.name);
