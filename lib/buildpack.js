@@ -2073,9 +2073,10 @@ var Output = class {
 ${indent(lines.join("\n"), " !     ").replace(/ !     \n/g, " !\n")}
 `);
   }
-  /** Seconds since this output was made, for "done in 0.4 s". */
+  /** Time since this output was made, for "Done in 0.4 s" (milliseconds below a second). */
   elapsed() {
-    return `${((Date.now() - this.started) / 1e3).toFixed(1)} s`;
+    const ms = Date.now() - this.started;
+    return ms < 1e3 ? `${ms} ms` : `${(ms / 1e3).toFixed(1)} s`;
   }
 };
 function indent(text, prefix) {

@@ -46,9 +46,10 @@ export class Output {
     this.err.write(`\n${indent(lines.join('\n'), ' !     ').replace(/ !     \n/g, ' !\n')}\n`);
   }
 
-  /** Seconds since this output was made, for "done in 0.4 s". */
+  /** Time since this output was made, for "Done in 0.4 s" (milliseconds below a second). */
   elapsed(): string {
-    return `${((Date.now() - this.started) / 1000).toFixed(1)} s`;
+    const ms = Date.now() - this.started;
+    return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
   }
 }
 

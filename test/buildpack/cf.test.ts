@@ -1,7 +1,7 @@
 // Cloud Foundry end to end: supply then finalize with a deps dir, the droplet moved, launched as CF's launcher does.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { killLeftovers } from '../helpers';
 import { copyBuildpack, copyFixture, copyTree, filesMentioning, freePort, httpGet, localNodeEnv, runDyno, Scratch, waitFor, webCommand } from './harness';
@@ -18,10 +18,19 @@ async function stage(name: string) {
   mkdirSync(join(deps, '0/profile.d'), { recursive: true });
   const args = [app, cache, deps, '1'];
   const detect = await execa(join(bp, 'bin/detect'), [app], { reject: false, env });
+  const before = listing(app);
   const supply = await execa(join(bp, 'bin/supply'), args, { reject: false, env, all: true });
+  const afterSupply = listing(app);
   const finalize = supply.exitCode === 0 ? await execa(join(bp, 'bin/finalize'), args, { reject: false, env, all: true }) : undefined;
   const release = await execa(join(bp, 'bin/release'), [app], { reject: false, env });
-  return { app, deps, detect, supply, finalize, release };
+  return { app, deps, detect, supply, finalize, release, before, afterSupply };
+}
+/** Every path under dir with its size and mtime: supply must change none of them. */
+function listing(dir: string): string[] {
+  return (readdirSync(dir, { recursive: true }) as string[]).sort().map((p) => {
+    const stat = statSync(join(dir, p));
+    return `${p} ${stat.size} ${stat.mtimeMs}`;
+  });
 }
 const staged: Record<string, Awaited<ReturnType<typeof stage>>> = {};
 
@@ -48,13 +57,14 @@ async function launch(name: string) {
 
 describe('Cloud Foundry: supply and finalize', () => {
   it('supply writes only under DEPS_DIR/DEPS_IDX: bin, lib, conf, node, profile.d, config.yml', () => {
-    const { app, deps, supply } = staged['node-web'];
+    const { app, deps, supply, before, afterSupply } = staged['node-web'];
     expect(supply.exitCode, supply.all).toBe(0);
     expect(readdirSync(join(deps, '1')).sort()).toEqual(['bin', 'conf', 'config.yml', 'lib', 'node', 'profile.d']);
     expect(readFileSync(join(deps, '1/config.yml'), 'utf8')).toMatch(/^name: drover$/m);
     expect(readFileSync(join(deps, '1/profile.d/drover.sh'), 'utf8')).toContain('export PATH="$DEPS_DIR/1/bin:$PATH"');
     expect(supply.all).toMatch(/^-----> Vendoring Node\.js [\d.]+ into deps\/1\/node/m);
-    // supply does not touch the app; finalize wrote .drover/Procfile, Procfile and .profile.d only.
+    expect(afterSupply).toEqual(before);
+    // finalize then wrote .drover/Procfile, Procfile and .profile.d only.
     expect(readdirSync(app).sort()).toEqual(['.drover', '.profile.d', 'Procfile', 'package.json', 'server.js']);
     expect(readdirSync(join(app, '.drover'))).toEqual(['Procfile']);
   });

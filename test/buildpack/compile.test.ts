@@ -92,7 +92,7 @@ describe('bin/compile', () => {
     expect(out).toMatch(/^-----> Vendoring Node\.js [\d.]+ into \.drover\/node/m);
     expect(out).toMatch(/^       downloaded file:\/\/.*, sha256 verified, cached for the next build$/m);
     expect(out).toMatch(/^-----> Vendoring drover into \.drover\/$/m);
-    expect(out).toMatch(/^-----> Done in \d+\.\d s: the slug gains \d+ KB plus [\d.]+ MB of Node\.js$/m);
+    expect(out).toMatch(/^-----> Done in \d+(\.\d)? m?s: the slug gains \d+ KB plus [\d.]+ MB of Node\.js$/m);
     // The gain apart from the runtime stays under 1 MB.
     expect(Number(/the slug gains (\d+) KB/.exec(out)![1])).toBeLessThan(1024);
   });
