@@ -6238,6 +6238,7 @@ var Supervisor = class {
   shutdown(reason, status2, requested = false) {
     if (this.shuttingDown) return this.shuttingDown;
     this.shuttingDown = (async () => {
+      await Promise.resolve();
       if (!requested) this.stopStarted = Date.now();
       const running = this.instances.filter((i) => i.pid !== void 0);
       this.report(running.length ? `Stopping all processes (${reason})` : `Exiting (${reason})`, requested ? SEVERITY.info : SEVERITY.warning);

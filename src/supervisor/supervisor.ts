@@ -78,6 +78,8 @@ export class Supervisor {
   shutdown(reason: string, status: number, requested = false): Promise<number> {
     if (this.shuttingDown) return this.shuttingDown;
     this.shuttingDown = (async () => {
+      // Yield once, so that `shuttingDown` is set before stop() changes any state (onChange reads it).
+      await Promise.resolve();
       if (!requested) this.stopStarted = Date.now();
       const running = this.instances.filter((i) => i.pid !== undefined);
       this.report(running.length ? `Stopping all processes (${reason})` : `Exiting (${reason})`, requested ? SEVERITY.info : SEVERITY.warning);

@@ -84,7 +84,7 @@ describe('drover start', () => {
     child.kill('SIGTERM');
     const result = await child;
     expect(result.exitCode).toBe(0);
-    expect(messages(result.stdout).filter((m) => m.includes('Restarting') || m.includes('Starting process'))).toEqual(['web.1: Starting process with command `echo ready; sleep 30`']);
+    expect(messages(result.stdout).filter((m) => m.includes('Starting process'))).toEqual(['web.1: Starting process with command `echo ready; sleep 30`']);
   });
 
   it('exits with the last status when nothing is left to run', async () => {
