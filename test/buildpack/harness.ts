@@ -46,20 +46,29 @@ export function copyTree(from: string, to: string): string {
 }
 
 let tools: string | undefined;
-/** A directory of symlinks to every command in the system's bin directories except node, npm, npx and corepack. */
+/**
+ * A directory of symlinks to every command in the system's bin directories except node, npm, npx and
+ * corepack: a PATH without node. Made once per machine (test workers are killed, not exited, so a
+ * per-process directory would be left behind); built aside and renamed, so parallel files cannot see it half made.
+ */
 export function toolsPath(): string {
   if (tools) return tools;
-  const dir = join(tmpdir(), `drover-bp-tools-${process.pid}`);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir);
-  for (const bin of ['/usr/local/bin', '/usr/bin', '/bin']) {
-    if (!existsSync(bin)) continue;
-    for (const name of readdirSync(bin)) {
-      if (/^(node|nodejs|npm|npx|corepack)$/.test(name) || existsSync(join(dir, name))) continue;
-      symlinkSync(join(bin, name), join(dir, name));
+  const dir = join(tmpdir(), 'drover-bp-tools');
+  if (!existsSync(join(dir, 'bash'))) {
+    const stage = mkdtempSync(join(tmpdir(), 'drover-bp-tools-stage-'));
+    for (const bin of ['/usr/local/bin', '/usr/bin', '/bin']) {
+      if (!existsSync(bin)) continue;
+      for (const name of readdirSync(bin)) {
+        if (/^(node|nodejs|npm|npx|corepack)$/.test(name) || existsSync(join(stage, name))) continue;
+        symlinkSync(join(bin, name), join(stage, name));
+      }
+    }
+    try {
+      renameSync(stage, dir);
+    } catch {
+      rmSync(stage, { recursive: true, force: true }); // another test file made it first
     }
   }
-  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   return (tools = dir);
 }
 
