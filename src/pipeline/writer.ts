@@ -32,7 +32,7 @@ export class FdWriter {
   /** Bytes accepted so far. */
   written = 0;
 
-  constructor(readonly fd: number, private readonly highWater = 4 * 1024 * 1024) {
+  constructor(readonly fd: number, private readonly highWater = 1024 * 1024) {
     this.sink = isStream(fd) ? streamSink(fd) : threadPoolSink(fd);
     this.sink.onProgress(() => this.release());
   }
