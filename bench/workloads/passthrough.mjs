@@ -1,0 +1,93 @@
+// Passthrough throughput (issue 4): a child cats 2,000,000 lines of ~100 bytes as fast as it can; the tool
+// passes them to its stdout, a pipe read by `grep -F -q` (as fast as `cat > /dev/null`, and it stops at the
+// sentinel, so tools that never exit on their own — pm2 — are timed the same way). Peak RSS comes along.
+import { spawn } from 'node:child_process';
+import { openSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { jsonFile, lineCount, plainFile, SENTINEL } from '../lib/data.mjs';
+import { TOOLS } from '../lib/peers.mjs';
+import { closeQuietly, fifoPath, memoryOf, spawnTool, stopTool } from '../lib/proc.mjs';
+import { goal, median, pairedRatio } from '../lib/stats.mjs';
+
+const TIMEOUT_MS = 120_000;
+
+/** Runs one tool over the input once: { time (s), peak (MiB of the supervisor process, not its children) }. */
+export async function pipeRun(spec, tool) {
+  const sink = fifoPath(spec.cwd);
+  const reader = spawn('grep', ['-m1', '-F', '-q', SENTINEL, sink], { stdio: 'ignore', env: { ...process.env, LC_ALL: 'C' } });
+  const readerDone = new Promise((resolve) => reader.on('exit', () => resolve(performance.now())));
+  const fd = openSync(sink, 'w'); // blocks until grep has opened its end, which it does at once
+  const started = performance.now();
+  const child = spawnTool(spec, fd);
+  closeQuietly(fd);
+  let peak = 0;
+  const poll = setInterval(() => { peak = Math.max(peak, memoryOf(child.pid)?.hwm ?? 0); }, 20);
+  const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error(`no ${SENTINEL} within ${TIMEOUT_MS / 1000} s; stderr: ${child.stderrTail.trim().slice(-300)}`)), TIMEOUT_MS).unref());
+  const early = child.exited.then(async ({ code }) => { await new Promise((r) => setTimeout(r, 500)); throw new Error(`exited ${code} before the sentinel arrived; stderr: ${child.stderrTail.trim().slice(-300)}`); });
+  try {
+    const ended = await Promise.race([readerDone, timeout, early]);
+    peak = Math.max(peak, memoryOf(child.pid)?.hwm ?? 0);
+    return tool.name === TOOLS.cat.name ? { time: (ended - started) / 1000 } : { time: (ended - started) / 1000, peak };
+  } finally {
+    clearInterval(poll);
+    early.catch(() => {});
+    reader.kill('SIGKILL');
+    await stopTool(child);
+  }
+}
+
+const VARIANTS = {
+  raw: {
+    title: 'Passthrough, raw format',
+    tools: ['cat', 'drover', 'supervisord', 'foreman', 'concurrently', 'pm2'],
+    file: plainFile,
+    goals: (r) => [
+      goal('raw: at most 2.0 × the time of `cat | cat` (issue 4)', pairedRatio(r.time?.drover, r.time?.['cat | cat']), (x) => x <= 2.0, (x) => `${x.toFixed(2)} ×`),
+      goal('raw: at least 4 × faster than supervisord (issue 4)', pairedRatio(r.time?.supervisord, r.time?.drover), (x) => x >= 4.0, (x) => `${x.toFixed(2)} × faster`),
+    ],
+  },
+  prefixed: {
+    title: 'Passthrough, heroku format (peers: their own per-line prefix)',
+    tools: ['cat', 'drover', 'supervisord', 'foreman', 'concurrently', 'pm2'],
+    file: plainFile,
+    goals: (r) => [goal('heroku: at most 3.0 × the time of `cat | cat` (issue 4)', pairedRatio(r.time?.drover, r.time?.['cat | cat']), (x) => x <= 3.0, (x) => `${x.toFixed(2)} ×`)],
+  },
+  json: {
+    title: 'Passthrough, json decode → drop debug → logfmt',
+    tools: ['cat', 'drover', 'supervisord', 'foreman', 'concurrently', 'pm2'],
+    file: jsonFile,
+    goals: (r, lines) => [goal('json → drop debug → logfmt: at least 500,000 lines/s (issue 4)', lines / median(r.time?.drover ?? []), (x) => x >= 500_000, (x) => `${Math.round(x).toLocaleString('en-US')} lines/s`)],
+  },
+};
+
+/** The three passthrough workloads, one per output format. */
+export function passthroughWorkloads() {
+  return Object.entries(VARIANTS).map(([format, v]) => ({
+    id: `passthrough-${format}`,
+    title: v.title,
+    async run(ctx) {
+      const input = v.file(ctx);
+      const lines = lineCount(ctx);
+      const result = await ctx.series({
+        tools: v.tools.map((t) => TOOLS[t]),
+        prepareJob(dir) {
+          const script = join(dir, 'child.sh');
+          writeFileSync(script, `exec cat ${input}\n`);
+          return { dir, script, count: 1, format, restart: false };
+        },
+        measure: (spec, job, tool) => pipeRun(spec, tool),
+      });
+      const peakGoal = goal(`${format === 'prefixed' ? 'heroku' : format}: peak RSS of the supervisor under 80 MiB (issue 4)`, median(result.samples.peak?.drover ?? []), (x) => x < 80, (x) => `${x.toFixed(1)} MiB`);
+      return {
+        ...result,
+        description: `${lines.toLocaleString('en-US')} lines of ~100 bytes from \`cat\` in one child, through the tool, into a pipe. Time until the last line reaches the reader.`,
+        metrics: [
+          { key: 'time', label: 'time (s)', digits: 3, better: 'lower', extra: { label: 'lines/s', of: (t) => lines / t } },
+          { key: 'peak', label: 'peak RSS (MiB)', digits: 1, better: 'lower' },
+        ],
+        goals: [...v.goals(result.samples, lines), peakGoal],
+      };
+    },
+  }));
+}

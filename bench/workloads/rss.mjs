@@ -1,0 +1,42 @@
+// Idle RSS (issue 3): the supervisor's resident memory once its one child is up and quiet. Peak RSS under
+// load is measured by the passthrough workloads.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SUPERVISORS } from '../lib/peers.mjs';
+import { memoryOf, startUntilReady, stopTool } from '../lib/proc.mjs';
+import { goal, median } from '../lib/stats.mjs';
+
+/** VmRSS of the supervisor process after it settled with one idle child. */
+export const rssWorkload = {
+  id: 'rss',
+  title: 'Idle RSS of the supervisor',
+  async run(ctx) {
+    const settleMs = ctx.quick ? 300 : 1500;
+    const result = await ctx.series({
+      tools: SUPERVISORS,
+      prepareJob(dir) {
+        const script = join(dir, 'child.sh');
+        writeFileSync(script, 'echo READY\nexec sleep 600\n');
+        return { dir, script, count: 1, format: 'raw', restart: false };
+      },
+      async measure(spec) {
+        const { child, pipe } = await startUntilReady(spec);
+        try {
+          await new Promise((resolve) => setTimeout(resolve, settleMs));
+          const mem = memoryOf(child.pid);
+          if (!mem) throw new Error('the supervisor exited while idle');
+          return { rss: mem.rss };
+        } finally {
+          await stopTool(child);
+          pipe.stream.destroy();
+        }
+      },
+    });
+    return {
+      ...result,
+      description: `One idle child (\`sleep\`). VmRSS of the supervisor process ${settleMs / 1000} s after the child's first line; children not counted (pm2-runtime and node-foreman run in one process, like drover).`,
+      metrics: [{ key: 'rss', label: 'idle RSS (MiB)', digits: 1, better: 'lower' }],
+      goals: [goal('idle RSS under 50 MiB (issue 3)', median(result.samples.rss?.drover ?? []), (x) => x < 50, (x) => `${x.toFixed(1)} MiB`)],
+    };
+  },
+};
