@@ -51,6 +51,8 @@ drover_install_node() {
   fi
   url="$uri"
   if [ -n "${DROVER_NODE_MIRROR:-}" ]; then url="${DROVER_NODE_MIRROR%/}${uri#https://nodejs.org/dist}"; fi
+  # A cached buildpack (`npm run package -- --cached`) carries the archive: no network at all, same checksum.
+  if [ -f "$bp_dir/dependencies/$sha/${uri##*/}" ]; then url="file://$bp_dir/dependencies/$sha/${uri##*/}"; fi
   # Downloading beside DIR makes the final move a rename: an interrupted build never leaves half a node.
   mkdir -p "$(dirname "$dir")"
   tmp="$(mktemp -d "$(dirname "$dir")/.drover-node-download.XXXXXX")"
