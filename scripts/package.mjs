@@ -20,10 +20,10 @@ const COVERED = ['bin', 'lib', 'conf'];
 /** Heroku and Cloud Foundry entrypoints that a CNB buildpack has no use for. */
 const NOT_CNB = new Set(['bin/compile', 'bin/release', 'bin/supply', 'bin/finalize', 'manifest.yml']);
 
-/** Fails with a message meant for the person packaging, not a stack trace. */
+/** A failure meant for the person packaging: printed as one message, not a stack trace. */
+class PackageError extends Error {}
 function fail(message) {
-  console.error(`package: ${message}`);
-  process.exit(1);
+  throw new PackageError(message);
 }
 
 /** Parses the command line: --cached, --out DIR. */
@@ -198,4 +198,10 @@ async function main() {
   }
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await main().catch((error) => {
+    if (!(error instanceof PackageError)) throw error;
+    console.error(`package: ${error.message}`);
+    process.exitCode = 1;
+  });
+}
