@@ -1,0 +1,50 @@
+// docs/configuration.md is generated from the schemas: this fails when it is stale, or when a component, an
+// option or an example would be missing from it.
+import { execa } from 'execa';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { renderConfigurationReference } from '../scripts/config-reference';
+import { COMPONENT_KINDS, type ComponentDefinition } from '../src/pipeline/component';
+import { registry } from '../src/pipeline/registry';
+import { processSchema, supervisorSchema } from '../src/config/sections';
+import { bufferField } from '../src/pipeline/buffers/buffer';
+import { ROOT } from './helpers';
+
+const DOC = join(ROOT, 'docs/configuration.md');
+
+describe('docs/configuration.md', () => {
+  it('is up to date with the schemas (run `node scripts/gen-docs.mjs` after changing one)', () => {
+    expect(readFileSync(DOC, 'utf8') === renderConfigurationReference(), 'docs/configuration.md is stale: run `node scripts/gen-docs.mjs` and commit it').toBe(true);
+  });
+
+  it('documents every component type with every option, its doc text and its example', () => {
+    const doc = readFileSync(DOC, 'utf8');
+    for (const kind of COMPONENT_KINDS) {
+      for (const def of Object.values(registry[kind]) as ComponentDefinition[]) {
+        const start = doc.indexOf(`### ${kind.replace(/s$/, '')} \`${def.type}\``);
+        expect(start, `${kind}.${def.type}`).toBeGreaterThan(0);
+        const section = doc.slice(start, doc.indexOf('\n### ', start + 1) >>> 0);
+        for (const [name, field] of Object.entries(def.schema)) {
+          expect(section, `${kind}.${def.type}.${name}`).toContain(`| \`${name}\` |`);
+          expect(section.replace(/\\\|/g, '|').replace(/&lt;/g, '<')).toContain(field.doc);
+        }
+        expect(section).toContain('```toml\n' + def.example.trim() + '\n```');
+      }
+    }
+  });
+
+  it('documents [supervisor], [processes.NAME] and every buffer option', () => {
+    const doc = readFileSync(DOC, 'utf8');
+    const buffer = bufferField.type === 'table' ? [bufferField.fields, ...Object.values(bufferField.variants ?? {})] : [];
+    for (const schema of [supervisorSchema, processSchema, ...buffer]) {
+      for (const name of Object.keys(schema)) expect(doc, name).toContain(`| \`${name}\` |`);
+    }
+    expect(doc).toContain('With `type = "disk"`:');
+  });
+
+  it('node scripts/gen-docs.mjs renders the same text', async () => {
+    const { stdout } = await execa('node', ['scripts/gen-docs.mjs', '--stdout'], { cwd: ROOT, stripFinalNewline: false });
+    expect(stdout).toBe(renderConfigurationReference());
+  });
+});
