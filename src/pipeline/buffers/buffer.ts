@@ -16,7 +16,7 @@ export type WhenFull = (typeof WHEN_FULL)[number];
 export interface RecordBuffer {
   readonly type: 'memory' | 'disk';
   readonly whenFull: WhenFull;
-  /** Keeps a copy of `record`; false when the writer should wait for `drained()` (when_full = "block"). */
+  /** Keeps `record` (the caller hands it over and does not reuse it); false when the writer should wait for `drained()` (when_full = "block"). */
   push(record: Buffer): boolean;
   /** Up to `maxCount` records and about `maxBytes` bytes (at least one record) from the oldest pending one. */
   take(maxCount: number, maxBytes: number): Buffer[];
@@ -27,6 +27,8 @@ export interface RecordBuffer {
   readonly pending: number;
   readonly pendingBytes: number;
   readonly unconfirmed: number;
+  /** Why records are being dropped other than for space (a disk that cannot be written), if so. */
+  readonly failure?: string;
   /** Resolves when something is pending. */
   whenPending(): Promise<void>;
   /** Resolves when `push` would not ask the writer to wait. */

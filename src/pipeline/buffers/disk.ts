@@ -1,9 +1,9 @@
 // `buffer = { type = "disk" }`: records in segment files with a checkpoint, kept across restarts of drover.
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RecordBuffer, WhenFull } from './buffer';
 import { Deque, Signal } from './queue';
-import { HEAD, MARKER, readAt, scan, SEGMENT, segmentName as name, takeLock, truncate, unlink } from './segment-files';
+import { HEAD, MARKER, readAt, recover, segmentName as name, takeLock, truncate, unlink, type Segment } from './segment-files';
 
 export interface DiskBufferOptions {
   dir: string;
@@ -12,14 +12,6 @@ export interface DiskBufferOptions {
   whenFull: WhenFull;
 }
 
-interface Segment {
-  seq: number;
-  path: string;
-  /** Bytes in the file plus those still waiting in `slab`. */
-  bytes: number;
-  flushed: number;
-  count: number;
-}
 
 
 /**
@@ -46,6 +38,9 @@ export class DiskBuffer implements RecordBuffer {
   private dropped = 0;
   private droppedUnreported = 0;
   private checkpointed = '';
+  private writeErrors = 0;
+  /** Why the last write to disk failed, while it keeps failing. */
+  failure: string | undefined;
   private readonly timer: NodeJS.Timeout;
   private readonly segmentSize: number;
   private readonly pendingSignal = new Signal();
@@ -176,7 +171,7 @@ export class DiskBuffer implements RecordBuffer {
   }
 
   stats(): Record<string, number> {
-    return { buffered: this.pendingCount, buffered_bytes: this.bytes, unconfirmed: this.sent.length, dropped: this.dropped, segments: this.segments.length };
+    return { buffered: this.pendingCount, buffered_bytes: this.bytes, unconfirmed: this.sent.length, dropped: this.dropped, segments: this.segments.length, write_errors: this.writeErrors };
   }
 
   /** Keeps everything unconfirmed on disk for the next start; nothing is lost. */
@@ -225,56 +220,58 @@ export class DiskBuffer implements RecordBuffer {
     this.flushScheduled = false;
     if (!this.slabBytes) return;
     const data = Buffer.concat(this.slab, this.slabBytes);
+    const records = this.slab.length / 2;
     this.slab = [];
     this.slabBytes = 0;
-    let at = 0;
-    while (at < data.length) at += writeSync(this.fd, data, at, data.length - at);
-    this.head.flushed += data.length;
+    try {
+      let at = 0;
+      while (at < data.length) at += writeSync(this.fd, data, at, data.length - at);
+      this.head.flushed += data.length;
+      this.failure = undefined;
+    } catch (error) {
+      // A full or failing disk: these records are gone; count them as dropped rather than stop the app's output.
+      this.failure = `cannot write ${this.head.path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;
+      this.writeErrors++;
+      this.head.bytes -= data.length;
+      this.head.count -= records;
+      this.pendingCount -= records;
+      this.bytes -= data.length;
+      this.drop(records);
+      try {
+        truncate(this.head.path, this.head.flushed);
+      } catch {
+        // Nothing more to do; the next start truncates a torn tail itself.
+      }
+    }
   }
 
   private checkpoint(force = false): void {
     const state = JSON.stringify({ segment: this.ack.seg.seq, offset: this.ack.offset });
     if (state === this.checkpointed && !force) return;
     const path = join(this.options.dir, 'checkpoint');
-    writeFileSync(path + '.tmp', state);
-    renameSync(path + '.tmp', path);
-    this.checkpointed = state;
+    try {
+      writeFileSync(path + '.tmp', state);
+      renameSync(path + '.tmp', path);
+      this.checkpointed = state;
+    } catch (error) {
+      // An old checkpoint only means more is resent after a restart.
+      this.failure = `cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;
+    }
   }
 
   /** Finds the segments and the checkpoint, repairs a torn tail, and returns how many records wait. */
   private open(): number {
-    const seqs = readdirSync(this.options.dir).map((f) => SEGMENT.exec(f)).filter((m) => m !== null).map((m) => Number(m[1])).sort((a, b) => a - b);
-    let checkpoint = { segment: -1, offset: 0 };
-    try {
-      checkpoint = JSON.parse(readFileSync(join(this.options.dir, 'checkpoint'), 'utf8'));
-    } catch {
-      // No checkpoint: everything on disk is unconfirmed.
-    }
-    let waiting = 0;
-    for (const seq of seqs) {
-      const path = join(this.options.dir, name(seq));
-      // Segments before the checkpoint's were confirmed before the last stop (deleted late or not at all).
-      if (seq < checkpoint.segment && seqs.includes(checkpoint.segment)) {
-        unlink(path);
-        continue;
-      }
-      const data = readFileSync(path);
-      const start = seq === checkpoint.segment ? Math.min(checkpoint.offset, data.length) : 0;
-      const { valid, count, after } = scan(data, start);
-      if (valid < data.length) truncate(path, valid);
-      const seg: Segment = { seq, path, bytes: valid, flushed: valid, count };
-      this.segments.push(seg);
-      if (this.segments.length === 1) this.ack = { seg, offset: start };
-      waiting += after;
-      this.pendingCount += after;
-      this.bytes += valid - start;
-    }
+    const found = recover(this.options.dir);
+    this.segments = found.segments;
+    this.pendingCount = found.pending;
+    this.bytes = found.pendingBytes;
     if (this.segments.length && this.head.bytes < this.segmentSize) this.fd = openSync(this.head.path, 'a');
     else this.roll();
-    if (!this.ack.seg) this.ack = { seg: this.segments[0], offset: 0 };
+    this.ack = found.ack ?? { seg: this.segments[0], offset: 0 };
     this.read = { ...this.ack };
     this.checkpointed = JSON.stringify({ segment: this.ack.seg.seq, offset: this.ack.offset });
-    return waiting;
+    return found.pending;
   }
+
 
 }

@@ -1,5 +1,6 @@
 // The on-disk format of the disk buffer: segment files of framed records, and the lock on a buffer directory.
-import { closeSync, ftruncateSync, openSync, readFileSync, readSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, readdirSync, readFileSync, readSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 // Each record: a marker byte, its length (u32 LE), the bytes. The marker catches a torn or foreign file.
 export const MARKER = 0xd7;
@@ -7,6 +8,50 @@ export const HEAD = 5;
 export const SEGMENT = /^(\d{20})\.seg$/;
 /** Segment files are named by the sequence number of their first record, so names sort in order. */
 export const segmentName = (seq: number) => `${String(seq).padStart(20, '0')}.seg`;
+
+/** One segment file; `bytes` includes records still waiting to be written, `flushed` only those in the file. */
+export interface Segment {
+  seq: number;
+  path: string;
+  bytes: number;
+  flushed: number;
+  count: number;
+}
+
+/**
+ * What a previous run left: the segments from the checkpoint's on (older ones were confirmed and are deleted),
+ * torn tails cut off, and how many records and bytes wait to be sent.
+ */
+export function recover(dir: string): { segments: Segment[]; ack?: { seg: Segment; offset: number }; pending: number; pendingBytes: number } {
+  const seqs = readdirSync(dir).map((f) => SEGMENT.exec(f)).filter((m) => m !== null).map((m) => Number(m[1])).sort((a, b) => a - b);
+  let checkpoint = { segment: -1, offset: 0 };
+  try {
+    checkpoint = JSON.parse(readFileSync(join(dir, 'checkpoint'), 'utf8'));
+  } catch {
+    // No checkpoint: everything on disk is unconfirmed.
+  }
+  const segments: Segment[] = [];
+  let ack: { seg: Segment; offset: number } | undefined;
+  let pending = 0;
+  let pendingBytes = 0;
+  for (const seq of seqs) {
+    const path = join(dir, segmentName(seq));
+    if (seq < checkpoint.segment && seqs.includes(checkpoint.segment)) {
+      unlink(path);
+      continue;
+    }
+    const data = readFileSync(path);
+    const start = seq === checkpoint.segment ? Math.min(checkpoint.offset, data.length) : 0;
+    const { valid, count, after } = scan(data, start);
+    if (valid < data.length) truncate(path, valid);
+    const seg: Segment = { seq, path, bytes: valid, flushed: valid, count };
+    segments.push(seg);
+    ack ??= { seg, offset: start };
+    pending += after;
+    pendingBytes += valid - start;
+  }
+  return { segments, ack, pending, pendingBytes };
+}
 
 /** Claims `lock` in `dir` for this process; another live process holding it is an error (two outputs, one directory). */
 export function takeLock(lock: string, dir: string): void {

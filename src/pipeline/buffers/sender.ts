@@ -126,7 +126,9 @@ export class Sender implements Output {
 
   private reportDropped(n: number): void {
     const type = this.buffer.type;
-    this.reporter.count('dropped', n, (total) => `Error L10 (output buffer overflow): ${this.context.id} dropped ${total} messages (${type} buffer full, when_full=${this.buffer.whenFull})`);
+    const failure = this.buffer.failure;
+    if (failure) this.reporter.count('failed', n, (total) => `Error L12 (local buffer error): ${this.context.id} dropped ${total} messages (${failure})`);
+    else this.reporter.count('dropped', n, (total) => `Error L10 (output buffer overflow): ${this.context.id} dropped ${total} messages (${type} buffer full, when_full=${this.buffer.whenFull})`);
   }
 
   private async run(): Promise<void> {
