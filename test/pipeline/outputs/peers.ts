@@ -12,6 +12,9 @@ const running = new Set<SyslogNg>();
 afterEach(async () => {
   await Promise.all([...running].map((s) => s.stop()));
 });
+// If the test process dies before afterEach (a timeout, a crash), take the receivers with it.
+const children = new Set<ChildProcess>();
+process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
 
 /** A port that was free a moment ago (syslog-ng binds it itself). */
 export async function freePort(): Promise<number> {
@@ -67,6 +70,8 @@ log { source(s_in); destination(d_file); };
     const child = spawn('syslog-ng', ['-F', '--no-caps', '-f', this.config, '-p', join(d, 'pid'), '-c', join(d, 'ctl'), '-R', join(d, 'persist')], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
     running.add(this);
+    children.add(child);
+    child.once('exit', () => children.delete(child));
     let stderr = '';
     child.stderr!.on('data', (chunk) => (stderr += chunk));
     // Ready when the control socket exists (it is created after the sources are bound).
