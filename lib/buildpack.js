@@ -2027,7 +2027,7 @@ var require_toml = __commonJS({
 
 // src/buildpack/cnb-build.ts
 var import_node_fs13 = require("node:fs");
-var import_node_path10 = require("node:path");
+var import_node_path11 = require("node:path");
 
 // src/cli/commands/version.ts
 var VERSION = true ? "0.1.0" : "dev";
@@ -2244,11 +2244,11 @@ function readMarker(dir) {
 
 // src/buildpack/validate.ts
 var import_node_fs12 = require("node:fs");
-var import_node_path9 = require("node:path");
+var import_node_path10 = require("node:path");
 
 // src/config/app.ts
 var import_node_fs11 = require("node:fs");
-var import_node_path8 = require("node:path");
+var import_node_path9 = require("node:path");
 
 // src/config/load.ts
 var import_toml = __toESM(require_toml(), 1);
@@ -2903,7 +2903,7 @@ var import_node_fs5 = require("node:fs");
 var import_node_net = require("node:net");
 var SLAB = 256 * 1024;
 var FdWriter = class {
-  constructor(fd, highWater = 4 * 1024 * 1024) {
+  constructor(fd, highWater = 1024 * 1024) {
     this.fd = fd;
     this.highWater = highWater;
     this.sink = isStream(fd) ? streamSink(fd) : threadPoolSink(fd);
@@ -4305,11 +4305,11 @@ var import_node_net3 = require("node:net");
 
 // src/pipeline/buffers/buffer.ts
 var import_node_os = require("node:os");
-var import_node_path7 = require("node:path");
+var import_node_path8 = require("node:path");
 
 // src/pipeline/buffers/disk.ts
 var import_node_fs8 = require("node:fs");
-var import_node_path6 = require("node:path");
+var import_node_path7 = require("node:path");
 
 // src/pipeline/buffers/queue.ts
 var Deque = class {
@@ -4362,10 +4362,40 @@ var Signal = class {
 
 // src/pipeline/buffers/segment-files.ts
 var import_node_fs7 = require("node:fs");
+var import_node_path6 = require("node:path");
 var MARKER = 215;
 var HEAD = 5;
 var SEGMENT = /^(\d{20})\.seg$/;
 var segmentName = (seq) => `${String(seq).padStart(20, "0")}.seg`;
+function recover(dir) {
+  const seqs = (0, import_node_fs7.readdirSync)(dir).map((f) => SEGMENT.exec(f)).filter((m) => m !== null).map((m) => Number(m[1])).sort((a, b) => a - b);
+  let checkpoint = { segment: -1, offset: 0 };
+  try {
+    checkpoint = JSON.parse((0, import_node_fs7.readFileSync)((0, import_node_path6.join)(dir, "checkpoint"), "utf8"));
+  } catch {
+  }
+  const segments = [];
+  let ack;
+  let pending = 0;
+  let pendingBytes = 0;
+  for (const seq of seqs) {
+    const path = (0, import_node_path6.join)(dir, segmentName(seq));
+    if (seq < checkpoint.segment && seqs.includes(checkpoint.segment)) {
+      unlink(path);
+      continue;
+    }
+    const data = (0, import_node_fs7.readFileSync)(path);
+    const start = seq === checkpoint.segment ? Math.min(checkpoint.offset, data.length) : 0;
+    const { valid, count, after } = scan(data, start);
+    if (valid < data.length) truncate(path, valid);
+    const seg = { seq, path, bytes: valid, flushed: valid, count };
+    segments.push(seg);
+    ack ??= { seg, offset: start };
+    pending += after;
+    pendingBytes += valid - start;
+  }
+  return { segments, ack, pending, pendingBytes };
+}
 function takeLock(lock, dir) {
   try {
     const owner = Number((0, import_node_fs7.readFileSync)(lock, "utf8"));
@@ -4432,7 +4462,7 @@ var DiskBuffer = class {
     this.whenFull = options.whenFull;
     this.segmentSize = Math.max(64, Math.min(options.segmentSize, Math.floor(options.maxSize / 4)));
     (0, import_node_fs8.mkdirSync)(options.dir, { recursive: true });
-    this.lock = (0, import_node_path6.join)(options.dir, "lock");
+    this.lock = (0, import_node_path7.join)(options.dir, "lock");
     takeLock(this.lock, options.dir);
     this.resumed = this.open();
     this.timer = setInterval(() => this.checkpoint(), 1e3);
@@ -4457,6 +4487,9 @@ var DiskBuffer = class {
   dropped = 0;
   droppedUnreported = 0;
   checkpointed = "";
+  writeErrors = 0;
+  /** Why the last write to disk failed, while it keeps failing. */
+  failure;
   timer;
   segmentSize;
   pendingSignal = new Signal();
@@ -4565,7 +4598,7 @@ var DiskBuffer = class {
     return n;
   }
   stats() {
-    return { buffered: this.pendingCount, buffered_bytes: this.bytes, unconfirmed: this.sent.length, dropped: this.dropped, segments: this.segments.length };
+    return { buffered: this.pendingCount, buffered_bytes: this.bytes, unconfirmed: this.sent.length, dropped: this.dropped, segments: this.segments.length, write_errors: this.writeErrors };
   }
   /** Keeps everything unconfirmed on disk for the next start; nothing is lost. */
   close() {
@@ -4601,7 +4634,7 @@ var DiskBuffer = class {
     this.flush();
     if (this.fd >= 0) (0, import_node_fs8.closeSync)(this.fd);
     const seq = this.head ? this.head.seq + this.head.count : 0;
-    const seg = { seq, path: (0, import_node_path6.join)(this.options.dir, segmentName(seq)), bytes: 0, flushed: 0, count: 0 };
+    const seg = { seq, path: (0, import_node_path7.join)(this.options.dir, segmentName(seq)), bytes: 0, flushed: 0, count: 0 };
     this.fd = (0, import_node_fs8.openSync)(seg.path, "a");
     this.segments.push(seg);
   }
@@ -4609,52 +4642,52 @@ var DiskBuffer = class {
     this.flushScheduled = false;
     if (!this.slabBytes) return;
     const data = Buffer.concat(this.slab, this.slabBytes);
+    const records = this.slab.length / 2;
     this.slab = [];
     this.slabBytes = 0;
-    let at = 0;
-    while (at < data.length) at += (0, import_node_fs8.writeSync)(this.fd, data, at, data.length - at);
-    this.head.flushed += data.length;
+    try {
+      let at = 0;
+      while (at < data.length) at += (0, import_node_fs8.writeSync)(this.fd, data, at, data.length - at);
+      this.head.flushed += data.length;
+      this.failure = void 0;
+    } catch (error) {
+      this.failure = `cannot write ${this.head.path}: ${error.code ?? error.message}`;
+      this.writeErrors++;
+      this.head.bytes -= data.length;
+      this.head.count -= records;
+      this.pendingCount -= records;
+      this.bytes -= data.length;
+      this.drop(records);
+      try {
+        truncate(this.head.path, this.head.flushed);
+      } catch {
+      }
+    }
   }
   checkpoint(force = false) {
     const state = JSON.stringify({ segment: this.ack.seg.seq, offset: this.ack.offset });
     if (state === this.checkpointed && !force) return;
-    const path = (0, import_node_path6.join)(this.options.dir, "checkpoint");
-    (0, import_node_fs8.writeFileSync)(path + ".tmp", state);
-    (0, import_node_fs8.renameSync)(path + ".tmp", path);
-    this.checkpointed = state;
+    const path = (0, import_node_path7.join)(this.options.dir, "checkpoint");
+    try {
+      (0, import_node_fs8.writeFileSync)(path + ".tmp", state);
+      (0, import_node_fs8.renameSync)(path + ".tmp", path);
+      this.checkpointed = state;
+    } catch (error) {
+      this.failure = `cannot write ${path}: ${error.code ?? error.message}`;
+    }
   }
   /** Finds the segments and the checkpoint, repairs a torn tail, and returns how many records wait. */
   open() {
-    const seqs = (0, import_node_fs8.readdirSync)(this.options.dir).map((f) => SEGMENT.exec(f)).filter((m) => m !== null).map((m) => Number(m[1])).sort((a, b) => a - b);
-    let checkpoint = { segment: -1, offset: 0 };
-    try {
-      checkpoint = JSON.parse((0, import_node_fs8.readFileSync)((0, import_node_path6.join)(this.options.dir, "checkpoint"), "utf8"));
-    } catch {
-    }
-    let waiting = 0;
-    for (const seq of seqs) {
-      const path = (0, import_node_path6.join)(this.options.dir, segmentName(seq));
-      if (seq < checkpoint.segment && seqs.includes(checkpoint.segment)) {
-        unlink(path);
-        continue;
-      }
-      const data = (0, import_node_fs8.readFileSync)(path);
-      const start = seq === checkpoint.segment ? Math.min(checkpoint.offset, data.length) : 0;
-      const { valid, count, after } = scan(data, start);
-      if (valid < data.length) truncate(path, valid);
-      const seg = { seq, path, bytes: valid, flushed: valid, count };
-      this.segments.push(seg);
-      if (this.segments.length === 1) this.ack = { seg, offset: start };
-      waiting += after;
-      this.pendingCount += after;
-      this.bytes += valid - start;
-    }
+    const found = recover(this.options.dir);
+    this.segments = found.segments;
+    this.pendingCount = found.pending;
+    this.bytes = found.pendingBytes;
     if (this.segments.length && this.head.bytes < this.segmentSize) this.fd = (0, import_node_fs8.openSync)(this.head.path, "a");
     else this.roll();
-    if (!this.ack.seg) this.ack = { seg: this.segments[0], offset: 0 };
+    this.ack = found.ack ?? { seg: this.segments[0], offset: 0 };
     this.read = { ...this.ack };
     this.checkpointed = JSON.stringify({ segment: this.ack.seg.seq, offset: this.ack.offset });
-    return waiting;
+    return found.pending;
   }
 };
 
@@ -4802,7 +4835,7 @@ function createBuffer(options, outputName, env) {
   const { options: resolved, problems } = applySchema(tableFields(field, raw), raw, "buffer.");
   if (problems.length) throw new Error(problems.map((p) => p.message).join("; "));
   if (resolved.type === "disk") {
-    const dir = resolved.path || (0, import_node_path7.join)(env.TMPDIR || (0, import_node_os.tmpdir)(), "drover-buffers", outputName);
+    const dir = resolved.path || (0, import_node_path8.join)(env.TMPDIR || (0, import_node_os.tmpdir)(), "drover-buffers", outputName);
     return new DiskBuffer({ dir, maxSize: resolved.max_size, segmentSize: resolved.segment_size, whenFull: resolved.when_full });
   }
   return new MemoryBuffer({ maxEvents: resolved.max_events, maxSize: resolved.max_size, whenFull: resolved.when_full });
@@ -4989,7 +5022,9 @@ var Sender = class {
   }
   reportDropped(n) {
     const type = this.buffer.type;
-    this.reporter.count("dropped", n, (total) => `Error L10 (output buffer overflow): ${this.context.id} dropped ${total} messages (${type} buffer full, when_full=${this.buffer.whenFull})`);
+    const failure = this.buffer.failure;
+    if (failure) this.reporter.count("failed", n, (total) => `Error L12 (local buffer error): ${this.context.id} dropped ${total} messages (${failure})`);
+    else this.reporter.count("dropped", n, (total) => `Error L10 (output buffer overflow): ${this.context.id} dropped ${total} messages (${type} buffer full, when_full=${this.buffer.whenFull})`);
   }
   async run() {
     let retry;
@@ -5770,7 +5805,7 @@ function findClosingQuote(body, quote) {
 var PROCESS_DEFAULTS = applySchema(processSchema, {}).options;
 function loadApp(options) {
   const problems = [];
-  const label = (path) => (0, import_node_path8.relative)(options.appDir, path) || path;
+  const label = (path) => (0, import_node_path9.relative)(options.appDir, path) || path;
   let dotenv = {};
   if (options.envFile && (0, import_node_fs11.existsSync)(options.envFile)) {
     const parsed = parseDotenv((0, import_node_fs11.readFileSync)(options.envFile, "utf8"), label(options.envFile));
@@ -5828,7 +5863,7 @@ function readEnvDir(dir) {
   const vars = {};
   if (!dir || !(0, import_node_fs12.existsSync)(dir)) return vars;
   for (const name of (0, import_node_fs12.readdirSync)(dir)) {
-    const path = (0, import_node_path9.join)(dir, name);
+    const path = (0, import_node_path10.join)(dir, name);
     if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && (0, import_node_fs12.statSync)(path).isFile()) vars[name] = (0, import_node_fs12.readFileSync)(path, "utf8");
   }
   return vars;
@@ -5840,8 +5875,8 @@ function checkConfig(out, options) {
   const env = { PORT: "5000", DYNO: "web.1", ...process.env, ...options.configVars };
   const app = loadApp({
     appDir: options.appDir,
-    dirs: [options.defaultsDir, (0, import_node_path9.join)(options.appDir, "drover")],
-    procfile: options.procfile ?? (0, import_node_path9.join)(options.appDir, "Procfile"),
+    dirs: [options.defaultsDir, (0, import_node_path10.join)(options.appDir, "drover")],
+    procfile: options.procfile ?? (0, import_node_path10.join)(options.appDir, "Procfile"),
     env,
     mode: "build"
   });
@@ -5854,7 +5889,7 @@ function checkConfig(out, options) {
       ["Fix them and push again. `drover check` in the app directory reports the same without a build."]
     );
   }
-  const label = (path) => path.startsWith(options.appDir + "/") ? (0, import_node_path9.relative)(options.appDir, path) : `(default) ${(0, import_node_path9.relative)((0, import_node_path9.join)(options.defaultsDir, ".."), path)}`;
+  const label = (path) => path.startsWith(options.appDir + "/") ? (0, import_node_path10.relative)(options.appDir, path) : `(default) ${(0, import_node_path10.relative)((0, import_node_path10.join)(options.defaultsDir, ".."), path)}`;
   out.detail(`fragments: ${app.fragments.map((f) => label(f.path) + (f.text.trim() === "" ? " (empty: disables the default)" : "")).join(", ") || "(none)"}`);
   for (const p of app.processes) out.detail(`${p.name}: ${p.command}${p.source === "config" ? "  (from [processes])" : ""}${p.numprocs !== 1 ? `  (numprocs ${p.numprocs})` : ""}`);
   const outputs = app.config.outputs.map((o) => `${o.name} (${o.type})`);
@@ -5879,19 +5914,19 @@ function cnbBuild(out, _args) {
   if (!layers) throw new BuildError("bin/build needs CNB_LAYERS_DIR", ["CNB_LAYERS_DIR is not set: bin/build is the Cloud Native Buildpacks entrypoint."], ["Run it through pack or a CNB lifecycle; on Heroku and Cloud Foundry the entrypoints are bin/compile and bin/supply."]);
   const appDir = process.cwd();
   const bpDir = buildpackDir();
-  const layer = (0, import_node_path10.join)(layers, "drover");
+  const layer = (0, import_node_path11.join)(layers, "drover");
   out.step(`drover ${VERSION}: the app's processes will run under drover`);
   const original = findOriginalProcfile(appDir);
-  const configVars = readEnvDir(process.env.CNB_PLATFORM_DIR ? (0, import_node_path10.join)(process.env.CNB_PLATFORM_DIR, "env") : void 0);
-  const app = checkConfig(out, { appDir, procfile: original.path, defaultsDir: (0, import_node_path10.join)(bpDir, "conf"), configVars });
-  const runtime = provideRuntime(out, { bpDir, candidates: [], cacheDir: (0, import_node_path10.join)(layer, "node"), target: (0, import_node_path10.join)(layer, "node"), targetLabel: "the drover layer" });
+  const configVars = readEnvDir(process.env.CNB_PLATFORM_DIR ? (0, import_node_path11.join)(process.env.CNB_PLATFORM_DIR, "env") : void 0);
+  const app = checkConfig(out, { appDir, procfile: original.path, defaultsDir: (0, import_node_path11.join)(bpDir, "conf"), configVars });
+  const runtime = provideRuntime(out, { bpDir, candidates: [], cacheDir: (0, import_node_path11.join)(layer, "node"), target: (0, import_node_path11.join)(layer, "node"), targetLabel: "the drover layer" });
   out.step("Installing drover into the drover layer");
   const vendored = vendorSupervisor(bpDir, appDir, layer);
   out.detail(`bin/drover, lib/drover.js, ${vendored.fragments.length} fragments in conf/: ${formatSize(vendored.bytes)}`);
-  (0, import_node_fs13.mkdirSync)((0, import_node_path10.join)(layer, "env.launch"), { recursive: true });
-  (0, import_node_fs13.writeFileSync)((0, import_node_path10.join)(layer, "env.launch/PATH.append"), (0, import_node_path10.join)(layer, "node/bin"));
-  (0, import_node_fs13.writeFileSync)((0, import_node_path10.join)(layer, "env.launch/PATH.delim"), ":");
-  (0, import_node_fs13.writeFileSync)((0, import_node_path10.join)(layers, "drover.toml"), `[types]
+  (0, import_node_fs13.mkdirSync)((0, import_node_path11.join)(layer, "env.launch"), { recursive: true });
+  (0, import_node_fs13.writeFileSync)((0, import_node_path11.join)(layer, "env.launch/PATH.append"), (0, import_node_path11.join)(layer, "node/bin"));
+  (0, import_node_fs13.writeFileSync)((0, import_node_path11.join)(layer, "env.launch/PATH.delim"), ":");
+  (0, import_node_fs13.writeFileSync)((0, import_node_path11.join)(layers, "drover.toml"), `[types]
 launch = true
 cache = true
 build = false
@@ -5900,7 +5935,7 @@ build = false
 drover_version = ${str(VERSION)}
 `);
   const types = app.processes.map((p) => p.name);
-  (0, import_node_fs13.writeFileSync)((0, import_node_path10.join)(layers, "launch.toml"), launchToml(types));
+  (0, import_node_fs13.writeFileSync)((0, import_node_path11.join)(layers, "launch.toml"), launchToml(types));
   out.step(`Processes in launch.toml: ${types.map((t) => `${t}${t === (types.includes("web") ? "web" : types[0]) ? " (default)" : ""}`).join(", ")}`);
   for (const t of types) out.detail(`${t}: drover start ${t}`);
   if (original.path && original.rebuilt) out.detail(`(the Procfile runs drover already; the original at ${original.path} is used)`);
@@ -5909,7 +5944,7 @@ drover_version = ${str(VERSION)}
 
 // src/buildpack/compile.ts
 var import_node_fs14 = require("node:fs");
-var import_node_path11 = require("node:path");
+var import_node_path12 = require("node:path");
 var PROFILE_D = `# Written by the drover buildpack. \`drover\` on PATH, for one-off dynos (heroku run drover status).
 export PATH="$HOME/.drover/bin:$PATH"
 # The Node.js drover vendored, for an app that has none: last on PATH, so it never shadows the app's own.
@@ -5922,36 +5957,36 @@ function compile(out, args) {
   out.step(`drover ${VERSION}: the app's processes will run under drover`);
   const original = findOriginalProcfile(buildDir);
   if (original.rebuilt) out.detail(`already built by drover: using the original Procfile kept at ${ORIGINAL_PROCFILE}`);
-  const app = checkConfig(out, { appDir: buildDir, procfile: original.path, defaultsDir: (0, import_node_path11.join)(bpDir, "conf"), configVars: readEnvDir(envDir) });
+  const app = checkConfig(out, { appDir: buildDir, procfile: original.path, defaultsDir: (0, import_node_path12.join)(bpDir, "conf"), configVars: readEnvDir(envDir) });
   const runtime = provideRuntime(out, {
     bpDir,
-    candidates: [{ path: (0, import_node_path11.join)(buildDir, ".heroku/node/bin/node"), label: ".heroku/node, left by an earlier buildpack" }],
-    cacheDir: (0, import_node_path11.join)(cacheDir, "drover/node"),
-    target: (0, import_node_path11.join)(buildDir, ".drover/node"),
+    candidates: [{ path: (0, import_node_path12.join)(buildDir, ".heroku/node/bin/node"), label: ".heroku/node, left by an earlier buildpack" }],
+    cacheDir: (0, import_node_path12.join)(cacheDir, "drover/node"),
+    target: (0, import_node_path12.join)(buildDir, ".drover/node"),
     targetLabel: ".drover/node"
   });
   out.step("Vendoring drover into .drover/");
   const originalText = original.path ? (0, import_node_fs14.readFileSync)(original.path, "utf8") : EMPTY_ORIGINAL;
-  const vendored = vendorSupervisor(bpDir, buildDir, (0, import_node_path11.join)(buildDir, ".drover"));
+  const vendored = vendorSupervisor(bpDir, buildDir, (0, import_node_path12.join)(buildDir, ".drover"));
   out.detail(`bin/drover, lib/drover.js, ${vendored.fragments.length} fragment${vendored.fragments.length === 1 ? "" : "s"} in conf/: ${formatSize(vendored.bytes)}`);
   out.step("Writing the Procfile: each process type runs under drover");
-  (0, import_node_fs14.writeFileSync)((0, import_node_path11.join)(buildDir, ORIGINAL_PROCFILE), originalText);
+  (0, import_node_fs14.writeFileSync)((0, import_node_path12.join)(buildDir, ORIGINAL_PROCFILE), originalText);
   const procfile = droverProcfile(app.processes.map((p) => p.name), ".drover/bin/drover");
-  (0, import_node_fs14.writeFileSync)((0, import_node_path11.join)(buildDir, "Procfile"), procfile);
+  (0, import_node_fs14.writeFileSync)((0, import_node_path12.join)(buildDir, "Procfile"), procfile);
   for (const p of app.processes) out.detail(`${p.name}: .drover/bin/drover start ${p.name}`);
   out.detail(`the original is kept at ${ORIGINAL_PROCFILE}`);
-  (0, import_node_fs14.mkdirSync)((0, import_node_path11.join)(buildDir, ".profile.d"), { recursive: true });
-  (0, import_node_fs14.writeFileSync)((0, import_node_path11.join)(buildDir, ".profile.d/drover.sh"), PROFILE_D);
+  (0, import_node_fs14.mkdirSync)((0, import_node_path12.join)(buildDir, ".profile.d"), { recursive: true });
+  (0, import_node_fs14.writeFileSync)((0, import_node_path12.join)(buildDir, ".profile.d/drover.sh"), PROFILE_D);
   writeExport(bpDir, buildDir);
   const extra = vendored.bytes + Buffer.byteLength(procfile) + Buffer.byteLength(originalText) + Buffer.byteLength(PROFILE_D);
   const node = runtime.kind === "vendored" ? ` plus ${formatSize(runtime.bytes)} of Node.js` : ", no Node.js (reused the app's)";
   out.step(`Done in ${out.elapsed()}: the slug gains ${formatSize(extra)}${node}`);
 }
 function writeExport(bpDir, buildDir) {
-  const node = (0, import_node_fs14.existsSync)((0, import_node_path11.join)(buildDir, ".drover/node/bin/node")) ? `export PATH="$PATH:${buildDir}/.drover/node/bin"
+  const node = (0, import_node_fs14.existsSync)((0, import_node_path12.join)(buildDir, ".drover/node/bin/node")) ? `export PATH="$PATH:${buildDir}/.drover/node/bin"
 ` : "";
   try {
-    (0, import_node_fs14.writeFileSync)((0, import_node_path11.join)(bpDir, "export"), `export PATH="${buildDir}/.drover/bin:$PATH"
+    (0, import_node_fs14.writeFileSync)((0, import_node_path12.join)(bpDir, "export"), `export PATH="${buildDir}/.drover/bin:$PATH"
 ${node}`);
   } catch {
   }
@@ -5959,17 +5994,17 @@ ${node}`);
 
 // src/buildpack/finalize.ts
 var import_node_fs16 = require("node:fs");
-var import_node_path13 = require("node:path");
+var import_node_path14 = require("node:path");
 
 // src/buildpack/supply.ts
 var import_node_fs15 = require("node:fs");
-var import_node_path12 = require("node:path");
+var import_node_path13 = require("node:path");
 function cfArgs(name, args) {
   const [buildDir, cacheDir, depsDir, idx] = args;
   if (!buildDir || !cacheDir || !depsDir || !idx) {
     throw new BuildError(`bin/${name} needs BUILD_DIR CACHE_DIR DEPS_DIR DEPS_IDX`, [`received: ${args.join(" ") || "(no arguments)"}`], [`Run it as Cloud Foundry does: bin/${name} /tmp/app /tmp/cache /tmp/deps 0`]);
   }
-  return { buildDir, cacheDir, depsDir, idx, depDir: (0, import_node_path12.join)(depsDir, idx) };
+  return { buildDir, cacheDir, depsDir, idx, depDir: (0, import_node_path13.join)(depsDir, idx) };
 }
 function profileD(idx) {
   return `# Written by the drover buildpack: \`drover\` on PATH in the app and in cf ssh sessions.
@@ -5983,13 +6018,13 @@ function supply(out, args) {
   const bpDir = buildpackDir();
   out.step(`drover ${VERSION}: supplying drover (deps dir ${idx})`);
   const original = findOriginalProcfile(buildDir);
-  checkConfig(out, { appDir: buildDir, procfile: original.path, defaultsDir: (0, import_node_path12.join)(bpDir, "conf"), configVars: {} });
-  const runtime = provideRuntime(out, { bpDir, candidates: [], cacheDir: (0, import_node_path12.join)(cacheDir, "drover/node"), target: (0, import_node_path12.join)(depDir, "node"), targetLabel: `deps/${idx}/node` });
+  checkConfig(out, { appDir: buildDir, procfile: original.path, defaultsDir: (0, import_node_path13.join)(bpDir, "conf"), configVars: {} });
+  const runtime = provideRuntime(out, { bpDir, candidates: [], cacheDir: (0, import_node_path13.join)(cacheDir, "drover/node"), target: (0, import_node_path13.join)(depDir, "node"), targetLabel: `deps/${idx}/node` });
   out.step(`Installing drover into deps/${idx}`);
   const vendored = vendorSupervisor(bpDir, buildDir, depDir);
-  (0, import_node_fs15.mkdirSync)((0, import_node_path12.join)(depDir, "profile.d"), { recursive: true });
-  (0, import_node_fs15.writeFileSync)((0, import_node_path12.join)(depDir, "profile.d/drover.sh"), profileD(idx));
-  (0, import_node_fs15.writeFileSync)((0, import_node_path12.join)(depDir, "config.yml"), `---
+  (0, import_node_fs15.mkdirSync)((0, import_node_path13.join)(depDir, "profile.d"), { recursive: true });
+  (0, import_node_fs15.writeFileSync)((0, import_node_path13.join)(depDir, "profile.d/drover.sh"), profileD(idx));
+  (0, import_node_fs15.writeFileSync)((0, import_node_path13.join)(depDir, "config.yml"), `---
 name: drover
 config:
   version: ${VERSION}
@@ -6001,26 +6036,26 @@ config:
 // src/buildpack/finalize.ts
 function finalize(out, args) {
   const { buildDir, depsDir, depDir, idx } = cfArgs("finalize", args);
-  if (!(0, import_node_fs16.existsSync)((0, import_node_path13.join)(depDir, "bin/drover"))) {
-    throw new BuildError(`drover is not installed in deps/${idx}`, [`${(0, import_node_path13.join)(depDir, "bin/drover")} does not exist: bin/supply has not run for this index.`], ["Cloud Foundry runs supply before finalize; when running the phases by hand, run bin/supply with the same arguments first."]);
+  if (!(0, import_node_fs16.existsSync)((0, import_node_path14.join)(depDir, "bin/drover"))) {
+    throw new BuildError(`drover is not installed in deps/${idx}`, [`${(0, import_node_path14.join)(depDir, "bin/drover")} does not exist: bin/supply has not run for this index.`], ["Cloud Foundry runs supply before finalize; when running the phases by hand, run bin/supply with the same arguments first."]);
   }
   out.step("Writing the Procfile: each process type runs under drover");
   const original = findOriginalProcfile(buildDir);
   const originalText = original.path ? (0, import_node_fs16.readFileSync)(original.path, "utf8") : EMPTY_ORIGINAL;
-  const app = loadApp({ appDir: buildDir, dirs: [(0, import_node_path13.join)(depDir, "conf")], procfile: original.path ?? (0, import_node_path13.join)(buildDir, "Procfile"), env: process.env, mode: "build" });
-  (0, import_node_fs16.mkdirSync)((0, import_node_path13.join)(buildDir, ".drover"), { recursive: true });
-  (0, import_node_fs16.writeFileSync)((0, import_node_path13.join)(buildDir, ORIGINAL_PROCFILE), originalText);
+  const app = loadApp({ appDir: buildDir, dirs: [(0, import_node_path14.join)(depDir, "conf")], procfile: original.path ?? (0, import_node_path14.join)(buildDir, "Procfile"), env: process.env, mode: "build" });
+  (0, import_node_fs16.mkdirSync)((0, import_node_path14.join)(buildDir, ".drover"), { recursive: true });
+  (0, import_node_fs16.writeFileSync)((0, import_node_path14.join)(buildDir, ORIGINAL_PROCFILE), originalText);
   const launcher = `"$DEPS_DIR/${idx}/bin/drover"`;
-  (0, import_node_fs16.writeFileSync)((0, import_node_path13.join)(buildDir, "Procfile"), droverProcfile(app.processes.map((p) => p.name), launcher));
+  (0, import_node_fs16.writeFileSync)((0, import_node_path14.join)(buildDir, "Procfile"), droverProcfile(app.processes.map((p) => p.name), launcher));
   for (const p of app.processes) out.detail(`${p.name}: ${launcher} start ${p.name}`);
   out.detail(`the original is kept at ${ORIGINAL_PROCFILE}`);
-  (0, import_node_fs16.mkdirSync)((0, import_node_path13.join)(buildDir, ".profile.d"), { recursive: true });
+  (0, import_node_fs16.mkdirSync)((0, import_node_path14.join)(buildDir, ".profile.d"), { recursive: true });
   const copied = [];
   for (const dep of (0, import_node_fs16.readdirSync)(depsDir).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(a) - Number(b))) {
-    const dir = (0, import_node_path13.join)(depsDir, dep, "profile.d");
+    const dir = (0, import_node_path14.join)(depsDir, dep, "profile.d");
     if (!(0, import_node_fs16.existsSync)(dir)) continue;
     for (const script of (0, import_node_fs16.readdirSync)(dir).sort()) {
-      (0, import_node_fs16.copyFileSync)((0, import_node_path13.join)(dir, script), (0, import_node_path13.join)(buildDir, ".profile.d", `${dep.padStart(3, "0")}_${script}`));
+      (0, import_node_fs16.copyFileSync)((0, import_node_path14.join)(dir, script), (0, import_node_path14.join)(buildDir, ".profile.d", `${dep.padStart(3, "0")}_${script}`));
       copied.push(`deps/${dep}/profile.d/${script}`);
     }
   }

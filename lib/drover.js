@@ -2027,7 +2027,7 @@ var require_toml = __commonJS({
 
 // src/cli/command.ts
 var import_node_util2 = require("node:util");
-var import_node_path7 = require("node:path");
+var import_node_path8 = require("node:path");
 
 // src/cli/paths.ts
 var import_node_fs = require("node:fs");
@@ -2052,7 +2052,7 @@ function defaultProcfile(appDir) {
 
 // src/config/app.ts
 var import_node_fs9 = require("node:fs");
-var import_node_path6 = require("node:path");
+var import_node_path7 = require("node:path");
 
 // src/config/load.ts
 var import_toml = __toESM(require_toml(), 1);
@@ -4112,11 +4112,11 @@ var import_node_net3 = require("node:net");
 
 // src/pipeline/buffers/buffer.ts
 var import_node_os = require("node:os");
-var import_node_path5 = require("node:path");
+var import_node_path6 = require("node:path");
 
 // src/pipeline/buffers/disk.ts
 var import_node_fs6 = require("node:fs");
-var import_node_path4 = require("node:path");
+var import_node_path5 = require("node:path");
 
 // src/pipeline/buffers/queue.ts
 var Deque = class {
@@ -4169,10 +4169,40 @@ var Signal = class {
 
 // src/pipeline/buffers/segment-files.ts
 var import_node_fs5 = require("node:fs");
+var import_node_path4 = require("node:path");
 var MARKER = 215;
 var HEAD = 5;
 var SEGMENT = /^(\d{20})\.seg$/;
 var segmentName = (seq) => `${String(seq).padStart(20, "0")}.seg`;
+function recover(dir) {
+  const seqs = (0, import_node_fs5.readdirSync)(dir).map((f) => SEGMENT.exec(f)).filter((m) => m !== null).map((m) => Number(m[1])).sort((a, b) => a - b);
+  let checkpoint = { segment: -1, offset: 0 };
+  try {
+    checkpoint = JSON.parse((0, import_node_fs5.readFileSync)((0, import_node_path4.join)(dir, "checkpoint"), "utf8"));
+  } catch {
+  }
+  const segments = [];
+  let ack;
+  let pending = 0;
+  let pendingBytes = 0;
+  for (const seq of seqs) {
+    const path = (0, import_node_path4.join)(dir, segmentName(seq));
+    if (seq < checkpoint.segment && seqs.includes(checkpoint.segment)) {
+      unlink(path);
+      continue;
+    }
+    const data = (0, import_node_fs5.readFileSync)(path);
+    const start2 = seq === checkpoint.segment ? Math.min(checkpoint.offset, data.length) : 0;
+    const { valid, count, after } = scan(data, start2);
+    if (valid < data.length) truncate(path, valid);
+    const seg = { seq, path, bytes: valid, flushed: valid, count };
+    segments.push(seg);
+    ack ??= { seg, offset: start2 };
+    pending += after;
+    pendingBytes += valid - start2;
+  }
+  return { segments, ack, pending, pendingBytes };
+}
 function takeLock(lock, dir) {
   try {
     const owner = Number((0, import_node_fs5.readFileSync)(lock, "utf8"));
@@ -4239,7 +4269,7 @@ var DiskBuffer = class {
     this.whenFull = options.whenFull;
     this.segmentSize = Math.max(64, Math.min(options.segmentSize, Math.floor(options.maxSize / 4)));
     (0, import_node_fs6.mkdirSync)(options.dir, { recursive: true });
-    this.lock = (0, import_node_path4.join)(options.dir, "lock");
+    this.lock = (0, import_node_path5.join)(options.dir, "lock");
     takeLock(this.lock, options.dir);
     this.resumed = this.open();
     this.timer = setInterval(() => this.checkpoint(), 1e3);
@@ -4264,6 +4294,9 @@ var DiskBuffer = class {
   dropped = 0;
   droppedUnreported = 0;
   checkpointed = "";
+  writeErrors = 0;
+  /** Why the last write to disk failed, while it keeps failing. */
+  failure;
   timer;
   segmentSize;
   pendingSignal = new Signal();
@@ -4372,7 +4405,7 @@ var DiskBuffer = class {
     return n;
   }
   stats() {
-    return { buffered: this.pendingCount, buffered_bytes: this.bytes, unconfirmed: this.sent.length, dropped: this.dropped, segments: this.segments.length };
+    return { buffered: this.pendingCount, buffered_bytes: this.bytes, unconfirmed: this.sent.length, dropped: this.dropped, segments: this.segments.length, write_errors: this.writeErrors };
   }
   /** Keeps everything unconfirmed on disk for the next start; nothing is lost. */
   close() {
@@ -4408,7 +4441,7 @@ var DiskBuffer = class {
     this.flush();
     if (this.fd >= 0) (0, import_node_fs6.closeSync)(this.fd);
     const seq = this.head ? this.head.seq + this.head.count : 0;
-    const seg = { seq, path: (0, import_node_path4.join)(this.options.dir, segmentName(seq)), bytes: 0, flushed: 0, count: 0 };
+    const seg = { seq, path: (0, import_node_path5.join)(this.options.dir, segmentName(seq)), bytes: 0, flushed: 0, count: 0 };
     this.fd = (0, import_node_fs6.openSync)(seg.path, "a");
     this.segments.push(seg);
   }
@@ -4416,52 +4449,52 @@ var DiskBuffer = class {
     this.flushScheduled = false;
     if (!this.slabBytes) return;
     const data = Buffer.concat(this.slab, this.slabBytes);
+    const records = this.slab.length / 2;
     this.slab = [];
     this.slabBytes = 0;
-    let at = 0;
-    while (at < data.length) at += (0, import_node_fs6.writeSync)(this.fd, data, at, data.length - at);
-    this.head.flushed += data.length;
+    try {
+      let at = 0;
+      while (at < data.length) at += (0, import_node_fs6.writeSync)(this.fd, data, at, data.length - at);
+      this.head.flushed += data.length;
+      this.failure = void 0;
+    } catch (error) {
+      this.failure = `cannot write ${this.head.path}: ${error.code ?? error.message}`;
+      this.writeErrors++;
+      this.head.bytes -= data.length;
+      this.head.count -= records;
+      this.pendingCount -= records;
+      this.bytes -= data.length;
+      this.drop(records);
+      try {
+        truncate(this.head.path, this.head.flushed);
+      } catch {
+      }
+    }
   }
   checkpoint(force = false) {
     const state = JSON.stringify({ segment: this.ack.seg.seq, offset: this.ack.offset });
     if (state === this.checkpointed && !force) return;
-    const path = (0, import_node_path4.join)(this.options.dir, "checkpoint");
-    (0, import_node_fs6.writeFileSync)(path + ".tmp", state);
-    (0, import_node_fs6.renameSync)(path + ".tmp", path);
-    this.checkpointed = state;
+    const path = (0, import_node_path5.join)(this.options.dir, "checkpoint");
+    try {
+      (0, import_node_fs6.writeFileSync)(path + ".tmp", state);
+      (0, import_node_fs6.renameSync)(path + ".tmp", path);
+      this.checkpointed = state;
+    } catch (error) {
+      this.failure = `cannot write ${path}: ${error.code ?? error.message}`;
+    }
   }
   /** Finds the segments and the checkpoint, repairs a torn tail, and returns how many records wait. */
   open() {
-    const seqs = (0, import_node_fs6.readdirSync)(this.options.dir).map((f) => SEGMENT.exec(f)).filter((m) => m !== null).map((m) => Number(m[1])).sort((a, b) => a - b);
-    let checkpoint = { segment: -1, offset: 0 };
-    try {
-      checkpoint = JSON.parse((0, import_node_fs6.readFileSync)((0, import_node_path4.join)(this.options.dir, "checkpoint"), "utf8"));
-    } catch {
-    }
-    let waiting = 0;
-    for (const seq of seqs) {
-      const path = (0, import_node_path4.join)(this.options.dir, segmentName(seq));
-      if (seq < checkpoint.segment && seqs.includes(checkpoint.segment)) {
-        unlink(path);
-        continue;
-      }
-      const data = (0, import_node_fs6.readFileSync)(path);
-      const start2 = seq === checkpoint.segment ? Math.min(checkpoint.offset, data.length) : 0;
-      const { valid, count, after } = scan(data, start2);
-      if (valid < data.length) truncate(path, valid);
-      const seg = { seq, path, bytes: valid, flushed: valid, count };
-      this.segments.push(seg);
-      if (this.segments.length === 1) this.ack = { seg, offset: start2 };
-      waiting += after;
-      this.pendingCount += after;
-      this.bytes += valid - start2;
-    }
+    const found = recover(this.options.dir);
+    this.segments = found.segments;
+    this.pendingCount = found.pending;
+    this.bytes = found.pendingBytes;
     if (this.segments.length && this.head.bytes < this.segmentSize) this.fd = (0, import_node_fs6.openSync)(this.head.path, "a");
     else this.roll();
-    if (!this.ack.seg) this.ack = { seg: this.segments[0], offset: 0 };
+    this.ack = found.ack ?? { seg: this.segments[0], offset: 0 };
     this.read = { ...this.ack };
     this.checkpointed = JSON.stringify({ segment: this.ack.seg.seq, offset: this.ack.offset });
-    return waiting;
+    return found.pending;
   }
 };
 
@@ -4609,7 +4642,7 @@ function createBuffer(options, outputName, env) {
   const { options: resolved, problems } = applySchema(tableFields(field, raw), raw, "buffer.");
   if (problems.length) throw new Error(problems.map((p) => p.message).join("; "));
   if (resolved.type === "disk") {
-    const dir = resolved.path || (0, import_node_path5.join)(env.TMPDIR || (0, import_node_os.tmpdir)(), "drover-buffers", outputName);
+    const dir = resolved.path || (0, import_node_path6.join)(env.TMPDIR || (0, import_node_os.tmpdir)(), "drover-buffers", outputName);
     return new DiskBuffer({ dir, maxSize: resolved.max_size, segmentSize: resolved.segment_size, whenFull: resolved.when_full });
   }
   return new MemoryBuffer({ maxEvents: resolved.max_events, maxSize: resolved.max_size, whenFull: resolved.when_full });
@@ -4796,7 +4829,9 @@ var Sender = class {
   }
   reportDropped(n) {
     const type = this.buffer.type;
-    this.reporter.count("dropped", n, (total) => `Error L10 (output buffer overflow): ${this.context.id} dropped ${total} messages (${type} buffer full, when_full=${this.buffer.whenFull})`);
+    const failure = this.buffer.failure;
+    if (failure) this.reporter.count("failed", n, (total) => `Error L12 (local buffer error): ${this.context.id} dropped ${total} messages (${failure})`);
+    else this.reporter.count("dropped", n, (total) => `Error L10 (output buffer overflow): ${this.context.id} dropped ${total} messages (${type} buffer full, when_full=${this.buffer.whenFull})`);
   }
   async run() {
     let retry;
@@ -5614,7 +5649,7 @@ function mergeDotenv(env, dotenv) {
 var PROCESS_DEFAULTS = applySchema(processSchema, {}).options;
 function loadApp(options) {
   const problems = [];
-  const label = (path) => (0, import_node_path6.relative)(options.appDir, path) || path;
+  const label = (path) => (0, import_node_path7.relative)(options.appDir, path) || path;
   let dotenv = {};
   if (options.envFile && (0, import_node_fs9.existsSync)(options.envFile)) {
     const parsed = parseDotenv((0, import_node_fs9.readFileSync)(options.envFile, "utf8"), label(options.envFile));
@@ -5673,13 +5708,13 @@ function parse(args, options, allowPositionals = false) {
   return (0, import_node_util2.parseArgs)({ args, options, allowPositionals, strict: true });
 }
 function loadAppFromArgs(values, mode) {
-  const appDir = (0, import_node_path7.resolve)(values.app ?? process.cwd());
+  const appDir = (0, import_node_path8.resolve)(values.app ?? process.cwd());
   const onPlatform = Boolean(process.env.DYNO || process.env.VCAP_APPLICATION || process.env.CNB_APP_DIR);
   return loadApp({
     appDir,
     dirs: configDirs(appDir),
-    procfile: values.procfile ? (0, import_node_path7.resolve)(values.procfile) : defaultProcfile(appDir),
-    envFile: values.env ? (0, import_node_path7.resolve)(values.env) : onPlatform ? void 0 : (0, import_node_path7.resolve)(appDir, ".env"),
+    procfile: values.procfile ? (0, import_node_path8.resolve)(values.procfile) : defaultProcfile(appDir),
+    envFile: values.env ? (0, import_node_path8.resolve)(values.env) : onPlatform ? void 0 : (0, import_node_path8.resolve)(appDir, ".env"),
     env: process.env,
     mode
   });
@@ -5689,7 +5724,7 @@ var UsageError = class extends Error {
 };
 
 // src/cli/commands/check.ts
-var import_node_path8 = require("node:path");
+var import_node_path9 = require("node:path");
 
 // src/config/errors.ts
 function formatProblem(problem) {
@@ -5736,7 +5771,7 @@ ${app.problems.map((p) => formatProblem(p)).join("\n")}
   }
 };
 function describeApp(app) {
-  const rel = (p) => p.startsWith(app.appDir + "/") ? (0, import_node_path8.relative)(app.appDir, p) : `(default) ${p}`;
+  const rel = (p) => p.startsWith(app.appDir + "/") ? (0, import_node_path9.relative)(app.appDir, p) : `(default) ${p}`;
   const lines = ["fragments:"];
   for (const f of app.fragments) {
     const state = f.text.trim() === "" ? " (empty: disables the default)" : f.replaces ? " (replaces the default)" : "";
@@ -5757,7 +5792,7 @@ function describeApp(app) {
 
 // src/cli/commands/config.ts
 var import_toml2 = __toESM(require_toml(), 1);
-var import_node_path9 = require("node:path");
+var import_node_path10 = require("node:path");
 var config = {
   summary: "print the merged configuration, each section with the fragment it came from",
   usage: `Usage: drover config [options]
@@ -5771,7 +5806,7 @@ ${APP_USAGE}`,
     const app = loadAppFromArgs(values, "build");
     const out = [];
     for (const section of app.sections) {
-      const file = section.origin.file.startsWith(app.appDir) ? (0, import_node_path9.relative)(app.appDir, section.origin.file) : section.origin.file;
+      const file = section.origin.file.startsWith(app.appDir) ? (0, import_node_path10.relative)(app.appDir, section.origin.file) : section.origin.file;
       out.push(`# from ${file}:${section.origin.line}`);
       const [kind, ...rest] = section.id.split(".");
       const nested = rest.length ? { [kind]: { [rest.join(".")]: section.table } } : { [kind]: section.table };
@@ -5850,7 +5885,7 @@ function planInstances(types, counts, env, basePort) {
 // src/supervisor/instance.ts
 var import_node_child_process = require("node:child_process");
 var import_node_os2 = require("node:os");
-var import_node_path10 = require("node:path");
+var import_node_path11 = require("node:path");
 
 // src/supervisor/backoff.ts
 function backoffDelay(n, initial, max) {
@@ -6022,7 +6057,7 @@ var Instance = class {
     const env = { ...options.env, ...spec.environment, DYNO: plan.name, PORT: String(plan.port) };
     this.report(`Starting process with command \`${spec.command}\``);
     const child = (0, import_node_child_process.spawn)("bash", ["-c", spec.command], {
-      cwd: spec.directory ? (0, import_node_path10.resolve)(options.appDir, spec.directory) : options.appDir,
+      cwd: spec.directory ? (0, import_node_path11.resolve)(options.appDir, spec.directory) : options.appDir,
       env,
       stdio: ["ignore", "pipe", "pipe"],
       detached: true
@@ -6283,12 +6318,12 @@ var import_node_net4 = require("node:net");
 var import_node_fs10 = require("node:fs");
 var import_node_crypto2 = require("node:crypto");
 var import_node_os3 = require("node:os");
-var import_node_path11 = require("node:path");
+var import_node_path12 = require("node:path");
 function controlSocketPath(appDir, configured, env = process.env) {
   if (configured) return configured;
   if (env.DROVER_SOCKET) return env.DROVER_SOCKET;
   const hash = (0, import_node_crypto2.createHash)("sha1").update(appDir).digest("hex").slice(0, 10);
-  return (0, import_node_path11.join)((0, import_node_os3.tmpdir)(), `drover-${process.getuid?.() ?? 0}-${hash}.sock`);
+  return (0, import_node_path12.join)((0, import_node_os3.tmpdir)(), `drover-${process.getuid?.() ?? 0}-${hash}.sock`);
 }
 function serveControl(path, supervisor) {
   if ((0, import_node_fs10.existsSync)(path)) (0, import_node_fs10.unlinkSync)(path);
@@ -6573,13 +6608,13 @@ function shellQuote(word) {
 }
 
 // src/cli/commands/status.ts
-var import_node_path12 = require("node:path");
+var import_node_path13 = require("node:path");
 var OPTIONS = { app: { type: "string", short: "a" }, socket: { type: "string", short: "s" }, json: { type: "boolean" } };
 var OPTIONS_USAGE = `  -a, --app DIR         the app whose supervisor to ask (default: the current directory)
   -s, --socket PATH     the control socket (default: the one \`drover start\` made for the app)
       --json            print the answer as JSON`;
 async function ask(values, request) {
-  const path = values.socket ?? controlSocketPath((0, import_node_path12.resolve)(values.app ?? process.cwd()), "");
+  const path = values.socket ?? controlSocketPath((0, import_node_path13.resolve)(values.app ?? process.cwd()), "");
   try {
     return await requestControl(path, request);
   } catch (error) {
