@@ -105,7 +105,7 @@ const concurrently = {
     const n = job.count ?? 1;
     const args = [
       ...(job.format === 'raw' ? ['--raw'] : ['--prefix', '{time} {name}', '--timestamp-format', 'HH:mm:ss', '--names', Array.from({ length: n }, (_, i) => `web.${i + 1}`).join(',')]),
-      ...(job.restart ? ['--restart-tries', '-1', '--restart-after', '0'] : []),
+      ...(job.restart ? ['--restart-tries', '1', '--restart-after', '0'] : []),
       ...Array(n).fill(`bash ${job.script}`),
     ];
     return { cmd: join(BIN, 'concurrently'), args, cwd: job.dir, env: cleanEnv() };

@@ -19,10 +19,11 @@ export async function series({ tools, runs, warmup, tmp, prepareJob, measure, lo
         const job = prepareJob(dir);
         const spec = tool.prepare(job);
         if (spec.na) { na[tool.name] = spec.na; continue; }
+        const t0 = Date.now();
         const raw = await measure(spec, job, tool);
         const result = typeof raw === 'number' ? { value: raw } : raw;
         if (run >= 0) results[run][tool.name] = result;
-        log?.(`  ${tool.name} ${run < 0 ? 'warm-up' : `run ${run + 1}`}: ${fmt(result)}`);
+        log?.(`  ${tool.name} ${run < 0 ? 'warm-up' : `run ${run + 1}`}: ${fmt(result)} (${Date.now() - t0} ms)`);
       } catch (error) {
         errors[tool.name] = error.message.split('\n')[0].slice(0, 200);
         log?.(`  ${tool.name} ${run < 0 ? 'warm-up' : `run ${run + 1}`} failed: ${error.message}`);

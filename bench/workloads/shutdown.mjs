@@ -22,11 +22,11 @@ async function measure(spec) {
     // Done means the supervisor and every process under it are gone; some exit before their children do.
     let gone = at;
     try {
-      gone = await waitUntil(() => !kids.some(isAlive), 10_000, 'the children to exit');
+      gone = await waitUntil(() => !kids.some(isAlive), 3_000, 'the children to exit');
     } catch {
       const left = kids.filter(isAlive);
       for (const pid of left) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
-      throw new Error(`exited but left ${left.length} processes running for 10 s`);
+      throw new Error(`exited but left ${left.length} processes running 3 s after it exited`);
     }
     return { ms: Math.max(at, gone) - t0 };
   } finally {
