@@ -34,8 +34,8 @@ describe('examples/cf-web-worker', () => {
 
     // drover status from outside the container's PID namespace, through the control socket.
     const status = await drover(['status', '-a', staged.app, '--json']);
-    expect(status.exitCode, status.stderr).toBe(0);
-    const names = (JSON.parse(status.stdout).instances as { name: string; state: string }[]).map((i) => `${i.name} ${i.state}`);
+    expect(status.exitCode, String(status.stderr)).toBe(0);
+    const names = (JSON.parse(String(status.stdout)).instances as { name: string; state: string }[]).map((i) => `${i.name} ${i.state}`);
     expect(names.sort()).toEqual(['web.1 RUNNING', 'worker.1 RUNNING', 'worker.2 RUNNING']);
 
     expect((await dyno.stop()).exitCode, dyno.output()).toBe(0);
