@@ -136,7 +136,7 @@ export async function startUntilReady(spec, count = 1, timeoutMs = 30_000) {
   });
   try {
     await waitUntil(() => ready !== undefined || child.exitCode !== null, timeoutMs, `${count} READY line(s)`);
-    if (ready === undefined) throw new Error(`exited (${child.exitCode}) before READY; stderr: ${child.stderrTail.slice(-300)}`);
+    if (ready === undefined) throw new Error(`exited (${child.exitCode}) before READY${stderrNote(child)}`);
   } catch (error) {
     await stopTool(child);
     pipe.stream.destroy();
@@ -153,4 +153,10 @@ export function isAlive(pid) {
   } catch {
     return false;
   }
+}
+
+/** `; stderr: …` with the end of what a tool printed on stderr, or nothing when it printed nothing. */
+export function stderrNote(child) {
+  const tail = child.stderrTail.trim().slice(-300);
+  return tail ? `; stderr: ${tail}` : '';
 }

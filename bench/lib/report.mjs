@@ -64,7 +64,7 @@ export function workloadSection(w) {
   if (best) out.push('', `Best peer by ${m0.label.replace(/ \(.*/, '')}: **${best}**; drover ÷ ${best} = **${ratio(pairedRatio(w.samples[m0.key]?.drover, w.samples[m0.key][best]))}** (${m0.better} is better).`);
   if (w.notes) out.push('', w.notes);
   const bad = Object.entries(w.errors ?? {}).filter(([tool]) => !w.na[tool]);
-  if (bad.length) out.push('', ...bad.map(([tool, e]) => `Some runs of ${tool} failed: ${e}`));
+  if (bad.length) out.push('', ...bad.map(([tool, e]) => `A run of ${tool} failed (the last failure is shown) — ${e}`));
   return out.join('\n');
 }
 

@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * measure(spec, job, tool) → a number, or an object of numbers when one run yields several metrics.
+ * measure(spec, job, tool, run) → a number, or an object of numbers when one run yields several metrics.
  * Returns { samples: { metric: { tool: [value per run] } }, na: { tool: why } }. Arrays stay aligned by run
- * (NaN for a failed run) so ratios pair the right runs; a tool that fails every run is reported as failed.
+ * (NaN for a failed run) so ratios pair the right runs (run < 0 is a warm-up); a tool that fails every run is reported as failed.
  */
 export async function series({ tools, runs, warmup, tmp, prepareJob, measure, log }) {
   const results = Array.from({ length: runs }, () => ({}));
@@ -20,12 +20,12 @@ export async function series({ tools, runs, warmup, tmp, prepareJob, measure, lo
         const spec = tool.prepare(job);
         if (spec.na) { na[tool.name] = spec.na; continue; }
         const t0 = Date.now();
-        const raw = await measure(spec, job, tool);
+        const raw = await measure(spec, job, tool, run);
         const result = typeof raw === 'number' ? { value: raw } : raw;
         if (run >= 0) results[run][tool.name] = result;
         log?.(`  ${tool.name} ${run < 0 ? 'warm-up' : `run ${run + 1}`}: ${fmt(result)} (${Date.now() - t0} ms)`);
       } catch (error) {
-        errors[tool.name] = error.message.split('\n')[0].slice(0, 200);
+        errors[tool.name] = `${run < 0 ? 'warm-up' : `run ${run + 1}`}: ${error.message.split('\n')[0].slice(0, 200)}`;
         log?.(`  ${tool.name} ${run < 0 ? 'warm-up' : `run ${run + 1}`} failed: ${error.message}`);
       } finally {
         rmSync(dir, { recursive: true, force: true });

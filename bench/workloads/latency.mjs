@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, SUPERVISORS } from '../lib/peers.mjs';
-import { closeQuietly, realPipe, spawnTool, stopTool, waitUntil } from '../lib/proc.mjs';
+import { closeQuietly, realPipe, spawnTool, stderrNote, stopTool, waitUntil } from '../lib/proc.mjs';
 import { percentile } from '../lib/stats.mjs';
 
 const RATE = 10_000;
@@ -30,7 +30,7 @@ async function measure(spec, total) {
   pipe.stream.on('end', () => { ended = true; });
   try {
     await waitUntil(() => done || ended, 30_000 + total / 5, 'LAT-END');
-    if (latencies.length < total) throw new Error(`only ${latencies.length} of ${total} lines arrived; stderr: ${child.stderrTail.slice(-200)}`);
+    if (latencies.length < total) throw new Error(`only ${latencies.length} of ${total} lines arrived${stderrNote(child)}`);
     return { p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
   } finally {
     await stopTool(child);

@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SUPERVISORS } from '../lib/peers.mjs';
-import { closeQuietly, realPipe, spawnTool, stopTool, waitUntil, watchLines } from '../lib/proc.mjs';
+import { closeQuietly, realPipe, spawnTool, stderrNote, stopTool, waitUntil, watchLines } from '../lib/proc.mjs';
 
 async function measure(spec) {
   const pipe = realPipe(spec.cwd);
@@ -21,7 +21,7 @@ async function measure(spec) {
   });
   try {
     await waitUntil(() => up !== undefined || child.exitCode !== null, 20_000, 'the restarted process');
-    if (up === undefined || crashed === undefined) throw new Error(`no restart (exit ${child.exitCode}); stderr: ${child.stderrTail.slice(-200)}`);
+    if (up === undefined || crashed === undefined) throw new Error(`no restart (exit ${child.exitCode})${stderrNote(child)}`);
     return { ms: up - crashed };
   } finally {
     await stopTool(child);

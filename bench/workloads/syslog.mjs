@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { lineCount, plainFile, SENTINEL } from '../lib/data.mjs';
 import { ROOT, TOOLS } from '../lib/peers.mjs';
-import { memoryOf, spawnTool, stopTool } from '../lib/proc.mjs';
+import { memoryOf, spawnTool, stderrNote, stopTool } from '../lib/proc.mjs';
 import { pipeRun } from './passthrough.mjs';
 
 const NO_DRAIN = 'no syslog+tcp drain output';
@@ -68,7 +68,7 @@ export const syslogWorkload = {
       const child = spawnTool(spec, 'ignore');
       let peak = 0;
       const poll = setInterval(() => { peak = Math.max(peak, memoryOf(child.pid)?.hwm ?? 0); }, 20);
-      const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error(`no ${SENTINEL} at the receiver within ${TIMEOUT_MS / 1000} s; stderr: ${child.stderrTail.slice(-300)}`)), TIMEOUT_MS).unref());
+      const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error(`no ${SENTINEL} at the receiver within ${TIMEOUT_MS / 1000} s${stderrNote(child)}`)), TIMEOUT_MS).unref());
       try {
         const at = await Promise.race([arrived, timeout]);
         return { time: (at - started) / 1000, peak: Math.max(peak, memoryOf(child.pid)?.hwm ?? 0) };
