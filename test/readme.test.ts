@@ -16,7 +16,7 @@ describe('README.md', () => {
   });
 
   it('lists exactly the commands of `drover --help`, each with a working --help that has the flags the README names', async () => {
-    const help = (await drover(['--help'])).stdout;
+    const help = String((await drover(['--help'])).stdout);
     const commands = [...help.matchAll(/^ {2}(\w+) {2,}/gm)].map((m) => m[1]).filter((c) => c !== 'help');
     const listed = [...README.matchAll(/^drover (\w+) {2,}/gm)].map((m) => m[1]);
     expect(listed).toEqual(commands);
