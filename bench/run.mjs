@@ -4,6 +4,7 @@
 //   --no-write     print the report instead of rewriting BENCHMARKS.md
 //   --only a,b     only the workloads whose id starts with one of these (e.g. --only passthrough,startup)
 //   --runs N       measured runs per tool (default 5, after one warm-up)
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +44,16 @@ const ctx = {
   series: (options) => series({ runs: settings.runs, warmup: settings.warmup, tmp, log, ...options }),
 };
 
+// The commit measured, and whether lib/ (what bin/drover runs) differs from it.
+function revision() {
+  try {
+    const git = (...args) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', 'lib', 'bin', 'conf') ? ' with uncommitted changes in lib/, bin/ or conf/' : ''}`;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}
+
 const started = performance.now();
 const results = [];
 let failed = false;
@@ -72,6 +83,7 @@ const machine = {
   free: (freemem() / 2 ** 30).toFixed(1),
   os: `Linux ${release()}`,
   node: process.version,
+  commit: revision(),
 };
 const report = renderReport({ machine, command, settings, versions: peerVersions(), workloads: results, seconds: (performance.now() - started) / 1000 });
 if (flag('--no-write')) process.stdout.write(report);

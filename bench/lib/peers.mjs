@@ -27,7 +27,9 @@ export function ensureSupervisord() {
   if (supervisordChecked !== undefined) return supervisordChecked;
   if (!have('supervisord')) {
     process.stderr.write('bench: supervisord missing; apt-get install -y supervisor\n');
-    spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'supervisor'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    const apt = (...args) => spawnSync('apt-get', args, { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status === 0;
+    // A fresh image has no package lists yet: update once, only when the first attempt fails.
+    if (!apt('install', '-y', '--no-install-recommends', 'supervisor')) apt('update') && apt('install', '-y', '--no-install-recommends', 'supervisor');
   }
   supervisordChecked = have('supervisord') ? null : 'supervisord not installed (apt-get install supervisor failed)';
   return supervisordChecked;
@@ -72,7 +74,7 @@ const supervisord = {
     if (job.format === 'json') return { na: 'no decoders or filters' };
     const d = job.dir;
     writeFileSync(join(d, 'supervisord.conf'), [
-      '[supervisord]', 'nodaemon=true', `logfile=${d}/supervisord.log`, `pidfile=${d}/supervisord.pid`, `childlogdir=${d}`, 'loglevel=warn', 'user=root', '',
+      '[supervisord]', 'nodaemon=true', `logfile=${d}/supervisord.log`, `pidfile=${d}/supervisord.pid`, `childlogdir=${d}`, 'loglevel=warn', ...(process.getuid?.() === 0 ? ['user=root'] : []), '',
       '[unix_http_server]', `file=${d}/supervisor.sock`, '',
       '[rpcinterface:supervisor]', 'supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface', '',
       '[program:web]', `command=/bin/bash ${job.script}`, `numprocs=${job.count ?? 1}`, 'process_name=%(program_name)s_%(process_num)d',
