@@ -5831,7 +5831,7 @@ var version = {
 };
 
 // src/cli/commands/start.ts
-var import_node_os4 = require("node:os");
+var import_node_os5 = require("node:os");
 var import_node_tty = require("node:tty");
 
 // src/supervisor/formation.ts
@@ -5881,6 +5881,9 @@ function planInstances(types, counts, env, basePort) {
   });
   return plans;
 }
+
+// src/supervisor/supervisor.ts
+var import_node_os3 = require("node:os");
 
 // src/supervisor/instance.ts
 var import_node_child_process = require("node:child_process");
@@ -6247,6 +6250,8 @@ var Supervisor = class {
   done = new Promise((resolve4) => this.resolveDone = resolve4);
   lastExit = 0;
   stopStarted = Date.now();
+  /** Set by a second stop signal: the exit status of a stop that did not wait. */
+  forcedStatus;
   start() {
     if (this.instances.length === 0) {
       this.report("No process to run: the formation is empty");
@@ -6281,7 +6286,7 @@ var Supervisor = class {
       await Promise.all(this.instances.map((i) => i.stop()));
       const killed = this.instances.find((i) => i.killed);
       let code = status2;
-      if (requested) code = killed ? 128 + 9 : 0;
+      if (requested) code = this.forcedStatus ?? (killed ? 128 + 9 : 0);
       this.report(`Stopped; exit status ${code}`);
       await this.options.pipeline.close(Date.now() + Math.max(1e3, longest - (Date.now() - this.stopStarted)));
       this.resolveDone(code);
@@ -6292,8 +6297,10 @@ var Supervisor = class {
   /** SIGTERM/SIGINT: a clean stop; a second signal kills everything at once. */
   onSignal(signal) {
     if (this.shuttingDown) {
-      this.report(`Received ${signal} again: killing all processes now`, SEVERITY.warning);
+      this.report(`Received ${signal} again: killing all processes now; lines not yet sent to drains are lost`, SEVERITY.warning);
+      this.forcedStatus = 128 + (import_node_os3.constants.signals[signal] ?? 15);
       for (const i of this.instances) i.kill();
+      setTimeout(() => this.resolveDone(this.forcedStatus), 200).unref();
       return;
     }
     this.stopStarted = Date.now();
@@ -6317,13 +6324,13 @@ var Supervisor = class {
 var import_node_net4 = require("node:net");
 var import_node_fs10 = require("node:fs");
 var import_node_crypto2 = require("node:crypto");
-var import_node_os3 = require("node:os");
+var import_node_os4 = require("node:os");
 var import_node_path12 = require("node:path");
 function controlSocketPath(appDir, configured, env = process.env) {
   if (configured) return configured;
   if (env.DROVER_SOCKET) return env.DROVER_SOCKET;
   const hash = (0, import_node_crypto2.createHash)("sha1").update(appDir).digest("hex").slice(0, 10);
-  return (0, import_node_path12.join)((0, import_node_os3.tmpdir)(), `drover-${process.getuid?.() ?? 0}-${hash}.sock`);
+  return (0, import_node_path12.join)((0, import_node_os4.tmpdir)(), `drover-${process.getuid?.() ?? 0}-${hash}.sock`);
 }
 function serveControl(path, supervisor) {
   if ((0, import_node_fs10.existsSync)(path)) (0, import_node_fs10.unlinkSync)(path);
@@ -6547,7 +6554,7 @@ Run \`drover check\` after fixing them.
       throw error;
     }
     const env = mergeDotenv(process.env, app.dotenv);
-    const hostname = app.config.supervisor.hostname || (0, import_node_os4.hostname)();
+    const hostname = app.config.supervisor.hostname || (0, import_node_os5.hostname)();
     const pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: (0, import_node_tty.isatty)(1) });
     const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname });
     const socketPath = controlSocketPath(app.appDir, app.config.supervisor.control_socket);
@@ -6559,13 +6566,14 @@ Run \`drover check\` after fixing them.
     supervisor.start();
     const code = await supervisor.done;
     control?.close();
+    setTimeout(() => process.exit(code), 500).unref();
     return code;
   }
 };
 
 // src/cli/commands/run.ts
 var import_node_child_process2 = require("node:child_process");
-var import_node_os5 = require("node:os");
+var import_node_os6 = require("node:os");
 var run = {
   summary: "run a one-off command with the app environment (heroku run style)",
   usage: `Usage: drover run [options] [--] COMMAND [ARGS...]
@@ -6599,7 +6607,7 @@ ${APP_USAGE}`,
 `);
         resolve4(127);
       });
-      child.on("exit", (code, signal) => resolve4(code ?? 128 + (signal ? import_node_os5.constants.signals[signal] : 0)));
+      child.on("exit", (code, signal) => resolve4(code ?? 128 + (signal ? import_node_os6.constants.signals[signal] : 0)));
     });
   }
 };

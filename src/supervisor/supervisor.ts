@@ -1,4 +1,5 @@
 // The dyno manager in miniature: runs a formation, watches it, and shuts it down as Heroku does.
+import { constants } from 'node:os';
 import { Instance, type InstanceStatus } from './instance';
 import type { InstancePlan } from './formation';
 import type { Pipeline } from '../pipeline/pipeline';
@@ -32,6 +33,8 @@ export class Supervisor {
   readonly done = new Promise<number>((resolve) => (this.resolveDone = resolve));
   private lastExit = 0;
   private stopStarted = Date.now();
+  /** Set by a second stop signal: the exit status of a stop that did not wait. */
+  private forcedStatus: number | undefined;
 
   constructor(plans: InstancePlan[], private readonly options: SupervisorOptions) {
     this.instances = plans.map(
@@ -87,7 +90,7 @@ export class Supervisor {
       await Promise.all(this.instances.map((i) => i.stop()));
       const killed = this.instances.find((i) => i.killed);
       let code = status;
-      if (requested) code = killed ? 128 + 9 : 0;
+      if (requested) code = this.forcedStatus ?? (killed ? 128 + 9 : 0);
       this.report(`Stopped; exit status ${code}`);
       // Drains get what is left of the stop budget (at least a second) to deliver buffered lines.
       await this.options.pipeline.close(Date.now() + Math.max(1000, longest - (Date.now() - this.stopStarted)));
@@ -100,8 +103,11 @@ export class Supervisor {
   /** SIGTERM/SIGINT: a clean stop; a second signal kills everything at once. */
   onSignal(signal: NodeJS.Signals): void {
     if (this.shuttingDown) {
-      this.report(`Received ${signal} again: killing all processes now`, SEVERITY.warning);
+      // The user (or the platform) does not want to wait: no grace for processes, none for drains.
+      this.report(`Received ${signal} again: killing all processes now; lines not yet sent to drains are lost`, SEVERITY.warning);
+      this.forcedStatus = 128 + (constants.signals[signal] ?? 15);
       for (const i of this.instances) i.kill();
+      setTimeout(() => this.resolveDone(this.forcedStatus!), 200).unref();
       return;
     }
     this.stopStarted = Date.now();

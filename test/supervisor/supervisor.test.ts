@@ -199,3 +199,23 @@ describe('drover run', () => {
     expect(result.stdout).toBe('typed');
   });
 });
+
+describe('a second signal', () => {
+  afterEach(() => {
+    expect(killLeftovers()).toEqual([]);
+  });
+
+  it('kills everything at once instead of waiting for stopwaitsecs', async () => {
+    const app = tempDir({ Procfile: `web: trap '' TERM INT; echo ready; while true; do sleep 0.1; done\n`, 'drover/009-stdout.toml': JSON_STDOUT });
+    const child = startDrover(app);
+    await waitForLine(child, /"message":"ready"/);
+    const stopAt = Date.now();
+    child.kill('SIGINT');
+    await waitForLine(child, /Stopping process with SIGTERM/);
+    child.kill('SIGINT');
+    const result = await child;
+    expect(Date.now() - stopAt).toBeLessThan(5000); // stopwaitsecs is 25 s
+    expect(result.exitCode).toBe(130);
+    expect(messages(result.stdout).some((m) => m.includes('Received SIGINT again: killing all processes now'))).toBe(true);
+  });
+});

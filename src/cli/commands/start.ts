@@ -51,6 +51,8 @@ ${APP_USAGE}`,
     supervisor.start();
     const code = await supervisor.done;
     control?.close();
+    // Normally nothing is left and node exits at once; after a forced stop a drain may still be retrying.
+    setTimeout(() => process.exit(code), 500).unref();
     return code;
   },
 };
