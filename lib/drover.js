@@ -2853,6 +2853,7 @@ var FdWriter = class {
     this.batch = [];
     this.batchBytes = 0;
     this.sink.write(chunks);
+    this.release();
   }
   release() {
     if (this.full) return;

@@ -178,6 +178,8 @@ export class FdWriter {
     this.batch = [];
     this.batchBytes = 0;
     this.sink.write(chunks);
+    // The sink may have taken it all at once (no 'drain' will follow): wake whoever waits, if there is room now.
+    this.release();
   }
 
   private release(): void {
