@@ -106,7 +106,8 @@ const concurrently = {
     if (job.format === 'json') return { na: 'no decoders or filters' };
     const n = job.count ?? 1;
     const args = [
-      ...(job.format === 'raw' ? ['--raw'] : ['--prefix', '{time} {name}', '--timestamp-format', 'HH:mm:ss', '--names', Array.from({ length: n }, (_, i) => `web.${i + 1}`).join(',')]),
+      // Not --raw: that hands the child concurrently's own stdout (stdio inherit), so nothing would pass through it.
+      ...(job.format === 'raw' ? ['--prefix', 'none'] : ['--prefix', '{time} {name}', '--timestamp-format', 'HH:mm:ss', '--names', Array.from({ length: n }, (_, i) => `web.${i + 1}`).join(',')]),
       ...(job.restart ? ['--restart-tries', '1', '--restart-after', '0'] : []),
       ...Array(n).fill(`bash ${job.script}`),
     ];
