@@ -5906,6 +5906,30 @@ function decideAfterExit(spec, facts, backoff) {
   return restart2 ? { action: "restart", delay: 0, failedStarts: 0 } : { action: "stay-exited" };
 }
 
+// src/supervisor/reclaim.ts
+var import_node_v8 = require("node:v8");
+var import_node_vm = require("node:vm");
+var EVERY = 8 * 1024 * 1024;
+var collect;
+var sinceLast = 0;
+function collector() {
+  if (collect === void 0) {
+    try {
+      (0, import_node_v8.setFlagsFromString)("--expose-gc");
+      collect = (0, import_node_vm.runInNewContext)("gc");
+    } catch {
+      collect = null;
+    }
+  }
+  return collect;
+}
+function noteBytesRead(bytes) {
+  sinceLast += bytes;
+  if (sinceLast < EVERY) return;
+  sinceLast = 0;
+  collector()?.({ type: "minor" });
+}
+
 // src/pipeline/splitter.ts
 var LF = 10;
 var CR = 13;
@@ -6091,6 +6115,7 @@ var Instance = class {
         const splitter = new LineSplitter(source, options.pipeline, options.maxLine, options.partialTimeout);
         stream.on("data", (chunk) => {
           splitter.push(chunk);
+          noteBytesRead(chunk.length);
           if (options.pipeline.blocked) {
             stream.pause();
             options.pipeline.onResume(() => stream.resume());

@@ -4,6 +4,7 @@ import { constants } from 'node:os';
 import { resolve } from 'node:path';
 import type { InstancePlan } from './formation';
 import { decideAfterExit } from './backoff';
+import { noteBytesRead } from './reclaim';
 import { LineSplitter } from '../pipeline/splitter';
 import type { Pipeline } from '../pipeline/pipeline';
 import { SEVERITY } from '../pipeline/message';
@@ -102,6 +103,7 @@ export class Instance {
         const splitter = new LineSplitter(source, options.pipeline, options.maxLine, options.partialTimeout);
         stream.on('data', (chunk: Buffer) => {
           splitter.push(chunk);
+          noteBytesRead(chunk.length);
           if (options.pipeline.blocked) {
             stream.pause();
             options.pipeline.onResume(() => stream.resume());
