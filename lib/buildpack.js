@@ -2298,7 +2298,7 @@ function interpolateTree(value, env, path, unset) {
 }
 
 // src/config/locate.ts
-var HEADER = /^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$/;
+var HEADER = /^\s*\[\[?\s*([^\[\]]+?)\s*\]\]?\s*(#.*)?$/;
 var KEY = /^\s*("?)([A-Za-z0-9_.-]+)\1\s*=/;
 function indexLines(text) {
   const lines = /* @__PURE__ */ new Map();
@@ -2384,8 +2384,11 @@ function tokenize(source) {
     if (c === "/") {
       let body = "";
       i++;
-      while (i < source.length && source[i] !== "/") {
+      let inClass = false;
+      while (i < source.length && (source[i] !== "/" || inClass)) {
         if (source[i] === "\\" && i + 1 < source.length) body += source[i++];
+        else if (source[i] === "[") inClass = true;
+        else if (source[i] === "]") inClass = false;
         body += source[i++];
       }
       if (i >= source.length) fail("unterminated regular expression", at);
@@ -2477,7 +2480,7 @@ function compileMatcher(source) {
       perLine = true;
       const name = subject.value;
       get = (m) => m.fields?.[name];
-    } else if (subject.kind === "ident" && VARIABLES[subject.value]) {
+    } else if (subject.kind === "ident" && Object.hasOwn(VARIABLES, subject.value)) {
       get = VARIABLES[subject.value];
       if (PER_LINE.has(subject.value)) perLine = true;
     } else if (subject.kind === "ident") {
@@ -2884,6 +2887,7 @@ function toJson(m) {
   }
   return line + "}";
 }
+var BARE_KEY = /^[A-Za-z0-9_.@/-]+$/;
 var BARE = /^[^\s"=\\\x00-\x1f]+$/;
 function logfmtValue(value) {
   const text = typeof value === "string" ? value : String(value);
@@ -2893,7 +2897,7 @@ function toLogfmt(m) {
   let line = `time=${isoOf(m.timestamp)} level=${levelOf(m)} logger=${logfmtValue(m.logger)} msg=${JSON.stringify(m.payload)}`;
   const fields = m.fields;
   if (fields) {
-    for (const k in fields) if (!OWN_KEYS.has(k)) line += ` ${k}=${logfmtValue(fields[k])}`;
+    for (const k in fields) if (!OWN_KEYS.has(k)) line += ` ${BARE_KEY.test(k) ? k : k.replace(/[^A-Za-z0-9_.@/-]/g, "_")}=${logfmtValue(fields[k])}`;
   }
   return line;
 }
@@ -3046,6 +3050,7 @@ var FdWriter = class {
     this.batch = [];
     this.batchBytes = 0;
     this.sink.write(chunks);
+    this.release();
   }
   release() {
     if (this.full) return;
@@ -5684,6 +5689,10 @@ function loadConfig(options) {
   const validate = (id, schema16, raw) => {
     const unset = /* @__PURE__ */ new Map();
     const table = interpolateTree(raw.table, options.env, "", unset);
+    if (id.startsWith("processes.") && raw.table.command !== void 0) {
+      table.command = raw.table.command;
+      unset.delete("command");
+    }
     const skip = /* @__PURE__ */ new Set();
     for (const [key, names] of unset) {
       const problem = { file: raw.fragment.path, line: lineFor(raw.lines, id, key), component: id, message: `option "${key}" uses ${names.map((n) => "${" + n + "}").join(", ")}, which ${names.length === 1 ? "is" : "are"} not set`, hint: `set it as a config var, or give a default: \${${names[0]}:-value}` };

@@ -2027,6 +2027,7 @@ var require_toml = __commonJS({
 
 // src/cli/command.ts
 var import_node_util2 = require("node:util");
+var import_node_fs10 = require("node:fs");
 var import_node_path8 = require("node:path");
 
 // src/cli/paths.ts
@@ -2102,7 +2103,7 @@ function interpolateTree(value, env, path, unset) {
 }
 
 // src/config/locate.ts
-var HEADER = /^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$/;
+var HEADER = /^\s*\[\[?\s*([^\[\]]+?)\s*\]\]?\s*(#.*)?$/;
 var KEY = /^\s*("?)([A-Za-z0-9_.-]+)\1\s*=/;
 function indexLines(text) {
   const lines = /* @__PURE__ */ new Map();
@@ -2188,8 +2189,11 @@ function tokenize(source) {
     if (c === "/") {
       let body = "";
       i++;
-      while (i < source.length && source[i] !== "/") {
+      let inClass = false;
+      while (i < source.length && (source[i] !== "/" || inClass)) {
         if (source[i] === "\\" && i + 1 < source.length) body += source[i++];
+        else if (source[i] === "[") inClass = true;
+        else if (source[i] === "]") inClass = false;
         body += source[i++];
       }
       if (i >= source.length) fail("unterminated regular expression", at);
@@ -2281,7 +2285,7 @@ function compileMatcher(source) {
       perLine = true;
       const name = subject.value;
       get = (m) => m.fields?.[name];
-    } else if (subject.kind === "ident" && VARIABLES[subject.value]) {
+    } else if (subject.kind === "ident" && Object.hasOwn(VARIABLES, subject.value)) {
       get = VARIABLES[subject.value];
       if (PER_LINE.has(subject.value)) perLine = true;
     } else if (subject.kind === "ident") {
@@ -2691,6 +2695,7 @@ function toJson(m) {
   }
   return line + "}";
 }
+var BARE_KEY = /^[A-Za-z0-9_.@/-]+$/;
 var BARE = /^[^\s"=\\\x00-\x1f]+$/;
 function logfmtValue(value) {
   const text = typeof value === "string" ? value : String(value);
@@ -2700,7 +2705,7 @@ function toLogfmt(m) {
   let line = `time=${isoOf(m.timestamp)} level=${levelOf(m)} logger=${logfmtValue(m.logger)} msg=${JSON.stringify(m.payload)}`;
   const fields = m.fields;
   if (fields) {
-    for (const k in fields) if (!OWN_KEYS.has(k)) line += ` ${k}=${logfmtValue(fields[k])}`;
+    for (const k in fields) if (!OWN_KEYS.has(k)) line += ` ${BARE_KEY.test(k) ? k : k.replace(/[^A-Za-z0-9_.@/-]/g, "_")}=${logfmtValue(fields[k])}`;
   }
   return line;
 }
@@ -5492,6 +5497,10 @@ function loadConfig(options) {
   const validate = (id, schema16, raw) => {
     const unset = /* @__PURE__ */ new Map();
     const table2 = interpolateTree(raw.table, options.env, "", unset);
+    if (id.startsWith("processes.") && raw.table.command !== void 0) {
+      table2.command = raw.table.command;
+      unset.delete("command");
+    }
     const skip = /* @__PURE__ */ new Set();
     for (const [key, names] of unset) {
       const problem = { file: raw.fragment.path, line: lineFor(raw.lines, id, key), component: id, message: `option "${key}" uses ${names.map((n) => "${" + n + "}").join(", ")}, which ${names.length === 1 ? "is" : "are"} not set`, hint: `set it as a config var, or give a default: \${${names[0]}:-value}` };
@@ -5710,6 +5719,9 @@ function parse(args, options, allowPositionals = false) {
 }
 function loadAppFromArgs(values, mode) {
   const appDir = (0, import_node_path8.resolve)(values.app ?? process.cwd());
+  if (!(0, import_node_fs10.existsSync)(appDir)) throw new UsageError(`option --app: no such directory ${appDir}`);
+  if (values.env && !(0, import_node_fs10.existsSync)(values.env)) throw new UsageError(`option --env: no such file ${values.env}`);
+  if (values.procfile && !(0, import_node_fs10.existsSync)(values.procfile)) throw new UsageError(`option --procfile: no such file ${values.procfile}`);
   const onPlatform = Boolean(process.env.DYNO || process.env.VCAP_APPLICATION || process.env.CNB_APP_DIR);
   return loadApp({
     appDir,
@@ -5906,30 +5918,6 @@ function decideAfterExit(spec, facts, backoff) {
   return restart2 ? { action: "restart", delay: 0, failedStarts: 0 } : { action: "stay-exited" };
 }
 
-// src/supervisor/reclaim.ts
-var import_node_v8 = require("node:v8");
-var import_node_vm = require("node:vm");
-var EVERY = 8 * 1024 * 1024;
-var collect;
-var sinceLast = 0;
-function collector() {
-  if (collect === void 0) {
-    try {
-      (0, import_node_v8.setFlagsFromString)("--expose-gc");
-      collect = (0, import_node_vm.runInNewContext)("gc");
-    } catch {
-      collect = null;
-    }
-  }
-  return collect;
-}
-function noteBytesRead(bytes) {
-  sinceLast += bytes;
-  if (sinceLast < EVERY) return;
-  sinceLast = 0;
-  collector()?.({ type: "minor" });
-}
-
 // src/pipeline/splitter.ts
 var LF = 10;
 var CR = 13;
@@ -5946,6 +5934,7 @@ var LineSplitter = class {
   partialTimeout;
   partial;
   timer;
+  held = false;
   /** Takes the next chunk read from the process. */
   push(chunk) {
     const now = Date.now();
@@ -5970,6 +5959,16 @@ var LineSplitter = class {
     }
     this.emitWhole(chunk, start2, last + 1, now);
     if (last + 1 < chunk.length) this.holdPartial(chunk.subarray(last + 1), now);
+  }
+  /** Reading has paused (backpressure): a held partial line must not be cut off by its timeout meanwhile. */
+  hold() {
+    this.held = true;
+    this.clearTimer();
+  }
+  /** Reading goes on: the partial-line timeout runs again. */
+  release() {
+    this.held = false;
+    if (this.partial) this.armTimer();
   }
   /** The stream ended: pass on what is left. */
   end() {
@@ -6029,13 +6028,16 @@ var LineSplitter = class {
       start2 = cut;
     }
     this.partial = start2 < rest.length ? Buffer.from(rest.subarray(start2)) : void 0;
-    if (this.partial && !this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = void 0;
-        if (this.partial) this.emitLine(this.partial, Date.now());
-        this.partial = void 0;
-      }, this.partialTimeout);
-    } else if (!this.partial) this.clearTimer();
+    if (this.partial) this.armTimer();
+    else this.clearTimer();
+  }
+  armTimer() {
+    if (this.timer || this.held) return;
+    this.timer = setTimeout(() => {
+      this.timer = void 0;
+      if (this.partial) this.emitLine(this.partial, Date.now());
+      this.partial = void 0;
+    }, this.partialTimeout);
   }
   clearTimer() {
     if (this.timer) clearTimeout(this.timer);
@@ -6046,6 +6048,66 @@ function utf8Boundary2(buf, at, floor) {
   let cut = at;
   while (cut > floor && at - cut < 4 && (buf[cut] & 192) === 128) cut--;
   return cut > floor && at - cut < 4 ? cut : at;
+}
+
+// src/supervisor/reclaim.ts
+var import_node_v8 = require("node:v8");
+var import_node_vm = require("node:vm");
+var EVERY = 8 * 1024 * 1024;
+var collect;
+var sinceLast = 0;
+function collector() {
+  if (collect === void 0) {
+    try {
+      (0, import_node_v8.setFlagsFromString)("--expose-gc");
+      collect = (0, import_node_vm.runInNewContext)("gc");
+    } catch {
+      collect = null;
+    }
+  }
+  return collect;
+}
+function noteBytesRead(bytes) {
+  sinceLast += bytes;
+  if (sinceLast < EVERY) return;
+  sinceLast = 0;
+  collector()?.({ type: "minor" });
+}
+
+// src/supervisor/output.ts
+function attachOutput(child, options) {
+  let pausedStreams = 0;
+  const closed = [child.stdout, child.stderr].map((stream, index) => {
+    const name = index === 0 ? "stdout" : "stderr";
+    const source = { logger: options.logger, stream: name, pid: child.pid ?? 0, hostname: options.hostname, severity: name === "stderr" ? SEVERITY.err : SEVERITY.info, type: "log" };
+    const splitter = new LineSplitter(source, options.pipeline, options.maxLine, options.partialTimeout);
+    stream.on("data", (chunk) => {
+      splitter.push(chunk);
+      noteBytesRead(chunk.length);
+      if (options.pipeline.blocked && !stream.isPaused()) {
+        stream.pause();
+        splitter.hold();
+        pausedStreams++;
+        options.pipeline.onResume(() => {
+          pausedStreams--;
+          splitter.release();
+          stream.resume();
+        });
+      }
+    });
+    return new Promise(
+      (resolve4) => stream.on("close", () => {
+        splitter.end();
+        resolve4();
+      })
+    );
+  });
+  return {
+    closed: Promise.all(closed).then(() => void 0),
+    get paused() {
+      return pausedStreams > 0;
+    }
+  };
 }
 
 // src/supervisor/instance.ts
@@ -6062,8 +6124,8 @@ var Instance = class {
   restarts = 0;
   /** True when it was SIGKILLed because it outlived stopwaitsecs. */
   killed = false;
-  /** True during `drover restart`: its STOPPED state is not the end. */
-  restarting = false;
+  /** Set during `drover restart`: its STOPPED state is not the end. */
+  restarting;
   child;
   startedAt = 0;
   failedStarts = 0;
@@ -6093,45 +6155,39 @@ var Instance = class {
     });
     this.child = child;
     this.startedAt = Date.now();
+    this.killed = false;
     this.setState("STARTING");
-    let closed = 0;
-    let exitInfo;
+    const output = attachOutput(child, { logger: plan.name, hostname: options.hostname, pipeline: options.pipeline, maxLine: options.maxLine, partialTimeout: options.partialTimeout });
     this.exited = new Promise((done) => {
       let finished = false;
-      const finish = (force = false) => {
-        if (finished || !exitInfo || closed < 2 && !force) return;
+      let exitInfo;
+      const finish = () => {
+        if (finished || !exitInfo) return;
         finished = true;
         if (child.pid) signalGroup(child.pid, "SIGKILL");
         this.onExit(exitInfo[0], exitInfo[1]);
         done();
       };
+      const waitForPipes = () => setTimeout(() => output.paused ? waitForPipes() : finish(), 250).unref();
+      let pipesClosed = false;
       child.on("exit", (code, signal) => {
         exitInfo = [code, signal];
-        setTimeout(() => finish(true), 250).unref();
+        if (pipesClosed) finish();
+        else waitForPipes();
+      });
+      void output.closed.then(() => {
+        pipesClosed = true;
         finish();
       });
-      for (const [stream, name] of [[child.stdout, "stdout"], [child.stderr, "stderr"]]) {
-        const source = { logger: plan.name, stream: name, pid: child.pid ?? 0, hostname: options.hostname, severity: name === "stderr" ? SEVERITY.err : SEVERITY.info, type: "log" };
-        const splitter = new LineSplitter(source, options.pipeline, options.maxLine, options.partialTimeout);
-        stream.on("data", (chunk) => {
-          splitter.push(chunk);
-          noteBytesRead(chunk.length);
-          if (options.pipeline.blocked) {
-            stream.pause();
-            options.pipeline.onResume(() => stream.resume());
-          }
-        });
-        stream.on("close", () => {
-          splitter.end();
-          closed++;
-          finish();
-        });
-      }
+      child.on("error", (error) => {
+        this.report(`Failed to start: ${error.message}`, SEVERITY.err);
+        if (child.pid !== void 0) return;
+        exitInfo = [127, null];
+        finish();
+      });
     });
-    child.on("error", (error) => {
-      this.report(`Failed to start: ${error.message}`, SEVERITY.err);
-    });
-    if (child.pid) this.report(`Process started with pid ${child.pid}`);
+    if (child.pid === void 0) return;
+    this.report(`Process started with pid ${child.pid}`);
     this.timer = setTimeout(() => {
       if (this.state === "STARTING" && this.child === child) {
         this.failedStarts = 0;
@@ -6195,7 +6251,7 @@ var Instance = class {
     this.setState("STOPPING");
     this.report(`Stopping process with SIG${spec.stopsignal}`);
     signalGroup(child.pid, `SIG${spec.stopsignal}`);
-    const wait = Math.max(0, Math.min(spec.stopwaitsecs, killAt - Date.now()));
+    const wait = Math.max(0, Math.min(spec.stopwaitsecs, killAt - Date.now(), 2 ** 31 - 1));
     const timer = setTimeout(() => {
       this.killed = true;
       this.report(`Error R12 (Exit timeout): did not exit within ${formatSeconds(wait)} of SIG${spec.stopsignal}; stopping process with SIGKILL`, SEVERITY.err);
@@ -6210,17 +6266,22 @@ var Instance = class {
     if (this.child?.pid) signalGroup(this.child.pid, "SIGKILL");
   }
   /** Stops and starts again: `drover restart`. */
-  async restart() {
-    this.restarting = true;
-    await this.stop();
-    this.restarting = false;
-    this.restarts++;
-    this.failedStarts = 0;
-    this.start();
+  restart() {
+    if (this.restarting) return this.restarting;
+    this.restarting = (async () => {
+      await this.stop();
+      if (this.options.shuttingDown()) return;
+      this.restarts++;
+      this.failedStarts = 0;
+      this.start();
+    })().finally(() => {
+      this.restarting = void 0;
+    });
+    return this.restarting;
   }
   /** True while it runs or will run again on its own. */
   get alive() {
-    return this.state === "STARTING" || this.state === "RUNNING" || this.state === "BACKOFF" || this.state === "STOPPING";
+    return this.restarting !== void 0 || this.state === "STARTING" || this.state === "RUNNING" || this.state === "BACKOFF" || this.state === "STOPPING";
   }
   status() {
     return { name: this.name, state: this.state, pid: this.pid, uptime: this.child ? Date.now() - this.startedAt : 0, restarts: this.restarts, exitStatus: this.exitStatus };
@@ -6276,6 +6337,8 @@ var Supervisor = class {
   done = new Promise((resolve4) => this.resolveDone = resolve4);
   lastExit = 0;
   stopStarted = Date.now();
+  /** Stop signals received: the second one does not wait. */
+  stopSignals = 0;
   /** Set by a second stop signal: the exit status of a stop that did not wait. */
   forcedStatus;
   start() {
@@ -6322,6 +6385,11 @@ var Supervisor = class {
   }
   /** SIGTERM/SIGINT: a clean stop; a second signal kills everything at once. */
   onSignal(signal) {
+    this.stopSignals++;
+    if (this.shuttingDown && this.stopSignals === 1) {
+      this.report(`Received ${signal}: already stopping`);
+      return;
+    }
     if (this.shuttingDown) {
       this.report(`Received ${signal} again: killing all processes now; lines not yet sent to drains are lost`, SEVERITY.warning);
       this.forcedStatus = 128 + (import_node_os3.constants.signals[signal] ?? 15);
@@ -6332,11 +6400,16 @@ var Supervisor = class {
     this.stopStarted = Date.now();
     void this.shutdown(`received ${signal}`, 0, true);
   }
-  /** Restarts the instances named (`web.1`) or of a type (`web`); returns the names restarted. */
+  /** Restarts the instances named (`web.1`) or of a type (`web`); returns the names restarted (none while stopping). */
   restart(name) {
+    if (this.shuttingDown) return [];
     const chosen = this.instances.filter((i) => i.name === name || i.plan.type.name === name);
     for (const i of chosen) void i.restart();
     return chosen.map((i) => i.name);
+  }
+  /** True once everything is being stopped. */
+  get stopping() {
+    return this.shuttingDown !== void 0;
   }
   status() {
     return { pid: process.pid, uptime: Date.now() - this.startedAt, instances: this.instances.map((i) => i.status()), outputs: this.options.pipeline.stats() };
@@ -6348,7 +6421,7 @@ var Supervisor = class {
 
 // src/supervisor/control.ts
 var import_node_net4 = require("node:net");
-var import_node_fs10 = require("node:fs");
+var import_node_fs11 = require("node:fs");
 var import_node_crypto2 = require("node:crypto");
 var import_node_os4 = require("node:os");
 var import_node_path12 = require("node:path");
@@ -6358,8 +6431,11 @@ function controlSocketPath(appDir, configured, env = process.env) {
   const hash = (0, import_node_crypto2.createHash)("sha1").update(appDir).digest("hex").slice(0, 10);
   return (0, import_node_path12.join)((0, import_node_os4.tmpdir)(), `drover-${process.getuid?.() ?? 0}-${hash}.sock`);
 }
-function serveControl(path, supervisor) {
-  if ((0, import_node_fs10.existsSync)(path)) (0, import_node_fs10.unlinkSync)(path);
+async function serveControl(path, supervisor) {
+  if ((0, import_node_fs11.existsSync)(path)) {
+    if (await answers(path)) throw new Error(`another drover supervisor answers on ${path}; stop it, or set DROVER_SOCKET for this one`);
+    (0, import_node_fs11.unlinkSync)(path);
+  }
   const server = (0, import_node_net4.createServer)((socket) => {
     let input = "";
     socket.setEncoding("utf8");
@@ -6374,10 +6450,22 @@ function serveControl(path, supervisor) {
   return new Promise((resolve4, reject) => {
     server.once("error", reject);
     server.listen(path, () => {
-      (0, import_node_fs10.chmodSync)(path, 384);
+      (0, import_node_fs11.chmodSync)(path, 384);
       server.unref();
       resolve4(server);
     });
+  });
+}
+function answers(path) {
+  return new Promise((resolve4) => {
+    const socket = (0, import_node_net4.createConnection)(path);
+    socket.setTimeout(500, () => socket.destroy());
+    socket.on("connect", () => {
+      socket.destroy();
+      resolve4(true);
+    });
+    socket.on("error", () => resolve4(false));
+    socket.on("close", () => resolve4(false));
   });
 }
 function answer(line, supervisor) {
@@ -6391,6 +6479,7 @@ function answer(line, supervisor) {
     case "status":
       return supervisor.status();
     case "restart": {
+      if (supervisor.stopping) return { error: "the supervisor is shutting down" };
       const restarted = supervisor.restart(request.name);
       return restarted.length ? { restarted } : { error: `no process named "${request.name}" (known: ${supervisor.instances.map((i) => i.name).join(", ")})` };
     }
@@ -6484,12 +6573,14 @@ var Pipeline = class {
         if (match(proto) && !component.lines(chunk, start2, end, source, timestamp)) this.wait(component);
         continue;
       }
+      let full = false;
       for (let at = start2; at < end; ) {
         const nl = chunk.indexOf(10, at);
         const m = this.message(source, chunk.subarray(at, nl), timestamp);
-        if (match(m) && !component.write(m)) this.wait(component);
+        if (match(m) && !component.write(m)) full = true;
         at = nl + 1;
       }
+      if (full) this.wait(component);
     }
   }
   line(source, bytes, timestamp) {
@@ -6600,6 +6691,7 @@ Run \`drover check\` after fixing them.
 // src/cli/commands/run.ts
 var import_node_child_process2 = require("node:child_process");
 var import_node_os6 = require("node:os");
+var import_node_tty2 = require("node:tty");
 var run = {
   summary: "run a one-off command with the app environment (heroku run style)",
   usage: `Usage: drover run [options] [--] COMMAND [ARGS...]
@@ -6609,14 +6701,11 @@ with stdin, stdout and stderr attached, and exits with its status. \`drover run 
 
 ${APP_USAGE}`,
   async run(args) {
-    const split = args.indexOf("--");
-    let ours = split >= 0 ? args.slice(0, split) : [];
-    let command = split >= 0 ? args.slice(split + 1) : args;
-    if (split < 0) {
-      const first = args.findIndex((a, i) => !a.startsWith("-") && !["-a", "--app", "-f", "--procfile", "-e", "--env"].includes(args[i - 1]));
-      ours = first < 0 ? args : args.slice(0, first);
-      command = first < 0 ? [] : args.slice(first);
-    }
+    const valued = ["-a", "--app", "-f", "--procfile", "-e", "--env"];
+    let first = 0;
+    while (first < args.length && args[first] !== "--" && args[first].startsWith("-")) first += valued.includes(args[first]) ? 2 : 1;
+    const ours = args.slice(0, first);
+    const command = args[first] === "--" ? args.slice(first + 1) : args.slice(first);
     const { values } = parse(ours, { app: { type: "string", short: "a" }, procfile: { type: "string", short: "f" }, env: { type: "string", short: "e" } });
     if (command.length === 0) throw new UsageError("expected a COMMAND to run, e.g. drover run bash");
     const app = loadAppFromArgs(values, "build");
@@ -6625,8 +6714,12 @@ ${APP_USAGE}`,
     const env = { ...mergeDotenv(process.env, app.dotenv), DYNO: process.env.DYNO?.startsWith("run.") ? process.env.DYNO : "run.1" };
     const script = command.length === 1 ? command[0] : command.map(shellQuote).join(" ");
     const child = (0, import_node_child_process2.spawn)("bash", ["-c", script], { cwd: app.appDir, env, stdio: "inherit" });
-    const forward = (signal) => () => child.kill(signal);
-    for (const signal of ["SIGTERM", "SIGHUP", "SIGINT"]) process.on(signal, forward(signal));
+    const fromTerminal = new Set((0, import_node_tty2.isatty)(0) ? ["SIGINT", "SIGQUIT"] : []);
+    for (const signal of ["SIGTERM", "SIGHUP", "SIGINT", "SIGQUIT"]) {
+      process.on(signal, () => {
+        if (!fromTerminal.has(signal)) child.kill(signal);
+      });
+    }
     return new Promise((resolve4) => {
       child.on("error", (error) => {
         process.stderr.write(`drover run: cannot start bash: ${error.message}

@@ -1,5 +1,6 @@
 // The shape of a CLI command and the options every command that reads an app shares.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { configDirs, defaultProcfile } from './paths';
 import { loadApp, type LoadedApp } from '../config/app';
@@ -33,6 +34,9 @@ export function parse<T extends ParseArgsConfig['options']>(args: string[], opti
 /** Loads the app the common options point at. */
 export function loadAppFromArgs(values: { app?: string; procfile?: string; env?: string }, mode: 'build' | 'run'): LoadedApp {
   const appDir = resolve(values.app ?? process.cwd());
+  if (!existsSync(appDir)) throw new UsageError(`option --app: no such directory ${appDir}`);
+  if (values.env && !existsSync(values.env)) throw new UsageError(`option --env: no such file ${values.env}`);
+  if (values.procfile && !existsSync(values.procfile)) throw new UsageError(`option --procfile: no such file ${values.procfile}`);
   const onPlatform = Boolean(process.env.DYNO || process.env.VCAP_APPLICATION || process.env.CNB_APP_DIR);
   return loadApp({
     appDir,

@@ -133,6 +133,11 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
   const validate = (id: string, schema: Schema, raw: RawSection) => {
     const unset = new Map<string, string[]>();
     const table = interpolateTree(raw.table, options.env, '', unset) as Record<string, unknown>;
+    // A command is expanded by the shell that runs it, with each instance's own PORT and DYNO: keep it as written.
+    if (id.startsWith('processes.') && raw.table.command !== undefined) {
+      table.command = raw.table.command;
+      unset.delete('command');
+    }
     const skip = new Set<string>();
     for (const [key, names] of unset) {
       const problem = { file: raw.fragment.path, line: lineFor(raw.lines, id, key), component: id, message: `option "${key}" uses ${names.map((n) => '${' + n + '}').join(', ')}, which ${names.length === 1 ? 'is' : 'are'} not set`, hint: `set it as a config var, or give a default: \${${names[0]}:-value}` };

@@ -151,6 +151,8 @@ export function toJson(m: Message): string {
   return line + '}';
 }
 
+/** A key logfmt readers accept as is; others get their odd characters replaced by `_`. */
+const BARE_KEY = /^[A-Za-z0-9_.@/-]+$/;
 const BARE = /^[^\s"=\\\x00-\x1f]+$/;
 
 /** One logfmt value: bare when it can be, else quoted with JSON escapes. */
@@ -163,6 +165,6 @@ function logfmtValue(value: unknown): string {
 export function toLogfmt(m: Message): string {
   let line = `time=${isoOf(m.timestamp)} level=${levelOf(m)} logger=${logfmtValue(m.logger)} msg=${JSON.stringify(m.payload)}`;
   const fields = m.fields;
-  if (fields) for (const k in fields) if (!OWN_KEYS.has(k)) line += ` ${k}=${logfmtValue(fields[k])}`;
+  if (fields) for (const k in fields) if (!OWN_KEYS.has(k)) line += ` ${BARE_KEY.test(k) ? k : k.replace(/[^A-Za-z0-9_.@/-]/g, '_')}=${logfmtValue(fields[k])}`;
   return line;
 }

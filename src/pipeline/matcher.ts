@@ -69,8 +69,12 @@ function tokenize(source: string): Token[] {
     if (c === '/') {
       let body = '';
       i++;
-      while (i < source.length && source[i] !== '/') {
+      // A `/` inside a character class ([^/]) does not end the expression.
+      let inClass = false;
+      while (i < source.length && (source[i] !== '/' || inClass)) {
         if (source[i] === '\\' && i + 1 < source.length) body += source[i++];
+        else if (source[i] === '[') inClass = true;
+        else if (source[i] === ']') inClass = false;
         body += source[i++];
       }
       if (i >= source.length) fail('unterminated regular expression', at);
@@ -168,7 +172,7 @@ export function compileMatcher(source: string): CompiledMatcher {
       perLine = true;
       const name = subject.value;
       get = (m) => m.fields?.[name];
-    } else if (subject.kind === 'ident' && VARIABLES[subject.value]) {
+    } else if (subject.kind === 'ident' && Object.hasOwn(VARIABLES, subject.value)) {
       get = VARIABLES[subject.value];
       if (PER_LINE.has(subject.value)) perLine = true;
     } else if (subject.kind === 'ident') {

@@ -95,12 +95,14 @@ export class Pipeline implements LineSink {
         if (match(proto) && !component.lines(chunk, start, end, source, timestamp)) this.wait(component);
         continue;
       }
+      let full = false;
       for (let at = start; at < end; ) {
         const nl = chunk.indexOf(10, at);
         const m = this.message(source, chunk.subarray(at, nl), timestamp);
-        if (match(m) && !component.write(m)) this.wait(component);
+        if (match(m) && !component.write(m)) full = true;
         at = nl + 1;
       }
+      if (full) this.wait(component);
     }
   }
 

@@ -19,6 +19,7 @@ const CR = 13;
 export class LineSplitter {
   private partial: Buffer | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private held = false;
 
   constructor(
     private readonly source: BlockSource,
@@ -51,6 +52,18 @@ export class LineSplitter {
     }
     this.emitWhole(chunk, start, last + 1, now);
     if (last + 1 < chunk.length) this.holdPartial(chunk.subarray(last + 1), now);
+  }
+
+  /** Reading has paused (backpressure): a held partial line must not be cut off by its timeout meanwhile. */
+  hold(): void {
+    this.held = true;
+    this.clearTimer();
+  }
+
+  /** Reading goes on: the partial-line timeout runs again. */
+  release(): void {
+    this.held = false;
+    if (this.partial) this.armTimer();
   }
 
   /** The stream ended: pass on what is left. */
@@ -121,13 +134,17 @@ export class LineSplitter {
     }
     // Copy: the chunk it came from would otherwise be kept alive, and reused by nobody.
     this.partial = start < rest.length ? Buffer.from(rest.subarray(start)) : undefined;
-    if (this.partial && !this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        if (this.partial) this.emitLine(this.partial, Date.now());
-        this.partial = undefined;
-      }, this.partialTimeout);
-    } else if (!this.partial) this.clearTimer();
+    if (this.partial) this.armTimer();
+    else this.clearTimer();
+  }
+
+  private armTimer(): void {
+    if (this.timer || this.held) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.partial) this.emitLine(this.partial, Date.now());
+      this.partial = undefined;
+    }, this.partialTimeout);
   }
 
   private clearTimer(): void {

@@ -17,8 +17,11 @@ export function controlSocketPath(appDir: string, configured: string, env: NodeJ
 }
 
 /** Serves one JSON request per connection; the socket is readable by its owner only (0600). */
-export function serveControl(path: string, supervisor: Supervisor): Promise<Server> {
-  if (existsSync(path)) unlinkSync(path); // left by a supervisor that was killed
+export async function serveControl(path: string, supervisor: Supervisor): Promise<Server> {
+  if (existsSync(path)) {
+    if (await answers(path)) throw new Error(`another drover supervisor answers on ${path}; stop it, or set DROVER_SOCKET for this one`);
+    unlinkSync(path); // left by a supervisor that was killed
+  }
   const server = createServer((socket) => {
     let input = '';
     socket.setEncoding('utf8');
@@ -40,6 +43,20 @@ export function serveControl(path: string, supervisor: Supervisor): Promise<Serv
   });
 }
 
+/** True when something accepts connections on the socket. */
+function answers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection(path);
+    socket.setTimeout(500, () => socket.destroy());
+    socket.on('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+    socket.on('close', () => resolve(false));
+  });
+}
+
 function answer(line: string, supervisor: Supervisor): unknown {
   let request: ControlRequest;
   try {
@@ -51,6 +68,7 @@ function answer(line: string, supervisor: Supervisor): unknown {
     case 'status':
       return supervisor.status();
     case 'restart': {
+      if (supervisor.stopping) return { error: 'the supervisor is shutting down' };
       const restarted = supervisor.restart(request.name);
       return restarted.length ? { restarted } : { error: `no process named "${request.name}" (known: ${supervisor.instances.map((i) => i.name).join(', ')})` };
     }

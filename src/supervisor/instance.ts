@@ -4,11 +4,9 @@ import { constants } from 'node:os';
 import { resolve } from 'node:path';
 import type { InstancePlan } from './formation';
 import { decideAfterExit } from './backoff';
-import { noteBytesRead } from './reclaim';
-import { LineSplitter } from '../pipeline/splitter';
+import { attachOutput } from './output';
 import type { Pipeline } from '../pipeline/pipeline';
 import { SEVERITY } from '../pipeline/message';
-import type { BlockSource } from '../pipeline/formats';
 
 /** supervisord's process states. */
 export type State = 'STOPPED' | 'STARTING' | 'RUNNING' | 'BACKOFF' | 'STOPPING' | 'EXITED' | 'FATAL';
@@ -44,8 +42,8 @@ export class Instance {
   restarts = 0;
   /** True when it was SIGKILLed because it outlived stopwaitsecs. */
   killed = false;
-  /** True during `drover restart`: its STOPPED state is not the end. */
-  restarting = false;
+  /** Set during `drover restart`: its STOPPED state is not the end. */
+  restarting: Promise<void> | undefined;
   private child: ChildProcess | undefined;
   private startedAt = 0;
   private failedStarts = 0;
@@ -79,48 +77,43 @@ export class Instance {
     });
     this.child = child;
     this.startedAt = Date.now();
+    this.killed = false;
     this.setState('STARTING');
-    let closed = 0;
-    let exitInfo: [number | null, NodeJS.Signals | null] | undefined;
+    const output = attachOutput(child, { logger: plan.name, hostname: options.hostname, pipeline: options.pipeline, maxLine: options.maxLine, partialTimeout: options.partialTimeout });
     this.exited = new Promise((done) => {
       let finished = false;
-      const finish = (force = false) => {
-        if (finished || !exitInfo || (closed < 2 && !force)) return;
+      let exitInfo: [number | null, NodeJS.Signals | null] | undefined;
+      const finish = () => {
+        if (finished || !exitInfo) return;
         finished = true;
         // The group lives and dies with its leader: what it left behind (a daemonized grandchild) goes too.
         if (child.pid) signalGroup(child.pid, 'SIGKILL');
         this.onExit(exitInfo[0], exitInfo[1]);
         done();
       };
+      // Normally the pipes close right after the exit; a grandchild holding them open gets a moment, not
+      // forever. While drover itself is not reading (an output is full), the wait does not count.
+      const waitForPipes = () => setTimeout(() => (output.paused ? waitForPipes() : finish()), 250).unref();
+      let pipesClosed = false;
       child.on('exit', (code, signal) => {
         exitInfo = [code, signal];
-        // Normally the pipes close right after; a grandchild holding them open gets a moment, not forever.
-        setTimeout(() => finish(true), 250).unref();
+        if (pipesClosed) finish();
+        else waitForPipes();
+      });
+      void output.closed.then(() => {
+        pipesClosed = true;
         finish();
       });
-      for (const [stream, name] of [[child.stdout!, 'stdout'], [child.stderr!, 'stderr']] as const) {
-        const source: BlockSource = { logger: plan.name, stream: name, pid: child.pid ?? 0, hostname: options.hostname, severity: name === 'stderr' ? SEVERITY.err : SEVERITY.info, type: 'log' };
-        const splitter = new LineSplitter(source, options.pipeline, options.maxLine, options.partialTimeout);
-        stream.on('data', (chunk: Buffer) => {
-          splitter.push(chunk);
-          noteBytesRead(chunk.length);
-          if (options.pipeline.blocked) {
-            stream.pause();
-            options.pipeline.onResume(() => stream.resume());
-          }
-        });
-        // A grandchild may keep the pipe open after bash exits: its output still counts, the exit waits for it.
-        stream.on('close', () => {
-          splitter.end();
-          closed++;
-          finish();
-        });
-      }
+      child.on('error', (error) => {
+        this.report(`Failed to start: ${error.message}`, SEVERITY.err);
+        if (child.pid !== undefined) return;
+        // Not spawned at all (bash missing, directory gone): no exit event will come.
+        exitInfo = [127, null];
+        finish();
+      });
     });
-    child.on('error', (error) => {
-      this.report(`Failed to start: ${error.message}`, SEVERITY.err);
-    });
-    if (child.pid) this.report(`Process started with pid ${child.pid}`);
+    if (child.pid === undefined) return;
+    this.report(`Process started with pid ${child.pid}`);
     this.timer = setTimeout(() => {
       if (this.state === 'STARTING' && this.child === child) {
         this.failedStarts = 0;
@@ -189,7 +182,8 @@ export class Instance {
     this.setState('STOPPING');
     this.report(`Stopping process with SIG${spec.stopsignal}`);
     signalGroup(child.pid, `SIG${spec.stopsignal}` as NodeJS.Signals);
-    const wait = Math.max(0, Math.min(spec.stopwaitsecs, killAt - Date.now()));
+    // setTimeout takes at most 2^31-1 ms (24.8 days); a longer stopwaitsecs means "wait that long", not "kill now".
+    const wait = Math.max(0, Math.min(spec.stopwaitsecs, killAt - Date.now(), 2 ** 31 - 1));
     const timer = setTimeout(() => {
       this.killed = true;
       this.report(`Error R12 (Exit timeout): did not exit within ${formatSeconds(wait)} of SIG${spec.stopsignal}; stopping process with SIGKILL`, SEVERITY.err);
@@ -207,18 +201,24 @@ export class Instance {
   }
 
   /** Stops and starts again: `drover restart`. */
-  async restart(): Promise<void> {
-    this.restarting = true;
-    await this.stop();
-    this.restarting = false;
-    this.restarts++;
-    this.failedStarts = 0;
-    this.start();
+  restart(): Promise<void> {
+    // One restart at a time: a second request joins the first instead of spawning a second child.
+    if (this.restarting) return this.restarting;
+    this.restarting = (async () => {
+      await this.stop();
+      if (this.options.shuttingDown()) return;
+      this.restarts++;
+      this.failedStarts = 0;
+      this.start();
+    })().finally(() => {
+      this.restarting = undefined;
+    });
+    return this.restarting;
   }
 
   /** True while it runs or will run again on its own. */
   get alive(): boolean {
-    return this.state === 'STARTING' || this.state === 'RUNNING' || this.state === 'BACKOFF' || this.state === 'STOPPING';
+    return this.restarting !== undefined || this.state === 'STARTING' || this.state === 'RUNNING' || this.state === 'BACKOFF' || this.state === 'STOPPING';
   }
 
   status(): InstanceStatus {

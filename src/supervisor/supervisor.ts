@@ -33,6 +33,8 @@ export class Supervisor {
   readonly done = new Promise<number>((resolve) => (this.resolveDone = resolve));
   private lastExit = 0;
   private stopStarted = Date.now();
+  /** Stop signals received: the second one does not wait. */
+  private stopSignals = 0;
   /** Set by a second stop signal: the exit status of a stop that did not wait. */
   private forcedStatus: number | undefined;
 
@@ -102,6 +104,12 @@ export class Supervisor {
 
   /** SIGTERM/SIGINT: a clean stop; a second signal kills everything at once. */
   onSignal(signal: NodeJS.Signals): void {
+    this.stopSignals++;
+    if (this.shuttingDown && this.stopSignals === 1) {
+      // drover was already stopping on its own (FATAL, nothing left to run): this is the platform's first word.
+      this.report(`Received ${signal}: already stopping`);
+      return;
+    }
     if (this.shuttingDown) {
       // The user (or the platform) does not want to wait: no grace for processes, none for drains.
       this.report(`Received ${signal} again: killing all processes now; lines not yet sent to drains are lost`, SEVERITY.warning);
@@ -114,11 +122,17 @@ export class Supervisor {
     void this.shutdown(`received ${signal}`, 0, true);
   }
 
-  /** Restarts the instances named (`web.1`) or of a type (`web`); returns the names restarted. */
+  /** Restarts the instances named (`web.1`) or of a type (`web`); returns the names restarted (none while stopping). */
   restart(name: string): string[] {
+    if (this.shuttingDown) return [];
     const chosen = this.instances.filter((i) => i.name === name || i.plan.type.name === name);
     for (const i of chosen) void i.restart();
     return chosen.map((i) => i.name);
+  }
+
+  /** True once everything is being stopped. */
+  get stopping(): boolean {
+    return this.shuttingDown !== undefined;
   }
 
   status(): SupervisorStatus {

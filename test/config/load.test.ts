@@ -60,9 +60,15 @@ describe('loadConfig', () => {
   });
 
   it('resolves ${VAR} and ${VAR:-default} from the environment', () => {
-    const files = { 'drover/100-p.toml': '[processes.web]\ncommand = "serve --port ${PORT:-5000} --name ${NAME}"\n' };
-    expect(load(files, { NAME: 'app' }).config.processes.web.command).toBe('serve --port 5000 --name app');
-    expect(load(files, { NAME: 'app', PORT: '8080' }).config.processes.web.command).toBe('serve --port 8080 --name app');
+    const files = { 'drover/100-p.toml': '[processes.web]\ncommand = "serve"\nenvironment = { ARGS = "--port ${PORT:-5000} --name ${NAME}" }\n' };
+    expect(load(files, { NAME: 'app' }).config.processes.web.environment).toEqual({ ARGS: '--port 5000 --name app' });
+    expect(load(files, { NAME: 'app', PORT: '8080' }).config.processes.web.environment).toEqual({ ARGS: '--port 8080 --name app' });
+  });
+
+  it('leaves a process command to the shell, which expands it with each instance\'s own PORT', () => {
+    const { config, problems } = load({ 'drover/100-p.toml': '[processes.web]\ncommand = "serve --port ${PORT} $$HOME"\n' });
+    expect(problems).toEqual([]);
+    expect(config.processes.web.command).toBe('serve --port ${PORT} $$HOME');
   });
 
   it('treats an unset ${VAR} as an error at run time and a warning at build time', () => {
@@ -72,5 +78,13 @@ describe('loadConfig', () => {
     const build = load(files, {}, 'build');
     expect(build.problems).toEqual([]);
     expect(build.warnings).toEqual([expect.objectContaining({ line: 3, component: 'outputs.o' })]);
+  });
+});
+
+describe('loadConfig line numbers', () => {
+  it('finds the line of an array of tables, which is not a valid section', () => {
+    const app = tempDir({ 'drover/100.toml': '# outputs\n\n[[outputs.x]]\ntype = "stdout"\n' });
+    const { problems } = loadConfig({ dirs: [join(app, 'drover')], env: {}, mode: 'run' });
+    expect(problems).toEqual([expect.objectContaining({ line: 3, component: 'outputs.x', message: '[outputs.x] must be a table of options' })]);
   });
 });

@@ -31,6 +31,14 @@ describe('compileMatcher', () => {
     it(`${expression} → ${expected}`, () => expect(compileMatcher(expression)(m)).toBe(expected));
   }
 
+  it('reads a / inside a character class as part of the regular expression', () => {
+    expect(compileMatcher('Payload =~ /^GET [^/]+\\/x/')(message('GET host/x'))).toBe(true);
+  });
+
+  it('knows only its own variables, not names inherited by every object', () => {
+    expect(() => compileMatcher("constructor != 'x'")).toThrow('unknown variable "constructor"');
+  });
+
   it('binds && tighter than ||, and honours parentheses', () => {
     expect(compileMatcher('TRUE || FALSE && FALSE')(message('x'))).toBe(true);
     expect(compileMatcher('(TRUE || FALSE) && FALSE')(message('x'))).toBe(false);

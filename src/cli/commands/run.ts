@@ -1,6 +1,7 @@
 // `drover run COMMAND...`: a one-off process with the app's environment, as `heroku run`.
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
+import { isatty } from 'node:tty';
 import { APP_USAGE, loadAppFromArgs, parse, UsageError, type Command } from '../command';
 import { mergeDotenv } from '../../config/dotenv';
 import { formatProblem } from '../../config/errors';
@@ -14,15 +15,13 @@ with stdin, stdout and stderr attached, and exits with its status. \`drover run 
 
 ${APP_USAGE}`,
   async run(args) {
-    // Options stop at the first word that is not one of ours: the rest belongs to the command.
-    const split = args.indexOf('--');
-    let ours = split >= 0 ? args.slice(0, split) : [];
-    let command = split >= 0 ? args.slice(split + 1) : args;
-    if (split < 0) {
-      const first = args.findIndex((a, i) => !a.startsWith('-') && !['-a', '--app', '-f', '--procfile', '-e', '--env'].includes(args[i - 1]));
-      ours = first < 0 ? args : args.slice(0, first);
-      command = first < 0 ? [] : args.slice(first);
-    }
+    // Our options come first; the first other word, or a `--` before it, starts the command (whose own
+    // arguments may contain `--`, as in `drover run npm test -- --watch`).
+    const valued = ['-a', '--app', '-f', '--procfile', '-e', '--env'];
+    let first = 0;
+    while (first < args.length && args[first] !== '--' && args[first].startsWith('-')) first += valued.includes(args[first]) ? 2 : 1;
+    const ours = args.slice(0, first);
+    const command = args[first] === '--' ? args.slice(first + 1) : args.slice(first);
     const { values } = parse(ours, { app: { type: 'string', short: 'a' }, procfile: { type: 'string', short: 'f' }, env: { type: 'string', short: 'e' } });
     if (command.length === 0) throw new UsageError('expected a COMMAND to run, e.g. drover run bash');
     const app = loadAppFromArgs(values, 'build');
@@ -31,9 +30,14 @@ ${APP_USAGE}`,
     // One word is run by bash as written (so `drover run "echo $HOME"` works); several are quoted.
     const script = command.length === 1 ? command[0] : command.map(shellQuote).join(' ');
     const child = spawn('bash', ['-c', script], { cwd: app.appDir, env, stdio: 'inherit' });
-    // The terminal sends Ctrl-C to the whole foreground group; we only forward what is sent to us alone.
-    const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
-    for (const signal of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) process.on(signal, forward(signal));
+    // On a terminal, Ctrl-C already reaches the whole foreground group, the command included: forwarding it
+    // again would make it a second Ctrl-C. Signals sent to drover alone (kill, a platform) are passed on.
+    const fromTerminal = new Set<NodeJS.Signals>(isatty(0) ? ['SIGINT', 'SIGQUIT'] : []);
+    for (const signal of ['SIGTERM', 'SIGHUP', 'SIGINT', 'SIGQUIT'] as const) {
+      process.on(signal, () => {
+        if (!fromTerminal.has(signal)) child.kill(signal);
+      });
+    }
     return new Promise((resolve) => {
       child.on('error', (error) => {
         process.stderr.write(`drover run: cannot start bash: ${error.message}\n`);

@@ -1,0 +1,60 @@
+// Wiring a child's stdout and stderr into the pipeline, pausing them while an output is full.
+import type { ChildProcess } from 'node:child_process';
+import { LineSplitter } from '../pipeline/splitter';
+import type { Pipeline } from '../pipeline/pipeline';
+import { SEVERITY } from '../pipeline/message';
+import type { BlockSource } from '../pipeline/formats';
+import { noteBytesRead } from './reclaim';
+
+export interface OutputOptions {
+  logger: string;
+  hostname: string;
+  pipeline: Pipeline;
+  maxLine: number;
+  partialTimeout: number;
+}
+
+/** A child's two streams as the instance sees them. */
+export interface ChildOutput {
+  /** Resolves when both pipes have closed (every line read and passed on). */
+  closed: Promise<void>;
+  /** True while reading is paused because an output is full: the pipes may still hold lines. */
+  readonly paused: boolean;
+}
+
+/** Reads both streams line by line into the pipeline; reading pauses while the pipeline is blocked. */
+export function attachOutput(child: ChildProcess, options: OutputOptions): ChildOutput {
+  let pausedStreams = 0;
+  const closed = [child.stdout!, child.stderr!].map((stream, index) => {
+    const name = index === 0 ? 'stdout' : 'stderr';
+    const source: BlockSource = { logger: options.logger, stream: name, pid: child.pid ?? 0, hostname: options.hostname, severity: name === 'stderr' ? SEVERITY.err : SEVERITY.info, type: 'log' };
+    const splitter = new LineSplitter(source, options.pipeline, options.maxLine, options.partialTimeout);
+    stream.on('data', (chunk: Buffer) => {
+      splitter.push(chunk);
+      noteBytesRead(chunk.length);
+      if (options.pipeline.blocked && !stream.isPaused()) {
+        // The rest of a partial line may be waiting in the pipe: it is not "partial" while we are not reading.
+        stream.pause();
+        splitter.hold();
+        pausedStreams++;
+        options.pipeline.onResume(() => {
+          pausedStreams--;
+          splitter.release();
+          stream.resume();
+        });
+      }
+    });
+    return new Promise<void>((resolve) =>
+      stream.on('close', () => {
+        splitter.end();
+        resolve();
+      }),
+    );
+  });
+  return {
+    closed: Promise.all(closed).then(() => undefined),
+    get paused() {
+      return pausedStreams > 0;
+    },
+  };
+}
