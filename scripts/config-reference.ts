@@ -101,7 +101,7 @@ export function renderConfigurationReference(): string {
     '<!-- Generated from the component schemas by `node scripts/gen-docs.mjs`: do not edit; test/docs.test.ts fails when it is stale. -->',
     '# Configuration reference',
     '',
-    "drover reads TOML fragments in file-name order: the buildpack's `conf/NNN-*.toml`, then the app's `drover/*.toml`. A fragment with the same file name as a default replaces it, and an empty one disables it. A section defined again in a later fragment replaces the earlier one whole. `${VAR}` and `${VAR:-default}` in any string are read from the environment when drover starts, not at build time. `drover check` validates everything and reports every error at once; `drover config` prints the merged result.",
+    "drover reads TOML fragments in file-name order: the buildpack's `conf/NNN-*.toml`, then the app's `drover/*.toml`. A fragment with the same file name as a default replaces it, and an empty one disables it. A section defined again in a later fragment replaces the earlier one whole. `${VAR}` and `${VAR:-default}` in any string are read from the environment when drover starts, not at build time, except in a process `command`, which the shell expands with each instance's own `PORT` and `DYNO`. `drover check` validates everything and reports every error at once; `drover config` prints the merged result.",
     '',
     'Value types: a **duration** is `"500ms"`, `"10s"`, `"1m"` or a bare number of seconds; a **size** is `"64KB"`, `"256MB"` or a bare number of bytes; a **match expression** is Heka\'s message matcher over `Timestamp Type Logger Stream Severity Payload Hostname Pid Fields[name]` with `== != < <= > >= =~ !~`, `&& || ( )`, `TRUE FALSE NIL` and regular expressions between slashes.',
     '',
