@@ -12,12 +12,14 @@ const messages = (text: unknown) => jsonLines(String(text)).map((l) => `${l.logg
 
 describe('supervisor lifecycle', () => {
   it('joins two overlapping restarts into one, leaving a single child', async () => {
-    const app = tempDir({ Procfile: 'web: echo up; sleep 30\n', 'drover/009-stdout.toml': JSON_STDOUT });
+    // Slow to stop (1 s), so that the second request surely arrives while the first restart is under way.
+    const app = tempDir({ Procfile: `web: trap 'sleep 1; exit 0' TERM; echo up; while true; do sleep 0.1; done\n`, 'drover/009-stdout.toml': JSON_STDOUT });
     const socket = `${app}/control.sock`;
     const child = startDrover(app, [], { DROVER_SOCKET: socket });
     await waitForLine(child, /"message":"up"/);
     await Promise.all([drover(['restart', 'web', '--socket', socket]), drover(['restart', 'web', '--socket', socket])]);
-    await waitForLine(child, /Process started with pid \d+"/);
+    // The restarted process is up once a second "up" line has been printed; give a third start a moment to show.
+    for (const until = Date.now() + 10_000; (child.output().match(/"message":"up"/g) ?? []).length < 2 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 20));
     await new Promise((r) => setTimeout(r, 300));
     child.kill('SIGTERM');
     const result = await child;
