@@ -2531,6 +2531,7 @@ function defineComponent(definition) {
 // src/pipeline/message.ts
 var SEVERITY = { emerg: 0, alert: 1, crit: 2, err: 3, warning: 4, notice: 5, info: 6, debug: 7 };
 var SEVERITY_NAMES = ["emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"];
+var EMPTY = Buffer.alloc(0);
 var Message = class _Message {
   /** Milliseconds since the epoch. */
   timestamp;
@@ -2547,6 +2548,10 @@ var Message = class _Message {
   rewritten = false;
   bytesAsPrinted;
   text;
+  /** Where the line lies in a read chunk, until someone asks for `raw` (most decoders only want the text). */
+  chunk;
+  start = 0;
+  end = 0;
   constructor(raw, logger, stream, pid, hostname, timestamp = Date.now(), type = "log") {
     this.bytesAsPrinted = raw;
     this.logger = logger;
@@ -2560,22 +2565,36 @@ var Message = class _Message {
   }
   /** The bytes as printed, without the line ending (or the new payload's, once replaced). Raw outputs write these. */
   get raw() {
-    if (this.bytesAsPrinted === void 0) this.bytesAsPrinted = Buffer.from(this.text, "utf8");
+    if (this.bytesAsPrinted === void 0) {
+      this.bytesAsPrinted = this.chunk ? this.chunk.subarray(this.start, this.end) : Buffer.from(this.text, "utf8");
+      this.chunk = void 0;
+    }
     return this.bytesAsPrinted;
   }
   set raw(value) {
     this.bytesAsPrinted = value;
+    this.chunk = void 0;
     this.text = void 0;
   }
   /** The line as text (invalid UTF-8 becomes U+FFFD). */
   get payload() {
-    if (this.text === void 0) this.text = this.bytesAsPrinted.toString("utf8");
+    if (this.text === void 0) this.text = this.chunk ? this.chunk.toString("utf8", this.start, this.end) : this.bytesAsPrinted.toString("utf8");
     return this.text;
   }
   set payload(value) {
     this.text = value;
     this.bytesAsPrinted = void 0;
+    this.chunk = void 0;
     this.rewritten = true;
+  }
+  /** A line read from a process: chunk[start, end), without its newline; no view on the chunk is made yet. */
+  static fromChunk(chunk, start2, end, logger, stream, pid, hostname, timestamp, type) {
+    const message = new _Message(EMPTY, logger, stream, pid, hostname, timestamp, type);
+    message.bytesAsPrinted = void 0;
+    message.chunk = chunk;
+    message.start = start2;
+    message.end = end;
+    return message;
   }
   /** A message made by drover itself (supervisor state changes, filter summaries, drop reports). */
   static internal(text, logger, severity = SEVERITY.info, hostname = "") {
@@ -2696,10 +2715,17 @@ function toJson(m) {
   return line + "}";
 }
 var BARE_KEY = /^[A-Za-z0-9_.@/-]+$/;
-var BARE = /^[^\s"=\\\x00-\x1f]+$/;
 function logfmtValue(value) {
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
   const text = typeof value === "string" ? value : String(value);
-  return text !== "" && BARE.test(text) ? text : JSON.stringify(text);
+  return text !== "" && isBare(text) ? text : JSON.stringify(text);
+}
+function isBare(text) {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c <= 32 || c === 34 || c === 61 || c === 92 || c >= 127 && c <= 160 || c === 8232 || c === 8233) return false;
+  }
+  return true;
 }
 function toLogfmt(m) {
   let line = `time=${isoOf(m.timestamp)} level=${levelOf(m)} logger=${logfmtValue(m.logger)} msg=${JSON.stringify(m.payload)}`;
@@ -3198,10 +3224,11 @@ var JsonDecoder = class {
   maxDepth;
   text;
   decode(message) {
-    if (!looksLikeObject(message.raw)) return;
+    const text = message.payload;
+    if (!looksLikeObject(text)) return;
     let parsed;
     try {
-      parsed = JSON.parse(message.payload);
+      parsed = JSON.parse(text);
     } catch {
       return;
     }
@@ -3242,12 +3269,12 @@ function stringify(value) {
     return "[nested too deeply]";
   }
 }
-function looksLikeObject(raw) {
+function looksLikeObject(text) {
   let start2 = 0;
-  let end = raw.length - 1;
-  while (start2 <= end && (raw[start2] === 32 || raw[start2] === 9)) start2++;
-  while (end > start2 && (raw[end] === 32 || raw[end] === 9 || raw[end] === 13)) end--;
-  return end > start2 && raw[start2] === 123 && raw[end] === 125;
+  let end = text.length - 1;
+  while (start2 <= end && (text.charCodeAt(start2) === 32 || text.charCodeAt(start2) === 9)) start2++;
+  while (end > start2 && (text.charCodeAt(end) === 32 || text.charCodeAt(end) === 9 || text.charCodeAt(end) === 13)) end--;
+  return end > start2 && text.charCodeAt(start2) === 123 && text.charCodeAt(end) === 125;
 }
 var jsonDecoder = defineComponent({
   kind: "decoders",
@@ -6561,7 +6588,7 @@ var Pipeline = class {
     if (!this.fast) {
       for (let at = start2; at < end; ) {
         const nl = chunk.indexOf(10, at);
-        this.line(source, chunk.subarray(at, nl), timestamp);
+        this.runFrom(this.messageAt(source, chunk, at, nl, timestamp), 0);
         at = nl + 1;
       }
       return;
@@ -6576,7 +6603,7 @@ var Pipeline = class {
       let full = false;
       for (let at = start2; at < end; ) {
         const nl = chunk.indexOf(10, at);
-        const m = this.message(source, chunk.subarray(at, nl), timestamp);
+        const m = this.messageAt(source, chunk, at, nl, timestamp);
         if (match(m) && !component.write(m)) full = true;
         at = nl + 1;
       }
@@ -6589,6 +6616,11 @@ var Pipeline = class {
   /** A line of drover's own (supervisor state changes), routed like any other. */
   internal(text, logger, severity = SEVERITY.info) {
     this.runFrom(Message.internal(text, logger, severity, this.options.hostname), 0);
+  }
+  messageAt(source, chunk, start2, end, timestamp) {
+    const m = Message.fromChunk(chunk, start2, end, source.logger, source.stream, source.pid, source.hostname, timestamp, source.type);
+    m.severity = source.severity;
+    return m;
   }
   message(source, bytes, timestamp) {
     const m = new Message(bytes, source.logger, source.stream, source.pid, source.hostname, timestamp, source.type);

@@ -153,12 +153,22 @@ export function toJson(m: Message): string {
 
 /** A key logfmt readers accept as is; others get their odd characters replaced by `_`. */
 const BARE_KEY = /^[A-Za-z0-9_.@/-]+$/;
-const BARE = /^[^\s"=\\\x00-\x1f]+$/;
 
 /** One logfmt value: bare when it can be, else quoted with JSON escapes. */
 function logfmtValue(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   const text = typeof value === 'string' ? value : String(value);
-  return text !== '' && BARE.test(text) ? text : JSON.stringify(text);
+  return text !== '' && isBare(text) ? text : JSON.stringify(text);
+}
+
+/** True when a value needs no quotes: no spaces, controls, quotes, `=` or backslashes. A loop, not a regular
+ * expression: values are short, and this runs for every field of every line. */
+function isBare(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c <= 0x20 || c === 0x22 || c === 0x3d || c === 0x5c || (c >= 0x7f && c <= 0xa0) || c === 0x2028 || c === 0x2029) return false;
+  }
+  return true;
 }
 
 /** `time=… level=… logger=web.1 msg="…" key=value…` */

@@ -7,6 +7,8 @@ export type FieldValue = string | number | boolean;
 export const SEVERITY = { emerg: 0, alert: 1, crit: 2, err: 3, warning: 4, notice: 5, info: 6, debug: 7 } as const;
 export const SEVERITY_NAMES = ['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'info', 'debug'] as const;
 
+const EMPTY = Buffer.alloc(0);
+
 /** One log line. `raw` holds the bytes as printed; `payload` is decoded from it only when asked for. */
 export class Message {
   /** Milliseconds since the epoch. */
@@ -24,6 +26,10 @@ export class Message {
   rewritten = false;
   private bytesAsPrinted: Buffer | undefined;
   private text: string | undefined;
+  /** Where the line lies in a read chunk, until someone asks for `raw` (most decoders only want the text). */
+  private chunk: Buffer | undefined;
+  private start = 0;
+  private end = 0;
 
   constructor(raw: Buffer, logger: string, stream: Stream, pid: number, hostname: string, timestamp = Date.now(), type = 'log') {
     this.bytesAsPrinted = raw;
@@ -39,26 +45,41 @@ export class Message {
 
   /** The bytes as printed, without the line ending (or the new payload's, once replaced). Raw outputs write these. */
   get raw(): Buffer {
-    // Encoded only when an output asks: a payload replaced by a decoder is often only ever read as text.
-    if (this.bytesAsPrinted === undefined) this.bytesAsPrinted = Buffer.from(this.text!, 'utf8');
+    if (this.bytesAsPrinted === undefined) {
+      // Made only when asked: a payload replaced by a decoder is often only ever read as text.
+      this.bytesAsPrinted = this.chunk ? this.chunk.subarray(this.start, this.end) : Buffer.from(this.text!, 'utf8');
+      this.chunk = undefined;
+    }
     return this.bytesAsPrinted;
   }
 
   set raw(value: Buffer) {
     this.bytesAsPrinted = value;
+    this.chunk = undefined;
     this.text = undefined;
   }
 
   /** The line as text (invalid UTF-8 becomes U+FFFD). */
   get payload(): string {
-    if (this.text === undefined) this.text = this.bytesAsPrinted!.toString('utf8');
+    if (this.text === undefined) this.text = this.chunk ? this.chunk.toString('utf8', this.start, this.end) : this.bytesAsPrinted!.toString('utf8');
     return this.text;
   }
 
   set payload(value: string) {
     this.text = value;
     this.bytesAsPrinted = undefined;
+    this.chunk = undefined;
     this.rewritten = true;
+  }
+
+  /** A line read from a process: chunk[start, end), without its newline; no view on the chunk is made yet. */
+  static fromChunk(chunk: Buffer, start: number, end: number, logger: string, stream: Stream, pid: number, hostname: string, timestamp: number, type: string): Message {
+    const message = new Message(EMPTY, logger, stream, pid, hostname, timestamp, type);
+    message.bytesAsPrinted = undefined;
+    message.chunk = chunk;
+    message.start = start;
+    message.end = end;
+    return message;
   }
 
   /** A message made by drover itself (supervisor state changes, filter summaries, drop reports). */

@@ -83,7 +83,7 @@ export class Pipeline implements LineSink {
     if (!this.fast) {
       for (let at = start; at < end; ) {
         const nl = chunk.indexOf(10, at);
-        this.line(source, chunk.subarray(at, nl), timestamp);
+        this.runFrom(this.messageAt(source, chunk, at, nl, timestamp), 0);
         at = nl + 1;
       }
       return;
@@ -98,7 +98,7 @@ export class Pipeline implements LineSink {
       let full = false;
       for (let at = start; at < end; ) {
         const nl = chunk.indexOf(10, at);
-        const m = this.message(source, chunk.subarray(at, nl), timestamp);
+        const m = this.messageAt(source, chunk, at, nl, timestamp);
         if (match(m) && !component.write(m)) full = true;
         at = nl + 1;
       }
@@ -113,6 +113,12 @@ export class Pipeline implements LineSink {
   /** A line of drover's own (supervisor state changes), routed like any other. */
   internal(text: string, logger: string, severity: number = SEVERITY.info): void {
     this.runFrom(Message.internal(text, logger, severity, this.options.hostname), 0);
+  }
+
+  private messageAt(source: BlockSource, chunk: Buffer, start: number, end: number, timestamp: number): Message {
+    const m = Message.fromChunk(chunk, start, end, source.logger, source.stream, source.pid, source.hostname, timestamp, source.type);
+    m.severity = source.severity;
+    return m;
   }
 
   private message(source: BlockSource, bytes: Buffer, timestamp: number): Message {

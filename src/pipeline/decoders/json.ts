@@ -17,10 +17,11 @@ export class JsonDecoder implements Decoder {
   constructor(private readonly pick: Picker, private readonly maxDepth: number) {}
 
   decode(message: Message): void {
-    if (!looksLikeObject(message.raw)) return;
+    const text = message.payload;
+    if (!looksLikeObject(text)) return;
     let parsed: unknown;
     try {
-      parsed = JSON.parse(message.payload);
+      parsed = JSON.parse(text);
     } catch {
       return; // not JSON after all: the line passes on as printed
     }
@@ -65,13 +66,13 @@ function stringify(value: unknown): string {
   }
 }
 
-/** True when the bytes start with `{` and end with `}`, ignoring whitespace: cheap, and no text decoding. */
-function looksLikeObject(raw: Buffer): boolean {
+/** True when the text starts with `{` and ends with `}`, ignoring blanks: cheap, and it spares JSON.parse most other lines. */
+function looksLikeObject(text: string): boolean {
   let start = 0;
-  let end = raw.length - 1;
-  while (start <= end && (raw[start] === 0x20 || raw[start] === 0x09)) start++;
-  while (end > start && (raw[end] === 0x20 || raw[end] === 0x09 || raw[end] === 0x0d)) end--;
-  return end > start && raw[start] === 0x7b && raw[end] === 0x7d;
+  let end = text.length - 1;
+  while (start <= end && (text.charCodeAt(start) === 0x20 || text.charCodeAt(start) === 0x09)) start++;
+  while (end > start && (text.charCodeAt(end) === 0x20 || text.charCodeAt(end) === 0x09 || text.charCodeAt(end) === 0x0d)) end--;
+  return end > start && text.charCodeAt(start) === 0x7b && text.charCodeAt(end) === 0x7d;
 }
 
 /** The `json` decoder. */
