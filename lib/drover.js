@@ -4800,7 +4800,8 @@ var Sender = class {
   backoff;
   retrySleep = new Sleeper();
   batchSleep = new Sleeper();
-  stop = new Signal();
+  /** Woken by every write and by close: the loop waits on it when the buffer is empty (one waiter at a time). */
+  work = new Signal();
   loop;
   closing = false;
   stopped = false;
@@ -4815,6 +4816,7 @@ var Sender = class {
       return true;
     }
     const more = this.buffer.push(this.encode(message));
+    this.work.wake();
     const dropped = this.buffer.takeDropped();
     if (dropped) this.reportDropped(dropped);
     if (this.options.batchInterval && this.batchFull()) this.batchSleep.wake();
@@ -4832,6 +4834,10 @@ var Sender = class {
     this.closing = true;
     this.batchSleep.wake();
     this.retrySleep.wake();
+    if (this.transport.connectionLost && this.buffer.unconfirmed > 0 && !this.busy) {
+      this.buffer.rewind();
+      this.work.wake();
+    }
     while (Date.now() < deadline && (this.buffer.pending > 0 || this.busy || this.holding)) await delay(Math.min(20, deadline - Date.now()));
     let clean = false;
     if (this.buffer.pending === 0 && !this.busy && !this.holding) clean = await this.transport.finish(deadline).catch(() => false);
@@ -4841,9 +4847,9 @@ var Sender = class {
     }
     this.stopped = true;
     this.transport.destroy();
-    this.stop.wake();
+    this.work.wake();
     this.retrySleep.wake();
-    await Promise.race([this.loop, delay(200)]);
+    await Promise.race([this.loop, delay(Math.min(200, deadline - Date.now()))]);
     this.buffer.rewind();
     const left = this.buffer.pending;
     const lost = this.buffer.close();
@@ -4851,7 +4857,8 @@ var Sender = class {
     if (dropped) this.reportDropped(dropped);
     if (lost) {
       this.counters.lost += lost;
-      this.reporter.count("lost", lost, (n) => `Error L10 (output buffer overflow): ${this.context.id} lost ${n} messages at shutdown (${this.transport.name} did not take them before the stop timeout; a disk buffer would keep them)`);
+      const why = this.lastError ? `last error: ${this.lastError}` : `${this.transport.name} did not confirm them before the stop timeout`;
+      this.reporter.count("lost", lost, (n) => `Error L10 (output buffer overflow): ${this.context.id} lost ${n} messages at shutdown (${why}; a disk buffer would keep them)`);
     } else if (left) {
       this.reporter.say("kept", `${this.context.id}: kept ${left} messages in the disk buffer; they are sent at the next start`, SEVERITY.notice);
     }
@@ -4872,7 +4879,7 @@ var Sender = class {
     while (!this.stopped) {
       if (!retry) {
         if (this.buffer.pending === 0) {
-          await Promise.race([this.buffer.whenPending(), this.stop.wait()]);
+          await this.work.wait();
           continue;
         }
         if (this.options.batchInterval && !this.closing && !this.batchFull()) await this.batchSleep.sleep(this.options.batchInterval);
@@ -4921,7 +4928,7 @@ var Sender = class {
     this.reporter.count(`rejected ${why}`, count, (n) => `Error L13 (delivery error): ${this.context.id} dropped ${n} messages: ${why}`);
   }
 };
-var delay = (ms) => new Promise((resolve4) => setTimeout(resolve4, Math.max(0, ms)));
+var delay = (ms) => new Promise((resolve4) => setTimeout(resolve4, Math.max(0, ms)).unref());
 
 // src/pipeline/rfc5424.ts
 var FACILITIES = ["kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp", "ntp", "audit", "alert", "clock", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"];
@@ -5019,6 +5026,10 @@ var StreamTransport = class {
   options;
   name;
   socket;
+  connecting;
+  closed = false;
+  /** Set when a connection went down with unconfirmed records; cleared when a new connection is made. */
+  lastLoss;
   /** Why the last connection ended while records sent on it were unconfirmed; the next send reports it. */
   broken;
   /** Bytes written on this connection, and where each unconfirmed record sent on it ends. */
@@ -5055,8 +5066,14 @@ var StreamTransport = class {
     });
   }
   destroy() {
+    this.closed = true;
     this.socket?.destroy();
     this.socket = void 0;
+    this.connecting?.destroy();
+    this.connecting = void 0;
+  }
+  get connectionLost() {
+    return this.lastLoss !== void 0;
   }
   stats() {
     return { ...this.counters };
@@ -5069,22 +5086,37 @@ var StreamTransport = class {
   connect() {
     const { host, port, tls, connectTimeout } = this.options;
     return new Promise((resolve4, reject) => {
+      if (this.closed) return reject(new Error(`${this.name}: output closed`));
       const socket = tls ? (0, import_node_tls.connect)({ host, port, servername: isIp(host) ? void 0 : host, ...tls }) : (0, import_node_net2.connect)({ host, port });
+      this.connecting = socket;
       const timer = setTimeout(() => socket.destroy(new Error(`could not connect to ${this.name} within ${connectTimeout} ms (connect_timeout)`)), connectTimeout);
+      timer.unref();
       socket.once(tls ? "secureConnect" : "connect", () => {
         clearTimeout(timer);
         socket.removeListener("error", reject);
+        this.connecting = void 0;
+        if (this.closed) {
+          socket.destroy();
+          return reject(new Error(`${this.name}: output closed`));
+        }
         this.adopt(socket);
         resolve4(socket);
       });
       socket.once("error", (error) => {
         clearTimeout(timer);
+        if (this.connecting === socket) this.connecting = void 0;
         reject(describe2(error, this.name));
+      });
+      socket.once("close", () => {
+        clearTimeout(timer);
+        if (this.connecting === socket) this.connecting = void 0;
+        reject(new Error(`${this.name}: connection closed while opening`));
       });
     });
   }
   adopt(socket) {
     this.counters.connections++;
+    this.lastLoss = void 0;
     this.socket = socket;
     this.written = 0;
     this.ends = new Deque();
@@ -5096,7 +5128,10 @@ var StreamTransport = class {
   lost(socket, error) {
     if (this.socket !== socket) return;
     this.socket = void 0;
-    if (this.ends.length) this.broken ??= error;
+    if (this.ends.length) {
+      this.broken ??= error;
+      this.lastLoss = error;
+    }
     socket.destroy();
   }
   /** Waits until the socket takes more, failing when it makes no progress for `writeTimeout`. */
@@ -5207,11 +5242,18 @@ var DatagramTransport = class {
   open() {
     return new Promise((resolve4, reject) => {
       const socket = (0, import_node_dgram.createSocket)((0, import_node_net3.isIP)(this.host) === 6 ? "udp6" : "udp4");
-      socket.on("error", (error) => {
+      const fail = (error) => {
+        if (this.socket === socket) this.socket = void 0;
         this.ready = void 0;
-        reject(error);
-      });
-      socket.connect(this.port, this.host, () => {
+        try {
+          socket.close();
+        } catch {
+        }
+        reject(new Error(`${this.name}: ${error.message}`));
+      };
+      socket.on("error", fail);
+      socket.connect(this.port, this.host, (error) => {
+        if (error) return fail(error);
         this.socket = socket;
         resolve4(socket);
       });

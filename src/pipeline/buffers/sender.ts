@@ -22,6 +22,8 @@ export interface Transport {
   finish(deadline: number): Promise<boolean>;
   /** Drops any connection and in-flight request now. */
   destroy(): void;
+  /** True when the connection went down with records it may not have read (streams). */
+  readonly connectionLost?: boolean;
   stats?(): Record<string, number | string>;
 }
 
@@ -42,7 +44,8 @@ export class Sender implements Output {
   private readonly backoff: Backoff;
   private readonly retrySleep = new Sleeper();
   private readonly batchSleep = new Sleeper();
-  private readonly stop = new Signal();
+  /** Woken by every write and by close: the loop waits on it when the buffer is empty (one waiter at a time). */
+  private readonly work = new Signal();
   private readonly loop: Promise<void>;
   private closing = false;
   private stopped = false;
@@ -73,6 +76,7 @@ export class Sender implements Output {
       return true;
     }
     const more = this.buffer.push(this.encode(message));
+    this.work.wake();
     const dropped = this.buffer.takeDropped();
     if (dropped) this.reportDropped(dropped);
     if (this.options.batchInterval && this.batchFull()) this.batchSleep.wake();
@@ -93,6 +97,11 @@ export class Sender implements Output {
     this.closing = true;
     this.batchSleep.wake();
     this.retrySleep.wake();
+    // A connection the drain dropped while idle leaves records it may not have read: send them again first.
+    if (this.transport.connectionLost && this.buffer.unconfirmed > 0 && !this.busy) {
+      this.buffer.rewind();
+      this.work.wake();
+    }
     while (Date.now() < deadline && (this.buffer.pending > 0 || this.busy || this.holding)) await delay(Math.min(20, deadline - Date.now()));
     let clean = false;
     if (this.buffer.pending === 0 && !this.busy && !this.holding) clean = await this.transport.finish(deadline).catch(() => false);
@@ -102,9 +111,10 @@ export class Sender implements Output {
     }
     this.stopped = true;
     this.transport.destroy();
-    this.stop.wake();
+    this.work.wake();
     this.retrySleep.wake();
-    await Promise.race([this.loop, delay(200)]);
+    // The loop ends at once now; never wait past the deadline for it.
+    await Promise.race([this.loop, delay(Math.min(200, deadline - Date.now()))]);
     // Unconfirmed records may or may not have arrived: a memory buffer counts them as lost, a disk buffer resends them.
     this.buffer.rewind();
     const left = this.buffer.pending;
@@ -113,7 +123,8 @@ export class Sender implements Output {
     if (dropped) this.reportDropped(dropped);
     if (lost) {
       this.counters.lost += lost;
-      this.reporter.count('lost', lost, (n) => `Error L10 (output buffer overflow): ${this.context.id} lost ${n} messages at shutdown (${this.transport.name} did not take them before the stop timeout; a disk buffer would keep them)`);
+      const why = this.lastError ? `last error: ${this.lastError}` : `${this.transport.name} did not confirm them before the stop timeout`;
+      this.reporter.count('lost', lost, (n) => `Error L10 (output buffer overflow): ${this.context.id} lost ${n} messages at shutdown (${why}; a disk buffer would keep them)`);
     } else if (left) {
       this.reporter.say('kept', `${this.context.id}: kept ${left} messages in the disk buffer; they are sent at the next start`, SEVERITY.notice);
     }
@@ -137,7 +148,8 @@ export class Sender implements Output {
     while (!this.stopped) {
       if (!retry) {
         if (this.buffer.pending === 0) {
-          await Promise.race([this.buffer.whenPending(), this.stop.wait()]);
+          // Not Promise.race with a stop promise: each race would leave a reaction on it until shutdown.
+          await this.work.wait();
           continue;
         }
         // Let a batch fill, unless it already has or drover is stopping.
@@ -190,4 +202,5 @@ export class Sender implements Output {
   }
 }
 
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+/** A pause that never keeps node alive on its own. */
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)).unref());

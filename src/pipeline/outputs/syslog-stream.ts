@@ -26,6 +26,10 @@ export interface StreamOptions {
 export class StreamTransport implements Transport {
   readonly name: string;
   private socket: Socket | undefined;
+  private connecting: Socket | undefined;
+  private closed = false;
+  /** Set when a connection went down with unconfirmed records; cleared when a new connection is made. */
+  private lastLoss: Error | undefined;
   /** Why the last connection ended while records sent on it were unconfirmed; the next send reports it. */
   private broken: Error | undefined;
   /** Bytes written on this connection, and where each unconfirmed record sent on it ends. */
@@ -71,8 +75,15 @@ export class StreamTransport implements Transport {
   }
 
   destroy(): void {
+    this.closed = true;
     this.socket?.destroy();
     this.socket = undefined;
+    this.connecting?.destroy();
+    this.connecting = undefined;
+  }
+
+  get connectionLost(): boolean {
+    return this.lastLoss !== undefined;
   }
 
   stats(): Record<string, number> {
@@ -88,23 +99,39 @@ export class StreamTransport implements Transport {
   private connect(): Promise<Socket> {
     const { host, port, tls, connectTimeout } = this.options;
     return new Promise((resolve, reject) => {
+      if (this.closed) return reject(new Error(`${this.name}: output closed`));
       const socket = tls ? tlsConnect({ host, port, servername: isIp(host) ? undefined : host, ...tls }) : netConnect({ host, port });
+      // Kept where destroy() finds it: a connection still opening at shutdown must not be used after it.
+      this.connecting = socket;
       const timer = setTimeout(() => socket.destroy(new Error(`could not connect to ${this.name} within ${connectTimeout} ms (connect_timeout)`)), connectTimeout);
+      timer.unref();
       socket.once(tls ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);
         socket.removeListener('error', reject);
+        this.connecting = undefined;
+        if (this.closed) {
+          socket.destroy();
+          return reject(new Error(`${this.name}: output closed`));
+        }
         this.adopt(socket);
         resolve(socket);
       });
       socket.once('error', (error) => {
         clearTimeout(timer);
+        if (this.connecting === socket) this.connecting = undefined;
         reject(describe(error, this.name));
+      });
+      socket.once('close', () => {
+        clearTimeout(timer);
+        if (this.connecting === socket) this.connecting = undefined;
+        reject(new Error(`${this.name}: connection closed while opening`));
       });
     });
   }
 
   private adopt(socket: Socket): void {
     this.counters.connections++;
+    this.lastLoss = undefined;
     this.socket = socket;
     this.written = 0;
     this.ends = new Deque<number>();
@@ -117,7 +144,10 @@ export class StreamTransport implements Transport {
   private lost(socket: Socket, error: Error): void {
     if (this.socket !== socket) return;
     this.socket = undefined;
-    if (this.ends.length) this.broken ??= error;
+    if (this.ends.length) {
+      this.broken ??= error;
+      this.lastLoss = error;
+    }
     socket.destroy();
   }
 

@@ -81,12 +81,22 @@ class DatagramTransport implements Transport {
   private open(): Promise<Socket> {
     return new Promise((resolve, reject) => {
       const socket = createSocket(isIP(this.host) === 6 ? 'udp6' : 'udp4');
-      socket.on('error', (error) => {
+      const fail = (error: Error) => {
+        // A socket that failed is closed, and the next send opens (and resolves the name) again.
+        if (this.socket === socket) this.socket = undefined;
         this.ready = undefined;
-        reject(error);
-      });
-      // Connected, so the name is resolved once and each send is one system call.
-      socket.connect(this.port, this.host, () => {
+        try {
+          socket.close();
+        } catch {
+          // already closed
+        }
+        reject(new Error(`${this.name}: ${error.message}`));
+      };
+      socket.on('error', fail);
+      // Connected, so the name is resolved once and each send is one system call. dgram reports a failed
+      // connect (e.g. an unknown host) to this callback, not as an 'error' event.
+      socket.connect(this.port, this.host, (error?: Error) => {
+        if (error) return fail(error);
         this.socket = socket;
         resolve(socket);
       });
