@@ -5372,11 +5372,13 @@ var HttpTransport = class {
   agent;
   request;
   counters = { requests: 0, failed_requests: 0 };
+  closed = false;
   async send(records, attempt) {
     if (attempt === 0 || !this.frameId) this.frameId = (0, import_node_crypto.randomUUID)();
     const { format } = this.options;
     const raw = format === "json" ? Buffer.concat([Buffer.from("["), ...records.flatMap((r, i) => i ? [COMMA, r] : [r]), Buffer.from("]")]) : Buffer.concat(records);
     const body = this.options.gzip ? await gzip(raw) : raw;
+    if (this.closed) throw new Error(`${this.name}: output closed`);
     const headers = {
       "User-Agent": "drover",
       "Content-Type": CONTENT_TYPES[format],
@@ -5397,13 +5399,15 @@ var HttpTransport = class {
       error.retryAfter = wait;
       throw error;
     }
-    this.onReject(records.length, `${this.name} refused the batch with HTTP ${status2}${text ? `: ${text}` : ""} (not retried: a 4xx answer means the request itself is wrong; check url and headers)`);
+    const why = status2 >= 300 && status2 < 400 ? "redirects are not followed; set url to where it points" : "a 4xx answer means the request itself is wrong; check url and headers";
+    this.onReject(records.length, `${this.name} refused the batch with HTTP ${status2}${text ? `: ${text}` : ""} (not retried: ${why})`);
     return records.length;
   }
   async finish() {
     return true;
   }
   destroy() {
+    this.closed = true;
     this.request?.destroy(new Error("output closed"));
     this.agent.destroy();
   }
@@ -5417,6 +5421,7 @@ var HttpTransport = class {
       const request = send(url, { method: "POST", headers, agent: this.agent });
       this.request = request;
       const timer = setTimeout(() => request.destroy(new Error(`no answer from ${this.name} within ${timeout} ms (timeout)`)), timeout);
+      timer.unref();
       request.on("error", (error) => {
         clearTimeout(timer);
         reject(new Error(error.message.includes(this.name) ? error.message : `${this.name}: ${error.message}`));

@@ -33,5 +33,10 @@ else
     export DROVER_NODE_FRESH=1
   fi
   node_bin="$cache/bin/node"
+  # The install runs where `set -e` does not stop it (inside `if`): check that it left a node that runs.
+  if ! drover_node_ok "$node_bin"; then
+    echo " !     Node.js was not installed into $cache (no working bin/node there); see the messages above." >&2
+    exit 1
+  fi
 fi
 exec "$node_bin" "$bp_dir/lib/buildpack.js" "$entry" "$@"

@@ -61,6 +61,7 @@ export class HttpTransport implements Transport {
   private readonly agent: HttpAgent;
   private request: ReturnType<typeof httpRequest> | undefined;
   private counters = { requests: 0, failed_requests: 0 };
+  private closed = false;
 
   constructor(private readonly options: HttpOptions) {
     this.name = options.url.origin + options.url.pathname;
@@ -74,6 +75,7 @@ export class HttpTransport implements Transport {
     const { format } = this.options;
     const raw = format === 'json' ? Buffer.concat([Buffer.from('['), ...records.flatMap((r, i) => (i ? [COMMA, r] : [r])), Buffer.from(']')]) : Buffer.concat(records);
     const body = this.options.gzip ? await gzip(raw) : raw;
+    if (this.closed) throw new Error(`${this.name}: output closed`); // closed while compressing
     const headers: Record<string, string> = {
       'User-Agent': 'drover',
       'Content-Type': CONTENT_TYPES[format],
@@ -94,7 +96,8 @@ export class HttpTransport implements Transport {
       error.retryAfter = wait;
       throw error;
     }
-    this.onReject(records.length, `${this.name} refused the batch with HTTP ${status}${text ? `: ${text}` : ''} (not retried: a 4xx answer means the request itself is wrong; check url and headers)`);
+    const why = status >= 300 && status < 400 ? 'redirects are not followed; set url to where it points' : 'a 4xx answer means the request itself is wrong; check url and headers';
+    this.onReject(records.length, `${this.name} refused the batch with HTTP ${status}${text ? `: ${text}` : ''} (not retried: ${why})`);
     return records.length;
   }
 
@@ -103,6 +106,7 @@ export class HttpTransport implements Transport {
   }
 
   destroy(): void {
+    this.closed = true;
     this.request?.destroy(new Error('output closed'));
     this.agent.destroy();
   }
@@ -119,6 +123,7 @@ export class HttpTransport implements Transport {
       this.request = request;
       // One deadline for the whole exchange: a server that accepts and never reads (or never answers) is caught here.
       const timer = setTimeout(() => request.destroy(new Error(`no answer from ${this.name} within ${timeout} ms (timeout)`)), timeout);
+      timer.unref(); // the request itself keeps node alive while it runs
       request.on('error', (error) => {
         clearTimeout(timer);
         reject(new Error(error.message.includes(this.name) ? error.message : `${this.name}: ${error.message}`));

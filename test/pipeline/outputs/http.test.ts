@@ -124,6 +124,14 @@ describe('http output', () => {
     expect(context.reports.length).toBeLessThanOrEqual(2);
   });
 
+  it('says that a redirect is not followed, instead of calling it a 4xx', async () => {
+    const { port } = await server(() => 301);
+    const { output, context } = create({ url: `http://127.0.0.1:${port}/`, batch_size: 10 });
+    output.write(line('moved'));
+    await output.close(Date.now() + 5000);
+    expect(context.reports.map((r) => r.text).join('\n')).toContain('HTTP 301: ok (not retried: redirects are not followed; set url to where it points)');
+  });
+
   it('gives up on a server that accepts the connection but never reads, after the timeout', async () => {
     const silent = createNetServer((socket) => {
       socket.pause(); // accepts, never reads, never answers
