@@ -4947,7 +4947,8 @@ function defaultAppName(env) {
   }
   return "app";
 }
-var STRUCTURED_DATA = /^(\[[\x21-\x7e]+?(?: [^\s=\]"]+="(?:[^"\\\]]|\\["\\\]])*")*\])+$/;
+var SD_NAME = '(?:(?![=\\]"])[\\x21-\\x7e]){1,32}';
+var STRUCTURED_DATA = new RegExp(`^(\\[${SD_NAME}(?: ${SD_NAME}="(?:[^"\\\\\\]]|\\\\["\\\\\\]])*")*\\])+$`);
 var Rfc5424 = class {
   facility;
   app;
@@ -5276,6 +5277,9 @@ var syslogOutput = defineComponent({
       for (const key of ["ca_file", "cert_file", "key_file"]) {
         if (options[key] !== void 0) problems.push({ key, message: `option "${key}" applies to syslog+tls:// URLs only, and url is ${JSON.stringify(options.url)}` });
       }
+    }
+    if (typeof options.max_datagram_size === "number" && options.max_datagram_size < 480) {
+      problems.push({ key: "max_datagram_size", message: `option "max_datagram_size" must be at least 480 bytes (RFC 5426), got ${options.max_datagram_size}`, hint: 'use "480" when unsure about the path MTU, "2KB" for most receivers' });
     }
     if (options.cert_file === void 0 !== (options.key_file === void 0)) {
       problems.push({ key: options.cert_file === void 0 ? "key_file" : "cert_file", message: 'options "cert_file" and "key_file" go together: set both or neither' });

@@ -38,7 +38,9 @@ export function defaultAppName(env: NodeJS.ProcessEnv): string {
 }
 
 /** Syntax of STRUCTURED-DATA (one or more SD-ELEMENTs), to check the option before anything is sent. */
-export const STRUCTURED_DATA = /^(\[[\x21-\x7e]+?(?: [^\s=\]"]+="(?:[^"\\\]]|\\["\\\]])*")*\])+$/;
+// SD-ID and PARAM-NAME: 1 to 32 printable ASCII characters other than '=', ' ', ']' and '"' (RFC 5424 6.3).
+const SD_NAME = '(?:(?![=\\]"])[\\x21-\\x7e]){1,32}';
+export const STRUCTURED_DATA = new RegExp(`^(\\[${SD_NAME}(?: ${SD_NAME}="(?:[^"\\\\\\]]|\\\\["\\\\\\]])*")*\\])+$`);
 
 /** Builds RFC 5424 messages: `<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID SD MSG`. */
 export class Rfc5424 {

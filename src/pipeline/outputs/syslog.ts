@@ -122,6 +122,10 @@ export const syslogOutput = defineComponent({
         if (options[key] !== undefined) problems.push({ key, message: `option "${key}" applies to syslog+tls:// URLs only, and url is ${JSON.stringify(options.url)}` });
       }
     }
+    // Below 480 bytes (RFC 5426's safe size) the header alone may not fit in a datagram.
+    if (typeof options.max_datagram_size === 'number' && options.max_datagram_size < 480) {
+      problems.push({ key: 'max_datagram_size', message: `option "max_datagram_size" must be at least 480 bytes (RFC 5426), got ${options.max_datagram_size}`, hint: 'use "480" when unsure about the path MTU, "2KB" for most receivers' });
+    }
     if ((options.cert_file === undefined) !== (options.key_file === undefined)) {
       problems.push({ key: options.cert_file === undefined ? 'key_file' : 'cert_file', message: 'options "cert_file" and "key_file" go together: set both or neither' });
     }

@@ -4,6 +4,9 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { syslogOutput } from '../../../src/pipeline/outputs/syslog';
 import { applySchema } from '../../../src/config/schema';
+import { loadConfig } from '../../../src/config/load';
+import { tempDir } from '../../helpers';
+import { join } from 'node:path';
 import { line, sleep, testContext } from './peers';
 
 const cleanups: (() => void)[] = [];
@@ -96,5 +99,20 @@ describe('syslog output edge cases', () => {
     expect(output.stats!()).toMatchObject({ lost: 0 });
     expect(connections).toBe(2);
     expect(received.join('')).toContain('msg 49');
+  });
+});
+
+describe('syslog output configuration edge cases', () => {
+  const problemsOf = (toml: string) => loadConfig({ dirs: [join(tempDir({ 'drover/100.toml': toml }), 'drover')], env: {}, mode: 'run' }).problems.map((p) => p.message);
+
+  it('rejects structured data whose SD-ID holds a ] or whose parameter has no value', () => {
+    for (const sd of ['[a]b]', '[a b]', '[a=b]']) {
+      expect(problemsOf(`[outputs.d]\ntype = "syslog"\nurl = "syslog+tcp://127.0.0.1:514"\nstructured_data = '${sd}'\n`)[0]).toContain('must be RFC 5424 structured data');
+    }
+    expect(problemsOf(`[outputs.d]\ntype = "syslog"\nurl = "syslog+tcp://127.0.0.1:514"\nstructured_data = '[id@1 x="a\\]b"][b@1]'\n`)).toEqual([]);
+  });
+
+  it('rejects a UDP datagram size too small for the header', () => {
+    expect(problemsOf('[outputs.d]\ntype = "syslog"\nurl = "syslog+udp://127.0.0.1:514"\nmax_datagram_size = 100\n')).toEqual(['option "max_datagram_size" must be at least 480 bytes (RFC 5426), got 100']);
   });
 });
