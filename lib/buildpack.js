@@ -2825,8 +2825,7 @@ var rawEncoder = {
     out.byte(10);
   },
   lines(chunk, start, end, _source, _timestamp, out) {
-    if (end - start >= 8192) out.adopt(chunk.subarray(start, end));
-    else out.bytes(chunk, start, end);
+    out.bytes(chunk, start, end);
   }
 };
 function isoMicros(ms) {
@@ -2932,6 +2931,7 @@ function toLogfmt(m) {
 var import_node_fs5 = require("node:fs");
 var import_node_net = require("node:net");
 var SLAB = 256 * 1024;
+var SPARE_SLABS = 6;
 var FdWriter = class {
   constructor(fd, highWater = 1024 * 1024) {
     this.fd = fd;
@@ -2941,14 +2941,18 @@ var FdWriter = class {
   }
   fd;
   highWater;
-  slab = Buffer.allocUnsafe(SLAB);
+  slab = { bytes: Buffer.allocUnsafe(SLAB), inSink: 0, retired: false };
+  spare = [];
   start = 0;
   used = 0;
   batch = [];
+  batchSlabs = [];
   batchBytes = 0;
+  pendingText = "";
   scheduled = false;
   waiters = [];
   sink;
+  encoder = new TextEncoder();
   /** Bytes accepted so far. */
   written = 0;
   /** True while more than the high-water mark waits to be written. */
@@ -2963,8 +2967,8 @@ var FdWriter = class {
   bytes(source, start = 0, end = source.length) {
     if (this.pendingText) this.encodeText();
     const length = end - start;
-    if (this.used + length > this.slab.length) this.newSlab(length);
-    this.slab.set(start === 0 && end === source.length ? source : source.subarray(start, end), this.used);
+    if (this.used + length > this.slab.bytes.length) this.newSlab(length);
+    this.slab.bytes.set(start === 0 && end === source.length ? source : source.subarray(start, end), this.used);
     this.used += length;
     this.schedule();
   }
@@ -2972,14 +2976,14 @@ var FdWriter = class {
   prefixLines(prefix, chunk, start, end) {
     if (this.pendingText) this.encodeText();
     const plen = prefix.length;
-    let slab = this.slab;
+    let slab = this.slab.bytes;
     let used = this.used;
     for (let at = start; at < end; ) {
       const nl = chunk.indexOf(10, at) + 1;
       if (used + plen + (nl - at) > slab.length) {
         this.used = used;
         this.newSlab(plen + nl - at);
-        slab = this.slab;
+        slab = this.slab.bytes;
         used = 0;
       }
       slab.set(prefix, used);
@@ -2991,14 +2995,6 @@ var FdWriter = class {
     this.used = used;
     this.schedule();
   }
-  /** Appends bytes without copying them: the caller promises never to change them. */
-  adopt(source) {
-    if (this.pendingText) this.encodeText();
-    this.cut();
-    this.batch.push(source);
-    this.batchBytes += source.length;
-    this.schedule();
-  }
   /**
    * Appends a string as UTF-8. Strings are joined and encoded once per 64 KiB: one Buffer#write per line costs
    * more than building the line.
@@ -3008,19 +3004,22 @@ var FdWriter = class {
     if (this.pendingText.length >= 65536) this.encodeText();
     this.schedule();
   }
-  pendingText = "";
   encodeText() {
-    const text = this.pendingText;
+    let text = this.pendingText;
     this.pendingText = "";
-    const max = text.length * 3;
-    if (this.used + max > this.slab.length) this.newSlab(max);
-    this.used += this.slab.write(text, this.used, "utf8");
+    for (; ; ) {
+      const { read: read2, written } = this.encoder.encodeInto(text, this.slab.bytes.subarray(this.used));
+      this.used += written;
+      if (read2 === text.length) return;
+      text = text.slice(read2);
+      this.newSlab(Math.min(text.length * 3, SLAB));
+    }
   }
   /** Appends one byte, e.g. a newline. */
   byte(value) {
     if (this.pendingText) this.encodeText();
-    if (this.used === this.slab.length) this.newSlab(1);
-    this.slab[this.used++] = value;
+    if (this.used === this.slab.bytes.length) this.newSlab(1);
+    this.slab.bytes[this.used++] = value;
     this.schedule();
   }
   /** Resolves once the queue is below the high-water mark again. */
@@ -3044,21 +3043,38 @@ var FdWriter = class {
         break;
       }
     }
+    this.giveBack(this.batchSlabs.splice(0));
     this.batchBytes = 0;
   }
   /** Moves the filled part of the slab into the batch; the rest of the slab stays in use. */
   cut() {
     if (this.pendingText) this.encodeText();
     if (this.used === this.start) return;
-    const piece = this.slab.subarray(this.start, this.used);
+    const piece = this.slab.bytes.subarray(this.start, this.used);
     this.batch.push(piece);
+    this.batchSlabs.push(this.slab);
+    this.slab.inSink++;
     this.batchBytes += piece.length;
     this.start = this.used;
   }
   newSlab(need) {
     this.cut();
-    this.slab = Buffer.allocUnsafe(Math.max(SLAB, need));
+    const old = this.slab;
+    old.retired = true;
+    if (old.inSink === 0) this.recycle(old);
+    const bytes = need <= SLAB && this.spare.length > 0 ? this.spare.pop() : Buffer.allocUnsafe(Math.max(SLAB, need));
+    this.slab = { bytes, inSink: 0, retired: false };
     this.start = this.used = 0;
+  }
+  /** The sink is done with these pieces: a retired slab with none left out is ready for reuse. */
+  giveBack(slabs) {
+    for (const slab of slabs) {
+      slab.inSink--;
+      if (slab.retired && slab.inSink === 0) this.recycle(slab);
+    }
+  }
+  recycle(slab) {
+    if (slab.bytes.length === SLAB && this.spare.length < SPARE_SLABS) this.spare.push(slab.bytes);
   }
   schedule() {
     if (this.scheduled) return;
@@ -3072,10 +3088,12 @@ var FdWriter = class {
     this.cut();
     if (this.batch.length === 0) return;
     const chunks = this.batch;
+    const slabs = this.batchSlabs;
     this.written += this.batchBytes;
     this.batch = [];
+    this.batchSlabs = [];
     this.batchBytes = 0;
-    this.sink.write(chunks);
+    this.sink.write(chunks, () => this.giveBack(slabs));
     this.release();
   }
   release() {
@@ -3102,10 +3120,27 @@ function streamSink(fd) {
     progress();
   });
   return {
-    write(chunks) {
-      if (error) return;
+    write(chunks, done) {
+      if (error) return done();
+      let rest = chunks;
+      if (socket.writableLength === 0) {
+        try {
+          let taken = (0, import_node_fs5.writevSync)(fd, chunks);
+          let i = 0;
+          while (i < chunks.length && taken >= chunks[i].length) taken -= chunks[i++].length;
+          if (i === chunks.length) return done();
+          rest = chunks.slice(i);
+          if (taken > 0) rest[0] = rest[0].subarray(taken);
+        } catch (e) {
+          if (e.code !== "EAGAIN") {
+            error = e;
+            progress();
+            return done();
+          }
+        }
+      }
       socket.cork();
-      for (const chunk of chunks) socket.write(chunk);
+      rest.forEach((chunk, i) => socket.write(chunk, i === rest.length - 1 ? () => done() : void 0));
       socket.uncork();
     },
     get pending() {
@@ -3124,34 +3159,40 @@ function threadPoolSink(fd) {
   let error;
   const callbacks = [];
   const progress = () => callbacks.forEach((c) => c());
+  const fail = (e) => {
+    error = e;
+    for (const { done } of queue.splice(0)) done();
+    pending = 0;
+    writing = false;
+    progress();
+  };
   const pump = () => {
     if (writing || error || queue.length === 0) return;
-    const chunk = queue.length === 1 ? queue.shift() : Buffer.concat(queue.splice(0));
+    const batches = queue.splice(0);
+    const total = batches.reduce((n, b) => n + b.chunks.reduce((m, c) => m + c.length, 0), 0);
     writing = true;
-    const writeFrom = (offset) => (0, import_node_fs5.write)(fd, chunk, offset, chunk.length - offset, null, (e, n) => {
-      if (e && e.code === "EAGAIN") return void setTimeout(() => writeFrom(offset), 1);
+    const writeFrom = (chunks) => (0, import_node_fs5.writev)(fd, chunks, (e, n) => {
+      if (e && e.code === "EAGAIN") return void setTimeout(() => writeFrom(chunks), 1);
       if (e) {
-        error = e;
-        queue.length = 0;
-        pending = 0;
-        writing = false;
-        return progress();
+        queue.unshift(...batches);
+        return fail(e);
       }
-      if (offset + n < chunk.length) return writeFrom(offset + n);
-      pending -= chunk.length;
+      let i = 0;
+      while (i < chunks.length && n >= chunks[i].length) n -= chunks[i++].length;
+      if (i < chunks.length) return writeFrom([chunks[i].subarray(n), ...chunks.slice(i + 1)]);
+      pending -= total;
       writing = false;
+      for (const { done } of batches) done();
       progress();
       pump();
     });
-    writeFrom(0);
+    writeFrom(batches.flatMap((b) => b.chunks));
   };
   return {
-    write(chunks) {
-      if (error) return;
-      for (const c of chunks) {
-        queue.push(c);
-        pending += c.length;
-      }
+    write(chunks, done) {
+      if (error) return done();
+      queue.push({ chunks, done });
+      for (const c of chunks) pending += c.length;
       pump();
     },
     get pending() {

@@ -2633,8 +2633,7 @@ var rawEncoder = {
     out.byte(10);
   },
   lines(chunk, start2, end, _source, _timestamp, out) {
-    if (end - start2 >= 8192) out.adopt(chunk.subarray(start2, end));
-    else out.bytes(chunk, start2, end);
+    out.bytes(chunk, start2, end);
   }
 };
 function isoMicros(ms) {
@@ -2740,6 +2739,7 @@ function toLogfmt(m) {
 var import_node_fs3 = require("node:fs");
 var import_node_net = require("node:net");
 var SLAB = 256 * 1024;
+var SPARE_SLABS = 6;
 var FdWriter = class {
   constructor(fd, highWater = 1024 * 1024) {
     this.fd = fd;
@@ -2749,14 +2749,18 @@ var FdWriter = class {
   }
   fd;
   highWater;
-  slab = Buffer.allocUnsafe(SLAB);
+  slab = { bytes: Buffer.allocUnsafe(SLAB), inSink: 0, retired: false };
+  spare = [];
   start = 0;
   used = 0;
   batch = [];
+  batchSlabs = [];
   batchBytes = 0;
+  pendingText = "";
   scheduled = false;
   waiters = [];
   sink;
+  encoder = new TextEncoder();
   /** Bytes accepted so far. */
   written = 0;
   /** True while more than the high-water mark waits to be written. */
@@ -2771,8 +2775,8 @@ var FdWriter = class {
   bytes(source, start2 = 0, end = source.length) {
     if (this.pendingText) this.encodeText();
     const length = end - start2;
-    if (this.used + length > this.slab.length) this.newSlab(length);
-    this.slab.set(start2 === 0 && end === source.length ? source : source.subarray(start2, end), this.used);
+    if (this.used + length > this.slab.bytes.length) this.newSlab(length);
+    this.slab.bytes.set(start2 === 0 && end === source.length ? source : source.subarray(start2, end), this.used);
     this.used += length;
     this.schedule();
   }
@@ -2780,14 +2784,14 @@ var FdWriter = class {
   prefixLines(prefix, chunk, start2, end) {
     if (this.pendingText) this.encodeText();
     const plen = prefix.length;
-    let slab = this.slab;
+    let slab = this.slab.bytes;
     let used = this.used;
     for (let at = start2; at < end; ) {
       const nl = chunk.indexOf(10, at) + 1;
       if (used + plen + (nl - at) > slab.length) {
         this.used = used;
         this.newSlab(plen + nl - at);
-        slab = this.slab;
+        slab = this.slab.bytes;
         used = 0;
       }
       slab.set(prefix, used);
@@ -2799,14 +2803,6 @@ var FdWriter = class {
     this.used = used;
     this.schedule();
   }
-  /** Appends bytes without copying them: the caller promises never to change them. */
-  adopt(source) {
-    if (this.pendingText) this.encodeText();
-    this.cut();
-    this.batch.push(source);
-    this.batchBytes += source.length;
-    this.schedule();
-  }
   /**
    * Appends a string as UTF-8. Strings are joined and encoded once per 64 KiB: one Buffer#write per line costs
    * more than building the line.
@@ -2816,19 +2812,22 @@ var FdWriter = class {
     if (this.pendingText.length >= 65536) this.encodeText();
     this.schedule();
   }
-  pendingText = "";
   encodeText() {
-    const text = this.pendingText;
+    let text = this.pendingText;
     this.pendingText = "";
-    const max = text.length * 3;
-    if (this.used + max > this.slab.length) this.newSlab(max);
-    this.used += this.slab.write(text, this.used, "utf8");
+    for (; ; ) {
+      const { read: read2, written } = this.encoder.encodeInto(text, this.slab.bytes.subarray(this.used));
+      this.used += written;
+      if (read2 === text.length) return;
+      text = text.slice(read2);
+      this.newSlab(Math.min(text.length * 3, SLAB));
+    }
   }
   /** Appends one byte, e.g. a newline. */
   byte(value) {
     if (this.pendingText) this.encodeText();
-    if (this.used === this.slab.length) this.newSlab(1);
-    this.slab[this.used++] = value;
+    if (this.used === this.slab.bytes.length) this.newSlab(1);
+    this.slab.bytes[this.used++] = value;
     this.schedule();
   }
   /** Resolves once the queue is below the high-water mark again. */
@@ -2852,21 +2851,38 @@ var FdWriter = class {
         break;
       }
     }
+    this.giveBack(this.batchSlabs.splice(0));
     this.batchBytes = 0;
   }
   /** Moves the filled part of the slab into the batch; the rest of the slab stays in use. */
   cut() {
     if (this.pendingText) this.encodeText();
     if (this.used === this.start) return;
-    const piece = this.slab.subarray(this.start, this.used);
+    const piece = this.slab.bytes.subarray(this.start, this.used);
     this.batch.push(piece);
+    this.batchSlabs.push(this.slab);
+    this.slab.inSink++;
     this.batchBytes += piece.length;
     this.start = this.used;
   }
   newSlab(need) {
     this.cut();
-    this.slab = Buffer.allocUnsafe(Math.max(SLAB, need));
+    const old = this.slab;
+    old.retired = true;
+    if (old.inSink === 0) this.recycle(old);
+    const bytes = need <= SLAB && this.spare.length > 0 ? this.spare.pop() : Buffer.allocUnsafe(Math.max(SLAB, need));
+    this.slab = { bytes, inSink: 0, retired: false };
     this.start = this.used = 0;
+  }
+  /** The sink is done with these pieces: a retired slab with none left out is ready for reuse. */
+  giveBack(slabs) {
+    for (const slab of slabs) {
+      slab.inSink--;
+      if (slab.retired && slab.inSink === 0) this.recycle(slab);
+    }
+  }
+  recycle(slab) {
+    if (slab.bytes.length === SLAB && this.spare.length < SPARE_SLABS) this.spare.push(slab.bytes);
   }
   schedule() {
     if (this.scheduled) return;
@@ -2880,10 +2896,12 @@ var FdWriter = class {
     this.cut();
     if (this.batch.length === 0) return;
     const chunks = this.batch;
+    const slabs = this.batchSlabs;
     this.written += this.batchBytes;
     this.batch = [];
+    this.batchSlabs = [];
     this.batchBytes = 0;
-    this.sink.write(chunks);
+    this.sink.write(chunks, () => this.giveBack(slabs));
     this.release();
   }
   release() {
@@ -2910,10 +2928,27 @@ function streamSink(fd) {
     progress();
   });
   return {
-    write(chunks) {
-      if (error) return;
+    write(chunks, done) {
+      if (error) return done();
+      let rest = chunks;
+      if (socket.writableLength === 0) {
+        try {
+          let taken = (0, import_node_fs3.writevSync)(fd, chunks);
+          let i = 0;
+          while (i < chunks.length && taken >= chunks[i].length) taken -= chunks[i++].length;
+          if (i === chunks.length) return done();
+          rest = chunks.slice(i);
+          if (taken > 0) rest[0] = rest[0].subarray(taken);
+        } catch (e) {
+          if (e.code !== "EAGAIN") {
+            error = e;
+            progress();
+            return done();
+          }
+        }
+      }
       socket.cork();
-      for (const chunk of chunks) socket.write(chunk);
+      rest.forEach((chunk, i) => socket.write(chunk, i === rest.length - 1 ? () => done() : void 0));
       socket.uncork();
     },
     get pending() {
@@ -2932,34 +2967,40 @@ function threadPoolSink(fd) {
   let error;
   const callbacks = [];
   const progress = () => callbacks.forEach((c) => c());
+  const fail = (e) => {
+    error = e;
+    for (const { done } of queue.splice(0)) done();
+    pending = 0;
+    writing = false;
+    progress();
+  };
   const pump = () => {
     if (writing || error || queue.length === 0) return;
-    const chunk = queue.length === 1 ? queue.shift() : Buffer.concat(queue.splice(0));
+    const batches = queue.splice(0);
+    const total = batches.reduce((n, b) => n + b.chunks.reduce((m, c) => m + c.length, 0), 0);
     writing = true;
-    const writeFrom = (offset) => (0, import_node_fs3.write)(fd, chunk, offset, chunk.length - offset, null, (e, n) => {
-      if (e && e.code === "EAGAIN") return void setTimeout(() => writeFrom(offset), 1);
+    const writeFrom = (chunks) => (0, import_node_fs3.writev)(fd, chunks, (e, n) => {
+      if (e && e.code === "EAGAIN") return void setTimeout(() => writeFrom(chunks), 1);
       if (e) {
-        error = e;
-        queue.length = 0;
-        pending = 0;
-        writing = false;
-        return progress();
+        queue.unshift(...batches);
+        return fail(e);
       }
-      if (offset + n < chunk.length) return writeFrom(offset + n);
-      pending -= chunk.length;
+      let i = 0;
+      while (i < chunks.length && n >= chunks[i].length) n -= chunks[i++].length;
+      if (i < chunks.length) return writeFrom([chunks[i].subarray(n), ...chunks.slice(i + 1)]);
+      pending -= total;
       writing = false;
+      for (const { done } of batches) done();
       progress();
       pump();
     });
-    writeFrom(0);
+    writeFrom(batches.flatMap((b) => b.chunks));
   };
   return {
-    write(chunks) {
-      if (error) return;
-      for (const c of chunks) {
-        queue.push(c);
-        pending += c.length;
-      }
+    write(chunks, done) {
+      if (error) return done();
+      queue.push({ chunks, done });
+      for (const c of chunks) pending += c.length;
       pump();
     },
     get pending() {
@@ -6128,28 +6169,69 @@ function utf8Boundary2(buf, at, floor) {
   return cut > floor && at - cut < 4 ? cut : at;
 }
 
-// src/supervisor/reclaim.ts
-var import_node_v8 = require("node:v8");
-var import_node_vm = require("node:vm");
-var EVERY = 8 * 1024 * 1024;
-var collect;
-var sinceLast = 0;
-function collector() {
-  if (collect === void 0) {
-    try {
-      (0, import_node_v8.setFlagsFromString)("--expose-gc");
-      collect = (0, import_node_vm.runInNewContext)("gc");
-    } catch {
-      collect = null;
-    }
-  }
-  return collect;
+// src/supervisor/reader.ts
+var import_node_net4 = require("node:net");
+var SHARED = Buffer.allocUnsafe(256 * 1024);
+var keys;
+function onreadKeys() {
+  if (keys !== void 0) return keys;
+  const probe = new import_node_net4.Socket({ onread: { buffer: Buffer.alloc(1), callback: () => void 0 } });
+  const find = (name) => Object.getOwnPropertySymbols(probe).find((s) => s.description === name);
+  const buffer = find("kBuffer");
+  const callback = find("kBufferCb");
+  probe.destroy();
+  keys = buffer && callback ? { buffer, callback } : null;
+  return keys;
 }
-function noteBytesRead(bytes) {
-  sinceLast += bytes;
-  if (sinceLast < EVERY) return;
-  sinceLast = 0;
-  collector()?.({ type: "minor" });
+function readPipe(stream, onData) {
+  const found = onreadKeys();
+  const handle = stream._handle;
+  if (!found || typeof handle?.useUserBuffer !== "function") return readEvents(stream, onData);
+  const fields = stream;
+  fields[found.buffer] = SHARED;
+  fields[found.callback] = (nread) => {
+    onData(SHARED.subarray(0, nread));
+  };
+  handle.useUserBuffer(SHARED);
+  stream.resume();
+  let paused = false;
+  return {
+    pause() {
+      if (paused) return;
+      paused = true;
+      handle.reading = false;
+      handle.readStop();
+    },
+    resume() {
+      if (!paused) return;
+      paused = false;
+      if (stream.destroyed) return;
+      handle.reading = true;
+      handle.readStart();
+    },
+    get paused() {
+      return paused;
+    },
+    shared: true
+  };
+}
+function readEvents(stream, onData) {
+  let paused = false;
+  stream.on("data", onData);
+  return {
+    pause() {
+      paused = true;
+      stream.pause();
+    },
+    resume() {
+      paused = false;
+      stream.resume();
+    },
+    get paused() {
+      return paused;
+    },
+    shared: false
+  };
 }
 
 // src/supervisor/output.ts
@@ -6159,17 +6241,16 @@ function attachOutput(child, options) {
     const name = index === 0 ? "stdout" : "stderr";
     const source = { logger: options.logger, stream: name, pid: child.pid ?? 0, hostname: options.hostname, severity: name === "stderr" ? SEVERITY.err : SEVERITY.info, type: "log" };
     const splitter = new LineSplitter(source, options.pipeline, options.maxLine, options.partialTimeout);
-    stream.on("data", (chunk) => {
-      splitter.push(chunk);
-      noteBytesRead(chunk.length);
-      if (options.pipeline.blocked && !stream.isPaused()) {
-        stream.pause();
+    const reader = readPipe(stream, (bytes) => {
+      splitter.push(bytes);
+      if (options.pipeline.blocked && !reader.paused) {
+        reader.pause();
         splitter.hold();
         pausedStreams++;
         options.pipeline.onResume(() => {
           pausedStreams--;
           splitter.release();
-          stream.resume();
+          reader.resume();
         });
       }
     });
@@ -6498,7 +6579,7 @@ var Supervisor = class {
 };
 
 // src/supervisor/control.ts
-var import_node_net4 = require("node:net");
+var import_node_net5 = require("node:net");
 var import_node_fs11 = require("node:fs");
 var import_node_crypto2 = require("node:crypto");
 var import_node_os4 = require("node:os");
@@ -6514,7 +6595,7 @@ async function serveControl(path, supervisor) {
     if (await answers(path)) throw new Error(`another drover supervisor answers on ${path}; stop it, or set DROVER_SOCKET for this one`);
     (0, import_node_fs11.unlinkSync)(path);
   }
-  const server = (0, import_node_net4.createServer)((socket) => {
+  const server = (0, import_node_net5.createServer)((socket) => {
     let input = "";
     socket.setEncoding("utf8");
     socket.on("data", (data) => {
@@ -6536,7 +6617,7 @@ async function serveControl(path, supervisor) {
 }
 function answers(path) {
   return new Promise((resolve4) => {
-    const socket = (0, import_node_net4.createConnection)(path);
+    const socket = (0, import_node_net5.createConnection)(path);
     socket.setTimeout(500, () => socket.destroy());
     socket.on("connect", () => {
       socket.destroy();
@@ -6567,7 +6648,7 @@ function answer(line, supervisor) {
 }
 function requestControl(path, request, timeout = 5e3) {
   return new Promise((resolve4, reject) => {
-    const socket = (0, import_node_net4.createConnection)(path);
+    const socket = (0, import_node_net5.createConnection)(path);
     let output = "";
     socket.setEncoding("utf8");
     socket.setTimeout(timeout, () => socket.destroy(new Error(`no answer from the supervisor on ${path} within ${timeout} ms`)));
@@ -6594,6 +6675,11 @@ function protoOf(source) {
     protoCache.set(source, proto);
   }
   return proto;
+}
+function copyOf(chunk, start2, end) {
+  const copy = Buffer.allocUnsafe(end - start2);
+  copy.set(chunk.subarray(start2, end));
+  return copy;
 }
 var Pipeline = class {
   constructor(config2, options) {
@@ -6637,24 +6723,27 @@ var Pipeline = class {
   }
   block(source, chunk, start2, end, timestamp) {
     if (!this.fast) {
-      for (let at = start2; at < end; ) {
-        const nl = chunk.indexOf(10, at);
-        this.runFrom(this.messageAt(source, chunk, at, nl, timestamp), 0);
+      const own2 = copyOf(chunk, start2, end);
+      for (let at = 0; at < own2.length; ) {
+        const nl = own2.indexOf(10, at);
+        this.runFrom(this.messageAt(source, own2, at, nl, timestamp), 0);
         at = nl + 1;
       }
       return;
     }
     const proto = protoOf(source);
+    let own;
     for (const output of this.outputs) {
       const { match, component } = output;
       if (!match.perLine && component.lines) {
         if (match(proto) && !component.lines(chunk, start2, end, source, timestamp)) this.wait(component);
         continue;
       }
+      own ??= copyOf(chunk, start2, end);
       let full = false;
-      for (let at = start2; at < end; ) {
-        const nl = chunk.indexOf(10, at);
-        const m = this.messageAt(source, chunk, at, nl, timestamp);
+      for (let at = 0; at < own.length; ) {
+        const nl = own.indexOf(10, at);
+        const m = this.messageAt(source, own, at, nl, timestamp);
         if (match(m) && !component.write(m)) full = true;
         at = nl + 1;
       }
@@ -6662,7 +6751,7 @@ var Pipeline = class {
     }
   }
   line(source, bytes, timestamp) {
-    this.runFrom(this.message(source, bytes, timestamp), 0);
+    this.runFrom(this.message(source, Buffer.from(bytes), timestamp), 0);
   }
   /** A line of drover's own (supervisor state changes), routed like any other. */
   internal(text, logger, severity = SEVERITY.info) {

@@ -40,7 +40,7 @@ export interface Filter {
 /** Receives the messages its match accepts. `write` returns false when the caller should wait for `drain`. */
 export interface Output {
   write(message: Message): boolean;
-  /** Optional fast path: whole lines of one source, written without making messages (see formats.ts). */
+  /** Optional fast path: whole lines of one source, written without making messages (see formats.ts). The bytes are only valid during the call: copy them. */
   lines?(chunk: Buffer, start: number, end: number, source: BlockSource, timestamp: number): boolean;
   /** Resolves when the output can take more after `write` returned false. */
   drained(): Promise<void>;

@@ -54,9 +54,7 @@ const rawEncoder: Encoder = {
     out.byte(10);
   },
   lines(chunk, start, end, _source, _timestamp, out) {
-    // Big blocks go out as they are (read buffers are never reused), small ones are batched by copying.
-    if (end - start >= 8192) out.adopt(chunk.subarray(start, end));
-    else out.bytes(chunk, start, end);
+    out.bytes(chunk, start, end);
   },
 };
 

@@ -32,6 +32,13 @@ function protoOf(source: BlockSource): Message {
   return proto;
 }
 
+/** A copy of chunk[start, end): read buffers are reused as soon as the pipeline returns. */
+function copyOf(chunk: Buffer, start: number, end: number): Buffer {
+  const copy = Buffer.allocUnsafe(end - start);
+  copy.set(chunk.subarray(start, end));
+  return copy;
+}
+
 /**
  * Routes every line. Without decoders and filters, blocks of whole lines go to outputs that have a block
  * writer (raw, heroku, prefixed) without a message per line: that is the fast path.
@@ -81,24 +88,29 @@ export class Pipeline implements LineSink {
 
   block(source: BlockSource, chunk: Buffer, start: number, end: number, timestamp: number): void {
     if (!this.fast) {
-      for (let at = start; at < end; ) {
-        const nl = chunk.indexOf(10, at);
-        this.runFrom(this.messageAt(source, chunk, at, nl, timestamp), 0);
+      // Messages outlive this call (filters hold some, drains queue them): they get bytes of their own.
+      const own = copyOf(chunk, start, end);
+      for (let at = 0; at < own.length; ) {
+        const nl = own.indexOf(10, at);
+        this.runFrom(this.messageAt(source, own, at, nl, timestamp), 0);
         at = nl + 1;
       }
       return;
     }
     const proto = protoOf(source);
+    let own: Buffer | undefined;
     for (const output of this.outputs) {
       const { match, component } = output;
       if (!match.perLine && component.lines) {
+        // Block writers copy the lines out before returning.
         if (match(proto) && !component.lines(chunk, start, end, source, timestamp)) this.wait(component);
         continue;
       }
+      own ??= copyOf(chunk, start, end);
       let full = false;
-      for (let at = start; at < end; ) {
-        const nl = chunk.indexOf(10, at);
-        const m = this.messageAt(source, chunk, at, nl, timestamp);
+      for (let at = 0; at < own.length; ) {
+        const nl = own.indexOf(10, at);
+        const m = this.messageAt(source, own, at, nl, timestamp);
         if (match(m) && !component.write(m)) full = true;
         at = nl + 1;
       }
@@ -107,7 +119,7 @@ export class Pipeline implements LineSink {
   }
 
   line(source: BlockSource, bytes: Buffer, timestamp: number): void {
-    this.runFrom(this.message(source, bytes, timestamp), 0);
+    this.runFrom(this.message(source, Buffer.from(bytes), timestamp), 0);
   }
 
   /** A line of drover's own (supervisor state changes), routed like any other. */

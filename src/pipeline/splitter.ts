@@ -1,7 +1,10 @@
 // Turns the bytes a process prints into lines: whole-line blocks for the fast path, single lines otherwise.
 import type { BlockSource } from './formats';
 
-/** Where split output goes: the pipeline. */
+/**
+ * Where split output goes: the pipeline. The bytes passed are only valid during the call (the read buffer is
+ * reused for the next read), so a sink that keeps them copies them.
+ */
 export interface LineSink {
   /** Whole lines chunk[start, end), each ending in `\n`, none longer than the limit, none with `\r`. */
   block(source: BlockSource, chunk: Buffer, start: number, end: number, timestamp: number): void;

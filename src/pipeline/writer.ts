@@ -1,13 +1,15 @@
 // Batched, ordered writes to a file descriptor without blocking the event loop.
-import { fstatSync, write as fsWrite, writeSync } from 'node:fs';
+import { fstatSync, writev as fsWritev, writeSync, writevSync } from 'node:fs';
 import { Socket } from 'node:net';
 
 const SLAB = 256 * 1024;
+/** Slabs kept for reuse: enough for the high-water mark and the one being filled. */
+const SPARE_SLABS = 6;
 
 /** Where the bytes go: a non-blocking libuv stream for pipes and sockets, the thread pool for files and terminals. */
 interface Sink {
-  /** Takes buffers in order; they must not be changed afterwards. */
-  write(chunks: Buffer[]): void;
+  /** Takes buffers in order, and calls `done` once they are written (or writing failed): then they may be reused. */
+  write(chunks: Buffer[], done: () => void): void;
   /** Bytes handed over but not yet written. */
   readonly pending: number;
   /** Calls back when pending falls (or an error ends everything). */
@@ -15,20 +17,33 @@ interface Sink {
   readonly error: Error | undefined;
 }
 
+/** A buffer the writer fills, and how many pieces of it the sink still holds. */
+interface Slab {
+  bytes: Buffer;
+  inSink: number;
+  /** True once the writer moved on to another slab: it is reused when the sink gives back its last piece. */
+  retired: boolean;
+}
+
 /**
  * Collects output in slabs and hands it to the descriptor in batches, once per turn of the event loop. A slow
  * reader stalls the writes, never the supervisor: `full` turns true past the high-water mark, and callers then
- * stop reading from the processes until `drained()` resolves.
+ * stop reading from the processes until `drained()` resolves. Slabs come back once written and are reused, so
+ * a steady stream of output allocates nothing.
  */
 export class FdWriter {
-  private slab = Buffer.allocUnsafe(SLAB);
+  private slab: Slab = { bytes: Buffer.allocUnsafe(SLAB), inSink: 0, retired: false };
+  private readonly spare: Buffer[] = [];
   private start = 0;
   private used = 0;
   private batch: Buffer[] = [];
+  private batchSlabs: Slab[] = [];
   private batchBytes = 0;
+  private pendingText = '';
   private scheduled = false;
   private waiters: (() => void)[] = [];
   private readonly sink: Sink;
+  private readonly encoder = new TextEncoder();
   /** Bytes accepted so far. */
   written = 0;
 
@@ -51,9 +66,9 @@ export class FdWriter {
   bytes(source: Buffer, start = 0, end = source.length): void {
     if (this.pendingText) this.encodeText();
     const length = end - start;
-    if (this.used + length > this.slab.length) this.newSlab(length);
+    if (this.used + length > this.slab.bytes.length) this.newSlab(length);
     // TypedArray#set is a V8 builtin: much cheaper per call than Buffer#copy's C++ binding or a JS loop.
-    this.slab.set(start === 0 && end === source.length ? source : source.subarray(start, end), this.used);
+    this.slab.bytes.set(start === 0 && end === source.length ? source : source.subarray(start, end), this.used);
     this.used += length;
     this.schedule();
   }
@@ -62,14 +77,14 @@ export class FdWriter {
   prefixLines(prefix: Buffer, chunk: Buffer, start: number, end: number): void {
     if (this.pendingText) this.encodeText();
     const plen = prefix.length;
-    let slab = this.slab;
+    let slab = this.slab.bytes;
     let used = this.used;
     for (let at = start; at < end; ) {
       const nl = chunk.indexOf(10, at) + 1;
       if (used + plen + (nl - at) > slab.length) {
         this.used = used;
         this.newSlab(plen + nl - at);
-        slab = this.slab;
+        slab = this.slab.bytes;
         used = 0;
       }
       slab.set(prefix, used);
@@ -79,15 +94,6 @@ export class FdWriter {
       at = nl;
     }
     this.used = used;
-    this.schedule();
-  }
-
-  /** Appends bytes without copying them: the caller promises never to change them. */
-  adopt(source: Buffer): void {
-    if (this.pendingText) this.encodeText();
-    this.cut();
-    this.batch.push(source);
-    this.batchBytes += source.length;
     this.schedule();
   }
 
@@ -101,21 +107,23 @@ export class FdWriter {
     this.schedule();
   }
 
-  private pendingText = '';
-
   private encodeText(): void {
-    const text = this.pendingText;
+    let text = this.pendingText;
     this.pendingText = '';
-    const max = text.length * 3;
-    if (this.used + max > this.slab.length) this.newSlab(max);
-    this.used += this.slab.write(text, this.used, 'utf8');
+    for (;;) {
+      const { read, written } = this.encoder.encodeInto(text, this.slab.bytes.subarray(this.used));
+      this.used += written;
+      if (read === text.length) return;
+      text = text.slice(read);
+      this.newSlab(Math.min(text.length * 3, SLAB));
+    }
   }
 
   /** Appends one byte, e.g. a newline. */
   byte(value: number): void {
     if (this.pendingText) this.encodeText();
-    if (this.used === this.slab.length) this.newSlab(1);
-    this.slab[this.used++] = value;
+    if (this.used === this.slab.bytes.length) this.newSlab(1);
+    this.slab.bytes[this.used++] = value;
     this.schedule();
   }
 
@@ -142,6 +150,7 @@ export class FdWriter {
         break;
       }
     }
+    this.giveBack(this.batchSlabs.splice(0));
     this.batchBytes = 0;
   }
 
@@ -149,16 +158,34 @@ export class FdWriter {
   private cut(): void {
     if (this.pendingText) this.encodeText();
     if (this.used === this.start) return;
-    const piece = this.slab.subarray(this.start, this.used);
+    const piece = this.slab.bytes.subarray(this.start, this.used);
     this.batch.push(piece);
+    this.batchSlabs.push(this.slab);
+    this.slab.inSink++;
     this.batchBytes += piece.length;
     this.start = this.used;
   }
 
   private newSlab(need: number): void {
     this.cut();
-    this.slab = Buffer.allocUnsafe(Math.max(SLAB, need));
+    const old = this.slab;
+    old.retired = true;
+    if (old.inSink === 0) this.recycle(old);
+    const bytes = need <= SLAB && this.spare.length > 0 ? this.spare.pop()! : Buffer.allocUnsafe(Math.max(SLAB, need));
+    this.slab = { bytes, inSink: 0, retired: false };
     this.start = this.used = 0;
+  }
+
+  /** The sink is done with these pieces: a retired slab with none left out is ready for reuse. */
+  private giveBack(slabs: Slab[]): void {
+    for (const slab of slabs) {
+      slab.inSink--;
+      if (slab.retired && slab.inSink === 0) this.recycle(slab);
+    }
+  }
+
+  private recycle(slab: Slab): void {
+    if (slab.bytes.length === SLAB && this.spare.length < SPARE_SLABS) this.spare.push(slab.bytes);
   }
 
   private schedule(): void {
@@ -174,10 +201,12 @@ export class FdWriter {
     this.cut();
     if (this.batch.length === 0) return;
     const chunks = this.batch;
+    const slabs = this.batchSlabs;
     this.written += this.batchBytes;
     this.batch = [];
+    this.batchSlabs = [];
     this.batchBytes = 0;
-    this.sink.write(chunks);
+    this.sink.write(chunks, () => this.giveBack(slabs));
     // The sink may have taken it all at once (no 'drain' will follow): wake whoever waits, if there is room now.
     this.release();
   }
@@ -210,10 +239,30 @@ function streamSink(fd: number): Sink {
     progress();
   });
   return {
-    write(chunks) {
-      if (error) return;
+    write(chunks, done) {
+      if (error) return done();
+      let rest = chunks;
+      if (socket.writableLength === 0) {
+        // Nothing queued: write now, in this turn. libuv made the descriptor non-blocking, so a full pipe
+        // answers EAGAIN (or takes part) instead of stalling the supervisor; the rest then waits in libuv.
+        try {
+          let taken = writevSync(fd, chunks);
+          let i = 0;
+          while (i < chunks.length && taken >= chunks[i].length) taken -= chunks[i++].length;
+          if (i === chunks.length) return done();
+          rest = chunks.slice(i);
+          if (taken > 0) rest[0] = rest[0].subarray(taken);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') {
+            error = e as Error;
+            progress();
+            return done();
+          }
+        }
+      }
       socket.cork();
-      for (const chunk of chunks) socket.write(chunk);
+      // Writes complete in order: the last one's callback says they all have.
+      rest.forEach((chunk, i) => socket.write(chunk, i === rest.length - 1 ? () => done() : undefined));
       socket.uncork();
     },
     get pending() {
@@ -226,43 +275,50 @@ function streamSink(fd: number): Sink {
   };
 }
 
-/** Files and terminals: one `fs.write` at a time in libuv's thread pool, in order. */
+/** Files and terminals: one `fs.writev` at a time in libuv's thread pool, in order. */
 function threadPoolSink(fd: number): Sink {
-  const queue: Buffer[] = [];
+  const queue: { chunks: Buffer[]; done: () => void }[] = [];
   let pending = 0;
   let writing = false;
   let error: Error | undefined;
   const callbacks: (() => void)[] = [];
   const progress = () => callbacks.forEach((c) => c());
+  const fail = (e: Error) => {
+    error = e;
+    for (const { done } of queue.splice(0)) done();
+    pending = 0;
+    writing = false;
+    progress();
+  };
   const pump = () => {
     if (writing || error || queue.length === 0) return;
-    const chunk = queue.length === 1 ? queue.shift()! : Buffer.concat(queue.splice(0));
+    const batches = queue.splice(0);
+    const total = batches.reduce((n, b) => n + b.chunks.reduce((m, c) => m + c.length, 0), 0);
     writing = true;
-    const writeFrom = (offset: number) =>
-      fsWrite(fd, chunk, offset, chunk.length - offset, null, (e, n) => {
-        if (e && e.code === 'EAGAIN') return void setTimeout(() => writeFrom(offset), 1);
+    const writeFrom = (chunks: Buffer[]) =>
+      fsWritev(fd, chunks, (e, n) => {
+        if (e && e.code === 'EAGAIN') return void setTimeout(() => writeFrom(chunks), 1);
         if (e) {
-          error = e;
-          queue.length = 0;
-          pending = 0;
-          writing = false;
-          return progress();
+          queue.unshift(...batches);
+          return fail(e);
         }
-        if (offset + n < chunk.length) return writeFrom(offset + n);
-        pending -= chunk.length;
+        // A short write (a terminal, a full disk on its way): go on from where it stopped.
+        let i = 0;
+        while (i < chunks.length && n >= chunks[i].length) n -= chunks[i++].length;
+        if (i < chunks.length) return writeFrom([chunks[i].subarray(n), ...chunks.slice(i + 1)]);
+        pending -= total;
         writing = false;
+        for (const { done } of batches) done();
         progress();
         pump();
       });
-    writeFrom(0);
+    writeFrom(batches.flatMap((b) => b.chunks));
   };
   return {
-    write(chunks) {
-      if (error) return;
-      for (const c of chunks) {
-        queue.push(c);
-        pending += c.length;
-      }
+    write(chunks, done) {
+      if (error) return done();
+      queue.push({ chunks, done });
+      for (const c of chunks) pending += c.length;
       pump();
     },
     get pending() {

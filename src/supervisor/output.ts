@@ -4,7 +4,7 @@ import { LineSplitter } from '../pipeline/splitter';
 import type { Pipeline } from '../pipeline/pipeline';
 import { SEVERITY } from '../pipeline/message';
 import type { BlockSource } from '../pipeline/formats';
-import { noteBytesRead } from './reclaim';
+import { readPipe } from './reader';
 
 export interface OutputOptions {
   logger: string;
@@ -29,18 +29,17 @@ export function attachOutput(child: ChildProcess, options: OutputOptions): Child
     const name = index === 0 ? 'stdout' : 'stderr';
     const source: BlockSource = { logger: options.logger, stream: name, pid: child.pid ?? 0, hostname: options.hostname, severity: name === 'stderr' ? SEVERITY.err : SEVERITY.info, type: 'log' };
     const splitter = new LineSplitter(source, options.pipeline, options.maxLine, options.partialTimeout);
-    stream.on('data', (chunk: Buffer) => {
-      splitter.push(chunk);
-      noteBytesRead(chunk.length);
-      if (options.pipeline.blocked && !stream.isPaused()) {
+    const reader = readPipe(stream, (bytes) => {
+      splitter.push(bytes);
+      if (options.pipeline.blocked && !reader.paused) {
         // The rest of a partial line may be waiting in the pipe: it is not "partial" while we are not reading.
-        stream.pause();
+        reader.pause();
         splitter.hold();
         pausedStreams++;
         options.pipeline.onResume(() => {
           pausedStreams--;
           splitter.release();
-          stream.resume();
+          reader.resume();
         });
       }
     });

@@ -91,6 +91,27 @@ describe('pipeline end to end (bin/drover start)', () => {
     expect(numbers).toEqual(Array.from({ length: 100_000 }, (_, i) => i).filter((i) => i % 4 !== 1));
   }, 60_000);
 
+  it('two processes printing 200,000 lines at once: stdout and a file output both get every line whole and in order', async () => {
+    const app = tempDir({
+      Procfile: `web: ${NODE} web.js\nworker: ${NODE} web.js\n`,
+      'web.js': `
+        const out = [];
+        for (let i = 0; i < 200000; i++) out.push(process.env.DYNO + ' line ' + String(i).padStart(60, '.'));
+        process.stdout.write(out.join('\\n') + '\\n');
+      `,
+      'drover/100-out.toml': '[outputs.stdout]\ntype = "stdout"\nformat = "raw"\nmatch = "Type == \'log\'"\n\n[outputs.file]\ntype = "file"\nformat = "raw"\npath = "all.log"\nmax_size = "1GB"\nmatch = "Type == \'log\'"\n',
+      'drover/200-once.toml': ONCE('web', 'worker'),
+    });
+    const result = await startDrover(app);
+    expect(result.exitCode).toBe(0);
+    const expected = (dyno: string) => Array.from({ length: 200_000 }, (_, i) => `${dyno} line ${String(i).padStart(60, '.')}`);
+    const file = readFileSync(join(app, 'all.log'), 'utf8').split('\n');
+    for (const dyno of ['web.1', 'worker.1']) {
+      expect(result.stdout.split('\n').filter((l) => l.startsWith(`${dyno} `))).toEqual(expected(dyno));
+      expect(file.filter((l) => l.startsWith(`${dyno} `))).toEqual(expected(dyno));
+    }
+  }, 60_000);
+
   it('never drops what a decoder cannot parse: 1 MB lines, invalid UTF-8, binary and malformed JSON come out as printed', async () => {
     const app = tempDir({
       Procfile: `web: ${NODE} web.js\n`,

@@ -1,0 +1,67 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FdWriter } from '../../src/pipeline/writer';
+import { tempDir } from '../helpers';
+
+// Numbered lines written through every way in: bytes (copied from a reused buffer), prefixLines, text and byte.
+function writeMix(writer: FdWriter, rounds: number): string {
+  const reused = Buffer.alloc(4000);
+  let expected = '';
+  for (let r = 0; r < rounds; r++) {
+    const block = Array.from({ length: 20 }, (_, i) => `block ${r}.${i} ${'x'.repeat(150)}\n`).join('');
+    const size = reused.write(block, 'latin1');
+    writer.bytes(reused, 0, size);
+    reused.fill(0); // the writer copied it: changing it now must not change the output
+    writer.prefixLines(Buffer.from(`P${r}: `), Buffer.from(block), 0, size);
+    writer.text(`text ${r} é ${'y'.repeat(r % 300)}\n`);
+    writer.byte(0x2a);
+    writer.byte(10);
+    expected += block + block.replace(/^(?=.)/gm, `P${r}: `) + `text ${r} é ${'y'.repeat(r % 300)}\n*\n`;
+  }
+  return expected;
+}
+
+describe('FdWriter', () => {
+  it('writes everything in order through a slow pipe reader while reusing its buffers', async () => {
+    const dir = tempDir();
+    const fifo = join(dir, 'fifo');
+    const out = join(dir, 'out');
+    execFileSync('mkfifo', [fifo]);
+    // The reader starts late and reads in small sips, so the writer queues, stalls and recycles slabs meanwhile.
+    const reader = spawn('sh', ['-c', `sleep 0.3; dd if=${fifo} of=${out} bs=4096 2>/dev/null`]);
+    const fd = openSync(fifo, 'w');
+    const writer = new FdWriter(fd, 256 * 1024);
+    let expected = '';
+    let stalls = 0;
+    for (let part = 0; part < 20; part++) {
+      expected += writeMix(writer, 100);
+      if (writer.full) {
+        stalls++;
+        await writer.drained();
+      }
+    }
+    await writer.flush();
+    closeSync(fd);
+    await new Promise((resolve) => reader.on('exit', resolve));
+    expect(stalls).toBeGreaterThan(0);
+    const written = readFileSync(out, 'utf8');
+    expect(written.length).toBe(expected.length);
+    expect(written === expected).toBe(true);
+  });
+
+  it('writes everything in order to a file, through the thread pool', async () => {
+    const out = join(tempDir(), 'out');
+    const fd = openSync(out, 'w');
+    const writer = new FdWriter(fd, 256 * 1024);
+    let expected = '';
+    for (let part = 0; part < 10; part++) {
+      expected += writeMix(writer, 100);
+      await writer.drained();
+    }
+    await writer.flush();
+    closeSync(fd);
+    expect(readFileSync(out, 'utf8') === expected).toBe(true);
+  });
+});
