@@ -4372,7 +4372,6 @@ var fileOutput = defineComponent({
 });
 
 // src/pipeline/outputs/syslog.ts
-var import_node_dgram = require("node:dgram");
 var import_node_fs9 = require("node:fs");
 var import_node_net3 = require("node:net");
 
@@ -5251,7 +5250,7 @@ function utf8Boundary(bytes, length) {
 
 // src/pipeline/outputs/syslog-stream.ts
 var import_node_net2 = require("node:net");
-var import_node_tls = require("node:tls");
+var tlsModule = () => require("node:tls");
 var StreamTransport = class {
   constructor(options) {
     this.options = options;
@@ -5321,7 +5320,7 @@ var StreamTransport = class {
     const { host, port, tls, connectTimeout } = this.options;
     return new Promise((resolve, reject) => {
       if (this.closed) return reject(new Error(`${this.name}: output closed`));
-      const socket = tls ? (0, import_node_tls.connect)({ host, port, servername: isIp(host) ? void 0 : host, ...tls }) : (0, import_node_net2.connect)({ host, port });
+      const socket = tls ? tlsModule().connect({ host, port, servername: isIp(host) ? void 0 : host, ...tls }) : (0, import_node_net2.connect)({ host, port });
       this.connecting = socket;
       const timer = setTimeout(() => socket.destroy(new Error(`could not connect to ${this.name} within ${connectTimeout} ms (connect_timeout)`)), connectTimeout);
       timer.unref();
@@ -5411,6 +5410,7 @@ function describe2(error, name) {
 }
 
 // src/pipeline/outputs/syslog.ts
+var dgram = () => require("node:dgram");
 var URL_PATTERN = /^syslog(\+(tcp|tls|udp))?:\/\/(\[[0-9a-fA-F:.]+\]|[^\s/:@[\]]+):\d{1,5}\/?$/;
 var schema14 = {
   url: { type: "string", required: true, pattern: URL_PATTERN, patternHint: 'a drain URL with a port, such as "syslog+tls://logs.example.com:12345" (syslog+tcp://, syslog+tls://, syslog+udp://; syslog:// is TCP)', doc: "where to send: syslog+tcp://host:port, syslog+tls://host:port or syslog+udp://host:port" },
@@ -5475,7 +5475,7 @@ var DatagramTransport = class {
   }
   open() {
     return new Promise((resolve, reject) => {
-      const socket = (0, import_node_dgram.createSocket)((0, import_node_net3.isIP)(this.host) === 6 ? "udp6" : "udp4");
+      const socket = dgram().createSocket((0, import_node_net3.isIP)(this.host) === 6 ? "udp6" : "udp4");
       const fail = (error) => {
         if (this.socket === socket) this.socket = void 0;
         this.ready = void 0;
@@ -5563,13 +5563,12 @@ function read(options, key) {
 }
 
 // src/pipeline/outputs/http.ts
-var import_node_crypto = require("node:crypto");
 var import_node_fs10 = require("node:fs");
-var import_node_http = require("node:http");
-var import_node_https = require("node:https");
 var import_node_util = require("node:util");
-var import_node_zlib = require("node:zlib");
-var gzip = (0, import_node_util.promisify)(import_node_zlib.gzip);
+var http = () => require("node:http");
+var https = () => require("node:https");
+var randomUUID = () => require("node:crypto").randomUUID();
+var gzip = (data) => (0, import_node_util.promisify)(require("node:zlib").gzip)(data);
 var FORMATS2 = ["logplex", "ndjson", "json"];
 var CONTENT_TYPES = { logplex: "application/logplex-1", ndjson: "application/x-ndjson", json: "application/json" };
 var schema15 = {
@@ -5597,7 +5596,7 @@ var HttpTransport = class {
     this.options = options;
     this.name = options.url.origin + options.url.pathname;
     const secure = options.url.protocol === "https:";
-    this.agent = secure ? new import_node_https.Agent({ keepAlive: true, maxSockets: 1, rejectUnauthorized: options.tlsVerify, ca: options.ca }) : new import_node_http.Agent({ keepAlive: true, maxSockets: 1 });
+    this.agent = secure ? new (https()).Agent({ keepAlive: true, maxSockets: 1, rejectUnauthorized: options.tlsVerify, ca: options.ca }) : new (http()).Agent({ keepAlive: true, maxSockets: 1 });
   }
   options;
   name;
@@ -5611,7 +5610,7 @@ var HttpTransport = class {
   counters = { requests: 0, failed_requests: 0 };
   closed = false;
   async send(records, attempt) {
-    if (attempt === 0 || !this.frameId) this.frameId = (0, import_node_crypto.randomUUID)();
+    if (attempt === 0 || !this.frameId) this.frameId = randomUUID();
     const { format } = this.options;
     const raw = format === "json" ? Buffer.concat([Buffer.from("["), ...records.flatMap((r, i) => i ? [COMMA, r] : [r]), Buffer.from("]")]) : Buffer.concat(records);
     const body = this.options.gzip ? await gzip(raw) : raw;
@@ -5653,7 +5652,7 @@ var HttpTransport = class {
   }
   post(body, headers) {
     const { url, timeout } = this.options;
-    const send = url.protocol === "https:" ? import_node_https.request : import_node_http.request;
+    const send = url.protocol === "https:" ? https().request : http().request;
     return new Promise((resolve, reject) => {
       const request = send(url, { method: "POST", headers, agent: this.agent });
       this.request = request;

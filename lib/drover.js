@@ -4180,7 +4180,6 @@ var fileOutput = defineComponent({
 });
 
 // src/pipeline/outputs/syslog.ts
-var import_node_dgram = require("node:dgram");
 var import_node_fs7 = require("node:fs");
 var import_node_net3 = require("node:net");
 
@@ -5059,7 +5058,7 @@ function utf8Boundary(bytes, length) {
 
 // src/pipeline/outputs/syslog-stream.ts
 var import_node_net2 = require("node:net");
-var import_node_tls = require("node:tls");
+var tlsModule = () => require("node:tls");
 var StreamTransport = class {
   constructor(options) {
     this.options = options;
@@ -5129,7 +5128,7 @@ var StreamTransport = class {
     const { host, port, tls, connectTimeout } = this.options;
     return new Promise((resolve4, reject) => {
       if (this.closed) return reject(new Error(`${this.name}: output closed`));
-      const socket = tls ? (0, import_node_tls.connect)({ host, port, servername: isIp(host) ? void 0 : host, ...tls }) : (0, import_node_net2.connect)({ host, port });
+      const socket = tls ? tlsModule().connect({ host, port, servername: isIp(host) ? void 0 : host, ...tls }) : (0, import_node_net2.connect)({ host, port });
       this.connecting = socket;
       const timer = setTimeout(() => socket.destroy(new Error(`could not connect to ${this.name} within ${connectTimeout} ms (connect_timeout)`)), connectTimeout);
       timer.unref();
@@ -5219,6 +5218,7 @@ function describe2(error, name) {
 }
 
 // src/pipeline/outputs/syslog.ts
+var dgram = () => require("node:dgram");
 var URL_PATTERN = /^syslog(\+(tcp|tls|udp))?:\/\/(\[[0-9a-fA-F:.]+\]|[^\s/:@[\]]+):\d{1,5}\/?$/;
 var schema14 = {
   url: { type: "string", required: true, pattern: URL_PATTERN, patternHint: 'a drain URL with a port, such as "syslog+tls://logs.example.com:12345" (syslog+tcp://, syslog+tls://, syslog+udp://; syslog:// is TCP)', doc: "where to send: syslog+tcp://host:port, syslog+tls://host:port or syslog+udp://host:port" },
@@ -5283,7 +5283,7 @@ var DatagramTransport = class {
   }
   open() {
     return new Promise((resolve4, reject) => {
-      const socket = (0, import_node_dgram.createSocket)((0, import_node_net3.isIP)(this.host) === 6 ? "udp6" : "udp4");
+      const socket = dgram().createSocket((0, import_node_net3.isIP)(this.host) === 6 ? "udp6" : "udp4");
       const fail = (error) => {
         if (this.socket === socket) this.socket = void 0;
         this.ready = void 0;
@@ -5371,13 +5371,12 @@ function read(options, key) {
 }
 
 // src/pipeline/outputs/http.ts
-var import_node_crypto = require("node:crypto");
 var import_node_fs8 = require("node:fs");
-var import_node_http = require("node:http");
-var import_node_https = require("node:https");
 var import_node_util = require("node:util");
-var import_node_zlib = require("node:zlib");
-var gzip = (0, import_node_util.promisify)(import_node_zlib.gzip);
+var http = () => require("node:http");
+var https = () => require("node:https");
+var randomUUID = () => require("node:crypto").randomUUID();
+var gzip = (data) => (0, import_node_util.promisify)(require("node:zlib").gzip)(data);
 var FORMATS2 = ["logplex", "ndjson", "json"];
 var CONTENT_TYPES = { logplex: "application/logplex-1", ndjson: "application/x-ndjson", json: "application/json" };
 var schema15 = {
@@ -5405,7 +5404,7 @@ var HttpTransport = class {
     this.options = options;
     this.name = options.url.origin + options.url.pathname;
     const secure = options.url.protocol === "https:";
-    this.agent = secure ? new import_node_https.Agent({ keepAlive: true, maxSockets: 1, rejectUnauthorized: options.tlsVerify, ca: options.ca }) : new import_node_http.Agent({ keepAlive: true, maxSockets: 1 });
+    this.agent = secure ? new (https()).Agent({ keepAlive: true, maxSockets: 1, rejectUnauthorized: options.tlsVerify, ca: options.ca }) : new (http()).Agent({ keepAlive: true, maxSockets: 1 });
   }
   options;
   name;
@@ -5419,7 +5418,7 @@ var HttpTransport = class {
   counters = { requests: 0, failed_requests: 0 };
   closed = false;
   async send(records, attempt) {
-    if (attempt === 0 || !this.frameId) this.frameId = (0, import_node_crypto.randomUUID)();
+    if (attempt === 0 || !this.frameId) this.frameId = randomUUID();
     const { format } = this.options;
     const raw = format === "json" ? Buffer.concat([Buffer.from("["), ...records.flatMap((r, i) => i ? [COMMA, r] : [r]), Buffer.from("]")]) : Buffer.concat(records);
     const body = this.options.gzip ? await gzip(raw) : raw;
@@ -5461,7 +5460,7 @@ var HttpTransport = class {
   }
   post(body, headers) {
     const { url, timeout } = this.options;
-    const send = url.protocol === "https:" ? import_node_https.request : import_node_http.request;
+    const send = url.protocol === "https:" ? https().request : http().request;
     return new Promise((resolve4, reject) => {
       const request = send(url, { method: "POST", headers, agent: this.agent });
       this.request = request;
@@ -6581,14 +6580,17 @@ var Supervisor = class {
 // src/supervisor/control.ts
 var import_node_net5 = require("node:net");
 var import_node_fs11 = require("node:fs");
-var import_node_crypto2 = require("node:crypto");
 var import_node_os4 = require("node:os");
 var import_node_path12 = require("node:path");
 function controlSocketPath(appDir, configured, env = process.env) {
   if (configured) return configured;
   if (env.DROVER_SOCKET) return env.DROVER_SOCKET;
-  const hash = (0, import_node_crypto2.createHash)("sha1").update(appDir).digest("hex").slice(0, 10);
-  return (0, import_node_path12.join)((0, import_node_os4.tmpdir)(), `drover-${process.getuid?.() ?? 0}-${hash}.sock`);
+  return (0, import_node_path12.join)((0, import_node_os4.tmpdir)(), `drover-${process.getuid?.() ?? 0}-${fnv1a(appDir)}.sock`);
+}
+function fnv1a(text) {
+  let hash = 2166136261;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 16777619);
+  return (hash >>> 0).toString(16).padStart(8, "0");
 }
 async function serveControl(path, supervisor) {
   if ((0, import_node_fs11.existsSync)(path)) {
@@ -6846,13 +6848,13 @@ Run \`drover check\` after fixing them.
     const hostname = app.config.supervisor.hostname || (0, import_node_os5.hostname)();
     const pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: (0, import_node_tty.isatty)(1) });
     const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname });
+    for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"]) process.on(signal, () => supervisor.onSignal(signal));
+    supervisor.start();
     const socketPath = controlSocketPath(app.appDir, app.config.supervisor.control_socket);
     const control = await serveControl(socketPath, supervisor).catch((error) => {
       pipeline.internal(`control socket unavailable (${error.message}): drover status and restart will not work`, "supervisor", 4);
       return void 0;
     });
-    for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"]) process.on(signal, () => supervisor.onSignal(signal));
-    supervisor.start();
     const code = await supervisor.done;
     control?.close();
     setTimeout(() => process.exit(code), 500).unref();

@@ -1,7 +1,6 @@
 // The control socket: `drover status` and `drover restart` talk to a running supervisor over it.
 import { createServer, createConnection, type Server } from 'node:net';
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Supervisor } from './supervisor';
@@ -12,8 +11,14 @@ export type ControlRequest = { command: 'status' } | { command: 'restart'; name:
 export function controlSocketPath(appDir: string, configured: string, env: NodeJS.ProcessEnv = process.env): string {
   if (configured) return configured;
   if (env.DROVER_SOCKET) return env.DROVER_SOCKET;
-  const hash = createHash('sha1').update(appDir).digest('hex').slice(0, 10);
-  return join(tmpdir(), `drover-${process.getuid?.() ?? 0}-${hash}.sock`);
+  return join(tmpdir(), `drover-${process.getuid?.() ?? 0}-${fnv1a(appDir)}.sock`);
+}
+
+/** FNV-1a of a string, 8 hex digits: a short stable name, without loading node:crypto (and OpenSSL) at start-up. */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return (hash >>> 0).toString(16).padStart(8, '0');
 }
 
 /** Serves one JSON request per connection; the socket is readable by its owner only (0600). */

@@ -42,13 +42,14 @@ ${APP_USAGE}`,
     const pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: isatty(1) });
     const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname });
 
+    for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => supervisor.onSignal(signal));
+    // The processes first: the control socket is for later `drover status` calls and need not delay them.
+    supervisor.start();
     const socketPath = controlSocketPath(app.appDir, app.config.supervisor.control_socket);
     const control = await serveControl(socketPath, supervisor).catch((error: Error) => {
       pipeline.internal(`control socket unavailable (${error.message}): drover status and restart will not work`, 'supervisor', 4);
       return undefined;
     });
-    for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => supervisor.onSignal(signal));
-    supervisor.start();
     const code = await supervisor.done;
     control?.close();
     // Normally nothing is left and node exits at once; after a forced stop a drain may still be retrying.

@@ -1,10 +1,9 @@
 // `http` output: batched POSTs to an HTTPS drain (Logplex-style frames, NDJSON or a JSON array).
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type * as Http from 'node:http';
+import type * as Https from 'node:https';
+import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
 import { promisify } from 'node:util';
-import { gzip as gzipCallback } from 'node:zlib';
 import type { Schema } from '../../config/schema';
 import { bufferField, createBuffer } from '../buffers/buffer';
 import { Sender, type Transport } from '../buffers/sender';
@@ -13,7 +12,12 @@ import { toJson } from '../formats';
 import { SEVERITY, type Message } from '../message';
 import { defaultAppName, FACILITIES, Rfc5424, type Facility } from '../rfc5424';
 
-const gzip = promisify(gzipCallback);
+// Loaded when an http output is made, not at start-up: most apps have none, and these modules (with OpenSSL
+// behind node:https and node:crypto) cost several milliseconds of every start.
+const http = (): typeof Http => require('node:http');
+const https = (): typeof Https => require('node:https');
+const randomUUID = (): string => (require('node:crypto') as typeof import('node:crypto')).randomUUID();
+const gzip = (data: Buffer): Promise<Buffer> => promisify((require('node:zlib') as typeof import('node:zlib')).gzip)(data);
 const FORMATS = ['logplex', 'ndjson', 'json'] as const;
 type HttpFormat = (typeof FORMATS)[number];
 const CONTENT_TYPES: Record<HttpFormat, string> = { logplex: 'application/logplex-1', ndjson: 'application/x-ndjson', json: 'application/json' };
@@ -59,14 +63,14 @@ export class HttpTransport implements Transport {
   onReject: (count: number, why: string) => void = () => {};
   private frameId = '';
   private readonly agent: HttpAgent;
-  private request: ReturnType<typeof httpRequest> | undefined;
+  private request: Http.ClientRequest | undefined;
   private counters = { requests: 0, failed_requests: 0 };
   private closed = false;
 
   constructor(private readonly options: HttpOptions) {
     this.name = options.url.origin + options.url.pathname;
     const secure = options.url.protocol === 'https:';
-    this.agent = secure ? new HttpsAgent({ keepAlive: true, maxSockets: 1, rejectUnauthorized: options.tlsVerify, ca: options.ca }) : new HttpAgent({ keepAlive: true, maxSockets: 1 });
+    this.agent = secure ? new (https().Agent)({ keepAlive: true, maxSockets: 1, rejectUnauthorized: options.tlsVerify, ca: options.ca }) : new (http().Agent)({ keepAlive: true, maxSockets: 1 });
   }
 
   async send(records: Buffer[], attempt: number): Promise<number> {
@@ -117,7 +121,7 @@ export class HttpTransport implements Transport {
 
   private post(body: Buffer, headers: Record<string, string>): Promise<{ status: number; text: string; wait?: number }> {
     const { url, timeout } = this.options;
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const send = url.protocol === 'https:' ? https().request : http().request;
     return new Promise((resolve, reject) => {
       const request = send(url, { method: 'POST', headers, agent: this.agent });
       this.request = request;

@@ -1,8 +1,12 @@
 // Syslog over TCP and TLS (RFC 6587 / RFC 5425): one connection, reconnected after a failure or a stalled write.
 import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import type * as Tls from 'node:tls';
+import type { ConnectionOptions } from 'node:tls';
 import { Deque } from '../buffers/queue';
 import type { Transport } from '../buffers/sender';
+
+/** node:tls, loaded by the first TLS connection: apps without a TLS drain do not pay for it at start-up. */
+const tlsModule = (): typeof Tls => require('node:tls');
 
 export interface StreamOptions {
   host: string;
@@ -100,7 +104,7 @@ export class StreamTransport implements Transport {
     const { host, port, tls, connectTimeout } = this.options;
     return new Promise((resolve, reject) => {
       if (this.closed) return reject(new Error(`${this.name}: output closed`));
-      const socket = tls ? tlsConnect({ host, port, servername: isIp(host) ? undefined : host, ...tls }) : netConnect({ host, port });
+      const socket = tls ? tlsModule().connect({ host, port, servername: isIp(host) ? undefined : host, ...tls }) : netConnect({ host, port });
       // Kept where destroy() finds it: a connection still opening at shutdown must not be used after it.
       this.connecting = socket;
       const timer = setTimeout(() => socket.destroy(new Error(`could not connect to ${this.name} within ${connectTimeout} ms (connect_timeout)`)), connectTimeout);

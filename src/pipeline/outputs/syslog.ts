@@ -1,5 +1,6 @@
 // `syslog` output: RFC 5424 messages to a drain URL (syslog+tcp, syslog+tls, syslog+udp), as Heroku drains do.
-import { createSocket, type Socket } from 'node:dgram';
+import type * as Dgram from 'node:dgram';
+import type { Socket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { Schema } from '../../config/schema';
@@ -9,6 +10,9 @@ import { defineComponent } from '../component';
 import { SEVERITY } from '../message';
 import { defaultAppName, FACILITIES, Rfc5424, STRUCTURED_DATA, type Facility } from '../rfc5424';
 import { StreamTransport } from './syslog-stream';
+
+/** node:dgram, loaded by the first UDP drain rather than at every start. */
+const dgram = (): typeof Dgram => require('node:dgram');
 
 const URL_PATTERN = /^syslog(\+(tcp|tls|udp))?:\/\/(\[[0-9a-fA-F:.]+\]|[^\s/:@[\]]+):\d{1,5}\/?$/;
 
@@ -80,7 +84,7 @@ class DatagramTransport implements Transport {
 
   private open(): Promise<Socket> {
     return new Promise((resolve, reject) => {
-      const socket = createSocket(isIP(this.host) === 6 ? 'udp6' : 'udp4');
+      const socket = dgram().createSocket(isIP(this.host) === 6 ? 'udp6' : 'udp4');
       const fail = (error: Error) => {
         // A socket that failed is closed, and the next send opens (and resolves the name) again.
         if (this.socket === socket) this.socket = undefined;
