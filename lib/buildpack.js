@@ -2782,13 +2782,17 @@ var Message = class _Message {
     this.chunk = void 0;
     this.rewritten = true;
   }
-  /** A line read from a process: chunk[start, end), without its newline; no view on the chunk is made yet. */
-  static fromChunk(chunk, start, end, logger, stream, pid, hostname, timestamp, type) {
+  /**
+   * A line read from a process: chunk[start, end), without its newline; no view on the chunk is made yet.
+   * `text`, when the caller has it, is those bytes decoded.
+   */
+  static fromChunk(chunk, start, end, logger, stream, pid, hostname, timestamp, type, text) {
     const message = new _Message(EMPTY, logger, stream, pid, hostname, timestamp, type);
     message.bytesAsPrinted = void 0;
     message.chunk = chunk;
     message.start = start;
     message.end = end;
+    message.text = text;
     return message;
   }
   /** A message made by drover itself (supervisor state changes, filter summaries, drop reports). */
@@ -2919,12 +2923,33 @@ function isBare(text) {
   return true;
 }
 function toLogfmt(m) {
-  let line = `time=${isoOf(m.timestamp)} level=${levelOf(m)} logger=${logfmtValue(m.logger)} msg=${JSON.stringify(m.payload)}`;
+  let line = `time=${isoOf(m.timestamp)} level=${levelOf(m)} logger=${loggerValue(m.logger)} msg=${JSON.stringify(m.payload)}`;
   const fields = m.fields;
   if (fields) {
-    for (const k in fields) if (!OWN_KEYS.has(k)) line += ` ${BARE_KEY.test(k) ? k : k.replace(/[^A-Za-z0-9_.@/-]/g, "_")}=${logfmtValue(fields[k])}`;
+    for (const k in fields) {
+      const key = logfmtKey(k);
+      if (key !== "") line += key + logfmtValue(fields[k]);
+    }
   }
   return line;
+}
+var KEYS = /* @__PURE__ */ new Map();
+function logfmtKey(name) {
+  let key = KEYS.get(name);
+  if (key === void 0) {
+    key = OWN_KEYS.has(name) ? "" : ` ${BARE_KEY.test(name) ? name : name.replace(/[^A-Za-z0-9_.@/-]/g, "_")}=`;
+    if (KEYS.size < 4096) KEYS.set(name, key);
+  }
+  return key;
+}
+var lastLogger = "";
+var lastLoggerValue = "";
+function loggerValue(logger) {
+  if (logger !== lastLogger) {
+    lastLogger = logger;
+    lastLoggerValue = logfmtValue(logger);
+  }
+  return lastLoggerValue;
 }
 
 // src/pipeline/writer.ts

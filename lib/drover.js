@@ -2587,13 +2587,17 @@ var Message = class _Message {
     this.chunk = void 0;
     this.rewritten = true;
   }
-  /** A line read from a process: chunk[start, end), without its newline; no view on the chunk is made yet. */
-  static fromChunk(chunk, start2, end, logger, stream, pid, hostname, timestamp, type) {
+  /**
+   * A line read from a process: chunk[start, end), without its newline; no view on the chunk is made yet.
+   * `text`, when the caller has it, is those bytes decoded.
+   */
+  static fromChunk(chunk, start2, end, logger, stream, pid, hostname, timestamp, type, text) {
     const message = new _Message(EMPTY, logger, stream, pid, hostname, timestamp, type);
     message.bytesAsPrinted = void 0;
     message.chunk = chunk;
     message.start = start2;
     message.end = end;
+    message.text = text;
     return message;
   }
   /** A message made by drover itself (supervisor state changes, filter summaries, drop reports). */
@@ -2727,12 +2731,33 @@ function isBare(text) {
   return true;
 }
 function toLogfmt(m) {
-  let line = `time=${isoOf(m.timestamp)} level=${levelOf(m)} logger=${logfmtValue(m.logger)} msg=${JSON.stringify(m.payload)}`;
+  let line = `time=${isoOf(m.timestamp)} level=${levelOf(m)} logger=${loggerValue(m.logger)} msg=${JSON.stringify(m.payload)}`;
   const fields = m.fields;
   if (fields) {
-    for (const k in fields) if (!OWN_KEYS.has(k)) line += ` ${BARE_KEY.test(k) ? k : k.replace(/[^A-Za-z0-9_.@/-]/g, "_")}=${logfmtValue(fields[k])}`;
+    for (const k in fields) {
+      const key = logfmtKey(k);
+      if (key !== "") line += key + logfmtValue(fields[k]);
+    }
   }
   return line;
+}
+var KEYS = /* @__PURE__ */ new Map();
+function logfmtKey(name) {
+  let key = KEYS.get(name);
+  if (key === void 0) {
+    key = OWN_KEYS.has(name) ? "" : ` ${BARE_KEY.test(name) ? name : name.replace(/[^A-Za-z0-9_.@/-]/g, "_")}=`;
+    if (KEYS.size < 4096) KEYS.set(name, key);
+  }
+  return key;
+}
+var lastLogger = "";
+var lastLoggerValue = "";
+function loggerValue(logger) {
+  if (logger !== lastLogger) {
+    lastLogger = logger;
+    lastLoggerValue = logfmtValue(logger);
+  }
+  return lastLoggerValue;
 }
 
 // src/pipeline/writer.ts
@@ -6668,6 +6693,7 @@ function requestControl(path, request, timeout = 5e3) {
 }
 
 // src/pipeline/pipeline.ts
+var import_node_buffer = require("node:buffer");
 var protoCache = /* @__PURE__ */ new WeakMap();
 function protoOf(source) {
   let proto = protoCache.get(source);
@@ -6678,6 +6704,8 @@ function protoOf(source) {
   }
   return proto;
 }
+var isAscii = import_node_buffer.isAscii ?? (() => false);
+var PIECE = 32 * 1024;
 function copyOf(chunk, start2, end) {
   const copy = Buffer.allocUnsafe(end - start2);
   copy.set(chunk.subarray(start2, end));
@@ -6725,12 +6753,13 @@ var Pipeline = class {
   }
   block(source, chunk, start2, end, timestamp) {
     if (!this.fast) {
-      const own2 = copyOf(chunk, start2, end);
-      for (let at = 0; at < own2.length; ) {
-        const nl = own2.indexOf(10, at);
-        this.runFrom(this.messageAt(source, own2, at, nl, timestamp), 0);
-        at = nl + 1;
+      while (end - start2 > PIECE) {
+        const cut = chunk.lastIndexOf(10, start2 + PIECE - 1) + 1;
+        const pieceEnd = cut > start2 ? cut : chunk.indexOf(10, start2 + PIECE) + 1;
+        this.messages(source, chunk, start2, pieceEnd, timestamp);
+        start2 = pieceEnd;
       }
+      this.messages(source, chunk, start2, end, timestamp);
       return;
     }
     const proto = protoOf(source);
@@ -6752,6 +6781,24 @@ var Pipeline = class {
       if (full) this.wait(component);
     }
   }
+  /** Whole lines chunk[start, end) as messages, each routed from the start. */
+  messages(source, chunk, start2, end, timestamp) {
+    const own = copyOf(chunk, start2, end);
+    if (!isAscii(own)) {
+      for (let at = 0; at < own.length; ) {
+        const nl = own.indexOf(10, at);
+        this.runFrom(this.messageAt(source, own, at, nl, timestamp), 0);
+        at = nl + 1;
+      }
+      return;
+    }
+    const text = own.toString("latin1");
+    for (let at = 0; at < text.length; ) {
+      const nl = text.indexOf("\n", at);
+      this.runFrom(this.messageAt(source, own, at, nl, timestamp, text.slice(at, nl)), 0);
+      at = nl + 1;
+    }
+  }
   line(source, bytes, timestamp) {
     this.runFrom(this.message(source, Buffer.from(bytes), timestamp), 0);
   }
@@ -6759,8 +6806,8 @@ var Pipeline = class {
   internal(text, logger, severity = SEVERITY.info) {
     this.runFrom(Message.internal(text, logger, severity, this.options.hostname), 0);
   }
-  messageAt(source, chunk, start2, end, timestamp) {
-    const m = Message.fromChunk(chunk, start2, end, source.logger, source.stream, source.pid, source.hostname, timestamp, source.type);
+  messageAt(source, chunk, start2, end, timestamp, text) {
+    const m = Message.fromChunk(chunk, start2, end, source.logger, source.stream, source.pid, source.hostname, timestamp, source.type, text);
     m.severity = source.severity;
     return m;
   }

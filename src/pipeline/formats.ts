@@ -171,8 +171,35 @@ function isBare(text: string): boolean {
 
 /** `time=… level=… logger=web.1 msg="…" key=value…` */
 export function toLogfmt(m: Message): string {
-  let line = `time=${isoOf(m.timestamp)} level=${levelOf(m)} logger=${logfmtValue(m.logger)} msg=${JSON.stringify(m.payload)}`;
+  let line = `time=${isoOf(m.timestamp)} level=${levelOf(m)} logger=${loggerValue(m.logger)} msg=${JSON.stringify(m.payload)}`;
   const fields = m.fields;
-  if (fields) for (const k in fields) if (!OWN_KEYS.has(k)) line += ` ${BARE_KEY.test(k) ? k : k.replace(/[^A-Za-z0-9_.@/-]/g, '_')}=${logfmtValue(fields[k])}`;
+  if (fields) {
+    for (const k in fields) {
+      const key = logfmtKey(k);
+      if (key !== '') line += key + logfmtValue(fields[k]);
+    }
+  }
   return line;
+}
+
+// Field names repeat from line to line: each is checked and spelled once (` name=`, or '' for drover's own keys).
+// The cache is bounded, for apps whose keys never repeat (ids used as keys).
+const KEYS = new Map<string, string>();
+function logfmtKey(name: string): string {
+  let key = KEYS.get(name);
+  if (key === undefined) {
+    key = OWN_KEYS.has(name) ? '' : ` ${BARE_KEY.test(name) ? name : name.replace(/[^A-Za-z0-9_.@/-]/g, '_')}=`;
+    if (KEYS.size < 4096) KEYS.set(name, key);
+  }
+  return key;
+}
+
+let lastLogger = '';
+let lastLoggerValue = '';
+function loggerValue(logger: string): string {
+  if (logger !== lastLogger) {
+    lastLogger = logger;
+    lastLoggerValue = logfmtValue(logger);
+  }
+  return lastLoggerValue;
 }

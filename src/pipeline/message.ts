@@ -72,13 +72,17 @@ export class Message {
     this.rewritten = true;
   }
 
-  /** A line read from a process: chunk[start, end), without its newline; no view on the chunk is made yet. */
-  static fromChunk(chunk: Buffer, start: number, end: number, logger: string, stream: Stream, pid: number, hostname: string, timestamp: number, type: string): Message {
+  /**
+   * A line read from a process: chunk[start, end), without its newline; no view on the chunk is made yet.
+   * `text`, when the caller has it, is those bytes decoded.
+   */
+  static fromChunk(chunk: Buffer, start: number, end: number, logger: string, stream: Stream, pid: number, hostname: string, timestamp: number, type: string, text?: string): Message {
     const message = new Message(EMPTY, logger, stream, pid, hostname, timestamp, type);
     message.bytesAsPrinted = undefined;
     message.chunk = chunk;
     message.start = start;
     message.end = end;
+    message.text = text;
     return message;
   }
 

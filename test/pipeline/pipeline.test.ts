@@ -26,6 +26,18 @@ describe('the pipeline on real process output', () => {
     expect(lines.every((l, i) => l === String(i + 1))).toBe(true);
   });
 
+  it('decodes lines longer than the 32 KiB pieces it decodes at a time, between short ones, ASCII or not', async () => {
+    const app = tempDir({
+      Procfile: `web: ${process.execPath} -e "for (let i = 0; i < 40; i++) console.log(JSON.stringify({ i, msg: (i % 3 ? 'x' : 'é').repeat(i % 2 ? 50 : 70000) }))"\n`,
+      'drover/100.toml': '[supervisor]\nmax_line_length = 200000\n\n[decoders.json]\ntype = "json"\n\n[outputs.stdout]\ntype = "stdout"\nformat = "logfmt"\nmatch = "Type == \'log\'"\n\n[processes.web]\nautorestart = false\nstartsecs = 0\n',
+    });
+    const result = await startDrover(app);
+    expect(result.exitCode).toBe(0);
+    const lines = String(result.stdout).split('\n');
+    expect(lines).toHaveLength(40);
+    lines.forEach((line, i) => expect(line.endsWith(` msg="${(i % 3 ? 'x' : 'é').repeat(i % 2 ? 50 : 70000)}" i=${i}`)).toBe(true));
+  });
+
   it('writes raw bytes unchanged: binary and invalid UTF-8', async () => {
     const app = oneShot(`printf 'ok\\n\\xff\\xfe\\x01bin\\n\\xc3\\x28\\n'`);
     const result = await execa(DROVER, ['start'], { cwd: app, encoding: 'buffer', reject: false, stripFinalNewline: false });
