@@ -2997,29 +2997,49 @@ var FdWriter = class {
     this.used += length;
     this.schedule();
   }
-  /** Appends each line of chunk[start, end) (all ending in `\n`) preceded by `prefix`: the hot loop of prefixed formats. */
+  /**
+   * Appends each line of chunk[start, end) (all ending in `\n`) preceded by `prefix`: the hot loop of prefixed
+   * formats. A group of lines is copied into the slab in one piece, past room left for their prefixes, and each
+   * line then moved down into place after its prefix: copyWithin needs no view object per line, as copying
+   * line by line out of the chunk would.
+   */
   prefixLines(prefix, chunk, start, end) {
     if (this.pendingText) this.encodeText();
     const plen = prefix.length;
-    let slab = this.slab.bytes;
-    let used = this.used;
     for (let at = start; at < end; ) {
-      const nl = chunk.indexOf(10, at) + 1;
-      if (used + plen + (nl - at) > slab.length) {
-        this.used = used;
-        this.newSlab(plen + nl - at);
-        slab = this.slab.bytes;
-        used = 0;
+      const room = this.slab.bytes.length - this.used;
+      let count = 0;
+      let stop = at;
+      while (stop < end) {
+        const nl = chunk.indexOf(10, stop) + 1;
+        if (nl - at + (count + 1) * plen > room) {
+          if (count === 0) this.newSlab(plen + nl - at);
+          break;
+        }
+        if (count === this.lineEnds.length) this.lineEnds = growInts(this.lineEnds);
+        this.lineEnds[count++] = nl;
+        stop = nl;
       }
-      slab.set(prefix, used);
-      used += plen;
-      slab.set(chunk.subarray(at, nl), used);
-      used += nl - at;
-      at = nl;
+      if (count === 0) continue;
+      const slab = this.slab.bytes;
+      const base = this.used + count * plen;
+      slab.set(chunk.subarray(at, stop), base);
+      let dest = this.used;
+      let from = at;
+      for (let i = 0; i < count; i++) {
+        const to = this.lineEnds[i];
+        slab.set(prefix, dest);
+        dest += plen;
+        slab.copyWithin(dest, base + from - at, base + to - at);
+        dest += to - from;
+        from = to;
+      }
+      this.used = dest;
+      at = stop;
     }
-    this.used = used;
     this.schedule();
   }
+  lineEnds = new Int32Array(4096);
   /**
    * Appends a string as UTF-8. Strings are joined and encoded once per 64 KiB: one Buffer#write per line costs
    * more than building the line.
@@ -3126,6 +3146,11 @@ var FdWriter = class {
     for (const waiter of this.waiters.splice(0)) waiter();
   }
 };
+function growInts(ints) {
+  const grown = new Int32Array(ints.length * 2);
+  grown.set(ints);
+  return grown;
+}
 function isStream(fd) {
   try {
     const stat = (0, import_node_fs5.fstatSync)(fd);

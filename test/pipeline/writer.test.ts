@@ -51,6 +51,17 @@ describe('FdWriter', () => {
     expect(written === expected).toBe(true);
   });
 
+  it('prefixes lines longer than a whole slab', async () => {
+    const out = join(tempDir(), 'out');
+    const fd = openSync(out, 'w');
+    const writer = new FdWriter(fd);
+    const block = `short\n${'L'.repeat(600_000)}\nend\n`;
+    writer.prefixLines(Buffer.from('> '), Buffer.from(block), 0, block.length);
+    await writer.flush();
+    closeSync(fd);
+    expect(readFileSync(out, 'utf8') === `> short\n> ${'L'.repeat(600_000)}\n> end\n`).toBe(true);
+  });
+
   it('writes everything in order to a file, through the thread pool', async () => {
     const out = join(tempDir(), 'out');
     const fd = openSync(out, 'w');
