@@ -132,8 +132,19 @@ const pm2 = {
   },
 };
 
+const nodePipe = {
+  name: 'node pipe',
+  prepare(job) {
+    if (job.restart || (job.count ?? 1) > 1) return { na: 'not a supervisor; only the floor of a Node.js passthrough' };
+    if (job.format !== 'raw') return { na: 'only for raw: a bare pipe adds no prefix' };
+    // The idiomatic Node.js passthrough, nothing else: what any supervisor written for Node.js starts from.
+    const script = `require('child_process').spawn('bash', [${JSON.stringify(job.script)}], { stdio: ['ignore', 'pipe', 'inherit'] }).stdout.pipe(process.stdout)`;
+    return { cmd: process.execPath, args: ['-e', script], cwd: job.dir, env: cleanEnv() };
+  },
+};
+
 /** Every tool, drover first; workloads choose from these. */
-export const TOOLS = { cat, drover, supervisord, foreman, concurrently, pm2 };
+export const TOOLS = { cat, nodePipe, drover, supervisord, foreman, concurrently, pm2 };
 
 /** Supervisors only (no `cat | cat`): for workloads about processes rather than pipes. */
 export const SUPERVISORS = [drover, supervisord, foreman, concurrently, pm2];

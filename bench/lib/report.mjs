@@ -2,6 +2,8 @@
 import { median, pairedRatio } from './stats.mjs';
 
 const REFERENCE = 'cat | cat';
+/** Floors to compare against, not supervisors: never the "best peer". */
+const FLOORS = new Set([REFERENCE, 'node pipe']);
 
 function num(x, digits) {
   if (!Number.isFinite(x)) return '—';
@@ -17,13 +19,13 @@ function ratio(x) {
   return Number.isFinite(x) ? `${x.toFixed(2)} ×` : '—';
 }
 
-/** The best peer (not drover in any mode, not the `cat | cat` reference) by the median of the first metric. */
+/** The best peer (not drover in any mode, not a floor such as the `cat | cat` reference) by the median of the first metric. */
 export function bestPeer(workload) {
   const metric = workload.metrics[0];
   const values = workload.samples[metric.key] ?? {};
   let best;
   for (const [tool, runs] of Object.entries(values)) {
-    if (tool.startsWith('drover') || tool === REFERENCE) continue;
+    if (tool.startsWith('drover') || FLOORS.has(tool)) continue;
     const m = median(runs);
     if (!Number.isFinite(m)) continue;
     const better = metric.better === 'higher' ? m > (best?.m ?? -Infinity) : m < (best?.m ?? Infinity);

@@ -63,7 +63,7 @@ export async function pipeRun(spec, tool, check) {
 const VARIANTS = {
   raw: {
     title: 'Passthrough, raw format',
-    tools: ['cat', 'drover', 'supervisord', 'foreman', 'concurrently', 'pm2'],
+    tools: ['cat', 'nodePipe', 'drover', 'supervisord', 'foreman', 'concurrently', 'pm2'],
     file: plainFile,
     pattern: ' line [0-9]',
     expected: (n) => n,
