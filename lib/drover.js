@@ -6238,12 +6238,13 @@ function readPipe(stream, onData) {
   if (!found || typeof handle?.useUserBuffer !== "function") return readEvents(stream, onData);
   const fields = stream;
   fields[found.buffer] = SHARED;
+  let paused = false;
   fields[found.callback] = (nread) => {
     onData(SHARED.subarray(0, nread));
+    return paused ? false : void 0;
   };
   handle.useUserBuffer(SHARED);
   stream.resume();
-  let paused = false;
   return {
     pause() {
       if (paused) return;
@@ -6256,7 +6257,8 @@ function readPipe(stream, onData) {
       paused = false;
       if (stream.destroyed) return;
       handle.reading = true;
-      handle.readStart();
+      const error = handle.readStart();
+      if (error) stream.destroy();
     },
     get paused() {
       return paused;
@@ -6303,6 +6305,7 @@ function attachOutput(child, options) {
         });
       }
     });
+    stream.on("error", () => void 0);
     return new Promise(
       (resolve4) => stream.on("close", () => {
         splitter.end();

@@ -43,6 +43,8 @@ export function attachOutput(child: ChildProcess, options: OutputOptions): Child
         });
       }
     });
+    // A read error (rare on a pipe) ends the stream like EOF: what was read is passed on, and 'close' follows.
+    stream.on('error', () => undefined);
     return new Promise<void>((resolve) =>
       stream.on('close', () => {
         splitter.end();

@@ -59,13 +59,16 @@ export function readPipe(stream: Readable, onData: (bytes: Buffer) => void): Pip
   if (!found || typeof handle?.useUserBuffer !== 'function') return readEvents(stream, onData);
   const fields = stream as unknown as Record<symbol, unknown>;
   fields[found.buffer] = SHARED;
+  let paused = false;
   fields[found.callback] = (nread: number) => {
     onData(SHARED.subarray(0, nread));
+    // false stops the handle: reading may have been started behind our back (child_process resumes the
+    // stdio streams when the child exits), and a paused reader must take no more than this one read.
+    return paused ? false : undefined;
   };
   handle.useUserBuffer(SHARED);
   // Data bypasses the stream, but its end still goes through it: flowing mode lets 'end' and 'close' come.
   stream.resume();
-  let paused = false;
   return {
     pause() {
       if (paused) return;
@@ -78,7 +81,9 @@ export function readPipe(stream: Readable, onData: (bytes: Buffer) => void): Pip
       paused = false;
       if (stream.destroyed) return;
       handle.reading = true;
-      handle.readStart();
+      const error = handle.readStart();
+      // As net.Socket does: a pipe that cannot be read any more ends, and 'close' follows.
+      if (error) stream.destroy();
     },
     get paused() {
       return paused;

@@ -56,4 +56,21 @@ describe('readPipe', () => {
     expect(received).toBe(50_000 * 100);
     expect(existsSync(done)).toBe(true);
   });
+
+  it('stays paused when the child exits while a process it left behind goes on printing', async () => {
+    const done = join(tempDir(), 'done');
+    // The shell prints a little and exits; its background job (holding the same pipe) then prints 2 MB.
+    const child = spawn('bash', ['-c', `(sleep 0.3; head -c 2000000 /dev/zero; touch ${done}) & head -c 1000 /dev/zero`], { stdio: ['ignore', 'pipe', 'ignore'], detached: true });
+    let received = 0;
+    const reader = readPipe(child.stdout!, (bytes) => {
+      received += bytes.length;
+      reader.pause();
+    });
+    await new Promise((resolve) => child.on('exit', resolve)); // child_process resumes the pipe here
+    await new Promise((r) => setTimeout(r, 800));
+    expect(reader.paused).toBe(true);
+    expect(received).toBeLessThanOrEqual(1000 + 256 * 1024); // at most one more read after the exit, not the 2 MB
+    expect(existsSync(done)).toBe(false);
+    process.kill(-child.pid!, 'SIGKILL');
+  });
 });
