@@ -4328,14 +4328,25 @@ function recover(dir) {
 }
 function takeLock(lock, dir) {
   try {
-    const owner = Number((0, import_node_fs5.readFileSync)(lock, "utf8"));
-    if (owner && owner !== process.pid && alive(owner)) {
-      throw new Error(`buffer.path "${dir}" is in use by process ${owner}: give each output its own buffer directory`);
+    const [owner, started] = (0, import_node_fs5.readFileSync)(lock, "utf8").trim().split(" ");
+    const pid = Number(owner);
+    const now = startTimeOf(pid);
+    const sameProcess = started === void 0 || now === void 0 || now === started;
+    if (pid && pid !== process.pid && alive(pid) && sameProcess) {
+      throw new Error(`buffer.path "${dir}" is in use by process ${pid}: give each output its own buffer directory`);
     }
   } catch (error) {
     if (error.code !== "ENOENT") throw error;
   }
-  (0, import_node_fs5.writeFileSync)(lock, String(process.pid));
+  (0, import_node_fs5.writeFileSync)(lock, `${process.pid} ${startTimeOf(process.pid) ?? ""}`.trim());
+}
+function startTimeOf(pid) {
+  try {
+    const stat = (0, import_node_fs5.readFileSync)(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return void 0;
+  }
 }
 function scan(data, start2) {
   let at = 0;

@@ -53,17 +53,34 @@ export function recover(dir: string): { segments: Segment[]; ack?: { seg: Segmen
   return { segments, ack, pending, pendingBytes };
 }
 
-/** Claims `lock` in `dir` for this process; another live process holding it is an error (two outputs, one directory). */
+/**
+ * Claims `lock` in `dir` for this process; another live process holding it is an error (two outputs, one
+ * directory). The lock names the holder's PID and start time: after a restart of the dyno or the machine the PID
+ * may belong to some other process by now, which does not hold the lock.
+ */
 export function takeLock(lock: string, dir: string): void {
   try {
-    const owner = Number(readFileSync(lock, 'utf8'));
-    if (owner && owner !== process.pid && alive(owner)) {
-      throw new Error(`buffer.path "${dir}" is in use by process ${owner}: give each output its own buffer directory`);
+    const [owner, started] = readFileSync(lock, 'utf8').trim().split(' ');
+    const pid = Number(owner);
+    const now = startTimeOf(pid);
+    const sameProcess = started === undefined || now === undefined || now === started;
+    if (pid && pid !== process.pid && alive(pid) && sameProcess) {
+      throw new Error(`buffer.path "${dir}" is in use by process ${pid}: give each output its own buffer directory`);
     }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  writeFileSync(lock, String(process.pid));
+  writeFileSync(lock, `${process.pid} ${startTimeOf(process.pid) ?? ''}`.trim());
+}
+
+/** When a process started (clock ticks since boot, field 22 of /proc/PID/stat), or undefined without /proc. */
+export function startTimeOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
 }
 
 /** Counts whole records from `start`; `valid` is where the last whole record ends. */

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, appendFileSync, writeFileSync } from 'node:f
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DiskBuffer } from '../../../src/pipeline/buffers/disk';
+import { startTimeOf } from '../../../src/pipeline/buffers/segment-files';
 import { tempDir } from '../../helpers';
 
 const rec = (n: number) => Buffer.from(`record ${n}`);
@@ -84,6 +85,11 @@ describe('disk buffer', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'lock'), String(process.ppid));
     expect(() => open(dir)).toThrow(`buffer.path "${dir}" is in use by process ${process.ppid}`);
+    writeFileSync(join(dir, 'lock'), `${process.ppid} ${startTimeOf(process.ppid)}`);
+    expect(() => open(dir)).toThrow(`buffer.path "${dir}" is in use by process ${process.ppid}`);
+    // The PID is alive but started at another time: the system gave it to a new process since, so the lock is stale.
+    writeFileSync(join(dir, 'lock'), `${process.ppid} 1`);
+    open(dir).close();
     writeFileSync(join(dir, 'lock'), '999999999'); // a stale lock of a process that is gone
     open(dir).close();
     expect(readdirSync(dir)).not.toContain('lock');
