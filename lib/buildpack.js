@@ -4507,9 +4507,10 @@ function recover(dir) {
       continue;
     }
     const data = (0, import_node_fs7.readFileSync)(path);
-    const start = seq === checkpoint.segment ? Math.min(checkpoint.offset, data.length) : 0;
-    const { valid, count, after } = scan(data, start);
+    const checkpointed = seq === checkpoint.segment ? checkpoint.offset : 0;
+    const { valid, count, after } = scan(data, checkpointed);
     if (valid < data.length) truncate(path, valid);
+    const start = Math.min(checkpointed, valid);
     const seg = { seq, path, bytes: valid, flushed: valid, count };
     segments.push(seg);
     ack ??= { seg, offset: start };

@@ -4315,9 +4315,10 @@ function recover(dir) {
       continue;
     }
     const data = (0, import_node_fs5.readFileSync)(path);
-    const start2 = seq === checkpoint.segment ? Math.min(checkpoint.offset, data.length) : 0;
-    const { valid, count, after } = scan(data, start2);
+    const checkpointed = seq === checkpoint.segment ? checkpoint.offset : 0;
+    const { valid, count, after } = scan(data, checkpointed);
     if (valid < data.length) truncate(path, valid);
+    const start2 = Math.min(checkpointed, valid);
     const seg = { seq, path, bytes: valid, flushed: valid, count };
     segments.push(seg);
     ack ??= { seg, offset: start2 };

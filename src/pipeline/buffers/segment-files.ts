@@ -41,9 +41,12 @@ export function recover(dir: string): { segments: Segment[]; ack?: { seg: Segmen
       continue;
     }
     const data = readFileSync(path);
-    const start = seq === checkpoint.segment ? Math.min(checkpoint.offset, data.length) : 0;
-    const { valid, count, after } = scan(data, start);
+    const checkpointed = seq === checkpoint.segment ? checkpoint.offset : 0;
+    const { valid, count, after } = scan(data, checkpointed);
     if (valid < data.length) truncate(path, valid);
+    // After an OS crash the checkpoint may point past what reached the disk (there is no fsync): nothing is
+    // pending in this segment then, and new records follow its last whole one.
+    const start = Math.min(checkpointed, valid);
     const seg: Segment = { seq, path, bytes: valid, flushed: valid, count };
     segments.push(seg);
     ack ??= { seg, offset: start };

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, appendFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, appendFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DiskBuffer } from '../../../src/pipeline/buffers/disk';
@@ -51,6 +51,24 @@ describe('disk buffer', () => {
     expect(second.resumed).toBe(3);
     second.push(rec(3));
     expect(texts(second.take(10, Infinity))).toEqual(['record 0', 'record 1', 'record 2', 'record 3']);
+    second.close();
+  });
+
+  it('recovers when the checkpoint points past what reached the disk (an OS crash before the data was written)', () => {
+    const dir = tempDir();
+    const first = open(dir);
+    for (let i = 0; i < 3; i++) first.push(rec(i));
+    first.take(3, Infinity);
+    first.confirm(3);
+    first.close();
+    const segment = join(dir, readdirSync(dir).find((f) => f.endsWith('.seg'))!);
+    truncateSync(segment, 15); // the checkpoint was written, the last records of the segment were not
+    const second = open(dir);
+    expect(second.resumed).toBe(0);
+    expect(second.pendingBytes).toBe(0);
+    second.push(rec(3));
+    expect(second.pendingBytes).toBeGreaterThan(0);
+    expect(texts(second.take(10, Infinity))).toEqual(['record 3']);
     second.close();
   });
 
