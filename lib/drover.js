@@ -6244,8 +6244,8 @@ function onreadKeys() {
   keys = buffer && callback ? { buffer, callback } : null;
   return keys;
 }
-function readPipe(stream, onData) {
-  const found = onreadKeys();
+function readPipe(stream, onData, options = { shared: true }) {
+  const found = options.shared ? onreadKeys() : null;
   const handle = stream._handle;
   if (!found || typeof handle?.useUserBuffer !== "function") return readEvents(stream, onData);
   const fields = stream;

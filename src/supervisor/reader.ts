@@ -50,11 +50,11 @@ export interface PipeReader {
 }
 
 /**
- * Calls onData for every read of `stream` until it ends. The bytes are only valid during the call: they are
+ * Calls onData for every read of `stream` until it ends (`shared: false` takes the portable way, for tests). The bytes are only valid during the call: they are
  * overwritten by the next read of any pipe, so whoever keeps them must copy them.
  */
-export function readPipe(stream: Readable, onData: (bytes: Buffer) => void): PipeReader {
-  const found = onreadKeys();
+export function readPipe(stream: Readable, onData: (bytes: Buffer) => void, options = { shared: true }): PipeReader {
+  const found = options.shared ? onreadKeys() : null;
   const handle = (stream as unknown as { _handle?: StreamHandle })._handle;
   if (!found || typeof handle?.useUserBuffer !== 'function') return readEvents(stream, onData);
   const fields = stream as unknown as Record<symbol, unknown>;

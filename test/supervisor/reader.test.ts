@@ -57,7 +57,7 @@ describe('readPipe', () => {
     expect(existsSync(done)).toBe(true);
   });
 
-  it('stays paused when the child exits while a process it left behind goes on printing', async () => {
+  it.each([true, false])('stays paused when the child exits while a process it left behind goes on printing (shared buffer: %s)', async (shared) => {
     const done = join(tempDir(), 'done');
     // The shell prints a little and exits; its background job (holding the same pipe) then prints 2 MB.
     const child = spawn('bash', ['-c', `(sleep 0.3; head -c 2000000 /dev/zero; touch ${done}) & head -c 1000 /dev/zero`], { stdio: ['ignore', 'pipe', 'ignore'], detached: true });
@@ -65,7 +65,7 @@ describe('readPipe', () => {
     const reader = readPipe(child.stdout!, (bytes) => {
       received += bytes.length;
       reader.pause();
-    });
+    }, { shared });
     await new Promise((resolve) => child.on('exit', resolve)); // child_process resumes the pipe here
     await new Promise((r) => setTimeout(r, 800));
     expect(reader.paused).toBe(true);
