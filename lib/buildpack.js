@@ -2961,7 +2961,7 @@ var FdWriter = class {
   constructor(fd, highWater = 1024 * 1024) {
     this.fd = fd;
     this.highWater = highWater;
-    this.sink = isStream(fd) ? streamSink(fd) : threadPoolSink(fd);
+    this.sink = isStream(fd) && isNonBlocking(fd) ? streamSink(fd) : threadPoolSink(fd);
     this.sink.onProgress(() => this.release());
   }
   fd;
@@ -3077,20 +3077,6 @@ var FdWriter = class {
     this.send();
     while (this.sink.pending > 0 && !this.sink.error && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
   }
-  /** Writes what was appended but not yet handed over, synchronously: for last words before exiting. */
-  flushSync() {
-    this.cut();
-    if (this.sink.pending > 0) return;
-    for (const chunk of this.batch.splice(0)) {
-      try {
-        (0, import_node_fs5.writeSync)(this.fd, chunk);
-      } catch {
-        break;
-      }
-    }
-    this.giveBack(this.batchSlabs.splice(0));
-    this.batchBytes = 0;
-  }
   /** Moves the filled part of the slab into the batch; the rest of the slab stays in use. */
   cut() {
     if (this.pendingText) this.encodeText();
@@ -3151,6 +3137,14 @@ function growInts(ints) {
   grown.set(ints);
   return grown;
 }
+function isNonBlocking(fd) {
+  try {
+    const flags = /^flags:\s*([0-7]+)$/m.exec((0, import_node_fs5.readFileSync)(`/proc/self/fdinfo/${fd}`, "latin1"));
+    return flags ? (parseInt(flags[1], 8) & 2048) !== 0 : true;
+  } catch {
+    return true;
+  }
+}
 function isStream(fd) {
   try {
     const stat = (0, import_node_fs5.fstatSync)(fd);
@@ -3202,6 +3196,7 @@ function streamSink(fd) {
     }
   };
 }
+var writesInFlight = 0;
 function threadPoolSink(fd) {
   const queue = [];
   let pending = 0;
@@ -3221,21 +3216,25 @@ function threadPoolSink(fd) {
     const batches = queue.splice(0);
     const total = batches.reduce((n, b) => n + b.chunks.reduce((m, c) => m + c.length, 0), 0);
     writing = true;
-    const writeFrom = (chunks) => (0, import_node_fs5.writev)(fd, chunks, (e, n) => {
-      if (e && e.code === "EAGAIN") return void setTimeout(() => writeFrom(chunks), 1);
-      if (e) {
-        queue.unshift(...batches);
-        return fail(e);
-      }
-      let i = 0;
-      while (i < chunks.length && n >= chunks[i].length) n -= chunks[i++].length;
-      if (i < chunks.length) return writeFrom([chunks[i].subarray(n), ...chunks.slice(i + 1)]);
-      pending -= total;
-      writing = false;
-      for (const { done } of batches) done();
-      progress();
-      pump();
-    });
+    const writeFrom = (chunks) => {
+      writesInFlight++;
+      (0, import_node_fs5.writev)(fd, chunks, (e, n) => {
+        writesInFlight--;
+        if (e && e.code === "EAGAIN") return void setTimeout(() => writeFrom(chunks), 1);
+        if (e) {
+          queue.unshift(...batches);
+          return fail(e);
+        }
+        let i = 0;
+        while (i < chunks.length && n >= chunks[i].length) n -= chunks[i++].length;
+        if (i < chunks.length) return writeFrom([chunks[i].subarray(n), ...chunks.slice(i + 1)]);
+        pending -= total;
+        writing = false;
+        for (const { done } of batches) done();
+        progress();
+        pump();
+      });
+    };
     writeFrom(batches.flatMap((b) => b.chunks));
   };
   return {

@@ -2769,7 +2769,7 @@ var FdWriter = class {
   constructor(fd, highWater = 1024 * 1024) {
     this.fd = fd;
     this.highWater = highWater;
-    this.sink = isStream(fd) ? streamSink(fd) : threadPoolSink(fd);
+    this.sink = isStream(fd) && isNonBlocking(fd) ? streamSink(fd) : threadPoolSink(fd);
     this.sink.onProgress(() => this.release());
   }
   fd;
@@ -2885,20 +2885,6 @@ var FdWriter = class {
     this.send();
     while (this.sink.pending > 0 && !this.sink.error && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
   }
-  /** Writes what was appended but not yet handed over, synchronously: for last words before exiting. */
-  flushSync() {
-    this.cut();
-    if (this.sink.pending > 0) return;
-    for (const chunk of this.batch.splice(0)) {
-      try {
-        (0, import_node_fs3.writeSync)(this.fd, chunk);
-      } catch {
-        break;
-      }
-    }
-    this.giveBack(this.batchSlabs.splice(0));
-    this.batchBytes = 0;
-  }
   /** Moves the filled part of the slab into the batch; the rest of the slab stays in use. */
   cut() {
     if (this.pendingText) this.encodeText();
@@ -2959,6 +2945,14 @@ function growInts(ints) {
   grown.set(ints);
   return grown;
 }
+function isNonBlocking(fd) {
+  try {
+    const flags = /^flags:\s*([0-7]+)$/m.exec((0, import_node_fs3.readFileSync)(`/proc/self/fdinfo/${fd}`, "latin1"));
+    return flags ? (parseInt(flags[1], 8) & 2048) !== 0 : true;
+  } catch {
+    return true;
+  }
+}
 function isStream(fd) {
   try {
     const stat = (0, import_node_fs3.fstatSync)(fd);
@@ -3010,6 +3004,10 @@ function streamSink(fd) {
     }
   };
 }
+var writesInFlight = 0;
+function pendingThreadPoolWrites() {
+  return writesInFlight;
+}
 function threadPoolSink(fd) {
   const queue = [];
   let pending = 0;
@@ -3029,21 +3027,25 @@ function threadPoolSink(fd) {
     const batches = queue.splice(0);
     const total = batches.reduce((n, b) => n + b.chunks.reduce((m, c) => m + c.length, 0), 0);
     writing = true;
-    const writeFrom = (chunks) => (0, import_node_fs3.writev)(fd, chunks, (e, n) => {
-      if (e && e.code === "EAGAIN") return void setTimeout(() => writeFrom(chunks), 1);
-      if (e) {
-        queue.unshift(...batches);
-        return fail(e);
-      }
-      let i = 0;
-      while (i < chunks.length && n >= chunks[i].length) n -= chunks[i++].length;
-      if (i < chunks.length) return writeFrom([chunks[i].subarray(n), ...chunks.slice(i + 1)]);
-      pending -= total;
-      writing = false;
-      for (const { done } of batches) done();
-      progress();
-      pump();
-    });
+    const writeFrom = (chunks) => {
+      writesInFlight++;
+      (0, import_node_fs3.writev)(fd, chunks, (e, n) => {
+        writesInFlight--;
+        if (e && e.code === "EAGAIN") return void setTimeout(() => writeFrom(chunks), 1);
+        if (e) {
+          queue.unshift(...batches);
+          return fail(e);
+        }
+        let i = 0;
+        while (i < chunks.length && n >= chunks[i].length) n -= chunks[i++].length;
+        if (i < chunks.length) return writeFrom([chunks[i].subarray(n), ...chunks.slice(i + 1)]);
+        pending -= total;
+        writing = false;
+        for (const { done } of batches) done();
+        progress();
+        pump();
+      });
+    };
     writeFrom(batches.flatMap((b) => b.chunks));
   };
   return {
@@ -6354,6 +6356,8 @@ var Instance = class {
   failedStarts = 0;
   timer;
   stopping = false;
+  /** When a stop gives up waiting: past it, not even a stalled output keeps the pipes waited for. */
+  stopDeadline = Infinity;
   exited = Promise.resolve();
   get name() {
     return this.plan.name;
@@ -6367,6 +6371,7 @@ var Instance = class {
     const spec = plan.type;
     this.clearTimer();
     this.stopping = false;
+    this.stopDeadline = Infinity;
     const env = { ...options.env, ...spec.environment, DYNO: plan.name, PORT: String(plan.port) };
     this.report(`Starting process with command \`${spec.command}\``);
     const child = (0, import_node_child_process.spawn)("bash", ["-c", spec.command], {
@@ -6391,7 +6396,7 @@ var Instance = class {
         this.onExit(exitInfo[0], exitInfo[1]);
         done();
       };
-      const waitForPipes = () => setTimeout(() => output.paused ? waitForPipes() : finish(), 250).unref();
+      const waitForPipes = () => setTimeout(() => output.paused && Date.now() < this.stopDeadline ? waitForPipes() : finish(), 250).unref();
       let pipesClosed = false;
       child.on("exit", (code, signal) => {
         exitInfo = [code, signal];
@@ -6475,6 +6480,7 @@ var Instance = class {
     this.report(`Stopping process with SIG${spec.stopsignal}`);
     signalGroup(child.pid, `SIG${spec.stopsignal}`);
     const wait = Math.max(0, Math.min(spec.stopwaitsecs, killAt - Date.now(), 2 ** 31 - 1));
+    this.stopDeadline = Date.now() + wait;
     const timer = setTimeout(() => {
       this.killed = true;
       this.report(`Error R12 (Exit timeout): did not exit within ${formatSeconds(wait)} of SIG${spec.stopsignal}; stopping process with SIGKILL`, SEVERITY.err);
@@ -6944,10 +6950,15 @@ Run \`drover check\` after fixing them.
     });
     const code = await supervisor.done;
     control?.close();
-    setTimeout(() => process.exit(code), 500).unref();
+    setTimeout(() => exitEvenIfBlocked(code), 500).unref();
     return code;
   }
 };
+function exitEvenIfBlocked(code) {
+  if (pendingThreadPoolWrites() === 0) process.exit(code);
+  process.removeAllListeners("SIGTERM");
+  process.kill(process.pid, "SIGTERM");
+}
 
 // src/cli/commands/run.ts
 var import_node_child_process2 = require("node:child_process");

@@ -49,6 +49,8 @@ export class Instance {
   private failedStarts = 0;
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
+  /** When a stop gives up waiting: past it, not even a stalled output keeps the pipes waited for. */
+  private stopDeadline = Infinity;
   private exited: Promise<void> = Promise.resolve();
 
   constructor(readonly plan: InstancePlan, private readonly options: InstanceOptions) {}
@@ -67,6 +69,7 @@ export class Instance {
     const spec = plan.type;
     this.clearTimer();
     this.stopping = false;
+    this.stopDeadline = Infinity;
     const env = { ...options.env, ...spec.environment, DYNO: plan.name, PORT: String(plan.port) };
     this.report(`Starting process with command \`${spec.command}\``);
     const child = spawn('bash', ['-c', spec.command], {
@@ -92,8 +95,10 @@ export class Instance {
         done();
       };
       // Normally the pipes close right after the exit; a grandchild holding them open gets a moment, not
-      // forever. While drover itself is not reading (an output is full), the wait does not count.
-      const waitForPipes = () => setTimeout(() => (output.paused ? waitForPipes() : finish()), 250).unref();
+      // forever. While drover itself is not reading (an output is full), the wait does not count, until a
+      // stop's stopwaitsecs are over: a reader that stopped reading for good must not keep drover from exiting.
+      const waitForPipes = () =>
+        setTimeout(() => (output.paused && Date.now() < this.stopDeadline ? waitForPipes() : finish()), 250).unref();
       let pipesClosed = false;
       child.on('exit', (code, signal) => {
         exitInfo = [code, signal];
@@ -184,6 +189,7 @@ export class Instance {
     signalGroup(child.pid, `SIG${spec.stopsignal}` as NodeJS.Signals);
     // setTimeout takes at most 2^31-1 ms (24.8 days); a longer stopwaitsecs means "wait that long", not "kill now".
     const wait = Math.max(0, Math.min(spec.stopwaitsecs, killAt - Date.now(), 2 ** 31 - 1));
+    this.stopDeadline = Date.now() + wait;
     const timer = setTimeout(() => {
       this.killed = true;
       this.report(`Error R12 (Exit timeout): did not exit within ${formatSeconds(wait)} of SIG${spec.stopsignal}; stopping process with SIGKILL`, SEVERITY.err);

@@ -79,4 +79,19 @@ describe('the pipeline on real process output', () => {
     child.stdout!.resume();
     await child;
   });
+
+  it('still ends on SIGTERM when stdout is never read again: a blocked write does not hold it', async () => {
+    const app = oneShot(`yes 'a line that fills the pipe nobody reads'`, 'stopwaitsecs = 1\n');
+    const [k, v] = TEST_MARK.split('=');
+    const child = execa(DROVER, ['start'], { cwd: app, reject: false, stdout: 'pipe', buffer: false, env: { [k]: v } });
+    child.stdout!.pause();
+    await new Promise((r) => setTimeout(r, 1500));
+    const stopped = Date.now();
+    child.kill('SIGTERM');
+    const result = await child;
+    // The shutdown budget (stopwaitsecs, at least a second for the outputs) and half a second to exit.
+    expect(Date.now() - stopped).toBeLessThan(4000);
+    expect(result.signal).toBe('SIGTERM');
+    child.stdout!.destroy();
+  });
 });

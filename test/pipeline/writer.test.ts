@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FdWriter } from '../../src/pipeline/writer';
@@ -24,14 +24,23 @@ function writeMix(writer: FdWriter, rounds: number): string {
 }
 
 describe('FdWriter', () => {
-  it('writes everything in order through a slow pipe reader while reusing its buffers', async () => {
+  // A pipe as a parent passes it (blocking: written from the thread pool) and one another process made
+  // non-blocking (written by libuv as it polls).
+  it.each([
+    ['blocking', false],
+    ['non-blocking', true],
+  ])('writes everything in order through a slow reader of a %s pipe while reusing its buffers', async (_, nonBlocking) => {
     const dir = tempDir();
     const fifo = join(dir, 'fifo');
     const out = join(dir, 'out');
     execFileSync('mkfifo', [fifo]);
     // The reader starts late and reads in small sips, so the writer queues, stalls and recycles slabs meanwhile.
     const reader = spawn('sh', ['-c', `sleep 0.3; dd if=${fifo} of=${out} bs=4096 2>/dev/null`]);
-    const fd = openSync(fifo, 'w');
+    // Opening a FIFO without blocking needs a reader already: hold a read end that never reads.
+    const idleReader = nonBlocking ? openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK) : undefined;
+    const fd = nonBlocking ? openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK) : openSync(fifo, 'w');
+    const flags = parseInt(/^flags:\s*([0-7]+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'latin1'))![1], 8);
+    expect((flags & constants.O_NONBLOCK) !== 0).toBe(nonBlocking);
     const writer = new FdWriter(fd, 256 * 1024);
     let expected = '';
     let stalls = 0;
@@ -44,6 +53,7 @@ describe('FdWriter', () => {
     }
     await writer.flush();
     closeSync(fd);
+    if (idleReader !== undefined) closeSync(idleReader);
     await new Promise((resolve) => reader.on('exit', resolve));
     expect(stalls).toBeGreaterThan(0);
     const written = readFileSync(out, 'utf8');

@@ -9,6 +9,7 @@ import { Supervisor } from '../../supervisor/supervisor';
 import { controlSocketPath, serveControl } from '../../supervisor/control';
 import { Pipeline } from '../../pipeline/pipeline';
 import { isOnPlatform } from '../../pipeline/formats';
+import { pendingThreadPoolWrites } from '../../pipeline/writer';
 
 export const start: Command = {
   summary: 'run the process types of the Procfile (all, or a formation such as web=2,worker=1)',
@@ -53,7 +54,18 @@ ${APP_USAGE}`,
     const code = await supervisor.done;
     control?.close();
     // Normally nothing is left and node exits at once; after a forced stop a drain may still be retrying.
-    setTimeout(() => process.exit(code), 500).unref();
+    setTimeout(() => exitEvenIfBlocked(code), 500).unref();
     return code;
   },
 };
+
+/**
+ * Ends drover with `code`. process.exit() waits for libuv's thread pool, and a write to an output whose reader
+ * stopped reading never returns: past the shutdown deadline drover then ends by its own SIGTERM (status 143),
+ * as `cat` would on that pipe, instead of hanging.
+ */
+function exitEvenIfBlocked(code: number): void {
+  if (pendingThreadPoolWrites() === 0) process.exit(code);
+  process.removeAllListeners('SIGTERM');
+  process.kill(process.pid, 'SIGTERM');
+}
