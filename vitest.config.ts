@@ -1,6 +1,18 @@
 import { defineConfig } from 'vitest/config';
+import { compileWat } from './scripts/wat.mjs';
 
 export default defineConfig({
+  plugins: [
+    {
+      // `import bytes from './x.wat'` in src/: the compiled module's bytes, as the esbuild bundle has them.
+      name: 'wat',
+      async load(id: string) {
+        if (!id.endsWith('.wat')) return null;
+        const base64 = Buffer.from(await compileWat(id)).toString('base64');
+        return `export default new Uint8Array(Buffer.from(${JSON.stringify(base64)}, 'base64'));`;
+      },
+    },
+  ],
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,

@@ -29,6 +29,7 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
   isNodeMode || !mod || !mod.__esModule ? __defProp(target, "default", { value: mod, enumerable: true }) : target,
   mod
 ));
+var __toBinaryNode = Uint8Array.fromBase64 || ((base64) => new Uint8Array(Buffer.from(base64, "base64")));
 
 // node_modules/@iarna/toml/lib/parser.js
 var require_parser = __commonJS({
@@ -2955,6 +2956,56 @@ function loggerValue(logger) {
 // src/pipeline/writer.ts
 var import_node_fs5 = require("node:fs");
 var import_node_net = require("node:net");
+
+// src/pipeline/prefix-lines.wat
+var prefix_lines_default = __toBinaryNode("AGFzbQEAAAABCgFgBX9/f39/AX8DAgEABQMBABAGBgF/AUEACwcfAwZtZW1vcnkCAARyZWFkAwALcHJlZml4TGluZXMAAArQAQHNAQMCfwF7A38CQANAIAAgAU8NASACIARqIANPDQEgACEFIAIhBkEAIQkDQCACIAlqIAn9AAQA/QsEACAJQRBqIQkgCSAESQ0ACyACIARqIQICQANAIAD9AAQAIQcgAiAH/QsEACAHQQr9D/0j/WQhCCAIBEAgCGhBAWohCiAAIApqIAFLIAIgCmogA0tyDQIgACAKaiEAIAIgCmohAgwDCyAAQRBqIQAgAkEQaiECIAAgAUkgAiADSXENAAsLIAUhACAGIQILCyAAJAAgAgs=");
+
+// src/pipeline/prefix-lines.ts
+var PREFIX_MAX = 1024;
+var INPUT = PREFIX_MAX;
+var INPUT_SIZE = 256 * 1024;
+var SLACK = 64;
+var OUTPUT = INPUT + INPUT_SIZE + SLACK;
+var OUTPUT_SIZE = 512 * 1024;
+var kernel;
+function loadKernel() {
+  if (kernel !== void 0) return kernel;
+  try {
+    const { exports: exports2 } = new WebAssembly.Instance(new WebAssembly.Module(prefix_lines_default));
+    const memory = exports2.memory;
+    kernel = { memory: Buffer.from(memory.buffer), prefixLines: exports2.prefixLines, read: exports2.read };
+  } catch {
+    kernel = null;
+  }
+  return kernel;
+}
+function prefixLinesInto(prefix, source, target) {
+  const k = loadKernel();
+  if (!k || prefix.length > PREFIX_MAX) return prefixLinesInJs(prefix, source, target);
+  const room = Math.min(target.length, OUTPUT_SIZE);
+  const take = Math.min(source.length, INPUT_SIZE, room);
+  k.memory.set(prefix, 0);
+  k.memory.set(take === source.length ? source : source.subarray(0, take), INPUT);
+  const end = k.prefixLines(INPUT, INPUT + take, OUTPUT, OUTPUT + room, prefix.length);
+  const written = end - OUTPUT;
+  target.set(k.memory.subarray(OUTPUT, end));
+  return { read: k.read.value - INPUT, written };
+}
+function prefixLinesInJs(prefix, source, target) {
+  let read2 = 0;
+  let written = 0;
+  for (; ; ) {
+    const end = source.indexOf(10, read2) + 1;
+    if (end === 0 || written + prefix.length + end - read2 > target.length) break;
+    target.set(prefix, written);
+    target.set(source.subarray(read2, end), written + prefix.length);
+    written += prefix.length + end - read2;
+    read2 = end;
+  }
+  return { read: read2, written };
+}
+
+// src/pipeline/writer.ts
 var SLAB = 256 * 1024;
 var SPARE_SLABS = 6;
 var FdWriter = class {
@@ -2997,49 +3048,25 @@ var FdWriter = class {
     this.used += length;
     this.schedule();
   }
-  /**
-   * Appends each line of chunk[start, end) (all ending in `\n`) preceded by `prefix`: the hot loop of prefixed
-   * formats. A group of lines is copied into the slab in one piece, past room left for their prefixes, and each
-   * line then moved down into place after its prefix: copyWithin needs no view object per line, as copying
-   * line by line out of the chunk would.
-   */
+  /** Appends each line of chunk[start, end) (all ending in `\n`) preceded by `prefix`. */
   prefixLines(prefix, chunk, start, end) {
     if (this.pendingText) this.encodeText();
-    const plen = prefix.length;
     for (let at = start; at < end; ) {
-      const room = this.slab.bytes.length - this.used;
-      let count = 0;
-      let stop = at;
-      while (stop < end) {
-        const nl = chunk.indexOf(10, stop) + 1;
-        if (nl - at + (count + 1) * plen > room) {
-          if (count === 0) this.newSlab(plen + nl - at);
-          break;
-        }
-        if (count === this.lineEnds.length) this.lineEnds = growInts(this.lineEnds);
-        this.lineEnds[count++] = nl;
-        stop = nl;
+      const { read: read2, written } = prefixLinesInto(prefix, chunk.subarray(at, end), this.slab.bytes.subarray(this.used));
+      this.used += written;
+      at += read2;
+      if (read2 > 0) continue;
+      const lineEnd = chunk.indexOf(10, at) + 1 || end;
+      if (this.used > 0) {
+        this.newSlab(prefix.length + lineEnd - at);
+        continue;
       }
-      if (count === 0) continue;
-      const slab = this.slab.bytes;
-      const base = this.used + count * plen;
-      slab.set(chunk.subarray(at, stop), base);
-      let dest = this.used;
-      let from = at;
-      for (let i = 0; i < count; i++) {
-        const to = this.lineEnds[i];
-        slab.set(prefix, dest);
-        dest += plen;
-        slab.copyWithin(dest, base + from - at, base + to - at);
-        dest += to - from;
-        from = to;
-      }
-      this.used = dest;
-      at = stop;
+      this.bytes(prefix);
+      this.bytes(chunk, at, lineEnd);
+      at = lineEnd;
     }
     this.schedule();
   }
-  lineEnds = new Int32Array(4096);
   /**
    * Appends a string as UTF-8. Strings are joined and encoded once per 64 KiB: one Buffer#write per line costs
    * more than building the line.
@@ -3132,11 +3159,6 @@ var FdWriter = class {
     for (const waiter of this.waiters.splice(0)) waiter();
   }
 };
-function growInts(ints) {
-  const grown = new Int32Array(ints.length * 2);
-  grown.set(ints);
-  return grown;
-}
 function isNonBlocking(fd) {
   try {
     const flags = /^flags:\s*([0-7]+)$/m.exec((0, import_node_fs5.readFileSync)(`/proc/self/fdinfo/${fd}`, "latin1"));

@@ -29,6 +29,7 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
   isNodeMode || !mod || !mod.__esModule ? __defProp(target, "default", { value: mod, enumerable: true }) : target,
   mod
 ));
+var __toBinaryNode = Uint8Array.fromBase64 || ((base64) => new Uint8Array(Buffer.from(base64, "base64")));
 
 // node_modules/@iarna/toml/lib/parser.js
 var require_parser = __commonJS({
@@ -2763,6 +2764,56 @@ function loggerValue(logger) {
 // src/pipeline/writer.ts
 var import_node_fs3 = require("node:fs");
 var import_node_net = require("node:net");
+
+// src/pipeline/prefix-lines.wat
+var prefix_lines_default = __toBinaryNode("AGFzbQEAAAABCgFgBX9/f39/AX8DAgEABQMBABAGBgF/AUEACwcfAwZtZW1vcnkCAARyZWFkAwALcHJlZml4TGluZXMAAArQAQHNAQMCfwF7A38CQANAIAAgAU8NASACIARqIANPDQEgACEFIAIhBkEAIQkDQCACIAlqIAn9AAQA/QsEACAJQRBqIQkgCSAESQ0ACyACIARqIQICQANAIAD9AAQAIQcgAiAH/QsEACAHQQr9D/0j/WQhCCAIBEAgCGhBAWohCiAAIApqIAFLIAIgCmogA0tyDQIgACAKaiEAIAIgCmohAgwDCyAAQRBqIQAgAkEQaiECIAAgAUkgAiADSXENAAsLIAUhACAGIQILCyAAJAAgAgs=");
+
+// src/pipeline/prefix-lines.ts
+var PREFIX_MAX = 1024;
+var INPUT = PREFIX_MAX;
+var INPUT_SIZE = 256 * 1024;
+var SLACK = 64;
+var OUTPUT = INPUT + INPUT_SIZE + SLACK;
+var OUTPUT_SIZE = 512 * 1024;
+var kernel;
+function loadKernel() {
+  if (kernel !== void 0) return kernel;
+  try {
+    const { exports: exports2 } = new WebAssembly.Instance(new WebAssembly.Module(prefix_lines_default));
+    const memory = exports2.memory;
+    kernel = { memory: Buffer.from(memory.buffer), prefixLines: exports2.prefixLines, read: exports2.read };
+  } catch {
+    kernel = null;
+  }
+  return kernel;
+}
+function prefixLinesInto(prefix, source, target) {
+  const k = loadKernel();
+  if (!k || prefix.length > PREFIX_MAX) return prefixLinesInJs(prefix, source, target);
+  const room = Math.min(target.length, OUTPUT_SIZE);
+  const take = Math.min(source.length, INPUT_SIZE, room);
+  k.memory.set(prefix, 0);
+  k.memory.set(take === source.length ? source : source.subarray(0, take), INPUT);
+  const end = k.prefixLines(INPUT, INPUT + take, OUTPUT, OUTPUT + room, prefix.length);
+  const written = end - OUTPUT;
+  target.set(k.memory.subarray(OUTPUT, end));
+  return { read: k.read.value - INPUT, written };
+}
+function prefixLinesInJs(prefix, source, target) {
+  let read2 = 0;
+  let written = 0;
+  for (; ; ) {
+    const end = source.indexOf(10, read2) + 1;
+    if (end === 0 || written + prefix.length + end - read2 > target.length) break;
+    target.set(prefix, written);
+    target.set(source.subarray(read2, end), written + prefix.length);
+    written += prefix.length + end - read2;
+    read2 = end;
+  }
+  return { read: read2, written };
+}
+
+// src/pipeline/writer.ts
 var SLAB = 256 * 1024;
 var SPARE_SLABS = 6;
 var FdWriter = class {
@@ -2805,49 +2856,25 @@ var FdWriter = class {
     this.used += length;
     this.schedule();
   }
-  /**
-   * Appends each line of chunk[start, end) (all ending in `\n`) preceded by `prefix`: the hot loop of prefixed
-   * formats. A group of lines is copied into the slab in one piece, past room left for their prefixes, and each
-   * line then moved down into place after its prefix: copyWithin needs no view object per line, as copying
-   * line by line out of the chunk would.
-   */
+  /** Appends each line of chunk[start, end) (all ending in `\n`) preceded by `prefix`. */
   prefixLines(prefix, chunk, start2, end) {
     if (this.pendingText) this.encodeText();
-    const plen = prefix.length;
     for (let at = start2; at < end; ) {
-      const room = this.slab.bytes.length - this.used;
-      let count = 0;
-      let stop = at;
-      while (stop < end) {
-        const nl = chunk.indexOf(10, stop) + 1;
-        if (nl - at + (count + 1) * plen > room) {
-          if (count === 0) this.newSlab(plen + nl - at);
-          break;
-        }
-        if (count === this.lineEnds.length) this.lineEnds = growInts(this.lineEnds);
-        this.lineEnds[count++] = nl;
-        stop = nl;
+      const { read: read2, written } = prefixLinesInto(prefix, chunk.subarray(at, end), this.slab.bytes.subarray(this.used));
+      this.used += written;
+      at += read2;
+      if (read2 > 0) continue;
+      const lineEnd = chunk.indexOf(10, at) + 1 || end;
+      if (this.used > 0) {
+        this.newSlab(prefix.length + lineEnd - at);
+        continue;
       }
-      if (count === 0) continue;
-      const slab = this.slab.bytes;
-      const base = this.used + count * plen;
-      slab.set(chunk.subarray(at, stop), base);
-      let dest = this.used;
-      let from = at;
-      for (let i = 0; i < count; i++) {
-        const to = this.lineEnds[i];
-        slab.set(prefix, dest);
-        dest += plen;
-        slab.copyWithin(dest, base + from - at, base + to - at);
-        dest += to - from;
-        from = to;
-      }
-      this.used = dest;
-      at = stop;
+      this.bytes(prefix);
+      this.bytes(chunk, at, lineEnd);
+      at = lineEnd;
     }
     this.schedule();
   }
-  lineEnds = new Int32Array(4096);
   /**
    * Appends a string as UTF-8. Strings are joined and encoded once per 64 KiB: one Buffer#write per line costs
    * more than building the line.
@@ -2940,11 +2967,6 @@ var FdWriter = class {
     for (const waiter of this.waiters.splice(0)) waiter();
   }
 };
-function growInts(ints) {
-  const grown = new Int32Array(ints.length * 2);
-  grown.set(ints);
-  return grown;
-}
 function isNonBlocking(fd) {
   try {
     const flags = /^flags:\s*([0-7]+)$/m.exec((0, import_node_fs3.readFileSync)(`/proc/self/fdinfo/${fd}`, "latin1"));
@@ -6026,7 +6048,7 @@ var version = {
 };
 
 // src/cli/commands/start.ts
-var import_node_os5 = require("node:os");
+var import_node_os6 = require("node:os");
 var import_node_tty = require("node:tty");
 
 // src/supervisor/formation.ts
@@ -6078,11 +6100,11 @@ function planInstances(types, counts, env, basePort) {
 }
 
 // src/supervisor/supervisor.ts
-var import_node_os3 = require("node:os");
+var import_node_os4 = require("node:os");
 
 // src/supervisor/instance.ts
 var import_node_child_process = require("node:child_process");
-var import_node_os2 = require("node:os");
+var import_node_os3 = require("node:os");
 var import_node_path11 = require("node:path");
 
 // src/supervisor/backoff.ts
@@ -6234,6 +6256,8 @@ function utf8Boundary2(buf, at, floor) {
 
 // src/supervisor/reader.ts
 var import_node_net4 = require("node:net");
+var import_node_os2 = require("node:os");
+var UV_EALREADY = -import_node_os2.constants.errno.EALREADY;
 var SHARED = Buffer.allocUnsafe(256 * 1024);
 var keys;
 function onreadKeys() {
@@ -6272,7 +6296,7 @@ function readPipe(stream, onData, options = { shared: true }) {
       if (stream.destroyed) return;
       handle.reading = true;
       const error = handle.readStart();
-      if (error) stream.destroy();
+      if (error && error !== UV_EALREADY) stream.destroy();
     },
     get paused() {
       return paused;
@@ -6302,11 +6326,13 @@ function readEvents(stream, onData) {
 // src/supervisor/output.ts
 function attachOutput(child, options) {
   let pausedStreams = 0;
+  let lastActive = Date.now();
   const closed = [child.stdout, child.stderr].map((stream, index) => {
     const name = index === 0 ? "stdout" : "stderr";
     const source = { logger: options.logger, stream: name, pid: child.pid ?? 0, hostname: options.hostname, severity: name === "stderr" ? SEVERITY.err : SEVERITY.info, type: "log" };
     const splitter = new LineSplitter(source, options.pipeline, options.maxLine, options.partialTimeout);
     const reader = readPipe(stream, (bytes) => {
+      lastActive = Date.now();
       splitter.push(bytes);
       if (options.pipeline.blocked && !reader.paused) {
         reader.pause();
@@ -6314,6 +6340,7 @@ function attachOutput(child, options) {
         pausedStreams++;
         options.pipeline.onResume(() => {
           pausedStreams--;
+          lastActive = Date.now();
           splitter.release();
           reader.resume();
         });
@@ -6329,8 +6356,8 @@ function attachOutput(child, options) {
   });
   return {
     closed: Promise.all(closed).then(() => void 0),
-    get paused() {
-      return pausedStreams > 0;
+    get idleMs() {
+      return pausedStreams > 0 ? 0 : Date.now() - lastActive;
     }
   };
 }
@@ -6396,7 +6423,7 @@ var Instance = class {
         this.onExit(exitInfo[0], exitInfo[1]);
         done();
       };
-      const waitForPipes = () => setTimeout(() => output.paused && Date.now() < this.stopDeadline ? waitForPipes() : finish(), 250).unref();
+      const waitForPipes = () => setTimeout(() => output.idleMs < 250 && Date.now() < this.stopDeadline ? waitForPipes() : finish(), 250).unref();
       let pipesClosed = false;
       child.on("exit", (code, signal) => {
         exitInfo = [code, signal];
@@ -6427,7 +6454,7 @@ var Instance = class {
   onExit(code, signal) {
     this.clearTimer();
     const uptime = Date.now() - this.startedAt;
-    this.exitStatus = code ?? 128 + (signal ? import_node_os2.constants.signals[signal] : 0);
+    this.exitStatus = code ?? 128 + (signal ? import_node_os3.constants.signals[signal] : 0);
     this.child = void 0;
     const how = signal ? `was killed by SIG${signal.replace(/^SIG/, "")} (status ${this.exitStatus})` : `exited with status ${code}`;
     if (this.stopping || this.options.shuttingDown()) {
@@ -6621,7 +6648,7 @@ var Supervisor = class {
     }
     if (this.shuttingDown) {
       this.report(`Received ${signal} again: killing all processes now; lines not yet sent to drains are lost`, SEVERITY.warning);
-      this.forcedStatus = 128 + (import_node_os3.constants.signals[signal] ?? 15);
+      this.forcedStatus = 128 + (import_node_os4.constants.signals[signal] ?? 15);
       for (const i of this.instances) i.kill();
       setTimeout(() => this.resolveDone(this.forcedStatus), 200).unref();
       return;
@@ -6651,12 +6678,12 @@ var Supervisor = class {
 // src/supervisor/control.ts
 var import_node_net5 = require("node:net");
 var import_node_fs11 = require("node:fs");
-var import_node_os4 = require("node:os");
+var import_node_os5 = require("node:os");
 var import_node_path12 = require("node:path");
 function controlSocketPath(appDir, configured, env = process.env) {
   if (configured) return configured;
   if (env.DROVER_SOCKET) return env.DROVER_SOCKET;
-  return (0, import_node_path12.join)((0, import_node_os4.tmpdir)(), `drover-${process.getuid?.() ?? 0}-${fnv1a(appDir)}.sock`);
+  return (0, import_node_path12.join)((0, import_node_os5.tmpdir)(), `drover-${process.getuid?.() ?? 0}-${fnv1a(appDir)}.sock`);
 }
 function fnv1a(text) {
   let hash = 2166136261;
@@ -6938,7 +6965,7 @@ Run \`drover check\` after fixing them.
       throw error;
     }
     const env = mergeDotenv(process.env, app.dotenv);
-    const hostname = app.config.supervisor.hostname || (0, import_node_os5.hostname)();
+    const hostname = app.config.supervisor.hostname || (0, import_node_os6.hostname)();
     const pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: (0, import_node_tty.isatty)(1) });
     const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname });
     for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"]) process.on(signal, () => supervisor.onSignal(signal));
@@ -6962,7 +6989,7 @@ function exitEvenIfBlocked(code) {
 
 // src/cli/commands/run.ts
 var import_node_child_process2 = require("node:child_process");
-var import_node_os6 = require("node:os");
+var import_node_os7 = require("node:os");
 var import_node_tty2 = require("node:tty");
 var run = {
   summary: "run a one-off command with the app environment (heroku run style)",
@@ -6998,7 +7025,7 @@ ${APP_USAGE}`,
 `);
         resolve4(127);
       });
-      child.on("exit", (code, signal) => resolve4(code ?? 128 + (signal ? import_node_os6.constants.signals[signal] : 0)));
+      child.on("exit", (code, signal) => resolve4(code ?? 128 + (signal ? import_node_os7.constants.signals[signal] : 0)));
     });
   }
 };

@@ -5,9 +5,10 @@ import { build } from 'esbuild';
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { watPlugin } from './wat.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const result = await build({ entryPoints: [`${root}scripts/config-reference.ts`], bundle: true, platform: 'node', format: 'cjs', write: false, logLevel: 'warning', define: { DROVER_VERSION: '"docs"' } });
+const result = await build({ entryPoints: [`${root}scripts/config-reference.ts`], bundle: true, platform: 'node', target: 'node18', format: 'cjs', write: false, logLevel: 'warning', define: { DROVER_VERSION: '"docs"' }, plugins: [watPlugin()] });
 const module = { exports: {} };
 new Function('module', 'exports', 'require', '__filename', '__dirname', result.outputFiles[0].text)(module, module.exports, createRequire(import.meta.url), `${root}scripts/config-reference.js`, `${root}scripts`);
 const text = module.exports.renderConfigurationReference();

@@ -1,6 +1,7 @@
 // Batched, ordered writes to a file descriptor without blocking the event loop.
 import { fstatSync, readFileSync, writev as fsWritev, writevSync } from 'node:fs';
 import { Socket } from 'node:net';
+import { prefixLinesInto } from './prefix-lines';
 
 const SLAB = 256 * 1024;
 /** Slabs kept for reuse: enough for the high-water mark and the one being filled. */
@@ -73,50 +74,27 @@ export class FdWriter {
     this.schedule();
   }
 
-  /**
-   * Appends each line of chunk[start, end) (all ending in `\n`) preceded by `prefix`: the hot loop of prefixed
-   * formats. A group of lines is copied into the slab in one piece, past room left for their prefixes, and each
-   * line then moved down into place after its prefix: copyWithin needs no view object per line, as copying
-   * line by line out of the chunk would.
-   */
+  /** Appends each line of chunk[start, end) (all ending in `\n`) preceded by `prefix`. */
   prefixLines(prefix: Buffer, chunk: Buffer, start: number, end: number): void {
     if (this.pendingText) this.encodeText();
-    const plen = prefix.length;
     for (let at = start; at < end; ) {
-      const room = this.slab.bytes.length - this.used;
-      let count = 0;
-      let stop = at;
-      while (stop < end) {
-        const nl = chunk.indexOf(10, stop) + 1;
-        if (nl - at + (count + 1) * plen > room) {
-          if (count === 0) this.newSlab(plen + nl - at); // not even one line fits: on to the next slab
-          break;
-        }
-        if (count === this.lineEnds.length) this.lineEnds = growInts(this.lineEnds);
-        this.lineEnds[count++] = nl;
-        stop = nl;
+      const { read, written } = prefixLinesInto(prefix, chunk.subarray(at, end), this.slab.bytes.subarray(this.used));
+      this.used += written;
+      at += read;
+      if (read > 0) continue;
+      const lineEnd = chunk.indexOf(10, at) + 1 || end;
+      // The next line does not fit in the rest of this slab: on to a fresh one, big enough for it.
+      if (this.used > 0) {
+        this.newSlab(prefix.length + lineEnd - at);
+        continue;
       }
-      if (count === 0) continue;
-      const slab = this.slab.bytes;
-      const base = this.used + count * plen;
-      slab.set(chunk.subarray(at, stop), base);
-      let dest = this.used;
-      let from = at;
-      for (let i = 0; i < count; i++) {
-        const to = this.lineEnds[i];
-        slab.set(prefix, dest);
-        dest += plen;
-        slab.copyWithin(dest, base + from - at, base + to - at);
-        dest += to - from;
-        from = to;
-      }
-      this.used = dest;
-      at = stop;
+      // Too long for prefixLinesInto even in a fresh slab (max_line_length set past 256 KiB): copy it as is.
+      this.bytes(prefix);
+      this.bytes(chunk, at, lineEnd);
+      at = lineEnd;
     }
     this.schedule();
   }
-
-  private lineEnds: Int32Array = new Int32Array(4096);
 
   /**
    * Appends a string as UTF-8. Strings are joined and encoded once per 64 KiB: one Buffer#write per line costs
@@ -221,13 +199,6 @@ export class FdWriter {
     if (this.full) return;
     for (const waiter of this.waiters.splice(0)) waiter();
   }
-}
-
-/** A copy of `ints` twice as long. */
-function growInts(ints: Int32Array): Int32Array {
-  const grown = new Int32Array(ints.length * 2);
-  grown.set(ints);
-  return grown;
 }
 
 /**

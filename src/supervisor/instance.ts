@@ -95,10 +95,11 @@ export class Instance {
         done();
       };
       // Normally the pipes close right after the exit; a grandchild holding them open gets a moment, not
-      // forever. While drover itself is not reading (an output is full), the wait does not count, until a
-      // stop's stopwaitsecs are over: a reader that stopped reading for good must not keep drover from exiting.
+      // forever. The moment counts from the last read: while lines still come, or drover is not reading (an
+      // output is full), the pipes are not idle. A stop's stopwaitsecs end the wait all the same: a reader that
+      // stopped reading for good must not keep drover from exiting.
       const waitForPipes = () =>
-        setTimeout(() => (output.paused && Date.now() < this.stopDeadline ? waitForPipes() : finish()), 250).unref();
+        setTimeout(() => (output.idleMs < 250 && Date.now() < this.stopDeadline ? waitForPipes() : finish()), 250).unref();
       let pipesClosed = false;
       child.on('exit', (code, signal) => {
         exitInfo = [code, signal];

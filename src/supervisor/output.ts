@@ -18,18 +18,23 @@ export interface OutputOptions {
 export interface ChildOutput {
   /** Resolves when both pipes have closed (every line read and passed on). */
   closed: Promise<void>;
-  /** True while reading is paused because an output is full: the pipes may still hold lines. */
-  readonly paused: boolean;
+  /**
+   * Milliseconds since drover last read from the pipes or resumed reading them; 0 while reading is paused
+   * because an output is full (the pipes may then still hold lines).
+   */
+  readonly idleMs: number;
 }
 
 /** Reads both streams line by line into the pipeline; reading pauses while the pipeline is blocked. */
 export function attachOutput(child: ChildProcess, options: OutputOptions): ChildOutput {
   let pausedStreams = 0;
+  let lastActive = Date.now();
   const closed = [child.stdout!, child.stderr!].map((stream, index) => {
     const name = index === 0 ? 'stdout' : 'stderr';
     const source: BlockSource = { logger: options.logger, stream: name, pid: child.pid ?? 0, hostname: options.hostname, severity: name === 'stderr' ? SEVERITY.err : SEVERITY.info, type: 'log' };
     const splitter = new LineSplitter(source, options.pipeline, options.maxLine, options.partialTimeout);
     const reader = readPipe(stream, (bytes) => {
+      lastActive = Date.now();
       splitter.push(bytes);
       if (options.pipeline.blocked && !reader.paused) {
         // The rest of a partial line may be waiting in the pipe: it is not "partial" while we are not reading.
@@ -38,6 +43,7 @@ export function attachOutput(child: ChildProcess, options: OutputOptions): Child
         pausedStreams++;
         options.pipeline.onResume(() => {
           pausedStreams--;
+          lastActive = Date.now();
           splitter.release();
           reader.resume();
         });
@@ -54,8 +60,8 @@ export function attachOutput(child: ChildProcess, options: OutputOptions): Child
   });
   return {
     closed: Promise.all(closed).then(() => undefined),
-    get paused() {
-      return pausedStreams > 0;
+    get idleMs() {
+      return pausedStreams > 0 ? 0 : Date.now() - lastActive;
     },
   };
 }

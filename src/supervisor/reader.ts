@@ -8,7 +8,11 @@
 // own (the `kBuffer`/`kBufferCb` fields and the handle's useUserBuffer), and falls back to 'data' events if this
 // Node.js lacks them — test/supervisor/reader.test.ts fails then, so a Node.js upgrade cannot lose it silently.
 import { Socket } from 'node:net';
+import { constants } from 'node:os';
 import type { Readable } from 'node:stream';
+
+/** libuv's answer to a read start on a handle that is reading already (its errors are negated errno values). */
+const UV_EALREADY = -constants.errno.EALREADY;
 
 /** One read's worth: large enough that a busy pipe is drained in few reads. */
 const SHARED = Buffer.allocUnsafe(256 * 1024);
@@ -82,8 +86,10 @@ export function readPipe(stream: Readable, onData: (bytes: Buffer) => void, opti
       if (stream.destroyed) return;
       handle.reading = true;
       const error = handle.readStart();
-      // As net.Socket does: a pipe that cannot be read any more ends, and 'close' follows.
-      if (error) stream.destroy();
+      // As net.Socket does: a pipe that cannot be read any more ends, and 'close' follows. EALREADY is no such
+      // error: reading was restarted behind our back (child_process resumes the stdio streams when the child
+      // exits), and ending the stream then would drop what the pipe still holds.
+      if (error && error !== UV_EALREADY) stream.destroy();
     },
     get paused() {
       return paused;

@@ -73,4 +73,25 @@ describe('readPipe', () => {
     expect(existsSync(done)).toBe(false);
     process.kill(-child.pid!, 'SIGKILL');
   });
+
+  it('reads on to the end when resumed after the child exited, though child_process already restarted reading', async () => {
+    const done = join(tempDir(), 'done');
+    const child = spawn('bash', ['-c', `(sleep 0.3; head -c 2000000 /dev/zero; touch ${done}) & head -c 1000 /dev/zero`], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let received = 0;
+    let pauseAfterRead = true;
+    const reader = readPipe(child.stdout!, (bytes) => {
+      received += bytes.length;
+      if (pauseAfterRead) reader.pause();
+    });
+    const closed = new Promise((resolve) => child.stdout!.on('close', resolve));
+    await new Promise((resolve) => child.on('exit', resolve));
+    // child_process resumes the stream on the next tick after 'exit': resume after that, while nothing has come
+    // yet (the background job sleeps), so the handle is reading already.
+    await new Promise((resolve) => setImmediate(resolve));
+    pauseAfterRead = false;
+    reader.resume();
+    await closed;
+    expect(received).toBe(2_001_000);
+    expect(existsSync(done)).toBe(true);
+  });
 });
