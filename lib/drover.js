@@ -2761,10 +2761,6 @@ function loggerValue(logger) {
   return lastLoggerValue;
 }
 
-// src/pipeline/writer.ts
-var import_node_fs3 = require("node:fs");
-var import_node_net = require("node:net");
-
 // src/pipeline/prefix-lines.wat
 var prefix_lines_default = __toBinaryNode("AGFzbQEAAAABCgFgBX9/f39/AX8DAgEABQMBABAGBgF/AUEACwcfAwZtZW1vcnkCAARyZWFkAwALcHJlZml4TGluZXMAAArQAQHNAQMCfwF7A38CQANAIAAgAU8NASACIARqIANPDQEgACEFIAIhBkEAIQkDQCACIAlqIAn9AAQA/QsEACAJQRBqIQkgCSAESQ0ACyACIARqIQICQANAIAD9AAQAIQcgAiAH/QsEACAHQQr9D/0j/WQhCCAIBEAgCGhBAWohCiAAIApqIAFLIAIgCmogA0tyDQIgACAKaiEAIAIgCmohAgwDCyAAQRBqIQAgAkEQaiECIAAgAUkgAiADSXENAAsLIAUhACAGIQILCyAAJAAgAgs=");
 
@@ -2813,6 +2809,156 @@ function prefixLinesInJs(prefix, source, target) {
   return { read: read2, written };
 }
 
+// src/pipeline/sinks.ts
+var import_node_fs3 = require("node:fs");
+var import_node_net = require("node:net");
+function sinkFor(fd, onNonBlocking) {
+  const stream = isStream(fd);
+  if (stream && isNonBlocking(fd)) return streamSink(fd);
+  return threadPoolSink(fd, stream ? (unwritten) => onNonBlocking(streamSinkWith(fd, unwritten)) : void 0);
+}
+function isNonBlocking(fd) {
+  try {
+    const flags = /^flags:\s*([0-7]+)$/m.exec((0, import_node_fs3.readFileSync)(`/proc/self/fdinfo/${fd}`, "latin1"));
+    return flags ? (parseInt(flags[1], 8) & import_node_fs3.constants.O_NONBLOCK) !== 0 : true;
+  } catch {
+    return true;
+  }
+}
+function isStream(fd) {
+  try {
+    const stat = (0, import_node_fs3.fstatSync)(fd);
+    return stat.isFIFO() || stat.isSocket();
+  } catch {
+    return false;
+  }
+}
+function streamSinkWith(fd, unwritten) {
+  const sink = streamSink(fd);
+  for (const { chunks, done } of unwritten) sink.write(chunks, done);
+  return sink;
+}
+function streamSink(fd) {
+  const socket = new import_node_net.Socket({ fd, readable: false, writable: true });
+  let error;
+  const callbacks = [];
+  const progress = () => callbacks.forEach((c) => c());
+  socket.on("drain", progress);
+  socket.on("error", (e) => {
+    error = e;
+    progress();
+  });
+  return {
+    kind: "stream",
+    write(chunks, done) {
+      if (error) return done();
+      let rest = chunks;
+      if (socket.writableLength === 0) {
+        try {
+          let taken = (0, import_node_fs3.writevSync)(fd, chunks);
+          let i = 0;
+          while (i < chunks.length && taken >= chunks[i].length) taken -= chunks[i++].length;
+          if (i === chunks.length) return done();
+          rest = chunks.slice(i);
+          if (taken > 0) rest[0] = rest[0].subarray(taken);
+        } catch (e) {
+          if (e.code !== "EAGAIN") {
+            error = e;
+            progress();
+            return done();
+          }
+        }
+      }
+      socket.cork();
+      rest.forEach((chunk, i) => socket.write(chunk, i === rest.length - 1 ? () => done() : void 0));
+      socket.uncork();
+    },
+    get pending() {
+      return error ? 0 : socket.writableLength;
+    },
+    onProgress: (callback) => callbacks.push(callback),
+    get error() {
+      return error;
+    }
+  };
+}
+var MAX_WRITE = 256 * 1024;
+var threadPoolWrites = { inFlight: 0, completed: 0 };
+function threadPoolSink(fd, onNonBlocking) {
+  const queue = [];
+  let pending = 0;
+  let writing = false;
+  let handedOver = false;
+  let error;
+  const callbacks = [];
+  const progress = () => callbacks.forEach((c) => c());
+  const fail = (e) => {
+    error = e;
+    for (const { done } of queue.splice(0)) done();
+    pending = 0;
+    writing = false;
+    progress();
+  };
+  const pump = () => {
+    if (writing || error || handedOver || queue.length === 0) return;
+    const batches = [];
+    let total = 0;
+    do {
+      const next = queue.shift();
+      batches.push(next);
+      total += size(next.chunks);
+    } while (queue.length > 0 && total + size(queue[0].chunks) <= MAX_WRITE);
+    writing = true;
+    const writeFrom = (chunks) => {
+      threadPoolWrites.inFlight++;
+      (0, import_node_fs3.writev)(fd, chunks, (e, n) => {
+        threadPoolWrites.inFlight--;
+        threadPoolWrites.completed++;
+        if (e && e.code === "EAGAIN" && onNonBlocking) {
+          handedOver = true;
+          pending = 0;
+          return onNonBlocking([{ chunks, done: () => batches.forEach((b) => b.done()) }, ...queue.splice(0)]);
+        }
+        if (e && e.code === "EAGAIN") return void setTimeout(() => writeFrom(chunks), 1);
+        if (e) {
+          queue.unshift(...batches);
+          return fail(e);
+        }
+        let i = 0;
+        while (i < chunks.length && n >= chunks[i].length) n -= chunks[i++].length;
+        if (i < chunks.length) return writeFrom([chunks[i].subarray(n), ...chunks.slice(i + 1)]);
+        pending -= total;
+        writing = false;
+        for (const { done } of batches) done();
+        progress();
+        pump();
+      });
+    };
+    writeFrom(batches.flatMap((b) => b.chunks));
+  };
+  return {
+    kind: "thread pool",
+    write(chunks, done) {
+      if (error) return done();
+      queue.push({ chunks, done });
+      pending += size(chunks);
+      pump();
+    },
+    get pending() {
+      return pending;
+    },
+    onProgress: (callback) => callbacks.push(callback),
+    get error() {
+      return error;
+    }
+  };
+}
+function size(chunks) {
+  let total = 0;
+  for (const chunk of chunks) total += chunk.length;
+  return total;
+}
+
 // src/pipeline/writer.ts
 var SLAB = 256 * 1024;
 var SPARE_SLABS = 6;
@@ -2820,7 +2966,7 @@ var FdWriter = class {
   constructor(fd, highWater = 1024 * 1024) {
     this.fd = fd;
     this.highWater = highWater;
-    this.sink = isStream(fd) && isNonBlocking(fd) ? streamSink(fd) : threadPoolSink(fd);
+    this.sink = sinkFor(fd, (sink) => this.moveTo(sink));
     this.sink.onProgress(() => this.release());
   }
   fd;
@@ -2839,9 +2985,19 @@ var FdWriter = class {
   encoder = new TextEncoder();
   /** Bytes accepted so far. */
   written = 0;
+  /** Writes go on through `sink` from now on (it already holds what the old sink left unwritten). */
+  moveTo(sink) {
+    this.sink = sink;
+    sink.onProgress(() => this.release());
+    this.release();
+  }
   /** True while more than the high-water mark waits to be written. */
   get full() {
     return this.sink.pending + this.batchBytes + (this.used - this.start) + this.pendingText.length > this.highWater;
+  }
+  /** How the bytes are written: see sinkFor. */
+  get sinkKind() {
+    return this.sink.kind;
   }
   /** The error that stopped writing, such as EPIPE, if any. */
   get error() {
@@ -2864,7 +3020,8 @@ var FdWriter = class {
       this.used += written;
       at += read2;
       if (read2 > 0) continue;
-      const lineEnd = chunk.indexOf(10, at) + 1 || end;
+      const newline = chunk.indexOf(10, at);
+      const lineEnd = newline >= 0 && newline < end ? newline + 1 : end;
       if (this.used > 0) {
         this.newSlab(prefix.length + lineEnd - at);
         continue;
@@ -2967,125 +3124,6 @@ var FdWriter = class {
     for (const waiter of this.waiters.splice(0)) waiter();
   }
 };
-function isNonBlocking(fd) {
-  try {
-    const flags = /^flags:\s*([0-7]+)$/m.exec((0, import_node_fs3.readFileSync)(`/proc/self/fdinfo/${fd}`, "latin1"));
-    return flags ? (parseInt(flags[1], 8) & 2048) !== 0 : true;
-  } catch {
-    return true;
-  }
-}
-function isStream(fd) {
-  try {
-    const stat = (0, import_node_fs3.fstatSync)(fd);
-    return stat.isFIFO() || stat.isSocket();
-  } catch {
-    return false;
-  }
-}
-function streamSink(fd) {
-  const socket = new import_node_net.Socket({ fd, readable: false, writable: true });
-  let error;
-  const callbacks = [];
-  const progress = () => callbacks.forEach((c) => c());
-  socket.on("drain", progress);
-  socket.on("error", (e) => {
-    error = e;
-    progress();
-  });
-  return {
-    write(chunks, done) {
-      if (error) return done();
-      let rest = chunks;
-      if (socket.writableLength === 0) {
-        try {
-          let taken = (0, import_node_fs3.writevSync)(fd, chunks);
-          let i = 0;
-          while (i < chunks.length && taken >= chunks[i].length) taken -= chunks[i++].length;
-          if (i === chunks.length) return done();
-          rest = chunks.slice(i);
-          if (taken > 0) rest[0] = rest[0].subarray(taken);
-        } catch (e) {
-          if (e.code !== "EAGAIN") {
-            error = e;
-            progress();
-            return done();
-          }
-        }
-      }
-      socket.cork();
-      rest.forEach((chunk, i) => socket.write(chunk, i === rest.length - 1 ? () => done() : void 0));
-      socket.uncork();
-    },
-    get pending() {
-      return error ? 0 : socket.writableLength;
-    },
-    onProgress: (callback) => callbacks.push(callback),
-    get error() {
-      return error;
-    }
-  };
-}
-var writesInFlight = 0;
-function pendingThreadPoolWrites() {
-  return writesInFlight;
-}
-function threadPoolSink(fd) {
-  const queue = [];
-  let pending = 0;
-  let writing = false;
-  let error;
-  const callbacks = [];
-  const progress = () => callbacks.forEach((c) => c());
-  const fail = (e) => {
-    error = e;
-    for (const { done } of queue.splice(0)) done();
-    pending = 0;
-    writing = false;
-    progress();
-  };
-  const pump = () => {
-    if (writing || error || queue.length === 0) return;
-    const batches = queue.splice(0);
-    const total = batches.reduce((n, b) => n + b.chunks.reduce((m, c) => m + c.length, 0), 0);
-    writing = true;
-    const writeFrom = (chunks) => {
-      writesInFlight++;
-      (0, import_node_fs3.writev)(fd, chunks, (e, n) => {
-        writesInFlight--;
-        if (e && e.code === "EAGAIN") return void setTimeout(() => writeFrom(chunks), 1);
-        if (e) {
-          queue.unshift(...batches);
-          return fail(e);
-        }
-        let i = 0;
-        while (i < chunks.length && n >= chunks[i].length) n -= chunks[i++].length;
-        if (i < chunks.length) return writeFrom([chunks[i].subarray(n), ...chunks.slice(i + 1)]);
-        pending -= total;
-        writing = false;
-        for (const { done } of batches) done();
-        progress();
-        pump();
-      });
-    };
-    writeFrom(batches.flatMap((b) => b.chunks));
-  };
-  return {
-    write(chunks, done) {
-      if (error) return done();
-      queue.push({ chunks, done });
-      for (const c of chunks) pending += c.length;
-      pump();
-    },
-    get pending() {
-      return pending;
-    },
-    onProgress: (callback) => callbacks.push(callback),
-    get error() {
-      return error;
-    }
-  };
-}
 
 // src/pipeline/outputs/stdout.ts
 var schema = {
@@ -4474,8 +4512,8 @@ var DiskBuffer = class {
     return this.segments[this.segments.length - 1];
   }
   push(record) {
-    const size = HEAD + record.length;
-    if (this.pendingCount > 0 && this.bytes + size > this.options.maxSize) {
+    const size2 = HEAD + record.length;
+    if (this.pendingCount > 0 && this.bytes + size2 > this.options.maxSize) {
       if (this.whenFull === "drop_newest" || this.whenFull === "drop_oldest" && !this.dropOldestSegment()) {
         this.drop(1);
         return true;
@@ -4486,11 +4524,11 @@ var DiskBuffer = class {
     header2[0] = MARKER;
     header2.writeUInt32LE(record.length, 1);
     this.slab.push(header2, record);
-    this.slabBytes += size;
-    this.head.bytes += size;
+    this.slabBytes += size2;
+    this.head.bytes += size2;
     this.head.count++;
     this.pendingCount++;
-    this.bytes += size;
+    this.bytes += size2;
     if (this.slabBytes > 1 << 20) this.flush();
     else if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -4502,38 +4540,38 @@ var DiskBuffer = class {
   take(maxCount, maxBytes) {
     this.flush();
     const out = [];
-    let size = 0;
-    while (out.length < maxCount && this.pendingCount > 0 && size < maxBytes) {
+    let size2 = 0;
+    while (out.length < maxCount && this.pendingCount > 0 && size2 < maxBytes) {
       const seg = this.read.seg;
       if (this.read.offset >= seg.flushed) {
         if (seg === this.head) break;
         this.read = { seg: this.segments[this.segments.indexOf(seg) + 1], offset: 0 };
         continue;
       }
-      const chunk = readAt(seg.path, this.read.offset, Math.min(seg.flushed - this.read.offset, Math.max(maxBytes - size, 0) + 64 * 1024));
+      const chunk = readAt(seg.path, this.read.offset, Math.min(seg.flushed - this.read.offset, Math.max(maxBytes - size2, 0) + 64 * 1024));
       let at = 0;
-      while (at + HEAD <= chunk.length && out.length < maxCount && (out.length === 0 || size < maxBytes)) {
+      while (at + HEAD <= chunk.length && out.length < maxCount && (out.length === 0 || size2 < maxBytes)) {
         const length = chunk.readUInt32LE(at + 1);
         if (at + HEAD + length > chunk.length) {
           if (at > 0) break;
           out.push(readAt(seg.path, this.read.offset + HEAD, length));
         } else out.push(chunk.subarray(at + HEAD, at + HEAD + length));
         at += HEAD + length;
-        size += HEAD + length;
+        size2 += HEAD + length;
         this.pendingCount--;
         this.sent.push({ seg, end: this.read.offset + at, size: HEAD + length });
       }
       this.read.offset += at;
     }
-    this.bytes -= size;
-    this.sentBytes += size;
-    if (size) this.roomSignal.wake();
+    this.bytes -= size2;
+    this.sentBytes += size2;
+    if (size2) this.roomSignal.wake();
     return out;
   }
   confirm(count) {
     for (let i = 0; i < count && this.sent.length; i++) {
-      const { seg, end, size } = this.sent.shift();
-      this.sentBytes -= size;
+      const { seg, end, size: size2 } = this.sent.shift();
+      this.sentBytes -= size2;
       this.ack = { seg, offset: end };
     }
     while (this.segments[0] !== this.head && (this.segments[0] !== this.ack.seg || this.ack.offset >= this.segments[0].bytes)) {
@@ -4684,8 +4722,8 @@ var MemoryBuffer = class {
   get unconfirmed() {
     return this.sent.length;
   }
-  fullFor(size) {
-    return this.queue.length >= this.options.maxEvents || this.queue.length > 0 && this.bytes + size > this.options.maxSize;
+  fullFor(size2) {
+    return this.queue.length >= this.options.maxEvents || this.queue.length > 0 && this.bytes + size2 > this.options.maxSize;
   }
   /** When blocking, the writer waits from the moment a limit is reached. */
   atLimit() {
@@ -4712,18 +4750,18 @@ var MemoryBuffer = class {
   }
   take(maxCount, maxBytes) {
     const out = [];
-    let size = 0;
+    let size2 = 0;
     while (out.length < maxCount && this.queue.length) {
       const next = this.queue.peek();
-      if (out.length && size + next.length > maxBytes) break;
+      if (out.length && size2 + next.length > maxBytes) break;
       this.queue.shift();
       this.sent.push(next);
       out.push(next);
-      size += next.length;
+      size2 += next.length;
     }
-    this.bytes -= size;
-    this.sentBytes += size;
-    if (size) this.roomSignal.wake();
+    this.bytes -= size2;
+    this.sentBytes += size2;
+    if (size2) this.roomSignal.wake();
     return out;
   }
   confirm(count) {
@@ -6326,21 +6364,20 @@ function readEvents(stream, onData) {
 // src/supervisor/output.ts
 function attachOutput(child, options) {
   let pausedStreams = 0;
-  let lastActive = Date.now();
+  let pausedTotal = 0;
+  let pausedSince = 0;
   const closed = [child.stdout, child.stderr].map((stream, index) => {
     const name = index === 0 ? "stdout" : "stderr";
     const source = { logger: options.logger, stream: name, pid: child.pid ?? 0, hostname: options.hostname, severity: name === "stderr" ? SEVERITY.err : SEVERITY.info, type: "log" };
     const splitter = new LineSplitter(source, options.pipeline, options.maxLine, options.partialTimeout);
     const reader = readPipe(stream, (bytes) => {
-      lastActive = Date.now();
       splitter.push(bytes);
       if (options.pipeline.blocked && !reader.paused) {
         reader.pause();
         splitter.hold();
-        pausedStreams++;
+        if (pausedStreams++ === 0) pausedSince = Date.now();
         options.pipeline.onResume(() => {
-          pausedStreams--;
-          lastActive = Date.now();
+          if (--pausedStreams === 0) pausedTotal += Date.now() - pausedSince;
           splitter.release();
           reader.resume();
         });
@@ -6356,8 +6393,8 @@ function attachOutput(child, options) {
   });
   return {
     closed: Promise.all(closed).then(() => void 0),
-    get idleMs() {
-      return pausedStreams > 0 ? 0 : Date.now() - lastActive;
+    get pausedMs() {
+      return pausedTotal + (pausedStreams > 0 ? Date.now() - pausedSince : 0);
     }
   };
 }
@@ -6423,12 +6460,16 @@ var Instance = class {
         this.onExit(exitInfo[0], exitInfo[1]);
         done();
       };
-      const waitForPipes = () => setTimeout(() => output.idleMs < 250 && Date.now() < this.stopDeadline ? waitForPipes() : finish(), 250).unref();
+      const waitForPipes = (exitedAt, pausedBefore) => {
+        const reading = Date.now() - exitedAt - (output.pausedMs - pausedBefore);
+        if (reading >= 250 || Date.now() >= this.stopDeadline) finish();
+        else setTimeout(() => waitForPipes(exitedAt, pausedBefore), 250 - reading).unref();
+      };
       let pipesClosed = false;
       child.on("exit", (code, signal) => {
         exitInfo = [code, signal];
         if (pipesClosed) finish();
-        else waitForPipes();
+        else waitForPipes(Date.now(), output.pausedMs);
       });
       void output.closed.then(() => {
         pipesClosed = true;
@@ -6765,6 +6806,17 @@ function requestControl(path, request, timeout = 5e3) {
   });
 }
 
+// src/supervisor/thread-pool.ts
+var import_node_fs12 = require("node:fs");
+var THREADS = 16;
+function startThreadPool() {
+  const before = process.env.UV_THREADPOOL_SIZE;
+  process.env.UV_THREADPOOL_SIZE = String(Math.max(THREADS, Number(before) || 0));
+  (0, import_node_fs12.access)("/", () => void 0);
+  if (before === void 0) delete process.env.UV_THREADPOOL_SIZE;
+  else process.env.UV_THREADPOOL_SIZE = before;
+}
+
 // src/pipeline/pipeline.ts
 var import_node_buffer = require("node:buffer");
 var protoCache = /* @__PURE__ */ new WeakMap();
@@ -6947,6 +6999,7 @@ through the log pipeline. FORMATION is empty (every autostart type, numprocs eac
   -p, --port PORT       base port: +100 per process type, +1 per instance (default: $PORT or 5000)
 ${APP_USAGE}`,
   async run(args) {
+    startThreadPool();
     const { values, positionals } = parse(args, { ...APP_OPTIONS, port: { type: "string", short: "p" } }, true);
     if (positionals.length > 1) throw new UsageError(`expected one FORMATION, got ${positionals.length}: ${positionals.join(" ")} (write web=2,worker=1 without spaces)`);
     if (values.port !== void 0 && !/^\d+$/.test(values.port)) throw new UsageError(`option --port must be a port number, got "${values.port}"`);
@@ -6977,14 +7030,19 @@ Run \`drover check\` after fixing them.
     });
     const code = await supervisor.done;
     control?.close();
-    setTimeout(() => exitEvenIfBlocked(code), 500).unref();
+    setTimeout(() => exitOnceWritten(code), 500).unref();
     return code;
   }
 };
-function exitEvenIfBlocked(code) {
-  if (pendingThreadPoolWrites() === 0) process.exit(code);
-  process.removeAllListeners("SIGTERM");
-  process.kill(process.pid, "SIGTERM");
+function exitOnceWritten(code, completedBefore = -1) {
+  if (threadPoolWrites.inFlight === 0) process.exit(code);
+  if (threadPoolWrites.completed === completedBefore) {
+    process.removeAllListeners("SIGTERM");
+    process.kill(process.pid, "SIGTERM");
+    return;
+  }
+  const completed = threadPoolWrites.completed;
+  setTimeout(() => exitOnceWritten(code, completed), 2e3).unref();
 }
 
 // src/cli/commands/run.ts

@@ -1,22 +1,10 @@
-// Batched, ordered writes to a file descriptor without blocking the event loop.
-import { fstatSync, readFileSync, writev as fsWritev, writevSync } from 'node:fs';
-import { Socket } from 'node:net';
+// Batched, ordered writes to a file descriptor without blocking the event loop (the sinks that write are in sinks.ts).
 import { prefixLinesInto } from './prefix-lines';
+import { sinkFor, type Sink } from './sinks';
 
 const SLAB = 256 * 1024;
 /** Slabs kept for reuse: enough for the high-water mark and the one being filled. */
 const SPARE_SLABS = 6;
-
-/** Where the bytes go: a non-blocking libuv stream for pipes and sockets, the thread pool for files and terminals. */
-interface Sink {
-  /** Takes buffers in order, and calls `done` once they are written (or writing failed): then they may be reused. */
-  write(chunks: Buffer[], done: () => void): void;
-  /** Bytes handed over but not yet written. */
-  readonly pending: number;
-  /** Calls back when pending falls (or an error ends everything). */
-  onProgress(callback: () => void): void;
-  readonly error: Error | undefined;
-}
 
 /** A buffer the writer fills, and how many pieces of it the sink still holds. */
 interface Slab {
@@ -43,19 +31,31 @@ export class FdWriter {
   private pendingText = '';
   private scheduled = false;
   private waiters: (() => void)[] = [];
-  private readonly sink: Sink;
+  private sink: Sink;
   private readonly encoder = new TextEncoder();
   /** Bytes accepted so far. */
   written = 0;
 
   constructor(readonly fd: number, private readonly highWater = 1024 * 1024) {
-    this.sink = isStream(fd) && isNonBlocking(fd) ? streamSink(fd) : threadPoolSink(fd);
+    this.sink = sinkFor(fd, (sink) => this.moveTo(sink));
     this.sink.onProgress(() => this.release());
+  }
+
+  /** Writes go on through `sink` from now on (it already holds what the old sink left unwritten). */
+  private moveTo(sink: Sink): void {
+    this.sink = sink;
+    sink.onProgress(() => this.release());
+    this.release();
   }
 
   /** True while more than the high-water mark waits to be written. */
   get full(): boolean {
     return this.sink.pending + this.batchBytes + (this.used - this.start) + this.pendingText.length > this.highWater;
+  }
+
+  /** How the bytes are written: see sinkFor. */
+  get sinkKind(): Sink['kind'] {
+    return this.sink.kind;
   }
 
   /** The error that stopped writing, such as EPIPE, if any. */
@@ -82,7 +82,8 @@ export class FdWriter {
       this.used += written;
       at += read;
       if (read > 0) continue;
-      const lineEnd = chunk.indexOf(10, at) + 1 || end;
+      const newline = chunk.indexOf(10, at);
+      const lineEnd = newline >= 0 && newline < end ? newline + 1 : end;
       // The next line does not fit in the rest of this slab: on to a fresh one, big enough for it.
       if (this.used > 0) {
         this.newSlab(prefix.length + lineEnd - at);
@@ -199,147 +200,4 @@ export class FdWriter {
     if (this.full) return;
     for (const waiter of this.waiters.splice(0)) waiter();
   }
-}
-
-/**
- * Whether the open file behind fd has O_NONBLOCK set, read from /proc (Linux); assumed so where that is missing.
- * A pipe or socket left blocking, as a parent normally passes it, is written from the thread pool like a file:
- * a blocking write sleeps in the kernel until the reader makes room, where libuv's non-blocking writes wake the
- * supervisor for every page the reader frees (into a pipe: raw 20% faster, heroku 18%, see BENCHMARKS.md).
- * It also leaves the flag alone: O_NONBLOCK belongs to the open file, shared with the parent's other processes.
- */
-function isNonBlocking(fd: number): boolean {
-  try {
-    const flags = /^flags:\s*([0-7]+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'latin1'));
-    return flags ? (parseInt(flags[1], 8) & 0o4000) !== 0 : true;
-  } catch {
-    return true;
-  }
-}
-
-function isStream(fd: number): boolean {
-  try {
-    const stat = fstatSync(fd);
-    return stat.isFIFO() || stat.isSocket();
-  } catch {
-    return false;
-  }
-}
-
-/** Pipes and sockets: libuv writes at once when it can and polls when the reader is slow. */
-function streamSink(fd: number): Sink {
-  const socket = new Socket({ fd, readable: false, writable: true });
-  let error: Error | undefined;
-  const callbacks: (() => void)[] = [];
-  const progress = () => callbacks.forEach((c) => c());
-  socket.on('drain', progress);
-  socket.on('error', (e) => {
-    // EPIPE: the reader went away. Nothing more can be written there; unblock everyone.
-    error = e;
-    progress();
-  });
-  return {
-    write(chunks, done) {
-      if (error) return done();
-      let rest = chunks;
-      if (socket.writableLength === 0) {
-        // Nothing queued: write now, in this turn. libuv made the descriptor non-blocking, so a full pipe
-        // answers EAGAIN (or takes part) instead of stalling the supervisor; the rest then waits in libuv.
-        try {
-          let taken = writevSync(fd, chunks);
-          let i = 0;
-          while (i < chunks.length && taken >= chunks[i].length) taken -= chunks[i++].length;
-          if (i === chunks.length) return done();
-          rest = chunks.slice(i);
-          if (taken > 0) rest[0] = rest[0].subarray(taken);
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') {
-            error = e as Error;
-            progress();
-            return done();
-          }
-        }
-      }
-      socket.cork();
-      // Writes complete in order: the last one's callback says they all have.
-      rest.forEach((chunk, i) => socket.write(chunk, i === rest.length - 1 ? () => done() : undefined));
-      socket.uncork();
-    },
-    get pending() {
-      return error ? 0 : socket.writableLength;
-    },
-    onProgress: (callback) => callbacks.push(callback),
-    get error() {
-      return error;
-    },
-  };
-}
-
-let writesInFlight = 0;
-
-/**
- * Thread-pool writes not yet finished. One that stays blocked (a reader that stopped reading) holds a thread that
- * process.exit() waits for: see exitEvenIfBlocked.
- */
-export function pendingThreadPoolWrites(): number {
-  return writesInFlight;
-}
-
-/** Files, terminals and blocking pipes: one `fs.writev` at a time in libuv's thread pool, in order. */
-function threadPoolSink(fd: number): Sink {
-  const queue: { chunks: Buffer[]; done: () => void }[] = [];
-  let pending = 0;
-  let writing = false;
-  let error: Error | undefined;
-  const callbacks: (() => void)[] = [];
-  const progress = () => callbacks.forEach((c) => c());
-  const fail = (e: Error) => {
-    error = e;
-    for (const { done } of queue.splice(0)) done();
-    pending = 0;
-    writing = false;
-    progress();
-  };
-  const pump = () => {
-    if (writing || error || queue.length === 0) return;
-    const batches = queue.splice(0);
-    const total = batches.reduce((n, b) => n + b.chunks.reduce((m, c) => m + c.length, 0), 0);
-    writing = true;
-    const writeFrom = (chunks: Buffer[]) => {
-      writesInFlight++;
-      fsWritev(fd, chunks, (e, n) => {
-        writesInFlight--;
-        if (e && e.code === 'EAGAIN') return void setTimeout(() => writeFrom(chunks), 1);
-        if (e) {
-          queue.unshift(...batches);
-          return fail(e);
-        }
-        // A short write (a terminal, a full disk on its way): go on from where it stopped.
-        let i = 0;
-        while (i < chunks.length && n >= chunks[i].length) n -= chunks[i++].length;
-        if (i < chunks.length) return writeFrom([chunks[i].subarray(n), ...chunks.slice(i + 1)]);
-        pending -= total;
-        writing = false;
-        for (const { done } of batches) done();
-        progress();
-        pump();
-      });
-    };
-    writeFrom(batches.flatMap((b) => b.chunks));
-  };
-  return {
-    write(chunks, done) {
-      if (error) return done();
-      queue.push({ chunks, done });
-      for (const c of chunks) pending += c.length;
-      pump();
-    },
-    get pending() {
-      return pending;
-    },
-    onProgress: (callback) => callbacks.push(callback),
-    get error() {
-      return error;
-    },
-  };
 }

@@ -94,17 +94,20 @@ export class Instance {
         this.onExit(exitInfo[0], exitInfo[1]);
         done();
       };
-      // Normally the pipes close right after the exit; a grandchild holding them open gets a moment, not
-      // forever. The moment counts from the last read: while lines still come, or drover is not reading (an
-      // output is full), the pipes are not idle. A stop's stopwaitsecs end the wait all the same: a reader that
-      // stopped reading for good must not keep drover from exiting.
-      const waitForPipes = () =>
-        setTimeout(() => (output.idleMs < 250 && Date.now() < this.stopDeadline ? waitForPipes() : finish()), 250).unref();
+      // Normally the pipes close right after the exit; a grandchild holding them open gets 250 ms, not forever.
+      // Time while drover is not reading (an output is full) does not count: the pipes may hold lines still.
+      // A stop's stopwaitsecs end the wait all the same: a reader that stopped reading for good must not keep
+      // drover from exiting.
+      const waitForPipes = (exitedAt: number, pausedBefore: number) => {
+        const reading = Date.now() - exitedAt - (output.pausedMs - pausedBefore);
+        if (reading >= 250 || Date.now() >= this.stopDeadline) finish();
+        else setTimeout(() => waitForPipes(exitedAt, pausedBefore), 250 - reading).unref();
+      };
       let pipesClosed = false;
       child.on('exit', (code, signal) => {
         exitInfo = [code, signal];
         if (pipesClosed) finish();
-        else waitForPipes();
+        else waitForPipes(Date.now(), output.pausedMs);
       });
       void output.closed.then(() => {
         pipesClosed = true;

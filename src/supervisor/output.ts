@@ -18,32 +18,29 @@ export interface OutputOptions {
 export interface ChildOutput {
   /** Resolves when both pipes have closed (every line read and passed on). */
   closed: Promise<void>;
-  /**
-   * Milliseconds since drover last read from the pipes or resumed reading them; 0 while reading is paused
-   * because an output is full (the pipes may then still hold lines).
-   */
-  readonly idleMs: number;
+  /** Milliseconds so far during which reading was paused because an output was full (the pipes may hold lines). */
+  readonly pausedMs: number;
 }
 
 /** Reads both streams line by line into the pipeline; reading pauses while the pipeline is blocked. */
 export function attachOutput(child: ChildProcess, options: OutputOptions): ChildOutput {
   let pausedStreams = 0;
-  let lastActive = Date.now();
+  // Paused time: what earlier pauses added up to, and when the current one (either stream paused) began.
+  let pausedTotal = 0;
+  let pausedSince = 0;
   const closed = [child.stdout!, child.stderr!].map((stream, index) => {
     const name = index === 0 ? 'stdout' : 'stderr';
     const source: BlockSource = { logger: options.logger, stream: name, pid: child.pid ?? 0, hostname: options.hostname, severity: name === 'stderr' ? SEVERITY.err : SEVERITY.info, type: 'log' };
     const splitter = new LineSplitter(source, options.pipeline, options.maxLine, options.partialTimeout);
     const reader = readPipe(stream, (bytes) => {
-      lastActive = Date.now();
       splitter.push(bytes);
       if (options.pipeline.blocked && !reader.paused) {
         // The rest of a partial line may be waiting in the pipe: it is not "partial" while we are not reading.
         reader.pause();
         splitter.hold();
-        pausedStreams++;
+        if (pausedStreams++ === 0) pausedSince = Date.now();
         options.pipeline.onResume(() => {
-          pausedStreams--;
-          lastActive = Date.now();
+          if (--pausedStreams === 0) pausedTotal += Date.now() - pausedSince;
           splitter.release();
           reader.resume();
         });
@@ -60,8 +57,8 @@ export function attachOutput(child: ChildProcess, options: OutputOptions): Child
   });
   return {
     closed: Promise.all(closed).then(() => undefined),
-    get idleMs() {
-      return pausedStreams > 0 ? 0 : Date.now() - lastActive;
+    get pausedMs() {
+      return pausedTotal + (pausedStreams > 0 ? Date.now() - pausedSince : 0);
     },
   };
 }

@@ -83,15 +83,35 @@ describe('the pipeline on real process output', () => {
   it('still ends on SIGTERM when stdout is never read again: a blocked write does not hold it', async () => {
     const app = oneShot(`yes 'a line that fills the pipe nobody reads'`, 'stopwaitsecs = 1\n');
     const [k, v] = TEST_MARK.split('=');
-    const child = execa(DROVER, ['start'], { cwd: app, reject: false, stdout: 'pipe', buffer: false, env: { [k]: v } });
+    const child = execa(DROVER, ['start'], { cwd: app, reject: false, stdout: 'pipe', buffer: false, env: { [k]: v }, forceKillAfterDelay: false });
     child.stdout!.pause();
     await new Promise((r) => setTimeout(r, 1500));
     const stopped = Date.now();
     child.kill('SIGTERM');
     const result = await child;
-    // The shutdown budget (stopwaitsecs, at least a second for the outputs) and half a second to exit.
-    expect(Date.now() - stopped).toBeLessThan(4000);
+    // The shutdown budget (stopwaitsecs, at least a second for the outputs), half a second, then 2 s without a
+    // write completing: about 4.5 s.
+    expect(Date.now() - stopped).toBeLessThan(8000);
     expect(result.signal).toBe('SIGTERM');
     child.stdout!.destroy();
+  });
+
+  it('writes everything to a slow reader of its stdout before it exits, with the exit status of the app', async () => {
+    const app = oneShot('seq 1 400000; exit 3', 'stopwaitsecs = 1\n');
+    const [k, v] = TEST_MARK.split('=');
+    const child = execa(DROVER, ['start'], { cwd: app, reject: false, stdout: 'pipe', buffer: false, env: { [k]: v } });
+    // At most 64 KiB per 100 ms: the last 1.5 MB drover holds take seconds, longer than its shutdown budget.
+    const parts: Buffer[] = [];
+    child.stdout!.on('data', (data: Buffer) => {
+      parts.push(data);
+      child.stdout!.pause();
+      setTimeout(() => child.stdout!.resume(), 100);
+    });
+    const result = await child;
+    expect(result.exitCode).toBe(3);
+    const lines = Buffer.concat(parts).toString().split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines.length).toBe(400000);
+    expect(lines.every((line, i) => line === String(i + 1))).toBe(true);
   });
 });

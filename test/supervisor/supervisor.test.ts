@@ -73,6 +73,20 @@ describe('drover start', () => {
     expect((await child).exitCode).toBe(0);
   });
 
+  it('reports the exit of a process whose background job keeps printing into the same pipe, then stops the job', async () => {
+    const app = tempDir({
+      Procfile: 'web: (while true; do echo tick; sleep 0.1; done) & sleep 0.3; exit 3\n',
+      'drover/009-stdout.toml': JSON_STDOUT,
+      'drover/100.toml': '[processes.web]\nautorestart = false\nstartsecs = 0\n',
+    });
+    const started = Date.now();
+    const result = await startDrover(app);
+    expect(result.exitCode).toBe(3);
+    // 0.3 s to the exit, 250 ms for the pipes, and time to start and stop.
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(messages(result.stdout)).toContain('web.1: Process exited with status 3');
+  });
+
   it('does not restart a process that the platform signalled together with drover', async () => {
     const app = tempDir({ Procfile: 'web: echo ready; sleep 30\n', 'drover/009-stdout.toml': JSON_STDOUT });
     const socket = `${app}/control.sock`;

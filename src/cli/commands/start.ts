@@ -7,9 +7,10 @@ import { mergeDotenv } from '../../config/dotenv';
 import { FormationError, parseFormation, planInstances } from '../../supervisor/formation';
 import { Supervisor } from '../../supervisor/supervisor';
 import { controlSocketPath, serveControl } from '../../supervisor/control';
+import { startThreadPool } from '../../supervisor/thread-pool';
 import { Pipeline } from '../../pipeline/pipeline';
 import { isOnPlatform } from '../../pipeline/formats';
-import { pendingThreadPoolWrites } from '../../pipeline/writer';
+import { threadPoolWrites } from '../../pipeline/sinks';
 
 export const start: Command = {
   summary: 'run the process types of the Procfile (all, or a formation such as web=2,worker=1)',
@@ -23,6 +24,7 @@ through the log pipeline. FORMATION is empty (every autostart type, numprocs eac
   -p, --port PORT       base port: +100 per process type, +1 per instance (default: $PORT or 5000)
 ${APP_USAGE}`,
   async run(args) {
+    startThreadPool();
     const { values, positionals } = parse(args, { ...APP_OPTIONS, port: { type: 'string', short: 'p' } }, true);
     if (positionals.length > 1) throw new UsageError(`expected one FORMATION, got ${positionals.length}: ${positionals.join(' ')} (write web=2,worker=1 without spaces)`);
     if (values.port !== undefined && !/^\d+$/.test(values.port)) throw new UsageError(`option --port must be a port number, got "${values.port}"`);
@@ -54,18 +56,24 @@ ${APP_USAGE}`,
     const code = await supervisor.done;
     control?.close();
     // Normally nothing is left and node exits at once; after a forced stop a drain may still be retrying.
-    setTimeout(() => exitEvenIfBlocked(code), 500).unref();
+    setTimeout(() => exitOnceWritten(code), 500).unref();
     return code;
   },
 };
 
 /**
- * Ends drover with `code`. process.exit() waits for libuv's thread pool, and a write to an output whose reader
- * stopped reading never returns: past the shutdown deadline drover then ends by its own SIGTERM (status 143),
- * as `cat` would on that pipe, instead of hanging.
+ * Ends drover with `code` once the outputs' writes are done: a slow reader of stdout still gets every line.
+ * process.exit() would wait for them anyway (it joins libuv's thread pool), and a write to a reader that stopped
+ * reading never returns: when none completes for 2 s, drover ends by its own SIGTERM (status 143), as `cat`
+ * would on that pipe, instead of hanging.
  */
-function exitEvenIfBlocked(code: number): void {
-  if (pendingThreadPoolWrites() === 0) process.exit(code);
-  process.removeAllListeners('SIGTERM');
-  process.kill(process.pid, 'SIGTERM');
+function exitOnceWritten(code: number, completedBefore = -1): void {
+  if (threadPoolWrites.inFlight === 0) process.exit(code);
+  if (threadPoolWrites.completed === completedBefore) {
+    process.removeAllListeners('SIGTERM');
+    process.kill(process.pid, 'SIGTERM');
+    return;
+  }
+  const completed = threadPoolWrites.completed;
+  setTimeout(() => exitOnceWritten(code, completed), 2000).unref();
 }
