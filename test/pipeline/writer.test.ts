@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, constants, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FdWriter } from '../../src/pipeline/writer';
@@ -65,23 +65,27 @@ describe('FdWriter', () => {
     const dir = tempDir();
     const fifo = join(dir, 'fifo');
     const out = join(dir, 'out');
+    const go = join(dir, 'go');
     execFileSync('mkfifo', [fifo]);
-    const reader = spawn('sh', ['-c', `sleep 0.3; dd if=${fifo} of=${out} bs=4096 2>/dev/null`]);
+    // The reader opens the pipe at once but reads only once `go` exists: until then the pipe fills and stays full.
+    const reader = spawn('sh', ['-c', `exec 3<${fifo}; while [ ! -e ${go} ]; do sleep 0.05; done; dd of=${out} bs=4096 <&3 2>/dev/null`]);
     const fd = openSync(fifo, 'w');
     const writer = new FdWriter(fd, 256 * 1024);
     expect(writer.sinkKind).toBe('thread pool');
-    let expected = writeMix(writer, 20);
     // O_NONBLOCK belongs to the open file: another process given this pipe as its stdout can set it for us.
     // (Perl, because Node.js puts its stdio flags back as they were when it exits.)
     execFileSync('perl', ['-MFcntl', '-e', 'fcntl(STDOUT, F_SETFL, fcntl(STDOUT, F_GETFL, 0) | O_NONBLOCK) or die "fcntl: $!"'], { stdio: ['ignore', fd, 'inherit'] });
     const flags = parseInt(/^flags:\s*([0-7]+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'latin1'))![1], 8);
     expect(flags & constants.O_NONBLOCK).not.toBe(0);
-    for (let part = 0; part < 20; part++) {
+    let expected = writeMix(writer, 100); // more than the pipe holds: a write answers EAGAIN
+    await new Promise((r) => setTimeout(r, 200));
+    expect(writer.sinkKind).toBe('stream');
+    writeFileSync(go, '');
+    for (let part = 0; part < 10; part++) {
       expected += writeMix(writer, 100);
       await writer.drained();
     }
     await writer.flush();
-    expect(writer.sinkKind).toBe('stream'); // the pipe filled, a write answered EAGAIN, and the rest went on
     closeSync(fd);
     await new Promise((resolve) => reader.on('exit', resolve));
     expect(readFileSync(out, 'utf8') === expected).toBe(true);
