@@ -3004,11 +3004,12 @@ function prefixLinesInJs(prefix, source, target) {
 // src/pipeline/sinks.ts
 var import_node_fs5 = require("node:fs");
 var import_node_net = require("node:net");
-function sinkFor(fd, onNonBlocking) {
-  const stream = isStream(fd);
-  if (stream && isNonBlocking(fd)) return streamSink(fd);
-  return threadPoolSink(fd, stream ? (unwritten) => onNonBlocking(streamSinkWith(fd, unwritten)) : void 0);
+function sinkFor(fd) {
+  const sink = isStream(fd) && isNonBlocking(fd) ? streamSink(fd) : threadPoolSink(fd);
+  sinks.add(sink);
+  return sink;
 }
+var sinks = /* @__PURE__ */ new Set();
 function isNonBlocking(fd) {
   try {
     const flags = /^flags:\s*([0-7]+)$/m.exec((0, import_node_fs5.readFileSync)(`/proc/self/fdinfo/${fd}`, "latin1"));
@@ -3025,14 +3026,10 @@ function isStream(fd) {
     return false;
   }
 }
-function streamSinkWith(fd, unwritten) {
-  const sink = streamSink(fd);
-  for (const { chunks, done } of unwritten) sink.write(chunks, done);
-  return sink;
-}
 function streamSink(fd) {
   const socket = new import_node_net.Socket({ fd, readable: false, writable: true });
   let error;
+  let writtenNow = 0;
   const callbacks = [];
   const progress = () => callbacks.forEach((c) => c());
   socket.on("drain", progress);
@@ -3048,6 +3045,7 @@ function streamSink(fd) {
       if (socket.writableLength === 0) {
         try {
           let taken = (0, import_node_fs5.writevSync)(fd, chunks);
+          writtenNow += taken;
           let i = 0;
           while (i < chunks.length && taken >= chunks[i].length) taken -= chunks[i++].length;
           if (i === chunks.length) return done();
@@ -3068,19 +3066,23 @@ function streamSink(fd) {
     get pending() {
       return error ? 0 : socket.writableLength;
     },
+    get written() {
+      return writtenNow + socket.bytesWritten;
+    },
     onProgress: (callback) => callbacks.push(callback),
     get error() {
       return error;
     }
   };
 }
-var MAX_WRITE = 256 * 1024;
-var threadPoolWrites = { inFlight: 0, completed: 0 };
-function threadPoolSink(fd, onNonBlocking) {
+var MAX_WRITE = 64 * 1024;
+var MAX_RETRY_MS = 50;
+function threadPoolSink(fd) {
   const queue = [];
   let pending = 0;
+  let written = 0;
   let writing = false;
-  let handedOver = false;
+  let retryMs = 1;
   let error;
   const callbacks = [];
   const progress = () => callbacks.forEach((c) => c());
@@ -3092,41 +3094,40 @@ function threadPoolSink(fd, onNonBlocking) {
     progress();
   };
   const pump = () => {
-    if (writing || error || handedOver || queue.length === 0) return;
-    const batches = [];
-    let total = 0;
-    do {
-      const next = queue.shift();
-      batches.push(next);
-      total += size(next.chunks);
-    } while (queue.length > 0 && total + size(queue[0].chunks) <= MAX_WRITE);
+    if (writing || error || queue.length === 0) return;
+    const batches = queue.splice(0);
     writing = true;
-    const writeFrom = (chunks) => {
-      threadPoolWrites.inFlight++;
-      (0, import_node_fs5.writev)(fd, chunks, (e, n) => {
-        threadPoolWrites.inFlight--;
-        threadPoolWrites.completed++;
-        if (e && e.code === "EAGAIN" && onNonBlocking) {
-          handedOver = true;
-          pending = 0;
-          return onNonBlocking([{ chunks, done: () => batches.forEach((b) => b.done()) }, ...queue.splice(0)]);
+    const writeFrom = (chunks, i, offset) => {
+      const part = [];
+      let room = MAX_WRITE;
+      for (let k = i; k < chunks.length && room > 0; k++) {
+        const chunk = k === i ? chunks[k].subarray(offset) : chunks[k];
+        part.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
+        room -= Math.min(chunk.length, room);
+      }
+      (0, import_node_fs5.writev)(fd, part, (e, n) => {
+        if (e && e.code === "EAGAIN") {
+          setTimeout(() => writeFrom(chunks, i, offset), retryMs);
+          retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
+          return;
         }
-        if (e && e.code === "EAGAIN") return void setTimeout(() => writeFrom(chunks), 1);
         if (e) {
           queue.unshift(...batches);
           return fail(e);
         }
-        let i = 0;
+        retryMs = 1;
+        written += n;
+        pending -= n;
+        n += offset;
         while (i < chunks.length && n >= chunks[i].length) n -= chunks[i++].length;
-        if (i < chunks.length) return writeFrom([chunks[i].subarray(n), ...chunks.slice(i + 1)]);
-        pending -= total;
+        if (i < chunks.length) return writeFrom(chunks, i, n);
         writing = false;
         for (const { done } of batches) done();
         progress();
         pump();
       });
     };
-    writeFrom(batches.flatMap((b) => b.chunks));
+    writeFrom(batches.flatMap((b) => b.chunks), 0, 0);
   };
   return {
     kind: "thread pool",
@@ -3138,6 +3139,9 @@ function threadPoolSink(fd, onNonBlocking) {
     },
     get pending() {
       return pending;
+    },
+    get written() {
+      return written;
     },
     onProgress: (callback) => callbacks.push(callback),
     get error() {
@@ -3158,7 +3162,7 @@ var FdWriter = class {
   constructor(fd, highWater = 1024 * 1024) {
     this.fd = fd;
     this.highWater = highWater;
-    this.sink = sinkFor(fd, (sink) => this.moveTo(sink));
+    this.sink = sinkFor(fd);
     this.sink.onProgress(() => this.release());
   }
   fd;
@@ -3177,12 +3181,6 @@ var FdWriter = class {
   encoder = new TextEncoder();
   /** Bytes accepted so far. */
   written = 0;
-  /** Writes go on through `sink` from now on (it already holds what the old sink left unwritten). */
-  moveTo(sink) {
-    this.sink = sink;
-    sink.onProgress(() => this.release());
-    this.release();
-  }
   /** True while more than the high-water mark waits to be written. */
   get full() {
     return this.sink.pending + this.batchBytes + (this.used - this.start) + this.pendingText.length > this.highWater;

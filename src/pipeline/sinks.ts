@@ -13,10 +13,12 @@ export interface Sink {
   /** Calls back when pending falls (or an error ends everything). */
   onProgress(callback: () => void): void;
   readonly error: Error | undefined;
+  /** Bytes written so far. */
+  readonly written: number;
 }
 
 /** Buffers handed to a sink, with the callback that gives them back. */
-export interface Batch {
+interface Batch {
   chunks: Buffer[];
   done: () => void;
 }
@@ -26,13 +28,27 @@ export interface Batch {
  * or socket left blocking (as a parent normally passes it), is written from the thread pool: a blocking write
  * sleeps in the kernel until the reader makes room, where libuv's non-blocking writes wake the supervisor for
  * every page the reader frees (into a pipe: raw about 15% faster, heroku 18%; see BENCHMARKS.md). It also leaves
- * the O_NONBLOCK flag alone, which belongs to the open file and so to the parent's other processes too. Should
- * another process set that flag later, the pipe moves over to a stream (`onNonBlocking` gets what is unwritten).
+ * the O_NONBLOCK flag alone, which belongs to the open file and so to the parent's other processes too.
  */
-export function sinkFor(fd: number, onNonBlocking: (sink: Sink) => void): Sink {
-  const stream = isStream(fd);
-  if (stream && isNonBlocking(fd)) return streamSink(fd);
-  return threadPoolSink(fd, stream ? (unwritten) => onNonBlocking(streamSinkWith(fd, unwritten)) : undefined);
+export function sinkFor(fd: number): Sink {
+  const sink = isStream(fd) && isNonBlocking(fd) ? streamSink(fd) : threadPoolSink(fd);
+  sinks.add(sink);
+  return sink;
+}
+
+const sinks = new Set<Sink>();
+
+/** What every sink has taken and not yet written, and how much they have written so far: for exitOnceWritten. */
+export function writeProgress(): { unwritten: number; written: number; blocking: boolean } {
+  let unwritten = 0;
+  let written = 0;
+  let blocking = false;
+  for (const sink of sinks) {
+    unwritten += sink.pending;
+    written += sink.written;
+    if (sink.kind === 'thread pool' && sink.pending > 0) blocking = true;
+  }
+  return { unwritten, written, blocking };
 }
 
 /** Whether the open file behind fd has O_NONBLOCK set, read from /proc (Linux); assumed so where that is missing. */
@@ -54,17 +70,11 @@ function isStream(fd: number): boolean {
   }
 }
 
-/** A stream sink that first writes what another sink left unwritten. */
-function streamSinkWith(fd: number, unwritten: Batch[]): Sink {
-  const sink = streamSink(fd);
-  for (const { chunks, done } of unwritten) sink.write(chunks, done);
-  return sink;
-}
-
 /** Pipes and sockets: libuv writes at once when it can and polls when the reader is slow. */
 function streamSink(fd: number): Sink {
   const socket = new Socket({ fd, readable: false, writable: true });
   let error: Error | undefined;
+  let writtenNow = 0;
   const callbacks: (() => void)[] = [];
   const progress = () => callbacks.forEach((c) => c());
   socket.on('drain', progress);
@@ -83,6 +93,7 @@ function streamSink(fd: number): Sink {
         // (or takes part) instead of stalling the supervisor; the rest then waits in libuv.
         try {
           let taken = writevSync(fd, chunks);
+          writtenNow += taken;
           let i = 0;
           while (i < chunks.length && taken >= chunks[i].length) taken -= chunks[i++].length;
           if (i === chunks.length) return done();
@@ -104,6 +115,9 @@ function streamSink(fd: number): Sink {
     get pending() {
       return error ? 0 : socket.writableLength;
     },
+    get written() {
+      return writtenNow + socket.bytesWritten;
+    },
     onProgress: (callback) => callbacks.push(callback),
     get error() {
       return error;
@@ -112,21 +126,23 @@ function streamSink(fd: number): Sink {
 }
 
 /** At most this much per fs.writev: a slow reader still completes writes now and then, which shows progress. */
-const MAX_WRITE = 256 * 1024;
+const MAX_WRITE = 64 * 1024;
 
-/** Thread-pool writes under way, and how many have completed: see exitOnceWritten in src/cli/commands/start.ts. */
-export const threadPoolWrites = { inFlight: 0, completed: 0 };
+/** The longest wait before writing again after EAGAIN: the delay doubles from 1 ms up to this. */
+const MAX_RETRY_MS = 50;
 
 /**
- * Files, terminals and blocking pipes: one `fs.writev` at a time in libuv's thread pool, in order. EAGAIN means
- * another process made the descriptor non-blocking: a pipe or socket is then handed to `onNonBlocking` with what
- * is unwritten; a terminal is retried after a millisecond.
+ * Files, terminals and blocking pipes: one `fs.writev` at a time in libuv's thread pool, in order, at most
+ * MAX_WRITE bytes each. EAGAIN means another process made the descriptor non-blocking (a Node.js program sharing
+ * it does, until it exits): the write is retried after a growing delay. Moving such a pipe to a libuv stream
+ * would block the main thread in write() once that process puts the flag back.
  */
-function threadPoolSink(fd: number, onNonBlocking?: (unwritten: Batch[]) => void): Sink {
+function threadPoolSink(fd: number): Sink {
   const queue: Batch[] = [];
   let pending = 0;
+  let written = 0;
   let writing = false;
-  let handedOver = false;
+  let retryMs = 1;
   let error: Error | undefined;
   const callbacks: (() => void)[] = [];
   const progress = () => callbacks.forEach((c) => c());
@@ -138,44 +154,43 @@ function threadPoolSink(fd: number, onNonBlocking?: (unwritten: Batch[]) => void
     progress();
   };
   const pump = () => {
-    if (writing || error || handedOver || queue.length === 0) return;
-    // One batch at least, then more while the write stays within MAX_WRITE.
-    const batches: Batch[] = [];
-    let total = 0;
-    do {
-      const next = queue.shift()!;
-      batches.push(next);
-      total += size(next.chunks);
-    } while (queue.length > 0 && total + size(queue[0].chunks) <= MAX_WRITE);
+    if (writing || error || queue.length === 0) return;
+    const batches = queue.splice(0);
     writing = true;
-    const writeFrom = (chunks: Buffer[]) => {
-      threadPoolWrites.inFlight++;
-      fsWritev(fd, chunks, (e, n) => {
-        threadPoolWrites.inFlight--;
-        threadPoolWrites.completed++;
-        if (e && e.code === 'EAGAIN' && onNonBlocking) {
-          handedOver = true;
-          pending = 0;
-          return onNonBlocking([{ chunks, done: () => batches.forEach((b) => b.done()) }, ...queue.splice(0)]);
+    // Writes the chunks from chunks[i], offset bytes in, MAX_WRITE bytes at a time.
+    const writeFrom = (chunks: Buffer[], i: number, offset: number) => {
+      const part: Buffer[] = [];
+      let room = MAX_WRITE;
+      for (let k = i; k < chunks.length && room > 0; k++) {
+        const chunk = k === i ? chunks[k].subarray(offset) : chunks[k];
+        part.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
+        room -= Math.min(chunk.length, room);
+      }
+      fsWritev(fd, part, (e, n) => {
+        if (e && e.code === 'EAGAIN') {
+          setTimeout(() => writeFrom(chunks, i, offset), retryMs);
+          retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
+          return;
         }
-        if (e && e.code === 'EAGAIN') return void setTimeout(() => writeFrom(chunks), 1);
         if (e) {
           queue.unshift(...batches);
           return fail(e);
         }
-        // A short write (a terminal, a full disk on its way): go on from where it stopped.
-        let i = 0;
+        retryMs = 1;
+        written += n;
+        pending -= n;
+        // On from where this write stopped (its end, or short of it on a terminal or a filling disk).
+        n += offset;
         while (i < chunks.length && n >= chunks[i].length) n -= chunks[i++].length;
-        if (i < chunks.length) return writeFrom([chunks[i].subarray(n), ...chunks.slice(i + 1)]);
-        pending -= total;
+        if (i < chunks.length) return writeFrom(chunks, i, n);
         writing = false;
         for (const { done } of batches) done();
         progress();
         pump();
       });
     };
-    writeFrom(batches.flatMap((b) => b.chunks));
-  };
+    writeFrom(batches.flatMap((b) => b.chunks), 0, 0);
+      };
   return {
     kind: 'thread pool',
     write(chunks, done) {
@@ -186,6 +201,9 @@ function threadPoolSink(fd: number, onNonBlocking?: (unwritten: Batch[]) => void
     },
     get pending() {
       return pending;
+    },
+    get written() {
+      return written;
     },
     onProgress: (callback) => callbacks.push(callback),
     get error() {

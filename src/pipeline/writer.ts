@@ -31,21 +31,14 @@ export class FdWriter {
   private pendingText = '';
   private scheduled = false;
   private waiters: (() => void)[] = [];
-  private sink: Sink;
+  private readonly sink: Sink;
   private readonly encoder = new TextEncoder();
   /** Bytes accepted so far. */
   written = 0;
 
   constructor(readonly fd: number, private readonly highWater = 1024 * 1024) {
-    this.sink = sinkFor(fd, (sink) => this.moveTo(sink));
+    this.sink = sinkFor(fd);
     this.sink.onProgress(() => this.release());
-  }
-
-  /** Writes go on through `sink` from now on (it already holds what the old sink left unwritten). */
-  private moveTo(sink: Sink): void {
-    this.sink = sink;
-    sink.onProgress(() => this.release());
-    this.release();
   }
 
   /** True while more than the high-water mark waits to be written. */

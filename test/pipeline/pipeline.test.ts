@@ -89,29 +89,43 @@ describe('the pipeline on real process output', () => {
     const stopped = Date.now();
     child.kill('SIGTERM');
     const result = await child;
-    // The shutdown budget (stopwaitsecs, at least a second for the outputs), half a second, then 2 s without a
-    // write completing: about 4.5 s.
-    expect(Date.now() - stopped).toBeLessThan(8000);
+    // The shutdown budget (stopwaitsecs, at least a second for the outputs), half a second, then 5 s in which
+    // nothing is written: about 7.5 s.
+    expect(Date.now() - stopped).toBeLessThan(11_000);
     expect(result.signal).toBe('SIGTERM');
     child.stdout!.destroy();
   });
 
-  it('writes everything to a slow reader of its stdout before it exits, with the exit status of the app', async () => {
-    const app = oneShot('seq 1 400000; exit 3', 'stopwaitsecs = 1\n');
+  // Raw into a blocking pipe (thread-pool writes); json, 20 times the bytes a read brings in; and a pipe another
+  // process made non-blocking (a libuv stream).
+  it.each([
+    ['raw', 'a blocking pipe', 100_000],
+    ['json', 'a blocking pipe', 5_000],
+    ['raw', 'a non-blocking pipe', 100_000],
+  ] as const)('writes everything as %s to a slow reader of %s before it exits, with the status of the app', async (format, pipe, count) => {
+    const app = tempDir({
+      Procfile: `web: seq 1 ${count}; exit 3\n`,
+      'drover/009-stdout.toml': `[outputs.stdout]\ntype = "stdout"\nformat = "${format}"\nmatch = "Type == 'log'"\n`,
+      'drover/100.toml': '[processes.web]\nautorestart = false\nstartsecs = 0\nstopwaitsecs = 1\n',
+    });
     const [k, v] = TEST_MARK.split('=');
-    const child = execa(DROVER, ['start'], { cwd: app, reject: false, stdout: 'pipe', buffer: false, env: { [k]: v } });
-    // At most 64 KiB per 100 ms: the last 1.5 MB drover holds take seconds, longer than its shutdown budget.
+    const setNonBlocking = 'fcntl(STDOUT, F_SETFL, fcntl(STDOUT, F_GETFL, 0) | O_NONBLOCK) or die "fcntl: $!"; exec @ARGV or die';
+    const [file, args] = pipe === 'a blocking pipe' ? [DROVER, ['start']] : ['perl', ['-MFcntl', '-e', setNonBlocking, DROVER, 'start']];
+    const child = execa(file, args, { cwd: app, reject: false, stdout: 'pipe', buffer: false, env: { [k]: v } });
+    // About 100 KB/s: what drover holds when the app exits takes seconds, longer than its shutdown budget, and
+    // one 256 KiB write more than 2 s.
     const parts: Buffer[] = [];
     child.stdout!.on('data', (data: Buffer) => {
       parts.push(data);
       child.stdout!.pause();
-      setTimeout(() => child.stdout!.resume(), 100);
+      setTimeout(() => child.stdout!.resume(), data.length / 100);
     });
     const result = await child;
     expect(result.exitCode).toBe(3);
     const lines = Buffer.concat(parts).toString().split('\n');
     expect(lines.pop()).toBe('');
-    expect(lines.length).toBe(400000);
-    expect(lines.every((line, i) => line === String(i + 1))).toBe(true);
+    expect(lines.length).toBe(count);
+    const texts = format === 'json' ? lines.map((line) => JSON.parse(line).message) : lines;
+    expect(texts.every((text, i) => text === String(i + 1))).toBe(true);
   });
 });

@@ -10,7 +10,7 @@ import { controlSocketPath, serveControl } from '../../supervisor/control';
 import { startThreadPool } from '../../supervisor/thread-pool';
 import { Pipeline } from '../../pipeline/pipeline';
 import { isOnPlatform } from '../../pipeline/formats';
-import { threadPoolWrites } from '../../pipeline/sinks';
+import { writeProgress } from '../../pipeline/sinks';
 
 export const start: Command = {
   summary: 'run the process types of the Procfile (all, or a formation such as web=2,worker=1)',
@@ -62,18 +62,19 @@ ${APP_USAGE}`,
 };
 
 /**
- * Ends drover with `code` once the outputs' writes are done: a slow reader of stdout still gets every line.
- * process.exit() would wait for them anyway (it joins libuv's thread pool), and a write to a reader that stopped
- * reading never returns: when none completes for 2 s, drover ends by its own SIGTERM (status 143), as `cat`
- * would on that pipe, instead of hanging.
+ * Ends drover with `code` once the outputs have written what they hold: a slow reader of stdout still gets every
+ * line. When nothing is written for 5 s, the reader has stopped: drover exits anyway, and if a blocking write is
+ * under way it ends by its own SIGTERM (status 143), as `cat` would on that pipe, since process.exit() joins
+ * libuv's thread pool and would wait for that write for ever.
  */
-function exitOnceWritten(code: number, completedBefore = -1): void {
-  if (threadPoolWrites.inFlight === 0) process.exit(code);
-  if (threadPoolWrites.completed === completedBefore) {
+function exitOnceWritten(code: number, writtenBefore = -1): void {
+  const { unwritten, written, blocking } = writeProgress();
+  if (unwritten === 0) process.exit(code);
+  if (written === writtenBefore) {
+    if (!blocking) process.exit(code);
     process.removeAllListeners('SIGTERM');
     process.kill(process.pid, 'SIGTERM');
     return;
   }
-  const completed = threadPoolWrites.completed;
-  setTimeout(() => exitOnceWritten(code, completed), 2000).unref();
+  setTimeout(() => exitOnceWritten(code, written), 5000).unref();
 }
