@@ -3075,7 +3075,7 @@ function streamSink(fd) {
     }
   };
 }
-var MAX_WRITE = 64 * 1024;
+var writeLimit = 512 * 1024;
 var MAX_RETRY_MS = 50;
 function threadPoolSink(fd) {
   const queue = [];
@@ -3099,7 +3099,7 @@ function threadPoolSink(fd) {
     writing = true;
     const writeFrom = (chunks, i, offset) => {
       const part = [];
-      let room = MAX_WRITE;
+      let room = writeLimit;
       for (let k = i; k < chunks.length && room > 0; k++) {
         const chunk = k === i ? chunks[k].subarray(offset) : chunks[k];
         part.push(chunk.length > room ? chunk.subarray(0, room) : chunk);

@@ -2894,7 +2894,10 @@ function streamSink(fd) {
     }
   };
 }
-var MAX_WRITE = 64 * 1024;
+var writeLimit = 512 * 1024;
+function writeInSmallPieces() {
+  writeLimit = 64 * 1024;
+}
 var MAX_RETRY_MS = 50;
 function threadPoolSink(fd) {
   const queue = [];
@@ -2918,7 +2921,7 @@ function threadPoolSink(fd) {
     writing = true;
     const writeFrom = (chunks, i, offset) => {
       const part = [];
-      let room = MAX_WRITE;
+      let room = writeLimit;
       for (let k = i; k < chunks.length && room > 0; k++) {
         const chunk = k === i ? chunks[k].subarray(offset) : chunks[k];
         part.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
@@ -7044,6 +7047,7 @@ Run \`drover check\` after fixing them.
   }
 };
 function exitOnceWritten(code, writtenBefore = -1) {
+  writeInSmallPieces();
   const { unwritten, written, blocking } = writeProgress();
   if (unwritten === 0) process.exit(code);
   if (written === writtenBefore) {

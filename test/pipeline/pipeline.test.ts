@@ -112,13 +112,13 @@ describe('the pipeline on real process output', () => {
     const setNonBlocking = 'fcntl(STDOUT, F_SETFL, fcntl(STDOUT, F_GETFL, 0) | O_NONBLOCK) or die "fcntl: $!"; exec @ARGV or die';
     const [file, args] = pipe === 'a blocking pipe' ? [DROVER, ['start']] : ['perl', ['-MFcntl', '-e', setNonBlocking, DROVER, 'start']];
     const child = execa(file, args, { cwd: app, reject: false, stdout: 'pipe', buffer: false, env: { [k]: v } });
-    // About 100 KB/s: what drover holds when the app exits takes seconds, longer than its shutdown budget, and
-    // one 256 KiB write more than 2 s.
+    // About 200 KB/s: what drover holds when the app exits (1 MiB and more) takes seconds, longer than its
+    // shutdown budget.
     const parts: Buffer[] = [];
     child.stdout!.on('data', (data: Buffer) => {
       parts.push(data);
       child.stdout!.pause();
-      setTimeout(() => child.stdout!.resume(), data.length / 100);
+      setTimeout(() => child.stdout!.resume(), data.length / 200);
     });
     const result = await child;
     expect(result.exitCode).toBe(3);

@@ -10,7 +10,7 @@ import { controlSocketPath, serveControl } from '../../supervisor/control';
 import { startThreadPool } from '../../supervisor/thread-pool';
 import { Pipeline } from '../../pipeline/pipeline';
 import { isOnPlatform } from '../../pipeline/formats';
-import { writeProgress } from '../../pipeline/sinks';
+import { writeInSmallPieces, writeProgress } from '../../pipeline/sinks';
 
 export const start: Command = {
   summary: 'run the process types of the Procfile (all, or a formation such as web=2,worker=1)',
@@ -68,6 +68,7 @@ ${APP_USAGE}`,
  * libuv's thread pool and would wait for that write for ever.
  */
 function exitOnceWritten(code: number, writtenBefore = -1): void {
+  writeInSmallPieces();
   const { unwritten, written, blocking } = writeProgress();
   if (unwritten === 0) process.exit(code);
   if (written === writtenBefore) {
