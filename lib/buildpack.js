@@ -2027,7 +2027,7 @@ var require_toml = __commonJS({
 });
 
 // src/buildpack/cnb-build.ts
-var import_node_fs13 = require("node:fs");
+var import_node_fs14 = require("node:fs");
 var import_node_path11 = require("node:path");
 
 // src/cli/commands/version.ts
@@ -2244,11 +2244,11 @@ function readMarker(dir) {
 }
 
 // src/buildpack/validate.ts
-var import_node_fs12 = require("node:fs");
+var import_node_fs13 = require("node:fs");
 var import_node_path10 = require("node:path");
 
 // src/config/app.ts
-var import_node_fs11 = require("node:fs");
+var import_node_fs12 = require("node:fs");
 var import_node_path9 = require("node:path");
 
 // src/config/load.ts
@@ -3001,6 +3001,9 @@ function prefixLinesInJs(prefix, source, target) {
   return { read: read2, written };
 }
 
+// src/pipeline/writer.ts
+var import_node_fs6 = require("node:fs");
+
 // src/pipeline/sinks.ts
 var import_node_fs5 = require("node:fs");
 var import_node_net = require("node:net");
@@ -3010,6 +3013,9 @@ function sinkFor(fd) {
   return sink;
 }
 var sinks = /* @__PURE__ */ new Set();
+function forgetSink(sink) {
+  sinks.delete(sink);
+}
 function isNonBlocking(fd) {
   try {
     const flags = /^flags:\s*([0-7]+)$/m.exec((0, import_node_fs5.readFileSync)(`/proc/self/fdinfo/${fd}`, "latin1"));
@@ -3258,6 +3264,14 @@ var FdWriter = class {
   async flush(deadline = Infinity) {
     this.send();
     while (this.sink.pending > 0 && !this.sink.error && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  }
+  /** Closes the descriptor (call it after flush): nothing more can be written. */
+  close() {
+    forgetSink(this.sink);
+    try {
+      (0, import_node_fs6.closeSync)(this.fd);
+    } catch {
+    }
   }
   /** Moves the filled part of the slab into the batch; the rest of the slab stays in use. */
   cut() {
@@ -4371,7 +4385,7 @@ window = "1s"`,
 });
 
 // src/pipeline/outputs/file.ts
-var import_node_fs6 = require("node:fs");
+var import_node_fs7 = require("node:fs");
 var import_node_path5 = require("node:path");
 var schema13 = {
   path: { type: "string", required: true, doc: 'the file to append to, e.g. "log/app.log" (relative to the app directory); its directory is created' },
@@ -4401,7 +4415,7 @@ var FileOutput = class {
     this.keep = keep;
     this.context = context;
     this.encoder = createEncoder(format, { color: false });
-    (0, import_node_fs6.mkdirSync)((0, import_node_path5.dirname)(path), { recursive: true });
+    (0, import_node_fs7.mkdirSync)((0, import_node_path5.dirname)(path), { recursive: true });
     this.writer = this.open();
   }
   path;
@@ -4433,12 +4447,12 @@ var FileOutput = class {
   rotate() {
     const old = this.writer;
     try {
-      if (this.keep === 0) (0, import_node_fs6.unlinkSync)(this.path);
+      if (this.keep === 0) (0, import_node_fs7.unlinkSync)(this.path);
       else {
         const oldest = `${this.path}.${this.keep}`;
-        if ((0, import_node_fs6.existsSync)(oldest)) (0, import_node_fs6.unlinkSync)(oldest);
-        for (let n = this.keep - 1; n >= 1; n--) if ((0, import_node_fs6.existsSync)(`${this.path}.${n}`)) (0, import_node_fs6.renameSync)(`${this.path}.${n}`, `${this.path}.${n + 1}`);
-        (0, import_node_fs6.renameSync)(this.path, `${this.path}.1`);
+        if ((0, import_node_fs7.existsSync)(oldest)) (0, import_node_fs7.unlinkSync)(oldest);
+        for (let n = this.keep - 1; n >= 1; n--) if ((0, import_node_fs7.existsSync)(`${this.path}.${n}`)) (0, import_node_fs7.renameSync)(`${this.path}.${n}`, `${this.path}.${n + 1}`);
+        (0, import_node_fs7.renameSync)(this.path, `${this.path}.1`);
       }
       this.writer = this.open();
     } catch (error) {
@@ -4451,18 +4465,15 @@ var FileOutput = class {
     this.retired.push(this.retire(old, Infinity));
   }
   open() {
-    const fd = (0, import_node_fs6.openSync)(this.path, "a", 420);
+    const fd = (0, import_node_fs7.openSync)(this.path, "a", 420);
     const writer = new CountingWriter(fd);
-    writer.appended = (0, import_node_fs6.statSync)(this.path).size;
+    writer.appended = (0, import_node_fs7.statSync)(this.path).size;
     return writer;
   }
   async retire(writer, deadline) {
     await writer.flush(deadline);
     this.written += writer.written;
-    try {
-      (0, import_node_fs6.closeSync)(writer.fd);
-    } catch {
-    }
+    writer.close();
   }
 };
 var fileOutput = defineComponent({
@@ -4482,7 +4493,7 @@ var fileOutput = defineComponent({
 });
 
 // src/pipeline/outputs/syslog.ts
-var import_node_fs9 = require("node:fs");
+var import_node_fs10 = require("node:fs");
 var import_node_net3 = require("node:net");
 
 // src/pipeline/buffers/buffer.ts
@@ -4490,7 +4501,7 @@ var import_node_os = require("node:os");
 var import_node_path8 = require("node:path");
 
 // src/pipeline/buffers/disk.ts
-var import_node_fs8 = require("node:fs");
+var import_node_fs9 = require("node:fs");
 var import_node_path7 = require("node:path");
 
 // src/pipeline/buffers/queue.ts
@@ -4543,17 +4554,17 @@ var Signal = class {
 };
 
 // src/pipeline/buffers/segment-files.ts
-var import_node_fs7 = require("node:fs");
+var import_node_fs8 = require("node:fs");
 var import_node_path6 = require("node:path");
 var MARKER = 215;
 var HEAD = 5;
 var SEGMENT = /^(\d{20})\.seg$/;
 var segmentName = (seq) => `${String(seq).padStart(20, "0")}.seg`;
 function recover(dir) {
-  const seqs = (0, import_node_fs7.readdirSync)(dir).map((f) => SEGMENT.exec(f)).filter((m) => m !== null).map((m) => Number(m[1])).sort((a, b) => a - b);
+  const seqs = (0, import_node_fs8.readdirSync)(dir).map((f) => SEGMENT.exec(f)).filter((m) => m !== null).map((m) => Number(m[1])).sort((a, b) => a - b);
   let checkpoint = { segment: -1, offset: 0 };
   try {
-    checkpoint = JSON.parse((0, import_node_fs7.readFileSync)((0, import_node_path6.join)(dir, "checkpoint"), "utf8"));
+    checkpoint = JSON.parse((0, import_node_fs8.readFileSync)((0, import_node_path6.join)(dir, "checkpoint"), "utf8"));
   } catch {
   }
   const segments = [];
@@ -4566,7 +4577,7 @@ function recover(dir) {
       unlink(path);
       continue;
     }
-    const data = (0, import_node_fs7.readFileSync)(path);
+    const data = (0, import_node_fs8.readFileSync)(path);
     const checkpointed = seq === checkpoint.segment ? checkpoint.offset : 0;
     const { valid, count, after } = scan(data, checkpointed);
     if (valid < data.length) truncate(path, valid);
@@ -4581,7 +4592,7 @@ function recover(dir) {
 }
 function takeLock(lock, dir) {
   try {
-    const [owner, started] = (0, import_node_fs7.readFileSync)(lock, "utf8").trim().split(" ");
+    const [owner, started] = (0, import_node_fs8.readFileSync)(lock, "utf8").trim().split(" ");
     const pid = Number(owner);
     const now = startTimeOf(pid);
     const sameProcess = started === void 0 || now === void 0 || now === started;
@@ -4591,11 +4602,11 @@ function takeLock(lock, dir) {
   } catch (error) {
     if (error.code !== "ENOENT") throw error;
   }
-  (0, import_node_fs7.writeFileSync)(lock, `${process.pid} ${startTimeOf(process.pid) ?? ""}`.trim());
+  (0, import_node_fs8.writeFileSync)(lock, `${process.pid} ${startTimeOf(process.pid) ?? ""}`.trim());
 }
 function startTimeOf(pid) {
   try {
-    const stat = (0, import_node_fs7.readFileSync)(`/proc/${pid}/stat`, "utf8");
+    const stat = (0, import_node_fs8.readFileSync)(`/proc/${pid}/stat`, "utf8");
     return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
   } catch {
     return void 0;
@@ -4615,28 +4626,28 @@ function scan(data, start) {
   return { valid: at, count, after };
 }
 function readAt(path, offset, length) {
-  const fd = (0, import_node_fs7.openSync)(path, "r");
+  const fd = (0, import_node_fs8.openSync)(path, "r");
   try {
     const buffer = Buffer.allocUnsafe(length);
     let got = 0;
     while (got < length) {
-      const n = (0, import_node_fs7.readSync)(fd, buffer, got, length - got, offset + got);
+      const n = (0, import_node_fs8.readSync)(fd, buffer, got, length - got, offset + got);
       if (n === 0) break;
       got += n;
     }
     return buffer.subarray(0, got);
   } finally {
-    (0, import_node_fs7.closeSync)(fd);
+    (0, import_node_fs8.closeSync)(fd);
   }
 }
 function truncate(path, length) {
-  const fd = (0, import_node_fs7.openSync)(path, "r+");
-  (0, import_node_fs7.ftruncateSync)(fd, length);
-  (0, import_node_fs7.closeSync)(fd);
+  const fd = (0, import_node_fs8.openSync)(path, "r+");
+  (0, import_node_fs8.ftruncateSync)(fd, length);
+  (0, import_node_fs8.closeSync)(fd);
 }
 function unlink(path) {
   try {
-    (0, import_node_fs7.unlinkSync)(path);
+    (0, import_node_fs8.unlinkSync)(path);
   } catch {
   }
 }
@@ -4655,7 +4666,7 @@ var DiskBuffer = class {
     this.options = options;
     this.whenFull = options.whenFull;
     this.segmentSize = Math.max(64, Math.min(options.segmentSize, Math.floor(options.maxSize / 4)));
-    (0, import_node_fs8.mkdirSync)(options.dir, { recursive: true });
+    (0, import_node_fs9.mkdirSync)(options.dir, { recursive: true });
     this.lock = (0, import_node_path7.join)(options.dir, "lock");
     takeLock(this.lock, options.dir);
     this.resumed = this.open();
@@ -4799,7 +4810,7 @@ var DiskBuffer = class {
     clearInterval(this.timer);
     this.flush();
     this.checkpoint(true);
-    if (this.fd >= 0) (0, import_node_fs8.closeSync)(this.fd);
+    if (this.fd >= 0) (0, import_node_fs9.closeSync)(this.fd);
     this.fd = -1;
     unlink(this.lock);
     this.roomSignal.wake();
@@ -4826,10 +4837,10 @@ var DiskBuffer = class {
   }
   roll() {
     this.flush();
-    if (this.fd >= 0) (0, import_node_fs8.closeSync)(this.fd);
+    if (this.fd >= 0) (0, import_node_fs9.closeSync)(this.fd);
     const seq = this.head ? this.head.seq + this.head.count : 0;
     const seg = { seq, path: (0, import_node_path7.join)(this.options.dir, segmentName(seq)), bytes: 0, flushed: 0, count: 0 };
-    this.fd = (0, import_node_fs8.openSync)(seg.path, "a");
+    this.fd = (0, import_node_fs9.openSync)(seg.path, "a");
     this.segments.push(seg);
   }
   flush() {
@@ -4841,7 +4852,7 @@ var DiskBuffer = class {
     this.slabBytes = 0;
     try {
       let at = 0;
-      while (at < data.length) at += (0, import_node_fs8.writeSync)(this.fd, data, at, data.length - at);
+      while (at < data.length) at += (0, import_node_fs9.writeSync)(this.fd, data, at, data.length - at);
       this.head.flushed += data.length;
       this.failure = void 0;
     } catch (error) {
@@ -4863,8 +4874,8 @@ var DiskBuffer = class {
     if (state === this.checkpointed && !force) return;
     const path = (0, import_node_path7.join)(this.options.dir, "checkpoint");
     try {
-      (0, import_node_fs8.writeFileSync)(path + ".tmp", state);
-      (0, import_node_fs8.renameSync)(path + ".tmp", path);
+      (0, import_node_fs9.writeFileSync)(path + ".tmp", state);
+      (0, import_node_fs9.renameSync)(path + ".tmp", path);
       this.checkpointed = state;
     } catch (error) {
       this.failure = `cannot write ${path}: ${error.code ?? error.message}`;
@@ -4876,7 +4887,7 @@ var DiskBuffer = class {
     this.segments = found.segments;
     this.pendingCount = found.pending;
     this.bytes = found.pendingBytes;
-    if (this.segments.length && this.head.bytes < this.segmentSize) this.fd = (0, import_node_fs8.openSync)(this.head.path, "a");
+    if (this.segments.length && this.head.bytes < this.segmentSize) this.fd = (0, import_node_fs9.openSync)(this.head.path, "a");
     else this.roll();
     this.ack = found.ack ?? { seg: this.segments[0], offset: 0 };
     this.read = { ...this.ack };
@@ -5678,14 +5689,14 @@ function read(options, key) {
   const path = options[key];
   if (path === void 0) return void 0;
   try {
-    return (0, import_node_fs9.readFileSync)(path);
+    return (0, import_node_fs10.readFileSync)(path);
   } catch (error) {
     throw new Error(`option "${key}": cannot read ${JSON.stringify(path)}: ${error.code ?? error.message}`);
   }
 }
 
 // src/pipeline/outputs/http.ts
-var import_node_fs10 = require("node:fs");
+var import_node_fs11 = require("node:fs");
 var import_node_util = require("node:util");
 var http = () => require("node:http");
 var https = () => require("node:https");
@@ -5837,7 +5848,7 @@ var httpOutput = defineComponent({
     let ca;
     if (options.ca_file !== void 0) {
       try {
-        ca = (0, import_node_fs10.readFileSync)(options.ca_file);
+        ca = (0, import_node_fs11.readFileSync)(options.ca_file);
       } catch (error) {
         throw new Error(`option "ca_file": cannot read ${JSON.stringify(options.ca_file)}: ${error.code ?? error.message}`);
       }
@@ -6056,8 +6067,8 @@ function loadApp(options) {
   const problems = [];
   const label = (path) => (0, import_node_path9.relative)(options.appDir, path) || path;
   let dotenv = {};
-  if (options.envFile && (0, import_node_fs11.existsSync)(options.envFile)) {
-    const parsed = parseDotenv((0, import_node_fs11.readFileSync)(options.envFile, "utf8"), label(options.envFile));
+  if (options.envFile && (0, import_node_fs12.existsSync)(options.envFile)) {
+    const parsed = parseDotenv((0, import_node_fs12.readFileSync)(options.envFile, "utf8"), label(options.envFile));
     problems.push(...parsed.problems);
     dotenv = parsed.vars;
   }
@@ -6067,9 +6078,9 @@ function loadApp(options) {
   const processes = [];
   const configured = loaded.config.processes;
   let procfile;
-  if ((0, import_node_fs11.existsSync)(options.procfile)) {
+  if ((0, import_node_fs12.existsSync)(options.procfile)) {
     procfile = options.procfile;
-    const parsed = parseProcfile((0, import_node_fs11.readFileSync)(options.procfile, "utf8"), label(options.procfile));
+    const parsed = parseProcfile((0, import_node_fs12.readFileSync)(options.procfile, "utf8"), label(options.procfile));
     problems.push(...parsed.problems);
     for (const type of parsed.types) {
       const refined = configured[type.name];
@@ -6110,10 +6121,10 @@ function formatProblem(problem) {
 // src/buildpack/validate.ts
 function readEnvDir(dir) {
   const vars = {};
-  if (!dir || !(0, import_node_fs12.existsSync)(dir)) return vars;
-  for (const name of (0, import_node_fs12.readdirSync)(dir)) {
+  if (!dir || !(0, import_node_fs13.existsSync)(dir)) return vars;
+  for (const name of (0, import_node_fs13.readdirSync)(dir)) {
     const path = (0, import_node_path10.join)(dir, name);
-    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && (0, import_node_fs12.statSync)(path).isFile()) vars[name] = (0, import_node_fs12.readFileSync)(path, "utf8");
+    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && (0, import_node_fs13.statSync)(path).isFile()) vars[name] = (0, import_node_fs13.readFileSync)(path, "utf8");
   }
   return vars;
 }
@@ -6172,10 +6183,10 @@ function cnbBuild(out, _args) {
   out.step("Installing drover into the drover layer");
   const vendored = vendorSupervisor(bpDir, appDir, layer);
   out.detail(`bin/drover, lib/drover.js, ${vendored.fragments.length} fragments in conf/: ${formatSize(vendored.bytes)}`);
-  (0, import_node_fs13.mkdirSync)((0, import_node_path11.join)(layer, "env.launch"), { recursive: true });
-  (0, import_node_fs13.writeFileSync)((0, import_node_path11.join)(layer, "env.launch/PATH.append"), (0, import_node_path11.join)(layer, "node/bin"));
-  (0, import_node_fs13.writeFileSync)((0, import_node_path11.join)(layer, "env.launch/PATH.delim"), ":");
-  (0, import_node_fs13.writeFileSync)((0, import_node_path11.join)(layers, "drover.toml"), `[types]
+  (0, import_node_fs14.mkdirSync)((0, import_node_path11.join)(layer, "env.launch"), { recursive: true });
+  (0, import_node_fs14.writeFileSync)((0, import_node_path11.join)(layer, "env.launch/PATH.append"), (0, import_node_path11.join)(layer, "node/bin"));
+  (0, import_node_fs14.writeFileSync)((0, import_node_path11.join)(layer, "env.launch/PATH.delim"), ":");
+  (0, import_node_fs14.writeFileSync)((0, import_node_path11.join)(layers, "drover.toml"), `[types]
 launch = true
 cache = true
 build = false
@@ -6184,7 +6195,7 @@ build = false
 drover_version = ${str(VERSION)}
 `);
   const types = app.processes.map((p) => p.name);
-  (0, import_node_fs13.writeFileSync)((0, import_node_path11.join)(layers, "launch.toml"), launchToml(types));
+  (0, import_node_fs14.writeFileSync)((0, import_node_path11.join)(layers, "launch.toml"), launchToml(types));
   out.step(`Processes in launch.toml: ${types.map((t) => `${t}${t === (types.includes("web") ? "web" : types[0]) ? " (default)" : ""}`).join(", ")}`);
   for (const t of types) out.detail(`${t}: drover start ${t}`);
   if (original.path && original.rebuilt) out.detail(`(the Procfile runs drover already; the original at ${original.path} is used)`);
@@ -6192,7 +6203,7 @@ drover_version = ${str(VERSION)}
 }
 
 // src/buildpack/compile.ts
-var import_node_fs14 = require("node:fs");
+var import_node_fs15 = require("node:fs");
 var import_node_path12 = require("node:path");
 var PROFILE_D = `# Written by the drover buildpack. \`drover\` on PATH, for one-off dynos (heroku run drover status).
 export PATH="$HOME/.drover/bin:$PATH"
@@ -6215,38 +6226,38 @@ function compile(out, args) {
     targetLabel: ".drover/node"
   });
   out.step("Vendoring drover into .drover/");
-  const originalText = original.path ? (0, import_node_fs14.readFileSync)(original.path, "utf8") : EMPTY_ORIGINAL;
+  const originalText = original.path ? (0, import_node_fs15.readFileSync)(original.path, "utf8") : EMPTY_ORIGINAL;
   const vendored = vendorSupervisor(bpDir, buildDir, (0, import_node_path12.join)(buildDir, ".drover"));
   out.detail(`bin/drover, lib/drover.js, ${vendored.fragments.length} fragment${vendored.fragments.length === 1 ? "" : "s"} in conf/: ${formatSize(vendored.bytes)}`);
   out.step("Writing the Procfile: each process type runs under drover");
-  (0, import_node_fs14.writeFileSync)((0, import_node_path12.join)(buildDir, ORIGINAL_PROCFILE), originalText);
+  (0, import_node_fs15.writeFileSync)((0, import_node_path12.join)(buildDir, ORIGINAL_PROCFILE), originalText);
   const procfile = droverProcfile(app.processes.map((p) => p.name), ".drover/bin/drover");
-  (0, import_node_fs14.writeFileSync)((0, import_node_path12.join)(buildDir, "Procfile"), procfile);
+  (0, import_node_fs15.writeFileSync)((0, import_node_path12.join)(buildDir, "Procfile"), procfile);
   for (const p of app.processes) out.detail(`${p.name}: .drover/bin/drover start ${p.name}`);
   out.detail(`the original is kept at ${ORIGINAL_PROCFILE}`);
-  (0, import_node_fs14.mkdirSync)((0, import_node_path12.join)(buildDir, ".profile.d"), { recursive: true });
-  (0, import_node_fs14.writeFileSync)((0, import_node_path12.join)(buildDir, ".profile.d/drover.sh"), PROFILE_D);
+  (0, import_node_fs15.mkdirSync)((0, import_node_path12.join)(buildDir, ".profile.d"), { recursive: true });
+  (0, import_node_fs15.writeFileSync)((0, import_node_path12.join)(buildDir, ".profile.d/drover.sh"), PROFILE_D);
   writeExport(bpDir, buildDir);
   const extra = vendored.bytes + Buffer.byteLength(procfile) + Buffer.byteLength(originalText) + Buffer.byteLength(PROFILE_D);
   const node = runtime.kind === "vendored" ? ` plus ${formatSize(runtime.bytes)} of Node.js` : ", no Node.js (reused the app's)";
   out.step(`Done in ${out.elapsed()}: the slug gains ${formatSize(extra)}${node}`);
 }
 function writeExport(bpDir, buildDir) {
-  const node = (0, import_node_fs14.existsSync)((0, import_node_path12.join)(buildDir, ".drover/node/bin/node")) ? `export PATH="$PATH:${buildDir}/.drover/node/bin"
+  const node = (0, import_node_fs15.existsSync)((0, import_node_path12.join)(buildDir, ".drover/node/bin/node")) ? `export PATH="$PATH:${buildDir}/.drover/node/bin"
 ` : "";
   try {
-    (0, import_node_fs14.writeFileSync)((0, import_node_path12.join)(bpDir, "export"), `export PATH="${buildDir}/.drover/bin:$PATH"
+    (0, import_node_fs15.writeFileSync)((0, import_node_path12.join)(bpDir, "export"), `export PATH="${buildDir}/.drover/bin:$PATH"
 ${node}`);
   } catch {
   }
 }
 
 // src/buildpack/finalize.ts
-var import_node_fs16 = require("node:fs");
+var import_node_fs17 = require("node:fs");
 var import_node_path14 = require("node:path");
 
 // src/buildpack/supply.ts
-var import_node_fs15 = require("node:fs");
+var import_node_fs16 = require("node:fs");
 var import_node_path13 = require("node:path");
 function cfArgs(name, args) {
   const [buildDir, cacheDir, depsDir, idx] = args;
@@ -6271,9 +6282,9 @@ function supply(out, args) {
   const runtime = provideRuntime(out, { bpDir, candidates: [], cacheDir: (0, import_node_path13.join)(cacheDir, "drover/node"), target: (0, import_node_path13.join)(depDir, "node"), targetLabel: `deps/${idx}/node` });
   out.step(`Installing drover into deps/${idx}`);
   const vendored = vendorSupervisor(bpDir, buildDir, depDir);
-  (0, import_node_fs15.mkdirSync)((0, import_node_path13.join)(depDir, "profile.d"), { recursive: true });
-  (0, import_node_fs15.writeFileSync)((0, import_node_path13.join)(depDir, "profile.d/drover.sh"), profileD(idx));
-  (0, import_node_fs15.writeFileSync)((0, import_node_path13.join)(depDir, "config.yml"), `---
+  (0, import_node_fs16.mkdirSync)((0, import_node_path13.join)(depDir, "profile.d"), { recursive: true });
+  (0, import_node_fs16.writeFileSync)((0, import_node_path13.join)(depDir, "profile.d/drover.sh"), profileD(idx));
+  (0, import_node_fs16.writeFileSync)((0, import_node_path13.join)(depDir, "config.yml"), `---
 name: drover
 config:
   version: ${VERSION}
@@ -6285,26 +6296,26 @@ config:
 // src/buildpack/finalize.ts
 function finalize(out, args) {
   const { buildDir, depsDir, depDir, idx } = cfArgs("finalize", args);
-  if (!(0, import_node_fs16.existsSync)((0, import_node_path14.join)(depDir, "bin/drover"))) {
+  if (!(0, import_node_fs17.existsSync)((0, import_node_path14.join)(depDir, "bin/drover"))) {
     throw new BuildError(`drover is not installed in deps/${idx}`, [`${(0, import_node_path14.join)(depDir, "bin/drover")} does not exist: bin/supply has not run for this index.`], ["Cloud Foundry runs supply before finalize; when running the phases by hand, run bin/supply with the same arguments first."]);
   }
   out.step("Writing the Procfile: each process type runs under drover");
   const original = findOriginalProcfile(buildDir);
-  const originalText = original.path ? (0, import_node_fs16.readFileSync)(original.path, "utf8") : EMPTY_ORIGINAL;
+  const originalText = original.path ? (0, import_node_fs17.readFileSync)(original.path, "utf8") : EMPTY_ORIGINAL;
   const app = loadApp({ appDir: buildDir, dirs: [(0, import_node_path14.join)(depDir, "conf")], procfile: original.path ?? (0, import_node_path14.join)(buildDir, "Procfile"), env: process.env, mode: "build" });
-  (0, import_node_fs16.mkdirSync)((0, import_node_path14.join)(buildDir, ".drover"), { recursive: true });
-  (0, import_node_fs16.writeFileSync)((0, import_node_path14.join)(buildDir, ORIGINAL_PROCFILE), originalText);
+  (0, import_node_fs17.mkdirSync)((0, import_node_path14.join)(buildDir, ".drover"), { recursive: true });
+  (0, import_node_fs17.writeFileSync)((0, import_node_path14.join)(buildDir, ORIGINAL_PROCFILE), originalText);
   const launcher = `"$DEPS_DIR/${idx}/bin/drover"`;
-  (0, import_node_fs16.writeFileSync)((0, import_node_path14.join)(buildDir, "Procfile"), droverProcfile(app.processes.map((p) => p.name), launcher));
+  (0, import_node_fs17.writeFileSync)((0, import_node_path14.join)(buildDir, "Procfile"), droverProcfile(app.processes.map((p) => p.name), launcher));
   for (const p of app.processes) out.detail(`${p.name}: ${launcher} start ${p.name}`);
   out.detail(`the original is kept at ${ORIGINAL_PROCFILE}`);
-  (0, import_node_fs16.mkdirSync)((0, import_node_path14.join)(buildDir, ".profile.d"), { recursive: true });
+  (0, import_node_fs17.mkdirSync)((0, import_node_path14.join)(buildDir, ".profile.d"), { recursive: true });
   const copied = [];
-  for (const dep of (0, import_node_fs16.readdirSync)(depsDir).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(a) - Number(b))) {
+  for (const dep of (0, import_node_fs17.readdirSync)(depsDir).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(a) - Number(b))) {
     const dir = (0, import_node_path14.join)(depsDir, dep, "profile.d");
-    if (!(0, import_node_fs16.existsSync)(dir)) continue;
-    for (const script of (0, import_node_fs16.readdirSync)(dir).sort()) {
-      (0, import_node_fs16.copyFileSync)((0, import_node_path14.join)(dir, script), (0, import_node_path14.join)(buildDir, ".profile.d", `${dep.padStart(3, "0")}_${script}`));
+    if (!(0, import_node_fs17.existsSync)(dir)) continue;
+    for (const script of (0, import_node_fs17.readdirSync)(dir).sort()) {
+      (0, import_node_fs17.copyFileSync)((0, import_node_path14.join)(dir, script), (0, import_node_path14.join)(buildDir, ".profile.d", `${dep.padStart(3, "0")}_${script}`));
       copied.push(`deps/${dep}/profile.d/${script}`);
     }
   }

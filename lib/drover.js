@@ -2028,7 +2028,7 @@ var require_toml = __commonJS({
 
 // src/cli/command.ts
 var import_node_util2 = require("node:util");
-var import_node_fs10 = require("node:fs");
+var import_node_fs11 = require("node:fs");
 var import_node_path8 = require("node:path");
 
 // src/cli/paths.ts
@@ -2053,7 +2053,7 @@ function defaultProcfile(appDir) {
 }
 
 // src/config/app.ts
-var import_node_fs9 = require("node:fs");
+var import_node_fs10 = require("node:fs");
 var import_node_path7 = require("node:path");
 
 // src/config/load.ts
@@ -2809,6 +2809,9 @@ function prefixLinesInJs(prefix, source, target) {
   return { read: read2, written };
 }
 
+// src/pipeline/writer.ts
+var import_node_fs4 = require("node:fs");
+
 // src/pipeline/sinks.ts
 var import_node_fs3 = require("node:fs");
 var import_node_net = require("node:net");
@@ -2818,6 +2821,9 @@ function sinkFor(fd) {
   return sink;
 }
 var sinks = /* @__PURE__ */ new Set();
+function forgetSink(sink) {
+  sinks.delete(sink);
+}
 function writeProgress() {
   let unwritten = 0;
   let written = 0;
@@ -3080,6 +3086,14 @@ var FdWriter = class {
   async flush(deadline = Infinity) {
     this.send();
     while (this.sink.pending > 0 && !this.sink.error && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  }
+  /** Closes the descriptor (call it after flush): nothing more can be written. */
+  close() {
+    forgetSink(this.sink);
+    try {
+      (0, import_node_fs4.closeSync)(this.fd);
+    } catch {
+    }
   }
   /** Moves the filled part of the slab into the batch; the rest of the slab stays in use. */
   cut() {
@@ -4193,7 +4207,7 @@ window = "1s"`,
 });
 
 // src/pipeline/outputs/file.ts
-var import_node_fs4 = require("node:fs");
+var import_node_fs5 = require("node:fs");
 var import_node_path3 = require("node:path");
 var schema13 = {
   path: { type: "string", required: true, doc: 'the file to append to, e.g. "log/app.log" (relative to the app directory); its directory is created' },
@@ -4223,7 +4237,7 @@ var FileOutput = class {
     this.keep = keep;
     this.context = context;
     this.encoder = createEncoder(format, { color: false });
-    (0, import_node_fs4.mkdirSync)((0, import_node_path3.dirname)(path), { recursive: true });
+    (0, import_node_fs5.mkdirSync)((0, import_node_path3.dirname)(path), { recursive: true });
     this.writer = this.open();
   }
   path;
@@ -4255,12 +4269,12 @@ var FileOutput = class {
   rotate() {
     const old = this.writer;
     try {
-      if (this.keep === 0) (0, import_node_fs4.unlinkSync)(this.path);
+      if (this.keep === 0) (0, import_node_fs5.unlinkSync)(this.path);
       else {
         const oldest = `${this.path}.${this.keep}`;
-        if ((0, import_node_fs4.existsSync)(oldest)) (0, import_node_fs4.unlinkSync)(oldest);
-        for (let n = this.keep - 1; n >= 1; n--) if ((0, import_node_fs4.existsSync)(`${this.path}.${n}`)) (0, import_node_fs4.renameSync)(`${this.path}.${n}`, `${this.path}.${n + 1}`);
-        (0, import_node_fs4.renameSync)(this.path, `${this.path}.1`);
+        if ((0, import_node_fs5.existsSync)(oldest)) (0, import_node_fs5.unlinkSync)(oldest);
+        for (let n = this.keep - 1; n >= 1; n--) if ((0, import_node_fs5.existsSync)(`${this.path}.${n}`)) (0, import_node_fs5.renameSync)(`${this.path}.${n}`, `${this.path}.${n + 1}`);
+        (0, import_node_fs5.renameSync)(this.path, `${this.path}.1`);
       }
       this.writer = this.open();
     } catch (error) {
@@ -4273,18 +4287,15 @@ var FileOutput = class {
     this.retired.push(this.retire(old, Infinity));
   }
   open() {
-    const fd = (0, import_node_fs4.openSync)(this.path, "a", 420);
+    const fd = (0, import_node_fs5.openSync)(this.path, "a", 420);
     const writer = new CountingWriter(fd);
-    writer.appended = (0, import_node_fs4.statSync)(this.path).size;
+    writer.appended = (0, import_node_fs5.statSync)(this.path).size;
     return writer;
   }
   async retire(writer, deadline) {
     await writer.flush(deadline);
     this.written += writer.written;
-    try {
-      (0, import_node_fs4.closeSync)(writer.fd);
-    } catch {
-    }
+    writer.close();
   }
 };
 var fileOutput = defineComponent({
@@ -4304,7 +4315,7 @@ var fileOutput = defineComponent({
 });
 
 // src/pipeline/outputs/syslog.ts
-var import_node_fs7 = require("node:fs");
+var import_node_fs8 = require("node:fs");
 var import_node_net3 = require("node:net");
 
 // src/pipeline/buffers/buffer.ts
@@ -4312,7 +4323,7 @@ var import_node_os = require("node:os");
 var import_node_path6 = require("node:path");
 
 // src/pipeline/buffers/disk.ts
-var import_node_fs6 = require("node:fs");
+var import_node_fs7 = require("node:fs");
 var import_node_path5 = require("node:path");
 
 // src/pipeline/buffers/queue.ts
@@ -4365,17 +4376,17 @@ var Signal = class {
 };
 
 // src/pipeline/buffers/segment-files.ts
-var import_node_fs5 = require("node:fs");
+var import_node_fs6 = require("node:fs");
 var import_node_path4 = require("node:path");
 var MARKER = 215;
 var HEAD = 5;
 var SEGMENT = /^(\d{20})\.seg$/;
 var segmentName = (seq) => `${String(seq).padStart(20, "0")}.seg`;
 function recover(dir) {
-  const seqs = (0, import_node_fs5.readdirSync)(dir).map((f) => SEGMENT.exec(f)).filter((m) => m !== null).map((m) => Number(m[1])).sort((a, b) => a - b);
+  const seqs = (0, import_node_fs6.readdirSync)(dir).map((f) => SEGMENT.exec(f)).filter((m) => m !== null).map((m) => Number(m[1])).sort((a, b) => a - b);
   let checkpoint = { segment: -1, offset: 0 };
   try {
-    checkpoint = JSON.parse((0, import_node_fs5.readFileSync)((0, import_node_path4.join)(dir, "checkpoint"), "utf8"));
+    checkpoint = JSON.parse((0, import_node_fs6.readFileSync)((0, import_node_path4.join)(dir, "checkpoint"), "utf8"));
   } catch {
   }
   const segments = [];
@@ -4388,7 +4399,7 @@ function recover(dir) {
       unlink(path);
       continue;
     }
-    const data = (0, import_node_fs5.readFileSync)(path);
+    const data = (0, import_node_fs6.readFileSync)(path);
     const checkpointed = seq === checkpoint.segment ? checkpoint.offset : 0;
     const { valid, count, after } = scan(data, checkpointed);
     if (valid < data.length) truncate(path, valid);
@@ -4403,7 +4414,7 @@ function recover(dir) {
 }
 function takeLock(lock, dir) {
   try {
-    const [owner, started] = (0, import_node_fs5.readFileSync)(lock, "utf8").trim().split(" ");
+    const [owner, started] = (0, import_node_fs6.readFileSync)(lock, "utf8").trim().split(" ");
     const pid = Number(owner);
     const now = startTimeOf(pid);
     const sameProcess = started === void 0 || now === void 0 || now === started;
@@ -4413,11 +4424,11 @@ function takeLock(lock, dir) {
   } catch (error) {
     if (error.code !== "ENOENT") throw error;
   }
-  (0, import_node_fs5.writeFileSync)(lock, `${process.pid} ${startTimeOf(process.pid) ?? ""}`.trim());
+  (0, import_node_fs6.writeFileSync)(lock, `${process.pid} ${startTimeOf(process.pid) ?? ""}`.trim());
 }
 function startTimeOf(pid) {
   try {
-    const stat = (0, import_node_fs5.readFileSync)(`/proc/${pid}/stat`, "utf8");
+    const stat = (0, import_node_fs6.readFileSync)(`/proc/${pid}/stat`, "utf8");
     return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
   } catch {
     return void 0;
@@ -4437,28 +4448,28 @@ function scan(data, start2) {
   return { valid: at, count, after };
 }
 function readAt(path, offset, length) {
-  const fd = (0, import_node_fs5.openSync)(path, "r");
+  const fd = (0, import_node_fs6.openSync)(path, "r");
   try {
     const buffer = Buffer.allocUnsafe(length);
     let got = 0;
     while (got < length) {
-      const n = (0, import_node_fs5.readSync)(fd, buffer, got, length - got, offset + got);
+      const n = (0, import_node_fs6.readSync)(fd, buffer, got, length - got, offset + got);
       if (n === 0) break;
       got += n;
     }
     return buffer.subarray(0, got);
   } finally {
-    (0, import_node_fs5.closeSync)(fd);
+    (0, import_node_fs6.closeSync)(fd);
   }
 }
 function truncate(path, length) {
-  const fd = (0, import_node_fs5.openSync)(path, "r+");
-  (0, import_node_fs5.ftruncateSync)(fd, length);
-  (0, import_node_fs5.closeSync)(fd);
+  const fd = (0, import_node_fs6.openSync)(path, "r+");
+  (0, import_node_fs6.ftruncateSync)(fd, length);
+  (0, import_node_fs6.closeSync)(fd);
 }
 function unlink(path) {
   try {
-    (0, import_node_fs5.unlinkSync)(path);
+    (0, import_node_fs6.unlinkSync)(path);
   } catch {
   }
 }
@@ -4477,7 +4488,7 @@ var DiskBuffer = class {
     this.options = options;
     this.whenFull = options.whenFull;
     this.segmentSize = Math.max(64, Math.min(options.segmentSize, Math.floor(options.maxSize / 4)));
-    (0, import_node_fs6.mkdirSync)(options.dir, { recursive: true });
+    (0, import_node_fs7.mkdirSync)(options.dir, { recursive: true });
     this.lock = (0, import_node_path5.join)(options.dir, "lock");
     takeLock(this.lock, options.dir);
     this.resumed = this.open();
@@ -4621,7 +4632,7 @@ var DiskBuffer = class {
     clearInterval(this.timer);
     this.flush();
     this.checkpoint(true);
-    if (this.fd >= 0) (0, import_node_fs6.closeSync)(this.fd);
+    if (this.fd >= 0) (0, import_node_fs7.closeSync)(this.fd);
     this.fd = -1;
     unlink(this.lock);
     this.roomSignal.wake();
@@ -4648,10 +4659,10 @@ var DiskBuffer = class {
   }
   roll() {
     this.flush();
-    if (this.fd >= 0) (0, import_node_fs6.closeSync)(this.fd);
+    if (this.fd >= 0) (0, import_node_fs7.closeSync)(this.fd);
     const seq = this.head ? this.head.seq + this.head.count : 0;
     const seg = { seq, path: (0, import_node_path5.join)(this.options.dir, segmentName(seq)), bytes: 0, flushed: 0, count: 0 };
-    this.fd = (0, import_node_fs6.openSync)(seg.path, "a");
+    this.fd = (0, import_node_fs7.openSync)(seg.path, "a");
     this.segments.push(seg);
   }
   flush() {
@@ -4663,7 +4674,7 @@ var DiskBuffer = class {
     this.slabBytes = 0;
     try {
       let at = 0;
-      while (at < data.length) at += (0, import_node_fs6.writeSync)(this.fd, data, at, data.length - at);
+      while (at < data.length) at += (0, import_node_fs7.writeSync)(this.fd, data, at, data.length - at);
       this.head.flushed += data.length;
       this.failure = void 0;
     } catch (error) {
@@ -4685,8 +4696,8 @@ var DiskBuffer = class {
     if (state === this.checkpointed && !force) return;
     const path = (0, import_node_path5.join)(this.options.dir, "checkpoint");
     try {
-      (0, import_node_fs6.writeFileSync)(path + ".tmp", state);
-      (0, import_node_fs6.renameSync)(path + ".tmp", path);
+      (0, import_node_fs7.writeFileSync)(path + ".tmp", state);
+      (0, import_node_fs7.renameSync)(path + ".tmp", path);
       this.checkpointed = state;
     } catch (error) {
       this.failure = `cannot write ${path}: ${error.code ?? error.message}`;
@@ -4698,7 +4709,7 @@ var DiskBuffer = class {
     this.segments = found.segments;
     this.pendingCount = found.pending;
     this.bytes = found.pendingBytes;
-    if (this.segments.length && this.head.bytes < this.segmentSize) this.fd = (0, import_node_fs6.openSync)(this.head.path, "a");
+    if (this.segments.length && this.head.bytes < this.segmentSize) this.fd = (0, import_node_fs7.openSync)(this.head.path, "a");
     else this.roll();
     this.ack = found.ack ?? { seg: this.segments[0], offset: 0 };
     this.read = { ...this.ack };
@@ -5500,14 +5511,14 @@ function read(options, key) {
   const path = options[key];
   if (path === void 0) return void 0;
   try {
-    return (0, import_node_fs7.readFileSync)(path);
+    return (0, import_node_fs8.readFileSync)(path);
   } catch (error) {
     throw new Error(`option "${key}": cannot read ${JSON.stringify(path)}: ${error.code ?? error.message}`);
   }
 }
 
 // src/pipeline/outputs/http.ts
-var import_node_fs8 = require("node:fs");
+var import_node_fs9 = require("node:fs");
 var import_node_util = require("node:util");
 var http = () => require("node:http");
 var https = () => require("node:https");
@@ -5659,7 +5670,7 @@ var httpOutput = defineComponent({
     let ca;
     if (options.ca_file !== void 0) {
       try {
-        ca = (0, import_node_fs8.readFileSync)(options.ca_file);
+        ca = (0, import_node_fs9.readFileSync)(options.ca_file);
       } catch (error) {
         throw new Error(`option "ca_file": cannot read ${JSON.stringify(options.ca_file)}: ${error.code ?? error.message}`);
       }
@@ -5915,8 +5926,8 @@ function loadApp(options) {
   const problems = [];
   const label = (path) => (0, import_node_path7.relative)(options.appDir, path) || path;
   let dotenv = {};
-  if (options.envFile && (0, import_node_fs9.existsSync)(options.envFile)) {
-    const parsed = parseDotenv((0, import_node_fs9.readFileSync)(options.envFile, "utf8"), label(options.envFile));
+  if (options.envFile && (0, import_node_fs10.existsSync)(options.envFile)) {
+    const parsed = parseDotenv((0, import_node_fs10.readFileSync)(options.envFile, "utf8"), label(options.envFile));
     problems.push(...parsed.problems);
     dotenv = parsed.vars;
   }
@@ -5926,9 +5937,9 @@ function loadApp(options) {
   const processes = [];
   const configured = loaded.config.processes;
   let procfile;
-  if ((0, import_node_fs9.existsSync)(options.procfile)) {
+  if ((0, import_node_fs10.existsSync)(options.procfile)) {
     procfile = options.procfile;
-    const parsed = parseProcfile((0, import_node_fs9.readFileSync)(options.procfile, "utf8"), label(options.procfile));
+    const parsed = parseProcfile((0, import_node_fs10.readFileSync)(options.procfile, "utf8"), label(options.procfile));
     problems.push(...parsed.problems);
     for (const type of parsed.types) {
       const refined = configured[type.name];
@@ -5973,9 +5984,9 @@ function parse(args, options, allowPositionals = false) {
 }
 function loadAppFromArgs(values, mode) {
   const appDir = (0, import_node_path8.resolve)(values.app ?? process.cwd());
-  if (!(0, import_node_fs10.existsSync)(appDir)) throw new UsageError(`option --app: no such directory ${appDir}`);
-  if (values.env && !(0, import_node_fs10.existsSync)(values.env)) throw new UsageError(`option --env: no such file ${values.env}`);
-  if (values.procfile && !(0, import_node_fs10.existsSync)(values.procfile)) throw new UsageError(`option --procfile: no such file ${values.procfile}`);
+  if (!(0, import_node_fs11.existsSync)(appDir)) throw new UsageError(`option --app: no such directory ${appDir}`);
+  if (values.env && !(0, import_node_fs11.existsSync)(values.env)) throw new UsageError(`option --env: no such file ${values.env}`);
+  if (values.procfile && !(0, import_node_fs11.existsSync)(values.procfile)) throw new UsageError(`option --procfile: no such file ${values.procfile}`);
   const onPlatform = Boolean(process.env.DYNO || process.env.VCAP_APPLICATION || process.env.CNB_APP_DIR);
   return loadApp({
     appDir,
@@ -6730,7 +6741,7 @@ var Supervisor = class {
 
 // src/supervisor/control.ts
 var import_node_net5 = require("node:net");
-var import_node_fs11 = require("node:fs");
+var import_node_fs12 = require("node:fs");
 var import_node_os5 = require("node:os");
 var import_node_path12 = require("node:path");
 function controlSocketPath(appDir, configured, env = process.env) {
@@ -6744,9 +6755,9 @@ function fnv1a(text) {
   return (hash >>> 0).toString(16).padStart(8, "0");
 }
 async function serveControl(path, supervisor) {
-  if ((0, import_node_fs11.existsSync)(path)) {
+  if ((0, import_node_fs12.existsSync)(path)) {
     if (await answers(path)) throw new Error(`another drover supervisor answers on ${path}; stop it, or set DROVER_SOCKET for this one`);
-    (0, import_node_fs11.unlinkSync)(path);
+    (0, import_node_fs12.unlinkSync)(path);
   }
   const server = (0, import_node_net5.createServer)((socket) => {
     let input = "";
@@ -6762,7 +6773,7 @@ async function serveControl(path, supervisor) {
   return new Promise((resolve4, reject) => {
     server.once("error", reject);
     server.listen(path, () => {
-      (0, import_node_fs11.chmodSync)(path, 384);
+      (0, import_node_fs12.chmodSync)(path, 384);
       server.unref();
       resolve4(server);
     });
@@ -6819,12 +6830,12 @@ function requestControl(path, request, timeout = 5e3) {
 }
 
 // src/supervisor/thread-pool.ts
-var import_node_fs12 = require("node:fs");
+var import_node_fs13 = require("node:fs");
 var THREADS = 16;
 function startThreadPool() {
   const before = process.env.UV_THREADPOOL_SIZE;
   process.env.UV_THREADPOOL_SIZE = String(Math.max(THREADS, Number(before) || 0));
-  (0, import_node_fs12.access)("/", () => void 0);
+  (0, import_node_fs13.access)("/", () => void 0);
   if (before === void 0) delete process.env.UV_THREADPOOL_SIZE;
   else process.env.UV_THREADPOOL_SIZE = before;
 }

@@ -36,7 +36,13 @@ export function sinkFor(fd: number): Sink {
   return sink;
 }
 
+/** Sinks whose descriptor is open: writeProgress sums them. */
 const sinks = new Set<Sink>();
+
+/** The sink's descriptor is closed: it no longer counts (a rotated log file must not be remembered for ever). */
+export function forgetSink(sink: Sink): void {
+  sinks.delete(sink);
+}
 
 /** What every sink has taken and not yet written, and how much they have written so far: for exitOnceWritten. */
 export function writeProgress(): { unwritten: number; written: number; blocking: boolean } {

@@ -1,6 +1,7 @@
 // Batched, ordered writes to a file descriptor without blocking the event loop (the sinks that write are in sinks.ts).
 import { prefixLinesInto } from './prefix-lines';
-import { sinkFor, type Sink } from './sinks';
+import { closeSync } from 'node:fs';
+import { forgetSink, sinkFor, type Sink } from './sinks';
 
 const SLAB = 256 * 1024;
 /** Slabs kept for reuse: enough for the high-water mark and the one being filled. */
@@ -130,6 +131,16 @@ export class FdWriter {
   async flush(deadline = Infinity): Promise<void> {
     this.send();
     while (this.sink.pending > 0 && !this.sink.error && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  }
+
+  /** Closes the descriptor (call it after flush): nothing more can be written. */
+  close(): void {
+    forgetSink(this.sink);
+    try {
+      closeSync(this.fd);
+    } catch {
+      // already closed
+    }
   }
 
   /** Moves the filled part of the slab into the batch; the rest of the slab stays in use. */

@@ -3,6 +3,7 @@ import { closeSync, constants, openSync, readFileSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FdWriter } from '../../src/pipeline/writer';
+import { writeProgress } from '../../src/pipeline/sinks';
 import { tempDir } from '../helpers';
 
 // Numbered lines written through every way in: bytes (copied from a reused buffer), prefixLines, text and byte.
@@ -108,6 +109,18 @@ describe('FdWriter', () => {
     await writer.flush();
     closeSync(fd);
     expect(readFileSync(out, 'utf8') === `> short\n> ${'L'.repeat(600_000)}\n> end\n`).toBe(true);
+  });
+
+  it('counts what a writer has written until it is closed, and then forgets it', async () => {
+    const out = join(tempDir(), 'out');
+    const writer = new FdWriter(openSync(out, 'w'));
+    const before = writeProgress().written;
+    writer.bytes(Buffer.from('twelve bytes'));
+    await writer.flush();
+    expect(writeProgress()).toMatchObject({ unwritten: 0, written: before + 12 });
+    writer.close();
+    expect(writeProgress().written).toBe(before);
+    expect(readFileSync(out, 'utf8')).toBe('twelve bytes');
   });
 
   it('writes everything in order to a file, through the thread pool', async () => {

@@ -1,6 +1,6 @@
 // `file` output: appends messages to a file, rotating it by size (app.log → app.log.1 → … → app.log.N) and
 // keeping a set number of old files, so a long-running dyno or VM cannot fill its disk.
-import { closeSync, existsSync, mkdirSync, openSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { defineComponent, type ComponentContext, type Output } from '../component';
 import { createEncoder, FORMATS, type ConcreteFormat, type Encoder } from '../formats';
@@ -105,11 +105,7 @@ export class FileOutput implements Output {
   private async retire(writer: CountingWriter, deadline: number): Promise<void> {
     await writer.flush(deadline);
     this.written += writer.written;
-    try {
-      closeSync(writer.fd);
-    } catch {
-      // already closed
-    }
+    writer.close();
   }
 }
 
