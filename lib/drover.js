@@ -2610,6 +2610,127 @@ var Message = class _Message {
   }
 };
 
+// src/pipeline/format-fields.ts
+var lastMs = -1;
+var lastIso = "";
+function isoOf(ms) {
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+}
+function levelOf(m) {
+  return SEVERITY_NAMES[m.severity] ?? String(m.severity);
+}
+var OWN_KEYS = /* @__PURE__ */ new Set(["timestamp", "time", "level", "logger", "stream", "message", "msg", "type"]);
+
+// src/pipeline/ascii-bytes.ts
+function putAscii(text, bytes, at, limit) {
+  const n = text.length;
+  if (at < 0 || at + n > limit) return -1;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 128) return -1;
+    bytes[at + i] = c;
+  }
+  return at + n;
+}
+function putQuotedAscii(text, bytes, at, limit) {
+  const n = text.length;
+  if (at < 0 || at + n + 2 > limit) return -1;
+  bytes[at++] = 34;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 32 || c >= 128) return -1;
+    if (c === 34 || c === 92) {
+      if (at + 2 + (n - i) > limit) return -1;
+      bytes[at++] = 92;
+    }
+    bytes[at++] = c;
+  }
+  bytes[at++] = 34;
+  return at;
+}
+function putInteger(value, bytes, at, limit) {
+  if (at < 0) return -1;
+  if (!Number.isInteger(value) || value < 0 || value > 999999999999999) return putAscii(String(value), bytes, at, limit);
+  let digits2 = 1;
+  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits2++;
+  if (at + digits2 > limit) return -1;
+  for (let i = at + digits2 - 1, rest = value; i >= at; i--, rest = Math.floor(rest / 10)) bytes[i] = 48 + rest % 10;
+  return at + digits2;
+}
+
+// src/pipeline/logfmt-format.ts
+var BARE_KEY = /^[A-Za-z0-9_.@/-]+$/;
+function logfmtValue(value) {
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  const text = typeof value === "string" ? value : String(value);
+  return text !== "" && isBare(text) ? text : JSON.stringify(text);
+}
+function isBare(text) {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c <= 32 || c === 34 || c === 61 || c === 92 || c >= 127 && c <= 160 || c === 8232 || c === 8233) return false;
+  }
+  return true;
+}
+function toLogfmt(m) {
+  let line = `time=${isoOf(m.timestamp)} level=${levelOf(m)} logger=${loggerValue(m.logger)} msg=${JSON.stringify(m.payload)}`;
+  const fields = m.fields;
+  if (fields) {
+    for (const k in fields) {
+      const key = logfmtKey(k);
+      if (key !== "") line += key + logfmtValue(fields[k]);
+    }
+  }
+  return line;
+}
+var KEYS = /* @__PURE__ */ new Map();
+function logfmtKey(name) {
+  let key = KEYS.get(name);
+  if (key === void 0) {
+    key = OWN_KEYS.has(name) ? "" : ` ${BARE_KEY.test(name) ? name : name.replace(/[^A-Za-z0-9_.@/-]/g, "_")}=`;
+    if (KEYS.size < 4096) KEYS.set(name, key);
+  }
+  return key;
+}
+var lastLogger = "";
+var lastLoggerValue = "";
+function loggerValue(logger) {
+  if (logger !== lastLogger) {
+    lastLogger = logger;
+    lastLoggerValue = logfmtValue(logger);
+  }
+  return lastLoggerValue;
+}
+function writeLogfmtAscii(m, bytes, at, limit) {
+  at = putAscii("time=", bytes, at, limit);
+  at = putAscii(isoOf(m.timestamp), bytes, at, limit);
+  at = putAscii(" level=", bytes, at, limit);
+  at = putAscii(levelOf(m), bytes, at, limit);
+  at = putAscii(" logger=", bytes, at, limit);
+  at = putAscii(loggerValue(m.logger), bytes, at, limit);
+  at = putAscii(" msg=", bytes, at, limit);
+  at = putQuotedAscii(m.payload, bytes, at, limit);
+  const fields = m.fields;
+  if (fields) {
+    for (const k in fields) {
+      const key = logfmtKey(k);
+      if (key === "") continue;
+      at = putAscii(key, bytes, at, limit);
+      const value = fields[k];
+      if (typeof value === "string") at = value !== "" && isBare(value) ? putAscii(value, bytes, at, limit) : putQuotedAscii(value, bytes, at, limit);
+      else if (typeof value === "number") at = putInteger(value, bytes, at, limit);
+      else at = putAscii(value ? "true" : "false", bytes, at, limit);
+    }
+  }
+  if (at < 0 || at >= limit) return -1;
+  bytes[at] = 10;
+  return at + 1;
+}
+
 // src/pipeline/formats.ts
 var FORMATS = ["auto", "raw", "heroku", "prefixed", "json", "logfmt"];
 function resolveFormat(format, onPlatform) {
@@ -2629,9 +2750,14 @@ function createEncoder(format, options) {
     case "json":
       return { message: (m, out) => out.text(toJson(m) + "\n") };
     case "logfmt":
-      return { message: (m, out) => out.text(toLogfmt(m) + "\n") };
+      return logfmtEncoder;
   }
 }
+var logfmtEncoder = {
+  message(m, out) {
+    if (!out.lineInPlace(m, writeLogfmtAscii)) out.text(toLogfmt(m) + "\n");
+  }
+};
 var rawEncoder = {
   message(m, out) {
     out.bytes(m.raw);
@@ -2695,19 +2821,6 @@ function prefixedEncoder(color) {
     }
   };
 }
-var lastMs = -1;
-var lastIso = "";
-function isoOf(ms) {
-  if (ms !== lastMs) {
-    lastMs = ms;
-    lastIso = new Date(ms).toISOString();
-  }
-  return lastIso;
-}
-function levelOf(m) {
-  return SEVERITY_NAMES[m.severity] ?? String(m.severity);
-}
-var OWN_KEYS = /* @__PURE__ */ new Set(["timestamp", "time", "level", "logger", "stream", "message", "msg", "type"]);
 function toJson(m) {
   let line = `{"timestamp":"${isoOf(m.timestamp)}","level":"${levelOf(m)}","logger":${JSON.stringify(m.logger)},"stream":"${m.stream}"`;
   if (m.type !== "log") line += `,"type":${JSON.stringify(m.type)}`;
@@ -2717,48 +2830,6 @@ function toJson(m) {
     for (const k in fields) if (!OWN_KEYS.has(k)) line += `,${JSON.stringify(k)}:${JSON.stringify(fields[k])}`;
   }
   return line + "}";
-}
-var BARE_KEY = /^[A-Za-z0-9_.@/-]+$/;
-function logfmtValue(value) {
-  if (typeof value === "number" || typeof value === "boolean") return String(value);
-  const text = typeof value === "string" ? value : String(value);
-  return text !== "" && isBare(text) ? text : JSON.stringify(text);
-}
-function isBare(text) {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c <= 32 || c === 34 || c === 61 || c === 92 || c >= 127 && c <= 160 || c === 8232 || c === 8233) return false;
-  }
-  return true;
-}
-function toLogfmt(m) {
-  let line = `time=${isoOf(m.timestamp)} level=${levelOf(m)} logger=${loggerValue(m.logger)} msg=${JSON.stringify(m.payload)}`;
-  const fields = m.fields;
-  if (fields) {
-    for (const k in fields) {
-      const key = logfmtKey(k);
-      if (key !== "") line += key + logfmtValue(fields[k]);
-    }
-  }
-  return line;
-}
-var KEYS = /* @__PURE__ */ new Map();
-function logfmtKey(name) {
-  let key = KEYS.get(name);
-  if (key === void 0) {
-    key = OWN_KEYS.has(name) ? "" : ` ${BARE_KEY.test(name) ? name : name.replace(/[^A-Za-z0-9_.@/-]/g, "_")}=`;
-    if (KEYS.size < 4096) KEYS.set(name, key);
-  }
-  return key;
-}
-var lastLogger = "";
-var lastLoggerValue = "";
-function loggerValue(logger) {
-  if (logger !== lastLogger) {
-    lastLogger = logger;
-    lastLoggerValue = logfmtValue(logger);
-  }
-  return lastLoggerValue;
 }
 
 // src/pipeline/prefix-lines.wat
@@ -2985,6 +3056,7 @@ function size(chunks) {
 
 // src/pipeline/writer.ts
 var SLAB = 256 * 1024;
+var LINE_ROOM = 16 * 1024;
 var SPARE_SLABS = 6;
 var FdWriter = class {
   constructor(fd, highWater = 1024 * 1024) {
@@ -3058,6 +3130,20 @@ var FdWriter = class {
     this.pendingText += value;
     if (this.pendingText.length >= 65536) this.encodeText();
     this.schedule();
+  }
+  /**
+   * Appends one line that `write` puts straight into the buffer: write(value, bytes, at, limit) returns where the
+   * line ends, or -1 when it cannot write it (not ASCII, say). Returns false, having appended nothing, in that
+   * case; the caller then appends the line another way.
+   */
+  lineInPlace(value, write) {
+    if (this.pendingText) this.encodeText();
+    if (this.slab.bytes.length - this.used < LINE_ROOM) this.newSlab(LINE_ROOM);
+    const end = write(value, this.slab.bytes, this.used, this.slab.bytes.length);
+    if (end < 0) return false;
+    this.used = end;
+    this.schedule();
+    return true;
   }
   encodeText() {
     let text = this.pendingText;

@@ -1,6 +1,8 @@
 // How outputs turn messages into lines: raw, heroku, prefixed, json, logfmt (and auto, resolved at start).
 import type { FdWriter } from './writer';
-import { SEVERITY_NAMES, type Message } from './message';
+import type { Message } from './message';
+import { isoOf, levelOf, OWN_KEYS } from './format-fields';
+import { toLogfmt, writeLogfmtAscii } from './logfmt-format';
 
 export const FORMATS = ['auto', 'raw', 'heroku', 'prefixed', 'json', 'logfmt'] as const;
 export type FormatName = (typeof FORMATS)[number];
@@ -44,9 +46,17 @@ export function createEncoder(format: ConcreteFormat, options: { color: boolean 
     case 'json':
       return { message: (m, out) => out.text(toJson(m) + '\n') };
     case 'logfmt':
-      return { message: (m, out) => out.text(toLogfmt(m) + '\n') };
+      return logfmtEncoder;
   }
 }
+
+// Most lines are ASCII: written straight into the output's buffer, with no string built per line (the slower
+// general path, for the rest, builds the line as a string and encodes it).
+const logfmtEncoder: Encoder = {
+  message(m, out) {
+    if (!out.lineInPlace(m, writeLogfmtAscii)) out.text(toLogfmt(m) + '\n');
+  },
+};
 
 const rawEncoder: Encoder = {
   message(m, out) {
@@ -121,24 +131,6 @@ function prefixedEncoder(color: boolean): Encoder {
   };
 }
 
-/** ISO-8601 UTC time of a message, cached per millisecond: consecutive messages mostly share it. */
-let lastMs = -1;
-let lastIso = '';
-function isoOf(ms: number): string {
-  if (ms !== lastMs) {
-    lastMs = ms;
-    lastIso = new Date(ms).toISOString();
-  }
-  return lastIso;
-}
-
-function levelOf(m: Message): string {
-  return SEVERITY_NAMES[m.severity] ?? String(m.severity);
-}
-
-/** Keys the json and logfmt formats write themselves; decoded fields of the same name are not repeated. */
-const OWN_KEYS = new Set(['timestamp', 'time', 'level', 'logger', 'stream', 'message', 'msg', 'type']);
-
 /** `{"timestamp":…,"level":…,"logger":…,"stream":…,"message":…, …fields}`, built as a string (no object per line). */
 export function toJson(m: Message): string {
   let line = `{"timestamp":"${isoOf(m.timestamp)}","level":"${levelOf(m)}","logger":${JSON.stringify(m.logger)},"stream":"${m.stream}"`;
@@ -147,59 +139,4 @@ export function toJson(m: Message): string {
   const fields = m.fields;
   if (fields) for (const k in fields) if (!OWN_KEYS.has(k)) line += `,${JSON.stringify(k)}:${JSON.stringify(fields[k])}`;
   return line + '}';
-}
-
-/** A key logfmt readers accept as is; others get their odd characters replaced by `_`. */
-const BARE_KEY = /^[A-Za-z0-9_.@/-]+$/;
-
-/** One logfmt value: bare when it can be, else quoted with JSON escapes. */
-function logfmtValue(value: unknown): string {
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  const text = typeof value === 'string' ? value : String(value);
-  return text !== '' && isBare(text) ? text : JSON.stringify(text);
-}
-
-/** True when a value needs no quotes: no spaces, controls, quotes, `=` or backslashes. A loop, not a regular
- * expression: values are short, and this runs for every field of every line. */
-function isBare(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c <= 0x20 || c === 0x22 || c === 0x3d || c === 0x5c || (c >= 0x7f && c <= 0xa0) || c === 0x2028 || c === 0x2029) return false;
-  }
-  return true;
-}
-
-/** `time=… level=… logger=web.1 msg="…" key=value…` */
-export function toLogfmt(m: Message): string {
-  let line = `time=${isoOf(m.timestamp)} level=${levelOf(m)} logger=${loggerValue(m.logger)} msg=${JSON.stringify(m.payload)}`;
-  const fields = m.fields;
-  if (fields) {
-    for (const k in fields) {
-      const key = logfmtKey(k);
-      if (key !== '') line += key + logfmtValue(fields[k]);
-    }
-  }
-  return line;
-}
-
-// Field names repeat from line to line: each is checked and spelled once (` name=`, or '' for drover's own keys).
-// The cache is bounded, for apps whose keys never repeat (ids used as keys).
-const KEYS = new Map<string, string>();
-function logfmtKey(name: string): string {
-  let key = KEYS.get(name);
-  if (key === undefined) {
-    key = OWN_KEYS.has(name) ? '' : ` ${BARE_KEY.test(name) ? name : name.replace(/[^A-Za-z0-9_.@/-]/g, '_')}=`;
-    if (KEYS.size < 4096) KEYS.set(name, key);
-  }
-  return key;
-}
-
-let lastLogger = '';
-let lastLoggerValue = '';
-function loggerValue(logger: string): string {
-  if (logger !== lastLogger) {
-    lastLogger = logger;
-    lastLoggerValue = logfmtValue(logger);
-  }
-  return lastLoggerValue;
 }

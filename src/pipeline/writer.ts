@@ -4,6 +4,8 @@ import { closeSync } from 'node:fs';
 import { forgetSink, sinkFor, type Sink } from './sinks';
 
 const SLAB = 256 * 1024;
+/** Free space at the end of a slab below which lineInPlace starts a new one. */
+const LINE_ROOM = 16 * 1024;
 /** Slabs kept for reuse: enough for the high-water mark and the one being filled. */
 const SPARE_SLABS = 6;
 
@@ -99,6 +101,22 @@ export class FdWriter {
     this.pendingText += value;
     if (this.pendingText.length >= 65536) this.encodeText();
     this.schedule();
+  }
+
+  /**
+   * Appends one line that `write` puts straight into the buffer: write(value, bytes, at, limit) returns where the
+   * line ends, or -1 when it cannot write it (not ASCII, say). Returns false, having appended nothing, in that
+   * case; the caller then appends the line another way.
+   */
+  lineInPlace<T>(value: T, write: (value: T, bytes: Buffer, at: number, limit: number) => number): boolean {
+    if (this.pendingText) this.encodeText();
+    // Room for most lines, so that a line rarely takes the slow path only because the slab is nearly full.
+    if (this.slab.bytes.length - this.used < LINE_ROOM) this.newSlab(LINE_ROOM);
+    const end = write(value, this.slab.bytes, this.used, this.slab.bytes.length);
+    if (end < 0) return false;
+    this.used = end;
+    this.schedule();
+    return true;
   }
 
   private encodeText(): void {

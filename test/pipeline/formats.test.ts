@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isoMicros, toJson, toLogfmt } from '../../src/pipeline/formats';
+import { isoMicros, toJson } from '../../src/pipeline/formats';
 import { Message } from '../../src/pipeline/message';
 
 function message(payload: string, fields?: Record<string, string | number | boolean>) {
@@ -9,12 +9,6 @@ function message(payload: string, fields?: Record<string, string | number | bool
 }
 
 describe('formats', () => {
-  it('writes logfmt with quoted values and keys made safe', () => {
-    expect(toLogfmt(message('hello "you"', { user: 'ann', 'odd key=1': 'a b', n: 3, level: 'info' }))).toBe(
-      'time=2026-11-23T17:31:07.123Z level=info logger=web.1 msg="hello \\"you\\"" user=ann odd_key_1="a b" n=3',
-    );
-  });
-
   it('writes json with the fields after the fixed keys, and valid JSON for any payload', () => {
     const line = toJson(message('bad \u0000 bytes', { status: 500, ok: false }));
     expect(JSON.parse(line)).toEqual({ timestamp: '2026-11-23T17:31:07.123Z', level: 'info', logger: 'web.1', stream: 'stdout', message: 'bad \u0000 bytes', status: 500, ok: false });

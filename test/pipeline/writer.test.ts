@@ -6,7 +6,13 @@ import { FdWriter } from '../../src/pipeline/writer';
 import { writeProgress } from '../../src/pipeline/sinks';
 import { tempDir } from '../helpers';
 
-// Numbered lines written through every way in: bytes (copied from a reused buffer), prefixLines, text and byte.
+// Numbered lines written through every way in: bytes (copied from a reused buffer), prefixLines, text, byte and
+// lineInPlace (which every seventh round declines, and the line goes through text instead).
+function inPlace(round: number, bytes: Buffer, at: number, limit: number): number {
+  const line = `in place ${round}\n`;
+  return round % 7 === 0 || at + line.length > limit ? -1 : at + bytes.write(line, at, 'latin1');
+}
+
 function writeMix(writer: FdWriter, rounds: number): string {
   const reused = Buffer.alloc(4000);
   let expected = '';
@@ -19,7 +25,9 @@ function writeMix(writer: FdWriter, rounds: number): string {
     writer.text(`text ${r} é ${'y'.repeat(r % 300)}\n`);
     writer.byte(0x2a);
     writer.byte(10);
-    expected += block + block.replace(/^(?=.)/gm, `P${r}: `) + `text ${r} é ${'y'.repeat(r % 300)}\n*\n`;
+    if (!writer.lineInPlace(r, inPlace)) writer.text(`declined ${r}\n`);
+    const inPlaceLine = r % 7 === 0 ? `declined ${r}\n` : `in place ${r}\n`;
+    expected += block + block.replace(/^(?=.)/gm, `P${r}: `) + `text ${r} é ${'y'.repeat(r % 300)}\n*\n` + inPlaceLine;
   }
   return expected;
 }
