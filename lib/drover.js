@@ -2549,10 +2549,12 @@ var Message = class _Message {
   rewritten = false;
   bytesAsPrinted;
   text;
-  /** Where the line lies in a read chunk, until someone asks for `raw` (most decoders only want the text). */
+  /** Where the line lies in a read chunk: `raw` is made from it only when asked (most decoders only want the text). */
   chunk;
   start = 0;
   end = 0;
+  /** True while `text` is the chunk's bytes, all ASCII: character k of the payload is byte start + k. */
+  ascii = false;
   constructor(raw, logger, stream, pid, hostname, timestamp = Date.now(), type = "log") {
     this.bytesAsPrinted = raw;
     this.logger = logger;
@@ -2568,7 +2570,6 @@ var Message = class _Message {
   get raw() {
     if (this.bytesAsPrinted === void 0) {
       this.bytesAsPrinted = this.chunk ? this.chunk.subarray(this.start, this.end) : Buffer.from(this.text, "utf8");
-      this.chunk = void 0;
     }
     return this.bytesAsPrinted;
   }
@@ -2576,6 +2577,7 @@ var Message = class _Message {
     this.bytesAsPrinted = value;
     this.chunk = void 0;
     this.text = void 0;
+    this.ascii = false;
   }
   /** The line as text (invalid UTF-8 becomes U+FFFD). */
   get payload() {
@@ -2586,19 +2588,32 @@ var Message = class _Message {
     this.text = value;
     this.bytesAsPrinted = void 0;
     this.chunk = void 0;
+    this.ascii = false;
     this.rewritten = true;
   }
   /**
-   * A line read from a process: chunk[start, end), without its newline; no view on the chunk is made yet.
-   * `text`, when the caller has it, is those bytes decoded.
+   * For decoders that scan bytes rather than characters: the buffer holding the line as read, when it is all
+   * ASCII and the payload is still that line. Its bytes asciiStart + k is then the payload's character k.
    */
-  static fromChunk(chunk, start2, end, logger, stream, pid, hostname, timestamp, type, text) {
+  get asciiChunk() {
+    return this.ascii ? this.chunk : void 0;
+  }
+  /** Where the line starts in asciiChunk. */
+  get asciiStart() {
+    return this.start;
+  }
+  /**
+   * A line read from a process: chunk[start, end), without its newline; no view on the chunk is made yet.
+   * `asciiText`, when the caller knows the bytes are all ASCII, is them as text.
+   */
+  static fromChunk(chunk, start2, end, logger, stream, pid, hostname, timestamp, type, asciiText) {
     const message = new _Message(EMPTY, logger, stream, pid, hostname, timestamp, type);
     message.bytesAsPrinted = void 0;
     message.chunk = chunk;
     message.start = start2;
     message.end = end;
-    message.text = text;
+    message.text = asciiText;
+    message.ascii = asciiText !== void 0;
     return message;
   }
   /** A message made by drover itself (supervisor state changes, filter summaries, drop reports). */
@@ -3381,21 +3396,25 @@ function picker(options) {
   return { levelKeys: options.level_keys, messageKeys: new Set(options.message_keys), timeKeys: options.time_keys, replacePayload: options.payload === "message" };
 }
 function applyPicked(message, fields, text, pick) {
-  for (const key of pick.levelKeys) {
-    const value = fields[key];
-    if (value === void 0) continue;
-    const severity = severityOf(value);
-    if (severity >= 0) message.severity = severity;
-    break;
-  }
-  for (const key of pick.timeKeys) {
-    const value = fields[key];
-    if (value === void 0) continue;
-    const ms = parseTime(value);
-    if (ms !== void 0) message.timestamp = ms;
-    break;
-  }
+  applyLevelAndTime(message, firstPresent(fields, pick.levelKeys), firstPresent(fields, pick.timeKeys));
   if (text !== void 0) message.payload = text;
+}
+function firstPresent(fields, keys2) {
+  for (const key of keys2) {
+    const value = fields[key];
+    if (value !== void 0) return value;
+  }
+  return void 0;
+}
+function applyLevelAndTime(message, level, time) {
+  if (level !== void 0) {
+    const severity = severityOf(level);
+    if (severity >= 0) message.severity = severity;
+  }
+  if (time !== void 0) {
+    const ms = parseTime(time);
+    if (ms !== void 0) message.timestamp = ms;
+  }
 }
 var MONTHS = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 };
 var CLF = /^(\d{2})\/([A-Z][a-z]{2})\/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?:\s*([+-])(\d{2})(\d{2}))?$/;
@@ -3475,6 +3494,151 @@ function fromEpoch(n) {
   return void 0;
 }
 
+// src/pipeline/decoders/flat-json.ts
+var REMEMBERED_KEYS = 32;
+var FlatJsonReader = class {
+  constructor(pick) {
+    this.pick = pick;
+  }
+  pick;
+  keys = [];
+  /** The message key's value, which becomes the Payload; undefined when there was none. */
+  text;
+  /** The value of the key that comes first in level_keys; undefined when none was present. */
+  level;
+  /** The same for time_keys. */
+  time;
+  levelRank = Infinity;
+  timeRank = Infinity;
+  sawMessageKey = false;
+  /** Keys whose value was null in this line, so far. */
+  nullKeys = [];
+  /**
+   * Reads the ASCII line bytes[start, end), whose text is `line` (character k is byte start + k), into `into`.
+   * Returns false, with `into` partly filled, when JSON.parse has to decide.
+   */
+  read(bytes, start2, end, line, into) {
+    this.text = this.level = this.time = void 0;
+    this.levelRank = this.timeRank = Infinity;
+    this.sawMessageKey = false;
+    this.nullKeys.length = 0;
+    let i = skipBlanks(bytes, start2, end);
+    if (bytes[i] !== 123 || i >= end) return false;
+    i = skipBlanks(bytes, i + 1, end);
+    if (bytes[i] === 125 && i < end) return skipBlanks(bytes, i + 1, end) === end;
+    for (let position = 0; ; position++) {
+      if (bytes[i] !== 34 || i >= end) return false;
+      const keyStart = i + 1;
+      i = stringEnd(bytes, keyStart, end);
+      if (i < 0) return false;
+      const key = this.keyAt(position, bytes, keyStart, i, line, start2);
+      i = skipBlanks(bytes, i + 1, end);
+      if (bytes[i] !== 58 || i >= end) return false;
+      i = skipBlanks(bytes, i + 1, end);
+      if (i >= end) return false;
+      const c = bytes[i];
+      let value;
+      if (c === 34) {
+        const valueStart = i + 1;
+        i = stringEnd(bytes, valueStart, end);
+        if (i < 0) return false;
+        value = line.slice(valueStart - start2, i - start2);
+        i++;
+      } else if (c === 45 || c >= 48 && c <= 57) {
+        const numberStart = i;
+        if (c === 45) i++;
+        const first = i;
+        i = digitsEnd(bytes, i, end);
+        if (i === first || i - first > 15 || bytes[first] === 48 && i - first > 1) return false;
+        if (i < end && (bytes[i] === 46 || bytes[i] === 101 || bytes[i] === 69)) return false;
+        let n = 0;
+        for (let k = first; k < i; k++) n = n * 10 + (bytes[k] - 48);
+        value = first > numberStart ? -n : n;
+      } else if (c === 116 && i + 4 <= end && bytes[i + 1] === 114 && bytes[i + 2] === 117 && bytes[i + 3] === 101) {
+        value = true;
+        i += 4;
+      } else if (c === 102 && i + 5 <= end && bytes[i + 1] === 97 && bytes[i + 2] === 108 && bytes[i + 3] === 115 && bytes[i + 4] === 101) {
+        value = false;
+        i += 5;
+      } else if (c === 110 && i + 4 <= end && bytes[i + 1] === 117 && bytes[i + 2] === 108 && bytes[i + 3] === 108) {
+        value = null;
+        i += 4;
+      } else return false;
+      if (!this.store(key, value, into)) return false;
+      i = skipBlanks(bytes, i, end);
+      if (i >= end) return false;
+      if (bytes[i] === 125) return skipBlanks(bytes, i + 1, end) === end;
+      if (bytes[i] !== 44) return false;
+      i = skipBlanks(bytes, i + 1, end);
+    }
+  }
+  /** Puts one key and value where JSON.parse and flattening would; false when only they can tell. */
+  store(key, value, into) {
+    if (key.isMessage) {
+      if (this.sawMessageKey) return false;
+      this.sawMessageKey = true;
+      if (typeof value === "string") {
+        this.text = value;
+        return true;
+      }
+    }
+    if (value === null) {
+      this.nullKeys.push(key.name);
+      return into[key.name] === void 0;
+    }
+    if (this.nullKeys.length > 0 && this.nullKeys.includes(key.name)) return false;
+    into[key.name] = value;
+    if (key.levelRank >= 0 && key.levelRank <= this.levelRank) {
+      this.levelRank = key.levelRank;
+      this.level = value;
+    }
+    if (key.timeRank >= 0 && key.timeRank <= this.timeRank) {
+      this.timeRank = key.timeRank;
+      this.time = value;
+    }
+    return true;
+  }
+  /** The key bytes[from, to): the one at this position in the previous line when the bytes match, else a new one. */
+  keyAt(position, bytes, from, to, line, lineStart) {
+    const known = this.keys[position];
+    if (known !== void 0 && sameBytes(bytes, from, to, known.name)) return known;
+    const name = Object.keys({ [line.slice(from - lineStart, to - lineStart)]: 0 })[0];
+    const key = {
+      name,
+      levelRank: this.pick.levelKeys.indexOf(name),
+      timeRank: this.pick.timeKeys.indexOf(name),
+      isMessage: this.pick.replacePayload && this.pick.messageKeys.has(name)
+    };
+    if (position < REMEMBERED_KEYS) this.keys[position] = key;
+    return key;
+  }
+};
+function skipBlanks(bytes, i, end) {
+  while (i < end) {
+    const c = bytes[i];
+    if (c !== 32 && c !== 9 && c !== 13 && c !== 10) return i;
+    i++;
+  }
+  return end;
+}
+function stringEnd(bytes, i, end) {
+  for (; i < end; i++) {
+    const c = bytes[i];
+    if (c === 34) return i;
+    if (c === 92 || c < 32) return -1;
+  }
+  return -1;
+}
+function digitsEnd(bytes, i, end) {
+  while (i < end && bytes[i] >= 48 && bytes[i] <= 57) i++;
+  return i;
+}
+function sameBytes(bytes, from, to, name) {
+  if (to - from !== name.length) return false;
+  for (let k = 0; k < name.length; k++) if (bytes[from + k] !== name.charCodeAt(k)) return false;
+  return true;
+}
+
 // src/pipeline/decoders/json.ts
 var schema3 = {
   ...pickSchema,
@@ -3484,13 +3648,26 @@ var JsonDecoder = class {
   constructor(pick, maxDepth) {
     this.pick = pick;
     this.maxDepth = maxDepth;
+    this.flat = new FlatJsonReader(pick);
   }
   pick;
   maxDepth;
   text;
+  flat;
   decode(message) {
     const text = message.payload;
     if (!looksLikeObject(text)) return;
+    const bytes = message.asciiChunk;
+    if (bytes !== void 0 && message.fields === void 0) {
+      const fields2 = {};
+      const start2 = message.asciiStart;
+      if (this.flat.read(bytes, start2, start2 + text.length, text, fields2)) {
+        message.fields = fields2;
+        applyLevelAndTime(message, this.flat.level, this.flat.time);
+        if (this.flat.text !== void 0) message.payload = this.flat.text;
+        return;
+      }
+    }
     let parsed;
     try {
       parsed = JSON.parse(text);

@@ -26,10 +26,12 @@ export class Message {
   rewritten = false;
   private bytesAsPrinted: Buffer | undefined;
   private text: string | undefined;
-  /** Where the line lies in a read chunk, until someone asks for `raw` (most decoders only want the text). */
+  /** Where the line lies in a read chunk: `raw` is made from it only when asked (most decoders only want the text). */
   private chunk: Buffer | undefined;
   private start = 0;
   private end = 0;
+  /** True while `text` is the chunk's bytes, all ASCII: character k of the payload is byte start + k. */
+  private ascii = false;
 
   constructor(raw: Buffer, logger: string, stream: Stream, pid: number, hostname: string, timestamp = Date.now(), type = 'log') {
     this.bytesAsPrinted = raw;
@@ -48,7 +50,6 @@ export class Message {
     if (this.bytesAsPrinted === undefined) {
       // Made only when asked: a payload replaced by a decoder is often only ever read as text.
       this.bytesAsPrinted = this.chunk ? this.chunk.subarray(this.start, this.end) : Buffer.from(this.text!, 'utf8');
-      this.chunk = undefined;
     }
     return this.bytesAsPrinted;
   }
@@ -57,6 +58,7 @@ export class Message {
     this.bytesAsPrinted = value;
     this.chunk = undefined;
     this.text = undefined;
+    this.ascii = false;
   }
 
   /** The line as text (invalid UTF-8 becomes U+FFFD). */
@@ -69,20 +71,35 @@ export class Message {
     this.text = value;
     this.bytesAsPrinted = undefined;
     this.chunk = undefined;
+    this.ascii = false;
     this.rewritten = true;
   }
 
   /**
-   * A line read from a process: chunk[start, end), without its newline; no view on the chunk is made yet.
-   * `text`, when the caller has it, is those bytes decoded.
+   * For decoders that scan bytes rather than characters: the buffer holding the line as read, when it is all
+   * ASCII and the payload is still that line. Its bytes asciiStart + k is then the payload's character k.
    */
-  static fromChunk(chunk: Buffer, start: number, end: number, logger: string, stream: Stream, pid: number, hostname: string, timestamp: number, type: string, text?: string): Message {
+  get asciiChunk(): Buffer | undefined {
+    return this.ascii ? this.chunk : undefined;
+  }
+
+  /** Where the line starts in asciiChunk. */
+  get asciiStart(): number {
+    return this.start;
+  }
+
+  /**
+   * A line read from a process: chunk[start, end), without its newline; no view on the chunk is made yet.
+   * `asciiText`, when the caller knows the bytes are all ASCII, is them as text.
+   */
+  static fromChunk(chunk: Buffer, start: number, end: number, logger: string, stream: Stream, pid: number, hostname: string, timestamp: number, type: string, asciiText?: string): Message {
     const message = new Message(EMPTY, logger, stream, pid, hostname, timestamp, type);
     message.bytesAsPrinted = undefined;
     message.chunk = chunk;
     message.start = start;
     message.end = end;
-    message.text = text;
+    message.text = asciiText;
+    message.ascii = asciiText !== undefined;
     return message;
   }
 

@@ -3,7 +3,8 @@
 import { defineComponent, type Decoder } from '../component';
 import type { FieldValue, Message } from '../message';
 import type { Schema } from '../../config/schema';
-import { applyPicked, pickSchema, picker, type Picker } from './pick';
+import { applyLevelAndTime, applyPicked, pickSchema, picker, type Picker } from './pick';
+import { FlatJsonReader } from './flat-json';
 
 const schema: Schema = {
   ...pickSchema,
@@ -13,12 +14,26 @@ const schema: Schema = {
 /** Decodes JSON object lines; a line that is not one is left as it was. */
 export class JsonDecoder implements Decoder {
   private text: string | undefined;
+  private readonly flat: FlatJsonReader;
 
-  constructor(private readonly pick: Picker, private readonly maxDepth: number) {}
+  constructor(private readonly pick: Picker, private readonly maxDepth: number) {
+    this.flat = new FlatJsonReader(pick);
+  }
 
   decode(message: Message): void {
     const text = message.payload;
     if (!looksLikeObject(text)) return;
+    const bytes = message.asciiChunk;
+    if (bytes !== undefined && message.fields === undefined) {
+      const fields: Record<string, FieldValue> = {};
+      const start = message.asciiStart;
+      if (this.flat.read(bytes, start, start + text.length, text, fields)) {
+        message.fields = fields;
+        applyLevelAndTime(message, this.flat.level, this.flat.time);
+        if (this.flat.text !== undefined) message.payload = this.flat.text;
+        return;
+      }
+    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);

@@ -26,21 +26,29 @@ export function picker(options: Record<string, any>): Picker {
 
 /** Sets Severity and Timestamp from decoded fields, and the Payload from the message text when one was found. */
 export function applyPicked(message: Message, fields: Record<string, FieldValue>, text: string | undefined, pick: Picker): void {
-  for (const key of pick.levelKeys) {
-    const value = fields[key];
-    if (value === undefined) continue;
-    const severity = severityOf(value);
-    if (severity >= 0) message.severity = severity;
-    break;
-  }
-  for (const key of pick.timeKeys) {
-    const value = fields[key];
-    if (value === undefined) continue;
-    const ms = parseTime(value);
-    if (ms !== undefined) message.timestamp = ms;
-    break;
-  }
+  applyLevelAndTime(message, firstPresent(fields, pick.levelKeys), firstPresent(fields, pick.timeKeys));
   if (text !== undefined) message.payload = text;
+}
+
+/** The value of the first of `keys` present in `fields`. */
+function firstPresent(fields: Record<string, FieldValue>, keys: string[]): FieldValue | undefined {
+  for (const key of keys) {
+    const value = fields[key];
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
+/** Sets Severity from a level value and Timestamp from a time value, each when it reads as one. */
+export function applyLevelAndTime(message: Message, level: FieldValue | undefined, time: FieldValue | undefined): void {
+  if (level !== undefined) {
+    const severity = severityOf(level);
+    if (severity >= 0) message.severity = severity;
+  }
+  if (time !== undefined) {
+    const ms = parseTime(time);
+    if (ms !== undefined) message.timestamp = ms;
+  }
 }
 
 const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 };
