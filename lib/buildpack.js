@@ -3699,7 +3699,7 @@ var FlatJsonReader = class {
     this.text = this.level = this.time = void 0;
     this.levelRank = this.timeRank = Infinity;
     this.sawMessageKey = false;
-    this.nullKeys.length = 0;
+    if (this.nullKeys.length > 0) this.nullKeys.length = 0;
     let i = skipBlanks(bytes, start, end);
     if (bytes[i] !== 123 || i >= end) return false;
     i = skipBlanks(bytes, i + 1, end);

@@ -3521,7 +3521,7 @@ var FlatJsonReader = class {
     this.text = this.level = this.time = void 0;
     this.levelRank = this.timeRank = Infinity;
     this.sawMessageKey = false;
-    this.nullKeys.length = 0;
+    if (this.nullKeys.length > 0) this.nullKeys.length = 0;
     let i = skipBlanks(bytes, start2, end);
     if (bytes[i] !== 123 || i >= end) return false;
     i = skipBlanks(bytes, i + 1, end);
@@ -6907,7 +6907,7 @@ var Supervisor = class {
         partialTimeout: options.config.partial_line_timeout,
         backoff: { initial: options.config.backoff_initial, max: options.config.backoff_max },
         onChange: (instance) => this.onChange(instance),
-        shuttingDown: () => this.shuttingDown !== void 0
+        shuttingDown: () => this.shuttingDown !== void 0 || this.abandoned
       })
     );
   }
@@ -6920,6 +6920,8 @@ var Supervisor = class {
   done = new Promise((resolve4) => this.resolveDone = resolve4);
   lastExit = 0;
   stopStarted = Date.now();
+  /** Set once drover has failed and is only stopping the processes (see abandon). */
+  abandoned = false;
   /** Stop signals received: the second one does not wait. */
   stopSignals = 0;
   /** Set by a second stop signal: the exit status of a stop that did not wait. */
@@ -6933,7 +6935,7 @@ var Supervisor = class {
     for (const instance of this.instances) instance.start();
   }
   onChange(instance) {
-    if (this.shuttingDown) return;
+    if (this.shuttingDown || this.abandoned) return;
     if (instance.state === "FATAL") {
       void this.shutdown(`${instance.name} is FATAL`, instance.exitStatus || 1);
       return;
@@ -6965,6 +6967,18 @@ var Supervisor = class {
       return code;
     })();
     return this.shuttingDown;
+  }
+  /**
+   * For when drover itself has failed: every running process group gets its stopsignal at once, and SIGKILL
+   * after `graceMs`. Resolves when the groups are gone. Nothing is flushed: the pipeline may be what failed.
+   */
+  async abandon(graceMs) {
+    this.abandoned = true;
+    for (const i of this.instances) if (i.pid === void 0) void i.stop();
+    const groups = this.instances.flatMap((i) => i.pid === void 0 ? [] : [{ pid: i.pid, signal: `SIG${i.plan.type.stopsignal}` }]);
+    for (const { pid, signal } of groups) signalGroup(pid, signal);
+    for (const until = Date.now() + graceMs; groups.some((g) => groupExists(g.pid)) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
+    for (const { pid } of groups) signalGroup(pid, "SIGKILL");
   }
   /** SIGTERM/SIGINT: a clean stop; a second signal kills everything at once. */
   onSignal(signal) {
@@ -7001,6 +7015,14 @@ var Supervisor = class {
     this.options.pipeline.internal(text, LOGGER, severity);
   }
 };
+function groupExists(pid) {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 // src/supervisor/control.ts
 var import_node_net5 = require("node:net");
@@ -7308,6 +7330,7 @@ Run \`drover check\` after fixing them.
     const pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: (0, import_node_tty.isatty)(1) });
     const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname });
     for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"]) process.on(signal, () => supervisor.onSignal(signal));
+    stopAllOnCrash(supervisor);
     supervisor.start();
     const socketPath = controlSocketPath(app.appDir, app.config.supervisor.control_socket);
     const control = await serveControl(socketPath, supervisor).catch((error) => {
@@ -7322,15 +7345,29 @@ Run \`drover check\` after fixing them.
 };
 function exitOnceWritten(code, writtenBefore = -1) {
   writeInSmallPieces();
-  const { unwritten, written, blocking } = writeProgress();
+  const { unwritten, written } = writeProgress();
   if (unwritten === 0) process.exit(code);
-  if (written === writtenBefore) {
-    if (!blocking) process.exit(code);
-    process.removeAllListeners("SIGTERM");
-    process.kill(process.pid, "SIGTERM");
-    return;
-  }
-  setTimeout(() => exitOnceWritten(code, written), 5e3).unref();
+  if (written === writtenBefore) exitNow(code);
+  else setTimeout(() => exitOnceWritten(code, written), 5e3).unref();
+}
+function exitNow(code) {
+  if (!writeProgress().blocking) process.exit(code);
+  process.removeAllListeners("SIGTERM");
+  process.kill(process.pid, "SIGTERM");
+}
+function stopAllOnCrash(supervisor) {
+  let crashed = false;
+  const crash = (error) => {
+    if (crashed) return;
+    crashed = true;
+    const detail = error instanceof Error ? error.stack ?? error.message : String(error);
+    process.stderr.write(`drover: unexpected error: ${detail}
+drover: stopping every process, since nothing supervises them or reads their output now. Please report this with the command you ran.
+`);
+    void supervisor.abandon(3e3).finally(() => exitNow(70));
+  };
+  process.on("uncaughtException", crash);
+  process.on("unhandledRejection", crash);
 }
 
 // src/cli/commands/run.ts

@@ -252,7 +252,8 @@ export class Instance {
 
 const EXTERNAL_STOP = new Set<NodeJS.Signals>(['SIGTERM', 'SIGINT', 'SIGHUP']);
 
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
+/** Sends a signal to a process group, which may be gone already. */
+export function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
   } catch {

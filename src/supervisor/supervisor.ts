@@ -1,6 +1,6 @@
 // The dyno manager in miniature: runs a formation, watches it, and shuts it down as Heroku does.
 import { constants } from 'node:os';
-import { Instance, type InstanceStatus } from './instance';
+import { Instance, signalGroup, type InstanceStatus } from './instance';
 import type { InstancePlan } from './formation';
 import type { Pipeline } from '../pipeline/pipeline';
 import { SEVERITY } from '../pipeline/message';
@@ -33,6 +33,8 @@ export class Supervisor {
   readonly done = new Promise<number>((resolve) => (this.resolveDone = resolve));
   private lastExit = 0;
   private stopStarted = Date.now();
+  /** Set once drover has failed and is only stopping the processes (see abandon). */
+  private abandoned = false;
   /** Stop signals received: the second one does not wait. */
   private stopSignals = 0;
   /** Set by a second stop signal: the exit status of a stop that did not wait. */
@@ -50,7 +52,7 @@ export class Supervisor {
           partialTimeout: options.config.partial_line_timeout,
           backoff: { initial: options.config.backoff_initial, max: options.config.backoff_max },
           onChange: (instance) => this.onChange(instance),
-          shuttingDown: () => this.shuttingDown !== undefined,
+          shuttingDown: () => this.shuttingDown !== undefined || this.abandoned,
         }),
     );
   }
@@ -65,7 +67,7 @@ export class Supervisor {
   }
 
   private onChange(instance: Instance): void {
-    if (this.shuttingDown) return;
+    if (this.shuttingDown || this.abandoned) return;
     if (instance.state === 'FATAL') {
       void this.shutdown(`${instance.name} is FATAL`, instance.exitStatus || 1);
       return;
@@ -100,6 +102,19 @@ export class Supervisor {
       return code;
     })();
     return this.shuttingDown;
+  }
+
+  /**
+   * For when drover itself has failed: every running process group gets its stopsignal at once, and SIGKILL
+   * after `graceMs`. Resolves when the groups are gone. Nothing is flushed: the pipeline may be what failed.
+   */
+  async abandon(graceMs: number): Promise<void> {
+    this.abandoned = true; // no restarts from here on
+    for (const i of this.instances) if (i.pid === undefined) void i.stop(); // cancels a pending start (BACKOFF)
+    const groups = this.instances.flatMap((i) => (i.pid === undefined ? [] : [{ pid: i.pid, signal: `SIG${i.plan.type.stopsignal}` as NodeJS.Signals }]));
+    for (const { pid, signal } of groups) signalGroup(pid, signal);
+    for (const until = Date.now() + graceMs; groups.some((g) => groupExists(g.pid)) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
+    for (const { pid } of groups) signalGroup(pid, 'SIGKILL');
   }
 
   /** SIGTERM/SIGINT: a clean stop; a second signal kills everything at once. */
@@ -141,5 +156,15 @@ export class Supervisor {
 
   private report(text: string, severity: number = SEVERITY.info): void {
     this.options.pipeline.internal(text, LOGGER, severity);
+  }
+}
+
+/** True while a process group has a member (a zombie counts until node reaps it). */
+function groupExists(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -111,6 +111,27 @@ describe('supervisor lifecycle', () => {
     first.kill('SIGTERM');
     await first;
   });
+
+  it('stops every process and exits 70 when drover itself fails', async () => {
+    // A real uncaught exception inside the running supervisor: a preloaded script throws from a SIGUSR2 handler.
+    const app = tempDir({
+      'crash.cjs': "process.on('SIGUSR2', () => { throw new Error('planted failure'); });\n",
+      Procfile: `web: echo "web up"; while true; do sleep 0.1; done\nstubborn: trap '' TERM; echo "stubborn up"; while true; do sleep 0.1; done\n`,
+      'drover/009-stdout.toml': JSON_STDOUT,
+    });
+    const child = startDrover(app, [], { NODE_OPTIONS: `--require ${app}/crash.cjs` });
+    await waitForLine(child, /"message":"web up"/);
+    await waitForLine(child, /"message":"stubborn up"/);
+    const crashedAt = Date.now();
+    child.kill('SIGUSR2');
+    const result = await child;
+    expect(result.exitCode).toBe(70);
+    expect(result.stderr).toContain('drover: unexpected error: Error: planted failure');
+    expect(result.stderr).toContain('stopping every process');
+    // web stopped on SIGTERM at once; stubborn ignores it and took the SIGKILL 3 s later. afterEach checks that
+    // nothing is left.
+    expect(Date.now() - crashedAt).toBeGreaterThanOrEqual(2900);
+  });
 });
 
 describe('drover run arguments', () => {

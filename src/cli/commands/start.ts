@@ -46,6 +46,7 @@ ${APP_USAGE}`,
     const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname });
 
     for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => supervisor.onSignal(signal));
+    stopAllOnCrash(supervisor);
     // The processes first: the control socket is for later `drover status` calls and need not delay them.
     supervisor.start();
     const socketPath = controlSocketPath(app.appDir, app.config.supervisor.control_socket);
@@ -69,13 +70,32 @@ ${APP_USAGE}`,
  */
 function exitOnceWritten(code: number, writtenBefore = -1): void {
   writeInSmallPieces();
-  const { unwritten, written, blocking } = writeProgress();
+  const { unwritten, written } = writeProgress();
   if (unwritten === 0) process.exit(code);
-  if (written === writtenBefore) {
-    if (!blocking) process.exit(code);
-    process.removeAllListeners('SIGTERM');
-    process.kill(process.pid, 'SIGTERM');
-    return;
-  }
-  setTimeout(() => exitOnceWritten(code, written), 5000).unref();
+  if (written === writtenBefore) exitNow(code);
+  else setTimeout(() => exitOnceWritten(code, written), 5000).unref();
+}
+
+/** Exits with `code`, or by its own SIGTERM while a blocking write is under way (process.exit would wait for it). */
+function exitNow(code: number): void {
+  if (!writeProgress().blocking) process.exit(code);
+  process.removeAllListeners('SIGTERM');
+  process.kill(process.pid, 'SIGTERM');
+}
+
+/**
+ * A bug in drover must not leave the app running unsupervised, with nobody reading its output: on an uncaught
+ * error drover says so, stops every process (stopsignal, SIGKILL after 3 s) and exits with status 70.
+ */
+function stopAllOnCrash(supervisor: Supervisor): void {
+  let crashed = false;
+  const crash = (error: unknown) => {
+    if (crashed) return;
+    crashed = true;
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    process.stderr.write(`drover: unexpected error: ${detail}\ndrover: stopping every process, since nothing supervises them or reads their output now. Please report this with the command you ran.\n`);
+    void supervisor.abandon(3000).finally(() => exitNow(70));
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
 }

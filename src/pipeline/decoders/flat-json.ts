@@ -48,7 +48,7 @@ export class FlatJsonReader {
     this.text = this.level = this.time = undefined;
     this.levelRank = this.timeRank = Infinity;
     this.sawMessageKey = false;
-    this.nullKeys.length = 0;
+    if (this.nullKeys.length > 0) this.nullKeys.length = 0;
     let i = skipBlanks(bytes, start, end);
     if (bytes[i] !== 0x7b || i >= end) return false; // {
     i = skipBlanks(bytes, i + 1, end);
