@@ -2738,7 +2738,8 @@ function writeLogfmtAscii(m, bytes, at, limit) {
       const value = fields[k];
       if (typeof value === "string") at = value !== "" && isBare(value) ? putAscii(value, bytes, at, limit) : putQuotedAscii(value, bytes, at, limit);
       else if (typeof value === "number") at = putInteger(value, bytes, at, limit);
-      else at = putAscii(value ? "true" : "false", bytes, at, limit);
+      else if (typeof value === "boolean") at = putAscii(value ? "true" : "false", bytes, at, limit);
+      else return -1;
     }
   }
   if (at < 0 || at >= limit) return -1;
@@ -3401,8 +3402,7 @@ function applyPicked(message, fields, text, pick) {
 }
 function firstPresent(fields, keys2) {
   for (const key of keys2) {
-    const value = fields[key];
-    if (value !== void 0) return value;
+    if (Object.hasOwn(fields, key)) return fields[key];
   }
   return void 0;
 }
@@ -3532,6 +3532,7 @@ var FlatJsonReader = class {
       i = stringEnd(bytes, keyStart, end);
       if (i < 0) return false;
       const key = this.keyAt(position, bytes, keyStart, i, line, start2);
+      if (key === void 0) return false;
       i = skipBlanks(bytes, i + 1, end);
       if (bytes[i] !== 58 || i >= end) return false;
       i = skipBlanks(bytes, i + 1, end);
@@ -3603,6 +3604,7 @@ var FlatJsonReader = class {
     const known = this.keys[position];
     if (known !== void 0 && sameBytes(bytes, from, to, known.name)) return known;
     const name = Object.keys({ [line.slice(from - lineStart, to - lineStart)]: 0 })[0];
+    if (name === "__proto__") return void 0;
     const key = {
       name,
       levelRank: this.pick.levelKeys.indexOf(name),
@@ -4132,9 +4134,9 @@ var FieldsFilter = class {
   process(message) {
     let fields = message.fields;
     if (fields) {
-      for (const name of this.remove) if (name in fields) delete fields[name];
+      for (const name of this.remove) if (Object.hasOwn(fields, name)) delete fields[name];
       for (const [from, to] of this.rename) {
-        if (!(from in fields)) continue;
+        if (!Object.hasOwn(fields, from)) continue;
         fields[to] = fields[from];
         delete fields[from];
       }
@@ -4491,6 +4493,13 @@ var CountingWriter = class extends FdWriter {
   byte(value) {
     this.appended++;
     super.byte(value);
+  }
+  lineInPlace(value, write) {
+    return super.lineInPlace(value, (v, bytes, at, limit) => {
+      const end = write(v, bytes, at, limit);
+      if (end >= 0) this.appended += end - at;
+      return end;
+    });
   }
 };
 var FileOutput = class {

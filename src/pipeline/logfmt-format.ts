@@ -81,7 +81,8 @@ export function writeLogfmtAscii(m: Message, bytes: Buffer, at: number, limit: n
       const value = fields[k];
       if (typeof value === 'string') at = value !== '' && isBare(value) ? putAscii(value, bytes, at, limit) : putQuotedAscii(value, bytes, at, limit);
       else if (typeof value === 'number') at = putInteger(value, bytes, at, limit);
-      else at = putAscii(value ? 'true' : 'false', bytes, at, limit);
+      else if (typeof value === 'boolean') at = putAscii(value ? 'true' : 'false', bytes, at, limit);
+      else return -1; // not a FieldValue (a filter put something else there): toLogfmt writes String(value)
     }
   }
   if (at < 0 || at >= limit) return -1;

@@ -59,6 +59,7 @@ export class FlatJsonReader {
       i = stringEnd(bytes, keyStart, end);
       if (i < 0) return false;
       const key = this.keyAt(position, bytes, keyStart, i, line, start);
+      if (key === undefined) return false;
       i = skipBlanks(bytes, i + 1, end);
       if (bytes[i] !== 0x3a || i >= end) return false; // :
       i = skipBlanks(bytes, i + 1, end);
@@ -134,11 +135,13 @@ export class FlatJsonReader {
   }
 
   /** The key bytes[from, to): the one at this position in the previous line when the bytes match, else a new one. */
-  private keyAt(position: number, bytes: Buffer, from: number, to: number, line: string, lineStart: number): KnownKey {
+  private keyAt(position: number, bytes: Buffer, from: number, to: number, line: string, lineStart: number): KnownKey | undefined {
     const known = this.keys[position];
     if (known !== undefined && sameBytes(bytes, from, to, known.name)) return known;
     // The key as V8's own property name (internalized), so that storing it in Fields needs no lookup by content.
     const name = Object.keys({ [line.slice(from - lineStart, to - lineStart)]: 0 })[0];
+    // `into.__proto__ = value` does not make a field: JSON.parse and flattening decide what it does.
+    if (name === '__proto__') return undefined;
     const key: KnownKey = {
       name,
       levelRank: this.pick.levelKeys.indexOf(name),

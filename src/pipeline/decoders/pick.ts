@@ -33,8 +33,8 @@ export function applyPicked(message: Message, fields: Record<string, FieldValue>
 /** The value of the first of `keys` present in `fields`. */
 function firstPresent(fields: Record<string, FieldValue>, keys: string[]): FieldValue | undefined {
   for (const key of keys) {
-    const value = fields[key];
-    if (value !== undefined) return value;
+    // Own keys only: `constructor` or `__proto__` in level_keys must not find Object.prototype's.
+    if (Object.hasOwn(fields, key)) return fields[key];
   }
   return undefined;
 }

@@ -25,9 +25,9 @@ export class FieldsFilter implements Filter {
   process(message: Message): Message | undefined {
     let fields = message.fields;
     if (fields) {
-      for (const name of this.remove) if (name in fields) delete fields[name];
+      for (const name of this.remove) if (Object.hasOwn(fields, name)) delete fields[name];
       for (const [from, to] of this.rename) {
-        if (!(from in fields)) continue;
+        if (!Object.hasOwn(fields, from)) continue;
         fields[to] = fields[from];
         delete fields[from];
       }

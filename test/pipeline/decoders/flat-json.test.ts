@@ -48,6 +48,7 @@ describe('json decoder, flat-object fast path', () => {
     ['default options', {}],
     ['payload = "keep"', { payload: 'keep' }],
     ['other keys', { level_keys: ['severity', 'level'], message_keys: ['message'], time_keys: ['ts'] }],
+    ['names every object inherits as keys', { level_keys: ['constructor', '__proto__', 'level'], time_keys: ['toString', 'ts'] }],
   ])('decodes 5,000 generated lines exactly as JSON.parse does, with %s', (_, options) => {
     const next = random(12345);
     const fast = make(jsonDecoder, options);

@@ -10,6 +10,12 @@ describe('fields filter', () => {
     expect(m.fields).toEqual({ level: 'x', n: 1, region: 'eu' });
   });
 
+  it('renames and removes only fields the message has, not names every object inherits', () => {
+    const m = message('x', 'web.1', { a: 1 });
+    make(fieldsFilter, { rename: { toString: 't' }, remove: ['constructor'] }).process(m);
+    expect(m.fields).toEqual({ a: 1 });
+  });
+
   it('adds fields to a message that had none, and leaves a message without fields alone when only removing', () => {
     const m = message('x');
     make(fieldsFilter, { add: { app: 'shop' } }).process(m);

@@ -31,6 +31,23 @@ describe('file output', () => {
     expect((out.stats!() as Record<string, number>).rotations).toBe(6);
   });
 
+  it('counts logfmt lines, which are written straight into its buffer, towards the size too', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'app.log');
+    const out = make(fileOutput, { path, format: 'logfmt', max_size: 1000, keep: 100 });
+    const expected = Array.from({ length: 50 }, (_, i) => `line ${String(i).padStart(2, '0')}`);
+    for (const text of expected) out.write(message(text));
+    await done(out);
+    const rotated = readdirSync(dir).filter((f) => f !== 'app.log').sort((a, b) => Number(b.split('.').pop()) - Number(a.split('.').pop()));
+    expect(rotated.length).toBeGreaterThanOrEqual(3);
+    // Each rotated file reached 1000 bytes with its last line, not before.
+    const lineLength = readFileSync(join(dir, rotated[0]), 'utf8').indexOf('\n') + 1;
+    for (const f of rotated) expect(readFileSync(join(dir, f)).length, f).toBeGreaterThanOrEqual(1000);
+    for (const f of rotated) expect(readFileSync(join(dir, f)).length, f).toBeLessThan(1000 + lineLength);
+    const all = [...rotated, 'app.log'].map((f) => readFileSync(join(dir, f), 'utf8')).join('');
+    expect(all.split('\n').filter(Boolean).map((l) => /msg="([^"]*)"/.exec(l)![1])).toEqual(expected);
+  });
+
   it('counts a file left by the last run towards its size', async () => {
     const dir = tempDir();
     const path = join(dir, 'app.log');
