@@ -11,13 +11,31 @@ drover_node_ok() {
   [[ "$major" =~ ^[0-9]+$ ]] && [ "$major" -ge 18 ]
 }
 
+# True when DIR holds a node the buildpack vendored (DIR/.drover-node records its version) of version >= 18:
+# reading the record costs nothing, where running even `node --version` costs a few ms at every start.
+drover_vendored_node_ok() {
+  local key value major=""
+  [ -x "$1/bin/node" ] && [ -f "$1/.drover-node" ] || return 1
+  while IFS='=' read -r key value; do
+    if [ "$key" = version ]; then major=${value#v}; major=${major%%.*}; fi
+  done <"$1/.drover-node"
+  [[ "$major" =~ ^[0-9]+$ ]] && [ "$major" -ge 18 ]
+}
+
 drover_find_node() {
-  local here="$1" candidate
-  for candidate in "${DROVER_NODE:-}" "$here/../node/bin/node" "$here/../../.heroku/node/bin/node" "$(command -v node 2>/dev/null || true)"; do
-    if [ -n "$candidate" ] && [ -x "$candidate" ] && drover_node_ok "$candidate"; then
-      DROVER_NODE_BIN="$candidate"
-      return 0
-    fi
+  local here="$1" candidate rest dir
+  if [ -n "${DROVER_NODE:-}" ] && [ -x "$DROVER_NODE" ] && drover_node_ok "$DROVER_NODE"; then DROVER_NODE_BIN="$DROVER_NODE"; return 0; fi
+  if drover_vendored_node_ok "$here/../node"; then DROVER_NODE_BIN="$here/../node/bin/node"; return 0; fi
+  candidate="$here/../../.heroku/node/bin/node"
+  if [ -x "$candidate" ] && drover_node_ok "$candidate"; then DROVER_NODE_BIN="$candidate"; return 0; fi
+  # Last, the first node on PATH, looked up without a subshell and not run here: lib/*.js begin by checking the
+  # version they run on, and explain if it is older than 18 (nothing comes after PATH to fall back to anyway).
+  rest="$PATH:"
+  while [ -n "$rest" ]; do
+    dir="${rest%%:*}"
+    rest="${rest#*:}"
+    candidate="${dir:-.}/node"
+    if [ -f "$candidate" ] && [ -x "$candidate" ]; then DROVER_NODE_BIN="$candidate"; return 0; fi
   done
   return 1
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { symlinkSync } from 'node:fs';
-import { execSync } from 'node:child_process';
-import { drover, FIXTURES, tempDir } from '../helpers';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, execSync } from 'node:child_process';
+import { drover, FIXTURES, ROOT, tempDir } from '../helpers';
 
 describe('drover check', () => {
   it('passes a valid app and prints its process types and pipeline', async () => {
@@ -87,5 +87,32 @@ describe('drover CLI', () => {
     const result = await drover(['version'], { env: { PATH: bin }, extendEnv: false });
     expect(result.exitCode).toBe(127);
     expect(result.stderr).toContain('no Node.js >= 18 found');
+  });
+
+  it('says so when the node on PATH is older than 18 (the shim does not run it to ask)', async () => {
+    // The real bundle on the real node, told by a preloaded script that it is Node.js 16.
+    const dir = tempDir({ 'old.cjs': "Object.defineProperty(process, 'versions', { value: { ...process.versions, node: '16.20.2' } });\n" });
+    const result = await drover(['version'], { env: { NODE_OPTIONS: `--require ${dir}/old.cjs` } });
+    expect(result.exitCode).toBe(127);
+    expect(result.stderr).toContain('is too old: drover needs Node.js >= 18');
+  });
+
+  it('takes a vendored node by the version the buildpack recorded, without running it', () => {
+    const slug = tempDir({ 'bin/.keep': '' });
+    const node = execSync('command -v node', { shell: '/bin/sh' }).toString().trim();
+    // A node that leaves a mark when run; the record says which version it is.
+    const vendor = (version: string) => {
+      mkdirSync(join(slug, 'node/bin'), { recursive: true });
+      writeFileSync(join(slug, 'node/bin/node'), `#!/bin/sh\ntouch ${slug}/ran\nexec ${node} "$@"\n`, { mode: 0o755 });
+      writeFileSync(join(slug, 'node/.drover-node'), `version=${version}\nsha256=0\nurl=x\n`);
+    };
+    // What the shim picks when it sits in the slug's bin/.
+    const findNode = () => execFileSync('bash', ['-c', `. ${ROOT}/bin/support/find-node.sh; drover_find_node "$1/bin" && echo "$DROVER_NODE_BIN"`, 'find', slug]).toString().trim();
+    vendor('20.18.0');
+    expect(findNode()).toBe(`${slug}/bin/../node/bin/node`);
+    expect(existsSync(join(slug, 'ran'))).toBe(false);
+    // Recorded as too old: passed over for the node on PATH.
+    vendor('16.20.2');
+    expect(findNode()).not.toContain(slug);
   });
 });

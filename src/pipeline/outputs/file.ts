@@ -80,7 +80,7 @@ export class FileOutput implements Output {
     return { bytes_written: this.written + this.writer.written, rotations: this.rotations, rotation_failures: this.failures };
   }
 
-  /** path.N-1 → path.N … path → path.1, then a fresh path. */
+  /** path.N-1 -> path.N ... path -> path.1, then a fresh path. */
   private rotate(): void {
     const old = this.writer;
     try {
