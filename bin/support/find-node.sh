@@ -15,27 +15,31 @@ drover_node_ok() {
 # reading the record costs nothing, where running even `node --version` costs a few ms at every start.
 drover_vendored_node_ok() {
   local key value major=""
-  [ -x "$1/bin/node" ] && [ -f "$1/.drover-node" ] || return 1
-  while IFS='=' read -r key value; do
+  [ -f "$1/bin/node" ] && [ -x "$1/bin/node" ] && [ -f "$1/.drover-node" ] || return 1
+  while IFS='=' read -r key value || [ -n "$key" ]; do
     if [ "$key" = version ]; then major=${value#v}; major=${major%%.*}; fi
   done <"$1/.drover-node"
   [[ "$major" =~ ^[0-9]+$ ]] && [ "$major" -ge 18 ]
 }
 
+# Sets DROVER_NODE_BIN. With `run-each` as second argument, every candidate is run to ask its version (for when
+# the one found the quick way could not be executed).
 drover_find_node() {
-  local here="$1" candidate rest dir
+  local here="$1" run_each="${2:-}" candidate rest dir
   if [ -n "${DROVER_NODE:-}" ] && [ -x "$DROVER_NODE" ] && drover_node_ok "$DROVER_NODE"; then DROVER_NODE_BIN="$DROVER_NODE"; return 0; fi
-  if drover_vendored_node_ok "$here/../node"; then DROVER_NODE_BIN="$here/../node/bin/node"; return 0; fi
-  candidate="$here/../../.heroku/node/bin/node"
-  if [ -x "$candidate" ] && drover_node_ok "$candidate"; then DROVER_NODE_BIN="$candidate"; return 0; fi
-  # Last, the first node on PATH, looked up without a subshell and not run here: lib/*.js begin by checking the
-  # version they run on, and explain if it is older than 18 (nothing comes after PATH to fall back to anyway).
+  if [ -z "$run_each" ] && drover_vendored_node_ok "$here/../node"; then DROVER_NODE_BIN="$here/../node/bin/node"; return 0; fi
+  for candidate in "$here/../node/bin/node" "$here/../../.heroku/node/bin/node"; do
+    if [ -f "$candidate" ] && [ -x "$candidate" ] && drover_node_ok "$candidate"; then DROVER_NODE_BIN="$candidate"; return 0; fi
+  done
+  # Last, the first node on PATH, looked up without a subshell. It is not run here (unless run-each): the shim
+  # preloads node-check.js, which stops a node older than 18 with a message before drover's code is parsed.
   rest="$PATH:"
   while [ -n "$rest" ]; do
     dir="${rest%%:*}"
     rest="${rest#*:}"
+    case "$dir" in "~" | "~/"*) dir="${HOME:-}${dir#\~}" ;; esac # as bash's own PATH search does
     candidate="${dir:-.}/node"
-    if [ -f "$candidate" ] && [ -x "$candidate" ]; then DROVER_NODE_BIN="$candidate"; return 0; fi
+    if [ -f "$candidate" ] && [ -x "$candidate" ] && { [ -z "$run_each" ] || drover_node_ok "$candidate"; }; then DROVER_NODE_BIN="$candidate"; return 0; fi
   done
   return 1
 }

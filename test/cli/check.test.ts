@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execa } from 'execa';
 import { execFileSync, execSync } from 'node:child_process';
 import { drover, FIXTURES, ROOT, tempDir } from '../helpers';
 
@@ -103,7 +104,8 @@ describe('drover CLI', () => {
     // A node that leaves a mark when run; the record says which version it is.
     const vendor = (version: string) => {
       mkdirSync(join(slug, 'node/bin'), { recursive: true });
-      writeFileSync(join(slug, 'node/bin/node'), `#!/bin/sh\ntouch ${slug}/ran\nexec ${node} "$@"\n`, { mode: 0o755 });
+      const answer = version === '20.18.0' ? `exec ${node} "$@"` : `[ "$1" = --version ] && echo v${version} && exit 0; exec ${node} "$@"`;
+      writeFileSync(join(slug, 'node/bin/node'), `#!/bin/sh\ntouch ${slug}/ran\n${answer}\n`, { mode: 0o755 });
       writeFileSync(join(slug, 'node/.drover-node'), `version=${version}\nsha256=0\nurl=x\n`);
     };
     // What the shim picks when it sits in the slug's bin/.
@@ -111,8 +113,20 @@ describe('drover CLI', () => {
     vendor('20.18.0');
     expect(findNode()).toBe(`${slug}/bin/../node/bin/node`);
     expect(existsSync(join(slug, 'ran'))).toBe(false);
-    // Recorded as too old: passed over for the node on PATH.
+    // Recorded as too old (and saying so when run): passed over for the node on PATH.
     vendor('16.20.2');
     expect(findNode()).not.toContain(slug);
+  });
+
+  it('falls back to a node that runs when the vendored one cannot be executed', async () => {
+    // A slug whose vendored node is built for another machine (here: not a program at all), recorded as 20.
+    const slug = tempDir({ 'node/bin/node': '\x7fELF not for this machine', 'node/.drover-node': 'version=20.18.0' });
+    chmodSync(join(slug, 'node/bin/node'), 0o755);
+    cpSync(join(ROOT, 'bin'), join(slug, 'bin'), { recursive: true });
+    cpSync(join(ROOT, 'lib'), join(slug, 'lib'), { recursive: true });
+    const result = await execa(join(slug, 'bin/drover'), ['version'], { reject: false });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/^drover \d/);
+    expect(result.stderr).toContain(`could not run ${slug}/bin/../node/bin/node; using`);
   });
 });

@@ -112,25 +112,37 @@ describe('supervisor lifecycle', () => {
     await first;
   });
 
-  it('stops every process and exits 70 when drover itself fails', async () => {
-    // A real uncaught exception inside the running supervisor: a preloaded script throws from a SIGUSR2 handler.
+  // Real failures inside the running supervisor, planted by a preloaded script: an exception thrown from a
+  // signal handler, a promise rejected with no handler, and spawn throwing for the second process type.
+  it.each([
+    ['an uncaught exception', "process.on('SIGUSR2', () => { throw new Error('planted failure'); });", 'Error: planted failure'],
+    ['an unhandled rejection', "process.on('SIGUSR2', () => { Promise.reject(new Error('planted rejection')); });", 'Error: planted rejection'],
+    ['spawn failing while it starts the processes', "const cp = require('child_process'); const spawn = cp.spawn; let n = 0;\ncp.spawn = function (...args) { if (++n === 2) { const start = Date.now(); while (Date.now() - start < 300); throw new Error('planted spawn failure'); } return spawn.apply(this, args); };", 'Error: planted spawn failure'],
+  ])('stops every process and exits 70 when drover itself fails: %s', async (how, preload, error) => {
     const app = tempDir({
-      'crash.cjs': "process.on('SIGUSR2', () => { throw new Error('planted failure'); });\n",
+      'crash.cjs': `${preload}\n`,
       Procfile: `web: echo "web up"; while true; do sleep 0.1; done\nstubborn: trap '' TERM; echo "stubborn up"; while true; do sleep 0.1; done\n`,
       'drover/009-stdout.toml': JSON_STDOUT,
     });
     const child = startDrover(app, [], { NODE_OPTIONS: `--require ${app}/crash.cjs` });
     await waitForLine(child, /"message":"web up"/);
-    await waitForLine(child, /"message":"stubborn up"/);
-    const crashedAt = Date.now();
-    child.kill('SIGUSR2');
+    const failedAt = Date.now();
+    if (how.startsWith('spawn')) {
+      // spawn failed for stubborn (after a pause, so that web has printed): drover stops web and exits.
+      expect(child.output()).not.toContain('"message":"stubborn up"');
+    } else {
+      await waitForLine(child, /"message":"stubborn up"/);
+      child.kill('SIGUSR2');
+    }
     const result = await child;
     expect(result.exitCode).toBe(70);
-    expect(result.stderr).toContain('drover: unexpected error: Error: planted failure');
+    expect(result.stderr).toContain(`drover: unexpected error: ${error}`);
     expect(result.stderr).toContain('stopping every process');
-    // web stopped on SIGTERM at once; stubborn ignores it and took the SIGKILL 3 s later. afterEach checks that
-    // nothing is left.
-    expect(Date.now() - crashedAt).toBeGreaterThanOrEqual(2900);
+    // web stops on SIGTERM at once; stubborn, when it runs, ignores it and takes the SIGKILL 3 s later.
+    // afterEach checks that nothing is left.
+    const took = Date.now() - failedAt;
+    if (!how.startsWith('spawn')) expect(took).toBeGreaterThanOrEqual(2900);
+    expect(took).toBeLessThan(6000);
   });
 });
 

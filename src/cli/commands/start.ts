@@ -46,19 +46,25 @@ ${APP_USAGE}`,
     const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname });
 
     for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => supervisor.onSignal(signal));
-    stopAllOnCrash(supervisor);
-    // The processes first: the control socket is for later `drover status` calls and need not delay them.
-    supervisor.start();
-    const socketPath = controlSocketPath(app.appDir, app.config.supervisor.control_socket);
-    const control = await serveControl(socketPath, supervisor).catch((error: Error) => {
-      pipeline.internal(`control socket unavailable (${error.message}): drover status and restart will not work`, 'supervisor', 4);
-      return undefined;
-    });
-    const code = await supervisor.done;
-    control?.close();
-    // Normally nothing is left and node exits at once; after a forced stop a drain may still be retrying.
-    setTimeout(() => exitOnceWritten(code), 500).unref();
-    return code;
+    const crash = stopAllOnCrash(supervisor);
+    try {
+      // The processes first: the control socket is for later `drover status` calls and need not delay them.
+      supervisor.start();
+      const socketPath = controlSocketPath(app.appDir, app.config.supervisor.control_socket);
+      const control = await serveControl(socketPath, supervisor).catch((error: Error) => {
+        pipeline.internal(`control socket unavailable (${error.message}): drover status and restart will not work`, 'supervisor', 4);
+        return undefined;
+      });
+      const code = await supervisor.done;
+      control?.close();
+      // Normally nothing is left and node exits at once; after a forced stop a drain may still be retrying.
+      setTimeout(() => exitOnceWritten(code), 500).unref();
+      return code;
+    } catch (error) {
+      // Some processes may be running already: the same as any other failure of drover's own.
+      crash(error);
+      return new Promise<number>(() => undefined); // crash() exits
+    }
   },
 };
 
@@ -85,9 +91,11 @@ function exitNow(code: number): void {
 
 /**
  * A bug in drover must not leave the app running unsupervised, with nobody reading its output: on an uncaught
- * error drover says so, stops every process (stopsignal, SIGKILL after 3 s) and exits with status 70.
+ * error drover says so, stops every process (stopsignal, SIGKILL after 3 s) and exits with status 70. Returns
+ * that handler, for errors caught elsewhere. An unhandled rejection comes here too in Node's default mode
+ * (--unhandled-rejections=throw); set to warn, it stays a warning.
  */
-function stopAllOnCrash(supervisor: Supervisor): void {
+function stopAllOnCrash(supervisor: Supervisor): (error: unknown) => void {
   let crashed = false;
   const crash = (error: unknown) => {
     if (crashed) return;
@@ -97,5 +105,5 @@ function stopAllOnCrash(supervisor: Supervisor): void {
     void supervisor.abandon(3000).finally(() => exitNow(70));
   };
   process.on('uncaughtException', crash);
-  process.on('unhandledRejection', crash);
+  return crash;
 }

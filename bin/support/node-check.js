@@ -1,0 +1,9 @@
+// Preloaded (node --require) by bin/drover before lib/drover.js is even parsed: the shim runs the first node on
+// PATH without asking its version (that costs a start of node), and the bundle's syntax needs Node.js 18, so an
+// older node must stop here, in syntax every version reads. Plain ES5 on purpose.
+var major = Number(process.versions.node.split('.')[0]);
+if (major < 18) {
+  process.stderr.write('drover: Node.js ' + process.version + ' (' + process.execPath + ') is too old: drover needs Node.js >= 18.\n' +
+    '        Put a newer node first on PATH, or set DROVER_NODE to the path of one.\n');
+  process.exit(127);
+}
