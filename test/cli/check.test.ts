@@ -118,6 +118,18 @@ describe('drover CLI', () => {
     expect(findNode()).not.toContain(slug);
   });
 
+  it('finds node in a PATH entry written with ~, as bash itself would', async () => {
+    const home = tempDir();
+    mkdirSync(join(home, 'tools'));
+    symlinkSync(execSync('command -v node', { shell: '/bin/sh' }).toString().trim(), join(home, 'tools/node'));
+    // Only bash besides: no other node to be found.
+    const bin = tempDir();
+    symlinkSync(execSync('command -v bash', { shell: '/bin/sh' }).toString().trim(), join(bin, 'bash'));
+    const result = await drover(['version'], { env: { HOME: home, PATH: `~/tools:${bin}` }, extendEnv: false });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/^drover \d/);
+  });
+
   it('falls back to a node that runs when the vendored one cannot be executed', async () => {
     // A slug whose vendored node is built for another machine (here: not a program at all), recorded as 20.
     const slug = tempDir({ 'node/bin/node': '\x7fELF not for this machine', 'node/.drover-node': 'version=20.18.0' });
