@@ -2677,6 +2677,53 @@ function putInteger(value, bytes, at, limit) {
   return at + digits2;
 }
 
+// src/pipeline/json-format.ts
+function toJson(m) {
+  let line = `{"timestamp":"${isoOf(m.timestamp)}","level":"${levelOf(m)}","logger":${JSON.stringify(m.logger)},"stream":"${m.stream}"`;
+  if (m.type !== "log") line += `,"type":${JSON.stringify(m.type)}`;
+  line += `,"message":${JSON.stringify(m.payload)}`;
+  const fields = m.fields;
+  if (fields) {
+    for (const k in fields) if (!OWN_KEYS.has(k)) line += `,${JSON.stringify(k)}:${JSON.stringify(fields[k])}`;
+  }
+  return line + "}";
+}
+function writeJsonAscii(m, bytes, at, limit) {
+  at = putAscii('{"timestamp":"', bytes, at, limit);
+  at = putAscii(isoOf(m.timestamp), bytes, at, limit);
+  at = putAscii('","level":"', bytes, at, limit);
+  at = putAscii(levelOf(m), bytes, at, limit);
+  at = putAscii('","logger":', bytes, at, limit);
+  at = putQuotedAscii(m.logger, bytes, at, limit);
+  at = putAscii(',"stream":"', bytes, at, limit);
+  at = putAscii(m.stream, bytes, at, limit);
+  at = putAscii('"', bytes, at, limit);
+  if (m.type !== "log") {
+    at = putAscii(',"type":', bytes, at, limit);
+    at = putQuotedAscii(m.type, bytes, at, limit);
+  }
+  at = putAscii(',"message":', bytes, at, limit);
+  at = putQuotedAscii(m.payload, bytes, at, limit);
+  const fields = m.fields;
+  if (fields) {
+    for (const k in fields) {
+      if (OWN_KEYS.has(k)) continue;
+      at = putAscii(",", bytes, at, limit);
+      at = putQuotedAscii(k, bytes, at, limit);
+      at = putAscii(":", bytes, at, limit);
+      const value = fields[k];
+      if (typeof value === "string") at = putQuotedAscii(value, bytes, at, limit);
+      else if (typeof value === "number") at = Number.isFinite(value) ? putInteger(value, bytes, at, limit) : putAscii("null", bytes, at, limit);
+      else if (typeof value === "boolean") at = putAscii(value ? "true" : "false", bytes, at, limit);
+      else return -1;
+    }
+  }
+  if (at < 0 || at + 2 > limit) return -1;
+  bytes[at] = 125;
+  bytes[at + 1] = 10;
+  return at + 2;
+}
+
 // src/pipeline/logfmt-format.ts
 var BARE_KEY = /^[A-Za-z0-9_.@/-]+$/;
 function logfmtValue(value) {
@@ -2764,7 +2811,7 @@ function createEncoder(format, options) {
     case "prefixed":
       return prefixedEncoder(options.color);
     case "json":
-      return { message: (m, out) => out.text(toJson(m) + "\n") };
+      return jsonEncoder;
     case "logfmt":
       return logfmtEncoder;
   }
@@ -2772,6 +2819,11 @@ function createEncoder(format, options) {
 var logfmtEncoder = {
   message(m, out) {
     if (!out.lineInPlace(m, writeLogfmtAscii)) out.text(toLogfmt(m) + "\n");
+  }
+};
+var jsonEncoder = {
+  message(m, out) {
+    if (!out.lineInPlace(m, writeJsonAscii)) out.text(toJson(m) + "\n");
   }
 };
 var rawEncoder = {
@@ -2836,16 +2888,6 @@ function prefixedEncoder(color) {
       out.prefixLines(forSecond(source.logger, source.type, timestamp), chunk, start2, end);
     }
   };
-}
-function toJson(m) {
-  let line = `{"timestamp":"${isoOf(m.timestamp)}","level":"${levelOf(m)}","logger":${JSON.stringify(m.logger)},"stream":"${m.stream}"`;
-  if (m.type !== "log") line += `,"type":${JSON.stringify(m.type)}`;
-  line += `,"message":${JSON.stringify(m.payload)}`;
-  const fields = m.fields;
-  if (fields) {
-    for (const k in fields) if (!OWN_KEYS.has(k)) line += `,${JSON.stringify(k)}:${JSON.stringify(fields[k])}`;
-  }
-  return line + "}";
 }
 
 // src/pipeline/prefix-lines.wat

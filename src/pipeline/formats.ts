@@ -1,7 +1,7 @@
 // How outputs turn messages into lines: raw, heroku, prefixed, json, logfmt (and auto, resolved at start).
 import type { FdWriter } from './writer';
 import type { Message } from './message';
-import { isoOf, levelOf, OWN_KEYS } from './format-fields';
+import { toJson, writeJsonAscii } from './json-format';
 import { toLogfmt, writeLogfmtAscii } from './logfmt-format';
 
 export const FORMATS = ['auto', 'raw', 'heroku', 'prefixed', 'json', 'logfmt'] as const;
@@ -44,7 +44,7 @@ export function createEncoder(format: ConcreteFormat, options: { color: boolean 
     case 'prefixed':
       return prefixedEncoder(options.color);
     case 'json':
-      return { message: (m, out) => out.text(toJson(m) + '\n') };
+      return jsonEncoder;
     case 'logfmt':
       return logfmtEncoder;
   }
@@ -55,6 +55,12 @@ export function createEncoder(format: ConcreteFormat, options: { color: boolean 
 const logfmtEncoder: Encoder = {
   message(m, out) {
     if (!out.lineInPlace(m, writeLogfmtAscii)) out.text(toLogfmt(m) + '\n');
+  },
+};
+
+const jsonEncoder: Encoder = {
+  message(m, out) {
+    if (!out.lineInPlace(m, writeJsonAscii)) out.text(toJson(m) + '\n');
   },
 };
 
@@ -129,14 +135,4 @@ function prefixedEncoder(color: boolean): Encoder {
       out.prefixLines(forSecond(source.logger, source.type, timestamp), chunk, start, end);
     },
   };
-}
-
-/** `{"timestamp":…,"level":…,"logger":…,"stream":…,"message":…, …fields}`, built as a string (no object per line). */
-export function toJson(m: Message): string {
-  let line = `{"timestamp":"${isoOf(m.timestamp)}","level":"${levelOf(m)}","logger":${JSON.stringify(m.logger)},"stream":"${m.stream}"`;
-  if (m.type !== 'log') line += `,"type":${JSON.stringify(m.type)}`;
-  line += `,"message":${JSON.stringify(m.payload)}`;
-  const fields = m.fields;
-  if (fields) for (const k in fields) if (!OWN_KEYS.has(k)) line += `,${JSON.stringify(k)}:${JSON.stringify(fields[k])}`;
-  return line + '}';
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isoMicros, toJson } from '../../src/pipeline/formats';
+import { isoMicros } from '../../src/pipeline/formats';
+import { toJson } from '../../src/pipeline/json-format';
 import { Message } from '../../src/pipeline/message';
 
 function message(payload: string, fields?: Record<string, string | number | boolean>) {

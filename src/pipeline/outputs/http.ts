@@ -8,7 +8,7 @@ import type { Schema } from '../../config/schema';
 import { bufferField, createBuffer } from '../buffers/buffer';
 import { Sender, type Transport } from '../buffers/sender';
 import { defineComponent } from '../component';
-import { toJson } from '../formats';
+import { toJson } from '../json-format';
 import { SEVERITY, type Message } from '../message';
 import { defaultAppName, FACILITIES, Rfc5424, type Facility } from '../rfc5424';
 
