@@ -2598,9 +2598,20 @@ var Message = class _Message {
   get asciiChunk() {
     return this.ascii ? this.chunk : void 0;
   }
-  /** Where the line starts in asciiChunk. */
+  /** Where the line starts in asciiChunk and chunkAsRead. */
   get asciiStart() {
     return this.start;
+  }
+  /**
+   * For outputs that copy bytes rather than encode text: the buffer holding the line as read, while the payload
+   * is still that line (ASCII or not); its bytes asciiStart to chunkEnd. Undefined once the payload is replaced.
+   */
+  get chunkAsRead() {
+    return this.chunk;
+  }
+  /** Where the line ends in chunkAsRead. */
+  get chunkEnd() {
+    return this.end;
   }
   /**
    * A line read from a process: chunk[start, end), without its newline; no view on the chunk is made yet.
@@ -2667,6 +2678,22 @@ function putQuotedAscii(text, bytes, at, limit) {
   bytes[at++] = 34;
   return at;
 }
+function putQuotedAsciiBytes(source, start2, end, bytes, at, limit) {
+  const n = end - start2;
+  if (at < 0 || at + n + 2 > limit) return -1;
+  bytes[at++] = 34;
+  for (let i = start2; i < end; i++) {
+    const c = source[i];
+    if (c < 32 || c >= 128) return -1;
+    if (c === 34 || c === 92) {
+      if (at + 2 + (end - i) > limit) return -1;
+      bytes[at++] = 92;
+    }
+    bytes[at++] = c;
+  }
+  bytes[at++] = 34;
+  return at;
+}
 function putInteger(value, bytes, at, limit) {
   if (at < 0) return -1;
   if (!Number.isInteger(value) || value < 0 || value > 999999999999999) return putAscii(String(value), bytes, at, limit);
@@ -2703,7 +2730,7 @@ function writeJsonAscii(m, bytes, at, limit) {
     at = putQuotedAscii(m.type, bytes, at, limit);
   }
   at = putAscii(',"message":', bytes, at, limit);
-  at = putQuotedAscii(m.payload, bytes, at, limit);
+  at = putPayload(m, bytes, at, limit);
   const fields = m.fields;
   if (fields) {
     for (const k in fields) {
@@ -2722,6 +2749,10 @@ function writeJsonAscii(m, bytes, at, limit) {
   bytes[at] = 125;
   bytes[at + 1] = 10;
   return at + 2;
+}
+function putPayload(m, bytes, at, limit) {
+  const chunk = m.chunkAsRead;
+  return chunk !== void 0 ? putQuotedAsciiBytes(chunk, m.asciiStart, m.chunkEnd, bytes, at, limit) : putQuotedAscii(m.payload, bytes, at, limit);
 }
 
 // src/pipeline/logfmt-format.ts
@@ -2775,7 +2806,7 @@ function writeLogfmtAscii(m, bytes, at, limit) {
   at = putAscii(" logger=", bytes, at, limit);
   at = putAscii(loggerValue(m.logger), bytes, at, limit);
   at = putAscii(" msg=", bytes, at, limit);
-  at = putQuotedAscii(m.payload, bytes, at, limit);
+  at = putPayload(m, bytes, at, limit);
   const fields = m.fields;
   if (fields) {
     for (const k in fields) {

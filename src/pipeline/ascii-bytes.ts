@@ -34,6 +34,24 @@ export function putQuotedAscii(text: string, bytes: Buffer, at: number, limit: n
   return at;
 }
 
+/** The same for source[start, end) as bytes (the line as read, which need not be decoded to be copied). */
+export function putQuotedAsciiBytes(source: Buffer, start: number, end: number, bytes: Buffer, at: number, limit: number): number {
+  const n = end - start;
+  if (at < 0 || at + n + 2 > limit) return -1;
+  bytes[at++] = 0x22;
+  for (let i = start; i < end; i++) {
+    const c = source[i];
+    if (c < 0x20 || c >= 0x80) return -1;
+    if (c === 0x22 || c === 0x5c) {
+      if (at + 2 + (end - i) > limit) return -1;
+      bytes[at++] = 0x5c;
+    }
+    bytes[at++] = c;
+  }
+  bytes[at++] = 0x22;
+  return at;
+}
+
 /** A number as String() writes it; integers of up to 15 digits without making a string. */
 export function putInteger(value: number, bytes: Buffer, at: number, limit: number): number {
   if (at < 0) return -1;

@@ -2,7 +2,7 @@
 // line (the http drain sends these too), and written straight into an output buffer for the common ASCII line.
 import type { Message } from './message';
 import { isoOf, levelOf, OWN_KEYS } from './format-fields';
-import { putAscii, putInteger, putQuotedAscii } from './ascii-bytes';
+import { putAscii, putInteger, putQuotedAscii, putQuotedAsciiBytes } from './ascii-bytes';
 
 /** `{"timestamp":…,"level":…,"logger":…,"stream":…,"message":…, …fields}`, built as a string (no object per line). */
 export function toJson(m: Message): string {
@@ -33,7 +33,7 @@ export function writeJsonAscii(m: Message, bytes: Buffer, at: number, limit: num
     at = putQuotedAscii(m.type, bytes, at, limit);
   }
   at = putAscii(',"message":', bytes, at, limit);
-  at = putQuotedAscii(m.payload, bytes, at, limit);
+  at = putPayload(m, bytes, at, limit);
   const fields = m.fields;
   if (fields) {
     for (const k in fields) {
@@ -52,4 +52,10 @@ export function writeJsonAscii(m: Message, bytes: Buffer, at: number, limit: num
   bytes[at] = 0x7d; // }
   bytes[at + 1] = 10;
   return at + 2;
+}
+
+/** The payload as a JSON string, from the bytes as read when it is still the line: no decoding to text needed. */
+export function putPayload(m: Message, bytes: Buffer, at: number, limit: number): number {
+  const chunk = m.chunkAsRead;
+  return chunk !== undefined ? putQuotedAsciiBytes(chunk, m.asciiStart, m.chunkEnd, bytes, at, limit) : putQuotedAscii(m.payload, bytes, at, limit);
 }

@@ -3,6 +3,7 @@
 import type { Message } from './message';
 import { isoOf, levelOf, OWN_KEYS } from './format-fields';
 import { putAscii, putInteger, putQuotedAscii } from './ascii-bytes';
+import { putPayload } from './json-format';
 
 /** A key logfmt readers accept as is; others get their odd characters replaced by `_`. */
 const BARE_KEY = /^[A-Za-z0-9_.@/-]+$/;
@@ -71,7 +72,7 @@ export function writeLogfmtAscii(m: Message, bytes: Buffer, at: number, limit: n
   at = putAscii(' logger=', bytes, at, limit);
   at = putAscii(loggerValue(m.logger), bytes, at, limit);
   at = putAscii(' msg=', bytes, at, limit);
-  at = putQuotedAscii(m.payload, bytes, at, limit);
+  at = putPayload(m, bytes, at, limit);
   const fields = m.fields;
   if (fields) {
     for (const k in fields) {

@@ -83,9 +83,22 @@ export class Message {
     return this.ascii ? this.chunk : undefined;
   }
 
-  /** Where the line starts in asciiChunk. */
+  /** Where the line starts in asciiChunk and chunkAsRead. */
   get asciiStart(): number {
     return this.start;
+  }
+
+  /**
+   * For outputs that copy bytes rather than encode text: the buffer holding the line as read, while the payload
+   * is still that line (ASCII or not); its bytes asciiStart to chunkEnd. Undefined once the payload is replaced.
+   */
+  get chunkAsRead(): Buffer | undefined {
+    return this.chunk;
+  }
+
+  /** Where the line ends in chunkAsRead. */
+  get chunkEnd(): number {
+    return this.end;
   }
 
   /**

@@ -34,6 +34,27 @@ describe('json format', () => {
     JSON.parse(line!);
   });
 
+  // A line as read from a process keeps its bytes, which are copied without decoding them to text first.
+  it.each([
+    ['plain', 'GET /api/items status=200'],
+    ['quotes and backslashes', 'say "hi" \\o/'],
+    ['DEL', 'a\x7fb'],
+    ['a carriage return', 'crlf\r'],
+    ['a tab', 'tab\there'],
+    ['non-ASCII', 'café'],
+    ['invalid UTF-8', 'bad \xff byte'],
+  ])('writes a line as read (%s) exactly as toJson does, or declines it', (_, line) => {
+    const chunk = Buffer.from(`first\n${line}\nlast\n`, 'latin1');
+    const start = chunk.indexOf(10) + 1;
+    const end = chunk.indexOf(10, start);
+    for (const m of [Message.fromChunk(chunk, start, end, 'web.1', 'stdout', 7, 'host', 0, 'log'), Message.fromChunk(chunk, start, end, 'web.1', 'stdout', 7, 'host', 0, 'log', /^[\x00-\x7f]*$/.test(line) ? line : undefined)]) {
+      expect(m.chunkAsRead).toBe(chunk);
+      const written = inPlace(m);
+      if (written === undefined) expect(/[\x00-\x1f\x80-\xff]/.test(line)).toBe(true);
+      else expect(written).toBe(toJson(m) + '\n');
+    }
+  });
+
   it.each([
     ['a non-ASCII payload', message('café')],
     ['a non-ASCII key', message('x', { 'ünï': 1 })],
