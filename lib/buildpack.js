@@ -3400,17 +3400,18 @@ var FdWriter = class {
   }
   /**
    * Appends one line that `write` puts straight into the buffer: write(value, bytes, at, limit) returns where the
-   * line ends, or -1 when it cannot write it (not ASCII, say). Returns false, having appended nothing, in that
-   * case; the caller then appends the line another way.
+   * line ends, or -1 when it cannot write it (not ASCII, say). Returns the bytes appended: 0 when `write` declined,
+   * and the caller then appends the line another way.
    */
   lineInPlace(value, write) {
     if (this.pendingText) this.encodeText();
     if (this.slab.bytes.length - this.used < LINE_ROOM) this.newSlab(LINE_ROOM);
     const end = write(value, this.slab.bytes, this.used, this.slab.bytes.length);
-    if (end < 0) return false;
+    if (end < 0) return 0;
+    const appended = end - this.used;
     this.used = end;
     this.schedule();
-    return true;
+    return appended;
   }
   encodeText() {
     let text = this.pendingText;
@@ -4746,11 +4747,9 @@ var CountingWriter = class extends FdWriter {
     super.byte(value);
   }
   lineInPlace(value, write) {
-    return super.lineInPlace(value, (v, bytes, at, limit) => {
-      const end = write(v, bytes, at, limit);
-      if (end >= 0) this.appended += end - at;
-      return end;
-    });
+    const appended = super.lineInPlace(value, write);
+    this.appended += appended;
+    return appended;
   }
 };
 var FileOutput = class {

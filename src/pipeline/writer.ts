@@ -105,18 +105,19 @@ export class FdWriter {
 
   /**
    * Appends one line that `write` puts straight into the buffer: write(value, bytes, at, limit) returns where the
-   * line ends, or -1 when it cannot write it (not ASCII, say). Returns false, having appended nothing, in that
-   * case; the caller then appends the line another way.
+   * line ends, or -1 when it cannot write it (not ASCII, say). Returns the bytes appended: 0 when `write` declined,
+   * and the caller then appends the line another way.
    */
-  lineInPlace<T>(value: T, write: (value: T, bytes: Buffer, at: number, limit: number) => number): boolean {
+  lineInPlace<T>(value: T, write: (value: T, bytes: Buffer, at: number, limit: number) => number): number {
     if (this.pendingText) this.encodeText();
     // Room for most lines, so that a line rarely takes the slow path only because the slab is nearly full.
     if (this.slab.bytes.length - this.used < LINE_ROOM) this.newSlab(LINE_ROOM);
     const end = write(value, this.slab.bytes, this.used, this.slab.bytes.length);
-    if (end < 0) return false;
+    if (end < 0) return 0;
+    const appended = end - this.used;
     this.used = end;
     this.schedule();
-    return true;
+    return appended;
   }
 
   private encodeText(): void {

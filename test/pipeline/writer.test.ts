@@ -25,7 +25,9 @@ function writeMix(writer: FdWriter, rounds: number): string {
     writer.text(`text ${r} é ${'y'.repeat(r % 300)}\n`);
     writer.byte(0x2a);
     writer.byte(10);
-    if (!writer.lineInPlace(r, inPlace)) writer.text(`declined ${r}\n`);
+    const appended = writer.lineInPlace(r, inPlace);
+    if (appended === 0) writer.text(`declined ${r}\n`);
+    else if (appended !== `in place ${r}\n`.length) throw new Error(`lineInPlace reported ${appended} bytes for round ${r}`);
     const inPlaceLine = r % 7 === 0 ? `declined ${r}\n` : `in place ${r}\n`;
     expected += block + block.replace(/^(?=.)/gm, `P${r}: `) + `text ${r} é ${'y'.repeat(r % 300)}\n*\n` + inPlaceLine;
   }

@@ -34,12 +34,10 @@ class CountingWriter extends FdWriter {
     super.byte(value);
   }
 
-  override lineInPlace<T>(value: T, write: (value: T, bytes: Buffer, at: number, limit: number) => number): boolean {
-    return super.lineInPlace(value, (v, bytes, at, limit) => {
-      const end = write(v, bytes, at, limit);
-      if (end >= 0) this.appended += end - at;
-      return end;
-    });
+  override lineInPlace<T>(value: T, write: (value: T, bytes: Buffer, at: number, limit: number) => number): number {
+    const appended = super.lineInPlace(value, write);
+    this.appended += appended;
+    return appended;
   }
 }
 
