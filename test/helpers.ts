@@ -6,7 +6,9 @@ import { dirname, join, resolve } from 'node:path';
 import { afterEach } from 'vitest';
 
 export const ROOT = resolve(__dirname, '..');
-export const DROVER = join(ROOT, 'bin', 'drover');
+/** The buildpack the tests run: bin/, conf/ and lib/ built from src/ by test/global-setup.ts. */
+export const BUILDPACK = process.env.DROVER_UNDER_TEST ?? ROOT;
+export const DROVER = join(BUILDPACK, 'bin', 'drover');
 export const FIXTURES = join(ROOT, 'fixtures');
 
 const made: string[] = [];
@@ -25,7 +27,7 @@ export function tempDir(files: Record<string, string> = {}): string {
   return dir;
 }
 
-/** Runs the real bin/drover (the committed bundle) and never throws on a non-zero exit. */
+/** Runs the real bin/drover (built from src/) and never throws on a non-zero exit. */
 export function drover(args: string[], options: Options = {}) {
   return execa(DROVER, args, { reject: false, ...options });
 }

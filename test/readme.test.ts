@@ -4,7 +4,7 @@ import { execa } from 'execa';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { drover, ROOT } from './helpers';
+import { DROVER, drover, ROOT } from './helpers';
 
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
@@ -32,7 +32,7 @@ describe('README.md', () => {
     const lines = [...README.matchAll(/cd (examples\/[\w-]+) && \.\.\/\.\.\/bin\/drover check/g)];
     expect(lines.length).toBeGreaterThanOrEqual(2);
     for (const [, dir] of lines) {
-      const result = await execa('../../bin/drover', ['check'], { cwd: join(ROOT, dir), reject: false, env: { DYNO: '', PORT: '' } });
+      const result = await execa(DROVER, ['check'], { cwd: join(ROOT, dir), reject: false, env: { DYNO: '', PORT: '' } });
       expect(result.exitCode, `${dir}: ${result.stderr}`).toBe(0);
       expect(result.stdout).toMatch(/configuration OK$/);
     }

@@ -7,7 +7,7 @@ import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { FIXTURES, ROOT, TEST_MARK } from '../helpers';
+import { BUILDPACK, FIXTURES, TEST_MARK } from '../helpers';
 
 /** Temporary directories that live for a whole test file (helpers' tempDir is cleaned after each test). */
 export class Scratch {
@@ -27,7 +27,7 @@ export class Scratch {
 /** The buildpack as a platform sees it — bin/, lib/, conf/, buildpack.toml, no node_modules — in its own dir, so that `export` lands there. */
 export function copyBuildpack(scratch: Scratch): string {
   const dir = scratch.dir('buildpack');
-  for (const entry of ['bin', 'lib', 'conf', 'buildpack.toml']) cpSync(join(ROOT, entry), join(dir, entry), { recursive: true });
+  for (const entry of ['bin', 'lib', 'conf', 'buildpack.toml']) cpSync(join(BUILDPACK, entry), join(dir, entry), { recursive: true });
   return dir;
 }
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { join } from 'node:path';
-import { ROOT, tempDir } from '../helpers';
+import { BUILDPACK, tempDir } from '../helpers';
 
-const release = (app: string) => execa(join(ROOT, 'bin/release'), [app]);
+const release = (app: string) => execa(join(BUILDPACK, 'bin/release'), [app]);
 
 describe('bin/release', () => {
   it("prints the Procfile's types as default_process_types, YAML-quoted", async () => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { chmodSync, cpSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { execFileSync, execSync } from 'node:child_process';
-import { drover, FIXTURES, ROOT, tempDir } from '../helpers';
+import { BUILDPACK, drover, FIXTURES, tempDir } from '../helpers';
 
 describe('drover check', () => {
   it('passes a valid app and prints its process types and pipeline', async () => {
@@ -109,7 +109,7 @@ describe('drover CLI', () => {
       writeFileSync(join(slug, 'node/.drover-node'), `version=${version}\nsha256=0\nurl=x\n`);
     };
     // What the shim picks when it sits in the slug's bin/.
-    const findNode = () => execFileSync('bash', ['-c', `. ${ROOT}/bin/support/find-node.sh; drover_find_node "$1/bin" && echo "$DROVER_NODE_BIN"`, 'find', slug]).toString().trim();
+    const findNode = () => execFileSync('bash', ['-c', `. ${BUILDPACK}/bin/support/find-node.sh; drover_find_node "$1/bin" && echo "$DROVER_NODE_BIN"`, 'find', slug]).toString().trim();
     vendor('20.18.0');
     expect(findNode()).toBe(`${slug}/bin/../node/bin/node`);
     expect(existsSync(join(slug, 'ran'))).toBe(false);
@@ -134,8 +134,8 @@ describe('drover CLI', () => {
     // A slug whose vendored node is built for another machine (here: not a program at all), recorded as 20.
     const slug = tempDir({ 'node/bin/node': '\x7fELF not for this machine', 'node/.drover-node': 'version=20.18.0' });
     chmodSync(join(slug, 'node/bin/node'), 0o755);
-    cpSync(join(ROOT, 'bin'), join(slug, 'bin'), { recursive: true });
-    cpSync(join(ROOT, 'lib'), join(slug, 'lib'), { recursive: true });
+    cpSync(join(BUILDPACK, 'bin'), join(slug, 'bin'), { recursive: true });
+    cpSync(join(BUILDPACK, 'lib'), join(slug, 'lib'), { recursive: true });
     const result = await execa(join(slug, 'bin/drover'), ['version'], { reject: false });
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toMatch(/^drover \d/);

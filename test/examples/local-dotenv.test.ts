@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { killLeftovers, TEST_MARK, waitForLine } from '../helpers';
+import { DROVER, killLeftovers, TEST_MARK, waitForLine } from '../helpers';
 import { freePort, httpGet } from '../buildpack/harness';
 import { EXAMPLES } from './harness';
 
@@ -20,11 +20,11 @@ afterAll(() => {
   expect(killLeftovers()).toEqual([]);
 });
 
-/** A command of the README's shell block, as written (without its comment). */
+/** A command of the README's shell block, as written (without its comment), with the drover under test. */
 function readmeCommand(start: string): string[] {
   const line = README.split('\n').find((l) => l.startsWith(start));
   if (!line) throw new Error(`the README has no line starting with ${start}`);
-  return line.replace(/\s+#.*$/, '').split(/\s+/);
+  return line.replace(/\s+#.*$/, '').split(/\s+/).map((word) => (word === '../../bin/drover' ? DROVER : word));
 }
 
 describe('examples/local-dotenv', () => {
