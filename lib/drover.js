@@ -2502,8 +2502,8 @@ function editDistance(a, b) {
 // src/config/sections.ts
 var SIGNALS = ["TERM", "INT", "QUIT", "HUP", "KILL", "USR1", "USR2"];
 var supervisorSchema = {
-  backoff_initial: { type: "duration", default: "1s", doc: "delay before the first restart of a process that exited; it doubles on each retry" },
-  backoff_max: { type: "duration", default: "30s", doc: "the longest delay between two restarts" },
+  backoff_initial: { type: "duration", default: "1s", doc: "delay before the first restart of a process that exited; it doubles on each restart in a row" },
+  backoff_max: { type: "duration", default: "30s", doc: "the longest delay between two restarts; a run that lasts twice this long resets the delay to backoff_initial" },
   max_line_length: { type: "integer", default: 1e4, min: 64, doc: "longer lines are split into several messages (Logplex splits at 10,000 bytes)" },
   partial_line_timeout: { type: "duration", default: "200ms", doc: "a line without its newline is passed on after this long" },
   hostname: { type: "string", default: "", doc: "the Hostname of messages; default: the machine host name" },
@@ -2512,10 +2512,11 @@ var supervisorSchema = {
 var processSchema = {
   command: { type: "string", doc: "the command, run by `bash -c`; replaces the Procfile command of this type" },
   numprocs: { type: "integer", default: 1, min: 0, max: 100, doc: "how many instances to run (type.1, type.2, ...) when the formation does not say" },
-  autostart: { type: "boolean", default: true, doc: "start this type with `drover start` when no formation is given" },
-  autorestart: { type: "enum", values: [true, false, "unexpected"], default: true, doc: 'restart after an exit: true (always), false (never) or "unexpected" (only when the exit code is not in exitcodes)' },
-  exitcodes: { type: "integer[]", default: [0], doc: 'exit codes that count as expected for autorestart = "unexpected"' },
-  startsecs: { type: "duration", default: 1, doc: "a process that exits sooner than this after starting has failed to start (a number is seconds)" },
+  autostart: { type: "boolean", doc: "start this type with `drover start` when no formation is given; default: true, but false for `release` (as `heroku local`), which runs when named: `drover start release`" },
+  oneshot: { type: "boolean", doc: "a task that runs once: its exit is final, whatever its status and however soon (no startsecs, no restart); drover exits with its status when nothing else runs. Default: false, but true for `release` (Heroku's release phase)" },
+  autorestart: { type: "enum", values: [true, false, "unexpected"], default: true, doc: 'restart after an exit: true (always), false (never) or "unexpected" (only when the exit code is not in exitcodes; an expected exit is final however soon it comes)' },
+  exitcodes: { type: "integer[]", default: [0], doc: 'exit codes that count as expected: final for autorestart = "unexpected", and drover exits 0 when every exit was expected' },
+  startsecs: { type: "duration", default: 1, doc: "a process that exits sooner than this after starting has failed to start, when it is to be restarted (a number is seconds); startretries such failures in a row make it FATAL" },
   startretries: { type: "integer", default: 5, min: 0, doc: "failed starts in a row before the process is FATAL" },
   stopsignal: { type: "enum", values: SIGNALS, default: "TERM", doc: "the signal sent to the process group to stop it" },
   stopwaitsecs: { type: "duration", default: 25, doc: "how long to wait after stopsignal before SIGKILL (a number is seconds; Heroku kills at 30 s)" },
@@ -6265,6 +6266,11 @@ function mergeDotenv(env, dotenv) {
 }
 
 // src/config/app.ts
+var RELEASE_TYPE = "release";
+function resolveSpec(config2, command, source) {
+  const release = config2.name === RELEASE_TYPE;
+  return { ...config2, command, source, autostart: config2.autostart ?? !release, oneshot: config2.oneshot ?? release };
+}
 var PROCESS_DEFAULTS = applySchema(processSchema, {}).options;
 function loadApp(options) {
   const problems = [];
@@ -6288,7 +6294,7 @@ function loadApp(options) {
     for (const type of parsed.types) {
       const refined = configured[type.name];
       const base = refined ?? { ...PROCESS_DEFAULTS, name: type.name, origin: { file: label(options.procfile), line: type.line } };
-      processes.push({ ...base, command: refined?.command ?? type.command, source: "Procfile" });
+      processes.push(resolveSpec(base, refined?.command ?? type.command, "Procfile"));
     }
   }
   for (const [name, process2] of Object.entries(configured)) {
@@ -6297,7 +6303,7 @@ function loadApp(options) {
       problems.push({ file: process2.origin.file, line: process2.origin.line, component: `processes.${name}`, message: `process type "${name}" has no command and is not in the Procfile`, hint: `add command = "..." to [processes.${name}], or a line "${name}: COMMAND" to the Procfile` });
       continue;
     }
-    processes.push({ ...process2, command: process2.command, source: "config" });
+    processes.push(resolveSpec(process2, process2.command, "config"));
   }
   if (processes.length === 0 && !problems.some((p) => p.file === label(options.procfile))) {
     problems.push({
@@ -6479,7 +6485,7 @@ function parseFormation(text, types) {
       count = types.find((t) => t.name === name)?.numprocs ?? 1;
     }
     if (name === "all") {
-      for (const t of types) if (!counts.has(t.name)) counts.set(t.name, count);
+      for (const t of types) if (!counts.has(t.name) && t.name !== RELEASE_TYPE) counts.set(t.name, count);
       continue;
     }
     if (!known.includes(name)) throw new FormationError(`unknown process type "${name}" in the formation: the Procfile and config define ${known.join(", ") || "none"}`);
@@ -6516,15 +6522,21 @@ var import_node_path11 = require("node:path");
 function backoffDelay(n, initial, max) {
   return Math.min(initial * 2 ** Math.max(0, n - 1), max);
 }
+function backoffResetAfter(backoff) {
+  return 2 * backoff.max;
+}
 function decideAfterExit(spec, facts, backoff) {
+  const expected = facts.code !== void 0 && spec.exitcodes.includes(facts.code);
+  if (spec.oneshot) return { action: "stay-exited", expected, why: "oneshot = true" };
+  if (spec.autorestart === false) return { action: "stay-exited", expected, why: "autorestart = false" };
+  if (spec.autorestart === "unexpected" && expected) return { action: "stay-exited", expected, why: `exit status ${facts.code} is in exitcodes and autorestart = "unexpected"` };
   if (facts.uptime < spec.startsecs) {
     const failedStarts = facts.failedStarts + 1;
     if (failedStarts > spec.startretries) return { action: "fatal", failedStarts };
-    return { action: "restart", delay: backoffDelay(failedStarts, backoff.initial, backoff.max), failedStarts };
+    return { action: "restart", delay: backoffDelay(failedStarts, backoff.initial, backoff.max), failedStarts, crashes: facts.crashes };
   }
-  const expected = facts.code !== void 0 && spec.exitcodes.includes(facts.code);
-  const restart2 = spec.autorestart === true || spec.autorestart === "unexpected" && !expected;
-  return restart2 ? { action: "restart", delay: 0, failedStarts: 0 } : { action: "stay-exited" };
+  const crashes = facts.uptime >= backoffResetAfter(backoff) ? 1 : facts.crashes + 1;
+  return { action: "restart", delay: backoffDelay(crashes, backoff.initial, backoff.max), failedStarts: 0, crashes };
 }
 
 // src/pipeline/splitter.ts
@@ -6777,6 +6789,10 @@ var Instance = class {
   state = "STOPPED";
   /** Exit status of the last run: the code, or 128 + signal number. */
   exitStatus;
+  /** Whether the last exit was final and its code in exitcodes (set once the instance is EXITED). */
+  exitExpected = true;
+  /** When a pending restart (BACKOFF) will start the process, as a Date.now() value. */
+  nextStartAt;
   restarts = 0;
   /** True when it was SIGKILLed because it outlived stopwaitsecs. */
   killed = false;
@@ -6785,6 +6801,7 @@ var Instance = class {
   child;
   startedAt = 0;
   failedStarts = 0;
+  crashes = 0;
   timer;
   stopping = false;
   /** When a stop gives up waiting: past it, not even a stalled output keeps the pipes waited for. */
@@ -6803,7 +6820,8 @@ var Instance = class {
     this.clearTimer();
     this.stopping = false;
     this.stopDeadline = Infinity;
-    const env = { ...options.env, ...spec.environment, DYNO: plan.name, PORT: String(plan.port) };
+    this.nextStartAt = void 0;
+    const env = { ...options.env, ...spec.environment, DYNO: plan.name, PS: plan.name, PORT: String(plan.port) };
     this.report(`Starting process with command \`${spec.command}\``);
     const child = (0, import_node_child_process.spawn)("bash", ["-c", spec.command], {
       cwd: spec.directory ? (0, import_node_path11.resolve)(options.appDir, spec.directory) : options.appDir,
@@ -6872,7 +6890,7 @@ var Instance = class {
     }
     this.report(`Process ${how}`, this.exitStatus === 0 ? SEVERITY.info : SEVERITY.err);
     const spec = this.plan.type;
-    const decision = decideAfterExit(spec, { uptime, code: code ?? void 0, failedStarts: this.failedStarts }, this.options.backoff);
+    const decision = decideAfterExit(spec, { uptime, code: code ?? void 0, failedStarts: this.failedStarts, crashes: this.crashes }, this.options.backoff);
     switch (decision.action) {
       case "fatal":
         this.failedStarts = decision.failedStarts;
@@ -6880,10 +6898,13 @@ var Instance = class {
         this.setState("FATAL");
         return;
       case "stay-exited":
+        this.exitExpected = decision.expected;
+        this.report(`Not restarting (${decision.why})`);
         this.setState("EXITED");
         return;
       case "restart": {
         this.failedStarts = decision.failedStarts;
+        this.crashes = decision.crashes;
         this.restarts++;
         const delay2 = decision.delay === 0 && signal && EXTERNAL_STOP.has(signal) ? 1e3 : decision.delay;
         if (delay2 === 0) {
@@ -6891,8 +6912,9 @@ var Instance = class {
           this.start();
           return;
         }
-        const why = decision.failedStarts ? ` (failed start ${decision.failedStarts} of ${spec.startretries})` : "";
+        const why = decision.failedStarts ? ` (failed start ${decision.failedStarts} of ${spec.startretries})` : ` (restart ${decision.crashes} in a row)`;
         this.report(`Restarting in ${formatSeconds(delay2)}${why}`);
+        this.nextStartAt = Date.now() + delay2;
         this.setState("BACKOFF");
         this.timer = setTimeout(() => this.start(), delay2);
       }
@@ -6937,6 +6959,7 @@ var Instance = class {
       if (this.options.shuttingDown()) return;
       this.restarts++;
       this.failedStarts = 0;
+      this.crashes = 0;
       this.start();
     })().finally(() => {
       this.restarting = void 0;
@@ -6948,7 +6971,8 @@ var Instance = class {
     return this.restarting !== void 0 || this.state === "STARTING" || this.state === "RUNNING" || this.state === "BACKOFF" || this.state === "STOPPING";
   }
   status() {
-    return { name: this.name, state: this.state, pid: this.pid, uptime: this.child ? Date.now() - this.startedAt : 0, restarts: this.restarts, exitStatus: this.exitStatus };
+    const nextStart = this.state === "BACKOFF" && this.nextStartAt !== void 0 ? new Date(this.nextStartAt).toISOString() : void 0;
+    return { name: this.name, state: this.state, pid: this.pid, uptime: this.child ? Date.now() - this.startedAt : 0, restarts: this.restarts, exitStatus: this.exitStatus, nextStart };
   }
   setState(state) {
     this.state = state;
@@ -6999,7 +7023,8 @@ var Supervisor = class {
   resolveDone;
   /** Resolves with the exit status once everything has stopped and the pipeline is flushed. */
   done = new Promise((resolve4) => this.resolveDone = resolve4);
-  lastExit = 0;
+  /** The status of the first final exit that was not expected (not in exitcodes): drover's own exit status. */
+  firstUnexpected;
   stopStarted = Date.now();
   /** Set once drover has failed and is only stopping the processes (see abandon). */
   abandoned = false;
@@ -7022,8 +7047,8 @@ var Supervisor = class {
       return;
     }
     if ((instance.state === "EXITED" || instance.state === "STOPPED") && !instance.restarting) {
-      this.lastExit = instance.exitStatus ?? 0;
-      if (this.instances.every((i) => !i.alive)) void this.shutdown("no process is left running", this.lastExit);
+      if (instance.state === "EXITED" && !instance.exitExpected) this.firstUnexpected ??= instance.exitStatus || 1;
+      if (this.instances.every((i) => !i.alive)) void this.shutdown("no process is left running", this.firstUnexpected ?? 0);
     }
   }
   /**
@@ -7532,7 +7557,8 @@ ${OPTIONS_USAGE}`,
       process.stdout.write(JSON.stringify(answer2, null, 2) + "\n");
       return 0;
     }
-    const rows = answer2.instances.map((i) => [i.name, i.state, i.pid ? String(i.pid) : "-", i.pid ? formatUptime(i.uptime) : "-", String(i.restarts), i.exitStatus === void 0 ? "-" : String(i.exitStatus)]);
+    const state = (i) => i.nextStart ? `${i.state} (restart in ${Math.max(0, (Date.parse(i.nextStart) - Date.now()) / 1e3).toFixed(1)}s)` : i.state;
+    const rows = answer2.instances.map((i) => [i.name, state(i), i.pid ? String(i.pid) : "-", i.pid ? formatUptime(i.uptime) : "-", String(i.restarts), i.exitStatus === void 0 ? "-" : String(i.exitStatus)]);
     process.stdout.write(table([["NAME", "STATE", "PID", "UPTIME", "RESTARTS", "LAST EXIT"], ...rows]));
     for (const [id, stats] of Object.entries(answer2.outputs)) {
       const text = Object.entries(stats).map(([k, v]) => `${k}=${v}`).join(" ");

@@ -8,8 +8,17 @@ import { applySchema } from './schema';
 import { processSchema } from './sections';
 import { parseDotenv } from './dotenv';
 
-/** A process type ready to run: its command and every supervisord-style option. */
-export type ProcessSpec = ProcessConfig & { command: string; source: 'Procfile' | 'config' };
+/** A process type ready to run: its command and every supervisord-style option, defaults resolved. */
+export type ProcessSpec = Omit<ProcessConfig, 'autostart' | 'oneshot'> & { command: string; source: 'Procfile' | 'config'; autostart: boolean; oneshot: boolean };
+
+/** Heroku's release phase type: a one-shot task, not started by a bare `drover start` (as `heroku local`). */
+export const RELEASE_TYPE = 'release';
+
+/** Fills the options whose default depends on the type's name. */
+export function resolveSpec(config: ProcessConfig, command: string, source: ProcessSpec['source']): ProcessSpec {
+  const release = config.name === RELEASE_TYPE;
+  return { ...config, command, source, autostart: config.autostart ?? !release, oneshot: config.oneshot ?? release };
+}
 
 export interface LoadedApp extends LoadedConfig {
   appDir: string;
@@ -58,7 +67,7 @@ export function loadApp(options: LoadAppOptions): LoadedApp {
     for (const type of parsed.types) {
       const refined = configured[type.name];
       const base = refined ?? { ...PROCESS_DEFAULTS, name: type.name, origin: { file: label(options.procfile), line: type.line } };
-      processes.push({ ...base, command: refined?.command ?? type.command, source: 'Procfile' });
+      processes.push(resolveSpec(base, refined?.command ?? type.command, 'Procfile'));
     }
   }
   for (const [name, process] of Object.entries(configured)) {
@@ -67,7 +76,7 @@ export function loadApp(options: LoadAppOptions): LoadedApp {
       problems.push({ file: process.origin.file, line: process.origin.line, component: `processes.${name}`, message: `process type "${name}" has no command and is not in the Procfile`, hint: `add command = "..." to [processes.${name}], or a line "${name}: COMMAND" to the Procfile` });
       continue;
     }
-    processes.push({ ...process, command: process.command, source: 'config' });
+    processes.push(resolveSpec(process, process.command, 'config'));
   }
   if (processes.length === 0 && !problems.some((p) => p.file === label(options.procfile))) {
     problems.push({

@@ -5,8 +5,8 @@ export const SIGNALS = ['TERM', 'INT', 'QUIT', 'HUP', 'KILL', 'USR1', 'USR2'] as
 
 /** `[supervisor]`: how drover itself behaves. */
 export const supervisorSchema: Schema = {
-  backoff_initial: { type: 'duration', default: '1s', doc: 'delay before the first restart of a process that exited; it doubles on each retry' },
-  backoff_max: { type: 'duration', default: '30s', doc: 'the longest delay between two restarts' },
+  backoff_initial: { type: 'duration', default: '1s', doc: 'delay before the first restart of a process that exited; it doubles on each restart in a row' },
+  backoff_max: { type: 'duration', default: '30s', doc: 'the longest delay between two restarts; a run that lasts twice this long resets the delay to backoff_initial' },
   max_line_length: { type: 'integer', default: 10000, min: 64, doc: 'longer lines are split into several messages (Logplex splits at 10,000 bytes)' },
   partial_line_timeout: { type: 'duration', default: '200ms', doc: 'a line without its newline is passed on after this long' },
   hostname: { type: 'string', default: '', doc: 'the Hostname of messages; default: the machine host name' },
@@ -17,10 +17,11 @@ export const supervisorSchema: Schema = {
 export const processSchema: Schema = {
   command: { type: 'string', doc: 'the command, run by `bash -c`; replaces the Procfile command of this type' },
   numprocs: { type: 'integer', default: 1, min: 0, max: 100, doc: 'how many instances to run (type.1, type.2, ...) when the formation does not say' },
-  autostart: { type: 'boolean', default: true, doc: 'start this type with `drover start` when no formation is given' },
-  autorestart: { type: 'enum', values: [true, false, 'unexpected'], default: true, doc: 'restart after an exit: true (always), false (never) or "unexpected" (only when the exit code is not in exitcodes)' },
-  exitcodes: { type: 'integer[]', default: [0], doc: 'exit codes that count as expected for autorestart = "unexpected"' },
-  startsecs: { type: 'duration', default: 1, doc: 'a process that exits sooner than this after starting has failed to start (a number is seconds)' },
+  autostart: { type: 'boolean', doc: 'start this type with `drover start` when no formation is given; default: true, but false for `release` (as `heroku local`), which runs when named: `drover start release`' },
+  oneshot: { type: 'boolean', doc: 'a task that runs once: its exit is final, whatever its status and however soon (no startsecs, no restart); drover exits with its status when nothing else runs. Default: false, but true for `release` (Heroku\'s release phase)' },
+  autorestart: { type: 'enum', values: [true, false, 'unexpected'], default: true, doc: 'restart after an exit: true (always), false (never) or "unexpected" (only when the exit code is not in exitcodes; an expected exit is final however soon it comes)' },
+  exitcodes: { type: 'integer[]', default: [0], doc: 'exit codes that count as expected: final for autorestart = "unexpected", and drover exits 0 when every exit was expected' },
+  startsecs: { type: 'duration', default: 1, doc: 'a process that exits sooner than this after starting has failed to start, when it is to be restarted (a number is seconds); startretries such failures in a row make it FATAL' },
   startretries: { type: 'integer', default: 5, min: 0, doc: 'failed starts in a row before the process is FATAL' },
   stopsignal: { type: 'enum', values: SIGNALS, default: 'TERM', doc: 'the signal sent to the process group to stop it' },
   stopwaitsecs: { type: 'duration', default: 25, doc: 'how long to wait after stopsignal before SIGKILL (a number is seconds; Heroku kills at 30 s)' },

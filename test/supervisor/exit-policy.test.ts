@@ -1,0 +1,103 @@
+// The exit-code-aware restart policy on real processes: one-shots, expected exits, crash-loop backoff, and the
+// exit status of drover once nothing is left to run.
+import { afterEach, describe, expect, it } from 'vitest';
+import { drover, JSON_STDOUT, jsonLines, killLeftovers, startDrover, tempDir, waitForLine } from '../helpers';
+
+afterEach(async () => {
+  await new Promise((r) => setTimeout(r, 100));
+  expect(killLeftovers()).toEqual([]);
+});
+
+const messages = (text: unknown) => jsonLines(String(text)).map((l) => `${l.logger}: ${l.message}`);
+const starts = (text: unknown, name = 'web.1') => messages(text).filter((m) => m.startsWith(`${name}: Starting process`)).length;
+const app = (procfile: string, config: string) => tempDir({ Procfile: procfile, 'drover/009-stdout.toml': JSON_STDOUT, 'drover/100.toml': config });
+
+describe('exits that are final', () => {
+  it('runs a process with autorestart = false that exits 0 at once only once, and exits 0', async () => {
+    const result = await startDrover(app('web: echo ready\n', '[processes.web]\nautorestart = false\n'));
+    expect(result.exitCode).toBe(0);
+    expect(starts(result.stdout)).toBe(1);
+    expect(messages(result.stdout)).toContain('web.1: Not restarting (autorestart = false)');
+    expect(result.stdout).not.toContain('FATAL');
+  });
+
+  it('never restarts autorestart = false, even after a quick failure, and exits with its status', async () => {
+    const result = await startDrover(app('web: exit 6\n', '[processes.web]\nautorestart = false\n'));
+    expect(result.exitCode).toBe(6);
+    expect(starts(result.stdout)).toBe(1);
+  });
+
+  it('does not restart autorestart = "unexpected" after an expected exit at once', async () => {
+    const result = await startDrover(app('web: echo done\n', '[processes.web]\nautorestart = "unexpected"\n'));
+    expect(result.exitCode).toBe(0);
+    expect(starts(result.stdout)).toBe(1);
+    const codes = await startDrover(app('web: exit 2\n', '[processes.web]\nautorestart = "unexpected"\nexitcodes = [0, 2]\n'));
+    expect(codes.exitCode).toBe(0); // 2 is expected
+    expect(starts(codes.stdout)).toBe(1);
+  });
+
+  it('retries autorestart = "unexpected" after an unexpected quick exit, then goes FATAL with its status', async () => {
+    const result = await startDrover(app('web: exit 3\n', '[supervisor]\nbackoff_initial = "100ms"\n\n[processes.web]\nautorestart = "unexpected"\nstartretries = 2\n'));
+    expect(result.exitCode).toBe(3);
+    expect(starts(result.stdout)).toBe(3);
+    expect(messages(result.stdout).some((m) => m.startsWith('web.1: FATAL'))).toBe(true);
+  });
+
+  it('still backs off to FATAL with autorestart = true and quick exits, even exit 0', async () => {
+    const result = await startDrover(app('web: echo hi\n', '[supervisor]\nbackoff_initial = "100ms"\n\n[processes.web]\nstartretries = 2\n'));
+    expect(result.exitCode).toBe(1);
+    expect(starts(result.stdout)).toBe(3);
+    expect(messages(result.stdout).some((m) => m.startsWith('web.1: FATAL'))).toBe(true);
+  });
+
+  it('runs a oneshot type once beside a long-running one, whatever its status', async () => {
+    const a = app('web: echo up; sleep 30\ntask: echo task ran; exit 4\n', '[processes.task]\noneshot = true\n');
+    const child = startDrover(a);
+    await waitForLine(child, /Not restarting \(oneshot = true\)/);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(child.exitCode).toBeNull(); // web runs on
+    child.kill('SIGTERM');
+    const result = await child;
+    expect(result.exitCode).toBe(0); // a requested stop
+    expect(starts(result.stdout, 'task.1')).toBe(1);
+    expect(messages(result.stdout)).toContain('task.1: task ran');
+  });
+});
+
+describe('the exit status once every process has finished', () => {
+  it('is 0 when every exit was expected, else the status of the first unexpected one', async () => {
+    const fine = await startDrover(app('a: exit 0\nb: sleep 0.3; exit 0\n', '[processes.a]\noneshot = true\n\n[processes.b]\noneshot = true\n'));
+    expect(fine.exitCode).toBe(0);
+    const mixed = await startDrover(app('a: sleep 0.2; exit 5\nb: sleep 0.8; exit 7\nc: exit 0\n', '[processes.a]\noneshot = true\n\n[processes.b]\noneshot = true\n\n[processes.c]\noneshot = true\n'));
+    expect(mixed.exitCode).toBe(5);
+    expect(messages(mixed.stdout)).toContain('supervisor: Exiting (no process is left running)');
+  });
+});
+
+describe('crash loops after startsecs', () => {
+  it('backs off a process that crashes every 1.2 s with startsecs = 1: at most 4 runs in 9 s', async () => {
+    const a = app('crashy: sleep 1.2; exit 3\n', '[processes.crashy]\nstartsecs = 1\n');
+    const socket = `${a}/control.sock`;
+    const child = startDrover(a, [], { DROVER_SOCKET: socket });
+    await waitForLine(child, /Restarting in 2s \(restart 2 in a row\)/, 15_000);
+    const status = await drover(['status', '--socket', socket]);
+    expect(status.stdout).toMatch(/crashy\.1\s+BACKOFF \(restart in [0-2]\.\d+s\)/);
+    const json = JSON.parse(String((await drover(['status', '--json', '--socket', socket])).stdout));
+    expect(Date.parse(json.instances[0].nextStart)).toBeGreaterThan(Date.now() - 500);
+    await new Promise((r) => setTimeout(r, Math.max(0, 9000 - (Date.now() - Date.parse(jsonLines(child.output())[0].timestamp)))));
+    child.kill('SIGTERM');
+    const result = await child;
+    const runs = starts(result.stdout, 'crashy.1');
+    // The old code restarted it at once, every 1.2 s: 8 runs in 9 s. Delays of 1, 2, 4 s allow 3 (4 on a slow machine).
+    expect(runs).toBeGreaterThanOrEqual(2);
+    expect(runs).toBeLessThanOrEqual(4);
+    expect(messages(result.stdout)).toEqual(expect.arrayContaining(['crashy.1: Restarting in 1s (restart 1 in a row)', 'crashy.1: Restarting in 2s (restart 2 in a row)']));
+  }, 20_000);
+});
+
+describe('the environment of each instance', () => {
+  it('sets PS to the instance name, as foreman does', async () => {
+    const result = await startDrover(app('web: echo "ps=$PS"\n', '[processes.web]\noneshot = true\nnumprocs = 2\n'));
+    expect(messages(result.stdout)).toEqual(expect.arrayContaining(['web.1: ps=web.1', 'web.2: ps=web.2']));
+  });
+});
