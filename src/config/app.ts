@@ -33,24 +33,36 @@ export interface LoadAppOptions {
   /** Fragment directories (see cli/paths.ts). */
   dirs: string[];
   procfile: string;
-  /** A `.env` file to read (local runs only), or undefined. */
-  envFile?: string;
+  /** `.env` files to read (local runs only), later ones winning. */
+  envFiles?: string[];
   env: NodeJS.ProcessEnv;
   mode: 'build' | 'run';
 }
 
 const PROCESS_DEFAULTS = applySchema(processSchema, {}).options as Omit<ProcessConfig, 'name' | 'origin'>;
 
+/**
+ * A one-off command run through the supervisor (`drover run --logs`): a one-shot whose exit status is drover's,
+ * with the options of the type it runs (environment, directory, stop settings) when it runs one.
+ */
+export function oneOffSpec(command: string, type?: ProcessSpec): ProcessSpec {
+  const base = type ?? resolveSpec({ ...PROCESS_DEFAULTS, name: 'run', origin: { file: '(drover run)', line: 0 } }, command, 'config');
+  return { ...base, command, oneshot: true, autorestart: false, exitcodes: [0], numprocs: 1 };
+}
+
 /** Loads and validates everything `drover start` needs; problems are collected, never thrown. */
 export function loadApp(options: LoadAppOptions): LoadedApp {
   const problems: ConfigProblem[] = [];
+  /** Lines of the Procfile and .env that were skipped: the app still runs, as it would elsewhere. */
+  const warnings: ConfigProblem[] = [];
   const label = (path: string) => relative(options.appDir, path) || path;
 
   let dotenv: Record<string, string> = {};
-  if (options.envFile && existsSync(options.envFile)) {
-    const parsed = parseDotenv(readFileSync(options.envFile, 'utf8'), label(options.envFile));
-    problems.push(...parsed.problems);
-    dotenv = parsed.vars;
+  for (const file of options.envFiles ?? []) {
+    if (!existsSync(file)) continue;
+    const parsed = parseDotenv(readFileSync(file, 'utf8'), label(file));
+    warnings.push(...parsed.warnings);
+    dotenv = { ...dotenv, ...parsed.vars };
   }
   // Real variables win over .env, and config ${VAR}s see both.
   const env = { ...dotenv, ...options.env };
@@ -63,7 +75,7 @@ export function loadApp(options: LoadAppOptions): LoadedApp {
   if (existsSync(options.procfile)) {
     procfile = options.procfile;
     const parsed = parseProcfile(readFileSync(options.procfile, 'utf8'), label(options.procfile));
-    problems.push(...parsed.problems);
+    warnings.push(...parsed.warnings);
     for (const type of parsed.types) {
       const refined = configured[type.name];
       const base = refined ?? { ...PROCESS_DEFAULTS, name: type.name, origin: { file: label(options.procfile), line: type.line } };
@@ -78,7 +90,7 @@ export function loadApp(options: LoadAppOptions): LoadedApp {
     }
     processes.push(resolveSpec(process, process.command, 'config'));
   }
-  if (processes.length === 0 && !problems.some((p) => p.file === label(options.procfile))) {
+  if (processes.length === 0) {
     problems.push({
       file: procfile ? label(procfile) : label(options.procfile),
       line: 0,
@@ -88,6 +100,6 @@ export function loadApp(options: LoadAppOptions): LoadedApp {
     });
   }
   const relabel = (p: ConfigProblem) => ({ ...p, file: p.file.startsWith(options.appDir + '/') ? label(p.file) : p.file });
-  return { ...loaded, problems: problems.map(relabel), warnings: loaded.warnings.map(relabel), appDir: options.appDir, procfile, processes, dotenv };
+  return { ...loaded, problems: problems.map(relabel), warnings: [...warnings, ...loaded.warnings].map(relabel), appDir: options.appDir, procfile, processes, dotenv };
 }
 

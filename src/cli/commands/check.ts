@@ -7,13 +7,14 @@ import { COMPONENT_KINDS } from '../../pipeline/component';
 
 export const check: Command = {
   summary: 'validate the Procfile and the configuration, and print what would run',
-  usage: `Usage: drover check [options]\n\nValidates the Procfile, .env and every config fragment, reports all errors at once\n(exit 1), else prints the process types and the log pipeline (exit 0).\n\n${APP_USAGE}`,
+  usage: `Usage: drover check [options]\n\nValidates the Procfile, .env and every config fragment, reports all errors at once\n(exit 1), else prints the process types and the log pipeline (exit 0). Lines of the Procfile\nand .env that drover skips (as foreman and dotenv do) are warnings.\n\n      --strict          treat warnings as errors (exit 1)\n${APP_USAGE}`,
   async run(args) {
-    const { values } = parse(args, APP_OPTIONS);
+    const { values } = parse(args, { ...APP_OPTIONS, strict: { type: 'boolean' } });
     const app = loadAppFromArgs(values, 'build');
     process.stdout.write(describeApp(app));
-    if (app.problems.length) {
-      process.stderr.write(`\n${app.problems.length} error${app.problems.length === 1 ? '' : 's'}:\n${app.problems.map((p) => formatProblem(p)).join('\n')}\n`);
+    const errors = values.strict ? [...app.problems, ...app.warnings] : app.problems;
+    if (errors.length) {
+      process.stderr.write(`\n${errors.length} error${errors.length === 1 ? '' : 's'}${values.strict && app.warnings.length ? ' (warnings count as errors with --strict)' : ''}:\n${errors.map((p) => formatProblem(p)).join('\n')}\n`);
       return 1;
     }
     process.stdout.write('\nconfiguration OK\n');
