@@ -6472,7 +6472,10 @@ function describeApp(app) {
   }
   if (app.fragments.length === 0) lines.push("  (none)");
   lines.push("process types:");
-  for (const p of app.processes) lines.push(`  ${p.name.padEnd(10)} ${p.command}${typeof p.numprocs === "number" && p.numprocs !== 1 ? `  (numprocs ${p.numprocs})` : ""}${p.source === "config" ? "  (from config)" : ""}`);
+  for (const p of app.processes) {
+    const notes = [typeof p.numprocs === "number" && p.numprocs !== 1 ? `numprocs ${p.numprocs}` : "", p.source === "config" ? "from config" : "", p.oneshot ? "oneshot" : "", p.autostart ? "" : "runs only when named"];
+    lines.push(`  ${p.name.padEnd(10)} ${p.command}${notes.filter(Boolean).map((n) => `  (${n})`).join("")}`);
+  }
   if (app.processes.length === 0) lines.push("  (none)");
   lines.push("pipeline:");
   for (const kind of COMPONENT_KINDS) {
@@ -7498,7 +7501,7 @@ Run \`drover check\` after fixing them.
       return 1;
     }
     if (values.timeout !== void 0) for (const p of app.processes) p.stopwaitsecs = Number(values.timeout) * 1e3;
-    const dotenvPort = process.env.PORT === void 0 && /^\d+$/.test(app.dotenv.PORT ?? "") ? Number(app.dotenv.PORT) : void 0;
+    const dotenvPort = !process.env.PORT && /^\d+$/.test(app.dotenv.PORT ?? "") ? Number(app.dotenv.PORT) : void 0;
     let plans;
     try {
       plans = planInstances(app.processes, parseFormation(positionals[0] ?? values.formation ?? "", app.processes), process.env, values.port === void 0 ? dotenvPort : Number(values.port));

@@ -64,6 +64,27 @@ describe('exits that are final', () => {
   });
 });
 
+describe('the release type', () => {
+  it('is left out of a bare drover start and of all=1 (as heroku local), and runs once when named', async () => {
+    const a = app('web: echo web ran\nrelease: echo release ran\n', '[processes.web]\noneshot = true\n');
+    for (const args of [[], ['all=1']]) {
+      const result = await startDrover(a, args);
+      expect(messages(result.stdout)).toContain('web.1: web ran');
+      expect(result.stdout).not.toContain('release ran');
+    }
+    const named = await startDrover(a, ['release']);
+    expect(named.exitCode).toBe(0);
+    expect(messages(named.stdout).filter((m) => m === 'release.1: release ran')).toHaveLength(1);
+    const check = await drover(['check'], { cwd: a });
+    expect(check.stdout).toContain('release    echo release ran  (oneshot)  (runs only when named)');
+  });
+
+  it('is a normal type when configured so', async () => {
+    const result = await startDrover(app('release: echo ran\n', '[processes.release]\noneshot = false\nautostart = true\nautorestart = "unexpected"\n'));
+    expect(messages(result.stdout)).toContain('release.1: Not restarting (exit status 0 is in exitcodes and autorestart = "unexpected")');
+  });
+});
+
 describe('the exit status once every process has finished', () => {
   it('is 0 when every exit was expected, else the status of the first unexpected one', async () => {
     const fine = await startDrover(app('a: exit 0\nb: sleep 0.3; exit 0\n', '[processes.a]\noneshot = true\n\n[processes.b]\noneshot = true\n'));

@@ -32,7 +32,10 @@ export function describeApp(app: LoadedApp): string {
   }
   if (app.fragments.length === 0) lines.push('  (none)');
   lines.push('process types:');
-  for (const p of app.processes) lines.push(`  ${p.name.padEnd(10)} ${p.command}${typeof p.numprocs === 'number' && p.numprocs !== 1 ? `  (numprocs ${p.numprocs})` : ''}${p.source === 'config' ? '  (from config)' : ''}`);
+  for (const p of app.processes) {
+    const notes = [typeof p.numprocs === 'number' && p.numprocs !== 1 ? `numprocs ${p.numprocs}` : '', p.source === 'config' ? 'from config' : '', p.oneshot ? 'oneshot' : '', p.autostart ? '' : 'runs only when named'];
+    lines.push(`  ${p.name.padEnd(10)} ${p.command}${notes.filter(Boolean).map((n) => `  (${n})`).join('')}`);
+  }
   if (app.processes.length === 0) lines.push('  (none)');
   lines.push('pipeline:');
   for (const kind of COMPONENT_KINDS) {

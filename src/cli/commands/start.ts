@@ -44,7 +44,7 @@ ${APP_USAGE}`,
     }
     if (values.timeout !== undefined) for (const p of app.processes) p.stopwaitsecs = Number(values.timeout) * 1000;
     // foreman's base port: -p, else PORT from .env. A real PORT (a dyno's) keeps its own rule in planInstances.
-    const dotenvPort = process.env.PORT === undefined && /^\d+$/.test(app.dotenv.PORT ?? '') ? Number(app.dotenv.PORT) : undefined;
+    const dotenvPort = !process.env.PORT && /^\d+$/.test(app.dotenv.PORT ?? '') ? Number(app.dotenv.PORT) : undefined;
     let plans;
     try {
       plans = planInstances(app.processes, parseFormation(positionals[0] ?? values.formation ?? '', app.processes), process.env, values.port === undefined ? dotenvPort : Number(values.port));
