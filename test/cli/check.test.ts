@@ -109,13 +109,13 @@ describe('drover CLI', () => {
     // A node that leaves a mark when run; the record says which version it is.
     const vendor = (version: string) => {
       mkdirSync(join(slug, 'node/bin'), { recursive: true });
-      const answer = version === '24.15.0' ? `exec ${node} "$@"` : `[ "$1" = --version ] && echo v${version} && exit 0; exec ${node} "$@"`;
+      const answer = version === '20.18.0' ? `exec ${node} "$@"` : `[ "$1" = --version ] && echo v${version} && exit 0; exec ${node} "$@"`;
       writeFileSync(join(slug, 'node/bin/node'), `#!/bin/sh\ntouch ${slug}/ran\n${answer}\n`, { mode: 0o755 });
       writeFileSync(join(slug, 'node/.drover-node'), `version=${version}\nsha256=0\nurl=x\n`);
     };
     // What the shim picks when it sits in the slug's bin/.
     const findNode = () => execFileSync('bash', ['-c', `. ${ROOT}/bin/support/find-node.sh; drover_find_node "$1/bin" && echo "$DROVER_NODE_BIN"`, 'find', slug]).toString().trim();
-    vendor('24.15.0');
+    vendor('20.18.0');
     expect(findNode()).toBe(`${slug}/bin/../node/bin/node`);
     expect(existsSync(join(slug, 'ran'))).toBe(false);
     // Recorded as too old (and saying so when run): passed over for the node on PATH.
@@ -137,7 +137,7 @@ describe('drover CLI', () => {
 
   it('falls back to a node that runs when the vendored one cannot be executed', async () => {
     // A slug whose vendored node is built for another machine (here: not a program at all), recorded as 20.
-    const slug = tempDir({ 'node/bin/node': '\x7fELF not for this machine', 'node/.drover-node': 'version=24.15.0' });
+    const slug = tempDir({ 'node/bin/node': '\x7fELF not for this machine', 'node/.drover-node': 'version=20.18.0' });
     chmodSync(join(slug, 'node/bin/node'), 0o755);
     cpSync(join(ROOT, 'bin'), join(slug, 'bin'), { recursive: true });
     cpSync(join(ROOT, 'lib'), join(slug, 'lib'), { recursive: true });
