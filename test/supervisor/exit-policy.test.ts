@@ -1,6 +1,7 @@
 // The exit-code-aware restart policy on real processes: one-shots, expected exits, crash-loop backoff, and the
 // exit status of drover once nothing is left to run.
 import { afterEach, describe, expect, it } from 'vitest';
+import { createServer } from 'node:http';
 import { drover, JSON_STDOUT, jsonLines, killLeftovers, startDrover, tempDir, waitForLine } from '../helpers';
 
 afterEach(async () => {
@@ -82,6 +83,36 @@ describe('the release type', () => {
   it('is a normal type when configured so', async () => {
     const result = await startDrover(app('release: echo ran\n', '[processes.release]\noneshot = false\nautostart = true\nautorestart = "unexpected"\n'));
     expect(messages(result.stdout)).toContain('release.1: Not restarting (exit status 0 is in exitcodes and autorestart = "unexpected")');
+  });
+});
+
+describe("a one-shot's lines and the drains", () => {
+  it('delivers a release (drover start release) and a one-off (drover run --logs) to an HTTP drain before drover exits', async () => {
+    const received: string[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        received.push(...body.split('\n').filter(Boolean).map((l) => JSON.parse(l).message));
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      // A batch interval far longer than the run: only the flush at exit can deliver the lines in time.
+      const drain = `[outputs.drain]\ntype = "http"\nurl = "http://127.0.0.1:${(server.address() as { port: number }).port}/logs"\nformat = "ndjson"\nbatch_interval = "60s"\n`;
+      const a = tempDir({ Procfile: 'release: echo migrated; exit 3\n', 'drover/009-stdout.toml': JSON_STDOUT, 'drover/200-drain.toml': drain });
+      const started = Date.now();
+      const release = await startDrover(a, ['release']);
+      expect(release.exitCode, release.all).toBe(3);
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(received).toContain('migrated');
+      const run = await drover(['run', '--logs', '--', 'echo', 'one-off done'], { cwd: a });
+      expect(run.exitCode).toBe(0);
+      expect(received).toContain('one-off done');
+    } finally {
+      server.close();
+    }
   });
 });
 
