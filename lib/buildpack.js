@@ -5547,7 +5547,7 @@ var Sender = class {
       this.buffer.rewind();
       this.work.wake();
     }
-    while (Date.now() < deadline && (this.buffer.pending > 0 || this.busy || this.holding)) await delay(Math.min(20, deadline - Date.now()), true);
+    while (Date.now() < deadline && (this.buffer.pending > 0 || this.busy || this.holding)) await delay(Math.min(20, deadline - Date.now()));
     let clean = false;
     if (this.buffer.pending === 0 && !this.busy && !this.holding) clean = await this.transport.finish(deadline).catch(() => false);
     if (clean) {
@@ -5558,7 +5558,7 @@ var Sender = class {
     this.transport.destroy();
     this.work.wake();
     this.retrySleep.wake();
-    await Promise.race([this.loop, delay(Math.min(200, deadline - Date.now()), true)]);
+    await Promise.race([this.loop, delay(Math.min(200, deadline - Date.now()))]);
     this.buffer.rewind();
     const left = this.buffer.pending;
     const lost = this.buffer.close();
@@ -5637,10 +5637,7 @@ var Sender = class {
     this.reporter.count(`rejected ${why}`, count, (n) => `Error L13 (delivery error): ${this.context.id} dropped ${n} messages: ${why}`);
   }
 };
-var delay = (ms, keepAlive = false) => new Promise((resolve) => {
-  const timer = setTimeout(resolve, Math.max(0, ms));
-  if (!keepAlive) timer.unref();
-});
+var delay = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 // src/pipeline/rfc5424.ts
 var FACILITIES = ["kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp", "ntp", "audit", "alert", "clock", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"];

@@ -102,9 +102,7 @@ export class Sender implements Output {
       this.buffer.rewind();
       this.work.wake();
     }
-    // These waits keep node alive (bounded by the deadline): with unref'd ones, node could end mid-flush, with
-    // lines unsent and status 0, once the processes were gone and a request had ended.
-    while (Date.now() < deadline && (this.buffer.pending > 0 || this.busy || this.holding)) await delay(Math.min(20, deadline - Date.now()), true);
+    while (Date.now() < deadline && (this.buffer.pending > 0 || this.busy || this.holding)) await delay(Math.min(20, deadline - Date.now()));
     let clean = false;
     if (this.buffer.pending === 0 && !this.busy && !this.holding) clean = await this.transport.finish(deadline).catch(() => false);
     if (clean) {
@@ -116,7 +114,7 @@ export class Sender implements Output {
     this.work.wake();
     this.retrySleep.wake();
     // The loop ends at once now; never wait past the deadline for it.
-    await Promise.race([this.loop, delay(Math.min(200, deadline - Date.now()), true)]);
+    await Promise.race([this.loop, delay(Math.min(200, deadline - Date.now()))]);
     // Unconfirmed records may or may not have arrived: a memory buffer counts them as lost, a disk buffer resends them.
     this.buffer.rewind();
     const left = this.buffer.pending;
@@ -204,10 +202,5 @@ export class Sender implements Output {
   }
 }
 
-/** A pause that never keeps node alive on its own. */
-/** Resolves after `ms`; the timer keeps node alive only when `keepAlive` is set. */
-const delay = (ms: number, keepAlive = false) =>
-  new Promise((resolve) => {
-    const timer = setTimeout(resolve, Math.max(0, ms));
-    if (!keepAlive) timer.unref();
-  });
+/** A pause that keeps node alive: close() must wait out its deadline even when nothing else is pending. */
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
