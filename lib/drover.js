@@ -7509,32 +7509,36 @@ Run \`drover check\` after fixing them.
       if (error instanceof FormationError) throw new UsageError(error.message);
       throw error;
     }
-    return supervise(app, plans);
+    return start.supervise(app, plans);
+  },
+  /**
+   * Runs `plans` under the supervisor with the app's pipeline until they are done (or drover is stopped), and
+   * resolves to drover's exit status: for `drover start`, and for `drover run --logs`.
+   */
+  async supervise(app, plans) {
+    const env = mergeDotenv(process.env, app.dotenv);
+    const hostname = app.config.supervisor.hostname || (0, import_node_os6.hostname)();
+    const pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: (0, import_node_tty.isatty)(1) });
+    const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname });
+    for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"]) process.on(signal, () => supervisor.onSignal(signal));
+    const crash = stopAllOnCrash(supervisor);
+    try {
+      supervisor.start();
+      const socketPath = controlSocketPath(app.appDir, app.config.supervisor.control_socket);
+      const control = await serveControl(socketPath, supervisor).catch((error) => {
+        pipeline.internal(`control socket unavailable (${error.message}): drover status and restart will not work`, "supervisor", 4);
+        return void 0;
+      });
+      const code = await supervisor.done;
+      control?.close();
+      setTimeout(() => exitOnceWritten(code), 500).unref();
+      return code;
+    } catch (error) {
+      crash(error);
+      return new Promise(() => void 0);
+    }
   }
 };
-async function supervise(app, plans, options = { control: true }) {
-  const env = mergeDotenv(process.env, app.dotenv);
-  const hostname = app.config.supervisor.hostname || (0, import_node_os6.hostname)();
-  const pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: (0, import_node_tty.isatty)(1) });
-  const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname });
-  for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"]) process.on(signal, () => supervisor.onSignal(signal));
-  const crash = stopAllOnCrash(supervisor);
-  try {
-    supervisor.start();
-    const socketPath = controlSocketPath(app.appDir, app.config.supervisor.control_socket);
-    const control = !options.control ? void 0 : await serveControl(socketPath, supervisor).catch((error) => {
-      pipeline.internal(`control socket unavailable (${error.message}): drover status and restart will not work`, "supervisor", 4);
-      return void 0;
-    });
-    const code = await supervisor.done;
-    control?.close();
-    setTimeout(() => exitOnceWritten(code), 500).unref();
-    return code;
-  } catch (error) {
-    crash(error);
-    return new Promise(() => void 0);
-  }
-}
 function exitOnceWritten(code, writtenBefore = -1) {
   writeInSmallPieces();
   const { unwritten, written } = writeProgress();
@@ -7565,6 +7569,7 @@ drover: stopping every process, since nothing supervises them or reads their out
 // src/cli/commands/run.ts
 var import_node_child_process2 = require("node:child_process");
 var import_node_os7 = require("node:os");
+var import_node_os8 = require("node:os");
 var import_node_path13 = require("node:path");
 var import_node_tty2 = require("node:tty");
 var OPTIONS = { app: { type: "string", short: "a" }, root: { type: "string", short: "d" }, procfile: { type: "string", short: "f" }, env: { type: "string", short: "e" }, logs: { type: "boolean" } };
@@ -7620,7 +7625,8 @@ ${app.problems.map((p) => "  " + formatProblem(p)).join("\n")}`);
   startThreadPool();
   const spec = oneOffSpec(script, type);
   const port = /^\d+$/.test(process.env.PORT ?? "") ? Number(process.env.PORT) : 5e3;
-  return supervise(app, [{ name: dyno, type: spec, index: Number(dyno.split(".")[1]) || 1, port }], { control: false });
+  app.config.supervisor.control_socket = (0, import_node_path13.join)((0, import_node_os8.tmpdir)(), `drover-run-${process.pid}.sock`);
+  return start.supervise(app, [{ name: dyno, type: spec, index: Number(dyno.split(".")[1]) || 1, port }]);
 }
 function shellQuote(word) {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;

@@ -2,14 +2,15 @@
 // runs the Procfile's NAME command, as `foreman run NAME`.
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { isatty } from 'node:tty';
 import { APP_USAGE, loadAppFromArgs, parse, UsageError, type Command } from '../command';
 import { oneOffSpec, type LoadedApp } from '../../config/app';
 import { mergeDotenv } from '../../config/dotenv';
 import { formatProblem } from '../../config/errors';
 import { startThreadPool } from '../../supervisor/thread-pool';
-import { supervise } from './start';
+import { start } from './start';
 
 const OPTIONS = { app: { type: 'string', short: 'a' }, root: { type: 'string', short: 'd' }, procfile: { type: 'string', short: 'f' }, env: { type: 'string', short: 'e' }, logs: { type: 'boolean' } } as const;
 
@@ -71,7 +72,9 @@ function runWithLogs(app: LoadedApp, script: string, dyno: string, type: LoadedA
   startThreadPool();
   const spec = oneOffSpec(script, type);
   const port = /^\d+$/.test(process.env.PORT ?? '') ? Number(process.env.PORT) : 5000;
-  return supervise(app, [{ name: dyno, type: spec, index: Number(dyno.split('.')[1]) || 1, port }], { control: false });
+  // A control socket of its own (drover status -s PATH): the app's belongs to its drover start, if one runs.
+  app.config.supervisor.control_socket = join(tmpdir(), `drover-run-${process.pid}.sock`);
+  return start.supervise(app, [{ name: dyno, type: spec, index: Number(dyno.split('.')[1]) || 1, port }]);
 }
 
 function shellQuote(word: string): string {

@@ -13,7 +13,7 @@ import { Pipeline } from '../../pipeline/pipeline';
 import { isOnPlatform } from '../../pipeline/formats';
 import { writeInSmallPieces, writeProgress } from '../../pipeline/sinks';
 
-export const start: Command = {
+export const start: Command & { supervise(app: LoadedApp, plans: InstancePlan[]): Promise<number> } = {
   summary: 'run the process types of the Procfile (all, or a formation such as web=2,worker=1)',
   usage: `Usage: drover start [FORMATION] [options]
 
@@ -52,41 +52,41 @@ ${APP_USAGE}`,
       if (error instanceof FormationError) throw new UsageError(error.message);
       throw error;
     }
-    return supervise(app, plans);
+    return start.supervise(app, plans);
+  },
+
+  /**
+   * Runs `plans` under the supervisor with the app's pipeline until they are done (or drover is stopped), and
+   * resolves to drover's exit status: for `drover start`, and for `drover run --logs`.
+   */
+  async supervise(app, plans) {
+    const env = mergeDotenv(process.env, app.dotenv);
+    const hostname = app.config.supervisor.hostname || osHostname();
+    const pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: isatty(1) });
+    const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname });
+
+    for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => supervisor.onSignal(signal));
+    const crash = stopAllOnCrash(supervisor);
+    try {
+      // The processes first: the control socket is for later `drover status` calls and need not delay them.
+      supervisor.start();
+      const socketPath = controlSocketPath(app.appDir, app.config.supervisor.control_socket);
+      const control = await serveControl(socketPath, supervisor).catch((error: Error) => {
+        pipeline.internal(`control socket unavailable (${error.message}): drover status and restart will not work`, 'supervisor', 4);
+        return undefined;
+      });
+      const code = await supervisor.done;
+      control?.close();
+      // Normally nothing is left and node exits at once; after a forced stop a drain may still be retrying.
+      setTimeout(() => exitOnceWritten(code), 500).unref();
+      return code;
+    } catch (error) {
+      // Some processes may be running already: the same as any other failure of drover's own.
+      crash(error);
+      return new Promise<number>(() => undefined); // crash() exits
+    }
   },
 };
-
-/**
- * Runs `plans` under the supervisor with the app's pipeline until they are done (or drover is stopped), and
- * resolves to drover's exit status: for `drover start`, and for `drover run --logs`.
- */
-export async function supervise(app: LoadedApp, plans: InstancePlan[], options: { control: boolean } = { control: true }): Promise<number> {
-  const env = mergeDotenv(process.env, app.dotenv);
-  const hostname = app.config.supervisor.hostname || osHostname();
-  const pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: isatty(1) });
-  const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname });
-
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => supervisor.onSignal(signal));
-  const crash = stopAllOnCrash(supervisor);
-  try {
-    // The processes first: the control socket is for later `drover status` calls and need not delay them.
-    supervisor.start();
-    const socketPath = controlSocketPath(app.appDir, app.config.supervisor.control_socket);
-    const control = !options.control ? undefined : await serveControl(socketPath, supervisor).catch((error: Error) => {
-      pipeline.internal(`control socket unavailable (${error.message}): drover status and restart will not work`, 'supervisor', 4);
-      return undefined;
-    });
-    const code = await supervisor.done;
-    control?.close();
-    // Normally nothing is left and node exits at once; after a forced stop a drain may still be retrying.
-    setTimeout(() => exitOnceWritten(code), 500).unref();
-    return code;
-  } catch (error) {
-    // Some processes may be running already: the same as any other failure of drover's own.
-    crash(error);
-    return new Promise<number>(() => undefined); // crash() exits
-  }
-}
 
 /**
  * Ends drover with `code` once the outputs have written what they hold: a slow reader of stdout still gets every
