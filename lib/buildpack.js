@@ -2696,8 +2696,8 @@ function editDistance(a, b) {
 // src/config/sections.ts
 var SIGNALS = ["TERM", "INT", "QUIT", "HUP", "KILL", "USR1", "USR2"];
 var supervisorSchema = {
-  backoff_initial: { type: "duration", default: "1s", doc: "delay before the first restart of a process that exited; it doubles on each restart in a row" },
-  backoff_max: { type: "duration", default: "30s", doc: "the longest delay between two restarts; a run that lasts twice this long resets the delay to backoff_initial" },
+  backoff_initial: { type: "duration", default: "1s", doc: "delay before the first restart of a process that exited; it doubles on each retry" },
+  backoff_max: { type: "duration", default: "30s", doc: "the longest delay between two restarts" },
   max_line_length: { type: "integer", default: 1e4, min: 64, doc: "longer lines are split into several messages (Logplex splits at 10,000 bytes)" },
   partial_line_timeout: { type: "duration", default: "200ms", doc: "a line without its newline is passed on after this long" },
   hostname: { type: "string", default: "", doc: "the Hostname of messages; default: the machine host name" },
@@ -6482,8 +6482,9 @@ function loadApp(options) {
       hint: 'add a Procfile with a line such as `web: node server.js`, or a fragment drover/100-processes.toml with\n      [processes.web]\n      command = "node server.js"'
     });
   }
+  loaded.warnings.unshift(...warnings);
   const relabel = (p) => ({ ...p, file: p.file.startsWith(options.appDir + "/") ? label(p.file) : p.file });
-  return { ...loaded, problems: problems.map(relabel), warnings: [...warnings, ...loaded.warnings].map(relabel), appDir: options.appDir, procfile, processes, dotenv };
+  return { ...loaded, problems: problems.map(relabel), warnings: loaded.warnings.map(relabel), appDir: options.appDir, procfile, processes, dotenv };
 }
 
 // src/config/errors.ts

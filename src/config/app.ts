@@ -99,7 +99,8 @@ export function loadApp(options: LoadAppOptions): LoadedApp {
       hint: 'add a Procfile with a line such as `web: node server.js`, or a fragment drover/100-processes.toml with\n      [processes.web]\n      command = "node server.js"',
     });
   }
+  loaded.warnings.unshift(...warnings);
   const relabel = (p: ConfigProblem) => ({ ...p, file: p.file.startsWith(options.appDir + '/') ? label(p.file) : p.file });
-  return { ...loaded, problems: problems.map(relabel), warnings: [...warnings, ...loaded.warnings].map(relabel), appDir: options.appDir, procfile, processes, dotenv };
+  return { ...loaded, problems: problems.map(relabel), warnings: loaded.warnings.map(relabel), appDir: options.appDir, procfile, processes, dotenv };
 }
 

@@ -5,8 +5,8 @@ export const SIGNALS = ['TERM', 'INT', 'QUIT', 'HUP', 'KILL', 'USR1', 'USR2'] as
 
 /** `[supervisor]`: how drover itself behaves. */
 export const supervisorSchema: Schema = {
-  backoff_initial: { type: 'duration', default: '1s', doc: 'delay before the first restart of a process that exited; it doubles on each restart in a row' },
-  backoff_max: { type: 'duration', default: '30s', doc: 'the longest delay between two restarts; a run that lasts twice this long resets the delay to backoff_initial' },
+  backoff_initial: { type: 'duration', default: '1s', doc: 'delay before the first restart of a process that exited; it doubles on each retry' },
+  backoff_max: { type: 'duration', default: '30s', doc: 'the longest delay between two restarts' },
   max_line_length: { type: 'integer', default: 10000, min: 64, doc: 'longer lines are split into several messages (Logplex splits at 10,000 bytes)' },
   partial_line_timeout: { type: 'duration', default: '200ms', doc: 'a line without its newline is passed on after this long' },
   hostname: { type: 'string', default: '', doc: 'the Hostname of messages; default: the machine host name' },

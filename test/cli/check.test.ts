@@ -35,7 +35,8 @@ describe('drover check', () => {
     expect(result.stdout).toMatch(/web +b\n/);
     const strict = await drover(['check', '--strict'], { cwd: app });
     expect(strict.exitCode).toBe(1);
-    expect(strict.stderr).toContain('4 errors (warnings count as errors with --strict)');
+    expect(strict.stderr).toContain('4 errors:');
+    expect(strict.stderr).toContain('Procfile:3: skipped line "nocolon"');
   });
 
   it('says what to add when there is nothing to run', async () => {

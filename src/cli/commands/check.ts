@@ -11,10 +11,11 @@ export const check: Command = {
   async run(args) {
     const { values } = parse(args, { ...APP_OPTIONS, strict: { type: 'boolean' } });
     const app = loadAppFromArgs(values, 'build');
+    // --strict: every warning is an error too (listed with them, in reading order of their files).
+    if (values.strict) app.problems.push(...app.warnings.splice(0));
     process.stdout.write(describeApp(app));
-    const errors = values.strict ? [...app.problems, ...app.warnings] : app.problems;
-    if (errors.length) {
-      process.stderr.write(`\n${errors.length} error${errors.length === 1 ? '' : 's'}${values.strict && app.warnings.length ? ' (warnings count as errors with --strict)' : ''}:\n${errors.map((p) => formatProblem(p)).join('\n')}\n`);
+    if (app.problems.length) {
+      process.stderr.write(`\n${app.problems.length} error${app.problems.length === 1 ? '' : 's'}:\n${app.problems.map((p) => formatProblem(p)).join('\n')}\n`);
       return 1;
     }
     process.stdout.write('\nconfiguration OK\n');
