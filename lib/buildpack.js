@@ -2096,32 +2096,31 @@ var import_node_path = require("node:path");
 var LINE = /^([A-Za-z0-9_-]+)[ \t]*:[ \t]*(.*)$/;
 function parseProcfile(text, file = "Procfile") {
   const types = [];
-  const problems = [];
-  const seen = /* @__PURE__ */ new Map();
-  text.split(/\r?\n/).forEach((raw, index) => {
+  const warnings = [];
+  text.split(/\r\n|\r|\n/).forEach((raw, index) => {
     const line = index + 1;
     const trimmed = raw.trim();
     if (trimmed === "" || trimmed.startsWith("#")) return;
     const match = LINE.exec(trimmed);
     if (!match) {
-      const hint = trimmed.includes(":") ? 'process type names may use only letters, digits, "_" and "-"' : "write each process type as `name: command`, e.g. `web: node server.js`";
-      problems.push({ file, line, component: "", message: `cannot parse line ${JSON.stringify(trimmed)}`, hint });
+      const hint = trimmed.includes(":") ? 'process type names may use only letters, digits, "_" and "-"; make it a comment with # if it is not a type' : "write each process type as `name: command`, e.g. `web: node server.js`, or make the line a comment with #";
+      warnings.push({ file, line, component: "", message: `skipped line ${JSON.stringify(trimmed)}: not a process type`, hint });
       return;
     }
     const [, name, command] = match;
     if (command.trim() === "") {
-      problems.push({ file, line, component: `processes.${name}`, message: `process type "${name}" has no command`, hint: `write a command after "${name}:"` });
+      warnings.push({ file, line, component: `processes.${name}`, message: `skipped process type "${name}": it has no command`, hint: `write a command after "${name}:", or remove the line` });
       return;
     }
-    const first = seen.get(name);
-    if (first !== void 0) {
-      problems.push({ file, line, component: `processes.${name}`, message: `process type "${name}" is defined twice (first on line ${first})`, hint: "keep one line per process type" });
+    const earlier = types.find((t) => t.name === name);
+    if (earlier) {
+      warnings.push({ file, line, component: `processes.${name}`, message: `process type "${name}" is defined again (first on line ${earlier.line}): this later command wins, as on Heroku`, hint: "keep one line per process type" });
+      earlier.command = command.trim();
       return;
     }
-    seen.set(name, line);
     types.push({ name, command: command.trim(), line });
   });
-  return { types, problems };
+  return { types, warnings };
 }
 
 // src/buildpack/procfile.ts
@@ -2707,10 +2706,11 @@ var supervisorSchema = {
 var processSchema = {
   command: { type: "string", doc: "the command, run by `bash -c`; replaces the Procfile command of this type" },
   numprocs: { type: "integer", default: 1, min: 0, max: 100, doc: "how many instances to run (type.1, type.2, ...) when the formation does not say" },
-  autostart: { type: "boolean", default: true, doc: "start this type with `drover start` when no formation is given" },
-  autorestart: { type: "enum", values: [true, false, "unexpected"], default: true, doc: 'restart after an exit: true (always), false (never) or "unexpected" (only when the exit code is not in exitcodes)' },
-  exitcodes: { type: "integer[]", default: [0], doc: 'exit codes that count as expected for autorestart = "unexpected"' },
-  startsecs: { type: "duration", default: 1, doc: "a process that exits sooner than this after starting has failed to start (a number is seconds)" },
+  autostart: { type: "boolean", doc: "start this type with `drover start` when no formation is given; default: true, but false for `release` (as `heroku local`), which runs when named: `drover start release`" },
+  oneshot: { type: "boolean", doc: "a task that runs once: its exit is final, whatever its status and however soon (no startsecs, no restart); drover exits with its status when nothing else runs. Default: false, but true for `release` (Heroku's release phase)" },
+  autorestart: { type: "enum", values: [true, false, "unexpected"], default: true, doc: 'restart after an exit: true (always), false (never) or "unexpected" (only when the exit code is not in exitcodes; an expected exit is final however soon it comes)' },
+  exitcodes: { type: "integer[]", default: [0], doc: 'exit codes that count as expected: final for autorestart = "unexpected", and drover exits 0 when every exit was expected' },
+  startsecs: { type: "duration", default: 1, doc: "a process that exits sooner than this after starting has failed to start, when it is to be restarted (a number is seconds); startretries such failures in a row make it FATAL" },
   startretries: { type: "integer", default: 5, min: 0, doc: "failed starts in a row before the process is FATAL" },
   stopsignal: { type: "enum", values: SIGNALS, default: "TERM", doc: "the signal sent to the process group to stop it" },
   stopwaitsecs: { type: "duration", default: 25, doc: "how long to wait after stopsignal before SIGKILL (a number is seconds; Heroku kills at 30 s)" },
@@ -3378,14 +3378,14 @@ var FdWriter = class {
       at += read2;
       if (read2 > 0) continue;
       const newline = chunk.indexOf(10, at);
-      const lineEnd = newline >= 0 && newline < end ? newline + 1 : end;
+      const lineEnd2 = newline >= 0 && newline < end ? newline + 1 : end;
       if (this.used > 0) {
-        this.newSlab(prefix.length + lineEnd - at);
+        this.newSlab(prefix.length + lineEnd2 - at);
         continue;
       }
       this.bytes(prefix);
-      this.bytes(chunk, at, lineEnd);
-      at = lineEnd;
+      this.bytes(chunk, at, lineEnd2);
+      at = lineEnd2;
     }
     this.schedule();
   }
@@ -5637,7 +5637,7 @@ var Sender = class {
     this.reporter.count(`rejected ${why}`, count, (n) => `Error L13 (delivery error): ${this.context.id} dropped ${n} messages: ${why}`);
   }
 };
-var delay = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)).unref());
+var delay = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 // src/pipeline/rfc5424.ts
 var FACILITIES = ["kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp", "ntp", "audit", "alert", "clock", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"];
@@ -6352,69 +6352,102 @@ function splitId(id) {
 }
 
 // src/config/dotenv.ts
-var KEY2 = /^(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=[ \t]*/;
-var ESCAPES = { n: "\n", r: "\r", t: "	", '"': '"', "\\": "\\", $: "$" };
+var KEY2 = /^[ \t]*(?:export[ \t]+)?([\w.-]+)(?:[ \t]*=|:(?=[ \t]))/;
+var QUOTES = /* @__PURE__ */ new Set(['"', "'", "`"]);
+var QUOTE_NAMES = { '"': "double quote", "'": "single quote", "`": "backtick" };
+var AFTER_QUOTE = /^[ \t]*(?:#.*)?$/;
 function parseDotenv(text, file = ".env") {
+  const src = text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");
   const vars = {};
-  const problems = [];
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const line = i + 1;
-    const raw = lines[i];
+  const warnings = [];
+  let pos = 0;
+  let line = 1;
+  while (pos < src.length) {
+    const end = lineEnd(src, pos);
+    const raw = src.slice(pos, end);
     const trimmed = raw.trim();
-    if (trimmed === "" || trimmed.startsWith("#")) continue;
-    const key = KEY2.exec(trimmed);
-    if (!key) {
-      problems.push({ file, line, component: "", message: `cannot parse line ${JSON.stringify(trimmed)}`, hint: "write each variable as KEY=value" });
-      continue;
+    let stop = end;
+    const key = trimmed === "" || trimmed.startsWith("#") ? null : KEY2.exec(raw);
+    if (key) {
+      const value = readValue(src, pos + key[0].length, end);
+      vars[key[1]] = value.value;
+      if (value.problem) warnings.push({ file, line, component: "", message: `the value of ${key[1]} ${value.problem}`, hint: value.hint });
+      stop = value.stop;
+    } else if (trimmed !== "" && !trimmed.startsWith("#")) {
+      warnings.push({ file, line, component: "", message: `skipped line ${JSON.stringify(trimmed)}: not KEY=value`, hint: 'write each variable as KEY=value (letters, digits, "_", "." and "-" in the name), or make the line a comment with #' });
     }
-    let rest = trimmed.slice(key[0].length);
-    const quote = rest[0];
-    if (quote === '"' || quote === "'") {
-      let body = rest.slice(1);
-      let end = findClosingQuote(body, quote);
-      let j = i;
-      while (end < 0 && j + 1 < lines.length) {
-        j++;
-        body += "\n" + lines[j];
-        end = findClosingQuote(body, quote);
-      }
-      if (end < 0) {
-        problems.push({ file, line, component: "", message: `the value of ${key[1]} opens a ${quote === '"' ? "double" : "single"} quote that is never closed`, hint: `add the closing ${quote}` });
+    for (let i = pos; i < stop; i++) if (src.charCodeAt(i) === 10) line++;
+    pos = stop + 1;
+    line++;
+  }
+  return { vars, warnings };
+}
+function readValue(src, start, end) {
+  let j = start;
+  while (src[j] === " " || src[j] === "	") j++;
+  const quote = src[j];
+  let problem;
+  let hint;
+  if (QUOTES.has(quote)) {
+    const escaped = [];
+    let close = -1;
+    for (let k = j + 1; k < src.length; k++) {
+      if (src[k] === "\\" && src[k + 1] === quote) escaped.push(++k);
+      else if (src[k] === quote) {
+        close = k;
         break;
       }
-      i = j;
-      const value = body.slice(0, end);
-      vars[key[1]] = quote === '"' ? value.replace(/\\(.)/g, (all, c) => ESCAPES[c] ?? all) : value;
-      continue;
     }
-    const comment = rest.search(/[ \t]#/);
-    if (comment >= 0) rest = rest.slice(0, comment);
-    vars[key[1]] = rest.trim();
+    const candidates = close >= 0 ? [close, ...escaped.reverse()] : escaped.reverse();
+    for (const c of candidates) {
+      const stop = lineEnd(src, c);
+      if (!AFTER_QUOTE.test(src.slice(c + 1, stop))) continue;
+      const body = src.slice(j + 1, c);
+      return { value: quote === '"' ? expandNewlines(body) : body, stop };
+    }
+    const name = QUOTE_NAMES[quote];
+    if (close < 0) {
+      problem = `opens a ${name} that is never closed: it is read up to the end of its line, quote included`;
+      hint = `add the closing ${quote}`;
+    } else {
+      problem = `has text after its closing ${name}: the whole line is the value, quotes included`;
+      hint = `quote the whole value, or start a comment after the closing ${quote} with " #"`;
+    }
   }
-  return { vars, problems };
+  let value = src.slice(start, end);
+  const comment = value.indexOf("#");
+  if (comment >= 0) value = value.slice(0, comment);
+  value = value.trim();
+  const first = value[0];
+  if (value.length >= 2 && QUOTES.has(first) && value[value.length - 1] === first) value = value.slice(1, -1);
+  if (first === '"') value = expandNewlines(value);
+  return { value, stop: end, problem, hint };
 }
-function findClosingQuote(body, quote) {
-  for (let k = 0; k < body.length; k++) {
-    if (quote === '"' && body[k] === "\\") {
-      k++;
-      continue;
-    }
-    if (body[k] === quote) return k;
-  }
-  return -1;
+function lineEnd(src, from) {
+  const end = src.indexOf("\n", from);
+  return end < 0 ? src.length : end;
+}
+function expandNewlines(text) {
+  return text.replace(/\\n/g, "\n").replace(/\\r/g, "\r");
 }
 
 // src/config/app.ts
+var RELEASE_TYPE = "release";
+function resolveSpec(config, command, source) {
+  const release = config.name === RELEASE_TYPE;
+  return { ...config, command, source, autostart: config.autostart ?? !release, oneshot: config.oneshot ?? release };
+}
 var PROCESS_DEFAULTS = applySchema(processSchema, {}).options;
 function loadApp(options) {
   const problems = [];
+  const warnings = [];
   const label = (path) => (0, import_node_path9.relative)(options.appDir, path) || path;
   let dotenv = {};
-  if (options.envFile && (0, import_node_fs12.existsSync)(options.envFile)) {
-    const parsed = parseDotenv((0, import_node_fs12.readFileSync)(options.envFile, "utf8"), label(options.envFile));
-    problems.push(...parsed.problems);
-    dotenv = parsed.vars;
+  for (const file of options.envFiles ?? []) {
+    if (!(0, import_node_fs12.existsSync)(file)) continue;
+    const parsed = parseDotenv((0, import_node_fs12.readFileSync)(file, "utf8"), label(file));
+    warnings.push(...parsed.warnings);
+    dotenv = { ...dotenv, ...parsed.vars };
   }
   const env = { ...dotenv, ...options.env };
   const loaded = loadConfig({ dirs: options.dirs, env, mode: options.mode });
@@ -6425,11 +6458,11 @@ function loadApp(options) {
   if ((0, import_node_fs12.existsSync)(options.procfile)) {
     procfile = options.procfile;
     const parsed = parseProcfile((0, import_node_fs12.readFileSync)(options.procfile, "utf8"), label(options.procfile));
-    problems.push(...parsed.problems);
+    warnings.push(...parsed.warnings);
     for (const type of parsed.types) {
       const refined = configured[type.name];
       const base = refined ?? { ...PROCESS_DEFAULTS, name: type.name, origin: { file: label(options.procfile), line: type.line } };
-      processes.push({ ...base, command: refined?.command ?? type.command, source: "Procfile" });
+      processes.push(resolveSpec(base, refined?.command ?? type.command, "Procfile"));
     }
   }
   for (const [name, process2] of Object.entries(configured)) {
@@ -6438,9 +6471,9 @@ function loadApp(options) {
       problems.push({ file: process2.origin.file, line: process2.origin.line, component: `processes.${name}`, message: `process type "${name}" has no command and is not in the Procfile`, hint: `add command = "..." to [processes.${name}], or a line "${name}: COMMAND" to the Procfile` });
       continue;
     }
-    processes.push({ ...process2, command: process2.command, source: "config" });
+    processes.push(resolveSpec(process2, process2.command, "config"));
   }
-  if (processes.length === 0 && !problems.some((p) => p.file === label(options.procfile))) {
+  if (processes.length === 0) {
     problems.push({
       file: procfile ? label(procfile) : label(options.procfile),
       line: 0,
@@ -6449,6 +6482,7 @@ function loadApp(options) {
       hint: 'add a Procfile with a line such as `web: node server.js`, or a fragment drover/100-processes.toml with\n      [processes.web]\n      command = "node server.js"'
     });
   }
+  loaded.warnings.unshift(...warnings);
   const relabel = (p) => ({ ...p, file: p.file.startsWith(options.appDir + "/") ? label(p.file) : p.file });
   return { ...loaded, problems: problems.map(relabel), warnings: loaded.warnings.map(relabel), appDir: options.appDir, procfile, processes, dotenv };
 }

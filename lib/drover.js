@@ -1644,20 +1644,20 @@ var require_parse_async = __commonJS({
       const index = 0;
       const blocksize = opts.blocksize || 40960;
       const parser = new TOMLParser();
-      return new Promise((resolve4, reject) => {
-        setImmediate(parseAsyncNext, index, blocksize, resolve4, reject);
+      return new Promise((resolve5, reject) => {
+        setImmediate(parseAsyncNext, index, blocksize, resolve5, reject);
       });
-      function parseAsyncNext(index2, blocksize2, resolve4, reject) {
+      function parseAsyncNext(index2, blocksize2, resolve5, reject) {
         if (index2 >= str.length) {
           try {
-            return resolve4(parser.finish());
+            return resolve5(parser.finish());
           } catch (err) {
             return reject(prettyError(err, str));
           }
         }
         try {
           parser.parse(str.slice(index2, index2 + blocksize2));
-          setImmediate(parseAsyncNext, index2 + blocksize2, blocksize2, resolve4, reject);
+          setImmediate(parseAsyncNext, index2 + blocksize2, blocksize2, resolve5, reject);
         } catch (err) {
           reject(prettyError(err, str));
         }
@@ -1683,7 +1683,7 @@ var require_parse_stream = __commonJS({
     function parseReadable(stm) {
       const parser = new TOMLParser();
       stm.setEncoding("utf8");
-      return new Promise((resolve4, reject) => {
+      return new Promise((resolve5, reject) => {
         let readable;
         let ended = false;
         let errored = false;
@@ -1691,7 +1691,7 @@ var require_parse_stream = __commonJS({
           ended = true;
           if (readable) return;
           try {
-            resolve4(parser.finish());
+            resolve5(parser.finish());
           } catch (err) {
             reject(err);
           }
@@ -2512,10 +2512,11 @@ var supervisorSchema = {
 var processSchema = {
   command: { type: "string", doc: "the command, run by `bash -c`; replaces the Procfile command of this type" },
   numprocs: { type: "integer", default: 1, min: 0, max: 100, doc: "how many instances to run (type.1, type.2, ...) when the formation does not say" },
-  autostart: { type: "boolean", default: true, doc: "start this type with `drover start` when no formation is given" },
-  autorestart: { type: "enum", values: [true, false, "unexpected"], default: true, doc: 'restart after an exit: true (always), false (never) or "unexpected" (only when the exit code is not in exitcodes)' },
-  exitcodes: { type: "integer[]", default: [0], doc: 'exit codes that count as expected for autorestart = "unexpected"' },
-  startsecs: { type: "duration", default: 1, doc: "a process that exits sooner than this after starting has failed to start (a number is seconds)" },
+  autostart: { type: "boolean", doc: "start this type with `drover start` when no formation is given; default: true, but false for `release` (as `heroku local`), which runs when named: `drover start release`" },
+  oneshot: { type: "boolean", doc: "a task that runs once: its exit is final, whatever its status and however soon (no startsecs, no restart); drover exits with its status when nothing else runs. Default: false, but true for `release` (Heroku's release phase)" },
+  autorestart: { type: "enum", values: [true, false, "unexpected"], default: true, doc: 'restart after an exit: true (always), false (never) or "unexpected" (only when the exit code is not in exitcodes; an expected exit is final however soon it comes)' },
+  exitcodes: { type: "integer[]", default: [0], doc: 'exit codes that count as expected: final for autorestart = "unexpected", and drover exits 0 when every exit was expected' },
+  startsecs: { type: "duration", default: 1, doc: "a process that exits sooner than this after starting has failed to start, when it is to be restarted (a number is seconds); startretries such failures in a row make it FATAL" },
   startretries: { type: "integer", default: 5, min: 0, doc: "failed starts in a row before the process is FATAL" },
   stopsignal: { type: "enum", values: SIGNALS, default: "TERM", doc: "the signal sent to the process group to stop it" },
   stopwaitsecs: { type: "duration", default: 25, doc: "how long to wait after stopsignal before SIGKILL (a number is seconds; Heroku kills at 30 s)" },
@@ -3200,14 +3201,14 @@ var FdWriter = class {
       at += read2;
       if (read2 > 0) continue;
       const newline = chunk.indexOf(10, at);
-      const lineEnd = newline >= 0 && newline < end ? newline + 1 : end;
+      const lineEnd2 = newline >= 0 && newline < end ? newline + 1 : end;
       if (this.used > 0) {
-        this.newSlab(prefix.length + lineEnd - at);
+        this.newSlab(prefix.length + lineEnd2 - at);
         continue;
       }
       this.bytes(prefix);
-      this.bytes(chunk, at, lineEnd);
-      at = lineEnd;
+      this.bytes(chunk, at, lineEnd2);
+      at = lineEnd2;
     }
     this.schedule();
   }
@@ -3256,7 +3257,7 @@ var FdWriter = class {
   /** Resolves once the queue is below the high-water mark again. */
   drained() {
     if (!this.full) return Promise.resolve();
-    return new Promise((resolve4) => this.waiters.push(resolve4));
+    return new Promise((resolve5) => this.waiters.push(resolve5));
   }
   /** Resolves when everything appended so far has been written, or the deadline passed, or writing failed. */
   async flush(deadline = Infinity) {
@@ -4712,7 +4713,7 @@ var Deque = class {
 var Signal = class {
   waiters = [];
   wait() {
-    return new Promise((resolve4) => this.waiters.push(resolve4));
+    return new Promise((resolve5) => this.waiters.push(resolve5));
   }
   wake() {
     for (const waiter of this.waiters.splice(0)) waiter();
@@ -5238,16 +5239,16 @@ var Sleeper = class {
   timer;
   resolve;
   sleep(ms) {
-    return new Promise((resolve4) => {
-      this.resolve = resolve4;
+    return new Promise((resolve5) => {
+      this.resolve = resolve5;
       this.timer = setTimeout(() => this.wake(), ms);
     });
   }
   wake() {
     clearTimeout(this.timer);
-    const resolve4 = this.resolve;
+    const resolve5 = this.resolve;
     this.resolve = void 0;
-    resolve4?.();
+    resolve5?.();
   }
 };
 
@@ -5459,7 +5460,7 @@ var Sender = class {
     this.reporter.count(`rejected ${why}`, count, (n) => `Error L13 (delivery error): ${this.context.id} dropped ${n} messages: ${why}`);
   }
 };
-var delay = (ms) => new Promise((resolve4) => setTimeout(resolve4, Math.max(0, ms)).unref());
+var delay = (ms) => new Promise((resolve5) => setTimeout(resolve5, Math.max(0, ms)));
 
 // src/pipeline/rfc5424.ts
 var FACILITIES = ["kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp", "ntp", "audit", "alert", "clock", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"];
@@ -5588,11 +5589,11 @@ var StreamTransport = class {
   async finish(deadline) {
     const socket = this.socket;
     if (!socket) return this.ends.length === 0 && !this.broken;
-    return new Promise((resolve4) => {
-      const timer = setTimeout(() => resolve4(false), Math.max(0, deadline - Date.now()));
+    return new Promise((resolve5) => {
+      const timer = setTimeout(() => resolve5(false), Math.max(0, deadline - Date.now()));
       socket.once("close", (hadError) => {
         clearTimeout(timer);
-        resolve4(!hadError);
+        resolve5(!hadError);
       });
       socket.end();
     });
@@ -5617,7 +5618,7 @@ var StreamTransport = class {
   }
   connect() {
     const { host, port, tls, connectTimeout } = this.options;
-    return new Promise((resolve4, reject) => {
+    return new Promise((resolve5, reject) => {
       if (this.closed) return reject(new Error(`${this.name}: output closed`));
       const socket = tls ? tlsModule().connect({ host, port, servername: isIp(host) ? void 0 : host, ...tls }) : (0, import_node_net2.connect)({ host, port });
       this.connecting = socket;
@@ -5632,7 +5633,7 @@ var StreamTransport = class {
           return reject(new Error(`${this.name}: output closed`));
         }
         this.adopt(socket);
-        resolve4(socket);
+        resolve5(socket);
       });
       socket.once("error", (error) => {
         clearTimeout(timer);
@@ -5668,7 +5669,7 @@ var StreamTransport = class {
   }
   /** Waits until the socket takes more, failing when it makes no progress for `writeTimeout`. */
   progress(socket) {
-    return new Promise((resolve4, reject) => {
+    return new Promise((resolve5, reject) => {
       let last = socket.writableLength;
       let since = Date.now();
       const done = (error) => {
@@ -5676,7 +5677,7 @@ var StreamTransport = class {
         socket.off("drain", onDrain);
         socket.off("close", onClose);
         if (error) reject(error);
-        else resolve4();
+        else resolve5();
       };
       const onDrain = () => done();
       const onClose = () => done(this.takeBroken() ?? new Error(`${this.name} closed the connection`));
@@ -5749,7 +5750,7 @@ var DatagramTransport = class {
   ready;
   async send(records) {
     const socket = await (this.ready ??= this.open());
-    await new Promise((resolve4, reject) => {
+    await new Promise((resolve5, reject) => {
       let left = records.length;
       let failed = false;
       for (const record of records) {
@@ -5758,7 +5759,7 @@ var DatagramTransport = class {
           if (error) {
             failed = true;
             reject(new Error(`${this.name}: ${error.message}`));
-          } else if (--left === 0) resolve4();
+          } else if (--left === 0) resolve5();
         });
       }
     });
@@ -5773,7 +5774,7 @@ var DatagramTransport = class {
     this.ready = void 0;
   }
   open() {
-    return new Promise((resolve4, reject) => {
+    return new Promise((resolve5, reject) => {
       const socket = dgram().createSocket((0, import_node_net3.isIP)(this.host) === 6 ? "udp6" : "udp4");
       const fail = (error) => {
         if (this.socket === socket) this.socket = void 0;
@@ -5788,7 +5789,7 @@ var DatagramTransport = class {
       socket.connect(this.port, this.host, (error) => {
         if (error) return fail(error);
         this.socket = socket;
-        resolve4(socket);
+        resolve5(socket);
       });
     });
   }
@@ -5952,7 +5953,7 @@ var HttpTransport = class {
   post(body, headers) {
     const { url, timeout } = this.options;
     const send = url.protocol === "https:" ? https().request : http().request;
-    return new Promise((resolve4, reject) => {
+    return new Promise((resolve5, reject) => {
       const request = send(url, { method: "POST", headers, agent: this.agent });
       this.request = request;
       const timer = setTimeout(() => request.destroy(new Error(`no answer from ${this.name} within ${timeout} ms (timeout)`)), timeout);
@@ -5970,7 +5971,7 @@ var HttpTransport = class {
         });
         response.on("end", () => {
           clearTimeout(timer);
-          resolve4({ status: response.statusCode ?? 0, text: text.trim().replace(/\s+/g, " ").slice(0, 200), wait });
+          resolve5({ status: response.statusCode ?? 0, text: text.trim().replace(/\s+/g, " ").slice(0, 200), wait });
         });
         response.on("error", (error) => {
           clearTimeout(timer);
@@ -6177,86 +6178,111 @@ function splitId(id) {
 var LINE = /^([A-Za-z0-9_-]+)[ \t]*:[ \t]*(.*)$/;
 function parseProcfile(text, file = "Procfile") {
   const types = [];
-  const problems = [];
-  const seen = /* @__PURE__ */ new Map();
-  text.split(/\r?\n/).forEach((raw, index) => {
+  const warnings = [];
+  text.split(/\r\n|\r|\n/).forEach((raw, index) => {
     const line = index + 1;
     const trimmed = raw.trim();
     if (trimmed === "" || trimmed.startsWith("#")) return;
     const match = LINE.exec(trimmed);
     if (!match) {
-      const hint = trimmed.includes(":") ? 'process type names may use only letters, digits, "_" and "-"' : "write each process type as `name: command`, e.g. `web: node server.js`";
-      problems.push({ file, line, component: "", message: `cannot parse line ${JSON.stringify(trimmed)}`, hint });
+      const hint = trimmed.includes(":") ? 'process type names may use only letters, digits, "_" and "-"; make it a comment with # if it is not a type' : "write each process type as `name: command`, e.g. `web: node server.js`, or make the line a comment with #";
+      warnings.push({ file, line, component: "", message: `skipped line ${JSON.stringify(trimmed)}: not a process type`, hint });
       return;
     }
     const [, name, command] = match;
     if (command.trim() === "") {
-      problems.push({ file, line, component: `processes.${name}`, message: `process type "${name}" has no command`, hint: `write a command after "${name}:"` });
+      warnings.push({ file, line, component: `processes.${name}`, message: `skipped process type "${name}": it has no command`, hint: `write a command after "${name}:", or remove the line` });
       return;
     }
-    const first = seen.get(name);
-    if (first !== void 0) {
-      problems.push({ file, line, component: `processes.${name}`, message: `process type "${name}" is defined twice (first on line ${first})`, hint: "keep one line per process type" });
+    const earlier = types.find((t) => t.name === name);
+    if (earlier) {
+      warnings.push({ file, line, component: `processes.${name}`, message: `process type "${name}" is defined again (first on line ${earlier.line}): this later command wins, as on Heroku`, hint: "keep one line per process type" });
+      earlier.command = command.trim();
       return;
     }
-    seen.set(name, line);
     types.push({ name, command: command.trim(), line });
   });
-  return { types, problems };
+  return { types, warnings };
 }
 
 // src/config/dotenv.ts
-var KEY2 = /^(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=[ \t]*/;
-var ESCAPES = { n: "\n", r: "\r", t: "	", '"': '"', "\\": "\\", $: "$" };
+var KEY2 = /^[ \t]*(?:export[ \t]+)?([\w.-]+)(?:[ \t]*=|:(?=[ \t]))/;
+var QUOTES = /* @__PURE__ */ new Set(['"', "'", "`"]);
+var QUOTE_NAMES = { '"': "double quote", "'": "single quote", "`": "backtick" };
+var AFTER_QUOTE = /^[ \t]*(?:#.*)?$/;
 function parseDotenv(text, file = ".env") {
+  const src = text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");
   const vars = {};
-  const problems = [];
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const line = i + 1;
-    const raw = lines[i];
+  const warnings = [];
+  let pos = 0;
+  let line = 1;
+  while (pos < src.length) {
+    const end = lineEnd(src, pos);
+    const raw = src.slice(pos, end);
     const trimmed = raw.trim();
-    if (trimmed === "" || trimmed.startsWith("#")) continue;
-    const key = KEY2.exec(trimmed);
-    if (!key) {
-      problems.push({ file, line, component: "", message: `cannot parse line ${JSON.stringify(trimmed)}`, hint: "write each variable as KEY=value" });
-      continue;
+    let stop = end;
+    const key = trimmed === "" || trimmed.startsWith("#") ? null : KEY2.exec(raw);
+    if (key) {
+      const value = readValue(src, pos + key[0].length, end);
+      vars[key[1]] = value.value;
+      if (value.problem) warnings.push({ file, line, component: "", message: `the value of ${key[1]} ${value.problem}`, hint: value.hint });
+      stop = value.stop;
+    } else if (trimmed !== "" && !trimmed.startsWith("#")) {
+      warnings.push({ file, line, component: "", message: `skipped line ${JSON.stringify(trimmed)}: not KEY=value`, hint: 'write each variable as KEY=value (letters, digits, "_", "." and "-" in the name), or make the line a comment with #' });
     }
-    let rest = trimmed.slice(key[0].length);
-    const quote = rest[0];
-    if (quote === '"' || quote === "'") {
-      let body = rest.slice(1);
-      let end = findClosingQuote(body, quote);
-      let j = i;
-      while (end < 0 && j + 1 < lines.length) {
-        j++;
-        body += "\n" + lines[j];
-        end = findClosingQuote(body, quote);
-      }
-      if (end < 0) {
-        problems.push({ file, line, component: "", message: `the value of ${key[1]} opens a ${quote === '"' ? "double" : "single"} quote that is never closed`, hint: `add the closing ${quote}` });
+    for (let i = pos; i < stop; i++) if (src.charCodeAt(i) === 10) line++;
+    pos = stop + 1;
+    line++;
+  }
+  return { vars, warnings };
+}
+function readValue(src, start2, end) {
+  let j = start2;
+  while (src[j] === " " || src[j] === "	") j++;
+  const quote = src[j];
+  let problem;
+  let hint;
+  if (QUOTES.has(quote)) {
+    const escaped = [];
+    let close = -1;
+    for (let k = j + 1; k < src.length; k++) {
+      if (src[k] === "\\" && src[k + 1] === quote) escaped.push(++k);
+      else if (src[k] === quote) {
+        close = k;
         break;
       }
-      i = j;
-      const value = body.slice(0, end);
-      vars[key[1]] = quote === '"' ? value.replace(/\\(.)/g, (all, c) => ESCAPES[c] ?? all) : value;
-      continue;
     }
-    const comment = rest.search(/[ \t]#/);
-    if (comment >= 0) rest = rest.slice(0, comment);
-    vars[key[1]] = rest.trim();
+    const candidates = close >= 0 ? [close, ...escaped.reverse()] : escaped.reverse();
+    for (const c of candidates) {
+      const stop = lineEnd(src, c);
+      if (!AFTER_QUOTE.test(src.slice(c + 1, stop))) continue;
+      const body = src.slice(j + 1, c);
+      return { value: quote === '"' ? expandNewlines(body) : body, stop };
+    }
+    const name = QUOTE_NAMES[quote];
+    if (close < 0) {
+      problem = `opens a ${name} that is never closed: it is read up to the end of its line, quote included`;
+      hint = `add the closing ${quote}`;
+    } else {
+      problem = `has text after its closing ${name}: the whole line is the value, quotes included`;
+      hint = `quote the whole value, or start a comment after the closing ${quote} with " #"`;
+    }
   }
-  return { vars, problems };
+  let value = src.slice(start2, end);
+  const comment = value.indexOf("#");
+  if (comment >= 0) value = value.slice(0, comment);
+  value = value.trim();
+  const first = value[0];
+  if (value.length >= 2 && QUOTES.has(first) && value[value.length - 1] === first) value = value.slice(1, -1);
+  if (first === '"') value = expandNewlines(value);
+  return { value, stop: end, problem, hint };
 }
-function findClosingQuote(body, quote) {
-  for (let k = 0; k < body.length; k++) {
-    if (quote === '"' && body[k] === "\\") {
-      k++;
-      continue;
-    }
-    if (body[k] === quote) return k;
-  }
-  return -1;
+function lineEnd(src, from) {
+  const end = src.indexOf("\n", from);
+  return end < 0 ? src.length : end;
+}
+function expandNewlines(text) {
+  return text.replace(/\\n/g, "\n").replace(/\\r/g, "\r");
 }
 function mergeDotenv(env, dotenv) {
   const merged = { ...dotenv };
@@ -6265,15 +6291,26 @@ function mergeDotenv(env, dotenv) {
 }
 
 // src/config/app.ts
+var RELEASE_TYPE = "release";
+function resolveSpec(config2, command, source) {
+  const release = config2.name === RELEASE_TYPE;
+  return { ...config2, command, source, autostart: config2.autostart ?? !release, oneshot: config2.oneshot ?? release };
+}
 var PROCESS_DEFAULTS = applySchema(processSchema, {}).options;
+function oneOffSpec(command, type) {
+  const base = type ?? resolveSpec({ ...PROCESS_DEFAULTS, name: "run", origin: { file: "(drover run)", line: 0 } }, command, "config");
+  return { ...base, command, oneshot: true, autorestart: false, exitcodes: [0], numprocs: 1 };
+}
 function loadApp(options) {
   const problems = [];
+  const warnings = [];
   const label = (path) => (0, import_node_path7.relative)(options.appDir, path) || path;
   let dotenv = {};
-  if (options.envFile && (0, import_node_fs10.existsSync)(options.envFile)) {
-    const parsed = parseDotenv((0, import_node_fs10.readFileSync)(options.envFile, "utf8"), label(options.envFile));
-    problems.push(...parsed.problems);
-    dotenv = parsed.vars;
+  for (const file of options.envFiles ?? []) {
+    if (!(0, import_node_fs10.existsSync)(file)) continue;
+    const parsed = parseDotenv((0, import_node_fs10.readFileSync)(file, "utf8"), label(file));
+    warnings.push(...parsed.warnings);
+    dotenv = { ...dotenv, ...parsed.vars };
   }
   const env = { ...dotenv, ...options.env };
   const loaded = loadConfig({ dirs: options.dirs, env, mode: options.mode });
@@ -6284,11 +6321,11 @@ function loadApp(options) {
   if ((0, import_node_fs10.existsSync)(options.procfile)) {
     procfile = options.procfile;
     const parsed = parseProcfile((0, import_node_fs10.readFileSync)(options.procfile, "utf8"), label(options.procfile));
-    problems.push(...parsed.problems);
+    warnings.push(...parsed.warnings);
     for (const type of parsed.types) {
       const refined = configured[type.name];
       const base = refined ?? { ...PROCESS_DEFAULTS, name: type.name, origin: { file: label(options.procfile), line: type.line } };
-      processes.push({ ...base, command: refined?.command ?? type.command, source: "Procfile" });
+      processes.push(resolveSpec(base, refined?.command ?? type.command, "Procfile"));
     }
   }
   for (const [name, process2] of Object.entries(configured)) {
@@ -6297,9 +6334,9 @@ function loadApp(options) {
       problems.push({ file: process2.origin.file, line: process2.origin.line, component: `processes.${name}`, message: `process type "${name}" has no command and is not in the Procfile`, hint: `add command = "..." to [processes.${name}], or a line "${name}: COMMAND" to the Procfile` });
       continue;
     }
-    processes.push({ ...process2, command: process2.command, source: "config" });
+    processes.push(resolveSpec(process2, process2.command, "config"));
   }
-  if (processes.length === 0 && !problems.some((p) => p.file === label(options.procfile))) {
+  if (processes.length === 0) {
     problems.push({
       file: procfile ? label(procfile) : label(options.procfile),
       line: 0,
@@ -6308,6 +6345,7 @@ function loadApp(options) {
       hint: 'add a Procfile with a line such as `web: node server.js`, or a fragment drover/100-processes.toml with\n      [processes.web]\n      command = "node server.js"'
     });
   }
+  loaded.warnings.unshift(...warnings);
   const relabel = (p) => ({ ...p, file: p.file.startsWith(options.appDir + "/") ? label(p.file) : p.file });
   return { ...loaded, problems: problems.map(relabel), warnings: loaded.warnings.map(relabel), appDir: options.appDir, procfile, processes, dotenv };
 }
@@ -6315,28 +6353,59 @@ function loadApp(options) {
 // src/cli/command.ts
 var APP_OPTIONS = {
   app: { type: "string", short: "a" },
+  root: { type: "string", short: "d" },
   procfile: { type: "string", short: "f" },
   env: { type: "string", short: "e" },
   help: { type: "boolean", short: "h" }
 };
-var APP_USAGE = `  -a, --app DIR         the app directory (default: the current directory)
+var APP_USAGE = `  -a, --app DIR         the app directory (default: the current directory); -d, --root DIR as in foreman
   -f, --procfile FILE   the Procfile (default: .drover/Procfile in a slug, else ./Procfile)
-  -e, --env FILE        a .env file; its variables never override the real environment (default: ./.env)
+  -e, --env FILE[,FILE] .env files, later ones winning; they never override the real environment (default: ./.env)
   -h, --help            show this help`;
 function parse(args, options, allowPositionals = false) {
-  return (0, import_node_util2.parseArgs)({ args, options, allowPositionals, strict: true });
+  try {
+    return (0, import_node_util2.parseArgs)({ args, options, allowPositionals, strict: true });
+  } catch (error) {
+    throw usageErrorFrom(error, options ?? {});
+  }
+}
+function usageErrorFrom(error, options) {
+  const e = error;
+  if (!e.code?.startsWith("ERR_PARSE_ARGS")) return error;
+  const quoted = /'([^']*)'/.exec(e.message)?.[1] ?? "";
+  const known = Object.entries(options).map(([name, o]) => ({ name, long: `--${name}`, short: o.short ? `-${o.short}` : void 0, takesValue: o.type === "string" }));
+  switch (e.code) {
+    case "ERR_PARSE_ARGS_UNKNOWN_OPTION": {
+      const word = quoted.replace(/=.*/, "");
+      const near = closest(word.replace(/^-+/, ""), known.map((k) => k.name));
+      return new UsageError(`unknown option ${word}${near ? ` (did you mean --${near}?)` : ""}`);
+    }
+    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE": {
+      const long = /--[\w-]+/.exec(quoted)?.[0] ?? quoted;
+      return new UsageError(/does not take/.test(e.message) ? `option ${long} takes no value` : `option ${long} needs a value, e.g. ${long} ${valueExample(long)}`);
+    }
+    case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
+      return new UsageError(`unexpected argument ${JSON.stringify(quoted)}: this command takes options only`);
+    default:
+      return new UsageError(e.message.split(".")[0]);
+  }
+}
+function valueExample(option) {
+  return { "--port": "5000", "--formation": "web=2,worker=1", "--timeout": "10", "--env": ".env", "--procfile": "Procfile" }[option] ?? "VALUE";
 }
 function loadAppFromArgs(values, mode) {
-  const appDir = (0, import_node_path8.resolve)(values.app ?? process.cwd());
+  if (values.app !== void 0 && values.root !== void 0) throw new UsageError("give the app directory once: --app or --root, not both");
+  const appDir = (0, import_node_path8.resolve)(values.app ?? values.root ?? process.cwd());
   if (!(0, import_node_fs11.existsSync)(appDir)) throw new UsageError(`option --app: no such directory ${appDir}`);
-  if (values.env && !(0, import_node_fs11.existsSync)(values.env)) throw new UsageError(`option --env: no such file ${values.env}`);
+  const envFiles = values.env?.split(",").filter(Boolean);
+  for (const file of envFiles ?? []) if (!(0, import_node_fs11.existsSync)(file)) throw new UsageError(`option --env: no such file ${file}`);
   if (values.procfile && !(0, import_node_fs11.existsSync)(values.procfile)) throw new UsageError(`option --procfile: no such file ${values.procfile}`);
   const onPlatform = Boolean(process.env.DYNO || process.env.VCAP_APPLICATION || process.env.CNB_APP_DIR);
   return loadApp({
     appDir,
     dirs: configDirs(appDir),
     procfile: values.procfile ? (0, import_node_path8.resolve)(values.procfile) : defaultProcfile(appDir),
-    envFile: values.env ? (0, import_node_path8.resolve)(values.env) : onPlatform ? void 0 : (0, import_node_path8.resolve)(appDir, ".env"),
+    envFiles: envFiles ? envFiles.map((f) => (0, import_node_path8.resolve)(f)) : onPlatform ? [] : [(0, import_node_path8.resolve)(appDir, ".env")],
     env: process.env,
     mode
   });
@@ -6374,12 +6443,15 @@ var check = {
   usage: `Usage: drover check [options]
 
 Validates the Procfile, .env and every config fragment, reports all errors at once
-(exit 1), else prints the process types and the log pipeline (exit 0).
+(exit 1), else prints the process types and the log pipeline (exit 0). Lines of the Procfile
+and .env that drover skips (as foreman and dotenv do) are warnings.
 
+      --strict          treat warnings as errors (exit 1)
 ${APP_USAGE}`,
   async run(args) {
-    const { values } = parse(args, APP_OPTIONS);
+    const { values } = parse(args, { ...APP_OPTIONS, strict: { type: "boolean" } });
     const app = loadAppFromArgs(values, "build");
+    if (values.strict) app.problems.push(...app.warnings.splice(0));
     process.stdout.write(describeApp(app));
     if (app.problems.length) {
       process.stderr.write(`
@@ -6401,7 +6473,10 @@ function describeApp(app) {
   }
   if (app.fragments.length === 0) lines.push("  (none)");
   lines.push("process types:");
-  for (const p of app.processes) lines.push(`  ${p.name.padEnd(10)} ${p.command}${typeof p.numprocs === "number" && p.numprocs !== 1 ? `  (numprocs ${p.numprocs})` : ""}${p.source === "config" ? "  (from config)" : ""}`);
+  for (const p of app.processes) {
+    const notes = [typeof p.numprocs === "number" && p.numprocs !== 1 ? `numprocs ${p.numprocs}` : "", p.source === "config" ? "from config" : "", p.oneshot ? "oneshot" : "", p.autostart ? "" : "runs only when named"];
+    lines.push(`  ${p.name.padEnd(10)} ${p.command}${notes.filter(Boolean).map((n) => `  (${n})`).join("")}`);
+  }
   if (app.processes.length === 0) lines.push("  (none)");
   lines.push("pipeline:");
   for (const kind of COMPONENT_KINDS) {
@@ -6479,7 +6554,7 @@ function parseFormation(text, types) {
       count = types.find((t) => t.name === name)?.numprocs ?? 1;
     }
     if (name === "all") {
-      for (const t of types) if (!counts.has(t.name)) counts.set(t.name, count);
+      for (const t of types) if (!counts.has(t.name) && t.name !== RELEASE_TYPE) counts.set(t.name, count);
       continue;
     }
     if (!known.includes(name)) throw new FormationError(`unknown process type "${name}" in the formation: the Procfile and config define ${known.join(", ") || "none"}`);
@@ -6516,15 +6591,21 @@ var import_node_path11 = require("node:path");
 function backoffDelay(n, initial, max) {
   return Math.min(initial * 2 ** Math.max(0, n - 1), max);
 }
+function backoffResetAfter(backoff) {
+  return 2 * backoff.max;
+}
 function decideAfterExit(spec, facts, backoff) {
+  const expected = facts.code !== void 0 && spec.exitcodes.includes(facts.code);
+  if (spec.oneshot) return { action: "stay-exited", expected, why: "oneshot = true" };
+  if (spec.autorestart === false) return { action: "stay-exited", expected, why: "autorestart = false" };
+  if (spec.autorestart === "unexpected" && expected) return { action: "stay-exited", expected, why: `exit status ${facts.code} is in exitcodes and autorestart = "unexpected"` };
   if (facts.uptime < spec.startsecs) {
     const failedStarts = facts.failedStarts + 1;
     if (failedStarts > spec.startretries) return { action: "fatal", failedStarts };
-    return { action: "restart", delay: backoffDelay(failedStarts, backoff.initial, backoff.max), failedStarts };
+    return { action: "restart", delay: backoffDelay(failedStarts, backoff.initial, backoff.max), failedStarts, crashes: facts.crashes };
   }
-  const expected = facts.code !== void 0 && spec.exitcodes.includes(facts.code);
-  const restart2 = spec.autorestart === true || spec.autorestart === "unexpected" && !expected;
-  return restart2 ? { action: "restart", delay: 0, failedStarts: 0 } : { action: "stay-exited" };
+  const crashes = facts.uptime >= backoffResetAfter(backoff) ? 1 : facts.crashes + 1;
+  return { action: "restart", delay: backoffDelay(crashes, backoff.initial, backoff.max), failedStarts: 0, crashes };
 }
 
 // src/pipeline/splitter.ts
@@ -6598,9 +6679,9 @@ var LineSplitter = class {
         continue;
       }
       this.emitBlock(chunk, blockStart, at, now);
-      const lineEnd = chunk.indexOf(LF, at);
-      this.emitLine(chunk.subarray(at, lineEnd), now);
-      at = blockStart = lineEnd + 1;
+      const lineEnd2 = chunk.indexOf(LF, at);
+      this.emitLine(chunk.subarray(at, lineEnd2), now);
+      at = blockStart = lineEnd2 + 1;
     }
     this.emitBlock(chunk, blockStart, end, now);
   }
@@ -6752,9 +6833,9 @@ function attachOutput(child, options) {
     });
     stream.on("error", () => void 0);
     return new Promise(
-      (resolve4) => stream.on("close", () => {
+      (resolve5) => stream.on("close", () => {
         splitter.end();
-        resolve4();
+        resolve5();
       })
     );
   });
@@ -6777,6 +6858,10 @@ var Instance = class {
   state = "STOPPED";
   /** Exit status of the last run: the code, or 128 + signal number. */
   exitStatus;
+  /** Whether the last exit was final and its code in exitcodes (set once the instance is EXITED). */
+  exitExpected = true;
+  /** When a pending restart (BACKOFF) will start the process, as a Date.now() value. */
+  nextStartAt;
   restarts = 0;
   /** True when it was SIGKILLed because it outlived stopwaitsecs. */
   killed = false;
@@ -6785,6 +6870,7 @@ var Instance = class {
   child;
   startedAt = 0;
   failedStarts = 0;
+  crashes = 0;
   timer;
   stopping = false;
   /** When a stop gives up waiting: past it, not even a stalled output keeps the pipes waited for. */
@@ -6803,7 +6889,8 @@ var Instance = class {
     this.clearTimer();
     this.stopping = false;
     this.stopDeadline = Infinity;
-    const env = { ...options.env, ...spec.environment, DYNO: plan.name, PORT: String(plan.port) };
+    this.nextStartAt = void 0;
+    const env = { ...options.env, ...spec.environment, DYNO: plan.name, PS: plan.name, PORT: String(plan.port) };
     this.report(`Starting process with command \`${spec.command}\``);
     const child = (0, import_node_child_process.spawn)("bash", ["-c", spec.command], {
       cwd: spec.directory ? (0, import_node_path11.resolve)(options.appDir, spec.directory) : options.appDir,
@@ -6872,7 +6959,7 @@ var Instance = class {
     }
     this.report(`Process ${how}`, this.exitStatus === 0 ? SEVERITY.info : SEVERITY.err);
     const spec = this.plan.type;
-    const decision = decideAfterExit(spec, { uptime, code: code ?? void 0, failedStarts: this.failedStarts }, this.options.backoff);
+    const decision = decideAfterExit(spec, { uptime, code: code ?? void 0, failedStarts: this.failedStarts, crashes: this.crashes }, this.options.backoff);
     switch (decision.action) {
       case "fatal":
         this.failedStarts = decision.failedStarts;
@@ -6880,10 +6967,13 @@ var Instance = class {
         this.setState("FATAL");
         return;
       case "stay-exited":
+        this.exitExpected = decision.expected;
+        this.report(`Not restarting (${decision.why})`);
         this.setState("EXITED");
         return;
       case "restart": {
         this.failedStarts = decision.failedStarts;
+        this.crashes = decision.crashes;
         this.restarts++;
         const delay2 = decision.delay === 0 && signal && EXTERNAL_STOP.has(signal) ? 1e3 : decision.delay;
         if (delay2 === 0) {
@@ -6891,8 +6981,9 @@ var Instance = class {
           this.start();
           return;
         }
-        const why = decision.failedStarts ? ` (failed start ${decision.failedStarts} of ${spec.startretries})` : "";
+        const why = decision.failedStarts ? ` (failed start ${decision.failedStarts} of ${spec.startretries})` : ` (restart ${decision.crashes} in a row)`;
         this.report(`Restarting in ${formatSeconds(delay2)}${why}`);
+        this.nextStartAt = Date.now() + delay2;
         this.setState("BACKOFF");
         this.timer = setTimeout(() => this.start(), delay2);
       }
@@ -6937,6 +7028,7 @@ var Instance = class {
       if (this.options.shuttingDown()) return;
       this.restarts++;
       this.failedStarts = 0;
+      this.crashes = 0;
       this.start();
     })().finally(() => {
       this.restarting = void 0;
@@ -6948,7 +7040,8 @@ var Instance = class {
     return this.restarting !== void 0 || this.state === "STARTING" || this.state === "RUNNING" || this.state === "BACKOFF" || this.state === "STOPPING";
   }
   status() {
-    return { name: this.name, state: this.state, pid: this.pid, uptime: this.child ? Date.now() - this.startedAt : 0, restarts: this.restarts, exitStatus: this.exitStatus };
+    const nextStart = this.state === "BACKOFF" && this.nextStartAt !== void 0 ? new Date(this.nextStartAt).toISOString() : void 0;
+    return { name: this.name, state: this.state, pid: this.pid, uptime: this.child ? Date.now() - this.startedAt : 0, restarts: this.restarts, exitStatus: this.exitStatus, nextStart };
   }
   setState(state) {
     this.state = state;
@@ -6998,8 +7091,9 @@ var Supervisor = class {
   shuttingDown;
   resolveDone;
   /** Resolves with the exit status once everything has stopped and the pipeline is flushed. */
-  done = new Promise((resolve4) => this.resolveDone = resolve4);
-  lastExit = 0;
+  done = new Promise((resolve5) => this.resolveDone = resolve5);
+  /** The status of the first final exit that was not expected (not in exitcodes): drover's own exit status. */
+  firstUnexpected;
   stopStarted = Date.now();
   /** Set once drover has failed and is only stopping the processes (see abandon). */
   abandoned = false;
@@ -7022,8 +7116,8 @@ var Supervisor = class {
       return;
     }
     if ((instance.state === "EXITED" || instance.state === "STOPPED") && !instance.restarting) {
-      this.lastExit = instance.exitStatus ?? 0;
-      if (this.instances.every((i) => !i.alive)) void this.shutdown("no process is left running", this.lastExit);
+      if (instance.state === "EXITED" && !instance.exitExpected) this.firstUnexpected ??= instance.exitStatus || 1;
+      if (this.instances.every((i) => !i.alive)) void this.shutdown("no process is left running", this.firstUnexpected ?? 0);
     }
   }
   /**
@@ -7136,25 +7230,25 @@ async function serveControl(path, supervisor) {
     });
     socket.on("error", () => void 0);
   });
-  return new Promise((resolve4, reject) => {
+  return new Promise((resolve5, reject) => {
     server.once("error", reject);
     server.listen(path, () => {
       (0, import_node_fs12.chmodSync)(path, 384);
       server.unref();
-      resolve4(server);
+      resolve5(server);
     });
   });
 }
 function answers(path) {
-  return new Promise((resolve4) => {
+  return new Promise((resolve5) => {
     const socket = (0, import_node_net5.createConnection)(path);
     socket.setTimeout(500, () => socket.destroy());
     socket.on("connect", () => {
       socket.destroy();
-      resolve4(true);
+      resolve5(true);
     });
-    socket.on("error", () => resolve4(false));
-    socket.on("close", () => resolve4(false));
+    socket.on("error", () => resolve5(false));
+    socket.on("close", () => resolve5(false));
   });
 }
 function answer(line, supervisor) {
@@ -7177,7 +7271,7 @@ function answer(line, supervisor) {
   }
 }
 function requestControl(path, request, timeout = 5e3) {
-  return new Promise((resolve4, reject) => {
+  return new Promise((resolve5, reject) => {
     const socket = (0, import_node_net5.createConnection)(path);
     let output = "";
     socket.setEncoding("utf8");
@@ -7186,7 +7280,7 @@ function requestControl(path, request, timeout = 5e3) {
     socket.on("data", (d) => output += d);
     socket.on("end", () => {
       try {
-        resolve4(JSON.parse(output));
+        resolve5(JSON.parse(output));
       } catch {
         reject(new Error(`the supervisor on ${path} answered something that is not JSON`));
       }
@@ -7384,28 +7478,45 @@ Runs process types from the Procfile and [processes.NAME] under the supervisor, 
 (web.1, web.2, ...) as \`bash -c COMMAND\` in its own process group, and routes their output
 through the log pipeline. FORMATION is empty (every autostart type, numprocs each), a type
 (\`web\`), or counts (\`web=2,worker=1\`). SIGTERM or SIGINT stops every process gracefully.
+The type \`release\` runs only when named. foreman's flags work the same.
 
-  -p, --port PORT       base port: +100 per process type, +1 per instance (default: $PORT or 5000)
+  -m, --formation FORMATION  the same as the FORMATION argument, as in foreman
+  -p, --port PORT       base port: +100 per process type, +1 per instance (default: $PORT, else PORT
+                        from .env as in foreman, else 5000)
+  -t, --timeout SECONDS stopwaitsecs for every type: how long a stop waits before SIGKILL
 ${APP_USAGE}`,
   async run(args) {
     startThreadPool();
-    const { values, positionals } = parse(args, { ...APP_OPTIONS, port: { type: "string", short: "p" } }, true);
+    const { values, positionals } = parse(args, { ...APP_OPTIONS, port: { type: "string", short: "p" }, formation: { type: "string", short: "m" }, timeout: { type: "string", short: "t" } }, true);
     if (positionals.length > 1) throw new UsageError(`expected one FORMATION, got ${positionals.length}: ${positionals.join(" ")} (write web=2,worker=1 without spaces)`);
+    if (positionals.length && values.formation !== void 0) throw new UsageError(`give the formation once: as an argument (${positionals[0]}) or with --formation (${values.formation}), not both`);
     if (values.port !== void 0 && !/^\d+$/.test(values.port)) throw new UsageError(`option --port must be a port number, got "${values.port}"`);
+    if (values.timeout !== void 0 && !/^\d+(\.\d+)?$/.test(values.timeout)) throw new UsageError(`option --timeout must be a number of seconds, e.g. 10, got "${values.timeout}"`);
     const app = loadAppFromArgs(values, "run");
+    for (const w of app.warnings) process.stderr.write(`drover: warning: ${formatProblem(w)}
+`);
     if (app.problems.length) {
       process.stderr.write(`drover: cannot start: ${new ConfigInvalidError(app.problems).message}
 Run \`drover check\` after fixing them.
 `);
       return 1;
     }
+    if (values.timeout !== void 0) for (const p of app.processes) p.stopwaitsecs = Number(values.timeout) * 1e3;
+    const dotenvPort = !process.env.PORT && /^\d+$/.test(app.dotenv.PORT ?? "") ? Number(app.dotenv.PORT) : void 0;
     let plans;
     try {
-      plans = planInstances(app.processes, parseFormation(positionals[0] ?? "", app.processes), process.env, values.port === void 0 ? void 0 : Number(values.port));
+      plans = planInstances(app.processes, parseFormation(positionals[0] ?? values.formation ?? "", app.processes), process.env, values.port === void 0 ? dotenvPort : Number(values.port));
     } catch (error) {
       if (error instanceof FormationError) throw new UsageError(error.message);
       throw error;
     }
+    return start.supervise(app, plans);
+  },
+  /**
+   * Runs `plans` under the supervisor with the app's pipeline until they are done (or drover is stopped), and
+   * resolves to drover's exit status: for `drover start`, and for `drover run --logs`.
+   */
+  async supervise(app, plans) {
     const env = mergeDotenv(process.env, app.dotenv);
     const hostname = app.config.supervisor.hostname || (0, import_node_os6.hostname)();
     const pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: (0, import_node_tty.isatty)(1) });
@@ -7459,57 +7570,77 @@ drover: stopping every process, since nothing supervises them or reads their out
 // src/cli/commands/run.ts
 var import_node_child_process2 = require("node:child_process");
 var import_node_os7 = require("node:os");
+var import_node_os8 = require("node:os");
+var import_node_path13 = require("node:path");
 var import_node_tty2 = require("node:tty");
+var OPTIONS = { app: { type: "string", short: "a" }, root: { type: "string", short: "d" }, procfile: { type: "string", short: "f" }, env: { type: "string", short: "e" }, logs: { type: "boolean" } };
 var run = {
   summary: "run a one-off command with the app environment (heroku run style)",
   usage: `Usage: drover run [options] [--] COMMAND [ARGS...]
+       drover run [options] [--] NAME [ARGS...]
 
 Runs COMMAND with the environment drover start gives its processes (.env locally, DYNO=run.1),
 with stdin, stdout and stderr attached, and exits with its status. \`drover run bash\` is interactive.
+When NAME is a process type of the Procfile or [processes], its command runs, with ARGS appended
+(as \`foreman run NAME\`).
 
+      --logs            send the output through the app's log pipeline (its outputs and drains), as
+                        \`drover start\` does, instead of the terminal; stdin is not attached then
 ${APP_USAGE}`,
   async run(args) {
-    const valued = ["-a", "--app", "-f", "--procfile", "-e", "--env"];
+    const valued = ["-a", "--app", "-d", "--root", "-f", "--procfile", "-e", "--env"];
     let first = 0;
     while (first < args.length && args[first] !== "--" && args[first].startsWith("-")) first += valued.includes(args[first]) ? 2 : 1;
     const ours = args.slice(0, first);
     const command = args[first] === "--" ? args.slice(first + 1) : args.slice(first);
-    const { values } = parse(ours, { app: { type: "string", short: "a" }, procfile: { type: "string", short: "f" }, env: { type: "string", short: "e" } });
+    const { values } = parse(ours, OPTIONS);
     if (command.length === 0) throw new UsageError("expected a COMMAND to run, e.g. drover run bash");
     const app = loadAppFromArgs(values, "build");
-    for (const p of app.problems.filter((p2) => p2.file.endsWith(".env"))) process.stderr.write(`drover run: warning: ${formatProblem(p)}
+    for (const w of app.warnings.filter((p) => !p.file.endsWith(".toml"))) process.stderr.write(`drover run: warning: ${formatProblem(w)}
 `);
-    const env = { ...mergeDotenv(process.env, app.dotenv), DYNO: process.env.DYNO?.startsWith("run.") ? process.env.DYNO : "run.1" };
-    const script = command.length === 1 ? command[0] : command.map(shellQuote).join(" ");
-    const child = (0, import_node_child_process2.spawn)("bash", ["-c", script], { cwd: app.appDir, env, stdio: "inherit" });
+    const type = app.processes.find((p) => p.name === command[0]);
+    const dyno = process.env.DYNO?.startsWith("run.") ? process.env.DYNO : "run.1";
+    const script = type ? [type.command, ...command.slice(1).map(shellQuote)].join(" ") : command.length === 1 ? command[0] : command.map(shellQuote).join(" ");
+    if (values.logs) return runWithLogs(app, script, dyno, type);
+    const env = { ...mergeDotenv(process.env, app.dotenv), ...type?.environment, DYNO: dyno };
+    const child = (0, import_node_child_process2.spawn)("bash", ["-c", script], { cwd: type?.directory ? (0, import_node_path13.resolve)(app.appDir, type.directory) : app.appDir, env, stdio: "inherit" });
     const fromTerminal = new Set((0, import_node_tty2.isatty)(0) ? ["SIGINT", "SIGQUIT"] : []);
     for (const signal of ["SIGTERM", "SIGHUP", "SIGINT", "SIGQUIT"]) {
       process.on(signal, () => {
         if (!fromTerminal.has(signal)) child.kill(signal);
       });
     }
-    return new Promise((resolve4) => {
+    return new Promise((resolve5) => {
       child.on("error", (error) => {
         process.stderr.write(`drover run: cannot start bash: ${error.message}
 `);
-        resolve4(127);
+        resolve5(127);
       });
-      child.on("exit", (code, signal) => resolve4(code ?? 128 + (signal ? import_node_os7.constants.signals[signal] : 0)));
+      child.on("exit", (code, signal) => resolve5(code ?? 128 + (signal ? import_node_os7.constants.signals[signal] : 0)));
     });
   }
 };
+function runWithLogs(app, script, dyno, type) {
+  if (app.problems.length) throw new UsageError(`the configuration has errors, so its pipeline cannot run:
+${app.problems.map((p) => "  " + formatProblem(p)).join("\n")}`);
+  startThreadPool();
+  const spec = oneOffSpec(script, type);
+  const port = /^\d+$/.test(process.env.PORT ?? "") ? Number(process.env.PORT) : 5e3;
+  app.config.supervisor.control_socket = (0, import_node_path13.join)((0, import_node_os8.tmpdir)(), `drover-run-${process.pid}.sock`);
+  return start.supervise(app, [{ name: dyno, type: spec, index: Number(dyno.split(".")[1]) || 1, port }]);
+}
 function shellQuote(word) {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 // src/cli/commands/status.ts
-var import_node_path13 = require("node:path");
-var OPTIONS = { app: { type: "string", short: "a" }, socket: { type: "string", short: "s" }, json: { type: "boolean" } };
+var import_node_path14 = require("node:path");
+var OPTIONS2 = { app: { type: "string", short: "a" }, socket: { type: "string", short: "s" }, json: { type: "boolean" } };
 var OPTIONS_USAGE = `  -a, --app DIR         the app whose supervisor to ask (default: the current directory)
   -s, --socket PATH     the control socket (default: the one \`drover start\` made for the app)
       --json            print the answer as JSON`;
 async function ask(values, request) {
-  const path = values.socket ?? controlSocketPath((0, import_node_path13.resolve)(values.app ?? process.cwd()), "");
+  const path = values.socket ?? controlSocketPath((0, import_node_path14.resolve)(values.app ?? process.cwd()), "");
   try {
     return await requestControl(path, request);
   } catch (error) {
@@ -7526,13 +7657,14 @@ Asks the running supervisor of the app for the state of every instance.
 
 ${OPTIONS_USAGE}`,
   async run(args) {
-    const { values } = parse(args, OPTIONS);
+    const { values } = parse(args, OPTIONS2);
     const answer2 = await ask(values, { command: "status" });
     if (values.json) {
       process.stdout.write(JSON.stringify(answer2, null, 2) + "\n");
       return 0;
     }
-    const rows = answer2.instances.map((i) => [i.name, i.state, i.pid ? String(i.pid) : "-", i.pid ? formatUptime(i.uptime) : "-", String(i.restarts), i.exitStatus === void 0 ? "-" : String(i.exitStatus)]);
+    const state = (i) => i.nextStart ? `${i.state} (restart in ${Math.max(0, (Date.parse(i.nextStart) - Date.now()) / 1e3).toFixed(1)}s)` : i.state;
+    const rows = answer2.instances.map((i) => [i.name, state(i), i.pid ? String(i.pid) : "-", i.pid ? formatUptime(i.uptime) : "-", String(i.restarts), i.exitStatus === void 0 ? "-" : String(i.exitStatus)]);
     process.stdout.write(table([["NAME", "STATE", "PID", "UPTIME", "RESTARTS", "LAST EXIT"], ...rows]));
     for (const [id, stats] of Object.entries(answer2.outputs)) {
       const text = Object.entries(stats).map(([k, v]) => `${k}=${v}`).join(" ");
@@ -7550,7 +7682,7 @@ Stops NAME (stopsignal, then SIGKILL after stopwaitsecs) and starts it again.
 
 ${OPTIONS_USAGE}`,
   async run(args) {
-    const { values, positionals } = parse(args, OPTIONS, true);
+    const { values, positionals } = parse(args, OPTIONS2, true);
     if (positionals.length !== 1) throw new UsageError("expected one NAME, e.g. drover restart web.1");
     const answer2 = await ask(values, { command: "restart", name: positionals[0] });
     if (answer2.error) {

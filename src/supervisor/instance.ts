@@ -33,12 +33,18 @@ export interface InstanceStatus {
   uptime: number;
   restarts: number;
   exitStatus: number | undefined;
+  /** While in BACKOFF: when the next start is due (ISO 8601). */
+  nextStart?: string;
 }
 
 export class Instance {
   state: State = 'STOPPED';
   /** Exit status of the last run: the code, or 128 + signal number. */
   exitStatus: number | undefined;
+  /** Whether the last exit was final and its code in exitcodes (set once the instance is EXITED). */
+  exitExpected = true;
+  /** When a pending restart (BACKOFF) will start the process, as a Date.now() value. */
+  nextStartAt: number | undefined;
   restarts = 0;
   /** True when it was SIGKILLed because it outlived stopwaitsecs. */
   killed = false;
@@ -47,6 +53,7 @@ export class Instance {
   private child: ChildProcess | undefined;
   private startedAt = 0;
   private failedStarts = 0;
+  private crashes = 0;
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
   /** When a stop gives up waiting: past it, not even a stalled output keeps the pipes waited for. */
@@ -70,7 +77,9 @@ export class Instance {
     this.clearTimer();
     this.stopping = false;
     this.stopDeadline = Infinity;
-    const env = { ...options.env, ...spec.environment, DYNO: plan.name, PORT: String(plan.port) };
+    this.nextStartAt = undefined;
+    // PS as foreman sets it: the instance name.
+    const env = { ...options.env, ...spec.environment, DYNO: plan.name, PS: plan.name, PORT: String(plan.port) };
     this.report(`Starting process with command \`${spec.command}\``);
     const child = spawn('bash', ['-c', spec.command], {
       cwd: spec.directory ? resolve(options.appDir, spec.directory) : options.appDir,
@@ -146,7 +155,7 @@ export class Instance {
     }
     this.report(`Process ${how}`, this.exitStatus === 0 ? SEVERITY.info : SEVERITY.err);
     const spec = this.plan.type;
-    const decision = decideAfterExit(spec, { uptime, code: code ?? undefined, failedStarts: this.failedStarts }, this.options.backoff);
+    const decision = decideAfterExit(spec, { uptime, code: code ?? undefined, failedStarts: this.failedStarts, crashes: this.crashes }, this.options.backoff);
     switch (decision.action) {
       case 'fatal':
         this.failedStarts = decision.failedStarts;
@@ -154,10 +163,13 @@ export class Instance {
         this.setState('FATAL');
         return;
       case 'stay-exited':
+        this.exitExpected = decision.expected;
+        this.report(`Not restarting (${decision.why})`);
         this.setState('EXITED');
         return;
       case 'restart': {
         this.failedStarts = decision.failedStarts;
+        this.crashes = decision.crashes;
         this.restarts++;
         // Killed by a stop signal that we did not send: most likely the platform is stopping the whole dyno and
         // our own signal is on its way. Wait a moment rather than start a process that would be stopped at once.
@@ -167,8 +179,9 @@ export class Instance {
           this.start();
           return;
         }
-        const why = decision.failedStarts ? ` (failed start ${decision.failedStarts} of ${spec.startretries})` : '';
+        const why = decision.failedStarts ? ` (failed start ${decision.failedStarts} of ${spec.startretries})` : ` (restart ${decision.crashes} in a row)`;
         this.report(`Restarting in ${formatSeconds(delay)}${why}`);
+        this.nextStartAt = Date.now() + delay;
         this.setState('BACKOFF');
         this.timer = setTimeout(() => this.start(), delay);
       }
@@ -219,6 +232,7 @@ export class Instance {
       if (this.options.shuttingDown()) return;
       this.restarts++;
       this.failedStarts = 0;
+      this.crashes = 0;
       this.start();
     })().finally(() => {
       this.restarting = undefined;
@@ -232,7 +246,8 @@ export class Instance {
   }
 
   status(): InstanceStatus {
-    return { name: this.name, state: this.state, pid: this.pid, uptime: this.child ? Date.now() - this.startedAt : 0, restarts: this.restarts, exitStatus: this.exitStatus };
+    const nextStart = this.state === 'BACKOFF' && this.nextStartAt !== undefined ? new Date(this.nextStartAt).toISOString() : undefined;
+    return { name: this.name, state: this.state, pid: this.pid, uptime: this.child ? Date.now() - this.startedAt : 0, restarts: this.restarts, exitStatus: this.exitStatus, nextStart };
   }
 
   private setState(state: State): void {

@@ -31,7 +31,8 @@ export class Supervisor {
   private resolveDone!: (code: number) => void;
   /** Resolves with the exit status once everything has stopped and the pipeline is flushed. */
   readonly done = new Promise<number>((resolve) => (this.resolveDone = resolve));
-  private lastExit = 0;
+  /** The status of the first final exit that was not expected (not in exitcodes): drover's own exit status. */
+  private firstUnexpected: number | undefined;
   private stopStarted = Date.now();
   /** Set once drover has failed and is only stopping the processes (see abandon). */
   private abandoned = false;
@@ -73,8 +74,8 @@ export class Supervisor {
       return;
     }
     if ((instance.state === 'EXITED' || instance.state === 'STOPPED') && !instance.restarting) {
-      this.lastExit = instance.exitStatus ?? 0;
-      if (this.instances.every((i) => !i.alive)) void this.shutdown('no process is left running', this.lastExit);
+      if (instance.state === 'EXITED' && !instance.exitExpected) this.firstUnexpected ??= instance.exitStatus || 1;
+      if (this.instances.every((i) => !i.alive)) void this.shutdown('no process is left running', this.firstUnexpected ?? 0);
     }
   }
 

@@ -2,9 +2,10 @@
 import { hostname as osHostname } from 'node:os';
 import { isatty } from 'node:tty';
 import { APP_OPTIONS, APP_USAGE, loadAppFromArgs, parse, UsageError, type Command } from '../command';
-import { ConfigInvalidError } from '../../config/errors';
+import { ConfigInvalidError, formatProblem } from '../../config/errors';
 import { mergeDotenv } from '../../config/dotenv';
-import { FormationError, parseFormation, planInstances } from '../../supervisor/formation';
+import { FormationError, parseFormation, planInstances, type InstancePlan } from '../../supervisor/formation';
+import type { LoadedApp } from '../../config/app';
 import { Supervisor } from '../../supervisor/supervisor';
 import { controlSocketPath, serveControl } from '../../supervisor/control';
 import { startThreadPool } from '../../supervisor/thread-pool';
@@ -12,7 +13,7 @@ import { Pipeline } from '../../pipeline/pipeline';
 import { isOnPlatform } from '../../pipeline/formats';
 import { writeInSmallPieces, writeProgress } from '../../pipeline/sinks';
 
-export const start: Command = {
+export const start: Command & { supervise(app: LoadedApp, plans: InstancePlan[]): Promise<number> } = {
   summary: 'run the process types of the Procfile (all, or a formation such as web=2,worker=1)',
   usage: `Usage: drover start [FORMATION] [options]
 
@@ -20,26 +21,45 @@ Runs process types from the Procfile and [processes.NAME] under the supervisor, 
 (web.1, web.2, ...) as \`bash -c COMMAND\` in its own process group, and routes their output
 through the log pipeline. FORMATION is empty (every autostart type, numprocs each), a type
 (\`web\`), or counts (\`web=2,worker=1\`). SIGTERM or SIGINT stops every process gracefully.
+The type \`release\` runs only when named. foreman's flags work the same.
 
-  -p, --port PORT       base port: +100 per process type, +1 per instance (default: $PORT or 5000)
+  -m, --formation FORMATION  the same as the FORMATION argument, as in foreman
+  -p, --port PORT       base port: +100 per process type, +1 per instance (default: $PORT, else PORT
+                        from .env as in foreman, else 5000)
+  -t, --timeout SECONDS stopwaitsecs for every type: how long a stop waits before SIGKILL
 ${APP_USAGE}`,
   async run(args) {
     startThreadPool();
-    const { values, positionals } = parse(args, { ...APP_OPTIONS, port: { type: 'string', short: 'p' } }, true);
+    const { values, positionals } = parse(args, { ...APP_OPTIONS, port: { type: 'string', short: 'p' }, formation: { type: 'string', short: 'm' }, timeout: { type: 'string', short: 't' } }, true);
     if (positionals.length > 1) throw new UsageError(`expected one FORMATION, got ${positionals.length}: ${positionals.join(' ')} (write web=2,worker=1 without spaces)`);
+    if (positionals.length && values.formation !== undefined) throw new UsageError(`give the formation once: as an argument (${positionals[0]}) or with --formation (${values.formation}), not both`);
     if (values.port !== undefined && !/^\d+$/.test(values.port)) throw new UsageError(`option --port must be a port number, got "${values.port}"`);
+    if (values.timeout !== undefined && !/^\d+(\.\d+)?$/.test(values.timeout)) throw new UsageError(`option --timeout must be a number of seconds, e.g. 10, got "${values.timeout}"`);
     const app = loadAppFromArgs(values, 'run');
+    // Skipped Procfile and .env lines: said once at start, as at build time and by drover check.
+    for (const w of app.warnings) process.stderr.write(`drover: warning: ${formatProblem(w)}\n`);
     if (app.problems.length) {
       process.stderr.write(`drover: cannot start: ${new ConfigInvalidError(app.problems).message}\nRun \`drover check\` after fixing them.\n`);
       return 1;
     }
+    if (values.timeout !== undefined) for (const p of app.processes) p.stopwaitsecs = Number(values.timeout) * 1000;
+    // foreman's base port: -p, else PORT from .env. A real PORT (a dyno's) keeps its own rule in planInstances.
+    const dotenvPort = !process.env.PORT && /^\d+$/.test(app.dotenv.PORT ?? '') ? Number(app.dotenv.PORT) : undefined;
     let plans;
     try {
-      plans = planInstances(app.processes, parseFormation(positionals[0] ?? '', app.processes), process.env, values.port === undefined ? undefined : Number(values.port));
+      plans = planInstances(app.processes, parseFormation(positionals[0] ?? values.formation ?? '', app.processes), process.env, values.port === undefined ? dotenvPort : Number(values.port));
     } catch (error) {
       if (error instanceof FormationError) throw new UsageError(error.message);
       throw error;
     }
+    return start.supervise(app, plans);
+  },
+
+  /**
+   * Runs `plans` under the supervisor with the app's pipeline until they are done (or drover is stopped), and
+   * resolves to drover's exit status: for `drover start`, and for `drover run --logs`.
+   */
+  async supervise(app, plans) {
     const env = mergeDotenv(process.env, app.dotenv);
     const hostname = app.config.supervisor.hostname || osHostname();
     const pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: isatty(1) });

@@ -202,5 +202,5 @@ export class Sender implements Output {
   }
 }
 
-/** A pause that never keeps node alive on its own. */
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)).unref());
+/** A pause that keeps node alive: close() must wait out its deadline even when nothing else is pending. */
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
