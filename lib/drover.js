@@ -6790,6 +6790,8 @@ var Instance = class {
   /** When a stop gives up waiting: past it, not even a stalled output keeps the pipes waited for. */
   stopDeadline = Infinity;
   exited = Promise.resolve();
+  /** Set while the process has exited but its pipes are still open: stops waiting for them. */
+  stopWaitingForPipes;
   get name() {
     return this.plan.name;
   }
@@ -6823,6 +6825,7 @@ var Instance = class {
       const finish = () => {
         if (finished || !exitInfo) return;
         finished = true;
+        this.stopWaitingForPipes = void 0;
         if (child.pid) signalGroup(child.pid, "SIGKILL");
         this.onExit(exitInfo[0], exitInfo[1]);
         done();
@@ -6835,6 +6838,7 @@ var Instance = class {
       let pipesClosed = false;
       child.on("exit", (code, signal) => {
         exitInfo = [code, signal];
+        this.stopWaitingForPipes = finish;
         if (pipesClosed) finish();
         else waitForPipes(Date.now(), output.pausedMs);
       });
@@ -6917,6 +6921,10 @@ var Instance = class {
     const wait = Math.max(0, Math.min(spec.stopwaitsecs, killAt - Date.now(), 2 ** 31 - 1));
     this.stopDeadline = Date.now() + wait;
     const timer = setTimeout(() => {
+      if (this.stopWaitingForPipes) {
+        this.report(`Process exited; its output not yet read when stopwaitsecs ran out is left unread (an output is full, or a child of it holds the pipe)`, SEVERITY.warning);
+        return this.stopWaitingForPipes();
+      }
       this.killed = true;
       this.report(`Error R12 (Exit timeout): did not exit within ${formatSeconds(wait)} of SIG${spec.stopsignal}; stopping process with SIGKILL`, SEVERITY.err);
       signalGroup(child.pid, "SIGKILL");
@@ -7007,6 +7015,8 @@ var Supervisor = class {
   stopSignals = 0;
   /** Set by a second stop signal: the exit status of a stop that did not wait. */
   forcedStatus;
+  /** When a stop asked for by a signal must be over (its budget: the longest stopwaitsecs, at least 1 s for the outputs). */
+  stopBudgetEnd = Infinity;
   start() {
     if (this.instances.length === 0) {
       this.report("No process to run: the formation is empty");
@@ -7043,7 +7053,9 @@ var Supervisor = class {
       let code = status2;
       if (requested) code = this.forcedStatus ?? (killed ? 128 + 9 : 0);
       this.report(`Stopped; exit status ${code}`);
-      await this.options.pipeline.close(Date.now() + Math.max(1e3, longest - (Date.now() - this.stopStarted)));
+      const deadline = Date.now() + Math.max(1e3, longest - (Date.now() - this.stopStarted));
+      if (requested) this.stopBudgetEnd = deadline;
+      await this.options.pipeline.close(deadline);
       this.resolveDone(code);
       return code;
     })();
@@ -7421,7 +7433,8 @@ Run \`drover check\` after fixing them.
       });
       const code = await supervisor.done;
       control?.close();
-      setTimeout(() => exitOnceWritten(code), 500).unref();
+      const budgetEnd = supervisor.stopBudgetEnd;
+      setTimeout(() => exitOnceWritten(code, budgetEnd), Math.max(0, Math.min(500, budgetEnd - Date.now()))).unref();
       return code;
     } catch (error) {
       crash(error);
@@ -7429,12 +7442,12 @@ Run \`drover check\` after fixing them.
     }
   }
 };
-function exitOnceWritten(code, writtenBefore = -1) {
+function exitOnceWritten(code, budgetEnd, writtenBefore = -1) {
   writeInSmallPieces();
   const { unwritten, written } = writeProgress();
   if (unwritten === 0) process.exit(code);
-  if (written === writtenBefore) exitNow(code);
-  else setTimeout(() => exitOnceWritten(code, written), 5e3).unref();
+  if (written === writtenBefore || Date.now() >= budgetEnd) exitNow(code);
+  else setTimeout(() => exitOnceWritten(code, budgetEnd, written), Math.max(0, Math.min(5e3, budgetEnd - Date.now()))).unref();
 }
 function exitNow(code) {
   if (!writeProgress().blocking) process.exit(code);

@@ -58,7 +58,9 @@ ${APP_USAGE}`,
       const code = await supervisor.done;
       control?.close();
       // Normally nothing is left and node exits at once; after a forced stop a drain may still be retrying.
-      setTimeout(() => exitOnceWritten(code), 500).unref();
+      // A stop asked for by a signal ends within its budget: the platform's SIGKILL follows soon after.
+      const budgetEnd = supervisor.stopBudgetEnd;
+      setTimeout(() => exitOnceWritten(code, budgetEnd), Math.max(0, Math.min(500, budgetEnd - Date.now()))).unref();
       return code;
     } catch (error) {
       // Some processes may be running already: the same as any other failure of drover's own.
@@ -70,16 +72,17 @@ ${APP_USAGE}`,
 
 /**
  * Ends drover with `code` once the outputs have written what they hold: a slow reader of stdout still gets every
- * line. When nothing is written for 5 s, the reader has stopped: drover exits anyway, and if a blocking write is
+ * line. When nothing is written for 5 s, the reader has stopped, and at `budgetEnd` (a stop asked for by a signal)
+ * time is up: drover exits anyway, and if a blocking write is
  * under way it ends by its own SIGTERM (status 143), as `cat` would on that pipe, since process.exit() joins
  * libuv's thread pool and would wait for that write for ever.
  */
-function exitOnceWritten(code: number, writtenBefore = -1): void {
+function exitOnceWritten(code: number, budgetEnd: number, writtenBefore = -1): void {
   writeInSmallPieces();
   const { unwritten, written } = writeProgress();
   if (unwritten === 0) process.exit(code);
-  if (written === writtenBefore) exitNow(code);
-  else setTimeout(() => exitOnceWritten(code, written), 5000).unref();
+  if (written === writtenBefore || Date.now() >= budgetEnd) exitNow(code);
+  else setTimeout(() => exitOnceWritten(code, budgetEnd, written), Math.max(0, Math.min(5000, budgetEnd - Date.now()))).unref();
 }
 
 /** Exits with `code`, or by its own SIGTERM while a blocking write is under way (process.exit would wait for it). */
