@@ -5505,12 +5505,12 @@ var Sender = class {
     else this.reporter.count("dropped", n, (total) => `Error L10 (output buffer overflow): ${this.context.id} dropped ${total} messages (${type} buffer full, when_full=${this.buffer.whenFull})`);
   }
   async run() {
-    let retry;
+    const held = [];
     let attempt = 0;
     while (!this.stopped) {
       this.settle();
       let room = Infinity;
-      if (!retry) {
+      if (!held.length) {
         if (this.transport.connectionLost && this.buffer.unconfirmed > 0 && !this.closing) {
           this.counters.resent += this.buffer.unconfirmed;
           this.buffer.rewind();
@@ -5530,7 +5530,7 @@ var Sender = class {
         if (this.options.batchInterval && !this.closing && !this.batchFull()) await this.batchSleep.sleep(this.options.batchInterval);
         if (this.stopped) break;
       }
-      const records = retry ?? this.buffer.take(this.options.batchCount, Math.max(1, Math.min(this.options.batchBytes, room)));
+      const records = held[0] ?? this.buffer.take(this.options.batchCount, Math.max(1, Math.min(this.options.batchBytes, room)));
       if (!records.length) continue;
       this.busy = true;
       try {
@@ -5538,25 +5538,37 @@ var Sender = class {
         this.buffer.confirm(confirmed);
         this.counters.sent += records.length;
         this.counters.confirmed += confirmed;
-        retry = void 0;
+        held.shift();
         attempt = 0;
         this.backoff.reset();
       } catch (error) {
         if (this.stopped) break;
+        if (error.tooLarge && this.transport.exactRetry) {
+          if (!held.length) held.push(records);
+          if (records.length > 1) held.splice(0, 1, records.slice(0, Math.ceil(records.length / 2)), records.slice(Math.ceil(records.length / 2)));
+          else {
+            held.shift();
+            this.buffer.confirm(1);
+            this.reject(1, `${error.message} for a single message of ${records[0].length} bytes: it is larger than the drain accepts, even alone (not retried; lower [supervisor] max_line_length to have long lines split)`);
+          }
+          attempt = 0;
+          continue;
+        }
         attempt++;
         this.counters.retries++;
         this.lastError = error.message;
-        if (this.transport.exactRetry) retry = records;
-        else {
+        if (this.transport.exactRetry) {
+          if (!held.length) held.push(records);
+        } else {
           this.counters.resent += this.buffer.unconfirmed;
           this.buffer.rewind();
         }
-        this.holding = retry !== void 0;
-        if (retry && this.options.maxRetries !== void 0 && attempt > this.options.maxRetries) {
+        this.holding = held.length > 0;
+        if (held.length && this.options.maxRetries !== void 0 && attempt > this.options.maxRetries) {
+          held.shift();
           this.buffer.confirm(records.length);
           this.counters.rejected += records.length;
           this.reporter.count("gave-up", records.length, (n) => `Error L13 (delivery error): ${this.context.id} dropped ${n} messages after ${this.options.maxRetries} retries: ${this.lastError}`);
-          retry = void 0;
           attempt = 0;
           continue;
         }
@@ -5566,7 +5578,7 @@ var Sender = class {
         await this.retrySleep.sleep(wait);
       } finally {
         this.busy = false;
-        this.holding = retry !== void 0;
+        this.holding = held.length > 0;
       }
     }
   }
@@ -6127,6 +6139,10 @@ var HttpTransport = class {
       throw error;
     });
     if (status2 >= 200 && status2 < 300) return records.length;
+    if (status2 === 413) {
+      this.counters.failed_requests++;
+      throw Object.assign(new Error(`${this.name} answered HTTP 413 (content too large)${text ? `: ${text}` : ""}`), { tooLarge: true });
+    }
     if (RETRYABLE(status2)) {
       this.counters.failed_requests++;
       const error = new Error(`${this.name} answered HTTP ${status2}${text ? `: ${text}` : ""}`);

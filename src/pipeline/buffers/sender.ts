@@ -164,12 +164,13 @@ export class Sender implements Output {
   }
 
   private async run(): Promise<void> {
-    let retry: Buffer[] | undefined;
+    // Batches to send again as they were (http), oldest first: a failed one, or the halves of one too large.
+    const held: Buffer[][] = [];
     let attempt = 0;
     while (!this.stopped) {
       this.settle();
       let room = Infinity;
-      if (!retry) {
+      if (!held.length) {
         // A connection went down while idle: what it may not have read is sent again now, not at the next write.
         if (this.transport.connectionLost && this.buffer.unconfirmed > 0 && !this.closing) {
           this.counters.resent += this.buffer.unconfirmed;
@@ -193,7 +194,7 @@ export class Sender implements Output {
         if (this.options.batchInterval && !this.closing && !this.batchFull()) await this.batchSleep.sleep(this.options.batchInterval);
         if (this.stopped) break;
       }
-      const records = retry ?? this.buffer.take(this.options.batchCount, Math.max(1, Math.min(this.options.batchBytes, room)));
+      const records = held[0] ?? this.buffer.take(this.options.batchCount, Math.max(1, Math.min(this.options.batchBytes, room)));
       if (!records.length) continue;
       this.busy = true;
       try {
@@ -201,25 +202,38 @@ export class Sender implements Output {
         this.buffer.confirm(confirmed);
         this.counters.sent += records.length;
         this.counters.confirmed += confirmed;
-        retry = undefined;
+        held.shift();
         attempt = 0;
         this.backoff.reset();
       } catch (error) {
         if (this.stopped) break;
+        if ((error as { tooLarge?: boolean }).tooLarge && this.transport.exactRetry) {
+          // HTTP 413: the batch is too large, not wrong. Send it in halves; a record too large alone is dropped.
+          if (!held.length) held.push(records);
+          if (records.length > 1) held.splice(0, 1, records.slice(0, Math.ceil(records.length / 2)), records.slice(Math.ceil(records.length / 2)));
+          else {
+            held.shift();
+            this.buffer.confirm(1);
+            this.reject(1, `${(error as Error).message} for a single message of ${records[0].length} bytes: it is larger than the drain accepts, even alone (not retried; lower [supervisor] max_line_length to have long lines split)`);
+          }
+          attempt = 0;
+          continue;
+        }
         attempt++;
         this.counters.retries++;
         this.lastError = (error as Error).message;
-        if (this.transport.exactRetry) retry = records;
-        else {
+        if (this.transport.exactRetry) {
+          if (!held.length) held.push(records);
+        } else {
           this.counters.resent += this.buffer.unconfirmed;
           this.buffer.rewind();
         }
-        this.holding = retry !== undefined;
-        if (retry && this.options.maxRetries !== undefined && attempt > this.options.maxRetries) {
+        this.holding = held.length > 0;
+        if (held.length && this.options.maxRetries !== undefined && attempt > this.options.maxRetries) {
+          held.shift();
           this.buffer.confirm(records.length);
           this.counters.rejected += records.length;
           this.reporter.count('gave-up', records.length, (n) => `Error L13 (delivery error): ${this.context.id} dropped ${n} messages after ${this.options.maxRetries} retries: ${this.lastError}`);
-          retry = undefined;
           attempt = 0;
           continue;
         }
@@ -230,7 +244,7 @@ export class Sender implements Output {
         await this.retrySleep.sleep(wait);
       } finally {
         this.busy = false;
-        this.holding = retry !== undefined;
+        this.holding = held.length > 0;
       }
     }
   }

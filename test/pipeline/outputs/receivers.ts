@@ -32,7 +32,7 @@ export function frames(onMessage: (message: string) => boolean | void): (chunk: 
 export async function closingReceiver(perConnection: number): Promise<{ port: number; messages: string[]; connections: number; stop(): void }> {
   const messages: string[] = [];
   const sockets = new Set<Socket>();
-  const state = { port: 0, messages, connections: 0, stop: () => server.close() };
+  const state = { port: 0, messages, connections: 0, stop: (): void => undefined };
   const server: Server = createServer((socket) => {
     state.connections++;
     sockets.add(socket);
