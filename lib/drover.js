@@ -7661,9 +7661,12 @@ function exitOnceWritten(code2, budgetEnd, writtenBefore = -1) {
   writeInSmallPieces();
   const { unwritten, written } = writeProgress();
   if (unwritten === 0) process.exit(code2);
-  if (written === writtenBefore || Date.now() >= budgetEnd) exitNow(code2);
-  else setTimeout(() => exitOnceWritten(code2, budgetEnd, written), Math.max(0, Math.min(5e3, budgetEnd - Date.now()))).unref();
+  const now = Date.now();
+  if (written === writtenBefore || now >= budgetEnd + LAST_LINES_MS) exitNow(code2);
+  const wait = now >= budgetEnd ? 100 : Math.min(5e3, budgetEnd - now);
+  setTimeout(() => exitOnceWritten(code2, budgetEnd, written), wait).unref();
 }
+var LAST_LINES_MS = 1e3;
 function exitNow(code2) {
   if (!writeProgress().blocking) process.exit(code2);
   process.removeAllListeners("SIGTERM");
