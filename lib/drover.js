@@ -4999,9 +4999,9 @@ var DiskBuffer = class {
   /** Keeps everything unconfirmed on disk for the next start; returns how many records the disk would not take. */
   close() {
     clearInterval(this.timer);
+    this.flush();
     clearTimeout(this.retryTimer);
     this.closed = true;
-    this.flush();
     const lost = this.stalled ? this.slabRecords : 0;
     this.checkpoint(true);
     if (this.fd >= 0) (0, import_node_fs7.closeSync)(this.fd);
@@ -5490,8 +5490,9 @@ var Sender = class {
       this.counters.lost += lost;
       const why = this.buffer.type === "disk" ? `the disk buffer could not write them: ${this.buffer.failure}` : `${this.lastError ? `last error: ${this.lastError}` : `${this.transport.name} did not confirm them before the stop timeout`}; a disk buffer would keep them`;
       this.reporter.count("lost", lost, (n) => `Error L10 (output buffer overflow): ${this.context.id} lost ${n} messages at shutdown (${why})`);
-    } else if (left) {
-      this.reporter.say("kept", `${this.context.id}: kept ${left} messages in the disk buffer; they are sent at the next start`, SEVERITY.notice);
+    }
+    if (left > lost) {
+      this.reporter.say("kept", `${this.context.id}: kept ${left - lost} messages in the disk buffer; they are sent at the next start`, SEVERITY.notice);
     }
     this.reporter.flush();
   }
@@ -7649,7 +7650,7 @@ Run \`drover check\` after fixing them.
       const code2 = await supervisor.done;
       control?.close();
       const budgetEnd = supervisor.stopBudgetEnd;
-      setTimeout(() => exitOnceWritten(code2, budgetEnd), Math.max(0, Math.min(500, budgetEnd - Date.now()))).unref();
+      setTimeout(() => exitOnceWritten(code2, budgetEnd), Math.max(50, Math.min(500, budgetEnd - Date.now()))).unref();
       return code2;
     } catch (error) {
       crash(error);

@@ -60,7 +60,8 @@ ${APP_USAGE}`,
       // Normally nothing is left and node exits at once; after a forced stop a drain may still be retrying.
       // A stop asked for by a signal ends within its budget: the platform's SIGKILL follows soon after.
       const budgetEnd = supervisor.stopBudgetEnd;
-      setTimeout(() => exitOnceWritten(code, budgetEnd), Math.max(0, Math.min(500, budgetEnd - Date.now()))).unref();
+      // At least a moment, so that the outputs hand their last lines (the report of the stop) to their descriptors.
+      setTimeout(() => exitOnceWritten(code, budgetEnd), Math.max(50, Math.min(500, budgetEnd - Date.now()))).unref();
       return code;
     } catch (error) {
       // Some processes may be running already: the same as any other failure of drover's own.

@@ -209,9 +209,9 @@ export class DiskBuffer implements RecordBuffer {
   /** Keeps everything unconfirmed on disk for the next start; returns how many records the disk would not take. */
   close(): number {
     clearInterval(this.timer);
+    this.flush();
     clearTimeout(this.retryTimer);
     this.closed = true;
-    this.flush();
     // Still no room: what waited in memory for the disk is lost.
     const lost = this.stalled ? this.slabRecords : 0;
     this.checkpoint(true);

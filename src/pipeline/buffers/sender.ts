@@ -146,8 +146,9 @@ export class Sender implements Output {
       this.counters.lost += lost;
       const why = this.buffer.type === 'disk' ? `the disk buffer could not write them: ${this.buffer.failure}` : `${this.lastError ? `last error: ${this.lastError}` : `${this.transport.name} did not confirm them before the stop timeout`}; a disk buffer would keep them`;
       this.reporter.count('lost', lost, (n) => `Error L10 (output buffer overflow): ${this.context.id} lost ${n} messages at shutdown (${why})`);
-    } else if (left) {
-      this.reporter.say('kept', `${this.context.id}: kept ${left} messages in the disk buffer; they are sent at the next start`, SEVERITY.notice);
+    }
+    if (left > lost) {
+      this.reporter.say('kept', `${this.context.id}: kept ${left - lost} messages in the disk buffer; they are sent at the next start`, SEVERITY.notice);
     }
     this.reporter.flush();
   }

@@ -24,7 +24,7 @@ function startOnSmallDisk(port: number, whenFull: string) {
     'drover/100.toml': `[processes.web]\nstopwaitsecs = "5s"\n\n[outputs.drain]\ntype = "syslog"\nurl = "syslog+tcp://127.0.0.1:${port}"\nbackoff_initial = "100ms"\nbackoff_max = "500ms"\nbuffer = { type = "disk", path = "${buffer}", when_full = "${whenFull}" }\n`,
   });
   const [k, v] = TEST_MARK.split('=');
-  const child = execa('unshare', ['-m', 'sh', '-c', 'mount -t tmpfs -o size=2m tmpfs "$0" && exec "$1" start', buffer, DROVER], { cwd: app, reject: false, all: true, env: { DYNO: '', PORT: '', [k]: v } });
+  const child = execa('unshare', ['-m', 'sh', '-c', 'mount -t tmpfs -o size=2m tmpfs "$0" && exec "$1" start', buffer, DROVER], { cwd: app, reject: false, all: true, forceKillAfterDelay: false, env: { DYNO: '', PORT: '', [k]: v } });
   let output = '';
   child.all!.on('data', (data: Buffer) => (output += data.toString()));
   // unshare and sh exec: the pid is drover's, and its view of the tmpfs is under /proc/PID/root.
@@ -106,4 +106,18 @@ describe('disk buffer on a full filesystem', () => {
     for (let n = 0; n <= last; n++) if (!numbers.has(n)) throw new Error(`line ${n} is missing`);
     expect(result.exitCode).toBe(0);
   }, 90_000);
+
+  it('block: lines that still wait in memory for the full disk at shutdown are reported lost, the rest kept', async () => {
+    const server = await SyslogNg.start('tcp');
+    await server.stop();
+    const child = startOnSmallDisk(server.port, 'block');
+    await waitForLine(child, /State changed from starting to up/, 10_000);
+    await sleep(8000); // the disk is full after about 5 s
+    child.kill('SIGTERM');
+    const result = await child;
+    const messages = jsonLines(result.stdout).map((l) => l.message);
+    console.log(messages.filter((m) => /lost|kept/.test(m)));
+    expect(messages.some((m) => /^Error L10 \(output buffer overflow\): outputs\.drain lost \d+ messages at shutdown \(the disk buffer could not write them: cannot write \S+\.seg: ENOSPC\)$/.test(m))).toBe(true);
+    expect(messages.some((m) => /^outputs\.drain: kept \d+ messages in the disk buffer; they are sent at the next start$/.test(m))).toBe(true);
+  }, 60_000);
 });

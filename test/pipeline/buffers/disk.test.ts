@@ -72,6 +72,24 @@ describe('disk buffer', () => {
     second.close();
   });
 
+  it('deletes the segment being written once all of it is confirmed, and resumes from the next one after a restart', () => {
+    const dir = tempDir();
+    const buffer = open(dir, { segmentSize: 4096 });
+    for (let i = 0; i < 100; i++) buffer.push(rec(i)); // about 1.4 KB: over a quarter of a segment
+    const [first] = readdirSync(dir).filter((f) => f.endsWith('.seg'));
+    expect(buffer.take(100, Infinity)).toHaveLength(100);
+    buffer.confirm(100);
+    const left = readdirSync(dir).filter((f) => f.endsWith('.seg'));
+    expect(left).not.toContain(first);
+    expect(left).toHaveLength(1);
+    buffer.push(rec(100));
+    buffer.close();
+    expect(readdirSync(dir)).not.toContain('checkpoint.tmp');
+    const again = open(dir, { segmentSize: 4096 });
+    expect(texts(again.take(10, Infinity))).toEqual(['record 100']);
+    again.close();
+  });
+
   it('drop_oldest drops whole unsent segments and counts their records', () => {
     const dir = tempDir();
     const buffer = open(dir, { maxSize: 700, segmentSize: 1 << 20, whenFull: 'drop_oldest' });
