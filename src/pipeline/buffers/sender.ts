@@ -173,6 +173,7 @@ export class Sender implements Output {
       let room = Infinity;
       if (!held.length) {
         // A connection went down while idle: what it may not have read is sent again now, not at the next write.
+        // Not while closing: close() does it once, and a connection that ends after its end-of-stream is no loss.
         if (this.transport.connectionLost && this.buffer.unconfirmed > 0 && !this.closing) {
           this.counters.resent += this.buffer.unconfirmed;
           this.buffer.rewind();
