@@ -4898,7 +4898,7 @@ var DiskBuffer = class {
         return true;
       }
     }
-    if (this.head.bytes >= this.segmentSize) this.roll();
+    if (this.head.bytes >= this.segmentSize && !this.stalled) this.roll();
     const header2 = Buffer.allocUnsafe(HEAD);
     header2[0] = MARKER;
     header2.writeUInt32LE(record.length, 1);
@@ -5034,6 +5034,7 @@ var DiskBuffer = class {
     if (!this.stalled) this.flush();
     const old = this.head;
     const carried = old ? { bytes: old.bytes - old.flushed, count: this.slabRecords } : { bytes: 0, count: 0 };
+    if (old && old.count === carried.count) return;
     const seq = old ? old.seq + old.count - carried.count : 0;
     const path = (0, import_node_path5.join)(this.options.dir, segmentName(seq));
     let fd;

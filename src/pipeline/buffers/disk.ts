@@ -96,7 +96,7 @@ export class DiskBuffer implements RecordBuffer {
         return true;
       }
     }
-    if (this.head.bytes >= this.segmentSize) this.roll();
+    if (this.head.bytes >= this.segmentSize && !this.stalled) this.roll();
     const header = Buffer.allocUnsafe(HEAD);
     header[0] = MARKER;
     header.writeUInt32LE(record.length, 1);
@@ -248,6 +248,7 @@ export class DiskBuffer implements RecordBuffer {
     if (!this.stalled) this.flush();
     const old = this.head as Segment | undefined;
     const carried = old ? { bytes: old.bytes - old.flushed, count: this.slabRecords } : { bytes: 0, count: 0 };
+    if (old && old.count === carried.count) return; // nothing of it on disk: the new one would have its name
     const seq = old ? old.seq + old.count - carried.count : 0;
     const path = join(this.options.dir, name(seq));
     let fd: number;
