@@ -4845,7 +4845,6 @@ var import_node_os = require("node:os");
 var import_node_path8 = require("node:path");
 
 // src/pipeline/buffers/disk.ts
-var fs = __toESM(require("node:fs"), 1);
 var import_node_fs9 = require("node:fs");
 var import_node_path7 = require("node:path");
 
@@ -4899,6 +4898,7 @@ var Signal = class {
 };
 
 // src/pipeline/buffers/segment-files.ts
+var fs = __toESM(require("node:fs"), 1);
 var import_node_fs8 = require("node:fs");
 var import_node_path6 = require("node:path");
 var MARKER = 215;
@@ -5004,10 +5004,44 @@ function alive(pid) {
     return error.code === "EPERM";
   }
 }
+var CHECKPOINT_SIZE = 96;
+function writeCheckpoint(dir, state) {
+  const path = (0, import_node_path6.join)(dir, "checkpoint");
+  const text = state.padEnd(CHECKPOINT_SIZE);
+  try {
+    (0, import_node_fs8.writeFileSync)(path + ".tmp", text);
+    (0, import_node_fs8.renameSync)(path + ".tmp", path);
+    return true;
+  } catch {
+    unlink(path + ".tmp");
+  }
+  try {
+    const fd = (0, import_node_fs8.openSync)(path, "r+");
+    try {
+      (0, import_node_fs8.writeSync)(fd, text, 0);
+    } finally {
+      (0, import_node_fs8.closeSync)(fd);
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+var statfsSync2 = fs.statfsSync;
+function filesystemSize(dir) {
+  if (!statfsSync2) return Infinity;
+  try {
+    const { blocks, bsize } = statfsSync2(dir);
+    return blocks * bsize || Infinity;
+  } catch {
+    return Infinity;
+  }
+}
+function errorCode(error) {
+  return error.code ?? error.message;
+}
 
 // src/pipeline/buffers/disk.ts
-var statfsSync2 = fs.statfsSync;
-var CHECKPOINT_SIZE = 96;
 var RETRY_MS = 200;
 var DiskBuffer = class {
   constructor(options) {
@@ -5048,8 +5082,6 @@ var DiskBuffer = class {
   checkpointErrors = 0;
   /** Why the last write of records to disk failed, while it keeps failing. */
   failure;
-  /** Why the last write of the checkpoint failed (it only means more is resent after a restart). */
-  checkpointFailure;
   timer;
   segmentSize;
   pendingSignal = new Signal();
@@ -5220,7 +5252,7 @@ var DiskBuffer = class {
       fd = (0, import_node_fs9.openSync)(path, "a");
     } catch (error) {
       if (!old) throw error;
-      this.failure = `cannot create ${path}: ${code(error)}`;
+      this.failure = `cannot create ${path}: ${errorCode(error)}`;
       return;
     }
     if (old) {
@@ -5250,7 +5282,7 @@ var DiskBuffer = class {
       }
       return;
     } catch (error) {
-      this.failure = `cannot write ${this.head.path}: ${code(error)}`;
+      this.failure = `cannot write ${this.head.path}: ${errorCode(error)}`;
       this.writeErrors++;
       try {
         truncate(this.head.path, this.head.flushed);
@@ -5277,30 +5309,8 @@ var DiskBuffer = class {
   checkpoint(force = false) {
     const state = JSON.stringify({ segment: this.ack.seg.seq, offset: this.ack.offset });
     if (state === this.checkpointed && !force) return;
-    const path = (0, import_node_path7.join)(this.options.dir, "checkpoint");
-    const text = state.padEnd(CHECKPOINT_SIZE);
-    try {
-      (0, import_node_fs9.writeFileSync)(path + ".tmp", text);
-      (0, import_node_fs9.renameSync)(path + ".tmp", path);
-      this.checkpointed = state;
-      this.checkpointFailure = void 0;
-      return;
-    } catch (error) {
-      unlink(path + ".tmp");
-      this.checkpointFailure = `cannot write ${path}: ${code(error)}`;
-    }
-    try {
-      const fd = (0, import_node_fs9.openSync)(path, "r+");
-      try {
-        (0, import_node_fs9.writeSync)(fd, text, 0);
-      } finally {
-        (0, import_node_fs9.closeSync)(fd);
-      }
-      this.checkpointed = state;
-      this.checkpointFailure = void 0;
-    } catch {
-      this.checkpointErrors++;
-    }
+    if (writeCheckpoint(this.options.dir, state)) this.checkpointed = state;
+    else this.checkpointErrors++;
   }
   /** Finds the segments and the checkpoint, repairs a torn tail, and returns how many records wait. */
   open() {
@@ -5316,18 +5326,6 @@ var DiskBuffer = class {
     return found.pending;
   }
 };
-function filesystemSize(dir) {
-  if (!statfsSync2) return Infinity;
-  try {
-    const { blocks, bsize } = statfsSync2(dir);
-    return blocks * bsize || Infinity;
-  } catch {
-    return Infinity;
-  }
-}
-function code(error) {
-  return error.code ?? error.message;
-}
 
 // src/pipeline/buffers/memory.ts
 var MemoryBuffer = class {
@@ -6091,8 +6089,8 @@ function isIp(host) {
   return /^[\d.]+$/.test(host) || host.includes(":");
 }
 function describe2(error, name) {
-  const code2 = error.code ?? "";
-  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS_CERT/.test(code2)) {
+  const code = error.code ?? "";
+  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS_CERT/.test(code)) {
     return new Error(`TLS certificate of ${name} not trusted: ${error.message} (set ca_file to the CA that signed it, or tls_verify = false)`);
   }
   return new Error(error.message.includes(name) ? error.message : `${name}: ${error.message}`);

@@ -4667,7 +4667,6 @@ var import_node_os = require("node:os");
 var import_node_path6 = require("node:path");
 
 // src/pipeline/buffers/disk.ts
-var fs = __toESM(require("node:fs"), 1);
 var import_node_fs7 = require("node:fs");
 var import_node_path5 = require("node:path");
 
@@ -4721,6 +4720,7 @@ var Signal = class {
 };
 
 // src/pipeline/buffers/segment-files.ts
+var fs = __toESM(require("node:fs"), 1);
 var import_node_fs6 = require("node:fs");
 var import_node_path4 = require("node:path");
 var MARKER = 215;
@@ -4826,10 +4826,44 @@ function alive(pid) {
     return error.code === "EPERM";
   }
 }
+var CHECKPOINT_SIZE = 96;
+function writeCheckpoint(dir, state) {
+  const path = (0, import_node_path4.join)(dir, "checkpoint");
+  const text = state.padEnd(CHECKPOINT_SIZE);
+  try {
+    (0, import_node_fs6.writeFileSync)(path + ".tmp", text);
+    (0, import_node_fs6.renameSync)(path + ".tmp", path);
+    return true;
+  } catch {
+    unlink(path + ".tmp");
+  }
+  try {
+    const fd = (0, import_node_fs6.openSync)(path, "r+");
+    try {
+      (0, import_node_fs6.writeSync)(fd, text, 0);
+    } finally {
+      (0, import_node_fs6.closeSync)(fd);
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+var statfsSync2 = fs.statfsSync;
+function filesystemSize(dir) {
+  if (!statfsSync2) return Infinity;
+  try {
+    const { blocks, bsize } = statfsSync2(dir);
+    return blocks * bsize || Infinity;
+  } catch {
+    return Infinity;
+  }
+}
+function errorCode(error) {
+  return error.code ?? error.message;
+}
 
 // src/pipeline/buffers/disk.ts
-var statfsSync2 = fs.statfsSync;
-var CHECKPOINT_SIZE = 96;
 var RETRY_MS = 200;
 var DiskBuffer = class {
   constructor(options) {
@@ -4870,8 +4904,6 @@ var DiskBuffer = class {
   checkpointErrors = 0;
   /** Why the last write of records to disk failed, while it keeps failing. */
   failure;
-  /** Why the last write of the checkpoint failed (it only means more is resent after a restart). */
-  checkpointFailure;
   timer;
   segmentSize;
   pendingSignal = new Signal();
@@ -5042,7 +5074,7 @@ var DiskBuffer = class {
       fd = (0, import_node_fs7.openSync)(path, "a");
     } catch (error) {
       if (!old) throw error;
-      this.failure = `cannot create ${path}: ${code(error)}`;
+      this.failure = `cannot create ${path}: ${errorCode(error)}`;
       return;
     }
     if (old) {
@@ -5072,7 +5104,7 @@ var DiskBuffer = class {
       }
       return;
     } catch (error) {
-      this.failure = `cannot write ${this.head.path}: ${code(error)}`;
+      this.failure = `cannot write ${this.head.path}: ${errorCode(error)}`;
       this.writeErrors++;
       try {
         truncate(this.head.path, this.head.flushed);
@@ -5099,30 +5131,8 @@ var DiskBuffer = class {
   checkpoint(force = false) {
     const state = JSON.stringify({ segment: this.ack.seg.seq, offset: this.ack.offset });
     if (state === this.checkpointed && !force) return;
-    const path = (0, import_node_path5.join)(this.options.dir, "checkpoint");
-    const text = state.padEnd(CHECKPOINT_SIZE);
-    try {
-      (0, import_node_fs7.writeFileSync)(path + ".tmp", text);
-      (0, import_node_fs7.renameSync)(path + ".tmp", path);
-      this.checkpointed = state;
-      this.checkpointFailure = void 0;
-      return;
-    } catch (error) {
-      unlink(path + ".tmp");
-      this.checkpointFailure = `cannot write ${path}: ${code(error)}`;
-    }
-    try {
-      const fd = (0, import_node_fs7.openSync)(path, "r+");
-      try {
-        (0, import_node_fs7.writeSync)(fd, text, 0);
-      } finally {
-        (0, import_node_fs7.closeSync)(fd);
-      }
-      this.checkpointed = state;
-      this.checkpointFailure = void 0;
-    } catch {
-      this.checkpointErrors++;
-    }
+    if (writeCheckpoint(this.options.dir, state)) this.checkpointed = state;
+    else this.checkpointErrors++;
   }
   /** Finds the segments and the checkpoint, repairs a torn tail, and returns how many records wait. */
   open() {
@@ -5138,18 +5148,6 @@ var DiskBuffer = class {
     return found.pending;
   }
 };
-function filesystemSize(dir) {
-  if (!statfsSync2) return Infinity;
-  try {
-    const { blocks, bsize } = statfsSync2(dir);
-    return blocks * bsize || Infinity;
-  } catch {
-    return Infinity;
-  }
-}
-function code(error) {
-  return error.code ?? error.message;
-}
 
 // src/pipeline/buffers/memory.ts
 var MemoryBuffer = class {
@@ -5913,8 +5911,8 @@ function isIp(host) {
   return /^[\d.]+$/.test(host) || host.includes(":");
 }
 function describe2(error, name) {
-  const code2 = error.code ?? "";
-  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS_CERT/.test(code2)) {
+  const code = error.code ?? "";
+  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS_CERT/.test(code)) {
     return new Error(`TLS certificate of ${name} not trusted: ${error.message} (set ca_file to the CA that signed it, or tls_verify = false)`);
   }
   return new Error(error.message.includes(name) ? error.message : `${name}: ${error.message}`);
@@ -7053,8 +7051,8 @@ var Instance = class {
         else setTimeout(() => waitForPipes(exitedAt, pausedBefore), 250 - reading).unref();
       };
       let pipesClosed = false;
-      child.on("exit", (code2, signal) => {
-        exitInfo = [code2, signal];
+      child.on("exit", (code, signal) => {
+        exitInfo = [code, signal];
         this.stopWaitingForPipes = finish;
         if (pipesClosed) finish();
         else waitForPipes(Date.now(), output.pausedMs);
@@ -7080,12 +7078,12 @@ var Instance = class {
       }
     }, spec.startsecs);
   }
-  onExit(code2, signal) {
+  onExit(code, signal) {
     this.clearTimer();
     const uptime = Date.now() - this.startedAt;
-    this.exitStatus = code2 ?? 128 + (signal ? import_node_os3.constants.signals[signal] : 0);
+    this.exitStatus = code ?? 128 + (signal ? import_node_os3.constants.signals[signal] : 0);
     this.child = void 0;
-    const how = signal ? `was killed by SIG${signal.replace(/^SIG/, "")} (status ${this.exitStatus})` : `exited with status ${code2}`;
+    const how = signal ? `was killed by SIG${signal.replace(/^SIG/, "")} (status ${this.exitStatus})` : `exited with status ${code}`;
     if (this.stopping || this.options.shuttingDown()) {
       this.report(`Process ${how}`);
       this.setState("STOPPED");
@@ -7093,7 +7091,7 @@ var Instance = class {
     }
     this.report(`Process ${how}`, this.exitStatus === 0 ? SEVERITY.info : SEVERITY.err);
     const spec = this.plan.type;
-    const decision = decideAfterExit(spec, { uptime, code: code2 ?? void 0, failedStarts: this.failedStarts }, this.options.backoff);
+    const decision = decideAfterExit(spec, { uptime, code: code ?? void 0, failedStarts: this.failedStarts }, this.options.backoff);
     switch (decision.action) {
       case "fatal":
         this.failedStarts = decision.failedStarts;
@@ -7267,14 +7265,14 @@ var Supervisor = class {
       const longest = Math.max(0, ...this.instances.map((i) => i.plan.type.stopwaitsecs));
       await Promise.all(this.instances.map((i) => i.stop()));
       const killed = this.instances.find((i) => i.killed);
-      let code2 = status2;
-      if (requested) code2 = this.forcedStatus ?? (killed ? 128 + 9 : 0);
-      this.report(`Stopped; exit status ${code2}`);
+      let code = status2;
+      if (requested) code = this.forcedStatus ?? (killed ? 128 + 9 : 0);
+      this.report(`Stopped; exit status ${code}`);
       const deadline = Date.now() + Math.max(1e3, longest - (Date.now() - this.stopStarted));
       if (requested) this.stopBudgetEnd = deadline;
       await this.options.pipeline.close(deadline);
-      this.resolveDone(code2);
-      return code2;
+      this.resolveDone(code);
+      return code;
     })();
     return this.shuttingDown;
   }
@@ -7648,29 +7646,29 @@ Run \`drover check\` after fixing them.
         pipeline.internal(`control socket unavailable (${error.message}): drover status and restart will not work`, "supervisor", 4);
         return void 0;
       });
-      const code2 = await supervisor.done;
+      const code = await supervisor.done;
       control?.close();
       const budgetEnd = supervisor.stopBudgetEnd;
-      setTimeout(() => exitOnceWritten(code2, budgetEnd), Math.max(50, Math.min(500, budgetEnd - Date.now()))).unref();
-      return code2;
+      setTimeout(() => exitOnceWritten(code, budgetEnd), Math.max(50, Math.min(500, budgetEnd - Date.now()))).unref();
+      return code;
     } catch (error) {
       crash(error);
       return new Promise(() => void 0);
     }
   }
 };
-function exitOnceWritten(code2, budgetEnd, writtenBefore = -1) {
+function exitOnceWritten(code, budgetEnd, writtenBefore = -1) {
   writeInSmallPieces();
   const { unwritten, written } = writeProgress();
-  if (unwritten === 0) process.exit(code2);
+  if (unwritten === 0) process.exit(code);
   const now = Date.now();
-  if (written === writtenBefore || now >= budgetEnd + LAST_LINES_MS) exitNow(code2);
+  if (written === writtenBefore || now >= budgetEnd + LAST_LINES_MS) exitNow(code);
   const wait = now >= budgetEnd ? 100 : Math.min(5e3, budgetEnd - now);
-  setTimeout(() => exitOnceWritten(code2, budgetEnd, written), wait).unref();
+  setTimeout(() => exitOnceWritten(code, budgetEnd, written), wait).unref();
 }
 var LAST_LINES_MS = 1e3;
-function exitNow(code2) {
-  if (!writeProgress().blocking) process.exit(code2);
+function exitNow(code) {
+  if (!writeProgress().blocking) process.exit(code);
   process.removeAllListeners("SIGTERM");
   process.kill(process.pid, "SIGTERM");
 }
@@ -7727,7 +7725,7 @@ ${APP_USAGE}`,
 `);
         resolve4(127);
       });
-      child.on("exit", (code2, signal) => resolve4(code2 ?? 128 + (signal ? import_node_os7.constants.signals[signal] : 0)));
+      child.on("exit", (code, signal) => resolve4(code ?? 128 + (signal ? import_node_os7.constants.signals[signal] : 0)));
     });
   }
 };
@@ -7746,8 +7744,8 @@ async function ask(values, request) {
   try {
     return await requestControl(path, request);
   } catch (error) {
-    const code2 = error.code;
-    if (code2 === "ENOENT" || code2 === "ECONNREFUSED") throw new UsageError(`no drover supervisor is running for this app (no socket at ${path}); start one with drover start`);
+    const code = error.code;
+    if (code === "ENOENT" || code === "ECONNREFUSED") throw new UsageError(`no drover supervisor is running for this app (no socket at ${path}); start one with drover start`);
     throw error;
   }
 }
@@ -7869,8 +7867,8 @@ ${command.usage}
 
 // src/cli/index.ts
 main(process.argv.slice(2)).then(
-  (code2) => {
-    process.exitCode = code2;
+  (code) => {
+    process.exitCode = code;
   },
   (error) => {
     process.stderr.write(`drover: unexpected error: ${error.stack ?? error}

@@ -1,13 +1,9 @@
 // `buffer = { type = "disk" }`: records in segment files with a checkpoint, kept across restarts of drover.
-import * as fs from 'node:fs';
-import { closeSync, mkdirSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
-
-/** Undefined before Node 18.15. */
-const statfsSync = (fs as Partial<typeof fs>).statfsSync;
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RecordBuffer, WhenFull } from './buffer';
 import { Deque, Signal } from './queue';
-import { HEAD, MARKER, readAt, recover, segmentName as name, takeLock, truncate, unlink, type Segment } from './segment-files';
+import { errorCode as code, filesystemSize, HEAD, MARKER, readAt, recover, segmentName as name, takeLock, truncate, unlink, writeCheckpoint, type Segment } from './segment-files';
 
 export interface DiskBufferOptions {
   dir: string;
@@ -16,8 +12,6 @@ export interface DiskBufferOptions {
   whenFull: WhenFull;
 }
 
-/** The checkpoint file is padded to this size, so that it can be rewritten in place on a full disk. */
-const CHECKPOINT_SIZE = 96;
 /** How often a write to a full disk is tried again while `when_full = "block"` holds records in memory. */
 const RETRY_MS = 200;
 
@@ -53,8 +47,6 @@ export class DiskBuffer implements RecordBuffer {
   private checkpointErrors = 0;
   /** Why the last write of records to disk failed, while it keeps failing. */
   failure: string | undefined;
-  /** Why the last write of the checkpoint failed (it only means more is resent after a restart). */
-  checkpointFailure: string | undefined;
   private readonly timer: NodeJS.Timeout;
   private readonly segmentSize: number;
   private readonly pendingSignal = new Signal();
@@ -319,31 +311,8 @@ export class DiskBuffer implements RecordBuffer {
   private checkpoint(force = false): void {
     const state = JSON.stringify({ segment: this.ack.seg.seq, offset: this.ack.offset });
     if (state === this.checkpointed && !force) return;
-    const path = join(this.options.dir, 'checkpoint');
-    const text = state.padEnd(CHECKPOINT_SIZE);
-    try {
-      writeFileSync(path + '.tmp', text);
-      renameSync(path + '.tmp', path);
-      this.checkpointed = state;
-      this.checkpointFailure = undefined;
-      return;
-    } catch (error) {
-      unlink(path + '.tmp'); // never leave an empty or partial one behind
-      this.checkpointFailure = `cannot write ${path}: ${code(error)}`;
-    }
-    // A full disk has no block for a new file: overwrite the old one, of the same size, in place.
-    try {
-      const fd = openSync(path, 'r+');
-      try {
-        writeSync(fd, text, 0);
-      } finally {
-        closeSync(fd);
-      }
-      this.checkpointed = state;
-      this.checkpointFailure = undefined;
-    } catch {
-      this.checkpointErrors++;
-    }
+    if (writeCheckpoint(this.options.dir, state)) this.checkpointed = state;
+    else this.checkpointErrors++;
   }
 
   /** Finds the segments and the checkpoint, repairs a torn tail, and returns how many records wait. */
@@ -359,20 +328,4 @@ export class DiskBuffer implements RecordBuffer {
     this.checkpointed = JSON.stringify({ segment: this.ack.seg.seq, offset: this.ack.offset });
     return found.pending;
   }
-
-}
-
-/** The size of the filesystem holding `dir` (fs.statfsSync: Node 18.15 and later), or Infinity when unknown. */
-function filesystemSize(dir: string): number {
-  if (!statfsSync) return Infinity;
-  try {
-    const { blocks, bsize } = statfsSync(dir);
-    return blocks * bsize || Infinity;
-  } catch {
-    return Infinity;
-  }
-}
-
-function code(error: unknown): string {
-  return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
 }
