@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, appendFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, appendFileSync, mkdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DiskBuffer } from '../../../src/pipeline/buffers/disk';
@@ -88,6 +88,18 @@ describe('disk buffer', () => {
     const again = open(dir, { segmentSize: 4096 });
     expect(texts(again.take(10, Infinity))).toEqual(['record 100']);
     again.close();
+  });
+
+  it('counts a checkpoint it cannot write, and goes on (more is resent after a restart)', () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'checkpoint')); // neither a rename over it nor a write into it can work
+    const buffer = open(dir);
+    for (let i = 0; i < 3; i++) buffer.push(rec(i));
+    buffer.take(3, Infinity);
+    buffer.confirm(3);
+    buffer.close();
+    expect(buffer.stats().checkpoint_errors).toBe(1);
+    expect(readdirSync(dir)).not.toContain('checkpoint.tmp');
   });
 
   it('drop_oldest drops whole unsent segments and counts their records', () => {
