@@ -8,7 +8,8 @@ declare -A wanted=(
   [openssl]=openssl            # test certificates for syslog+tls and https drains
   [syslog-ng]=syslog-ng-core   # the real syslog receiver
   [supervisord]=supervisor     # a peer in the benchmarks, whose --quick run is a test
-  [unshare]=util-linux         # slugs run as PID 1 in their own namespace; tmpfs for full-disk tests
+  [unshare]=util-linux         # slugs run as PID 1 in their own namespace
+  [mount]=mount                # a small tmpfs inside `unshare -m` fills a disk for the disk-buffer tests
   [logger]=bsdutils            # RFC 3164/5424 messages from util-linux's logger
   [curl]=curl                  # what users type against drover's HTTP endpoints
 )

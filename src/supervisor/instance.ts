@@ -59,6 +59,8 @@ export class Instance {
   /** When a stop gives up waiting: past it, not even a stalled output keeps the pipes waited for. */
   private stopDeadline = Infinity;
   private exited: Promise<void> = Promise.resolve();
+  /** Set while the process has exited but its pipes are still open: stops waiting for them. */
+  private stopWaitingForPipes: (() => void) | undefined;
 
   constructor(readonly plan: InstancePlan, private readonly options: InstanceOptions) {}
 
@@ -98,6 +100,7 @@ export class Instance {
       const finish = () => {
         if (finished || !exitInfo) return;
         finished = true;
+        this.stopWaitingForPipes = undefined;
         // The group lives and dies with its leader: what it left behind (a daemonized grandchild) goes too.
         if (child.pid) signalGroup(child.pid, 'SIGKILL');
         this.onExit(exitInfo[0], exitInfo[1]);
@@ -115,6 +118,7 @@ export class Instance {
       let pipesClosed = false;
       child.on('exit', (code, signal) => {
         exitInfo = [code, signal];
+        this.stopWaitingForPipes = finish;
         if (pipesClosed) finish();
         else waitForPipes(Date.now(), output.pausedMs);
       });
@@ -208,6 +212,12 @@ export class Instance {
     const wait = Math.max(0, Math.min(spec.stopwaitsecs, killAt - Date.now(), 2 ** 31 - 1));
     this.stopDeadline = Date.now() + wait;
     const timer = setTimeout(() => {
+      // It did exit in time; only its pipes are still open (an output with when_full = "block" is not taking
+      // lines, or a grandchild holds them): that is no exit timeout, and there is nothing to kill.
+      if (this.stopWaitingForPipes) {
+        this.report(`Process exited; its output not yet read when stopwaitsecs ran out is left unread (an output is full, or a child of it holds the pipe)`, SEVERITY.warning);
+        return this.stopWaitingForPipes();
+      }
       this.killed = true;
       this.report(`Error R12 (Exit timeout): did not exit within ${formatSeconds(wait)} of SIG${spec.stopsignal}; stopping process with SIGKILL`, SEVERITY.err);
       signalGroup(child.pid!, 'SIGKILL');

@@ -40,6 +40,8 @@ export class Supervisor {
   private stopSignals = 0;
   /** Set by a second stop signal: the exit status of a stop that did not wait. */
   private forcedStatus: number | undefined;
+  /** When a stop asked for by a signal must be over (its budget: the longest stopwaitsecs, at least 1 s for the outputs). */
+  stopBudgetEnd = Infinity;
 
   constructor(plans: InstancePlan[], private readonly options: SupervisorOptions) {
     this.instances = plans.map(
@@ -98,7 +100,9 @@ export class Supervisor {
       if (requested) code = this.forcedStatus ?? (killed ? 128 + 9 : 0);
       this.report(`Stopped; exit status ${code}`);
       // Drains get what is left of the stop budget (at least a second) to deliver buffered lines.
-      await this.options.pipeline.close(Date.now() + Math.max(1000, longest - (Date.now() - this.stopStarted)));
+      const deadline = Date.now() + Math.max(1000, longest - (Date.now() - this.stopStarted));
+      if (requested) this.stopBudgetEnd = deadline;
+      await this.options.pipeline.close(deadline);
       this.resolveDone(code);
       return code;
     })();

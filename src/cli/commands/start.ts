@@ -78,7 +78,10 @@ ${APP_USAGE}`,
       const code = await supervisor.done;
       control?.close();
       // Normally nothing is left and node exits at once; after a forced stop a drain may still be retrying.
-      setTimeout(() => exitOnceWritten(code), 500).unref();
+      // A stop asked for by a signal ends within its budget: the platform's SIGKILL follows soon after.
+      const budgetEnd = supervisor.stopBudgetEnd;
+      // At least a moment, so that the outputs hand their last lines (the report of the stop) to their descriptors.
+      setTimeout(() => exitOnceWritten(code, budgetEnd), Math.max(50, Math.min(500, budgetEnd - Date.now()))).unref();
       return code;
     } catch (error) {
       // Some processes may be running already: the same as any other failure of drover's own.
@@ -90,17 +93,24 @@ ${APP_USAGE}`,
 
 /**
  * Ends drover with `code` once the outputs have written what they hold: a slow reader of stdout still gets every
- * line. When nothing is written for 5 s, the reader has stopped: drover exits anyway, and if a blocking write is
+ * line. When nothing is written for 5 s (for 0.1 s past `budgetEnd`, the end of a stop asked for by a signal),
+ * the reader has stopped, and a second past `budgetEnd` time is up: drover exits anyway, and if a blocking write is
  * under way it ends by its own SIGTERM (status 143), as `cat` would on that pipe, since process.exit() joins
  * libuv's thread pool and would wait for that write for ever.
  */
-function exitOnceWritten(code: number, writtenBefore = -1): void {
+function exitOnceWritten(code: number, budgetEnd: number, writtenBefore = -1): void {
   writeInSmallPieces();
   const { unwritten, written } = writeProgress();
   if (unwritten === 0) process.exit(code);
-  if (written === writtenBefore) exitNow(code);
-  else setTimeout(() => exitOnceWritten(code, written), 5000).unref();
+  const now = Date.now();
+  if (written === writtenBefore || now >= budgetEnd + LAST_LINES_MS) exitNow(code);
+  // Past the budget, a reader that still takes data gets a moment for the last lines (the report of the stop).
+  const wait = now >= budgetEnd ? 100 : Math.min(5000, budgetEnd - now);
+  setTimeout(() => exitOnceWritten(code, budgetEnd, written), wait).unref();
 }
+
+/** How long past its budget a stop may take to write its last lines to a reader that is still reading. */
+const LAST_LINES_MS = 1000;
 
 /** Exits with `code`, or by its own SIGTERM while a blocking write is under way (process.exit would wait for it). */
 function exitNow(code: number): void {
