@@ -6453,7 +6453,7 @@ var version = {
 };
 
 // src/cli/commands/start.ts
-var import_node_os6 = require("node:os");
+var import_node_os7 = require("node:os");
 var import_node_tty = require("node:tty");
 
 // src/supervisor/formation.ts
@@ -7375,131 +7375,40 @@ var Pipeline = class {
   }
 };
 
-// src/cli/commands/start.ts
-var start = {
-  summary: "run the process types of the Procfile (all, or a formation such as web=2,worker=1)",
-  usage: `Usage: drover start [FORMATION] [options]
-
-Runs process types from the Procfile and [processes.NAME] under the supervisor, each instance
-(web.1, web.2, ...) as \`bash -c COMMAND\` in its own process group, and routes their output
-through the log pipeline. FORMATION is empty (every autostart type, numprocs each), a type
-(\`web\`), or counts (\`web=2,worker=1\`). SIGTERM or SIGINT stops every process gracefully.
-
-  -p, --port PORT       base port: +100 per process type, +1 per instance (default: $PORT or 5000)
-${APP_USAGE}`,
-  async run(args) {
-    startThreadPool();
-    const { values, positionals } = parse(args, { ...APP_OPTIONS, port: { type: "string", short: "p" } }, true);
-    if (positionals.length > 1) throw new UsageError(`expected one FORMATION, got ${positionals.length}: ${positionals.join(" ")} (write web=2,worker=1 without spaces)`);
-    if (values.port !== void 0 && !/^\d+$/.test(values.port)) throw new UsageError(`option --port must be a port number, got "${values.port}"`);
-    const app = loadAppFromArgs(values, "run");
-    if (app.problems.length) {
-      process.stderr.write(`drover: cannot start: ${new ConfigInvalidError(app.problems).message}
-Run \`drover check\` after fixing them.
-`);
-      return 1;
-    }
-    let plans;
-    try {
-      plans = planInstances(app.processes, parseFormation(positionals[0] ?? "", app.processes), process.env, values.port === void 0 ? void 0 : Number(values.port));
-    } catch (error) {
-      if (error instanceof FormationError) throw new UsageError(error.message);
-      throw error;
-    }
-    const env = mergeDotenv(process.env, app.dotenv);
-    const hostname = app.config.supervisor.hostname || (0, import_node_os6.hostname)();
-    const pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: (0, import_node_tty.isatty)(1) });
-    const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname });
-    for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"]) process.on(signal, () => supervisor.onSignal(signal));
-    const crash = stopAllOnCrash(supervisor);
-    try {
-      supervisor.start();
-      const socketPath = controlSocketPath(app.appDir, app.config.supervisor.control_socket);
-      const control = await serveControl(socketPath, supervisor).catch((error) => {
-        pipeline.internal(`control socket unavailable (${error.message}): drover status and restart will not work`, "supervisor", 4);
-        return void 0;
-      });
-      const code = await supervisor.done;
-      control?.close();
-      setTimeout(() => exitOnceWritten(code), 500).unref();
-      return code;
-    } catch (error) {
-      crash(error);
-      return new Promise(() => void 0);
-    }
-  }
-};
-function exitOnceWritten(code, writtenBefore = -1) {
-  writeInSmallPieces();
-  const { unwritten, written } = writeProgress();
-  if (unwritten === 0) process.exit(code);
-  if (written === writtenBefore) exitNow(code);
-  else setTimeout(() => exitOnceWritten(code, written), 5e3).unref();
+// src/cli/signals.ts
+var import_node_os6 = require("node:os");
+var STOP_SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGABRT", "SIGPWR", "SIGXCPU"];
+var IGNORED_SIGNALS = ["SIGUSR2", "SIGALRM", "SIGVTALRM", "SIGPROF", "SIGIO", "SIGSTKFLT", "SIGSYS", "SIGTRAP"];
+var STATUS_SIGNAL = "SIGUSR1";
+function hasSignal(signal) {
+  return Object.hasOwn(import_node_os6.constants.signals, signal);
 }
-function exitNow(code) {
-  if (!writeProgress().blocking) process.exit(code);
-  process.removeAllListeners("SIGTERM");
-  process.kill(process.pid, "SIGTERM");
-}
-function stopAllOnCrash(supervisor) {
-  let crashed = false;
-  const crash = (error) => {
-    if (crashed) return;
-    crashed = true;
-    const detail = error instanceof Error ? error.stack ?? error.message : String(error);
-    process.stderr.write(`drover: unexpected error: ${detail}
-drover: stopping every process, since nothing supervises them or reads their output now. Please report this with the command you ran.
-`);
-    void supervisor.abandon(3e3).finally(() => exitNow(70));
+function handleSignals(handlers) {
+  const installed = [];
+  const on = (signal, handler) => {
+    if (!hasSignal(signal)) return;
+    process.on(signal, handler);
+    installed.push([signal, handler]);
   };
-  process.on("uncaughtException", crash);
-  return crash;
+  for (const signal of STOP_SIGNALS) on(signal, () => handlers.stop(signal));
+  for (const signal of IGNORED_SIGNALS) on(signal, () => handlers.ignored(signal));
+  on(STATUS_SIGNAL, () => handlers.status());
+  return () => {
+    for (const [signal, handler] of installed) process.off(signal, handler);
+  };
 }
-
-// src/cli/commands/run.ts
-var import_node_child_process2 = require("node:child_process");
-var import_node_os7 = require("node:os");
-var import_node_tty2 = require("node:tty");
-var run = {
-  summary: "run a one-off command with the app environment (heroku run style)",
-  usage: `Usage: drover run [options] [--] COMMAND [ARGS...]
-
-Runs COMMAND with the environment drover start gives its processes (.env locally, DYNO=run.1),
-with stdin, stdout and stderr attached, and exits with its status. \`drover run bash\` is interactive.
-
-${APP_USAGE}`,
-  async run(args) {
-    const valued = ["-a", "--app", "-f", "--procfile", "-e", "--env"];
-    let first = 0;
-    while (first < args.length && args[first] !== "--" && args[first].startsWith("-")) first += valued.includes(args[first]) ? 2 : 1;
-    const ours = args.slice(0, first);
-    const command = args[first] === "--" ? args.slice(first + 1) : args.slice(first);
-    const { values } = parse(ours, { app: { type: "string", short: "a" }, procfile: { type: "string", short: "f" }, env: { type: "string", short: "e" } });
-    if (command.length === 0) throw new UsageError("expected a COMMAND to run, e.g. drover run bash");
-    const app = loadAppFromArgs(values, "build");
-    for (const p of app.problems.filter((p2) => p2.file.endsWith(".env"))) process.stderr.write(`drover run: warning: ${formatProblem(p)}
-`);
-    const env = { ...mergeDotenv(process.env, app.dotenv), DYNO: process.env.DYNO?.startsWith("run.") ? process.env.DYNO : "run.1" };
-    const script = command.length === 1 ? command[0] : command.map(shellQuote).join(" ");
-    const child = (0, import_node_child_process2.spawn)("bash", ["-c", script], { cwd: app.appDir, env, stdio: "inherit" });
-    const fromTerminal = new Set((0, import_node_tty2.isatty)(0) ? ["SIGINT", "SIGQUIT"] : []);
-    for (const signal of ["SIGTERM", "SIGHUP", "SIGINT", "SIGQUIT"]) {
-      process.on(signal, () => {
-        if (!fromTerminal.has(signal)) child.kill(signal);
-      });
-    }
-    return new Promise((resolve4) => {
-      child.on("error", (error) => {
-        process.stderr.write(`drover run: cannot start bash: ${error.message}
-`);
-        resolve4(127);
-      });
-      child.on("exit", (code, signal) => resolve4(code ?? 128 + (signal ? import_node_os7.constants.signals[signal] : 0)));
-    });
-  }
-};
-function shellQuote(word) {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+function ignoredLine(signal) {
+  return `Received ${signal}: ignored (SIGTERM, SIGINT, SIGHUP or SIGQUIT stop every process; SIGUSR1 prints their state)`;
+}
+function keepInspectorClosed() {
+  process.on(STATUS_SIGNAL, () => void 0);
+  const flags = `${process.env.NODE_OPTIONS ?? ""} ${process.execArgv.join(" ")}`;
+  if (!/--inspect|--debug/.test(flags)) return;
+  if (typeof require !== "function") return;
+  const inspector = require("node:inspector");
+  if (inspector.url() === void 0) return;
+  inspector.close();
+  process.stderr.write("drover: closed the Node.js inspector that --inspect opened in drover itself (anyone on this machine could have run code in it); NODE_OPTIONS still reaches the app's processes.\n");
 }
 
 // src/cli/commands/status.ts
@@ -7563,6 +7472,12 @@ ${OPTIONS_USAGE}`,
     return 0;
   }
 };
+function statusLines(answer2) {
+  return answer2.instances.map((i) => {
+    const run2 = i.pid ? ` pid ${i.pid}, up ${formatUptime(i.uptime)},` : "";
+    return `${i.name} ${i.state}${run2} ${i.restarts} restart${i.restarts === 1 ? "" : "s"}${i.exitStatus === void 0 ? "" : `, last exit ${i.exitStatus}`}`;
+  });
+}
 function formatUptime(ms) {
   const s = Math.floor(ms / 1e3);
   return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m${s % 60}s` : `${Math.floor(s / 3600)}h${Math.floor(s % 3600 / 60)}m`;
@@ -7570,6 +7485,140 @@ function formatUptime(ms) {
 function table(rows) {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join("  ").trimEnd()).join("\n") + "\n";
+}
+
+// src/cli/commands/start.ts
+var start = {
+  summary: "run the process types of the Procfile (all, or a formation such as web=2,worker=1)",
+  usage: `Usage: drover start [FORMATION] [options]
+
+Runs process types from the Procfile and [processes.NAME] under the supervisor, each instance
+(web.1, web.2, ...) as \`bash -c COMMAND\` in its own process group, and routes their output
+through the log pipeline. FORMATION is empty (every autostart type, numprocs each), a type
+(\`web\`), or counts (\`web=2,worker=1\`). SIGTERM, SIGINT, SIGHUP or SIGQUIT stops every process
+gracefully (a second one kills them at once); SIGUSR1 prints the state of every instance.
+
+  -p, --port PORT       base port: +100 per process type, +1 per instance (default: $PORT or 5000)
+${APP_USAGE}`,
+  async run(args) {
+    startThreadPool();
+    const { values, positionals } = parse(args, { ...APP_OPTIONS, port: { type: "string", short: "p" } }, true);
+    if (positionals.length > 1) throw new UsageError(`expected one FORMATION, got ${positionals.length}: ${positionals.join(" ")} (write web=2,worker=1 without spaces)`);
+    if (values.port !== void 0 && !/^\d+$/.test(values.port)) throw new UsageError(`option --port must be a port number, got "${values.port}"`);
+    const app = loadAppFromArgs(values, "run");
+    if (app.problems.length) {
+      process.stderr.write(`drover: cannot start: ${new ConfigInvalidError(app.problems).message}
+Run \`drover check\` after fixing them.
+`);
+      return 1;
+    }
+    let plans;
+    try {
+      plans = planInstances(app.processes, parseFormation(positionals[0] ?? "", app.processes), process.env, values.port === void 0 ? void 0 : Number(values.port));
+    } catch (error) {
+      if (error instanceof FormationError) throw new UsageError(error.message);
+      throw error;
+    }
+    const env = mergeDotenv(process.env, app.dotenv);
+    const hostname = app.config.supervisor.hostname || (0, import_node_os7.hostname)();
+    const pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: (0, import_node_tty.isatty)(1) });
+    const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname });
+    handleSignals({
+      stop: (signal) => supervisor.onSignal(signal),
+      status: () => {
+        for (const line of statusLines(supervisor.status())) pipeline.internal(`Status (SIGUSR1): ${line}`, "supervisor");
+      },
+      ignored: (signal) => pipeline.internal(ignoredLine(signal), "supervisor", SEVERITY.warning)
+    });
+    const crash = stopAllOnCrash(supervisor);
+    try {
+      supervisor.start();
+      const socketPath = controlSocketPath(app.appDir, app.config.supervisor.control_socket);
+      const control = await serveControl(socketPath, supervisor).catch((error) => {
+        pipeline.internal(`control socket unavailable (${error.message}): drover status and restart will not work`, "supervisor", 4);
+        return void 0;
+      });
+      const code = await supervisor.done;
+      control?.close();
+      setTimeout(() => exitOnceWritten(code), 500).unref();
+      return code;
+    } catch (error) {
+      crash(error);
+      return new Promise(() => void 0);
+    }
+  }
+};
+function exitOnceWritten(code, writtenBefore = -1) {
+  writeInSmallPieces();
+  const { unwritten, written } = writeProgress();
+  if (unwritten === 0) process.exit(code);
+  if (written === writtenBefore) exitNow(code);
+  else setTimeout(() => exitOnceWritten(code, written), 5e3).unref();
+}
+function exitNow(code) {
+  if (!writeProgress().blocking) process.exit(code);
+  process.removeAllListeners("SIGTERM");
+  process.kill(process.pid, "SIGTERM");
+}
+function stopAllOnCrash(supervisor) {
+  let crashed = false;
+  const crash = (error) => {
+    if (crashed) return;
+    crashed = true;
+    const detail = error instanceof Error ? error.stack ?? error.message : String(error);
+    process.stderr.write(`drover: unexpected error: ${detail}
+drover: stopping every process, since nothing supervises them or reads their output now. Please report this with the command you ran.
+`);
+    void supervisor.abandon(3e3).finally(() => exitNow(70));
+  };
+  process.on("uncaughtException", crash);
+  return crash;
+}
+
+// src/cli/commands/run.ts
+var import_node_child_process2 = require("node:child_process");
+var import_node_os8 = require("node:os");
+var import_node_tty2 = require("node:tty");
+var run = {
+  summary: "run a one-off command with the app environment (heroku run style)",
+  usage: `Usage: drover run [options] [--] COMMAND [ARGS...]
+
+Runs COMMAND with the environment drover start gives its processes (.env locally, DYNO=run.1),
+with stdin, stdout and stderr attached, and exits with its status. \`drover run bash\` is interactive.
+
+${APP_USAGE}`,
+  async run(args) {
+    const valued = ["-a", "--app", "-f", "--procfile", "-e", "--env"];
+    let first = 0;
+    while (first < args.length && args[first] !== "--" && args[first].startsWith("-")) first += valued.includes(args[first]) ? 2 : 1;
+    const ours = args.slice(0, first);
+    const command = args[first] === "--" ? args.slice(first + 1) : args.slice(first);
+    const { values } = parse(ours, { app: { type: "string", short: "a" }, procfile: { type: "string", short: "f" }, env: { type: "string", short: "e" } });
+    if (command.length === 0) throw new UsageError("expected a COMMAND to run, e.g. drover run bash");
+    const app = loadAppFromArgs(values, "build");
+    for (const p of app.problems.filter((p2) => p2.file.endsWith(".env"))) process.stderr.write(`drover run: warning: ${formatProblem(p)}
+`);
+    const env = { ...mergeDotenv(process.env, app.dotenv), DYNO: process.env.DYNO?.startsWith("run.") ? process.env.DYNO : "run.1" };
+    const script = command.length === 1 ? command[0] : command.map(shellQuote).join(" ");
+    const child = (0, import_node_child_process2.spawn)("bash", ["-c", script], { cwd: app.appDir, env, stdio: "inherit" });
+    const fromTerminal = new Set((0, import_node_tty2.isatty)(0) ? ["SIGINT", "SIGQUIT"] : []);
+    for (const signal of [...STOP_SIGNALS, ...IGNORED_SIGNALS, STATUS_SIGNAL].filter(hasSignal)) {
+      process.on(signal, () => {
+        if (!fromTerminal.has(signal)) child.kill(signal);
+      });
+    }
+    return new Promise((resolve4) => {
+      child.on("error", (error) => {
+        process.stderr.write(`drover run: cannot start bash: ${error.message}
+`);
+        resolve4(127);
+      });
+      child.on("exit", (code, signal) => resolve4(code ?? 128 + (signal ? import_node_os8.constants.signals[signal] : 0)));
+    });
+  }
+};
+function shellQuote(word) {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 // src/cli/main.ts
@@ -7635,6 +7684,7 @@ ${command.usage}
 }
 
 // src/cli/index.ts
+keepInspectorClosed();
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

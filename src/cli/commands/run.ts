@@ -5,6 +5,7 @@ import { isatty } from 'node:tty';
 import { APP_USAGE, loadAppFromArgs, parse, UsageError, type Command } from '../command';
 import { mergeDotenv } from '../../config/dotenv';
 import { formatProblem } from '../../config/errors';
+import { hasSignal, IGNORED_SIGNALS, STATUS_SIGNAL, STOP_SIGNALS } from '../signals';
 
 export const run: Command = {
   summary: 'run a one-off command with the app environment (heroku run style)',
@@ -33,7 +34,8 @@ ${APP_USAGE}`,
     // On a terminal, Ctrl-C already reaches the whole foreground group, the command included: forwarding it
     // again would make it a second Ctrl-C. Signals sent to drover alone (kill, a platform) are passed on.
     const fromTerminal = new Set<NodeJS.Signals>(isatty(0) ? ['SIGINT', 'SIGQUIT'] : []);
-    for (const signal of ['SIGTERM', 'SIGHUP', 'SIGINT', 'SIGQUIT'] as const) {
+    // Every signal that would end drover run is passed on instead: the command decides what it means.
+    for (const signal of [...STOP_SIGNALS, ...IGNORED_SIGNALS, STATUS_SIGNAL].filter(hasSignal)) {
       process.on(signal, () => {
         if (!fromTerminal.has(signal)) child.kill(signal);
       });

@@ -11,6 +11,9 @@ import { startThreadPool } from '../../supervisor/thread-pool';
 import { Pipeline } from '../../pipeline/pipeline';
 import { isOnPlatform } from '../../pipeline/formats';
 import { writeInSmallPieces, writeProgress } from '../../pipeline/sinks';
+import { SEVERITY } from '../../pipeline/message';
+import { handleSignals, ignoredLine } from '../signals';
+import { statusLines } from './status';
 
 export const start: Command = {
   summary: 'run the process types of the Procfile (all, or a formation such as web=2,worker=1)',
@@ -19,7 +22,8 @@ export const start: Command = {
 Runs process types from the Procfile and [processes.NAME] under the supervisor, each instance
 (web.1, web.2, ...) as \`bash -c COMMAND\` in its own process group, and routes their output
 through the log pipeline. FORMATION is empty (every autostart type, numprocs each), a type
-(\`web\`), or counts (\`web=2,worker=1\`). SIGTERM or SIGINT stops every process gracefully.
+(\`web\`), or counts (\`web=2,worker=1\`). SIGTERM, SIGINT, SIGHUP or SIGQUIT stops every process
+gracefully (a second one kills them at once); SIGUSR1 prints the state of every instance.
 
   -p, --port PORT       base port: +100 per process type, +1 per instance (default: $PORT or 5000)
 ${APP_USAGE}`,
@@ -45,7 +49,13 @@ ${APP_USAGE}`,
     const pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: isatty(1) });
     const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname });
 
-    for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => supervisor.onSignal(signal));
+    handleSignals({
+      stop: (signal) => supervisor.onSignal(signal),
+      status: () => {
+        for (const line of statusLines(supervisor.status())) pipeline.internal(`Status (SIGUSR1): ${line}`, 'supervisor');
+      },
+      ignored: (signal) => pipeline.internal(ignoredLine(signal), 'supervisor', SEVERITY.warning),
+    });
     const crash = stopAllOnCrash(supervisor);
     try {
       // The processes first: the control socket is for later `drover status` calls and need not delay them.

@@ -56,6 +56,14 @@ export const restart: Command = {
   },
 };
 
+/** One line per instance (`web.1 RUNNING pid 123, up 5s, 0 restarts`), for SIGUSR1. */
+export function statusLines(answer: SupervisorStatus): string[] {
+  return answer.instances.map((i) => {
+    const run = i.pid ? ` pid ${i.pid}, up ${formatUptime(i.uptime)},` : '';
+    return `${i.name} ${i.state}${run} ${i.restarts} restart${i.restarts === 1 ? '' : 's'}${i.exitStatus === undefined ? '' : `, last exit ${i.exitStatus}`}`;
+  });
+}
+
 function formatUptime(ms: number): string {
   const s = Math.floor(ms / 1000);
   return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m${s % 60}s` : `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
