@@ -6344,6 +6344,9 @@ function loadAppFromArgs(values, mode) {
 var UsageError = class extends Error {
   name = "UsageError";
 };
+var CommandError = class extends Error {
+  name = "CommandError";
+};
 
 // src/cli/commands/check.ts
 var import_node_path9 = require("node:path");
@@ -7113,7 +7116,65 @@ var import_node_path12 = require("node:path");
 function controlSocketPath(appDir, configured, env = process.env) {
   if (configured) return configured;
   if (env.DROVER_SOCKET) return env.DROVER_SOCKET;
-  return (0, import_node_path12.join)((0, import_node_os5.tmpdir)(), `drover-${process.getuid?.() ?? 0}-${fnv1a(appDir)}.sock`);
+  return (0, import_node_path12.join)(controlDir(), `${fnv1a(appDir)}.sock`);
+}
+function controlDir() {
+  return (0, import_node_path12.join)((0, import_node_os5.tmpdir)(), `drover-${uid()}`);
+}
+var ControlError = class extends Error {
+  name = "ControlError";
+};
+function uid() {
+  return process.getuid?.() ?? 0;
+}
+function describeUid(id) {
+  try {
+    const row = (0, import_node_fs12.readFileSync)("/etc/passwd", "utf8").split("\n").find((r) => r.split(":")[2] === String(id));
+    return row ? `${row.split(":")[0]} (uid ${id})` : `uid ${id}`;
+  } catch {
+    return `uid ${id}`;
+  }
+}
+function ensurePrivateDir(dir) {
+  try {
+    (0, import_node_fs12.mkdirSync)(dir, { mode: 448 });
+  } catch (error) {
+    if (error.code !== "EEXIST") throw error;
+  }
+  if (checkDir(dir) & 63) (0, import_node_fs12.chmodSync)(dir, 448);
+}
+function checkDir(dir) {
+  let stat;
+  try {
+    stat = (0, import_node_fs12.lstatSync)(dir);
+  } catch (error) {
+    if (error.code === "ENOENT") return 448;
+    throw error;
+  }
+  if (!stat.isDirectory()) throw new ControlError(`${dir} should be drover's directory for control sockets, but it is not a directory (someone may have put it there): remove it, or set DROVER_SOCKET to a path in a directory of yours`);
+  if (stat.uid !== uid()) throw new ControlError(`${dir} should be drover's directory for control sockets, but it belongs to ${describeUid(stat.uid)}, not to you, ${describeUid(uid())}: someone else made it, maybe to put a socket of theirs where drover status would ask; remove it, or set DROVER_SOCKET to a path in a directory of yours`);
+  return stat.mode;
+}
+function checkSocketOwner(path) {
+  if ((0, import_node_path12.dirname)(path) === controlDir()) checkDir(controlDir());
+  let stat;
+  try {
+    stat = (0, import_node_fs12.lstatSync)(path);
+  } catch (error) {
+    if (error.code !== "EACCES") throw error;
+    throw new ControlError(`permission denied: ${path} is in a directory of ${ownerOf((0, import_node_path12.dirname)(path))}, and you are ${describeUid(uid())}: only the user who ran drover start can ask its supervisor; run this command as that user`);
+  }
+  if (!stat.isSocket()) throw new ControlError(`${path} is not a socket (it is not drover's control socket): pass -s the socket drover start made, or remove that file`);
+  if (stat.uid !== uid()) throw new ControlError(`permission denied: the control socket ${path} belongs to ${describeUid(stat.uid)}, and you are ${describeUid(uid())}: only the user who ran drover start can ask its supervisor (and a socket of someone else's is not trusted); run this command as that user`);
+}
+function ownerOf(path) {
+  for (let p = path; ; p = (0, import_node_path12.dirname)(p)) {
+    try {
+      return describeUid((0, import_node_fs12.lstatSync)(p).uid);
+    } catch {
+      if ((0, import_node_path12.dirname)(p) === p) return "another user";
+    }
+  }
 }
 function fnv1a(text) {
   let hash = 2166136261;
@@ -7121,7 +7182,9 @@ function fnv1a(text) {
   return (hash >>> 0).toString(16).padStart(8, "0");
 }
 async function serveControl(path, supervisor) {
+  if ((0, import_node_path12.dirname)(path) === controlDir()) ensurePrivateDir(controlDir());
   if ((0, import_node_fs12.existsSync)(path)) {
+    checkSocketOwner(path);
     if (await answers(path)) throw new Error(`another drover supervisor answers on ${path}; stop it, or set DROVER_SOCKET for this one`);
     (0, import_node_fs12.unlinkSync)(path);
   }
@@ -7178,6 +7241,7 @@ function answer(line, supervisor) {
 }
 function requestControl(path, request, timeout = 5e3) {
   return new Promise((resolve4, reject) => {
+    checkSocketOwner(path);
     const socket = (0, import_node_net5.createConnection)(path);
     let output = "";
     socket.setEncoding("utf8");
@@ -7423,6 +7487,8 @@ async function ask(values, request) {
     return await requestControl(path, request);
   } catch (error) {
     const code = error.code;
+    if (error instanceof ControlError) throw new CommandError(error.message);
+    if (code === "EACCES") throw new CommandError(`permission denied: cannot connect to ${path}: only the user who ran drover start can ask its supervisor; run this command as that user`);
     if (code === "ENOENT" || code === "ECONNREFUSED") throw new UsageError(`no drover supervisor is running for this app (no socket at ${path}); start one with drover start`);
     throw error;
   }
@@ -7678,6 +7744,11 @@ ${overview()}`);
 ${command.usage}
 `);
       return 2;
+    }
+    if (error instanceof CommandError) {
+      process.stderr.write(`drover ${name}: ${e.message}
+`);
+      return 1;
     }
     throw error;
   }

@@ -1,5 +1,5 @@
 // The `drover` command: dispatches to one file per command under commands/.
-import { UsageError, type Command, type CommandName } from './command';
+import { CommandError, UsageError, type Command, type CommandName } from './command';
 import { check } from './commands/check';
 import { config } from './commands/config';
 import { version } from './commands/version';
@@ -56,6 +56,10 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof UsageError || e.code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`drover ${name}: ${e.message}\n\n${command.usage}\n`);
       return 2;
+    }
+    if (error instanceof CommandError) {
+      process.stderr.write(`drover ${name}: ${e.message}\n`);
+      return 1;
     }
     throw error;
   }
