@@ -4468,9 +4468,9 @@ var MultilineFilter = class {
   }
   /** On shutdown: everything held goes on. */
   flush() {
-    const held = [...this.groups.values()];
+    const held2 = [...this.groups.values()];
     this.groups.clear();
-    for (const group of held) this.context.emit(this.join(group));
+    for (const group of held2) this.context.emit(this.join(group));
     this.stopTimer();
   }
   close() {
@@ -4935,18 +4935,43 @@ function recover(dir) {
   return { segments, ack, pending, pendingBytes };
 }
 function takeLock(lock, dir) {
+  if (held.has(lock)) throw new BufferInUseError(`buffer.path "${dir}" is used by two outputs of this drover: give each output its own buffer.path (or leave it out: the default is a directory per output)`);
   try {
     const [owner, started] = (0, import_node_fs8.readFileSync)(lock, "utf8").trim().split(" ");
     const pid = Number(owner);
     const now = startTimeOf(pid);
     const sameProcess = started === void 0 || now === void 0 || now === started;
     if (pid && pid !== process.pid && alive(pid) && sameProcess) {
-      throw new Error(`buffer.path "${dir}" is in use by process ${pid}: give each output its own buffer directory`);
+      throw new BufferInUseError(`buffer.path "${dir}" is in use by process ${pid}${describeProcess(pid)}: two drovers cannot share a disk buffer; give this output another buffer.path, or stop that process first`);
     }
   } catch (error) {
     if (error.code !== "ENOENT") throw error;
   }
   (0, import_node_fs8.writeFileSync)(lock, `${process.pid} ${startTimeOf(process.pid) ?? ""}`.trim());
+  held.add(lock);
+}
+function releaseLock(lock) {
+  held.delete(lock);
+  unlink(lock);
+}
+var held = /* @__PURE__ */ new Set();
+var BufferInUseError = class extends Error {
+  name = "BufferInUseError";
+};
+function describeProcess(pid) {
+  try {
+    const args = (0, import_node_fs8.readFileSync)(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
+    const at = args.findIndex((a) => a.endsWith("/drover.js"));
+    const what = at >= 0 ? `drover ${args.slice(at + 1).join(" ")}` : args.join(" ");
+    let where = "";
+    try {
+      where = ` in ${(0, import_node_fs8.readlinkSync)(`/proc/${pid}/cwd`)}`;
+    } catch {
+    }
+    return what ? ` (${what.slice(0, 120)}${where})` : "";
+  } catch {
+    return "";
+  }
 }
 function startTimeOf(pid) {
   try {
@@ -5156,7 +5181,7 @@ var DiskBuffer = class {
     this.checkpoint(true);
     if (this.fd >= 0) (0, import_node_fs9.closeSync)(this.fd);
     this.fd = -1;
-    unlink(this.lock);
+    releaseLock(this.lock);
     this.roomSignal.wake();
     return 0;
   }

@@ -4290,9 +4290,9 @@ var MultilineFilter = class {
   }
   /** On shutdown: everything held goes on. */
   flush() {
-    const held = [...this.groups.values()];
+    const held2 = [...this.groups.values()];
     this.groups.clear();
-    for (const group of held) this.context.emit(this.join(group));
+    for (const group of held2) this.context.emit(this.join(group));
     this.stopTimer();
   }
   close() {
@@ -4757,18 +4757,43 @@ function recover(dir) {
   return { segments, ack, pending, pendingBytes };
 }
 function takeLock(lock, dir) {
+  if (held.has(lock)) throw new BufferInUseError(`buffer.path "${dir}" is used by two outputs of this drover: give each output its own buffer.path (or leave it out: the default is a directory per output)`);
   try {
     const [owner, started] = (0, import_node_fs6.readFileSync)(lock, "utf8").trim().split(" ");
     const pid = Number(owner);
     const now = startTimeOf(pid);
     const sameProcess = started === void 0 || now === void 0 || now === started;
     if (pid && pid !== process.pid && alive(pid) && sameProcess) {
-      throw new Error(`buffer.path "${dir}" is in use by process ${pid}: give each output its own buffer directory`);
+      throw new BufferInUseError(`buffer.path "${dir}" is in use by process ${pid}${describeProcess(pid)}: two drovers cannot share a disk buffer; give this output another buffer.path, or stop that process first`);
     }
   } catch (error) {
     if (error.code !== "ENOENT") throw error;
   }
   (0, import_node_fs6.writeFileSync)(lock, `${process.pid} ${startTimeOf(process.pid) ?? ""}`.trim());
+  held.add(lock);
+}
+function releaseLock(lock) {
+  held.delete(lock);
+  unlink(lock);
+}
+var held = /* @__PURE__ */ new Set();
+var BufferInUseError = class extends Error {
+  name = "BufferInUseError";
+};
+function describeProcess(pid) {
+  try {
+    const args = (0, import_node_fs6.readFileSync)(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
+    const at = args.findIndex((a) => a.endsWith("/drover.js"));
+    const what = at >= 0 ? `drover ${args.slice(at + 1).join(" ")}` : args.join(" ");
+    let where = "";
+    try {
+      where = ` in ${(0, import_node_fs6.readlinkSync)(`/proc/${pid}/cwd`)}`;
+    } catch {
+    }
+    return what ? ` (${what.slice(0, 120)}${where})` : "";
+  } catch {
+    return "";
+  }
 }
 function startTimeOf(pid) {
   try {
@@ -4978,7 +5003,7 @@ var DiskBuffer = class {
     this.checkpoint(true);
     if (this.fd >= 0) (0, import_node_fs7.closeSync)(this.fd);
     this.fd = -1;
-    unlink(this.lock);
+    releaseLock(this.lock);
     this.roomSignal.wake();
     return 0;
   }
@@ -6415,6 +6440,16 @@ function describeApp(app) {
   return lines.join("\n") + "\n";
 }
 
+// src/cli/closed-pipe.ts
+function onClosedPipe(keepRunning) {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error) => {
+      if (error.code !== "EPIPE") throw error;
+      if (!keepRunning) process.exit(141);
+    });
+  }
+}
+
 // src/cli/commands/config.ts
 var import_toml2 = __toESM(require_toml(), 1);
 var import_node_path10 = require("node:path");
@@ -7587,7 +7622,15 @@ Run \`drover check\` after fixing them.
     }
     const env = mergeDotenv(process.env, app.dotenv);
     const hostname = app.config.supervisor.hostname || (0, import_node_os7.hostname)();
-    const pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: (0, import_node_tty.isatty)(1) });
+    let pipeline;
+    try {
+      pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: (0, import_node_tty.isatty)(1) });
+    } catch (error) {
+      if (!(error instanceof BufferInUseError)) throw error;
+      process.stderr.write(`drover: cannot start: ${error.message}
+`);
+      process.exit(1);
+    }
     const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname });
     handleSignals({
       stop: (signal) => supervisor.onSignal(signal),
@@ -7716,6 +7759,7 @@ Run \`drover COMMAND --help\` for the options of one command.
 }
 async function main(argv) {
   const [name, ...args] = argv;
+  onClosedPipe(name === "start" || name === "run");
   if (!name || name === "--help" || name === "-h") {
     process.stdout.write(overview());
     return name ? 0 : 2;

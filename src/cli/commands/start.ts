@@ -9,6 +9,7 @@ import { Supervisor } from '../../supervisor/supervisor';
 import { controlSocketPath, serveControl } from '../../supervisor/control';
 import { startThreadPool } from '../../supervisor/thread-pool';
 import { Pipeline } from '../../pipeline/pipeline';
+import { BufferInUseError } from '../../pipeline/buffers/segment-files';
 import { isOnPlatform } from '../../pipeline/formats';
 import { writeInSmallPieces, writeProgress } from '../../pipeline/sinks';
 import { SEVERITY } from '../../pipeline/message';
@@ -46,7 +47,16 @@ ${APP_USAGE}`,
     }
     const env = mergeDotenv(process.env, app.dotenv);
     const hostname = app.config.supervisor.hostname || osHostname();
-    const pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: isatty(1) });
+    let pipeline: Pipeline;
+    try {
+      pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: isatty(1) });
+    } catch (error) {
+      // Nothing runs yet: a disk buffer that another output or drover holds is the user's to sort out.
+      if (!(error instanceof BufferInUseError)) throw error;
+      process.stderr.write(`drover: cannot start: ${error.message}\n`);
+      // The outputs made before this one may be connecting already: nothing of theirs is worth waiting for.
+      process.exit(1);
+    }
     const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname });
 
     handleSignals({
