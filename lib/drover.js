@@ -6396,6 +6396,32 @@ var ConfigInvalidError = class extends Error {
   problems;
 };
 
+// src/supervisor/fd-limit.ts
+var import_node_fs12 = require("node:fs");
+var FDS_PER_INSTANCE = 2;
+var FD_RESERVE = 64;
+function fdLimit() {
+  try {
+    const row = (0, import_node_fs12.readFileSync)("/proc/self/limits", "utf8").split("\n").find((l) => l.startsWith("Max open files"));
+    const [soft, hard] = (row ?? "").slice("Max open files".length).trim().split(/\s+/);
+    const value = (text) => text === "unlimited" ? Infinity : Number(text);
+    if (!soft || !hard || Number.isNaN(value(soft)) || Number.isNaN(value(hard))) return void 0;
+    return { soft: value(soft), hard: value(hard) };
+  } catch {
+    return void 0;
+  }
+}
+function fdsNeeded(instances) {
+  return instances * FDS_PER_INSTANCE + FD_RESERVE;
+}
+function fdLimitProblem(instances, limit = fdLimit()) {
+  if (!limit) return void 0;
+  const needed = fdsNeeded(instances);
+  if (needed <= limit.soft) return void 0;
+  const fit = Math.max(0, Math.floor((limit.soft - FD_RESERVE) / FDS_PER_INSTANCE));
+  return `the formation has ${instances} instances, which need about ${needed} open files (${FDS_PER_INSTANCE} per instance for its output, ${FD_RESERVE} for drover itself), but the limit of open files (RLIMIT_NOFILE) is ${limit.soft}: at most ${fit} instances fit. Raise the limit to ${needed} or more (\`ulimit -n ${needed}\` as root before drover starts; docker run --ulimit nofile=${needed}; systemd LimitNOFILE=${needed}), or run fewer instances (numprocs, or a formation such as web=2)`;
+}
+
 // src/cli/commands/check.ts
 var check = {
   summary: "validate the Procfile and the configuration, and print what would run",
@@ -6409,10 +6435,13 @@ ${APP_USAGE}`,
     const { values } = parse(args, APP_OPTIONS);
     const app = loadAppFromArgs(values, "build");
     process.stdout.write(describeApp(app));
-    if (app.problems.length) {
+    const errors = app.problems.map((p) => formatProblem(p));
+    const tooMany = fdLimitProblem(app.processes.reduce((n, p) => n + (p.autostart ? p.numprocs : 0), 0));
+    if (tooMany) errors.push(`Procfile: ${tooMany}`);
+    if (errors.length) {
       process.stderr.write(`
-${app.problems.length} error${app.problems.length === 1 ? "" : "s"}:
-${app.problems.map((p) => formatProblem(p)).join("\n")}
+${errors.length} error${errors.length === 1 ? "" : "s"}:
+${errors.join("\n")}
 `);
       return 1;
     }
@@ -6854,7 +6883,7 @@ var Instance = class {
     this.startedAt = Date.now();
     this.killed = false;
     this.setState("STARTING");
-    const output = attachOutput(child, { logger: plan.name, hostname: options.hostname, pipeline: options.pipeline, maxLine: options.maxLine, partialTimeout: options.partialTimeout });
+    const output = !child.stdout || !child.stderr ? NOT_SPAWNED : attachOutput(child, { logger: plan.name, hostname: options.hostname, pipeline: options.pipeline, maxLine: options.maxLine, partialTimeout: options.partialTimeout });
     this.exited = new Promise((done) => {
       let finished = false;
       let exitInfo;
@@ -7000,6 +7029,7 @@ var Instance = class {
     this.timer = void 0;
   }
 };
+var NOT_SPAWNED = { closed: Promise.resolve(), pausedMs: 0 };
 var EXTERNAL_STOP = /* @__PURE__ */ new Set(["SIGTERM", "SIGINT", "SIGHUP"]);
 function signalGroup(pid, signal) {
   try {
@@ -7013,6 +7043,7 @@ function formatSeconds(ms) {
 
 // src/supervisor/supervisor.ts
 var LOGGER = "supervisor";
+var START_BATCH = 20;
 var Supervisor = class {
   constructor(plans, options) {
     this.options = options;
@@ -7043,6 +7074,8 @@ var Supervisor = class {
   abandoned = false;
   /** Stop signals received: the second one does not wait. */
   stopSignals = 0;
+  /** True while startAll() is starting the instances: some have not been started yet. */
+  startingAll = false;
   /** Set by a second stop signal: the exit status of a stop that did not wait. */
   forcedStatus;
   start() {
@@ -7051,7 +7084,22 @@ var Supervisor = class {
       void this.shutdown("nothing to run", 0);
       return;
     }
-    for (const instance of this.instances) instance.start();
+    void this.startAll();
+  }
+  /**
+   * Starts the instances START_BATCH at a time, yielding to the event loop between batches: each spawn blocks
+   * it for a moment, and with thousands of instances a stop signal or `drover status` must not wait for all of
+   * them. A stop ends the starting; instances not started yet stay STOPPED.
+   */
+  async startAll() {
+    this.startingAll = true;
+    for (let at = 0; at < this.instances.length; at += START_BATCH) {
+      if (at > 0) await new Promise((resolve4) => setImmediate(resolve4));
+      if (this.shuttingDown || this.abandoned) break;
+      for (const instance of this.instances.slice(at, at + START_BATCH)) instance.start();
+    }
+    this.startingAll = false;
+    if (!this.shuttingDown && !this.abandoned && this.instances.every((i) => !i.alive)) void this.shutdown("no process is left running", this.lastExit);
   }
   onChange(instance) {
     if (this.shuttingDown || this.abandoned) return;
@@ -7061,7 +7109,7 @@ var Supervisor = class {
     }
     if ((instance.state === "EXITED" || instance.state === "STOPPED") && !instance.restarting) {
       this.lastExit = instance.exitStatus ?? 0;
-      if (this.instances.every((i) => !i.alive)) void this.shutdown("no process is left running", this.lastExit);
+      if (!this.startingAll && this.instances.every((i) => !i.alive)) void this.shutdown("no process is left running", this.lastExit);
     }
   }
   /**
@@ -7145,7 +7193,7 @@ function groupExists(pid) {
 
 // src/supervisor/control.ts
 var import_node_net5 = require("node:net");
-var import_node_fs12 = require("node:fs");
+var import_node_fs13 = require("node:fs");
 var import_node_os5 = require("node:os");
 var import_node_path12 = require("node:path");
 function controlSocketPath(appDir, configured, env = process.env) {
@@ -7164,7 +7212,7 @@ function uid() {
 }
 function describeUid(id) {
   try {
-    const row = (0, import_node_fs12.readFileSync)("/etc/passwd", "utf8").split("\n").find((r) => r.split(":")[2] === String(id));
+    const row = (0, import_node_fs13.readFileSync)("/etc/passwd", "utf8").split("\n").find((r) => r.split(":")[2] === String(id));
     return row ? `${row.split(":")[0]} (uid ${id})` : `uid ${id}`;
   } catch {
     return `uid ${id}`;
@@ -7172,16 +7220,16 @@ function describeUid(id) {
 }
 function ensurePrivateDir(dir) {
   try {
-    (0, import_node_fs12.mkdirSync)(dir, { mode: 448 });
+    (0, import_node_fs13.mkdirSync)(dir, { mode: 448 });
   } catch (error) {
     if (error.code !== "EEXIST") throw error;
   }
-  if (checkDir(dir) & 63) (0, import_node_fs12.chmodSync)(dir, 448);
+  if (checkDir(dir) & 63) (0, import_node_fs13.chmodSync)(dir, 448);
 }
 function checkDir(dir) {
   let stat;
   try {
-    stat = (0, import_node_fs12.lstatSync)(dir);
+    stat = (0, import_node_fs13.lstatSync)(dir);
   } catch (error) {
     if (error.code === "ENOENT") return 448;
     throw error;
@@ -7194,7 +7242,7 @@ function checkSocketOwner(path) {
   if ((0, import_node_path12.dirname)(path) === controlDir()) checkDir(controlDir());
   let stat;
   try {
-    stat = (0, import_node_fs12.lstatSync)(path);
+    stat = (0, import_node_fs13.lstatSync)(path);
   } catch (error) {
     if (error.code !== "EACCES") throw error;
     throw new ControlError(`permission denied: ${path} is in a directory of ${ownerOf((0, import_node_path12.dirname)(path))}, and you are ${describeUid(uid())}: only the user who ran drover start can ask its supervisor; run this command as that user`);
@@ -7205,7 +7253,7 @@ function checkSocketOwner(path) {
 function ownerOf(path) {
   for (let p = path; ; p = (0, import_node_path12.dirname)(p)) {
     try {
-      return describeUid((0, import_node_fs12.lstatSync)(p).uid);
+      return describeUid((0, import_node_fs13.lstatSync)(p).uid);
     } catch {
       if ((0, import_node_path12.dirname)(p) === p) return "another user";
     }
@@ -7218,10 +7266,10 @@ function fnv1a(text) {
 }
 async function serveControl(path, supervisor) {
   if ((0, import_node_path12.dirname)(path) === controlDir()) ensurePrivateDir(controlDir());
-  if ((0, import_node_fs12.existsSync)(path)) {
+  if ((0, import_node_fs13.existsSync)(path)) {
     checkSocketOwner(path);
     if (await answers(path)) throw new Error(`another drover supervisor answers on ${path}; stop it, or set DROVER_SOCKET for this one`);
-    (0, import_node_fs12.unlinkSync)(path);
+    (0, import_node_fs13.unlinkSync)(path);
   }
   const server = (0, import_node_net5.createServer)((socket) => {
     let input = "";
@@ -7237,7 +7285,7 @@ async function serveControl(path, supervisor) {
   return new Promise((resolve4, reject) => {
     server.once("error", reject);
     server.listen(path, () => {
-      (0, import_node_fs12.chmodSync)(path, 384);
+      (0, import_node_fs13.chmodSync)(path, 384);
       server.unref();
       resolve4(server);
     });
@@ -7295,12 +7343,12 @@ function requestControl(path, request, timeout = 5e3) {
 }
 
 // src/supervisor/thread-pool.ts
-var import_node_fs13 = require("node:fs");
+var import_node_fs14 = require("node:fs");
 var THREADS = 16;
 function startThreadPool() {
   const before = process.env.UV_THREADPOOL_SIZE;
   process.env.UV_THREADPOOL_SIZE = String(Math.max(THREADS, Number(before) || 0));
-  (0, import_node_fs13.access)("/", () => void 0);
+  (0, import_node_fs14.access)("/", () => void 0);
   if (before === void 0) delete process.env.UV_THREADPOOL_SIZE;
   else process.env.UV_THREADPOOL_SIZE = before;
 }
@@ -7619,6 +7667,12 @@ Run \`drover check\` after fixing them.
     } catch (error) {
       if (error instanceof FormationError) throw new UsageError(error.message);
       throw error;
+    }
+    const tooMany = fdLimitProblem(plans.length);
+    if (tooMany) {
+      process.stderr.write(`drover: cannot start: ${tooMany}
+`);
+      return 1;
     }
     const env = mergeDotenv(process.env, app.dotenv);
     const hostname = app.config.supervisor.hostname || (0, import_node_os7.hostname)();

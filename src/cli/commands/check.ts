@@ -4,6 +4,7 @@ import { APP_OPTIONS, APP_USAGE, loadAppFromArgs, parse, type Command } from '..
 import { formatProblem } from '../../config/errors';
 import type { LoadedApp } from '../../config/app';
 import { COMPONENT_KINDS } from '../../pipeline/component';
+import { fdLimitProblem } from '../../supervisor/fd-limit';
 
 export const check: Command = {
   summary: 'validate the Procfile and the configuration, and print what would run',
@@ -12,8 +13,12 @@ export const check: Command = {
     const { values } = parse(args, APP_OPTIONS);
     const app = loadAppFromArgs(values, 'build');
     process.stdout.write(describeApp(app));
-    if (app.problems.length) {
-      process.stderr.write(`\n${app.problems.length} error${app.problems.length === 1 ? '' : 's'}:\n${app.problems.map((p) => formatProblem(p)).join('\n')}\n`);
+    const errors = app.problems.map((p) => formatProblem(p));
+    // The formation `drover start` runs by default must fit in this machine's open-file limit.
+    const tooMany = fdLimitProblem(app.processes.reduce((n, p) => n + (p.autostart ? p.numprocs : 0), 0));
+    if (tooMany) errors.push(`Procfile: ${tooMany}`);
+    if (errors.length) {
+      process.stderr.write(`\n${errors.length} error${errors.length === 1 ? '' : 's'}:\n${errors.join('\n')}\n`);
       return 1;
     }
     process.stdout.write('\nconfiguration OK\n');

@@ -6,6 +6,7 @@ import { ConfigInvalidError } from '../../config/errors';
 import { mergeDotenv } from '../../config/dotenv';
 import { FormationError, parseFormation, planInstances } from '../../supervisor/formation';
 import { Supervisor } from '../../supervisor/supervisor';
+import { fdLimitProblem } from '../../supervisor/fd-limit';
 import { controlSocketPath, serveControl } from '../../supervisor/control';
 import { startThreadPool } from '../../supervisor/thread-pool';
 import { Pipeline } from '../../pipeline/pipeline';
@@ -44,6 +45,11 @@ ${APP_USAGE}`,
     } catch (error) {
       if (error instanceof FormationError) throw new UsageError(error.message);
       throw error;
+    }
+    const tooMany = fdLimitProblem(plans.length);
+    if (tooMany) {
+      process.stderr.write(`drover: cannot start: ${tooMany}\n`);
+      return 1;
     }
     const env = mergeDotenv(process.env, app.dotenv);
     const hostname = app.config.supervisor.hostname || osHostname();
