@@ -2507,7 +2507,7 @@ var supervisorSchema = {
   max_line_length: { type: "integer", default: 1e4, min: 64, doc: "longer lines are split into several messages (Logplex splits at 10,000 bytes)" },
   partial_line_timeout: { type: "duration", default: "200ms", doc: "a line without its newline is passed on after this long" },
   hostname: { type: "string", default: "", doc: "the Hostname of messages; default: the machine host name" },
-  control_socket: { type: "string", default: "", doc: "path of the unix socket for `drover status` and `drover restart`; default: $TMPDIR/drover-<uid>-<dir hash>.sock" }
+  control_socket: { type: "string", default: "", doc: "path of the unix socket for `drover status` and `drover restart`; default: $TMPDIR/drover-<uid>/<dir hash>.sock, in a directory only that user can use (0700); a socket owned by another user is never trusted" }
 };
 var processSchema = {
   command: { type: "string", doc: "the command, run by `bash -c`; replaces the Procfile command of this type" },
@@ -6436,7 +6436,7 @@ ${APP_USAGE}`,
     const app = loadAppFromArgs(values, "build");
     process.stdout.write(describeApp(app));
     const errors = app.problems.map((p) => formatProblem(p));
-    const tooMany = fdLimitProblem(app.processes.reduce((n, p) => n + (p.autostart ? p.numprocs : 0), 0));
+    const tooMany = errors.length ? void 0 : fdLimitProblem(app.processes.reduce((n, p) => n + (p.autostart ? p.numprocs : 0), 0));
     if (tooMany) errors.push(`Procfile: ${tooMany}`);
     if (errors.length) {
       process.stderr.write(`
