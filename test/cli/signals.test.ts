@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { JSON_STDOUT, jsonLines, killLeftovers, startDrover, tempDir, waitForLine } from '../helpers';
+import { DROVER, JSON_STDOUT, jsonLines, killLeftovers, startDrover, TEST_MARK, tempDir, waitForLine } from '../helpers';
+import { execa } from 'execa';
 
 afterEach(async () => {
   await new Promise((r) => setTimeout(r, 100));
@@ -78,6 +79,25 @@ describe('signals', () => {
     const result = await child;
     expect(result.exitCode).toBe(0);
     expect(messages(result.stdout)).toEqual(expect.arrayContaining([`supervisor: Stopping all processes (received ${signal})`, 'web.1: graceful stop', 'supervisor: Stopped; exit status 0']));
+  });
+});
+
+describe('drover run', () => {
+  it('passes on every signal that would end it to its command, which decides', async () => {
+    const [k, v] = TEST_MARK.split('=');
+    const script = `for s in USR1 USR2 QUIT ALRM; do trap "echo got $s" $s; done; echo ready; while true; do sleep 0.1; done`;
+    const child = execa(DROVER, ['run', 'bash', '-c', script], { cwd: tempDir({ Procfile: 'web: true\n' }), reject: false, all: true, env: { [k]: v } });
+    let output = '';
+    child.all!.on('data', (d: Buffer) => (output += d.toString()));
+    const until = (text: string) => waitForLine({ output: () => output }, new RegExp(text));
+    await until('ready');
+    for (const signal of ['SIGUSR1', 'SIGUSR2', 'SIGQUIT', 'SIGALRM'] as const) {
+      process.kill(child.pid!, signal);
+      await until(`got ${signal.slice(3)}`);
+    }
+    process.kill(child.pid!, 'SIGTERM');
+    const result = await child;
+    expect(result.exitCode).toBe(143);
   });
 });
 

@@ -59,4 +59,18 @@ describe('many instances', () => {
     expect(result.exitCode).toBe(0);
     expect(result.stdout.match(/Process started/g)).toHaveLength(90);
   }, 60_000);
+
+  it('reports a spawn that fails with EMFILE as a failed start (no TypeError), and stops everything when it goes FATAL', async () => {
+    // 60 file outputs hold 60 descriptors the estimate of 64 for drover does not foresee: the last spawns fail.
+    const outputs = Array.from({ length: 60 }, (_, i) => `[outputs.f${i}]\ntype = "file"\npath = "log/f${i}.log"\nmatch = "FALSE"\n`).join('\n');
+    const app = tempDir({
+      Procfile: 'web: exec sleep 1000\n',
+      'drover/100.toml': `${outputs}\n[supervisor]\nbackoff_initial = "100ms"\n\n[processes.web]\nstartretries = 1\n`,
+    });
+    const result = await withLimit(256, app, ['start', 'web=96']);
+    expect(result.stdout).toMatch(/Failed to start: spawn bash EMFILE/);
+    expect(result.stdout).toMatch(/FATAL: exited too quickly/);
+    expect(result.stderr).not.toMatch(/unexpected error|TypeError/);
+    expect(result.exitCode).toBe(127);
+  }, 60_000);
 });
