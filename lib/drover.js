@@ -7250,6 +7250,15 @@ function checkSocketOwner(path) {
   if (!stat.isSocket()) throw new ControlError(`${path} is not a socket (it is not drover's control socket): pass -s the socket drover start made, or remove that file`);
   if (stat.uid !== uid()) throw new ControlError(`permission denied: the control socket ${path} belongs to ${describeUid(stat.uid)}, and you are ${describeUid(uid())}: only the user who ran drover start can ask its supervisor (and a socket of someone else's is not trusted); run this command as that user`);
 }
+function otherUsersSupervisors() {
+  let names = [];
+  try {
+    names = (0, import_node_fs13.readdirSync)((0, import_node_os5.tmpdir)()).filter((n) => /^drover-\d+$/.test(n) && n !== `drover-${uid()}`);
+  } catch {
+  }
+  const owners = names.map((n) => `${(0, import_node_path12.join)((0, import_node_os5.tmpdir)(), n)} of ${describeUid(Number(n.slice("drover-".length)))}`);
+  return owners.length ? `; other users' supervisors keep their sockets in ${owners.join(", ")}: if one of them runs this app, permission denied: only that user can ask it` : "";
+}
 function ownerOf(path) {
   for (let p = path; ; p = (0, import_node_path12.dirname)(p)) {
     try {
@@ -7572,7 +7581,10 @@ async function ask(values, request) {
     const code = error.code;
     if (error instanceof ControlError) throw new CommandError(error.message);
     if (code === "EACCES") throw new CommandError(`permission denied: cannot connect to ${path}: only the user who ran drover start can ask its supervisor; run this command as that user`);
-    if (code === "ENOENT" || code === "ECONNREFUSED") throw new UsageError(`no drover supervisor is running for this app (no socket at ${path}); start one with drover start`);
+    if (code === "ENOENT" || code === "ECONNREFUSED") {
+      const others = values.socket || process.env.DROVER_SOCKET ? "" : otherUsersSupervisors();
+      throw new UsageError(`no drover supervisor is running for this app (no socket at ${path}); start one with drover start${others}`);
+    }
     throw error;
   }
 }

@@ -1,6 +1,6 @@
 // The control socket: `drover status` and `drover restart` talk to a running supervisor over it.
 import { createServer, createConnection, type Server } from 'node:net';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Supervisor } from './supervisor';
@@ -81,6 +81,21 @@ export function checkSocketOwner(path: string): void {
   }
   if (!stat.isSocket()) throw new ControlError(`${path} is not a socket (it is not drover's control socket): pass -s the socket drover start made, or remove that file`);
   if (stat.uid !== uid()) throw new ControlError(`permission denied: the control socket ${path} belongs to ${describeUid(stat.uid)}, and you are ${describeUid(uid())}: only the user who ran drover start can ask its supervisor (and a socket of someone else's is not trusted); run this command as that user`);
+}
+
+/**
+ * For a `drover status` that finds no socket of its own: the control directories of other users in $TMPDIR, as
+ * a sentence saying that a supervisor there is not theirs to ask; empty when there are none.
+ */
+export function otherUsersSupervisors(): string {
+  let names: string[] = [];
+  try {
+    names = readdirSync(tmpdir()).filter((n) => /^drover-\d+$/.test(n) && n !== `drover-${uid()}`);
+  } catch {
+    // no $TMPDIR to list
+  }
+  const owners = names.map((n) => `${join(tmpdir(), n)} of ${describeUid(Number(n.slice('drover-'.length)))}`);
+  return owners.length ? `; other users' supervisors keep their sockets in ${owners.join(', ')}: if one of them runs this app, permission denied: only that user can ask it` : '';
 }
 
 /** Who owns the nearest path above `path` that can be looked at. */

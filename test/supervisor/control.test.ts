@@ -134,6 +134,10 @@ describe('control socket and another local user', () => {
     expect(other.exitCode).toBe(1);
     expect(other.stderr).toMatch(/^drover status: permission denied: .*root \(uid 0\).*run this command as that user/);
     expect(other.stderr).not.toMatch(/unexpected error|please report/i);
+    // Asking for the app by its directory (its own default socket is another one) says whose supervisors there are.
+    const byApp = await asOther([DROVER, 'status', '-a', app], { TMPDIR: tmp });
+    expect(byApp.exitCode).toBe(2);
+    expect(byApp.stderr).toContain(`other users' supervisors keep their sockets in ${dirname(path)} of root (uid 0): if one of them runs this app, permission denied`);
     // Nor can it put a socket of its own beside root's.
     const squat = await asOther(['node', '-e', FAKE, `${dirname(path)}/other.sock`]);
     expect(squat.stderr).toMatch(/EACCES/);

@@ -1,7 +1,7 @@
 // `drover status` and `drover restart NAME`: ask the running supervisor over its control socket.
 import { resolve } from 'node:path';
 import { CommandError, parse, UsageError, type Command } from '../command';
-import { ControlError, controlSocketPath, requestControl, type ControlRequest } from '../../supervisor/control';
+import { ControlError, controlSocketPath, otherUsersSupervisors, requestControl, type ControlRequest } from '../../supervisor/control';
 import type { SupervisorStatus } from '../../supervisor/supervisor';
 
 const OPTIONS = { app: { type: 'string', short: 'a' }, socket: { type: 'string', short: 's' }, json: { type: 'boolean' } } as const;
@@ -17,7 +17,10 @@ async function ask(values: { app?: string; socket?: string }, request: ControlRe
     const code = (error as NodeJS.ErrnoException).code;
     if (error instanceof ControlError) throw new CommandError(error.message);
     if (code === 'EACCES') throw new CommandError(`permission denied: cannot connect to ${path}: only the user who ran drover start can ask its supervisor; run this command as that user`);
-    if (code === 'ENOENT' || code === 'ECONNREFUSED') throw new UsageError(`no drover supervisor is running for this app (no socket at ${path}); start one with drover start`);
+    if (code === 'ENOENT' || code === 'ECONNREFUSED') {
+      const others = values.socket || process.env.DROVER_SOCKET ? '' : otherUsersSupervisors();
+      throw new UsageError(`no drover supervisor is running for this app (no socket at ${path}); start one with drover start${others}`);
+    }
     throw error;
   }
 }
