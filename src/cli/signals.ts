@@ -61,5 +61,5 @@ export function keepInspectorClosed(): void {
   const inspector = require('node:inspector') as typeof import('node:inspector');
   if (inspector.url() === undefined) return;
   inspector.close();
-  process.stderr.write('drover: closed the Node.js inspector that --inspect opened in drover itself (anyone on this machine could have run code in it); NODE_OPTIONS still reaches the app\'s processes.\n');
+  process.stderr.write('drover: closed the Node.js inspector that --inspect opened in drover itself (anyone on this machine could have run code in it); the app\'s processes still get NODE_OPTIONS as it is.\n');
 }

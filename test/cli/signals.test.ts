@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DROVER, JSON_STDOUT, jsonLines, killLeftovers, startDrover, TEST_MARK, tempDir, waitForLine } from '../helpers';
+import { DROVER, ROOT, JSON_STDOUT, jsonLines, killLeftovers, startDrover, TEST_MARK, tempDir, waitForLine } from '../helpers';
 import { execa } from 'execa';
 
 afterEach(async () => {
@@ -120,6 +120,19 @@ describe('SIGUSR1 and the inspector', () => {
     const result = await child;
     expect(result.exitCode).toBe(0);
     expect(result.stderr).not.toMatch(/Debugger listening/);
+  });
+
+  it('closes the inspector that --inspect opened when lib/drover.js is run without bin/drover', async () => {
+    const [k, v] = TEST_MARK.split('=');
+    const child = execa(process.execPath, ['--inspect=127.0.0.1:0', `${ROOT}/lib/drover.js`, 'start'], { cwd: tempDir(APP), reject: false, all: true, env: { DYNO: '', PORT: '', [k]: v } });
+    let output = '';
+    child.all!.on('data', (d: Buffer) => (output += d.toString()));
+    await waitForLine({ output: () => output }, /"message":"ready"/);
+    expect(output).toMatch(/Debugger listening/); // it was open for a moment: the test would prove nothing otherwise
+    expect(output).toContain('drover: closed the Node.js inspector that --inspect opened in drover itself');
+    expect(listeningPorts(child.pid!)).toEqual([]);
+    child.kill('SIGTERM');
+    expect((await child).exitCode).toBe(0);
   });
 
   it('keeps an --inspect in NODE_OPTIONS away from drover, but passes it on to the app', async () => {
