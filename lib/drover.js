@@ -7547,11 +7547,14 @@ function handleSignals(handlers) {
     installed.push([signal, handler]);
   };
   for (const signal of STOP_SIGNALS) on(signal, () => handlers.stop(signal));
-  for (const signal of IGNORED_SIGNALS) on(signal, () => handlers.ignored(signal));
+  for (const signal of IGNORED_SIGNALS) if (signal !== "SIGPROF" || !profiling()) on(signal, () => handlers.ignored(signal));
   on(STATUS_SIGNAL, () => handlers.status());
   return () => {
     for (const [signal, handler] of installed) process.off(signal, handler);
   };
+}
+function profiling() {
+  return /--(cpu-)?prof\b/.test(`${process.env.NODE_OPTIONS ?? ""} ${process.execArgv.join(" ")}`);
 }
 function ignoredLine(signal) {
   return `Received ${signal}: ignored (SIGTERM, SIGINT, SIGHUP or SIGQUIT stop every process; SIGUSR1 prints their state)`;

@@ -34,11 +34,16 @@ export function handleSignals(handlers: SignalHandlers): () => void {
     installed.push([signal, handler]);
   };
   for (const signal of STOP_SIGNALS) on(signal, () => handlers.stop(signal));
-  for (const signal of IGNORED_SIGNALS) on(signal, () => handlers.ignored(signal));
+  for (const signal of IGNORED_SIGNALS) if (signal !== 'SIGPROF' || !profiling()) on(signal, () => handlers.ignored(signal));
   on(STATUS_SIGNAL, () => handlers.status());
   return () => {
     for (const [signal, handler] of installed) process.off(signal, handler);
   };
+}
+
+/** True under --cpu-prof or --prof: V8's sampler then ticks with SIGPROF, and a listener would take them all. */
+function profiling(): boolean {
+  return /--(cpu-)?prof\b/.test(`${process.env.NODE_OPTIONS ?? ''} ${process.execArgv.join(' ')}`);
 }
 
 /** A line for an ignored signal, saying what drover does with the signals that mean something. */

@@ -82,6 +82,23 @@ describe('signals', () => {
   });
 });
 
+describe('profiling', () => {
+  it('leaves SIGPROF to V8 under --cpu-prof: no line per tick, and the profile is written', async () => {
+    const [k, v] = TEST_MARK.split('=');
+    const dir = tempDir(APP);
+    const child = execa(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}/prof`, `${ROOT}/lib/drover.js`, 'start'], { cwd: dir, reject: false, all: true, env: { DYNO: '', PORT: '', [k]: v } });
+    let output = '';
+    child.all!.on('data', (d: Buffer) => (output += d.toString()));
+    await waitForLine({ output: () => output }, /"message":"ready"/);
+    await new Promise((r) => setTimeout(r, 500));
+    child.kill('SIGTERM');
+    const result = await child;
+    expect(result.exitCode).toBe(0);
+    expect(output).not.toMatch(/SIGPROF/);
+    expect(readdirSync(`${dir}/prof`).some((f) => f.endsWith('.cpuprofile'))).toBe(true);
+  });
+});
+
 describe('drover run', () => {
   it('passes on every signal that would end it to its command, which decides', async () => {
     const [k, v] = TEST_MARK.split('=');
