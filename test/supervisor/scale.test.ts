@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DROVER, JSON_STDOUT, jsonLines, killLeftovers, TEST_MARK, tempDir } from '../helpers';
+import { DROVER, JSON_STDOUT, jsonLines, killLeftovers, TEST_MARK, tempDir, waitForLine } from '../helpers';
 
 afterEach(async () => {
   await new Promise((r) => setTimeout(r, 100));
@@ -31,8 +31,8 @@ describe('many instances', () => {
     const lines = jsonLines(result.stdout);
     const stopping = lines.find((l) => l.message === 'Stopping all processes (received SIGTERM)');
     expect(stopping).toBeDefined();
-    // Handled between two batches of spawns: well within a second, even on a loaded machine.
-    expect(Date.parse(stopping!.timestamp) - signalledAt).toBeLessThan(1500);
+    // Handled between two batches of spawns (20 of them: a fraction of a second), even on a loaded machine.
+    expect(Date.parse(stopping!.timestamp) - signalledAt).toBeLessThan(3000);
     const started = lines.filter((l) => l.message.startsWith('Process started')).length;
     expect(started).toBeLessThan(1500);
     // Every instance that was started was stopped, and none was started after the signal.
@@ -53,7 +53,9 @@ describe('many instances', () => {
     expect(start.stderr).not.toMatch(/unexpected error|TypeError|EMFILE/);
     // A formation that fits runs under the same limit.
     const fits = withLimit(256, app, ['start', 'p1=90']);
-    await new Promise((r) => setTimeout(r, 1500));
+    let output = '';
+    fits.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    await waitForLine({ output: () => output }, /p1\.90.*Process started/, 30_000);
     fits.kill('SIGTERM');
     const result = await fits;
     expect(result.exitCode).toBe(0);
