@@ -6437,7 +6437,7 @@ ${APP_USAGE}`,
     process.stdout.write(describeApp(app));
     const errors = app.problems.map((p) => formatProblem(p));
     const tooMany = errors.length ? void 0 : fdLimitProblem(app.processes.reduce((n, p) => n + (p.autostart ? p.numprocs : 0), 0));
-    if (tooMany) errors.push(`Procfile: ${tooMany}`);
+    if (tooMany) errors.push(`formation: ${tooMany}`);
     if (errors.length) {
       process.stderr.write(`
 ${errors.length} error${errors.length === 1 ? "" : "s"}:

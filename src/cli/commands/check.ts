@@ -17,7 +17,7 @@ export const check: Command = {
     // The formation `drover start` runs by default must fit in this machine's open-file limit (once the
     // processes are valid: numprocs may be anything until then).
     const tooMany = errors.length ? undefined : fdLimitProblem(app.processes.reduce((n, p) => n + (p.autostart ? p.numprocs : 0), 0));
-    if (tooMany) errors.push(`Procfile: ${tooMany}`);
+    if (tooMany) errors.push(`formation: ${tooMany}`);
     if (errors.length) {
       process.stderr.write(`\n${errors.length} error${errors.length === 1 ? '' : 's'}:\n${errors.join('\n')}\n`);
       return 1;
