@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DROVER, JSON_STDOUT, jsonLines, killLeftovers, TEST_MARK, tempDir, waitForLine } from '../helpers';
+import { fdLimit, fdLimitProblem } from '../../src/supervisor/fd-limit';
 
 afterEach(async () => {
   await new Promise((r) => setTimeout(r, 100));
@@ -14,6 +15,17 @@ function withLimit(limit: number, app: string, args: string[]) {
   const [k, v] = TEST_MARK.split('=');
   return execa('bash', ['-c', `ulimit -n ${limit} && exec "$0" "$@"`, DROVER, ...args], { cwd: app, reject: false, env: { DYNO: '', PORT: '', [k]: v } });
 }
+
+describe('the open-file limit', () => {
+  it('is read from /proc/self/limits, and an unlimited one fits every formation', () => {
+    const limit = fdLimit()!;
+    expect(limit.soft).toBeGreaterThan(0);
+    expect(limit.soft).toBeLessThanOrEqual(limit.hard);
+    expect(fdLimitProblem(1_000_000, { soft: Infinity, hard: Infinity })).toBeUndefined();
+    expect(fdLimitProblem(96, { soft: 256, hard: 256 })).toBeUndefined();
+    expect(fdLimitProblem(97, { soft: 256, hard: 256 })).toMatch(/^the formation has 97 instances, which need about 258 open files/);
+  });
+});
 
 describe('many instances', () => {
   it('handles SIGTERM at once while it is still starting 1,500 instances, and starts no more', async () => {
