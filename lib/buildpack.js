@@ -2164,7 +2164,7 @@ function buildpackDir() {
   }
 }
 function vendorSupervisor(bpDir, appDir, dest) {
-  const files = ["bin/drover", "bin/support/find-node.sh", "bin/support/node-check.js", "lib/drover.js", "lib/package.json"];
+  const files = ["bin/drover", "bin/support/find-node.sh", "bin/support/node-check.cjs", "lib/drover.js", "lib/package.json"];
   for (const file of files) {
     (0, import_node_fs2.mkdirSync)((0, import_node_path2.dirname)((0, import_node_path2.join)(dest, file)), { recursive: true });
     (0, import_node_fs2.copyFileSync)((0, import_node_path2.join)(bpDir, file), (0, import_node_path2.join)(dest, file));
@@ -2701,7 +2701,7 @@ var supervisorSchema = {
   max_line_length: { type: "integer", default: 1e4, min: 64, doc: "longer lines are split into several messages (Logplex splits at 10,000 bytes)" },
   partial_line_timeout: { type: "duration", default: "200ms", doc: "a line without its newline is passed on after this long" },
   hostname: { type: "string", default: "", doc: "the Hostname of messages; default: the machine host name" },
-  control_socket: { type: "string", default: "", doc: "path of the unix socket for `drover status` and `drover restart`; default: $TMPDIR/drover-<uid>-<dir hash>.sock" }
+  control_socket: { type: "string", default: "", doc: "path of the unix socket for `drover status` and `drover restart`; default: $TMPDIR/drover-<uid>/<dir hash>.sock, in a directory only that user can use (0700); a socket owned by another user is never trusted" }
 };
 var processSchema = {
   command: { type: "string", doc: "the command, run by `bash -c`; replaces the Procfile command of this type" },
@@ -4468,9 +4468,9 @@ var MultilineFilter = class {
   }
   /** On shutdown: everything held goes on. */
   flush() {
-    const held = [...this.groups.values()];
+    const held2 = [...this.groups.values()];
     this.groups.clear();
-    for (const group of held) this.context.emit(this.join(group));
+    for (const group of held2) this.context.emit(this.join(group));
     this.stopTimer();
   }
   close() {
@@ -4936,18 +4936,43 @@ function recover(dir) {
   return { segments, ack, pending, pendingBytes };
 }
 function takeLock(lock, dir) {
+  if (held.has(lock)) throw new BufferInUseError(`buffer.path "${dir}" is used by two outputs of this drover: give each output its own buffer.path (or leave it out: the default is a directory per output)`);
   try {
     const [owner, started] = (0, import_node_fs8.readFileSync)(lock, "utf8").trim().split(" ");
     const pid = Number(owner);
     const now = startTimeOf(pid);
     const sameProcess = started === void 0 || now === void 0 || now === started;
     if (pid && pid !== process.pid && alive(pid) && sameProcess) {
-      throw new Error(`buffer.path "${dir}" is in use by process ${pid}: give each output its own buffer directory`);
+      throw new BufferInUseError(`buffer.path "${dir}" is in use by process ${pid}${describeProcess(pid)}: two drovers cannot share a disk buffer; give this output another buffer.path, or stop that process first`);
     }
   } catch (error) {
     if (error.code !== "ENOENT") throw error;
   }
   (0, import_node_fs8.writeFileSync)(lock, `${process.pid} ${startTimeOf(process.pid) ?? ""}`.trim());
+  held.add(lock);
+}
+function releaseLock(lock) {
+  held.delete(lock);
+  unlink(lock);
+}
+var held = /* @__PURE__ */ new Set();
+var BufferInUseError = class extends Error {
+  name = "BufferInUseError";
+};
+function describeProcess(pid) {
+  try {
+    const args = (0, import_node_fs8.readFileSync)(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
+    const at = args.findIndex((a) => a.endsWith("/drover.js"));
+    const what = at >= 0 ? `drover ${args.slice(at + 1).join(" ")}` : args.join(" ");
+    let where = "";
+    try {
+      where = ` in ${(0, import_node_fs8.readlinkSync)(`/proc/${pid}/cwd`)}`;
+    } catch {
+    }
+    return what ? ` (${what.slice(0, 120)}${where})` : "";
+  } catch {
+    return "";
+  }
 }
 function startTimeOf(pid) {
   try {
@@ -5216,7 +5241,7 @@ var DiskBuffer = class {
     this.checkpoint(true);
     if (this.fd >= 0) (0, import_node_fs9.closeSync)(this.fd);
     this.fd = -1;
-    unlink(this.lock);
+    releaseLock(this.lock);
     this.roomSignal.wake();
     return lost;
   }
@@ -5683,12 +5708,12 @@ var Sender = class {
     else this.reporter.count("dropped", n, (total) => `Error L10 (output buffer overflow): ${this.context.id} dropped ${total} messages (${type} buffer full, when_full=${this.buffer.whenFull})`);
   }
   async run() {
-    const held = [];
+    const held2 = [];
     let attempt = 0;
     while (!this.stopped) {
       this.settle();
       let room = Infinity;
-      if (!held.length) {
+      if (!held2.length) {
         if (this.transport.connectionLost && this.buffer.unconfirmed > 0 && !this.closing) {
           this.counters.resent += this.buffer.unconfirmed;
           this.buffer.rewind();
@@ -5708,7 +5733,7 @@ var Sender = class {
         if (this.options.batchInterval && !this.closing && !this.batchFull()) await this.batchSleep.sleep(this.options.batchInterval);
         if (this.stopped) break;
       }
-      const records = held[0] ?? this.buffer.take(this.options.batchCount, Math.max(1, Math.min(this.options.batchBytes, room)));
+      const records = held2[0] ?? this.buffer.take(this.options.batchCount, Math.max(1, Math.min(this.options.batchBytes, room)));
       if (!records.length) continue;
       this.busy = true;
       try {
@@ -5716,16 +5741,16 @@ var Sender = class {
         this.buffer.confirm(confirmed);
         this.counters.sent += records.length;
         this.counters.confirmed += confirmed;
-        held.shift();
+        held2.shift();
         attempt = 0;
         this.backoff.reset();
       } catch (error) {
         if (this.stopped) break;
         if (error.tooLarge && this.transport.exactRetry) {
-          if (!held.length) held.push(records);
-          if (records.length > 1) held.splice(0, 1, records.slice(0, Math.ceil(records.length / 2)), records.slice(Math.ceil(records.length / 2)));
+          if (!held2.length) held2.push(records);
+          if (records.length > 1) held2.splice(0, 1, records.slice(0, Math.ceil(records.length / 2)), records.slice(Math.ceil(records.length / 2)));
           else {
-            held.shift();
+            held2.shift();
             this.buffer.confirm(1);
             this.reject(1, `${error.message} for a single message of ${records[0].length} bytes: it is larger than the drain accepts, even alone (not retried; lower [supervisor] max_line_length to have long lines split)`);
           }
@@ -5736,14 +5761,14 @@ var Sender = class {
         this.counters.retries++;
         this.lastError = error.message;
         if (this.transport.exactRetry) {
-          if (!held.length) held.push(records);
+          if (!held2.length) held2.push(records);
         } else {
           this.counters.resent += this.buffer.unconfirmed;
           this.buffer.rewind();
         }
-        this.holding = held.length > 0;
-        if (held.length && this.options.maxRetries !== void 0 && attempt > this.options.maxRetries) {
-          held.shift();
+        this.holding = held2.length > 0;
+        if (held2.length && this.options.maxRetries !== void 0 && attempt > this.options.maxRetries) {
+          held2.shift();
           this.buffer.confirm(records.length);
           this.counters.rejected += records.length;
           this.reporter.count("gave-up", records.length, (n) => `Error L13 (delivery error): ${this.context.id} dropped ${n} messages after ${this.options.maxRetries} retries: ${this.lastError}`);
@@ -5756,7 +5781,7 @@ var Sender = class {
         await this.retrySleep.sleep(wait);
       } finally {
         this.busy = false;
-        this.holding = held.length > 0;
+        this.holding = held2.length > 0;
       }
     }
   }

@@ -2507,7 +2507,7 @@ var supervisorSchema = {
   max_line_length: { type: "integer", default: 1e4, min: 64, doc: "longer lines are split into several messages (Logplex splits at 10,000 bytes)" },
   partial_line_timeout: { type: "duration", default: "200ms", doc: "a line without its newline is passed on after this long" },
   hostname: { type: "string", default: "", doc: "the Hostname of messages; default: the machine host name" },
-  control_socket: { type: "string", default: "", doc: "path of the unix socket for `drover status` and `drover restart`; default: $TMPDIR/drover-<uid>-<dir hash>.sock" }
+  control_socket: { type: "string", default: "", doc: "path of the unix socket for `drover status` and `drover restart`; default: $TMPDIR/drover-<uid>/<dir hash>.sock, in a directory only that user can use (0700); a socket owned by another user is never trusted" }
 };
 var processSchema = {
   command: { type: "string", doc: "the command, run by `bash -c`; replaces the Procfile command of this type" },
@@ -4291,9 +4291,9 @@ var MultilineFilter = class {
   }
   /** On shutdown: everything held goes on. */
   flush() {
-    const held = [...this.groups.values()];
+    const held2 = [...this.groups.values()];
     this.groups.clear();
-    for (const group of held) this.context.emit(this.join(group));
+    for (const group of held2) this.context.emit(this.join(group));
     this.stopTimer();
   }
   close() {
@@ -4759,18 +4759,43 @@ function recover(dir) {
   return { segments, ack, pending, pendingBytes };
 }
 function takeLock(lock, dir) {
+  if (held.has(lock)) throw new BufferInUseError(`buffer.path "${dir}" is used by two outputs of this drover: give each output its own buffer.path (or leave it out: the default is a directory per output)`);
   try {
     const [owner, started] = (0, import_node_fs6.readFileSync)(lock, "utf8").trim().split(" ");
     const pid = Number(owner);
     const now = startTimeOf(pid);
     const sameProcess = started === void 0 || now === void 0 || now === started;
     if (pid && pid !== process.pid && alive(pid) && sameProcess) {
-      throw new Error(`buffer.path "${dir}" is in use by process ${pid}: give each output its own buffer directory`);
+      throw new BufferInUseError(`buffer.path "${dir}" is in use by process ${pid}${describeProcess(pid)}: two drovers cannot share a disk buffer; give this output another buffer.path, or stop that process first`);
     }
   } catch (error) {
     if (error.code !== "ENOENT") throw error;
   }
   (0, import_node_fs6.writeFileSync)(lock, `${process.pid} ${startTimeOf(process.pid) ?? ""}`.trim());
+  held.add(lock);
+}
+function releaseLock(lock) {
+  held.delete(lock);
+  unlink(lock);
+}
+var held = /* @__PURE__ */ new Set();
+var BufferInUseError = class extends Error {
+  name = "BufferInUseError";
+};
+function describeProcess(pid) {
+  try {
+    const args = (0, import_node_fs6.readFileSync)(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
+    const at = args.findIndex((a) => a.endsWith("/drover.js"));
+    const what = at >= 0 ? `drover ${args.slice(at + 1).join(" ")}` : args.join(" ");
+    let where = "";
+    try {
+      where = ` in ${(0, import_node_fs6.readlinkSync)(`/proc/${pid}/cwd`)}`;
+    } catch {
+    }
+    return what ? ` (${what.slice(0, 120)}${where})` : "";
+  } catch {
+    return "";
+  }
 }
 function startTimeOf(pid) {
   try {
@@ -5039,7 +5064,7 @@ var DiskBuffer = class {
     this.checkpoint(true);
     if (this.fd >= 0) (0, import_node_fs7.closeSync)(this.fd);
     this.fd = -1;
-    unlink(this.lock);
+    releaseLock(this.lock);
     this.roomSignal.wake();
     return lost;
   }
@@ -5506,12 +5531,12 @@ var Sender = class {
     else this.reporter.count("dropped", n, (total) => `Error L10 (output buffer overflow): ${this.context.id} dropped ${total} messages (${type} buffer full, when_full=${this.buffer.whenFull})`);
   }
   async run() {
-    const held = [];
+    const held2 = [];
     let attempt = 0;
     while (!this.stopped) {
       this.settle();
       let room = Infinity;
-      if (!held.length) {
+      if (!held2.length) {
         if (this.transport.connectionLost && this.buffer.unconfirmed > 0 && !this.closing) {
           this.counters.resent += this.buffer.unconfirmed;
           this.buffer.rewind();
@@ -5531,7 +5556,7 @@ var Sender = class {
         if (this.options.batchInterval && !this.closing && !this.batchFull()) await this.batchSleep.sleep(this.options.batchInterval);
         if (this.stopped) break;
       }
-      const records = held[0] ?? this.buffer.take(this.options.batchCount, Math.max(1, Math.min(this.options.batchBytes, room)));
+      const records = held2[0] ?? this.buffer.take(this.options.batchCount, Math.max(1, Math.min(this.options.batchBytes, room)));
       if (!records.length) continue;
       this.busy = true;
       try {
@@ -5539,16 +5564,16 @@ var Sender = class {
         this.buffer.confirm(confirmed);
         this.counters.sent += records.length;
         this.counters.confirmed += confirmed;
-        held.shift();
+        held2.shift();
         attempt = 0;
         this.backoff.reset();
       } catch (error) {
         if (this.stopped) break;
         if (error.tooLarge && this.transport.exactRetry) {
-          if (!held.length) held.push(records);
-          if (records.length > 1) held.splice(0, 1, records.slice(0, Math.ceil(records.length / 2)), records.slice(Math.ceil(records.length / 2)));
+          if (!held2.length) held2.push(records);
+          if (records.length > 1) held2.splice(0, 1, records.slice(0, Math.ceil(records.length / 2)), records.slice(Math.ceil(records.length / 2)));
           else {
-            held.shift();
+            held2.shift();
             this.buffer.confirm(1);
             this.reject(1, `${error.message} for a single message of ${records[0].length} bytes: it is larger than the drain accepts, even alone (not retried; lower [supervisor] max_line_length to have long lines split)`);
           }
@@ -5559,14 +5584,14 @@ var Sender = class {
         this.counters.retries++;
         this.lastError = error.message;
         if (this.transport.exactRetry) {
-          if (!held.length) held.push(records);
+          if (!held2.length) held2.push(records);
         } else {
           this.counters.resent += this.buffer.unconfirmed;
           this.buffer.rewind();
         }
-        this.holding = held.length > 0;
-        if (held.length && this.options.maxRetries !== void 0 && attempt > this.options.maxRetries) {
-          held.shift();
+        this.holding = held2.length > 0;
+        if (held2.length && this.options.maxRetries !== void 0 && attempt > this.options.maxRetries) {
+          held2.shift();
           this.buffer.confirm(records.length);
           this.counters.rejected += records.length;
           this.reporter.count("gave-up", records.length, (n) => `Error L13 (delivery error): ${this.context.id} dropped ${n} messages after ${this.options.maxRetries} retries: ${this.lastError}`);
@@ -5579,7 +5604,7 @@ var Sender = class {
         await this.retrySleep.sleep(wait);
       } finally {
         this.busy = false;
-        this.holding = held.length > 0;
+        this.holding = held2.length > 0;
       }
     }
   }
@@ -6628,6 +6653,9 @@ function loadAppFromArgs(values, mode) {
 var UsageError = class extends Error {
   name = "UsageError";
 };
+var CommandError = class extends Error {
+  name = "CommandError";
+};
 
 // src/cli/commands/check.ts
 var import_node_path9 = require("node:path");
@@ -6652,6 +6680,32 @@ var ConfigInvalidError = class extends Error {
   problems;
 };
 
+// src/supervisor/fd-limit.ts
+var import_node_fs12 = require("node:fs");
+var FDS_PER_INSTANCE = 2;
+var FD_RESERVE = 64;
+function fdLimit() {
+  try {
+    const row = (0, import_node_fs12.readFileSync)("/proc/self/limits", "utf8").split("\n").find((l) => l.startsWith("Max open files"));
+    const [soft, hard] = (row ?? "").slice("Max open files".length).trim().split(/\s+/);
+    const value = (text) => text === "unlimited" ? Infinity : Number(text);
+    if (!soft || !hard || Number.isNaN(value(soft)) || Number.isNaN(value(hard))) return void 0;
+    return { soft: value(soft), hard: value(hard) };
+  } catch {
+    return void 0;
+  }
+}
+function fdsNeeded(instances) {
+  return instances * FDS_PER_INSTANCE + FD_RESERVE;
+}
+function fdLimitProblem(instances, limit = fdLimit()) {
+  if (!limit) return void 0;
+  const needed = fdsNeeded(instances);
+  if (needed <= limit.soft) return void 0;
+  const fit = Math.max(0, Math.floor((limit.soft - FD_RESERVE) / FDS_PER_INSTANCE));
+  return `the formation has ${instances} instances, which need about ${needed} open files (${FDS_PER_INSTANCE} per instance for its output, ${FD_RESERVE} for drover itself), but the limit of open files (RLIMIT_NOFILE) is ${limit.soft}: at most ${fit} instances fit. Raise the limit to ${needed} or more (\`ulimit -n ${needed}\` as root before drover starts; docker run --ulimit nofile=${needed}; systemd LimitNOFILE=${needed}), or run fewer instances (numprocs, or a formation such as web=2)`;
+}
+
 // src/cli/commands/check.ts
 var check = {
   summary: "validate the Procfile and the configuration, and print what would run",
@@ -6668,10 +6722,13 @@ ${APP_USAGE}`,
     const app = loadAppFromArgs(values, "build");
     if (values.strict) app.problems.push(...app.warnings.splice(0));
     process.stdout.write(describeApp(app));
-    if (app.problems.length) {
+    const errors = app.problems.map((p) => formatProblem(p));
+    const tooMany = errors.length ? void 0 : fdLimitProblem(app.processes.reduce((n, p) => n + (p.autostart ? p.numprocs : 0), 0));
+    if (tooMany) errors.push(`formation: ${tooMany}`);
+    if (errors.length) {
       process.stderr.write(`
-${app.problems.length} error${app.problems.length === 1 ? "" : "s"}:
-${app.problems.map((p) => formatProblem(p)).join("\n")}
+${errors.length} error${errors.length === 1 ? "" : "s"}:
+${errors.join("\n")}
 `);
       return 1;
     }
@@ -6700,6 +6757,16 @@ function describeApp(app) {
   if (COMPONENT_KINDS.every((k) => app.config[k].length === 0)) lines.push("  (no outputs: logs go nowhere)");
   for (const w of app.warnings) lines.push(`warning: ${formatProblem(w)}`);
   return lines.join("\n") + "\n";
+}
+
+// src/cli/closed-pipe.ts
+function onClosedPipe(keepRunning) {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error) => {
+      if (error.code !== "EPIPE") throw error;
+      if (!keepRunning) process.exit(141);
+    });
+  }
 }
 
 // src/cli/commands/config.ts
@@ -6743,7 +6810,7 @@ var version = {
 };
 
 // src/cli/commands/start.ts
-var import_node_os6 = require("node:os");
+var import_node_os7 = require("node:os");
 var import_node_tty = require("node:tty");
 
 // src/supervisor/formation.ts
@@ -7120,7 +7187,7 @@ var Instance = class {
     this.startedAt = Date.now();
     this.killed = false;
     this.setState("STARTING");
-    const output = attachOutput(child, { logger: plan.name, hostname: options.hostname, pipeline: options.pipeline, maxLine: options.maxLine, partialTimeout: options.partialTimeout });
+    const output = !child.stdout || !child.stderr ? NOT_SPAWNED : attachOutput(child, { logger: plan.name, hostname: options.hostname, pipeline: options.pipeline, maxLine: options.maxLine, partialTimeout: options.partialTimeout });
     this.exited = new Promise((done) => {
       let finished = false;
       let exitInfo;
@@ -7278,6 +7345,7 @@ var Instance = class {
     this.timer = void 0;
   }
 };
+var NOT_SPAWNED = { closed: Promise.resolve(), pausedMs: 0 };
 var EXTERNAL_STOP = /* @__PURE__ */ new Set(["SIGTERM", "SIGINT", "SIGHUP"]);
 function signalGroup(pid, signal) {
   try {
@@ -7291,6 +7359,7 @@ function formatSeconds(ms) {
 
 // src/supervisor/supervisor.ts
 var LOGGER = "supervisor";
+var START_BATCH = 20;
 var Supervisor = class {
   constructor(plans, options) {
     this.options = options;
@@ -7322,6 +7391,8 @@ var Supervisor = class {
   abandoned = false;
   /** Stop signals received: the second one does not wait. */
   stopSignals = 0;
+  /** True while startAll() is starting the instances: some have not been started yet. */
+  startingAll = false;
   /** Set by a second stop signal: the exit status of a stop that did not wait. */
   forcedStatus;
   /** When a stop asked for by a signal must be over (its budget: the longest stopwaitsecs, at least 1 s for the outputs). */
@@ -7332,7 +7403,22 @@ var Supervisor = class {
       void this.shutdown("nothing to run", 0);
       return;
     }
-    for (const instance of this.instances) instance.start();
+    void this.startAll();
+  }
+  /**
+   * Starts the instances START_BATCH at a time, yielding to the event loop between batches: each spawn blocks
+   * it for a moment, and with thousands of instances a stop signal or `drover status` must not wait for all of
+   * them. A stop ends the starting; instances not started yet stay STOPPED.
+   */
+  async startAll() {
+    this.startingAll = true;
+    for (let at = 0; at < this.instances.length; at += START_BATCH) {
+      if (at > 0) await new Promise((resolve5) => setImmediate(resolve5));
+      if (this.shuttingDown || this.abandoned) break;
+      for (const instance of this.instances.slice(at, at + START_BATCH)) instance.start();
+    }
+    this.startingAll = false;
+    if (!this.shuttingDown && !this.abandoned && this.instances.every((i) => !i.alive)) void this.shutdown("no process is left running", this.firstUnexpected ?? 0);
   }
   onChange(instance) {
     if (this.shuttingDown || this.abandoned) return;
@@ -7342,7 +7428,7 @@ var Supervisor = class {
     }
     if ((instance.state === "EXITED" || instance.state === "STOPPED") && !instance.restarting) {
       if (instance.state === "EXITED" && !instance.exitExpected) this.firstUnexpected ??= instance.exitStatus || 1;
-      if (this.instances.every((i) => !i.alive)) void this.shutdown("no process is left running", this.firstUnexpected ?? 0);
+      if (!this.startingAll && this.instances.every((i) => !i.alive)) void this.shutdown("no process is left running", this.firstUnexpected ?? 0);
     }
   }
   /**
@@ -7428,13 +7514,80 @@ function groupExists(pid) {
 
 // src/supervisor/control.ts
 var import_node_net5 = require("node:net");
-var import_node_fs12 = require("node:fs");
+var import_node_fs13 = require("node:fs");
 var import_node_os5 = require("node:os");
 var import_node_path12 = require("node:path");
 function controlSocketPath(appDir, configured, env = process.env) {
   if (configured) return configured;
   if (env.DROVER_SOCKET) return env.DROVER_SOCKET;
-  return (0, import_node_path12.join)((0, import_node_os5.tmpdir)(), `drover-${process.getuid?.() ?? 0}-${fnv1a(appDir)}.sock`);
+  return (0, import_node_path12.join)(controlDir(), `${fnv1a(appDir)}.sock`);
+}
+function controlDir() {
+  return (0, import_node_path12.join)((0, import_node_os5.tmpdir)(), `drover-${uid()}`);
+}
+var ControlError = class extends Error {
+  name = "ControlError";
+};
+function uid() {
+  return process.getuid?.() ?? 0;
+}
+function describeUid(id) {
+  try {
+    const row = (0, import_node_fs13.readFileSync)("/etc/passwd", "utf8").split("\n").find((r) => r.split(":")[2] === String(id));
+    return row ? `${row.split(":")[0]} (uid ${id})` : `uid ${id}`;
+  } catch {
+    return `uid ${id}`;
+  }
+}
+function ensurePrivateDir(dir) {
+  try {
+    (0, import_node_fs13.mkdirSync)(dir, { mode: 448 });
+  } catch (error) {
+    if (error.code !== "EEXIST") throw error;
+  }
+  if (checkDir(dir) & 63) (0, import_node_fs13.chmodSync)(dir, 448);
+}
+function checkDir(dir) {
+  let stat;
+  try {
+    stat = (0, import_node_fs13.lstatSync)(dir);
+  } catch (error) {
+    if (error.code === "ENOENT") return 448;
+    throw error;
+  }
+  if (!stat.isDirectory()) throw new ControlError(`${dir} should be drover's directory for control sockets, but it is not a directory (someone may have put it there): remove it, or set DROVER_SOCKET to a path in a directory of yours`);
+  if (stat.uid !== uid()) throw new ControlError(`${dir} should be drover's directory for control sockets, but it belongs to ${describeUid(stat.uid)}, not to you, ${describeUid(uid())}: someone else made it, maybe to put a socket of theirs where drover status would ask; remove it, or set DROVER_SOCKET to a path in a directory of yours`);
+  return stat.mode;
+}
+function checkSocketOwner(path) {
+  if ((0, import_node_path12.dirname)(path) === controlDir()) checkDir(controlDir());
+  let stat;
+  try {
+    stat = (0, import_node_fs13.lstatSync)(path);
+  } catch (error) {
+    if (error.code !== "EACCES") throw error;
+    throw new ControlError(`permission denied: ${path} is in a directory of ${ownerOf((0, import_node_path12.dirname)(path))}, and you are ${describeUid(uid())}: only the user who ran drover start can ask its supervisor; run this command as that user`);
+  }
+  if (!stat.isSocket()) throw new ControlError(`${path} is not a socket (it is not drover's control socket): pass -s the socket drover start made, or remove that file`);
+  if (stat.uid !== uid()) throw new ControlError(`permission denied: the control socket ${path} belongs to ${describeUid(stat.uid)}, and you are ${describeUid(uid())}: only the user who ran drover start can ask its supervisor (and a socket of someone else's is not trusted); run this command as that user`);
+}
+function otherUsersSupervisors() {
+  let names = [];
+  try {
+    names = (0, import_node_fs13.readdirSync)((0, import_node_os5.tmpdir)()).filter((n) => /^drover-\d+$/.test(n) && n !== `drover-${uid()}`);
+  } catch {
+  }
+  const owners = names.map((n) => `${(0, import_node_path12.join)((0, import_node_os5.tmpdir)(), n)} of ${describeUid(Number(n.slice("drover-".length)))}`);
+  return owners.length ? `; other users' supervisors keep their sockets in ${owners.join(", ")}: if one of them runs this app, permission denied: only that user can ask it` : "";
+}
+function ownerOf(path) {
+  for (let p = path; ; p = (0, import_node_path12.dirname)(p)) {
+    try {
+      return describeUid((0, import_node_fs13.lstatSync)(p).uid);
+    } catch {
+      if ((0, import_node_path12.dirname)(p) === p) return "another user";
+    }
+  }
 }
 function fnv1a(text) {
   let hash = 2166136261;
@@ -7442,9 +7595,11 @@ function fnv1a(text) {
   return (hash >>> 0).toString(16).padStart(8, "0");
 }
 async function serveControl(path, supervisor) {
-  if ((0, import_node_fs12.existsSync)(path)) {
+  if ((0, import_node_path12.dirname)(path) === controlDir()) ensurePrivateDir(controlDir());
+  if ((0, import_node_fs13.existsSync)(path)) {
+    checkSocketOwner(path);
     if (await answers(path)) throw new Error(`another drover supervisor answers on ${path}; stop it, or set DROVER_SOCKET for this one`);
-    (0, import_node_fs12.unlinkSync)(path);
+    (0, import_node_fs13.unlinkSync)(path);
   }
   const server = (0, import_node_net5.createServer)((socket) => {
     let input = "";
@@ -7460,7 +7615,7 @@ async function serveControl(path, supervisor) {
   return new Promise((resolve5, reject) => {
     server.once("error", reject);
     server.listen(path, () => {
-      (0, import_node_fs12.chmodSync)(path, 384);
+      (0, import_node_fs13.chmodSync)(path, 384);
       server.unref();
       resolve5(server);
     });
@@ -7499,6 +7654,7 @@ function answer(line, supervisor) {
 }
 function requestControl(path, request, timeout = 5e3) {
   return new Promise((resolve5, reject) => {
+    checkSocketOwner(path);
     const socket = (0, import_node_net5.createConnection)(path);
     let output = "";
     socket.setEncoding("utf8");
@@ -7517,12 +7673,12 @@ function requestControl(path, request, timeout = 5e3) {
 }
 
 // src/supervisor/thread-pool.ts
-var import_node_fs13 = require("node:fs");
+var import_node_fs14 = require("node:fs");
 var THREADS = 16;
 function startThreadPool() {
   const before = process.env.UV_THREADPOOL_SIZE;
   process.env.UV_THREADPOOL_SIZE = String(Math.max(THREADS, Number(before) || 0));
-  (0, import_node_fs13.access)("/", () => void 0);
+  (0, import_node_fs14.access)("/", () => void 0);
   if (before === void 0) delete process.env.UV_THREADPOOL_SIZE;
   else process.env.UV_THREADPOOL_SIZE = before;
 }
@@ -7696,6 +7852,127 @@ var Pipeline = class {
   }
 };
 
+// src/cli/signals.ts
+var import_node_os6 = require("node:os");
+var STOP_SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGABRT", "SIGPWR", "SIGXCPU"];
+var IGNORED_SIGNALS = ["SIGUSR2", "SIGALRM", "SIGVTALRM", "SIGPROF", "SIGIO", "SIGSTKFLT", "SIGSYS", "SIGTRAP"];
+var STATUS_SIGNAL = "SIGUSR1";
+function hasSignal(signal) {
+  return Object.hasOwn(import_node_os6.constants.signals, signal);
+}
+function handleSignals(handlers) {
+  const installed = [];
+  const on = (signal, handler) => {
+    if (!hasSignal(signal)) return;
+    process.on(signal, handler);
+    installed.push([signal, handler]);
+  };
+  for (const signal of STOP_SIGNALS) on(signal, () => handlers.stop(signal));
+  for (const signal of IGNORED_SIGNALS) if (signal !== "SIGPROF" || !profiling()) on(signal, () => handlers.ignored(signal));
+  on(STATUS_SIGNAL, () => handlers.status());
+  return () => {
+    for (const [signal, handler] of installed) process.off(signal, handler);
+  };
+}
+function profiling() {
+  return /--(cpu-)?prof\b/.test(`${process.env.NODE_OPTIONS ?? ""} ${process.execArgv.join(" ")}`);
+}
+function ignoredLine(signal) {
+  return `Received ${signal}: ignored (SIGTERM, SIGINT, SIGHUP or SIGQUIT stop every process; SIGUSR1 prints their state)`;
+}
+function keepInspectorClosed() {
+  process.on(STATUS_SIGNAL, () => void 0);
+  const flags = `${process.env.NODE_OPTIONS ?? ""} ${process.execArgv.join(" ")}`;
+  if (!/--inspect|--debug/.test(flags)) return;
+  if (typeof require !== "function") return;
+  const inspector = require("node:inspector");
+  if (inspector.url() === void 0) return;
+  inspector.close();
+  process.stderr.write("drover: closed the Node.js inspector that --inspect opened in drover itself (anyone on this machine could have run code in it); the app's processes still get NODE_OPTIONS as it is.\n");
+}
+
+// src/cli/commands/status.ts
+var import_node_path13 = require("node:path");
+var OPTIONS = { app: { type: "string", short: "a" }, socket: { type: "string", short: "s" }, json: { type: "boolean" } };
+var OPTIONS_USAGE = `  -a, --app DIR         the app whose supervisor to ask (default: the current directory)
+  -s, --socket PATH     the control socket (default: the one \`drover start\` made for the app)
+      --json            print the answer as JSON`;
+async function ask(values, request) {
+  const path = values.socket ?? controlSocketPath((0, import_node_path13.resolve)(values.app ?? process.cwd()), "");
+  try {
+    return await requestControl(path, request);
+  } catch (error) {
+    const code = error.code;
+    if (error instanceof ControlError) throw new CommandError(error.message);
+    if (code === "EACCES") throw new CommandError(`permission denied: cannot connect to ${path}: only the user who ran drover start can ask its supervisor; run this command as that user`);
+    if (code === "ENOENT" || code === "ECONNREFUSED") {
+      const others = values.socket || process.env.DROVER_SOCKET ? "" : otherUsersSupervisors();
+      throw new UsageError(`no drover supervisor is running for this app (no socket at ${path}); start one with drover start${others}`);
+    }
+    throw error;
+  }
+}
+var status = {
+  summary: "show the state, pid, uptime and restarts of every running instance",
+  usage: `Usage: drover status [options]
+
+Asks the running supervisor of the app for the state of every instance.
+
+${OPTIONS_USAGE}`,
+  async run(args) {
+    const { values } = parse(args, OPTIONS);
+    const answer2 = await ask(values, { command: "status" });
+    if (values.json) {
+      process.stdout.write(JSON.stringify(answer2, null, 2) + "\n");
+      return 0;
+    }
+    const state = (i) => i.nextStart ? `${i.state} (restart in ${Math.max(0, (Date.parse(i.nextStart) - Date.now()) / 1e3).toFixed(1)}s)` : i.state;
+    const rows = answer2.instances.map((i) => [i.name, state(i), i.pid ? String(i.pid) : "-", i.pid ? formatUptime(i.uptime) : "-", String(i.restarts), i.exitStatus === void 0 ? "-" : String(i.exitStatus)]);
+    process.stdout.write(table([["NAME", "STATE", "PID", "UPTIME", "RESTARTS", "LAST EXIT"], ...rows]));
+    for (const [id, stats] of Object.entries(answer2.outputs)) {
+      const text = Object.entries(stats).map(([k, v]) => `${k}=${v}`).join(" ");
+      process.stdout.write(`${id}: ${text || "-"}
+`);
+    }
+    return 0;
+  }
+};
+var restart = {
+  summary: "restart an instance (web.1) or every instance of a type (web)",
+  usage: `Usage: drover restart NAME [options]
+
+Stops NAME (stopsignal, then SIGKILL after stopwaitsecs) and starts it again.
+
+${OPTIONS_USAGE}`,
+  async run(args) {
+    const { values, positionals } = parse(args, OPTIONS, true);
+    if (positionals.length !== 1) throw new UsageError("expected one NAME, e.g. drover restart web.1");
+    const answer2 = await ask(values, { command: "restart", name: positionals[0] });
+    if (answer2.error) {
+      process.stderr.write(`drover restart: ${answer2.error}
+`);
+      return 1;
+    }
+    process.stdout.write(`restarting ${answer2.restarted.join(", ")}
+`);
+    return 0;
+  }
+};
+function statusLines(answer2) {
+  return answer2.instances.map((i) => {
+    const run2 = i.pid ? ` pid ${i.pid}, up ${formatUptime(i.uptime)},` : "";
+    return `${i.name} ${i.state}${run2} ${i.restarts} restart${i.restarts === 1 ? "" : "s"}${i.exitStatus === void 0 ? "" : `, last exit ${i.exitStatus}`}`;
+  });
+}
+function formatUptime(ms) {
+  const s = Math.floor(ms / 1e3);
+  return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m${s % 60}s` : `${Math.floor(s / 3600)}h${Math.floor(s % 3600 / 60)}m`;
+}
+function table(rows) {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join("  ").trimEnd()).join("\n") + "\n";
+}
+
 // src/cli/commands/start.ts
 var start = {
   summary: "run the process types of the Procfile (all, or a formation such as web=2,worker=1)",
@@ -7704,7 +7981,8 @@ var start = {
 Runs process types from the Procfile and [processes.NAME] under the supervisor, each instance
 (web.1, web.2, ...) as \`bash -c COMMAND\` in its own process group, and routes their output
 through the log pipeline. FORMATION is empty (every autostart type, numprocs each), a type
-(\`web\`), or counts (\`web=2,worker=1\`). SIGTERM or SIGINT stops every process gracefully.
+(\`web\`), or counts (\`web=2,worker=1\`). SIGTERM, SIGINT, SIGHUP or SIGQUIT stops every process
+gracefully (a second one kills them at once); SIGUSR1 prints the state of every instance.
 The type \`release\` runs only when named. foreman's flags work the same.
 
   -m, --formation FORMATION  the same as the FORMATION argument, as in foreman
@@ -7737,6 +8015,12 @@ Run \`drover check\` after fixing them.
       if (error instanceof FormationError) throw new UsageError(error.message);
       throw error;
     }
+    const tooMany = fdLimitProblem(plans.length);
+    if (tooMany) {
+      process.stderr.write(`drover: cannot start: ${tooMany}
+`);
+      return 1;
+    }
     return start.supervise(app, plans);
   },
   /**
@@ -7745,10 +8029,24 @@ Run \`drover check\` after fixing them.
    */
   async supervise(app, plans) {
     const env = mergeDotenv(process.env, app.dotenv);
-    const hostname = app.config.supervisor.hostname || (0, import_node_os6.hostname)();
-    const pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: (0, import_node_tty.isatty)(1) });
+    const hostname = app.config.supervisor.hostname || (0, import_node_os7.hostname)();
+    let pipeline;
+    try {
+      pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: (0, import_node_tty.isatty)(1) });
+    } catch (error) {
+      if (!(error instanceof BufferInUseError)) throw error;
+      process.stderr.write(`drover: cannot start: ${error.message}
+`);
+      process.exit(1);
+    }
     const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname });
-    for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"]) process.on(signal, () => supervisor.onSignal(signal));
+    handleSignals({
+      stop: (signal) => supervisor.onSignal(signal),
+      status: () => {
+        for (const line of statusLines(supervisor.status())) pipeline.internal(`Status (SIGUSR1): ${line}`, "supervisor");
+      },
+      ignored: (signal) => pipeline.internal(ignoredLine(signal), "supervisor", SEVERITY.warning)
+    });
     const crash = stopAllOnCrash(supervisor);
     try {
       supervisor.start();
@@ -7800,11 +8098,10 @@ drover: stopping every process, since nothing supervises them or reads their out
 
 // src/cli/commands/run.ts
 var import_node_child_process2 = require("node:child_process");
-var import_node_os7 = require("node:os");
 var import_node_os8 = require("node:os");
-var import_node_path13 = require("node:path");
+var import_node_path14 = require("node:path");
 var import_node_tty2 = require("node:tty");
-var OPTIONS = { app: { type: "string", short: "a" }, root: { type: "string", short: "d" }, procfile: { type: "string", short: "f" }, env: { type: "string", short: "e" }, logs: { type: "boolean" } };
+var OPTIONS2 = { app: { type: "string", short: "a" }, root: { type: "string", short: "d" }, procfile: { type: "string", short: "f" }, env: { type: "string", short: "e" }, logs: { type: "boolean" } };
 var run = {
   summary: "run a one-off command with the app environment (heroku run style)",
   usage: `Usage: drover run [options] [--] COMMAND [ARGS...]
@@ -7824,7 +8121,7 @@ ${APP_USAGE}`,
     while (first < args.length && args[first] !== "--" && args[first].startsWith("-")) first += valued.includes(args[first]) ? 2 : 1;
     const ours = args.slice(0, first);
     const command = args[first] === "--" ? args.slice(first + 1) : args.slice(first);
-    const { values } = parse(ours, OPTIONS);
+    const { values } = parse(ours, OPTIONS2);
     if (command.length === 0) throw new UsageError("expected a COMMAND to run, e.g. drover run bash");
     const app = loadAppFromArgs(values, "build");
     for (const w of app.warnings.filter((p) => !p.file.endsWith(".toml"))) process.stderr.write(`drover run: warning: ${formatProblem(w)}
@@ -7834,9 +8131,9 @@ ${APP_USAGE}`,
     const script = type ? [type.command, ...command.slice(1).map(shellQuote)].join(" ") : command.length === 1 ? command[0] : command.map(shellQuote).join(" ");
     if (values.logs) return runWithLogs(app, script, dyno, type);
     const env = { ...mergeDotenv(process.env, app.dotenv), ...type?.environment, DYNO: dyno };
-    const child = (0, import_node_child_process2.spawn)("bash", ["-c", script], { cwd: type?.directory ? (0, import_node_path13.resolve)(app.appDir, type.directory) : app.appDir, env, stdio: "inherit" });
+    const child = (0, import_node_child_process2.spawn)("bash", ["-c", script], { cwd: type?.directory ? (0, import_node_path14.resolve)(app.appDir, type.directory) : app.appDir, env, stdio: "inherit" });
     const fromTerminal = new Set((0, import_node_tty2.isatty)(0) ? ["SIGINT", "SIGQUIT"] : []);
-    for (const signal of ["SIGTERM", "SIGHUP", "SIGINT", "SIGQUIT"]) {
+    for (const signal of [...STOP_SIGNALS, ...IGNORED_SIGNALS, STATUS_SIGNAL].filter(hasSignal)) {
       process.on(signal, () => {
         if (!fromTerminal.has(signal)) child.kill(signal);
       });
@@ -7847,7 +8144,7 @@ ${APP_USAGE}`,
 `);
         resolve5(127);
       });
-      child.on("exit", (code, signal) => resolve5(code ?? 128 + (signal ? import_node_os7.constants.signals[signal] : 0)));
+      child.on("exit", (code, signal) => resolve5(code ?? 128 + (signal ? import_node_os8.constants.signals[signal] : 0)));
     });
   }
 };
@@ -7857,82 +8154,11 @@ ${app.problems.map((p) => "  " + formatProblem(p)).join("\n")}`);
   startThreadPool();
   const spec = oneOffSpec(script, type);
   const port = /^\d+$/.test(process.env.PORT ?? "") ? Number(process.env.PORT) : 5e3;
-  app.config.supervisor.control_socket = (0, import_node_path13.join)((0, import_node_os8.tmpdir)(), `drover-run-${process.pid}.sock`);
+  app.config.supervisor.control_socket = (0, import_node_path14.join)(controlDir(), `run-${process.pid}.sock`);
   return start.supervise(app, [{ name: dyno, type: spec, index: Number(dyno.split(".")[1]) || 1, port }]);
 }
 function shellQuote(word) {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
-// src/cli/commands/status.ts
-var import_node_path14 = require("node:path");
-var OPTIONS2 = { app: { type: "string", short: "a" }, socket: { type: "string", short: "s" }, json: { type: "boolean" } };
-var OPTIONS_USAGE = `  -a, --app DIR         the app whose supervisor to ask (default: the current directory)
-  -s, --socket PATH     the control socket (default: the one \`drover start\` made for the app)
-      --json            print the answer as JSON`;
-async function ask(values, request) {
-  const path = values.socket ?? controlSocketPath((0, import_node_path14.resolve)(values.app ?? process.cwd()), "");
-  try {
-    return await requestControl(path, request);
-  } catch (error) {
-    const code = error.code;
-    if (code === "ENOENT" || code === "ECONNREFUSED") throw new UsageError(`no drover supervisor is running for this app (no socket at ${path}); start one with drover start`);
-    throw error;
-  }
-}
-var status = {
-  summary: "show the state, pid, uptime and restarts of every running instance",
-  usage: `Usage: drover status [options]
-
-Asks the running supervisor of the app for the state of every instance.
-
-${OPTIONS_USAGE}`,
-  async run(args) {
-    const { values } = parse(args, OPTIONS2);
-    const answer2 = await ask(values, { command: "status" });
-    if (values.json) {
-      process.stdout.write(JSON.stringify(answer2, null, 2) + "\n");
-      return 0;
-    }
-    const state = (i) => i.nextStart ? `${i.state} (restart in ${Math.max(0, (Date.parse(i.nextStart) - Date.now()) / 1e3).toFixed(1)}s)` : i.state;
-    const rows = answer2.instances.map((i) => [i.name, state(i), i.pid ? String(i.pid) : "-", i.pid ? formatUptime(i.uptime) : "-", String(i.restarts), i.exitStatus === void 0 ? "-" : String(i.exitStatus)]);
-    process.stdout.write(table([["NAME", "STATE", "PID", "UPTIME", "RESTARTS", "LAST EXIT"], ...rows]));
-    for (const [id, stats] of Object.entries(answer2.outputs)) {
-      const text = Object.entries(stats).map(([k, v]) => `${k}=${v}`).join(" ");
-      process.stdout.write(`${id}: ${text || "-"}
-`);
-    }
-    return 0;
-  }
-};
-var restart = {
-  summary: "restart an instance (web.1) or every instance of a type (web)",
-  usage: `Usage: drover restart NAME [options]
-
-Stops NAME (stopsignal, then SIGKILL after stopwaitsecs) and starts it again.
-
-${OPTIONS_USAGE}`,
-  async run(args) {
-    const { values, positionals } = parse(args, OPTIONS2, true);
-    if (positionals.length !== 1) throw new UsageError("expected one NAME, e.g. drover restart web.1");
-    const answer2 = await ask(values, { command: "restart", name: positionals[0] });
-    if (answer2.error) {
-      process.stderr.write(`drover restart: ${answer2.error}
-`);
-      return 1;
-    }
-    process.stdout.write(`restarting ${answer2.restarted.join(", ")}
-`);
-    return 0;
-  }
-};
-function formatUptime(ms) {
-  const s = Math.floor(ms / 1e3);
-  return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m${s % 60}s` : `${Math.floor(s / 3600)}h${Math.floor(s % 3600 / 60)}m`;
-}
-function table(rows) {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join("  ").trimEnd()).join("\n") + "\n";
 }
 
 // src/cli/main.ts
@@ -7964,6 +8190,7 @@ Run \`drover COMMAND --help\` for the options of one command.
 }
 async function main(argv) {
   const [name, ...args] = argv;
+  onClosedPipe(name === "start" || name === "run");
   if (!name || name === "--help" || name === "-h") {
     process.stdout.write(overview());
     return name ? 0 : 2;
@@ -7993,11 +8220,17 @@ ${command.usage}
 `);
       return 2;
     }
+    if (error instanceof CommandError) {
+      process.stderr.write(`drover ${name}: ${e.message}
+`);
+      return 1;
+    }
     throw error;
   }
 }
 
 // src/cli/index.ts
+keepInspectorClosed();
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -39,4 +39,6 @@ else
     exit 1
   fi
 fi
-exec "$node_bin" "$bp_dir/lib/buildpack.js" "$entry" "$@"
+# The inspector at an address no machine has (192.0.2.1, RFC 5737): a SIGUSR1 cannot open it on 127.0.0.1:9229
+# (see bin/drover).
+exec "$node_bin" --inspect-port=192.0.2.1:9229 "$bp_dir/lib/buildpack.js" "$entry" "$@"

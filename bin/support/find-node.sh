@@ -32,7 +32,7 @@ drover_find_node() {
     if [ -f "$candidate" ] && [ -x "$candidate" ] && drover_node_ok "$candidate"; then DROVER_NODE_BIN="$candidate"; return 0; fi
   done
   # Last, the first node on PATH, looked up without a subshell. It is not run here (unless run-each): the shim
-  # preloads node-check.js, which stops a node older than 18 with a message before drover's code is parsed.
+  # preloads node-check.cjs, which stops a node older than 18 with a message before drover's code is parsed.
   rest="$PATH:"
   while [ -n "$rest" ]; do
     dir="${rest%%:*}"

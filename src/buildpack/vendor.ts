@@ -20,14 +20,14 @@ export interface Vendored {
 }
 
 /**
- * Copies the supervisor into `dest` (bin/drover, bin/support/find-node.sh and node-check.js, lib/drover.js,
+ * Copies the supervisor into `dest` (bin/drover, bin/support/find-node.sh and node-check.cjs, lib/drover.js,
  * lib/package.json)
  * and merges conf/: the buildpack's defaults, then the app's drover/*.toml, a same-named file replacing a
  * default (an empty one disables it). lib/package.json says commonjs: without it the bundle would be read as
  * an ES module wherever the app's package.json says "type": "module".
  */
 export function vendorSupervisor(bpDir: string, appDir: string, dest: string): Vendored {
-  const files = ['bin/drover', 'bin/support/find-node.sh', 'bin/support/node-check.js', 'lib/drover.js', 'lib/package.json'];
+  const files = ['bin/drover', 'bin/support/find-node.sh', 'bin/support/node-check.cjs', 'lib/drover.js', 'lib/package.json'];
   for (const file of files) {
     mkdirSync(dirname(join(dest, file)), { recursive: true });
     copyFileSync(join(bpDir, file), join(dest, file));

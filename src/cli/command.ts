@@ -90,3 +90,8 @@ export function loadAppFromArgs(values: { app?: string; root?: string; procfile?
 export class UsageError extends Error {
   override name = 'UsageError';
 }
+
+/** Thrown for something the user can fix that is not a wrong invocation: printed as `drover NAME: message`, exit status 1. */
+export class CommandError extends Error {
+  override name = 'CommandError';
+}

@@ -1,6 +1,8 @@
 // Entry point of lib/drover.js.
 import { main } from './main';
+import { keepInspectorClosed } from './signals';
 
+keepInspectorClosed();
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

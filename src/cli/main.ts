@@ -1,6 +1,7 @@
 // The `drover` command: dispatches to one file per command under commands/.
-import { UsageError, type Command, type CommandName } from './command';
+import { CommandError, UsageError, type Command, type CommandName } from './command';
 import { check } from './commands/check';
+import { onClosedPipe } from './closed-pipe';
 import { config } from './commands/config';
 import { version } from './commands/version';
 import { start } from './commands/start';
@@ -33,6 +34,7 @@ function overview(): string {
 /** Runs the CLI with argv (without node and script) and resolves to the exit status. */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
+  onClosedPipe(name === 'start' || name === 'run');
   if (!name || name === '--help' || name === '-h') {
     process.stdout.write(overview());
     return name ? 0 : 2;
@@ -56,6 +58,10 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof UsageError || e.code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`drover ${name}: ${e.message}\n\n${command.usage}\n`);
       return 2;
+    }
+    if (error instanceof CommandError) {
+      process.stderr.write(`drover ${name}: ${e.message}\n`);
+      return 1;
     }
     throw error;
   }

@@ -10,7 +10,7 @@ export const supervisorSchema: Schema = {
   max_line_length: { type: 'integer', default: 10000, min: 64, doc: 'longer lines are split into several messages (Logplex splits at 10,000 bytes)' },
   partial_line_timeout: { type: 'duration', default: '200ms', doc: 'a line without its newline is passed on after this long' },
   hostname: { type: 'string', default: '', doc: 'the Hostname of messages; default: the machine host name' },
-  control_socket: { type: 'string', default: '', doc: 'path of the unix socket for `drover status` and `drover restart`; default: $TMPDIR/drover-<uid>-<dir hash>.sock' },
+  control_socket: { type: 'string', default: '', doc: 'path of the unix socket for `drover status` and `drover restart`; default: $TMPDIR/drover-<uid>/<dir hash>.sock, in a directory only that user can use (0700); a socket owned by another user is never trusted' },
 };
 
 /** `[processes.NAME]`: supervisord's option names and meanings. */

@@ -93,7 +93,8 @@ export class Instance {
     this.startedAt = Date.now();
     this.killed = false;
     this.setState('STARTING');
-    const output = attachOutput(child, { logger: plan.name, hostname: options.hostname, pipeline: options.pipeline, maxLine: options.maxLine, partialTimeout: options.partialTimeout });
+    // Out of file descriptors (EMFILE), spawn gives a child without pipes, and its 'error' event follows.
+    const output = !child.stdout || !child.stderr ? NOT_SPAWNED : attachOutput(child, { logger: plan.name, hostname: options.hostname, pipeline: options.pipeline, maxLine: options.maxLine, partialTimeout: options.partialTimeout });
     this.exited = new Promise((done) => {
       let finished = false;
       let exitInfo: [number | null, NodeJS.Signals | null] | undefined;
@@ -274,6 +275,9 @@ export class Instance {
     this.timer = undefined;
   }
 }
+
+/** The output of a child that was never spawned: nothing to read. */
+const NOT_SPAWNED = { closed: Promise.resolve(), pausedMs: 0 };
 
 const EXTERNAL_STOP = new Set<NodeJS.Signals>(['SIGTERM', 'SIGINT', 'SIGHUP']);
 

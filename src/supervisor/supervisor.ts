@@ -23,6 +23,8 @@ export interface SupervisorStatus {
 }
 
 const LOGGER = 'supervisor';
+/** Instances started between two turns of the event loop (each spawn takes about a millisecond). */
+const START_BATCH = 20;
 
 export class Supervisor {
   readonly instances: Instance[];
@@ -38,6 +40,8 @@ export class Supervisor {
   private abandoned = false;
   /** Stop signals received: the second one does not wait. */
   private stopSignals = 0;
+  /** True while startAll() is starting the instances: some have not been started yet. */
+  private startingAll = false;
   /** Set by a second stop signal: the exit status of a stop that did not wait. */
   private forcedStatus: number | undefined;
   /** When a stop asked for by a signal must be over (its budget: the longest stopwaitsecs, at least 1 s for the outputs). */
@@ -66,7 +70,24 @@ export class Supervisor {
       void this.shutdown('nothing to run', 0);
       return;
     }
-    for (const instance of this.instances) instance.start();
+    void this.startAll();
+  }
+
+  /**
+   * Starts the instances START_BATCH at a time, yielding to the event loop between batches: each spawn blocks
+   * it for a moment, and with thousands of instances a stop signal or `drover status` must not wait for all of
+   * them. A stop ends the starting; instances not started yet stay STOPPED.
+   */
+  private async startAll(): Promise<void> {
+    this.startingAll = true;
+    for (let at = 0; at < this.instances.length; at += START_BATCH) {
+      if (at > 0) await new Promise((resolve) => setImmediate(resolve));
+      if (this.shuttingDown || this.abandoned) break;
+      for (const instance of this.instances.slice(at, at + START_BATCH)) instance.start();
+    }
+    this.startingAll = false;
+    // Those started first may all have exited while the others were starting.
+    if (!this.shuttingDown && !this.abandoned && this.instances.every((i) => !i.alive)) void this.shutdown('no process is left running', this.firstUnexpected ?? 0);
   }
 
   private onChange(instance: Instance): void {
@@ -77,7 +98,7 @@ export class Supervisor {
     }
     if ((instance.state === 'EXITED' || instance.state === 'STOPPED') && !instance.restarting) {
       if (instance.state === 'EXITED' && !instance.exitExpected) this.firstUnexpected ??= instance.exitStatus || 1;
-      if (this.instances.every((i) => !i.alive)) void this.shutdown('no process is left running', this.firstUnexpected ?? 0);
+      if (!this.startingAll && this.instances.every((i) => !i.alive)) void this.shutdown('no process is left running', this.firstUnexpected ?? 0);
     }
   }
 

@@ -4,6 +4,7 @@ import { APP_OPTIONS, APP_USAGE, loadAppFromArgs, parse, type Command } from '..
 import { formatProblem } from '../../config/errors';
 import type { LoadedApp } from '../../config/app';
 import { COMPONENT_KINDS } from '../../pipeline/component';
+import { fdLimitProblem } from '../../supervisor/fd-limit';
 
 export const check: Command = {
   summary: 'validate the Procfile and the configuration, and print what would run',
@@ -14,8 +15,13 @@ export const check: Command = {
     // --strict: every warning is an error too (listed with them, in reading order of their files).
     if (values.strict) app.problems.push(...app.warnings.splice(0));
     process.stdout.write(describeApp(app));
-    if (app.problems.length) {
-      process.stderr.write(`\n${app.problems.length} error${app.problems.length === 1 ? '' : 's'}:\n${app.problems.map((p) => formatProblem(p)).join('\n')}\n`);
+    const errors = app.problems.map((p) => formatProblem(p));
+    // The formation `drover start` runs by default must fit in this machine's open-file limit (once the
+    // processes are valid: numprocs may be anything until then).
+    const tooMany = errors.length ? undefined : fdLimitProblem(app.processes.reduce((n, p) => n + (p.autostart ? p.numprocs : 0), 0));
+    if (tooMany) errors.push(`formation: ${tooMany}`);
+    if (errors.length) {
+      process.stderr.write(`\n${errors.length} error${errors.length === 1 ? '' : 's'}:\n${errors.join('\n')}\n`);
       return 1;
     }
     process.stdout.write('\nconfiguration OK\n');

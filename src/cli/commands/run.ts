@@ -2,14 +2,15 @@
 // runs the Procfile's NAME command, as `foreman run NAME`.
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isatty } from 'node:tty';
 import { APP_USAGE, loadAppFromArgs, parse, UsageError, type Command } from '../command';
 import { oneOffSpec, type LoadedApp } from '../../config/app';
 import { mergeDotenv } from '../../config/dotenv';
 import { formatProblem } from '../../config/errors';
+import { controlDir } from '../../supervisor/control';
 import { startThreadPool } from '../../supervisor/thread-pool';
+import { hasSignal, IGNORED_SIGNALS, STATUS_SIGNAL, STOP_SIGNALS } from '../signals';
 import { start } from './start';
 
 const OPTIONS = { app: { type: 'string', short: 'a' }, root: { type: 'string', short: 'd' }, procfile: { type: 'string', short: 'f' }, env: { type: 'string', short: 'e' }, logs: { type: 'boolean' } } as const;
@@ -51,7 +52,8 @@ ${APP_USAGE}`,
     // On a terminal, Ctrl-C already reaches the whole foreground group, the command included: forwarding it
     // again would make it a second Ctrl-C. Signals sent to drover alone (kill, a platform) are passed on.
     const fromTerminal = new Set<NodeJS.Signals>(isatty(0) ? ['SIGINT', 'SIGQUIT'] : []);
-    for (const signal of ['SIGTERM', 'SIGHUP', 'SIGINT', 'SIGQUIT'] as const) {
+    // Every signal that would end drover run is passed on instead: the command decides what it means.
+    for (const signal of [...STOP_SIGNALS, ...IGNORED_SIGNALS, STATUS_SIGNAL].filter(hasSignal)) {
       process.on(signal, () => {
         if (!fromTerminal.has(signal)) child.kill(signal);
       });
@@ -73,7 +75,8 @@ function runWithLogs(app: LoadedApp, script: string, dyno: string, type: LoadedA
   const spec = oneOffSpec(script, type);
   const port = /^\d+$/.test(process.env.PORT ?? '') ? Number(process.env.PORT) : 5000;
   // A control socket of its own (drover status -s PATH): the app's belongs to its drover start, if one runs.
-  app.config.supervisor.control_socket = join(tmpdir(), `drover-run-${process.pid}.sock`);
+  // It lives in the private per-user directory, like the default ones, so that nobody else can take its path.
+  app.config.supervisor.control_socket = join(controlDir(), `run-${process.pid}.sock`);
   return start.supervise(app, [{ name: dyno, type: spec, index: Number(dyno.split('.')[1]) || 1, port }]);
 }
 

@@ -7,11 +7,16 @@ import { mergeDotenv } from '../../config/dotenv';
 import { FormationError, parseFormation, planInstances, type InstancePlan } from '../../supervisor/formation';
 import type { LoadedApp } from '../../config/app';
 import { Supervisor } from '../../supervisor/supervisor';
+import { fdLimitProblem } from '../../supervisor/fd-limit';
 import { controlSocketPath, serveControl } from '../../supervisor/control';
 import { startThreadPool } from '../../supervisor/thread-pool';
 import { Pipeline } from '../../pipeline/pipeline';
+import { BufferInUseError } from '../../pipeline/buffers/segment-files';
 import { isOnPlatform } from '../../pipeline/formats';
 import { writeInSmallPieces, writeProgress } from '../../pipeline/sinks';
+import { SEVERITY } from '../../pipeline/message';
+import { handleSignals, ignoredLine } from '../signals';
+import { statusLines } from './status';
 
 export const start: Command & { supervise(app: LoadedApp, plans: InstancePlan[]): Promise<number> } = {
   summary: 'run the process types of the Procfile (all, or a formation such as web=2,worker=1)',
@@ -20,7 +25,8 @@ export const start: Command & { supervise(app: LoadedApp, plans: InstancePlan[])
 Runs process types from the Procfile and [processes.NAME] under the supervisor, each instance
 (web.1, web.2, ...) as \`bash -c COMMAND\` in its own process group, and routes their output
 through the log pipeline. FORMATION is empty (every autostart type, numprocs each), a type
-(\`web\`), or counts (\`web=2,worker=1\`). SIGTERM or SIGINT stops every process gracefully.
+(\`web\`), or counts (\`web=2,worker=1\`). SIGTERM, SIGINT, SIGHUP or SIGQUIT stops every process
+gracefully (a second one kills them at once); SIGUSR1 prints the state of every instance.
 The type \`release\` runs only when named. foreman's flags work the same.
 
   -m, --formation FORMATION  the same as the FORMATION argument, as in foreman
@@ -52,6 +58,11 @@ ${APP_USAGE}`,
       if (error instanceof FormationError) throw new UsageError(error.message);
       throw error;
     }
+    const tooMany = fdLimitProblem(plans.length);
+    if (tooMany) {
+      process.stderr.write(`drover: cannot start: ${tooMany}\n`);
+      return 1;
+    }
     return start.supervise(app, plans);
   },
 
@@ -62,10 +73,25 @@ ${APP_USAGE}`,
   async supervise(app, plans) {
     const env = mergeDotenv(process.env, app.dotenv);
     const hostname = app.config.supervisor.hostname || osHostname();
-    const pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: isatty(1) });
+    let pipeline: Pipeline;
+    try {
+      pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: isatty(1) });
+    } catch (error) {
+      // Nothing runs yet: a disk buffer that another output or drover holds is the user's to sort out.
+      if (!(error instanceof BufferInUseError)) throw error;
+      process.stderr.write(`drover: cannot start: ${error.message}\n`);
+      // The outputs made before this one may be connecting already: nothing of theirs is worth waiting for.
+      process.exit(1);
+    }
     const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname });
 
-    for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => supervisor.onSignal(signal));
+    handleSignals({
+      stop: (signal) => supervisor.onSignal(signal),
+      status: () => {
+        for (const line of statusLines(supervisor.status())) pipeline.internal(`Status (SIGUSR1): ${line}`, 'supervisor');
+      },
+      ignored: (signal) => pipeline.internal(ignoredLine(signal), 'supervisor', SEVERITY.warning),
+    });
     const crash = stopAllOnCrash(supervisor);
     try {
       // The processes first: the control socket is for later `drover status` calls and need not delay them.

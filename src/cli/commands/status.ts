@@ -1,7 +1,7 @@
 // `drover status` and `drover restart NAME`: ask the running supervisor over its control socket.
 import { resolve } from 'node:path';
-import { parse, UsageError, type Command } from '../command';
-import { controlSocketPath, requestControl, type ControlRequest } from '../../supervisor/control';
+import { CommandError, parse, UsageError, type Command } from '../command';
+import { ControlError, controlSocketPath, otherUsersSupervisors, requestControl, type ControlRequest } from '../../supervisor/control';
 import type { SupervisorStatus } from '../../supervisor/supervisor';
 
 const OPTIONS = { app: { type: 'string', short: 'a' }, socket: { type: 'string', short: 's' }, json: { type: 'boolean' } } as const;
@@ -15,7 +15,12 @@ async function ask(values: { app?: string; socket?: string }, request: ControlRe
     return await requestControl(path, request);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ECONNREFUSED') throw new UsageError(`no drover supervisor is running for this app (no socket at ${path}); start one with drover start`);
+    if (error instanceof ControlError) throw new CommandError(error.message);
+    if (code === 'EACCES') throw new CommandError(`permission denied: cannot connect to ${path}: only the user who ran drover start can ask its supervisor; run this command as that user`);
+    if (code === 'ENOENT' || code === 'ECONNREFUSED') {
+      const others = values.socket || process.env.DROVER_SOCKET ? '' : otherUsersSupervisors();
+      throw new UsageError(`no drover supervisor is running for this app (no socket at ${path}); start one with drover start${others}`);
+    }
     throw error;
   }
 }
@@ -56,6 +61,14 @@ export const restart: Command = {
     return 0;
   },
 };
+
+/** One line per instance (`web.1 RUNNING pid 123, up 5s, 0 restarts`), for SIGUSR1. */
+export function statusLines(answer: SupervisorStatus): string[] {
+  return answer.instances.map((i) => {
+    const run = i.pid ? ` pid ${i.pid}, up ${formatUptime(i.uptime)},` : '';
+    return `${i.name} ${i.state}${run} ${i.restarts} restart${i.restarts === 1 ? '' : 's'}${i.exitStatus === undefined ? '' : `, last exit ${i.exitStatus}`}`;
+  });
+}
 
 function formatUptime(ms: number): string {
   const s = Math.floor(ms / 1000);

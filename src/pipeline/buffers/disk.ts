@@ -3,7 +3,7 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RecordBuffer, WhenFull } from './buffer';
 import { Deque, Signal } from './queue';
-import { errorCode as code, filesystemSize, HEAD, MARKER, readAt, recover, segmentName as name, takeLock, truncate, unlink, writeCheckpoint, type Segment } from './segment-files';
+import { errorCode as code, filesystemSize, HEAD, MARKER, readAt, recover, releaseLock, segmentName as name, takeLock, truncate, unlink, writeCheckpoint, type Segment } from './segment-files';
 
 export interface DiskBufferOptions {
   dir: string;
@@ -209,7 +209,7 @@ export class DiskBuffer implements RecordBuffer {
     this.checkpoint(true);
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
-    unlink(this.lock);
+    releaseLock(this.lock);
     this.roomSignal.wake();
     return lost;
   }

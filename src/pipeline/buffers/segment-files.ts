@@ -1,6 +1,6 @@
 // The on-disk format of the disk buffer: segment files of framed records, and the lock on a buffer directory.
 import * as fs from 'node:fs';
-import { closeSync, ftruncateSync, openSync, readdirSync, readFileSync, readSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 // Each record: a marker byte, its length (u32 LE), the bytes. The marker catches a torn or foreign file.
@@ -63,18 +63,52 @@ export function recover(dir: string): { segments: Segment[]; ack?: { seg: Segmen
  * may belong to some other process by now, which does not hold the lock.
  */
 export function takeLock(lock: string, dir: string): void {
+  if (held.has(lock)) throw new BufferInUseError(`buffer.path "${dir}" is used by two outputs of this drover: give each output its own buffer.path (or leave it out: the default is a directory per output)`);
   try {
     const [owner, started] = readFileSync(lock, 'utf8').trim().split(' ');
     const pid = Number(owner);
     const now = startTimeOf(pid);
     const sameProcess = started === undefined || now === undefined || now === started;
     if (pid && pid !== process.pid && alive(pid) && sameProcess) {
-      throw new Error(`buffer.path "${dir}" is in use by process ${pid}: give each output its own buffer directory`);
+      throw new BufferInUseError(`buffer.path "${dir}" is in use by process ${pid}${describeProcess(pid)}: two drovers cannot share a disk buffer; give this output another buffer.path, or stop that process first`);
     }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   writeFileSync(lock, `${process.pid} ${startTimeOf(process.pid) ?? ''}`.trim());
+  held.add(lock);
+}
+
+/** Gives up a lock taken by takeLock. */
+export function releaseLock(lock: string): void {
+  held.delete(lock);
+  unlink(lock);
+}
+
+/** Locks this process holds: a second output on the same directory is refused too. */
+const held = new Set<string>();
+
+/** A disk buffer directory that another output or process already uses: the message names it and the option. */
+export class BufferInUseError extends Error {
+  override name = 'BufferInUseError';
+}
+
+/** ` (drover start in /app)`: what a process is, from /proc, for messages; empty when it cannot be read. */
+function describeProcess(pid: number): string {
+  try {
+    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    const at = args.findIndex((a) => a.endsWith('/drover.js'));
+    const what = at >= 0 ? `drover ${args.slice(at + 1).join(' ')}` : args.join(' ');
+    let where = '';
+    try {
+      where = ` in ${readlinkSync(`/proc/${pid}/cwd`)}`;
+    } catch {
+      // another user's: its directory is not ours to read
+    }
+    return what ? ` (${what.slice(0, 120)}${where})` : '';
+  } catch {
+    return '';
+  }
 }
 
 /** When a process started (clock ticks since boot, field 22 of /proc/PID/stat), or undefined without /proc. */

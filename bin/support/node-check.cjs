@@ -1,6 +1,9 @@
 // Preloaded (node --require) by bin/drover before lib/drover.js is even parsed: the shim runs the first node on
 // PATH without asking its version (that costs a start of node), and the bundle's syntax needs Node.js 18, so an
 // older node must stop here, in syntax every version reads. Plain ES5 on purpose.
+// SIGUSR1 would open Node.js's inspector on 127.0.0.1:9229, where any local user could run code in drover: a
+// listener of our own replaces that as early as can be (lib/drover.js gives the signal its meaning).
+process.on('SIGUSR1', function () {});
 var major = Number(process.versions.node.split('.')[0]);
 if (major < 18) {
   process.stderr.write('drover: Node.js ' + process.version + ' (' + process.execPath + ') is too old: drover needs Node.js >= 18.\n' +
