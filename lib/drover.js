@@ -5407,14 +5407,14 @@ function scan(data, start2) {
 function readAt(path, offset, length) {
   const fd = (0, import_node_fs6.openSync)(path, "r");
   try {
-    const buffer = Buffer.allocUnsafe(length);
+    const buffer2 = Buffer.allocUnsafe(length);
     let got = 0;
     while (got < length) {
-      const n = (0, import_node_fs6.readSync)(fd, buffer, got, length - got, offset + got);
+      const n = (0, import_node_fs6.readSync)(fd, buffer2, got, length - got, offset + got);
       if (n === 0) break;
       got += n;
     }
-    return buffer.subarray(0, got);
+    return buffer2.subarray(0, got);
   } finally {
     (0, import_node_fs6.closeSync)(fd);
   }
@@ -5922,16 +5922,16 @@ var Reporter = class {
 
 // src/pipeline/buffers/sender.ts
 var Sender = class {
-  constructor(buffer, transport, encode, context, options) {
-    this.buffer = buffer;
+  constructor(buffer2, transport, encode, context, options) {
+    this.buffer = buffer2;
     this.transport = transport;
     this.encode = encode;
     this.context = context;
     this.options = options;
     this.reporter = new Reporter(context);
     this.backoff = new Backoff(options.backoffInitial, options.backoffMax);
-    if (buffer instanceof DiskBuffer && buffer.resumed) {
-      this.reporter.say("resumed", `${context.id}: resuming ${buffer.resumed} messages left in the disk buffer by the last run`, SEVERITY.info);
+    if (buffer2 instanceof DiskBuffer && buffer2.resumed) {
+      this.reporter.say("resumed", `${context.id}: resuming ${buffer2.resumed} messages left in the disk buffer by the last run`, SEVERITY.info);
     }
     this.loop = this.run();
   }
@@ -6075,6 +6075,7 @@ var Sender = class {
 var delay = (ms) => new Promise((resolve4) => setTimeout(resolve4, Math.max(0, ms)).unref());
 
 // src/pipeline/rfc5424.ts
+var buffer = __toESM(require("node:buffer"), 1);
 var FACILITIES = ["kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp", "ntp", "audit", "alert", "clock", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"];
 function headerField(value, max) {
   const clean = value.replace(/[^\x21-\x7e]/g, "_").slice(0, max);
@@ -6098,6 +6099,7 @@ var Rfc5424 = class {
   app;
   sd;
   host;
+  fixedHost;
   // The header before MSG only changes with the millisecond, logger and severity: cache the last few.
   cache = /* @__PURE__ */ new Map();
   cachedAt = -1;
@@ -6105,6 +6107,7 @@ var Rfc5424 = class {
     this.facility = FACILITIES.indexOf(options.facility);
     this.app = headerField(options.appName, 48);
     this.host = headerField(options.hostname, 255);
+    this.fixedHost = options.fixedHostname === true;
     this.sd = options.structuredData || "-";
   }
   /** The header up to and including the space before MSG. */
@@ -6117,7 +6120,7 @@ var Rfc5424 = class {
     const key = `${severity} ${message.logger} ${message.hostname}`;
     let header2 = this.cache.get(key);
     if (header2 === void 0) {
-      const host = message.hostname ? headerField(message.hostname, 255) : this.host;
+      const host = message.hostname && !this.fixedHost ? headerField(message.hostname, 255) : this.host;
       header2 = `<${this.facility * 8 + severity}>1 ${isoMicros(message.timestamp)} ${host} ${this.app} ${headerField(message.logger, 128)} - ${this.sd} `;
       this.cache.set(key, header2);
     }
@@ -6127,17 +6130,18 @@ var Rfc5424 = class {
   encode(message, max = Infinity) {
     const header2 = this.header(message);
     const headerBytes = Buffer.byteLength(header2);
-    let length = Math.min(headerBytes + message.raw.length, max);
-    if (length < headerBytes + message.raw.length) length = utf8Boundary(message.raw, length - headerBytes) + headerBytes;
+    const raw = msgBytes(message.raw);
+    let length = Math.min(headerBytes + raw.length, max);
+    if (length < headerBytes + raw.length) length = utf8Boundary(raw, length - headerBytes) + headerBytes;
     const out = Buffer.allocUnsafe(Math.max(length, 0));
     out.write(header2, 0, "utf8");
-    message.raw.copy(out, headerBytes, 0, Math.max(0, length - headerBytes));
+    raw.copy(out, headerBytes, 0, Math.max(0, length - headerBytes));
     return out;
   }
   /** The message framed for a stream: octet counting (`LEN SP MSG`) or a trailing newline; `extra` is appended inside the count. */
   frame(message, framing, extra = "") {
     const header2 = this.header(message);
-    const raw = message.raw;
+    const raw = msgBytes(message.raw);
     const body = Buffer.byteLength(header2) + raw.length + extra.length;
     const prefix = framing === "octet-counting" ? `${body} ` : "";
     const out = Buffer.allocUnsafe(prefix.length + body + (framing === "newline" ? 1 : 0));
@@ -6152,6 +6156,18 @@ var Rfc5424 = class {
     return out;
   }
 };
+var isUtf82 = buffer.isUtf8 ?? ((bytes) => {
+  try {
+    new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+});
+function msgBytes(raw) {
+  if (raw.length >= 3 && raw[0] === 239 && raw[1] === 187 && raw[2] === 191 && !isUtf82(raw.subarray(3))) return raw.subarray(3);
+  return raw;
+}
 function utf8Boundary(bytes, length) {
   if (length <= 0) return 0;
   if (length >= bytes.length) return bytes.length;
@@ -6328,7 +6344,7 @@ var schema14 = {
   url: { type: "string", required: true, pattern: URL_PATTERN, patternHint: 'a drain URL with a port, such as "syslog+tls://logs.example.com:12345" (syslog+tcp://, syslog+tls://, syslog+udp://; syslog:// is TCP)', doc: "where to send: syslog+tcp://host:port, syslog+tls://host:port or syslog+udp://host:port" },
   facility: { type: "enum", values: FACILITIES, default: "user", doc: "syslog facility of every message (user: messages from an application); the priority is facility * 8 + the message severity" },
   app_name: { type: "string", doc: `APP-NAME of every message; default HEROKU_APP_NAME, Cloud Foundry's application_name, or "app"` },
-  hostname: { type: "string", doc: "HOSTNAME for messages that carry none; default the supervisor's host name" },
+  hostname: { type: "string", doc: "HOSTNAME of every message this output sends; default the host name of each message (the supervisor's host)" },
   structured_data: { type: "string", doc: 'STRUCTURED-DATA of every message, e.g. "[logentries@41058 token=\\"abc\\"]" for services that want a token there' },
   framing: { type: "enum", values: ["octet-counting", "newline"], default: "octet-counting", doc: "TCP/TLS framing: octet-counting (RFC 6587, `LEN MSG`; safe for any message) or newline (for receivers that need it)" },
   max_datagram_size: { type: "size", default: "2KB", doc: "UDP: longer messages are cut to this many bytes (RFC 5426 receivers take 2048; 480 is safe on any path)" },
@@ -6437,10 +6453,11 @@ var syslogOutput = defineComponent({
       facility: options.facility,
       appName: options.app_name ?? defaultAppName(context.env),
       hostname: options.hostname ?? context.hostname,
+      fixedHostname: options.hostname !== void 0,
       structuredData: options.structured_data ?? ""
     });
     const name = context.id.replace(/^outputs\./, "");
-    const buffer = createBuffer(options.buffer, name, context.env);
+    const buffer2 = createBuffer(options.buffer, name, context.env);
     let transport;
     let encode;
     if (protocol === "udp") {
@@ -6451,7 +6468,7 @@ var syslogOutput = defineComponent({
       transport = new StreamTransport({ host, port, tls, connectTimeout: options.connect_timeout, writeTimeout: options.write_timeout, resendWindow: options.resend_window });
       encode = (m) => rfc.frame(m, options.framing);
     }
-    const sender = new Sender(buffer, transport, encode, context, {
+    const sender = new Sender(buffer2, transport, encode, context, {
       batchCount: 1e3,
       batchBytes: 256 * 1024,
       batchInterval: 0,
@@ -6633,8 +6650,8 @@ var httpOutput = defineComponent({
       }
     }
     const transport = new HttpTransport({ url, format: options.format, gzip: options.gzip, headers: options.headers ?? {}, timeout: options.timeout, tlsVerify: options.tls_verify !== false, ca });
-    const buffer = createBuffer(options.buffer, context.id.replace(/^outputs\./, ""), context.env);
-    const sender = new Sender(buffer, transport, encoder(options.format, options, context), context, {
+    const buffer2 = createBuffer(options.buffer, context.id.replace(/^outputs\./, ""), context.env);
+    const sender = new Sender(buffer2, transport, encoder(options.format, options, context), context, {
       batchCount: options.batch_size,
       batchBytes: options.batch_bytes,
       batchInterval: options.batch_interval,
@@ -7282,10 +7299,10 @@ function onreadKeys() {
   if (keys !== void 0) return keys;
   const probe = new import_node_net4.Socket({ onread: { buffer: Buffer.alloc(1), callback: () => void 0 } });
   const find = (name) => Object.getOwnPropertySymbols(probe).find((s) => s.description === name);
-  const buffer = find("kBuffer");
+  const buffer2 = find("kBuffer");
   const callback = find("kBufferCb");
   probe.destroy();
-  keys = buffer && callback ? { buffer, callback } : null;
+  keys = buffer2 && callback ? { buffer: buffer2, callback } : null;
   return keys;
 }
 function readPipe(stream, onData, options = { shared: true }) {

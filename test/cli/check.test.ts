@@ -57,12 +57,13 @@ describe('drover check', () => {
     const app = tempDir({ Procfile: 'web: true\n', 'drover/100-match.toml': fragment });
     const result = await drover(['check'], { cwd: app });
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain(`${bad.length} errors:`);
-    expect(result.stderr).not.toContain('RangeError');
+    const stderr = String(result.stderr);
+    expect(stderr).toContain(`${bad.length} errors:`);
+    expect(stderr).not.toContain('RangeError');
     for (const [k, [, message, hint]] of bad.entries()) {
-      const at = result.stderr.indexOf(`drover/100-match.toml:${k * 4 + 3}: [filters.f${k}] option "match": `);
+      const at = stderr.indexOf(`drover/100-match.toml:${k * 4 + 3}: [filters.f${k}] option "match": `);
       expect(at, message).toBeGreaterThanOrEqual(0);
-      const [line, hintLine] = result.stderr.slice(at).split('\n');
+      const [line, hintLine] = stderr.slice(at).split('\n');
       expect(line).toContain(message);
       expect(hintLine, message).toContain(`hint: ${hint}`);
     }
