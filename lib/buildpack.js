@@ -2918,7 +2918,8 @@ function tokenize(source) {
       continue;
     }
     if (c === "/") {
-      tokens.push({ kind: "regex", value: regex(), at });
+      const { re, engine } = regex();
+      tokens.push({ kind: "regex", value: re, text: source.slice(at, i), linear: engine === "linear", at });
       continue;
     }
     if (c >= "0" && c <= "9" || c === ".") {
@@ -2984,7 +2985,7 @@ function tokenize(source) {
     if (i >= source.length) fail("unterminated regular expression: no closing /", at, "end it with a slash; write \\/ for a slash inside");
     i++;
     try {
-      return compileRe2(body).re;
+      return compileRe2(body);
     } catch (error) {
       if (!(error instanceof Re2SyntaxError)) throw error;
       return fail(`invalid regular expression /${body}/: ${error.message}`, columns[error.offset] ?? at, error.hint ?? "regular expressions use RE2 syntax, as in Heka (see the matcher section of the configuration reference)");
@@ -3035,6 +3036,7 @@ function compileMatcher(source) {
   const tokens = tokenize(source);
   let pos = 0;
   let perLine = false;
+  const notes = [];
   const peek = () => tokens[pos];
   const fail = (message, token = peek(), hint) => {
     throw new MatcherSyntaxError(message, token.at + 1, source, hint);
@@ -3105,6 +3107,7 @@ function compileMatcher(source) {
     }
     pos++;
     const operand = readOperand();
+    if (operand.kind === "regex" && operand.linear) notes.push(`${operand.text} runs on the linear-time engine (slower than a pattern anchored with ^ whose repetitions nothing after them can start with)`);
     const opv = op.value;
     const regexOp = opv === "=~" || opv === "!~";
     const name = subject.kind === "field" ? `Fields[${subject.value}]` : subject.value;
@@ -3114,6 +3117,9 @@ function compileMatcher(source) {
       perLine = true;
       if (operand.kind === "nil" && opv !== "==" && opv !== "!=") fail(`NIL works only with == and != (absent or present), not ${opv}`, op);
       if ((operand.kind === "true" || operand.kind === "false") && opv !== "==") fail(`TRUE and FALSE work only with ==, not ${opv}`, op, `write ${name} == ${operand.kind === "true" ? "FALSE" : "TRUE"}`);
+      if ((opv === "!=" || opv === "!~") && operand.kind !== "nil") {
+        notes.push(`${name} ${opv} ... is false for lines without that field, as in Heka; to take them too: ${name} == NIL || ...`);
+      }
       const test2 = fieldTest(opv, operand);
       if (subject.field !== 0 || subject.array !== 0) {
         const absent = test2(void 0);
@@ -3156,7 +3162,7 @@ function compileMatcher(source) {
   }
   const matcher = parseOr(0);
   if (peek().kind !== "end") fail(isOp(")") ? 'unexpected ")": no "(" to close' : 'expected "&&", "||" or the end of the expression');
-  return Object.assign(matcher, { perLine, source });
+  return Object.assign(matcher, { perLine, source, notes });
 }
 function describe(operand) {
   return operand.kind === "nil" ? "NIL" : operand.kind === "true" ? "TRUE" : operand.kind === "false" ? "FALSE" : operand.kind === "number" ? `the number ${operand.value}` : operand.kind === "string" ? `the string ${JSON.stringify(operand.value)}` : "a regular expression";

@@ -15,7 +15,7 @@ export type Token =
   | { kind: 'op'; value: string; at: number }
   | { kind: 'string'; value: string; at: number }
   | { kind: 'number'; value: number; at: number }
-  | { kind: 'regex'; value: RegExp; at: number }
+  | { kind: 'regex'; value: RegExp; text: string; linear: boolean; at: number }
   | { kind: 'end'; at: number };
 
 const OPERATORS = ['==', '!=', '<=', '>=', '=~', '!~', '&&', '||', '<', '>', '(', ')'];
@@ -49,7 +49,8 @@ export function tokenize(source: string): Token[] {
       continue;
     }
     if (c === '/') {
-      tokens.push({ kind: 'regex', value: regex(), at });
+      const { re, engine } = regex();
+      tokens.push({ kind: 'regex', value: re, text: source.slice(at, i), linear: engine === 'linear', at });
       continue;
     }
     if ((c >= '0' && c <= '9') || c === '.') {
@@ -101,7 +102,7 @@ export function tokenize(source: string): Token[] {
   }
 
   /** /RE2/: `\/` is a slash (as in Heka), and a `/` inside a class such as [^/] does not end it. */
-  function regex(): RegExp {
+  function regex() {
     const at = i;
     let body = '';
     const columns: number[] = [];
@@ -120,7 +121,7 @@ export function tokenize(source: string): Token[] {
     if (i >= source.length) fail('unterminated regular expression: no closing /', at, 'end it with a slash; write \\/ for a slash inside');
     i++;
     try {
-      return compileRe2(body).re;
+      return compileRe2(body);
     } catch (error) {
       if (!(error instanceof Re2SyntaxError)) throw error;
       return fail(`invalid regular expression /${body}/: ${error.message}`, columns[error.offset] ?? at, error.hint ?? 'regular expressions use RE2 syntax, as in Heka (see the matcher section of the configuration reference)');

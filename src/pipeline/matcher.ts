@@ -6,8 +6,11 @@ export { MatcherSyntaxError } from './matcher-lexer';
 
 export type Matcher = (message: Message) => boolean;
 
-/** A compiled matcher; `perLine` is false when it reads only what every line of one process stream shares. */
-export type CompiledMatcher = Matcher & { perLine: boolean; source: string };
+/**
+ * A compiled matcher; `perLine` is false when it reads only what every line of one process stream shares;
+ * `notes` say what may surprise (for `drover check`).
+ */
+export type CompiledMatcher = Matcher & { perLine: boolean; source: string; notes: string[] };
 
 /** How deep parentheses may nest (deeper ones would exhaust the stack while compiling). */
 export const MAX_NESTING = 100;
@@ -66,6 +69,7 @@ export function compileMatcher(source: string): CompiledMatcher {
   const tokens = tokenize(source);
   let pos = 0;
   let perLine = false;
+  const notes: string[] = [];
   const peek = () => tokens[pos];
   const fail = (message: string, token: { at: number } = peek(), hint?: string): never => {
     throw new MatcherSyntaxError(message, token.at + 1, source, hint);
@@ -140,6 +144,7 @@ export function compileMatcher(source: string): CompiledMatcher {
     }
     pos++;
     const operand = readOperand();
+    if (operand.kind === 'regex' && operand.linear) notes.push(`${operand.text} runs on the linear-time engine (slower than a pattern anchored with ^ whose repetitions nothing after them can start with)`);
     const opv = (op as { value: string }).value;
     const regexOp = opv === '=~' || opv === '!~';
     const name = subject.kind === 'field' ? `Fields[${subject.value}]` : (subject as { value: string }).value;
@@ -150,6 +155,9 @@ export function compileMatcher(source: string): CompiledMatcher {
       perLine = true;
       if (operand.kind === 'nil' && opv !== '==' && opv !== '!=') fail(`NIL works only with == and != (absent or present), not ${opv}`, op);
       if ((operand.kind === 'true' || operand.kind === 'false') && opv !== '==') fail(`TRUE and FALSE work only with ==, not ${opv}`, op, `write ${name} == ${operand.kind === 'true' ? 'FALSE' : 'TRUE'}`);
+      if ((opv === '!=' || opv === '!~') && operand.kind !== 'nil') {
+        notes.push(`${name} ${opv} ... is false for lines without that field, as in Heka; to take them too: ${name} == NIL || ...`);
+      }
       const test = fieldTest(opv, operand);
       // A field index or array index beyond the first: drover's fields hold one value, so that value is absent.
       if (subject.field !== 0 || subject.array !== 0) {
@@ -195,7 +203,7 @@ export function compileMatcher(source: string): CompiledMatcher {
 
   const matcher = parseOr(0);
   if (peek().kind !== 'end') fail(isOp(')') ? 'unexpected ")": no "(" to close' : 'expected "&&", "||" or the end of the expression');
-  return Object.assign(matcher, { perLine, source });
+  return Object.assign(matcher, { perLine, source, notes });
 }
 
 function describe(operand: Operand): string {

@@ -69,6 +69,15 @@ describe('drover check', () => {
     }
   });
 
+  it('notes under a valid match what may surprise: an absent field, and a pattern on the linear-time engine', async () => {
+    const app = tempDir({ Procfile: 'web: true\n', 'drover/100-match.toml': '[filters.f]\ntype = "drop"\nmatch = "Fields[level] != \'debug\' && Payload =~ /x+y/ && Logger =~ /^web/"\n' });
+    const result = await drover(['check'], { cwd: app });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain("note: Fields[level] != ... is false for lines without that field, as in Heka; to take them too: Fields[level] == NIL || ...");
+    expect(result.stdout).toContain('note: /x+y/ runs on the linear-time engine');
+    expect(result.stdout).not.toContain('note: /^web/');
+  });
+
   it('accepts an app whose processes come only from config', async () => {
     const app = tempDir({ 'drover/100-p.toml': '[processes.web]\ncommand = "node server.js"\n' });
     const result = await drover(['check'], { cwd: app });
