@@ -2267,7 +2267,22 @@ function first(node) {
   }
 }
 var variable = (node) => node.t === "rep" ? node.min !== node.max || variable(node.node) : node.t === "group" ? variable(node.node) : node.t === "cat" || node.t === "alt" ? node.items.some(variable) : false;
-var single = (node) => node.t === "chars" ? node.ranges : node.t === "group" ? single(node.node) : void 0;
+function consumable(node) {
+  switch (node.t) {
+    case "chars":
+      return node.ranges;
+    case "text":
+      return normalize([...node.units].flatMap((_, k) => [[node.units.charCodeAt(k), node.units.charCodeAt(k)]]));
+    case "assert":
+      return [];
+    case "group":
+    case "rep":
+      return consumable(node.node);
+    case "cat":
+    case "alt":
+      return normalize(node.items.flatMap(consumable));
+  }
+}
 function deterministic(node, follow) {
   switch (node.t) {
     case "chars":
@@ -2276,8 +2291,14 @@ function deterministic(node, follow) {
       return true;
     case "group":
       return deterministic(node.node, follow);
-    case "alt":
+    case "alt": {
+      const starts = node.items.map((item) => {
+        const f = first(item);
+        return f.nullable ? normalize([...f.set, ...follow]) : f.set;
+      });
+      for (let a = 0; a < starts.length; a++) for (let b = a + 1; b < starts.length; b++) if (overlap(starts[a], starts[b])) return false;
       return node.items.every((item) => deterministic(item, follow));
+    }
     case "cat": {
       let after = follow;
       for (let k = node.items.length - 1; k >= 0; k--) {
@@ -2288,15 +2309,26 @@ function deterministic(node, follow) {
       return true;
     }
     case "rep": {
-      if (node.min === node.max) return deterministic(node.node, normalize([...first(node.node).set, ...follow]));
-      const body = single(node.node);
-      return body !== void 0 && !overlap(body, follow);
+      const body = first(node.node);
+      const next = node.max === 1 ? follow : normalize([...body.set, ...follow]);
+      if (node.min === node.max) return deterministic(node.node, next);
+      return !body.nullable && !overlap(body.set, follow) && deterministic(node.node, next);
     }
   }
 }
 var anchored = (node) => node.t === "assert" ? node.kind === "bot" : node.t === "group" ? anchored(node.node) : node.t === "alt" ? node.items.every(anchored) : node.t === "cat" ? node.items.length > 0 && anchored(node.items[0]) : false;
+function repeated(node, into = []) {
+  if (node.t === "rep" && node.min !== node.max) into.push(consumable(node.node));
+  if (node.t === "rep" || node.t === "group") repeated(node.node, into);
+  if (node.t === "cat" || node.t === "alt") for (const item of node.items) repeated(item, into);
+  return into;
+}
+function startsApart(node) {
+  const start2 = first(node);
+  return !start2.nullable && repeated(node).every((body) => !overlap(body, start2.set));
+}
 function backtrackingIsLinear(node) {
-  return !variable(node) || anchored(node) && deterministic(node, []);
+  return !variable(node) || deterministic(node, []) && (anchored(node) || startsApart(node));
 }
 
 // src/pipeline/re2-parse.ts
@@ -2548,7 +2580,7 @@ function parseRe2(pattern) {
     while (pos < pattern.length && pattern[pos] !== "|" && pattern[pos] !== ")") {
       const node2 = atom(depth);
       if (!node2) continue;
-      let repeated = false;
+      let repeated2 = false;
       let current = node2;
       for (; ; ) {
         const at = pos;
@@ -2563,7 +2595,7 @@ function parseRe2(pattern) {
           [min, max] = [count.min, count.max];
           pos += count.length - 1;
         } else break;
-        if (repeated) fail(`invalid nested repetition operator ${pattern.slice(at - 1, pos + 1)}`, at, "put the inner repetition in a group: (?:a*)*");
+        if (repeated2) fail(`invalid nested repetition operator ${pattern.slice(at - 1, pos + 1)}`, at, "put the inner repetition in a group: (?:a*)*");
         pos++;
         let greedy = true;
         if (pattern[pos] === "?") {
@@ -2572,7 +2604,7 @@ function parseRe2(pattern) {
         }
         if (flags.U) greedy = !greedy;
         current = { t: "rep", node: current, min, max, greedy, at };
-        repeated = true;
+        repeated2 = true;
       }
       items.push(current);
     }
@@ -2631,8 +2663,8 @@ function emit(node, captures) {
       return node.kind === "bot" || node.kind === "bol" ? "^" : node.kind === "eot" || node.kind === "eol" ? "$" : node.kind === "wb" ? "\\b" : "\\B";
     case "rep": {
       const inner = emit(node.node, captures);
-      const single2 = node.node.t === "chars" || node.node.t === "group" || node.node.t === "alt";
-      const x = single2 ? inner : `(?:${inner})`;
+      const single = node.node.t === "chars" || node.node.t === "group" || node.node.t === "alt";
+      const x = single ? inner : `(?:${inner})`;
       const lazy = node.greedy ? "" : "?";
       const { min, max } = node;
       if (min === 0 && max === -1) return x + "*" + lazy;
@@ -2912,7 +2944,7 @@ function compileMatcher(source) {
     }
     pos++;
     const operand = readOperand();
-    if (operand.kind === "regex" && operand.linear) notes.push(`${operand.text} runs on the linear-time engine (slower than a pattern anchored with ^ whose repetitions nothing after them can start with)`);
+    if (operand.kind === "regex" && operand.linear) notes.push(`${operand.text} runs on the linear-time engine, 20 to 100 times slower: see "Linear time" in the configuration reference to keep it on the fast one`);
     const opv = op.value;
     const regexOp = opv === "=~" || opv === "!~";
     const name = subject.kind === "field" ? `Fields[${subject.value}]` : subject.value;
@@ -4581,7 +4613,7 @@ var regexDecoder = defineComponent({
   example: `[decoders.nginx]
 type = "regex"
 match = "Logger =~ /^web/"
-pattern = '^(?<ip>\\S+) \\S+ \\S+ \\[(?<time>[^\\]]+)\\] "(?<method>\\S+) (?<path>\\S+)[^"]*" (?<status>\\d{3}) (?<bytes>\\d+)'
+pattern = '^(?<ip>\\S+) \\S+ \\S+ \\[(?<time>[^\\]]+)\\] "(?<method>\\S+) (?<path>[^ "]+)(?: [^"]*)?" (?<status>\\d{3}) (?<bytes>\\d+)'
 numbers = ["status", "bytes"]`,
   check(options) {
     try {

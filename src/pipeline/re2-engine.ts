@@ -47,11 +47,21 @@ function first(node: Re2Node): { set: Ranges; nullable: boolean } {
 const variable = (node: Re2Node): boolean =>
   node.t === 'rep' ? node.min !== node.max || variable(node.node) : node.t === 'group' ? variable(node.node) : node.t === 'cat' || node.t === 'alt' ? node.items.some(variable) : false;
 
-const single = (node: Re2Node): Ranges | undefined => (node.t === 'chars' ? node.ranges : node.t === 'group' ? single(node.node) : undefined);
+/** Every unit some part of `node` can take. */
+function consumable(node: Re2Node): Ranges {
+  switch (node.t) {
+    case 'chars': return node.ranges;
+    case 'text': return normalize([...node.units].flatMap((_, k) => [[node.units.charCodeAt(k), node.units.charCodeAt(k)] as [number, number]]));
+    case 'assert': return [];
+    case 'group': case 'rep': return consumable(node.node);
+    case 'cat': case 'alt': return normalize(node.items.flatMap(consumable));
+  }
+}
 
 /**
- * True when every variable repetition is of one character class that nothing after it can start with: a failing
- * attempt then gives back each repeated character once, at constant cost, so one attempt is linear.
+ * True when the pattern is LL(1): at every choice (a repetition going on or stopping, a branch of |) the next
+ * character tells which way can succeed. A failing attempt then drops each choice after one look, so one
+ * attempt is linear in what it read. Repetitions of a part that can match the empty string are refused.
  */
 function deterministic(node: Re2Node, follow: Ranges): boolean {
   switch (node.t) {
@@ -59,8 +69,14 @@ function deterministic(node: Re2Node, follow: Ranges): boolean {
       return true;
     case 'group':
       return deterministic(node.node, follow);
-    case 'alt':
+    case 'alt': {
+      const starts = node.items.map((item) => {
+        const f = first(item);
+        return f.nullable ? normalize([...f.set, ...follow]) : f.set;
+      });
+      for (let a = 0; a < starts.length; a++) for (let b = a + 1; b < starts.length; b++) if (overlap(starts[a], starts[b])) return false;
       return node.items.every((item) => deterministic(item, follow));
+    }
     case 'cat': {
       let after = follow;
       for (let k = node.items.length - 1; k >= 0; k--) {
@@ -71,9 +87,10 @@ function deterministic(node: Re2Node, follow: Ranges): boolean {
       return true;
     }
     case 'rep': {
-      if (node.min === node.max) return deterministic(node.node, normalize([...first(node.node).set, ...follow]));
-      const body = single(node.node);
-      return body !== undefined && !overlap(body, follow);
+      const body = first(node.node);
+      const next = node.max === 1 ? follow : normalize([...body.set, ...follow]);
+      if (node.min === node.max) return deterministic(node.node, next);
+      return !body.nullable && !overlap(body.set, follow) && deterministic(node.node, next);
     }
   }
 }
@@ -81,11 +98,29 @@ function deterministic(node: Re2Node, follow: Ranges): boolean {
 const anchored = (node: Re2Node): boolean =>
   node.t === 'assert' ? node.kind === 'bot' : node.t === 'group' ? anchored(node.node) : node.t === 'alt' ? node.items.every(anchored) : node.t === 'cat' ? node.items.length > 0 && anchored(node.items[0]) : false;
 
+/** The character classes of every variable repetition. */
+function repeated(node: Re2Node, into: Ranges[] = []): Ranges[] {
+  if (node.t === 'rep' && node.min !== node.max) into.push(consumable(node.node));
+  if (node.t === 'rep' || node.t === 'group') repeated(node.node, into);
+  if (node.t === 'cat' || node.t === 'alt') for (const item of node.items) repeated(item, into);
+  return into;
+}
+
+/**
+ * True when an attempt cannot begin inside what a repetition of an earlier attempt took: no repetition can
+ * take a character the pattern starts with, so a character is looked at by at most as many attempts as the
+ * pattern has fixed elements.
+ */
+function startsApart(node: Re2Node): boolean {
+  const start = first(node);
+  return !start.nullable && repeated(node).every((body) => !overlap(body, start.set));
+}
+
 /**
  * True when V8's backtracking engine runs the pattern in time linear in the line: no variable repetition at all
- * (each start position costs at most the pattern's size), or anchored at the start of the text with
- * deterministic repetitions. Everything else goes to the linear-time engine.
+ * (each start position costs at most the pattern's size), or deterministic repetitions in a pattern anchored at
+ * the start of the text or whose start no repetition can take. Everything else goes to the linear-time engine.
  */
 export function backtrackingIsLinear(node: Re2Node): boolean {
-  return !variable(node) || (anchored(node) && deterministic(node, []));
+  return !variable(node) || (deterministic(node, []) && (anchored(node) || startsApart(node)));
 }

@@ -106,14 +106,25 @@ describe('compileRe2', () => {
 
   it.each([
     ['^web', 'backtracking'],
-    ['error|warn(ing)?', 'linear'],
+    ['error|warn(ing)?', 'backtracking'],
     ['error|warning', 'backtracking'],
     ['^\\S+ \\d+$', 'backtracking'],
     ['^[a-z]+=[^;]*;', 'backtracking'],
     ['\\d+', 'linear'], // unanchored with a repetition: quadratic when backtracking
+    ['\\d+x', 'linear'],
+    ['"(GET|POST) /api/[a-z]+/\\d+ HTTP', 'backtracking'], // no repetition takes the " it starts with
+    ['"[^"]*"', 'backtracking'], // each attempt ends at the next ", where the next one starts
+    ['a[a-z]+!', 'linear'], // an attempt may start inside what [a-z]+ took
     ['^\\S+[^"]*"', 'linear'], // two repetitions that can take the same characters
     ['^(a+)+$', 'linear'],
-    ['^(?:ab)+$', 'linear'],
+    ['^(?:ab)+$', 'backtracking'], // each round starts with a, and the end cannot
+    ['^(?:ab|ac)+$', 'linear'], // two branches start alike
+    ['^(?:a|aa)*c', 'linear'], // two ways to take aa: exponential when backtracking
+    ['^(?:a|b)*?c$', 'backtracking'],
+    ['^(?:a*)*$', 'linear'], // a repetition of what can match nothing
+    ['^x(?: [^"]*)?"', 'backtracking'],
+    ['^x(?:"[^"]*)?"', 'linear'], // the optional part and what follows both start with "
+    ['^(?<ip>\\S+) \\S+ \\S+ \\[(?<time>[^\\]]+)\\] "(?<method>\\S+) (?<path>[^ "]+)(?: [^"]*)?" (?<status>\\d{3}) (?<bytes>\\d+)', 'backtracking'],
   ])('runs /%s/ on the %s engine', (pattern, engine) => {
     expect(compileRe2(pattern).engine).toBe(engine);
   });
@@ -124,6 +135,10 @@ describe('compileRe2', () => {
     ['^(a|a)*$', 'a'.repeat(40) + '!'],
     ['^(a|aa)+$', 'a'.repeat(60) + '!'],
     ['(x+x+)+y', 'x'.repeat(5000)],
+    ['"[a-z]+/', '"' + 'a'.repeat(20000)],
+    ['"[^"]*"x', '""'.repeat(10000)],
+    ['^(?:a|aa)*c', 'a'.repeat(5000)],
+    ['^(?:ab)*c', 'ab'.repeat(10000)],
     ['^(\\w+\\s?)*$', 'an unmatched sentence that goes on and on and on and on and on and on!'],
   ])('matches %s against a pathological line in milliseconds', (pattern, text) => {
     const { re } = compileRe2(pattern);

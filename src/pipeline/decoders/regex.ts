@@ -70,7 +70,7 @@ export const regexDecoder = defineComponent({
   type: 'regex',
   summary: 'Decodes lines with a regular expression: each named group becomes a field; level, time and message groups set Severity, Timestamp and Payload.',
   schema,
-  example: '[decoders.nginx]\ntype = "regex"\nmatch = "Logger =~ /^web/"\npattern = \'^(?<ip>\\S+) \\S+ \\S+ \\[(?<time>[^\\]]+)\\] "(?<method>\\S+) (?<path>\\S+)[^"]*" (?<status>\\d{3}) (?<bytes>\\d+)\'\nnumbers = ["status", "bytes"]',
+  example: '[decoders.nginx]\ntype = "regex"\nmatch = "Logger =~ /^web/"\npattern = \'^(?<ip>\\S+) \\S+ \\S+ \\[(?<time>[^\\]]+)\\] "(?<method>\\S+) (?<path>[^ "]+)(?: [^"]*)?" (?<status>\\d{3}) (?<bytes>\\d+)\'\nnumbers = ["status", "bytes"]',
   check(options) {
     try {
       if (compile(options.pattern, options.flags).names.length === 0) {
