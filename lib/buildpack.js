@@ -2522,8 +2522,26 @@ function startsApart(node) {
   const start = first(node);
   return !start.nullable && repeated(node).every((body) => !overlap(body, start.set));
 }
+function paths(node) {
+  switch (node.t) {
+    case "chars":
+    case "text":
+    case "assert":
+      return 1;
+    case "group":
+      return paths(node.node);
+    case "rep":
+      return paths(node.node) ** node.min;
+    case "cat":
+      return node.items.reduce((n, item) => n * paths(item), 1);
+    case "alt":
+      return node.items.reduce((n, item) => n + paths(item), 0);
+  }
+}
+var MAX_PATHS = 1e4;
 function backtrackingIsLinear(node) {
-  return !variable(node) || deterministic(node, []) && (anchored(node) || startsApart(node));
+  if (!variable(node) && paths(node) <= MAX_PATHS) return true;
+  return deterministic(node, []) && (anchored(node) || startsApart(node));
 }
 
 // src/pipeline/re2-parse.ts

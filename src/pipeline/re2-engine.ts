@@ -116,11 +116,27 @@ function startsApart(node: Re2Node): boolean {
   return !start.nullable && repeated(node).every((body) => !overlap(body, start.set));
 }
 
+/** How many ways through a pattern without variable repetition backtracking may try at one position. */
+function paths(node: Re2Node): number {
+  switch (node.t) {
+    case 'chars': case 'text': case 'assert': return 1;
+    case 'group': return paths(node.node);
+    case 'rep': return paths(node.node) ** node.min;
+    case 'cat': return node.items.reduce((n, item) => n * paths(item), 1);
+    case 'alt': return node.items.reduce((n, item) => n + paths(item), 0);
+  }
+}
+
+/** Ways through one position above which a pattern without repetition still goes to the linear engine ((a|a){40}). */
+const MAX_PATHS = 10_000;
+
 /**
- * True when V8's backtracking engine runs the pattern in time linear in the line: no variable repetition at all
- * (each start position costs at most the pattern's size), or deterministic repetitions in a pattern anchored at
- * the start of the text or whose start no repetition can take. Everything else goes to the linear-time engine.
+ * True when V8's backtracking engine runs the pattern in time linear in the line: no variable repetition and
+ * few ways through it (each start position then costs at most that many times the pattern's size), or LL(1)
+ * and anchored at the start of the text or starting with what no repetition takes. Everything else goes to
+ * the linear-time engine.
  */
 export function backtrackingIsLinear(node: Re2Node): boolean {
-  return !variable(node) || (deterministic(node, []) && (anchored(node) || startsApart(node)));
+  if (!variable(node) && paths(node) <= MAX_PATHS) return true;
+  return deterministic(node, []) && (anchored(node) || startsApart(node));
 }

@@ -117,6 +117,8 @@ describe('compileRe2', () => {
     ['a[a-z]+!', 'linear'], // an attempt may start inside what [a-z]+ took
     ['^\\S+[^"]*"', 'linear'], // two repetitions that can take the same characters
     ['^(a+)+$', 'linear'],
+    ['(?:Test|Text) (?:a|b)', 'backtracking'], // few ways through, no repetition
+    ['(?:a|a){40}b', 'linear'], // 2^40 ways through one position
     ['^(?:ab)+$', 'backtracking'], // each round starts with a, and the end cannot
     ['^(?:ab|ac)+$', 'linear'], // two branches start alike
     ['^(?:a|aa)*c', 'linear'], // two ways to take aa: exponential when backtracking
@@ -139,6 +141,8 @@ describe('compileRe2', () => {
     ['"[^"]*"x', '""'.repeat(10000)],
     ['^(?:a|aa)*c', 'a'.repeat(5000)],
     ['^(?:ab)*c', 'ab'.repeat(10000)],
+    ['(?:a|a){40}b', 'a'.repeat(1000)],
+    ['(?:a|ab){30}c', 'ab'.repeat(500)],
     ['^(\\w+\\s?)*$', 'an unmatched sentence that goes on and on and on and on and on and on!'],
   ])('matches %s against a pathological line in milliseconds', (pattern, text) => {
     const { re } = compileRe2(pattern);
