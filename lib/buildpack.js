@@ -5089,8 +5089,8 @@ var fieldsFilter = defineComponent({
 // src/pipeline/filters/multiline.ts
 var DEFAULT_CONTINUATION = "^(\\s|Caused by:|\\.\\.\\. \\d+ (more|common frames omitted))";
 var schema9 = {
-  continuation: { type: "string", default: DEFAULT_CONTINUATION, doc: `a regular expression for lines that continue the previous one; the default takes indented lines and Java's "Caused by:" and "... N more"` },
-  start: { type: "string", default: "", doc: 'a regular expression for lines that start a message, e.g. "^\\\\d{4}-\\\\d{2}-\\\\d{2}"; when set, every other line continues the previous one and `continuation` is ignored' },
+  continuation: { type: "string", default: DEFAULT_CONTINUATION, doc: `a regular expression (RE2 syntax, as in match expressions) for lines that continue the previous one; the default takes indented lines and Java's "Caused by:" and "... N more"` },
+  start: { type: "string", default: "", doc: 'a regular expression (RE2 syntax) for lines that start a message, e.g. "^\\\\d{4}-\\\\d{2}-\\\\d{2}"; when set, every other line continues the previous one and `continuation` is ignored' },
   timeout: { type: "duration", default: "200ms", doc: "a group is passed on once its process prints nothing more for this long (a line can only be known to be the last one by waiting)" },
   max_lines: { type: "integer", default: 500, min: 2, doc: "lines in one group at most; the next line starts a new group" },
   max_bytes: { type: "size", default: "64KB", doc: "bytes in one group at most; the next line starts a new group" },
@@ -5100,8 +5100,8 @@ var MultilineFilter = class {
   constructor(options, context) {
     this.options = options;
     this.context = context;
-    if (options.start) this.start = new RegExp(options.start);
-    else this.continuation = new RegExp(options.continuation);
+    if (options.start) this.start = compileRe2(options.start).re;
+    else this.continuation = compileRe2(options.continuation).re;
     this.separator = Buffer.from(options.separator, "utf8");
   }
   options;
@@ -5180,12 +5180,21 @@ match = "Logger =~ /^web/"
 # start = '^\\d{4}-\\d{2}-\\d{2} '
 timeout = "200ms"`,
   check(options) {
-    const problems = [regexProblem("continuation", options.continuation), options.start ? regexProblem("start", options.start) : void 0].filter((p) => p !== void 0);
+    const problems = [re2Problem("continuation", options.continuation), options.start ? re2Problem("start", options.start) : void 0].filter((p) => p !== void 0);
     if (options.timeout <= 0) problems.push({ key: "timeout", message: `option "timeout" must be longer than 0, got ${options.timeout}ms`, hint: 'e.g. "200ms"' });
     return problems;
   },
   create: (options, context) => new MultilineFilter(options, context)
 });
+function re2Problem(key, source) {
+  try {
+    compileRe2(source);
+    return void 0;
+  } catch (error) {
+    if (!(error instanceof Re2SyntaxError)) throw error;
+    return { key, message: `option "${key}" must be a valid RE2 regular expression, got ${JSON.stringify(source)}: ${error.message} at column ${error.offset + 1}`, hint: error.hint ?? "RE2 syntax, as in match expressions (no lookaround or backreferences); in TOML, single-quoted strings keep backslashes as written" };
+  }
+}
 
 // src/pipeline/filters/redact.ts
 var schema10 = {
