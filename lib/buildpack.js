@@ -2909,10 +2909,21 @@ function multiline(node) {
   }
   return lines.length > 0;
 }
-function compileRe2(pattern, captures = false) {
+function emitAround(node, name) {
+  const items = node.t === "cat" ? node.items : [node];
+  const at = items.findIndex((n) => n.t === "group" && n.name === name);
+  if (at < 0) return void 0;
+  const part = (list) => `(${list.map((n) => emit(n, false)).join("")})`;
+  return part(items.slice(0, at)) + part([items[at].node]) + part(items.slice(at + 1));
+}
+function compileRe2(pattern, captures = false, options = {}) {
   const { node, names } = parseRe2(pattern);
-  const flags = multiline(node) ? "m" : "";
-  const source = emit(node, captures);
+  const flags = (multiline(node) ? "m" : "") + (options.global ? "g" : "");
+  const around = options.around !== void 0 && names.includes(options.around) ? emitAround(node, options.around) : void 0;
+  if (options.around !== void 0 && names.includes(options.around) && around === void 0) {
+    throw new Re2SyntaxError(`the group (?P<${options.around}>...) must stand at the top level of the pattern, not inside |, a repetition or another group`, 0);
+  }
+  const source = around ?? emit(node, captures);
   enableLinearEngine();
   let linear;
   try {
@@ -2924,7 +2935,7 @@ function compileRe2(pattern, captures = false) {
   const engine = backtrackingIsLinear(node) ? "backtracking" : "linear";
   const re = engine === "linear" ? linear : new RegExp(source, flags);
   re.test("");
-  return { re, names: captures ? names : [], source, engine };
+  return { re, names: around ? ["", options.around, ""] : captures ? names : [], source, engine };
 }
 
 // src/pipeline/matcher-lexer.ts
@@ -4858,14 +4869,6 @@ function formatDuration(ms) {
   if (ms % 1e3 === 0) return `${ms / 1e3}s`;
   return ms < 1e3 ? `${ms}ms` : `${ms / 1e3}s`;
 }
-function regexProblem(key, source, flags = "") {
-  try {
-    new RegExp(String(source), flags);
-    return void 0;
-  } catch (error) {
-    return { key, message: `option "${key}" must be a valid regular expression, got ${JSON.stringify(source)}: ${error.message}`, hint: "JavaScript syntax; in TOML, single-quoted strings keep backslashes as written" };
-  }
-}
 
 // src/pipeline/filters/counter.ts
 var schema6 = {
@@ -5198,7 +5201,7 @@ function re2Problem(key, source) {
 
 // src/pipeline/filters/redact.ts
 var schema10 = {
-  patterns: { type: "string[]", default: [], doc: 'regular expressions whose matches are replaced, e.g. "(?<=card=)\\\\d+" (use lookbehind to keep a prefix)' },
+  patterns: { type: "string[]", default: [], doc: 'regular expressions (RE2 syntax, matched in linear time) whose matches are replaced; with a top-level group (?P<secret>...) only that group is, e.g. "card=(?P<secret>\\\\d{12,19})"' },
   env: { type: "string[]", default: [], doc: "names of environment variables whose values are replaced wherever they appear" },
   env_suffixes: { type: "string[]", default: ["_KEY", "_SECRET", "_TOKEN", "_PASSWORD"], doc: "also redact the values of variables whose names end in one of these; [] turns this off" },
   url_passwords: { type: "boolean", default: true, doc: "replace the password in URLs such as postgres://user:pass@host" },
@@ -5222,7 +5225,7 @@ var RedactFilter = class {
   secrets;
   needles;
   values;
-  /** The app's own patterns: they need the text of every line. */
+  /** The app's own patterns: they need the text of every line. `around`: groups 1 and 3 are kept. */
   patterns;
   urls;
   replacement;
@@ -5231,7 +5234,10 @@ var RedactFilter = class {
     this.secrets = secretValues(env, options.env, options.env_suffixes, options.min_length);
     this.needles = this.secrets.map((s) => Buffer.from(s, "utf8"));
     this.values = this.secrets.length ? new RegExp(this.secrets.map(escape).join("|"), "g") : void 0;
-    this.patterns = options.patterns.map((p) => new RegExp(p, "g"));
+    this.patterns = options.patterns.map((p) => {
+      const { re, names } = compileRe2(p, false, { global: true, around: "secret" });
+      return { re, around: names.length > 0 };
+    });
     this.urls = options.url_passwords;
     this.replacement = options.replacement;
     this.redactFields = options.fields;
@@ -5259,7 +5265,10 @@ var RedactFilter = class {
     let out = text;
     if (this.values) out = out.replace(this.values, this.replacement);
     if (this.urls && out.includes("://")) out = out.replace(URL_PASSWORD, `$1${this.replacement}$3`);
-    for (const re of this.patterns) out = out.replace(re, this.replacement);
+    const replacement = this.replacement;
+    for (const { re, around } of this.patterns) {
+      out = around ? out.replace(re, (_, before, _secret, after) => before + replacement + after) : out.replace(re, () => replacement);
+    }
     return out;
   }
   /** Cheap checks on the bytes: env values and URLs can be found there; the app's patterns need the text. */
@@ -5284,9 +5293,18 @@ var redactFilter = defineComponent({
 type = "redact"
 match = "TRUE"
 env = ["DATABASE_URL", "STRIPE_API"]
-patterns = ['(?<=card=)\\d{12,19}']`,
+patterns = ['card=(?P<secret>\\d{12,19})']`,
   check(options) {
-    return options.patterns.flatMap((p, i) => regexProblem(`patterns[${i}]`, p, "g") ?? []);
+    return options.patterns.flatMap((p, i) => {
+      try {
+        compileRe2(p, false, { global: true, around: "secret" });
+        return [];
+      } catch (error) {
+        if (!(error instanceof Re2SyntaxError)) throw error;
+        const key = `patterns[${i}]`;
+        return [{ key, message: `option "${key}" must be a valid RE2 regular expression, got ${JSON.stringify(p)}: ${error.message} at column ${error.offset + 1}`, hint: error.hint ?? "RE2 syntax, as in match expressions; to keep a prefix, replace only a group: card=(?P<secret>\\d+)" }];
+      }
+    });
   },
   create: (options, context) => new RedactFilter(options, context.env)
 });

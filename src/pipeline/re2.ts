@@ -107,11 +107,30 @@ function multiline(node: Re2Node): boolean {
   return lines.length > 0;
 }
 
+/** Options: `global` adds the g flag; `around` names a top-level group, captured as group 2 between groups 1 and 3. */
+export interface Re2Options {
+  global?: boolean;
+  around?: string;
+}
+
+/** The pattern as (before)(the group named `name`)(after), when that group stands at its top level. */
+function emitAround(node: Re2Node, name: string): string | undefined {
+  const items = node.t === 'cat' ? node.items : [node];
+  const at = items.findIndex((n) => n.t === 'group' && n.name === name);
+  if (at < 0) return undefined;
+  const part = (list: Re2Node[]) => `(${list.map((n) => emit(n, false)).join('')})`;
+  return part(items.slice(0, at)) + part([(items[at] as { node: Re2Node }).node]) + part(items.slice(at + 1));
+}
+
 /** Compiles an RE2 pattern; throws Re2SyntaxError (with the offset in the pattern) for what RE2 refuses. */
-export function compileRe2(pattern: string, captures = false): Re2 {
+export function compileRe2(pattern: string, captures = false, options: Re2Options = {}): Re2 {
   const { node, names } = parseRe2(pattern);
-  const flags = multiline(node) ? 'm' : '';
-  const source = emit(node, captures);
+  const flags = (multiline(node) ? 'm' : '') + (options.global ? 'g' : '');
+  const around = options.around !== undefined && names.includes(options.around) ? emitAround(node, options.around) : undefined;
+  if (options.around !== undefined && names.includes(options.around) && around === undefined) {
+    throw new Re2SyntaxError(`the group (?P<${options.around}>...) must stand at the top level of the pattern, not inside |, a repetition or another group`, 0);
+  }
+  const source = around ?? emit(node, captures);
   enableLinearEngine();
   let linear: RegExp;
   try {
@@ -126,5 +145,5 @@ export function compileRe2(pattern: string, captures = false): Re2 {
   const engine = backtrackingIsLinear(node) ? 'backtracking' : 'linear';
   const re = engine === 'linear' ? linear : new RegExp(source, flags);
   re.test('');
-  return { re, names: captures ? names : [], source, engine };
+  return { re, names: around ? ['', options.around!, ''] : captures ? names : [], source, engine };
 }
