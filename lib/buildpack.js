@@ -3088,6 +3088,14 @@ function relation(op, literal) {
 }
 function fieldTest(op, operand) {
   if (operand.kind === "nil") return op === "==" ? (v) => v === void 0 : (v) => v !== void 0;
+  if ((operand.kind === "string" || operand.kind === "number") && op === "==") {
+    const literal = operand.value;
+    return (v) => v === literal || v === false;
+  }
+  if (operand.kind === "string" && op === "!=") {
+    const literal = operand.value;
+    return (v) => typeof v === "string" && v !== literal || v === false;
+  }
   const onString = operand.kind === "string" ? relation(op, operand.value) : operand.kind === "regex" ? op === "=~" ? (s) => operand.value.test(s) : (s) => !operand.value.test(s) : operand.kind === "number" ? () => false : relation(op, operand.kind === "true" ? "TRUE" : "FALSE");
   const onNumber = operand.kind === "number" ? relation(op, operand.value) : () => false;
   const wantTrue = operand.kind === "true";
@@ -3187,9 +3195,15 @@ function compileMatcher(source) {
         return () => absent;
       }
       const key = subject.value;
+      if (key in Object.prototype) {
+        return (m) => {
+          const fields = m.fields;
+          return test2(fields !== void 0 && Object.hasOwn(fields, key) ? fields[key] : void 0);
+        };
+      }
       return (m) => {
         const fields = m.fields;
-        return test2(fields !== void 0 && Object.hasOwn(fields, key) ? fields[key] : void 0);
+        return test2(fields === void 0 ? void 0 : fields[key]);
       };
     }
     const variable2 = subject.value;

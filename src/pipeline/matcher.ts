@@ -53,6 +53,15 @@ function relation<T extends string | number>(op: string, literal: T): Test<T> {
 /** Heka's test of a field value: typed (a string never equals a number), and false for an absent field except `== NIL`. */
 function fieldTest(op: string, operand: Operand): Test<FieldValue | undefined> {
   if (operand.kind === 'nil') return op === '==' ? (v) => v === undefined : (v) => v !== undefined;
+  // The usual cases, without the dispatch on the value's type (a boolean field compares as below: false is true).
+  if ((operand.kind === 'string' || operand.kind === 'number') && op === '==') {
+    const literal = operand.value;
+    return (v) => v === literal || v === false;
+  }
+  if (operand.kind === 'string' && op === '!=') {
+    const literal = operand.value;
+    return (v) => (typeof v === 'string' && v !== literal) || v === false;
+  }
   const onString: Test<string> =
     operand.kind === 'string' ? relation(op, operand.value)
     : operand.kind === 'regex' ? (op === '=~' ? (s) => operand.value.test(s) : (s) => !operand.value.test(s))
@@ -165,9 +174,16 @@ export function compileMatcher(source: string): CompiledMatcher {
         return () => absent;
       }
       const key = subject.value;
+      // Only a name that objects inherit (constructor, toString...) needs the slower own-property check.
+      if (key in Object.prototype) {
+        return (m) => {
+          const fields = m.fields;
+          return test(fields !== undefined && Object.hasOwn(fields, key) ? fields[key] : undefined);
+        };
+      }
       return (m) => {
         const fields = m.fields;
-        return test(fields !== undefined && Object.hasOwn(fields, key) ? fields[key] : undefined);
+        return test(fields === undefined ? undefined : fields[key]);
       };
     }
     const variable = (subject as { value: string }).value;
