@@ -29,6 +29,10 @@ describe('compileMatcher', () => {
     ["Fields[n] == '43'", message('x', 'web.1', { n: '43' }), true],
     ['Fields[n] =~ /999/', message('x', 'web.1', { n: 999 }), false],
     ['Fields[n] !~ /999/', message('x', 'web.1', { n: 999 }), false],
+    // Heka compares a boolean field with TRUE, or else with FALSE, whatever the operator and literal.
+    ["Fields[b] == 'x'", message('x', 'web.1', { b: false } as never), true],
+    ["Fields[b] != 'x'", message('x', 'web.1', { b: true } as never), false],
+    ['Fields[b] == TRUE', message('x', 'web.1', { b: true } as never), true],
     // Absent fields: every comparison is false except == NIL.
     ["Fields[level] != 'debug'", message('x'), false],
     ["Fields[level] == NIL || Fields[level] != 'debug'", message('x'), true],
