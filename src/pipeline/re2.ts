@@ -19,7 +19,6 @@ export interface Re2 {
 /** Longest JavaScript source a pattern may expand to (counted repetitions are written out). */
 const MAX_SOURCE = 200_000;
 
-
 let linearEngine = false;
 
 /**
