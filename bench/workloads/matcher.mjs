@@ -36,7 +36,7 @@ export const matcherWorkload = {
       description: [
         '10,000 access-log lines (about 110 bytes, four loggers, a quarter at debug) matched in a loop for 1 s per rule and engine, each run in a fresh process.',
         "**typical**: `Logger =~ /^web/ && Fields[level] != 'debug'`. **regex-heavy**: `Payload =~ /\"(GET|POST) \\/api\\/[a-z]+\\/\\d+ HTTP\\/1\\.[01]\" 5\\d\\d /` (unanchored, but no repetition takes the `\"` it starts with and each ends where the next part starts: the fast engine). **decoder**: the regex decoder's example, an nginx access-log pattern with six named groups written so that each repetition ends where the next part starts (`(?<path>[^ \"]+)(?: [^\"]*)?\"`): the fast engine. **ambiguous decoder**: the same with the common `(?<path>\\S+)[^\"]*\"`, which can split a path two ways: the linear engine.",
-        "The engine rows run the same translated patterns on one V8 engine: backtracking alone is fast but not linear (V8's fallback after 50,000 backtracks did not bound `(?:a?){20}a{20}b` on 200 a's: 21.6 s), which is why drover keeps it for patterns that are linear by construction.",
+        "The engine rows run the same translated patterns on one V8 engine: backtracking alone is fast but not linear (V8's fallback after 50,000 backtracks did not bound `(?:a?){20}a{20}b` on 200 a's: 21.6 s), which is why drover keeps it for patterns that are linear by construction. re2-wasm (Google's RE2 compiled to WebAssembly, measured when installed) is slower here, as each line is copied into its memory, and would add 1.1 MB to the slug: drover uses V8's two engines.",
       ].join(' '),
       metrics: [
         { key: 'typical', label: 'typical rule (lines/s)', digits: 0, better: 'higher' },
