@@ -2139,34 +2139,629 @@ function lineFor(index, section, key) {
   return index.get(section) ?? 0;
 }
 
-// src/pipeline/matcher.ts
-var PER_LINE = /* @__PURE__ */ new Set(["Payload", "Timestamp"]);
+// src/pipeline/re2.ts
+var import_node_v8 = require("node:v8");
+
+// src/pipeline/re2-classes.ts
+var MAX_UNIT = 65535;
+function normalize(ranges) {
+  const sorted = ranges.map(([a, b]) => [a, b]).sort((x, y) => x[0] - y[0]);
+  const out = [];
+  for (const r2 of sorted) {
+    const last = out[out.length - 1];
+    if (last && r2[0] <= last[1] + 1) last[1] = Math.max(last[1], r2[1]);
+    else out.push(r2);
+  }
+  return out;
+}
+function negate(ranges) {
+  const out = [];
+  let next = 0;
+  for (const [a, b] of normalize(ranges)) {
+    if (a > next) out.push([next, a - 1]);
+    next = b + 1;
+  }
+  if (next <= MAX_UNIT) out.push([next, MAX_UNIT]);
+  return out;
+}
+var r = (s) => {
+  const out = [];
+  for (let i = 0; i < s.length; i += 2) out.push([s.charCodeAt(i), s.charCodeAt(i + 1)]);
+  return out;
+};
+var PERL = {
+  d: r("09"),
+  s: r("	\n\f\r  "),
+  w: r("09AZ__az")
+};
+var POSIX = {
+  alnum: r("09AZaz"),
+  alpha: r("AZaz"),
+  ascii: r("\0\x7F"),
+  blank: r("		  "),
+  cntrl: r("\0\x7F\x7F"),
+  digit: r("09"),
+  graph: r("!~"),
+  lower: r("az"),
+  print: r(" ~"),
+  punct: r("!/:@[`{~"),
+  space: r("	\r  "),
+  upper: r("AZ"),
+  word: r("09AZ__az"),
+  xdigit: r("09AFaf")
+};
+var orbits;
+var foldKey = (unit2) => {
+  const upper = String.fromCharCode(unit2).toUpperCase();
+  return upper.length === 1 ? upper.toLowerCase() : String.fromCharCode(unit2);
+};
+function foldsOf(unit2) {
+  if (unit2 < 128) {
+    const lower = unit2 | 32;
+    if (lower >= 97 && lower <= 122) {
+      const pair = [lower & ~32, lower];
+      if (lower === 107) pair.push(8490);
+      if (lower === 115) pair.push(383);
+      return pair;
+    }
+    return [unit2];
+  }
+  if (!orbits) {
+    orbits = /* @__PURE__ */ new Map();
+    for (let u = 0; u <= MAX_UNIT; u++) {
+      if (u >= 55296 && u <= 57343) continue;
+      const key = foldKey(u);
+      const list = orbits.get(key);
+      if (list) list.push(u);
+      else orbits.set(key, [u]);
+    }
+  }
+  return orbits.get(foldKey(unit2)) ?? [unit2];
+}
+function addFolds(ranges) {
+  const out = [...ranges];
+  for (const [a, b] of ranges) {
+    for (let u = a; u <= b; u++) for (const f of foldsOf(u)) if (f < a || f > b) out.push([f, f]);
+  }
+  return normalize(out);
+}
+
+// src/pipeline/re2-engine.ts
+var overlap = (a, b) => {
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    if (a[i][1] < b[j][0]) i++;
+    else if (b[j][1] < a[i][0]) j++;
+    else return true;
+  }
+  return false;
+};
+function first(node) {
+  switch (node.t) {
+    case "chars":
+      return { set: node.ranges, nullable: false };
+    case "text":
+      return { set: [[node.units.charCodeAt(0), node.units.charCodeAt(0)]], nullable: false };
+    case "assert":
+      return { set: [], nullable: true };
+    case "group":
+      return first(node.node);
+    case "rep": {
+      const inner = first(node.node);
+      return { set: inner.set, nullable: inner.nullable || node.min === 0 };
+    }
+    case "alt": {
+      const parts = node.items.map(first);
+      return { set: normalize(parts.flatMap((p) => p.set)), nullable: parts.some((p) => p.nullable) };
+    }
+    case "cat": {
+      const set = [];
+      for (const item of node.items) {
+        const f = first(item);
+        set.push(...f.set);
+        if (!f.nullable) return { set: normalize(set), nullable: false };
+      }
+      return { set: normalize(set), nullable: true };
+    }
+  }
+}
+var variable = (node) => node.t === "rep" ? node.min !== node.max || variable(node.node) : node.t === "group" ? variable(node.node) : node.t === "cat" || node.t === "alt" ? node.items.some(variable) : false;
+function consumable(node) {
+  switch (node.t) {
+    case "chars":
+      return node.ranges;
+    case "text":
+      return normalize([...node.units].flatMap((_, k) => [[node.units.charCodeAt(k), node.units.charCodeAt(k)]]));
+    case "assert":
+      return [];
+    case "group":
+    case "rep":
+      return consumable(node.node);
+    case "cat":
+    case "alt":
+      return normalize(node.items.flatMap(consumable));
+  }
+}
+function deterministic(node, follow) {
+  switch (node.t) {
+    case "chars":
+    case "text":
+    case "assert":
+      return true;
+    case "group":
+      return deterministic(node.node, follow);
+    case "alt": {
+      const starts = node.items.map((item) => {
+        const f = first(item);
+        return f.nullable ? normalize([...f.set, ...follow]) : f.set;
+      });
+      for (let a = 0; a < starts.length; a++) for (let b = a + 1; b < starts.length; b++) if (overlap(starts[a], starts[b])) return false;
+      return node.items.every((item) => deterministic(item, follow));
+    }
+    case "cat": {
+      let after = follow;
+      for (let k = node.items.length - 1; k >= 0; k--) {
+        if (!deterministic(node.items[k], after)) return false;
+        const f = first(node.items[k]);
+        after = f.nullable ? normalize([...f.set, ...after]) : f.set;
+      }
+      return true;
+    }
+    case "rep": {
+      const body = first(node.node);
+      const next = node.max === 1 ? follow : normalize([...body.set, ...follow]);
+      if (node.min === node.max) return deterministic(node.node, next);
+      return !body.nullable && !overlap(body.set, follow) && deterministic(node.node, next);
+    }
+  }
+}
+var anchored = (node) => node.t === "assert" ? node.kind === "bot" : node.t === "group" ? anchored(node.node) : node.t === "alt" ? node.items.every(anchored) : node.t === "cat" ? node.items.length > 0 && anchored(node.items[0]) : false;
+function repeated(node, into = []) {
+  if (node.t === "rep" && node.min !== node.max) into.push(consumable(node.node));
+  if (node.t === "rep" || node.t === "group") repeated(node.node, into);
+  if (node.t === "cat" || node.t === "alt") for (const item of node.items) repeated(item, into);
+  return into;
+}
+function startsApart(node) {
+  const start2 = first(node);
+  return !start2.nullable && repeated(node).every((body) => !overlap(body, start2.set));
+}
+function paths(node) {
+  switch (node.t) {
+    case "chars":
+    case "text":
+    case "assert":
+      return 1;
+    case "group":
+      return paths(node.node);
+    case "rep":
+      return paths(node.node) ** node.min;
+    case "cat":
+      return node.items.reduce((n, item) => n * paths(item), 1);
+    case "alt":
+      return node.items.reduce((n, item) => n + paths(item), 0);
+  }
+}
+var MAX_PATHS = 1e4;
+function backtrackingIsLinear(node) {
+  if (!variable(node) && paths(node) <= MAX_PATHS) return true;
+  return deterministic(node, []) && (anchored(node) || startsApart(node));
+}
+
+// src/pipeline/re2-parse.ts
+var Re2SyntaxError = class extends Error {
+  constructor(message, offset, hint) {
+    super(message);
+    this.offset = offset;
+    this.hint = hint;
+    this.name = "Re2SyntaxError";
+  }
+  offset;
+  hint;
+};
+var MAX_REPEAT = 1e3;
+var MAX_DEPTH = 500;
+var isOctal = (c) => c !== void 0 && c >= "0" && c <= "7";
+var isWord = (c) => /^[0-9A-Za-z_]$/.test(c);
+function parseRe2(pattern) {
+  let pos = 0;
+  let flags = { i: false, m: false, s: false, U: false };
+  const names = [];
+  const fail = (message, at = pos, hint) => {
+    throw new Re2SyntaxError(message, at, hint);
+  };
+  const charNode = (cp) => {
+    if (cp > MAX_UNIT) return { t: "text", units: String.fromCodePoint(cp) };
+    const ranges = [[cp, cp]];
+    return { t: "chars", ranges: flags.i ? addFolds(ranges) : ranges };
+  };
+  const classNode = (ranges, negated = false) => {
+    let set = normalize(ranges);
+    if (flags.i) set = addFolds(set);
+    return { t: "chars", ranges: negated ? negate(set) : set };
+  };
+  const take = () => {
+    const cp = pattern.codePointAt(pos);
+    pos += cp > 65535 ? 2 : 1;
+    return cp;
+  };
+  function escape2(start2, inClass) {
+    if (pos >= pattern.length) fail("trailing backslash at end of expression", start2);
+    const c = pattern[pos];
+    if (c >= "1" && c <= "7" && !isOctal(pattern[pos + 1])) {
+      fail(`backreference \\${c} is not supported: RE2 has no backreferences`, start2, "match the text again explicitly, or capture it with a named group and compare in a filter");
+    }
+    if (c === "8" || c === "9") fail(`backreference \\${c} is not supported: RE2 has no backreferences`, start2);
+    if (isOctal(c)) {
+      let value = 0;
+      for (let n = 0; n < 3 && isOctal(pattern[pos]); n++) value = value * 8 + Number(pattern[pos++]);
+      return value;
+    }
+    pos++;
+    switch (c) {
+      case "x": {
+        if (pattern[pos] === "{") {
+          const end = pattern.indexOf("}", pos);
+          const hex2 = end < 0 ? "" : pattern.slice(pos + 1, end);
+          if (!/^[0-9A-Fa-f]{1,8}$/.test(hex2) || parseInt(hex2, 16) > 1114111) fail("invalid escape sequence \\x{...}: expected 1 to 6 hex digits up to 10FFFF", start2);
+          pos = end + 1;
+          return parseInt(hex2, 16);
+        }
+        const hex = pattern.slice(pos, pos + 2);
+        if (!/^[0-9A-Fa-f]{2}$/.test(hex)) fail("invalid escape sequence: \\x needs two hex digits or {hex}", start2);
+        pos += 2;
+        return parseInt(hex, 16);
+      }
+      case "a":
+        return 7;
+      case "f":
+        return 12;
+      case "n":
+        return 10;
+      case "r":
+        return 13;
+      case "t":
+        return 9;
+      case "v":
+        return 11;
+      case "d":
+      case "s":
+      case "w":
+        return PERL[c];
+      case "D":
+      case "S":
+      case "W":
+        return negate(PERL[c.toLowerCase()]);
+      case "p":
+      case "P":
+        return fail(`Unicode classes \\${c}{...} are not supported by drover`, start2, "list the characters in a class instead, e.g. [A-Za-z\xC0-\xFF]");
+      case "C":
+        return fail("\\C (any byte) is not supported: drover matches text, not bytes", start2);
+    }
+    if (!inClass && (c === "A" || c === "z" || c === "b" || c === "B" || c === "Q")) return -1;
+    if (c < "\x80" && !isWord(c)) return c.charCodeAt(0);
+    const known = c === "Z" ? " (RE2 has \\z, lower case, for the end of the text)" : "";
+    return fail(`invalid escape sequence \\${c}${known}`, start2);
+  }
+  function bracket(start2) {
+    let negated = false;
+    if (pattern[pos] === "^") {
+      negated = true;
+      pos++;
+    }
+    const ranges = [];
+    let first2 = true;
+    for (; ; ) {
+      if (pos >= pattern.length) fail("missing closing ] of character class", start2);
+      const c = pattern[pos];
+      if (c === "]" && !first2) {
+        pos++;
+        break;
+      }
+      first2 = false;
+      if (c === "[" && pattern[pos + 1] === ":") {
+        const end = pattern.indexOf(":]", pos + 2);
+        if (end > 0) {
+          let name = pattern.slice(pos + 2, end);
+          const not = name.startsWith("^");
+          if (not) name = name.slice(1);
+          if (!Object.hasOwn(POSIX, name)) fail(`invalid character class range [:${name}:] (known: ${Object.keys(POSIX).join(", ")})`, pos);
+          ranges.push(...not ? negate(POSIX[name]) : POSIX[name]);
+          pos = end + 2;
+          continue;
+        }
+      }
+      const itemAt = pos;
+      const low = item(itemAt);
+      if (typeof low !== "number") {
+        ranges.push(...low);
+        continue;
+      }
+      if (pattern[pos] === "-" && pattern[pos + 1] !== "]" && pos + 1 < pattern.length) {
+        pos++;
+        const high = item(pos);
+        if (typeof high !== "number" || high < low) fail(`invalid character class range ${pattern.slice(itemAt, pos)}`, itemAt);
+        ranges.push([low, high]);
+      } else ranges.push([low, low]);
+    }
+    for (const [, high] of ranges) {
+      if (high > MAX_UNIT) fail("characters above U+FFFF (such as emoji) are not supported in a character class", start2, "match them outside a class, e.g. (?:\u{1F600}|\u{1F603})");
+    }
+    return classNode(ranges, negated);
+  }
+  function item(at) {
+    if (pattern[pos] === "\\") {
+      pos++;
+      return escape2(at, true);
+    }
+    return take();
+  }
+  function group(start2, depth) {
+    let name;
+    if (pattern[pos] === "?") {
+      const rest = pattern.slice(pos + 1);
+      if (rest.startsWith("=") || rest.startsWith("!") || rest.startsWith("<=") || rest.startsWith("<!")) {
+        fail("lookaround (?=, (?!, (?<=, (?<! is not supported: RE2 has no lookaround", start2, "match the text itself, or use a second condition such as && Payload !~ /.../ in the matcher");
+      }
+      const named = /^(?:P<|<)([^>]*)>/.exec(rest);
+      if (named) {
+        name = named[1];
+        if (!/^[0-9A-Za-z_]+$/.test(name)) fail(`invalid named capture ${JSON.stringify(name)}: names are letters, digits and _`, start2);
+        if (names.includes(name)) fail(`duplicate capture group name ${JSON.stringify(name)}`, start2);
+        names.push(name);
+        pos += named[0].length + 1;
+      } else if (rest.startsWith("P=") || rest.startsWith("P>")) {
+        fail("(?P=name) backreferences are not supported: RE2 has no backreferences", start2);
+      } else {
+        const m = /^([imsU]*)(?:-([imsU]*))?([:)])/.exec(rest);
+        if (!m || m[1] === "" && m[2] === void 0 && m[3] === ")" || m[2] === "") fail(`invalid or unsupported group syntax ${JSON.stringify("(?" + rest.slice(0, 4))}`, start2, "RE2 groups are (...), (?:...), (?P<name>...), (?<name>...) and flags such as (?i) or (?i:...)");
+        const set = { ...flags };
+        for (const f of m[1]) set[f] = true;
+        for (const f of m[2] ?? "") set[f] = false;
+        pos += m[0].length + 1;
+        if (m[3] === ")") {
+          flags = set;
+          return void 0;
+        }
+        const saved2 = flags;
+        flags = set;
+        const node3 = alternation(depth + 1);
+        flags = saved2;
+        if (pattern[pos] !== ")") fail("missing closing )", start2);
+        pos++;
+        return { t: "group", name: void 0, node: node3 };
+      }
+    }
+    const saved = flags;
+    const node2 = alternation(depth + 1);
+    flags = saved;
+    if (pattern[pos] !== ")") fail("missing closing )", start2);
+    pos++;
+    return { t: "group", name, node: node2 };
+  }
+  function atom(depth) {
+    const start2 = pos;
+    const c = pattern[pos];
+    switch (c) {
+      case "(":
+        pos++;
+        if (depth >= MAX_DEPTH) fail(`groups nest more than ${MAX_DEPTH} deep`, start2);
+        return group(start2, depth);
+      case "[":
+        pos++;
+        return bracket(start2);
+      case ".":
+        pos++;
+        return { t: "chars", ranges: flags.s ? [[0, MAX_UNIT]] : negate([[10, 10]]) };
+      case "^":
+        pos++;
+        return { t: "assert", kind: flags.m ? "bol" : "bot", at: start2 };
+      case "$":
+        pos++;
+        return { t: "assert", kind: flags.m ? "eol" : "eot", at: start2 };
+      case "\\": {
+        pos++;
+        const e = escape2(start2, false);
+        if (e === -1) {
+          const k = pattern[pos - 1];
+          if (k === "A") return { t: "assert", kind: "bot", at: start2 };
+          if (k === "z") return { t: "assert", kind: "eot", at: start2 };
+          if (k === "b") return { t: "assert", kind: "wb", at: start2 };
+          if (k === "B") return { t: "assert", kind: "nwb", at: start2 };
+          const end = pattern.indexOf("\\E", pos);
+          const text = pattern.slice(pos, end < 0 ? pattern.length : end);
+          pos = end < 0 ? pattern.length : end + 2;
+          const items = [];
+          for (const ch of text) items.push(charNode(ch.codePointAt(0)));
+          return { t: "cat", items };
+        }
+        return typeof e === "number" ? charNode(e) : classNode(e);
+      }
+      case "*":
+      case "+":
+      case "?":
+        return fail(`missing argument to repetition operator ${c}`, start2);
+    }
+    return charNode(take());
+  }
+  function counted() {
+    const m = /^\{(\d+)(,(\d*))?\}/.exec(pattern.slice(pos, pos + 24));
+    if (!m) return void 0;
+    const min = Number(m[1]);
+    const max = m[2] === void 0 ? min : m[3] === "" ? -1 : Number(m[3]);
+    if (min > MAX_REPEAT || max > MAX_REPEAT || max >= 0 && max < min) fail(`invalid repeat count ${m[0]} (RE2 allows counts up to ${MAX_REPEAT}, and {n,m} needs n <= m)`);
+    return { min, max, length: m[0].length };
+  }
+  function concatenation(depth) {
+    const items = [];
+    while (pos < pattern.length && pattern[pos] !== "|" && pattern[pos] !== ")") {
+      const node2 = atom(depth);
+      if (!node2) continue;
+      let repeated2 = false;
+      let current = node2;
+      for (; ; ) {
+        const at = pos;
+        const c = pattern[pos];
+        let min, max;
+        if (c === "*") [min, max] = [0, -1];
+        else if (c === "+") [min, max] = [1, -1];
+        else if (c === "?") [min, max] = [0, 1];
+        else if (c === "{") {
+          const count = counted();
+          if (!count) break;
+          [min, max] = [count.min, count.max];
+          pos += count.length - 1;
+        } else break;
+        if (repeated2) fail(`invalid nested repetition operator ${pattern.slice(at - 1, pos + 1)}`, at, "put the inner repetition in a group: (?:a*)*");
+        pos++;
+        let greedy = true;
+        if (pattern[pos] === "?") {
+          greedy = false;
+          pos++;
+        }
+        if (flags.U) greedy = !greedy;
+        current = { t: "rep", node: current, min, max, greedy, at };
+        repeated2 = true;
+      }
+      items.push(current);
+    }
+    return items.length === 1 ? items[0] : { t: "cat", items };
+  }
+  function alternation(depth) {
+    const items = [concatenation(depth)];
+    while (pattern[pos] === "|") {
+      pos++;
+      items.push(concatenation(depth));
+    }
+    return items.length === 1 ? items[0] : { t: "alt", items };
+  }
+  const node = alternation(0);
+  if (pos < pattern.length) fail("unexpected ): no group to close", pos);
+  return { node, names };
+}
+
+// src/pipeline/re2.ts
+var MAX_SOURCE = 2e5;
+var linearEngine = false;
+function enableLinearEngine() {
+  if (linearEngine) return;
+  (0, import_node_v8.setFlagsFromString)("--enable-experimental-regexp-engine");
+  (0, import_node_v8.setFlagsFromString)("--enable-experimental-regexp-engine-on-excessive-backtracks");
+  linearEngine = true;
+}
+var hex4 = (u) => "\\u" + u.toString(16).padStart(4, "0");
+function unit(u, inClass) {
+  if (u >= 48 && u <= 57) return String.fromCharCode(u);
+  if (u >= 65 && u <= 90 || u >= 97 && u <= 122) return String.fromCharCode(u);
+  if (u === 32 || u === 95 || !inClass && (u === 44 || u === 58 || u === 61 || u === 64 || u === 35 || u === 37)) return String.fromCharCode(u);
+  return u <= 255 ? "\\x" + u.toString(16).padStart(2, "0") : hex4(u);
+}
+function chars(ranges) {
+  if (ranges.length === 1 && ranges[0][0] === ranges[0][1]) return unit(ranges[0][0], false);
+  if (ranges.length === 1 && ranges[0][0] === 0 && ranges[0][1] === MAX_UNIT) return "[^]";
+  let out = "[";
+  for (const [a, b] of ranges) out += a === b ? unit(a, true) : b === a + 1 ? unit(a, true) + unit(b, true) : `${unit(a, true)}-${unit(b, true)}`;
+  return out + "]";
+}
+var hasName = (node) => node.t === "group" ? node.name !== void 0 || hasName(node.node) : node.t === "cat" || node.t === "alt" ? node.items.some(hasName) : node.t === "rep" ? hasName(node.node) : false;
+function emit(node, captures) {
+  switch (node.t) {
+    case "chars":
+      return chars(node.ranges);
+    case "text":
+      return hex4(node.units.charCodeAt(0)) + hex4(node.units.charCodeAt(1));
+    case "cat":
+      return node.items.map((n) => emit(n, captures)).join("");
+    case "alt":
+      return "(?:" + node.items.map((n) => emit(n, captures)).join("|") + ")";
+    case "group":
+      return (node.name !== void 0 && captures ? "(" : "(?:") + emit(node.node, captures) + ")";
+    case "assert":
+      return node.kind === "bot" || node.kind === "bol" ? "^" : node.kind === "eot" || node.kind === "eol" ? "$" : node.kind === "wb" ? "\\b" : "\\B";
+    case "rep": {
+      const inner = emit(node.node, captures);
+      const single = node.node.t === "chars" || node.node.t === "group" || node.node.t === "alt";
+      const x = single ? inner : `(?:${inner})`;
+      const lazy = node.greedy ? "" : "?";
+      const { min, max } = node;
+      if (min === 0 && max === -1) return x + "*" + lazy;
+      if (min === 1 && max === -1) return x + "+" + lazy;
+      if (min === 0 && max === 1) return x + "?" + lazy;
+      if (min === 1 && max === 1) return x;
+      if (captures && hasName(node.node)) throw new Re2SyntaxError("a named group inside a counted repetition {n,m} is not supported", node.at, "repeat a (?:...) group inside the named group instead: (?P<id>(?:[0-9a-f]){8})");
+      if (x.length * Math.max(min, max) > MAX_SOURCE) throw new Re2SyntaxError("the expression is too large once its counted repetitions are written out", node.at);
+      const out = x.repeat(min);
+      if (max === -1) return out + x + "*" + lazy;
+      let optional = "";
+      for (let k = min; k < max; k++) optional = `(?:${x}${optional})?${lazy}`;
+      return out + optional;
+    }
+  }
+}
+function multiline(node) {
+  const seen = [];
+  const walk = (n) => {
+    if (n.t === "assert" && n.kind !== "wb" && n.kind !== "nwb") seen.push(n);
+    else if (n.t === "cat" || n.t === "alt") n.items.forEach(walk);
+    else if (n.t === "group" || n.t === "rep") walk(n.node);
+  };
+  walk(node);
+  const lines = seen.filter((a) => a.kind === "bol" || a.kind === "eol");
+  if (lines.length > 0 && lines.length < seen.length) {
+    const text = seen.find((a) => a.kind === "bot" || a.kind === "eot");
+    throw new Re2SyntaxError("text anchors (^ $ \\A \\z) and (?m) line anchors cannot be mixed in one expression", text.at, "use (?m) for the whole expression, or none");
+  }
+  return lines.length > 0;
+}
+function emitAround(node, name) {
+  const items = node.t === "cat" ? node.items : [node];
+  const at = items.findIndex((n) => n.t === "group" && n.name === name);
+  if (at < 0) return void 0;
+  const part = (list) => `(${list.map((n) => emit(n, false)).join("")})`;
+  return part(items.slice(0, at)) + part([items[at].node]) + part(items.slice(at + 1));
+}
+function compileRe2(pattern, captures = false, options = {}) {
+  const { node, names } = parseRe2(pattern);
+  const flags = (multiline(node) ? "m" : "") + (options.global ? "g" : "");
+  const around = options.around !== void 0 && names.includes(options.around) ? emitAround(node, options.around) : void 0;
+  if (options.around !== void 0 && names.includes(options.around) && around === void 0) {
+    throw new Re2SyntaxError(`the group (?P<${options.around}>...) must stand at the top level of the pattern, not inside |, a repetition or another group`, 0);
+  }
+  const source = around ?? emit(node, captures);
+  enableLinearEngine();
+  let linear;
+  try {
+    linear = new RegExp(source, flags + "l");
+    linear.test("");
+  } catch (error) {
+    throw new Re2SyntaxError(`cannot be matched in linear time (${error.message})`, 0, "make the expression smaller, e.g. with smaller counts in {n,m}");
+  }
+  const engine = backtrackingIsLinear(node) ? "backtracking" : "linear";
+  const re = engine === "linear" ? linear : new RegExp(source, flags);
+  re.test("");
+  return { re, names: around ? ["", options.around, ""] : captures ? names : [], source, engine };
+}
+
+// src/pipeline/matcher-lexer.ts
 var MatcherSyntaxError = class extends Error {
-  constructor(message, column, expression) {
+  constructor(message, column, expression, hint) {
     super(`${message} at column ${column} of ${JSON.stringify(expression)}`);
     this.column = column;
     this.expression = expression;
+    this.hint = hint;
     this.name = "MatcherSyntaxError";
   }
   column;
   expression;
-};
-var VARIABLES = {
-  Timestamp: (m) => m.timestamp,
-  Type: (m) => m.type,
-  Logger: (m) => m.logger,
-  Stream: (m) => m.stream,
-  Severity: (m) => m.severity,
-  Payload: (m) => m.payload,
-  Hostname: (m) => m.hostname,
-  Pid: (m) => m.pid
+  hint;
 };
 var OPERATORS = ["==", "!=", "<=", ">=", "=~", "!~", "&&", "||", "<", ">", "(", ")"];
 function tokenize(source) {
   const tokens = [];
   let i = 0;
-  const fail = (message, at = i) => {
-    throw new MatcherSyntaxError(message, at + 1, source);
+  const fail = (message, at = i, hint) => {
+    throw new MatcherSyntaxError(message, at + 1, source, hint);
   };
   while (i < source.length) {
     const c = source[i];
@@ -2179,96 +2774,184 @@ function tokenize(source) {
       let value = "";
       i++;
       while (i < source.length && source[i] !== c) {
-        if (source[i] === "\\" && i + 1 < source.length) i++;
+        if (source[i] === "\\" && source[i + 1] === c) i++;
+        else if (source[i] === "\\" && i + 1 < source.length) value += source[i++];
         value += source[i++];
       }
-      if (i >= source.length) fail(`unterminated string`, at);
+      if (i >= source.length) fail(`unterminated string: no closing ${c}`, at, "close a string with the quote that opened it");
       i++;
       tokens.push({ kind: "string", value, at });
       continue;
     }
     if (c === "/") {
-      let body = "";
-      i++;
-      let inClass = false;
-      while (i < source.length && (source[i] !== "/" || inClass)) {
-        if (source[i] === "\\" && i + 1 < source.length) body += source[i++];
-        else if (source[i] === "[") inClass = true;
-        else if (source[i] === "]") inClass = false;
-        body += source[i++];
-      }
-      if (i >= source.length) fail("unterminated regular expression", at);
-      i++;
-      try {
-        tokens.push({ kind: "regex", value: new RegExp(body), at });
-      } catch (error) {
-        fail(`invalid regular expression /${body}/ (${error.message})`, at);
-      }
+      const { re, engine } = regex();
+      tokens.push({ kind: "regex", value: re, text: source.slice(at, i), linear: engine === "linear", at });
       continue;
     }
-    const number = /^-?\d+(\.\d+)?/.exec(source.slice(i));
-    if (number) {
-      tokens.push({ kind: "number", value: Number(number[0]), at });
-      i += number[0].length;
+    if (c >= "0" && c <= "9" || c === ".") {
+      const text = /^[0-9.e+-]+/.exec(source.slice(i))[0];
+      const value = Number(text);
+      if (!Number.isFinite(value) || !/^(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/.test(text)) fail(`invalid number ${JSON.stringify(text)}`, at, "numbers are written like 42, 0.5, .5 or 6e1");
+      tokens.push({ kind: "number", value, at });
+      i += text.length;
       continue;
     }
     const word = /^[A-Za-z_][A-Za-z0-9_]*/.exec(source.slice(i));
     if (word) {
       i += word[0].length;
-      if (word[0] === "Fields") {
-        const field = /^\[\s*([^\]]+?)\s*\]/.exec(source.slice(i));
-        if (!field) fail("expected Fields[name]", i);
-        i += field[0].length;
-        tokens.push({ kind: "field", value: field[1].replace(/^['"]|['"]$/g, ""), at });
-      } else tokens.push({ kind: "ident", value: word[0], at });
+      if (word[0] === "Fields") tokens.push(field(at));
+      else tokens.push({ kind: "ident", value: word[0], at });
       continue;
     }
     const op = OPERATORS.find((o) => source.startsWith(o, i));
-    if (!op) fail(`unexpected character ${JSON.stringify(c)}`);
+    if (!op) {
+      const hint = c === "=" ? "compare with == (or =~ for a regular expression)" : c === "-" ? "Heka's numbers have no sign; Severity runs from 0 (emerg) to 7 (debug)" : c === "!" ? "negate a comparison with != or !~" : void 0;
+      fail(`unexpected character ${JSON.stringify(c)}`, i, hint);
+    }
     tokens.push({ kind: "op", value: op, at });
     i += op.length;
   }
   tokens.push({ kind: "end", at: source.length });
   return tokens;
+  function field(at) {
+    const parts = [];
+    while (source[i] === "[" && parts.length < 3) {
+      const open = i;
+      const close = source.indexOf("]", i);
+      if (close < 0) fail("missing ] after Fields[", open);
+      const text = source.slice(i + 1, close);
+      if (text === "") fail(parts.length === 0 ? "empty field name in Fields[]" : "empty index in Fields[name][]", open);
+      if (parts.length > 0 && !/^\d+$/.test(text)) fail(`index ${JSON.stringify(text)} of Fields[${parts[0]}] must be a number such as 0`, open + 1);
+      if (parts.length === 0 && (/^\s|\s$/.test(text) || /^['"]/.test(text))) {
+        fail(`field name ${JSON.stringify(text)} has quotes or spaces around it`, open + 1, `as in Heka, everything between the brackets is the name: write Fields[${text.trim().replace(/^['"]|['"]$/g, "")}]`);
+      }
+      parts.push(text);
+      i = close + 1;
+    }
+    if (parts.length === 0) fail("expected Fields[name]", i);
+    if (source[i] === "[") fail("Fields takes at most a name, a field index and an array index: Fields[name][0][0]", i);
+    return { kind: "field", value: parts[0], field: Number(parts[1] ?? 0), array: Number(parts[2] ?? 0), at };
+  }
+  function regex() {
+    const at = i;
+    let body = "";
+    const columns = [];
+    let inClass = false;
+    i++;
+    while (i < source.length && (source[i] !== "/" || inClass)) {
+      if (source[i] === "\\" && source[i + 1] === "/") i++;
+      else if (source[i] === "\\" && i + 1 < source.length) {
+        columns.push(i);
+        body += source[i++];
+      } else if (source[i] === "[") inClass = true;
+      else if (source[i] === "]") inClass = false;
+      columns.push(i);
+      body += source[i++];
+    }
+    if (i >= source.length) fail("unterminated regular expression: no closing /", at, "end it with a slash; write \\/ for a slash inside");
+    i++;
+    try {
+      return compileRe2(body);
+    } catch (error) {
+      if (!(error instanceof Re2SyntaxError)) throw error;
+      return fail(`invalid regular expression /${body}/: ${error.message}`, columns[error.offset] ?? at, error.hint ?? "regular expressions use RE2 syntax, as in Heka (see the matcher section of the configuration reference)");
+    }
+  }
+}
+
+// src/pipeline/matcher.ts
+var MAX_NESTING = 100;
+var PER_LINE = /* @__PURE__ */ new Set(["Payload", "Timestamp"]);
+var STRINGS = {
+  Type: (m) => m.type,
+  Logger: (m) => m.logger,
+  Payload: (m) => m.payload,
+  Hostname: (m) => m.hostname,
+  Stream: (m) => m.stream
+};
+var NUMBERS = {
+  Timestamp: (m) => m.timestamp * 1e6,
+  Severity: (m) => m.severity,
+  Pid: (m) => m.pid
+};
+var KNOWN = `${Object.keys(STRINGS).join(", ")} (strings), ${Object.keys(NUMBERS).join(", ")} (numbers), Fields[name], TRUE, FALSE`;
+function relation(op, literal) {
+  switch (op) {
+    case "==":
+      return (v) => v === literal;
+    case "!=":
+      return (v) => v !== literal;
+    case "<":
+      return (v) => v < literal;
+    case "<=":
+      return (v) => v <= literal;
+    case ">":
+      return (v) => v > literal;
+    default:
+      return (v) => v >= literal;
+  }
+}
+function fieldTest(op, operand) {
+  if (operand.kind === "nil") return op === "==" ? (v) => v === void 0 : (v) => v !== void 0;
+  if ((operand.kind === "string" || operand.kind === "number") && op === "==") {
+    const literal = operand.value;
+    return (v) => v === literal || v === false;
+  }
+  if (operand.kind === "string" && op === "!=") {
+    const literal = operand.value;
+    return (v) => typeof v === "string" && v !== literal || v === false;
+  }
+  const onString = operand.kind === "string" ? relation(op, operand.value) : operand.kind === "regex" ? op === "=~" ? (s) => operand.value.test(s) : (s) => !operand.value.test(s) : operand.kind === "number" ? () => false : relation(op, operand.kind === "true" ? "TRUE" : "FALSE");
+  const onNumber = operand.kind === "number" ? relation(op, operand.value) : () => false;
+  const wantTrue = operand.kind === "true";
+  return (v) => typeof v === "string" ? onString(v) : typeof v === "number" ? onNumber(v) : typeof v === "boolean" ? v === wantTrue : false;
 }
 function compileMatcher(source) {
   const tokens = tokenize(source);
   let pos = 0;
   let perLine = false;
+  const notes = [];
   const peek = () => tokens[pos];
-  const fail = (message, token = peek()) => {
-    throw new MatcherSyntaxError(message, token.at + 1, source);
+  const fail = (message, token = peek(), hint) => {
+    throw new MatcherSyntaxError(message, token.at + 1, source, hint);
   };
   const isOp = (value) => {
     const t = peek();
     return t.kind === "op" && t.value === value;
   };
-  function parseOr() {
-    let left = parseAnd();
+  function parseOr(depth) {
+    const terms = [parseAnd(depth)];
     while (isOp("||")) {
       pos++;
-      const a = left;
-      const b = parseAnd();
-      left = (m) => a(m) || b(m);
+      terms.push(parseAnd(depth));
     }
-    return left;
+    if (terms.length === 1) return terms[0];
+    if (terms.length === 2) {
+      const [a, b] = terms;
+      return (m) => a(m) || b(m);
+    }
+    return (m) => terms.some((t) => t(m));
   }
-  function parseAnd() {
-    let left = parseTerm();
+  function parseAnd(depth) {
+    const terms = [parseTerm(depth)];
     while (isOp("&&")) {
       pos++;
-      const a = left;
-      const b = parseTerm();
-      left = (m) => a(m) && b(m);
+      terms.push(parseTerm(depth));
     }
-    return left;
+    if (terms.length === 1) return terms[0];
+    if (terms.length === 2) {
+      const [a, b] = terms;
+      return (m) => a(m) && b(m);
+    }
+    return (m) => terms.every((t) => t(m));
   }
-  function parseTerm() {
+  function parseTerm(depth) {
     const t = peek();
     if (t.kind === "op" && t.value === "(") {
+      if (depth >= MAX_NESTING) fail(`parentheses nest more than ${MAX_NESTING} deep`, t, "split the expression, or remove parentheses that && and || do not need");
       pos++;
-      const inner = parseOr();
-      if (!isOp(")")) fail('expected ")"');
+      const inner = parseOr(depth + 1);
+      if (!isOp(")")) fail(`expected ")" to close the "(" at column ${t.at + 1}`);
       pos++;
       return inner;
     }
@@ -2281,81 +2964,88 @@ function compileMatcher(source) {
   }
   function parseComparison() {
     const subject = peek();
-    let get;
-    if (subject.kind === "field") {
-      perLine = true;
-      const name = subject.value;
-      get = (m) => m.fields?.[name];
-    } else if (subject.kind === "ident" && Object.hasOwn(VARIABLES, subject.value)) {
-      get = VARIABLES[subject.value];
-      if (PER_LINE.has(subject.value)) perLine = true;
-    } else if (subject.kind === "ident") {
-      return fail(`unknown variable "${subject.value}" (known: ${Object.keys(VARIABLES).join(", ")}, Fields[name], TRUE, FALSE)`);
-    } else {
-      return fail(subject.kind === "end" ? "unexpected end of expression" : "expected a variable such as Logger, Severity or Fields[name]");
+    if (subject.kind === "ident" && subject.value === "NIL") fail("NIL alone is not a condition", subject, "test a field: Fields[name] == NIL (absent) or Fields[name] != NIL (present)");
+    if (subject.kind === "ident" && (subject.value === "Uuid" || subject.value === "EnvVersion")) {
+      fail(`Heka's ${subject.value} is not in drover's messages`, subject, `drover's messages have ${KNOWN}`);
+    }
+    if (subject.kind === "ident" && !Object.hasOwn(STRINGS, subject.value) && !Object.hasOwn(NUMBERS, subject.value)) {
+      fail(`unknown variable "${subject.value}"`, subject, `known: ${KNOWN}`);
+    }
+    if (subject.kind !== "ident" && subject.kind !== "field") {
+      fail(subject.kind === "end" ? "unexpected end of expression" : "expected a variable such as Logger, Severity or Fields[name]", subject);
     }
     pos++;
     const op = peek();
     if (op.kind !== "op" || !["==", "!=", "<", "<=", ">", ">=", "=~", "!~"].includes(op.value)) {
-      return fail("expected a comparison operator (== != < <= > >= =~ !~)");
+      fail("expected a comparison operator (== != < <= > >= =~ !~)", op);
     }
     pos++;
-    const operand = peek();
-    pos++;
-    if (op.value === "=~" || op.value === "!~") {
-      if (operand.kind !== "regex") return fail(`"${op.value}" needs a regular expression between slashes, e.g. /^web/`, operand);
+    const operand = readOperand();
+    if (operand.kind === "regex" && operand.linear) notes.push(`${operand.text} runs on the linear-time engine, 20 to 100 times slower: see "Linear time" in the configuration reference to keep it on the fast one`);
+    const opv = op.value;
+    const regexOp = opv === "=~" || opv === "!~";
+    const name = subject.kind === "field" ? `Fields[${subject.value}]` : subject.value;
+    if (regexOp && operand.kind !== "regex") fail(`"${opv}" needs a regular expression between slashes, e.g. ${name} ${opv} /^web/`, operand);
+    if (!regexOp && operand.kind === "regex") fail(`a regular expression needs =~ or !~, not ${opv}`, op, `write ${name} =~ /.../`);
+    if (subject.kind === "field") {
+      perLine = true;
+      if (operand.kind === "nil" && opv !== "==" && opv !== "!=") fail(`NIL works only with == and != (absent or present), not ${opv}`, op);
+      if ((operand.kind === "true" || operand.kind === "false") && opv !== "==") fail(`TRUE and FALSE work only with ==, not ${opv}`, op, `write ${name} == ${operand.kind === "true" ? "FALSE" : "TRUE"}`);
+      if ((opv === "!=" || opv === "!~") && operand.kind !== "nil") {
+        notes.push(`${name} ${opv} ... is false for lines without that field, as in Heka; to take them too: ${name} == NIL || ...`);
+      }
+      const test2 = fieldTest(opv, operand);
+      if (subject.field !== 0 || subject.array !== 0) {
+        const absent = test2(void 0);
+        return () => absent;
+      }
+      const key = subject.value;
+      if (key in Object.prototype) {
+        return (m) => {
+          const fields = m.fields;
+          return test2(fields !== void 0 && Object.hasOwn(fields, key) ? fields[key] : void 0);
+        };
+      }
+      return (m) => {
+        const fields = m.fields;
+        return test2(fields === void 0 ? void 0 : fields[key]);
+      };
+    }
+    const variable2 = subject.value;
+    if (PER_LINE.has(variable2)) perLine = true;
+    if (Object.hasOwn(NUMBERS, variable2)) {
+      if (regexOp) fail(`${variable2} is a number: =~ and !~ work on strings`, op, `compare it with a number, e.g. ${variable2} ${variable2 === "Severity" ? "<= 4" : "!= 0"}`);
+      if (operand.kind !== "number") fail(`${variable2} is a number: compare it with a number, not ${describe(operand)}`, operand, variable2 === "Severity" ? "Severity runs from 0 (emerg) to 7 (debug), e.g. Severity <= 4" : `e.g. ${variable2} > 0`);
+      const get2 = NUMBERS[variable2];
+      const test2 = relation(opv, operand.value);
+      return (m) => test2(get2(m));
+    }
+    if (operand.kind !== "string" && operand.kind !== "regex") {
+      fail(`${variable2} is a string: compare it with a string or a regular expression, not ${describe(operand)}`, operand, operand.kind === "nil" ? "NIL tests whether a field exists: Fields[name] == NIL" : `e.g. ${variable2} == 'web.1' or ${variable2} =~ /^web/`);
+    }
+    const get = STRINGS[variable2];
+    if (operand.kind === "regex") {
       const re = operand.value;
-      const want = op.value === "=~";
-      return (m) => {
-        const v = get(m);
-        return v !== void 0 && v !== null && re.test(String(v)) === want;
-      };
+      return opv === "=~" ? (m) => re.test(get(m)) : (m) => !re.test(get(m));
     }
-    let literal;
-    if (operand.kind === "string" || operand.kind === "number") literal = operand.value;
-    else if (operand.kind === "ident" && operand.value === "NIL") literal = null;
-    else if (operand.kind === "ident" && (operand.value === "TRUE" || operand.value === "FALSE")) literal = operand.value === "TRUE";
-    else return fail("expected a string, a number or NIL", operand);
-    return comparison(get, op.value, literal);
+    const test = relation(opv, operand.value);
+    return (m) => test(get(m));
   }
-  const matcher = parseOr();
-  if (peek().kind !== "end") fail('expected "&&", "||" or the end of the expression');
-  return Object.assign(matcher, { perLine, source });
+  function readOperand() {
+    const t = peek();
+    pos++;
+    if (t.kind === "string" || t.kind === "number" || t.kind === "regex") return t;
+    if (t.kind === "ident" && t.value === "NIL") return { kind: "nil", at: t.at };
+    if (t.kind === "ident" && t.value === "TRUE") return { kind: "true", at: t.at };
+    if (t.kind === "ident" && t.value === "FALSE") return { kind: "false", at: t.at };
+    return fail("expected a string, a number, a /regular expression/, TRUE, FALSE or NIL", t);
+  }
+  const matcher = parseOr(0);
+  if (peek().kind !== "end") fail(isOp(")") ? 'unexpected ")": no "(" to close' : 'expected "&&", "||" or the end of the expression');
+  return Object.assign(matcher, { perLine, source, notes });
 }
-function comparison(get, op, literal) {
-  if (literal === null) {
-    if (op === "==") return (m) => get(m) === void 0 || get(m) === null;
-    if (op === "!=") return (m) => get(m) !== void 0 && get(m) !== null;
-    return () => false;
-  }
-  const numeric = typeof literal === "number";
-  const coerce = (v) => v === void 0 || v === null ? void 0 : numeric && typeof v === "string" && v !== "" && !isNaN(Number(v)) ? Number(v) : v;
-  switch (op) {
-    case "==":
-      return (m) => coerce(get(m)) === literal;
-    case "!=":
-      return (m) => coerce(get(m)) !== literal;
-    case "<":
-      return (m) => {
-        const v = coerce(get(m));
-        return v !== void 0 && v < literal;
-      };
-    case "<=":
-      return (m) => {
-        const v = coerce(get(m));
-        return v !== void 0 && v <= literal;
-      };
-    case ">":
-      return (m) => {
-        const v = coerce(get(m));
-        return v !== void 0 && v > literal;
-      };
-    default:
-      return (m) => {
-        const v = coerce(get(m));
-        return v !== void 0 && v >= literal;
-      };
-  }
+function describe(operand) {
+  return operand.kind === "nil" ? "NIL" : operand.kind === "true" ? "TRUE" : operand.kind === "false" ? "FALSE" : operand.kind === "number" ? `the number ${operand.value}` : operand.kind === "string" ? `the string ${JSON.stringify(operand.value)}` : "a regular expression";
 }
 
 // src/config/units.ts
@@ -2375,7 +3065,7 @@ function parseSize(value) {
 }
 
 // src/config/schema.ts
-var describe = (v) => Array.isArray(v) ? `an array ${JSON.stringify(v)}` : typeof v === "object" && v !== null ? "a table" : `${typeof v} ${JSON.stringify(v)}`;
+var describe2 = (v) => Array.isArray(v) ? `an array ${JSON.stringify(v)}` : typeof v === "object" && v !== null ? "a table" : `${typeof v} ${JSON.stringify(v)}`;
 function applySchema(schema16, table2, prefix = "", skip = /* @__PURE__ */ new Set()) {
   const options = {};
   const problems = [];
@@ -2403,7 +3093,7 @@ function applySchema(schema16, table2, prefix = "", skip = /* @__PURE__ */ new S
 }
 function convert(field, raw, key, problems) {
   const wrong = (expected, hint) => {
-    problems.push({ key, message: `option "${key}" must be ${expected}, got ${describe(raw)}`, hint: hint ?? field.doc });
+    problems.push({ key, message: `option "${key}" must be ${expected}, got ${describe2(raw)}`, hint: hint ?? field.doc });
     return void 0;
   };
   switch (field.type) {
@@ -2440,7 +3130,7 @@ function convert(field, raw, key, problems) {
     case "map":
       if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return wrong('a table of strings, e.g. { NAME = "value" }');
       for (const [k, v] of Object.entries(raw)) {
-        if (typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") return wrong(`a table of strings (the value of "${k}" is ${describe(v)})`);
+        if (typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") return wrong(`a table of strings (the value of "${k}" is ${describe2(v)})`);
       }
       return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, String(v)]));
     case "matcher":
@@ -2450,7 +3140,7 @@ function convert(field, raw, key, problems) {
         return raw;
       } catch (error) {
         if (!(error instanceof MatcherSyntaxError)) throw error;
-        problems.push({ key, message: `option "${key}": ${error.message}`, hint: 'see the matcher syntax in the configuration reference, e.g. "Logger =~ /^web/ && Severity <= 4"' });
+        problems.push({ key, message: `option "${key}": ${error.message}`, hint: error.hint ?? 'see the matcher section of the configuration reference, e.g. "Logger =~ /^web/ && Severity <= 4"' });
         return void 0;
       }
     case "table": {
@@ -3262,7 +3952,7 @@ var FdWriter = class {
   /** Resolves when everything appended so far has been written, or the deadline passed, or writing failed. */
   async flush(deadline = Infinity) {
     this.send();
-    while (this.sink.pending > 0 && !this.sink.error && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    while (this.sink.pending > 0 && !this.sink.error && Date.now() < deadline) await new Promise((r2) => setTimeout(r2, 5));
   }
   /** Closes the descriptor (call it after flush): nothing more can be written. */
   close() {
@@ -3623,13 +4313,13 @@ var FlatJsonReader = class {
       } else if (c === 45 || c >= 48 && c <= 57) {
         const numberStart = i;
         if (c === 45) i++;
-        const first = i;
+        const first2 = i;
         i = digitsEnd(bytes, i, end);
-        if (i === first || i - first > 15 || bytes[first] === 48 && i - first > 1) return false;
+        if (i === first2 || i - first2 > 15 || bytes[first2] === 48 && i - first2 > 1) return false;
         if (i < end && (bytes[i] === 46 || bytes[i] === 101 || bytes[i] === 69)) return false;
         let n = 0;
-        for (let k = first; k < i; k++) n = n * 10 + (bytes[k] - 48);
-        value = first > numberStart ? -n : n;
+        for (let k = first2; k < i; k++) n = n * 10 + (bytes[k] - 48);
+        value = first2 > numberStart ? -n : n;
       } else if (c === 116 && i + 4 <= end && bytes[i + 1] === 114 && bytes[i + 2] === 117 && bytes[i + 3] === 101) {
         value = true;
         i += 4;
@@ -3907,22 +4597,23 @@ var logfmtDecoder = defineComponent({
 
 // src/pipeline/decoders/regex.ts
 var schema5 = {
-  pattern: { type: "string", required: true, doc: 'a JavaScript regular expression with named groups, e.g. "^(?<ip>\\\\S+) .*\\" (?<status>\\\\d{3}) "; each group that matched becomes a field' },
-  flags: { type: "string", default: "", pattern: /^[imsu]*$/, patternHint: "a string of the regular-expression flags i, m, s and u", doc: "regular-expression flags: i (ignore case), s (dot matches newline), m, u" },
+  pattern: { type: "string", required: true, doc: `a regular expression in RE2 syntax (as the matcher's), matched in linear time, with named groups (?P<name>...) or (?<name>...), e.g. "^(?<ip>\\\\S+) .*\\" (?<status>\\\\d{3}) "; each group that matched becomes a field` },
+  flags: { type: "string", default: "", pattern: /^[imsu]*$/, patternHint: "a string of the regular-expression flags i, m, s and u", doc: "regular-expression flags, as RE2's (?flags): i (ignore case), s (dot matches newline), m (^ and $ match at line breaks); u is accepted and changes nothing" },
   severity_group: { type: "string", default: "level", doc: "the group whose text sets Severity (a level word or number), when the pattern has it" },
   timestamp_group: { type: "string", default: "time", doc: "the group whose text sets Timestamp (ISO 8601, epoch or 10/Oct/2000:13:55:36 -0700), when the pattern has it" },
   message_group: { type: "string", default: "message", doc: "the group whose text replaces the Payload, when the pattern has it" },
   numbers: { type: "string[]", default: [], doc: 'groups stored as numbers rather than text, e.g. ["status", "bytes"]' }
 };
-function groupNames(pattern, flags) {
-  new RegExp(pattern, flags);
-  return [...pattern.matchAll(/\(\?<([A-Za-z_$][\w$]*)>/g)].map((m) => m[1]);
+function compile(pattern, flags) {
+  const re2Flags = flags.replace(/u/g, "");
+  return compileRe2(re2Flags ? `(?${re2Flags})${pattern}` : pattern, true);
 }
 var RegexDecoder = class {
   constructor(options) {
     this.options = options;
-    this.re = new RegExp(options.pattern, options.flags);
-    this.names = groupNames(options.pattern, options.flags).filter((n) => n !== options.message_group);
+    const { re, names } = compile(options.pattern, options.flags);
+    this.re = re;
+    this.names = names;
     this.numeric = new Set(options.numbers);
   }
   options;
@@ -3931,12 +4622,13 @@ var RegexDecoder = class {
   numeric;
   decode(message) {
     const found = this.re.exec(message.payload);
-    const groups = found?.groups;
-    if (!groups) return;
+    if (!found) return;
+    const groups = /* @__PURE__ */ Object.create(null);
+    for (let k = 0; k < this.names.length; k++) groups[this.names[k]] = found[k + 1];
     const fields = message.fields ?? {};
     for (const name of this.names) {
       const value = groups[name];
-      if (value === void 0) continue;
+      if (value === void 0 || name === this.options.message_group) continue;
       if (this.numeric.has(name)) {
         const n = Number(value);
         fields[name] = value !== "" && Number.isFinite(n) ? n : value;
@@ -3965,15 +4657,17 @@ var regexDecoder = defineComponent({
   example: `[decoders.nginx]
 type = "regex"
 match = "Logger =~ /^web/"
-pattern = '^(?<ip>\\S+) \\S+ \\S+ \\[(?<time>[^\\]]+)\\] "(?<method>\\S+) (?<path>\\S+)[^"]*" (?<status>\\d{3}) (?<bytes>\\d+)'
+pattern = '^(?<ip>\\S+) \\S+ \\S+ \\[(?<time>[^\\]]+)\\] "(?<method>\\S+) (?<path>[^ "]+)(?: [^"]*)?" (?<status>\\d{3}) (?<bytes>\\d+)'
 numbers = ["status", "bytes"]`,
   check(options) {
     try {
-      if (groupNames(options.pattern, options.flags).length === 0) {
-        return [{ key: "pattern", message: `option "pattern" must have at least one named group such as (?<status>\\d+), got ${JSON.stringify(options.pattern)}`, hint: "name the parts you want as fields: (?<name>...)" }];
+      if (compile(options.pattern, options.flags).names.length === 0) {
+        return [{ key: "pattern", message: `option "pattern" must have at least one named group such as (?<status>\\d+), got ${JSON.stringify(options.pattern)}`, hint: "name the parts you want as fields: (?<name>...) or (?P<name>...)" }];
       }
     } catch (error) {
-      return [{ key: "pattern", message: `option "pattern" must be a valid regular expression, got ${JSON.stringify(options.pattern)}: ${error.message}`, hint: "JavaScript syntax; in TOML, single-quoted strings keep backslashes as written" }];
+      if (!(error instanceof Re2SyntaxError)) throw error;
+      const column = error.offset + 1 - (options.flags.replace(/u/g, "") ? options.flags.replace(/u/g, "").length + 3 : 0);
+      return [{ key: "pattern", message: `option "pattern" must be a valid RE2 regular expression, got ${JSON.stringify(options.pattern)}: ${error.message} at column ${Math.max(column, 1)}`, hint: error.hint ?? "RE2 syntax, as in the matcher (no lookaround or backreferences); in TOML, single-quoted strings keep backslashes as written" }];
     }
     return [];
   },
@@ -3981,7 +4675,7 @@ numbers = ["status", "bytes"]`,
 });
 
 // src/pipeline/filters/common.ts
-var VARIABLES2 = {
+var VARIABLES = {
   Logger: (m) => m.logger,
   Type: (m) => m.type,
   Stream: (m) => m.stream,
@@ -4002,7 +4696,7 @@ function keyReader(spec) {
     };
   }
   if (spec === "Logger") return (m) => m.logger;
-  const read2 = VARIABLES2[spec];
+  const read2 = VARIABLES[spec];
   if (!read2) throw new Error(`key must be ${KEY_HINT}, got ${JSON.stringify(spec)}`);
   return (m) => String(read2(m));
 }
@@ -4011,14 +4705,6 @@ function formatDuration(ms) {
   if (ms % 6e4 === 0) return `${ms / 6e4}m`;
   if (ms % 1e3 === 0) return `${ms / 1e3}s`;
   return ms < 1e3 ? `${ms}ms` : `${ms / 1e3}s`;
-}
-function regexProblem(key, source, flags = "") {
-  try {
-    new RegExp(String(source), flags);
-    return void 0;
-  } catch (error) {
-    return { key, message: `option "${key}" must be a valid regular expression, got ${JSON.stringify(source)}: ${error.message}`, hint: "JavaScript syntax; in TOML, single-quoted strings keep backslashes as written" };
-  }
 }
 
 // src/pipeline/filters/counter.ts
@@ -4243,8 +4929,8 @@ var fieldsFilter = defineComponent({
 // src/pipeline/filters/multiline.ts
 var DEFAULT_CONTINUATION = "^(\\s|Caused by:|\\.\\.\\. \\d+ (more|common frames omitted))";
 var schema9 = {
-  continuation: { type: "string", default: DEFAULT_CONTINUATION, doc: `a regular expression for lines that continue the previous one; the default takes indented lines and Java's "Caused by:" and "... N more"` },
-  start: { type: "string", default: "", doc: 'a regular expression for lines that start a message, e.g. "^\\\\d{4}-\\\\d{2}-\\\\d{2}"; when set, every other line continues the previous one and `continuation` is ignored' },
+  continuation: { type: "string", default: DEFAULT_CONTINUATION, doc: `a regular expression (RE2 syntax, as in match expressions) for lines that continue the previous one; the default takes indented lines and Java's "Caused by:" and "... N more"` },
+  start: { type: "string", default: "", doc: 'a regular expression (RE2 syntax) for lines that start a message, e.g. "^\\\\d{4}-\\\\d{2}-\\\\d{2}"; when set, every other line continues the previous one and `continuation` is ignored' },
   timeout: { type: "duration", default: "200ms", doc: "a group is passed on once its process prints nothing more for this long (a line can only be known to be the last one by waiting)" },
   max_lines: { type: "integer", default: 500, min: 2, doc: "lines in one group at most; the next line starts a new group" },
   max_bytes: { type: "size", default: "64KB", doc: "bytes in one group at most; the next line starts a new group" },
@@ -4254,8 +4940,8 @@ var MultilineFilter = class {
   constructor(options, context) {
     this.options = options;
     this.context = context;
-    if (options.start) this.start = new RegExp(options.start);
-    else this.continuation = new RegExp(options.continuation);
+    if (options.start) this.start = compileRe2(options.start).re;
+    else this.continuation = compileRe2(options.continuation).re;
     this.separator = Buffer.from(options.separator, "utf8");
   }
   options;
@@ -4301,16 +4987,16 @@ var MultilineFilter = class {
   }
   /** One message for the group: the first line's own when it is alone, else a new one with the lines joined. */
   join(group) {
-    const first = group.first;
-    if (group.parts.length === 1) return first;
+    const first2 = group.first;
+    if (group.parts.length === 1) return first2;
     const pieces = [];
     for (const part of group.parts) {
       if (pieces.length) pieces.push(this.separator);
       pieces.push(part);
     }
-    const joined = new Message(Buffer.concat(pieces, group.bytes), first.logger, first.stream, first.pid, first.hostname, first.timestamp, first.type);
-    joined.severity = first.severity;
-    joined.fields = first.fields;
+    const joined = new Message(Buffer.concat(pieces, group.bytes), first2.logger, first2.stream, first2.pid, first2.hostname, first2.timestamp, first2.type);
+    joined.severity = first2.severity;
+    joined.fields = first2.fields;
     joined.rewritten = true;
     return joined;
   }
@@ -4334,16 +5020,25 @@ match = "Logger =~ /^web/"
 # start = '^\\d{4}-\\d{2}-\\d{2} '
 timeout = "200ms"`,
   check(options) {
-    const problems = [regexProblem("continuation", options.continuation), options.start ? regexProblem("start", options.start) : void 0].filter((p) => p !== void 0);
+    const problems = [re2Problem("continuation", options.continuation), options.start ? re2Problem("start", options.start) : void 0].filter((p) => p !== void 0);
     if (options.timeout <= 0) problems.push({ key: "timeout", message: `option "timeout" must be longer than 0, got ${options.timeout}ms`, hint: 'e.g. "200ms"' });
     return problems;
   },
   create: (options, context) => new MultilineFilter(options, context)
 });
+function re2Problem(key, source) {
+  try {
+    compileRe2(source);
+    return void 0;
+  } catch (error) {
+    if (!(error instanceof Re2SyntaxError)) throw error;
+    return { key, message: `option "${key}" must be a valid RE2 regular expression, got ${JSON.stringify(source)}: ${error.message} at column ${error.offset + 1}`, hint: error.hint ?? "RE2 syntax, as in match expressions (no lookaround or backreferences); in TOML, single-quoted strings keep backslashes as written" };
+  }
+}
 
 // src/pipeline/filters/redact.ts
 var schema10 = {
-  patterns: { type: "string[]", default: [], doc: 'regular expressions whose matches are replaced, e.g. "(?<=card=)\\\\d+" (use lookbehind to keep a prefix)' },
+  patterns: { type: "string[]", default: [], doc: 'regular expressions (RE2 syntax, matched in linear time) whose matches are replaced; with a top-level group (?P<secret>...) only that group is, e.g. "card=(?P<secret>\\\\d{12,19})"' },
   env: { type: "string[]", default: [], doc: "names of environment variables whose values are replaced wherever they appear" },
   env_suffixes: { type: "string[]", default: ["_KEY", "_SECRET", "_TOKEN", "_PASSWORD"], doc: "also redact the values of variables whose names end in one of these; [] turns this off" },
   url_passwords: { type: "boolean", default: true, doc: "replace the password in URLs such as postgres://user:pass@host" },
@@ -4367,7 +5062,7 @@ var RedactFilter = class {
   secrets;
   needles;
   values;
-  /** The app's own patterns: they need the text of every line. */
+  /** The app's own patterns: they need the text of every line. `around`: groups 1 and 3 are kept. */
   patterns;
   urls;
   replacement;
@@ -4376,7 +5071,10 @@ var RedactFilter = class {
     this.secrets = secretValues(env, options.env, options.env_suffixes, options.min_length);
     this.needles = this.secrets.map((s) => Buffer.from(s, "utf8"));
     this.values = this.secrets.length ? new RegExp(this.secrets.map(escape).join("|"), "g") : void 0;
-    this.patterns = options.patterns.map((p) => new RegExp(p, "g"));
+    this.patterns = options.patterns.map((p) => {
+      const { re, names } = compileRe2(p, false, { global: true, around: "secret" });
+      return { re, around: names.length > 0 };
+    });
     this.urls = options.url_passwords;
     this.replacement = options.replacement;
     this.redactFields = options.fields;
@@ -4404,7 +5102,10 @@ var RedactFilter = class {
     let out = text;
     if (this.values) out = out.replace(this.values, this.replacement);
     if (this.urls && out.includes("://")) out = out.replace(URL_PASSWORD, `$1${this.replacement}$3`);
-    for (const re of this.patterns) out = out.replace(re, this.replacement);
+    const replacement = this.replacement;
+    for (const { re, around } of this.patterns) {
+      out = around ? out.replace(re, (_, before, _secret, after) => before + replacement + after) : out.replace(re, () => replacement);
+    }
     return out;
   }
   /** Cheap checks on the bytes: env values and URLs can be found there; the app's patterns need the text. */
@@ -4429,9 +5130,18 @@ var redactFilter = defineComponent({
 type = "redact"
 match = "TRUE"
 env = ["DATABASE_URL", "STRIPE_API"]
-patterns = ['(?<=card=)\\d{12,19}']`,
+patterns = ['card=(?P<secret>\\d{12,19})']`,
   check(options) {
-    return options.patterns.flatMap((p, i) => regexProblem(`patterns[${i}]`, p, "g") ?? []);
+    return options.patterns.flatMap((p, i) => {
+      try {
+        compileRe2(p, false, { global: true, around: "secret" });
+        return [];
+      } catch (error) {
+        if (!(error instanceof Re2SyntaxError)) throw error;
+        const key = `patterns[${i}]`;
+        return [{ key, message: `option "${key}" must be a valid RE2 regular expression, got ${JSON.stringify(p)}: ${error.message} at column ${error.offset + 1}`, hint: error.hint ?? "RE2 syntax, as in match expressions; to keep a prefix, replace only a group: card=(?P<secret>\\d+)" }];
+      }
+    });
   },
   create: (options, context) => new RedactFilter(options, context.env)
 });
@@ -4821,14 +5531,14 @@ function scan(data, start2) {
 function readAt(path, offset, length) {
   const fd = (0, import_node_fs6.openSync)(path, "r");
   try {
-    const buffer = Buffer.allocUnsafe(length);
+    const buffer2 = Buffer.allocUnsafe(length);
     let got = 0;
     while (got < length) {
-      const n = (0, import_node_fs6.readSync)(fd, buffer, got, length - got, offset + got);
+      const n = (0, import_node_fs6.readSync)(fd, buffer2, got, length - got, offset + got);
       if (n === 0) break;
       got += n;
     }
-    return buffer.subarray(0, got);
+    return buffer2.subarray(0, got);
   } finally {
     (0, import_node_fs6.closeSync)(fd);
   }
@@ -5422,16 +6132,16 @@ var Reporter = class {
 
 // src/pipeline/buffers/sender.ts
 var Sender = class {
-  constructor(buffer, transport, encode, context, options) {
-    this.buffer = buffer;
+  constructor(buffer2, transport, encode, context, options) {
+    this.buffer = buffer2;
     this.transport = transport;
     this.encode = encode;
     this.context = context;
     this.options = options;
     this.reporter = new Reporter(context);
     this.backoff = new Backoff(options.backoffInitial, options.backoffMax);
-    if (buffer instanceof DiskBuffer && buffer.resumed) {
-      this.reporter.say("resumed", `${context.id}: resuming ${buffer.resumed} messages left in the disk buffer by the last run`, SEVERITY.info);
+    if (buffer2 instanceof DiskBuffer && buffer2.resumed) {
+      this.reporter.say("resumed", `${context.id}: resuming ${buffer2.resumed} messages left in the disk buffer by the last run`, SEVERITY.info);
     }
     transport.wake = () => {
       this.work.wake();
@@ -5624,6 +6334,7 @@ var Sender = class {
 var delay = (ms) => new Promise((resolve5) => setTimeout(resolve5, Math.max(0, ms)));
 
 // src/pipeline/rfc5424.ts
+var buffer = __toESM(require("node:buffer"), 1);
 var FACILITIES = ["kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp", "ntp", "audit", "alert", "clock", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"];
 function headerField(value, max) {
   const clean = value.replace(/[^\x21-\x7e]/g, "_").slice(0, max);
@@ -5647,6 +6358,7 @@ var Rfc5424 = class {
   app;
   sd;
   host;
+  fixedHost;
   // The header before MSG only changes with the millisecond, logger and severity: cache the last few.
   cache = /* @__PURE__ */ new Map();
   cachedAt = -1;
@@ -5654,6 +6366,7 @@ var Rfc5424 = class {
     this.facility = FACILITIES.indexOf(options.facility);
     this.app = headerField(options.appName, 48);
     this.host = headerField(options.hostname, 255);
+    this.fixedHost = options.fixedHostname === true;
     this.sd = options.structuredData || "-";
   }
   /** The header up to and including the space before MSG. */
@@ -5666,7 +6379,7 @@ var Rfc5424 = class {
     const key = `${severity} ${message.logger} ${message.hostname}`;
     let header2 = this.cache.get(key);
     if (header2 === void 0) {
-      const host = message.hostname ? headerField(message.hostname, 255) : this.host;
+      const host = message.hostname && !this.fixedHost ? headerField(message.hostname, 255) : this.host;
       header2 = `<${this.facility * 8 + severity}>1 ${isoMicros(message.timestamp)} ${host} ${this.app} ${headerField(message.logger, 128)} - ${this.sd} `;
       this.cache.set(key, header2);
     }
@@ -5676,17 +6389,18 @@ var Rfc5424 = class {
   encode(message, max = Infinity) {
     const header2 = this.header(message);
     const headerBytes = Buffer.byteLength(header2);
-    let length = Math.min(headerBytes + message.raw.length, max);
-    if (length < headerBytes + message.raw.length) length = utf8Boundary(message.raw, length - headerBytes) + headerBytes;
+    const raw = msgBytes(message.raw);
+    let length = Math.min(headerBytes + raw.length, max);
+    if (length < headerBytes + raw.length) length = utf8Boundary(raw, length - headerBytes) + headerBytes;
     const out = Buffer.allocUnsafe(Math.max(length, 0));
     out.write(header2, 0, "utf8");
-    message.raw.copy(out, headerBytes, 0, Math.max(0, length - headerBytes));
+    raw.copy(out, headerBytes, 0, Math.max(0, length - headerBytes));
     return out;
   }
   /** The message framed for a stream: octet counting (`LEN SP MSG`) or a trailing newline; `extra` is appended inside the count. */
   frame(message, framing, extra = "") {
     const header2 = this.header(message);
-    const raw = message.raw;
+    const raw = msgBytes(message.raw);
     const body = Buffer.byteLength(header2) + raw.length + extra.length;
     const prefix = framing === "octet-counting" ? `${body} ` : "";
     const out = Buffer.allocUnsafe(prefix.length + body + (framing === "newline" ? 1 : 0));
@@ -5701,6 +6415,18 @@ var Rfc5424 = class {
     return out;
   }
 };
+var isUtf82 = buffer.isUtf8 ?? ((bytes) => {
+  try {
+    new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+});
+function msgBytes(raw) {
+  if (raw.length >= 3 && raw[0] === 239 && raw[1] === 187 && raw[2] === 191 && !isUtf82(raw.subarray(3))) return raw.subarray(3);
+  return raw;
+}
 function utf8Boundary(bytes, length) {
   if (length <= 0) return 0;
   if (length >= bytes.length) return bytes.length;
@@ -5768,8 +6494,8 @@ var DeliveryWindow = class {
   /** Milliseconds until the time rule may confirm more, or undefined when nothing is unconfirmed. */
   nextSettle(now = Date.now()) {
     if (!this.ends.length) return void 0;
-    const first = this.taken.peek();
-    return first ? Math.max(0, first.at + this.after - now) : this.after;
+    const first2 = this.taken.peek();
+    return first2 ? Math.max(0, first2.at + this.after - now) : this.after;
   }
   /** The connection went down: records unconfirmed on it will be resent, and the next one gets half as much room. */
   lost() {
@@ -5872,7 +6598,7 @@ var StreamTransport = class {
       socket.once("error", (error) => {
         clearTimeout(timer);
         if (this.connecting === socket) this.connecting = void 0;
-        reject(describe2(error, this.name));
+        reject(describe3(error, this.name));
       });
       socket.once("close", () => {
         clearTimeout(timer);
@@ -5888,7 +6614,7 @@ var StreamTransport = class {
     this.delivery.reset();
     socket.setKeepAlive(true, 3e4);
     socket.resume();
-    socket.on("error", (error) => this.lost(socket, describe2(error, this.name)));
+    socket.on("error", (error) => this.lost(socket, describe3(error, this.name)));
     socket.on("close", () => this.lost(socket, new Error(`${this.name} closed the connection`)));
   }
   lost(socket, error) {
@@ -5936,7 +6662,7 @@ var StreamTransport = class {
 function isIp(host) {
   return /^[\d.]+$/.test(host) || host.includes(":");
 }
-function describe2(error, name) {
+function describe3(error, name) {
   const code = error.code ?? "";
   if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS_CERT/.test(code)) {
     return new Error(`TLS certificate of ${name} not trusted: ${error.message} (set ca_file to the CA that signed it, or tls_verify = false)`);
@@ -5951,7 +6677,7 @@ var schema14 = {
   url: { type: "string", required: true, pattern: URL_PATTERN, patternHint: 'a drain URL with a port, such as "syslog+tls://logs.example.com:12345" (syslog+tcp://, syslog+tls://, syslog+udp://; syslog:// is TCP)', doc: "where to send: syslog+tcp://host:port, syslog+tls://host:port or syslog+udp://host:port" },
   facility: { type: "enum", values: FACILITIES, default: "user", doc: "syslog facility of every message (user: messages from an application); the priority is facility * 8 + the message severity" },
   app_name: { type: "string", doc: `APP-NAME of every message; default HEROKU_APP_NAME, Cloud Foundry's application_name, or "app"` },
-  hostname: { type: "string", doc: "HOSTNAME for messages that carry none; default the supervisor's host name" },
+  hostname: { type: "string", doc: "HOSTNAME of every message this output sends; default the host name of each message (the supervisor's host)" },
   structured_data: { type: "string", doc: 'STRUCTURED-DATA of every message, e.g. "[logentries@41058 token=\\"abc\\"]" for services that want a token there' },
   framing: { type: "enum", values: ["octet-counting", "newline"], default: "octet-counting", doc: "TCP/TLS framing: octet-counting (RFC 6587, `LEN MSG`; safe for any message) or newline (for receivers that need it)" },
   max_datagram_size: { type: "size", default: "2KB", doc: "UDP: longer messages are cut to this many bytes (RFC 5426 receivers take 2048; 480 is safe on any path)" },
@@ -6061,10 +6787,11 @@ var syslogOutput = defineComponent({
       facility: options.facility,
       appName: options.app_name ?? defaultAppName(context.env),
       hostname: options.hostname ?? context.hostname,
+      fixedHostname: options.hostname !== void 0,
       structuredData: options.structured_data ?? ""
     });
     const name = context.id.replace(/^outputs\./, "");
-    const buffer = createBuffer(options.buffer, name, context.env);
+    const buffer2 = createBuffer(options.buffer, name, context.env);
     let transport;
     let encode;
     if (protocol === "udp") {
@@ -6075,7 +6802,7 @@ var syslogOutput = defineComponent({
       transport = new StreamTransport({ host, port, tls, connectTimeout: options.connect_timeout, writeTimeout: options.write_timeout, resendWindow: options.resend_window, confirmAfter: options.confirm_after });
       encode = (m) => rfc.frame(m, options.framing);
     }
-    const sender = new Sender(buffer, transport, encode, context, {
+    const sender = new Sender(buffer2, transport, encode, context, {
       batchCount: 1e3,
       batchBytes: 256 * 1024,
       batchInterval: 0,
@@ -6148,7 +6875,7 @@ var HttpTransport = class {
   async send(records, attempt) {
     if (attempt === 0 || !this.frameId) this.frameId = randomUUID();
     const { format } = this.options;
-    const raw = format === "json" ? Buffer.concat([Buffer.from("["), ...records.flatMap((r, i) => i ? [COMMA, r] : [r]), Buffer.from("]")]) : Buffer.concat(records);
+    const raw = format === "json" ? Buffer.concat([Buffer.from("["), ...records.flatMap((r2, i) => i ? [COMMA, r2] : [r2]), Buffer.from("]")]) : Buffer.concat(records);
     const body = this.options.gzip ? await gzip(raw) : raw;
     if (this.closed) throw new Error(`${this.name}: output closed`);
     const headers = {
@@ -6261,8 +6988,8 @@ var httpOutput = defineComponent({
       }
     }
     const transport = new HttpTransport({ url, format: options.format, gzip: options.gzip, headers: options.headers ?? {}, timeout: options.timeout, tlsVerify: options.tls_verify !== false, ca });
-    const buffer = createBuffer(options.buffer, context.id.replace(/^outputs\./, ""), context.env);
-    const sender = new Sender(buffer, transport, encoder(options.format, options, context), context, {
+    const buffer2 = createBuffer(options.buffer, context.id.replace(/^outputs\./, ""), context.env);
+    const sender = new Sender(buffer2, transport, encoder(options.format, options, context), context, {
       batchCount: options.batch_size,
       batchBytes: options.batch_bytes,
       batchInterval: options.batch_interval,
@@ -6512,9 +7239,9 @@ function readValue(src, start2, end) {
   const comment = value.indexOf("#");
   if (comment >= 0) value = value.slice(0, comment);
   value = value.trim();
-  const first = value[0];
-  if (value.length >= 2 && QUOTES.has(first) && value[value.length - 1] === first) value = value.slice(1, -1);
-  if (first === '"') value = expandNewlines(value);
+  const first2 = value[0];
+  if (value.length >= 2 && QUOTES.has(first2) && value[value.length - 1] === first2) value = value.slice(1, -1);
+  if (first2 === '"') value = expandNewlines(value);
   return { value, stop: end, problem, hint };
 }
 function lineEnd(src, from) {
@@ -6736,6 +7463,13 @@ ${errors.join("\n")}
     return 0;
   }
 };
+function matcherNotes(match) {
+  try {
+    return match === void 0 ? [] : compileMatcher(match).notes;
+  } catch {
+    return [];
+  }
+}
 function describeApp(app) {
   const rel = (p) => p.startsWith(app.appDir + "/") ? (0, import_node_path9.relative)(app.appDir, p) : `(default) ${p}`;
   const lines = ["fragments:"];
@@ -6752,7 +7486,10 @@ function describeApp(app) {
   if (app.processes.length === 0) lines.push("  (none)");
   lines.push("pipeline:");
   for (const kind of COMPONENT_KINDS) {
-    for (const c of app.config[kind]) lines.push(`  ${kind.padEnd(8)} ${c.name} (${c.type})  match: ${c.match}`);
+    for (const c of app.config[kind]) {
+      lines.push(`  ${kind.padEnd(8)} ${c.name} (${c.type})  match: ${c.match}`);
+      for (const note of matcherNotes(c.match)) lines.push(`      note: ${note}`);
+    }
   }
   if (COMPONENT_KINDS.every((k) => app.config[k].length === 0)) lines.push("  (no outputs: logs go nowhere)");
   for (const w of app.warnings) lines.push(`warning: ${formatProblem(w)}`);
@@ -7032,10 +7769,10 @@ function onreadKeys() {
   if (keys !== void 0) return keys;
   const probe = new import_node_net4.Socket({ onread: { buffer: Buffer.alloc(1), callback: () => void 0 } });
   const find = (name) => Object.getOwnPropertySymbols(probe).find((s) => s.description === name);
-  const buffer = find("kBuffer");
+  const buffer2 = find("kBuffer");
   const callback = find("kBufferCb");
   probe.destroy();
-  keys = buffer && callback ? { buffer, callback } : null;
+  keys = buffer2 && callback ? { buffer: buffer2, callback } : null;
   return keys;
 }
 function readPipe(stream, onData, options = { shared: true }) {
@@ -7465,7 +8202,7 @@ var Supervisor = class {
     for (const i of this.instances) if (i.pid === void 0) void i.stop();
     const groups = this.instances.flatMap((i) => i.pid === void 0 ? [] : [{ pid: i.pid, signal: `SIG${i.plan.type.stopsignal}` }]);
     for (const { pid, signal } of groups) signalGroup(pid, signal);
-    for (const until = Date.now() + graceMs; groups.some((g) => groupExists(g.pid)) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
+    for (const until = Date.now() + graceMs; groups.some((g) => groupExists(g.pid)) && Date.now() < until; ) await new Promise((r2) => setTimeout(r2, 50));
     for (const { pid } of groups) signalGroup(pid, "SIGKILL");
   }
   /** SIGTERM/SIGINT: a clean stop; a second signal kills everything at once. */
@@ -7533,7 +8270,7 @@ function uid() {
 }
 function describeUid(id) {
   try {
-    const row = (0, import_node_fs13.readFileSync)("/etc/passwd", "utf8").split("\n").find((r) => r.split(":")[2] === String(id));
+    const row = (0, import_node_fs13.readFileSync)("/etc/passwd", "utf8").split("\n").find((r2) => r2.split(":")[2] === String(id));
     return row ? `${row.split(":")[0]} (uid ${id})` : `uid ${id}`;
   } catch {
     return `uid ${id}`;
@@ -7719,7 +8456,7 @@ var Pipeline = class {
   resumeCallbacks = /* @__PURE__ */ new Set();
   /** Messages routed, for `drover status`. */
   lines = 0;
-  build(config2, emit) {
+  build(config2, emit2) {
     const definition = findDefinition(config2.kind, config2.type);
     if (!definition) throw new Error(`unknown ${config2.kind} type ${config2.type}`);
     const id = `${config2.kind}.${config2.name}`;
@@ -7729,8 +8466,8 @@ var Pipeline = class {
       hostname: this.options.hostname,
       onPlatform: this.options.onPlatform,
       isTTY: this.options.isTTY,
-      report: (text, severity = SEVERITY.info) => emit(Message.internal(text, id, severity, this.options.hostname)),
-      emit
+      report: (text, severity = SEVERITY.info) => emit2(Message.internal(text, id, severity, this.options.hostname)),
+      emit: emit2
     };
     return { id, match: compileMatcher(config2.match), component: definition.create(config2.options, context) };
   }
@@ -7969,8 +8706,8 @@ function formatUptime(ms) {
   return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m${s % 60}s` : `${Math.floor(s / 3600)}h${Math.floor(s % 3600 / 60)}m`;
 }
 function table(rows) {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join("  ").trimEnd()).join("\n") + "\n";
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r2) => r2[c].length)));
+  return rows.map((r2) => r2.map((cell, c) => cell.padEnd(widths[c])).join("  ").trimEnd()).join("\n") + "\n";
 }
 
 // src/cli/commands/start.ts
@@ -8117,10 +8854,10 @@ When NAME is a process type of the Procfile or [processes], its command runs, wi
 ${APP_USAGE}`,
   async run(args) {
     const valued = ["-a", "--app", "-d", "--root", "-f", "--procfile", "-e", "--env"];
-    let first = 0;
-    while (first < args.length && args[first] !== "--" && args[first].startsWith("-")) first += valued.includes(args[first]) ? 2 : 1;
-    const ours = args.slice(0, first);
-    const command = args[first] === "--" ? args.slice(first + 1) : args.slice(first);
+    let first2 = 0;
+    while (first2 < args.length && args[first2] !== "--" && args[first2].startsWith("-")) first2 += valued.includes(args[first2]) ? 2 : 1;
+    const ours = args.slice(0, first2);
+    const command = args[first2] === "--" ? args.slice(first2 + 1) : args.slice(first2);
     const { values } = parse(ours, OPTIONS2);
     if (command.length === 0) throw new UsageError("expected a COMMAND to run, e.g. drover run bash");
     const app = loadAppFromArgs(values, "build");

@@ -5,6 +5,7 @@ import { COMPONENT_KINDS, type ComponentDefinition, type ComponentKind } from '.
 import { registry } from '../src/pipeline/registry';
 import { processSchema, supervisorSchema } from '../src/config/sections';
 import type { Field, Schema } from '../src/config/schema';
+import { matcherSection } from './matcher-reference';
 
 /** The options every component section has besides its type's own (as src/config/load.ts adds them). */
 const COMMON: Schema = {
@@ -103,17 +104,18 @@ export function renderConfigurationReference(): string {
     '',
     "drover reads TOML fragments in file-name order: the buildpack's `conf/NNN-*.toml`, then the app's `drover/*.toml`. A fragment with the same file name as a default replaces it, and an empty one disables it. A section defined again in a later fragment replaces the earlier one whole. `${VAR}` and `${VAR:-default}` in any string are read from the environment when drover starts, not at build time, except in a process `command`, which the shell expands with each instance's own `PORT` and `DYNO`. `drover check` validates everything and reports every error at once; `drover config` prints the merged result.",
     '',
-    'Value types: a **duration** is `"500ms"`, `"10s"`, `"1m"` or a bare number of seconds; a **size** is `"64KB"`, `"256MB"` or a bare number of bytes; a **match expression** is Heka\'s message matcher over `Timestamp Type Logger Stream Severity Payload Hostname Pid Fields[name]` with `== != < <= > >= =~ !~`, `&& || ( )`, `TRUE FALSE NIL` and regular expressions between slashes.',
+    'Value types: a **duration** is `"500ms"`, `"10s"`, `"1m"` or a bare number of seconds; a **size** is `"64KB"`, `"256MB"` or a bare number of bytes; a **match expression** is Heka\'s message matcher over `Timestamp Type Logger Stream Severity Payload Hostname Pid Fields[name]` with `== != < <= > >= =~ !~`, `&& || ( )`, `TRUE FALSE NIL` and RE2 regular expressions between slashes (see [Match expressions](#match-expressions)).',
     '',
     '## Contents',
     '',
-    '- [`[supervisor]`](#supervisor) · [`[processes.NAME]`](#processesname)',
+    '- [Match expressions](#match-expressions) · [`[supervisor]`](#supervisor) · [`[processes.NAME]`](#processesname)',
   ];
   for (const kind of COMPONENT_KINDS) {
     const types = Object.keys(registry[kind]);
     out.push(`- [\`[${kind}.NAME]\`](#${kind}name): ${types.length ? types.map((t) => `[${t}](#${kind.replace(/s$/, '')}-${t})`).join(', ') : 'none yet'}`);
   }
   out.push('- [buffer](#buffer)', '');
+  out.push(...matcherSection());
   out.push('## `[supervisor]`', '', 'How drover itself behaves. One section, optional.', '', optionsTable(supervisorSchema, tables), '');
   out.push('## `[processes.NAME]`', '', "A process type, with supervisord's option names. A type in the Procfile needs no section; one defined only here (with `command`) is added to the Procfile's.", '', optionsTable(processSchema, tables), '');
   out.push('```toml', '[processes.worker]', 'command = "python3 -u worker.py"', 'numprocs = 2', 'autorestart = "unexpected"', 'stopwaitsecs = 20', 'environment = { QUEUE = "default" }', '```', '');

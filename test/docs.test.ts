@@ -10,6 +10,9 @@ import { registry } from '../src/pipeline/registry';
 import { processSchema, supervisorSchema } from '../src/config/sections';
 import { bufferField } from '../src/pipeline/buffers/buffer';
 import { ROOT } from './helpers';
+import { EXAMPLE_MESSAGE } from '../scripts/matcher-reference';
+import { compileMatcher, MatcherSyntaxError } from '../src/pipeline/matcher';
+import { Message } from '../src/pipeline/message';
 
 const DOC = join(ROOT, 'docs/configuration.md');
 
@@ -41,6 +44,27 @@ describe('docs/configuration.md', () => {
       for (const name of Object.keys(schema)) expect(doc, name).toContain(`| \`${name}\` |`);
     }
     expect(doc).toContain('With `type = "disk"`:');
+  });
+
+  it('gives in its matcher examples the result drover gives', () => {
+    const doc = readFileSync(DOC, 'utf8');
+    const start = doc.indexOf('| Expression | Result |', doc.indexOf('## Match expressions'));
+    const section = doc.slice(start, doc.indexOf('\n\n', start));
+    const rows = [...section.matchAll(/^\| `(.+)` \| (.+) \|$/gm)].map((m) => [m[1].replace(/\\\|/g, '|'), m[2]]);
+    expect(rows.length).toBeGreaterThanOrEqual(15);
+    const message = new Message(Buffer.from(EXAMPLE_MESSAGE.payload), EXAMPLE_MESSAGE.logger, 'stdout', 42, 'host');
+    message.severity = EXAMPLE_MESSAGE.severity;
+    message.fields = { ...EXAMPLE_MESSAGE.fields };
+    for (const [expression, result] of rows) {
+      let got: string;
+      try {
+        got = String(compileMatcher(expression)(message));
+      } catch (error) {
+        if (!(error instanceof MatcherSyntaxError)) throw error;
+        got = 'refused';
+      }
+      expect(got, expression).toBe(result.split(/[ :]/)[0]);
+    }
   });
 
   it('node scripts/gen-docs.mjs renders the same text', async () => {

@@ -107,7 +107,7 @@ function convert(field: Field, raw: unknown, key: string, problems: OptionProble
         return raw;
       } catch (error) {
         if (!(error instanceof MatcherSyntaxError)) throw error;
-        problems.push({ key, message: `option "${key}": ${error.message}`, hint: 'see the matcher syntax in the configuration reference, e.g. "Logger =~ /^web/ && Severity <= 4"' });
+        problems.push({ key, message: `option "${key}": ${error.message}`, hint: error.hint ?? 'see the matcher section of the configuration reference, e.g. "Logger =~ /^web/ && Severity <= 4"' });
         return undefined;
       }
     case 'table': {

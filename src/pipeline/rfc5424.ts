@@ -1,4 +1,5 @@
 // RFC 5424 syslog messages and their framings (RFC 6587 octet counting, newline), as drains expect them.
+import * as buffer from 'node:buffer';
 import { isoMicros } from './formats';
 import type { Message } from './message';
 
@@ -11,8 +12,10 @@ export interface HeaderOptions {
   facility: Facility;
   /** APP-NAME: the app, as the platform names it. */
   appName: string;
-  /** Used when a message has no hostname of its own. */
+  /** Used when a message has no hostname of its own, or for every message when `fixedHostname`. */
   hostname: string;
+  /** True when the output's `hostname` option was set: it then names the host of every message. */
+  fixedHostname?: boolean;
   /** STRUCTURED-DATA, already in `[id key="value"]` form, or '' for the NILVALUE. */
   structuredData: string;
 }
@@ -48,6 +51,7 @@ export class Rfc5424 {
   private readonly app: string;
   private readonly sd: string;
   private readonly host: string;
+  private readonly fixedHost: boolean;
   // The header before MSG only changes with the millisecond, logger and severity: cache the last few.
   private cache = new Map<string, string>();
   private cachedAt = -1;
@@ -56,6 +60,7 @@ export class Rfc5424 {
     this.facility = FACILITIES.indexOf(options.facility);
     this.app = headerField(options.appName, 48);
     this.host = headerField(options.hostname, 255);
+    this.fixedHost = options.fixedHostname === true;
     this.sd = options.structuredData || '-';
   }
 
@@ -69,7 +74,7 @@ export class Rfc5424 {
     const key = `${severity} ${message.logger} ${message.hostname}`;
     let header = this.cache.get(key);
     if (header === undefined) {
-      const host = message.hostname ? headerField(message.hostname, 255) : this.host;
+      const host = message.hostname && !this.fixedHost ? headerField(message.hostname, 255) : this.host;
       header = `<${this.facility * 8 + severity}>1 ${isoMicros(message.timestamp)} ${host} ${this.app} ${headerField(message.logger, 128)} - ${this.sd} `;
       this.cache.set(key, header);
     }
@@ -80,18 +85,19 @@ export class Rfc5424 {
   encode(message: Message, max = Infinity): Buffer {
     const header = this.header(message);
     const headerBytes = Buffer.byteLength(header);
-    let length = Math.min(headerBytes + message.raw.length, max);
-    if (length < headerBytes + message.raw.length) length = utf8Boundary(message.raw, length - headerBytes) + headerBytes;
+    const raw = msgBytes(message.raw);
+    let length = Math.min(headerBytes + raw.length, max);
+    if (length < headerBytes + raw.length) length = utf8Boundary(raw, length - headerBytes) + headerBytes;
     const out = Buffer.allocUnsafe(Math.max(length, 0));
     out.write(header, 0, 'utf8');
-    message.raw.copy(out, headerBytes, 0, Math.max(0, length - headerBytes));
+    raw.copy(out, headerBytes, 0, Math.max(0, length - headerBytes));
     return out;
   }
 
   /** The message framed for a stream: octet counting (`LEN SP MSG`) or a trailing newline; `extra` is appended inside the count. */
   frame(message: Message, framing: 'octet-counting' | 'newline', extra = ''): Buffer {
     const header = this.header(message);
-    const raw = message.raw;
+    const raw = msgBytes(message.raw);
     const body = Buffer.byteLength(header) + raw.length + extra.length;
     const prefix = framing === 'octet-counting' ? `${body} ` : '';
     const out = Buffer.allocUnsafe(prefix.length + body + (framing === 'newline' ? 1 : 0));
@@ -104,6 +110,27 @@ export class Rfc5424 {
     if (framing === 'newline') out[at] = 10;
     return out;
   }
+}
+
+/** Node 18.14+ has buffer.isUtf8; before it, a fatal TextDecoder says the same. */
+const isUtf8: (bytes: Buffer) => boolean =
+  (buffer as { isUtf8?: (b: Buffer) => boolean }).isUtf8 ??
+  ((bytes) => {
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+
+/**
+ * MSG as sent: RFC 5424 allows a BOM only before valid UTF-8 (MSG-UTF8), so a line that starts with one but is
+ * not valid UTF-8 goes without its BOM (as MSG-ANY, bytes otherwise as printed).
+ */
+export function msgBytes(raw: Buffer): Buffer {
+  if (raw.length >= 3 && raw[0] === 0xef && raw[1] === 0xbb && raw[2] === 0xbf && !isUtf8(raw.subarray(3))) return raw.subarray(3);
+  return raw;
 }
 
 /** The largest length <= `length` that does not cut a UTF-8 sequence of `bytes` in two. */

@@ -25,6 +25,7 @@ describe('bench --quick', () => {
       'Clean shutdown of 10 processes',
       'syslog+tcp throughput',
       'Build: bin/compile',
+      'Matcher and regex decoder',
     ]) expect(report).toContain(`## ${title}`);
     expect(report).not.toContain('The workload failed');
     // drover itself must have a number in every workload that is not pending.

@@ -46,6 +46,44 @@ describe('drover check', () => {
     expect(result.stderr).toContain('[processes.web]');
   });
 
+  it('refuses each malformed match expression with file, line, column and a hint', async () => {
+    const bad: [string, string, string][] = [
+      ["Pid == 'test='", "Pid is a number: compare it with a number, not the string \"test=\" at column 8", 'e.g. Pid > 0'],
+      ['Pid =~ /6/', 'Pid is a number: =~ and !~ work on strings at column 5', 'compare it with a number'],
+      ['Pid !~ /6/', 'Pid is a number: =~ and !~ work on strings at column 5', 'compare it with a number'],
+      ['Type == NIL', 'Type is a string: compare it with a string or a regular expression, not NIL at column 9', 'NIL tests whether a field exists'],
+      ['Fields[test] > NIL', 'NIL works only with == and != (absent or present), not > at column 14', 'see the matcher section'],
+      ["Severity != 'x'", 'Severity is a number: compare it with a number, not the string \"x\" at column 13', 'Severity runs from 0 (emerg) to 7 (debug)'],
+      ['Severity == -1', 'unexpected character \"-\" at column 13', "Heka's numbers have no sign"],
+      ['Payload =~ /(?=x)/', 'RE2 has no lookaround at column 13', 'match the text itself'],
+      ['Payload =~ /(a)\\\\1/', 'RE2 has no backreferences at column 16', 'match the text again'],
+      ['(' .repeat(5000) + 'TRUE' + ')'.repeat(5000), 'parentheses nest more than 100 deep at column 101', 'split the expression'],
+    ];
+    const fragment = bad.map(([expression], k) => `[filters.f${k}]\ntype = "drop"\nmatch = "${expression.replace(/"/g, '\\"')}"\n`).join('\n');
+    const app = tempDir({ Procfile: 'web: true\n', 'drover/100-match.toml': fragment });
+    const result = await drover(['check'], { cwd: app });
+    expect(result.exitCode).toBe(1);
+    const stderr = String(result.stderr);
+    expect(stderr).toContain(`${bad.length} errors:`);
+    expect(stderr).not.toContain('RangeError');
+    for (const [k, [, message, hint]] of bad.entries()) {
+      const at = stderr.indexOf(`drover/100-match.toml:${k * 4 + 3}: [filters.f${k}] option "match": `);
+      expect(at, message).toBeGreaterThanOrEqual(0);
+      const [line, hintLine] = stderr.slice(at).split('\n');
+      expect(line).toContain(message);
+      expect(hintLine, message).toContain(`hint: ${hint}`);
+    }
+  });
+
+  it('notes under a valid match what may surprise: an absent field, and a pattern on the linear-time engine', async () => {
+    const app = tempDir({ Procfile: 'web: true\n', 'drover/100-match.toml': '[filters.f]\ntype = "drop"\nmatch = "Fields[level] != \'debug\' && Payload =~ /x+y/ && Logger =~ /^web/"\n' });
+    const result = await drover(['check'], { cwd: app });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain("note: Fields[level] != ... is false for lines without that field, as in Heka; to take them too: Fields[level] == NIL || ...");
+    expect(result.stdout).toContain('note: /x+y/ runs on the linear-time engine');
+    expect(result.stdout).not.toContain('note: /^web/');
+  });
+
   it('accepts an app whose processes come only from config', async () => {
     const app = tempDir({ 'drover/100-p.toml': '[processes.web]\ncommand = "node server.js"\n' });
     const result = await drover(['check'], { cwd: app });

@@ -5,6 +5,7 @@ import { formatProblem } from '../../config/errors';
 import type { LoadedApp } from '../../config/app';
 import { COMPONENT_KINDS } from '../../pipeline/component';
 import { fdLimitProblem } from '../../supervisor/fd-limit';
+import { compileMatcher } from '../../pipeline/matcher';
 
 export const check: Command = {
   summary: 'validate the Procfile and the configuration, and print what would run',
@@ -29,6 +30,15 @@ export const check: Command = {
   },
 };
 
+/** What may surprise in a valid match expression (none for an invalid one: it is reported as an error). */
+function matcherNotes(match: string | undefined): string[] {
+  try {
+    return match === undefined ? [] : compileMatcher(match).notes;
+  } catch {
+    return [];
+  }
+}
+
 /** A summary of fragments, process types and pipeline, shared by `drover check` and the build output. */
 export function describeApp(app: LoadedApp): string {
   const rel = (p: string) => (p.startsWith(app.appDir + '/') ? relative(app.appDir, p) : `(default) ${p}`);
@@ -46,7 +56,10 @@ export function describeApp(app: LoadedApp): string {
   if (app.processes.length === 0) lines.push('  (none)');
   lines.push('pipeline:');
   for (const kind of COMPONENT_KINDS) {
-    for (const c of app.config[kind]) lines.push(`  ${kind.padEnd(8)} ${c.name} (${c.type})  match: ${c.match}`);
+    for (const c of app.config[kind]) {
+      lines.push(`  ${kind.padEnd(8)} ${c.name} (${c.type})  match: ${c.match}`);
+      for (const note of matcherNotes(c.match)) lines.push(`      note: ${note}`);
+    }
   }
   if (COMPONENT_KINDS.every((k) => app.config[k].length === 0)) lines.push('  (no outputs: logs go nowhere)');
   for (const w of app.warnings) lines.push(`warning: ${formatProblem(w)}`);

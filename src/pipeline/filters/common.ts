@@ -38,13 +38,3 @@ export function formatDuration(ms: number): string {
   if (ms % 1000 === 0) return `${ms / 1000}s`;
   return ms < 1000 ? `${ms}ms` : `${ms / 1000}s`;
 }
-
-/** Compiles a regular expression from an option, or returns the problem naming the option and the value. */
-export function regexProblem(key: string, source: unknown, flags = ''): { key: string; message: string; hint?: string } | undefined {
-  try {
-    new RegExp(String(source), flags);
-    return undefined;
-  } catch (error) {
-    return { key, message: `option "${key}" must be a valid regular expression, got ${JSON.stringify(source)}: ${(error as Error).message}`, hint: 'JavaScript syntax; in TOML, single-quoted strings keep backslashes as written' };
-  }
-}

@@ -3,10 +3,10 @@
 import { defineComponent, type ComponentContext, type Filter } from '../component';
 import type { Message } from '../message';
 import type { Schema } from '../../config/schema';
-import { regexProblem } from './common';
+import { compileRe2, Re2SyntaxError } from '../re2';
 
 const schema: Schema = {
-  patterns: { type: 'string[]', default: [], doc: 'regular expressions whose matches are replaced, e.g. "(?<=card=)\\\\d+" (use lookbehind to keep a prefix)' },
+  patterns: { type: 'string[]', default: [], doc: 'regular expressions (RE2 syntax, matched in linear time) whose matches are replaced; with a top-level group (?P<secret>...) only that group is, e.g. "card=(?P<secret>\\\\d{12,19})"' },
   env: { type: 'string[]', default: [], doc: 'names of environment variables whose values are replaced wherever they appear' },
   env_suffixes: { type: 'string[]', default: ['_KEY', '_SECRET', '_TOKEN', '_PASSWORD'], doc: 'also redact the values of variables whose names end in one of these; [] turns this off' },
   url_passwords: { type: 'boolean', default: true, doc: 'replace the password in URLs such as postgres://user:pass@host' },
@@ -37,8 +37,8 @@ export class RedactFilter implements Filter {
   private readonly secrets: string[];
   private readonly needles: Buffer[];
   private readonly values: RegExp | undefined;
-  /** The app's own patterns: they need the text of every line. */
-  private readonly patterns: RegExp[];
+  /** The app's own patterns: they need the text of every line. `around`: groups 1 and 3 are kept. */
+  private readonly patterns: { re: RegExp; around: boolean }[];
   private readonly urls: boolean;
   private readonly replacement: string;
   private readonly redactFields: boolean;
@@ -47,7 +47,10 @@ export class RedactFilter implements Filter {
     this.secrets = secretValues(env, options.env, options.env_suffixes, options.min_length);
     this.needles = this.secrets.map((s) => Buffer.from(s, 'utf8'));
     this.values = this.secrets.length ? new RegExp(this.secrets.map(escape).join('|'), 'g') : undefined;
-    this.patterns = (options.patterns as string[]).map((p) => new RegExp(p, 'g'));
+    this.patterns = (options.patterns as string[]).map((p) => {
+      const { re, names } = compileRe2(p, false, { global: true, around: 'secret' });
+      return { re, around: names.length > 0 };
+    });
     this.urls = options.url_passwords;
     this.replacement = options.replacement;
     this.redactFields = options.fields;
@@ -78,7 +81,10 @@ export class RedactFilter implements Filter {
     let out = text;
     if (this.values) out = out.replace(this.values, this.replacement);
     if (this.urls && out.includes('://')) out = out.replace(URL_PASSWORD, `$1${this.replacement}$3`);
-    for (const re of this.patterns) out = out.replace(re, this.replacement);
+    const replacement = this.replacement;
+    for (const { re, around } of this.patterns) {
+      out = around ? out.replace(re, (_, before: string, _secret: string, after: string) => before + replacement + after) : out.replace(re, () => replacement);
+    }
     return out;
   }
 
@@ -103,9 +109,18 @@ export const redactFilter = defineComponent({
   type: 'redact',
   summary: 'Replaces secrets in lines and fields: values of secret-looking config vars, URL passwords, and patterns of your own.',
   schema,
-  example: '[filters.redact]\ntype = "redact"\nmatch = "TRUE"\nenv = ["DATABASE_URL", "STRIPE_API"]\npatterns = [\'(?<=card=)\\d{12,19}\']',
+  example: '[filters.redact]\ntype = "redact"\nmatch = "TRUE"\nenv = ["DATABASE_URL", "STRIPE_API"]\npatterns = [\'card=(?P<secret>\\d{12,19})\']',
   check(options) {
-    return (options.patterns as string[]).flatMap((p, i) => regexProblem(`patterns[${i}]`, p, 'g') ?? []);
+    return (options.patterns as string[]).flatMap((p, i) => {
+      try {
+        compileRe2(p, false, { global: true, around: 'secret' });
+        return [];
+      } catch (error) {
+        if (!(error instanceof Re2SyntaxError)) throw error;
+        const key = `patterns[${i}]`;
+        return [{ key, message: `option "${key}" must be a valid RE2 regular expression, got ${JSON.stringify(p)}: ${error.message} at column ${error.offset + 1}`, hint: error.hint ?? 'RE2 syntax, as in match expressions; to keep a prefix, replace only a group: card=(?P<secret>\\d+)' }];
+      }
+    });
   },
   create: (options, context: ComponentContext) => new RedactFilter(options, context.env),
 });

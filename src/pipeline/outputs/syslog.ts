@@ -20,7 +20,7 @@ const schema: Schema = {
   url: { type: 'string', required: true, pattern: URL_PATTERN, patternHint: 'a drain URL with a port, such as "syslog+tls://logs.example.com:12345" (syslog+tcp://, syslog+tls://, syslog+udp://; syslog:// is TCP)', doc: 'where to send: syslog+tcp://host:port, syslog+tls://host:port or syslog+udp://host:port' },
   facility: { type: 'enum', values: FACILITIES, default: 'user', doc: 'syslog facility of every message (user: messages from an application); the priority is facility * 8 + the message severity' },
   app_name: { type: 'string', doc: 'APP-NAME of every message; default HEROKU_APP_NAME, Cloud Foundry\'s application_name, or "app"' },
-  hostname: { type: 'string', doc: 'HOSTNAME for messages that carry none; default the supervisor\'s host name' },
+  hostname: { type: 'string', doc: 'HOSTNAME of every message this output sends; default the host name of each message (the supervisor\'s host)' },
   structured_data: { type: 'string', doc: 'STRUCTURED-DATA of every message, e.g. "[logentries@41058 token=\\"abc\\"]" for services that want a token there' },
   framing: { type: 'enum', values: ['octet-counting', 'newline'], default: 'octet-counting', doc: 'TCP/TLS framing: octet-counting (RFC 6587, `LEN MSG`; safe for any message) or newline (for receivers that need it)' },
   max_datagram_size: { type: 'size', default: '2KB', doc: 'UDP: longer messages are cut to this many bytes (RFC 5426 receivers take 2048; 480 is safe on any path)' },
@@ -142,6 +142,7 @@ export const syslogOutput = defineComponent({
       facility: options.facility as Facility,
       appName: options.app_name ?? defaultAppName(context.env),
       hostname: options.hostname ?? context.hostname,
+      fixedHostname: options.hostname !== undefined,
       structuredData: options.structured_data ?? '',
     });
     const name = context.id.replace(/^outputs\./, '');

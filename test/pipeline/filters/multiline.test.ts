@@ -49,6 +49,17 @@ describe('multiline filter', () => {
     f.close!();
   });
 
+  it('matches `start` in linear time: ^(a+)+$ on a run of a and a "!" returns at once', () => {
+    const ctx = recorder();
+    const f = make(multilineFilter, { start: '^(a+)+$' }, ctx);
+    const started = performance.now();
+    const out = run([f], ['aaaa', 'a'.repeat(40) + '!', 'a'.repeat(10000) + '!'].map((l) => message(l)), ctx.sent);
+    f.flush!();
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect([...out, ...ctx.sent].map((m) => m.payload.length)).toEqual([4 + 1 + 41 + 1 + 10001]);
+    f.close!();
+  });
+
   it('releases a held group after the timeout, with no further line', () => {
     vi.useFakeTimers();
     const ctx = recorder();
@@ -93,7 +104,8 @@ describe('multiline filter', () => {
   });
 
   it('names a bad regular expression', () => {
-    expect(problemsOf(multilineFilter, { start: '[' })[0]).toMatch(/^option "start" must be a valid regular expression, got "\[": /);
+    expect(problemsOf(multilineFilter, { start: '[' })[0]).toBe('option "start" must be a valid RE2 regular expression, got "[": missing closing ] of character class at column 1');
+    expect(problemsOf(multilineFilter, { start: '^(?=\\d)' })[0]).toContain('RE2 has no lookaround at column 2');
     expect(problemsOf(multilineFilter, { timeout: 0 })).toEqual(['option "timeout" must be longer than 0, got 0ms']);
   });
 });

@@ -23,8 +23,18 @@ describe('redact filter', () => {
   });
 
   it('redacts named variables and patterns of the app, with its own replacement', () => {
-    const m = redact('card=4111111111111111 value plainvalue', { env: ['MY_VAR'], patterns: ['(?<=card=)\\d{12,19}'], replacement: '***' });
+    const m = redact('card=4111111111111111 value plainvalue', { env: ['MY_VAR'], patterns: ['card=(?P<secret>\\d{12,19})'], replacement: '***' });
     expect(m.payload).toBe('card=*** value ***');
+    // Without a secret group the whole match goes; the replacement is taken literally ($& stays $&).
+    expect(redact('pin 1234 and pin 5678', { patterns: ['pin \\d+'], replacement: '$&' }).payload).toBe('$& and $&');
+    expect(redact('a=1; b=22;', { patterns: ['(?P<k>[a-z])=(?P<secret>\\d+);'] }).payload).toBe('a=[REDACTED]; b=[REDACTED];');
+  });
+
+  it('matches patterns in linear time: ^(a+)+$ on a run of a and a "!" returns at once', () => {
+    const started = performance.now();
+    expect(redact('a'.repeat(40) + '!', { patterns: ['^(a+)+$'] }).payload).toBe('a'.repeat(40) + '!');
+    expect(redact('a'.repeat(10000) + '!', { patterns: ['(a|aa)+b'] }).payload).toBe('a'.repeat(10000) + '!');
+    expect(performance.now() - started).toBeLessThan(2000);
   });
 
   it('leaves a clean line untouched, without decoding it or marking it rewritten', () => {
@@ -54,7 +64,9 @@ describe('redact filter', () => {
   });
 
   it('names the pattern that does not compile', () => {
-    expect(problemsOf(redactFilter, { patterns: ['ok', '(unclosed'] })[0]).toMatch(/^option "patterns\[1\]" must be a valid regular expression, got "\(unclosed": /);
+    expect(problemsOf(redactFilter, { patterns: ['ok', '(unclosed'] })).toEqual(['option "patterns[1]" must be a valid RE2 regular expression, got "(unclosed": missing closing ) at column 1']);
+    expect(problemsOf(redactFilter, { patterns: ['(?<=card=)\\d+'] })[0]).toContain('RE2 has no lookaround at column 1');
+    expect(problemsOf(redactFilter, { patterns: ['(?:x(?P<secret>\\d+))+'] })[0]).toContain('must stand at the top level');
   });
 });
 
