@@ -2619,7 +2619,9 @@ function convert(field, raw, key, problems) {
     }
     case "size": {
       const bytes = parseSize(raw);
-      return bytes === void 0 ? wrong('a size such as "64KB" or "256MB" (a bare number is bytes)') : bytes;
+      if (bytes === void 0) return wrong('a size such as "64KB" or "256MB" (a bare number is bytes)');
+      if (field.min !== void 0 && bytes < field.min) return wrong(`a size of at least ${field.min} bytes`);
+      return bytes;
     }
     case "enum": {
       if (typeof raw === "string") {
@@ -2699,7 +2701,7 @@ var SIGNALS = ["TERM", "INT", "QUIT", "HUP", "KILL", "USR1", "USR2"];
 var supervisorSchema = {
   backoff_initial: { type: "duration", default: "1s", doc: "delay before the first restart of a process that exited; it doubles on each retry" },
   backoff_max: { type: "duration", default: "30s", doc: "the longest delay between two restarts" },
-  max_line_length: { type: "integer", default: 1e4, min: 64, doc: "longer lines are split into several messages (Logplex splits at 10,000 bytes)" },
+  max_line_length: { type: "size", default: "1MB", min: 64, doc: "the memory bound of one line: decoders, filters and matchers see each line whole up to this many bytes; a longer line is cut into several messages, each but the last with Fields[cut] = true. Outputs split lines for their transport themselves (see their max_line_length)" },
   partial_line_timeout: { type: "duration", default: "200ms", doc: "a line without its newline is passed on after this long" },
   hostname: { type: "string", default: "", doc: "the Hostname of messages; default: the machine host name" },
   control_socket: { type: "string", default: "", doc: "path of the unix socket for `drover status` and `drover restart`; default: $TMPDIR/drover-<uid>-<dir hash>.sock" }
@@ -2821,6 +2823,23 @@ var Message = class _Message {
     message.text = asciiText;
     message.ascii = asciiText !== void 0;
     return message;
+  }
+  /**
+   * A piece of this message, for an output that splits long lines for its transport: `bytes` as its payload, and
+   * everything else (severity, fields, timestamp, logger...) the whole message's.
+   */
+  piece(bytes) {
+    const piece = new _Message(bytes, this.logger, this.stream, this.pid, this.hostname, this.timestamp, this.type);
+    piece.severity = this.severity;
+    piece.fields = this.fields;
+    piece.rewritten = this.rewritten;
+    return piece;
+  }
+  /** Bytes of the payload, without making a Buffer or a string when the line is still as read. */
+  get payloadBytes() {
+    if (this.chunk) return this.end - this.start;
+    if (this.bytesAsPrinted) return this.bytesAsPrinted.length;
+    return Buffer.byteLength(this.text, "utf8");
   }
   /** A message made by drover itself (supervisor state changes, filter summaries, drop reports). */
   static internal(text, logger, severity = SEVERITY.info, hostname = "") {
@@ -3022,8 +3041,8 @@ function writeLogfmtAscii(m, bytes, at, limit) {
 
 // src/pipeline/formats.ts
 var FORMATS = ["auto", "raw", "heroku", "prefixed", "json", "logfmt"];
-function resolveFormat(format, onPlatform) {
-  return format === "auto" ? onPlatform ? "raw" : "prefixed" : format;
+function resolveFormat(format, onPlatform, instances = 1) {
+  return format === "auto" ? onPlatform && instances <= 1 ? "raw" : "prefixed" : format;
 }
 function createEncoder(format, options) {
   switch (format) {
@@ -3505,9 +3524,68 @@ var FdWriter = class {
   }
 };
 
+// src/pipeline/split-message.ts
+var payloadSize = (m) => m.payloadBytes;
+var guarded = /* @__PURE__ */ new Set();
+function guardFromSplit(text) {
+  if (text.length > 1) guarded.add(text);
+}
+function fieldsBound(m) {
+  let total = 0;
+  const fields = m.fields;
+  if (fields) for (const k in fields) total += k.length + String(fields[k]).length + 4;
+  return total;
+}
+function tooLong(m, limit, measure) {
+  if (measure === payloadSize) return m.payloadBytes > limit;
+  if ((m.payloadBytes + fieldsBound(m)) * 6 + 256 < limit) return false;
+  return measure(m) > limit;
+}
+function cutAt(bytes, start, at) {
+  if (at >= bytes.length) return bytes.length;
+  let cut = at;
+  while (cut > start + 1 && (bytes[cut] & 192) === 128) cut--;
+  for (const text of guarded) {
+    const from = Math.max(start, cut - Buffer.byteLength(text) + 1);
+    const found = bytes.indexOf(text, from, "utf8");
+    if (found >= 0 && found < cut && found > start) cut = found;
+  }
+  return cut > start ? cut : Math.min(bytes.length, start + 1);
+}
+function splitMessage(m, limit, measure) {
+  const bytes = m.raw;
+  const overhead = measure === payloadSize ? 0 : measure(m.piece(Buffer.alloc(0)));
+  const budget = Math.max(64, limit - overhead);
+  const pieces = [];
+  for (let start = 0; start < bytes.length; ) {
+    let end = cutAt(bytes, start, start + budget);
+    let piece = m.piece(bytes.subarray(start, end));
+    for (let size2 = measure === payloadSize ? 0 : measure(piece); size2 > limit && end - start > 1; size2 = measure(piece)) {
+      const room = Math.max(1, Math.floor((end - start) * budget / (size2 - overhead)) - 1);
+      end = cutAt(bytes, start, start + Math.min(room, end - start - 1));
+      piece = m.piece(bytes.subarray(start, end));
+    }
+    pieces.push(piece);
+    start = end;
+  }
+  return pieces.length ? pieces : [m];
+}
+function splitForTransport(output, limit, measure) {
+  if (!limit) return output;
+  const write = output.write.bind(output);
+  output.write = (m) => {
+    if (!tooLong(m, limit, measure)) return write(m);
+    let more = true;
+    for (const piece of splitMessage(m, limit, measure)) more = write(piece) && more;
+    return more;
+  };
+  return output;
+}
+
 // src/pipeline/outputs/stdout.ts
 var schema = {
-  format: { type: "enum", values: FORMATS, default: "auto", doc: "raw (as printed), heroku (`timestamp app[web.1]: line`), prefixed (foreman style), json, logfmt, or auto: raw on a platform, prefixed elsewhere" },
+  format: { type: "enum", values: FORMATS, default: "auto", doc: "raw (as printed), heroku (`timestamp app[web.1]: line`), prefixed (foreman style), json, logfmt, or auto: raw on a platform when one instance runs in the container (the platform adds its own prefix), prefixed elsewhere and when several run (so that their lines can be told apart)" },
+  max_line_length: { type: "size", doc: "a line longer than this many bytes is written as several lines (after filters and redaction; raw, heroku and prefixed count the line as printed, json and logfmt the whole rendered line), each with the whole message's severity, timestamp and fields; 0 never splits. Default: 10,000 on a platform (Logplex and Loggregator split there anyway, and would break a redacted value in two), 0 elsewhere" },
   color: { type: "enum", values: ["auto", true, false], default: "auto", doc: "colour the prefixed format: auto colours on a terminal" }
 };
 var writers = /* @__PURE__ */ new Map();
@@ -3519,9 +3597,15 @@ function writerFor(fd) {
 function createStreamOutput(fd, options, context) {
   const out = writerFor(fd);
   const color = options.color === "auto" ? context.isTTY : options.color;
-  const encoder2 = createEncoder(resolveFormat(options.format, context.onPlatform), { color });
+  const format = resolveFormat(options.format, context.onPlatform, context.instances);
+  const encoder2 = createEncoder(format, { color });
   const lines = encoder2.lines;
-  return {
+  const limit = options.max_line_length ?? (context.onPlatform ? 1e4 : 0);
+  const measure = format === "json" ? (m) => Buffer.byteLength(toJson(m)) : format === "logfmt" ? (m) => Buffer.byteLength(toLogfmt(m)) : payloadSize;
+  return splitForTransport({
+    // The block writer takes lines up to the limit; longer ones come to write() to be split. json and logfmt
+    // have no block writer.
+    blockLimit: limit || void 0,
     write(message) {
       encoder2.message(message, out);
       return !out.full;
@@ -3533,7 +3617,7 @@ function createStreamOutput(fd, options, context) {
     drained: () => out.drained(),
     close: (deadline) => out.flush(deadline),
     stats: () => ({ bytes_written: out.written })
-  };
+  }, limit, measure);
 }
 var stdoutOutput = defineComponent({
   kind: "outputs",
@@ -4556,6 +4640,7 @@ var RedactFilter = class {
     this.patterns = options.patterns.map((p) => new RegExp(p, "g"));
     this.urls = options.url_passwords;
     this.replacement = options.replacement;
+    guardFromSplit(this.replacement);
     this.redactFields = options.fields;
   }
   process(message) {
@@ -5672,8 +5757,8 @@ var Rfc5424 = class {
     this.host = headerField(options.hostname, 255);
     this.sd = options.structuredData || "-";
   }
-  /** The header up to and including the space before MSG. */
-  header(message) {
+  /** The header up to and including the space before MSG; `sd` is structured data of this message alone (its fields). */
+  header(message, sd = "") {
     if (message.timestamp !== this.cachedAt) {
       this.cache.clear();
       this.cachedAt = message.timestamp;
@@ -5686,23 +5771,27 @@ var Rfc5424 = class {
       header2 = `<${this.facility * 8 + severity}>1 ${isoMicros(message.timestamp)} ${host} ${this.app} ${headerField(message.logger, 128)} - ${this.sd} `;
       this.cache.set(key, header2);
     }
+    if (sd) header2 = header2.slice(0, header2.length - this.sd.length - 1) + (this.sd === "-" ? sd : this.sd + sd) + " ";
     return header2;
   }
-  /** The message as bytes, truncated to `max` bytes (UDP) without splitting a UTF-8 character. */
-  encode(message, max = Infinity) {
-    const header2 = this.header(message);
+  /**
+   * The message as bytes, truncated to `max` bytes (UDP) without splitting a UTF-8 character. `msg` is the MSG
+   * (default: the payload as printed) and `sd` the message's own structured data (see header).
+   */
+  encode(message, max = Infinity, msg = message.raw, sd = "") {
+    const header2 = this.header(message, sd);
     const headerBytes = Buffer.byteLength(header2);
-    let length = Math.min(headerBytes + message.raw.length, max);
-    if (length < headerBytes + message.raw.length) length = utf8Boundary(message.raw, length - headerBytes) + headerBytes;
+    let length = Math.min(headerBytes + msg.length, max);
+    if (length < headerBytes + msg.length) length = utf8Boundary(msg, length - headerBytes) + headerBytes;
     const out = Buffer.allocUnsafe(Math.max(length, 0));
     out.write(header2, 0, "utf8");
-    message.raw.copy(out, headerBytes, 0, Math.max(0, length - headerBytes));
+    msg.copy(out, headerBytes, 0, Math.max(0, length - headerBytes));
     return out;
   }
   /** The message framed for a stream: octet counting (`LEN SP MSG`) or a trailing newline; `extra` is appended inside the count. */
-  frame(message, framing, extra = "") {
-    const header2 = this.header(message);
-    const raw = message.raw;
+  frame(message, framing, extra = "", msg = message.raw, sd = "") {
+    const header2 = this.header(message, sd);
+    const raw = msg;
     const body = Buffer.byteLength(header2) + raw.length + extra.length;
     const prefix = framing === "octet-counting" ? `${body} ` : "";
     const out = Buffer.allocUnsafe(prefix.length + body + (framing === "newline" ? 1 : 0));
@@ -5886,6 +5975,37 @@ function describe2(error, name) {
   return new Error(error.message.includes(name) ? error.message : `${name}: ${error.message}`);
 }
 
+// src/pipeline/drain-format.ts
+var DRAIN_FORMATS = ["auto", "raw", "logfmt", "json"];
+var DRAIN_FORMAT_DOC = 'how MSG is written: auto (the payload, and decoded fields as RFC 5424 structured data [fields@32473 key="value"], which every piece of a split line carries), raw (the payload only; fields are dropped), logfmt or json (the line the stdout output writes in that format, fields included)';
+var FIELDS_SD_ID = "fields@32473";
+function paramName(key) {
+  const name = key.replace(/[^\x21-\x7e]|[= \]"]/g, "_").slice(0, 32);
+  return name || "_";
+}
+function fieldsAsStructuredData(m) {
+  const fields = m.fields;
+  if (!fields) return "";
+  let sd = "";
+  for (const key in fields) {
+    sd += ` ${paramName(key)}="${String(fields[key]).replace(/["\\\]]/g, "\\$&")}"`;
+  }
+  return sd ? `[${FIELDS_SD_ID}${sd}]` : "";
+}
+var utf8 = (text) => Buffer.from(text, "utf8");
+function drainRendering(format) {
+  switch (format) {
+    case "raw":
+      return { msg: (m) => m.raw, sd: () => "", measure: payloadSize };
+    case "logfmt":
+      return { msg: (m) => utf8(toLogfmt(m)), sd: () => "", measure: (m) => Buffer.byteLength(toLogfmt(m)) };
+    case "json":
+      return { msg: (m) => utf8(toJson(m)), sd: () => "", measure: (m) => Buffer.byteLength(toJson(m)) };
+    default:
+      return { msg: (m) => m.raw, sd: fieldsAsStructuredData, measure: payloadSize };
+  }
+}
+
 // src/pipeline/outputs/syslog.ts
 var dgram = () => require("node:dgram");
 var URL_PATTERN = /^syslog(\+(tcp|tls|udp))?:\/\/(\[[0-9a-fA-F:.]+\]|[^\s/:@[\]]+):\d{1,5}\/?$/;
@@ -5895,6 +6015,8 @@ var schema14 = {
   app_name: { type: "string", doc: `APP-NAME of every message; default HEROKU_APP_NAME, Cloud Foundry's application_name, or "app"` },
   hostname: { type: "string", doc: "HOSTNAME for messages that carry none; default the supervisor's host name" },
   structured_data: { type: "string", doc: 'STRUCTURED-DATA of every message, e.g. "[logentries@41058 token=\\"abc\\"]" for services that want a token there' },
+  format: { type: "enum", values: DRAIN_FORMATS, default: "auto", doc: DRAIN_FORMAT_DOC },
+  max_line_length: { type: "size", default: "10000", doc: "a MSG longer than this many bytes is sent as several messages (after filters and redaction), each with the whole message's severity, timestamp and fields; 0 never splits. 10,000 is Logplex's limit, and what most drains take" },
   framing: { type: "enum", values: ["octet-counting", "newline"], default: "octet-counting", doc: "TCP/TLS framing: octet-counting (RFC 6587, `LEN MSG`; safe for any message) or newline (for receivers that need it)" },
   max_datagram_size: { type: "size", default: "2KB", doc: "UDP: longer messages are cut to this many bytes (RFC 5426 receivers take 2048; 480 is safe on any path)" },
   tls_verify: { type: "boolean", default: true, doc: "syslog+tls: check the server's certificate and name; false sends logs to whoever answers, and is warned about at start" },
@@ -6006,15 +6128,16 @@ var syslogOutput = defineComponent({
     });
     const name = context.id.replace(/^outputs\./, "");
     const buffer = createBuffer(options.buffer, name, context.env);
+    const render = drainRendering(options.format);
     let transport;
     let encode;
     if (protocol === "udp") {
       transport = new DatagramTransport(host, port);
-      encode = (m) => rfc.encode(m, options.max_datagram_size);
+      encode = (m) => rfc.encode(m, options.max_datagram_size, render.msg(m), render.sd(m));
     } else {
       const tls = protocol === "tls" ? { rejectUnauthorized: options.tls_verify !== false, ca: read(options, "ca_file"), cert: read(options, "cert_file"), key: read(options, "key_file") } : void 0;
       transport = new StreamTransport({ host, port, tls, connectTimeout: options.connect_timeout, writeTimeout: options.write_timeout, resendWindow: options.resend_window });
-      encode = (m) => rfc.frame(m, options.framing);
+      encode = (m) => rfc.frame(m, options.framing, "", render.msg(m), render.sd(m));
     }
     const sender = new Sender(buffer, transport, encode, context, {
       batchCount: 1e3,
@@ -6026,7 +6149,7 @@ var syslogOutput = defineComponent({
     if (protocol === "tls" && options.tls_verify === false) {
       sender.reporter.say("tls", `${context.id}: tls_verify = false: the certificate of ${host} is not checked, so anyone between here and there can read and change these logs`, SEVERITY.warning);
     }
-    return sender;
+    return splitForTransport(sender, options.max_line_length, render.measure);
   }
 });
 function read(options, key) {
@@ -6050,7 +6173,8 @@ var FORMATS2 = ["logplex", "ndjson", "json"];
 var CONTENT_TYPES = { logplex: "application/logplex-1", ndjson: "application/x-ndjson", json: "application/json" };
 var schema15 = {
   url: { type: "string", required: true, pattern: /^https?:\/\/[^\s/]+/, patternHint: 'an http:// or https:// URL, such as "https://collector.example.com/logs"', doc: "where to POST batches" },
-  format: { type: "enum", values: FORMATS2, default: "logplex", doc: "logplex (application/logplex-1: octet-counted RFC 5424 frames, as Heroku HTTPS drains), ndjson (one JSON object a line) or json (an array)" },
+  format: { type: "enum", values: FORMATS2, default: "logplex", doc: `logplex (application/logplex-1: octet-counted RFC 5424 frames, as Heroku HTTPS drains; MSG is the payload and decoded fields are structured data [fields@32473 key="value"], as the syslog output's auto format), ndjson (one JSON object a line, fields as keys) or json (an array of them)` },
+  max_line_length: { type: "size", doc: "a line longer than this many bytes is sent as several messages (after filters and redaction), each with the whole message's severity, timestamp and fields; 0 never splits. Default: 10,000 (Logplex's limit) for logplex, 0 for ndjson and json" },
   batch_size: { type: "integer", min: 1, default: 500, doc: "most messages in one request" },
   batch_bytes: { type: "size", default: "1MB", doc: "most bytes in one request (before gzip)" },
   batch_interval: { type: "duration", default: "1s", doc: "how long a batch may wait to fill before it is sent" },
@@ -6170,7 +6294,8 @@ function retryAfter(value) {
 function encoder(format, options, context) {
   if (format === "logplex") {
     const rfc = new Rfc5424({ facility: options.facility, appName: options.app_name ?? defaultAppName(context.env), hostname: options.hostname ?? context.hostname, structuredData: "" });
-    return (m) => rfc.frame(m, "octet-counting", "\n");
+    const { msg, sd } = drainRendering("auto");
+    return (m) => rfc.frame(m, "octet-counting", "\n", msg(m), sd(m));
   }
   const suffix = format === "ndjson" ? "\n" : "";
   return (m) => Buffer.from(toJson(m) + suffix, "utf8");
@@ -6211,7 +6336,9 @@ var httpOutput = defineComponent({
     if (url.protocol === "https:" && options.tls_verify === false) {
       sender.reporter.say("tls", `${context.id}: tls_verify = false: the certificate of ${url.host} is not checked, so anyone between here and there can read and change these logs`, SEVERITY.warning);
     }
-    return sender;
+    const limit = options.max_line_length ?? (options.format === "logplex" ? 1e4 : 0);
+    const measure = options.format === "logplex" ? drainRendering("auto").measure : (m) => Buffer.byteLength(toJson(m));
+    return splitForTransport(sender, limit, measure);
   }
 });
 

@@ -19,6 +19,8 @@ export interface PipelineOptions {
   hostname: string;
   onPlatform: boolean;
   isTTY: boolean;
+  /** Process instances this drover runs (default 1). */
+  instances?: number;
 }
 
 /** A block source's stand-in message, for matchers that read only per-stream variables. */
@@ -77,10 +79,21 @@ export class Pipeline implements LineSink {
       hostname: this.options.hostname,
       onPlatform: this.options.onPlatform,
       isTTY: this.options.isTTY,
+      instances: this.options.instances ?? 1,
       report: (text, severity = SEVERITY.info) => emit(Message.internal(text, id, severity, this.options.hostname)),
       emit,
     };
     return { id, match: compileMatcher(config.match), component: definition.create(config.options, context) as T };
+  }
+
+  /**
+   * The longest line that may come in a block: every output's block writer takes it whole. Longer lines come one by
+   * one (LineSink.line), as messages an output can split for its transport.
+   */
+  get blockLimit(): number {
+    let limit = Infinity;
+    for (const { component } of this.outputs) if (component.lines && component.blockLimit) limit = Math.min(limit, component.blockLimit);
+    return limit;
   }
 
   /** True while an output is full: callers stop reading from processes until `onResume` fires. */
@@ -148,9 +161,20 @@ export class Pipeline implements LineSink {
     }
   }
 
-  line(source: BlockSource, bytes: Buffer, timestamp: number): void {
-    this.runFrom(this.message(source, Buffer.from(bytes), timestamp), 0);
+  line(source: BlockSource, bytes: Buffer, timestamp: number, cut = false): void {
+    const m = this.message(source, Buffer.from(bytes), timestamp);
+    if (cut) {
+      m.fields = { cut: true };
+      if (!this.cutReported.has(source.logger)) {
+        this.cutReported.add(source.logger);
+        this.internal(`${source.logger} printed a line longer than [supervisor] max_line_length: it is cut into messages of at most ${bytes.length} bytes, each but the last with Fields[cut] = true (reported once per instance)`, 'supervisor', SEVERITY.warning);
+      }
+    }
+    this.runFrom(m, 0);
   }
+
+  /** Instances whose line was cut at the memory bound already (the warning comes once for each). */
+  private readonly cutReported = new Set<string>();
 
   /** A line of drover's own (supervisor state changes), routed like any other. */
   internal(text: string, logger: string, severity: number = SEVERITY.info): void {

@@ -59,8 +59,8 @@ export class Rfc5424 {
     this.sd = options.structuredData || '-';
   }
 
-  /** The header up to and including the space before MSG. */
-  header(message: Message): string {
+  /** The header up to and including the space before MSG; `sd` is structured data of this message alone (its fields). */
+  header(message: Message, sd = ''): string {
     if (message.timestamp !== this.cachedAt) {
       this.cache.clear();
       this.cachedAt = message.timestamp;
@@ -73,25 +73,30 @@ export class Rfc5424 {
       header = `<${this.facility * 8 + severity}>1 ${isoMicros(message.timestamp)} ${host} ${this.app} ${headerField(message.logger, 128)} - ${this.sd} `;
       this.cache.set(key, header);
     }
+    // The output's own element (a token) first, then the message's.
+    if (sd) header = header.slice(0, header.length - this.sd.length - 1) + (this.sd === '-' ? sd : this.sd + sd) + ' ';
     return header;
   }
 
-  /** The message as bytes, truncated to `max` bytes (UDP) without splitting a UTF-8 character. */
-  encode(message: Message, max = Infinity): Buffer {
-    const header = this.header(message);
+  /**
+   * The message as bytes, truncated to `max` bytes (UDP) without splitting a UTF-8 character. `msg` is the MSG
+   * (default: the payload as printed) and `sd` the message's own structured data (see header).
+   */
+  encode(message: Message, max = Infinity, msg: Buffer = message.raw, sd = ''): Buffer {
+    const header = this.header(message, sd);
     const headerBytes = Buffer.byteLength(header);
-    let length = Math.min(headerBytes + message.raw.length, max);
-    if (length < headerBytes + message.raw.length) length = utf8Boundary(message.raw, length - headerBytes) + headerBytes;
+    let length = Math.min(headerBytes + msg.length, max);
+    if (length < headerBytes + msg.length) length = utf8Boundary(msg, length - headerBytes) + headerBytes;
     const out = Buffer.allocUnsafe(Math.max(length, 0));
     out.write(header, 0, 'utf8');
-    message.raw.copy(out, headerBytes, 0, Math.max(0, length - headerBytes));
+    msg.copy(out, headerBytes, 0, Math.max(0, length - headerBytes));
     return out;
   }
 
   /** The message framed for a stream: octet counting (`LEN SP MSG`) or a trailing newline; `extra` is appended inside the count. */
-  frame(message: Message, framing: 'octet-counting' | 'newline', extra = ''): Buffer {
-    const header = this.header(message);
-    const raw = message.raw;
+  frame(message: Message, framing: 'octet-counting' | 'newline', extra = '', msg: Buffer = message.raw, sd = ''): Buffer {
+    const header = this.header(message, sd);
+    const raw = msg;
     const body = Buffer.byteLength(header) + raw.length + extra.length;
     const prefix = framing === 'octet-counting' ? `${body} ` : '';
     const out = Buffer.allocUnsafe(prefix.length + body + (framing === 'newline' ? 1 : 0));

@@ -42,7 +42,7 @@ ${APP_USAGE}`,
     }
     const env = mergeDotenv(process.env, app.dotenv);
     const hostname = app.config.supervisor.hostname || osHostname();
-    const pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: isatty(1) });
+    const pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: isatty(1), instances: plans.length });
     const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname });
 
     for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => supervisor.onSignal(signal));

@@ -4,6 +4,7 @@ import { defineComponent, type ComponentContext, type Filter } from '../componen
 import type { Message } from '../message';
 import type { Schema } from '../../config/schema';
 import { regexProblem } from './common';
+import { guardFromSplit } from '../split-message';
 
 const schema: Schema = {
   patterns: { type: 'string[]', default: [], doc: 'regular expressions whose matches are replaced, e.g. "(?<=card=)\\\\d+" (use lookbehind to keep a prefix)' },
@@ -50,6 +51,8 @@ export class RedactFilter implements Filter {
     this.patterns = (options.patterns as string[]).map((p) => new RegExp(p, 'g'));
     this.urls = options.url_passwords;
     this.replacement = options.replacement;
+    // Outputs that split long lines cut around it: half a marker would look like a broken line, not a redaction.
+    guardFromSplit(this.replacement);
     this.redactFields = options.fields;
   }
 

@@ -11,6 +11,8 @@ import { defineComponent } from '../component';
 import { toJson } from '../json-format';
 import { SEVERITY, type Message } from '../message';
 import { defaultAppName, FACILITIES, Rfc5424, type Facility } from '../rfc5424';
+import { drainRendering } from '../drain-format';
+import { splitForTransport, type Measure } from '../split-message';
 
 // Loaded when an http output is made, not at start-up: most apps have none, and these modules (with OpenSSL
 // behind node:https and node:crypto) cost several milliseconds of every start.
@@ -24,7 +26,8 @@ const CONTENT_TYPES: Record<HttpFormat, string> = { logplex: 'application/logple
 
 const schema: Schema = {
   url: { type: 'string', required: true, pattern: /^https?:\/\/[^\s/]+/, patternHint: 'an http:// or https:// URL, such as "https://collector.example.com/logs"', doc: 'where to POST batches' },
-  format: { type: 'enum', values: FORMATS, default: 'logplex', doc: 'logplex (application/logplex-1: octet-counted RFC 5424 frames, as Heroku HTTPS drains), ndjson (one JSON object a line) or json (an array)' },
+  format: { type: 'enum', values: FORMATS, default: 'logplex', doc: 'logplex (application/logplex-1: octet-counted RFC 5424 frames, as Heroku HTTPS drains; MSG is the payload and decoded fields are structured data [fields@32473 key="value"], as the syslog output\'s auto format), ndjson (one JSON object a line, fields as keys) or json (an array of them)' },
+  max_line_length: { type: 'size', doc: 'a line longer than this many bytes is sent as several messages (after filters and redaction), each with the whole message\'s severity, timestamp and fields; 0 never splits. Default: 10,000 (Logplex\'s limit) for logplex, 0 for ndjson and json' },
   batch_size: { type: 'integer', min: 1, default: 500, doc: 'most messages in one request' },
   batch_bytes: { type: 'size', default: '1MB', doc: 'most bytes in one request (before gzip)' },
   batch_interval: { type: 'duration', default: '1s', doc: 'how long a batch may wait to fill before it is sent' },
@@ -169,8 +172,10 @@ function retryAfter(value: string | undefined): number | undefined {
 function encoder(format: HttpFormat, options: Record<string, any>, context: { env: NodeJS.ProcessEnv; hostname: string }): (m: Message) => Buffer {
   if (format === 'logplex') {
     const rfc = new Rfc5424({ facility: options.facility as Facility, appName: options.app_name ?? defaultAppName(context.env), hostname: options.hostname ?? context.hostname, structuredData: '' });
-    // As Logplex sends them: the count includes a trailing newline.
-    return (m) => rfc.frame(m, 'octet-counting', '\n');
+    // MSG is the payload and the fields are structured data, as the syslog output's `auto` format. As Logplex
+    // sends them: the count includes a trailing newline.
+    const { msg, sd } = drainRendering('auto');
+    return (m) => rfc.frame(m, 'octet-counting', '\n', msg(m), sd(m));
   }
   const suffix = format === 'ndjson' ? '\n' : '';
   return (m) => Buffer.from(toJson(m) + suffix, 'utf8');
@@ -212,6 +217,8 @@ export const httpOutput = defineComponent({
     if (url.protocol === 'https:' && options.tls_verify === false) {
       sender.reporter.say('tls', `${context.id}: tls_verify = false: the certificate of ${url.host} is not checked, so anyone between here and there can read and change these logs`, SEVERITY.warning);
     }
-    return sender;
+    const limit = options.max_line_length ?? (options.format === 'logplex' ? 10000 : 0);
+    const measure: Measure = options.format === 'logplex' ? drainRendering('auto').measure : (m) => Buffer.byteLength(toJson(m));
+    return splitForTransport(sender, limit, measure);
   },
 });
