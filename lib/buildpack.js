@@ -3570,7 +3570,8 @@ function splitMessage(m, limit, measure) {
   }
   return pieces.length ? pieces : [m];
 }
-function splitForTransport(output, limit, measure) {
+function splitForTransport(output, limit, measure, remote = false) {
+  if (remote) output.remote = true;
   if (!limit) return output;
   const write = output.write.bind(output);
   output.write = (m) => {
@@ -6149,7 +6150,7 @@ var syslogOutput = defineComponent({
     if (protocol === "tls" && options.tls_verify === false) {
       sender.reporter.say("tls", `${context.id}: tls_verify = false: the certificate of ${host} is not checked, so anyone between here and there can read and change these logs`, SEVERITY.warning);
     }
-    return splitForTransport(sender, options.max_line_length, render.measure);
+    return splitForTransport(sender, options.max_line_length, render.measure, true);
   }
 });
 function read(options, key) {
@@ -6338,7 +6339,7 @@ var httpOutput = defineComponent({
     }
     const limit = options.max_line_length ?? (options.format === "logplex" ? 1e4 : 0);
     const measure = options.format === "logplex" ? drainRendering("auto").measure : (m) => Buffer.byteLength(toJson(m));
-    return splitForTransport(sender, limit, measure);
+    return splitForTransport(sender, limit, measure, true);
   }
 });
 
@@ -6364,6 +6365,11 @@ function typesOf(kind) {
 }
 
 // src/config/load.ts
+var REQUIRED_FIELD = {
+  type: "boolean",
+  default: false,
+  doc: "false: when drover starts and this output's configuration cannot be resolved (an unset ${VAR}, a bad URL in one), the output is disabled, an error says what to set (again every minute, and in `drover status`), and the processes start regardless. true: drover refuses to start instead"
+};
 var SECTION_NAMES = ["supervisor", "processes", ...COMPONENT_KINDS];
 var NAME = /^[A-Za-z0-9_-]+$/;
 function loadConfig(options) {
@@ -6410,6 +6416,9 @@ function loadConfig(options) {
   }
   const validate = (id, schema16, raw) => {
     const unset = /* @__PURE__ */ new Map();
+    const fromEnv = [];
+    const isOutput = id.startsWith("outputs.");
+    const required = raw.table.required === true;
     const table = interpolateTree(raw.table, options.env, "", unset);
     if (id.startsWith("processes.") && raw.table.command !== void 0) {
       table.command = raw.table.command;
@@ -6417,18 +6426,23 @@ function loadConfig(options) {
     }
     const skip = /* @__PURE__ */ new Set();
     for (const [key, names] of unset) {
-      const problem = { file: raw.fragment.path, line: lineFor(raw.lines, id, key), component: id, message: `option "${key}" uses ${names.map((n) => "${" + n + "}").join(", ")}, which ${names.length === 1 ? "is" : "are"} not set`, hint: `set it as a config var, or give a default: \${${names[0]}:-value}` };
-      if (options.mode === "build") {
-        warnings.push(problem);
-        skip.add(key);
-      } else problems.push(problem);
+      const outcome = !isOutput ? "" : required ? "; at start drover refuses to run while it is unset (required = true)" : `; at start [${id}] is disabled until it is set, and the processes start regardless (required = true refuses to start instead)`;
+      const problem = { file: raw.fragment.path, line: lineFor(raw.lines, id, key), component: id, message: `option "${key}" uses ${names.map((n) => "${" + n + "}").join(", ")}, which ${names.length === 1 ? "is" : "are"} not set${options.mode === "build" ? outcome : ""}`, hint: `set it as a config var, or give a default: \${${names[0]}:-value}` };
+      skip.add(key);
+      if (options.mode === "build") warnings.push(problem);
+      else if (isOutput && !required) fromEnv.push(problem);
+      else problems.push(problem);
     }
     const result = applySchema(schema16, table, "", skip);
-    for (const p of result.problems) problems.push({ file: raw.fragment.path, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint });
-    return { options: result.options, failed: result.problems.length > 0 };
+    for (const p of result.problems) {
+      const problem = { file: raw.fragment.path, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint };
+      if (options.mode === "run" && isOutput && !required && usesVariable(raw.table, p.key)) fromEnv.push(problem);
+      else problems.push(problem);
+    }
+    return { options: result.options, failed: result.problems.length > 0, fromEnv };
   };
   const supervisor = supervisorRaw ? validate("supervisor", supervisorSchema, supervisorRaw).options : applySchema(supervisorSchema, {}).options;
-  const config = { supervisor, processes: {}, inputs: [], decoders: [], filters: [], outputs: [] };
+  const config = { supervisor, processes: {}, inputs: [], decoders: [], filters: [], outputs: [], disabled: [] };
   for (const [id, raw] of sections) {
     const [kind, name] = splitId(id);
     const origin = { file: raw.fragment.path, line: lineFor(raw.lines, id) };
@@ -6452,11 +6466,16 @@ function loadConfig(options) {
     const schema16 = {
       type: { type: "string", doc: "the component type" },
       match: { type: "matcher", default: "TRUE", doc: 'which messages this component takes, e.g. "Logger =~ /^web/"' },
+      ...componentKind === "outputs" ? { required: REQUIRED_FIELD } : {},
       ...definition.schema
     };
-    const { options: opts, failed } = validate(id, schema16, raw);
+    const { options: opts, failed, fromEnv } = validate(id, schema16, raw);
     if (!failed && definition.check) {
       for (const p of definition.check(opts)) problems.push({ file: origin.file, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint });
+    }
+    if (fromEnv.length) {
+      config.disabled.push({ name, origin, problems: fromEnv });
+      continue;
     }
     const { type: _type2, match, ...rest } = opts;
     config[componentKind].push({ kind: componentKind, name, type, match, origin, options: rest });
@@ -6469,6 +6488,11 @@ function loadConfig(options) {
   if (supervisorRaw) sources.push({ id: "supervisor", origin: { file: supervisorRaw.fragment.path, line: lineFor(supervisorRaw.lines, "supervisor") }, table: supervisorRaw.table });
   for (const [id, raw] of sections) sources.push({ id, origin: { file: raw.fragment.path, line: lineFor(raw.lines, id) }, table: raw.table });
   return { config, sections: sources, fragments, problems, warnings };
+}
+function usesVariable(table, path) {
+  let value = table;
+  for (const key of path.split(".")) value = isTable2(value) ? value[key] : void 0;
+  return JSON.stringify(value ?? "").includes("${");
 }
 function isTable2(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
@@ -6577,6 +6601,7 @@ function loadApp(options) {
     });
   }
   const relabel = (p) => ({ ...p, file: p.file.startsWith(options.appDir + "/") ? label(p.file) : p.file });
+  for (const d of loaded.config.disabled) d.problems = d.problems.map(relabel);
   return { ...loaded, problems: problems.map(relabel), warnings: loaded.warnings.map(relabel), appDir: options.appDir, procfile, processes, dotenv };
 }
 

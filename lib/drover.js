@@ -3392,7 +3392,8 @@ function splitMessage(m, limit, measure) {
   }
   return pieces.length ? pieces : [m];
 }
-function splitForTransport(output, limit, measure) {
+function splitForTransport(output, limit, measure, remote = false) {
+  if (remote) output.remote = true;
   if (!limit) return output;
   const write = output.write.bind(output);
   output.write = (m) => {
@@ -5971,7 +5972,7 @@ var syslogOutput = defineComponent({
     if (protocol === "tls" && options.tls_verify === false) {
       sender.reporter.say("tls", `${context.id}: tls_verify = false: the certificate of ${host} is not checked, so anyone between here and there can read and change these logs`, SEVERITY.warning);
     }
-    return splitForTransport(sender, options.max_line_length, render.measure);
+    return splitForTransport(sender, options.max_line_length, render.measure, true);
   }
 });
 function read(options, key) {
@@ -6160,7 +6161,7 @@ var httpOutput = defineComponent({
     }
     const limit = options.max_line_length ?? (options.format === "logplex" ? 1e4 : 0);
     const measure = options.format === "logplex" ? drainRendering("auto").measure : (m) => Buffer.byteLength(toJson(m));
-    return splitForTransport(sender, limit, measure);
+    return splitForTransport(sender, limit, measure, true);
   }
 });
 
@@ -6186,6 +6187,11 @@ function typesOf(kind) {
 }
 
 // src/config/load.ts
+var REQUIRED_FIELD = {
+  type: "boolean",
+  default: false,
+  doc: "false: when drover starts and this output's configuration cannot be resolved (an unset ${VAR}, a bad URL in one), the output is disabled, an error says what to set (again every minute, and in `drover status`), and the processes start regardless. true: drover refuses to start instead"
+};
 var SECTION_NAMES = ["supervisor", "processes", ...COMPONENT_KINDS];
 var NAME = /^[A-Za-z0-9_-]+$/;
 function loadConfig(options) {
@@ -6232,6 +6238,9 @@ function loadConfig(options) {
   }
   const validate = (id, schema16, raw) => {
     const unset = /* @__PURE__ */ new Map();
+    const fromEnv = [];
+    const isOutput = id.startsWith("outputs.");
+    const required = raw.table.required === true;
     const table2 = interpolateTree(raw.table, options.env, "", unset);
     if (id.startsWith("processes.") && raw.table.command !== void 0) {
       table2.command = raw.table.command;
@@ -6239,18 +6248,23 @@ function loadConfig(options) {
     }
     const skip = /* @__PURE__ */ new Set();
     for (const [key, names] of unset) {
-      const problem = { file: raw.fragment.path, line: lineFor(raw.lines, id, key), component: id, message: `option "${key}" uses ${names.map((n) => "${" + n + "}").join(", ")}, which ${names.length === 1 ? "is" : "are"} not set`, hint: `set it as a config var, or give a default: \${${names[0]}:-value}` };
-      if (options.mode === "build") {
-        warnings.push(problem);
-        skip.add(key);
-      } else problems.push(problem);
+      const outcome = !isOutput ? "" : required ? "; at start drover refuses to run while it is unset (required = true)" : `; at start [${id}] is disabled until it is set, and the processes start regardless (required = true refuses to start instead)`;
+      const problem = { file: raw.fragment.path, line: lineFor(raw.lines, id, key), component: id, message: `option "${key}" uses ${names.map((n) => "${" + n + "}").join(", ")}, which ${names.length === 1 ? "is" : "are"} not set${options.mode === "build" ? outcome : ""}`, hint: `set it as a config var, or give a default: \${${names[0]}:-value}` };
+      skip.add(key);
+      if (options.mode === "build") warnings.push(problem);
+      else if (isOutput && !required) fromEnv.push(problem);
+      else problems.push(problem);
     }
     const result = applySchema(schema16, table2, "", skip);
-    for (const p of result.problems) problems.push({ file: raw.fragment.path, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint });
-    return { options: result.options, failed: result.problems.length > 0 };
+    for (const p of result.problems) {
+      const problem = { file: raw.fragment.path, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint };
+      if (options.mode === "run" && isOutput && !required && usesVariable(raw.table, p.key)) fromEnv.push(problem);
+      else problems.push(problem);
+    }
+    return { options: result.options, failed: result.problems.length > 0, fromEnv };
   };
   const supervisor = supervisorRaw ? validate("supervisor", supervisorSchema, supervisorRaw).options : applySchema(supervisorSchema, {}).options;
-  const config2 = { supervisor, processes: {}, inputs: [], decoders: [], filters: [], outputs: [] };
+  const config2 = { supervisor, processes: {}, inputs: [], decoders: [], filters: [], outputs: [], disabled: [] };
   for (const [id, raw] of sections) {
     const [kind, name] = splitId(id);
     const origin = { file: raw.fragment.path, line: lineFor(raw.lines, id) };
@@ -6274,11 +6288,16 @@ function loadConfig(options) {
     const schema16 = {
       type: { type: "string", doc: "the component type" },
       match: { type: "matcher", default: "TRUE", doc: 'which messages this component takes, e.g. "Logger =~ /^web/"' },
+      ...componentKind === "outputs" ? { required: REQUIRED_FIELD } : {},
       ...definition.schema
     };
-    const { options: opts, failed } = validate(id, schema16, raw);
+    const { options: opts, failed, fromEnv } = validate(id, schema16, raw);
     if (!failed && definition.check) {
       for (const p of definition.check(opts)) problems.push({ file: origin.file, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint });
+    }
+    if (fromEnv.length) {
+      config2.disabled.push({ name, origin, problems: fromEnv });
+      continue;
     }
     const { type: _type2, match, ...rest } = opts;
     config2[componentKind].push({ kind: componentKind, name, type, match, origin, options: rest });
@@ -6291,6 +6310,11 @@ function loadConfig(options) {
   if (supervisorRaw) sources.push({ id: "supervisor", origin: { file: supervisorRaw.fragment.path, line: lineFor(supervisorRaw.lines, "supervisor") }, table: supervisorRaw.table });
   for (const [id, raw] of sections) sources.push({ id, origin: { file: raw.fragment.path, line: lineFor(raw.lines, id) }, table: raw.table });
   return { config: config2, sections: sources, fragments, problems, warnings };
+}
+function usesVariable(table2, path) {
+  let value = table2;
+  for (const key of path.split(".")) value = isTable2(value) ? value[key] : void 0;
+  return JSON.stringify(value ?? "").includes("${");
 }
 function isTable2(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
@@ -6436,6 +6460,7 @@ function loadApp(options) {
     });
   }
   const relabel = (p) => ({ ...p, file: p.file.startsWith(options.appDir + "/") ? label(p.file) : p.file });
+  for (const d of loaded.config.disabled) d.problems = d.problems.map(relabel);
   return { ...loaded, problems: problems.map(relabel), warnings: loaded.warnings.map(relabel), appDir: options.appDir, procfile, processes, dotenv };
 }
 
@@ -7188,8 +7213,11 @@ var Supervisor = class {
       const killed = this.instances.find((i) => i.killed);
       let code = status2;
       if (requested) code = this.forcedStatus ?? (killed ? 128 + 9 : 0);
-      this.report(`Stopped; exit status ${code}`);
-      await this.options.pipeline.close(Date.now() + Math.max(1e3, longest - (Date.now() - this.stopStarted)));
+      const budget = Math.max(1e3, longest - (Date.now() - this.stopStarted));
+      for (const { id, lines } of this.options.pipeline.backlog()) {
+        this.report(`Waiting up to ${Math.ceil(budget / 1e3)} s for ${id}: ${lines.toLocaleString("en-US")} lines buffered; ${this.stopKey()} again to drop them`);
+      }
+      await this.options.pipeline.close(Date.now() + budget, () => this.finish(code));
       this.resolveDone(code);
       return code;
     })();
@@ -7215,14 +7243,30 @@ var Supervisor = class {
       return;
     }
     if (this.shuttingDown) {
-      this.report(`Received ${signal} again: killing all processes now; lines not yet sent to drains are lost`, SEVERITY.warning);
+      const dropped = this.options.pipeline.backlog().map(({ id, lines }) => `${lines.toLocaleString("en-US")} lines buffered for ${id}`);
+      this.report(`Received ${signal} again: killing all processes now; lines not yet sent to drains are lost${dropped.length ? ` (${dropped.join(", ")})` : ""}`, SEVERITY.warning);
       this.forcedStatus = 128 + (import_node_os4.constants.signals[signal] ?? 15);
       for (const i of this.instances) i.kill();
-      setTimeout(() => this.resolveDone(this.forcedStatus), 200).unref();
+      setTimeout(() => {
+        this.finish(this.forcedStatus);
+        this.resolveDone(this.forcedStatus);
+      }, 200).unref();
       return;
     }
     this.stopStarted = Date.now();
     void this.shutdown(`received ${signal}`, 0, true);
+  }
+  /** Says `Stopped`, drover's last line (once), and routes nothing after it. */
+  finish(code) {
+    if (this.stoppedSaid) return;
+    this.stoppedSaid = true;
+    this.report(`Stopped; exit status ${code}`);
+    this.options.pipeline.mute();
+  }
+  stoppedSaid = false;
+  /** What a user presses or sends to stop again: Ctrl-C in a terminal, SIGTERM elsewhere. */
+  stopKey() {
+    return process.stdin.isTTY ? "Ctrl-C" : "SIGTERM or Ctrl-C";
   }
   /** Restarts the instances named (`web.1`) or of a type (`web`); returns the names restarted (none while stopping). */
   restart(name) {
@@ -7376,8 +7420,23 @@ var Pipeline = class {
     this.options = options;
     config2.decoders.forEach((c) => this.decoders.push(this.build(c, () => void 0)));
     config2.filters.forEach((c, i) => this.filters.push(this.build(c, (m) => this.runFrom(m, i + 1))));
-    config2.outputs.forEach((c) => this.outputs.push(this.build(c, (m) => queueMicrotask(() => this.deliver(m)))));
+    for (const d of config2.disabled ?? []) {
+      this.disabled.push({ id: `outputs.${d.name}`, why: d.problems.map((p) => `${p.message} (${p.file}:${p.line})${p.hint ? `; ${p.hint}` : ""}`).join("; ") });
+    }
+    for (const c of config2.outputs) {
+      try {
+        this.outputs.push(this.build(c, (m) => queueMicrotask(() => this.deliver(m))));
+      } catch (error) {
+        if (c.options.required) throw error;
+        this.disabled.push({ id: `outputs.${c.name}`, why: `${error.message} (${c.origin.file}:${c.origin.line})` });
+      }
+    }
     this.fast = this.decoders.length === 0 && this.filters.length === 0;
+    if (this.disabled.length) {
+      this.reportDisabled();
+      this.repeatTimer = setInterval(() => this.reportDisabled(), this.options.repeatMs ?? 6e4);
+      this.repeatTimer.unref();
+    }
   }
   options;
   decoders = [];
@@ -7388,6 +7447,14 @@ var Pipeline = class {
   resumeCallbacks = /* @__PURE__ */ new Set();
   /** Messages routed, for `drover status`. */
   lines = 0;
+  disabled = [];
+  repeatTimer;
+  /** Says, as an error line of drover's own, which outputs are disabled and what would bring them back. */
+  reportDisabled() {
+    for (const d of this.disabled) {
+      this.deliver(Message.internal(`Error: ${d.id} is disabled, its lines go nowhere: ${d.why}; then restart (the processes run meanwhile; required = true on the output refuses to start instead)`, d.id, SEVERITY.err, this.options.hostname));
+    }
+  }
   build(config2, emit) {
     const definition = findDefinition(config2.kind, config2.type);
     if (!definition) throw new Error(`unknown ${config2.kind} type ${config2.type}`);
@@ -7512,7 +7579,9 @@ var Pipeline = class {
     this.deliver(m);
   }
   deliver(message) {
+    if (this.muted) return;
     for (const output of this.outputs) {
+      if (output.component.remote && this.remoteClosed) continue;
       if (output.match(message) && !output.component.write(message)) this.wait(output.component);
     }
   }
@@ -7529,15 +7598,40 @@ var Pipeline = class {
     });
     this.waiting = current;
   }
-  /** Flushes filters (held groups, pending summaries), then closes outputs by the deadline. */
-  async close(deadline) {
+  muted = false;
+  remoteClosed = false;
+  /**
+   * Flushes filters (held groups, pending summaries), then closes the drains by the deadline, then calls `last`
+   * (drover's last line: it reaches the local outputs only), then closes the local outputs. Nothing is routed after.
+   */
+  async close(deadline, last) {
+    clearInterval(this.repeatTimer);
     for (const f of this.filters) f.component.flush?.();
     for (const f of this.filters) f.component.close?.();
-    await Promise.all(this.outputs.map((o) => o.component.close(deadline)));
+    await Promise.all(this.outputs.filter((o) => o.component.remote).map((o) => o.component.close(deadline)));
+    this.remoteClosed = true;
+    last?.();
+    this.mute();
+    await Promise.all(this.outputs.filter((o) => !o.component.remote).map((o) => o.component.close(deadline)));
+  }
+  /** From now on nothing is routed: drover has said its last line. */
+  mute() {
+    this.muted = true;
+  }
+  /** Drains that still hold lines, and how many: what a stop waits for. */
+  backlog() {
+    const backlog = [];
+    for (const o of this.outputs) {
+      const buffered = o.component.remote ? Number(o.component.stats?.().buffered ?? 0) : 0;
+      if (buffered > 0) backlog.push({ id: o.id, lines: buffered });
+    }
+    return backlog;
   }
   /** Per-output counters for `drover status`. */
   stats() {
-    return Object.fromEntries(this.outputs.map((o) => [o.id, o.component.stats?.() ?? {}]));
+    const stats = Object.fromEntries(this.outputs.map((o) => [o.id, o.component.stats?.() ?? {}]));
+    for (const d of this.disabled) stats[d.id] = { state: "disabled", error: d.why };
+    return stats;
   }
 };
 
@@ -7701,6 +7795,11 @@ ${OPTIONS_USAGE}`,
     const rows = answer2.instances.map((i) => [i.name, i.state, i.pid ? String(i.pid) : "-", i.pid ? formatUptime(i.uptime) : "-", String(i.restarts), i.exitStatus === void 0 ? "-" : String(i.exitStatus)]);
     process.stdout.write(table([["NAME", "STATE", "PID", "UPTIME", "RESTARTS", "LAST EXIT"], ...rows]));
     for (const [id, stats] of Object.entries(answer2.outputs)) {
+      if (stats.state === "disabled") {
+        process.stdout.write(`${id}: DISABLED: ${stats.error}
+`);
+        continue;
+      }
       const text = Object.entries(stats).map(([k, v]) => `${k}=${v}`).join(" ");
       process.stdout.write(`${id}: ${text || "-"}
 `);

@@ -52,6 +52,8 @@ export interface Output {
   close(deadline: number): Promise<void>;
   /** Counters shown by `drover status`. */
   stats?(): Record<string, number | string>;
+  /** True for a drain (syslog, http): it is closed first at shutdown, and what it still holds is said while drover waits. */
+  remote?: boolean;
 }
 
 /** An input brings messages from somewhere other than the supervised processes (a file, a socket). */

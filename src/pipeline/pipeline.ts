@@ -21,6 +21,15 @@ export interface PipelineOptions {
   isTTY: boolean;
   /** Process instances this drover runs (default 1). */
   instances?: number;
+  /** How often a disabled output's error is said again (default: every minute). */
+  repeatMs?: number;
+}
+
+/** An output drover runs without: its configuration could not be resolved at start. */
+interface Disabled {
+  id: string;
+  /** What is wrong and what to set. */
+  why: string;
 }
 
 /** A block source's stand-in message, for matchers that read only per-stream variables. */
@@ -62,11 +71,37 @@ export class Pipeline implements LineSink {
   /** Messages routed, for `drover status`. */
   lines = 0;
 
-  constructor(config: Pick<DroverConfig, 'decoders' | 'filters' | 'outputs'>, private readonly options: PipelineOptions) {
+  private readonly disabled: Disabled[] = [];
+  private repeatTimer: NodeJS.Timeout | undefined;
+
+  constructor(config: Pick<DroverConfig, 'decoders' | 'filters' | 'outputs'> & Partial<Pick<DroverConfig, 'disabled'>>, private readonly options: PipelineOptions) {
     config.decoders.forEach((c) => this.decoders.push(this.build(c, () => undefined)));
     config.filters.forEach((c, i) => this.filters.push(this.build(c, (m) => this.runFrom(m, i + 1))));
-    config.outputs.forEach((c) => this.outputs.push(this.build(c, (m) => queueMicrotask(() => this.deliver(m)))));
+    for (const d of config.disabled ?? []) {
+      this.disabled.push({ id: `outputs.${d.name}`, why: d.problems.map((p) => `${p.message} (${p.file}:${p.line})${p.hint ? `; ${p.hint}` : ''}`).join('; ') });
+    }
+    for (const c of config.outputs) {
+      try {
+        this.outputs.push(this.build(c, (m) => queueMicrotask(() => this.deliver(m))));
+      } catch (error) {
+        // Something only known at start (a CA file that is not there): without `required`, the app runs without it.
+        if (c.options.required) throw error;
+        this.disabled.push({ id: `outputs.${c.name}`, why: `${(error as Error).message} (${c.origin.file}:${c.origin.line})` });
+      }
+    }
     this.fast = this.decoders.length === 0 && this.filters.length === 0;
+    if (this.disabled.length) {
+      this.reportDisabled();
+      this.repeatTimer = setInterval(() => this.reportDisabled(), this.options.repeatMs ?? 60_000);
+      this.repeatTimer.unref();
+    }
+  }
+
+  /** Says, as an error line of drover's own, which outputs are disabled and what would bring them back. */
+  private reportDisabled(): void {
+    for (const d of this.disabled) {
+      this.deliver(Message.internal(`Error: ${d.id} is disabled, its lines go nowhere: ${d.why}; then restart (the processes run meanwhile; required = true on the output refuses to start instead)`, d.id, SEVERITY.err, this.options.hostname));
+    }
   }
 
   private build<T>(config: ComponentConfig, emit: (m: Message) => void): Stage<T> {
@@ -210,7 +245,9 @@ export class Pipeline implements LineSink {
   }
 
   private deliver(message: Message): void {
+    if (this.muted) return;
     for (const output of this.outputs) {
+      if (output.component.remote && this.remoteClosed) continue;
       if (output.match(message) && !output.component.write(message)) this.wait(output.component);
     }
   }
@@ -229,15 +266,43 @@ export class Pipeline implements LineSink {
     this.waiting = current;
   }
 
-  /** Flushes filters (held groups, pending summaries), then closes outputs by the deadline. */
-  async close(deadline: number): Promise<void> {
+  private muted = false;
+  private remoteClosed = false;
+
+  /**
+   * Flushes filters (held groups, pending summaries), then closes the drains by the deadline, then calls `last`
+   * (drover's last line: it reaches the local outputs only), then closes the local outputs. Nothing is routed after.
+   */
+  async close(deadline: number, last?: () => void): Promise<void> {
+    clearInterval(this.repeatTimer);
     for (const f of this.filters) f.component.flush?.();
     for (const f of this.filters) f.component.close?.();
-    await Promise.all(this.outputs.map((o) => o.component.close(deadline)));
+    await Promise.all(this.outputs.filter((o) => o.component.remote).map((o) => o.component.close(deadline)));
+    this.remoteClosed = true;
+    last?.();
+    this.mute();
+    await Promise.all(this.outputs.filter((o) => !o.component.remote).map((o) => o.component.close(deadline)));
+  }
+
+  /** From now on nothing is routed: drover has said its last line. */
+  mute(): void {
+    this.muted = true;
+  }
+
+  /** Drains that still hold lines, and how many: what a stop waits for. */
+  backlog(): { id: string; lines: number }[] {
+    const backlog: { id: string; lines: number }[] = [];
+    for (const o of this.outputs) {
+      const buffered = o.component.remote ? Number(o.component.stats?.().buffered ?? 0) : 0;
+      if (buffered > 0) backlog.push({ id: o.id, lines: buffered });
+    }
+    return backlog;
   }
 
   /** Per-output counters for `drover status`. */
   stats(): Record<string, Record<string, number | string>> {
-    return Object.fromEntries(this.outputs.map((o) => [o.id, o.component.stats?.() ?? {}]));
+    const stats: Record<string, Record<string, number | string>> = Object.fromEntries(this.outputs.map((o) => [o.id, o.component.stats?.() ?? {}]));
+    for (const d of this.disabled) stats[d.id] = { state: 'disabled', error: d.why };
+    return stats;
   }
 }

@@ -71,7 +71,8 @@ export function splitMessage(m: Message, limit: number, measure: Measure): Messa
 }
 
 /** Makes `output` split messages longer than `limit` (0: never) before writing them, piece by piece. */
-export function splitForTransport<T extends Output>(output: T, limit: number, measure: Measure): T {
+export function splitForTransport<T extends Output>(output: T, limit: number, measure: Measure, remote = false): T {
+  if (remote) output.remote = true;
   if (!limit) return output;
   const write = output.write.bind(output);
   output.write = (m: Message) => {

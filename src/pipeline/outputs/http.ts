@@ -219,6 +219,6 @@ export const httpOutput = defineComponent({
     }
     const limit = options.max_line_length ?? (options.format === 'logplex' ? 10000 : 0);
     const measure: Measure = options.format === 'logplex' ? drainRendering('auto').measure : (m) => Buffer.byteLength(toJson(m));
-    return splitForTransport(sender, limit, measure);
+    return splitForTransport(sender, limit, measure, true);
   },
 });

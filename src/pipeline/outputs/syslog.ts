@@ -170,7 +170,7 @@ export const syslogOutput = defineComponent({
     if (protocol === 'tls' && options.tls_verify === false) {
       sender.reporter.say('tls', `${context.id}: tls_verify = false: the certificate of ${host} is not checked, so anyone between here and there can read and change these logs`, SEVERITY.warning);
     }
-    return splitForTransport(sender, options.max_line_length, render.measure);
+    return splitForTransport(sender, options.max_line_length, render.measure, true);
   },
 });
 
