@@ -5989,6 +5989,7 @@ function fieldsAsStructuredData(m) {
   if (!fields) return "";
   let sd = "";
   for (const key in fields) {
+    if (OWN_KEYS.has(key)) continue;
     sd += ` ${paramName(key)}="${String(fields[key]).replace(/["\\\]]/g, "\\$&")}"`;
   }
   return sd ? `[${FIELDS_SD_ID}${sd}]` : "";

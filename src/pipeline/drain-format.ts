@@ -3,6 +3,7 @@ import type { Message } from './message';
 import { toJson } from './json-format';
 import { toLogfmt } from './logfmt-format';
 import { payloadSize, type Measure } from './split-message';
+import { OWN_KEYS } from './format-fields';
 
 export const DRAIN_FORMATS = ['auto', 'raw', 'logfmt', 'json'] as const;
 export type DrainFormat = (typeof DRAIN_FORMATS)[number];
@@ -36,6 +37,8 @@ export function fieldsAsStructuredData(m: Message): string {
   if (!fields) return '';
   let sd = '';
   for (const key in fields) {
+    // What the header or MSG says already (level is the PRI's severity, msg the MSG), as the logfmt format skips it.
+    if (OWN_KEYS.has(key)) continue;
     // PARAM-VALUE: UTF-8 with '"', '\' and ']' escaped by a backslash.
     sd += ` ${paramName(key)}="${String(fields[key]).replace(/["\\\]]/g, '\\$&')}"`;
   }

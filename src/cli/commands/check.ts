@@ -4,6 +4,7 @@ import { APP_OPTIONS, APP_USAGE, loadAppFromArgs, parse, type Command } from '..
 import { formatProblem } from '../../config/errors';
 import type { LoadedApp } from '../../config/app';
 import { COMPONENT_KINDS } from '../../pipeline/component';
+import { lintPipeline } from '../../config/lint';
 
 export const check: Command = {
   summary: 'validate the Procfile and the configuration, and print what would run',
@@ -38,6 +39,7 @@ export function describeApp(app: LoadedApp): string {
     for (const c of app.config[kind]) lines.push(`  ${kind.padEnd(8)} ${c.name} (${c.type})  match: ${c.match}`);
   }
   if (COMPONENT_KINDS.every((k) => app.config[k].length === 0)) lines.push('  (no outputs: logs go nowhere)');
-  for (const w of app.warnings) lines.push(`warning: ${formatProblem(w)}`);
+  const lint = lintPipeline(app.config, app.processes).map((w) => ({ ...w, file: w.file.startsWith(app.appDir + '/') ? relative(app.appDir, w.file) : w.file }));
+  for (const w of [...app.warnings, ...lint]) lines.push(`warning: ${formatProblem(w)}`);
   return lines.join('\n') + '\n';
 }
