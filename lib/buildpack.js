@@ -6478,8 +6478,8 @@ function loadConfig(options) {
       config.disabled.push({ name, origin, problems: fromEnv });
       continue;
     }
-    const { type: _type2, match, ...rest } = opts;
-    config[componentKind].push({ kind: componentKind, name, type, match, origin, options: rest });
+    const { type: _type2, match, required, ...rest } = opts;
+    config[componentKind].push({ kind: componentKind, name, type, match, origin, options: rest, ...required ? { required: true } : {} });
   }
   const order = new Map(fragments.map((f, i) => [f.path, i]));
   const byPlace = (a, b) => (order.get(a.file) ?? -1) - (order.get(b.file) ?? -1) || a.line - b.line;

@@ -6300,8 +6300,8 @@ function loadConfig(options) {
       config2.disabled.push({ name, origin, problems: fromEnv });
       continue;
     }
-    const { type: _type2, match, ...rest } = opts;
-    config2[componentKind].push({ kind: componentKind, name, type, match, origin, options: rest });
+    const { type: _type2, match, required, ...rest } = opts;
+    config2[componentKind].push({ kind: componentKind, name, type, match, origin, options: rest, ...required ? { required: true } : {} });
   }
   const order = new Map(fragments.map((f, i) => [f.path, i]));
   const byPlace = (a, b) => (order.get(a.file) ?? -1) - (order.get(b.file) ?? -1) || a.line - b.line;
@@ -7525,7 +7525,7 @@ var Pipeline = class {
       try {
         this.outputs.push(this.build(c, (m) => queueMicrotask(() => this.deliver(m))));
       } catch (error) {
-        if (c.options.required) throw error;
+        if (c.required) throw error;
         this.disabled.push({ id: `outputs.${c.name}`, why: `${error.message} (${c.origin.file}:${c.origin.line})` });
       }
     }

@@ -42,6 +42,8 @@ export interface ComponentConfig {
   match: string;
   origin: Origin;
   options: Record<string, any>;
+  /** Outputs only: refuse to start when it cannot be made (see REQUIRED_FIELD). */
+  required?: boolean;
 }
 
 /** An output whose configuration could not be resolved when drover started (an unset ${VAR}, a bad URL in one). */
@@ -215,8 +217,8 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
       config.disabled.push({ name, origin, problems: fromEnv });
       continue;
     }
-    const { type: _type, match, ...rest } = opts;
-    config[componentKind].push({ kind: componentKind, name, type, match: match as string, origin, options: rest });
+    const { type: _type, match, required, ...rest } = opts;
+    config[componentKind].push({ kind: componentKind, name, type, match: match as string, origin, options: rest, ...(required ? { required: true } : {}) });
   }
   // Report in reading order: by fragment, then by line.
   const order = new Map(fragments.map((f, i) => [f.path, i]));
