@@ -6614,7 +6614,7 @@ function neverMatching(config2, types) {
   return problems;
 }
 function lintPipeline(config2, types) {
-  return [...sameStream(config2), ...neverMatching(config2, types)];
+  return [...sameStream(config2), ...neverMatching(config2, types)].sort((a, b) => a.file === b.file ? a.line - b.line : 0);
 }
 
 // src/cli/commands/check.ts

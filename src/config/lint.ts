@@ -124,5 +124,6 @@ function neverMatching(config: DroverConfig, types: { name: string; numprocs: nu
 
 /** Every warning about the pipeline of an app with these process types. */
 export function lintPipeline(config: DroverConfig, types: { name: string; numprocs: number }[]): ConfigProblem[] {
-  return [...sameStream(config), ...neverMatching(config, types)];
+  // In reading order, as load reports its own problems.
+  return [...sameStream(config), ...neverMatching(config, types)].sort((a, b) => (a.file === b.file ? a.line - b.line : 0));
 }
