@@ -3555,7 +3555,7 @@ function cutAt(bytes, start, at) {
 function splitMessage(m, limit, measure) {
   const bytes = m.raw;
   const overhead = measure === payloadSize ? 0 : measure(m.piece(Buffer.alloc(0)));
-  const budget = Math.max(64, limit - overhead);
+  const budget = Math.max(measure === payloadSize ? 1 : 64, limit - overhead);
   const pieces = [];
   for (let start = 0; start < bytes.length; ) {
     let end = cutAt(bytes, start, start + budget);

@@ -3377,7 +3377,7 @@ function cutAt(bytes, start2, at) {
 function splitMessage(m, limit, measure) {
   const bytes = m.raw;
   const overhead = measure === payloadSize ? 0 : measure(m.piece(Buffer.alloc(0)));
-  const budget = Math.max(64, limit - overhead);
+  const budget = Math.max(measure === payloadSize ? 1 : 64, limit - overhead);
   const pieces = [];
   for (let start2 = 0; start2 < bytes.length; ) {
     let end = cutAt(bytes, start2, start2 + budget);

@@ -53,7 +53,8 @@ function cutAt(bytes: Buffer, start: number, at: number): number {
 export function splitMessage(m: Message, limit: number, measure: Measure): Message[] {
   const bytes = m.raw;
   const overhead = measure === payloadSize ? 0 : measure(m.piece(Buffer.alloc(0)));
-  const budget = Math.max(64, limit - overhead);
+  // Fields longer than the limit leave little room: pieces of at least 64 bytes then, even if over it.
+  const budget = Math.max(measure === payloadSize ? 1 : 64, limit - overhead);
   const pieces: Message[] = [];
   for (let start = 0; start < bytes.length; ) {
     let end = cutAt(bytes, start, start + budget);

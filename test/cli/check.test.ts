@@ -28,7 +28,7 @@ describe('drover check', () => {
     });
     const result = await drover(['check'], { cwd: app });
     expect(result.exitCode).toBe(0);
-    const warnings = result.stdout.split('\n').filter((l) => l.startsWith('warning:'));
+    const warnings = String(result.stdout).split('\n').filter((l) => l.startsWith('warning:'));
     expect(warnings).toEqual([
       'warning: drover/100.toml:1: [outputs.again] writes standard output, as [outputs.stdout] does: a line both match is written twice',
       'warning: drover/100.toml:5: [outputs.papertrail] match "Logger == \'web\' && Fields[level] == \'error\'" accepts no message this app produces, so this output never runs',
