@@ -6634,6 +6634,7 @@ ${APP_USAGE}`,
       process.stderr.write(`
 ${app.problems.length} error${app.problems.length === 1 ? "" : "s"}:
 ${app.problems.map((p) => formatProblem(p)).join("\n")}
+drover start refuses to run until the errors are fixed; warnings do not stop it.
 `);
       return 1;
     }
@@ -7525,7 +7526,7 @@ var Pipeline = class {
       try {
         this.outputs.push(this.build(c, (m) => queueMicrotask(() => this.deliver(m))));
       } catch (error) {
-        if (c.required) throw error;
+        if (c.required) throw new Error(`[outputs.${c.name}] (${c.origin.file}:${c.origin.line}) ${error.message}; it has required = true, so drover does not run without it`);
         this.disabled.push({ id: `outputs.${c.name}`, why: `${error.message} (${c.origin.file}:${c.origin.line})` });
       }
     }
@@ -7766,7 +7767,14 @@ Run \`drover check\` after fixing them.
     }
     const env = mergeDotenv(process.env, app.dotenv);
     const hostname = app.config.supervisor.hostname || (0, import_node_os6.hostname)();
-    const pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: (0, import_node_tty.isatty)(1), instances: plans.length });
+    let pipeline;
+    try {
+      pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: (0, import_node_tty.isatty)(1), instances: plans.length });
+    } catch (error) {
+      process.stderr.write(`drover: cannot start: ${error.message}
+`);
+      return 1;
+    }
     const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname });
     for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"]) process.on(signal, () => supervisor.onSignal(signal));
     const crash = stopAllOnCrash(supervisor);

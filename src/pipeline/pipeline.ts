@@ -85,7 +85,7 @@ export class Pipeline implements LineSink {
         this.outputs.push(this.build(c, (m) => queueMicrotask(() => this.deliver(m))));
       } catch (error) {
         // Something only known at start (a CA file that is not there): without `required`, the app runs without it.
-        if (c.required) throw error;
+        if (c.required) throw new Error(`[outputs.${c.name}] (${c.origin.file}:${c.origin.line}) ${(error as Error).message}; it has required = true, so drover does not run without it`);
         this.disabled.push({ id: `outputs.${c.name}`, why: `${(error as Error).message} (${c.origin.file}:${c.origin.line})` });
       }
     }

@@ -14,7 +14,7 @@ export const check: Command = {
     const app = loadAppFromArgs(values, 'build');
     process.stdout.write(describeApp(app));
     if (app.problems.length) {
-      process.stderr.write(`\n${app.problems.length} error${app.problems.length === 1 ? '' : 's'}:\n${app.problems.map((p) => formatProblem(p)).join('\n')}\n`);
+      process.stderr.write(`\n${app.problems.length} error${app.problems.length === 1 ? '' : 's'}:\n${app.problems.map((p) => formatProblem(p)).join('\n')}\ndrover start refuses to run until the errors are fixed; warnings do not stop it.\n`);
       return 1;
     }
     process.stdout.write('\nconfiguration OK\n');

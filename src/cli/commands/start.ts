@@ -42,7 +42,14 @@ ${APP_USAGE}`,
     }
     const env = mergeDotenv(process.env, app.dotenv);
     const hostname = app.config.supervisor.hostname || osHostname();
-    const pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: isatty(1), instances: plans.length });
+    let pipeline: Pipeline;
+    try {
+      pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: isatty(1), instances: plans.length });
+    } catch (error) {
+      // Only an output with required = true gets here (others are disabled): nothing has started yet.
+      process.stderr.write(`drover: cannot start: ${(error as Error).message}\n`);
+      return 1;
+    }
     const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname });
 
     for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => supervisor.onSignal(signal));
