@@ -7600,7 +7600,7 @@ var Pipeline = class {
     }
     const proto = protoOf(source);
     let own;
-    for (const output of this.outputs) {
+    for (const output of this.routes) {
       const { match, component } = output;
       if (!match.perLine && component.lines) {
         if (match(proto) && !component.lines(chunk, start2, end, source, timestamp)) this.wait(component);
@@ -7678,9 +7678,7 @@ var Pipeline = class {
     this.deliver(m);
   }
   deliver(message) {
-    if (this.muted) return;
-    for (const output of this.outputs) {
-      if (output.component.remote && this.remoteClosed) continue;
+    for (const output of this.routes) {
       if (output.match(message) && !output.component.write(message)) this.wait(output.component);
     }
   }
@@ -7697,8 +7695,8 @@ var Pipeline = class {
     });
     this.waiting = current;
   }
-  muted = false;
-  remoteClosed = false;
+  /** The outputs messages go to: all of them, then (at shutdown) the local ones, then none. */
+  routes = this.outputs;
   /**
    * Flushes filters (held groups, pending summaries), then closes the drains by the deadline, then calls `last`
    * (drover's last line: it reaches the local outputs only), then closes the local outputs. Nothing is routed after.
@@ -7708,14 +7706,14 @@ var Pipeline = class {
     for (const f of this.filters) f.component.flush?.();
     for (const f of this.filters) f.component.close?.();
     await Promise.all(this.outputs.filter((o) => o.component.remote).map((o) => o.component.close(deadline)));
-    this.remoteClosed = true;
+    this.routes = this.outputs.filter((o) => !o.component.remote);
     last?.();
     this.mute();
     await Promise.all(this.outputs.filter((o) => !o.component.remote).map((o) => o.component.close(deadline)));
   }
   /** From now on nothing is routed: drover has said its last line. */
   mute() {
-    this.muted = true;
+    this.routes = [];
   }
   /** Drains that still hold lines, and how many: what a stop waits for. */
   backlog() {

@@ -155,7 +155,7 @@ export class Pipeline implements LineSink {
     }
     const proto = protoOf(source);
     let own: Buffer | undefined;
-    for (const output of this.outputs) {
+    for (const output of this.routes) {
       const { match, component } = output;
       if (!match.perLine && component.lines) {
         // Block writers copy the lines out before returning.
@@ -245,9 +245,7 @@ export class Pipeline implements LineSink {
   }
 
   private deliver(message: Message): void {
-    if (this.muted) return;
-    for (const output of this.outputs) {
-      if (output.component.remote && this.remoteClosed) continue;
+    for (const output of this.routes) {
       if (output.match(message) && !output.component.write(message)) this.wait(output.component);
     }
   }
@@ -266,8 +264,8 @@ export class Pipeline implements LineSink {
     this.waiting = current;
   }
 
-  private muted = false;
-  private remoteClosed = false;
+  /** The outputs messages go to: all of them, then (at shutdown) the local ones, then none. */
+  private routes: Stage<Output>[] = this.outputs;
 
   /**
    * Flushes filters (held groups, pending summaries), then closes the drains by the deadline, then calls `last`
@@ -278,7 +276,7 @@ export class Pipeline implements LineSink {
     for (const f of this.filters) f.component.flush?.();
     for (const f of this.filters) f.component.close?.();
     await Promise.all(this.outputs.filter((o) => o.component.remote).map((o) => o.component.close(deadline)));
-    this.remoteClosed = true;
+    this.routes = this.outputs.filter((o) => !o.component.remote);
     last?.();
     this.mute();
     await Promise.all(this.outputs.filter((o) => !o.component.remote).map((o) => o.component.close(deadline)));
@@ -286,7 +284,7 @@ export class Pipeline implements LineSink {
 
   /** From now on nothing is routed: drover has said its last line. */
   mute(): void {
-    this.muted = true;
+    this.routes = [];
   }
 
   /** Drains that still hold lines, and how many: what a stop waits for. */
