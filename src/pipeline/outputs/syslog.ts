@@ -27,7 +27,7 @@ const schema: Schema = {
   format: { type: 'enum', values: DRAIN_FORMATS, default: 'auto', doc: DRAIN_FORMAT_DOC },
   max_line_length: { type: 'size', default: '10000', doc: 'a MSG longer than this many bytes is sent as several messages (after filters and redaction), each with the whole message\'s severity, timestamp and fields; 0 never splits. 10,000 is Logplex\'s limit, and what most drains take' },
   framing: { type: 'enum', values: ['octet-counting', 'newline'], default: 'octet-counting', doc: 'TCP/TLS framing: octet-counting (RFC 6587, `LEN MSG`; safe for any message) or newline (for receivers that need it)' },
-  max_datagram_size: { type: 'size', default: '2KB', doc: 'UDP: longer messages are cut to this many bytes (RFC 5426 receivers take 2048; 480 is safe on any path)' },
+  max_datagram_size: { type: 'size', default: '2KB', doc: 'UDP: a longer message is sent as several datagrams of at most this many bytes, each with the whole header and fields (with max_line_length = 0 it is cut to this size instead); RFC 5426 receivers take 2048, 480 is safe on any path' },
   tls_verify: { type: 'boolean', default: true, doc: 'syslog+tls: check the server\'s certificate and name; false sends logs to whoever answers, and is warned about at start' },
   ca_file: { type: 'string', doc: 'syslog+tls: PEM file of the CA(s) to trust instead of the system\'s' },
   cert_file: { type: 'string', doc: 'syslog+tls: PEM client certificate, for receivers that ask for one' },
@@ -169,6 +169,11 @@ export const syslogOutput = defineComponent({
     });
     if (protocol === 'tls' && options.tls_verify === false) {
       sender.reporter.say('tls', `${context.id}: tls_verify = false: the certificate of ${host} is not checked, so anyone between here and there can read and change these logs`, SEVERITY.warning);
+    }
+    if (protocol === 'udp' && options.max_line_length) {
+      // A datagram is the transport's limit: pieces that fit one whole, header and structured data included.
+      const datagram = (m: Parameters<Rfc5424['encode']>[0]) => rfc.encode(m, Infinity, render.msg(m), render.sd(m)).length;
+      return splitForTransport(sender, Math.min(options.max_datagram_size, options.max_line_length), datagram, true);
     }
     return splitForTransport(sender, options.max_line_length, render.measure, true);
   },
