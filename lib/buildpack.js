@@ -6179,7 +6179,8 @@ var FORMATS2 = ["logplex", "ndjson", "json"];
 var CONTENT_TYPES = { logplex: "application/logplex-1", ndjson: "application/x-ndjson", json: "application/json" };
 var schema15 = {
   url: { type: "string", required: true, pattern: /^https?:\/\/[^\s/]+/, patternHint: 'an http:// or https:// URL, such as "https://collector.example.com/logs"', doc: "where to POST batches" },
-  format: { type: "enum", values: FORMATS2, default: "logplex", doc: `logplex (application/logplex-1: octet-counted RFC 5424 frames, as Heroku HTTPS drains; MSG is the payload and decoded fields are structured data [fields@32473 key="value"], as the syslog output's auto format), ndjson (one JSON object a line, fields as keys) or json (an array of them)` },
+  format: { type: "enum", values: FORMATS2, default: "logplex", doc: "the body: logplex (application/logplex-1: octet-counted RFC 5424 frames, as Heroku HTTPS drains; their MSG as message_format says), ndjson (one JSON object a line, fields as keys) or json (an array of them)" },
+  message_format: { type: "enum", values: DRAIN_FORMATS, default: "auto", doc: `logplex: how each frame's MSG is written, as the syslog output's format: auto (the payload, and decoded fields as structured data [fields@32473 key="value"] on every piece), raw (the payload only), logfmt or json (fields in MSG, for receivers that parse only MSG)` },
   max_line_length: { type: "size", doc: "a line longer than this many bytes is sent as several messages (after filters and redaction), each with the whole message's severity, timestamp and fields; 0 never splits. Default: 10,000 (Logplex's limit) for logplex, 0 for ndjson and json" },
   batch_size: { type: "integer", min: 1, default: 500, doc: "most messages in one request" },
   batch_bytes: { type: "size", default: "1MB", doc: "most bytes in one request (before gzip)" },
@@ -6300,7 +6301,7 @@ function retryAfter(value) {
 function encoder(format, options, context) {
   if (format === "logplex") {
     const rfc = new Rfc5424({ facility: options.facility, appName: options.app_name ?? defaultAppName(context.env), hostname: options.hostname ?? context.hostname, structuredData: "" });
-    const { msg, sd } = drainRendering("auto");
+    const { msg, sd } = drainRendering(options.message_format);
     return (m) => rfc.frame(m, "octet-counting", "\n", msg(m), sd(m));
   }
   const suffix = format === "ndjson" ? "\n" : "";
@@ -6313,6 +6314,9 @@ var httpOutput = defineComponent({
   schema: schema15,
   example: '[outputs.collector]\ntype = "http"\nurl = "https://collector.example.com/logs"\nformat = "logplex"\nheaders = { Authorization = "Bearer ${COLLECTOR_TOKEN}" }\nbatch_size = 500\nbuffer = { type = "memory", max_events = 10000, when_full = "drop_oldest" }',
   check(options) {
+    if (options.message_format !== "auto" && options.format !== "logplex") {
+      return [{ key: "message_format", message: `option "message_format" applies to format = "logplex" only, and format is ${JSON.stringify(options.format)}`, hint: "ndjson and json bodies carry the fields as keys already" }];
+    }
     if (options.ca_file !== void 0 && typeof options.url === "string" && options.url.startsWith("http:")) {
       return [{ key: "ca_file", message: `option "ca_file" applies to https:// URLs only, and url is ${JSON.stringify(options.url)}` }];
     }
@@ -6343,7 +6347,7 @@ var httpOutput = defineComponent({
       sender.reporter.say("tls", `${context.id}: tls_verify = false: the certificate of ${url.host} is not checked, so anyone between here and there can read and change these logs`, SEVERITY.warning);
     }
     const limit = options.max_line_length ?? (options.format === "logplex" ? 1e4 : 0);
-    const measure = options.format === "logplex" ? drainRendering("auto").measure : (m) => Buffer.byteLength(toJson(m));
+    const measure = options.format === "logplex" ? drainRendering(options.message_format).measure : (m) => Buffer.byteLength(toJson(m));
     return splitForTransport(sender, limit, measure, true);
   }
 });
