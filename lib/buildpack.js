@@ -6434,8 +6434,9 @@ function loadConfig(options) {
       unset.delete("command");
     }
     const skip = /* @__PURE__ */ new Set();
+    const disabledOutcome = `; at start [${id}] is disabled until it is set, and the processes start regardless (required = true refuses to start instead)`;
     for (const [key, names] of unset) {
-      const outcome = !isOutput ? "" : required ? "; at start drover refuses to run while it is unset (required = true)" : `; at start [${id}] is disabled until it is set, and the processes start regardless (required = true refuses to start instead)`;
+      const outcome = !isOutput ? "" : required ? "; at start drover refuses to run while it is unset (required = true)" : disabledOutcome;
       const problem = { file: raw.fragment.path, line: lineFor(raw.lines, id, key), component: id, message: `option "${key}" uses ${names.map((n) => "${" + n + "}").join(", ")}, which ${names.length === 1 ? "is" : "are"} not set${options.mode === "build" ? outcome : ""}`, hint: `set it as a config var, or give a default: \${${names[0]}:-value}` };
       skip.add(key);
       if (options.mode === "build") warnings.push(problem);
@@ -6445,7 +6446,9 @@ function loadConfig(options) {
     const result = applySchema(schema16, table, "", skip);
     for (const p of result.problems) {
       const problem = { file: raw.fragment.path, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint };
-      if (options.mode === "run" && isOutput && !required && usesVariable(raw.table, p.key)) fromEnv.push(problem);
+      const fromVariable = isOutput && !required && usesVariable(raw.table, p.key);
+      if (fromVariable && options.mode === "run") fromEnv.push(problem);
+      else if (fromVariable) warnings.push({ ...problem, message: problem.message + disabledOutcome.replace("until it is set", "until it is right") });
       else problems.push(problem);
     }
     return { options: result.options, failed: result.problems.length > 0, fromEnv };

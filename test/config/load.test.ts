@@ -94,8 +94,12 @@ describe('loadConfig', () => {
     const required = load({ 'drover/100-o.toml': '[outputs.o]\ntype = "stdout"\nrequired = true\nformat = "${FORMAT}"\n' }, {}, 'run');
     expect(required.problems.map((p) => p.message)).toEqual(['option "format" uses ${FORMAT}, which is not set']);
     expect(required.config.disabled).toEqual([]);
-    const build = load(files, {}, 'build');
-    expect(build.warnings.map((w) => w.message)).toContain('option "format" uses ${FORMAT}, which is not set; at start [outputs.o] is disabled until it is set, and the processes start regardless (required = true refuses to start instead)');
+    const build = load(files, { DRAIN: 'logs.example.com' }, 'build');
+    expect(build.problems).toEqual([]);
+    expect(build.warnings.map((w) => w.message)).toEqual([
+      'option "format" uses ${FORMAT}, which is not set; at start [outputs.o] is disabled until it is set, and the processes start regardless (required = true refuses to start instead)',
+      expect.stringMatching(/^option "url" must be a drain URL with a port.*; at start \[outputs\.d\] is disabled until it is right, and the processes start regardless/),
+    ]);
   });
 });
 
