@@ -6617,6 +6617,102 @@ function loadApp(options) {
   return { ...loaded, problems: problems.map(relabel), warnings: loaded.warnings.map(relabel), appDir: options.appDir, procfile, processes, dotenv };
 }
 
+// src/config/lint.ts
+var KNOWN = /* @__PURE__ */ new Set(["Logger", "Type", "Stream", "Severity"]);
+function destination(c) {
+  if (c.type === "stdout") return "standard output";
+  if (c.type === "stderr") return "standard error";
+  if (c.type === "file") return `the file ${c.options.path}`;
+  if ((c.type === "syslog" || c.type === "http") && typeof c.options.url === "string" && c.options.url) return c.options.url;
+  return void 0;
+}
+function sameStream(config) {
+  const first = /* @__PURE__ */ new Map();
+  const problems = [];
+  for (const c of config.outputs) {
+    const where = destination(c);
+    if (!where) continue;
+    const earlier = first.get(where);
+    if (!earlier) {
+      first.set(where, c);
+      continue;
+    }
+    problems.push({ file: c.origin.file, line: c.origin.line, component: `outputs.${c.name}`, message: `writes ${where}, as [outputs.${earlier.name}] does: a line both match is written twice`, hint: `give them match expressions that exclude each other, remove one, or empty the fragment that defines the other (an empty drover/009-stdout.toml turns off the default stdout output)` });
+  }
+  return problems;
+}
+function spans(source) {
+  const out = [];
+  const re = /\s+|("(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|\/(?:\\.|\[(?:\\.|[^\]\\])*\]|[^/\\])*\/|-?\d+(?:\.\d+)?)|(Fields\s*\[[^\]]*\])|([A-Za-z_][A-Za-z0-9_]*)|(==|!=|<=|>=|=~|!~|&&|\|\||<|>|\(|\))/y;
+  for (let m = re.exec(source); m && re.lastIndex <= source.length; m = re.exec(source)) {
+    const start = m.index;
+    if (m[1] !== void 0) out.push({ kind: "value", text: m[1], start, end: re.lastIndex });
+    else if (m[2] !== void 0) out.push({ kind: "field", text: m[2], start, end: re.lastIndex });
+    else if (m[3] !== void 0) out.push({ kind: m[3] === "TRUE" || m[3] === "FALSE" || m[3] === "NIL" ? "value" : "word", text: m[3], start, end: re.lastIndex });
+    else if (m[4] !== void 0) out.push({ kind: "op", text: m[4], start, end: re.lastIndex });
+    if (re.lastIndex === source.length) break;
+  }
+  return out;
+}
+function knownPart(source) {
+  const tokens = spans(source);
+  let out = "";
+  let at = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    const isSubject = (t.kind === "word" || t.kind === "field") && tokens[i + 1]?.kind === "op" && !["&&", "||", "(", ")"].includes(tokens[i + 1].text);
+    if (!isSubject || KNOWN.has(t.text) || i + 2 >= tokens.length) continue;
+    out += source.slice(at, t.start) + "TRUE";
+    at = tokens[i + 2].end;
+    i += 2;
+  }
+  return out + source.slice(at);
+}
+function probes(config, types, literals) {
+  const instances = /* @__PURE__ */ new Set();
+  for (const t of types) for (let n = 1; n <= Math.max(1, t.numprocs); n++) instances.add(`${t.name}.${n}`);
+  for (const literal of literals) if (types.some((t) => new RegExp(`^${t.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.\\d+$`).test(literal))) instances.add(literal);
+  const own = ["supervisor", ...COMPONENT_KINDS.flatMap((k) => config[k].map((c) => `${k}.${c.name}`)), ...config.disabled.map((d) => `outputs.${d.name}`)];
+  const shapes = [];
+  for (const i of instances) shapes.push([i, "log", "stdout"], [i, "log", "stderr"], [i, "drover", "stdout"]);
+  for (const o of own) shapes.push([o, "drover", "stdout"]);
+  const out = [];
+  for (const [logger, type, stream] of shapes) {
+    for (let severity = 0; severity <= 7; severity++) {
+      const m = new Message(Buffer.alloc(0), logger, stream, 0, "", 0, type);
+      m.severity = severity;
+      out.push(m);
+    }
+  }
+  return out;
+}
+function neverMatching(config, types) {
+  const problems = [];
+  for (const kind of ["decoders", "filters", "outputs"]) {
+    for (const c of config[kind]) {
+      let matcher;
+      try {
+        matcher = compileMatcher(knownPart(c.match));
+      } catch {
+        continue;
+      }
+      const literals = spans(c.match).filter((t) => t.kind === "value").map((t) => t.text.slice(1, -1));
+      if (probes(config, types, literals).some((m) => matcher(m))) continue;
+      problems.push({
+        file: c.origin.file,
+        line: c.origin.line,
+        component: `${kind}.${c.name}`,
+        message: `match ${JSON.stringify(c.match)} accepts no message this app produces, so this ${kind.replace(/s$/, "")} never runs`,
+        hint: `Logger is an instance such as ${types[0] ? `${types[0].name}.1 (Logger =~ /^${types[0].name}\\./ for every ${types[0].name})` : "web.1"}, or supervisor for drover's own lines; Type is 'log' (app lines) or 'drover'; Stream is 'stdout' or 'stderr'; Severity is a number 0-7 (3 = err). See "Messages" in docs/configuration.md`
+      });
+    }
+  }
+  return problems;
+}
+function lintPipeline(config, types) {
+  return [...sameStream(config), ...neverMatching(config, types)].sort((a, b) => a.file === b.file ? a.line - b.line : 0);
+}
+
 // src/config/errors.ts
 function formatProblem(problem) {
   const where = problem.line > 0 ? `${problem.file}:${problem.line}` : problem.file;
@@ -6648,7 +6744,8 @@ function checkConfig(out, options) {
     env,
     mode: "build"
   });
-  for (const w of app.warnings) out.warn(formatProblem(w));
+  const lint = lintPipeline(app.config, app.processes).map((w) => ({ ...w, file: w.file.startsWith(options.appDir + "/") ? (0, import_node_path10.relative)(options.appDir, w.file) : w.file }));
+  for (const w of [...app.warnings, ...lint]) out.warn(formatProblem(w));
   if (app.problems.length > 0) {
     const n = app.problems.length;
     throw new BuildError(
