@@ -7508,6 +7508,41 @@ function startThreadPool() {
 
 // src/pipeline/pipeline.ts
 var import_node_buffer = require("node:buffer");
+
+// src/pipeline/disabled-outputs.ts
+var DisabledOutputs = class {
+  list = [];
+  timer;
+  /** One the config loader left out (an unset ${VAR}, a bad value from one). */
+  addFromConfig(d) {
+    this.list.push({ id: `outputs.${d.name}`, why: d.problems.map((p) => `${p.message} (${p.file}:${p.line})${p.hint ? `; ${p.hint}` : ""}`).join("; ") });
+  }
+  /** One that could not be made (a CA file that is not there). */
+  add(id, why) {
+    this.list.push({ id, why });
+  }
+  /** Says each error line now and every `repeatMs`, through `deliver` (the working outputs). */
+  start(deliver, hostname, repeatMs) {
+    if (this.list.length === 0) return;
+    const say = () => {
+      for (const d of this.list) {
+        deliver(Message.internal(`Error: ${d.id} is disabled, its lines go nowhere: ${d.why}; then restart (the processes run meanwhile; required = true on the output refuses to start instead)`, d.id, SEVERITY.err, hostname));
+      }
+    };
+    say();
+    this.timer = setInterval(say, repeatMs);
+    this.timer.unref();
+  }
+  stop() {
+    clearInterval(this.timer);
+  }
+  /** For `drover status`: each disabled output with its error. */
+  stats() {
+    return Object.fromEntries(this.list.map((d) => [d.id, { state: "disabled", error: d.why }]));
+  }
+};
+
+// src/pipeline/pipeline.ts
 var protoCache = /* @__PURE__ */ new WeakMap();
 function protoOf(source) {
   let proto = protoCache.get(source);
@@ -7530,23 +7565,17 @@ var Pipeline = class {
     this.options = options;
     config2.decoders.forEach((c) => this.decoders.push(this.build(c, () => void 0)));
     config2.filters.forEach((c, i) => this.filters.push(this.build(c, (m) => this.runFrom(m, i + 1))));
-    for (const d of config2.disabled ?? []) {
-      this.disabled.push({ id: `outputs.${d.name}`, why: d.problems.map((p) => `${p.message} (${p.file}:${p.line})${p.hint ? `; ${p.hint}` : ""}`).join("; ") });
-    }
+    for (const d of config2.disabled ?? []) this.disabled.addFromConfig(d);
     for (const c of config2.outputs) {
       try {
         this.outputs.push(this.build(c, (m) => queueMicrotask(() => this.deliver(m))));
       } catch (error) {
         if (c.required) throw new Error(`[outputs.${c.name}] (${c.origin.file}:${c.origin.line}) ${error.message}; it has required = true, so drover does not run without it`);
-        this.disabled.push({ id: `outputs.${c.name}`, why: `${error.message} (${c.origin.file}:${c.origin.line})` });
+        this.disabled.add(`outputs.${c.name}`, `${error.message} (${c.origin.file}:${c.origin.line})`);
       }
     }
     this.fast = this.decoders.length === 0 && this.filters.length === 0;
-    if (this.disabled.length) {
-      this.reportDisabled();
-      this.repeatTimer = setInterval(() => this.reportDisabled(), this.options.repeatMs ?? 6e4);
-      this.repeatTimer.unref();
-    }
+    this.disabled.start((m) => this.deliver(m), options.hostname, options.repeatMs ?? 6e4);
   }
   options;
   decoders = [];
@@ -7557,14 +7586,7 @@ var Pipeline = class {
   resumeCallbacks = /* @__PURE__ */ new Set();
   /** Messages routed, for `drover status`. */
   lines = 0;
-  disabled = [];
-  repeatTimer;
-  /** Says, as an error line of drover's own, which outputs are disabled and what would bring them back. */
-  reportDisabled() {
-    for (const d of this.disabled) {
-      this.deliver(Message.internal(`Error: ${d.id} is disabled, its lines go nowhere: ${d.why}; then restart (the processes run meanwhile; required = true on the output refuses to start instead)`, d.id, SEVERITY.err, this.options.hostname));
-    }
-  }
+  disabled = new DisabledOutputs();
   build(config2, emit) {
     const definition = findDefinition(config2.kind, config2.type);
     if (!definition) throw new Error(`unknown ${config2.kind} type ${config2.type}`);
@@ -7713,7 +7735,7 @@ var Pipeline = class {
    * (drover's last line: it reaches the local outputs only), then closes the local outputs. Nothing is routed after.
    */
   async close(deadline, last) {
-    clearInterval(this.repeatTimer);
+    this.disabled.stop();
     for (const f of this.filters) f.component.flush?.();
     for (const f of this.filters) f.component.close?.();
     await Promise.all(this.outputs.filter((o) => o.component.remote).map((o) => o.component.close(deadline)));
@@ -7737,9 +7759,7 @@ var Pipeline = class {
   }
   /** Per-output counters for `drover status`. */
   stats() {
-    const stats = Object.fromEntries(this.outputs.map((o) => [o.id, o.component.stats?.() ?? {}]));
-    for (const d of this.disabled) stats[d.id] = { state: "disabled", error: d.why };
-    return stats;
+    return { ...Object.fromEntries(this.outputs.map((o) => [o.id, o.component.stats?.() ?? {}])), ...this.disabled.stats() };
   }
 };
 

@@ -6,6 +6,7 @@ import type { BlockSource } from './formats';
 import type { LineSink } from './splitter';
 import type { ComponentContext, Decoder, Filter, Output } from './component';
 import { findDefinition } from './registry';
+import { DisabledOutputs } from './disabled-outputs';
 import type { ComponentConfig, DroverConfig } from '../config/load';
 
 interface Stage<T> {
@@ -23,13 +24,6 @@ export interface PipelineOptions {
   instances?: number;
   /** How often a disabled output's error is said again (default: every minute). */
   repeatMs?: number;
-}
-
-/** An output drover runs without: its configuration could not be resolved at start. */
-interface Disabled {
-  id: string;
-  /** What is wrong and what to set. */
-  why: string;
 }
 
 /** A block source's stand-in message, for matchers that read only per-stream variables. */
@@ -71,37 +65,23 @@ export class Pipeline implements LineSink {
   /** Messages routed, for `drover status`. */
   lines = 0;
 
-  private readonly disabled: Disabled[] = [];
-  private repeatTimer: NodeJS.Timeout | undefined;
+  private readonly disabled = new DisabledOutputs();
 
   constructor(config: Pick<DroverConfig, 'decoders' | 'filters' | 'outputs'> & Partial<Pick<DroverConfig, 'disabled'>>, private readonly options: PipelineOptions) {
     config.decoders.forEach((c) => this.decoders.push(this.build(c, () => undefined)));
     config.filters.forEach((c, i) => this.filters.push(this.build(c, (m) => this.runFrom(m, i + 1))));
-    for (const d of config.disabled ?? []) {
-      this.disabled.push({ id: `outputs.${d.name}`, why: d.problems.map((p) => `${p.message} (${p.file}:${p.line})${p.hint ? `; ${p.hint}` : ''}`).join('; ') });
-    }
+    for (const d of config.disabled ?? []) this.disabled.addFromConfig(d);
     for (const c of config.outputs) {
       try {
         this.outputs.push(this.build(c, (m) => queueMicrotask(() => this.deliver(m))));
       } catch (error) {
         // Something only known at start (a CA file that is not there): without `required`, the app runs without it.
         if (c.required) throw new Error(`[outputs.${c.name}] (${c.origin.file}:${c.origin.line}) ${(error as Error).message}; it has required = true, so drover does not run without it`);
-        this.disabled.push({ id: `outputs.${c.name}`, why: `${(error as Error).message} (${c.origin.file}:${c.origin.line})` });
+        this.disabled.add(`outputs.${c.name}`, `${(error as Error).message} (${c.origin.file}:${c.origin.line})`);
       }
     }
     this.fast = this.decoders.length === 0 && this.filters.length === 0;
-    if (this.disabled.length) {
-      this.reportDisabled();
-      this.repeatTimer = setInterval(() => this.reportDisabled(), this.options.repeatMs ?? 60_000);
-      this.repeatTimer.unref();
-    }
-  }
-
-  /** Says, as an error line of drover's own, which outputs are disabled and what would bring them back. */
-  private reportDisabled(): void {
-    for (const d of this.disabled) {
-      this.deliver(Message.internal(`Error: ${d.id} is disabled, its lines go nowhere: ${d.why}; then restart (the processes run meanwhile; required = true on the output refuses to start instead)`, d.id, SEVERITY.err, this.options.hostname));
-    }
+    this.disabled.start((m) => this.deliver(m), options.hostname, options.repeatMs ?? 60_000);
   }
 
   private build<T>(config: ComponentConfig, emit: (m: Message) => void): Stage<T> {
@@ -272,7 +252,7 @@ export class Pipeline implements LineSink {
    * (drover's last line: it reaches the local outputs only), then closes the local outputs. Nothing is routed after.
    */
   async close(deadline: number, last?: () => void): Promise<void> {
-    clearInterval(this.repeatTimer);
+    this.disabled.stop();
     for (const f of this.filters) f.component.flush?.();
     for (const f of this.filters) f.component.close?.();
     await Promise.all(this.outputs.filter((o) => o.component.remote).map((o) => o.component.close(deadline)));
@@ -299,8 +279,6 @@ export class Pipeline implements LineSink {
 
   /** Per-output counters for `drover status`. */
   stats(): Record<string, Record<string, number | string>> {
-    const stats: Record<string, Record<string, number | string>> = Object.fromEntries(this.outputs.map((o) => [o.id, o.component.stats?.() ?? {}]));
-    for (const d of this.disabled) stats[d.id] = { state: 'disabled', error: d.why };
-    return stats;
+    return { ...Object.fromEntries(this.outputs.map((o) => [o.id, o.component.stats?.() ?? {}])), ...this.disabled.stats() };
   }
 }
