@@ -143,7 +143,7 @@ describe('a drain that cannot be configured yet', () => {
 describe('stopping', () => {
   it('says what it waits for, and Stopped is the last line, with an unreachable drain (Ctrl-C, then Ctrl-C again)', async () => {
     const port = await freePort(); // nothing listens there
-    const app = tempDir({ Procfile: printing(`for (let i = 0; i < 5; i++) console.log('line ' + i); setInterval(() => {}, 1000)`), 'drover/100.toml': `[outputs.papertrail]\ntype = "syslog"\nurl = "syslog+tcp://127.0.0.1:${port}"\n` });
+    const app = tempDir({ Procfile: printing(`for (let i = 0; i < 5; i++) console.log('line ' + i); setInterval(() => {}, 1000)`), 'drover/100.toml': `[outputs.papertrail]\ntype = "syslog"\nurl = "syslog+tcp://127.0.0.1:${port}"\n\n[processes.web]\nstopwaitsecs = 8\n` });
     for (const twice of [false, true]) {
       const child = startDrover(app);
       await waitForLine(child, /State changed from starting to up/, 15_000);
