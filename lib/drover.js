@@ -7521,12 +7521,18 @@ var DisabledOutputs = class {
   add(id, why) {
     this.list.push({ id, why });
   }
-  /** Says each error line now and every `repeatMs`, through `deliver` (the working outputs). */
-  start(deliver, hostname, repeatMs) {
+  /**
+   * Says each error line now and every `repeatMs`, through `deliver` (the working outputs), and to drover's stderr
+   * as well when `unseen` (no local output is left to show it: the one disabled may be stdout itself).
+   */
+  start(deliver, hostname, repeatMs, unseen) {
     if (this.list.length === 0) return;
     const say = () => {
       for (const d of this.list) {
-        deliver(Message.internal(`Error: ${d.id} is disabled, its lines go nowhere: ${d.why}; then restart (the processes run meanwhile; required = true on the output refuses to start instead)`, d.id, SEVERITY.err, hostname));
+        const text = `Error: ${d.id} is disabled, its lines go nowhere: ${d.why}; then restart (the processes run meanwhile; required = true on the output refuses to start instead)`;
+        deliver(Message.internal(text, d.id, SEVERITY.err, hostname));
+        if (unseen) process.stderr.write(`drover: ${text}
+`);
       }
     };
     say();
@@ -7575,7 +7581,7 @@ var Pipeline = class {
       }
     }
     this.fast = this.decoders.length === 0 && this.filters.length === 0;
-    this.disabled.start((m) => this.deliver(m), options.hostname, options.repeatMs ?? 6e4);
+    this.disabled.start((m) => this.deliver(m), options.hostname, options.repeatMs ?? 6e4, !this.outputs.some((o) => !o.component.remote));
   }
   options;
   decoders = [];

@@ -24,12 +24,17 @@ export class DisabledOutputs {
     this.list.push({ id, why });
   }
 
-  /** Says each error line now and every `repeatMs`, through `deliver` (the working outputs). */
-  start(deliver: (m: Message) => void, hostname: string, repeatMs: number): void {
+  /**
+   * Says each error line now and every `repeatMs`, through `deliver` (the working outputs), and to drover's stderr
+   * as well when `unseen` (no local output is left to show it: the one disabled may be stdout itself).
+   */
+  start(deliver: (m: Message) => void, hostname: string, repeatMs: number, unseen: boolean): void {
     if (this.list.length === 0) return;
     const say = () => {
       for (const d of this.list) {
-        deliver(Message.internal(`Error: ${d.id} is disabled, its lines go nowhere: ${d.why}; then restart (the processes run meanwhile; required = true on the output refuses to start instead)`, d.id, SEVERITY.err, hostname));
+        const text = `Error: ${d.id} is disabled, its lines go nowhere: ${d.why}; then restart (the processes run meanwhile; required = true on the output refuses to start instead)`;
+        deliver(Message.internal(text, d.id, SEVERITY.err, hostname));
+        if (unseen) process.stderr.write(`drover: ${text}\n`);
       }
     };
     say();

@@ -81,7 +81,7 @@ export class Pipeline implements LineSink {
       }
     }
     this.fast = this.decoders.length === 0 && this.filters.length === 0;
-    this.disabled.start((m) => this.deliver(m), options.hostname, options.repeatMs ?? 60_000);
+    this.disabled.start((m) => this.deliver(m), options.hostname, options.repeatMs ?? 60_000, !this.outputs.some((o) => !o.component.remote));
   }
 
   private build<T>(config: ComponentConfig, emit: (m: Message) => void): Stage<T> {

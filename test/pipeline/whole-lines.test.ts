@@ -131,6 +131,13 @@ describe('a drain that cannot be configured yet', () => {
     expect(check.stdout).toMatch(/at start drover refuses to run while it is unset \(required = true\)/);
   });
 
+  it('says so on stderr when the output disabled is stdout itself', async () => {
+    const app = tempDir({ Procfile: printing(`console.log('hello')`), 'drover/009-stdout.toml': '[outputs.stdout]\ntype = "stdout"\nformat = "${LOG_FORMAT}"\n', 'drover/100.toml': ONCE });
+    const result = await drover(['start'], { cwd: app, env: { DYNO: '', PORT: '' } });
+    expect(result.exitCode).toBe(0);
+    expect(String(result.stderr).split('\n').filter(Boolean)).toEqual([expect.stringMatching(/^drover: Error: outputs\.stdout is disabled, its lines go nowhere: option "format" uses \$\{LOG_FORMAT\}, which is not set \(drover\/009-stdout\.toml:3\)/)]);
+  });
+
   it('disables an output whose ${VAR} holds a bad URL, and runs the app', async () => {
     const app = tempDir({ Procfile: printing(`console.log('hello')`), 'drover/100.toml': `[outputs.papertrail]\ntype = "syslog"\nurl = "\${PAPERTRAIL_URL}"\n${ONCE}` });
     const result = await drover(['start'], { cwd: app, env: { PAPERTRAIL_URL: 'logs.example.com', DYNO: '', PORT: '' } });
