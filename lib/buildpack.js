@@ -3308,7 +3308,9 @@ function convert(field, raw, key, problems) {
     }
     case "size": {
       const bytes = parseSize(raw);
-      return bytes === void 0 ? wrong('a size such as "64KB" or "256MB" (a bare number is bytes)') : bytes;
+      if (bytes === void 0) return wrong('a size such as "64KB" or "256MB" (a bare number is bytes)');
+      if (field.min !== void 0 && bytes < field.min) return wrong(`a size of at least ${field.min} bytes`);
+      return bytes;
     }
     case "enum": {
       if (typeof raw === "string") {
@@ -3388,7 +3390,7 @@ var SIGNALS = ["TERM", "INT", "QUIT", "HUP", "KILL", "USR1", "USR2"];
 var supervisorSchema = {
   backoff_initial: { type: "duration", default: "1s", doc: "delay before the first restart of a process that exited; it doubles on each retry" },
   backoff_max: { type: "duration", default: "30s", doc: "the longest delay between two restarts" },
-  max_line_length: { type: "integer", default: 1e4, min: 64, doc: "longer lines are split into several messages (Logplex splits at 10,000 bytes)" },
+  max_line_length: { type: "size", default: "1MB", min: 64, doc: "the memory bound of one line: decoders, filters and matchers see each line whole up to this many bytes; a longer line is cut into several messages, each but the last with Fields[cut] = true. Outputs split lines for their transport themselves (see their max_line_length)" },
   partial_line_timeout: { type: "duration", default: "200ms", doc: "a line without its newline is passed on after this long" },
   hostname: { type: "string", default: "", doc: "the Hostname of messages; default: the machine host name" },
   control_socket: { type: "string", default: "", doc: "path of the unix socket for `drover status` and `drover restart`; default: $TMPDIR/drover-<uid>/<dir hash>.sock, in a directory only that user can use (0700); a socket owned by another user is never trusted" }
@@ -3511,6 +3513,23 @@ var Message = class _Message {
     message.text = asciiText;
     message.ascii = asciiText !== void 0;
     return message;
+  }
+  /**
+   * A piece of this message, for an output that splits long lines for its transport: `bytes` as its payload, and
+   * everything else (severity, fields, timestamp, logger...) the whole message's.
+   */
+  piece(bytes) {
+    const piece = new _Message(bytes, this.logger, this.stream, this.pid, this.hostname, this.timestamp, this.type);
+    piece.severity = this.severity;
+    piece.fields = this.fields;
+    piece.rewritten = this.rewritten;
+    return piece;
+  }
+  /** Bytes of the payload, without making a Buffer or a string when the line is still as read. */
+  get payloadBytes() {
+    if (this.chunk) return this.end - this.start;
+    if (this.bytesAsPrinted) return this.bytesAsPrinted.length;
+    return Buffer.byteLength(this.text, "utf8");
   }
   /** A message made by drover itself (supervisor state changes, filter summaries, drop reports). */
   static internal(text, logger, severity = SEVERITY.info, hostname = "") {
@@ -3712,8 +3731,8 @@ function writeLogfmtAscii(m, bytes, at, limit) {
 
 // src/pipeline/formats.ts
 var FORMATS = ["auto", "raw", "heroku", "prefixed", "json", "logfmt"];
-function resolveFormat(format, onPlatform) {
-  return format === "auto" ? onPlatform ? "raw" : "prefixed" : format;
+function resolveFormat(format, onPlatform, instances = 1) {
+  return format === "auto" ? onPlatform && instances <= 1 ? "raw" : "prefixed" : format;
 }
 function createEncoder(format, options) {
   switch (format) {
@@ -4195,9 +4214,69 @@ var FdWriter = class {
   }
 };
 
+// src/pipeline/split-message.ts
+var payloadSize = (m) => m.payloadBytes;
+var guarded = /* @__PURE__ */ new Set();
+function guardFromSplit(text) {
+  if (text.length > 1) guarded.add(text);
+}
+function fieldsBound(m) {
+  let total = 0;
+  const fields = m.fields;
+  if (fields) for (const k in fields) total += k.length + String(fields[k]).length + 4;
+  return total;
+}
+function tooLong(m, limit, measure) {
+  if (measure === payloadSize) return m.payloadBytes > limit;
+  if ((m.payloadBytes + fieldsBound(m)) * 6 + 256 < limit) return false;
+  return measure(m) > limit;
+}
+function cutAt(bytes, start, at) {
+  if (at >= bytes.length) return bytes.length;
+  let cut = at;
+  while (cut > start + 1 && (bytes[cut] & 192) === 128) cut--;
+  for (const text of guarded) {
+    const from = Math.max(start, cut - Buffer.byteLength(text) + 1);
+    const found = bytes.indexOf(text, from, "utf8");
+    if (found >= 0 && found < cut && found > start) cut = found;
+  }
+  return cut > start ? cut : Math.min(bytes.length, start + 1);
+}
+function splitMessage(m, limit, measure) {
+  const bytes = m.raw;
+  const overhead = measure === payloadSize ? 0 : measure(m.piece(Buffer.alloc(0)));
+  const budget = Math.max(measure === payloadSize ? 1 : 64, limit - overhead);
+  const pieces = [];
+  for (let start = 0; start < bytes.length; ) {
+    let end = cutAt(bytes, start, start + budget);
+    let piece = m.piece(bytes.subarray(start, end));
+    for (let size2 = measure === payloadSize ? 0 : measure(piece); size2 > limit && end - start > 1; size2 = measure(piece)) {
+      const room = Math.max(1, Math.floor((end - start) * budget / (size2 - overhead)) - 1);
+      end = cutAt(bytes, start, start + Math.min(room, end - start - 1));
+      piece = m.piece(bytes.subarray(start, end));
+    }
+    pieces.push(piece);
+    start = end;
+  }
+  return pieces.length ? pieces : [m];
+}
+function splitForTransport(output, limit, measure, remote = false) {
+  if (remote) output.remote = true;
+  if (!limit) return output;
+  const write = output.write.bind(output);
+  output.write = (m) => {
+    if (!tooLong(m, limit, measure)) return write(m);
+    let more = true;
+    for (const piece of splitMessage(m, limit, measure)) more = write(piece) && more;
+    return more;
+  };
+  return output;
+}
+
 // src/pipeline/outputs/stdout.ts
 var schema = {
-  format: { type: "enum", values: FORMATS, default: "auto", doc: "raw (as printed), heroku (`timestamp app[web.1]: line`), prefixed (foreman style), json, logfmt, or auto: raw on a platform, prefixed elsewhere" },
+  format: { type: "enum", values: FORMATS, default: "auto", doc: "raw (as printed), heroku (`timestamp app[web.1]: line`), prefixed (foreman style), json, logfmt, or auto: raw on a platform when one instance runs in the container (the platform adds its own prefix), prefixed elsewhere and when several run (so that their lines can be told apart)" },
+  max_line_length: { type: "size", doc: "a line longer than this many bytes is written as several lines (after filters and redaction; raw, heroku and prefixed count the line as printed, json and logfmt the whole rendered line), each with the whole message's severity, timestamp and fields; 0 never splits. Default: 10,000 on a platform (Logplex and Loggregator split there anyway, and would break a redacted value in two), 0 elsewhere" },
   color: { type: "enum", values: ["auto", true, false], default: "auto", doc: "colour the prefixed format: auto colours on a terminal" }
 };
 var writers = /* @__PURE__ */ new Map();
@@ -4209,9 +4288,15 @@ function writerFor(fd) {
 function createStreamOutput(fd, options, context) {
   const out = writerFor(fd);
   const color = options.color === "auto" ? context.isTTY : options.color;
-  const encoder2 = createEncoder(resolveFormat(options.format, context.onPlatform), { color });
+  const format = resolveFormat(options.format, context.onPlatform, context.instances);
+  const encoder2 = createEncoder(format, { color });
   const lines = encoder2.lines;
-  return {
+  const limit = options.max_line_length ?? (context.onPlatform ? 1e4 : 0);
+  const measure = format === "json" ? (m) => Buffer.byteLength(toJson(m)) : format === "logfmt" ? (m) => Buffer.byteLength(toLogfmt(m)) : payloadSize;
+  return splitForTransport({
+    // The block writer takes lines up to the limit; longer ones come to write() to be split. json and logfmt
+    // have no block writer.
+    blockLimit: limit || void 0,
     write(message) {
       encoder2.message(message, out);
       return !out.full;
@@ -4223,7 +4308,7 @@ function createStreamOutput(fd, options, context) {
     drained: () => out.drained(),
     close: (deadline) => out.flush(deadline),
     stats: () => ({ bytes_written: out.written })
-  };
+  }, limit, measure);
 }
 var stdoutOutput = defineComponent({
   kind: "outputs",
@@ -5254,6 +5339,7 @@ var RedactFilter = class {
     });
     this.urls = options.url_passwords;
     this.replacement = options.replacement;
+    guardFromSplit(this.replacement);
     this.redactFields = options.fields;
   }
   process(message) {
@@ -6546,8 +6632,8 @@ var Rfc5424 = class {
     this.fixedHost = options.fixedHostname === true;
     this.sd = options.structuredData || "-";
   }
-  /** The header up to and including the space before MSG. */
-  header(message) {
+  /** The header up to and including the space before MSG; `sd` is structured data of this message alone (its fields). */
+  header(message, sd = "") {
     if (message.timestamp !== this.cachedAt) {
       this.cache.clear();
       this.cachedAt = message.timestamp;
@@ -6560,13 +6646,17 @@ var Rfc5424 = class {
       header2 = `<${this.facility * 8 + severity}>1 ${isoMicros(message.timestamp)} ${host} ${this.app} ${headerField(message.logger, 128)} - ${this.sd} `;
       this.cache.set(key, header2);
     }
+    if (sd) header2 = header2.slice(0, header2.length - this.sd.length - 1) + (this.sd === "-" ? sd : this.sd + sd) + " ";
     return header2;
   }
-  /** The message as bytes, truncated to `max` bytes (UDP) without splitting a UTF-8 character. */
-  encode(message, max = Infinity) {
-    const header2 = this.header(message);
+  /**
+   * The message as bytes, truncated to `max` bytes (UDP) without splitting a UTF-8 character. `msg` is the MSG
+   * (default: the payload as printed) and `sd` the message's own structured data (see header).
+   */
+  encode(message, max = Infinity, msg = message.raw, sd = "") {
+    const header2 = this.header(message, sd);
     const headerBytes = Buffer.byteLength(header2);
-    const raw = msgBytes(message.raw);
+    const raw = msgBytes(msg);
     let length = Math.min(headerBytes + raw.length, max);
     if (length < headerBytes + raw.length) length = utf8Boundary(raw, length - headerBytes) + headerBytes;
     const out = Buffer.allocUnsafe(Math.max(length, 0));
@@ -6575,9 +6665,9 @@ var Rfc5424 = class {
     return out;
   }
   /** The message framed for a stream: octet counting (`LEN SP MSG`) or a trailing newline; `extra` is appended inside the count. */
-  frame(message, framing, extra = "") {
-    const header2 = this.header(message);
-    const raw = msgBytes(message.raw);
+  frame(message, framing, extra = "", msg = message.raw, sd = "") {
+    const header2 = this.header(message, sd);
+    const raw = msgBytes(msg);
     const body = Buffer.byteLength(header2) + raw.length + extra.length;
     const prefix = framing === "octet-counting" ? `${body} ` : "";
     const out = Buffer.allocUnsafe(prefix.length + body + (framing === "newline" ? 1 : 0));
@@ -6847,6 +6937,38 @@ function describe3(error, name) {
   return new Error(error.message.includes(name) ? error.message : `${name}: ${error.message}`);
 }
 
+// src/pipeline/drain-format.ts
+var DRAIN_FORMATS = ["auto", "raw", "logfmt", "json"];
+var DRAIN_FORMAT_DOC = 'how MSG is written: auto (the payload, and decoded fields as RFC 5424 structured data [fields@32473 key="value"], which every piece of a split line carries), raw (the payload only; fields are dropped), logfmt or json (the line the stdout output writes in that format, fields included)';
+var FIELDS_SD_ID = "fields@32473";
+function paramName(key) {
+  const name = key.replace(/[^\x21-\x7e]|[= \]"]/g, "_").slice(0, 32);
+  return name || "_";
+}
+function fieldsAsStructuredData(m) {
+  const fields = m.fields;
+  if (!fields) return "";
+  let sd = "";
+  for (const key in fields) {
+    if (OWN_KEYS.has(key)) continue;
+    sd += ` ${paramName(key)}="${String(fields[key]).replace(/["\\\]]/g, "\\$&")}"`;
+  }
+  return sd ? `[${FIELDS_SD_ID}${sd}]` : "";
+}
+var utf8 = (text) => Buffer.from(text, "utf8");
+function drainRendering(format) {
+  switch (format) {
+    case "raw":
+      return { msg: (m) => m.raw, sd: () => "", measure: payloadSize };
+    case "logfmt":
+      return { msg: (m) => utf8(toLogfmt(m)), sd: () => "", measure: (m) => Buffer.byteLength(toLogfmt(m)) };
+    case "json":
+      return { msg: (m) => utf8(toJson(m)), sd: () => "", measure: (m) => Buffer.byteLength(toJson(m)) };
+    default:
+      return { msg: (m) => m.raw, sd: fieldsAsStructuredData, measure: payloadSize };
+  }
+}
+
 // src/pipeline/outputs/syslog.ts
 var dgram = () => require("node:dgram");
 var URL_PATTERN = /^syslog(\+(tcp|tls|udp))?:\/\/(\[[0-9a-fA-F:.]+\]|[^\s/:@[\]]+):\d{1,5}\/?$/;
@@ -6856,8 +6978,10 @@ var schema14 = {
   app_name: { type: "string", doc: `APP-NAME of every message; default HEROKU_APP_NAME, Cloud Foundry's application_name, or "app"` },
   hostname: { type: "string", doc: "HOSTNAME of every message this output sends; default the host name of each message (the supervisor's host)" },
   structured_data: { type: "string", doc: 'STRUCTURED-DATA of every message, e.g. "[logentries@41058 token=\\"abc\\"]" for services that want a token there' },
+  format: { type: "enum", values: DRAIN_FORMATS, default: "auto", doc: DRAIN_FORMAT_DOC },
+  max_line_length: { type: "size", default: "10000", doc: "a MSG longer than this many bytes is sent as several messages (after filters and redaction), each with the whole message's severity, timestamp and fields; 0 never splits. 10,000 is Logplex's limit, and what most drains take" },
   framing: { type: "enum", values: ["octet-counting", "newline"], default: "octet-counting", doc: "TCP/TLS framing: octet-counting (RFC 6587, `LEN MSG`; safe for any message) or newline (for receivers that need it)" },
-  max_datagram_size: { type: "size", default: "2KB", doc: "UDP: longer messages are cut to this many bytes (RFC 5426 receivers take 2048; 480 is safe on any path)" },
+  max_datagram_size: { type: "size", default: "2KB", doc: "UDP: a longer message is sent as several datagrams of at most this many bytes, each with the whole header and fields (with max_line_length = 0 it is cut to this size instead); RFC 5426 receivers take 2048, 480 is safe on any path" },
   tls_verify: { type: "boolean", default: true, doc: "syslog+tls: check the server's certificate and name; false sends logs to whoever answers, and is warned about at start" },
   ca_file: { type: "string", doc: "syslog+tls: PEM file of the CA(s) to trust instead of the system's" },
   cert_file: { type: "string", doc: "syslog+tls: PEM client certificate, for receivers that ask for one" },
@@ -6969,15 +7093,16 @@ var syslogOutput = defineComponent({
     });
     const name = context.id.replace(/^outputs\./, "");
     const buffer2 = createBuffer(options.buffer, name, context.env);
+    const render = drainRendering(options.format);
     let transport;
     let encode;
     if (protocol === "udp") {
       transport = new DatagramTransport(host, port);
-      encode = (m) => rfc.encode(m, options.max_datagram_size);
+      encode = (m) => rfc.encode(m, options.max_datagram_size, render.msg(m), render.sd(m));
     } else {
       const tls = protocol === "tls" ? { rejectUnauthorized: options.tls_verify !== false, ca: read(options, "ca_file"), cert: read(options, "cert_file"), key: read(options, "key_file") } : void 0;
       transport = new StreamTransport({ host, port, tls, connectTimeout: options.connect_timeout, writeTimeout: options.write_timeout, resendWindow: options.resend_window, confirmAfter: options.confirm_after });
-      encode = (m) => rfc.frame(m, options.framing);
+      encode = (m) => rfc.frame(m, options.framing, "", render.msg(m), render.sd(m));
     }
     const sender = new Sender(buffer2, transport, encode, context, {
       batchCount: 1e3,
@@ -6989,7 +7114,11 @@ var syslogOutput = defineComponent({
     if (protocol === "tls" && options.tls_verify === false) {
       sender.reporter.say("tls", `${context.id}: tls_verify = false: the certificate of ${host} is not checked, so anyone between here and there can read and change these logs`, SEVERITY.warning);
     }
-    return sender;
+    if (protocol === "udp" && options.max_line_length) {
+      const datagram = (m) => rfc.encode(m, Infinity, render.msg(m), render.sd(m)).length;
+      return splitForTransport(sender, Math.min(options.max_datagram_size, options.max_line_length), datagram, true);
+    }
+    return splitForTransport(sender, options.max_line_length, render.measure, true);
   }
 });
 function read(options, key) {
@@ -7013,7 +7142,9 @@ var FORMATS2 = ["logplex", "ndjson", "json"];
 var CONTENT_TYPES = { logplex: "application/logplex-1", ndjson: "application/x-ndjson", json: "application/json" };
 var schema15 = {
   url: { type: "string", required: true, pattern: /^https?:\/\/[^\s/]+/, patternHint: 'an http:// or https:// URL, such as "https://collector.example.com/logs"', doc: "where to POST batches" },
-  format: { type: "enum", values: FORMATS2, default: "logplex", doc: "logplex (application/logplex-1: octet-counted RFC 5424 frames, as Heroku HTTPS drains), ndjson (one JSON object a line) or json (an array)" },
+  format: { type: "enum", values: FORMATS2, default: "logplex", doc: "the body: logplex (application/logplex-1: octet-counted RFC 5424 frames, as Heroku HTTPS drains; their MSG as message_format says), ndjson (one JSON object a line, fields as keys) or json (an array of them)" },
+  message_format: { type: "enum", values: DRAIN_FORMATS, default: "auto", doc: `logplex: how each frame's MSG is written, as the syslog output's format: auto (the payload, and decoded fields as structured data [fields@32473 key="value"] on every piece), raw (the payload only), logfmt or json (fields in MSG, for receivers that parse only MSG)` },
+  max_line_length: { type: "size", doc: "a line longer than this many bytes is sent as several messages (after filters and redaction), each with the whole message's severity, timestamp and fields; 0 never splits. Default: 10,000 (Logplex's limit) for logplex, 0 for ndjson and json" },
   batch_size: { type: "integer", min: 1, default: 500, doc: "most messages in one request" },
   batch_bytes: { type: "size", default: "1MB", doc: "most bytes in one request (before gzip)" },
   batch_interval: { type: "duration", default: "1s", doc: "how long a batch may wait to fill before it is sent" },
@@ -7137,7 +7268,8 @@ function retryAfter(value) {
 function encoder(format, options, context) {
   if (format === "logplex") {
     const rfc = new Rfc5424({ facility: options.facility, appName: options.app_name ?? defaultAppName(context.env), hostname: options.hostname ?? context.hostname, structuredData: "" });
-    return (m) => rfc.frame(m, "octet-counting", "\n");
+    const { msg, sd } = drainRendering(options.message_format);
+    return (m) => rfc.frame(m, "octet-counting", "\n", msg(m), sd(m));
   }
   const suffix = format === "ndjson" ? "\n" : "";
   return (m) => Buffer.from(toJson(m) + suffix, "utf8");
@@ -7149,6 +7281,9 @@ var httpOutput = defineComponent({
   schema: schema15,
   example: '[outputs.collector]\ntype = "http"\nurl = "https://collector.example.com/logs"\nformat = "logplex"\nheaders = { Authorization = "Bearer ${COLLECTOR_TOKEN}" }\nbatch_size = 500\nbuffer = { type = "memory", max_events = 10000, when_full = "drop_oldest" }',
   check(options) {
+    if (options.message_format !== "auto" && options.format !== "logplex") {
+      return [{ key: "message_format", message: `option "message_format" applies to format = "logplex" only, and format is ${JSON.stringify(options.format)}`, hint: "ndjson and json bodies carry the fields as keys already" }];
+    }
     if (options.ca_file !== void 0 && typeof options.url === "string" && options.url.startsWith("http:")) {
       return [{ key: "ca_file", message: `option "ca_file" applies to https:// URLs only, and url is ${JSON.stringify(options.url)}` }];
     }
@@ -7178,7 +7313,9 @@ var httpOutput = defineComponent({
     if (url.protocol === "https:" && options.tls_verify === false) {
       sender.reporter.say("tls", `${context.id}: tls_verify = false: the certificate of ${url.host} is not checked, so anyone between here and there can read and change these logs`, SEVERITY.warning);
     }
-    return sender;
+    const limit = options.max_line_length ?? (options.format === "logplex" ? 1e4 : 0);
+    const measure = options.format === "logplex" ? drainRendering(options.message_format).measure : (m) => Buffer.byteLength(toJson(m));
+    return splitForTransport(sender, limit, measure, true);
   }
 });
 
@@ -7204,6 +7341,11 @@ function typesOf(kind) {
 }
 
 // src/config/load.ts
+var REQUIRED_FIELD = {
+  type: "boolean",
+  default: false,
+  doc: "false: when drover starts and this output's configuration cannot be resolved (an unset ${VAR}, a bad URL in one), the output is disabled, an error says what to set (again every minute, and in `drover status`), and the processes start regardless. true: drover refuses to start instead"
+};
 var SECTION_NAMES = ["supervisor", "processes", ...COMPONENT_KINDS];
 var NAME = /^[A-Za-z0-9_-]+$/;
 function loadConfig(options) {
@@ -7250,25 +7392,36 @@ function loadConfig(options) {
   }
   const validate = (id, schema16, raw) => {
     const unset = /* @__PURE__ */ new Map();
+    const fromEnv = [];
+    const isOutput = id.startsWith("outputs.");
+    const required = raw.table.required === true;
     const table = interpolateTree(raw.table, options.env, "", unset);
     if (id.startsWith("processes.") && raw.table.command !== void 0) {
       table.command = raw.table.command;
       unset.delete("command");
     }
     const skip = /* @__PURE__ */ new Set();
+    const disabledOutcome = `; at start [${id}] is disabled until it is set, and the processes start regardless (required = true refuses to start instead)`;
     for (const [key, names] of unset) {
-      const problem = { file: raw.fragment.path, line: lineFor(raw.lines, id, key), component: id, message: `option "${key}" uses ${names.map((n) => "${" + n + "}").join(", ")}, which ${names.length === 1 ? "is" : "are"} not set`, hint: `set it as a config var, or give a default: \${${names[0]}:-value}` };
-      if (options.mode === "build") {
-        warnings.push(problem);
-        skip.add(key);
-      } else problems.push(problem);
+      const outcome = !isOutput ? "" : required ? "; at start drover refuses to run while it is unset (required = true)" : disabledOutcome;
+      const problem = { file: raw.fragment.path, line: lineFor(raw.lines, id, key), component: id, message: `option "${key}" uses ${names.map((n) => "${" + n + "}").join(", ")}, which ${names.length === 1 ? "is" : "are"} not set${options.mode === "build" ? outcome : ""}`, hint: `set it as a config var, or give a default: \${${names[0]}:-value}` };
+      skip.add(key);
+      if (options.mode === "build") warnings.push(problem);
+      else if (isOutput && !required) fromEnv.push(problem);
+      else problems.push(problem);
     }
     const result = applySchema(schema16, table, "", skip);
-    for (const p of result.problems) problems.push({ file: raw.fragment.path, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint });
-    return { options: result.options, failed: result.problems.length > 0 };
+    for (const p of result.problems) {
+      const problem = { file: raw.fragment.path, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint };
+      const fromVariable = isOutput && !required && usesVariable(raw.table, p.key);
+      if (fromVariable && options.mode === "run") fromEnv.push(problem);
+      else if (fromVariable) warnings.push({ ...problem, message: problem.message + disabledOutcome.replace("until it is set", "until it is right") });
+      else problems.push(problem);
+    }
+    return { options: result.options, failed: result.problems.length > 0, fromEnv };
   };
   const supervisor = supervisorRaw ? validate("supervisor", supervisorSchema, supervisorRaw).options : applySchema(supervisorSchema, {}).options;
-  const config = { supervisor, processes: {}, inputs: [], decoders: [], filters: [], outputs: [] };
+  const config = { supervisor, processes: {}, inputs: [], decoders: [], filters: [], outputs: [], disabled: [] };
   for (const [id, raw] of sections) {
     const [kind, name] = splitId(id);
     const origin = { file: raw.fragment.path, line: lineFor(raw.lines, id) };
@@ -7292,14 +7445,19 @@ function loadConfig(options) {
     const schema16 = {
       type: { type: "string", doc: "the component type" },
       match: { type: "matcher", default: "TRUE", doc: 'which messages this component takes, e.g. "Logger =~ /^web/"' },
+      ...componentKind === "outputs" ? { required: REQUIRED_FIELD } : {},
       ...definition.schema
     };
-    const { options: opts, failed } = validate(id, schema16, raw);
+    const { options: opts, failed, fromEnv } = validate(id, schema16, raw);
     if (!failed && definition.check) {
       for (const p of definition.check(opts)) problems.push({ file: origin.file, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint });
     }
-    const { type: _type2, match, ...rest } = opts;
-    config[componentKind].push({ kind: componentKind, name, type, match, origin, options: rest });
+    if (fromEnv.length) {
+      config.disabled.push({ name, origin, problems: fromEnv });
+      continue;
+    }
+    const { type: _type2, match, required, ...rest } = opts;
+    config[componentKind].push({ kind: componentKind, name, type, match, origin, options: rest, ...required ? { required: true } : {} });
   }
   const order = new Map(fragments.map((f, i) => [f.path, i]));
   const byPlace = (a, b) => (order.get(a.file) ?? -1) - (order.get(b.file) ?? -1) || a.line - b.line;
@@ -7309,6 +7467,11 @@ function loadConfig(options) {
   if (supervisorRaw) sources.push({ id: "supervisor", origin: { file: supervisorRaw.fragment.path, line: lineFor(supervisorRaw.lines, "supervisor") }, table: supervisorRaw.table });
   for (const [id, raw] of sections) sources.push({ id, origin: { file: raw.fragment.path, line: lineFor(raw.lines, id) }, table: raw.table });
   return { config, sections: sources, fragments, problems, warnings };
+}
+function usesVariable(table, path) {
+  let value = table;
+  for (const key of path.split(".")) value = isTable2(value) ? value[key] : void 0;
+  return JSON.stringify(value ?? "").includes("${");
 }
 function isTable2(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
@@ -7451,7 +7614,104 @@ function loadApp(options) {
   }
   loaded.warnings.unshift(...warnings);
   const relabel = (p) => ({ ...p, file: p.file.startsWith(options.appDir + "/") ? label(p.file) : p.file });
+  for (const d of loaded.config.disabled) d.problems = d.problems.map(relabel);
   return { ...loaded, problems: problems.map(relabel), warnings: loaded.warnings.map(relabel), appDir: options.appDir, procfile, processes, dotenv };
+}
+
+// src/config/lint.ts
+var KNOWN2 = /* @__PURE__ */ new Set(["Logger", "Type", "Stream", "Severity"]);
+function destination(c) {
+  if (c.type === "stdout") return "standard output";
+  if (c.type === "stderr") return "standard error";
+  if (c.type === "file") return `the file ${c.options.path}`;
+  if ((c.type === "syslog" || c.type === "http") && typeof c.options.url === "string" && c.options.url) return c.options.url;
+  return void 0;
+}
+function sameStream(config) {
+  const first2 = /* @__PURE__ */ new Map();
+  const problems = [];
+  for (const c of config.outputs) {
+    const where = destination(c);
+    if (!where) continue;
+    const earlier = first2.get(where);
+    if (!earlier) {
+      first2.set(where, c);
+      continue;
+    }
+    problems.push({ file: c.origin.file, line: c.origin.line, component: `outputs.${c.name}`, message: `writes ${where}, as [outputs.${earlier.name}] does: a line both match is written twice`, hint: `give them match expressions that exclude each other, remove one, or empty the fragment that defines the other (an empty drover/009-stdout.toml turns off the default stdout output)` });
+  }
+  return problems;
+}
+function spans(source) {
+  const out = [];
+  const re = /\s+|("(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|\/(?:\\.|\[(?:\\.|[^\]\\])*\]|[^/\\])*\/|-?\d+(?:\.\d+)?)|(Fields\s*\[[^\]]*\])|([A-Za-z_][A-Za-z0-9_]*)|(==|!=|<=|>=|=~|!~|&&|\|\||<|>|\(|\))/y;
+  for (let m = re.exec(source); m && re.lastIndex <= source.length; m = re.exec(source)) {
+    const start = m.index;
+    if (m[1] !== void 0) out.push({ kind: "value", text: m[1], start, end: re.lastIndex });
+    else if (m[2] !== void 0) out.push({ kind: "field", text: m[2], start, end: re.lastIndex });
+    else if (m[3] !== void 0) out.push({ kind: m[3] === "TRUE" || m[3] === "FALSE" || m[3] === "NIL" ? "value" : "word", text: m[3], start, end: re.lastIndex });
+    else if (m[4] !== void 0) out.push({ kind: "op", text: m[4], start, end: re.lastIndex });
+    if (re.lastIndex === source.length) break;
+  }
+  return out;
+}
+function knownPart(source) {
+  const tokens = spans(source);
+  let out = "";
+  let at = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    const isSubject = (t.kind === "word" || t.kind === "field") && tokens[i + 1]?.kind === "op" && !["&&", "||", "(", ")"].includes(tokens[i + 1].text);
+    if (!isSubject || KNOWN2.has(t.text) || i + 2 >= tokens.length) continue;
+    out += source.slice(at, t.start) + "TRUE";
+    at = tokens[i + 2].end;
+    i += 2;
+  }
+  return out + source.slice(at);
+}
+function probes(config, types, literals) {
+  const instances = /* @__PURE__ */ new Set();
+  for (const t of types) for (let n = 1; n <= Math.max(1, t.numprocs); n++) instances.add(`${t.name}.${n}`);
+  for (const literal of literals) if (types.some((t) => new RegExp(`^${t.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.\\d+$`).test(literal))) instances.add(literal);
+  const own = ["supervisor", ...COMPONENT_KINDS.flatMap((k) => config[k].map((c) => `${k}.${c.name}`)), ...config.disabled.map((d) => `outputs.${d.name}`)];
+  const shapes = [];
+  for (const i of instances) shapes.push([i, "log", "stdout"], [i, "log", "stderr"], [i, "drover", "stdout"]);
+  for (const o of own) shapes.push([o, "drover", "stdout"]);
+  const out = [];
+  for (const [logger, type, stream] of shapes) {
+    for (let severity = 0; severity <= 7; severity++) {
+      const m = new Message(Buffer.alloc(0), logger, stream, 0, "", 0, type);
+      m.severity = severity;
+      out.push(m);
+    }
+  }
+  return out;
+}
+function neverMatching(config, types) {
+  const problems = [];
+  for (const kind of ["decoders", "filters", "outputs"]) {
+    for (const c of config[kind]) {
+      let matcher;
+      try {
+        matcher = compileMatcher(knownPart(c.match));
+      } catch {
+        continue;
+      }
+      const literals = spans(c.match).filter((t) => t.kind === "value").map((t) => t.text.slice(1, -1));
+      if (probes(config, types, literals).some((m) => matcher(m))) continue;
+      problems.push({
+        file: c.origin.file,
+        line: c.origin.line,
+        component: `${kind}.${c.name}`,
+        message: `match ${JSON.stringify(c.match)} accepts no message this app produces, so this ${kind.replace(/s$/, "")} never runs`,
+        hint: `Logger is an instance such as ${types[0] ? `${types[0].name}.1 (Logger =~ /^${types[0].name}\\./ for every ${types[0].name})` : "web.1"}, or supervisor for drover's own lines; Type is 'log' (app lines) or 'drover'; Stream is 'stdout' or 'stderr'; Severity is a number 0-7 (3 = err). See "Messages" in docs/configuration.md`
+      });
+    }
+  }
+  return problems;
+}
+function lintPipeline(config, types) {
+  return [...sameStream(config), ...neverMatching(config, types)].sort((a, b) => a.file === b.file ? a.line - b.line : 0);
 }
 
 // src/config/errors.ts
@@ -7485,7 +7745,8 @@ function checkConfig(out, options) {
     env,
     mode: "build"
   });
-  for (const w of app.warnings) out.warn(formatProblem(w));
+  const lint = lintPipeline(app.config, app.processes).map((w) => ({ ...w, file: w.file.startsWith(options.appDir + "/") ? (0, import_node_path10.relative)(options.appDir, w.file) : w.file }));
+  for (const w of [...app.warnings, ...lint]) out.warn(formatProblem(w));
   if (app.problems.length > 0) {
     const n = app.problems.length;
     throw new BuildError(

@@ -3114,7 +3114,9 @@ function convert(field, raw, key, problems) {
     }
     case "size": {
       const bytes = parseSize(raw);
-      return bytes === void 0 ? wrong('a size such as "64KB" or "256MB" (a bare number is bytes)') : bytes;
+      if (bytes === void 0) return wrong('a size such as "64KB" or "256MB" (a bare number is bytes)');
+      if (field.min !== void 0 && bytes < field.min) return wrong(`a size of at least ${field.min} bytes`);
+      return bytes;
     }
     case "enum": {
       if (typeof raw === "string") {
@@ -3194,7 +3196,7 @@ var SIGNALS = ["TERM", "INT", "QUIT", "HUP", "KILL", "USR1", "USR2"];
 var supervisorSchema = {
   backoff_initial: { type: "duration", default: "1s", doc: "delay before the first restart of a process that exited; it doubles on each retry" },
   backoff_max: { type: "duration", default: "30s", doc: "the longest delay between two restarts" },
-  max_line_length: { type: "integer", default: 1e4, min: 64, doc: "longer lines are split into several messages (Logplex splits at 10,000 bytes)" },
+  max_line_length: { type: "size", default: "1MB", min: 64, doc: "the memory bound of one line: decoders, filters and matchers see each line whole up to this many bytes; a longer line is cut into several messages, each but the last with Fields[cut] = true. Outputs split lines for their transport themselves (see their max_line_length)" },
   partial_line_timeout: { type: "duration", default: "200ms", doc: "a line without its newline is passed on after this long" },
   hostname: { type: "string", default: "", doc: "the Hostname of messages; default: the machine host name" },
   control_socket: { type: "string", default: "", doc: "path of the unix socket for `drover status` and `drover restart`; default: $TMPDIR/drover-<uid>/<dir hash>.sock, in a directory only that user can use (0700); a socket owned by another user is never trusted" }
@@ -3317,6 +3319,23 @@ var Message = class _Message {
     message.text = asciiText;
     message.ascii = asciiText !== void 0;
     return message;
+  }
+  /**
+   * A piece of this message, for an output that splits long lines for its transport: `bytes` as its payload, and
+   * everything else (severity, fields, timestamp, logger...) the whole message's.
+   */
+  piece(bytes) {
+    const piece = new _Message(bytes, this.logger, this.stream, this.pid, this.hostname, this.timestamp, this.type);
+    piece.severity = this.severity;
+    piece.fields = this.fields;
+    piece.rewritten = this.rewritten;
+    return piece;
+  }
+  /** Bytes of the payload, without making a Buffer or a string when the line is still as read. */
+  get payloadBytes() {
+    if (this.chunk) return this.end - this.start;
+    if (this.bytesAsPrinted) return this.bytesAsPrinted.length;
+    return Buffer.byteLength(this.text, "utf8");
   }
   /** A message made by drover itself (supervisor state changes, filter summaries, drop reports). */
   static internal(text, logger, severity = SEVERITY.info, hostname = "") {
@@ -3518,8 +3537,8 @@ function writeLogfmtAscii(m, bytes, at, limit) {
 
 // src/pipeline/formats.ts
 var FORMATS = ["auto", "raw", "heroku", "prefixed", "json", "logfmt"];
-function resolveFormat(format, onPlatform) {
-  return format === "auto" ? onPlatform ? "raw" : "prefixed" : format;
+function resolveFormat(format, onPlatform, instances = 1) {
+  return format === "auto" ? onPlatform && instances <= 1 ? "raw" : "prefixed" : format;
 }
 function isOnPlatform(env) {
   return Boolean(env.DYNO || env.VCAP_APPLICATION || env.CNB_APP_DIR || env.CNB_LAYERS_DIR);
@@ -4018,9 +4037,69 @@ var FdWriter = class {
   }
 };
 
+// src/pipeline/split-message.ts
+var payloadSize = (m) => m.payloadBytes;
+var guarded = /* @__PURE__ */ new Set();
+function guardFromSplit(text) {
+  if (text.length > 1) guarded.add(text);
+}
+function fieldsBound(m) {
+  let total = 0;
+  const fields = m.fields;
+  if (fields) for (const k in fields) total += k.length + String(fields[k]).length + 4;
+  return total;
+}
+function tooLong(m, limit, measure) {
+  if (measure === payloadSize) return m.payloadBytes > limit;
+  if ((m.payloadBytes + fieldsBound(m)) * 6 + 256 < limit) return false;
+  return measure(m) > limit;
+}
+function cutAt(bytes, start2, at) {
+  if (at >= bytes.length) return bytes.length;
+  let cut = at;
+  while (cut > start2 + 1 && (bytes[cut] & 192) === 128) cut--;
+  for (const text of guarded) {
+    const from = Math.max(start2, cut - Buffer.byteLength(text) + 1);
+    const found = bytes.indexOf(text, from, "utf8");
+    if (found >= 0 && found < cut && found > start2) cut = found;
+  }
+  return cut > start2 ? cut : Math.min(bytes.length, start2 + 1);
+}
+function splitMessage(m, limit, measure) {
+  const bytes = m.raw;
+  const overhead = measure === payloadSize ? 0 : measure(m.piece(Buffer.alloc(0)));
+  const budget = Math.max(measure === payloadSize ? 1 : 64, limit - overhead);
+  const pieces = [];
+  for (let start2 = 0; start2 < bytes.length; ) {
+    let end = cutAt(bytes, start2, start2 + budget);
+    let piece = m.piece(bytes.subarray(start2, end));
+    for (let size2 = measure === payloadSize ? 0 : measure(piece); size2 > limit && end - start2 > 1; size2 = measure(piece)) {
+      const room = Math.max(1, Math.floor((end - start2) * budget / (size2 - overhead)) - 1);
+      end = cutAt(bytes, start2, start2 + Math.min(room, end - start2 - 1));
+      piece = m.piece(bytes.subarray(start2, end));
+    }
+    pieces.push(piece);
+    start2 = end;
+  }
+  return pieces.length ? pieces : [m];
+}
+function splitForTransport(output, limit, measure, remote = false) {
+  if (remote) output.remote = true;
+  if (!limit) return output;
+  const write = output.write.bind(output);
+  output.write = (m) => {
+    if (!tooLong(m, limit, measure)) return write(m);
+    let more = true;
+    for (const piece of splitMessage(m, limit, measure)) more = write(piece) && more;
+    return more;
+  };
+  return output;
+}
+
 // src/pipeline/outputs/stdout.ts
 var schema = {
-  format: { type: "enum", values: FORMATS, default: "auto", doc: "raw (as printed), heroku (`timestamp app[web.1]: line`), prefixed (foreman style), json, logfmt, or auto: raw on a platform, prefixed elsewhere" },
+  format: { type: "enum", values: FORMATS, default: "auto", doc: "raw (as printed), heroku (`timestamp app[web.1]: line`), prefixed (foreman style), json, logfmt, or auto: raw on a platform when one instance runs in the container (the platform adds its own prefix), prefixed elsewhere and when several run (so that their lines can be told apart)" },
+  max_line_length: { type: "size", doc: "a line longer than this many bytes is written as several lines (after filters and redaction; raw, heroku and prefixed count the line as printed, json and logfmt the whole rendered line), each with the whole message's severity, timestamp and fields; 0 never splits. Default: 10,000 on a platform (Logplex and Loggregator split there anyway, and would break a redacted value in two), 0 elsewhere" },
   color: { type: "enum", values: ["auto", true, false], default: "auto", doc: "colour the prefixed format: auto colours on a terminal" }
 };
 var writers = /* @__PURE__ */ new Map();
@@ -4032,9 +4111,15 @@ function writerFor(fd) {
 function createStreamOutput(fd, options, context) {
   const out = writerFor(fd);
   const color = options.color === "auto" ? context.isTTY : options.color;
-  const encoder2 = createEncoder(resolveFormat(options.format, context.onPlatform), { color });
+  const format = resolveFormat(options.format, context.onPlatform, context.instances);
+  const encoder2 = createEncoder(format, { color });
   const lines = encoder2.lines;
-  return {
+  const limit = options.max_line_length ?? (context.onPlatform ? 1e4 : 0);
+  const measure = format === "json" ? (m) => Buffer.byteLength(toJson(m)) : format === "logfmt" ? (m) => Buffer.byteLength(toLogfmt(m)) : payloadSize;
+  return splitForTransport({
+    // The block writer takes lines up to the limit; longer ones come to write() to be split. json and logfmt
+    // have no block writer.
+    blockLimit: limit || void 0,
     write(message) {
       encoder2.message(message, out);
       return !out.full;
@@ -4046,7 +4131,7 @@ function createStreamOutput(fd, options, context) {
     drained: () => out.drained(),
     close: (deadline) => out.flush(deadline),
     stats: () => ({ bytes_written: out.written })
-  };
+  }, limit, measure);
 }
 var stdoutOutput = defineComponent({
   kind: "outputs",
@@ -5077,6 +5162,7 @@ var RedactFilter = class {
     });
     this.urls = options.url_passwords;
     this.replacement = options.replacement;
+    guardFromSplit(this.replacement);
     this.redactFields = options.fields;
   }
   process(message) {
@@ -6369,8 +6455,8 @@ var Rfc5424 = class {
     this.fixedHost = options.fixedHostname === true;
     this.sd = options.structuredData || "-";
   }
-  /** The header up to and including the space before MSG. */
-  header(message) {
+  /** The header up to and including the space before MSG; `sd` is structured data of this message alone (its fields). */
+  header(message, sd = "") {
     if (message.timestamp !== this.cachedAt) {
       this.cache.clear();
       this.cachedAt = message.timestamp;
@@ -6383,13 +6469,17 @@ var Rfc5424 = class {
       header2 = `<${this.facility * 8 + severity}>1 ${isoMicros(message.timestamp)} ${host} ${this.app} ${headerField(message.logger, 128)} - ${this.sd} `;
       this.cache.set(key, header2);
     }
+    if (sd) header2 = header2.slice(0, header2.length - this.sd.length - 1) + (this.sd === "-" ? sd : this.sd + sd) + " ";
     return header2;
   }
-  /** The message as bytes, truncated to `max` bytes (UDP) without splitting a UTF-8 character. */
-  encode(message, max = Infinity) {
-    const header2 = this.header(message);
+  /**
+   * The message as bytes, truncated to `max` bytes (UDP) without splitting a UTF-8 character. `msg` is the MSG
+   * (default: the payload as printed) and `sd` the message's own structured data (see header).
+   */
+  encode(message, max = Infinity, msg = message.raw, sd = "") {
+    const header2 = this.header(message, sd);
     const headerBytes = Buffer.byteLength(header2);
-    const raw = msgBytes(message.raw);
+    const raw = msgBytes(msg);
     let length = Math.min(headerBytes + raw.length, max);
     if (length < headerBytes + raw.length) length = utf8Boundary(raw, length - headerBytes) + headerBytes;
     const out = Buffer.allocUnsafe(Math.max(length, 0));
@@ -6398,9 +6488,9 @@ var Rfc5424 = class {
     return out;
   }
   /** The message framed for a stream: octet counting (`LEN SP MSG`) or a trailing newline; `extra` is appended inside the count. */
-  frame(message, framing, extra = "") {
-    const header2 = this.header(message);
-    const raw = msgBytes(message.raw);
+  frame(message, framing, extra = "", msg = message.raw, sd = "") {
+    const header2 = this.header(message, sd);
+    const raw = msgBytes(msg);
     const body = Buffer.byteLength(header2) + raw.length + extra.length;
     const prefix = framing === "octet-counting" ? `${body} ` : "";
     const out = Buffer.allocUnsafe(prefix.length + body + (framing === "newline" ? 1 : 0));
@@ -6670,6 +6760,38 @@ function describe3(error, name) {
   return new Error(error.message.includes(name) ? error.message : `${name}: ${error.message}`);
 }
 
+// src/pipeline/drain-format.ts
+var DRAIN_FORMATS = ["auto", "raw", "logfmt", "json"];
+var DRAIN_FORMAT_DOC = 'how MSG is written: auto (the payload, and decoded fields as RFC 5424 structured data [fields@32473 key="value"], which every piece of a split line carries), raw (the payload only; fields are dropped), logfmt or json (the line the stdout output writes in that format, fields included)';
+var FIELDS_SD_ID = "fields@32473";
+function paramName(key) {
+  const name = key.replace(/[^\x21-\x7e]|[= \]"]/g, "_").slice(0, 32);
+  return name || "_";
+}
+function fieldsAsStructuredData(m) {
+  const fields = m.fields;
+  if (!fields) return "";
+  let sd = "";
+  for (const key in fields) {
+    if (OWN_KEYS.has(key)) continue;
+    sd += ` ${paramName(key)}="${String(fields[key]).replace(/["\\\]]/g, "\\$&")}"`;
+  }
+  return sd ? `[${FIELDS_SD_ID}${sd}]` : "";
+}
+var utf8 = (text) => Buffer.from(text, "utf8");
+function drainRendering(format) {
+  switch (format) {
+    case "raw":
+      return { msg: (m) => m.raw, sd: () => "", measure: payloadSize };
+    case "logfmt":
+      return { msg: (m) => utf8(toLogfmt(m)), sd: () => "", measure: (m) => Buffer.byteLength(toLogfmt(m)) };
+    case "json":
+      return { msg: (m) => utf8(toJson(m)), sd: () => "", measure: (m) => Buffer.byteLength(toJson(m)) };
+    default:
+      return { msg: (m) => m.raw, sd: fieldsAsStructuredData, measure: payloadSize };
+  }
+}
+
 // src/pipeline/outputs/syslog.ts
 var dgram = () => require("node:dgram");
 var URL_PATTERN = /^syslog(\+(tcp|tls|udp))?:\/\/(\[[0-9a-fA-F:.]+\]|[^\s/:@[\]]+):\d{1,5}\/?$/;
@@ -6679,8 +6801,10 @@ var schema14 = {
   app_name: { type: "string", doc: `APP-NAME of every message; default HEROKU_APP_NAME, Cloud Foundry's application_name, or "app"` },
   hostname: { type: "string", doc: "HOSTNAME of every message this output sends; default the host name of each message (the supervisor's host)" },
   structured_data: { type: "string", doc: 'STRUCTURED-DATA of every message, e.g. "[logentries@41058 token=\\"abc\\"]" for services that want a token there' },
+  format: { type: "enum", values: DRAIN_FORMATS, default: "auto", doc: DRAIN_FORMAT_DOC },
+  max_line_length: { type: "size", default: "10000", doc: "a MSG longer than this many bytes is sent as several messages (after filters and redaction), each with the whole message's severity, timestamp and fields; 0 never splits. 10,000 is Logplex's limit, and what most drains take" },
   framing: { type: "enum", values: ["octet-counting", "newline"], default: "octet-counting", doc: "TCP/TLS framing: octet-counting (RFC 6587, `LEN MSG`; safe for any message) or newline (for receivers that need it)" },
-  max_datagram_size: { type: "size", default: "2KB", doc: "UDP: longer messages are cut to this many bytes (RFC 5426 receivers take 2048; 480 is safe on any path)" },
+  max_datagram_size: { type: "size", default: "2KB", doc: "UDP: a longer message is sent as several datagrams of at most this many bytes, each with the whole header and fields (with max_line_length = 0 it is cut to this size instead); RFC 5426 receivers take 2048, 480 is safe on any path" },
   tls_verify: { type: "boolean", default: true, doc: "syslog+tls: check the server's certificate and name; false sends logs to whoever answers, and is warned about at start" },
   ca_file: { type: "string", doc: "syslog+tls: PEM file of the CA(s) to trust instead of the system's" },
   cert_file: { type: "string", doc: "syslog+tls: PEM client certificate, for receivers that ask for one" },
@@ -6792,15 +6916,16 @@ var syslogOutput = defineComponent({
     });
     const name = context.id.replace(/^outputs\./, "");
     const buffer2 = createBuffer(options.buffer, name, context.env);
+    const render = drainRendering(options.format);
     let transport;
     let encode;
     if (protocol === "udp") {
       transport = new DatagramTransport(host, port);
-      encode = (m) => rfc.encode(m, options.max_datagram_size);
+      encode = (m) => rfc.encode(m, options.max_datagram_size, render.msg(m), render.sd(m));
     } else {
       const tls = protocol === "tls" ? { rejectUnauthorized: options.tls_verify !== false, ca: read(options, "ca_file"), cert: read(options, "cert_file"), key: read(options, "key_file") } : void 0;
       transport = new StreamTransport({ host, port, tls, connectTimeout: options.connect_timeout, writeTimeout: options.write_timeout, resendWindow: options.resend_window, confirmAfter: options.confirm_after });
-      encode = (m) => rfc.frame(m, options.framing);
+      encode = (m) => rfc.frame(m, options.framing, "", render.msg(m), render.sd(m));
     }
     const sender = new Sender(buffer2, transport, encode, context, {
       batchCount: 1e3,
@@ -6812,7 +6937,11 @@ var syslogOutput = defineComponent({
     if (protocol === "tls" && options.tls_verify === false) {
       sender.reporter.say("tls", `${context.id}: tls_verify = false: the certificate of ${host} is not checked, so anyone between here and there can read and change these logs`, SEVERITY.warning);
     }
-    return sender;
+    if (protocol === "udp" && options.max_line_length) {
+      const datagram = (m) => rfc.encode(m, Infinity, render.msg(m), render.sd(m)).length;
+      return splitForTransport(sender, Math.min(options.max_datagram_size, options.max_line_length), datagram, true);
+    }
+    return splitForTransport(sender, options.max_line_length, render.measure, true);
   }
 });
 function read(options, key) {
@@ -6836,7 +6965,9 @@ var FORMATS2 = ["logplex", "ndjson", "json"];
 var CONTENT_TYPES = { logplex: "application/logplex-1", ndjson: "application/x-ndjson", json: "application/json" };
 var schema15 = {
   url: { type: "string", required: true, pattern: /^https?:\/\/[^\s/]+/, patternHint: 'an http:// or https:// URL, such as "https://collector.example.com/logs"', doc: "where to POST batches" },
-  format: { type: "enum", values: FORMATS2, default: "logplex", doc: "logplex (application/logplex-1: octet-counted RFC 5424 frames, as Heroku HTTPS drains), ndjson (one JSON object a line) or json (an array)" },
+  format: { type: "enum", values: FORMATS2, default: "logplex", doc: "the body: logplex (application/logplex-1: octet-counted RFC 5424 frames, as Heroku HTTPS drains; their MSG as message_format says), ndjson (one JSON object a line, fields as keys) or json (an array of them)" },
+  message_format: { type: "enum", values: DRAIN_FORMATS, default: "auto", doc: `logplex: how each frame's MSG is written, as the syslog output's format: auto (the payload, and decoded fields as structured data [fields@32473 key="value"] on every piece), raw (the payload only), logfmt or json (fields in MSG, for receivers that parse only MSG)` },
+  max_line_length: { type: "size", doc: "a line longer than this many bytes is sent as several messages (after filters and redaction), each with the whole message's severity, timestamp and fields; 0 never splits. Default: 10,000 (Logplex's limit) for logplex, 0 for ndjson and json" },
   batch_size: { type: "integer", min: 1, default: 500, doc: "most messages in one request" },
   batch_bytes: { type: "size", default: "1MB", doc: "most bytes in one request (before gzip)" },
   batch_interval: { type: "duration", default: "1s", doc: "how long a batch may wait to fill before it is sent" },
@@ -6960,7 +7091,8 @@ function retryAfter(value) {
 function encoder(format, options, context) {
   if (format === "logplex") {
     const rfc = new Rfc5424({ facility: options.facility, appName: options.app_name ?? defaultAppName(context.env), hostname: options.hostname ?? context.hostname, structuredData: "" });
-    return (m) => rfc.frame(m, "octet-counting", "\n");
+    const { msg, sd } = drainRendering(options.message_format);
+    return (m) => rfc.frame(m, "octet-counting", "\n", msg(m), sd(m));
   }
   const suffix = format === "ndjson" ? "\n" : "";
   return (m) => Buffer.from(toJson(m) + suffix, "utf8");
@@ -6972,6 +7104,9 @@ var httpOutput = defineComponent({
   schema: schema15,
   example: '[outputs.collector]\ntype = "http"\nurl = "https://collector.example.com/logs"\nformat = "logplex"\nheaders = { Authorization = "Bearer ${COLLECTOR_TOKEN}" }\nbatch_size = 500\nbuffer = { type = "memory", max_events = 10000, when_full = "drop_oldest" }',
   check(options) {
+    if (options.message_format !== "auto" && options.format !== "logplex") {
+      return [{ key: "message_format", message: `option "message_format" applies to format = "logplex" only, and format is ${JSON.stringify(options.format)}`, hint: "ndjson and json bodies carry the fields as keys already" }];
+    }
     if (options.ca_file !== void 0 && typeof options.url === "string" && options.url.startsWith("http:")) {
       return [{ key: "ca_file", message: `option "ca_file" applies to https:// URLs only, and url is ${JSON.stringify(options.url)}` }];
     }
@@ -7001,7 +7136,9 @@ var httpOutput = defineComponent({
     if (url.protocol === "https:" && options.tls_verify === false) {
       sender.reporter.say("tls", `${context.id}: tls_verify = false: the certificate of ${url.host} is not checked, so anyone between here and there can read and change these logs`, SEVERITY.warning);
     }
-    return sender;
+    const limit = options.max_line_length ?? (options.format === "logplex" ? 1e4 : 0);
+    const measure = options.format === "logplex" ? drainRendering(options.message_format).measure : (m) => Buffer.byteLength(toJson(m));
+    return splitForTransport(sender, limit, measure, true);
   }
 });
 
@@ -7027,6 +7164,11 @@ function typesOf(kind) {
 }
 
 // src/config/load.ts
+var REQUIRED_FIELD = {
+  type: "boolean",
+  default: false,
+  doc: "false: when drover starts and this output's configuration cannot be resolved (an unset ${VAR}, a bad URL in one), the output is disabled, an error says what to set (again every minute, and in `drover status`), and the processes start regardless. true: drover refuses to start instead"
+};
 var SECTION_NAMES = ["supervisor", "processes", ...COMPONENT_KINDS];
 var NAME = /^[A-Za-z0-9_-]+$/;
 function loadConfig(options) {
@@ -7073,25 +7215,36 @@ function loadConfig(options) {
   }
   const validate = (id, schema16, raw) => {
     const unset = /* @__PURE__ */ new Map();
+    const fromEnv = [];
+    const isOutput = id.startsWith("outputs.");
+    const required = raw.table.required === true;
     const table2 = interpolateTree(raw.table, options.env, "", unset);
     if (id.startsWith("processes.") && raw.table.command !== void 0) {
       table2.command = raw.table.command;
       unset.delete("command");
     }
     const skip = /* @__PURE__ */ new Set();
+    const disabledOutcome = `; at start [${id}] is disabled until it is set, and the processes start regardless (required = true refuses to start instead)`;
     for (const [key, names] of unset) {
-      const problem = { file: raw.fragment.path, line: lineFor(raw.lines, id, key), component: id, message: `option "${key}" uses ${names.map((n) => "${" + n + "}").join(", ")}, which ${names.length === 1 ? "is" : "are"} not set`, hint: `set it as a config var, or give a default: \${${names[0]}:-value}` };
-      if (options.mode === "build") {
-        warnings.push(problem);
-        skip.add(key);
-      } else problems.push(problem);
+      const outcome = !isOutput ? "" : required ? "; at start drover refuses to run while it is unset (required = true)" : disabledOutcome;
+      const problem = { file: raw.fragment.path, line: lineFor(raw.lines, id, key), component: id, message: `option "${key}" uses ${names.map((n) => "${" + n + "}").join(", ")}, which ${names.length === 1 ? "is" : "are"} not set${options.mode === "build" ? outcome : ""}`, hint: `set it as a config var, or give a default: \${${names[0]}:-value}` };
+      skip.add(key);
+      if (options.mode === "build") warnings.push(problem);
+      else if (isOutput && !required) fromEnv.push(problem);
+      else problems.push(problem);
     }
     const result = applySchema(schema16, table2, "", skip);
-    for (const p of result.problems) problems.push({ file: raw.fragment.path, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint });
-    return { options: result.options, failed: result.problems.length > 0 };
+    for (const p of result.problems) {
+      const problem = { file: raw.fragment.path, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint };
+      const fromVariable = isOutput && !required && usesVariable(raw.table, p.key);
+      if (fromVariable && options.mode === "run") fromEnv.push(problem);
+      else if (fromVariable) warnings.push({ ...problem, message: problem.message + disabledOutcome.replace("until it is set", "until it is right") });
+      else problems.push(problem);
+    }
+    return { options: result.options, failed: result.problems.length > 0, fromEnv };
   };
   const supervisor = supervisorRaw ? validate("supervisor", supervisorSchema, supervisorRaw).options : applySchema(supervisorSchema, {}).options;
-  const config2 = { supervisor, processes: {}, inputs: [], decoders: [], filters: [], outputs: [] };
+  const config2 = { supervisor, processes: {}, inputs: [], decoders: [], filters: [], outputs: [], disabled: [] };
   for (const [id, raw] of sections) {
     const [kind, name] = splitId(id);
     const origin = { file: raw.fragment.path, line: lineFor(raw.lines, id) };
@@ -7115,14 +7268,19 @@ function loadConfig(options) {
     const schema16 = {
       type: { type: "string", doc: "the component type" },
       match: { type: "matcher", default: "TRUE", doc: 'which messages this component takes, e.g. "Logger =~ /^web/"' },
+      ...componentKind === "outputs" ? { required: REQUIRED_FIELD } : {},
       ...definition.schema
     };
-    const { options: opts, failed } = validate(id, schema16, raw);
+    const { options: opts, failed, fromEnv } = validate(id, schema16, raw);
     if (!failed && definition.check) {
       for (const p of definition.check(opts)) problems.push({ file: origin.file, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint });
     }
-    const { type: _type2, match, ...rest } = opts;
-    config2[componentKind].push({ kind: componentKind, name, type, match, origin, options: rest });
+    if (fromEnv.length) {
+      config2.disabled.push({ name, origin, problems: fromEnv });
+      continue;
+    }
+    const { type: _type2, match, required, ...rest } = opts;
+    config2[componentKind].push({ kind: componentKind, name, type, match, origin, options: rest, ...required ? { required: true } : {} });
   }
   const order = new Map(fragments.map((f, i) => [f.path, i]));
   const byPlace = (a, b) => (order.get(a.file) ?? -1) - (order.get(b.file) ?? -1) || a.line - b.line;
@@ -7132,6 +7290,11 @@ function loadConfig(options) {
   if (supervisorRaw) sources.push({ id: "supervisor", origin: { file: supervisorRaw.fragment.path, line: lineFor(supervisorRaw.lines, "supervisor") }, table: supervisorRaw.table });
   for (const [id, raw] of sections) sources.push({ id, origin: { file: raw.fragment.path, line: lineFor(raw.lines, id) }, table: raw.table });
   return { config: config2, sections: sources, fragments, problems, warnings };
+}
+function usesVariable(table2, path) {
+  let value = table2;
+  for (const key of path.split(".")) value = isTable2(value) ? value[key] : void 0;
+  return JSON.stringify(value ?? "").includes("${");
 }
 function isTable2(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
@@ -7314,6 +7477,7 @@ function loadApp(options) {
   }
   loaded.warnings.unshift(...warnings);
   const relabel = (p) => ({ ...p, file: p.file.startsWith(options.appDir + "/") ? label(p.file) : p.file });
+  for (const d of loaded.config.disabled) d.problems = d.problems.map(relabel);
   return { ...loaded, problems: problems.map(relabel), warnings: loaded.warnings.map(relabel), appDir: options.appDir, procfile, processes, dotenv };
 }
 
@@ -7433,6 +7597,102 @@ function fdLimitProblem(instances, limit = fdLimit()) {
   return `the formation has ${instances} instances, which need about ${needed} open files (${FDS_PER_INSTANCE} per instance for its output, ${FD_RESERVE} for drover itself), but the limit of open files (RLIMIT_NOFILE) is ${limit.soft}: at most ${fit} instances fit. Raise the limit to ${needed} or more (\`ulimit -n ${needed}\` as root before drover starts; docker run --ulimit nofile=${needed}; systemd LimitNOFILE=${needed}), or run fewer instances (numprocs, or a formation such as web=2)`;
 }
 
+// src/config/lint.ts
+var KNOWN2 = /* @__PURE__ */ new Set(["Logger", "Type", "Stream", "Severity"]);
+function destination(c) {
+  if (c.type === "stdout") return "standard output";
+  if (c.type === "stderr") return "standard error";
+  if (c.type === "file") return `the file ${c.options.path}`;
+  if ((c.type === "syslog" || c.type === "http") && typeof c.options.url === "string" && c.options.url) return c.options.url;
+  return void 0;
+}
+function sameStream(config2) {
+  const first2 = /* @__PURE__ */ new Map();
+  const problems = [];
+  for (const c of config2.outputs) {
+    const where = destination(c);
+    if (!where) continue;
+    const earlier = first2.get(where);
+    if (!earlier) {
+      first2.set(where, c);
+      continue;
+    }
+    problems.push({ file: c.origin.file, line: c.origin.line, component: `outputs.${c.name}`, message: `writes ${where}, as [outputs.${earlier.name}] does: a line both match is written twice`, hint: `give them match expressions that exclude each other, remove one, or empty the fragment that defines the other (an empty drover/009-stdout.toml turns off the default stdout output)` });
+  }
+  return problems;
+}
+function spans(source) {
+  const out = [];
+  const re = /\s+|("(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|\/(?:\\.|\[(?:\\.|[^\]\\])*\]|[^/\\])*\/|-?\d+(?:\.\d+)?)|(Fields\s*\[[^\]]*\])|([A-Za-z_][A-Za-z0-9_]*)|(==|!=|<=|>=|=~|!~|&&|\|\||<|>|\(|\))/y;
+  for (let m = re.exec(source); m && re.lastIndex <= source.length; m = re.exec(source)) {
+    const start2 = m.index;
+    if (m[1] !== void 0) out.push({ kind: "value", text: m[1], start: start2, end: re.lastIndex });
+    else if (m[2] !== void 0) out.push({ kind: "field", text: m[2], start: start2, end: re.lastIndex });
+    else if (m[3] !== void 0) out.push({ kind: m[3] === "TRUE" || m[3] === "FALSE" || m[3] === "NIL" ? "value" : "word", text: m[3], start: start2, end: re.lastIndex });
+    else if (m[4] !== void 0) out.push({ kind: "op", text: m[4], start: start2, end: re.lastIndex });
+    if (re.lastIndex === source.length) break;
+  }
+  return out;
+}
+function knownPart(source) {
+  const tokens = spans(source);
+  let out = "";
+  let at = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    const isSubject = (t.kind === "word" || t.kind === "field") && tokens[i + 1]?.kind === "op" && !["&&", "||", "(", ")"].includes(tokens[i + 1].text);
+    if (!isSubject || KNOWN2.has(t.text) || i + 2 >= tokens.length) continue;
+    out += source.slice(at, t.start) + "TRUE";
+    at = tokens[i + 2].end;
+    i += 2;
+  }
+  return out + source.slice(at);
+}
+function probes(config2, types, literals) {
+  const instances = /* @__PURE__ */ new Set();
+  for (const t of types) for (let n = 1; n <= Math.max(1, t.numprocs); n++) instances.add(`${t.name}.${n}`);
+  for (const literal of literals) if (types.some((t) => new RegExp(`^${t.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.\\d+$`).test(literal))) instances.add(literal);
+  const own = ["supervisor", ...COMPONENT_KINDS.flatMap((k) => config2[k].map((c) => `${k}.${c.name}`)), ...config2.disabled.map((d) => `outputs.${d.name}`)];
+  const shapes = [];
+  for (const i of instances) shapes.push([i, "log", "stdout"], [i, "log", "stderr"], [i, "drover", "stdout"]);
+  for (const o of own) shapes.push([o, "drover", "stdout"]);
+  const out = [];
+  for (const [logger, type, stream] of shapes) {
+    for (let severity = 0; severity <= 7; severity++) {
+      const m = new Message(Buffer.alloc(0), logger, stream, 0, "", 0, type);
+      m.severity = severity;
+      out.push(m);
+    }
+  }
+  return out;
+}
+function neverMatching(config2, types) {
+  const problems = [];
+  for (const kind of ["decoders", "filters", "outputs"]) {
+    for (const c of config2[kind]) {
+      let matcher;
+      try {
+        matcher = compileMatcher(knownPart(c.match));
+      } catch {
+        continue;
+      }
+      const literals = spans(c.match).filter((t) => t.kind === "value").map((t) => t.text.slice(1, -1));
+      if (probes(config2, types, literals).some((m) => matcher(m))) continue;
+      problems.push({
+        file: c.origin.file,
+        line: c.origin.line,
+        component: `${kind}.${c.name}`,
+        message: `match ${JSON.stringify(c.match)} accepts no message this app produces, so this ${kind.replace(/s$/, "")} never runs`,
+        hint: `Logger is an instance such as ${types[0] ? `${types[0].name}.1 (Logger =~ /^${types[0].name}\\./ for every ${types[0].name})` : "web.1"}, or supervisor for drover's own lines; Type is 'log' (app lines) or 'drover'; Stream is 'stdout' or 'stderr'; Severity is a number 0-7 (3 = err). See "Messages" in docs/configuration.md`
+      });
+    }
+  }
+  return problems;
+}
+function lintPipeline(config2, types) {
+  return [...sameStream(config2), ...neverMatching(config2, types)].sort((a, b) => a.file === b.file ? a.line - b.line : 0);
+}
+
 // src/cli/commands/check.ts
 var check = {
   summary: "validate the Procfile and the configuration, and print what would run",
@@ -7456,6 +7716,7 @@ ${APP_USAGE}`,
       process.stderr.write(`
 ${errors.length} error${errors.length === 1 ? "" : "s"}:
 ${errors.join("\n")}
+drover start refuses to run until the errors are fixed; warnings do not stop it.
 `);
       return 1;
     }
@@ -7492,7 +7753,8 @@ function describeApp(app) {
     }
   }
   if (COMPONENT_KINDS.every((k) => app.config[k].length === 0)) lines.push("  (no outputs: logs go nowhere)");
-  for (const w of app.warnings) lines.push(`warning: ${formatProblem(w)}`);
+  const lint = lintPipeline(app.config, app.processes).map((w) => ({ ...w, file: w.file.startsWith(app.appDir + "/") ? (0, import_node_path9.relative)(app.appDir, w.file) : w.file }));
+  for (const w of [...app.warnings, ...lint]) lines.push(`warning: ${formatProblem(w)}`);
   return lines.join("\n") + "\n";
 }
 
@@ -7631,31 +7893,34 @@ function decideAfterExit(spec, facts, backoff) {
 var LF = 10;
 var CR = 13;
 var LineSplitter = class {
-  constructor(source, sink, maxLine, partialTimeout) {
+  constructor(source, sink, maxLine, partialTimeout, blockLimit = maxLine) {
     this.source = source;
     this.sink = sink;
     this.maxLine = maxLine;
     this.partialTimeout = partialTimeout;
+    this.blockLimit = Math.min(blockLimit, maxLine);
   }
   source;
   sink;
   maxLine;
   partialTimeout;
-  partial;
+  /** The start of a line whose newline has not come yet, in the pieces read so far (copies). */
+  partial = [];
+  partialLength = 0;
   timer;
   held = false;
+  blockLimit;
   /** Takes the next chunk read from the process. */
   push(chunk) {
     const now = Date.now();
     let start2 = 0;
-    if (this.partial) {
+    if (this.partialLength > 0) {
       const nl = chunk.indexOf(LF);
       if (nl < 0) {
-        this.holdPartial(Buffer.concat([this.partial, chunk]), now);
+        this.holdPartial(chunk, now);
         return;
       }
-      const line = Buffer.concat([this.partial, chunk.subarray(0, nl)]);
-      this.partial = void 0;
+      const line = this.takePartial(chunk.subarray(0, nl));
       this.clearTimer();
       this.emitLine(line, now);
       start2 = nl + 1;
@@ -7677,17 +7942,25 @@ var LineSplitter = class {
   /** Reading goes on: the partial-line timeout runs again. */
   release() {
     this.held = false;
-    if (this.partial) this.armTimer();
+    if (this.partialLength > 0) this.armTimer();
   }
   /** The stream ended: pass on what is left. */
   end() {
     this.clearTimer();
-    if (this.partial && this.partial.length) this.emitLine(this.partial, Date.now());
-    this.partial = void 0;
+    if (this.partialLength > 0) this.emitLine(this.takePartial(), Date.now());
+  }
+  /** The held partial line (plus `tail`) as one buffer; nothing is held afterwards. */
+  takePartial(tail) {
+    const parts = this.partial;
+    if (tail) parts.push(tail);
+    const line = parts.length === 1 ? parts[0] : Buffer.concat(parts);
+    this.partial = [];
+    this.partialLength = 0;
+    return line;
   }
   /** Emits whole lines [start, end), routing long lines and CRLF lines through emitLine. */
   emitWhole(chunk, start2, end, now) {
-    const max = this.maxLine;
+    const max = this.blockLimit;
     let blockStart = start2;
     let at = start2;
     while (at < end) {
@@ -7724,28 +7997,36 @@ var LineSplitter = class {
     let start2 = 0;
     while (end - start2 > this.maxLine) {
       const cut = utf8Boundary2(line, start2 + this.maxLine, start2);
-      this.sink.line(this.source, line.subarray(start2, cut), now);
+      this.sink.line(this.source, line.subarray(start2, cut), now, true);
       start2 = cut;
     }
     this.sink.line(this.source, line.subarray(start2, end), now);
   }
+  /** Holds `rest` (no newline in it) as the start of a line; past maxLine, the held bytes are passed on cut. */
   holdPartial(rest, now) {
-    let start2 = 0;
-    while (rest.length - start2 > this.maxLine) {
-      const cut = utf8Boundary2(rest, start2 + this.maxLine, start2);
-      this.sink.line(this.source, rest.subarray(start2, cut), now);
-      start2 = cut;
+    this.partial.push(Buffer.from(rest));
+    this.partialLength += rest.length;
+    if (this.partialLength > this.maxLine) {
+      const line = this.takePartial();
+      let start2 = 0;
+      while (line.length - start2 > this.maxLine) {
+        const cut = utf8Boundary2(line, start2 + this.maxLine, start2);
+        this.sink.line(this.source, line.subarray(start2, cut), now, true);
+        start2 = cut;
+      }
+      if (start2 < line.length) {
+        this.partial.push(line.subarray(start2));
+        this.partialLength = line.length - start2;
+      }
     }
-    this.partial = start2 < rest.length ? Buffer.from(rest.subarray(start2)) : void 0;
-    if (this.partial) this.armTimer();
+    if (this.partialLength > 0) this.armTimer();
     else this.clearTimer();
   }
   armTimer() {
     if (this.timer || this.held) return;
     this.timer = setTimeout(() => {
       this.timer = void 0;
-      if (this.partial) this.emitLine(this.partial, Date.now());
-      this.partial = void 0;
+      if (this.partialLength > 0) this.emitLine(this.takePartial(), Date.now());
     }, this.partialTimeout);
   }
   clearTimer() {
@@ -7836,7 +8117,7 @@ function attachOutput(child, options) {
   const closed = [child.stdout, child.stderr].map((stream, index) => {
     const name = index === 0 ? "stdout" : "stderr";
     const source = { logger: options.logger, stream: name, pid: child.pid ?? 0, hostname: options.hostname, severity: name === "stderr" ? SEVERITY.err : SEVERITY.info, type: "log" };
-    const splitter = new LineSplitter(source, options.pipeline, options.maxLine, options.partialTimeout);
+    const splitter = new LineSplitter(source, options.pipeline, options.maxLine, options.partialTimeout, options.pipeline.blockLimit);
     const reader = readPipe(stream, (bytes) => {
       splitter.push(bytes);
       if (options.pipeline.blocked && !reader.paused) {
@@ -8184,10 +8465,13 @@ var Supervisor = class {
       const killed = this.instances.find((i) => i.killed);
       let code = status2;
       if (requested) code = this.forcedStatus ?? (killed ? 128 + 9 : 0);
-      this.report(`Stopped; exit status ${code}`);
-      const deadline = Date.now() + Math.max(1e3, longest - (Date.now() - this.stopStarted));
+      const budget = Math.max(1e3, longest - (Date.now() - this.stopStarted));
+      const deadline = Date.now() + budget;
       if (requested) this.stopBudgetEnd = deadline;
-      await this.options.pipeline.close(deadline);
+      for (const { id, lines } of this.options.pipeline.backlog()) {
+        this.report(`Waiting up to ${Math.ceil(budget / 1e3)} s for ${id}: ${lines.toLocaleString("en-US")} lines buffered; ${this.stopKey()} again to drop them`);
+      }
+      await this.options.pipeline.close(deadline, () => this.finish(code));
       this.resolveDone(code);
       return code;
     })();
@@ -8213,14 +8497,30 @@ var Supervisor = class {
       return;
     }
     if (this.shuttingDown) {
-      this.report(`Received ${signal} again: killing all processes now; lines not yet sent to drains are lost`, SEVERITY.warning);
+      const dropped = this.options.pipeline.backlog().map(({ id, lines }) => `${lines.toLocaleString("en-US")} lines buffered for ${id}`);
+      this.report(`Received ${signal} again: killing all processes now; lines not yet sent to drains are lost${dropped.length ? ` (${dropped.join(", ")})` : ""}`, SEVERITY.warning);
       this.forcedStatus = 128 + (import_node_os4.constants.signals[signal] ?? 15);
       for (const i of this.instances) i.kill();
-      setTimeout(() => this.resolveDone(this.forcedStatus), 200).unref();
+      setTimeout(() => {
+        this.finish(this.forcedStatus);
+        this.resolveDone(this.forcedStatus);
+      }, 200).unref();
       return;
     }
     this.stopStarted = Date.now();
     void this.shutdown(`received ${signal}`, 0, true);
+  }
+  /** Says `Stopped`, drover's last line (once), and routes nothing after it. */
+  finish(code) {
+    if (this.stoppedSaid) return;
+    this.stoppedSaid = true;
+    this.report(`Stopped; exit status ${code}`);
+    this.options.pipeline.mute();
+  }
+  stoppedSaid = false;
+  /** What a user presses or sends to stop again: Ctrl-C in a terminal, SIGTERM elsewhere. */
+  stopKey() {
+    return process.stdin.isTTY ? "Ctrl-C" : "SIGTERM or Ctrl-C";
   }
   /** Restarts the instances named (`web.1`) or of a type (`web`); returns the names restarted (none while stopping). */
   restart(name) {
@@ -8422,6 +8722,47 @@ function startThreadPool() {
 
 // src/pipeline/pipeline.ts
 var import_node_buffer = require("node:buffer");
+
+// src/pipeline/disabled-outputs.ts
+var DisabledOutputs = class {
+  list = [];
+  timer;
+  /** One the config loader left out (an unset ${VAR}, a bad value from one). */
+  addFromConfig(d) {
+    this.list.push({ id: `outputs.${d.name}`, why: d.problems.map((p) => `${p.message} (${p.file}:${p.line})${p.hint ? `; ${p.hint}` : ""}`).join("; ") });
+  }
+  /** One that could not be made (a CA file that is not there). */
+  add(id, why) {
+    this.list.push({ id, why });
+  }
+  /**
+   * Says each error line now and every `repeatMs`, through `deliver` (the working outputs), and to drover's stderr
+   * as well when `unseen` (no local output is left to show it: the one disabled may be stdout itself).
+   */
+  start(deliver, hostname, repeatMs, unseen) {
+    if (this.list.length === 0) return;
+    const say = () => {
+      for (const d of this.list) {
+        const text = `Error: ${d.id} is disabled, its lines go nowhere: ${d.why}; then restart (the processes run meanwhile; required = true on the output refuses to start instead)`;
+        deliver(Message.internal(text, d.id, SEVERITY.err, hostname));
+        if (unseen) process.stderr.write(`drover: ${text}
+`);
+      }
+    };
+    say();
+    this.timer = setInterval(say, repeatMs);
+    this.timer.unref();
+  }
+  stop() {
+    clearInterval(this.timer);
+  }
+  /** For `drover status`: each disabled output with its error. */
+  stats() {
+    return Object.fromEntries(this.list.map((d) => [d.id, { state: "disabled", error: d.why }]));
+  }
+};
+
+// src/pipeline/pipeline.ts
 var protoCache = /* @__PURE__ */ new WeakMap();
 function protoOf(source) {
   let proto = protoCache.get(source);
@@ -8444,8 +8785,17 @@ var Pipeline = class {
     this.options = options;
     config2.decoders.forEach((c) => this.decoders.push(this.build(c, () => void 0)));
     config2.filters.forEach((c, i) => this.filters.push(this.build(c, (m) => this.runFrom(m, i + 1))));
-    config2.outputs.forEach((c) => this.outputs.push(this.build(c, (m) => queueMicrotask(() => this.deliver(m)))));
+    for (const d of config2.disabled ?? []) this.disabled.addFromConfig(d);
+    for (const c of config2.outputs) {
+      try {
+        this.outputs.push(this.build(c, (m) => queueMicrotask(() => this.deliver(m))));
+      } catch (error) {
+        if (c.required) throw new Error(`[outputs.${c.name}] (${c.origin.file}:${c.origin.line}) ${error.message}; it has required = true, so drover does not run without it`);
+        this.disabled.add(`outputs.${c.name}`, `${error.message} (${c.origin.file}:${c.origin.line})`);
+      }
+    }
     this.fast = this.decoders.length === 0 && this.filters.length === 0;
+    this.disabled.start((m) => this.deliver(m), options.hostname, options.repeatMs ?? 6e4, !this.outputs.some((o) => !o.component.remote));
   }
   options;
   decoders = [];
@@ -8456,6 +8806,7 @@ var Pipeline = class {
   resumeCallbacks = /* @__PURE__ */ new Set();
   /** Messages routed, for `drover status`. */
   lines = 0;
+  disabled = new DisabledOutputs();
   build(config2, emit2) {
     const definition = findDefinition(config2.kind, config2.type);
     if (!definition) throw new Error(`unknown ${config2.kind} type ${config2.type}`);
@@ -8466,10 +8817,20 @@ var Pipeline = class {
       hostname: this.options.hostname,
       onPlatform: this.options.onPlatform,
       isTTY: this.options.isTTY,
+      instances: this.options.instances ?? 1,
       report: (text, severity = SEVERITY.info) => emit2(Message.internal(text, id, severity, this.options.hostname)),
       emit: emit2
     };
     return { id, match: compileMatcher(config2.match), component: definition.create(config2.options, context) };
+  }
+  /**
+   * The longest line that may come in a block: every output's block writer takes it whole. Longer lines come one by
+   * one (LineSink.line), as messages an output can split for its transport.
+   */
+  get blockLimit() {
+    let limit = Infinity;
+    for (const { component } of this.outputs) if (component.lines && component.blockLimit) limit = Math.min(limit, component.blockLimit);
+    return limit;
   }
   /** True while an output is full: callers stop reading from processes until `onResume` fires. */
   get blocked() {
@@ -8492,7 +8853,7 @@ var Pipeline = class {
     }
     const proto = protoOf(source);
     let own;
-    for (const output of this.outputs) {
+    for (const output of this.routes) {
       const { match, component } = output;
       if (!match.perLine && component.lines) {
         if (match(proto) && !component.lines(chunk, start2, end, source, timestamp)) this.wait(component);
@@ -8527,9 +8888,19 @@ var Pipeline = class {
       at = nl + 1;
     }
   }
-  line(source, bytes, timestamp) {
-    this.runFrom(this.message(source, Buffer.from(bytes), timestamp), 0);
+  line(source, bytes, timestamp, cut = false) {
+    const m = this.message(source, Buffer.from(bytes), timestamp);
+    if (cut) {
+      m.fields = { cut: true };
+      if (!this.cutReported.has(source.logger)) {
+        this.cutReported.add(source.logger);
+        this.internal(`${source.logger} printed a line longer than [supervisor] max_line_length: it is cut into messages of at most ${bytes.length} bytes, each but the last with Fields[cut] = true (reported once per instance)`, "supervisor", SEVERITY.warning);
+      }
+    }
+    this.runFrom(m, 0);
   }
+  /** Instances whose line was cut at the memory bound already (the warning comes once for each). */
+  cutReported = /* @__PURE__ */ new Set();
   /** A line of drover's own (supervisor state changes), routed like any other. */
   internal(text, logger, severity = SEVERITY.info) {
     this.runFrom(Message.internal(text, logger, severity, this.options.hostname), 0);
@@ -8560,7 +8931,7 @@ var Pipeline = class {
     this.deliver(m);
   }
   deliver(message) {
-    for (const output of this.outputs) {
+    for (const output of this.routes) {
       if (output.match(message) && !output.component.write(message)) this.wait(output.component);
     }
   }
@@ -8577,15 +8948,38 @@ var Pipeline = class {
     });
     this.waiting = current;
   }
-  /** Flushes filters (held groups, pending summaries), then closes outputs by the deadline. */
-  async close(deadline) {
+  /** The outputs messages go to: all of them, then (at shutdown) the local ones, then none. */
+  routes = this.outputs;
+  /**
+   * Flushes filters (held groups, pending summaries), then closes the drains by the deadline, then calls `last`
+   * (drover's last line: it reaches the local outputs only), then closes the local outputs. Nothing is routed after.
+   */
+  async close(deadline, last) {
+    this.disabled.stop();
     for (const f of this.filters) f.component.flush?.();
     for (const f of this.filters) f.component.close?.();
-    await Promise.all(this.outputs.map((o) => o.component.close(deadline)));
+    await Promise.all(this.outputs.filter((o) => o.component.remote).map((o) => o.component.close(deadline)));
+    this.routes = this.outputs.filter((o) => !o.component.remote);
+    last?.();
+    this.mute();
+    await Promise.all(this.outputs.filter((o) => !o.component.remote).map((o) => o.component.close(deadline)));
+  }
+  /** From now on nothing is routed: drover has said its last line. */
+  mute() {
+    this.routes = [];
+  }
+  /** Drains that still hold lines, and how many: what a stop waits for. */
+  backlog() {
+    const backlog = [];
+    for (const o of this.outputs) {
+      const buffered = o.component.remote ? Number(o.component.stats?.().buffered ?? 0) : 0;
+      if (buffered > 0) backlog.push({ id: o.id, lines: buffered });
+    }
+    return backlog;
   }
   /** Per-output counters for `drover status`. */
   stats() {
-    return Object.fromEntries(this.outputs.map((o) => [o.id, o.component.stats?.() ?? {}]));
+    return { ...Object.fromEntries(this.outputs.map((o) => [o.id, o.component.stats?.() ?? {}])), ...this.disabled.stats() };
   }
 };
 
@@ -8667,6 +9061,11 @@ ${OPTIONS_USAGE}`,
     const rows = answer2.instances.map((i) => [i.name, state(i), i.pid ? String(i.pid) : "-", i.pid ? formatUptime(i.uptime) : "-", String(i.restarts), i.exitStatus === void 0 ? "-" : String(i.exitStatus)]);
     process.stdout.write(table([["NAME", "STATE", "PID", "UPTIME", "RESTARTS", "LAST EXIT"], ...rows]));
     for (const [id, stats] of Object.entries(answer2.outputs)) {
+      if (stats.state === "disabled") {
+        process.stdout.write(`${id}: DISABLED: ${stats.error}
+`);
+        continue;
+      }
       const text = Object.entries(stats).map(([k, v]) => `${k}=${v}`).join(" ");
       process.stdout.write(`${id}: ${text || "-"}
 `);
@@ -8769,12 +9168,12 @@ Run \`drover check\` after fixing them.
     const hostname = app.config.supervisor.hostname || (0, import_node_os7.hostname)();
     let pipeline;
     try {
-      pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: (0, import_node_tty.isatty)(1) });
+      pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: (0, import_node_tty.isatty)(1), instances: plans.length });
     } catch (error) {
-      if (!(error instanceof BufferInUseError)) throw error;
       process.stderr.write(`drover: cannot start: ${error.message}
 `);
-      process.exit(1);
+      if (error instanceof BufferInUseError) process.exit(1);
+      return 1;
     }
     const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname });
     handleSignals({

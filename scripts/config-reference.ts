@@ -6,12 +6,47 @@ import { registry } from '../src/pipeline/registry';
 import { processSchema, supervisorSchema } from '../src/config/sections';
 import type { Field, Schema } from '../src/config/schema';
 import { matcherSection } from './matcher-reference';
+import { REQUIRED_FIELD } from '../src/config/load';
+import { EXAMPLE_APP, MATCH_EXAMPLES, MESSAGE_VARIABLES } from '../src/pipeline/message-doc';
 
 /** The options every component section has besides its type's own (as src/config/load.ts adds them). */
 const COMMON: Schema = {
   type: { type: 'string', required: true, doc: 'the component type: one of the headings below' },
   match: { type: 'matcher', default: 'TRUE', doc: 'which messages this component takes (Heka\'s message matcher), e.g. "Logger =~ /^web/ && Severity <= 4"' },
 };
+
+/** What outputs have besides `type` and `match`. */
+const OUTPUT_COMMON: Schema = { ...COMMON, required: REQUIRED_FIELD };
+
+/** The "Messages" section: every variable a match reads, and examples that test/docs.test.ts runs. */
+function messagesSection(): string {
+  const out = [
+    '## Messages',
+    '',
+    "Every line a process prints becomes a message; drover's own lines are messages too. Decoders, filters and match expressions see these variables (a match compares them with `== != < <= > >= =~ !~`, joined by `&& || ( )`):",
+    '',
+    '| variable | type | values |',
+    '|---|---|---|',
+    ...MESSAGE_VARIABLES.map((v) => `| ${code(v.name)} | ${cell(v.type)} | ${cell(v.values)} |`),
+    '',
+    'Lines reach decoders, filters and matchers whole, up to `[supervisor] max_line_length` (1 MiB). Outputs that have a transport limit split longer lines afterwards, after filters and redaction, each piece with the whole message\'s Severity, Fields and Timestamp: `stdout` and `stderr` on a platform, `syslog`, and `http` with `format = "logplex"` (10,000 bytes by default, each output\'s `max_line_length`). Drains keep decoded fields by default: the syslog output\'s `format = "auto"` and http\'s logplex frames send them as RFC 5424 structured data (`[fields@32473 path="/cart" ms="812"]`), which every piece of a split line carries and receivers such as syslog-ng and rsyslog parse; `format = "logfmt"` or `"json"` (http: `message_format`) puts them in MSG instead, for services that only show MSG.',
+    '',
+    'Examples, run by the docs test on this app:',
+    '',
+    '```',
+    `# Procfile`,
+    EXAMPLE_APP.procfile,
+    `# drover/100.toml`,
+    EXAMPLE_APP.config,
+    '```',
+    '',
+    '| match | takes | app lines taken |',
+    '|---|---|---|',
+    ...MATCH_EXAMPLES.map((e) => `| ${cell(code(e.match))} | ${cell(e.takes)} | ${e.lines.length ? e.lines.map((l) => code(l)).join(', ') : 'none'} |`),
+    '',
+  ];
+  return out.join('\n');
+}
 
 const KIND_INTRO: Record<ComponentKind, string> = {
   inputs: 'Inputs bring messages from somewhere other than the supervised processes, whose stdout and stderr are always read.',
@@ -108,13 +143,15 @@ export function renderConfigurationReference(): string {
     '',
     '## Contents',
     '',
-    '- [Match expressions](#match-expressions) · [`[supervisor]`](#supervisor) · [`[processes.NAME]`](#processesname)',
+    '- [Messages](#messages): what a match expression can read · [Match expressions](#match-expressions)',
+    '- [`[supervisor]`](#supervisor) · [`[processes.NAME]`](#processesname)',
   ];
   for (const kind of COMPONENT_KINDS) {
     const types = Object.keys(registry[kind]);
     out.push(`- [\`[${kind}.NAME]\`](#${kind}name): ${types.length ? types.map((t) => `[${t}](#${kind.replace(/s$/, '')}-${t})`).join(', ') : 'none yet'}`);
   }
   out.push('- [buffer](#buffer)', '');
+  out.push(messagesSection());
   out.push(...matcherSection());
   out.push('## `[supervisor]`', '', 'How drover itself behaves. One section, optional.', '', optionsTable(supervisorSchema, tables), '');
   out.push('## `[processes.NAME]`', '', "A process type, with supervisord's option names. A type in the Procfile needs no section; one defined only here (with `command`) is added to the Procfile's.", '', optionsTable(processSchema, tables), '');
@@ -134,7 +171,7 @@ export function renderConfigurationReference(): string {
     '',
   );
   for (const kind of COMPONENT_KINDS) {
-    out.push(`## \`[${kind}.NAME]\``, '', `${KIND_INTRO[kind]} Every section has these options, then those of its type:`, '', optionsTable(COMMON, tables), '');
+    out.push(`## \`[${kind}.NAME]\``, '', `${KIND_INTRO[kind]} Every section has these options, then those of its type:`, '', optionsTable(kind === 'outputs' ? OUTPUT_COMMON : COMMON, tables), '');
     const defs = Object.values(registry[kind]) as ComponentDefinition[];
     if (!defs.length) out.push(`No ${kind.replace(/s$/, '')} types exist yet.`, '');
     for (const def of defs) out.push(component(def, tables));

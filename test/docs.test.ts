@@ -9,10 +9,12 @@ import { COMPONENT_KINDS, type ComponentDefinition } from '../src/pipeline/compo
 import { registry } from '../src/pipeline/registry';
 import { processSchema, supervisorSchema } from '../src/config/sections';
 import { bufferField } from '../src/pipeline/buffers/buffer';
-import { ROOT } from './helpers';
+import { drover, ROOT, tempDir } from './helpers';
 import { EXAMPLE_MESSAGE } from '../scripts/matcher-reference';
 import { compileMatcher, MatcherSyntaxError } from '../src/pipeline/matcher';
 import { Message } from '../src/pipeline/message';
+import { EXAMPLE_APP, MATCH_EXAMPLES, MESSAGE_VARIABLES } from '../src/pipeline/message-doc';
+import { existsSync } from 'node:fs';
 
 const DOC = join(ROOT, 'docs/configuration.md');
 
@@ -70,5 +72,24 @@ describe('docs/configuration.md', () => {
   it('node scripts/gen-docs.mjs renders the same text', async () => {
     const { stdout } = await execa('node', ['scripts/gen-docs.mjs', '--stdout'], { cwd: ROOT, stripFinalNewline: false });
     expect(stdout).toBe(renderConfigurationReference());
+  });
+
+  it('documents every variable a match reads, and its Messages examples take the lines they say on a real app', async () => {
+    const doc = readFileSync(DOC, 'utf8');
+    for (const name of ['Timestamp', 'Type', 'Logger', 'Stream', 'Severity', 'Payload', 'Hostname', 'Pid', 'Fields[name]']) {
+      expect(MESSAGE_VARIABLES.map((v) => v.name)).toContain(name);
+      expect(doc).toContain(`| \`${name}\` |`);
+    }
+    const outputs = MATCH_EXAMPLES.map((e, i) => `[outputs.example${i}]\ntype = "file"\npath = "example${i}.log"\nformat = "json"\nmatch = ${JSON.stringify(e.match)}\n`).join('\n');
+    const app = tempDir({ Procfile: EXAMPLE_APP.procfile + '\n', 'drover/100.toml': `${EXAMPLE_APP.config}\n\n${outputs}\n[processes.web]\nautorestart = false\nstartsecs = 0\n` });
+    const result = await drover(['start'], { cwd: app, env: { DYNO: '', PORT: '' } });
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    MATCH_EXAMPLES.forEach((e, i) => {
+      const file = join(app, `example${i}.log`);
+      const messages = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+      // stdout and stderr are two pipes: their lines may interleave either way.
+      const taken = messages.filter((m) => m.type === undefined).map((m) => m.message as string);
+      expect(taken.sort(), e.match).toEqual([...e.lines].sort());
+    });
   });
 });

@@ -3,6 +3,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { loadApp, type LoadedApp } from '../config/app';
+import { lintPipeline } from '../config/lint';
 import { formatProblem } from '../config/errors';
 import { BuildError, type Output } from './output';
 
@@ -45,7 +46,9 @@ export function checkConfig(out: Output, options: CheckOptions): LoadedApp {
     mode: 'build',
   });
   // Warnings first: when the build fails, the unset ${VAR}s may be part of the story.
-  for (const w of app.warnings) out.warn(formatProblem(w));
+  // drover check's warnings about the pipeline too (same stream twice, a match that takes nothing).
+  const lint = lintPipeline(app.config, app.processes).map((w) => ({ ...w, file: w.file.startsWith(options.appDir + '/') ? relative(options.appDir, w.file) : w.file }));
+  for (const w of [...app.warnings, ...lint]) out.warn(formatProblem(w));
   if (app.problems.length > 0) {
     const n = app.problems.length;
     throw new BuildError(

@@ -44,6 +44,16 @@ export interface ComponentConfig {
   match: string;
   origin: Origin;
   options: Record<string, any>;
+  /** Outputs only: refuse to start when it cannot be made (see REQUIRED_FIELD). */
+  required?: boolean;
+}
+
+/** An output whose configuration could not be resolved when drover started (an unset ${VAR}, a bad URL in one). */
+export interface DisabledOutput {
+  name: string;
+  origin: Origin;
+  /** What is wrong, one problem each, with what to set. */
+  problems: ConfigProblem[];
 }
 
 export interface DroverConfig {
@@ -53,7 +63,16 @@ export interface DroverConfig {
   decoders: ComponentConfig[];
   filters: ComponentConfig[];
   outputs: ComponentConfig[];
+  /** Outputs left out at start: the processes run regardless, and the pipeline reports them (see `required`). */
+  disabled: DisabledOutput[];
 }
+
+/** The `required` option every output has. */
+export const REQUIRED_FIELD = {
+  type: 'boolean',
+  default: false,
+  doc: 'false: when drover starts and this output\'s configuration cannot be resolved (an unset ${VAR}, a bad URL in one), the output is disabled, an error says what to set (again every minute, and in `drover status`), and the processes start regardless. true: drover refuses to start instead',
+} as const;
 
 /** A section as written, after merging, for `drover config`. */
 export interface SectionSource {
@@ -134,6 +153,10 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
 
   const validate = (id: string, schema: Schema, raw: RawSection) => {
     const unset = new Map<string, string[]>();
+    // Problems that come from the environment (an unset ${VAR}, a value one gave): for an output, they disable it at start.
+    const fromEnv: ConfigProblem[] = [];
+    const isOutput = id.startsWith('outputs.');
+    const required = raw.table.required === true;
     const table = interpolateTree(raw.table, options.env, '', unset) as Record<string, unknown>;
     // A command is expanded by the shell that runs it, with each instance's own PORT and DYNO: keep it as written.
     if (id.startsWith('processes.') && raw.table.command !== undefined) {
@@ -141,20 +164,30 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
       unset.delete('command');
     }
     const skip = new Set<string>();
+    const disabledOutcome = `; at start [${id}] is disabled until it is set, and the processes start regardless (required = true refuses to start instead)`;
     for (const [key, names] of unset) {
-      const problem = { file: raw.fragment.path, line: lineFor(raw.lines, id, key), component: id, message: `option "${key}" uses ${names.map((n) => '${' + n + '}').join(', ')}, which ${names.length === 1 ? 'is' : 'are'} not set`, hint: `set it as a config var, or give a default: \${${names[0]}:-value}` };
-      if (options.mode === 'build') {
-        warnings.push(problem);
-        skip.add(key);
-      } else problems.push(problem);
+      const outcome = !isOutput ? '' : required ? '; at start drover refuses to run while it is unset (required = true)' : disabledOutcome;
+      const problem = { file: raw.fragment.path, line: lineFor(raw.lines, id, key), component: id, message: `option "${key}" uses ${names.map((n) => '${' + n + '}').join(', ')}, which ${names.length === 1 ? 'is' : 'are'} not set${options.mode === 'build' ? outcome : ''}`, hint: `set it as a config var, or give a default: \${${names[0]}:-value}` };
+      // The empty value it stands for is not checked too: one problem, said once.
+      skip.add(key);
+      if (options.mode === 'build') warnings.push(problem);
+      else if (isOutput && !required) fromEnv.push(problem);
+      else problems.push(problem);
     }
     const result = applySchema(schema, table, '', skip);
-    for (const p of result.problems) problems.push({ file: raw.fragment.path, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint });
-    return { options: result.options, failed: result.problems.length > 0 };
+    for (const p of result.problems) {
+      const problem = { file: raw.fragment.path, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint };
+      const fromVariable = isOutput && !required && usesVariable(raw.table, p.key);
+      if (fromVariable && options.mode === 'run') fromEnv.push(problem);
+      // At build time too it only disables the output: a warning that says so (the value may change before start).
+      else if (fromVariable) warnings.push({ ...problem, message: problem.message + disabledOutcome.replace('until it is set', 'until it is right') });
+      else problems.push(problem);
+    }
+    return { options: result.options, failed: result.problems.length > 0, fromEnv };
   };
 
   const supervisor = (supervisorRaw ? validate('supervisor', supervisorSchema, supervisorRaw).options : applySchema(supervisorSchema, {}).options) as unknown as SupervisorConfig;
-  const config: DroverConfig = { supervisor, processes: {}, inputs: [], decoders: [], filters: [], outputs: [] };
+  const config: DroverConfig = { supervisor, processes: {}, inputs: [], decoders: [], filters: [], outputs: [], disabled: [] };
 
   for (const [id, raw] of sections) {
     const [kind, name] = splitId(id);
@@ -179,14 +212,19 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
     const schema: Schema = {
       type: { type: 'string', doc: 'the component type' },
       match: { type: 'matcher', default: 'TRUE', doc: 'which messages this component takes, e.g. "Logger =~ /^web/"' },
+      ...(componentKind === 'outputs' ? { required: REQUIRED_FIELD } : {}),
       ...definition.schema,
     };
-    const { options: opts, failed } = validate(id, schema, raw);
+    const { options: opts, failed, fromEnv } = validate(id, schema, raw);
     if (!failed && definition.check) {
       for (const p of definition.check(opts)) problems.push({ file: origin.file, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint });
     }
-    const { type: _type, match, ...rest } = opts;
-    config[componentKind].push({ kind: componentKind, name, type, match: match as string, origin, options: rest });
+    if (fromEnv.length) {
+      config.disabled.push({ name, origin, problems: fromEnv });
+      continue;
+    }
+    const { type: _type, match, required, ...rest } = opts;
+    config[componentKind].push({ kind: componentKind, name, type, match: match as string, origin, options: rest, ...(required ? { required: true } : {}) });
   }
   // Report in reading order: by fragment, then by line.
   const order = new Map(fragments.map((f, i) => [f.path, i]));
@@ -197,6 +235,13 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
   if (supervisorRaw) sources.push({ id: 'supervisor', origin: { file: supervisorRaw.fragment.path, line: lineFor(supervisorRaw.lines, 'supervisor') }, table: supervisorRaw.table });
   for (const [id, raw] of sections) sources.push({ id, origin: { file: raw.fragment.path, line: lineFor(raw.lines, id) }, table: raw.table });
   return { config, sections: sources, fragments, problems, warnings };
+}
+
+/** True when the option at `path` (`url`, `buffer.path`) was written with a ${VAR}: its value came from the environment. */
+function usesVariable(table: Record<string, unknown>, path: string): boolean {
+  let value: unknown = table;
+  for (const key of path.split('.')) value = isTable(value) ? value[key] : undefined;
+  return JSON.stringify(value ?? '').includes('${');
 }
 
 function isTable(value: unknown): value is Record<string, unknown> {

@@ -8,7 +8,7 @@ export type Field =
   | { type: 'integer'; doc: string; default?: number; required?: boolean; min?: number; max?: number }
   | { type: 'boolean'; doc: string; default?: boolean }
   | { type: 'duration'; doc: string; default?: string | number }
-  | { type: 'size'; doc: string; default?: string }
+  | { type: 'size'; doc: string; default?: string; min?: number }
   | { type: 'enum'; doc: string; values: readonly (string | boolean)[]; default?: string | boolean }
   | { type: 'string[]'; doc: string; default?: string[] }
   | { type: 'integer[]'; doc: string; default?: number[] }
@@ -81,7 +81,9 @@ function convert(field: Field, raw: unknown, key: string, problems: OptionProble
     }
     case 'size': {
       const bytes = parseSize(raw);
-      return bytes === undefined ? wrong('a size such as "64KB" or "256MB" (a bare number is bytes)') : bytes;
+      if (bytes === undefined) return wrong('a size such as "64KB" or "256MB" (a bare number is bytes)');
+      if (field.min !== undefined && bytes < field.min) return wrong(`a size of at least ${field.min} bytes`);
+      return bytes;
     }
     case 'enum': {
       if (typeof raw === 'string') {

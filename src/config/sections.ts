@@ -7,7 +7,7 @@ export const SIGNALS = ['TERM', 'INT', 'QUIT', 'HUP', 'KILL', 'USR1', 'USR2'] as
 export const supervisorSchema: Schema = {
   backoff_initial: { type: 'duration', default: '1s', doc: 'delay before the first restart of a process that exited; it doubles on each retry' },
   backoff_max: { type: 'duration', default: '30s', doc: 'the longest delay between two restarts' },
-  max_line_length: { type: 'integer', default: 10000, min: 64, doc: 'longer lines are split into several messages (Logplex splits at 10,000 bytes)' },
+  max_line_length: { type: 'size', default: '1MB', min: 64, doc: 'the memory bound of one line: decoders, filters and matchers see each line whole up to this many bytes; a longer line is cut into several messages, each but the last with Fields[cut] = true. Outputs split lines for their transport themselves (see their max_line_length)' },
   partial_line_timeout: { type: 'duration', default: '200ms', doc: 'a line without its newline is passed on after this long' },
   hostname: { type: 'string', default: '', doc: 'the Hostname of messages; default: the machine host name' },
   control_socket: { type: 'string', default: '', doc: 'path of the unix socket for `drover status` and `drover restart`; default: $TMPDIR/drover-<uid>/<dir hash>.sock, in a directory only that user can use (0700); a socket owned by another user is never trusted' },

@@ -13,6 +13,8 @@ export interface ComponentContext {
   onPlatform: boolean;
   /** True when stdout is a terminal (for colours). */
   isTTY: boolean;
+  /** How many process instances this drover runs (in this dyno or container): `auto` formats name them when several. */
+  instances: number;
   /**
    * Sends a line of drover's own into the pipeline after this component: a filter's summary goes through the
    * filters after it and then to the outputs; an output's report (drops, retries) goes to the outputs.
@@ -42,12 +44,16 @@ export interface Output {
   write(message: Message): boolean;
   /** Optional fast path: whole lines of one source, written without making messages (see formats.ts). The bytes are only valid during the call: copy them. */
   lines?(chunk: Buffer, start: number, end: number, source: BlockSource, timestamp: number): boolean;
+  /** The longest line `lines` takes: longer lines come to `write` as messages (to be split for a transport). */
+  blockLimit?: number;
   /** Resolves when the output can take more after `write` returned false. */
   drained(): Promise<void>;
   /** Writes what is buffered, waiting at most until `deadline` (ms since epoch). */
   close(deadline: number): Promise<void>;
   /** Counters shown by `drover status`. */
   stats?(): Record<string, number | string>;
+  /** True for a drain (syslog, http): it is closed first at shutdown, and what it still holds is said while drover waits. */
+  remote?: boolean;
 }
 
 /** An input brings messages from somewhere other than the supervised processes (a file, a socket). */

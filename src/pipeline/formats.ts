@@ -25,9 +25,12 @@ export interface Encoder {
   lines?(chunk: Buffer, start: number, end: number, source: BlockSource, timestamp: number, out: FdWriter): void;
 }
 
-/** `auto`: raw where a platform adds its own prefix, foreman-style prefixed elsewhere. */
-export function resolveFormat(format: FormatName, onPlatform: boolean): ConcreteFormat {
-  return format === 'auto' ? (onPlatform ? 'raw' : 'prefixed') : format;
+/**
+ * `auto`: raw where a platform adds its own prefix and only one instance runs in the container (the platform's
+ * prefix names it), foreman-style prefixed elsewhere and wherever several instances share the output.
+ */
+export function resolveFormat(format: FormatName, onPlatform: boolean, instances = 1): ConcreteFormat {
+  return format === 'auto' ? (onPlatform && instances <= 1 ? 'raw' : 'prefixed') : format;
 }
 
 /** True on Heroku (DYNO), Cloud Foundry (VCAP_APPLICATION) or a CNB platform (CNB_* variables at launch). */

@@ -116,6 +116,25 @@ export class Message {
     return message;
   }
 
+  /**
+   * A piece of this message, for an output that splits long lines for its transport: `bytes` as its payload, and
+   * everything else (severity, fields, timestamp, logger...) the whole message's.
+   */
+  piece(bytes: Buffer): Message {
+    const piece = new Message(bytes, this.logger, this.stream, this.pid, this.hostname, this.timestamp, this.type);
+    piece.severity = this.severity;
+    piece.fields = this.fields;
+    piece.rewritten = this.rewritten;
+    return piece;
+  }
+
+  /** Bytes of the payload, without making a Buffer or a string when the line is still as read. */
+  get payloadBytes(): number {
+    if (this.chunk) return this.end - this.start;
+    if (this.bytesAsPrinted) return this.bytesAsPrinted.length;
+    return Buffer.byteLength(this.text!, 'utf8');
+  }
+
   /** A message made by drover itself (supervisor state changes, filter summaries, drop reports). */
   static internal(text: string, logger: string, severity: number = SEVERITY.info, hostname = ''): Message {
     const message = new Message(Buffer.from(text, 'utf8'), logger, 'stdout', process.pid, hostname, Date.now(), 'drover');

@@ -6,6 +6,7 @@ import type { BlockSource } from './formats';
 import type { LineSink } from './splitter';
 import type { ComponentContext, Decoder, Filter, Output } from './component';
 import { findDefinition } from './registry';
+import { DisabledOutputs } from './disabled-outputs';
 import type { ComponentConfig, DroverConfig } from '../config/load';
 
 interface Stage<T> {
@@ -19,6 +20,10 @@ export interface PipelineOptions {
   hostname: string;
   onPlatform: boolean;
   isTTY: boolean;
+  /** Process instances this drover runs (default 1). */
+  instances?: number;
+  /** How often a disabled output's error is said again (default: every minute). */
+  repeatMs?: number;
 }
 
 /** A block source's stand-in message, for matchers that read only per-stream variables. */
@@ -60,11 +65,23 @@ export class Pipeline implements LineSink {
   /** Messages routed, for `drover status`. */
   lines = 0;
 
-  constructor(config: Pick<DroverConfig, 'decoders' | 'filters' | 'outputs'>, private readonly options: PipelineOptions) {
+  private readonly disabled = new DisabledOutputs();
+
+  constructor(config: Pick<DroverConfig, 'decoders' | 'filters' | 'outputs'> & Partial<Pick<DroverConfig, 'disabled'>>, private readonly options: PipelineOptions) {
     config.decoders.forEach((c) => this.decoders.push(this.build(c, () => undefined)));
     config.filters.forEach((c, i) => this.filters.push(this.build(c, (m) => this.runFrom(m, i + 1))));
-    config.outputs.forEach((c) => this.outputs.push(this.build(c, (m) => queueMicrotask(() => this.deliver(m)))));
+    for (const d of config.disabled ?? []) this.disabled.addFromConfig(d);
+    for (const c of config.outputs) {
+      try {
+        this.outputs.push(this.build(c, (m) => queueMicrotask(() => this.deliver(m))));
+      } catch (error) {
+        // Something only known at start (a CA file that is not there): without `required`, the app runs without it.
+        if (c.required) throw new Error(`[outputs.${c.name}] (${c.origin.file}:${c.origin.line}) ${(error as Error).message}; it has required = true, so drover does not run without it`);
+        this.disabled.add(`outputs.${c.name}`, `${(error as Error).message} (${c.origin.file}:${c.origin.line})`);
+      }
+    }
     this.fast = this.decoders.length === 0 && this.filters.length === 0;
+    this.disabled.start((m) => this.deliver(m), options.hostname, options.repeatMs ?? 60_000, !this.outputs.some((o) => !o.component.remote));
   }
 
   private build<T>(config: ComponentConfig, emit: (m: Message) => void): Stage<T> {
@@ -77,10 +94,21 @@ export class Pipeline implements LineSink {
       hostname: this.options.hostname,
       onPlatform: this.options.onPlatform,
       isTTY: this.options.isTTY,
+      instances: this.options.instances ?? 1,
       report: (text, severity = SEVERITY.info) => emit(Message.internal(text, id, severity, this.options.hostname)),
       emit,
     };
     return { id, match: compileMatcher(config.match), component: definition.create(config.options, context) as T };
+  }
+
+  /**
+   * The longest line that may come in a block: every output's block writer takes it whole. Longer lines come one by
+   * one (LineSink.line), as messages an output can split for its transport.
+   */
+  get blockLimit(): number {
+    let limit = Infinity;
+    for (const { component } of this.outputs) if (component.lines && component.blockLimit) limit = Math.min(limit, component.blockLimit);
+    return limit;
   }
 
   /** True while an output is full: callers stop reading from processes until `onResume` fires. */
@@ -107,7 +135,7 @@ export class Pipeline implements LineSink {
     }
     const proto = protoOf(source);
     let own: Buffer | undefined;
-    for (const output of this.outputs) {
+    for (const output of this.routes) {
       const { match, component } = output;
       if (!match.perLine && component.lines) {
         // Block writers copy the lines out before returning.
@@ -148,9 +176,20 @@ export class Pipeline implements LineSink {
     }
   }
 
-  line(source: BlockSource, bytes: Buffer, timestamp: number): void {
-    this.runFrom(this.message(source, Buffer.from(bytes), timestamp), 0);
+  line(source: BlockSource, bytes: Buffer, timestamp: number, cut = false): void {
+    const m = this.message(source, Buffer.from(bytes), timestamp);
+    if (cut) {
+      m.fields = { cut: true };
+      if (!this.cutReported.has(source.logger)) {
+        this.cutReported.add(source.logger);
+        this.internal(`${source.logger} printed a line longer than [supervisor] max_line_length: it is cut into messages of at most ${bytes.length} bytes, each but the last with Fields[cut] = true (reported once per instance)`, 'supervisor', SEVERITY.warning);
+      }
+    }
+    this.runFrom(m, 0);
   }
+
+  /** Instances whose line was cut at the memory bound already (the warning comes once for each). */
+  private readonly cutReported = new Set<string>();
 
   /** A line of drover's own (supervisor state changes), routed like any other. */
   internal(text: string, logger: string, severity: number = SEVERITY.info): void {
@@ -186,7 +225,7 @@ export class Pipeline implements LineSink {
   }
 
   private deliver(message: Message): void {
-    for (const output of this.outputs) {
+    for (const output of this.routes) {
       if (output.match(message) && !output.component.write(message)) this.wait(output.component);
     }
   }
@@ -205,15 +244,41 @@ export class Pipeline implements LineSink {
     this.waiting = current;
   }
 
-  /** Flushes filters (held groups, pending summaries), then closes outputs by the deadline. */
-  async close(deadline: number): Promise<void> {
+  /** The outputs messages go to: all of them, then (at shutdown) the local ones, then none. */
+  private routes: Stage<Output>[] = this.outputs;
+
+  /**
+   * Flushes filters (held groups, pending summaries), then closes the drains by the deadline, then calls `last`
+   * (drover's last line: it reaches the local outputs only), then closes the local outputs. Nothing is routed after.
+   */
+  async close(deadline: number, last?: () => void): Promise<void> {
+    this.disabled.stop();
     for (const f of this.filters) f.component.flush?.();
     for (const f of this.filters) f.component.close?.();
-    await Promise.all(this.outputs.map((o) => o.component.close(deadline)));
+    await Promise.all(this.outputs.filter((o) => o.component.remote).map((o) => o.component.close(deadline)));
+    this.routes = this.outputs.filter((o) => !o.component.remote);
+    last?.();
+    this.mute();
+    await Promise.all(this.outputs.filter((o) => !o.component.remote).map((o) => o.component.close(deadline)));
+  }
+
+  /** From now on nothing is routed: drover has said its last line. */
+  mute(): void {
+    this.routes = [];
+  }
+
+  /** Drains that still hold lines, and how many: what a stop waits for. */
+  backlog(): { id: string; lines: number }[] {
+    const backlog: { id: string; lines: number }[] = [];
+    for (const o of this.outputs) {
+      const buffered = o.component.remote ? Number(o.component.stats?.().buffered ?? 0) : 0;
+      if (buffered > 0) backlog.push({ id: o.id, lines: buffered });
+    }
+    return backlog;
   }
 
   /** Per-output counters for `drover status`. */
   stats(): Record<string, Record<string, number | string>> {
-    return Object.fromEntries(this.outputs.map((o) => [o.id, o.component.stats?.() ?? {}]));
+    return { ...Object.fromEntries(this.outputs.map((o) => [o.id, o.component.stats?.() ?? {}])), ...this.disabled.stats() };
   }
 }

@@ -64,8 +64,8 @@ export class Rfc5424 {
     this.sd = options.structuredData || '-';
   }
 
-  /** The header up to and including the space before MSG. */
-  header(message: Message): string {
+  /** The header up to and including the space before MSG; `sd` is structured data of this message alone (its fields). */
+  header(message: Message, sd = ''): string {
     if (message.timestamp !== this.cachedAt) {
       this.cache.clear();
       this.cachedAt = message.timestamp;
@@ -78,14 +78,19 @@ export class Rfc5424 {
       header = `<${this.facility * 8 + severity}>1 ${isoMicros(message.timestamp)} ${host} ${this.app} ${headerField(message.logger, 128)} - ${this.sd} `;
       this.cache.set(key, header);
     }
+    // The output's own element (a token) first, then the message's.
+    if (sd) header = header.slice(0, header.length - this.sd.length - 1) + (this.sd === '-' ? sd : this.sd + sd) + ' ';
     return header;
   }
 
-  /** The message as bytes, truncated to `max` bytes (UDP) without splitting a UTF-8 character. */
-  encode(message: Message, max = Infinity): Buffer {
-    const header = this.header(message);
+  /**
+   * The message as bytes, truncated to `max` bytes (UDP) without splitting a UTF-8 character. `msg` is the MSG
+   * (default: the payload as printed) and `sd` the message's own structured data (see header).
+   */
+  encode(message: Message, max = Infinity, msg: Buffer = message.raw, sd = ''): Buffer {
+    const header = this.header(message, sd);
     const headerBytes = Buffer.byteLength(header);
-    const raw = msgBytes(message.raw);
+    const raw = msgBytes(msg);
     let length = Math.min(headerBytes + raw.length, max);
     if (length < headerBytes + raw.length) length = utf8Boundary(raw, length - headerBytes) + headerBytes;
     const out = Buffer.allocUnsafe(Math.max(length, 0));
@@ -95,9 +100,9 @@ export class Rfc5424 {
   }
 
   /** The message framed for a stream: octet counting (`LEN SP MSG`) or a trailing newline; `extra` is appended inside the count. */
-  frame(message: Message, framing: 'octet-counting' | 'newline', extra = ''): Buffer {
-    const header = this.header(message);
-    const raw = msgBytes(message.raw);
+  frame(message: Message, framing: 'octet-counting' | 'newline', extra = '', msg: Buffer = message.raw, sd = ''): Buffer {
+    const header = this.header(message, sd);
+    const raw = msgBytes(msg);
     const body = Buffer.byteLength(header) + raw.length + extra.length;
     const prefix = framing === 'octet-counting' ? `${body} ` : '';
     const out = Buffer.allocUnsafe(prefix.length + body + (framing === 'newline' ? 1 : 0));

@@ -6,43 +6,54 @@ import type { BlockSource } from './formats';
  * reused for the next read), so a sink that keeps them copies them.
  */
 export interface LineSink {
-  /** Whole lines chunk[start, end), each ending in `\n`, none longer than the limit, none with `\r`. */
+  /** Whole lines chunk[start, end), each ending in `\n`, none longer than the block limit, none with `\r`. */
   block(source: BlockSource, chunk: Buffer, start: number, end: number, timestamp: number): void;
-  /** One line without its line ending (a split piece, a flushed partial line, a CRLF line). */
-  line(source: BlockSource, bytes: Buffer, timestamp: number): void;
+  /**
+   * One line without its line ending (a long line, a flushed partial line, a CRLF line). `cut` is true when the
+   * line went on past the memory bound: the rest follows as the next line.
+   */
+  line(source: BlockSource, bytes: Buffer, timestamp: number, cut?: boolean): void;
 }
 
 const LF = 10;
 const CR = 13;
 
 /**
- * Splits one stream. Lines longer than `maxLine` bytes become several lines (cut on a UTF-8 character
- * boundary), never dropped; a last line without its newline is passed on after `partialTimeout` ms and at end.
+ * Splits one stream into whole lines. Only a line longer than `maxLine` bytes (the memory bound, 1 MiB by default)
+ * is cut, into several lines marked `cut` (on a UTF-8 character boundary), never dropped. Lines longer than
+ * `blockLimit` leave the block path and come one by one, so that outputs with a transport limit (10,000 bytes on
+ * a platform) see them as messages they can split. A last line without its newline is passed on after
+ * `partialTimeout` ms and at end.
  */
 export class LineSplitter {
-  private partial: Buffer | undefined;
+  /** The start of a line whose newline has not come yet, in the pieces read so far (copies). */
+  private partial: Buffer[] = [];
+  private partialLength = 0;
   private timer: NodeJS.Timeout | undefined;
   private held = false;
+  private readonly blockLimit: number;
 
   constructor(
     private readonly source: BlockSource,
     private readonly sink: LineSink,
     private readonly maxLine: number,
     private readonly partialTimeout: number,
-  ) {}
+    blockLimit = maxLine,
+  ) {
+    this.blockLimit = Math.min(blockLimit, maxLine);
+  }
 
   /** Takes the next chunk read from the process. */
   push(chunk: Buffer): void {
     const now = Date.now();
     let start = 0;
-    if (this.partial) {
+    if (this.partialLength > 0) {
       const nl = chunk.indexOf(LF);
       if (nl < 0) {
-        this.holdPartial(Buffer.concat([this.partial, chunk]), now);
+        this.holdPartial(chunk, now);
         return;
       }
-      const line = Buffer.concat([this.partial, chunk.subarray(0, nl)]);
-      this.partial = undefined;
+      const line = this.takePartial(chunk.subarray(0, nl));
       this.clearTimer();
       this.emitLine(line, now);
       start = nl + 1;
@@ -66,19 +77,28 @@ export class LineSplitter {
   /** Reading goes on: the partial-line timeout runs again. */
   release(): void {
     this.held = false;
-    if (this.partial) this.armTimer();
+    if (this.partialLength > 0) this.armTimer();
   }
 
   /** The stream ended: pass on what is left. */
   end(): void {
     this.clearTimer();
-    if (this.partial && this.partial.length) this.emitLine(this.partial, Date.now());
-    this.partial = undefined;
+    if (this.partialLength > 0) this.emitLine(this.takePartial(), Date.now());
+  }
+
+  /** The held partial line (plus `tail`) as one buffer; nothing is held afterwards. */
+  private takePartial(tail?: Buffer): Buffer {
+    const parts = this.partial;
+    if (tail) parts.push(tail);
+    const line = parts.length === 1 ? parts[0] : Buffer.concat(parts);
+    this.partial = [];
+    this.partialLength = 0;
+    return line;
   }
 
   /** Emits whole lines [start, end), routing long lines and CRLF lines through emitLine. */
   private emitWhole(chunk: Buffer, start: number, end: number, now: number): void {
-    const max = this.maxLine;
+    const max = this.blockLimit;
     let blockStart = start;
     let at = start;
     // Jump from newline to newline at most `max` bytes apart: one search per ~max bytes, not per line.
@@ -89,7 +109,7 @@ export class LineSplitter {
         at = nl + 1;
         continue;
       }
-      // A line longer than max starts at `at`.
+      // A line longer than the block limit starts at `at`.
       this.emitBlock(chunk, blockStart, at, now);
       const lineEnd = chunk.indexOf(LF, at);
       this.emitLine(chunk.subarray(at, lineEnd), now);
@@ -120,24 +140,32 @@ export class LineSplitter {
     let start = 0;
     while (end - start > this.maxLine) {
       const cut = utf8Boundary(line, start + this.maxLine, start);
-      this.sink.line(this.source, line.subarray(start, cut), now);
+      this.sink.line(this.source, line.subarray(start, cut), now, true);
       start = cut;
     }
     this.sink.line(this.source, line.subarray(start, end), now);
   }
 
+  /** Holds `rest` (no newline in it) as the start of a line; past maxLine, the held bytes are passed on cut. */
   private holdPartial(rest: Buffer, now: number): void {
-    // A partial line that is already too long is passed on in maxLine pieces now. At least one byte stays
-    // held, so that a newline arriving next ends this line instead of making an empty one.
-    let start = 0;
-    while (rest.length - start > this.maxLine) {
-      const cut = utf8Boundary(rest, start + this.maxLine, start);
-      this.sink.line(this.source, rest.subarray(start, cut), now);
-      start = cut;
+    // Copy: the chunk it came from is the shared read buffer, overwritten by the next read.
+    this.partial.push(Buffer.from(rest));
+    this.partialLength += rest.length;
+    if (this.partialLength > this.maxLine) {
+      // At least one byte stays held, so that a newline arriving next ends this line instead of making an empty one.
+      const line = this.takePartial();
+      let start = 0;
+      while (line.length - start > this.maxLine) {
+        const cut = utf8Boundary(line, start + this.maxLine, start);
+        this.sink.line(this.source, line.subarray(start, cut), now, true);
+        start = cut;
+      }
+      if (start < line.length) {
+        this.partial.push(line.subarray(start));
+        this.partialLength = line.length - start;
+      }
     }
-    // Copy: the chunk it came from would otherwise be kept alive, and reused by nobody.
-    this.partial = start < rest.length ? Buffer.from(rest.subarray(start)) : undefined;
-    if (this.partial) this.armTimer();
+    if (this.partialLength > 0) this.armTimer();
     else this.clearTimer();
   }
 
@@ -145,8 +173,7 @@ export class LineSplitter {
     if (this.timer || this.held) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      if (this.partial) this.emitLine(this.partial, Date.now());
-      this.partial = undefined;
+      if (this.partialLength > 0) this.emitLine(this.takePartial(), Date.now());
     }, this.partialTimeout);
   }
 

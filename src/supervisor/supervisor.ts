@@ -119,11 +119,15 @@ export class Supervisor {
       const killed = this.instances.find((i) => i.killed);
       let code = status;
       if (requested) code = this.forcedStatus ?? (killed ? 128 + 9 : 0);
-      this.report(`Stopped; exit status ${code}`);
-      // Drains get what is left of the stop budget (at least a second) to deliver buffered lines.
-      const deadline = Date.now() + Math.max(1000, longest - (Date.now() - this.stopStarted));
+      // Drains get what is left of the stop budget (at least a second) to deliver buffered lines; say so, since
+      // a stop that waits for an unreachable drain looks hung otherwise.
+      const budget = Math.max(1000, longest - (Date.now() - this.stopStarted));
+      const deadline = Date.now() + budget;
       if (requested) this.stopBudgetEnd = deadline;
-      await this.options.pipeline.close(deadline);
+      for (const { id, lines } of this.options.pipeline.backlog()) {
+        this.report(`Waiting up to ${Math.ceil(budget / 1000)} s for ${id}: ${lines.toLocaleString('en-US')} lines buffered; ${this.stopKey()} again to drop them`);
+      }
+      await this.options.pipeline.close(deadline, () => this.finish(code));
       this.resolveDone(code);
       return code;
     })();
@@ -153,14 +157,33 @@ export class Supervisor {
     }
     if (this.shuttingDown) {
       // The user (or the platform) does not want to wait: no grace for processes, none for drains.
-      this.report(`Received ${signal} again: killing all processes now; lines not yet sent to drains are lost`, SEVERITY.warning);
+      const dropped = this.options.pipeline.backlog().map(({ id, lines }) => `${lines.toLocaleString('en-US')} lines buffered for ${id}`);
+      this.report(`Received ${signal} again: killing all processes now; lines not yet sent to drains are lost${dropped.length ? ` (${dropped.join(', ')})` : ''}`, SEVERITY.warning);
       this.forcedStatus = 128 + (constants.signals[signal] ?? 15);
       for (const i of this.instances) i.kill();
-      setTimeout(() => this.resolveDone(this.forcedStatus!), 200).unref();
+      setTimeout(() => {
+        this.finish(this.forcedStatus!);
+        this.resolveDone(this.forcedStatus!);
+      }, 200).unref();
       return;
     }
     this.stopStarted = Date.now();
     void this.shutdown(`received ${signal}`, 0, true);
+  }
+
+  /** Says `Stopped`, drover's last line (once), and routes nothing after it. */
+  private finish(code: number): void {
+    if (this.stoppedSaid) return;
+    this.stoppedSaid = true;
+    this.report(`Stopped; exit status ${code}`);
+    this.options.pipeline.mute();
+  }
+
+  private stoppedSaid = false;
+
+  /** What a user presses or sends to stop again: Ctrl-C in a terminal, SIGTERM elsewhere. */
+  private stopKey(): string {
+    return process.stdin.isTTY ? 'Ctrl-C' : 'SIGTERM or Ctrl-C';
   }
 
   /** Restarts the instances named (`web.1`) or of a type (`web`); returns the names restarted (none while stopping). */

@@ -153,6 +153,17 @@ describe('bin/compile', () => {
     expect(set.compile.all).not.toContain('s3cr3t-value');
   });
 
+  it("warns, as drover check does, about a drain whose URL is unset (disabled at start) and a match that takes nothing", async () => {
+    const app = join(scratch.dir('lint-app'), 'app');
+    mkdirSync(join(app, 'drover'), { recursive: true });
+    writeFileSync(join(app, 'Procfile'), 'web: echo hi\n');
+    writeFileSync(join(app, 'drover/100-drain.toml'), '[outputs.papertrail]\ntype = "syslog"\nurl = "${PAPERTRAIL_URL}"\nmatch = "Logger == \'web\'"\n');
+    const { compile } = await build(app);
+    expect(compile.exitCode, compile.all).toBe(0);
+    expect(compile.stdout).toContain(' !     drover/100-drain.toml:3: [outputs.papertrail] option "url" uses ${PAPERTRAIL_URL}, which is not set; at start [outputs.papertrail] is disabled until it is set, and the processes start regardless');
+    expect(compile.stdout).toContain(' !     drover/100-drain.toml:1: [outputs.papertrail] match "Logger == \'web\'" accepts no message this app produces, so this output never runs');
+  });
+
   it('refuses a Procfile that runs drover itself when no original is kept', async () => {
     const app = join(scratch.dir('loop'), 'app');
     mkdirSync(app);

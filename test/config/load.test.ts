@@ -71,13 +71,35 @@ describe('loadConfig', () => {
     expect(config.processes.web.command).toBe('serve --port ${PORT} $$HOME');
   });
 
-  it('treats an unset ${VAR} as an error at run time and a warning at build time', () => {
-    const files = { 'drover/100-o.toml': '[outputs.o]\ntype = "stdout"\nformat = "${FORMAT}"\n' };
+  it('treats an unset ${VAR} as an error at run time and a warning at build time, said once', () => {
+    const files = { 'drover/100-f.toml': '[filters.f]\ntype = "drop"\nmatch = "${MATCH}"\n' };
     const run = load(files, {}, 'run');
-    expect(run.problems.map((p) => p.message)).toContain('option "format" uses ${FORMAT}, which is not set');
+    expect(run.problems.map((p) => p.message)).toEqual(['option "match" uses ${MATCH}, which is not set']);
     const build = load(files, {}, 'build');
     expect(build.problems).toEqual([]);
-    expect(build.warnings).toEqual([expect.objectContaining({ line: 3, component: 'outputs.o' })]);
+    expect(build.warnings).toEqual([expect.objectContaining({ line: 3, component: 'filters.f' })]);
+  });
+
+  it('disables an output whose ${VAR} is unset or gives a bad value at run time; required = true makes it an error', () => {
+    const files = { 'drover/100-o.toml': '[outputs.o]\ntype = "stdout"\nformat = "${FORMAT}"\n\n[outputs.d]\ntype = "syslog"\nurl = "${DRAIN}"\n' };
+    const run = load(files, { DRAIN: 'logs.example.com' }, 'run');
+    expect(run.problems).toEqual([]);
+    expect(run.config.outputs.map((o) => o.name)).toEqual(['stdout']);
+    expect(run.config.disabled.map((d) => [d.name, d.problems.map((p) => p.message)])).toEqual([
+      ['o', ['option "format" uses ${FORMAT}, which is not set']],
+      ['d', [expect.stringMatching(/^option "url" must be a drain URL with a port/)]],
+    ]);
+    // A literal mistake is not the environment's: it stays an error.
+    expect(load({ 'drover/100-o.toml': '[outputs.o]\ntype = "stdout"\nformat = "fancy"\n' }, {}, 'run').problems).toHaveLength(1);
+    const required = load({ 'drover/100-o.toml': '[outputs.o]\ntype = "stdout"\nrequired = true\nformat = "${FORMAT}"\n' }, {}, 'run');
+    expect(required.problems.map((p) => p.message)).toEqual(['option "format" uses ${FORMAT}, which is not set']);
+    expect(required.config.disabled).toEqual([]);
+    const build = load(files, { DRAIN: 'logs.example.com' }, 'build');
+    expect(build.problems).toEqual([]);
+    expect(build.warnings.map((w) => w.message)).toEqual([
+      'option "format" uses ${FORMAT}, which is not set; at start [outputs.o] is disabled until it is set, and the processes start regardless (required = true refuses to start instead)',
+      expect.stringMatching(/^option "url" must be a drain URL with a port.*; at start \[outputs\.d\] is disabled until it is right, and the processes start regardless/),
+    ]);
   });
 });
 

@@ -27,9 +27,10 @@ describe('examples/cf-web-worker', () => {
     // CF's launcher: profile.d sourced (it puts deps/0/bin on PATH), then `bash -c COMMAND` with PORT set.
     const dyno = runDyno({ app: staged.app, command, port, env: { DEPS_DIR: join(staged.app, '../deps'), VCAP_APPLICATION: '{"application_name":"shop"}', DYNO: '' } });
     expect((await httpGet(port)).body).toBe('hello from web.1\n');
-    await waitFor(dyno, /^worker\.1: processed job 2$/m, 15_000);
-    await waitFor(dyno, /^worker\.2: processed job 2$/m, 15_000);
-    await waitFor(dyno, /^web: "GET \/ HTTP\/1\.1" 200/m);
+    // Several instances share the container's output: `auto` names each line's instance, as foreman does.
+    await waitFor(dyno, /^\d\d:\d\d:\d\d worker\.1 +\| worker\.1: processed job 2$/m, 15_000);
+    await waitFor(dyno, /^\d\d:\d\d:\d\d worker\.2 +\| worker\.2: processed job 2$/m, 15_000);
+    await waitFor(dyno, /^\d\d:\d\d:\d\d web\.1 +\| web: "GET \/ HTTP\/1\.1" 200/m);
     expect(dyno.init().nspid).toBe(1);
 
     // drover status from outside the container's PID namespace, through the control socket.

@@ -44,13 +44,26 @@ describe('the pipeline on real process output', () => {
     expect(Buffer.from(result.stdout as Uint8Array).equals(Buffer.from('ok\n\xff\xfe\x01bin\n\xc3\x28\n', 'latin1'))).toBe(true);
   });
 
-  it('splits a 1 MB line into 10,000-byte lines without losing a byte', async () => {
+  it('passes a 1 MB line whole off a platform, and split into 10,000-byte lines on one, without losing a byte', async () => {
     const app = oneShot(`head -c 1000000 /dev/zero | tr '\\0' 'a'; echo; echo after`);
-    const result = await startDrover(app);
-    const lines = String(result.stdout).split('\n');
-    expect(lines.slice(0, -1).every((l) => l.length === 10000)).toBe(true);
-    expect(lines.slice(0, -1).join('').length).toBe(1000000);
-    expect(lines.at(-1)).toBe('after');
+    const local = String((await startDrover(app)).stdout).split('\n');
+    expect(local.map((l) => l.length)).toEqual([1000000, 5]);
+    const dyno = String((await startDrover(app, [], { DYNO: 'web.1' })).stdout).split('\n');
+    expect(dyno.slice(0, -1).every((l) => l.length === 10000)).toBe(true);
+    expect(dyno.slice(0, -1).join('').length).toBe(1000000);
+    expect(dyno.at(-1)).toBe('after');
+  });
+
+  it('cuts a line past [supervisor] max_line_length into pieces marked cut = true, and says so once', async () => {
+    const app = tempDir({
+      Procfile: `web: head -c 2500 /dev/zero | tr '\\0' 'a'; echo; echo short\n`,
+      'drover/009-stdout.toml': '[outputs.stdout]\ntype = "stdout"\nformat = "logfmt"\n',
+      'drover/100.toml': '[supervisor]\nmax_line_length = 1000\n\n[processes.web]\nautorestart = false\nstartsecs = 0\n',
+    });
+    const lines = String((await startDrover(app)).stdout).split('\n');
+    const app_ = lines.filter((l) => /logger=web\.1 msg="(a+|short)"/.test(l));
+    expect(app_.map((l) => [/msg="(a*)"/.exec(l)?.[1].length ?? /msg="([^"]*)"/.exec(l)?.[1], l.endsWith(' cut=true')])).toEqual([[1000, true], [1000, true], [500, false], ['short', false]]);
+    expect(lines.filter((l) => l.includes('max_line_length'))).toEqual([expect.stringMatching(/level=warning logger=supervisor msg="web\.1 printed a line longer than \[supervisor\] max_line_length: it is cut into messages of at most 1000 bytes/)]);
   });
 
   it('passes on a line that never ends, after the partial-line timeout', async () => {

@@ -17,14 +17,29 @@ function collector() {
         at = nl + 1;
       }
     },
-    line(_s, bytes) {
+    line(_s, bytes, _t, cut) {
       lines.push({ text: Buffer.from(bytes), via: 'line' });
+      if (cut) cuts.push(lines.length - 1);
     },
   };
-  return { sink, lines, texts: () => lines.map((l) => l.text.toString('utf8')) };
+  const cuts: number[] = [];
+  return { sink, lines, cuts, texts: () => lines.map((l) => l.text.toString('utf8')) };
 }
 
 describe('LineSplitter', () => {
+  it('passes a line longer than the block limit whole, one by one, and cuts only past maxLine, marking the cut', () => {
+    const c = collector();
+    const splitter = new LineSplitter(source, c.sink, 1000, 1000, 10);
+    splitter.push(Buffer.from('short\n' + 'b'.repeat(50) + '\nend\n'));
+    expect(c.texts()).toEqual(['short', 'b'.repeat(50), 'end']);
+    expect(c.lines.map((l) => l.via)).toEqual(['block', 'line', 'block']);
+    // A line arriving in many reads, past maxLine: cut pieces of 1000 bytes, the rest held until its newline.
+    for (let i = 0; i < 25; i++) splitter.push(Buffer.from('x'.repeat(100)));
+    splitter.push(Buffer.from('\n'));
+    expect(c.texts().slice(3)).toEqual(['x'.repeat(1000), 'x'.repeat(1000), 'x'.repeat(500)]);
+    expect(c.cuts).toEqual([3, 4]);
+  });
+
   it('passes whole lines as blocks and joins lines split across chunks', () => {
     const c = collector();
     const splitter = new LineSplitter(source, c.sink, 100, 1000);

@@ -6,6 +6,7 @@ import type { LoadedApp } from '../../config/app';
 import { COMPONENT_KINDS } from '../../pipeline/component';
 import { fdLimitProblem } from '../../supervisor/fd-limit';
 import { compileMatcher } from '../../pipeline/matcher';
+import { lintPipeline } from '../../config/lint';
 
 export const check: Command = {
   summary: 'validate the Procfile and the configuration, and print what would run',
@@ -22,7 +23,7 @@ export const check: Command = {
     const tooMany = errors.length ? undefined : fdLimitProblem(app.processes.reduce((n, p) => n + (p.autostart ? p.numprocs : 0), 0));
     if (tooMany) errors.push(`formation: ${tooMany}`);
     if (errors.length) {
-      process.stderr.write(`\n${errors.length} error${errors.length === 1 ? '' : 's'}:\n${errors.join('\n')}\n`);
+      process.stderr.write(`\n${errors.length} error${errors.length === 1 ? '' : 's'}:\n${errors.join('\n')}\ndrover start refuses to run until the errors are fixed; warnings do not stop it.\n`);
       return 1;
     }
     process.stdout.write('\nconfiguration OK\n');
@@ -62,6 +63,7 @@ export function describeApp(app: LoadedApp): string {
     }
   }
   if (COMPONENT_KINDS.every((k) => app.config[k].length === 0)) lines.push('  (no outputs: logs go nowhere)');
-  for (const w of app.warnings) lines.push(`warning: ${formatProblem(w)}`);
+  const lint = lintPipeline(app.config, app.processes).map((w) => ({ ...w, file: w.file.startsWith(app.appDir + '/') ? relative(app.appDir, w.file) : w.file }));
+  for (const w of [...app.warnings, ...lint]) lines.push(`warning: ${formatProblem(w)}`);
   return lines.join('\n') + '\n';
 }

@@ -75,13 +75,14 @@ ${APP_USAGE}`,
     const hostname = app.config.supervisor.hostname || osHostname();
     let pipeline: Pipeline;
     try {
-      pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: isatty(1) });
+      pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: isatty(1), instances: plans.length });
     } catch (error) {
-      // Nothing runs yet: a disk buffer that another output or drover holds is the user's to sort out.
-      if (!(error instanceof BufferInUseError)) throw error;
-      process.stderr.write(`drover: cannot start: ${error.message}\n`);
+      // Nothing runs yet: a disk buffer that another output or drover holds, or an output with required = true
+      // that cannot be made (others are disabled), is the user's to sort out.
+      process.stderr.write(`drover: cannot start: ${(error as Error).message}\n`);
       // The outputs made before this one may be connecting already: nothing of theirs is worth waiting for.
-      process.exit(1);
+      if (error instanceof BufferInUseError) process.exit(1);
+      return 1;
     }
     const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname });
 

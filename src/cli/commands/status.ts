@@ -39,6 +39,10 @@ export const status: Command = {
     const rows = answer.instances.map((i) => [i.name, state(i), i.pid ? String(i.pid) : '-', i.pid ? formatUptime(i.uptime) : '-', String(i.restarts), i.exitStatus === undefined ? '-' : String(i.exitStatus)]);
     process.stdout.write(table([['NAME', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'LAST EXIT'], ...rows]));
     for (const [id, stats] of Object.entries(answer.outputs)) {
+      if (stats.state === 'disabled') {
+        process.stdout.write(`${id}: DISABLED: ${stats.error}\n`);
+        continue;
+      }
       const text = Object.entries(stats).map(([k, v]) => `${k}=${v}`).join(' ');
       process.stdout.write(`${id}: ${text || '-'}\n`);
     }

@@ -4,6 +4,7 @@ import { defineComponent, type ComponentContext, type Filter } from '../componen
 import type { Message } from '../message';
 import type { Schema } from '../../config/schema';
 import { compileRe2, Re2SyntaxError } from '../re2';
+import { guardFromSplit } from '../split-message';
 
 const schema: Schema = {
   patterns: { type: 'string[]', default: [], doc: 'regular expressions (RE2 syntax, matched in linear time) whose matches are replaced; with a top-level group (?P<secret>...) only that group is, e.g. "card=(?P<secret>\\\\d{12,19})"' },
@@ -53,6 +54,8 @@ export class RedactFilter implements Filter {
     });
     this.urls = options.url_passwords;
     this.replacement = options.replacement;
+    // Outputs that split long lines cut around it: half a marker would look like a broken line, not a redaction.
+    guardFromSplit(this.replacement);
     this.redactFields = options.fields;
   }
 

@@ -11,6 +11,8 @@ import { defineComponent } from '../component';
 import { toJson } from '../json-format';
 import { SEVERITY, type Message } from '../message';
 import { defaultAppName, FACILITIES, Rfc5424, type Facility } from '../rfc5424';
+import { DRAIN_FORMATS, drainRendering } from '../drain-format';
+import { splitForTransport, type Measure } from '../split-message';
 
 // Loaded when an http output is made, not at start-up: most apps have none, and these modules (with OpenSSL
 // behind node:https and node:crypto) cost several milliseconds of every start.
@@ -24,7 +26,9 @@ const CONTENT_TYPES: Record<HttpFormat, string> = { logplex: 'application/logple
 
 const schema: Schema = {
   url: { type: 'string', required: true, pattern: /^https?:\/\/[^\s/]+/, patternHint: 'an http:// or https:// URL, such as "https://collector.example.com/logs"', doc: 'where to POST batches' },
-  format: { type: 'enum', values: FORMATS, default: 'logplex', doc: 'logplex (application/logplex-1: octet-counted RFC 5424 frames, as Heroku HTTPS drains), ndjson (one JSON object a line) or json (an array)' },
+  format: { type: 'enum', values: FORMATS, default: 'logplex', doc: 'the body: logplex (application/logplex-1: octet-counted RFC 5424 frames, as Heroku HTTPS drains; their MSG as message_format says), ndjson (one JSON object a line, fields as keys) or json (an array of them)' },
+  message_format: { type: 'enum', values: DRAIN_FORMATS, default: 'auto', doc: 'logplex: how each frame\'s MSG is written, as the syslog output\'s format: auto (the payload, and decoded fields as structured data [fields@32473 key="value"] on every piece), raw (the payload only), logfmt or json (fields in MSG, for receivers that parse only MSG)' },
+  max_line_length: { type: 'size', doc: 'a line longer than this many bytes is sent as several messages (after filters and redaction), each with the whole message\'s severity, timestamp and fields; 0 never splits. Default: 10,000 (Logplex\'s limit) for logplex, 0 for ndjson and json' },
   batch_size: { type: 'integer', min: 1, default: 500, doc: 'most messages in one request' },
   batch_bytes: { type: 'size', default: '1MB', doc: 'most bytes in one request (before gzip)' },
   batch_interval: { type: 'duration', default: '1s', doc: 'how long a batch may wait to fill before it is sent' },
@@ -174,8 +178,10 @@ function retryAfter(value: string | undefined): number | undefined {
 function encoder(format: HttpFormat, options: Record<string, any>, context: { env: NodeJS.ProcessEnv; hostname: string }): (m: Message) => Buffer {
   if (format === 'logplex') {
     const rfc = new Rfc5424({ facility: options.facility as Facility, appName: options.app_name ?? defaultAppName(context.env), hostname: options.hostname ?? context.hostname, structuredData: '' });
-    // As Logplex sends them: the count includes a trailing newline.
-    return (m) => rfc.frame(m, 'octet-counting', '\n');
+    // MSG as message_format says (auto: the payload, fields as structured data). As Logplex sends them: the count
+    // includes a trailing newline.
+    const { msg, sd } = drainRendering(options.message_format);
+    return (m) => rfc.frame(m, 'octet-counting', '\n', msg(m), sd(m));
   }
   const suffix = format === 'ndjson' ? '\n' : '';
   return (m) => Buffer.from(toJson(m) + suffix, 'utf8');
@@ -188,6 +194,9 @@ export const httpOutput = defineComponent({
   schema,
   example: '[outputs.collector]\ntype = "http"\nurl = "https://collector.example.com/logs"\nformat = "logplex"\nheaders = { Authorization = "Bearer ${COLLECTOR_TOKEN}" }\nbatch_size = 500\nbuffer = { type = "memory", max_events = 10000, when_full = "drop_oldest" }',
   check(options) {
+    if (options.message_format !== 'auto' && options.format !== 'logplex') {
+      return [{ key: 'message_format', message: `option "message_format" applies to format = "logplex" only, and format is ${JSON.stringify(options.format)}`, hint: 'ndjson and json bodies carry the fields as keys already' }];
+    }
     if (options.ca_file !== undefined && typeof options.url === 'string' && options.url.startsWith('http:')) {
       return [{ key: 'ca_file', message: `option "ca_file" applies to https:// URLs only, and url is ${JSON.stringify(options.url)}` }];
     }
@@ -217,6 +226,8 @@ export const httpOutput = defineComponent({
     if (url.protocol === 'https:' && options.tls_verify === false) {
       sender.reporter.say('tls', `${context.id}: tls_verify = false: the certificate of ${url.host} is not checked, so anyone between here and there can read and change these logs`, SEVERITY.warning);
     }
-    return sender;
+    const limit = options.max_line_length ?? (options.format === 'logplex' ? 10000 : 0);
+    const measure: Measure = options.format === 'logplex' ? drainRendering(options.message_format).measure : (m) => Buffer.byteLength(toJson(m));
+    return splitForTransport(sender, limit, measure, true);
   },
 });

@@ -3,9 +3,13 @@ import { defineComponent, type ComponentContext, type Output } from '../componen
 import { createEncoder, FORMATS, resolveFormat, type FormatName } from '../formats';
 import type { Schema } from '../../config/schema';
 import { FdWriter } from '../writer';
+import { toJson } from '../json-format';
+import { toLogfmt } from '../logfmt-format';
+import { payloadSize, splitForTransport, type Measure } from '../split-message';
 
 const schema: Schema = {
-  format: { type: 'enum', values: FORMATS, default: 'auto', doc: 'raw (as printed), heroku (`timestamp app[web.1]: line`), prefixed (foreman style), json, logfmt, or auto: raw on a platform, prefixed elsewhere' },
+  format: { type: 'enum', values: FORMATS, default: 'auto', doc: 'raw (as printed), heroku (`timestamp app[web.1]: line`), prefixed (foreman style), json, logfmt, or auto: raw on a platform when one instance runs in the container (the platform adds its own prefix), prefixed elsewhere and when several run (so that their lines can be told apart)' },
+  max_line_length: { type: 'size', doc: 'a line longer than this many bytes is written as several lines (after filters and redaction; raw, heroku and prefixed count the line as printed, json and logfmt the whole rendered line), each with the whole message\'s severity, timestamp and fields; 0 never splits. Default: 10,000 on a platform (Logplex and Loggregator split there anyway, and would break a redacted value in two), 0 elsewhere' },
   color: { type: 'enum', values: ['auto', true, false], default: 'auto', doc: 'colour the prefixed format: auto colours on a terminal' },
 };
 
@@ -20,9 +24,15 @@ export function writerFor(fd: number): FdWriter {
 function createStreamOutput(fd: number, options: Record<string, any>, context: ComponentContext): Output {
   const out = writerFor(fd);
   const color = options.color === 'auto' ? context.isTTY : options.color;
-  const encoder = createEncoder(resolveFormat(options.format as FormatName, context.onPlatform), { color });
+  const format = resolveFormat(options.format as FormatName, context.onPlatform, context.instances);
+  const encoder = createEncoder(format, { color });
   const lines = encoder.lines;
-  return {
+  const limit: number = options.max_line_length ?? (context.onPlatform ? 10000 : 0);
+  const measure: Measure = format === 'json' ? (m) => Buffer.byteLength(toJson(m)) : format === 'logfmt' ? (m) => Buffer.byteLength(toLogfmt(m)) : payloadSize;
+  return splitForTransport<Output>({
+    // The block writer takes lines up to the limit; longer ones come to write() to be split. json and logfmt
+    // have no block writer.
+    blockLimit: limit || undefined,
     write(message) {
       encoder.message(message, out);
       return !out.full;
@@ -34,7 +44,7 @@ function createStreamOutput(fd: number, options: Record<string, any>, context: C
     drained: () => out.drained(),
     close: (deadline) => out.flush(deadline),
     stats: () => ({ bytes_written: out.written }),
-  };
+  }, limit, measure);
 }
 
 export const stdoutOutput = defineComponent({

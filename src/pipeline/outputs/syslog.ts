@@ -10,6 +10,8 @@ import { defineComponent } from '../component';
 import { SEVERITY } from '../message';
 import { defaultAppName, FACILITIES, Rfc5424, STRUCTURED_DATA, type Facility } from '../rfc5424';
 import { StreamTransport } from './syslog-stream';
+import { DRAIN_FORMAT_DOC, DRAIN_FORMATS, drainRendering } from '../drain-format';
+import { splitForTransport } from '../split-message';
 
 /** node:dgram, loaded by the first UDP drain rather than at every start. */
 const dgram = (): typeof Dgram => require('node:dgram');
@@ -22,8 +24,10 @@ const schema: Schema = {
   app_name: { type: 'string', doc: 'APP-NAME of every message; default HEROKU_APP_NAME, Cloud Foundry\'s application_name, or "app"' },
   hostname: { type: 'string', doc: 'HOSTNAME of every message this output sends; default the host name of each message (the supervisor\'s host)' },
   structured_data: { type: 'string', doc: 'STRUCTURED-DATA of every message, e.g. "[logentries@41058 token=\\"abc\\"]" for services that want a token there' },
+  format: { type: 'enum', values: DRAIN_FORMATS, default: 'auto', doc: DRAIN_FORMAT_DOC },
+  max_line_length: { type: 'size', default: '10000', doc: 'a MSG longer than this many bytes is sent as several messages (after filters and redaction), each with the whole message\'s severity, timestamp and fields; 0 never splits. 10,000 is Logplex\'s limit, and what most drains take' },
   framing: { type: 'enum', values: ['octet-counting', 'newline'], default: 'octet-counting', doc: 'TCP/TLS framing: octet-counting (RFC 6587, `LEN MSG`; safe for any message) or newline (for receivers that need it)' },
-  max_datagram_size: { type: 'size', default: '2KB', doc: 'UDP: longer messages are cut to this many bytes (RFC 5426 receivers take 2048; 480 is safe on any path)' },
+  max_datagram_size: { type: 'size', default: '2KB', doc: 'UDP: a longer message is sent as several datagrams of at most this many bytes, each with the whole header and fields (with max_line_length = 0 it is cut to this size instead); RFC 5426 receivers take 2048, 480 is safe on any path' },
   tls_verify: { type: 'boolean', default: true, doc: 'syslog+tls: check the server\'s certificate and name; false sends logs to whoever answers, and is warned about at start' },
   ca_file: { type: 'string', doc: 'syslog+tls: PEM file of the CA(s) to trust instead of the system\'s' },
   cert_file: { type: 'string', doc: 'syslog+tls: PEM client certificate, for receivers that ask for one' },
@@ -147,15 +151,16 @@ export const syslogOutput = defineComponent({
     });
     const name = context.id.replace(/^outputs\./, '');
     const buffer = createBuffer(options.buffer, name, context.env);
+    const render = drainRendering(options.format);
     let transport: Transport;
     let encode;
     if (protocol === 'udp') {
       transport = new DatagramTransport(host, port);
-      encode = (m: Parameters<Rfc5424['encode']>[0]) => rfc.encode(m, options.max_datagram_size);
+      encode = (m: Parameters<Rfc5424['encode']>[0]) => rfc.encode(m, options.max_datagram_size, render.msg(m), render.sd(m));
     } else {
       const tls = protocol === 'tls' ? { rejectUnauthorized: options.tls_verify !== false, ca: read(options, 'ca_file'), cert: read(options, 'cert_file'), key: read(options, 'key_file') } : undefined;
       transport = new StreamTransport({ host, port, tls, connectTimeout: options.connect_timeout, writeTimeout: options.write_timeout, resendWindow: options.resend_window, confirmAfter: options.confirm_after });
-      encode = (m: Parameters<Rfc5424['encode']>[0]) => rfc.frame(m, options.framing);
+      encode = (m: Parameters<Rfc5424['encode']>[0]) => rfc.frame(m, options.framing, '', render.msg(m), render.sd(m));
     }
     const sender = new Sender(buffer, transport, encode, context, {
       batchCount: 1000,
@@ -167,7 +172,12 @@ export const syslogOutput = defineComponent({
     if (protocol === 'tls' && options.tls_verify === false) {
       sender.reporter.say('tls', `${context.id}: tls_verify = false: the certificate of ${host} is not checked, so anyone between here and there can read and change these logs`, SEVERITY.warning);
     }
-    return sender;
+    if (protocol === 'udp' && options.max_line_length) {
+      // A datagram is the transport's limit: pieces that fit one whole, header and structured data included.
+      const datagram = (m: Parameters<Rfc5424['encode']>[0]) => rfc.encode(m, Infinity, render.msg(m), render.sd(m)).length;
+      return splitForTransport(sender, Math.min(options.max_datagram_size, options.max_line_length), datagram, true);
+    }
+    return splitForTransport(sender, options.max_line_length, render.measure, true);
   },
 });
 

@@ -19,7 +19,7 @@ export function recorder(env: NodeJS.ProcessEnv = {}): ComponentContext & { sent
     env,
     hostname: 'host',
     onPlatform: false,
-    isTTY: false,
+    isTTY: false, instances: 1,
     sent,
     report(text, severity) {
       sent.push(Message.internal(text, 'drover', severity, 'host'));

@@ -141,7 +141,7 @@ export function parseRfc5424(line: string): Rfc5424Fields {
 /** An output context that records what the output reports. */
 export function testContext(id = 'outputs.drain', env: NodeJS.ProcessEnv = {}): ComponentContext & { reports: { text: string; severity?: number }[] } {
   const reports: { text: string; severity?: number }[] = [];
-  return { id, env, hostname: 'testhost', onPlatform: false, isTTY: false, reports, report: (text, severity) => reports.push({ text, severity }), emit: () => {} };
+  return { id, env, hostname: 'testhost', onPlatform: false, isTTY: false, instances: 1, reports, report: (text, severity) => reports.push({ text, severity }), emit: () => {} };
 }
 
 /** A message as the splitter makes them. */

@@ -69,13 +69,18 @@ describe('syslog output against syslog-ng', () => {
     expect(unchecked.context.reports).toEqual([expect.objectContaining({ text: expect.stringMatching(/^outputs\.papertrail: tls_verify = false: the certificate of 127\.0\.0\.1 is not checked/), severity: 4 })]);
   });
 
-  it('sends UDP datagrams, cut to max_datagram_size on a character boundary', async () => {
+  it('sends UDP datagrams of at most max_datagram_size, a longer message in several (cut with max_line_length = 0), on character boundaries', async () => {
     const server = await SyslogNg.start('udp');
     await sendAll({ url: `syslog+udp://127.0.0.1:${server.port}`, max_datagram_size: 100 }, ['short', 'é'.repeat(100)]);
-    const received = (await server.waitFor(2)).map(parseRfc5424);
+    const received = (await server.waitFor(8)).map(parseRfc5424);
     expect(received[0].msg).toBe('short');
     const header = `<14>1 2026-01-02T03:04:05.001000+00:00 dynohost shop worker.2 - - `.length;
-    expect(received[1].msg).toBe('é'.repeat(Math.floor((100 - header) / 2)));
+    const pieces = received.slice(1).map((r) => r.msg);
+    expect(pieces.join('')).toBe('é'.repeat(100));
+    for (const piece of pieces) expect(header + Buffer.byteLength(piece)).toBeLessThanOrEqual(100);
+    const cut = await SyslogNg.start('udp');
+    await sendAll({ url: `syslog+udp://127.0.0.1:${cut.port}`, max_datagram_size: 100, max_line_length: 0 }, ['short', 'é'.repeat(100)]);
+    expect((await cut.waitFor(2)).map((l) => parseRfc5424(l).msg)[1]).toBe('é'.repeat(Math.floor((100 - header) / 2)));
   });
 
   it('keeps what it could not send in a disk buffer, and sends it after a restart of drover', async () => {
@@ -107,7 +112,7 @@ describe('syslog output against syslog-ng', () => {
     });
     const context = testContext('outputs.papertrail');
     const output = syslogOutput.create(options({ url: `syslog+tcp://127.0.0.1:${(silent.address() as { port: number }).port}`, write_timeout: '400ms', backoff_initial: '50ms', buffer: { max_size: '64MB', max_events: 100000 } }), context);
-    const big = 'z'.repeat(10_000);
+    const big = 'z'.repeat(9_990); // under the 10,000-byte split
     for (let i = 0; i < 3000; i++) output.write(line(`${i} ${big}`)); // 30 MB: more than the kernel buffers hold
     const started = Date.now();
     while (!context.reports.some((r) => r.text.includes('write timeout')) && Date.now() - started < 10_000) await sleep(50);
