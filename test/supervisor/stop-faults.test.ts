@@ -43,7 +43,9 @@ describe('stopping while output is stuck', () => {
     // used to take 5.5 s more.
     expect(took).toBeGreaterThan(2500);
     expect(took).toBeLessThan(4500);
-    expect(result.signal).toBe('SIGTERM');
+    // Ended by its own SIGTERM when a blocking write was under way (process.exit would wait for it), else by
+    // exiting with the app's status: either way within the budget.
+    expect(result.signal === 'SIGTERM' || result.exitCode === 0, `exit ${result.exitCode} signal ${result.signal}`).toBe(true);
     child.stdout!.destroy();
   }, 30_000);
 
