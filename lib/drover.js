@@ -2376,16 +2376,16 @@ function parseSize(value) {
 
 // src/config/schema.ts
 var describe = (v) => Array.isArray(v) ? `an array ${JSON.stringify(v)}` : typeof v === "object" && v !== null ? "a table" : `${typeof v} ${JSON.stringify(v)}`;
-function applySchema(schema16, table2, prefix = "", skip = /* @__PURE__ */ new Set()) {
+function applySchema(schema17, table2, prefix = "", skip = /* @__PURE__ */ new Set()) {
   const options = {};
   const problems = [];
   for (const key of Object.keys(table2)) {
-    if (!(key in schema16)) {
-      const near = closest(key, Object.keys(schema16));
-      problems.push({ key: prefix + key, message: `unknown option "${prefix + key}"`, hint: near ? `did you mean "${prefix + near}"?` : `known options: ${Object.keys(schema16).join(", ")}` });
+    if (!(key in schema17)) {
+      const near = closest(key, Object.keys(schema17));
+      problems.push({ key: prefix + key, message: `unknown option "${prefix + key}"`, hint: near ? `did you mean "${prefix + near}"?` : `known options: ${Object.keys(schema17).join(", ")}` });
     }
   }
-  for (const [key, field] of Object.entries(schema16)) {
+  for (const [key, field] of Object.entries(schema17)) {
     const raw = table2[key];
     if (raw === void 0) {
       if ("required" in field && field.required) problems.push({ key: prefix + key, message: `option "${prefix + key}" is required`, hint: field.doc });
@@ -5910,24 +5910,28 @@ var HttpTransport = class {
   closed = false;
   async send(records, attempt) {
     if (attempt === 0 || !this.frameId) this.frameId = randomUUID();
-    const { format } = this.options;
-    const raw = format === "json" ? Buffer.concat([Buffer.from("["), ...records.flatMap((r, i) => i ? [COMMA, r] : [r]), Buffer.from("]")]) : Buffer.concat(records);
+    const { format, framing } = this.options;
+    const raw = framing ? framing.body(records) : format === "json" ? Buffer.concat([Buffer.from("["), ...records.flatMap((r, i) => i ? [COMMA, r] : [r]), Buffer.from("]")]) : Buffer.concat(records);
     const body = this.options.gzip ? await gzip(raw) : raw;
     if (this.closed) throw new Error(`${this.name}: output closed`);
     const headers = {
       "User-Agent": "drover",
-      "Content-Type": CONTENT_TYPES[format],
+      "Content-Type": framing ? framing.contentType : CONTENT_TYPES[format],
       "Content-Length": String(body.length),
       ...this.options.gzip ? { "Content-Encoding": "gzip" } : {},
-      ...format === "logplex" ? { "Logplex-Msg-Count": String(records.length), "Logplex-Frame-Id": this.frameId } : {},
+      ...format === "logplex" && !framing ? { "Logplex-Msg-Count": String(records.length), "Logplex-Frame-Id": this.frameId } : {},
       ...this.options.headers
     };
     this.counters.requests++;
-    const { status: status2, text, wait } = await this.post(body, headers).catch((error) => {
+    const { status: status2, text: answerText, wait, answer: answer2, type } = await this.post(body, headers).catch((error) => {
       this.counters.failed_requests++;
       throw error;
     });
-    if (status2 >= 200 && status2 < 300) return records.length;
+    if (status2 >= 200 && status2 < 300) {
+      framing?.accepted?.(answer2, type, records.length);
+      return records.length;
+    }
+    const text = framing?.failureText ? oneLine(framing.failureText(answer2, type)) : answerText;
     if (RETRYABLE(status2)) {
       this.counters.failed_requests++;
       const error = new Error(`${this.name} answered HTTP ${status2}${text ? `: ${text}` : ""}`);
@@ -5963,14 +5967,16 @@ var HttpTransport = class {
       });
       request.on("response", (response) => {
         const wait = retryAfter(header(response.headers["retry-after"]));
-        let text = "";
-        response.setEncoding("utf8");
+        const chunks = [];
+        let size2 = 0;
         response.on("data", (chunk) => {
-          if (text.length < 300) text += chunk;
+          if (size2 < 65536) chunks.push(chunk);
+          size2 += chunk.length;
         });
         response.on("end", () => {
           clearTimeout(timer);
-          resolve4({ status: response.statusCode ?? 0, text: text.trim().replace(/\s+/g, " ").slice(0, 200), wait });
+          const answer2 = Buffer.concat(chunks).subarray(0, 65536);
+          resolve4({ status: response.statusCode ?? 0, text: oneLine(answer2.toString("utf8", 0, 300)), wait, answer: answer2, type: header(response.headers["content-type"]) ?? "" });
         });
         response.on("error", (error) => {
           clearTimeout(timer);
@@ -5982,6 +5988,7 @@ var HttpTransport = class {
   }
 };
 var COMMA = Buffer.from(",");
+var oneLine = (text) => text.trim().replace(/\s+/g, " ").slice(0, 200);
 function header(value) {
   return Array.isArray(value) ? value[0] : value;
 }
@@ -6010,29 +6017,388 @@ var httpOutput = defineComponent({
     return [];
   },
   create(options, context) {
-    const url = new URL(options.url);
-    let ca;
-    if (options.ca_file !== void 0) {
-      try {
-        ca = (0, import_node_fs9.readFileSync)(options.ca_file);
-      } catch (error) {
-        throw new Error(`option "ca_file": cannot read ${JSON.stringify(options.ca_file)}: ${error.code ?? error.message}`);
+    return createHttpSender(options, context, encoder(options.format, options, context));
+  }
+});
+function createHttpSender(options, context, encode, framing) {
+  const url = new URL(options.url);
+  let ca;
+  if (options.ca_file !== void 0) {
+    try {
+      ca = (0, import_node_fs9.readFileSync)(options.ca_file);
+    } catch (error) {
+      throw new Error(`option "ca_file": cannot read ${JSON.stringify(options.ca_file)}: ${error.code ?? error.message}`);
+    }
+  }
+  const transport = new HttpTransport({ url, format: options.format, gzip: options.gzip, headers: options.headers ?? {}, timeout: options.timeout, tlsVerify: options.tls_verify !== false, ca, framing });
+  const buffer = createBuffer(options.buffer, context.id.replace(/^outputs\./, ""), context.env);
+  const sender = new Sender(buffer, transport, encode, context, {
+    batchCount: options.batch_size,
+    batchBytes: options.batch_bytes,
+    batchInterval: options.batch_interval,
+    backoffInitial: options.backoff_initial,
+    backoffMax: options.backoff_max,
+    maxRetries: options.max_retries
+  });
+  transport.onReject = (count, why) => sender.reject(count, why);
+  if (url.protocol === "https:" && options.tls_verify === false) {
+    sender.reporter.say("tls", `${context.id}: tls_verify = false: the certificate of ${url.host} is not checked, so anyone between here and there can read and change these logs`, SEVERITY.warning);
+  }
+  return sender;
+}
+
+// src/cli/commands/version.ts
+var VERSION = true ? "0.1.0" : "dev";
+var version = {
+  summary: "print the version",
+  usage: "Usage: drover version\n\nPrints the drover version and the Node.js version running it.",
+  async run() {
+    process.stdout.write(`drover ${VERSION} (node ${process.version})
+`);
+    return 0;
+  }
+};
+
+// src/pipeline/outputs/otlp-encode.ts
+var OTLP_SEVERITY = [21, 19, 18, 17, 13, 10, 9, 5];
+var INSTANCE_KEY = "process.instance";
+var STREAM_KEY = "log.iostream";
+var LEN = 2;
+var tag = (field, wire) => field << 3 | wire;
+var T_TIME = tag(1, 1);
+var T_OBSERVED = tag(11, 1);
+var T_SEVERITY = tag(2, 0);
+var T_SEVERITY_TEXT = tag(3, LEN);
+var T_BODY = tag(5, LEN);
+var T_ATTRIBUTE = tag(6, LEN);
+var T_LOG_RECORD = tag(2, LEN);
+var T_KEY = tag(1, LEN);
+var T_VALUE = tag(2, LEN);
+var T_STRING = tag(1, LEN);
+var T_BOOL = tag(2, 0);
+var T_INT = tag(3, 0);
+var T_DOUBLE = tag(4, 1);
+var SEVERITY_TEXT = SEVERITY_NAMES.map((name) => Buffer.from(name));
+function varintSize(n) {
+  let size2 = 1;
+  while (n >= 128) {
+    n = Math.floor(n / 128);
+    size2++;
+  }
+  return size2;
+}
+var Out = class {
+  constructor(bytes) {
+    this.bytes = bytes;
+  }
+  bytes;
+  at = 0;
+  byte(b) {
+    this.bytes[this.at++] = b;
+  }
+  varint(n) {
+    while (n >= 128) {
+      this.bytes[this.at++] = n % 128 | 128;
+      n = Math.floor(n / 128);
+    }
+    this.bytes[this.at++] = n;
+  }
+  copy(source, start2 = 0, end = source.length) {
+    this.at += source.copy(this.bytes, this.at, start2, end);
+  }
+  /** Nanoseconds since the epoch from milliseconds, exactly (a double cannot hold them: 1.7e18 > 2^53). */
+  nanos(ms) {
+    const whole = Math.floor(ms);
+    const high = Math.floor(whole / 65536) * 1e6;
+    let low = high % 65536 * 65536 + Math.round(whole % 65536 * 1e6 + (ms - whole) * 1e6);
+    const carry = Math.floor(low / 4294967296);
+    low -= carry * 4294967296;
+    this.bytes.writeUInt32LE(low, this.at);
+    this.bytes.writeUInt32LE(Math.floor(high / 65536) + carry, this.at + 4);
+    this.at += 8;
+  }
+};
+function anyValue(value) {
+  if (typeof value === "string") {
+    const text = Buffer.from(value, "utf8");
+    return { kind: "string", text, size: 1 + varintSize(text.length) + text.length };
+  }
+  if (typeof value === "boolean") return { kind: "bool", number: value ? 1 : 0, size: 2 };
+  if (Number.isSafeInteger(value)) return { kind: "int", number: value, size: 1 + (value < 0 ? 10 : varintSize(value)) };
+  return { kind: "double", number: value, size: 9 };
+}
+function writeValue(out, value) {
+  if (value.kind === "string") {
+    out.byte(T_STRING);
+    out.varint(value.text.length);
+    out.copy(value.text);
+  } else if (value.kind === "bool") {
+    out.byte(T_BOOL);
+    out.byte(value.number);
+  } else if (value.kind === "int") {
+    out.byte(T_INT);
+    if (value.number >= 0) out.varint(value.number);
+    else {
+      let n = BigInt.asUintN(64, BigInt(value.number));
+      for (let i = 0; i < 9; i++, n >>= 7n) out.byte(Number(n & 127n) | 128);
+      out.byte(Number(n));
+    }
+  } else {
+    out.byte(T_DOUBLE);
+    out.bytes.writeDoubleLE(value.number, out.at);
+    out.at += 8;
+  }
+}
+function keyValues(entries) {
+  return entries.map(([k, v]) => {
+    const key = Buffer.from(k, "utf8");
+    const value = anyValue(v);
+    const size2 = 1 + varintSize(key.length) + key.length + 1 + varintSize(value.size) + value.size;
+    return { key, value, size: size2 };
+  });
+}
+function writeKeyValues(out, fieldTag, list) {
+  for (const kv of list) {
+    out.byte(fieldTag);
+    out.varint(kv.size);
+    out.byte(T_KEY);
+    out.varint(kv.key.length);
+    out.copy(kv.key);
+    out.byte(T_VALUE);
+    out.varint(kv.value.size);
+    writeValue(out, kv.value);
+  }
+}
+var sizeOf = (list) => list.reduce((n, kv) => n + 1 + varintSize(kv.size) + kv.size, 0);
+function attributesOf(m) {
+  const list = [];
+  const fields = m.fields;
+  if (fields) {
+    for (const k in fields) if (k !== INSTANCE_KEY && k !== STREAM_KEY && Object.hasOwn(fields, k)) list.push([k, fields[k]]);
+  }
+  list.push([INSTANCE_KEY, m.logger], [STREAM_KEY, m.stream]);
+  return list;
+}
+var ownAttributes = /* @__PURE__ */ new Map();
+function instanceAndStream(m) {
+  const id = `${m.stream} ${m.logger}`;
+  let list = ownAttributes.get(id);
+  if (!list) {
+    list = keyValues([[INSTANCE_KEY, m.logger], [STREAM_KEY, m.stream]]);
+    if (ownAttributes.size < 1e4) ownAttributes.set(id, list);
+  }
+  return list;
+}
+function logRecordProtobuf(m, observed = Date.now()) {
+  const chunk = m.asciiChunk;
+  const start2 = chunk ? m.asciiStart : 0;
+  const body = chunk ?? Buffer.from(m.payload, "utf8");
+  const bodyLength = chunk ? m.chunkEnd - start2 : body.length;
+  const severity = Math.min(7, Math.max(0, m.severity | 0));
+  const text = SEVERITY_TEXT[severity];
+  const attributes = m.fields ? keyValues(attributesOf(m)) : instanceAndStream(m);
+  const anySize = 1 + varintSize(bodyLength) + bodyLength;
+  const size2 = 9 + 9 + 2 + 1 + varintSize(text.length) + text.length + 1 + varintSize(anySize) + anySize + sizeOf(attributes);
+  const out = new Out(Buffer.allocUnsafe(1 + varintSize(size2) + size2));
+  out.byte(T_LOG_RECORD);
+  out.varint(size2);
+  out.byte(T_TIME);
+  out.nanos(m.timestamp);
+  out.byte(T_OBSERVED);
+  out.nanos(observed);
+  out.byte(T_SEVERITY);
+  out.byte(OTLP_SEVERITY[severity]);
+  out.byte(T_SEVERITY_TEXT);
+  out.varint(text.length);
+  out.copy(text);
+  out.byte(T_BODY);
+  out.varint(anySize);
+  out.byte(T_STRING);
+  out.varint(bodyLength);
+  out.copy(body, start2, start2 + bodyLength);
+  writeKeyValues(out, T_ATTRIBUTE, attributes);
+  return out.bytes;
+}
+function nanosText(ms) {
+  let whole = Math.floor(ms);
+  let fraction = Math.round((ms - whole) * 1e6);
+  if (fraction === 1e6) [whole, fraction] = [whole + 1, 0];
+  return whole > 0 ? `${whole}${String(fraction).padStart(6, "0")}` : String(fraction);
+}
+function jsonValue(value) {
+  if (typeof value === "string") return `{"stringValue":${JSON.stringify(value)}}`;
+  if (typeof value === "boolean") return `{"boolValue":${value}}`;
+  if (Number.isSafeInteger(value)) return `{"intValue":"${value}"}`;
+  return `{"doubleValue":${Number.isFinite(value) ? value : JSON.stringify(String(value))}}`;
+}
+function logRecordJson(m, observed = Date.now()) {
+  const severity = Math.min(7, Math.max(0, m.severity | 0));
+  let json = `{"timeUnixNano":"${nanosText(m.timestamp)}","observedTimeUnixNano":"${nanosText(observed)}","severityNumber":${OTLP_SEVERITY[severity]},"severityText":"${SEVERITY_NAMES[severity]}","body":{"stringValue":${JSON.stringify(m.payload)}},"attributes":[`;
+  const attributes = attributesOf(m);
+  for (let i = 0; i < attributes.length; i++) json += `${i ? "," : ""}{"key":${JSON.stringify(attributes[i][0])},"value":${jsonValue(attributes[i][1])}}`;
+  return Buffer.from(json + "]}", "utf8");
+}
+function envelope(encoding, resource, scope) {
+  const entries = Object.entries(resource);
+  if (encoding === "json") {
+    const attributes2 = entries.map(([k, v]) => `{"key":${JSON.stringify(k)},"value":${jsonValue(v)}}`).join(",");
+    const head = Buffer.from(`{"resourceLogs":[{"resource":{"attributes":[${attributes2}]},"scopeLogs":[{"scope":{"name":${JSON.stringify(scope.name)},"version":${JSON.stringify(scope.version)}},"logRecords":[`);
+    const tail = Buffer.from("]}]}]}");
+    const comma = Buffer.from(",");
+    return { contentType: "application/json", body: (records) => Buffer.concat([head, ...records.flatMap((r, i) => i ? [comma, r] : [r]), tail]) };
+  }
+  const attributes = keyValues(entries);
+  const resourceSize = sizeOf(attributes);
+  const resourceField = new Out(Buffer.allocUnsafe(1 + varintSize(resourceSize) + resourceSize));
+  resourceField.byte(tag(1, LEN));
+  resourceField.varint(resourceSize);
+  writeKeyValues(resourceField, tag(1, LEN), attributes);
+  const name = Buffer.from(scope.name);
+  const version2 = Buffer.from(scope.version);
+  const scopeSize = 2 + varintSize(name.length) + name.length + varintSize(version2.length) + version2.length;
+  const scopeField = new Out(Buffer.allocUnsafe(1 + varintSize(scopeSize) + scopeSize));
+  scopeField.byte(tag(1, LEN));
+  scopeField.varint(scopeSize);
+  scopeField.byte(tag(1, LEN));
+  scopeField.varint(name.length);
+  scopeField.copy(name);
+  scopeField.byte(tag(2, LEN));
+  scopeField.varint(version2.length);
+  scopeField.copy(version2);
+  return {
+    contentType: "application/x-protobuf",
+    body(records) {
+      let recordBytes = 0;
+      for (const r of records) recordBytes += r.length;
+      const scopeLogs = scopeField.bytes.length + recordBytes;
+      const resourceLogs = resourceField.bytes.length + 1 + varintSize(scopeLogs) + scopeLogs;
+      const head = new Out(Buffer.allocUnsafe(1 + varintSize(resourceLogs) + resourceField.bytes.length + 1 + varintSize(scopeLogs) + scopeField.bytes.length));
+      head.byte(tag(1, LEN));
+      head.varint(resourceLogs);
+      head.copy(resourceField.bytes);
+      head.byte(tag(2, LEN));
+      head.varint(scopeLogs);
+      head.copy(scopeField.bytes);
+      return Buffer.concat([head.bytes, ...records], head.bytes.length + recordBytes);
+    }
+  };
+}
+function* fieldsOf(bytes) {
+  let at = 0;
+  const varint = () => {
+    let n = 0;
+    let scale = 1;
+    for (; ; ) {
+      if (at >= bytes.length) throw new Error("truncated");
+      const b = bytes[at++];
+      n += (b & 127) * scale;
+      if (b < 128) return n;
+      scale *= 128;
+    }
+  };
+  while (at < bytes.length) {
+    const key = varint();
+    const wire = key & 7;
+    const field = Math.floor(key / 8);
+    if (wire === 0) yield { field, wire, value: varint() };
+    else if (wire === 1 || wire === 5) {
+      const size2 = wire === 1 ? 8 : 4;
+      yield { field, wire, value: bytes.subarray(at, at += size2) };
+    } else if (wire === LEN) {
+      const size2 = varint();
+      if (at + size2 > bytes.length) throw new Error("truncated");
+      yield { field, wire, value: bytes.subarray(at, at += size2) };
+    } else throw new Error(`wire type ${wire}`);
+  }
+}
+function partialSuccess(answer2, contentType) {
+  if (!answer2.length) return void 0;
+  try {
+    if (/json/i.test(contentType)) {
+      const parsed = JSON.parse(answer2.toString("utf8"))?.partialSuccess;
+      if (!parsed) return void 0;
+      const rejected = Number(parsed.rejectedLogRecords ?? 0);
+      const message = typeof parsed.errorMessage === "string" ? parsed.errorMessage : "";
+      return rejected > 0 || message ? { rejected: Number.isFinite(rejected) ? rejected : 0, message } : void 0;
+    }
+    for (const outer of fieldsOf(answer2)) {
+      if (outer.field !== 1 || outer.wire !== LEN) continue;
+      let rejected = 0;
+      let message = "";
+      for (const inner of fieldsOf(outer.value)) {
+        if (inner.field === 1 && inner.wire === 0) rejected = inner.value;
+        else if (inner.field === 2 && inner.wire === LEN) message = inner.value.toString("utf8");
       }
+      return rejected > 0 || message ? { rejected, message } : void 0;
     }
-    const transport = new HttpTransport({ url, format: options.format, gzip: options.gzip, headers: options.headers ?? {}, timeout: options.timeout, tlsVerify: options.tls_verify !== false, ca });
-    const buffer = createBuffer(options.buffer, context.id.replace(/^outputs\./, ""), context.env);
-    const sender = new Sender(buffer, transport, encoder(options.format, options, context), context, {
-      batchCount: options.batch_size,
-      batchBytes: options.batch_bytes,
-      batchInterval: options.batch_interval,
-      backoffInitial: options.backoff_initial,
-      backoffMax: options.backoff_max,
-      maxRetries: options.max_retries
-    });
-    transport.onReject = (count, why) => sender.reject(count, why);
-    if (url.protocol === "https:" && options.tls_verify === false) {
-      sender.reporter.say("tls", `${context.id}: tls_verify = false: the certificate of ${url.host} is not checked, so anyone between here and there can read and change these logs`, SEVERITY.warning);
+  } catch {
+  }
+  return void 0;
+}
+function failureText(answer2, contentType) {
+  if (/protobuf/i.test(contentType)) {
+    try {
+      for (const f of fieldsOf(answer2)) if (f.field === 2 && f.wire === LEN) return f.value.toString("utf8");
+    } catch {
     }
+  }
+  if (/json/i.test(contentType)) {
+    try {
+      const message = JSON.parse(answer2.toString("utf8"))?.message;
+      if (typeof message === "string") return message;
+    } catch {
+    }
+  }
+  return answer2.toString("utf8");
+}
+
+// src/pipeline/outputs/otlp.ts
+var http2 = httpOutput.schema;
+var schema16 = {
+  url: { type: "string", required: true, pattern: /^https?:\/\/[^\s/]+/, patternHint: 'an OTLP/HTTP logs URL, such as "https://otel.example.com:4318/v1/logs"', doc: "the OTLP/HTTP logs endpoint; a URL without a path gets /v1/logs" },
+  encoding: { type: "enum", values: ["protobuf", "json"], default: "protobuf", doc: "protobuf (application/x-protobuf) or json (the OTLP JSON mapping, application/json)" },
+  resource: { type: "map", default: {}, doc: `resource attributes, e.g. { "service.name" = "shop", "deployment.environment" = "production" }; service.name defaults to the app name (HEROKU_APP_NAME, Cloud Foundry's application_name or "app"), host.name to the host name` },
+  compression: { type: "enum", values: ["none", "gzip"], default: "none", doc: "gzip compresses request bodies (Content-Encoding: gzip)" },
+  headers: http2.headers,
+  batch_size: http2.batch_size,
+  batch_bytes: http2.batch_bytes,
+  batch_interval: http2.batch_interval,
+  timeout: http2.timeout,
+  max_retries: http2.max_retries,
+  backoff_initial: http2.backoff_initial,
+  backoff_max: http2.backoff_max,
+  tls_verify: http2.tls_verify,
+  ca_file: http2.ca_file,
+  buffer: http2.buffer
+};
+var otlpOutput = defineComponent({
+  kind: "outputs",
+  type: "otlp",
+  summary: "Sends log records to an OpenTelemetry receiver over OTLP/HTTP (protobuf or JSON), batched and retried as http does.",
+  schema: schema16,
+  example: '[outputs.otel]\ntype = "otlp"\nurl = "https://otel.example.com:4318/v1/logs"\nencoding = "protobuf"\nheaders = { Authorization = "Bearer ${OTEL_TOKEN}" }\nresource = { "service.name" = "${APP_NAME:-shop}", "deployment.environment" = "production" }\ncompression = "gzip"\nbuffer = { type = "disk", max_size = "256MB", when_full = "block" }',
+  check(options) {
+    return httpOutput.check?.({ url: options.url, ca_file: options.ca_file }) ?? [];
+  },
+  create(options, context) {
+    const url = new URL(options.url);
+    if (url.pathname === "/" || url.pathname === "") url.pathname = "/v1/logs";
+    const encoding = options.encoding;
+    const resource = { "service.name": defaultAppName(context.env), "host.name": context.hostname, ...options.resource };
+    const framing = {
+      ...envelope(encoding, resource, { name: "drover", version: VERSION }),
+      failureText,
+      // A 2xx may still say that some records were refused (partial success): they are dropped and reported.
+      accepted(answer2, contentType, count) {
+        const partial = partialSuccess(answer2, contentType);
+        if (!partial) return;
+        const why = partial.message || "no reason given";
+        if (partial.rejected > 0) sender.reject(Math.min(partial.rejected, count), `${url.origin}${url.pathname} rejected ${partial.rejected} of ${count} log records (partial success): ${why}`);
+        else sender.reporter.say("partial", `${context.id}: ${url.origin}${url.pathname} took every record but warned: ${why}`, SEVERITY.warning);
+      }
+    };
+    const encode = encoding === "json" ? (m) => logRecordJson(m) : (m) => logRecordProtobuf(m);
+    const sender = createHttpSender({ ...options, url: url.href, format: "json", gzip: options.compression === "gzip" }, context, encode, framing);
     return sender;
   }
 });
@@ -6051,6 +6417,7 @@ Object.assign(registry.decoders, byType(jsonDecoder, logfmtDecoder, regexDecoder
 Object.assign(registry.filters, byType(dropFilter, throttleFilter, dedupeFilter, sampleFilter, redactFilter, multilineFilter, fieldsFilter, counterFilter));
 Object.assign(registry.outputs, byType(fileOutput));
 Object.assign(registry.outputs, byType(syslogOutput, httpOutput));
+Object.assign(registry.outputs, byType(otlpOutput));
 function findDefinition(kind, type) {
   return Object.hasOwn(registry[kind], type) ? registry[kind][type] : void 0;
 }
@@ -6103,7 +6470,7 @@ function loadConfig(options) {
       }
     }
   }
-  const validate = (id, schema16, raw) => {
+  const validate = (id, schema17, raw) => {
     const unset = /* @__PURE__ */ new Map();
     const table2 = interpolateTree(raw.table, options.env, "", unset);
     if (id.startsWith("processes.") && raw.table.command !== void 0) {
@@ -6118,7 +6485,7 @@ function loadConfig(options) {
         skip.add(key);
       } else problems.push(problem);
     }
-    const result = applySchema(schema16, table2, "", skip);
+    const result = applySchema(schema17, table2, "", skip);
     for (const p of result.problems) problems.push({ file: raw.fragment.path, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint });
     return { options: result.options, failed: result.problems.length > 0 };
   };
@@ -6144,12 +6511,12 @@ function loadConfig(options) {
       problems.push({ file: origin.file, line: lineFor(raw.lines, id, "type"), component: id, message: `unknown ${kind.replace(/s$/, "")} type "${type}"`, hint: near ? `did you mean "${near}"?` : `choose one of: ${typesOf(componentKind).join(", ") || "(none yet)"}` });
       continue;
     }
-    const schema16 = {
+    const schema17 = {
       type: { type: "string", doc: "the component type" },
       match: { type: "matcher", default: "TRUE", doc: 'which messages this component takes, e.g. "Logger =~ /^web/"' },
       ...definition.schema
     };
-    const { options: opts, failed } = validate(id, schema16, raw);
+    const { options: opts, failed } = validate(id, schema17, raw);
     if (!failed && definition.check) {
       for (const p of definition.check(opts)) problems.push({ file: origin.file, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint });
     }
@@ -6437,18 +6804,6 @@ ${APP_USAGE}`,
     process.stdout.write(out.join("\n") + (out.length ? "" : "# no configuration\n"));
     for (const p of app.problems) process.stderr.write(formatProblem(p) + "\n");
     return app.problems.length ? 1 : 0;
-  }
-};
-
-// src/cli/commands/version.ts
-var VERSION = true ? "0.1.0" : "dev";
-var version = {
-  summary: "print the version",
-  usage: "Usage: drover version\n\nPrints the drover version and the Node.js version running it.",
-  async run() {
-    process.stdout.write(`drover ${VERSION} (node ${process.version})
-`);
-    return 0;
   }
 };
 

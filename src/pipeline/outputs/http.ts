@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import type { Schema } from '../../config/schema';
 import { bufferField, createBuffer } from '../buffers/buffer';
 import { Sender, type Transport } from '../buffers/sender';
-import { defineComponent } from '../component';
+import { defineComponent, type ComponentContext } from '../component';
 import { toJson } from '../json-format';
 import { SEVERITY, type Message } from '../message';
 import { defaultAppName, FACILITIES, Rfc5424, type Facility } from '../rfc5424';
@@ -53,6 +53,18 @@ export interface HttpOptions {
   timeout: number;
   tlsVerify: boolean;
   ca?: Buffer;
+  /** Another output's request body (otlp): replaces `format`'s content type and body, and reads the answers. */
+  framing?: Framing;
+}
+
+/** How an output other than http frames a batch into a request over this transport, and reads the answer. */
+export interface Framing {
+  contentType: string;
+  body(records: Buffer[]): Buffer;
+  /** Told about each 2xx answer to a batch of `count` records (e.g. an OTLP partial success). */
+  accepted?(answer: Buffer, contentType: string, count: number): void;
+  /** The text to report for a failed answer's body (e.g. the message of a google.rpc.Status). */
+  failureText?(answer: Buffer, contentType: string): string;
 }
 
 /** One POST per batch, one at a time (so batches arrive in order); a failed batch is retried with its frame id. */
@@ -76,24 +88,28 @@ export class HttpTransport implements Transport {
   async send(records: Buffer[], attempt: number): Promise<number> {
     // Logplex-Frame-Id names the batch, not the attempt: a receiver that saw it already can drop the retry.
     if (attempt === 0 || !this.frameId) this.frameId = randomUUID();
-    const { format } = this.options;
-    const raw = format === 'json' ? Buffer.concat([Buffer.from('['), ...records.flatMap((r, i) => (i ? [COMMA, r] : [r])), Buffer.from(']')]) : Buffer.concat(records);
+    const { format, framing } = this.options;
+    const raw = framing ? framing.body(records) : format === 'json' ? Buffer.concat([Buffer.from('['), ...records.flatMap((r, i) => (i ? [COMMA, r] : [r])), Buffer.from(']')]) : Buffer.concat(records);
     const body = this.options.gzip ? await gzip(raw) : raw;
     if (this.closed) throw new Error(`${this.name}: output closed`); // closed while compressing
     const headers: Record<string, string> = {
       'User-Agent': 'drover',
-      'Content-Type': CONTENT_TYPES[format],
+      'Content-Type': framing ? framing.contentType : CONTENT_TYPES[format],
       'Content-Length': String(body.length),
       ...(this.options.gzip ? { 'Content-Encoding': 'gzip' } : {}),
-      ...(format === 'logplex' ? { 'Logplex-Msg-Count': String(records.length), 'Logplex-Frame-Id': this.frameId } : {}),
+      ...(format === 'logplex' && !framing ? { 'Logplex-Msg-Count': String(records.length), 'Logplex-Frame-Id': this.frameId } : {}),
       ...this.options.headers,
     };
     this.counters.requests++;
-    const { status, text, wait } = await this.post(body, headers).catch((error: Error) => {
+    const { status, text: answerText, wait, answer, type } = await this.post(body, headers).catch((error: Error) => {
       this.counters.failed_requests++;
       throw error;
     });
-    if (status >= 200 && status < 300) return records.length;
+    if (status >= 200 && status < 300) {
+      framing?.accepted?.(answer, type, records.length);
+      return records.length;
+    }
+    const text = framing?.failureText ? oneLine(framing.failureText(answer, type)) : answerText;
     if (RETRYABLE(status)) {
       this.counters.failed_requests++;
       const error = new Error(`${this.name} answered HTTP ${status}${text ? `: ${text}` : ''}`) as Error & { retryAfter?: number };
@@ -119,7 +135,7 @@ export class HttpTransport implements Transport {
     return { ...this.counters };
   }
 
-  private post(body: Buffer, headers: Record<string, string>): Promise<{ status: number; text: string; wait?: number }> {
+  private post(body: Buffer, headers: Record<string, string>): Promise<{ status: number; text: string; wait?: number; answer: Buffer; type: string }> {
     const { url, timeout } = this.options;
     const send = url.protocol === 'https:' ? https().request : http().request;
     return new Promise((resolve, reject) => {
@@ -134,14 +150,17 @@ export class HttpTransport implements Transport {
       });
       request.on('response', (response: IncomingMessage) => {
         const wait = retryAfter(header(response.headers['retry-after']));
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => {
-          if (text.length < 300) text += chunk;
+        // The answer's first 64 KiB: its text for reports, its bytes for a framing that reads them.
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          if (size < 65536) chunks.push(chunk);
+          size += chunk.length;
         });
         response.on('end', () => {
           clearTimeout(timer);
-          resolve({ status: response.statusCode ?? 0, text: text.trim().replace(/\s+/g, ' ').slice(0, 200), wait });
+          const answer = Buffer.concat(chunks).subarray(0, 65536);
+          resolve({ status: response.statusCode ?? 0, text: oneLine(answer.toString('utf8', 0, 300)), wait, answer, type: header(response.headers['content-type']) ?? '' });
         });
         response.on('error', (error) => {
           clearTimeout(timer);
@@ -154,6 +173,9 @@ export class HttpTransport implements Transport {
 }
 
 const COMMA = Buffer.from(',');
+
+/** An answer's text on one line, short enough for a report. */
+const oneLine = (text: string): string => text.trim().replace(/\s+/g, ' ').slice(0, 200);
 
 function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
@@ -189,29 +211,37 @@ export const httpOutput = defineComponent({
     return [];
   },
   create(options, context) {
-    const url = new URL(options.url);
-    let ca: Buffer | undefined;
-    if (options.ca_file !== undefined) {
-      try {
-        ca = readFileSync(options.ca_file);
-      } catch (error) {
-        throw new Error(`option "ca_file": cannot read ${JSON.stringify(options.ca_file)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-      }
-    }
-    const transport = new HttpTransport({ url, format: options.format, gzip: options.gzip, headers: options.headers ?? {}, timeout: options.timeout, tlsVerify: options.tls_verify !== false, ca });
-    const buffer = createBuffer(options.buffer, context.id.replace(/^outputs\./, ''), context.env);
-    const sender = new Sender(buffer, transport, encoder(options.format, options, context), context, {
-      batchCount: options.batch_size,
-      batchBytes: options.batch_bytes,
-      batchInterval: options.batch_interval,
-      backoffInitial: options.backoff_initial,
-      backoffMax: options.backoff_max,
-      maxRetries: options.max_retries,
-    });
-    transport.onReject = (count, why) => sender.reject(count, why);
-    if (url.protocol === 'https:' && options.tls_verify === false) {
-      sender.reporter.say('tls', `${context.id}: tls_verify = false: the certificate of ${url.host} is not checked, so anyone between here and there can read and change these logs`, SEVERITY.warning);
-    }
-    return sender;
+    return createHttpSender(options, context, encoder(options.format, options, context));
   },
 });
+
+/**
+ * The http output's delivery (transport, buffer, send loop, TLS options, reports) for options of the http schema;
+ * `framing` lets another output (otlp) send its own request bodies over it.
+ */
+export function createHttpSender(options: Record<string, any>, context: ComponentContext, encode: (m: Message) => Buffer, framing?: Framing): Sender {
+  const url = new URL(options.url);
+  let ca: Buffer | undefined;
+  if (options.ca_file !== undefined) {
+    try {
+      ca = readFileSync(options.ca_file);
+    } catch (error) {
+      throw new Error(`option "ca_file": cannot read ${JSON.stringify(options.ca_file)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+  }
+  const transport = new HttpTransport({ url, format: options.format, gzip: options.gzip, headers: options.headers ?? {}, timeout: options.timeout, tlsVerify: options.tls_verify !== false, ca, framing });
+  const buffer = createBuffer(options.buffer, context.id.replace(/^outputs\./, ''), context.env);
+  const sender = new Sender(buffer, transport, encode, context, {
+    batchCount: options.batch_size,
+    batchBytes: options.batch_bytes,
+    batchInterval: options.batch_interval,
+    backoffInitial: options.backoff_initial,
+    backoffMax: options.backoff_max,
+    maxRetries: options.max_retries,
+  });
+  transport.onReject = (count, why) => sender.reject(count, why);
+  if (url.protocol === 'https:' && options.tls_verify === false) {
+    sender.reporter.say('tls', `${context.id}: tls_verify = false: the certificate of ${url.host} is not checked, so anyone between here and there can read and change these logs`, SEVERITY.warning);
+  }
+  return sender;
+}

@@ -1,0 +1,356 @@
+// OTLP logs (opentelemetry/proto/collector/logs/v1): each message encoded once as a LogRecord, in protobuf or in
+// the OTLP JSON mapping, and a batch of them wrapped into an ExportLogsServiceRequest when it is sent.
+// A small hand-written protobuf writer: it writes only the fields drover has, and copies an ASCII line's bytes
+// straight into the record (no object per message, no protobuf library in the bundle).
+import type { FieldValue, Message } from '../message';
+import { SEVERITY_NAMES } from '../message';
+
+/** SeverityNumber of each syslog severity (0 emerg to 7 debug), as the OpenTelemetry data model's Appendix B maps them. */
+export const OTLP_SEVERITY = [21, 19, 18, 17, 13, 10, 9, 5] as const;
+
+/** The record attributes every message gets besides its fields: the instance that printed it and its stream. */
+export const INSTANCE_KEY = 'process.instance';
+export const STREAM_KEY = 'log.iostream';
+
+export type OtlpEncoding = 'protobuf' | 'json';
+
+// Wire types and field tags (field number << 3 | wire type).
+const LEN = 2;
+const tag = (field: number, wire: number) => (field << 3) | wire;
+const T_TIME = tag(1, 1); // LogRecord.time_unix_nano, fixed64
+const T_OBSERVED = tag(11, 1); // LogRecord.observed_time_unix_nano, fixed64
+const T_SEVERITY = tag(2, 0); // LogRecord.severity_number
+const T_SEVERITY_TEXT = tag(3, LEN);
+const T_BODY = tag(5, LEN);
+const T_ATTRIBUTE = tag(6, LEN);
+const T_LOG_RECORD = tag(2, LEN); // ScopeLogs.log_records: every record is stored with this tag and its length
+const T_KEY = tag(1, LEN); // KeyValue.key
+const T_VALUE = tag(2, LEN); // KeyValue.value
+const T_STRING = tag(1, LEN); // AnyValue.string_value
+const T_BOOL = tag(2, 0);
+const T_INT = tag(3, 0);
+const T_DOUBLE = tag(4, 1);
+
+const SEVERITY_TEXT = SEVERITY_NAMES.map((name) => Buffer.from(name));
+
+function varintSize(n: number): number {
+  let size = 1;
+  while (n >= 128) {
+    n = Math.floor(n / 128);
+    size++;
+  }
+  return size;
+}
+
+/** Bytes of a protobuf message being written; sizes are known before writing, so it never grows. */
+class Out {
+  at = 0;
+  constructor(readonly bytes: Buffer) {}
+  byte(b: number): void {
+    this.bytes[this.at++] = b;
+  }
+  varint(n: number): void {
+    while (n >= 128) {
+      this.bytes[this.at++] = (n % 128) | 128;
+      n = Math.floor(n / 128);
+    }
+    this.bytes[this.at++] = n;
+  }
+  copy(source: Buffer, start = 0, end = source.length): void {
+    this.at += source.copy(this.bytes, this.at, start, end);
+  }
+  /** Nanoseconds since the epoch from milliseconds, exactly (a double cannot hold them: 1.7e18 > 2^53). */
+  nanos(ms: number): void {
+    const whole = Math.floor(ms);
+    const high = Math.floor(whole / 65536) * 1e6; // < 2^47: exact
+    let low = (high % 65536) * 65536 + Math.round((whole % 65536) * 1e6 + (ms - whole) * 1e6);
+    const carry = Math.floor(low / 4294967296);
+    low -= carry * 4294967296;
+    this.bytes.writeUInt32LE(low, this.at);
+    this.bytes.writeUInt32LE(Math.floor(high / 65536) + carry, this.at + 4);
+    this.at += 8;
+  }
+}
+
+/** An AnyValue ready to write: its protobuf size and how to write it. */
+interface Value {
+  size: number;
+  text?: Buffer;
+  number?: number;
+  kind: 'string' | 'bool' | 'int' | 'double';
+}
+
+function anyValue(value: FieldValue): Value {
+  if (typeof value === 'string') {
+    const text = Buffer.from(value, 'utf8');
+    return { kind: 'string', text, size: 1 + varintSize(text.length) + text.length };
+  }
+  if (typeof value === 'boolean') return { kind: 'bool', number: value ? 1 : 0, size: 2 };
+  if (Number.isSafeInteger(value)) return { kind: 'int', number: value, size: 1 + (value < 0 ? 10 : varintSize(value)) };
+  return { kind: 'double', number: value, size: 9 };
+}
+
+function writeValue(out: Out, value: Value): void {
+  if (value.kind === 'string') {
+    out.byte(T_STRING);
+    out.varint(value.text!.length);
+    out.copy(value.text!);
+  } else if (value.kind === 'bool') {
+    out.byte(T_BOOL);
+    out.byte(value.number!);
+  } else if (value.kind === 'int') {
+    out.byte(T_INT);
+    if (value.number! >= 0) out.varint(value.number!);
+    else {
+      // A negative int64 is its 64-bit two's complement: ten bytes.
+      let n = BigInt.asUintN(64, BigInt(value.number!));
+      for (let i = 0; i < 9; i++, n >>= 7n) out.byte(Number(n & 127n) | 128);
+      out.byte(Number(n));
+    }
+  } else {
+    out.byte(T_DOUBLE);
+    out.bytes.writeDoubleLE(value.number!, out.at);
+    out.at += 8;
+  }
+}
+
+/** The attributes of a record or a resource: KeyValue messages, sized. */
+type KeyValueList = { key: Buffer; value: Value; size: number }[];
+
+function keyValues(entries: [string, FieldValue][]): KeyValueList {
+  return entries.map(([k, v]) => {
+    const key = Buffer.from(k, 'utf8');
+    const value = anyValue(v);
+    const size = 1 + varintSize(key.length) + key.length + 1 + varintSize(value.size) + value.size;
+    return { key, value, size };
+  });
+}
+
+function writeKeyValues(out: Out, fieldTag: number, list: KeyValueList): void {
+  for (const kv of list) {
+    out.byte(fieldTag);
+    out.varint(kv.size);
+    out.byte(T_KEY);
+    out.varint(kv.key.length);
+    out.copy(kv.key);
+    out.byte(T_VALUE);
+    out.varint(kv.value.size);
+    writeValue(out, kv.value);
+  }
+}
+
+const sizeOf = (list: { size: number }[]) => list.reduce((n, kv) => n + 1 + varintSize(kv.size) + kv.size, 0);
+
+/** A message's own attributes: its fields, then the instance and stream (which win over fields of those names). */
+function attributesOf(m: Message): [string, FieldValue][] {
+  const list: [string, FieldValue][] = [];
+  const fields = m.fields;
+  if (fields) for (const k in fields) if (k !== INSTANCE_KEY && k !== STREAM_KEY && Object.hasOwn(fields, k)) list.push([k, fields[k]]);
+  list.push([INSTANCE_KEY, m.logger], [STREAM_KEY, m.stream]);
+  return list;
+}
+
+// The instance and stream attributes of a record are the same few values again and again: encoded once each.
+const ownAttributes = new Map<string, KeyValueList>();
+function instanceAndStream(m: Message): KeyValueList {
+  const id = `${m.stream} ${m.logger}`;
+  let list = ownAttributes.get(id);
+  if (!list) {
+    list = keyValues([[INSTANCE_KEY, m.logger], [STREAM_KEY, m.stream]]);
+    if (ownAttributes.size < 10_000) ownAttributes.set(id, list);
+  }
+  return list;
+}
+
+/** One message as `ScopeLogs.log_records` (tag, length, LogRecord), observed now. */
+export function logRecordProtobuf(m: Message, observed = Date.now()): Buffer {
+  // The body's bytes: an ASCII line is copied from the chunk it was read in; anything else is encoded as UTF-8
+  // from its text (protobuf strings must be valid UTF-8; invalid bytes become U+FFFD).
+  const chunk = m.asciiChunk;
+  const start = chunk ? m.asciiStart : 0;
+  const body = chunk ?? Buffer.from(m.payload, 'utf8');
+  const bodyLength = chunk ? m.chunkEnd - start : body.length;
+  const severity = Math.min(7, Math.max(0, m.severity | 0));
+  const text = SEVERITY_TEXT[severity];
+  const attributes = m.fields ? keyValues(attributesOf(m)) : instanceAndStream(m);
+  const anySize = 1 + varintSize(bodyLength) + bodyLength;
+  const size = 9 + 9 + 2 + 1 + varintSize(text.length) + text.length + 1 + varintSize(anySize) + anySize + sizeOf(attributes);
+  const out = new Out(Buffer.allocUnsafe(1 + varintSize(size) + size));
+  out.byte(T_LOG_RECORD);
+  out.varint(size);
+  out.byte(T_TIME);
+  out.nanos(m.timestamp);
+  out.byte(T_OBSERVED);
+  out.nanos(observed);
+  out.byte(T_SEVERITY);
+  out.byte(OTLP_SEVERITY[severity]);
+  out.byte(T_SEVERITY_TEXT);
+  out.varint(text.length);
+  out.copy(text);
+  out.byte(T_BODY);
+  out.varint(anySize);
+  out.byte(T_STRING);
+  out.varint(bodyLength);
+  out.copy(body, start, start + bodyLength);
+  writeKeyValues(out, T_ATTRIBUTE, attributes);
+  return out.bytes;
+}
+
+/** Nanoseconds since the epoch as a decimal string (the JSON mapping of a fixed64). */
+function nanosText(ms: number): string {
+  let whole = Math.floor(ms);
+  let fraction = Math.round((ms - whole) * 1e6); // ms * 1e6 would round to a multiple of 256 ns
+  if (fraction === 1e6) [whole, fraction] = [whole + 1, 0];
+  return whole > 0 ? `${whole}${String(fraction).padStart(6, '0')}` : String(fraction);
+}
+
+function jsonValue(value: FieldValue): string {
+  if (typeof value === 'string') return `{"stringValue":${JSON.stringify(value)}}`;
+  if (typeof value === 'boolean') return `{"boolValue":${value}}`;
+  if (Number.isSafeInteger(value)) return `{"intValue":"${value}"}`; // int64 is a string in the JSON mapping
+  return `{"doubleValue":${Number.isFinite(value) ? value : JSON.stringify(String(value))}}`; // "NaN", "Infinity"
+}
+
+/** One message as a LogRecord in the OTLP JSON mapping (lowerCamelCase keys, 64-bit integers as strings). */
+export function logRecordJson(m: Message, observed = Date.now()): Buffer {
+  const severity = Math.min(7, Math.max(0, m.severity | 0));
+  let json = `{"timeUnixNano":"${nanosText(m.timestamp)}","observedTimeUnixNano":"${nanosText(observed)}","severityNumber":${OTLP_SEVERITY[severity]},"severityText":"${SEVERITY_NAMES[severity]}","body":{"stringValue":${JSON.stringify(m.payload)}},"attributes":[`;
+  const attributes = attributesOf(m);
+  for (let i = 0; i < attributes.length; i++) json += `${i ? ',' : ''}{"key":${JSON.stringify(attributes[i][0])},"value":${jsonValue(attributes[i][1])}}`;
+  return Buffer.from(json + ']}', 'utf8');
+}
+
+/** The parts of an ExportLogsServiceRequest that are the same for every batch of one output. */
+export interface Envelope {
+  contentType: string;
+  /** The request body for these records (as made by logRecordProtobuf or logRecordJson). */
+  body(records: Buffer[]): Buffer;
+}
+
+/** The request around the records: one ResourceLogs with `resource` as attributes, one ScopeLogs named `drover`. */
+export function envelope(encoding: OtlpEncoding, resource: Record<string, string>, scope: { name: string; version: string }): Envelope {
+  const entries = Object.entries(resource);
+  if (encoding === 'json') {
+    const attributes = entries.map(([k, v]) => `{"key":${JSON.stringify(k)},"value":${jsonValue(v)}}`).join(',');
+    const head = Buffer.from(`{"resourceLogs":[{"resource":{"attributes":[${attributes}]},"scopeLogs":[{"scope":{"name":${JSON.stringify(scope.name)},"version":${JSON.stringify(scope.version)}},"logRecords":[`);
+    const tail = Buffer.from(']}]}]}');
+    const comma = Buffer.from(',');
+    return { contentType: 'application/json', body: (records) => Buffer.concat([head, ...records.flatMap((r, i) => (i ? [comma, r] : [r])), tail]) };
+  }
+  // Resource { attributes = 1 } as ResourceLogs.resource (1); InstrumentationScope { name = 1, version = 2 } as ScopeLogs.scope (1).
+  const attributes = keyValues(entries);
+  const resourceSize = sizeOf(attributes);
+  const resourceField = new Out(Buffer.allocUnsafe(1 + varintSize(resourceSize) + resourceSize));
+  resourceField.byte(tag(1, LEN));
+  resourceField.varint(resourceSize);
+  writeKeyValues(resourceField, tag(1, LEN), attributes);
+  const name = Buffer.from(scope.name);
+  const version = Buffer.from(scope.version);
+  const scopeSize = 2 + varintSize(name.length) + name.length + varintSize(version.length) + version.length;
+  const scopeField = new Out(Buffer.allocUnsafe(1 + varintSize(scopeSize) + scopeSize));
+  scopeField.byte(tag(1, LEN));
+  scopeField.varint(scopeSize);
+  scopeField.byte(tag(1, LEN));
+  scopeField.varint(name.length);
+  scopeField.copy(name);
+  scopeField.byte(tag(2, LEN));
+  scopeField.varint(version.length);
+  scopeField.copy(version);
+  return {
+    contentType: 'application/x-protobuf',
+    body(records) {
+      let recordBytes = 0;
+      for (const r of records) recordBytes += r.length;
+      const scopeLogs = scopeField.bytes.length + recordBytes;
+      const resourceLogs = resourceField.bytes.length + 1 + varintSize(scopeLogs) + scopeLogs;
+      const head = new Out(Buffer.allocUnsafe(1 + varintSize(resourceLogs) + resourceField.bytes.length + 1 + varintSize(scopeLogs) + scopeField.bytes.length));
+      head.byte(tag(1, LEN)); // ExportLogsServiceRequest.resource_logs
+      head.varint(resourceLogs);
+      head.copy(resourceField.bytes);
+      head.byte(tag(2, LEN)); // ResourceLogs.scope_logs
+      head.varint(scopeLogs);
+      head.copy(scopeField.bytes);
+      return Buffer.concat([head.bytes, ...records], head.bytes.length + recordBytes);
+    },
+  };
+}
+
+/** Reads the fields of one protobuf message: field number, wire type and value (a number or the bytes). */
+function* fieldsOf(bytes: Buffer): Generator<{ field: number; wire: number; value: number | Buffer }> {
+  let at = 0;
+  const varint = () => {
+    let n = 0;
+    let scale = 1;
+    for (;;) {
+      if (at >= bytes.length) throw new Error('truncated');
+      const b = bytes[at++];
+      n += (b & 127) * scale;
+      if (b < 128) return n;
+      scale *= 128;
+    }
+  };
+  while (at < bytes.length) {
+    const key = varint();
+    const wire = key & 7;
+    const field = Math.floor(key / 8);
+    if (wire === 0) yield { field, wire, value: varint() };
+    else if (wire === 1 || wire === 5) {
+      const size = wire === 1 ? 8 : 4;
+      yield { field, wire, value: bytes.subarray(at, (at += size)) };
+    } else if (wire === LEN) {
+      const size = varint();
+      if (at + size > bytes.length) throw new Error('truncated');
+      yield { field, wire, value: bytes.subarray(at, (at += size)) };
+    } else throw new Error(`wire type ${wire}`);
+  }
+}
+
+/**
+ * The partial success of an ExportLogsServiceResponse: how many records the receiver rejected and why.
+ * Undefined for a full success or an answer that cannot be read (a 2xx is success whatever its body says).
+ */
+export function partialSuccess(answer: Buffer, contentType: string): { rejected: number; message: string } | undefined {
+  if (!answer.length) return undefined;
+  try {
+    if (/json/i.test(contentType)) {
+      const parsed = JSON.parse(answer.toString('utf8'))?.partialSuccess;
+      if (!parsed) return undefined;
+      const rejected = Number(parsed.rejectedLogRecords ?? 0);
+      const message = typeof parsed.errorMessage === 'string' ? parsed.errorMessage : '';
+      return rejected > 0 || message ? { rejected: Number.isFinite(rejected) ? rejected : 0, message } : undefined;
+    }
+    for (const outer of fieldsOf(answer)) {
+      if (outer.field !== 1 || outer.wire !== LEN) continue;
+      let rejected = 0;
+      let message = '';
+      for (const inner of fieldsOf(outer.value as Buffer)) {
+        if (inner.field === 1 && inner.wire === 0) rejected = inner.value as number;
+        else if (inner.field === 2 && inner.wire === LEN) message = (inner.value as Buffer).toString('utf8');
+      }
+      return rejected > 0 || message ? { rejected, message } : undefined;
+    }
+  } catch {
+    // An unreadable body on a 2xx: the records were taken.
+  }
+  return undefined;
+}
+
+/** The message of a google.rpc.Status (the body OTLP receivers send with a failure), or the text of any other body. */
+export function failureText(answer: Buffer, contentType: string): string {
+  if (/protobuf/i.test(contentType)) {
+    try {
+      for (const f of fieldsOf(answer)) if (f.field === 2 && f.wire === LEN) return (f.value as Buffer).toString('utf8');
+    } catch {
+      // not a Status after all
+    }
+  }
+  if (/json/i.test(contentType)) {
+    try {
+      const message = JSON.parse(answer.toString('utf8'))?.message;
+      if (typeof message === 'string') return message;
+    } catch {
+      // fall through to the text
+    }
+  }
+  return answer.toString('utf8');
+}
