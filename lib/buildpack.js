@@ -2027,7 +2027,7 @@ var require_toml = __commonJS({
 });
 
 // src/buildpack/cnb-build.ts
-var import_node_fs14 = require("node:fs");
+var import_node_fs13 = require("node:fs");
 var import_node_path11 = require("node:path");
 
 // src/cli/commands/version.ts
@@ -2244,11 +2244,11 @@ function readMarker(dir) {
 }
 
 // src/buildpack/validate.ts
-var import_node_fs13 = require("node:fs");
+var import_node_fs12 = require("node:fs");
 var import_node_path10 = require("node:path");
 
 // src/config/app.ts
-var import_node_fs12 = require("node:fs");
+var import_node_fs11 = require("node:fs");
 var import_node_path9 = require("node:path");
 
 // src/config/load.ts
@@ -4837,7 +4837,6 @@ var fileOutput = defineComponent({
 });
 
 // src/pipeline/outputs/syslog.ts
-var import_node_fs10 = require("node:fs");
 var import_node_net3 = require("node:net");
 
 // src/pipeline/buffers/buffer.ts
@@ -5727,6 +5726,58 @@ function utf8Boundary(bytes, length) {
 
 // src/pipeline/outputs/syslog-stream.ts
 var import_node_net2 = require("node:net");
+
+// src/pipeline/outputs/tls-files.ts
+var import_node_fs10 = require("node:fs");
+var EXPIRY_WARNING_DAYS = 14;
+function readTlsFiles(options, now = Date.now()) {
+  const files = { ca: read(options, "ca_file"), cert: read(options, "cert_file"), key: read(options, "key_file"), warnings: [] };
+  if (files.key) {
+    const mode = (0, import_node_fs10.statSync)(options.key_file).mode & 511;
+    if (mode & 36) files.warnings.push(`key_file ${JSON.stringify(options.key_file)} can be read by ${mode & 4 ? "every user" : "its group"} (mode ${mode.toString(8).padStart(4, "0")}); chmod 600 it`);
+  }
+  if (files.cert) {
+    let validTo;
+    try {
+      const { X509Certificate } = require("node:crypto");
+      validTo = Date.parse(new X509Certificate(files.cert).validTo);
+    } catch (error) {
+      throw new Error(`option "cert_file": ${JSON.stringify(options.cert_file)} is not a PEM certificate: ${error.message}`);
+    }
+    const days = (validTo - now) / 864e5;
+    if (days < 0) files.warnings.push(`the client certificate in cert_file ${JSON.stringify(options.cert_file)} expired on ${new Date(validTo).toISOString()}; the receiver will refuse it`);
+    else if (days < EXPIRY_WARNING_DAYS) files.warnings.push(`the client certificate in cert_file ${JSON.stringify(options.cert_file)} expires on ${new Date(validTo).toISOString()}, in ${Math.floor(days)} days; renew it`);
+  }
+  return files;
+}
+function certKeyProblems(options) {
+  if (options.cert_file === void 0 === (options.key_file === void 0)) return [];
+  return [{ key: options.cert_file === void 0 ? "key_file" : "cert_file", message: 'options "cert_file" and "key_file" go together: set both or neither' }];
+}
+function clientCertificateProblem(error, name, hasCert) {
+  const code = error.code ?? "";
+  if (!/ALERT/.test(code) && !/alert/.test(error.message)) return void 0;
+  const alert = /alert ([a-z ]+?)\s*(?::|$)/i.exec(error.message)?.[1] ?? code;
+  const said = `TLS alert "${alert}"`;
+  if (/CERTIFICATE_REQUIRED|certificate required/i.test(code + error.message)) {
+    return `${name} requires a client certificate and refused the connection without one (${said}): set cert_file and key_file (mutual TLS)`;
+  }
+  if (/BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|UNSUPPORTED_CERTIFICATE|CERTIFICATE_UNKNOWN|HANDSHAKE_FAILURE|ACCESS_DENIED/i.test(code)) {
+    return hasCert ? `${name} refused drover's client certificate (${said}): check that cert_file is signed by a CA the receiver trusts, has not expired, and that key_file belongs to it` : `${name} ended the TLS handshake (${said}): if it requires a client certificate, set cert_file and key_file (mutual TLS)`;
+  }
+  return void 0;
+}
+function read(options, key) {
+  const path = options[key];
+  if (path === void 0) return void 0;
+  try {
+    return (0, import_node_fs10.readFileSync)(path);
+  } catch (error) {
+    throw new Error(`option "${key}": cannot read ${JSON.stringify(path)}: ${error.code ?? error.message}`);
+  }
+}
+
+// src/pipeline/outputs/syslog-stream.ts
 var tlsModule = () => require("node:tls");
 var StreamTransport = class {
   constructor(options) {
@@ -5815,7 +5866,7 @@ var StreamTransport = class {
       socket.once("error", (error) => {
         clearTimeout(timer);
         if (this.connecting === socket) this.connecting = void 0;
-        reject(describe2(error, this.name));
+        reject(describe2(error, this.name, this.options.tls?.cert !== void 0));
       });
       socket.once("close", () => {
         clearTimeout(timer);
@@ -5832,7 +5883,7 @@ var StreamTransport = class {
     this.ends = new Deque();
     socket.setKeepAlive(true, 3e4);
     socket.resume();
-    socket.on("error", (error) => this.lost(socket, describe2(error, this.name)));
+    socket.on("error", (error) => this.lost(socket, describe2(error, this.name, this.options.tls?.cert !== void 0)));
     socket.on("close", () => this.lost(socket, new Error(`${this.name} closed the connection`)));
   }
   lost(socket, error) {
@@ -5878,8 +5929,10 @@ var StreamTransport = class {
 function isIp(host) {
   return /^[\d.]+$/.test(host) || host.includes(":");
 }
-function describe2(error, name) {
+function describe2(error, name, hasCert = false) {
   const code = error.code ?? "";
+  const certificate = clientCertificateProblem(error, name, hasCert);
+  if (certificate) return new Error(certificate);
   if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS_CERT/.test(code)) {
     return new Error(`TLS certificate of ${name} not trusted: ${error.message} (set ca_file to the CA that signed it, or tls_verify = false)`);
   }
@@ -6008,11 +6061,14 @@ var syslogOutput = defineComponent({
     const buffer = createBuffer(options.buffer, name, context.env);
     let transport;
     let encode;
+    let warnings = [];
     if (protocol === "udp") {
       transport = new DatagramTransport(host, port);
       encode = (m) => rfc.encode(m, options.max_datagram_size);
     } else {
-      const tls = protocol === "tls" ? { rejectUnauthorized: options.tls_verify !== false, ca: read(options, "ca_file"), cert: read(options, "cert_file"), key: read(options, "key_file") } : void 0;
+      const files = protocol === "tls" ? readTlsFiles(options) : void 0;
+      warnings = files?.warnings ?? [];
+      const tls = files ? { rejectUnauthorized: options.tls_verify !== false, ca: files.ca, cert: files.cert, key: files.key } : void 0;
       transport = new StreamTransport({ host, port, tls, connectTimeout: options.connect_timeout, writeTimeout: options.write_timeout, resendWindow: options.resend_window });
       encode = (m) => rfc.frame(m, options.framing);
     }
@@ -6023,24 +6079,15 @@ var syslogOutput = defineComponent({
       backoffInitial: options.backoff_initial,
       backoffMax: options.backoff_max
     });
+    for (const warning of warnings) sender.reporter.say(`tls ${warning}`, `${context.id}: ${warning}`, SEVERITY.warning);
     if (protocol === "tls" && options.tls_verify === false) {
       sender.reporter.say("tls", `${context.id}: tls_verify = false: the certificate of ${host} is not checked, so anyone between here and there can read and change these logs`, SEVERITY.warning);
     }
     return sender;
   }
 });
-function read(options, key) {
-  const path = options[key];
-  if (path === void 0) return void 0;
-  try {
-    return (0, import_node_fs10.readFileSync)(path);
-  } catch (error) {
-    throw new Error(`option "${key}": cannot read ${JSON.stringify(path)}: ${error.code ?? error.message}`);
-  }
-}
 
 // src/pipeline/outputs/http.ts
-var import_node_fs11 = require("node:fs");
 var import_node_util = require("node:util");
 var http = () => require("node:http");
 var https = () => require("node:https");
@@ -6062,6 +6109,8 @@ var schema15 = {
   backoff_max: { type: "duration", default: "30s", doc: "longest wait between retries" },
   tls_verify: { type: "boolean", default: true, doc: "check the server's certificate; false is warned about at start" },
   ca_file: { type: "string", doc: "PEM file of the CA(s) to trust instead of the system's" },
+  cert_file: { type: "string", doc: "https: PEM client certificate, for servers that ask for one (mutual TLS); one that expires within 14 days is warned about at start" },
+  key_file: { type: "string", doc: "https: PEM private key of cert_file; warned about when others can read it" },
   facility: { type: "enum", values: FACILITIES, default: "user", doc: "logplex format: syslog facility of the frames" },
   app_name: { type: "string", doc: `logplex format: APP-NAME; default HEROKU_APP_NAME, Cloud Foundry's application_name, or "app"` },
   hostname: { type: "string", doc: "logplex format: HOSTNAME for messages that carry none" },
@@ -6073,7 +6122,7 @@ var HttpTransport = class {
     this.options = options;
     this.name = options.url.origin + options.url.pathname;
     const secure = options.url.protocol === "https:";
-    this.agent = secure ? new (https()).Agent({ keepAlive: true, maxSockets: 1, rejectUnauthorized: options.tlsVerify, ca: options.ca }) : new (http()).Agent({ keepAlive: true, maxSockets: 1 });
+    this.agent = secure ? new (https()).Agent({ keepAlive: true, maxSockets: 1, rejectUnauthorized: options.tlsVerify, ca: options.ca, cert: options.cert, key: options.key }) : new (http()).Agent({ keepAlive: true, maxSockets: 1 });
   }
   options;
   name;
@@ -6141,7 +6190,8 @@ var HttpTransport = class {
       timer.unref();
       request.on("error", (error) => {
         clearTimeout(timer);
-        reject(new Error(error.message.includes(this.name) ? error.message : `${this.name}: ${error.message}`));
+        const certificate = clientCertificateProblem(error, this.name, this.options.cert !== void 0);
+        reject(new Error(certificate ?? (error.message.includes(this.name) ? error.message : `${this.name}: ${error.message}`)));
       });
       request.on("response", (response) => {
         const wait = retryAfter(header(response.headers["retry-after"]));
@@ -6189,10 +6239,13 @@ var httpOutput = defineComponent({
   schema: schema15,
   example: '[outputs.collector]\ntype = "http"\nurl = "https://collector.example.com/logs"\nformat = "logplex"\nheaders = { Authorization = "Bearer ${COLLECTOR_TOKEN}" }\nbatch_size = 500\nbuffer = { type = "memory", max_events = 10000, when_full = "drop_oldest" }',
   check(options) {
-    if (options.ca_file !== void 0 && typeof options.url === "string" && options.url.startsWith("http:")) {
-      return [{ key: "ca_file", message: `option "ca_file" applies to https:// URLs only, and url is ${JSON.stringify(options.url)}` }];
+    const problems = certKeyProblems(options);
+    if (typeof options.url === "string" && options.url.startsWith("http:")) {
+      for (const key of ["ca_file", "cert_file", "key_file"]) {
+        if (options[key] !== void 0) problems.push({ key, message: `option "${key}" applies to https:// URLs only, and url is ${JSON.stringify(options.url)}` });
+      }
     }
-    return [];
+    return problems;
   },
   create(options, context) {
     return createHttpSender(options, context, encoder(options.format, options, context));
@@ -6200,15 +6253,8 @@ var httpOutput = defineComponent({
 });
 function createHttpSender(options, context, encode, framing) {
   const url = new URL(options.url);
-  let ca;
-  if (options.ca_file !== void 0) {
-    try {
-      ca = (0, import_node_fs11.readFileSync)(options.ca_file);
-    } catch (error) {
-      throw new Error(`option "ca_file": cannot read ${JSON.stringify(options.ca_file)}: ${error.code ?? error.message}`);
-    }
-  }
-  const transport = new HttpTransport({ url, format: options.format, gzip: options.gzip, headers: options.headers ?? {}, timeout: options.timeout, tlsVerify: options.tls_verify !== false, ca, framing });
+  const { ca, cert, key, warnings } = readTlsFiles(options);
+  const transport = new HttpTransport({ url, format: options.format, gzip: options.gzip, headers: options.headers ?? {}, timeout: options.timeout, tlsVerify: options.tls_verify !== false, ca, cert, key, framing });
   const buffer = createBuffer(options.buffer, context.id.replace(/^outputs\./, ""), context.env);
   const sender = new Sender(buffer, transport, encode, context, {
     batchCount: options.batch_size,
@@ -6219,6 +6265,7 @@ function createHttpSender(options, context, encode, framing) {
     maxRetries: options.max_retries
   });
   transport.onReject = (count, why) => sender.reject(count, why);
+  for (const warning of warnings) sender.reporter.say(`tls ${warning}`, `${context.id}: ${warning}`, SEVERITY.warning);
   if (url.protocol === "https:" && options.tls_verify === false) {
     sender.reporter.say("tls", `${context.id}: tls_verify = false: the certificate of ${url.host} is not checked, so anyone between here and there can read and change these logs`, SEVERITY.warning);
   }
@@ -6535,6 +6582,8 @@ var schema16 = {
   backoff_max: http2.backoff_max,
   tls_verify: http2.tls_verify,
   ca_file: http2.ca_file,
+  cert_file: http2.cert_file,
+  key_file: http2.key_file,
   buffer: http2.buffer
 };
 var otlpOutput = defineComponent({
@@ -6544,7 +6593,7 @@ var otlpOutput = defineComponent({
   schema: schema16,
   example: '[outputs.otel]\ntype = "otlp"\nurl = "https://otel.example.com:4318/v1/logs"\nencoding = "protobuf"\nheaders = { Authorization = "Bearer ${OTEL_TOKEN}" }\nresource = { "service.name" = "${APP_NAME:-shop}", "deployment.environment" = "production" }\ncompression = "gzip"\nbuffer = { type = "disk", max_size = "256MB", when_full = "block" }',
   check(options) {
-    return httpOutput.check?.({ url: options.url, ca_file: options.ca_file }) ?? [];
+    return httpOutput.check?.({ url: options.url, ca_file: options.ca_file, cert_file: options.cert_file, key_file: options.key_file }) ?? [];
   },
   create(options, context) {
     const url = new URL(options.url);
@@ -6766,8 +6815,8 @@ function loadApp(options) {
   const problems = [];
   const label = (path) => (0, import_node_path9.relative)(options.appDir, path) || path;
   let dotenv = {};
-  if (options.envFile && (0, import_node_fs12.existsSync)(options.envFile)) {
-    const parsed = parseDotenv((0, import_node_fs12.readFileSync)(options.envFile, "utf8"), label(options.envFile));
+  if (options.envFile && (0, import_node_fs11.existsSync)(options.envFile)) {
+    const parsed = parseDotenv((0, import_node_fs11.readFileSync)(options.envFile, "utf8"), label(options.envFile));
     problems.push(...parsed.problems);
     dotenv = parsed.vars;
   }
@@ -6777,9 +6826,9 @@ function loadApp(options) {
   const processes = [];
   const configured = loaded.config.processes;
   let procfile;
-  if ((0, import_node_fs12.existsSync)(options.procfile)) {
+  if ((0, import_node_fs11.existsSync)(options.procfile)) {
     procfile = options.procfile;
-    const parsed = parseProcfile((0, import_node_fs12.readFileSync)(options.procfile, "utf8"), label(options.procfile));
+    const parsed = parseProcfile((0, import_node_fs11.readFileSync)(options.procfile, "utf8"), label(options.procfile));
     problems.push(...parsed.problems);
     for (const type of parsed.types) {
       const refined = configured[type.name];
@@ -6820,10 +6869,10 @@ function formatProblem(problem) {
 // src/buildpack/validate.ts
 function readEnvDir(dir) {
   const vars = {};
-  if (!dir || !(0, import_node_fs13.existsSync)(dir)) return vars;
-  for (const name of (0, import_node_fs13.readdirSync)(dir)) {
+  if (!dir || !(0, import_node_fs12.existsSync)(dir)) return vars;
+  for (const name of (0, import_node_fs12.readdirSync)(dir)) {
     const path = (0, import_node_path10.join)(dir, name);
-    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && (0, import_node_fs13.statSync)(path).isFile()) vars[name] = (0, import_node_fs13.readFileSync)(path, "utf8");
+    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && (0, import_node_fs12.statSync)(path).isFile()) vars[name] = (0, import_node_fs12.readFileSync)(path, "utf8");
   }
   return vars;
 }
@@ -6882,10 +6931,10 @@ function cnbBuild(out, _args) {
   out.step("Installing drover into the drover layer");
   const vendored = vendorSupervisor(bpDir, appDir, layer);
   out.detail(`bin/drover, lib/drover.js, ${vendored.fragments.length} fragments in conf/: ${formatSize(vendored.bytes)}`);
-  (0, import_node_fs14.mkdirSync)((0, import_node_path11.join)(layer, "env.launch"), { recursive: true });
-  (0, import_node_fs14.writeFileSync)((0, import_node_path11.join)(layer, "env.launch/PATH.append"), (0, import_node_path11.join)(layer, "node/bin"));
-  (0, import_node_fs14.writeFileSync)((0, import_node_path11.join)(layer, "env.launch/PATH.delim"), ":");
-  (0, import_node_fs14.writeFileSync)((0, import_node_path11.join)(layers, "drover.toml"), `[types]
+  (0, import_node_fs13.mkdirSync)((0, import_node_path11.join)(layer, "env.launch"), { recursive: true });
+  (0, import_node_fs13.writeFileSync)((0, import_node_path11.join)(layer, "env.launch/PATH.append"), (0, import_node_path11.join)(layer, "node/bin"));
+  (0, import_node_fs13.writeFileSync)((0, import_node_path11.join)(layer, "env.launch/PATH.delim"), ":");
+  (0, import_node_fs13.writeFileSync)((0, import_node_path11.join)(layers, "drover.toml"), `[types]
 launch = true
 cache = true
 build = false
@@ -6894,7 +6943,7 @@ build = false
 drover_version = ${str(VERSION)}
 `);
   const types = app.processes.map((p) => p.name);
-  (0, import_node_fs14.writeFileSync)((0, import_node_path11.join)(layers, "launch.toml"), launchToml(types));
+  (0, import_node_fs13.writeFileSync)((0, import_node_path11.join)(layers, "launch.toml"), launchToml(types));
   out.step(`Processes in launch.toml: ${types.map((t) => `${t}${t === (types.includes("web") ? "web" : types[0]) ? " (default)" : ""}`).join(", ")}`);
   for (const t of types) out.detail(`${t}: drover start ${t}`);
   if (original.path && original.rebuilt) out.detail(`(the Procfile runs drover already; the original at ${original.path} is used)`);
@@ -6902,7 +6951,7 @@ drover_version = ${str(VERSION)}
 }
 
 // src/buildpack/compile.ts
-var import_node_fs15 = require("node:fs");
+var import_node_fs14 = require("node:fs");
 var import_node_path12 = require("node:path");
 var PROFILE_D = `# Written by the drover buildpack. \`drover\` on PATH, for one-off dynos (heroku run drover status).
 export PATH="$HOME/.drover/bin:$PATH"
@@ -6925,38 +6974,38 @@ function compile(out, args) {
     targetLabel: ".drover/node"
   });
   out.step("Vendoring drover into .drover/");
-  const originalText = original.path ? (0, import_node_fs15.readFileSync)(original.path, "utf8") : EMPTY_ORIGINAL;
+  const originalText = original.path ? (0, import_node_fs14.readFileSync)(original.path, "utf8") : EMPTY_ORIGINAL;
   const vendored = vendorSupervisor(bpDir, buildDir, (0, import_node_path12.join)(buildDir, ".drover"));
   out.detail(`bin/drover, lib/drover.js, ${vendored.fragments.length} fragment${vendored.fragments.length === 1 ? "" : "s"} in conf/: ${formatSize(vendored.bytes)}`);
   out.step("Writing the Procfile: each process type runs under drover");
-  (0, import_node_fs15.writeFileSync)((0, import_node_path12.join)(buildDir, ORIGINAL_PROCFILE), originalText);
+  (0, import_node_fs14.writeFileSync)((0, import_node_path12.join)(buildDir, ORIGINAL_PROCFILE), originalText);
   const procfile = droverProcfile(app.processes.map((p) => p.name), ".drover/bin/drover");
-  (0, import_node_fs15.writeFileSync)((0, import_node_path12.join)(buildDir, "Procfile"), procfile);
+  (0, import_node_fs14.writeFileSync)((0, import_node_path12.join)(buildDir, "Procfile"), procfile);
   for (const p of app.processes) out.detail(`${p.name}: .drover/bin/drover start ${p.name}`);
   out.detail(`the original is kept at ${ORIGINAL_PROCFILE}`);
-  (0, import_node_fs15.mkdirSync)((0, import_node_path12.join)(buildDir, ".profile.d"), { recursive: true });
-  (0, import_node_fs15.writeFileSync)((0, import_node_path12.join)(buildDir, ".profile.d/drover.sh"), PROFILE_D);
+  (0, import_node_fs14.mkdirSync)((0, import_node_path12.join)(buildDir, ".profile.d"), { recursive: true });
+  (0, import_node_fs14.writeFileSync)((0, import_node_path12.join)(buildDir, ".profile.d/drover.sh"), PROFILE_D);
   writeExport(bpDir, buildDir);
   const extra = vendored.bytes + Buffer.byteLength(procfile) + Buffer.byteLength(originalText) + Buffer.byteLength(PROFILE_D);
   const node = runtime.kind === "vendored" ? ` plus ${formatSize(runtime.bytes)} of Node.js` : ", no Node.js (reused the app's)";
   out.step(`Done in ${out.elapsed()}: the slug gains ${formatSize(extra)}${node}`);
 }
 function writeExport(bpDir, buildDir) {
-  const node = (0, import_node_fs15.existsSync)((0, import_node_path12.join)(buildDir, ".drover/node/bin/node")) ? `export PATH="$PATH:${buildDir}/.drover/node/bin"
+  const node = (0, import_node_fs14.existsSync)((0, import_node_path12.join)(buildDir, ".drover/node/bin/node")) ? `export PATH="$PATH:${buildDir}/.drover/node/bin"
 ` : "";
   try {
-    (0, import_node_fs15.writeFileSync)((0, import_node_path12.join)(bpDir, "export"), `export PATH="${buildDir}/.drover/bin:$PATH"
+    (0, import_node_fs14.writeFileSync)((0, import_node_path12.join)(bpDir, "export"), `export PATH="${buildDir}/.drover/bin:$PATH"
 ${node}`);
   } catch {
   }
 }
 
 // src/buildpack/finalize.ts
-var import_node_fs17 = require("node:fs");
+var import_node_fs16 = require("node:fs");
 var import_node_path14 = require("node:path");
 
 // src/buildpack/supply.ts
-var import_node_fs16 = require("node:fs");
+var import_node_fs15 = require("node:fs");
 var import_node_path13 = require("node:path");
 function cfArgs(name, args) {
   const [buildDir, cacheDir, depsDir, idx] = args;
@@ -6981,9 +7030,9 @@ function supply(out, args) {
   const runtime = provideRuntime(out, { bpDir, candidates: [], cacheDir: (0, import_node_path13.join)(cacheDir, "drover/node"), target: (0, import_node_path13.join)(depDir, "node"), targetLabel: `deps/${idx}/node` });
   out.step(`Installing drover into deps/${idx}`);
   const vendored = vendorSupervisor(bpDir, buildDir, depDir);
-  (0, import_node_fs16.mkdirSync)((0, import_node_path13.join)(depDir, "profile.d"), { recursive: true });
-  (0, import_node_fs16.writeFileSync)((0, import_node_path13.join)(depDir, "profile.d/drover.sh"), profileD(idx));
-  (0, import_node_fs16.writeFileSync)((0, import_node_path13.join)(depDir, "config.yml"), `---
+  (0, import_node_fs15.mkdirSync)((0, import_node_path13.join)(depDir, "profile.d"), { recursive: true });
+  (0, import_node_fs15.writeFileSync)((0, import_node_path13.join)(depDir, "profile.d/drover.sh"), profileD(idx));
+  (0, import_node_fs15.writeFileSync)((0, import_node_path13.join)(depDir, "config.yml"), `---
 name: drover
 config:
   version: ${VERSION}
@@ -6995,26 +7044,26 @@ config:
 // src/buildpack/finalize.ts
 function finalize(out, args) {
   const { buildDir, depsDir, depDir, idx } = cfArgs("finalize", args);
-  if (!(0, import_node_fs17.existsSync)((0, import_node_path14.join)(depDir, "bin/drover"))) {
+  if (!(0, import_node_fs16.existsSync)((0, import_node_path14.join)(depDir, "bin/drover"))) {
     throw new BuildError(`drover is not installed in deps/${idx}`, [`${(0, import_node_path14.join)(depDir, "bin/drover")} does not exist: bin/supply has not run for this index.`], ["Cloud Foundry runs supply before finalize; when running the phases by hand, run bin/supply with the same arguments first."]);
   }
   out.step("Writing the Procfile: each process type runs under drover");
   const original = findOriginalProcfile(buildDir);
-  const originalText = original.path ? (0, import_node_fs17.readFileSync)(original.path, "utf8") : EMPTY_ORIGINAL;
+  const originalText = original.path ? (0, import_node_fs16.readFileSync)(original.path, "utf8") : EMPTY_ORIGINAL;
   const app = loadApp({ appDir: buildDir, dirs: [(0, import_node_path14.join)(depDir, "conf")], procfile: original.path ?? (0, import_node_path14.join)(buildDir, "Procfile"), env: process.env, mode: "build" });
-  (0, import_node_fs17.mkdirSync)((0, import_node_path14.join)(buildDir, ".drover"), { recursive: true });
-  (0, import_node_fs17.writeFileSync)((0, import_node_path14.join)(buildDir, ORIGINAL_PROCFILE), originalText);
+  (0, import_node_fs16.mkdirSync)((0, import_node_path14.join)(buildDir, ".drover"), { recursive: true });
+  (0, import_node_fs16.writeFileSync)((0, import_node_path14.join)(buildDir, ORIGINAL_PROCFILE), originalText);
   const launcher = `"$DEPS_DIR/${idx}/bin/drover"`;
-  (0, import_node_fs17.writeFileSync)((0, import_node_path14.join)(buildDir, "Procfile"), droverProcfile(app.processes.map((p) => p.name), launcher));
+  (0, import_node_fs16.writeFileSync)((0, import_node_path14.join)(buildDir, "Procfile"), droverProcfile(app.processes.map((p) => p.name), launcher));
   for (const p of app.processes) out.detail(`${p.name}: ${launcher} start ${p.name}`);
   out.detail(`the original is kept at ${ORIGINAL_PROCFILE}`);
-  (0, import_node_fs17.mkdirSync)((0, import_node_path14.join)(buildDir, ".profile.d"), { recursive: true });
+  (0, import_node_fs16.mkdirSync)((0, import_node_path14.join)(buildDir, ".profile.d"), { recursive: true });
   const copied = [];
-  for (const dep of (0, import_node_fs17.readdirSync)(depsDir).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(a) - Number(b))) {
+  for (const dep of (0, import_node_fs16.readdirSync)(depsDir).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(a) - Number(b))) {
     const dir = (0, import_node_path14.join)(depsDir, dep, "profile.d");
-    if (!(0, import_node_fs17.existsSync)(dir)) continue;
-    for (const script of (0, import_node_fs17.readdirSync)(dir).sort()) {
-      (0, import_node_fs17.copyFileSync)((0, import_node_path14.join)(dir, script), (0, import_node_path14.join)(buildDir, ".profile.d", `${dep.padStart(3, "0")}_${script}`));
+    if (!(0, import_node_fs16.existsSync)(dir)) continue;
+    for (const script of (0, import_node_fs16.readdirSync)(dir).sort()) {
+      (0, import_node_fs16.copyFileSync)((0, import_node_path14.join)(dir, script), (0, import_node_path14.join)(buildDir, ".profile.d", `${dep.padStart(3, "0")}_${script}`));
       copied.push(`deps/${dep}/profile.d/${script}`);
     }
   }

@@ -2028,7 +2028,7 @@ var require_toml = __commonJS({
 
 // src/cli/command.ts
 var import_node_util2 = require("node:util");
-var import_node_fs11 = require("node:fs");
+var import_node_fs10 = require("node:fs");
 var import_node_path8 = require("node:path");
 
 // src/cli/paths.ts
@@ -2053,7 +2053,7 @@ function defaultProcfile(appDir) {
 }
 
 // src/config/app.ts
-var import_node_fs10 = require("node:fs");
+var import_node_fs9 = require("node:fs");
 var import_node_path7 = require("node:path");
 
 // src/config/load.ts
@@ -4659,7 +4659,6 @@ var fileOutput = defineComponent({
 });
 
 // src/pipeline/outputs/syslog.ts
-var import_node_fs8 = require("node:fs");
 var import_node_net3 = require("node:net");
 
 // src/pipeline/buffers/buffer.ts
@@ -5549,6 +5548,58 @@ function utf8Boundary(bytes, length) {
 
 // src/pipeline/outputs/syslog-stream.ts
 var import_node_net2 = require("node:net");
+
+// src/pipeline/outputs/tls-files.ts
+var import_node_fs8 = require("node:fs");
+var EXPIRY_WARNING_DAYS = 14;
+function readTlsFiles(options, now = Date.now()) {
+  const files = { ca: read(options, "ca_file"), cert: read(options, "cert_file"), key: read(options, "key_file"), warnings: [] };
+  if (files.key) {
+    const mode = (0, import_node_fs8.statSync)(options.key_file).mode & 511;
+    if (mode & 36) files.warnings.push(`key_file ${JSON.stringify(options.key_file)} can be read by ${mode & 4 ? "every user" : "its group"} (mode ${mode.toString(8).padStart(4, "0")}); chmod 600 it`);
+  }
+  if (files.cert) {
+    let validTo;
+    try {
+      const { X509Certificate } = require("node:crypto");
+      validTo = Date.parse(new X509Certificate(files.cert).validTo);
+    } catch (error) {
+      throw new Error(`option "cert_file": ${JSON.stringify(options.cert_file)} is not a PEM certificate: ${error.message}`);
+    }
+    const days = (validTo - now) / 864e5;
+    if (days < 0) files.warnings.push(`the client certificate in cert_file ${JSON.stringify(options.cert_file)} expired on ${new Date(validTo).toISOString()}; the receiver will refuse it`);
+    else if (days < EXPIRY_WARNING_DAYS) files.warnings.push(`the client certificate in cert_file ${JSON.stringify(options.cert_file)} expires on ${new Date(validTo).toISOString()}, in ${Math.floor(days)} days; renew it`);
+  }
+  return files;
+}
+function certKeyProblems(options) {
+  if (options.cert_file === void 0 === (options.key_file === void 0)) return [];
+  return [{ key: options.cert_file === void 0 ? "key_file" : "cert_file", message: 'options "cert_file" and "key_file" go together: set both or neither' }];
+}
+function clientCertificateProblem(error, name, hasCert) {
+  const code = error.code ?? "";
+  if (!/ALERT/.test(code) && !/alert/.test(error.message)) return void 0;
+  const alert = /alert ([a-z ]+?)\s*(?::|$)/i.exec(error.message)?.[1] ?? code;
+  const said = `TLS alert "${alert}"`;
+  if (/CERTIFICATE_REQUIRED|certificate required/i.test(code + error.message)) {
+    return `${name} requires a client certificate and refused the connection without one (${said}): set cert_file and key_file (mutual TLS)`;
+  }
+  if (/BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|UNSUPPORTED_CERTIFICATE|CERTIFICATE_UNKNOWN|HANDSHAKE_FAILURE|ACCESS_DENIED/i.test(code)) {
+    return hasCert ? `${name} refused drover's client certificate (${said}): check that cert_file is signed by a CA the receiver trusts, has not expired, and that key_file belongs to it` : `${name} ended the TLS handshake (${said}): if it requires a client certificate, set cert_file and key_file (mutual TLS)`;
+  }
+  return void 0;
+}
+function read(options, key) {
+  const path = options[key];
+  if (path === void 0) return void 0;
+  try {
+    return (0, import_node_fs8.readFileSync)(path);
+  } catch (error) {
+    throw new Error(`option "${key}": cannot read ${JSON.stringify(path)}: ${error.code ?? error.message}`);
+  }
+}
+
+// src/pipeline/outputs/syslog-stream.ts
 var tlsModule = () => require("node:tls");
 var StreamTransport = class {
   constructor(options) {
@@ -5637,7 +5688,7 @@ var StreamTransport = class {
       socket.once("error", (error) => {
         clearTimeout(timer);
         if (this.connecting === socket) this.connecting = void 0;
-        reject(describe2(error, this.name));
+        reject(describe2(error, this.name, this.options.tls?.cert !== void 0));
       });
       socket.once("close", () => {
         clearTimeout(timer);
@@ -5654,7 +5705,7 @@ var StreamTransport = class {
     this.ends = new Deque();
     socket.setKeepAlive(true, 3e4);
     socket.resume();
-    socket.on("error", (error) => this.lost(socket, describe2(error, this.name)));
+    socket.on("error", (error) => this.lost(socket, describe2(error, this.name, this.options.tls?.cert !== void 0)));
     socket.on("close", () => this.lost(socket, new Error(`${this.name} closed the connection`)));
   }
   lost(socket, error) {
@@ -5700,8 +5751,10 @@ var StreamTransport = class {
 function isIp(host) {
   return /^[\d.]+$/.test(host) || host.includes(":");
 }
-function describe2(error, name) {
+function describe2(error, name, hasCert = false) {
   const code = error.code ?? "";
+  const certificate = clientCertificateProblem(error, name, hasCert);
+  if (certificate) return new Error(certificate);
   if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS_CERT/.test(code)) {
     return new Error(`TLS certificate of ${name} not trusted: ${error.message} (set ca_file to the CA that signed it, or tls_verify = false)`);
   }
@@ -5830,11 +5883,14 @@ var syslogOutput = defineComponent({
     const buffer = createBuffer(options.buffer, name, context.env);
     let transport;
     let encode;
+    let warnings = [];
     if (protocol === "udp") {
       transport = new DatagramTransport(host, port);
       encode = (m) => rfc.encode(m, options.max_datagram_size);
     } else {
-      const tls = protocol === "tls" ? { rejectUnauthorized: options.tls_verify !== false, ca: read(options, "ca_file"), cert: read(options, "cert_file"), key: read(options, "key_file") } : void 0;
+      const files = protocol === "tls" ? readTlsFiles(options) : void 0;
+      warnings = files?.warnings ?? [];
+      const tls = files ? { rejectUnauthorized: options.tls_verify !== false, ca: files.ca, cert: files.cert, key: files.key } : void 0;
       transport = new StreamTransport({ host, port, tls, connectTimeout: options.connect_timeout, writeTimeout: options.write_timeout, resendWindow: options.resend_window });
       encode = (m) => rfc.frame(m, options.framing);
     }
@@ -5845,24 +5901,15 @@ var syslogOutput = defineComponent({
       backoffInitial: options.backoff_initial,
       backoffMax: options.backoff_max
     });
+    for (const warning of warnings) sender.reporter.say(`tls ${warning}`, `${context.id}: ${warning}`, SEVERITY.warning);
     if (protocol === "tls" && options.tls_verify === false) {
       sender.reporter.say("tls", `${context.id}: tls_verify = false: the certificate of ${host} is not checked, so anyone between here and there can read and change these logs`, SEVERITY.warning);
     }
     return sender;
   }
 });
-function read(options, key) {
-  const path = options[key];
-  if (path === void 0) return void 0;
-  try {
-    return (0, import_node_fs8.readFileSync)(path);
-  } catch (error) {
-    throw new Error(`option "${key}": cannot read ${JSON.stringify(path)}: ${error.code ?? error.message}`);
-  }
-}
 
 // src/pipeline/outputs/http.ts
-var import_node_fs9 = require("node:fs");
 var import_node_util = require("node:util");
 var http = () => require("node:http");
 var https = () => require("node:https");
@@ -5884,6 +5931,8 @@ var schema15 = {
   backoff_max: { type: "duration", default: "30s", doc: "longest wait between retries" },
   tls_verify: { type: "boolean", default: true, doc: "check the server's certificate; false is warned about at start" },
   ca_file: { type: "string", doc: "PEM file of the CA(s) to trust instead of the system's" },
+  cert_file: { type: "string", doc: "https: PEM client certificate, for servers that ask for one (mutual TLS); one that expires within 14 days is warned about at start" },
+  key_file: { type: "string", doc: "https: PEM private key of cert_file; warned about when others can read it" },
   facility: { type: "enum", values: FACILITIES, default: "user", doc: "logplex format: syslog facility of the frames" },
   app_name: { type: "string", doc: `logplex format: APP-NAME; default HEROKU_APP_NAME, Cloud Foundry's application_name, or "app"` },
   hostname: { type: "string", doc: "logplex format: HOSTNAME for messages that carry none" },
@@ -5895,7 +5944,7 @@ var HttpTransport = class {
     this.options = options;
     this.name = options.url.origin + options.url.pathname;
     const secure = options.url.protocol === "https:";
-    this.agent = secure ? new (https()).Agent({ keepAlive: true, maxSockets: 1, rejectUnauthorized: options.tlsVerify, ca: options.ca }) : new (http()).Agent({ keepAlive: true, maxSockets: 1 });
+    this.agent = secure ? new (https()).Agent({ keepAlive: true, maxSockets: 1, rejectUnauthorized: options.tlsVerify, ca: options.ca, cert: options.cert, key: options.key }) : new (http()).Agent({ keepAlive: true, maxSockets: 1 });
   }
   options;
   name;
@@ -5963,7 +6012,8 @@ var HttpTransport = class {
       timer.unref();
       request.on("error", (error) => {
         clearTimeout(timer);
-        reject(new Error(error.message.includes(this.name) ? error.message : `${this.name}: ${error.message}`));
+        const certificate = clientCertificateProblem(error, this.name, this.options.cert !== void 0);
+        reject(new Error(certificate ?? (error.message.includes(this.name) ? error.message : `${this.name}: ${error.message}`)));
       });
       request.on("response", (response) => {
         const wait = retryAfter(header(response.headers["retry-after"]));
@@ -6011,10 +6061,13 @@ var httpOutput = defineComponent({
   schema: schema15,
   example: '[outputs.collector]\ntype = "http"\nurl = "https://collector.example.com/logs"\nformat = "logplex"\nheaders = { Authorization = "Bearer ${COLLECTOR_TOKEN}" }\nbatch_size = 500\nbuffer = { type = "memory", max_events = 10000, when_full = "drop_oldest" }',
   check(options) {
-    if (options.ca_file !== void 0 && typeof options.url === "string" && options.url.startsWith("http:")) {
-      return [{ key: "ca_file", message: `option "ca_file" applies to https:// URLs only, and url is ${JSON.stringify(options.url)}` }];
+    const problems = certKeyProblems(options);
+    if (typeof options.url === "string" && options.url.startsWith("http:")) {
+      for (const key of ["ca_file", "cert_file", "key_file"]) {
+        if (options[key] !== void 0) problems.push({ key, message: `option "${key}" applies to https:// URLs only, and url is ${JSON.stringify(options.url)}` });
+      }
     }
-    return [];
+    return problems;
   },
   create(options, context) {
     return createHttpSender(options, context, encoder(options.format, options, context));
@@ -6022,15 +6075,8 @@ var httpOutput = defineComponent({
 });
 function createHttpSender(options, context, encode, framing) {
   const url = new URL(options.url);
-  let ca;
-  if (options.ca_file !== void 0) {
-    try {
-      ca = (0, import_node_fs9.readFileSync)(options.ca_file);
-    } catch (error) {
-      throw new Error(`option "ca_file": cannot read ${JSON.stringify(options.ca_file)}: ${error.code ?? error.message}`);
-    }
-  }
-  const transport = new HttpTransport({ url, format: options.format, gzip: options.gzip, headers: options.headers ?? {}, timeout: options.timeout, tlsVerify: options.tls_verify !== false, ca, framing });
+  const { ca, cert, key, warnings } = readTlsFiles(options);
+  const transport = new HttpTransport({ url, format: options.format, gzip: options.gzip, headers: options.headers ?? {}, timeout: options.timeout, tlsVerify: options.tls_verify !== false, ca, cert, key, framing });
   const buffer = createBuffer(options.buffer, context.id.replace(/^outputs\./, ""), context.env);
   const sender = new Sender(buffer, transport, encode, context, {
     batchCount: options.batch_size,
@@ -6041,6 +6087,7 @@ function createHttpSender(options, context, encode, framing) {
     maxRetries: options.max_retries
   });
   transport.onReject = (count, why) => sender.reject(count, why);
+  for (const warning of warnings) sender.reporter.say(`tls ${warning}`, `${context.id}: ${warning}`, SEVERITY.warning);
   if (url.protocol === "https:" && options.tls_verify === false) {
     sender.reporter.say("tls", `${context.id}: tls_verify = false: the certificate of ${url.host} is not checked, so anyone between here and there can read and change these logs`, SEVERITY.warning);
   }
@@ -6369,6 +6416,8 @@ var schema16 = {
   backoff_max: http2.backoff_max,
   tls_verify: http2.tls_verify,
   ca_file: http2.ca_file,
+  cert_file: http2.cert_file,
+  key_file: http2.key_file,
   buffer: http2.buffer
 };
 var otlpOutput = defineComponent({
@@ -6378,7 +6427,7 @@ var otlpOutput = defineComponent({
   schema: schema16,
   example: '[outputs.otel]\ntype = "otlp"\nurl = "https://otel.example.com:4318/v1/logs"\nencoding = "protobuf"\nheaders = { Authorization = "Bearer ${OTEL_TOKEN}" }\nresource = { "service.name" = "${APP_NAME:-shop}", "deployment.environment" = "production" }\ncompression = "gzip"\nbuffer = { type = "disk", max_size = "256MB", when_full = "block" }',
   check(options) {
-    return httpOutput.check?.({ url: options.url, ca_file: options.ca_file }) ?? [];
+    return httpOutput.check?.({ url: options.url, ca_file: options.ca_file, cert_file: options.cert_file, key_file: options.key_file }) ?? [];
   },
   create(options, context) {
     const url = new URL(options.url);
@@ -6637,8 +6686,8 @@ function loadApp(options) {
   const problems = [];
   const label = (path) => (0, import_node_path7.relative)(options.appDir, path) || path;
   let dotenv = {};
-  if (options.envFile && (0, import_node_fs10.existsSync)(options.envFile)) {
-    const parsed = parseDotenv((0, import_node_fs10.readFileSync)(options.envFile, "utf8"), label(options.envFile));
+  if (options.envFile && (0, import_node_fs9.existsSync)(options.envFile)) {
+    const parsed = parseDotenv((0, import_node_fs9.readFileSync)(options.envFile, "utf8"), label(options.envFile));
     problems.push(...parsed.problems);
     dotenv = parsed.vars;
   }
@@ -6648,9 +6697,9 @@ function loadApp(options) {
   const processes = [];
   const configured = loaded.config.processes;
   let procfile;
-  if ((0, import_node_fs10.existsSync)(options.procfile)) {
+  if ((0, import_node_fs9.existsSync)(options.procfile)) {
     procfile = options.procfile;
-    const parsed = parseProcfile((0, import_node_fs10.readFileSync)(options.procfile, "utf8"), label(options.procfile));
+    const parsed = parseProcfile((0, import_node_fs9.readFileSync)(options.procfile, "utf8"), label(options.procfile));
     problems.push(...parsed.problems);
     for (const type of parsed.types) {
       const refined = configured[type.name];
@@ -6695,9 +6744,9 @@ function parse(args, options, allowPositionals = false) {
 }
 function loadAppFromArgs(values, mode) {
   const appDir = (0, import_node_path8.resolve)(values.app ?? process.cwd());
-  if (!(0, import_node_fs11.existsSync)(appDir)) throw new UsageError(`option --app: no such directory ${appDir}`);
-  if (values.env && !(0, import_node_fs11.existsSync)(values.env)) throw new UsageError(`option --env: no such file ${values.env}`);
-  if (values.procfile && !(0, import_node_fs11.existsSync)(values.procfile)) throw new UsageError(`option --procfile: no such file ${values.procfile}`);
+  if (!(0, import_node_fs10.existsSync)(appDir)) throw new UsageError(`option --app: no such directory ${appDir}`);
+  if (values.env && !(0, import_node_fs10.existsSync)(values.env)) throw new UsageError(`option --env: no such file ${values.env}`);
+  if (values.procfile && !(0, import_node_fs10.existsSync)(values.procfile)) throw new UsageError(`option --procfile: no such file ${values.procfile}`);
   const onPlatform = Boolean(process.env.DYNO || process.env.VCAP_APPLICATION || process.env.CNB_APP_DIR);
   return loadApp({
     appDir,
@@ -7462,7 +7511,7 @@ function groupExists(pid) {
 
 // src/supervisor/control.ts
 var import_node_net5 = require("node:net");
-var import_node_fs12 = require("node:fs");
+var import_node_fs11 = require("node:fs");
 var import_node_os5 = require("node:os");
 var import_node_path12 = require("node:path");
 function controlSocketPath(appDir, configured, env = process.env) {
@@ -7476,9 +7525,9 @@ function fnv1a(text) {
   return (hash >>> 0).toString(16).padStart(8, "0");
 }
 async function serveControl(path, supervisor) {
-  if ((0, import_node_fs12.existsSync)(path)) {
+  if ((0, import_node_fs11.existsSync)(path)) {
     if (await answers(path)) throw new Error(`another drover supervisor answers on ${path}; stop it, or set DROVER_SOCKET for this one`);
-    (0, import_node_fs12.unlinkSync)(path);
+    (0, import_node_fs11.unlinkSync)(path);
   }
   const server = (0, import_node_net5.createServer)((socket) => {
     let input = "";
@@ -7494,7 +7543,7 @@ async function serveControl(path, supervisor) {
   return new Promise((resolve4, reject) => {
     server.once("error", reject);
     server.listen(path, () => {
-      (0, import_node_fs12.chmodSync)(path, 384);
+      (0, import_node_fs11.chmodSync)(path, 384);
       server.unref();
       resolve4(server);
     });
@@ -7551,12 +7600,12 @@ function requestControl(path, request, timeout = 5e3) {
 }
 
 // src/supervisor/thread-pool.ts
-var import_node_fs13 = require("node:fs");
+var import_node_fs12 = require("node:fs");
 var THREADS = 16;
 function startThreadPool() {
   const before = process.env.UV_THREADPOOL_SIZE;
   process.env.UV_THREADPOOL_SIZE = String(Math.max(THREADS, Number(before) || 0));
-  (0, import_node_fs13.access)("/", () => void 0);
+  (0, import_node_fs12.access)("/", () => void 0);
   if (before === void 0) delete process.env.UV_THREADPOOL_SIZE;
   else process.env.UV_THREADPOOL_SIZE = before;
 }

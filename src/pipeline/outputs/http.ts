@@ -1,5 +1,4 @@
 // `http` output: batched POSTs to an HTTPS drain (Logplex-style frames, NDJSON or a JSON array).
-import { readFileSync } from 'node:fs';
 import type * as Http from 'node:http';
 import type * as Https from 'node:https';
 import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
@@ -11,6 +10,7 @@ import { defineComponent, type ComponentContext } from '../component';
 import { toJson } from '../json-format';
 import { SEVERITY, type Message } from '../message';
 import { defaultAppName, FACILITIES, Rfc5424, type Facility } from '../rfc5424';
+import { certKeyProblems, clientCertificateProblem, readTlsFiles } from './tls-files';
 
 // Loaded when an http output is made, not at start-up: most apps have none, and these modules (with OpenSSL
 // behind node:https and node:crypto) cost several milliseconds of every start.
@@ -36,6 +36,8 @@ const schema: Schema = {
   backoff_max: { type: 'duration', default: '30s', doc: 'longest wait between retries' },
   tls_verify: { type: 'boolean', default: true, doc: 'check the server\'s certificate; false is warned about at start' },
   ca_file: { type: 'string', doc: 'PEM file of the CA(s) to trust instead of the system\'s' },
+  cert_file: { type: 'string', doc: 'https: PEM client certificate, for servers that ask for one (mutual TLS); one that expires within 14 days is warned about at start' },
+  key_file: { type: 'string', doc: 'https: PEM private key of cert_file; warned about when others can read it' },
   facility: { type: 'enum', values: FACILITIES, default: 'user', doc: 'logplex format: syslog facility of the frames' },
   app_name: { type: 'string', doc: 'logplex format: APP-NAME; default HEROKU_APP_NAME, Cloud Foundry\'s application_name, or "app"' },
   hostname: { type: 'string', doc: 'logplex format: HOSTNAME for messages that carry none' },
@@ -53,6 +55,9 @@ export interface HttpOptions {
   timeout: number;
   tlsVerify: boolean;
   ca?: Buffer;
+  /** Client certificate and key (mutual TLS). */
+  cert?: Buffer;
+  key?: Buffer;
   /** Another output's request body (otlp): replaces `format`'s content type and body, and reads the answers. */
   framing?: Framing;
 }
@@ -82,7 +87,7 @@ export class HttpTransport implements Transport {
   constructor(private readonly options: HttpOptions) {
     this.name = options.url.origin + options.url.pathname;
     const secure = options.url.protocol === 'https:';
-    this.agent = secure ? new (https().Agent)({ keepAlive: true, maxSockets: 1, rejectUnauthorized: options.tlsVerify, ca: options.ca }) : new (http().Agent)({ keepAlive: true, maxSockets: 1 });
+    this.agent = secure ? new (https().Agent)({ keepAlive: true, maxSockets: 1, rejectUnauthorized: options.tlsVerify, ca: options.ca, cert: options.cert, key: options.key }) : new (http().Agent)({ keepAlive: true, maxSockets: 1 });
   }
 
   async send(records: Buffer[], attempt: number): Promise<number> {
@@ -146,7 +151,8 @@ export class HttpTransport implements Transport {
       timer.unref(); // the request itself keeps node alive while it runs
       request.on('error', (error) => {
         clearTimeout(timer);
-        reject(new Error(error.message.includes(this.name) ? error.message : `${this.name}: ${error.message}`));
+        const certificate = clientCertificateProblem(error, this.name, this.options.cert !== undefined);
+        reject(new Error(certificate ?? (error.message.includes(this.name) ? error.message : `${this.name}: ${error.message}`)));
       });
       request.on('response', (response: IncomingMessage) => {
         const wait = retryAfter(header(response.headers['retry-after']));
@@ -205,10 +211,13 @@ export const httpOutput = defineComponent({
   schema,
   example: '[outputs.collector]\ntype = "http"\nurl = "https://collector.example.com/logs"\nformat = "logplex"\nheaders = { Authorization = "Bearer ${COLLECTOR_TOKEN}" }\nbatch_size = 500\nbuffer = { type = "memory", max_events = 10000, when_full = "drop_oldest" }',
   check(options) {
-    if (options.ca_file !== undefined && typeof options.url === 'string' && options.url.startsWith('http:')) {
-      return [{ key: 'ca_file', message: `option "ca_file" applies to https:// URLs only, and url is ${JSON.stringify(options.url)}` }];
+    const problems = certKeyProblems(options);
+    if (typeof options.url === 'string' && options.url.startsWith('http:')) {
+      for (const key of ['ca_file', 'cert_file', 'key_file']) {
+        if (options[key] !== undefined) problems.push({ key, message: `option "${key}" applies to https:// URLs only, and url is ${JSON.stringify(options.url)}` });
+      }
     }
-    return [];
+    return problems;
   },
   create(options, context) {
     return createHttpSender(options, context, encoder(options.format, options, context));
@@ -221,15 +230,8 @@ export const httpOutput = defineComponent({
  */
 export function createHttpSender(options: Record<string, any>, context: ComponentContext, encode: (m: Message) => Buffer, framing?: Framing): Sender {
   const url = new URL(options.url);
-  let ca: Buffer | undefined;
-  if (options.ca_file !== undefined) {
-    try {
-      ca = readFileSync(options.ca_file);
-    } catch (error) {
-      throw new Error(`option "ca_file": cannot read ${JSON.stringify(options.ca_file)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-    }
-  }
-  const transport = new HttpTransport({ url, format: options.format, gzip: options.gzip, headers: options.headers ?? {}, timeout: options.timeout, tlsVerify: options.tls_verify !== false, ca, framing });
+  const { ca, cert, key, warnings } = readTlsFiles(options);
+  const transport = new HttpTransport({ url, format: options.format, gzip: options.gzip, headers: options.headers ?? {}, timeout: options.timeout, tlsVerify: options.tls_verify !== false, ca, cert, key, framing });
   const buffer = createBuffer(options.buffer, context.id.replace(/^outputs\./, ''), context.env);
   const sender = new Sender(buffer, transport, encode, context, {
     batchCount: options.batch_size,
@@ -240,6 +242,7 @@ export function createHttpSender(options: Record<string, any>, context: Componen
     maxRetries: options.max_retries,
   });
   transport.onReject = (count, why) => sender.reject(count, why);
+  for (const warning of warnings) sender.reporter.say(`tls ${warning}`, `${context.id}: ${warning}`, SEVERITY.warning);
   if (url.protocol === 'https:' && options.tls_verify === false) {
     sender.reporter.say('tls', `${context.id}: tls_verify = false: the certificate of ${url.host} is not checked, so anyone between here and there can read and change these logs`, SEVERITY.warning);
   }

@@ -25,6 +25,8 @@ const schema: Schema = {
   backoff_max: http.backoff_max,
   tls_verify: http.tls_verify,
   ca_file: http.ca_file,
+  cert_file: http.cert_file,
+  key_file: http.key_file,
   buffer: http.buffer,
 };
 
@@ -35,7 +37,7 @@ export const otlpOutput = defineComponent({
   schema,
   example: '[outputs.otel]\ntype = "otlp"\nurl = "https://otel.example.com:4318/v1/logs"\nencoding = "protobuf"\nheaders = { Authorization = "Bearer ${OTEL_TOKEN}" }\nresource = { "service.name" = "${APP_NAME:-shop}", "deployment.environment" = "production" }\ncompression = "gzip"\nbuffer = { type = "disk", max_size = "256MB", when_full = "block" }',
   check(options) {
-    return httpOutput.check?.({ url: options.url, ca_file: options.ca_file }) ?? [];
+    return httpOutput.check?.({ url: options.url, ca_file: options.ca_file, cert_file: options.cert_file, key_file: options.key_file }) ?? [];
   },
   create(options, context) {
     const url = new URL(options.url);

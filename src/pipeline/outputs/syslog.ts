@@ -1,7 +1,6 @@
 // `syslog` output: RFC 5424 messages to a drain URL (syslog+tcp, syslog+tls, syslog+udp), as Heroku drains do.
 import type * as Dgram from 'node:dgram';
 import type { Socket } from 'node:dgram';
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { Schema } from '../../config/schema';
 import { bufferField, createBuffer } from '../buffers/buffer';
@@ -10,6 +9,7 @@ import { defineComponent } from '../component';
 import { SEVERITY } from '../message';
 import { defaultAppName, FACILITIES, Rfc5424, STRUCTURED_DATA, type Facility } from '../rfc5424';
 import { StreamTransport } from './syslog-stream';
+import { readTlsFiles } from './tls-files';
 
 /** node:dgram, loaded by the first UDP drain rather than at every start. */
 const dgram = (): typeof Dgram => require('node:dgram');
@@ -147,11 +147,14 @@ export const syslogOutput = defineComponent({
     const buffer = createBuffer(options.buffer, name, context.env);
     let transport: Transport;
     let encode;
+    let warnings: string[] = [];
     if (protocol === 'udp') {
       transport = new DatagramTransport(host, port);
       encode = (m: Parameters<Rfc5424['encode']>[0]) => rfc.encode(m, options.max_datagram_size);
     } else {
-      const tls = protocol === 'tls' ? { rejectUnauthorized: options.tls_verify !== false, ca: read(options, 'ca_file'), cert: read(options, 'cert_file'), key: read(options, 'key_file') } : undefined;
+      const files = protocol === 'tls' ? readTlsFiles(options) : undefined;
+      warnings = files?.warnings ?? [];
+      const tls = files ? { rejectUnauthorized: options.tls_verify !== false, ca: files.ca, cert: files.cert, key: files.key } : undefined;
       transport = new StreamTransport({ host, port, tls, connectTimeout: options.connect_timeout, writeTimeout: options.write_timeout, resendWindow: options.resend_window });
       encode = (m: Parameters<Rfc5424['encode']>[0]) => rfc.frame(m, options.framing);
     }
@@ -162,20 +165,10 @@ export const syslogOutput = defineComponent({
       backoffInitial: options.backoff_initial,
       backoffMax: options.backoff_max,
     });
+    for (const warning of warnings) sender.reporter.say(`tls ${warning}`, `${context.id}: ${warning}`, SEVERITY.warning);
     if (protocol === 'tls' && options.tls_verify === false) {
       sender.reporter.say('tls', `${context.id}: tls_verify = false: the certificate of ${host} is not checked, so anyone between here and there can read and change these logs`, SEVERITY.warning);
     }
     return sender;
   },
 });
-
-/** The contents of a PEM file option; a clear error when it cannot be read. */
-function read(options: Record<string, any>, key: string): Buffer | undefined {
-  const path = options[key] as string | undefined;
-  if (path === undefined) return undefined;
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    throw new Error(`option "${key}": cannot read ${JSON.stringify(path)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-}
