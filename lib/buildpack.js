@@ -2702,6 +2702,7 @@ var supervisorSchema = {
   max_line_length: { type: "integer", default: 1e4, min: 64, doc: "longer lines are split into several messages (Logplex splits at 10,000 bytes)" },
   partial_line_timeout: { type: "duration", default: "200ms", doc: "a line without its newline is passed on after this long" },
   hostname: { type: "string", default: "", doc: "the Hostname of messages; default: the machine host name" },
+  metrics_address: { type: "string", default: "", pattern: /^$|^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]*):\d{1,5}$/, patternHint: 'HOST:PORT, such as "127.0.0.1:9464" (0.0.0.0:9464 or :9464 for every interface)', doc: "HOST:PORT where drover serves Prometheus metrics at GET /metrics (processes, lines, outputs, process_*); off unless set" },
   control_socket: { type: "string", default: "", doc: "path of the unix socket for `drover status` and `drover restart`; default: $TMPDIR/drover-<uid>-<dir hash>.sock" }
 };
 var processSchema = {

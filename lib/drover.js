@@ -175,10 +175,10 @@ var require_create_datetime = __commonJS({
 var require_format_num = __commonJS({
   "node_modules/@iarna/toml/lib/format-num.js"(exports2, module2) {
     "use strict";
-    module2.exports = (d, num) => {
-      num = String(num);
-      while (num.length < d) num = "0" + num;
-      return num;
+    module2.exports = (d, num2) => {
+      num2 = String(num2);
+      while (num2.length < d) num2 = "0" + num2;
+      return num2;
     };
   }
 });
@@ -447,12 +447,12 @@ var require_toml_parser = __commonJS({
     };
     var INTEGER = /* @__PURE__ */ Symbol("integer");
     function Integer(value) {
-      let num = Number(value);
-      if (Object.is(num, -0)) num = 0;
-      if (global.BigInt && !Number.isSafeInteger(num)) {
+      let num2 = Number(value);
+      if (Object.is(num2, -0)) num2 = 0;
+      if (global.BigInt && !Number.isSafeInteger(num2)) {
         return new BoxedBigInt(value);
       } else {
-        return Object.defineProperties(new Number(num), {
+        return Object.defineProperties(new Number(num2), {
           isNaN: { value: function() {
             return isNaN(this);
           } },
@@ -1871,8 +1871,8 @@ var require_stringify = __commonJS({
     function stringifyLiteralString(str) {
       return "'" + str + "'";
     }
-    function numpad(num, str) {
-      while (str.length < num) str = "0" + str;
+    function numpad(num2, str) {
+      while (str.length < num2) str = "0" + str;
       return str;
     }
     function escapeString(str) {
@@ -2507,6 +2507,7 @@ var supervisorSchema = {
   max_line_length: { type: "integer", default: 1e4, min: 64, doc: "longer lines are split into several messages (Logplex splits at 10,000 bytes)" },
   partial_line_timeout: { type: "duration", default: "200ms", doc: "a line without its newline is passed on after this long" },
   hostname: { type: "string", default: "", doc: "the Hostname of messages; default: the machine host name" },
+  metrics_address: { type: "string", default: "", pattern: /^$|^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]*):\d{1,5}$/, patternHint: 'HOST:PORT, such as "127.0.0.1:9464" (0.0.0.0:9464 or :9464 for every interface)', doc: "HOST:PORT where drover serves Prometheus metrics at GET /metrics (processes, lines, outputs, process_*); off unless set" },
   control_socket: { type: "string", default: "", doc: "path of the unix socket for `drover status` and `drover restart`; default: $TMPDIR/drover-<uid>-<dir hash>.sock" }
 };
 var processSchema = {
@@ -7140,7 +7141,7 @@ function attachOutput(child, options) {
   const closed = [child.stdout, child.stderr].map((stream, index) => {
     const name = index === 0 ? "stdout" : "stderr";
     const source = { logger: options.logger, stream: name, pid: child.pid ?? 0, hostname: options.hostname, severity: name === "stderr" ? SEVERITY.err : SEVERITY.info, type: "log" };
-    const splitter = new LineSplitter(source, options.pipeline, options.maxLine, options.partialTimeout);
+    const splitter = new LineSplitter(source, options.lines ? countingSink(options.pipeline, options.lines.cell(options.logger, name)) : options.pipeline, options.maxLine, options.partialTimeout);
     const reader = readPipe(stream, (bytes) => {
       splitter.push(bytes);
       if (options.pipeline.blocked && !reader.paused) {
@@ -7166,6 +7167,18 @@ function attachOutput(child, options) {
     closed: Promise.all(closed).then(() => void 0),
     get pausedMs() {
       return pausedTotal + (pausedStreams > 0 ? Date.now() - pausedSince : 0);
+    }
+  };
+}
+function countingSink(pipeline, cell) {
+  return {
+    block(source, chunk, start2, end, timestamp) {
+      for (let at = chunk.indexOf(10, start2); at >= 0 && at < end; at = chunk.indexOf(10, at + 1)) cell.lines++;
+      pipeline.block(source, chunk, start2, end, timestamp);
+    },
+    line(source, bytes, timestamp) {
+      cell.lines++;
+      pipeline.line(source, bytes, timestamp);
     }
   };
 }
@@ -7220,7 +7233,7 @@ var Instance = class {
     this.startedAt = Date.now();
     this.killed = false;
     this.setState("STARTING");
-    const output = attachOutput(child, { logger: plan.name, hostname: options.hostname, pipeline: options.pipeline, maxLine: options.maxLine, partialTimeout: options.partialTimeout });
+    const output = attachOutput(child, { logger: plan.name, hostname: options.hostname, pipeline: options.pipeline, maxLine: options.maxLine, partialTimeout: options.partialTimeout, lines: options.lines });
     this.exited = new Promise((done) => {
       let finished = false;
       let exitInfo;
@@ -7390,6 +7403,7 @@ var Supervisor = class {
         hostname: options.hostname,
         maxLine: options.config.max_line_length,
         partialTimeout: options.config.partial_line_timeout,
+        lines: options.lines,
         backoff: { initial: options.config.backoff_initial, max: options.config.backoff_max },
         onChange: (instance) => this.onChange(instance),
         shuttingDown: () => this.shuttingDown !== void 0 || this.abandoned
@@ -7599,13 +7613,132 @@ function requestControl(path, request, timeout = 5e3) {
   });
 }
 
-// src/supervisor/thread-pool.ts
+// src/supervisor/metrics.ts
 var import_node_fs12 = require("node:fs");
+var LineCounts = class {
+  cells = /* @__PURE__ */ new Map();
+  /** The counter of one stream of one instance: the reader adds to `lines`. */
+  cell(instance, stream) {
+    const key = `${instance}
+${stream}`;
+    let cell = this.cells.get(key);
+    if (!cell) this.cells.set(key, cell = { instance, stream, lines: 0 });
+    return cell;
+  }
+  all() {
+    return [...this.cells.values()];
+  }
+};
+function parseMetricsAddress(address) {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]]*)):(\d{1,5})$/.exec(address);
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || port > 65535) throw new Error(`option "metrics_address" must be HOST:PORT such as "127.0.0.1:9464", got ${JSON.stringify(address)}`);
+  return { host: match[1] ?? (match[2] || "0.0.0.0"), port };
+}
+function serveMetrics(address, supervisor, lines) {
+  const { host, port } = parseMetricsAddress(address);
+  const http3 = require("node:http");
+  const server = http3.createServer((request, response) => {
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      response.writeHead(405, { Allow: "GET, HEAD", "Content-Type": "text/plain" }).end("only GET /metrics\n");
+      return;
+    }
+    if ((request.url ?? "").split("?")[0] !== "/metrics") {
+      response.writeHead(404, { "Content-Type": "text/plain" }).end("drover serves its metrics at /metrics\n");
+      return;
+    }
+    const body = renderMetrics(supervisor, lines);
+    response.writeHead(200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8", "Content-Length": Buffer.byteLength(body) });
+    response.end(request.method === "HEAD" ? void 0 : body);
+  });
+  return new Promise((resolve4, reject) => {
+    server.once("error", (error) => reject(new Error(`metrics_address ${address}: ${error.code === "EADDRINUSE" ? "the port is in use" : error.message}`)));
+    server.listen(port, host, () => {
+      server.unref();
+      resolve4(server);
+    });
+  });
+}
+var Family = class {
+  constructor(name, type, help2) {
+    this.name = name;
+    this.type = type;
+    this.help = help2;
+  }
+  name;
+  type;
+  help;
+  samples = [];
+  add(value, labels = {}) {
+    const pairs = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"')}"`);
+    this.samples.push(`${this.name}${pairs.length ? `{${pairs.join(",")}}` : ""} ${Number.isFinite(value) ? value : 0}`);
+    return this;
+  }
+  text() {
+    return `# HELP ${this.name} ${this.help}
+# TYPE ${this.name} ${this.type}
+${this.samples.join("\n")}${this.samples.length ? "\n" : ""}`;
+  }
+};
+var num = (value) => typeof value === "number" ? value : 0;
+function renderMetrics(supervisor, lines) {
+  const status2 = supervisor.status();
+  const typeOf = new Map(supervisor.instances.map((i) => [i.name, i.plan.type.name]));
+  const up = new Family("drover_process_up", "gauge", "Whether the instance is running (1) or not (0).");
+  const restarts = new Family("drover_process_restarts_total", "counter", "Restarts of the instance since drover started.");
+  for (const i of status2.instances) {
+    const labels = { instance: i.name, type: typeOf.get(i.name) ?? "" };
+    up.add(i.state === "RUNNING" ? 1 : 0, labels);
+    restarts.add(i.restarts, labels);
+  }
+  const read2 = new Family("drover_lines_total", "counter", "Lines read from the instance, by stream.");
+  for (const c of lines.all()) read2.add(c.lines, { instance: c.instance, stream: c.stream });
+  const sent = new Family("drover_output_events_sent_total", "counter", "Messages an output handed to its destination (for drains: in requests or on connections that were accepted).");
+  const dropped = new Family("drover_output_events_dropped_total", "counter", "Messages an output dropped: buffer_full (when_full), rejected (refused by the drain, a partial success, or max_retries spent), shutdown (lost at stop).");
+  const buffered = new Family("drover_output_buffer_events", "gauge", "Messages waiting in the output's buffer.");
+  const bufferedBytes = new Family("drover_output_buffer_bytes", "gauge", "Bytes waiting in the output's buffer.");
+  const errors = new Family("drover_output_delivery_errors_total", "counter", "Failed deliveries (each is retried): refused connections, timeouts, 5xx answers.");
+  for (const [id, stats] of Object.entries(status2.outputs)) {
+    if (!("buffered" in stats)) continue;
+    const output = { output: id.replace(/^outputs\./, "") };
+    sent.add(num(stats.sent), output);
+    dropped.add(num(stats.dropped), { ...output, reason: "buffer_full" });
+    dropped.add(num(stats.rejected), { ...output, reason: "rejected" });
+    dropped.add(num(stats.lost), { ...output, reason: "shutdown" });
+    buffered.add(num(stats.buffered), output);
+    bufferedBytes.add(num(stats.buffered_bytes), output);
+    errors.add(num(stats.retries), output);
+  }
+  return [up, restarts, read2, sent, dropped, buffered, bufferedBytes, errors, ...processFamilies(status2.uptime)].map((f) => f.text()).join("");
+}
+function processFamilies(uptimeMs) {
+  const cpu = process.cpuUsage();
+  const families = [
+    new Family("process_cpu_user_seconds_total", "counter", "User CPU time spent in seconds.").add(cpu.user / 1e6),
+    new Family("process_cpu_system_seconds_total", "counter", "System CPU time spent in seconds.").add(cpu.system / 1e6),
+    new Family("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.").add((cpu.user + cpu.system) / 1e6),
+    new Family("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.").add(Math.round((Date.now() - process.uptime() * 1e3) / 1e3)),
+    new Family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.").add(process.memoryUsage.rss?.() ?? process.memoryUsage().rss),
+    new Family("drover_uptime_seconds", "gauge", "Seconds since the supervisor started.").add(uptimeMs / 1e3)
+  ];
+  try {
+    families.push(new Family("process_open_fds", "gauge", "Number of open file descriptors.").add((0, import_node_fs12.readdirSync)("/proc/self/fd").length - 1));
+    const limit = /^Max open files\s+(\d+)/m.exec((0, import_node_fs12.readFileSync)("/proc/self/limits", "utf8"));
+    if (limit) families.push(new Family("process_max_fds", "gauge", "Maximum number of open file descriptors.").add(Number(limit[1])));
+    const vsize = Number((0, import_node_fs12.readFileSync)("/proc/self/stat", "utf8").split(") ")[1]?.split(" ")[20]);
+    if (vsize) families.push(new Family("process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.").add(vsize));
+  } catch {
+  }
+  return families;
+}
+
+// src/supervisor/thread-pool.ts
+var import_node_fs13 = require("node:fs");
 var THREADS = 16;
 function startThreadPool() {
   const before = process.env.UV_THREADPOOL_SIZE;
   process.env.UV_THREADPOOL_SIZE = String(Math.max(THREADS, Number(before) || 0));
-  (0, import_node_fs12.access)("/", () => void 0);
+  (0, import_node_fs13.access)("/", () => void 0);
   if (before === void 0) delete process.env.UV_THREADPOOL_SIZE;
   else process.env.UV_THREADPOOL_SIZE = before;
 }
@@ -7813,7 +7946,9 @@ Run \`drover check\` after fixing them.
     const env = mergeDotenv(process.env, app.dotenv);
     const hostname = app.config.supervisor.hostname || (0, import_node_os6.hostname)();
     const pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: (0, import_node_tty.isatty)(1) });
-    const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname });
+    const { metrics_address: metricsAddress } = app.config.supervisor;
+    const lines = metricsAddress ? new LineCounts() : void 0;
+    const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname, lines });
     for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"]) process.on(signal, () => supervisor.onSignal(signal));
     const crash = stopAllOnCrash(supervisor);
     try {
@@ -7823,6 +7958,12 @@ Run \`drover check\` after fixing them.
         pipeline.internal(`control socket unavailable (${error.message}): drover status and restart will not work`, "supervisor", 4);
         return void 0;
       });
+      if (metricsAddress) {
+        await serveMetrics(metricsAddress, supervisor, lines).then(
+          () => pipeline.internal(`Serving Prometheus metrics at http://${metricsAddress}/metrics`, "supervisor", 6),
+          (error) => pipeline.internal(`metrics unavailable (${error.message}): nothing is served at metrics_address`, "supervisor", 3)
+        );
+      }
       const code = await supervisor.done;
       control?.close();
       setTimeout(() => exitOnceWritten(code), 500).unref();

@@ -7,6 +7,7 @@ import { mergeDotenv } from '../../config/dotenv';
 import { FormationError, parseFormation, planInstances } from '../../supervisor/formation';
 import { Supervisor } from '../../supervisor/supervisor';
 import { controlSocketPath, serveControl } from '../../supervisor/control';
+import { LineCounts, serveMetrics } from '../../supervisor/metrics';
 import { startThreadPool } from '../../supervisor/thread-pool';
 import { Pipeline } from '../../pipeline/pipeline';
 import { isOnPlatform } from '../../pipeline/formats';
@@ -43,7 +44,9 @@ ${APP_USAGE}`,
     const env = mergeDotenv(process.env, app.dotenv);
     const hostname = app.config.supervisor.hostname || osHostname();
     const pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: isatty(1) });
-    const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname });
+    const { metrics_address: metricsAddress } = app.config.supervisor;
+    const lines = metricsAddress ? new LineCounts() : undefined;
+    const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname, lines });
 
     for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => supervisor.onSignal(signal));
     const crash = stopAllOnCrash(supervisor);
@@ -55,6 +58,12 @@ ${APP_USAGE}`,
         pipeline.internal(`control socket unavailable (${error.message}): drover status and restart will not work`, 'supervisor', 4);
         return undefined;
       });
+      if (metricsAddress) {
+        await serveMetrics(metricsAddress, supervisor, lines!).then(
+          () => pipeline.internal(`Serving Prometheus metrics at http://${metricsAddress}/metrics`, 'supervisor', 6),
+          (error: Error) => pipeline.internal(`metrics unavailable (${error.message}): nothing is served at metrics_address`, 'supervisor', 3),
+        );
+      }
       const code = await supervisor.done;
       control?.close();
       // Normally nothing is left and node exits at once; after a forced stop a drain may still be retrying.
