@@ -6293,6 +6293,12 @@ var T_BOOL = tag(2, 0);
 var T_INT = tag(3, 0);
 var T_DOUBLE = tag(4, 1);
 var SEVERITY_TEXT = SEVERITY_NAMES.map((name) => Buffer.from(name));
+var isUtf8 = require("node:buffer").isUtf8;
+function validUtf8(bytes, start, end) {
+  if (isUtf8) return isUtf8(bytes.subarray(start, end));
+  for (let i = start; i < end; i++) if (bytes[i] >= 128) return false;
+  return true;
+}
 function varintSize(n) {
   let size2 = 1;
   while (n >= 128) {
@@ -6301,6 +6307,9 @@ function varintSize(n) {
   }
   return size2;
 }
+var lastMs2 = [NaN, NaN];
+var lastNanos = [Buffer.alloc(8), Buffer.alloc(8)];
+var lastSlot = 0;
 var Out = class {
   constructor(bytes) {
     this.bytes = bytes;
@@ -6320,8 +6329,23 @@ var Out = class {
   copy(source, start = 0, end = source.length) {
     this.at += source.copy(this.bytes, this.at, start, end);
   }
-  /** Nanoseconds since the epoch from milliseconds, exactly (a double cannot hold them: 1.7e18 > 2^53). */
+  /** Nanoseconds since the epoch from milliseconds, as fixed64; the last few are remembered (lines come in runs of one time). */
   nanos(ms) {
+    const cached = ms === lastMs2[0] ? lastNanos[0] : ms === lastMs2[1] ? lastNanos[1] : void 0;
+    if (cached) {
+      this.at += cached.copy(this.bytes, this.at);
+      return;
+    }
+    const start = this.at;
+    this.computeNanos(ms);
+    const slot = ms === Math.floor(ms) ? lastSlot ^= 1 : -1;
+    if (slot >= 0) {
+      lastMs2[slot] = ms;
+      this.bytes.copy(lastNanos[slot], 0, start, start + 8);
+    }
+  }
+  /** Exactly, without BigInt: a double cannot hold them (1.7e18 > 2^53). */
+  computeNanos(ms) {
     const whole = Math.floor(ms);
     const high = Math.floor(whole / 65536) * 1e6;
     let low = high % 65536 * 65536 + Math.round(whole % 65536 * 1e6 + (ms - whole) * 1e6);
@@ -6404,7 +6428,8 @@ function instanceAndStream(m) {
   return list;
 }
 function logRecordProtobuf(m, observed = Date.now()) {
-  const chunk = m.asciiChunk;
+  let chunk = m.asciiChunk ?? m.chunkAsRead;
+  if (chunk && !m.asciiChunk && !validUtf8(chunk, m.asciiStart, m.chunkEnd)) chunk = void 0;
   const start = chunk ? m.asciiStart : 0;
   const body = chunk ?? Buffer.from(m.payload, "utf8");
   const bodyLength = chunk ? m.chunkEnd - start : body.length;

@@ -33,6 +33,14 @@ const T_DOUBLE = tag(4, 1);
 
 const SEVERITY_TEXT = SEVERITY_NAMES.map((name) => Buffer.from(name));
 
+// buffer.isUtf8 is native (Node 18.14+); without it, only lines known to be ASCII are copied as they are.
+const isUtf8 = (require('node:buffer') as { isUtf8?: (input: Uint8Array) => boolean }).isUtf8;
+function validUtf8(bytes: Buffer, start: number, end: number): boolean {
+  if (isUtf8) return isUtf8(bytes.subarray(start, end));
+  for (let i = start; i < end; i++) if (bytes[i] >= 0x80) return false;
+  return true;
+}
+
 function varintSize(n: number): number {
   let size = 1;
   while (n >= 128) {
@@ -41,6 +49,11 @@ function varintSize(n: number): number {
   }
   return size;
 }
+
+// The two most recent whole milliseconds and their fixed64 nanoseconds (a record's time and its observed time).
+const lastMs = [NaN, NaN];
+const lastNanos = [Buffer.alloc(8), Buffer.alloc(8)];
+let lastSlot = 0;
 
 /** Bytes of a protobuf message being written; sizes are known before writing, so it never grows. */
 class Out {
@@ -59,8 +72,23 @@ class Out {
   copy(source: Buffer, start = 0, end = source.length): void {
     this.at += source.copy(this.bytes, this.at, start, end);
   }
-  /** Nanoseconds since the epoch from milliseconds, exactly (a double cannot hold them: 1.7e18 > 2^53). */
+  /** Nanoseconds since the epoch from milliseconds, as fixed64; the last few are remembered (lines come in runs of one time). */
   nanos(ms: number): void {
+    const cached = ms === lastMs[0] ? lastNanos[0] : ms === lastMs[1] ? lastNanos[1] : undefined;
+    if (cached) {
+      this.at += cached.copy(this.bytes, this.at);
+      return;
+    }
+    const start = this.at;
+    this.computeNanos(ms);
+    const slot = ms === Math.floor(ms) ? (lastSlot ^= 1) : -1;
+    if (slot >= 0) {
+      lastMs[slot] = ms;
+      this.bytes.copy(lastNanos[slot], 0, start, start + 8);
+    }
+  }
+  /** Exactly, without BigInt: a double cannot hold them (1.7e18 > 2^53). */
+  private computeNanos(ms: number): void {
     const whole = Math.floor(ms);
     const high = Math.floor(whole / 65536) * 1e6; // < 2^47: exact
     let low = (high % 65536) * 65536 + Math.round((whole % 65536) * 1e6 + (ms - whole) * 1e6);
@@ -164,9 +192,10 @@ function instanceAndStream(m: Message): KeyValueList {
 
 /** One message as `ScopeLogs.log_records` (tag, length, LogRecord), observed now. */
 export function logRecordProtobuf(m: Message, observed = Date.now()): Buffer {
-  // The body's bytes: an ASCII line is copied from the chunk it was read in; anything else is encoded as UTF-8
-  // from its text (protobuf strings must be valid UTF-8; invalid bytes become U+FFFD).
-  const chunk = m.asciiChunk;
+  // The body's bytes: a line still as read is copied from the chunk it was read in when it is valid UTF-8
+  // (protobuf strings must be); anything else is encoded from its text (invalid bytes become U+FFFD).
+  let chunk = m.asciiChunk ?? m.chunkAsRead;
+  if (chunk && !m.asciiChunk && !validUtf8(chunk, m.asciiStart, m.chunkEnd)) chunk = undefined;
   const start = chunk ? m.asciiStart : 0;
   const body = chunk ?? Buffer.from(m.payload, 'utf8');
   const bodyLength = chunk ? m.chunkEnd - start : body.length;

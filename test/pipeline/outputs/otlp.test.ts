@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applySchema } from '../../../src/config/schema';
-import { SEVERITY } from '../../../src/pipeline/message';
+import { Message, SEVERITY } from '../../../src/pipeline/message';
 import { otlpOutput } from '../../../src/pipeline/outputs/otlp';
 import { line, testContext } from './peers';
 
@@ -112,6 +112,17 @@ describe('otlp output', () => {
       expect(observed).toBeLessThanOrEqual(Date.now());
     });
   }
+
+  it('copies lines as read when they are valid UTF-8, and replaces invalid bytes (protobuf strings must be UTF-8)', async () => {
+    const { received, url } = await receiver();
+    const { output } = create({ url });
+    // As the pipeline makes them: lines still in the chunk they were read in, not known to be ASCII.
+    const chunk = Buffer.concat([Buffer.from('plain\nnaïve ✓\nbad '), Buffer.from([0xff, 0xfe]), Buffer.from(' bytes\n')]);
+    let start = 0;
+    for (let end = chunk.indexOf(10); end >= 0; start = end + 1, end = chunk.indexOf(10, start)) output.write(Message.fromChunk(chunk, start, end, 'web.1', 'stdout', 1, 'h', Date.now(), 'log'));
+    await output.close(Date.now() + 5000);
+    expect(records(received[0]).map((r) => r.body.stringValue)).toEqual(['plain', 'naïve ✓', 'bad \ufffd\ufffd bytes']);
+  });
 
   it('defaults service.name to the app name and a bare URL to /v1/logs', async () => {
     const { received, url } = await receiver();
