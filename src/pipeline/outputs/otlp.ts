@@ -16,7 +16,9 @@ const schema: Schema = {
   resource: { type: 'map', default: {}, doc: 'resource attributes, e.g. { "service.name" = "shop", "deployment.environment" = "production" }; service.name defaults to the app name (HEROKU_APP_NAME, Cloud Foundry\'s application_name or "app"), host.name to the host name' },
   compression: { type: 'enum', values: ['none', 'gzip'], default: 'none', doc: 'gzip compresses request bodies (Content-Encoding: gzip)' },
   headers: http.headers,
-  batch_size: http.batch_size,
+  // Larger than http's 500: a batch waits for its answer before the next is sent, and on a loaded 2-core machine
+  // 2000 gave about 0.73 x the syslog+tcp lines/s against 0.56 x with 500 (bench syslog workload, paired runs).
+  batch_size: { ...http.batch_size, default: 2000 } as Schema[string],
   batch_bytes: http.batch_bytes,
   batch_interval: http.batch_interval,
   timeout: http.timeout,
