@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { applySchema } from '../../../src/config/schema';
 import { Message, SEVERITY } from '../../../src/pipeline/message';
 import { otlpOutput } from '../../../src/pipeline/outputs/otlp';
-import { line, testContext } from './peers';
+import { killLeftovers, startDrover, tempDir, waitForLine } from '../../helpers';
+import { line, sleep, testContext } from './peers';
 
 // The official OpenTelemetry protos (opentelemetry-proto), as compiled by protobufjs in @opentelemetry/otlp-transformer.
 const proto = createRequire(import.meta.url)('@opentelemetry/otlp-transformer/build/src/generated/root.js').opentelemetry.proto;
@@ -169,4 +170,35 @@ describe('otlp output', () => {
     expect(output.stats!()).toMatchObject({ sent: 1, rejected: 0 });
     expect(context.reports).toEqual([{ text: expect.stringMatching(/outputs\.otel: http:\/\/127\.0\.0\.1:\d+\/v1\/logs took every record but warned: attribute values truncated$/), severity: SEVERITY.warning }]);
   });
+
+  it('works as the issue writes it, through drover start: env in headers and resource, gzip, a disk buffer', async () => {
+    const { received, url } = await receiver();
+    const app = tempDir({
+      Procfile: 'web: echo "hello from web"; echo "trouble" >&2; exec sleep 60\n',
+      'drover/50-otel.toml': `[outputs.otel]
+type = "otlp"
+url = "${url}"
+encoding = "protobuf"
+headers = { Authorization = "Bearer \${OTEL_TOKEN}" }
+resource = { "service.name" = "\${APP_NAME:-shop}", "deployment.environment" = "production" }
+compression = "gzip"
+match = "Type != 'drover'"
+batch_interval = "100ms"
+buffer = { type = "disk", max_size = "256MB", when_full = "block" }
+`,
+    });
+    const child = startDrover(app, [], { OTEL_TOKEN: 's3cret', TMPDIR: tempDir() });
+    try {
+      await waitForLine(child, /hello from web/);
+      for (let i = 0; i < 100 && received.flatMap(records).length < 2; i++) await sleep(100);
+    } finally {
+      child.kill('SIGTERM');
+      await child;
+    }
+    expect(killLeftovers()).toEqual([]);
+    expect(received[0].headers).toMatchObject({ authorization: 'Bearer s3cret', 'content-encoding': 'gzip', 'content-type': 'application/x-protobuf' });
+    expect(attributes(received[0].request.resourceLogs[0].resource.attributes)).toMatchObject({ 'service.name': { stringValue: 'shop' }, 'deployment.environment': { stringValue: 'production' } });
+    const logs = received.flatMap(records);
+    expect(logs.map((r) => [r.body.stringValue, r.severityText, attributes(r.attributes)['log.iostream'].stringValue]).sort()).toEqual([['hello from web', 'info', 'stdout'], ['trouble', 'err', 'stderr']]);
+  }, 30_000);
 });
