@@ -6273,22 +6273,133 @@ function createHttpSender(options, context, encode, framing) {
   return sender;
 }
 
-// src/pipeline/outputs/otlp-encode.ts
+// src/pipeline/outputs/otlp-answer.ts
+var LEN = 2;
+function* fieldsOf(bytes) {
+  let at = 0;
+  const varint = () => {
+    let n = 0;
+    let scale = 1;
+    for (; ; ) {
+      if (at >= bytes.length) throw new Error("truncated");
+      const b = bytes[at++];
+      n += (b & 127) * scale;
+      if (b < 128) return n;
+      scale *= 128;
+    }
+  };
+  while (at < bytes.length) {
+    const key = varint();
+    const wire = key & 7;
+    const field = Math.floor(key / 8);
+    if (wire === 0) yield { field, wire, value: varint() };
+    else if (wire === 1 || wire === 5) {
+      const size2 = wire === 1 ? 8 : 4;
+      yield { field, wire, value: bytes.subarray(at, at += size2) };
+    } else if (wire === LEN) {
+      const size2 = varint();
+      if (at + size2 > bytes.length) throw new Error("truncated");
+      yield { field, wire, value: bytes.subarray(at, at += size2) };
+    } else throw new Error(`wire type ${wire}`);
+  }
+}
+function partialSuccess(answer, contentType) {
+  if (!answer.length) return void 0;
+  try {
+    if (/json/i.test(contentType)) {
+      const parsed = JSON.parse(answer.toString("utf8"))?.partialSuccess;
+      if (!parsed) return void 0;
+      const rejected = Number(parsed.rejectedLogRecords ?? 0);
+      const message = typeof parsed.errorMessage === "string" ? parsed.errorMessage : "";
+      return rejected > 0 || message ? { rejected: Number.isFinite(rejected) ? rejected : 0, message } : void 0;
+    }
+    for (const outer of fieldsOf(answer)) {
+      if (outer.field !== 1 || outer.wire !== LEN) continue;
+      let rejected = 0;
+      let message = "";
+      for (const inner of fieldsOf(outer.value)) {
+        if (inner.field === 1 && inner.wire === 0) rejected = inner.value;
+        else if (inner.field === 2 && inner.wire === LEN) message = inner.value.toString("utf8");
+      }
+      return rejected > 0 || message ? { rejected, message } : void 0;
+    }
+  } catch {
+  }
+  return void 0;
+}
+function failureText(answer, contentType) {
+  if (/protobuf/i.test(contentType)) {
+    try {
+      for (const f of fieldsOf(answer)) if (f.field === 2 && f.wire === LEN) return f.value.toString("utf8");
+    } catch {
+    }
+  }
+  if (/json/i.test(contentType)) {
+    try {
+      const message = JSON.parse(answer.toString("utf8"))?.message;
+      if (typeof message === "string") return message;
+    } catch {
+    }
+  }
+  return answer.toString("utf8");
+}
+
+// src/pipeline/outputs/otlp-record.ts
 var OTLP_SEVERITY = [21, 19, 18, 17, 13, 10, 9, 5];
 var INSTANCE_KEY = "process.instance";
 var STREAM_KEY = "log.iostream";
-var LEN = 2;
+var severityOf2 = (m) => Math.min(7, Math.max(0, m.severity | 0));
+function attributesOf(m) {
+  const list = [];
+  const fields = m.fields;
+  if (fields) {
+    for (const k in fields) if (k !== INSTANCE_KEY && k !== STREAM_KEY && Object.hasOwn(fields, k)) list.push([k, fields[k]]);
+  }
+  list.push([INSTANCE_KEY, m.logger], [STREAM_KEY, m.stream]);
+  return list;
+}
+
+// src/pipeline/outputs/otlp-json.ts
+function nanosText(ms) {
+  let whole = Math.floor(ms);
+  let fraction = Math.round((ms - whole) * 1e6);
+  if (fraction === 1e6) [whole, fraction] = [whole + 1, 0];
+  return whole > 0 ? `${whole}${String(fraction).padStart(6, "0")}` : String(fraction);
+}
+function jsonValue(value) {
+  if (typeof value === "string") return `{"stringValue":${JSON.stringify(value)}}`;
+  if (typeof value === "boolean") return `{"boolValue":${value}}`;
+  if (Number.isSafeInteger(value)) return `{"intValue":"${value}"}`;
+  return `{"doubleValue":${Number.isFinite(value) ? value : JSON.stringify(String(value))}}`;
+}
+function logRecordJson(m, observed = Date.now()) {
+  const severity = severityOf2(m);
+  let json = `{"timeUnixNano":"${nanosText(m.timestamp)}","observedTimeUnixNano":"${nanosText(observed)}","severityNumber":${OTLP_SEVERITY[severity]},"severityText":"${SEVERITY_NAMES[severity]}","body":{"stringValue":${JSON.stringify(m.payload)}},"attributes":[`;
+  const attributes = attributesOf(m);
+  for (let i = 0; i < attributes.length; i++) json += `${i ? "," : ""}{"key":${JSON.stringify(attributes[i][0])},"value":${jsonValue(attributes[i][1])}}`;
+  return Buffer.from(json + "]}", "utf8");
+}
+function jsonEnvelope(resource, scope) {
+  const attributes = Object.entries(resource).map(([k, v]) => `{"key":${JSON.stringify(k)},"value":${jsonValue(v)}}`).join(",");
+  const head = Buffer.from(`{"resourceLogs":[{"resource":{"attributes":[${attributes}]},"scopeLogs":[{"scope":{"name":${JSON.stringify(scope.name)},"version":${JSON.stringify(scope.version)}},"logRecords":[`);
+  const tail = Buffer.from("]}]}]}");
+  const comma = Buffer.from(",");
+  return { contentType: "application/json", body: (records) => Buffer.concat([head, ...records.flatMap((r, i) => i ? [comma, r] : [r]), tail]) };
+}
+
+// src/pipeline/outputs/otlp-protobuf.ts
+var LEN2 = 2;
 var tag = (field, wire) => field << 3 | wire;
 var T_TIME = tag(1, 1);
 var T_OBSERVED = tag(11, 1);
 var T_SEVERITY = tag(2, 0);
-var T_SEVERITY_TEXT = tag(3, LEN);
-var T_BODY = tag(5, LEN);
-var T_ATTRIBUTE = tag(6, LEN);
-var T_LOG_RECORD = tag(2, LEN);
-var T_KEY = tag(1, LEN);
-var T_VALUE = tag(2, LEN);
-var T_STRING = tag(1, LEN);
+var T_SEVERITY_TEXT = tag(3, LEN2);
+var T_BODY = tag(5, LEN2);
+var T_ATTRIBUTE = tag(6, LEN2);
+var T_LOG_RECORD = tag(2, LEN2);
+var T_KEY = tag(1, LEN2);
+var T_VALUE = tag(2, LEN2);
+var T_STRING = tag(1, LEN2);
 var T_BOOL = tag(2, 0);
 var T_INT = tag(3, 0);
 var T_DOUBLE = tag(4, 1);
@@ -6408,15 +6519,6 @@ function writeKeyValues(out, fieldTag, list) {
   }
 }
 var sizeOf = (list) => list.reduce((n, kv) => n + 1 + varintSize(kv.size) + kv.size, 0);
-function attributesOf(m) {
-  const list = [];
-  const fields = m.fields;
-  if (fields) {
-    for (const k in fields) if (k !== INSTANCE_KEY && k !== STREAM_KEY && Object.hasOwn(fields, k)) list.push([k, fields[k]]);
-  }
-  list.push([INSTANCE_KEY, m.logger], [STREAM_KEY, m.stream]);
-  return list;
-}
 var ownAttributes = /* @__PURE__ */ new Map();
 function instanceAndStream(m) {
   const id = `${m.stream} ${m.logger}`;
@@ -6433,7 +6535,7 @@ function logRecordProtobuf(m, observed = Date.now()) {
   const start = chunk ? m.asciiStart : 0;
   const body = chunk ?? Buffer.from(m.payload, "utf8");
   const bodyLength = chunk ? m.chunkEnd - start : body.length;
-  const severity = Math.min(7, Math.max(0, m.severity | 0));
+  const severity = severityOf2(m);
   const text = SEVERITY_TEXT[severity];
   const attributes = m.fields ? keyValues(attributesOf(m)) : instanceAndStream(m);
   const anySize = 1 + varintSize(bodyLength) + bodyLength;
@@ -6458,50 +6560,24 @@ function logRecordProtobuf(m, observed = Date.now()) {
   writeKeyValues(out, T_ATTRIBUTE, attributes);
   return out.bytes;
 }
-function nanosText(ms) {
-  let whole = Math.floor(ms);
-  let fraction = Math.round((ms - whole) * 1e6);
-  if (fraction === 1e6) [whole, fraction] = [whole + 1, 0];
-  return whole > 0 ? `${whole}${String(fraction).padStart(6, "0")}` : String(fraction);
-}
-function jsonValue(value) {
-  if (typeof value === "string") return `{"stringValue":${JSON.stringify(value)}}`;
-  if (typeof value === "boolean") return `{"boolValue":${value}}`;
-  if (Number.isSafeInteger(value)) return `{"intValue":"${value}"}`;
-  return `{"doubleValue":${Number.isFinite(value) ? value : JSON.stringify(String(value))}}`;
-}
-function logRecordJson(m, observed = Date.now()) {
-  const severity = Math.min(7, Math.max(0, m.severity | 0));
-  let json = `{"timeUnixNano":"${nanosText(m.timestamp)}","observedTimeUnixNano":"${nanosText(observed)}","severityNumber":${OTLP_SEVERITY[severity]},"severityText":"${SEVERITY_NAMES[severity]}","body":{"stringValue":${JSON.stringify(m.payload)}},"attributes":[`;
-  const attributes = attributesOf(m);
-  for (let i = 0; i < attributes.length; i++) json += `${i ? "," : ""}{"key":${JSON.stringify(attributes[i][0])},"value":${jsonValue(attributes[i][1])}}`;
-  return Buffer.from(json + "]}", "utf8");
-}
-function envelope(encoding, resource, scope) {
+function protobufEnvelope(resource, scope) {
   const entries = Object.entries(resource);
-  if (encoding === "json") {
-    const attributes2 = entries.map(([k, v]) => `{"key":${JSON.stringify(k)},"value":${jsonValue(v)}}`).join(",");
-    const head = Buffer.from(`{"resourceLogs":[{"resource":{"attributes":[${attributes2}]},"scopeLogs":[{"scope":{"name":${JSON.stringify(scope.name)},"version":${JSON.stringify(scope.version)}},"logRecords":[`);
-    const tail = Buffer.from("]}]}]}");
-    const comma = Buffer.from(",");
-    return { contentType: "application/json", body: (records) => Buffer.concat([head, ...records.flatMap((r, i) => i ? [comma, r] : [r]), tail]) };
-  }
   const attributes = keyValues(entries);
   const resourceSize = sizeOf(attributes);
   const resourceField = new Out(Buffer.allocUnsafe(1 + varintSize(resourceSize) + resourceSize));
-  resourceField.byte(tag(1, LEN));
+  resourceField.byte(tag(1, LEN2));
   resourceField.varint(resourceSize);
-  writeKeyValues(resourceField, tag(1, LEN), attributes);
+  writeKeyValues(resourceField, tag(1, LEN2), attributes);
   const name = Buffer.from(scope.name);
   const version = Buffer.from(scope.version);
   const scopeSize = 2 + varintSize(name.length) + name.length + varintSize(version.length) + version.length;
   const scopeField = new Out(Buffer.allocUnsafe(1 + varintSize(scopeSize) + scopeSize));
-  scopeField.byte(tag(1, LEN));
+  scopeField.byte(tag(1, LEN2));
   scopeField.varint(scopeSize);
-  scopeField.byte(tag(1, LEN));
+  scopeField.byte(tag(1, LEN2));
   scopeField.varint(name.length);
   scopeField.copy(name);
-  scopeField.byte(tag(2, LEN));
+  scopeField.byte(tag(2, LEN2));
   scopeField.varint(version.length);
   scopeField.copy(version);
   return {
@@ -6512,83 +6588,15 @@ function envelope(encoding, resource, scope) {
       const scopeLogs = scopeField.bytes.length + recordBytes;
       const resourceLogs = resourceField.bytes.length + 1 + varintSize(scopeLogs) + scopeLogs;
       const head = new Out(Buffer.allocUnsafe(1 + varintSize(resourceLogs) + resourceField.bytes.length + 1 + varintSize(scopeLogs) + scopeField.bytes.length));
-      head.byte(tag(1, LEN));
+      head.byte(tag(1, LEN2));
       head.varint(resourceLogs);
       head.copy(resourceField.bytes);
-      head.byte(tag(2, LEN));
+      head.byte(tag(2, LEN2));
       head.varint(scopeLogs);
       head.copy(scopeField.bytes);
       return Buffer.concat([head.bytes, ...records], head.bytes.length + recordBytes);
     }
   };
-}
-function* fieldsOf(bytes) {
-  let at = 0;
-  const varint = () => {
-    let n = 0;
-    let scale = 1;
-    for (; ; ) {
-      if (at >= bytes.length) throw new Error("truncated");
-      const b = bytes[at++];
-      n += (b & 127) * scale;
-      if (b < 128) return n;
-      scale *= 128;
-    }
-  };
-  while (at < bytes.length) {
-    const key = varint();
-    const wire = key & 7;
-    const field = Math.floor(key / 8);
-    if (wire === 0) yield { field, wire, value: varint() };
-    else if (wire === 1 || wire === 5) {
-      const size2 = wire === 1 ? 8 : 4;
-      yield { field, wire, value: bytes.subarray(at, at += size2) };
-    } else if (wire === LEN) {
-      const size2 = varint();
-      if (at + size2 > bytes.length) throw new Error("truncated");
-      yield { field, wire, value: bytes.subarray(at, at += size2) };
-    } else throw new Error(`wire type ${wire}`);
-  }
-}
-function partialSuccess(answer, contentType) {
-  if (!answer.length) return void 0;
-  try {
-    if (/json/i.test(contentType)) {
-      const parsed = JSON.parse(answer.toString("utf8"))?.partialSuccess;
-      if (!parsed) return void 0;
-      const rejected = Number(parsed.rejectedLogRecords ?? 0);
-      const message = typeof parsed.errorMessage === "string" ? parsed.errorMessage : "";
-      return rejected > 0 || message ? { rejected: Number.isFinite(rejected) ? rejected : 0, message } : void 0;
-    }
-    for (const outer of fieldsOf(answer)) {
-      if (outer.field !== 1 || outer.wire !== LEN) continue;
-      let rejected = 0;
-      let message = "";
-      for (const inner of fieldsOf(outer.value)) {
-        if (inner.field === 1 && inner.wire === 0) rejected = inner.value;
-        else if (inner.field === 2 && inner.wire === LEN) message = inner.value.toString("utf8");
-      }
-      return rejected > 0 || message ? { rejected, message } : void 0;
-    }
-  } catch {
-  }
-  return void 0;
-}
-function failureText(answer, contentType) {
-  if (/protobuf/i.test(contentType)) {
-    try {
-      for (const f of fieldsOf(answer)) if (f.field === 2 && f.wire === LEN) return f.value.toString("utf8");
-    } catch {
-    }
-  }
-  if (/json/i.test(contentType)) {
-    try {
-      const message = JSON.parse(answer.toString("utf8"))?.message;
-      if (typeof message === "string") return message;
-    } catch {
-    }
-  }
-  return answer.toString("utf8");
 }
 
 // src/pipeline/outputs/otlp.ts
@@ -6629,7 +6637,7 @@ var otlpOutput = defineComponent({
     const encoding = options.encoding;
     const resource = { "service.name": defaultAppName(context.env), "host.name": context.hostname, ...options.resource };
     const framing = {
-      ...envelope(encoding, resource, { name: "drover", version: VERSION }),
+      ...(encoding === "json" ? jsonEnvelope : protobufEnvelope)(resource, { name: "drover", version: VERSION }),
       failureText,
       // A 2xx may still say that some records were refused (partial success): they are dropped and reported.
       accepted(answer, contentType, count) {

@@ -6,7 +6,10 @@ import { defineComponent } from '../component';
 import { SEVERITY, type Message } from '../message';
 import { defaultAppName } from '../rfc5424';
 import { createHttpSender, httpOutput } from './http';
-import { envelope, failureText, logRecordJson, logRecordProtobuf, partialSuccess, type OtlpEncoding } from './otlp-encode';
+import { failureText, partialSuccess } from './otlp-answer';
+import { jsonEnvelope, logRecordJson } from './otlp-json';
+import { logRecordProtobuf, protobufEnvelope } from './otlp-protobuf';
+import type { OtlpEncoding } from './otlp-record';
 
 const http = httpOutput.schema;
 
@@ -47,7 +50,7 @@ export const otlpOutput = defineComponent({
     const encoding = options.encoding as OtlpEncoding;
     const resource: Record<string, string> = { 'service.name': defaultAppName(context.env), 'host.name': context.hostname, ...options.resource };
     const framing = {
-      ...envelope(encoding, resource, { name: 'drover', version: VERSION }),
+      ...(encoding === 'json' ? jsonEnvelope : protobufEnvelope)(resource, { name: 'drover', version: VERSION }),
       failureText,
       // A 2xx may still say that some records were refused (partial success): they are dropped and reported.
       accepted(answer: Buffer, contentType: string, count: number) {
