@@ -6406,8 +6406,7 @@ var T_DOUBLE = tag(4, 1);
 var SEVERITY_TEXT = SEVERITY_NAMES.map((name) => Buffer.from(name));
 var isUtf8 = require("node:buffer").isUtf8;
 function validUtf8(bytes, start, end) {
-  if (isUtf8) return isUtf8(bytes.subarray(start, end));
-  for (let i = start; i < end; i++) if (bytes[i] >= 128) return false;
+  for (let i = start; i < end; i++) if (bytes[i] >= 128) return isUtf8 ? isUtf8(bytes.subarray(start, end)) : false;
   return true;
 }
 function varintSize(n) {
@@ -6438,13 +6437,20 @@ var Out = class {
     this.bytes[this.at++] = n;
   }
   copy(source, start = 0, end = source.length) {
-    this.at += source.copy(this.bytes, this.at, start, end);
+    if (end - start > 256) {
+      this.at += source.copy(this.bytes, this.at, start, end);
+      return;
+    }
+    const bytes = this.bytes;
+    let at = this.at;
+    for (let i = start; i < end; i++) bytes[at++] = source[i];
+    this.at = at;
   }
   /** Nanoseconds since the epoch from milliseconds, as fixed64; the last few are remembered (lines come in runs of one time). */
   nanos(ms) {
     const cached = ms === lastMs2[0] ? lastNanos[0] : ms === lastMs2[1] ? lastNanos[1] : void 0;
     if (cached) {
-      this.at += cached.copy(this.bytes, this.at);
+      this.copy(cached);
       return;
     }
     const start = this.at;
@@ -6522,12 +6528,15 @@ var sizeOf = (list) => list.reduce((n, kv) => n + 1 + varintSize(kv.size) + kv.s
 var ownAttributes = /* @__PURE__ */ new Map();
 function instanceAndStream(m) {
   const id = `${m.stream} ${m.logger}`;
-  let list = ownAttributes.get(id);
-  if (!list) {
-    list = keyValues([[INSTANCE_KEY, m.logger], [STREAM_KEY, m.stream]]);
-    if (ownAttributes.size < 1e4) ownAttributes.set(id, list);
+  let bytes = ownAttributes.get(id);
+  if (!bytes) {
+    const list = keyValues([[INSTANCE_KEY, m.logger], [STREAM_KEY, m.stream]]);
+    const out = new Out(Buffer.allocUnsafe(sizeOf(list)));
+    writeKeyValues(out, T_ATTRIBUTE, list);
+    bytes = out.bytes;
+    if (ownAttributes.size < 1e4) ownAttributes.set(id, bytes);
   }
-  return list;
+  return bytes;
 }
 function logRecordProtobuf(m, observed = Date.now()) {
   let chunk = m.asciiChunk ?? m.chunkAsRead;
@@ -6537,9 +6546,10 @@ function logRecordProtobuf(m, observed = Date.now()) {
   const bodyLength = chunk ? m.chunkEnd - start : body.length;
   const severity = severityOf2(m);
   const text = SEVERITY_TEXT[severity];
-  const attributes = m.fields ? keyValues(attributesOf(m)) : instanceAndStream(m);
+  const attributes = m.fields ? keyValues(attributesOf(m)) : void 0;
+  const own = attributes ? void 0 : instanceAndStream(m);
   const anySize = 1 + varintSize(bodyLength) + bodyLength;
-  const size2 = 9 + 9 + 2 + 1 + varintSize(text.length) + text.length + 1 + varintSize(anySize) + anySize + sizeOf(attributes);
+  const size2 = 9 + 9 + 2 + 1 + varintSize(text.length) + text.length + 1 + varintSize(anySize) + anySize + (own ? own.length : sizeOf(attributes));
   const out = new Out(Buffer.allocUnsafe(1 + varintSize(size2) + size2));
   out.byte(T_LOG_RECORD);
   out.varint(size2);
@@ -6557,7 +6567,8 @@ function logRecordProtobuf(m, observed = Date.now()) {
   out.byte(T_STRING);
   out.varint(bodyLength);
   out.copy(body, start, start + bodyLength);
-  writeKeyValues(out, T_ATTRIBUTE, attributes);
+  if (own) out.copy(own);
+  else writeKeyValues(out, T_ATTRIBUTE, attributes);
   return out.bytes;
 }
 function protobufEnvelope(resource, scope) {

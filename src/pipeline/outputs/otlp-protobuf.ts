@@ -26,11 +26,11 @@ const T_DOUBLE = tag(4, 1);
 
 const SEVERITY_TEXT = SEVERITY_NAMES.map((name) => Buffer.from(name));
 
-// buffer.isUtf8 is native (Node 18.14+); without it, only lines known to be ASCII are copied as they are.
+// buffer.isUtf8 is native (Node 18.14+); without it, only ASCII lines are copied as they are.
 const isUtf8 = (require('node:buffer') as { isUtf8?: (input: Uint8Array) => boolean }).isUtf8;
 function validUtf8(bytes: Buffer, start: number, end: number): boolean {
-  if (isUtf8) return isUtf8(bytes.subarray(start, end));
-  for (let i = start; i < end; i++) if (bytes[i] >= 0x80) return false;
+  // Most lines are ASCII: a plain loop says so without the view isUtf8 needs (garbage on every line).
+  for (let i = start; i < end; i++) if (bytes[i] >= 0x80) return isUtf8 ? isUtf8(bytes.subarray(start, end)) : false;
   return true;
 }
 
@@ -63,13 +63,21 @@ class Out {
     this.bytes[this.at++] = n;
   }
   copy(source: Buffer, start = 0, end = source.length): void {
-    this.at += source.copy(this.bytes, this.at, start, end);
+    // A line is short: a loop beats Buffer#copy, which makes a view of the source for every partial copy.
+    if (end - start > 256) {
+      this.at += source.copy(this.bytes, this.at, start, end);
+      return;
+    }
+    const bytes = this.bytes;
+    let at = this.at;
+    for (let i = start; i < end; i++) bytes[at++] = source[i];
+    this.at = at;
   }
   /** Nanoseconds since the epoch from milliseconds, as fixed64; the last few are remembered (lines come in runs of one time). */
   nanos(ms: number): void {
     const cached = ms === lastMs[0] ? lastNanos[0] : ms === lastMs[1] ? lastNanos[1] : undefined;
     if (cached) {
-      this.at += cached.copy(this.bytes, this.at);
+      this.copy(cached);
       return;
     }
     const start = this.at;
@@ -163,16 +171,20 @@ function writeKeyValues(out: Out, fieldTag: number, list: KeyValueList): void {
 const sizeOf = (list: { size: number }[]) => list.reduce((n, kv) => n + 1 + varintSize(kv.size) + kv.size, 0);
 
 
-// The instance and stream attributes of a record are the same few values again and again: encoded once each.
-const ownAttributes = new Map<string, KeyValueList>();
-function instanceAndStream(m: Message): KeyValueList {
+// The instance and stream attributes of a record are the same few values again and again: encoded once each,
+// as the LogRecord.attributes fields of a message without fields.
+const ownAttributes = new Map<string, Buffer>();
+function instanceAndStream(m: Message): Buffer {
   const id = `${m.stream} ${m.logger}`;
-  let list = ownAttributes.get(id);
-  if (!list) {
-    list = keyValues([[INSTANCE_KEY, m.logger], [STREAM_KEY, m.stream]]);
-    if (ownAttributes.size < 10_000) ownAttributes.set(id, list);
+  let bytes = ownAttributes.get(id);
+  if (!bytes) {
+    const list = keyValues([[INSTANCE_KEY, m.logger], [STREAM_KEY, m.stream]]);
+    const out = new Out(Buffer.allocUnsafe(sizeOf(list)));
+    writeKeyValues(out, T_ATTRIBUTE, list);
+    bytes = out.bytes;
+    if (ownAttributes.size < 10_000) ownAttributes.set(id, bytes);
   }
-  return list;
+  return bytes;
 }
 
 /** One message as `ScopeLogs.log_records` (tag, length, LogRecord), observed now. */
@@ -186,9 +198,10 @@ export function logRecordProtobuf(m: Message, observed = Date.now()): Buffer {
   const bodyLength = chunk ? m.chunkEnd - start : body.length;
   const severity = severityOf(m);
   const text = SEVERITY_TEXT[severity];
-  const attributes = m.fields ? keyValues(attributesOf(m)) : instanceAndStream(m);
+  const attributes = m.fields ? keyValues(attributesOf(m)) : undefined;
+  const own = attributes ? undefined : instanceAndStream(m);
   const anySize = 1 + varintSize(bodyLength) + bodyLength;
-  const size = 9 + 9 + 2 + 1 + varintSize(text.length) + text.length + 1 + varintSize(anySize) + anySize + sizeOf(attributes);
+  const size = 9 + 9 + 2 + 1 + varintSize(text.length) + text.length + 1 + varintSize(anySize) + anySize + (own ? own.length : sizeOf(attributes!));
   const out = new Out(Buffer.allocUnsafe(1 + varintSize(size) + size));
   out.byte(T_LOG_RECORD);
   out.varint(size);
@@ -206,7 +219,8 @@ export function logRecordProtobuf(m: Message, observed = Date.now()): Buffer {
   out.byte(T_STRING);
   out.varint(bodyLength);
   out.copy(body, start, start + bodyLength);
-  writeKeyValues(out, T_ATTRIBUTE, attributes);
+  if (own) out.copy(own);
+  else writeKeyValues(out, T_ATTRIBUTE, attributes!);
   return out.bytes;
 }
 
