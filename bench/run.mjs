@@ -4,6 +4,8 @@
 //   --no-write     print the report instead of rewriting BENCHMARKS.md
 //   --only a,b     only the workloads whose id starts with one of these (e.g. --only passthrough,startup)
 //   --runs N       measured runs per tool (default 5, after one warm-up)
+//   --short        the stress workload for 60 s instead of 10 minutes (it is skipped with --quick otherwise)
+//   --stress-seconds N  the stress workload for N seconds
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, release, tmpdir, totalmem } from 'node:os';
@@ -20,6 +22,7 @@ import { restartWorkload } from './workloads/restart.mjs';
 import { shutdownWorkload } from './workloads/shutdown.mjs';
 import { syslogWorkload } from './workloads/syslog.mjs';
 import { buildWorkload } from './workloads/build.mjs';
+import { stressWorkload } from './workloads/stress.mjs';
 
 const argv = process.argv.slice(2);
 const flag = (name) => argv.includes(name);
@@ -27,10 +30,11 @@ const option = (name) => { const i = argv.indexOf(name); return i >= 0 ? argv[i 
 
 const quick = flag('--quick');
 const settings = { runs: Number(option('--runs') ?? (quick ? 1 : 5)), warmup: quick ? 0 : 1, scale: quick ? 0.1 : 1 };
+const stressSeconds = option('--stress-seconds') !== undefined ? Number(option('--stress-seconds')) : flag('--short') ? 60 : undefined;
 const only = option('--only')?.split(',');
 const command = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
 
-const all = [...passthroughWorkloads(), latencyWorkload, startupWorkload, rssWorkload, restartWorkload, shutdownWorkload, syslogWorkload, buildWorkload];
+const all = [...passthroughWorkloads(), latencyWorkload, startupWorkload, rssWorkload, restartWorkload, shutdownWorkload, syslogWorkload, buildWorkload, stressWorkload];
 const chosen = all.filter((w) => !only || only.some((o) => w.id.startsWith(o)));
 
 const log = (line) => process.stderr.write(`${line}\n`);
@@ -38,6 +42,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'drover-bench-'));
 const ctx = {
   ...settings,
   quick,
+  stressSeconds,
   tmp,
   log,
   // Workloads call ctx.series({ tools, prepareJob, measure }); runs, warm-up and logging come from here.

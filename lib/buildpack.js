@@ -2096,32 +2096,31 @@ var import_node_path = require("node:path");
 var LINE = /^([A-Za-z0-9_-]+)[ \t]*:[ \t]*(.*)$/;
 function parseProcfile(text, file = "Procfile") {
   const types = [];
-  const problems = [];
-  const seen = /* @__PURE__ */ new Map();
-  text.split(/\r?\n/).forEach((raw, index) => {
+  const warnings = [];
+  text.split(/\r\n|\r|\n/).forEach((raw, index) => {
     const line = index + 1;
     const trimmed = raw.trim();
     if (trimmed === "" || trimmed.startsWith("#")) return;
     const match = LINE.exec(trimmed);
     if (!match) {
-      const hint = trimmed.includes(":") ? 'process type names may use only letters, digits, "_" and "-"' : "write each process type as `name: command`, e.g. `web: node server.js`";
-      problems.push({ file, line, component: "", message: `cannot parse line ${JSON.stringify(trimmed)}`, hint });
+      const hint = trimmed.includes(":") ? 'process type names may use only letters, digits, "_" and "-"; make it a comment with # if it is not a type' : "write each process type as `name: command`, e.g. `web: node server.js`, or make the line a comment with #";
+      warnings.push({ file, line, component: "", message: `skipped line ${JSON.stringify(trimmed)}: not a process type`, hint });
       return;
     }
     const [, name, command] = match;
     if (command.trim() === "") {
-      problems.push({ file, line, component: `processes.${name}`, message: `process type "${name}" has no command`, hint: `write a command after "${name}:"` });
+      warnings.push({ file, line, component: `processes.${name}`, message: `skipped process type "${name}": it has no command`, hint: `write a command after "${name}:", or remove the line` });
       return;
     }
-    const first = seen.get(name);
-    if (first !== void 0) {
-      problems.push({ file, line, component: `processes.${name}`, message: `process type "${name}" is defined twice (first on line ${first})`, hint: "keep one line per process type" });
+    const earlier = types.find((t) => t.name === name);
+    if (earlier) {
+      warnings.push({ file, line, component: `processes.${name}`, message: `process type "${name}" is defined again (first on line ${earlier.line}): this later command wins, as on Heroku`, hint: "keep one line per process type" });
+      earlier.command = command.trim();
       return;
     }
-    seen.set(name, line);
     types.push({ name, command: command.trim(), line });
   });
-  return { types, problems };
+  return { types, warnings };
 }
 
 // src/buildpack/procfile.ts
@@ -2708,10 +2707,11 @@ var supervisorSchema = {
 var processSchema = {
   command: { type: "string", doc: "the command, run by `bash -c`; replaces the Procfile command of this type" },
   numprocs: { type: "integer", default: 1, min: 0, max: 100, doc: "how many instances to run (type.1, type.2, ...) when the formation does not say" },
-  autostart: { type: "boolean", default: true, doc: "start this type with `drover start` when no formation is given" },
-  autorestart: { type: "enum", values: [true, false, "unexpected"], default: true, doc: 'restart after an exit: true (always), false (never) or "unexpected" (only when the exit code is not in exitcodes)' },
-  exitcodes: { type: "integer[]", default: [0], doc: 'exit codes that count as expected for autorestart = "unexpected"' },
-  startsecs: { type: "duration", default: 1, doc: "a process that exits sooner than this after starting has failed to start (a number is seconds)" },
+  autostart: { type: "boolean", doc: "start this type with `drover start` when no formation is given; default: true, but false for `release` (as `heroku local`), which runs when named: `drover start release`" },
+  oneshot: { type: "boolean", doc: "a task that runs once: its exit is final, whatever its status and however soon (no startsecs, no restart); drover exits with its status when nothing else runs. Default: false, but true for `release` (Heroku's release phase)" },
+  autorestart: { type: "enum", values: [true, false, "unexpected"], default: true, doc: 'restart after an exit: true (always), false (never) or "unexpected" (only when the exit code is not in exitcodes; an expected exit is final however soon it comes)' },
+  exitcodes: { type: "integer[]", default: [0], doc: 'exit codes that count as expected: final for autorestart = "unexpected", and drover exits 0 when every exit was expected' },
+  startsecs: { type: "duration", default: 1, doc: "a process that exits sooner than this after starting has failed to start, when it is to be restarted (a number is seconds); startretries such failures in a row make it FATAL" },
   startretries: { type: "integer", default: 5, min: 0, doc: "failed starts in a row before the process is FATAL" },
   stopsignal: { type: "enum", values: SIGNALS, default: "TERM", doc: "the signal sent to the process group to stop it" },
   stopwaitsecs: { type: "duration", default: 25, doc: "how long to wait after stopsignal before SIGKILL (a number is seconds; Heroku kills at 30 s)" },
@@ -3379,14 +3379,14 @@ var FdWriter = class {
       at += read2;
       if (read2 > 0) continue;
       const newline = chunk.indexOf(10, at);
-      const lineEnd = newline >= 0 && newline < end ? newline + 1 : end;
+      const lineEnd2 = newline >= 0 && newline < end ? newline + 1 : end;
       if (this.used > 0) {
-        this.newSlab(prefix.length + lineEnd - at);
+        this.newSlab(prefix.length + lineEnd2 - at);
         continue;
       }
       this.bytes(prefix);
-      this.bytes(chunk, at, lineEnd);
-      at = lineEnd;
+      this.bytes(chunk, at, lineEnd2);
+      at = lineEnd2;
     }
     this.schedule();
   }
@@ -4898,6 +4898,7 @@ var Signal = class {
 };
 
 // src/pipeline/buffers/segment-files.ts
+var fs = __toESM(require("node:fs"), 1);
 var import_node_fs8 = require("node:fs");
 var import_node_path6 = require("node:path");
 var MARKER = 215;
@@ -5003,14 +5004,51 @@ function alive(pid) {
     return error.code === "EPERM";
   }
 }
+var CHECKPOINT_SIZE = 96;
+function writeCheckpoint(dir, state) {
+  const path = (0, import_node_path6.join)(dir, "checkpoint");
+  const text = state.padEnd(CHECKPOINT_SIZE);
+  try {
+    (0, import_node_fs8.writeFileSync)(path + ".tmp", text);
+    (0, import_node_fs8.renameSync)(path + ".tmp", path);
+    return true;
+  } catch {
+    unlink(path + ".tmp");
+  }
+  try {
+    const fd = (0, import_node_fs8.openSync)(path, "r+");
+    try {
+      (0, import_node_fs8.writeSync)(fd, text, 0);
+    } finally {
+      (0, import_node_fs8.closeSync)(fd);
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+var statfsSync2 = fs.statfsSync;
+function filesystemSize(dir) {
+  if (!statfsSync2) return Infinity;
+  try {
+    const { blocks, bsize } = statfsSync2(dir);
+    return blocks * bsize || Infinity;
+  } catch {
+    return Infinity;
+  }
+}
+function errorCode(error) {
+  return error.code ?? error.message;
+}
 
 // src/pipeline/buffers/disk.ts
+var RETRY_MS = 200;
 var DiskBuffer = class {
   constructor(options) {
     this.options = options;
     this.whenFull = options.whenFull;
-    this.segmentSize = Math.max(64, Math.min(options.segmentSize, Math.floor(options.maxSize / 4)));
     (0, import_node_fs9.mkdirSync)(options.dir, { recursive: true });
+    this.segmentSize = Math.max(64, Math.min(options.segmentSize, Math.floor(options.maxSize / 4), Math.floor(filesystemSize(options.dir) / 8)));
     this.lock = (0, import_node_path7.join)(options.dir, "lock");
     takeLock(this.lock, options.dir);
     this.resumed = this.open();
@@ -5026,6 +5064,10 @@ var DiskBuffer = class {
   fd = -1;
   slab = [];
   slabBytes = 0;
+  slabRecords = 0;
+  /** when_full = "block" on a disk that cannot be written: the slab waits in memory and the writer waits too. */
+  stalled = false;
+  retryTimer;
   flushScheduled = false;
   read = { seg: void 0, offset: 0 };
   ack = { seg: void 0, offset: 0 };
@@ -5037,13 +5079,15 @@ var DiskBuffer = class {
   droppedUnreported = 0;
   checkpointed = "";
   writeErrors = 0;
-  /** Why the last write to disk failed, while it keeps failing. */
+  checkpointErrors = 0;
+  /** Why the last write of records to disk failed, while it keeps failing. */
   failure;
   timer;
   segmentSize;
   pendingSignal = new Signal();
   roomSignal = new Signal();
   lock;
+  closed = false;
   get pending() {
     return this.pendingCount;
   }
@@ -5064,23 +5108,25 @@ var DiskBuffer = class {
         return true;
       }
     }
-    if (this.head.bytes >= this.segmentSize) this.roll();
+    if (this.head.bytes >= this.segmentSize && !this.stalled) this.roll();
     const header2 = Buffer.allocUnsafe(HEAD);
     header2[0] = MARKER;
     header2.writeUInt32LE(record.length, 1);
     this.slab.push(header2, record);
     this.slabBytes += size2;
+    this.slabRecords++;
     this.head.bytes += size2;
     this.head.count++;
     this.pendingCount++;
     this.bytes += size2;
-    if (this.slabBytes > 1 << 20) this.flush();
+    if (this.stalled) {
+    } else if (this.slabBytes > 1 << 20) this.flush();
     else if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
     }
     this.pendingSignal.wake();
-    return this.whenFull !== "block" || this.bytes < this.options.maxSize;
+    return this.whenFull !== "block" || !this.stalled && this.bytes < this.options.maxSize;
   }
   take(maxCount, maxBytes) {
     this.flush();
@@ -5125,6 +5171,17 @@ var DiskBuffer = class {
       if (done === this.ack.seg) this.ack = { seg: this.segments[0], offset: 0 };
       if (done === this.read.seg) this.read = { seg: this.segments[0], offset: 0 };
     }
+    const head = this.head;
+    if (this.segments[0] === head && this.ack.seg === head && head.flushed > 0 && this.ack.offset >= head.flushed && (head.flushed >= this.segmentSize / 4 || this.failure)) {
+      this.roll();
+      if (this.head !== head) {
+        this.segments.shift();
+        unlink(head.path);
+        this.ack = { seg: this.head, offset: 0 };
+        this.read = { seg: this.head, offset: 0 };
+        if (this.stalled) this.flush();
+      }
+    }
   }
   rewind() {
     if (!this.sent.length) return;
@@ -5139,7 +5196,7 @@ var DiskBuffer = class {
     return this.pendingCount ? Promise.resolve() : this.pendingSignal.wait();
   }
   async drained() {
-    while (this.whenFull === "block" && this.bytes >= this.options.maxSize) await this.roomSignal.wait();
+    while (this.whenFull === "block" && (this.stalled || this.bytes >= this.options.maxSize) && !this.closed) await this.roomSignal.wait();
   }
   takeDropped() {
     const n = this.droppedUnreported;
@@ -5147,18 +5204,21 @@ var DiskBuffer = class {
     return n;
   }
   stats() {
-    return { buffered: this.pendingCount, buffered_bytes: this.bytes, unconfirmed: this.sent.length, dropped: this.dropped, segments: this.segments.length, write_errors: this.writeErrors };
+    return { buffered: this.pendingCount, buffered_bytes: this.bytes, unconfirmed: this.sent.length, dropped: this.dropped, segments: this.segments.length, write_errors: this.writeErrors, checkpoint_errors: this.checkpointErrors };
   }
-  /** Keeps everything unconfirmed on disk for the next start; nothing is lost. */
+  /** Keeps everything unconfirmed on disk for the next start; returns how many records the disk would not take. */
   close() {
     clearInterval(this.timer);
     this.flush();
+    clearTimeout(this.retryTimer);
+    this.closed = true;
+    const lost = this.stalled ? this.slabRecords : 0;
     this.checkpoint(true);
     if (this.fd >= 0) (0, import_node_fs9.closeSync)(this.fd);
     this.fd = -1;
     unlink(this.lock);
     this.roomSignal.wake();
-    return 0;
+    return lost;
   }
   drop(n) {
     this.dropped += n;
@@ -5179,51 +5239,78 @@ var DiskBuffer = class {
     this.drop(victim.count);
     return true;
   }
+  /** Starts a new segment; records that the disk would not take yet (a stalled slab) go into it. */
   roll() {
-    this.flush();
+    if (!this.stalled) this.flush();
+    const old = this.head;
+    const carried = old ? { bytes: old.bytes - old.flushed, count: this.slabRecords } : { bytes: 0, count: 0 };
+    if (old && old.count === carried.count) return;
+    const seq = old ? old.seq + old.count - carried.count : 0;
+    const path = (0, import_node_path7.join)(this.options.dir, segmentName(seq));
+    let fd;
+    try {
+      fd = (0, import_node_fs9.openSync)(path, "a");
+    } catch (error) {
+      if (!old) throw error;
+      this.failure = `cannot create ${path}: ${errorCode(error)}`;
+      return;
+    }
+    if (old) {
+      old.bytes -= carried.bytes;
+      old.count -= carried.count;
+    }
     if (this.fd >= 0) (0, import_node_fs9.closeSync)(this.fd);
-    const seq = this.head ? this.head.seq + this.head.count : 0;
-    const seg = { seq, path: (0, import_node_path7.join)(this.options.dir, segmentName(seq)), bytes: 0, flushed: 0, count: 0 };
-    this.fd = (0, import_node_fs9.openSync)(seg.path, "a");
-    this.segments.push(seg);
+    this.fd = fd;
+    this.segments.push({ seq, path, bytes: carried.bytes, flushed: 0, count: carried.count });
   }
   flush() {
     this.flushScheduled = false;
-    if (!this.slabBytes) return;
-    const data = Buffer.concat(this.slab, this.slabBytes);
-    const records = this.slab.length / 2;
-    this.slab = [];
-    this.slabBytes = 0;
+    if (!this.slabBytes || this.fd < 0) return;
+    const data = this.slab.length === 1 ? this.slab[0] : Buffer.concat(this.slab, this.slabBytes);
+    const records = this.slabRecords;
     try {
       let at = 0;
       while (at < data.length) at += (0, import_node_fs9.writeSync)(this.fd, data, at, data.length - at);
       this.head.flushed += data.length;
+      this.slab = [];
+      this.slabBytes = this.slabRecords = 0;
       this.failure = void 0;
+      if (this.stalled) {
+        this.stalled = false;
+        clearTimeout(this.retryTimer);
+        this.roomSignal.wake();
+      }
+      return;
     } catch (error) {
-      this.failure = `cannot write ${this.head.path}: ${error.code ?? error.message}`;
+      this.failure = `cannot write ${this.head.path}: ${errorCode(error)}`;
       this.writeErrors++;
-      this.head.bytes -= data.length;
-      this.head.count -= records;
-      this.pendingCount -= records;
-      this.bytes -= data.length;
-      this.drop(records);
       try {
         truncate(this.head.path, this.head.flushed);
       } catch {
       }
     }
+    if (this.whenFull === "block" && !this.closed) {
+      this.slab = [data];
+      this.stalled = true;
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => this.flush(), RETRY_MS);
+      this.retryTimer.unref();
+      return;
+    }
+    this.slab = [];
+    this.slabBytes = this.slabRecords = 0;
+    this.head.bytes -= data.length;
+    this.head.count -= records;
+    this.pendingCount -= records;
+    this.bytes -= data.length;
+    this.drop(records);
   }
+  /** Writes where the oldest unconfirmed record is; an old checkpoint only means more is resent after a restart. */
   checkpoint(force = false) {
     const state = JSON.stringify({ segment: this.ack.seg.seq, offset: this.ack.offset });
     if (state === this.checkpointed && !force) return;
-    const path = (0, import_node_path7.join)(this.options.dir, "checkpoint");
-    try {
-      (0, import_node_fs9.writeFileSync)(path + ".tmp", state);
-      (0, import_node_fs9.renameSync)(path + ".tmp", path);
-      this.checkpointed = state;
-    } catch (error) {
-      this.failure = `cannot write ${path}: ${error.code ?? error.message}`;
-    }
+    if (writeCheckpoint(this.options.dir, state)) this.checkpointed = state;
+    else this.checkpointErrors++;
   }
   /** Finds the segments and the checkpoint, repairs a torn tail, and returns how many records wait. */
   open() {
@@ -5498,6 +5585,10 @@ var Sender = class {
     if (buffer instanceof DiskBuffer && buffer.resumed) {
       this.reporter.say("resumed", `${context.id}: resuming ${buffer.resumed} messages left in the disk buffer by the last run`, SEVERITY.info);
     }
+    transport.wake = () => {
+      this.work.wake();
+      this.settleSleep.wake();
+    };
     this.loop = this.run();
   }
   buffer;
@@ -5509,6 +5600,10 @@ var Sender = class {
   backoff;
   retrySleep = new Sleeper();
   batchSleep = new Sleeper();
+  /** The loop waits on it for confirmations by time (nothing pending, or the transport's window is full). */
+  settleSleep = new Sleeper();
+  /** True while the loop waits on settleSleep with nothing pending: a write then wakes it. */
+  idleSettling = false;
   /** Woken by every write and by close: the loop waits on it when the buffer is empty (one waiter at a time). */
   work = new Signal();
   loop;
@@ -5517,7 +5612,7 @@ var Sender = class {
   busy = false;
   /** A batch waits to be retried as it was (http): not pending in the buffer, but not done either. */
   holding = false;
-  counters = { sent: 0, confirmed: 0, retries: 0, rejected: 0, lost: 0 };
+  counters = { sent: 0, confirmed: 0, resent: 0, retries: 0, rejected: 0, lost: 0 };
   lastError = "";
   write(message) {
     if (this.stopped) {
@@ -5526,6 +5621,7 @@ var Sender = class {
     }
     const more = this.buffer.push(this.encode(message));
     this.work.wake();
+    if (this.idleSettling) this.settleSleep.wake();
     const dropped = this.buffer.takeDropped();
     if (dropped) this.reportDropped(dropped);
     if (this.options.batchInterval && this.batchFull()) this.batchSleep.wake();
@@ -5543,7 +5639,9 @@ var Sender = class {
     this.closing = true;
     this.batchSleep.wake();
     this.retrySleep.wake();
+    this.settleSleep.wake();
     if (this.transport.connectionLost && this.buffer.unconfirmed > 0 && !this.busy) {
+      this.counters.resent += this.buffer.unconfirmed;
       this.buffer.rewind();
       this.work.wake();
     }
@@ -5558,6 +5656,7 @@ var Sender = class {
     this.transport.destroy();
     this.work.wake();
     this.retrySleep.wake();
+    this.settleSleep.wake();
     await Promise.race([this.loop, delay(Math.min(200, deadline - Date.now()))]);
     this.buffer.rewind();
     const left = this.buffer.pending;
@@ -5566,10 +5665,11 @@ var Sender = class {
     if (dropped) this.reportDropped(dropped);
     if (lost) {
       this.counters.lost += lost;
-      const why = this.lastError ? `last error: ${this.lastError}` : `${this.transport.name} did not confirm them before the stop timeout`;
-      this.reporter.count("lost", lost, (n) => `Error L10 (output buffer overflow): ${this.context.id} lost ${n} messages at shutdown (${why}; a disk buffer would keep them)`);
-    } else if (left) {
-      this.reporter.say("kept", `${this.context.id}: kept ${left} messages in the disk buffer; they are sent at the next start`, SEVERITY.notice);
+      const why = this.buffer.type === "disk" ? `the disk buffer could not write them: ${this.buffer.failure}` : `${this.lastError ? `last error: ${this.lastError}` : `${this.transport.name} did not confirm them before the stop timeout`}; a disk buffer would keep them`;
+      this.reporter.count("lost", lost, (n) => `Error L10 (output buffer overflow): ${this.context.id} lost ${n} messages at shutdown (${why})`);
+    }
+    if (left > lost) {
+      this.reporter.say("kept", `${this.context.id}: kept ${left - lost} messages in the disk buffer; they are sent at the next start`, SEVERITY.notice);
     }
     this.reporter.flush();
   }
@@ -5583,10 +5683,24 @@ var Sender = class {
     else this.reporter.count("dropped", n, (total) => `Error L10 (output buffer overflow): ${this.context.id} dropped ${total} messages (${type} buffer full, when_full=${this.buffer.whenFull})`);
   }
   async run() {
-    let retry;
+    const held = [];
     let attempt = 0;
     while (!this.stopped) {
-      if (!retry) {
+      this.settle();
+      let room = Infinity;
+      if (!held.length) {
+        if (this.transport.connectionLost && this.buffer.unconfirmed > 0 && !this.closing) {
+          this.counters.resent += this.buffer.unconfirmed;
+          this.buffer.rewind();
+        }
+        room = this.transport.room?.() ?? Infinity;
+        const settleIn = this.transport.nextSettle?.();
+        if ((this.buffer.pending === 0 || room <= 0) && settleIn !== void 0) {
+          this.idleSettling = this.buffer.pending === 0;
+          await this.settleSleep.sleep(settleIn + 5);
+          this.idleSettling = false;
+          continue;
+        }
         if (this.buffer.pending === 0) {
           await this.work.wait();
           continue;
@@ -5594,7 +5708,7 @@ var Sender = class {
         if (this.options.batchInterval && !this.closing && !this.batchFull()) await this.batchSleep.sleep(this.options.batchInterval);
         if (this.stopped) break;
       }
-      const records = retry ?? this.buffer.take(this.options.batchCount, this.options.batchBytes);
+      const records = held[0] ?? this.buffer.take(this.options.batchCount, Math.max(1, Math.min(this.options.batchBytes, room)));
       if (!records.length) continue;
       this.busy = true;
       try {
@@ -5602,22 +5716,37 @@ var Sender = class {
         this.buffer.confirm(confirmed);
         this.counters.sent += records.length;
         this.counters.confirmed += confirmed;
-        retry = void 0;
+        held.shift();
         attempt = 0;
         this.backoff.reset();
       } catch (error) {
         if (this.stopped) break;
+        if (error.tooLarge && this.transport.exactRetry) {
+          if (!held.length) held.push(records);
+          if (records.length > 1) held.splice(0, 1, records.slice(0, Math.ceil(records.length / 2)), records.slice(Math.ceil(records.length / 2)));
+          else {
+            held.shift();
+            this.buffer.confirm(1);
+            this.reject(1, `${error.message} for a single message of ${records[0].length} bytes: it is larger than the drain accepts, even alone (not retried; lower [supervisor] max_line_length to have long lines split)`);
+          }
+          attempt = 0;
+          continue;
+        }
         attempt++;
         this.counters.retries++;
         this.lastError = error.message;
-        if (this.transport.exactRetry) retry = records;
-        else this.buffer.rewind();
-        this.holding = retry !== void 0;
-        if (retry && this.options.maxRetries !== void 0 && attempt > this.options.maxRetries) {
+        if (this.transport.exactRetry) {
+          if (!held.length) held.push(records);
+        } else {
+          this.counters.resent += this.buffer.unconfirmed;
+          this.buffer.rewind();
+        }
+        this.holding = held.length > 0;
+        if (held.length && this.options.maxRetries !== void 0 && attempt > this.options.maxRetries) {
+          held.shift();
           this.buffer.confirm(records.length);
           this.counters.rejected += records.length;
           this.reporter.count("gave-up", records.length, (n) => `Error L13 (delivery error): ${this.context.id} dropped ${n} messages after ${this.options.maxRetries} retries: ${this.lastError}`);
-          retry = void 0;
           attempt = 0;
           continue;
         }
@@ -5627,9 +5756,16 @@ var Sender = class {
         await this.retrySleep.sleep(wait);
       } finally {
         this.busy = false;
-        this.holding = retry !== void 0;
+        this.holding = held.length > 0;
       }
     }
+  }
+  /** Confirms what the transport now knows was delivered without a send (a stream that stayed up). */
+  settle() {
+    const confirmed = this.transport.settle?.() ?? 0;
+    if (!confirmed) return;
+    this.buffer.confirm(confirmed);
+    this.counters.confirmed += confirmed;
   }
   /** Counts a batch the drain refused for good (e.g. HTTP 400): confirmed so it is not sent again, and reported. */
   reject(count, why) {
@@ -5637,7 +5773,7 @@ var Sender = class {
     this.reporter.count(`rejected ${why}`, count, (n) => `Error L13 (delivery error): ${this.context.id} dropped ${n} messages: ${why}`);
   }
 };
-var delay = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)).unref());
+var delay = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 // src/pipeline/rfc5424.ts
 var FACILITIES = ["kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp", "ntp", "audit", "alert", "clock", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"];
@@ -5728,6 +5864,72 @@ function utf8Boundary(bytes, length) {
 // src/pipeline/outputs/syslog-stream.ts
 var import_node_net2 = require("node:net");
 
+// src/pipeline/outputs/delivery-window.ts
+var DeliveryWindow = class {
+  constructor(maxBytes, after) {
+    this.maxBytes = maxBytes;
+    this.after = after;
+    this.window = maxBytes;
+  }
+  maxBytes;
+  after;
+  /** Bytes that may be unconfirmed on a connection now. */
+  window;
+  /** Where each unconfirmed record sent on this connection ends (bytes since the connection began). */
+  ends = new Deque();
+  /** How far the kernel had taken the stream, and when: for the time rule. */
+  taken = new Deque();
+  written = 0;
+  confirmedTo = 0;
+  /** A new connection: nothing was sent on it yet. */
+  reset() {
+    this.ends = new Deque();
+    this.taken = new Deque();
+    this.written = 0;
+    this.confirmedTo = 0;
+  }
+  get unconfirmed() {
+    return this.ends.length;
+  }
+  /** Bytes that may be sent now without passing the window (at least one record when nothing is unconfirmed). */
+  room() {
+    return this.ends.length === 0 ? Math.max(1, this.window) : this.window - (this.written - this.confirmedTo);
+  }
+  /** Records about to be written on the connection. */
+  add(records) {
+    let end = this.written;
+    for (const record of records) this.ends.push(end += record.length);
+    this.written = end;
+  }
+  /** The kernel holds all but `queued` bytes of what was written: returns how many more records count as delivered. */
+  settle(queued, now = Date.now()) {
+    const taken = this.written - queued;
+    const last = this.taken.length ? this.taken.at(this.taken.length - 1).offset : this.confirmedTo;
+    if (taken > last) this.taken.push({ offset: taken, at: now });
+    let upTo = taken - this.maxBytes;
+    while (this.taken.length && this.taken.peek().at <= now - this.after) upTo = Math.max(upTo, this.taken.shift().offset);
+    let count = 0;
+    const before = this.confirmedTo;
+    while (this.ends.length && this.ends.peek() <= upTo) {
+      this.confirmedTo = this.ends.shift();
+      count++;
+    }
+    if (count) this.window = Math.min(this.maxBytes, this.window + (this.confirmedTo - before));
+    return count;
+  }
+  /** Milliseconds until the time rule may confirm more, or undefined when nothing is unconfirmed. */
+  nextSettle(now = Date.now()) {
+    if (!this.ends.length) return void 0;
+    const first = this.taken.peek();
+    return first ? Math.max(0, first.at + this.after - now) : this.after;
+  }
+  /** The connection went down: records unconfirmed on it will be resent, and the next one gets half as much room. */
+  lost() {
+    if (this.ends.length) this.window = Math.max(1, Math.floor(Math.min(this.window, this.written - this.confirmedTo) / 2));
+    this.reset();
+  }
+};
+
 // src/pipeline/outputs/tls-files.ts
 var import_node_fs10 = require("node:fs");
 var EXPIRY_WARNING_DAYS = 14;
@@ -5783,6 +5985,7 @@ var tlsModule = () => require("node:tls");
 var StreamTransport = class {
   constructor(options) {
     this.options = options;
+    this.delivery = new DeliveryWindow(options.resendWindow, options.confirmAfter);
     this.name = `syslog+${options.tls ? "tls" : "tcp"}://${options.host.includes(":") ? `[${options.host}]` : options.host}:${options.port}`;
   }
   options;
@@ -5794,30 +5997,34 @@ var StreamTransport = class {
   lastLoss;
   /** Why the last connection ended while records sent on it were unconfirmed; the next send reports it. */
   broken;
-  /** Bytes written on this connection, and where each unconfirmed record sent on it ends. */
-  written = 0;
-  ends = new Deque();
+  delivery;
   counters = { connections: 0, write_timeouts: 0 };
+  /** Called when the connection goes down, so that the sender resends what was unconfirmed without waiting for a write. */
+  wake = () => {
+  };
   async send(records) {
     const broken = this.takeBroken();
     if (broken) throw broken;
     const socket = this.socket ?? await this.connect();
-    let end = this.written;
-    for (const record of records) this.ends.push(end += record.length);
-    this.written = end;
+    this.delivery.add(records);
     const data = records.length === 1 ? records[0] : Buffer.concat(records);
     if (!socket.write(data)) await this.progress(socket);
-    const taken = this.written - socket.writableLength - this.options.resendWindow;
-    let confirmed = 0;
-    while (this.ends.length && this.ends.peek() <= taken) {
-      this.ends.shift();
-      confirmed++;
-    }
-    return confirmed;
+    return this.socket === socket ? this.delivery.settle(socket.writableLength) : 0;
+  }
+  /** How many more of the oldest unconfirmed records count as delivered by now (the connection stayed up). */
+  settle() {
+    return this.socket ? this.delivery.settle(this.socket.writableLength) : 0;
+  }
+  nextSettle() {
+    return this.socket ? this.delivery.nextSettle() : void 0;
+  }
+  /** Bytes the next batch may have (the window after connections were lost with records unconfirmed). */
+  room() {
+    return this.delivery.room();
   }
   async finish(deadline) {
     const socket = this.socket;
-    if (!socket) return this.ends.length === 0 && !this.broken;
+    if (!socket) return this.delivery.unconfirmed === 0 && !this.broken;
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
       socket.once("close", (hadError) => {
@@ -5838,7 +6045,7 @@ var StreamTransport = class {
     return this.lastLoss !== void 0;
   }
   stats() {
-    return { ...this.counters };
+    return { ...this.counters, window: this.delivery.window };
   }
   takeBroken() {
     const error = this.broken;
@@ -5880,8 +6087,7 @@ var StreamTransport = class {
     this.counters.connections++;
     this.lastLoss = void 0;
     this.socket = socket;
-    this.written = 0;
-    this.ends = new Deque();
+    this.delivery.reset();
     socket.setKeepAlive(true, 3e4);
     socket.resume();
     socket.on("error", (error) => this.lost(socket, describe2(error, this.name, this.options.tls?.cert !== void 0)));
@@ -5890,10 +6096,12 @@ var StreamTransport = class {
   lost(socket, error) {
     if (this.socket !== socket) return;
     this.socket = void 0;
-    if (this.ends.length) {
+    if (this.delivery.unconfirmed) {
       this.broken ??= error;
       this.lastLoss = error;
+      this.wake();
     }
+    this.delivery.lost();
     socket.destroy();
   }
   /** Waits until the socket takes more, failing when it makes no progress for `writeTimeout`. */
@@ -5957,7 +6165,8 @@ var schema14 = {
   key_file: { type: "string", doc: "syslog+tls: PEM private key of cert_file; warned about when others can read it" },
   connect_timeout: { type: "duration", default: "10s", doc: "how long a connection may take" },
   write_timeout: { type: "duration", default: "30s", doc: "a receiver that takes no data for this long is considered stuck: drover reconnects and resends" },
-  resend_window: { type: "size", default: "8MB", doc: "TCP/TLS: bytes after which a record counts as delivered; unconfirmed records are resent after a reconnect (duplicates are possible, losses are not)" },
+  resend_window: { type: "size", default: "8MB", doc: "TCP/TLS: bytes after which a record counts as delivered; unconfirmed records are resent after a reconnect (duplicates are possible)" },
+  confirm_after: { type: "duration", default: "2s", doc: "TCP/TLS: a record also counts as delivered once the connection stayed up this long after the kernel took it; a receiver that loses what it received more than this long ago loses it for good" },
   backoff_initial: { type: "duration", default: "500ms", doc: "first wait before reconnecting; doubles on each failure" },
   backoff_max: { type: "duration", default: "30s", doc: "longest wait between reconnects" },
   buffer: bufferField
@@ -6070,7 +6279,7 @@ var syslogOutput = defineComponent({
       const files = protocol === "tls" ? readTlsFiles(options) : void 0;
       warnings = files?.warnings ?? [];
       const tls = files ? { rejectUnauthorized: options.tls_verify !== false, ca: files.ca, cert: files.cert, key: files.key } : void 0;
-      transport = new StreamTransport({ host, port, tls, connectTimeout: options.connect_timeout, writeTimeout: options.write_timeout, resendWindow: options.resend_window });
+      transport = new StreamTransport({ host, port, tls, connectTimeout: options.connect_timeout, writeTimeout: options.write_timeout, resendWindow: options.resend_window, confirmAfter: options.confirm_after });
       encode = (m) => rfc.frame(m, options.framing);
     }
     const sender = new Sender(buffer, transport, encode, context, {
@@ -6160,6 +6369,10 @@ var HttpTransport = class {
       return records.length;
     }
     const text = framing?.failureText ? oneLine(framing.failureText(answer, type)) : answerText;
+    if (status === 413) {
+      this.counters.failed_requests++;
+      throw Object.assign(new Error(`${this.name} answered HTTP 413 (content too large)${text ? `: ${text}` : ""}`), { tooLarge: true });
+    }
     if (RETRYABLE(status)) {
       this.counters.failed_requests++;
       const error = new Error(`${this.name} answered HTTP ${status}${text ? `: ${text}` : ""}`);
@@ -6803,69 +7016,102 @@ function splitId(id) {
 }
 
 // src/config/dotenv.ts
-var KEY2 = /^(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=[ \t]*/;
-var ESCAPES = { n: "\n", r: "\r", t: "	", '"': '"', "\\": "\\", $: "$" };
+var KEY2 = /^[ \t]*(?:export[ \t]+)?([\w.-]+)(?:[ \t]*=|:(?=[ \t]))/;
+var QUOTES = /* @__PURE__ */ new Set(['"', "'", "`"]);
+var QUOTE_NAMES = { '"': "double quote", "'": "single quote", "`": "backtick" };
+var AFTER_QUOTE = /^[ \t]*(?:#.*)?$/;
 function parseDotenv(text, file = ".env") {
+  const src = text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");
   const vars = {};
-  const problems = [];
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const line = i + 1;
-    const raw = lines[i];
+  const warnings = [];
+  let pos = 0;
+  let line = 1;
+  while (pos < src.length) {
+    const end = lineEnd(src, pos);
+    const raw = src.slice(pos, end);
     const trimmed = raw.trim();
-    if (trimmed === "" || trimmed.startsWith("#")) continue;
-    const key = KEY2.exec(trimmed);
-    if (!key) {
-      problems.push({ file, line, component: "", message: `cannot parse line ${JSON.stringify(trimmed)}`, hint: "write each variable as KEY=value" });
-      continue;
+    let stop = end;
+    const key = trimmed === "" || trimmed.startsWith("#") ? null : KEY2.exec(raw);
+    if (key) {
+      const value = readValue(src, pos + key[0].length, end);
+      vars[key[1]] = value.value;
+      if (value.problem) warnings.push({ file, line, component: "", message: `the value of ${key[1]} ${value.problem}`, hint: value.hint });
+      stop = value.stop;
+    } else if (trimmed !== "" && !trimmed.startsWith("#")) {
+      warnings.push({ file, line, component: "", message: `skipped line ${JSON.stringify(trimmed)}: not KEY=value`, hint: 'write each variable as KEY=value (letters, digits, "_", "." and "-" in the name), or make the line a comment with #' });
     }
-    let rest = trimmed.slice(key[0].length);
-    const quote = rest[0];
-    if (quote === '"' || quote === "'") {
-      let body = rest.slice(1);
-      let end = findClosingQuote(body, quote);
-      let j = i;
-      while (end < 0 && j + 1 < lines.length) {
-        j++;
-        body += "\n" + lines[j];
-        end = findClosingQuote(body, quote);
-      }
-      if (end < 0) {
-        problems.push({ file, line, component: "", message: `the value of ${key[1]} opens a ${quote === '"' ? "double" : "single"} quote that is never closed`, hint: `add the closing ${quote}` });
+    for (let i = pos; i < stop; i++) if (src.charCodeAt(i) === 10) line++;
+    pos = stop + 1;
+    line++;
+  }
+  return { vars, warnings };
+}
+function readValue(src, start, end) {
+  let j = start;
+  while (src[j] === " " || src[j] === "	") j++;
+  const quote = src[j];
+  let problem;
+  let hint;
+  if (QUOTES.has(quote)) {
+    const escaped = [];
+    let close = -1;
+    for (let k = j + 1; k < src.length; k++) {
+      if (src[k] === "\\" && src[k + 1] === quote) escaped.push(++k);
+      else if (src[k] === quote) {
+        close = k;
         break;
       }
-      i = j;
-      const value = body.slice(0, end);
-      vars[key[1]] = quote === '"' ? value.replace(/\\(.)/g, (all, c) => ESCAPES[c] ?? all) : value;
-      continue;
     }
-    const comment = rest.search(/[ \t]#/);
-    if (comment >= 0) rest = rest.slice(0, comment);
-    vars[key[1]] = rest.trim();
+    const candidates = close >= 0 ? [close, ...escaped.reverse()] : escaped.reverse();
+    for (const c of candidates) {
+      const stop = lineEnd(src, c);
+      if (!AFTER_QUOTE.test(src.slice(c + 1, stop))) continue;
+      const body = src.slice(j + 1, c);
+      return { value: quote === '"' ? expandNewlines(body) : body, stop };
+    }
+    const name = QUOTE_NAMES[quote];
+    if (close < 0) {
+      problem = `opens a ${name} that is never closed: it is read up to the end of its line, quote included`;
+      hint = `add the closing ${quote}`;
+    } else {
+      problem = `has text after its closing ${name}: the whole line is the value, quotes included`;
+      hint = `quote the whole value, or start a comment after the closing ${quote} with " #"`;
+    }
   }
-  return { vars, problems };
+  let value = src.slice(start, end);
+  const comment = value.indexOf("#");
+  if (comment >= 0) value = value.slice(0, comment);
+  value = value.trim();
+  const first = value[0];
+  if (value.length >= 2 && QUOTES.has(first) && value[value.length - 1] === first) value = value.slice(1, -1);
+  if (first === '"') value = expandNewlines(value);
+  return { value, stop: end, problem, hint };
 }
-function findClosingQuote(body, quote) {
-  for (let k = 0; k < body.length; k++) {
-    if (quote === '"' && body[k] === "\\") {
-      k++;
-      continue;
-    }
-    if (body[k] === quote) return k;
-  }
-  return -1;
+function lineEnd(src, from) {
+  const end = src.indexOf("\n", from);
+  return end < 0 ? src.length : end;
+}
+function expandNewlines(text) {
+  return text.replace(/\\n/g, "\n").replace(/\\r/g, "\r");
 }
 
 // src/config/app.ts
+var RELEASE_TYPE = "release";
+function resolveSpec(config, command, source) {
+  const release = config.name === RELEASE_TYPE;
+  return { ...config, command, source, autostart: config.autostart ?? !release, oneshot: config.oneshot ?? release };
+}
 var PROCESS_DEFAULTS = applySchema(processSchema, {}).options;
 function loadApp(options) {
   const problems = [];
+  const warnings = [];
   const label = (path) => (0, import_node_path9.relative)(options.appDir, path) || path;
   let dotenv = {};
-  if (options.envFile && (0, import_node_fs11.existsSync)(options.envFile)) {
-    const parsed = parseDotenv((0, import_node_fs11.readFileSync)(options.envFile, "utf8"), label(options.envFile));
-    problems.push(...parsed.problems);
-    dotenv = parsed.vars;
+  for (const file of options.envFiles ?? []) {
+    if (!(0, import_node_fs11.existsSync)(file)) continue;
+    const parsed = parseDotenv((0, import_node_fs11.readFileSync)(file, "utf8"), label(file));
+    warnings.push(...parsed.warnings);
+    dotenv = { ...dotenv, ...parsed.vars };
   }
   const env = { ...dotenv, ...options.env };
   const loaded = loadConfig({ dirs: options.dirs, env, mode: options.mode });
@@ -6876,11 +7122,11 @@ function loadApp(options) {
   if ((0, import_node_fs11.existsSync)(options.procfile)) {
     procfile = options.procfile;
     const parsed = parseProcfile((0, import_node_fs11.readFileSync)(options.procfile, "utf8"), label(options.procfile));
-    problems.push(...parsed.problems);
+    warnings.push(...parsed.warnings);
     for (const type of parsed.types) {
       const refined = configured[type.name];
       const base = refined ?? { ...PROCESS_DEFAULTS, name: type.name, origin: { file: label(options.procfile), line: type.line } };
-      processes.push({ ...base, command: refined?.command ?? type.command, source: "Procfile" });
+      processes.push(resolveSpec(base, refined?.command ?? type.command, "Procfile"));
     }
   }
   for (const [name, process2] of Object.entries(configured)) {
@@ -6889,9 +7135,9 @@ function loadApp(options) {
       problems.push({ file: process2.origin.file, line: process2.origin.line, component: `processes.${name}`, message: `process type "${name}" has no command and is not in the Procfile`, hint: `add command = "..." to [processes.${name}], or a line "${name}: COMMAND" to the Procfile` });
       continue;
     }
-    processes.push({ ...process2, command: process2.command, source: "config" });
+    processes.push(resolveSpec(process2, process2.command, "config"));
   }
-  if (processes.length === 0 && !problems.some((p) => p.file === label(options.procfile))) {
+  if (processes.length === 0) {
     problems.push({
       file: procfile ? label(procfile) : label(options.procfile),
       line: 0,
@@ -6900,6 +7146,7 @@ function loadApp(options) {
       hint: 'add a Procfile with a line such as `web: node server.js`, or a fragment drover/100-processes.toml with\n      [processes.web]\n      command = "node server.js"'
     });
   }
+  loaded.warnings.unshift(...warnings);
   const relabel = (p) => ({ ...p, file: p.file.startsWith(options.appDir + "/") ? label(p.file) : p.file });
   return { ...loaded, problems: problems.map(relabel), warnings: loaded.warnings.map(relabel), appDir: options.appDir, procfile, processes, dotenv };
 }

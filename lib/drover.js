@@ -1644,20 +1644,20 @@ var require_parse_async = __commonJS({
       const index = 0;
       const blocksize = opts.blocksize || 40960;
       const parser = new TOMLParser();
-      return new Promise((resolve4, reject) => {
-        setImmediate(parseAsyncNext, index, blocksize, resolve4, reject);
+      return new Promise((resolve5, reject) => {
+        setImmediate(parseAsyncNext, index, blocksize, resolve5, reject);
       });
-      function parseAsyncNext(index2, blocksize2, resolve4, reject) {
+      function parseAsyncNext(index2, blocksize2, resolve5, reject) {
         if (index2 >= str.length) {
           try {
-            return resolve4(parser.finish());
+            return resolve5(parser.finish());
           } catch (err) {
             return reject(prettyError(err, str));
           }
         }
         try {
           parser.parse(str.slice(index2, index2 + blocksize2));
-          setImmediate(parseAsyncNext, index2 + blocksize2, blocksize2, resolve4, reject);
+          setImmediate(parseAsyncNext, index2 + blocksize2, blocksize2, resolve5, reject);
         } catch (err) {
           reject(prettyError(err, str));
         }
@@ -1683,7 +1683,7 @@ var require_parse_stream = __commonJS({
     function parseReadable(stm) {
       const parser = new TOMLParser();
       stm.setEncoding("utf8");
-      return new Promise((resolve4, reject) => {
+      return new Promise((resolve5, reject) => {
         let readable;
         let ended = false;
         let errored = false;
@@ -1691,7 +1691,7 @@ var require_parse_stream = __commonJS({
           ended = true;
           if (readable) return;
           try {
-            resolve4(parser.finish());
+            resolve5(parser.finish());
           } catch (err) {
             reject(err);
           }
@@ -2513,10 +2513,11 @@ var supervisorSchema = {
 var processSchema = {
   command: { type: "string", doc: "the command, run by `bash -c`; replaces the Procfile command of this type" },
   numprocs: { type: "integer", default: 1, min: 0, max: 100, doc: "how many instances to run (type.1, type.2, ...) when the formation does not say" },
-  autostart: { type: "boolean", default: true, doc: "start this type with `drover start` when no formation is given" },
-  autorestart: { type: "enum", values: [true, false, "unexpected"], default: true, doc: 'restart after an exit: true (always), false (never) or "unexpected" (only when the exit code is not in exitcodes)' },
-  exitcodes: { type: "integer[]", default: [0], doc: 'exit codes that count as expected for autorestart = "unexpected"' },
-  startsecs: { type: "duration", default: 1, doc: "a process that exits sooner than this after starting has failed to start (a number is seconds)" },
+  autostart: { type: "boolean", doc: "start this type with `drover start` when no formation is given; default: true, but false for `release` (as `heroku local`), which runs when named: `drover start release`" },
+  oneshot: { type: "boolean", doc: "a task that runs once: its exit is final, whatever its status and however soon (no startsecs, no restart); drover exits with its status when nothing else runs. Default: false, but true for `release` (Heroku's release phase)" },
+  autorestart: { type: "enum", values: [true, false, "unexpected"], default: true, doc: 'restart after an exit: true (always), false (never) or "unexpected" (only when the exit code is not in exitcodes; an expected exit is final however soon it comes)' },
+  exitcodes: { type: "integer[]", default: [0], doc: 'exit codes that count as expected: final for autorestart = "unexpected", and drover exits 0 when every exit was expected' },
+  startsecs: { type: "duration", default: 1, doc: "a process that exits sooner than this after starting has failed to start, when it is to be restarted (a number is seconds); startretries such failures in a row make it FATAL" },
   startretries: { type: "integer", default: 5, min: 0, doc: "failed starts in a row before the process is FATAL" },
   stopsignal: { type: "enum", values: SIGNALS, default: "TERM", doc: "the signal sent to the process group to stop it" },
   stopwaitsecs: { type: "duration", default: 25, doc: "how long to wait after stopsignal before SIGKILL (a number is seconds; Heroku kills at 30 s)" },
@@ -3201,14 +3202,14 @@ var FdWriter = class {
       at += read2;
       if (read2 > 0) continue;
       const newline = chunk.indexOf(10, at);
-      const lineEnd = newline >= 0 && newline < end ? newline + 1 : end;
+      const lineEnd2 = newline >= 0 && newline < end ? newline + 1 : end;
       if (this.used > 0) {
-        this.newSlab(prefix.length + lineEnd - at);
+        this.newSlab(prefix.length + lineEnd2 - at);
         continue;
       }
       this.bytes(prefix);
-      this.bytes(chunk, at, lineEnd);
-      at = lineEnd;
+      this.bytes(chunk, at, lineEnd2);
+      at = lineEnd2;
     }
     this.schedule();
   }
@@ -3257,7 +3258,7 @@ var FdWriter = class {
   /** Resolves once the queue is below the high-water mark again. */
   drained() {
     if (!this.full) return Promise.resolve();
-    return new Promise((resolve4) => this.waiters.push(resolve4));
+    return new Promise((resolve5) => this.waiters.push(resolve5));
   }
   /** Resolves when everything appended so far has been written, or the deadline passed, or writing failed. */
   async flush(deadline = Infinity) {
@@ -4712,7 +4713,7 @@ var Deque = class {
 var Signal = class {
   waiters = [];
   wait() {
-    return new Promise((resolve4) => this.waiters.push(resolve4));
+    return new Promise((resolve5) => this.waiters.push(resolve5));
   }
   wake() {
     for (const waiter of this.waiters.splice(0)) waiter();
@@ -4720,6 +4721,7 @@ var Signal = class {
 };
 
 // src/pipeline/buffers/segment-files.ts
+var fs = __toESM(require("node:fs"), 1);
 var import_node_fs6 = require("node:fs");
 var import_node_path4 = require("node:path");
 var MARKER = 215;
@@ -4825,14 +4827,51 @@ function alive(pid) {
     return error.code === "EPERM";
   }
 }
+var CHECKPOINT_SIZE = 96;
+function writeCheckpoint(dir, state) {
+  const path = (0, import_node_path4.join)(dir, "checkpoint");
+  const text = state.padEnd(CHECKPOINT_SIZE);
+  try {
+    (0, import_node_fs6.writeFileSync)(path + ".tmp", text);
+    (0, import_node_fs6.renameSync)(path + ".tmp", path);
+    return true;
+  } catch {
+    unlink(path + ".tmp");
+  }
+  try {
+    const fd = (0, import_node_fs6.openSync)(path, "r+");
+    try {
+      (0, import_node_fs6.writeSync)(fd, text, 0);
+    } finally {
+      (0, import_node_fs6.closeSync)(fd);
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+var statfsSync2 = fs.statfsSync;
+function filesystemSize(dir) {
+  if (!statfsSync2) return Infinity;
+  try {
+    const { blocks, bsize } = statfsSync2(dir);
+    return blocks * bsize || Infinity;
+  } catch {
+    return Infinity;
+  }
+}
+function errorCode(error) {
+  return error.code ?? error.message;
+}
 
 // src/pipeline/buffers/disk.ts
+var RETRY_MS = 200;
 var DiskBuffer = class {
   constructor(options) {
     this.options = options;
     this.whenFull = options.whenFull;
-    this.segmentSize = Math.max(64, Math.min(options.segmentSize, Math.floor(options.maxSize / 4)));
     (0, import_node_fs7.mkdirSync)(options.dir, { recursive: true });
+    this.segmentSize = Math.max(64, Math.min(options.segmentSize, Math.floor(options.maxSize / 4), Math.floor(filesystemSize(options.dir) / 8)));
     this.lock = (0, import_node_path5.join)(options.dir, "lock");
     takeLock(this.lock, options.dir);
     this.resumed = this.open();
@@ -4848,6 +4887,10 @@ var DiskBuffer = class {
   fd = -1;
   slab = [];
   slabBytes = 0;
+  slabRecords = 0;
+  /** when_full = "block" on a disk that cannot be written: the slab waits in memory and the writer waits too. */
+  stalled = false;
+  retryTimer;
   flushScheduled = false;
   read = { seg: void 0, offset: 0 };
   ack = { seg: void 0, offset: 0 };
@@ -4859,13 +4902,15 @@ var DiskBuffer = class {
   droppedUnreported = 0;
   checkpointed = "";
   writeErrors = 0;
-  /** Why the last write to disk failed, while it keeps failing. */
+  checkpointErrors = 0;
+  /** Why the last write of records to disk failed, while it keeps failing. */
   failure;
   timer;
   segmentSize;
   pendingSignal = new Signal();
   roomSignal = new Signal();
   lock;
+  closed = false;
   get pending() {
     return this.pendingCount;
   }
@@ -4886,23 +4931,25 @@ var DiskBuffer = class {
         return true;
       }
     }
-    if (this.head.bytes >= this.segmentSize) this.roll();
+    if (this.head.bytes >= this.segmentSize && !this.stalled) this.roll();
     const header2 = Buffer.allocUnsafe(HEAD);
     header2[0] = MARKER;
     header2.writeUInt32LE(record.length, 1);
     this.slab.push(header2, record);
     this.slabBytes += size2;
+    this.slabRecords++;
     this.head.bytes += size2;
     this.head.count++;
     this.pendingCount++;
     this.bytes += size2;
-    if (this.slabBytes > 1 << 20) this.flush();
+    if (this.stalled) {
+    } else if (this.slabBytes > 1 << 20) this.flush();
     else if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
     }
     this.pendingSignal.wake();
-    return this.whenFull !== "block" || this.bytes < this.options.maxSize;
+    return this.whenFull !== "block" || !this.stalled && this.bytes < this.options.maxSize;
   }
   take(maxCount, maxBytes) {
     this.flush();
@@ -4947,6 +4994,17 @@ var DiskBuffer = class {
       if (done === this.ack.seg) this.ack = { seg: this.segments[0], offset: 0 };
       if (done === this.read.seg) this.read = { seg: this.segments[0], offset: 0 };
     }
+    const head = this.head;
+    if (this.segments[0] === head && this.ack.seg === head && head.flushed > 0 && this.ack.offset >= head.flushed && (head.flushed >= this.segmentSize / 4 || this.failure)) {
+      this.roll();
+      if (this.head !== head) {
+        this.segments.shift();
+        unlink(head.path);
+        this.ack = { seg: this.head, offset: 0 };
+        this.read = { seg: this.head, offset: 0 };
+        if (this.stalled) this.flush();
+      }
+    }
   }
   rewind() {
     if (!this.sent.length) return;
@@ -4961,7 +5019,7 @@ var DiskBuffer = class {
     return this.pendingCount ? Promise.resolve() : this.pendingSignal.wait();
   }
   async drained() {
-    while (this.whenFull === "block" && this.bytes >= this.options.maxSize) await this.roomSignal.wait();
+    while (this.whenFull === "block" && (this.stalled || this.bytes >= this.options.maxSize) && !this.closed) await this.roomSignal.wait();
   }
   takeDropped() {
     const n = this.droppedUnreported;
@@ -4969,18 +5027,21 @@ var DiskBuffer = class {
     return n;
   }
   stats() {
-    return { buffered: this.pendingCount, buffered_bytes: this.bytes, unconfirmed: this.sent.length, dropped: this.dropped, segments: this.segments.length, write_errors: this.writeErrors };
+    return { buffered: this.pendingCount, buffered_bytes: this.bytes, unconfirmed: this.sent.length, dropped: this.dropped, segments: this.segments.length, write_errors: this.writeErrors, checkpoint_errors: this.checkpointErrors };
   }
-  /** Keeps everything unconfirmed on disk for the next start; nothing is lost. */
+  /** Keeps everything unconfirmed on disk for the next start; returns how many records the disk would not take. */
   close() {
     clearInterval(this.timer);
     this.flush();
+    clearTimeout(this.retryTimer);
+    this.closed = true;
+    const lost = this.stalled ? this.slabRecords : 0;
     this.checkpoint(true);
     if (this.fd >= 0) (0, import_node_fs7.closeSync)(this.fd);
     this.fd = -1;
     unlink(this.lock);
     this.roomSignal.wake();
-    return 0;
+    return lost;
   }
   drop(n) {
     this.dropped += n;
@@ -5001,51 +5062,78 @@ var DiskBuffer = class {
     this.drop(victim.count);
     return true;
   }
+  /** Starts a new segment; records that the disk would not take yet (a stalled slab) go into it. */
   roll() {
-    this.flush();
+    if (!this.stalled) this.flush();
+    const old = this.head;
+    const carried = old ? { bytes: old.bytes - old.flushed, count: this.slabRecords } : { bytes: 0, count: 0 };
+    if (old && old.count === carried.count) return;
+    const seq = old ? old.seq + old.count - carried.count : 0;
+    const path = (0, import_node_path5.join)(this.options.dir, segmentName(seq));
+    let fd;
+    try {
+      fd = (0, import_node_fs7.openSync)(path, "a");
+    } catch (error) {
+      if (!old) throw error;
+      this.failure = `cannot create ${path}: ${errorCode(error)}`;
+      return;
+    }
+    if (old) {
+      old.bytes -= carried.bytes;
+      old.count -= carried.count;
+    }
     if (this.fd >= 0) (0, import_node_fs7.closeSync)(this.fd);
-    const seq = this.head ? this.head.seq + this.head.count : 0;
-    const seg = { seq, path: (0, import_node_path5.join)(this.options.dir, segmentName(seq)), bytes: 0, flushed: 0, count: 0 };
-    this.fd = (0, import_node_fs7.openSync)(seg.path, "a");
-    this.segments.push(seg);
+    this.fd = fd;
+    this.segments.push({ seq, path, bytes: carried.bytes, flushed: 0, count: carried.count });
   }
   flush() {
     this.flushScheduled = false;
-    if (!this.slabBytes) return;
-    const data = Buffer.concat(this.slab, this.slabBytes);
-    const records = this.slab.length / 2;
-    this.slab = [];
-    this.slabBytes = 0;
+    if (!this.slabBytes || this.fd < 0) return;
+    const data = this.slab.length === 1 ? this.slab[0] : Buffer.concat(this.slab, this.slabBytes);
+    const records = this.slabRecords;
     try {
       let at = 0;
       while (at < data.length) at += (0, import_node_fs7.writeSync)(this.fd, data, at, data.length - at);
       this.head.flushed += data.length;
+      this.slab = [];
+      this.slabBytes = this.slabRecords = 0;
       this.failure = void 0;
+      if (this.stalled) {
+        this.stalled = false;
+        clearTimeout(this.retryTimer);
+        this.roomSignal.wake();
+      }
+      return;
     } catch (error) {
-      this.failure = `cannot write ${this.head.path}: ${error.code ?? error.message}`;
+      this.failure = `cannot write ${this.head.path}: ${errorCode(error)}`;
       this.writeErrors++;
-      this.head.bytes -= data.length;
-      this.head.count -= records;
-      this.pendingCount -= records;
-      this.bytes -= data.length;
-      this.drop(records);
       try {
         truncate(this.head.path, this.head.flushed);
       } catch {
       }
     }
+    if (this.whenFull === "block" && !this.closed) {
+      this.slab = [data];
+      this.stalled = true;
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => this.flush(), RETRY_MS);
+      this.retryTimer.unref();
+      return;
+    }
+    this.slab = [];
+    this.slabBytes = this.slabRecords = 0;
+    this.head.bytes -= data.length;
+    this.head.count -= records;
+    this.pendingCount -= records;
+    this.bytes -= data.length;
+    this.drop(records);
   }
+  /** Writes where the oldest unconfirmed record is; an old checkpoint only means more is resent after a restart. */
   checkpoint(force = false) {
     const state = JSON.stringify({ segment: this.ack.seg.seq, offset: this.ack.offset });
     if (state === this.checkpointed && !force) return;
-    const path = (0, import_node_path5.join)(this.options.dir, "checkpoint");
-    try {
-      (0, import_node_fs7.writeFileSync)(path + ".tmp", state);
-      (0, import_node_fs7.renameSync)(path + ".tmp", path);
-      this.checkpointed = state;
-    } catch (error) {
-      this.failure = `cannot write ${path}: ${error.code ?? error.message}`;
-    }
+    if (writeCheckpoint(this.options.dir, state)) this.checkpointed = state;
+    else this.checkpointErrors++;
   }
   /** Finds the segments and the checkpoint, repairs a torn tail, and returns how many records wait. */
   open() {
@@ -5238,16 +5326,16 @@ var Sleeper = class {
   timer;
   resolve;
   sleep(ms) {
-    return new Promise((resolve4) => {
-      this.resolve = resolve4;
+    return new Promise((resolve5) => {
+      this.resolve = resolve5;
       this.timer = setTimeout(() => this.wake(), ms);
     });
   }
   wake() {
     clearTimeout(this.timer);
-    const resolve4 = this.resolve;
+    const resolve5 = this.resolve;
     this.resolve = void 0;
-    resolve4?.();
+    resolve5?.();
   }
 };
 
@@ -5320,6 +5408,10 @@ var Sender = class {
     if (buffer instanceof DiskBuffer && buffer.resumed) {
       this.reporter.say("resumed", `${context.id}: resuming ${buffer.resumed} messages left in the disk buffer by the last run`, SEVERITY.info);
     }
+    transport.wake = () => {
+      this.work.wake();
+      this.settleSleep.wake();
+    };
     this.loop = this.run();
   }
   buffer;
@@ -5331,6 +5423,10 @@ var Sender = class {
   backoff;
   retrySleep = new Sleeper();
   batchSleep = new Sleeper();
+  /** The loop waits on it for confirmations by time (nothing pending, or the transport's window is full). */
+  settleSleep = new Sleeper();
+  /** True while the loop waits on settleSleep with nothing pending: a write then wakes it. */
+  idleSettling = false;
   /** Woken by every write and by close: the loop waits on it when the buffer is empty (one waiter at a time). */
   work = new Signal();
   loop;
@@ -5339,7 +5435,7 @@ var Sender = class {
   busy = false;
   /** A batch waits to be retried as it was (http): not pending in the buffer, but not done either. */
   holding = false;
-  counters = { sent: 0, confirmed: 0, retries: 0, rejected: 0, lost: 0 };
+  counters = { sent: 0, confirmed: 0, resent: 0, retries: 0, rejected: 0, lost: 0 };
   lastError = "";
   write(message) {
     if (this.stopped) {
@@ -5348,6 +5444,7 @@ var Sender = class {
     }
     const more = this.buffer.push(this.encode(message));
     this.work.wake();
+    if (this.idleSettling) this.settleSleep.wake();
     const dropped = this.buffer.takeDropped();
     if (dropped) this.reportDropped(dropped);
     if (this.options.batchInterval && this.batchFull()) this.batchSleep.wake();
@@ -5365,7 +5462,9 @@ var Sender = class {
     this.closing = true;
     this.batchSleep.wake();
     this.retrySleep.wake();
+    this.settleSleep.wake();
     if (this.transport.connectionLost && this.buffer.unconfirmed > 0 && !this.busy) {
+      this.counters.resent += this.buffer.unconfirmed;
       this.buffer.rewind();
       this.work.wake();
     }
@@ -5380,6 +5479,7 @@ var Sender = class {
     this.transport.destroy();
     this.work.wake();
     this.retrySleep.wake();
+    this.settleSleep.wake();
     await Promise.race([this.loop, delay(Math.min(200, deadline - Date.now()))]);
     this.buffer.rewind();
     const left = this.buffer.pending;
@@ -5388,10 +5488,11 @@ var Sender = class {
     if (dropped) this.reportDropped(dropped);
     if (lost) {
       this.counters.lost += lost;
-      const why = this.lastError ? `last error: ${this.lastError}` : `${this.transport.name} did not confirm them before the stop timeout`;
-      this.reporter.count("lost", lost, (n) => `Error L10 (output buffer overflow): ${this.context.id} lost ${n} messages at shutdown (${why}; a disk buffer would keep them)`);
-    } else if (left) {
-      this.reporter.say("kept", `${this.context.id}: kept ${left} messages in the disk buffer; they are sent at the next start`, SEVERITY.notice);
+      const why = this.buffer.type === "disk" ? `the disk buffer could not write them: ${this.buffer.failure}` : `${this.lastError ? `last error: ${this.lastError}` : `${this.transport.name} did not confirm them before the stop timeout`}; a disk buffer would keep them`;
+      this.reporter.count("lost", lost, (n) => `Error L10 (output buffer overflow): ${this.context.id} lost ${n} messages at shutdown (${why})`);
+    }
+    if (left > lost) {
+      this.reporter.say("kept", `${this.context.id}: kept ${left - lost} messages in the disk buffer; they are sent at the next start`, SEVERITY.notice);
     }
     this.reporter.flush();
   }
@@ -5405,10 +5506,24 @@ var Sender = class {
     else this.reporter.count("dropped", n, (total) => `Error L10 (output buffer overflow): ${this.context.id} dropped ${total} messages (${type} buffer full, when_full=${this.buffer.whenFull})`);
   }
   async run() {
-    let retry;
+    const held = [];
     let attempt = 0;
     while (!this.stopped) {
-      if (!retry) {
+      this.settle();
+      let room = Infinity;
+      if (!held.length) {
+        if (this.transport.connectionLost && this.buffer.unconfirmed > 0 && !this.closing) {
+          this.counters.resent += this.buffer.unconfirmed;
+          this.buffer.rewind();
+        }
+        room = this.transport.room?.() ?? Infinity;
+        const settleIn = this.transport.nextSettle?.();
+        if ((this.buffer.pending === 0 || room <= 0) && settleIn !== void 0) {
+          this.idleSettling = this.buffer.pending === 0;
+          await this.settleSleep.sleep(settleIn + 5);
+          this.idleSettling = false;
+          continue;
+        }
         if (this.buffer.pending === 0) {
           await this.work.wait();
           continue;
@@ -5416,7 +5531,7 @@ var Sender = class {
         if (this.options.batchInterval && !this.closing && !this.batchFull()) await this.batchSleep.sleep(this.options.batchInterval);
         if (this.stopped) break;
       }
-      const records = retry ?? this.buffer.take(this.options.batchCount, this.options.batchBytes);
+      const records = held[0] ?? this.buffer.take(this.options.batchCount, Math.max(1, Math.min(this.options.batchBytes, room)));
       if (!records.length) continue;
       this.busy = true;
       try {
@@ -5424,22 +5539,37 @@ var Sender = class {
         this.buffer.confirm(confirmed);
         this.counters.sent += records.length;
         this.counters.confirmed += confirmed;
-        retry = void 0;
+        held.shift();
         attempt = 0;
         this.backoff.reset();
       } catch (error) {
         if (this.stopped) break;
+        if (error.tooLarge && this.transport.exactRetry) {
+          if (!held.length) held.push(records);
+          if (records.length > 1) held.splice(0, 1, records.slice(0, Math.ceil(records.length / 2)), records.slice(Math.ceil(records.length / 2)));
+          else {
+            held.shift();
+            this.buffer.confirm(1);
+            this.reject(1, `${error.message} for a single message of ${records[0].length} bytes: it is larger than the drain accepts, even alone (not retried; lower [supervisor] max_line_length to have long lines split)`);
+          }
+          attempt = 0;
+          continue;
+        }
         attempt++;
         this.counters.retries++;
         this.lastError = error.message;
-        if (this.transport.exactRetry) retry = records;
-        else this.buffer.rewind();
-        this.holding = retry !== void 0;
-        if (retry && this.options.maxRetries !== void 0 && attempt > this.options.maxRetries) {
+        if (this.transport.exactRetry) {
+          if (!held.length) held.push(records);
+        } else {
+          this.counters.resent += this.buffer.unconfirmed;
+          this.buffer.rewind();
+        }
+        this.holding = held.length > 0;
+        if (held.length && this.options.maxRetries !== void 0 && attempt > this.options.maxRetries) {
+          held.shift();
           this.buffer.confirm(records.length);
           this.counters.rejected += records.length;
           this.reporter.count("gave-up", records.length, (n) => `Error L13 (delivery error): ${this.context.id} dropped ${n} messages after ${this.options.maxRetries} retries: ${this.lastError}`);
-          retry = void 0;
           attempt = 0;
           continue;
         }
@@ -5449,9 +5579,16 @@ var Sender = class {
         await this.retrySleep.sleep(wait);
       } finally {
         this.busy = false;
-        this.holding = retry !== void 0;
+        this.holding = held.length > 0;
       }
     }
+  }
+  /** Confirms what the transport now knows was delivered without a send (a stream that stayed up). */
+  settle() {
+    const confirmed = this.transport.settle?.() ?? 0;
+    if (!confirmed) return;
+    this.buffer.confirm(confirmed);
+    this.counters.confirmed += confirmed;
   }
   /** Counts a batch the drain refused for good (e.g. HTTP 400): confirmed so it is not sent again, and reported. */
   reject(count, why) {
@@ -5459,7 +5596,7 @@ var Sender = class {
     this.reporter.count(`rejected ${why}`, count, (n) => `Error L13 (delivery error): ${this.context.id} dropped ${n} messages: ${why}`);
   }
 };
-var delay = (ms) => new Promise((resolve4) => setTimeout(resolve4, Math.max(0, ms)).unref());
+var delay = (ms) => new Promise((resolve5) => setTimeout(resolve5, Math.max(0, ms)));
 
 // src/pipeline/rfc5424.ts
 var FACILITIES = ["kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp", "ntp", "audit", "alert", "clock", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"];
@@ -5550,6 +5687,72 @@ function utf8Boundary(bytes, length) {
 // src/pipeline/outputs/syslog-stream.ts
 var import_node_net2 = require("node:net");
 
+// src/pipeline/outputs/delivery-window.ts
+var DeliveryWindow = class {
+  constructor(maxBytes, after) {
+    this.maxBytes = maxBytes;
+    this.after = after;
+    this.window = maxBytes;
+  }
+  maxBytes;
+  after;
+  /** Bytes that may be unconfirmed on a connection now. */
+  window;
+  /** Where each unconfirmed record sent on this connection ends (bytes since the connection began). */
+  ends = new Deque();
+  /** How far the kernel had taken the stream, and when: for the time rule. */
+  taken = new Deque();
+  written = 0;
+  confirmedTo = 0;
+  /** A new connection: nothing was sent on it yet. */
+  reset() {
+    this.ends = new Deque();
+    this.taken = new Deque();
+    this.written = 0;
+    this.confirmedTo = 0;
+  }
+  get unconfirmed() {
+    return this.ends.length;
+  }
+  /** Bytes that may be sent now without passing the window (at least one record when nothing is unconfirmed). */
+  room() {
+    return this.ends.length === 0 ? Math.max(1, this.window) : this.window - (this.written - this.confirmedTo);
+  }
+  /** Records about to be written on the connection. */
+  add(records) {
+    let end = this.written;
+    for (const record of records) this.ends.push(end += record.length);
+    this.written = end;
+  }
+  /** The kernel holds all but `queued` bytes of what was written: returns how many more records count as delivered. */
+  settle(queued, now = Date.now()) {
+    const taken = this.written - queued;
+    const last = this.taken.length ? this.taken.at(this.taken.length - 1).offset : this.confirmedTo;
+    if (taken > last) this.taken.push({ offset: taken, at: now });
+    let upTo = taken - this.maxBytes;
+    while (this.taken.length && this.taken.peek().at <= now - this.after) upTo = Math.max(upTo, this.taken.shift().offset);
+    let count = 0;
+    const before = this.confirmedTo;
+    while (this.ends.length && this.ends.peek() <= upTo) {
+      this.confirmedTo = this.ends.shift();
+      count++;
+    }
+    if (count) this.window = Math.min(this.maxBytes, this.window + (this.confirmedTo - before));
+    return count;
+  }
+  /** Milliseconds until the time rule may confirm more, or undefined when nothing is unconfirmed. */
+  nextSettle(now = Date.now()) {
+    if (!this.ends.length) return void 0;
+    const first = this.taken.peek();
+    return first ? Math.max(0, first.at + this.after - now) : this.after;
+  }
+  /** The connection went down: records unconfirmed on it will be resent, and the next one gets half as much room. */
+  lost() {
+    if (this.ends.length) this.window = Math.max(1, Math.floor(Math.min(this.window, this.written - this.confirmedTo) / 2));
+    this.reset();
+  }
+};
+
 // src/pipeline/outputs/tls-files.ts
 var import_node_fs8 = require("node:fs");
 var EXPIRY_WARNING_DAYS = 14;
@@ -5605,6 +5808,7 @@ var tlsModule = () => require("node:tls");
 var StreamTransport = class {
   constructor(options) {
     this.options = options;
+    this.delivery = new DeliveryWindow(options.resendWindow, options.confirmAfter);
     this.name = `syslog+${options.tls ? "tls" : "tcp"}://${options.host.includes(":") ? `[${options.host}]` : options.host}:${options.port}`;
   }
   options;
@@ -5616,35 +5820,39 @@ var StreamTransport = class {
   lastLoss;
   /** Why the last connection ended while records sent on it were unconfirmed; the next send reports it. */
   broken;
-  /** Bytes written on this connection, and where each unconfirmed record sent on it ends. */
-  written = 0;
-  ends = new Deque();
+  delivery;
   counters = { connections: 0, write_timeouts: 0 };
+  /** Called when the connection goes down, so that the sender resends what was unconfirmed without waiting for a write. */
+  wake = () => {
+  };
   async send(records) {
     const broken = this.takeBroken();
     if (broken) throw broken;
     const socket = this.socket ?? await this.connect();
-    let end = this.written;
-    for (const record of records) this.ends.push(end += record.length);
-    this.written = end;
+    this.delivery.add(records);
     const data = records.length === 1 ? records[0] : Buffer.concat(records);
     if (!socket.write(data)) await this.progress(socket);
-    const taken = this.written - socket.writableLength - this.options.resendWindow;
-    let confirmed = 0;
-    while (this.ends.length && this.ends.peek() <= taken) {
-      this.ends.shift();
-      confirmed++;
-    }
-    return confirmed;
+    return this.socket === socket ? this.delivery.settle(socket.writableLength) : 0;
+  }
+  /** How many more of the oldest unconfirmed records count as delivered by now (the connection stayed up). */
+  settle() {
+    return this.socket ? this.delivery.settle(this.socket.writableLength) : 0;
+  }
+  nextSettle() {
+    return this.socket ? this.delivery.nextSettle() : void 0;
+  }
+  /** Bytes the next batch may have (the window after connections were lost with records unconfirmed). */
+  room() {
+    return this.delivery.room();
   }
   async finish(deadline) {
     const socket = this.socket;
-    if (!socket) return this.ends.length === 0 && !this.broken;
-    return new Promise((resolve4) => {
-      const timer = setTimeout(() => resolve4(false), Math.max(0, deadline - Date.now()));
+    if (!socket) return this.delivery.unconfirmed === 0 && !this.broken;
+    return new Promise((resolve5) => {
+      const timer = setTimeout(() => resolve5(false), Math.max(0, deadline - Date.now()));
       socket.once("close", (hadError) => {
         clearTimeout(timer);
-        resolve4(!hadError);
+        resolve5(!hadError);
       });
       socket.end();
     });
@@ -5660,7 +5868,7 @@ var StreamTransport = class {
     return this.lastLoss !== void 0;
   }
   stats() {
-    return { ...this.counters };
+    return { ...this.counters, window: this.delivery.window };
   }
   takeBroken() {
     const error = this.broken;
@@ -5669,7 +5877,7 @@ var StreamTransport = class {
   }
   connect() {
     const { host, port, tls, connectTimeout } = this.options;
-    return new Promise((resolve4, reject) => {
+    return new Promise((resolve5, reject) => {
       if (this.closed) return reject(new Error(`${this.name}: output closed`));
       const socket = tls ? tlsModule().connect({ host, port, servername: isIp(host) ? void 0 : host, ...tls }) : (0, import_node_net2.connect)({ host, port });
       this.connecting = socket;
@@ -5684,7 +5892,7 @@ var StreamTransport = class {
           return reject(new Error(`${this.name}: output closed`));
         }
         this.adopt(socket);
-        resolve4(socket);
+        resolve5(socket);
       });
       socket.once("error", (error) => {
         clearTimeout(timer);
@@ -5702,8 +5910,7 @@ var StreamTransport = class {
     this.counters.connections++;
     this.lastLoss = void 0;
     this.socket = socket;
-    this.written = 0;
-    this.ends = new Deque();
+    this.delivery.reset();
     socket.setKeepAlive(true, 3e4);
     socket.resume();
     socket.on("error", (error) => this.lost(socket, describe2(error, this.name, this.options.tls?.cert !== void 0)));
@@ -5712,15 +5919,17 @@ var StreamTransport = class {
   lost(socket, error) {
     if (this.socket !== socket) return;
     this.socket = void 0;
-    if (this.ends.length) {
+    if (this.delivery.unconfirmed) {
       this.broken ??= error;
       this.lastLoss = error;
+      this.wake();
     }
+    this.delivery.lost();
     socket.destroy();
   }
   /** Waits until the socket takes more, failing when it makes no progress for `writeTimeout`. */
   progress(socket) {
-    return new Promise((resolve4, reject) => {
+    return new Promise((resolve5, reject) => {
       let last = socket.writableLength;
       let since = Date.now();
       const done = (error) => {
@@ -5728,7 +5937,7 @@ var StreamTransport = class {
         socket.off("drain", onDrain);
         socket.off("close", onClose);
         if (error) reject(error);
-        else resolve4();
+        else resolve5();
       };
       const onDrain = () => done();
       const onClose = () => done(this.takeBroken() ?? new Error(`${this.name} closed the connection`));
@@ -5779,7 +5988,8 @@ var schema14 = {
   key_file: { type: "string", doc: "syslog+tls: PEM private key of cert_file; warned about when others can read it" },
   connect_timeout: { type: "duration", default: "10s", doc: "how long a connection may take" },
   write_timeout: { type: "duration", default: "30s", doc: "a receiver that takes no data for this long is considered stuck: drover reconnects and resends" },
-  resend_window: { type: "size", default: "8MB", doc: "TCP/TLS: bytes after which a record counts as delivered; unconfirmed records are resent after a reconnect (duplicates are possible, losses are not)" },
+  resend_window: { type: "size", default: "8MB", doc: "TCP/TLS: bytes after which a record counts as delivered; unconfirmed records are resent after a reconnect (duplicates are possible)" },
+  confirm_after: { type: "duration", default: "2s", doc: "TCP/TLS: a record also counts as delivered once the connection stayed up this long after the kernel took it; a receiver that loses what it received more than this long ago loses it for good" },
   backoff_initial: { type: "duration", default: "500ms", doc: "first wait before reconnecting; doubles on each failure" },
   backoff_max: { type: "duration", default: "30s", doc: "longest wait between reconnects" },
   buffer: bufferField
@@ -5803,7 +6013,7 @@ var DatagramTransport = class {
   ready;
   async send(records) {
     const socket = await (this.ready ??= this.open());
-    await new Promise((resolve4, reject) => {
+    await new Promise((resolve5, reject) => {
       let left = records.length;
       let failed = false;
       for (const record of records) {
@@ -5812,7 +6022,7 @@ var DatagramTransport = class {
           if (error) {
             failed = true;
             reject(new Error(`${this.name}: ${error.message}`));
-          } else if (--left === 0) resolve4();
+          } else if (--left === 0) resolve5();
         });
       }
     });
@@ -5827,7 +6037,7 @@ var DatagramTransport = class {
     this.ready = void 0;
   }
   open() {
-    return new Promise((resolve4, reject) => {
+    return new Promise((resolve5, reject) => {
       const socket = dgram().createSocket((0, import_node_net3.isIP)(this.host) === 6 ? "udp6" : "udp4");
       const fail = (error) => {
         if (this.socket === socket) this.socket = void 0;
@@ -5842,7 +6052,7 @@ var DatagramTransport = class {
       socket.connect(this.port, this.host, (error) => {
         if (error) return fail(error);
         this.socket = socket;
-        resolve4(socket);
+        resolve5(socket);
       });
     });
   }
@@ -5892,7 +6102,7 @@ var syslogOutput = defineComponent({
       const files = protocol === "tls" ? readTlsFiles(options) : void 0;
       warnings = files?.warnings ?? [];
       const tls = files ? { rejectUnauthorized: options.tls_verify !== false, ca: files.ca, cert: files.cert, key: files.key } : void 0;
-      transport = new StreamTransport({ host, port, tls, connectTimeout: options.connect_timeout, writeTimeout: options.write_timeout, resendWindow: options.resend_window });
+      transport = new StreamTransport({ host, port, tls, connectTimeout: options.connect_timeout, writeTimeout: options.write_timeout, resendWindow: options.resend_window, confirmAfter: options.confirm_after });
       encode = (m) => rfc.frame(m, options.framing);
     }
     const sender = new Sender(buffer, transport, encode, context, {
@@ -5982,6 +6192,10 @@ var HttpTransport = class {
       return records.length;
     }
     const text = framing?.failureText ? oneLine(framing.failureText(answer2, type)) : answerText;
+    if (status2 === 413) {
+      this.counters.failed_requests++;
+      throw Object.assign(new Error(`${this.name} answered HTTP 413 (content too large)${text ? `: ${text}` : ""}`), { tooLarge: true });
+    }
     if (RETRYABLE(status2)) {
       this.counters.failed_requests++;
       const error = new Error(`${this.name} answered HTTP ${status2}${text ? `: ${text}` : ""}`);
@@ -6006,7 +6220,7 @@ var HttpTransport = class {
   post(body, headers) {
     const { url, timeout } = this.options;
     const send = url.protocol === "https:" ? https().request : http().request;
-    return new Promise((resolve4, reject) => {
+    return new Promise((resolve5, reject) => {
       const request = send(url, { method: "POST", headers, agent: this.agent });
       this.request = request;
       const timer = setTimeout(() => request.destroy(new Error(`no answer from ${this.name} within ${timeout} ms (timeout)`)), timeout);
@@ -6027,7 +6241,7 @@ var HttpTransport = class {
         response.on("end", () => {
           clearTimeout(timer);
           const answer2 = Buffer.concat(chunks).subarray(0, 65536);
-          resolve4({ status: response.statusCode ?? 0, text: oneLine(answer2.toString("utf8", 0, 300)), wait, answer: answer2, type: header(response.headers["content-type"]) ?? "" });
+          resolve5({ status: response.statusCode ?? 0, text: oneLine(answer2.toString("utf8", 0, 300)), wait, answer: answer2, type: header(response.headers["content-type"]) ?? "" });
         });
         response.on("error", (error) => {
           clearTimeout(timer);
@@ -6640,86 +6854,111 @@ function splitId(id) {
 var LINE = /^([A-Za-z0-9_-]+)[ \t]*:[ \t]*(.*)$/;
 function parseProcfile(text, file = "Procfile") {
   const types = [];
-  const problems = [];
-  const seen = /* @__PURE__ */ new Map();
-  text.split(/\r?\n/).forEach((raw, index) => {
+  const warnings = [];
+  text.split(/\r\n|\r|\n/).forEach((raw, index) => {
     const line = index + 1;
     const trimmed = raw.trim();
     if (trimmed === "" || trimmed.startsWith("#")) return;
     const match = LINE.exec(trimmed);
     if (!match) {
-      const hint = trimmed.includes(":") ? 'process type names may use only letters, digits, "_" and "-"' : "write each process type as `name: command`, e.g. `web: node server.js`";
-      problems.push({ file, line, component: "", message: `cannot parse line ${JSON.stringify(trimmed)}`, hint });
+      const hint = trimmed.includes(":") ? 'process type names may use only letters, digits, "_" and "-"; make it a comment with # if it is not a type' : "write each process type as `name: command`, e.g. `web: node server.js`, or make the line a comment with #";
+      warnings.push({ file, line, component: "", message: `skipped line ${JSON.stringify(trimmed)}: not a process type`, hint });
       return;
     }
     const [, name, command] = match;
     if (command.trim() === "") {
-      problems.push({ file, line, component: `processes.${name}`, message: `process type "${name}" has no command`, hint: `write a command after "${name}:"` });
+      warnings.push({ file, line, component: `processes.${name}`, message: `skipped process type "${name}": it has no command`, hint: `write a command after "${name}:", or remove the line` });
       return;
     }
-    const first = seen.get(name);
-    if (first !== void 0) {
-      problems.push({ file, line, component: `processes.${name}`, message: `process type "${name}" is defined twice (first on line ${first})`, hint: "keep one line per process type" });
+    const earlier = types.find((t) => t.name === name);
+    if (earlier) {
+      warnings.push({ file, line, component: `processes.${name}`, message: `process type "${name}" is defined again (first on line ${earlier.line}): this later command wins, as on Heroku`, hint: "keep one line per process type" });
+      earlier.command = command.trim();
       return;
     }
-    seen.set(name, line);
     types.push({ name, command: command.trim(), line });
   });
-  return { types, problems };
+  return { types, warnings };
 }
 
 // src/config/dotenv.ts
-var KEY2 = /^(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=[ \t]*/;
-var ESCAPES = { n: "\n", r: "\r", t: "	", '"': '"', "\\": "\\", $: "$" };
+var KEY2 = /^[ \t]*(?:export[ \t]+)?([\w.-]+)(?:[ \t]*=|:(?=[ \t]))/;
+var QUOTES = /* @__PURE__ */ new Set(['"', "'", "`"]);
+var QUOTE_NAMES = { '"': "double quote", "'": "single quote", "`": "backtick" };
+var AFTER_QUOTE = /^[ \t]*(?:#.*)?$/;
 function parseDotenv(text, file = ".env") {
+  const src = text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");
   const vars = {};
-  const problems = [];
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const line = i + 1;
-    const raw = lines[i];
+  const warnings = [];
+  let pos = 0;
+  let line = 1;
+  while (pos < src.length) {
+    const end = lineEnd(src, pos);
+    const raw = src.slice(pos, end);
     const trimmed = raw.trim();
-    if (trimmed === "" || trimmed.startsWith("#")) continue;
-    const key = KEY2.exec(trimmed);
-    if (!key) {
-      problems.push({ file, line, component: "", message: `cannot parse line ${JSON.stringify(trimmed)}`, hint: "write each variable as KEY=value" });
-      continue;
+    let stop = end;
+    const key = trimmed === "" || trimmed.startsWith("#") ? null : KEY2.exec(raw);
+    if (key) {
+      const value = readValue(src, pos + key[0].length, end);
+      vars[key[1]] = value.value;
+      if (value.problem) warnings.push({ file, line, component: "", message: `the value of ${key[1]} ${value.problem}`, hint: value.hint });
+      stop = value.stop;
+    } else if (trimmed !== "" && !trimmed.startsWith("#")) {
+      warnings.push({ file, line, component: "", message: `skipped line ${JSON.stringify(trimmed)}: not KEY=value`, hint: 'write each variable as KEY=value (letters, digits, "_", "." and "-" in the name), or make the line a comment with #' });
     }
-    let rest = trimmed.slice(key[0].length);
-    const quote = rest[0];
-    if (quote === '"' || quote === "'") {
-      let body = rest.slice(1);
-      let end = findClosingQuote(body, quote);
-      let j = i;
-      while (end < 0 && j + 1 < lines.length) {
-        j++;
-        body += "\n" + lines[j];
-        end = findClosingQuote(body, quote);
-      }
-      if (end < 0) {
-        problems.push({ file, line, component: "", message: `the value of ${key[1]} opens a ${quote === '"' ? "double" : "single"} quote that is never closed`, hint: `add the closing ${quote}` });
+    for (let i = pos; i < stop; i++) if (src.charCodeAt(i) === 10) line++;
+    pos = stop + 1;
+    line++;
+  }
+  return { vars, warnings };
+}
+function readValue(src, start2, end) {
+  let j = start2;
+  while (src[j] === " " || src[j] === "	") j++;
+  const quote = src[j];
+  let problem;
+  let hint;
+  if (QUOTES.has(quote)) {
+    const escaped = [];
+    let close = -1;
+    for (let k = j + 1; k < src.length; k++) {
+      if (src[k] === "\\" && src[k + 1] === quote) escaped.push(++k);
+      else if (src[k] === quote) {
+        close = k;
         break;
       }
-      i = j;
-      const value = body.slice(0, end);
-      vars[key[1]] = quote === '"' ? value.replace(/\\(.)/g, (all, c) => ESCAPES[c] ?? all) : value;
-      continue;
     }
-    const comment = rest.search(/[ \t]#/);
-    if (comment >= 0) rest = rest.slice(0, comment);
-    vars[key[1]] = rest.trim();
+    const candidates = close >= 0 ? [close, ...escaped.reverse()] : escaped.reverse();
+    for (const c of candidates) {
+      const stop = lineEnd(src, c);
+      if (!AFTER_QUOTE.test(src.slice(c + 1, stop))) continue;
+      const body = src.slice(j + 1, c);
+      return { value: quote === '"' ? expandNewlines(body) : body, stop };
+    }
+    const name = QUOTE_NAMES[quote];
+    if (close < 0) {
+      problem = `opens a ${name} that is never closed: it is read up to the end of its line, quote included`;
+      hint = `add the closing ${quote}`;
+    } else {
+      problem = `has text after its closing ${name}: the whole line is the value, quotes included`;
+      hint = `quote the whole value, or start a comment after the closing ${quote} with " #"`;
+    }
   }
-  return { vars, problems };
+  let value = src.slice(start2, end);
+  const comment = value.indexOf("#");
+  if (comment >= 0) value = value.slice(0, comment);
+  value = value.trim();
+  const first = value[0];
+  if (value.length >= 2 && QUOTES.has(first) && value[value.length - 1] === first) value = value.slice(1, -1);
+  if (first === '"') value = expandNewlines(value);
+  return { value, stop: end, problem, hint };
 }
-function findClosingQuote(body, quote) {
-  for (let k = 0; k < body.length; k++) {
-    if (quote === '"' && body[k] === "\\") {
-      k++;
-      continue;
-    }
-    if (body[k] === quote) return k;
-  }
-  return -1;
+function lineEnd(src, from) {
+  const end = src.indexOf("\n", from);
+  return end < 0 ? src.length : end;
+}
+function expandNewlines(text) {
+  return text.replace(/\\n/g, "\n").replace(/\\r/g, "\r");
 }
 function mergeDotenv(env, dotenv) {
   const merged = { ...dotenv };
@@ -6728,15 +6967,26 @@ function mergeDotenv(env, dotenv) {
 }
 
 // src/config/app.ts
+var RELEASE_TYPE = "release";
+function resolveSpec(config2, command, source) {
+  const release = config2.name === RELEASE_TYPE;
+  return { ...config2, command, source, autostart: config2.autostart ?? !release, oneshot: config2.oneshot ?? release };
+}
 var PROCESS_DEFAULTS = applySchema(processSchema, {}).options;
+function oneOffSpec(command, type) {
+  const base = type ?? resolveSpec({ ...PROCESS_DEFAULTS, name: "run", origin: { file: "(drover run)", line: 0 } }, command, "config");
+  return { ...base, command, oneshot: true, autorestart: false, exitcodes: [0], numprocs: 1 };
+}
 function loadApp(options) {
   const problems = [];
+  const warnings = [];
   const label = (path) => (0, import_node_path7.relative)(options.appDir, path) || path;
   let dotenv = {};
-  if (options.envFile && (0, import_node_fs9.existsSync)(options.envFile)) {
-    const parsed = parseDotenv((0, import_node_fs9.readFileSync)(options.envFile, "utf8"), label(options.envFile));
-    problems.push(...parsed.problems);
-    dotenv = parsed.vars;
+  for (const file of options.envFiles ?? []) {
+    if (!(0, import_node_fs9.existsSync)(file)) continue;
+    const parsed = parseDotenv((0, import_node_fs9.readFileSync)(file, "utf8"), label(file));
+    warnings.push(...parsed.warnings);
+    dotenv = { ...dotenv, ...parsed.vars };
   }
   const env = { ...dotenv, ...options.env };
   const loaded = loadConfig({ dirs: options.dirs, env, mode: options.mode });
@@ -6747,11 +6997,11 @@ function loadApp(options) {
   if ((0, import_node_fs9.existsSync)(options.procfile)) {
     procfile = options.procfile;
     const parsed = parseProcfile((0, import_node_fs9.readFileSync)(options.procfile, "utf8"), label(options.procfile));
-    problems.push(...parsed.problems);
+    warnings.push(...parsed.warnings);
     for (const type of parsed.types) {
       const refined = configured[type.name];
       const base = refined ?? { ...PROCESS_DEFAULTS, name: type.name, origin: { file: label(options.procfile), line: type.line } };
-      processes.push({ ...base, command: refined?.command ?? type.command, source: "Procfile" });
+      processes.push(resolveSpec(base, refined?.command ?? type.command, "Procfile"));
     }
   }
   for (const [name, process2] of Object.entries(configured)) {
@@ -6760,9 +7010,9 @@ function loadApp(options) {
       problems.push({ file: process2.origin.file, line: process2.origin.line, component: `processes.${name}`, message: `process type "${name}" has no command and is not in the Procfile`, hint: `add command = "..." to [processes.${name}], or a line "${name}: COMMAND" to the Procfile` });
       continue;
     }
-    processes.push({ ...process2, command: process2.command, source: "config" });
+    processes.push(resolveSpec(process2, process2.command, "config"));
   }
-  if (processes.length === 0 && !problems.some((p) => p.file === label(options.procfile))) {
+  if (processes.length === 0) {
     problems.push({
       file: procfile ? label(procfile) : label(options.procfile),
       line: 0,
@@ -6771,6 +7021,7 @@ function loadApp(options) {
       hint: 'add a Procfile with a line such as `web: node server.js`, or a fragment drover/100-processes.toml with\n      [processes.web]\n      command = "node server.js"'
     });
   }
+  loaded.warnings.unshift(...warnings);
   const relabel = (p) => ({ ...p, file: p.file.startsWith(options.appDir + "/") ? label(p.file) : p.file });
   return { ...loaded, problems: problems.map(relabel), warnings: loaded.warnings.map(relabel), appDir: options.appDir, procfile, processes, dotenv };
 }
@@ -6778,28 +7029,59 @@ function loadApp(options) {
 // src/cli/command.ts
 var APP_OPTIONS = {
   app: { type: "string", short: "a" },
+  root: { type: "string", short: "d" },
   procfile: { type: "string", short: "f" },
   env: { type: "string", short: "e" },
   help: { type: "boolean", short: "h" }
 };
-var APP_USAGE = `  -a, --app DIR         the app directory (default: the current directory)
+var APP_USAGE = `  -a, --app DIR         the app directory (default: the current directory); -d, --root DIR as in foreman
   -f, --procfile FILE   the Procfile (default: .drover/Procfile in a slug, else ./Procfile)
-  -e, --env FILE        a .env file; its variables never override the real environment (default: ./.env)
+  -e, --env FILE[,FILE] .env files, later ones winning; they never override the real environment (default: ./.env)
   -h, --help            show this help`;
 function parse(args, options, allowPositionals = false) {
-  return (0, import_node_util2.parseArgs)({ args, options, allowPositionals, strict: true });
+  try {
+    return (0, import_node_util2.parseArgs)({ args, options, allowPositionals, strict: true });
+  } catch (error) {
+    throw usageErrorFrom(error, options ?? {});
+  }
+}
+function usageErrorFrom(error, options) {
+  const e = error;
+  if (!e.code?.startsWith("ERR_PARSE_ARGS")) return error;
+  const quoted = /'([^']*)'/.exec(e.message)?.[1] ?? "";
+  const known = Object.entries(options).map(([name, o]) => ({ name, long: `--${name}`, short: o.short ? `-${o.short}` : void 0, takesValue: o.type === "string" }));
+  switch (e.code) {
+    case "ERR_PARSE_ARGS_UNKNOWN_OPTION": {
+      const word = quoted.replace(/=.*/, "");
+      const near = closest(word.replace(/^-+/, ""), known.map((k) => k.name));
+      return new UsageError(`unknown option ${word}${near ? ` (did you mean --${near}?)` : ""}`);
+    }
+    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE": {
+      const long = /--[\w-]+/.exec(quoted)?.[0] ?? quoted;
+      return new UsageError(/does not take/.test(e.message) ? `option ${long} takes no value` : `option ${long} needs a value, e.g. ${long} ${valueExample(long)}`);
+    }
+    case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
+      return new UsageError(`unexpected argument ${JSON.stringify(quoted)}: this command takes options only`);
+    default:
+      return new UsageError(e.message.split(".")[0]);
+  }
+}
+function valueExample(option) {
+  return { "--port": "5000", "--formation": "web=2,worker=1", "--timeout": "10", "--env": ".env", "--procfile": "Procfile" }[option] ?? "VALUE";
 }
 function loadAppFromArgs(values, mode) {
-  const appDir = (0, import_node_path8.resolve)(values.app ?? process.cwd());
+  if (values.app !== void 0 && values.root !== void 0) throw new UsageError("give the app directory once: --app or --root, not both");
+  const appDir = (0, import_node_path8.resolve)(values.app ?? values.root ?? process.cwd());
   if (!(0, import_node_fs10.existsSync)(appDir)) throw new UsageError(`option --app: no such directory ${appDir}`);
-  if (values.env && !(0, import_node_fs10.existsSync)(values.env)) throw new UsageError(`option --env: no such file ${values.env}`);
+  const envFiles = values.env?.split(",").filter(Boolean);
+  for (const file of envFiles ?? []) if (!(0, import_node_fs10.existsSync)(file)) throw new UsageError(`option --env: no such file ${file}`);
   if (values.procfile && !(0, import_node_fs10.existsSync)(values.procfile)) throw new UsageError(`option --procfile: no such file ${values.procfile}`);
   const onPlatform = Boolean(process.env.DYNO || process.env.VCAP_APPLICATION || process.env.CNB_APP_DIR);
   return loadApp({
     appDir,
     dirs: configDirs(appDir),
     procfile: values.procfile ? (0, import_node_path8.resolve)(values.procfile) : defaultProcfile(appDir),
-    envFile: values.env ? (0, import_node_path8.resolve)(values.env) : onPlatform ? void 0 : (0, import_node_path8.resolve)(appDir, ".env"),
+    envFiles: envFiles ? envFiles.map((f) => (0, import_node_path8.resolve)(f)) : onPlatform ? [] : [(0, import_node_path8.resolve)(appDir, ".env")],
     env: process.env,
     mode
   });
@@ -6837,12 +7119,15 @@ var check = {
   usage: `Usage: drover check [options]
 
 Validates the Procfile, .env and every config fragment, reports all errors at once
-(exit 1), else prints the process types and the log pipeline (exit 0).
+(exit 1), else prints the process types and the log pipeline (exit 0). Lines of the Procfile
+and .env that drover skips (as foreman and dotenv do) are warnings.
 
+      --strict          treat warnings as errors (exit 1)
 ${APP_USAGE}`,
   async run(args) {
-    const { values } = parse(args, APP_OPTIONS);
+    const { values } = parse(args, { ...APP_OPTIONS, strict: { type: "boolean" } });
     const app = loadAppFromArgs(values, "build");
+    if (values.strict) app.problems.push(...app.warnings.splice(0));
     process.stdout.write(describeApp(app));
     if (app.problems.length) {
       process.stderr.write(`
@@ -6864,7 +7149,10 @@ function describeApp(app) {
   }
   if (app.fragments.length === 0) lines.push("  (none)");
   lines.push("process types:");
-  for (const p of app.processes) lines.push(`  ${p.name.padEnd(10)} ${p.command}${typeof p.numprocs === "number" && p.numprocs !== 1 ? `  (numprocs ${p.numprocs})` : ""}${p.source === "config" ? "  (from config)" : ""}`);
+  for (const p of app.processes) {
+    const notes = [typeof p.numprocs === "number" && p.numprocs !== 1 ? `numprocs ${p.numprocs}` : "", p.source === "config" ? "from config" : "", p.oneshot ? "oneshot" : "", p.autostart ? "" : "runs only when named"];
+    lines.push(`  ${p.name.padEnd(10)} ${p.command}${notes.filter(Boolean).map((n) => `  (${n})`).join("")}`);
+  }
   if (app.processes.length === 0) lines.push("  (none)");
   lines.push("pipeline:");
   for (const kind of COMPONENT_KINDS) {
@@ -6930,7 +7218,7 @@ function parseFormation(text, types) {
       count = types.find((t) => t.name === name)?.numprocs ?? 1;
     }
     if (name === "all") {
-      for (const t of types) if (!counts.has(t.name)) counts.set(t.name, count);
+      for (const t of types) if (!counts.has(t.name) && t.name !== RELEASE_TYPE) counts.set(t.name, count);
       continue;
     }
     if (!known.includes(name)) throw new FormationError(`unknown process type "${name}" in the formation: the Procfile and config define ${known.join(", ") || "none"}`);
@@ -6967,15 +7255,21 @@ var import_node_path11 = require("node:path");
 function backoffDelay(n, initial, max) {
   return Math.min(initial * 2 ** Math.max(0, n - 1), max);
 }
+function backoffResetAfter(backoff) {
+  return 2 * backoff.max;
+}
 function decideAfterExit(spec, facts, backoff) {
+  const expected = facts.code !== void 0 && spec.exitcodes.includes(facts.code);
+  if (spec.oneshot) return { action: "stay-exited", expected, why: "oneshot = true" };
+  if (spec.autorestart === false) return { action: "stay-exited", expected, why: "autorestart = false" };
+  if (spec.autorestart === "unexpected" && expected) return { action: "stay-exited", expected, why: `exit status ${facts.code} is in exitcodes and autorestart = "unexpected"` };
   if (facts.uptime < spec.startsecs) {
     const failedStarts = facts.failedStarts + 1;
     if (failedStarts > spec.startretries) return { action: "fatal", failedStarts };
-    return { action: "restart", delay: backoffDelay(failedStarts, backoff.initial, backoff.max), failedStarts };
+    return { action: "restart", delay: backoffDelay(failedStarts, backoff.initial, backoff.max), failedStarts, crashes: facts.crashes };
   }
-  const expected = facts.code !== void 0 && spec.exitcodes.includes(facts.code);
-  const restart2 = spec.autorestart === true || spec.autorestart === "unexpected" && !expected;
-  return restart2 ? { action: "restart", delay: 0, failedStarts: 0 } : { action: "stay-exited" };
+  const crashes = facts.uptime >= backoffResetAfter(backoff) ? 1 : facts.crashes + 1;
+  return { action: "restart", delay: backoffDelay(crashes, backoff.initial, backoff.max), failedStarts: 0, crashes };
 }
 
 // src/pipeline/splitter.ts
@@ -7049,9 +7343,9 @@ var LineSplitter = class {
         continue;
       }
       this.emitBlock(chunk, blockStart, at, now);
-      const lineEnd = chunk.indexOf(LF, at);
-      this.emitLine(chunk.subarray(at, lineEnd), now);
-      at = blockStart = lineEnd + 1;
+      const lineEnd2 = chunk.indexOf(LF, at);
+      this.emitLine(chunk.subarray(at, lineEnd2), now);
+      at = blockStart = lineEnd2 + 1;
     }
     this.emitBlock(chunk, blockStart, end, now);
   }
@@ -7203,9 +7497,9 @@ function attachOutput(child, options) {
     });
     stream.on("error", () => void 0);
     return new Promise(
-      (resolve4) => stream.on("close", () => {
+      (resolve5) => stream.on("close", () => {
         splitter.end();
-        resolve4();
+        resolve5();
       })
     );
   });
@@ -7240,6 +7534,10 @@ var Instance = class {
   state = "STOPPED";
   /** Exit status of the last run: the code, or 128 + signal number. */
   exitStatus;
+  /** Whether the last exit was final and its code in exitcodes (set once the instance is EXITED). */
+  exitExpected = true;
+  /** When a pending restart (BACKOFF) will start the process, as a Date.now() value. */
+  nextStartAt;
   restarts = 0;
   /** True when it was SIGKILLed because it outlived stopwaitsecs. */
   killed = false;
@@ -7248,11 +7546,14 @@ var Instance = class {
   child;
   startedAt = 0;
   failedStarts = 0;
+  crashes = 0;
   timer;
   stopping = false;
   /** When a stop gives up waiting: past it, not even a stalled output keeps the pipes waited for. */
   stopDeadline = Infinity;
   exited = Promise.resolve();
+  /** Set while the process has exited but its pipes are still open: stops waiting for them. */
+  stopWaitingForPipes;
   get name() {
     return this.plan.name;
   }
@@ -7266,7 +7567,8 @@ var Instance = class {
     this.clearTimer();
     this.stopping = false;
     this.stopDeadline = Infinity;
-    const env = { ...options.env, ...spec.environment, DYNO: plan.name, PORT: String(plan.port) };
+    this.nextStartAt = void 0;
+    const env = { ...options.env, ...spec.environment, DYNO: plan.name, PS: plan.name, PORT: String(plan.port) };
     this.report(`Starting process with command \`${spec.command}\``);
     const child = (0, import_node_child_process.spawn)("bash", ["-c", spec.command], {
       cwd: spec.directory ? (0, import_node_path11.resolve)(options.appDir, spec.directory) : options.appDir,
@@ -7286,6 +7588,7 @@ var Instance = class {
       const finish = () => {
         if (finished || !exitInfo) return;
         finished = true;
+        this.stopWaitingForPipes = void 0;
         if (child.pid) signalGroup(child.pid, "SIGKILL");
         this.onExit(exitInfo[0], exitInfo[1]);
         done();
@@ -7298,6 +7601,7 @@ var Instance = class {
       let pipesClosed = false;
       child.on("exit", (code, signal) => {
         exitInfo = [code, signal];
+        this.stopWaitingForPipes = finish;
         if (pipesClosed) finish();
         else waitForPipes(Date.now(), output.pausedMs);
       });
@@ -7335,7 +7639,7 @@ var Instance = class {
     }
     this.report(`Process ${how}`, this.exitStatus === 0 ? SEVERITY.info : SEVERITY.err);
     const spec = this.plan.type;
-    const decision = decideAfterExit(spec, { uptime, code: code ?? void 0, failedStarts: this.failedStarts }, this.options.backoff);
+    const decision = decideAfterExit(spec, { uptime, code: code ?? void 0, failedStarts: this.failedStarts, crashes: this.crashes }, this.options.backoff);
     switch (decision.action) {
       case "fatal":
         this.failedStarts = decision.failedStarts;
@@ -7343,10 +7647,13 @@ var Instance = class {
         this.setState("FATAL");
         return;
       case "stay-exited":
+        this.exitExpected = decision.expected;
+        this.report(`Not restarting (${decision.why})`);
         this.setState("EXITED");
         return;
       case "restart": {
         this.failedStarts = decision.failedStarts;
+        this.crashes = decision.crashes;
         this.restarts++;
         const delay2 = decision.delay === 0 && signal && EXTERNAL_STOP.has(signal) ? 1e3 : decision.delay;
         if (delay2 === 0) {
@@ -7354,8 +7661,9 @@ var Instance = class {
           this.start();
           return;
         }
-        const why = decision.failedStarts ? ` (failed start ${decision.failedStarts} of ${spec.startretries})` : "";
+        const why = decision.failedStarts ? ` (failed start ${decision.failedStarts} of ${spec.startretries})` : ` (restart ${decision.crashes} in a row)`;
         this.report(`Restarting in ${formatSeconds(delay2)}${why}`);
+        this.nextStartAt = Date.now() + delay2;
         this.setState("BACKOFF");
         this.timer = setTimeout(() => this.start(), delay2);
       }
@@ -7380,6 +7688,10 @@ var Instance = class {
     const wait = Math.max(0, Math.min(spec.stopwaitsecs, killAt - Date.now(), 2 ** 31 - 1));
     this.stopDeadline = Date.now() + wait;
     const timer = setTimeout(() => {
+      if (this.stopWaitingForPipes) {
+        this.report(`Process exited; its output not yet read when stopwaitsecs ran out is left unread (an output is full, or a child of it holds the pipe)`, SEVERITY.warning);
+        return this.stopWaitingForPipes();
+      }
       this.killed = true;
       this.report(`Error R12 (Exit timeout): did not exit within ${formatSeconds(wait)} of SIG${spec.stopsignal}; stopping process with SIGKILL`, SEVERITY.err);
       signalGroup(child.pid, "SIGKILL");
@@ -7400,6 +7712,7 @@ var Instance = class {
       if (this.options.shuttingDown()) return;
       this.restarts++;
       this.failedStarts = 0;
+      this.crashes = 0;
       this.start();
     })().finally(() => {
       this.restarting = void 0;
@@ -7411,7 +7724,8 @@ var Instance = class {
     return this.restarting !== void 0 || this.state === "STARTING" || this.state === "RUNNING" || this.state === "BACKOFF" || this.state === "STOPPING";
   }
   status() {
-    return { name: this.name, state: this.state, pid: this.pid, uptime: this.child ? Date.now() - this.startedAt : 0, restarts: this.restarts, exitStatus: this.exitStatus };
+    const nextStart = this.state === "BACKOFF" && this.nextStartAt !== void 0 ? new Date(this.nextStartAt).toISOString() : void 0;
+    return { name: this.name, state: this.state, pid: this.pid, uptime: this.child ? Date.now() - this.startedAt : 0, restarts: this.restarts, exitStatus: this.exitStatus, nextStart };
   }
   setState(state) {
     this.state = state;
@@ -7462,8 +7776,9 @@ var Supervisor = class {
   shuttingDown;
   resolveDone;
   /** Resolves with the exit status once everything has stopped and the pipeline is flushed. */
-  done = new Promise((resolve4) => this.resolveDone = resolve4);
-  lastExit = 0;
+  done = new Promise((resolve5) => this.resolveDone = resolve5);
+  /** The status of the first final exit that was not expected (not in exitcodes): drover's own exit status. */
+  firstUnexpected;
   stopStarted = Date.now();
   /** Set once drover has failed and is only stopping the processes (see abandon). */
   abandoned = false;
@@ -7471,6 +7786,8 @@ var Supervisor = class {
   stopSignals = 0;
   /** Set by a second stop signal: the exit status of a stop that did not wait. */
   forcedStatus;
+  /** When a stop asked for by a signal must be over (its budget: the longest stopwaitsecs, at least 1 s for the outputs). */
+  stopBudgetEnd = Infinity;
   start() {
     if (this.instances.length === 0) {
       this.report("No process to run: the formation is empty");
@@ -7486,8 +7803,8 @@ var Supervisor = class {
       return;
     }
     if ((instance.state === "EXITED" || instance.state === "STOPPED") && !instance.restarting) {
-      this.lastExit = instance.exitStatus ?? 0;
-      if (this.instances.every((i) => !i.alive)) void this.shutdown("no process is left running", this.lastExit);
+      if (instance.state === "EXITED" && !instance.exitExpected) this.firstUnexpected ??= instance.exitStatus || 1;
+      if (this.instances.every((i) => !i.alive)) void this.shutdown("no process is left running", this.firstUnexpected ?? 0);
     }
   }
   /**
@@ -7507,7 +7824,9 @@ var Supervisor = class {
       let code = status2;
       if (requested) code = this.forcedStatus ?? (killed ? 128 + 9 : 0);
       this.report(`Stopped; exit status ${code}`);
-      await this.options.pipeline.close(Date.now() + Math.max(1e3, longest - (Date.now() - this.stopStarted)));
+      const deadline = Date.now() + Math.max(1e3, longest - (Date.now() - this.stopStarted));
+      if (requested) this.stopBudgetEnd = deadline;
+      await this.options.pipeline.close(deadline);
       this.resolveDone(code);
       return code;
     })();
@@ -7600,25 +7919,25 @@ async function serveControl(path, supervisor) {
     });
     socket.on("error", () => void 0);
   });
-  return new Promise((resolve4, reject) => {
+  return new Promise((resolve5, reject) => {
     server.once("error", reject);
     server.listen(path, () => {
       (0, import_node_fs11.chmodSync)(path, 384);
       server.unref();
-      resolve4(server);
+      resolve5(server);
     });
   });
 }
 function answers(path) {
-  return new Promise((resolve4) => {
+  return new Promise((resolve5) => {
     const socket = (0, import_node_net5.createConnection)(path);
     socket.setTimeout(500, () => socket.destroy());
     socket.on("connect", () => {
       socket.destroy();
-      resolve4(true);
+      resolve5(true);
     });
-    socket.on("error", () => resolve4(false));
-    socket.on("close", () => resolve4(false));
+    socket.on("error", () => resolve5(false));
+    socket.on("close", () => resolve5(false));
   });
 }
 function answer(line, supervisor) {
@@ -7641,7 +7960,7 @@ function answer(line, supervisor) {
   }
 }
 function requestControl(path, request, timeout = 5e3) {
-  return new Promise((resolve4, reject) => {
+  return new Promise((resolve5, reject) => {
     const socket = (0, import_node_net5.createConnection)(path);
     let output = "";
     socket.setEncoding("utf8");
@@ -7650,7 +7969,7 @@ function requestControl(path, request, timeout = 5e3) {
     socket.on("data", (d) => output += d);
     socket.on("end", () => {
       try {
-        resolve4(JSON.parse(output));
+        resolve5(JSON.parse(output));
       } catch {
         reject(new Error(`the supervisor on ${path} answered something that is not JSON`));
       }
@@ -7697,11 +8016,11 @@ function serveMetrics(address, supervisor, lines) {
     response.writeHead(200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8", "Content-Length": Buffer.byteLength(body) });
     response.end(request.method === "HEAD" ? void 0 : body);
   });
-  return new Promise((resolve4, reject) => {
+  return new Promise((resolve5, reject) => {
     server.once("error", (error) => reject(new Error(`metrics_address ${address}: ${error.code === "EADDRINUSE" ? "the port is in use" : error.message}`)));
     server.listen(port, host, () => {
       server.unref();
-      resolve4(server);
+      resolve5(server);
     });
   });
 }
@@ -7967,28 +8286,45 @@ Runs process types from the Procfile and [processes.NAME] under the supervisor, 
 (web.1, web.2, ...) as \`bash -c COMMAND\` in its own process group, and routes their output
 through the log pipeline. FORMATION is empty (every autostart type, numprocs each), a type
 (\`web\`), or counts (\`web=2,worker=1\`). SIGTERM or SIGINT stops every process gracefully.
+The type \`release\` runs only when named. foreman's flags work the same.
 
-  -p, --port PORT       base port: +100 per process type, +1 per instance (default: $PORT or 5000)
+  -m, --formation FORMATION  the same as the FORMATION argument, as in foreman
+  -p, --port PORT       base port: +100 per process type, +1 per instance (default: $PORT, else PORT
+                        from .env as in foreman, else 5000)
+  -t, --timeout SECONDS stopwaitsecs for every type: how long a stop waits before SIGKILL
 ${APP_USAGE}`,
   async run(args) {
     startThreadPool();
-    const { values, positionals } = parse(args, { ...APP_OPTIONS, port: { type: "string", short: "p" } }, true);
+    const { values, positionals } = parse(args, { ...APP_OPTIONS, port: { type: "string", short: "p" }, formation: { type: "string", short: "m" }, timeout: { type: "string", short: "t" } }, true);
     if (positionals.length > 1) throw new UsageError(`expected one FORMATION, got ${positionals.length}: ${positionals.join(" ")} (write web=2,worker=1 without spaces)`);
+    if (positionals.length && values.formation !== void 0) throw new UsageError(`give the formation once: as an argument (${positionals[0]}) or with --formation (${values.formation}), not both`);
     if (values.port !== void 0 && !/^\d+$/.test(values.port)) throw new UsageError(`option --port must be a port number, got "${values.port}"`);
+    if (values.timeout !== void 0 && !/^\d+(\.\d+)?$/.test(values.timeout)) throw new UsageError(`option --timeout must be a number of seconds, e.g. 10, got "${values.timeout}"`);
     const app = loadAppFromArgs(values, "run");
+    for (const w of app.warnings) process.stderr.write(`drover: warning: ${formatProblem(w)}
+`);
     if (app.problems.length) {
       process.stderr.write(`drover: cannot start: ${new ConfigInvalidError(app.problems).message}
 Run \`drover check\` after fixing them.
 `);
       return 1;
     }
+    if (values.timeout !== void 0) for (const p of app.processes) p.stopwaitsecs = Number(values.timeout) * 1e3;
+    const dotenvPort = !process.env.PORT && /^\d+$/.test(app.dotenv.PORT ?? "") ? Number(app.dotenv.PORT) : void 0;
     let plans;
     try {
-      plans = planInstances(app.processes, parseFormation(positionals[0] ?? "", app.processes), process.env, values.port === void 0 ? void 0 : Number(values.port));
+      plans = planInstances(app.processes, parseFormation(positionals[0] ?? values.formation ?? "", app.processes), process.env, values.port === void 0 ? dotenvPort : Number(values.port));
     } catch (error) {
       if (error instanceof FormationError) throw new UsageError(error.message);
       throw error;
     }
+    return start.supervise(app, plans);
+  },
+  /**
+   * Runs `plans` under the supervisor with the app's pipeline until they are done (or drover is stopped), and
+   * resolves to drover's exit status: for `drover start`, and for `drover run --logs`.
+   */
+  async supervise(app, plans) {
     const env = mergeDotenv(process.env, app.dotenv);
     const hostname = app.config.supervisor.hostname || (0, import_node_os6.hostname)();
     const pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: (0, import_node_tty.isatty)(1) });
@@ -8012,7 +8348,8 @@ Run \`drover check\` after fixing them.
       }
       const code = await supervisor.done;
       control?.close();
-      setTimeout(() => exitOnceWritten(code), 500).unref();
+      const budgetEnd = supervisor.stopBudgetEnd;
+      setTimeout(() => exitOnceWritten(code, budgetEnd), Math.max(50, Math.min(500, budgetEnd - Date.now()))).unref();
       return code;
     } catch (error) {
       crash(error);
@@ -8020,13 +8357,16 @@ Run \`drover check\` after fixing them.
     }
   }
 };
-function exitOnceWritten(code, writtenBefore = -1) {
+function exitOnceWritten(code, budgetEnd, writtenBefore = -1) {
   writeInSmallPieces();
   const { unwritten, written } = writeProgress();
   if (unwritten === 0) process.exit(code);
-  if (written === writtenBefore) exitNow(code);
-  else setTimeout(() => exitOnceWritten(code, written), 5e3).unref();
+  const now = Date.now();
+  if (written === writtenBefore || now >= budgetEnd + LAST_LINES_MS) exitNow(code);
+  const wait = now >= budgetEnd ? 100 : Math.min(5e3, budgetEnd - now);
+  setTimeout(() => exitOnceWritten(code, budgetEnd, written), wait).unref();
 }
+var LAST_LINES_MS = 1e3;
 function exitNow(code) {
   if (!writeProgress().blocking) process.exit(code);
   process.removeAllListeners("SIGTERM");
@@ -8050,57 +8390,77 @@ drover: stopping every process, since nothing supervises them or reads their out
 // src/cli/commands/run.ts
 var import_node_child_process2 = require("node:child_process");
 var import_node_os7 = require("node:os");
+var import_node_os8 = require("node:os");
+var import_node_path13 = require("node:path");
 var import_node_tty2 = require("node:tty");
+var OPTIONS = { app: { type: "string", short: "a" }, root: { type: "string", short: "d" }, procfile: { type: "string", short: "f" }, env: { type: "string", short: "e" }, logs: { type: "boolean" } };
 var run = {
   summary: "run a one-off command with the app environment (heroku run style)",
   usage: `Usage: drover run [options] [--] COMMAND [ARGS...]
+       drover run [options] [--] NAME [ARGS...]
 
 Runs COMMAND with the environment drover start gives its processes (.env locally, DYNO=run.1),
 with stdin, stdout and stderr attached, and exits with its status. \`drover run bash\` is interactive.
+When NAME is a process type of the Procfile or [processes], its command runs, with ARGS appended
+(as \`foreman run NAME\`).
 
+      --logs            send the output through the app's log pipeline (its outputs and drains), as
+                        \`drover start\` does, instead of the terminal; stdin is not attached then
 ${APP_USAGE}`,
   async run(args) {
-    const valued = ["-a", "--app", "-f", "--procfile", "-e", "--env"];
+    const valued = ["-a", "--app", "-d", "--root", "-f", "--procfile", "-e", "--env"];
     let first = 0;
     while (first < args.length && args[first] !== "--" && args[first].startsWith("-")) first += valued.includes(args[first]) ? 2 : 1;
     const ours = args.slice(0, first);
     const command = args[first] === "--" ? args.slice(first + 1) : args.slice(first);
-    const { values } = parse(ours, { app: { type: "string", short: "a" }, procfile: { type: "string", short: "f" }, env: { type: "string", short: "e" } });
+    const { values } = parse(ours, OPTIONS);
     if (command.length === 0) throw new UsageError("expected a COMMAND to run, e.g. drover run bash");
     const app = loadAppFromArgs(values, "build");
-    for (const p of app.problems.filter((p2) => p2.file.endsWith(".env"))) process.stderr.write(`drover run: warning: ${formatProblem(p)}
+    for (const w of app.warnings.filter((p) => !p.file.endsWith(".toml"))) process.stderr.write(`drover run: warning: ${formatProblem(w)}
 `);
-    const env = { ...mergeDotenv(process.env, app.dotenv), DYNO: process.env.DYNO?.startsWith("run.") ? process.env.DYNO : "run.1" };
-    const script = command.length === 1 ? command[0] : command.map(shellQuote).join(" ");
-    const child = (0, import_node_child_process2.spawn)("bash", ["-c", script], { cwd: app.appDir, env, stdio: "inherit" });
+    const type = app.processes.find((p) => p.name === command[0]);
+    const dyno = process.env.DYNO?.startsWith("run.") ? process.env.DYNO : "run.1";
+    const script = type ? [type.command, ...command.slice(1).map(shellQuote)].join(" ") : command.length === 1 ? command[0] : command.map(shellQuote).join(" ");
+    if (values.logs) return runWithLogs(app, script, dyno, type);
+    const env = { ...mergeDotenv(process.env, app.dotenv), ...type?.environment, DYNO: dyno };
+    const child = (0, import_node_child_process2.spawn)("bash", ["-c", script], { cwd: type?.directory ? (0, import_node_path13.resolve)(app.appDir, type.directory) : app.appDir, env, stdio: "inherit" });
     const fromTerminal = new Set((0, import_node_tty2.isatty)(0) ? ["SIGINT", "SIGQUIT"] : []);
     for (const signal of ["SIGTERM", "SIGHUP", "SIGINT", "SIGQUIT"]) {
       process.on(signal, () => {
         if (!fromTerminal.has(signal)) child.kill(signal);
       });
     }
-    return new Promise((resolve4) => {
+    return new Promise((resolve5) => {
       child.on("error", (error) => {
         process.stderr.write(`drover run: cannot start bash: ${error.message}
 `);
-        resolve4(127);
+        resolve5(127);
       });
-      child.on("exit", (code, signal) => resolve4(code ?? 128 + (signal ? import_node_os7.constants.signals[signal] : 0)));
+      child.on("exit", (code, signal) => resolve5(code ?? 128 + (signal ? import_node_os7.constants.signals[signal] : 0)));
     });
   }
 };
+function runWithLogs(app, script, dyno, type) {
+  if (app.problems.length) throw new UsageError(`the configuration has errors, so its pipeline cannot run:
+${app.problems.map((p) => "  " + formatProblem(p)).join("\n")}`);
+  startThreadPool();
+  const spec = oneOffSpec(script, type);
+  const port = /^\d+$/.test(process.env.PORT ?? "") ? Number(process.env.PORT) : 5e3;
+  app.config.supervisor.control_socket = (0, import_node_path13.join)((0, import_node_os8.tmpdir)(), `drover-run-${process.pid}.sock`);
+  return start.supervise(app, [{ name: dyno, type: spec, index: Number(dyno.split(".")[1]) || 1, port }]);
+}
 function shellQuote(word) {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 // src/cli/commands/status.ts
-var import_node_path13 = require("node:path");
-var OPTIONS = { app: { type: "string", short: "a" }, socket: { type: "string", short: "s" }, json: { type: "boolean" } };
+var import_node_path14 = require("node:path");
+var OPTIONS2 = { app: { type: "string", short: "a" }, socket: { type: "string", short: "s" }, json: { type: "boolean" } };
 var OPTIONS_USAGE = `  -a, --app DIR         the app whose supervisor to ask (default: the current directory)
   -s, --socket PATH     the control socket (default: the one \`drover start\` made for the app)
       --json            print the answer as JSON`;
 async function ask(values, request) {
-  const path = values.socket ?? controlSocketPath((0, import_node_path13.resolve)(values.app ?? process.cwd()), "");
+  const path = values.socket ?? controlSocketPath((0, import_node_path14.resolve)(values.app ?? process.cwd()), "");
   try {
     return await requestControl(path, request);
   } catch (error) {
@@ -8117,13 +8477,14 @@ Asks the running supervisor of the app for the state of every instance.
 
 ${OPTIONS_USAGE}`,
   async run(args) {
-    const { values } = parse(args, OPTIONS);
+    const { values } = parse(args, OPTIONS2);
     const answer2 = await ask(values, { command: "status" });
     if (values.json) {
       process.stdout.write(JSON.stringify(answer2, null, 2) + "\n");
       return 0;
     }
-    const rows = answer2.instances.map((i) => [i.name, i.state, i.pid ? String(i.pid) : "-", i.pid ? formatUptime(i.uptime) : "-", String(i.restarts), i.exitStatus === void 0 ? "-" : String(i.exitStatus)]);
+    const state = (i) => i.nextStart ? `${i.state} (restart in ${Math.max(0, (Date.parse(i.nextStart) - Date.now()) / 1e3).toFixed(1)}s)` : i.state;
+    const rows = answer2.instances.map((i) => [i.name, state(i), i.pid ? String(i.pid) : "-", i.pid ? formatUptime(i.uptime) : "-", String(i.restarts), i.exitStatus === void 0 ? "-" : String(i.exitStatus)]);
     process.stdout.write(table([["NAME", "STATE", "PID", "UPTIME", "RESTARTS", "LAST EXIT"], ...rows]));
     for (const [id, stats] of Object.entries(answer2.outputs)) {
       const text = Object.entries(stats).map(([k, v]) => `${k}=${v}`).join(" ");
@@ -8141,7 +8502,7 @@ Stops NAME (stopsignal, then SIGKILL after stopwaitsecs) and starts it again.
 
 ${OPTIONS_USAGE}`,
   async run(args) {
-    const { values, positionals } = parse(args, OPTIONS, true);
+    const { values, positionals } = parse(args, OPTIONS2, true);
     if (positionals.length !== 1) throw new UsageError("expected one NAME, e.g. drover restart web.1");
     const answer2 = await ask(values, { command: "restart", name: positionals[0] });
     if (answer2.error) {

@@ -117,6 +117,20 @@ export function renderConfigurationReference(): string {
   out.push('## `[supervisor]`', '', 'How drover itself behaves. One section, optional.', '', optionsTable(supervisorSchema, tables), '');
   out.push('## `[processes.NAME]`', '', "A process type, with supervisord's option names. A type in the Procfile needs no section; one defined only here (with `command`) is added to the Procfile's.", '', optionsTable(processSchema, tables), '');
   out.push('```toml', '[processes.worker]', 'command = "python3 -u worker.py"', 'numprocs = 2', 'autorestart = "unexpected"', 'stopwaitsecs = 20', 'environment = { QUEUE = "default" }', '```', '');
+  out.push(
+    '### When a process exits',
+    '',
+    'An exit is final, however soon it comes, for a `oneshot = true` type (`release` by default), for `autorestart = false`, and for an exit code in `exitcodes` with `autorestart = "unexpected"`. Every other exit is restarted after a delay: `backoff_initial` (1 s), doubling on each restart in a row up to `backoff_max` (30 s). An exit sooner than `startsecs` is a failed start, and more than `startretries` of them in a row make the type FATAL: drover stops everything and exits with its status. A run that lasts twice `backoff_max` resets the delay. `drover status` shows when a process in BACKOFF starts again. Once every process has finished and none will restart, drover exits 0 when every exit was expected (in `exitcodes`), else with the status of the first that was not.',
+    '',
+    '**Where this differs from supervisord, and why.** supervisord counts a quick exit as a failed start even with `autorestart = false` or an expected exit code, so a one-shot task that finishes fast is retried and goes FATAL depending on how fast the machine is; and it restarts a process that ran longer than `startsecs` at once, every time, so a process that crashes after 1.5 s is restarted forever with no pause. drover follows systemd\'s and Kubernetes\' restart policies instead: the exit code decides whether an exit is final, and every restart backs off (as Kubernetes\' CrashLoopBackOff and Heroku\'s crash restarts do).',
+    '',
+    '```toml',
+    '[processes.migrate]',
+    'command = "bin/rake db:migrate"',
+    'oneshot = true      # runs once; drover exits with its status when nothing else runs',
+    '```',
+    '',
+  );
   for (const kind of COMPONENT_KINDS) {
     out.push(`## \`[${kind}.NAME]\``, '', `${KIND_INTRO[kind]} Every section has these options, then those of its type:`, '', optionsTable(COMMON, tables), '');
     const defs = Object.values(registry[kind]) as ComponentDefinition[];

@@ -8,8 +8,17 @@ import { applySchema } from './schema';
 import { processSchema } from './sections';
 import { parseDotenv } from './dotenv';
 
-/** A process type ready to run: its command and every supervisord-style option. */
-export type ProcessSpec = ProcessConfig & { command: string; source: 'Procfile' | 'config' };
+/** A process type ready to run: its command and every supervisord-style option, defaults resolved. */
+export type ProcessSpec = Omit<ProcessConfig, 'autostart' | 'oneshot'> & { command: string; source: 'Procfile' | 'config'; autostart: boolean; oneshot: boolean };
+
+/** Heroku's release phase type: a one-shot task, not started by a bare `drover start` (as `heroku local`). */
+export const RELEASE_TYPE = 'release';
+
+/** Fills the options whose default depends on the type's name. */
+export function resolveSpec(config: ProcessConfig, command: string, source: ProcessSpec['source']): ProcessSpec {
+  const release = config.name === RELEASE_TYPE;
+  return { ...config, command, source, autostart: config.autostart ?? !release, oneshot: config.oneshot ?? release };
+}
 
 export interface LoadedApp extends LoadedConfig {
   appDir: string;
@@ -24,24 +33,36 @@ export interface LoadAppOptions {
   /** Fragment directories (see cli/paths.ts). */
   dirs: string[];
   procfile: string;
-  /** A `.env` file to read (local runs only), or undefined. */
-  envFile?: string;
+  /** `.env` files to read (local runs only), later ones winning. */
+  envFiles?: string[];
   env: NodeJS.ProcessEnv;
   mode: 'build' | 'run';
 }
 
 const PROCESS_DEFAULTS = applySchema(processSchema, {}).options as Omit<ProcessConfig, 'name' | 'origin'>;
 
+/**
+ * A one-off command run through the supervisor (`drover run --logs`): a one-shot whose exit status is drover's,
+ * with the options of the type it runs (environment, directory, stop settings) when it runs one.
+ */
+export function oneOffSpec(command: string, type?: ProcessSpec): ProcessSpec {
+  const base = type ?? resolveSpec({ ...PROCESS_DEFAULTS, name: 'run', origin: { file: '(drover run)', line: 0 } }, command, 'config');
+  return { ...base, command, oneshot: true, autorestart: false, exitcodes: [0], numprocs: 1 };
+}
+
 /** Loads and validates everything `drover start` needs; problems are collected, never thrown. */
 export function loadApp(options: LoadAppOptions): LoadedApp {
   const problems: ConfigProblem[] = [];
+  /** Lines of the Procfile and .env that were skipped: the app still runs, as it would elsewhere. */
+  const warnings: ConfigProblem[] = [];
   const label = (path: string) => relative(options.appDir, path) || path;
 
   let dotenv: Record<string, string> = {};
-  if (options.envFile && existsSync(options.envFile)) {
-    const parsed = parseDotenv(readFileSync(options.envFile, 'utf8'), label(options.envFile));
-    problems.push(...parsed.problems);
-    dotenv = parsed.vars;
+  for (const file of options.envFiles ?? []) {
+    if (!existsSync(file)) continue;
+    const parsed = parseDotenv(readFileSync(file, 'utf8'), label(file));
+    warnings.push(...parsed.warnings);
+    dotenv = { ...dotenv, ...parsed.vars };
   }
   // Real variables win over .env, and config ${VAR}s see both.
   const env = { ...dotenv, ...options.env };
@@ -54,11 +75,11 @@ export function loadApp(options: LoadAppOptions): LoadedApp {
   if (existsSync(options.procfile)) {
     procfile = options.procfile;
     const parsed = parseProcfile(readFileSync(options.procfile, 'utf8'), label(options.procfile));
-    problems.push(...parsed.problems);
+    warnings.push(...parsed.warnings);
     for (const type of parsed.types) {
       const refined = configured[type.name];
       const base = refined ?? { ...PROCESS_DEFAULTS, name: type.name, origin: { file: label(options.procfile), line: type.line } };
-      processes.push({ ...base, command: refined?.command ?? type.command, source: 'Procfile' });
+      processes.push(resolveSpec(base, refined?.command ?? type.command, 'Procfile'));
     }
   }
   for (const [name, process] of Object.entries(configured)) {
@@ -67,9 +88,9 @@ export function loadApp(options: LoadAppOptions): LoadedApp {
       problems.push({ file: process.origin.file, line: process.origin.line, component: `processes.${name}`, message: `process type "${name}" has no command and is not in the Procfile`, hint: `add command = "..." to [processes.${name}], or a line "${name}: COMMAND" to the Procfile` });
       continue;
     }
-    processes.push({ ...process, command: process.command, source: 'config' });
+    processes.push(resolveSpec(process, process.command, 'config'));
   }
-  if (processes.length === 0 && !problems.some((p) => p.file === label(options.procfile))) {
+  if (processes.length === 0) {
     problems.push({
       file: procfile ? label(procfile) : label(options.procfile),
       line: 0,
@@ -78,6 +99,7 @@ export function loadApp(options: LoadAppOptions): LoadedApp {
       hint: 'add a Procfile with a line such as `web: node server.js`, or a fragment drover/100-processes.toml with\n      [processes.web]\n      command = "node server.js"',
     });
   }
+  loaded.warnings.unshift(...warnings);
   const relabel = (p: ConfigProblem) => ({ ...p, file: p.file.startsWith(options.appDir + '/') ? label(p.file) : p.file });
   return { ...loaded, problems: problems.map(relabel), warnings: loaded.warnings.map(relabel), appDir: options.appDir, procfile, processes, dotenv };
 }

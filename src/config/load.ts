@@ -25,7 +25,9 @@ export interface ProcessConfig {
   origin: Origin;
   command?: string;
   numprocs: number;
-  autostart: boolean;
+  /** Unset when not written: the default depends on the type's name (see app.ts). */
+  autostart?: boolean;
+  oneshot?: boolean;
   autorestart: boolean | 'unexpected';
   exitcodes: number[];
   startsecs: number;

@@ -1,5 +1,5 @@
 // Which instances to run: `web`, `web=2,worker=1`, or every autostart type once (numprocs each).
-import type { ProcessSpec } from '../config/app';
+import { RELEASE_TYPE, type ProcessSpec } from '../config/app';
 
 /** One instance to run, e.g. web.2, with its port. */
 export interface InstancePlan {
@@ -34,7 +34,8 @@ export function parseFormation(text: string, types: ProcessSpec[]): Map<string, 
       count = types.find((t) => t.name === name)?.numprocs ?? 1;
     }
     if (name === 'all') {
-      for (const t of types) if (!counts.has(t.name)) counts.set(t.name, count);
+      // Every type but Heroku's release task, which runs only when named (as `heroku local` leaves it out).
+      for (const t of types) if (!counts.has(t.name) && t.name !== RELEASE_TYPE) counts.set(t.name, count);
       continue;
     }
     if (!known.includes(name)) throw new FormationError(`unknown process type "${name}" in the formation: the Procfile and config define ${known.join(', ') || 'none'}`);

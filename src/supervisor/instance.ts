@@ -36,12 +36,18 @@ export interface InstanceStatus {
   uptime: number;
   restarts: number;
   exitStatus: number | undefined;
+  /** While in BACKOFF: when the next start is due (ISO 8601). */
+  nextStart?: string;
 }
 
 export class Instance {
   state: State = 'STOPPED';
   /** Exit status of the last run: the code, or 128 + signal number. */
   exitStatus: number | undefined;
+  /** Whether the last exit was final and its code in exitcodes (set once the instance is EXITED). */
+  exitExpected = true;
+  /** When a pending restart (BACKOFF) will start the process, as a Date.now() value. */
+  nextStartAt: number | undefined;
   restarts = 0;
   /** True when it was SIGKILLed because it outlived stopwaitsecs. */
   killed = false;
@@ -50,11 +56,14 @@ export class Instance {
   private child: ChildProcess | undefined;
   private startedAt = 0;
   private failedStarts = 0;
+  private crashes = 0;
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
   /** When a stop gives up waiting: past it, not even a stalled output keeps the pipes waited for. */
   private stopDeadline = Infinity;
   private exited: Promise<void> = Promise.resolve();
+  /** Set while the process has exited but its pipes are still open: stops waiting for them. */
+  private stopWaitingForPipes: (() => void) | undefined;
 
   constructor(readonly plan: InstancePlan, private readonly options: InstanceOptions) {}
 
@@ -73,7 +82,9 @@ export class Instance {
     this.clearTimer();
     this.stopping = false;
     this.stopDeadline = Infinity;
-    const env = { ...options.env, ...spec.environment, DYNO: plan.name, PORT: String(plan.port) };
+    this.nextStartAt = undefined;
+    // PS as foreman sets it: the instance name.
+    const env = { ...options.env, ...spec.environment, DYNO: plan.name, PS: plan.name, PORT: String(plan.port) };
     this.report(`Starting process with command \`${spec.command}\``);
     const child = spawn('bash', ['-c', spec.command], {
       cwd: spec.directory ? resolve(options.appDir, spec.directory) : options.appDir,
@@ -92,6 +103,7 @@ export class Instance {
       const finish = () => {
         if (finished || !exitInfo) return;
         finished = true;
+        this.stopWaitingForPipes = undefined;
         // The group lives and dies with its leader: what it left behind (a daemonized grandchild) goes too.
         if (child.pid) signalGroup(child.pid, 'SIGKILL');
         this.onExit(exitInfo[0], exitInfo[1]);
@@ -109,6 +121,7 @@ export class Instance {
       let pipesClosed = false;
       child.on('exit', (code, signal) => {
         exitInfo = [code, signal];
+        this.stopWaitingForPipes = finish;
         if (pipesClosed) finish();
         else waitForPipes(Date.now(), output.pausedMs);
       });
@@ -149,7 +162,7 @@ export class Instance {
     }
     this.report(`Process ${how}`, this.exitStatus === 0 ? SEVERITY.info : SEVERITY.err);
     const spec = this.plan.type;
-    const decision = decideAfterExit(spec, { uptime, code: code ?? undefined, failedStarts: this.failedStarts }, this.options.backoff);
+    const decision = decideAfterExit(spec, { uptime, code: code ?? undefined, failedStarts: this.failedStarts, crashes: this.crashes }, this.options.backoff);
     switch (decision.action) {
       case 'fatal':
         this.failedStarts = decision.failedStarts;
@@ -157,10 +170,13 @@ export class Instance {
         this.setState('FATAL');
         return;
       case 'stay-exited':
+        this.exitExpected = decision.expected;
+        this.report(`Not restarting (${decision.why})`);
         this.setState('EXITED');
         return;
       case 'restart': {
         this.failedStarts = decision.failedStarts;
+        this.crashes = decision.crashes;
         this.restarts++;
         // Killed by a stop signal that we did not send: most likely the platform is stopping the whole dyno and
         // our own signal is on its way. Wait a moment rather than start a process that would be stopped at once.
@@ -170,8 +186,9 @@ export class Instance {
           this.start();
           return;
         }
-        const why = decision.failedStarts ? ` (failed start ${decision.failedStarts} of ${spec.startretries})` : '';
+        const why = decision.failedStarts ? ` (failed start ${decision.failedStarts} of ${spec.startretries})` : ` (restart ${decision.crashes} in a row)`;
         this.report(`Restarting in ${formatSeconds(delay)}${why}`);
+        this.nextStartAt = Date.now() + delay;
         this.setState('BACKOFF');
         this.timer = setTimeout(() => this.start(), delay);
       }
@@ -198,6 +215,12 @@ export class Instance {
     const wait = Math.max(0, Math.min(spec.stopwaitsecs, killAt - Date.now(), 2 ** 31 - 1));
     this.stopDeadline = Date.now() + wait;
     const timer = setTimeout(() => {
+      // It did exit in time; only its pipes are still open (an output with when_full = "block" is not taking
+      // lines, or a grandchild holds them): that is no exit timeout, and there is nothing to kill.
+      if (this.stopWaitingForPipes) {
+        this.report(`Process exited; its output not yet read when stopwaitsecs ran out is left unread (an output is full, or a child of it holds the pipe)`, SEVERITY.warning);
+        return this.stopWaitingForPipes();
+      }
       this.killed = true;
       this.report(`Error R12 (Exit timeout): did not exit within ${formatSeconds(wait)} of SIG${spec.stopsignal}; stopping process with SIGKILL`, SEVERITY.err);
       signalGroup(child.pid!, 'SIGKILL');
@@ -222,6 +245,7 @@ export class Instance {
       if (this.options.shuttingDown()) return;
       this.restarts++;
       this.failedStarts = 0;
+      this.crashes = 0;
       this.start();
     })().finally(() => {
       this.restarting = undefined;
@@ -235,7 +259,8 @@ export class Instance {
   }
 
   status(): InstanceStatus {
-    return { name: this.name, state: this.state, pid: this.pid, uptime: this.child ? Date.now() - this.startedAt : 0, restarts: this.restarts, exitStatus: this.exitStatus };
+    const nextStart = this.state === 'BACKOFF' && this.nextStartAt !== undefined ? new Date(this.nextStartAt).toISOString() : undefined;
+    return { name: this.name, state: this.state, pid: this.pid, uptime: this.child ? Date.now() - this.startedAt : 0, restarts: this.restarts, exitStatus: this.exitStatus, nextStart };
   }
 
   private setState(state: State): void {

@@ -34,7 +34,8 @@ export class Supervisor {
   private resolveDone!: (code: number) => void;
   /** Resolves with the exit status once everything has stopped and the pipeline is flushed. */
   readonly done = new Promise<number>((resolve) => (this.resolveDone = resolve));
-  private lastExit = 0;
+  /** The status of the first final exit that was not expected (not in exitcodes): drover's own exit status. */
+  private firstUnexpected: number | undefined;
   private stopStarted = Date.now();
   /** Set once drover has failed and is only stopping the processes (see abandon). */
   private abandoned = false;
@@ -42,6 +43,8 @@ export class Supervisor {
   private stopSignals = 0;
   /** Set by a second stop signal: the exit status of a stop that did not wait. */
   private forcedStatus: number | undefined;
+  /** When a stop asked for by a signal must be over (its budget: the longest stopwaitsecs, at least 1 s for the outputs). */
+  stopBudgetEnd = Infinity;
 
   constructor(plans: InstancePlan[], private readonly options: SupervisorOptions) {
     this.instances = plans.map(
@@ -77,8 +80,8 @@ export class Supervisor {
       return;
     }
     if ((instance.state === 'EXITED' || instance.state === 'STOPPED') && !instance.restarting) {
-      this.lastExit = instance.exitStatus ?? 0;
-      if (this.instances.every((i) => !i.alive)) void this.shutdown('no process is left running', this.lastExit);
+      if (instance.state === 'EXITED' && !instance.exitExpected) this.firstUnexpected ??= instance.exitStatus || 1;
+      if (this.instances.every((i) => !i.alive)) void this.shutdown('no process is left running', this.firstUnexpected ?? 0);
     }
   }
 
@@ -101,7 +104,9 @@ export class Supervisor {
       if (requested) code = this.forcedStatus ?? (killed ? 128 + 9 : 0);
       this.report(`Stopped; exit status ${code}`);
       // Drains get what is left of the stop budget (at least a second) to deliver buffered lines.
-      await this.options.pipeline.close(Date.now() + Math.max(1000, longest - (Date.now() - this.stopStarted)));
+      const deadline = Date.now() + Math.max(1000, longest - (Date.now() - this.stopStarted));
+      if (requested) this.stopBudgetEnd = deadline;
+      await this.options.pipeline.close(deadline);
       this.resolveDone(code);
       return code;
     })();

@@ -105,9 +105,16 @@ describe('Node.js download', () => {
   it("the production inventory (buildpack.toml) pins an official release for this arch, and the mirror replaces nodejs.org's host", async () => {
     const script = `. "${join(ROOT, 'bin/support/node-install.sh')}"; drover_inventory_node "${join(ROOT, 'buildpack.toml')}" "$(drover_arch)"`;
     const [version, uri, sha256] = (await execa('bash', ['-c', script])).stdout.split(' ');
-    expect(version).toMatch(/^20\.\d+\.\d+$/);
+    // Node.js 24 LTS (20 reached end of life in April 2026); the official tarballs' sha256 from SHASUMS256.txt.
+    expect(version).toBe('24.15.0');
     expect(uri).toMatch(new RegExp(`^https://nodejs\\.org/dist/v${version}/node-v${version}-linux-(x64|arm64)\\.tar\\.xz$`));
-    expect(sha256).toMatch(/^[0-9a-f]{64}$/);
+    const official: Record<string, string> = {
+      x64: '472655581fb851559730c48763e0c9d3bc25975c59d518003fc0849d3e4ba0f6',
+      arm64: 'f3d5a797b5d210ce8e2cb265544c8e482eaedcb8aa409a8b46da7e8595d0dda0',
+    };
+    expect(sha256).toBe(official[/linux-(x64|arm64)/.exec(uri)![1]]);
+    // manifest.yml (Cloud Foundry) carries the same release; the package script refuses to build when they differ.
+    expect(readFileSync(join(ROOT, 'manifest.yml'), 'utf8')).toContain(`  version: ${version}\n  uri: ${uri}\n  sha256: ${sha256}\n`);
     // Same code path as production, pointed at the local server: the request names the pinned file.
     requests.length = 0;
     const result = await execa('bash', [join(bp, 'bin/support/node-install.sh'), join(scratch.dir('cache'), 'node')], { reject: false, env: { DROVER_NODE_MIRROR: mirror } });

@@ -24,13 +24,19 @@ describe('drover check', () => {
     expect(result.stderr).toContain('drover/120-unknown.toml:2: [outputs.archive] unknown output type "s3"');
   });
 
-  it('reports Procfile and .env problems beside config problems', async () => {
-    const app = tempDir({ Procfile: 'web: a\nweb: b\nnocolon\n', '.env': 'A="open\n', 'drover/100.toml': '' });
+  it('warns about skipped Procfile and .env lines, naming each line, and passes; --strict makes them errors', async () => {
+    const app = tempDir({ Procfile: 'web: a\nweb: b\nnocolon\nworker:\n', '.env': 'A="open\nB=2\n', 'drover/100.toml': '' });
     const result = await drover(['check'], { cwd: app });
-    expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain('Procfile:2: [processes.web] process type "web" is defined twice (first on line 1)');
-    expect(result.stderr).toContain('Procfile:3: cannot parse line "nocolon"');
-    expect(result.stderr).toContain('.env:1: the value of A opens a double quote that is never closed');
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    expect(result.stdout).toContain('warning: Procfile:2: [processes.web] process type "web" is defined again (first on line 1): this later command wins, as on Heroku');
+    expect(result.stdout).toContain('warning: Procfile:3: skipped line "nocolon": not a process type');
+    expect(result.stdout).toContain('warning: Procfile:4: [processes.worker] skipped process type "worker": it has no command');
+    expect(result.stdout).toContain('warning: .env:1: the value of A opens a double quote that is never closed');
+    expect(result.stdout).toMatch(/web +b\n/);
+    const strict = await drover(['check', '--strict'], { cwd: app });
+    expect(strict.exitCode).toBe(1);
+    expect(strict.stderr).toContain('4 errors:');
+    expect(strict.stderr).toContain('Procfile:3: skipped line "nocolon"');
   });
 
   it('says what to add when there is nothing to run', async () => {
@@ -78,7 +84,7 @@ describe('drover CLI', () => {
     expect(unknown.stderr).toContain('unknown command "frobnicate"');
     const option = await drover(['check', '--bogus']);
     expect(option.exitCode).toBe(2);
-    expect(option.stderr).toContain("Unknown option '--bogus'");
+    expect(option.stderr).toContain('drover check: unknown option --bogus');
   });
 
   it('explains when no Node.js >= 18 can be found', async () => {

@@ -7,10 +7,12 @@ import { COMPONENT_KINDS } from '../../pipeline/component';
 
 export const check: Command = {
   summary: 'validate the Procfile and the configuration, and print what would run',
-  usage: `Usage: drover check [options]\n\nValidates the Procfile, .env and every config fragment, reports all errors at once\n(exit 1), else prints the process types and the log pipeline (exit 0).\n\n${APP_USAGE}`,
+  usage: `Usage: drover check [options]\n\nValidates the Procfile, .env and every config fragment, reports all errors at once\n(exit 1), else prints the process types and the log pipeline (exit 0). Lines of the Procfile\nand .env that drover skips (as foreman and dotenv do) are warnings.\n\n      --strict          treat warnings as errors (exit 1)\n${APP_USAGE}`,
   async run(args) {
-    const { values } = parse(args, APP_OPTIONS);
+    const { values } = parse(args, { ...APP_OPTIONS, strict: { type: 'boolean' } });
     const app = loadAppFromArgs(values, 'build');
+    // --strict: every warning is an error too (listed with them, in reading order of their files).
+    if (values.strict) app.problems.push(...app.warnings.splice(0));
     process.stdout.write(describeApp(app));
     if (app.problems.length) {
       process.stderr.write(`\n${app.problems.length} error${app.problems.length === 1 ? '' : 's'}:\n${app.problems.map((p) => formatProblem(p)).join('\n')}\n`);
@@ -31,7 +33,10 @@ export function describeApp(app: LoadedApp): string {
   }
   if (app.fragments.length === 0) lines.push('  (none)');
   lines.push('process types:');
-  for (const p of app.processes) lines.push(`  ${p.name.padEnd(10)} ${p.command}${typeof p.numprocs === 'number' && p.numprocs !== 1 ? `  (numprocs ${p.numprocs})` : ''}${p.source === 'config' ? '  (from config)' : ''}`);
+  for (const p of app.processes) {
+    const notes = [typeof p.numprocs === 'number' && p.numprocs !== 1 ? `numprocs ${p.numprocs}` : '', p.source === 'config' ? 'from config' : '', p.oneshot ? 'oneshot' : '', p.autostart ? '' : 'runs only when named'];
+    lines.push(`  ${p.name.padEnd(10)} ${p.command}${notes.filter(Boolean).map((n) => `  (${n})`).join('')}`);
+  }
   if (app.processes.length === 0) lines.push('  (none)');
   lines.push('pipeline:');
   for (const kind of COMPONENT_KINDS) {

@@ -1,35 +1,53 @@
-// `drover run COMMAND...`: a one-off process with the app's environment, as `heroku run`.
+// `drover run COMMAND...`: a one-off process with the app's environment, as `heroku run`; `drover run NAME`
+// runs the Procfile's NAME command, as `foreman run NAME`.
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { isatty } from 'node:tty';
 import { APP_USAGE, loadAppFromArgs, parse, UsageError, type Command } from '../command';
+import { oneOffSpec, type LoadedApp } from '../../config/app';
 import { mergeDotenv } from '../../config/dotenv';
 import { formatProblem } from '../../config/errors';
+import { startThreadPool } from '../../supervisor/thread-pool';
+import { start } from './start';
+
+const OPTIONS = { app: { type: 'string', short: 'a' }, root: { type: 'string', short: 'd' }, procfile: { type: 'string', short: 'f' }, env: { type: 'string', short: 'e' }, logs: { type: 'boolean' } } as const;
 
 export const run: Command = {
   summary: 'run a one-off command with the app environment (heroku run style)',
   usage: `Usage: drover run [options] [--] COMMAND [ARGS...]
+       drover run [options] [--] NAME [ARGS...]
 
 Runs COMMAND with the environment drover start gives its processes (.env locally, DYNO=run.1),
 with stdin, stdout and stderr attached, and exits with its status. \`drover run bash\` is interactive.
+When NAME is a process type of the Procfile or [processes], its command runs, with ARGS appended
+(as \`foreman run NAME\`).
 
+      --logs            send the output through the app's log pipeline (its outputs and drains), as
+                        \`drover start\` does, instead of the terminal; stdin is not attached then
 ${APP_USAGE}`,
   async run(args) {
     // Our options come first; the first other word, or a `--` before it, starts the command (whose own
     // arguments may contain `--`, as in `drover run npm test -- --watch`).
-    const valued = ['-a', '--app', '-f', '--procfile', '-e', '--env'];
+    const valued = ['-a', '--app', '-d', '--root', '-f', '--procfile', '-e', '--env'];
     let first = 0;
     while (first < args.length && args[first] !== '--' && args[first].startsWith('-')) first += valued.includes(args[first]) ? 2 : 1;
     const ours = args.slice(0, first);
     const command = args[first] === '--' ? args.slice(first + 1) : args.slice(first);
-    const { values } = parse(ours, { app: { type: 'string', short: 'a' }, procfile: { type: 'string', short: 'f' }, env: { type: 'string', short: 'e' } });
+    const { values } = parse(ours, OPTIONS);
     if (command.length === 0) throw new UsageError('expected a COMMAND to run, e.g. drover run bash');
     const app = loadAppFromArgs(values, 'build');
-    for (const p of app.problems.filter((p) => p.file.endsWith('.env'))) process.stderr.write(`drover run: warning: ${formatProblem(p)}\n`);
-    const env = { ...mergeDotenv(process.env, app.dotenv), DYNO: process.env.DYNO?.startsWith('run.') ? process.env.DYNO : 'run.1' };
-    // One word is run by bash as written (so `drover run "echo $HOME"` works); several are quoted.
-    const script = command.length === 1 ? command[0] : command.map(shellQuote).join(' ');
-    const child = spawn('bash', ['-c', script], { cwd: app.appDir, env, stdio: 'inherit' });
+    // The same reading of .env and the Procfile as drover start: skipped lines are said, the rest applies.
+    for (const w of app.warnings.filter((p) => !p.file.endsWith('.toml'))) process.stderr.write(`drover run: warning: ${formatProblem(w)}\n`);
+    const type = app.processes.find((p) => p.name === command[0]);
+    const dyno = process.env.DYNO?.startsWith('run.') ? process.env.DYNO : 'run.1';
+    // A type's command is run as written, its ARGS quoted; one word is run by bash as written (so
+    // `drover run "echo $HOME"` works); several are quoted.
+    const script = type ? [type.command, ...command.slice(1).map(shellQuote)].join(' ') : command.length === 1 ? command[0] : command.map(shellQuote).join(' ');
+    if (values.logs) return runWithLogs(app, script, dyno, type);
+    const env = { ...mergeDotenv(process.env, app.dotenv), ...type?.environment, DYNO: dyno };
+    const child = spawn('bash', ['-c', script], { cwd: type?.directory ? resolve(app.appDir, type.directory) : app.appDir, env, stdio: 'inherit' });
     // On a terminal, Ctrl-C already reaches the whole foreground group, the command included: forwarding it
     // again would make it a second Ctrl-C. Signals sent to drover alone (kill, a platform) are passed on.
     const fromTerminal = new Set<NodeJS.Signals>(isatty(0) ? ['SIGINT', 'SIGQUIT'] : []);
@@ -47,6 +65,17 @@ ${APP_USAGE}`,
     });
   },
 };
+
+/** `drover run --logs`: the command as a one-shot instance under the supervisor, its lines through the pipeline. */
+function runWithLogs(app: LoadedApp, script: string, dyno: string, type: LoadedApp['processes'][number] | undefined): Promise<number> {
+  if (app.problems.length) throw new UsageError(`the configuration has errors, so its pipeline cannot run:\n${app.problems.map((p) => '  ' + formatProblem(p)).join('\n')}`);
+  startThreadPool();
+  const spec = oneOffSpec(script, type);
+  const port = /^\d+$/.test(process.env.PORT ?? '') ? Number(process.env.PORT) : 5000;
+  // A control socket of its own (drover status -s PATH): the app's belongs to its drover start, if one runs.
+  app.config.supervisor.control_socket = join(tmpdir(), `drover-run-${process.pid}.sock`);
+  return start.supervise(app, [{ name: dyno, type: spec, index: Number(dyno.split('.')[1]) || 1, port }]);
+}
 
 function shellQuote(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;

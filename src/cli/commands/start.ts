@@ -2,9 +2,10 @@
 import { hostname as osHostname } from 'node:os';
 import { isatty } from 'node:tty';
 import { APP_OPTIONS, APP_USAGE, loadAppFromArgs, parse, UsageError, type Command } from '../command';
-import { ConfigInvalidError } from '../../config/errors';
+import { ConfigInvalidError, formatProblem } from '../../config/errors';
 import { mergeDotenv } from '../../config/dotenv';
-import { FormationError, parseFormation, planInstances } from '../../supervisor/formation';
+import { FormationError, parseFormation, planInstances, type InstancePlan } from '../../supervisor/formation';
+import type { LoadedApp } from '../../config/app';
 import { Supervisor } from '../../supervisor/supervisor';
 import { controlSocketPath, serveControl } from '../../supervisor/control';
 import { LineCounts, serveMetrics } from '../../supervisor/metrics';
@@ -13,7 +14,7 @@ import { Pipeline } from '../../pipeline/pipeline';
 import { isOnPlatform } from '../../pipeline/formats';
 import { writeInSmallPieces, writeProgress } from '../../pipeline/sinks';
 
-export const start: Command = {
+export const start: Command & { supervise(app: LoadedApp, plans: InstancePlan[]): Promise<number> } = {
   summary: 'run the process types of the Procfile (all, or a formation such as web=2,worker=1)',
   usage: `Usage: drover start [FORMATION] [options]
 
@@ -21,26 +22,45 @@ Runs process types from the Procfile and [processes.NAME] under the supervisor, 
 (web.1, web.2, ...) as \`bash -c COMMAND\` in its own process group, and routes their output
 through the log pipeline. FORMATION is empty (every autostart type, numprocs each), a type
 (\`web\`), or counts (\`web=2,worker=1\`). SIGTERM or SIGINT stops every process gracefully.
+The type \`release\` runs only when named. foreman's flags work the same.
 
-  -p, --port PORT       base port: +100 per process type, +1 per instance (default: $PORT or 5000)
+  -m, --formation FORMATION  the same as the FORMATION argument, as in foreman
+  -p, --port PORT       base port: +100 per process type, +1 per instance (default: $PORT, else PORT
+                        from .env as in foreman, else 5000)
+  -t, --timeout SECONDS stopwaitsecs for every type: how long a stop waits before SIGKILL
 ${APP_USAGE}`,
   async run(args) {
     startThreadPool();
-    const { values, positionals } = parse(args, { ...APP_OPTIONS, port: { type: 'string', short: 'p' } }, true);
+    const { values, positionals } = parse(args, { ...APP_OPTIONS, port: { type: 'string', short: 'p' }, formation: { type: 'string', short: 'm' }, timeout: { type: 'string', short: 't' } }, true);
     if (positionals.length > 1) throw new UsageError(`expected one FORMATION, got ${positionals.length}: ${positionals.join(' ')} (write web=2,worker=1 without spaces)`);
+    if (positionals.length && values.formation !== undefined) throw new UsageError(`give the formation once: as an argument (${positionals[0]}) or with --formation (${values.formation}), not both`);
     if (values.port !== undefined && !/^\d+$/.test(values.port)) throw new UsageError(`option --port must be a port number, got "${values.port}"`);
+    if (values.timeout !== undefined && !/^\d+(\.\d+)?$/.test(values.timeout)) throw new UsageError(`option --timeout must be a number of seconds, e.g. 10, got "${values.timeout}"`);
     const app = loadAppFromArgs(values, 'run');
+    // Skipped Procfile and .env lines: said once at start, as at build time and by drover check.
+    for (const w of app.warnings) process.stderr.write(`drover: warning: ${formatProblem(w)}\n`);
     if (app.problems.length) {
       process.stderr.write(`drover: cannot start: ${new ConfigInvalidError(app.problems).message}\nRun \`drover check\` after fixing them.\n`);
       return 1;
     }
+    if (values.timeout !== undefined) for (const p of app.processes) p.stopwaitsecs = Number(values.timeout) * 1000;
+    // foreman's base port: -p, else PORT from .env. A real PORT (a dyno's) keeps its own rule in planInstances.
+    const dotenvPort = !process.env.PORT && /^\d+$/.test(app.dotenv.PORT ?? '') ? Number(app.dotenv.PORT) : undefined;
     let plans;
     try {
-      plans = planInstances(app.processes, parseFormation(positionals[0] ?? '', app.processes), process.env, values.port === undefined ? undefined : Number(values.port));
+      plans = planInstances(app.processes, parseFormation(positionals[0] ?? values.formation ?? '', app.processes), process.env, values.port === undefined ? dotenvPort : Number(values.port));
     } catch (error) {
       if (error instanceof FormationError) throw new UsageError(error.message);
       throw error;
     }
+    return start.supervise(app, plans);
+  },
+
+  /**
+   * Runs `plans` under the supervisor with the app's pipeline until they are done (or drover is stopped), and
+   * resolves to drover's exit status: for `drover start`, and for `drover run --logs`.
+   */
+  async supervise(app, plans) {
     const env = mergeDotenv(process.env, app.dotenv);
     const hostname = app.config.supervisor.hostname || osHostname();
     const pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: isatty(1) });
@@ -67,7 +87,10 @@ ${APP_USAGE}`,
       const code = await supervisor.done;
       control?.close();
       // Normally nothing is left and node exits at once; after a forced stop a drain may still be retrying.
-      setTimeout(() => exitOnceWritten(code), 500).unref();
+      // A stop asked for by a signal ends within its budget: the platform's SIGKILL follows soon after.
+      const budgetEnd = supervisor.stopBudgetEnd;
+      // At least a moment, so that the outputs hand their last lines (the report of the stop) to their descriptors.
+      setTimeout(() => exitOnceWritten(code, budgetEnd), Math.max(50, Math.min(500, budgetEnd - Date.now()))).unref();
       return code;
     } catch (error) {
       // Some processes may be running already: the same as any other failure of drover's own.
@@ -79,17 +102,24 @@ ${APP_USAGE}`,
 
 /**
  * Ends drover with `code` once the outputs have written what they hold: a slow reader of stdout still gets every
- * line. When nothing is written for 5 s, the reader has stopped: drover exits anyway, and if a blocking write is
+ * line. When nothing is written for 5 s (for 0.1 s past `budgetEnd`, the end of a stop asked for by a signal),
+ * the reader has stopped, and a second past `budgetEnd` time is up: drover exits anyway, and if a blocking write is
  * under way it ends by its own SIGTERM (status 143), as `cat` would on that pipe, since process.exit() joins
  * libuv's thread pool and would wait for that write for ever.
  */
-function exitOnceWritten(code: number, writtenBefore = -1): void {
+function exitOnceWritten(code: number, budgetEnd: number, writtenBefore = -1): void {
   writeInSmallPieces();
   const { unwritten, written } = writeProgress();
   if (unwritten === 0) process.exit(code);
-  if (written === writtenBefore) exitNow(code);
-  else setTimeout(() => exitOnceWritten(code, written), 5000).unref();
+  const now = Date.now();
+  if (written === writtenBefore || now >= budgetEnd + LAST_LINES_MS) exitNow(code);
+  // Past the budget, a reader that still takes data gets a moment for the last lines (the report of the stop).
+  const wait = now >= budgetEnd ? 100 : Math.min(5000, budgetEnd - now);
+  setTimeout(() => exitOnceWritten(code, budgetEnd, written), wait).unref();
 }
+
+/** How long past its budget a stop may take to write its last lines to a reader that is still reading. */
+const LAST_LINES_MS = 1000;
 
 /** Exits with `code`, or by its own SIGTERM while a blocking write is under way (process.exit would wait for it). */
 function exitNow(code: number): void {

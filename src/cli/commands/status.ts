@@ -30,7 +30,8 @@ export const status: Command = {
       process.stdout.write(JSON.stringify(answer, null, 2) + '\n');
       return 0;
     }
-    const rows = answer.instances.map((i) => [i.name, i.state, i.pid ? String(i.pid) : '-', i.pid ? formatUptime(i.uptime) : '-', String(i.restarts), i.exitStatus === undefined ? '-' : String(i.exitStatus)]);
+    const state = (i: SupervisorStatus['instances'][number]) => (i.nextStart ? `${i.state} (restart in ${Math.max(0, (Date.parse(i.nextStart) - Date.now()) / 1000).toFixed(1)}s)` : i.state);
+    const rows = answer.instances.map((i) => [i.name, state(i), i.pid ? String(i.pid) : '-', i.pid ? formatUptime(i.uptime) : '-', String(i.restarts), i.exitStatus === undefined ? '-' : String(i.exitStatus)]);
     process.stdout.write(table([['NAME', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'LAST EXIT'], ...rows]));
     for (const [id, stats] of Object.entries(answer.outputs)) {
       const text = Object.entries(stats).map(([k, v]) => `${k}=${v}`).join(' ');

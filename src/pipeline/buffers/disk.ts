@@ -1,9 +1,9 @@
 // `buffer = { type = "disk" }`: records in segment files with a checkpoint, kept across restarts of drover.
-import { closeSync, mkdirSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RecordBuffer, WhenFull } from './buffer';
 import { Deque, Signal } from './queue';
-import { HEAD, MARKER, readAt, recover, segmentName as name, takeLock, truncate, unlink, type Segment } from './segment-files';
+import { errorCode as code, filesystemSize, HEAD, MARKER, readAt, recover, segmentName as name, takeLock, truncate, unlink, writeCheckpoint, type Segment } from './segment-files';
 
 export interface DiskBufferOptions {
   dir: string;
@@ -12,7 +12,8 @@ export interface DiskBufferOptions {
   whenFull: WhenFull;
 }
 
-
+/** How often a write to a full disk is tried again while `when_full = "block"` holds records in memory. */
+const RETRY_MS = 200;
 
 /**
  * Appends go to the newest segment (batched into one write per tick); the sender reads from the files (the page
@@ -28,6 +29,10 @@ export class DiskBuffer implements RecordBuffer {
   private fd = -1;
   private slab: Buffer[] = [];
   private slabBytes = 0;
+  private slabRecords = 0;
+  /** when_full = "block" on a disk that cannot be written: the slab waits in memory and the writer waits too. */
+  private stalled = false;
+  private retryTimer: NodeJS.Timeout | undefined;
   private flushScheduled = false;
   private read = { seg: undefined as unknown as Segment, offset: 0 };
   private ack = { seg: undefined as unknown as Segment, offset: 0 };
@@ -39,19 +44,22 @@ export class DiskBuffer implements RecordBuffer {
   private droppedUnreported = 0;
   private checkpointed = '';
   private writeErrors = 0;
-  /** Why the last write to disk failed, while it keeps failing. */
+  private checkpointErrors = 0;
+  /** Why the last write of records to disk failed, while it keeps failing. */
   failure: string | undefined;
   private readonly timer: NodeJS.Timeout;
   private readonly segmentSize: number;
   private readonly pendingSignal = new Signal();
   private readonly roomSignal = new Signal();
   private readonly lock: string;
+  private closed = false;
 
   constructor(private readonly options: DiskBufferOptions) {
     this.whenFull = options.whenFull;
-    // At least four segments fit in max_size, so drop_oldest always has a whole segment to drop.
-    this.segmentSize = Math.max(64, Math.min(options.segmentSize, Math.floor(options.maxSize / 4)));
     mkdirSync(options.dir, { recursive: true });
+    // At least four segments fit in max_size, so drop_oldest always has a whole segment to drop; and eight fit on
+    // the filesystem, so that confirmed ones are freed while the newest is written even on a small disk.
+    this.segmentSize = Math.max(64, Math.min(options.segmentSize, Math.floor(options.maxSize / 4), Math.floor(filesystemSize(options.dir) / 8)));
     this.lock = join(options.dir, 'lock');
     takeLock(this.lock, options.dir);
     this.resumed = this.open();
@@ -80,23 +88,26 @@ export class DiskBuffer implements RecordBuffer {
         return true;
       }
     }
-    if (this.head.bytes >= this.segmentSize) this.roll();
+    if (this.head.bytes >= this.segmentSize && !this.stalled) this.roll();
     const header = Buffer.allocUnsafe(HEAD);
     header[0] = MARKER;
     header.writeUInt32LE(record.length, 1);
     this.slab.push(header, record);
     this.slabBytes += size;
+    this.slabRecords++;
     this.head.bytes += size;
     this.head.count++;
     this.pendingCount++;
     this.bytes += size;
-    if (this.slabBytes > 1 << 20) this.flush();
+    if (this.stalled) {
+      // The retry timer writes it once the disk has room.
+    } else if (this.slabBytes > 1 << 20) this.flush();
     else if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
     }
     this.pendingSignal.wake();
-    return this.whenFull !== 'block' || this.bytes < this.options.maxSize;
+    return this.whenFull !== 'block' || (!this.stalled && this.bytes < this.options.maxSize);
   }
 
   take(maxCount: number, maxBytes: number): Buffer[] {
@@ -144,6 +155,19 @@ export class DiskBuffer implements RecordBuffer {
       if (done === this.ack.seg) this.ack = { seg: this.segments[0], offset: 0 };
       if (done === this.read.seg) this.read = { seg: this.segments[0], offset: 0 };
     }
+    // So is the segment being written, once all it holds on disk is confirmed and it is large (or the disk full):
+    // a new one takes its place, so that a buffer on a small disk does not wait for a segment to fill.
+    const head = this.head;
+    if (this.segments[0] === head && this.ack.seg === head && head.flushed > 0 && this.ack.offset >= head.flushed && (head.flushed >= this.segmentSize / 4 || this.failure)) {
+      this.roll();
+      if (this.head !== head) {
+        this.segments.shift();
+        unlink(head.path);
+        this.ack = { seg: this.head, offset: 0 };
+        this.read = { seg: this.head, offset: 0 };
+        if (this.stalled) this.flush(); // there may be room now
+      }
+    }
   }
 
   rewind(): void {
@@ -161,7 +185,7 @@ export class DiskBuffer implements RecordBuffer {
   }
 
   async drained(): Promise<void> {
-    while (this.whenFull === 'block' && this.bytes >= this.options.maxSize) await this.roomSignal.wait();
+    while (this.whenFull === 'block' && (this.stalled || this.bytes >= this.options.maxSize) && !this.closed) await this.roomSignal.wait();
   }
 
   takeDropped(): number {
@@ -171,19 +195,23 @@ export class DiskBuffer implements RecordBuffer {
   }
 
   stats(): Record<string, number> {
-    return { buffered: this.pendingCount, buffered_bytes: this.bytes, unconfirmed: this.sent.length, dropped: this.dropped, segments: this.segments.length, write_errors: this.writeErrors };
+    return { buffered: this.pendingCount, buffered_bytes: this.bytes, unconfirmed: this.sent.length, dropped: this.dropped, segments: this.segments.length, write_errors: this.writeErrors, checkpoint_errors: this.checkpointErrors };
   }
 
-  /** Keeps everything unconfirmed on disk for the next start; nothing is lost. */
+  /** Keeps everything unconfirmed on disk for the next start; returns how many records the disk would not take. */
   close(): number {
     clearInterval(this.timer);
     this.flush();
+    clearTimeout(this.retryTimer);
+    this.closed = true;
+    // Still no room: what waited in memory for the disk is lost.
+    const lost = this.stalled ? this.slabRecords : 0;
     this.checkpoint(true);
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
     unlink(this.lock);
     this.roomSignal.wake();
-    return 0;
+    return lost;
   }
 
   private drop(n: number): void {
@@ -207,56 +235,84 @@ export class DiskBuffer implements RecordBuffer {
     return true;
   }
 
+  /** Starts a new segment; records that the disk would not take yet (a stalled slab) go into it. */
   private roll(): void {
-    this.flush();
+    if (!this.stalled) this.flush();
+    const old = this.head as Segment | undefined;
+    const carried = old ? { bytes: old.bytes - old.flushed, count: this.slabRecords } : { bytes: 0, count: 0 };
+    if (old && old.count === carried.count) return; // nothing of it on disk: the new one would have its name
+    const seq = old ? old.seq + old.count - carried.count : 0;
+    const path = join(this.options.dir, name(seq));
+    let fd: number;
+    try {
+      fd = openSync(path, 'a');
+    } catch (error) {
+      if (!old) throw error;
+      // No new file (no inode left, too many open files): the current segment goes on growing.
+      this.failure = `cannot create ${path}: ${code(error)}`;
+      return;
+    }
+    if (old) {
+      old.bytes -= carried.bytes;
+      old.count -= carried.count;
+    }
     if (this.fd >= 0) closeSync(this.fd);
-    const seq = this.head ? this.head.seq + this.head.count : 0;
-    const seg: Segment = { seq, path: join(this.options.dir, name(seq)), bytes: 0, flushed: 0, count: 0 };
-    this.fd = openSync(seg.path, 'a');
-    this.segments.push(seg);
+    this.fd = fd;
+    this.segments.push({ seq, path, bytes: carried.bytes, flushed: 0, count: carried.count });
   }
 
   private flush(): void {
     this.flushScheduled = false;
-    if (!this.slabBytes) return;
-    const data = Buffer.concat(this.slab, this.slabBytes);
-    const records = this.slab.length / 2;
-    this.slab = [];
-    this.slabBytes = 0;
+    if (!this.slabBytes || this.fd < 0) return;
+    const data = this.slab.length === 1 ? this.slab[0] : Buffer.concat(this.slab, this.slabBytes);
+    const records = this.slabRecords;
     try {
       let at = 0;
       while (at < data.length) at += writeSync(this.fd, data, at, data.length - at);
       this.head.flushed += data.length;
+      this.slab = [];
+      this.slabBytes = this.slabRecords = 0;
       this.failure = undefined;
+      if (this.stalled) {
+        this.stalled = false;
+        clearTimeout(this.retryTimer);
+        this.roomSignal.wake();
+      }
+      return;
     } catch (error) {
-      // A full or failing disk: these records are gone; count them as dropped rather than stop the app's output.
-      this.failure = `cannot write ${this.head.path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;
+      this.failure = `cannot write ${this.head.path}: ${code(error)}`;
       this.writeErrors++;
-      this.head.bytes -= data.length;
-      this.head.count -= records;
-      this.pendingCount -= records;
-      this.bytes -= data.length;
-      this.drop(records);
       try {
-        truncate(this.head.path, this.head.flushed);
+        truncate(this.head.path, this.head.flushed); // a record written in part
       } catch {
         // Nothing more to do; the next start truncates a torn tail itself.
       }
     }
+    if (this.whenFull === 'block' && !this.closed) {
+      // A full disk is like a full buffer: keep the records in memory and make the app wait until there is room.
+      this.slab = [data];
+      this.stalled = true;
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => this.flush(), RETRY_MS);
+      this.retryTimer.unref();
+      return;
+    }
+    // drop_newest, drop_oldest: these records are gone; count them as dropped rather than stop the app's output.
+    this.slab = [];
+    this.slabBytes = this.slabRecords = 0;
+    this.head.bytes -= data.length;
+    this.head.count -= records;
+    this.pendingCount -= records;
+    this.bytes -= data.length;
+    this.drop(records);
   }
 
+  /** Writes where the oldest unconfirmed record is; an old checkpoint only means more is resent after a restart. */
   private checkpoint(force = false): void {
     const state = JSON.stringify({ segment: this.ack.seg.seq, offset: this.ack.offset });
     if (state === this.checkpointed && !force) return;
-    const path = join(this.options.dir, 'checkpoint');
-    try {
-      writeFileSync(path + '.tmp', state);
-      renameSync(path + '.tmp', path);
-      this.checkpointed = state;
-    } catch (error) {
-      // An old checkpoint only means more is resent after a restart.
-      this.failure = `cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;
-    }
+    if (writeCheckpoint(this.options.dir, state)) this.checkpointed = state;
+    else this.checkpointErrors++;
   }
 
   /** Finds the segments and the checkpoint, repairs a torn tail, and returns how many records wait. */
@@ -272,6 +328,4 @@ export class DiskBuffer implements RecordBuffer {
     this.checkpointed = JSON.stringify({ segment: this.ack.seg.seq, offset: this.ack.offset });
     return found.pending;
   }
-
-
 }

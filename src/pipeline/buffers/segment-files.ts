@@ -1,5 +1,6 @@
 // The on-disk format of the disk buffer: segment files of framed records, and the lock on a buffer directory.
-import { closeSync, ftruncateSync, openSync, readdirSync, readFileSync, readSync, unlinkSync, writeFileSync } from 'node:fs';
+import * as fs from 'node:fs';
+import { closeSync, ftruncateSync, openSync, readdirSync, readFileSync, readSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 // Each record: a marker byte, its length (u32 LE), the bytes. The marker catches a torn or foreign file.
@@ -141,4 +142,54 @@ export function alive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** The checkpoint file is padded to this size, so that it can be rewritten in place on a full disk. */
+const CHECKPOINT_SIZE = 96;
+
+/**
+ * Writes the checkpoint of `dir`: a new file renamed over the old one, or, when the disk has no room for a new
+ * file, the old one overwritten in place (same size: no new block). Never leaves a `checkpoint.tmp` behind.
+ * False when neither worked.
+ */
+export function writeCheckpoint(dir: string, state: string): boolean {
+  const path = join(dir, 'checkpoint');
+  const text = state.padEnd(CHECKPOINT_SIZE);
+  try {
+    writeFileSync(path + '.tmp', text);
+    renameSync(path + '.tmp', path);
+    return true;
+  } catch {
+    unlink(path + '.tmp');
+  }
+  try {
+    const fd = openSync(path, 'r+');
+    try {
+      writeSync(fd, text, 0);
+    } finally {
+      closeSync(fd);
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Undefined before Node 18.15. */
+const statfsSync = (fs as Partial<typeof fs>).statfsSync;
+
+/** The size of the filesystem holding `dir`, or Infinity where Node.js cannot tell (before 18.15). */
+export function filesystemSize(dir: string): number {
+  if (!statfsSync) return Infinity;
+  try {
+    const { blocks, bsize } = statfsSync(dir);
+    return blocks * bsize || Infinity;
+  } catch {
+    return Infinity;
+  }
+}
+
+/** An error's code (ENOSPC), or its message. */
+export function errorCode(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
 }

@@ -24,6 +24,14 @@ export interface Transport {
   destroy(): void;
   /** True when the connection went down with records it may not have read (streams). */
   readonly connectionLost?: boolean;
+  /** Streams: how many more of the oldest unconfirmed records count as delivered by now, without sending. */
+  settle?(): number;
+  /** Streams: milliseconds until settle() may confirm more, or undefined when nothing waits for it. */
+  nextSettle?(): number | undefined;
+  /** Streams: bytes the next batch may have; 0 or less: wait for confirmations first. */
+  room?(): number;
+  /** Set by the sender: the transport calls it when the sender should look again (a connection went down). */
+  wake?: () => void;
   stats?(): Record<string, number | string>;
 }
 
@@ -44,6 +52,10 @@ export class Sender implements Output {
   private readonly backoff: Backoff;
   private readonly retrySleep = new Sleeper();
   private readonly batchSleep = new Sleeper();
+  /** The loop waits on it for confirmations by time (nothing pending, or the transport's window is full). */
+  private readonly settleSleep = new Sleeper();
+  /** True while the loop waits on settleSleep with nothing pending: a write then wakes it. */
+  private idleSettling = false;
   /** Woken by every write and by close: the loop waits on it when the buffer is empty (one waiter at a time). */
   private readonly work = new Signal();
   private readonly loop: Promise<void>;
@@ -52,7 +64,7 @@ export class Sender implements Output {
   private busy = false;
   /** A batch waits to be retried as it was (http): not pending in the buffer, but not done either. */
   private holding = false;
-  private counters = { sent: 0, confirmed: 0, retries: 0, rejected: 0, lost: 0 };
+  private counters = { sent: 0, confirmed: 0, resent: 0, retries: 0, rejected: 0, lost: 0 };
   private lastError = '';
 
   constructor(
@@ -67,6 +79,10 @@ export class Sender implements Output {
     if (buffer instanceof DiskBuffer && buffer.resumed) {
       this.reporter.say('resumed', `${context.id}: resuming ${buffer.resumed} messages left in the disk buffer by the last run`, SEVERITY.info);
     }
+    transport.wake = () => {
+      this.work.wake();
+      this.settleSleep.wake();
+    };
     this.loop = this.run();
   }
 
@@ -77,6 +93,7 @@ export class Sender implements Output {
     }
     const more = this.buffer.push(this.encode(message));
     this.work.wake();
+    if (this.idleSettling) this.settleSleep.wake();
     const dropped = this.buffer.takeDropped();
     if (dropped) this.reportDropped(dropped);
     if (this.options.batchInterval && this.batchFull()) this.batchSleep.wake();
@@ -97,11 +114,14 @@ export class Sender implements Output {
     this.closing = true;
     this.batchSleep.wake();
     this.retrySleep.wake();
+    this.settleSleep.wake();
     // A connection the drain dropped while idle leaves records it may not have read: send them again first.
     if (this.transport.connectionLost && this.buffer.unconfirmed > 0 && !this.busy) {
+      this.counters.resent += this.buffer.unconfirmed;
       this.buffer.rewind();
       this.work.wake();
     }
+    // These waits keep node running (the loop may be waiting on nothing that does): the deadline bounds them.
     while (Date.now() < deadline && (this.buffer.pending > 0 || this.busy || this.holding)) await delay(Math.min(20, deadline - Date.now()));
     let clean = false;
     if (this.buffer.pending === 0 && !this.busy && !this.holding) clean = await this.transport.finish(deadline).catch(() => false);
@@ -113,6 +133,7 @@ export class Sender implements Output {
     this.transport.destroy();
     this.work.wake();
     this.retrySleep.wake();
+    this.settleSleep.wake();
     // The loop ends at once now; never wait past the deadline for it.
     await Promise.race([this.loop, delay(Math.min(200, deadline - Date.now()))]);
     // Unconfirmed records may or may not have arrived: a memory buffer counts them as lost, a disk buffer resends them.
@@ -123,10 +144,11 @@ export class Sender implements Output {
     if (dropped) this.reportDropped(dropped);
     if (lost) {
       this.counters.lost += lost;
-      const why = this.lastError ? `last error: ${this.lastError}` : `${this.transport.name} did not confirm them before the stop timeout`;
-      this.reporter.count('lost', lost, (n) => `Error L10 (output buffer overflow): ${this.context.id} lost ${n} messages at shutdown (${why}; a disk buffer would keep them)`);
-    } else if (left) {
-      this.reporter.say('kept', `${this.context.id}: kept ${left} messages in the disk buffer; they are sent at the next start`, SEVERITY.notice);
+      const why = this.buffer.type === 'disk' ? `the disk buffer could not write them: ${this.buffer.failure}` : `${this.lastError ? `last error: ${this.lastError}` : `${this.transport.name} did not confirm them before the stop timeout`}; a disk buffer would keep them`;
+      this.reporter.count('lost', lost, (n) => `Error L10 (output buffer overflow): ${this.context.id} lost ${n} messages at shutdown (${why})`);
+    }
+    if (left > lost) {
+      this.reporter.say('kept', `${this.context.id}: kept ${left - lost} messages in the disk buffer; they are sent at the next start`, SEVERITY.notice);
     }
     this.reporter.flush();
   }
@@ -143,10 +165,28 @@ export class Sender implements Output {
   }
 
   private async run(): Promise<void> {
-    let retry: Buffer[] | undefined;
+    // Batches to send again as they were (http), oldest first: a failed one, or the halves of one too large.
+    const held: Buffer[][] = [];
     let attempt = 0;
     while (!this.stopped) {
-      if (!retry) {
+      this.settle();
+      let room = Infinity;
+      if (!held.length) {
+        // A connection went down while idle: what it may not have read is sent again now, not at the next write.
+        // Not while closing: close() does it once, and a connection that ends after its end-of-stream is no loss.
+        if (this.transport.connectionLost && this.buffer.unconfirmed > 0 && !this.closing) {
+          this.counters.resent += this.buffer.unconfirmed;
+          this.buffer.rewind();
+        }
+        room = this.transport.room?.() ?? Infinity;
+        const settleIn = this.transport.nextSettle?.();
+        if ((this.buffer.pending === 0 || room <= 0) && settleIn !== undefined) {
+          // Records wait to count as delivered: look again when they may, or at the next write.
+          this.idleSettling = this.buffer.pending === 0;
+          await this.settleSleep.sleep(settleIn + 5);
+          this.idleSettling = false;
+          continue;
+        }
         if (this.buffer.pending === 0) {
           // Not Promise.race with a stop promise: each race would leave a reaction on it until shutdown.
           await this.work.wait();
@@ -156,7 +196,7 @@ export class Sender implements Output {
         if (this.options.batchInterval && !this.closing && !this.batchFull()) await this.batchSleep.sleep(this.options.batchInterval);
         if (this.stopped) break;
       }
-      const records = retry ?? this.buffer.take(this.options.batchCount, this.options.batchBytes);
+      const records = held[0] ?? this.buffer.take(this.options.batchCount, Math.max(1, Math.min(this.options.batchBytes, room)));
       if (!records.length) continue;
       this.busy = true;
       try {
@@ -164,22 +204,38 @@ export class Sender implements Output {
         this.buffer.confirm(confirmed);
         this.counters.sent += records.length;
         this.counters.confirmed += confirmed;
-        retry = undefined;
+        held.shift();
         attempt = 0;
         this.backoff.reset();
       } catch (error) {
         if (this.stopped) break;
+        if ((error as { tooLarge?: boolean }).tooLarge && this.transport.exactRetry) {
+          // HTTP 413: the batch is too large, not wrong. Send it in halves; a record too large alone is dropped.
+          if (!held.length) held.push(records);
+          if (records.length > 1) held.splice(0, 1, records.slice(0, Math.ceil(records.length / 2)), records.slice(Math.ceil(records.length / 2)));
+          else {
+            held.shift();
+            this.buffer.confirm(1);
+            this.reject(1, `${(error as Error).message} for a single message of ${records[0].length} bytes: it is larger than the drain accepts, even alone (not retried; lower [supervisor] max_line_length to have long lines split)`);
+          }
+          attempt = 0;
+          continue;
+        }
         attempt++;
         this.counters.retries++;
         this.lastError = (error as Error).message;
-        if (this.transport.exactRetry) retry = records;
-        else this.buffer.rewind();
-        this.holding = retry !== undefined;
-        if (retry && this.options.maxRetries !== undefined && attempt > this.options.maxRetries) {
+        if (this.transport.exactRetry) {
+          if (!held.length) held.push(records);
+        } else {
+          this.counters.resent += this.buffer.unconfirmed;
+          this.buffer.rewind();
+        }
+        this.holding = held.length > 0;
+        if (held.length && this.options.maxRetries !== undefined && attempt > this.options.maxRetries) {
+          held.shift();
           this.buffer.confirm(records.length);
           this.counters.rejected += records.length;
           this.reporter.count('gave-up', records.length, (n) => `Error L13 (delivery error): ${this.context.id} dropped ${n} messages after ${this.options.maxRetries} retries: ${this.lastError}`);
-          retry = undefined;
           attempt = 0;
           continue;
         }
@@ -190,9 +246,17 @@ export class Sender implements Output {
         await this.retrySleep.sleep(wait);
       } finally {
         this.busy = false;
-        this.holding = retry !== undefined;
+        this.holding = held.length > 0;
       }
     }
+  }
+
+  /** Confirms what the transport now knows was delivered without a send (a stream that stayed up). */
+  private settle(): void {
+    const confirmed = this.transport.settle?.() ?? 0;
+    if (!confirmed) return;
+    this.buffer.confirm(confirmed);
+    this.counters.confirmed += confirmed;
   }
 
   /** Counts a batch the drain refused for good (e.g. HTTP 400): confirmed so it is not sent again, and reported. */
@@ -202,5 +266,5 @@ export class Sender implements Output {
   }
 }
 
-/** A pause that never keeps node alive on its own. */
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)).unref());
+/** A pause that keeps node alive: close() must wait out its deadline even when nothing else is pending. */
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));

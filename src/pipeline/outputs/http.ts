@@ -115,6 +115,11 @@ export class HttpTransport implements Transport {
       return records.length;
     }
     const text = framing?.failureText ? oneLine(framing.failureText(answer, type)) : answerText;
+    if (status === 413) {
+      // The batch is too large for this server: the sender sends it again in halves.
+      this.counters.failed_requests++;
+      throw Object.assign(new Error(`${this.name} answered HTTP 413 (content too large)${text ? `: ${text}` : ''}`), { tooLarge: true });
+    }
     if (RETRYABLE(status)) {
       this.counters.failed_requests++;
       const error = new Error(`${this.name} answered HTTP ${status}${text ? `: ${text}` : ''}`) as Error & { retryAfter?: number };

@@ -2,8 +2,8 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import type * as Tls from 'node:tls';
 import type { ConnectionOptions } from 'node:tls';
-import { Deque } from '../buffers/queue';
 import type { Transport } from '../buffers/sender';
+import { DeliveryWindow } from './delivery-window';
 import { clientCertificateProblem } from './tls-files';
 
 /** node:tls, loaded by the first TLS connection: apps without a TLS drain do not pay for it at start-up. */
@@ -17,16 +17,17 @@ export interface StreamOptions {
   connectTimeout: number;
   /** A write that makes no progress for this long means the receiver stopped reading: reconnect. */
   writeTimeout: number;
-  /** Bytes that may still be in kernel buffers (ours and the receiver's) after a write completed; see `send`. */
+  /** Bytes that may still be in kernel buffers (ours and the receiver's) after a write completed; see DeliveryWindow. */
   resendWindow: number;
+  /** How long after the kernel took a record it counts as delivered while the connection stays up; see DeliveryWindow. */
+  confirmAfter: number;
 }
 
 /**
  * Syslog over a stream has no acknowledgements: bytes the kernel took may still be lost with the connection
- * (in our send buffer or the receiver's receive buffer). So a record counts as delivered only once
- * `resendWindow` more bytes went out after it, or when the receiver closed the connection after reading our
- * end-of-stream (a clean shutdown). After a failure the sender resends every record not yet counted: at-least-once,
- * with duplicates bounded by the window.
+ * (in our send buffer or the receiver's receive buffer). So a record counts as delivered only by the rules of
+ * DeliveryWindow, or when the receiver closed the connection after reading our end-of-stream (a clean shutdown).
+ * After a failure the sender resends every record not yet counted, with duplicates bounded by the window.
  */
 export class StreamTransport implements Transport {
   readonly name: string;
@@ -37,12 +38,13 @@ export class StreamTransport implements Transport {
   private lastLoss: Error | undefined;
   /** Why the last connection ended while records sent on it were unconfirmed; the next send reports it. */
   private broken: Error | undefined;
-  /** Bytes written on this connection, and where each unconfirmed record sent on it ends. */
-  private written = 0;
-  private ends = new Deque<number>();
+  private readonly delivery: DeliveryWindow;
   private counters = { connections: 0, write_timeouts: 0 };
+  /** Called when the connection goes down, so that the sender resends what was unconfirmed without waiting for a write. */
+  wake: () => void = () => {};
 
   constructor(private readonly options: StreamOptions) {
+    this.delivery = new DeliveryWindow(options.resendWindow, options.confirmAfter);
     this.name = `syslog+${options.tls ? 'tls' : 'tcp'}://${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
   }
 
@@ -50,24 +52,29 @@ export class StreamTransport implements Transport {
     const broken = this.takeBroken();
     if (broken) throw broken;
     const socket = this.socket ?? (await this.connect());
-    let end = this.written;
-    for (const record of records) this.ends.push((end += record.length));
-    this.written = end;
+    this.delivery.add(records);
     const data = records.length === 1 ? records[0] : Buffer.concat(records);
     if (!socket.write(data)) await this.progress(socket);
-    // What the kernel took is `written - writableLength`; records a window behind that are counted as delivered.
-    const taken = this.written - socket.writableLength - this.options.resendWindow;
-    let confirmed = 0;
-    while (this.ends.length && this.ends.peek()! <= taken) {
-      this.ends.shift();
-      confirmed++;
-    }
-    return confirmed;
+    return this.socket === socket ? this.delivery.settle(socket.writableLength) : 0;
+  }
+
+  /** How many more of the oldest unconfirmed records count as delivered by now (the connection stayed up). */
+  settle(): number {
+    return this.socket ? this.delivery.settle(this.socket.writableLength) : 0;
+  }
+
+  nextSettle(): number | undefined {
+    return this.socket ? this.delivery.nextSettle() : undefined;
+  }
+
+  /** Bytes the next batch may have (the window after connections were lost with records unconfirmed). */
+  room(): number {
+    return this.delivery.room();
   }
 
   async finish(deadline: number): Promise<boolean> {
     const socket = this.socket;
-    if (!socket) return this.ends.length === 0 && !this.broken;
+    if (!socket) return this.delivery.unconfirmed === 0 && !this.broken;
     return new Promise((resolve) => {
       // The receiver closes its side only after reading everything up to our end-of-stream: that confirms it all.
       const timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
@@ -92,7 +99,7 @@ export class StreamTransport implements Transport {
   }
 
   stats(): Record<string, number> {
-    return { ...this.counters };
+    return { ...this.counters, window: this.delivery.window };
   }
 
   private takeBroken(): Error | undefined {
@@ -138,8 +145,7 @@ export class StreamTransport implements Transport {
     this.counters.connections++;
     this.lastLoss = undefined;
     this.socket = socket;
-    this.written = 0;
-    this.ends = new Deque<number>();
+    this.delivery.reset();
     socket.setKeepAlive(true, 30_000);
     socket.resume(); // a syslog receiver sends nothing; discard whatever comes
     socket.on('error', (error) => this.lost(socket, describe(error, this.name, this.options.tls?.cert !== undefined)));
@@ -149,10 +155,12 @@ export class StreamTransport implements Transport {
   private lost(socket: Socket, error: Error): void {
     if (this.socket !== socket) return;
     this.socket = undefined;
-    if (this.ends.length) {
+    if (this.delivery.unconfirmed) {
       this.broken ??= error;
       this.lastLoss = error;
+      this.wake();
     }
+    this.delivery.lost();
     socket.destroy();
   }
 

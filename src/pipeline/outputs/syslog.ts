@@ -30,7 +30,8 @@ const schema: Schema = {
   key_file: { type: 'string', doc: 'syslog+tls: PEM private key of cert_file; warned about when others can read it' },
   connect_timeout: { type: 'duration', default: '10s', doc: 'how long a connection may take' },
   write_timeout: { type: 'duration', default: '30s', doc: 'a receiver that takes no data for this long is considered stuck: drover reconnects and resends' },
-  resend_window: { type: 'size', default: '8MB', doc: 'TCP/TLS: bytes after which a record counts as delivered; unconfirmed records are resent after a reconnect (duplicates are possible, losses are not)' },
+  resend_window: { type: 'size', default: '8MB', doc: 'TCP/TLS: bytes after which a record counts as delivered; unconfirmed records are resent after a reconnect (duplicates are possible)' },
+  confirm_after: { type: 'duration', default: '2s', doc: 'TCP/TLS: a record also counts as delivered once the connection stayed up this long after the kernel took it; a receiver that loses what it received more than this long ago loses it for good' },
   backoff_initial: { type: 'duration', default: '500ms', doc: 'first wait before reconnecting; doubles on each failure' },
   backoff_max: { type: 'duration', default: '30s', doc: 'longest wait between reconnects' },
   buffer: bufferField,
@@ -155,7 +156,7 @@ export const syslogOutput = defineComponent({
       const files = protocol === 'tls' ? readTlsFiles(options) : undefined;
       warnings = files?.warnings ?? [];
       const tls = files ? { rejectUnauthorized: options.tls_verify !== false, ca: files.ca, cert: files.cert, key: files.key } : undefined;
-      transport = new StreamTransport({ host, port, tls, connectTimeout: options.connect_timeout, writeTimeout: options.write_timeout, resendWindow: options.resend_window });
+      transport = new StreamTransport({ host, port, tls, connectTimeout: options.connect_timeout, writeTimeout: options.write_timeout, resendWindow: options.resend_window, confirmAfter: options.confirm_after });
       encode = (m: Parameters<Rfc5424['encode']>[0]) => rfc.frame(m, options.framing);
     }
     const sender = new Sender(buffer, transport, encode, context, {

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, appendFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, appendFileSync, mkdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DiskBuffer } from '../../../src/pipeline/buffers/disk';
@@ -70,6 +70,36 @@ describe('disk buffer', () => {
     expect(second.pendingBytes).toBeGreaterThan(0);
     expect(texts(second.take(10, Infinity))).toEqual(['record 3']);
     second.close();
+  });
+
+  it('deletes the segment being written once all of it is confirmed, and resumes from the next one after a restart', () => {
+    const dir = tempDir();
+    const buffer = open(dir, { segmentSize: 4096 });
+    for (let i = 0; i < 100; i++) buffer.push(rec(i)); // about 1.4 KB: over a quarter of a segment
+    const [first] = readdirSync(dir).filter((f) => f.endsWith('.seg'));
+    expect(buffer.take(100, Infinity)).toHaveLength(100);
+    buffer.confirm(100);
+    const left = readdirSync(dir).filter((f) => f.endsWith('.seg'));
+    expect(left).not.toContain(first);
+    expect(left).toHaveLength(1);
+    buffer.push(rec(100));
+    buffer.close();
+    expect(readdirSync(dir)).not.toContain('checkpoint.tmp');
+    const again = open(dir, { segmentSize: 4096 });
+    expect(texts(again.take(10, Infinity))).toEqual(['record 100']);
+    again.close();
+  });
+
+  it('counts a checkpoint it cannot write, and goes on (more is resent after a restart)', () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'checkpoint')); // neither a rename over it nor a write into it can work
+    const buffer = open(dir);
+    for (let i = 0; i < 3; i++) buffer.push(rec(i));
+    buffer.take(3, Infinity);
+    buffer.confirm(3);
+    buffer.close();
+    expect(buffer.stats().checkpoint_errors).toBe(1);
+    expect(readdirSync(dir)).not.toContain('checkpoint.tmp');
   });
 
   it('drop_oldest drops whole unsent segments and counts their records', () => {

@@ -1,0 +1,83 @@
+// When a record sent on a syslog stream counts as delivered, and how much may be unconfirmed on a connection.
+import { Deque } from '../buffers/queue';
+
+/**
+ * Syslog over TCP/TLS has no acknowledgements, so a record written on a connection counts as delivered when
+ * either `maxBytes` more bytes went out after it (more than the kernel buffers between us and the receiver can
+ * hold), or the kernel took it at least `after` ms ago and the connection is still up (a receiver reads what it
+ * gets within that time). Until then it is resent after a reconnect.
+ *
+ * A receiver that drops the connection with records unconfirmed (say it reads 10 messages and closes) halves what
+ * the next connection may have unconfirmed at once, down to one record: so each connection delivers some records
+ * for sure, and the drain progresses instead of resending the same records for ever. Confirmations grow it back.
+ * Duplicates after a reconnect are at most this window.
+ */
+export class DeliveryWindow {
+  /** Bytes that may be unconfirmed on a connection now. */
+  window: number;
+  /** Where each unconfirmed record sent on this connection ends (bytes since the connection began). */
+  private ends = new Deque<number>();
+  /** How far the kernel had taken the stream, and when: for the time rule. */
+  private taken = new Deque<{ offset: number; at: number }>();
+  private written = 0;
+  private confirmedTo = 0;
+
+  constructor(private readonly maxBytes: number, private readonly after: number) {
+    this.window = maxBytes;
+  }
+
+  /** A new connection: nothing was sent on it yet. */
+  reset(): void {
+    this.ends = new Deque<number>();
+    this.taken = new Deque<{ offset: number; at: number }>();
+    this.written = 0;
+    this.confirmedTo = 0;
+  }
+
+  get unconfirmed(): number {
+    return this.ends.length;
+  }
+
+  /** Bytes that may be sent now without passing the window (at least one record when nothing is unconfirmed). */
+  room(): number {
+    return this.ends.length === 0 ? Math.max(1, this.window) : this.window - (this.written - this.confirmedTo);
+  }
+
+  /** Records about to be written on the connection. */
+  add(records: Buffer[]): void {
+    let end = this.written;
+    for (const record of records) this.ends.push((end += record.length));
+    this.written = end;
+  }
+
+  /** The kernel holds all but `queued` bytes of what was written: returns how many more records count as delivered. */
+  settle(queued: number, now = Date.now()): number {
+    const taken = this.written - queued;
+    const last = this.taken.length ? this.taken.at(this.taken.length - 1).offset : this.confirmedTo;
+    if (taken > last) this.taken.push({ offset: taken, at: now });
+    let upTo = taken - this.maxBytes;
+    while (this.taken.length && this.taken.peek()!.at <= now - this.after) upTo = Math.max(upTo, this.taken.shift()!.offset);
+    let count = 0;
+    const before = this.confirmedTo;
+    while (this.ends.length && this.ends.peek()! <= upTo) {
+      this.confirmedTo = this.ends.shift()!;
+      count++;
+    }
+    // Slow start: every byte confirmed lets one more be in flight.
+    if (count) this.window = Math.min(this.maxBytes, this.window + (this.confirmedTo - before));
+    return count;
+  }
+
+  /** Milliseconds until the time rule may confirm more, or undefined when nothing is unconfirmed. */
+  nextSettle(now = Date.now()): number | undefined {
+    if (!this.ends.length) return undefined;
+    const first = this.taken.peek();
+    return first ? Math.max(0, first.at + this.after - now) : this.after;
+  }
+
+  /** The connection went down: records unconfirmed on it will be resent, and the next one gets half as much room. */
+  lost(): void {
+    if (this.ends.length) this.window = Math.max(1, Math.floor(Math.min(this.window, this.written - this.confirmedTo) / 2));
+    this.reset();
+  }
+}
