@@ -12,6 +12,8 @@ declare -A wanted=(
   [mount]=mount                # a small tmpfs inside `unshare -m` fills a disk for the disk-buffer tests
   [logger]=bsdutils            # RFC 3164/5424 messages from util-linux's logger
   [curl]=curl                  # what users type against drover's HTTP endpoints
+  [prometheus]=prometheus      # scrapes [supervisor] metrics_address; its promtool checks the format
+  [promtool]=prometheus
 )
 
 missing=()

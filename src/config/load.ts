@@ -17,6 +17,7 @@ export interface SupervisorConfig {
   partial_line_timeout: number;
   hostname: string;
   control_socket: string;
+  metrics_address: string;
 }
 
 export interface ProcessConfig {

@@ -10,6 +10,7 @@ export const supervisorSchema: Schema = {
   max_line_length: { type: 'size', default: '1MB', min: 64, doc: 'the memory bound of one line: decoders, filters and matchers see each line whole up to this many bytes; a longer line is cut into several messages, each but the last with Fields[cut] = true. Outputs split lines for their transport themselves (see their max_line_length)' },
   partial_line_timeout: { type: 'duration', default: '200ms', doc: 'a line without its newline is passed on after this long' },
   hostname: { type: 'string', default: '', doc: 'the Hostname of messages; default: the machine host name' },
+  metrics_address: { type: 'string', default: '', pattern: /^$|^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]*):\d{1,5}$/, patternHint: 'HOST:PORT, such as "127.0.0.1:9464" (0.0.0.0:9464 or :9464 for every interface)', doc: 'HOST:PORT where drover serves Prometheus metrics at GET /metrics (processes, lines, outputs, process_*); off unless set' },
   control_socket: { type: 'string', default: '', doc: 'path of the unix socket for `drover status` and `drover restart`; default: $TMPDIR/drover-<uid>/<dir hash>.sock, in a directory only that user can use (0700); a socket owned by another user is never trusted' },
 };
 

@@ -6,6 +6,7 @@ import type { InstancePlan } from './formation';
 import { decideAfterExit } from './backoff';
 import { attachOutput } from './output';
 import type { Pipeline } from '../pipeline/pipeline';
+import type { LineCounts } from './metrics';
 import { SEVERITY } from '../pipeline/message';
 
 /** supervisord's process states. */
@@ -18,6 +19,8 @@ export interface InstanceOptions {
   hostname: string;
   maxLine: number;
   partialTimeout: number;
+  /** Lines read per instance and stream, when metrics are served. */
+  lines?: LineCounts;
   backoff: { initial: number; max: number };
   /** Called on every state change; the supervisor decides when it is all over. */
   onChange(instance: Instance): void;
@@ -94,7 +97,7 @@ export class Instance {
     this.killed = false;
     this.setState('STARTING');
     // Out of file descriptors (EMFILE), spawn gives a child without pipes, and its 'error' event follows.
-    const output = !child.stdout || !child.stderr ? NOT_SPAWNED : attachOutput(child, { logger: plan.name, hostname: options.hostname, pipeline: options.pipeline, maxLine: options.maxLine, partialTimeout: options.partialTimeout });
+    const output = !child.stdout || !child.stderr ? NOT_SPAWNED : attachOutput(child, { logger: plan.name, hostname: options.hostname, pipeline: options.pipeline, maxLine: options.maxLine, partialTimeout: options.partialTimeout, lines: options.lines });
     this.exited = new Promise((done) => {
       let finished = false;
       let exitInfo: [number | null, NodeJS.Signals | null] | undefined;

@@ -4,7 +4,9 @@ import { LineSplitter } from '../pipeline/splitter';
 import type { Pipeline } from '../pipeline/pipeline';
 import { SEVERITY } from '../pipeline/message';
 import type { BlockSource } from '../pipeline/formats';
+import type { LineCounts } from './metrics';
 import { readPipe } from './reader';
+import type { LineSink } from '../pipeline/splitter';
 
 export interface OutputOptions {
   logger: string;
@@ -12,6 +14,8 @@ export interface OutputOptions {
   pipeline: Pipeline;
   maxLine: number;
   partialTimeout: number;
+  /** Lines read per instance and stream, when metrics are served. */
+  lines?: LineCounts;
 }
 
 /** A child's two streams as the instance sees them. */
@@ -31,7 +35,7 @@ export function attachOutput(child: ChildProcess, options: OutputOptions): Child
   const closed = [child.stdout!, child.stderr!].map((stream, index) => {
     const name = index === 0 ? 'stdout' : 'stderr';
     const source: BlockSource = { logger: options.logger, stream: name, pid: child.pid ?? 0, hostname: options.hostname, severity: name === 'stderr' ? SEVERITY.err : SEVERITY.info, type: 'log' };
-    const splitter = new LineSplitter(source, options.pipeline, options.maxLine, options.partialTimeout, options.pipeline.blockLimit);
+    const splitter = new LineSplitter(source, options.lines ? countingSink(options.pipeline, options.lines.cell(options.logger, name)) : options.pipeline, options.maxLine, options.partialTimeout, options.pipeline.blockLimit);
     const reader = readPipe(stream, (bytes) => {
       splitter.push(bytes);
       if (options.pipeline.blocked && !reader.paused) {
@@ -59,6 +63,20 @@ export function attachOutput(child: ChildProcess, options: OutputOptions): Child
     closed: Promise.all(closed).then(() => undefined),
     get pausedMs() {
       return pausedTotal + (pausedStreams > 0 ? Date.now() - pausedSince : 0);
+    },
+  };
+}
+
+/** The pipeline, counting the lines that pass into `cell` (only when metrics are served: it costs a scan of each block). */
+function countingSink(pipeline: Pipeline, cell: { lines: number }): LineSink {
+  return {
+    block(source, chunk, start, end, timestamp) {
+      for (let at = chunk.indexOf(10, start); at >= 0 && at < end; at = chunk.indexOf(10, at + 1)) cell.lines++;
+      pipeline.block(source, chunk, start, end, timestamp);
+    },
+    line(source, bytes, timestamp) {
+      cell.lines++;
+      pipeline.line(source, bytes, timestamp);
     },
   };
 }

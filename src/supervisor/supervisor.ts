@@ -5,6 +5,7 @@ import type { InstancePlan } from './formation';
 import type { Pipeline } from '../pipeline/pipeline';
 import { SEVERITY } from '../pipeline/message';
 import type { SupervisorConfig } from '../config/load';
+import type { LineCounts } from './metrics';
 
 export interface SupervisorOptions {
   appDir: string;
@@ -12,6 +13,8 @@ export interface SupervisorOptions {
   pipeline: Pipeline;
   config: SupervisorConfig;
   hostname: string;
+  /** Lines read per instance and stream, when metrics are served. */
+  lines?: LineCounts;
 }
 
 /** A snapshot for `drover status`. */
@@ -57,6 +60,7 @@ export class Supervisor {
           hostname: options.hostname,
           maxLine: options.config.max_line_length,
           partialTimeout: options.config.partial_line_timeout,
+          lines: options.lines,
           backoff: { initial: options.config.backoff_initial, max: options.config.backoff_max },
           onChange: (instance) => this.onChange(instance),
           shuttingDown: () => this.shuttingDown !== undefined || this.abandoned,

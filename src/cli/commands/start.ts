@@ -9,6 +9,7 @@ import type { LoadedApp } from '../../config/app';
 import { Supervisor } from '../../supervisor/supervisor';
 import { fdLimitProblem } from '../../supervisor/fd-limit';
 import { controlSocketPath, serveControl } from '../../supervisor/control';
+import { LineCounts, serveMetrics } from '../../supervisor/metrics';
 import { startThreadPool } from '../../supervisor/thread-pool';
 import { Pipeline } from '../../pipeline/pipeline';
 import { BufferInUseError } from '../../pipeline/buffers/segment-files';
@@ -84,7 +85,9 @@ ${APP_USAGE}`,
       if (error instanceof BufferInUseError) process.exit(1);
       return 1;
     }
-    const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname });
+    const { metrics_address: metricsAddress } = app.config.supervisor;
+    const lines = metricsAddress ? new LineCounts() : undefined;
+    const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname, lines });
 
     handleSignals({
       stop: (signal) => supervisor.onSignal(signal),
@@ -102,6 +105,12 @@ ${APP_USAGE}`,
         pipeline.internal(`control socket unavailable (${error.message}): drover status and restart will not work`, 'supervisor', 4);
         return undefined;
       });
+      if (metricsAddress) {
+        await serveMetrics(metricsAddress, supervisor, lines!).then(
+          () => pipeline.internal(`Serving Prometheus metrics at http://${metricsAddress}/metrics`, 'supervisor', 6),
+          (error: Error) => pipeline.internal(`metrics unavailable (${error.message}): nothing is served at metrics_address`, 'supervisor', 3),
+        );
+      }
       const code = await supervisor.done;
       control?.close();
       // Normally nothing is left and node exits at once; after a forced stop a drain may still be retrying.

@@ -1,5 +1,4 @@
 // `http` output: batched POSTs to an HTTPS drain (Logplex-style frames, NDJSON or a JSON array).
-import { readFileSync } from 'node:fs';
 import type * as Http from 'node:http';
 import type * as Https from 'node:https';
 import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
@@ -7,12 +6,13 @@ import { promisify } from 'node:util';
 import type { Schema } from '../../config/schema';
 import { bufferField, createBuffer } from '../buffers/buffer';
 import { Sender, type Transport } from '../buffers/sender';
-import { defineComponent } from '../component';
+import { defineComponent, type ComponentContext } from '../component';
 import { toJson } from '../json-format';
 import { SEVERITY, type Message } from '../message';
 import { defaultAppName, FACILITIES, Rfc5424, type Facility } from '../rfc5424';
 import { DRAIN_FORMATS, drainRendering } from '../drain-format';
 import { splitForTransport, type Measure } from '../split-message';
+import { certKeyProblems, clientCertificateProblem, readTlsFiles } from './tls-files';
 
 // Loaded when an http output is made, not at start-up: most apps have none, and these modules (with OpenSSL
 // behind node:https and node:crypto) cost several milliseconds of every start.
@@ -40,6 +40,8 @@ const schema: Schema = {
   backoff_max: { type: 'duration', default: '30s', doc: 'longest wait between retries' },
   tls_verify: { type: 'boolean', default: true, doc: 'check the server\'s certificate; false is warned about at start' },
   ca_file: { type: 'string', doc: 'PEM file of the CA(s) to trust instead of the system\'s' },
+  cert_file: { type: 'string', doc: 'https: PEM client certificate, for servers that ask for one (mutual TLS); one that expires within 14 days is warned about at start' },
+  key_file: { type: 'string', doc: 'https: PEM private key of cert_file; warned about when others can read it' },
   facility: { type: 'enum', values: FACILITIES, default: 'user', doc: 'logplex format: syslog facility of the frames' },
   app_name: { type: 'string', doc: 'logplex format: APP-NAME; default HEROKU_APP_NAME, Cloud Foundry\'s application_name, or "app"' },
   hostname: { type: 'string', doc: 'logplex format: HOSTNAME for messages that carry none' },
@@ -57,6 +59,21 @@ export interface HttpOptions {
   timeout: number;
   tlsVerify: boolean;
   ca?: Buffer;
+  /** Client certificate and key (mutual TLS). */
+  cert?: Buffer;
+  key?: Buffer;
+  /** Another output's request body (otlp): replaces `format`'s content type and body, and reads the answers. */
+  framing?: Framing;
+}
+
+/** How an output other than http frames a batch into a request over this transport, and reads the answer. */
+export interface Framing {
+  contentType: string;
+  body(records: Buffer[]): Buffer;
+  /** Told about each 2xx answer to a batch of `count` records (e.g. an OTLP partial success). */
+  accepted?(answer: Buffer, contentType: string, count: number): void;
+  /** The text to report for a failed answer's body (e.g. the message of a google.rpc.Status). */
+  failureText?(answer: Buffer, contentType: string): string;
 }
 
 /** One POST per batch, one at a time (so batches arrive in order); a failed batch is retried with its frame id. */
@@ -74,30 +91,34 @@ export class HttpTransport implements Transport {
   constructor(private readonly options: HttpOptions) {
     this.name = options.url.origin + options.url.pathname;
     const secure = options.url.protocol === 'https:';
-    this.agent = secure ? new (https().Agent)({ keepAlive: true, maxSockets: 1, rejectUnauthorized: options.tlsVerify, ca: options.ca }) : new (http().Agent)({ keepAlive: true, maxSockets: 1 });
+    this.agent = secure ? new (https().Agent)({ keepAlive: true, maxSockets: 1, rejectUnauthorized: options.tlsVerify, ca: options.ca, cert: options.cert, key: options.key }) : new (http().Agent)({ keepAlive: true, maxSockets: 1 });
   }
 
   async send(records: Buffer[], attempt: number): Promise<number> {
     // Logplex-Frame-Id names the batch, not the attempt: a receiver that saw it already can drop the retry.
     if (attempt === 0 || !this.frameId) this.frameId = randomUUID();
-    const { format } = this.options;
-    const raw = format === 'json' ? Buffer.concat([Buffer.from('['), ...records.flatMap((r, i) => (i ? [COMMA, r] : [r])), Buffer.from(']')]) : Buffer.concat(records);
+    const { format, framing } = this.options;
+    const raw = framing ? framing.body(records) : format === 'json' ? Buffer.concat([Buffer.from('['), ...records.flatMap((r, i) => (i ? [COMMA, r] : [r])), Buffer.from(']')]) : Buffer.concat(records);
     const body = this.options.gzip ? await gzip(raw) : raw;
     if (this.closed) throw new Error(`${this.name}: output closed`); // closed while compressing
     const headers: Record<string, string> = {
       'User-Agent': 'drover',
-      'Content-Type': CONTENT_TYPES[format],
+      'Content-Type': framing ? framing.contentType : CONTENT_TYPES[format],
       'Content-Length': String(body.length),
       ...(this.options.gzip ? { 'Content-Encoding': 'gzip' } : {}),
-      ...(format === 'logplex' ? { 'Logplex-Msg-Count': String(records.length), 'Logplex-Frame-Id': this.frameId } : {}),
+      ...(format === 'logplex' && !framing ? { 'Logplex-Msg-Count': String(records.length), 'Logplex-Frame-Id': this.frameId } : {}),
       ...this.options.headers,
     };
     this.counters.requests++;
-    const { status, text, wait } = await this.post(body, headers).catch((error: Error) => {
+    const { status, text: answerText, wait, answer, type } = await this.post(body, headers).catch((error: Error) => {
       this.counters.failed_requests++;
       throw error;
     });
-    if (status >= 200 && status < 300) return records.length;
+    if (status >= 200 && status < 300) {
+      framing?.accepted?.(answer, type, records.length);
+      return records.length;
+    }
+    const text = framing?.failureText ? oneLine(framing.failureText(answer, type)) : answerText;
     if (status === 413) {
       // The batch is too large for this server: the sender sends it again in halves.
       this.counters.failed_requests++;
@@ -128,7 +149,7 @@ export class HttpTransport implements Transport {
     return { ...this.counters };
   }
 
-  private post(body: Buffer, headers: Record<string, string>): Promise<{ status: number; text: string; wait?: number }> {
+  private post(body: Buffer, headers: Record<string, string>): Promise<{ status: number; text: string; wait?: number; answer: Buffer; type: string }> {
     const { url, timeout } = this.options;
     const send = url.protocol === 'https:' ? https().request : http().request;
     return new Promise((resolve, reject) => {
@@ -139,18 +160,22 @@ export class HttpTransport implements Transport {
       timer.unref(); // the request itself keeps node alive while it runs
       request.on('error', (error) => {
         clearTimeout(timer);
-        reject(new Error(error.message.includes(this.name) ? error.message : `${this.name}: ${error.message}`));
+        const certificate = clientCertificateProblem(error, this.name, this.options.cert !== undefined);
+        reject(new Error(certificate ?? (error.message.includes(this.name) ? error.message : `${this.name}: ${error.message}`)));
       });
       request.on('response', (response: IncomingMessage) => {
         const wait = retryAfter(header(response.headers['retry-after']));
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => {
-          if (text.length < 300) text += chunk;
+        // The answer's first 64 KiB: its text for reports, its bytes for a framing that reads them.
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          if (size < 65536) chunks.push(chunk);
+          size += chunk.length;
         });
         response.on('end', () => {
           clearTimeout(timer);
-          resolve({ status: response.statusCode ?? 0, text: text.trim().replace(/\s+/g, ' ').slice(0, 200), wait });
+          const answer = Buffer.concat(chunks).subarray(0, 65536);
+          resolve({ status: response.statusCode ?? 0, text: oneLine(answer.toString('utf8', 0, 300)), wait, answer, type: header(response.headers['content-type']) ?? '' });
         });
         response.on('error', (error) => {
           clearTimeout(timer);
@@ -163,6 +188,9 @@ export class HttpTransport implements Transport {
 }
 
 const COMMA = Buffer.from(',');
+
+/** An answer's text on one line, short enough for a report. */
+const oneLine = (text: string): string => text.trim().replace(/\s+/g, ' ').slice(0, 200);
 
 function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
@@ -194,40 +222,46 @@ export const httpOutput = defineComponent({
   schema,
   example: '[outputs.collector]\ntype = "http"\nurl = "https://collector.example.com/logs"\nformat = "logplex"\nheaders = { Authorization = "Bearer ${COLLECTOR_TOKEN}" }\nbatch_size = 500\nbuffer = { type = "memory", max_events = 10000, when_full = "drop_oldest" }',
   check(options) {
+    const problems: { key: string; message: string; hint?: string }[] = certKeyProblems(options);
     if (options.message_format !== 'auto' && options.format !== 'logplex') {
-      return [{ key: 'message_format', message: `option "message_format" applies to format = "logplex" only, and format is ${JSON.stringify(options.format)}`, hint: 'ndjson and json bodies carry the fields as keys already' }];
+      problems.push({ key: 'message_format', message: `option "message_format" applies to format = "logplex" only, and format is ${JSON.stringify(options.format)}`, hint: 'ndjson and json bodies carry the fields as keys already' });
     }
-    if (options.ca_file !== undefined && typeof options.url === 'string' && options.url.startsWith('http:')) {
-      return [{ key: 'ca_file', message: `option "ca_file" applies to https:// URLs only, and url is ${JSON.stringify(options.url)}` }];
-    }
-    return [];
-  },
-  create(options, context) {
-    const url = new URL(options.url);
-    let ca: Buffer | undefined;
-    if (options.ca_file !== undefined) {
-      try {
-        ca = readFileSync(options.ca_file);
-      } catch (error) {
-        throw new Error(`option "ca_file": cannot read ${JSON.stringify(options.ca_file)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    if (typeof options.url === 'string' && options.url.startsWith('http:')) {
+      for (const key of ['ca_file', 'cert_file', 'key_file']) {
+        if (options[key] !== undefined) problems.push({ key, message: `option "${key}" applies to https:// URLs only, and url is ${JSON.stringify(options.url)}` });
       }
     }
-    const transport = new HttpTransport({ url, format: options.format, gzip: options.gzip, headers: options.headers ?? {}, timeout: options.timeout, tlsVerify: options.tls_verify !== false, ca });
-    const buffer = createBuffer(options.buffer, context.id.replace(/^outputs\./, ''), context.env);
-    const sender = new Sender(buffer, transport, encoder(options.format, options, context), context, {
-      batchCount: options.batch_size,
-      batchBytes: options.batch_bytes,
-      batchInterval: options.batch_interval,
-      backoffInitial: options.backoff_initial,
-      backoffMax: options.backoff_max,
-      maxRetries: options.max_retries,
-    });
-    transport.onReject = (count, why) => sender.reject(count, why);
-    if (url.protocol === 'https:' && options.tls_verify === false) {
-      sender.reporter.say('tls', `${context.id}: tls_verify = false: the certificate of ${url.host} is not checked, so anyone between here and there can read and change these logs`, SEVERITY.warning);
-    }
+    return problems;
+  },
+  create(options, context) {
+    const sender = createHttpSender(options, context, encoder(options.format, options, context));
     const limit = options.max_line_length ?? (options.format === 'logplex' ? 10000 : 0);
     const measure: Measure = options.format === 'logplex' ? drainRendering(options.message_format).measure : (m) => Buffer.byteLength(toJson(m));
     return splitForTransport(sender, limit, measure, true);
   },
 });
+
+/**
+ * The http output's delivery (transport, buffer, send loop, TLS options, reports) for options of the http schema;
+ * `framing` lets another output (otlp) send its own request bodies over it.
+ */
+export function createHttpSender(options: Record<string, any>, context: ComponentContext, encode: (m: Message) => Buffer, framing?: Framing): Sender {
+  const url = new URL(options.url);
+  const { ca, cert, key, warnings } = readTlsFiles(options);
+  const transport = new HttpTransport({ url, format: options.format, gzip: options.gzip, headers: options.headers ?? {}, timeout: options.timeout, tlsVerify: options.tls_verify !== false, ca, cert, key, framing });
+  const buffer = createBuffer(options.buffer, context.id.replace(/^outputs\./, ''), context.env);
+  const sender = new Sender(buffer, transport, encode, context, {
+    batchCount: options.batch_size,
+    batchBytes: options.batch_bytes,
+    batchInterval: options.batch_interval,
+    backoffInitial: options.backoff_initial,
+    backoffMax: options.backoff_max,
+    maxRetries: options.max_retries,
+  });
+  transport.onReject = (count, why) => sender.reject(count, why);
+  for (const warning of warnings) sender.reporter.say(`tls ${warning}`, `${context.id}: ${warning}`, SEVERITY.warning);
+  if (url.protocol === 'https:' && options.tls_verify === false) {
+    sender.reporter.say('tls', `${context.id}: tls_verify = false: the certificate of ${url.host} is not checked, so anyone between here and there can read and change these logs`, SEVERITY.warning);
+  }
+  return sender;
+}

@@ -4,6 +4,7 @@ import type * as Tls from 'node:tls';
 import type { ConnectionOptions } from 'node:tls';
 import type { Transport } from '../buffers/sender';
 import { DeliveryWindow } from './delivery-window';
+import { clientCertificateProblem } from './tls-files';
 
 /** node:tls, loaded by the first TLS connection: apps without a TLS drain do not pay for it at start-up. */
 const tlsModule = (): typeof Tls => require('node:tls');
@@ -130,7 +131,7 @@ export class StreamTransport implements Transport {
       socket.once('error', (error) => {
         clearTimeout(timer);
         if (this.connecting === socket) this.connecting = undefined;
-        reject(describe(error, this.name));
+        reject(describe(error, this.name, this.options.tls?.cert !== undefined));
       });
       socket.once('close', () => {
         clearTimeout(timer);
@@ -147,7 +148,7 @@ export class StreamTransport implements Transport {
     this.delivery.reset();
     socket.setKeepAlive(true, 30_000);
     socket.resume(); // a syslog receiver sends nothing; discard whatever comes
-    socket.on('error', (error) => this.lost(socket, describe(error, this.name)));
+    socket.on('error', (error) => this.lost(socket, describe(error, this.name, this.options.tls?.cert !== undefined)));
     socket.on('close', () => this.lost(socket, new Error(`${this.name} closed the connection`)));
   }
 
@@ -200,8 +201,10 @@ function isIp(host: string): boolean {
 }
 
 /** Node's error plus what to do about the common ones. */
-function describe(error: Error, name: string): Error {
+function describe(error: Error, name: string, hasCert = false): Error {
   const code = (error as NodeJS.ErrnoException).code ?? '';
+  const certificate = clientCertificateProblem(error, name, hasCert);
+  if (certificate) return new Error(certificate);
   if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS_CERT/.test(code)) {
     return new Error(`TLS certificate of ${name} not trusted: ${error.message} (set ca_file to the CA that signed it, or tls_verify = false)`);
   }

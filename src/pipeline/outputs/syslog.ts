@@ -1,7 +1,6 @@
 // `syslog` output: RFC 5424 messages to a drain URL (syslog+tcp, syslog+tls, syslog+udp), as Heroku drains do.
 import type * as Dgram from 'node:dgram';
 import type { Socket } from 'node:dgram';
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { Schema } from '../../config/schema';
 import { bufferField, createBuffer } from '../buffers/buffer';
@@ -12,6 +11,7 @@ import { defaultAppName, FACILITIES, Rfc5424, STRUCTURED_DATA, type Facility } f
 import { StreamTransport } from './syslog-stream';
 import { DRAIN_FORMAT_DOC, DRAIN_FORMATS, drainRendering } from '../drain-format';
 import { splitForTransport } from '../split-message';
+import { readTlsFiles } from './tls-files';
 
 /** node:dgram, loaded by the first UDP drain rather than at every start. */
 const dgram = (): typeof Dgram => require('node:dgram');
@@ -30,8 +30,8 @@ const schema: Schema = {
   max_datagram_size: { type: 'size', default: '2KB', doc: 'UDP: a longer message is sent as several datagrams of at most this many bytes, each with the whole header and fields (with max_line_length = 0 it is cut to this size instead); RFC 5426 receivers take 2048, 480 is safe on any path' },
   tls_verify: { type: 'boolean', default: true, doc: 'syslog+tls: check the server\'s certificate and name; false sends logs to whoever answers, and is warned about at start' },
   ca_file: { type: 'string', doc: 'syslog+tls: PEM file of the CA(s) to trust instead of the system\'s' },
-  cert_file: { type: 'string', doc: 'syslog+tls: PEM client certificate, for receivers that ask for one' },
-  key_file: { type: 'string', doc: 'syslog+tls: PEM private key of cert_file' },
+  cert_file: { type: 'string', doc: 'syslog+tls: PEM client certificate, for receivers that ask for one (mutual TLS); one that expires within 14 days is warned about at start' },
+  key_file: { type: 'string', doc: 'syslog+tls: PEM private key of cert_file; warned about when others can read it' },
   connect_timeout: { type: 'duration', default: '10s', doc: 'how long a connection may take' },
   write_timeout: { type: 'duration', default: '30s', doc: 'a receiver that takes no data for this long is considered stuck: drover reconnects and resends' },
   resend_window: { type: 'size', default: '8MB', doc: 'TCP/TLS: bytes after which a record counts as delivered; unconfirmed records are resent after a reconnect (duplicates are possible)' },
@@ -154,11 +154,14 @@ export const syslogOutput = defineComponent({
     const render = drainRendering(options.format);
     let transport: Transport;
     let encode;
+    let warnings: string[] = [];
     if (protocol === 'udp') {
       transport = new DatagramTransport(host, port);
       encode = (m: Parameters<Rfc5424['encode']>[0]) => rfc.encode(m, options.max_datagram_size, render.msg(m), render.sd(m));
     } else {
-      const tls = protocol === 'tls' ? { rejectUnauthorized: options.tls_verify !== false, ca: read(options, 'ca_file'), cert: read(options, 'cert_file'), key: read(options, 'key_file') } : undefined;
+      const files = protocol === 'tls' ? readTlsFiles(options) : undefined;
+      warnings = files?.warnings ?? [];
+      const tls = files ? { rejectUnauthorized: options.tls_verify !== false, ca: files.ca, cert: files.cert, key: files.key } : undefined;
       transport = new StreamTransport({ host, port, tls, connectTimeout: options.connect_timeout, writeTimeout: options.write_timeout, resendWindow: options.resend_window, confirmAfter: options.confirm_after });
       encode = (m: Parameters<Rfc5424['encode']>[0]) => rfc.frame(m, options.framing, '', render.msg(m), render.sd(m));
     }
@@ -169,6 +172,7 @@ export const syslogOutput = defineComponent({
       backoffInitial: options.backoff_initial,
       backoffMax: options.backoff_max,
     });
+    for (const warning of warnings) sender.reporter.say(`tls ${warning}`, `${context.id}: ${warning}`, SEVERITY.warning);
     if (protocol === 'tls' && options.tls_verify === false) {
       sender.reporter.say('tls', `${context.id}: tls_verify = false: the certificate of ${host} is not checked, so anyone between here and there can read and change these logs`, SEVERITY.warning);
     }
@@ -180,14 +184,3 @@ export const syslogOutput = defineComponent({
     return splitForTransport(sender, options.max_line_length, render.measure, true);
   },
 });
-
-/** The contents of a PEM file option; a clear error when it cannot be read. */
-function read(options: Record<string, any>, key: string): Buffer | undefined {
-  const path = options[key] as string | undefined;
-  if (path === undefined) return undefined;
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    throw new Error(`option "${key}": cannot read ${JSON.stringify(path)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-}

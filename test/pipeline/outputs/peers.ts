@@ -1,6 +1,6 @@
 // Real peers for the drain tests: syslog-ng on loopback, certificates made with openssl, an output context.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
@@ -36,16 +36,28 @@ export function makeCertificates(dir: string): { ca: string; cert: string; key: 
   return { ca: join(dir, 'ca.crt'), cert: join(dir, 'server.crt'), key: join(dir, 'server.key') };
 }
 
+/** A client certificate signed by the CA of makeCertificates(dir), valid for `days` days, its key with mode 0600. */
+export function makeClientCertificate(dir: string, name = 'client', days = 30): { cert: string; key: string } {
+  const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  run('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=drover ${name}`);
+  writeFileSync(join(dir, `${name}.ext`), 'extendedKeyUsage=clientAuth\n');
+  run('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', String(days), '-extfile', `${name}.ext`);
+  chmodSync(join(dir, `${name}.key`), 0o600);
+  return { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
+}
+
 /** syslog-ng in the foreground, receiving on one loopback port and writing RFC 5424 lines to a file. */
 export class SyslogNg {
   readonly output: string;
   private child: ChildProcess | undefined;
   private readonly config: string;
 
-  private constructor(readonly dir: string, readonly port: number, transport: 'tcp' | 'tls' | 'udp', tls?: { cert: string; key: string }, newline = false) {
+  private constructor(readonly dir: string, readonly port: number, transport: 'tcp' | 'tls' | 'udp', tls?: TlsPeer, newline = false) {
     this.output = join(dir, 'received.log');
     this.config = join(dir, 'syslog-ng.conf');
-    const tlsOptions = tls ? ` tls(key-file("${tls.key}") cert-file("${tls.cert}") peer-verify(optional-untrusted))` : '';
+    // With `clientCa`, a client must present a certificate signed by it (mutual TLS).
+    const verify = tls?.clientCa ? `ca-file("${tls.clientCa}") peer-verify(required-trusted)` : 'peer-verify(optional-untrusted)';
+    const tlsOptions = tls ? ` tls(key-file("${tls.key}") cert-file("${tls.cert}") ${verify})` : '';
     writeFileSync(
       this.config,
       `@version: 3.38
@@ -58,7 +70,7 @@ log { source(s_in); destination(d_file); };
   }
 
   /** Starts syslog-ng and waits until it listens; `newline` takes newline-framed messages instead of octet-counted ones. */
-  static async start(transport: 'tcp' | 'tls' | 'udp', tls?: { cert: string; key: string }, newline = false): Promise<SyslogNg> {
+  static async start(transport: 'tcp' | 'tls' | 'udp', tls?: TlsPeer, newline = false): Promise<SyslogNg> {
     const server = new SyslogNg(tempDir(), await freePort(), transport, tls, newline);
     await server.resume();
     return server;
@@ -117,6 +129,13 @@ log { source(s_in); destination(d_file); };
     await sleep(quiet);
     return this.lines();
   }
+}
+
+/** The server side of a TLS receiver: its certificate, and the CA its clients' certificates must be signed by, if any. */
+export interface TlsPeer {
+  cert: string;
+  key: string;
+  clientCa?: string;
 }
 
 export interface Rfc5424Fields {
