@@ -6418,6 +6418,8 @@ var Sender = class {
   context;
   options;
   reporter;
+  /** Every sender is a drain: closed before the local outputs at shutdown (see Output.remote). */
+  remote = true;
   backoff;
   retrySleep = new Sleeper();
   batchSleep = new Sleeper();
@@ -7764,7 +7766,6 @@ var otlpOutput = defineComponent({
     };
     const encode = encoding === "json" ? (m) => logRecordJson(m) : (m) => logRecordProtobuf(m);
     const sender = createHttpSender({ ...options, url: url.href, format: "json", gzip: options.compression === "gzip" }, context, encode, framing);
-    sender.remote = true;
     return sender;
   }
 });

@@ -6241,6 +6241,8 @@ var Sender = class {
   context;
   options;
   reporter;
+  /** Every sender is a drain: closed before the local outputs at shutdown (see Output.remote). */
+  remote = true;
   backoff;
   retrySleep = new Sleeper();
   batchSleep = new Sleeper();
@@ -7599,7 +7601,6 @@ var otlpOutput = defineComponent({
     };
     const encode = encoding === "json" ? (m) => logRecordJson(m) : (m) => logRecordProtobuf(m);
     const sender = createHttpSender({ ...options, url: url.href, format: "json", gzip: options.compression === "gzip" }, context, encode, framing);
-    sender.remote = true;
     return sender;
   }
 });

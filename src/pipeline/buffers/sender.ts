@@ -49,6 +49,8 @@ export interface SenderOptions {
 /** An Output that owns a buffer and a transport and runs the send loop between them. */
 export class Sender implements Output {
   readonly reporter: Reporter;
+  /** Every sender is a drain: closed before the local outputs at shutdown (see Output.remote). */
+  remote = true;
   private readonly backoff: Backoff;
   private readonly retrySleep = new Sleeper();
   private readonly batchSleep = new Sleeper();

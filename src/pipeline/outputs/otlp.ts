@@ -63,8 +63,6 @@ export const otlpOutput = defineComponent({
     };
     const encode: (m: Message) => Buffer = encoding === 'json' ? (m) => logRecordJson(m) : (m) => logRecordProtobuf(m);
     const sender: Sender = createHttpSender({ ...options, url: url.href, format: 'json', gzip: options.compression === 'gzip' }, context, encode, framing);
-    // A drain: closed before the local outputs at shutdown, with what it still holds said while drover waits.
-    sender.remote = true;
     return sender;
   },
 });
