@@ -6712,7 +6712,8 @@ var DeliveryWindow = class {
   constructor(maxBytes, after) {
     this.maxBytes = maxBytes;
     this.after = after;
-    this.window = maxBytes;
+    this.maxWindow = 2 * maxBytes;
+    this.window = this.maxWindow;
   }
   maxBytes;
   after;
@@ -6724,6 +6725,12 @@ var DeliveryWindow = class {
   taken = new Deque();
   written = 0;
   confirmedTo = 0;
+  /**
+   * The most that may be unconfirmed: twice `maxBytes`, since the byte rule confirms a record only once `maxBytes`
+   * more went out after it: a window of `maxBytes` would leave only the time rule, and a fast drain would send
+   * `maxBytes` per `after` ms at most.
+   */
+  maxWindow;
   /** A new connection: nothing was sent on it yet. */
   reset() {
     this.ends = new Deque();
@@ -6757,7 +6764,7 @@ var DeliveryWindow = class {
       this.confirmedTo = this.ends.shift();
       count++;
     }
-    if (count) this.window = Math.min(this.maxBytes, this.window + (this.confirmedTo - before));
+    if (count) this.window = Math.min(this.maxWindow, this.window + (this.confirmedTo - before));
     return count;
   }
   /** Milliseconds until the time rule may confirm more, or undefined when nothing is unconfirmed. */
@@ -7340,7 +7347,7 @@ var httpOutput = defineComponent({
   example: '[outputs.collector]\ntype = "http"\nurl = "https://collector.example.com/logs"\nformat = "logplex"\nheaders = { Authorization = "Bearer ${COLLECTOR_TOKEN}" }\nbatch_size = 500\nbuffer = { type = "memory", max_events = 10000, when_full = "drop_oldest" }',
   check(options) {
     const problems = certKeyProblems(options);
-    if (options.message_format !== "auto" && options.format !== "logplex") {
+    if (options.message_format !== void 0 && options.message_format !== "auto" && options.format !== "logplex") {
       problems.push({ key: "message_format", message: `option "message_format" applies to format = "logplex" only, and format is ${JSON.stringify(options.format)}`, hint: "ndjson and json bodies carry the fields as keys already" });
     }
     if (typeof options.url === "string" && options.url.startsWith("http:")) {

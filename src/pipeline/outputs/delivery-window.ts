@@ -22,8 +22,16 @@ export class DeliveryWindow {
   private written = 0;
   private confirmedTo = 0;
 
+  /**
+   * The most that may be unconfirmed: twice `maxBytes`, since the byte rule confirms a record only once `maxBytes`
+   * more went out after it: a window of `maxBytes` would leave only the time rule, and a fast drain would send
+   * `maxBytes` per `after` ms at most.
+   */
+  private readonly maxWindow: number;
+
   constructor(private readonly maxBytes: number, private readonly after: number) {
-    this.window = maxBytes;
+    this.maxWindow = 2 * maxBytes;
+    this.window = this.maxWindow;
   }
 
   /** A new connection: nothing was sent on it yet. */
@@ -64,7 +72,7 @@ export class DeliveryWindow {
       count++;
     }
     // Slow start: every byte confirmed lets one more be in flight.
-    if (count) this.window = Math.min(this.maxBytes, this.window + (this.confirmedTo - before));
+    if (count) this.window = Math.min(this.maxWindow, this.window + (this.confirmedTo - before));
     return count;
   }
 

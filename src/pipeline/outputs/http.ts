@@ -223,7 +223,7 @@ export const httpOutput = defineComponent({
   example: '[outputs.collector]\ntype = "http"\nurl = "https://collector.example.com/logs"\nformat = "logplex"\nheaders = { Authorization = "Bearer ${COLLECTOR_TOKEN}" }\nbatch_size = 500\nbuffer = { type = "memory", max_events = 10000, when_full = "drop_oldest" }',
   check(options) {
     const problems: { key: string; message: string; hint?: string }[] = certKeyProblems(options);
-    if (options.message_format !== 'auto' && options.format !== 'logplex') {
+    if (options.message_format !== undefined && options.message_format !== 'auto' && options.format !== 'logplex') {
       problems.push({ key: 'message_format', message: `option "message_format" applies to format = "logplex" only, and format is ${JSON.stringify(options.format)}`, hint: 'ndjson and json bodies carry the fields as keys already' });
     }
     if (typeof options.url === 'string' && options.url.startsWith('http:')) {
