@@ -6847,6 +6847,56 @@ function attachOutput(child, options) {
   };
 }
 
+// src/supervisor/escapees.ts
+var import_node_fs12 = require("node:fs");
+var MARK_VARIABLE = "DROVER_PROCESS_MARK";
+var SUPERVISOR_TOKEN = `${process.pid}.${Date.now().toString(36)}`;
+function instanceMark(name) {
+  return `${SUPERVISOR_TOKEN}/${name}`;
+}
+function findMarked(mark, prefix = false) {
+  const wanted = Buffer.from(`${MARK_VARIABLE}=${mark}`);
+  const found = [];
+  let entries;
+  try {
+    entries = (0, import_node_fs12.readdirSync)("/proc");
+  } catch {
+    return found;
+  }
+  for (const entry of entries) {
+    const c = entry.charCodeAt(0);
+    if (c < 48 || c > 57 || Number(entry) === process.pid) continue;
+    try {
+      const environ = (0, import_node_fs12.readFileSync)(`/proc/${entry}/environ`);
+      if (!hasEntry(environ, wanted, prefix)) continue;
+      const stat = (0, import_node_fs12.readFileSync)(`/proc/${entry}/stat`, "latin1");
+      if (stat.charAt(stat.lastIndexOf(")") + 2) === "Z") continue;
+      found.push(Number(entry));
+    } catch {
+    }
+  }
+  return found;
+}
+function hasEntry(environ, wanted, prefix) {
+  for (let at = environ.indexOf(wanted); at >= 0; at = environ.indexOf(wanted, at + 1)) {
+    if (at > 0 && environ[at - 1] !== 0) continue;
+    const end = at + wanted.length;
+    if (prefix || end === environ.length || environ[end] === 0) return true;
+  }
+  return false;
+}
+function signalEach(pids, signal) {
+  let sent = 0;
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+      sent++;
+    } catch {
+    }
+  }
+  return sent;
+}
+
 // src/supervisor/instance.ts
 var Instance = class {
   constructor(plan, options) {
@@ -6890,7 +6940,7 @@ var Instance = class {
     this.stopping = false;
     this.stopDeadline = Infinity;
     this.nextStartAt = void 0;
-    const env = { ...options.env, ...spec.environment, DYNO: plan.name, PS: plan.name, PORT: String(plan.port) };
+    const env = { ...options.env, ...spec.environment, DYNO: plan.name, PS: plan.name, PORT: String(plan.port), [MARK_VARIABLE]: instanceMark(plan.name) };
     this.report(`Starting process with command \`${spec.command}\``);
     const child = (0, import_node_child_process.spawn)("bash", ["-c", spec.command], {
       cwd: spec.directory ? (0, import_node_path11.resolve)(options.appDir, spec.directory) : options.appDir,
@@ -6911,6 +6961,7 @@ var Instance = class {
         if (finished || !exitInfo) return;
         finished = true;
         if (child.pid) signalGroup(child.pid, "SIGKILL");
+        this.stopEscapees("SIGKILL");
         this.onExit(exitInfo[0], exitInfo[1]);
         done();
       };
@@ -7005,6 +7056,7 @@ var Instance = class {
     this.setState("STOPPING");
     this.report(`Stopping process with SIG${spec.stopsignal}`);
     signalGroup(child.pid, `SIG${spec.stopsignal}`);
+    this.stopEscapees(`SIG${spec.stopsignal}`);
     const wait = Math.max(0, Math.min(spec.stopwaitsecs, killAt - Date.now(), 2 ** 31 - 1));
     this.stopDeadline = Date.now() + wait;
     const timer = setTimeout(() => {
@@ -7019,6 +7071,12 @@ var Instance = class {
   /** Kills the group at once: for a second Ctrl-C. */
   kill() {
     if (this.child?.pid) signalGroup(this.child.pid, "SIGKILL");
+    this.stopEscapees("SIGKILL");
+  }
+  /** Signals the processes it started that left its process group (daemons), found by their mark (escapees.ts). */
+  stopEscapees(signal) {
+    const pids = findMarked(instanceMark(this.name));
+    if (pids.length && signalEach(pids, signal)) this.report(`Sent ${signal} to ${pids.length === 1 ? "a process" : `${pids.length} processes`} it started that left its process group (a daemon?): pid ${pids.join(", ")}`, SEVERITY.warning);
   }
   /** Stops and starts again: `drover restart`. */
   restart() {
@@ -7133,6 +7191,7 @@ var Supervisor = class {
       this.report(running.length ? `Stopping all processes (${reason})` : `Exiting (${reason})`, requested ? SEVERITY.info : SEVERITY.warning);
       const longest = Math.max(0, ...this.instances.map((i) => i.plan.type.stopwaitsecs));
       await Promise.all(this.instances.map((i) => i.stop()));
+      signalEach(findMarked(`${SUPERVISOR_TOKEN}/`, true), "SIGKILL");
       const killed = this.instances.find((i) => i.killed);
       let code = status2;
       if (requested) code = this.forcedStatus ?? (killed ? 128 + 9 : 0);
@@ -7154,6 +7213,7 @@ var Supervisor = class {
     for (const { pid, signal } of groups) signalGroup(pid, signal);
     for (const until = Date.now() + graceMs; groups.some((g) => groupExists(g.pid)) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
     for (const { pid } of groups) signalGroup(pid, "SIGKILL");
+    signalEach(findMarked(`${SUPERVISOR_TOKEN}/`, true), "SIGKILL");
   }
   /** SIGTERM/SIGINT: a clean stop; a second signal kills everything at once. */
   onSignal(signal) {
@@ -7201,7 +7261,7 @@ function groupExists(pid) {
 
 // src/supervisor/control.ts
 var import_node_net5 = require("node:net");
-var import_node_fs12 = require("node:fs");
+var import_node_fs13 = require("node:fs");
 var import_node_os5 = require("node:os");
 var import_node_path12 = require("node:path");
 function controlSocketPath(appDir, configured, env = process.env) {
@@ -7215,9 +7275,9 @@ function fnv1a(text) {
   return (hash >>> 0).toString(16).padStart(8, "0");
 }
 async function serveControl(path, supervisor) {
-  if ((0, import_node_fs12.existsSync)(path)) {
+  if ((0, import_node_fs13.existsSync)(path)) {
     if (await answers(path)) throw new Error(`another drover supervisor answers on ${path}; stop it, or set DROVER_SOCKET for this one`);
-    (0, import_node_fs12.unlinkSync)(path);
+    (0, import_node_fs13.unlinkSync)(path);
   }
   const server = (0, import_node_net5.createServer)((socket) => {
     let input = "";
@@ -7233,7 +7293,7 @@ async function serveControl(path, supervisor) {
   return new Promise((resolve5, reject) => {
     server.once("error", reject);
     server.listen(path, () => {
-      (0, import_node_fs12.chmodSync)(path, 384);
+      (0, import_node_fs13.chmodSync)(path, 384);
       server.unref();
       resolve5(server);
     });
@@ -7290,12 +7350,12 @@ function requestControl(path, request, timeout = 5e3) {
 }
 
 // src/supervisor/thread-pool.ts
-var import_node_fs13 = require("node:fs");
+var import_node_fs14 = require("node:fs");
 var THREADS = 16;
 function startThreadPool() {
   const before = process.env.UV_THREADPOOL_SIZE;
   process.env.UV_THREADPOOL_SIZE = String(Math.max(THREADS, Number(before) || 0));
-  (0, import_node_fs13.access)("/", () => void 0);
+  (0, import_node_fs14.access)("/", () => void 0);
   if (before === void 0) delete process.env.UV_THREADPOOL_SIZE;
   else process.env.UV_THREADPOOL_SIZE = before;
 }

@@ -5,6 +5,7 @@ import type { InstancePlan } from './formation';
 import type { Pipeline } from '../pipeline/pipeline';
 import { SEVERITY } from '../pipeline/message';
 import type { SupervisorConfig } from '../config/load';
+import { findMarked, signalEach, SUPERVISOR_TOKEN } from './escapees';
 
 export interface SupervisorOptions {
   appDir: string;
@@ -93,6 +94,8 @@ export class Supervisor {
       this.report(running.length ? `Stopping all processes (${reason})` : `Exiting (${reason})`, requested ? SEVERITY.info : SEVERITY.warning);
       const longest = Math.max(0, ...this.instances.map((i) => i.plan.type.stopwaitsecs));
       await Promise.all(this.instances.map((i) => i.stop()));
+      // Nothing drover started outlives it: a daemon of an instance no longer in the formation is found too.
+      signalEach(findMarked(`${SUPERVISOR_TOKEN}/`, true), 'SIGKILL');
       const killed = this.instances.find((i) => i.killed);
       let code = status;
       if (requested) code = this.forcedStatus ?? (killed ? 128 + 9 : 0);
@@ -116,6 +119,7 @@ export class Supervisor {
     for (const { pid, signal } of groups) signalGroup(pid, signal);
     for (const until = Date.now() + graceMs; groups.some((g) => groupExists(g.pid)) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
     for (const { pid } of groups) signalGroup(pid, 'SIGKILL');
+    signalEach(findMarked(`${SUPERVISOR_TOKEN}/`, true), 'SIGKILL');
   }
 
   /** SIGTERM/SIGINT: a clean stop; a second signal kills everything at once. */
