@@ -27,4 +27,8 @@ export const processSchema: Schema = {
   stopwaitsecs: { type: 'duration', default: 25, doc: 'how long to wait after stopsignal before SIGKILL (a number is seconds; Heroku kills at 30 s)' },
   environment: { type: 'map', default: {}, doc: 'variables added to the environment of this type, e.g. { QUEUE = "default" }' },
   directory: { type: 'string', doc: 'working directory, relative to the app' },
+  schedule: { type: 'string', doc: 'run this type at set times instead of keeping it running: 5 cron fields ("0 3 * * *"), 6 with seconds first, @hourly, @daily, @weekly, @monthly, @yearly, or @every 10m; each run is a one-shot' },
+  timezone: { type: 'string', default: 'UTC', doc: 'the IANA time zone of schedule, e.g. "Europe/Berlin"; a time skipped by a daylight-saving change runs at the first time after it, a time that happens twice runs once' },
+  overlap: { type: 'enum', values: ['skip', 'queue', 'replace'], default: 'skip', doc: 'when a scheduled run is due while the previous one still runs: skip it, queue it (one at most) to run when the previous ends, or replace the previous (stopped as by a stop)' },
+  timeout: { type: 'duration', default: 0, doc: 'a scheduled run still running after this long is stopped (stopsignal, SIGKILL after stopwaitsecs); 0: no limit' },
 };

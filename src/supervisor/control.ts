@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Supervisor } from './supervisor';
 
-export type ControlRequest = { command: 'status' } | { command: 'restart'; name: string };
+export type ControlRequest = { command: 'status' } | { command: 'restart'; name: string } | { command: 'run'; name: string };
 
 /** The socket of the supervisor of an app: `[supervisor] control_socket`, $DROVER_SOCKET, else one per app dir in $TMPDIR. */
 export function controlSocketPath(appDir: string, configured: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -77,6 +77,8 @@ function answer(line: string, supervisor: Supervisor): unknown {
       const restarted = supervisor.restart(request.name);
       return restarted.length ? { restarted } : { error: `no process named "${request.name}" (known: ${supervisor.instances.map((i) => i.name).join(', ')})` };
     }
+    case 'run':
+      return supervisor.scheduler.runNow(request.name);
     default:
       return { error: `unknown command ${JSON.stringify((request as { command: unknown }).command)}` };
   }

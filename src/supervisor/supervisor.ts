@@ -6,6 +6,7 @@ import type { Pipeline } from '../pipeline/pipeline';
 import { SEVERITY } from '../pipeline/message';
 import type { SupervisorConfig } from '../config/load';
 import { findMarked, signalEach, SUPERVISOR_TOKEN } from './escapees';
+import { Scheduler, schedulePlans, type ScheduleStatus } from './scheduler';
 
 export interface SupervisorOptions {
   appDir: string;
@@ -21,6 +22,8 @@ export interface SupervisorStatus {
   uptime: number;
   instances: InstanceStatus[];
   outputs: Record<string, Record<string, number | string>>;
+  /** Scheduled types: next run and last result. */
+  schedules: ScheduleStatus[];
 }
 
 const LOGGER = 'supervisor';
@@ -41,9 +44,11 @@ export class Supervisor {
   private stopSignals = 0;
   /** Set by a second stop signal: the exit status of a stop that did not wait. */
   private forcedStatus: number | undefined;
+  /** Runs the scheduled types (`schedule`); their instances are not started at boot. */
+  readonly scheduler: Scheduler;
 
   constructor(plans: InstancePlan[], private readonly options: SupervisorOptions) {
-    this.instances = plans.map(
+    this.instances = schedulePlans(plans).map(
       (plan) =>
         new Instance(plan, {
           appDir: options.appDir,
@@ -57,6 +62,7 @@ export class Supervisor {
           shuttingDown: () => this.shuttingDown !== undefined || this.abandoned,
         }),
     );
+    this.scheduler = new Scheduler(this.instances, (text, logger, severity) => options.pipeline.internal(text, logger, severity ?? SEVERITY.info));
   }
 
   start(): void {
@@ -65,10 +71,12 @@ export class Supervisor {
       void this.shutdown('nothing to run', 0);
       return;
     }
-    for (const instance of this.instances) instance.start();
+    for (const instance of this.instances) if (!this.scheduler.owns(instance)) instance.start();
+    this.scheduler.start();
   }
 
   private onChange(instance: Instance): void {
+    if (this.scheduler?.owns(instance)) return this.scheduler.onChange(instance);
     if (this.shuttingDown || this.abandoned) return;
     if (instance.state === 'FATAL') {
       void this.shutdown(`${instance.name} is FATAL`, instance.exitStatus || 1);
@@ -76,7 +84,7 @@ export class Supervisor {
     }
     if ((instance.state === 'EXITED' || instance.state === 'STOPPED') && !instance.restarting) {
       if (instance.state === 'EXITED' && !instance.exitExpected) this.firstUnexpected ??= instance.exitStatus || 1;
-      if (this.instances.every((i) => !i.alive)) void this.shutdown('no process is left running', this.firstUnexpected ?? 0);
+      if (this.instances.every((i) => !i.alive) && !this.scheduler.active) void this.shutdown('no process is left running', this.firstUnexpected ?? 0);
     }
   }
 
@@ -90,6 +98,7 @@ export class Supervisor {
       // Yield once, so that `shuttingDown` is set before stop() changes any state (onChange reads it).
       await Promise.resolve();
       if (!requested) this.stopStarted = Date.now();
+      this.scheduler.stop();
       const running = this.instances.filter((i) => i.pid !== undefined);
       this.report(running.length ? `Stopping all processes (${reason})` : `Exiting (${reason})`, requested ? SEVERITY.info : SEVERITY.warning);
       const longest = Math.max(0, ...this.instances.map((i) => i.plan.type.stopwaitsecs));
@@ -114,6 +123,7 @@ export class Supervisor {
    */
   async abandon(graceMs: number): Promise<void> {
     this.abandoned = true; // no restarts from here on
+    this.scheduler.stop();
     for (const i of this.instances) if (i.pid === undefined) void i.stop(); // cancels a pending start (BACKOFF)
     const groups = this.instances.flatMap((i) => (i.pid === undefined ? [] : [{ pid: i.pid, signal: `SIG${i.plan.type.stopsignal}` as NodeJS.Signals }]));
     for (const { pid, signal } of groups) signalGroup(pid, signal);
@@ -156,7 +166,7 @@ export class Supervisor {
   }
 
   status(): SupervisorStatus {
-    return { pid: process.pid, uptime: Date.now() - this.startedAt, instances: this.instances.map((i) => i.status()), outputs: this.options.pipeline.stats() };
+    return { pid: process.pid, uptime: Date.now() - this.startedAt, instances: this.instances.map((i) => i.status()), outputs: this.options.pipeline.stats(), schedules: this.scheduler.status() };
   }
 
   private report(text: string, severity: number = SEVERITY.info): void {

@@ -33,6 +33,7 @@ export const status: Command = {
     const state = (i: SupervisorStatus['instances'][number]) => (i.nextStart ? `${i.state} (restart in ${Math.max(0, (Date.parse(i.nextStart) - Date.now()) / 1000).toFixed(1)}s)` : i.state);
     const rows = answer.instances.map((i) => [i.name, state(i), i.pid ? String(i.pid) : '-', i.pid ? formatUptime(i.uptime) : '-', String(i.restarts), i.exitStatus === undefined ? '-' : String(i.exitStatus)]);
     process.stdout.write(table([['NAME', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'LAST EXIT'], ...rows]));
+    if (answer.schedules?.length) process.stdout.write('\n' + scheduleTable(answer.schedules) + '\n');
     for (const [id, stats] of Object.entries(answer.outputs)) {
       const text = Object.entries(stats).map(([k, v]) => `${k}=${v}`).join(' ');
       process.stdout.write(`${id}: ${text || '-'}\n`);
@@ -56,6 +57,18 @@ export const restart: Command = {
     return 0;
   },
 };
+
+/** Scheduled types: when each runs next and how its last run ended. */
+function scheduleTable(schedules: NonNullable<SupervisorStatus['schedules']>): string {
+  const last = (s: (typeof schedules)[number]) => {
+    if (s.running) return 'running';
+    if (!s.last) return '-';
+    const how = s.last.timedOut ? `timed out (${s.last.status})` : s.last.replaced ? `replaced (${s.last.status})` : s.last.status === 0 ? 'ok (0)' : `failed (${s.last.status})`;
+    return `${how} at ${s.last.startedAt}, ${(s.last.durationMs / 1000).toFixed(1)}s`;
+  };
+  const rows = schedules.map((s) => [s.name, `${s.schedule} (${s.timezone})`, s.nextRun ?? '-', last(s), `${s.runs}/${s.failed}/${s.skipped}`]);
+  return table([['SCHEDULED', 'SCHEDULE', 'NEXT RUN', 'LAST RUN', 'RUNS/FAILED/SKIPPED'], ...rows]);
+}
 
 function formatUptime(ms: number): string {
   const s = Math.floor(ms / 1000);
