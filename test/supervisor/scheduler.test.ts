@@ -88,7 +88,7 @@ describe('scheduled processes', () => {
     const socket = `${app}/control.sock`;
     const child = startDrover(app, [], { DROVER_SOCKET: socket });
     await until(() => count(child, /^job\.1: Scheduled run timed out/) >= 2);
-    const status = JSON.parse((await drover(['status', '--json', '--socket', socket])).stdout);
+    const status = JSON.parse((await drover(['status', '--json', '--socket', socket])).stdout as string);
     child.kill('SIGTERM');
     const seen = messages((await child).stdout);
     expect(seen).toContain('job.1: Scheduled run still running after timeout = 0.5s: stopping it with SIGTERM');
@@ -109,7 +109,7 @@ describe('scheduled processes', () => {
     const before = await drover(['status', '--socket', socket]);
     expect(before.stdout).toMatch(/job\.1 +0 3 \* \* \* \(Europe\/Berlin\) +\d{4}-\d\d-\d\dT0[12]:00:00\.000Z +- +0\/0\/0/);
     const run = await drover(['run', 'job'], { cwd: app, env: { DROVER_SOCKET: socket } });
-    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.exitCode, String(run.stderr)).toBe(0);
     expect(run.stdout).toContain('job.1 runs now in the running supervisor');
     await waitForLine(child, /Scheduled run failed with status 3/);
     const after = await drover(['status', '--socket', socket]);
