@@ -1644,20 +1644,20 @@ var require_parse_async = __commonJS({
       const index = 0;
       const blocksize = opts.blocksize || 40960;
       const parser = new TOMLParser();
-      return new Promise((resolve5, reject) => {
-        setImmediate(parseAsyncNext, index, blocksize, resolve5, reject);
+      return new Promise((resolve6, reject) => {
+        setImmediate(parseAsyncNext, index, blocksize, resolve6, reject);
       });
-      function parseAsyncNext(index2, blocksize2, resolve5, reject) {
+      function parseAsyncNext(index2, blocksize2, resolve6, reject) {
         if (index2 >= str.length) {
           try {
-            return resolve5(parser.finish());
+            return resolve6(parser.finish());
           } catch (err) {
             return reject(prettyError(err, str));
           }
         }
         try {
           parser.parse(str.slice(index2, index2 + blocksize2));
-          setImmediate(parseAsyncNext, index2 + blocksize2, blocksize2, resolve5, reject);
+          setImmediate(parseAsyncNext, index2 + blocksize2, blocksize2, resolve6, reject);
         } catch (err) {
           reject(prettyError(err, str));
         }
@@ -1683,7 +1683,7 @@ var require_parse_stream = __commonJS({
     function parseReadable(stm) {
       const parser = new TOMLParser();
       stm.setEncoding("utf8");
-      return new Promise((resolve5, reject) => {
+      return new Promise((resolve6, reject) => {
         let readable;
         let ended = false;
         let errored = false;
@@ -1691,7 +1691,7 @@ var require_parse_stream = __commonJS({
           ended = true;
           if (readable) return;
           try {
-            resolve5(parser.finish());
+            resolve6(parser.finish());
           } catch (err) {
             reject(err);
           }
@@ -3246,9 +3246,9 @@ function compileMatcher(source) {
     else return fail("expected a string, a number or NIL", operand);
     return comparison(get, op.value, literal);
   }
-  const matcher = parseOr();
+  const matcher2 = parseOr();
   if (peek().kind !== "end") fail('expected "&&", "||" or the end of the expression');
-  return Object.assign(matcher, { perLine, source });
+  return Object.assign(matcher2, { perLine, source });
 }
 function comparison(get, op, literal) {
   if (literal === null) {
@@ -4173,7 +4173,7 @@ var FdWriter = class {
   /** Resolves once the queue is below the high-water mark again. */
   drained() {
     if (!this.full) return Promise.resolve();
-    return new Promise((resolve5) => this.waiters.push(resolve5));
+    return new Promise((resolve6) => this.waiters.push(resolve6));
   }
   /** Resolves when everything appended so far has been written, or the deadline passed, or writing failed. */
   async flush(deadline = Infinity) {
@@ -5629,7 +5629,7 @@ var Deque = class {
 var Signal = class {
   waiters = [];
   wait() {
-    return new Promise((resolve5) => this.waiters.push(resolve5));
+    return new Promise((resolve6) => this.waiters.push(resolve6));
   }
   wake() {
     for (const waiter of this.waiters.splice(0)) waiter();
@@ -6155,16 +6155,16 @@ var Sleeper = class {
   timer;
   resolve;
   sleep(ms) {
-    return new Promise((resolve5) => {
-      this.resolve = resolve5;
+    return new Promise((resolve6) => {
+      this.resolve = resolve6;
       this.timer = setTimeout(() => this.wake(), ms);
     });
   }
   wake() {
     clearTimeout(this.timer);
-    const resolve5 = this.resolve;
+    const resolve6 = this.resolve;
     this.resolve = void 0;
-    resolve5?.();
+    resolve6?.();
   }
 };
 
@@ -6376,7 +6376,7 @@ var Sender = class {
     this.reporter.count(`rejected ${why}`, count, (n) => `Error L13 (delivery error): ${this.context.id} dropped ${n} messages: ${why}`);
   }
 };
-var delay = (ms) => new Promise((resolve5) => setTimeout(resolve5, Math.max(0, ms)));
+var delay = (ms) => new Promise((resolve6) => setTimeout(resolve6, Math.max(0, ms)));
 
 // src/pipeline/rfc5424.ts
 var FACILITIES = ["kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp", "ntp", "audit", "alert", "clock", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"];
@@ -6505,11 +6505,11 @@ var StreamTransport = class {
   async finish(deadline) {
     const socket = this.socket;
     if (!socket) return this.ends.length === 0 && !this.broken;
-    return new Promise((resolve5) => {
-      const timer = setTimeout(() => resolve5(false), Math.max(0, deadline - Date.now()));
+    return new Promise((resolve6) => {
+      const timer = setTimeout(() => resolve6(false), Math.max(0, deadline - Date.now()));
       socket.once("close", (hadError) => {
         clearTimeout(timer);
-        resolve5(!hadError);
+        resolve6(!hadError);
       });
       socket.end();
     });
@@ -6534,7 +6534,7 @@ var StreamTransport = class {
   }
   connect() {
     const { host, port, tls, connectTimeout } = this.options;
-    return new Promise((resolve5, reject) => {
+    return new Promise((resolve6, reject) => {
       if (this.closed) return reject(new Error(`${this.name}: output closed`));
       const socket = tls ? tlsModule().connect({ host, port, servername: isIp(host) ? void 0 : host, ...tls }) : (0, import_node_net2.connect)({ host, port });
       this.connecting = socket;
@@ -6549,7 +6549,7 @@ var StreamTransport = class {
           return reject(new Error(`${this.name}: output closed`));
         }
         this.adopt(socket);
-        resolve5(socket);
+        resolve6(socket);
       });
       socket.once("error", (error) => {
         clearTimeout(timer);
@@ -6585,7 +6585,7 @@ var StreamTransport = class {
   }
   /** Waits until the socket takes more, failing when it makes no progress for `writeTimeout`. */
   progress(socket) {
-    return new Promise((resolve5, reject) => {
+    return new Promise((resolve6, reject) => {
       let last = socket.writableLength;
       let since = Date.now();
       const done = (error) => {
@@ -6593,7 +6593,7 @@ var StreamTransport = class {
         socket.off("drain", onDrain);
         socket.off("close", onClose);
         if (error) reject(error);
-        else resolve5();
+        else resolve6();
       };
       const onDrain = () => done();
       const onClose = () => done(this.takeBroken() ?? new Error(`${this.name} closed the connection`));
@@ -6666,7 +6666,7 @@ var DatagramTransport = class {
   ready;
   async send(records) {
     const socket = await (this.ready ??= this.open());
-    await new Promise((resolve5, reject) => {
+    await new Promise((resolve6, reject) => {
       let left = records.length;
       let failed = false;
       for (const record of records) {
@@ -6675,7 +6675,7 @@ var DatagramTransport = class {
           if (error) {
             failed = true;
             reject(new Error(`${this.name}: ${error.message}`));
-          } else if (--left === 0) resolve5();
+          } else if (--left === 0) resolve6();
         });
       }
     });
@@ -6690,7 +6690,7 @@ var DatagramTransport = class {
     this.ready = void 0;
   }
   open() {
-    return new Promise((resolve5, reject) => {
+    return new Promise((resolve6, reject) => {
       const socket = dgram().createSocket((0, import_node_net3.isIP)(this.host) === 6 ? "udp6" : "udp4");
       const fail = (error) => {
         if (this.socket === socket) this.socket = void 0;
@@ -6705,7 +6705,7 @@ var DatagramTransport = class {
       socket.connect(this.port, this.host, (error) => {
         if (error) return fail(error);
         this.socket = socket;
-        resolve5(socket);
+        resolve6(socket);
       });
     });
   }
@@ -6869,7 +6869,7 @@ var HttpTransport = class {
   post(body, headers) {
     const { url, timeout } = this.options;
     const send = url.protocol === "https:" ? https().request : http().request;
-    return new Promise((resolve5, reject) => {
+    return new Promise((resolve6, reject) => {
       const request = send(url, { method: "POST", headers, agent: this.agent });
       this.request = request;
       const timer = setTimeout(() => request.destroy(new Error(`no answer from ${this.name} within ${timeout} ms (timeout)`)), timeout);
@@ -6887,7 +6887,7 @@ var HttpTransport = class {
         });
         response.on("end", () => {
           clearTimeout(timer);
-          resolve5({ status: response.statusCode ?? 0, text: text.trim().replace(/\s+/g, " ").slice(0, 200), wait });
+          resolve6({ status: response.statusCode ?? 0, text: text.trim().replace(/\s+/g, " ").slice(0, 200), wait });
         });
         response.on("error", (error) => {
           clearTimeout(timer);
@@ -7759,9 +7759,9 @@ function attachOutput(child, options) {
     });
     stream.on("error", () => void 0);
     return new Promise(
-      (resolve5) => stream.on("close", () => {
+      (resolve6) => stream.on("close", () => {
         splitter.end();
-        resolve5();
+        resolve6();
       })
     );
   });
@@ -8204,6 +8204,197 @@ function seconds(ms) {
   return `${Number((ms / 1e3).toFixed(3))}s`;
 }
 
+// src/supervisor/log-history.ts
+var HISTORY_LINES = 1500;
+var HISTORY_BYTES = 1024 * 1024;
+var CLIENT_BACKLOG = 8 * 1024 * 1024;
+var BATCH_MS = 20;
+var BATCH_BYTES = 256 * 1024;
+var Client = class {
+  constructor(socket, wants) {
+    this.socket = socket;
+    this.wants = wants;
+  }
+  socket;
+  wants;
+  dropped = 0;
+  batch = [];
+  batchBytes = 0;
+  timer;
+  send(entry) {
+    if (this.socket.writableLength + this.batchBytes > CLIENT_BACKLOG) {
+      this.dropped += entry.lines;
+      return;
+    }
+    if (this.dropped) {
+      this.add(notice(`Error L10 (output buffer overflow): ${this.dropped} lines were not sent to this client, which read too slowly`));
+      this.dropped = 0;
+    }
+    this.add(entry);
+    if (this.batchBytes >= BATCH_BYTES) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), BATCH_MS);
+  }
+  /** Writes the waiting blocks at once (one writev). */
+  flush() {
+    clearTimeout(this.timer);
+    this.timer = void 0;
+    if (this.batch.length === 0 || this.socket.destroyed) return;
+    this.socket.cork();
+    for (const entry of this.batch) writeFrame(this.socket, entry);
+    this.socket.uncork();
+    this.batch = [];
+    this.batchBytes = 0;
+  }
+  add(entry) {
+    this.batch.push(entry);
+    this.batchBytes += entry.bytes.length;
+  }
+};
+var LogHistory = class {
+  constructor(maxLines = HISTORY_LINES, maxBytes = HISTORY_BYTES) {
+    this.maxLines = maxLines;
+    this.maxBytes = maxBytes;
+  }
+  maxLines;
+  maxBytes;
+  entries = [];
+  head = 0;
+  lineCount = 0;
+  byteCount = 0;
+  clients = /* @__PURE__ */ new Set();
+  droppedForClients = 0;
+  write(m) {
+    const bytes = Buffer.allocUnsafe(m.raw.length + 1);
+    bytes.set(m.raw);
+    bytes[m.raw.length] = 10;
+    this.push({ logger: m.logger, type: m.type, timestamp: m.timestamp, bytes, lines: 1 });
+    return true;
+  }
+  lines(chunk, start2, end, source, timestamp) {
+    const bytes = Buffer.allocUnsafe(end - start2);
+    bytes.set(chunk.subarray(start2, end));
+    let lines = 0;
+    for (let at = bytes.indexOf(10); at >= 0; at = bytes.indexOf(10, at + 1)) lines++;
+    this.push({ logger: source.logger, type: source.type, timestamp, bytes, lines });
+    return true;
+  }
+  drained() {
+    return Promise.resolve();
+  }
+  /** Ends every tail: drover is stopping, and these lines are all there will be. */
+  async close() {
+    for (const client of this.clients) {
+      client.flush();
+      client.socket.end();
+    }
+    this.clients.clear();
+  }
+  stats() {
+    return { lines: Math.min(this.lineCount, this.maxLines), bytes: this.byteCount, clients: this.clients.size, dropped_for_slow_clients: this.droppedForClients };
+  }
+  /** Answers a `drover logs` request on its connection: the last lines, then new ones with `tail`. */
+  serve(socket, request) {
+    const wants = matcher(request);
+    socket.cork();
+    for (const entry of this.recent(request.lines, wants)) writeFrame(socket, entry);
+    socket.uncork();
+    if (!request.tail) {
+      socket.end();
+      return;
+    }
+    const client = new Client(socket, wants);
+    this.clients.add(client);
+    const leave = () => {
+      this.droppedForClients += client.dropped;
+      this.clients.delete(client);
+    };
+    socket.on("close", leave);
+    socket.on("error", leave);
+  }
+  /** The blocks of the last `n` lines that `wants` accepts, oldest first (the first may be cut). */
+  recent(n, wants = () => true) {
+    const found = [];
+    let left = Math.min(n, this.maxLines);
+    for (let i = this.entries.length - 1; i >= this.head && left > 0; i--) {
+      const entry = this.entries[i];
+      if (!wants(entry)) continue;
+      if (entry.lines <= left) {
+        found.push(entry);
+        left -= entry.lines;
+        continue;
+      }
+      let at = entry.bytes.length - 1;
+      for (let k2 = 0; k2 < left; k2++) at = entry.bytes.lastIndexOf(10, at - 1);
+      found.push({ ...entry, bytes: entry.bytes.subarray(at + 1), lines: left });
+      left = 0;
+    }
+    return found.reverse();
+  }
+  push(entry) {
+    this.entries.push(entry);
+    this.lineCount += entry.lines;
+    this.byteCount += entry.bytes.length;
+    while (this.entries.length - this.head > 1) {
+      const first = this.entries[this.head];
+      if (this.lineCount - first.lines < this.maxLines && this.byteCount <= this.maxBytes) break;
+      this.entries[this.head++] = void 0;
+      this.lineCount -= first.lines;
+      this.byteCount -= first.bytes.length;
+    }
+    if (this.head > 1024 && this.head * 2 > this.entries.length) {
+      this.entries = this.entries.slice(this.head);
+      this.head = 0;
+    }
+    for (const client of this.clients) if (client.wants(entry)) client.send(entry);
+  }
+};
+function writeFrame(socket, entry) {
+  socket.write(`${entry.timestamp} ${entry.type} ${encodeURIComponent(entry.logger)} ${entry.bytes.length}
+`);
+  socket.write(entry.bytes);
+}
+function notice(text) {
+  return { timestamp: Date.now(), type: "drover", logger: "logs", bytes: Buffer.from(text + "\n"), lines: 1 };
+}
+var LogsReader = class {
+  pending = Buffer.alloc(0);
+  /** The whole lines of the frames complete so far, formatted. */
+  push(data) {
+    let buffer = this.pending.length ? Buffer.concat([this.pending, data]) : data;
+    let out = "";
+    for (; ; ) {
+      const nl = buffer.indexOf(10);
+      if (nl < 0) break;
+      const [timestamp, type, logger, length] = buffer.subarray(0, nl).toString("latin1").split(" ");
+      const end = nl + 1 + Number(length);
+      if (buffer.length < end) break;
+      const prefix = `${isoMicros(Number(timestamp))} ${type === "log" ? "app" : type}[${decodeURIComponent(logger)}]: `;
+      const text = buffer.subarray(nl + 1, end).toString("utf8");
+      out += prefix + text.slice(0, -1).split("\n").join("\n" + prefix) + "\n";
+      buffer = buffer.subarray(end);
+    }
+    this.pending = Buffer.from(buffer);
+    return out;
+  }
+};
+function matcher(request) {
+  const { ps, source } = request;
+  return (e) => {
+    if (source === "app" && e.type !== "log") return false;
+    if (source === "drover" && e.type === "log") return false;
+    if (ps && e.logger !== ps && !e.logger.startsWith(ps + ".")) return false;
+    return true;
+  };
+}
+function logsRequest(line) {
+  try {
+    const request = JSON.parse(line);
+    return request?.command === "logs" ? request : void 0;
+  } catch {
+    return void 0;
+  }
+}
+
 // src/supervisor/supervisor.ts
 var LOGGER = "supervisor";
 var Supervisor = class {
@@ -8222,6 +8413,7 @@ var Supervisor = class {
         shuttingDown: () => this.shuttingDown !== void 0 || this.abandoned
       })
     );
+    options.pipeline.addOutput("logs", this.history);
     this.scheduler = new Scheduler(this.instances, (text, logger, severity) => options.pipeline.internal(text, logger, severity ?? SEVERITY.info));
   }
   options;
@@ -8230,7 +8422,7 @@ var Supervisor = class {
   shuttingDown;
   resolveDone;
   /** Resolves with the exit status once everything has stopped and the pipeline is flushed. */
-  done = new Promise((resolve5) => this.resolveDone = resolve5);
+  done = new Promise((resolve6) => this.resolveDone = resolve6);
   /** The status of the first final exit that was not expected (not in exitcodes): drover's own exit status. */
   firstUnexpected;
   stopStarted = Date.now();
@@ -8242,6 +8434,8 @@ var Supervisor = class {
   forcedStatus;
   /** Runs the scheduled types (`schedule`); their instances are not started at boot. */
   scheduler;
+  /** The last lines routed, for `drover logs`. */
+  history = new LogHistory();
   start() {
     if (this.instances.length === 0) {
       this.report("No process to run: the formation is empty");
@@ -8373,29 +8567,32 @@ async function serveControl(path, supervisor) {
       input += data;
       const nl = input.indexOf("\n");
       if (nl < 0) return;
+      socket.removeAllListeners("data");
+      const logs2 = logsRequest(input.slice(0, nl));
+      if (logs2) return supervisor.history.serve(socket, logs2);
       socket.end(JSON.stringify(answer(input.slice(0, nl), supervisor)) + "\n");
     });
     socket.on("error", () => void 0);
   });
-  return new Promise((resolve5, reject) => {
+  return new Promise((resolve6, reject) => {
     server.once("error", reject);
     server.listen(path, () => {
       (0, import_node_fs13.chmodSync)(path, 384);
       server.unref();
-      resolve5(server);
+      resolve6(server);
     });
   });
 }
 function answers(path) {
-  return new Promise((resolve5) => {
+  return new Promise((resolve6) => {
     const socket = (0, import_node_net5.createConnection)(path);
     socket.setTimeout(500, () => socket.destroy());
     socket.on("connect", () => {
       socket.destroy();
-      resolve5(true);
+      resolve6(true);
     });
-    socket.on("error", () => resolve5(false));
-    socket.on("close", () => resolve5(false));
+    socket.on("error", () => resolve6(false));
+    socket.on("close", () => resolve6(false));
   });
 }
 function answer(line, supervisor) {
@@ -8420,7 +8617,7 @@ function answer(line, supervisor) {
   }
 }
 function requestControl(path, request, timeout = 5e3) {
-  return new Promise((resolve5, reject) => {
+  return new Promise((resolve6, reject) => {
     const socket = (0, import_node_net5.createConnection)(path);
     let output = "";
     socket.setEncoding("utf8");
@@ -8429,7 +8626,7 @@ function requestControl(path, request, timeout = 5e3) {
     socket.on("data", (d) => output += d);
     socket.on("end", () => {
       try {
-        resolve5(JSON.parse(output));
+        resolve6(JSON.parse(output));
       } catch {
         reject(new Error(`the supervisor on ${path} answered something that is not JSON`));
       }
@@ -8606,6 +8803,10 @@ var Pipeline = class {
     });
     this.waiting = current;
   }
+  /** Adds an output of drover's own that takes every message (the history of `drover logs`). */
+  addOutput(id, output) {
+    this.outputs.push({ id, match: compileMatcher("TRUE"), component: output });
+  }
   /** Flushes filters (held groups, pending summaries), then closes outputs by the deadline. */
   async close(deadline) {
     for (const f2 of this.filters) f2.component.flush?.();
@@ -8764,13 +8965,13 @@ ${APP_USAGE}`,
         if (!fromTerminal.has(signal)) child.kill(signal);
       });
     }
-    return new Promise((resolve5) => {
+    return new Promise((resolve6) => {
       child.on("error", (error) => {
         process.stderr.write(`drover run: cannot start bash: ${error.message}
 `);
-        resolve5(127);
+        resolve6(127);
       });
-      child.on("exit", (code, signal) => resolve5(code ?? 128 + (signal ? import_node_os7.constants.signals[signal] : 0)));
+      child.on("exit", (code, signal) => resolve6(code ?? 128 + (signal ? import_node_os7.constants.signals[signal] : 0)));
     });
   }
 };
@@ -8886,6 +9087,69 @@ function table(rows) {
   return rows.map((r) => r.map((cell, c2) => cell.padEnd(widths[c2])).join("  ").trimEnd()).join("\n") + "\n";
 }
 
+// src/cli/commands/logs.ts
+var import_node_net6 = require("node:net");
+var import_node_os9 = require("node:os");
+var import_node_path15 = require("node:path");
+var OPTIONS3 = {
+  num: { type: "string", short: "n" },
+  tail: { type: "boolean", short: "t" },
+  ps: { type: "string", short: "p" },
+  source: { type: "string", short: "s" },
+  app: { type: "string", short: "a" },
+  socket: { type: "string" }
+};
+var logs = {
+  summary: "show the last lines drover routed (and, with --tail, new ones as they come)",
+  usage: `Usage: drover logs [options]
+
+Prints the last lines of the running supervisor's log history (drover keeps the last ${HISTORY_LINES.toLocaleString("en")}
+in memory, at most 1 MiB), in Heroku's format: \`TIME app[web.1]: line\`, drover's own lines as \`drover[...]\`.
+
+  -n, --num N           how many lines (default 100, at most ${HISTORY_LINES})
+  -t, --tail            then print new lines as they come, until Ctrl-C or the supervisor stops
+  -p, --ps NAME         only a process type (web) or an instance (web.1)
+  -s, --source SOURCE   only \`app\` (the processes' lines) or \`drover\` (drover's own)
+  -a, --app DIR         the app whose supervisor to ask (default: the current directory)
+      --socket PATH     the control socket (default: the one \`drover start\` made for the app)`,
+  async run(args) {
+    const { values } = parse(args, OPTIONS3);
+    const num = values.num ?? "100";
+    if (!/^\d+$/.test(num)) throw new UsageError(`option --num must be a whole number of lines, e.g. -n 200, got "${num}"`);
+    if (values.source !== void 0 && values.source !== "app" && values.source !== "drover") throw new UsageError(`option --source must be "app" or "drover", got "${values.source}"`);
+    if (values.ps !== void 0 && !/^[A-Za-z0-9_-]+(\.\d+)?$/.test(values.ps)) throw new UsageError(`option --ps must be a process type (web) or an instance (web.1), got "${values.ps}"`);
+    const request = { command: "logs", lines: Number(num), tail: Boolean(values.tail), ps: values.ps, source: values.source };
+    const path = values.socket ?? controlSocketPath((0, import_node_path15.resolve)(values.app ?? process.cwd()), "");
+    try {
+      (0, import_node_os9.setPriority)(19);
+    } catch {
+    }
+    return new Promise((done, fail) => {
+      const socket = (0, import_node_net6.createConnection)(path);
+      socket.on("connect", () => socket.write(JSON.stringify(request) + "\n"));
+      const reader = new LogsReader();
+      socket.on("data", (data) => {
+        const text = reader.push(data);
+        if (text && !process.stdout.write(text)) {
+          socket.pause();
+          process.stdout.once("drain", () => socket.resume());
+        }
+      });
+      socket.on("end", () => done(0));
+      socket.on("error", (error) => {
+        if (error.code === "ENOENT" || error.code === "ECONNREFUSED") fail(new UsageError(`no drover supervisor is running for this app (no socket at ${path}); start one with drover start`));
+        else fail(error);
+      });
+      const quit = () => {
+        socket.destroy();
+        done(0);
+      };
+      for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, quit);
+      process.stdout.on("error", quit);
+    });
+  }
+};
+
 // src/cli/main.ts
 var help = {
   summary: "show help for drover or for one command",
@@ -8897,7 +9161,7 @@ var help = {
     return 0;
   }
 };
-var commands = { start, run, status, restart, check, config, version, help };
+var commands = { start, run, status, restart, logs, check, config, version, help };
 function isCommand(name) {
   return Object.hasOwn(commands, name);
 }

@@ -205,6 +205,11 @@ export class Pipeline implements LineSink {
     this.waiting = current;
   }
 
+  /** Adds an output of drover's own that takes every message (the history of `drover logs`). */
+  addOutput(id: string, output: Output): void {
+    this.outputs.push({ id, match: compileMatcher('TRUE'), component: output });
+  }
+
   /** Flushes filters (held groups, pending summaries), then closes outputs by the deadline. */
   async close(deadline: number): Promise<void> {
     for (const f of this.filters) f.component.flush?.();

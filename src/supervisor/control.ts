@@ -4,8 +4,9 @@ import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Supervisor } from './supervisor';
+import { logsRequest, type LogsRequest } from './log-history';
 
-export type ControlRequest = { command: 'status' } | { command: 'restart'; name: string } | { command: 'run'; name: string };
+export type ControlRequest = { command: 'status' } | { command: 'restart'; name: string } | { command: 'run'; name: string } | LogsRequest;
 
 /** The socket of the supervisor of an app: `[supervisor] control_socket`, $DROVER_SOCKET, else one per app dir in $TMPDIR. */
 export function controlSocketPath(appDir: string, configured: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -34,6 +35,9 @@ export async function serveControl(path: string, supervisor: Supervisor): Promis
       input += data;
       const nl = input.indexOf('\n');
       if (nl < 0) return;
+      socket.removeAllListeners('data');
+      const logs = logsRequest(input.slice(0, nl));
+      if (logs) return supervisor.history.serve(socket, logs);
       socket.end(JSON.stringify(answer(input.slice(0, nl), supervisor)) + '\n');
     });
     socket.on('error', () => undefined);

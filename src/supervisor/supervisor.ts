@@ -7,6 +7,7 @@ import { SEVERITY } from '../pipeline/message';
 import type { SupervisorConfig } from '../config/load';
 import { findMarked, signalEach, SUPERVISOR_TOKEN } from './escapees';
 import { Scheduler, schedulePlans, type ScheduleStatus } from './scheduler';
+import { LogHistory } from './log-history';
 
 export interface SupervisorOptions {
   appDir: string;
@@ -46,6 +47,8 @@ export class Supervisor {
   private forcedStatus: number | undefined;
   /** Runs the scheduled types (`schedule`); their instances are not started at boot. */
   readonly scheduler: Scheduler;
+  /** The last lines routed, for `drover logs`. */
+  readonly history = new LogHistory();
 
   constructor(plans: InstancePlan[], private readonly options: SupervisorOptions) {
     this.instances = schedulePlans(plans).map(
@@ -62,6 +65,7 @@ export class Supervisor {
           shuttingDown: () => this.shuttingDown !== undefined || this.abandoned,
         }),
     );
+    options.pipeline.addOutput('logs', this.history);
     this.scheduler = new Scheduler(this.instances, (text, logger, severity) => options.pipeline.internal(text, logger, severity ?? SEVERITY.info));
   }
 

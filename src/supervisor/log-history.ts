@@ -1,0 +1,244 @@
+// `drover logs`: the last lines drover routed (1,500, as Heroku's log history, and at most 1 MiB), kept in memory
+// as the blocks they came in, and streamed to `--tail` clients. A client that reads slowly loses lines (it is
+// told how many); it never slows the app, since nothing here ever waits for a client. Blocks go to clients as
+// they are (a header line, then the bytes): the client formats them, so drover's own work per block is a copy
+// and a write, whatever the number of lines.
+import type { Socket } from 'node:net';
+import type { Output } from '../pipeline/component';
+import type { BlockSource } from '../pipeline/formats';
+import { isoMicros } from '../pipeline/formats';
+import type { Message } from '../pipeline/message';
+
+/** What `drover logs` asks for over the control socket. */
+export interface LogsRequest {
+  command: 'logs';
+  /** How many past lines (at most the history's size). */
+  lines: number;
+  tail: boolean;
+  /** A type (`web`) or an instance (`web.1`). */
+  ps?: string;
+  /** `app` (the processes' lines) or `drover` (drover's own). */
+  source?: 'app' | 'drover';
+}
+
+/** One block of lines from one source at one time, each line ending in `\n`. */
+interface Entry {
+  logger: string;
+  type: string;
+  timestamp: number;
+  bytes: Buffer;
+  lines: number;
+}
+
+export const HISTORY_LINES = 1500;
+export const HISTORY_BYTES = 1024 * 1024;
+/**
+ * What a tail client may have waiting in drover's memory before it loses lines: a burst of 100,000 lines of 80
+ * bytes fits. A block's bytes are one buffer shared by every client, so clients that lag together do not
+ * multiply it.
+ */
+const CLIENT_BACKLOG = 8 * 1024 * 1024;
+
+/** Blocks wait this long to be sent together: one write per client every 20 ms, not one per block read. */
+const BATCH_MS = 20;
+const BATCH_BYTES = 256 * 1024;
+
+class Client {
+  dropped = 0;
+  private batch: Entry[] = [];
+  private batchBytes = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(readonly socket: Socket, readonly wants: (e: Entry) => boolean) {}
+
+  send(entry: Entry): void {
+    if (this.socket.writableLength + this.batchBytes > CLIENT_BACKLOG) {
+      this.dropped += entry.lines;
+      return;
+    }
+    if (this.dropped) {
+      this.add(notice(`Error L10 (output buffer overflow): ${this.dropped} lines were not sent to this client, which read too slowly`));
+      this.dropped = 0;
+    }
+    this.add(entry);
+    if (this.batchBytes >= BATCH_BYTES) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), BATCH_MS);
+  }
+
+  /** Writes the waiting blocks at once (one writev). */
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.batch.length === 0 || this.socket.destroyed) return;
+    this.socket.cork();
+    for (const entry of this.batch) writeFrame(this.socket, entry);
+    this.socket.uncork();
+    this.batch = [];
+    this.batchBytes = 0;
+  }
+
+  private add(entry: Entry): void {
+    this.batch.push(entry);
+    this.batchBytes += entry.bytes.length;
+  }
+}
+
+/** The log history: an output that takes every message drover routes, and serves `drover logs`. */
+export class LogHistory implements Output {
+  private entries: Entry[] = [];
+  private head = 0;
+  private lineCount = 0;
+  private byteCount = 0;
+  private readonly clients = new Set<Client>();
+  private droppedForClients = 0;
+
+  constructor(private readonly maxLines = HISTORY_LINES, private readonly maxBytes = HISTORY_BYTES) {}
+
+  write(m: Message): boolean {
+    const bytes = Buffer.allocUnsafe(m.raw.length + 1);
+    bytes.set(m.raw);
+    bytes[m.raw.length] = 10;
+    this.push({ logger: m.logger, type: m.type, timestamp: m.timestamp, bytes, lines: 1 });
+    return true;
+  }
+
+  lines(chunk: Buffer, start: number, end: number, source: BlockSource, timestamp: number): boolean {
+    const bytes = Buffer.allocUnsafe(end - start);
+    bytes.set(chunk.subarray(start, end));
+    let lines = 0;
+    for (let at = bytes.indexOf(10); at >= 0; at = bytes.indexOf(10, at + 1)) lines++;
+    this.push({ logger: source.logger, type: source.type, timestamp, bytes, lines });
+    return true;
+  }
+
+  drained(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Ends every tail: drover is stopping, and these lines are all there will be. */
+  async close(): Promise<void> {
+    for (const client of this.clients) {
+      client.flush();
+      client.socket.end();
+    }
+    this.clients.clear();
+  }
+
+  stats(): Record<string, number> {
+    return { lines: Math.min(this.lineCount, this.maxLines), bytes: this.byteCount, clients: this.clients.size, dropped_for_slow_clients: this.droppedForClients };
+  }
+
+  /** Answers a `drover logs` request on its connection: the last lines, then new ones with `tail`. */
+  serve(socket: Socket, request: LogsRequest): void {
+    const wants = matcher(request);
+    socket.cork();
+    for (const entry of this.recent(request.lines, wants)) writeFrame(socket, entry);
+    socket.uncork();
+    if (!request.tail) {
+      socket.end();
+      return;
+    }
+    const client = new Client(socket, wants);
+    this.clients.add(client);
+    const leave = () => {
+      this.droppedForClients += client.dropped;
+      this.clients.delete(client);
+    };
+    socket.on('close', leave);
+    socket.on('error', leave);
+  }
+
+  /** The blocks of the last `n` lines that `wants` accepts, oldest first (the first may be cut). */
+  recent(n: number, wants: (e: Entry) => boolean = () => true): Entry[] {
+    const found: Entry[] = [];
+    let left = Math.min(n, this.maxLines);
+    for (let i = this.entries.length - 1; i >= this.head && left > 0; i--) {
+      const entry = this.entries[i];
+      if (!wants(entry)) continue;
+      if (entry.lines <= left) {
+        found.push(entry);
+        left -= entry.lines;
+        continue;
+      }
+      // Only the block's last `left` lines.
+      let at = entry.bytes.length - 1;
+      for (let k = 0; k < left; k++) at = entry.bytes.lastIndexOf(10, at - 1);
+      found.push({ ...entry, bytes: entry.bytes.subarray(at + 1), lines: left });
+      left = 0;
+    }
+    return found.reverse();
+  }
+
+  private push(entry: Entry): void {
+    this.entries.push(entry);
+    this.lineCount += entry.lines;
+    this.byteCount += entry.bytes.length;
+    // Keep at least maxLines lines, and no more bytes than maxBytes (the newest block always stays).
+    while (this.entries.length - this.head > 1) {
+      const first = this.entries[this.head];
+      if (this.lineCount - first.lines < this.maxLines && this.byteCount <= this.maxBytes) break;
+      this.entries[this.head++] = undefined as unknown as Entry;
+      this.lineCount -= first.lines;
+      this.byteCount -= first.bytes.length;
+    }
+    if (this.head > 1024 && this.head * 2 > this.entries.length) {
+      this.entries = this.entries.slice(this.head);
+      this.head = 0;
+    }
+    for (const client of this.clients) if (client.wants(entry)) client.send(entry);
+  }
+}
+
+/** A frame: `TIMESTAMP TYPE LOGGER LENGTH\n` then LENGTH bytes of whole lines (see LogsReader). */
+function writeFrame(socket: Socket, entry: Pick<Entry, 'timestamp' | 'type' | 'logger' | 'bytes'>): void {
+  socket.write(`${entry.timestamp} ${entry.type} ${encodeURIComponent(entry.logger)} ${entry.bytes.length}\n`);
+  socket.write(entry.bytes);
+}
+
+function notice(text: string): Entry {
+  return { timestamp: Date.now(), type: 'drover', logger: 'logs', bytes: Buffer.from(text + '\n'), lines: 1 };
+}
+
+/** Reads frames from the socket and gives back lines in Heroku's format: `TIME app[web.1]: line`. */
+export class LogsReader {
+  private pending = Buffer.alloc(0);
+
+  /** The whole lines of the frames complete so far, formatted. */
+  push(data: Buffer): string {
+    let buffer = this.pending.length ? Buffer.concat([this.pending, data]) : data;
+    let out = '';
+    for (;;) {
+      const nl = buffer.indexOf(10);
+      if (nl < 0) break;
+      const [timestamp, type, logger, length] = buffer.subarray(0, nl).toString('latin1').split(' ');
+      const end = nl + 1 + Number(length);
+      if (buffer.length < end) break;
+      const prefix = `${isoMicros(Number(timestamp))} ${type === 'log' ? 'app' : type}[${decodeURIComponent(logger)}]: `;
+      const text = buffer.subarray(nl + 1, end).toString('utf8');
+      out += prefix + text.slice(0, -1).split('\n').join('\n' + prefix) + '\n';
+      buffer = buffer.subarray(end);
+    }
+    this.pending = Buffer.from(buffer);
+    return out;
+  }
+}
+
+function matcher(request: LogsRequest): (e: Entry) => boolean {
+  const { ps, source } = request;
+  return (e) => {
+    if (source === 'app' && e.type !== 'log') return false;
+    if (source === 'drover' && e.type === 'log') return false;
+    if (ps && e.logger !== ps && !e.logger.startsWith(ps + '.')) return false;
+    return true;
+  };
+}
+
+/** The request, when a control-socket line asks for logs. */
+export function logsRequest(line: string): LogsRequest | undefined {
+  try {
+    const request = JSON.parse(line);
+    return request?.command === 'logs' ? request : undefined;
+  } catch {
+    return undefined;
+  }
+}

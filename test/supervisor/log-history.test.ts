@@ -1,0 +1,137 @@
+// `drover logs`: the last lines in Heroku's format, bounded in lines and bytes, filters, and --tail clients that
+// get every line in order without slowing the app.
+import { afterEach, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { drover, DROVER, killLeftovers, startDrover, tempDir, waitForLine } from '../helpers';
+
+afterEach(async () => {
+  await new Promise((r) => setTimeout(r, 100));
+  expect(killLeftovers()).toEqual([]);
+});
+
+const HEROKU_LINE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00 (app|drover)\[[^\]]+\]: /;
+
+describe('drover logs', () => {
+  it('prints the last N lines in Heroku format (default 100); the history keeps the last 1,500', async () => {
+    const app = tempDir({ Procfile: 'web: seq -f "line %g" 1 2000; echo printed; exec sleep 1000\nworker: sleep 1; echo "worker here"; exec sleep 1000\n' });
+    const socket = `${app}/control.sock`;
+    const child = startDrover(app, [], { DROVER_SOCKET: socket });
+    // (Not the command line drover prints at start, which has these words too.)
+    await waitForLine(child, /web\.1 +\| printed$/);
+    await waitForLine(child, /worker\.1 +\| worker here$/);
+    const five = await drover(['logs', '-n', '5', '--ps', 'web', '--source', 'app', '--socket', socket]);
+    expect(five.exitCode, five.stderr as string).toBe(0);
+    const fiveLines = (five.stdout as string).split('\n');
+    expect(fiveLines).toHaveLength(5);
+    for (const line of fiveLines) expect(line).toMatch(HEROKU_LINE);
+    expect(fiveLines.map((l) => l.replace(HEROKU_LINE, ''))).toEqual(['line 1997', 'line 1998', 'line 1999', 'line 2000', 'printed']);
+    expect(fiveLines[0]).toMatch(/ app\[web\.1\]: line 1997$/);
+    expect(((await drover(['logs', '--socket', socket])).stdout as string).split('\n')).toHaveLength(100);
+    // At most 1,500 in all, the newest kept: asking for more gets what is there, contiguous up to the last.
+    const all = ((await drover(['logs', '-n', '5000', '--socket', socket])).stdout as string).split('\n');
+    expect(all.length).toBe(1500);
+    const numbers = all.map((l) => /app\[web\.1\]: line (\d+)$/.exec(l)?.[1]).filter(Boolean).map(Number);
+    expect(numbers[numbers.length - 1]).toBe(2000);
+    expect(numbers.length).toBeGreaterThan(1450);
+    numbers.forEach((n, i) => i && expect(n).toBe(numbers[i - 1] + 1));
+    // Filters: one instance, drover's own lines.
+    const worker = (await drover(['logs', '--ps', 'worker.1', '--source', 'app', '--socket', socket])).stdout as string;
+    expect(worker.split('\n').map((l) => l.replace(HEROKU_LINE, ''))).toEqual(['worker here']);
+    const own = ((await drover(['logs', '--source', 'drover', '--ps', 'web', '--socket', socket])).stdout as string).split('\n');
+    expect(own.some((l) => / drover\[web\.1\]: State changed from starting to up$/.test(l))).toBe(true);
+    expect(own.every((l) => l.includes(' drover['))).toBe(true);
+    child.kill('SIGTERM');
+    expect((await child).exitCode).toBe(0);
+  }, 60_000);
+
+  it('bounds the history in bytes (1 MiB): long lines leave fewer than 1,500', async () => {
+    const app = tempDir({ Procfile: `web: for i in $(seq 1 1500); do printf 'long %04d %s\\n' $i "$(printf 'x%.0s' $(seq 1 2000))"; done; echo printed; exec sleep 1000\n` });
+    const socket = `${app}/control.sock`;
+    const child = startDrover(app, [], { DROVER_SOCKET: socket });
+    await waitForLine(child, /web\.1 +\| printed$/, 30_000);
+    const status = JSON.parse((await drover(['status', '--json', '--socket', socket])).stdout as string);
+    expect(status.outputs.logs.bytes).toBeLessThanOrEqual(1024 * 1024 + 64 * 1024);
+    const kept = ((await drover(['logs', '-n', '1500', '--source', 'app', '--socket', socket])).stdout as string).split('\n');
+    expect(kept.length).toBeLessThan(600);
+    expect(kept[kept.length - 1]).toMatch(/: printed$/);
+    child.kill('SIGTERM');
+    await child;
+  }, 60_000);
+
+  it('--tail from two clients while the app prints 100,000 lines: both get them in order, the app is not slowed by more than 10%', async () => {
+    /** One run: the app waits for `go`, prints 100,000 lines and says how long that took (ms). */
+    const once = async (clients: number) => {
+      const app = tempDir({ Procfile: `web: while [ ! -f go ]; do sleep 0.02; done; s=$(date +%s%N); seq -f "line %g" 1 100000; echo "took $(( ($(date +%s%N) - s) / 1000000 ))"; exec sleep 1000\n`, 'drover/100.toml': '[outputs.stdout]\ntype = "stdout"\nformat = "raw"\n' });
+      const socket = `${app}/control.sock`;
+      const child = startDrover(app, [], { DROVER_SOCKET: socket });
+      await waitForLine(child, /Process started with pid/);
+      // Into files: the test reading 12 MB from pipes meanwhile would take CPU from the app it measures.
+      const tails = Array.from({ length: clients }, (_, i) => {
+        const file = `${app}/tail-${i}.txt`;
+        const t = execa(DROVER, ['logs', '--tail', '-n', '0', '--source', 'app', '--socket', socket], { reject: false, stdout: { file } });
+        return Object.assign(t, { got: () => (existsSync(file) ? readFileSync(file, 'utf8') : '') });
+      });
+      // Each tail is connected once drover counts it.
+      for (const until = Date.now() + 10_000; Date.now() < until; ) {
+        const status = JSON.parse((await drover(['status', '--json', '--socket', socket])).stdout as string);
+        if (status.outputs.logs.clients === clients) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      writeFileSync(`${app}/go`, '');
+      const took = Number(/took (\d+)/.exec(await waitForLine(child, /took \d+/, 60_000))![1]);
+      for (const t of tails) for (const until = Date.now() + 30_000; !/took \d+/.test(t.got()) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 200));
+      child.kill('SIGTERM');
+      await child;
+      const received = await Promise.all(tails.map(async (t) => (await t, t.got())));
+      return { took, received };
+    };
+    const baseline: number[] = [];
+    const withClients: number[] = [];
+    // Interleaved rounds, compared by their medians: one burst takes ~50 ms, and on a shared machine single runs
+    // vary by more than the 10% measured.
+    for (let round = 0; round < 5; round++) {
+      baseline.push((await once(0)).took);
+      const run = await once(2);
+      withClients.push(run.took);
+      for (const text of run.received) {
+        const lines = text.split('\n').filter((l) => /app\[web\.1\]: line \d+$/.test(l));
+        expect(lines).toHaveLength(100_000);
+        lines.forEach((l, i) => {
+          if (!l.endsWith(`: line ${i + 1}`)) expect(l).toMatch(new RegExp(`: line ${i + 1}$`));
+        });
+        expect(text).not.toContain('were not sent to this client');
+      }
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    console.log(`100,000 lines: ${baseline.join(', ')} ms without clients (median ${median(baseline)}); ${withClients.join(', ')} ms with two --tail clients (median ${median(withClients)})`);
+    // 10%, plus 15 ms for the noise of a machine shared with other work.
+    expect(median(withClients)).toBeLessThanOrEqual(median(baseline) * 1.1 + 15);
+  }, 240_000);
+
+  it('a client that does not read loses lines (and is told), the app is not slowed; drover logs without a supervisor says so', async () => {
+    const app = tempDir({ Procfile: `web: while [ ! -f go ]; do sleep 0.02; done; yes "$(printf 'y%.0s' $(seq 1 100))" | head -n 200000; echo done; exec sleep 1000\n`, 'drover/100.toml': '[outputs.stdout]\ntype = "stdout"\nformat = "raw"\n' });
+    const socket = `${app}/control.sock`;
+    const child = startDrover(app, [], { DROVER_SOCKET: socket });
+    await waitForLine(child, /Process started with pid/);
+    // A raw socket that sends the request and never reads.
+    const { createConnection } = await import('node:net');
+    const stuck = createConnection(socket, () => stuck.write(JSON.stringify({ command: 'logs', lines: 0, tail: true }) + '\n'));
+    stuck.pause();
+    await new Promise((r) => setTimeout(r, 300));
+    writeFileSync(`${app}/go`, '');
+    await waitForLine(child, /^done$/m, 60_000);
+    const status = JSON.parse((await drover(['status', '--json', '--socket', socket])).stdout as string);
+    expect(status.outputs.logs.clients).toBe(1);
+    stuck.destroy();
+    await new Promise((r) => setTimeout(r, 200));
+    const after = JSON.parse((await drover(['status', '--json', '--socket', socket])).stdout as string);
+    expect(after.outputs.logs.clients).toBe(0);
+    expect(after.outputs.logs.dropped_for_slow_clients).toBeGreaterThan(0);
+    child.kill('SIGTERM');
+    expect((await child).exitCode).toBe(0);
+    const none = await drover(['logs', '--socket', `${app}/nothing.sock`]);
+    expect(none.exitCode).toBe(2);
+    expect(none.stderr).toContain('no drover supervisor is running for this app');
+  }, 60_000);
+});
