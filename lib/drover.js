@@ -1644,20 +1644,20 @@ var require_parse_async = __commonJS({
       const index = 0;
       const blocksize = opts.blocksize || 40960;
       const parser = new TOMLParser();
-      return new Promise((resolve6, reject) => {
-        setImmediate(parseAsyncNext, index, blocksize, resolve6, reject);
+      return new Promise((resolve7, reject) => {
+        setImmediate(parseAsyncNext, index, blocksize, resolve7, reject);
       });
-      function parseAsyncNext(index2, blocksize2, resolve6, reject) {
+      function parseAsyncNext(index2, blocksize2, resolve7, reject) {
         if (index2 >= str.length) {
           try {
-            return resolve6(parser.finish());
+            return resolve7(parser.finish());
           } catch (err) {
             return reject(prettyError(err, str));
           }
         }
         try {
           parser.parse(str.slice(index2, index2 + blocksize2));
-          setImmediate(parseAsyncNext, index2 + blocksize2, blocksize2, resolve6, reject);
+          setImmediate(parseAsyncNext, index2 + blocksize2, blocksize2, resolve7, reject);
         } catch (err) {
           reject(prettyError(err, str));
         }
@@ -1683,7 +1683,7 @@ var require_parse_stream = __commonJS({
     function parseReadable(stm) {
       const parser = new TOMLParser();
       stm.setEncoding("utf8");
-      return new Promise((resolve6, reject) => {
+      return new Promise((resolve7, reject) => {
         let readable;
         let ended = false;
         let errored = false;
@@ -1691,7 +1691,7 @@ var require_parse_stream = __commonJS({
           ended = true;
           if (readable) return;
           try {
-            resolve6(parser.finish());
+            resolve7(parser.finish());
           } catch (err) {
             reject(err);
           }
@@ -4173,7 +4173,7 @@ var FdWriter = class {
   /** Resolves once the queue is below the high-water mark again. */
   drained() {
     if (!this.full) return Promise.resolve();
-    return new Promise((resolve6) => this.waiters.push(resolve6));
+    return new Promise((resolve7) => this.waiters.push(resolve7));
   }
   /** Resolves when everything appended so far has been written, or the deadline passed, or writing failed. */
   async flush(deadline = Infinity) {
@@ -4452,12 +4452,12 @@ function parseIso(s3) {
   let i = 19;
   let ms = 0;
   if (s3.charCodeAt(i) === 46) {
-    let scale = 100;
+    let scale3 = 100;
     for (i++; i < s3.length; i++) {
       const d = s3.charCodeAt(i) - 48;
       if (d < 0 || d > 9) break;
-      ms += d * scale;
-      scale /= 10;
+      ms += d * scale3;
+      scale3 /= 10;
     }
     ms = Math.floor(ms);
   }
@@ -5629,7 +5629,7 @@ var Deque = class {
 var Signal = class {
   waiters = [];
   wait() {
-    return new Promise((resolve6) => this.waiters.push(resolve6));
+    return new Promise((resolve7) => this.waiters.push(resolve7));
   }
   wake() {
     for (const waiter of this.waiters.splice(0)) waiter();
@@ -6155,16 +6155,16 @@ var Sleeper = class {
   timer;
   resolve;
   sleep(ms) {
-    return new Promise((resolve6) => {
-      this.resolve = resolve6;
+    return new Promise((resolve7) => {
+      this.resolve = resolve7;
       this.timer = setTimeout(() => this.wake(), ms);
     });
   }
   wake() {
     clearTimeout(this.timer);
-    const resolve6 = this.resolve;
+    const resolve7 = this.resolve;
     this.resolve = void 0;
-    resolve6?.();
+    resolve7?.();
   }
 };
 
@@ -6376,7 +6376,7 @@ var Sender = class {
     this.reporter.count(`rejected ${why}`, count, (n) => `Error L13 (delivery error): ${this.context.id} dropped ${n} messages: ${why}`);
   }
 };
-var delay = (ms) => new Promise((resolve6) => setTimeout(resolve6, Math.max(0, ms)));
+var delay = (ms) => new Promise((resolve7) => setTimeout(resolve7, Math.max(0, ms)));
 
 // src/pipeline/rfc5424.ts
 var FACILITIES = ["kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp", "ntp", "audit", "alert", "clock", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"];
@@ -6505,11 +6505,11 @@ var StreamTransport = class {
   async finish(deadline) {
     const socket = this.socket;
     if (!socket) return this.ends.length === 0 && !this.broken;
-    return new Promise((resolve6) => {
-      const timer = setTimeout(() => resolve6(false), Math.max(0, deadline - Date.now()));
+    return new Promise((resolve7) => {
+      const timer = setTimeout(() => resolve7(false), Math.max(0, deadline - Date.now()));
       socket.once("close", (hadError) => {
         clearTimeout(timer);
-        resolve6(!hadError);
+        resolve7(!hadError);
       });
       socket.end();
     });
@@ -6534,7 +6534,7 @@ var StreamTransport = class {
   }
   connect() {
     const { host, port, tls, connectTimeout } = this.options;
-    return new Promise((resolve6, reject) => {
+    return new Promise((resolve7, reject) => {
       if (this.closed) return reject(new Error(`${this.name}: output closed`));
       const socket = tls ? tlsModule().connect({ host, port, servername: isIp(host) ? void 0 : host, ...tls }) : (0, import_node_net2.connect)({ host, port });
       this.connecting = socket;
@@ -6549,7 +6549,7 @@ var StreamTransport = class {
           return reject(new Error(`${this.name}: output closed`));
         }
         this.adopt(socket);
-        resolve6(socket);
+        resolve7(socket);
       });
       socket.once("error", (error) => {
         clearTimeout(timer);
@@ -6585,7 +6585,7 @@ var StreamTransport = class {
   }
   /** Waits until the socket takes more, failing when it makes no progress for `writeTimeout`. */
   progress(socket) {
-    return new Promise((resolve6, reject) => {
+    return new Promise((resolve7, reject) => {
       let last = socket.writableLength;
       let since = Date.now();
       const done = (error) => {
@@ -6593,7 +6593,7 @@ var StreamTransport = class {
         socket.off("drain", onDrain);
         socket.off("close", onClose);
         if (error) reject(error);
-        else resolve6();
+        else resolve7();
       };
       const onDrain = () => done();
       const onClose = () => done(this.takeBroken() ?? new Error(`${this.name} closed the connection`));
@@ -6666,7 +6666,7 @@ var DatagramTransport = class {
   ready;
   async send(records) {
     const socket = await (this.ready ??= this.open());
-    await new Promise((resolve6, reject) => {
+    await new Promise((resolve7, reject) => {
       let left = records.length;
       let failed = false;
       for (const record of records) {
@@ -6675,7 +6675,7 @@ var DatagramTransport = class {
           if (error) {
             failed = true;
             reject(new Error(`${this.name}: ${error.message}`));
-          } else if (--left === 0) resolve6();
+          } else if (--left === 0) resolve7();
         });
       }
     });
@@ -6690,7 +6690,7 @@ var DatagramTransport = class {
     this.ready = void 0;
   }
   open() {
-    return new Promise((resolve6, reject) => {
+    return new Promise((resolve7, reject) => {
       const socket = dgram().createSocket((0, import_node_net3.isIP)(this.host) === 6 ? "udp6" : "udp4");
       const fail = (error) => {
         if (this.socket === socket) this.socket = void 0;
@@ -6705,7 +6705,7 @@ var DatagramTransport = class {
       socket.connect(this.port, this.host, (error) => {
         if (error) return fail(error);
         this.socket = socket;
-        resolve6(socket);
+        resolve7(socket);
       });
     });
   }
@@ -6869,7 +6869,7 @@ var HttpTransport = class {
   post(body, headers) {
     const { url, timeout } = this.options;
     const send = url.protocol === "https:" ? https().request : http().request;
-    return new Promise((resolve6, reject) => {
+    return new Promise((resolve7, reject) => {
       const request = send(url, { method: "POST", headers, agent: this.agent });
       this.request = request;
       const timer = setTimeout(() => request.destroy(new Error(`no answer from ${this.name} within ${timeout} ms (timeout)`)), timeout);
@@ -6887,7 +6887,7 @@ var HttpTransport = class {
         });
         response.on("end", () => {
           clearTimeout(timer);
-          resolve6({ status: response.statusCode ?? 0, text: text.trim().replace(/\s+/g, " ").slice(0, 200), wait });
+          resolve7({ status: response.statusCode ?? 0, text: text.trim().replace(/\s+/g, " ").slice(0, 200), wait });
         });
         response.on("error", (error) => {
           clearTimeout(timer);
@@ -7759,9 +7759,9 @@ function attachOutput(child, options) {
     });
     stream.on("error", () => void 0);
     return new Promise(
-      (resolve6) => stream.on("close", () => {
+      (resolve7) => stream.on("close", () => {
         splitter.end();
-        resolve6();
+        resolve7();
       })
     );
   });
@@ -7780,7 +7780,7 @@ var SUPERVISOR_TOKEN = `${process.pid}.${Date.now().toString(36)}`;
 function instanceMark(name) {
   return `${SUPERVISOR_TOKEN}/${name}`;
 }
-function findMarked(mark, prefix = false) {
+function findMarked(mark, prefix = false, exceptGroup) {
   const wanted = Buffer.from(`${MARK_VARIABLE}=${mark}`);
   const found = [];
   let entries;
@@ -7796,7 +7796,9 @@ function findMarked(mark, prefix = false) {
       const environ = (0, import_node_fs12.readFileSync)(`/proc/${entry}/environ`);
       if (!hasEntry(environ, wanted, prefix)) continue;
       const stat = (0, import_node_fs12.readFileSync)(`/proc/${entry}/stat`, "latin1");
-      if (stat.charAt(stat.lastIndexOf(")") + 2) === "Z") continue;
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ", 4);
+      if (fields[0] === "Z") continue;
+      if (exceptGroup !== void 0 && Number(fields[2]) === exceptGroup) continue;
       found.push(Number(entry));
     } catch {
     }
@@ -8001,7 +8003,7 @@ var Instance = class {
   }
   /** Signals the processes it started that left its process group (daemons), found by their mark (escapees.ts). */
   stopEscapees(signal) {
-    const pids = findMarked(instanceMark(this.name));
+    const pids = findMarked(instanceMark(this.name), false, this.child?.pid);
     if (pids.length && signalEach(pids, signal)) this.report(`Sent ${signal} to ${pids.length === 1 ? "a process" : `${pids.length} processes`} it started that left its process group (a daemon?): pid ${pids.join(", ")}`, SEVERITY.warning);
   }
   /** Stops and starts again: `drover restart`. */
@@ -8400,19 +8402,7 @@ var LOGGER = "supervisor";
 var Supervisor = class {
   constructor(plans, options) {
     this.options = options;
-    this.instances = schedulePlans(plans).map(
-      (plan) => new Instance(plan, {
-        appDir: options.appDir,
-        env: options.env,
-        pipeline: options.pipeline,
-        hostname: options.hostname,
-        maxLine: options.config.max_line_length,
-        partialTimeout: options.config.partial_line_timeout,
-        backoff: { initial: options.config.backoff_initial, max: options.config.backoff_max },
-        onChange: (instance) => this.onChange(instance),
-        shuttingDown: () => this.shuttingDown !== void 0 || this.abandoned
-      })
-    );
+    this.instances = schedulePlans(plans).map((plan) => this.createInstance(plan));
     options.pipeline.addOutput("logs", this.history);
     this.scheduler = new Scheduler(this.instances, (text, logger, severity) => options.pipeline.internal(text, logger, severity ?? SEVERITY.info));
   }
@@ -8422,7 +8412,7 @@ var Supervisor = class {
   shuttingDown;
   resolveDone;
   /** Resolves with the exit status once everything has stopped and the pipeline is flushed. */
-  done = new Promise((resolve6) => this.resolveDone = resolve6);
+  done = new Promise((resolve7) => this.resolveDone = resolve7);
   /** The status of the first final exit that was not expected (not in exitcodes): drover's own exit status. */
   firstUnexpected;
   stopStarted = Date.now();
@@ -8436,6 +8426,25 @@ var Supervisor = class {
   scheduler;
   /** The last lines routed, for `drover logs`. */
   history = new LogHistory();
+  /** The types and port rule the formation was planned with (set by drover start), for `drover scale`. */
+  formation;
+  /** Instances `drover scale` is removing: their stop does not make drover exit. */
+  removing = /* @__PURE__ */ new Set();
+  /** An instance of `plan` with the supervisor's options, not started: at boot, and for `drover scale`. */
+  createInstance(plan) {
+    const { options } = this;
+    return new Instance(plan, {
+      appDir: options.appDir,
+      env: options.env,
+      pipeline: options.pipeline,
+      hostname: options.hostname,
+      maxLine: options.config.max_line_length,
+      partialTimeout: options.config.partial_line_timeout,
+      backoff: { initial: options.config.backoff_initial, max: options.config.backoff_max },
+      onChange: (instance) => this.onChange(instance),
+      shuttingDown: () => this.shuttingDown !== void 0 || this.abandoned
+    });
+  }
   start() {
     if (this.instances.length === 0) {
       this.report("No process to run: the formation is empty");
@@ -8447,6 +8456,7 @@ var Supervisor = class {
   }
   onChange(instance) {
     if (this.scheduler?.owns(instance)) return this.scheduler.onChange(instance);
+    if (this.removing.has(instance)) return;
     if (this.shuttingDown || this.abandoned) return;
     if (instance.state === "FATAL") {
       void this.shutdown(`${instance.name} is FATAL`, instance.exitStatus || 1);
@@ -8545,6 +8555,73 @@ var import_node_net5 = require("node:net");
 var import_node_fs13 = require("node:fs");
 var import_node_os5 = require("node:os");
 var import_node_path12 = require("node:path");
+
+// src/supervisor/scale.ts
+function scale(supervisor, text) {
+  const context = supervisor.formation;
+  if (!context) return { error: "this supervisor cannot be scaled (it runs a one-off command)" };
+  if (supervisor.stopping) return { error: "the supervisor is shutting down" };
+  let requested;
+  try {
+    if (!text.trim()) throw new FormationError("expected TYPE=COUNT, e.g. drover scale web=2 worker=0");
+    requested = parseFormation(text, context.types);
+  } catch (error) {
+    if (error instanceof FormationError) return { error: error.message };
+    throw error;
+  }
+  const scheduled = [...requested.keys()].filter((name) => context.types.find((t) => t.name === name)?.schedule);
+  if (scheduled.length) return { error: `${scheduled.join(", ")} ${scheduled.length === 1 ? "is" : "are"} scheduled (schedule = ...): each runs on its schedule, as one instance` };
+  const live = supervisor.instances.filter((i) => !supervisor.removing.has(i));
+  const counts = /* @__PURE__ */ new Map();
+  for (const i of live) counts.set(i.plan.type.name, (counts.get(i.plan.type.name) ?? 0) + 1);
+  for (const [name, count] of requested) counts.set(name, count);
+  const plans = planInstances(context.types, counts, context.env, context.basePort);
+  const answer2 = { started: [], stopping: [], unchanged: [] };
+  for (const name of requested.keys()) {
+    const wanted = plans.filter((p) => p.type.name === name);
+    const running = live.filter((i) => i.plan.type.name === name);
+    for (const instance of running.filter((i) => !wanted.some((p) => p.name === i.name)).reverse()) {
+      answer2.stopping.push(instance.name);
+      void remove(supervisor, instance);
+    }
+    for (const plan of wanted) {
+      if (running.some((i) => i.name === plan.name)) {
+        answer2.unchanged.push(plan.name);
+        continue;
+      }
+      const instance = supervisor.createInstance(plan);
+      insertInOrder(supervisor.instances, instance, context.types.map((t) => t.name));
+      answer2.started.push(plan.name);
+      instance.start();
+    }
+  }
+  keepAlive(supervisor);
+  const said = [answer2.started.length && `starting ${answer2.started.join(", ")}`, answer2.stopping.length && `stopping ${answer2.stopping.join(", ")}`].filter(Boolean).join("; ");
+  supervisor.options.pipeline.internal(`Scaling to ${[...requested].map(([n, c2]) => `${n}=${c2}`).join(", ")}: ${said || "nothing to change"}`, "supervisor", SEVERITY.info);
+  return answer2;
+}
+var kept = /* @__PURE__ */ new WeakSet();
+function keepAlive(supervisor) {
+  if (kept.has(supervisor)) return;
+  kept.add(supervisor);
+  const timer = setInterval(() => void 0, 2 ** 30);
+  void supervisor.done.finally(() => clearInterval(timer));
+}
+async function remove(supervisor, instance) {
+  supervisor.removing.add(instance);
+  await instance.stop();
+  const at = supervisor.instances.indexOf(instance);
+  if (at >= 0 && !supervisor.stopping) supervisor.instances.splice(at, 1);
+  supervisor.removing.delete(instance);
+}
+function insertInOrder(instances, instance, typeOrder) {
+  const key = (i) => typeOrder.indexOf(i.plan.type.name) * 1e6 + i.plan.index;
+  const at = instances.findIndex((i) => key(i) > key(instance));
+  if (at < 0) instances.push(instance);
+  else instances.splice(at, 0, instance);
+}
+
+// src/supervisor/control.ts
 function controlSocketPath(appDir, configured, env = process.env) {
   if (configured) return configured;
   if (env.DROVER_SOCKET) return env.DROVER_SOCKET;
@@ -8574,25 +8651,25 @@ async function serveControl(path, supervisor) {
     });
     socket.on("error", () => void 0);
   });
-  return new Promise((resolve6, reject) => {
+  return new Promise((resolve7, reject) => {
     server.once("error", reject);
     server.listen(path, () => {
       (0, import_node_fs13.chmodSync)(path, 384);
       server.unref();
-      resolve6(server);
+      resolve7(server);
     });
   });
 }
 function answers(path) {
-  return new Promise((resolve6) => {
+  return new Promise((resolve7) => {
     const socket = (0, import_node_net5.createConnection)(path);
     socket.setTimeout(500, () => socket.destroy());
     socket.on("connect", () => {
       socket.destroy();
-      resolve6(true);
+      resolve7(true);
     });
-    socket.on("error", () => resolve6(false));
-    socket.on("close", () => resolve6(false));
+    socket.on("error", () => resolve7(false));
+    socket.on("close", () => resolve7(false));
   });
 }
 function answer(line, supervisor) {
@@ -8612,12 +8689,14 @@ function answer(line, supervisor) {
     }
     case "run":
       return supervisor.scheduler.runNow(request.name);
+    case "scale":
+      return scale(supervisor, request.formation);
     default:
       return { error: `unknown command ${JSON.stringify(request.command)}` };
   }
 }
 function requestControl(path, request, timeout = 5e3) {
-  return new Promise((resolve6, reject) => {
+  return new Promise((resolve7, reject) => {
     const socket = (0, import_node_net5.createConnection)(path);
     let output = "";
     socket.setEncoding("utf8");
@@ -8626,7 +8705,7 @@ function requestControl(path, request, timeout = 5e3) {
     socket.on("data", (d) => output += d);
     socket.on("end", () => {
       try {
-        resolve6(JSON.parse(output));
+        resolve7(JSON.parse(output));
       } catch {
         reject(new Error(`the supervisor on ${path} answered something that is not JSON`));
       }
@@ -8860,17 +8939,18 @@ Run \`drover check\` after fixing them.
       if (error instanceof FormationError) throw new UsageError(error.message);
       throw error;
     }
-    return start.supervise(app, plans);
+    return start.supervise(app, plans, { basePort: values.port === void 0 ? dotenvPort : Number(values.port) });
   },
   /**
    * Runs `plans` under the supervisor with the app's pipeline until they are done (or drover is stopped), and
    * resolves to drover's exit status: for `drover start`, and for `drover run --logs`.
    */
-  async supervise(app, plans) {
+  async supervise(app, plans, scaling) {
     const env = mergeDotenv(process.env, app.dotenv);
     const hostname = app.config.supervisor.hostname || (0, import_node_os6.hostname)();
     const pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: (0, import_node_tty.isatty)(1) });
     const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname });
+    if (scaling) supervisor.formation = { types: app.processes, env: process.env, basePort: scaling.basePort };
     for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"]) process.on(signal, () => supervisor.onSignal(signal));
     const crash = stopAllOnCrash(supervisor);
     try {
@@ -8965,13 +9045,13 @@ ${APP_USAGE}`,
         if (!fromTerminal.has(signal)) child.kill(signal);
       });
     }
-    return new Promise((resolve6) => {
+    return new Promise((resolve7) => {
       child.on("error", (error) => {
         process.stderr.write(`drover run: cannot start bash: ${error.message}
 `);
-        resolve6(127);
+        resolve7(127);
       });
-      child.on("exit", (code, signal) => resolve6(code ?? 128 + (signal ? import_node_os7.constants.signals[signal] : 0)));
+      child.on("exit", (code, signal) => resolve7(code ?? 128 + (signal ? import_node_os7.constants.signals[signal] : 0)));
     });
   }
 };
@@ -9150,6 +9230,47 @@ in memory, at most 1 MiB), in Heroku's format: \`TIME app[web.1]: line\`, drover
   }
 };
 
+// src/cli/commands/scale.ts
+var import_node_path16 = require("node:path");
+var OPTIONS4 = { app: { type: "string", short: "a" }, socket: { type: "string", short: "s" } };
+var scale2 = {
+  summary: "change how many instances of each type run (web=3 worker=0), as heroku ps:scale",
+  usage: `Usage: drover scale TYPE=COUNT [TYPE=COUNT...] [options]
+
+Starts or stops instances of the running supervisor: new ones get the next numbers and ports by the rule
+of drover start (base port + 100 per type + 1 per instance); removed ones, the highest numbers first,
+are stopped gracefully (stopsignal, SIGKILL after stopwaitsecs). Types not named keep their count.
+Scaling everything to 0 leaves drover running, ready to scale up again.
+
+  -a, --app DIR         the app whose supervisor to ask (default: the current directory)
+  -s, --socket PATH     the control socket (default: the one \`drover start\` made for the app)`,
+  async run(args) {
+    const { values, positionals } = parse(args, OPTIONS4, true);
+    if (positionals.length === 0) throw new UsageError("expected TYPE=COUNT, e.g. drover scale web=2 worker=0");
+    for (const word of positionals.flatMap((p) => p.split(",")).filter(Boolean)) {
+      if (!/^[A-Za-z0-9_-]+=\d+$/.test(word)) throw new UsageError(`expected TYPE=COUNT, e.g. web=2, got "${word}"`);
+    }
+    const path = values.socket ?? controlSocketPath((0, import_node_path16.resolve)(values.app ?? process.cwd()), "");
+    let answer2;
+    try {
+      answer2 = await requestControl(path, { command: "scale", formation: positionals.join(",") });
+    } catch (error) {
+      const code = error.code;
+      if (code === "ENOENT" || code === "ECONNREFUSED") throw new UsageError(`no drover supervisor is running for this app (no socket at ${path}); start one with drover start`);
+      throw error;
+    }
+    if (answer2.error) {
+      process.stderr.write(`drover scale: ${answer2.error}
+`);
+      return 1;
+    }
+    const parts = [answer2.started?.length && `starting ${answer2.started.join(", ")}`, answer2.stopping?.length && `stopping ${answer2.stopping.join(", ")}`].filter(Boolean);
+    process.stdout.write(`Scaling: ${parts.join("; ") || "nothing to change"}
+`);
+    return 0;
+  }
+};
+
 // src/cli/main.ts
 var help = {
   summary: "show help for drover or for one command",
@@ -9161,7 +9282,7 @@ var help = {
     return 0;
   }
 };
-var commands = { start, run, status, restart, logs, check, config, version, help };
+var commands = { start, run, status, restart, logs, scale: scale2, check, config, version, help };
 function isCommand(name) {
   return Object.hasOwn(commands, name);
 }

@@ -16,9 +16,10 @@ export function instanceMark(name: string): string {
 
 /**
  * Pids of live processes (not zombies, not drover) whose environment carries `MARK_VARIABLE=<mark>`, or, with
- * `prefix`, a mark that starts with it. Reads /proc; elsewhere (no /proc) finds nothing.
+ * `prefix`, a mark that starts with it; with `exceptGroup`, not those in that process group. Reads /proc; elsewhere
+ * (no /proc) finds nothing.
  */
-export function findMarked(mark: string, prefix = false): number[] {
+export function findMarked(mark: string, prefix = false, exceptGroup?: number): number[] {
   const wanted = Buffer.from(`${MARK_VARIABLE}=${mark}`);
   const found: number[] = [];
   let entries: string[];
@@ -34,7 +35,9 @@ export function findMarked(mark: string, prefix = false): number[] {
       const environ = readFileSync(`/proc/${entry}/environ`);
       if (!hasEntry(environ, wanted, prefix)) continue;
       const stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
-      if (stat.charAt(stat.lastIndexOf(')') + 2) === 'Z') continue; // a zombie: its parent will reap it
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ', 4);
+      if (fields[0] === 'Z') continue; // a zombie: its parent will reap it
+      if (exceptGroup !== undefined && Number(fields[2]) === exceptGroup) continue; // still in the group: not escaped
       found.push(Number(entry));
     } catch {
       // gone meanwhile, or another user's (EACCES): not ours

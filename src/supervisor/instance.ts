@@ -229,7 +229,7 @@ export class Instance {
 
   /** Signals the processes it started that left its process group (daemons), found by their mark (escapees.ts). */
   stopEscapees(signal: NodeJS.Signals): void {
-    const pids = findMarked(instanceMark(this.name));
+    const pids = findMarked(instanceMark(this.name), false, this.child?.pid);
     if (pids.length && signalEach(pids, signal)) this.report(`Sent ${signal} to ${pids.length === 1 ? 'a process' : `${pids.length} processes`} it started that left its process group (a daemon?): pid ${pids.join(', ')}`, SEVERITY.warning);
   }
 

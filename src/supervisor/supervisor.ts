@@ -5,9 +5,17 @@ import type { InstancePlan } from './formation';
 import type { Pipeline } from '../pipeline/pipeline';
 import { SEVERITY } from '../pipeline/message';
 import type { SupervisorConfig } from '../config/load';
+import type { ProcessSpec } from '../config/app';
 import { findMarked, signalEach, SUPERVISOR_TOKEN } from './escapees';
 import { Scheduler, schedulePlans, type ScheduleStatus } from './scheduler';
 import { LogHistory } from './log-history';
+
+/** What planInstances needs to plan more instances the same way. */
+export interface FormationContext {
+  types: ProcessSpec[];
+  env: NodeJS.ProcessEnv;
+  basePort: number | undefined;
+}
 
 export interface SupervisorOptions {
   appDir: string;
@@ -49,24 +57,31 @@ export class Supervisor {
   readonly scheduler: Scheduler;
   /** The last lines routed, for `drover logs`. */
   readonly history = new LogHistory();
+  /** The types and port rule the formation was planned with (set by drover start), for `drover scale`. */
+  formation: FormationContext | undefined;
+  /** Instances `drover scale` is removing: their stop does not make drover exit. */
+  readonly removing = new Set<Instance>();
 
-  constructor(plans: InstancePlan[], private readonly options: SupervisorOptions) {
-    this.instances = schedulePlans(plans).map(
-      (plan) =>
-        new Instance(plan, {
-          appDir: options.appDir,
-          env: options.env,
-          pipeline: options.pipeline,
-          hostname: options.hostname,
-          maxLine: options.config.max_line_length,
-          partialTimeout: options.config.partial_line_timeout,
-          backoff: { initial: options.config.backoff_initial, max: options.config.backoff_max },
-          onChange: (instance) => this.onChange(instance),
-          shuttingDown: () => this.shuttingDown !== undefined || this.abandoned,
-        }),
-    );
+  constructor(plans: InstancePlan[], readonly options: SupervisorOptions) {
+    this.instances = schedulePlans(plans).map((plan) => this.createInstance(plan));
     options.pipeline.addOutput('logs', this.history);
     this.scheduler = new Scheduler(this.instances, (text, logger, severity) => options.pipeline.internal(text, logger, severity ?? SEVERITY.info));
+  }
+
+  /** An instance of `plan` with the supervisor's options, not started: at boot, and for `drover scale`. */
+  createInstance(plan: InstancePlan): Instance {
+    const { options } = this;
+    return new Instance(plan, {
+      appDir: options.appDir,
+      env: options.env,
+      pipeline: options.pipeline,
+      hostname: options.hostname,
+      maxLine: options.config.max_line_length,
+      partialTimeout: options.config.partial_line_timeout,
+      backoff: { initial: options.config.backoff_initial, max: options.config.backoff_max },
+      onChange: (instance) => this.onChange(instance),
+      shuttingDown: () => this.shuttingDown !== undefined || this.abandoned,
+    });
   }
 
   start(): void {
@@ -81,6 +96,7 @@ export class Supervisor {
 
   private onChange(instance: Instance): void {
     if (this.scheduler?.owns(instance)) return this.scheduler.onChange(instance);
+    if (this.removing.has(instance)) return;
     if (this.shuttingDown || this.abandoned) return;
     if (instance.state === 'FATAL') {
       void this.shutdown(`${instance.name} is FATAL`, instance.exitStatus || 1);

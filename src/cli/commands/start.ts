@@ -13,7 +13,7 @@ import { Pipeline } from '../../pipeline/pipeline';
 import { isOnPlatform } from '../../pipeline/formats';
 import { writeInSmallPieces, writeProgress } from '../../pipeline/sinks';
 
-export const start: Command & { supervise(app: LoadedApp, plans: InstancePlan[]): Promise<number> } = {
+export const start: Command & { supervise(app: LoadedApp, plans: InstancePlan[], scaling?: { basePort: number | undefined }): Promise<number> } = {
   summary: 'run the process types of the Procfile (all, or a formation such as web=2,worker=1)',
   usage: `Usage: drover start [FORMATION] [options]
 
@@ -52,18 +52,20 @@ ${APP_USAGE}`,
       if (error instanceof FormationError) throw new UsageError(error.message);
       throw error;
     }
-    return start.supervise(app, plans);
+    return start.supervise(app, plans, { basePort: values.port === undefined ? dotenvPort : Number(values.port) });
   },
 
   /**
    * Runs `plans` under the supervisor with the app's pipeline until they are done (or drover is stopped), and
    * resolves to drover's exit status: for `drover start`, and for `drover run --logs`.
    */
-  async supervise(app, plans) {
+  async supervise(app, plans, scaling) {
     const env = mergeDotenv(process.env, app.dotenv);
     const hostname = app.config.supervisor.hostname || osHostname();
     const pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: isatty(1) });
     const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname });
+    // drover run --logs passes no port rule: its one instance is not a formation to scale.
+    if (scaling) supervisor.formation = { types: app.processes, env: process.env, basePort: scaling.basePort };
 
     for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => supervisor.onSignal(signal));
     const crash = stopAllOnCrash(supervisor);
