@@ -7219,7 +7219,7 @@ function loadConfig(options) {
     const origin = { file: raw.fragment.path, line: lineFor(raw.lines, id) };
     if (kind === "processes") {
       const { options: opts2, failed: failed2 } = validate(id, processSchema, raw);
-      if (!failed2) problems.push(...scheduleProblems(id, opts2, raw));
+      if (typeof opts2.schedule === "string" || !failed2) problems.push(...scheduleProblems(id, { ...opts2, timezone: typeof opts2.timezone === "string" ? opts2.timezone : "UTC" }, raw));
       config.processes[name] = { ...opts2, name, origin };
       continue;
     }

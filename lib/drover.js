@@ -1644,20 +1644,20 @@ var require_parse_async = __commonJS({
       const index = 0;
       const blocksize = opts.blocksize || 40960;
       const parser = new TOMLParser();
-      return new Promise((resolve7, reject) => {
-        setImmediate(parseAsyncNext, index, blocksize, resolve7, reject);
+      return new Promise((resolve8, reject) => {
+        setImmediate(parseAsyncNext, index, blocksize, resolve8, reject);
       });
-      function parseAsyncNext(index2, blocksize2, resolve7, reject) {
+      function parseAsyncNext(index2, blocksize2, resolve8, reject) {
         if (index2 >= str.length) {
           try {
-            return resolve7(parser.finish());
+            return resolve8(parser.finish());
           } catch (err) {
             return reject(prettyError(err, str));
           }
         }
         try {
           parser.parse(str.slice(index2, index2 + blocksize2));
-          setImmediate(parseAsyncNext, index2 + blocksize2, blocksize2, resolve7, reject);
+          setImmediate(parseAsyncNext, index2 + blocksize2, blocksize2, resolve8, reject);
         } catch (err) {
           reject(prettyError(err, str));
         }
@@ -1683,7 +1683,7 @@ var require_parse_stream = __commonJS({
     function parseReadable(stm) {
       const parser = new TOMLParser();
       stm.setEncoding("utf8");
-      return new Promise((resolve7, reject) => {
+      return new Promise((resolve8, reject) => {
         let readable;
         let ended = false;
         let errored = false;
@@ -1691,7 +1691,7 @@ var require_parse_stream = __commonJS({
           ended = true;
           if (readable) return;
           try {
-            resolve7(parser.finish());
+            resolve8(parser.finish());
           } catch (err) {
             reject(err);
           }
@@ -4173,7 +4173,7 @@ var FdWriter = class {
   /** Resolves once the queue is below the high-water mark again. */
   drained() {
     if (!this.full) return Promise.resolve();
-    return new Promise((resolve7) => this.waiters.push(resolve7));
+    return new Promise((resolve8) => this.waiters.push(resolve8));
   }
   /** Resolves when everything appended so far has been written, or the deadline passed, or writing failed. */
   async flush(deadline = Infinity) {
@@ -5629,7 +5629,7 @@ var Deque = class {
 var Signal = class {
   waiters = [];
   wait() {
-    return new Promise((resolve7) => this.waiters.push(resolve7));
+    return new Promise((resolve8) => this.waiters.push(resolve8));
   }
   wake() {
     for (const waiter of this.waiters.splice(0)) waiter();
@@ -6155,16 +6155,16 @@ var Sleeper = class {
   timer;
   resolve;
   sleep(ms) {
-    return new Promise((resolve7) => {
-      this.resolve = resolve7;
+    return new Promise((resolve8) => {
+      this.resolve = resolve8;
       this.timer = setTimeout(() => this.wake(), ms);
     });
   }
   wake() {
     clearTimeout(this.timer);
-    const resolve7 = this.resolve;
+    const resolve8 = this.resolve;
     this.resolve = void 0;
-    resolve7?.();
+    resolve8?.();
   }
 };
 
@@ -6376,7 +6376,7 @@ var Sender = class {
     this.reporter.count(`rejected ${why}`, count, (n) => `Error L13 (delivery error): ${this.context.id} dropped ${n} messages: ${why}`);
   }
 };
-var delay = (ms) => new Promise((resolve7) => setTimeout(resolve7, Math.max(0, ms)));
+var delay = (ms) => new Promise((resolve8) => setTimeout(resolve8, Math.max(0, ms)));
 
 // src/pipeline/rfc5424.ts
 var FACILITIES = ["kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp", "ntp", "audit", "alert", "clock", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"];
@@ -6505,11 +6505,11 @@ var StreamTransport = class {
   async finish(deadline) {
     const socket = this.socket;
     if (!socket) return this.ends.length === 0 && !this.broken;
-    return new Promise((resolve7) => {
-      const timer = setTimeout(() => resolve7(false), Math.max(0, deadline - Date.now()));
+    return new Promise((resolve8) => {
+      const timer = setTimeout(() => resolve8(false), Math.max(0, deadline - Date.now()));
       socket.once("close", (hadError) => {
         clearTimeout(timer);
-        resolve7(!hadError);
+        resolve8(!hadError);
       });
       socket.end();
     });
@@ -6534,7 +6534,7 @@ var StreamTransport = class {
   }
   connect() {
     const { host, port, tls, connectTimeout } = this.options;
-    return new Promise((resolve7, reject) => {
+    return new Promise((resolve8, reject) => {
       if (this.closed) return reject(new Error(`${this.name}: output closed`));
       const socket = tls ? tlsModule().connect({ host, port, servername: isIp(host) ? void 0 : host, ...tls }) : (0, import_node_net2.connect)({ host, port });
       this.connecting = socket;
@@ -6549,7 +6549,7 @@ var StreamTransport = class {
           return reject(new Error(`${this.name}: output closed`));
         }
         this.adopt(socket);
-        resolve7(socket);
+        resolve8(socket);
       });
       socket.once("error", (error) => {
         clearTimeout(timer);
@@ -6585,7 +6585,7 @@ var StreamTransport = class {
   }
   /** Waits until the socket takes more, failing when it makes no progress for `writeTimeout`. */
   progress(socket) {
-    return new Promise((resolve7, reject) => {
+    return new Promise((resolve8, reject) => {
       let last = socket.writableLength;
       let since = Date.now();
       const done = (error) => {
@@ -6593,7 +6593,7 @@ var StreamTransport = class {
         socket.off("drain", onDrain);
         socket.off("close", onClose);
         if (error) reject(error);
-        else resolve7();
+        else resolve8();
       };
       const onDrain = () => done();
       const onClose = () => done(this.takeBroken() ?? new Error(`${this.name} closed the connection`));
@@ -6666,7 +6666,7 @@ var DatagramTransport = class {
   ready;
   async send(records) {
     const socket = await (this.ready ??= this.open());
-    await new Promise((resolve7, reject) => {
+    await new Promise((resolve8, reject) => {
       let left = records.length;
       let failed = false;
       for (const record of records) {
@@ -6675,7 +6675,7 @@ var DatagramTransport = class {
           if (error) {
             failed = true;
             reject(new Error(`${this.name}: ${error.message}`));
-          } else if (--left === 0) resolve7();
+          } else if (--left === 0) resolve8();
         });
       }
     });
@@ -6690,7 +6690,7 @@ var DatagramTransport = class {
     this.ready = void 0;
   }
   open() {
-    return new Promise((resolve7, reject) => {
+    return new Promise((resolve8, reject) => {
       const socket = dgram().createSocket((0, import_node_net3.isIP)(this.host) === 6 ? "udp6" : "udp4");
       const fail = (error) => {
         if (this.socket === socket) this.socket = void 0;
@@ -6705,7 +6705,7 @@ var DatagramTransport = class {
       socket.connect(this.port, this.host, (error) => {
         if (error) return fail(error);
         this.socket = socket;
-        resolve7(socket);
+        resolve8(socket);
       });
     });
   }
@@ -6869,7 +6869,7 @@ var HttpTransport = class {
   post(body, headers) {
     const { url, timeout } = this.options;
     const send = url.protocol === "https:" ? https().request : http().request;
-    return new Promise((resolve7, reject) => {
+    return new Promise((resolve8, reject) => {
       const request = send(url, { method: "POST", headers, agent: this.agent });
       this.request = request;
       const timer = setTimeout(() => request.destroy(new Error(`no answer from ${this.name} within ${timeout} ms (timeout)`)), timeout);
@@ -6887,7 +6887,7 @@ var HttpTransport = class {
         });
         response.on("end", () => {
           clearTimeout(timer);
-          resolve7({ status: response.statusCode ?? 0, text: text.trim().replace(/\s+/g, " ").slice(0, 200), wait });
+          resolve8({ status: response.statusCode ?? 0, text: text.trim().replace(/\s+/g, " ").slice(0, 200), wait });
         });
         response.on("error", (error) => {
           clearTimeout(timer);
@@ -7046,7 +7046,7 @@ function loadConfig(options) {
     const origin = { file: raw.fragment.path, line: lineFor(raw.lines, id) };
     if (kind === "processes") {
       const { options: opts2, failed: failed2 } = validate(id, processSchema, raw);
-      if (!failed2) problems.push(...scheduleProblems(id, opts2, raw));
+      if (typeof opts2.schedule === "string" || !failed2) problems.push(...scheduleProblems(id, { ...opts2, timezone: typeof opts2.timezone === "string" ? opts2.timezone : "UTC" }, raw));
       config2.processes[name] = { ...opts2, name, origin };
       continue;
     }
@@ -7759,9 +7759,9 @@ function attachOutput(child, options) {
     });
     stream.on("error", () => void 0);
     return new Promise(
-      (resolve7) => stream.on("close", () => {
+      (resolve8) => stream.on("close", () => {
         splitter.end();
-        resolve7();
+        resolve8();
       })
     );
   });
@@ -8412,7 +8412,7 @@ var Supervisor = class {
   shuttingDown;
   resolveDone;
   /** Resolves with the exit status once everything has stopped and the pipeline is flushed. */
-  done = new Promise((resolve7) => this.resolveDone = resolve7);
+  done = new Promise((resolve8) => this.resolveDone = resolve8);
   /** The status of the first final exit that was not expected (not in exitcodes): drover's own exit status. */
   firstUnexpected;
   stopStarted = Date.now();
@@ -8621,6 +8621,98 @@ function insertInOrder(instances, instance, typeOrder) {
   else instances.splice(at, 0, instance);
 }
 
+// src/supervisor/reload.ts
+var busy = /* @__PURE__ */ new WeakSet();
+function reload(supervisor, why) {
+  const report = (text, severity = SEVERITY.info) => supervisor.options.pipeline.internal(text, "supervisor", severity);
+  const context = supervisor.formation;
+  if (!context?.load) return { error: "this supervisor cannot reload (it runs a one-off command)" };
+  if (supervisor.stopping) return { error: "the supervisor is shutting down" };
+  if (busy.has(supervisor)) return { error: "a reload is still restarting processes; try again when it is done" };
+  let app;
+  try {
+    app = context.load();
+  } catch (error) {
+    report(`Reload (${why}) refused: ${error.message}; the running configuration stays`, SEVERITY.err);
+    return { error: error.message };
+  }
+  if (app.problems.length) {
+    const errors = app.problems.map(formatProblem);
+    report(`Reload (${why}) refused: the configuration has ${errors.length} error${errors.length === 1 ? "" : "s"}; the running configuration stays`, SEVERITY.err);
+    for (const e of errors) report(e, SEVERITY.err);
+    return { errors };
+  }
+  const outputs = supervisor.options.pipeline.reconfigure(app.config, Date.now() + 1e4);
+  const env = mergeDotenv(process.env, app.dotenv);
+  const envChanged = JSON.stringify(env) !== JSON.stringify(supervisor.options.env);
+  supervisor.options.env = env;
+  const notApplied = [];
+  if (JSON.stringify(app.config.supervisor) !== JSON.stringify(supervisor.options.config)) notApplied.push("[supervisor]");
+  const before = new Map(context.types.map((t) => [t.name, t]));
+  const after = new Map(app.processes.map((t) => [t.name, t]));
+  for (const name of /* @__PURE__ */ new Set([...before.keys(), ...after.keys()])) {
+    const [b2, a] = [before.get(name), after.get(name)];
+    if ((b2?.schedule || a?.schedule) && !sameSpec(b2, a)) {
+      notApplied.push(`processes.${name}`);
+      if (b2) after.set(name, b2);
+      else after.delete(name);
+    }
+  }
+  const changed = [...after.values()].filter((t) => before.has(t.name) && !t.schedule && (envChanged || !sameSpec(before.get(t.name), t)));
+  const added = [...after.values()].filter((t) => !before.has(t.name));
+  const removed = [...before.values()].filter((t) => !after.has(t.name));
+  context.types = [...after.values()];
+  const live = () => supervisor.instances.filter((i) => !supervisor.removing.has(i));
+  const answer2 = { outputs, restarting: [], started: [], stopping: [], unchanged: [], notApplied };
+  for (const type of removed) {
+    for (const instance of live().filter((i) => i.plan.type.name === type.name)) {
+      answer2.stopping.push(instance.name);
+      void remove(supervisor, instance);
+    }
+  }
+  for (const type of added) {
+    if (!context.everyType || !type.autostart || type.numprocs === 0) continue;
+    const scaled = scale(supervisor, `${type.name}=${type.numprocs}`);
+    if ("started" in scaled) answer2.started.push(...scaled.started);
+  }
+  const toRestart = live().filter((i) => changed.some((t) => t.name === i.plan.type.name));
+  answer2.restarting = toRestart.map((i) => i.name);
+  answer2.unchanged = live().filter((i) => !toRestart.includes(i)).map((i) => i.name);
+  const said = [
+    `outputs kept: ${outputs.kept.join(", ") || "none"}`,
+    outputs.started.length && `started: ${outputs.started.join(", ")}`,
+    outputs.closed.length && `closed: ${outputs.closed.join(", ")}`,
+    answer2.restarting.length && `restarting ${answer2.restarting.join(", ")} one at a time`,
+    answer2.started.length && `starting ${answer2.started.join(", ")}`,
+    answer2.stopping.length && `stopping ${answer2.stopping.join(", ")}`
+  ].filter(Boolean);
+  report(`Reloaded the configuration (${why}): ${said.join("; ")}`);
+  if (notApplied.length) report(`Not applied until drover restarts: ${notApplied.join(", ")} (scheduled types and [supervisor] are set up at start)`, SEVERITY.warning);
+  if (toRestart.length) {
+    busy.add(supervisor);
+    void (async () => {
+      for (const instance of toRestart) await replace(supervisor, instance, after.get(instance.plan.type.name));
+    })().finally(() => busy.delete(supervisor));
+  }
+  return answer2;
+}
+function sameSpec(a, b2) {
+  const strip = (t) => t && JSON.stringify({ ...t, origin: void 0, source: void 0 });
+  return strip(a) === strip(b2);
+}
+async function replace(supervisor, old, spec) {
+  supervisor.removing.add(old);
+  await old.stop();
+  supervisor.removing.delete(old);
+  if (supervisor.stopping) return;
+  const fresh = supervisor.createInstance({ ...old.plan, type: spec });
+  const at = supervisor.instances.indexOf(old);
+  if (at >= 0) supervisor.instances[at] = fresh;
+  else supervisor.instances.push(fresh);
+  fresh.start();
+  while (fresh.state === "STARTING" && !supervisor.stopping) await new Promise((r) => setTimeout(r, 50));
+}
+
 // src/supervisor/control.ts
 function controlSocketPath(appDir, configured, env = process.env) {
   if (configured) return configured;
@@ -8651,25 +8743,25 @@ async function serveControl(path, supervisor) {
     });
     socket.on("error", () => void 0);
   });
-  return new Promise((resolve7, reject) => {
+  return new Promise((resolve8, reject) => {
     server.once("error", reject);
     server.listen(path, () => {
       (0, import_node_fs13.chmodSync)(path, 384);
       server.unref();
-      resolve7(server);
+      resolve8(server);
     });
   });
 }
 function answers(path) {
-  return new Promise((resolve7) => {
+  return new Promise((resolve8) => {
     const socket = (0, import_node_net5.createConnection)(path);
     socket.setTimeout(500, () => socket.destroy());
     socket.on("connect", () => {
       socket.destroy();
-      resolve7(true);
+      resolve8(true);
     });
-    socket.on("error", () => resolve7(false));
-    socket.on("close", () => resolve7(false));
+    socket.on("error", () => resolve8(false));
+    socket.on("close", () => resolve8(false));
   });
 }
 function answer(line, supervisor) {
@@ -8691,12 +8783,14 @@ function answer(line, supervisor) {
       return supervisor.scheduler.runNow(request.name);
     case "scale":
       return scale(supervisor, request.formation);
+    case "reload":
+      return reload(supervisor, "drover reload");
     default:
       return { error: `unknown command ${JSON.stringify(request.command)}` };
   }
 }
 function requestControl(path, request, timeout = 5e3) {
-  return new Promise((resolve7, reject) => {
+  return new Promise((resolve8, reject) => {
     const socket = (0, import_node_net5.createConnection)(path);
     let output = "";
     socket.setEncoding("utf8");
@@ -8705,7 +8799,7 @@ function requestControl(path, request, timeout = 5e3) {
     socket.on("data", (d) => output += d);
     socket.on("end", () => {
       try {
-        resolve7(JSON.parse(output));
+        resolve8(JSON.parse(output));
       } catch {
         reject(new Error(`the supervisor on ${path} answered something that is not JSON`));
       }
@@ -8757,6 +8851,8 @@ var Pipeline = class {
   filters = [];
   outputs = [];
   fast;
+  /** Outputs of drover's own (addOutput): kept by a reload. */
+  own = [];
   waiting;
   resumeCallbacks = /* @__PURE__ */ new Set();
   /** Messages routed, for `drover status`. */
@@ -8774,7 +8870,7 @@ var Pipeline = class {
       report: (text, severity = SEVERITY.info) => emit(Message.internal(text, id, severity, this.options.hostname)),
       emit
     };
-    return { id, match: compileMatcher(config2.match), component: definition.create(config2.options, context) };
+    return { id, match: compileMatcher(config2.match), component: definition.create(config2.options, context), config: config2 };
   }
   /** True while an output is full: callers stop reading from processes until `onResume` fires. */
   get blocked() {
@@ -8884,7 +8980,41 @@ var Pipeline = class {
   }
   /** Adds an output of drover's own that takes every message (the history of `drover logs`). */
   addOutput(id, output) {
-    this.outputs.push({ id, match: compileMatcher("TRUE"), component: output });
+    const stage = { id, match: compileMatcher("TRUE"), component: output };
+    this.outputs.push(stage);
+    this.own.push(stage);
+  }
+  /**
+   * Applies a new configuration (`drover reload`). Filters hand over what they hold, then decoders and filters
+   * are built anew. An output whose configuration is unchanged is kept as it is, with its buffer and connection;
+   * a removed or changed one is closed (it delivers what it holds until `closeDeadline`); a new one starts.
+   */
+  reconfigure(config2, closeDeadline) {
+    for (const f2 of this.filters) f2.component.flush?.();
+    for (const f2 of this.filters) f2.component.close?.();
+    const old = new Map(this.outputs.filter((o) => o.config).map((o) => [o.id, o]));
+    const same = (a, b2) => JSON.stringify([a.type, a.match, a.options]) === JSON.stringify([b2.type, b2.match, b2.options]);
+    const result = { kept: [], started: [], closed: [] };
+    const outputs = config2.outputs.map((c2) => {
+      const previous = old.get(`outputs.${c2.name}`);
+      if (previous && same(previous.config, c2)) {
+        old.delete(previous.id);
+        result.kept.push(previous.id);
+        return previous;
+      }
+      const stage = this.build(c2, (m) => queueMicrotask(() => this.deliver(m)));
+      result.started.push(stage.id);
+      return stage;
+    });
+    this.decoders.splice(0, this.decoders.length, ...config2.decoders.map((c2) => this.build(c2, () => void 0)));
+    this.filters.splice(0, this.filters.length, ...config2.filters.map((c2, i) => this.build(c2, (m) => this.runFrom(m, i + 1))));
+    this.outputs.splice(0, this.outputs.length, ...outputs, ...this.own);
+    this.fast = this.decoders.length === 0 && this.filters.length === 0;
+    for (const stage of old.values()) {
+      result.closed.push(stage.id);
+      void stage.component.close(closeDeadline).catch(() => void 0);
+    }
+    return result;
   }
   /** Flushes filters (held groups, pending summaries), then closes outputs by the deadline. */
   async close(deadline) {
@@ -8906,7 +9036,8 @@ var start = {
 Runs process types from the Procfile and [processes.NAME] under the supervisor, each instance
 (web.1, web.2, ...) as \`bash -c COMMAND\` in its own process group, and routes their output
 through the log pipeline. FORMATION is empty (every autostart type, numprocs each), a type
-(\`web\`), or counts (\`web=2,worker=1\`). SIGTERM or SIGINT stops every process gracefully.
+(\`web\`), or counts (\`web=2,worker=1\`). SIGTERM or SIGINT stops every process gracefully;
+SIGHUP reloads the configuration (as drover reload).
 The type \`release\` runs only when named. foreman's flags work the same.
 
   -m, --formation FORMATION  the same as the FORMATION argument, as in foreman
@@ -8939,7 +9070,14 @@ Run \`drover check\` after fixing them.
       if (error instanceof FormationError) throw new UsageError(error.message);
       throw error;
     }
-    return start.supervise(app, plans, { basePort: values.port === void 0 ? dotenvPort : Number(values.port) });
+    const timeout = values.timeout;
+    const load = () => {
+      const again = loadAppFromArgs(values, "run");
+      if (timeout !== void 0) for (const p of again.processes) p.stopwaitsecs = Number(timeout) * 1e3;
+      return again;
+    };
+    const everyType = (positionals[0] ?? values.formation ?? "").trim() === "";
+    return start.supervise(app, plans, { basePort: values.port === void 0 ? dotenvPort : Number(values.port), load, everyType });
   },
   /**
    * Runs `plans` under the supervisor with the app's pipeline until they are done (or drover is stopped), and
@@ -8950,8 +9088,9 @@ Run \`drover check\` after fixing them.
     const hostname = app.config.supervisor.hostname || (0, import_node_os6.hostname)();
     const pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: (0, import_node_tty.isatty)(1) });
     const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname });
-    if (scaling) supervisor.formation = { types: app.processes, env: process.env, basePort: scaling.basePort };
-    for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"]) process.on(signal, () => supervisor.onSignal(signal));
+    if (scaling) supervisor.formation = { types: app.processes, env: process.env, ...scaling };
+    for (const signal of ["SIGTERM", "SIGINT"]) process.on(signal, () => supervisor.onSignal(signal));
+    process.on("SIGHUP", () => scaling ? void reload(supervisor, "SIGHUP") : supervisor.onSignal("SIGHUP"));
     const crash = stopAllOnCrash(supervisor);
     try {
       supervisor.start();
@@ -9045,13 +9184,13 @@ ${APP_USAGE}`,
         if (!fromTerminal.has(signal)) child.kill(signal);
       });
     }
-    return new Promise((resolve7) => {
+    return new Promise((resolve8) => {
       child.on("error", (error) => {
         process.stderr.write(`drover run: cannot start bash: ${error.message}
 `);
-        resolve7(127);
+        resolve8(127);
       });
-      child.on("exit", (code, signal) => resolve7(code ?? 128 + (signal ? import_node_os7.constants.signals[signal] : 0)));
+      child.on("exit", (code, signal) => resolve8(code ?? 128 + (signal ? import_node_os7.constants.signals[signal] : 0)));
     });
   }
 };
@@ -9271,6 +9410,63 @@ Scaling everything to 0 leaves drover running, ready to scale up again.
   }
 };
 
+// src/cli/commands/reload.ts
+var import_node_path17 = require("node:path");
+var OPTIONS5 = { app: { type: "string", short: "a" }, socket: { type: "string", short: "s" }, json: { type: "boolean" } };
+var reload2 = {
+  summary: "apply changes to the Procfile, .env and drover/*.toml without a restart",
+  usage: `Usage: drover reload [options]
+
+The running supervisor reads the Procfile, .env and drover/*.toml again (as on SIGHUP). An invalid
+configuration is refused with every error, and the running one stays. Otherwise outputs whose
+configuration is unchanged keep their buffers and connections, removed ones deliver what they hold
+and close, new ones start; process types whose definition changed are restarted one instance at a
+time, new types started (when drover start ran every type), removed ones stopped, and the others
+left alone. Scheduled types and [supervisor] apply at the next start.
+
+  -a, --app DIR         the app whose supervisor to ask (default: the current directory)
+  -s, --socket PATH     the control socket (default: the one \`drover start\` made for the app)
+      --json            print the answer as JSON`,
+  async run(args) {
+    const { values } = parse(args, OPTIONS5);
+    const path = values.socket ?? controlSocketPath((0, import_node_path17.resolve)(values.app ?? process.cwd()), "");
+    let answer2;
+    try {
+      answer2 = await requestControl(path, { command: "reload" });
+    } catch (error) {
+      const code = error.code;
+      if (code === "ENOENT" || code === "ECONNREFUSED") throw new UsageError(`no drover supervisor is running for this app (no socket at ${path}); start one with drover start`);
+      throw error;
+    }
+    if (values.json) process.stdout.write(JSON.stringify(answer2, null, 2) + "\n");
+    if ("errors" in answer2) {
+      process.stderr.write(`drover reload: refused, the configuration has ${answer2.errors.length} error${answer2.errors.length === 1 ? "" : "s"} (the running one stays):
+${answer2.errors.map((e) => "  " + e.replace(/\n/g, "\n  ")).join("\n")}
+`);
+      return 1;
+    }
+    if ("error" in answer2) {
+      process.stderr.write(`drover reload: ${answer2.error}
+`);
+      return 1;
+    }
+    if (values.json) return 0;
+    const { outputs } = answer2;
+    const lines = [
+      `outputs: kept ${outputs.kept.join(", ") || "none"}${outputs.started.length ? `; started ${outputs.started.join(", ")}` : ""}${outputs.closed.length ? `; closed ${outputs.closed.join(", ")}` : ""}`,
+      answer2.restarting.length ? `restarting, one at a time: ${answer2.restarting.join(", ")}` : "",
+      answer2.started.length ? `starting: ${answer2.started.join(", ")}` : "",
+      answer2.stopping.length ? `stopping: ${answer2.stopping.join(", ")}` : "",
+      answer2.unchanged.length ? `unchanged: ${answer2.unchanged.join(", ")}` : "",
+      answer2.notApplied.length ? `not applied until drover restarts: ${answer2.notApplied.join(", ")}` : ""
+    ].filter(Boolean);
+    process.stdout.write(`Reloaded.
+${lines.map((l) => "  " + l).join("\n")}
+`);
+    return 0;
+  }
+};
+
 // src/cli/main.ts
 var help = {
   summary: "show help for drover or for one command",
@@ -9282,7 +9478,7 @@ var help = {
     return 0;
   }
 };
-var commands = { start, run, status, restart, logs, scale: scale2, check, config, version, help };
+var commands = { start, run, status, restart, logs, scale: scale2, reload: reload2, check, config, version, help };
 function isCommand(name) {
   return Object.hasOwn(commands, name);
 }

@@ -167,7 +167,8 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
     const origin = { file: raw.fragment.path, line: lineFor(raw.lines, id) };
     if (kind === 'processes') {
       const { options: opts, failed } = validate(id, processSchema, raw);
-      if (!failed) problems.push(...scheduleProblems(id, opts as Parameters<typeof checkScheduleOptions>[0], raw));
+      // Checked even when another option failed: a reload is refused with every error at once.
+      if (typeof opts.schedule === 'string' || !failed) problems.push(...scheduleProblems(id, { ...opts, timezone: typeof opts.timezone === 'string' ? opts.timezone : 'UTC' } as Parameters<typeof checkScheduleOptions>[0], raw));
       config.processes[name] = { ...(opts as Omit<ProcessConfig, 'name' | 'origin'>), name, origin };
       continue;
     }

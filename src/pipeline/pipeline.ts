@@ -12,6 +12,8 @@ interface Stage<T> {
   id: string;
   match: CompiledMatcher;
   component: T;
+  /** What it was built from (none for an output of drover's own): a reload keeps an output whose config is the same. */
+  config?: ComponentConfig;
 }
 
 export interface PipelineOptions {
@@ -54,7 +56,9 @@ export class Pipeline implements LineSink {
   private readonly decoders: Stage<Decoder>[] = [];
   private readonly filters: Stage<Filter>[] = [];
   private readonly outputs: Stage<Output>[] = [];
-  private readonly fast: boolean;
+  private fast: boolean;
+  /** Outputs of drover's own (addOutput): kept by a reload. */
+  private readonly own: Stage<Output>[] = [];
   private waiting: Promise<void> | undefined;
   private readonly resumeCallbacks = new Set<() => void>();
   /** Messages routed, for `drover status`. */
@@ -80,7 +84,7 @@ export class Pipeline implements LineSink {
       report: (text, severity = SEVERITY.info) => emit(Message.internal(text, id, severity, this.options.hostname)),
       emit,
     };
-    return { id, match: compileMatcher(config.match), component: definition.create(config.options, context) as T };
+    return { id, match: compileMatcher(config.match), component: definition.create(config.options, context) as T, config };
   }
 
   /** True while an output is full: callers stop reading from processes until `onResume` fires. */
@@ -207,7 +211,42 @@ export class Pipeline implements LineSink {
 
   /** Adds an output of drover's own that takes every message (the history of `drover logs`). */
   addOutput(id: string, output: Output): void {
-    this.outputs.push({ id, match: compileMatcher('TRUE'), component: output });
+    const stage = { id, match: compileMatcher('TRUE'), component: output };
+    this.outputs.push(stage);
+    this.own.push(stage);
+  }
+
+  /**
+   * Applies a new configuration (`drover reload`). Filters hand over what they hold, then decoders and filters
+   * are built anew. An output whose configuration is unchanged is kept as it is, with its buffer and connection;
+   * a removed or changed one is closed (it delivers what it holds until `closeDeadline`); a new one starts.
+   */
+  reconfigure(config: Pick<DroverConfig, 'decoders' | 'filters' | 'outputs'>, closeDeadline: number): { kept: string[]; started: string[]; closed: string[] } {
+    for (const f of this.filters) f.component.flush?.();
+    for (const f of this.filters) f.component.close?.();
+    const old = new Map(this.outputs.filter((o) => o.config).map((o) => [o.id, o]));
+    const same = (a: ComponentConfig, b: ComponentConfig) => JSON.stringify([a.type, a.match, a.options]) === JSON.stringify([b.type, b.match, b.options]);
+    const result = { kept: [] as string[], started: [] as string[], closed: [] as string[] };
+    const outputs = config.outputs.map((c) => {
+      const previous = old.get(`outputs.${c.name}`);
+      if (previous && same(previous.config!, c)) {
+        old.delete(previous.id);
+        result.kept.push(previous.id);
+        return previous;
+      }
+      const stage = this.build<Output>(c, (m) => queueMicrotask(() => this.deliver(m)));
+      result.started.push(stage.id);
+      return stage;
+    });
+    this.decoders.splice(0, this.decoders.length, ...config.decoders.map((c) => this.build<Decoder>(c, () => undefined)));
+    this.filters.splice(0, this.filters.length, ...config.filters.map((c, i) => this.build<Filter>(c, (m) => this.runFrom(m, i + 1))));
+    this.outputs.splice(0, this.outputs.length, ...outputs, ...this.own);
+    this.fast = this.decoders.length === 0 && this.filters.length === 0;
+    for (const stage of old.values()) {
+      result.closed.push(stage.id);
+      void stage.component.close(closeDeadline).catch(() => undefined);
+    }
+    return result;
   }
 
   /** Flushes filters (held groups, pending summaries), then closes outputs by the deadline. */

@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Supervisor } from './supervisor';
 import { scale } from './scale';
+import { reload } from './reload';
 import { logsRequest, type LogsRequest } from './log-history';
 
-export type ControlRequest = { command: 'status' } | { command: 'restart'; name: string } | { command: 'run'; name: string } | { command: 'scale'; formation: string } | LogsRequest;
+export type ControlRequest = { command: 'status' } | { command: 'restart'; name: string } | { command: 'run'; name: string } | { command: 'scale'; formation: string } | { command: 'reload' } | LogsRequest;
 
 /** The socket of the supervisor of an app: `[supervisor] control_socket`, $DROVER_SOCKET, else one per app dir in $TMPDIR. */
 export function controlSocketPath(appDir: string, configured: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -86,6 +87,8 @@ function answer(line: string, supervisor: Supervisor): unknown {
       return supervisor.scheduler.runNow(request.name);
     case 'scale':
       return scale(supervisor, request.formation);
+    case 'reload':
+      return reload(supervisor, 'drover reload');
     default:
       return { error: `unknown command ${JSON.stringify((request as { command: unknown }).command)}` };
   }

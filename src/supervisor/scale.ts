@@ -65,7 +65,7 @@ function keepAlive(supervisor: Supervisor): void {
 }
 
 /** Stops an instance for good and drops it from the formation once its pipes are drained. */
-async function remove(supervisor: Supervisor, instance: Instance): Promise<void> {
+export async function remove(supervisor: Supervisor, instance: Instance): Promise<void> {
   supervisor.removing.add(instance);
   await instance.stop();
   // A shutdown meanwhile waits for this instance with the others; after it, the list no longer matters.

@@ -5,7 +5,7 @@ import type { InstancePlan } from './formation';
 import type { Pipeline } from '../pipeline/pipeline';
 import { SEVERITY } from '../pipeline/message';
 import type { SupervisorConfig } from '../config/load';
-import type { ProcessSpec } from '../config/app';
+import type { LoadedApp, ProcessSpec } from '../config/app';
 import { findMarked, signalEach, SUPERVISOR_TOKEN } from './escapees';
 import { Scheduler, schedulePlans, type ScheduleStatus } from './scheduler';
 import { LogHistory } from './log-history';
@@ -15,6 +15,10 @@ export interface FormationContext {
   types: ProcessSpec[];
   env: NodeJS.ProcessEnv;
   basePort: number | undefined;
+  /** True when drover start was given no formation: a type that a reload adds is started then. */
+  everyType?: boolean;
+  /** Reads the app's configuration again, as drover start did (for `drover reload`). */
+  load?: () => LoadedApp;
 }
 
 export interface SupervisorOptions {

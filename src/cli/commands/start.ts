@@ -8,19 +8,21 @@ import { FormationError, parseFormation, planInstances, type InstancePlan } from
 import type { LoadedApp } from '../../config/app';
 import { Supervisor } from '../../supervisor/supervisor';
 import { controlSocketPath, serveControl } from '../../supervisor/control';
+import { reload } from '../../supervisor/reload';
 import { startThreadPool } from '../../supervisor/thread-pool';
 import { Pipeline } from '../../pipeline/pipeline';
 import { isOnPlatform } from '../../pipeline/formats';
 import { writeInSmallPieces, writeProgress } from '../../pipeline/sinks';
 
-export const start: Command & { supervise(app: LoadedApp, plans: InstancePlan[], scaling?: { basePort: number | undefined }): Promise<number> } = {
+export const start: Command & { supervise(app: LoadedApp, plans: InstancePlan[], scaling?: { basePort: number | undefined; load: () => LoadedApp; everyType: boolean }): Promise<number> } = {
   summary: 'run the process types of the Procfile (all, or a formation such as web=2,worker=1)',
   usage: `Usage: drover start [FORMATION] [options]
 
 Runs process types from the Procfile and [processes.NAME] under the supervisor, each instance
 (web.1, web.2, ...) as \`bash -c COMMAND\` in its own process group, and routes their output
 through the log pipeline. FORMATION is empty (every autostart type, numprocs each), a type
-(\`web\`), or counts (\`web=2,worker=1\`). SIGTERM or SIGINT stops every process gracefully.
+(\`web\`), or counts (\`web=2,worker=1\`). SIGTERM or SIGINT stops every process gracefully;
+SIGHUP reloads the configuration (as drover reload).
 The type \`release\` runs only when named. foreman's flags work the same.
 
   -m, --formation FORMATION  the same as the FORMATION argument, as in foreman
@@ -52,7 +54,15 @@ ${APP_USAGE}`,
       if (error instanceof FormationError) throw new UsageError(error.message);
       throw error;
     }
-    return start.supervise(app, plans, { basePort: values.port === undefined ? dotenvPort : Number(values.port) });
+    const timeout = values.timeout;
+    // `drover reload` reads the app again the same way, -t included.
+    const load = () => {
+      const again = loadAppFromArgs(values, 'run');
+      if (timeout !== undefined) for (const p of again.processes) p.stopwaitsecs = Number(timeout) * 1000;
+      return again;
+    };
+    const everyType = (positionals[0] ?? values.formation ?? '').trim() === '';
+    return start.supervise(app, plans, { basePort: values.port === undefined ? dotenvPort : Number(values.port), load, everyType });
   },
 
   /**
@@ -65,9 +75,11 @@ ${APP_USAGE}`,
     const pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: isatty(1) });
     const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname });
     // drover run --logs passes no port rule: its one instance is not a formation to scale.
-    if (scaling) supervisor.formation = { types: app.processes, env: process.env, basePort: scaling.basePort };
+    if (scaling) supervisor.formation = { types: app.processes, env: process.env, ...scaling };
 
-    for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => supervisor.onSignal(signal));
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => supervisor.onSignal(signal));
+    // SIGHUP reloads the configuration, as for nginx and supervisord (drover run --logs has nothing to reload).
+    process.on('SIGHUP', () => (scaling ? void reload(supervisor, 'SIGHUP') : supervisor.onSignal('SIGHUP')));
     const crash = stopAllOnCrash(supervisor);
     try {
       // The processes first: the control socket is for later `drover status` calls and need not delay them.
