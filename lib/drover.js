@@ -3419,6 +3419,7 @@ var supervisorSchema = {
   max_line_length: { type: "integer", default: 1e4, min: 64, doc: "longer lines are split into several messages (Logplex splits at 10,000 bytes)" },
   partial_line_timeout: { type: "duration", default: "200ms", doc: "a line without its newline is passed on after this long" },
   hostname: { type: "string", default: "", doc: "the Hostname of messages; default: the machine host name" },
+  watch: { type: "boolean", default: false, doc: "reload (as `drover reload`) when the Procfile, a .env file or a drover/*.toml fragment changes" },
   control_socket: { type: "string", default: "", doc: "path of the unix socket for `drover status` and `drover restart`; default: $TMPDIR/drover-<uid>-<dir hash>.sock" }
 };
 var processSchema = {
@@ -8808,13 +8809,45 @@ function requestControl(path, request, timeout = 5e3) {
   });
 }
 
-// src/supervisor/thread-pool.ts
+// src/supervisor/watch.ts
 var import_node_fs14 = require("node:fs");
+var import_node_path13 = require("node:path");
+var QUIET_MS = 300;
+function watchConfig(appDir, procfile, onChange) {
+  let timer;
+  const changed = () => {
+    clearTimeout(timer);
+    timer = setTimeout(onChange, QUIET_MS);
+  };
+  const watchers = [];
+  const add = (dir, wanted) => {
+    if (!(0, import_node_fs14.existsSync)(dir)) return;
+    try {
+      const w2 = (0, import_node_fs14.watch)(dir, { persistent: false }, (_event, name) => {
+        if (name && wanted(name.toString())) changed();
+      });
+      w2.on("error", () => void 0);
+      watchers.push(w2);
+    } catch {
+    }
+  };
+  const procfileName = procfile ? (0, import_node_path13.basename)(procfile) : "Procfile";
+  add(appDir, (name) => name === "Procfile" || name === procfileName || name.startsWith(".env"));
+  if (procfile && (0, import_node_path13.dirname)(procfile) !== appDir) add((0, import_node_path13.dirname)(procfile), (name) => name === procfileName);
+  add((0, import_node_path13.join)(appDir, "drover"), (name) => name.endsWith(".toml"));
+  return () => {
+    clearTimeout(timer);
+    for (const w2 of watchers) w2.close();
+  };
+}
+
+// src/supervisor/thread-pool.ts
+var import_node_fs15 = require("node:fs");
 var THREADS = 16;
 function startThreadPool() {
   const before = process.env.UV_THREADPOOL_SIZE;
   process.env.UV_THREADPOOL_SIZE = String(Math.max(THREADS, Number(before) || 0));
-  (0, import_node_fs14.access)("/", () => void 0);
+  (0, import_node_fs15.access)("/", () => void 0);
   if (before === void 0) delete process.env.UV_THREADPOOL_SIZE;
   else process.env.UV_THREADPOOL_SIZE = before;
 }
@@ -9091,6 +9124,10 @@ Run \`drover check\` after fixing them.
     if (scaling) supervisor.formation = { types: app.processes, env: process.env, ...scaling };
     for (const signal of ["SIGTERM", "SIGINT"]) process.on(signal, () => supervisor.onSignal(signal));
     process.on("SIGHUP", () => scaling ? void reload(supervisor, "SIGHUP") : supervisor.onSignal("SIGHUP"));
+    if (scaling && app.config.supervisor.watch) {
+      const stopWatching = watchConfig(app.appDir, app.procfile, () => void reload(supervisor, "a configuration file changed"));
+      void supervisor.done.finally(stopWatching);
+    }
     const crash = stopAllOnCrash(supervisor);
     try {
       supervisor.start();
@@ -9140,7 +9177,7 @@ drover: stopping every process, since nothing supervises them or reads their out
 var import_node_child_process2 = require("node:child_process");
 var import_node_os7 = require("node:os");
 var import_node_os8 = require("node:os");
-var import_node_path13 = require("node:path");
+var import_node_path14 = require("node:path");
 var import_node_tty2 = require("node:tty");
 var OPTIONS = { app: { type: "string", short: "a" }, root: { type: "string", short: "d" }, procfile: { type: "string", short: "f" }, env: { type: "string", short: "e" }, logs: { type: "boolean" } };
 var run = {
@@ -9177,7 +9214,7 @@ ${APP_USAGE}`,
     }
     if (values.logs) return runWithLogs(app, script, dyno, type);
     const env = { ...mergeDotenv(process.env, app.dotenv), ...type?.environment, DYNO: dyno };
-    const child = (0, import_node_child_process2.spawn)("bash", ["-c", script], { cwd: type?.directory ? (0, import_node_path13.resolve)(app.appDir, type.directory) : app.appDir, env, stdio: "inherit" });
+    const child = (0, import_node_child_process2.spawn)("bash", ["-c", script], { cwd: type?.directory ? (0, import_node_path14.resolve)(app.appDir, type.directory) : app.appDir, env, stdio: "inherit" });
     const fromTerminal = new Set((0, import_node_tty2.isatty)(0) ? ["SIGINT", "SIGQUIT"] : []);
     for (const signal of ["SIGTERM", "SIGHUP", "SIGINT", "SIGQUIT"]) {
       process.on(signal, () => {
@@ -9200,7 +9237,7 @@ ${app.problems.map((p) => "  " + formatProblem(p)).join("\n")}`);
   startThreadPool();
   const spec = oneOffSpec(script, type);
   const port = /^\d+$/.test(process.env.PORT ?? "") ? Number(process.env.PORT) : 5e3;
-  app.config.supervisor.control_socket = (0, import_node_path13.join)((0, import_node_os8.tmpdir)(), `drover-run-${process.pid}.sock`);
+  app.config.supervisor.control_socket = (0, import_node_path14.join)((0, import_node_os8.tmpdir)(), `drover-run-${process.pid}.sock`);
   return start.supervise(app, [{ name: dyno, type: spec, index: Number(dyno.split(".")[1]) || 1, port }]);
 }
 async function runScheduledNow(app, name) {
@@ -9225,13 +9262,13 @@ function shellQuote(word) {
 }
 
 // src/cli/commands/status.ts
-var import_node_path14 = require("node:path");
+var import_node_path15 = require("node:path");
 var OPTIONS2 = { app: { type: "string", short: "a" }, socket: { type: "string", short: "s" }, json: { type: "boolean" } };
 var OPTIONS_USAGE = `  -a, --app DIR         the app whose supervisor to ask (default: the current directory)
   -s, --socket PATH     the control socket (default: the one \`drover start\` made for the app)
       --json            print the answer as JSON`;
 async function ask(values, request) {
-  const path = values.socket ?? controlSocketPath((0, import_node_path14.resolve)(values.app ?? process.cwd()), "");
+  const path = values.socket ?? controlSocketPath((0, import_node_path15.resolve)(values.app ?? process.cwd()), "");
   try {
     return await requestControl(path, request);
   } catch (error) {
@@ -9309,7 +9346,7 @@ function table(rows) {
 // src/cli/commands/logs.ts
 var import_node_net6 = require("node:net");
 var import_node_os9 = require("node:os");
-var import_node_path15 = require("node:path");
+var import_node_path16 = require("node:path");
 var OPTIONS3 = {
   num: { type: "string", short: "n" },
   tail: { type: "boolean", short: "t" },
@@ -9338,7 +9375,7 @@ in memory, at most 1 MiB), in Heroku's format: \`TIME app[web.1]: line\`, drover
     if (values.source !== void 0 && values.source !== "app" && values.source !== "drover") throw new UsageError(`option --source must be "app" or "drover", got "${values.source}"`);
     if (values.ps !== void 0 && !/^[A-Za-z0-9_-]+(\.\d+)?$/.test(values.ps)) throw new UsageError(`option --ps must be a process type (web) or an instance (web.1), got "${values.ps}"`);
     const request = { command: "logs", lines: Number(num), tail: Boolean(values.tail), ps: values.ps, source: values.source };
-    const path = values.socket ?? controlSocketPath((0, import_node_path15.resolve)(values.app ?? process.cwd()), "");
+    const path = values.socket ?? controlSocketPath((0, import_node_path16.resolve)(values.app ?? process.cwd()), "");
     try {
       (0, import_node_os9.setPriority)(19);
     } catch {
@@ -9370,7 +9407,7 @@ in memory, at most 1 MiB), in Heroku's format: \`TIME app[web.1]: line\`, drover
 };
 
 // src/cli/commands/scale.ts
-var import_node_path16 = require("node:path");
+var import_node_path17 = require("node:path");
 var OPTIONS4 = { app: { type: "string", short: "a" }, socket: { type: "string", short: "s" } };
 var scale2 = {
   summary: "change how many instances of each type run (web=3 worker=0), as heroku ps:scale",
@@ -9389,7 +9426,7 @@ Scaling everything to 0 leaves drover running, ready to scale up again.
     for (const word of positionals.flatMap((p) => p.split(",")).filter(Boolean)) {
       if (!/^[A-Za-z0-9_-]+=\d+$/.test(word)) throw new UsageError(`expected TYPE=COUNT, e.g. web=2, got "${word}"`);
     }
-    const path = values.socket ?? controlSocketPath((0, import_node_path16.resolve)(values.app ?? process.cwd()), "");
+    const path = values.socket ?? controlSocketPath((0, import_node_path17.resolve)(values.app ?? process.cwd()), "");
     let answer2;
     try {
       answer2 = await requestControl(path, { command: "scale", formation: positionals.join(",") });
@@ -9411,7 +9448,7 @@ Scaling everything to 0 leaves drover running, ready to scale up again.
 };
 
 // src/cli/commands/reload.ts
-var import_node_path17 = require("node:path");
+var import_node_path18 = require("node:path");
 var OPTIONS5 = { app: { type: "string", short: "a" }, socket: { type: "string", short: "s" }, json: { type: "boolean" } };
 var reload2 = {
   summary: "apply changes to the Procfile, .env and drover/*.toml without a restart",
@@ -9429,7 +9466,7 @@ left alone. Scheduled types and [supervisor] apply at the next start.
       --json            print the answer as JSON`,
   async run(args) {
     const { values } = parse(args, OPTIONS5);
-    const path = values.socket ?? controlSocketPath((0, import_node_path17.resolve)(values.app ?? process.cwd()), "");
+    const path = values.socket ?? controlSocketPath((0, import_node_path18.resolve)(values.app ?? process.cwd()), "");
     let answer2;
     try {
       answer2 = await requestControl(path, { command: "reload" });

@@ -18,6 +18,7 @@ export interface SupervisorConfig {
   partial_line_timeout: number;
   hostname: string;
   control_socket: string;
+  watch: boolean;
 }
 
 export interface ProcessConfig {

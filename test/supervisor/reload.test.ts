@@ -139,4 +139,18 @@ describe('drover reload', () => {
     expect(result.exitCode).toBe(0);
     expect(messages(result.stdout).some((m) => m.startsWith('supervisor: Reloaded the configuration (SIGHUP): outputs kept: outputs.stdout; restarting web.1 one at a time'))).toBe(true);
   }, 60_000);
+
+  it('[supervisor] watch = true reloads when the Procfile changes', async () => {
+    const app = tempDir({ Procfile: 'web: echo "v1"; exec sleep 1000\nworker: echo "w1"; exec sleep 1000\n', 'drover/009-stdout.toml': JSON_STDOUT, 'drover/100.toml': '[supervisor]\nwatch = true\n' });
+    const socket = `${app}/control.sock`;
+    const child = startDrover(app, [], { DROVER_SOCKET: socket });
+    await waitForLine(child, /"message":"w1"/);
+    const webPid = await pidOf(socket, 'web.1');
+    writeFileSync(`${app}/Procfile`, 'web: echo "v1"; exec sleep 1000\nworker: echo "w2"; exec sleep 1000\n');
+    await waitForLine(child, /"message":"w2"/, 20_000);
+    await waitForLine(child, /Reloaded the configuration \(a configuration file changed\)/);
+    expect(await pidOf(socket, 'web.1')).toBe(webPid);
+    child.kill('SIGTERM');
+    expect((await child).exitCode).toBe(0);
+  }, 30_000);
 });

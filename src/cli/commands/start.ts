@@ -9,6 +9,7 @@ import type { LoadedApp } from '../../config/app';
 import { Supervisor } from '../../supervisor/supervisor';
 import { controlSocketPath, serveControl } from '../../supervisor/control';
 import { reload } from '../../supervisor/reload';
+import { watchConfig } from '../../supervisor/watch';
 import { startThreadPool } from '../../supervisor/thread-pool';
 import { Pipeline } from '../../pipeline/pipeline';
 import { isOnPlatform } from '../../pipeline/formats';
@@ -80,6 +81,10 @@ ${APP_USAGE}`,
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => supervisor.onSignal(signal));
     // SIGHUP reloads the configuration, as for nginx and supervisord (drover run --logs has nothing to reload).
     process.on('SIGHUP', () => (scaling ? void reload(supervisor, 'SIGHUP') : supervisor.onSignal('SIGHUP')));
+    if (scaling && app.config.supervisor.watch) {
+      const stopWatching = watchConfig(app.appDir, app.procfile, () => void reload(supervisor, 'a configuration file changed'));
+      void supervisor.done.finally(stopWatching);
+    }
     const crash = stopAllOnCrash(supervisor);
     try {
       // The processes first: the control socket is for later `drover status` calls and need not delay them.
