@@ -127,5 +127,9 @@ describe('scheduled processes', () => {
     const text = String(result.stdout) + String(result.stderr);
     expect(text).toContain('drover/100.toml:2:15: [processes.job] option "schedule" = "0 61 * * *", column 3: invalid hour "61"');
     expect(text).toContain('option "timezone" must be an IANA time zone such as "Europe/Berlin" or "UTC", got "Mars/Olympus"');
+    const valid = tempDir({ Procfile: 'job: echo hi\n', 'drover/100.toml': '[processes.job]\nschedule = "*/10 * * * * *"\ntimezone = "Europe/Berlin"\noverlap = "queue"\n' });
+    const ok = await drover(['check'], { cwd: valid });
+    expect(ok.exitCode).toBe(0);
+    expect(ok.stdout).toMatch(/job +echo hi {2}\(schedule "\*\/10 \* \* \* \* \*" \(Europe\/Berlin, overlap queue\)\)/);
   });
 });
