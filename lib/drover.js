@@ -187,15 +187,15 @@ var require_format_num = __commonJS({
 var require_create_datetime_float = __commonJS({
   "node_modules/@iarna/toml/lib/create-datetime-float.js"(exports2, module2) {
     "use strict";
-    var f2 = require_format_num();
+    var f = require_format_num();
     var FloatingDateTime = class extends Date {
       constructor(value) {
         super(value + "Z");
         this.isFloating = true;
       }
       toISOString() {
-        const date = `${this.getUTCFullYear()}-${f2(2, this.getUTCMonth() + 1)}-${f2(2, this.getUTCDate())}`;
-        const time = `${f2(2, this.getUTCHours())}:${f2(2, this.getUTCMinutes())}:${f2(2, this.getUTCSeconds())}.${f2(3, this.getUTCMilliseconds())}`;
+        const date = `${this.getUTCFullYear()}-${f(2, this.getUTCMonth() + 1)}-${f(2, this.getUTCDate())}`;
+        const time = `${f(2, this.getUTCHours())}:${f(2, this.getUTCMinutes())}:${f(2, this.getUTCSeconds())}.${f(3, this.getUTCMilliseconds())}`;
         return `${date}T${time}`;
       }
     };
@@ -214,7 +214,7 @@ var require_create_datetime_float = __commonJS({
 var require_create_date = __commonJS({
   "node_modules/@iarna/toml/lib/create-date.js"(exports2, module2) {
     "use strict";
-    var f2 = require_format_num();
+    var f = require_format_num();
     var DateTime = global.Date;
     var Date2 = class extends DateTime {
       constructor(value) {
@@ -222,7 +222,7 @@ var require_create_date = __commonJS({
         this.isDate = true;
       }
       toISOString() {
-        return `${this.getUTCFullYear()}-${f2(2, this.getUTCMonth() + 1)}-${f2(2, this.getUTCDate())}`;
+        return `${this.getUTCFullYear()}-${f(2, this.getUTCMonth() + 1)}-${f(2, this.getUTCDate())}`;
       }
     };
     module2.exports = (value) => {
@@ -240,14 +240,14 @@ var require_create_date = __commonJS({
 var require_create_time = __commonJS({
   "node_modules/@iarna/toml/lib/create-time.js"(exports2, module2) {
     "use strict";
-    var f2 = require_format_num();
+    var f = require_format_num();
     var Time = class extends Date {
       constructor(value) {
         super(`0000-01-01T${value}Z`);
         this.isTime = true;
       }
       toISOString() {
-        return `${f2(2, this.getUTCHours())}:${f2(2, this.getUTCMinutes())}:${f2(2, this.getUTCSeconds())}.${f2(3, this.getUTCMilliseconds())}`;
+        return `${f(2, this.getUTCHours())}:${f(2, this.getUTCMinutes())}:${f(2, this.getUTCSeconds())}.${f(3, this.getUTCMilliseconds())}`;
       }
     };
     module2.exports = (value) => {
@@ -418,14 +418,14 @@ var require_toml_parser = __commonJS({
     try {
       const utilInspect = eval("require('util').inspect");
       _custom = utilInspect.custom;
-    } catch (_2) {
+    } catch (_) {
     }
     var _inspect = _custom || "inspect";
     var BoxedBigInt = class {
       constructor(value) {
         try {
           this.value = global.BigInt.asIntN(64, value);
-        } catch (_2) {
+        } catch (_) {
           this.value = null;
         }
         Object.defineProperty(this, _type, { value: INTEGER });
@@ -1876,7 +1876,7 @@ var require_stringify = __commonJS({
       return str;
     }
     function escapeString(str) {
-      return str.replace(/\\/g, "\\\\").replace(/[\b]/g, "\\b").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\f/g, "\\f").replace(/\r/g, "\\r").replace(/([\u0000-\u001f\u007f])/, (c2) => "\\u" + numpad(4, c2.codePointAt(0).toString(16)));
+      return str.replace(/\\/g, "\\\\").replace(/[\b]/g, "\\b").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\f/g, "\\f").replace(/\r/g, "\\r").replace(/([\u0000-\u001f\u007f])/, (c) => "\\u" + numpad(4, c.codePointAt(0).toString(16)));
     }
     function stringifyMultilineString(str) {
       let escaped = str.split(/\n/).map((str2) => {
@@ -1914,7 +1914,7 @@ var require_stringify = __commonJS({
         case "datetime":
           return stringifyDatetime(value);
         case "array":
-          return stringifyInlineArray(value.filter((_2) => tomlType2(_2) !== "null" && tomlType2(_2) !== "undefined" && tomlType2(_2) !== "nan"));
+          return stringifyInlineArray(value.filter((_) => tomlType2(_) !== "null" && tomlType2(_) !== "undefined" && tomlType2(_) !== "nan"));
         case "table":
           return stringifyInlineTable(value);
         /* istanbul ignore next */
@@ -1951,8 +1951,8 @@ var require_stringify = __commonJS({
     }
     function arrayType(values) {
       var contentType = tomlType2(values[0]);
-      if (values.every((_2) => tomlType2(_2) === contentType)) return contentType;
-      if (values.every((_2) => isNumber(tomlType2(_2)))) return "float";
+      if (values.every((_) => tomlType2(_) === contentType)) return contentType;
+      if (values.every((_) => isNumber(tomlType2(_)))) return "float";
       return "mixed";
     }
     function validateArray(values) {
@@ -1966,7 +1966,7 @@ var require_stringify = __commonJS({
       values = toJSON(values);
       const type = validateArray(values);
       var result = "[";
-      var stringified = values.map((_2) => stringifyInline(_2, type));
+      var stringified = values.map((_) => stringifyInline(_, type));
       if (stringified.join(", ").length > 60 || /\n/.test(stringified)) {
         result += "\n  " + stringified.join(",\n  ") + "\n";
       } else {
@@ -2026,6 +2026,867 @@ var require_toml = __commonJS({
   }
 });
 
+// node_modules/croner/dist/croner.cjs
+var require_croner = __commonJS({
+  "node_modules/croner/dist/croner.cjs"(exports2, module2) {
+    var O = Object.defineProperty;
+    var H = Object.getOwnPropertyDescriptor;
+    var V = Object.getOwnPropertyNames;
+    var B = Object.prototype.hasOwnProperty;
+    var J = (r, e) => {
+      for (var t in e) O(r, t, { get: e[t], enumerable: true });
+    };
+    var G = (r, e, t, n) => {
+      if (e && typeof e == "object" || typeof e == "function") for (let s of V(e)) !B.call(r, s) && s !== t && O(r, s, { get: () => e[s], enumerable: !(n = H(e, s)) || n.enumerable });
+      return r;
+    };
+    var K = (r) => G(O({}, "__esModule", { value: true }), r);
+    var te = {};
+    J(te, { Cron: () => S, CronDate: () => f, CronIterator: () => R, CronPattern: () => b, scheduledJobs: () => w });
+    module2.exports = K(te);
+    function g(r, e, t, n = 0, s = 0, a = 0, i = 0) {
+      let o = r >= 0 && r < 100, u = Date.UTC(o ? r + 400 : r, e, t, n, s, a, i);
+      return o ? u - 126227808e5 : u;
+    }
+    function v(r) {
+      return g(r.y, r.m - 1, r.d, r.h, r.i, r.s);
+    }
+    function D(r, e) {
+      return r.y === e.y && r.m === e.m && r.d === e.d && r.h === e.h && r.i === e.i && r.s === e.s;
+    }
+    function x(r) {
+      let e = r.substring(9);
+      return e.includes("Z") || e.includes("+") || e.includes("-");
+    }
+    function q(r, e) {
+      let t = new Date(Date.parse(r));
+      if (isNaN(t)) throw new Error("Invalid ISO8601 passed to timezone parser.");
+      return x(r) ? { tp: T(t.getUTCFullYear(), t.getUTCMonth() + 1, t.getUTCDate(), t.getUTCHours(), t.getUTCMinutes(), t.getUTCSeconds(), "Etc/UTC"), ms: t.getUTCMilliseconds() } : { tp: T(t.getFullYear(), t.getMonth() + 1, t.getDate(), t.getHours(), t.getMinutes(), t.getSeconds(), e), ms: t.getMilliseconds() };
+    }
+    function _(r, e, t) {
+      let { tp: n, ms: s } = q(r, e);
+      return new Date(P(n, t).getTime() + s);
+    }
+    function P(r, e) {
+      let t = k(r);
+      if (t.kind === "single") return t.date;
+      if (t.kind === "ambiguous") return t.earlier;
+      if (e) throw new Error("Invalid date passed to fromTZ()");
+      return t.after;
+    }
+    function k(r) {
+      let e = v(r), t = (i) => N(new Date(i), r.tz), n = e - t(e), s = y(new Date(n), r.tz);
+      if (D(s, r)) {
+        let i = v(s) - n, o = n - (t(n - W) - i);
+        if (o < n && D(y(new Date(o), r.tz), r)) return { kind: "ambiguous", earlier: new Date(o), later: new Date(n) };
+        let u = n + (i - t(n + W));
+        return u > n && D(y(new Date(u), r.tz), r) ? { kind: "ambiguous", earlier: new Date(n), later: new Date(u) } : { kind: "single", date: new Date(n) };
+      }
+      let a = e - (v(s) - n);
+      return D(y(new Date(a), r.tz), r) ? { kind: "single", date: new Date(a) } : { kind: "gap", before: new Date(Math.min(n, a)), after: new Date(Math.max(n, a)) };
+    }
+    var W = 3 * 36e5;
+    function N(r, e) {
+      return v(y(r, e)) - (r.getTime() - r.getUTCMilliseconds());
+    }
+    function M(r, e, t) {
+      let n = N(new Date(r), t);
+      for (; e - r > 1e3; ) {
+        let s = r + Math.floor((e - r) / 2e3) * 1e3;
+        N(new Date(s), t) === n ? r = s : e = s;
+      }
+      return e;
+    }
+    function I(r, e) {
+      let t = k(y(new Date(r), e));
+      if (t.kind === "ambiguous") return r < t.later.getTime() ? "earlier" : "later";
+    }
+    var Q = g(1, 0, 1);
+    var U = 864e5;
+    var z = /* @__PURE__ */ new Map();
+    function y(r, e) {
+      if (e === void 0) return T(r.getFullYear(), r.getMonth() + 1, r.getDate(), r.getHours(), r.getMinutes(), r.getSeconds());
+      let t = z.get(e), n;
+      try {
+        t || (t = new Intl.DateTimeFormat("en-US", { timeZone: e, year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric", hour12: false }), z.set(e, t)), n = t.formatToParts(r);
+      } catch (i) {
+        let o = i instanceof Error ? i.message : String(i);
+        throw new RangeError(`toTZ: Invalid timezone '${e}' or date. Please provide a valid IANA timezone (e.g., 'America/New_York', 'Europe/Stockholm'). Original error: ${o}`);
+      }
+      let s = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
+      for (let i of n) (i.type === "year" || i.type === "month" || i.type === "day" || i.type === "hour" || i.type === "minute" || i.type === "second") && (s[i.type] = parseInt(i.value, 10));
+      if (isNaN(s.year) || isNaN(s.month) || isNaN(s.day) || isNaN(s.hour) || isNaN(s.minute) || isNaN(s.second)) throw new Error(`toTZ: Failed to parse all date components from timezone '${e}'. This may indicate an invalid date or timezone configuration. Parsed components: ${JSON.stringify(s)}`);
+      let a = r.getTime() - Q;
+      return (a < -U || a < U && s.month === 12) && (s.year = 1 - s.year), s.hour === 24 && (s.hour = 0), { y: s.year, m: s.month, d: s.day, h: s.hour, i: s.minute, s: s.second, tz: e };
+    }
+    function T(r, e, t, n, s, a, i) {
+      return { y: r, m: e, d: t, h: n, i: s, s: a, tz: i };
+    }
+    var A = [1, 2, 4, 8, 16];
+    var b = class r {
+      pattern;
+      timezone;
+      mode;
+      alternativeWeekdays;
+      sloppyRanges;
+      fixedTimeRule;
+      second;
+      minute;
+      hour;
+      day;
+      month;
+      dayOfWeek;
+      year;
+      lastDayOfMonth;
+      lastWeekday;
+      nearestWeekdays;
+      starDOM;
+      starDOW;
+      starYear;
+      useAndLogic;
+      isFixedTime;
+      constructor(e, t, n) {
+        this.pattern = e, this.timezone = t, this.mode = n?.mode ?? "auto", this.alternativeWeekdays = n?.alternativeWeekdays ?? false, this.sloppyRanges = n?.sloppyRanges ?? false, this.fixedTimeRule = n?.fixedTimeRule ?? "single-value", this.second = Array(60).fill(0), this.minute = Array(60).fill(0), this.hour = Array(24).fill(0), this.day = Array(31).fill(0), this.month = Array(12).fill(0), this.dayOfWeek = Array(7).fill(0), this.year = [], this.lastDayOfMonth = false, this.lastWeekday = false, this.nearestWeekdays = Array(31).fill(0), this.starDOM = false, this.starDOW = false, this.starYear = false, this.useAndLogic = false, this.isFixedTime = false, this.parse();
+      }
+      parse() {
+        if (!(typeof this.pattern == "string" || this.pattern instanceof String)) throw new TypeError("CronPattern: Pattern has to be of type string.");
+        this.pattern.indexOf("@") >= 0 && (this.pattern = this.handleNicknames(this.pattern).trim());
+        let e = this.pattern.match(/\S+/g) || [""], t = e.length;
+        if (e.length < 5 || e.length > 7) throw new TypeError("CronPattern: invalid configuration format ('" + this.pattern + "'), exactly five, six, or seven space separated parts are required.");
+        if (this.mode !== "auto") {
+          let i;
+          switch (this.mode) {
+            case "5-part":
+              i = 5;
+              break;
+            case "6-part":
+              i = 6;
+              break;
+            case "7-part":
+              i = 7;
+              break;
+            case "5-or-6-parts":
+              i = [5, 6];
+              break;
+            case "6-or-7-parts":
+              i = [6, 7];
+              break;
+            default:
+              i = 0;
+          }
+          if (!(Array.isArray(i) ? i.includes(t) : t === i)) {
+            let u = Array.isArray(i) ? i.join(" or ") : i.toString();
+            throw new TypeError(`CronPattern: mode '${this.mode}' requires exactly ${u} parts, but pattern '${this.pattern}' has ${t} parts.`);
+          }
+        }
+        if (e.length === 5 && e.unshift("0"), e.length === 6 && e.push("*"), this.pattern.indexOf("?") >= 0) for (let i = 0; i < e.length; i++) e[i] = e[i].replace(/\?/g, "*");
+        if (e[3].toUpperCase() === "LW") this.lastWeekday = true, e[3] = "";
+        else if (e[3].toUpperCase().indexOf("L") >= 0) {
+          let i = e[3].split(",");
+          if (i.length > 1 && i.some((o) => o.toUpperCase() === "LW")) throw new TypeError(`CronPattern: Syntax error, LW can not be in a list in day-of-month ('${e[3]}').`);
+          if (i.some((o) => o === "" || o.toUpperCase() !== "L" && /l/i.test(o))) throw new TypeError("CronPattern: Syntax error, L has to be a value of its own in day-of-month ('" + e[3] + "').");
+          e[3] = i.filter((o) => o.toUpperCase() !== "L").join(","), this.lastDayOfMonth = true;
+        }
+        if (e[3] == "*" && (this.starDOM = true), e[6] == "*" && (this.starYear = true), e[4].length >= 3 && (e[4] = this.replaceAlpha(e[4], r.MONTH_NAMES)), e[5].length >= 3 && (e[5] = this.alternativeWeekdays ? this.replaceAlpha(e[5], r.DAY_NAMES_QUARTZ) : this.replaceAlpha(e[5], r.DAY_NAMES)), e[5].startsWith("+") && (this.useAndLogic = true, e[5] = e[5].substring(1), e[5] === "")) throw new TypeError("CronPattern: Day-of-week field cannot be empty after '+' modifier.");
+        switch (e[5] == "*" && (this.starDOW = true), this.mode) {
+          case "5-part":
+            e[0] = "0", e[6] = "*";
+            break;
+          case "6-part":
+            e[6] = "*";
+            break;
+          case "5-or-6-parts":
+            e[6] = "*";
+            break;
+          case "6-or-7-parts":
+            break;
+          case "7-part":
+          case "auto":
+            break;
+        }
+        this.throwAtIllegalCharacters(e), this.partToArray("second", e[0], 0, 1), this.partToArray("minute", e[1], 0, 1), this.partToArray("hour", e[2], 0, 1), this.partToArray("day", e[3], -1, 1), this.partToArray("month", e[4], -1, 1);
+        let n = this.alternativeWeekdays ? -1 : 0;
+        this.partToArray("dayOfWeek", e[5], n, 63), e[6] === "*" ? this.year = Array(1e4).fill(1) : (this.year = Array(1e4).fill(0), this.partToArray("year", e[6], 0, 1)), !this.alternativeWeekdays && this.dayOfWeek[7] && (this.dayOfWeek[0] = this.dayOfWeek[7]);
+        let s = this.fixedTimeRule === "single-value", a = (i, o) => !i.includes("*") && !i.includes("/") && (!s || o.filter((u) => u).length === 1);
+        this.isFixedTime = a(e[0], this.second) && a(e[1], this.minute) && a(e[2], this.hour);
+      }
+      partToArray(e, t, n, s) {
+        let a = this[e];
+        if (t === "" && !(e === "day" && (this.lastDayOfMonth || this.lastWeekday))) throw new TypeError("CronPattern: configuration entry " + e + " (" + t + ") is empty, check for trailing spaces.");
+        if (t === "*") return a.fill(s);
+        let i = t.split(",");
+        if (i.length > 1) for (let o of i) this.partToArray(e, o, n, s);
+        else t.includes("-") && t.includes("/") ? this.handleRangeWithStepping(t, e, n, s) : t.includes("-") ? this.handleRange(t, e, n, s) : t.includes("/") ? this.handleStepping(t, e, n, s) : t !== "" && this.handleNumber(t, e, n, s);
+      }
+      throwAtIllegalCharacters(e) {
+        for (let t = 0; t < e.length; t++) if ((t === 3 ? /[^/*0-9,\-WwLl]+/ : t === 5 ? /[^/*0-9,\-#Ll]+/ : /[^/*0-9,\-]+/).test(e[t])) throw new TypeError("CronPattern: configuration entry " + t + " (" + e[t] + ") contains illegal characters.");
+      }
+      handleNumber(e, t, n, s) {
+        let a = this.extractNth(e, t), i = e.toUpperCase().includes("W");
+        if (t !== "day" && i) throw new TypeError("CronPattern: Nearest weekday modifier (W) only allowed in day-of-month.");
+        i && (t = "nearestWeekdays");
+        let o = i ? a[0].replace(/W$/i, "") : a[0], u = r.toNumber(o) + n;
+        if (isNaN(u)) throw new TypeError("CronPattern: " + t + " is not a number: '" + e + "'");
+        this.setPart(t, u, a[1] || s);
+      }
+      setPart(e, t, n) {
+        if (!Object.prototype.hasOwnProperty.call(this, e)) throw new TypeError("CronPattern: Invalid part specified: " + e);
+        if (e === "dayOfWeek") {
+          if (t === 7 && (t = 0), t < 0 || t > 6) throw new RangeError("CronPattern: Invalid value for dayOfWeek: " + t);
+          this.setNthWeekdayOfMonth(t, n);
+          return;
+        }
+        if (e === "second" || e === "minute") {
+          if (t < 0 || t >= 60) throw new RangeError("CronPattern: Invalid value for " + e + ": " + t);
+        } else if (e === "hour") {
+          if (t < 0 || t >= 24) throw new RangeError("CronPattern: Invalid value for " + e + ": " + t);
+        } else if (e === "day" || e === "nearestWeekdays") {
+          if (t < 0 || t >= 31) throw new RangeError("CronPattern: Invalid value for " + e + ": " + t);
+        } else if (e === "month") {
+          if (t < 0 || t >= 12) throw new RangeError("CronPattern: Invalid value for " + e + ": " + t);
+        } else if (e === "year" && (t < 1 || t >= 1e4)) throw new RangeError("CronPattern: Invalid value for " + e + ": " + t + " (supported range: 1-9999)");
+        this[e][t] = n;
+      }
+      static toNumber(e) {
+        return /^\d+$/.test(e) ? parseInt(e, 10) : NaN;
+      }
+      validateNotNaN(e, t) {
+        if (isNaN(e)) throw new TypeError(t);
+      }
+      validateRange(e, t, n, s, a) {
+        if (e > t) throw new TypeError("CronPattern: From value is larger than to value: '" + a + "'");
+        if (n !== void 0) {
+          if (n === 0) throw new TypeError("CronPattern: Syntax error, illegal stepping: 0");
+          if (n > this[s].length) throw new TypeError("CronPattern: Syntax error, steps cannot be greater than maximum value of part (" + this[s].length + ")");
+        }
+      }
+      handleRangeWithStepping(e, t, n, s) {
+        if (e.toUpperCase().includes("W")) throw new TypeError("CronPattern: Syntax error, W is not allowed in ranges with stepping.");
+        let a = this.extractNth(e, t), i = a[0].match(/^(\d+)-(\d+)\/(\d+)$/);
+        if (i === null) throw new TypeError("CronPattern: Syntax error, illegal range with stepping: '" + e + "'");
+        let [, o, u, l] = i, h = parseInt(o, 10) + n, m = parseInt(u, 10) + n, d = parseInt(l, 10);
+        this.validateNotNaN(h, "CronPattern: Syntax error, illegal lower range (NaN)"), this.validateNotNaN(m, "CronPattern: Syntax error, illegal upper range (NaN)"), this.validateNotNaN(d, "CronPattern: Syntax error, illegal stepping: (NaN)"), this.validateRange(h, m, d, t, e);
+        for (let p = h; p <= m; p += d) this.setPart(t, p, a[1] || s);
+      }
+      extractNth(e, t) {
+        let n = e, s;
+        if (n.includes("#")) {
+          if (t !== "dayOfWeek") throw new Error("CronPattern: nth (#) only allowed in day-of-week field");
+          let a = n.split("#");
+          if (a.length !== 2 || a[1] === "") throw new TypeError("CronPattern: Syntax error, illegal nth weekday: '" + e + "'");
+          n = a[0], s = a[1];
+        } else if (n.toUpperCase().endsWith("L")) {
+          if (t !== "dayOfWeek") throw new Error("CronPattern: L modifier only allowed in day-of-week field (use L alone for day-of-month)");
+          s = "L", n = n.slice(0, -1);
+        }
+        return [n, s];
+      }
+      handleRange(e, t, n, s) {
+        if (e.toUpperCase().includes("W")) throw new TypeError("CronPattern: Syntax error, W is not allowed in a range.");
+        let a = this.extractNth(e, t), i = a[0].split("-");
+        if (i.length !== 2) throw new TypeError("CronPattern: Syntax error, illegal range: '" + e + "'");
+        let o = r.toNumber(i[0]) + n, u = r.toNumber(i[1]) + n;
+        this.validateNotNaN(o, "CronPattern: Syntax error, illegal lower range (NaN)"), this.validateNotNaN(u, "CronPattern: Syntax error, illegal upper range (NaN)"), this.validateRange(o, u, void 0, t, e);
+        for (let l = o; l <= u; l++) this.setPart(t, l, a[1] || s);
+      }
+      handleStepping(e, t, n, s) {
+        if (e.toUpperCase().includes("W")) throw new TypeError("CronPattern: Syntax error, W is not allowed in parts with stepping.");
+        let a = this.extractNth(e, t), i = a[0].split("/");
+        if (i.length !== 2) throw new TypeError("CronPattern: Syntax error, illegal stepping: '" + e + "'");
+        if (this.sloppyRanges) i[0] === "" && (i[0] = "*");
+        else {
+          if (i[0] === "") throw new TypeError("CronPattern: Syntax error, stepping with missing prefix ('" + e + "') is not allowed. Use wildcard (*/step) or range (min-max/step) instead.");
+          if (i[0] !== "*") throw new TypeError("CronPattern: Syntax error, stepping with numeric prefix ('" + e + "') is not allowed. Use wildcard (*/step) or range (min-max/step) instead.");
+        }
+        let o = 0;
+        i[0] !== "*" && (o = r.toNumber(i[0]) + n, this.validateNotNaN(o, "CronPattern: Syntax error, illegal stepping start (NaN)"));
+        let u = r.toNumber(i[1]);
+        this.validateNotNaN(u, "CronPattern: Syntax error, illegal stepping: (NaN)"), this.validateRange(0, this[t].length - 1, u, t, e);
+        for (let l = o; l < this[t].length; l += u) t === "year" && l === 0 || this.setPart(t, l, a[1] || s);
+      }
+      replaceAlpha(e, t) {
+        let n = e;
+        for (let [s, a] of Object.entries(t)) n = n.replace(new RegExp(s, "gi"), (i, o, u) => {
+          let l = o + i.length - 3, h = u.charAt(l - 1), m = u.charAt(l + 3);
+          if (/[a-z\d/#]/i.test(h) || /[a-km-z\d]/i.test(m)) throw new TypeError(`CronPattern: Syntax error, a month or day name has to stand alone ('${e}').`);
+          return a;
+        });
+        return n;
+      }
+      static DAY_NAMES = { "-sun": "-7", sun: "0", mon: "1", tue: "2", wed: "3", thu: "4", fri: "5", sat: "6" };
+      static DAY_NAMES_QUARTZ = { sun: "1", mon: "2", tue: "3", wed: "4", thu: "5", fri: "6", sat: "7" };
+      static MONTH_NAMES = { jan: "1", feb: "2", mar: "3", apr: "4", may: "5", jun: "6", jul: "7", aug: "8", sep: "9", oct: "10", nov: "11", dec: "12" };
+      static NICKNAME_MAP = { "@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *", "@weekly": "0 0 * * SUN", "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *" };
+      handleNicknames(e) {
+        let t = e.trim().toLowerCase();
+        if (t === "@reboot") throw new TypeError("CronPattern: @reboot is not supported in this environment. This is an event-based trigger that requires system startup detection.");
+        return r.NICKNAME_MAP[t] || e;
+      }
+      setNthWeekdayOfMonth(e, t) {
+        if (typeof t != "number" && t.toUpperCase() === "L") this.dayOfWeek[e] = this.dayOfWeek[e] | 32;
+        else if (t === 63) this.dayOfWeek[e] = 63;
+        else if (t < 6 && t > 0) this.dayOfWeek[e] = this.dayOfWeek[e] | A[t - 1];
+        else throw new TypeError(`CronPattern: nth weekday out of range, should be 1-5 or L. Value: ${t}, Type: ${typeof t}`);
+      }
+    };
+    var ee = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    var c = [["month", "year", 0], ["day", "month", -1], ["hour", "day", 0], ["minute", "hour", 0], ["second", "minute", 0]];
+    var f = class r {
+      tz;
+      instantMs;
+      instantFields;
+      ms;
+      second;
+      minute;
+      hour;
+      day;
+      month;
+      year;
+      constructor(e, t) {
+        if (this.tz = t, e && e instanceof Date) if (!isNaN(e)) this.fromDate(e);
+        else throw new TypeError("CronDate: Invalid date passed to CronDate constructor");
+        else if (e == null) this.fromDate(/* @__PURE__ */ new Date());
+        else if (e && typeof e == "string") this.fromString(e);
+        else if (e instanceof r) this.fromCronDate(e);
+        else throw new TypeError("CronDate: Invalid type (" + typeof e + ") passed to CronDate constructor");
+      }
+      getLastDayOfMonth(e, t) {
+        return t !== 1 ? ee[t] : new Date(g(e, t + 1, 0)).getUTCDate();
+      }
+      getLastWeekday(e, t) {
+        let n = this.getLastDayOfMonth(e, t), a = new Date(g(e, t, n)).getUTCDay();
+        return a === 0 ? n - 2 : a === 6 ? n - 1 : n;
+      }
+      getNearestWeekday(e, t, n) {
+        let s = this.getLastDayOfMonth(e, t);
+        if (n > s) return -1;
+        let i = new Date(g(e, t, n)).getUTCDay();
+        return i === 0 ? n === s ? n - 2 : n + 1 : i === 6 ? n === 1 ? n + 2 : n - 1 : n;
+      }
+      isNthWeekdayOfMonth(e, t, n, s) {
+        let i = new Date(g(e, t, n)).getUTCDay(), o = 0;
+        for (let u = 1; u <= n; u++) new Date(g(e, t, u)).getUTCDay() === i && o++;
+        if (s & 63 && A[o - 1] & s) return true;
+        if (s & 32) {
+          let u = this.getLastDayOfMonth(e, t);
+          for (let l = n + 1; l <= u; l++) if (new Date(g(e, t, l)).getUTCDay() === i) return false;
+          return true;
+        }
+        return false;
+      }
+      fromDate(e) {
+        if (this.tz !== void 0) if (typeof this.tz == "number") this.ms = e.getUTCMilliseconds(), this.second = e.getUTCSeconds(), this.minute = e.getUTCMinutes() + this.tz, this.hour = e.getUTCHours(), this.day = e.getUTCDate(), this.month = e.getUTCMonth(), this.year = e.getUTCFullYear(), this.apply();
+        else try {
+          let t = y(e, this.tz);
+          this.ms = e.getMilliseconds(), this.second = t.s, this.minute = t.i, this.hour = t.h, this.day = t.d, this.month = t.m - 1, this.year = t.y, this.cacheInstant(e.getTime() - this.ms);
+        } catch (t) {
+          let n = t instanceof Error ? t.message : String(t);
+          throw new TypeError(`CronDate: Failed to convert date to timezone '${this.tz}'. This may happen with invalid timezone names or dates. Original error: ${n}`);
+        }
+        else this.ms = e.getMilliseconds(), this.second = e.getSeconds(), this.minute = e.getMinutes(), this.hour = e.getHours(), this.day = e.getDate(), this.month = e.getMonth(), this.year = e.getFullYear(), this.cacheInstant(e.getTime() - this.ms);
+      }
+      cacheInstant(e) {
+        this.instantMs = e;
+        let { year: t, month: n, day: s, hour: a, minute: i, second: o } = this;
+        this.instantFields = [t, n, s, a, i, o, this.tz];
+      }
+      cachedInstant() {
+        let e = this.instantFields;
+        if (!(e === void 0 || e[6] !== this.tz) && !(e[5] !== this.second || e[4] !== this.minute || e[3] !== this.hour) && !(e[2] !== this.day || e[1] !== this.month || e[0] !== this.year)) return this.instantMs;
+      }
+      fromCronDate(e) {
+        this.tz = e.tz, this.year = e.year, this.month = e.month, this.day = e.day, this.hour = e.hour, this.minute = e.minute, this.second = e.second, this.ms = e.ms, this.instantMs = e.instantMs, this.instantFields = e.instantFields;
+      }
+      apply() {
+        if (this.month > 11 || this.month < 0 || this.day > this.getLastDayOfMonth(this.year, this.month) || this.day < 1 || this.hour > 23 || this.minute > 59 || this.second > 59 || this.hour < 0 || this.minute < 0 || this.second < 0) {
+          let e = /* @__PURE__ */ new Date(0);
+          return e.setUTCFullYear(this.year, this.month, this.day), e.setUTCHours(this.hour, this.minute, this.second, this.ms), this.ms = e.getUTCMilliseconds(), this.second = e.getUTCSeconds(), this.minute = e.getUTCMinutes(), this.hour = e.getUTCHours(), this.day = e.getUTCDate(), this.month = e.getUTCMonth(), this.year = e.getUTCFullYear(), true;
+        } else return false;
+      }
+      fromString(e) {
+        if (typeof this.tz == "number") {
+          if (x(e)) return this.fromDate(_(e));
+          let t = _(e, "Etc/UTC");
+          this.ms = t.getUTCMilliseconds(), this.second = t.getUTCSeconds(), this.minute = t.getUTCMinutes(), this.hour = t.getUTCHours(), this.day = t.getUTCDate(), this.month = t.getUTCMonth(), this.year = t.getUTCFullYear(), this.apply();
+        } else return this.fromDate(_(e, this.tz));
+      }
+      findNext(e, t, n, s) {
+        return this._findMatch(e, t, n, s, 1);
+      }
+      _matchDayValue(e, t, n, s) {
+        let a = e;
+        if (!a) {
+          for (let i = 0; i < n.nearestWeekdays.length; i++) if (n.nearestWeekdays[i]) {
+            let o = this.getNearestWeekday(this.year, this.month, i + 1);
+            if (o !== -1 && o === t) {
+              a = 1;
+              break;
+            }
+          }
+        }
+        if (n.lastWeekday) {
+          let i = this.getLastWeekday(this.year, this.month);
+          t === i && (a = 1);
+        }
+        if (n.lastDayOfMonth) {
+          let i = this.getLastDayOfMonth(this.year, this.month);
+          t === i && (a = 1);
+        }
+        if (!n.starDOW) {
+          let i = new Date(g(this.year, this.month, 1, 0, 0, 0, 0)).getUTCDay(), o = n.dayOfWeek[(i + (t - 1)) % 7];
+          o && o & 63 && (o = this.isNthWeekdayOfMonth(this.year, this.month, t, o) ? 1 : 0), n.useAndLogic ? a = a && o : !s.domAndDow && !n.starDOM ? a = a || o : a = a && o;
+        }
+        return a;
+      }
+      _findMatch(e, t, n, s, a) {
+        let i = this[t], o = t === "day" ? this.getLastDayOfMonth(this.year, this.month) : 0, u = this[t] + s, l = a === 1 ? (h) => h < n[t].length : (h) => h >= 0;
+        for (let h = u; l(h); h += a) {
+          let m = n[t][h];
+          if (t === "day") {
+            if (h - s > o) continue;
+            m = this._matchDayValue(m, h - s, n, e);
+          }
+          if (m) return this[t] = h - s, i !== this[t] ? 2 : 1;
+        }
+        return 3;
+      }
+      recurse(e, t, n) {
+        let s = this.year, a = n;
+        for (; typeof a == "number"; ) {
+          if (e.starYear && Math.abs(this.year - s) > 400) return null;
+          a = this.recurseStep(e, t, a);
+        }
+        return a;
+      }
+      recurseStep(e, t, n) {
+        if (n === 0 && !e.starYear) {
+          if (this.year >= 0 && this.year < e.year.length && e.year[this.year] === 0) {
+            let a = -1;
+            for (let i = this.year + 1; i < e.year.length && i < 1e4; i++) if (e.year[i] === 1) {
+              a = i;
+              break;
+            }
+            if (a === -1) return null;
+            this.year = a, this.month = 0, this.day = 1, this.hour = 0, this.minute = 0, this.second = 0, this.ms = 0;
+          }
+          if (this.year >= 1e4) return null;
+        }
+        let s = this.findNext(t, c[n][0], e, c[n][2]);
+        if (s > 1) {
+          let a = n + 1;
+          for (; a < c.length; ) this[c[a][0]] = -c[a][2], a++;
+          if (s === 3) {
+            if (this[c[n][1]]++, this[c[n][0]] = -c[n][2], this.apply(), n === 0 && !e.starYear) {
+              for (; this.year >= 0 && this.year < e.year.length && e.year[this.year] === 0 && this.year < 1e4; ) this.year++;
+              if (this.year >= 1e4 || this.year >= e.year.length) return null;
+            }
+            return 0;
+          } else if (this.apply()) return n - 1;
+        }
+        return n += 1, n >= c.length ? this : (e.starYear ? this.year >= 3e3 : this.year >= 1e4) ? null : n;
+      }
+      increment(e, t, n) {
+        return this.instantMs = void 0, this.instantFields = void 0, this.second += t.interval !== void 0 && t.interval > 1 && n ? t.interval : 1, this.ms = 0, this.apply(), this.recurse(e, t, 0);
+      }
+      decrement(e, t, n = true) {
+        this.instantMs = void 0, this.instantFields = void 0;
+        let s = t.interval !== void 0 && t.interval >= 1;
+        return (this.ms === 0 || s) && (this.second -= s && n ? t.interval : 1), this.ms = 0, this.apply(), this.year < 1 ? null : this.recurseBackward(e, t, 0);
+      }
+      recurseBackward(e, t, n) {
+        let s = this.year, a = n;
+        for (; typeof a == "number"; ) {
+          if (e.starYear && Math.abs(this.year - s) > 400) return null;
+          a = this.recurseBackwardStep(e, t, a);
+        }
+        return a;
+      }
+      recurseBackwardStep(e, t, n) {
+        if (n === 0 && !e.starYear) {
+          if (this.year >= 0 && this.year < e.year.length && e.year[this.year] === 0) {
+            let a = -1;
+            for (let i = this.year - 1; i >= 0; i--) if (e.year[i] === 1) {
+              a = i;
+              break;
+            }
+            if (a === -1) return null;
+            this.year = a, this.month = 11, this.day = 31, this.hour = 23, this.minute = 59, this.second = 59, this.ms = 0;
+          }
+          if (this.year < 1) return null;
+        }
+        let s = this.findPrevious(t, c[n][0], e, c[n][2]);
+        if (s > 1) {
+          let a = n + 1;
+          for (; a < c.length; ) {
+            let i = c[a][0], o = c[a][2], u = this.getMaxPatternValue(i, e, o);
+            this[i] = u, a++;
+          }
+          if (s === 3) {
+            if (this[c[n][1]]--, n === 0) {
+              let u = this.getLastDayOfMonth(this.year, this.month);
+              this.day > u && (this.day = u);
+            }
+            if (n === 1) if (this.day <= 0) this.day = 1;
+            else {
+              let u = this.year, l = this.month;
+              for (; l < 0; ) l += 12, u--;
+              for (; l > 11; ) l -= 12, u++;
+              let h = this.getLastDayOfMonth(u, l);
+              this.day > h && (this.day = h);
+            }
+            this.apply();
+            let i = c[n][0], o = c[n][2];
+            if (this[i] = this.getMaxPatternValue(i, e, o), this.apply(), n === 0) {
+              let u = c[1][2], l = this.getMaxPatternValue("day", e, u);
+              l !== this.day && (this.day = l, this.hour = this.getMaxPatternValue("hour", e, c[2][2]), this.minute = this.getMaxPatternValue("minute", e, c[3][2]), this.second = this.getMaxPatternValue("second", e, c[4][2]));
+            }
+            if (n === 0 && !e.starYear) {
+              for (; this.year >= 0 && this.year < e.year.length && e.year[this.year] === 0; ) this.year--;
+              if (this.year < 1) return null;
+            }
+            return 0;
+          } else if (this.apply()) return n - 1;
+        }
+        return n += 1, n >= c.length ? this : this.year < 1 ? null : n;
+      }
+      getMaxPatternValue(e, t, n) {
+        let s = t[e].length - 1 - n;
+        for (let a = t[e].length - 1; a >= 0; a--) if (t[e][a]) {
+          s = a - n;
+          break;
+        }
+        if (e === "day") {
+          let a = this.getLastDayOfMonth(this.year, this.month);
+          return t.lastWeekday || t.nearestWeekdays.some((i) => i) || t.lastDayOfMonth || !t.starDOW ? a : Math.min(s, a);
+        }
+        return s;
+      }
+      findPrevious(e, t, n, s) {
+        return this._findMatch(e, t, n, s, -1);
+      }
+      getDate(e) {
+        if (!e && typeof this.tz != "number") {
+          let t = this.cachedInstant();
+          if (t !== void 0) return new Date(t + (this.tz === void 0 ? this.ms : 0));
+        }
+        if (e || this.tz === void 0) {
+          if (this.year >= 0 && this.year < 100) {
+            let t = /* @__PURE__ */ new Date(0);
+            return t.setFullYear(this.year, this.month, this.day), t.setHours(this.hour, this.minute, this.second, this.ms), t;
+          }
+          return new Date(this.year, this.month, this.day, this.hour, this.minute, this.second, this.ms);
+        } else return typeof this.tz == "number" ? new Date(g(this.year, this.month, this.day, this.hour, this.minute - this.tz, this.second, this.ms)) : P(T(this.year, this.month + 1, this.day, this.hour, this.minute, this.second, this.tz), false);
+      }
+      getTime() {
+        return this.getDate(false).getTime();
+      }
+      match(e, t) {
+        if (!e.starYear && (this.year < 0 || this.year >= e.year.length || e.year[this.year] === 0)) return false;
+        for (let n = 0; n < c.length; n++) {
+          let s = c[n][0], a = c[n][2], i = this[s];
+          if (i + a < 0 || i + a >= e[s].length) return false;
+          let o = e[s][i + a];
+          if (s === "day" && (o = this._matchDayValue(o, i, e, t)), !o) return false;
+        }
+        return true;
+      }
+    };
+    function Y(r) {
+      r === void 0 && (r = {}), delete r.name, r.legacyMode !== void 0 && r.domAndDow === void 0 ? r.domAndDow = !r.legacyMode : r.domAndDow === void 0 && (r.domAndDow = false), r.legacyMode = !r.domAndDow;
+      let e = (n, s) => n === void 0 ? s : n;
+      if (r.paused = e(r.paused, false), r.maxRuns = e(r.maxRuns, 1 / 0), r.catch = e(r.catch, false), r.unref = e(r.unref, false), r.mode = e(r.mode, "auto"), r.alternativeWeekdays = e(r.alternativeWeekdays, false), r.sloppyRanges = e(r.sloppyRanges, false), r.fixedTimeRule = e(r.fixedTimeRule, "single-value"), r.allowPast = e(r.allowPast, false), r.interval = r.interval === void 0 ? 0 : parseInt(r.interval.toString(), 10), r.utcOffset = r.utcOffset === void 0 ? void 0 : parseInt(r.utcOffset.toString(), 10), r.dayOffset = r.dayOffset === void 0 ? 0 : parseInt(r.dayOffset.toString(), 10), !["auto", "5-part", "6-part", "7-part", "5-or-6-parts", "6-or-7-parts"].includes(r.mode)) throw new Error("CronOptions: mode must be one of 'auto', '5-part', '6-part', '7-part', '5-or-6-parts', or '6-or-7-parts'.");
+      if (!["single-value", "no-wildcard"].includes(r.fixedTimeRule)) throw new Error("CronOptions: fixedTimeRule must be one of 'single-value' or 'no-wildcard'.");
+      r.timezone === "" && (r.timezone = void 0);
+      let t = r.timezone ?? r.utcOffset;
+      if (r.startAt && (r.startAt = L(new f(r.startAt, t))), r.stopAt && (r.stopAt = L(new f(r.stopAt, t))), r.interval !== null) {
+        if (isNaN(r.interval)) throw new Error("CronOptions: Supplied value for interval is not a number");
+        if (r.interval < 0) throw new Error("CronOptions: Supplied value for interval can not be negative");
+      }
+      if (r.utcOffset !== void 0) {
+        if (isNaN(r.utcOffset)) throw new Error("CronOptions: Invalid value passed for utcOffset, should be number representing minutes offset from UTC.");
+        if (r.utcOffset < -870 || r.utcOffset > 870) throw new Error("CronOptions: utcOffset out of bounds.");
+        if (r.utcOffset !== void 0 && r.timezone) throw new Error("CronOptions: Combining 'utcOffset' with 'timezone' is not allowed.");
+      }
+      if (r.unref !== true && r.unref !== false) throw new Error("CronOptions: Unref should be either true, false or undefined(false).");
+      if (r.dayOffset !== void 0 && r.dayOffset !== 0 && isNaN(r.dayOffset)) throw new Error("CronOptions: Invalid value passed for dayOffset, should be a number representing days to offset.");
+      return r;
+    }
+    function L(r) {
+      return r.ms ? (r.ms = 0, new f(new Date(r.getTime() + 1e3), r.tz)) : r;
+    }
+    function C(r) {
+      return typeof r == "function";
+    }
+    function $(r) {
+      return C(r);
+    }
+    function j(r) {
+      typeof Deno < "u" && typeof Deno.unrefTimer < "u" ? Deno.unrefTimer(r) : r && typeof r.unref < "u" && r.unref();
+    }
+    var E = 1440 * 60 * 1e3;
+    var Z = 30 * 1e3;
+    var w = [];
+    var S = class {
+      name;
+      options;
+      _states;
+      fn;
+      _startAtRoundingMs = 0;
+      getTz() {
+        return this.options.timezone ?? this.options.utcOffset;
+      }
+      applyDayOffset(e) {
+        let t = this._offsetMs();
+        return t ? new Date(e.getTime() + t) : e;
+      }
+      _offsetMs() {
+        return (this.options.dayOffset ?? 0) * E;
+      }
+      get _startAt() {
+        return this.options.startAt;
+      }
+      get _stopAt() {
+        return this.options.stopAt;
+      }
+      _nextTarget(e, t) {
+        let n = this._offsetMs(), s = this._next(this._shift(e), new Date(t.getTime() - n), { startAt: this._shift(this._startAt), stopAt: this._shift(this._stopAt) });
+        return s ? this.applyDayOffset(s.getDate(false)) : null;
+      }
+      _previousTarget(e, t) {
+        let n = this._toMs(e ?? t) - this._offsetMs(), s = this._previous(new Date(n), { startAt: this._shift(this._startAt), stopAt: this._shift(this._stopAt) });
+        return s ? this.applyDayOffset(s.getDate(false)) : null;
+      }
+      _shift(e) {
+        if (e != null) return new f(new Date(this._toMs(e) - this._offsetMs()), this.getTz());
+      }
+      constructor(e, t, n) {
+        let s, a;
+        if (C(t)) a = t;
+        else if (typeof t == "object") s = t;
+        else if (t !== void 0) throw new Error("Cron: Invalid argument passed for optionsIn. Should be one of function, or object (options).");
+        if (C(n)) a = n;
+        else if (typeof n == "object") s = n;
+        else if (n !== void 0) throw new Error("Cron: Invalid argument passed for funcIn. Should be one of function, or object (options).");
+        this.name = s?.name;
+        let i = s?.startAt;
+        this.options = Y(s), i && this._startAt && (this._startAtRoundingMs = this._startAt.getTime() - new f(i, this.getTz()).getTime());
+        let o = !!e && (e instanceof Date || typeof e == "string" && e.indexOf(":") > 0);
+        if (this._states = { kill: false, blocking: false, previousRun: void 0, currentRun: void 0, once: void 0, currentTimeout: void 0, maxRuns: s ? s.maxRuns : void 0, paused: s ? s.paused : false, pattern: o ? new b("* * * * *", void 0, { mode: "auto" }) : new b(e, this.options.timezone, { mode: this.options.mode, alternativeWeekdays: this.options.alternativeWeekdays, sloppyRanges: this.options.sloppyRanges, fixedTimeRule: this.options.fixedTimeRule }) }, o && (this._states.once = new f(e, this.getTz())), this.name) {
+          if (w.find((l) => l.name === this.name)) throw new Error("Cron: Tried to initialize new named job '" + this.name + "', but name already taken.");
+          w.push(this);
+        }
+        return a !== void 0 && $(a) && (this.fn = a, this.schedule()), this;
+      }
+      nextRun(e) {
+        return this._nextTarget(e, /* @__PURE__ */ new Date());
+      }
+      nextRuns(e, t) {
+        this._states.maxRuns !== void 0 && e > this._states.maxRuns && (e = this._states.maxRuns);
+        let n = t || this._states.currentRun || void 0;
+        return this._enumerateRuns(e, n, "next");
+      }
+      previousRuns(e, t) {
+        return this._enumerateRuns(e, t || void 0, "previous");
+      }
+      enumerate(e) {
+        return new R(this, e);
+      }
+      _enumerateRuns(e, t, n) {
+        let s = [], a = /* @__PURE__ */ new Date(), i = t;
+        for (; e-- > 0; ) {
+          let o = n === "next" ? this._nextTarget(i, a) : this._previousTarget(i, a);
+          if (!o) break;
+          s.push(o), i = o;
+        }
+        return s;
+      }
+      match(e) {
+        if (this._states.once) {
+          let n = new f(e, this.getTz());
+          n.ms = 0;
+          let s = new f(this._states.once, this.getTz());
+          return s.ms = 0, n.getTime() === s.getTime();
+        }
+        let t = new f(e, this.getTz());
+        return t.ms = 0, t.match(this._states.pattern, this.options);
+      }
+      getPattern() {
+        if (!this._states.once) return this._states.pattern ? this._states.pattern.pattern : void 0;
+      }
+      getOnce() {
+        return this._states.once ? this._states.once.getDate() : null;
+      }
+      isRunning() {
+        return !this._states.paused && !this._states.kill && this.fn !== void 0 && this._nextTarget(this._states.currentRun, /* @__PURE__ */ new Date()) !== null;
+      }
+      isStopped() {
+        return this._states.kill;
+      }
+      isBusy() {
+        return this._states.blocking;
+      }
+      currentRun() {
+        return this._states.currentRun ? this._states.currentRun.getDate() : null;
+      }
+      previousRun() {
+        return this._states.previousRun ? this._states.previousRun.getDate() : null;
+      }
+      msToNext(e) {
+        let t = /* @__PURE__ */ new Date(), n = this._nextTarget(e, t);
+        return n ? n.getTime() - this._toMs(e ?? t) : null;
+      }
+      stop() {
+        this._states.kill = true, this._states.currentTimeout && clearTimeout(this._states.currentTimeout);
+        let e = w.indexOf(this);
+        e >= 0 && w.splice(e, 1);
+      }
+      pause() {
+        return this._states.paused = true, !this._states.kill;
+      }
+      resume() {
+        return this._states.paused = false, !this._states.kill;
+      }
+      schedule(e) {
+        return this._schedule(e);
+      }
+      _schedule(e, t) {
+        if (e && this.fn) throw new Error("Cron: It is not allowed to schedule two functions using the same Croner instance.");
+        e && (this.fn = e);
+        let n = t ?? /* @__PURE__ */ new Date(), s = this._nextTarget(void 0, n), a = s ? s.getTime() - n.getTime() : null, i = this._states.currentRun;
+        i && i.getTime() > n.getTime() && (i = void 0);
+        let o = this._nextTarget(i, n);
+        return a === null || isNaN(a) || o === null ? this : (a > Z && (a = Z), a < 0 && (a = this._states.paused ? 1e3 : 0), this._states.currentTimeout = setTimeout(() => this._checkTrigger(o), a), this._states.currentTimeout && this.options.unref && j(this._states.currentTimeout), this);
+      }
+      async _trigger(e = /* @__PURE__ */ new Date()) {
+        this._states.blocking = true, this._states.currentRun = new f(e, this.getTz());
+        try {
+          if (this.options.catch) try {
+            this.fn !== void 0 && await this.fn(this, this.options.context);
+          } catch (t) {
+            if (C(this.options.catch)) try {
+              Promise.resolve(this.options.catch(t, this)).catch(() => {
+              });
+            } catch {
+            }
+          }
+          else this.fn !== void 0 && await this.fn(this, this.options.context);
+        } finally {
+          this._states.previousRun = new f(e, this.getTz()), this._states.blocking = false;
+        }
+      }
+      async trigger() {
+        await this._trigger();
+      }
+      runsLeft() {
+        return this._states.maxRuns;
+      }
+      _checkTrigger(e) {
+        let t = /* @__PURE__ */ new Date(), n = !this._states.paused && t.getTime() >= e.getTime(), s = this._states.blocking && this.options.protect;
+        n && !s ? (this._states.maxRuns !== void 0 && this._states.maxRuns--, this._trigger(t)) : n && s && C(this.options.protect) && setTimeout(() => this.options.protect(this), 0), this._schedule(void 0, n ? void 0 : t);
+      }
+      _next(e, t, n) {
+        let s = n ? n.startAt : this._startAt, a = n ? n.stopAt : this._stopAt, i = !!e, o = !!(e || this._states.currentRun), u = false;
+        !e && s && this.options.interval && (e = this._calculatePreviousRun(s, t), e && (o = true), u = !e);
+        let l = e ?? t ?? /* @__PURE__ */ new Date(), h = this._toMs(l);
+        e = new f(l, this.getTz()), s && h < s.getTime() && (e = u ? s : new f(new Date(s.getTime() - 1e3), this.getTz()), h = e.getTime());
+        let m = this._states.once || new f(e, this.getTz());
+        if (!u && m !== this._states.once && (m = this._findOccurrence(e, h, 1, o)), this._states.once) {
+          let d = this._states.once.getTime(), p = h - d;
+          if (s && d < s.getTime() - this._startAtRoundingMs || this._states.currentRun && this.applyDayOffset(this._states.once.getDate()).getTime() <= this._states.currentRun.getTime() || (i ? p >= 0 : p > 1e3 && !this.options.allowPast)) return null;
+        }
+        return m === null || this._states.maxRuns !== void 0 && this._states.maxRuns <= 0 || this._states.kill || a && m.getTime() >= a.getTime() ? null : m;
+      }
+      _previous(e, t) {
+        let n = this._toMs(e ?? /* @__PURE__ */ new Date());
+        if (t.stopAt && n > t.stopAt.getTime() && (n = t.stopAt.getTime()), this._states.once) return this._states.once.getTime() < n ? this._states.once : null;
+        let s = this._findOccurrence(new f(new Date(n), this.getTz()), n, -1);
+        return s === null || t.startAt && s.getTime() < t.startAt.getTime() ? null : s;
+      }
+      _toMs(e) {
+        if (e instanceof Date) return e.getTime();
+        let t = new f(e, this.getTz());
+        return t.getTime() + (typeof t.tz == "string" ? t.ms : 0);
+      }
+      _findOccurrence(e, t, n, s = false) {
+        let a = this.options.interval ?? 0;
+        if (a > 1 && (n === -1 || s)) {
+          t += (a - 1) * 1e3 * n;
+          let m = new Date(t);
+          if (isNaN(m.getTime()) || (e = new f(m, this.getTz()), !(e.year >= 1 && e.year <= 9999))) return null;
+          s = false;
+        }
+        let i = this._walk(e, t, n, s), o = this.getTz();
+        if (this._states.pattern.isFixedTime && n === 1 || typeof o == "number" || I(t, o) !== (n === 1 ? "earlier" : "later")) return i;
+        let u = Math.floor(t / 1e3) * 1e3, l = n === 1 ? M(u, u + E, o) : M(u - E, u, o) - 1e3;
+        if (i && (l - i.getTime()) * n > 0) return i;
+        let h = this._walk(new f(new Date(l), o), l - n, n, false, true);
+        return !i || !h ? i ?? h : (i.getTime() - h.getTime()) * n > 0 ? h : i;
+      }
+      _walk(e, t, n, s, a = false) {
+        let i = this._states.pattern, o = (l, h) => n === 1 ? l.increment(i, this.options, h) : l.decrement(i, this.options, h), u = new f(e, this.getTz());
+        for ((!a || !u.match(i, this.options)) && (u = o(u, s)); u; ) {
+          let l = this._runAt(u, t, n);
+          if (l) return new f(l, this.getTz());
+          u = o(u, false);
+        }
+        return null;
+      }
+      _runAt(e, t, n) {
+        let s = (d) => (d.getTime() - t) * n > 0, a = e.tz;
+        if (typeof a == "number") {
+          let d = e.getDate();
+          return s(d) ? d : null;
+        }
+        let i = T(e.year, e.month + 1, e.day, e.hour, e.minute, e.second, a), o = k(i), u = this._states.pattern.isFixedTime;
+        if (o.kind === "single") return s(o.date) ? o.date : null;
+        if (o.kind === "ambiguous") {
+          let { earlier: d, later: p } = o;
+          return (u ? [d] : n === 1 ? [d, p] : [p, d]).find(s) ?? null;
+        }
+        if (!u) return null;
+        let l = new Date(M(o.before.getTime(), o.after.getTime(), a)), h = y(l, a);
+        return h.y === i.y && h.m === i.m && h.d === i.d && s(l) ? l : null;
+      }
+      _calculatePreviousRun(e, t) {
+        let n = new f(t, this.getTz()).getTime();
+        if (e.getTime() > n) return;
+        let s = this.options.interval * 1e3, a = e;
+        for (; a.getTime() + s <= n; ) {
+          let i = this._findOccurrence(a, a.getTime(), 1, true);
+          if (i === null) break;
+          a = i;
+        }
+        return a;
+      }
+    };
+    var R = class {
+      cron;
+      cursor;
+      now;
+      done;
+      initialMaxRuns;
+      remainingRuns;
+      constructor(e, t) {
+        this.cron = e, this.initialMaxRuns = e.runsLeft() ?? 1 / 0, this.reset(t);
+      }
+      next() {
+        if (this.done || this.remainingRuns <= 0) return this.done = true, { value: void 0, done: true };
+        let e = this.cron._nextTarget(this.cursor, this.now);
+        return e === null ? (this.done = true, { value: void 0, done: true }) : (this.cursor = e, this.remainingRuns--, { value: e, done: false });
+      }
+      peek() {
+        return this.done || this.remainingRuns <= 0 ? null : this.cron._nextTarget(this.cursor, this.now);
+      }
+      reset(e) {
+        this.cursor = e instanceof Date ? new Date(e.getTime()) : e ?? void 0, this.now = /* @__PURE__ */ new Date(), this.done = false, this.remainingRuns = this.initialMaxRuns;
+      }
+      [Symbol.iterator]() {
+        return this;
+      }
+    };
+  }
+});
+
 // src/cli/command.ts
 var import_node_util2 = require("node:util");
 var import_node_fs11 = require("node:fs");
@@ -2072,7 +2933,7 @@ function readFragments(dirs) {
       byName.set(name, { name, path, text: (0, import_node_fs2.readFileSync)(path, "utf8"), replaces: earlier?.path });
     }
   }
-  return [...byName.values()].sort((a, b2) => a.name < b2.name ? -1 : a.name > b2.name ? 1 : 0);
+  return [...byName.values()].sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 }
 
 // src/config/interpolate.ts
@@ -2096,9 +2957,9 @@ function interpolateTree(value, env, path, unset) {
     if (result.unset.length) unset.set(path, result.unset);
     return result.value;
   }
-  if (Array.isArray(value)) return value.map((v2, i) => interpolateTree(v2, env, path, unset));
+  if (Array.isArray(value)) return value.map((v, i) => interpolateTree(v, env, path, unset));
   if (value && typeof value === "object" && !(value instanceof Date)) {
-    return Object.fromEntries(Object.entries(value).map(([k2, v2]) => [k2, interpolateTree(v2, env, path ? `${path}.${k2}` : k2, unset)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateTree(v, env, path ? `${path}.${k}` : k, unset)]));
   }
   return value;
 }
@@ -2139,848 +3000,6 @@ function lineFor(index, section, key) {
   return index.get(section) ?? 0;
 }
 
-// node_modules/croner/dist/croner.js
-function g(s3, e, t, n = 0, r = 0, a = 0, i = 0) {
-  let o = s3 >= 0 && s3 < 100, u = Date.UTC(o ? s3 + 400 : s3, e, t, n, r, a, i);
-  return o ? u - 126227808e5 : u;
-}
-function D(s3) {
-  return g(s3.y, s3.m - 1, s3.d, s3.h, s3.i, s3.s);
-}
-function w(s3, e) {
-  return s3.y === e.y && s3.m === e.m && s3.d === e.d && s3.h === e.h && s3.i === e.i && s3.s === e.s;
-}
-function O(s3) {
-  let e = s3.substring(9);
-  return e.includes("Z") || e.includes("+") || e.includes("-");
-}
-function Z(s3, e) {
-  let t = new Date(Date.parse(s3));
-  if (isNaN(t)) throw new Error("Invalid ISO8601 passed to timezone parser.");
-  return O(s3) ? { tp: T(t.getUTCFullYear(), t.getUTCMonth() + 1, t.getUTCDate(), t.getUTCHours(), t.getUTCMinutes(), t.getUTCSeconds(), "Etc/UTC"), ms: t.getUTCMilliseconds() } : { tp: T(t.getFullYear(), t.getMonth() + 1, t.getDate(), t.getHours(), t.getMinutes(), t.getSeconds(), e), ms: t.getMilliseconds() };
-}
-function v(s3, e, t) {
-  let { tp: n, ms: r } = Z(s3, e);
-  return new Date(N(n, t).getTime() + r);
-}
-function N(s3, e) {
-  let t = _(s3);
-  if (t.kind === "single") return t.date;
-  if (t.kind === "ambiguous") return t.earlier;
-  if (e) throw new Error("Invalid date passed to fromTZ()");
-  return t.after;
-}
-function _(s3) {
-  let e = D(s3), t = (i) => R(new Date(i), s3.tz), n = e - t(e), r = y(new Date(n), s3.tz);
-  if (w(r, s3)) {
-    let i = D(r) - n, o = n - (t(n - E) - i);
-    if (o < n && w(y(new Date(o), s3.tz), s3)) return { kind: "ambiguous", earlier: new Date(o), later: new Date(n) };
-    let u = n + (i - t(n + E));
-    return u > n && w(y(new Date(u), s3.tz), s3) ? { kind: "ambiguous", earlier: new Date(n), later: new Date(u) } : { kind: "single", date: new Date(n) };
-  }
-  let a = e - (D(r) - n);
-  return w(y(new Date(a), s3.tz), s3) ? { kind: "single", date: new Date(a) } : { kind: "gap", before: new Date(Math.min(n, a)), after: new Date(Math.max(n, a)) };
-}
-var E = 3 * 36e5;
-function R(s3, e) {
-  return D(y(s3, e)) - (s3.getTime() - s3.getUTCMilliseconds());
-}
-function k(s3, e, t) {
-  let n = R(new Date(s3), t);
-  for (; e - s3 > 1e3; ) {
-    let r = s3 + Math.floor((e - s3) / 2e3) * 1e3;
-    R(new Date(r), t) === n ? s3 = r : e = r;
-  }
-  return e;
-}
-function U(s3, e) {
-  let t = _(y(new Date(s3), e));
-  if (t.kind === "ambiguous") return s3 < t.later.getTime() ? "earlier" : "later";
-}
-var H = g(1, 0, 1);
-var S = 864e5;
-var W = /* @__PURE__ */ new Map();
-function y(s3, e) {
-  if (e === void 0) return T(s3.getFullYear(), s3.getMonth() + 1, s3.getDate(), s3.getHours(), s3.getMinutes(), s3.getSeconds());
-  let t = W.get(e), n;
-  try {
-    t || (t = new Intl.DateTimeFormat("en-US", { timeZone: e, year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric", hour12: false }), W.set(e, t)), n = t.formatToParts(s3);
-  } catch (i) {
-    let o = i instanceof Error ? i.message : String(i);
-    throw new RangeError(`toTZ: Invalid timezone '${e}' or date. Please provide a valid IANA timezone (e.g., 'America/New_York', 'Europe/Stockholm'). Original error: ${o}`);
-  }
-  let r = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
-  for (let i of n) (i.type === "year" || i.type === "month" || i.type === "day" || i.type === "hour" || i.type === "minute" || i.type === "second") && (r[i.type] = parseInt(i.value, 10));
-  if (isNaN(r.year) || isNaN(r.month) || isNaN(r.day) || isNaN(r.hour) || isNaN(r.minute) || isNaN(r.second)) throw new Error(`toTZ: Failed to parse all date components from timezone '${e}'. This may indicate an invalid date or timezone configuration. Parsed components: ${JSON.stringify(r)}`);
-  let a = s3.getTime() - H;
-  return (a < -S || a < S && r.month === 12) && (r.year = 1 - r.year), r.hour === 24 && (r.hour = 0), { y: r.year, m: r.month, d: r.day, h: r.hour, i: r.minute, s: r.second, tz: e };
-}
-function T(s3, e, t, n, r, a, i) {
-  return { y: s3, m: e, d: t, h: n, i: r, s: a, tz: i };
-}
-var x = [1, 2, 4, 8, 16];
-var C = class s {
-  pattern;
-  timezone;
-  mode;
-  alternativeWeekdays;
-  sloppyRanges;
-  fixedTimeRule;
-  second;
-  minute;
-  hour;
-  day;
-  month;
-  dayOfWeek;
-  year;
-  lastDayOfMonth;
-  lastWeekday;
-  nearestWeekdays;
-  starDOM;
-  starDOW;
-  starYear;
-  useAndLogic;
-  isFixedTime;
-  constructor(e, t, n) {
-    this.pattern = e, this.timezone = t, this.mode = n?.mode ?? "auto", this.alternativeWeekdays = n?.alternativeWeekdays ?? false, this.sloppyRanges = n?.sloppyRanges ?? false, this.fixedTimeRule = n?.fixedTimeRule ?? "single-value", this.second = Array(60).fill(0), this.minute = Array(60).fill(0), this.hour = Array(24).fill(0), this.day = Array(31).fill(0), this.month = Array(12).fill(0), this.dayOfWeek = Array(7).fill(0), this.year = [], this.lastDayOfMonth = false, this.lastWeekday = false, this.nearestWeekdays = Array(31).fill(0), this.starDOM = false, this.starDOW = false, this.starYear = false, this.useAndLogic = false, this.isFixedTime = false, this.parse();
-  }
-  parse() {
-    if (!(typeof this.pattern == "string" || this.pattern instanceof String)) throw new TypeError("CronPattern: Pattern has to be of type string.");
-    this.pattern.indexOf("@") >= 0 && (this.pattern = this.handleNicknames(this.pattern).trim());
-    let e = this.pattern.match(/\S+/g) || [""], t = e.length;
-    if (e.length < 5 || e.length > 7) throw new TypeError("CronPattern: invalid configuration format ('" + this.pattern + "'), exactly five, six, or seven space separated parts are required.");
-    if (this.mode !== "auto") {
-      let i;
-      switch (this.mode) {
-        case "5-part":
-          i = 5;
-          break;
-        case "6-part":
-          i = 6;
-          break;
-        case "7-part":
-          i = 7;
-          break;
-        case "5-or-6-parts":
-          i = [5, 6];
-          break;
-        case "6-or-7-parts":
-          i = [6, 7];
-          break;
-        default:
-          i = 0;
-      }
-      if (!(Array.isArray(i) ? i.includes(t) : t === i)) {
-        let u = Array.isArray(i) ? i.join(" or ") : i.toString();
-        throw new TypeError(`CronPattern: mode '${this.mode}' requires exactly ${u} parts, but pattern '${this.pattern}' has ${t} parts.`);
-      }
-    }
-    if (e.length === 5 && e.unshift("0"), e.length === 6 && e.push("*"), this.pattern.indexOf("?") >= 0) for (let i = 0; i < e.length; i++) e[i] = e[i].replace(/\?/g, "*");
-    if (e[3].toUpperCase() === "LW") this.lastWeekday = true, e[3] = "";
-    else if (e[3].toUpperCase().indexOf("L") >= 0) {
-      let i = e[3].split(",");
-      if (i.length > 1 && i.some((o) => o.toUpperCase() === "LW")) throw new TypeError(`CronPattern: Syntax error, LW can not be in a list in day-of-month ('${e[3]}').`);
-      if (i.some((o) => o === "" || o.toUpperCase() !== "L" && /l/i.test(o))) throw new TypeError("CronPattern: Syntax error, L has to be a value of its own in day-of-month ('" + e[3] + "').");
-      e[3] = i.filter((o) => o.toUpperCase() !== "L").join(","), this.lastDayOfMonth = true;
-    }
-    if (e[3] == "*" && (this.starDOM = true), e[6] == "*" && (this.starYear = true), e[4].length >= 3 && (e[4] = this.replaceAlpha(e[4], s.MONTH_NAMES)), e[5].length >= 3 && (e[5] = this.alternativeWeekdays ? this.replaceAlpha(e[5], s.DAY_NAMES_QUARTZ) : this.replaceAlpha(e[5], s.DAY_NAMES)), e[5].startsWith("+") && (this.useAndLogic = true, e[5] = e[5].substring(1), e[5] === "")) throw new TypeError("CronPattern: Day-of-week field cannot be empty after '+' modifier.");
-    switch (e[5] == "*" && (this.starDOW = true), this.mode) {
-      case "5-part":
-        e[0] = "0", e[6] = "*";
-        break;
-      case "6-part":
-        e[6] = "*";
-        break;
-      case "5-or-6-parts":
-        e[6] = "*";
-        break;
-      case "6-or-7-parts":
-        break;
-      case "7-part":
-      case "auto":
-        break;
-    }
-    this.throwAtIllegalCharacters(e), this.partToArray("second", e[0], 0, 1), this.partToArray("minute", e[1], 0, 1), this.partToArray("hour", e[2], 0, 1), this.partToArray("day", e[3], -1, 1), this.partToArray("month", e[4], -1, 1);
-    let n = this.alternativeWeekdays ? -1 : 0;
-    this.partToArray("dayOfWeek", e[5], n, 63), e[6] === "*" ? this.year = Array(1e4).fill(1) : (this.year = Array(1e4).fill(0), this.partToArray("year", e[6], 0, 1)), !this.alternativeWeekdays && this.dayOfWeek[7] && (this.dayOfWeek[0] = this.dayOfWeek[7]);
-    let r = this.fixedTimeRule === "single-value", a = (i, o) => !i.includes("*") && !i.includes("/") && (!r || o.filter((u) => u).length === 1);
-    this.isFixedTime = a(e[0], this.second) && a(e[1], this.minute) && a(e[2], this.hour);
-  }
-  partToArray(e, t, n, r) {
-    let a = this[e];
-    if (t === "" && !(e === "day" && (this.lastDayOfMonth || this.lastWeekday))) throw new TypeError("CronPattern: configuration entry " + e + " (" + t + ") is empty, check for trailing spaces.");
-    if (t === "*") return a.fill(r);
-    let i = t.split(",");
-    if (i.length > 1) for (let o of i) this.partToArray(e, o, n, r);
-    else t.includes("-") && t.includes("/") ? this.handleRangeWithStepping(t, e, n, r) : t.includes("-") ? this.handleRange(t, e, n, r) : t.includes("/") ? this.handleStepping(t, e, n, r) : t !== "" && this.handleNumber(t, e, n, r);
-  }
-  throwAtIllegalCharacters(e) {
-    for (let t = 0; t < e.length; t++) if ((t === 3 ? /[^/*0-9,\-WwLl]+/ : t === 5 ? /[^/*0-9,\-#Ll]+/ : /[^/*0-9,\-]+/).test(e[t])) throw new TypeError("CronPattern: configuration entry " + t + " (" + e[t] + ") contains illegal characters.");
-  }
-  handleNumber(e, t, n, r) {
-    let a = this.extractNth(e, t), i = e.toUpperCase().includes("W");
-    if (t !== "day" && i) throw new TypeError("CronPattern: Nearest weekday modifier (W) only allowed in day-of-month.");
-    i && (t = "nearestWeekdays");
-    let o = i ? a[0].replace(/W$/i, "") : a[0], u = s.toNumber(o) + n;
-    if (isNaN(u)) throw new TypeError("CronPattern: " + t + " is not a number: '" + e + "'");
-    this.setPart(t, u, a[1] || r);
-  }
-  setPart(e, t, n) {
-    if (!Object.prototype.hasOwnProperty.call(this, e)) throw new TypeError("CronPattern: Invalid part specified: " + e);
-    if (e === "dayOfWeek") {
-      if (t === 7 && (t = 0), t < 0 || t > 6) throw new RangeError("CronPattern: Invalid value for dayOfWeek: " + t);
-      this.setNthWeekdayOfMonth(t, n);
-      return;
-    }
-    if (e === "second" || e === "minute") {
-      if (t < 0 || t >= 60) throw new RangeError("CronPattern: Invalid value for " + e + ": " + t);
-    } else if (e === "hour") {
-      if (t < 0 || t >= 24) throw new RangeError("CronPattern: Invalid value for " + e + ": " + t);
-    } else if (e === "day" || e === "nearestWeekdays") {
-      if (t < 0 || t >= 31) throw new RangeError("CronPattern: Invalid value for " + e + ": " + t);
-    } else if (e === "month") {
-      if (t < 0 || t >= 12) throw new RangeError("CronPattern: Invalid value for " + e + ": " + t);
-    } else if (e === "year" && (t < 1 || t >= 1e4)) throw new RangeError("CronPattern: Invalid value for " + e + ": " + t + " (supported range: 1-9999)");
-    this[e][t] = n;
-  }
-  static toNumber(e) {
-    return /^\d+$/.test(e) ? parseInt(e, 10) : NaN;
-  }
-  validateNotNaN(e, t) {
-    if (isNaN(e)) throw new TypeError(t);
-  }
-  validateRange(e, t, n, r, a) {
-    if (e > t) throw new TypeError("CronPattern: From value is larger than to value: '" + a + "'");
-    if (n !== void 0) {
-      if (n === 0) throw new TypeError("CronPattern: Syntax error, illegal stepping: 0");
-      if (n > this[r].length) throw new TypeError("CronPattern: Syntax error, steps cannot be greater than maximum value of part (" + this[r].length + ")");
-    }
-  }
-  handleRangeWithStepping(e, t, n, r) {
-    if (e.toUpperCase().includes("W")) throw new TypeError("CronPattern: Syntax error, W is not allowed in ranges with stepping.");
-    let a = this.extractNth(e, t), i = a[0].match(/^(\d+)-(\d+)\/(\d+)$/);
-    if (i === null) throw new TypeError("CronPattern: Syntax error, illegal range with stepping: '" + e + "'");
-    let [, o, u, l] = i, h = parseInt(o, 10) + n, m = parseInt(u, 10) + n, d = parseInt(l, 10);
-    this.validateNotNaN(h, "CronPattern: Syntax error, illegal lower range (NaN)"), this.validateNotNaN(m, "CronPattern: Syntax error, illegal upper range (NaN)"), this.validateNotNaN(d, "CronPattern: Syntax error, illegal stepping: (NaN)"), this.validateRange(h, m, d, t, e);
-    for (let p = h; p <= m; p += d) this.setPart(t, p, a[1] || r);
-  }
-  extractNth(e, t) {
-    let n = e, r;
-    if (n.includes("#")) {
-      if (t !== "dayOfWeek") throw new Error("CronPattern: nth (#) only allowed in day-of-week field");
-      let a = n.split("#");
-      if (a.length !== 2 || a[1] === "") throw new TypeError("CronPattern: Syntax error, illegal nth weekday: '" + e + "'");
-      n = a[0], r = a[1];
-    } else if (n.toUpperCase().endsWith("L")) {
-      if (t !== "dayOfWeek") throw new Error("CronPattern: L modifier only allowed in day-of-week field (use L alone for day-of-month)");
-      r = "L", n = n.slice(0, -1);
-    }
-    return [n, r];
-  }
-  handleRange(e, t, n, r) {
-    if (e.toUpperCase().includes("W")) throw new TypeError("CronPattern: Syntax error, W is not allowed in a range.");
-    let a = this.extractNth(e, t), i = a[0].split("-");
-    if (i.length !== 2) throw new TypeError("CronPattern: Syntax error, illegal range: '" + e + "'");
-    let o = s.toNumber(i[0]) + n, u = s.toNumber(i[1]) + n;
-    this.validateNotNaN(o, "CronPattern: Syntax error, illegal lower range (NaN)"), this.validateNotNaN(u, "CronPattern: Syntax error, illegal upper range (NaN)"), this.validateRange(o, u, void 0, t, e);
-    for (let l = o; l <= u; l++) this.setPart(t, l, a[1] || r);
-  }
-  handleStepping(e, t, n, r) {
-    if (e.toUpperCase().includes("W")) throw new TypeError("CronPattern: Syntax error, W is not allowed in parts with stepping.");
-    let a = this.extractNth(e, t), i = a[0].split("/");
-    if (i.length !== 2) throw new TypeError("CronPattern: Syntax error, illegal stepping: '" + e + "'");
-    if (this.sloppyRanges) i[0] === "" && (i[0] = "*");
-    else {
-      if (i[0] === "") throw new TypeError("CronPattern: Syntax error, stepping with missing prefix ('" + e + "') is not allowed. Use wildcard (*/step) or range (min-max/step) instead.");
-      if (i[0] !== "*") throw new TypeError("CronPattern: Syntax error, stepping with numeric prefix ('" + e + "') is not allowed. Use wildcard (*/step) or range (min-max/step) instead.");
-    }
-    let o = 0;
-    i[0] !== "*" && (o = s.toNumber(i[0]) + n, this.validateNotNaN(o, "CronPattern: Syntax error, illegal stepping start (NaN)"));
-    let u = s.toNumber(i[1]);
-    this.validateNotNaN(u, "CronPattern: Syntax error, illegal stepping: (NaN)"), this.validateRange(0, this[t].length - 1, u, t, e);
-    for (let l = o; l < this[t].length; l += u) t === "year" && l === 0 || this.setPart(t, l, a[1] || r);
-  }
-  replaceAlpha(e, t) {
-    let n = e;
-    for (let [r, a] of Object.entries(t)) n = n.replace(new RegExp(r, "gi"), (i, o, u) => {
-      let l = o + i.length - 3, h = u.charAt(l - 1), m = u.charAt(l + 3);
-      if (/[a-z\d/#]/i.test(h) || /[a-km-z\d]/i.test(m)) throw new TypeError(`CronPattern: Syntax error, a month or day name has to stand alone ('${e}').`);
-      return a;
-    });
-    return n;
-  }
-  static DAY_NAMES = { "-sun": "-7", sun: "0", mon: "1", tue: "2", wed: "3", thu: "4", fri: "5", sat: "6" };
-  static DAY_NAMES_QUARTZ = { sun: "1", mon: "2", tue: "3", wed: "4", thu: "5", fri: "6", sat: "7" };
-  static MONTH_NAMES = { jan: "1", feb: "2", mar: "3", apr: "4", may: "5", jun: "6", jul: "7", aug: "8", sep: "9", oct: "10", nov: "11", dec: "12" };
-  static NICKNAME_MAP = { "@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *", "@weekly": "0 0 * * SUN", "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *" };
-  handleNicknames(e) {
-    let t = e.trim().toLowerCase();
-    if (t === "@reboot") throw new TypeError("CronPattern: @reboot is not supported in this environment. This is an event-based trigger that requires system startup detection.");
-    return s.NICKNAME_MAP[t] || e;
-  }
-  setNthWeekdayOfMonth(e, t) {
-    if (typeof t != "number" && t.toUpperCase() === "L") this.dayOfWeek[e] = this.dayOfWeek[e] | 32;
-    else if (t === 63) this.dayOfWeek[e] = 63;
-    else if (t < 6 && t > 0) this.dayOfWeek[e] = this.dayOfWeek[e] | x[t - 1];
-    else throw new TypeError(`CronPattern: nth weekday out of range, should be 1-5 or L. Value: ${t}, Type: ${typeof t}`);
-  }
-};
-var B = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-var f = [["month", "year", 0], ["day", "month", -1], ["hour", "day", 0], ["minute", "hour", 0], ["second", "minute", 0]];
-var c = class s2 {
-  tz;
-  instantMs;
-  instantFields;
-  ms;
-  second;
-  minute;
-  hour;
-  day;
-  month;
-  year;
-  constructor(e, t) {
-    if (this.tz = t, e && e instanceof Date) if (!isNaN(e)) this.fromDate(e);
-    else throw new TypeError("CronDate: Invalid date passed to CronDate constructor");
-    else if (e == null) this.fromDate(/* @__PURE__ */ new Date());
-    else if (e && typeof e == "string") this.fromString(e);
-    else if (e instanceof s2) this.fromCronDate(e);
-    else throw new TypeError("CronDate: Invalid type (" + typeof e + ") passed to CronDate constructor");
-  }
-  getLastDayOfMonth(e, t) {
-    return t !== 1 ? B[t] : new Date(g(e, t + 1, 0)).getUTCDate();
-  }
-  getLastWeekday(e, t) {
-    let n = this.getLastDayOfMonth(e, t), a = new Date(g(e, t, n)).getUTCDay();
-    return a === 0 ? n - 2 : a === 6 ? n - 1 : n;
-  }
-  getNearestWeekday(e, t, n) {
-    let r = this.getLastDayOfMonth(e, t);
-    if (n > r) return -1;
-    let i = new Date(g(e, t, n)).getUTCDay();
-    return i === 0 ? n === r ? n - 2 : n + 1 : i === 6 ? n === 1 ? n + 2 : n - 1 : n;
-  }
-  isNthWeekdayOfMonth(e, t, n, r) {
-    let i = new Date(g(e, t, n)).getUTCDay(), o = 0;
-    for (let u = 1; u <= n; u++) new Date(g(e, t, u)).getUTCDay() === i && o++;
-    if (r & 63 && x[o - 1] & r) return true;
-    if (r & 32) {
-      let u = this.getLastDayOfMonth(e, t);
-      for (let l = n + 1; l <= u; l++) if (new Date(g(e, t, l)).getUTCDay() === i) return false;
-      return true;
-    }
-    return false;
-  }
-  fromDate(e) {
-    if (this.tz !== void 0) if (typeof this.tz == "number") this.ms = e.getUTCMilliseconds(), this.second = e.getUTCSeconds(), this.minute = e.getUTCMinutes() + this.tz, this.hour = e.getUTCHours(), this.day = e.getUTCDate(), this.month = e.getUTCMonth(), this.year = e.getUTCFullYear(), this.apply();
-    else try {
-      let t = y(e, this.tz);
-      this.ms = e.getMilliseconds(), this.second = t.s, this.minute = t.i, this.hour = t.h, this.day = t.d, this.month = t.m - 1, this.year = t.y, this.cacheInstant(e.getTime() - this.ms);
-    } catch (t) {
-      let n = t instanceof Error ? t.message : String(t);
-      throw new TypeError(`CronDate: Failed to convert date to timezone '${this.tz}'. This may happen with invalid timezone names or dates. Original error: ${n}`);
-    }
-    else this.ms = e.getMilliseconds(), this.second = e.getSeconds(), this.minute = e.getMinutes(), this.hour = e.getHours(), this.day = e.getDate(), this.month = e.getMonth(), this.year = e.getFullYear(), this.cacheInstant(e.getTime() - this.ms);
-  }
-  cacheInstant(e) {
-    this.instantMs = e;
-    let { year: t, month: n, day: r, hour: a, minute: i, second: o } = this;
-    this.instantFields = [t, n, r, a, i, o, this.tz];
-  }
-  cachedInstant() {
-    let e = this.instantFields;
-    if (!(e === void 0 || e[6] !== this.tz) && !(e[5] !== this.second || e[4] !== this.minute || e[3] !== this.hour) && !(e[2] !== this.day || e[1] !== this.month || e[0] !== this.year)) return this.instantMs;
-  }
-  fromCronDate(e) {
-    this.tz = e.tz, this.year = e.year, this.month = e.month, this.day = e.day, this.hour = e.hour, this.minute = e.minute, this.second = e.second, this.ms = e.ms, this.instantMs = e.instantMs, this.instantFields = e.instantFields;
-  }
-  apply() {
-    if (this.month > 11 || this.month < 0 || this.day > this.getLastDayOfMonth(this.year, this.month) || this.day < 1 || this.hour > 23 || this.minute > 59 || this.second > 59 || this.hour < 0 || this.minute < 0 || this.second < 0) {
-      let e = /* @__PURE__ */ new Date(0);
-      return e.setUTCFullYear(this.year, this.month, this.day), e.setUTCHours(this.hour, this.minute, this.second, this.ms), this.ms = e.getUTCMilliseconds(), this.second = e.getUTCSeconds(), this.minute = e.getUTCMinutes(), this.hour = e.getUTCHours(), this.day = e.getUTCDate(), this.month = e.getUTCMonth(), this.year = e.getUTCFullYear(), true;
-    } else return false;
-  }
-  fromString(e) {
-    if (typeof this.tz == "number") {
-      if (O(e)) return this.fromDate(v(e));
-      let t = v(e, "Etc/UTC");
-      this.ms = t.getUTCMilliseconds(), this.second = t.getUTCSeconds(), this.minute = t.getUTCMinutes(), this.hour = t.getUTCHours(), this.day = t.getUTCDate(), this.month = t.getUTCMonth(), this.year = t.getUTCFullYear(), this.apply();
-    } else return this.fromDate(v(e, this.tz));
-  }
-  findNext(e, t, n, r) {
-    return this._findMatch(e, t, n, r, 1);
-  }
-  _matchDayValue(e, t, n, r) {
-    let a = e;
-    if (!a) {
-      for (let i = 0; i < n.nearestWeekdays.length; i++) if (n.nearestWeekdays[i]) {
-        let o = this.getNearestWeekday(this.year, this.month, i + 1);
-        if (o !== -1 && o === t) {
-          a = 1;
-          break;
-        }
-      }
-    }
-    if (n.lastWeekday) {
-      let i = this.getLastWeekday(this.year, this.month);
-      t === i && (a = 1);
-    }
-    if (n.lastDayOfMonth) {
-      let i = this.getLastDayOfMonth(this.year, this.month);
-      t === i && (a = 1);
-    }
-    if (!n.starDOW) {
-      let i = new Date(g(this.year, this.month, 1, 0, 0, 0, 0)).getUTCDay(), o = n.dayOfWeek[(i + (t - 1)) % 7];
-      o && o & 63 && (o = this.isNthWeekdayOfMonth(this.year, this.month, t, o) ? 1 : 0), n.useAndLogic ? a = a && o : !r.domAndDow && !n.starDOM ? a = a || o : a = a && o;
-    }
-    return a;
-  }
-  _findMatch(e, t, n, r, a) {
-    let i = this[t], o = t === "day" ? this.getLastDayOfMonth(this.year, this.month) : 0, u = this[t] + r, l = a === 1 ? (h) => h < n[t].length : (h) => h >= 0;
-    for (let h = u; l(h); h += a) {
-      let m = n[t][h];
-      if (t === "day") {
-        if (h - r > o) continue;
-        m = this._matchDayValue(m, h - r, n, e);
-      }
-      if (m) return this[t] = h - r, i !== this[t] ? 2 : 1;
-    }
-    return 3;
-  }
-  recurse(e, t, n) {
-    let r = this.year, a = n;
-    for (; typeof a == "number"; ) {
-      if (e.starYear && Math.abs(this.year - r) > 400) return null;
-      a = this.recurseStep(e, t, a);
-    }
-    return a;
-  }
-  recurseStep(e, t, n) {
-    if (n === 0 && !e.starYear) {
-      if (this.year >= 0 && this.year < e.year.length && e.year[this.year] === 0) {
-        let a = -1;
-        for (let i = this.year + 1; i < e.year.length && i < 1e4; i++) if (e.year[i] === 1) {
-          a = i;
-          break;
-        }
-        if (a === -1) return null;
-        this.year = a, this.month = 0, this.day = 1, this.hour = 0, this.minute = 0, this.second = 0, this.ms = 0;
-      }
-      if (this.year >= 1e4) return null;
-    }
-    let r = this.findNext(t, f[n][0], e, f[n][2]);
-    if (r > 1) {
-      let a = n + 1;
-      for (; a < f.length; ) this[f[a][0]] = -f[a][2], a++;
-      if (r === 3) {
-        if (this[f[n][1]]++, this[f[n][0]] = -f[n][2], this.apply(), n === 0 && !e.starYear) {
-          for (; this.year >= 0 && this.year < e.year.length && e.year[this.year] === 0 && this.year < 1e4; ) this.year++;
-          if (this.year >= 1e4 || this.year >= e.year.length) return null;
-        }
-        return 0;
-      } else if (this.apply()) return n - 1;
-    }
-    return n += 1, n >= f.length ? this : (e.starYear ? this.year >= 3e3 : this.year >= 1e4) ? null : n;
-  }
-  increment(e, t, n) {
-    return this.instantMs = void 0, this.instantFields = void 0, this.second += t.interval !== void 0 && t.interval > 1 && n ? t.interval : 1, this.ms = 0, this.apply(), this.recurse(e, t, 0);
-  }
-  decrement(e, t, n = true) {
-    this.instantMs = void 0, this.instantFields = void 0;
-    let r = t.interval !== void 0 && t.interval >= 1;
-    return (this.ms === 0 || r) && (this.second -= r && n ? t.interval : 1), this.ms = 0, this.apply(), this.year < 1 ? null : this.recurseBackward(e, t, 0);
-  }
-  recurseBackward(e, t, n) {
-    let r = this.year, a = n;
-    for (; typeof a == "number"; ) {
-      if (e.starYear && Math.abs(this.year - r) > 400) return null;
-      a = this.recurseBackwardStep(e, t, a);
-    }
-    return a;
-  }
-  recurseBackwardStep(e, t, n) {
-    if (n === 0 && !e.starYear) {
-      if (this.year >= 0 && this.year < e.year.length && e.year[this.year] === 0) {
-        let a = -1;
-        for (let i = this.year - 1; i >= 0; i--) if (e.year[i] === 1) {
-          a = i;
-          break;
-        }
-        if (a === -1) return null;
-        this.year = a, this.month = 11, this.day = 31, this.hour = 23, this.minute = 59, this.second = 59, this.ms = 0;
-      }
-      if (this.year < 1) return null;
-    }
-    let r = this.findPrevious(t, f[n][0], e, f[n][2]);
-    if (r > 1) {
-      let a = n + 1;
-      for (; a < f.length; ) {
-        let i = f[a][0], o = f[a][2], u = this.getMaxPatternValue(i, e, o);
-        this[i] = u, a++;
-      }
-      if (r === 3) {
-        if (this[f[n][1]]--, n === 0) {
-          let u = this.getLastDayOfMonth(this.year, this.month);
-          this.day > u && (this.day = u);
-        }
-        if (n === 1) if (this.day <= 0) this.day = 1;
-        else {
-          let u = this.year, l = this.month;
-          for (; l < 0; ) l += 12, u--;
-          for (; l > 11; ) l -= 12, u++;
-          let h = this.getLastDayOfMonth(u, l);
-          this.day > h && (this.day = h);
-        }
-        this.apply();
-        let i = f[n][0], o = f[n][2];
-        if (this[i] = this.getMaxPatternValue(i, e, o), this.apply(), n === 0) {
-          let u = f[1][2], l = this.getMaxPatternValue("day", e, u);
-          l !== this.day && (this.day = l, this.hour = this.getMaxPatternValue("hour", e, f[2][2]), this.minute = this.getMaxPatternValue("minute", e, f[3][2]), this.second = this.getMaxPatternValue("second", e, f[4][2]));
-        }
-        if (n === 0 && !e.starYear) {
-          for (; this.year >= 0 && this.year < e.year.length && e.year[this.year] === 0; ) this.year--;
-          if (this.year < 1) return null;
-        }
-        return 0;
-      } else if (this.apply()) return n - 1;
-    }
-    return n += 1, n >= f.length ? this : this.year < 1 ? null : n;
-  }
-  getMaxPatternValue(e, t, n) {
-    let r = t[e].length - 1 - n;
-    for (let a = t[e].length - 1; a >= 0; a--) if (t[e][a]) {
-      r = a - n;
-      break;
-    }
-    if (e === "day") {
-      let a = this.getLastDayOfMonth(this.year, this.month);
-      return t.lastWeekday || t.nearestWeekdays.some((i) => i) || t.lastDayOfMonth || !t.starDOW ? a : Math.min(r, a);
-    }
-    return r;
-  }
-  findPrevious(e, t, n, r) {
-    return this._findMatch(e, t, n, r, -1);
-  }
-  getDate(e) {
-    if (!e && typeof this.tz != "number") {
-      let t = this.cachedInstant();
-      if (t !== void 0) return new Date(t + (this.tz === void 0 ? this.ms : 0));
-    }
-    if (e || this.tz === void 0) {
-      if (this.year >= 0 && this.year < 100) {
-        let t = /* @__PURE__ */ new Date(0);
-        return t.setFullYear(this.year, this.month, this.day), t.setHours(this.hour, this.minute, this.second, this.ms), t;
-      }
-      return new Date(this.year, this.month, this.day, this.hour, this.minute, this.second, this.ms);
-    } else return typeof this.tz == "number" ? new Date(g(this.year, this.month, this.day, this.hour, this.minute - this.tz, this.second, this.ms)) : N(T(this.year, this.month + 1, this.day, this.hour, this.minute, this.second, this.tz), false);
-  }
-  getTime() {
-    return this.getDate(false).getTime();
-  }
-  match(e, t) {
-    if (!e.starYear && (this.year < 0 || this.year >= e.year.length || e.year[this.year] === 0)) return false;
-    for (let n = 0; n < f.length; n++) {
-      let r = f[n][0], a = f[n][2], i = this[r];
-      if (i + a < 0 || i + a >= e[r].length) return false;
-      let o = e[r][i + a];
-      if (r === "day" && (o = this._matchDayValue(o, i, e, t)), !o) return false;
-    }
-    return true;
-  }
-};
-function F(s3) {
-  s3 === void 0 && (s3 = {}), delete s3.name, s3.legacyMode !== void 0 && s3.domAndDow === void 0 ? s3.domAndDow = !s3.legacyMode : s3.domAndDow === void 0 && (s3.domAndDow = false), s3.legacyMode = !s3.domAndDow;
-  let e = (n, r) => n === void 0 ? r : n;
-  if (s3.paused = e(s3.paused, false), s3.maxRuns = e(s3.maxRuns, 1 / 0), s3.catch = e(s3.catch, false), s3.unref = e(s3.unref, false), s3.mode = e(s3.mode, "auto"), s3.alternativeWeekdays = e(s3.alternativeWeekdays, false), s3.sloppyRanges = e(s3.sloppyRanges, false), s3.fixedTimeRule = e(s3.fixedTimeRule, "single-value"), s3.allowPast = e(s3.allowPast, false), s3.interval = s3.interval === void 0 ? 0 : parseInt(s3.interval.toString(), 10), s3.utcOffset = s3.utcOffset === void 0 ? void 0 : parseInt(s3.utcOffset.toString(), 10), s3.dayOffset = s3.dayOffset === void 0 ? 0 : parseInt(s3.dayOffset.toString(), 10), !["auto", "5-part", "6-part", "7-part", "5-or-6-parts", "6-or-7-parts"].includes(s3.mode)) throw new Error("CronOptions: mode must be one of 'auto', '5-part', '6-part', '7-part', '5-or-6-parts', or '6-or-7-parts'.");
-  if (!["single-value", "no-wildcard"].includes(s3.fixedTimeRule)) throw new Error("CronOptions: fixedTimeRule must be one of 'single-value' or 'no-wildcard'.");
-  s3.timezone === "" && (s3.timezone = void 0);
-  let t = s3.timezone ?? s3.utcOffset;
-  if (s3.startAt && (s3.startAt = I(new c(s3.startAt, t))), s3.stopAt && (s3.stopAt = I(new c(s3.stopAt, t))), s3.interval !== null) {
-    if (isNaN(s3.interval)) throw new Error("CronOptions: Supplied value for interval is not a number");
-    if (s3.interval < 0) throw new Error("CronOptions: Supplied value for interval can not be negative");
-  }
-  if (s3.utcOffset !== void 0) {
-    if (isNaN(s3.utcOffset)) throw new Error("CronOptions: Invalid value passed for utcOffset, should be number representing minutes offset from UTC.");
-    if (s3.utcOffset < -870 || s3.utcOffset > 870) throw new Error("CronOptions: utcOffset out of bounds.");
-    if (s3.utcOffset !== void 0 && s3.timezone) throw new Error("CronOptions: Combining 'utcOffset' with 'timezone' is not allowed.");
-  }
-  if (s3.unref !== true && s3.unref !== false) throw new Error("CronOptions: Unref should be either true, false or undefined(false).");
-  if (s3.dayOffset !== void 0 && s3.dayOffset !== 0 && isNaN(s3.dayOffset)) throw new Error("CronOptions: Invalid value passed for dayOffset, should be a number representing days to offset.");
-  return s3;
-}
-function I(s3) {
-  return s3.ms ? (s3.ms = 0, new c(new Date(s3.getTime() + 1e3), s3.tz)) : s3;
-}
-function b(s3) {
-  return typeof s3 == "function";
-}
-function L(s3) {
-  return b(s3);
-}
-function Y(s3) {
-  typeof Deno < "u" && typeof Deno.unrefTimer < "u" ? Deno.unrefTimer(s3) : s3 && typeof s3.unref < "u" && s3.unref();
-}
-var P = 1440 * 60 * 1e3;
-var $ = 30 * 1e3;
-var M = [];
-var j = class {
-  name;
-  options;
-  _states;
-  fn;
-  _startAtRoundingMs = 0;
-  getTz() {
-    return this.options.timezone ?? this.options.utcOffset;
-  }
-  applyDayOffset(e) {
-    let t = this._offsetMs();
-    return t ? new Date(e.getTime() + t) : e;
-  }
-  _offsetMs() {
-    return (this.options.dayOffset ?? 0) * P;
-  }
-  get _startAt() {
-    return this.options.startAt;
-  }
-  get _stopAt() {
-    return this.options.stopAt;
-  }
-  _nextTarget(e, t) {
-    let n = this._offsetMs(), r = this._next(this._shift(e), new Date(t.getTime() - n), { startAt: this._shift(this._startAt), stopAt: this._shift(this._stopAt) });
-    return r ? this.applyDayOffset(r.getDate(false)) : null;
-  }
-  _previousTarget(e, t) {
-    let n = this._toMs(e ?? t) - this._offsetMs(), r = this._previous(new Date(n), { startAt: this._shift(this._startAt), stopAt: this._shift(this._stopAt) });
-    return r ? this.applyDayOffset(r.getDate(false)) : null;
-  }
-  _shift(e) {
-    if (e != null) return new c(new Date(this._toMs(e) - this._offsetMs()), this.getTz());
-  }
-  constructor(e, t, n) {
-    let r, a;
-    if (b(t)) a = t;
-    else if (typeof t == "object") r = t;
-    else if (t !== void 0) throw new Error("Cron: Invalid argument passed for optionsIn. Should be one of function, or object (options).");
-    if (b(n)) a = n;
-    else if (typeof n == "object") r = n;
-    else if (n !== void 0) throw new Error("Cron: Invalid argument passed for funcIn. Should be one of function, or object (options).");
-    this.name = r?.name;
-    let i = r?.startAt;
-    this.options = F(r), i && this._startAt && (this._startAtRoundingMs = this._startAt.getTime() - new c(i, this.getTz()).getTime());
-    let o = !!e && (e instanceof Date || typeof e == "string" && e.indexOf(":") > 0);
-    if (this._states = { kill: false, blocking: false, previousRun: void 0, currentRun: void 0, once: void 0, currentTimeout: void 0, maxRuns: r ? r.maxRuns : void 0, paused: r ? r.paused : false, pattern: o ? new C("* * * * *", void 0, { mode: "auto" }) : new C(e, this.options.timezone, { mode: this.options.mode, alternativeWeekdays: this.options.alternativeWeekdays, sloppyRanges: this.options.sloppyRanges, fixedTimeRule: this.options.fixedTimeRule }) }, o && (this._states.once = new c(e, this.getTz())), this.name) {
-      if (M.find((l) => l.name === this.name)) throw new Error("Cron: Tried to initialize new named job '" + this.name + "', but name already taken.");
-      M.push(this);
-    }
-    return a !== void 0 && L(a) && (this.fn = a, this.schedule()), this;
-  }
-  nextRun(e) {
-    return this._nextTarget(e, /* @__PURE__ */ new Date());
-  }
-  nextRuns(e, t) {
-    this._states.maxRuns !== void 0 && e > this._states.maxRuns && (e = this._states.maxRuns);
-    let n = t || this._states.currentRun || void 0;
-    return this._enumerateRuns(e, n, "next");
-  }
-  previousRuns(e, t) {
-    return this._enumerateRuns(e, t || void 0, "previous");
-  }
-  enumerate(e) {
-    return new A(this, e);
-  }
-  _enumerateRuns(e, t, n) {
-    let r = [], a = /* @__PURE__ */ new Date(), i = t;
-    for (; e-- > 0; ) {
-      let o = n === "next" ? this._nextTarget(i, a) : this._previousTarget(i, a);
-      if (!o) break;
-      r.push(o), i = o;
-    }
-    return r;
-  }
-  match(e) {
-    if (this._states.once) {
-      let n = new c(e, this.getTz());
-      n.ms = 0;
-      let r = new c(this._states.once, this.getTz());
-      return r.ms = 0, n.getTime() === r.getTime();
-    }
-    let t = new c(e, this.getTz());
-    return t.ms = 0, t.match(this._states.pattern, this.options);
-  }
-  getPattern() {
-    if (!this._states.once) return this._states.pattern ? this._states.pattern.pattern : void 0;
-  }
-  getOnce() {
-    return this._states.once ? this._states.once.getDate() : null;
-  }
-  isRunning() {
-    return !this._states.paused && !this._states.kill && this.fn !== void 0 && this._nextTarget(this._states.currentRun, /* @__PURE__ */ new Date()) !== null;
-  }
-  isStopped() {
-    return this._states.kill;
-  }
-  isBusy() {
-    return this._states.blocking;
-  }
-  currentRun() {
-    return this._states.currentRun ? this._states.currentRun.getDate() : null;
-  }
-  previousRun() {
-    return this._states.previousRun ? this._states.previousRun.getDate() : null;
-  }
-  msToNext(e) {
-    let t = /* @__PURE__ */ new Date(), n = this._nextTarget(e, t);
-    return n ? n.getTime() - this._toMs(e ?? t) : null;
-  }
-  stop() {
-    this._states.kill = true, this._states.currentTimeout && clearTimeout(this._states.currentTimeout);
-    let e = M.indexOf(this);
-    e >= 0 && M.splice(e, 1);
-  }
-  pause() {
-    return this._states.paused = true, !this._states.kill;
-  }
-  resume() {
-    return this._states.paused = false, !this._states.kill;
-  }
-  schedule(e) {
-    return this._schedule(e);
-  }
-  _schedule(e, t) {
-    if (e && this.fn) throw new Error("Cron: It is not allowed to schedule two functions using the same Croner instance.");
-    e && (this.fn = e);
-    let n = t ?? /* @__PURE__ */ new Date(), r = this._nextTarget(void 0, n), a = r ? r.getTime() - n.getTime() : null, i = this._states.currentRun;
-    i && i.getTime() > n.getTime() && (i = void 0);
-    let o = this._nextTarget(i, n);
-    return a === null || isNaN(a) || o === null ? this : (a > $ && (a = $), a < 0 && (a = this._states.paused ? 1e3 : 0), this._states.currentTimeout = setTimeout(() => this._checkTrigger(o), a), this._states.currentTimeout && this.options.unref && Y(this._states.currentTimeout), this);
-  }
-  async _trigger(e = /* @__PURE__ */ new Date()) {
-    this._states.blocking = true, this._states.currentRun = new c(e, this.getTz());
-    try {
-      if (this.options.catch) try {
-        this.fn !== void 0 && await this.fn(this, this.options.context);
-      } catch (t) {
-        if (b(this.options.catch)) try {
-          Promise.resolve(this.options.catch(t, this)).catch(() => {
-          });
-        } catch {
-        }
-      }
-      else this.fn !== void 0 && await this.fn(this, this.options.context);
-    } finally {
-      this._states.previousRun = new c(e, this.getTz()), this._states.blocking = false;
-    }
-  }
-  async trigger() {
-    await this._trigger();
-  }
-  runsLeft() {
-    return this._states.maxRuns;
-  }
-  _checkTrigger(e) {
-    let t = /* @__PURE__ */ new Date(), n = !this._states.paused && t.getTime() >= e.getTime(), r = this._states.blocking && this.options.protect;
-    n && !r ? (this._states.maxRuns !== void 0 && this._states.maxRuns--, this._trigger(t)) : n && r && b(this.options.protect) && setTimeout(() => this.options.protect(this), 0), this._schedule(void 0, n ? void 0 : t);
-  }
-  _next(e, t, n) {
-    let r = n ? n.startAt : this._startAt, a = n ? n.stopAt : this._stopAt, i = !!e, o = !!(e || this._states.currentRun), u = false;
-    !e && r && this.options.interval && (e = this._calculatePreviousRun(r, t), e && (o = true), u = !e);
-    let l = e ?? t ?? /* @__PURE__ */ new Date(), h = this._toMs(l);
-    e = new c(l, this.getTz()), r && h < r.getTime() && (e = u ? r : new c(new Date(r.getTime() - 1e3), this.getTz()), h = e.getTime());
-    let m = this._states.once || new c(e, this.getTz());
-    if (!u && m !== this._states.once && (m = this._findOccurrence(e, h, 1, o)), this._states.once) {
-      let d = this._states.once.getTime(), p = h - d;
-      if (r && d < r.getTime() - this._startAtRoundingMs || this._states.currentRun && this.applyDayOffset(this._states.once.getDate()).getTime() <= this._states.currentRun.getTime() || (i ? p >= 0 : p > 1e3 && !this.options.allowPast)) return null;
-    }
-    return m === null || this._states.maxRuns !== void 0 && this._states.maxRuns <= 0 || this._states.kill || a && m.getTime() >= a.getTime() ? null : m;
-  }
-  _previous(e, t) {
-    let n = this._toMs(e ?? /* @__PURE__ */ new Date());
-    if (t.stopAt && n > t.stopAt.getTime() && (n = t.stopAt.getTime()), this._states.once) return this._states.once.getTime() < n ? this._states.once : null;
-    let r = this._findOccurrence(new c(new Date(n), this.getTz()), n, -1);
-    return r === null || t.startAt && r.getTime() < t.startAt.getTime() ? null : r;
-  }
-  _toMs(e) {
-    if (e instanceof Date) return e.getTime();
-    let t = new c(e, this.getTz());
-    return t.getTime() + (typeof t.tz == "string" ? t.ms : 0);
-  }
-  _findOccurrence(e, t, n, r = false) {
-    let a = this.options.interval ?? 0;
-    if (a > 1 && (n === -1 || r)) {
-      t += (a - 1) * 1e3 * n;
-      let m = new Date(t);
-      if (isNaN(m.getTime()) || (e = new c(m, this.getTz()), !(e.year >= 1 && e.year <= 9999))) return null;
-      r = false;
-    }
-    let i = this._walk(e, t, n, r), o = this.getTz();
-    if (this._states.pattern.isFixedTime && n === 1 || typeof o == "number" || U(t, o) !== (n === 1 ? "earlier" : "later")) return i;
-    let u = Math.floor(t / 1e3) * 1e3, l = n === 1 ? k(u, u + P, o) : k(u - P, u, o) - 1e3;
-    if (i && (l - i.getTime()) * n > 0) return i;
-    let h = this._walk(new c(new Date(l), o), l - n, n, false, true);
-    return !i || !h ? i ?? h : (i.getTime() - h.getTime()) * n > 0 ? h : i;
-  }
-  _walk(e, t, n, r, a = false) {
-    let i = this._states.pattern, o = (l, h) => n === 1 ? l.increment(i, this.options, h) : l.decrement(i, this.options, h), u = new c(e, this.getTz());
-    for ((!a || !u.match(i, this.options)) && (u = o(u, r)); u; ) {
-      let l = this._runAt(u, t, n);
-      if (l) return new c(l, this.getTz());
-      u = o(u, false);
-    }
-    return null;
-  }
-  _runAt(e, t, n) {
-    let r = (d) => (d.getTime() - t) * n > 0, a = e.tz;
-    if (typeof a == "number") {
-      let d = e.getDate();
-      return r(d) ? d : null;
-    }
-    let i = T(e.year, e.month + 1, e.day, e.hour, e.minute, e.second, a), o = _(i), u = this._states.pattern.isFixedTime;
-    if (o.kind === "single") return r(o.date) ? o.date : null;
-    if (o.kind === "ambiguous") {
-      let { earlier: d, later: p } = o;
-      return (u ? [d] : n === 1 ? [d, p] : [p, d]).find(r) ?? null;
-    }
-    if (!u) return null;
-    let l = new Date(k(o.before.getTime(), o.after.getTime(), a)), h = y(l, a);
-    return h.y === i.y && h.m === i.m && h.d === i.d && r(l) ? l : null;
-  }
-  _calculatePreviousRun(e, t) {
-    let n = new c(t, this.getTz()).getTime();
-    if (e.getTime() > n) return;
-    let r = this.options.interval * 1e3, a = e;
-    for (; a.getTime() + r <= n; ) {
-      let i = this._findOccurrence(a, a.getTime(), 1, true);
-      if (i === null) break;
-      a = i;
-    }
-    return a;
-  }
-};
-var A = class {
-  cron;
-  cursor;
-  now;
-  done;
-  initialMaxRuns;
-  remainingRuns;
-  constructor(e, t) {
-    this.cron = e, this.initialMaxRuns = e.runsLeft() ?? 1 / 0, this.reset(t);
-  }
-  next() {
-    if (this.done || this.remainingRuns <= 0) return this.done = true, { value: void 0, done: true };
-    let e = this.cron._nextTarget(this.cursor, this.now);
-    return e === null ? (this.done = true, { value: void 0, done: true }) : (this.cursor = e, this.remainingRuns--, { value: e, done: false });
-  }
-  peek() {
-    return this.done || this.remainingRuns <= 0 ? null : this.cron._nextTarget(this.cursor, this.now);
-  }
-  reset(e) {
-    this.cursor = e instanceof Date ? new Date(e.getTime()) : e ?? void 0, this.now = /* @__PURE__ */ new Date(), this.done = false, this.remainingRuns = this.initialMaxRuns;
-  }
-  [Symbol.iterator]() {
-    return this;
-  }
-};
-
 // src/config/units.ts
 var DURATION_UNITS = { ms: 1, s: 1e3, m: 6e4, h: 36e5 };
 var SIZE_UNITS = { b: 1, kb: 1024, kib: 1024, mb: 1024 ** 2, mib: 1024 ** 2, gb: 1024 ** 3, gib: 1024 ** 3 };
@@ -2998,6 +3017,10 @@ function parseSize(value) {
 }
 
 // src/config/schedule.ts
+function Cron2(...args) {
+  const { Cron: Loaded } = require_croner();
+  return new Loaded(...args);
+}
 var NICKNAMES = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
 var FIELD_NAMES_5 = ["minute", "hour", "day of month", "month", "day of week"];
 var FIELD_NAMES_6 = ["second", ...FIELD_NAMES_5];
@@ -3012,7 +3035,7 @@ function parseSchedule(text, timezone) {
   }
   if (trimmed.startsWith("@")) {
     if (!NICKNAMES.includes(trimmed.toLowerCase())) throw scheduleError(`unknown "${trimmed}": expected one of ${NICKNAMES.join(", ")}, or @every DURATION`, lead + 1);
-    return { kind: "cron", cron: new j(trimmed.toLowerCase(), { timezone, paused: true }), text };
+    return { kind: "cron", cron: Cron2(trimmed.toLowerCase(), { timezone, paused: true }), text };
   }
   const fields = [];
   for (const match of text.matchAll(/\S+/g)) fields.push({ text: match[0], column: match.index + 1 });
@@ -3021,15 +3044,15 @@ function parseSchedule(text, timezone) {
   }
   const names = fields.length === 5 ? FIELD_NAMES_5 : FIELD_NAMES_6;
   for (let i = 0; i < fields.length; i++) {
-    const alone = fields.map((f2, j2) => j2 === i ? f2.text : "*").join(" ");
+    const alone = fields.map((f, j) => j === i ? f.text : "*").join(" ");
     try {
-      new j(alone, { paused: true });
+      Cron2(alone, { paused: true });
     } catch (error) {
       throw scheduleError(`invalid ${names[i]} "${fields[i].text}" (${cronMessage(error)})`, fields[i].column);
     }
   }
   try {
-    const cron = new j(fields.map((f2) => f2.text).join(" "), { timezone, paused: true });
+    const cron = Cron2(fields.map((f) => f.text).join(" "), { timezone, paused: true });
     return { kind: "cron", cron, text };
   } catch (error) {
     throw scheduleError(cronMessage(error), fields[0].column);
@@ -3097,16 +3120,16 @@ function tokenize(source) {
     throw new MatcherSyntaxError(message, at + 1, source);
   };
   while (i < source.length) {
-    const c2 = source[i];
-    if (c2 === " " || c2 === "	" || c2 === "\n" || c2 === "\r") {
+    const c = source[i];
+    if (c === " " || c === "	" || c === "\n" || c === "\r") {
       i++;
       continue;
     }
     const at = i;
-    if (c2 === '"' || c2 === "'") {
+    if (c === '"' || c === "'") {
       let value = "";
       i++;
-      while (i < source.length && source[i] !== c2) {
+      while (i < source.length && source[i] !== c) {
         if (source[i] === "\\" && i + 1 < source.length) i++;
         value += source[i++];
       }
@@ -3115,7 +3138,7 @@ function tokenize(source) {
       tokens.push({ kind: "string", value, at });
       continue;
     }
-    if (c2 === "/") {
+    if (c === "/") {
       let body = "";
       i++;
       let inClass = false;
@@ -3152,7 +3175,7 @@ function tokenize(source) {
       continue;
     }
     const op = OPERATORS.find((o) => source.startsWith(o, i));
-    if (!op) fail(`unexpected character ${JSON.stringify(c2)}`);
+    if (!op) fail(`unexpected character ${JSON.stringify(c)}`);
     tokens.push({ kind: "op", value: op, at });
     i += op.length;
   }
@@ -3176,8 +3199,8 @@ function compileMatcher(source) {
     while (isOp("||")) {
       pos++;
       const a = left;
-      const b2 = parseAnd();
-      left = (m) => a(m) || b2(m);
+      const b = parseAnd();
+      left = (m) => a(m) || b(m);
     }
     return left;
   }
@@ -3186,8 +3209,8 @@ function compileMatcher(source) {
     while (isOp("&&")) {
       pos++;
       const a = left;
-      const b2 = parseTerm();
-      left = (m) => a(m) && b2(m);
+      const b = parseTerm();
+      left = (m) => a(m) && b(m);
     }
     return left;
   }
@@ -3235,8 +3258,8 @@ function compileMatcher(source) {
       const re = operand.value;
       const want = op.value === "=~";
       return (m) => {
-        const v2 = get(m);
-        return v2 !== void 0 && v2 !== null && re.test(String(v2)) === want;
+        const v = get(m);
+        return v !== void 0 && v !== null && re.test(String(v)) === want;
       };
     }
     let literal;
@@ -3257,7 +3280,7 @@ function comparison(get, op, literal) {
     return () => false;
   }
   const numeric = typeof literal === "number";
-  const coerce = (v2) => v2 === void 0 || v2 === null ? void 0 : numeric && typeof v2 === "string" && v2 !== "" && !isNaN(Number(v2)) ? Number(v2) : v2;
+  const coerce = (v) => v === void 0 || v === null ? void 0 : numeric && typeof v === "string" && v !== "" && !isNaN(Number(v)) ? Number(v) : v;
   switch (op) {
     case "==":
       return (m) => coerce(get(m)) === literal;
@@ -3265,29 +3288,29 @@ function comparison(get, op, literal) {
       return (m) => coerce(get(m)) !== literal;
     case "<":
       return (m) => {
-        const v2 = coerce(get(m));
-        return v2 !== void 0 && v2 < literal;
+        const v = coerce(get(m));
+        return v !== void 0 && v < literal;
       };
     case "<=":
       return (m) => {
-        const v2 = coerce(get(m));
-        return v2 !== void 0 && v2 <= literal;
+        const v = coerce(get(m));
+        return v !== void 0 && v <= literal;
       };
     case ">":
       return (m) => {
-        const v2 = coerce(get(m));
-        return v2 !== void 0 && v2 > literal;
+        const v = coerce(get(m));
+        return v !== void 0 && v > literal;
       };
     default:
       return (m) => {
-        const v2 = coerce(get(m));
-        return v2 !== void 0 && v2 >= literal;
+        const v = coerce(get(m));
+        return v !== void 0 && v >= literal;
       };
   }
 }
 
 // src/config/schema.ts
-var describe = (v2) => Array.isArray(v2) ? `an array ${JSON.stringify(v2)}` : typeof v2 === "object" && v2 !== null ? "a table" : `${typeof v2} ${JSON.stringify(v2)}`;
+var describe = (v) => Array.isArray(v) ? `an array ${JSON.stringify(v)}` : typeof v === "object" && v !== null ? "a table" : `${typeof v} ${JSON.stringify(v)}`;
 function applySchema(schema16, table2, prefix = "", skip = /* @__PURE__ */ new Set()) {
   const options = {};
   const problems = [];
@@ -3340,21 +3363,21 @@ function convert(field, raw, key, problems) {
     }
     case "enum": {
       if (typeof raw === "string") {
-        const hit = field.values.find((v2) => typeof v2 === "string" && v2.toLowerCase() === raw.toLowerCase());
+        const hit = field.values.find((v) => typeof v === "string" && v.toLowerCase() === raw.toLowerCase());
         if (hit !== void 0) return hit;
       } else if (field.values.includes(raw)) return raw;
-      return wrong(`one of ${field.values.map((v2) => JSON.stringify(v2)).join(", ")}`);
+      return wrong(`one of ${field.values.map((v) => JSON.stringify(v)).join(", ")}`);
     }
     case "string[]":
-      return Array.isArray(raw) && raw.every((v2) => typeof v2 === "string") ? raw : wrong("an array of strings");
+      return Array.isArray(raw) && raw.every((v) => typeof v === "string") ? raw : wrong("an array of strings");
     case "integer[]":
-      return Array.isArray(raw) && raw.every((v2) => Number.isInteger(v2)) ? raw : wrong("an array of integers");
+      return Array.isArray(raw) && raw.every((v) => Number.isInteger(v)) ? raw : wrong("an array of integers");
     case "map":
       if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return wrong('a table of strings, e.g. { NAME = "value" }');
-      for (const [k2, v2] of Object.entries(raw)) {
-        if (typeof v2 !== "string" && typeof v2 !== "number" && typeof v2 !== "boolean") return wrong(`a table of strings (the value of "${k2}" is ${describe(v2)})`);
+      for (const [k, v] of Object.entries(raw)) {
+        if (typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") return wrong(`a table of strings (the value of "${k}" is ${describe(v)})`);
       }
-      return Object.fromEntries(Object.entries(raw).map(([k2, v2]) => [k2, String(v2)]));
+      return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, String(v)]));
     case "matcher":
       if (typeof raw !== "string") return wrong('a match expression string, e.g. "TRUE" or "Logger =~ /^web/"');
       try {
@@ -3383,7 +3406,7 @@ function tableFields(field, raw) {
 function closest(word, candidates) {
   const lower = word.toLowerCase();
   if (lower.length >= 4) {
-    const containing = candidates.find((c2) => c2.toLowerCase().includes(lower));
+    const containing = candidates.find((c) => c.toLowerCase().includes(lower));
     if (containing) return containing;
   }
   let best;
@@ -3397,18 +3420,18 @@ function closest(word, candidates) {
   }
   return best;
 }
-function editDistance(a, b2) {
-  const row = Array.from({ length: b2.length + 1 }, (_2, j2) => j2);
+function editDistance(a, b) {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     let previous = row[0];
     row[0] = i;
-    for (let j2 = 1; j2 <= b2.length; j2++) {
-      const saved = row[j2];
-      row[j2] = Math.min(row[j2] + 1, row[j2 - 1] + 1, previous + (a[i - 1] === b2[j2 - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++) {
+      const saved = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
       previous = saved;
     }
   }
-  return row[b2.length];
+  return row[b.length];
 }
 
 // src/config/sections.ts
@@ -3419,6 +3442,7 @@ var supervisorSchema = {
   max_line_length: { type: "integer", default: 1e4, min: 64, doc: "longer lines are split into several messages (Logplex splits at 10,000 bytes)" },
   partial_line_timeout: { type: "duration", default: "200ms", doc: "a line without its newline is passed on after this long" },
   hostname: { type: "string", default: "", doc: "the Hostname of messages; default: the machine host name" },
+  log_history: { type: "integer", default: 1500, min: 0, max: 1e5, doc: "how many of the last lines `drover logs` can show (kept in memory, at most 1 MiB); 0 keeps none" },
   watch: { type: "boolean", default: false, doc: "reload (as `drover reload`) when the Procfile, a .env file or a drover/*.toml fragment changes" },
   control_socket: { type: "string", default: "", doc: "path of the unix socket for `drover status` and `drover restart`; default: $TMPDIR/drover-<uid>-<dir hash>.sock" }
 };
@@ -3574,9 +3598,9 @@ function putAscii(text, bytes, at, limit) {
   const n = text.length;
   if (at < 0 || at + n > limit) return -1;
   for (let i = 0; i < n; i++) {
-    const c2 = text.charCodeAt(i);
-    if (c2 >= 128) return -1;
-    bytes[at + i] = c2;
+    const c = text.charCodeAt(i);
+    if (c >= 128) return -1;
+    bytes[at + i] = c;
   }
   return at + n;
 }
@@ -3585,13 +3609,13 @@ function putQuotedAscii(text, bytes, at, limit) {
   if (at < 0 || at + n + 2 > limit) return -1;
   bytes[at++] = 34;
   for (let i = 0; i < n; i++) {
-    const c2 = text.charCodeAt(i);
-    if (c2 < 32 || c2 >= 128) return -1;
-    if (c2 === 34 || c2 === 92) {
+    const c = text.charCodeAt(i);
+    if (c < 32 || c >= 128) return -1;
+    if (c === 34 || c === 92) {
       if (at + 2 + (n - i) > limit) return -1;
       bytes[at++] = 92;
     }
-    bytes[at++] = c2;
+    bytes[at++] = c;
   }
   bytes[at++] = 34;
   return at;
@@ -3601,13 +3625,13 @@ function putQuotedAsciiBytes(source, start2, end, bytes, at, limit) {
   if (at < 0 || at + n + 2 > limit) return -1;
   bytes[at++] = 34;
   for (let i = start2; i < end; i++) {
-    const c2 = source[i];
-    if (c2 < 32 || c2 >= 128) return -1;
-    if (c2 === 34 || c2 === 92) {
+    const c = source[i];
+    if (c < 32 || c >= 128) return -1;
+    if (c === 34 || c === 92) {
       if (at + 2 + (end - i) > limit) return -1;
       bytes[at++] = 92;
     }
-    bytes[at++] = c2;
+    bytes[at++] = c;
   }
   bytes[at++] = 34;
   return at;
@@ -3629,7 +3653,7 @@ function toJson(m) {
   line += `,"message":${JSON.stringify(m.payload)}`;
   const fields = m.fields;
   if (fields) {
-    for (const k2 in fields) if (!OWN_KEYS.has(k2)) line += `,${JSON.stringify(k2)}:${JSON.stringify(fields[k2])}`;
+    for (const k in fields) if (!OWN_KEYS.has(k)) line += `,${JSON.stringify(k)}:${JSON.stringify(fields[k])}`;
   }
   return line + "}";
 }
@@ -3651,12 +3675,12 @@ function writeJsonAscii(m, bytes, at, limit) {
   at = putPayload(m, bytes, at, limit);
   const fields = m.fields;
   if (fields) {
-    for (const k2 in fields) {
-      if (OWN_KEYS.has(k2)) continue;
+    for (const k in fields) {
+      if (OWN_KEYS.has(k)) continue;
       at = putAscii(",", bytes, at, limit);
-      at = putQuotedAscii(k2, bytes, at, limit);
+      at = putQuotedAscii(k, bytes, at, limit);
       at = putAscii(":", bytes, at, limit);
-      const value = fields[k2];
+      const value = fields[k];
       if (typeof value === "string") at = putQuotedAscii(value, bytes, at, limit);
       else if (typeof value === "number") at = Number.isFinite(value) ? putInteger(value, bytes, at, limit) : putAscii("null", bytes, at, limit);
       else if (typeof value === "boolean") at = putAscii(value ? "true" : "false", bytes, at, limit);
@@ -3682,8 +3706,8 @@ function logfmtValue(value) {
 }
 function isBare(text) {
   for (let i = 0; i < text.length; i++) {
-    const c2 = text.charCodeAt(i);
-    if (c2 <= 32 || c2 === 34 || c2 === 61 || c2 === 92 || c2 >= 127 && c2 <= 160 || c2 === 8232 || c2 === 8233) return false;
+    const c = text.charCodeAt(i);
+    if (c <= 32 || c === 34 || c === 61 || c === 92 || c >= 127 && c <= 160 || c === 8232 || c === 8233) return false;
   }
   return true;
 }
@@ -3691,9 +3715,9 @@ function toLogfmt(m) {
   let line = `time=${isoOf(m.timestamp)} level=${levelOf(m)} logger=${loggerValue(m.logger)} msg=${JSON.stringify(m.payload)}`;
   const fields = m.fields;
   if (fields) {
-    for (const k2 in fields) {
-      const key = logfmtKey(k2);
-      if (key !== "") line += key + logfmtValue(fields[k2]);
+    for (const k in fields) {
+      const key = logfmtKey(k);
+      if (key !== "") line += key + logfmtValue(fields[k]);
     }
   }
   return line;
@@ -3727,11 +3751,11 @@ function writeLogfmtAscii(m, bytes, at, limit) {
   at = putPayload(m, bytes, at, limit);
   const fields = m.fields;
   if (fields) {
-    for (const k2 in fields) {
-      const key = logfmtKey(k2);
+    for (const k in fields) {
+      const key = logfmtKey(k);
       if (key === "") continue;
       at = putAscii(key, bytes, at, limit);
-      const value = fields[k2];
+      const value = fields[k];
       if (typeof value === "string") at = value !== "" && isBare(value) ? putAscii(value, bytes, at, limit) : putQuotedAscii(value, bytes, at, limit);
       else if (typeof value === "number") at = putInteger(value, bytes, at, limit);
       else if (typeof value === "boolean") at = putAscii(value ? "true" : "false", bytes, at, limit);
@@ -3862,16 +3886,16 @@ function loadKernel() {
   return kernel;
 }
 function prefixLinesInto(prefix, source, target) {
-  const k2 = loadKernel();
-  if (!k2 || prefix.length > PREFIX_MAX) return prefixLinesInJs(prefix, source, target);
+  const k = loadKernel();
+  if (!k || prefix.length > PREFIX_MAX) return prefixLinesInJs(prefix, source, target);
   const room = Math.min(target.length, OUTPUT_SIZE);
   const take = Math.min(source.length, INPUT_SIZE, room);
-  k2.memory.set(prefix, 0);
-  k2.memory.set(take === source.length ? source : source.subarray(0, take), INPUT);
-  const end = k2.prefixLines(INPUT, INPUT + take, OUTPUT, OUTPUT + room, prefix.length);
+  k.memory.set(prefix, 0);
+  k.memory.set(take === source.length ? source : source.subarray(0, take), INPUT);
+  const end = k.prefixLines(INPUT, INPUT + take, OUTPUT, OUTPUT + room, prefix.length);
   const written = end - OUTPUT;
-  target.set(k2.memory.subarray(OUTPUT, end));
-  return { read: k2.read.value - INPUT, written };
+  target.set(k.memory.subarray(OUTPUT, end));
+  return { read: k.read.value - INPUT, written };
 }
 function prefixLinesInJs(prefix, source, target) {
   let read2 = 0;
@@ -3934,7 +3958,7 @@ function streamSink(fd) {
   let error;
   let writtenNow = 0;
   const callbacks = [];
-  const progress = () => callbacks.forEach((c2) => c2());
+  const progress = () => callbacks.forEach((c) => c());
   socket.on("drain", progress);
   socket.on("error", (e) => {
     error = e;
@@ -3991,7 +4015,7 @@ function threadPoolSink(fd) {
   let retryMs = 1;
   let error;
   const callbacks = [];
-  const progress = () => callbacks.forEach((c2) => c2());
+  const progress = () => callbacks.forEach((c) => c());
   const fail = (e) => {
     error = e;
     for (const { done } of queue.splice(0)) done();
@@ -4006,8 +4030,8 @@ function threadPoolSink(fd) {
     const writeFrom = (chunks, i, offset) => {
       const part = [];
       let room = writeLimit;
-      for (let k2 = i; k2 < chunks.length && room > 0; k2++) {
-        const chunk = k2 === i ? chunks[k2].subarray(offset) : chunks[k2];
+      for (let k = i; k < chunks.length && room > 0; k++) {
+        const chunk = k === i ? chunks[k].subarray(offset) : chunks[k];
         part.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
         room -= Math.min(chunk.length, room);
       }
@@ -4033,7 +4057,7 @@ function threadPoolSink(fd) {
         pump();
       });
     };
-    writeFrom(batches.flatMap((b2) => b2.chunks), 0, 0);
+    writeFrom(batches.flatMap((b) => b.chunks), 0, 0);
   };
   return {
     kind: "thread pool",
@@ -4427,45 +4451,45 @@ function parseTime(value) {
   }
   return void 0;
 }
-var digits = (s3, at, n) => {
-  let v2 = 0;
+var digits = (s, at, n) => {
+  let v = 0;
   for (let i = at; i < at + n; i++) {
-    const d = s3.charCodeAt(i) - 48;
+    const d = s.charCodeAt(i) - 48;
     if (d < 0 || d > 9) return -1;
-    v2 = v2 * 10 + d;
+    v = v * 10 + d;
   }
-  return v2;
+  return v;
 };
-function parseIso(s3) {
-  if (s3.length < 20) return void 0;
+function parseIso(s) {
+  if (s.length < 20) return void 0;
   let second;
-  if (samePrefix(s3)) second = lastSecond;
+  if (samePrefix(s)) second = lastSecond;
   else {
-    if (s3.charCodeAt(4) !== 45 || s3.charCodeAt(7) !== 45 || s3.charCodeAt(13) !== 58 || s3.charCodeAt(16) !== 58) return void 0;
-    const t = s3.charCodeAt(10);
+    if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return void 0;
+    const t = s.charCodeAt(10);
     if (t !== 84 && t !== 32) return void 0;
-    const year = digits(s3, 0, 4), month = digits(s3, 5, 2), day = digits(s3, 8, 2), hour = digits(s3, 11, 2), minute = digits(s3, 14, 2), sec = digits(s3, 17, 2);
+    const year = digits(s, 0, 4), month = digits(s, 5, 2), day = digits(s, 8, 2), hour = digits(s, 11, 2), minute = digits(s, 14, 2), sec = digits(s, 17, 2);
     if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || sec < 0 || sec > 60) return void 0;
     second = Date.UTC(year, month - 1, day, hour, minute, sec);
-    for (let k2 = 0; k2 < 19; k2++) lastPrefix[k2] = s3.charCodeAt(k2);
+    for (let k = 0; k < 19; k++) lastPrefix[k] = s.charCodeAt(k);
     lastSecond = second;
   }
   let i = 19;
   let ms = 0;
-  if (s3.charCodeAt(i) === 46) {
+  if (s.charCodeAt(i) === 46) {
     let scale3 = 100;
-    for (i++; i < s3.length; i++) {
-      const d = s3.charCodeAt(i) - 48;
+    for (i++; i < s.length; i++) {
+      const d = s.charCodeAt(i) - 48;
       if (d < 0 || d > 9) break;
       ms += d * scale3;
       scale3 /= 10;
     }
     ms = Math.floor(ms);
   }
-  const zone = s3.charCodeAt(i);
-  if (zone === 90 && i + 1 === s3.length) return second + ms;
-  if ((zone === 43 || zone === 45) && i + 6 === s3.length && s3.charCodeAt(i + 3) === 58) {
-    const h = digits(s3, i + 1, 2), m = digits(s3, i + 4, 2);
+  const zone = s.charCodeAt(i);
+  if (zone === 90 && i + 1 === s.length) return second + ms;
+  if ((zone === 43 || zone === 45) && i + 6 === s.length && s.charCodeAt(i + 3) === 58) {
+    const h = digits(s, i + 1, 2), m = digits(s, i + 4, 2);
     if (h < 0 || m < 0) return void 0;
     return second + ms - (zone === 45 ? -1 : 1) * (h * 60 + m) * 6e4;
   }
@@ -4473,8 +4497,8 @@ function parseIso(s3) {
 }
 var lastPrefix = new Uint16Array(19);
 var lastSecond = 0;
-function samePrefix(s3) {
-  for (let k2 = 18; k2 >= 0; k2--) if (s3.charCodeAt(k2) !== lastPrefix[k2]) return false;
+function samePrefix(s) {
+  for (let k = 18; k >= 0; k--) if (s.charCodeAt(k) !== lastPrefix[k]) return false;
   return true;
 }
 function fromEpoch(n) {
@@ -4529,31 +4553,31 @@ var FlatJsonReader = class {
       if (bytes[i] !== 58 || i >= end) return false;
       i = skipBlanks(bytes, i + 1, end);
       if (i >= end) return false;
-      const c2 = bytes[i];
+      const c = bytes[i];
       let value;
-      if (c2 === 34) {
+      if (c === 34) {
         const valueStart = i + 1;
         i = stringEnd(bytes, valueStart, end);
         if (i < 0) return false;
         value = line.slice(valueStart - start2, i - start2);
         i++;
-      } else if (c2 === 45 || c2 >= 48 && c2 <= 57) {
+      } else if (c === 45 || c >= 48 && c <= 57) {
         const numberStart = i;
-        if (c2 === 45) i++;
+        if (c === 45) i++;
         const first = i;
         i = digitsEnd(bytes, i, end);
         if (i === first || i - first > 15 || bytes[first] === 48 && i - first > 1) return false;
         if (i < end && (bytes[i] === 46 || bytes[i] === 101 || bytes[i] === 69)) return false;
         let n = 0;
-        for (let k2 = first; k2 < i; k2++) n = n * 10 + (bytes[k2] - 48);
+        for (let k = first; k < i; k++) n = n * 10 + (bytes[k] - 48);
         value = first > numberStart ? -n : n;
-      } else if (c2 === 116 && i + 4 <= end && bytes[i + 1] === 114 && bytes[i + 2] === 117 && bytes[i + 3] === 101) {
+      } else if (c === 116 && i + 4 <= end && bytes[i + 1] === 114 && bytes[i + 2] === 117 && bytes[i + 3] === 101) {
         value = true;
         i += 4;
-      } else if (c2 === 102 && i + 5 <= end && bytes[i + 1] === 97 && bytes[i + 2] === 108 && bytes[i + 3] === 115 && bytes[i + 4] === 101) {
+      } else if (c === 102 && i + 5 <= end && bytes[i + 1] === 97 && bytes[i + 2] === 108 && bytes[i + 3] === 115 && bytes[i + 4] === 101) {
         value = false;
         i += 5;
-      } else if (c2 === 110 && i + 4 <= end && bytes[i + 1] === 117 && bytes[i + 2] === 108 && bytes[i + 3] === 108) {
+      } else if (c === 110 && i + 4 <= end && bytes[i + 1] === 117 && bytes[i + 2] === 108 && bytes[i + 3] === 108) {
         value = null;
         i += 4;
       } else return false;
@@ -4609,17 +4633,17 @@ var FlatJsonReader = class {
 };
 function skipBlanks(bytes, i, end) {
   while (i < end) {
-    const c2 = bytes[i];
-    if (c2 !== 32 && c2 !== 9 && c2 !== 13 && c2 !== 10) return i;
+    const c = bytes[i];
+    if (c !== 32 && c !== 9 && c !== 13 && c !== 10) return i;
     i++;
   }
   return end;
 }
 function stringEnd(bytes, i, end) {
   for (; i < end; i++) {
-    const c2 = bytes[i];
-    if (c2 === 34) return i;
-    if (c2 === 92 || c2 < 32) return -1;
+    const c = bytes[i];
+    if (c === 34) return i;
+    if (c === 92 || c < 32) return -1;
   }
   return -1;
 }
@@ -4629,7 +4653,7 @@ function digitsEnd(bytes, i, end) {
 }
 function sameBytes(bytes, from, to, name) {
   if (to - from !== name.length) return false;
-  for (let k2 = 0; k2 < name.length; k2++) if (bytes[from + k2] !== name.charCodeAt(k2)) return false;
+  for (let k = 0; k < name.length; k++) if (bytes[from + k] !== name.charCodeAt(k)) return false;
   return true;
 }
 
@@ -4737,17 +4761,17 @@ function parseLogfmt(line, into, partial) {
   let i = 0;
   let pairs = 0;
   while (i < n) {
-    let c2 = line.charCodeAt(i);
-    if (c2 === SPACE || c2 === TAB) {
+    let c = line.charCodeAt(i);
+    if (c === SPACE || c === TAB) {
       i++;
       continue;
     }
     const keyStart = i;
-    while (i < n && (c2 = line.charCodeAt(i)) !== EQUALS && c2 !== SPACE && c2 !== TAB && c2 !== QUOTE) i++;
-    if (i === keyStart || i >= n || c2 !== EQUALS) {
+    while (i < n && (c = line.charCodeAt(i)) !== EQUALS && c !== SPACE && c !== TAB && c !== QUOTE) i++;
+    if (i === keyStart || i >= n || c !== EQUALS) {
       if (!partial) return -1;
-      if (c2 === QUOTE) i = skipQuoted(line, i);
-      while (i < n && (c2 = line.charCodeAt(i)) !== SPACE && c2 !== TAB) i++;
+      if (c === QUOTE) i = skipQuoted(line, i);
+      while (i < n && (c = line.charCodeAt(i)) !== SPACE && c !== TAB) i++;
       continue;
     }
     const key = line.slice(keyStart, i);
@@ -4757,10 +4781,10 @@ function parseLogfmt(line, into, partial) {
       const end = skipQuoted(line, i);
       value = unquote(line, i, end);
       i = end;
-      if (i < n && (c2 = line.charCodeAt(i)) !== SPACE && c2 !== TAB && !partial) return -1;
+      if (i < n && (c = line.charCodeAt(i)) !== SPACE && c !== TAB && !partial) return -1;
     } else {
       const valueStart = i;
-      while (i < n && (c2 = line.charCodeAt(i)) !== SPACE && c2 !== TAB) i++;
+      while (i < n && (c = line.charCodeAt(i)) !== SPACE && c !== TAB) i++;
       value = line.slice(valueStart, i);
     }
     into[key] = value;
@@ -4771,9 +4795,9 @@ function parseLogfmt(line, into, partial) {
 function skipQuoted(line, start2) {
   let i = start2 + 1;
   while (i < line.length) {
-    const c2 = line.charCodeAt(i);
-    if (c2 === BACKSLASH) i += 2;
-    else if (c2 === QUOTE) return i + 1;
+    const c = line.charCodeAt(i);
+    if (c === BACKSLASH) i += 2;
+    else if (c === QUOTE) return i + 1;
     else i++;
   }
   return line.length;
@@ -4989,10 +5013,10 @@ var CounterFilter = class {
     for (const logger of [...counts.keys()].sort()) {
       const row = counts.get(logger);
       const bySeverity = [];
-      for (let s3 = 0; s3 < 8; s3++) {
-        if (row[s3] === 0) continue;
-        bySeverity.push(`${SEVERITY_NAMES[s3]}=${row[s3]}`);
-        fields[`${logger}.${SEVERITY_NAMES[s3]}`] = row[s3];
+      for (let s = 0; s < 8; s++) {
+        if (row[s] === 0) continue;
+        bySeverity.push(`${SEVERITY_NAMES[s]}=${row[s]}`);
+        fields[`${logger}.${SEVERITY_NAMES[s]}`] = row[s];
       }
       parts.push(`${logger} ${bySeverity.join(" ")}`);
     }
@@ -5271,14 +5295,14 @@ var schema10 = {
 var URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)([^@\s/]+)(@)/gi;
 var COLON_SLASH_SLASH = Buffer.from("://");
 var NOT_SECRET = /^(true|false|yes|no|on|off|null|none|nil|undefined|enabled|disabled)$/i;
-var escape = (s3) => s3.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+var escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 function secretValues(env, names, suffixes, minLength) {
   const values = /* @__PURE__ */ new Set();
   for (const [name, value] of Object.entries(env)) {
     if (!value || value.length < minLength || NOT_SECRET.test(value)) continue;
-    if (names.includes(name) || suffixes.some((s3) => name.toUpperCase().endsWith(s3.toUpperCase()))) values.add(value);
+    if (names.includes(name) || suffixes.some((s) => name.toUpperCase().endsWith(s.toUpperCase()))) values.add(value);
   }
-  return [...values].sort((a, b2) => b2.length - a.length);
+  return [...values].sort((a, b) => b.length - a.length);
 }
 var RedactFilter = class {
   secrets;
@@ -5291,7 +5315,7 @@ var RedactFilter = class {
   redactFields;
   constructor(options, env) {
     this.secrets = secretValues(env, options.env, options.env_suffixes, options.min_length);
-    this.needles = this.secrets.map((s3) => Buffer.from(s3, "utf8"));
+    this.needles = this.secrets.map((s) => Buffer.from(s, "utf8"));
     this.values = this.secrets.length ? new RegExp(this.secrets.map(escape).join("|"), "g") : void 0;
     this.patterns = options.patterns.map((p) => new RegExp(p, "g"));
     this.urls = options.url_passwords;
@@ -5371,10 +5395,10 @@ var SampleFilter = class {
     if (message.type === "drover") return message;
     let n;
     if (this.key) {
-      const k2 = this.key(message);
-      n = this.counts.get(k2) ?? 0;
+      const k = this.key(message);
+      n = this.counts.get(k) ?? 0;
       if (this.counts.size > 1e4 && n === 0) this.counts.clear();
-      this.counts.set(k2, n + 1 === this.rate ? 0 : n + 1);
+      this.counts.set(k, n + 1 === this.rate ? 0 : n + 1);
     } else {
       n = this.count;
       this.count = n + 1 === this.rate ? 0 : n + 1;
@@ -5468,7 +5492,7 @@ var import_node_fs5 = require("node:fs");
 var import_node_path3 = require("node:path");
 var schema13 = {
   path: { type: "string", required: true, doc: 'the file to append to, e.g. "log/app.log" (relative to the app directory); its directory is created' },
-  format: { type: "enum", values: FORMATS.filter((f2) => f2 !== "auto"), default: "heroku", doc: "raw (as printed), heroku (`timestamp app[web.1]: line`), prefixed, json or logfmt" },
+  format: { type: "enum", values: FORMATS.filter((f) => f !== "auto"), default: "heroku", doc: "raw (as printed), heroku (`timestamp app[web.1]: line`), prefixed, json or logfmt" },
   max_size: { type: "size", default: "10MB", doc: 'rotate once the file reaches this size ("0" never rotates); a line is never split across files' },
   keep: { type: "integer", default: 5, min: 0, max: 1e3, doc: "rotated files kept (path.1 is the newest); older ones are deleted; 0 keeps none" }
 };
@@ -5645,7 +5669,7 @@ var HEAD = 5;
 var SEGMENT = /^(\d{20})\.seg$/;
 var segmentName = (seq) => `${String(seq).padStart(20, "0")}.seg`;
 function recover(dir) {
-  const seqs = (0, import_node_fs6.readdirSync)(dir).map((f2) => SEGMENT.exec(f2)).filter((m) => m !== null).map((m) => Number(m[1])).sort((a, b2) => a - b2);
+  const seqs = (0, import_node_fs6.readdirSync)(dir).map((f) => SEGMENT.exec(f)).filter((m) => m !== null).map((m) => Number(m[1])).sort((a, b) => a - b);
   let checkpoint = { segment: -1, offset: 0 };
   try {
     checkpoint = JSON.parse((0, import_node_fs6.readFileSync)((0, import_node_path4.join)(dir, "checkpoint"), "utf8"));
@@ -6999,7 +7023,7 @@ function loadConfig(options) {
       const line = lineFor(lines, top);
       if (!SECTION_NAMES.includes(top)) {
         const near = closest(top, SECTION_NAMES);
-        problems.push({ file: fragment.path, line, component: "", message: `unknown section [${top}]`, hint: near ? `did you mean [${near}]?` : `sections are ${SECTION_NAMES.map((s3) => `[${s3}]`).join(", ")}` });
+        problems.push({ file: fragment.path, line, component: "", message: `unknown section [${top}]`, hint: near ? `did you mean [${near}]?` : `sections are ${SECTION_NAMES.map((s) => `[${s}]`).join(", ")}` });
         continue;
       }
       if (!isTable2(value)) {
@@ -7075,8 +7099,8 @@ function loadConfig(options) {
     const { type: _type2, match, ...rest } = opts;
     config2[componentKind].push({ kind: componentKind, name, type, match, origin, options: rest });
   }
-  const order = new Map(fragments.map((f2, i) => [f2.path, i]));
-  const byPlace = (a, b2) => (order.get(a.file) ?? -1) - (order.get(b2.file) ?? -1) || a.line - b2.line;
+  const order = new Map(fragments.map((f, i) => [f.path, i]));
+  const byPlace = (a, b) => (order.get(a.file) ?? -1) - (order.get(b.file) ?? -1) || a.line - b.line;
   problems.sort(byPlace);
   warnings.sort(byPlace);
   const sources = [];
@@ -7164,26 +7188,26 @@ function parseDotenv(text, file = ".env") {
   return { vars, warnings };
 }
 function readValue(src, start2, end) {
-  let j2 = start2;
-  while (src[j2] === " " || src[j2] === "	") j2++;
-  const quote = src[j2];
+  let j = start2;
+  while (src[j] === " " || src[j] === "	") j++;
+  const quote = src[j];
   let problem;
   let hint;
   if (QUOTES.has(quote)) {
     const escaped = [];
     let close = -1;
-    for (let k2 = j2 + 1; k2 < src.length; k2++) {
-      if (src[k2] === "\\" && src[k2 + 1] === quote) escaped.push(++k2);
-      else if (src[k2] === quote) {
-        close = k2;
+    for (let k = j + 1; k < src.length; k++) {
+      if (src[k] === "\\" && src[k + 1] === quote) escaped.push(++k);
+      else if (src[k] === quote) {
+        close = k;
         break;
       }
     }
     const candidates = close >= 0 ? [close, ...escaped.reverse()] : escaped.reverse();
-    for (const c2 of candidates) {
-      const stop = lineEnd(src, c2);
-      if (!AFTER_QUOTE.test(src.slice(c2 + 1, stop))) continue;
-      const body = src.slice(j2 + 1, c2);
+    for (const c of candidates) {
+      const stop = lineEnd(src, c);
+      if (!AFTER_QUOTE.test(src.slice(c + 1, stop))) continue;
+      const body = src.slice(j + 1, c);
       return { value: quote === '"' ? expandNewlines(body) : body, stop };
     }
     const name = QUOTE_NAMES[quote];
@@ -7213,7 +7237,7 @@ function expandNewlines(text) {
 }
 function mergeDotenv(env, dotenv) {
   const merged = { ...dotenv };
-  for (const [k2, v2] of Object.entries(env)) if (v2 !== void 0) merged[k2] = v2;
+  for (const [k, v] of Object.entries(env)) if (v !== void 0) merged[k] = v;
   return merged;
 }
 
@@ -7304,7 +7328,7 @@ function usageErrorFrom(error, options) {
   switch (e.code) {
     case "ERR_PARSE_ARGS_UNKNOWN_OPTION": {
       const word = quoted.replace(/=.*/, "");
-      const near = closest(word.replace(/^-+/, ""), known.map((k2) => k2.name));
+      const near = closest(word.replace(/^-+/, ""), known.map((k) => k.name));
       return new UsageError(`unknown option ${word}${near ? ` (did you mean --${near}?)` : ""}`);
     }
     case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE": {
@@ -7332,7 +7356,7 @@ function loadAppFromArgs(values, mode) {
     appDir,
     dirs: configDirs(appDir),
     procfile: values.procfile ? (0, import_node_path8.resolve)(values.procfile) : defaultProcfile(appDir),
-    envFiles: envFiles ? envFiles.map((f2) => (0, import_node_path8.resolve)(f2)) : onPlatform ? [] : [(0, import_node_path8.resolve)(appDir, ".env")],
+    envFiles: envFiles ? envFiles.map((f) => (0, import_node_path8.resolve)(f)) : onPlatform ? [] : [(0, import_node_path8.resolve)(appDir, ".env")],
     env: process.env,
     mode
   });
@@ -7394,9 +7418,9 @@ ${app.problems.map((p) => formatProblem(p)).join("\n")}
 function describeApp(app) {
   const rel = (p) => p.startsWith(app.appDir + "/") ? (0, import_node_path9.relative)(app.appDir, p) : `(default) ${p}`;
   const lines = ["fragments:"];
-  for (const f2 of app.fragments) {
-    const state = f2.text.trim() === "" ? " (empty: disables the default)" : f2.replaces ? " (replaces the default)" : "";
-    lines.push(`  ${rel(f2.path)}${state}`);
+  for (const f of app.fragments) {
+    const state = f.text.trim() === "" ? " (empty: disables the default)" : f.replaces ? " (replaces the default)" : "";
+    lines.push(`  ${rel(f.path)}${state}`);
   }
   if (app.fragments.length === 0) lines.push("  (none)");
   lines.push("process types:");
@@ -7407,10 +7431,10 @@ function describeApp(app) {
   if (app.processes.length === 0) lines.push("  (none)");
   lines.push("pipeline:");
   for (const kind of COMPONENT_KINDS) {
-    for (const c2 of app.config[kind]) lines.push(`  ${kind.padEnd(8)} ${c2.name} (${c2.type})  match: ${c2.match}`);
+    for (const c of app.config[kind]) lines.push(`  ${kind.padEnd(8)} ${c.name} (${c.type})  match: ${c.match}`);
   }
-  if (COMPONENT_KINDS.every((k2) => app.config[k2].length === 0)) lines.push("  (no outputs: logs go nowhere)");
-  for (const w2 of app.warnings) lines.push(`warning: ${formatProblem(w2)}`);
+  if (COMPONENT_KINDS.every((k) => app.config[k].length === 0)) lines.push("  (no outputs: logs go nowhere)");
+  for (const w of app.warnings) lines.push(`warning: ${formatProblem(w)}`);
   return lines.join("\n") + "\n";
 }
 
@@ -7676,7 +7700,7 @@ var keys;
 function onreadKeys() {
   if (keys !== void 0) return keys;
   const probe = new import_node_net4.Socket({ onread: { buffer: Buffer.alloc(1), callback: () => void 0 } });
-  const find = (name) => Object.getOwnPropertySymbols(probe).find((s3) => s3.description === name);
+  const find = (name) => Object.getOwnPropertySymbols(probe).find((s) => s.description === name);
   const buffer = find("kBuffer");
   const callback = find("kBufferCb");
   probe.destroy();
@@ -7791,8 +7815,8 @@ function findMarked(mark, prefix = false, exceptGroup) {
     return found;
   }
   for (const entry of entries) {
-    const c2 = entry.charCodeAt(0);
-    if (c2 < 48 || c2 > 57 || Number(entry) === process.pid) continue;
+    const c = entry.charCodeAt(0);
+    if (c < 48 || c > 57 || Number(entry) === process.pid) continue;
     try {
       const environ = (0, import_node_fs12.readFileSync)(`/proc/${entry}/environ`);
       if (!hasEntry(environ, wanted, prefix)) continue;
@@ -8093,7 +8117,7 @@ var Scheduler = class {
     return this.jobs.length > 0 && !this.stopped;
   }
   owns(instance) {
-    return this.jobs.some((j2) => j2.instance === instance);
+    return this.jobs.some((j) => j.instance === instance);
   }
   start() {
     for (const job of this.jobs) {
@@ -8113,15 +8137,15 @@ var Scheduler = class {
   }
   /** `drover run NAME`: a run now, under the same overlap rule. Returns the instance name, or an error. */
   runNow(name) {
-    const job = this.jobs.find((j2) => j2.instance.plan.type.name === name || j2.instance.name === name);
-    if (!job) return { error: `no scheduled process type named "${name}" (scheduled: ${this.jobs.map((j2) => j2.instance.plan.type.name).join(", ") || "none"})` };
+    const job = this.jobs.find((j) => j.instance.plan.type.name === name || j.instance.name === name);
+    if (!job) return { error: `no scheduled process type named "${name}" (scheduled: ${this.jobs.map((j) => j.instance.plan.type.name).join(", ") || "none"})` };
     if (this.stopped) return { error: "the supervisor is shutting down" };
     this.trigger(job, "requested by drover run");
     return { started: job.instance.name };
   }
   /** Called on every state change of a scheduled instance: records the end of a run, starts a queued one. */
   onChange(instance) {
-    const job = this.jobs.find((j2) => j2.instance === instance);
+    const job = this.jobs.find((j) => j.instance === instance);
     if (!job || job.runStartedAt === void 0 || instance.state !== "EXITED" && instance.state !== "STOPPED") return;
     clearTimeout(job.timeoutTimer);
     const durationMs = Date.now() - job.runStartedAt;
@@ -8138,9 +8162,9 @@ var Scheduler = class {
     }
   }
   status() {
-    return this.jobs.map((j2) => {
-      const spec = j2.instance.plan.type;
-      return { name: j2.instance.name, schedule: spec.schedule, timezone: spec.timezone, overlap: spec.overlap, nextRun: j2.due === void 0 ? void 0 : iso(j2.due), running: j2.busy, queued: j2.queued, runs: j2.runs, skipped: j2.skipped, failed: j2.failed, last: j2.last };
+    return this.jobs.map((j) => {
+      const spec = j.instance.plan.type;
+      return { name: j.instance.name, schedule: spec.schedule, timezone: spec.timezone, overlap: spec.overlap, nextRun: j.due === void 0 ? void 0 : iso(j.due), running: j.busy, queued: j.queued, runs: j.runs, skipped: j.skipped, failed: j.failed, last: j.last };
     });
   }
   /** Sets the timer for the next run after `after`. setTimeout waits at most 24.8 days: a longer wait re-arms. */
@@ -8208,11 +8232,20 @@ function seconds(ms) {
 }
 
 // src/supervisor/log-history.ts
+function linesOf(entry) {
+  if (entry.lines < 0) {
+    let n = 0;
+    for (let at = entry.bytes.indexOf(10); at >= 0; at = entry.bytes.indexOf(10, at + 1)) n++;
+    entry.lines = n;
+  }
+  return entry.lines;
+}
 var HISTORY_LINES = 1500;
 var HISTORY_BYTES = 1024 * 1024;
 var CLIENT_BACKLOG = 8 * 1024 * 1024;
-var BATCH_MS = 20;
-var BATCH_BYTES = 256 * 1024;
+var QUIET_MS = 20;
+var LATEST_MS = 250;
+var BATCH_BYTES = 4 * 1024 * 1024;
 var Client = class {
   constructor(socket, wants) {
     this.socket = socket;
@@ -8224,18 +8257,21 @@ var Client = class {
   batch = [];
   batchBytes = 0;
   timer;
+  firstAt = 0;
   send(entry) {
     if (this.socket.writableLength + this.batchBytes > CLIENT_BACKLOG) {
-      this.dropped += entry.lines;
+      this.dropped += linesOf(entry);
       return;
     }
     if (this.dropped) {
       this.add(notice(`Error L10 (output buffer overflow): ${this.dropped} lines were not sent to this client, which read too slowly`));
       this.dropped = 0;
     }
+    if (this.batch.length === 0) this.firstAt = Date.now();
     this.add(entry);
-    if (this.batchBytes >= BATCH_BYTES) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), BATCH_MS);
+    if (this.batchBytes >= BATCH_BYTES) return this.flush();
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.flush(), Math.max(0, Math.min(QUIET_MS, this.firstAt + LATEST_MS - Date.now())));
   }
   /** Writes the waiting blocks at once (one writev). */
   flush() {
@@ -8262,7 +8298,6 @@ var LogHistory = class {
   maxBytes;
   entries = [];
   head = 0;
-  lineCount = 0;
   byteCount = 0;
   clients = /* @__PURE__ */ new Set();
   droppedForClients = 0;
@@ -8274,10 +8309,9 @@ var LogHistory = class {
     return true;
   }
   lines(chunk, start2, end, source, timestamp) {
-    const bytes = Buffer.allocUnsafe(end - start2);
-    bytes.set(chunk.subarray(start2, end));
-    let lines = 0;
-    for (let at = bytes.indexOf(10); at >= 0; at = bytes.indexOf(10, at + 1)) lines++;
+    const bytes = this.space(end - start2);
+    chunk.copy(bytes, 0, start2, end);
+    const lines = -1;
     this.push({ logger: source.logger, type: source.type, timestamp, bytes, lines });
     return true;
   }
@@ -8293,13 +8327,15 @@ var LogHistory = class {
     this.clients.clear();
   }
   stats() {
-    return { lines: Math.min(this.lineCount, this.maxLines), bytes: this.byteCount, clients: this.clients.size, dropped_for_slow_clients: this.droppedForClients };
+    let lines = 0;
+    for (let i = this.head; i < this.entries.length; i++) lines += linesOf(this.entries[i]);
+    return { lines: Math.min(lines, this.maxLines), bytes: this.byteCount, clients: this.clients.size, dropped_for_slow_clients: this.droppedForClients };
   }
   /** Answers a `drover logs` request on its connection: the last lines, then new ones with `tail`. */
   serve(socket, request) {
     const wants = matcher(request);
     socket.cork();
-    for (const entry of this.recent(request.lines, wants)) writeFrame(socket, entry);
+    for (const entry of this.recent(request.lines, wants)) writeFrame(socket, { ...entry, bytes: Buffer.from(entry.bytes) });
     socket.uncork();
     if (!request.tail) {
       socket.end();
@@ -8321,34 +8357,56 @@ var LogHistory = class {
     for (let i = this.entries.length - 1; i >= this.head && left > 0; i--) {
       const entry = this.entries[i];
       if (!wants(entry)) continue;
-      if (entry.lines <= left) {
+      if (linesOf(entry) <= left) {
         found.push(entry);
-        left -= entry.lines;
+        left -= linesOf(entry);
         continue;
       }
       let at = entry.bytes.length - 1;
-      for (let k2 = 0; k2 < left; k2++) at = entry.bytes.lastIndexOf(10, at - 1);
+      for (let k = 0; k < left; k++) at = entry.bytes.lastIndexOf(10, at - 1);
       found.push({ ...entry, bytes: entry.bytes.subarray(at + 1), lines: left });
       left = 0;
     }
     return found.reverse();
   }
+  /** Two arenas of maxBytes each, filled in turn: a block is copied without an allocation of its own. */
+  arenas = [Buffer.allocUnsafe(0), Buffer.allocUnsafe(0)];
+  arena = 0;
+  used = 0;
+  space(length) {
+    if (length > this.maxBytes) return Buffer.allocUnsafe(length);
+    if (this.used + length > this.arenas[this.arena].length) {
+      this.arena ^= 1;
+      this.used = 0;
+      if (this.arenas[this.arena].length === 0) this.arenas[this.arena] = Buffer.allocUnsafe(this.maxBytes);
+      const reused = this.arenas[this.arena].buffer;
+      while (this.entries.length > this.head && this.entries[this.head].bytes.buffer === reused) this.evictFirst();
+    }
+    const slice = this.arenas[this.arena].subarray(this.used, this.used + length);
+    this.used += length;
+    return slice;
+  }
+  evictFirst() {
+    const first = this.entries[this.head];
+    this.entries[this.head++] = void 0;
+    this.byteCount -= first.bytes.length;
+  }
   push(entry) {
     this.entries.push(entry);
-    this.lineCount += entry.lines;
     this.byteCount += entry.bytes.length;
     while (this.entries.length - this.head > 1) {
       const first = this.entries[this.head];
-      if (this.lineCount - first.lines < this.maxLines && this.byteCount <= this.maxBytes) break;
+      if (this.byteCount <= this.maxBytes) break;
       this.entries[this.head++] = void 0;
-      this.lineCount -= first.lines;
       this.byteCount -= first.bytes.length;
     }
     if (this.head > 1024 && this.head * 2 > this.entries.length) {
       this.entries = this.entries.slice(this.head);
       this.head = 0;
     }
-    for (const client of this.clients) if (client.wants(entry)) client.send(entry);
+    if (this.clients.size === 0) return;
+    let stable;
+    for (const client of this.clients) if (client.wants(entry)) client.send(stable ??= { ...entry, bytes: Buffer.from(entry.bytes) });
   }
 };
 function writeFrame(socket, entry) {
@@ -8404,7 +8462,8 @@ var Supervisor = class {
   constructor(plans, options) {
     this.options = options;
     this.instances = schedulePlans(plans).map((plan) => this.createInstance(plan));
-    options.pipeline.addOutput("logs", this.history);
+    this.history = new LogHistory(options.config.log_history ?? HISTORY_LINES);
+    if (options.config.log_history !== 0) options.pipeline.addOutput("logs", this.history);
     this.scheduler = new Scheduler(this.instances, (text, logger, severity) => options.pipeline.internal(text, logger, severity ?? SEVERITY.info));
   }
   options;
@@ -8426,7 +8485,7 @@ var Supervisor = class {
   /** Runs the scheduled types (`schedule`); their instances are not started at boot. */
   scheduler;
   /** The last lines routed, for `drover logs`. */
-  history = new LogHistory();
+  history;
   /** The types and port rule the formation was planned with (set by drover start), for `drover scale`. */
   formation;
   /** Instances `drover scale` is removing: their stop does not make drover exit. */
@@ -8503,7 +8562,7 @@ var Supervisor = class {
     for (const i of this.instances) if (i.pid === void 0) void i.stop();
     const groups = this.instances.flatMap((i) => i.pid === void 0 ? [] : [{ pid: i.pid, signal: `SIG${i.plan.type.stopsignal}` }]);
     for (const { pid, signal } of groups) signalGroup(pid, signal);
-    for (const until = Date.now() + graceMs; groups.some((g2) => groupExists(g2.pid)) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
+    for (const until = Date.now() + graceMs; groups.some((g) => groupExists(g.pid)) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
     for (const { pid } of groups) signalGroup(pid, "SIGKILL");
     signalEach(findMarked(`${SUPERVISOR_TOKEN}/`, true), "SIGKILL");
   }
@@ -8598,7 +8657,7 @@ function scale(supervisor, text) {
   }
   keepAlive(supervisor);
   const said = [answer2.started.length && `starting ${answer2.started.join(", ")}`, answer2.stopping.length && `stopping ${answer2.stopping.join(", ")}`].filter(Boolean).join("; ");
-  supervisor.options.pipeline.internal(`Scaling to ${[...requested].map(([n, c2]) => `${n}=${c2}`).join(", ")}: ${said || "nothing to change"}`, "supervisor", SEVERITY.info);
+  supervisor.options.pipeline.internal(`Scaling to ${[...requested].map(([n, c]) => `${n}=${c}`).join(", ")}: ${said || "nothing to change"}`, "supervisor", SEVERITY.info);
   return answer2;
 }
 var kept = /* @__PURE__ */ new WeakSet();
@@ -8652,10 +8711,10 @@ function reload(supervisor, why) {
   const before = new Map(context.types.map((t) => [t.name, t]));
   const after = new Map(app.processes.map((t) => [t.name, t]));
   for (const name of /* @__PURE__ */ new Set([...before.keys(), ...after.keys()])) {
-    const [b2, a] = [before.get(name), after.get(name)];
-    if ((b2?.schedule || a?.schedule) && !sameSpec(b2, a)) {
+    const [b, a] = [before.get(name), after.get(name)];
+    if ((b?.schedule || a?.schedule) && !sameSpec(b, a)) {
       notApplied.push(`processes.${name}`);
-      if (b2) after.set(name, b2);
+      if (b) after.set(name, b);
       else after.delete(name);
     }
   }
@@ -8697,9 +8756,9 @@ function reload(supervisor, why) {
   }
   return answer2;
 }
-function sameSpec(a, b2) {
+function sameSpec(a, b) {
   const strip = (t) => t && JSON.stringify({ ...t, origin: void 0, source: void 0 });
-  return strip(a) === strip(b2);
+  return strip(a) === strip(b);
 }
 async function replace(supervisor, old, spec) {
   supervisor.removing.add(old);
@@ -8812,22 +8871,22 @@ function requestControl(path, request, timeout = 5e3) {
 // src/supervisor/watch.ts
 var import_node_fs14 = require("node:fs");
 var import_node_path13 = require("node:path");
-var QUIET_MS = 300;
+var QUIET_MS2 = 300;
 function watchConfig(appDir, procfile, onChange) {
   let timer;
   const changed = () => {
     clearTimeout(timer);
-    timer = setTimeout(onChange, QUIET_MS);
+    timer = setTimeout(onChange, QUIET_MS2);
   };
   const watchers = [];
   const add = (dir, wanted) => {
     if (!(0, import_node_fs14.existsSync)(dir)) return;
     try {
-      const w2 = (0, import_node_fs14.watch)(dir, { persistent: false }, (_event, name) => {
+      const w = (0, import_node_fs14.watch)(dir, { persistent: false }, (_event, name) => {
         if (name && wanted(name.toString())) changed();
       });
-      w2.on("error", () => void 0);
-      watchers.push(w2);
+      w.on("error", () => void 0);
+      watchers.push(w);
     } catch {
     }
   };
@@ -8837,7 +8896,7 @@ function watchConfig(appDir, procfile, onChange) {
   add((0, import_node_path13.join)(appDir, "drover"), (name) => name.endsWith(".toml"));
   return () => {
     clearTimeout(timer);
-    for (const w2 of watchers) w2.close();
+    for (const w of watchers) w.close();
   };
 }
 
@@ -8874,9 +8933,9 @@ function copyOf(chunk, start2, end) {
 var Pipeline = class {
   constructor(config2, options) {
     this.options = options;
-    config2.decoders.forEach((c2) => this.decoders.push(this.build(c2, () => void 0)));
-    config2.filters.forEach((c2, i) => this.filters.push(this.build(c2, (m) => this.runFrom(m, i + 1))));
-    config2.outputs.forEach((c2) => this.outputs.push(this.build(c2, (m) => queueMicrotask(() => this.deliver(m)))));
+    config2.decoders.forEach((c) => this.decoders.push(this.build(c, () => void 0)));
+    config2.filters.forEach((c, i) => this.filters.push(this.build(c, (m) => this.runFrom(m, i + 1))));
+    config2.outputs.forEach((c) => this.outputs.push(this.build(c, (m) => queueMicrotask(() => this.deliver(m)))));
     this.fast = this.decoders.length === 0 && this.filters.length === 0;
   }
   options;
@@ -8986,9 +9045,9 @@ var Pipeline = class {
     }
     let m = message;
     for (let i = index; i < this.filters.length; i++) {
-      const f2 = this.filters[i];
-      if (!f2.match(m)) continue;
-      m = f2.component.process(m);
+      const f = this.filters[i];
+      if (!f.match(m)) continue;
+      m = f.component.process(m);
       if (!m) return;
     }
     this.deliver(m);
@@ -9023,24 +9082,24 @@ var Pipeline = class {
    * a removed or changed one is closed (it delivers what it holds until `closeDeadline`); a new one starts.
    */
   reconfigure(config2, closeDeadline) {
-    for (const f2 of this.filters) f2.component.flush?.();
-    for (const f2 of this.filters) f2.component.close?.();
+    for (const f of this.filters) f.component.flush?.();
+    for (const f of this.filters) f.component.close?.();
     const old = new Map(this.outputs.filter((o) => o.config).map((o) => [o.id, o]));
-    const same = (a, b2) => JSON.stringify([a.type, a.match, a.options]) === JSON.stringify([b2.type, b2.match, b2.options]);
+    const same = (a, b) => JSON.stringify([a.type, a.match, a.options]) === JSON.stringify([b.type, b.match, b.options]);
     const result = { kept: [], started: [], closed: [] };
-    const outputs = config2.outputs.map((c2) => {
-      const previous = old.get(`outputs.${c2.name}`);
-      if (previous && same(previous.config, c2)) {
+    const outputs = config2.outputs.map((c) => {
+      const previous = old.get(`outputs.${c.name}`);
+      if (previous && same(previous.config, c)) {
         old.delete(previous.id);
         result.kept.push(previous.id);
         return previous;
       }
-      const stage = this.build(c2, (m) => queueMicrotask(() => this.deliver(m)));
+      const stage = this.build(c, (m) => queueMicrotask(() => this.deliver(m)));
       result.started.push(stage.id);
       return stage;
     });
-    this.decoders.splice(0, this.decoders.length, ...config2.decoders.map((c2) => this.build(c2, () => void 0)));
-    this.filters.splice(0, this.filters.length, ...config2.filters.map((c2, i) => this.build(c2, (m) => this.runFrom(m, i + 1))));
+    this.decoders.splice(0, this.decoders.length, ...config2.decoders.map((c) => this.build(c, () => void 0)));
+    this.filters.splice(0, this.filters.length, ...config2.filters.map((c, i) => this.build(c, (m) => this.runFrom(m, i + 1))));
     this.outputs.splice(0, this.outputs.length, ...outputs, ...this.own);
     this.fast = this.decoders.length === 0 && this.filters.length === 0;
     for (const stage of old.values()) {
@@ -9051,8 +9110,8 @@ var Pipeline = class {
   }
   /** Flushes filters (held groups, pending summaries), then closes outputs by the deadline. */
   async close(deadline) {
-    for (const f2 of this.filters) f2.component.flush?.();
-    for (const f2 of this.filters) f2.component.close?.();
+    for (const f of this.filters) f.component.flush?.();
+    for (const f of this.filters) f.component.close?.();
     await Promise.all(this.outputs.map((o) => o.component.close(deadline)));
   }
   /** Per-output counters for `drover status`. */
@@ -9086,7 +9145,7 @@ ${APP_USAGE}`,
     if (values.port !== void 0 && !/^\d+$/.test(values.port)) throw new UsageError(`option --port must be a port number, got "${values.port}"`);
     if (values.timeout !== void 0 && !/^\d+(\.\d+)?$/.test(values.timeout)) throw new UsageError(`option --timeout must be a number of seconds, e.g. 10, got "${values.timeout}"`);
     const app = loadAppFromArgs(values, "run");
-    for (const w2 of app.warnings) process.stderr.write(`drover: warning: ${formatProblem(w2)}
+    for (const w of app.warnings) process.stderr.write(`drover: warning: ${formatProblem(w)}
 `);
     if (app.problems.length) {
       process.stderr.write(`drover: cannot start: ${new ConfigInvalidError(app.problems).message}
@@ -9203,7 +9262,7 @@ ${APP_USAGE}`,
     const { values } = parse(ours, OPTIONS);
     if (command.length === 0) throw new UsageError("expected a COMMAND to run, e.g. drover run bash");
     const app = loadAppFromArgs(values, "build");
-    for (const w2 of app.warnings.filter((p) => !p.file.endsWith(".toml"))) process.stderr.write(`drover run: warning: ${formatProblem(w2)}
+    for (const w of app.warnings.filter((p) => !p.file.endsWith(".toml"))) process.stderr.write(`drover run: warning: ${formatProblem(w)}
 `);
     const type = app.processes.find((p) => p.name === command[0]);
     const dyno = process.env.DYNO?.startsWith("run.") ? process.env.DYNO : "run.1";
@@ -9296,7 +9355,7 @@ ${OPTIONS_USAGE}`,
     process.stdout.write(table([["NAME", "STATE", "PID", "UPTIME", "RESTARTS", "LAST EXIT"], ...rows]));
     if (answer2.schedules?.length) process.stdout.write("\n" + scheduleTable(answer2.schedules) + "\n");
     for (const [id, stats] of Object.entries(answer2.outputs)) {
-      const text = Object.entries(stats).map(([k2, v2]) => `${k2}=${v2}`).join(" ");
+      const text = Object.entries(stats).map(([k, v]) => `${k}=${v}`).join(" ");
       process.stdout.write(`${id}: ${text || "-"}
 `);
     }
@@ -9325,22 +9384,22 @@ ${OPTIONS_USAGE}`,
   }
 };
 function scheduleTable(schedules) {
-  const last = (s3) => {
-    if (s3.running) return "running";
-    if (!s3.last) return "-";
-    const how = s3.last.timedOut ? `timed out (${s3.last.status})` : s3.last.replaced ? `replaced (${s3.last.status})` : s3.last.status === 0 ? "ok (0)" : `failed (${s3.last.status})`;
-    return `${how} at ${s3.last.startedAt}, ${(s3.last.durationMs / 1e3).toFixed(1)}s`;
+  const last = (s) => {
+    if (s.running) return "running";
+    if (!s.last) return "-";
+    const how = s.last.timedOut ? `timed out (${s.last.status})` : s.last.replaced ? `replaced (${s.last.status})` : s.last.status === 0 ? "ok (0)" : `failed (${s.last.status})`;
+    return `${how} at ${s.last.startedAt}, ${(s.last.durationMs / 1e3).toFixed(1)}s`;
   };
-  const rows = schedules.map((s3) => [s3.name, `${s3.schedule} (${s3.timezone})`, s3.nextRun ?? "-", last(s3), `${s3.runs}/${s3.failed}/${s3.skipped}`]);
+  const rows = schedules.map((s) => [s.name, `${s.schedule} (${s.timezone})`, s.nextRun ?? "-", last(s), `${s.runs}/${s.failed}/${s.skipped}`]);
   return table([["SCHEDULED", "SCHEDULE", "NEXT RUN", "LAST RUN", "RUNS/FAILED/SKIPPED"], ...rows]);
 }
 function formatUptime(ms) {
-  const s3 = Math.floor(ms / 1e3);
-  return s3 < 60 ? `${s3}s` : s3 < 3600 ? `${Math.floor(s3 / 60)}m${s3 % 60}s` : `${Math.floor(s3 / 3600)}h${Math.floor(s3 % 3600 / 60)}m`;
+  const s = Math.floor(ms / 1e3);
+  return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m${s % 60}s` : `${Math.floor(s / 3600)}h${Math.floor(s % 3600 / 60)}m`;
 }
 function table(rows) {
-  const widths = rows[0].map((_2, c2) => Math.max(...rows.map((r) => r[c2].length)));
-  return rows.map((r) => r.map((cell, c2) => cell.padEnd(widths[c2])).join("  ").trimEnd()).join("\n") + "\n";
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join("  ").trimEnd()).join("\n") + "\n";
 }
 
 // src/cli/commands/logs.ts
@@ -9359,7 +9418,7 @@ var logs = {
   summary: "show the last lines drover routed (and, with --tail, new ones as they come)",
   usage: `Usage: drover logs [options]
 
-Prints the last lines of the running supervisor's log history (drover keeps the last ${HISTORY_LINES.toLocaleString("en")}
+Prints the last lines of the running supervisor's log history (drover keeps the last 1,500
 in memory, at most 1 MiB), in Heroku's format: \`TIME app[web.1]: line\`, drover's own lines as \`drover[...]\`.
 
   -n, --num N           how many lines (default 100, at most ${HISTORY_LINES})
@@ -9520,7 +9579,7 @@ function isCommand(name) {
   return Object.hasOwn(commands, name);
 }
 function overview() {
-  const rows = Object.entries(commands).map(([name, c2]) => `  ${name.padEnd(9)} ${c2.summary}`);
+  const rows = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}`);
   return `drover: a process supervisor and log router for Procfile apps (Heroku, Cloud Foundry, CNB, local)
 
 Usage: drover COMMAND [options]

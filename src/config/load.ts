@@ -19,6 +19,7 @@ export interface SupervisorConfig {
   hostname: string;
   control_socket: string;
   watch: boolean;
+  log_history: number;
 }
 
 export interface ProcessConfig {

@@ -1,10 +1,16 @@
 // `schedule`, `timezone`, `overlap` and `timeout` of a scheduled process type: parsed with croner (a maintained
 // cron library, bundled into lib/), and checked so that `drover check` names the column of a mistake.
-import { Cron } from 'croner';
+import type { Cron as CronType } from 'croner';
 import { parseDuration } from './units';
 
+/** croner, loaded when a schedule is first read: most apps have none, and every start would pay for it. */
+function Cron(...args: ConstructorParameters<typeof CronType>): CronType {
+  const { Cron: Loaded } = require('croner') as typeof import('croner');
+  return new Loaded(...args) as CronType;
+}
+
 /** What a schedule says: cron fields, or a fixed interval (`@every 10m`). */
-export type Schedule = { kind: 'cron'; cron: Cron; text: string } | { kind: 'every'; intervalMs: number; text: string };
+export type Schedule = { kind: 'cron'; cron: CronType; text: string } | { kind: 'every'; intervalMs: number; text: string };
 
 /** A mistake in a schedule: the message, and the 1-based column in the expression where it is. */
 export interface ScheduleError {
@@ -28,7 +34,7 @@ export function parseSchedule(text: string, timezone: string): Schedule {
   }
   if (trimmed.startsWith('@')) {
     if (!NICKNAMES.includes(trimmed.toLowerCase())) throw scheduleError(`unknown "${trimmed}": expected one of ${NICKNAMES.join(', ')}, or @every DURATION`, lead + 1);
-    return { kind: 'cron', cron: new Cron(trimmed.toLowerCase(), { timezone, paused: true }), text };
+    return { kind: 'cron', cron: Cron(trimmed.toLowerCase(), { timezone, paused: true }), text };
   }
   const fields: { text: string; column: number }[] = [];
   for (const match of text.matchAll(/\S+/g)) fields.push({ text: match[0], column: match.index! + 1 });
@@ -40,13 +46,13 @@ export function parseSchedule(text: string, timezone: string): Schedule {
   for (let i = 0; i < fields.length; i++) {
     const alone = fields.map((f, j) => (j === i ? f.text : '*')).join(' ');
     try {
-      new Cron(alone, { paused: true });
+      Cron(alone, { paused: true });
     } catch (error) {
       throw scheduleError(`invalid ${names[i]} "${fields[i].text}" (${cronMessage(error)})`, fields[i].column);
     }
   }
   try {
-    const cron = new Cron(fields.map((f) => f.text).join(' '), { timezone, paused: true });
+    const cron = Cron(fields.map((f) => f.text).join(' '), { timezone, paused: true });
     return { kind: 'cron', cron, text };
   } catch (error) {
     throw scheduleError(cronMessage(error), fields[0].column);

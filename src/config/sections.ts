@@ -10,6 +10,7 @@ export const supervisorSchema: Schema = {
   max_line_length: { type: 'integer', default: 10000, min: 64, doc: 'longer lines are split into several messages (Logplex splits at 10,000 bytes)' },
   partial_line_timeout: { type: 'duration', default: '200ms', doc: 'a line without its newline is passed on after this long' },
   hostname: { type: 'string', default: '', doc: 'the Hostname of messages; default: the machine host name' },
+  log_history: { type: 'integer', default: 1500, min: 0, max: 100000, doc: 'how many of the last lines `drover logs` can show (kept in memory, at most 1 MiB); 0 keeps none' },
   watch: { type: 'boolean', default: false, doc: 'reload (as `drover reload`) when the Procfile, a .env file or a drover/*.toml fragment changes' },
   control_socket: { type: 'string', default: '', doc: 'path of the unix socket for `drover status` and `drover restart`; default: $TMPDIR/drover-<uid>-<dir hash>.sock' },
 };

@@ -27,7 +27,17 @@ interface Entry {
   type: string;
   timestamp: number;
   bytes: Buffer;
+  /** Counted when first needed (-1 until then): counting every block as it passes would cost the app time. */
   lines: number;
+}
+
+function linesOf(entry: Entry): number {
+  if (entry.lines < 0) {
+    let n = 0;
+    for (let at = entry.bytes.indexOf(10); at >= 0; at = entry.bytes.indexOf(10, at + 1)) n++;
+    entry.lines = n;
+  }
+  return entry.lines;
 }
 
 export const HISTORY_LINES = 1500;
@@ -39,30 +49,39 @@ export const HISTORY_BYTES = 1024 * 1024;
  */
 const CLIENT_BACKLOG = 8 * 1024 * 1024;
 
-/** Blocks wait this long to be sent together: one write per client every 20 ms, not one per block read. */
-const BATCH_MS = 20;
-const BATCH_BYTES = 256 * 1024;
+/**
+ * Blocks wait to be sent together, while the app prints: until it has been quiet for QUIET_MS, at most
+ * LATEST_MS after the first waiting block, or BATCH_BYTES of them. So a burst is not slowed by waking the
+ * clients up (one write each, after it), and a line still reaches them within a quarter of a second.
+ */
+const QUIET_MS = 20;
+const LATEST_MS = 250;
+const BATCH_BYTES = 4 * 1024 * 1024;
 
 class Client {
   dropped = 0;
   private batch: Entry[] = [];
   private batchBytes = 0;
   private timer: NodeJS.Timeout | undefined;
+  private firstAt = 0;
 
   constructor(readonly socket: Socket, readonly wants: (e: Entry) => boolean) {}
 
   send(entry: Entry): void {
     if (this.socket.writableLength + this.batchBytes > CLIENT_BACKLOG) {
-      this.dropped += entry.lines;
+      this.dropped += linesOf(entry);
       return;
     }
     if (this.dropped) {
       this.add(notice(`Error L10 (output buffer overflow): ${this.dropped} lines were not sent to this client, which read too slowly`));
       this.dropped = 0;
     }
+    if (this.batch.length === 0) this.firstAt = Date.now();
     this.add(entry);
-    if (this.batchBytes >= BATCH_BYTES) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), BATCH_MS);
+    if (this.batchBytes >= BATCH_BYTES) return this.flush();
+    // Each block pushes the write back, up to LATEST_MS after the first one.
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.flush(), Math.max(0, Math.min(QUIET_MS, this.firstAt + LATEST_MS - Date.now())));
   }
 
   /** Writes the waiting blocks at once (one writev). */
@@ -87,7 +106,6 @@ class Client {
 export class LogHistory implements Output {
   private entries: Entry[] = [];
   private head = 0;
-  private lineCount = 0;
   private byteCount = 0;
   private readonly clients = new Set<Client>();
   private droppedForClients = 0;
@@ -103,10 +121,9 @@ export class LogHistory implements Output {
   }
 
   lines(chunk: Buffer, start: number, end: number, source: BlockSource, timestamp: number): boolean {
-    const bytes = Buffer.allocUnsafe(end - start);
-    bytes.set(chunk.subarray(start, end));
-    let lines = 0;
-    for (let at = bytes.indexOf(10); at >= 0; at = bytes.indexOf(10, at + 1)) lines++;
+    const bytes = this.space(end - start);
+    chunk.copy(bytes, 0, start, end);
+    const lines = -1;
     this.push({ logger: source.logger, type: source.type, timestamp, bytes, lines });
     return true;
   }
@@ -125,14 +142,17 @@ export class LogHistory implements Output {
   }
 
   stats(): Record<string, number> {
-    return { lines: Math.min(this.lineCount, this.maxLines), bytes: this.byteCount, clients: this.clients.size, dropped_for_slow_clients: this.droppedForClients };
+    let lines = 0;
+    for (let i = this.head; i < this.entries.length; i++) lines += linesOf(this.entries[i]);
+    return { lines: Math.min(lines, this.maxLines), bytes: this.byteCount, clients: this.clients.size, dropped_for_slow_clients: this.droppedForClients };
   }
 
   /** Answers a `drover logs` request on its connection: the last lines, then new ones with `tail`. */
   serve(socket: Socket, request: LogsRequest): void {
     const wants = matcher(request);
     socket.cork();
-    for (const entry of this.recent(request.lines, wants)) writeFrame(socket, entry);
+    // Copies: the socket may hold them after the arena they came from is reused.
+    for (const entry of this.recent(request.lines, wants)) writeFrame(socket, { ...entry, bytes: Buffer.from(entry.bytes) });
     socket.uncork();
     if (!request.tail) {
       socket.end();
@@ -155,9 +175,9 @@ export class LogHistory implements Output {
     for (let i = this.entries.length - 1; i >= this.head && left > 0; i--) {
       const entry = this.entries[i];
       if (!wants(entry)) continue;
-      if (entry.lines <= left) {
+      if (linesOf(entry) <= left) {
         found.push(entry);
-        left -= entry.lines;
+        left -= linesOf(entry);
         continue;
       }
       // Only the block's last `left` lines.
@@ -169,23 +189,50 @@ export class LogHistory implements Output {
     return found.reverse();
   }
 
+  /** Two arenas of maxBytes each, filled in turn: a block is copied without an allocation of its own. */
+  private arenas = [Buffer.allocUnsafe(0), Buffer.allocUnsafe(0)];
+  private arena = 0;
+  private used = 0;
+
+  private space(length: number): Buffer {
+    if (length > this.maxBytes) return Buffer.allocUnsafe(length);
+    if (this.used + length > this.arenas[this.arena].length) {
+      // Switch arenas: every entry in the one about to be reused is evicted first.
+      this.arena ^= 1;
+      this.used = 0;
+      if (this.arenas[this.arena].length === 0) this.arenas[this.arena] = Buffer.allocUnsafe(this.maxBytes);
+      const reused = this.arenas[this.arena].buffer;
+      while (this.entries.length > this.head && this.entries[this.head].bytes.buffer === reused) this.evictFirst();
+    }
+    const slice = this.arenas[this.arena].subarray(this.used, this.used + length);
+    this.used += length;
+    return slice;
+  }
+
+  private evictFirst(): void {
+    const first = this.entries[this.head];
+    this.entries[this.head++] = undefined as unknown as Entry;
+    this.byteCount -= first.bytes.length;
+  }
+
   private push(entry: Entry): void {
     this.entries.push(entry);
-    this.lineCount += entry.lines;
     this.byteCount += entry.bytes.length;
-    // Keep at least maxLines lines, and no more bytes than maxBytes (the newest block always stays).
+    // No more bytes than maxBytes (the newest block always stays); recent() shows at most maxLines of them.
     while (this.entries.length - this.head > 1) {
       const first = this.entries[this.head];
-      if (this.lineCount - first.lines < this.maxLines && this.byteCount <= this.maxBytes) break;
+      if (this.byteCount <= this.maxBytes) break;
       this.entries[this.head++] = undefined as unknown as Entry;
-      this.lineCount -= first.lines;
       this.byteCount -= first.bytes.length;
     }
     if (this.head > 1024 && this.head * 2 > this.entries.length) {
       this.entries = this.entries.slice(this.head);
       this.head = 0;
     }
-    for (const client of this.clients) if (client.wants(entry)) client.send(entry);
+    if (this.clients.size === 0) return;
+    // Clients get a copy of their own, shared by all of them: the arena is overwritten while a slow one waits.
+    let stable: Entry | undefined;
+    for (const client of this.clients) if (client.wants(entry)) client.send((stable ??= { ...entry, bytes: Buffer.from(entry.bytes) }));
   }
 }
 

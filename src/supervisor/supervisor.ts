@@ -8,7 +8,7 @@ import type { SupervisorConfig } from '../config/load';
 import type { LoadedApp, ProcessSpec } from '../config/app';
 import { findMarked, signalEach, SUPERVISOR_TOKEN } from './escapees';
 import { Scheduler, schedulePlans, type ScheduleStatus } from './scheduler';
-import { LogHistory } from './log-history';
+import { HISTORY_LINES, LogHistory } from './log-history';
 
 /** What planInstances needs to plan more instances the same way. */
 export interface FormationContext {
@@ -60,7 +60,7 @@ export class Supervisor {
   /** Runs the scheduled types (`schedule`); their instances are not started at boot. */
   readonly scheduler: Scheduler;
   /** The last lines routed, for `drover logs`. */
-  readonly history = new LogHistory();
+  readonly history: LogHistory;
   /** The types and port rule the formation was planned with (set by drover start), for `drover scale`. */
   formation: FormationContext | undefined;
   /** Instances `drover scale` is removing: their stop does not make drover exit. */
@@ -68,7 +68,9 @@ export class Supervisor {
 
   constructor(plans: InstancePlan[], readonly options: SupervisorOptions) {
     this.instances = schedulePlans(plans).map((plan) => this.createInstance(plan));
-    options.pipeline.addOutput('logs', this.history);
+    this.history = new LogHistory(options.config.log_history ?? HISTORY_LINES);
+    // Every block read is copied into it: none when drover logs is not wanted (log_history = 0).
+    if (options.config.log_history !== 0) options.pipeline.addOutput('logs', this.history);
     this.scheduler = new Scheduler(this.instances, (text, logger, severity) => options.pipeline.internal(text, logger, severity ?? SEVERITY.info));
   }
 

@@ -3,7 +3,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { drover, DROVER, killLeftovers, startDrover, tempDir, waitForLine } from '../helpers';
+import { drover, DROVER, JSON_STDOUT, killLeftovers, startDrover, tempDir, waitForLine } from '../helpers';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 afterEach(async () => {
   await new Promise((r) => setTimeout(r, 100));
@@ -133,5 +135,37 @@ describe('drover logs', () => {
     const none = await drover(['logs', '--socket', `${app}/nothing.sock`]);
     expect(none.exitCode).toBe(2);
     expect(none.stderr).toContain('no drover supervisor is running for this app');
+  }, 60_000);
+
+  it('--tail delivers a steady trickle of lines within 250 ms (plus slack), though the app never pauses for long', async () => {
+    const app = tempDir({ Procfile: `web: while [ ! -f go ]; do sleep 0.02; done; for i in $(seq 1 150); do echo "at $(date +%s%3N)"; sleep 0.01; done; exec sleep 1000\n`, 'drover/009-stdout.toml': JSON_STDOUT });
+    const socket = `${app}/control.sock`;
+    const child = startDrover(app, [], { DROVER_SOCKET: socket });
+    await waitForLine(child, /Process started with pid/);
+    const tail = execa(DROVER, ['logs', '--tail', '-n', '0', '--source', 'app', '--socket', socket], { reject: false });
+    const delays: number[] = [];
+    let pending = '';
+    tail.stdout!.on('data', (d: Buffer) => {
+      const now = Date.now();
+      pending += d.toString();
+      const lines = pending.split('\n');
+      pending = lines.pop()!;
+      for (const l of lines) {
+        const at = /: at (\d+)$/.exec(l);
+        if (at) delays.push(now - Number(at[1]));
+      }
+    });
+    for (const until = Date.now() + 10_000; Date.now() < until; ) {
+      if (JSON.parse((await drover(['status', '--json', '--socket', socket])).stdout as string).outputs.logs.clients === 1) break;
+      await sleep(50);
+    }
+    writeFileSync(`${app}/go`, '');
+    for (const until = Date.now() + 30_000; delays.length < 150 && Date.now() < until; ) await sleep(50);
+    tail.kill('SIGINT');
+    child.kill('SIGTERM');
+    await Promise.all([tail, child]);
+    expect(delays).toHaveLength(150);
+    // 250 ms at most by design; the rest is slack for a loaded machine (bash, date and two node processes).
+    expect(Math.max(...delays)).toBeLessThan(600);
   }, 60_000);
 });

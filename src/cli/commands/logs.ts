@@ -20,7 +20,7 @@ export const logs: Command = {
   summary: 'show the last lines drover routed (and, with --tail, new ones as they come)',
   usage: `Usage: drover logs [options]
 
-Prints the last lines of the running supervisor's log history (drover keeps the last ${HISTORY_LINES.toLocaleString('en')}
+Prints the last lines of the running supervisor's log history (drover keeps the last 1,500
 in memory, at most 1 MiB), in Heroku's format: \`TIME app[web.1]: line\`, drover's own lines as \`drover[...]\`.
 
   -n, --num N           how many lines (default 100, at most ${HISTORY_LINES})
