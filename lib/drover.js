@@ -8702,7 +8702,13 @@ function reload(supervisor, why) {
     for (const e of errors) report(e, SEVERITY.err);
     return { errors };
   }
-  const outputs = supervisor.options.pipeline.reconfigure(app.config, Date.now() + 1e4);
+  let outputs;
+  try {
+    outputs = supervisor.options.pipeline.reconfigure(app.config, Date.now() + 1e4);
+  } catch (error) {
+    report(`Reload (${why}) refused: ${error.message}; the running configuration stays`, SEVERITY.err);
+    return { errors: [error.message] };
+  }
   const env = mergeDotenv(process.env, app.dotenv);
   const envChanged = JSON.stringify(env) !== JSON.stringify(supervisor.options.env);
   supervisor.options.env = env;
@@ -9082,24 +9088,38 @@ var Pipeline = class {
    * a removed or changed one is closed (it delivers what it holds until `closeDeadline`); a new one starts.
    */
   reconfigure(config2, closeDeadline) {
-    for (const f of this.filters) f.component.flush?.();
-    for (const f of this.filters) f.component.close?.();
     const old = new Map(this.outputs.filter((o) => o.config).map((o) => [o.id, o]));
     const same = (a, b) => JSON.stringify([a.type, a.match, a.options]) === JSON.stringify([b.type, b.match, b.options]);
     const result = { kept: [], started: [], closed: [] };
-    const outputs = config2.outputs.map((c) => {
-      const previous = old.get(`outputs.${c.name}`);
-      if (previous && same(previous.config, c)) {
-        old.delete(previous.id);
-        result.kept.push(previous.id);
-        return previous;
+    const built = [];
+    let decoders;
+    let filters;
+    let outputs;
+    try {
+      outputs = config2.outputs.map((c) => {
+        const previous = old.get(`outputs.${c.name}`);
+        if (previous && same(previous.config, c)) return previous;
+        const stage = this.build(c, (m) => queueMicrotask(() => this.deliver(m)));
+        built.push(stage);
+        return stage;
+      });
+      decoders = config2.decoders.map((c) => this.build(c, () => void 0));
+      filters = config2.filters.map((c, i) => this.build(c, (m) => this.runFrom(m, i + 1)));
+    } catch (error) {
+      for (const stage of built) void stage.component.close(Date.now()).catch(() => void 0);
+      throw error;
+    }
+    for (const f of this.filters) f.component.flush?.();
+    for (const f of this.filters) f.component.close?.();
+    for (const stage of outputs) {
+      if (built.includes(stage)) result.started.push(stage.id);
+      else {
+        result.kept.push(stage.id);
+        old.delete(stage.id);
       }
-      const stage = this.build(c, (m) => queueMicrotask(() => this.deliver(m)));
-      result.started.push(stage.id);
-      return stage;
-    });
-    this.decoders.splice(0, this.decoders.length, ...config2.decoders.map((c) => this.build(c, () => void 0)));
-    this.filters.splice(0, this.filters.length, ...config2.filters.map((c, i) => this.build(c, (m) => this.runFrom(m, i + 1))));
+    }
+    this.decoders.splice(0, this.decoders.length, ...decoders);
+    this.filters.splice(0, this.filters.length, ...filters);
     this.outputs.splice(0, this.outputs.length, ...outputs, ...this.own);
     this.fast = this.decoders.length === 0 && this.filters.length === 0;
     for (const stage of old.values()) {

@@ -222,24 +222,40 @@ export class Pipeline implements LineSink {
    * a removed or changed one is closed (it delivers what it holds until `closeDeadline`); a new one starts.
    */
   reconfigure(config: Pick<DroverConfig, 'decoders' | 'filters' | 'outputs'>, closeDeadline: number): { kept: string[]; started: string[]; closed: string[] } {
-    for (const f of this.filters) f.component.flush?.();
-    for (const f of this.filters) f.component.close?.();
     const old = new Map(this.outputs.filter((o) => o.config).map((o) => [o.id, o]));
     const same = (a: ComponentConfig, b: ComponentConfig) => JSON.stringify([a.type, a.match, a.options]) === JSON.stringify([b.type, b.match, b.options]);
     const result = { kept: [] as string[], started: [] as string[], closed: [] as string[] };
-    const outputs = config.outputs.map((c) => {
-      const previous = old.get(`outputs.${c.name}`);
-      if (previous && same(previous.config!, c)) {
-        old.delete(previous.id);
-        result.kept.push(previous.id);
-        return previous;
+    const built: Stage<Output>[] = [];
+    let decoders: Stage<Decoder>[];
+    let filters: Stage<Filter>[];
+    let outputs: Stage<Output>[];
+    // Everything new is built before anything changes: a component that fails to start leaves the pipeline as it was.
+    try {
+      outputs = config.outputs.map((c) => {
+        const previous = old.get(`outputs.${c.name}`);
+        if (previous && same(previous.config!, c)) return previous;
+        const stage = this.build<Output>(c, (m) => queueMicrotask(() => this.deliver(m)));
+        built.push(stage);
+        return stage;
+      });
+      decoders = config.decoders.map((c) => this.build<Decoder>(c, () => undefined));
+      filters = config.filters.map((c, i) => this.build<Filter>(c, (m) => this.runFrom(m, i + 1)));
+    } catch (error) {
+      for (const stage of built) void stage.component.close(Date.now()).catch(() => undefined);
+      throw error;
+    }
+    // The old filters hand over what they hold while they are still in place.
+    for (const f of this.filters) f.component.flush?.();
+    for (const f of this.filters) f.component.close?.();
+    for (const stage of outputs) {
+      if (built.includes(stage)) result.started.push(stage.id);
+      else {
+        result.kept.push(stage.id);
+        old.delete(stage.id);
       }
-      const stage = this.build<Output>(c, (m) => queueMicrotask(() => this.deliver(m)));
-      result.started.push(stage.id);
-      return stage;
-    });
-    this.decoders.splice(0, this.decoders.length, ...config.decoders.map((c) => this.build<Decoder>(c, () => undefined)));
-    this.filters.splice(0, this.filters.length, ...config.filters.map((c, i) => this.build<Filter>(c, (m) => this.runFrom(m, i + 1))));
+    }
+    this.decoders.splice(0, this.decoders.length, ...decoders);
+    this.filters.splice(0, this.filters.length, ...filters);
     this.outputs.splice(0, this.outputs.length, ...outputs, ...this.own);
     this.fast = this.decoders.length === 0 && this.filters.length === 0;
     for (const stage of old.values()) {

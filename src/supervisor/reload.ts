@@ -38,7 +38,14 @@ export function reload(supervisor: Supervisor, why: string): ReloadAnswer {
     for (const e of errors) report(e, SEVERITY.err);
     return { errors };
   }
-  const outputs = supervisor.options.pipeline.reconfigure(app.config, Date.now() + 10_000);
+  let outputs;
+  try {
+    outputs = supervisor.options.pipeline.reconfigure(app.config, Date.now() + 10_000);
+  } catch (error) {
+    // A component that cannot start (a file output's directory is gone): nothing was changed.
+    report(`Reload (${why}) refused: ${(error as Error).message}; the running configuration stays`, SEVERITY.err);
+    return { errors: [(error as Error).message] };
+  }
   const env = mergeDotenv(process.env, app.dotenv);
   const envChanged = JSON.stringify(env) !== JSON.stringify(supervisor.options.env);
   supervisor.options.env = env;
