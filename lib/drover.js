@@ -8736,14 +8736,23 @@ function reload(supervisor, why) {
       void remove(supervisor, instance);
     }
   }
+  const rescaled = [...after.values()].filter((t) => before.has(t.name) && !t.schedule && before.get(t.name).numprocs !== t.numprocs);
+  for (const type of rescaled) {
+    if (!context.everyType) continue;
+    const scaled = scale(supervisor, `${type.name}=${type.numprocs}`);
+    if ("started" in scaled) {
+      answer2.started.push(...scaled.started);
+      answer2.stopping.push(...scaled.stopping);
+    }
+  }
   for (const type of added) {
     if (!context.everyType || !type.autostart || type.numprocs === 0) continue;
     const scaled = scale(supervisor, `${type.name}=${type.numprocs}`);
     if ("started" in scaled) answer2.started.push(...scaled.started);
   }
-  const toRestart = live().filter((i) => changed.some((t) => t.name === i.plan.type.name));
+  const toRestart = live().filter((i) => changed.some((t) => t.name === i.plan.type.name) && !answer2.started.includes(i.name));
   answer2.restarting = toRestart.map((i) => i.name);
-  answer2.unchanged = live().filter((i) => !toRestart.includes(i)).map((i) => i.name);
+  answer2.unchanged = live().filter((i) => !toRestart.includes(i) && !answer2.started.includes(i.name)).map((i) => i.name);
   const said = [
     `outputs kept: ${outputs.kept.join(", ") || "none"}`,
     outputs.started.length && `started: ${outputs.started.join(", ")}`,
@@ -8763,7 +8772,7 @@ function reload(supervisor, why) {
   return answer2;
 }
 function sameSpec(a, b) {
-  const strip = (t) => t && JSON.stringify({ ...t, origin: void 0, source: void 0 });
+  const strip = (t) => t && JSON.stringify({ ...t, origin: void 0, source: void 0, numprocs: void 0 });
   return strip(a) === strip(b);
 }
 async function replace(supervisor, old, spec) {

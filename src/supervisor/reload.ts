@@ -76,14 +76,25 @@ export function reload(supervisor: Supervisor, why: string): ReloadAnswer {
       void remove(supervisor, instance);
     }
   }
+  // A new numprocs alone is a scale, not a restart (and only where drover start ran every type).
+  const rescaled = [...after.values()].filter((t) => before.has(t.name) && !t.schedule && before.get(t.name)!.numprocs !== t.numprocs);
+  for (const type of rescaled) {
+    if (!context.everyType) continue;
+    const scaled = scale(supervisor, `${type.name}=${type.numprocs}`);
+    if ('started' in scaled) {
+      answer.started.push(...scaled.started);
+      answer.stopping.push(...scaled.stopping);
+    }
+  }
   for (const type of added) {
     if (!context.everyType || !type.autostart || type.numprocs === 0) continue;
     const scaled = scale(supervisor, `${type.name}=${type.numprocs}`);
     if ('started' in scaled) answer.started.push(...scaled.started);
   }
-  const toRestart = live().filter((i) => changed.some((t) => t.name === i.plan.type.name));
+  // Instances just started by a new numprocs already run the new definition.
+  const toRestart = live().filter((i) => changed.some((t) => t.name === i.plan.type.name) && !answer.started.includes(i.name));
   answer.restarting = toRestart.map((i) => i.name);
-  answer.unchanged = live().filter((i) => !toRestart.includes(i)).map((i) => i.name);
+  answer.unchanged = live().filter((i) => !toRestart.includes(i) && !answer.started.includes(i.name)).map((i) => i.name);
   const said = [
     `outputs kept: ${outputs.kept.join(', ') || 'none'}`,
     outputs.started.length && `started: ${outputs.started.join(', ')}`,
@@ -103,9 +114,9 @@ export function reload(supervisor: Supervisor, why: string): ReloadAnswer {
   return answer;
 }
 
-/** True when two definitions of a type would run the same way (where they were written does not count). */
+/** True when two definitions of a type run each instance the same way (where they were written and numprocs do not count). */
 function sameSpec(a: ProcessSpec | undefined, b: ProcessSpec | undefined): boolean {
-  const strip = (t: ProcessSpec | undefined) => t && JSON.stringify({ ...t, origin: undefined, source: undefined });
+  const strip = (t: ProcessSpec | undefined) => t && JSON.stringify({ ...t, origin: undefined, source: undefined, numprocs: undefined });
   return strip(a) === strip(b);
 }
 

@@ -153,4 +153,20 @@ describe('drover reload', () => {
     child.kill('SIGTERM');
     expect((await child).exitCode).toBe(0);
   }, 30_000);
+
+  it('a new numprocs scales the type without restarting the instance it keeps', async () => {
+    const app = tempDir({ Procfile: 'worker: echo "up $PS"; exec sleep 1000\n', 'drover/009-stdout.toml': JSON_STDOUT });
+    const socket = `${app}/control.sock`;
+    const child = startDrover(app, [], { DROVER_SOCKET: socket });
+    await waitForLine(child, /"message":"up worker\.1"/);
+    const pid = await pidOf(socket, 'worker.1');
+    writeFileSync(`${app}/drover/100.toml`, '[processes.worker]\nnumprocs = 2\n');
+    const reloaded = await drover(['reload', '--socket', socket]);
+    expect(reloaded.stdout).toContain('starting: worker.2');
+    expect(reloaded.stdout).not.toContain('restarting');
+    await waitForLine(child, /"message":"up worker\.2"/);
+    expect(await pidOf(socket, 'worker.1')).toBe(pid);
+    child.kill('SIGTERM');
+    expect((await child).exitCode).toBe(0);
+  }, 30_000);
 });
