@@ -8135,6 +8135,32 @@ var Scheduler = class {
       job.due = void 0;
     }
   }
+  /** drover reload: a scheduled type's new definition applies from its next run, which is computed anew. */
+  update(spec) {
+    const job = this.jobs.find((j) => j.instance.plan.type.name === spec.name);
+    if (!job || this.stopped) return false;
+    job.instance.plan.type = { ...spec, oneshot: true };
+    job.schedule = parseSchedule(spec.schedule, spec.timezone);
+    this.arm(job, Date.now());
+    this.report(`Rescheduled \`${spec.schedule}\` (${spec.timezone}); next run at ${iso(job.due)}`, job.instance.name);
+    return true;
+  }
+  /** drover reload: schedules the instance of a new scheduled type. */
+  add(instance) {
+    const job = new Job(instance);
+    this.jobs.push(job);
+    this.arm(job, Date.now());
+    this.report(`Scheduled \`${instance.plan.type.schedule}\` (${instance.plan.type.timezone}); next run at ${iso(job.due)}`, instance.name);
+  }
+  /** drover reload: no more runs of a removed type; returns its instance, for the caller to stop a run under way. */
+  drop(name) {
+    const at = this.jobs.findIndex((j) => j.instance.plan.type.name === name);
+    if (at < 0) return void 0;
+    const [job] = this.jobs.splice(at, 1);
+    clearTimeout(job.timer);
+    clearTimeout(job.timeoutTimer);
+    return job.instance;
+  }
   /** `drover run NAME`: a run now, under the same overlap rule. Returns the instance name, or an error. */
   runNow(name) {
     const job = this.jobs.find((j) => j.instance.plan.type.name === name || j.instance.name === name);
@@ -8716,20 +8742,38 @@ function reload(supervisor, why) {
   if (JSON.stringify(app.config.supervisor) !== JSON.stringify(supervisor.options.config)) notApplied.push("[supervisor]");
   const before = new Map(context.types.map((t) => [t.name, t]));
   const after = new Map(app.processes.map((t) => [t.name, t]));
+  const rescheduled = [];
   for (const name of /* @__PURE__ */ new Set([...before.keys(), ...after.keys()])) {
     const [b, a] = [before.get(name), after.get(name)];
-    if ((b?.schedule || a?.schedule) && !sameSpec(b, a)) {
+    if (!(b?.schedule || a?.schedule) || sameSpec(b, a)) continue;
+    if (b && a && Boolean(b.schedule) !== Boolean(a.schedule)) {
       notApplied.push(`processes.${name}`);
-      if (b) after.set(name, b);
-      else after.delete(name);
-    }
+      after.set(name, b);
+    } else if (b && a) rescheduled.push(a);
   }
   const changed = [...after.values()].filter((t) => before.has(t.name) && !t.schedule && (envChanged || !sameSpec(before.get(t.name), t)));
-  const added = [...after.values()].filter((t) => !before.has(t.name));
-  const removed = [...before.values()].filter((t) => !after.has(t.name));
+  const added = [...after.values()].filter((t) => !before.has(t.name) && !t.schedule);
+  const removed = [...before.values()].filter((t) => !after.has(t.name) && !t.schedule);
+  const addedScheduled = [...after.values()].filter((t) => !before.has(t.name) && t.schedule);
+  const removedScheduled = [...before.values()].filter((t) => !after.has(t.name) && t.schedule);
   context.types = [...after.values()];
   const live = () => supervisor.instances.filter((i) => !supervisor.removing.has(i));
-  const answer2 = { outputs, restarting: [], started: [], stopping: [], unchanged: [], notApplied };
+  const answer2 = { outputs, restarting: [], started: [], stopping: [], unchanged: [], rescheduled: [], notApplied };
+  for (const type of rescheduled) if (supervisor.scheduler.update(type)) answer2.rescheduled.push(type.name);
+  for (const type of addedScheduled) {
+    if (!context.everyType) continue;
+    const [plan] = schedulePlans(planInstances(context.types, /* @__PURE__ */ new Map([[type.name, 1]]), context.env, context.basePort));
+    const instance = supervisor.createInstance(plan);
+    supervisor.instances.push(instance);
+    supervisor.scheduler.add(instance);
+    answer2.rescheduled.push(type.name);
+  }
+  for (const type of removedScheduled) {
+    const instance = supervisor.scheduler.drop(type.name);
+    if (!instance) continue;
+    answer2.stopping.push(instance.name);
+    void remove(supervisor, instance);
+  }
   for (const type of removed) {
     for (const instance of live().filter((i) => i.plan.type.name === type.name)) {
       answer2.stopping.push(instance.name);
@@ -8759,10 +8803,11 @@ function reload(supervisor, why) {
     outputs.closed.length && `closed: ${outputs.closed.join(", ")}`,
     answer2.restarting.length && `restarting ${answer2.restarting.join(", ")} one at a time`,
     answer2.started.length && `starting ${answer2.started.join(", ")}`,
-    answer2.stopping.length && `stopping ${answer2.stopping.join(", ")}`
+    answer2.stopping.length && `stopping ${answer2.stopping.join(", ")}`,
+    answer2.rescheduled.length && `rescheduled ${answer2.rescheduled.join(", ")}`
   ].filter(Boolean);
   report(`Reloaded the configuration (${why}): ${said.join("; ")}`);
-  if (notApplied.length) report(`Not applied until drover restarts: ${notApplied.join(", ")} (scheduled types and [supervisor] are set up at start)`, SEVERITY.warning);
+  if (notApplied.length) report(`Not applied until drover restarts: ${notApplied.join(", ")} ([supervisor], and a type that becomes or stops being scheduled, are set up at start)`, SEVERITY.warning);
   if (toRestart.length) {
     busy.add(supervisor);
     void (async () => {
@@ -9547,7 +9592,8 @@ configuration is refused with every error, and the running one stays. Otherwise 
 configuration is unchanged keep their buffers and connections, removed ones deliver what they hold
 and close, new ones start; process types whose definition changed are restarted one instance at a
 time, new types started (when drover start ran every type), removed ones stopped, and the others
-left alone. Scheduled types and [supervisor] apply at the next start.
+left alone; a scheduled type's new definition applies from its next run. [supervisor] applies at
+the next start.
 
   -a, --app DIR         the app whose supervisor to ask (default: the current directory)
   -s, --socket PATH     the control socket (default: the one \`drover start\` made for the app)
@@ -9583,6 +9629,7 @@ ${answer2.errors.map((e) => "  " + e.replace(/\n/g, "\n  ")).join("\n")}
       answer2.started.length ? `starting: ${answer2.started.join(", ")}` : "",
       answer2.stopping.length ? `stopping: ${answer2.stopping.join(", ")}` : "",
       answer2.unchanged.length ? `unchanged: ${answer2.unchanged.join(", ")}` : "",
+      answer2.rescheduled.length ? `rescheduled (from the next run): ${answer2.rescheduled.join(", ")}` : "",
       answer2.notApplied.length ? `not applied until drover restarts: ${answer2.notApplied.join(", ")}` : ""
     ].filter(Boolean);
     process.stdout.write(`Reloaded.

@@ -9,12 +9,14 @@ import type { ProcessSpec } from '../config/app';
 import type { Instance } from './instance';
 import type { Supervisor } from './supervisor';
 import { remove, scale } from './scale';
+import { planInstances } from './formation';
+import { schedulePlans } from './scheduler';
 import { SEVERITY } from '../pipeline/message';
 
 export type ReloadAnswer =
   | { errors: string[] }
   | { error: string }
-  | { outputs: { kept: string[]; started: string[]; closed: string[] }; restarting: string[]; started: string[]; stopping: string[]; unchanged: string[]; notApplied: string[] };
+  | { outputs: { kept: string[]; started: string[]; closed: string[] }; restarting: string[]; started: string[]; stopping: string[]; unchanged: string[]; rescheduled: string[]; notApplied: string[] };
 
 const busy = new WeakSet<Supervisor>();
 
@@ -54,22 +56,41 @@ export function reload(supervisor: Supervisor, why: string): ReloadAnswer {
 
   const before = new Map(context.types.map((t) => [t.name, t]));
   const after = new Map(app.processes.map((t) => [t.name, t]));
-  // Scheduled types keep their running schedule: the scheduler is set up at start.
+  // Scheduled types: a new definition applies from the next run; a type that becomes (or stops being)
+  // scheduled is a change of kind that waits for drover's restart.
+  const rescheduled: ProcessSpec[] = [];
   for (const name of new Set([...before.keys(), ...after.keys()])) {
     const [b, a] = [before.get(name), after.get(name)];
-    if ((b?.schedule || a?.schedule) && !sameSpec(b, a)) {
+    if (!(b?.schedule || a?.schedule) || sameSpec(b, a)) continue;
+    if (b && a && Boolean(b.schedule) !== Boolean(a.schedule)) {
       notApplied.push(`processes.${name}`);
-      if (b) after.set(name, b);
-      else after.delete(name);
-    }
+      after.set(name, b);
+    } else if (b && a) rescheduled.push(a);
   }
   const changed = [...after.values()].filter((t) => before.has(t.name) && !t.schedule && (envChanged || !sameSpec(before.get(t.name), t)));
-  const added = [...after.values()].filter((t) => !before.has(t.name));
-  const removed = [...before.values()].filter((t) => !after.has(t.name));
+  const added = [...after.values()].filter((t) => !before.has(t.name) && !t.schedule);
+  const removed = [...before.values()].filter((t) => !after.has(t.name) && !t.schedule);
+  const addedScheduled = [...after.values()].filter((t) => !before.has(t.name) && t.schedule);
+  const removedScheduled = [...before.values()].filter((t) => !after.has(t.name) && t.schedule);
   context.types = [...after.values()];
 
   const live = () => supervisor.instances.filter((i) => !supervisor.removing.has(i));
-  const answer = { outputs, restarting: [] as string[], started: [] as string[], stopping: [] as string[], unchanged: [] as string[], notApplied };
+  const answer = { outputs, restarting: [] as string[], started: [] as string[], stopping: [] as string[], unchanged: [] as string[], rescheduled: [] as string[], notApplied };
+  for (const type of rescheduled) if (supervisor.scheduler.update(type)) answer.rescheduled.push(type.name);
+  for (const type of addedScheduled) {
+    if (!context.everyType) continue;
+    const [plan] = schedulePlans(planInstances(context.types, new Map([[type.name, 1]]), context.env, context.basePort));
+    const instance = supervisor.createInstance(plan);
+    supervisor.instances.push(instance);
+    supervisor.scheduler.add(instance);
+    answer.rescheduled.push(type.name);
+  }
+  for (const type of removedScheduled) {
+    const instance = supervisor.scheduler.drop(type.name);
+    if (!instance) continue;
+    answer.stopping.push(instance.name);
+    void remove(supervisor, instance);
+  }
   for (const type of removed) {
     for (const instance of live().filter((i) => i.plan.type.name === type.name)) {
       answer.stopping.push(instance.name);
@@ -102,9 +123,10 @@ export function reload(supervisor: Supervisor, why: string): ReloadAnswer {
     answer.restarting.length && `restarting ${answer.restarting.join(', ')} one at a time`,
     answer.started.length && `starting ${answer.started.join(', ')}`,
     answer.stopping.length && `stopping ${answer.stopping.join(', ')}`,
+    answer.rescheduled.length && `rescheduled ${answer.rescheduled.join(', ')}`,
   ].filter(Boolean);
   report(`Reloaded the configuration (${why}): ${said.join('; ')}`);
-  if (notApplied.length) report(`Not applied until drover restarts: ${notApplied.join(', ')} (scheduled types and [supervisor] are set up at start)`, SEVERITY.warning);
+  if (notApplied.length) report(`Not applied until drover restarts: ${notApplied.join(', ')} ([supervisor], and a type that becomes or stops being scheduled, are set up at start)`, SEVERITY.warning);
   if (toRestart.length) {
     busy.add(supervisor);
     void (async () => {

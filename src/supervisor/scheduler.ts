@@ -3,6 +3,7 @@
 import type { Instance } from './instance';
 import type { InstancePlan } from './formation';
 import { nextRun, parseSchedule, type Schedule } from '../config/schedule';
+import type { ProcessSpec } from '../config/app';
 import { SEVERITY } from '../pipeline/message';
 
 /** A row of `drover status` for a scheduled type. */
@@ -86,6 +87,35 @@ export class Scheduler {
       job.queued = false;
       job.due = undefined;
     }
+  }
+
+  /** drover reload: a scheduled type's new definition applies from its next run, which is computed anew. */
+  update(spec: ProcessSpec): boolean {
+    const job = this.jobs.find((j) => j.instance.plan.type.name === spec.name);
+    if (!job || this.stopped) return false;
+    job.instance.plan.type = { ...spec, oneshot: true };
+    job.schedule = parseSchedule(spec.schedule!, spec.timezone);
+    this.arm(job, Date.now());
+    this.report(`Rescheduled \`${spec.schedule}\` (${spec.timezone}); next run at ${iso(job.due)}`, job.instance.name);
+    return true;
+  }
+
+  /** drover reload: schedules the instance of a new scheduled type. */
+  add(instance: Instance): void {
+    const job = new Job(instance);
+    this.jobs.push(job);
+    this.arm(job, Date.now());
+    this.report(`Scheduled \`${instance.plan.type.schedule}\` (${instance.plan.type.timezone}); next run at ${iso(job.due)}`, instance.name);
+  }
+
+  /** drover reload: no more runs of a removed type; returns its instance, for the caller to stop a run under way. */
+  drop(name: string): Instance | undefined {
+    const at = this.jobs.findIndex((j) => j.instance.plan.type.name === name);
+    if (at < 0) return undefined;
+    const [job] = this.jobs.splice(at, 1);
+    clearTimeout(job.timer);
+    clearTimeout(job.timeoutTimer);
+    return job.instance;
   }
 
   /** `drover run NAME`: a run now, under the same overlap rule. Returns the instance name, or an error. */

@@ -169,4 +169,31 @@ describe('drover reload', () => {
     child.kill('SIGTERM');
     expect((await child).exitCode).toBe(0);
   }, 30_000);
+
+  it('scheduled types: a new schedule applies from the next run, a new one is scheduled, a removed one ends', async () => {
+    const app = tempDir({
+      Procfile: 'web: exec sleep 1000\nnightly: echo "nightly ran"\ngone: echo "gone ran"\n',
+      'drover/009-stdout.toml': JSON_STDOUT,
+      'drover/100.toml': '[processes.nightly]\nschedule = "0 3 * * *"\n\n[processes.gone]\nschedule = "* * * * * *"\n',
+    });
+    const socket = `${app}/control.sock`;
+    const child = startDrover(app, [], { DROVER_SOCKET: socket });
+    await waitForLine(child, /"message":"gone ran"/);
+    writeFileSync(`${app}/Procfile`, 'web: exec sleep 1000\nnightly: echo "nightly ran"\nfresh: echo "fresh ran"\n');
+    writeFileSync(`${app}/drover/100.toml`, '[processes.nightly]\nschedule = "* * * * * *"\n\n[processes.fresh]\nschedule = "*/2 * * * * *"\n');
+    const reloaded = await drover(['reload', '--socket', socket]);
+    expect(reloaded.exitCode, String(reloaded.stderr)).toBe(0);
+    expect(reloaded.stdout).toContain('rescheduled (from the next run): nightly, fresh');
+    expect(reloaded.stdout).toContain('stopping: gone.1');
+    await waitForLine(child, /"message":"nightly ran"/, 10_000);
+    await waitForLine(child, /"message":"fresh ran"/, 10_000);
+    const goneRuns = () => (child.output().match(/"message":"gone ran"/g) ?? []).length;
+    const before = goneRuns();
+    await sleep(2500);
+    expect(goneRuns()).toBe(before);
+    const status = await drover(['status', '--json', '--socket', socket]);
+    expect(JSON.parse(status.stdout as string).schedules.map((s: { name: string; schedule: string }) => `${s.name} ${s.schedule}`)).toEqual(['nightly.1 * * * * * *', 'fresh.1 */2 * * * * *']);
+    child.kill('SIGTERM');
+    expect((await child).exitCode).toBe(0);
+  }, 30_000);
 });

@@ -15,7 +15,8 @@ configuration is refused with every error, and the running one stays. Otherwise 
 configuration is unchanged keep their buffers and connections, removed ones deliver what they hold
 and close, new ones start; process types whose definition changed are restarted one instance at a
 time, new types started (when drover start ran every type), removed ones stopped, and the others
-left alone. Scheduled types and [supervisor] apply at the next start.
+left alone; a scheduled type's new definition applies from its next run. [supervisor] applies at
+the next start.
 
   -a, --app DIR         the app whose supervisor to ask (default: the current directory)
   -s, --socket PATH     the control socket (default: the one \`drover start\` made for the app)
@@ -48,6 +49,7 @@ left alone. Scheduled types and [supervisor] apply at the next start.
       answer.started.length ? `starting: ${answer.started.join(', ')}` : '',
       answer.stopping.length ? `stopping: ${answer.stopping.join(', ')}` : '',
       answer.unchanged.length ? `unchanged: ${answer.unchanged.join(', ')}` : '',
+      answer.rescheduled.length ? `rescheduled (from the next run): ${answer.rescheduled.join(', ')}` : '',
       answer.notApplied.length ? `not applied until drover restarts: ${answer.notApplied.join(', ')}` : '',
     ].filter(Boolean);
     process.stdout.write(`Reloaded.\n${lines.map((l) => '  ' + l).join('\n')}\n`);
