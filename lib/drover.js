@@ -8257,6 +8257,42 @@ function seconds(ms) {
   return `${Number((ms / 1e3).toFixed(3))}s`;
 }
 
+// src/supervisor/log-frames.ts
+function writeFrame(socket, entry) {
+  socket.write(`${entry.timestamp} ${entry.type} ${encodeURIComponent(entry.logger)} ${entry.bytes.length}
+`);
+  socket.write(entry.bytes);
+}
+var LogsReader = class {
+  pending = Buffer.alloc(0);
+  /** The whole lines of the frames complete so far, formatted. */
+  push(data) {
+    let buffer = this.pending.length ? Buffer.concat([this.pending, data]) : data;
+    let out = "";
+    for (; ; ) {
+      const nl = buffer.indexOf(10);
+      if (nl < 0) break;
+      const [timestamp, type, logger, length] = buffer.subarray(0, nl).toString("latin1").split(" ");
+      const end = nl + 1 + Number(length);
+      if (buffer.length < end) break;
+      const prefix = `${isoMicros(Number(timestamp))} ${type === "log" ? "app" : type}[${decodeURIComponent(logger)}]: `;
+      const text = buffer.subarray(nl + 1, end).toString("utf8");
+      out += prefix + text.slice(0, -1).split("\n").join("\n" + prefix) + "\n";
+      buffer = buffer.subarray(end);
+    }
+    this.pending = Buffer.from(buffer);
+    return out;
+  }
+};
+function logsRequest(line) {
+  try {
+    const request = JSON.parse(line);
+    return request?.command === "logs" ? request : void 0;
+  } catch {
+    return void 0;
+  }
+}
+
 // src/supervisor/log-history.ts
 function linesOf(entry) {
   if (entry.lines < 0) {
@@ -8435,35 +8471,9 @@ var LogHistory = class {
     for (const client of this.clients) if (client.wants(entry)) client.send(stable ??= { ...entry, bytes: Buffer.from(entry.bytes) });
   }
 };
-function writeFrame(socket, entry) {
-  socket.write(`${entry.timestamp} ${entry.type} ${encodeURIComponent(entry.logger)} ${entry.bytes.length}
-`);
-  socket.write(entry.bytes);
-}
 function notice(text) {
   return { timestamp: Date.now(), type: "drover", logger: "logs", bytes: Buffer.from(text + "\n"), lines: 1 };
 }
-var LogsReader = class {
-  pending = Buffer.alloc(0);
-  /** The whole lines of the frames complete so far, formatted. */
-  push(data) {
-    let buffer = this.pending.length ? Buffer.concat([this.pending, data]) : data;
-    let out = "";
-    for (; ; ) {
-      const nl = buffer.indexOf(10);
-      if (nl < 0) break;
-      const [timestamp, type, logger, length] = buffer.subarray(0, nl).toString("latin1").split(" ");
-      const end = nl + 1 + Number(length);
-      if (buffer.length < end) break;
-      const prefix = `${isoMicros(Number(timestamp))} ${type === "log" ? "app" : type}[${decodeURIComponent(logger)}]: `;
-      const text = buffer.subarray(nl + 1, end).toString("utf8");
-      out += prefix + text.slice(0, -1).split("\n").join("\n" + prefix) + "\n";
-      buffer = buffer.subarray(end);
-    }
-    this.pending = Buffer.from(buffer);
-    return out;
-  }
-};
 function matcher(request) {
   const { ps, source } = request;
   return (e) => {
@@ -8472,14 +8482,6 @@ function matcher(request) {
     if (ps && e.logger !== ps && !e.logger.startsWith(ps + ".")) return false;
     return true;
   };
-}
-function logsRequest(line) {
-  try {
-    const request = JSON.parse(line);
-    return request?.command === "logs" ? request : void 0;
-  } catch {
-    return void 0;
-  }
 }
 
 // src/supervisor/supervisor.ts

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Supervisor } from './supervisor';
 import { scale } from './scale';
 import { reload } from './reload';
-import { logsRequest, type LogsRequest } from './log-history';
+import { logsRequest, type LogsRequest } from './log-frames';
 
 export type ControlRequest = { command: 'status' } | { command: 'restart'; name: string } | { command: 'run'; name: string } | { command: 'scale'; formation: string } | { command: 'reload' } | LogsRequest;
 

@@ -6,23 +6,11 @@
 import type { Socket } from 'node:net';
 import type { Output } from '../pipeline/component';
 import type { BlockSource } from '../pipeline/formats';
-import { isoMicros } from '../pipeline/formats';
 import type { Message } from '../pipeline/message';
-
-/** What `drover logs` asks for over the control socket. */
-export interface LogsRequest {
-  command: 'logs';
-  /** How many past lines (at most the history's size). */
-  lines: number;
-  tail: boolean;
-  /** A type (`web`) or an instance (`web.1`). */
-  ps?: string;
-  /** `app` (the processes' lines) or `drover` (drover's own). */
-  source?: 'app' | 'drover';
-}
+import { writeFrame, type LogsRequest } from './log-frames';
 
 /** One block of lines from one source at one time, each line ending in `\n`. */
-interface Entry {
+export interface Entry {
   logger: string;
   type: string;
   timestamp: number;
@@ -236,38 +224,8 @@ export class LogHistory implements Output {
   }
 }
 
-/** A frame: `TIMESTAMP TYPE LOGGER LENGTH\n` then LENGTH bytes of whole lines (see LogsReader). */
-function writeFrame(socket: Socket, entry: Pick<Entry, 'timestamp' | 'type' | 'logger' | 'bytes'>): void {
-  socket.write(`${entry.timestamp} ${entry.type} ${encodeURIComponent(entry.logger)} ${entry.bytes.length}\n`);
-  socket.write(entry.bytes);
-}
-
 function notice(text: string): Entry {
   return { timestamp: Date.now(), type: 'drover', logger: 'logs', bytes: Buffer.from(text + '\n'), lines: 1 };
-}
-
-/** Reads frames from the socket and gives back lines in Heroku's format: `TIME app[web.1]: line`. */
-export class LogsReader {
-  private pending = Buffer.alloc(0);
-
-  /** The whole lines of the frames complete so far, formatted. */
-  push(data: Buffer): string {
-    let buffer = this.pending.length ? Buffer.concat([this.pending, data]) : data;
-    let out = '';
-    for (;;) {
-      const nl = buffer.indexOf(10);
-      if (nl < 0) break;
-      const [timestamp, type, logger, length] = buffer.subarray(0, nl).toString('latin1').split(' ');
-      const end = nl + 1 + Number(length);
-      if (buffer.length < end) break;
-      const prefix = `${isoMicros(Number(timestamp))} ${type === 'log' ? 'app' : type}[${decodeURIComponent(logger)}]: `;
-      const text = buffer.subarray(nl + 1, end).toString('utf8');
-      out += prefix + text.slice(0, -1).split('\n').join('\n' + prefix) + '\n';
-      buffer = buffer.subarray(end);
-    }
-    this.pending = Buffer.from(buffer);
-    return out;
-  }
 }
 
 function matcher(request: LogsRequest): (e: Entry) => boolean {
@@ -278,14 +236,4 @@ function matcher(request: LogsRequest): (e: Entry) => boolean {
     if (ps && e.logger !== ps && !e.logger.startsWith(ps + '.')) return false;
     return true;
   };
-}
-
-/** The request, when a control-socket line asks for logs. */
-export function logsRequest(line: string): LogsRequest | undefined {
-  try {
-    const request = JSON.parse(line);
-    return request?.command === 'logs' ? request : undefined;
-  } catch {
-    return undefined;
-  }
 }

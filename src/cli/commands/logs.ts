@@ -5,7 +5,8 @@ import { setPriority } from 'node:os';
 import { resolve } from 'node:path';
 import { parse, UsageError, type Command } from '../command';
 import { controlSocketPath } from '../../supervisor/control';
-import { HISTORY_LINES, LogsReader, type LogsRequest } from '../../supervisor/log-history';
+import { HISTORY_LINES } from '../../supervisor/log-history';
+import { LogsReader, type LogsRequest } from '../../supervisor/log-frames';
 
 const OPTIONS = {
   num: { type: 'string', short: 'n' },
