@@ -8315,7 +8315,10 @@ var Client = class {
   }
   socket;
   wants;
+  /** Lines lost since the client was last told. */
   dropped = 0;
+  /** Lines lost in all. */
+  droppedTotal = 0;
   batch = [];
   batchBytes = 0;
   timer;
@@ -8323,6 +8326,7 @@ var Client = class {
   send(entry) {
     if (this.socket.writableLength + this.batchBytes > CLIENT_BACKLOG) {
       this.dropped += linesOf(entry);
+      this.droppedTotal += linesOf(entry);
       return;
     }
     if (this.dropped) {
@@ -8391,7 +8395,7 @@ var LogHistory = class {
   stats() {
     let lines = 0;
     for (let i = this.head; i < this.entries.length; i++) lines += linesOf(this.entries[i]);
-    return { lines: Math.min(lines, this.maxLines), bytes: this.byteCount, clients: this.clients.size, dropped_for_slow_clients: this.droppedForClients };
+    return { lines: Math.min(lines, this.maxLines), bytes: this.byteCount, clients: this.clients.size, dropped_for_slow_clients: this.droppedForClients + [...this.clients].reduce((n, c) => n + c.droppedTotal, 0) };
   }
   /** Answers a `drover logs` request on its connection: the last lines, then new ones with `tail`. */
   serve(socket, request) {
@@ -8406,7 +8410,7 @@ var LogHistory = class {
     const client = new Client(socket, wants);
     this.clients.add(client);
     const leave = () => {
-      this.droppedForClients += client.dropped;
+      this.droppedForClients += client.droppedTotal;
       this.clients.delete(client);
     };
     socket.on("close", leave);

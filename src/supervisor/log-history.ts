@@ -47,7 +47,10 @@ const LATEST_MS = 250;
 const BATCH_BYTES = 4 * 1024 * 1024;
 
 class Client {
+  /** Lines lost since the client was last told. */
   dropped = 0;
+  /** Lines lost in all. */
+  droppedTotal = 0;
   private batch: Entry[] = [];
   private batchBytes = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -58,6 +61,7 @@ class Client {
   send(entry: Entry): void {
     if (this.socket.writableLength + this.batchBytes > CLIENT_BACKLOG) {
       this.dropped += linesOf(entry);
+      this.droppedTotal += linesOf(entry);
       return;
     }
     if (this.dropped) {
@@ -132,7 +136,7 @@ export class LogHistory implements Output {
   stats(): Record<string, number> {
     let lines = 0;
     for (let i = this.head; i < this.entries.length; i++) lines += linesOf(this.entries[i]);
-    return { lines: Math.min(lines, this.maxLines), bytes: this.byteCount, clients: this.clients.size, dropped_for_slow_clients: this.droppedForClients };
+    return { lines: Math.min(lines, this.maxLines), bytes: this.byteCount, clients: this.clients.size, dropped_for_slow_clients: this.droppedForClients + [...this.clients].reduce((n, c) => n + c.droppedTotal, 0) };
   }
 
   /** Answers a `drover logs` request on its connection: the last lines, then new ones with `tail`. */
@@ -149,7 +153,7 @@ export class LogHistory implements Output {
     const client = new Client(socket, wants);
     this.clients.add(client);
     const leave = () => {
-      this.droppedForClients += client.dropped;
+      this.droppedForClients += client.droppedTotal;
       this.clients.delete(client);
     };
     socket.on('close', leave);

@@ -80,6 +80,19 @@ describe('as PID 1 (unshare --pid --fork --mount-proc)', () => {
     expect(result.all).not.toContain('again');
   });
 
+  it('DROVER_INIT=0: node itself is PID 1, as before', async () => {
+    const app = tempDir({ Procfile: 'web: echo ready; exec sleep 1000\n', 'drover/009-stdout.toml': JSON_STDOUT });
+    const [k, v] = TEST_MARK.split('=');
+    const child = execa('unshare', ['--pid', '--fork', '--mount-proc', DROVER, 'start'], { cwd: app, reject: false, all: true, env: { DYNO: '', PORT: '', DROVER_INIT: '0', [k]: v } });
+    let output = '';
+    child.all!.on('data', (d: Buffer) => (output += d.toString()));
+    await waitForLine({ output: () => output }, /"message":"ready"/, 20_000);
+    const init = Number(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/)[0]);
+    expect(cmdline(init)).toMatch(/node .*drover\.js start$/);
+    process.kill(init, 'SIGTERM');
+    expect((await child).exitCode).toBe(0);
+  });
+
   it('a SIGTERM sent by a process to every process (kill -1) is one stop', async () => {
     const app = tempDir({
       Procfile: `web: trap 'exit 0' TERM; echo ready; while true; do sleep 0.1; done\nkiller: sleep 1; setsid -f sleep 1001; sleep 0.3; kill -TERM -1; sleep 5\n`,

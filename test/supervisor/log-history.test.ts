@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { LogsReader } from '../../src/supervisor/log-frames';
 import { drover, DROVER, JSON_STDOUT, killLeftovers, startDrover, tempDir, waitForLine } from '../helpers';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -111,25 +112,35 @@ describe('drover logs', () => {
     expect(median(withClients)).toBeLessThanOrEqual(median(baseline) * 1.1 + 15);
   }, 240_000);
 
-  it('a client that does not read loses lines (and is told), the app is not slowed; drover logs without a supervisor says so', async () => {
-    const app = tempDir({ Procfile: `web: while [ ! -f go ]; do sleep 0.02; done; yes "$(printf 'y%.0s' $(seq 1 100))" | head -n 200000; echo done; exec sleep 1000\n`, 'drover/100.toml': '[outputs.stdout]\ntype = "stdout"\nformat = "raw"\n' });
+  it('a client that does not read loses lines and, once it reads again, is told exactly how many; drover logs without a supervisor says so', async () => {
+    const app = tempDir({ Procfile: `web: while [ ! -f go ]; do sleep 0.02; done; yes "$(printf 'y%.0s' $(seq 1 100))" | head -n 200000; echo done; while [ ! -f again ]; do sleep 0.02; done; echo again; exec sleep 1000\n`, 'drover/100.toml': '[outputs.stdout]\ntype = "stdout"\nformat = "raw"\n' });
     const socket = `${app}/control.sock`;
     const child = startDrover(app, [], { DROVER_SOCKET: socket });
     await waitForLine(child, /Process started with pid/);
-    // A raw socket that sends the request and never reads.
+    // A raw socket that sends the request and does not read until the burst is over.
     const { createConnection } = await import('node:net');
-    const stuck = createConnection(socket, () => stuck.write(JSON.stringify({ command: 'logs', lines: 0, tail: true }) + '\n'));
+    const reader = new LogsReader();
+    let text = '';
+    const stuck = createConnection(socket, () => stuck.write(JSON.stringify({ command: 'logs', lines: 0, tail: true, source: 'app' }) + '\n'));
     stuck.pause();
-    await new Promise((r) => setTimeout(r, 300));
+    stuck.on('data', (d: Buffer) => (text += reader.push(d)));
+    await sleep(300);
     writeFileSync(`${app}/go`, '');
     await waitForLine(child, /^done$/m, 60_000);
     const status = JSON.parse((await drover(['status', '--json', '--socket', socket])).stdout as string);
     expect(status.outputs.logs.clients).toBe(1);
+    expect(status.outputs.logs.dropped_for_slow_clients).toBeGreaterThan(0);
+    stuck.resume();
+    await sleep(500);
+    writeFileSync(`${app}/again`, '');
+    for (const until = Date.now() + 10_000; !/: again\n/.test(text) && Date.now() < until; ) await sleep(50);
+    const told = /drover\[logs\]: Error L10 \(output buffer overflow\): (\d+) lines were not sent to this client, which read too slowly/.exec(text);
+    expect(told, text.slice(-500)).not.toBe(null);
+    const got = text.split('\n').filter((l) => / app\[web\.1\]: (y+|done)$/.test(l)).length;
+    // Nothing else is lost: what arrived and what it was told it lost make up the 200,000 lines and "done".
+    expect(got + Number(told![1])).toBe(200_001);
+    expect(Number(told![1])).toBe(status.outputs.logs.dropped_for_slow_clients);
     stuck.destroy();
-    await new Promise((r) => setTimeout(r, 200));
-    const after = JSON.parse((await drover(['status', '--json', '--socket', socket])).stdout as string);
-    expect(after.outputs.logs.clients).toBe(0);
-    expect(after.outputs.logs.dropped_for_slow_clients).toBeGreaterThan(0);
     child.kill('SIGTERM');
     expect((await child).exitCode).toBe(0);
     const none = await drover(['logs', '--socket', `${app}/nothing.sock`]);

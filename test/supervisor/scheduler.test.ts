@@ -132,4 +132,25 @@ describe('scheduled processes', () => {
     expect(ok.exitCode).toBe(0);
     expect(ok.stdout).toMatch(/job +echo hi {2}\(schedule "\*\/10 \* \* \* \* \*" \(Europe\/Berlin, overlap queue\)\)/);
   });
+
+  it('a formation that does not name a scheduled type does not schedule it; it cannot be scaled; drover run NAME without a supervisor runs it here', async () => {
+    const app = scheduledApp('echo "job ran"', 'schedule = "* * * * * *"');
+    const socket = `${app}/control.sock`;
+    const child = startDrover(app, ['web'], { DROVER_SOCKET: socket });
+    await waitForLine(child, /web up/);
+    await new Promise((r) => setTimeout(r, 2200));
+    expect(child.output()).not.toContain('job ran');
+    child.kill('SIGTERM');
+    await child;
+    const both = startDrover(app, ['web,job'], { DROVER_SOCKET: socket });
+    await waitForLine(both, /"message":"job ran"/);
+    const scaled = await drover(['scale', 'job=2', '--socket', socket]);
+    expect(scaled.exitCode).toBe(1);
+    expect(scaled.stderr).toBe('drover scale: job is scheduled (schedule = ...): each runs on its schedule, as one instance');
+    both.kill('SIGTERM');
+    await both;
+    const here = await drover(['run', 'job'], { cwd: app, env: { DROVER_SOCKET: `${app}/none.sock` } });
+    expect(here.exitCode).toBe(0);
+    expect(here.stdout).toBe('job ran');
+  }, 30_000);
 });
