@@ -150,7 +150,8 @@ describe('daemons (processes that leave their process group)', () => {
     const app = tempDir({ Procfile: `web: setsid -f sleep 1004; trap 'exit 0' TERM; echo ready; while true; do sleep 0.1; done\n`, 'drover/009-stdout.toml': JSON_STDOUT });
     const child = startDrover(app);
     await waitForLine(child, /"message":"ready"/);
-    const mine = [child.pid!, ...leftoverProcesses()];
+    // Every process once (drover carries the test mark too): as a platform signals each process of the dyno.
+    const mine = [...new Set([child.pid!, ...leftoverProcesses()])];
     expect(mine.length).toBeGreaterThanOrEqual(3);
     for (const p of mine) {
       try {
