@@ -2026,6 +2026,867 @@ var require_toml = __commonJS({
   }
 });
 
+// node_modules/croner/dist/croner.cjs
+var require_croner = __commonJS({
+  "node_modules/croner/dist/croner.cjs"(exports2, module2) {
+    var O = Object.defineProperty;
+    var H = Object.getOwnPropertyDescriptor;
+    var V = Object.getOwnPropertyNames;
+    var B = Object.prototype.hasOwnProperty;
+    var J = (r2, e) => {
+      for (var t in e) O(r2, t, { get: e[t], enumerable: true });
+    };
+    var G = (r2, e, t, n) => {
+      if (e && typeof e == "object" || typeof e == "function") for (let s of V(e)) !B.call(r2, s) && s !== t && O(r2, s, { get: () => e[s], enumerable: !(n = H(e, s)) || n.enumerable });
+      return r2;
+    };
+    var K = (r2) => G(O({}, "__esModule", { value: true }), r2);
+    var te = {};
+    J(te, { Cron: () => S, CronDate: () => f, CronIterator: () => R, CronPattern: () => b, scheduledJobs: () => w });
+    module2.exports = K(te);
+    function g(r2, e, t, n = 0, s = 0, a = 0, i = 0) {
+      let o = r2 >= 0 && r2 < 100, u = Date.UTC(o ? r2 + 400 : r2, e, t, n, s, a, i);
+      return o ? u - 126227808e5 : u;
+    }
+    function v(r2) {
+      return g(r2.y, r2.m - 1, r2.d, r2.h, r2.i, r2.s);
+    }
+    function D(r2, e) {
+      return r2.y === e.y && r2.m === e.m && r2.d === e.d && r2.h === e.h && r2.i === e.i && r2.s === e.s;
+    }
+    function x(r2) {
+      let e = r2.substring(9);
+      return e.includes("Z") || e.includes("+") || e.includes("-");
+    }
+    function q(r2, e) {
+      let t = new Date(Date.parse(r2));
+      if (isNaN(t)) throw new Error("Invalid ISO8601 passed to timezone parser.");
+      return x(r2) ? { tp: T(t.getUTCFullYear(), t.getUTCMonth() + 1, t.getUTCDate(), t.getUTCHours(), t.getUTCMinutes(), t.getUTCSeconds(), "Etc/UTC"), ms: t.getUTCMilliseconds() } : { tp: T(t.getFullYear(), t.getMonth() + 1, t.getDate(), t.getHours(), t.getMinutes(), t.getSeconds(), e), ms: t.getMilliseconds() };
+    }
+    function _(r2, e, t) {
+      let { tp: n, ms: s } = q(r2, e);
+      return new Date(P(n, t).getTime() + s);
+    }
+    function P(r2, e) {
+      let t = k(r2);
+      if (t.kind === "single") return t.date;
+      if (t.kind === "ambiguous") return t.earlier;
+      if (e) throw new Error("Invalid date passed to fromTZ()");
+      return t.after;
+    }
+    function k(r2) {
+      let e = v(r2), t = (i) => N(new Date(i), r2.tz), n = e - t(e), s = y(new Date(n), r2.tz);
+      if (D(s, r2)) {
+        let i = v(s) - n, o = n - (t(n - W) - i);
+        if (o < n && D(y(new Date(o), r2.tz), r2)) return { kind: "ambiguous", earlier: new Date(o), later: new Date(n) };
+        let u = n + (i - t(n + W));
+        return u > n && D(y(new Date(u), r2.tz), r2) ? { kind: "ambiguous", earlier: new Date(n), later: new Date(u) } : { kind: "single", date: new Date(n) };
+      }
+      let a = e - (v(s) - n);
+      return D(y(new Date(a), r2.tz), r2) ? { kind: "single", date: new Date(a) } : { kind: "gap", before: new Date(Math.min(n, a)), after: new Date(Math.max(n, a)) };
+    }
+    var W = 3 * 36e5;
+    function N(r2, e) {
+      return v(y(r2, e)) - (r2.getTime() - r2.getUTCMilliseconds());
+    }
+    function M(r2, e, t) {
+      let n = N(new Date(r2), t);
+      for (; e - r2 > 1e3; ) {
+        let s = r2 + Math.floor((e - r2) / 2e3) * 1e3;
+        N(new Date(s), t) === n ? r2 = s : e = s;
+      }
+      return e;
+    }
+    function I(r2, e) {
+      let t = k(y(new Date(r2), e));
+      if (t.kind === "ambiguous") return r2 < t.later.getTime() ? "earlier" : "later";
+    }
+    var Q = g(1, 0, 1);
+    var U = 864e5;
+    var z = /* @__PURE__ */ new Map();
+    function y(r2, e) {
+      if (e === void 0) return T(r2.getFullYear(), r2.getMonth() + 1, r2.getDate(), r2.getHours(), r2.getMinutes(), r2.getSeconds());
+      let t = z.get(e), n;
+      try {
+        t || (t = new Intl.DateTimeFormat("en-US", { timeZone: e, year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric", hour12: false }), z.set(e, t)), n = t.formatToParts(r2);
+      } catch (i) {
+        let o = i instanceof Error ? i.message : String(i);
+        throw new RangeError(`toTZ: Invalid timezone '${e}' or date. Please provide a valid IANA timezone (e.g., 'America/New_York', 'Europe/Stockholm'). Original error: ${o}`);
+      }
+      let s = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
+      for (let i of n) (i.type === "year" || i.type === "month" || i.type === "day" || i.type === "hour" || i.type === "minute" || i.type === "second") && (s[i.type] = parseInt(i.value, 10));
+      if (isNaN(s.year) || isNaN(s.month) || isNaN(s.day) || isNaN(s.hour) || isNaN(s.minute) || isNaN(s.second)) throw new Error(`toTZ: Failed to parse all date components from timezone '${e}'. This may indicate an invalid date or timezone configuration. Parsed components: ${JSON.stringify(s)}`);
+      let a = r2.getTime() - Q;
+      return (a < -U || a < U && s.month === 12) && (s.year = 1 - s.year), s.hour === 24 && (s.hour = 0), { y: s.year, m: s.month, d: s.day, h: s.hour, i: s.minute, s: s.second, tz: e };
+    }
+    function T(r2, e, t, n, s, a, i) {
+      return { y: r2, m: e, d: t, h: n, i: s, s: a, tz: i };
+    }
+    var A = [1, 2, 4, 8, 16];
+    var b = class r2 {
+      pattern;
+      timezone;
+      mode;
+      alternativeWeekdays;
+      sloppyRanges;
+      fixedTimeRule;
+      second;
+      minute;
+      hour;
+      day;
+      month;
+      dayOfWeek;
+      year;
+      lastDayOfMonth;
+      lastWeekday;
+      nearestWeekdays;
+      starDOM;
+      starDOW;
+      starYear;
+      useAndLogic;
+      isFixedTime;
+      constructor(e, t, n) {
+        this.pattern = e, this.timezone = t, this.mode = n?.mode ?? "auto", this.alternativeWeekdays = n?.alternativeWeekdays ?? false, this.sloppyRanges = n?.sloppyRanges ?? false, this.fixedTimeRule = n?.fixedTimeRule ?? "single-value", this.second = Array(60).fill(0), this.minute = Array(60).fill(0), this.hour = Array(24).fill(0), this.day = Array(31).fill(0), this.month = Array(12).fill(0), this.dayOfWeek = Array(7).fill(0), this.year = [], this.lastDayOfMonth = false, this.lastWeekday = false, this.nearestWeekdays = Array(31).fill(0), this.starDOM = false, this.starDOW = false, this.starYear = false, this.useAndLogic = false, this.isFixedTime = false, this.parse();
+      }
+      parse() {
+        if (!(typeof this.pattern == "string" || this.pattern instanceof String)) throw new TypeError("CronPattern: Pattern has to be of type string.");
+        this.pattern.indexOf("@") >= 0 && (this.pattern = this.handleNicknames(this.pattern).trim());
+        let e = this.pattern.match(/\S+/g) || [""], t = e.length;
+        if (e.length < 5 || e.length > 7) throw new TypeError("CronPattern: invalid configuration format ('" + this.pattern + "'), exactly five, six, or seven space separated parts are required.");
+        if (this.mode !== "auto") {
+          let i;
+          switch (this.mode) {
+            case "5-part":
+              i = 5;
+              break;
+            case "6-part":
+              i = 6;
+              break;
+            case "7-part":
+              i = 7;
+              break;
+            case "5-or-6-parts":
+              i = [5, 6];
+              break;
+            case "6-or-7-parts":
+              i = [6, 7];
+              break;
+            default:
+              i = 0;
+          }
+          if (!(Array.isArray(i) ? i.includes(t) : t === i)) {
+            let u = Array.isArray(i) ? i.join(" or ") : i.toString();
+            throw new TypeError(`CronPattern: mode '${this.mode}' requires exactly ${u} parts, but pattern '${this.pattern}' has ${t} parts.`);
+          }
+        }
+        if (e.length === 5 && e.unshift("0"), e.length === 6 && e.push("*"), this.pattern.indexOf("?") >= 0) for (let i = 0; i < e.length; i++) e[i] = e[i].replace(/\?/g, "*");
+        if (e[3].toUpperCase() === "LW") this.lastWeekday = true, e[3] = "";
+        else if (e[3].toUpperCase().indexOf("L") >= 0) {
+          let i = e[3].split(",");
+          if (i.length > 1 && i.some((o) => o.toUpperCase() === "LW")) throw new TypeError(`CronPattern: Syntax error, LW can not be in a list in day-of-month ('${e[3]}').`);
+          if (i.some((o) => o === "" || o.toUpperCase() !== "L" && /l/i.test(o))) throw new TypeError("CronPattern: Syntax error, L has to be a value of its own in day-of-month ('" + e[3] + "').");
+          e[3] = i.filter((o) => o.toUpperCase() !== "L").join(","), this.lastDayOfMonth = true;
+        }
+        if (e[3] == "*" && (this.starDOM = true), e[6] == "*" && (this.starYear = true), e[4].length >= 3 && (e[4] = this.replaceAlpha(e[4], r2.MONTH_NAMES)), e[5].length >= 3 && (e[5] = this.alternativeWeekdays ? this.replaceAlpha(e[5], r2.DAY_NAMES_QUARTZ) : this.replaceAlpha(e[5], r2.DAY_NAMES)), e[5].startsWith("+") && (this.useAndLogic = true, e[5] = e[5].substring(1), e[5] === "")) throw new TypeError("CronPattern: Day-of-week field cannot be empty after '+' modifier.");
+        switch (e[5] == "*" && (this.starDOW = true), this.mode) {
+          case "5-part":
+            e[0] = "0", e[6] = "*";
+            break;
+          case "6-part":
+            e[6] = "*";
+            break;
+          case "5-or-6-parts":
+            e[6] = "*";
+            break;
+          case "6-or-7-parts":
+            break;
+          case "7-part":
+          case "auto":
+            break;
+        }
+        this.throwAtIllegalCharacters(e), this.partToArray("second", e[0], 0, 1), this.partToArray("minute", e[1], 0, 1), this.partToArray("hour", e[2], 0, 1), this.partToArray("day", e[3], -1, 1), this.partToArray("month", e[4], -1, 1);
+        let n = this.alternativeWeekdays ? -1 : 0;
+        this.partToArray("dayOfWeek", e[5], n, 63), e[6] === "*" ? this.year = Array(1e4).fill(1) : (this.year = Array(1e4).fill(0), this.partToArray("year", e[6], 0, 1)), !this.alternativeWeekdays && this.dayOfWeek[7] && (this.dayOfWeek[0] = this.dayOfWeek[7]);
+        let s = this.fixedTimeRule === "single-value", a = (i, o) => !i.includes("*") && !i.includes("/") && (!s || o.filter((u) => u).length === 1);
+        this.isFixedTime = a(e[0], this.second) && a(e[1], this.minute) && a(e[2], this.hour);
+      }
+      partToArray(e, t, n, s) {
+        let a = this[e];
+        if (t === "" && !(e === "day" && (this.lastDayOfMonth || this.lastWeekday))) throw new TypeError("CronPattern: configuration entry " + e + " (" + t + ") is empty, check for trailing spaces.");
+        if (t === "*") return a.fill(s);
+        let i = t.split(",");
+        if (i.length > 1) for (let o of i) this.partToArray(e, o, n, s);
+        else t.includes("-") && t.includes("/") ? this.handleRangeWithStepping(t, e, n, s) : t.includes("-") ? this.handleRange(t, e, n, s) : t.includes("/") ? this.handleStepping(t, e, n, s) : t !== "" && this.handleNumber(t, e, n, s);
+      }
+      throwAtIllegalCharacters(e) {
+        for (let t = 0; t < e.length; t++) if ((t === 3 ? /[^/*0-9,\-WwLl]+/ : t === 5 ? /[^/*0-9,\-#Ll]+/ : /[^/*0-9,\-]+/).test(e[t])) throw new TypeError("CronPattern: configuration entry " + t + " (" + e[t] + ") contains illegal characters.");
+      }
+      handleNumber(e, t, n, s) {
+        let a = this.extractNth(e, t), i = e.toUpperCase().includes("W");
+        if (t !== "day" && i) throw new TypeError("CronPattern: Nearest weekday modifier (W) only allowed in day-of-month.");
+        i && (t = "nearestWeekdays");
+        let o = i ? a[0].replace(/W$/i, "") : a[0], u = r2.toNumber(o) + n;
+        if (isNaN(u)) throw new TypeError("CronPattern: " + t + " is not a number: '" + e + "'");
+        this.setPart(t, u, a[1] || s);
+      }
+      setPart(e, t, n) {
+        if (!Object.prototype.hasOwnProperty.call(this, e)) throw new TypeError("CronPattern: Invalid part specified: " + e);
+        if (e === "dayOfWeek") {
+          if (t === 7 && (t = 0), t < 0 || t > 6) throw new RangeError("CronPattern: Invalid value for dayOfWeek: " + t);
+          this.setNthWeekdayOfMonth(t, n);
+          return;
+        }
+        if (e === "second" || e === "minute") {
+          if (t < 0 || t >= 60) throw new RangeError("CronPattern: Invalid value for " + e + ": " + t);
+        } else if (e === "hour") {
+          if (t < 0 || t >= 24) throw new RangeError("CronPattern: Invalid value for " + e + ": " + t);
+        } else if (e === "day" || e === "nearestWeekdays") {
+          if (t < 0 || t >= 31) throw new RangeError("CronPattern: Invalid value for " + e + ": " + t);
+        } else if (e === "month") {
+          if (t < 0 || t >= 12) throw new RangeError("CronPattern: Invalid value for " + e + ": " + t);
+        } else if (e === "year" && (t < 1 || t >= 1e4)) throw new RangeError("CronPattern: Invalid value for " + e + ": " + t + " (supported range: 1-9999)");
+        this[e][t] = n;
+      }
+      static toNumber(e) {
+        return /^\d+$/.test(e) ? parseInt(e, 10) : NaN;
+      }
+      validateNotNaN(e, t) {
+        if (isNaN(e)) throw new TypeError(t);
+      }
+      validateRange(e, t, n, s, a) {
+        if (e > t) throw new TypeError("CronPattern: From value is larger than to value: '" + a + "'");
+        if (n !== void 0) {
+          if (n === 0) throw new TypeError("CronPattern: Syntax error, illegal stepping: 0");
+          if (n > this[s].length) throw new TypeError("CronPattern: Syntax error, steps cannot be greater than maximum value of part (" + this[s].length + ")");
+        }
+      }
+      handleRangeWithStepping(e, t, n, s) {
+        if (e.toUpperCase().includes("W")) throw new TypeError("CronPattern: Syntax error, W is not allowed in ranges with stepping.");
+        let a = this.extractNth(e, t), i = a[0].match(/^(\d+)-(\d+)\/(\d+)$/);
+        if (i === null) throw new TypeError("CronPattern: Syntax error, illegal range with stepping: '" + e + "'");
+        let [, o, u, l] = i, h = parseInt(o, 10) + n, m = parseInt(u, 10) + n, d = parseInt(l, 10);
+        this.validateNotNaN(h, "CronPattern: Syntax error, illegal lower range (NaN)"), this.validateNotNaN(m, "CronPattern: Syntax error, illegal upper range (NaN)"), this.validateNotNaN(d, "CronPattern: Syntax error, illegal stepping: (NaN)"), this.validateRange(h, m, d, t, e);
+        for (let p = h; p <= m; p += d) this.setPart(t, p, a[1] || s);
+      }
+      extractNth(e, t) {
+        let n = e, s;
+        if (n.includes("#")) {
+          if (t !== "dayOfWeek") throw new Error("CronPattern: nth (#) only allowed in day-of-week field");
+          let a = n.split("#");
+          if (a.length !== 2 || a[1] === "") throw new TypeError("CronPattern: Syntax error, illegal nth weekday: '" + e + "'");
+          n = a[0], s = a[1];
+        } else if (n.toUpperCase().endsWith("L")) {
+          if (t !== "dayOfWeek") throw new Error("CronPattern: L modifier only allowed in day-of-week field (use L alone for day-of-month)");
+          s = "L", n = n.slice(0, -1);
+        }
+        return [n, s];
+      }
+      handleRange(e, t, n, s) {
+        if (e.toUpperCase().includes("W")) throw new TypeError("CronPattern: Syntax error, W is not allowed in a range.");
+        let a = this.extractNth(e, t), i = a[0].split("-");
+        if (i.length !== 2) throw new TypeError("CronPattern: Syntax error, illegal range: '" + e + "'");
+        let o = r2.toNumber(i[0]) + n, u = r2.toNumber(i[1]) + n;
+        this.validateNotNaN(o, "CronPattern: Syntax error, illegal lower range (NaN)"), this.validateNotNaN(u, "CronPattern: Syntax error, illegal upper range (NaN)"), this.validateRange(o, u, void 0, t, e);
+        for (let l = o; l <= u; l++) this.setPart(t, l, a[1] || s);
+      }
+      handleStepping(e, t, n, s) {
+        if (e.toUpperCase().includes("W")) throw new TypeError("CronPattern: Syntax error, W is not allowed in parts with stepping.");
+        let a = this.extractNth(e, t), i = a[0].split("/");
+        if (i.length !== 2) throw new TypeError("CronPattern: Syntax error, illegal stepping: '" + e + "'");
+        if (this.sloppyRanges) i[0] === "" && (i[0] = "*");
+        else {
+          if (i[0] === "") throw new TypeError("CronPattern: Syntax error, stepping with missing prefix ('" + e + "') is not allowed. Use wildcard (*/step) or range (min-max/step) instead.");
+          if (i[0] !== "*") throw new TypeError("CronPattern: Syntax error, stepping with numeric prefix ('" + e + "') is not allowed. Use wildcard (*/step) or range (min-max/step) instead.");
+        }
+        let o = 0;
+        i[0] !== "*" && (o = r2.toNumber(i[0]) + n, this.validateNotNaN(o, "CronPattern: Syntax error, illegal stepping start (NaN)"));
+        let u = r2.toNumber(i[1]);
+        this.validateNotNaN(u, "CronPattern: Syntax error, illegal stepping: (NaN)"), this.validateRange(0, this[t].length - 1, u, t, e);
+        for (let l = o; l < this[t].length; l += u) t === "year" && l === 0 || this.setPart(t, l, a[1] || s);
+      }
+      replaceAlpha(e, t) {
+        let n = e;
+        for (let [s, a] of Object.entries(t)) n = n.replace(new RegExp(s, "gi"), (i, o, u) => {
+          let l = o + i.length - 3, h = u.charAt(l - 1), m = u.charAt(l + 3);
+          if (/[a-z\d/#]/i.test(h) || /[a-km-z\d]/i.test(m)) throw new TypeError(`CronPattern: Syntax error, a month or day name has to stand alone ('${e}').`);
+          return a;
+        });
+        return n;
+      }
+      static DAY_NAMES = { "-sun": "-7", sun: "0", mon: "1", tue: "2", wed: "3", thu: "4", fri: "5", sat: "6" };
+      static DAY_NAMES_QUARTZ = { sun: "1", mon: "2", tue: "3", wed: "4", thu: "5", fri: "6", sat: "7" };
+      static MONTH_NAMES = { jan: "1", feb: "2", mar: "3", apr: "4", may: "5", jun: "6", jul: "7", aug: "8", sep: "9", oct: "10", nov: "11", dec: "12" };
+      static NICKNAME_MAP = { "@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *", "@weekly": "0 0 * * SUN", "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *" };
+      handleNicknames(e) {
+        let t = e.trim().toLowerCase();
+        if (t === "@reboot") throw new TypeError("CronPattern: @reboot is not supported in this environment. This is an event-based trigger that requires system startup detection.");
+        return r2.NICKNAME_MAP[t] || e;
+      }
+      setNthWeekdayOfMonth(e, t) {
+        if (typeof t != "number" && t.toUpperCase() === "L") this.dayOfWeek[e] = this.dayOfWeek[e] | 32;
+        else if (t === 63) this.dayOfWeek[e] = 63;
+        else if (t < 6 && t > 0) this.dayOfWeek[e] = this.dayOfWeek[e] | A[t - 1];
+        else throw new TypeError(`CronPattern: nth weekday out of range, should be 1-5 or L. Value: ${t}, Type: ${typeof t}`);
+      }
+    };
+    var ee = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    var c = [["month", "year", 0], ["day", "month", -1], ["hour", "day", 0], ["minute", "hour", 0], ["second", "minute", 0]];
+    var f = class r2 {
+      tz;
+      instantMs;
+      instantFields;
+      ms;
+      second;
+      minute;
+      hour;
+      day;
+      month;
+      year;
+      constructor(e, t) {
+        if (this.tz = t, e && e instanceof Date) if (!isNaN(e)) this.fromDate(e);
+        else throw new TypeError("CronDate: Invalid date passed to CronDate constructor");
+        else if (e == null) this.fromDate(/* @__PURE__ */ new Date());
+        else if (e && typeof e == "string") this.fromString(e);
+        else if (e instanceof r2) this.fromCronDate(e);
+        else throw new TypeError("CronDate: Invalid type (" + typeof e + ") passed to CronDate constructor");
+      }
+      getLastDayOfMonth(e, t) {
+        return t !== 1 ? ee[t] : new Date(g(e, t + 1, 0)).getUTCDate();
+      }
+      getLastWeekday(e, t) {
+        let n = this.getLastDayOfMonth(e, t), a = new Date(g(e, t, n)).getUTCDay();
+        return a === 0 ? n - 2 : a === 6 ? n - 1 : n;
+      }
+      getNearestWeekday(e, t, n) {
+        let s = this.getLastDayOfMonth(e, t);
+        if (n > s) return -1;
+        let i = new Date(g(e, t, n)).getUTCDay();
+        return i === 0 ? n === s ? n - 2 : n + 1 : i === 6 ? n === 1 ? n + 2 : n - 1 : n;
+      }
+      isNthWeekdayOfMonth(e, t, n, s) {
+        let i = new Date(g(e, t, n)).getUTCDay(), o = 0;
+        for (let u = 1; u <= n; u++) new Date(g(e, t, u)).getUTCDay() === i && o++;
+        if (s & 63 && A[o - 1] & s) return true;
+        if (s & 32) {
+          let u = this.getLastDayOfMonth(e, t);
+          for (let l = n + 1; l <= u; l++) if (new Date(g(e, t, l)).getUTCDay() === i) return false;
+          return true;
+        }
+        return false;
+      }
+      fromDate(e) {
+        if (this.tz !== void 0) if (typeof this.tz == "number") this.ms = e.getUTCMilliseconds(), this.second = e.getUTCSeconds(), this.minute = e.getUTCMinutes() + this.tz, this.hour = e.getUTCHours(), this.day = e.getUTCDate(), this.month = e.getUTCMonth(), this.year = e.getUTCFullYear(), this.apply();
+        else try {
+          let t = y(e, this.tz);
+          this.ms = e.getMilliseconds(), this.second = t.s, this.minute = t.i, this.hour = t.h, this.day = t.d, this.month = t.m - 1, this.year = t.y, this.cacheInstant(e.getTime() - this.ms);
+        } catch (t) {
+          let n = t instanceof Error ? t.message : String(t);
+          throw new TypeError(`CronDate: Failed to convert date to timezone '${this.tz}'. This may happen with invalid timezone names or dates. Original error: ${n}`);
+        }
+        else this.ms = e.getMilliseconds(), this.second = e.getSeconds(), this.minute = e.getMinutes(), this.hour = e.getHours(), this.day = e.getDate(), this.month = e.getMonth(), this.year = e.getFullYear(), this.cacheInstant(e.getTime() - this.ms);
+      }
+      cacheInstant(e) {
+        this.instantMs = e;
+        let { year: t, month: n, day: s, hour: a, minute: i, second: o } = this;
+        this.instantFields = [t, n, s, a, i, o, this.tz];
+      }
+      cachedInstant() {
+        let e = this.instantFields;
+        if (!(e === void 0 || e[6] !== this.tz) && !(e[5] !== this.second || e[4] !== this.minute || e[3] !== this.hour) && !(e[2] !== this.day || e[1] !== this.month || e[0] !== this.year)) return this.instantMs;
+      }
+      fromCronDate(e) {
+        this.tz = e.tz, this.year = e.year, this.month = e.month, this.day = e.day, this.hour = e.hour, this.minute = e.minute, this.second = e.second, this.ms = e.ms, this.instantMs = e.instantMs, this.instantFields = e.instantFields;
+      }
+      apply() {
+        if (this.month > 11 || this.month < 0 || this.day > this.getLastDayOfMonth(this.year, this.month) || this.day < 1 || this.hour > 23 || this.minute > 59 || this.second > 59 || this.hour < 0 || this.minute < 0 || this.second < 0) {
+          let e = /* @__PURE__ */ new Date(0);
+          return e.setUTCFullYear(this.year, this.month, this.day), e.setUTCHours(this.hour, this.minute, this.second, this.ms), this.ms = e.getUTCMilliseconds(), this.second = e.getUTCSeconds(), this.minute = e.getUTCMinutes(), this.hour = e.getUTCHours(), this.day = e.getUTCDate(), this.month = e.getUTCMonth(), this.year = e.getUTCFullYear(), true;
+        } else return false;
+      }
+      fromString(e) {
+        if (typeof this.tz == "number") {
+          if (x(e)) return this.fromDate(_(e));
+          let t = _(e, "Etc/UTC");
+          this.ms = t.getUTCMilliseconds(), this.second = t.getUTCSeconds(), this.minute = t.getUTCMinutes(), this.hour = t.getUTCHours(), this.day = t.getUTCDate(), this.month = t.getUTCMonth(), this.year = t.getUTCFullYear(), this.apply();
+        } else return this.fromDate(_(e, this.tz));
+      }
+      findNext(e, t, n, s) {
+        return this._findMatch(e, t, n, s, 1);
+      }
+      _matchDayValue(e, t, n, s) {
+        let a = e;
+        if (!a) {
+          for (let i = 0; i < n.nearestWeekdays.length; i++) if (n.nearestWeekdays[i]) {
+            let o = this.getNearestWeekday(this.year, this.month, i + 1);
+            if (o !== -1 && o === t) {
+              a = 1;
+              break;
+            }
+          }
+        }
+        if (n.lastWeekday) {
+          let i = this.getLastWeekday(this.year, this.month);
+          t === i && (a = 1);
+        }
+        if (n.lastDayOfMonth) {
+          let i = this.getLastDayOfMonth(this.year, this.month);
+          t === i && (a = 1);
+        }
+        if (!n.starDOW) {
+          let i = new Date(g(this.year, this.month, 1, 0, 0, 0, 0)).getUTCDay(), o = n.dayOfWeek[(i + (t - 1)) % 7];
+          o && o & 63 && (o = this.isNthWeekdayOfMonth(this.year, this.month, t, o) ? 1 : 0), n.useAndLogic ? a = a && o : !s.domAndDow && !n.starDOM ? a = a || o : a = a && o;
+        }
+        return a;
+      }
+      _findMatch(e, t, n, s, a) {
+        let i = this[t], o = t === "day" ? this.getLastDayOfMonth(this.year, this.month) : 0, u = this[t] + s, l = a === 1 ? (h) => h < n[t].length : (h) => h >= 0;
+        for (let h = u; l(h); h += a) {
+          let m = n[t][h];
+          if (t === "day") {
+            if (h - s > o) continue;
+            m = this._matchDayValue(m, h - s, n, e);
+          }
+          if (m) return this[t] = h - s, i !== this[t] ? 2 : 1;
+        }
+        return 3;
+      }
+      recurse(e, t, n) {
+        let s = this.year, a = n;
+        for (; typeof a == "number"; ) {
+          if (e.starYear && Math.abs(this.year - s) > 400) return null;
+          a = this.recurseStep(e, t, a);
+        }
+        return a;
+      }
+      recurseStep(e, t, n) {
+        if (n === 0 && !e.starYear) {
+          if (this.year >= 0 && this.year < e.year.length && e.year[this.year] === 0) {
+            let a = -1;
+            for (let i = this.year + 1; i < e.year.length && i < 1e4; i++) if (e.year[i] === 1) {
+              a = i;
+              break;
+            }
+            if (a === -1) return null;
+            this.year = a, this.month = 0, this.day = 1, this.hour = 0, this.minute = 0, this.second = 0, this.ms = 0;
+          }
+          if (this.year >= 1e4) return null;
+        }
+        let s = this.findNext(t, c[n][0], e, c[n][2]);
+        if (s > 1) {
+          let a = n + 1;
+          for (; a < c.length; ) this[c[a][0]] = -c[a][2], a++;
+          if (s === 3) {
+            if (this[c[n][1]]++, this[c[n][0]] = -c[n][2], this.apply(), n === 0 && !e.starYear) {
+              for (; this.year >= 0 && this.year < e.year.length && e.year[this.year] === 0 && this.year < 1e4; ) this.year++;
+              if (this.year >= 1e4 || this.year >= e.year.length) return null;
+            }
+            return 0;
+          } else if (this.apply()) return n - 1;
+        }
+        return n += 1, n >= c.length ? this : (e.starYear ? this.year >= 3e3 : this.year >= 1e4) ? null : n;
+      }
+      increment(e, t, n) {
+        return this.instantMs = void 0, this.instantFields = void 0, this.second += t.interval !== void 0 && t.interval > 1 && n ? t.interval : 1, this.ms = 0, this.apply(), this.recurse(e, t, 0);
+      }
+      decrement(e, t, n = true) {
+        this.instantMs = void 0, this.instantFields = void 0;
+        let s = t.interval !== void 0 && t.interval >= 1;
+        return (this.ms === 0 || s) && (this.second -= s && n ? t.interval : 1), this.ms = 0, this.apply(), this.year < 1 ? null : this.recurseBackward(e, t, 0);
+      }
+      recurseBackward(e, t, n) {
+        let s = this.year, a = n;
+        for (; typeof a == "number"; ) {
+          if (e.starYear && Math.abs(this.year - s) > 400) return null;
+          a = this.recurseBackwardStep(e, t, a);
+        }
+        return a;
+      }
+      recurseBackwardStep(e, t, n) {
+        if (n === 0 && !e.starYear) {
+          if (this.year >= 0 && this.year < e.year.length && e.year[this.year] === 0) {
+            let a = -1;
+            for (let i = this.year - 1; i >= 0; i--) if (e.year[i] === 1) {
+              a = i;
+              break;
+            }
+            if (a === -1) return null;
+            this.year = a, this.month = 11, this.day = 31, this.hour = 23, this.minute = 59, this.second = 59, this.ms = 0;
+          }
+          if (this.year < 1) return null;
+        }
+        let s = this.findPrevious(t, c[n][0], e, c[n][2]);
+        if (s > 1) {
+          let a = n + 1;
+          for (; a < c.length; ) {
+            let i = c[a][0], o = c[a][2], u = this.getMaxPatternValue(i, e, o);
+            this[i] = u, a++;
+          }
+          if (s === 3) {
+            if (this[c[n][1]]--, n === 0) {
+              let u = this.getLastDayOfMonth(this.year, this.month);
+              this.day > u && (this.day = u);
+            }
+            if (n === 1) if (this.day <= 0) this.day = 1;
+            else {
+              let u = this.year, l = this.month;
+              for (; l < 0; ) l += 12, u--;
+              for (; l > 11; ) l -= 12, u++;
+              let h = this.getLastDayOfMonth(u, l);
+              this.day > h && (this.day = h);
+            }
+            this.apply();
+            let i = c[n][0], o = c[n][2];
+            if (this[i] = this.getMaxPatternValue(i, e, o), this.apply(), n === 0) {
+              let u = c[1][2], l = this.getMaxPatternValue("day", e, u);
+              l !== this.day && (this.day = l, this.hour = this.getMaxPatternValue("hour", e, c[2][2]), this.minute = this.getMaxPatternValue("minute", e, c[3][2]), this.second = this.getMaxPatternValue("second", e, c[4][2]));
+            }
+            if (n === 0 && !e.starYear) {
+              for (; this.year >= 0 && this.year < e.year.length && e.year[this.year] === 0; ) this.year--;
+              if (this.year < 1) return null;
+            }
+            return 0;
+          } else if (this.apply()) return n - 1;
+        }
+        return n += 1, n >= c.length ? this : this.year < 1 ? null : n;
+      }
+      getMaxPatternValue(e, t, n) {
+        let s = t[e].length - 1 - n;
+        for (let a = t[e].length - 1; a >= 0; a--) if (t[e][a]) {
+          s = a - n;
+          break;
+        }
+        if (e === "day") {
+          let a = this.getLastDayOfMonth(this.year, this.month);
+          return t.lastWeekday || t.nearestWeekdays.some((i) => i) || t.lastDayOfMonth || !t.starDOW ? a : Math.min(s, a);
+        }
+        return s;
+      }
+      findPrevious(e, t, n, s) {
+        return this._findMatch(e, t, n, s, -1);
+      }
+      getDate(e) {
+        if (!e && typeof this.tz != "number") {
+          let t = this.cachedInstant();
+          if (t !== void 0) return new Date(t + (this.tz === void 0 ? this.ms : 0));
+        }
+        if (e || this.tz === void 0) {
+          if (this.year >= 0 && this.year < 100) {
+            let t = /* @__PURE__ */ new Date(0);
+            return t.setFullYear(this.year, this.month, this.day), t.setHours(this.hour, this.minute, this.second, this.ms), t;
+          }
+          return new Date(this.year, this.month, this.day, this.hour, this.minute, this.second, this.ms);
+        } else return typeof this.tz == "number" ? new Date(g(this.year, this.month, this.day, this.hour, this.minute - this.tz, this.second, this.ms)) : P(T(this.year, this.month + 1, this.day, this.hour, this.minute, this.second, this.tz), false);
+      }
+      getTime() {
+        return this.getDate(false).getTime();
+      }
+      match(e, t) {
+        if (!e.starYear && (this.year < 0 || this.year >= e.year.length || e.year[this.year] === 0)) return false;
+        for (let n = 0; n < c.length; n++) {
+          let s = c[n][0], a = c[n][2], i = this[s];
+          if (i + a < 0 || i + a >= e[s].length) return false;
+          let o = e[s][i + a];
+          if (s === "day" && (o = this._matchDayValue(o, i, e, t)), !o) return false;
+        }
+        return true;
+      }
+    };
+    function Y(r2) {
+      r2 === void 0 && (r2 = {}), delete r2.name, r2.legacyMode !== void 0 && r2.domAndDow === void 0 ? r2.domAndDow = !r2.legacyMode : r2.domAndDow === void 0 && (r2.domAndDow = false), r2.legacyMode = !r2.domAndDow;
+      let e = (n, s) => n === void 0 ? s : n;
+      if (r2.paused = e(r2.paused, false), r2.maxRuns = e(r2.maxRuns, 1 / 0), r2.catch = e(r2.catch, false), r2.unref = e(r2.unref, false), r2.mode = e(r2.mode, "auto"), r2.alternativeWeekdays = e(r2.alternativeWeekdays, false), r2.sloppyRanges = e(r2.sloppyRanges, false), r2.fixedTimeRule = e(r2.fixedTimeRule, "single-value"), r2.allowPast = e(r2.allowPast, false), r2.interval = r2.interval === void 0 ? 0 : parseInt(r2.interval.toString(), 10), r2.utcOffset = r2.utcOffset === void 0 ? void 0 : parseInt(r2.utcOffset.toString(), 10), r2.dayOffset = r2.dayOffset === void 0 ? 0 : parseInt(r2.dayOffset.toString(), 10), !["auto", "5-part", "6-part", "7-part", "5-or-6-parts", "6-or-7-parts"].includes(r2.mode)) throw new Error("CronOptions: mode must be one of 'auto', '5-part', '6-part', '7-part', '5-or-6-parts', or '6-or-7-parts'.");
+      if (!["single-value", "no-wildcard"].includes(r2.fixedTimeRule)) throw new Error("CronOptions: fixedTimeRule must be one of 'single-value' or 'no-wildcard'.");
+      r2.timezone === "" && (r2.timezone = void 0);
+      let t = r2.timezone ?? r2.utcOffset;
+      if (r2.startAt && (r2.startAt = L(new f(r2.startAt, t))), r2.stopAt && (r2.stopAt = L(new f(r2.stopAt, t))), r2.interval !== null) {
+        if (isNaN(r2.interval)) throw new Error("CronOptions: Supplied value for interval is not a number");
+        if (r2.interval < 0) throw new Error("CronOptions: Supplied value for interval can not be negative");
+      }
+      if (r2.utcOffset !== void 0) {
+        if (isNaN(r2.utcOffset)) throw new Error("CronOptions: Invalid value passed for utcOffset, should be number representing minutes offset from UTC.");
+        if (r2.utcOffset < -870 || r2.utcOffset > 870) throw new Error("CronOptions: utcOffset out of bounds.");
+        if (r2.utcOffset !== void 0 && r2.timezone) throw new Error("CronOptions: Combining 'utcOffset' with 'timezone' is not allowed.");
+      }
+      if (r2.unref !== true && r2.unref !== false) throw new Error("CronOptions: Unref should be either true, false or undefined(false).");
+      if (r2.dayOffset !== void 0 && r2.dayOffset !== 0 && isNaN(r2.dayOffset)) throw new Error("CronOptions: Invalid value passed for dayOffset, should be a number representing days to offset.");
+      return r2;
+    }
+    function L(r2) {
+      return r2.ms ? (r2.ms = 0, new f(new Date(r2.getTime() + 1e3), r2.tz)) : r2;
+    }
+    function C(r2) {
+      return typeof r2 == "function";
+    }
+    function $(r2) {
+      return C(r2);
+    }
+    function j(r2) {
+      typeof Deno < "u" && typeof Deno.unrefTimer < "u" ? Deno.unrefTimer(r2) : r2 && typeof r2.unref < "u" && r2.unref();
+    }
+    var E = 1440 * 60 * 1e3;
+    var Z = 30 * 1e3;
+    var w = [];
+    var S = class {
+      name;
+      options;
+      _states;
+      fn;
+      _startAtRoundingMs = 0;
+      getTz() {
+        return this.options.timezone ?? this.options.utcOffset;
+      }
+      applyDayOffset(e) {
+        let t = this._offsetMs();
+        return t ? new Date(e.getTime() + t) : e;
+      }
+      _offsetMs() {
+        return (this.options.dayOffset ?? 0) * E;
+      }
+      get _startAt() {
+        return this.options.startAt;
+      }
+      get _stopAt() {
+        return this.options.stopAt;
+      }
+      _nextTarget(e, t) {
+        let n = this._offsetMs(), s = this._next(this._shift(e), new Date(t.getTime() - n), { startAt: this._shift(this._startAt), stopAt: this._shift(this._stopAt) });
+        return s ? this.applyDayOffset(s.getDate(false)) : null;
+      }
+      _previousTarget(e, t) {
+        let n = this._toMs(e ?? t) - this._offsetMs(), s = this._previous(new Date(n), { startAt: this._shift(this._startAt), stopAt: this._shift(this._stopAt) });
+        return s ? this.applyDayOffset(s.getDate(false)) : null;
+      }
+      _shift(e) {
+        if (e != null) return new f(new Date(this._toMs(e) - this._offsetMs()), this.getTz());
+      }
+      constructor(e, t, n) {
+        let s, a;
+        if (C(t)) a = t;
+        else if (typeof t == "object") s = t;
+        else if (t !== void 0) throw new Error("Cron: Invalid argument passed for optionsIn. Should be one of function, or object (options).");
+        if (C(n)) a = n;
+        else if (typeof n == "object") s = n;
+        else if (n !== void 0) throw new Error("Cron: Invalid argument passed for funcIn. Should be one of function, or object (options).");
+        this.name = s?.name;
+        let i = s?.startAt;
+        this.options = Y(s), i && this._startAt && (this._startAtRoundingMs = this._startAt.getTime() - new f(i, this.getTz()).getTime());
+        let o = !!e && (e instanceof Date || typeof e == "string" && e.indexOf(":") > 0);
+        if (this._states = { kill: false, blocking: false, previousRun: void 0, currentRun: void 0, once: void 0, currentTimeout: void 0, maxRuns: s ? s.maxRuns : void 0, paused: s ? s.paused : false, pattern: o ? new b("* * * * *", void 0, { mode: "auto" }) : new b(e, this.options.timezone, { mode: this.options.mode, alternativeWeekdays: this.options.alternativeWeekdays, sloppyRanges: this.options.sloppyRanges, fixedTimeRule: this.options.fixedTimeRule }) }, o && (this._states.once = new f(e, this.getTz())), this.name) {
+          if (w.find((l) => l.name === this.name)) throw new Error("Cron: Tried to initialize new named job '" + this.name + "', but name already taken.");
+          w.push(this);
+        }
+        return a !== void 0 && $(a) && (this.fn = a, this.schedule()), this;
+      }
+      nextRun(e) {
+        return this._nextTarget(e, /* @__PURE__ */ new Date());
+      }
+      nextRuns(e, t) {
+        this._states.maxRuns !== void 0 && e > this._states.maxRuns && (e = this._states.maxRuns);
+        let n = t || this._states.currentRun || void 0;
+        return this._enumerateRuns(e, n, "next");
+      }
+      previousRuns(e, t) {
+        return this._enumerateRuns(e, t || void 0, "previous");
+      }
+      enumerate(e) {
+        return new R(this, e);
+      }
+      _enumerateRuns(e, t, n) {
+        let s = [], a = /* @__PURE__ */ new Date(), i = t;
+        for (; e-- > 0; ) {
+          let o = n === "next" ? this._nextTarget(i, a) : this._previousTarget(i, a);
+          if (!o) break;
+          s.push(o), i = o;
+        }
+        return s;
+      }
+      match(e) {
+        if (this._states.once) {
+          let n = new f(e, this.getTz());
+          n.ms = 0;
+          let s = new f(this._states.once, this.getTz());
+          return s.ms = 0, n.getTime() === s.getTime();
+        }
+        let t = new f(e, this.getTz());
+        return t.ms = 0, t.match(this._states.pattern, this.options);
+      }
+      getPattern() {
+        if (!this._states.once) return this._states.pattern ? this._states.pattern.pattern : void 0;
+      }
+      getOnce() {
+        return this._states.once ? this._states.once.getDate() : null;
+      }
+      isRunning() {
+        return !this._states.paused && !this._states.kill && this.fn !== void 0 && this._nextTarget(this._states.currentRun, /* @__PURE__ */ new Date()) !== null;
+      }
+      isStopped() {
+        return this._states.kill;
+      }
+      isBusy() {
+        return this._states.blocking;
+      }
+      currentRun() {
+        return this._states.currentRun ? this._states.currentRun.getDate() : null;
+      }
+      previousRun() {
+        return this._states.previousRun ? this._states.previousRun.getDate() : null;
+      }
+      msToNext(e) {
+        let t = /* @__PURE__ */ new Date(), n = this._nextTarget(e, t);
+        return n ? n.getTime() - this._toMs(e ?? t) : null;
+      }
+      stop() {
+        this._states.kill = true, this._states.currentTimeout && clearTimeout(this._states.currentTimeout);
+        let e = w.indexOf(this);
+        e >= 0 && w.splice(e, 1);
+      }
+      pause() {
+        return this._states.paused = true, !this._states.kill;
+      }
+      resume() {
+        return this._states.paused = false, !this._states.kill;
+      }
+      schedule(e) {
+        return this._schedule(e);
+      }
+      _schedule(e, t) {
+        if (e && this.fn) throw new Error("Cron: It is not allowed to schedule two functions using the same Croner instance.");
+        e && (this.fn = e);
+        let n = t ?? /* @__PURE__ */ new Date(), s = this._nextTarget(void 0, n), a = s ? s.getTime() - n.getTime() : null, i = this._states.currentRun;
+        i && i.getTime() > n.getTime() && (i = void 0);
+        let o = this._nextTarget(i, n);
+        return a === null || isNaN(a) || o === null ? this : (a > Z && (a = Z), a < 0 && (a = this._states.paused ? 1e3 : 0), this._states.currentTimeout = setTimeout(() => this._checkTrigger(o), a), this._states.currentTimeout && this.options.unref && j(this._states.currentTimeout), this);
+      }
+      async _trigger(e = /* @__PURE__ */ new Date()) {
+        this._states.blocking = true, this._states.currentRun = new f(e, this.getTz());
+        try {
+          if (this.options.catch) try {
+            this.fn !== void 0 && await this.fn(this, this.options.context);
+          } catch (t) {
+            if (C(this.options.catch)) try {
+              Promise.resolve(this.options.catch(t, this)).catch(() => {
+              });
+            } catch {
+            }
+          }
+          else this.fn !== void 0 && await this.fn(this, this.options.context);
+        } finally {
+          this._states.previousRun = new f(e, this.getTz()), this._states.blocking = false;
+        }
+      }
+      async trigger() {
+        await this._trigger();
+      }
+      runsLeft() {
+        return this._states.maxRuns;
+      }
+      _checkTrigger(e) {
+        let t = /* @__PURE__ */ new Date(), n = !this._states.paused && t.getTime() >= e.getTime(), s = this._states.blocking && this.options.protect;
+        n && !s ? (this._states.maxRuns !== void 0 && this._states.maxRuns--, this._trigger(t)) : n && s && C(this.options.protect) && setTimeout(() => this.options.protect(this), 0), this._schedule(void 0, n ? void 0 : t);
+      }
+      _next(e, t, n) {
+        let s = n ? n.startAt : this._startAt, a = n ? n.stopAt : this._stopAt, i = !!e, o = !!(e || this._states.currentRun), u = false;
+        !e && s && this.options.interval && (e = this._calculatePreviousRun(s, t), e && (o = true), u = !e);
+        let l = e ?? t ?? /* @__PURE__ */ new Date(), h = this._toMs(l);
+        e = new f(l, this.getTz()), s && h < s.getTime() && (e = u ? s : new f(new Date(s.getTime() - 1e3), this.getTz()), h = e.getTime());
+        let m = this._states.once || new f(e, this.getTz());
+        if (!u && m !== this._states.once && (m = this._findOccurrence(e, h, 1, o)), this._states.once) {
+          let d = this._states.once.getTime(), p = h - d;
+          if (s && d < s.getTime() - this._startAtRoundingMs || this._states.currentRun && this.applyDayOffset(this._states.once.getDate()).getTime() <= this._states.currentRun.getTime() || (i ? p >= 0 : p > 1e3 && !this.options.allowPast)) return null;
+        }
+        return m === null || this._states.maxRuns !== void 0 && this._states.maxRuns <= 0 || this._states.kill || a && m.getTime() >= a.getTime() ? null : m;
+      }
+      _previous(e, t) {
+        let n = this._toMs(e ?? /* @__PURE__ */ new Date());
+        if (t.stopAt && n > t.stopAt.getTime() && (n = t.stopAt.getTime()), this._states.once) return this._states.once.getTime() < n ? this._states.once : null;
+        let s = this._findOccurrence(new f(new Date(n), this.getTz()), n, -1);
+        return s === null || t.startAt && s.getTime() < t.startAt.getTime() ? null : s;
+      }
+      _toMs(e) {
+        if (e instanceof Date) return e.getTime();
+        let t = new f(e, this.getTz());
+        return t.getTime() + (typeof t.tz == "string" ? t.ms : 0);
+      }
+      _findOccurrence(e, t, n, s = false) {
+        let a = this.options.interval ?? 0;
+        if (a > 1 && (n === -1 || s)) {
+          t += (a - 1) * 1e3 * n;
+          let m = new Date(t);
+          if (isNaN(m.getTime()) || (e = new f(m, this.getTz()), !(e.year >= 1 && e.year <= 9999))) return null;
+          s = false;
+        }
+        let i = this._walk(e, t, n, s), o = this.getTz();
+        if (this._states.pattern.isFixedTime && n === 1 || typeof o == "number" || I(t, o) !== (n === 1 ? "earlier" : "later")) return i;
+        let u = Math.floor(t / 1e3) * 1e3, l = n === 1 ? M(u, u + E, o) : M(u - E, u, o) - 1e3;
+        if (i && (l - i.getTime()) * n > 0) return i;
+        let h = this._walk(new f(new Date(l), o), l - n, n, false, true);
+        return !i || !h ? i ?? h : (i.getTime() - h.getTime()) * n > 0 ? h : i;
+      }
+      _walk(e, t, n, s, a = false) {
+        let i = this._states.pattern, o = (l, h) => n === 1 ? l.increment(i, this.options, h) : l.decrement(i, this.options, h), u = new f(e, this.getTz());
+        for ((!a || !u.match(i, this.options)) && (u = o(u, s)); u; ) {
+          let l = this._runAt(u, t, n);
+          if (l) return new f(l, this.getTz());
+          u = o(u, false);
+        }
+        return null;
+      }
+      _runAt(e, t, n) {
+        let s = (d) => (d.getTime() - t) * n > 0, a = e.tz;
+        if (typeof a == "number") {
+          let d = e.getDate();
+          return s(d) ? d : null;
+        }
+        let i = T(e.year, e.month + 1, e.day, e.hour, e.minute, e.second, a), o = k(i), u = this._states.pattern.isFixedTime;
+        if (o.kind === "single") return s(o.date) ? o.date : null;
+        if (o.kind === "ambiguous") {
+          let { earlier: d, later: p } = o;
+          return (u ? [d] : n === 1 ? [d, p] : [p, d]).find(s) ?? null;
+        }
+        if (!u) return null;
+        let l = new Date(M(o.before.getTime(), o.after.getTime(), a)), h = y(l, a);
+        return h.y === i.y && h.m === i.m && h.d === i.d && s(l) ? l : null;
+      }
+      _calculatePreviousRun(e, t) {
+        let n = new f(t, this.getTz()).getTime();
+        if (e.getTime() > n) return;
+        let s = this.options.interval * 1e3, a = e;
+        for (; a.getTime() + s <= n; ) {
+          let i = this._findOccurrence(a, a.getTime(), 1, true);
+          if (i === null) break;
+          a = i;
+        }
+        return a;
+      }
+    };
+    var R = class {
+      cron;
+      cursor;
+      now;
+      done;
+      initialMaxRuns;
+      remainingRuns;
+      constructor(e, t) {
+        this.cron = e, this.initialMaxRuns = e.runsLeft() ?? 1 / 0, this.reset(t);
+      }
+      next() {
+        if (this.done || this.remainingRuns <= 0) return this.done = true, { value: void 0, done: true };
+        let e = this.cron._nextTarget(this.cursor, this.now);
+        return e === null ? (this.done = true, { value: void 0, done: true }) : (this.cursor = e, this.remainingRuns--, { value: e, done: false });
+      }
+      peek() {
+        return this.done || this.remainingRuns <= 0 ? null : this.cron._nextTarget(this.cursor, this.now);
+      }
+      reset(e) {
+        this.cursor = e instanceof Date ? new Date(e.getTime()) : e ?? void 0, this.now = /* @__PURE__ */ new Date(), this.done = false, this.remainingRuns = this.initialMaxRuns;
+      }
+      [Symbol.iterator]() {
+        return this;
+      }
+    };
+  }
+});
+
 // src/buildpack/cnb-build.ts
 var import_node_fs13 = require("node:fs");
 var import_node_path11 = require("node:path");
@@ -2331,6 +3192,92 @@ function lineFor(index, section, key) {
     }
   }
   return index.get(section) ?? 0;
+}
+
+// src/config/units.ts
+var DURATION_UNITS = { ms: 1, s: 1e3, m: 6e4, h: 36e5 };
+var SIZE_UNITS = { b: 1, kb: 1024, kib: 1024, mb: 1024 ** 2, mib: 1024 ** 2, gb: 1024 ** 3, gib: 1024 ** 3 };
+function parseDuration(value) {
+  if (typeof value === "number") return value >= 0 ? value * 1e3 : void 0;
+  if (typeof value !== "string") return void 0;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/i.exec(value);
+  return match ? Number(match[1]) * DURATION_UNITS[match[2].toLowerCase()] : void 0;
+}
+function parseSize(value) {
+  if (typeof value === "number") return Number.isInteger(value) && value >= 0 ? value : void 0;
+  if (typeof value !== "string") return void 0;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b|b)?\s*$/i.exec(value);
+  return match ? Math.floor(Number(match[1]) * SIZE_UNITS[(match[2] ?? "b").toLowerCase()]) : void 0;
+}
+
+// src/config/schedule.ts
+function Cron2(...args) {
+  const { Cron: Loaded } = require_croner();
+  return new Loaded(...args);
+}
+var NICKNAMES = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
+var FIELD_NAMES_5 = ["minute", "hour", "day of month", "month", "day of week"];
+var FIELD_NAMES_6 = ["second", ...FIELD_NAMES_5];
+function parseSchedule(text, timezone) {
+  const trimmed = text.trim();
+  const lead = text.length - text.trimStart().length;
+  const every = /^@every\s+(\S+)$/i.exec(trimmed);
+  if (every) {
+    const ms = parseDuration(every[1]);
+    if (ms === void 0 || ms < 1e3) throw scheduleError(`"${every[1]}" is not an interval of at least 1s, e.g. @every 10m`, lead + trimmed.indexOf(every[1]) + 1);
+    return { kind: "every", intervalMs: ms, text };
+  }
+  if (trimmed.startsWith("@")) {
+    if (!NICKNAMES.includes(trimmed.toLowerCase())) throw scheduleError(`unknown "${trimmed}": expected one of ${NICKNAMES.join(", ")}, or @every DURATION`, lead + 1);
+    return { kind: "cron", cron: Cron2(trimmed.toLowerCase(), { timezone, paused: true }), text };
+  }
+  const fields = [];
+  for (const match of text.matchAll(/\S+/g)) fields.push({ text: match[0], column: match.index + 1 });
+  if (fields.length !== 5 && fields.length !== 6) {
+    throw scheduleError(`expected 5 fields (minute hour day-of-month month day-of-week) or 6 (seconds first), got ${fields.length}`, fields[Math.min(fields.length, 6)]?.column ?? lead + 1);
+  }
+  const names = fields.length === 5 ? FIELD_NAMES_5 : FIELD_NAMES_6;
+  for (let i = 0; i < fields.length; i++) {
+    const alone = fields.map((f, j) => j === i ? f.text : "*").join(" ");
+    try {
+      Cron2(alone, { paused: true });
+    } catch (error) {
+      throw scheduleError(`invalid ${names[i]} "${fields[i].text}" (${cronMessage(error)})`, fields[i].column);
+    }
+  }
+  try {
+    const cron = Cron2(fields.map((f) => f.text).join(" "), { timezone, paused: true });
+    return { kind: "cron", cron, text };
+  } catch (error) {
+    throw scheduleError(cronMessage(error), fields[0].column);
+  }
+}
+function isTimeZone(name) {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+function checkScheduleOptions(options) {
+  const problems = [];
+  if (!isTimeZone(options.timezone)) problems.push({ key: "timezone", message: `option "timezone" must be an IANA time zone such as "Europe/Berlin" or "UTC", got "${options.timezone}"`, hint: "see the TZ identifiers of the tz database" });
+  if (options.schedule === void 0) return problems;
+  try {
+    parseSchedule(options.schedule, isTimeZone(options.timezone) ? options.timezone : "UTC");
+  } catch (error) {
+    if (!(error instanceof Error && "column" in error)) throw error;
+    const column = error.column;
+    problems.push({ key: "schedule", column, message: `option "schedule" = "${options.schedule}", column ${column}: ${error.message}`, hint: 'a 5-field cron expression ("0 3 * * *"), 6 fields with seconds first ("*/10 * * * * *"), @hourly, @daily, @weekly, @monthly, @yearly, or @every 10m' });
+  }
+  return problems;
+}
+function scheduleError(message, column) {
+  return Object.assign(new Error(message), { column });
+}
+function cronMessage(error) {
+  return (error instanceof Error ? error.message : String(error)).replace(/^CronPattern: /, "");
 }
 
 // src/pipeline/re2.ts
@@ -3242,22 +4189,6 @@ function describe(operand) {
   return operand.kind === "nil" ? "NIL" : operand.kind === "true" ? "TRUE" : operand.kind === "false" ? "FALSE" : operand.kind === "number" ? `the number ${operand.value}` : operand.kind === "string" ? `the string ${JSON.stringify(operand.value)}` : "a regular expression";
 }
 
-// src/config/units.ts
-var DURATION_UNITS = { ms: 1, s: 1e3, m: 6e4, h: 36e5 };
-var SIZE_UNITS = { b: 1, kb: 1024, kib: 1024, mb: 1024 ** 2, mib: 1024 ** 2, gb: 1024 ** 3, gib: 1024 ** 3 };
-function parseDuration(value) {
-  if (typeof value === "number") return value >= 0 ? value * 1e3 : void 0;
-  if (typeof value !== "string") return void 0;
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/i.exec(value);
-  return match ? Number(match[1]) * DURATION_UNITS[match[2].toLowerCase()] : void 0;
-}
-function parseSize(value) {
-  if (typeof value === "number") return Number.isInteger(value) && value >= 0 ? value : void 0;
-  if (typeof value !== "string") return void 0;
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b|b)?\s*$/i.exec(value);
-  return match ? Math.floor(Number(match[1]) * SIZE_UNITS[(match[2] ?? "b").toLowerCase()]) : void 0;
-}
-
 // src/config/schema.ts
 var describe2 = (v) => Array.isArray(v) ? `an array ${JSON.stringify(v)}` : typeof v === "object" && v !== null ? "a table" : `${typeof v} ${JSON.stringify(v)}`;
 function applySchema(schema17, table, prefix = "", skip = /* @__PURE__ */ new Set()) {
@@ -3394,6 +4325,8 @@ var supervisorSchema = {
   partial_line_timeout: { type: "duration", default: "200ms", doc: "a line without its newline is passed on after this long" },
   hostname: { type: "string", default: "", doc: "the Hostname of messages; default: the machine host name" },
   metrics_address: { type: "string", default: "", pattern: /^$|^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]*):\d{1,5}$/, patternHint: 'HOST:PORT, such as "127.0.0.1:9464" (0.0.0.0:9464 or :9464 for every interface)', doc: "HOST:PORT where drover serves Prometheus metrics at GET /metrics (processes, lines, outputs, process_*); off unless set" },
+  log_history: { type: "integer", default: 1500, min: 0, max: 1e5, doc: "how many of the last lines `drover logs` can show (kept in memory, at most 1 MiB); 0 keeps none" },
+  watch: { type: "boolean", default: false, doc: "reload (as `drover reload`) when the Procfile, a .env file or a drover/*.toml fragment changes" },
   control_socket: { type: "string", default: "", doc: "path of the unix socket for `drover status` and `drover restart`; default: $TMPDIR/drover-<uid>/<dir hash>.sock, in a directory only that user can use (0700); a socket owned by another user is never trusted" }
 };
 var processSchema = {
@@ -3408,7 +4341,11 @@ var processSchema = {
   stopsignal: { type: "enum", values: SIGNALS, default: "TERM", doc: "the signal sent to the process group to stop it" },
   stopwaitsecs: { type: "duration", default: 25, doc: "how long to wait after stopsignal before SIGKILL (a number is seconds; Heroku kills at 30 s)" },
   environment: { type: "map", default: {}, doc: 'variables added to the environment of this type, e.g. { QUEUE = "default" }' },
-  directory: { type: "string", doc: "working directory, relative to the app" }
+  directory: { type: "string", doc: "working directory, relative to the app" },
+  schedule: { type: "string", doc: 'run this type at set times instead of keeping it running: 5 cron fields ("0 3 * * *"), 6 with seconds first, @hourly, @daily, @weekly, @monthly, @yearly, or @every 10m; each run is a one-shot' },
+  timezone: { type: "string", default: "UTC", doc: 'the IANA time zone of schedule, e.g. "Europe/Berlin"; a time skipped by a daylight-saving change runs at the first time after it, a time that happens twice runs once' },
+  overlap: { type: "enum", values: ["skip", "queue", "replace"], default: "skip", doc: "when a scheduled run is due while the previous one still runs: skip it, queue it (one at most) to run when the previous ends, or replace the previous (stopped as by a stop)" },
+  timeout: { type: "duration", default: 0, doc: "a scheduled run still running after this long is stopped (stopsignal, SIGKILL after stopwaitsecs); 0: no limit" }
 };
 
 // src/pipeline/component.ts
@@ -7885,7 +8822,8 @@ function loadConfig(options) {
     const [kind, name] = splitId(id);
     const origin = { file: raw.fragment.path, line: lineFor(raw.lines, id) };
     if (kind === "processes") {
-      const { options: opts2 } = validate(id, processSchema, raw);
+      const { options: opts2, failed: failed2 } = validate(id, processSchema, raw);
+      if (typeof opts2.schedule === "string" || !failed2) problems.push(...scheduleProblems(id, { ...opts2, timezone: typeof opts2.timezone === "string" ? opts2.timezone : "UTC" }, raw));
       config.processes[name] = { ...opts2, name, origin };
       continue;
     }
@@ -7931,6 +8869,15 @@ function usesVariable(table, path) {
   let value = table;
   for (const key of path.split(".")) value = isTable2(value) ? value[key] : void 0;
   return JSON.stringify(value ?? "").includes("${");
+}
+function scheduleProblems(id, options, raw) {
+  return checkScheduleOptions(options).map((p) => {
+    const line = lineFor(raw.lines, id, p.key);
+    const text = raw.fragment.text.split("\n")[line - 1] ?? "";
+    const at = text.indexOf(options.schedule ?? "\0");
+    const column = p.column === void 0 ? void 0 : at >= 0 ? at + p.column : p.column;
+    return { file: raw.fragment.path, line, column, component: id, message: p.message, hint: p.hint };
+  });
 }
 function isTable2(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
@@ -8175,7 +9122,7 @@ function lintPipeline(config, types) {
 
 // src/config/errors.ts
 function formatProblem(problem) {
-  const where = problem.line > 0 ? `${problem.file}:${problem.line}` : problem.file;
+  const where = problem.line > 0 ? `${problem.file}:${problem.line}${problem.column ? `:${problem.column}` : ""}` : problem.file;
   const component = problem.component ? ` [${problem.component}]` : "";
   const hint = problem.hint ? `
     hint: ${problem.hint}` : "";

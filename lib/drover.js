@@ -1644,20 +1644,20 @@ var require_parse_async = __commonJS({
       const index = 0;
       const blocksize = opts.blocksize || 40960;
       const parser = new TOMLParser();
-      return new Promise((resolve5, reject) => {
-        setImmediate(parseAsyncNext, index, blocksize, resolve5, reject);
+      return new Promise((resolve8, reject) => {
+        setImmediate(parseAsyncNext, index, blocksize, resolve8, reject);
       });
-      function parseAsyncNext(index2, blocksize2, resolve5, reject) {
+      function parseAsyncNext(index2, blocksize2, resolve8, reject) {
         if (index2 >= str.length) {
           try {
-            return resolve5(parser.finish());
+            return resolve8(parser.finish());
           } catch (err) {
             return reject(prettyError(err, str));
           }
         }
         try {
           parser.parse(str.slice(index2, index2 + blocksize2));
-          setImmediate(parseAsyncNext, index2 + blocksize2, blocksize2, resolve5, reject);
+          setImmediate(parseAsyncNext, index2 + blocksize2, blocksize2, resolve8, reject);
         } catch (err) {
           reject(prettyError(err, str));
         }
@@ -1683,7 +1683,7 @@ var require_parse_stream = __commonJS({
     function parseReadable(stm) {
       const parser = new TOMLParser();
       stm.setEncoding("utf8");
-      return new Promise((resolve5, reject) => {
+      return new Promise((resolve8, reject) => {
         let readable;
         let ended = false;
         let errored = false;
@@ -1691,7 +1691,7 @@ var require_parse_stream = __commonJS({
           ended = true;
           if (readable) return;
           try {
-            resolve5(parser.finish());
+            resolve8(parser.finish());
           } catch (err) {
             reject(err);
           }
@@ -2026,6 +2026,867 @@ var require_toml = __commonJS({
   }
 });
 
+// node_modules/croner/dist/croner.cjs
+var require_croner = __commonJS({
+  "node_modules/croner/dist/croner.cjs"(exports2, module2) {
+    var O = Object.defineProperty;
+    var H = Object.getOwnPropertyDescriptor;
+    var V = Object.getOwnPropertyNames;
+    var B = Object.prototype.hasOwnProperty;
+    var J = (r2, e) => {
+      for (var t in e) O(r2, t, { get: e[t], enumerable: true });
+    };
+    var G = (r2, e, t, n) => {
+      if (e && typeof e == "object" || typeof e == "function") for (let s of V(e)) !B.call(r2, s) && s !== t && O(r2, s, { get: () => e[s], enumerable: !(n = H(e, s)) || n.enumerable });
+      return r2;
+    };
+    var K = (r2) => G(O({}, "__esModule", { value: true }), r2);
+    var te = {};
+    J(te, { Cron: () => S, CronDate: () => f, CronIterator: () => R, CronPattern: () => b, scheduledJobs: () => w });
+    module2.exports = K(te);
+    function g(r2, e, t, n = 0, s = 0, a = 0, i = 0) {
+      let o = r2 >= 0 && r2 < 100, u = Date.UTC(o ? r2 + 400 : r2, e, t, n, s, a, i);
+      return o ? u - 126227808e5 : u;
+    }
+    function v(r2) {
+      return g(r2.y, r2.m - 1, r2.d, r2.h, r2.i, r2.s);
+    }
+    function D(r2, e) {
+      return r2.y === e.y && r2.m === e.m && r2.d === e.d && r2.h === e.h && r2.i === e.i && r2.s === e.s;
+    }
+    function x(r2) {
+      let e = r2.substring(9);
+      return e.includes("Z") || e.includes("+") || e.includes("-");
+    }
+    function q(r2, e) {
+      let t = new Date(Date.parse(r2));
+      if (isNaN(t)) throw new Error("Invalid ISO8601 passed to timezone parser.");
+      return x(r2) ? { tp: T(t.getUTCFullYear(), t.getUTCMonth() + 1, t.getUTCDate(), t.getUTCHours(), t.getUTCMinutes(), t.getUTCSeconds(), "Etc/UTC"), ms: t.getUTCMilliseconds() } : { tp: T(t.getFullYear(), t.getMonth() + 1, t.getDate(), t.getHours(), t.getMinutes(), t.getSeconds(), e), ms: t.getMilliseconds() };
+    }
+    function _(r2, e, t) {
+      let { tp: n, ms: s } = q(r2, e);
+      return new Date(P(n, t).getTime() + s);
+    }
+    function P(r2, e) {
+      let t = k(r2);
+      if (t.kind === "single") return t.date;
+      if (t.kind === "ambiguous") return t.earlier;
+      if (e) throw new Error("Invalid date passed to fromTZ()");
+      return t.after;
+    }
+    function k(r2) {
+      let e = v(r2), t = (i) => N(new Date(i), r2.tz), n = e - t(e), s = y(new Date(n), r2.tz);
+      if (D(s, r2)) {
+        let i = v(s) - n, o = n - (t(n - W) - i);
+        if (o < n && D(y(new Date(o), r2.tz), r2)) return { kind: "ambiguous", earlier: new Date(o), later: new Date(n) };
+        let u = n + (i - t(n + W));
+        return u > n && D(y(new Date(u), r2.tz), r2) ? { kind: "ambiguous", earlier: new Date(n), later: new Date(u) } : { kind: "single", date: new Date(n) };
+      }
+      let a = e - (v(s) - n);
+      return D(y(new Date(a), r2.tz), r2) ? { kind: "single", date: new Date(a) } : { kind: "gap", before: new Date(Math.min(n, a)), after: new Date(Math.max(n, a)) };
+    }
+    var W = 3 * 36e5;
+    function N(r2, e) {
+      return v(y(r2, e)) - (r2.getTime() - r2.getUTCMilliseconds());
+    }
+    function M(r2, e, t) {
+      let n = N(new Date(r2), t);
+      for (; e - r2 > 1e3; ) {
+        let s = r2 + Math.floor((e - r2) / 2e3) * 1e3;
+        N(new Date(s), t) === n ? r2 = s : e = s;
+      }
+      return e;
+    }
+    function I(r2, e) {
+      let t = k(y(new Date(r2), e));
+      if (t.kind === "ambiguous") return r2 < t.later.getTime() ? "earlier" : "later";
+    }
+    var Q = g(1, 0, 1);
+    var U = 864e5;
+    var z = /* @__PURE__ */ new Map();
+    function y(r2, e) {
+      if (e === void 0) return T(r2.getFullYear(), r2.getMonth() + 1, r2.getDate(), r2.getHours(), r2.getMinutes(), r2.getSeconds());
+      let t = z.get(e), n;
+      try {
+        t || (t = new Intl.DateTimeFormat("en-US", { timeZone: e, year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric", hour12: false }), z.set(e, t)), n = t.formatToParts(r2);
+      } catch (i) {
+        let o = i instanceof Error ? i.message : String(i);
+        throw new RangeError(`toTZ: Invalid timezone '${e}' or date. Please provide a valid IANA timezone (e.g., 'America/New_York', 'Europe/Stockholm'). Original error: ${o}`);
+      }
+      let s = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
+      for (let i of n) (i.type === "year" || i.type === "month" || i.type === "day" || i.type === "hour" || i.type === "minute" || i.type === "second") && (s[i.type] = parseInt(i.value, 10));
+      if (isNaN(s.year) || isNaN(s.month) || isNaN(s.day) || isNaN(s.hour) || isNaN(s.minute) || isNaN(s.second)) throw new Error(`toTZ: Failed to parse all date components from timezone '${e}'. This may indicate an invalid date or timezone configuration. Parsed components: ${JSON.stringify(s)}`);
+      let a = r2.getTime() - Q;
+      return (a < -U || a < U && s.month === 12) && (s.year = 1 - s.year), s.hour === 24 && (s.hour = 0), { y: s.year, m: s.month, d: s.day, h: s.hour, i: s.minute, s: s.second, tz: e };
+    }
+    function T(r2, e, t, n, s, a, i) {
+      return { y: r2, m: e, d: t, h: n, i: s, s: a, tz: i };
+    }
+    var A = [1, 2, 4, 8, 16];
+    var b = class r2 {
+      pattern;
+      timezone;
+      mode;
+      alternativeWeekdays;
+      sloppyRanges;
+      fixedTimeRule;
+      second;
+      minute;
+      hour;
+      day;
+      month;
+      dayOfWeek;
+      year;
+      lastDayOfMonth;
+      lastWeekday;
+      nearestWeekdays;
+      starDOM;
+      starDOW;
+      starYear;
+      useAndLogic;
+      isFixedTime;
+      constructor(e, t, n) {
+        this.pattern = e, this.timezone = t, this.mode = n?.mode ?? "auto", this.alternativeWeekdays = n?.alternativeWeekdays ?? false, this.sloppyRanges = n?.sloppyRanges ?? false, this.fixedTimeRule = n?.fixedTimeRule ?? "single-value", this.second = Array(60).fill(0), this.minute = Array(60).fill(0), this.hour = Array(24).fill(0), this.day = Array(31).fill(0), this.month = Array(12).fill(0), this.dayOfWeek = Array(7).fill(0), this.year = [], this.lastDayOfMonth = false, this.lastWeekday = false, this.nearestWeekdays = Array(31).fill(0), this.starDOM = false, this.starDOW = false, this.starYear = false, this.useAndLogic = false, this.isFixedTime = false, this.parse();
+      }
+      parse() {
+        if (!(typeof this.pattern == "string" || this.pattern instanceof String)) throw new TypeError("CronPattern: Pattern has to be of type string.");
+        this.pattern.indexOf("@") >= 0 && (this.pattern = this.handleNicknames(this.pattern).trim());
+        let e = this.pattern.match(/\S+/g) || [""], t = e.length;
+        if (e.length < 5 || e.length > 7) throw new TypeError("CronPattern: invalid configuration format ('" + this.pattern + "'), exactly five, six, or seven space separated parts are required.");
+        if (this.mode !== "auto") {
+          let i;
+          switch (this.mode) {
+            case "5-part":
+              i = 5;
+              break;
+            case "6-part":
+              i = 6;
+              break;
+            case "7-part":
+              i = 7;
+              break;
+            case "5-or-6-parts":
+              i = [5, 6];
+              break;
+            case "6-or-7-parts":
+              i = [6, 7];
+              break;
+            default:
+              i = 0;
+          }
+          if (!(Array.isArray(i) ? i.includes(t) : t === i)) {
+            let u = Array.isArray(i) ? i.join(" or ") : i.toString();
+            throw new TypeError(`CronPattern: mode '${this.mode}' requires exactly ${u} parts, but pattern '${this.pattern}' has ${t} parts.`);
+          }
+        }
+        if (e.length === 5 && e.unshift("0"), e.length === 6 && e.push("*"), this.pattern.indexOf("?") >= 0) for (let i = 0; i < e.length; i++) e[i] = e[i].replace(/\?/g, "*");
+        if (e[3].toUpperCase() === "LW") this.lastWeekday = true, e[3] = "";
+        else if (e[3].toUpperCase().indexOf("L") >= 0) {
+          let i = e[3].split(",");
+          if (i.length > 1 && i.some((o) => o.toUpperCase() === "LW")) throw new TypeError(`CronPattern: Syntax error, LW can not be in a list in day-of-month ('${e[3]}').`);
+          if (i.some((o) => o === "" || o.toUpperCase() !== "L" && /l/i.test(o))) throw new TypeError("CronPattern: Syntax error, L has to be a value of its own in day-of-month ('" + e[3] + "').");
+          e[3] = i.filter((o) => o.toUpperCase() !== "L").join(","), this.lastDayOfMonth = true;
+        }
+        if (e[3] == "*" && (this.starDOM = true), e[6] == "*" && (this.starYear = true), e[4].length >= 3 && (e[4] = this.replaceAlpha(e[4], r2.MONTH_NAMES)), e[5].length >= 3 && (e[5] = this.alternativeWeekdays ? this.replaceAlpha(e[5], r2.DAY_NAMES_QUARTZ) : this.replaceAlpha(e[5], r2.DAY_NAMES)), e[5].startsWith("+") && (this.useAndLogic = true, e[5] = e[5].substring(1), e[5] === "")) throw new TypeError("CronPattern: Day-of-week field cannot be empty after '+' modifier.");
+        switch (e[5] == "*" && (this.starDOW = true), this.mode) {
+          case "5-part":
+            e[0] = "0", e[6] = "*";
+            break;
+          case "6-part":
+            e[6] = "*";
+            break;
+          case "5-or-6-parts":
+            e[6] = "*";
+            break;
+          case "6-or-7-parts":
+            break;
+          case "7-part":
+          case "auto":
+            break;
+        }
+        this.throwAtIllegalCharacters(e), this.partToArray("second", e[0], 0, 1), this.partToArray("minute", e[1], 0, 1), this.partToArray("hour", e[2], 0, 1), this.partToArray("day", e[3], -1, 1), this.partToArray("month", e[4], -1, 1);
+        let n = this.alternativeWeekdays ? -1 : 0;
+        this.partToArray("dayOfWeek", e[5], n, 63), e[6] === "*" ? this.year = Array(1e4).fill(1) : (this.year = Array(1e4).fill(0), this.partToArray("year", e[6], 0, 1)), !this.alternativeWeekdays && this.dayOfWeek[7] && (this.dayOfWeek[0] = this.dayOfWeek[7]);
+        let s = this.fixedTimeRule === "single-value", a = (i, o) => !i.includes("*") && !i.includes("/") && (!s || o.filter((u) => u).length === 1);
+        this.isFixedTime = a(e[0], this.second) && a(e[1], this.minute) && a(e[2], this.hour);
+      }
+      partToArray(e, t, n, s) {
+        let a = this[e];
+        if (t === "" && !(e === "day" && (this.lastDayOfMonth || this.lastWeekday))) throw new TypeError("CronPattern: configuration entry " + e + " (" + t + ") is empty, check for trailing spaces.");
+        if (t === "*") return a.fill(s);
+        let i = t.split(",");
+        if (i.length > 1) for (let o of i) this.partToArray(e, o, n, s);
+        else t.includes("-") && t.includes("/") ? this.handleRangeWithStepping(t, e, n, s) : t.includes("-") ? this.handleRange(t, e, n, s) : t.includes("/") ? this.handleStepping(t, e, n, s) : t !== "" && this.handleNumber(t, e, n, s);
+      }
+      throwAtIllegalCharacters(e) {
+        for (let t = 0; t < e.length; t++) if ((t === 3 ? /[^/*0-9,\-WwLl]+/ : t === 5 ? /[^/*0-9,\-#Ll]+/ : /[^/*0-9,\-]+/).test(e[t])) throw new TypeError("CronPattern: configuration entry " + t + " (" + e[t] + ") contains illegal characters.");
+      }
+      handleNumber(e, t, n, s) {
+        let a = this.extractNth(e, t), i = e.toUpperCase().includes("W");
+        if (t !== "day" && i) throw new TypeError("CronPattern: Nearest weekday modifier (W) only allowed in day-of-month.");
+        i && (t = "nearestWeekdays");
+        let o = i ? a[0].replace(/W$/i, "") : a[0], u = r2.toNumber(o) + n;
+        if (isNaN(u)) throw new TypeError("CronPattern: " + t + " is not a number: '" + e + "'");
+        this.setPart(t, u, a[1] || s);
+      }
+      setPart(e, t, n) {
+        if (!Object.prototype.hasOwnProperty.call(this, e)) throw new TypeError("CronPattern: Invalid part specified: " + e);
+        if (e === "dayOfWeek") {
+          if (t === 7 && (t = 0), t < 0 || t > 6) throw new RangeError("CronPattern: Invalid value for dayOfWeek: " + t);
+          this.setNthWeekdayOfMonth(t, n);
+          return;
+        }
+        if (e === "second" || e === "minute") {
+          if (t < 0 || t >= 60) throw new RangeError("CronPattern: Invalid value for " + e + ": " + t);
+        } else if (e === "hour") {
+          if (t < 0 || t >= 24) throw new RangeError("CronPattern: Invalid value for " + e + ": " + t);
+        } else if (e === "day" || e === "nearestWeekdays") {
+          if (t < 0 || t >= 31) throw new RangeError("CronPattern: Invalid value for " + e + ": " + t);
+        } else if (e === "month") {
+          if (t < 0 || t >= 12) throw new RangeError("CronPattern: Invalid value for " + e + ": " + t);
+        } else if (e === "year" && (t < 1 || t >= 1e4)) throw new RangeError("CronPattern: Invalid value for " + e + ": " + t + " (supported range: 1-9999)");
+        this[e][t] = n;
+      }
+      static toNumber(e) {
+        return /^\d+$/.test(e) ? parseInt(e, 10) : NaN;
+      }
+      validateNotNaN(e, t) {
+        if (isNaN(e)) throw new TypeError(t);
+      }
+      validateRange(e, t, n, s, a) {
+        if (e > t) throw new TypeError("CronPattern: From value is larger than to value: '" + a + "'");
+        if (n !== void 0) {
+          if (n === 0) throw new TypeError("CronPattern: Syntax error, illegal stepping: 0");
+          if (n > this[s].length) throw new TypeError("CronPattern: Syntax error, steps cannot be greater than maximum value of part (" + this[s].length + ")");
+        }
+      }
+      handleRangeWithStepping(e, t, n, s) {
+        if (e.toUpperCase().includes("W")) throw new TypeError("CronPattern: Syntax error, W is not allowed in ranges with stepping.");
+        let a = this.extractNth(e, t), i = a[0].match(/^(\d+)-(\d+)\/(\d+)$/);
+        if (i === null) throw new TypeError("CronPattern: Syntax error, illegal range with stepping: '" + e + "'");
+        let [, o, u, l] = i, h = parseInt(o, 10) + n, m = parseInt(u, 10) + n, d = parseInt(l, 10);
+        this.validateNotNaN(h, "CronPattern: Syntax error, illegal lower range (NaN)"), this.validateNotNaN(m, "CronPattern: Syntax error, illegal upper range (NaN)"), this.validateNotNaN(d, "CronPattern: Syntax error, illegal stepping: (NaN)"), this.validateRange(h, m, d, t, e);
+        for (let p = h; p <= m; p += d) this.setPart(t, p, a[1] || s);
+      }
+      extractNth(e, t) {
+        let n = e, s;
+        if (n.includes("#")) {
+          if (t !== "dayOfWeek") throw new Error("CronPattern: nth (#) only allowed in day-of-week field");
+          let a = n.split("#");
+          if (a.length !== 2 || a[1] === "") throw new TypeError("CronPattern: Syntax error, illegal nth weekday: '" + e + "'");
+          n = a[0], s = a[1];
+        } else if (n.toUpperCase().endsWith("L")) {
+          if (t !== "dayOfWeek") throw new Error("CronPattern: L modifier only allowed in day-of-week field (use L alone for day-of-month)");
+          s = "L", n = n.slice(0, -1);
+        }
+        return [n, s];
+      }
+      handleRange(e, t, n, s) {
+        if (e.toUpperCase().includes("W")) throw new TypeError("CronPattern: Syntax error, W is not allowed in a range.");
+        let a = this.extractNth(e, t), i = a[0].split("-");
+        if (i.length !== 2) throw new TypeError("CronPattern: Syntax error, illegal range: '" + e + "'");
+        let o = r2.toNumber(i[0]) + n, u = r2.toNumber(i[1]) + n;
+        this.validateNotNaN(o, "CronPattern: Syntax error, illegal lower range (NaN)"), this.validateNotNaN(u, "CronPattern: Syntax error, illegal upper range (NaN)"), this.validateRange(o, u, void 0, t, e);
+        for (let l = o; l <= u; l++) this.setPart(t, l, a[1] || s);
+      }
+      handleStepping(e, t, n, s) {
+        if (e.toUpperCase().includes("W")) throw new TypeError("CronPattern: Syntax error, W is not allowed in parts with stepping.");
+        let a = this.extractNth(e, t), i = a[0].split("/");
+        if (i.length !== 2) throw new TypeError("CronPattern: Syntax error, illegal stepping: '" + e + "'");
+        if (this.sloppyRanges) i[0] === "" && (i[0] = "*");
+        else {
+          if (i[0] === "") throw new TypeError("CronPattern: Syntax error, stepping with missing prefix ('" + e + "') is not allowed. Use wildcard (*/step) or range (min-max/step) instead.");
+          if (i[0] !== "*") throw new TypeError("CronPattern: Syntax error, stepping with numeric prefix ('" + e + "') is not allowed. Use wildcard (*/step) or range (min-max/step) instead.");
+        }
+        let o = 0;
+        i[0] !== "*" && (o = r2.toNumber(i[0]) + n, this.validateNotNaN(o, "CronPattern: Syntax error, illegal stepping start (NaN)"));
+        let u = r2.toNumber(i[1]);
+        this.validateNotNaN(u, "CronPattern: Syntax error, illegal stepping: (NaN)"), this.validateRange(0, this[t].length - 1, u, t, e);
+        for (let l = o; l < this[t].length; l += u) t === "year" && l === 0 || this.setPart(t, l, a[1] || s);
+      }
+      replaceAlpha(e, t) {
+        let n = e;
+        for (let [s, a] of Object.entries(t)) n = n.replace(new RegExp(s, "gi"), (i, o, u) => {
+          let l = o + i.length - 3, h = u.charAt(l - 1), m = u.charAt(l + 3);
+          if (/[a-z\d/#]/i.test(h) || /[a-km-z\d]/i.test(m)) throw new TypeError(`CronPattern: Syntax error, a month or day name has to stand alone ('${e}').`);
+          return a;
+        });
+        return n;
+      }
+      static DAY_NAMES = { "-sun": "-7", sun: "0", mon: "1", tue: "2", wed: "3", thu: "4", fri: "5", sat: "6" };
+      static DAY_NAMES_QUARTZ = { sun: "1", mon: "2", tue: "3", wed: "4", thu: "5", fri: "6", sat: "7" };
+      static MONTH_NAMES = { jan: "1", feb: "2", mar: "3", apr: "4", may: "5", jun: "6", jul: "7", aug: "8", sep: "9", oct: "10", nov: "11", dec: "12" };
+      static NICKNAME_MAP = { "@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *", "@weekly": "0 0 * * SUN", "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *" };
+      handleNicknames(e) {
+        let t = e.trim().toLowerCase();
+        if (t === "@reboot") throw new TypeError("CronPattern: @reboot is not supported in this environment. This is an event-based trigger that requires system startup detection.");
+        return r2.NICKNAME_MAP[t] || e;
+      }
+      setNthWeekdayOfMonth(e, t) {
+        if (typeof t != "number" && t.toUpperCase() === "L") this.dayOfWeek[e] = this.dayOfWeek[e] | 32;
+        else if (t === 63) this.dayOfWeek[e] = 63;
+        else if (t < 6 && t > 0) this.dayOfWeek[e] = this.dayOfWeek[e] | A[t - 1];
+        else throw new TypeError(`CronPattern: nth weekday out of range, should be 1-5 or L. Value: ${t}, Type: ${typeof t}`);
+      }
+    };
+    var ee = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    var c = [["month", "year", 0], ["day", "month", -1], ["hour", "day", 0], ["minute", "hour", 0], ["second", "minute", 0]];
+    var f = class r2 {
+      tz;
+      instantMs;
+      instantFields;
+      ms;
+      second;
+      minute;
+      hour;
+      day;
+      month;
+      year;
+      constructor(e, t) {
+        if (this.tz = t, e && e instanceof Date) if (!isNaN(e)) this.fromDate(e);
+        else throw new TypeError("CronDate: Invalid date passed to CronDate constructor");
+        else if (e == null) this.fromDate(/* @__PURE__ */ new Date());
+        else if (e && typeof e == "string") this.fromString(e);
+        else if (e instanceof r2) this.fromCronDate(e);
+        else throw new TypeError("CronDate: Invalid type (" + typeof e + ") passed to CronDate constructor");
+      }
+      getLastDayOfMonth(e, t) {
+        return t !== 1 ? ee[t] : new Date(g(e, t + 1, 0)).getUTCDate();
+      }
+      getLastWeekday(e, t) {
+        let n = this.getLastDayOfMonth(e, t), a = new Date(g(e, t, n)).getUTCDay();
+        return a === 0 ? n - 2 : a === 6 ? n - 1 : n;
+      }
+      getNearestWeekday(e, t, n) {
+        let s = this.getLastDayOfMonth(e, t);
+        if (n > s) return -1;
+        let i = new Date(g(e, t, n)).getUTCDay();
+        return i === 0 ? n === s ? n - 2 : n + 1 : i === 6 ? n === 1 ? n + 2 : n - 1 : n;
+      }
+      isNthWeekdayOfMonth(e, t, n, s) {
+        let i = new Date(g(e, t, n)).getUTCDay(), o = 0;
+        for (let u = 1; u <= n; u++) new Date(g(e, t, u)).getUTCDay() === i && o++;
+        if (s & 63 && A[o - 1] & s) return true;
+        if (s & 32) {
+          let u = this.getLastDayOfMonth(e, t);
+          for (let l = n + 1; l <= u; l++) if (new Date(g(e, t, l)).getUTCDay() === i) return false;
+          return true;
+        }
+        return false;
+      }
+      fromDate(e) {
+        if (this.tz !== void 0) if (typeof this.tz == "number") this.ms = e.getUTCMilliseconds(), this.second = e.getUTCSeconds(), this.minute = e.getUTCMinutes() + this.tz, this.hour = e.getUTCHours(), this.day = e.getUTCDate(), this.month = e.getUTCMonth(), this.year = e.getUTCFullYear(), this.apply();
+        else try {
+          let t = y(e, this.tz);
+          this.ms = e.getMilliseconds(), this.second = t.s, this.minute = t.i, this.hour = t.h, this.day = t.d, this.month = t.m - 1, this.year = t.y, this.cacheInstant(e.getTime() - this.ms);
+        } catch (t) {
+          let n = t instanceof Error ? t.message : String(t);
+          throw new TypeError(`CronDate: Failed to convert date to timezone '${this.tz}'. This may happen with invalid timezone names or dates. Original error: ${n}`);
+        }
+        else this.ms = e.getMilliseconds(), this.second = e.getSeconds(), this.minute = e.getMinutes(), this.hour = e.getHours(), this.day = e.getDate(), this.month = e.getMonth(), this.year = e.getFullYear(), this.cacheInstant(e.getTime() - this.ms);
+      }
+      cacheInstant(e) {
+        this.instantMs = e;
+        let { year: t, month: n, day: s, hour: a, minute: i, second: o } = this;
+        this.instantFields = [t, n, s, a, i, o, this.tz];
+      }
+      cachedInstant() {
+        let e = this.instantFields;
+        if (!(e === void 0 || e[6] !== this.tz) && !(e[5] !== this.second || e[4] !== this.minute || e[3] !== this.hour) && !(e[2] !== this.day || e[1] !== this.month || e[0] !== this.year)) return this.instantMs;
+      }
+      fromCronDate(e) {
+        this.tz = e.tz, this.year = e.year, this.month = e.month, this.day = e.day, this.hour = e.hour, this.minute = e.minute, this.second = e.second, this.ms = e.ms, this.instantMs = e.instantMs, this.instantFields = e.instantFields;
+      }
+      apply() {
+        if (this.month > 11 || this.month < 0 || this.day > this.getLastDayOfMonth(this.year, this.month) || this.day < 1 || this.hour > 23 || this.minute > 59 || this.second > 59 || this.hour < 0 || this.minute < 0 || this.second < 0) {
+          let e = /* @__PURE__ */ new Date(0);
+          return e.setUTCFullYear(this.year, this.month, this.day), e.setUTCHours(this.hour, this.minute, this.second, this.ms), this.ms = e.getUTCMilliseconds(), this.second = e.getUTCSeconds(), this.minute = e.getUTCMinutes(), this.hour = e.getUTCHours(), this.day = e.getUTCDate(), this.month = e.getUTCMonth(), this.year = e.getUTCFullYear(), true;
+        } else return false;
+      }
+      fromString(e) {
+        if (typeof this.tz == "number") {
+          if (x(e)) return this.fromDate(_(e));
+          let t = _(e, "Etc/UTC");
+          this.ms = t.getUTCMilliseconds(), this.second = t.getUTCSeconds(), this.minute = t.getUTCMinutes(), this.hour = t.getUTCHours(), this.day = t.getUTCDate(), this.month = t.getUTCMonth(), this.year = t.getUTCFullYear(), this.apply();
+        } else return this.fromDate(_(e, this.tz));
+      }
+      findNext(e, t, n, s) {
+        return this._findMatch(e, t, n, s, 1);
+      }
+      _matchDayValue(e, t, n, s) {
+        let a = e;
+        if (!a) {
+          for (let i = 0; i < n.nearestWeekdays.length; i++) if (n.nearestWeekdays[i]) {
+            let o = this.getNearestWeekday(this.year, this.month, i + 1);
+            if (o !== -1 && o === t) {
+              a = 1;
+              break;
+            }
+          }
+        }
+        if (n.lastWeekday) {
+          let i = this.getLastWeekday(this.year, this.month);
+          t === i && (a = 1);
+        }
+        if (n.lastDayOfMonth) {
+          let i = this.getLastDayOfMonth(this.year, this.month);
+          t === i && (a = 1);
+        }
+        if (!n.starDOW) {
+          let i = new Date(g(this.year, this.month, 1, 0, 0, 0, 0)).getUTCDay(), o = n.dayOfWeek[(i + (t - 1)) % 7];
+          o && o & 63 && (o = this.isNthWeekdayOfMonth(this.year, this.month, t, o) ? 1 : 0), n.useAndLogic ? a = a && o : !s.domAndDow && !n.starDOM ? a = a || o : a = a && o;
+        }
+        return a;
+      }
+      _findMatch(e, t, n, s, a) {
+        let i = this[t], o = t === "day" ? this.getLastDayOfMonth(this.year, this.month) : 0, u = this[t] + s, l = a === 1 ? (h) => h < n[t].length : (h) => h >= 0;
+        for (let h = u; l(h); h += a) {
+          let m = n[t][h];
+          if (t === "day") {
+            if (h - s > o) continue;
+            m = this._matchDayValue(m, h - s, n, e);
+          }
+          if (m) return this[t] = h - s, i !== this[t] ? 2 : 1;
+        }
+        return 3;
+      }
+      recurse(e, t, n) {
+        let s = this.year, a = n;
+        for (; typeof a == "number"; ) {
+          if (e.starYear && Math.abs(this.year - s) > 400) return null;
+          a = this.recurseStep(e, t, a);
+        }
+        return a;
+      }
+      recurseStep(e, t, n) {
+        if (n === 0 && !e.starYear) {
+          if (this.year >= 0 && this.year < e.year.length && e.year[this.year] === 0) {
+            let a = -1;
+            for (let i = this.year + 1; i < e.year.length && i < 1e4; i++) if (e.year[i] === 1) {
+              a = i;
+              break;
+            }
+            if (a === -1) return null;
+            this.year = a, this.month = 0, this.day = 1, this.hour = 0, this.minute = 0, this.second = 0, this.ms = 0;
+          }
+          if (this.year >= 1e4) return null;
+        }
+        let s = this.findNext(t, c[n][0], e, c[n][2]);
+        if (s > 1) {
+          let a = n + 1;
+          for (; a < c.length; ) this[c[a][0]] = -c[a][2], a++;
+          if (s === 3) {
+            if (this[c[n][1]]++, this[c[n][0]] = -c[n][2], this.apply(), n === 0 && !e.starYear) {
+              for (; this.year >= 0 && this.year < e.year.length && e.year[this.year] === 0 && this.year < 1e4; ) this.year++;
+              if (this.year >= 1e4 || this.year >= e.year.length) return null;
+            }
+            return 0;
+          } else if (this.apply()) return n - 1;
+        }
+        return n += 1, n >= c.length ? this : (e.starYear ? this.year >= 3e3 : this.year >= 1e4) ? null : n;
+      }
+      increment(e, t, n) {
+        return this.instantMs = void 0, this.instantFields = void 0, this.second += t.interval !== void 0 && t.interval > 1 && n ? t.interval : 1, this.ms = 0, this.apply(), this.recurse(e, t, 0);
+      }
+      decrement(e, t, n = true) {
+        this.instantMs = void 0, this.instantFields = void 0;
+        let s = t.interval !== void 0 && t.interval >= 1;
+        return (this.ms === 0 || s) && (this.second -= s && n ? t.interval : 1), this.ms = 0, this.apply(), this.year < 1 ? null : this.recurseBackward(e, t, 0);
+      }
+      recurseBackward(e, t, n) {
+        let s = this.year, a = n;
+        for (; typeof a == "number"; ) {
+          if (e.starYear && Math.abs(this.year - s) > 400) return null;
+          a = this.recurseBackwardStep(e, t, a);
+        }
+        return a;
+      }
+      recurseBackwardStep(e, t, n) {
+        if (n === 0 && !e.starYear) {
+          if (this.year >= 0 && this.year < e.year.length && e.year[this.year] === 0) {
+            let a = -1;
+            for (let i = this.year - 1; i >= 0; i--) if (e.year[i] === 1) {
+              a = i;
+              break;
+            }
+            if (a === -1) return null;
+            this.year = a, this.month = 11, this.day = 31, this.hour = 23, this.minute = 59, this.second = 59, this.ms = 0;
+          }
+          if (this.year < 1) return null;
+        }
+        let s = this.findPrevious(t, c[n][0], e, c[n][2]);
+        if (s > 1) {
+          let a = n + 1;
+          for (; a < c.length; ) {
+            let i = c[a][0], o = c[a][2], u = this.getMaxPatternValue(i, e, o);
+            this[i] = u, a++;
+          }
+          if (s === 3) {
+            if (this[c[n][1]]--, n === 0) {
+              let u = this.getLastDayOfMonth(this.year, this.month);
+              this.day > u && (this.day = u);
+            }
+            if (n === 1) if (this.day <= 0) this.day = 1;
+            else {
+              let u = this.year, l = this.month;
+              for (; l < 0; ) l += 12, u--;
+              for (; l > 11; ) l -= 12, u++;
+              let h = this.getLastDayOfMonth(u, l);
+              this.day > h && (this.day = h);
+            }
+            this.apply();
+            let i = c[n][0], o = c[n][2];
+            if (this[i] = this.getMaxPatternValue(i, e, o), this.apply(), n === 0) {
+              let u = c[1][2], l = this.getMaxPatternValue("day", e, u);
+              l !== this.day && (this.day = l, this.hour = this.getMaxPatternValue("hour", e, c[2][2]), this.minute = this.getMaxPatternValue("minute", e, c[3][2]), this.second = this.getMaxPatternValue("second", e, c[4][2]));
+            }
+            if (n === 0 && !e.starYear) {
+              for (; this.year >= 0 && this.year < e.year.length && e.year[this.year] === 0; ) this.year--;
+              if (this.year < 1) return null;
+            }
+            return 0;
+          } else if (this.apply()) return n - 1;
+        }
+        return n += 1, n >= c.length ? this : this.year < 1 ? null : n;
+      }
+      getMaxPatternValue(e, t, n) {
+        let s = t[e].length - 1 - n;
+        for (let a = t[e].length - 1; a >= 0; a--) if (t[e][a]) {
+          s = a - n;
+          break;
+        }
+        if (e === "day") {
+          let a = this.getLastDayOfMonth(this.year, this.month);
+          return t.lastWeekday || t.nearestWeekdays.some((i) => i) || t.lastDayOfMonth || !t.starDOW ? a : Math.min(s, a);
+        }
+        return s;
+      }
+      findPrevious(e, t, n, s) {
+        return this._findMatch(e, t, n, s, -1);
+      }
+      getDate(e) {
+        if (!e && typeof this.tz != "number") {
+          let t = this.cachedInstant();
+          if (t !== void 0) return new Date(t + (this.tz === void 0 ? this.ms : 0));
+        }
+        if (e || this.tz === void 0) {
+          if (this.year >= 0 && this.year < 100) {
+            let t = /* @__PURE__ */ new Date(0);
+            return t.setFullYear(this.year, this.month, this.day), t.setHours(this.hour, this.minute, this.second, this.ms), t;
+          }
+          return new Date(this.year, this.month, this.day, this.hour, this.minute, this.second, this.ms);
+        } else return typeof this.tz == "number" ? new Date(g(this.year, this.month, this.day, this.hour, this.minute - this.tz, this.second, this.ms)) : P(T(this.year, this.month + 1, this.day, this.hour, this.minute, this.second, this.tz), false);
+      }
+      getTime() {
+        return this.getDate(false).getTime();
+      }
+      match(e, t) {
+        if (!e.starYear && (this.year < 0 || this.year >= e.year.length || e.year[this.year] === 0)) return false;
+        for (let n = 0; n < c.length; n++) {
+          let s = c[n][0], a = c[n][2], i = this[s];
+          if (i + a < 0 || i + a >= e[s].length) return false;
+          let o = e[s][i + a];
+          if (s === "day" && (o = this._matchDayValue(o, i, e, t)), !o) return false;
+        }
+        return true;
+      }
+    };
+    function Y(r2) {
+      r2 === void 0 && (r2 = {}), delete r2.name, r2.legacyMode !== void 0 && r2.domAndDow === void 0 ? r2.domAndDow = !r2.legacyMode : r2.domAndDow === void 0 && (r2.domAndDow = false), r2.legacyMode = !r2.domAndDow;
+      let e = (n, s) => n === void 0 ? s : n;
+      if (r2.paused = e(r2.paused, false), r2.maxRuns = e(r2.maxRuns, 1 / 0), r2.catch = e(r2.catch, false), r2.unref = e(r2.unref, false), r2.mode = e(r2.mode, "auto"), r2.alternativeWeekdays = e(r2.alternativeWeekdays, false), r2.sloppyRanges = e(r2.sloppyRanges, false), r2.fixedTimeRule = e(r2.fixedTimeRule, "single-value"), r2.allowPast = e(r2.allowPast, false), r2.interval = r2.interval === void 0 ? 0 : parseInt(r2.interval.toString(), 10), r2.utcOffset = r2.utcOffset === void 0 ? void 0 : parseInt(r2.utcOffset.toString(), 10), r2.dayOffset = r2.dayOffset === void 0 ? 0 : parseInt(r2.dayOffset.toString(), 10), !["auto", "5-part", "6-part", "7-part", "5-or-6-parts", "6-or-7-parts"].includes(r2.mode)) throw new Error("CronOptions: mode must be one of 'auto', '5-part', '6-part', '7-part', '5-or-6-parts', or '6-or-7-parts'.");
+      if (!["single-value", "no-wildcard"].includes(r2.fixedTimeRule)) throw new Error("CronOptions: fixedTimeRule must be one of 'single-value' or 'no-wildcard'.");
+      r2.timezone === "" && (r2.timezone = void 0);
+      let t = r2.timezone ?? r2.utcOffset;
+      if (r2.startAt && (r2.startAt = L(new f(r2.startAt, t))), r2.stopAt && (r2.stopAt = L(new f(r2.stopAt, t))), r2.interval !== null) {
+        if (isNaN(r2.interval)) throw new Error("CronOptions: Supplied value for interval is not a number");
+        if (r2.interval < 0) throw new Error("CronOptions: Supplied value for interval can not be negative");
+      }
+      if (r2.utcOffset !== void 0) {
+        if (isNaN(r2.utcOffset)) throw new Error("CronOptions: Invalid value passed for utcOffset, should be number representing minutes offset from UTC.");
+        if (r2.utcOffset < -870 || r2.utcOffset > 870) throw new Error("CronOptions: utcOffset out of bounds.");
+        if (r2.utcOffset !== void 0 && r2.timezone) throw new Error("CronOptions: Combining 'utcOffset' with 'timezone' is not allowed.");
+      }
+      if (r2.unref !== true && r2.unref !== false) throw new Error("CronOptions: Unref should be either true, false or undefined(false).");
+      if (r2.dayOffset !== void 0 && r2.dayOffset !== 0 && isNaN(r2.dayOffset)) throw new Error("CronOptions: Invalid value passed for dayOffset, should be a number representing days to offset.");
+      return r2;
+    }
+    function L(r2) {
+      return r2.ms ? (r2.ms = 0, new f(new Date(r2.getTime() + 1e3), r2.tz)) : r2;
+    }
+    function C(r2) {
+      return typeof r2 == "function";
+    }
+    function $(r2) {
+      return C(r2);
+    }
+    function j(r2) {
+      typeof Deno < "u" && typeof Deno.unrefTimer < "u" ? Deno.unrefTimer(r2) : r2 && typeof r2.unref < "u" && r2.unref();
+    }
+    var E = 1440 * 60 * 1e3;
+    var Z = 30 * 1e3;
+    var w = [];
+    var S = class {
+      name;
+      options;
+      _states;
+      fn;
+      _startAtRoundingMs = 0;
+      getTz() {
+        return this.options.timezone ?? this.options.utcOffset;
+      }
+      applyDayOffset(e) {
+        let t = this._offsetMs();
+        return t ? new Date(e.getTime() + t) : e;
+      }
+      _offsetMs() {
+        return (this.options.dayOffset ?? 0) * E;
+      }
+      get _startAt() {
+        return this.options.startAt;
+      }
+      get _stopAt() {
+        return this.options.stopAt;
+      }
+      _nextTarget(e, t) {
+        let n = this._offsetMs(), s = this._next(this._shift(e), new Date(t.getTime() - n), { startAt: this._shift(this._startAt), stopAt: this._shift(this._stopAt) });
+        return s ? this.applyDayOffset(s.getDate(false)) : null;
+      }
+      _previousTarget(e, t) {
+        let n = this._toMs(e ?? t) - this._offsetMs(), s = this._previous(new Date(n), { startAt: this._shift(this._startAt), stopAt: this._shift(this._stopAt) });
+        return s ? this.applyDayOffset(s.getDate(false)) : null;
+      }
+      _shift(e) {
+        if (e != null) return new f(new Date(this._toMs(e) - this._offsetMs()), this.getTz());
+      }
+      constructor(e, t, n) {
+        let s, a;
+        if (C(t)) a = t;
+        else if (typeof t == "object") s = t;
+        else if (t !== void 0) throw new Error("Cron: Invalid argument passed for optionsIn. Should be one of function, or object (options).");
+        if (C(n)) a = n;
+        else if (typeof n == "object") s = n;
+        else if (n !== void 0) throw new Error("Cron: Invalid argument passed for funcIn. Should be one of function, or object (options).");
+        this.name = s?.name;
+        let i = s?.startAt;
+        this.options = Y(s), i && this._startAt && (this._startAtRoundingMs = this._startAt.getTime() - new f(i, this.getTz()).getTime());
+        let o = !!e && (e instanceof Date || typeof e == "string" && e.indexOf(":") > 0);
+        if (this._states = { kill: false, blocking: false, previousRun: void 0, currentRun: void 0, once: void 0, currentTimeout: void 0, maxRuns: s ? s.maxRuns : void 0, paused: s ? s.paused : false, pattern: o ? new b("* * * * *", void 0, { mode: "auto" }) : new b(e, this.options.timezone, { mode: this.options.mode, alternativeWeekdays: this.options.alternativeWeekdays, sloppyRanges: this.options.sloppyRanges, fixedTimeRule: this.options.fixedTimeRule }) }, o && (this._states.once = new f(e, this.getTz())), this.name) {
+          if (w.find((l) => l.name === this.name)) throw new Error("Cron: Tried to initialize new named job '" + this.name + "', but name already taken.");
+          w.push(this);
+        }
+        return a !== void 0 && $(a) && (this.fn = a, this.schedule()), this;
+      }
+      nextRun(e) {
+        return this._nextTarget(e, /* @__PURE__ */ new Date());
+      }
+      nextRuns(e, t) {
+        this._states.maxRuns !== void 0 && e > this._states.maxRuns && (e = this._states.maxRuns);
+        let n = t || this._states.currentRun || void 0;
+        return this._enumerateRuns(e, n, "next");
+      }
+      previousRuns(e, t) {
+        return this._enumerateRuns(e, t || void 0, "previous");
+      }
+      enumerate(e) {
+        return new R(this, e);
+      }
+      _enumerateRuns(e, t, n) {
+        let s = [], a = /* @__PURE__ */ new Date(), i = t;
+        for (; e-- > 0; ) {
+          let o = n === "next" ? this._nextTarget(i, a) : this._previousTarget(i, a);
+          if (!o) break;
+          s.push(o), i = o;
+        }
+        return s;
+      }
+      match(e) {
+        if (this._states.once) {
+          let n = new f(e, this.getTz());
+          n.ms = 0;
+          let s = new f(this._states.once, this.getTz());
+          return s.ms = 0, n.getTime() === s.getTime();
+        }
+        let t = new f(e, this.getTz());
+        return t.ms = 0, t.match(this._states.pattern, this.options);
+      }
+      getPattern() {
+        if (!this._states.once) return this._states.pattern ? this._states.pattern.pattern : void 0;
+      }
+      getOnce() {
+        return this._states.once ? this._states.once.getDate() : null;
+      }
+      isRunning() {
+        return !this._states.paused && !this._states.kill && this.fn !== void 0 && this._nextTarget(this._states.currentRun, /* @__PURE__ */ new Date()) !== null;
+      }
+      isStopped() {
+        return this._states.kill;
+      }
+      isBusy() {
+        return this._states.blocking;
+      }
+      currentRun() {
+        return this._states.currentRun ? this._states.currentRun.getDate() : null;
+      }
+      previousRun() {
+        return this._states.previousRun ? this._states.previousRun.getDate() : null;
+      }
+      msToNext(e) {
+        let t = /* @__PURE__ */ new Date(), n = this._nextTarget(e, t);
+        return n ? n.getTime() - this._toMs(e ?? t) : null;
+      }
+      stop() {
+        this._states.kill = true, this._states.currentTimeout && clearTimeout(this._states.currentTimeout);
+        let e = w.indexOf(this);
+        e >= 0 && w.splice(e, 1);
+      }
+      pause() {
+        return this._states.paused = true, !this._states.kill;
+      }
+      resume() {
+        return this._states.paused = false, !this._states.kill;
+      }
+      schedule(e) {
+        return this._schedule(e);
+      }
+      _schedule(e, t) {
+        if (e && this.fn) throw new Error("Cron: It is not allowed to schedule two functions using the same Croner instance.");
+        e && (this.fn = e);
+        let n = t ?? /* @__PURE__ */ new Date(), s = this._nextTarget(void 0, n), a = s ? s.getTime() - n.getTime() : null, i = this._states.currentRun;
+        i && i.getTime() > n.getTime() && (i = void 0);
+        let o = this._nextTarget(i, n);
+        return a === null || isNaN(a) || o === null ? this : (a > Z && (a = Z), a < 0 && (a = this._states.paused ? 1e3 : 0), this._states.currentTimeout = setTimeout(() => this._checkTrigger(o), a), this._states.currentTimeout && this.options.unref && j(this._states.currentTimeout), this);
+      }
+      async _trigger(e = /* @__PURE__ */ new Date()) {
+        this._states.blocking = true, this._states.currentRun = new f(e, this.getTz());
+        try {
+          if (this.options.catch) try {
+            this.fn !== void 0 && await this.fn(this, this.options.context);
+          } catch (t) {
+            if (C(this.options.catch)) try {
+              Promise.resolve(this.options.catch(t, this)).catch(() => {
+              });
+            } catch {
+            }
+          }
+          else this.fn !== void 0 && await this.fn(this, this.options.context);
+        } finally {
+          this._states.previousRun = new f(e, this.getTz()), this._states.blocking = false;
+        }
+      }
+      async trigger() {
+        await this._trigger();
+      }
+      runsLeft() {
+        return this._states.maxRuns;
+      }
+      _checkTrigger(e) {
+        let t = /* @__PURE__ */ new Date(), n = !this._states.paused && t.getTime() >= e.getTime(), s = this._states.blocking && this.options.protect;
+        n && !s ? (this._states.maxRuns !== void 0 && this._states.maxRuns--, this._trigger(t)) : n && s && C(this.options.protect) && setTimeout(() => this.options.protect(this), 0), this._schedule(void 0, n ? void 0 : t);
+      }
+      _next(e, t, n) {
+        let s = n ? n.startAt : this._startAt, a = n ? n.stopAt : this._stopAt, i = !!e, o = !!(e || this._states.currentRun), u = false;
+        !e && s && this.options.interval && (e = this._calculatePreviousRun(s, t), e && (o = true), u = !e);
+        let l = e ?? t ?? /* @__PURE__ */ new Date(), h = this._toMs(l);
+        e = new f(l, this.getTz()), s && h < s.getTime() && (e = u ? s : new f(new Date(s.getTime() - 1e3), this.getTz()), h = e.getTime());
+        let m = this._states.once || new f(e, this.getTz());
+        if (!u && m !== this._states.once && (m = this._findOccurrence(e, h, 1, o)), this._states.once) {
+          let d = this._states.once.getTime(), p = h - d;
+          if (s && d < s.getTime() - this._startAtRoundingMs || this._states.currentRun && this.applyDayOffset(this._states.once.getDate()).getTime() <= this._states.currentRun.getTime() || (i ? p >= 0 : p > 1e3 && !this.options.allowPast)) return null;
+        }
+        return m === null || this._states.maxRuns !== void 0 && this._states.maxRuns <= 0 || this._states.kill || a && m.getTime() >= a.getTime() ? null : m;
+      }
+      _previous(e, t) {
+        let n = this._toMs(e ?? /* @__PURE__ */ new Date());
+        if (t.stopAt && n > t.stopAt.getTime() && (n = t.stopAt.getTime()), this._states.once) return this._states.once.getTime() < n ? this._states.once : null;
+        let s = this._findOccurrence(new f(new Date(n), this.getTz()), n, -1);
+        return s === null || t.startAt && s.getTime() < t.startAt.getTime() ? null : s;
+      }
+      _toMs(e) {
+        if (e instanceof Date) return e.getTime();
+        let t = new f(e, this.getTz());
+        return t.getTime() + (typeof t.tz == "string" ? t.ms : 0);
+      }
+      _findOccurrence(e, t, n, s = false) {
+        let a = this.options.interval ?? 0;
+        if (a > 1 && (n === -1 || s)) {
+          t += (a - 1) * 1e3 * n;
+          let m = new Date(t);
+          if (isNaN(m.getTime()) || (e = new f(m, this.getTz()), !(e.year >= 1 && e.year <= 9999))) return null;
+          s = false;
+        }
+        let i = this._walk(e, t, n, s), o = this.getTz();
+        if (this._states.pattern.isFixedTime && n === 1 || typeof o == "number" || I(t, o) !== (n === 1 ? "earlier" : "later")) return i;
+        let u = Math.floor(t / 1e3) * 1e3, l = n === 1 ? M(u, u + E, o) : M(u - E, u, o) - 1e3;
+        if (i && (l - i.getTime()) * n > 0) return i;
+        let h = this._walk(new f(new Date(l), o), l - n, n, false, true);
+        return !i || !h ? i ?? h : (i.getTime() - h.getTime()) * n > 0 ? h : i;
+      }
+      _walk(e, t, n, s, a = false) {
+        let i = this._states.pattern, o = (l, h) => n === 1 ? l.increment(i, this.options, h) : l.decrement(i, this.options, h), u = new f(e, this.getTz());
+        for ((!a || !u.match(i, this.options)) && (u = o(u, s)); u; ) {
+          let l = this._runAt(u, t, n);
+          if (l) return new f(l, this.getTz());
+          u = o(u, false);
+        }
+        return null;
+      }
+      _runAt(e, t, n) {
+        let s = (d) => (d.getTime() - t) * n > 0, a = e.tz;
+        if (typeof a == "number") {
+          let d = e.getDate();
+          return s(d) ? d : null;
+        }
+        let i = T(e.year, e.month + 1, e.day, e.hour, e.minute, e.second, a), o = k(i), u = this._states.pattern.isFixedTime;
+        if (o.kind === "single") return s(o.date) ? o.date : null;
+        if (o.kind === "ambiguous") {
+          let { earlier: d, later: p } = o;
+          return (u ? [d] : n === 1 ? [d, p] : [p, d]).find(s) ?? null;
+        }
+        if (!u) return null;
+        let l = new Date(M(o.before.getTime(), o.after.getTime(), a)), h = y(l, a);
+        return h.y === i.y && h.m === i.m && h.d === i.d && s(l) ? l : null;
+      }
+      _calculatePreviousRun(e, t) {
+        let n = new f(t, this.getTz()).getTime();
+        if (e.getTime() > n) return;
+        let s = this.options.interval * 1e3, a = e;
+        for (; a.getTime() + s <= n; ) {
+          let i = this._findOccurrence(a, a.getTime(), 1, true);
+          if (i === null) break;
+          a = i;
+        }
+        return a;
+      }
+    };
+    var R = class {
+      cron;
+      cursor;
+      now;
+      done;
+      initialMaxRuns;
+      remainingRuns;
+      constructor(e, t) {
+        this.cron = e, this.initialMaxRuns = e.runsLeft() ?? 1 / 0, this.reset(t);
+      }
+      next() {
+        if (this.done || this.remainingRuns <= 0) return this.done = true, { value: void 0, done: true };
+        let e = this.cron._nextTarget(this.cursor, this.now);
+        return e === null ? (this.done = true, { value: void 0, done: true }) : (this.cursor = e, this.remainingRuns--, { value: e, done: false });
+      }
+      peek() {
+        return this.done || this.remainingRuns <= 0 ? null : this.cron._nextTarget(this.cursor, this.now);
+      }
+      reset(e) {
+        this.cursor = e instanceof Date ? new Date(e.getTime()) : e ?? void 0, this.now = /* @__PURE__ */ new Date(), this.done = false, this.remainingRuns = this.initialMaxRuns;
+      }
+      [Symbol.iterator]() {
+        return this;
+      }
+    };
+  }
+});
+
 // src/cli/command.ts
 var import_node_util2 = require("node:util");
 var import_node_fs10 = require("node:fs");
@@ -2137,6 +2998,96 @@ function lineFor(index, section, key) {
     }
   }
   return index.get(section) ?? 0;
+}
+
+// src/config/units.ts
+var DURATION_UNITS = { ms: 1, s: 1e3, m: 6e4, h: 36e5 };
+var SIZE_UNITS = { b: 1, kb: 1024, kib: 1024, mb: 1024 ** 2, mib: 1024 ** 2, gb: 1024 ** 3, gib: 1024 ** 3 };
+function parseDuration(value) {
+  if (typeof value === "number") return value >= 0 ? value * 1e3 : void 0;
+  if (typeof value !== "string") return void 0;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/i.exec(value);
+  return match ? Number(match[1]) * DURATION_UNITS[match[2].toLowerCase()] : void 0;
+}
+function parseSize(value) {
+  if (typeof value === "number") return Number.isInteger(value) && value >= 0 ? value : void 0;
+  if (typeof value !== "string") return void 0;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b|b)?\s*$/i.exec(value);
+  return match ? Math.floor(Number(match[1]) * SIZE_UNITS[(match[2] ?? "b").toLowerCase()]) : void 0;
+}
+
+// src/config/schedule.ts
+function Cron2(...args) {
+  const { Cron: Loaded } = require_croner();
+  return new Loaded(...args);
+}
+var NICKNAMES = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
+var FIELD_NAMES_5 = ["minute", "hour", "day of month", "month", "day of week"];
+var FIELD_NAMES_6 = ["second", ...FIELD_NAMES_5];
+function parseSchedule(text, timezone) {
+  const trimmed = text.trim();
+  const lead = text.length - text.trimStart().length;
+  const every = /^@every\s+(\S+)$/i.exec(trimmed);
+  if (every) {
+    const ms = parseDuration(every[1]);
+    if (ms === void 0 || ms < 1e3) throw scheduleError(`"${every[1]}" is not an interval of at least 1s, e.g. @every 10m`, lead + trimmed.indexOf(every[1]) + 1);
+    return { kind: "every", intervalMs: ms, text };
+  }
+  if (trimmed.startsWith("@")) {
+    if (!NICKNAMES.includes(trimmed.toLowerCase())) throw scheduleError(`unknown "${trimmed}": expected one of ${NICKNAMES.join(", ")}, or @every DURATION`, lead + 1);
+    return { kind: "cron", cron: Cron2(trimmed.toLowerCase(), { timezone, paused: true }), text };
+  }
+  const fields = [];
+  for (const match of text.matchAll(/\S+/g)) fields.push({ text: match[0], column: match.index + 1 });
+  if (fields.length !== 5 && fields.length !== 6) {
+    throw scheduleError(`expected 5 fields (minute hour day-of-month month day-of-week) or 6 (seconds first), got ${fields.length}`, fields[Math.min(fields.length, 6)]?.column ?? lead + 1);
+  }
+  const names = fields.length === 5 ? FIELD_NAMES_5 : FIELD_NAMES_6;
+  for (let i = 0; i < fields.length; i++) {
+    const alone = fields.map((f, j) => j === i ? f.text : "*").join(" ");
+    try {
+      Cron2(alone, { paused: true });
+    } catch (error) {
+      throw scheduleError(`invalid ${names[i]} "${fields[i].text}" (${cronMessage(error)})`, fields[i].column);
+    }
+  }
+  try {
+    const cron = Cron2(fields.map((f) => f.text).join(" "), { timezone, paused: true });
+    return { kind: "cron", cron, text };
+  } catch (error) {
+    throw scheduleError(cronMessage(error), fields[0].column);
+  }
+}
+function nextRun(schedule, after, startedAt) {
+  if (schedule.kind === "every") return startedAt + (Math.floor((after - startedAt) / schedule.intervalMs) + 1) * schedule.intervalMs;
+  return schedule.cron.nextRun(new Date(after))?.getTime();
+}
+function isTimeZone(name) {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+function checkScheduleOptions(options) {
+  const problems = [];
+  if (!isTimeZone(options.timezone)) problems.push({ key: "timezone", message: `option "timezone" must be an IANA time zone such as "Europe/Berlin" or "UTC", got "${options.timezone}"`, hint: "see the TZ identifiers of the tz database" });
+  if (options.schedule === void 0) return problems;
+  try {
+    parseSchedule(options.schedule, isTimeZone(options.timezone) ? options.timezone : "UTC");
+  } catch (error) {
+    if (!(error instanceof Error && "column" in error)) throw error;
+    const column = error.column;
+    problems.push({ key: "schedule", column, message: `option "schedule" = "${options.schedule}", column ${column}: ${error.message}`, hint: 'a 5-field cron expression ("0 3 * * *"), 6 fields with seconds first ("*/10 * * * * *"), @hourly, @daily, @weekly, @monthly, @yearly, or @every 10m' });
+  }
+  return problems;
+}
+function scheduleError(message, column) {
+  return Object.assign(new Error(message), { column });
+}
+function cronMessage(error) {
+  return (error instanceof Error ? error.message : String(error)).replace(/^CronPattern: /, "");
 }
 
 // src/pipeline/re2.ts
@@ -3040,28 +3991,12 @@ function compileMatcher(source) {
     if (t.kind === "ident" && t.value === "FALSE") return { kind: "false", at: t.at };
     return fail("expected a string, a number, a /regular expression/, TRUE, FALSE or NIL", t);
   }
-  const matcher = parseOr(0);
+  const matcher2 = parseOr(0);
   if (peek().kind !== "end") fail(isOp(")") ? 'unexpected ")": no "(" to close' : 'expected "&&", "||" or the end of the expression');
-  return Object.assign(matcher, { perLine, source, notes });
+  return Object.assign(matcher2, { perLine, source, notes });
 }
 function describe(operand) {
   return operand.kind === "nil" ? "NIL" : operand.kind === "true" ? "TRUE" : operand.kind === "false" ? "FALSE" : operand.kind === "number" ? `the number ${operand.value}` : operand.kind === "string" ? `the string ${JSON.stringify(operand.value)}` : "a regular expression";
-}
-
-// src/config/units.ts
-var DURATION_UNITS = { ms: 1, s: 1e3, m: 6e4, h: 36e5 };
-var SIZE_UNITS = { b: 1, kb: 1024, kib: 1024, mb: 1024 ** 2, mib: 1024 ** 2, gb: 1024 ** 3, gib: 1024 ** 3 };
-function parseDuration(value) {
-  if (typeof value === "number") return value >= 0 ? value * 1e3 : void 0;
-  if (typeof value !== "string") return void 0;
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/i.exec(value);
-  return match ? Number(match[1]) * DURATION_UNITS[match[2].toLowerCase()] : void 0;
-}
-function parseSize(value) {
-  if (typeof value === "number") return Number.isInteger(value) && value >= 0 ? value : void 0;
-  if (typeof value !== "string") return void 0;
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b|b)?\s*$/i.exec(value);
-  return match ? Math.floor(Number(match[1]) * SIZE_UNITS[(match[2] ?? "b").toLowerCase()]) : void 0;
 }
 
 // src/config/schema.ts
@@ -3200,6 +4135,8 @@ var supervisorSchema = {
   partial_line_timeout: { type: "duration", default: "200ms", doc: "a line without its newline is passed on after this long" },
   hostname: { type: "string", default: "", doc: "the Hostname of messages; default: the machine host name" },
   metrics_address: { type: "string", default: "", pattern: /^$|^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]*):\d{1,5}$/, patternHint: 'HOST:PORT, such as "127.0.0.1:9464" (0.0.0.0:9464 or :9464 for every interface)', doc: "HOST:PORT where drover serves Prometheus metrics at GET /metrics (processes, lines, outputs, process_*); off unless set" },
+  log_history: { type: "integer", default: 1500, min: 0, max: 1e5, doc: "how many of the last lines `drover logs` can show (kept in memory, at most 1 MiB); 0 keeps none" },
+  watch: { type: "boolean", default: false, doc: "reload (as `drover reload`) when the Procfile, a .env file or a drover/*.toml fragment changes" },
   control_socket: { type: "string", default: "", doc: "path of the unix socket for `drover status` and `drover restart`; default: $TMPDIR/drover-<uid>/<dir hash>.sock, in a directory only that user can use (0700); a socket owned by another user is never trusted" }
 };
 var processSchema = {
@@ -3214,7 +4151,11 @@ var processSchema = {
   stopsignal: { type: "enum", values: SIGNALS, default: "TERM", doc: "the signal sent to the process group to stop it" },
   stopwaitsecs: { type: "duration", default: 25, doc: "how long to wait after stopsignal before SIGKILL (a number is seconds; Heroku kills at 30 s)" },
   environment: { type: "map", default: {}, doc: 'variables added to the environment of this type, e.g. { QUEUE = "default" }' },
-  directory: { type: "string", doc: "working directory, relative to the app" }
+  directory: { type: "string", doc: "working directory, relative to the app" },
+  schedule: { type: "string", doc: 'run this type at set times instead of keeping it running: 5 cron fields ("0 3 * * *"), 6 with seconds first, @hourly, @daily, @weekly, @monthly, @yearly, or @every 10m; each run is a one-shot' },
+  timezone: { type: "string", default: "UTC", doc: 'the IANA time zone of schedule, e.g. "Europe/Berlin"; a time skipped by a daylight-saving change runs at the first time after it, a time that happens twice runs once' },
+  overlap: { type: "enum", values: ["skip", "queue", "replace"], default: "skip", doc: "when a scheduled run is due while the previous one still runs: skip it, queue it (one at most) to run when the previous ends, or replace the previous (stopped as by a stop)" },
+  timeout: { type: "duration", default: 0, doc: "a scheduled run still running after this long is stopped (stopsignal, SIGKILL after stopwaitsecs); 0: no limit" }
 };
 
 // src/pipeline/component.ts
@@ -3578,8 +4519,8 @@ var rawEncoder = {
   }
 };
 function isoMicros(ms) {
-  const iso = new Date(ms).toISOString();
-  return iso.slice(0, 23) + "000+00:00";
+  const iso2 = new Date(ms).toISOString();
+  return iso2.slice(0, 23) + "000+00:00";
 }
 function prefixCache(build) {
   const cache = /* @__PURE__ */ new Map();
@@ -3967,7 +4908,7 @@ var FdWriter = class {
   /** Resolves once the queue is below the high-water mark again. */
   drained() {
     if (!this.full) return Promise.resolve();
-    return new Promise((resolve5) => this.waiters.push(resolve5));
+    return new Promise((resolve8) => this.waiters.push(resolve8));
   }
   /** Resolves when everything appended so far has been written, or the deadline passed, or writing failed. */
   async flush(deadline = Infinity) {
@@ -4273,8 +5214,8 @@ var NUMERIC = /^\d+(\.\d+)?$/;
 function parseTime(value) {
   if (typeof value === "number") return fromEpoch(value);
   if (typeof value !== "string" || value.length < 4 || value.length > 40) return void 0;
-  const iso = parseIso(value);
-  if (iso !== void 0) return iso;
+  const iso2 = parseIso(value);
+  if (iso2 !== void 0) return iso2;
   if (NUMERIC.test(value)) return fromEpoch(Number(value));
   const ms = Date.parse(value);
   if (!Number.isNaN(ms)) return ms;
@@ -4312,12 +5253,12 @@ function parseIso(s) {
   let i = 19;
   let ms = 0;
   if (s.charCodeAt(i) === 46) {
-    let scale = 100;
+    let scale3 = 100;
     for (i++; i < s.length; i++) {
       const d = s.charCodeAt(i) - 48;
       if (d < 0 || d > 9) break;
-      ms += d * scale;
-      scale /= 10;
+      ms += d * scale3;
+      scale3 /= 10;
     }
     ms = Math.floor(ms);
   }
@@ -4830,7 +5771,7 @@ var CounterFilter = class {
   }
   /** The line for the interval that just ended, and fresh counts. Public for tests and `flush`. */
   report(now = Date.now()) {
-    const seconds = Math.max(now - this.since, 1) / 1e3;
+    const seconds2 = Math.max(now - this.since, 1) / 1e3;
     const counts = this.counts;
     const total = this.total;
     this.counts = /* @__PURE__ */ new Map();
@@ -4838,7 +5779,7 @@ var CounterFilter = class {
     this.total = 0;
     this.since = now;
     if (total === 0 && !this.idle) return;
-    const rate = Math.round(total / seconds * 10) / 10;
+    const rate = Math.round(total / seconds2 * 10) / 10;
     const fields = { lines: total, rate };
     const parts = [];
     for (const logger of [...counts.keys()].sort()) {
@@ -4851,7 +5792,7 @@ var CounterFilter = class {
       }
       parts.push(`${logger} ${bySeverity.join(" ")}`);
     }
-    const text = `counted ${total} message${total === 1 ? "" : "s"} in ${formatDuration(Math.round(seconds * 1e3))} (${rate}/s)${parts.length ? ": " + parts.join(", ") : ""}`;
+    const text = `counted ${total} message${total === 1 ? "" : "s"} in ${formatDuration(Math.round(seconds2 * 1e3))} (${rate}/s)${parts.length ? ": " + parts.join(", ") : ""}`;
     const message = Message.internal(text, this.context.id, SEVERITY.info, this.context.hostname);
     message.fields = fields;
     this.context.emit(message);
@@ -5509,7 +6450,7 @@ var Deque = class {
 var Signal = class {
   waiters = [];
   wait() {
-    return new Promise((resolve5) => this.waiters.push(resolve5));
+    return new Promise((resolve8) => this.waiters.push(resolve8));
   }
   wake() {
     for (const waiter of this.waiters.splice(0)) waiter();
@@ -6147,16 +7088,16 @@ var Sleeper = class {
   timer;
   resolve;
   sleep(ms) {
-    return new Promise((resolve5) => {
-      this.resolve = resolve5;
+    return new Promise((resolve8) => {
+      this.resolve = resolve8;
       this.timer = setTimeout(() => this.wake(), ms);
     });
   }
   wake() {
     clearTimeout(this.timer);
-    const resolve5 = this.resolve;
+    const resolve8 = this.resolve;
     this.resolve = void 0;
-    resolve5?.();
+    resolve8?.();
   }
 };
 
@@ -6419,7 +7360,7 @@ var Sender = class {
     this.reporter.count(`rejected ${why}`, count, (n) => `Error L13 (delivery error): ${this.context.id} dropped ${n} messages: ${why}`);
   }
 };
-var delay = (ms) => new Promise((resolve5) => setTimeout(resolve5, Math.max(0, ms)));
+var delay = (ms) => new Promise((resolve8) => setTimeout(resolve8, Math.max(0, ms)));
 
 // src/pipeline/rfc5424.ts
 var buffer = __toESM(require("node:buffer"), 1);
@@ -6698,11 +7639,11 @@ var StreamTransport = class {
   async finish(deadline) {
     const socket = this.socket;
     if (!socket) return this.delivery.unconfirmed === 0 && !this.broken;
-    return new Promise((resolve5) => {
-      const timer = setTimeout(() => resolve5(false), Math.max(0, deadline - Date.now()));
+    return new Promise((resolve8) => {
+      const timer = setTimeout(() => resolve8(false), Math.max(0, deadline - Date.now()));
       socket.once("close", (hadError) => {
         clearTimeout(timer);
-        resolve5(!hadError);
+        resolve8(!hadError);
       });
       socket.end();
     });
@@ -6727,7 +7668,7 @@ var StreamTransport = class {
   }
   connect() {
     const { host, port, tls, connectTimeout } = this.options;
-    return new Promise((resolve5, reject) => {
+    return new Promise((resolve8, reject) => {
       if (this.closed) return reject(new Error(`${this.name}: output closed`));
       const socket = tls ? tlsModule().connect({ host, port, servername: isIp(host) ? void 0 : host, ...tls }) : (0, import_node_net2.connect)({ host, port });
       this.connecting = socket;
@@ -6742,7 +7683,7 @@ var StreamTransport = class {
           return reject(new Error(`${this.name}: output closed`));
         }
         this.adopt(socket);
-        resolve5(socket);
+        resolve8(socket);
       });
       socket.once("error", (error) => {
         clearTimeout(timer);
@@ -6779,7 +7720,7 @@ var StreamTransport = class {
   }
   /** Waits until the socket takes more, failing when it makes no progress for `writeTimeout`. */
   progress(socket) {
-    return new Promise((resolve5, reject) => {
+    return new Promise((resolve8, reject) => {
       let last = socket.writableLength;
       let since = Date.now();
       const done = (error) => {
@@ -6787,7 +7728,7 @@ var StreamTransport = class {
         socket.off("drain", onDrain);
         socket.off("close", onClose);
         if (error) reject(error);
-        else resolve5();
+        else resolve8();
       };
       const onDrain = () => done();
       const onClose = () => done(this.takeBroken() ?? new Error(`${this.name} closed the connection`));
@@ -6897,7 +7838,7 @@ var DatagramTransport = class {
   ready;
   async send(records) {
     const socket = await (this.ready ??= this.open());
-    await new Promise((resolve5, reject) => {
+    await new Promise((resolve8, reject) => {
       let left = records.length;
       let failed = false;
       for (const record of records) {
@@ -6906,7 +7847,7 @@ var DatagramTransport = class {
           if (error) {
             failed = true;
             reject(new Error(`${this.name}: ${error.message}`));
-          } else if (--left === 0) resolve5();
+          } else if (--left === 0) resolve8();
         });
       }
     });
@@ -6921,7 +7862,7 @@ var DatagramTransport = class {
     this.ready = void 0;
   }
   open() {
-    return new Promise((resolve5, reject) => {
+    return new Promise((resolve8, reject) => {
       const socket = dgram().createSocket((0, import_node_net3.isIP)(this.host) === 6 ? "udp6" : "udp4");
       const fail = (error) => {
         if (this.socket === socket) this.socket = void 0;
@@ -6936,7 +7877,7 @@ var DatagramTransport = class {
       socket.connect(this.port, this.host, (error) => {
         if (error) return fail(error);
         this.socket = socket;
-        resolve5(socket);
+        resolve8(socket);
       });
     });
   }
@@ -7112,7 +8053,7 @@ var HttpTransport = class {
   post(body, headers) {
     const { url, timeout } = this.options;
     const send = url.protocol === "https:" ? https().request : http().request;
-    return new Promise((resolve5, reject) => {
+    return new Promise((resolve8, reject) => {
       const request = send(url, { method: "POST", headers, agent: this.agent });
       this.request = request;
       const timer = setTimeout(() => request.destroy(new Error(`no answer from ${this.name} within ${timeout} ms (timeout)`)), timeout);
@@ -7133,7 +8074,7 @@ var HttpTransport = class {
         response.on("end", () => {
           clearTimeout(timer);
           const answer2 = Buffer.concat(chunks).subarray(0, 65536);
-          resolve5({ status: response.statusCode ?? 0, text: oneLine(answer2.toString("utf8", 0, 300)), wait, answer: answer2, type: header(response.headers["content-type"]) ?? "" });
+          resolve8({ status: response.statusCode ?? 0, text: oneLine(answer2.toString("utf8", 0, 300)), wait, answer: answer2, type: header(response.headers["content-type"]) ?? "" });
         });
         response.on("error", (error) => {
           clearTimeout(timer);
@@ -7150,8 +8091,8 @@ function header(value) {
   return Array.isArray(value) ? value[0] : value;
 }
 function retryAfter(value) {
-  const seconds = value !== void 0 && /^\d+$/.test(value.trim()) ? Number(value) : void 0;
-  return seconds === void 0 ? void 0 : Math.min(seconds, 300) * 1e3;
+  const seconds2 = value !== void 0 && /^\d+$/.test(value.trim()) ? Number(value) : void 0;
+  return seconds2 === void 0 ? void 0 : Math.min(seconds2, 300) * 1e3;
 }
 function encoder(format, options, context) {
   if (format === "logplex") {
@@ -7226,13 +8167,13 @@ function* fieldsOf(bytes) {
   let at = 0;
   const varint = () => {
     let n = 0;
-    let scale = 1;
+    let scale3 = 1;
     for (; ; ) {
       if (at >= bytes.length) throw new Error("truncated");
       const b = bytes[at++];
-      n += (b & 127) * scale;
+      n += (b & 127) * scale3;
       if (b < 128) return n;
-      scale *= 128;
+      scale3 *= 128;
     }
   };
   while (at < bytes.length) {
@@ -7720,7 +8661,8 @@ function loadConfig(options) {
     const [kind, name] = splitId(id);
     const origin = { file: raw.fragment.path, line: lineFor(raw.lines, id) };
     if (kind === "processes") {
-      const { options: opts2 } = validate(id, processSchema, raw);
+      const { options: opts2, failed: failed2 } = validate(id, processSchema, raw);
+      if (typeof opts2.schedule === "string" || !failed2) problems.push(...scheduleProblems(id, { ...opts2, timezone: typeof opts2.timezone === "string" ? opts2.timezone : "UTC" }, raw));
       config2.processes[name] = { ...opts2, name, origin };
       continue;
     }
@@ -7766,6 +8708,15 @@ function usesVariable(table2, path) {
   let value = table2;
   for (const key of path.split(".")) value = isTable2(value) ? value[key] : void 0;
   return JSON.stringify(value ?? "").includes("${");
+}
+function scheduleProblems(id, options, raw) {
+  return checkScheduleOptions(options).map((p) => {
+    const line = lineFor(raw.lines, id, p.key);
+    const text = raw.fragment.text.split("\n")[line - 1] ?? "";
+    const at = text.indexOf(options.schedule ?? "\0");
+    const column = p.column === void 0 ? void 0 : at >= 0 ? at + p.column : p.column;
+    return { file: raw.fragment.path, line, column, component: id, message: p.message, hint: p.hint };
+  });
 }
 function isTable2(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
@@ -8024,7 +8975,7 @@ var import_node_path9 = require("node:path");
 
 // src/config/errors.ts
 function formatProblem(problem) {
-  const where = problem.line > 0 ? `${problem.file}:${problem.line}` : problem.file;
+  const where = problem.line > 0 ? `${problem.file}:${problem.line}${problem.column ? `:${problem.column}` : ""}` : problem.file;
   const component = problem.component ? ` [${problem.component}]` : "";
   const hint = problem.hint ? `
     hint: ${problem.hint}` : "";
@@ -8141,14 +9092,14 @@ function neverMatching(config2, types) {
   const problems = [];
   for (const kind of ["decoders", "filters", "outputs"]) {
     for (const c of config2[kind]) {
-      let matcher;
+      let matcher2;
       try {
-        matcher = compileMatcher(knownPart(c.match));
+        matcher2 = compileMatcher(knownPart(c.match));
       } catch {
         continue;
       }
       const literals = spans(c.match).filter((t) => t.kind === "value").map((t) => t.text.slice(1, -1));
-      if (probes(config2, types, literals).some((m) => matcher(m))) continue;
+      if (probes(config2, types, literals).some((m) => matcher2(m))) continue;
       problems.push({
         file: c.origin.file,
         line: c.origin.line,
@@ -8212,7 +9163,7 @@ function describeApp(app) {
   if (app.fragments.length === 0) lines.push("  (none)");
   lines.push("process types:");
   for (const p of app.processes) {
-    const notes = [typeof p.numprocs === "number" && p.numprocs !== 1 ? `numprocs ${p.numprocs}` : "", p.source === "config" ? "from config" : "", p.oneshot ? "oneshot" : "", p.autostart ? "" : "runs only when named"];
+    const notes = [typeof p.numprocs === "number" && p.numprocs !== 1 ? `numprocs ${p.numprocs}` : "", p.source === "config" ? "from config" : "", p.oneshot ? "oneshot" : "", p.autostart ? "" : "runs only when named", p.schedule ? `schedule "${p.schedule}" (${p.timezone}, overlap ${p.overlap})` : ""];
     lines.push(`  ${p.name.padEnd(10)} ${p.command}${notes.filter(Boolean).map((n) => `  (${n})`).join("")}`);
   }
   if (app.processes.length === 0) lines.push("  (none)");
@@ -8592,9 +9543,9 @@ function attachOutput(child, options) {
     });
     stream.on("error", () => void 0);
     return new Promise(
-      (resolve5) => stream.on("close", () => {
+      (resolve8) => stream.on("close", () => {
         splitter.end();
-        resolve5();
+        resolve8();
       })
     );
   });
@@ -8616,6 +9567,58 @@ function countingSink(pipeline, cell) {
       pipeline.line(source, bytes, timestamp);
     }
   };
+}
+
+// src/supervisor/escapees.ts
+var import_node_fs12 = require("node:fs");
+var MARK_VARIABLE = "DROVER_PROCESS_MARK";
+var SUPERVISOR_TOKEN = `${process.pid}.${Date.now().toString(36)}`;
+function instanceMark(name) {
+  return `${SUPERVISOR_TOKEN}/${name}`;
+}
+function findMarked(mark, prefix = false, exceptGroup) {
+  const wanted = Buffer.from(`${MARK_VARIABLE}=${mark}`);
+  const found = [];
+  let entries;
+  try {
+    entries = (0, import_node_fs12.readdirSync)("/proc");
+  } catch {
+    return found;
+  }
+  for (const entry of entries) {
+    const c = entry.charCodeAt(0);
+    if (c < 48 || c > 57 || Number(entry) === process.pid) continue;
+    try {
+      const environ = (0, import_node_fs12.readFileSync)(`/proc/${entry}/environ`);
+      if (!hasEntry(environ, wanted, prefix)) continue;
+      const stat = (0, import_node_fs12.readFileSync)(`/proc/${entry}/stat`, "latin1");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ", 4);
+      if (fields[0] === "Z") continue;
+      if (exceptGroup !== void 0 && Number(fields[2]) === exceptGroup) continue;
+      found.push(Number(entry));
+    } catch {
+    }
+  }
+  return found;
+}
+function hasEntry(environ, wanted, prefix) {
+  for (let at = environ.indexOf(wanted); at >= 0; at = environ.indexOf(wanted, at + 1)) {
+    if (at > 0 && environ[at - 1] !== 0) continue;
+    const end = at + wanted.length;
+    if (prefix || end === environ.length || environ[end] === 0) return true;
+  }
+  return false;
+}
+function signalEach(pids, signal) {
+  let sent = 0;
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+      sent++;
+    } catch {
+    }
+  }
+  return sent;
 }
 
 // src/supervisor/instance.ts
@@ -8663,7 +9666,7 @@ var Instance = class {
     this.stopping = false;
     this.stopDeadline = Infinity;
     this.nextStartAt = void 0;
-    const env = { ...options.env, ...spec.environment, DYNO: plan.name, PS: plan.name, PORT: String(plan.port) };
+    const env = { ...options.env, ...spec.environment, DYNO: plan.name, PS: plan.name, PORT: String(plan.port), [MARK_VARIABLE]: instanceMark(plan.name) };
     this.report(`Starting process with command \`${spec.command}\``);
     const child = (0, import_node_child_process.spawn)("bash", ["-c", spec.command], {
       cwd: spec.directory ? (0, import_node_path11.resolve)(options.appDir, spec.directory) : options.appDir,
@@ -8685,6 +9688,7 @@ var Instance = class {
         finished = true;
         this.stopWaitingForPipes = void 0;
         if (child.pid) signalGroup(child.pid, "SIGKILL");
+        this.stopEscapees("SIGKILL");
         this.onExit(exitInfo[0], exitInfo[1]);
         done();
       };
@@ -8780,6 +9784,7 @@ var Instance = class {
     this.setState("STOPPING");
     this.report(`Stopping process with SIG${spec.stopsignal}`);
     signalGroup(child.pid, `SIG${spec.stopsignal}`);
+    this.stopEscapees(`SIG${spec.stopsignal}`);
     const wait = Math.max(0, Math.min(spec.stopwaitsecs, killAt - Date.now(), 2 ** 31 - 1));
     this.stopDeadline = Date.now() + wait;
     const timer = setTimeout(() => {
@@ -8798,6 +9803,12 @@ var Instance = class {
   /** Kills the group at once: for a second Ctrl-C. */
   kill() {
     if (this.child?.pid) signalGroup(this.child.pid, "SIGKILL");
+    this.stopEscapees("SIGKILL");
+  }
+  /** Signals the processes it started that left its process group (daemons), found by their mark (escapees.ts). */
+  stopEscapees(signal) {
+    const pids = findMarked(instanceMark(this.name), false, this.child?.pid);
+    if (pids.length && signalEach(pids, signal)) this.report(`Sent ${signal} to ${pids.length === 1 ? "a process" : `${pids.length} processes`} it started that left its process group (a daemon?): pid ${pids.join(", ")}`, SEVERITY.warning);
   }
   /** Stops and starts again: `drover restart`. */
   restart() {
@@ -8846,26 +9857,427 @@ function formatSeconds(ms) {
   return `${Number((ms / 1e3).toFixed(3))}s`;
 }
 
+// src/supervisor/scheduler.ts
+function schedulePlans(plans) {
+  return plans.filter((p) => !p.type.schedule || p.index === Math.min(...plans.filter((q) => q.type === p.type).map((q) => q.index))).map((p) => p.type.schedule ? { ...p, type: { ...p.type, oneshot: true } } : p);
+}
+var Job = class {
+  constructor(instance) {
+    this.instance = instance;
+    this.schedule = parseSchedule(instance.plan.type.schedule, instance.plan.type.timezone);
+  }
+  instance;
+  schedule;
+  due;
+  timer;
+  timeoutTimer;
+  runStartedAt;
+  timedOut = false;
+  replacing = false;
+  queued = false;
+  runs = 0;
+  skipped = 0;
+  failed = 0;
+  last;
+  armedAt = Date.now();
+  get busy() {
+    return this.runStartedAt !== void 0 || this.instance.pid !== void 0;
+  }
+};
+var Scheduler = class {
+  constructor(instances, report) {
+    this.report = report;
+    this.jobs = instances.filter((i) => i.plan.type.schedule).map((i) => new Job(i));
+  }
+  report;
+  jobs;
+  stopped = false;
+  /** True when some type is scheduled: drover then runs on even with no other process running. */
+  get active() {
+    return this.jobs.length > 0 && !this.stopped;
+  }
+  owns(instance) {
+    return this.jobs.some((j) => j.instance === instance);
+  }
+  start() {
+    for (const job of this.jobs) {
+      this.arm(job, Date.now());
+      const spec = job.instance.plan.type;
+      this.report(`Scheduled \`${spec.schedule}\` (${spec.timezone}); next run at ${iso(job.due)}`, job.instance.name);
+    }
+  }
+  /** Clears every timer: nothing starts any more. Running runs are stopped by the supervisor with the rest. */
+  stop() {
+    this.stopped = true;
+    for (const job of this.jobs) {
+      clearTimeout(job.timer);
+      job.queued = false;
+      job.due = void 0;
+    }
+  }
+  /** drover reload: a scheduled type's new definition applies from its next run, which is computed anew. */
+  update(spec) {
+    const job = this.jobs.find((j) => j.instance.plan.type.name === spec.name);
+    if (!job || this.stopped) return false;
+    job.instance.plan.type = { ...spec, oneshot: true };
+    job.schedule = parseSchedule(spec.schedule, spec.timezone);
+    this.arm(job, Date.now());
+    this.report(`Rescheduled \`${spec.schedule}\` (${spec.timezone}); next run at ${iso(job.due)}`, job.instance.name);
+    return true;
+  }
+  /** drover reload: schedules the instance of a new scheduled type. */
+  add(instance) {
+    const job = new Job(instance);
+    this.jobs.push(job);
+    this.arm(job, Date.now());
+    this.report(`Scheduled \`${instance.plan.type.schedule}\` (${instance.plan.type.timezone}); next run at ${iso(job.due)}`, instance.name);
+  }
+  /** drover reload: no more runs of a removed type; returns its instance, for the caller to stop a run under way. */
+  drop(name) {
+    const at = this.jobs.findIndex((j) => j.instance.plan.type.name === name);
+    if (at < 0) return void 0;
+    const [job] = this.jobs.splice(at, 1);
+    clearTimeout(job.timer);
+    clearTimeout(job.timeoutTimer);
+    return job.instance;
+  }
+  /** `drover run NAME`: a run now, under the same overlap rule. Returns the instance name, or an error. */
+  runNow(name) {
+    const job = this.jobs.find((j) => j.instance.plan.type.name === name || j.instance.name === name);
+    if (!job) return { error: `no scheduled process type named "${name}" (scheduled: ${this.jobs.map((j) => j.instance.plan.type.name).join(", ") || "none"})` };
+    if (this.stopped) return { error: "the supervisor is shutting down" };
+    this.trigger(job, "requested by drover run");
+    return { started: job.instance.name };
+  }
+  /** Called on every state change of a scheduled instance: records the end of a run, starts a queued one. */
+  onChange(instance) {
+    const job = this.jobs.find((j) => j.instance === instance);
+    if (!job || job.runStartedAt === void 0 || instance.state !== "EXITED" && instance.state !== "STOPPED") return;
+    clearTimeout(job.timeoutTimer);
+    const durationMs = Date.now() - job.runStartedAt;
+    job.last = { status: instance.exitStatus, startedAt: new Date(job.runStartedAt).toISOString(), durationMs, timedOut: job.timedOut, replaced: job.replacing };
+    job.runStartedAt = void 0;
+    const ok = instance.exitStatus === 0 && !job.timedOut;
+    if (!ok) job.failed++;
+    const how = job.timedOut ? `timed out (status ${instance.exitStatus})` : job.replacing ? `was replaced (status ${instance.exitStatus})` : ok ? "finished (status 0)" : `failed with status ${instance.exitStatus}`;
+    this.report(`Scheduled run ${how} after ${seconds(durationMs)}; next run at ${iso(job.due)}`, instance.name, ok ? SEVERITY.info : SEVERITY.err);
+    if (job.queued && !job.replacing && !this.stopped) {
+      job.queued = false;
+      this.report("Starting the queued run", instance.name);
+      this.startRun(job);
+    }
+  }
+  status() {
+    return this.jobs.map((j) => {
+      const spec = j.instance.plan.type;
+      return { name: j.instance.name, schedule: spec.schedule, timezone: spec.timezone, overlap: spec.overlap, nextRun: j.due === void 0 ? void 0 : iso(j.due), running: j.busy, queued: j.queued, runs: j.runs, skipped: j.skipped, failed: j.failed, last: j.last };
+    });
+  }
+  /** Sets the timer for the next run after `after`. setTimeout waits at most 24.8 days: a longer wait re-arms. */
+  arm(job, after) {
+    clearTimeout(job.timer);
+    job.due = nextRun(job.schedule, after, job.armedAt);
+    if (job.due === void 0 || this.stopped) return;
+    const due = job.due;
+    job.timer = setTimeout(() => {
+      if (Date.now() < due - 2) return this.arm(job, after);
+      this.arm(job, Math.max(due, Date.now()));
+      this.trigger(job, `due at ${iso(due)}`);
+    }, Math.min(due - Date.now(), 2 ** 31 - 1));
+  }
+  trigger(job, why) {
+    const name = job.instance.name;
+    if (!job.busy) return this.startRun(job);
+    const previous = `the previous run (pid ${job.instance.pid ?? "-"}) is still running`;
+    switch (job.instance.plan.type.overlap) {
+      case "skip":
+        job.skipped++;
+        this.report(`Skipped the run ${why}: ${previous} (overlap = "skip")`, name, SEVERITY.warning);
+        return;
+      case "queue":
+        if (job.queued) {
+          job.skipped++;
+          this.report(`Skipped the run ${why}: ${previous} and a run is already queued (overlap = "queue" keeps one)`, name, SEVERITY.warning);
+          return;
+        }
+        job.queued = true;
+        this.report(`Queued the run ${why}: ${previous} (overlap = "queue")`, name);
+        return;
+      case "replace":
+        if (job.replacing) return;
+        job.replacing = true;
+        this.report(`Replacing the previous run (pid ${job.instance.pid ?? "-"}) with the run ${why} (overlap = "replace")`, name, SEVERITY.warning);
+        void job.instance.stop().then(() => {
+          job.replacing = false;
+          if (!this.stopped) this.startRun(job);
+        });
+    }
+  }
+  startRun(job) {
+    const spec = job.instance.plan.type;
+    job.runs++;
+    job.timedOut = false;
+    job.runStartedAt = Date.now();
+    job.instance.start();
+    if (spec.timeout > 0) {
+      const instance = job.instance;
+      job.timeoutTimer = setTimeout(() => {
+        if (job.runStartedAt === void 0) return;
+        job.timedOut = true;
+        this.report(`Scheduled run still running after timeout = ${seconds(spec.timeout)}: stopping it with SIG${spec.stopsignal}`, instance.name, SEVERITY.err);
+        void instance.stop();
+      }, Math.min(spec.timeout, 2 ** 31 - 1));
+    }
+  }
+};
+function iso(ms) {
+  return ms === void 0 ? "none" : new Date(ms).toISOString();
+}
+function seconds(ms) {
+  return `${Number((ms / 1e3).toFixed(3))}s`;
+}
+
+// src/supervisor/log-frames.ts
+function writeFrame(socket, entry) {
+  socket.write(`${entry.timestamp} ${entry.type} ${encodeURIComponent(entry.logger)} ${entry.bytes.length}
+`);
+  socket.write(entry.bytes);
+}
+var LogsReader = class {
+  pending = Buffer.alloc(0);
+  /** The whole lines of the frames complete so far, formatted. */
+  push(data) {
+    let buffer2 = this.pending.length ? Buffer.concat([this.pending, data]) : data;
+    let out = "";
+    for (; ; ) {
+      const nl = buffer2.indexOf(10);
+      if (nl < 0) break;
+      const [timestamp, type, logger, length] = buffer2.subarray(0, nl).toString("latin1").split(" ");
+      const end = nl + 1 + Number(length);
+      if (buffer2.length < end) break;
+      const prefix = `${isoMicros(Number(timestamp))} ${type === "log" ? "app" : type}[${decodeURIComponent(logger)}]: `;
+      const text = buffer2.subarray(nl + 1, end).toString("utf8");
+      out += prefix + text.slice(0, -1).split("\n").join("\n" + prefix) + "\n";
+      buffer2 = buffer2.subarray(end);
+    }
+    this.pending = Buffer.from(buffer2);
+    return out;
+  }
+};
+function logsRequest(line) {
+  try {
+    const request = JSON.parse(line);
+    return request?.command === "logs" ? request : void 0;
+  } catch {
+    return void 0;
+  }
+}
+
+// src/supervisor/log-history.ts
+function linesOf(entry) {
+  if (entry.lines < 0) {
+    let n = 0;
+    for (let at = entry.bytes.indexOf(10); at >= 0; at = entry.bytes.indexOf(10, at + 1)) n++;
+    entry.lines = n;
+  }
+  return entry.lines;
+}
+var HISTORY_LINES = 1500;
+var HISTORY_BYTES = 1024 * 1024;
+var CLIENT_BACKLOG = 8 * 1024 * 1024;
+var QUIET_MS = 20;
+var LATEST_MS = 250;
+var BATCH_BYTES = 4 * 1024 * 1024;
+var Client = class {
+  constructor(socket, wants) {
+    this.socket = socket;
+    this.wants = wants;
+  }
+  socket;
+  wants;
+  /** Lines lost since the client was last told. */
+  dropped = 0;
+  /** Lines lost in all. */
+  droppedTotal = 0;
+  batch = [];
+  batchBytes = 0;
+  timer;
+  firstAt = 0;
+  send(entry) {
+    if (this.socket.writableLength + this.batchBytes > CLIENT_BACKLOG) {
+      this.dropped += linesOf(entry);
+      this.droppedTotal += linesOf(entry);
+      return;
+    }
+    if (this.dropped) {
+      this.add(notice(`Error L10 (output buffer overflow): ${this.dropped} lines were not sent to this client, which read too slowly`));
+      this.dropped = 0;
+    }
+    if (this.batch.length === 0) this.firstAt = Date.now();
+    this.add(entry);
+    if (this.batchBytes >= BATCH_BYTES) return this.flush();
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.flush(), Math.max(0, Math.min(QUIET_MS, this.firstAt + LATEST_MS - Date.now())));
+  }
+  /** Writes the waiting blocks at once (one writev). */
+  flush() {
+    clearTimeout(this.timer);
+    this.timer = void 0;
+    if (this.batch.length === 0 || this.socket.destroyed) return;
+    this.socket.cork();
+    for (const entry of this.batch) writeFrame(this.socket, entry);
+    this.socket.uncork();
+    this.batch = [];
+    this.batchBytes = 0;
+  }
+  add(entry) {
+    this.batch.push(entry);
+    this.batchBytes += entry.bytes.length;
+  }
+};
+var LogHistory = class {
+  constructor(maxLines = HISTORY_LINES, maxBytes = HISTORY_BYTES) {
+    this.maxLines = maxLines;
+    this.maxBytes = maxBytes;
+  }
+  maxLines;
+  maxBytes;
+  entries = [];
+  head = 0;
+  byteCount = 0;
+  clients = /* @__PURE__ */ new Set();
+  droppedForClients = 0;
+  write(m) {
+    const bytes = Buffer.allocUnsafe(m.raw.length + 1);
+    bytes.set(m.raw);
+    bytes[m.raw.length] = 10;
+    this.push({ logger: m.logger, type: m.type, timestamp: m.timestamp, bytes, lines: 1 });
+    return true;
+  }
+  lines(chunk, start2, end, source, timestamp) {
+    const bytes = this.space(end - start2);
+    chunk.copy(bytes, 0, start2, end);
+    const lines = -1;
+    this.push({ logger: source.logger, type: source.type, timestamp, bytes, lines });
+    return true;
+  }
+  drained() {
+    return Promise.resolve();
+  }
+  /** Ends every tail: drover is stopping, and these lines are all there will be. */
+  async close() {
+    for (const client of this.clients) {
+      client.flush();
+      client.socket.end();
+    }
+    this.clients.clear();
+  }
+  stats() {
+    let lines = 0;
+    for (let i = this.head; i < this.entries.length; i++) lines += linesOf(this.entries[i]);
+    return { lines: Math.min(lines, this.maxLines), bytes: this.byteCount, clients: this.clients.size, dropped_for_slow_clients: this.droppedForClients + [...this.clients].reduce((n, c) => n + c.droppedTotal, 0) };
+  }
+  /** Answers a `drover logs` request on its connection: the last lines, then new ones with `tail`. */
+  serve(socket, request) {
+    const wants = matcher(request);
+    socket.cork();
+    for (const entry of this.recent(request.lines, wants)) writeFrame(socket, { ...entry, bytes: Buffer.from(entry.bytes) });
+    socket.uncork();
+    if (!request.tail) {
+      socket.end();
+      return;
+    }
+    const client = new Client(socket, wants);
+    this.clients.add(client);
+    const leave = () => {
+      this.droppedForClients += client.droppedTotal;
+      this.clients.delete(client);
+    };
+    socket.on("close", leave);
+    socket.on("error", leave);
+  }
+  /** The blocks of the last `n` lines that `wants` accepts, oldest first (the first may be cut). */
+  recent(n, wants = () => true) {
+    const found = [];
+    let left = Math.min(n, this.maxLines);
+    for (let i = this.entries.length - 1; i >= this.head && left > 0; i--) {
+      const entry = this.entries[i];
+      if (!wants(entry)) continue;
+      if (linesOf(entry) <= left) {
+        found.push(entry);
+        left -= linesOf(entry);
+        continue;
+      }
+      let at = entry.bytes.length - 1;
+      for (let k = 0; k < left; k++) at = entry.bytes.lastIndexOf(10, at - 1);
+      found.push({ ...entry, bytes: entry.bytes.subarray(at + 1), lines: left });
+      left = 0;
+    }
+    return found.reverse();
+  }
+  /** Two arenas of maxBytes each, filled in turn: a block is copied without an allocation of its own. */
+  arenas = [Buffer.allocUnsafe(0), Buffer.allocUnsafe(0)];
+  arena = 0;
+  used = 0;
+  space(length) {
+    if (length > this.maxBytes) return Buffer.allocUnsafe(length);
+    if (this.used + length > this.arenas[this.arena].length) {
+      this.arena ^= 1;
+      this.used = 0;
+      if (this.arenas[this.arena].length === 0) this.arenas[this.arena] = Buffer.allocUnsafe(this.maxBytes);
+      const reused = this.arenas[this.arena].buffer;
+      while (this.entries.length > this.head && this.entries[this.head].bytes.buffer === reused) this.evictFirst();
+    }
+    const slice = this.arenas[this.arena].subarray(this.used, this.used + length);
+    this.used += length;
+    return slice;
+  }
+  evictFirst() {
+    const first2 = this.entries[this.head];
+    this.entries[this.head++] = void 0;
+    this.byteCount -= first2.bytes.length;
+  }
+  push(entry) {
+    this.entries.push(entry);
+    this.byteCount += entry.bytes.length;
+    while (this.entries.length - this.head > 1) {
+      const first2 = this.entries[this.head];
+      if (this.byteCount <= this.maxBytes) break;
+      this.entries[this.head++] = void 0;
+      this.byteCount -= first2.bytes.length;
+    }
+    if (this.head > 1024 && this.head * 2 > this.entries.length) {
+      this.entries = this.entries.slice(this.head);
+      this.head = 0;
+    }
+    if (this.clients.size === 0) return;
+    let stable;
+    for (const client of this.clients) if (client.wants(entry)) client.send(stable ??= { ...entry, bytes: Buffer.from(entry.bytes) });
+  }
+};
+function notice(text) {
+  return { timestamp: Date.now(), type: "drover", logger: "logs", bytes: Buffer.from(text + "\n"), lines: 1 };
+}
+function matcher(request) {
+  const { ps, source } = request;
+  return (e) => {
+    if (source === "app" && e.type !== "log") return false;
+    if (source === "drover" && e.type === "log") return false;
+    if (ps && e.logger !== ps && !e.logger.startsWith(ps + ".")) return false;
+    return true;
+  };
+}
+
 // src/supervisor/supervisor.ts
 var LOGGER = "supervisor";
 var START_BATCH = 20;
 var Supervisor = class {
   constructor(plans, options) {
     this.options = options;
-    this.instances = plans.map(
-      (plan) => new Instance(plan, {
-        appDir: options.appDir,
-        env: options.env,
-        pipeline: options.pipeline,
-        hostname: options.hostname,
-        maxLine: options.config.max_line_length,
-        partialTimeout: options.config.partial_line_timeout,
-        lines: options.lines,
-        backoff: { initial: options.config.backoff_initial, max: options.config.backoff_max },
-        onChange: (instance) => this.onChange(instance),
-        shuttingDown: () => this.shuttingDown !== void 0 || this.abandoned
-      })
-    );
+    this.instances = schedulePlans(plans).map((plan) => this.createInstance(plan));
+    this.history = new LogHistory(options.config.log_history ?? HISTORY_LINES);
+    if (options.config.log_history !== 0) options.pipeline.addOutput("logs", this.history);
+    this.scheduler = new Scheduler(this.instances, (text, logger, severity) => options.pipeline.internal(text, logger, severity ?? SEVERITY.info));
   }
   options;
   instances;
@@ -8873,7 +10285,7 @@ var Supervisor = class {
   shuttingDown;
   resolveDone;
   /** Resolves with the exit status once everything has stopped and the pipeline is flushed. */
-  done = new Promise((resolve5) => this.resolveDone = resolve5);
+  done = new Promise((resolve8) => this.resolveDone = resolve8);
   /** The status of the first final exit that was not expected (not in exitcodes): drover's own exit status. */
   firstUnexpected;
   stopStarted = Date.now();
@@ -8887,6 +10299,30 @@ var Supervisor = class {
   forcedStatus;
   /** When a stop asked for by a signal must be over (its budget: the longest stopwaitsecs, at least 1 s for the outputs). */
   stopBudgetEnd = Infinity;
+  /** Runs the scheduled types (`schedule`); their instances are not started at boot. */
+  scheduler;
+  /** The last lines routed, for `drover logs`. */
+  history;
+  /** The types and port rule the formation was planned with (set by drover start), for `drover scale`. */
+  formation;
+  /** Instances `drover scale` is removing: their stop does not make drover exit. */
+  removing = /* @__PURE__ */ new Set();
+  /** An instance of `plan` with the supervisor's options, not started: at boot, and for `drover scale`. */
+  createInstance(plan) {
+    const { options } = this;
+    return new Instance(plan, {
+      appDir: options.appDir,
+      env: options.env,
+      pipeline: options.pipeline,
+      hostname: options.hostname,
+      maxLine: options.config.max_line_length,
+      partialTimeout: options.config.partial_line_timeout,
+      lines: options.lines,
+      backoff: { initial: options.config.backoff_initial, max: options.config.backoff_max },
+      onChange: (instance) => this.onChange(instance),
+      shuttingDown: () => this.shuttingDown !== void 0 || this.abandoned
+    });
+  }
   start() {
     if (this.instances.length === 0) {
       this.report("No process to run: the formation is empty");
@@ -8894,23 +10330,27 @@ var Supervisor = class {
       return;
     }
     void this.startAll();
+    this.scheduler.start();
   }
   /**
    * Starts the instances START_BATCH at a time, yielding to the event loop between batches: each spawn blocks
    * it for a moment, and with thousands of instances a stop signal or `drover status` must not wait for all of
-   * them. A stop ends the starting; instances not started yet stay STOPPED.
+   * them. A stop ends the starting; instances not started yet stay STOPPED. Scheduled types start on schedule.
    */
   async startAll() {
     this.startingAll = true;
-    for (let at = 0; at < this.instances.length; at += START_BATCH) {
-      if (at > 0) await new Promise((resolve5) => setImmediate(resolve5));
+    const boot = this.instances.filter((i) => !this.scheduler.owns(i));
+    for (let at = 0; at < boot.length; at += START_BATCH) {
+      if (at > 0) await new Promise((resolve8) => setImmediate(resolve8));
       if (this.shuttingDown || this.abandoned) break;
-      for (const instance of this.instances.slice(at, at + START_BATCH)) instance.start();
+      for (const instance of boot.slice(at, at + START_BATCH)) instance.start();
     }
     this.startingAll = false;
-    if (!this.shuttingDown && !this.abandoned && this.instances.every((i) => !i.alive)) void this.shutdown("no process is left running", this.firstUnexpected ?? 0);
+    if (!this.shuttingDown && !this.abandoned && this.instances.every((i) => !i.alive) && !this.scheduler.active) void this.shutdown("no process is left running", this.firstUnexpected ?? 0);
   }
   onChange(instance) {
+    if (this.scheduler?.owns(instance)) return this.scheduler.onChange(instance);
+    if (this.removing.has(instance)) return;
     if (this.shuttingDown || this.abandoned) return;
     if (instance.state === "FATAL") {
       void this.shutdown(`${instance.name} is FATAL`, instance.exitStatus || 1);
@@ -8918,7 +10358,7 @@ var Supervisor = class {
     }
     if ((instance.state === "EXITED" || instance.state === "STOPPED") && !instance.restarting) {
       if (instance.state === "EXITED" && !instance.exitExpected) this.firstUnexpected ??= instance.exitStatus || 1;
-      if (!this.startingAll && this.instances.every((i) => !i.alive)) void this.shutdown("no process is left running", this.firstUnexpected ?? 0);
+      if (!this.startingAll && this.instances.every((i) => !i.alive) && !this.scheduler.active) void this.shutdown("no process is left running", this.firstUnexpected ?? 0);
     }
   }
   /**
@@ -8930,10 +10370,12 @@ var Supervisor = class {
     this.shuttingDown = (async () => {
       await Promise.resolve();
       if (!requested) this.stopStarted = Date.now();
+      this.scheduler.stop();
       const running = this.instances.filter((i) => i.pid !== void 0);
       this.report(running.length ? `Stopping all processes (${reason})` : `Exiting (${reason})`, requested ? SEVERITY.info : SEVERITY.warning);
       const longest = Math.max(0, ...this.instances.map((i) => i.plan.type.stopwaitsecs));
       await Promise.all(this.instances.map((i) => i.stop()));
+      signalEach(findMarked(`${SUPERVISOR_TOKEN}/`, true), "SIGKILL");
       const killed = this.instances.find((i) => i.killed);
       let code = status2;
       if (requested) code = this.forcedStatus ?? (killed ? 128 + 9 : 0);
@@ -8955,11 +10397,13 @@ var Supervisor = class {
    */
   async abandon(graceMs) {
     this.abandoned = true;
+    this.scheduler.stop();
     for (const i of this.instances) if (i.pid === void 0) void i.stop();
     const groups = this.instances.flatMap((i) => i.pid === void 0 ? [] : [{ pid: i.pid, signal: `SIG${i.plan.type.stopsignal}` }]);
     for (const { pid, signal } of groups) signalGroup(pid, signal);
     for (const until = Date.now() + graceMs; groups.some((g) => groupExists(g.pid)) && Date.now() < until; ) await new Promise((r2) => setTimeout(r2, 50));
     for (const { pid } of groups) signalGroup(pid, "SIGKILL");
+    signalEach(findMarked(`${SUPERVISOR_TOKEN}/`, true), "SIGKILL");
   }
   /** SIGTERM/SIGINT: a clean stop; a second signal kills everything at once. */
   onSignal(signal) {
@@ -9006,7 +10450,7 @@ var Supervisor = class {
     return this.shuttingDown !== void 0;
   }
   status() {
-    return { pid: process.pid, uptime: Date.now() - this.startedAt, instances: this.instances.map((i) => i.status()), outputs: this.options.pipeline.stats() };
+    return { pid: process.pid, uptime: Date.now() - this.startedAt, instances: this.instances.map((i) => i.status()), outputs: this.options.pipeline.stats(), schedules: this.scheduler.status() };
   }
   report(text, severity = SEVERITY.info) {
     this.options.pipeline.internal(text, LOGGER, severity);
@@ -9023,9 +10467,202 @@ function groupExists(pid) {
 
 // src/supervisor/control.ts
 var import_node_net5 = require("node:net");
-var import_node_fs12 = require("node:fs");
+var import_node_fs13 = require("node:fs");
 var import_node_os5 = require("node:os");
 var import_node_path12 = require("node:path");
+
+// src/supervisor/scale.ts
+function scale(supervisor, text) {
+  const context = supervisor.formation;
+  if (!context) return { error: "this supervisor cannot be scaled (it runs a one-off command)" };
+  if (supervisor.stopping) return { error: "the supervisor is shutting down" };
+  let requested;
+  try {
+    if (!text.trim()) throw new FormationError("expected TYPE=COUNT, e.g. drover scale web=2 worker=0");
+    requested = parseFormation(text, context.types);
+  } catch (error) {
+    if (error instanceof FormationError) return { error: error.message };
+    throw error;
+  }
+  const scheduled = [...requested.keys()].filter((name) => context.types.find((t) => t.name === name)?.schedule);
+  if (scheduled.length) return { error: `${scheduled.join(", ")} ${scheduled.length === 1 ? "is" : "are"} scheduled (schedule = ...): each runs on its schedule, as one instance` };
+  const live = supervisor.instances.filter((i) => !supervisor.removing.has(i));
+  const counts = /* @__PURE__ */ new Map();
+  for (const i of live) counts.set(i.plan.type.name, (counts.get(i.plan.type.name) ?? 0) + 1);
+  for (const [name, count] of requested) counts.set(name, count);
+  const plans = planInstances(context.types, counts, context.env, context.basePort);
+  const answer2 = { started: [], stopping: [], unchanged: [] };
+  for (const name of requested.keys()) {
+    const wanted = plans.filter((p) => p.type.name === name);
+    const running = live.filter((i) => i.plan.type.name === name);
+    for (const instance of running.filter((i) => !wanted.some((p) => p.name === i.name)).reverse()) {
+      answer2.stopping.push(instance.name);
+      void remove(supervisor, instance);
+    }
+    for (const plan of wanted) {
+      if (running.some((i) => i.name === plan.name)) {
+        answer2.unchanged.push(plan.name);
+        continue;
+      }
+      const instance = supervisor.createInstance(plan);
+      insertInOrder(supervisor.instances, instance, context.types.map((t) => t.name));
+      answer2.started.push(plan.name);
+      instance.start();
+    }
+  }
+  keepAlive(supervisor);
+  const said = [answer2.started.length && `starting ${answer2.started.join(", ")}`, answer2.stopping.length && `stopping ${answer2.stopping.join(", ")}`].filter(Boolean).join("; ");
+  supervisor.options.pipeline.internal(`Scaling to ${[...requested].map(([n, c]) => `${n}=${c}`).join(", ")}: ${said || "nothing to change"}`, "supervisor", SEVERITY.info);
+  return answer2;
+}
+var kept = /* @__PURE__ */ new WeakSet();
+function keepAlive(supervisor) {
+  if (kept.has(supervisor)) return;
+  kept.add(supervisor);
+  const timer = setInterval(() => void 0, 2 ** 30);
+  void supervisor.done.finally(() => clearInterval(timer));
+}
+async function remove(supervisor, instance) {
+  supervisor.removing.add(instance);
+  await instance.stop();
+  const at = supervisor.instances.indexOf(instance);
+  if (at >= 0 && !supervisor.stopping) supervisor.instances.splice(at, 1);
+  supervisor.removing.delete(instance);
+}
+function insertInOrder(instances, instance, typeOrder) {
+  const key = (i) => typeOrder.indexOf(i.plan.type.name) * 1e6 + i.plan.index;
+  const at = instances.findIndex((i) => key(i) > key(instance));
+  if (at < 0) instances.push(instance);
+  else instances.splice(at, 0, instance);
+}
+
+// src/supervisor/reload.ts
+var busy = /* @__PURE__ */ new WeakSet();
+function reload(supervisor, why) {
+  const report = (text, severity = SEVERITY.info) => supervisor.options.pipeline.internal(text, "supervisor", severity);
+  const context = supervisor.formation;
+  if (!context?.load) return { error: "this supervisor cannot reload (it runs a one-off command)" };
+  if (supervisor.stopping) return { error: "the supervisor is shutting down" };
+  if (busy.has(supervisor)) return { error: "a reload is still restarting processes; try again when it is done" };
+  let app;
+  try {
+    app = context.load();
+  } catch (error) {
+    report(`Reload (${why}) refused: ${error.message}; the running configuration stays`, SEVERITY.err);
+    return { error: error.message };
+  }
+  if (app.problems.length) {
+    const errors = app.problems.map(formatProblem);
+    report(`Reload (${why}) refused: the configuration has ${errors.length} error${errors.length === 1 ? "" : "s"}; the running configuration stays`, SEVERITY.err);
+    for (const e of errors) report(e, SEVERITY.err);
+    return { errors };
+  }
+  let outputs;
+  try {
+    outputs = supervisor.options.pipeline.reconfigure(app.config, Date.now() + 1e4);
+  } catch (error) {
+    report(`Reload (${why}) refused: ${error.message}; the running configuration stays`, SEVERITY.err);
+    return { errors: [error.message] };
+  }
+  const env = mergeDotenv(process.env, app.dotenv);
+  const envChanged = JSON.stringify(env) !== JSON.stringify(supervisor.options.env);
+  supervisor.options.env = env;
+  const notApplied = [];
+  if (JSON.stringify(app.config.supervisor) !== JSON.stringify(supervisor.options.config)) notApplied.push("[supervisor]");
+  const before = new Map(context.types.map((t) => [t.name, t]));
+  const after = new Map(app.processes.map((t) => [t.name, t]));
+  const rescheduled = [];
+  for (const name of /* @__PURE__ */ new Set([...before.keys(), ...after.keys()])) {
+    const [b, a] = [before.get(name), after.get(name)];
+    if (!(b?.schedule || a?.schedule) || sameSpec(b, a)) continue;
+    if (b && a && Boolean(b.schedule) !== Boolean(a.schedule)) {
+      notApplied.push(`processes.${name}`);
+      after.set(name, b);
+    } else if (b && a) rescheduled.push(a);
+  }
+  const changed = [...after.values()].filter((t) => before.has(t.name) && !t.schedule && (envChanged || !sameSpec(before.get(t.name), t)));
+  const added = [...after.values()].filter((t) => !before.has(t.name) && !t.schedule);
+  const removed = [...before.values()].filter((t) => !after.has(t.name) && !t.schedule);
+  const addedScheduled = [...after.values()].filter((t) => !before.has(t.name) && t.schedule);
+  const removedScheduled = [...before.values()].filter((t) => !after.has(t.name) && t.schedule);
+  context.types = [...after.values()];
+  const live = () => supervisor.instances.filter((i) => !supervisor.removing.has(i));
+  const answer2 = { outputs, restarting: [], started: [], stopping: [], unchanged: [], rescheduled: [], notApplied };
+  for (const type of rescheduled) if (supervisor.scheduler.update(type)) answer2.rescheduled.push(type.name);
+  for (const type of addedScheduled) {
+    if (!context.everyType) continue;
+    const [plan] = schedulePlans(planInstances(context.types, /* @__PURE__ */ new Map([[type.name, 1]]), context.env, context.basePort));
+    const instance = supervisor.createInstance(plan);
+    supervisor.instances.push(instance);
+    supervisor.scheduler.add(instance);
+    answer2.rescheduled.push(type.name);
+  }
+  for (const type of removedScheduled) {
+    const instance = supervisor.scheduler.drop(type.name);
+    if (!instance) continue;
+    answer2.stopping.push(instance.name);
+    void remove(supervisor, instance);
+  }
+  for (const type of removed) {
+    for (const instance of live().filter((i) => i.plan.type.name === type.name)) {
+      answer2.stopping.push(instance.name);
+      void remove(supervisor, instance);
+    }
+  }
+  const rescaled = [...after.values()].filter((t) => before.has(t.name) && !t.schedule && before.get(t.name).numprocs !== t.numprocs);
+  for (const type of rescaled) {
+    if (!context.everyType) continue;
+    const scaled = scale(supervisor, `${type.name}=${type.numprocs}`);
+    if ("started" in scaled) {
+      answer2.started.push(...scaled.started);
+      answer2.stopping.push(...scaled.stopping);
+    }
+  }
+  for (const type of added) {
+    if (!context.everyType || !type.autostart || type.numprocs === 0) continue;
+    const scaled = scale(supervisor, `${type.name}=${type.numprocs}`);
+    if ("started" in scaled) answer2.started.push(...scaled.started);
+  }
+  const toRestart = live().filter((i) => changed.some((t) => t.name === i.plan.type.name) && !answer2.started.includes(i.name));
+  answer2.restarting = toRestart.map((i) => i.name);
+  answer2.unchanged = live().filter((i) => !toRestart.includes(i) && !answer2.started.includes(i.name)).map((i) => i.name);
+  const said = [
+    `outputs kept: ${outputs.kept.join(", ") || "none"}`,
+    outputs.started.length && `started: ${outputs.started.join(", ")}`,
+    outputs.closed.length && `closed: ${outputs.closed.join(", ")}`,
+    answer2.restarting.length && `restarting ${answer2.restarting.join(", ")} one at a time`,
+    answer2.started.length && `starting ${answer2.started.join(", ")}`,
+    answer2.stopping.length && `stopping ${answer2.stopping.join(", ")}`,
+    answer2.rescheduled.length && `rescheduled ${answer2.rescheduled.join(", ")}`
+  ].filter(Boolean);
+  report(`Reloaded the configuration (${why}): ${said.join("; ")}`);
+  if (notApplied.length) report(`Not applied until drover restarts: ${notApplied.join(", ")} ([supervisor], and a type that becomes or stops being scheduled, are set up at start)`, SEVERITY.warning);
+  if (toRestart.length) {
+    busy.add(supervisor);
+    void (async () => {
+      for (const instance of toRestart) await replace(supervisor, instance, after.get(instance.plan.type.name));
+    })().finally(() => busy.delete(supervisor));
+  }
+  return answer2;
+}
+function sameSpec(a, b) {
+  const strip = (t) => t && JSON.stringify({ ...t, origin: void 0, source: void 0, numprocs: void 0 });
+  return strip(a) === strip(b);
+}
+async function replace(supervisor, old, spec) {
+  supervisor.removing.add(old);
+  await old.stop();
+  supervisor.removing.delete(old);
+  if (supervisor.stopping) return;
+  const fresh = supervisor.createInstance({ ...old.plan, type: spec });
+  const at = supervisor.instances.indexOf(old);
+  if (at >= 0) supervisor.instances[at] = fresh;
+  else supervisor.instances.push(fresh);
+  fresh.start();
+  while (fresh.state === "STARTING" && !supervisor.stopping) await new Promise((r2) => setTimeout(r2, 50));
+}
+
+// src/supervisor/control.ts
 function controlSocketPath(appDir, configured, env = process.env) {
   if (configured) return configured;
   if (env.DROVER_SOCKET) return env.DROVER_SOCKET;
@@ -9042,7 +10679,7 @@ function uid() {
 }
 function describeUid(id) {
   try {
-    const row = (0, import_node_fs12.readFileSync)("/etc/passwd", "utf8").split("\n").find((r2) => r2.split(":")[2] === String(id));
+    const row = (0, import_node_fs13.readFileSync)("/etc/passwd", "utf8").split("\n").find((r2) => r2.split(":")[2] === String(id));
     return row ? `${row.split(":")[0]} (uid ${id})` : `uid ${id}`;
   } catch {
     return `uid ${id}`;
@@ -9050,16 +10687,16 @@ function describeUid(id) {
 }
 function ensurePrivateDir(dir) {
   try {
-    (0, import_node_fs12.mkdirSync)(dir, { mode: 448 });
+    (0, import_node_fs13.mkdirSync)(dir, { mode: 448 });
   } catch (error) {
     if (error.code !== "EEXIST") throw error;
   }
-  if (checkDir(dir) & 63) (0, import_node_fs12.chmodSync)(dir, 448);
+  if (checkDir(dir) & 63) (0, import_node_fs13.chmodSync)(dir, 448);
 }
 function checkDir(dir) {
   let stat;
   try {
-    stat = (0, import_node_fs12.lstatSync)(dir);
+    stat = (0, import_node_fs13.lstatSync)(dir);
   } catch (error) {
     if (error.code === "ENOENT") return 448;
     throw error;
@@ -9072,7 +10709,7 @@ function checkSocketOwner(path) {
   if ((0, import_node_path12.dirname)(path) === controlDir()) checkDir(controlDir());
   let stat;
   try {
-    stat = (0, import_node_fs12.lstatSync)(path);
+    stat = (0, import_node_fs13.lstatSync)(path);
   } catch (error) {
     if (error.code !== "EACCES") throw error;
     throw new ControlError(`permission denied: ${path} is in a directory of ${ownerOf((0, import_node_path12.dirname)(path))}, and you are ${describeUid(uid())}: only the user who ran drover start can ask its supervisor; run this command as that user`);
@@ -9083,7 +10720,7 @@ function checkSocketOwner(path) {
 function otherUsersSupervisors() {
   let names = [];
   try {
-    names = (0, import_node_fs12.readdirSync)((0, import_node_os5.tmpdir)()).filter((n) => /^drover-\d+$/.test(n) && n !== `drover-${uid()}`);
+    names = (0, import_node_fs13.readdirSync)((0, import_node_os5.tmpdir)()).filter((n) => /^drover-\d+$/.test(n) && n !== `drover-${uid()}`);
   } catch {
   }
   const owners = names.map((n) => `${(0, import_node_path12.join)((0, import_node_os5.tmpdir)(), n)} of ${describeUid(Number(n.slice("drover-".length)))}`);
@@ -9092,7 +10729,7 @@ function otherUsersSupervisors() {
 function ownerOf(path) {
   for (let p = path; ; p = (0, import_node_path12.dirname)(p)) {
     try {
-      return describeUid((0, import_node_fs12.lstatSync)(p).uid);
+      return describeUid((0, import_node_fs13.lstatSync)(p).uid);
     } catch {
       if ((0, import_node_path12.dirname)(p) === p) return "another user";
     }
@@ -9105,10 +10742,10 @@ function fnv1a(text) {
 }
 async function serveControl(path, supervisor) {
   if ((0, import_node_path12.dirname)(path) === controlDir()) ensurePrivateDir(controlDir());
-  if ((0, import_node_fs12.existsSync)(path)) {
+  if ((0, import_node_fs13.existsSync)(path)) {
     checkSocketOwner(path);
     if (await answers(path)) throw new Error(`another drover supervisor answers on ${path}; stop it, or set DROVER_SOCKET for this one`);
-    (0, import_node_fs12.unlinkSync)(path);
+    (0, import_node_fs13.unlinkSync)(path);
   }
   const server = (0, import_node_net5.createServer)((socket) => {
     let input = "";
@@ -9117,29 +10754,32 @@ async function serveControl(path, supervisor) {
       input += data;
       const nl = input.indexOf("\n");
       if (nl < 0) return;
+      socket.removeAllListeners("data");
+      const logs2 = logsRequest(input.slice(0, nl));
+      if (logs2) return supervisor.history.serve(socket, logs2);
       socket.end(JSON.stringify(answer(input.slice(0, nl), supervisor)) + "\n");
     });
     socket.on("error", () => void 0);
   });
-  return new Promise((resolve5, reject) => {
+  return new Promise((resolve8, reject) => {
     server.once("error", reject);
     server.listen(path, () => {
-      (0, import_node_fs12.chmodSync)(path, 384);
+      (0, import_node_fs13.chmodSync)(path, 384);
       server.unref();
-      resolve5(server);
+      resolve8(server);
     });
   });
 }
 function answers(path) {
-  return new Promise((resolve5) => {
+  return new Promise((resolve8) => {
     const socket = (0, import_node_net5.createConnection)(path);
     socket.setTimeout(500, () => socket.destroy());
     socket.on("connect", () => {
       socket.destroy();
-      resolve5(true);
+      resolve8(true);
     });
-    socket.on("error", () => resolve5(false));
-    socket.on("close", () => resolve5(false));
+    socket.on("error", () => resolve8(false));
+    socket.on("close", () => resolve8(false));
   });
 }
 function answer(line, supervisor) {
@@ -9157,12 +10797,18 @@ function answer(line, supervisor) {
       const restarted = supervisor.restart(request.name);
       return restarted.length ? { restarted } : { error: `no process named "${request.name}" (known: ${supervisor.instances.map((i) => i.name).join(", ")})` };
     }
+    case "run":
+      return supervisor.scheduler.runNow(request.name);
+    case "scale":
+      return scale(supervisor, request.formation);
+    case "reload":
+      return reload(supervisor, "drover reload");
     default:
       return { error: `unknown command ${JSON.stringify(request.command)}` };
   }
 }
 function requestControl(path, request, timeout = 5e3) {
-  return new Promise((resolve5, reject) => {
+  return new Promise((resolve8, reject) => {
     checkSocketOwner(path);
     const socket = (0, import_node_net5.createConnection)(path);
     let output = "";
@@ -9172,7 +10818,7 @@ function requestControl(path, request, timeout = 5e3) {
     socket.on("data", (d) => output += d);
     socket.on("end", () => {
       try {
-        resolve5(JSON.parse(output));
+        resolve8(JSON.parse(output));
       } catch {
         reject(new Error(`the supervisor on ${path} answered something that is not JSON`));
       }
@@ -9182,7 +10828,7 @@ function requestControl(path, request, timeout = 5e3) {
 }
 
 // src/supervisor/metrics.ts
-var import_node_fs13 = require("node:fs");
+var import_node_fs14 = require("node:fs");
 var LineCounts = class {
   cells = /* @__PURE__ */ new Map();
   /** The counter of one stream of one instance: the reader adds to `lines`. */
@@ -9219,11 +10865,11 @@ function serveMetrics(address, supervisor, lines) {
     response.writeHead(200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8", "Content-Length": Buffer.byteLength(body) });
     response.end(request.method === "HEAD" ? void 0 : body);
   });
-  return new Promise((resolve5, reject) => {
+  return new Promise((resolve8, reject) => {
     server.once("error", (error) => reject(new Error(`metrics_address ${address}: ${error.code === "EADDRINUSE" ? "the port is in use" : error.message}`)));
     server.listen(port, host, () => {
       server.unref();
-      resolve5(server);
+      resolve8(server);
     });
   });
 }
@@ -9290,23 +10936,55 @@ function processFamilies(uptimeMs) {
     new Family("drover_uptime_seconds", "gauge", "Seconds since the supervisor started.").add(uptimeMs / 1e3)
   ];
   try {
-    families.push(new Family("process_open_fds", "gauge", "Number of open file descriptors.").add((0, import_node_fs13.readdirSync)("/proc/self/fd").length - 1));
-    const limit = /^Max open files\s+(\d+)/m.exec((0, import_node_fs13.readFileSync)("/proc/self/limits", "utf8"));
+    families.push(new Family("process_open_fds", "gauge", "Number of open file descriptors.").add((0, import_node_fs14.readdirSync)("/proc/self/fd").length - 1));
+    const limit = /^Max open files\s+(\d+)/m.exec((0, import_node_fs14.readFileSync)("/proc/self/limits", "utf8"));
     if (limit) families.push(new Family("process_max_fds", "gauge", "Maximum number of open file descriptors.").add(Number(limit[1])));
-    const vsize = Number((0, import_node_fs13.readFileSync)("/proc/self/stat", "utf8").split(") ")[1]?.split(" ")[20]);
+    const vsize = Number((0, import_node_fs14.readFileSync)("/proc/self/stat", "utf8").split(") ")[1]?.split(" ")[20]);
     if (vsize) families.push(new Family("process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.").add(vsize));
   } catch {
   }
   return families;
 }
 
+// src/supervisor/watch.ts
+var import_node_fs15 = require("node:fs");
+var import_node_path13 = require("node:path");
+var QUIET_MS2 = 300;
+function watchConfig(appDir, procfile, onChange) {
+  let timer;
+  const changed = () => {
+    clearTimeout(timer);
+    timer = setTimeout(onChange, QUIET_MS2);
+  };
+  const watchers = [];
+  const add = (dir, wanted) => {
+    if (!(0, import_node_fs15.existsSync)(dir)) return;
+    try {
+      const w = (0, import_node_fs15.watch)(dir, { persistent: false }, (_event, name) => {
+        if (name && wanted(name.toString())) changed();
+      });
+      w.on("error", () => void 0);
+      watchers.push(w);
+    } catch {
+    }
+  };
+  const procfileName = procfile ? (0, import_node_path13.basename)(procfile) : "Procfile";
+  add(appDir, (name) => name === "Procfile" || name === procfileName || name.startsWith(".env"));
+  if (procfile && (0, import_node_path13.dirname)(procfile) !== appDir) add((0, import_node_path13.dirname)(procfile), (name) => name === procfileName);
+  add((0, import_node_path13.join)(appDir, "drover"), (name) => name.endsWith(".toml"));
+  return () => {
+    clearTimeout(timer);
+    for (const w of watchers) w.close();
+  };
+}
+
 // src/supervisor/thread-pool.ts
-var import_node_fs14 = require("node:fs");
+var import_node_fs16 = require("node:fs");
 var THREADS = 16;
 function startThreadPool() {
   const before = process.env.UV_THREADPOOL_SIZE;
   process.env.UV_THREADPOOL_SIZE = String(Math.max(THREADS, Number(before) || 0));
-  (0, import_node_fs14.access)("/", () => void 0);
+  (0, import_node_fs16.access)("/", () => void 0);
   if (before === void 0) delete process.env.UV_THREADPOOL_SIZE;
   else process.env.UV_THREADPOOL_SIZE = before;
 }
@@ -9393,6 +11071,8 @@ var Pipeline = class {
   filters = [];
   outputs = [];
   fast;
+  /** Outputs of drover's own (addOutput): kept by a reload. */
+  own = [];
   waiting;
   resumeCallbacks = /* @__PURE__ */ new Set();
   /** Messages routed, for `drover status`. */
@@ -9412,7 +11092,7 @@ var Pipeline = class {
       report: (text, severity = SEVERITY.info) => emit2(Message.internal(text, id, severity, this.options.hostname)),
       emit: emit2
     };
-    return { id, match: compileMatcher(config2.match), component: definition.create(config2.options, context) };
+    return { id, match: compileMatcher(config2.match), component: definition.create(config2.options, context), config: config2 };
   }
   /**
    * The longest line that may come in a block: every output's block writer takes it whole. Longer lines come one by
@@ -9539,6 +11219,58 @@ var Pipeline = class {
     });
     this.waiting = current;
   }
+  /** Adds an output of drover's own that takes every message (the history of `drover logs`). */
+  addOutput(id, output) {
+    const stage = { id, match: compileMatcher("TRUE"), component: output };
+    this.outputs.push(stage);
+    this.own.push(stage);
+  }
+  /**
+   * Applies a new configuration (`drover reload`). Filters hand over what they hold, then decoders and filters
+   * are built anew. An output whose configuration is unchanged is kept as it is, with its buffer and connection;
+   * a removed or changed one is closed (it delivers what it holds until `closeDeadline`); a new one starts.
+   */
+  reconfigure(config2, closeDeadline) {
+    const old = new Map(this.outputs.filter((o) => o.config).map((o) => [o.id, o]));
+    const same = (a, b) => JSON.stringify([a.type, a.match, a.options]) === JSON.stringify([b.type, b.match, b.options]);
+    const result = { kept: [], started: [], closed: [] };
+    const built = [];
+    let decoders;
+    let filters;
+    let outputs;
+    try {
+      outputs = config2.outputs.map((c) => {
+        const previous = old.get(`outputs.${c.name}`);
+        if (previous && same(previous.config, c)) return previous;
+        const stage = this.build(c, (m) => queueMicrotask(() => this.deliver(m)));
+        built.push(stage);
+        return stage;
+      });
+      decoders = config2.decoders.map((c) => this.build(c, () => void 0));
+      filters = config2.filters.map((c, i) => this.build(c, (m) => this.runFrom(m, i + 1)));
+    } catch (error) {
+      for (const stage of built) void stage.component.close(Date.now()).catch(() => void 0);
+      throw error;
+    }
+    for (const f of this.filters) f.component.flush?.();
+    for (const f of this.filters) f.component.close?.();
+    for (const stage of outputs) {
+      if (built.includes(stage)) result.started.push(stage.id);
+      else {
+        result.kept.push(stage.id);
+        old.delete(stage.id);
+      }
+    }
+    this.decoders.splice(0, this.decoders.length, ...decoders);
+    this.filters.splice(0, this.filters.length, ...filters);
+    this.outputs.splice(0, this.outputs.length, ...outputs, ...this.own);
+    this.fast = this.decoders.length === 0 && this.filters.length === 0;
+    for (const stage of old.values()) {
+      result.closed.push(stage.id);
+      void stage.component.close(closeDeadline).catch(() => void 0);
+    }
+    return result;
+  }
   /** The outputs messages go to: all of them, then (at shutdown) the local ones, then none. */
   routes = this.outputs;
   /**
@@ -9589,7 +11321,10 @@ function handleSignals(handlers) {
     process.on(signal, handler);
     installed.push([signal, handler]);
   };
-  for (const signal of STOP_SIGNALS) on(signal, () => handlers.stop(signal));
+  for (const signal of STOP_SIGNALS) {
+    const reload3 = handlers.reload;
+    on(signal, signal === "SIGHUP" && reload3 ? () => reload3() : () => handlers.stop(signal));
+  }
   for (const signal of IGNORED_SIGNALS) if (signal !== "SIGPROF" || !profiling()) on(signal, () => handlers.ignored(signal));
   on(STATUS_SIGNAL, () => handlers.status());
   return () => {
@@ -9600,7 +11335,7 @@ function profiling() {
   return /--(cpu-)?prof\b/.test(`${process.env.NODE_OPTIONS ?? ""} ${process.execArgv.join(" ")}`);
 }
 function ignoredLine(signal) {
-  return `Received ${signal}: ignored (SIGTERM, SIGINT, SIGHUP or SIGQUIT stop every process; SIGUSR1 prints their state)`;
+  return `Received ${signal}: ignored (SIGTERM, SIGINT or SIGQUIT stop every process; SIGHUP reloads the configuration; SIGUSR1 prints their state)`;
 }
 function keepInspectorClosed() {
   process.on(STATUS_SIGNAL, () => void 0);
@@ -9614,13 +11349,13 @@ function keepInspectorClosed() {
 }
 
 // src/cli/commands/status.ts
-var import_node_path13 = require("node:path");
+var import_node_path14 = require("node:path");
 var OPTIONS = { app: { type: "string", short: "a" }, socket: { type: "string", short: "s" }, json: { type: "boolean" } };
 var OPTIONS_USAGE = `  -a, --app DIR         the app whose supervisor to ask (default: the current directory)
   -s, --socket PATH     the control socket (default: the one \`drover start\` made for the app)
       --json            print the answer as JSON`;
 async function ask(values, request) {
-  const path = values.socket ?? controlSocketPath((0, import_node_path13.resolve)(values.app ?? process.cwd()), "");
+  const path = values.socket ?? controlSocketPath((0, import_node_path14.resolve)(values.app ?? process.cwd()), "");
   try {
     return await requestControl(path, request);
   } catch (error) {
@@ -9651,6 +11386,7 @@ ${OPTIONS_USAGE}`,
     const state = (i) => i.nextStart ? `${i.state} (restart in ${Math.max(0, (Date.parse(i.nextStart) - Date.now()) / 1e3).toFixed(1)}s)` : i.state;
     const rows = answer2.instances.map((i) => [i.name, state(i), i.pid ? String(i.pid) : "-", i.pid ? formatUptime(i.uptime) : "-", String(i.restarts), i.exitStatus === void 0 ? "-" : String(i.exitStatus)]);
     process.stdout.write(table([["NAME", "STATE", "PID", "UPTIME", "RESTARTS", "LAST EXIT"], ...rows]));
+    if (answer2.schedules?.length) process.stdout.write("\n" + scheduleTable(answer2.schedules) + "\n");
     for (const [id, stats] of Object.entries(answer2.outputs)) {
       if (stats.state === "disabled") {
         process.stdout.write(`${id}: DISABLED: ${stats.error}
@@ -9691,6 +11427,16 @@ function statusLines(answer2) {
     return `${i.name} ${i.state}${run2} ${i.restarts} restart${i.restarts === 1 ? "" : "s"}${i.exitStatus === void 0 ? "" : `, last exit ${i.exitStatus}`}`;
   });
 }
+function scheduleTable(schedules) {
+  const last = (s) => {
+    if (s.running) return "running";
+    if (!s.last) return "-";
+    const how = s.last.timedOut ? `timed out (${s.last.status})` : s.last.replaced ? `replaced (${s.last.status})` : s.last.status === 0 ? "ok (0)" : `failed (${s.last.status})`;
+    return `${how} at ${s.last.startedAt}, ${(s.last.durationMs / 1e3).toFixed(1)}s`;
+  };
+  const rows = schedules.map((s) => [s.name, `${s.schedule} (${s.timezone})`, s.nextRun ?? "-", last(s), `${s.runs}/${s.failed}/${s.skipped}`]);
+  return table([["SCHEDULED", "SCHEDULE", "NEXT RUN", "LAST RUN", "RUNS/FAILED/SKIPPED"], ...rows]);
+}
 function formatUptime(ms) {
   const s = Math.floor(ms / 1e3);
   return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m${s % 60}s` : `${Math.floor(s / 3600)}h${Math.floor(s % 3600 / 60)}m`;
@@ -9708,8 +11454,9 @@ var start = {
 Runs process types from the Procfile and [processes.NAME] under the supervisor, each instance
 (web.1, web.2, ...) as \`bash -c COMMAND\` in its own process group, and routes their output
 through the log pipeline. FORMATION is empty (every autostart type, numprocs each), a type
-(\`web\`), or counts (\`web=2,worker=1\`). SIGTERM, SIGINT, SIGHUP or SIGQUIT stops every process
-gracefully (a second one kills them at once); SIGUSR1 prints the state of every instance.
+(\`web\`), or counts (\`web=2,worker=1\`). SIGTERM, SIGINT or SIGQUIT stops every process gracefully
+(a second one kills them at once); SIGHUP reloads the configuration (as drover reload); SIGUSR1
+prints the state of every instance.
 The type \`release\` runs only when named. foreman's flags work the same.
 
   -m, --formation FORMATION  the same as the FORMATION argument, as in foreman
@@ -9748,13 +11495,20 @@ Run \`drover check\` after fixing them.
 `);
       return 1;
     }
-    return start.supervise(app, plans);
+    const timeout = values.timeout;
+    const load = () => {
+      const again = loadAppFromArgs(values, "run");
+      if (timeout !== void 0) for (const p of again.processes) p.stopwaitsecs = Number(timeout) * 1e3;
+      return again;
+    };
+    const everyType = (positionals[0] ?? values.formation ?? "").trim() === "";
+    return start.supervise(app, plans, { basePort: values.port === void 0 ? dotenvPort : Number(values.port), load, everyType });
   },
   /**
    * Runs `plans` under the supervisor with the app's pipeline until they are done (or drover is stopped), and
    * resolves to drover's exit status: for `drover start`, and for `drover run --logs`.
    */
-  async supervise(app, plans) {
+  async supervise(app, plans, scaling) {
     const env = mergeDotenv(process.env, app.dotenv);
     const hostname = app.config.supervisor.hostname || (0, import_node_os7.hostname)();
     let pipeline;
@@ -9769,13 +11523,20 @@ Run \`drover check\` after fixing them.
     const { metrics_address: metricsAddress } = app.config.supervisor;
     const lines = metricsAddress ? new LineCounts() : void 0;
     const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname, lines });
+    if (scaling) supervisor.formation = { types: app.processes, env: process.env, ...scaling };
     handleSignals({
       stop: (signal) => supervisor.onSignal(signal),
+      // SIGHUP reloads the configuration, as for nginx and supervisord (drover run --logs has nothing to reload).
+      reload: scaling ? () => void reload(supervisor, "SIGHUP") : void 0,
       status: () => {
         for (const line of statusLines(supervisor.status())) pipeline.internal(`Status (SIGUSR1): ${line}`, "supervisor");
       },
       ignored: (signal) => pipeline.internal(ignoredLine(signal), "supervisor", SEVERITY.warning)
     });
+    if (scaling && app.config.supervisor.watch) {
+      const stopWatching = watchConfig(app.appDir, app.procfile, () => void reload(supervisor, "a configuration file changed"));
+      void supervisor.done.finally(stopWatching);
+    }
     const crash = stopAllOnCrash(supervisor);
     try {
       supervisor.start();
@@ -9834,7 +11595,7 @@ drover: stopping every process, since nothing supervises them or reads their out
 // src/cli/commands/run.ts
 var import_node_child_process2 = require("node:child_process");
 var import_node_os8 = require("node:os");
-var import_node_path14 = require("node:path");
+var import_node_path15 = require("node:path");
 var import_node_tty2 = require("node:tty");
 var OPTIONS2 = { app: { type: "string", short: "a" }, root: { type: "string", short: "d" }, procfile: { type: "string", short: "f" }, env: { type: "string", short: "e" }, logs: { type: "boolean" } };
 var run = {
@@ -9845,7 +11606,8 @@ var run = {
 Runs COMMAND with the environment drover start gives its processes (.env locally, DYNO=run.1),
 with stdin, stdout and stderr attached, and exits with its status. \`drover run bash\` is interactive.
 When NAME is a process type of the Procfile or [processes], its command runs, with ARGS appended
-(as \`foreman run NAME\`).
+(as \`foreman run NAME\`). A type with a \`schedule\` runs now in the app's running supervisor, if one
+runs (its output goes to the app's logs and its result to drover status).
 
       --logs            send the output through the app's log pipeline (its outputs and drains), as
                         \`drover start\` does, instead of the terminal; stdin is not attached then
@@ -9864,22 +11626,26 @@ ${APP_USAGE}`,
     const type = app.processes.find((p) => p.name === command[0]);
     const dyno = process.env.DYNO?.startsWith("run.") ? process.env.DYNO : "run.1";
     const script = type ? [type.command, ...command.slice(1).map(shellQuote)].join(" ") : command.length === 1 ? command[0] : command.map(shellQuote).join(" ");
+    if (type?.schedule && !values.logs && command.length === 1) {
+      const started = await runScheduledNow(app, type.name);
+      if (started !== void 0) return started;
+    }
     if (values.logs) return runWithLogs(app, script, dyno, type);
     const env = { ...mergeDotenv(process.env, app.dotenv), ...type?.environment, DYNO: dyno };
-    const child = (0, import_node_child_process2.spawn)("bash", ["-c", script], { cwd: type?.directory ? (0, import_node_path14.resolve)(app.appDir, type.directory) : app.appDir, env, stdio: "inherit" });
+    const child = (0, import_node_child_process2.spawn)("bash", ["-c", script], { cwd: type?.directory ? (0, import_node_path15.resolve)(app.appDir, type.directory) : app.appDir, env, stdio: "inherit" });
     const fromTerminal = new Set((0, import_node_tty2.isatty)(0) ? ["SIGINT", "SIGQUIT"] : []);
     for (const signal of [...STOP_SIGNALS, ...IGNORED_SIGNALS, STATUS_SIGNAL].filter(hasSignal)) {
       process.on(signal, () => {
         if (!fromTerminal.has(signal)) child.kill(signal);
       });
     }
-    return new Promise((resolve5) => {
+    return new Promise((resolve8) => {
       child.on("error", (error) => {
         process.stderr.write(`drover run: cannot start bash: ${error.message}
 `);
-        resolve5(127);
+        resolve8(127);
       });
-      child.on("exit", (code, signal) => resolve5(code ?? 128 + (signal ? import_node_os8.constants.signals[signal] : 0)));
+      child.on("exit", (code, signal) => resolve8(code ?? 128 + (signal ? import_node_os8.constants.signals[signal] : 0)));
     });
   }
 };
@@ -9889,12 +11655,192 @@ ${app.problems.map((p) => "  " + formatProblem(p)).join("\n")}`);
   startThreadPool();
   const spec = oneOffSpec(script, type);
   const port = /^\d+$/.test(process.env.PORT ?? "") ? Number(process.env.PORT) : 5e3;
-  app.config.supervisor.control_socket = (0, import_node_path14.join)(controlDir(), `run-${process.pid}.sock`);
+  app.config.supervisor.control_socket = (0, import_node_path15.join)(controlDir(), `run-${process.pid}.sock`);
   return start.supervise(app, [{ name: dyno, type: spec, index: Number(dyno.split(".")[1]) || 1, port }]);
+}
+async function runScheduledNow(app, name) {
+  const path = controlSocketPath(app.appDir, app.config.supervisor.control_socket);
+  let answer2;
+  try {
+    answer2 = await requestControl(path, { command: "run", name });
+  } catch {
+    return void 0;
+  }
+  if (answer2.error) {
+    process.stderr.write(`drover run: ${answer2.error}
+`);
+    return 1;
+  }
+  process.stdout.write(`drover run: ${answer2.started} runs now in the running supervisor; its output goes to the app's logs, its result to drover status
+`);
+  return 0;
 }
 function shellQuote(word) {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
+
+// src/cli/commands/logs.ts
+var import_node_net6 = require("node:net");
+var import_node_os9 = require("node:os");
+var import_node_path16 = require("node:path");
+var OPTIONS3 = {
+  num: { type: "string", short: "n" },
+  tail: { type: "boolean", short: "t" },
+  ps: { type: "string", short: "p" },
+  source: { type: "string", short: "s" },
+  app: { type: "string", short: "a" },
+  socket: { type: "string" }
+};
+var logs = {
+  summary: "show the last lines drover routed (and, with --tail, new ones as they come)",
+  usage: `Usage: drover logs [options]
+
+Prints the last lines of the running supervisor's log history (drover keeps the last 1,500
+in memory, at most 1 MiB), in Heroku's format: \`TIME app[web.1]: line\`, drover's own lines as \`drover[...]\`.
+
+  -n, --num N           how many lines (default 100, at most ${HISTORY_LINES})
+  -t, --tail            then print new lines as they come, until Ctrl-C or the supervisor stops
+  -p, --ps NAME         only a process type (web) or an instance (web.1)
+  -s, --source SOURCE   only \`app\` (the processes' lines) or \`drover\` (drover's own)
+  -a, --app DIR         the app whose supervisor to ask (default: the current directory)
+      --socket PATH     the control socket (default: the one \`drover start\` made for the app)`,
+  async run(args) {
+    const { values } = parse(args, OPTIONS3);
+    const num2 = values.num ?? "100";
+    if (!/^\d+$/.test(num2)) throw new UsageError(`option --num must be a whole number of lines, e.g. -n 200, got "${num2}"`);
+    if (values.source !== void 0 && values.source !== "app" && values.source !== "drover") throw new UsageError(`option --source must be "app" or "drover", got "${values.source}"`);
+    if (values.ps !== void 0 && !/^[A-Za-z0-9_-]+(\.\d+)?$/.test(values.ps)) throw new UsageError(`option --ps must be a process type (web) or an instance (web.1), got "${values.ps}"`);
+    const request = { command: "logs", lines: Number(num2), tail: Boolean(values.tail), ps: values.ps, source: values.source };
+    const path = values.socket ?? controlSocketPath((0, import_node_path16.resolve)(values.app ?? process.cwd()), "");
+    try {
+      (0, import_node_os9.setPriority)(19);
+    } catch {
+    }
+    return new Promise((done, fail) => {
+      const socket = (0, import_node_net6.createConnection)(path);
+      socket.on("connect", () => socket.write(JSON.stringify(request) + "\n"));
+      const reader = new LogsReader();
+      socket.on("data", (data) => {
+        const text = reader.push(data);
+        if (text && !process.stdout.write(text)) {
+          socket.pause();
+          process.stdout.once("drain", () => socket.resume());
+        }
+      });
+      socket.on("end", () => done(0));
+      socket.on("error", (error) => {
+        if (error.code === "ENOENT" || error.code === "ECONNREFUSED") fail(new UsageError(`no drover supervisor is running for this app (no socket at ${path}); start one with drover start`));
+        else fail(error);
+      });
+      const quit = () => {
+        socket.destroy();
+        done(0);
+      };
+      for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, quit);
+      process.stdout.on("error", quit);
+    });
+  }
+};
+
+// src/cli/commands/scale.ts
+var import_node_path17 = require("node:path");
+var OPTIONS4 = { app: { type: "string", short: "a" }, socket: { type: "string", short: "s" } };
+var scale2 = {
+  summary: "change how many instances of each type run (web=3 worker=0), as heroku ps:scale",
+  usage: `Usage: drover scale TYPE=COUNT [TYPE=COUNT...] [options]
+
+Starts or stops instances of the running supervisor: new ones get the next numbers and ports by the rule
+of drover start (base port + 100 per type + 1 per instance); removed ones, the highest numbers first,
+are stopped gracefully (stopsignal, SIGKILL after stopwaitsecs). Types not named keep their count.
+Scaling everything to 0 leaves drover running, ready to scale up again.
+
+  -a, --app DIR         the app whose supervisor to ask (default: the current directory)
+  -s, --socket PATH     the control socket (default: the one \`drover start\` made for the app)`,
+  async run(args) {
+    const { values, positionals } = parse(args, OPTIONS4, true);
+    if (positionals.length === 0) throw new UsageError("expected TYPE=COUNT, e.g. drover scale web=2 worker=0");
+    for (const word of positionals.flatMap((p) => p.split(",")).filter(Boolean)) {
+      if (!/^[A-Za-z0-9_-]+=\d+$/.test(word)) throw new UsageError(`expected TYPE=COUNT, e.g. web=2, got "${word}"`);
+    }
+    const path = values.socket ?? controlSocketPath((0, import_node_path17.resolve)(values.app ?? process.cwd()), "");
+    let answer2;
+    try {
+      answer2 = await requestControl(path, { command: "scale", formation: positionals.join(",") });
+    } catch (error) {
+      const code = error.code;
+      if (code === "ENOENT" || code === "ECONNREFUSED") throw new UsageError(`no drover supervisor is running for this app (no socket at ${path}); start one with drover start`);
+      throw error;
+    }
+    if (answer2.error) {
+      process.stderr.write(`drover scale: ${answer2.error}
+`);
+      return 1;
+    }
+    const parts = [answer2.started?.length && `starting ${answer2.started.join(", ")}`, answer2.stopping?.length && `stopping ${answer2.stopping.join(", ")}`].filter(Boolean);
+    process.stdout.write(`Scaling: ${parts.join("; ") || "nothing to change"}
+`);
+    return 0;
+  }
+};
+
+// src/cli/commands/reload.ts
+var import_node_path18 = require("node:path");
+var OPTIONS5 = { app: { type: "string", short: "a" }, socket: { type: "string", short: "s" }, json: { type: "boolean" } };
+var reload2 = {
+  summary: "apply changes to the Procfile, .env and drover/*.toml without a restart",
+  usage: `Usage: drover reload [options]
+
+The running supervisor reads the Procfile, .env and drover/*.toml again (as on SIGHUP). An invalid
+configuration is refused with every error, and the running one stays. Otherwise outputs whose
+configuration is unchanged keep their buffers and connections, removed ones deliver what they hold
+and close, new ones start; process types whose definition changed are restarted one instance at a
+time, new types started (when drover start ran every type), removed ones stopped, and the others
+left alone; a scheduled type's new definition applies from its next run. [supervisor] applies at
+the next start.
+
+  -a, --app DIR         the app whose supervisor to ask (default: the current directory)
+  -s, --socket PATH     the control socket (default: the one \`drover start\` made for the app)
+      --json            print the answer as JSON`,
+  async run(args) {
+    const { values } = parse(args, OPTIONS5);
+    const path = values.socket ?? controlSocketPath((0, import_node_path18.resolve)(values.app ?? process.cwd()), "");
+    let answer2;
+    try {
+      answer2 = await requestControl(path, { command: "reload" });
+    } catch (error) {
+      const code = error.code;
+      if (code === "ENOENT" || code === "ECONNREFUSED") throw new UsageError(`no drover supervisor is running for this app (no socket at ${path}); start one with drover start`);
+      throw error;
+    }
+    if (values.json) process.stdout.write(JSON.stringify(answer2, null, 2) + "\n");
+    if ("errors" in answer2) {
+      process.stderr.write(`drover reload: refused, the configuration has ${answer2.errors.length} error${answer2.errors.length === 1 ? "" : "s"} (the running one stays):
+${answer2.errors.map((e) => "  " + e.replace(/\n/g, "\n  ")).join("\n")}
+`);
+      return 1;
+    }
+    if ("error" in answer2) {
+      process.stderr.write(`drover reload: ${answer2.error}
+`);
+      return 1;
+    }
+    if (values.json) return 0;
+    const { outputs } = answer2;
+    const lines = [
+      `outputs: kept ${outputs.kept.join(", ") || "none"}${outputs.started.length ? `; started ${outputs.started.join(", ")}` : ""}${outputs.closed.length ? `; closed ${outputs.closed.join(", ")}` : ""}`,
+      answer2.restarting.length ? `restarting, one at a time: ${answer2.restarting.join(", ")}` : "",
+      answer2.started.length ? `starting: ${answer2.started.join(", ")}` : "",
+      answer2.stopping.length ? `stopping: ${answer2.stopping.join(", ")}` : "",
+      answer2.unchanged.length ? `unchanged: ${answer2.unchanged.join(", ")}` : "",
+      answer2.rescheduled.length ? `rescheduled (from the next run): ${answer2.rescheduled.join(", ")}` : "",
+      answer2.notApplied.length ? `not applied until drover restarts: ${answer2.notApplied.join(", ")}` : ""
+    ].filter(Boolean);
+    process.stdout.write(`Reloaded.
+${lines.map((l) => "  " + l).join("\n")}
+`);
+    return 0;
+  }
+};
 
 // src/cli/main.ts
 var help = {
@@ -9907,7 +11853,7 @@ var help = {
     return 0;
   }
 };
-var commands = { start, run, status, restart, check, config, version, help };
+var commands = { start, run, status, restart, logs, scale: scale2, reload: reload2, check, config, version, help };
 function isCommand(name) {
   return Object.hasOwn(commands, name);
 }

@@ -6,7 +6,7 @@ import { configDirs, defaultProcfile } from './paths';
 import { loadApp, type LoadedApp } from '../config/app';
 import { closest } from '../config/schema';
 
-export type CommandName = 'start' | 'run' | 'status' | 'restart' | 'check' | 'config' | 'version' | 'help';
+export type CommandName = 'start' | 'run' | 'status' | 'restart' | 'logs' | 'scale' | 'reload' | 'check' | 'config' | 'version' | 'help';
 
 /** A command: its one-line summary, its usage text, and what it does with its arguments. Resolves to an exit code. */
 export interface Command {

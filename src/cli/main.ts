@@ -7,6 +7,9 @@ import { version } from './commands/version';
 import { start } from './commands/start';
 import { run } from './commands/run';
 import { restart, status } from './commands/status';
+import { logs } from './commands/logs';
+import { scale } from './commands/scale';
+import { reload } from './commands/reload';
 
 const help: Command = {
   summary: 'show help for drover or for one command',
@@ -20,7 +23,7 @@ const help: Command = {
 };
 
 /** Every command by name; the mapped type makes the compiler insist that each name has its handler. */
-const commands: { [K in CommandName]: Command } = { start, run, status, restart, check, config, version, help };
+const commands: { [K in CommandName]: Command } = { start, run, status, restart, logs, scale, reload, check, config, version, help };
 
 function isCommand(name: string): name is CommandName {
   return Object.hasOwn(commands, name);

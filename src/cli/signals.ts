@@ -23,6 +23,8 @@ export interface SignalHandlers {
   stop(signal: NodeJS.Signals): void;
   status(): void;
   ignored(signal: NodeJS.Signals): void;
+  /** SIGHUP, when given: reload the configuration (as nginx and supervisord do) instead of stopping. */
+  reload?(): void;
 }
 
 /** Installs a handler for every signal above; returns a function that removes them. */
@@ -33,7 +35,10 @@ export function handleSignals(handlers: SignalHandlers): () => void {
     process.on(signal, handler);
     installed.push([signal, handler]);
   };
-  for (const signal of STOP_SIGNALS) on(signal, () => handlers.stop(signal));
+  for (const signal of STOP_SIGNALS) {
+    const reload = handlers.reload;
+    on(signal, signal === 'SIGHUP' && reload ? () => reload() : () => handlers.stop(signal));
+  }
   for (const signal of IGNORED_SIGNALS) if (signal !== 'SIGPROF' || !profiling()) on(signal, () => handlers.ignored(signal));
   on(STATUS_SIGNAL, () => handlers.status());
   return () => {
@@ -48,7 +53,7 @@ function profiling(): boolean {
 
 /** A line for an ignored signal, saying what drover does with the signals that mean something. */
 export function ignoredLine(signal: NodeJS.Signals): string {
-  return `Received ${signal}: ignored (SIGTERM, SIGINT, SIGHUP or SIGQUIT stop every process; SIGUSR1 prints their state)`;
+  return `Received ${signal}: ignored (SIGTERM, SIGINT or SIGQUIT stop every process; SIGHUP reloads the configuration; SIGUSR1 prints their state)`;
 }
 
 /**

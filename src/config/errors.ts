@@ -10,6 +10,8 @@ export interface Origin {
 export interface ConfigProblem {
   file: string;
   line: number;
+  /** 1-based column in the line, when known (a cron field). */
+  column?: number;
   /** e.g. `outputs.papertrail`, or '' for a problem that belongs to no component. */
   component: string;
   message: string;
@@ -19,7 +21,7 @@ export interface ConfigProblem {
 
 /** Renders a problem as `file:line: [component] message` plus an indented hint. */
 export function formatProblem(problem: ConfigProblem): string {
-  const where = problem.line > 0 ? `${problem.file}:${problem.line}` : problem.file;
+  const where = problem.line > 0 ? `${problem.file}:${problem.line}${problem.column ? `:${problem.column}` : ''}` : problem.file;
   const component = problem.component ? ` [${problem.component}]` : '';
   const hint = problem.hint ? `\n    hint: ${problem.hint}` : '';
   return `${where}:${component} ${problem.message}${hint}`;

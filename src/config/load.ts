@@ -5,6 +5,7 @@ import type { ConfigProblem, Origin } from './errors';
 import { readFragments, type Fragment } from './fragments';
 import { interpolateTree } from './interpolate';
 import { indexLines, lineFor } from './locate';
+import { checkScheduleOptions } from './schedule';
 import { applySchema, closest, type Schema } from './schema';
 import { processSchema, supervisorSchema } from './sections';
 import { COMPONENT_KINDS, type ComponentKind } from '../pipeline/component';
@@ -18,6 +19,8 @@ export interface SupervisorConfig {
   hostname: string;
   control_socket: string;
   metrics_address: string;
+  watch: boolean;
+  log_history: number;
 }
 
 export interface ProcessConfig {
@@ -36,6 +39,11 @@ export interface ProcessConfig {
   stopwaitsecs: number;
   environment: Record<string, string>;
   directory?: string;
+  /** Set for a scheduled type (see config/schedule.ts). */
+  schedule?: string;
+  timezone: string;
+  overlap: 'skip' | 'queue' | 'replace';
+  timeout: number;
 }
 
 export interface ComponentConfig {
@@ -194,7 +202,9 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
     const [kind, name] = splitId(id);
     const origin = { file: raw.fragment.path, line: lineFor(raw.lines, id) };
     if (kind === 'processes') {
-      const { options: opts } = validate(id, processSchema, raw);
+      const { options: opts, failed } = validate(id, processSchema, raw);
+      // Checked even when another option failed: a reload is refused with every error at once.
+      if (typeof opts.schedule === 'string' || !failed) problems.push(...scheduleProblems(id, { ...opts, timezone: typeof opts.timezone === 'string' ? opts.timezone : 'UTC' } as Parameters<typeof checkScheduleOptions>[0], raw));
       config.processes[name] = { ...(opts as Omit<ProcessConfig, 'name' | 'origin'>), name, origin };
       continue;
     }
@@ -243,6 +253,17 @@ function usesVariable(table: Record<string, unknown>, path: string): boolean {
   let value: unknown = table;
   for (const key of path.split('.')) value = isTable(value) ? value[key] : undefined;
   return JSON.stringify(value ?? '').includes('${');
+}
+
+/** Problems of schedule and timezone, placed at their line and, for a cron mistake, at its column in the file. */
+function scheduleProblems(id: string, options: Parameters<typeof checkScheduleOptions>[0], raw: RawSection): ConfigProblem[] {
+  return checkScheduleOptions(options).map((p) => {
+    const line = lineFor(raw.lines, id, p.key);
+    const text = raw.fragment.text.split('\n')[line - 1] ?? '';
+    const at = text.indexOf(options.schedule ?? '\0');
+    const column = p.column === undefined ? undefined : at >= 0 ? at + p.column : p.column;
+    return { file: raw.fragment.path, line, column, component: id, message: p.message, hint: p.hint };
+  });
 }
 
 function isTable(value: unknown): value is Record<string, unknown> {

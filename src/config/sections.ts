@@ -11,6 +11,8 @@ export const supervisorSchema: Schema = {
   partial_line_timeout: { type: 'duration', default: '200ms', doc: 'a line without its newline is passed on after this long' },
   hostname: { type: 'string', default: '', doc: 'the Hostname of messages; default: the machine host name' },
   metrics_address: { type: 'string', default: '', pattern: /^$|^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]*):\d{1,5}$/, patternHint: 'HOST:PORT, such as "127.0.0.1:9464" (0.0.0.0:9464 or :9464 for every interface)', doc: 'HOST:PORT where drover serves Prometheus metrics at GET /metrics (processes, lines, outputs, process_*); off unless set' },
+  log_history: { type: 'integer', default: 1500, min: 0, max: 100000, doc: 'how many of the last lines `drover logs` can show (kept in memory, at most 1 MiB); 0 keeps none' },
+  watch: { type: 'boolean', default: false, doc: 'reload (as `drover reload`) when the Procfile, a .env file or a drover/*.toml fragment changes' },
   control_socket: { type: 'string', default: '', doc: 'path of the unix socket for `drover status` and `drover restart`; default: $TMPDIR/drover-<uid>/<dir hash>.sock, in a directory only that user can use (0700); a socket owned by another user is never trusted' },
 };
 
@@ -28,4 +30,8 @@ export const processSchema: Schema = {
   stopwaitsecs: { type: 'duration', default: 25, doc: 'how long to wait after stopsignal before SIGKILL (a number is seconds; Heroku kills at 30 s)' },
   environment: { type: 'map', default: {}, doc: 'variables added to the environment of this type, e.g. { QUEUE = "default" }' },
   directory: { type: 'string', doc: 'working directory, relative to the app' },
+  schedule: { type: 'string', doc: 'run this type at set times instead of keeping it running: 5 cron fields ("0 3 * * *"), 6 with seconds first, @hourly, @daily, @weekly, @monthly, @yearly, or @every 10m; each run is a one-shot' },
+  timezone: { type: 'string', default: 'UTC', doc: 'the IANA time zone of schedule, e.g. "Europe/Berlin"; a time skipped by a daylight-saving change runs at the first time after it, a time that happens twice runs once' },
+  overlap: { type: 'enum', values: ['skip', 'queue', 'replace'], default: 'skip', doc: 'when a scheduled run is due while the previous one still runs: skip it, queue it (one at most) to run when the previous ends, or replace the previous (stopped as by a stop)' },
+  timeout: { type: 'duration', default: 0, doc: 'a scheduled run still running after this long is stopped (stopsignal, SIGKILL after stopwaitsecs); 0: no limit' },
 };

@@ -13,6 +13,8 @@ interface Stage<T> {
   id: string;
   match: CompiledMatcher;
   component: T;
+  /** What it was built from (none for an output of drover's own): a reload keeps an output whose config is the same. */
+  config?: ComponentConfig;
 }
 
 export interface PipelineOptions {
@@ -59,7 +61,9 @@ export class Pipeline implements LineSink {
   private readonly decoders: Stage<Decoder>[] = [];
   private readonly filters: Stage<Filter>[] = [];
   private readonly outputs: Stage<Output>[] = [];
-  private readonly fast: boolean;
+  private fast: boolean;
+  /** Outputs of drover's own (addOutput): kept by a reload. */
+  private readonly own: Stage<Output>[] = [];
   private waiting: Promise<void> | undefined;
   private readonly resumeCallbacks = new Set<() => void>();
   /** Messages routed, for `drover status`. */
@@ -98,7 +102,7 @@ export class Pipeline implements LineSink {
       report: (text, severity = SEVERITY.info) => emit(Message.internal(text, id, severity, this.options.hostname)),
       emit,
     };
-    return { id, match: compileMatcher(config.match), component: definition.create(config.options, context) as T };
+    return { id, match: compileMatcher(config.match), component: definition.create(config.options, context) as T, config };
   }
 
   /**
@@ -242,6 +246,62 @@ export class Pipeline implements LineSink {
       for (const callback of callbacks) callback();
     });
     this.waiting = current;
+  }
+
+  /** Adds an output of drover's own that takes every message (the history of `drover logs`). */
+  addOutput(id: string, output: Output): void {
+    const stage = { id, match: compileMatcher('TRUE'), component: output };
+    this.outputs.push(stage);
+    this.own.push(stage);
+  }
+
+  /**
+   * Applies a new configuration (`drover reload`). Filters hand over what they hold, then decoders and filters
+   * are built anew. An output whose configuration is unchanged is kept as it is, with its buffer and connection;
+   * a removed or changed one is closed (it delivers what it holds until `closeDeadline`); a new one starts.
+   */
+  reconfigure(config: Pick<DroverConfig, 'decoders' | 'filters' | 'outputs'>, closeDeadline: number): { kept: string[]; started: string[]; closed: string[] } {
+    const old = new Map(this.outputs.filter((o) => o.config).map((o) => [o.id, o]));
+    const same = (a: ComponentConfig, b: ComponentConfig) => JSON.stringify([a.type, a.match, a.options]) === JSON.stringify([b.type, b.match, b.options]);
+    const result = { kept: [] as string[], started: [] as string[], closed: [] as string[] };
+    const built: Stage<Output>[] = [];
+    let decoders: Stage<Decoder>[];
+    let filters: Stage<Filter>[];
+    let outputs: Stage<Output>[];
+    // Everything new is built before anything changes: a component that fails to start leaves the pipeline as it was.
+    try {
+      outputs = config.outputs.map((c) => {
+        const previous = old.get(`outputs.${c.name}`);
+        if (previous && same(previous.config!, c)) return previous;
+        const stage = this.build<Output>(c, (m) => queueMicrotask(() => this.deliver(m)));
+        built.push(stage);
+        return stage;
+      });
+      decoders = config.decoders.map((c) => this.build<Decoder>(c, () => undefined));
+      filters = config.filters.map((c, i) => this.build<Filter>(c, (m) => this.runFrom(m, i + 1)));
+    } catch (error) {
+      for (const stage of built) void stage.component.close(Date.now()).catch(() => undefined);
+      throw error;
+    }
+    // The old filters hand over what they hold while they are still in place.
+    for (const f of this.filters) f.component.flush?.();
+    for (const f of this.filters) f.component.close?.();
+    for (const stage of outputs) {
+      if (built.includes(stage)) result.started.push(stage.id);
+      else {
+        result.kept.push(stage.id);
+        old.delete(stage.id);
+      }
+    }
+    this.decoders.splice(0, this.decoders.length, ...decoders);
+    this.filters.splice(0, this.filters.length, ...filters);
+    this.outputs.splice(0, this.outputs.length, ...outputs, ...this.own);
+    this.fast = this.decoders.length === 0 && this.filters.length === 0;
+    for (const stage of old.values()) {
+      result.closed.push(stage.id);
+      void stage.component.close(closeDeadline).catch(() => undefined);
+    }
+    return result;
   }
 
   /** The outputs messages go to: all of them, then (at shutdown) the local ones, then none. */

@@ -4,8 +4,11 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync,
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Supervisor } from './supervisor';
+import { scale } from './scale';
+import { reload } from './reload';
+import { logsRequest, type LogsRequest } from './log-frames';
 
-export type ControlRequest = { command: 'status' } | { command: 'restart'; name: string };
+export type ControlRequest = { command: 'status' } | { command: 'restart'; name: string } | { command: 'run'; name: string } | { command: 'scale'; formation: string } | { command: 'reload' } | LogsRequest;
 
 /** The socket of the supervisor of an app: `[supervisor] control_socket`, $DROVER_SOCKET, else one per app dir in controlDir(). */
 export function controlSocketPath(appDir: string, configured: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -131,6 +134,9 @@ export async function serveControl(path: string, supervisor: Supervisor): Promis
       input += data;
       const nl = input.indexOf('\n');
       if (nl < 0) return;
+      socket.removeAllListeners('data');
+      const logs = logsRequest(input.slice(0, nl));
+      if (logs) return supervisor.history.serve(socket, logs);
       socket.end(JSON.stringify(answer(input.slice(0, nl), supervisor)) + '\n');
     });
     socket.on('error', () => undefined);
@@ -174,6 +180,12 @@ function answer(line: string, supervisor: Supervisor): unknown {
       const restarted = supervisor.restart(request.name);
       return restarted.length ? { restarted } : { error: `no process named "${request.name}" (known: ${supervisor.instances.map((i) => i.name).join(', ')})` };
     }
+    case 'run':
+      return supervisor.scheduler.runNow(request.name);
+    case 'scale':
+      return scale(supervisor, request.formation);
+    case 'reload':
+      return reload(supervisor, 'drover reload');
     default:
       return { error: `unknown command ${JSON.stringify((request as { command: unknown }).command)}` };
   }

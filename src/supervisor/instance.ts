@@ -8,6 +8,7 @@ import { attachOutput } from './output';
 import type { Pipeline } from '../pipeline/pipeline';
 import type { LineCounts } from './metrics';
 import { SEVERITY } from '../pipeline/message';
+import { findMarked, instanceMark, MARK_VARIABLE, signalEach } from './escapees';
 
 /** supervisord's process states. */
 export type State = 'STOPPED' | 'STARTING' | 'RUNNING' | 'BACKOFF' | 'STOPPING' | 'EXITED' | 'FATAL';
@@ -84,7 +85,7 @@ export class Instance {
     this.stopDeadline = Infinity;
     this.nextStartAt = undefined;
     // PS as foreman sets it: the instance name.
-    const env = { ...options.env, ...spec.environment, DYNO: plan.name, PS: plan.name, PORT: String(plan.port) };
+    const env = { ...options.env, ...spec.environment, DYNO: plan.name, PS: plan.name, PORT: String(plan.port), [MARK_VARIABLE]: instanceMark(plan.name) };
     this.report(`Starting process with command \`${spec.command}\``);
     const child = spawn('bash', ['-c', spec.command], {
       cwd: spec.directory ? resolve(options.appDir, spec.directory) : options.appDir,
@@ -107,6 +108,7 @@ export class Instance {
         this.stopWaitingForPipes = undefined;
         // The group lives and dies with its leader: what it left behind (a daemonized grandchild) goes too.
         if (child.pid) signalGroup(child.pid, 'SIGKILL');
+        this.stopEscapees('SIGKILL');
         this.onExit(exitInfo[0], exitInfo[1]);
         done();
       };
@@ -212,6 +214,7 @@ export class Instance {
     this.setState('STOPPING');
     this.report(`Stopping process with SIG${spec.stopsignal}`);
     signalGroup(child.pid, `SIG${spec.stopsignal}` as NodeJS.Signals);
+    this.stopEscapees(`SIG${spec.stopsignal}` as NodeJS.Signals);
     // setTimeout takes at most 2^31-1 ms (24.8 days); a longer stopwaitsecs means "wait that long", not "kill now".
     const wait = Math.max(0, Math.min(spec.stopwaitsecs, killAt - Date.now(), 2 ** 31 - 1));
     this.stopDeadline = Date.now() + wait;
@@ -235,6 +238,13 @@ export class Instance {
   /** Kills the group at once: for a second Ctrl-C. */
   kill(): void {
     if (this.child?.pid) signalGroup(this.child.pid, 'SIGKILL');
+    this.stopEscapees('SIGKILL');
+  }
+
+  /** Signals the processes it started that left its process group (daemons), found by their mark (escapees.ts). */
+  stopEscapees(signal: NodeJS.Signals): void {
+    const pids = findMarked(instanceMark(this.name), false, this.child?.pid);
+    if (pids.length && signalEach(pids, signal)) this.report(`Sent ${signal} to ${pids.length === 1 ? 'a process' : `${pids.length} processes`} it started that left its process group (a daemon?): pid ${pids.join(', ')}`, SEVERITY.warning);
   }
 
   /** Stops and starts again: `drover restart`. */

@@ -6,6 +6,21 @@ import type { Pipeline } from '../pipeline/pipeline';
 import { SEVERITY } from '../pipeline/message';
 import type { SupervisorConfig } from '../config/load';
 import type { LineCounts } from './metrics';
+import type { LoadedApp, ProcessSpec } from '../config/app';
+import { findMarked, signalEach, SUPERVISOR_TOKEN } from './escapees';
+import { Scheduler, schedulePlans, type ScheduleStatus } from './scheduler';
+import { HISTORY_LINES, LogHistory } from './log-history';
+
+/** What planInstances needs to plan more instances the same way. */
+export interface FormationContext {
+  types: ProcessSpec[];
+  env: NodeJS.ProcessEnv;
+  basePort: number | undefined;
+  /** True when drover start was given no formation: a type that a reload adds is started then. */
+  everyType?: boolean;
+  /** Reads the app's configuration again, as drover start did (for `drover reload`). */
+  load?: () => LoadedApp;
+}
 
 export interface SupervisorOptions {
   appDir: string;
@@ -23,6 +38,8 @@ export interface SupervisorStatus {
   uptime: number;
   instances: InstanceStatus[];
   outputs: Record<string, Record<string, number | string>>;
+  /** Scheduled types: next run and last result. */
+  schedules: ScheduleStatus[];
 }
 
 const LOGGER = 'supervisor';
@@ -49,23 +66,38 @@ export class Supervisor {
   private forcedStatus: number | undefined;
   /** When a stop asked for by a signal must be over (its budget: the longest stopwaitsecs, at least 1 s for the outputs). */
   stopBudgetEnd = Infinity;
+  /** Runs the scheduled types (`schedule`); their instances are not started at boot. */
+  readonly scheduler: Scheduler;
+  /** The last lines routed, for `drover logs`. */
+  readonly history: LogHistory;
+  /** The types and port rule the formation was planned with (set by drover start), for `drover scale`. */
+  formation: FormationContext | undefined;
+  /** Instances `drover scale` is removing: their stop does not make drover exit. */
+  readonly removing = new Set<Instance>();
 
-  constructor(plans: InstancePlan[], private readonly options: SupervisorOptions) {
-    this.instances = plans.map(
-      (plan) =>
-        new Instance(plan, {
-          appDir: options.appDir,
-          env: options.env,
-          pipeline: options.pipeline,
-          hostname: options.hostname,
-          maxLine: options.config.max_line_length,
-          partialTimeout: options.config.partial_line_timeout,
-          lines: options.lines,
-          backoff: { initial: options.config.backoff_initial, max: options.config.backoff_max },
-          onChange: (instance) => this.onChange(instance),
-          shuttingDown: () => this.shuttingDown !== undefined || this.abandoned,
-        }),
-    );
+  constructor(plans: InstancePlan[], readonly options: SupervisorOptions) {
+    this.instances = schedulePlans(plans).map((plan) => this.createInstance(plan));
+    this.history = new LogHistory(options.config.log_history ?? HISTORY_LINES);
+    // Every block read is copied into it: none when drover logs is not wanted (log_history = 0).
+    if (options.config.log_history !== 0) options.pipeline.addOutput('logs', this.history);
+    this.scheduler = new Scheduler(this.instances, (text, logger, severity) => options.pipeline.internal(text, logger, severity ?? SEVERITY.info));
+  }
+
+  /** An instance of `plan` with the supervisor's options, not started: at boot, and for `drover scale`. */
+  createInstance(plan: InstancePlan): Instance {
+    const { options } = this;
+    return new Instance(plan, {
+      appDir: options.appDir,
+      env: options.env,
+      pipeline: options.pipeline,
+      hostname: options.hostname,
+      maxLine: options.config.max_line_length,
+      partialTimeout: options.config.partial_line_timeout,
+      lines: options.lines,
+      backoff: { initial: options.config.backoff_initial, max: options.config.backoff_max },
+      onChange: (instance) => this.onChange(instance),
+      shuttingDown: () => this.shuttingDown !== undefined || this.abandoned,
+    });
   }
 
   start(): void {
@@ -75,26 +107,30 @@ export class Supervisor {
       return;
     }
     void this.startAll();
+    this.scheduler.start();
   }
 
   /**
    * Starts the instances START_BATCH at a time, yielding to the event loop between batches: each spawn blocks
    * it for a moment, and with thousands of instances a stop signal or `drover status` must not wait for all of
-   * them. A stop ends the starting; instances not started yet stay STOPPED.
+   * them. A stop ends the starting; instances not started yet stay STOPPED. Scheduled types start on schedule.
    */
   private async startAll(): Promise<void> {
     this.startingAll = true;
-    for (let at = 0; at < this.instances.length; at += START_BATCH) {
+    const boot = this.instances.filter((i) => !this.scheduler.owns(i));
+    for (let at = 0; at < boot.length; at += START_BATCH) {
       if (at > 0) await new Promise((resolve) => setImmediate(resolve));
       if (this.shuttingDown || this.abandoned) break;
-      for (const instance of this.instances.slice(at, at + START_BATCH)) instance.start();
+      for (const instance of boot.slice(at, at + START_BATCH)) instance.start();
     }
     this.startingAll = false;
     // Those started first may all have exited while the others were starting.
-    if (!this.shuttingDown && !this.abandoned && this.instances.every((i) => !i.alive)) void this.shutdown('no process is left running', this.firstUnexpected ?? 0);
+    if (!this.shuttingDown && !this.abandoned && this.instances.every((i) => !i.alive) && !this.scheduler.active) void this.shutdown('no process is left running', this.firstUnexpected ?? 0);
   }
 
   private onChange(instance: Instance): void {
+    if (this.scheduler?.owns(instance)) return this.scheduler.onChange(instance);
+    if (this.removing.has(instance)) return;
     if (this.shuttingDown || this.abandoned) return;
     if (instance.state === 'FATAL') {
       void this.shutdown(`${instance.name} is FATAL`, instance.exitStatus || 1);
@@ -102,7 +138,7 @@ export class Supervisor {
     }
     if ((instance.state === 'EXITED' || instance.state === 'STOPPED') && !instance.restarting) {
       if (instance.state === 'EXITED' && !instance.exitExpected) this.firstUnexpected ??= instance.exitStatus || 1;
-      if (!this.startingAll && this.instances.every((i) => !i.alive)) void this.shutdown('no process is left running', this.firstUnexpected ?? 0);
+      if (!this.startingAll && this.instances.every((i) => !i.alive) && !this.scheduler.active) void this.shutdown('no process is left running', this.firstUnexpected ?? 0);
     }
   }
 
@@ -116,10 +152,13 @@ export class Supervisor {
       // Yield once, so that `shuttingDown` is set before stop() changes any state (onChange reads it).
       await Promise.resolve();
       if (!requested) this.stopStarted = Date.now();
+      this.scheduler.stop();
       const running = this.instances.filter((i) => i.pid !== undefined);
       this.report(running.length ? `Stopping all processes (${reason})` : `Exiting (${reason})`, requested ? SEVERITY.info : SEVERITY.warning);
       const longest = Math.max(0, ...this.instances.map((i) => i.plan.type.stopwaitsecs));
       await Promise.all(this.instances.map((i) => i.stop()));
+      // Nothing drover started outlives it: a daemon of an instance no longer in the formation is found too.
+      signalEach(findMarked(`${SUPERVISOR_TOKEN}/`, true), 'SIGKILL');
       const killed = this.instances.find((i) => i.killed);
       let code = status;
       if (requested) code = this.forcedStatus ?? (killed ? 128 + 9 : 0);
@@ -144,11 +183,13 @@ export class Supervisor {
    */
   async abandon(graceMs: number): Promise<void> {
     this.abandoned = true; // no restarts from here on
+    this.scheduler.stop();
     for (const i of this.instances) if (i.pid === undefined) void i.stop(); // cancels a pending start (BACKOFF)
     const groups = this.instances.flatMap((i) => (i.pid === undefined ? [] : [{ pid: i.pid, signal: `SIG${i.plan.type.stopsignal}` as NodeJS.Signals }]));
     for (const { pid, signal } of groups) signalGroup(pid, signal);
     for (const until = Date.now() + graceMs; groups.some((g) => groupExists(g.pid)) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
     for (const { pid } of groups) signalGroup(pid, 'SIGKILL');
+    signalEach(findMarked(`${SUPERVISOR_TOKEN}/`, true), 'SIGKILL');
   }
 
   /** SIGTERM/SIGINT: a clean stop; a second signal kills everything at once. */
@@ -204,7 +245,7 @@ export class Supervisor {
   }
 
   status(): SupervisorStatus {
-    return { pid: process.pid, uptime: Date.now() - this.startedAt, instances: this.instances.map((i) => i.status()), outputs: this.options.pipeline.stats() };
+    return { pid: process.pid, uptime: Date.now() - this.startedAt, instances: this.instances.map((i) => i.status()), outputs: this.options.pipeline.stats(), schedules: this.scheduler.status() };
   }
 
   private report(text: string, severity: number = SEVERITY.info): void {

@@ -176,11 +176,17 @@ export function runDyno(options: DynoOptions) {
   return Object.assign(child, {
     output: () => output,
     pid1,
-    /** The command line and in-namespace pid of PID 1. */
+    /**
+     * The in-namespace pid of PID 1 and the command line of drover's node: PID 1 itself, or, when PID 1 is
+     * bin/drover's bash staying as init (to reap orphans), its only child.
+     */
     init: () => {
       const pid = pid1();
       const nspid = /NSpid:\s+(.*)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1].trim().split(/\s+/);
-      return { pid, nspid: Number(nspid[nspid.length - 1]), cmdline: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean) };
+      const cmdline = (p: number) => readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      let node = pid;
+      if (cmdline(pid)[0].endsWith('bash')) node = Number(readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/)[0]);
+      return { pid, nspid: Number(nspid[nspid.length - 1]), cmdline: cmdline(node), init: cmdline(pid) };
     },
     /** SIGTERM to PID 1, as the dyno manager sends it; resolves when the namespace is gone. */
     stop: async () => {

@@ -51,7 +51,7 @@ export function describeApp(app: LoadedApp): string {
   if (app.fragments.length === 0) lines.push('  (none)');
   lines.push('process types:');
   for (const p of app.processes) {
-    const notes = [typeof p.numprocs === 'number' && p.numprocs !== 1 ? `numprocs ${p.numprocs}` : '', p.source === 'config' ? 'from config' : '', p.oneshot ? 'oneshot' : '', p.autostart ? '' : 'runs only when named'];
+    const notes = [typeof p.numprocs === 'number' && p.numprocs !== 1 ? `numprocs ${p.numprocs}` : '', p.source === 'config' ? 'from config' : '', p.oneshot ? 'oneshot' : '', p.autostart ? '' : 'runs only when named', p.schedule ? `schedule "${p.schedule}" (${p.timezone}, overlap ${p.overlap})` : ''];
     lines.push(`  ${p.name.padEnd(10)} ${p.command}${notes.filter(Boolean).map((n) => `  (${n})`).join('')}`);
   }
   if (app.processes.length === 0) lines.push('  (none)');

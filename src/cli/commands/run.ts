@@ -12,6 +12,7 @@ import { controlDir } from '../../supervisor/control';
 import { startThreadPool } from '../../supervisor/thread-pool';
 import { hasSignal, IGNORED_SIGNALS, STATUS_SIGNAL, STOP_SIGNALS } from '../signals';
 import { start } from './start';
+import { controlSocketPath, requestControl } from '../../supervisor/control';
 
 const OPTIONS = { app: { type: 'string', short: 'a' }, root: { type: 'string', short: 'd' }, procfile: { type: 'string', short: 'f' }, env: { type: 'string', short: 'e' }, logs: { type: 'boolean' } } as const;
 
@@ -23,7 +24,8 @@ export const run: Command = {
 Runs COMMAND with the environment drover start gives its processes (.env locally, DYNO=run.1),
 with stdin, stdout and stderr attached, and exits with its status. \`drover run bash\` is interactive.
 When NAME is a process type of the Procfile or [processes], its command runs, with ARGS appended
-(as \`foreman run NAME\`).
+(as \`foreman run NAME\`). A type with a \`schedule\` runs now in the app's running supervisor, if one
+runs (its output goes to the app's logs and its result to drover status).
 
       --logs            send the output through the app's log pipeline (its outputs and drains), as
                         \`drover start\` does, instead of the terminal; stdin is not attached then
@@ -46,6 +48,11 @@ ${APP_USAGE}`,
     // A type's command is run as written, its ARGS quoted; one word is run by bash as written (so
     // `drover run "echo $HOME"` works); several are quoted.
     const script = type ? [type.command, ...command.slice(1).map(shellQuote)].join(' ') : command.length === 1 ? command[0] : command.map(shellQuote).join(' ');
+    // A scheduled type runs now in the app's running supervisor (its logs, its overlap rule, drover status).
+    if (type?.schedule && !values.logs && command.length === 1) {
+      const started = await runScheduledNow(app, type.name);
+      if (started !== undefined) return started;
+    }
     if (values.logs) return runWithLogs(app, script, dyno, type);
     const env = { ...mergeDotenv(process.env, app.dotenv), ...type?.environment, DYNO: dyno };
     const child = spawn('bash', ['-c', script], { cwd: type?.directory ? resolve(app.appDir, type.directory) : app.appDir, env, stdio: 'inherit' });
@@ -78,6 +85,23 @@ function runWithLogs(app: LoadedApp, script: string, dyno: string, type: LoadedA
   // It lives in the private per-user directory, like the default ones, so that nobody else can take its path.
   app.config.supervisor.control_socket = join(controlDir(), `run-${process.pid}.sock`);
   return start.supervise(app, [{ name: dyno, type: spec, index: Number(dyno.split('.')[1]) || 1, port }]);
+}
+
+/** Asks the running supervisor to run a scheduled type now; undefined when none runs (then it runs here). */
+async function runScheduledNow(app: LoadedApp, name: string): Promise<number | undefined> {
+  const path = controlSocketPath(app.appDir, app.config.supervisor.control_socket);
+  let answer: { started?: string; error?: string };
+  try {
+    answer = await requestControl(path, { command: 'run', name });
+  } catch {
+    return undefined;
+  }
+  if (answer.error) {
+    process.stderr.write(`drover run: ${answer.error}\n`);
+    return 1;
+  }
+  process.stdout.write(`drover run: ${answer.started} runs now in the running supervisor; its output goes to the app's logs, its result to drover status\n`);
+  return 0;
 }
 
 function shellQuote(word: string): string {

@@ -10,6 +10,8 @@ import { Supervisor } from '../../supervisor/supervisor';
 import { fdLimitProblem } from '../../supervisor/fd-limit';
 import { controlSocketPath, serveControl } from '../../supervisor/control';
 import { LineCounts, serveMetrics } from '../../supervisor/metrics';
+import { reload } from '../../supervisor/reload';
+import { watchConfig } from '../../supervisor/watch';
 import { startThreadPool } from '../../supervisor/thread-pool';
 import { Pipeline } from '../../pipeline/pipeline';
 import { BufferInUseError } from '../../pipeline/buffers/segment-files';
@@ -19,15 +21,16 @@ import { SEVERITY } from '../../pipeline/message';
 import { handleSignals, ignoredLine } from '../signals';
 import { statusLines } from './status';
 
-export const start: Command & { supervise(app: LoadedApp, plans: InstancePlan[]): Promise<number> } = {
+export const start: Command & { supervise(app: LoadedApp, plans: InstancePlan[], scaling?: { basePort: number | undefined; load: () => LoadedApp; everyType: boolean }): Promise<number> } = {
   summary: 'run the process types of the Procfile (all, or a formation such as web=2,worker=1)',
   usage: `Usage: drover start [FORMATION] [options]
 
 Runs process types from the Procfile and [processes.NAME] under the supervisor, each instance
 (web.1, web.2, ...) as \`bash -c COMMAND\` in its own process group, and routes their output
 through the log pipeline. FORMATION is empty (every autostart type, numprocs each), a type
-(\`web\`), or counts (\`web=2,worker=1\`). SIGTERM, SIGINT, SIGHUP or SIGQUIT stops every process
-gracefully (a second one kills them at once); SIGUSR1 prints the state of every instance.
+(\`web\`), or counts (\`web=2,worker=1\`). SIGTERM, SIGINT or SIGQUIT stops every process gracefully
+(a second one kills them at once); SIGHUP reloads the configuration (as drover reload); SIGUSR1
+prints the state of every instance.
 The type \`release\` runs only when named. foreman's flags work the same.
 
   -m, --formation FORMATION  the same as the FORMATION argument, as in foreman
@@ -64,14 +67,22 @@ ${APP_USAGE}`,
       process.stderr.write(`drover: cannot start: ${tooMany}\n`);
       return 1;
     }
-    return start.supervise(app, plans);
+    const timeout = values.timeout;
+    // `drover reload` reads the app again the same way, -t included.
+    const load = () => {
+      const again = loadAppFromArgs(values, 'run');
+      if (timeout !== undefined) for (const p of again.processes) p.stopwaitsecs = Number(timeout) * 1000;
+      return again;
+    };
+    const everyType = (positionals[0] ?? values.formation ?? '').trim() === '';
+    return start.supervise(app, plans, { basePort: values.port === undefined ? dotenvPort : Number(values.port), load, everyType });
   },
 
   /**
    * Runs `plans` under the supervisor with the app's pipeline until they are done (or drover is stopped), and
    * resolves to drover's exit status: for `drover start`, and for `drover run --logs`.
    */
-  async supervise(app, plans) {
+  async supervise(app, plans, scaling) {
     const env = mergeDotenv(process.env, app.dotenv);
     const hostname = app.config.supervisor.hostname || osHostname();
     let pipeline: Pipeline;
@@ -89,13 +100,22 @@ ${APP_USAGE}`,
     const lines = metricsAddress ? new LineCounts() : undefined;
     const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname, lines });
 
+    // drover run --logs passes no port rule: its one instance is not a formation to scale.
+    if (scaling) supervisor.formation = { types: app.processes, env: process.env, ...scaling };
+
     handleSignals({
       stop: (signal) => supervisor.onSignal(signal),
+      // SIGHUP reloads the configuration, as for nginx and supervisord (drover run --logs has nothing to reload).
+      reload: scaling ? () => void reload(supervisor, 'SIGHUP') : undefined,
       status: () => {
         for (const line of statusLines(supervisor.status())) pipeline.internal(`Status (SIGUSR1): ${line}`, 'supervisor');
       },
       ignored: (signal) => pipeline.internal(ignoredLine(signal), 'supervisor', SEVERITY.warning),
     });
+    if (scaling && app.config.supervisor.watch) {
+      const stopWatching = watchConfig(app.appDir, app.procfile, () => void reload(supervisor, 'a configuration file changed'));
+      void supervisor.done.finally(stopWatching);
+    }
     const crash = stopAllOnCrash(supervisor);
     try {
       // The processes first: the control socket is for later `drover status` calls and need not delay them.

@@ -38,6 +38,7 @@ export const status: Command = {
     const state = (i: SupervisorStatus['instances'][number]) => (i.nextStart ? `${i.state} (restart in ${Math.max(0, (Date.parse(i.nextStart) - Date.now()) / 1000).toFixed(1)}s)` : i.state);
     const rows = answer.instances.map((i) => [i.name, state(i), i.pid ? String(i.pid) : '-', i.pid ? formatUptime(i.uptime) : '-', String(i.restarts), i.exitStatus === undefined ? '-' : String(i.exitStatus)]);
     process.stdout.write(table([['NAME', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'LAST EXIT'], ...rows]));
+    if (answer.schedules?.length) process.stdout.write('\n' + scheduleTable(answer.schedules) + '\n');
     for (const [id, stats] of Object.entries(answer.outputs)) {
       if (stats.state === 'disabled') {
         process.stdout.write(`${id}: DISABLED: ${stats.error}\n`);
@@ -72,6 +73,18 @@ export function statusLines(answer: SupervisorStatus): string[] {
     const run = i.pid ? ` pid ${i.pid}, up ${formatUptime(i.uptime)},` : '';
     return `${i.name} ${i.state}${run} ${i.restarts} restart${i.restarts === 1 ? '' : 's'}${i.exitStatus === undefined ? '' : `, last exit ${i.exitStatus}`}`;
   });
+}
+
+/** Scheduled types: when each runs next and how its last run ended. */
+function scheduleTable(schedules: NonNullable<SupervisorStatus['schedules']>): string {
+  const last = (s: (typeof schedules)[number]) => {
+    if (s.running) return 'running';
+    if (!s.last) return '-';
+    const how = s.last.timedOut ? `timed out (${s.last.status})` : s.last.replaced ? `replaced (${s.last.status})` : s.last.status === 0 ? 'ok (0)' : `failed (${s.last.status})`;
+    return `${how} at ${s.last.startedAt}, ${(s.last.durationMs / 1000).toFixed(1)}s`;
+  };
+  const rows = schedules.map((s) => [s.name, `${s.schedule} (${s.timezone})`, s.nextRun ?? '-', last(s), `${s.runs}/${s.failed}/${s.skipped}`]);
+  return table([['SCHEDULED', 'SCHEDULE', 'NEXT RUN', 'LAST RUN', 'RUNS/FAILED/SKIPPED'], ...rows]);
 }
 
 function formatUptime(ms: number): string {

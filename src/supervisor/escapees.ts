@@ -1,0 +1,71 @@
+// Processes that left their instance's process group (a daemon that double-forked and called setsid) are still
+// found and stopped: every instance runs with a mark in its environment, which its descendants inherit, and
+// /proc/<pid>/environ shows it to drover (same user, no privileges) whoever their parent is now.
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** The variable that carries the mark: `<supervisor token>/<instance name>`. */
+export const MARK_VARIABLE = 'DROVER_PROCESS_MARK';
+
+/** A token for this supervisor's run: its pid and start time, so that another drover's processes never match. */
+export const SUPERVISOR_TOKEN = `${process.pid}.${Date.now().toString(36)}`;
+
+/** The mark of one instance (web.1). */
+export function instanceMark(name: string): string {
+  return `${SUPERVISOR_TOKEN}/${name}`;
+}
+
+/**
+ * Pids of live processes (not zombies, not drover) whose environment carries `MARK_VARIABLE=<mark>`, or, with
+ * `prefix`, a mark that starts with it; with `exceptGroup`, not those in that process group. Reads /proc; elsewhere
+ * (no /proc) finds nothing.
+ */
+export function findMarked(mark: string, prefix = false, exceptGroup?: number): number[] {
+  const wanted = Buffer.from(`${MARK_VARIABLE}=${mark}`);
+  const found: number[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return found;
+  }
+  for (const entry of entries) {
+    const c = entry.charCodeAt(0);
+    if (c < 48 || c > 57 || Number(entry) === process.pid) continue;
+    try {
+      const environ = readFileSync(`/proc/${entry}/environ`);
+      if (!hasEntry(environ, wanted, prefix)) continue;
+      const stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ', 4);
+      if (fields[0] === 'Z') continue; // a zombie: its parent will reap it
+      if (exceptGroup !== undefined && Number(fields[2]) === exceptGroup) continue; // still in the group: not escaped
+      found.push(Number(entry));
+    } catch {
+      // gone meanwhile, or another user's (EACCES): not ours
+    }
+  }
+  return found;
+}
+
+/** True when the NUL-separated environment holds `wanted` as a whole entry (or an entry starting with it). */
+function hasEntry(environ: Buffer, wanted: Buffer, prefix: boolean): boolean {
+  for (let at = environ.indexOf(wanted); at >= 0; at = environ.indexOf(wanted, at + 1)) {
+    if (at > 0 && environ[at - 1] !== 0) continue;
+    const end = at + wanted.length;
+    if (prefix || end === environ.length || environ[end] === 0) return true;
+  }
+  return false;
+}
+
+/** Sends `signal` to each pid; returns how many were still there to get it. */
+export function signalEach(pids: number[], signal: NodeJS.Signals): number {
+  let sent = 0;
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+      sent++;
+    } catch {
+      // already gone
+    }
+  }
+  return sent;
+}
