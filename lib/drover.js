@@ -9601,6 +9601,43 @@ function findMarked(mark, prefix = false, exceptGroup) {
   }
   return found;
 }
+var snapshot;
+var SNAPSHOT_MS = 200;
+function findEscapees(name, exceptGroup) {
+  const now = Date.now();
+  if (!snapshot || now - snapshot.at > SNAPSHOT_MS) snapshot = { at: now, byMark: scanMarked() };
+  return (snapshot.byMark.get(instanceMark(name)) ?? []).filter((p) => p.group !== exceptGroup && p.pid !== exceptGroup).map((p) => p.pid);
+}
+function scanMarked() {
+  const byMark = /* @__PURE__ */ new Map();
+  const wanted = Buffer.from(`${MARK_VARIABLE}=${SUPERVISOR_TOKEN}/`);
+  let entries;
+  try {
+    entries = (0, import_node_fs12.readdirSync)("/proc");
+  } catch {
+    return byMark;
+  }
+  for (const entry of entries) {
+    const c = entry.charCodeAt(0);
+    if (c < 48 || c > 57 || Number(entry) === process.pid) continue;
+    try {
+      const environ = (0, import_node_fs12.readFileSync)(`/proc/${entry}/environ`);
+      let at = environ.indexOf(wanted);
+      while (at > 0 && environ[at - 1] !== 0) at = environ.indexOf(wanted, at + 1);
+      if (at < 0) continue;
+      const end = environ.indexOf(0, at);
+      const mark = environ.toString("utf8", at + MARK_VARIABLE.length + 1, end < 0 ? environ.length : end);
+      const stat = (0, import_node_fs12.readFileSync)(`/proc/${entry}/stat`, "latin1");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ", 4);
+      if (fields[0] === "Z") continue;
+      const list = byMark.get(mark) ?? [];
+      list.push({ pid: Number(entry), group: Number(fields[2]) });
+      byMark.set(mark, list);
+    } catch {
+    }
+  }
+  return byMark;
+}
 function hasEntry(environ, wanted, prefix) {
   for (let at = environ.indexOf(wanted); at >= 0; at = environ.indexOf(wanted, at + 1)) {
     if (at > 0 && environ[at - 1] !== 0) continue;
@@ -9807,7 +9844,7 @@ var Instance = class {
   }
   /** Signals the processes it started that left its process group (daemons), found by their mark (escapees.ts). */
   stopEscapees(signal) {
-    const pids = findMarked(instanceMark(this.name), false, this.child?.pid);
+    const pids = findEscapees(this.name, this.child?.pid);
     if (pids.length && signalEach(pids, signal)) this.report(`Sent ${signal} to ${pids.length === 1 ? "a process" : `${pids.length} processes`} it started that left its process group (a daemon?): pid ${pids.join(", ")}`, SEVERITY.warning);
   }
   /** Stops and starts again: `drover restart`. */
@@ -11059,6 +11096,7 @@ var Pipeline = class {
       try {
         this.outputs.push(this.build(c, (m) => queueMicrotask(() => this.deliver(m))));
       } catch (error) {
+        if (error instanceof BufferInUseError) throw error;
         if (c.required) throw new Error(`[outputs.${c.name}] (${c.origin.file}:${c.origin.line}) ${error.message}; it has required = true, so drover does not run without it`);
         this.disabled.add(`outputs.${c.name}`, `${error.message} (${c.origin.file}:${c.origin.line})`);
       }

@@ -7,6 +7,7 @@ import type { LineSink } from './splitter';
 import type { ComponentContext, Decoder, Filter, Output } from './component';
 import { findDefinition } from './registry';
 import { DisabledOutputs } from './disabled-outputs';
+import { BufferInUseError } from './buffers/segment-files';
 import type { ComponentConfig, DroverConfig } from '../config/load';
 
 interface Stage<T> {
@@ -79,6 +80,9 @@ export class Pipeline implements LineSink {
       try {
         this.outputs.push(this.build(c, (m) => queueMicrotask(() => this.deliver(m))));
       } catch (error) {
+        // A disk buffer another output or drover holds is a conflict to fix first (the other one may be this app's
+        // own drover still running): nothing starts, and the message names the holder and the option.
+        if (error instanceof BufferInUseError) throw error;
         // Something only known at start (a CA file that is not there): without `required`, the app runs without it.
         if (c.required) throw new Error(`[outputs.${c.name}] (${c.origin.file}:${c.origin.line}) ${(error as Error).message}; it has required = true, so drover does not run without it`);
         this.disabled.add(`outputs.${c.name}`, `${(error as Error).message} (${c.origin.file}:${c.origin.line})`);

@@ -8,7 +8,7 @@ import { attachOutput } from './output';
 import type { Pipeline } from '../pipeline/pipeline';
 import type { LineCounts } from './metrics';
 import { SEVERITY } from '../pipeline/message';
-import { findMarked, instanceMark, MARK_VARIABLE, signalEach } from './escapees';
+import { findEscapees, instanceMark, MARK_VARIABLE, signalEach } from './escapees';
 
 /** supervisord's process states. */
 export type State = 'STOPPED' | 'STARTING' | 'RUNNING' | 'BACKOFF' | 'STOPPING' | 'EXITED' | 'FATAL';
@@ -243,7 +243,7 @@ export class Instance {
 
   /** Signals the processes it started that left its process group (daemons), found by their mark (escapees.ts). */
   stopEscapees(signal: NodeJS.Signals): void {
-    const pids = findMarked(instanceMark(this.name), false, this.child?.pid);
+    const pids = findEscapees(this.name, this.child?.pid);
     if (pids.length && signalEach(pids, signal)) this.report(`Sent ${signal} to ${pids.length === 1 ? 'a process' : `${pids.length} processes`} it started that left its process group (a daemon?): pid ${pids.join(', ')}`, SEVERITY.warning);
   }
 
