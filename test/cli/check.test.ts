@@ -21,7 +21,7 @@ describe('drover check', () => {
       'drover/100.toml': [
         '[outputs.again]\ntype = "stdout"\nformat = "json"',
         '[outputs.papertrail]\ntype = "syslog"\nurl = "syslog+tls://logs.example.com:1234"\nmatch = "Logger == \'web\' && Fields[level] == \'error\'"',
-        '[filters.loud]\ntype = "drop"\nmatch = "Severity == \'err\' || Type == \'app\'"',
+        '[filters.loud]\ntype = "drop"\nmatch = "Severity > 7 || Type == \'app\'"',
         // Fine: instance names, a formation may run web.3, drover's own lines, Fields undecided.
         '[filters.ok]\ntype = "drop"\nmatch = "Logger == \'web.3\' || Logger =~ /^worker\\\\./ && Stream == \'stderr\' || Logger == \'supervisor\' || Fields[x] == 1 && Type == \'log\'"',
       ].join('\n\n'),
@@ -32,7 +32,7 @@ describe('drover check', () => {
     expect(warnings).toEqual([
       'warning: drover/100.toml:1: [outputs.again] writes standard output, as [outputs.stdout] does: a line both match is written twice',
       'warning: drover/100.toml:5: [outputs.papertrail] match "Logger == \'web\' && Fields[level] == \'error\'" accepts no message this app produces, so this output never runs',
-      'warning: drover/100.toml:10: [filters.loud] match "Severity == \'err\' || Type == \'app\'" accepts no message this app produces, so this filter never runs',
+      'warning: drover/100.toml:10: [filters.loud] match "Severity > 7 || Type == \'app\'" accepts no message this app produces, so this filter never runs',
     ]);
     expect(result.stdout).toContain("hint: Logger is an instance such as web.1 (Logger =~ /^web\\./ for every web), or supervisor for drover's own lines");
   });
