@@ -105,7 +105,8 @@ describe('the pipeline on real process output', () => {
     // The shutdown budget (stopwaitsecs, at least a second for the outputs), half a second, then 5 s in which
     // nothing is written: about 7.5 s.
     expect(Date.now() - stopped).toBeLessThan(11_000);
-    expect(result.signal).toBe('SIGTERM');
+    // By its own SIGTERM when a blocking write is under way (process.exit would wait for it), else by exiting.
+    expect(result.signal === 'SIGTERM' || result.exitCode === 0, `exit ${result.exitCode} signal ${result.signal}`).toBe(true);
     child.stdout!.destroy();
   });
 
