@@ -72,7 +72,19 @@ describe('signals', () => {
     expect(messages(result.stdout)).toContain('web.1: graceful stop');
   });
 
-  it.each(['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGABRT', 'SIGPWR', 'SIGXCPU'] as const)('%s stops the app gracefully and drover exits 0', async (signal) => {
+  it('SIGHUP reloads the configuration (as nginx and supervisord) and the app keeps running', async () => {
+    const child = startDrover(tempDir(APP));
+    await waitForLine(child, /"message":"ready"/);
+    process.kill(child.pid!, 'SIGHUP');
+    await waitForLine(child, /Reloaded the configuration \(SIGHUP\)/);
+    expect(child.exitCode).toBe(null);
+    child.kill('SIGTERM');
+    const result = await child;
+    expect(result.exitCode).toBe(0);
+    expect(messages(result.stdout)).not.toContain('supervisor: Stopping all processes (received SIGHUP)');
+  });
+
+  it.each(['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGABRT', 'SIGPWR', 'SIGXCPU'] as const)('%s stops the app gracefully and drover exits 0', async (signal) => {
     const child = startDrover(tempDir(APP));
     await waitForLine(child, /"message":"ready"/);
     process.kill(child.pid!, signal);
