@@ -1644,20 +1644,20 @@ var require_parse_async = __commonJS({
       const index = 0;
       const blocksize = opts.blocksize || 40960;
       const parser = new TOMLParser();
-      return new Promise((resolve, reject) => {
-        setImmediate(parseAsyncNext, index, blocksize, resolve, reject);
+      return new Promise((resolve3, reject) => {
+        setImmediate(parseAsyncNext, index, blocksize, resolve3, reject);
       });
-      function parseAsyncNext(index2, blocksize2, resolve, reject) {
+      function parseAsyncNext(index2, blocksize2, resolve3, reject) {
         if (index2 >= str2.length) {
           try {
-            return resolve(parser.finish());
+            return resolve3(parser.finish());
           } catch (err) {
             return reject(prettyError(err, str2));
           }
         }
         try {
           parser.parse(str2.slice(index2, index2 + blocksize2));
-          setImmediate(parseAsyncNext, index2 + blocksize2, blocksize2, resolve, reject);
+          setImmediate(parseAsyncNext, index2 + blocksize2, blocksize2, resolve3, reject);
         } catch (err) {
           reject(prettyError(err, str2));
         }
@@ -1683,7 +1683,7 @@ var require_parse_stream = __commonJS({
     function parseReadable(stm) {
       const parser = new TOMLParser();
       stm.setEncoding("utf8");
-      return new Promise((resolve, reject) => {
+      return new Promise((resolve3, reject) => {
         let readable;
         let ended = false;
         let errored = false;
@@ -1691,7 +1691,7 @@ var require_parse_stream = __commonJS({
           ended = true;
           if (readable) return;
           try {
-            resolve(parser.finish());
+            resolve3(parser.finish());
           } catch (err) {
             reject(err);
           }
@@ -2027,8 +2027,8 @@ var require_toml = __commonJS({
 });
 
 // src/buildpack/cnb-build.ts
-var import_node_fs14 = require("node:fs");
-var import_node_path11 = require("node:path");
+var import_node_fs18 = require("node:fs");
+var import_node_path14 = require("node:path");
 
 // src/cli/commands/version.ts
 var VERSION = true ? "0.1.0" : "dev";
@@ -2244,12 +2244,12 @@ function readMarker(dir) {
 }
 
 // src/buildpack/validate.ts
-var import_node_fs13 = require("node:fs");
-var import_node_path10 = require("node:path");
+var import_node_fs17 = require("node:fs");
+var import_node_path13 = require("node:path");
 
 // src/config/app.ts
-var import_node_fs12 = require("node:fs");
-var import_node_path9 = require("node:path");
+var import_node_fs16 = require("node:fs");
+var import_node_path12 = require("node:path");
 
 // src/config/load.ts
 var import_toml = __toESM(require_toml(), 1);
@@ -2571,16 +2571,16 @@ function parseSize(value) {
 
 // src/config/schema.ts
 var describe = (v) => Array.isArray(v) ? `an array ${JSON.stringify(v)}` : typeof v === "object" && v !== null ? "a table" : `${typeof v} ${JSON.stringify(v)}`;
-function applySchema(schema16, table, prefix = "", skip = /* @__PURE__ */ new Set()) {
+function applySchema(schema17, table, prefix = "", skip = /* @__PURE__ */ new Set()) {
   const options = {};
   const problems = [];
   for (const key of Object.keys(table)) {
-    if (!(key in schema16)) {
-      const near = closest(key, Object.keys(schema16));
-      problems.push({ key: prefix + key, message: `unknown option "${prefix + key}"`, hint: near ? `did you mean "${prefix + near}"?` : `known options: ${Object.keys(schema16).join(", ")}` });
+    if (!(key in schema17)) {
+      const near = closest(key, Object.keys(schema17));
+      problems.push({ key: prefix + key, message: `unknown option "${prefix + key}"`, hint: near ? `did you mean "${prefix + near}"?` : `known options: ${Object.keys(schema17).join(", ")}` });
     }
   }
-  for (const [key, field] of Object.entries(schema16)) {
+  for (const [key, field] of Object.entries(schema17)) {
     const raw = table[key];
     if (raw === void 0) {
       if ("required" in field && field.required) problems.push({ key: prefix + key, message: `option "${prefix + key}" is required`, hint: field.doc });
@@ -3176,6 +3176,17 @@ var sinks = /* @__PURE__ */ new Set();
 function forgetSink(sink) {
   sinks.delete(sink);
 }
+function writeProgress() {
+  let unwritten = 0;
+  let written = 0;
+  let blocking = false;
+  for (const sink of sinks) {
+    unwritten += sink.pending;
+    written += sink.written;
+    if (sink.kind === "thread pool" && sink.pending > 0) blocking = true;
+  }
+  return { unwritten, written, blocking };
+}
 function isNonBlocking(fd) {
   try {
     const flags = /^flags:\s*([0-7]+)$/m.exec((0, import_node_fs5.readFileSync)(`/proc/self/fdinfo/${fd}`, "latin1"));
@@ -3434,7 +3445,7 @@ var FdWriter = class {
   /** Resolves once the queue is below the high-water mark again. */
   drained() {
     if (!this.full) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push(resolve));
+    return new Promise((resolve3) => this.waiters.push(resolve3));
   }
   /** Resolves when everything appended so far has been written, or the deadline passed, or writing failed. */
   async flush(deadline = Infinity) {
@@ -4890,7 +4901,7 @@ var Deque = class {
 var Signal = class {
   waiters = [];
   wait() {
-    return new Promise((resolve) => this.waiters.push(resolve));
+    return new Promise((resolve3) => this.waiters.push(resolve3));
   }
   wake() {
     for (const waiter of this.waiters.splice(0)) waiter();
@@ -5416,16 +5427,16 @@ var Sleeper = class {
   timer;
   resolve;
   sleep(ms) {
-    return new Promise((resolve) => {
-      this.resolve = resolve;
+    return new Promise((resolve3) => {
+      this.resolve = resolve3;
       this.timer = setTimeout(() => this.wake(), ms);
     });
   }
   wake() {
     clearTimeout(this.timer);
-    const resolve = this.resolve;
+    const resolve3 = this.resolve;
     this.resolve = void 0;
-    resolve?.();
+    resolve3?.();
   }
 };
 
@@ -5637,7 +5648,7 @@ var Sender = class {
     this.reporter.count(`rejected ${why}`, count, (n) => `Error L13 (delivery error): ${this.context.id} dropped ${n} messages: ${why}`);
   }
 };
-var delay = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)).unref());
+var delay = (ms) => new Promise((resolve3) => setTimeout(resolve3, Math.max(0, ms)).unref());
 
 // src/pipeline/rfc5424.ts
 var FACILITIES = ["kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp", "ntp", "audit", "alert", "clock", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"];
@@ -5766,11 +5777,11 @@ var StreamTransport = class {
   async finish(deadline) {
     const socket = this.socket;
     if (!socket) return this.ends.length === 0 && !this.broken;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
+    return new Promise((resolve3) => {
+      const timer = setTimeout(() => resolve3(false), Math.max(0, deadline - Date.now()));
       socket.once("close", (hadError) => {
         clearTimeout(timer);
-        resolve(!hadError);
+        resolve3(!hadError);
       });
       socket.end();
     });
@@ -5795,7 +5806,7 @@ var StreamTransport = class {
   }
   connect() {
     const { host, port, tls, connectTimeout } = this.options;
-    return new Promise((resolve, reject) => {
+    return new Promise((resolve3, reject) => {
       if (this.closed) return reject(new Error(`${this.name}: output closed`));
       const socket = tls ? tlsModule().connect({ host, port, servername: isIp(host) ? void 0 : host, ...tls }) : (0, import_node_net2.connect)({ host, port });
       this.connecting = socket;
@@ -5810,7 +5821,7 @@ var StreamTransport = class {
           return reject(new Error(`${this.name}: output closed`));
         }
         this.adopt(socket);
-        resolve(socket);
+        resolve3(socket);
       });
       socket.once("error", (error) => {
         clearTimeout(timer);
@@ -5846,7 +5857,7 @@ var StreamTransport = class {
   }
   /** Waits until the socket takes more, failing when it makes no progress for `writeTimeout`. */
   progress(socket) {
-    return new Promise((resolve, reject) => {
+    return new Promise((resolve3, reject) => {
       let last = socket.writableLength;
       let since = Date.now();
       const done = (error) => {
@@ -5854,7 +5865,7 @@ var StreamTransport = class {
         socket.off("drain", onDrain);
         socket.off("close", onClose);
         if (error) reject(error);
-        else resolve();
+        else resolve3();
       };
       const onDrain = () => done();
       const onClose = () => done(this.takeBroken() ?? new Error(`${this.name} closed the connection`));
@@ -5927,7 +5938,7 @@ var DatagramTransport = class {
   ready;
   async send(records) {
     const socket = await (this.ready ??= this.open());
-    await new Promise((resolve, reject) => {
+    await new Promise((resolve3, reject) => {
       let left = records.length;
       let failed = false;
       for (const record of records) {
@@ -5936,7 +5947,7 @@ var DatagramTransport = class {
           if (error) {
             failed = true;
             reject(new Error(`${this.name}: ${error.message}`));
-          } else if (--left === 0) resolve();
+          } else if (--left === 0) resolve3();
         });
       }
     });
@@ -5951,7 +5962,7 @@ var DatagramTransport = class {
     this.ready = void 0;
   }
   open() {
-    return new Promise((resolve, reject) => {
+    return new Promise((resolve3, reject) => {
       const socket = dgram().createSocket((0, import_node_net3.isIP)(this.host) === 6 ? "udp6" : "udp4");
       const fail = (error) => {
         if (this.socket === socket) this.socket = void 0;
@@ -5966,7 +5977,7 @@ var DatagramTransport = class {
       socket.connect(this.port, this.host, (error) => {
         if (error) return fail(error);
         this.socket = socket;
-        resolve(socket);
+        resolve3(socket);
       });
     });
   }
@@ -6130,7 +6141,7 @@ var HttpTransport = class {
   post(body, headers) {
     const { url, timeout } = this.options;
     const send = url.protocol === "https:" ? https().request : http().request;
-    return new Promise((resolve, reject) => {
+    return new Promise((resolve3, reject) => {
       const request = send(url, { method: "POST", headers, agent: this.agent });
       this.request = request;
       const timer = setTimeout(() => request.destroy(new Error(`no answer from ${this.name} within ${timeout} ms (timeout)`)), timeout);
@@ -6148,7 +6159,7 @@ var HttpTransport = class {
         });
         response.on("end", () => {
           clearTimeout(timer);
-          resolve({ status: response.statusCode ?? 0, text: text.trim().replace(/\s+/g, " ").slice(0, 200), wait });
+          resolve3({ status: response.statusCode ?? 0, text: text.trim().replace(/\s+/g, " ").slice(0, 200), wait });
         });
         response.on("error", (error) => {
           clearTimeout(timer);
@@ -6215,6 +6226,697 @@ var httpOutput = defineComponent({
   }
 });
 
+// src/pipeline/inputs/file.ts
+var import_node_fs15 = require("node:fs");
+var import_node_path11 = require("node:path");
+
+// src/pipeline/inputs/glob.ts
+var import_node_fs12 = require("node:fs");
+var import_node_path9 = require("node:path");
+var MAX_DEPTH = 16;
+function isPattern(segment) {
+  return /[*?[]/.test(segment);
+}
+function segmentRegex(segment) {
+  let source = "";
+  for (let i = 0; i < segment.length; i++) {
+    const c = segment[i];
+    if (c === "*") source += "[^/]*";
+    else if (c === "?") source += "[^/]";
+    else if (c === "[") {
+      const close = segment.indexOf("]", i + 2);
+      if (close < 0) source += "\\[";
+      else {
+        let set = segment.slice(i + 1, close).replace(/\\/g, "\\\\");
+        if (set.startsWith("!")) set = "^" + set.slice(1);
+        source += `[${set}]`;
+        i = close;
+      }
+    } else source += c.replace(/[.+^${}()|\\\]]/g, "\\$&");
+  }
+  return new RegExp(`^(?!\\.)${source}$`);
+}
+function expandGlob(pattern, base, found = /* @__PURE__ */ new Map()) {
+  const full = (0, import_node_path9.isAbsolute)(pattern) ? pattern : (0, import_node_path9.resolve)(base, pattern);
+  const segments = full.split("/").filter((s) => s !== "");
+  walk("/", segments, 0, found);
+  return found;
+}
+function walk(dir, segments, depth, found) {
+  let i = 0;
+  while (i < segments.length && !isPattern(segments[i])) i++;
+  if (i === segments.length) {
+    const path = (0, import_node_path9.join)(dir, ...segments);
+    const stat = fileStat(path);
+    if (stat) found.set(path, stat);
+    return;
+  }
+  const at = (0, import_node_path9.join)(dir, ...segments.slice(0, i));
+  const segment = segments[i];
+  const rest = segments.slice(i + 1);
+  let entries;
+  try {
+    entries = (0, import_node_fs12.readdirSync)(at);
+  } catch {
+    return;
+  }
+  if (segment === "**") {
+    walk(at, rest, depth, found);
+    if (depth >= MAX_DEPTH) return;
+    for (const name of entries) if (!name.startsWith(".") && isDirectory((0, import_node_path9.join)(at, name))) walk((0, import_node_path9.join)(at, name), segments.slice(i), depth + 1, found);
+    return;
+  }
+  const regex = segmentRegex(segment);
+  for (const name of entries) {
+    if (!regex.test(name)) continue;
+    const path = (0, import_node_path9.join)(at, name);
+    if (rest.length === 0) {
+      const stat = fileStat(path);
+      if (stat) found.set(path, stat);
+    } else if (isDirectory(path)) walk(path, rest, depth, found);
+  }
+}
+function fileStat(path) {
+  try {
+    const stat = (0, import_node_fs12.statSync)(path);
+    return stat.isFile() ? stat : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function isDirectory(path) {
+  try {
+    return (0, import_node_fs12.statSync)(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+// src/pipeline/inputs/followed-file.ts
+var import_node_fs13 = require("node:fs");
+
+// src/pipeline/splitter.ts
+var LF = 10;
+var CR = 13;
+var LineSplitter = class {
+  constructor(source, sink, maxLine, partialTimeout) {
+    this.source = source;
+    this.sink = sink;
+    this.maxLine = maxLine;
+    this.partialTimeout = partialTimeout;
+  }
+  source;
+  sink;
+  maxLine;
+  partialTimeout;
+  partial;
+  timer;
+  held = false;
+  /** Takes the next chunk read from the process. */
+  push(chunk) {
+    const now = Date.now();
+    let start = 0;
+    if (this.partial) {
+      const nl = chunk.indexOf(LF);
+      if (nl < 0) {
+        this.holdPartial(Buffer.concat([this.partial, chunk]), now);
+        return;
+      }
+      const line = Buffer.concat([this.partial, chunk.subarray(0, nl)]);
+      this.partial = void 0;
+      this.clearTimer();
+      this.emitLine(line, now);
+      start = nl + 1;
+    }
+    if (start >= chunk.length) return;
+    const last = chunk.lastIndexOf(LF);
+    if (last < start) {
+      this.holdPartial(chunk.subarray(start), now);
+      return;
+    }
+    this.emitWhole(chunk, start, last + 1, now);
+    if (last + 1 < chunk.length) this.holdPartial(chunk.subarray(last + 1), now);
+  }
+  /** Reading has paused (backpressure): a held partial line must not be cut off by its timeout meanwhile. */
+  hold() {
+    this.held = true;
+    this.clearTimer();
+  }
+  /** Reading goes on: the partial-line timeout runs again. */
+  release() {
+    this.held = false;
+    if (this.partial) this.armTimer();
+  }
+  /** The stream ended: pass on what is left. */
+  end() {
+    this.clearTimer();
+    if (this.partial && this.partial.length) this.emitLine(this.partial, Date.now());
+    this.partial = void 0;
+  }
+  /** Emits whole lines [start, end), routing long lines and CRLF lines through emitLine. */
+  emitWhole(chunk, start, end, now) {
+    const max = this.maxLine;
+    let blockStart = start;
+    let at = start;
+    while (at < end) {
+      const limit = Math.min(at + max, end - 1);
+      const nl = chunk.lastIndexOf(LF, limit);
+      if (nl >= at) {
+        at = nl + 1;
+        continue;
+      }
+      this.emitBlock(chunk, blockStart, at, now);
+      const lineEnd = chunk.indexOf(LF, at);
+      this.emitLine(chunk.subarray(at, lineEnd), now);
+      at = blockStart = lineEnd + 1;
+    }
+    this.emitBlock(chunk, blockStart, end, now);
+  }
+  emitBlock(chunk, start, end, now) {
+    if (start >= end) return;
+    const cr = chunk.indexOf(CR, start);
+    if (cr < 0 || cr >= end) {
+      this.sink.block(this.source, chunk, start, end, now);
+      return;
+    }
+    for (let at = start; at < end; ) {
+      const nl = chunk.indexOf(LF, at);
+      this.emitLine(chunk.subarray(at, nl), now);
+      at = nl + 1;
+    }
+  }
+  /** One line without its newline: strips a trailing CR and cuts it into pieces of at most maxLine bytes. */
+  emitLine(line, now) {
+    let end = line.length;
+    if (end > 0 && line[end - 1] === CR) end--;
+    let start = 0;
+    while (end - start > this.maxLine) {
+      const cut = utf8Boundary2(line, start + this.maxLine, start);
+      this.sink.line(this.source, line.subarray(start, cut), now);
+      start = cut;
+    }
+    this.sink.line(this.source, line.subarray(start, end), now);
+  }
+  holdPartial(rest, now) {
+    let start = 0;
+    while (rest.length - start > this.maxLine) {
+      const cut = utf8Boundary2(rest, start + this.maxLine, start);
+      this.sink.line(this.source, rest.subarray(start, cut), now);
+      start = cut;
+    }
+    this.partial = start < rest.length ? Buffer.from(rest.subarray(start)) : void 0;
+    if (this.partial) this.armTimer();
+    else this.clearTimer();
+  }
+  armTimer() {
+    if (this.timer || this.held) return;
+    this.timer = setTimeout(() => {
+      this.timer = void 0;
+      if (this.partial) this.emitLine(this.partial, Date.now());
+      this.partial = void 0;
+    }, this.partialTimeout);
+  }
+  clearTimer() {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = void 0;
+  }
+};
+function utf8Boundary2(buf, at, floor) {
+  let cut = at;
+  while (cut > floor && at - cut < 4 && (buf[cut] & 192) === 128) cut--;
+  return cut > floor && at - cut < 4 ? cut : at;
+}
+
+// src/pipeline/inputs/followed-file.ts
+var TAIL = 256;
+function countLines(chunk, length) {
+  let count = 0;
+  for (let at = chunk.indexOf(10); at >= 0 && at < length; at = chunk.indexOf(10, at + 1)) count++;
+  return count;
+}
+var FollowedFile = class {
+  constructor(path, dev, ino, start, source, sink, maxLine, partialTimeout) {
+    this.path = path;
+    this.dev = dev;
+    this.ino = ino;
+    this.key = `${dev}:${ino}`;
+    this.position = this.lineEnd = start;
+    this.splitter = new LineSplitter(source, sink, maxLine, partialTimeout);
+  }
+  path;
+  dev;
+  ino;
+  key;
+  fd;
+  /** Bytes read so far (the next read starts here). */
+  position;
+  /** The byte after the last newline read: where a restart resumes (a partial line is read again whole). */
+  lineEnd;
+  /** Set once its path leads elsewhere (renamed away or deleted): read until it stays quiet, then closed. */
+  detachedAt;
+  /** When data was last read, or the file was found. */
+  lastData = Date.now();
+  lines = 0;
+  truncations = 0;
+  /** The last bytes read (at most TAIL), ending at `position`. */
+  tail = Buffer.alloc(0);
+  splitter;
+  /** Opens it, checking that `path` still leads to this inode; false when it does not (or is gone). */
+  open(path = this.path) {
+    if (this.fd !== void 0) return true;
+    let fd;
+    try {
+      fd = (0, import_node_fs13.openSync)(path, "r");
+    } catch {
+      return false;
+    }
+    const stat = (0, import_node_fs13.fstatSync)(fd);
+    if (stat.ino !== this.ino || stat.dev !== this.dev) {
+      (0, import_node_fs13.closeSync)(fd);
+      return false;
+    }
+    this.fd = fd;
+    return true;
+  }
+  /** Reads one chunk into `buffer` and passes its lines on. */
+  read(buffer) {
+    if (this.fd === void 0) return "gone";
+    const n = (0, import_node_fs13.readSync)(this.fd, buffer, 0, buffer.length, this.position);
+    if (n === 0) {
+      if ((0, import_node_fs13.fstatSync)(this.fd).size >= this.position) return "eof";
+      this.truncations++;
+      return "truncated";
+    }
+    const chunk = buffer.subarray(0, n);
+    const keep = Math.min(n, TAIL);
+    this.tail = Buffer.concat([this.tail.subarray(Math.max(0, this.tail.length + keep - TAIL)), chunk.subarray(n - keep)]);
+    const last = chunk.lastIndexOf(10);
+    if (last >= 0) this.lineEnd = this.position + last + 1;
+    this.position += n;
+    this.lines += countLines(chunk, n);
+    this.lastData = Date.now();
+    this.splitter.push(chunk);
+    return n;
+  }
+  /**
+   * After a truncation: reads the rest of what was written before it from `copy` (the file copytruncate made,
+   * which holds the same bytes up to our position), then starts again at the start of this file.
+   */
+  restart(buffer, copy) {
+    if (copy !== void 0) {
+      for (let n; (n = (0, import_node_fs13.readSync)(copy, buffer, 0, buffer.length, this.position)) > 0; ) {
+        this.position += n;
+        this.lines += countLines(buffer, n);
+        this.splitter.push(buffer.subarray(0, n));
+      }
+    }
+    this.splitter.end();
+    this.position = this.lineEnd = 0;
+    this.tail = Buffer.alloc(0);
+  }
+  /** Reading pauses (an output is full): a partial line must not time out meanwhile. */
+  hold() {
+    this.splitter.hold();
+  }
+  release() {
+    this.splitter.release();
+  }
+  /** Passes on a partial line it holds (at shutdown, or once a rotated file is done). */
+  flush() {
+    this.splitter.end();
+  }
+  /** Frees the descriptor; the file stays followed (it is opened again when it grows). */
+  closeFd() {
+    if (this.fd !== void 0) (0, import_node_fs13.closeSync)(this.fd);
+    this.fd = void 0;
+  }
+  checkpoint() {
+    return { path: this.path, dev: this.dev, ino: this.ino, position: this.lineEnd };
+  }
+  /** True when `stat` (of its path, or found by inode) shows bytes not read yet, or a truncation. */
+  changed(stat) {
+    return stat.size !== this.position;
+  }
+};
+
+// src/pipeline/inputs/checkpoints.ts
+var import_node_fs14 = require("node:fs");
+var import_node_os2 = require("node:os");
+var import_node_path10 = require("node:path");
+
+// src/supervisor/control.ts
+function fnv1a(text) {
+  let hash = 2166136261;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 16777619);
+  return (hash >>> 0).toString(16).padStart(8, "0");
+}
+
+// src/pipeline/inputs/checkpoints.ts
+function checkpointPath(appDir, configuredDir, inputName) {
+  const dir = configuredDir ? (0, import_node_path10.resolve)(appDir, configuredDir) : (0, import_node_path10.join)((0, import_node_os2.tmpdir)(), `drover-${process.getuid?.() ?? 0}-checkpoints`);
+  return (0, import_node_path10.join)(dir, `${fnv1a(appDir)}-${inputName}.json`);
+}
+function readCheckpoints(path) {
+  let text;
+  try {
+    text = (0, import_node_fs14.readFileSync)(path, "utf8");
+  } catch {
+    return void 0;
+  }
+  try {
+    const saved = JSON.parse(text);
+    return new Map(saved.files.map((c) => [`${c.dev}:${c.ino}`, c]));
+  } catch {
+    return /* @__PURE__ */ new Map();
+  }
+}
+function writeCheckpoints(path, checkpoints) {
+  (0, import_node_fs14.mkdirSync)((0, import_node_path10.resolve)(path, ".."), { recursive: true, mode: 448 });
+  const temporary = `${path}.${process.pid}.tmp`;
+  (0, import_node_fs14.writeFileSync)(temporary, JSON.stringify({ files: checkpoints }) + "\n", { mode: 384 });
+  (0, import_node_fs14.renameSync)(temporary, path);
+}
+var CheckpointCommitter = class {
+  pending;
+  /** Call once per interval with the current positions; returns those that are safe to save now, if any. */
+  next(current, blocked) {
+    const progress = writeProgress();
+    let ready;
+    if (this.pending && (progress.written >= this.pending.handed || progress.unwritten === 0 && this.pending.handed !== Infinity)) {
+      ready = this.pending.checkpoints;
+      this.pending = void 0;
+    }
+    if (!this.pending && !blocked) {
+      const pending = { checkpoints: current, handed: Infinity };
+      this.pending = pending;
+      setImmediate(() => {
+        const after = writeProgress();
+        pending.handed = after.written + after.unwritten;
+      });
+    }
+    return ready;
+  }
+};
+
+// src/pipeline/inputs/file.ts
+var schema16 = {
+  paths: { type: "string[]", default: [], doc: 'files to follow: globs (`*`, `?`, `[abc]`, `**`), relative to the app directory unless absolute, e.g. ["logs/nginx/*.log"]' },
+  read_from: { type: "enum", values: ["end", "beginning"], default: "end", doc: "where to start in a file found at the first start (no checkpoint yet); files that appear later, or while drover was down, are read from the beginning" },
+  logger: { type: "string", default: "", doc: "the Logger of its messages (default: the input name)" },
+  checkpoint_dir: { type: "string", default: "", doc: "where read positions are saved (relative to the app); default: a directory of your user under $TMPDIR" },
+  poll_interval: { type: "duration", default: "250ms", doc: "how often files at their end are checked for new lines" },
+  scan_interval: { type: "duration", default: "1s", doc: "how often the globs are expanded again (new files, rotations)" },
+  rotate_wait: { type: "duration", default: "5s", doc: "a file renamed away or deleted is still read until it has had no new line for this long" },
+  max_open_files: { type: "integer", default: 256, min: 1, max: 1e5, doc: "files kept open at once; idle files beyond it are closed and checked by name" }
+};
+var CHUNK = 256 * 1024;
+var CHECKPOINT_INTERVAL = 1e3;
+var CLOSE_READ_MS = 1e3;
+var STATUS_FILES = 10;
+var FileInput = class {
+  constructor(options, context) {
+    this.options = options;
+    this.context = context;
+  }
+  options;
+  context;
+  files = /* @__PURE__ */ new Map();
+  /** Files that had data at their last read: read again at once, not at the next poll. */
+  active = /* @__PURE__ */ new Set();
+  /** Closed files that the last scan found grown (or renamed away with lines to read). */
+  due = /* @__PURE__ */ new Set();
+  buffer = Buffer.allocUnsafe(CHUNK);
+  committer = new CheckpointCommitter();
+  timers = [];
+  host;
+  checkpointFile = "";
+  pumping = false;
+  waiting = false;
+  closed = false;
+  openCount = 0;
+  bytes = 0;
+  errors = 0;
+  retired = 0;
+  savedAt = 0;
+  async start(host) {
+    this.host = host;
+    this.checkpointFile = checkpointPath(host.appDir, this.options.checkpoint_dir, this.options.name);
+    const saved = readCheckpoints(this.checkpointFile);
+    this.scan(saved ?? /* @__PURE__ */ new Map(), saved === void 0);
+    const empty = this.options.paths.filter((p) => expandGlob(p, host.appDir).size === 0);
+    if (empty.length) this.context.report(`no file matches ${empty.join(", ")} yet: waiting for one`);
+    this.timers.push(setInterval(() => this.scan(), this.options.scan_interval));
+    this.timers.push(setInterval(() => this.poll(), this.options.poll_interval));
+    this.timers.push(setInterval(() => this.saveCommitted(), CHECKPOINT_INTERVAL));
+    this.poll();
+  }
+  /** Expands the globs: new files are followed, renamed ones found again, ones whose name leads elsewhere detached. */
+  scan(saved, firstRun = false) {
+    if (this.closed) return;
+    const found = /* @__PURE__ */ new Map();
+    for (const pattern of this.options.paths) expandGlob(pattern, this.host.appDir, found);
+    const byKey = /* @__PURE__ */ new Map();
+    for (const [path, stat] of found) if (!byKey.has(`${stat.dev}:${stat.ino}`)) byKey.set(`${stat.dev}:${stat.ino}`, [path, stat]);
+    const now = Date.now();
+    for (const file of this.files.values()) {
+      const hit = byKey.get(file.key);
+      if (hit) {
+        file.path = hit[0];
+        file.detachedAt = void 0;
+        if (file.fd === void 0 && file.changed(hit[1])) this.due.add(file);
+      } else if (file.detachedAt === void 0) {
+        file.detachedAt = now;
+        file.lastData = now;
+        if (file.fd === void 0) this.findAway(file);
+      }
+    }
+    for (const [key, [path, stat]] of byKey) {
+      if (this.files.has(key)) continue;
+      const checkpoint = saved?.get(key);
+      let start = 0;
+      if (checkpoint) start = checkpoint.position <= stat.size ? checkpoint.position : 0;
+      else if (firstRun && this.options.read_from === "end") start = stat.size;
+      this.follow(path, stat, start);
+    }
+    if (saved) {
+      for (const [key, checkpoint] of saved) {
+        if (this.files.has(key)) continue;
+        const away = findByInode((0, import_node_path11.dirname)(checkpoint.path), checkpoint.dev, checkpoint.ino);
+        if (!away || away[1].size <= checkpoint.position) continue;
+        this.follow(away[0], away[1], checkpoint.position).detachedAt = now;
+      }
+    }
+  }
+  follow(path, stat, start) {
+    const source = { logger: this.options.logger || this.options.name, stream: "stdout", pid: 0, hostname: this.context.hostname, severity: SEVERITY.info, type: "file", fields: { path } };
+    const file = new FollowedFile(path, stat.dev, stat.ino, start, source, this.host.sink, this.host.maxLine, this.host.partialTimeout);
+    this.files.set(file.key, file);
+    if (stat.size !== start) this.due.add(file);
+    return file;
+  }
+  /** A closed file whose name now leads elsewhere: reopened under its new name in the same directory, or forgotten. */
+  findAway(file) {
+    const away = findByInode((0, import_node_path11.dirname)(file.path), file.dev, file.ino);
+    if (away && away[1].size > file.position) {
+      file.path = away[0];
+      this.due.add(file);
+    } else this.retire(file);
+  }
+  /** Every poll_interval: files at their end are read once; detached files quiet for rotate_wait are let go. */
+  poll() {
+    if (this.closed || this.waiting) return;
+    const now = Date.now();
+    for (const file of this.files.values()) {
+      if (this.active.has(file)) continue;
+      if (file.fd === void 0) {
+        if (!this.due.has(file) && this.openCount >= this.options.max_open_files) continue;
+        if (!this.makeRoom() || !file.open()) continue;
+        this.openCount++;
+        this.due.delete(file);
+      }
+      const result = this.readOnce(file);
+      if (typeof result === "number") this.active.add(file);
+      else if (result === "eof" && file.detachedAt !== void 0 && now - Math.max(file.lastData, file.detachedAt) >= this.options.rotate_wait) this.retire(file);
+    }
+    if (this.active.size) this.pump();
+  }
+  /** Reads the files that have data, a chunk each in turn, until they are at their end or an output is full. */
+  pump() {
+    if (this.pumping || this.closed) return;
+    this.pumping = true;
+    const round = () => {
+      if (this.closed) return;
+      for (const file of this.active) if (typeof this.readOnce(file) !== "number") this.active.delete(file);
+      if (this.active.size === 0) {
+        this.pumping = false;
+        return;
+      }
+      if (!this.host.blocked) return void setImmediate(round);
+      this.waiting = true;
+      for (const file of this.files.values()) file.hold();
+      this.host.onResume(() => {
+        this.waiting = false;
+        for (const file of this.files.values()) file.release();
+        round();
+      });
+    };
+    setImmediate(round);
+  }
+  readOnce(file) {
+    try {
+      const result = file.read(this.buffer);
+      if (typeof result === "number") this.bytes += result;
+      else if (result === "truncated") this.afterTruncation(file);
+      return result;
+    } catch (error) {
+      this.errors++;
+      this.context.report(`cannot read ${file.path}: ${error.message}; it is no longer followed`, SEVERITY.err);
+      this.retire(file);
+      return "gone";
+    }
+  }
+  /**
+   * copytruncate copied the file, then truncated it: lines written after our last read are in the copy, which
+   * is found in the same directory by its bytes at our position. Lines written between the copy and the
+   * truncation are in neither file: no reader can get those.
+   */
+  afterTruncation(file) {
+    const copy = findCopy(file, new Set([...this.files.values()].map((f) => f.path)));
+    try {
+      file.restart(this.buffer, copy?.fd);
+    } finally {
+      if (copy) (0, import_node_fs15.closeSync)(copy.fd);
+    }
+    this.context.report(`${file.path} was truncated: reading it from the start${copy ? ` (lines written before that were read from ${copy.path})` : ""}`, SEVERITY.notice);
+  }
+  /** Closes the idle open file read longest ago when max_open_files are open; false when none can be closed. */
+  makeRoom() {
+    if (this.openCount < this.options.max_open_files) return true;
+    let oldest;
+    for (const file of this.files.values()) {
+      if (file.fd === void 0 || file.detachedAt !== void 0 || this.active.has(file)) continue;
+      if (!oldest || file.lastData < oldest.lastData) oldest = file;
+    }
+    if (!oldest) return false;
+    oldest.closeFd();
+    this.openCount--;
+    return true;
+  }
+  /** Stops following a file: its partial line is passed on and its descriptor closed. */
+  retire(file) {
+    file.flush();
+    if (file.fd !== void 0) this.openCount--;
+    file.closeFd();
+    this.files.delete(file.key);
+    this.active.delete(file);
+    this.due.delete(file);
+    this.retired++;
+  }
+  /** Saves the positions whose lines the outputs have written (see CheckpointCommitter). */
+  saveCommitted() {
+    const ready = this.committer.next([...this.files.values()].map((f) => f.checkpoint()), this.host.blocked);
+    if (ready) this.save(ready);
+  }
+  save(checkpoints) {
+    try {
+      writeCheckpoints(this.checkpointFile, checkpoints);
+      this.savedAt = Date.now();
+    } catch (error) {
+      this.errors++;
+      this.context.report(`cannot save read positions to ${this.checkpointFile}: ${error.message}; set checkpoint_dir to a writable directory`, SEVERITY.warning);
+    }
+  }
+  /** Reads what the files hold now (for at most a second), passes on partial lines, and saves the positions once written. */
+  async close() {
+    if (this.closed) return;
+    this.closed = true;
+    for (const timer of this.timers) clearInterval(timer);
+    const until = Date.now() + CLOSE_READ_MS;
+    for (const file of this.files.values()) {
+      if (file.fd === void 0 && !(this.due.has(file) && file.open())) continue;
+      while (Date.now() < until && typeof this.readOnce(file) === "number") ;
+    }
+    const checkpoints = [...this.files.values()].map((f) => f.checkpoint());
+    for (const file of this.files.values()) {
+      file.flush();
+      file.closeFd();
+    }
+    await new Promise((resolve3) => setImmediate(resolve3));
+    for (const giveUp = Date.now() + 2e3; writeProgress().unwritten > 0 && Date.now() < giveUp; ) await new Promise((r) => setTimeout(r, 20));
+    if (writeProgress().unwritten === 0) this.save(checkpoints);
+  }
+  stats() {
+    let lines = 0;
+    let open = 0;
+    let detached = 0;
+    let truncations = 0;
+    for (const file of this.files.values()) {
+      lines += file.lines;
+      truncations += file.truncations;
+      if (file.fd !== void 0) open++;
+      if (file.detachedAt !== void 0) detached++;
+    }
+    const stats = { files: this.files.size, open_files: open, rotated_being_read: detached, files_done: this.retired, lines, bytes: this.bytes, truncations, errors: this.errors, checkpoint_age_ms: this.savedAt ? Date.now() - this.savedAt : -1 };
+    let listed = 0;
+    for (const file of this.files.values()) {
+      if (listed++ === STATUS_FILES) break;
+      stats[`position[${(0, import_node_path11.relative)(this.host.appDir, file.path)}]`] = file.position;
+    }
+    return stats;
+  }
+};
+function findByInode(dir, dev, ino) {
+  let names;
+  try {
+    names = (0, import_node_fs15.readdirSync)(dir);
+  } catch {
+    return void 0;
+  }
+  for (const name of names) {
+    try {
+      const stat = (0, import_node_fs15.statSync)((0, import_node_path11.join)(dir, name));
+      if (stat.ino === ino && stat.dev === dev && stat.isFile()) return [(0, import_node_path11.join)(dir, name), stat];
+    } catch {
+    }
+  }
+  return void 0;
+}
+var COPY_AGE_MS = 6e4;
+function findCopy(file, followed) {
+  if (file.tail.length === 0) return void 0;
+  const dir = (0, import_node_path11.dirname)(file.path);
+  let names;
+  try {
+    names = (0, import_node_fs15.readdirSync)(dir);
+  } catch {
+    return void 0;
+  }
+  const probe = Buffer.alloc(file.tail.length);
+  for (const name of names) {
+    const path = (0, import_node_path11.join)(dir, name);
+    if (followed.has(path)) continue;
+    let fd;
+    try {
+      const stat = (0, import_node_fs15.statSync)(path);
+      if (!stat.isFile() || stat.size < file.position || Date.now() - stat.mtimeMs > COPY_AGE_MS) continue;
+      fd = (0, import_node_fs15.openSync)(path, "r");
+      if ((0, import_node_fs15.readSync)(fd, probe, 0, probe.length, file.position - probe.length) === probe.length && probe.equals(file.tail)) return { path, fd };
+    } catch {
+    }
+    if (fd !== void 0) (0, import_node_fs15.closeSync)(fd);
+  }
+  return void 0;
+}
+var fileInput = defineComponent({
+  kind: "inputs",
+  type: "file",
+  summary: "Follows files as `tail -F` does: globs, files that appear later, rotation by rename or copytruncate, read positions saved across restarts.",
+  schema: schema16,
+  example: '[inputs.nginx]\ntype = "file"\npaths = ["logs/nginx/*.log", "/tmp/php-fpm.*.log"]\nread_from = "end"',
+  check: (options) => options.paths.length === 0 || options.paths.some((p) => p.trim() === "") ? [{ key: "paths", message: `option "paths" must list at least one file or glob, got ${JSON.stringify(options.paths)}`, hint: 'e.g. paths = ["logs/*.log"]' }] : [],
+  create: (options, context) => new FileInput(options, context)
+});
+
 // src/pipeline/registry.ts
 function byType(...definitions) {
   return Object.fromEntries(definitions.map((d) => [d.type, d]));
@@ -6229,6 +6931,7 @@ Object.assign(registry.decoders, byType(jsonDecoder, logfmtDecoder, regexDecoder
 Object.assign(registry.filters, byType(dropFilter, throttleFilter, dedupeFilter, sampleFilter, redactFilter, multilineFilter, fieldsFilter, counterFilter));
 Object.assign(registry.outputs, byType(fileOutput));
 Object.assign(registry.outputs, byType(syslogOutput, httpOutput));
+Object.assign(registry.inputs, byType(fileInput));
 function findDefinition(kind, type) {
   return Object.hasOwn(registry[kind], type) ? registry[kind][type] : void 0;
 }
@@ -6281,7 +6984,7 @@ function loadConfig(options) {
       }
     }
   }
-  const validate = (id, schema16, raw) => {
+  const validate = (id, schema17, raw) => {
     const unset = /* @__PURE__ */ new Map();
     const table = interpolateTree(raw.table, options.env, "", unset);
     if (id.startsWith("processes.") && raw.table.command !== void 0) {
@@ -6296,7 +6999,7 @@ function loadConfig(options) {
         skip.add(key);
       } else problems.push(problem);
     }
-    const result = applySchema(schema16, table, "", skip);
+    const result = applySchema(schema17, table, "", skip);
     for (const p of result.problems) problems.push({ file: raw.fragment.path, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint });
     return { options: result.options, failed: result.problems.length > 0 };
   };
@@ -6322,12 +7025,12 @@ function loadConfig(options) {
       problems.push({ file: origin.file, line: lineFor(raw.lines, id, "type"), component: id, message: `unknown ${kind.replace(/s$/, "")} type "${type}"`, hint: near ? `did you mean "${near}"?` : `choose one of: ${typesOf(componentKind).join(", ") || "(none yet)"}` });
       continue;
     }
-    const schema16 = {
+    const schema17 = {
       type: { type: "string", doc: "the component type" },
       match: { type: "matcher", default: "TRUE", doc: 'which messages this component takes, e.g. "Logger =~ /^web/"' },
       ...definition.schema
     };
-    const { options: opts, failed } = validate(id, schema16, raw);
+    const { options: opts, failed } = validate(id, schema17, raw);
     if (!failed && definition.check) {
       for (const p of definition.check(opts)) problems.push({ file: origin.file, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint });
     }
@@ -6409,10 +7112,10 @@ function findClosingQuote(body, quote) {
 var PROCESS_DEFAULTS = applySchema(processSchema, {}).options;
 function loadApp(options) {
   const problems = [];
-  const label = (path) => (0, import_node_path9.relative)(options.appDir, path) || path;
+  const label = (path) => (0, import_node_path12.relative)(options.appDir, path) || path;
   let dotenv = {};
-  if (options.envFile && (0, import_node_fs12.existsSync)(options.envFile)) {
-    const parsed = parseDotenv((0, import_node_fs12.readFileSync)(options.envFile, "utf8"), label(options.envFile));
+  if (options.envFile && (0, import_node_fs16.existsSync)(options.envFile)) {
+    const parsed = parseDotenv((0, import_node_fs16.readFileSync)(options.envFile, "utf8"), label(options.envFile));
     problems.push(...parsed.problems);
     dotenv = parsed.vars;
   }
@@ -6422,9 +7125,9 @@ function loadApp(options) {
   const processes = [];
   const configured = loaded.config.processes;
   let procfile;
-  if ((0, import_node_fs12.existsSync)(options.procfile)) {
+  if ((0, import_node_fs16.existsSync)(options.procfile)) {
     procfile = options.procfile;
-    const parsed = parseProcfile((0, import_node_fs12.readFileSync)(options.procfile, "utf8"), label(options.procfile));
+    const parsed = parseProcfile((0, import_node_fs16.readFileSync)(options.procfile, "utf8"), label(options.procfile));
     problems.push(...parsed.problems);
     for (const type of parsed.types) {
       const refined = configured[type.name];
@@ -6465,10 +7168,10 @@ function formatProblem(problem) {
 // src/buildpack/validate.ts
 function readEnvDir(dir) {
   const vars = {};
-  if (!dir || !(0, import_node_fs13.existsSync)(dir)) return vars;
-  for (const name of (0, import_node_fs13.readdirSync)(dir)) {
-    const path = (0, import_node_path10.join)(dir, name);
-    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && (0, import_node_fs13.statSync)(path).isFile()) vars[name] = (0, import_node_fs13.readFileSync)(path, "utf8");
+  if (!dir || !(0, import_node_fs17.existsSync)(dir)) return vars;
+  for (const name of (0, import_node_fs17.readdirSync)(dir)) {
+    const path = (0, import_node_path13.join)(dir, name);
+    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && (0, import_node_fs17.statSync)(path).isFile()) vars[name] = (0, import_node_fs17.readFileSync)(path, "utf8");
   }
   return vars;
 }
@@ -6479,8 +7182,8 @@ function checkConfig(out, options) {
   const env = { PORT: "5000", DYNO: "web.1", ...process.env, ...options.configVars };
   const app = loadApp({
     appDir: options.appDir,
-    dirs: [options.defaultsDir, (0, import_node_path10.join)(options.appDir, "drover")],
-    procfile: options.procfile ?? (0, import_node_path10.join)(options.appDir, "Procfile"),
+    dirs: [options.defaultsDir, (0, import_node_path13.join)(options.appDir, "drover")],
+    procfile: options.procfile ?? (0, import_node_path13.join)(options.appDir, "Procfile"),
     env,
     mode: "build"
   });
@@ -6493,7 +7196,7 @@ function checkConfig(out, options) {
       ["Fix them and push again. `drover check` in the app directory reports the same without a build."]
     );
   }
-  const label = (path) => path.startsWith(options.appDir + "/") ? (0, import_node_path10.relative)(options.appDir, path) : `(default) ${(0, import_node_path10.relative)((0, import_node_path10.join)(options.defaultsDir, ".."), path)}`;
+  const label = (path) => path.startsWith(options.appDir + "/") ? (0, import_node_path13.relative)(options.appDir, path) : `(default) ${(0, import_node_path13.relative)((0, import_node_path13.join)(options.defaultsDir, ".."), path)}`;
   out.detail(`fragments: ${app.fragments.map((f) => label(f.path) + (f.text.trim() === "" ? " (empty: disables the default)" : "")).join(", ") || "(none)"}`);
   for (const p of app.processes) out.detail(`${p.name}: ${p.command}${p.source === "config" ? "  (from [processes])" : ""}${p.numprocs !== 1 ? `  (numprocs ${p.numprocs})` : ""}`);
   const outputs = app.config.outputs.map((o) => `${o.name} (${o.type})`);
@@ -6518,19 +7221,19 @@ function cnbBuild(out, _args) {
   if (!layers) throw new BuildError("bin/build needs CNB_LAYERS_DIR", ["CNB_LAYERS_DIR is not set: bin/build is the Cloud Native Buildpacks entrypoint."], ["Run it through pack or a CNB lifecycle; on Heroku and Cloud Foundry the entrypoints are bin/compile and bin/supply."]);
   const appDir = process.cwd();
   const bpDir = buildpackDir();
-  const layer = (0, import_node_path11.join)(layers, "drover");
+  const layer = (0, import_node_path14.join)(layers, "drover");
   out.step(`drover ${VERSION}: the app's processes will run under drover`);
   const original = findOriginalProcfile(appDir);
-  const configVars = readEnvDir(process.env.CNB_PLATFORM_DIR ? (0, import_node_path11.join)(process.env.CNB_PLATFORM_DIR, "env") : void 0);
-  const app = checkConfig(out, { appDir, procfile: original.path, defaultsDir: (0, import_node_path11.join)(bpDir, "conf"), configVars });
-  const runtime = provideRuntime(out, { bpDir, candidates: [], cacheDir: (0, import_node_path11.join)(layer, "node"), target: (0, import_node_path11.join)(layer, "node"), targetLabel: "the drover layer" });
+  const configVars = readEnvDir(process.env.CNB_PLATFORM_DIR ? (0, import_node_path14.join)(process.env.CNB_PLATFORM_DIR, "env") : void 0);
+  const app = checkConfig(out, { appDir, procfile: original.path, defaultsDir: (0, import_node_path14.join)(bpDir, "conf"), configVars });
+  const runtime = provideRuntime(out, { bpDir, candidates: [], cacheDir: (0, import_node_path14.join)(layer, "node"), target: (0, import_node_path14.join)(layer, "node"), targetLabel: "the drover layer" });
   out.step("Installing drover into the drover layer");
   const vendored = vendorSupervisor(bpDir, appDir, layer);
   out.detail(`bin/drover, lib/drover.js, ${vendored.fragments.length} fragments in conf/: ${formatSize(vendored.bytes)}`);
-  (0, import_node_fs14.mkdirSync)((0, import_node_path11.join)(layer, "env.launch"), { recursive: true });
-  (0, import_node_fs14.writeFileSync)((0, import_node_path11.join)(layer, "env.launch/PATH.append"), (0, import_node_path11.join)(layer, "node/bin"));
-  (0, import_node_fs14.writeFileSync)((0, import_node_path11.join)(layer, "env.launch/PATH.delim"), ":");
-  (0, import_node_fs14.writeFileSync)((0, import_node_path11.join)(layers, "drover.toml"), `[types]
+  (0, import_node_fs18.mkdirSync)((0, import_node_path14.join)(layer, "env.launch"), { recursive: true });
+  (0, import_node_fs18.writeFileSync)((0, import_node_path14.join)(layer, "env.launch/PATH.append"), (0, import_node_path14.join)(layer, "node/bin"));
+  (0, import_node_fs18.writeFileSync)((0, import_node_path14.join)(layer, "env.launch/PATH.delim"), ":");
+  (0, import_node_fs18.writeFileSync)((0, import_node_path14.join)(layers, "drover.toml"), `[types]
 launch = true
 cache = true
 build = false
@@ -6539,7 +7242,7 @@ build = false
 drover_version = ${str(VERSION)}
 `);
   const types = app.processes.map((p) => p.name);
-  (0, import_node_fs14.writeFileSync)((0, import_node_path11.join)(layers, "launch.toml"), launchToml(types));
+  (0, import_node_fs18.writeFileSync)((0, import_node_path14.join)(layers, "launch.toml"), launchToml(types));
   out.step(`Processes in launch.toml: ${types.map((t) => `${t}${t === (types.includes("web") ? "web" : types[0]) ? " (default)" : ""}`).join(", ")}`);
   for (const t of types) out.detail(`${t}: drover start ${t}`);
   if (original.path && original.rebuilt) out.detail(`(the Procfile runs drover already; the original at ${original.path} is used)`);
@@ -6547,8 +7250,8 @@ drover_version = ${str(VERSION)}
 }
 
 // src/buildpack/compile.ts
-var import_node_fs15 = require("node:fs");
-var import_node_path12 = require("node:path");
+var import_node_fs19 = require("node:fs");
+var import_node_path15 = require("node:path");
 var PROFILE_D = `# Written by the drover buildpack. \`drover\` on PATH, for one-off dynos (heroku run drover status).
 export PATH="$HOME/.drover/bin:$PATH"
 # The Node.js drover vendored, for an app that has none: last on PATH, so it never shadows the app's own.
@@ -6561,54 +7264,54 @@ function compile(out, args) {
   out.step(`drover ${VERSION}: the app's processes will run under drover`);
   const original = findOriginalProcfile(buildDir);
   if (original.rebuilt) out.detail(`already built by drover: using the original Procfile kept at ${ORIGINAL_PROCFILE}`);
-  const app = checkConfig(out, { appDir: buildDir, procfile: original.path, defaultsDir: (0, import_node_path12.join)(bpDir, "conf"), configVars: readEnvDir(envDir) });
+  const app = checkConfig(out, { appDir: buildDir, procfile: original.path, defaultsDir: (0, import_node_path15.join)(bpDir, "conf"), configVars: readEnvDir(envDir) });
   const runtime = provideRuntime(out, {
     bpDir,
-    candidates: [{ path: (0, import_node_path12.join)(buildDir, ".heroku/node/bin/node"), label: ".heroku/node, left by an earlier buildpack" }],
-    cacheDir: (0, import_node_path12.join)(cacheDir, "drover/node"),
-    target: (0, import_node_path12.join)(buildDir, ".drover/node"),
+    candidates: [{ path: (0, import_node_path15.join)(buildDir, ".heroku/node/bin/node"), label: ".heroku/node, left by an earlier buildpack" }],
+    cacheDir: (0, import_node_path15.join)(cacheDir, "drover/node"),
+    target: (0, import_node_path15.join)(buildDir, ".drover/node"),
     targetLabel: ".drover/node"
   });
   out.step("Vendoring drover into .drover/");
-  const originalText = original.path ? (0, import_node_fs15.readFileSync)(original.path, "utf8") : EMPTY_ORIGINAL;
-  const vendored = vendorSupervisor(bpDir, buildDir, (0, import_node_path12.join)(buildDir, ".drover"));
+  const originalText = original.path ? (0, import_node_fs19.readFileSync)(original.path, "utf8") : EMPTY_ORIGINAL;
+  const vendored = vendorSupervisor(bpDir, buildDir, (0, import_node_path15.join)(buildDir, ".drover"));
   out.detail(`bin/drover, lib/drover.js, ${vendored.fragments.length} fragment${vendored.fragments.length === 1 ? "" : "s"} in conf/: ${formatSize(vendored.bytes)}`);
   out.step("Writing the Procfile: each process type runs under drover");
-  (0, import_node_fs15.writeFileSync)((0, import_node_path12.join)(buildDir, ORIGINAL_PROCFILE), originalText);
+  (0, import_node_fs19.writeFileSync)((0, import_node_path15.join)(buildDir, ORIGINAL_PROCFILE), originalText);
   const procfile = droverProcfile(app.processes.map((p) => p.name), ".drover/bin/drover");
-  (0, import_node_fs15.writeFileSync)((0, import_node_path12.join)(buildDir, "Procfile"), procfile);
+  (0, import_node_fs19.writeFileSync)((0, import_node_path15.join)(buildDir, "Procfile"), procfile);
   for (const p of app.processes) out.detail(`${p.name}: .drover/bin/drover start ${p.name}`);
   out.detail(`the original is kept at ${ORIGINAL_PROCFILE}`);
-  (0, import_node_fs15.mkdirSync)((0, import_node_path12.join)(buildDir, ".profile.d"), { recursive: true });
-  (0, import_node_fs15.writeFileSync)((0, import_node_path12.join)(buildDir, ".profile.d/drover.sh"), PROFILE_D);
+  (0, import_node_fs19.mkdirSync)((0, import_node_path15.join)(buildDir, ".profile.d"), { recursive: true });
+  (0, import_node_fs19.writeFileSync)((0, import_node_path15.join)(buildDir, ".profile.d/drover.sh"), PROFILE_D);
   writeExport(bpDir, buildDir);
   const extra = vendored.bytes + Buffer.byteLength(procfile) + Buffer.byteLength(originalText) + Buffer.byteLength(PROFILE_D);
   const node = runtime.kind === "vendored" ? ` plus ${formatSize(runtime.bytes)} of Node.js` : ", no Node.js (reused the app's)";
   out.step(`Done in ${out.elapsed()}: the slug gains ${formatSize(extra)}${node}`);
 }
 function writeExport(bpDir, buildDir) {
-  const node = (0, import_node_fs15.existsSync)((0, import_node_path12.join)(buildDir, ".drover/node/bin/node")) ? `export PATH="$PATH:${buildDir}/.drover/node/bin"
+  const node = (0, import_node_fs19.existsSync)((0, import_node_path15.join)(buildDir, ".drover/node/bin/node")) ? `export PATH="$PATH:${buildDir}/.drover/node/bin"
 ` : "";
   try {
-    (0, import_node_fs15.writeFileSync)((0, import_node_path12.join)(bpDir, "export"), `export PATH="${buildDir}/.drover/bin:$PATH"
+    (0, import_node_fs19.writeFileSync)((0, import_node_path15.join)(bpDir, "export"), `export PATH="${buildDir}/.drover/bin:$PATH"
 ${node}`);
   } catch {
   }
 }
 
 // src/buildpack/finalize.ts
-var import_node_fs17 = require("node:fs");
-var import_node_path14 = require("node:path");
+var import_node_fs21 = require("node:fs");
+var import_node_path17 = require("node:path");
 
 // src/buildpack/supply.ts
-var import_node_fs16 = require("node:fs");
-var import_node_path13 = require("node:path");
+var import_node_fs20 = require("node:fs");
+var import_node_path16 = require("node:path");
 function cfArgs(name, args) {
   const [buildDir, cacheDir, depsDir, idx] = args;
   if (!buildDir || !cacheDir || !depsDir || !idx) {
     throw new BuildError(`bin/${name} needs BUILD_DIR CACHE_DIR DEPS_DIR DEPS_IDX`, [`received: ${args.join(" ") || "(no arguments)"}`], [`Run it as Cloud Foundry does: bin/${name} /tmp/app /tmp/cache /tmp/deps 0`]);
   }
-  return { buildDir, cacheDir, depsDir, idx, depDir: (0, import_node_path13.join)(depsDir, idx) };
+  return { buildDir, cacheDir, depsDir, idx, depDir: (0, import_node_path16.join)(depsDir, idx) };
 }
 function profileD(idx) {
   return `# Written by the drover buildpack: \`drover\` on PATH in the app and in cf ssh sessions.
@@ -6622,13 +7325,13 @@ function supply(out, args) {
   const bpDir = buildpackDir();
   out.step(`drover ${VERSION}: supplying drover (deps dir ${idx})`);
   const original = findOriginalProcfile(buildDir);
-  checkConfig(out, { appDir: buildDir, procfile: original.path, defaultsDir: (0, import_node_path13.join)(bpDir, "conf"), configVars: {} });
-  const runtime = provideRuntime(out, { bpDir, candidates: [], cacheDir: (0, import_node_path13.join)(cacheDir, "drover/node"), target: (0, import_node_path13.join)(depDir, "node"), targetLabel: `deps/${idx}/node` });
+  checkConfig(out, { appDir: buildDir, procfile: original.path, defaultsDir: (0, import_node_path16.join)(bpDir, "conf"), configVars: {} });
+  const runtime = provideRuntime(out, { bpDir, candidates: [], cacheDir: (0, import_node_path16.join)(cacheDir, "drover/node"), target: (0, import_node_path16.join)(depDir, "node"), targetLabel: `deps/${idx}/node` });
   out.step(`Installing drover into deps/${idx}`);
   const vendored = vendorSupervisor(bpDir, buildDir, depDir);
-  (0, import_node_fs16.mkdirSync)((0, import_node_path13.join)(depDir, "profile.d"), { recursive: true });
-  (0, import_node_fs16.writeFileSync)((0, import_node_path13.join)(depDir, "profile.d/drover.sh"), profileD(idx));
-  (0, import_node_fs16.writeFileSync)((0, import_node_path13.join)(depDir, "config.yml"), `---
+  (0, import_node_fs20.mkdirSync)((0, import_node_path16.join)(depDir, "profile.d"), { recursive: true });
+  (0, import_node_fs20.writeFileSync)((0, import_node_path16.join)(depDir, "profile.d/drover.sh"), profileD(idx));
+  (0, import_node_fs20.writeFileSync)((0, import_node_path16.join)(depDir, "config.yml"), `---
 name: drover
 config:
   version: ${VERSION}
@@ -6640,26 +7343,26 @@ config:
 // src/buildpack/finalize.ts
 function finalize(out, args) {
   const { buildDir, depsDir, depDir, idx } = cfArgs("finalize", args);
-  if (!(0, import_node_fs17.existsSync)((0, import_node_path14.join)(depDir, "bin/drover"))) {
-    throw new BuildError(`drover is not installed in deps/${idx}`, [`${(0, import_node_path14.join)(depDir, "bin/drover")} does not exist: bin/supply has not run for this index.`], ["Cloud Foundry runs supply before finalize; when running the phases by hand, run bin/supply with the same arguments first."]);
+  if (!(0, import_node_fs21.existsSync)((0, import_node_path17.join)(depDir, "bin/drover"))) {
+    throw new BuildError(`drover is not installed in deps/${idx}`, [`${(0, import_node_path17.join)(depDir, "bin/drover")} does not exist: bin/supply has not run for this index.`], ["Cloud Foundry runs supply before finalize; when running the phases by hand, run bin/supply with the same arguments first."]);
   }
   out.step("Writing the Procfile: each process type runs under drover");
   const original = findOriginalProcfile(buildDir);
-  const originalText = original.path ? (0, import_node_fs17.readFileSync)(original.path, "utf8") : EMPTY_ORIGINAL;
-  const app = loadApp({ appDir: buildDir, dirs: [(0, import_node_path14.join)(depDir, "conf")], procfile: original.path ?? (0, import_node_path14.join)(buildDir, "Procfile"), env: process.env, mode: "build" });
-  (0, import_node_fs17.mkdirSync)((0, import_node_path14.join)(buildDir, ".drover"), { recursive: true });
-  (0, import_node_fs17.writeFileSync)((0, import_node_path14.join)(buildDir, ORIGINAL_PROCFILE), originalText);
+  const originalText = original.path ? (0, import_node_fs21.readFileSync)(original.path, "utf8") : EMPTY_ORIGINAL;
+  const app = loadApp({ appDir: buildDir, dirs: [(0, import_node_path17.join)(depDir, "conf")], procfile: original.path ?? (0, import_node_path17.join)(buildDir, "Procfile"), env: process.env, mode: "build" });
+  (0, import_node_fs21.mkdirSync)((0, import_node_path17.join)(buildDir, ".drover"), { recursive: true });
+  (0, import_node_fs21.writeFileSync)((0, import_node_path17.join)(buildDir, ORIGINAL_PROCFILE), originalText);
   const launcher = `"$DEPS_DIR/${idx}/bin/drover"`;
-  (0, import_node_fs17.writeFileSync)((0, import_node_path14.join)(buildDir, "Procfile"), droverProcfile(app.processes.map((p) => p.name), launcher));
+  (0, import_node_fs21.writeFileSync)((0, import_node_path17.join)(buildDir, "Procfile"), droverProcfile(app.processes.map((p) => p.name), launcher));
   for (const p of app.processes) out.detail(`${p.name}: ${launcher} start ${p.name}`);
   out.detail(`the original is kept at ${ORIGINAL_PROCFILE}`);
-  (0, import_node_fs17.mkdirSync)((0, import_node_path14.join)(buildDir, ".profile.d"), { recursive: true });
+  (0, import_node_fs21.mkdirSync)((0, import_node_path17.join)(buildDir, ".profile.d"), { recursive: true });
   const copied = [];
-  for (const dep of (0, import_node_fs17.readdirSync)(depsDir).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(a) - Number(b))) {
-    const dir = (0, import_node_path14.join)(depsDir, dep, "profile.d");
-    if (!(0, import_node_fs17.existsSync)(dir)) continue;
-    for (const script of (0, import_node_fs17.readdirSync)(dir).sort()) {
-      (0, import_node_fs17.copyFileSync)((0, import_node_path14.join)(dir, script), (0, import_node_path14.join)(buildDir, ".profile.d", `${dep.padStart(3, "0")}_${script}`));
+  for (const dep of (0, import_node_fs21.readdirSync)(depsDir).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(a) - Number(b))) {
+    const dir = (0, import_node_path17.join)(depsDir, dep, "profile.d");
+    if (!(0, import_node_fs21.existsSync)(dir)) continue;
+    for (const script of (0, import_node_fs21.readdirSync)(dir).sort()) {
+      (0, import_node_fs21.copyFileSync)((0, import_node_path17.join)(dir, script), (0, import_node_path17.join)(buildDir, ".profile.d", `${dep.padStart(3, "0")}_${script}`));
       copied.push(`deps/${dep}/profile.d/${script}`);
     }
   }

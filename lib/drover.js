@@ -1644,20 +1644,20 @@ var require_parse_async = __commonJS({
       const index = 0;
       const blocksize = opts.blocksize || 40960;
       const parser = new TOMLParser();
-      return new Promise((resolve4, reject) => {
-        setImmediate(parseAsyncNext, index, blocksize, resolve4, reject);
+      return new Promise((resolve6, reject) => {
+        setImmediate(parseAsyncNext, index, blocksize, resolve6, reject);
       });
-      function parseAsyncNext(index2, blocksize2, resolve4, reject) {
+      function parseAsyncNext(index2, blocksize2, resolve6, reject) {
         if (index2 >= str.length) {
           try {
-            return resolve4(parser.finish());
+            return resolve6(parser.finish());
           } catch (err) {
             return reject(prettyError(err, str));
           }
         }
         try {
           parser.parse(str.slice(index2, index2 + blocksize2));
-          setImmediate(parseAsyncNext, index2 + blocksize2, blocksize2, resolve4, reject);
+          setImmediate(parseAsyncNext, index2 + blocksize2, blocksize2, resolve6, reject);
         } catch (err) {
           reject(prettyError(err, str));
         }
@@ -1683,7 +1683,7 @@ var require_parse_stream = __commonJS({
     function parseReadable(stm) {
       const parser = new TOMLParser();
       stm.setEncoding("utf8");
-      return new Promise((resolve4, reject) => {
+      return new Promise((resolve6, reject) => {
         let readable;
         let ended = false;
         let errored = false;
@@ -1691,7 +1691,7 @@ var require_parse_stream = __commonJS({
           ended = true;
           if (readable) return;
           try {
-            resolve4(parser.finish());
+            resolve6(parser.finish());
           } catch (err) {
             reject(err);
           }
@@ -2028,8 +2028,8 @@ var require_toml = __commonJS({
 
 // src/cli/command.ts
 var import_node_util2 = require("node:util");
-var import_node_fs11 = require("node:fs");
-var import_node_path8 = require("node:path");
+var import_node_fs16 = require("node:fs");
+var import_node_path12 = require("node:path");
 
 // src/cli/paths.ts
 var import_node_fs = require("node:fs");
@@ -2053,8 +2053,8 @@ function defaultProcfile(appDir) {
 }
 
 // src/config/app.ts
-var import_node_fs10 = require("node:fs");
-var import_node_path7 = require("node:path");
+var import_node_fs15 = require("node:fs");
+var import_node_path11 = require("node:path");
 
 // src/config/load.ts
 var import_toml = __toESM(require_toml(), 1);
@@ -2376,16 +2376,16 @@ function parseSize(value) {
 
 // src/config/schema.ts
 var describe = (v) => Array.isArray(v) ? `an array ${JSON.stringify(v)}` : typeof v === "object" && v !== null ? "a table" : `${typeof v} ${JSON.stringify(v)}`;
-function applySchema(schema16, table2, prefix = "", skip = /* @__PURE__ */ new Set()) {
+function applySchema(schema17, table2, prefix = "", skip = /* @__PURE__ */ new Set()) {
   const options = {};
   const problems = [];
   for (const key of Object.keys(table2)) {
-    if (!(key in schema16)) {
-      const near = closest(key, Object.keys(schema16));
-      problems.push({ key: prefix + key, message: `unknown option "${prefix + key}"`, hint: near ? `did you mean "${prefix + near}"?` : `known options: ${Object.keys(schema16).join(", ")}` });
+    if (!(key in schema17)) {
+      const near = closest(key, Object.keys(schema17));
+      problems.push({ key: prefix + key, message: `unknown option "${prefix + key}"`, hint: near ? `did you mean "${prefix + near}"?` : `known options: ${Object.keys(schema17).join(", ")}` });
     }
   }
-  for (const [key, field] of Object.entries(schema16)) {
+  for (const [key, field] of Object.entries(schema17)) {
     const raw = table2[key];
     if (raw === void 0) {
       if ("required" in field && field.required) problems.push({ key: prefix + key, message: `option "${prefix + key}" is required`, hint: field.doc });
@@ -3256,7 +3256,7 @@ var FdWriter = class {
   /** Resolves once the queue is below the high-water mark again. */
   drained() {
     if (!this.full) return Promise.resolve();
-    return new Promise((resolve4) => this.waiters.push(resolve4));
+    return new Promise((resolve6) => this.waiters.push(resolve6));
   }
   /** Resolves when everything appended so far has been written, or the deadline passed, or writing failed. */
   async flush(deadline = Infinity) {
@@ -4712,7 +4712,7 @@ var Deque = class {
 var Signal = class {
   waiters = [];
   wait() {
-    return new Promise((resolve4) => this.waiters.push(resolve4));
+    return new Promise((resolve6) => this.waiters.push(resolve6));
   }
   wake() {
     for (const waiter of this.waiters.splice(0)) waiter();
@@ -5238,16 +5238,16 @@ var Sleeper = class {
   timer;
   resolve;
   sleep(ms) {
-    return new Promise((resolve4) => {
-      this.resolve = resolve4;
+    return new Promise((resolve6) => {
+      this.resolve = resolve6;
       this.timer = setTimeout(() => this.wake(), ms);
     });
   }
   wake() {
     clearTimeout(this.timer);
-    const resolve4 = this.resolve;
+    const resolve6 = this.resolve;
     this.resolve = void 0;
-    resolve4?.();
+    resolve6?.();
   }
 };
 
@@ -5459,7 +5459,7 @@ var Sender = class {
     this.reporter.count(`rejected ${why}`, count, (n) => `Error L13 (delivery error): ${this.context.id} dropped ${n} messages: ${why}`);
   }
 };
-var delay = (ms) => new Promise((resolve4) => setTimeout(resolve4, Math.max(0, ms)).unref());
+var delay = (ms) => new Promise((resolve6) => setTimeout(resolve6, Math.max(0, ms)).unref());
 
 // src/pipeline/rfc5424.ts
 var FACILITIES = ["kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp", "ntp", "audit", "alert", "clock", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"];
@@ -5588,11 +5588,11 @@ var StreamTransport = class {
   async finish(deadline) {
     const socket = this.socket;
     if (!socket) return this.ends.length === 0 && !this.broken;
-    return new Promise((resolve4) => {
-      const timer = setTimeout(() => resolve4(false), Math.max(0, deadline - Date.now()));
+    return new Promise((resolve6) => {
+      const timer = setTimeout(() => resolve6(false), Math.max(0, deadline - Date.now()));
       socket.once("close", (hadError) => {
         clearTimeout(timer);
-        resolve4(!hadError);
+        resolve6(!hadError);
       });
       socket.end();
     });
@@ -5617,7 +5617,7 @@ var StreamTransport = class {
   }
   connect() {
     const { host, port, tls, connectTimeout } = this.options;
-    return new Promise((resolve4, reject) => {
+    return new Promise((resolve6, reject) => {
       if (this.closed) return reject(new Error(`${this.name}: output closed`));
       const socket = tls ? tlsModule().connect({ host, port, servername: isIp(host) ? void 0 : host, ...tls }) : (0, import_node_net2.connect)({ host, port });
       this.connecting = socket;
@@ -5632,7 +5632,7 @@ var StreamTransport = class {
           return reject(new Error(`${this.name}: output closed`));
         }
         this.adopt(socket);
-        resolve4(socket);
+        resolve6(socket);
       });
       socket.once("error", (error) => {
         clearTimeout(timer);
@@ -5668,7 +5668,7 @@ var StreamTransport = class {
   }
   /** Waits until the socket takes more, failing when it makes no progress for `writeTimeout`. */
   progress(socket) {
-    return new Promise((resolve4, reject) => {
+    return new Promise((resolve6, reject) => {
       let last = socket.writableLength;
       let since = Date.now();
       const done = (error) => {
@@ -5676,7 +5676,7 @@ var StreamTransport = class {
         socket.off("drain", onDrain);
         socket.off("close", onClose);
         if (error) reject(error);
-        else resolve4();
+        else resolve6();
       };
       const onDrain = () => done();
       const onClose = () => done(this.takeBroken() ?? new Error(`${this.name} closed the connection`));
@@ -5749,7 +5749,7 @@ var DatagramTransport = class {
   ready;
   async send(records) {
     const socket = await (this.ready ??= this.open());
-    await new Promise((resolve4, reject) => {
+    await new Promise((resolve6, reject) => {
       let left = records.length;
       let failed = false;
       for (const record of records) {
@@ -5758,7 +5758,7 @@ var DatagramTransport = class {
           if (error) {
             failed = true;
             reject(new Error(`${this.name}: ${error.message}`));
-          } else if (--left === 0) resolve4();
+          } else if (--left === 0) resolve6();
         });
       }
     });
@@ -5773,7 +5773,7 @@ var DatagramTransport = class {
     this.ready = void 0;
   }
   open() {
-    return new Promise((resolve4, reject) => {
+    return new Promise((resolve6, reject) => {
       const socket = dgram().createSocket((0, import_node_net3.isIP)(this.host) === 6 ? "udp6" : "udp4");
       const fail = (error) => {
         if (this.socket === socket) this.socket = void 0;
@@ -5788,7 +5788,7 @@ var DatagramTransport = class {
       socket.connect(this.port, this.host, (error) => {
         if (error) return fail(error);
         this.socket = socket;
-        resolve4(socket);
+        resolve6(socket);
       });
     });
   }
@@ -5952,7 +5952,7 @@ var HttpTransport = class {
   post(body, headers) {
     const { url, timeout } = this.options;
     const send = url.protocol === "https:" ? https().request : http().request;
-    return new Promise((resolve4, reject) => {
+    return new Promise((resolve6, reject) => {
       const request = send(url, { method: "POST", headers, agent: this.agent });
       this.request = request;
       const timer = setTimeout(() => request.destroy(new Error(`no answer from ${this.name} within ${timeout} ms (timeout)`)), timeout);
@@ -5970,7 +5970,7 @@ var HttpTransport = class {
         });
         response.on("end", () => {
           clearTimeout(timer);
-          resolve4({ status: response.statusCode ?? 0, text: text.trim().replace(/\s+/g, " ").slice(0, 200), wait });
+          resolve6({ status: response.statusCode ?? 0, text: text.trim().replace(/\s+/g, " ").slice(0, 200), wait });
         });
         response.on("error", (error) => {
           clearTimeout(timer);
@@ -6037,495 +6037,94 @@ var httpOutput = defineComponent({
   }
 });
 
-// src/pipeline/registry.ts
-function byType(...definitions) {
-  return Object.fromEntries(definitions.map((d) => [d.type, d]));
-}
-var registry = {
-  inputs: byType(),
-  decoders: byType(),
-  filters: byType(),
-  outputs: byType(stdoutOutput, stderrOutput)
-};
-Object.assign(registry.decoders, byType(jsonDecoder, logfmtDecoder, regexDecoder, severityDecoder));
-Object.assign(registry.filters, byType(dropFilter, throttleFilter, dedupeFilter, sampleFilter, redactFilter, multilineFilter, fieldsFilter, counterFilter));
-Object.assign(registry.outputs, byType(fileOutput));
-Object.assign(registry.outputs, byType(syslogOutput, httpOutput));
-function findDefinition(kind, type) {
-  return Object.hasOwn(registry[kind], type) ? registry[kind][type] : void 0;
-}
-function typesOf(kind) {
-  return Object.keys(registry[kind]);
-}
-
-// src/config/load.ts
-var SECTION_NAMES = ["supervisor", "processes", ...COMPONENT_KINDS];
-var NAME = /^[A-Za-z0-9_-]+$/;
-function loadConfig(options) {
-  const fragments = readFragments(options.dirs);
-  const problems = [];
-  const warnings = [];
-  let supervisorRaw;
-  const sections = /* @__PURE__ */ new Map();
-  for (const fragment of fragments) {
-    let parsed;
-    try {
-      parsed = import_toml.default.parse(fragment.text);
-    } catch (error) {
-      const e = error;
-      problems.push({ file: fragment.path, line: (e.line ?? -1) + 1, component: "", message: `invalid TOML: ${e.message.split(" at row")[0]} (column ${(e.col ?? 0) + 1})`, hint: "see https://toml.io for the syntax; strings need quotes" });
-      continue;
-    }
-    const lines = indexLines(fragment.text);
-    for (const [top, value] of Object.entries(parsed)) {
-      const line = lineFor(lines, top);
-      if (!SECTION_NAMES.includes(top)) {
-        const near = closest(top, SECTION_NAMES);
-        problems.push({ file: fragment.path, line, component: "", message: `unknown section [${top}]`, hint: near ? `did you mean [${near}]?` : `sections are ${SECTION_NAMES.map((s) => `[${s}]`).join(", ")}` });
-        continue;
-      }
-      if (!isTable2(value)) {
-        problems.push({ file: fragment.path, line, component: top, message: `"${top}" must be a table`, hint: `write it as a section: [${top === "supervisor" ? top : `${top}.NAME`}]` });
-        continue;
-      }
-      if (top === "supervisor") {
-        supervisorRaw = { table: value, fragment, lines };
-        continue;
-      }
-      for (const [name, table2] of Object.entries(value)) {
-        const id = `${top}.${name}`;
-        if (!NAME.test(name)) problems.push({ file: fragment.path, line: lineFor(lines, id), component: id, message: `invalid name "${name}"`, hint: 'names may use letters, digits, "_" and "-"' });
-        else if (!isTable2(table2)) problems.push({ file: fragment.path, line: lineFor(lines, id), component: id, message: `[${id}] must be a table of options`, hint: `write it as a section: [${id}]` });
-        else {
-          sections.delete(id);
-          sections.set(id, { table: table2, fragment, lines });
-        }
-      }
-    }
-  }
-  const validate = (id, schema16, raw) => {
-    const unset = /* @__PURE__ */ new Map();
-    const table2 = interpolateTree(raw.table, options.env, "", unset);
-    if (id.startsWith("processes.") && raw.table.command !== void 0) {
-      table2.command = raw.table.command;
-      unset.delete("command");
-    }
-    const skip = /* @__PURE__ */ new Set();
-    for (const [key, names] of unset) {
-      const problem = { file: raw.fragment.path, line: lineFor(raw.lines, id, key), component: id, message: `option "${key}" uses ${names.map((n) => "${" + n + "}").join(", ")}, which ${names.length === 1 ? "is" : "are"} not set`, hint: `set it as a config var, or give a default: \${${names[0]}:-value}` };
-      if (options.mode === "build") {
-        warnings.push(problem);
-        skip.add(key);
-      } else problems.push(problem);
-    }
-    const result = applySchema(schema16, table2, "", skip);
-    for (const p of result.problems) problems.push({ file: raw.fragment.path, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint });
-    return { options: result.options, failed: result.problems.length > 0 };
-  };
-  const supervisor = supervisorRaw ? validate("supervisor", supervisorSchema, supervisorRaw).options : applySchema(supervisorSchema, {}).options;
-  const config2 = { supervisor, processes: {}, inputs: [], decoders: [], filters: [], outputs: [] };
-  for (const [id, raw] of sections) {
-    const [kind, name] = splitId(id);
-    const origin = { file: raw.fragment.path, line: lineFor(raw.lines, id) };
-    if (kind === "processes") {
-      const { options: opts2 } = validate(id, processSchema, raw);
-      config2.processes[name] = { ...opts2, name, origin };
-      continue;
-    }
-    const componentKind = kind;
-    const type = raw.table.type;
-    if (typeof type !== "string") {
-      problems.push({ file: origin.file, line: origin.line, component: id, message: `option "type" is required`, hint: `choose one of: ${typesOf(componentKind).join(", ")}` });
-      continue;
-    }
-    const definition = findDefinition(componentKind, type);
-    if (!definition) {
-      const near = closest(type, typesOf(componentKind));
-      problems.push({ file: origin.file, line: lineFor(raw.lines, id, "type"), component: id, message: `unknown ${kind.replace(/s$/, "")} type "${type}"`, hint: near ? `did you mean "${near}"?` : `choose one of: ${typesOf(componentKind).join(", ") || "(none yet)"}` });
-      continue;
-    }
-    const schema16 = {
-      type: { type: "string", doc: "the component type" },
-      match: { type: "matcher", default: "TRUE", doc: 'which messages this component takes, e.g. "Logger =~ /^web/"' },
-      ...definition.schema
-    };
-    const { options: opts, failed } = validate(id, schema16, raw);
-    if (!failed && definition.check) {
-      for (const p of definition.check(opts)) problems.push({ file: origin.file, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint });
-    }
-    const { type: _type2, match, ...rest } = opts;
-    config2[componentKind].push({ kind: componentKind, name, type, match, origin, options: rest });
-  }
-  const order = new Map(fragments.map((f, i) => [f.path, i]));
-  const byPlace = (a, b) => (order.get(a.file) ?? -1) - (order.get(b.file) ?? -1) || a.line - b.line;
-  problems.sort(byPlace);
-  warnings.sort(byPlace);
-  const sources = [];
-  if (supervisorRaw) sources.push({ id: "supervisor", origin: { file: supervisorRaw.fragment.path, line: lineFor(supervisorRaw.lines, "supervisor") }, table: supervisorRaw.table });
-  for (const [id, raw] of sections) sources.push({ id, origin: { file: raw.fragment.path, line: lineFor(raw.lines, id) }, table: raw.table });
-  return { config: config2, sections: sources, fragments, problems, warnings };
-}
-function isTable2(value) {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
-}
-function splitId(id) {
-  const dot = id.indexOf(".");
-  return [id.slice(0, dot), id.slice(dot + 1)];
-}
-
-// src/config/procfile.ts
-var LINE = /^([A-Za-z0-9_-]+)[ \t]*:[ \t]*(.*)$/;
-function parseProcfile(text, file = "Procfile") {
-  const types = [];
-  const problems = [];
-  const seen = /* @__PURE__ */ new Map();
-  text.split(/\r?\n/).forEach((raw, index) => {
-    const line = index + 1;
-    const trimmed = raw.trim();
-    if (trimmed === "" || trimmed.startsWith("#")) return;
-    const match = LINE.exec(trimmed);
-    if (!match) {
-      const hint = trimmed.includes(":") ? 'process type names may use only letters, digits, "_" and "-"' : "write each process type as `name: command`, e.g. `web: node server.js`";
-      problems.push({ file, line, component: "", message: `cannot parse line ${JSON.stringify(trimmed)}`, hint });
-      return;
-    }
-    const [, name, command] = match;
-    if (command.trim() === "") {
-      problems.push({ file, line, component: `processes.${name}`, message: `process type "${name}" has no command`, hint: `write a command after "${name}:"` });
-      return;
-    }
-    const first = seen.get(name);
-    if (first !== void 0) {
-      problems.push({ file, line, component: `processes.${name}`, message: `process type "${name}" is defined twice (first on line ${first})`, hint: "keep one line per process type" });
-      return;
-    }
-    seen.set(name, line);
-    types.push({ name, command: command.trim(), line });
-  });
-  return { types, problems };
-}
-
-// src/config/dotenv.ts
-var KEY2 = /^(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=[ \t]*/;
-var ESCAPES = { n: "\n", r: "\r", t: "	", '"': '"', "\\": "\\", $: "$" };
-function parseDotenv(text, file = ".env") {
-  const vars = {};
-  const problems = [];
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const line = i + 1;
-    const raw = lines[i];
-    const trimmed = raw.trim();
-    if (trimmed === "" || trimmed.startsWith("#")) continue;
-    const key = KEY2.exec(trimmed);
-    if (!key) {
-      problems.push({ file, line, component: "", message: `cannot parse line ${JSON.stringify(trimmed)}`, hint: "write each variable as KEY=value" });
-      continue;
-    }
-    let rest = trimmed.slice(key[0].length);
-    const quote = rest[0];
-    if (quote === '"' || quote === "'") {
-      let body = rest.slice(1);
-      let end = findClosingQuote(body, quote);
-      let j = i;
-      while (end < 0 && j + 1 < lines.length) {
-        j++;
-        body += "\n" + lines[j];
-        end = findClosingQuote(body, quote);
-      }
-      if (end < 0) {
-        problems.push({ file, line, component: "", message: `the value of ${key[1]} opens a ${quote === '"' ? "double" : "single"} quote that is never closed`, hint: `add the closing ${quote}` });
-        break;
-      }
-      i = j;
-      const value = body.slice(0, end);
-      vars[key[1]] = quote === '"' ? value.replace(/\\(.)/g, (all, c) => ESCAPES[c] ?? all) : value;
-      continue;
-    }
-    const comment = rest.search(/[ \t]#/);
-    if (comment >= 0) rest = rest.slice(0, comment);
-    vars[key[1]] = rest.trim();
-  }
-  return { vars, problems };
-}
-function findClosingQuote(body, quote) {
-  for (let k = 0; k < body.length; k++) {
-    if (quote === '"' && body[k] === "\\") {
-      k++;
-      continue;
-    }
-    if (body[k] === quote) return k;
-  }
-  return -1;
-}
-function mergeDotenv(env, dotenv) {
-  const merged = { ...dotenv };
-  for (const [k, v] of Object.entries(env)) if (v !== void 0) merged[k] = v;
-  return merged;
-}
-
-// src/config/app.ts
-var PROCESS_DEFAULTS = applySchema(processSchema, {}).options;
-function loadApp(options) {
-  const problems = [];
-  const label = (path) => (0, import_node_path7.relative)(options.appDir, path) || path;
-  let dotenv = {};
-  if (options.envFile && (0, import_node_fs10.existsSync)(options.envFile)) {
-    const parsed = parseDotenv((0, import_node_fs10.readFileSync)(options.envFile, "utf8"), label(options.envFile));
-    problems.push(...parsed.problems);
-    dotenv = parsed.vars;
-  }
-  const env = { ...dotenv, ...options.env };
-  const loaded = loadConfig({ dirs: options.dirs, env, mode: options.mode });
-  problems.push(...loaded.problems);
-  const processes = [];
-  const configured = loaded.config.processes;
-  let procfile;
-  if ((0, import_node_fs10.existsSync)(options.procfile)) {
-    procfile = options.procfile;
-    const parsed = parseProcfile((0, import_node_fs10.readFileSync)(options.procfile, "utf8"), label(options.procfile));
-    problems.push(...parsed.problems);
-    for (const type of parsed.types) {
-      const refined = configured[type.name];
-      const base = refined ?? { ...PROCESS_DEFAULTS, name: type.name, origin: { file: label(options.procfile), line: type.line } };
-      processes.push({ ...base, command: refined?.command ?? type.command, source: "Procfile" });
-    }
-  }
-  for (const [name, process2] of Object.entries(configured)) {
-    if (processes.some((p) => p.name === name)) continue;
-    if (!process2.command) {
-      problems.push({ file: process2.origin.file, line: process2.origin.line, component: `processes.${name}`, message: `process type "${name}" has no command and is not in the Procfile`, hint: `add command = "..." to [processes.${name}], or a line "${name}: COMMAND" to the Procfile` });
-      continue;
-    }
-    processes.push({ ...process2, command: process2.command, source: "config" });
-  }
-  if (processes.length === 0 && !problems.some((p) => p.file === label(options.procfile))) {
-    problems.push({
-      file: procfile ? label(procfile) : label(options.procfile),
-      line: 0,
-      component: "",
-      message: procfile ? "the Procfile defines no process types" : "there is no Procfile and no [processes] section: drover has nothing to run",
-      hint: 'add a Procfile with a line such as `web: node server.js`, or a fragment drover/100-processes.toml with\n      [processes.web]\n      command = "node server.js"'
-    });
-  }
-  const relabel = (p) => ({ ...p, file: p.file.startsWith(options.appDir + "/") ? label(p.file) : p.file });
-  return { ...loaded, problems: problems.map(relabel), warnings: loaded.warnings.map(relabel), appDir: options.appDir, procfile, processes, dotenv };
-}
-
-// src/cli/command.ts
-var APP_OPTIONS = {
-  app: { type: "string", short: "a" },
-  procfile: { type: "string", short: "f" },
-  env: { type: "string", short: "e" },
-  help: { type: "boolean", short: "h" }
-};
-var APP_USAGE = `  -a, --app DIR         the app directory (default: the current directory)
-  -f, --procfile FILE   the Procfile (default: .drover/Procfile in a slug, else ./Procfile)
-  -e, --env FILE        a .env file; its variables never override the real environment (default: ./.env)
-  -h, --help            show this help`;
-function parse(args, options, allowPositionals = false) {
-  return (0, import_node_util2.parseArgs)({ args, options, allowPositionals, strict: true });
-}
-function loadAppFromArgs(values, mode) {
-  const appDir = (0, import_node_path8.resolve)(values.app ?? process.cwd());
-  if (!(0, import_node_fs11.existsSync)(appDir)) throw new UsageError(`option --app: no such directory ${appDir}`);
-  if (values.env && !(0, import_node_fs11.existsSync)(values.env)) throw new UsageError(`option --env: no such file ${values.env}`);
-  if (values.procfile && !(0, import_node_fs11.existsSync)(values.procfile)) throw new UsageError(`option --procfile: no such file ${values.procfile}`);
-  const onPlatform = Boolean(process.env.DYNO || process.env.VCAP_APPLICATION || process.env.CNB_APP_DIR);
-  return loadApp({
-    appDir,
-    dirs: configDirs(appDir),
-    procfile: values.procfile ? (0, import_node_path8.resolve)(values.procfile) : defaultProcfile(appDir),
-    envFile: values.env ? (0, import_node_path8.resolve)(values.env) : onPlatform ? void 0 : (0, import_node_path8.resolve)(appDir, ".env"),
-    env: process.env,
-    mode
-  });
-}
-var UsageError = class extends Error {
-  name = "UsageError";
-};
-
-// src/cli/commands/check.ts
-var import_node_path9 = require("node:path");
-
-// src/config/errors.ts
-function formatProblem(problem) {
-  const where = problem.line > 0 ? `${problem.file}:${problem.line}` : problem.file;
-  const component = problem.component ? ` [${problem.component}]` : "";
-  const hint = problem.hint ? `
-    hint: ${problem.hint}` : "";
-  return `${where}:${component} ${problem.message}${hint}`;
-}
-var ConfigInvalidError = class extends Error {
-  constructor(problems) {
-    super(
-      `The configuration has ${problems.length} error${problems.length === 1 ? "" : "s"}:
-` + problems.map((p) => "  " + formatProblem(p).replace(/\n/g, "\n  ")).join("\n")
-    );
-    this.problems = problems;
-    this.name = "ConfigInvalidError";
-  }
-  problems;
-};
-
-// src/cli/commands/check.ts
-var check = {
-  summary: "validate the Procfile and the configuration, and print what would run",
-  usage: `Usage: drover check [options]
-
-Validates the Procfile, .env and every config fragment, reports all errors at once
-(exit 1), else prints the process types and the log pipeline (exit 0).
-
-${APP_USAGE}`,
-  async run(args) {
-    const { values } = parse(args, APP_OPTIONS);
-    const app = loadAppFromArgs(values, "build");
-    process.stdout.write(describeApp(app));
-    if (app.problems.length) {
-      process.stderr.write(`
-${app.problems.length} error${app.problems.length === 1 ? "" : "s"}:
-${app.problems.map((p) => formatProblem(p)).join("\n")}
-`);
-      return 1;
-    }
-    process.stdout.write("\nconfiguration OK\n");
-    return 0;
-  }
-};
-function describeApp(app) {
-  const rel = (p) => p.startsWith(app.appDir + "/") ? (0, import_node_path9.relative)(app.appDir, p) : `(default) ${p}`;
-  const lines = ["fragments:"];
-  for (const f of app.fragments) {
-    const state = f.text.trim() === "" ? " (empty: disables the default)" : f.replaces ? " (replaces the default)" : "";
-    lines.push(`  ${rel(f.path)}${state}`);
-  }
-  if (app.fragments.length === 0) lines.push("  (none)");
-  lines.push("process types:");
-  for (const p of app.processes) lines.push(`  ${p.name.padEnd(10)} ${p.command}${typeof p.numprocs === "number" && p.numprocs !== 1 ? `  (numprocs ${p.numprocs})` : ""}${p.source === "config" ? "  (from config)" : ""}`);
-  if (app.processes.length === 0) lines.push("  (none)");
-  lines.push("pipeline:");
-  for (const kind of COMPONENT_KINDS) {
-    for (const c of app.config[kind]) lines.push(`  ${kind.padEnd(8)} ${c.name} (${c.type})  match: ${c.match}`);
-  }
-  if (COMPONENT_KINDS.every((k) => app.config[k].length === 0)) lines.push("  (no outputs: logs go nowhere)");
-  for (const w of app.warnings) lines.push(`warning: ${formatProblem(w)}`);
-  return lines.join("\n") + "\n";
-}
-
-// src/cli/commands/config.ts
-var import_toml2 = __toESM(require_toml(), 1);
+// src/pipeline/inputs/file.ts
+var import_node_fs14 = require("node:fs");
 var import_node_path10 = require("node:path");
-var config = {
-  summary: "print the merged configuration, each section with the fragment it came from",
-  usage: `Usage: drover config [options]
 
-Prints the configuration after merging the defaults with the app's drover/*.toml,
-as TOML, each section preceded by the file and line it came from.
-
-${APP_USAGE}`,
-  async run(args) {
-    const { values } = parse(args, APP_OPTIONS);
-    const app = loadAppFromArgs(values, "build");
-    const out = [];
-    for (const section of app.sections) {
-      const file = section.origin.file.startsWith(app.appDir) ? (0, import_node_path10.relative)(app.appDir, section.origin.file) : section.origin.file;
-      out.push(`# from ${file}:${section.origin.line}`);
-      const [kind, ...rest] = section.id.split(".");
-      const nested = rest.length ? { [kind]: { [rest.join(".")]: section.table } } : { [kind]: section.table };
-      out.push(import_toml2.default.stringify(nested).trim(), "");
-    }
-    process.stdout.write(out.join("\n") + (out.length ? "" : "# no configuration\n"));
-    for (const p of app.problems) process.stderr.write(formatProblem(p) + "\n");
-    return app.problems.length ? 1 : 0;
-  }
-};
-
-// src/cli/commands/version.ts
-var VERSION = true ? "0.1.0" : "dev";
-var version = {
-  summary: "print the version",
-  usage: "Usage: drover version\n\nPrints the drover version and the Node.js version running it.",
-  async run() {
-    process.stdout.write(`drover ${VERSION} (node ${process.version})
-`);
-    return 0;
-  }
-};
-
-// src/cli/commands/start.ts
-var import_node_os6 = require("node:os");
-var import_node_tty = require("node:tty");
-
-// src/supervisor/formation.ts
-var FormationError = class extends Error {
-  name = "FormationError";
-};
-function parseFormation(text, types) {
-  const counts = /* @__PURE__ */ new Map();
-  const known = types.map((t) => t.name);
-  if (text.trim() === "") {
-    for (const t of types) if (t.autostart) counts.set(t.name, t.numprocs);
-    return counts;
-  }
-  for (const part of text.split(",").map((p) => p.trim()).filter(Boolean)) {
-    const match = /^([A-Za-z0-9_-]+)(?:=(.*))?$/.exec(part);
-    if (!match) throw new FormationError(`invalid formation entry "${part}": expected TYPE or TYPE=COUNT, e.g. web=2,worker=1`);
-    const [, name, countText] = match;
-    let count = 1;
-    if (countText !== void 0) {
-      if (!/^\d+$/.test(countText)) throw new FormationError(`invalid count "${countText}" for "${name}" in the formation: expected a whole number, e.g. ${name}=2`);
-      count = Number(countText);
-    } else if (name !== "all") {
-      count = types.find((t) => t.name === name)?.numprocs ?? 1;
-    }
-    if (name === "all") {
-      for (const t of types) if (!counts.has(t.name)) counts.set(t.name, count);
-      continue;
-    }
-    if (!known.includes(name)) throw new FormationError(`unknown process type "${name}" in the formation: the Procfile and config define ${known.join(", ") || "none"}`);
-    counts.set(name, count);
-  }
-  return counts;
+// src/pipeline/inputs/glob.ts
+var import_node_fs10 = require("node:fs");
+var import_node_path7 = require("node:path");
+var MAX_DEPTH = 16;
+function isPattern(segment) {
+  return /[*?[]/.test(segment);
 }
-function planInstances(types, counts, env, basePort) {
-  const dynoPort = basePort === void 0 && env.PORT && /^\d+$/.test(env.PORT) ? Number(env.PORT) : void 0;
-  const base = basePort ?? dynoPort ?? 5e3;
-  const dyno = /^([A-Za-z0-9_-]+)\.(\d+)$/.exec(env.DYNO ?? "");
-  const plans = [];
-  let offset = 0;
-  types.forEach((type, typeIndex) => {
-    const count = counts.get(type.name) ?? 0;
-    const typeBase = dynoPort !== void 0 ? type.name === "web" ? dynoPort : dynoPort + 100 * ++offset : base + 100 * typeIndex;
-    for (let i = 1; i <= count; i++) {
-      const index = count === 1 && dyno && dyno[1] === type.name ? Number(dyno[2]) : i;
-      plans.push({ name: `${type.name}.${index}`, type, index, port: typeBase + i - 1 });
-    }
-  });
-  return plans;
+function segmentRegex(segment) {
+  let source = "";
+  for (let i = 0; i < segment.length; i++) {
+    const c = segment[i];
+    if (c === "*") source += "[^/]*";
+    else if (c === "?") source += "[^/]";
+    else if (c === "[") {
+      const close = segment.indexOf("]", i + 2);
+      if (close < 0) source += "\\[";
+      else {
+        let set = segment.slice(i + 1, close).replace(/\\/g, "\\\\");
+        if (set.startsWith("!")) set = "^" + set.slice(1);
+        source += `[${set}]`;
+        i = close;
+      }
+    } else source += c.replace(/[.+^${}()|\\\]]/g, "\\$&");
+  }
+  return new RegExp(`^(?!\\.)${source}$`);
+}
+function expandGlob(pattern, base, found = /* @__PURE__ */ new Map()) {
+  const full = (0, import_node_path7.isAbsolute)(pattern) ? pattern : (0, import_node_path7.resolve)(base, pattern);
+  const segments = full.split("/").filter((s) => s !== "");
+  walk("/", segments, 0, found);
+  return found;
+}
+function walk(dir, segments, depth, found) {
+  let i = 0;
+  while (i < segments.length && !isPattern(segments[i])) i++;
+  if (i === segments.length) {
+    const path = (0, import_node_path7.join)(dir, ...segments);
+    const stat = fileStat(path);
+    if (stat) found.set(path, stat);
+    return;
+  }
+  const at = (0, import_node_path7.join)(dir, ...segments.slice(0, i));
+  const segment = segments[i];
+  const rest = segments.slice(i + 1);
+  let entries;
+  try {
+    entries = (0, import_node_fs10.readdirSync)(at);
+  } catch {
+    return;
+  }
+  if (segment === "**") {
+    walk(at, rest, depth, found);
+    if (depth >= MAX_DEPTH) return;
+    for (const name of entries) if (!name.startsWith(".") && isDirectory((0, import_node_path7.join)(at, name))) walk((0, import_node_path7.join)(at, name), segments.slice(i), depth + 1, found);
+    return;
+  }
+  const regex = segmentRegex(segment);
+  for (const name of entries) {
+    if (!regex.test(name)) continue;
+    const path = (0, import_node_path7.join)(at, name);
+    if (rest.length === 0) {
+      const stat = fileStat(path);
+      if (stat) found.set(path, stat);
+    } else if (isDirectory(path)) walk(path, rest, depth, found);
+  }
+}
+function fileStat(path) {
+  try {
+    const stat = (0, import_node_fs10.statSync)(path);
+    return stat.isFile() ? stat : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function isDirectory(path) {
+  try {
+    return (0, import_node_fs10.statSync)(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
-// src/supervisor/supervisor.ts
-var import_node_os4 = require("node:os");
-
-// src/supervisor/instance.ts
-var import_node_child_process = require("node:child_process");
-var import_node_os3 = require("node:os");
-var import_node_path11 = require("node:path");
-
-// src/supervisor/backoff.ts
-function backoffDelay(n, initial, max) {
-  return Math.min(initial * 2 ** Math.max(0, n - 1), max);
-}
-function decideAfterExit(spec, facts, backoff) {
-  if (facts.uptime < spec.startsecs) {
-    const failedStarts = facts.failedStarts + 1;
-    if (failedStarts > spec.startretries) return { action: "fatal", failedStarts };
-    return { action: "restart", delay: backoffDelay(failedStarts, backoff.initial, backoff.max), failedStarts };
-  }
-  const expected = facts.code !== void 0 && spec.exitcodes.includes(facts.code);
-  const restart2 = spec.autorestart === true || spec.autorestart === "unexpected" && !expected;
-  return restart2 ? { action: "restart", delay: 0, failedStarts: 0 } : { action: "stay-exited" };
-}
+// src/pipeline/inputs/followed-file.ts
+var import_node_fs11 = require("node:fs");
 
 // src/pipeline/splitter.ts
 var LF = 10;
@@ -6659,15 +6258,1059 @@ function utf8Boundary2(buf, at, floor) {
   return cut > floor && at - cut < 4 ? cut : at;
 }
 
-// src/supervisor/reader.ts
+// src/pipeline/inputs/followed-file.ts
+var TAIL = 256;
+function countLines(chunk, length) {
+  let count = 0;
+  for (let at = chunk.indexOf(10); at >= 0 && at < length; at = chunk.indexOf(10, at + 1)) count++;
+  return count;
+}
+var FollowedFile = class {
+  constructor(path, dev, ino, start2, source, sink, maxLine, partialTimeout) {
+    this.path = path;
+    this.dev = dev;
+    this.ino = ino;
+    this.key = `${dev}:${ino}`;
+    this.position = this.lineEnd = start2;
+    this.splitter = new LineSplitter(source, sink, maxLine, partialTimeout);
+  }
+  path;
+  dev;
+  ino;
+  key;
+  fd;
+  /** Bytes read so far (the next read starts here). */
+  position;
+  /** The byte after the last newline read: where a restart resumes (a partial line is read again whole). */
+  lineEnd;
+  /** Set once its path leads elsewhere (renamed away or deleted): read until it stays quiet, then closed. */
+  detachedAt;
+  /** When data was last read, or the file was found. */
+  lastData = Date.now();
+  lines = 0;
+  truncations = 0;
+  /** The last bytes read (at most TAIL), ending at `position`. */
+  tail = Buffer.alloc(0);
+  splitter;
+  /** Opens it, checking that `path` still leads to this inode; false when it does not (or is gone). */
+  open(path = this.path) {
+    if (this.fd !== void 0) return true;
+    let fd;
+    try {
+      fd = (0, import_node_fs11.openSync)(path, "r");
+    } catch {
+      return false;
+    }
+    const stat = (0, import_node_fs11.fstatSync)(fd);
+    if (stat.ino !== this.ino || stat.dev !== this.dev) {
+      (0, import_node_fs11.closeSync)(fd);
+      return false;
+    }
+    this.fd = fd;
+    return true;
+  }
+  /** Reads one chunk into `buffer` and passes its lines on. */
+  read(buffer) {
+    if (this.fd === void 0) return "gone";
+    const n = (0, import_node_fs11.readSync)(this.fd, buffer, 0, buffer.length, this.position);
+    if (n === 0) {
+      if ((0, import_node_fs11.fstatSync)(this.fd).size >= this.position) return "eof";
+      this.truncations++;
+      return "truncated";
+    }
+    const chunk = buffer.subarray(0, n);
+    const keep = Math.min(n, TAIL);
+    this.tail = Buffer.concat([this.tail.subarray(Math.max(0, this.tail.length + keep - TAIL)), chunk.subarray(n - keep)]);
+    const last = chunk.lastIndexOf(10);
+    if (last >= 0) this.lineEnd = this.position + last + 1;
+    this.position += n;
+    this.lines += countLines(chunk, n);
+    this.lastData = Date.now();
+    this.splitter.push(chunk);
+    return n;
+  }
+  /**
+   * After a truncation: reads the rest of what was written before it from `copy` (the file copytruncate made,
+   * which holds the same bytes up to our position), then starts again at the start of this file.
+   */
+  restart(buffer, copy) {
+    if (copy !== void 0) {
+      for (let n; (n = (0, import_node_fs11.readSync)(copy, buffer, 0, buffer.length, this.position)) > 0; ) {
+        this.position += n;
+        this.lines += countLines(buffer, n);
+        this.splitter.push(buffer.subarray(0, n));
+      }
+    }
+    this.splitter.end();
+    this.position = this.lineEnd = 0;
+    this.tail = Buffer.alloc(0);
+  }
+  /** Reading pauses (an output is full): a partial line must not time out meanwhile. */
+  hold() {
+    this.splitter.hold();
+  }
+  release() {
+    this.splitter.release();
+  }
+  /** Passes on a partial line it holds (at shutdown, or once a rotated file is done). */
+  flush() {
+    this.splitter.end();
+  }
+  /** Frees the descriptor; the file stays followed (it is opened again when it grows). */
+  closeFd() {
+    if (this.fd !== void 0) (0, import_node_fs11.closeSync)(this.fd);
+    this.fd = void 0;
+  }
+  checkpoint() {
+    return { path: this.path, dev: this.dev, ino: this.ino, position: this.lineEnd };
+  }
+  /** True when `stat` (of its path, or found by inode) shows bytes not read yet, or a truncation. */
+  changed(stat) {
+    return stat.size !== this.position;
+  }
+};
+
+// src/pipeline/inputs/checkpoints.ts
+var import_node_fs13 = require("node:fs");
+var import_node_os3 = require("node:os");
+var import_node_path9 = require("node:path");
+
+// src/supervisor/control.ts
 var import_node_net4 = require("node:net");
+var import_node_fs12 = require("node:fs");
 var import_node_os2 = require("node:os");
-var UV_EALREADY = -import_node_os2.constants.errno.EALREADY;
+var import_node_path8 = require("node:path");
+function controlSocketPath(appDir, configured, env = process.env) {
+  if (configured) return configured;
+  if (env.DROVER_SOCKET) return env.DROVER_SOCKET;
+  return (0, import_node_path8.join)((0, import_node_os2.tmpdir)(), `drover-${process.getuid?.() ?? 0}-${fnv1a(appDir)}.sock`);
+}
+function fnv1a(text) {
+  let hash = 2166136261;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 16777619);
+  return (hash >>> 0).toString(16).padStart(8, "0");
+}
+async function serveControl(path, supervisor) {
+  if ((0, import_node_fs12.existsSync)(path)) {
+    if (await answers(path)) throw new Error(`another drover supervisor answers on ${path}; stop it, or set DROVER_SOCKET for this one`);
+    (0, import_node_fs12.unlinkSync)(path);
+  }
+  const server = (0, import_node_net4.createServer)((socket) => {
+    let input = "";
+    socket.setEncoding("utf8");
+    socket.on("data", (data) => {
+      input += data;
+      const nl = input.indexOf("\n");
+      if (nl < 0) return;
+      socket.end(JSON.stringify(answer(input.slice(0, nl), supervisor)) + "\n");
+    });
+    socket.on("error", () => void 0);
+  });
+  return new Promise((resolve6, reject) => {
+    server.once("error", reject);
+    server.listen(path, () => {
+      (0, import_node_fs12.chmodSync)(path, 384);
+      server.unref();
+      resolve6(server);
+    });
+  });
+}
+function answers(path) {
+  return new Promise((resolve6) => {
+    const socket = (0, import_node_net4.createConnection)(path);
+    socket.setTimeout(500, () => socket.destroy());
+    socket.on("connect", () => {
+      socket.destroy();
+      resolve6(true);
+    });
+    socket.on("error", () => resolve6(false));
+    socket.on("close", () => resolve6(false));
+  });
+}
+function answer(line, supervisor) {
+  let request;
+  try {
+    request = JSON.parse(line);
+  } catch {
+    return { error: "the request is not JSON" };
+  }
+  switch (request.command) {
+    case "status":
+      return supervisor.status();
+    case "restart": {
+      if (supervisor.stopping) return { error: "the supervisor is shutting down" };
+      const restarted = supervisor.restart(request.name);
+      return restarted.length ? { restarted } : { error: `no process named "${request.name}" (known: ${supervisor.instances.map((i) => i.name).join(", ")})` };
+    }
+    default:
+      return { error: `unknown command ${JSON.stringify(request.command)}` };
+  }
+}
+function requestControl(path, request, timeout = 5e3) {
+  return new Promise((resolve6, reject) => {
+    const socket = (0, import_node_net4.createConnection)(path);
+    let output = "";
+    socket.setEncoding("utf8");
+    socket.setTimeout(timeout, () => socket.destroy(new Error(`no answer from the supervisor on ${path} within ${timeout} ms`)));
+    socket.on("connect", () => socket.write(JSON.stringify(request) + "\n"));
+    socket.on("data", (d) => output += d);
+    socket.on("end", () => {
+      try {
+        resolve6(JSON.parse(output));
+      } catch {
+        reject(new Error(`the supervisor on ${path} answered something that is not JSON`));
+      }
+    });
+    socket.on("error", reject);
+  });
+}
+
+// src/pipeline/inputs/checkpoints.ts
+function checkpointPath(appDir, configuredDir, inputName) {
+  const dir = configuredDir ? (0, import_node_path9.resolve)(appDir, configuredDir) : (0, import_node_path9.join)((0, import_node_os3.tmpdir)(), `drover-${process.getuid?.() ?? 0}-checkpoints`);
+  return (0, import_node_path9.join)(dir, `${fnv1a(appDir)}-${inputName}.json`);
+}
+function readCheckpoints(path) {
+  let text;
+  try {
+    text = (0, import_node_fs13.readFileSync)(path, "utf8");
+  } catch {
+    return void 0;
+  }
+  try {
+    const saved = JSON.parse(text);
+    return new Map(saved.files.map((c) => [`${c.dev}:${c.ino}`, c]));
+  } catch {
+    return /* @__PURE__ */ new Map();
+  }
+}
+function writeCheckpoints(path, checkpoints) {
+  (0, import_node_fs13.mkdirSync)((0, import_node_path9.resolve)(path, ".."), { recursive: true, mode: 448 });
+  const temporary = `${path}.${process.pid}.tmp`;
+  (0, import_node_fs13.writeFileSync)(temporary, JSON.stringify({ files: checkpoints }) + "\n", { mode: 384 });
+  (0, import_node_fs13.renameSync)(temporary, path);
+}
+var CheckpointCommitter = class {
+  pending;
+  /** Call once per interval with the current positions; returns those that are safe to save now, if any. */
+  next(current, blocked) {
+    const progress = writeProgress();
+    let ready;
+    if (this.pending && (progress.written >= this.pending.handed || progress.unwritten === 0 && this.pending.handed !== Infinity)) {
+      ready = this.pending.checkpoints;
+      this.pending = void 0;
+    }
+    if (!this.pending && !blocked) {
+      const pending = { checkpoints: current, handed: Infinity };
+      this.pending = pending;
+      setImmediate(() => {
+        const after = writeProgress();
+        pending.handed = after.written + after.unwritten;
+      });
+    }
+    return ready;
+  }
+};
+
+// src/pipeline/inputs/file.ts
+var schema16 = {
+  paths: { type: "string[]", default: [], doc: 'files to follow: globs (`*`, `?`, `[abc]`, `**`), relative to the app directory unless absolute, e.g. ["logs/nginx/*.log"]' },
+  read_from: { type: "enum", values: ["end", "beginning"], default: "end", doc: "where to start in a file found at the first start (no checkpoint yet); files that appear later, or while drover was down, are read from the beginning" },
+  logger: { type: "string", default: "", doc: "the Logger of its messages (default: the input name)" },
+  checkpoint_dir: { type: "string", default: "", doc: "where read positions are saved (relative to the app); default: a directory of your user under $TMPDIR" },
+  poll_interval: { type: "duration", default: "250ms", doc: "how often files at their end are checked for new lines" },
+  scan_interval: { type: "duration", default: "1s", doc: "how often the globs are expanded again (new files, rotations)" },
+  rotate_wait: { type: "duration", default: "5s", doc: "a file renamed away or deleted is still read until it has had no new line for this long" },
+  max_open_files: { type: "integer", default: 256, min: 1, max: 1e5, doc: "files kept open at once; idle files beyond it are closed and checked by name" }
+};
+var CHUNK = 256 * 1024;
+var CHECKPOINT_INTERVAL = 1e3;
+var CLOSE_READ_MS = 1e3;
+var STATUS_FILES = 10;
+var FileInput = class {
+  constructor(options, context) {
+    this.options = options;
+    this.context = context;
+  }
+  options;
+  context;
+  files = /* @__PURE__ */ new Map();
+  /** Files that had data at their last read: read again at once, not at the next poll. */
+  active = /* @__PURE__ */ new Set();
+  /** Closed files that the last scan found grown (or renamed away with lines to read). */
+  due = /* @__PURE__ */ new Set();
+  buffer = Buffer.allocUnsafe(CHUNK);
+  committer = new CheckpointCommitter();
+  timers = [];
+  host;
+  checkpointFile = "";
+  pumping = false;
+  waiting = false;
+  closed = false;
+  openCount = 0;
+  bytes = 0;
+  errors = 0;
+  retired = 0;
+  savedAt = 0;
+  async start(host) {
+    this.host = host;
+    this.checkpointFile = checkpointPath(host.appDir, this.options.checkpoint_dir, this.options.name);
+    const saved = readCheckpoints(this.checkpointFile);
+    this.scan(saved ?? /* @__PURE__ */ new Map(), saved === void 0);
+    const empty = this.options.paths.filter((p) => expandGlob(p, host.appDir).size === 0);
+    if (empty.length) this.context.report(`no file matches ${empty.join(", ")} yet: waiting for one`);
+    this.timers.push(setInterval(() => this.scan(), this.options.scan_interval));
+    this.timers.push(setInterval(() => this.poll(), this.options.poll_interval));
+    this.timers.push(setInterval(() => this.saveCommitted(), CHECKPOINT_INTERVAL));
+    this.poll();
+  }
+  /** Expands the globs: new files are followed, renamed ones found again, ones whose name leads elsewhere detached. */
+  scan(saved, firstRun = false) {
+    if (this.closed) return;
+    const found = /* @__PURE__ */ new Map();
+    for (const pattern of this.options.paths) expandGlob(pattern, this.host.appDir, found);
+    const byKey = /* @__PURE__ */ new Map();
+    for (const [path, stat] of found) if (!byKey.has(`${stat.dev}:${stat.ino}`)) byKey.set(`${stat.dev}:${stat.ino}`, [path, stat]);
+    const now = Date.now();
+    for (const file of this.files.values()) {
+      const hit = byKey.get(file.key);
+      if (hit) {
+        file.path = hit[0];
+        file.detachedAt = void 0;
+        if (file.fd === void 0 && file.changed(hit[1])) this.due.add(file);
+      } else if (file.detachedAt === void 0) {
+        file.detachedAt = now;
+        file.lastData = now;
+        if (file.fd === void 0) this.findAway(file);
+      }
+    }
+    for (const [key, [path, stat]] of byKey) {
+      if (this.files.has(key)) continue;
+      const checkpoint = saved?.get(key);
+      let start2 = 0;
+      if (checkpoint) start2 = checkpoint.position <= stat.size ? checkpoint.position : 0;
+      else if (firstRun && this.options.read_from === "end") start2 = stat.size;
+      this.follow(path, stat, start2);
+    }
+    if (saved) {
+      for (const [key, checkpoint] of saved) {
+        if (this.files.has(key)) continue;
+        const away = findByInode((0, import_node_path10.dirname)(checkpoint.path), checkpoint.dev, checkpoint.ino);
+        if (!away || away[1].size <= checkpoint.position) continue;
+        this.follow(away[0], away[1], checkpoint.position).detachedAt = now;
+      }
+    }
+  }
+  follow(path, stat, start2) {
+    const source = { logger: this.options.logger || this.options.name, stream: "stdout", pid: 0, hostname: this.context.hostname, severity: SEVERITY.info, type: "file", fields: { path } };
+    const file = new FollowedFile(path, stat.dev, stat.ino, start2, source, this.host.sink, this.host.maxLine, this.host.partialTimeout);
+    this.files.set(file.key, file);
+    if (stat.size !== start2) this.due.add(file);
+    return file;
+  }
+  /** A closed file whose name now leads elsewhere: reopened under its new name in the same directory, or forgotten. */
+  findAway(file) {
+    const away = findByInode((0, import_node_path10.dirname)(file.path), file.dev, file.ino);
+    if (away && away[1].size > file.position) {
+      file.path = away[0];
+      this.due.add(file);
+    } else this.retire(file);
+  }
+  /** Every poll_interval: files at their end are read once; detached files quiet for rotate_wait are let go. */
+  poll() {
+    if (this.closed || this.waiting) return;
+    const now = Date.now();
+    for (const file of this.files.values()) {
+      if (this.active.has(file)) continue;
+      if (file.fd === void 0) {
+        if (!this.due.has(file) && this.openCount >= this.options.max_open_files) continue;
+        if (!this.makeRoom() || !file.open()) continue;
+        this.openCount++;
+        this.due.delete(file);
+      }
+      const result = this.readOnce(file);
+      if (typeof result === "number") this.active.add(file);
+      else if (result === "eof" && file.detachedAt !== void 0 && now - Math.max(file.lastData, file.detachedAt) >= this.options.rotate_wait) this.retire(file);
+    }
+    if (this.active.size) this.pump();
+  }
+  /** Reads the files that have data, a chunk each in turn, until they are at their end or an output is full. */
+  pump() {
+    if (this.pumping || this.closed) return;
+    this.pumping = true;
+    const round = () => {
+      if (this.closed) return;
+      for (const file of this.active) if (typeof this.readOnce(file) !== "number") this.active.delete(file);
+      if (this.active.size === 0) {
+        this.pumping = false;
+        return;
+      }
+      if (!this.host.blocked) return void setImmediate(round);
+      this.waiting = true;
+      for (const file of this.files.values()) file.hold();
+      this.host.onResume(() => {
+        this.waiting = false;
+        for (const file of this.files.values()) file.release();
+        round();
+      });
+    };
+    setImmediate(round);
+  }
+  readOnce(file) {
+    try {
+      const result = file.read(this.buffer);
+      if (typeof result === "number") this.bytes += result;
+      else if (result === "truncated") this.afterTruncation(file);
+      return result;
+    } catch (error) {
+      this.errors++;
+      this.context.report(`cannot read ${file.path}: ${error.message}; it is no longer followed`, SEVERITY.err);
+      this.retire(file);
+      return "gone";
+    }
+  }
+  /**
+   * copytruncate copied the file, then truncated it: lines written after our last read are in the copy, which
+   * is found in the same directory by its bytes at our position. Lines written between the copy and the
+   * truncation are in neither file: no reader can get those.
+   */
+  afterTruncation(file) {
+    const copy = findCopy(file, new Set([...this.files.values()].map((f) => f.path)));
+    try {
+      file.restart(this.buffer, copy?.fd);
+    } finally {
+      if (copy) (0, import_node_fs14.closeSync)(copy.fd);
+    }
+    this.context.report(`${file.path} was truncated: reading it from the start${copy ? ` (lines written before that were read from ${copy.path})` : ""}`, SEVERITY.notice);
+  }
+  /** Closes the idle open file read longest ago when max_open_files are open; false when none can be closed. */
+  makeRoom() {
+    if (this.openCount < this.options.max_open_files) return true;
+    let oldest;
+    for (const file of this.files.values()) {
+      if (file.fd === void 0 || file.detachedAt !== void 0 || this.active.has(file)) continue;
+      if (!oldest || file.lastData < oldest.lastData) oldest = file;
+    }
+    if (!oldest) return false;
+    oldest.closeFd();
+    this.openCount--;
+    return true;
+  }
+  /** Stops following a file: its partial line is passed on and its descriptor closed. */
+  retire(file) {
+    file.flush();
+    if (file.fd !== void 0) this.openCount--;
+    file.closeFd();
+    this.files.delete(file.key);
+    this.active.delete(file);
+    this.due.delete(file);
+    this.retired++;
+  }
+  /** Saves the positions whose lines the outputs have written (see CheckpointCommitter). */
+  saveCommitted() {
+    const ready = this.committer.next([...this.files.values()].map((f) => f.checkpoint()), this.host.blocked);
+    if (ready) this.save(ready);
+  }
+  save(checkpoints) {
+    try {
+      writeCheckpoints(this.checkpointFile, checkpoints);
+      this.savedAt = Date.now();
+    } catch (error) {
+      this.errors++;
+      this.context.report(`cannot save read positions to ${this.checkpointFile}: ${error.message}; set checkpoint_dir to a writable directory`, SEVERITY.warning);
+    }
+  }
+  /** Reads what the files hold now (for at most a second), passes on partial lines, and saves the positions once written. */
+  async close() {
+    if (this.closed) return;
+    this.closed = true;
+    for (const timer of this.timers) clearInterval(timer);
+    const until = Date.now() + CLOSE_READ_MS;
+    for (const file of this.files.values()) {
+      if (file.fd === void 0 && !(this.due.has(file) && file.open())) continue;
+      while (Date.now() < until && typeof this.readOnce(file) === "number") ;
+    }
+    const checkpoints = [...this.files.values()].map((f) => f.checkpoint());
+    for (const file of this.files.values()) {
+      file.flush();
+      file.closeFd();
+    }
+    await new Promise((resolve6) => setImmediate(resolve6));
+    for (const giveUp = Date.now() + 2e3; writeProgress().unwritten > 0 && Date.now() < giveUp; ) await new Promise((r) => setTimeout(r, 20));
+    if (writeProgress().unwritten === 0) this.save(checkpoints);
+  }
+  stats() {
+    let lines = 0;
+    let open = 0;
+    let detached = 0;
+    let truncations = 0;
+    for (const file of this.files.values()) {
+      lines += file.lines;
+      truncations += file.truncations;
+      if (file.fd !== void 0) open++;
+      if (file.detachedAt !== void 0) detached++;
+    }
+    const stats = { files: this.files.size, open_files: open, rotated_being_read: detached, files_done: this.retired, lines, bytes: this.bytes, truncations, errors: this.errors, checkpoint_age_ms: this.savedAt ? Date.now() - this.savedAt : -1 };
+    let listed = 0;
+    for (const file of this.files.values()) {
+      if (listed++ === STATUS_FILES) break;
+      stats[`position[${(0, import_node_path10.relative)(this.host.appDir, file.path)}]`] = file.position;
+    }
+    return stats;
+  }
+};
+function findByInode(dir, dev, ino) {
+  let names;
+  try {
+    names = (0, import_node_fs14.readdirSync)(dir);
+  } catch {
+    return void 0;
+  }
+  for (const name of names) {
+    try {
+      const stat = (0, import_node_fs14.statSync)((0, import_node_path10.join)(dir, name));
+      if (stat.ino === ino && stat.dev === dev && stat.isFile()) return [(0, import_node_path10.join)(dir, name), stat];
+    } catch {
+    }
+  }
+  return void 0;
+}
+var COPY_AGE_MS = 6e4;
+function findCopy(file, followed) {
+  if (file.tail.length === 0) return void 0;
+  const dir = (0, import_node_path10.dirname)(file.path);
+  let names;
+  try {
+    names = (0, import_node_fs14.readdirSync)(dir);
+  } catch {
+    return void 0;
+  }
+  const probe = Buffer.alloc(file.tail.length);
+  for (const name of names) {
+    const path = (0, import_node_path10.join)(dir, name);
+    if (followed.has(path)) continue;
+    let fd;
+    try {
+      const stat = (0, import_node_fs14.statSync)(path);
+      if (!stat.isFile() || stat.size < file.position || Date.now() - stat.mtimeMs > COPY_AGE_MS) continue;
+      fd = (0, import_node_fs14.openSync)(path, "r");
+      if ((0, import_node_fs14.readSync)(fd, probe, 0, probe.length, file.position - probe.length) === probe.length && probe.equals(file.tail)) return { path, fd };
+    } catch {
+    }
+    if (fd !== void 0) (0, import_node_fs14.closeSync)(fd);
+  }
+  return void 0;
+}
+var fileInput = defineComponent({
+  kind: "inputs",
+  type: "file",
+  summary: "Follows files as `tail -F` does: globs, files that appear later, rotation by rename or copytruncate, read positions saved across restarts.",
+  schema: schema16,
+  example: '[inputs.nginx]\ntype = "file"\npaths = ["logs/nginx/*.log", "/tmp/php-fpm.*.log"]\nread_from = "end"',
+  check: (options) => options.paths.length === 0 || options.paths.some((p) => p.trim() === "") ? [{ key: "paths", message: `option "paths" must list at least one file or glob, got ${JSON.stringify(options.paths)}`, hint: 'e.g. paths = ["logs/*.log"]' }] : [],
+  create: (options, context) => new FileInput(options, context)
+});
+
+// src/pipeline/registry.ts
+function byType(...definitions) {
+  return Object.fromEntries(definitions.map((d) => [d.type, d]));
+}
+var registry = {
+  inputs: byType(),
+  decoders: byType(),
+  filters: byType(),
+  outputs: byType(stdoutOutput, stderrOutput)
+};
+Object.assign(registry.decoders, byType(jsonDecoder, logfmtDecoder, regexDecoder, severityDecoder));
+Object.assign(registry.filters, byType(dropFilter, throttleFilter, dedupeFilter, sampleFilter, redactFilter, multilineFilter, fieldsFilter, counterFilter));
+Object.assign(registry.outputs, byType(fileOutput));
+Object.assign(registry.outputs, byType(syslogOutput, httpOutput));
+Object.assign(registry.inputs, byType(fileInput));
+function findDefinition(kind, type) {
+  return Object.hasOwn(registry[kind], type) ? registry[kind][type] : void 0;
+}
+function typesOf(kind) {
+  return Object.keys(registry[kind]);
+}
+
+// src/config/load.ts
+var SECTION_NAMES = ["supervisor", "processes", ...COMPONENT_KINDS];
+var NAME = /^[A-Za-z0-9_-]+$/;
+function loadConfig(options) {
+  const fragments = readFragments(options.dirs);
+  const problems = [];
+  const warnings = [];
+  let supervisorRaw;
+  const sections = /* @__PURE__ */ new Map();
+  for (const fragment of fragments) {
+    let parsed;
+    try {
+      parsed = import_toml.default.parse(fragment.text);
+    } catch (error) {
+      const e = error;
+      problems.push({ file: fragment.path, line: (e.line ?? -1) + 1, component: "", message: `invalid TOML: ${e.message.split(" at row")[0]} (column ${(e.col ?? 0) + 1})`, hint: "see https://toml.io for the syntax; strings need quotes" });
+      continue;
+    }
+    const lines = indexLines(fragment.text);
+    for (const [top, value] of Object.entries(parsed)) {
+      const line = lineFor(lines, top);
+      if (!SECTION_NAMES.includes(top)) {
+        const near = closest(top, SECTION_NAMES);
+        problems.push({ file: fragment.path, line, component: "", message: `unknown section [${top}]`, hint: near ? `did you mean [${near}]?` : `sections are ${SECTION_NAMES.map((s) => `[${s}]`).join(", ")}` });
+        continue;
+      }
+      if (!isTable2(value)) {
+        problems.push({ file: fragment.path, line, component: top, message: `"${top}" must be a table`, hint: `write it as a section: [${top === "supervisor" ? top : `${top}.NAME`}]` });
+        continue;
+      }
+      if (top === "supervisor") {
+        supervisorRaw = { table: value, fragment, lines };
+        continue;
+      }
+      for (const [name, table2] of Object.entries(value)) {
+        const id = `${top}.${name}`;
+        if (!NAME.test(name)) problems.push({ file: fragment.path, line: lineFor(lines, id), component: id, message: `invalid name "${name}"`, hint: 'names may use letters, digits, "_" and "-"' });
+        else if (!isTable2(table2)) problems.push({ file: fragment.path, line: lineFor(lines, id), component: id, message: `[${id}] must be a table of options`, hint: `write it as a section: [${id}]` });
+        else {
+          sections.delete(id);
+          sections.set(id, { table: table2, fragment, lines });
+        }
+      }
+    }
+  }
+  const validate = (id, schema17, raw) => {
+    const unset = /* @__PURE__ */ new Map();
+    const table2 = interpolateTree(raw.table, options.env, "", unset);
+    if (id.startsWith("processes.") && raw.table.command !== void 0) {
+      table2.command = raw.table.command;
+      unset.delete("command");
+    }
+    const skip = /* @__PURE__ */ new Set();
+    for (const [key, names] of unset) {
+      const problem = { file: raw.fragment.path, line: lineFor(raw.lines, id, key), component: id, message: `option "${key}" uses ${names.map((n) => "${" + n + "}").join(", ")}, which ${names.length === 1 ? "is" : "are"} not set`, hint: `set it as a config var, or give a default: \${${names[0]}:-value}` };
+      if (options.mode === "build") {
+        warnings.push(problem);
+        skip.add(key);
+      } else problems.push(problem);
+    }
+    const result = applySchema(schema17, table2, "", skip);
+    for (const p of result.problems) problems.push({ file: raw.fragment.path, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint });
+    return { options: result.options, failed: result.problems.length > 0 };
+  };
+  const supervisor = supervisorRaw ? validate("supervisor", supervisorSchema, supervisorRaw).options : applySchema(supervisorSchema, {}).options;
+  const config2 = { supervisor, processes: {}, inputs: [], decoders: [], filters: [], outputs: [] };
+  for (const [id, raw] of sections) {
+    const [kind, name] = splitId(id);
+    const origin = { file: raw.fragment.path, line: lineFor(raw.lines, id) };
+    if (kind === "processes") {
+      const { options: opts2 } = validate(id, processSchema, raw);
+      config2.processes[name] = { ...opts2, name, origin };
+      continue;
+    }
+    const componentKind = kind;
+    const type = raw.table.type;
+    if (typeof type !== "string") {
+      problems.push({ file: origin.file, line: origin.line, component: id, message: `option "type" is required`, hint: `choose one of: ${typesOf(componentKind).join(", ")}` });
+      continue;
+    }
+    const definition = findDefinition(componentKind, type);
+    if (!definition) {
+      const near = closest(type, typesOf(componentKind));
+      problems.push({ file: origin.file, line: lineFor(raw.lines, id, "type"), component: id, message: `unknown ${kind.replace(/s$/, "")} type "${type}"`, hint: near ? `did you mean "${near}"?` : `choose one of: ${typesOf(componentKind).join(", ") || "(none yet)"}` });
+      continue;
+    }
+    const schema17 = {
+      type: { type: "string", doc: "the component type" },
+      match: { type: "matcher", default: "TRUE", doc: 'which messages this component takes, e.g. "Logger =~ /^web/"' },
+      ...definition.schema
+    };
+    const { options: opts, failed } = validate(id, schema17, raw);
+    if (!failed && definition.check) {
+      for (const p of definition.check(opts)) problems.push({ file: origin.file, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint });
+    }
+    const { type: _type2, match, ...rest } = opts;
+    config2[componentKind].push({ kind: componentKind, name, type, match, origin, options: rest });
+  }
+  const order = new Map(fragments.map((f, i) => [f.path, i]));
+  const byPlace = (a, b) => (order.get(a.file) ?? -1) - (order.get(b.file) ?? -1) || a.line - b.line;
+  problems.sort(byPlace);
+  warnings.sort(byPlace);
+  const sources = [];
+  if (supervisorRaw) sources.push({ id: "supervisor", origin: { file: supervisorRaw.fragment.path, line: lineFor(supervisorRaw.lines, "supervisor") }, table: supervisorRaw.table });
+  for (const [id, raw] of sections) sources.push({ id, origin: { file: raw.fragment.path, line: lineFor(raw.lines, id) }, table: raw.table });
+  return { config: config2, sections: sources, fragments, problems, warnings };
+}
+function isTable2(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
+}
+function splitId(id) {
+  const dot = id.indexOf(".");
+  return [id.slice(0, dot), id.slice(dot + 1)];
+}
+
+// src/config/procfile.ts
+var LINE = /^([A-Za-z0-9_-]+)[ \t]*:[ \t]*(.*)$/;
+function parseProcfile(text, file = "Procfile") {
+  const types = [];
+  const problems = [];
+  const seen = /* @__PURE__ */ new Map();
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const line = index + 1;
+    const trimmed = raw.trim();
+    if (trimmed === "" || trimmed.startsWith("#")) return;
+    const match = LINE.exec(trimmed);
+    if (!match) {
+      const hint = trimmed.includes(":") ? 'process type names may use only letters, digits, "_" and "-"' : "write each process type as `name: command`, e.g. `web: node server.js`";
+      problems.push({ file, line, component: "", message: `cannot parse line ${JSON.stringify(trimmed)}`, hint });
+      return;
+    }
+    const [, name, command] = match;
+    if (command.trim() === "") {
+      problems.push({ file, line, component: `processes.${name}`, message: `process type "${name}" has no command`, hint: `write a command after "${name}:"` });
+      return;
+    }
+    const first = seen.get(name);
+    if (first !== void 0) {
+      problems.push({ file, line, component: `processes.${name}`, message: `process type "${name}" is defined twice (first on line ${first})`, hint: "keep one line per process type" });
+      return;
+    }
+    seen.set(name, line);
+    types.push({ name, command: command.trim(), line });
+  });
+  return { types, problems };
+}
+
+// src/config/dotenv.ts
+var KEY2 = /^(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=[ \t]*/;
+var ESCAPES = { n: "\n", r: "\r", t: "	", '"': '"', "\\": "\\", $: "$" };
+function parseDotenv(text, file = ".env") {
+  const vars = {};
+  const problems = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = i + 1;
+    const raw = lines[i];
+    const trimmed = raw.trim();
+    if (trimmed === "" || trimmed.startsWith("#")) continue;
+    const key = KEY2.exec(trimmed);
+    if (!key) {
+      problems.push({ file, line, component: "", message: `cannot parse line ${JSON.stringify(trimmed)}`, hint: "write each variable as KEY=value" });
+      continue;
+    }
+    let rest = trimmed.slice(key[0].length);
+    const quote = rest[0];
+    if (quote === '"' || quote === "'") {
+      let body = rest.slice(1);
+      let end = findClosingQuote(body, quote);
+      let j = i;
+      while (end < 0 && j + 1 < lines.length) {
+        j++;
+        body += "\n" + lines[j];
+        end = findClosingQuote(body, quote);
+      }
+      if (end < 0) {
+        problems.push({ file, line, component: "", message: `the value of ${key[1]} opens a ${quote === '"' ? "double" : "single"} quote that is never closed`, hint: `add the closing ${quote}` });
+        break;
+      }
+      i = j;
+      const value = body.slice(0, end);
+      vars[key[1]] = quote === '"' ? value.replace(/\\(.)/g, (all, c) => ESCAPES[c] ?? all) : value;
+      continue;
+    }
+    const comment = rest.search(/[ \t]#/);
+    if (comment >= 0) rest = rest.slice(0, comment);
+    vars[key[1]] = rest.trim();
+  }
+  return { vars, problems };
+}
+function findClosingQuote(body, quote) {
+  for (let k = 0; k < body.length; k++) {
+    if (quote === '"' && body[k] === "\\") {
+      k++;
+      continue;
+    }
+    if (body[k] === quote) return k;
+  }
+  return -1;
+}
+function mergeDotenv(env, dotenv) {
+  const merged = { ...dotenv };
+  for (const [k, v] of Object.entries(env)) if (v !== void 0) merged[k] = v;
+  return merged;
+}
+
+// src/config/app.ts
+var PROCESS_DEFAULTS = applySchema(processSchema, {}).options;
+function loadApp(options) {
+  const problems = [];
+  const label = (path) => (0, import_node_path11.relative)(options.appDir, path) || path;
+  let dotenv = {};
+  if (options.envFile && (0, import_node_fs15.existsSync)(options.envFile)) {
+    const parsed = parseDotenv((0, import_node_fs15.readFileSync)(options.envFile, "utf8"), label(options.envFile));
+    problems.push(...parsed.problems);
+    dotenv = parsed.vars;
+  }
+  const env = { ...dotenv, ...options.env };
+  const loaded = loadConfig({ dirs: options.dirs, env, mode: options.mode });
+  problems.push(...loaded.problems);
+  const processes = [];
+  const configured = loaded.config.processes;
+  let procfile;
+  if ((0, import_node_fs15.existsSync)(options.procfile)) {
+    procfile = options.procfile;
+    const parsed = parseProcfile((0, import_node_fs15.readFileSync)(options.procfile, "utf8"), label(options.procfile));
+    problems.push(...parsed.problems);
+    for (const type of parsed.types) {
+      const refined = configured[type.name];
+      const base = refined ?? { ...PROCESS_DEFAULTS, name: type.name, origin: { file: label(options.procfile), line: type.line } };
+      processes.push({ ...base, command: refined?.command ?? type.command, source: "Procfile" });
+    }
+  }
+  for (const [name, process2] of Object.entries(configured)) {
+    if (processes.some((p) => p.name === name)) continue;
+    if (!process2.command) {
+      problems.push({ file: process2.origin.file, line: process2.origin.line, component: `processes.${name}`, message: `process type "${name}" has no command and is not in the Procfile`, hint: `add command = "..." to [processes.${name}], or a line "${name}: COMMAND" to the Procfile` });
+      continue;
+    }
+    processes.push({ ...process2, command: process2.command, source: "config" });
+  }
+  if (processes.length === 0 && !problems.some((p) => p.file === label(options.procfile))) {
+    problems.push({
+      file: procfile ? label(procfile) : label(options.procfile),
+      line: 0,
+      component: "",
+      message: procfile ? "the Procfile defines no process types" : "there is no Procfile and no [processes] section: drover has nothing to run",
+      hint: 'add a Procfile with a line such as `web: node server.js`, or a fragment drover/100-processes.toml with\n      [processes.web]\n      command = "node server.js"'
+    });
+  }
+  const relabel = (p) => ({ ...p, file: p.file.startsWith(options.appDir + "/") ? label(p.file) : p.file });
+  return { ...loaded, problems: problems.map(relabel), warnings: loaded.warnings.map(relabel), appDir: options.appDir, procfile, processes, dotenv };
+}
+
+// src/cli/command.ts
+var APP_OPTIONS = {
+  app: { type: "string", short: "a" },
+  procfile: { type: "string", short: "f" },
+  env: { type: "string", short: "e" },
+  help: { type: "boolean", short: "h" }
+};
+var APP_USAGE = `  -a, --app DIR         the app directory (default: the current directory)
+  -f, --procfile FILE   the Procfile (default: .drover/Procfile in a slug, else ./Procfile)
+  -e, --env FILE        a .env file; its variables never override the real environment (default: ./.env)
+  -h, --help            show this help`;
+function parse(args, options, allowPositionals = false) {
+  return (0, import_node_util2.parseArgs)({ args, options, allowPositionals, strict: true });
+}
+function loadAppFromArgs(values, mode) {
+  const appDir = (0, import_node_path12.resolve)(values.app ?? process.cwd());
+  if (!(0, import_node_fs16.existsSync)(appDir)) throw new UsageError(`option --app: no such directory ${appDir}`);
+  if (values.env && !(0, import_node_fs16.existsSync)(values.env)) throw new UsageError(`option --env: no such file ${values.env}`);
+  if (values.procfile && !(0, import_node_fs16.existsSync)(values.procfile)) throw new UsageError(`option --procfile: no such file ${values.procfile}`);
+  const onPlatform = Boolean(process.env.DYNO || process.env.VCAP_APPLICATION || process.env.CNB_APP_DIR);
+  return loadApp({
+    appDir,
+    dirs: configDirs(appDir),
+    procfile: values.procfile ? (0, import_node_path12.resolve)(values.procfile) : defaultProcfile(appDir),
+    envFile: values.env ? (0, import_node_path12.resolve)(values.env) : onPlatform ? void 0 : (0, import_node_path12.resolve)(appDir, ".env"),
+    env: process.env,
+    mode
+  });
+}
+var UsageError = class extends Error {
+  name = "UsageError";
+};
+
+// src/cli/commands/check.ts
+var import_node_path13 = require("node:path");
+
+// src/config/errors.ts
+function formatProblem(problem) {
+  const where = problem.line > 0 ? `${problem.file}:${problem.line}` : problem.file;
+  const component = problem.component ? ` [${problem.component}]` : "";
+  const hint = problem.hint ? `
+    hint: ${problem.hint}` : "";
+  return `${where}:${component} ${problem.message}${hint}`;
+}
+var ConfigInvalidError = class extends Error {
+  constructor(problems) {
+    super(
+      `The configuration has ${problems.length} error${problems.length === 1 ? "" : "s"}:
+` + problems.map((p) => "  " + formatProblem(p).replace(/\n/g, "\n  ")).join("\n")
+    );
+    this.problems = problems;
+    this.name = "ConfigInvalidError";
+  }
+  problems;
+};
+
+// src/cli/commands/check.ts
+var check = {
+  summary: "validate the Procfile and the configuration, and print what would run",
+  usage: `Usage: drover check [options]
+
+Validates the Procfile, .env and every config fragment, reports all errors at once
+(exit 1), else prints the process types and the log pipeline (exit 0).
+
+${APP_USAGE}`,
+  async run(args) {
+    const { values } = parse(args, APP_OPTIONS);
+    const app = loadAppFromArgs(values, "build");
+    process.stdout.write(describeApp(app));
+    if (app.problems.length) {
+      process.stderr.write(`
+${app.problems.length} error${app.problems.length === 1 ? "" : "s"}:
+${app.problems.map((p) => formatProblem(p)).join("\n")}
+`);
+      return 1;
+    }
+    process.stdout.write("\nconfiguration OK\n");
+    return 0;
+  }
+};
+function describeApp(app) {
+  const rel = (p) => p.startsWith(app.appDir + "/") ? (0, import_node_path13.relative)(app.appDir, p) : `(default) ${p}`;
+  const lines = ["fragments:"];
+  for (const f of app.fragments) {
+    const state = f.text.trim() === "" ? " (empty: disables the default)" : f.replaces ? " (replaces the default)" : "";
+    lines.push(`  ${rel(f.path)}${state}`);
+  }
+  if (app.fragments.length === 0) lines.push("  (none)");
+  lines.push("process types:");
+  for (const p of app.processes) lines.push(`  ${p.name.padEnd(10)} ${p.command}${typeof p.numprocs === "number" && p.numprocs !== 1 ? `  (numprocs ${p.numprocs})` : ""}${p.source === "config" ? "  (from config)" : ""}`);
+  if (app.processes.length === 0) lines.push("  (none)");
+  lines.push("pipeline:");
+  for (const kind of COMPONENT_KINDS) {
+    for (const c of app.config[kind]) lines.push(`  ${kind.padEnd(8)} ${c.name} (${c.type})  match: ${c.match}`);
+  }
+  if (COMPONENT_KINDS.every((k) => app.config[k].length === 0)) lines.push("  (no outputs: logs go nowhere)");
+  for (const w of app.warnings) lines.push(`warning: ${formatProblem(w)}`);
+  return lines.join("\n") + "\n";
+}
+
+// src/cli/commands/config.ts
+var import_toml2 = __toESM(require_toml(), 1);
+var import_node_path14 = require("node:path");
+var config = {
+  summary: "print the merged configuration, each section with the fragment it came from",
+  usage: `Usage: drover config [options]
+
+Prints the configuration after merging the defaults with the app's drover/*.toml,
+as TOML, each section preceded by the file and line it came from.
+
+${APP_USAGE}`,
+  async run(args) {
+    const { values } = parse(args, APP_OPTIONS);
+    const app = loadAppFromArgs(values, "build");
+    const out = [];
+    for (const section of app.sections) {
+      const file = section.origin.file.startsWith(app.appDir) ? (0, import_node_path14.relative)(app.appDir, section.origin.file) : section.origin.file;
+      out.push(`# from ${file}:${section.origin.line}`);
+      const [kind, ...rest] = section.id.split(".");
+      const nested = rest.length ? { [kind]: { [rest.join(".")]: section.table } } : { [kind]: section.table };
+      out.push(import_toml2.default.stringify(nested).trim(), "");
+    }
+    process.stdout.write(out.join("\n") + (out.length ? "" : "# no configuration\n"));
+    for (const p of app.problems) process.stderr.write(formatProblem(p) + "\n");
+    return app.problems.length ? 1 : 0;
+  }
+};
+
+// src/cli/commands/version.ts
+var VERSION = true ? "0.1.0" : "dev";
+var version = {
+  summary: "print the version",
+  usage: "Usage: drover version\n\nPrints the drover version and the Node.js version running it.",
+  async run() {
+    process.stdout.write(`drover ${VERSION} (node ${process.version})
+`);
+    return 0;
+  }
+};
+
+// src/cli/commands/start.ts
+var import_node_os7 = require("node:os");
+var import_node_tty = require("node:tty");
+
+// src/supervisor/formation.ts
+var FormationError = class extends Error {
+  name = "FormationError";
+};
+function parseFormation(text, types) {
+  const counts = /* @__PURE__ */ new Map();
+  const known = types.map((t) => t.name);
+  if (text.trim() === "") {
+    for (const t of types) if (t.autostart) counts.set(t.name, t.numprocs);
+    return counts;
+  }
+  for (const part of text.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const match = /^([A-Za-z0-9_-]+)(?:=(.*))?$/.exec(part);
+    if (!match) throw new FormationError(`invalid formation entry "${part}": expected TYPE or TYPE=COUNT, e.g. web=2,worker=1`);
+    const [, name, countText] = match;
+    let count = 1;
+    if (countText !== void 0) {
+      if (!/^\d+$/.test(countText)) throw new FormationError(`invalid count "${countText}" for "${name}" in the formation: expected a whole number, e.g. ${name}=2`);
+      count = Number(countText);
+    } else if (name !== "all") {
+      count = types.find((t) => t.name === name)?.numprocs ?? 1;
+    }
+    if (name === "all") {
+      for (const t of types) if (!counts.has(t.name)) counts.set(t.name, count);
+      continue;
+    }
+    if (!known.includes(name)) throw new FormationError(`unknown process type "${name}" in the formation: the Procfile and config define ${known.join(", ") || "none"}`);
+    counts.set(name, count);
+  }
+  return counts;
+}
+function planInstances(types, counts, env, basePort) {
+  const dynoPort = basePort === void 0 && env.PORT && /^\d+$/.test(env.PORT) ? Number(env.PORT) : void 0;
+  const base = basePort ?? dynoPort ?? 5e3;
+  const dyno = /^([A-Za-z0-9_-]+)\.(\d+)$/.exec(env.DYNO ?? "");
+  const plans = [];
+  let offset = 0;
+  types.forEach((type, typeIndex) => {
+    const count = counts.get(type.name) ?? 0;
+    const typeBase = dynoPort !== void 0 ? type.name === "web" ? dynoPort : dynoPort + 100 * ++offset : base + 100 * typeIndex;
+    for (let i = 1; i <= count; i++) {
+      const index = count === 1 && dyno && dyno[1] === type.name ? Number(dyno[2]) : i;
+      plans.push({ name: `${type.name}.${index}`, type, index, port: typeBase + i - 1 });
+    }
+  });
+  return plans;
+}
+
+// src/supervisor/supervisor.ts
+var import_node_os6 = require("node:os");
+
+// src/supervisor/instance.ts
+var import_node_child_process = require("node:child_process");
+var import_node_os5 = require("node:os");
+var import_node_path15 = require("node:path");
+
+// src/supervisor/backoff.ts
+function backoffDelay(n, initial, max) {
+  return Math.min(initial * 2 ** Math.max(0, n - 1), max);
+}
+function decideAfterExit(spec, facts, backoff) {
+  if (facts.uptime < spec.startsecs) {
+    const failedStarts = facts.failedStarts + 1;
+    if (failedStarts > spec.startretries) return { action: "fatal", failedStarts };
+    return { action: "restart", delay: backoffDelay(failedStarts, backoff.initial, backoff.max), failedStarts };
+  }
+  const expected = facts.code !== void 0 && spec.exitcodes.includes(facts.code);
+  const restart2 = spec.autorestart === true || spec.autorestart === "unexpected" && !expected;
+  return restart2 ? { action: "restart", delay: 0, failedStarts: 0 } : { action: "stay-exited" };
+}
+
+// src/supervisor/reader.ts
+var import_node_net5 = require("node:net");
+var import_node_os4 = require("node:os");
+var UV_EALREADY = -import_node_os4.constants.errno.EALREADY;
 var SHARED = Buffer.allocUnsafe(256 * 1024);
 var keys;
 function onreadKeys() {
   if (keys !== void 0) return keys;
-  const probe = new import_node_net4.Socket({ onread: { buffer: Buffer.alloc(1), callback: () => void 0 } });
+  const probe = new import_node_net5.Socket({ onread: { buffer: Buffer.alloc(1), callback: () => void 0 } });
   const find = (name) => Object.getOwnPropertySymbols(probe).find((s) => s.description === name);
   const buffer = find("kBuffer");
   const callback = find("kBufferCb");
@@ -6752,9 +7395,9 @@ function attachOutput(child, options) {
     });
     stream.on("error", () => void 0);
     return new Promise(
-      (resolve4) => stream.on("close", () => {
+      (resolve6) => stream.on("close", () => {
         splitter.end();
-        resolve4();
+        resolve6();
       })
     );
   });
@@ -6806,7 +7449,7 @@ var Instance = class {
     const env = { ...options.env, ...spec.environment, DYNO: plan.name, PORT: String(plan.port) };
     this.report(`Starting process with command \`${spec.command}\``);
     const child = (0, import_node_child_process.spawn)("bash", ["-c", spec.command], {
-      cwd: spec.directory ? (0, import_node_path11.resolve)(options.appDir, spec.directory) : options.appDir,
+      cwd: spec.directory ? (0, import_node_path15.resolve)(options.appDir, spec.directory) : options.appDir,
       env,
       stdio: ["ignore", "pipe", "pipe"],
       detached: true
@@ -6862,7 +7505,7 @@ var Instance = class {
   onExit(code, signal) {
     this.clearTimer();
     const uptime = Date.now() - this.startedAt;
-    this.exitStatus = code ?? 128 + (signal ? import_node_os3.constants.signals[signal] : 0);
+    this.exitStatus = code ?? 128 + (signal ? import_node_os5.constants.signals[signal] : 0);
     this.child = void 0;
     const how = signal ? `was killed by SIG${signal.replace(/^SIG/, "")} (status ${this.exitStatus})` : `exited with status ${code}`;
     if (this.stopping || this.options.shuttingDown()) {
@@ -6998,7 +7641,7 @@ var Supervisor = class {
   shuttingDown;
   resolveDone;
   /** Resolves with the exit status once everything has stopped and the pipeline is flushed. */
-  done = new Promise((resolve4) => this.resolveDone = resolve4);
+  done = new Promise((resolve6) => this.resolveDone = resolve6);
   lastExit = 0;
   stopStarted = Date.now();
   /** Set once drover has failed and is only stopping the processes (see abandon). */
@@ -7043,6 +7686,7 @@ var Supervisor = class {
       let code = status2;
       if (requested) code = this.forcedStatus ?? (killed ? 128 + 9 : 0);
       this.report(`Stopped; exit status ${code}`);
+      await this.options.inputs?.close();
       await this.options.pipeline.close(Date.now() + Math.max(1e3, longest - (Date.now() - this.stopStarted)));
       this.resolveDone(code);
       return code;
@@ -7070,7 +7714,7 @@ var Supervisor = class {
     }
     if (this.shuttingDown) {
       this.report(`Received ${signal} again: killing all processes now; lines not yet sent to drains are lost`, SEVERITY.warning);
-      this.forcedStatus = 128 + (import_node_os4.constants.signals[signal] ?? 15);
+      this.forcedStatus = 128 + (import_node_os6.constants.signals[signal] ?? 15);
       for (const i of this.instances) i.kill();
       setTimeout(() => this.resolveDone(this.forcedStatus), 200).unref();
       return;
@@ -7090,7 +7734,7 @@ var Supervisor = class {
     return this.shuttingDown !== void 0;
   }
   status() {
-    return { pid: process.pid, uptime: Date.now() - this.startedAt, instances: this.instances.map((i) => i.status()), outputs: this.options.pipeline.stats() };
+    return { pid: process.pid, uptime: Date.now() - this.startedAt, instances: this.instances.map((i) => i.status()), outputs: this.options.pipeline.stats(), inputs: this.options.inputs?.stats() };
   }
   report(text, severity = SEVERITY.info) {
     this.options.pipeline.internal(text, LOGGER, severity);
@@ -7105,103 +7749,13 @@ function groupExists(pid) {
   }
 }
 
-// src/supervisor/control.ts
-var import_node_net5 = require("node:net");
-var import_node_fs12 = require("node:fs");
-var import_node_os5 = require("node:os");
-var import_node_path12 = require("node:path");
-function controlSocketPath(appDir, configured, env = process.env) {
-  if (configured) return configured;
-  if (env.DROVER_SOCKET) return env.DROVER_SOCKET;
-  return (0, import_node_path12.join)((0, import_node_os5.tmpdir)(), `drover-${process.getuid?.() ?? 0}-${fnv1a(appDir)}.sock`);
-}
-function fnv1a(text) {
-  let hash = 2166136261;
-  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 16777619);
-  return (hash >>> 0).toString(16).padStart(8, "0");
-}
-async function serveControl(path, supervisor) {
-  if ((0, import_node_fs12.existsSync)(path)) {
-    if (await answers(path)) throw new Error(`another drover supervisor answers on ${path}; stop it, or set DROVER_SOCKET for this one`);
-    (0, import_node_fs12.unlinkSync)(path);
-  }
-  const server = (0, import_node_net5.createServer)((socket) => {
-    let input = "";
-    socket.setEncoding("utf8");
-    socket.on("data", (data) => {
-      input += data;
-      const nl = input.indexOf("\n");
-      if (nl < 0) return;
-      socket.end(JSON.stringify(answer(input.slice(0, nl), supervisor)) + "\n");
-    });
-    socket.on("error", () => void 0);
-  });
-  return new Promise((resolve4, reject) => {
-    server.once("error", reject);
-    server.listen(path, () => {
-      (0, import_node_fs12.chmodSync)(path, 384);
-      server.unref();
-      resolve4(server);
-    });
-  });
-}
-function answers(path) {
-  return new Promise((resolve4) => {
-    const socket = (0, import_node_net5.createConnection)(path);
-    socket.setTimeout(500, () => socket.destroy());
-    socket.on("connect", () => {
-      socket.destroy();
-      resolve4(true);
-    });
-    socket.on("error", () => resolve4(false));
-    socket.on("close", () => resolve4(false));
-  });
-}
-function answer(line, supervisor) {
-  let request;
-  try {
-    request = JSON.parse(line);
-  } catch {
-    return { error: "the request is not JSON" };
-  }
-  switch (request.command) {
-    case "status":
-      return supervisor.status();
-    case "restart": {
-      if (supervisor.stopping) return { error: "the supervisor is shutting down" };
-      const restarted = supervisor.restart(request.name);
-      return restarted.length ? { restarted } : { error: `no process named "${request.name}" (known: ${supervisor.instances.map((i) => i.name).join(", ")})` };
-    }
-    default:
-      return { error: `unknown command ${JSON.stringify(request.command)}` };
-  }
-}
-function requestControl(path, request, timeout = 5e3) {
-  return new Promise((resolve4, reject) => {
-    const socket = (0, import_node_net5.createConnection)(path);
-    let output = "";
-    socket.setEncoding("utf8");
-    socket.setTimeout(timeout, () => socket.destroy(new Error(`no answer from the supervisor on ${path} within ${timeout} ms`)));
-    socket.on("connect", () => socket.write(JSON.stringify(request) + "\n"));
-    socket.on("data", (d) => output += d);
-    socket.on("end", () => {
-      try {
-        resolve4(JSON.parse(output));
-      } catch {
-        reject(new Error(`the supervisor on ${path} answered something that is not JSON`));
-      }
-    });
-    socket.on("error", reject);
-  });
-}
-
 // src/supervisor/thread-pool.ts
-var import_node_fs13 = require("node:fs");
+var import_node_fs17 = require("node:fs");
 var THREADS = 16;
 function startThreadPool() {
   const before = process.env.UV_THREADPOOL_SIZE;
   process.env.UV_THREADPOOL_SIZE = String(Math.max(THREADS, Number(before) || 0));
-  (0, import_node_fs13.access)("/", () => void 0);
+  (0, import_node_fs17.access)("/", () => void 0);
   if (before === void 0) delete process.env.UV_THREADPOOL_SIZE;
   else process.env.UV_THREADPOOL_SIZE = before;
 }
@@ -7316,6 +7870,10 @@ var Pipeline = class {
   line(source, bytes, timestamp) {
     this.runFrom(this.message(source, Buffer.from(bytes), timestamp), 0);
   }
+  /** A message an input built, routed from the start like a process line. */
+  route(message) {
+    this.runFrom(message, 0);
+  }
   /** A line of drover's own (supervisor state changes), routed like any other. */
   internal(text, logger, severity = SEVERITY.info) {
     this.runFrom(Message.internal(text, logger, severity, this.options.hostname), 0);
@@ -7323,11 +7881,13 @@ var Pipeline = class {
   messageAt(source, chunk, start2, end, timestamp, text) {
     const m = Message.fromChunk(chunk, start2, end, source.logger, source.stream, source.pid, source.hostname, timestamp, source.type, text);
     m.severity = source.severity;
+    if (source.fields) m.fields = { ...source.fields };
     return m;
   }
   message(source, bytes, timestamp) {
     const m = new Message(bytes, source.logger, source.stream, source.pid, source.hostname, timestamp, source.type);
     m.severity = source.severity;
+    if (source.fields) m.fields = { ...source.fields };
     return m;
   }
   /** Decoders (only for a message entering at the start), then filters from `index`, then outputs. */
@@ -7375,6 +7935,64 @@ var Pipeline = class {
   }
 };
 
+// src/pipeline/inputs/inputs.ts
+var Inputs = class {
+  constructor(configs, pipeline, options) {
+    this.pipeline = pipeline;
+    this.options = options;
+    for (const config2 of configs) {
+      const definition = findDefinition("inputs", config2.type);
+      if (!definition) throw new Error(`unknown input type ${config2.type}`);
+      const id = `inputs.${config2.name}`;
+      const context = {
+        id,
+        env: options.env,
+        hostname: options.hostname,
+        onPlatform: options.onPlatform,
+        isTTY: false,
+        report: (text, severity = SEVERITY.info) => pipeline.internal(text, id, severity),
+        emit: (m) => pipeline.route(m)
+      };
+      this.inputs.push({ id, input: definition.create({ name: config2.name, ...config2.options }, context) });
+    }
+  }
+  pipeline;
+  options;
+  inputs = [];
+  get size() {
+    return this.inputs.length;
+  }
+  /** Starts every input; one that cannot start (an address in use) is reported, and the others go on. */
+  async start() {
+    const { pipeline, options } = this;
+    const host = {
+      appDir: options.appDir,
+      sink: pipeline,
+      emit: (m) => pipeline.route(m),
+      get blocked() {
+        return pipeline.blocked;
+      },
+      onResume: (callback) => pipeline.onResume(callback),
+      maxLine: options.maxLine,
+      partialTimeout: options.partialTimeout,
+      instances: options.instances
+    };
+    await Promise.all(
+      this.inputs.map(
+        ({ id, input }) => input.start(host).catch((error) => pipeline.internal(`${id}: cannot start: ${error.message}`, id, SEVERITY.err))
+      )
+    );
+  }
+  /** Stops every input and lets each pass on what it holds; errors are reported, never thrown. */
+  async close() {
+    await Promise.all(this.inputs.map(({ id, input }) => input.close().catch((error) => this.pipeline.internal(`${id}: ${error.message}`, id, SEVERITY.err))));
+  }
+  /** Per-input counters for `drover status`. */
+  stats() {
+    return Object.fromEntries(this.inputs.map(({ id, input }) => [id, input.stats?.() ?? {}]));
+  }
+};
+
 // src/cli/commands/start.ts
 var start = {
   summary: "run the process types of the Procfile (all, or a formation such as web=2,worker=1)",
@@ -7407,13 +8025,17 @@ Run \`drover check\` after fixing them.
       throw error;
     }
     const env = mergeDotenv(process.env, app.dotenv);
-    const hostname = app.config.supervisor.hostname || (0, import_node_os6.hostname)();
+    const hostname = app.config.supervisor.hostname || (0, import_node_os7.hostname)();
     const pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: (0, import_node_tty.isatty)(1) });
-    const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname });
+    const { max_line_length: maxLine, partial_line_timeout: partialTimeout } = app.config.supervisor;
+    const instances = () => supervisor.instances.map((i) => ({ name: i.name, pid: i.pid }));
+    const inputs = new Inputs(app.config.inputs, pipeline, { appDir: app.appDir, env, hostname, onPlatform: isOnPlatform(process.env), maxLine, partialTimeout, instances });
+    const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname, inputs });
     for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"]) process.on(signal, () => supervisor.onSignal(signal));
     const crash = stopAllOnCrash(supervisor);
     try {
       supervisor.start();
+      await inputs.start();
       const socketPath = controlSocketPath(app.appDir, app.config.supervisor.control_socket);
       const control = await serveControl(socketPath, supervisor).catch((error) => {
         pipeline.internal(`control socket unavailable (${error.message}): drover status and restart will not work`, "supervisor", 4);
@@ -7458,7 +8080,7 @@ drover: stopping every process, since nothing supervises them or reads their out
 
 // src/cli/commands/run.ts
 var import_node_child_process2 = require("node:child_process");
-var import_node_os7 = require("node:os");
+var import_node_os8 = require("node:os");
 var import_node_tty2 = require("node:tty");
 var run = {
   summary: "run a one-off command with the app environment (heroku run style)",
@@ -7488,13 +8110,13 @@ ${APP_USAGE}`,
         if (!fromTerminal.has(signal)) child.kill(signal);
       });
     }
-    return new Promise((resolve4) => {
+    return new Promise((resolve6) => {
       child.on("error", (error) => {
         process.stderr.write(`drover run: cannot start bash: ${error.message}
 `);
-        resolve4(127);
+        resolve6(127);
       });
-      child.on("exit", (code, signal) => resolve4(code ?? 128 + (signal ? import_node_os7.constants.signals[signal] : 0)));
+      child.on("exit", (code, signal) => resolve6(code ?? 128 + (signal ? import_node_os8.constants.signals[signal] : 0)));
     });
   }
 };
@@ -7503,13 +8125,13 @@ function shellQuote(word) {
 }
 
 // src/cli/commands/status.ts
-var import_node_path13 = require("node:path");
+var import_node_path16 = require("node:path");
 var OPTIONS = { app: { type: "string", short: "a" }, socket: { type: "string", short: "s" }, json: { type: "boolean" } };
 var OPTIONS_USAGE = `  -a, --app DIR         the app whose supervisor to ask (default: the current directory)
   -s, --socket PATH     the control socket (default: the one \`drover start\` made for the app)
       --json            print the answer as JSON`;
 async function ask(values, request) {
-  const path = values.socket ?? controlSocketPath((0, import_node_path13.resolve)(values.app ?? process.cwd()), "");
+  const path = values.socket ?? controlSocketPath((0, import_node_path16.resolve)(values.app ?? process.cwd()), "");
   try {
     return await requestControl(path, request);
   } catch (error) {
@@ -7534,7 +8156,7 @@ ${OPTIONS_USAGE}`,
     }
     const rows = answer2.instances.map((i) => [i.name, i.state, i.pid ? String(i.pid) : "-", i.pid ? formatUptime(i.uptime) : "-", String(i.restarts), i.exitStatus === void 0 ? "-" : String(i.exitStatus)]);
     process.stdout.write(table([["NAME", "STATE", "PID", "UPTIME", "RESTARTS", "LAST EXIT"], ...rows]));
-    for (const [id, stats] of Object.entries(answer2.outputs)) {
+    for (const [id, stats] of Object.entries({ ...answer2.inputs, ...answer2.outputs })) {
       const text = Object.entries(stats).map(([k, v]) => `${k}=${v}`).join(" ");
       process.stdout.write(`${id}: ${text || "-"}
 `);

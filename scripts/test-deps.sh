@@ -11,6 +11,8 @@ declare -A wanted=(
   [unshare]=util-linux         # slugs run as PID 1 in their own namespace; tmpfs for full-disk tests
   [logger]=bsdutils            # RFC 3164/5424 messages from util-linux's logger
   [curl]=curl                  # what users type against drover's HTTP endpoints
+  [nginx]=nginx                # writes the access log the file input follows
+  [logrotate]=logrotate        # rotates it (create and copytruncate) under the file input
 )
 
 missing=()

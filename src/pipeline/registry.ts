@@ -16,6 +16,7 @@ import { throttleFilter } from './filters/throttle';
 import { fileOutput } from './outputs/file';
 import { syslogOutput } from './outputs/syslog';
 import { httpOutput } from './outputs/http';
+import { fileInput } from './inputs/file';
 
 type Registry = { [K in ComponentKind]: Record<string, ComponentDefinition<K>> };
 
@@ -34,6 +35,9 @@ Object.assign(registry.decoders, byType<'decoders'>(jsonDecoder, logfmtDecoder, 
 Object.assign(registry.filters, byType<'filters'>(dropFilter, throttleFilter, dedupeFilter, sampleFilter, redactFilter, multilineFilter, fieldsFilter, counterFilter));
 Object.assign(registry.outputs, byType<'outputs'>(fileOutput));
 Object.assign(registry.outputs, byType<'outputs'>(syslogOutput, httpOutput));
+
+// Inputs, each in inputs/ with its schema beside its code.
+Object.assign(registry.inputs, byType<'inputs'>(fileInput));
 
 /** The definition of a component type, or undefined when there is no such type. */
 export function findDefinition<K extends ComponentKind>(kind: K, type: string): ComponentDefinition<K> | undefined {

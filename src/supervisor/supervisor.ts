@@ -12,6 +12,8 @@ export interface SupervisorOptions {
   pipeline: Pipeline;
   config: SupervisorConfig;
   hostname: string;
+  /** The app's inputs: closed after the processes stop and before the pipeline is flushed. */
+  inputs?: { close(): Promise<void>; stats(): Record<string, Record<string, number | string>> };
 }
 
 /** A snapshot for `drover status`. */
@@ -20,6 +22,7 @@ export interface SupervisorStatus {
   uptime: number;
   instances: InstanceStatus[];
   outputs: Record<string, Record<string, number | string>>;
+  inputs?: Record<string, Record<string, number | string>>;
 }
 
 const LOGGER = 'supervisor';
@@ -96,6 +99,7 @@ export class Supervisor {
       let code = status;
       if (requested) code = this.forcedStatus ?? (killed ? 128 + 9 : 0);
       this.report(`Stopped; exit status ${code}`);
+      await this.options.inputs?.close();
       // Drains get what is left of the stop budget (at least a second) to deliver buffered lines.
       await this.options.pipeline.close(Date.now() + Math.max(1000, longest - (Date.now() - this.stopStarted)));
       this.resolveDone(code);
@@ -151,7 +155,7 @@ export class Supervisor {
   }
 
   status(): SupervisorStatus {
-    return { pid: process.pid, uptime: Date.now() - this.startedAt, instances: this.instances.map((i) => i.status()), outputs: this.options.pipeline.stats() };
+    return { pid: process.pid, uptime: Date.now() - this.startedAt, instances: this.instances.map((i) => i.status()), outputs: this.options.pipeline.stats(), inputs: this.options.inputs?.stats() };
   }
 
   private report(text: string, severity: number = SEVERITY.info): void {

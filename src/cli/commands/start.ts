@@ -9,6 +9,7 @@ import { Supervisor } from '../../supervisor/supervisor';
 import { controlSocketPath, serveControl } from '../../supervisor/control';
 import { startThreadPool } from '../../supervisor/thread-pool';
 import { Pipeline } from '../../pipeline/pipeline';
+import { Inputs } from '../../pipeline/inputs/inputs';
 import { isOnPlatform } from '../../pipeline/formats';
 import { writeInSmallPieces, writeProgress } from '../../pipeline/sinks';
 
@@ -43,13 +44,18 @@ ${APP_USAGE}`,
     const env = mergeDotenv(process.env, app.dotenv);
     const hostname = app.config.supervisor.hostname || osHostname();
     const pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: isatty(1) });
-    const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname });
+    const { max_line_length: maxLine, partial_line_timeout: partialTimeout } = app.config.supervisor;
+    // Called only once the inputs run, after the supervisor below exists.
+    const instances = (): { name: string; pid: number | undefined }[] => supervisor.instances.map((i) => ({ name: i.name, pid: i.pid }));
+    const inputs = new Inputs(app.config.inputs, pipeline, { appDir: app.appDir, env, hostname, onPlatform: isOnPlatform(process.env), maxLine, partialTimeout, instances });
+    const supervisor: Supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname, inputs });
 
     for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => supervisor.onSignal(signal));
     const crash = stopAllOnCrash(supervisor);
     try {
       // The processes first: the control socket is for later `drover status` calls and need not delay them.
       supervisor.start();
+      await inputs.start();
       const socketPath = controlSocketPath(app.appDir, app.config.supervisor.control_socket);
       const control = await serveControl(socketPath, supervisor).catch((error: Error) => {
         pipeline.internal(`control socket unavailable (${error.message}): drover status and restart will not work`, 'supervisor', 4);

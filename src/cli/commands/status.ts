@@ -32,7 +32,7 @@ export const status: Command = {
     }
     const rows = answer.instances.map((i) => [i.name, i.state, i.pid ? String(i.pid) : '-', i.pid ? formatUptime(i.uptime) : '-', String(i.restarts), i.exitStatus === undefined ? '-' : String(i.exitStatus)]);
     process.stdout.write(table([['NAME', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'LAST EXIT'], ...rows]));
-    for (const [id, stats] of Object.entries(answer.outputs)) {
+    for (const [id, stats] of Object.entries({ ...answer.inputs, ...answer.outputs })) {
       const text = Object.entries(stats).map(([k, v]) => `${k}=${v}`).join(' ');
       process.stdout.write(`${id}: ${text || '-'}\n`);
     }
