@@ -2571,16 +2571,16 @@ function parseSize(value) {
 
 // src/config/schema.ts
 var describe = (v) => Array.isArray(v) ? `an array ${JSON.stringify(v)}` : typeof v === "object" && v !== null ? "a table" : `${typeof v} ${JSON.stringify(v)}`;
-function applySchema(schema17, table, prefix = "", skip = /* @__PURE__ */ new Set()) {
+function applySchema(schema18, table, prefix = "", skip = /* @__PURE__ */ new Set()) {
   const options = {};
   const problems = [];
   for (const key of Object.keys(table)) {
-    if (!(key in schema17)) {
-      const near = closest(key, Object.keys(schema17));
-      problems.push({ key: prefix + key, message: `unknown option "${prefix + key}"`, hint: near ? `did you mean "${prefix + near}"?` : `known options: ${Object.keys(schema17).join(", ")}` });
+    if (!(key in schema18)) {
+      const near = closest(key, Object.keys(schema18));
+      problems.push({ key: prefix + key, message: `unknown option "${prefix + key}"`, hint: near ? `did you mean "${prefix + near}"?` : `known options: ${Object.keys(schema18).join(", ")}` });
     }
   }
-  for (const [key, field] of Object.entries(schema17)) {
+  for (const [key, field] of Object.entries(schema18)) {
     const raw = table[key];
     if (raw === void 0) {
       if ("required" in field && field.required) problems.push({ key: prefix + key, message: `option "${prefix + key}" is required`, hint: field.doc });
@@ -6917,6 +6917,281 @@ var fileInput = defineComponent({
   create: (options, context) => new FileInput(options, context)
 });
 
+// src/pipeline/inputs/syslog.ts
+var import_node_dgram = require("node:dgram");
+var import_node_net4 = require("node:net");
+var import_node_net5 = require("node:net");
+
+// src/pipeline/inputs/listen-address.ts
+function parseListenAddress(text, schemes) {
+  const match = /^(?:([a-z]+):\/\/)?(\[[0-9a-fA-F:.]+\]|[^:/[\]]*):(\d{1,5})$/.exec(text.trim());
+  if (!match) return `must be ${schemes.length > 1 ? `${schemes.map((s) => `${s}://`).join(" or ")}` : ""}HOST:PORT, e.g. "${schemes.length > 1 ? `${schemes[0]}://` : ""}127.0.0.1:5514", got "${text}"`;
+  const [, scheme = schemes[0], rawHost, port] = match;
+  if (!schemes.includes(scheme)) return `must start with ${schemes.map((s) => `${s}://`).join(" or ")}, got "${text}"`;
+  if (Number(port) < 1 || Number(port) > 65535) return `must have a port from 1 to 65535, got "${text}"`;
+  const host = rawHost.startsWith("[") ? rawHost.slice(1, -1) : rawHost || "127.0.0.1";
+  return { scheme, host, port: Number(port) };
+}
+
+// src/pipeline/inputs/syslog-parse.ts
+var MONTHS2 = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+var PRI = /^<(\d{1,3})>/;
+var RFC3164_TIME = /^([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d) /;
+var TAG = /^([^\s:[\]]{1,48})(?:\[([^\]\s]*)\])?: ?/;
+function parseSyslog(text) {
+  const pri = PRI.exec(text);
+  if (!pri || Number(pri[1]) > 191) return malformed(text, 'no <PRI> at the start (expected e.g. "<13>")');
+  const value = Number(pri[1]);
+  const base = { severity: value & 7, facility: FACILITIES[value >> 3] ?? String(value >> 3) };
+  const rest = text.slice(pri[0].length);
+  if (/^[1-9]\d{0,2} /.test(rest)) return parse5424(rest, base, text);
+  return parse3164(rest, base);
+}
+function malformed(text, reason) {
+  return { severity: 6, facility: "user", timestamp: void 0, hostname: "", appName: "", procId: "", msg: text, fields: {}, malformed: reason };
+}
+function parse5424(rest, base, text) {
+  const header2 = /^\d+ (\S+) (\S+) (\S+) (\S+) (\S+) /.exec(rest);
+  if (!header2) return malformed(text, "an RFC 5424 header needs VERSION TIMESTAMP HOSTNAME APP-NAME PROCID MSGID");
+  const [, time, hostname, appName, procId, msgId] = header2;
+  let timestamp;
+  if (time !== "-") {
+    timestamp = Date.parse(time);
+    if (Number.isNaN(timestamp)) return malformed(text, `TIMESTAMP "${time}" is not an RFC 3339 time`);
+  }
+  const fields = {};
+  if (msgId !== "-") fields.msgid = msgId;
+  let at = header2[0].length;
+  if (rest[at] === "-") at++;
+  else if (rest[at] === "[") {
+    const end = parseStructuredData(rest, at, fields);
+    if (end < 0) return malformed(text, 'STRUCTURED-DATA is not well formed (expected [id name="value" ...] or -)');
+    at = end;
+  } else return malformed(text, 'expected STRUCTURED-DATA ([id name="value"] or -) after MSGID');
+  let msg = rest[at] === " " ? rest.slice(at + 1) : rest.slice(at);
+  if (msg.charCodeAt(0) === 65279) msg = msg.slice(1);
+  const nil = (v) => v === "-" ? "" : v;
+  return { ...base, timestamp, hostname: nil(hostname), appName: nil(appName), procId: nil(procId), msg, fields };
+}
+function parseStructuredData(text, at, fields) {
+  while (text[at] === "[") {
+    const id = /^\[([^\s=\]"]{1,32})/.exec(text.slice(at, at + 34));
+    if (!id) return -1;
+    at += id[0].length;
+    while (text[at] === " ") {
+      const name = /^ ([^\s=\]"]{1,32})="/.exec(text.slice(at, at + 36));
+      if (!name) return -1;
+      at += name[0].length;
+      let value = "";
+      for (; ; ) {
+        const c = text[at++];
+        if (c === void 0) return -1;
+        if (c === '"') break;
+        if (c === "\\" && (text[at] === '"' || text[at] === "\\" || text[at] === "]")) value += text[at++];
+        else value += c;
+      }
+      fields[`${id[1]}.${name[1]}`] = value;
+    }
+    if (text[at] !== "]") return -1;
+    at++;
+  }
+  return at;
+}
+function parse3164(rest, base) {
+  const time = RFC3164_TIME.exec(rest);
+  let timestamp;
+  let at = 0;
+  if (time) {
+    const month = MONTHS2.indexOf(time[1]);
+    if (month >= 0) {
+      const now = /* @__PURE__ */ new Date();
+      const date = new Date(now.getFullYear(), month, Number(time[2]), Number(time[3]), Number(time[4]), Number(time[5]));
+      if (date.getTime() - now.getTime() > 7 * 864e5) date.setFullYear(now.getFullYear() - 1);
+      timestamp = date.getTime();
+      at = time[0].length;
+    }
+  }
+  let body = rest.slice(at);
+  let hostname = "";
+  if (time && !TAG.test(body)) {
+    const space = body.indexOf(" ");
+    if (space > 0 && TAG.test(body.slice(space + 1))) {
+      hostname = body.slice(0, space);
+      body = body.slice(space + 1);
+    }
+  }
+  const tag = TAG.exec(body);
+  if (!tag) return { ...base, timestamp, hostname, appName: "", procId: "", msg: body, fields: {} };
+  return { ...base, timestamp, hostname, appName: tag[1], procId: tag[2] ?? "", msg: body.slice(tag[0].length), fields: {} };
+}
+
+// src/pipeline/inputs/syslog.ts
+var schema17 = {
+  address: { type: "string", required: true, doc: "udp://HOST:PORT or tcp://HOST:PORT to listen on; HOST defaults to 127.0.0.1 (set 0.0.0.0 to listen on every interface)" },
+  logger: { type: "string", default: "", doc: "the Logger of messages without an APP-NAME (default: the input name)" },
+  max_message_size: { type: "size", default: "64KB", doc: "longest message taken over TCP; a longer one is passed on in pieces, each marked" }
+};
+var MALFORMED_FIELD = "syslog_error";
+var SyslogInput = class {
+  constructor(address, options, context) {
+    this.address = address;
+    this.options = options;
+    this.context = context;
+  }
+  address;
+  options;
+  context;
+  udp;
+  tcp;
+  sockets = /* @__PURE__ */ new Set();
+  host;
+  messages = 0;
+  malformed = 0;
+  connections = 0;
+  errors = 0;
+  async start(host) {
+    this.host = host;
+    const { scheme, host: bind, port } = this.address;
+    if (scheme === "udp") {
+      const socket = (0, import_node_dgram.createSocket)((0, import_node_net5.isIPv6)(bind) ? "udp6" : "udp4");
+      this.udp = socket;
+      socket.on("message", (data) => this.receive(data.toString("utf8").replace(/[\r\n]+$/, "")));
+      await new Promise((resolve3, reject) => {
+        socket.once("error", reject);
+        socket.bind(port, bind, () => {
+          socket.off("error", reject);
+          socket.on("error", (error) => this.fail(error));
+          resolve3();
+        });
+      });
+      return;
+    }
+    const server = (0, import_node_net4.createServer)((socket) => this.accept(socket));
+    this.tcp = server;
+    await new Promise((resolve3, reject) => {
+      server.once("error", reject);
+      server.listen(port, bind, () => {
+        server.off("error", reject);
+        server.on("error", (error) => this.fail(error));
+        resolve3();
+      });
+    });
+  }
+  /** One TCP connection: frames are octet-counted (`LEN SP MSG`) when they start with a digit, else end at LF. */
+  accept(socket) {
+    this.connections++;
+    this.sockets.add(socket);
+    const max = this.options.max_message_size;
+    let pending = Buffer.alloc(0);
+    socket.on("data", (data) => {
+      pending = pending.length ? Buffer.concat([pending, data]) : data;
+      let at = 0;
+      for (; ; ) {
+        if (at >= pending.length) break;
+        const first = pending[at];
+        if (first >= 48 && first <= 57) {
+          const space = pending.indexOf(32, at);
+          const digits2 = space < 0 ? pending.length - at : space - at;
+          if (digits2 > 10 || space >= 0 && !/^\d+$/.test(pending.toString("latin1", at, space))) {
+            const end2 = this.newlineFrame(pending, at, max);
+            if (end2 < 0) break;
+            at = end2;
+            continue;
+          }
+          if (space < 0) break;
+          const length = Number(pending.toString("latin1", at, space));
+          if (length > max) {
+            if (pending.length - (space + 1) < Math.min(length, max)) break;
+            this.receive(pending.toString("utf8", space + 1, space + 1 + max), `frame of ${length} bytes is longer than max_message_size (${max}): cut`);
+            const left = length - max;
+            pending = Buffer.concat([Buffer.from(`${left} `), pending.subarray(space + 1 + max)]);
+            at = 0;
+            continue;
+          }
+          if (pending.length - (space + 1) < length) break;
+          this.receive(pending.toString("utf8", space + 1, space + 1 + length).replace(/[\r\n]+$/, ""));
+          at = space + 1 + length;
+          continue;
+        }
+        if (first === 10 || first === 13 || first === 0) {
+          at++;
+          continue;
+        }
+        const end = this.newlineFrame(pending, at, max);
+        if (end < 0) break;
+        at = end;
+      }
+      pending = at >= pending.length ? Buffer.alloc(0) : Buffer.from(pending.subarray(at));
+      if (this.host.blocked && !socket.isPaused()) {
+        socket.pause();
+        this.host.onResume(() => socket.resume());
+      }
+    });
+    socket.on("end", () => {
+      if (pending.length) this.receive(pending.toString("utf8").replace(/[\r\n]+$/, ""));
+      pending = Buffer.alloc(0);
+    });
+    socket.on("error", () => this.errors++);
+    socket.on("close", () => this.sockets.delete(socket));
+  }
+  /** A newline-framed message from `at`: returns where the next frame starts, or -1 to wait for more bytes. */
+  newlineFrame(pending, at, max) {
+    const nl = pending.indexOf(10, at);
+    if (nl < 0) {
+      if (pending.length - at < max) return -1;
+      this.receive(pending.toString("utf8", at, at + max), `message longer than max_message_size (${max}): cut`);
+      return at + max;
+    }
+    this.receive(pending.toString("utf8", at, nl).replace(/\r$/, ""));
+    return nl + 1;
+  }
+  /** Makes a message of one received syslog message (or of text that is not one, marked) and routes it. */
+  receive(text, problem) {
+    const parts = parseSyslog(text);
+    const fallback = this.options.logger || this.options.name;
+    const message = new Message(Buffer.from(parts.msg, "utf8"), parts.appName || fallback, "stdout", /^\d+$/.test(parts.procId) ? Number(parts.procId) : 0, parts.hostname || this.context.hostname, parts.timestamp ?? Date.now(), "syslog");
+    message.severity = parts.severity;
+    const fields = { ...parts.fields, facility: parts.facility };
+    if (parts.procId && !/^\d+$/.test(parts.procId)) fields.procid = parts.procId;
+    const reason = problem ?? parts.malformed;
+    if (reason) {
+      fields[MALFORMED_FIELD] = reason;
+      this.malformed++;
+    }
+    message.fields = fields;
+    this.messages++;
+    this.host.emit(message);
+  }
+  fail(error) {
+    this.errors++;
+    this.context.report(`${this.address.scheme}://${this.address.host}:${this.address.port}: ${error.message}`, SEVERITY.err);
+  }
+  async close() {
+    this.udp?.close();
+    if (this.tcp) {
+      const closed = new Promise((resolve3) => this.tcp.close(resolve3));
+      for (const socket of this.sockets) socket.end();
+      await Promise.race([closed, new Promise((r) => setTimeout(r, 1e3))]);
+      for (const socket of this.sockets) socket.destroy();
+    }
+  }
+  stats() {
+    return { address: `${this.address.scheme}://${this.address.host}:${this.address.port}`, messages: this.messages, malformed: this.malformed, connections: this.connections, open_connections: this.sockets.size, errors: this.errors };
+  }
+};
+var syslogInput = defineComponent({
+  kind: "inputs",
+  type: "syslog",
+  summary: "Receives RFC 5424 and RFC 3164 syslog messages over UDP or TCP (octet counting or newline framing), on loopback unless told otherwise.",
+  schema: schema17,
+  example: '[inputs.local_syslog]\ntype = "syslog"\naddress = "udp://127.0.0.1:5514"',
+  check: (options) => {
+    const address = parseListenAddress(options.address, ["udp", "tcp"]);
+    return typeof address === "string" ? [{ key: "address", message: `option "address" ${address}`, hint: 'e.g. "udp://127.0.0.1:5514" or "tcp://127.0.0.1:5514"' }] : [];
+  },
+  create: (options, context) => new SyslogInput(parseListenAddress(options.address, ["udp", "tcp"]), options, context)
+});
+
 // src/pipeline/registry.ts
 function byType(...definitions) {
   return Object.fromEntries(definitions.map((d) => [d.type, d]));
@@ -6931,7 +7206,7 @@ Object.assign(registry.decoders, byType(jsonDecoder, logfmtDecoder, regexDecoder
 Object.assign(registry.filters, byType(dropFilter, throttleFilter, dedupeFilter, sampleFilter, redactFilter, multilineFilter, fieldsFilter, counterFilter));
 Object.assign(registry.outputs, byType(fileOutput));
 Object.assign(registry.outputs, byType(syslogOutput, httpOutput));
-Object.assign(registry.inputs, byType(fileInput));
+Object.assign(registry.inputs, byType(fileInput, syslogInput));
 function findDefinition(kind, type) {
   return Object.hasOwn(registry[kind], type) ? registry[kind][type] : void 0;
 }
@@ -6984,7 +7259,7 @@ function loadConfig(options) {
       }
     }
   }
-  const validate = (id, schema17, raw) => {
+  const validate = (id, schema18, raw) => {
     const unset = /* @__PURE__ */ new Map();
     const table = interpolateTree(raw.table, options.env, "", unset);
     if (id.startsWith("processes.") && raw.table.command !== void 0) {
@@ -6999,7 +7274,7 @@ function loadConfig(options) {
         skip.add(key);
       } else problems.push(problem);
     }
-    const result = applySchema(schema17, table, "", skip);
+    const result = applySchema(schema18, table, "", skip);
     for (const p of result.problems) problems.push({ file: raw.fragment.path, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint });
     return { options: result.options, failed: result.problems.length > 0 };
   };
@@ -7025,12 +7300,12 @@ function loadConfig(options) {
       problems.push({ file: origin.file, line: lineFor(raw.lines, id, "type"), component: id, message: `unknown ${kind.replace(/s$/, "")} type "${type}"`, hint: near ? `did you mean "${near}"?` : `choose one of: ${typesOf(componentKind).join(", ") || "(none yet)"}` });
       continue;
     }
-    const schema17 = {
+    const schema18 = {
       type: { type: "string", doc: "the component type" },
       match: { type: "matcher", default: "TRUE", doc: 'which messages this component takes, e.g. "Logger =~ /^web/"' },
       ...definition.schema
     };
-    const { options: opts, failed } = validate(id, schema17, raw);
+    const { options: opts, failed } = validate(id, schema18, raw);
     if (!failed && definition.check) {
       for (const p of definition.check(opts)) problems.push({ file: origin.file, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint });
     }

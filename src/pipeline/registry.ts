@@ -17,6 +17,7 @@ import { fileOutput } from './outputs/file';
 import { syslogOutput } from './outputs/syslog';
 import { httpOutput } from './outputs/http';
 import { fileInput } from './inputs/file';
+import { syslogInput } from './inputs/syslog';
 
 type Registry = { [K in ComponentKind]: Record<string, ComponentDefinition<K>> };
 
@@ -37,7 +38,7 @@ Object.assign(registry.outputs, byType<'outputs'>(fileOutput));
 Object.assign(registry.outputs, byType<'outputs'>(syslogOutput, httpOutput));
 
 // Inputs, each in inputs/ with its schema beside its code.
-Object.assign(registry.inputs, byType<'inputs'>(fileInput));
+Object.assign(registry.inputs, byType<'inputs'>(fileInput, syslogInput));
 
 /** The definition of a component type, or undefined when there is no such type. */
 export function findDefinition<K extends ComponentKind>(kind: K, type: string): ComponentDefinition<K> | undefined {

@@ -1,0 +1,114 @@
+// The syslog input against util-linux's `logger` (RFC 3164 and 5424, UDP and TCP) and raw sockets for the framings.
+import { execa } from 'execa';
+import { readFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { drover, jsonLines, JSON_STDOUT, killLeftovers, startDrover, tempDir, waitForLine } from '../../helpers';
+
+afterEach(async () => {
+  await new Promise((r) => setTimeout(r, 100));
+  expect(killLeftovers()).toEqual([]);
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+type Line = Record<string, string>;
+const syslogLines = (output: string) => jsonLines(output).filter((l) => l.type === 'syslog') as unknown as Line[];
+
+async function waitForCount(child: { output(): string }, count: number): Promise<Line[]> {
+  for (const until = Date.now() + 10_000; syslogLines(child.output()).length < count && Date.now() < until; ) await sleep(50);
+  return syslogLines(child.output());
+}
+
+/** An app with a UDP and a TCP syslog input, JSON stdout, and a file that gets the messages with Pid 4242. */
+async function syslogApp() {
+  const [udp, tcp] = [await freePort(), await freePort()];
+  const dir = tempDir({
+    Procfile: 'web: sleep 600\n',
+    'drover/inputs.toml': `[inputs.udp]\ntype = "syslog"\naddress = "udp://127.0.0.1:${udp}"\n\n[inputs.tcp]\ntype = "syslog"\naddress = "tcp://:${tcp}"\n`,
+    'drover/out.toml': `${JSON_STDOUT}\n[outputs.pid]\ntype = "file"\npath = "pid.log"\nformat = "raw"\nmatch = "Type == 'syslog' && Pid == 4242"\n\n[outputs.host]\ntype = "file"\npath = "host.log"\nformat = "raw"\nmatch = "Hostname == 'web-7.example'"\n`,
+  });
+  const child = startDrover(dir, [], { DROVER_SOCKET: join(dir, 'control.sock') });
+  await waitForLine(child, /State changed from starting to up/);
+  return { dir, child, udp, tcp };
+}
+
+const logger = (args: string[]) => execa('logger', args, { reject: false });
+
+describe('syslog input', () => {
+  it("takes logger's RFC 3164 and RFC 5424 messages over UDP and TCP (octet counting and newline framing)", async () => {
+    const { dir, child, udp, tcp } = await syslogApp();
+    const sent = [
+      await logger(['-n', '127.0.0.1', '-P', String(udp), '-d', '--rfc3164', '-t', 'bsd-udp', '-p', 'local0.warning', 'hello 3164 over udp']),
+      await logger(['-n', '127.0.0.1', '-P', String(udp), '-d', '--rfc5424', '-t', 'new-udp', '--id=4242', '--msgid', 'ID47', '--sd-id', 'zoo@123', '--sd-param', 'tiger="hungry"', '-p', 'daemon.err', 'hello 5424 over udp']),
+      await logger(['-n', '127.0.0.1', '-P', String(tcp), '-T', '--octet-count', '--rfc5424', '-t', 'octets', '-p', 'auth.crit', 'hello 5424 octet-counted']),
+      await logger(['-n', '127.0.0.1', '-P', String(tcp), '-T', '--rfc3164', '-t', 'lines', '--id=4242', '-p', 'user.debug', 'hello 3164 newline-framed']),
+    ];
+    for (const r of sent) expect(r.exitCode, r.stderr).toBe(0);
+    const lines = await waitForCount(child, 4);
+    child.kill('SIGTERM');
+    await child;
+    const by = (message: string) => lines.find((l) => l.message === message)!;
+    expect(by('hello 3164 over udp')).toMatchObject({ logger: 'bsd-udp', level: 'warning', facility: 'local0' });
+    expect(by('hello 5424 over udp')).toMatchObject({ logger: 'new-udp', level: 'err', facility: 'daemon', msgid: 'ID47', 'zoo@123.tiger': 'hungry' });
+    expect(by('hello 5424 octet-counted')).toMatchObject({ logger: 'octets', level: 'crit', facility: 'auth' });
+    expect(by('hello 3164 newline-framed')).toMatchObject({ logger: 'lines', level: 'debug', facility: 'user' });
+    // PROCID became Pid, for both formats: the file output matching Pid == 4242 got exactly those two.
+    expect(readFileSync(join(dir, 'pid.log'), 'utf8').split('\n').filter(Boolean).sort()).toEqual(['hello 3164 newline-framed', 'hello 5424 over udp']);
+  });
+
+  it('reads frames split across reads and several in one, keeps HOSTNAME, and passes malformed messages on with a marker', async () => {
+    const { dir, child, tcp } = await syslogApp();
+    const a = '<165>1 2026-11-30T10:00:00.123Z web-7.example api 77 - [req@1 id="a\\"b\\]c"] first, octet-counted';
+    const b = '<14>1 - web-7.example api - - - second, in the same write';
+    const socket = connect(tcp, '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    const framed = Buffer.from(`${Buffer.byteLength(a)} ${a}${Buffer.byteLength(b)} ${b}`);
+    socket.write(framed.subarray(0, 30)); // a frame cut in the middle of its header
+    await sleep(200);
+    socket.write(framed.subarray(30));
+    socket.write('<13>Nov 30 11:00:00 web-7.example worker[12]: third, newline-framed\n');
+    socket.write('not syslog at all\n<999>1 nor this\n');
+    socket.end('<13>1 - - - - - [broken last, no newline');
+    const lines = await waitForCount(child, 6);
+    child.kill('SIGTERM');
+    await child;
+    expect(lines.map((l) => l.message)).toEqual(['first, octet-counted', 'second, in the same write', 'third, newline-framed', 'not syslog at all', '<999>1 nor this', '<13>1 - - - - - [broken last, no newline']);
+    expect(lines[0]).toMatchObject({ logger: 'api', level: 'notice', facility: 'local4', 'req@1.id': 'a"b]c', timestamp: '2026-11-30T10:00:00.123Z' });
+    expect(lines[2]).toMatchObject({ logger: 'worker', facility: 'user' });
+    for (const bad of lines.slice(3)) expect(bad.syslog_error, bad.message).toMatch(/PRI|STRUCTURED-DATA/);
+    expect(lines.slice(3).every((l) => l.logger === 'tcp')).toBe(true);
+    expect(readFileSync(join(dir, 'host.log'), 'utf8').split('\n').filter(Boolean)).toEqual(['first, octet-counted', 'second, in the same write', 'third, newline-framed']);
+  });
+
+  it('listens on loopback unless the address names another host, and drover status shows the counts', async () => {
+    const { dir, child, tcp } = await syslogApp();
+    await logger(['-n', '127.0.0.1', '-P', String(tcp), '-T', 'one']);
+    await waitForCount(child, 1);
+    const status = await drover(['status', '--socket', join(dir, 'control.sock')]);
+    const other = Object.values(networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal);
+    const reached = other ? await new Promise((resolve) => connect(tcp, other.address).on('connect', () => resolve(true)).on('error', () => resolve(false))) : false;
+    child.kill('SIGTERM');
+    await child;
+    expect(status.stdout).toMatch(new RegExp(`inputs\\.tcp: address=tcp://127\\.0\\.0\\.1:${tcp} messages=1 malformed=0 connections=1`));
+    expect(reached).toBe(false);
+  });
+
+  it('drover check names a bad address with what it expects', async () => {
+    const dir = tempDir({ Procfile: 'web: sleep 1\n', 'drover/in.toml': '[inputs.s]\ntype = "syslog"\naddress = "5514"\n' });
+    const result = await drover(['check'], { cwd: dir });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/option "address" must be udp:\/\/ or tcp:\/\/HOST:PORT, e\.g\. "udp:\/\/127\.0\.0\.1:5514", got "5514"/);
+  });
+});
