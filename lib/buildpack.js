@@ -2571,16 +2571,16 @@ function parseSize(value) {
 
 // src/config/schema.ts
 var describe = (v) => Array.isArray(v) ? `an array ${JSON.stringify(v)}` : typeof v === "object" && v !== null ? "a table" : `${typeof v} ${JSON.stringify(v)}`;
-function applySchema(schema18, table, prefix = "", skip = /* @__PURE__ */ new Set()) {
+function applySchema(schema19, table, prefix = "", skip = /* @__PURE__ */ new Set()) {
   const options = {};
   const problems = [];
   for (const key of Object.keys(table)) {
-    if (!(key in schema18)) {
-      const near = closest(key, Object.keys(schema18));
-      problems.push({ key: prefix + key, message: `unknown option "${prefix + key}"`, hint: near ? `did you mean "${prefix + near}"?` : `known options: ${Object.keys(schema18).join(", ")}` });
+    if (!(key in schema19)) {
+      const near = closest(key, Object.keys(schema19));
+      problems.push({ key: prefix + key, message: `unknown option "${prefix + key}"`, hint: near ? `did you mean "${prefix + near}"?` : `known options: ${Object.keys(schema19).join(", ")}` });
     }
   }
-  for (const [key, field] of Object.entries(schema18)) {
+  for (const [key, field] of Object.entries(schema19)) {
     const raw = table[key];
     if (raw === void 0) {
       if ("required" in field && field.required) problems.push({ key: prefix + key, message: `option "${prefix + key}" is required`, hint: field.doc });
@@ -6923,9 +6923,9 @@ var import_node_net4 = require("node:net");
 var import_node_net5 = require("node:net");
 
 // src/pipeline/inputs/listen-address.ts
-function parseListenAddress(text, schemes) {
+function parseListenAddress(text, schemes, example) {
   const match = /^(?:([a-z]+):\/\/)?(\[[0-9a-fA-F:.]+\]|[^:/[\]]*):(\d{1,5})$/.exec(text.trim());
-  if (!match) return `must be ${schemes.length > 1 ? `${schemes.map((s) => `${s}://`).join(" or ")}` : ""}HOST:PORT, e.g. "${schemes.length > 1 ? `${schemes[0]}://` : ""}127.0.0.1:5514", got "${text}"`;
+  if (!match) return `must be ${schemes.length > 1 ? `${schemes.map((s) => `${s}://`).join(" or ")}` : ""}HOST:PORT, e.g. "${example}", got "${text}"`;
   const [, scheme = schemes[0], rawHost, port] = match;
   if (!schemes.includes(scheme)) return `must start with ${schemes.map((s) => `${s}://`).join(" or ")}, got "${text}"`;
   if (Number(port) < 1 || Number(port) > 65535) return `must have a port from 1 to 65535, got "${text}"`;
@@ -7186,10 +7186,187 @@ var syslogInput = defineComponent({
   schema: schema17,
   example: '[inputs.local_syslog]\ntype = "syslog"\naddress = "udp://127.0.0.1:5514"',
   check: (options) => {
-    const address = parseListenAddress(options.address, ["udp", "tcp"]);
+    const address = parseListenAddress(options.address, ["udp", "tcp"], "udp://127.0.0.1:5514");
     return typeof address === "string" ? [{ key: "address", message: `option "address" ${address}`, hint: 'e.g. "udp://127.0.0.1:5514" or "tcp://127.0.0.1:5514"' }] : [];
   },
-  create: (options, context) => new SyslogInput(parseListenAddress(options.address, ["udp", "tcp"]), options, context)
+  create: (options, context) => new SyslogInput(parseListenAddress(options.address, ["udp", "tcp"], "udp://127.0.0.1:5514"), options, context)
+});
+
+// src/pipeline/inputs/http.ts
+var import_node_http = require("node:http");
+var schema18 = {
+  address: { type: "string", required: true, doc: 'HOST:PORT to listen on, e.g. "127.0.0.1:8514"; HOST defaults to 127.0.0.1 (set 0.0.0.0 for every interface)' },
+  token: { type: "string", default: "", doc: "when set, requests need `Authorization: Bearer TOKEN` (else 401); use ${VAR} to keep it out of the repository" },
+  max_body_size: { type: "size", default: "1MB", doc: "largest request body taken; a larger one gets 413 and nothing of it is routed" },
+  logger: { type: "string", default: "", doc: 'the Logger of its messages (default: the input name); an NDJSON object may set its own with a "logger" key' },
+  ...pickSchema
+};
+var PATH = "/logs";
+var NDJSON_TYPES = /* @__PURE__ */ new Set(["application/x-ndjson", "application/ndjson", "application/jsonl", "application/json", "application/x-jsonlines"]);
+var Rejection = class extends Error {
+  constructor(status, message, headers = {}) {
+    super(message);
+    this.status = status;
+    this.headers = headers;
+  }
+  status;
+  headers;
+};
+var HttpInput = class {
+  constructor(address, options, context) {
+    this.address = address;
+    this.options = options;
+    this.context = context;
+    this.decoder = new JsonDecoder(picker(options), 8);
+  }
+  address;
+  options;
+  context;
+  server;
+  host;
+  decoder;
+  requests = 0;
+  messages = 0;
+  rejected = 0;
+  async start(host) {
+    this.host = host;
+    const server = (0, import_node_http.createServer)((request, response) => {
+      this.requests++;
+      this.handle(request).then(
+        () => response.writeHead(204).end(),
+        (error) => this.reject(response, error)
+      );
+    });
+    this.server = server;
+    await new Promise((resolve3, reject) => {
+      server.once("error", reject);
+      server.listen(this.address.port, this.address.host, () => {
+        server.off("error", reject);
+        resolve3();
+      });
+    });
+  }
+  reject(response, error) {
+    this.rejected++;
+    const status = error instanceof Rejection ? error.status : 500;
+    if (!(error instanceof Rejection)) this.context.report(`request failed: ${error.message}`, SEVERITY.err);
+    response.writeHead(status, { "content-type": "text/plain; charset=utf-8", connection: "close", ...error instanceof Rejection ? error.headers : {} });
+    response.end(error.message + "\n");
+  }
+  /** Checks, reads and routes one request; throws a Rejection saying what is wrong. */
+  async handle(request) {
+    const path = (request.url ?? "").split("?")[0];
+    if (path !== PATH) throw new Rejection(404, `no such endpoint ${path}: POST log lines to ${PATH}`);
+    if (request.method !== "POST") throw new Rejection(405, `${request.method} is not allowed: POST log lines to ${PATH}`, { allow: "POST" });
+    if (this.options.token && !sameText(request.headers.authorization ?? "", `Bearer ${this.options.token}`)) {
+      throw new Rejection(401, `missing or wrong token: send the header "Authorization: Bearer TOKEN" with the token set in the input's "token" option`, { "www-authenticate": "Bearer" });
+    }
+    const type = (request.headers["content-type"] ?? "text/plain").split(";")[0].trim().toLowerCase();
+    const ndjson = NDJSON_TYPES.has(type);
+    if (!ndjson && type !== "text/plain" && type !== "application/x-www-form-urlencoded") throw new Rejection(415, `Content-Type ${type} is not taken: send text/plain (one message per line) or application/x-ndjson (one JSON object per line)`);
+    const body = await readBody(request, this.options.max_body_size);
+    const messages = ndjson ? this.fromNdjson(body) : this.fromText(body);
+    for (const message of messages) this.host.emit(message);
+    this.messages += messages.length;
+    if (this.host.blocked) await new Promise((resolve3) => this.host.onResume(resolve3));
+  }
+  fromText(body) {
+    const logger = this.options.logger || this.options.name;
+    const messages = [];
+    const now = Date.now();
+    for (const line of splitLines(body)) {
+      for (let at = 0; at < line.length || at === 0; at += this.host.maxLine) {
+        messages.push(new Message(line.subarray(at, at + this.host.maxLine), logger, "stdout", 0, this.context.hostname, now, "http"));
+        if (line.length === 0) break;
+      }
+    }
+    return messages;
+  }
+  /** Every line must be a JSON object: one that is not rejects the whole body, so that a client can resend it without duplicates. */
+  fromNdjson(body) {
+    const logger = this.options.logger || this.options.name;
+    const messages = [];
+    const now = Date.now();
+    let number = 0;
+    for (const line of splitLines(body)) {
+      number++;
+      const text = line.toString("utf8");
+      if (text.trim() === "") continue;
+      let parsed;
+      try {
+        parsed = JSON.parse(text);
+      } catch (error) {
+        throw new Rejection(400, `line ${number} is not JSON (${error.message}); nothing of this request was taken: send one JSON object per line`);
+      }
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Rejection(400, `line ${number} is ${Array.isArray(parsed) ? "an array" : "not an object"}; nothing of this request was taken: send one JSON object per line`);
+      const message = new Message(Buffer.from(text, "utf8"), logger, "stdout", 0, this.context.hostname, now, "http");
+      this.decoder.decode(message);
+      const own = parsed.logger;
+      if (typeof own === "string" && own) {
+        message.logger = own;
+        if (message.fields) delete message.fields.logger;
+      }
+      messages.push(message);
+    }
+    return messages;
+  }
+  async close() {
+    const server = this.server;
+    if (!server) return;
+    await Promise.race([new Promise((resolve3) => server.close(resolve3)), new Promise((r) => setTimeout(r, 1e3))]);
+    server.closeAllConnections?.();
+  }
+  stats() {
+    return { address: `${this.address.host}:${this.address.port}`, requests: this.requests, messages: this.messages, rejected: this.rejected };
+  }
+};
+function readBody(request, max) {
+  const declared = Number(request.headers["content-length"]);
+  const tooLarge = (size2) => new Rejection(413, `the body is ${size2}, more than max_body_size (${max} bytes): send fewer lines per request, or raise max_body_size`);
+  if (declared > max) return Promise.reject(tooLarge(`${declared} bytes`));
+  return new Promise((resolve3, reject) => {
+    const chunks = [];
+    let size2 = 0;
+    request.on("data", (chunk) => {
+      size2 += chunk.length;
+      if (size2 > max) {
+        request.pause();
+        reject(tooLarge(`over ${max} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on("end", () => resolve3(Buffer.concat(chunks)));
+    request.on("error", reject);
+  });
+}
+function splitLines(body) {
+  const lines = [];
+  let start = 0;
+  while (start < body.length) {
+    let end = body.indexOf(10, start);
+    if (end < 0) end = body.length;
+    lines.push(body.subarray(start, end > start && body[end - 1] === 13 ? end - 1 : end));
+    start = end + 1;
+  }
+  return lines;
+}
+function sameText(a, b) {
+  let difference = a.length ^ b.length;
+  for (let i = 0; i < b.length; i++) difference |= (a.charCodeAt(i % (a.length || 1)) || 0) ^ b.charCodeAt(i);
+  return difference === 0;
+}
+var httpInput = defineComponent({
+  kind: "inputs",
+  type: "http",
+  summary: "A local endpoint for apps that push their logs: POST /logs with text lines or NDJSON, answered 204; a 4xx says what was wrong.",
+  schema: schema18,
+  example: '[inputs.posted]\ntype = "http"\naddress = "127.0.0.1:8514"\ntoken = "${LOGS_TOKEN}"',
+  check: (options) => {
+    const address = parseListenAddress(options.address, ["http"], "127.0.0.1:8514");
+    return typeof address === "string" ? [{ key: "address", message: `option "address" ${address}`, hint: 'e.g. "127.0.0.1:8514"' }] : [];
+  },
+  create: (options, context) => new HttpInput(parseListenAddress(options.address, ["http"], "127.0.0.1:8514"), options, context)
 });
 
 // src/pipeline/registry.ts
@@ -7206,7 +7383,7 @@ Object.assign(registry.decoders, byType(jsonDecoder, logfmtDecoder, regexDecoder
 Object.assign(registry.filters, byType(dropFilter, throttleFilter, dedupeFilter, sampleFilter, redactFilter, multilineFilter, fieldsFilter, counterFilter));
 Object.assign(registry.outputs, byType(fileOutput));
 Object.assign(registry.outputs, byType(syslogOutput, httpOutput));
-Object.assign(registry.inputs, byType(fileInput, syslogInput));
+Object.assign(registry.inputs, byType(fileInput, syslogInput, httpInput));
 function findDefinition(kind, type) {
   return Object.hasOwn(registry[kind], type) ? registry[kind][type] : void 0;
 }
@@ -7259,7 +7436,7 @@ function loadConfig(options) {
       }
     }
   }
-  const validate = (id, schema18, raw) => {
+  const validate = (id, schema19, raw) => {
     const unset = /* @__PURE__ */ new Map();
     const table = interpolateTree(raw.table, options.env, "", unset);
     if (id.startsWith("processes.") && raw.table.command !== void 0) {
@@ -7274,7 +7451,7 @@ function loadConfig(options) {
         skip.add(key);
       } else problems.push(problem);
     }
-    const result = applySchema(schema18, table, "", skip);
+    const result = applySchema(schema19, table, "", skip);
     for (const p of result.problems) problems.push({ file: raw.fragment.path, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint });
     return { options: result.options, failed: result.problems.length > 0 };
   };
@@ -7300,12 +7477,12 @@ function loadConfig(options) {
       problems.push({ file: origin.file, line: lineFor(raw.lines, id, "type"), component: id, message: `unknown ${kind.replace(/s$/, "")} type "${type}"`, hint: near ? `did you mean "${near}"?` : `choose one of: ${typesOf(componentKind).join(", ") || "(none yet)"}` });
       continue;
     }
-    const schema18 = {
+    const schema19 = {
       type: { type: "string", doc: "the component type" },
       match: { type: "matcher", default: "TRUE", doc: 'which messages this component takes, e.g. "Logger =~ /^web/"' },
       ...definition.schema
     };
-    const { options: opts, failed } = validate(id, schema18, raw);
+    const { options: opts, failed } = validate(id, schema19, raw);
     if (!failed && definition.check) {
       for (const p of definition.check(opts)) problems.push({ file: origin.file, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint });
     }

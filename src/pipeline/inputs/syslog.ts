@@ -178,8 +178,8 @@ export const syslogInput = defineComponent({
   schema,
   example: '[inputs.local_syslog]\ntype = "syslog"\naddress = "udp://127.0.0.1:5514"',
   check: (options) => {
-    const address = parseListenAddress(options.address, ['udp', 'tcp']);
+    const address = parseListenAddress(options.address, ['udp', 'tcp'], 'udp://127.0.0.1:5514');
     return typeof address === 'string' ? [{ key: 'address', message: `option "address" ${address}`, hint: 'e.g. "udp://127.0.0.1:5514" or "tcp://127.0.0.1:5514"' }] : [];
   },
-  create: (options, context) => new SyslogInput(parseListenAddress(options.address, ['udp', 'tcp']) as ListenAddress, options, context),
+  create: (options, context) => new SyslogInput(parseListenAddress(options.address, ['udp', 'tcp'], 'udp://127.0.0.1:5514') as ListenAddress, options, context),
 });
