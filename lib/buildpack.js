@@ -2027,7 +2027,7 @@ var require_toml = __commonJS({
 });
 
 // src/buildpack/cnb-build.ts
-var import_node_fs18 = require("node:fs");
+var import_node_fs19 = require("node:fs");
 var import_node_path14 = require("node:path");
 
 // src/cli/commands/version.ts
@@ -2244,11 +2244,11 @@ function readMarker(dir) {
 }
 
 // src/buildpack/validate.ts
-var import_node_fs17 = require("node:fs");
+var import_node_fs18 = require("node:fs");
 var import_node_path13 = require("node:path");
 
 // src/config/app.ts
-var import_node_fs16 = require("node:fs");
+var import_node_fs17 = require("node:fs");
 var import_node_path12 = require("node:path");
 
 // src/config/load.ts
@@ -2571,16 +2571,16 @@ function parseSize(value) {
 
 // src/config/schema.ts
 var describe = (v) => Array.isArray(v) ? `an array ${JSON.stringify(v)}` : typeof v === "object" && v !== null ? "a table" : `${typeof v} ${JSON.stringify(v)}`;
-function applySchema(schema19, table, prefix = "", skip = /* @__PURE__ */ new Set()) {
+function applySchema(schema20, table, prefix = "", skip = /* @__PURE__ */ new Set()) {
   const options = {};
   const problems = [];
   for (const key of Object.keys(table)) {
-    if (!(key in schema19)) {
-      const near = closest(key, Object.keys(schema19));
-      problems.push({ key: prefix + key, message: `unknown option "${prefix + key}"`, hint: near ? `did you mean "${prefix + near}"?` : `known options: ${Object.keys(schema19).join(", ")}` });
+    if (!(key in schema20)) {
+      const near = closest(key, Object.keys(schema20));
+      problems.push({ key: prefix + key, message: `unknown option "${prefix + key}"`, hint: near ? `did you mean "${prefix + near}"?` : `known options: ${Object.keys(schema20).join(", ")}` });
     }
   }
-  for (const [key, field] of Object.entries(schema19)) {
+  for (const [key, field] of Object.entries(schema20)) {
     const raw = table[key];
     if (raw === void 0) {
       if ("required" in field && field.required) problems.push({ key: prefix + key, message: `option "${prefix + key}" is required`, hint: field.doc });
@@ -7369,6 +7369,109 @@ var httpInput = defineComponent({
   create: (options, context) => new HttpInput(parseListenAddress(options.address, ["http"], "127.0.0.1:8514"), options, context)
 });
 
+// src/pipeline/inputs/process-metrics.ts
+var import_node_fs16 = require("node:fs");
+var schema19 = {
+  interval: { type: "duration", default: "20s", doc: "how often each running instance is measured (Heroku samples every 20 s)" }
+};
+var TICKS = 100;
+function readProcesses() {
+  const list = [];
+  for (const name of (0, import_node_fs16.readdirSync)("/proc")) {
+    if (name.charCodeAt(0) < 48 || name.charCodeAt(0) > 57) continue;
+    try {
+      const stat = (0, import_node_fs16.readFileSync)(`/proc/${name}/stat`, "latin1");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      list.push({ pid: Number(name), ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]) });
+    } catch {
+    }
+  }
+  return list;
+}
+function sampleTree(root, processes = readProcesses()) {
+  const children = /* @__PURE__ */ new Map();
+  let rootStat;
+  for (const p of processes) {
+    if (p.pid === root) rootStat = p;
+    let list = children.get(p.ppid);
+    if (!list) children.set(p.ppid, list = []);
+    list.push(p);
+  }
+  if (!rootStat) return void 0;
+  const sample = { processes: 0, rssKb: 0, swapKb: 0, cpuSeconds: 0 };
+  const queue = [rootStat];
+  while (queue.length) {
+    const p = queue.pop();
+    sample.processes++;
+    sample.cpuSeconds += p.ticks / TICKS;
+    try {
+      const status = (0, import_node_fs16.readFileSync)(`/proc/${p.pid}/status`, "latin1");
+      sample.rssKb += Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+      sample.swapKb += Number(/^VmSwap:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+    } catch {
+    }
+    queue.push(...children.get(p.pid) ?? []);
+  }
+  return sample;
+}
+var mb = (kb) => (kb / 1024).toFixed(2);
+var ProcessMetricsInput = class {
+  constructor(options, context) {
+    this.options = options;
+    this.context = context;
+  }
+  options;
+  context;
+  timer;
+  host;
+  samples = 0;
+  errors = 0;
+  async start(host) {
+    this.host = host;
+    this.timer = setInterval(() => this.measure(), this.options.interval);
+    this.timer.unref();
+  }
+  /** One line per running instance, in Heroku's format, with the numbers in Fields as well. */
+  measure() {
+    let processes;
+    let load;
+    try {
+      processes = readProcesses();
+      load = (0, import_node_fs16.readFileSync)("/proc/loadavg", "latin1").split(" ");
+    } catch (error) {
+      if (this.errors++ === 0) this.context.report(`cannot read /proc (${error.message}): process_metrics needs Linux`, SEVERITY.warning);
+      return;
+    }
+    for (const { name, pid } of this.host.instances()) {
+      if (pid === void 0) continue;
+      const s = sampleTree(pid, processes);
+      if (!s) continue;
+      const totalKb = s.rssKb + s.swapKb;
+      const text = `source=${name} sample#memory_total=${mb(totalKb)}MB sample#memory_rss=${mb(s.rssKb)}MB sample#memory_swap=${mb(s.swapKb)}MB sample#load_avg_1m=${load[0]} sample#load_avg_5m=${load[1]} sample#load_avg_15m=${load[2]} sample#cpu_time=${s.cpuSeconds.toFixed(2)}s sample#processes=${s.processes}`;
+      const message = new Message(Buffer.from(text, "latin1"), name, "stdout", pid, this.context.hostname, Date.now(), "metrics");
+      message.severity = SEVERITY.info;
+      message.fields = { source: name, memory_total: Number(mb(totalKb)), memory_rss: Number(mb(s.rssKb)), memory_swap: Number(mb(s.swapKb)), load_avg_1m: Number(load[0]), cpu_time: Number(s.cpuSeconds.toFixed(2)), processes: s.processes };
+      this.samples++;
+      this.host.emit(message);
+    }
+  }
+  async close() {
+    if (this.timer) clearInterval(this.timer);
+  }
+  stats() {
+    return { samples: this.samples, errors: this.errors };
+  }
+};
+var processMetricsInput = defineComponent({
+  kind: "inputs",
+  type: "process_metrics",
+  summary: `Every interval, one line per running instance in Heroku's log-runtime-metrics format (memory, swap, load, CPU time of its whole process tree, from /proc), with Type "metrics".`,
+  schema: schema19,
+  example: '[inputs.metrics]\ntype = "process_metrics"\ninterval = "20s"',
+  check: (options) => options.interval < 1e3 ? [{ key: "interval", message: `option "interval" must be at least 1s, got ${options.interval} ms`, hint: 'e.g. interval = "20s"' }] : [],
+  create: (options, context) => new ProcessMetricsInput(options, context)
+});
+
 // src/pipeline/registry.ts
 function byType(...definitions) {
   return Object.fromEntries(definitions.map((d) => [d.type, d]));
@@ -7383,7 +7486,7 @@ Object.assign(registry.decoders, byType(jsonDecoder, logfmtDecoder, regexDecoder
 Object.assign(registry.filters, byType(dropFilter, throttleFilter, dedupeFilter, sampleFilter, redactFilter, multilineFilter, fieldsFilter, counterFilter));
 Object.assign(registry.outputs, byType(fileOutput));
 Object.assign(registry.outputs, byType(syslogOutput, httpOutput));
-Object.assign(registry.inputs, byType(fileInput, syslogInput, httpInput));
+Object.assign(registry.inputs, byType(fileInput, syslogInput, httpInput, processMetricsInput));
 function findDefinition(kind, type) {
   return Object.hasOwn(registry[kind], type) ? registry[kind][type] : void 0;
 }
@@ -7436,7 +7539,7 @@ function loadConfig(options) {
       }
     }
   }
-  const validate = (id, schema19, raw) => {
+  const validate = (id, schema20, raw) => {
     const unset = /* @__PURE__ */ new Map();
     const table = interpolateTree(raw.table, options.env, "", unset);
     if (id.startsWith("processes.") && raw.table.command !== void 0) {
@@ -7451,7 +7554,7 @@ function loadConfig(options) {
         skip.add(key);
       } else problems.push(problem);
     }
-    const result = applySchema(schema19, table, "", skip);
+    const result = applySchema(schema20, table, "", skip);
     for (const p of result.problems) problems.push({ file: raw.fragment.path, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint });
     return { options: result.options, failed: result.problems.length > 0 };
   };
@@ -7477,12 +7580,12 @@ function loadConfig(options) {
       problems.push({ file: origin.file, line: lineFor(raw.lines, id, "type"), component: id, message: `unknown ${kind.replace(/s$/, "")} type "${type}"`, hint: near ? `did you mean "${near}"?` : `choose one of: ${typesOf(componentKind).join(", ") || "(none yet)"}` });
       continue;
     }
-    const schema19 = {
+    const schema20 = {
       type: { type: "string", doc: "the component type" },
       match: { type: "matcher", default: "TRUE", doc: 'which messages this component takes, e.g. "Logger =~ /^web/"' },
       ...definition.schema
     };
-    const { options: opts, failed } = validate(id, schema19, raw);
+    const { options: opts, failed } = validate(id, schema20, raw);
     if (!failed && definition.check) {
       for (const p of definition.check(opts)) problems.push({ file: origin.file, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint });
     }
@@ -7566,8 +7669,8 @@ function loadApp(options) {
   const problems = [];
   const label = (path) => (0, import_node_path12.relative)(options.appDir, path) || path;
   let dotenv = {};
-  if (options.envFile && (0, import_node_fs16.existsSync)(options.envFile)) {
-    const parsed = parseDotenv((0, import_node_fs16.readFileSync)(options.envFile, "utf8"), label(options.envFile));
+  if (options.envFile && (0, import_node_fs17.existsSync)(options.envFile)) {
+    const parsed = parseDotenv((0, import_node_fs17.readFileSync)(options.envFile, "utf8"), label(options.envFile));
     problems.push(...parsed.problems);
     dotenv = parsed.vars;
   }
@@ -7577,9 +7680,9 @@ function loadApp(options) {
   const processes = [];
   const configured = loaded.config.processes;
   let procfile;
-  if ((0, import_node_fs16.existsSync)(options.procfile)) {
+  if ((0, import_node_fs17.existsSync)(options.procfile)) {
     procfile = options.procfile;
-    const parsed = parseProcfile((0, import_node_fs16.readFileSync)(options.procfile, "utf8"), label(options.procfile));
+    const parsed = parseProcfile((0, import_node_fs17.readFileSync)(options.procfile, "utf8"), label(options.procfile));
     problems.push(...parsed.problems);
     for (const type of parsed.types) {
       const refined = configured[type.name];
@@ -7620,10 +7723,10 @@ function formatProblem(problem) {
 // src/buildpack/validate.ts
 function readEnvDir(dir) {
   const vars = {};
-  if (!dir || !(0, import_node_fs17.existsSync)(dir)) return vars;
-  for (const name of (0, import_node_fs17.readdirSync)(dir)) {
+  if (!dir || !(0, import_node_fs18.existsSync)(dir)) return vars;
+  for (const name of (0, import_node_fs18.readdirSync)(dir)) {
     const path = (0, import_node_path13.join)(dir, name);
-    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && (0, import_node_fs17.statSync)(path).isFile()) vars[name] = (0, import_node_fs17.readFileSync)(path, "utf8");
+    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && (0, import_node_fs18.statSync)(path).isFile()) vars[name] = (0, import_node_fs18.readFileSync)(path, "utf8");
   }
   return vars;
 }
@@ -7682,10 +7785,10 @@ function cnbBuild(out, _args) {
   out.step("Installing drover into the drover layer");
   const vendored = vendorSupervisor(bpDir, appDir, layer);
   out.detail(`bin/drover, lib/drover.js, ${vendored.fragments.length} fragments in conf/: ${formatSize(vendored.bytes)}`);
-  (0, import_node_fs18.mkdirSync)((0, import_node_path14.join)(layer, "env.launch"), { recursive: true });
-  (0, import_node_fs18.writeFileSync)((0, import_node_path14.join)(layer, "env.launch/PATH.append"), (0, import_node_path14.join)(layer, "node/bin"));
-  (0, import_node_fs18.writeFileSync)((0, import_node_path14.join)(layer, "env.launch/PATH.delim"), ":");
-  (0, import_node_fs18.writeFileSync)((0, import_node_path14.join)(layers, "drover.toml"), `[types]
+  (0, import_node_fs19.mkdirSync)((0, import_node_path14.join)(layer, "env.launch"), { recursive: true });
+  (0, import_node_fs19.writeFileSync)((0, import_node_path14.join)(layer, "env.launch/PATH.append"), (0, import_node_path14.join)(layer, "node/bin"));
+  (0, import_node_fs19.writeFileSync)((0, import_node_path14.join)(layer, "env.launch/PATH.delim"), ":");
+  (0, import_node_fs19.writeFileSync)((0, import_node_path14.join)(layers, "drover.toml"), `[types]
 launch = true
 cache = true
 build = false
@@ -7694,7 +7797,7 @@ build = false
 drover_version = ${str(VERSION)}
 `);
   const types = app.processes.map((p) => p.name);
-  (0, import_node_fs18.writeFileSync)((0, import_node_path14.join)(layers, "launch.toml"), launchToml(types));
+  (0, import_node_fs19.writeFileSync)((0, import_node_path14.join)(layers, "launch.toml"), launchToml(types));
   out.step(`Processes in launch.toml: ${types.map((t) => `${t}${t === (types.includes("web") ? "web" : types[0]) ? " (default)" : ""}`).join(", ")}`);
   for (const t of types) out.detail(`${t}: drover start ${t}`);
   if (original.path && original.rebuilt) out.detail(`(the Procfile runs drover already; the original at ${original.path} is used)`);
@@ -7702,7 +7805,7 @@ drover_version = ${str(VERSION)}
 }
 
 // src/buildpack/compile.ts
-var import_node_fs19 = require("node:fs");
+var import_node_fs20 = require("node:fs");
 var import_node_path15 = require("node:path");
 var PROFILE_D = `# Written by the drover buildpack. \`drover\` on PATH, for one-off dynos (heroku run drover status).
 export PATH="$HOME/.drover/bin:$PATH"
@@ -7725,38 +7828,38 @@ function compile(out, args) {
     targetLabel: ".drover/node"
   });
   out.step("Vendoring drover into .drover/");
-  const originalText = original.path ? (0, import_node_fs19.readFileSync)(original.path, "utf8") : EMPTY_ORIGINAL;
+  const originalText = original.path ? (0, import_node_fs20.readFileSync)(original.path, "utf8") : EMPTY_ORIGINAL;
   const vendored = vendorSupervisor(bpDir, buildDir, (0, import_node_path15.join)(buildDir, ".drover"));
   out.detail(`bin/drover, lib/drover.js, ${vendored.fragments.length} fragment${vendored.fragments.length === 1 ? "" : "s"} in conf/: ${formatSize(vendored.bytes)}`);
   out.step("Writing the Procfile: each process type runs under drover");
-  (0, import_node_fs19.writeFileSync)((0, import_node_path15.join)(buildDir, ORIGINAL_PROCFILE), originalText);
+  (0, import_node_fs20.writeFileSync)((0, import_node_path15.join)(buildDir, ORIGINAL_PROCFILE), originalText);
   const procfile = droverProcfile(app.processes.map((p) => p.name), ".drover/bin/drover");
-  (0, import_node_fs19.writeFileSync)((0, import_node_path15.join)(buildDir, "Procfile"), procfile);
+  (0, import_node_fs20.writeFileSync)((0, import_node_path15.join)(buildDir, "Procfile"), procfile);
   for (const p of app.processes) out.detail(`${p.name}: .drover/bin/drover start ${p.name}`);
   out.detail(`the original is kept at ${ORIGINAL_PROCFILE}`);
-  (0, import_node_fs19.mkdirSync)((0, import_node_path15.join)(buildDir, ".profile.d"), { recursive: true });
-  (0, import_node_fs19.writeFileSync)((0, import_node_path15.join)(buildDir, ".profile.d/drover.sh"), PROFILE_D);
+  (0, import_node_fs20.mkdirSync)((0, import_node_path15.join)(buildDir, ".profile.d"), { recursive: true });
+  (0, import_node_fs20.writeFileSync)((0, import_node_path15.join)(buildDir, ".profile.d/drover.sh"), PROFILE_D);
   writeExport(bpDir, buildDir);
   const extra = vendored.bytes + Buffer.byteLength(procfile) + Buffer.byteLength(originalText) + Buffer.byteLength(PROFILE_D);
   const node = runtime.kind === "vendored" ? ` plus ${formatSize(runtime.bytes)} of Node.js` : ", no Node.js (reused the app's)";
   out.step(`Done in ${out.elapsed()}: the slug gains ${formatSize(extra)}${node}`);
 }
 function writeExport(bpDir, buildDir) {
-  const node = (0, import_node_fs19.existsSync)((0, import_node_path15.join)(buildDir, ".drover/node/bin/node")) ? `export PATH="$PATH:${buildDir}/.drover/node/bin"
+  const node = (0, import_node_fs20.existsSync)((0, import_node_path15.join)(buildDir, ".drover/node/bin/node")) ? `export PATH="$PATH:${buildDir}/.drover/node/bin"
 ` : "";
   try {
-    (0, import_node_fs19.writeFileSync)((0, import_node_path15.join)(bpDir, "export"), `export PATH="${buildDir}/.drover/bin:$PATH"
+    (0, import_node_fs20.writeFileSync)((0, import_node_path15.join)(bpDir, "export"), `export PATH="${buildDir}/.drover/bin:$PATH"
 ${node}`);
   } catch {
   }
 }
 
 // src/buildpack/finalize.ts
-var import_node_fs21 = require("node:fs");
+var import_node_fs22 = require("node:fs");
 var import_node_path17 = require("node:path");
 
 // src/buildpack/supply.ts
-var import_node_fs20 = require("node:fs");
+var import_node_fs21 = require("node:fs");
 var import_node_path16 = require("node:path");
 function cfArgs(name, args) {
   const [buildDir, cacheDir, depsDir, idx] = args;
@@ -7781,9 +7884,9 @@ function supply(out, args) {
   const runtime = provideRuntime(out, { bpDir, candidates: [], cacheDir: (0, import_node_path16.join)(cacheDir, "drover/node"), target: (0, import_node_path16.join)(depDir, "node"), targetLabel: `deps/${idx}/node` });
   out.step(`Installing drover into deps/${idx}`);
   const vendored = vendorSupervisor(bpDir, buildDir, depDir);
-  (0, import_node_fs20.mkdirSync)((0, import_node_path16.join)(depDir, "profile.d"), { recursive: true });
-  (0, import_node_fs20.writeFileSync)((0, import_node_path16.join)(depDir, "profile.d/drover.sh"), profileD(idx));
-  (0, import_node_fs20.writeFileSync)((0, import_node_path16.join)(depDir, "config.yml"), `---
+  (0, import_node_fs21.mkdirSync)((0, import_node_path16.join)(depDir, "profile.d"), { recursive: true });
+  (0, import_node_fs21.writeFileSync)((0, import_node_path16.join)(depDir, "profile.d/drover.sh"), profileD(idx));
+  (0, import_node_fs21.writeFileSync)((0, import_node_path16.join)(depDir, "config.yml"), `---
 name: drover
 config:
   version: ${VERSION}
@@ -7795,26 +7898,26 @@ config:
 // src/buildpack/finalize.ts
 function finalize(out, args) {
   const { buildDir, depsDir, depDir, idx } = cfArgs("finalize", args);
-  if (!(0, import_node_fs21.existsSync)((0, import_node_path17.join)(depDir, "bin/drover"))) {
+  if (!(0, import_node_fs22.existsSync)((0, import_node_path17.join)(depDir, "bin/drover"))) {
     throw new BuildError(`drover is not installed in deps/${idx}`, [`${(0, import_node_path17.join)(depDir, "bin/drover")} does not exist: bin/supply has not run for this index.`], ["Cloud Foundry runs supply before finalize; when running the phases by hand, run bin/supply with the same arguments first."]);
   }
   out.step("Writing the Procfile: each process type runs under drover");
   const original = findOriginalProcfile(buildDir);
-  const originalText = original.path ? (0, import_node_fs21.readFileSync)(original.path, "utf8") : EMPTY_ORIGINAL;
+  const originalText = original.path ? (0, import_node_fs22.readFileSync)(original.path, "utf8") : EMPTY_ORIGINAL;
   const app = loadApp({ appDir: buildDir, dirs: [(0, import_node_path17.join)(depDir, "conf")], procfile: original.path ?? (0, import_node_path17.join)(buildDir, "Procfile"), env: process.env, mode: "build" });
-  (0, import_node_fs21.mkdirSync)((0, import_node_path17.join)(buildDir, ".drover"), { recursive: true });
-  (0, import_node_fs21.writeFileSync)((0, import_node_path17.join)(buildDir, ORIGINAL_PROCFILE), originalText);
+  (0, import_node_fs22.mkdirSync)((0, import_node_path17.join)(buildDir, ".drover"), { recursive: true });
+  (0, import_node_fs22.writeFileSync)((0, import_node_path17.join)(buildDir, ORIGINAL_PROCFILE), originalText);
   const launcher = `"$DEPS_DIR/${idx}/bin/drover"`;
-  (0, import_node_fs21.writeFileSync)((0, import_node_path17.join)(buildDir, "Procfile"), droverProcfile(app.processes.map((p) => p.name), launcher));
+  (0, import_node_fs22.writeFileSync)((0, import_node_path17.join)(buildDir, "Procfile"), droverProcfile(app.processes.map((p) => p.name), launcher));
   for (const p of app.processes) out.detail(`${p.name}: ${launcher} start ${p.name}`);
   out.detail(`the original is kept at ${ORIGINAL_PROCFILE}`);
-  (0, import_node_fs21.mkdirSync)((0, import_node_path17.join)(buildDir, ".profile.d"), { recursive: true });
+  (0, import_node_fs22.mkdirSync)((0, import_node_path17.join)(buildDir, ".profile.d"), { recursive: true });
   const copied = [];
-  for (const dep of (0, import_node_fs21.readdirSync)(depsDir).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(a) - Number(b))) {
+  for (const dep of (0, import_node_fs22.readdirSync)(depsDir).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(a) - Number(b))) {
     const dir = (0, import_node_path17.join)(depsDir, dep, "profile.d");
-    if (!(0, import_node_fs21.existsSync)(dir)) continue;
-    for (const script of (0, import_node_fs21.readdirSync)(dir).sort()) {
-      (0, import_node_fs21.copyFileSync)((0, import_node_path17.join)(dir, script), (0, import_node_path17.join)(buildDir, ".profile.d", `${dep.padStart(3, "0")}_${script}`));
+    if (!(0, import_node_fs22.existsSync)(dir)) continue;
+    for (const script of (0, import_node_fs22.readdirSync)(dir).sort()) {
+      (0, import_node_fs22.copyFileSync)((0, import_node_path17.join)(dir, script), (0, import_node_path17.join)(buildDir, ".profile.d", `${dep.padStart(3, "0")}_${script}`));
       copied.push(`deps/${dep}/profile.d/${script}`);
     }
   }

@@ -2028,7 +2028,7 @@ var require_toml = __commonJS({
 
 // src/cli/command.ts
 var import_node_util2 = require("node:util");
-var import_node_fs16 = require("node:fs");
+var import_node_fs17 = require("node:fs");
 var import_node_path12 = require("node:path");
 
 // src/cli/paths.ts
@@ -2053,7 +2053,7 @@ function defaultProcfile(appDir) {
 }
 
 // src/config/app.ts
-var import_node_fs15 = require("node:fs");
+var import_node_fs16 = require("node:fs");
 var import_node_path11 = require("node:path");
 
 // src/config/load.ts
@@ -2376,16 +2376,16 @@ function parseSize(value) {
 
 // src/config/schema.ts
 var describe = (v) => Array.isArray(v) ? `an array ${JSON.stringify(v)}` : typeof v === "object" && v !== null ? "a table" : `${typeof v} ${JSON.stringify(v)}`;
-function applySchema(schema19, table2, prefix = "", skip = /* @__PURE__ */ new Set()) {
+function applySchema(schema20, table2, prefix = "", skip = /* @__PURE__ */ new Set()) {
   const options = {};
   const problems = [];
   for (const key of Object.keys(table2)) {
-    if (!(key in schema19)) {
-      const near = closest(key, Object.keys(schema19));
-      problems.push({ key: prefix + key, message: `unknown option "${prefix + key}"`, hint: near ? `did you mean "${prefix + near}"?` : `known options: ${Object.keys(schema19).join(", ")}` });
+    if (!(key in schema20)) {
+      const near = closest(key, Object.keys(schema20));
+      problems.push({ key: prefix + key, message: `unknown option "${prefix + key}"`, hint: near ? `did you mean "${prefix + near}"?` : `known options: ${Object.keys(schema20).join(", ")}` });
     }
   }
-  for (const [key, field] of Object.entries(schema19)) {
+  for (const [key, field] of Object.entries(schema20)) {
     const raw = table2[key];
     if (raw === void 0) {
       if ("required" in field && field.required) problems.push({ key: prefix + key, message: `option "${prefix + key}" is required`, hint: field.doc });
@@ -7263,6 +7263,109 @@ var httpInput = defineComponent({
   create: (options, context) => new HttpInput(parseListenAddress(options.address, ["http"], "127.0.0.1:8514"), options, context)
 });
 
+// src/pipeline/inputs/process-metrics.ts
+var import_node_fs15 = require("node:fs");
+var schema19 = {
+  interval: { type: "duration", default: "20s", doc: "how often each running instance is measured (Heroku samples every 20 s)" }
+};
+var TICKS = 100;
+function readProcesses() {
+  const list = [];
+  for (const name of (0, import_node_fs15.readdirSync)("/proc")) {
+    if (name.charCodeAt(0) < 48 || name.charCodeAt(0) > 57) continue;
+    try {
+      const stat = (0, import_node_fs15.readFileSync)(`/proc/${name}/stat`, "latin1");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      list.push({ pid: Number(name), ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]) });
+    } catch {
+    }
+  }
+  return list;
+}
+function sampleTree(root, processes = readProcesses()) {
+  const children = /* @__PURE__ */ new Map();
+  let rootStat;
+  for (const p of processes) {
+    if (p.pid === root) rootStat = p;
+    let list = children.get(p.ppid);
+    if (!list) children.set(p.ppid, list = []);
+    list.push(p);
+  }
+  if (!rootStat) return void 0;
+  const sample = { processes: 0, rssKb: 0, swapKb: 0, cpuSeconds: 0 };
+  const queue = [rootStat];
+  while (queue.length) {
+    const p = queue.pop();
+    sample.processes++;
+    sample.cpuSeconds += p.ticks / TICKS;
+    try {
+      const status2 = (0, import_node_fs15.readFileSync)(`/proc/${p.pid}/status`, "latin1");
+      sample.rssKb += Number(/^VmRSS:\s+(\d+)/m.exec(status2)?.[1] ?? 0);
+      sample.swapKb += Number(/^VmSwap:\s+(\d+)/m.exec(status2)?.[1] ?? 0);
+    } catch {
+    }
+    queue.push(...children.get(p.pid) ?? []);
+  }
+  return sample;
+}
+var mb = (kb) => (kb / 1024).toFixed(2);
+var ProcessMetricsInput = class {
+  constructor(options, context) {
+    this.options = options;
+    this.context = context;
+  }
+  options;
+  context;
+  timer;
+  host;
+  samples = 0;
+  errors = 0;
+  async start(host) {
+    this.host = host;
+    this.timer = setInterval(() => this.measure(), this.options.interval);
+    this.timer.unref();
+  }
+  /** One line per running instance, in Heroku's format, with the numbers in Fields as well. */
+  measure() {
+    let processes;
+    let load;
+    try {
+      processes = readProcesses();
+      load = (0, import_node_fs15.readFileSync)("/proc/loadavg", "latin1").split(" ");
+    } catch (error) {
+      if (this.errors++ === 0) this.context.report(`cannot read /proc (${error.message}): process_metrics needs Linux`, SEVERITY.warning);
+      return;
+    }
+    for (const { name, pid } of this.host.instances()) {
+      if (pid === void 0) continue;
+      const s = sampleTree(pid, processes);
+      if (!s) continue;
+      const totalKb = s.rssKb + s.swapKb;
+      const text = `source=${name} sample#memory_total=${mb(totalKb)}MB sample#memory_rss=${mb(s.rssKb)}MB sample#memory_swap=${mb(s.swapKb)}MB sample#load_avg_1m=${load[0]} sample#load_avg_5m=${load[1]} sample#load_avg_15m=${load[2]} sample#cpu_time=${s.cpuSeconds.toFixed(2)}s sample#processes=${s.processes}`;
+      const message = new Message(Buffer.from(text, "latin1"), name, "stdout", pid, this.context.hostname, Date.now(), "metrics");
+      message.severity = SEVERITY.info;
+      message.fields = { source: name, memory_total: Number(mb(totalKb)), memory_rss: Number(mb(s.rssKb)), memory_swap: Number(mb(s.swapKb)), load_avg_1m: Number(load[0]), cpu_time: Number(s.cpuSeconds.toFixed(2)), processes: s.processes };
+      this.samples++;
+      this.host.emit(message);
+    }
+  }
+  async close() {
+    if (this.timer) clearInterval(this.timer);
+  }
+  stats() {
+    return { samples: this.samples, errors: this.errors };
+  }
+};
+var processMetricsInput = defineComponent({
+  kind: "inputs",
+  type: "process_metrics",
+  summary: `Every interval, one line per running instance in Heroku's log-runtime-metrics format (memory, swap, load, CPU time of its whole process tree, from /proc), with Type "metrics".`,
+  schema: schema19,
+  example: '[inputs.metrics]\ntype = "process_metrics"\ninterval = "20s"',
+  check: (options) => options.interval < 1e3 ? [{ key: "interval", message: `option "interval" must be at least 1s, got ${options.interval} ms`, hint: 'e.g. interval = "20s"' }] : [],
+  create: (options, context) => new ProcessMetricsInput(options, context)
+});
+
 // src/pipeline/registry.ts
 function byType(...definitions) {
   return Object.fromEntries(definitions.map((d) => [d.type, d]));
@@ -7277,7 +7380,7 @@ Object.assign(registry.decoders, byType(jsonDecoder, logfmtDecoder, regexDecoder
 Object.assign(registry.filters, byType(dropFilter, throttleFilter, dedupeFilter, sampleFilter, redactFilter, multilineFilter, fieldsFilter, counterFilter));
 Object.assign(registry.outputs, byType(fileOutput));
 Object.assign(registry.outputs, byType(syslogOutput, httpOutput));
-Object.assign(registry.inputs, byType(fileInput, syslogInput, httpInput));
+Object.assign(registry.inputs, byType(fileInput, syslogInput, httpInput, processMetricsInput));
 function findDefinition(kind, type) {
   return Object.hasOwn(registry[kind], type) ? registry[kind][type] : void 0;
 }
@@ -7330,7 +7433,7 @@ function loadConfig(options) {
       }
     }
   }
-  const validate = (id, schema19, raw) => {
+  const validate = (id, schema20, raw) => {
     const unset = /* @__PURE__ */ new Map();
     const table2 = interpolateTree(raw.table, options.env, "", unset);
     if (id.startsWith("processes.") && raw.table.command !== void 0) {
@@ -7345,7 +7448,7 @@ function loadConfig(options) {
         skip.add(key);
       } else problems.push(problem);
     }
-    const result = applySchema(schema19, table2, "", skip);
+    const result = applySchema(schema20, table2, "", skip);
     for (const p of result.problems) problems.push({ file: raw.fragment.path, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint });
     return { options: result.options, failed: result.problems.length > 0 };
   };
@@ -7371,12 +7474,12 @@ function loadConfig(options) {
       problems.push({ file: origin.file, line: lineFor(raw.lines, id, "type"), component: id, message: `unknown ${kind.replace(/s$/, "")} type "${type}"`, hint: near ? `did you mean "${near}"?` : `choose one of: ${typesOf(componentKind).join(", ") || "(none yet)"}` });
       continue;
     }
-    const schema19 = {
+    const schema20 = {
       type: { type: "string", doc: "the component type" },
       match: { type: "matcher", default: "TRUE", doc: 'which messages this component takes, e.g. "Logger =~ /^web/"' },
       ...definition.schema
     };
-    const { options: opts, failed } = validate(id, schema19, raw);
+    const { options: opts, failed } = validate(id, schema20, raw);
     if (!failed && definition.check) {
       for (const p of definition.check(opts)) problems.push({ file: origin.file, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint });
     }
@@ -7497,8 +7600,8 @@ function loadApp(options) {
   const problems = [];
   const label = (path) => (0, import_node_path11.relative)(options.appDir, path) || path;
   let dotenv = {};
-  if (options.envFile && (0, import_node_fs15.existsSync)(options.envFile)) {
-    const parsed = parseDotenv((0, import_node_fs15.readFileSync)(options.envFile, "utf8"), label(options.envFile));
+  if (options.envFile && (0, import_node_fs16.existsSync)(options.envFile)) {
+    const parsed = parseDotenv((0, import_node_fs16.readFileSync)(options.envFile, "utf8"), label(options.envFile));
     problems.push(...parsed.problems);
     dotenv = parsed.vars;
   }
@@ -7508,9 +7611,9 @@ function loadApp(options) {
   const processes = [];
   const configured = loaded.config.processes;
   let procfile;
-  if ((0, import_node_fs15.existsSync)(options.procfile)) {
+  if ((0, import_node_fs16.existsSync)(options.procfile)) {
     procfile = options.procfile;
-    const parsed = parseProcfile((0, import_node_fs15.readFileSync)(options.procfile, "utf8"), label(options.procfile));
+    const parsed = parseProcfile((0, import_node_fs16.readFileSync)(options.procfile, "utf8"), label(options.procfile));
     problems.push(...parsed.problems);
     for (const type of parsed.types) {
       const refined = configured[type.name];
@@ -7555,9 +7658,9 @@ function parse(args, options, allowPositionals = false) {
 }
 function loadAppFromArgs(values, mode) {
   const appDir = (0, import_node_path12.resolve)(values.app ?? process.cwd());
-  if (!(0, import_node_fs16.existsSync)(appDir)) throw new UsageError(`option --app: no such directory ${appDir}`);
-  if (values.env && !(0, import_node_fs16.existsSync)(values.env)) throw new UsageError(`option --env: no such file ${values.env}`);
-  if (values.procfile && !(0, import_node_fs16.existsSync)(values.procfile)) throw new UsageError(`option --procfile: no such file ${values.procfile}`);
+  if (!(0, import_node_fs17.existsSync)(appDir)) throw new UsageError(`option --app: no such directory ${appDir}`);
+  if (values.env && !(0, import_node_fs17.existsSync)(values.env)) throw new UsageError(`option --env: no such file ${values.env}`);
+  if (values.procfile && !(0, import_node_fs17.existsSync)(values.procfile)) throw new UsageError(`option --procfile: no such file ${values.procfile}`);
   const onPlatform = Boolean(process.env.DYNO || process.env.VCAP_APPLICATION || process.env.CNB_APP_DIR);
   return loadApp({
     appDir,
@@ -8202,12 +8305,12 @@ function groupExists(pid) {
 }
 
 // src/supervisor/thread-pool.ts
-var import_node_fs17 = require("node:fs");
+var import_node_fs18 = require("node:fs");
 var THREADS = 16;
 function startThreadPool() {
   const before = process.env.UV_THREADPOOL_SIZE;
   process.env.UV_THREADPOOL_SIZE = String(Math.max(THREADS, Number(before) || 0));
-  (0, import_node_fs17.access)("/", () => void 0);
+  (0, import_node_fs18.access)("/", () => void 0);
   if (before === void 0) delete process.env.UV_THREADPOOL_SIZE;
   else process.env.UV_THREADPOOL_SIZE = before;
 }

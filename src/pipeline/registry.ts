@@ -19,6 +19,7 @@ import { httpOutput } from './outputs/http';
 import { fileInput } from './inputs/file';
 import { syslogInput } from './inputs/syslog';
 import { httpInput } from './inputs/http';
+import { processMetricsInput } from './inputs/process-metrics';
 
 type Registry = { [K in ComponentKind]: Record<string, ComponentDefinition<K>> };
 
@@ -39,7 +40,7 @@ Object.assign(registry.outputs, byType<'outputs'>(fileOutput));
 Object.assign(registry.outputs, byType<'outputs'>(syslogOutput, httpOutput));
 
 // Inputs, each in inputs/ with its schema beside its code.
-Object.assign(registry.inputs, byType<'inputs'>(fileInput, syslogInput, httpInput));
+Object.assign(registry.inputs, byType<'inputs'>(fileInput, syslogInput, httpInput, processMetricsInput));
 
 /** The definition of a component type, or undefined when there is no such type. */
 export function findDefinition<K extends ComponentKind>(kind: K, type: string): ComponentDefinition<K> | undefined {
