@@ -175,6 +175,30 @@ describe('file input', () => {
     expect(status.stdout).toMatch(/inputs\.app: files=1000 open_files=\d+ .*lines=2000/);
   }, 60_000);
 
+  it("goes through the same decoders, filters and outputs as process lines, matched by Type, Logger and Fields[path]", async () => {
+    const dir = tempDir({
+      Procfile: 'web: sleep 600\n',
+      'drover/inputs.toml': '[inputs.app]\ntype = "file"\npaths = ["logs/*.log"]\ncheckpoint_dir = "checkpoints"\nlogger = "applog"\n',
+      'drover/pipeline.toml': `[decoders.json]\ntype = "json"\nmatch = "Type == 'file'"\n\n[filters.nodebug]\ntype = "drop"\nmatch = "Fields[level] == 'debug'"\n\n[outputs.errors]\ntype = "file"\npath = "errors.log"\nformat = "raw"\nmatch = "Fields[path] =~ /err\\\\.log$/"\n`,
+      'drover/out.toml': JSON_STDOUT,
+      'logs/app.log': '',
+      'logs/err.log': '',
+    });
+    const child = startDrover(dir);
+    await waitForLine(child, /State changed from starting to up/);
+    await sleep(500);
+    appendFileSync(join(dir, 'logs/app.log'), '{"level":"debug","msg":"dropped"}\n{"level":"warn","msg":"kept","user":"ann"}\n');
+    appendFileSync(join(dir, 'logs/err.log'), 'an error line\n');
+    const lines = await waitForLines(child, 2);
+    await sleep(300);
+    await stop(child);
+    await child;
+    expect(lines.sort()).toEqual(['an error line', 'kept']);
+    const kept = jsonLines(child.output()).find((l) => l.message === 'kept') as unknown as Record<string, string>;
+    expect(kept).toMatchObject({ logger: 'applog', level: 'warning', user: 'ann' });
+    expect(readFileSync(join(dir, 'errors.log'), 'utf8')).toBe('an error line\n');
+  });
+
   it('drover check lists the input and rejects an empty paths', async () => {
     const ok = await drover(['check'], { cwd: app('paths = ["logs/*.log"]') });
     expect(ok.stdout).toMatch(/inputs\s+app \(file\)/);
