@@ -6620,7 +6620,7 @@ var CheckpointCommitter = class {
 
 // src/pipeline/inputs/file.ts
 var schema16 = {
-  paths: { type: "string[]", default: [], doc: 'files to follow: globs (`*`, `?`, `[abc]`, `**`), relative to the app directory unless absolute, e.g. ["logs/nginx/*.log"]' },
+  paths: { type: "string[]", default: [], doc: 'required: files to follow: globs (`*`, `?`, `[abc]`, `**`), relative to the app directory unless absolute, e.g. ["logs/nginx/*.log"]' },
   read_from: { type: "enum", values: ["end", "beginning"], default: "end", doc: "where to start in a file found at the first start (no checkpoint yet); files that appear later, or while drover was down, are read from the beginning" },
   logger: { type: "string", default: "", doc: "the Logger of its messages (default: the input name)" },
   checkpoint_dir: { type: "string", default: "", doc: "where read positions are saved (relative to the app); default: a directory of your user under $TMPDIR" },
@@ -6910,7 +6910,7 @@ function findCopy(file, followed) {
 var fileInput = defineComponent({
   kind: "inputs",
   type: "file",
-  summary: "Follows files as `tail -F` does: globs, files that appear later, rotation by rename or copytruncate, read positions saved across restarts.",
+  summary: 'Follows files as `tail -F` does: globs, files that appear later, rotation by rename (the old file is read until quiet) or copytruncate (lines written between the copy and the truncation are lost: no reader can get them), read positions saved once written and resumed after a restart. Messages have Type "file", Logger the input name, Fields[path].',
   schema: schema16,
   example: '[inputs.nginx]\ntype = "file"\npaths = ["logs/nginx/*.log", "/tmp/php-fpm.*.log"]\nread_from = "end"',
   check: (options) => options.paths.length === 0 || options.paths.some((p) => p.trim() === "") ? [{ key: "paths", message: `option "paths" must list at least one file or glob, got ${JSON.stringify(options.paths)}`, hint: 'e.g. paths = ["logs/*.log"]' }] : [],
@@ -7182,7 +7182,7 @@ var SyslogInput = class {
 var syslogInput = defineComponent({
   kind: "inputs",
   type: "syslog",
-  summary: "Receives RFC 5424 and RFC 3164 syslog messages over UDP or TCP (octet counting or newline framing), on loopback unless told otherwise.",
+  summary: 'Receives RFC 5424 and RFC 3164 syslog messages over UDP or TCP (octet counting or newline framing), on loopback unless told otherwise. Messages have Type "syslog", Severity, Hostname, Logger = APP-NAME, Pid = PROCID, Payload = MSG, Fields[facility], Fields[msgid] and structured data as Fields["SD-ID.PARAM"]; one that cannot be read is passed on whole with Fields[syslog_error] saying why.',
   schema: schema17,
   example: '[inputs.local_syslog]\ntype = "syslog"\naddress = "udp://127.0.0.1:5514"',
   check: (options) => {
@@ -7359,7 +7359,7 @@ function sameText(a, b) {
 var httpInput = defineComponent({
   kind: "inputs",
   type: "http",
-  summary: "A local endpoint for apps that push their logs: POST /logs with text lines or NDJSON, answered 204; a 4xx says what was wrong.",
+  summary: `A local endpoint for apps that push their logs: POST /logs with text lines (text/plain, or curl's default form type) or NDJSON (application/x-ndjson: fields, level, message and time from each object, as the json decoder reads them), answered 204 once routed; a 4xx says what was wrong, and nothing of a refused body is routed. Messages have Type "http".`,
   schema: schema18,
   example: '[inputs.posted]\ntype = "http"\naddress = "127.0.0.1:8514"\ntoken = "${LOGS_TOKEN}"',
   check: (options) => {

@@ -11,7 +11,7 @@ import { CheckpointCommitter, checkpointPath, readCheckpoints, writeCheckpoints,
 import { writeProgress } from '../sinks';
 
 const schema: Schema = {
-  paths: { type: 'string[]', default: [], doc: 'files to follow: globs (`*`, `?`, `[abc]`, `**`), relative to the app directory unless absolute, e.g. ["logs/nginx/*.log"]' },
+  paths: { type: 'string[]', default: [], doc: 'required: files to follow: globs (`*`, `?`, `[abc]`, `**`), relative to the app directory unless absolute, e.g. ["logs/nginx/*.log"]' },
   read_from: { type: 'enum', values: ['end', 'beginning'], default: 'end', doc: 'where to start in a file found at the first start (no checkpoint yet); files that appear later, or while drover was down, are read from the beginning' },
   logger: { type: 'string', default: '', doc: 'the Logger of its messages (default: the input name)' },
   checkpoint_dir: { type: 'string', default: '', doc: 'where read positions are saved (relative to the app); default: a directory of your user under $TMPDIR' },
@@ -333,7 +333,7 @@ function findCopy(file: FollowedFile, followed: Set<string>): { path: string; fd
 export const fileInput = defineComponent({
   kind: 'inputs',
   type: 'file',
-  summary: 'Follows files as `tail -F` does: globs, files that appear later, rotation by rename or copytruncate, read positions saved across restarts.',
+  summary: 'Follows files as `tail -F` does: globs, files that appear later, rotation by rename (the old file is read until quiet) or copytruncate (lines written between the copy and the truncation are lost: no reader can get them), read positions saved once written and resumed after a restart. Messages have Type "file", Logger the input name, Fields[path].',
   schema,
   example: '[inputs.nginx]\ntype = "file"\npaths = ["logs/nginx/*.log", "/tmp/php-fpm.*.log"]\nread_from = "end"',
   check: (options) => (options.paths.length === 0 || options.paths.some((p: string) => p.trim() === '') ? [{ key: 'paths', message: `option "paths" must list at least one file or glob, got ${JSON.stringify(options.paths)}`, hint: 'e.g. paths = ["logs/*.log"]' }] : []),

@@ -186,7 +186,7 @@ function sameText(a: string, b: string): boolean {
 export const httpInput = defineComponent({
   kind: 'inputs',
   type: 'http',
-  summary: 'A local endpoint for apps that push their logs: POST /logs with text lines or NDJSON, answered 204; a 4xx says what was wrong.',
+  summary: 'A local endpoint for apps that push their logs: POST /logs with text lines (text/plain, or curl\'s default form type) or NDJSON (application/x-ndjson: fields, level, message and time from each object, as the json decoder reads them), answered 204 once routed; a 4xx says what was wrong, and nothing of a refused body is routed. Messages have Type "http".',
   schema,
   example: '[inputs.posted]\ntype = "http"\naddress = "127.0.0.1:8514"\ntoken = "${LOGS_TOKEN}"',
   check: (options) => {
