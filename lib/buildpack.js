@@ -6658,6 +6658,7 @@ var FileInput = class {
   errors = 0;
   retired = 0;
   savedAt = 0;
+  saveFailures = 0;
   async start(host) {
     this.host = host;
     this.checkpointFile = checkpointPath(host.appDir, this.options.checkpoint_dir, this.options.name);
@@ -6822,8 +6823,8 @@ var FileInput = class {
       writeCheckpoints(this.checkpointFile, checkpoints);
       this.savedAt = Date.now();
     } catch (error) {
+      if (this.saveFailures++ === 0) this.context.report(`cannot save read positions to ${this.checkpointFile}: ${error.message}; a restart will read files again from where they were last saved. Set checkpoint_dir to a writable directory`, SEVERITY.warning);
       this.errors++;
-      this.context.report(`cannot save read positions to ${this.checkpointFile}: ${error.message}; set checkpoint_dir to a writable directory`, SEVERITY.warning);
     }
   }
   /** Reads what the files hold now (for at most a second), passes on partial lines, and saves the positions once written. */

@@ -6552,6 +6552,7 @@ var FileInput = class {
   errors = 0;
   retired = 0;
   savedAt = 0;
+  saveFailures = 0;
   async start(host) {
     this.host = host;
     this.checkpointFile = checkpointPath(host.appDir, this.options.checkpoint_dir, this.options.name);
@@ -6716,8 +6717,8 @@ var FileInput = class {
       writeCheckpoints(this.checkpointFile, checkpoints);
       this.savedAt = Date.now();
     } catch (error) {
+      if (this.saveFailures++ === 0) this.context.report(`cannot save read positions to ${this.checkpointFile}: ${error.message}; a restart will read files again from where they were last saved. Set checkpoint_dir to a writable directory`, SEVERITY.warning);
       this.errors++;
-      this.context.report(`cannot save read positions to ${this.checkpointFile}: ${error.message}; set checkpoint_dir to a writable directory`, SEVERITY.warning);
     }
   }
   /** Reads what the files hold now (for at most a second), passes on partial lines, and saves the positions once written. */
@@ -8491,6 +8492,11 @@ var Pipeline = class {
 };
 
 // src/pipeline/inputs/inputs.ts
+var HINTS = {
+  EADDRINUSE: `; another program listens there: choose another port in the input's "address"`,
+  EACCES: `; ports below 1024 need root: choose a port of 1024 or more in the input's "address"`,
+  EADDRNOTAVAIL: "; no interface of this machine has that address: use 127.0.0.1, or 0.0.0.0 for all"
+};
 var Inputs = class {
   constructor(configs, pipeline, options) {
     this.pipeline = pipeline;
@@ -8534,7 +8540,7 @@ var Inputs = class {
     };
     await Promise.all(
       this.inputs.map(
-        ({ id, input }) => input.start(host).catch((error) => pipeline.internal(`${id}: cannot start: ${error.message}`, id, SEVERITY.err))
+        ({ id, input }) => input.start(host).catch((error) => pipeline.internal(`${id}: cannot start: ${error.message}${HINTS[error.code ?? ""] ?? ""}`, id, SEVERITY.err))
       )
     );
   }

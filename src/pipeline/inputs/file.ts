@@ -49,6 +49,7 @@ export class FileInput implements Input {
   private errors = 0;
   private retired = 0;
   private savedAt = 0;
+  private saveFailures = 0;
 
   constructor(private readonly options: Record<string, any>, private readonly context: ComponentContext) {}
 
@@ -232,8 +233,9 @@ export class FileInput implements Input {
       writeCheckpoints(this.checkpointFile, checkpoints);
       this.savedAt = Date.now();
     } catch (error) {
+      // Said once, not every second; the count goes on in `drover status`.
+      if (this.saveFailures++ === 0) this.context.report(`cannot save read positions to ${this.checkpointFile}: ${(error as Error).message}; a restart will read files again from where they were last saved. Set checkpoint_dir to a writable directory`, SEVERITY.warning);
       this.errors++;
-      this.context.report(`cannot save read positions to ${this.checkpointFile}: ${(error as Error).message}; set checkpoint_dir to a writable directory`, SEVERITY.warning);
     }
   }
 

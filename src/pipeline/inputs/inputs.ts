@@ -16,6 +16,13 @@ export interface InputsOptions {
   instances(): { name: string; pid: number | undefined }[];
 }
 
+/** What to do about the errors an input's listener meets most. */
+const HINTS: Record<string, string> = {
+  EADDRINUSE: '; another program listens there: choose another port in the input\'s "address"',
+  EACCES: '; ports below 1024 need root: choose a port of 1024 or more in the input\'s "address"',
+  EADDRNOTAVAIL: '; no interface of this machine has that address: use 127.0.0.1, or 0.0.0.0 for all',
+};
+
 /** Every `[inputs.NAME]` of the configuration, each feeding the same pipeline as the processes. */
 export class Inputs {
   private readonly inputs: { id: string; input: Input }[] = [];
@@ -60,7 +67,7 @@ export class Inputs {
     };
     await Promise.all(
       this.inputs.map(({ id, input }) =>
-        input.start(host).catch((error: Error) => pipeline.internal(`${id}: cannot start: ${error.message}`, id, SEVERITY.err)),
+        input.start(host).catch((error: NodeJS.ErrnoException) => pipeline.internal(`${id}: cannot start: ${error.message}${HINTS[error.code ?? ''] ?? ''}`, id, SEVERITY.err)),
       ),
     );
   }

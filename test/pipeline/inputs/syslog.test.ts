@@ -105,6 +105,20 @@ describe('syslog input', () => {
     expect(reached).toBe(false);
   });
 
+  it('says what to do when its port is taken, and drover runs on without it', async () => {
+    const taken = createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => taken.once('listening', r));
+    const port = (taken.address() as { port: number }).port;
+    const dir = tempDir({ Procfile: 'web: sleep 600\n', 'drover/in.toml': `[inputs.s]\ntype = "syslog"\naddress = "tcp://127.0.0.1:${port}"\n` });
+    const child = startDrover(dir);
+    const line = await waitForLine(child, /inputs\.s: cannot start/);
+    await waitForLine(child, /State changed from starting to up/);
+    child.kill('SIGTERM');
+    await child;
+    taken.close();
+    expect(line).toMatch(/EADDRINUSE.*another program listens there: choose another port in the input's "address"/);
+  });
+
   it('drover check names a bad address with what it expects', async () => {
     const dir = tempDir({ Procfile: 'web: sleep 1\n', 'drover/in.toml': '[inputs.s]\ntype = "syslog"\naddress = "5514"\n' });
     const result = await drover(['check'], { cwd: dir });
