@@ -20,6 +20,7 @@ import { restartWorkload } from './workloads/restart.mjs';
 import { shutdownWorkload } from './workloads/shutdown.mjs';
 import { syslogWorkload } from './workloads/syslog.mjs';
 import { buildWorkload } from './workloads/build.mjs';
+import { fileInputWorkload } from './workloads/file-input.mjs';
 
 const argv = process.argv.slice(2);
 const flag = (name) => argv.includes(name);
@@ -30,7 +31,7 @@ const settings = { runs: Number(option('--runs') ?? (quick ? 1 : 5)), warmup: qu
 const only = option('--only')?.split(',');
 const command = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
 
-const all = [...passthroughWorkloads(), latencyWorkload, startupWorkload, rssWorkload, restartWorkload, shutdownWorkload, syslogWorkload, buildWorkload];
+const all = [...passthroughWorkloads(), latencyWorkload, startupWorkload, rssWorkload, restartWorkload, shutdownWorkload, syslogWorkload, fileInputWorkload, buildWorkload];
 const chosen = all.filter((w) => !only || only.some((o) => w.id.startsWith(o)));
 
 const log = (line) => process.stderr.write(`${line}\n`);

@@ -2028,8 +2028,8 @@ var require_toml = __commonJS({
 
 // src/cli/command.ts
 var import_node_util2 = require("node:util");
-var import_node_fs17 = require("node:fs");
-var import_node_path12 = require("node:path");
+var import_node_fs18 = require("node:fs");
+var import_node_path13 = require("node:path");
 
 // src/cli/paths.ts
 var import_node_fs = require("node:fs");
@@ -2053,8 +2053,8 @@ function defaultProcfile(appDir) {
 }
 
 // src/config/app.ts
-var import_node_fs16 = require("node:fs");
-var import_node_path11 = require("node:path");
+var import_node_fs17 = require("node:fs");
+var import_node_path12 = require("node:path");
 
 // src/config/load.ts
 var import_toml = __toESM(require_toml(), 1);
@@ -6038,8 +6038,8 @@ var httpOutput = defineComponent({
 });
 
 // src/pipeline/inputs/file.ts
-var import_node_fs14 = require("node:fs");
-var import_node_path10 = require("node:path");
+var import_node_fs15 = require("node:fs");
+var import_node_path11 = require("node:path");
 
 // src/pipeline/inputs/glob.ts
 var import_node_fs10 = require("node:fs");
@@ -6289,8 +6289,9 @@ var FollowedFile = class {
   lastData = Date.now();
   lines = 0;
   truncations = 0;
-  /** The last bytes read (at most TAIL), ending at `position`. */
-  tail = Buffer.alloc(0);
+  /** The last bytes read, ending at `position`: tailBytes[0, tailLength). */
+  tailBytes = Buffer.alloc(TAIL);
+  tailLength = 0;
   splitter;
   /** Opens it, checking that `path` still leads to this inode; false when it does not (or is gone). */
   open(path = this.path) {
@@ -6319,8 +6320,7 @@ var FollowedFile = class {
       return "truncated";
     }
     const chunk = buffer.subarray(0, n);
-    const keep = Math.min(n, TAIL);
-    this.tail = Buffer.concat([this.tail.subarray(Math.max(0, this.tail.length + keep - TAIL)), chunk.subarray(n - keep)]);
+    this.keepTail(chunk);
     const last = chunk.lastIndexOf(10);
     if (last >= 0) this.lineEnd = this.position + last + 1;
     this.position += n;
@@ -6343,7 +6343,24 @@ var FollowedFile = class {
     }
     this.splitter.end();
     this.position = this.lineEnd = 0;
-    this.tail = Buffer.alloc(0);
+    this.tailLength = 0;
+  }
+  /** The last bytes read (at most 256), to recognise the copy that copytruncate made of this file. */
+  get tail() {
+    return this.tailBytes.subarray(0, this.tailLength);
+  }
+  /** Keeps the last TAIL bytes of what has been read, in a buffer of its own (no allocation per read). */
+  keepTail(chunk) {
+    const n = chunk.length;
+    if (n >= TAIL) {
+      this.tailBytes.set(chunk.subarray(n - TAIL));
+      this.tailLength = TAIL;
+      return;
+    }
+    const keep = Math.min(this.tailLength, TAIL - n);
+    this.tailBytes.copyWithin(0, this.tailLength - keep, this.tailLength);
+    this.tailBytes.set(chunk, keep);
+    this.tailLength = keep + n;
   }
   /** Reading pauses (an output is full): a partial line must not time out meanwhile. */
   hold() {
@@ -6512,6 +6529,52 @@ var CheckpointCommitter = class {
   }
 };
 
+// src/pipeline/inputs/rotated-files.ts
+var import_node_fs14 = require("node:fs");
+var import_node_path10 = require("node:path");
+function findByInode(dir, dev, ino) {
+  let names;
+  try {
+    names = (0, import_node_fs14.readdirSync)(dir);
+  } catch {
+    return void 0;
+  }
+  for (const name of names) {
+    try {
+      const stat = (0, import_node_fs14.statSync)((0, import_node_path10.join)(dir, name));
+      if (stat.ino === ino && stat.dev === dev && stat.isFile()) return [(0, import_node_path10.join)(dir, name), stat];
+    } catch {
+    }
+  }
+  return void 0;
+}
+var COPY_AGE_MS = 6e4;
+function findCopy(file, followed) {
+  if (file.tail.length === 0) return void 0;
+  const dir = (0, import_node_path10.dirname)(file.path);
+  let names;
+  try {
+    names = (0, import_node_fs14.readdirSync)(dir);
+  } catch {
+    return void 0;
+  }
+  const probe = Buffer.alloc(file.tail.length);
+  for (const name of names) {
+    const path = (0, import_node_path10.join)(dir, name);
+    if (followed.has(path)) continue;
+    let fd;
+    try {
+      const stat = (0, import_node_fs14.statSync)(path);
+      if (!stat.isFile() || stat.size < file.position || Date.now() - stat.mtimeMs > COPY_AGE_MS) continue;
+      fd = (0, import_node_fs14.openSync)(path, "r");
+      if ((0, import_node_fs14.readSync)(fd, probe, 0, probe.length, file.position - probe.length) === probe.length && probe.equals(file.tail)) return { path, fd };
+    } catch {
+    }
+    if (fd !== void 0) (0, import_node_fs14.closeSync)(fd);
+  }
+  return void 0;
+}
+
 // src/pipeline/inputs/file.ts
 var schema16 = {
   paths: { type: "string[]", default: [], doc: 'required: files to follow: globs (`*`, `?`, `[abc]`, `**`), relative to the app directory unless absolute, e.g. ["logs/nginx/*.log"]' },
@@ -6542,6 +6605,11 @@ var FileInput = class {
   buffer = Buffer.allocUnsafe(CHUNK);
   committer = new CheckpointCommitter();
   timers = [];
+  /** inotify watches on the directories of followed files: a write wakes the reader at once, not at the next poll. */
+  watchers = /* @__PURE__ */ new Map();
+  scanQueued = false;
+  /** Followed files under the name the last scan found them by, for the watchers. */
+  byPath = /* @__PURE__ */ new Map();
   host;
   checkpointFile = "";
   pumping = false;
@@ -6585,6 +6653,7 @@ var FileInput = class {
         if (file.fd === void 0) this.findAway(file);
       }
     }
+    for (const [path] of found) this.watchDirectory((0, import_node_path11.dirname)(path));
     for (const [key, [path, stat]] of byKey) {
       if (this.files.has(key)) continue;
       const checkpoint = saved?.get(key);
@@ -6593,14 +6662,47 @@ var FileInput = class {
       else if (firstRun && this.options.read_from === "end") start2 = stat.size;
       this.follow(path, stat, start2);
     }
+    this.byPath = new Map([...this.files.values()].filter((f) => f.detachedAt === void 0).map((f) => [f.path, f]));
     if (saved) {
       for (const [key, checkpoint] of saved) {
         if (this.files.has(key)) continue;
-        const away = findByInode((0, import_node_path10.dirname)(checkpoint.path), checkpoint.dev, checkpoint.ino);
+        const away = findByInode((0, import_node_path11.dirname)(checkpoint.path), checkpoint.dev, checkpoint.ino);
         if (!away || away[1].size <= checkpoint.position) continue;
         this.follow(away[0], away[1], checkpoint.position).detachedAt = now;
       }
     }
+  }
+  /**
+   * Watches a directory of followed files (once): a change to one of them reads it now; a new or renamed entry
+   * brings the next scan forward. Polling stays, for file systems without inotify and for a full watch table.
+   */
+  watchDirectory(dir) {
+    if (this.watchers.has(dir)) return;
+    let watcher;
+    try {
+      watcher = (0, import_node_fs15.watch)(dir, { persistent: false }, (event, name) => this.onWatch(dir, event, name));
+      watcher.on("error", () => void 0);
+    } catch {
+      watcher = void 0;
+    }
+    this.watchers.set(dir, watcher);
+  }
+  onWatch(dir, event, name) {
+    if (this.closed) return;
+    if (event === "rename" || name === null) {
+      if (!this.scanQueued) {
+        this.scanQueued = true;
+        setTimeout(() => {
+          this.scanQueued = false;
+          this.scan();
+        }, 20);
+      }
+      return;
+    }
+    const file = this.byPath.get((0, import_node_path11.join)(dir, String(name)));
+    if (!file || file.fd === void 0 || this.active.has(file) || this.waiting) return;
+    this.active.add(file);
+    this.pump();
   }
   follow(path, stat, start2) {
     const source = { logger: this.options.logger || this.options.name, stream: "stdout", pid: 0, hostname: this.context.hostname, severity: SEVERITY.info, type: "file", fields: { path } };
@@ -6611,7 +6713,7 @@ var FileInput = class {
   }
   /** A closed file whose name now leads elsewhere: reopened under its new name in the same directory, or forgotten. */
   findAway(file) {
-    const away = findByInode((0, import_node_path10.dirname)(file.path), file.dev, file.ino);
+    const away = findByInode((0, import_node_path11.dirname)(file.path), file.dev, file.ino);
     if (away && away[1].size > file.position) {
       file.path = away[0];
       this.due.add(file);
@@ -6680,7 +6782,7 @@ var FileInput = class {
     try {
       file.restart(this.buffer, copy?.fd);
     } finally {
-      if (copy) (0, import_node_fs14.closeSync)(copy.fd);
+      if (copy) (0, import_node_fs15.closeSync)(copy.fd);
     }
     this.context.report(`${file.path} was truncated: reading it from the start${copy ? ` (lines written before that were read from ${copy.path})` : ""}`, SEVERITY.notice);
   }
@@ -6726,6 +6828,7 @@ var FileInput = class {
     if (this.closed) return;
     this.closed = true;
     for (const timer of this.timers) clearInterval(timer);
+    for (const watcher of this.watchers.values()) watcher?.close();
     const until = Date.now() + CLOSE_READ_MS;
     for (const file of this.files.values()) {
       if (file.fd === void 0 && !(this.due.has(file) && file.open())) continue;
@@ -6755,53 +6858,11 @@ var FileInput = class {
     let listed = 0;
     for (const file of this.files.values()) {
       if (listed++ === STATUS_FILES) break;
-      stats[`position[${(0, import_node_path10.relative)(this.host.appDir, file.path)}]`] = file.position;
+      stats[`position[${(0, import_node_path11.relative)(this.host.appDir, file.path)}]`] = file.position;
     }
     return stats;
   }
 };
-function findByInode(dir, dev, ino) {
-  let names;
-  try {
-    names = (0, import_node_fs14.readdirSync)(dir);
-  } catch {
-    return void 0;
-  }
-  for (const name of names) {
-    try {
-      const stat = (0, import_node_fs14.statSync)((0, import_node_path10.join)(dir, name));
-      if (stat.ino === ino && stat.dev === dev && stat.isFile()) return [(0, import_node_path10.join)(dir, name), stat];
-    } catch {
-    }
-  }
-  return void 0;
-}
-var COPY_AGE_MS = 6e4;
-function findCopy(file, followed) {
-  if (file.tail.length === 0) return void 0;
-  const dir = (0, import_node_path10.dirname)(file.path);
-  let names;
-  try {
-    names = (0, import_node_fs14.readdirSync)(dir);
-  } catch {
-    return void 0;
-  }
-  const probe = Buffer.alloc(file.tail.length);
-  for (const name of names) {
-    const path = (0, import_node_path10.join)(dir, name);
-    if (followed.has(path)) continue;
-    let fd;
-    try {
-      const stat = (0, import_node_fs14.statSync)(path);
-      if (!stat.isFile() || stat.size < file.position || Date.now() - stat.mtimeMs > COPY_AGE_MS) continue;
-      fd = (0, import_node_fs14.openSync)(path, "r");
-      if ((0, import_node_fs14.readSync)(fd, probe, 0, probe.length, file.position - probe.length) === probe.length && probe.equals(file.tail)) return { path, fd };
-    } catch {
-    }
-    if (fd !== void 0) (0, import_node_fs14.closeSync)(fd);
-  }
-  return void 0;
-}
 var fileInput = defineComponent({
   kind: "inputs",
   type: "file",
@@ -7265,17 +7326,17 @@ var httpInput = defineComponent({
 });
 
 // src/pipeline/inputs/process-metrics.ts
-var import_node_fs15 = require("node:fs");
+var import_node_fs16 = require("node:fs");
 var schema19 = {
   interval: { type: "duration", default: "20s", doc: "how often each running instance is measured (Heroku samples every 20 s)" }
 };
 var TICKS = 100;
 function readProcesses() {
   const list = [];
-  for (const name of (0, import_node_fs15.readdirSync)("/proc")) {
+  for (const name of (0, import_node_fs16.readdirSync)("/proc")) {
     if (name.charCodeAt(0) < 48 || name.charCodeAt(0) > 57) continue;
     try {
-      const stat = (0, import_node_fs15.readFileSync)(`/proc/${name}/stat`, "latin1");
+      const stat = (0, import_node_fs16.readFileSync)(`/proc/${name}/stat`, "latin1");
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
       list.push({ pid: Number(name), ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]) });
     } catch {
@@ -7300,7 +7361,7 @@ function sampleTree(root, processes = readProcesses()) {
     sample.processes++;
     sample.cpuSeconds += p.ticks / TICKS;
     try {
-      const status2 = (0, import_node_fs15.readFileSync)(`/proc/${p.pid}/status`, "latin1");
+      const status2 = (0, import_node_fs16.readFileSync)(`/proc/${p.pid}/status`, "latin1");
       sample.rssKb += Number(/^VmRSS:\s+(\d+)/m.exec(status2)?.[1] ?? 0);
       sample.swapKb += Number(/^VmSwap:\s+(\d+)/m.exec(status2)?.[1] ?? 0);
     } catch {
@@ -7332,7 +7393,7 @@ var ProcessMetricsInput = class {
     let load;
     try {
       processes = readProcesses();
-      load = (0, import_node_fs15.readFileSync)("/proc/loadavg", "latin1").split(" ");
+      load = (0, import_node_fs16.readFileSync)("/proc/loadavg", "latin1").split(" ");
     } catch (error) {
       if (this.errors++ === 0) this.context.report(`cannot read /proc (${error.message}): process_metrics needs Linux`, SEVERITY.warning);
       return;
@@ -7599,10 +7660,10 @@ function mergeDotenv(env, dotenv) {
 var PROCESS_DEFAULTS = applySchema(processSchema, {}).options;
 function loadApp(options) {
   const problems = [];
-  const label = (path) => (0, import_node_path11.relative)(options.appDir, path) || path;
+  const label = (path) => (0, import_node_path12.relative)(options.appDir, path) || path;
   let dotenv = {};
-  if (options.envFile && (0, import_node_fs16.existsSync)(options.envFile)) {
-    const parsed = parseDotenv((0, import_node_fs16.readFileSync)(options.envFile, "utf8"), label(options.envFile));
+  if (options.envFile && (0, import_node_fs17.existsSync)(options.envFile)) {
+    const parsed = parseDotenv((0, import_node_fs17.readFileSync)(options.envFile, "utf8"), label(options.envFile));
     problems.push(...parsed.problems);
     dotenv = parsed.vars;
   }
@@ -7612,9 +7673,9 @@ function loadApp(options) {
   const processes = [];
   const configured = loaded.config.processes;
   let procfile;
-  if ((0, import_node_fs16.existsSync)(options.procfile)) {
+  if ((0, import_node_fs17.existsSync)(options.procfile)) {
     procfile = options.procfile;
-    const parsed = parseProcfile((0, import_node_fs16.readFileSync)(options.procfile, "utf8"), label(options.procfile));
+    const parsed = parseProcfile((0, import_node_fs17.readFileSync)(options.procfile, "utf8"), label(options.procfile));
     problems.push(...parsed.problems);
     for (const type of parsed.types) {
       const refined = configured[type.name];
@@ -7658,16 +7719,16 @@ function parse(args, options, allowPositionals = false) {
   return (0, import_node_util2.parseArgs)({ args, options, allowPositionals, strict: true });
 }
 function loadAppFromArgs(values, mode) {
-  const appDir = (0, import_node_path12.resolve)(values.app ?? process.cwd());
-  if (!(0, import_node_fs17.existsSync)(appDir)) throw new UsageError(`option --app: no such directory ${appDir}`);
-  if (values.env && !(0, import_node_fs17.existsSync)(values.env)) throw new UsageError(`option --env: no such file ${values.env}`);
-  if (values.procfile && !(0, import_node_fs17.existsSync)(values.procfile)) throw new UsageError(`option --procfile: no such file ${values.procfile}`);
+  const appDir = (0, import_node_path13.resolve)(values.app ?? process.cwd());
+  if (!(0, import_node_fs18.existsSync)(appDir)) throw new UsageError(`option --app: no such directory ${appDir}`);
+  if (values.env && !(0, import_node_fs18.existsSync)(values.env)) throw new UsageError(`option --env: no such file ${values.env}`);
+  if (values.procfile && !(0, import_node_fs18.existsSync)(values.procfile)) throw new UsageError(`option --procfile: no such file ${values.procfile}`);
   const onPlatform = Boolean(process.env.DYNO || process.env.VCAP_APPLICATION || process.env.CNB_APP_DIR);
   return loadApp({
     appDir,
     dirs: configDirs(appDir),
-    procfile: values.procfile ? (0, import_node_path12.resolve)(values.procfile) : defaultProcfile(appDir),
-    envFile: values.env ? (0, import_node_path12.resolve)(values.env) : onPlatform ? void 0 : (0, import_node_path12.resolve)(appDir, ".env"),
+    procfile: values.procfile ? (0, import_node_path13.resolve)(values.procfile) : defaultProcfile(appDir),
+    envFile: values.env ? (0, import_node_path13.resolve)(values.env) : onPlatform ? void 0 : (0, import_node_path13.resolve)(appDir, ".env"),
     env: process.env,
     mode
   });
@@ -7677,7 +7738,7 @@ var UsageError = class extends Error {
 };
 
 // src/cli/commands/check.ts
-var import_node_path13 = require("node:path");
+var import_node_path14 = require("node:path");
 
 // src/config/errors.ts
 function formatProblem(problem) {
@@ -7724,7 +7785,7 @@ ${app.problems.map((p) => formatProblem(p)).join("\n")}
   }
 };
 function describeApp(app) {
-  const rel = (p) => p.startsWith(app.appDir + "/") ? (0, import_node_path13.relative)(app.appDir, p) : `(default) ${p}`;
+  const rel = (p) => p.startsWith(app.appDir + "/") ? (0, import_node_path14.relative)(app.appDir, p) : `(default) ${p}`;
   const lines = ["fragments:"];
   for (const f of app.fragments) {
     const state = f.text.trim() === "" ? " (empty: disables the default)" : f.replaces ? " (replaces the default)" : "";
@@ -7745,7 +7806,7 @@ function describeApp(app) {
 
 // src/cli/commands/config.ts
 var import_toml2 = __toESM(require_toml(), 1);
-var import_node_path14 = require("node:path");
+var import_node_path15 = require("node:path");
 var config = {
   summary: "print the merged configuration, each section with the fragment it came from",
   usage: `Usage: drover config [options]
@@ -7759,7 +7820,7 @@ ${APP_USAGE}`,
     const app = loadAppFromArgs(values, "build");
     const out = [];
     for (const section of app.sections) {
-      const file = section.origin.file.startsWith(app.appDir) ? (0, import_node_path14.relative)(app.appDir, section.origin.file) : section.origin.file;
+      const file = section.origin.file.startsWith(app.appDir) ? (0, import_node_path15.relative)(app.appDir, section.origin.file) : section.origin.file;
       out.push(`# from ${file}:${section.origin.line}`);
       const [kind, ...rest] = section.id.split(".");
       const nested = rest.length ? { [kind]: { [rest.join(".")]: section.table } } : { [kind]: section.table };
@@ -7841,7 +7902,7 @@ var import_node_os6 = require("node:os");
 // src/supervisor/instance.ts
 var import_node_child_process = require("node:child_process");
 var import_node_os5 = require("node:os");
-var import_node_path15 = require("node:path");
+var import_node_path16 = require("node:path");
 
 // src/supervisor/backoff.ts
 function backoffDelay(n, initial, max) {
@@ -8005,7 +8066,7 @@ var Instance = class {
     const env = { ...options.env, ...spec.environment, DYNO: plan.name, PORT: String(plan.port) };
     this.report(`Starting process with command \`${spec.command}\``);
     const child = (0, import_node_child_process.spawn)("bash", ["-c", spec.command], {
-      cwd: spec.directory ? (0, import_node_path15.resolve)(options.appDir, spec.directory) : options.appDir,
+      cwd: spec.directory ? (0, import_node_path16.resolve)(options.appDir, spec.directory) : options.appDir,
       env,
       stdio: ["ignore", "pipe", "pipe"],
       detached: true
@@ -8306,12 +8367,12 @@ function groupExists(pid) {
 }
 
 // src/supervisor/thread-pool.ts
-var import_node_fs18 = require("node:fs");
+var import_node_fs19 = require("node:fs");
 var THREADS = 16;
 function startThreadPool() {
   const before = process.env.UV_THREADPOOL_SIZE;
   process.env.UV_THREADPOOL_SIZE = String(Math.max(THREADS, Number(before) || 0));
-  (0, import_node_fs18.access)("/", () => void 0);
+  (0, import_node_fs19.access)("/", () => void 0);
   if (before === void 0) delete process.env.UV_THREADPOOL_SIZE;
   else process.env.UV_THREADPOOL_SIZE = before;
 }
@@ -8686,13 +8747,13 @@ function shellQuote(word) {
 }
 
 // src/cli/commands/status.ts
-var import_node_path16 = require("node:path");
+var import_node_path17 = require("node:path");
 var OPTIONS = { app: { type: "string", short: "a" }, socket: { type: "string", short: "s" }, json: { type: "boolean" } };
 var OPTIONS_USAGE = `  -a, --app DIR         the app whose supervisor to ask (default: the current directory)
   -s, --socket PATH     the control socket (default: the one \`drover start\` made for the app)
       --json            print the answer as JSON`;
 async function ask(values, request) {
-  const path = values.socket ?? controlSocketPath((0, import_node_path16.resolve)(values.app ?? process.cwd()), "");
+  const path = values.socket ?? controlSocketPath((0, import_node_path17.resolve)(values.app ?? process.cwd()), "");
   try {
     return await requestControl(path, request);
   } catch (error) {

@@ -1,5 +1,5 @@
 // `file` input: follows files as `tail -F` does (globs, rename and copytruncate rotation), with checkpoints.
-import { closeSync, openSync, readdirSync, readSync, statSync, type Stats } from 'node:fs';
+import { closeSync, watch, type FSWatcher, type Stats } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { defineComponent, type ComponentContext, type Input, type InputHost } from '../component';
 import { SEVERITY } from '../message';
@@ -9,6 +9,7 @@ import { expandGlob } from './glob';
 import { FollowedFile } from './followed-file';
 import { CheckpointCommitter, checkpointPath, readCheckpoints, writeCheckpoints, type Checkpoint } from './checkpoints';
 import { writeProgress } from '../sinks';
+import { findByInode, findCopy } from './rotated-files';
 
 const schema: Schema = {
   paths: { type: 'string[]', default: [], doc: 'required: files to follow: globs (`*`, `?`, `[abc]`, `**`), relative to the app directory unless absolute, e.g. ["logs/nginx/*.log"]' },
@@ -39,6 +40,11 @@ export class FileInput implements Input {
   private readonly buffer = Buffer.allocUnsafe(CHUNK);
   private readonly committer = new CheckpointCommitter();
   private readonly timers: NodeJS.Timeout[] = [];
+  /** inotify watches on the directories of followed files: a write wakes the reader at once, not at the next poll. */
+  private readonly watchers = new Map<string, FSWatcher | undefined>();
+  private scanQueued = false;
+  /** Followed files under the name the last scan found them by, for the watchers. */
+  private byPath = new Map<string, FollowedFile>();
   private host!: InputHost;
   private checkpointFile = '';
   private pumping = false;
@@ -87,6 +93,7 @@ export class FileInput implements Input {
         if (file.fd === undefined) this.findAway(file);
       }
     }
+    for (const [path] of found) this.watchDirectory(dirname(path));
     for (const [key, [path, stat]] of byKey) {
       if (this.files.has(key)) continue;
       const checkpoint = saved?.get(key);
@@ -96,6 +103,7 @@ export class FileInput implements Input {
       else if (firstRun && this.options.read_from === 'end') start = stat.size;
       this.follow(path, stat, start);
     }
+    this.byPath = new Map([...this.files.values()].filter((f) => f.detachedAt === undefined).map((f) => [f.path, f]));
     // Saved files that no glob matches any more were rotated while drover was down: read what is left of them.
     if (saved) {
       for (const [key, checkpoint] of saved) {
@@ -105,6 +113,40 @@ export class FileInput implements Input {
         this.follow(away[0], away[1], checkpoint.position).detachedAt = now;
       }
     }
+  }
+
+  /**
+   * Watches a directory of followed files (once): a change to one of them reads it now; a new or renamed entry
+   * brings the next scan forward. Polling stays, for file systems without inotify and for a full watch table.
+   */
+  private watchDirectory(dir: string): void {
+    if (this.watchers.has(dir)) return;
+    let watcher: FSWatcher | undefined;
+    try {
+      watcher = watch(dir, { persistent: false }, (event, name) => this.onWatch(dir, event, name));
+      watcher.on('error', () => undefined);
+    } catch {
+      watcher = undefined; // ENOSPC (no inotify watches left) or unsupported: polling alone
+    }
+    this.watchers.set(dir, watcher);
+  }
+
+  private onWatch(dir: string, event: string, name: string | Buffer | null): void {
+    if (this.closed) return;
+    if (event === 'rename' || name === null) {
+      if (!this.scanQueued) {
+        this.scanQueued = true;
+        setTimeout(() => {
+          this.scanQueued = false;
+          this.scan();
+        }, 20);
+      }
+      return;
+    }
+    const file = this.byPath.get(join(dir, String(name)));
+    if (!file || file.fd === undefined || this.active.has(file) || this.waiting) return;
+    this.active.add(file);
+    this.pump();
   }
 
   private follow(path: string, stat: Stats, start: number): FollowedFile {
@@ -244,6 +286,7 @@ export class FileInput implements Input {
     if (this.closed) return;
     this.closed = true;
     for (const timer of this.timers) clearInterval(timer);
+    for (const watcher of this.watchers.values()) watcher?.close();
     const until = Date.now() + CLOSE_READ_MS;
     for (const file of this.files.values()) {
       if (file.fd === undefined && !(this.due.has(file) && file.open())) continue;
@@ -279,56 +322,6 @@ export class FileInput implements Input {
     }
     return stats;
   }
-}
-
-/** The entry of `dir` that is this inode (a rotated file under its new name), with its stat. */
-function findByInode(dir: string, dev: number, ino: number): [string, Stats] | undefined {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return undefined;
-  }
-  for (const name of names) {
-    try {
-      const stat = statSync(join(dir, name));
-      if (stat.ino === ino && stat.dev === dev && stat.isFile()) return [join(dir, name), stat];
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return undefined;
-}
-
-/** Copies look back this far: copytruncate has just made the copy. */
-const COPY_AGE_MS = 60_000;
-
-/** A file beside `file`, written in the last minute, not followed, that has file.tail at file.position: its copy. */
-function findCopy(file: FollowedFile, followed: Set<string>): { path: string; fd: number } | undefined {
-  if (file.tail.length === 0) return undefined;
-  const dir = dirname(file.path);
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return undefined;
-  }
-  const probe = Buffer.alloc(file.tail.length);
-  for (const name of names) {
-    const path = join(dir, name);
-    if (followed.has(path)) continue;
-    let fd: number | undefined;
-    try {
-      const stat = statSync(path);
-      if (!stat.isFile() || stat.size < file.position || Date.now() - stat.mtimeMs > COPY_AGE_MS) continue;
-      fd = openSync(path, 'r');
-      if (readSync(fd, probe, 0, probe.length, file.position - probe.length) === probe.length && probe.equals(file.tail)) return { path, fd };
-    } catch {
-      // gone meanwhile, or unreadable: not the copy
-    }
-    if (fd !== undefined) closeSync(fd);
-  }
-  return undefined;
 }
 
 /** The `file` input. */

@@ -31,8 +31,9 @@ export class FollowedFile {
   lastData = Date.now();
   lines = 0;
   truncations = 0;
-  /** The last bytes read (at most TAIL), ending at `position`. */
-  tail = Buffer.alloc(0);
+  /** The last bytes read, ending at `position`: tailBytes[0, tailLength). */
+  private readonly tailBytes = Buffer.alloc(TAIL);
+  private tailLength = 0;
   private readonly splitter: LineSplitter;
 
   constructor(
@@ -80,9 +81,7 @@ export class FollowedFile {
       return 'truncated';
     }
     const chunk = buffer.subarray(0, n);
-    // The last bytes read, to recognise the copy that copytruncate made of this file.
-    const keep = Math.min(n, TAIL);
-    this.tail = Buffer.concat([this.tail.subarray(Math.max(0, this.tail.length + keep - TAIL)), chunk.subarray(n - keep)]);
+    this.keepTail(chunk);
     const last = chunk.lastIndexOf(10);
     if (last >= 0) this.lineEnd = this.position + last + 1;
     this.position += n;
@@ -106,7 +105,26 @@ export class FollowedFile {
     }
     this.splitter.end();
     this.position = this.lineEnd = 0;
-    this.tail = Buffer.alloc(0);
+    this.tailLength = 0;
+  }
+
+  /** The last bytes read (at most 256), to recognise the copy that copytruncate made of this file. */
+  get tail(): Buffer {
+    return this.tailBytes.subarray(0, this.tailLength);
+  }
+
+  /** Keeps the last TAIL bytes of what has been read, in a buffer of its own (no allocation per read). */
+  private keepTail(chunk: Buffer): void {
+    const n = chunk.length;
+    if (n >= TAIL) {
+      this.tailBytes.set(chunk.subarray(n - TAIL));
+      this.tailLength = TAIL;
+      return;
+    }
+    const keep = Math.min(this.tailLength, TAIL - n);
+    this.tailBytes.copyWithin(0, this.tailLength - keep, this.tailLength);
+    this.tailBytes.set(chunk, keep);
+    this.tailLength = keep + n;
   }
 
   /** Reading pauses (an output is full): a partial line must not time out meanwhile. */

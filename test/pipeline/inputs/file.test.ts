@@ -53,6 +53,21 @@ describe('file input', () => {
     expect((first as Record<string, unknown>).path).toMatch(/\/logs\/(a|b)\.log$/);
   });
 
+  it('wakes on inotify: a line appended is read long before the next poll', async () => {
+    const dir = app('paths = ["logs/*.log"]\npoll_interval = "60s"\nscan_interval = "60s"', { 'logs/a.log': '' });
+    const child = startDrover(dir);
+    await waitForLine(child, /State changed from starting to up/);
+    await sleep(500);
+    const written = Date.now();
+    appendFileSync(join(dir, 'logs/a.log'), 'woken\n');
+    const lines = await waitForLines(child, 1, 10_000);
+    const took = Date.now() - written;
+    await stop(child);
+    await child;
+    expect(lines).toEqual(['woken']);
+    expect(took).toBeLessThan(10_000);
+  });
+
   it('rename rotation: lines written to the old file after the rename are read, then the new file from its start', async () => {
     const dir = app('paths = ["logs/*.log"]\nrotate_wait = "2s"', { 'logs/app.log': '' });
     const child = startDrover(dir);
