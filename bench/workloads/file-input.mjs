@@ -1,8 +1,9 @@
 // File input throughput (issue 19): a writer appends 2,000,000 lines of ~100 bytes to a file that the tool
 // follows; time from the first append until the last line leaves the tool's stdout (a FIFO read by grep, as in
-// the passthrough workloads), beside GNU `tail -F -n +1 FILE | cat` in the same runs.
+// the passthrough workloads), beside GNU `tail -F -n +1 FILE | cat` and rsyslog's imfile in the same runs.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { lineCount, plainFile, SENTINEL } from '../lib/data.mjs';
@@ -37,12 +38,43 @@ const tailTool = {
   },
 };
 
+/**
+ * rsyslogd, from the system or else from Debian's package unpacked into a cache directory: Debian's rsyslog and
+ * syslog-ng-core (which the tests need) conflict, so it is not installed, only its two small libraries are.
+ */
+function ensureRsyslog() {
+  if (spawnSync('sh', ['-c', 'command -v rsyslogd'], { stdio: 'ignore' }).status === 0) return { bin: 'rsyslogd', modules: undefined };
+  const cache = join(tmpdir(), 'drover-bench-rsyslog');
+  const bin = join(cache, 'root', 'usr', 'sbin', 'rsyslogd');
+  const modules = join(cache, 'root', 'usr', 'lib', 'x86_64-linux-gnu', 'rsyslog');
+  if (!existsSync(bin)) {
+    mkdirSync(cache, { recursive: true });
+    const run = (cmd, args) => spawnSync(cmd, args, { cwd: cache, stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status === 0;
+    run('apt-get', ['install', '-y', '-qq', 'libestr0', 'libfastjson4']);
+    if (!run('apt-get', ['download', 'rsyslog'])) return { na: 'rsyslog could not be downloaded (apt-get download rsyslog failed)' };
+    const deb = readdirSync(cache).find((f) => f.startsWith('rsyslog_') && f.endsWith('.deb'));
+    if (!deb || !run('dpkg', ['-x', deb, join(cache, 'root')])) return { na: 'rsyslog could not be unpacked (dpkg -x)' };
+  }
+  if (spawnSync(bin, ['-v'], { stdio: 'ignore' }).status !== 0) return { na: 'rsyslogd does not run here (missing libraries: apt-get install libestr0 libfastjson4)' };
+  return { bin, modules };
+}
+
 const rsyslogTool = {
   name: 'rsyslog imfile',
-  prepare() {
-    const found = spawnSync('sh', ['-c', 'command -v rsyslogd || test -x /usr/sbin/rsyslogd'], { stdio: 'ignore' }).status === 0;
-    // Debian's rsyslog and syslog-ng-core (which the tests use as a real receiver) conflict: only one is installed.
-    return { na: found ? 'not set up by this bench yet' : 'rsyslog is not installed: it conflicts with syslog-ng-core, which the tests need' };
+  prepare({ dir, file }) {
+    const found = ensureRsyslog();
+    if (found.na) return found;
+    mkdirSync(join(dir, 'work'));
+    // imfile (inotify mode) reads the file from its start; omfile writes each line as it was, to stdout.
+    writeFileSync(join(dir, 'rsyslog.conf'), [
+      `global(workDirectory="${join(dir, 'work')}")`,
+      'module(load="imfile")',
+      'template(name="raw" type="string" string="%msg%\\n")',
+      `input(type="imfile" File="${file}" Tag="app" freshStartTail="off")`,
+      'action(type="omfile" file="/dev/stdout" template="raw")',
+    ].join('\n') + '\n');
+    const args = ['-n', '-f', join(dir, 'rsyslog.conf'), '-i', join(dir, 'rsyslogd.pid'), ...(found.modules ? ['-M', found.modules] : [])];
+    return { cmd: found.bin, args, cwd: dir, env: env() };
   },
 };
 
@@ -64,7 +96,8 @@ async function measure(spec, job, tool) {
     const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error(`no ${SENTINEL} within ${TIMEOUT_MS / 1000} s${stderrNote(child)}`)), TIMEOUT_MS).unref());
     const ended = await Promise.race([readerDone, timeout]);
     peak = Math.max(peak, memoryOf(child.pid)?.hwm ?? 0);
-    return tool === droverTool ? { time: (ended - started) / 1000, peak } : { time: (ended - started) / 1000 };
+    // Peak RSS of drover and rsyslogd (one process each); `tail -F | cat` runs under sh, whose RSS says nothing.
+    return tool === tailTool ? { time: (ended - started) / 1000 } : { time: (ended - started) / 1000, peak };
   } finally {
     clearInterval(poll);
     writer?.kill('SIGKILL');
@@ -91,7 +124,7 @@ export const fileInputWorkload = {
     });
     return {
       ...result,
-      description: `A writer (\`cat FILE >> app.log\`) appends ${lines.toLocaleString('en-US')} lines of ~100 bytes to a file the tool has followed for ${SETTLE_MS / 1000} s; time from the start of the writer until the last line reaches a pipe read by \`grep -F -q\`. drover: a \`file\` input, raw stdout; \`tail -F -n +1 FILE | cat\` is GNU coreutils.`,
+      description: `A writer (\`cat FILE >> app.log\`) appends ${lines.toLocaleString('en-US')} lines of ~100 bytes to a file the tool has followed for ${SETTLE_MS / 1000} s; time from the start of the writer until the last line reaches a pipe read by \`grep -F -q\`. drover: a \`file\` input, raw stdout; \`tail -F -n +1 FILE | cat\` is GNU coreutils; rsyslog: \`imfile\` (inotify mode) to \`omfile\` on stdout with a \`%msg%\` template, from Debian's package unpacked beside the bench (it conflicts with syslog-ng-core, which the tests install). Peak RSS is of the one process of drover and of rsyslogd (drover's includes about 41 MiB of the node binary's mapped pages).`,
       metrics: [
         { key: 'time', label: 'time (s)', digits: 3, better: 'lower', extra: { label: 'lines/s', of: (t) => lines / t } },
         { key: 'peak', label: 'peak RSS (MiB)', digits: 1, better: 'lower' },
