@@ -24,6 +24,7 @@ describe('bench --quick', () => {
       'Time to restart a crashed process',
       'Clean shutdown of 10 processes',
       'syslog+tcp throughput',
+      'File input: following a file',
       'Build: bin/compile',
     ]) expect(report).toContain(`## ${title}`);
     expect(report).not.toContain('The workload failed');
