@@ -2027,8 +2027,8 @@ var require_toml = __commonJS({
 });
 
 // src/buildpack/cnb-build.ts
-var import_node_fs20 = require("node:fs");
-var import_node_path15 = require("node:path");
+var import_node_fs21 = require("node:fs");
+var import_node_path16 = require("node:path");
 
 // src/cli/commands/version.ts
 var VERSION = true ? "0.1.0" : "dev";
@@ -2244,12 +2244,12 @@ function readMarker(dir) {
 }
 
 // src/buildpack/validate.ts
-var import_node_fs19 = require("node:fs");
-var import_node_path14 = require("node:path");
+var import_node_fs20 = require("node:fs");
+var import_node_path15 = require("node:path");
 
 // src/config/app.ts
-var import_node_fs18 = require("node:fs");
-var import_node_path13 = require("node:path");
+var import_node_fs19 = require("node:fs");
+var import_node_path14 = require("node:path");
 
 // src/config/load.ts
 var import_toml = __toESM(require_toml(), 1);
@@ -6227,8 +6227,8 @@ var httpOutput = defineComponent({
 });
 
 // src/pipeline/inputs/file.ts
-var import_node_fs16 = require("node:fs");
-var import_node_path12 = require("node:path");
+var import_node_fs17 = require("node:fs");
+var import_node_path13 = require("node:path");
 
 // src/pipeline/inputs/glob.ts
 var import_node_fs12 = require("node:fs");
@@ -6681,6 +6681,48 @@ function findCopy(file, followed) {
   return void 0;
 }
 
+// src/pipeline/inputs/dir-watchers.ts
+var import_node_fs16 = require("node:fs");
+var import_node_path12 = require("node:path");
+var DirectoryWatchers = class {
+  /** `changed(path)`: a file was written to; `entries()`: a file appeared, went or was renamed (called at most every 20 ms). */
+  constructor(changed, entries) {
+    this.changed = changed;
+    this.entries = entries;
+  }
+  changed;
+  entries;
+  watchers = /* @__PURE__ */ new Map();
+  entriesQueued = false;
+  /** Watches `dir` from now on, once; a directory that cannot be watched (ENOSPC, no inotify) is left to polling. */
+  watch(dir) {
+    if (this.watchers.has(dir)) return;
+    let watcher;
+    try {
+      watcher = (0, import_node_fs16.watch)(dir, { persistent: false }, (event, name) => {
+        if (event === "rename" || name === null) this.entriesSoon();
+        else this.changed((0, import_node_path12.join)(dir, String(name)));
+      });
+      watcher.on("error", () => void 0);
+    } catch {
+      watcher = void 0;
+    }
+    this.watchers.set(dir, watcher);
+  }
+  entriesSoon() {
+    if (this.entriesQueued) return;
+    this.entriesQueued = true;
+    setTimeout(() => {
+      this.entriesQueued = false;
+      this.entries();
+    }, 20);
+  }
+  close() {
+    for (const watcher of this.watchers.values()) watcher?.close();
+    this.watchers.clear();
+  }
+};
+
 // src/pipeline/inputs/file.ts
 var schema16 = {
   paths: { type: "string[]", default: [], doc: 'required: files to follow: globs (`*`, `?`, `[abc]`, `**`), relative to the app directory unless absolute, e.g. ["logs/nginx/*.log"]' },
@@ -6711,9 +6753,8 @@ var FileInput = class {
   buffer = Buffer.allocUnsafe(CHUNK);
   committer = new CheckpointCommitter();
   timers = [];
-  /** inotify watches on the directories of followed files: a write wakes the reader at once, not at the next poll. */
-  watchers = /* @__PURE__ */ new Map();
-  scanQueued = false;
+  /** A write wakes the reader at once, not at the next poll; a new or renamed file brings the next scan forward. */
+  watchers = new DirectoryWatchers((path) => this.wake(path), () => this.scan());
   /** Followed files under the name the last scan found them by, for the watchers. */
   byPath = /* @__PURE__ */ new Map();
   host;
@@ -6759,7 +6800,7 @@ var FileInput = class {
         if (file.fd === void 0) this.findAway(file);
       }
     }
-    for (const [path] of found) this.watchDirectory((0, import_node_path12.dirname)(path));
+    for (const [path] of found) this.watchers.watch((0, import_node_path13.dirname)(path));
     for (const [key, [path, stat]] of byKey) {
       if (this.files.has(key)) continue;
       const checkpoint = saved?.get(key);
@@ -6772,41 +6813,16 @@ var FileInput = class {
     if (saved) {
       for (const [key, checkpoint] of saved) {
         if (this.files.has(key)) continue;
-        const away = findByInode((0, import_node_path12.dirname)(checkpoint.path), checkpoint.dev, checkpoint.ino);
+        const away = findByInode((0, import_node_path13.dirname)(checkpoint.path), checkpoint.dev, checkpoint.ino);
         if (!away || away[1].size <= checkpoint.position) continue;
         this.follow(away[0], away[1], checkpoint.position).detachedAt = now;
       }
     }
   }
-  /**
-   * Watches a directory of followed files (once): a change to one of them reads it now; a new or renamed entry
-   * brings the next scan forward. Polling stays, for file systems without inotify and for a full watch table.
-   */
-  watchDirectory(dir) {
-    if (this.watchers.has(dir)) return;
-    let watcher;
-    try {
-      watcher = (0, import_node_fs16.watch)(dir, { persistent: false }, (event, name) => this.onWatch(dir, event, name));
-      watcher.on("error", () => void 0);
-    } catch {
-      watcher = void 0;
-    }
-    this.watchers.set(dir, watcher);
-  }
-  onWatch(dir, event, name) {
-    if (this.closed) return;
-    if (event === "rename" || name === null) {
-      if (!this.scanQueued) {
-        this.scanQueued = true;
-        setTimeout(() => {
-          this.scanQueued = false;
-          this.scan();
-        }, 20);
-      }
-      return;
-    }
-    const file = this.byPath.get((0, import_node_path12.join)(dir, String(name)));
-    if (!file || file.fd === void 0 || this.active.has(file) || this.waiting) return;
+  /** A followed file was written to: read it now (when it is open and reading is not paused). */
+  wake(path) {
+    const file = this.byPath.get(path);
+    if (this.closed || !file || file.fd === void 0 || this.active.has(file) || this.waiting) return;
     this.active.add(file);
     this.pump();
   }
@@ -6819,7 +6835,7 @@ var FileInput = class {
   }
   /** A closed file whose name now leads elsewhere: reopened under its new name in the same directory, or forgotten. */
   findAway(file) {
-    const away = findByInode((0, import_node_path12.dirname)(file.path), file.dev, file.ino);
+    const away = findByInode((0, import_node_path13.dirname)(file.path), file.dev, file.ino);
     if (away && away[1].size > file.position) {
       file.path = away[0];
       this.due.add(file);
@@ -6888,7 +6904,7 @@ var FileInput = class {
     try {
       file.restart(this.buffer, copy?.fd);
     } finally {
-      if (copy) (0, import_node_fs16.closeSync)(copy.fd);
+      if (copy) (0, import_node_fs17.closeSync)(copy.fd);
     }
     this.context.report(`${file.path} was truncated: reading it from the start${copy ? ` (lines written before that were read from ${copy.path})` : ""}`, SEVERITY.notice);
   }
@@ -6934,7 +6950,7 @@ var FileInput = class {
     if (this.closed) return;
     this.closed = true;
     for (const timer of this.timers) clearInterval(timer);
-    for (const watcher of this.watchers.values()) watcher?.close();
+    this.watchers.close();
     const until = Date.now() + CLOSE_READ_MS;
     for (const file of this.files.values()) {
       if (file.fd === void 0 && !(this.due.has(file) && file.open())) continue;
@@ -6964,7 +6980,7 @@ var FileInput = class {
     let listed = 0;
     for (const file of this.files.values()) {
       if (listed++ === STATUS_FILES) break;
-      stats[`position[${(0, import_node_path12.relative)(this.host.appDir, file.path)}]`] = file.position;
+      stats[`position[${(0, import_node_path13.relative)(this.host.appDir, file.path)}]`] = file.position;
     }
     return stats;
   }
@@ -7432,17 +7448,17 @@ var httpInput = defineComponent({
 });
 
 // src/pipeline/inputs/process-metrics.ts
-var import_node_fs17 = require("node:fs");
+var import_node_fs18 = require("node:fs");
 var schema19 = {
   interval: { type: "duration", default: "20s", doc: "how often each running instance is measured (Heroku samples every 20 s)" }
 };
 var TICKS = 100;
 function readProcesses() {
   const list = [];
-  for (const name of (0, import_node_fs17.readdirSync)("/proc")) {
+  for (const name of (0, import_node_fs18.readdirSync)("/proc")) {
     if (name.charCodeAt(0) < 48 || name.charCodeAt(0) > 57) continue;
     try {
-      const stat = (0, import_node_fs17.readFileSync)(`/proc/${name}/stat`, "latin1");
+      const stat = (0, import_node_fs18.readFileSync)(`/proc/${name}/stat`, "latin1");
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
       list.push({ pid: Number(name), ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]) });
     } catch {
@@ -7467,7 +7483,7 @@ function sampleTree(root, processes = readProcesses()) {
     sample.processes++;
     sample.cpuSeconds += p.ticks / TICKS;
     try {
-      const status = (0, import_node_fs17.readFileSync)(`/proc/${p.pid}/status`, "latin1");
+      const status = (0, import_node_fs18.readFileSync)(`/proc/${p.pid}/status`, "latin1");
       sample.rssKb += Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
       sample.swapKb += Number(/^VmSwap:\s+(\d+)/m.exec(status)?.[1] ?? 0);
     } catch {
@@ -7499,7 +7515,7 @@ var ProcessMetricsInput = class {
     let load;
     try {
       processes = readProcesses();
-      load = (0, import_node_fs17.readFileSync)("/proc/loadavg", "latin1").split(" ");
+      load = (0, import_node_fs18.readFileSync)("/proc/loadavg", "latin1").split(" ");
     } catch (error) {
       if (this.errors++ === 0) this.context.report(`cannot read /proc (${error.message}): process_metrics needs Linux`, SEVERITY.warning);
       return;
@@ -7729,10 +7745,10 @@ function findClosingQuote(body, quote) {
 var PROCESS_DEFAULTS = applySchema(processSchema, {}).options;
 function loadApp(options) {
   const problems = [];
-  const label = (path) => (0, import_node_path13.relative)(options.appDir, path) || path;
+  const label = (path) => (0, import_node_path14.relative)(options.appDir, path) || path;
   let dotenv = {};
-  if (options.envFile && (0, import_node_fs18.existsSync)(options.envFile)) {
-    const parsed = parseDotenv((0, import_node_fs18.readFileSync)(options.envFile, "utf8"), label(options.envFile));
+  if (options.envFile && (0, import_node_fs19.existsSync)(options.envFile)) {
+    const parsed = parseDotenv((0, import_node_fs19.readFileSync)(options.envFile, "utf8"), label(options.envFile));
     problems.push(...parsed.problems);
     dotenv = parsed.vars;
   }
@@ -7742,9 +7758,9 @@ function loadApp(options) {
   const processes = [];
   const configured = loaded.config.processes;
   let procfile;
-  if ((0, import_node_fs18.existsSync)(options.procfile)) {
+  if ((0, import_node_fs19.existsSync)(options.procfile)) {
     procfile = options.procfile;
-    const parsed = parseProcfile((0, import_node_fs18.readFileSync)(options.procfile, "utf8"), label(options.procfile));
+    const parsed = parseProcfile((0, import_node_fs19.readFileSync)(options.procfile, "utf8"), label(options.procfile));
     problems.push(...parsed.problems);
     for (const type of parsed.types) {
       const refined = configured[type.name];
@@ -7785,10 +7801,10 @@ function formatProblem(problem) {
 // src/buildpack/validate.ts
 function readEnvDir(dir) {
   const vars = {};
-  if (!dir || !(0, import_node_fs19.existsSync)(dir)) return vars;
-  for (const name of (0, import_node_fs19.readdirSync)(dir)) {
-    const path = (0, import_node_path14.join)(dir, name);
-    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && (0, import_node_fs19.statSync)(path).isFile()) vars[name] = (0, import_node_fs19.readFileSync)(path, "utf8");
+  if (!dir || !(0, import_node_fs20.existsSync)(dir)) return vars;
+  for (const name of (0, import_node_fs20.readdirSync)(dir)) {
+    const path = (0, import_node_path15.join)(dir, name);
+    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && (0, import_node_fs20.statSync)(path).isFile()) vars[name] = (0, import_node_fs20.readFileSync)(path, "utf8");
   }
   return vars;
 }
@@ -7799,8 +7815,8 @@ function checkConfig(out, options) {
   const env = { PORT: "5000", DYNO: "web.1", ...process.env, ...options.configVars };
   const app = loadApp({
     appDir: options.appDir,
-    dirs: [options.defaultsDir, (0, import_node_path14.join)(options.appDir, "drover")],
-    procfile: options.procfile ?? (0, import_node_path14.join)(options.appDir, "Procfile"),
+    dirs: [options.defaultsDir, (0, import_node_path15.join)(options.appDir, "drover")],
+    procfile: options.procfile ?? (0, import_node_path15.join)(options.appDir, "Procfile"),
     env,
     mode: "build"
   });
@@ -7813,7 +7829,7 @@ function checkConfig(out, options) {
       ["Fix them and push again. `drover check` in the app directory reports the same without a build."]
     );
   }
-  const label = (path) => path.startsWith(options.appDir + "/") ? (0, import_node_path14.relative)(options.appDir, path) : `(default) ${(0, import_node_path14.relative)((0, import_node_path14.join)(options.defaultsDir, ".."), path)}`;
+  const label = (path) => path.startsWith(options.appDir + "/") ? (0, import_node_path15.relative)(options.appDir, path) : `(default) ${(0, import_node_path15.relative)((0, import_node_path15.join)(options.defaultsDir, ".."), path)}`;
   out.detail(`fragments: ${app.fragments.map((f) => label(f.path) + (f.text.trim() === "" ? " (empty: disables the default)" : "")).join(", ") || "(none)"}`);
   for (const p of app.processes) out.detail(`${p.name}: ${p.command}${p.source === "config" ? "  (from [processes])" : ""}${p.numprocs !== 1 ? `  (numprocs ${p.numprocs})` : ""}`);
   const outputs = app.config.outputs.map((o) => `${o.name} (${o.type})`);
@@ -7838,19 +7854,19 @@ function cnbBuild(out, _args) {
   if (!layers) throw new BuildError("bin/build needs CNB_LAYERS_DIR", ["CNB_LAYERS_DIR is not set: bin/build is the Cloud Native Buildpacks entrypoint."], ["Run it through pack or a CNB lifecycle; on Heroku and Cloud Foundry the entrypoints are bin/compile and bin/supply."]);
   const appDir = process.cwd();
   const bpDir = buildpackDir();
-  const layer = (0, import_node_path15.join)(layers, "drover");
+  const layer = (0, import_node_path16.join)(layers, "drover");
   out.step(`drover ${VERSION}: the app's processes will run under drover`);
   const original = findOriginalProcfile(appDir);
-  const configVars = readEnvDir(process.env.CNB_PLATFORM_DIR ? (0, import_node_path15.join)(process.env.CNB_PLATFORM_DIR, "env") : void 0);
-  const app = checkConfig(out, { appDir, procfile: original.path, defaultsDir: (0, import_node_path15.join)(bpDir, "conf"), configVars });
-  const runtime = provideRuntime(out, { bpDir, candidates: [], cacheDir: (0, import_node_path15.join)(layer, "node"), target: (0, import_node_path15.join)(layer, "node"), targetLabel: "the drover layer" });
+  const configVars = readEnvDir(process.env.CNB_PLATFORM_DIR ? (0, import_node_path16.join)(process.env.CNB_PLATFORM_DIR, "env") : void 0);
+  const app = checkConfig(out, { appDir, procfile: original.path, defaultsDir: (0, import_node_path16.join)(bpDir, "conf"), configVars });
+  const runtime = provideRuntime(out, { bpDir, candidates: [], cacheDir: (0, import_node_path16.join)(layer, "node"), target: (0, import_node_path16.join)(layer, "node"), targetLabel: "the drover layer" });
   out.step("Installing drover into the drover layer");
   const vendored = vendorSupervisor(bpDir, appDir, layer);
   out.detail(`bin/drover, lib/drover.js, ${vendored.fragments.length} fragments in conf/: ${formatSize(vendored.bytes)}`);
-  (0, import_node_fs20.mkdirSync)((0, import_node_path15.join)(layer, "env.launch"), { recursive: true });
-  (0, import_node_fs20.writeFileSync)((0, import_node_path15.join)(layer, "env.launch/PATH.append"), (0, import_node_path15.join)(layer, "node/bin"));
-  (0, import_node_fs20.writeFileSync)((0, import_node_path15.join)(layer, "env.launch/PATH.delim"), ":");
-  (0, import_node_fs20.writeFileSync)((0, import_node_path15.join)(layers, "drover.toml"), `[types]
+  (0, import_node_fs21.mkdirSync)((0, import_node_path16.join)(layer, "env.launch"), { recursive: true });
+  (0, import_node_fs21.writeFileSync)((0, import_node_path16.join)(layer, "env.launch/PATH.append"), (0, import_node_path16.join)(layer, "node/bin"));
+  (0, import_node_fs21.writeFileSync)((0, import_node_path16.join)(layer, "env.launch/PATH.delim"), ":");
+  (0, import_node_fs21.writeFileSync)((0, import_node_path16.join)(layers, "drover.toml"), `[types]
 launch = true
 cache = true
 build = false
@@ -7859,7 +7875,7 @@ build = false
 drover_version = ${str(VERSION)}
 `);
   const types = app.processes.map((p) => p.name);
-  (0, import_node_fs20.writeFileSync)((0, import_node_path15.join)(layers, "launch.toml"), launchToml(types));
+  (0, import_node_fs21.writeFileSync)((0, import_node_path16.join)(layers, "launch.toml"), launchToml(types));
   out.step(`Processes in launch.toml: ${types.map((t) => `${t}${t === (types.includes("web") ? "web" : types[0]) ? " (default)" : ""}`).join(", ")}`);
   for (const t of types) out.detail(`${t}: drover start ${t}`);
   if (original.path && original.rebuilt) out.detail(`(the Procfile runs drover already; the original at ${original.path} is used)`);
@@ -7867,8 +7883,8 @@ drover_version = ${str(VERSION)}
 }
 
 // src/buildpack/compile.ts
-var import_node_fs21 = require("node:fs");
-var import_node_path16 = require("node:path");
+var import_node_fs22 = require("node:fs");
+var import_node_path17 = require("node:path");
 var PROFILE_D = `# Written by the drover buildpack. \`drover\` on PATH, for one-off dynos (heroku run drover status).
 export PATH="$HOME/.drover/bin:$PATH"
 # The Node.js drover vendored, for an app that has none: last on PATH, so it never shadows the app's own.
@@ -7881,54 +7897,54 @@ function compile(out, args) {
   out.step(`drover ${VERSION}: the app's processes will run under drover`);
   const original = findOriginalProcfile(buildDir);
   if (original.rebuilt) out.detail(`already built by drover: using the original Procfile kept at ${ORIGINAL_PROCFILE}`);
-  const app = checkConfig(out, { appDir: buildDir, procfile: original.path, defaultsDir: (0, import_node_path16.join)(bpDir, "conf"), configVars: readEnvDir(envDir) });
+  const app = checkConfig(out, { appDir: buildDir, procfile: original.path, defaultsDir: (0, import_node_path17.join)(bpDir, "conf"), configVars: readEnvDir(envDir) });
   const runtime = provideRuntime(out, {
     bpDir,
-    candidates: [{ path: (0, import_node_path16.join)(buildDir, ".heroku/node/bin/node"), label: ".heroku/node, left by an earlier buildpack" }],
-    cacheDir: (0, import_node_path16.join)(cacheDir, "drover/node"),
-    target: (0, import_node_path16.join)(buildDir, ".drover/node"),
+    candidates: [{ path: (0, import_node_path17.join)(buildDir, ".heroku/node/bin/node"), label: ".heroku/node, left by an earlier buildpack" }],
+    cacheDir: (0, import_node_path17.join)(cacheDir, "drover/node"),
+    target: (0, import_node_path17.join)(buildDir, ".drover/node"),
     targetLabel: ".drover/node"
   });
   out.step("Vendoring drover into .drover/");
-  const originalText = original.path ? (0, import_node_fs21.readFileSync)(original.path, "utf8") : EMPTY_ORIGINAL;
-  const vendored = vendorSupervisor(bpDir, buildDir, (0, import_node_path16.join)(buildDir, ".drover"));
+  const originalText = original.path ? (0, import_node_fs22.readFileSync)(original.path, "utf8") : EMPTY_ORIGINAL;
+  const vendored = vendorSupervisor(bpDir, buildDir, (0, import_node_path17.join)(buildDir, ".drover"));
   out.detail(`bin/drover, lib/drover.js, ${vendored.fragments.length} fragment${vendored.fragments.length === 1 ? "" : "s"} in conf/: ${formatSize(vendored.bytes)}`);
   out.step("Writing the Procfile: each process type runs under drover");
-  (0, import_node_fs21.writeFileSync)((0, import_node_path16.join)(buildDir, ORIGINAL_PROCFILE), originalText);
+  (0, import_node_fs22.writeFileSync)((0, import_node_path17.join)(buildDir, ORIGINAL_PROCFILE), originalText);
   const procfile = droverProcfile(app.processes.map((p) => p.name), ".drover/bin/drover");
-  (0, import_node_fs21.writeFileSync)((0, import_node_path16.join)(buildDir, "Procfile"), procfile);
+  (0, import_node_fs22.writeFileSync)((0, import_node_path17.join)(buildDir, "Procfile"), procfile);
   for (const p of app.processes) out.detail(`${p.name}: .drover/bin/drover start ${p.name}`);
   out.detail(`the original is kept at ${ORIGINAL_PROCFILE}`);
-  (0, import_node_fs21.mkdirSync)((0, import_node_path16.join)(buildDir, ".profile.d"), { recursive: true });
-  (0, import_node_fs21.writeFileSync)((0, import_node_path16.join)(buildDir, ".profile.d/drover.sh"), PROFILE_D);
+  (0, import_node_fs22.mkdirSync)((0, import_node_path17.join)(buildDir, ".profile.d"), { recursive: true });
+  (0, import_node_fs22.writeFileSync)((0, import_node_path17.join)(buildDir, ".profile.d/drover.sh"), PROFILE_D);
   writeExport(bpDir, buildDir);
   const extra = vendored.bytes + Buffer.byteLength(procfile) + Buffer.byteLength(originalText) + Buffer.byteLength(PROFILE_D);
   const node = runtime.kind === "vendored" ? ` plus ${formatSize(runtime.bytes)} of Node.js` : ", no Node.js (reused the app's)";
   out.step(`Done in ${out.elapsed()}: the slug gains ${formatSize(extra)}${node}`);
 }
 function writeExport(bpDir, buildDir) {
-  const node = (0, import_node_fs21.existsSync)((0, import_node_path16.join)(buildDir, ".drover/node/bin/node")) ? `export PATH="$PATH:${buildDir}/.drover/node/bin"
+  const node = (0, import_node_fs22.existsSync)((0, import_node_path17.join)(buildDir, ".drover/node/bin/node")) ? `export PATH="$PATH:${buildDir}/.drover/node/bin"
 ` : "";
   try {
-    (0, import_node_fs21.writeFileSync)((0, import_node_path16.join)(bpDir, "export"), `export PATH="${buildDir}/.drover/bin:$PATH"
+    (0, import_node_fs22.writeFileSync)((0, import_node_path17.join)(bpDir, "export"), `export PATH="${buildDir}/.drover/bin:$PATH"
 ${node}`);
   } catch {
   }
 }
 
 // src/buildpack/finalize.ts
-var import_node_fs23 = require("node:fs");
-var import_node_path18 = require("node:path");
+var import_node_fs24 = require("node:fs");
+var import_node_path19 = require("node:path");
 
 // src/buildpack/supply.ts
-var import_node_fs22 = require("node:fs");
-var import_node_path17 = require("node:path");
+var import_node_fs23 = require("node:fs");
+var import_node_path18 = require("node:path");
 function cfArgs(name, args) {
   const [buildDir, cacheDir, depsDir, idx] = args;
   if (!buildDir || !cacheDir || !depsDir || !idx) {
     throw new BuildError(`bin/${name} needs BUILD_DIR CACHE_DIR DEPS_DIR DEPS_IDX`, [`received: ${args.join(" ") || "(no arguments)"}`], [`Run it as Cloud Foundry does: bin/${name} /tmp/app /tmp/cache /tmp/deps 0`]);
   }
-  return { buildDir, cacheDir, depsDir, idx, depDir: (0, import_node_path17.join)(depsDir, idx) };
+  return { buildDir, cacheDir, depsDir, idx, depDir: (0, import_node_path18.join)(depsDir, idx) };
 }
 function profileD(idx) {
   return `# Written by the drover buildpack: \`drover\` on PATH in the app and in cf ssh sessions.
@@ -7942,13 +7958,13 @@ function supply(out, args) {
   const bpDir = buildpackDir();
   out.step(`drover ${VERSION}: supplying drover (deps dir ${idx})`);
   const original = findOriginalProcfile(buildDir);
-  checkConfig(out, { appDir: buildDir, procfile: original.path, defaultsDir: (0, import_node_path17.join)(bpDir, "conf"), configVars: {} });
-  const runtime = provideRuntime(out, { bpDir, candidates: [], cacheDir: (0, import_node_path17.join)(cacheDir, "drover/node"), target: (0, import_node_path17.join)(depDir, "node"), targetLabel: `deps/${idx}/node` });
+  checkConfig(out, { appDir: buildDir, procfile: original.path, defaultsDir: (0, import_node_path18.join)(bpDir, "conf"), configVars: {} });
+  const runtime = provideRuntime(out, { bpDir, candidates: [], cacheDir: (0, import_node_path18.join)(cacheDir, "drover/node"), target: (0, import_node_path18.join)(depDir, "node"), targetLabel: `deps/${idx}/node` });
   out.step(`Installing drover into deps/${idx}`);
   const vendored = vendorSupervisor(bpDir, buildDir, depDir);
-  (0, import_node_fs22.mkdirSync)((0, import_node_path17.join)(depDir, "profile.d"), { recursive: true });
-  (0, import_node_fs22.writeFileSync)((0, import_node_path17.join)(depDir, "profile.d/drover.sh"), profileD(idx));
-  (0, import_node_fs22.writeFileSync)((0, import_node_path17.join)(depDir, "config.yml"), `---
+  (0, import_node_fs23.mkdirSync)((0, import_node_path18.join)(depDir, "profile.d"), { recursive: true });
+  (0, import_node_fs23.writeFileSync)((0, import_node_path18.join)(depDir, "profile.d/drover.sh"), profileD(idx));
+  (0, import_node_fs23.writeFileSync)((0, import_node_path18.join)(depDir, "config.yml"), `---
 name: drover
 config:
   version: ${VERSION}
@@ -7960,26 +7976,26 @@ config:
 // src/buildpack/finalize.ts
 function finalize(out, args) {
   const { buildDir, depsDir, depDir, idx } = cfArgs("finalize", args);
-  if (!(0, import_node_fs23.existsSync)((0, import_node_path18.join)(depDir, "bin/drover"))) {
-    throw new BuildError(`drover is not installed in deps/${idx}`, [`${(0, import_node_path18.join)(depDir, "bin/drover")} does not exist: bin/supply has not run for this index.`], ["Cloud Foundry runs supply before finalize; when running the phases by hand, run bin/supply with the same arguments first."]);
+  if (!(0, import_node_fs24.existsSync)((0, import_node_path19.join)(depDir, "bin/drover"))) {
+    throw new BuildError(`drover is not installed in deps/${idx}`, [`${(0, import_node_path19.join)(depDir, "bin/drover")} does not exist: bin/supply has not run for this index.`], ["Cloud Foundry runs supply before finalize; when running the phases by hand, run bin/supply with the same arguments first."]);
   }
   out.step("Writing the Procfile: each process type runs under drover");
   const original = findOriginalProcfile(buildDir);
-  const originalText = original.path ? (0, import_node_fs23.readFileSync)(original.path, "utf8") : EMPTY_ORIGINAL;
-  const app = loadApp({ appDir: buildDir, dirs: [(0, import_node_path18.join)(depDir, "conf")], procfile: original.path ?? (0, import_node_path18.join)(buildDir, "Procfile"), env: process.env, mode: "build" });
-  (0, import_node_fs23.mkdirSync)((0, import_node_path18.join)(buildDir, ".drover"), { recursive: true });
-  (0, import_node_fs23.writeFileSync)((0, import_node_path18.join)(buildDir, ORIGINAL_PROCFILE), originalText);
+  const originalText = original.path ? (0, import_node_fs24.readFileSync)(original.path, "utf8") : EMPTY_ORIGINAL;
+  const app = loadApp({ appDir: buildDir, dirs: [(0, import_node_path19.join)(depDir, "conf")], procfile: original.path ?? (0, import_node_path19.join)(buildDir, "Procfile"), env: process.env, mode: "build" });
+  (0, import_node_fs24.mkdirSync)((0, import_node_path19.join)(buildDir, ".drover"), { recursive: true });
+  (0, import_node_fs24.writeFileSync)((0, import_node_path19.join)(buildDir, ORIGINAL_PROCFILE), originalText);
   const launcher = `"$DEPS_DIR/${idx}/bin/drover"`;
-  (0, import_node_fs23.writeFileSync)((0, import_node_path18.join)(buildDir, "Procfile"), droverProcfile(app.processes.map((p) => p.name), launcher));
+  (0, import_node_fs24.writeFileSync)((0, import_node_path19.join)(buildDir, "Procfile"), droverProcfile(app.processes.map((p) => p.name), launcher));
   for (const p of app.processes) out.detail(`${p.name}: ${launcher} start ${p.name}`);
   out.detail(`the original is kept at ${ORIGINAL_PROCFILE}`);
-  (0, import_node_fs23.mkdirSync)((0, import_node_path18.join)(buildDir, ".profile.d"), { recursive: true });
+  (0, import_node_fs24.mkdirSync)((0, import_node_path19.join)(buildDir, ".profile.d"), { recursive: true });
   const copied = [];
-  for (const dep of (0, import_node_fs23.readdirSync)(depsDir).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(a) - Number(b))) {
-    const dir = (0, import_node_path18.join)(depsDir, dep, "profile.d");
-    if (!(0, import_node_fs23.existsSync)(dir)) continue;
-    for (const script of (0, import_node_fs23.readdirSync)(dir).sort()) {
-      (0, import_node_fs23.copyFileSync)((0, import_node_path18.join)(dir, script), (0, import_node_path18.join)(buildDir, ".profile.d", `${dep.padStart(3, "0")}_${script}`));
+  for (const dep of (0, import_node_fs24.readdirSync)(depsDir).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(a) - Number(b))) {
+    const dir = (0, import_node_path19.join)(depsDir, dep, "profile.d");
+    if (!(0, import_node_fs24.existsSync)(dir)) continue;
+    for (const script of (0, import_node_fs24.readdirSync)(dir).sort()) {
+      (0, import_node_fs24.copyFileSync)((0, import_node_path19.join)(dir, script), (0, import_node_path19.join)(buildDir, ".profile.d", `${dep.padStart(3, "0")}_${script}`));
       copied.push(`deps/${dep}/profile.d/${script}`);
     }
   }

@@ -2028,8 +2028,8 @@ var require_toml = __commonJS({
 
 // src/cli/command.ts
 var import_node_util2 = require("node:util");
-var import_node_fs18 = require("node:fs");
-var import_node_path13 = require("node:path");
+var import_node_fs19 = require("node:fs");
+var import_node_path14 = require("node:path");
 
 // src/cli/paths.ts
 var import_node_fs = require("node:fs");
@@ -2053,8 +2053,8 @@ function defaultProcfile(appDir) {
 }
 
 // src/config/app.ts
-var import_node_fs17 = require("node:fs");
-var import_node_path12 = require("node:path");
+var import_node_fs18 = require("node:fs");
+var import_node_path13 = require("node:path");
 
 // src/config/load.ts
 var import_toml = __toESM(require_toml(), 1);
@@ -6038,8 +6038,8 @@ var httpOutput = defineComponent({
 });
 
 // src/pipeline/inputs/file.ts
-var import_node_fs15 = require("node:fs");
-var import_node_path11 = require("node:path");
+var import_node_fs16 = require("node:fs");
+var import_node_path12 = require("node:path");
 
 // src/pipeline/inputs/glob.ts
 var import_node_fs10 = require("node:fs");
@@ -6575,6 +6575,48 @@ function findCopy(file, followed) {
   return void 0;
 }
 
+// src/pipeline/inputs/dir-watchers.ts
+var import_node_fs15 = require("node:fs");
+var import_node_path11 = require("node:path");
+var DirectoryWatchers = class {
+  /** `changed(path)`: a file was written to; `entries()`: a file appeared, went or was renamed (called at most every 20 ms). */
+  constructor(changed, entries) {
+    this.changed = changed;
+    this.entries = entries;
+  }
+  changed;
+  entries;
+  watchers = /* @__PURE__ */ new Map();
+  entriesQueued = false;
+  /** Watches `dir` from now on, once; a directory that cannot be watched (ENOSPC, no inotify) is left to polling. */
+  watch(dir) {
+    if (this.watchers.has(dir)) return;
+    let watcher;
+    try {
+      watcher = (0, import_node_fs15.watch)(dir, { persistent: false }, (event, name) => {
+        if (event === "rename" || name === null) this.entriesSoon();
+        else this.changed((0, import_node_path11.join)(dir, String(name)));
+      });
+      watcher.on("error", () => void 0);
+    } catch {
+      watcher = void 0;
+    }
+    this.watchers.set(dir, watcher);
+  }
+  entriesSoon() {
+    if (this.entriesQueued) return;
+    this.entriesQueued = true;
+    setTimeout(() => {
+      this.entriesQueued = false;
+      this.entries();
+    }, 20);
+  }
+  close() {
+    for (const watcher of this.watchers.values()) watcher?.close();
+    this.watchers.clear();
+  }
+};
+
 // src/pipeline/inputs/file.ts
 var schema16 = {
   paths: { type: "string[]", default: [], doc: 'required: files to follow: globs (`*`, `?`, `[abc]`, `**`), relative to the app directory unless absolute, e.g. ["logs/nginx/*.log"]' },
@@ -6605,9 +6647,8 @@ var FileInput = class {
   buffer = Buffer.allocUnsafe(CHUNK);
   committer = new CheckpointCommitter();
   timers = [];
-  /** inotify watches on the directories of followed files: a write wakes the reader at once, not at the next poll. */
-  watchers = /* @__PURE__ */ new Map();
-  scanQueued = false;
+  /** A write wakes the reader at once, not at the next poll; a new or renamed file brings the next scan forward. */
+  watchers = new DirectoryWatchers((path) => this.wake(path), () => this.scan());
   /** Followed files under the name the last scan found them by, for the watchers. */
   byPath = /* @__PURE__ */ new Map();
   host;
@@ -6653,7 +6694,7 @@ var FileInput = class {
         if (file.fd === void 0) this.findAway(file);
       }
     }
-    for (const [path] of found) this.watchDirectory((0, import_node_path11.dirname)(path));
+    for (const [path] of found) this.watchers.watch((0, import_node_path12.dirname)(path));
     for (const [key, [path, stat]] of byKey) {
       if (this.files.has(key)) continue;
       const checkpoint = saved?.get(key);
@@ -6666,41 +6707,16 @@ var FileInput = class {
     if (saved) {
       for (const [key, checkpoint] of saved) {
         if (this.files.has(key)) continue;
-        const away = findByInode((0, import_node_path11.dirname)(checkpoint.path), checkpoint.dev, checkpoint.ino);
+        const away = findByInode((0, import_node_path12.dirname)(checkpoint.path), checkpoint.dev, checkpoint.ino);
         if (!away || away[1].size <= checkpoint.position) continue;
         this.follow(away[0], away[1], checkpoint.position).detachedAt = now;
       }
     }
   }
-  /**
-   * Watches a directory of followed files (once): a change to one of them reads it now; a new or renamed entry
-   * brings the next scan forward. Polling stays, for file systems without inotify and for a full watch table.
-   */
-  watchDirectory(dir) {
-    if (this.watchers.has(dir)) return;
-    let watcher;
-    try {
-      watcher = (0, import_node_fs15.watch)(dir, { persistent: false }, (event, name) => this.onWatch(dir, event, name));
-      watcher.on("error", () => void 0);
-    } catch {
-      watcher = void 0;
-    }
-    this.watchers.set(dir, watcher);
-  }
-  onWatch(dir, event, name) {
-    if (this.closed) return;
-    if (event === "rename" || name === null) {
-      if (!this.scanQueued) {
-        this.scanQueued = true;
-        setTimeout(() => {
-          this.scanQueued = false;
-          this.scan();
-        }, 20);
-      }
-      return;
-    }
-    const file = this.byPath.get((0, import_node_path11.join)(dir, String(name)));
-    if (!file || file.fd === void 0 || this.active.has(file) || this.waiting) return;
+  /** A followed file was written to: read it now (when it is open and reading is not paused). */
+  wake(path) {
+    const file = this.byPath.get(path);
+    if (this.closed || !file || file.fd === void 0 || this.active.has(file) || this.waiting) return;
     this.active.add(file);
     this.pump();
   }
@@ -6713,7 +6729,7 @@ var FileInput = class {
   }
   /** A closed file whose name now leads elsewhere: reopened under its new name in the same directory, or forgotten. */
   findAway(file) {
-    const away = findByInode((0, import_node_path11.dirname)(file.path), file.dev, file.ino);
+    const away = findByInode((0, import_node_path12.dirname)(file.path), file.dev, file.ino);
     if (away && away[1].size > file.position) {
       file.path = away[0];
       this.due.add(file);
@@ -6782,7 +6798,7 @@ var FileInput = class {
     try {
       file.restart(this.buffer, copy?.fd);
     } finally {
-      if (copy) (0, import_node_fs15.closeSync)(copy.fd);
+      if (copy) (0, import_node_fs16.closeSync)(copy.fd);
     }
     this.context.report(`${file.path} was truncated: reading it from the start${copy ? ` (lines written before that were read from ${copy.path})` : ""}`, SEVERITY.notice);
   }
@@ -6828,7 +6844,7 @@ var FileInput = class {
     if (this.closed) return;
     this.closed = true;
     for (const timer of this.timers) clearInterval(timer);
-    for (const watcher of this.watchers.values()) watcher?.close();
+    this.watchers.close();
     const until = Date.now() + CLOSE_READ_MS;
     for (const file of this.files.values()) {
       if (file.fd === void 0 && !(this.due.has(file) && file.open())) continue;
@@ -6858,7 +6874,7 @@ var FileInput = class {
     let listed = 0;
     for (const file of this.files.values()) {
       if (listed++ === STATUS_FILES) break;
-      stats[`position[${(0, import_node_path11.relative)(this.host.appDir, file.path)}]`] = file.position;
+      stats[`position[${(0, import_node_path12.relative)(this.host.appDir, file.path)}]`] = file.position;
     }
     return stats;
   }
@@ -7326,17 +7342,17 @@ var httpInput = defineComponent({
 });
 
 // src/pipeline/inputs/process-metrics.ts
-var import_node_fs16 = require("node:fs");
+var import_node_fs17 = require("node:fs");
 var schema19 = {
   interval: { type: "duration", default: "20s", doc: "how often each running instance is measured (Heroku samples every 20 s)" }
 };
 var TICKS = 100;
 function readProcesses() {
   const list = [];
-  for (const name of (0, import_node_fs16.readdirSync)("/proc")) {
+  for (const name of (0, import_node_fs17.readdirSync)("/proc")) {
     if (name.charCodeAt(0) < 48 || name.charCodeAt(0) > 57) continue;
     try {
-      const stat = (0, import_node_fs16.readFileSync)(`/proc/${name}/stat`, "latin1");
+      const stat = (0, import_node_fs17.readFileSync)(`/proc/${name}/stat`, "latin1");
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
       list.push({ pid: Number(name), ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]) });
     } catch {
@@ -7361,7 +7377,7 @@ function sampleTree(root, processes = readProcesses()) {
     sample.processes++;
     sample.cpuSeconds += p.ticks / TICKS;
     try {
-      const status2 = (0, import_node_fs16.readFileSync)(`/proc/${p.pid}/status`, "latin1");
+      const status2 = (0, import_node_fs17.readFileSync)(`/proc/${p.pid}/status`, "latin1");
       sample.rssKb += Number(/^VmRSS:\s+(\d+)/m.exec(status2)?.[1] ?? 0);
       sample.swapKb += Number(/^VmSwap:\s+(\d+)/m.exec(status2)?.[1] ?? 0);
     } catch {
@@ -7393,7 +7409,7 @@ var ProcessMetricsInput = class {
     let load;
     try {
       processes = readProcesses();
-      load = (0, import_node_fs16.readFileSync)("/proc/loadavg", "latin1").split(" ");
+      load = (0, import_node_fs17.readFileSync)("/proc/loadavg", "latin1").split(" ");
     } catch (error) {
       if (this.errors++ === 0) this.context.report(`cannot read /proc (${error.message}): process_metrics needs Linux`, SEVERITY.warning);
       return;
@@ -7660,10 +7676,10 @@ function mergeDotenv(env, dotenv) {
 var PROCESS_DEFAULTS = applySchema(processSchema, {}).options;
 function loadApp(options) {
   const problems = [];
-  const label = (path) => (0, import_node_path12.relative)(options.appDir, path) || path;
+  const label = (path) => (0, import_node_path13.relative)(options.appDir, path) || path;
   let dotenv = {};
-  if (options.envFile && (0, import_node_fs17.existsSync)(options.envFile)) {
-    const parsed = parseDotenv((0, import_node_fs17.readFileSync)(options.envFile, "utf8"), label(options.envFile));
+  if (options.envFile && (0, import_node_fs18.existsSync)(options.envFile)) {
+    const parsed = parseDotenv((0, import_node_fs18.readFileSync)(options.envFile, "utf8"), label(options.envFile));
     problems.push(...parsed.problems);
     dotenv = parsed.vars;
   }
@@ -7673,9 +7689,9 @@ function loadApp(options) {
   const processes = [];
   const configured = loaded.config.processes;
   let procfile;
-  if ((0, import_node_fs17.existsSync)(options.procfile)) {
+  if ((0, import_node_fs18.existsSync)(options.procfile)) {
     procfile = options.procfile;
-    const parsed = parseProcfile((0, import_node_fs17.readFileSync)(options.procfile, "utf8"), label(options.procfile));
+    const parsed = parseProcfile((0, import_node_fs18.readFileSync)(options.procfile, "utf8"), label(options.procfile));
     problems.push(...parsed.problems);
     for (const type of parsed.types) {
       const refined = configured[type.name];
@@ -7719,16 +7735,16 @@ function parse(args, options, allowPositionals = false) {
   return (0, import_node_util2.parseArgs)({ args, options, allowPositionals, strict: true });
 }
 function loadAppFromArgs(values, mode) {
-  const appDir = (0, import_node_path13.resolve)(values.app ?? process.cwd());
-  if (!(0, import_node_fs18.existsSync)(appDir)) throw new UsageError(`option --app: no such directory ${appDir}`);
-  if (values.env && !(0, import_node_fs18.existsSync)(values.env)) throw new UsageError(`option --env: no such file ${values.env}`);
-  if (values.procfile && !(0, import_node_fs18.existsSync)(values.procfile)) throw new UsageError(`option --procfile: no such file ${values.procfile}`);
+  const appDir = (0, import_node_path14.resolve)(values.app ?? process.cwd());
+  if (!(0, import_node_fs19.existsSync)(appDir)) throw new UsageError(`option --app: no such directory ${appDir}`);
+  if (values.env && !(0, import_node_fs19.existsSync)(values.env)) throw new UsageError(`option --env: no such file ${values.env}`);
+  if (values.procfile && !(0, import_node_fs19.existsSync)(values.procfile)) throw new UsageError(`option --procfile: no such file ${values.procfile}`);
   const onPlatform = Boolean(process.env.DYNO || process.env.VCAP_APPLICATION || process.env.CNB_APP_DIR);
   return loadApp({
     appDir,
     dirs: configDirs(appDir),
-    procfile: values.procfile ? (0, import_node_path13.resolve)(values.procfile) : defaultProcfile(appDir),
-    envFile: values.env ? (0, import_node_path13.resolve)(values.env) : onPlatform ? void 0 : (0, import_node_path13.resolve)(appDir, ".env"),
+    procfile: values.procfile ? (0, import_node_path14.resolve)(values.procfile) : defaultProcfile(appDir),
+    envFile: values.env ? (0, import_node_path14.resolve)(values.env) : onPlatform ? void 0 : (0, import_node_path14.resolve)(appDir, ".env"),
     env: process.env,
     mode
   });
@@ -7738,7 +7754,7 @@ var UsageError = class extends Error {
 };
 
 // src/cli/commands/check.ts
-var import_node_path14 = require("node:path");
+var import_node_path15 = require("node:path");
 
 // src/config/errors.ts
 function formatProblem(problem) {
@@ -7785,7 +7801,7 @@ ${app.problems.map((p) => formatProblem(p)).join("\n")}
   }
 };
 function describeApp(app) {
-  const rel = (p) => p.startsWith(app.appDir + "/") ? (0, import_node_path14.relative)(app.appDir, p) : `(default) ${p}`;
+  const rel = (p) => p.startsWith(app.appDir + "/") ? (0, import_node_path15.relative)(app.appDir, p) : `(default) ${p}`;
   const lines = ["fragments:"];
   for (const f of app.fragments) {
     const state = f.text.trim() === "" ? " (empty: disables the default)" : f.replaces ? " (replaces the default)" : "";
@@ -7806,7 +7822,7 @@ function describeApp(app) {
 
 // src/cli/commands/config.ts
 var import_toml2 = __toESM(require_toml(), 1);
-var import_node_path15 = require("node:path");
+var import_node_path16 = require("node:path");
 var config = {
   summary: "print the merged configuration, each section with the fragment it came from",
   usage: `Usage: drover config [options]
@@ -7820,7 +7836,7 @@ ${APP_USAGE}`,
     const app = loadAppFromArgs(values, "build");
     const out = [];
     for (const section of app.sections) {
-      const file = section.origin.file.startsWith(app.appDir) ? (0, import_node_path15.relative)(app.appDir, section.origin.file) : section.origin.file;
+      const file = section.origin.file.startsWith(app.appDir) ? (0, import_node_path16.relative)(app.appDir, section.origin.file) : section.origin.file;
       out.push(`# from ${file}:${section.origin.line}`);
       const [kind, ...rest] = section.id.split(".");
       const nested = rest.length ? { [kind]: { [rest.join(".")]: section.table } } : { [kind]: section.table };
@@ -7902,7 +7918,7 @@ var import_node_os6 = require("node:os");
 // src/supervisor/instance.ts
 var import_node_child_process = require("node:child_process");
 var import_node_os5 = require("node:os");
-var import_node_path16 = require("node:path");
+var import_node_path17 = require("node:path");
 
 // src/supervisor/backoff.ts
 function backoffDelay(n, initial, max) {
@@ -8066,7 +8082,7 @@ var Instance = class {
     const env = { ...options.env, ...spec.environment, DYNO: plan.name, PORT: String(plan.port) };
     this.report(`Starting process with command \`${spec.command}\``);
     const child = (0, import_node_child_process.spawn)("bash", ["-c", spec.command], {
-      cwd: spec.directory ? (0, import_node_path16.resolve)(options.appDir, spec.directory) : options.appDir,
+      cwd: spec.directory ? (0, import_node_path17.resolve)(options.appDir, spec.directory) : options.appDir,
       env,
       stdio: ["ignore", "pipe", "pipe"],
       detached: true
@@ -8367,12 +8383,12 @@ function groupExists(pid) {
 }
 
 // src/supervisor/thread-pool.ts
-var import_node_fs19 = require("node:fs");
+var import_node_fs20 = require("node:fs");
 var THREADS = 16;
 function startThreadPool() {
   const before = process.env.UV_THREADPOOL_SIZE;
   process.env.UV_THREADPOOL_SIZE = String(Math.max(THREADS, Number(before) || 0));
-  (0, import_node_fs19.access)("/", () => void 0);
+  (0, import_node_fs20.access)("/", () => void 0);
   if (before === void 0) delete process.env.UV_THREADPOOL_SIZE;
   else process.env.UV_THREADPOOL_SIZE = before;
 }
@@ -8747,13 +8763,13 @@ function shellQuote(word) {
 }
 
 // src/cli/commands/status.ts
-var import_node_path17 = require("node:path");
+var import_node_path18 = require("node:path");
 var OPTIONS = { app: { type: "string", short: "a" }, socket: { type: "string", short: "s" }, json: { type: "boolean" } };
 var OPTIONS_USAGE = `  -a, --app DIR         the app whose supervisor to ask (default: the current directory)
   -s, --socket PATH     the control socket (default: the one \`drover start\` made for the app)
       --json            print the answer as JSON`;
 async function ask(values, request) {
-  const path = values.socket ?? controlSocketPath((0, import_node_path17.resolve)(values.app ?? process.cwd()), "");
+  const path = values.socket ?? controlSocketPath((0, import_node_path18.resolve)(values.app ?? process.cwd()), "");
   try {
     return await requestControl(path, request);
   } catch (error) {

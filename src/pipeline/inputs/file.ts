@@ -1,6 +1,6 @@
 // `file` input: follows files as `tail -F` does (globs, rename and copytruncate rotation), with checkpoints.
-import { closeSync, watch, type FSWatcher, type Stats } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { closeSync, type Stats } from 'node:fs';
+import { dirname, relative } from 'node:path';
 import { defineComponent, type ComponentContext, type Input, type InputHost } from '../component';
 import { SEVERITY } from '../message';
 import type { Schema } from '../../config/schema';
@@ -10,6 +10,7 @@ import { FollowedFile } from './followed-file';
 import { CheckpointCommitter, checkpointPath, readCheckpoints, writeCheckpoints, type Checkpoint } from './checkpoints';
 import { writeProgress } from '../sinks';
 import { findByInode, findCopy } from './rotated-files';
+import { DirectoryWatchers } from './dir-watchers';
 
 const schema: Schema = {
   paths: { type: 'string[]', default: [], doc: 'required: files to follow: globs (`*`, `?`, `[abc]`, `**`), relative to the app directory unless absolute, e.g. ["logs/nginx/*.log"]' },
@@ -40,9 +41,8 @@ export class FileInput implements Input {
   private readonly buffer = Buffer.allocUnsafe(CHUNK);
   private readonly committer = new CheckpointCommitter();
   private readonly timers: NodeJS.Timeout[] = [];
-  /** inotify watches on the directories of followed files: a write wakes the reader at once, not at the next poll. */
-  private readonly watchers = new Map<string, FSWatcher | undefined>();
-  private scanQueued = false;
+  /** A write wakes the reader at once, not at the next poll; a new or renamed file brings the next scan forward. */
+  private readonly watchers = new DirectoryWatchers((path) => this.wake(path), () => this.scan());
   /** Followed files under the name the last scan found them by, for the watchers. */
   private byPath = new Map<string, FollowedFile>();
   private host!: InputHost;
@@ -93,7 +93,7 @@ export class FileInput implements Input {
         if (file.fd === undefined) this.findAway(file);
       }
     }
-    for (const [path] of found) this.watchDirectory(dirname(path));
+    for (const [path] of found) this.watchers.watch(dirname(path));
     for (const [key, [path, stat]] of byKey) {
       if (this.files.has(key)) continue;
       const checkpoint = saved?.get(key);
@@ -115,36 +115,10 @@ export class FileInput implements Input {
     }
   }
 
-  /**
-   * Watches a directory of followed files (once): a change to one of them reads it now; a new or renamed entry
-   * brings the next scan forward. Polling stays, for file systems without inotify and for a full watch table.
-   */
-  private watchDirectory(dir: string): void {
-    if (this.watchers.has(dir)) return;
-    let watcher: FSWatcher | undefined;
-    try {
-      watcher = watch(dir, { persistent: false }, (event, name) => this.onWatch(dir, event, name));
-      watcher.on('error', () => undefined);
-    } catch {
-      watcher = undefined; // ENOSPC (no inotify watches left) or unsupported: polling alone
-    }
-    this.watchers.set(dir, watcher);
-  }
-
-  private onWatch(dir: string, event: string, name: string | Buffer | null): void {
-    if (this.closed) return;
-    if (event === 'rename' || name === null) {
-      if (!this.scanQueued) {
-        this.scanQueued = true;
-        setTimeout(() => {
-          this.scanQueued = false;
-          this.scan();
-        }, 20);
-      }
-      return;
-    }
-    const file = this.byPath.get(join(dir, String(name)));
-    if (!file || file.fd === undefined || this.active.has(file) || this.waiting) return;
+  /** A followed file was written to: read it now (when it is open and reading is not paused). */
+  private wake(path: string): void {
+    const file = this.byPath.get(path);
+    if (this.closed || !file || file.fd === undefined || this.active.has(file) || this.waiting) return;
     this.active.add(file);
     this.pump();
   }
@@ -286,7 +260,7 @@ export class FileInput implements Input {
     if (this.closed) return;
     this.closed = true;
     for (const timer of this.timers) clearInterval(timer);
-    for (const watcher of this.watchers.values()) watcher?.close();
+    this.watchers.close();
     const until = Date.now() + CLOSE_READ_MS;
     for (const file of this.files.values()) {
       if (file.fd === undefined && !(this.due.has(file) && file.open())) continue;

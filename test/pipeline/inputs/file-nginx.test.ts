@@ -91,12 +91,17 @@ describe('file input with nginx and logrotate', () => {
     const lines = output();
     // Both rotations happened: the lines before them, the copy, and the lines after.
     expect([...new Set(onDisk.values())].sort()).toEqual(['access.log', 'access.log.1', 'access.log.2']);
-    const lostByCopytruncate = sent.filter((l) => !onDisk.has(l));
-    console.log(`nginx + logrotate: ${sent.length} requests, ${lines.length} lines out, ${lostByCopytruncate.length} written between copytruncate's copy and truncation (in no file)`);
+    // Lines nginx wrote between logrotate's copy and its truncation are in no file: drover has them only if it
+    // read them before the truncation. No reader can get them otherwise (the kernel's limit, in the README).
+    const inNoFile = sent.filter((l) => !onDisk.has(l));
+    const lostByCopytruncate = inNoFile.filter((l) => !lines.includes(l));
+    console.log(`nginx + logrotate: ${sent.length} requests, ${lines.length} lines out; ${inNoFile.length} written between copytruncate's copy and truncation (in no file), ${lostByCopytruncate.length} of them lost`);
     expect(lines.filter((l, i) => lines.indexOf(l) !== i)).toEqual([]); // none twice
     expect(sent.filter((l) => onDisk.has(l) && !lines.includes(l))).toEqual([]); // none missing
     expect(lines.every((l) => sent.includes(l))).toBe(true);
-    expect(lostByCopytruncate.length).toBeLessThanOrEqual(3);
+    // Only lines in no file may be missing (none were in the runs here: drover had read them before the truncation).
+    expect(sent.filter((l) => !lines.includes(l)).every((l) => lostByCopytruncate.includes(l))).toBe(true);
+    expect(lostByCopytruncate.length).toBeLessThan(50); // a bound only against a rotation gone wrong
     // In order per file: each file's lines come out in the order nginx wrote them.
     for (const name of new Set(onDisk.values())) {
       const numbers = lines.filter((l) => onDisk.get(l) === name).map((l) => Number(l.slice(3)));

@@ -53,6 +53,23 @@ describe('file input', () => {
     expect((first as Record<string, unknown>).path).toMatch(/\/logs\/(a|b)\.log$/);
   });
 
+  it('handles partial lines, long lines and invalid UTF-8 as for processes', async () => {
+    const dir = app('paths = ["logs/*.log"]', { 'logs/a.log': '', 'drover/sup.toml': '[supervisor]\nmax_line_length = 1000\npartial_line_timeout = "300ms"\n' });
+    const child = startDrover(dir);
+    await waitForLine(child, /State changed from starting to up/);
+    await sleep(500);
+    const path = join(dir, 'logs/a.log');
+    appendFileSync(path, 'x'.repeat(2500) + '\n');
+    appendFileSync(path, Buffer.from([0x62, 0x61, 0x64, 0xff, 0xfe, 0x0a]));
+    appendFileSync(path, 'no newline yet');
+    const lines = await waitForLines(child, 5);
+    await stop(child);
+    await child;
+    expect(lines.map((l) => l.length)).toEqual([1000, 1000, 500, 5, 14]);
+    expect(lines[3]).toBe('bad\ufffd\ufffd');
+    expect(lines[4]).toBe('no newline yet');
+  });
+
   it('wakes on inotify: a line appended is read long before the next poll', async () => {
     const dir = app('paths = ["logs/*.log"]\npoll_interval = "60s"\nscan_interval = "60s"', { 'logs/a.log': '' });
     const child = startDrover(dir);
@@ -187,6 +204,7 @@ describe('file input', () => {
     console.log(`file input, 1,000 files: ${descriptors} descriptors open, peak RSS ${rss.toFixed(1)} MiB`);
     expect(new Set(lines).size).toBe(2000);
     expect(descriptors).toBeLessThan(100 + 40);
+    expect(rss).toBeLessThan(120); // measured 65–68 MiB; the bound only catches memory growing with the files
     expect(status.stdout).toMatch(/inputs\.app: files=1000 open_files=\d+ .*lines=2000/);
   }, 60_000);
 
