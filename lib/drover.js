@@ -6667,6 +6667,7 @@ var FileInput = class {
     this.checkpointFile = checkpointPath(host.appDir, this.options.checkpoint_dir, this.options.name);
     const saved = readCheckpoints(this.checkpointFile);
     this.scan(saved ?? /* @__PURE__ */ new Map(), saved === void 0);
+    if (saved === void 0) this.save([...this.files.values()].map((f) => f.checkpoint()));
     const empty = this.options.paths.filter((p) => expandGlob(p, host.appDir).size === 0);
     if (empty.length) this.context.report(`no file matches ${empty.join(", ")} yet: waiting for one`);
     this.timers.push(setInterval(() => this.scan(), this.options.scan_interval));

@@ -64,6 +64,9 @@ export class FileInput implements Input {
     this.checkpointFile = checkpointPath(host.appDir, this.options.checkpoint_dir, this.options.name);
     const saved = readCheckpoints(this.checkpointFile);
     this.scan(saved ?? new Map(), saved === undefined);
+    // The first start saves where it begins at once: a restart before the first checkpoint must not skip to
+    // the end again (read_from = "end") past lines written meanwhile.
+    if (saved === undefined) this.save([...this.files.values()].map((f) => f.checkpoint()));
     const empty = (this.options.paths as string[]).filter((p) => expandGlob(p, host.appDir).size === 0);
     if (empty.length) this.context.report(`no file matches ${empty.join(', ')} yet: waiting for one`);
     this.timers.push(setInterval(() => this.scan(), this.options.scan_interval));

@@ -166,6 +166,24 @@ describe('file input', () => {
     expect(saved).toBeGreaterThan(0);
   }, 60_000);
 
+  it('killed before its first checkpoint, a restart does not skip to the end again (read_from = "end")', async () => {
+    const dir = app('paths = ["logs/*.log"]', { 'logs/app.log': 'old, before the first start\n' });
+    const first = startDrover(dir);
+    await waitForLine(first, /Process started/);
+    await sleep(300);
+    first.kill('SIGKILL');
+    await first;
+    killLeftovers();
+    appendFileSync(join(dir, 'logs/app.log'), 'written while drover was down\n');
+    const second = startDrover(dir);
+    const lines = await waitForLines(second, 1);
+    await sleep(300);
+    await stop(second);
+    await second;
+    expect(fileLines(second.output())).toEqual(['written while drover was down']);
+    expect(lines).toEqual(['written while drover was down']);
+  });
+
   it('a file rotated while drover was down is read to its end under its new name', async () => {
     const dir = app('paths = ["logs/*.log"]', { 'logs/app.log': '' });
     const path = join(dir, 'logs/app.log');
