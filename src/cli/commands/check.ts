@@ -35,9 +35,17 @@ export function describeApp(app: LoadedApp): string {
   if (app.processes.length === 0) lines.push('  (none)');
   lines.push('pipeline:');
   for (const kind of COMPONENT_KINDS) {
-    for (const c of app.config[kind]) lines.push(`  ${kind.padEnd(8)} ${c.name} (${c.type})  match: ${c.match}`);
+    for (const c of app.config[kind]) lines.push(`  ${kind.padEnd(8)} ${c.name} (${c.type})  ${kind === 'inputs' ? inputDetail(c.options) : `match: ${c.match}`}`);
   }
   if (COMPONENT_KINDS.every((k) => app.config[k].length === 0)) lines.push('  (no outputs: logs go nowhere)');
   for (const w of app.warnings) lines.push(`warning: ${formatProblem(w)}`);
   return lines.join('\n') + '\n';
+}
+
+/** What an input reads: its paths, its address or its interval (inputs have no match of their own). */
+function inputDetail(options: Record<string, any>): string {
+  if (Array.isArray(options.paths)) return `paths: ${options.paths.join(', ')}`;
+  if (typeof options.address === 'string') return `address: ${options.address}`;
+  if (typeof options.interval === 'number') return `every ${options.interval / 1000}s`;
+  return '';
 }
