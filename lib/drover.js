@@ -6662,6 +6662,8 @@ var FileInput = class {
   retired = 0;
   savedAt = 0;
   saveFailures = 0;
+  /** Where the next poll starts in the list of files. */
+  pollFrom = 0;
   async start(host) {
     this.host = host;
     this.checkpointFile = checkpointPath(host.appDir, this.options.checkpoint_dir, this.options.name);
@@ -6740,7 +6742,14 @@ var FileInput = class {
   poll() {
     if (this.closed || this.waiting) return;
     const now = Date.now();
-    for (const file of this.files.values()) {
+    const files = [...this.files.values()];
+    const from = this.pollFrom % Math.max(1, files.length);
+    for (let k = 0; k < files.length; k++) {
+      const file = files[(from + k) % files.length];
+      if (this.host.blocked) {
+        this.pollFrom = from + k;
+        break;
+      }
       if (this.active.has(file)) continue;
       if (file.fd === void 0) {
         if (!this.due.has(file) && this.openCount >= this.options.max_open_files) continue;
@@ -6760,7 +6769,11 @@ var FileInput = class {
     this.pumping = true;
     const round = () => {
       if (this.closed) return;
-      for (const file of this.active) if (typeof this.readOnce(file) !== "number") this.active.delete(file);
+      for (const file of [...this.active]) {
+        if (this.host.blocked) break;
+        this.active.delete(file);
+        if (typeof this.readOnce(file) === "number") this.active.add(file);
+      }
       if (this.active.size === 0) {
         this.pumping = false;
         return;
@@ -6849,7 +6862,7 @@ var FileInput = class {
     const until = Date.now() + CLOSE_READ_MS;
     for (const file of this.files.values()) {
       if (file.fd === void 0 && !(this.due.has(file) && file.open())) continue;
-      while (Date.now() < until && typeof this.readOnce(file) === "number") ;
+      while (Date.now() < until && !this.host.blocked && typeof this.readOnce(file) === "number") ;
     }
     const checkpoints = [...this.files.values()].map((f) => f.checkpoint());
     for (const file of this.files.values()) {

@@ -56,6 +56,8 @@ export class FileInput implements Input {
   private retired = 0;
   private savedAt = 0;
   private saveFailures = 0;
+  /** Where the next poll starts in the list of files. */
+  private pollFrom = 0;
 
   constructor(private readonly options: Record<string, any>, private readonly context: ComponentContext) {}
 
@@ -147,7 +149,15 @@ export class FileInput implements Input {
   private poll(): void {
     if (this.closed || this.waiting) return;
     const now = Date.now();
-    for (const file of this.files.values()) {
+    const files = [...this.files.values()];
+    // An output that fills stops the round; the next one starts where this one stopped, so no file waits for ever.
+    const from = this.pollFrom % Math.max(1, files.length);
+    for (let k = 0; k < files.length; k++) {
+      const file = files[(from + k) % files.length];
+      if (this.host.blocked) {
+        this.pollFrom = from + k;
+        break;
+      }
       if (this.active.has(file)) continue;
       if (file.fd === undefined) {
         // Opened while there is room; beyond max_open_files, only once a scan saw it change.
@@ -169,7 +179,13 @@ export class FileInput implements Input {
     this.pumping = true;
     const round = () => {
       if (this.closed) return;
-      for (const file of this.active) if (typeof this.readOnce(file) !== 'number') this.active.delete(file);
+      // A chunk from each file with data in turn, until an output is full (so memory stays bounded by one chunk
+      // past its high-water mark, however many files have data); files read move to the back of the turn.
+      for (const file of [...this.active]) {
+        if (this.host.blocked) break;
+        this.active.delete(file);
+        if (typeof this.readOnce(file) === 'number') this.active.add(file);
+      }
       if (this.active.size === 0) {
         this.pumping = false;
         return;
@@ -267,7 +283,8 @@ export class FileInput implements Input {
     const until = Date.now() + CLOSE_READ_MS;
     for (const file of this.files.values()) {
       if (file.fd === undefined && !(this.due.has(file) && file.open())) continue;
-      while (Date.now() < until && typeof this.readOnce(file) === 'number');
+      // Not past a full output: what is not read stays in the file, and the saved position says where.
+      while (Date.now() < until && !this.host.blocked && typeof this.readOnce(file) === 'number');
     }
     const checkpoints = [...this.files.values()].map((f) => f.checkpoint());
     for (const file of this.files.values()) {

@@ -4,7 +4,8 @@ import { appendFileSync, closeSync, copyFileSync, mkdirSync, openSync, readdirSy
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
-import { drover, jsonLines, JSON_STDOUT, killLeftovers, startDrover, tempDir, waitForLine } from '../../helpers';
+import { DROVER, drover, jsonLines, JSON_STDOUT, killLeftovers, startDrover, tempDir, TEST_MARK, waitForLine } from '../../helpers';
+import { spawn } from 'node:child_process';
 
 afterEach(async () => {
   await new Promise((r) => setTimeout(r, 100));
@@ -224,6 +225,34 @@ describe('file input', () => {
     expect(descriptors).toBeLessThan(100 + 40);
     expect(rss).toBeLessThan(120); // measured 65–68 MiB; the bound only catches memory growing with the files
     expect(status.stdout).toMatch(/inputs\.app: files=1000 open_files=\d+ .*lines=2000/);
+  }, 60_000);
+
+  it('stops reading while stdout is full: memory stays bounded with 200 files of 200 KB waiting, and every line arrives after', async () => {
+    const dir = app('paths = ["logs/*.log"]\nread_from = "beginning"', { 'logs/.keep': '' });
+    const line = 'x'.repeat(99) + '\n';
+    for (let i = 0; i < 200; i++) writeFileSync(join(dir, `logs/f${String(i).padStart(3, '0')}.log`), line.repeat(2_000));
+    const [k, v] = TEST_MARK.split('=');
+    // Raw stdout into a pipe that nobody reads at first: drover's output fills it and blocks.
+    const child = spawn(DROVER, ['start'], { cwd: dir, env: { ...process.env, DYNO: '', PORT: '', [k]: v }, stdio: ['ignore', 'pipe', 'ignore'] });
+    child.stdout.pause();
+    await sleep(4000);
+    const pid = await droverPid(child.pid!);
+    const rss = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+    let count = 0;
+    let rest = '';
+    child.stdout.on('data', (d: Buffer) => {
+      const text = rest + d.toString('latin1');
+      const parts = text.split('\n');
+      rest = parts.pop()!;
+      for (const p of parts) if (p.includes('xxxxxxxxxx')) count++;
+    });
+    child.stdout.resume();
+    for (let until = Date.now() + 30_000; count < 400_000 && Date.now() < until; ) await sleep(100);
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    console.log(`file input, 200 files of 200 KB behind a full stdout: peak RSS ${rss.toFixed(1)} MiB`);
+    expect(count).toBe(400_000);
+    expect(rss).toBeLessThan(100);
   }, 60_000);
 
   it("goes through the same decoders, filters and outputs as process lines, matched by Type, Logger and Fields[path]", async () => {
