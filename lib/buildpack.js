@@ -6481,6 +6481,8 @@ var FollowedFile = class {
   /** The last bytes read, ending at `position`: tailBytes[0, tailLength). */
   tailBytes = Buffer.alloc(TAIL);
   tailLength = 0;
+  /** Set when the last read found nothing more: the next read first checks the file was not rewritten. */
+  atEnd = false;
   splitter;
   /** Opens it, checking that `path` still leads to this inode; false when it does not (or is gone). */
   open(path = this.path) {
@@ -6502,7 +6504,16 @@ var FollowedFile = class {
   /** Reads one chunk into `buffer` and passes its lines on. */
   read(buffer) {
     if (this.fd === void 0) return "gone";
+    if (this.atEnd) {
+      const size2 = (0, import_node_fs13.fstatSync)(this.fd).size;
+      if (size2 === this.position) return "eof";
+      if (size2 < this.position || !this.sameTail()) {
+        this.truncations++;
+        return "truncated";
+      }
+    }
     const n = (0, import_node_fs13.readSync)(this.fd, buffer, 0, buffer.length, this.position);
+    this.atEnd = n === 0;
     if (n === 0) {
       if ((0, import_node_fs13.fstatSync)(this.fd).size >= this.position) return "eof";
       this.truncations++;
@@ -6533,6 +6544,14 @@ var FollowedFile = class {
     this.splitter.end();
     this.position = this.lineEnd = 0;
     this.tailLength = 0;
+    this.atEnd = false;
+  }
+  /** True when the file still has, just before our position, the bytes we read there (one 256-byte pread). */
+  sameTail() {
+    if (this.tailLength === 0 || this.fd === void 0) return true;
+    const probe = Buffer.allocUnsafe(this.tailLength);
+    const n = (0, import_node_fs13.readSync)(this.fd, probe, 0, this.tailLength, this.position - this.tailLength);
+    return n === this.tailLength && probe.equals(this.tail);
   }
   /** The last bytes read (at most 256), to recognise the copy that copytruncate made of this file. */
   get tail() {

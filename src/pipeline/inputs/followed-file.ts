@@ -34,6 +34,8 @@ export class FollowedFile {
   /** The last bytes read, ending at `position`: tailBytes[0, tailLength). */
   private readonly tailBytes = Buffer.alloc(TAIL);
   private tailLength = 0;
+  /** Set when the last read found nothing more: the next read first checks the file was not rewritten. */
+  private atEnd = false;
   private readonly splitter: LineSplitter;
 
   constructor(
@@ -72,10 +74,21 @@ export class FollowedFile {
   /** Reads one chunk into `buffer` and passes its lines on. */
   read(buffer: Buffer): ReadResult {
     if (this.fd === undefined) return 'gone';
+    if (this.atEnd) {
+      // Idle files cost one fstat per poll. A file shorter than our position was truncated; one longer may
+      // have been truncated and written past our position since (copytruncate, then a busy writer): it then
+      // no longer holds the bytes we read last, and starts again like any truncated file.
+      const size = fstatSync(this.fd).size;
+      if (size === this.position) return 'eof';
+      if (size < this.position || !this.sameTail()) {
+        this.truncations++;
+        return 'truncated';
+      }
+    }
     const n = readSync(this.fd, buffer, 0, buffer.length, this.position);
+    this.atEnd = n === 0;
     if (n === 0) {
-      // At the end: a file that is now shorter than what was read was truncated (copytruncate). Lines written
-      // after the truncation and before this check, up to the old length, cannot be told from old ones.
+      // At the end: a file that is now shorter than what was read was truncated (copytruncate).
       if (fstatSync(this.fd).size >= this.position) return 'eof';
       this.truncations++;
       return 'truncated';
@@ -106,6 +119,15 @@ export class FollowedFile {
     this.splitter.end();
     this.position = this.lineEnd = 0;
     this.tailLength = 0;
+    this.atEnd = false;
+  }
+
+  /** True when the file still has, just before our position, the bytes we read there (one 256-byte pread). */
+  private sameTail(): boolean {
+    if (this.tailLength === 0 || this.fd === undefined) return true;
+    const probe = Buffer.allocUnsafe(this.tailLength);
+    const n = readSync(this.fd, probe, 0, this.tailLength, this.position - this.tailLength);
+    return n === this.tailLength && probe.equals(this.tail);
   }
 
   /** The last bytes read (at most 256), to recognise the copy that copytruncate made of this file. */

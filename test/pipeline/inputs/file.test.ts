@@ -132,6 +132,30 @@ describe('file input', () => {
     expect(child.output()).toMatch(/app\.log was truncated: reading it from the start \(lines written before that were read from .*app\.log\.1\)/);
   });
 
+  it('copytruncate while drover is stopped, and the file written past the old position: nothing lost, nothing twice', async () => {
+    const dir = app('paths = ["logs/*.log"]', { 'logs/app.log': '' });
+    const child = startDrover(dir);
+    await waitForLine(child, /State changed from starting to up/);
+    await sleep(500);
+    const path = join(dir, 'logs/app.log');
+    appendFileSync(path, 'line-1\nline-2\nline-3\n');
+    await waitForLines(child, 3);
+    // drover gets no CPU (SIGSTOP) while the file is copied, truncated and written well past where it was.
+    const pid = await droverPid(child.pid!);
+    process.kill(pid, 'SIGSTOP');
+    appendFileSync(path, 'line-4\n');
+    copyFileSync(path, `${path}.1`);
+    truncateSync(path, 0);
+    for (let i = 5; i <= 50; i++) appendFileSync(path, `line-${i}\n`);
+    process.kill(pid, 'SIGCONT');
+    const lines = await waitForLines(child, 50);
+    await sleep(500);
+    await stop(child);
+    await child;
+    expect(fileLines(child.output())).toEqual(Array.from({ length: 50 }, (_, i) => `line-${i + 1}`));
+    expect(lines.length).toBe(50);
+  });
+
   it('SIGKILLed and started again: no line missing, duplicates only of lines after the last checkpoint', async () => {
     const dir = app('paths = ["logs/*.log"]\nread_from = "beginning"', { 'logs/app.log': '' });
     const path = join(dir, 'logs/app.log');
