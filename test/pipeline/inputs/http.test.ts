@@ -4,7 +4,8 @@ import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { drover, jsonLines, JSON_STDOUT, killLeftovers, startDrover, tempDir, waitForLine } from '../../helpers';
+import { DROVER, drover, jsonLines, JSON_STDOUT, killLeftovers, startDrover, tempDir, TEST_MARK, waitForLine } from '../../helpers';
+import { spawn } from 'node:child_process';
 
 afterEach(async () => {
   await new Promise((r) => setTimeout(r, 100));
@@ -89,6 +90,50 @@ describe('http input', () => {
     expect(httpLines(child.output()).map((l) => l.message)).toEqual(['after all that, this one']);
     expect(status.stdout).toMatch(/inputs\.posted: address=127\.0\.0\.1:\d+ requests=8 messages=1 rejected=7/);
   });
+
+  it('holds its answer while stdout is full, so that a client waiting for it slows down; every line arrives after', async () => {
+    const port = await freePort();
+    const dir = tempDir({ Procfile: 'web: sleep 600\n', 'drover/in.toml': `[inputs.posted]\ntype = "http"\naddress = "127.0.0.1:${port}"\n`, 'drover/out.toml': '[outputs.stdout]\ntype = "stdout"\nformat = "raw"\n' });
+    const [k, v] = TEST_MARK.split('=');
+    const child = spawn(DROVER, ['start'], { cwd: dir, env: { ...process.env, DYNO: '', PORT: '', [k]: v }, stdio: ['ignore', 'pipe', 'ignore'] });
+    child.stdout.pause(); // nobody reads drover's stdout for now
+    const line = 'p'.repeat(99) + '\n';
+    const body = line.repeat(10_000); // 1 MB
+    let answered = 0;
+    // Ten requests, one after another, as a client that waits for each answer does.
+    const client = (async () => {
+      for (let i = 0; i < 10; i++) {
+        for (;;) {
+          try {
+            const response = await fetch(`http://127.0.0.1:${port}/logs`, { method: 'POST', body, headers: { 'content-type': 'text/plain' } });
+            expect(response.status).toBe(204);
+            break;
+          } catch {
+            await sleep(100); // not listening yet
+          }
+        }
+        answered++;
+      }
+    })();
+    await sleep(4000);
+    const answeredWhileBlocked = answered;
+    let count = 0;
+    let rest = '';
+    child.stdout.on('data', (d: Buffer) => {
+      const lines = (rest + d.toString('latin1')).split('\n');
+      rest = lines.pop()!;
+      for (const l of lines) if (l === line.slice(0, -1)) count++;
+    });
+    child.stdout.resume();
+    await client;
+    for (let until = Date.now() + 20_000; count < 100_000 && Date.now() < until; ) await sleep(100);
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    console.log(`http input behind a full stdout: ${answeredWhileBlocked} of 10 requests answered in 4 s`);
+    expect(answeredWhileBlocked).toBeLessThan(10);
+    expect(answered).toBe(10);
+    expect(count).toBe(100_000);
+  }, 60_000);
 
   it('with a token, takes only requests that carry it as a bearer token', async () => {
     const { child, url } = await httpApp('token = "s3cret"');

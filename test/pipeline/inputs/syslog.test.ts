@@ -5,7 +5,8 @@ import { connect, createServer } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { drover, jsonLines, JSON_STDOUT, killLeftovers, startDrover, tempDir, waitForLine } from '../../helpers';
+import { DROVER, drover, jsonLines, JSON_STDOUT, killLeftovers, startDrover, tempDir, TEST_MARK, waitForLine } from '../../helpers';
+import { spawn } from 'node:child_process';
 
 afterEach(async () => {
   await new Promise((r) => setTimeout(r, 100));
@@ -119,6 +120,46 @@ describe('syslog input', () => {
     expect(line).toMatch(/EADDRINUSE.*another program listens there: choose another port in the input's "address"/);
   });
 
+  it('stops reading a TCP sender while stdout is full: memory stays bounded, and every message arrives after', async () => {
+    const tcp = await freePort();
+    const dir = tempDir({ Procfile: 'web: sleep 600\n', 'drover/in.toml': `[inputs.tcp]\ntype = "syslog"\naddress = "tcp://127.0.0.1:${tcp}"\n`, 'drover/out.toml': '[outputs.stdout]\ntype = "stdout"\nformat = "raw"\n' });
+    const [k, v] = TEST_MARK.split('=');
+    const child = spawn(DROVER, ['start'], { cwd: dir, env: { ...process.env, DYNO: '', PORT: '', [k]: v }, stdio: ['ignore', 'pipe', 'ignore'] });
+    child.stdout.pause(); // nobody reads drover's stdout for now
+    const socket = await new Promise<ReturnType<typeof connect>>((resolve) => {
+      const retry = () => { const s = connect(tcp, '127.0.0.1').once('connect', () => resolve(s)).once('error', () => setTimeout(retry, 100)); };
+      retry();
+    });
+    const COUNT = 200_000;
+    const body = 'm'.repeat(180);
+    let sent = 0;
+    // 200,000 messages of ~200 bytes (40 MB), written as fast as the socket takes them.
+    const sending = (async () => {
+      for (; sent < COUNT; sent++) if (!socket.write(`<13>1 - - app - - - ${sent} ${body}\n`)) await new Promise((r) => socket.once('drain', r));
+      socket.end();
+    })();
+    await sleep(4000);
+    const sentWhileBlocked = sent;
+    const pid = await droverPid(child.pid!);
+    const rss = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+    const seen = new Set<string>();
+    let rest = '';
+    child.stdout.on('data', (d: Buffer) => {
+      const lines = (rest + d.toString('latin1')).split('\n');
+      rest = lines.pop()!;
+      for (const line of lines) if (line.endsWith(body)) seen.add(line.slice(0, line.indexOf(' ')));
+    });
+    child.stdout.resume();
+    await sending;
+    for (let until = Date.now() + 30_000; seen.size < COUNT && Date.now() < until; ) await sleep(100);
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    console.log(`syslog input behind a full stdout: ${sentWhileBlocked} of ${COUNT} messages taken by the socket in 4 s, peak RSS ${rss.toFixed(1)} MiB`);
+    expect(sentWhileBlocked).toBeLessThan(COUNT);
+    expect(rss).toBeLessThan(100);
+    expect(seen.size).toBe(COUNT);
+  }, 60_000);
+
   it('drover check names a bad address with what it expects', async () => {
     const dir = tempDir({ Procfile: 'web: sleep 1\n', 'drover/in.toml': '[inputs.s]\ntype = "syslog"\naddress = "5514"\n' });
     const result = await drover(['check'], { cwd: dir });
@@ -126,3 +167,9 @@ describe('syslog input', () => {
     expect(result.stderr).toMatch(/option "address" must be udp:\/\/ or tcp:\/\/HOST:PORT, e\.g\. "udp:\/\/127\.0\.0\.1:5514", got "5514"/);
   });
 });
+
+/** The node process behind bin/drover (the shim execs it, so usually the same pid). */
+async function droverPid(pid: number): Promise<number> {
+  for (let i = 0; i < 50 && !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('drover.js'); i++) await sleep(20);
+  return pid;
+}
