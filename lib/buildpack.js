@@ -7136,11 +7136,87 @@ function parse3164(rest, base) {
   return { ...base, timestamp, hostname, appName: tag[1], procId: tag[2] ?? "", msg: body.slice(tag[0].length), fields: {} };
 }
 
+// src/pipeline/inputs/syslog-framing.ts
+function cutAt(buf, at, max) {
+  return at + (utf8Boundary(buf.subarray(at, at + max + 1), max) || max);
+}
+var SyslogFramer = class {
+  /** `emit(text, cut)`: one message, or one piece of a message cut every `max` bytes. */
+  constructor(max, emit) {
+    this.max = max;
+    this.emit = emit;
+  }
+  max;
+  emit;
+  pending = Buffer.alloc(0);
+  /** Bytes still to come of an octet-counted message being cut. */
+  rest = 0;
+  /** True while a newline-framed message longer than the limit is being cut. */
+  continuing = false;
+  push(data) {
+    const buf = this.pending.length ? Buffer.concat([this.pending, data]) : data;
+    let at = 0;
+    while (at < buf.length) {
+      const next = this.frame(buf, at);
+      if (next < 0) break;
+      at = next;
+    }
+    this.pending = at >= buf.length ? Buffer.alloc(0) : Buffer.from(buf.subarray(at));
+  }
+  /** The connection ended: a last message without its newline is still a message. */
+  end() {
+    if (this.pending.length) this.emit(this.pending.toString("utf8").replace(/[\r\n]+$/, ""), this.rest > 0 || this.continuing ? "continued" : void 0);
+    this.pending = Buffer.alloc(0);
+    this.rest = 0;
+    this.continuing = false;
+  }
+  /** Emits the frame (or piece) at `at`; returns where the next one starts, or -1 to wait for more bytes. */
+  frame(buf, at) {
+    const { max } = this;
+    const available = buf.length - at;
+    if (this.rest > 0) {
+      if (available < Math.min(this.rest, max)) return -1;
+      const end2 = this.rest <= max ? at + this.rest : cutAt(buf, at, max);
+      this.rest -= end2 - at;
+      this.emit(buf.toString("utf8", at, end2).replace(/[\r\n]+$/, ""), "continued");
+      return end2;
+    }
+    const first = buf[at];
+    if (first === 10 || first === 13 || first === 0) return at + 1;
+    if (!this.continuing && first >= 48 && first <= 57) {
+      const space = buf.indexOf(32, at);
+      const digits2 = space < 0 ? available : space - at;
+      if (digits2 <= 10 && (space < 0 || /^\d+$/.test(buf.toString("latin1", at, space)))) {
+        if (space < 0) return -1;
+        const length = Number(buf.toString("latin1", at, space));
+        const start = space + 1;
+        if (buf.length - start < Math.min(length, max)) return -1;
+        const end2 = length <= max ? start + length : cutAt(buf, start, max);
+        this.rest = length - (end2 - start);
+        this.emit(buf.toString("utf8", start, end2).replace(/[\r\n]+$/, ""), this.rest > 0 ? "first" : void 0);
+        return end2;
+      }
+    }
+    const nl = buf.indexOf(10, at);
+    const end = nl < 0 ? buf.length : nl;
+    if (end - at > max) {
+      const cut = cutAt(buf, at, max);
+      this.emit(buf.toString("utf8", at, cut), this.continuing ? "continued" : "first");
+      this.continuing = true;
+      return cut;
+    }
+    if (nl < 0) return -1;
+    this.emit(buf.toString("utf8", at, nl).replace(/\r$/, ""), this.continuing ? "continued" : void 0);
+    this.continuing = false;
+    return nl + 1;
+  }
+};
+
 // src/pipeline/inputs/syslog.ts
 var schema17 = {
   address: { type: "string", required: true, doc: "udp://HOST:PORT or tcp://HOST:PORT to listen on; HOST defaults to 127.0.0.1 (set 0.0.0.0 to listen on every interface)" },
   logger: { type: "string", default: "", doc: "the Logger of messages without an APP-NAME (default: the input name)" },
-  max_message_size: { type: "size", default: "64KB", doc: "longest message taken over TCP; a longer one is passed on in pieces, each marked" }
+  max_message_size: { type: "size", default: "64KB", doc: "longest message taken over TCP; a longer one is passed on in pieces of at most this size, each marked in Fields[syslog_error] and the later ones with the first one's Logger, Severity and Hostname" }
 };
 var MALFORMED_FIELD = "syslog_error";
 var SyslogInput = class {
@@ -7188,85 +7264,43 @@ var SyslogInput = class {
       });
     });
   }
-  /** One TCP connection: frames are octet-counted (`LEN SP MSG`) when they start with a digit, else end at LF. */
+  /** One TCP connection, read while the outputs take more. */
   accept(socket) {
     this.connections++;
     this.sockets.add(socket);
     const max = this.options.max_message_size;
-    let pending = Buffer.alloc(0);
+    let cutFrom;
+    const framer = new SyslogFramer(max, (text, cut) => {
+      if (cut === "continued") return this.route(cutFrom ?? parseSyslog(""), text, `continues a message longer than max_message_size (${max})`);
+      const parts = parseSyslog(text);
+      if (cut === "first") cutFrom = parts;
+      this.route(parts, parts.msg, cut === "first" ? `message longer than max_message_size (${max}): cut into pieces` : parts.malformed);
+    });
     socket.on("data", (data) => {
-      pending = pending.length ? Buffer.concat([pending, data]) : data;
-      let at = 0;
-      for (; ; ) {
-        if (at >= pending.length) break;
-        const first = pending[at];
-        if (first >= 48 && first <= 57) {
-          const space = pending.indexOf(32, at);
-          const digits2 = space < 0 ? pending.length - at : space - at;
-          if (digits2 > 10 || space >= 0 && !/^\d+$/.test(pending.toString("latin1", at, space))) {
-            const end2 = this.newlineFrame(pending, at, max);
-            if (end2 < 0) break;
-            at = end2;
-            continue;
-          }
-          if (space < 0) break;
-          const length = Number(pending.toString("latin1", at, space));
-          if (length > max) {
-            if (pending.length - (space + 1) < Math.min(length, max)) break;
-            this.receive(pending.toString("utf8", space + 1, space + 1 + max), `frame of ${length} bytes is longer than max_message_size (${max}): cut`);
-            const left = length - max;
-            pending = Buffer.concat([Buffer.from(`${left} `), pending.subarray(space + 1 + max)]);
-            at = 0;
-            continue;
-          }
-          if (pending.length - (space + 1) < length) break;
-          this.receive(pending.toString("utf8", space + 1, space + 1 + length).replace(/[\r\n]+$/, ""));
-          at = space + 1 + length;
-          continue;
-        }
-        if (first === 10 || first === 13 || first === 0) {
-          at++;
-          continue;
-        }
-        const end = this.newlineFrame(pending, at, max);
-        if (end < 0) break;
-        at = end;
-      }
-      pending = at >= pending.length ? Buffer.alloc(0) : Buffer.from(pending.subarray(at));
+      framer.push(data);
       if (this.host.blocked && !socket.isPaused()) {
         socket.pause();
         this.host.onResume(() => socket.resume());
       }
     });
-    socket.on("end", () => {
-      if (pending.length) this.receive(pending.toString("utf8").replace(/[\r\n]+$/, ""));
-      pending = Buffer.alloc(0);
-    });
+    socket.on("end", () => framer.end());
     socket.on("error", () => this.errors++);
     socket.on("close", () => this.sockets.delete(socket));
   }
-  /** A newline-framed message from `at`: returns where the next frame starts, or -1 to wait for more bytes. */
-  newlineFrame(pending, at, max) {
-    const nl = pending.indexOf(10, at);
-    if (nl < 0) {
-      if (pending.length - at < max) return -1;
-      this.receive(pending.toString("utf8", at, at + max), `message longer than max_message_size (${max}): cut`);
-      return at + max;
-    }
-    this.receive(pending.toString("utf8", at, nl).replace(/\r$/, ""));
-    return nl + 1;
-  }
-  /** Makes a message of one received syslog message (or of text that is not one, marked) and routes it. */
-  receive(text, problem) {
+  /** One datagram: one message. */
+  receive(text) {
     const parts = parseSyslog(text);
+    this.route(parts, parts.msg, parts.malformed);
+  }
+  /** Makes a message of a received syslog message's parts (marked with `problem`, if any) and routes it. */
+  route(parts, msg, problem) {
     const fallback = this.options.logger || this.options.name;
-    const message = new Message(Buffer.from(parts.msg, "utf8"), parts.appName || fallback, "stdout", /^\d+$/.test(parts.procId) ? Number(parts.procId) : 0, parts.hostname || this.context.hostname, parts.timestamp ?? Date.now(), "syslog");
+    const message = new Message(Buffer.from(msg, "utf8"), parts.appName || fallback, "stdout", /^\d+$/.test(parts.procId) ? Number(parts.procId) : 0, parts.hostname || this.context.hostname, parts.timestamp ?? Date.now(), "syslog");
     message.severity = parts.severity;
     const fields = { ...parts.fields, facility: parts.facility };
     if (parts.procId && !/^\d+$/.test(parts.procId)) fields.procid = parts.procId;
-    const reason = problem ?? parts.malformed;
-    if (reason) {
-      fields[MALFORMED_FIELD] = reason;
+    if (problem) {
+      fields[MALFORMED_FIELD] = problem;
       this.malformed++;
     }
     message.fields = fields;
@@ -7298,7 +7332,9 @@ var syslogInput = defineComponent({
   example: '[inputs.local_syslog]\ntype = "syslog"\naddress = "udp://127.0.0.1:5514"',
   check: (options) => {
     const address = parseListenAddress(options.address, ["udp", "tcp"], "udp://127.0.0.1:5514");
-    return typeof address === "string" ? [{ key: "address", message: `option "address" ${address}`, hint: 'e.g. "udp://127.0.0.1:5514" or "tcp://127.0.0.1:5514"' }] : [];
+    const problems = typeof address === "string" ? [{ key: "address", message: `option "address" ${address}`, hint: 'e.g. "udp://127.0.0.1:5514" or "tcp://127.0.0.1:5514"' }] : [];
+    if (options.max_message_size < 64) problems.push({ key: "max_message_size", message: `option "max_message_size" must be at least 64 bytes, got ${options.max_message_size}`, hint: 'e.g. "64KB"' });
+    return problems;
   },
   create: (options, context) => new SyslogInput(parseListenAddress(options.address, ["udp", "tcp"], "udp://127.0.0.1:5514"), options, context)
 });

@@ -6,12 +6,13 @@ import { defineComponent, type ComponentContext, type Input, type InputHost } fr
 import { Message, SEVERITY, type FieldValue } from '../message';
 import type { Schema } from '../../config/schema';
 import { parseListenAddress, type ListenAddress } from './listen-address';
-import { parseSyslog } from './syslog-parse';
+import { parseSyslog, type SyslogParts } from './syslog-parse';
+import { SyslogFramer } from './syslog-framing';
 
 const schema: Schema = {
   address: { type: 'string', required: true, doc: 'udp://HOST:PORT or tcp://HOST:PORT to listen on; HOST defaults to 127.0.0.1 (set 0.0.0.0 to listen on every interface)' },
   logger: { type: 'string', default: '', doc: 'the Logger of messages without an APP-NAME (default: the input name)' },
-  max_message_size: { type: 'size', default: '64KB', doc: 'longest message taken over TCP; a longer one is passed on in pieces, each marked' },
+  max_message_size: { type: 'size', default: '64KB', doc: 'longest message taken over TCP; a longer one is passed on in pieces of at most this size, each marked in Fields[syslog_error] and the later ones with the first one\'s Logger, Severity and Hostname' },
 };
 
 /** Marks a message that could not be read as syslog: it is passed on whole, as Payload, with this field saying why. */
@@ -58,90 +59,46 @@ export class SyslogInput implements Input {
     });
   }
 
-  /** One TCP connection: frames are octet-counted (`LEN SP MSG`) when they start with a digit, else end at LF. */
+  /** One TCP connection, read while the outputs take more. */
   private accept(socket: Socket): void {
     this.connections++;
     this.sockets.add(socket);
     const max: number = this.options.max_message_size;
-    let pending = Buffer.alloc(0);
+    // The first piece of a message cut at max_message_size: its header goes with the pieces after it.
+    let cutFrom: SyslogParts | undefined;
+    const framer = new SyslogFramer(max, (text, cut) => {
+      if (cut === 'continued') return this.route(cutFrom ?? parseSyslog(''), text, `continues a message longer than max_message_size (${max})`);
+      const parts = parseSyslog(text);
+      if (cut === 'first') cutFrom = parts;
+      this.route(parts, parts.msg, cut === 'first' ? `message longer than max_message_size (${max}): cut into pieces` : parts.malformed);
+    });
     socket.on('data', (data) => {
-      pending = pending.length ? Buffer.concat([pending, data]) : data;
-      let at = 0;
-      for (;;) {
-        if (at >= pending.length) break;
-        const first = pending[at];
-        if (first >= 0x30 && first <= 0x39) {
-          const space = pending.indexOf(32, at);
-          const digits = space < 0 ? pending.length - at : space - at;
-          if (digits > 10 || (space >= 0 && !/^\d+$/.test(pending.toString('latin1', at, space)))) {
-            // Digits not followed by a space: not octet counting after all; read up to the newline.
-            const end = this.newlineFrame(pending, at, max);
-            if (end < 0) break;
-            at = end;
-            continue;
-          }
-          if (space < 0) break;
-          const length = Number(pending.toString('latin1', at, space));
-          if (length > max) {
-            // Longer than we take: passed on in max-sized pieces, each marked, as the rest arrives.
-            if (pending.length - (space + 1) < Math.min(length, max)) break;
-            this.receive(pending.toString('utf8', space + 1, space + 1 + max), `frame of ${length} bytes is longer than max_message_size (${max}): cut`);
-            const left = length - max;
-            pending = Buffer.concat([Buffer.from(`${left} `), pending.subarray(space + 1 + max)]);
-            at = 0;
-            continue;
-          }
-          if (pending.length - (space + 1) < length) break;
-          this.receive(pending.toString('utf8', space + 1, space + 1 + length).replace(/[\r\n]+$/, ''));
-          at = space + 1 + length;
-          continue;
-        }
-        if (first === 10 || first === 13 || first === 0) {
-          at++; // blank line, or the trailing LF some senders add after an octet-counted frame
-          continue;
-        }
-        const end = this.newlineFrame(pending, at, max);
-        if (end < 0) break;
-        at = end;
-      }
-      pending = at >= pending.length ? Buffer.alloc(0) : Buffer.from(pending.subarray(at));
+      framer.push(data);
       if (this.host.blocked && !socket.isPaused()) {
         socket.pause();
         this.host.onResume(() => socket.resume());
       }
     });
-    socket.on('end', () => {
-      // A last message without its newline is still a message.
-      if (pending.length) this.receive(pending.toString('utf8').replace(/[\r\n]+$/, ''));
-      pending = Buffer.alloc(0);
-    });
+    socket.on('end', () => framer.end());
     socket.on('error', () => this.errors++);
     socket.on('close', () => this.sockets.delete(socket));
   }
 
-  /** A newline-framed message from `at`: returns where the next frame starts, or -1 to wait for more bytes. */
-  private newlineFrame(pending: Buffer, at: number, max: number): number {
-    const nl = pending.indexOf(10, at);
-    if (nl < 0) {
-      if (pending.length - at < max) return -1;
-      this.receive(pending.toString('utf8', at, at + max), `message longer than max_message_size (${max}): cut`);
-      return at + max;
-    }
-    this.receive(pending.toString('utf8', at, nl).replace(/\r$/, ''));
-    return nl + 1;
+  /** One datagram: one message. */
+  private receive(text: string): void {
+    const parts = parseSyslog(text);
+    this.route(parts, parts.msg, parts.malformed);
   }
 
-  /** Makes a message of one received syslog message (or of text that is not one, marked) and routes it. */
-  private receive(text: string, problem?: string): void {
-    const parts = parseSyslog(text);
+  /** Makes a message of a received syslog message's parts (marked with `problem`, if any) and routes it. */
+  private route(parts: SyslogParts, msg: string, problem: string | undefined): void {
     const fallback = this.options.logger || this.options.name;
-    const message = new Message(Buffer.from(parts.msg, 'utf8'), parts.appName || fallback, 'stdout', /^\d+$/.test(parts.procId) ? Number(parts.procId) : 0, parts.hostname || this.context.hostname, parts.timestamp ?? Date.now(), 'syslog');
+    const message = new Message(Buffer.from(msg, 'utf8'), parts.appName || fallback, 'stdout', /^\d+$/.test(parts.procId) ? Number(parts.procId) : 0, parts.hostname || this.context.hostname, parts.timestamp ?? Date.now(), 'syslog');
     message.severity = parts.severity;
     const fields: Record<string, FieldValue> = { ...parts.fields, facility: parts.facility };
     if (parts.procId && !/^\d+$/.test(parts.procId)) fields.procid = parts.procId;
-    const reason = problem ?? parts.malformed;
-    if (reason) {
-      fields[MALFORMED_FIELD] = reason;
+    if (problem) {
+      fields[MALFORMED_FIELD] = problem;
       this.malformed++;
     }
     message.fields = fields;
@@ -179,7 +136,9 @@ export const syslogInput = defineComponent({
   example: '[inputs.local_syslog]\ntype = "syslog"\naddress = "udp://127.0.0.1:5514"',
   check: (options) => {
     const address = parseListenAddress(options.address, ['udp', 'tcp'], 'udp://127.0.0.1:5514');
-    return typeof address === 'string' ? [{ key: 'address', message: `option "address" ${address}`, hint: 'e.g. "udp://127.0.0.1:5514" or "tcp://127.0.0.1:5514"' }] : [];
+    const problems = typeof address === 'string' ? [{ key: 'address', message: `option "address" ${address}`, hint: 'e.g. "udp://127.0.0.1:5514" or "tcp://127.0.0.1:5514"' }] : [];
+    if (options.max_message_size < 64) problems.push({ key: 'max_message_size', message: `option "max_message_size" must be at least 64 bytes, got ${options.max_message_size}`, hint: 'e.g. "64KB"' });
+    return problems;
   },
   create: (options, context) => new SyslogInput(parseListenAddress(options.address, ['udp', 'tcp'], 'udp://127.0.0.1:5514') as ListenAddress, options, context),
 });

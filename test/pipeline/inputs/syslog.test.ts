@@ -93,6 +93,29 @@ describe('syslog input', () => {
     expect(readFileSync(join(dir, 'host.log'), 'utf8').split('\n').filter(Boolean)).toEqual(['first, octet-counted', 'second, in the same write', 'third, newline-framed']);
   });
 
+  it('passes a TCP message longer than max_message_size on in marked pieces, octet-counted or newline-framed', async () => {
+    const tcp = await freePort();
+    const dir = tempDir({ Procfile: 'web: sleep 600\n', 'drover/in.toml': `[inputs.tcp]\ntype = "syslog"\naddress = "tcp://127.0.0.1:${tcp}"\nmax_message_size = "1KB"\n`, 'drover/out.toml': JSON_STDOUT });
+    const child = startDrover(dir);
+    await waitForLine(child, /State changed from starting to up/);
+    const long = '<13>1 - - app - - - ' + 'a'.repeat(2480);
+    const socket = connect(tcp, '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    socket.write(`${long}\n${Buffer.byteLength(long)} ${long}<13>1 - - app - - - short after them\n`);
+    socket.end();
+    const lines = await waitForCount(child, 7);
+    child.kill('SIGTERM');
+    await child;
+    // Each 2,500-byte message: pieces of 1,024 bytes (the first one's header read as usual) and the rest, all
+    // marked and all with the first one's Logger; nothing lost, and the message after them is whole.
+    expect(lines.map((l) => l.message.length)).toEqual([1004, 1024, 452, 1004, 1024, 452, 16]);
+    expect(lines.map((l) => l.message).slice(0, 3).join('')).toBe('a'.repeat(2480));
+    for (const first of [lines[0], lines[3]]) expect(first.syslog_error).toBe('message longer than max_message_size (1024): cut into pieces');
+    for (const later of [lines[1], lines[2], lines[4], lines[5]]) expect(later).toMatchObject({ logger: 'app', syslog_error: 'continues a message longer than max_message_size (1024)' });
+    expect(lines[6]).toMatchObject({ message: 'short after them', logger: 'app' });
+    expect(lines[6].syslog_error).toBeUndefined();
+  });
+
   it('listens on loopback unless the address names another host, and drover status shows the counts', async () => {
     const { dir, child, tcp } = await syslogApp();
     await logger(['-n', '127.0.0.1', '-P', String(tcp), '-T', 'one']);
