@@ -6312,33 +6312,38 @@ var FollowedFile = class {
     this.fd = fd;
     return true;
   }
-  /** Reads one chunk into `buffer` and passes its lines on. */
+  /**
+   * Reads one chunk into `buffer` and passes its lines on. Every read starts up to 256 bytes before our
+   * position, at the bytes we read last: a file truncated and written past our position since (copytruncate,
+   * then a busy writer) no longer has them there, and starts again like any truncated file. No extra syscall.
+   */
   read(buffer) {
     if (this.fd === void 0) return "gone";
     if (this.atEnd) {
       const size2 = (0, import_node_fs11.fstatSync)(this.fd).size;
       if (size2 === this.position) return "eof";
-      if (size2 < this.position || !this.sameTail()) {
-        this.truncations++;
-        return "truncated";
-      }
+      if (size2 < this.position) return this.truncated();
     }
-    const n = (0, import_node_fs11.readSync)(this.fd, buffer, 0, buffer.length, this.position);
-    this.atEnd = n === 0;
-    if (n === 0) {
-      if ((0, import_node_fs11.fstatSync)(this.fd).size >= this.position) return "eof";
-      this.truncations++;
-      return "truncated";
-    }
-    const chunk = buffer.subarray(0, n);
-    this.keepTail(chunk);
+    const back = this.tailLength > 0 ? this.tailLength : Math.min(TAIL, this.position);
+    const n = (0, import_node_fs11.readSync)(this.fd, buffer, 0, buffer.length, this.position - back);
+    if (n < back) return this.truncated();
+    if (this.tailLength > 0 && !buffer.subarray(0, back).equals(this.tail)) return this.truncated();
+    this.atEnd = n === back;
+    if (this.atEnd) return (0, import_node_fs11.fstatSync)(this.fd).size >= this.position ? "eof" : this.truncated();
+    this.keepTail(buffer, n);
+    const chunk = buffer.subarray(back, n);
     const last = chunk.lastIndexOf(10);
     if (last >= 0) this.lineEnd = this.position + last + 1;
-    this.position += n;
-    this.lines += countLines(chunk, n);
+    this.position += chunk.length;
+    this.lines += countLines(chunk, chunk.length);
     this.lastData = Date.now();
     this.splitter.push(chunk);
-    return n;
+    return chunk.length;
+  }
+  truncated() {
+    this.truncations++;
+    this.atEnd = false;
+    return "truncated";
   }
   /**
    * After a truncation: reads the rest of what was written before it from `copy` (the file copytruncate made,
@@ -6357,29 +6362,15 @@ var FollowedFile = class {
     this.tailLength = 0;
     this.atEnd = false;
   }
-  /** True when the file still has, just before our position, the bytes we read there (one 256-byte pread). */
-  sameTail() {
-    if (this.tailLength === 0 || this.fd === void 0) return true;
-    const probe = Buffer.allocUnsafe(this.tailLength);
-    const n = (0, import_node_fs11.readSync)(this.fd, probe, 0, this.tailLength, this.position - this.tailLength);
-    return n === this.tailLength && probe.equals(this.tail);
-  }
   /** The last bytes read (at most 256), to recognise the copy that copytruncate made of this file. */
   get tail() {
     return this.tailBytes.subarray(0, this.tailLength);
   }
-  /** Keeps the last TAIL bytes of what has been read, in a buffer of its own (no allocation per read). */
-  keepTail(chunk) {
-    const n = chunk.length;
-    if (n >= TAIL) {
-      this.tailBytes.set(chunk.subarray(n - TAIL));
-      this.tailLength = TAIL;
-      return;
-    }
-    const keep = Math.min(this.tailLength, TAIL - n);
-    this.tailBytes.copyWithin(0, this.tailLength - keep, this.tailLength);
-    this.tailBytes.set(chunk, keep);
-    this.tailLength = keep + n;
+  /** Keeps the last TAIL bytes of buffer[0, n), which ends at the new position, in a buffer of its own. */
+  keepTail(buffer, n) {
+    const from = Math.max(0, n - TAIL);
+    this.tailBytes.set(buffer.subarray(from, n));
+    this.tailLength = n - from;
   }
   /** Reading pauses (an output is full): a partial line must not time out meanwhile. */
   hold() {

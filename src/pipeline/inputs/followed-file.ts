@@ -71,37 +71,41 @@ export class FollowedFile {
     return true;
   }
 
-  /** Reads one chunk into `buffer` and passes its lines on. */
+  /**
+   * Reads one chunk into `buffer` and passes its lines on. Every read starts up to 256 bytes before our
+   * position, at the bytes we read last: a file truncated and written past our position since (copytruncate,
+   * then a busy writer) no longer has them there, and starts again like any truncated file. No extra syscall.
+   */
   read(buffer: Buffer): ReadResult {
     if (this.fd === undefined) return 'gone';
     if (this.atEnd) {
-      // Idle files cost one fstat per poll. A file shorter than our position was truncated; one longer may
-      // have been truncated and written past our position since (copytruncate, then a busy writer): it then
-      // no longer holds the bytes we read last, and starts again like any truncated file.
+      // Idle files cost one fstat per poll; a file shorter than our position was truncated.
       const size = fstatSync(this.fd).size;
       if (size === this.position) return 'eof';
-      if (size < this.position || !this.sameTail()) {
-        this.truncations++;
-        return 'truncated';
-      }
+      if (size < this.position) return this.truncated();
     }
-    const n = readSync(this.fd, buffer, 0, buffer.length, this.position);
-    this.atEnd = n === 0;
-    if (n === 0) {
-      // At the end: a file that is now shorter than what was read was truncated (copytruncate).
-      if (fstatSync(this.fd).size >= this.position) return 'eof';
-      this.truncations++;
-      return 'truncated';
-    }
-    const chunk = buffer.subarray(0, n);
-    this.keepTail(chunk);
+    // After a restart from a checkpoint there is no tail yet: the bytes before the position become it.
+    const back = this.tailLength > 0 ? this.tailLength : Math.min(TAIL, this.position);
+    const n = readSync(this.fd, buffer, 0, buffer.length, this.position - back);
+    if (n < back) return this.truncated();
+    if (this.tailLength > 0 && !buffer.subarray(0, back).equals(this.tail)) return this.truncated();
+    this.atEnd = n === back;
+    if (this.atEnd) return fstatSync(this.fd).size >= this.position ? 'eof' : this.truncated();
+    this.keepTail(buffer, n);
+    const chunk = buffer.subarray(back, n);
     const last = chunk.lastIndexOf(10);
     if (last >= 0) this.lineEnd = this.position + last + 1;
-    this.position += n;
-    this.lines += countLines(chunk, n);
+    this.position += chunk.length;
+    this.lines += countLines(chunk, chunk.length);
     this.lastData = Date.now();
     this.splitter.push(chunk);
-    return n;
+    return chunk.length;
+  }
+
+  private truncated(): 'truncated' {
+    this.truncations++;
+    this.atEnd = false;
+    return 'truncated';
   }
 
   /**
@@ -122,31 +126,16 @@ export class FollowedFile {
     this.atEnd = false;
   }
 
-  /** True when the file still has, just before our position, the bytes we read there (one 256-byte pread). */
-  private sameTail(): boolean {
-    if (this.tailLength === 0 || this.fd === undefined) return true;
-    const probe = Buffer.allocUnsafe(this.tailLength);
-    const n = readSync(this.fd, probe, 0, this.tailLength, this.position - this.tailLength);
-    return n === this.tailLength && probe.equals(this.tail);
-  }
-
   /** The last bytes read (at most 256), to recognise the copy that copytruncate made of this file. */
   get tail(): Buffer {
     return this.tailBytes.subarray(0, this.tailLength);
   }
 
-  /** Keeps the last TAIL bytes of what has been read, in a buffer of its own (no allocation per read). */
-  private keepTail(chunk: Buffer): void {
-    const n = chunk.length;
-    if (n >= TAIL) {
-      this.tailBytes.set(chunk.subarray(n - TAIL));
-      this.tailLength = TAIL;
-      return;
-    }
-    const keep = Math.min(this.tailLength, TAIL - n);
-    this.tailBytes.copyWithin(0, this.tailLength - keep, this.tailLength);
-    this.tailBytes.set(chunk, keep);
-    this.tailLength = keep + n;
+  /** Keeps the last TAIL bytes of buffer[0, n), which ends at the new position, in a buffer of its own. */
+  private keepTail(buffer: Buffer, n: number): void {
+    const from = Math.max(0, n - TAIL);
+    this.tailBytes.set(buffer.subarray(from, n));
+    this.tailLength = n - from;
   }
 
   /** Reading pauses (an output is full): a partial line must not time out meanwhile. */
