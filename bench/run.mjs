@@ -24,6 +24,7 @@ import { syslogWorkload } from './workloads/syslog.mjs';
 import { buildWorkload } from './workloads/build.mjs';
 import { stressWorkload } from './workloads/stress.mjs';
 import { matcherWorkload } from './workloads/matcher.mjs';
+import { fileInputWorkload } from './workloads/file-input.mjs';
 
 const argv = process.argv.slice(2);
 const flag = (name) => argv.includes(name);
@@ -35,7 +36,7 @@ const stressSeconds = option('--stress-seconds') !== undefined ? Number(option('
 const only = option('--only')?.split(',');
 const command = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
 
-const all = [...passthroughWorkloads(), latencyWorkload, startupWorkload, rssWorkload, restartWorkload, shutdownWorkload, syslogWorkload, buildWorkload, stressWorkload, matcherWorkload];
+const all = [...passthroughWorkloads(), latencyWorkload, startupWorkload, rssWorkload, restartWorkload, shutdownWorkload, syslogWorkload, fileInputWorkload, buildWorkload, stressWorkload, matcherWorkload];
 const chosen = all.filter((w) => !only || only.some((o) => w.id.startsWith(o)));
 
 const log = (line) => process.stderr.write(`${line}\n`);

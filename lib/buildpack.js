@@ -1644,20 +1644,20 @@ var require_parse_async = __commonJS({
       const index = 0;
       const blocksize = opts.blocksize || 40960;
       const parser = new TOMLParser();
-      return new Promise((resolve, reject) => {
-        setImmediate(parseAsyncNext, index, blocksize, resolve, reject);
+      return new Promise((resolve3, reject) => {
+        setImmediate(parseAsyncNext, index, blocksize, resolve3, reject);
       });
-      function parseAsyncNext(index2, blocksize2, resolve, reject) {
+      function parseAsyncNext(index2, blocksize2, resolve3, reject) {
         if (index2 >= str2.length) {
           try {
-            return resolve(parser.finish());
+            return resolve3(parser.finish());
           } catch (err) {
             return reject(prettyError(err, str2));
           }
         }
         try {
           parser.parse(str2.slice(index2, index2 + blocksize2));
-          setImmediate(parseAsyncNext, index2 + blocksize2, blocksize2, resolve, reject);
+          setImmediate(parseAsyncNext, index2 + blocksize2, blocksize2, resolve3, reject);
         } catch (err) {
           reject(prettyError(err, str2));
         }
@@ -1683,7 +1683,7 @@ var require_parse_stream = __commonJS({
     function parseReadable(stm) {
       const parser = new TOMLParser();
       stm.setEncoding("utf8");
-      return new Promise((resolve, reject) => {
+      return new Promise((resolve3, reject) => {
         let readable;
         let ended = false;
         let errored = false;
@@ -1691,7 +1691,7 @@ var require_parse_stream = __commonJS({
           ended = true;
           if (readable) return;
           try {
-            resolve(parser.finish());
+            resolve3(parser.finish());
           } catch (err) {
             reject(err);
           }
@@ -2888,8 +2888,8 @@ var require_croner = __commonJS({
 });
 
 // src/buildpack/cnb-build.ts
-var import_node_fs13 = require("node:fs");
-var import_node_path11 = require("node:path");
+var import_node_fs20 = require("node:fs");
+var import_node_path16 = require("node:path");
 
 // src/cli/commands/version.ts
 var VERSION = true ? "0.1.0" : "dev";
@@ -3104,12 +3104,12 @@ function readMarker(dir) {
 }
 
 // src/buildpack/validate.ts
-var import_node_fs12 = require("node:fs");
-var import_node_path10 = require("node:path");
+var import_node_fs19 = require("node:fs");
+var import_node_path15 = require("node:path");
 
 // src/config/app.ts
-var import_node_fs11 = require("node:fs");
-var import_node_path9 = require("node:path");
+var import_node_fs18 = require("node:fs");
+var import_node_path14 = require("node:path");
 
 // src/config/load.ts
 var import_toml = __toESM(require_toml(), 1);
@@ -3842,12 +3842,12 @@ function emit(node, captures) {
 }
 function multiline(node) {
   const seen = [];
-  const walk = (n) => {
+  const walk2 = (n) => {
     if (n.t === "assert" && n.kind !== "wb" && n.kind !== "nwb") seen.push(n);
-    else if (n.t === "cat" || n.t === "alt") n.items.forEach(walk);
-    else if (n.t === "group" || n.t === "rep") walk(n.node);
+    else if (n.t === "cat" || n.t === "alt") n.items.forEach(walk2);
+    else if (n.t === "group" || n.t === "rep") walk2(n.node);
   };
-  walk(node);
+  walk2(node);
   const lines = seen.filter((a) => a.kind === "bol" || a.kind === "eol");
   if (lines.length > 0 && lines.length < seen.length) {
     const text = seen.find((a) => a.kind === "bot" || a.kind === "eot");
@@ -4191,16 +4191,16 @@ function describe(operand) {
 
 // src/config/schema.ts
 var describe2 = (v) => Array.isArray(v) ? `an array ${JSON.stringify(v)}` : typeof v === "object" && v !== null ? "a table" : `${typeof v} ${JSON.stringify(v)}`;
-function applySchema(schema17, table, prefix = "", skip = /* @__PURE__ */ new Set()) {
+function applySchema(schema21, table, prefix = "", skip = /* @__PURE__ */ new Set()) {
   const options = {};
   const problems = [];
   for (const key of Object.keys(table)) {
-    if (!(key in schema17)) {
-      const near = closest(key, Object.keys(schema17));
-      problems.push({ key: prefix + key, message: `unknown option "${prefix + key}"`, hint: near ? `did you mean "${prefix + near}"?` : `known options: ${Object.keys(schema17).join(", ")}` });
+    if (!(key in schema21)) {
+      const near = closest(key, Object.keys(schema21));
+      problems.push({ key: prefix + key, message: `unknown option "${prefix + key}"`, hint: near ? `did you mean "${prefix + near}"?` : `known options: ${Object.keys(schema21).join(", ")}` });
     }
   }
-  for (const [key, field] of Object.entries(schema17)) {
+  for (const [key, field] of Object.entries(schema21)) {
     const raw = table[key];
     if (raw === void 0) {
       if ("required" in field && field.required) problems.push({ key: prefix + key, message: `option "${prefix + key}" is required`, hint: field.doc });
@@ -4823,6 +4823,17 @@ var sinks = /* @__PURE__ */ new Set();
 function forgetSink(sink) {
   sinks.delete(sink);
 }
+function writeProgress() {
+  let unwritten = 0;
+  let written = 0;
+  let blocking = false;
+  for (const sink of sinks) {
+    unwritten += sink.pending;
+    written += sink.written;
+    if (sink.kind === "thread pool" && sink.pending > 0) blocking = true;
+  }
+  return { unwritten, written, blocking };
+}
 function isNonBlocking(fd) {
   try {
     const flags = /^flags:\s*([0-7]+)$/m.exec((0, import_node_fs5.readFileSync)(`/proc/self/fdinfo/${fd}`, "latin1"));
@@ -5081,7 +5092,7 @@ var FdWriter = class {
   /** Resolves once the queue is below the high-water mark again. */
   drained() {
     if (!this.full) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push(resolve));
+    return new Promise((resolve3) => this.waiters.push(resolve3));
   }
   /** Resolves when everything appended so far has been written, or the deadline passed, or writing failed. */
   async flush(deadline = Infinity) {
@@ -5426,12 +5437,12 @@ function parseIso(s) {
   let i = 19;
   let ms = 0;
   if (s.charCodeAt(i) === 46) {
-    let scale = 100;
+    let scale2 = 100;
     for (i++; i < s.length; i++) {
       const d = s.charCodeAt(i) - 48;
       if (d < 0 || d > 9) break;
-      ms += d * scale;
-      scale /= 10;
+      ms += d * scale2;
+      scale2 /= 10;
     }
     ms = Math.floor(ms);
   }
@@ -6623,7 +6634,7 @@ var Deque = class {
 var Signal = class {
   waiters = [];
   wait() {
-    return new Promise((resolve) => this.waiters.push(resolve));
+    return new Promise((resolve3) => this.waiters.push(resolve3));
   }
   wake() {
     for (const waiter of this.waiters.splice(0)) waiter();
@@ -7261,16 +7272,16 @@ var Sleeper = class {
   timer;
   resolve;
   sleep(ms) {
-    return new Promise((resolve) => {
-      this.resolve = resolve;
+    return new Promise((resolve3) => {
+      this.resolve = resolve3;
       this.timer = setTimeout(() => this.wake(), ms);
     });
   }
   wake() {
     clearTimeout(this.timer);
-    const resolve = this.resolve;
+    const resolve3 = this.resolve;
     this.resolve = void 0;
-    resolve?.();
+    resolve3?.();
   }
 };
 
@@ -7533,7 +7544,7 @@ var Sender = class {
     this.reporter.count(`rejected ${why}`, count, (n) => `Error L13 (delivery error): ${this.context.id} dropped ${n} messages: ${why}`);
   }
 };
-var delay = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+var delay = (ms) => new Promise((resolve3) => setTimeout(resolve3, Math.max(0, ms)));
 
 // src/pipeline/rfc5424.ts
 var buffer = __toESM(require("node:buffer"), 1);
@@ -7812,11 +7823,11 @@ var StreamTransport = class {
   async finish(deadline) {
     const socket = this.socket;
     if (!socket) return this.delivery.unconfirmed === 0 && !this.broken;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
+    return new Promise((resolve3) => {
+      const timer = setTimeout(() => resolve3(false), Math.max(0, deadline - Date.now()));
       socket.once("close", (hadError) => {
         clearTimeout(timer);
-        resolve(!hadError);
+        resolve3(!hadError);
       });
       socket.end();
     });
@@ -7841,7 +7852,7 @@ var StreamTransport = class {
   }
   connect() {
     const { host, port, tls, connectTimeout } = this.options;
-    return new Promise((resolve, reject) => {
+    return new Promise((resolve3, reject) => {
       if (this.closed) return reject(new Error(`${this.name}: output closed`));
       const socket = tls ? tlsModule().connect({ host, port, servername: isIp(host) ? void 0 : host, ...tls }) : (0, import_node_net2.connect)({ host, port });
       this.connecting = socket;
@@ -7856,7 +7867,7 @@ var StreamTransport = class {
           return reject(new Error(`${this.name}: output closed`));
         }
         this.adopt(socket);
-        resolve(socket);
+        resolve3(socket);
       });
       socket.once("error", (error) => {
         clearTimeout(timer);
@@ -7893,7 +7904,7 @@ var StreamTransport = class {
   }
   /** Waits until the socket takes more, failing when it makes no progress for `writeTimeout`. */
   progress(socket) {
-    return new Promise((resolve, reject) => {
+    return new Promise((resolve3, reject) => {
       let last = socket.writableLength;
       let since = Date.now();
       const done = (error) => {
@@ -7901,7 +7912,7 @@ var StreamTransport = class {
         socket.off("drain", onDrain);
         socket.off("close", onClose);
         if (error) reject(error);
-        else resolve();
+        else resolve3();
       };
       const onDrain = () => done();
       const onClose = () => done(this.takeBroken() ?? new Error(`${this.name} closed the connection`));
@@ -8011,7 +8022,7 @@ var DatagramTransport = class {
   ready;
   async send(records) {
     const socket = await (this.ready ??= this.open());
-    await new Promise((resolve, reject) => {
+    await new Promise((resolve3, reject) => {
       let left = records.length;
       let failed = false;
       for (const record of records) {
@@ -8020,7 +8031,7 @@ var DatagramTransport = class {
           if (error) {
             failed = true;
             reject(new Error(`${this.name}: ${error.message}`));
-          } else if (--left === 0) resolve();
+          } else if (--left === 0) resolve3();
         });
       }
     });
@@ -8035,7 +8046,7 @@ var DatagramTransport = class {
     this.ready = void 0;
   }
   open() {
-    return new Promise((resolve, reject) => {
+    return new Promise((resolve3, reject) => {
       const socket = dgram().createSocket((0, import_node_net3.isIP)(this.host) === 6 ? "udp6" : "udp4");
       const fail = (error) => {
         if (this.socket === socket) this.socket = void 0;
@@ -8050,7 +8061,7 @@ var DatagramTransport = class {
       socket.connect(this.port, this.host, (error) => {
         if (error) return fail(error);
         this.socket = socket;
-        resolve(socket);
+        resolve3(socket);
       });
     });
   }
@@ -8226,7 +8237,7 @@ var HttpTransport = class {
   post(body, headers) {
     const { url, timeout } = this.options;
     const send = url.protocol === "https:" ? https().request : http().request;
-    return new Promise((resolve, reject) => {
+    return new Promise((resolve3, reject) => {
       const request = send(url, { method: "POST", headers, agent: this.agent });
       this.request = request;
       const timer = setTimeout(() => request.destroy(new Error(`no answer from ${this.name} within ${timeout} ms (timeout)`)), timeout);
@@ -8247,7 +8258,7 @@ var HttpTransport = class {
         response.on("end", () => {
           clearTimeout(timer);
           const answer = Buffer.concat(chunks).subarray(0, 65536);
-          resolve({ status: response.statusCode ?? 0, text: oneLine(answer.toString("utf8", 0, 300)), wait, answer, type: header(response.headers["content-type"]) ?? "" });
+          resolve3({ status: response.statusCode ?? 0, text: oneLine(answer.toString("utf8", 0, 300)), wait, answer, type: header(response.headers["content-type"]) ?? "" });
         });
         response.on("error", (error) => {
           clearTimeout(timer);
@@ -8328,13 +8339,13 @@ function* fieldsOf(bytes) {
   let at = 0;
   const varint = () => {
     let n = 0;
-    let scale = 1;
+    let scale2 = 1;
     for (; ; ) {
       if (at >= bytes.length) throw new Error("truncated");
       const b = bytes[at++];
-      n += (b & 127) * scale;
+      n += (b & 127) * scale2;
       if (b < 128) return n;
-      scale *= 128;
+      scale2 *= 128;
     }
   };
   while (at < bytes.length) {
@@ -8714,177 +8725,397 @@ var otlpOutput = defineComponent({
   }
 });
 
-// src/pipeline/registry.ts
-function byType(...definitions) {
-  return Object.fromEntries(definitions.map((d) => [d.type, d]));
+// src/pipeline/inputs/file.ts
+var import_node_fs16 = require("node:fs");
+var import_node_path13 = require("node:path");
+
+// src/pipeline/inputs/glob.ts
+var import_node_fs11 = require("node:fs");
+var import_node_path9 = require("node:path");
+var MAX_DEPTH2 = 16;
+function isPattern(segment) {
+  return /[*?[]/.test(segment);
 }
-var registry = {
-  inputs: byType(),
-  decoders: byType(),
-  filters: byType(),
-  outputs: byType(stdoutOutput, stderrOutput)
-};
-Object.assign(registry.decoders, byType(jsonDecoder, logfmtDecoder, regexDecoder, severityDecoder));
-Object.assign(registry.filters, byType(dropFilter, throttleFilter, dedupeFilter, sampleFilter, redactFilter, multilineFilter, fieldsFilter, counterFilter));
-Object.assign(registry.outputs, byType(fileOutput));
-Object.assign(registry.outputs, byType(syslogOutput, httpOutput));
-Object.assign(registry.outputs, byType(otlpOutput));
-function findDefinition(kind, type) {
-  return Object.hasOwn(registry[kind], type) ? registry[kind][type] : void 0;
+function segmentRegex(segment) {
+  let source = "";
+  for (let i = 0; i < segment.length; i++) {
+    const c = segment[i];
+    if (c === "*") source += "[^/]*";
+    else if (c === "?") source += "[^/]";
+    else if (c === "[") {
+      const close = segment.indexOf("]", i + 2);
+      if (close < 0) source += "\\[";
+      else {
+        let set = segment.slice(i + 1, close).replace(/\\/g, "\\\\");
+        if (set.startsWith("!")) set = "^" + set.slice(1);
+        source += `[${set}]`;
+        i = close;
+      }
+    } else source += c.replace(/[.+^${}()|\\\]]/g, "\\$&");
+  }
+  return new RegExp(`^(?!\\.)${source}$`);
 }
-function typesOf(kind) {
-  return Object.keys(registry[kind]);
+function expandGlob(pattern, base, found = /* @__PURE__ */ new Map()) {
+  const full = (0, import_node_path9.isAbsolute)(pattern) ? pattern : (0, import_node_path9.resolve)(base, pattern);
+  const segments = full.split("/").filter((s) => s !== "");
+  walk("/", segments, 0, found);
+  return found;
+}
+function walk(dir, segments, depth, found) {
+  let i = 0;
+  while (i < segments.length && !isPattern(segments[i])) i++;
+  if (i === segments.length) {
+    const path = (0, import_node_path9.join)(dir, ...segments);
+    const stat = fileStat(path);
+    if (stat) found.set(path, stat);
+    return;
+  }
+  const at = (0, import_node_path9.join)(dir, ...segments.slice(0, i));
+  const segment = segments[i];
+  const rest = segments.slice(i + 1);
+  let entries;
+  try {
+    entries = (0, import_node_fs11.readdirSync)(at);
+  } catch {
+    return;
+  }
+  if (segment === "**") {
+    walk(at, rest, depth, found);
+    if (depth >= MAX_DEPTH2) return;
+    for (const name of entries) if (!name.startsWith(".") && isDirectory((0, import_node_path9.join)(at, name))) walk((0, import_node_path9.join)(at, name), segments.slice(i), depth + 1, found);
+    return;
+  }
+  const regex = segmentRegex(segment);
+  for (const name of entries) {
+    if (!regex.test(name)) continue;
+    const path = (0, import_node_path9.join)(at, name);
+    if (rest.length === 0) {
+      const stat = fileStat(path);
+      if (stat) found.set(path, stat);
+    } else if (isDirectory(path)) walk(path, rest, depth, found);
+  }
+}
+function fileStat(path) {
+  try {
+    const stat = (0, import_node_fs11.statSync)(path);
+    return stat.isFile() ? stat : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function isDirectory(path) {
+  try {
+    return (0, import_node_fs11.statSync)(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
-// src/config/load.ts
-var REQUIRED_FIELD = {
-  type: "boolean",
-  default: false,
-  doc: "false: when drover starts and this output's configuration cannot be resolved (an unset ${VAR}, a bad URL in one), the output is disabled, an error says what to set (again every minute, and in `drover status`), and the processes start regardless. true: drover refuses to start instead"
+// src/pipeline/inputs/followed-file.ts
+var import_node_fs12 = require("node:fs");
+
+// src/pipeline/splitter.ts
+var LF = 10;
+var CR = 13;
+var LineSplitter = class {
+  constructor(source, sink, maxLine, partialTimeout, blockLimit = maxLine) {
+    this.source = source;
+    this.sink = sink;
+    this.maxLine = maxLine;
+    this.partialTimeout = partialTimeout;
+    this.blockLimit = Math.min(blockLimit, maxLine);
+  }
+  source;
+  sink;
+  maxLine;
+  partialTimeout;
+  /** The start of a line whose newline has not come yet, in the pieces read so far (copies). */
+  partial = [];
+  partialLength = 0;
+  timer;
+  held = false;
+  blockLimit;
+  /** Takes the next chunk read from the process. */
+  push(chunk) {
+    const now = Date.now();
+    let start = 0;
+    if (this.partialLength > 0) {
+      const nl = chunk.indexOf(LF);
+      if (nl < 0) {
+        this.holdPartial(chunk, now);
+        return;
+      }
+      const line = this.takePartial(chunk.subarray(0, nl));
+      this.clearTimer();
+      this.emitLine(line, now);
+      start = nl + 1;
+    }
+    if (start >= chunk.length) return;
+    const last = chunk.lastIndexOf(LF);
+    if (last < start) {
+      this.holdPartial(chunk.subarray(start), now);
+      return;
+    }
+    this.emitWhole(chunk, start, last + 1, now);
+    if (last + 1 < chunk.length) this.holdPartial(chunk.subarray(last + 1), now);
+  }
+  /** Reading has paused (backpressure): a held partial line must not be cut off by its timeout meanwhile. */
+  hold() {
+    this.held = true;
+    this.clearTimer();
+  }
+  /** Reading goes on: the partial-line timeout runs again. */
+  release() {
+    this.held = false;
+    if (this.partialLength > 0) this.armTimer();
+  }
+  /** The stream ended: pass on what is left. */
+  end() {
+    this.clearTimer();
+    if (this.partialLength > 0) this.emitLine(this.takePartial(), Date.now());
+  }
+  /** The held partial line (plus `tail`) as one buffer; nothing is held afterwards. */
+  takePartial(tail) {
+    const parts = this.partial;
+    if (tail) parts.push(tail);
+    const line = parts.length === 1 ? parts[0] : Buffer.concat(parts);
+    this.partial = [];
+    this.partialLength = 0;
+    return line;
+  }
+  /** Emits whole lines [start, end), routing long lines and CRLF lines through emitLine. */
+  emitWhole(chunk, start, end, now) {
+    const max = this.blockLimit;
+    let blockStart = start;
+    let at = start;
+    while (at < end) {
+      const limit = Math.min(at + max, end - 1);
+      const nl = chunk.lastIndexOf(LF, limit);
+      if (nl >= at) {
+        at = nl + 1;
+        continue;
+      }
+      this.emitBlock(chunk, blockStart, at, now);
+      const lineEnd2 = chunk.indexOf(LF, at);
+      this.emitLine(chunk.subarray(at, lineEnd2), now);
+      at = blockStart = lineEnd2 + 1;
+    }
+    this.emitBlock(chunk, blockStart, end, now);
+  }
+  emitBlock(chunk, start, end, now) {
+    if (start >= end) return;
+    const cr = chunk.indexOf(CR, start);
+    if (cr < 0 || cr >= end) {
+      this.sink.block(this.source, chunk, start, end, now);
+      return;
+    }
+    for (let at = start; at < end; ) {
+      const nl = chunk.indexOf(LF, at);
+      this.emitLine(chunk.subarray(at, nl), now);
+      at = nl + 1;
+    }
+  }
+  /** One line without its newline: strips a trailing CR and cuts it into pieces of at most maxLine bytes. */
+  emitLine(line, now) {
+    let end = line.length;
+    if (end > 0 && line[end - 1] === CR) end--;
+    let start = 0;
+    while (end - start > this.maxLine) {
+      const cut = utf8Boundary2(line, start + this.maxLine, start);
+      this.sink.line(this.source, line.subarray(start, cut), now, true);
+      start = cut;
+    }
+    this.sink.line(this.source, line.subarray(start, end), now);
+  }
+  /** Holds `rest` (no newline in it) as the start of a line; past maxLine, the held bytes are passed on cut. */
+  holdPartial(rest, now) {
+    this.partial.push(Buffer.from(rest));
+    this.partialLength += rest.length;
+    if (this.partialLength > this.maxLine) {
+      const line = this.takePartial();
+      let start = 0;
+      while (line.length - start > this.maxLine) {
+        const cut = utf8Boundary2(line, start + this.maxLine, start);
+        this.sink.line(this.source, line.subarray(start, cut), now, true);
+        start = cut;
+      }
+      if (start < line.length) {
+        this.partial.push(line.subarray(start));
+        this.partialLength = line.length - start;
+      }
+    }
+    if (this.partialLength > 0) this.armTimer();
+    else this.clearTimer();
+  }
+  armTimer() {
+    if (this.timer || this.held) return;
+    this.timer = setTimeout(() => {
+      this.timer = void 0;
+      if (this.partialLength > 0) this.emitLine(this.takePartial(), Date.now());
+    }, this.partialTimeout);
+  }
+  clearTimer() {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = void 0;
+  }
 };
-var SECTION_NAMES = ["supervisor", "processes", ...COMPONENT_KINDS];
-var NAME = /^[A-Za-z0-9_-]+$/;
-function loadConfig(options) {
-  const fragments = readFragments(options.dirs);
-  const problems = [];
-  const warnings = [];
-  let supervisorRaw;
-  const sections = /* @__PURE__ */ new Map();
-  for (const fragment of fragments) {
-    let parsed;
+function utf8Boundary2(buf, at, floor) {
+  let cut = at;
+  while (cut > floor && at - cut < 4 && (buf[cut] & 192) === 128) cut--;
+  return cut > floor && at - cut < 4 ? cut : at;
+}
+
+// src/pipeline/inputs/followed-file.ts
+var TAIL = 256;
+function countLines(chunk, length) {
+  let count = 0;
+  for (let at = chunk.indexOf(10); at >= 0 && at < length; at = chunk.indexOf(10, at + 1)) count++;
+  return count;
+}
+var FollowedFile = class {
+  constructor(path, dev, ino, start, source, sink, maxLine, partialTimeout) {
+    this.path = path;
+    this.dev = dev;
+    this.ino = ino;
+    this.key = `${dev}:${ino}`;
+    this.position = this.lineEnd = start;
+    this.splitter = new LineSplitter(source, sink, maxLine, partialTimeout);
+  }
+  path;
+  dev;
+  ino;
+  key;
+  fd;
+  /** Bytes read so far (the next read starts here). */
+  position;
+  /** The byte after the last newline read: where a restart resumes (a partial line is read again whole). */
+  lineEnd;
+  /** Set once its path leads elsewhere (renamed away or deleted): read until it stays quiet, then closed. */
+  detachedAt;
+  /** When data was last read, or the file was found. */
+  lastData = Date.now();
+  lines = 0;
+  truncations = 0;
+  /** The last bytes read, ending at `position`: tailBytes[0, tailLength). */
+  tailBytes = Buffer.alloc(TAIL);
+  tailLength = 0;
+  /** Set when the last read found nothing more: the next read first checks the file was not rewritten. */
+  atEnd = false;
+  splitter;
+  /** Opens it, checking that `path` still leads to this inode; false when it does not (or is gone). */
+  open(path = this.path) {
+    if (this.fd !== void 0) return true;
+    let fd;
     try {
-      parsed = import_toml.default.parse(fragment.text);
-    } catch (error) {
-      const e = error;
-      problems.push({ file: fragment.path, line: (e.line ?? -1) + 1, component: "", message: `invalid TOML: ${e.message.split(" at row")[0]} (column ${(e.col ?? 0) + 1})`, hint: "see https://toml.io for the syntax; strings need quotes" });
-      continue;
+      fd = (0, import_node_fs12.openSync)(path, "r");
+    } catch {
+      return false;
     }
-    const lines = indexLines(fragment.text);
-    for (const [top, value] of Object.entries(parsed)) {
-      const line = lineFor(lines, top);
-      if (!SECTION_NAMES.includes(top)) {
-        const near = closest(top, SECTION_NAMES);
-        problems.push({ file: fragment.path, line, component: "", message: `unknown section [${top}]`, hint: near ? `did you mean [${near}]?` : `sections are ${SECTION_NAMES.map((s) => `[${s}]`).join(", ")}` });
-        continue;
-      }
-      if (!isTable2(value)) {
-        problems.push({ file: fragment.path, line, component: top, message: `"${top}" must be a table`, hint: `write it as a section: [${top === "supervisor" ? top : `${top}.NAME`}]` });
-        continue;
-      }
-      if (top === "supervisor") {
-        supervisorRaw = { table: value, fragment, lines };
-        continue;
-      }
-      for (const [name, table] of Object.entries(value)) {
-        const id = `${top}.${name}`;
-        if (!NAME.test(name)) problems.push({ file: fragment.path, line: lineFor(lines, id), component: id, message: `invalid name "${name}"`, hint: 'names may use letters, digits, "_" and "-"' });
-        else if (!isTable2(table)) problems.push({ file: fragment.path, line: lineFor(lines, id), component: id, message: `[${id}] must be a table of options`, hint: `write it as a section: [${id}]` });
-        else {
-          sections.delete(id);
-          sections.set(id, { table, fragment, lines });
-        }
-      }
+    const stat = (0, import_node_fs12.fstatSync)(fd);
+    if (stat.ino !== this.ino || stat.dev !== this.dev) {
+      (0, import_node_fs12.closeSync)(fd);
+      return false;
     }
+    this.fd = fd;
+    return true;
   }
-  const validate = (id, schema17, raw) => {
-    const unset = /* @__PURE__ */ new Map();
-    const fromEnv = [];
-    const isOutput = id.startsWith("outputs.");
-    const required = raw.table.required === true;
-    const table = interpolateTree(raw.table, options.env, "", unset);
-    if (id.startsWith("processes.") && raw.table.command !== void 0) {
-      table.command = raw.table.command;
-      unset.delete("command");
+  /**
+   * Reads one chunk into `buffer` and passes its lines on. Every read starts up to 256 bytes before our
+   * position, at the bytes we read last: a file truncated and written past our position since (copytruncate,
+   * then a busy writer) no longer has them there, and starts again like any truncated file. No extra syscall.
+   */
+  read(buffer2) {
+    if (this.fd === void 0) return "gone";
+    if (this.atEnd) {
+      const size2 = (0, import_node_fs12.fstatSync)(this.fd).size;
+      if (size2 === this.position) return "eof";
+      if (size2 < this.position) return this.truncated();
     }
-    const skip = /* @__PURE__ */ new Set();
-    const disabledOutcome = `; at start [${id}] is disabled until it is set, and the processes start regardless (required = true refuses to start instead)`;
-    for (const [key, names] of unset) {
-      const outcome = !isOutput ? "" : required ? "; at start drover refuses to run while it is unset (required = true)" : disabledOutcome;
-      const problem = { file: raw.fragment.path, line: lineFor(raw.lines, id, key), component: id, message: `option "${key}" uses ${names.map((n) => "${" + n + "}").join(", ")}, which ${names.length === 1 ? "is" : "are"} not set${options.mode === "build" ? outcome : ""}`, hint: `set it as a config var, or give a default: \${${names[0]}:-value}` };
-      skip.add(key);
-      if (options.mode === "build") warnings.push(problem);
-      else if (isOutput && !required) fromEnv.push(problem);
-      else problems.push(problem);
-    }
-    const result = applySchema(schema17, table, "", skip);
-    for (const p of result.problems) {
-      const problem = { file: raw.fragment.path, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint };
-      const fromVariable = isOutput && !required && usesVariable(raw.table, p.key);
-      if (fromVariable && options.mode === "run") fromEnv.push(problem);
-      else if (fromVariable) warnings.push({ ...problem, message: problem.message + disabledOutcome.replace("until it is set", "until it is right") });
-      else problems.push(problem);
-    }
-    return { options: result.options, failed: result.problems.length > 0, fromEnv };
-  };
-  const supervisor = supervisorRaw ? validate("supervisor", supervisorSchema, supervisorRaw).options : applySchema(supervisorSchema, {}).options;
-  const config = { supervisor, processes: {}, inputs: [], decoders: [], filters: [], outputs: [], disabled: [] };
-  for (const [id, raw] of sections) {
-    const [kind, name] = splitId(id);
-    const origin = { file: raw.fragment.path, line: lineFor(raw.lines, id) };
-    if (kind === "processes") {
-      const { options: opts2, failed: failed2 } = validate(id, processSchema, raw);
-      if (typeof opts2.schedule === "string" || !failed2) problems.push(...scheduleProblems(id, { ...opts2, timezone: typeof opts2.timezone === "string" ? opts2.timezone : "UTC" }, raw));
-      config.processes[name] = { ...opts2, name, origin };
-      continue;
-    }
-    const componentKind = kind;
-    const type = raw.table.type;
-    if (typeof type !== "string") {
-      problems.push({ file: origin.file, line: origin.line, component: id, message: `option "type" is required`, hint: `choose one of: ${typesOf(componentKind).join(", ")}` });
-      continue;
-    }
-    const definition = findDefinition(componentKind, type);
-    if (!definition) {
-      const near = closest(type, typesOf(componentKind));
-      problems.push({ file: origin.file, line: lineFor(raw.lines, id, "type"), component: id, message: `unknown ${kind.replace(/s$/, "")} type "${type}"`, hint: near ? `did you mean "${near}"?` : `choose one of: ${typesOf(componentKind).join(", ") || "(none yet)"}` });
-      continue;
-    }
-    const schema17 = {
-      type: { type: "string", doc: "the component type" },
-      match: { type: "matcher", default: "TRUE", doc: 'which messages this component takes, e.g. "Logger =~ /^web/"' },
-      ...componentKind === "outputs" ? { required: REQUIRED_FIELD } : {},
-      ...definition.schema
-    };
-    const { options: opts, failed, fromEnv } = validate(id, schema17, raw);
-    if (!failed && definition.check) {
-      for (const p of definition.check(opts)) problems.push({ file: origin.file, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint });
-    }
-    if (fromEnv.length) {
-      config.disabled.push({ name, origin, problems: fromEnv });
-      continue;
-    }
-    const { type: _type2, match, required, ...rest } = opts;
-    config[componentKind].push({ kind: componentKind, name, type, match, origin, options: rest, ...required ? { required: true } : {} });
+    const back = this.tailLength > 0 ? this.tailLength : Math.min(TAIL, this.position);
+    const n = (0, import_node_fs12.readSync)(this.fd, buffer2, 0, buffer2.length, this.position - back);
+    if (n < back) return this.truncated();
+    if (this.tailLength > 0 && !buffer2.subarray(0, back).equals(this.tail)) return this.truncated();
+    this.atEnd = n === back;
+    if (this.atEnd) return (0, import_node_fs12.fstatSync)(this.fd).size >= this.position ? "eof" : this.truncated();
+    this.keepTail(buffer2, n);
+    const chunk = buffer2.subarray(back, n);
+    const last = chunk.lastIndexOf(10);
+    if (last >= 0) this.lineEnd = this.position + last + 1;
+    this.position += chunk.length;
+    this.lines += countLines(chunk, chunk.length);
+    this.lastData = Date.now();
+    this.splitter.push(chunk);
+    return chunk.length;
   }
-  const order = new Map(fragments.map((f, i) => [f.path, i]));
-  const byPlace = (a, b) => (order.get(a.file) ?? -1) - (order.get(b.file) ?? -1) || a.line - b.line;
-  problems.sort(byPlace);
-  warnings.sort(byPlace);
-  const sources = [];
-  if (supervisorRaw) sources.push({ id: "supervisor", origin: { file: supervisorRaw.fragment.path, line: lineFor(supervisorRaw.lines, "supervisor") }, table: supervisorRaw.table });
-  for (const [id, raw] of sections) sources.push({ id, origin: { file: raw.fragment.path, line: lineFor(raw.lines, id) }, table: raw.table });
-  return { config, sections: sources, fragments, problems, warnings };
-}
-function usesVariable(table, path) {
-  let value = table;
-  for (const key of path.split(".")) value = isTable2(value) ? value[key] : void 0;
-  return JSON.stringify(value ?? "").includes("${");
-}
-function scheduleProblems(id, options, raw) {
-  return checkScheduleOptions(options).map((p) => {
-    const line = lineFor(raw.lines, id, p.key);
-    const text = raw.fragment.text.split("\n")[line - 1] ?? "";
-    const at = text.indexOf(options.schedule ?? "\0");
-    const column = p.column === void 0 ? void 0 : at >= 0 ? at + p.column : p.column;
-    return { file: raw.fragment.path, line, column, component: id, message: p.message, hint: p.hint };
-  });
-}
-function isTable2(value) {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
-}
-function splitId(id) {
-  const dot = id.indexOf(".");
-  return [id.slice(0, dot), id.slice(dot + 1)];
+  truncated() {
+    this.truncations++;
+    this.atEnd = false;
+    return "truncated";
+  }
+  /**
+   * After a truncation: reads the rest of what was written before it from `copy` (the file copytruncate made,
+   * which holds the same bytes up to our position), then starts again at the start of this file.
+   */
+  restart(buffer2, copy) {
+    if (copy !== void 0) {
+      for (let n; (n = (0, import_node_fs12.readSync)(copy, buffer2, 0, buffer2.length, this.position)) > 0; ) {
+        this.position += n;
+        this.lines += countLines(buffer2, n);
+        this.splitter.push(buffer2.subarray(0, n));
+      }
+    }
+    this.splitter.end();
+    this.position = this.lineEnd = 0;
+    this.tailLength = 0;
+    this.atEnd = false;
+  }
+  /** The last bytes read (at most 256), to recognise the copy that copytruncate made of this file. */
+  get tail() {
+    return this.tailBytes.subarray(0, this.tailLength);
+  }
+  /** Keeps the last TAIL bytes of buffer[0, n), which ends at the new position, in a buffer of its own. */
+  keepTail(buffer2, n) {
+    const from = Math.max(0, n - TAIL);
+    this.tailBytes.set(buffer2.subarray(from, n));
+    this.tailLength = n - from;
+  }
+  /** Reading pauses (an output is full): a partial line must not time out meanwhile. */
+  hold() {
+    this.splitter.hold();
+  }
+  release() {
+    this.splitter.release();
+  }
+  /** Passes on a partial line it holds (at shutdown, or once a rotated file is done). */
+  flush() {
+    this.splitter.end();
+  }
+  /** Frees the descriptor; the file stays followed (it is opened again when it grows). */
+  closeFd() {
+    if (this.fd !== void 0) (0, import_node_fs12.closeSync)(this.fd);
+    this.fd = void 0;
+  }
+  checkpoint() {
+    return { path: this.path, dev: this.dev, ino: this.ino, position: this.lineEnd };
+  }
+  /** True when `stat` (of its path, or found by inode) shows bytes not read yet, or a truncation. */
+  changed(stat) {
+    return stat.size !== this.position;
+  }
+};
+
+// src/pipeline/inputs/checkpoints.ts
+var import_node_fs13 = require("node:fs");
+var import_node_os2 = require("node:os");
+var import_node_path10 = require("node:path");
+
+// src/config/errors.ts
+function formatProblem(problem) {
+  const where = problem.line > 0 ? `${problem.file}:${problem.line}${problem.column ? `:${problem.column}` : ""}` : problem.file;
+  const component = problem.component ? ` [${problem.component}]` : "";
+  const hint = problem.hint ? `
+    hint: ${problem.hint}` : "";
+  return `${where}:${component} ${problem.message}${hint}`;
 }
 
 // src/config/dotenv.ts
@@ -8967,6 +9198,1199 @@ function expandNewlines(text) {
   return text.replace(/\\n/g, "\n").replace(/\\r/g, "\r");
 }
 
+// src/supervisor/control.ts
+function fnv1a(text) {
+  let hash = 2166136261;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 16777619);
+  return (hash >>> 0).toString(16).padStart(8, "0");
+}
+
+// src/pipeline/inputs/checkpoints.ts
+function checkpointPath(appDir, configuredDir, inputName) {
+  const dir = configuredDir ? (0, import_node_path10.resolve)(appDir, configuredDir) : (0, import_node_path10.join)((0, import_node_os2.tmpdir)(), `drover-${process.getuid?.() ?? 0}-checkpoints`);
+  return (0, import_node_path10.join)(dir, `${fnv1a(appDir)}-${inputName}.json`);
+}
+function readCheckpoints(path) {
+  let text;
+  try {
+    text = (0, import_node_fs13.readFileSync)(path, "utf8");
+  } catch {
+    return void 0;
+  }
+  try {
+    const saved = JSON.parse(text);
+    return new Map(saved.files.map((c) => [`${c.dev}:${c.ino}`, c]));
+  } catch {
+    return /* @__PURE__ */ new Map();
+  }
+}
+function writeCheckpoints(path, checkpoints) {
+  (0, import_node_fs13.mkdirSync)((0, import_node_path10.resolve)(path, ".."), { recursive: true, mode: 448 });
+  const temporary = `${path}.${process.pid}.tmp`;
+  (0, import_node_fs13.writeFileSync)(temporary, JSON.stringify({ files: checkpoints }) + "\n", { mode: 384 });
+  (0, import_node_fs13.renameSync)(temporary, path);
+}
+var CheckpointCommitter = class {
+  pending;
+  /** Call once per interval with the current positions; returns those that are safe to save now, if any. */
+  next(current, blocked) {
+    const progress = writeProgress();
+    let ready;
+    if (this.pending && (progress.written >= this.pending.handed || progress.unwritten === 0 && this.pending.handed !== Infinity)) {
+      ready = this.pending.checkpoints;
+      this.pending = void 0;
+    }
+    if (!this.pending && !blocked) {
+      const pending = { checkpoints: current, handed: Infinity };
+      this.pending = pending;
+      setImmediate(() => {
+        const after = writeProgress();
+        pending.handed = after.written + after.unwritten;
+      });
+    }
+    return ready;
+  }
+};
+
+// src/pipeline/inputs/rotated-files.ts
+var import_node_fs14 = require("node:fs");
+var import_node_path11 = require("node:path");
+function findByInode(dir, dev, ino) {
+  let names;
+  try {
+    names = (0, import_node_fs14.readdirSync)(dir);
+  } catch {
+    return void 0;
+  }
+  for (const name of names) {
+    try {
+      const stat = (0, import_node_fs14.statSync)((0, import_node_path11.join)(dir, name));
+      if (stat.ino === ino && stat.dev === dev && stat.isFile()) return [(0, import_node_path11.join)(dir, name), stat];
+    } catch {
+    }
+  }
+  return void 0;
+}
+var COPY_AGE_MS = 6e4;
+function findCopy(file, followed) {
+  if (file.tail.length === 0) return void 0;
+  const dir = (0, import_node_path11.dirname)(file.path);
+  let names;
+  try {
+    names = (0, import_node_fs14.readdirSync)(dir);
+  } catch {
+    return void 0;
+  }
+  const probe = Buffer.alloc(file.tail.length);
+  for (const name of names) {
+    const path = (0, import_node_path11.join)(dir, name);
+    if (followed.has(path)) continue;
+    let fd;
+    try {
+      const stat = (0, import_node_fs14.statSync)(path);
+      if (!stat.isFile() || stat.size < file.position || Date.now() - stat.mtimeMs > COPY_AGE_MS) continue;
+      fd = (0, import_node_fs14.openSync)(path, "r");
+      if ((0, import_node_fs14.readSync)(fd, probe, 0, probe.length, file.position - probe.length) === probe.length && probe.equals(file.tail)) return { path, fd };
+    } catch {
+    }
+    if (fd !== void 0) (0, import_node_fs14.closeSync)(fd);
+  }
+  return void 0;
+}
+
+// src/pipeline/inputs/dir-watchers.ts
+var import_node_fs15 = require("node:fs");
+var import_node_path12 = require("node:path");
+var DirectoryWatchers = class {
+  /** `changed(path)`: a file was written to; `entries()`: a file appeared, went or was renamed (called at most every 20 ms). */
+  constructor(changed, entries) {
+    this.changed = changed;
+    this.entries = entries;
+  }
+  changed;
+  entries;
+  watchers = /* @__PURE__ */ new Map();
+  entriesQueued = false;
+  /** Watches `dir` from now on, once; a directory that cannot be watched (ENOSPC, no inotify) is left to polling. */
+  watch(dir) {
+    if (this.watchers.has(dir)) return;
+    let watcher;
+    try {
+      watcher = (0, import_node_fs15.watch)(dir, { persistent: false }, (event, name) => {
+        if (event === "rename" || name === null) this.entriesSoon();
+        else this.changed((0, import_node_path12.join)(dir, String(name)));
+      });
+      watcher.on("error", () => void 0);
+    } catch {
+      watcher = void 0;
+    }
+    this.watchers.set(dir, watcher);
+  }
+  entriesSoon() {
+    if (this.entriesQueued) return;
+    this.entriesQueued = true;
+    setTimeout(() => {
+      this.entriesQueued = false;
+      this.entries();
+    }, 20);
+  }
+  close() {
+    for (const watcher of this.watchers.values()) watcher?.close();
+    this.watchers.clear();
+  }
+};
+
+// src/pipeline/inputs/file.ts
+var schema17 = {
+  paths: { type: "string[]", default: [], doc: 'required: files to follow: globs (`*`, `?`, `[abc]`, `**`), relative to the app directory unless absolute, e.g. ["logs/nginx/*.log"]' },
+  read_from: { type: "enum", values: ["end", "beginning"], default: "end", doc: "where to start in a file found at the first start (no checkpoint yet); files that appear later, or while drover was down, are read from the beginning" },
+  logger: { type: "string", default: "", doc: "the Logger of its messages (default: the input name)" },
+  checkpoint_dir: { type: "string", default: "", doc: "where read positions are saved (relative to the app); default: a directory of your user under $TMPDIR" },
+  poll_interval: { type: "duration", default: "250ms", doc: "how often files at their end are checked for new lines" },
+  scan_interval: { type: "duration", default: "1s", doc: "how often the globs are expanded again (new files, rotations)" },
+  rotate_wait: { type: "duration", default: "5s", doc: "a file renamed away or deleted is still read until it has had no new line for this long" },
+  max_open_files: { type: "integer", default: 256, min: 1, max: 1e5, doc: "files kept open at once; idle files beyond it are closed and checked by name" }
+};
+var CHUNK = 256 * 1024;
+var CHECKPOINT_INTERVAL = 1e3;
+var CLOSE_READ_MS = 1e3;
+var STATUS_FILES = 10;
+var FileInput = class {
+  constructor(options, context) {
+    this.options = options;
+    this.context = context;
+  }
+  options;
+  context;
+  files = /* @__PURE__ */ new Map();
+  /** Files that had data at their last read: read again at once, not at the next poll. */
+  active = /* @__PURE__ */ new Set();
+  /** Closed files that the last scan found grown (or renamed away with lines to read). */
+  due = /* @__PURE__ */ new Set();
+  buffer = Buffer.allocUnsafe(CHUNK);
+  committer = new CheckpointCommitter();
+  timers = [];
+  /** A write wakes the reader at once, not at the next poll; a new or renamed file brings the next scan forward. */
+  watchers = new DirectoryWatchers((path) => this.wake(path), () => this.scan());
+  /** Followed files under the name the last scan found them by, for the watchers. */
+  byPath = /* @__PURE__ */ new Map();
+  host;
+  checkpointFile = "";
+  pumping = false;
+  waiting = false;
+  closed = false;
+  openCount = 0;
+  bytes = 0;
+  errors = 0;
+  retired = 0;
+  savedAt = 0;
+  saveFailures = 0;
+  /** Where the next poll starts in the list of files. */
+  pollFrom = 0;
+  async start(host) {
+    this.host = host;
+    this.checkpointFile = checkpointPath(host.appDir, this.options.checkpoint_dir, this.options.name);
+    const saved = readCheckpoints(this.checkpointFile);
+    this.scan(saved ?? /* @__PURE__ */ new Map(), saved === void 0);
+    if (saved === void 0) this.save([...this.files.values()].map((f) => f.checkpoint()));
+    const empty = this.options.paths.filter((p) => expandGlob(p, host.appDir).size === 0);
+    if (empty.length) this.context.report(`no file matches ${empty.join(", ")} yet: waiting for one`);
+    this.timers.push(setInterval(() => this.scan(), this.options.scan_interval));
+    this.timers.push(setInterval(() => this.poll(), this.options.poll_interval));
+    this.timers.push(setInterval(() => this.saveCommitted(), CHECKPOINT_INTERVAL));
+    this.poll();
+  }
+  /** Expands the globs: new files are followed, renamed ones found again, ones whose name leads elsewhere detached. */
+  scan(saved, firstRun = false) {
+    if (this.closed) return;
+    const found = /* @__PURE__ */ new Map();
+    for (const pattern of this.options.paths) expandGlob(pattern, this.host.appDir, found);
+    const byKey = /* @__PURE__ */ new Map();
+    for (const [path, stat] of found) if (!byKey.has(`${stat.dev}:${stat.ino}`)) byKey.set(`${stat.dev}:${stat.ino}`, [path, stat]);
+    const now = Date.now();
+    for (const file of this.files.values()) {
+      const hit = byKey.get(file.key);
+      if (hit) {
+        file.path = hit[0];
+        file.detachedAt = void 0;
+        if (file.fd === void 0 && file.changed(hit[1])) this.due.add(file);
+      } else if (file.detachedAt === void 0) {
+        file.detachedAt = now;
+        file.lastData = now;
+        if (file.fd === void 0) this.findAway(file);
+      }
+    }
+    for (const [path] of found) this.watchers.watch((0, import_node_path13.dirname)(path));
+    for (const [key, [path, stat]] of byKey) {
+      if (this.files.has(key)) continue;
+      const checkpoint = saved?.get(key);
+      let start = 0;
+      if (checkpoint) start = checkpoint.position <= stat.size ? checkpoint.position : 0;
+      else if (firstRun && this.options.read_from === "end") start = stat.size;
+      this.follow(path, stat, start);
+    }
+    this.byPath = new Map([...this.files.values()].filter((f) => f.detachedAt === void 0).map((f) => [f.path, f]));
+    if (saved) {
+      for (const [key, checkpoint] of saved) {
+        if (this.files.has(key)) continue;
+        const away = findByInode((0, import_node_path13.dirname)(checkpoint.path), checkpoint.dev, checkpoint.ino);
+        if (!away || away[1].size <= checkpoint.position) continue;
+        this.follow(away[0], away[1], checkpoint.position).detachedAt = now;
+      }
+    }
+  }
+  /** A followed file was written to: read it now (when it is open and reading is not paused). */
+  wake(path) {
+    const file = this.byPath.get(path);
+    if (this.closed || !file || file.fd === void 0 || this.active.has(file) || this.waiting) return;
+    this.active.add(file);
+    this.pump();
+  }
+  follow(path, stat, start) {
+    const source = { logger: this.options.logger || this.options.name, stream: "stdout", pid: 0, hostname: this.context.hostname, severity: SEVERITY.info, type: "file", fields: { path } };
+    const file = new FollowedFile(path, stat.dev, stat.ino, start, source, this.host.sink, this.host.maxLine, this.host.partialTimeout);
+    this.files.set(file.key, file);
+    if (stat.size !== start) this.due.add(file);
+    return file;
+  }
+  /** A closed file whose name now leads elsewhere: reopened under its new name in the same directory, or forgotten. */
+  findAway(file) {
+    const away = findByInode((0, import_node_path13.dirname)(file.path), file.dev, file.ino);
+    if (away && away[1].size > file.position) {
+      file.path = away[0];
+      this.due.add(file);
+    } else this.retire(file);
+  }
+  /** Every poll_interval: files at their end are read once; detached files quiet for rotate_wait are let go. */
+  poll() {
+    if (this.closed || this.waiting) return;
+    const now = Date.now();
+    const files = [...this.files.values()];
+    const from = this.pollFrom % Math.max(1, files.length);
+    for (let k = 0; k < files.length; k++) {
+      const file = files[(from + k) % files.length];
+      if (this.host.blocked) {
+        this.pollFrom = from + k;
+        break;
+      }
+      if (this.active.has(file)) continue;
+      if (file.fd === void 0) {
+        if (!this.due.has(file) && this.openCount >= this.options.max_open_files) continue;
+        if (!this.makeRoom() || !file.open()) continue;
+        this.openCount++;
+        this.due.delete(file);
+      }
+      const result = this.readOnce(file);
+      if (typeof result === "number") this.active.add(file);
+      else if (result === "eof" && file.detachedAt !== void 0 && now - Math.max(file.lastData, file.detachedAt) >= this.options.rotate_wait) this.retire(file);
+    }
+    if (this.active.size) this.pump();
+  }
+  /** Reads the files that have data, a chunk each in turn, until they are at their end or an output is full. */
+  pump() {
+    if (this.pumping || this.closed) return;
+    this.pumping = true;
+    const round = () => {
+      if (this.closed) return;
+      for (const file of [...this.active]) {
+        if (this.host.blocked) break;
+        this.active.delete(file);
+        if (typeof this.readOnce(file) === "number") this.active.add(file);
+      }
+      if (this.active.size === 0) {
+        this.pumping = false;
+        return;
+      }
+      if (!this.host.blocked) return void setImmediate(round);
+      this.waiting = true;
+      for (const file of this.files.values()) file.hold();
+      this.host.onResume(() => {
+        this.waiting = false;
+        for (const file of this.files.values()) file.release();
+        round();
+      });
+    };
+    setImmediate(round);
+  }
+  readOnce(file) {
+    try {
+      const result = file.read(this.buffer);
+      if (typeof result === "number") this.bytes += result;
+      else if (result === "truncated") this.afterTruncation(file);
+      return result;
+    } catch (error) {
+      this.errors++;
+      this.context.report(`cannot read ${file.path}: ${error.message}; it is no longer followed`, SEVERITY.err);
+      this.retire(file);
+      return "gone";
+    }
+  }
+  /**
+   * copytruncate copied the file, then truncated it: lines written after our last read are in the copy, which
+   * is found in the same directory by its bytes at our position. Lines written between the copy and the
+   * truncation are in neither file: no reader can get those.
+   */
+  afterTruncation(file) {
+    const copy = findCopy(file, new Set([...this.files.values()].map((f) => f.path)));
+    try {
+      file.restart(this.buffer, copy?.fd);
+    } finally {
+      if (copy) (0, import_node_fs16.closeSync)(copy.fd);
+    }
+    this.context.report(`${file.path} was truncated: reading it from the start${copy ? ` (lines written before that were read from ${copy.path})` : ""}`, SEVERITY.notice);
+  }
+  /** Closes the idle open file read longest ago when max_open_files are open; false when none can be closed. */
+  makeRoom() {
+    if (this.openCount < this.options.max_open_files) return true;
+    let oldest;
+    for (const file of this.files.values()) {
+      if (file.fd === void 0 || file.detachedAt !== void 0 || this.active.has(file)) continue;
+      if (!oldest || file.lastData < oldest.lastData) oldest = file;
+    }
+    if (!oldest) return false;
+    oldest.closeFd();
+    this.openCount--;
+    return true;
+  }
+  /** Stops following a file: its partial line is passed on and its descriptor closed. */
+  retire(file) {
+    file.flush();
+    if (file.fd !== void 0) this.openCount--;
+    file.closeFd();
+    this.files.delete(file.key);
+    this.active.delete(file);
+    this.due.delete(file);
+    this.retired++;
+  }
+  /** Saves the positions whose lines the outputs have written (see CheckpointCommitter). */
+  saveCommitted() {
+    const ready = this.committer.next([...this.files.values()].map((f) => f.checkpoint()), this.host.blocked);
+    if (ready) this.save(ready);
+  }
+  save(checkpoints) {
+    try {
+      writeCheckpoints(this.checkpointFile, checkpoints);
+      this.savedAt = Date.now();
+    } catch (error) {
+      if (this.saveFailures++ === 0) this.context.report(`cannot save read positions to ${this.checkpointFile}: ${error.message}; a restart will read files again from where they were last saved. Set checkpoint_dir to a writable directory`, SEVERITY.warning);
+      this.errors++;
+    }
+  }
+  /** Reads what the files hold now (for at most a second), passes on partial lines, and saves the positions once written. */
+  async close() {
+    if (this.closed) return;
+    this.closed = true;
+    for (const timer of this.timers) clearInterval(timer);
+    this.watchers.close();
+    const until = Date.now() + CLOSE_READ_MS;
+    for (const file of this.files.values()) {
+      if (file.fd === void 0 && !(this.due.has(file) && file.open())) continue;
+      while (Date.now() < until && !this.host.blocked && typeof this.readOnce(file) === "number") ;
+    }
+    const checkpoints = [...this.files.values()].map((f) => f.checkpoint());
+    for (const file of this.files.values()) {
+      file.flush();
+      file.closeFd();
+    }
+    await new Promise((resolve3) => setImmediate(resolve3));
+    for (const giveUp = Date.now() + 2e3; writeProgress().unwritten > 0 && Date.now() < giveUp; ) await new Promise((r2) => setTimeout(r2, 20));
+    if (writeProgress().unwritten === 0) this.save(checkpoints);
+  }
+  stats() {
+    let lines = 0;
+    let open = 0;
+    let detached = 0;
+    let truncations = 0;
+    for (const file of this.files.values()) {
+      lines += file.lines;
+      truncations += file.truncations;
+      if (file.fd !== void 0) open++;
+      if (file.detachedAt !== void 0) detached++;
+    }
+    const stats = { files: this.files.size, open_files: open, rotated_being_read: detached, files_done: this.retired, lines, bytes: this.bytes, truncations, errors: this.errors, checkpoint_age_ms: this.savedAt ? Date.now() - this.savedAt : -1 };
+    let listed = 0;
+    for (const file of this.files.values()) {
+      if (listed++ === STATUS_FILES) break;
+      stats[`position[${(0, import_node_path13.relative)(this.host.appDir, file.path)}]`] = file.position;
+    }
+    return stats;
+  }
+};
+var fileInput = defineComponent({
+  kind: "inputs",
+  type: "file",
+  summary: 'Follows files as `tail -F` does: globs, files that appear later, rotation by rename (the old file is read until quiet) or copytruncate (lines written between the copy and the truncation are lost: no reader can get them), read positions saved once written and resumed after a restart. Messages have Type "file", Logger the input name, Fields[path].',
+  schema: schema17,
+  example: '[inputs.nginx]\ntype = "file"\npaths = ["logs/nginx/*.log", "/tmp/php-fpm.*.log"]\nread_from = "end"',
+  check: (options) => options.paths.length === 0 || options.paths.some((p) => p.trim() === "") ? [{ key: "paths", message: `option "paths" must list at least one file or glob, got ${JSON.stringify(options.paths)}`, hint: 'e.g. paths = ["logs/*.log"]' }] : [],
+  create: (options, context) => new FileInput(options, context)
+});
+
+// src/pipeline/inputs/syslog.ts
+var import_node_dgram = require("node:dgram");
+var import_node_net4 = require("node:net");
+var import_node_net5 = require("node:net");
+
+// src/pipeline/inputs/listen-address.ts
+function parseListenAddress(text, schemes, example) {
+  const match = /^(?:([a-z]+):\/\/)?(\[[0-9a-fA-F:.]+\]|[^:/[\]]*):(\d{1,5})$/.exec(text.trim());
+  if (!match) return `must be ${schemes.length > 1 ? `${schemes.map((s) => `${s}://`).join(" or ")}` : ""}HOST:PORT, e.g. "${example}", got "${text}"`;
+  const [, scheme = schemes[0], rawHost, port] = match;
+  if (!schemes.includes(scheme)) return `must start with ${schemes.map((s) => `${s}://`).join(" or ")}, got "${text}"`;
+  if (Number(port) < 1 || Number(port) > 65535) return `must have a port from 1 to 65535, got "${text}"`;
+  const host = rawHost.startsWith("[") ? rawHost.slice(1, -1) : rawHost || "127.0.0.1";
+  return { scheme, host, port: Number(port) };
+}
+
+// src/pipeline/inputs/syslog-parse.ts
+var MONTHS2 = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+var PRI = /^<(\d{1,3})>/;
+var RFC3164_TIME = /^([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d) /;
+var TAG = /^([^\s:[\]]{1,48})(?:\[([^\]\s]*)\])?: ?/;
+function parseSyslog(text) {
+  const pri = PRI.exec(text);
+  if (!pri || Number(pri[1]) > 191) return malformed(text, 'no <PRI> at the start (expected e.g. "<13>")');
+  const value = Number(pri[1]);
+  const base = { severity: value & 7, facility: FACILITIES[value >> 3] ?? String(value >> 3) };
+  const rest = text.slice(pri[0].length);
+  if (/^[1-9]\d{0,2} /.test(rest)) return parse5424(rest, base, text);
+  return parse3164(rest, base);
+}
+function malformed(text, reason) {
+  return { severity: 6, facility: "user", timestamp: void 0, hostname: "", appName: "", procId: "", msg: text, fields: {}, malformed: reason };
+}
+function parse5424(rest, base, text) {
+  const header2 = /^\d+ (\S+) (\S+) (\S+) (\S+) (\S+) /.exec(rest);
+  if (!header2) return malformed(text, "an RFC 5424 header needs VERSION TIMESTAMP HOSTNAME APP-NAME PROCID MSGID");
+  const [, time, hostname, appName, procId, msgId] = header2;
+  let timestamp;
+  if (time !== "-") {
+    timestamp = Date.parse(time);
+    if (Number.isNaN(timestamp)) return malformed(text, `TIMESTAMP "${time}" is not an RFC 3339 time`);
+  }
+  const fields = {};
+  if (msgId !== "-") fields.msgid = msgId;
+  let at = header2[0].length;
+  if (rest[at] === "-") at++;
+  else if (rest[at] === "[") {
+    const end = parseStructuredData(rest, at, fields);
+    if (end < 0) return malformed(text, 'STRUCTURED-DATA is not well formed (expected [id name="value" ...] or -)');
+    at = end;
+  } else return malformed(text, 'expected STRUCTURED-DATA ([id name="value"] or -) after MSGID');
+  let msg = rest[at] === " " ? rest.slice(at + 1) : rest.slice(at);
+  if (msg.charCodeAt(0) === 65279) msg = msg.slice(1);
+  const nil = (v) => v === "-" ? "" : v;
+  return { ...base, timestamp, hostname: nil(hostname), appName: nil(appName), procId: nil(procId), msg, fields };
+}
+function parseStructuredData(text, at, fields) {
+  while (text[at] === "[") {
+    const id = /^\[([^\s=\]"]{1,32})/.exec(text.slice(at, at + 34));
+    if (!id) return -1;
+    at += id[0].length;
+    while (text[at] === " ") {
+      const name = /^ ([^\s=\]"]{1,32})="/.exec(text.slice(at, at + 36));
+      if (!name) return -1;
+      at += name[0].length;
+      let value = "";
+      for (; ; ) {
+        const c = text[at++];
+        if (c === void 0) return -1;
+        if (c === '"') break;
+        if (c === "\\" && (text[at] === '"' || text[at] === "\\" || text[at] === "]")) value += text[at++];
+        else value += c;
+      }
+      fields[`${id[1]}.${name[1]}`] = value;
+    }
+    if (text[at] !== "]") return -1;
+    at++;
+  }
+  return at;
+}
+function parse3164(rest, base) {
+  const time = RFC3164_TIME.exec(rest);
+  let timestamp;
+  let at = 0;
+  if (time) {
+    const month = MONTHS2.indexOf(time[1]);
+    if (month >= 0) {
+      const now = /* @__PURE__ */ new Date();
+      const date = new Date(now.getFullYear(), month, Number(time[2]), Number(time[3]), Number(time[4]), Number(time[5]));
+      if (date.getTime() - now.getTime() > 7 * 864e5) date.setFullYear(now.getFullYear() - 1);
+      timestamp = date.getTime();
+      at = time[0].length;
+    }
+  }
+  let body = rest.slice(at);
+  let hostname = "";
+  if (time && !TAG.test(body)) {
+    const space = body.indexOf(" ");
+    if (space > 0 && TAG.test(body.slice(space + 1))) {
+      hostname = body.slice(0, space);
+      body = body.slice(space + 1);
+    }
+  }
+  const tag2 = TAG.exec(body);
+  if (!tag2) return { ...base, timestamp, hostname, appName: "", procId: "", msg: body, fields: {} };
+  return { ...base, timestamp, hostname, appName: tag2[1], procId: tag2[2] ?? "", msg: body.slice(tag2[0].length), fields: {} };
+}
+
+// src/pipeline/inputs/syslog-framing.ts
+function cutAt2(buf, at, max) {
+  return at + (utf8Boundary(buf.subarray(at, at + max + 1), max) || max);
+}
+var SyslogFramer = class {
+  /** `emit(text, cut)`: one message, or one piece of a message cut every `max` bytes. */
+  constructor(max, emit2) {
+    this.max = max;
+    this.emit = emit2;
+  }
+  max;
+  emit;
+  pending = Buffer.alloc(0);
+  /** Bytes still to come of an octet-counted message being cut. */
+  rest = 0;
+  /** True while a newline-framed message longer than the limit is being cut. */
+  continuing = false;
+  push(data) {
+    const buf = this.pending.length ? Buffer.concat([this.pending, data]) : data;
+    let at = 0;
+    while (at < buf.length) {
+      const next = this.frame(buf, at);
+      if (next < 0) break;
+      at = next;
+    }
+    this.pending = at >= buf.length ? Buffer.alloc(0) : Buffer.from(buf.subarray(at));
+  }
+  /** The connection ended: a last message without its newline is still a message. */
+  end() {
+    if (this.pending.length) this.emit(this.pending.toString("utf8").replace(/[\r\n]+$/, ""), this.rest > 0 || this.continuing ? "continued" : void 0);
+    this.pending = Buffer.alloc(0);
+    this.rest = 0;
+    this.continuing = false;
+  }
+  /** Emits the frame (or piece) at `at`; returns where the next one starts, or -1 to wait for more bytes. */
+  frame(buf, at) {
+    const { max } = this;
+    const available = buf.length - at;
+    if (this.rest > 0) {
+      if (available < Math.min(this.rest, max)) return -1;
+      const end2 = this.rest <= max ? at + this.rest : cutAt2(buf, at, max);
+      this.rest -= end2 - at;
+      this.emit(buf.toString("utf8", at, end2).replace(/[\r\n]+$/, ""), "continued");
+      return end2;
+    }
+    const first2 = buf[at];
+    if (first2 === 10 || first2 === 13 || first2 === 0) return at + 1;
+    if (!this.continuing && first2 >= 48 && first2 <= 57) {
+      const space = buf.indexOf(32, at);
+      const digits2 = space < 0 ? available : space - at;
+      if (digits2 <= 10 && (space < 0 || /^\d+$/.test(buf.toString("latin1", at, space)))) {
+        if (space < 0) return -1;
+        const length = Number(buf.toString("latin1", at, space));
+        const start = space + 1;
+        if (buf.length - start < Math.min(length, max)) return -1;
+        const end2 = length <= max ? start + length : cutAt2(buf, start, max);
+        this.rest = length - (end2 - start);
+        this.emit(buf.toString("utf8", start, end2).replace(/[\r\n]+$/, ""), this.rest > 0 ? "first" : void 0);
+        return end2;
+      }
+    }
+    const nl = buf.indexOf(10, at);
+    const end = nl < 0 ? buf.length : nl;
+    if (end - at > max) {
+      const cut = cutAt2(buf, at, max);
+      this.emit(buf.toString("utf8", at, cut), this.continuing ? "continued" : "first");
+      this.continuing = true;
+      return cut;
+    }
+    if (nl < 0) return -1;
+    this.emit(buf.toString("utf8", at, nl).replace(/\r$/, ""), this.continuing ? "continued" : void 0);
+    this.continuing = false;
+    return nl + 1;
+  }
+};
+
+// src/pipeline/inputs/syslog.ts
+var schema18 = {
+  address: { type: "string", required: true, doc: "udp://HOST:PORT or tcp://HOST:PORT to listen on; HOST defaults to 127.0.0.1 (set 0.0.0.0 to listen on every interface)" },
+  logger: { type: "string", default: "", doc: "the Logger of messages without an APP-NAME (default: the input name)" },
+  max_message_size: { type: "size", default: "64KB", doc: "longest message taken over TCP; a longer one is passed on in pieces of at most this size, each marked in Fields[syslog_error] and the later ones with the first one's Logger, Severity and Hostname" }
+};
+var MALFORMED_FIELD = "syslog_error";
+var SyslogInput = class {
+  constructor(address, options, context) {
+    this.address = address;
+    this.options = options;
+    this.context = context;
+  }
+  address;
+  options;
+  context;
+  udp;
+  tcp;
+  sockets = /* @__PURE__ */ new Set();
+  host;
+  messages = 0;
+  malformed = 0;
+  connections = 0;
+  errors = 0;
+  async start(host) {
+    this.host = host;
+    const { scheme, host: bind, port } = this.address;
+    if (scheme === "udp") {
+      const socket = (0, import_node_dgram.createSocket)((0, import_node_net5.isIPv6)(bind) ? "udp6" : "udp4");
+      this.udp = socket;
+      socket.on("message", (data) => this.receive(data.toString("utf8").replace(/[\r\n]+$/, "")));
+      await new Promise((resolve3, reject) => {
+        socket.once("error", reject);
+        socket.bind(port, bind, () => {
+          socket.off("error", reject);
+          socket.on("error", (error) => this.fail(error));
+          resolve3();
+        });
+      });
+      return;
+    }
+    const server = (0, import_node_net4.createServer)((socket) => this.accept(socket));
+    this.tcp = server;
+    await new Promise((resolve3, reject) => {
+      server.once("error", reject);
+      server.listen(port, bind, () => {
+        server.off("error", reject);
+        server.on("error", (error) => this.fail(error));
+        resolve3();
+      });
+    });
+  }
+  /** One TCP connection, read while the outputs take more. */
+  accept(socket) {
+    this.connections++;
+    this.sockets.add(socket);
+    const max = this.options.max_message_size;
+    let cutFrom;
+    const framer = new SyslogFramer(max, (text, cut) => {
+      if (cut === "continued") return this.route(cutFrom ?? parseSyslog(""), text, `continues a message longer than max_message_size (${max})`);
+      const parts = parseSyslog(text);
+      if (cut === "first") cutFrom = parts;
+      this.route(parts, parts.msg, cut === "first" ? `message longer than max_message_size (${max}): cut into pieces` : parts.malformed);
+    });
+    socket.on("data", (data) => {
+      framer.push(data);
+      if (this.host.blocked && !socket.isPaused()) {
+        socket.pause();
+        this.host.onResume(() => socket.resume());
+      }
+    });
+    socket.on("end", () => framer.end());
+    socket.on("error", () => this.errors++);
+    socket.on("close", () => this.sockets.delete(socket));
+  }
+  /** One datagram: one message. */
+  receive(text) {
+    const parts = parseSyslog(text);
+    this.route(parts, parts.msg, parts.malformed);
+  }
+  /** Makes a message of a received syslog message's parts (marked with `problem`, if any) and routes it. */
+  route(parts, msg, problem) {
+    const fallback = this.options.logger || this.options.name;
+    const message = new Message(Buffer.from(msg, "utf8"), parts.appName || fallback, "stdout", /^\d+$/.test(parts.procId) ? Number(parts.procId) : 0, parts.hostname || this.context.hostname, parts.timestamp ?? Date.now(), "syslog");
+    message.severity = parts.severity;
+    const fields = { ...parts.fields, facility: parts.facility };
+    if (parts.procId && !/^\d+$/.test(parts.procId)) fields.procid = parts.procId;
+    if (problem) {
+      fields[MALFORMED_FIELD] = problem;
+      this.malformed++;
+    }
+    message.fields = fields;
+    this.messages++;
+    this.host.emit(message);
+  }
+  fail(error) {
+    this.errors++;
+    this.context.report(`${this.address.scheme}://${this.address.host}:${this.address.port}: ${error.message}`, SEVERITY.err);
+  }
+  async close() {
+    this.udp?.close();
+    if (this.tcp) {
+      const closed = new Promise((resolve3) => this.tcp.close(resolve3));
+      for (const socket of this.sockets) socket.end();
+      await Promise.race([closed, new Promise((r2) => setTimeout(r2, 1e3))]);
+      for (const socket of this.sockets) socket.destroy();
+    }
+  }
+  stats() {
+    return { address: `${this.address.scheme}://${this.address.host}:${this.address.port}`, messages: this.messages, malformed: this.malformed, connections: this.connections, open_connections: this.sockets.size, errors: this.errors };
+  }
+};
+var syslogInput = defineComponent({
+  kind: "inputs",
+  type: "syslog",
+  summary: 'Receives RFC 5424 and RFC 3164 syslog messages over UDP or TCP (octet counting or newline framing), on loopback unless told otherwise. Messages have Type "syslog", Severity, Hostname, Logger = APP-NAME, Pid = PROCID, Payload = MSG, Fields[facility], Fields[msgid] and structured data as Fields["SD-ID.PARAM"]; one that cannot be read is passed on whole with Fields[syslog_error] saying why.',
+  schema: schema18,
+  example: '[inputs.local_syslog]\ntype = "syslog"\naddress = "udp://127.0.0.1:5514"',
+  check: (options) => {
+    const address = parseListenAddress(options.address, ["udp", "tcp"], "udp://127.0.0.1:5514");
+    const problems = typeof address === "string" ? [{ key: "address", message: `option "address" ${address}`, hint: 'e.g. "udp://127.0.0.1:5514" or "tcp://127.0.0.1:5514"' }] : [];
+    if (options.max_message_size < 64) problems.push({ key: "max_message_size", message: `option "max_message_size" must be at least 64 bytes, got ${options.max_message_size}`, hint: 'e.g. "64KB"' });
+    return problems;
+  },
+  create: (options, context) => new SyslogInput(parseListenAddress(options.address, ["udp", "tcp"], "udp://127.0.0.1:5514"), options, context)
+});
+
+// src/pipeline/inputs/http.ts
+var import_node_http = require("node:http");
+var schema19 = {
+  address: { type: "string", required: true, doc: 'HOST:PORT to listen on, e.g. "127.0.0.1:8514"; HOST defaults to 127.0.0.1 (set 0.0.0.0 for every interface)' },
+  token: { type: "string", default: "", doc: "when set, requests need `Authorization: Bearer TOKEN` (else 401); use ${VAR} to keep it out of the repository" },
+  max_body_size: { type: "size", default: "1MB", doc: "largest request body taken; a larger one gets 413 and nothing of it is routed" },
+  logger: { type: "string", default: "", doc: 'the Logger of its messages (default: the input name); an NDJSON object may set its own with a "logger" key' },
+  ...pickSchema
+};
+var PATH = "/logs";
+var NDJSON_TYPES = /* @__PURE__ */ new Set(["application/x-ndjson", "application/ndjson", "application/jsonl", "application/json", "application/x-jsonlines"]);
+var Rejection = class extends Error {
+  constructor(status, message, headers = {}) {
+    super(message);
+    this.status = status;
+    this.headers = headers;
+  }
+  status;
+  headers;
+};
+var HttpInput = class {
+  constructor(address, options, context) {
+    this.address = address;
+    this.options = options;
+    this.context = context;
+    this.decoder = new JsonDecoder(picker(options), 8);
+  }
+  address;
+  options;
+  context;
+  server;
+  host;
+  decoder;
+  requests = 0;
+  messages = 0;
+  rejected = 0;
+  async start(host) {
+    this.host = host;
+    const server = (0, import_node_http.createServer)((request, response) => {
+      this.requests++;
+      this.handle(request).then(
+        () => response.writeHead(204).end(),
+        (error) => this.reject(response, error)
+      );
+    });
+    this.server = server;
+    await new Promise((resolve3, reject) => {
+      server.once("error", reject);
+      server.listen(this.address.port, this.address.host, () => {
+        server.off("error", reject);
+        resolve3();
+      });
+    });
+  }
+  reject(response, error) {
+    this.rejected++;
+    const status = error instanceof Rejection ? error.status : 500;
+    if (!(error instanceof Rejection)) this.context.report(`request failed: ${error.message}`, SEVERITY.err);
+    response.writeHead(status, { "content-type": "text/plain; charset=utf-8", connection: "close", ...error instanceof Rejection ? error.headers : {} });
+    response.end(error.message + "\n");
+  }
+  /** Checks, reads and routes one request; throws a Rejection saying what is wrong. */
+  async handle(request) {
+    const path = (request.url ?? "").split("?")[0];
+    if (path !== PATH) throw new Rejection(404, `no such endpoint ${path}: POST log lines to ${PATH}`);
+    if (request.method !== "POST") throw new Rejection(405, `${request.method} is not allowed: POST log lines to ${PATH}`, { allow: "POST" });
+    if (this.options.token && !sameText(request.headers.authorization ?? "", `Bearer ${this.options.token}`)) {
+      throw new Rejection(401, `missing or wrong token: send the header "Authorization: Bearer TOKEN" with the token set in the input's "token" option`, { "www-authenticate": "Bearer" });
+    }
+    const type = (request.headers["content-type"] ?? "text/plain").split(";")[0].trim().toLowerCase();
+    const ndjson = NDJSON_TYPES.has(type);
+    if (!ndjson && type !== "text/plain" && type !== "application/x-www-form-urlencoded") throw new Rejection(415, `Content-Type ${type} is not taken: send text/plain (one message per line) or application/x-ndjson (one JSON object per line)`);
+    const body = await readBody(request, this.options.max_body_size);
+    const messages = ndjson ? this.fromNdjson(body) : this.fromText(body);
+    for (const message of messages) this.host.emit(message);
+    this.messages += messages.length;
+    if (this.host.blocked) await new Promise((resolve3) => this.host.onResume(resolve3));
+  }
+  fromText(body) {
+    const logger = this.options.logger || this.options.name;
+    const messages = [];
+    const now = Date.now();
+    for (const line of splitLines(body)) {
+      for (let at = 0; at < line.length || at === 0; at += this.host.maxLine) {
+        messages.push(new Message(line.subarray(at, at + this.host.maxLine), logger, "stdout", 0, this.context.hostname, now, "http"));
+        if (line.length === 0) break;
+      }
+    }
+    return messages;
+  }
+  /** Every line must be a JSON object: one that is not rejects the whole body, so that a client can resend it without duplicates. */
+  fromNdjson(body) {
+    const logger = this.options.logger || this.options.name;
+    const messages = [];
+    const now = Date.now();
+    let number = 0;
+    for (const line of splitLines(body)) {
+      number++;
+      const text = line.toString("utf8");
+      if (text.trim() === "") continue;
+      let parsed;
+      try {
+        parsed = JSON.parse(text);
+      } catch (error) {
+        throw new Rejection(400, `line ${number} is not JSON (${error.message}); nothing of this request was taken: send one JSON object per line`);
+      }
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Rejection(400, `line ${number} is ${Array.isArray(parsed) ? "an array" : "not an object"}; nothing of this request was taken: send one JSON object per line`);
+      const message = new Message(Buffer.from(text, "utf8"), logger, "stdout", 0, this.context.hostname, now, "http");
+      this.decoder.decode(message);
+      const own = parsed.logger;
+      if (typeof own === "string" && own) {
+        message.logger = own;
+        if (message.fields) delete message.fields.logger;
+      }
+      messages.push(message);
+    }
+    return messages;
+  }
+  async close() {
+    const server = this.server;
+    if (!server) return;
+    await Promise.race([new Promise((resolve3) => server.close(resolve3)), new Promise((r2) => setTimeout(r2, 1e3))]);
+    server.closeAllConnections?.();
+  }
+  stats() {
+    return { address: `${this.address.host}:${this.address.port}`, requests: this.requests, messages: this.messages, rejected: this.rejected };
+  }
+};
+function readBody(request, max) {
+  const declared = Number(request.headers["content-length"]);
+  const tooLarge = (size2) => new Rejection(413, `the body is ${size2}, more than max_body_size (${max} bytes): send fewer lines per request, or raise max_body_size`);
+  if (declared > max) return Promise.reject(tooLarge(`${declared} bytes`));
+  return new Promise((resolve3, reject) => {
+    const chunks = [];
+    let size2 = 0;
+    request.on("data", (chunk) => {
+      size2 += chunk.length;
+      if (size2 > max) {
+        request.pause();
+        reject(tooLarge(`over ${max} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on("end", () => resolve3(Buffer.concat(chunks)));
+    request.on("error", reject);
+  });
+}
+function splitLines(body) {
+  const lines = [];
+  let start = 0;
+  while (start < body.length) {
+    let end = body.indexOf(10, start);
+    if (end < 0) end = body.length;
+    lines.push(body.subarray(start, end > start && body[end - 1] === 13 ? end - 1 : end));
+    start = end + 1;
+  }
+  return lines;
+}
+function sameText(a, b) {
+  let difference = a.length ^ b.length;
+  for (let i = 0; i < b.length; i++) difference |= (a.charCodeAt(i % (a.length || 1)) || 0) ^ b.charCodeAt(i);
+  return difference === 0;
+}
+var httpInput = defineComponent({
+  kind: "inputs",
+  type: "http",
+  summary: `A local endpoint for apps that push their logs: POST /logs with text lines (text/plain, or curl's default form type) or NDJSON (application/x-ndjson: fields, level, message and time from each object, as the json decoder reads them), answered 204 once routed; a 4xx says what was wrong, and nothing of a refused body is routed. Messages have Type "http".`,
+  schema: schema19,
+  example: '[inputs.posted]\ntype = "http"\naddress = "127.0.0.1:8514"\ntoken = "${LOGS_TOKEN}"',
+  check: (options) => {
+    const address = parseListenAddress(options.address, ["http"], "127.0.0.1:8514");
+    return typeof address === "string" ? [{ key: "address", message: `option "address" ${address}`, hint: 'e.g. "127.0.0.1:8514"' }] : [];
+  },
+  create: (options, context) => new HttpInput(parseListenAddress(options.address, ["http"], "127.0.0.1:8514"), options, context)
+});
+
+// src/pipeline/inputs/process-metrics.ts
+var import_node_fs17 = require("node:fs");
+var schema20 = {
+  interval: { type: "duration", default: "20s", doc: "how often each running instance is measured (Heroku samples every 20 s)" }
+};
+var TICKS = 100;
+function readProcesses() {
+  const list = [];
+  for (const name of (0, import_node_fs17.readdirSync)("/proc")) {
+    if (name.charCodeAt(0) < 48 || name.charCodeAt(0) > 57) continue;
+    try {
+      const stat = (0, import_node_fs17.readFileSync)(`/proc/${name}/stat`, "latin1");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      list.push({ pid: Number(name), ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]) });
+    } catch {
+    }
+  }
+  return list;
+}
+function sampleTree(root, processes = readProcesses()) {
+  const children = /* @__PURE__ */ new Map();
+  let rootStat;
+  for (const p of processes) {
+    if (p.pid === root) rootStat = p;
+    let list = children.get(p.ppid);
+    if (!list) children.set(p.ppid, list = []);
+    list.push(p);
+  }
+  if (!rootStat) return void 0;
+  const sample = { processes: 0, rssKb: 0, swapKb: 0, cpuSeconds: 0 };
+  const queue = [rootStat];
+  while (queue.length) {
+    const p = queue.pop();
+    sample.processes++;
+    sample.cpuSeconds += p.ticks / TICKS;
+    try {
+      const status = (0, import_node_fs17.readFileSync)(`/proc/${p.pid}/status`, "latin1");
+      sample.rssKb += Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+      sample.swapKb += Number(/^VmSwap:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+    } catch {
+    }
+    queue.push(...children.get(p.pid) ?? []);
+  }
+  return sample;
+}
+var mb = (kb) => (kb / 1024).toFixed(2);
+var ProcessMetricsInput = class {
+  constructor(options, context) {
+    this.options = options;
+    this.context = context;
+  }
+  options;
+  context;
+  timer;
+  host;
+  samples = 0;
+  errors = 0;
+  async start(host) {
+    this.host = host;
+    this.timer = setInterval(() => this.measure(), this.options.interval);
+    this.timer.unref();
+  }
+  /** One line per running instance, in Heroku's format, with the numbers in Fields as well. */
+  measure() {
+    let processes;
+    let load;
+    try {
+      processes = readProcesses();
+      load = (0, import_node_fs17.readFileSync)("/proc/loadavg", "latin1").split(" ");
+    } catch (error) {
+      if (this.errors++ === 0) this.context.report(`cannot read /proc (${error.message}): process_metrics needs Linux`, SEVERITY.warning);
+      return;
+    }
+    for (const { name, pid } of this.host.instances()) {
+      if (pid === void 0) continue;
+      const s = sampleTree(pid, processes);
+      if (!s) continue;
+      const totalKb = s.rssKb + s.swapKb;
+      const text = `source=${name} sample#memory_total=${mb(totalKb)}MB sample#memory_rss=${mb(s.rssKb)}MB sample#memory_swap=${mb(s.swapKb)}MB sample#load_avg_1m=${load[0]} sample#load_avg_5m=${load[1]} sample#load_avg_15m=${load[2]} sample#cpu_time=${s.cpuSeconds.toFixed(2)}s sample#processes=${s.processes}`;
+      const message = new Message(Buffer.from(text, "latin1"), name, "stdout", pid, this.context.hostname, Date.now(), "metrics");
+      message.severity = SEVERITY.info;
+      message.fields = { source: name, memory_total: Number(mb(totalKb)), memory_rss: Number(mb(s.rssKb)), memory_swap: Number(mb(s.swapKb)), load_avg_1m: Number(load[0]), cpu_time: Number(s.cpuSeconds.toFixed(2)), processes: s.processes };
+      this.samples++;
+      this.host.emit(message);
+    }
+  }
+  async close() {
+    if (this.timer) clearInterval(this.timer);
+  }
+  stats() {
+    return { samples: this.samples, errors: this.errors };
+  }
+};
+var processMetricsInput = defineComponent({
+  kind: "inputs",
+  type: "process_metrics",
+  summary: `Every interval, one line per running instance in Heroku's log-runtime-metrics format (memory, swap, load, CPU time of its whole process tree, from /proc), with Type "metrics".`,
+  schema: schema20,
+  example: '[inputs.metrics]\ntype = "process_metrics"\ninterval = "20s"',
+  check: (options) => options.interval < 1e3 ? [{ key: "interval", message: `option "interval" must be at least 1s, got ${options.interval} ms`, hint: 'e.g. interval = "20s"' }] : [],
+  create: (options, context) => new ProcessMetricsInput(options, context)
+});
+
+// src/pipeline/registry.ts
+function byType(...definitions) {
+  return Object.fromEntries(definitions.map((d) => [d.type, d]));
+}
+var registry = {
+  inputs: byType(),
+  decoders: byType(),
+  filters: byType(),
+  outputs: byType(stdoutOutput, stderrOutput)
+};
+Object.assign(registry.decoders, byType(jsonDecoder, logfmtDecoder, regexDecoder, severityDecoder));
+Object.assign(registry.filters, byType(dropFilter, throttleFilter, dedupeFilter, sampleFilter, redactFilter, multilineFilter, fieldsFilter, counterFilter));
+Object.assign(registry.outputs, byType(fileOutput));
+Object.assign(registry.outputs, byType(syslogOutput, httpOutput));
+Object.assign(registry.outputs, byType(otlpOutput));
+Object.assign(registry.inputs, byType(fileInput, syslogInput, httpInput, processMetricsInput));
+function findDefinition(kind, type) {
+  return Object.hasOwn(registry[kind], type) ? registry[kind][type] : void 0;
+}
+function typesOf(kind) {
+  return Object.keys(registry[kind]);
+}
+
+// src/config/load.ts
+var REQUIRED_FIELD = {
+  type: "boolean",
+  default: false,
+  doc: "false: when drover starts and this output's configuration cannot be resolved (an unset ${VAR}, a bad URL in one), the output is disabled, an error says what to set (again every minute, and in `drover status`), and the processes start regardless. true: drover refuses to start instead"
+};
+var SECTION_NAMES = ["supervisor", "processes", ...COMPONENT_KINDS];
+var NAME = /^[A-Za-z0-9_-]+$/;
+function loadConfig(options) {
+  const fragments = readFragments(options.dirs);
+  const problems = [];
+  const warnings = [];
+  let supervisorRaw;
+  const sections = /* @__PURE__ */ new Map();
+  for (const fragment of fragments) {
+    let parsed;
+    try {
+      parsed = import_toml.default.parse(fragment.text);
+    } catch (error) {
+      const e = error;
+      problems.push({ file: fragment.path, line: (e.line ?? -1) + 1, component: "", message: `invalid TOML: ${e.message.split(" at row")[0]} (column ${(e.col ?? 0) + 1})`, hint: "see https://toml.io for the syntax; strings need quotes" });
+      continue;
+    }
+    const lines = indexLines(fragment.text);
+    for (const [top, value] of Object.entries(parsed)) {
+      const line = lineFor(lines, top);
+      if (!SECTION_NAMES.includes(top)) {
+        const near = closest(top, SECTION_NAMES);
+        problems.push({ file: fragment.path, line, component: "", message: `unknown section [${top}]`, hint: near ? `did you mean [${near}]?` : `sections are ${SECTION_NAMES.map((s) => `[${s}]`).join(", ")}` });
+        continue;
+      }
+      if (!isTable2(value)) {
+        problems.push({ file: fragment.path, line, component: top, message: `"${top}" must be a table`, hint: `write it as a section: [${top === "supervisor" ? top : `${top}.NAME`}]` });
+        continue;
+      }
+      if (top === "supervisor") {
+        supervisorRaw = { table: value, fragment, lines };
+        continue;
+      }
+      for (const [name, table] of Object.entries(value)) {
+        const id = `${top}.${name}`;
+        if (!NAME.test(name)) problems.push({ file: fragment.path, line: lineFor(lines, id), component: id, message: `invalid name "${name}"`, hint: 'names may use letters, digits, "_" and "-"' });
+        else if (!isTable2(table)) problems.push({ file: fragment.path, line: lineFor(lines, id), component: id, message: `[${id}] must be a table of options`, hint: `write it as a section: [${id}]` });
+        else {
+          sections.delete(id);
+          sections.set(id, { table, fragment, lines });
+        }
+      }
+    }
+  }
+  const validate = (id, schema21, raw) => {
+    const unset = /* @__PURE__ */ new Map();
+    const fromEnv = [];
+    const isOutput = id.startsWith("outputs.");
+    const required = raw.table.required === true;
+    const table = interpolateTree(raw.table, options.env, "", unset);
+    if (id.startsWith("processes.") && raw.table.command !== void 0) {
+      table.command = raw.table.command;
+      unset.delete("command");
+    }
+    const skip = /* @__PURE__ */ new Set();
+    const disabledOutcome = `; at start [${id}] is disabled until it is set, and the processes start regardless (required = true refuses to start instead)`;
+    for (const [key, names] of unset) {
+      const outcome = !isOutput ? "" : required ? "; at start drover refuses to run while it is unset (required = true)" : disabledOutcome;
+      const problem = { file: raw.fragment.path, line: lineFor(raw.lines, id, key), component: id, message: `option "${key}" uses ${names.map((n) => "${" + n + "}").join(", ")}, which ${names.length === 1 ? "is" : "are"} not set${options.mode === "build" ? outcome : ""}`, hint: `set it as a config var, or give a default: \${${names[0]}:-value}` };
+      skip.add(key);
+      if (options.mode === "build") warnings.push(problem);
+      else if (isOutput && !required) fromEnv.push(problem);
+      else problems.push(problem);
+    }
+    const result = applySchema(schema21, table, "", skip);
+    for (const p of result.problems) {
+      const problem = { file: raw.fragment.path, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint };
+      const fromVariable = isOutput && !required && usesVariable(raw.table, p.key);
+      if (fromVariable && options.mode === "run") fromEnv.push(problem);
+      else if (fromVariable) warnings.push({ ...problem, message: problem.message + disabledOutcome.replace("until it is set", "until it is right") });
+      else problems.push(problem);
+    }
+    return { options: result.options, failed: result.problems.length > 0, fromEnv };
+  };
+  const supervisor = supervisorRaw ? validate("supervisor", supervisorSchema, supervisorRaw).options : applySchema(supervisorSchema, {}).options;
+  const config = { supervisor, processes: {}, inputs: [], decoders: [], filters: [], outputs: [], disabled: [] };
+  for (const [id, raw] of sections) {
+    const [kind, name] = splitId(id);
+    const origin = { file: raw.fragment.path, line: lineFor(raw.lines, id) };
+    if (kind === "processes") {
+      const { options: opts2, failed: failed2 } = validate(id, processSchema, raw);
+      if (typeof opts2.schedule === "string" || !failed2) problems.push(...scheduleProblems(id, { ...opts2, timezone: typeof opts2.timezone === "string" ? opts2.timezone : "UTC" }, raw));
+      config.processes[name] = { ...opts2, name, origin };
+      continue;
+    }
+    const componentKind = kind;
+    const type = raw.table.type;
+    if (typeof type !== "string") {
+      problems.push({ file: origin.file, line: origin.line, component: id, message: `option "type" is required`, hint: `choose one of: ${typesOf(componentKind).join(", ")}` });
+      continue;
+    }
+    const definition = findDefinition(componentKind, type);
+    if (!definition) {
+      const near = closest(type, typesOf(componentKind));
+      problems.push({ file: origin.file, line: lineFor(raw.lines, id, "type"), component: id, message: `unknown ${kind.replace(/s$/, "")} type "${type}"`, hint: near ? `did you mean "${near}"?` : `choose one of: ${typesOf(componentKind).join(", ") || "(none yet)"}` });
+      continue;
+    }
+    const schema21 = {
+      type: { type: "string", doc: "the component type" },
+      match: { type: "matcher", default: "TRUE", doc: 'which messages this component takes, e.g. "Logger =~ /^web/"' },
+      ...componentKind === "outputs" ? { required: REQUIRED_FIELD } : {},
+      ...definition.schema
+    };
+    const { options: opts, failed, fromEnv } = validate(id, schema21, raw);
+    if (!failed && definition.check) {
+      for (const p of definition.check(opts)) problems.push({ file: origin.file, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint });
+    }
+    if (fromEnv.length) {
+      config.disabled.push({ name, origin, problems: fromEnv });
+      continue;
+    }
+    const { type: _type2, match, required, ...rest } = opts;
+    config[componentKind].push({ kind: componentKind, name, type, match, origin, options: rest, ...required ? { required: true } : {} });
+  }
+  const order = new Map(fragments.map((f, i) => [f.path, i]));
+  const byPlace = (a, b) => (order.get(a.file) ?? -1) - (order.get(b.file) ?? -1) || a.line - b.line;
+  problems.sort(byPlace);
+  warnings.sort(byPlace);
+  const sources = [];
+  if (supervisorRaw) sources.push({ id: "supervisor", origin: { file: supervisorRaw.fragment.path, line: lineFor(supervisorRaw.lines, "supervisor") }, table: supervisorRaw.table });
+  for (const [id, raw] of sections) sources.push({ id, origin: { file: raw.fragment.path, line: lineFor(raw.lines, id) }, table: raw.table });
+  return { config, sections: sources, fragments, problems, warnings };
+}
+function usesVariable(table, path) {
+  let value = table;
+  for (const key of path.split(".")) value = isTable2(value) ? value[key] : void 0;
+  return JSON.stringify(value ?? "").includes("${");
+}
+function scheduleProblems(id, options, raw) {
+  return checkScheduleOptions(options).map((p) => {
+    const line = lineFor(raw.lines, id, p.key);
+    const text = raw.fragment.text.split("\n")[line - 1] ?? "";
+    const at = text.indexOf(options.schedule ?? "\0");
+    const column = p.column === void 0 ? void 0 : at >= 0 ? at + p.column : p.column;
+    return { file: raw.fragment.path, line, column, component: id, message: p.message, hint: p.hint };
+  });
+}
+function isTable2(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
+}
+function splitId(id) {
+  const dot = id.indexOf(".");
+  return [id.slice(0, dot), id.slice(dot + 1)];
+}
+
 // src/config/app.ts
 var RELEASE_TYPE = "release";
 function resolveSpec(config, command, source) {
@@ -8977,11 +10401,11 @@ var PROCESS_DEFAULTS = applySchema(processSchema, {}).options;
 function loadApp(options) {
   const problems = [];
   const warnings = [];
-  const label = (path) => (0, import_node_path9.relative)(options.appDir, path) || path;
+  const label = (path) => (0, import_node_path14.relative)(options.appDir, path) || path;
   let dotenv = {};
   for (const file of options.envFiles ?? []) {
-    if (!(0, import_node_fs11.existsSync)(file)) continue;
-    const parsed = parseDotenv((0, import_node_fs11.readFileSync)(file, "utf8"), label(file));
+    if (!(0, import_node_fs18.existsSync)(file)) continue;
+    const parsed = parseDotenv((0, import_node_fs18.readFileSync)(file, "utf8"), label(file));
     warnings.push(...parsed.warnings);
     dotenv = { ...dotenv, ...parsed.vars };
   }
@@ -8991,9 +10415,9 @@ function loadApp(options) {
   const processes = [];
   const configured = loaded.config.processes;
   let procfile;
-  if ((0, import_node_fs11.existsSync)(options.procfile)) {
+  if ((0, import_node_fs18.existsSync)(options.procfile)) {
     procfile = options.procfile;
-    const parsed = parseProcfile((0, import_node_fs11.readFileSync)(options.procfile, "utf8"), label(options.procfile));
+    const parsed = parseProcfile((0, import_node_fs18.readFileSync)(options.procfile, "utf8"), label(options.procfile));
     warnings.push(...parsed.warnings);
     for (const type of parsed.types) {
       const refined = configured[type.name];
@@ -9120,22 +10544,13 @@ function lintPipeline(config, types) {
   return [...sameStream(config), ...neverMatching(config, types)].sort((a, b) => a.file === b.file ? a.line - b.line : 0);
 }
 
-// src/config/errors.ts
-function formatProblem(problem) {
-  const where = problem.line > 0 ? `${problem.file}:${problem.line}${problem.column ? `:${problem.column}` : ""}` : problem.file;
-  const component = problem.component ? ` [${problem.component}]` : "";
-  const hint = problem.hint ? `
-    hint: ${problem.hint}` : "";
-  return `${where}:${component} ${problem.message}${hint}`;
-}
-
 // src/buildpack/validate.ts
 function readEnvDir(dir) {
   const vars = {};
-  if (!dir || !(0, import_node_fs12.existsSync)(dir)) return vars;
-  for (const name of (0, import_node_fs12.readdirSync)(dir)) {
-    const path = (0, import_node_path10.join)(dir, name);
-    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && (0, import_node_fs12.statSync)(path).isFile()) vars[name] = (0, import_node_fs12.readFileSync)(path, "utf8");
+  if (!dir || !(0, import_node_fs19.existsSync)(dir)) return vars;
+  for (const name of (0, import_node_fs19.readdirSync)(dir)) {
+    const path = (0, import_node_path15.join)(dir, name);
+    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && (0, import_node_fs19.statSync)(path).isFile()) vars[name] = (0, import_node_fs19.readFileSync)(path, "utf8");
   }
   return vars;
 }
@@ -9146,12 +10561,12 @@ function checkConfig(out, options) {
   const env = { PORT: "5000", DYNO: "web.1", ...process.env, ...options.configVars };
   const app = loadApp({
     appDir: options.appDir,
-    dirs: [options.defaultsDir, (0, import_node_path10.join)(options.appDir, "drover")],
-    procfile: options.procfile ?? (0, import_node_path10.join)(options.appDir, "Procfile"),
+    dirs: [options.defaultsDir, (0, import_node_path15.join)(options.appDir, "drover")],
+    procfile: options.procfile ?? (0, import_node_path15.join)(options.appDir, "Procfile"),
     env,
     mode: "build"
   });
-  const lint = lintPipeline(app.config, app.processes).map((w) => ({ ...w, file: w.file.startsWith(options.appDir + "/") ? (0, import_node_path10.relative)(options.appDir, w.file) : w.file }));
+  const lint = lintPipeline(app.config, app.processes).map((w) => ({ ...w, file: w.file.startsWith(options.appDir + "/") ? (0, import_node_path15.relative)(options.appDir, w.file) : w.file }));
   for (const w of [...app.warnings, ...lint]) out.warn(formatProblem(w));
   if (app.problems.length > 0) {
     const n = app.problems.length;
@@ -9161,7 +10576,7 @@ function checkConfig(out, options) {
       ["Fix them and push again. `drover check` in the app directory reports the same without a build."]
     );
   }
-  const label = (path) => path.startsWith(options.appDir + "/") ? (0, import_node_path10.relative)(options.appDir, path) : `(default) ${(0, import_node_path10.relative)((0, import_node_path10.join)(options.defaultsDir, ".."), path)}`;
+  const label = (path) => path.startsWith(options.appDir + "/") ? (0, import_node_path15.relative)(options.appDir, path) : `(default) ${(0, import_node_path15.relative)((0, import_node_path15.join)(options.defaultsDir, ".."), path)}`;
   out.detail(`fragments: ${app.fragments.map((f) => label(f.path) + (f.text.trim() === "" ? " (empty: disables the default)" : "")).join(", ") || "(none)"}`);
   for (const p of app.processes) out.detail(`${p.name}: ${p.command}${p.source === "config" ? "  (from [processes])" : ""}${p.numprocs !== 1 ? `  (numprocs ${p.numprocs})` : ""}`);
   const outputs = app.config.outputs.map((o) => `${o.name} (${o.type})`);
@@ -9186,19 +10601,19 @@ function cnbBuild(out, _args) {
   if (!layers) throw new BuildError("bin/build needs CNB_LAYERS_DIR", ["CNB_LAYERS_DIR is not set: bin/build is the Cloud Native Buildpacks entrypoint."], ["Run it through pack or a CNB lifecycle; on Heroku and Cloud Foundry the entrypoints are bin/compile and bin/supply."]);
   const appDir = process.cwd();
   const bpDir = buildpackDir();
-  const layer = (0, import_node_path11.join)(layers, "drover");
+  const layer = (0, import_node_path16.join)(layers, "drover");
   out.step(`drover ${VERSION}: the app's processes will run under drover`);
   const original = findOriginalProcfile(appDir);
-  const configVars = readEnvDir(process.env.CNB_PLATFORM_DIR ? (0, import_node_path11.join)(process.env.CNB_PLATFORM_DIR, "env") : void 0);
-  const app = checkConfig(out, { appDir, procfile: original.path, defaultsDir: (0, import_node_path11.join)(bpDir, "conf"), configVars });
-  const runtime = provideRuntime(out, { bpDir, candidates: [], cacheDir: (0, import_node_path11.join)(layer, "node"), target: (0, import_node_path11.join)(layer, "node"), targetLabel: "the drover layer" });
+  const configVars = readEnvDir(process.env.CNB_PLATFORM_DIR ? (0, import_node_path16.join)(process.env.CNB_PLATFORM_DIR, "env") : void 0);
+  const app = checkConfig(out, { appDir, procfile: original.path, defaultsDir: (0, import_node_path16.join)(bpDir, "conf"), configVars });
+  const runtime = provideRuntime(out, { bpDir, candidates: [], cacheDir: (0, import_node_path16.join)(layer, "node"), target: (0, import_node_path16.join)(layer, "node"), targetLabel: "the drover layer" });
   out.step("Installing drover into the drover layer");
   const vendored = vendorSupervisor(bpDir, appDir, layer);
   out.detail(`bin/drover, lib/drover.js, ${vendored.fragments.length} fragments in conf/: ${formatSize(vendored.bytes)}`);
-  (0, import_node_fs13.mkdirSync)((0, import_node_path11.join)(layer, "env.launch"), { recursive: true });
-  (0, import_node_fs13.writeFileSync)((0, import_node_path11.join)(layer, "env.launch/PATH.append"), (0, import_node_path11.join)(layer, "node/bin"));
-  (0, import_node_fs13.writeFileSync)((0, import_node_path11.join)(layer, "env.launch/PATH.delim"), ":");
-  (0, import_node_fs13.writeFileSync)((0, import_node_path11.join)(layers, "drover.toml"), `[types]
+  (0, import_node_fs20.mkdirSync)((0, import_node_path16.join)(layer, "env.launch"), { recursive: true });
+  (0, import_node_fs20.writeFileSync)((0, import_node_path16.join)(layer, "env.launch/PATH.append"), (0, import_node_path16.join)(layer, "node/bin"));
+  (0, import_node_fs20.writeFileSync)((0, import_node_path16.join)(layer, "env.launch/PATH.delim"), ":");
+  (0, import_node_fs20.writeFileSync)((0, import_node_path16.join)(layers, "drover.toml"), `[types]
 launch = true
 cache = true
 build = false
@@ -9207,7 +10622,7 @@ build = false
 drover_version = ${str(VERSION)}
 `);
   const types = app.processes.map((p) => p.name);
-  (0, import_node_fs13.writeFileSync)((0, import_node_path11.join)(layers, "launch.toml"), launchToml(types));
+  (0, import_node_fs20.writeFileSync)((0, import_node_path16.join)(layers, "launch.toml"), launchToml(types));
   out.step(`Processes in launch.toml: ${types.map((t) => `${t}${t === (types.includes("web") ? "web" : types[0]) ? " (default)" : ""}`).join(", ")}`);
   for (const t of types) out.detail(`${t}: drover start ${t}`);
   if (original.path && original.rebuilt) out.detail(`(the Procfile runs drover already; the original at ${original.path} is used)`);
@@ -9215,8 +10630,8 @@ drover_version = ${str(VERSION)}
 }
 
 // src/buildpack/compile.ts
-var import_node_fs14 = require("node:fs");
-var import_node_path12 = require("node:path");
+var import_node_fs21 = require("node:fs");
+var import_node_path17 = require("node:path");
 var PROFILE_D = `# Written by the drover buildpack. \`drover\` on PATH, for one-off dynos (heroku run drover status).
 export PATH="$HOME/.drover/bin:$PATH"
 # The Node.js drover vendored, for an app that has none: last on PATH, so it never shadows the app's own.
@@ -9229,54 +10644,54 @@ function compile2(out, args) {
   out.step(`drover ${VERSION}: the app's processes will run under drover`);
   const original = findOriginalProcfile(buildDir);
   if (original.rebuilt) out.detail(`already built by drover: using the original Procfile kept at ${ORIGINAL_PROCFILE}`);
-  const app = checkConfig(out, { appDir: buildDir, procfile: original.path, defaultsDir: (0, import_node_path12.join)(bpDir, "conf"), configVars: readEnvDir(envDir) });
+  const app = checkConfig(out, { appDir: buildDir, procfile: original.path, defaultsDir: (0, import_node_path17.join)(bpDir, "conf"), configVars: readEnvDir(envDir) });
   const runtime = provideRuntime(out, {
     bpDir,
-    candidates: [{ path: (0, import_node_path12.join)(buildDir, ".heroku/node/bin/node"), label: ".heroku/node, left by an earlier buildpack" }],
-    cacheDir: (0, import_node_path12.join)(cacheDir, "drover/node"),
-    target: (0, import_node_path12.join)(buildDir, ".drover/node"),
+    candidates: [{ path: (0, import_node_path17.join)(buildDir, ".heroku/node/bin/node"), label: ".heroku/node, left by an earlier buildpack" }],
+    cacheDir: (0, import_node_path17.join)(cacheDir, "drover/node"),
+    target: (0, import_node_path17.join)(buildDir, ".drover/node"),
     targetLabel: ".drover/node"
   });
   out.step("Vendoring drover into .drover/");
-  const originalText = original.path ? (0, import_node_fs14.readFileSync)(original.path, "utf8") : EMPTY_ORIGINAL;
-  const vendored = vendorSupervisor(bpDir, buildDir, (0, import_node_path12.join)(buildDir, ".drover"));
+  const originalText = original.path ? (0, import_node_fs21.readFileSync)(original.path, "utf8") : EMPTY_ORIGINAL;
+  const vendored = vendorSupervisor(bpDir, buildDir, (0, import_node_path17.join)(buildDir, ".drover"));
   out.detail(`bin/drover, lib/drover.js, ${vendored.fragments.length} fragment${vendored.fragments.length === 1 ? "" : "s"} in conf/: ${formatSize(vendored.bytes)}`);
   out.step("Writing the Procfile: each process type runs under drover");
-  (0, import_node_fs14.writeFileSync)((0, import_node_path12.join)(buildDir, ORIGINAL_PROCFILE), originalText);
+  (0, import_node_fs21.writeFileSync)((0, import_node_path17.join)(buildDir, ORIGINAL_PROCFILE), originalText);
   const procfile = droverProcfile(app.processes.map((p) => p.name), ".drover/bin/drover");
-  (0, import_node_fs14.writeFileSync)((0, import_node_path12.join)(buildDir, "Procfile"), procfile);
+  (0, import_node_fs21.writeFileSync)((0, import_node_path17.join)(buildDir, "Procfile"), procfile);
   for (const p of app.processes) out.detail(`${p.name}: .drover/bin/drover start ${p.name}`);
   out.detail(`the original is kept at ${ORIGINAL_PROCFILE}`);
-  (0, import_node_fs14.mkdirSync)((0, import_node_path12.join)(buildDir, ".profile.d"), { recursive: true });
-  (0, import_node_fs14.writeFileSync)((0, import_node_path12.join)(buildDir, ".profile.d/drover.sh"), PROFILE_D);
+  (0, import_node_fs21.mkdirSync)((0, import_node_path17.join)(buildDir, ".profile.d"), { recursive: true });
+  (0, import_node_fs21.writeFileSync)((0, import_node_path17.join)(buildDir, ".profile.d/drover.sh"), PROFILE_D);
   writeExport(bpDir, buildDir);
   const extra = vendored.bytes + Buffer.byteLength(procfile) + Buffer.byteLength(originalText) + Buffer.byteLength(PROFILE_D);
   const node = runtime.kind === "vendored" ? ` plus ${formatSize(runtime.bytes)} of Node.js` : ", no Node.js (reused the app's)";
   out.step(`Done in ${out.elapsed()}: the slug gains ${formatSize(extra)}${node}`);
 }
 function writeExport(bpDir, buildDir) {
-  const node = (0, import_node_fs14.existsSync)((0, import_node_path12.join)(buildDir, ".drover/node/bin/node")) ? `export PATH="$PATH:${buildDir}/.drover/node/bin"
+  const node = (0, import_node_fs21.existsSync)((0, import_node_path17.join)(buildDir, ".drover/node/bin/node")) ? `export PATH="$PATH:${buildDir}/.drover/node/bin"
 ` : "";
   try {
-    (0, import_node_fs14.writeFileSync)((0, import_node_path12.join)(bpDir, "export"), `export PATH="${buildDir}/.drover/bin:$PATH"
+    (0, import_node_fs21.writeFileSync)((0, import_node_path17.join)(bpDir, "export"), `export PATH="${buildDir}/.drover/bin:$PATH"
 ${node}`);
   } catch {
   }
 }
 
 // src/buildpack/finalize.ts
-var import_node_fs16 = require("node:fs");
-var import_node_path14 = require("node:path");
+var import_node_fs23 = require("node:fs");
+var import_node_path19 = require("node:path");
 
 // src/buildpack/supply.ts
-var import_node_fs15 = require("node:fs");
-var import_node_path13 = require("node:path");
+var import_node_fs22 = require("node:fs");
+var import_node_path18 = require("node:path");
 function cfArgs(name, args) {
   const [buildDir, cacheDir, depsDir, idx] = args;
   if (!buildDir || !cacheDir || !depsDir || !idx) {
     throw new BuildError(`bin/${name} needs BUILD_DIR CACHE_DIR DEPS_DIR DEPS_IDX`, [`received: ${args.join(" ") || "(no arguments)"}`], [`Run it as Cloud Foundry does: bin/${name} /tmp/app /tmp/cache /tmp/deps 0`]);
   }
-  return { buildDir, cacheDir, depsDir, idx, depDir: (0, import_node_path13.join)(depsDir, idx) };
+  return { buildDir, cacheDir, depsDir, idx, depDir: (0, import_node_path18.join)(depsDir, idx) };
 }
 function profileD(idx) {
   return `# Written by the drover buildpack: \`drover\` on PATH in the app and in cf ssh sessions.
@@ -9290,13 +10705,13 @@ function supply(out, args) {
   const bpDir = buildpackDir();
   out.step(`drover ${VERSION}: supplying drover (deps dir ${idx})`);
   const original = findOriginalProcfile(buildDir);
-  checkConfig(out, { appDir: buildDir, procfile: original.path, defaultsDir: (0, import_node_path13.join)(bpDir, "conf"), configVars: {} });
-  const runtime = provideRuntime(out, { bpDir, candidates: [], cacheDir: (0, import_node_path13.join)(cacheDir, "drover/node"), target: (0, import_node_path13.join)(depDir, "node"), targetLabel: `deps/${idx}/node` });
+  checkConfig(out, { appDir: buildDir, procfile: original.path, defaultsDir: (0, import_node_path18.join)(bpDir, "conf"), configVars: {} });
+  const runtime = provideRuntime(out, { bpDir, candidates: [], cacheDir: (0, import_node_path18.join)(cacheDir, "drover/node"), target: (0, import_node_path18.join)(depDir, "node"), targetLabel: `deps/${idx}/node` });
   out.step(`Installing drover into deps/${idx}`);
   const vendored = vendorSupervisor(bpDir, buildDir, depDir);
-  (0, import_node_fs15.mkdirSync)((0, import_node_path13.join)(depDir, "profile.d"), { recursive: true });
-  (0, import_node_fs15.writeFileSync)((0, import_node_path13.join)(depDir, "profile.d/drover.sh"), profileD(idx));
-  (0, import_node_fs15.writeFileSync)((0, import_node_path13.join)(depDir, "config.yml"), `---
+  (0, import_node_fs22.mkdirSync)((0, import_node_path18.join)(depDir, "profile.d"), { recursive: true });
+  (0, import_node_fs22.writeFileSync)((0, import_node_path18.join)(depDir, "profile.d/drover.sh"), profileD(idx));
+  (0, import_node_fs22.writeFileSync)((0, import_node_path18.join)(depDir, "config.yml"), `---
 name: drover
 config:
   version: ${VERSION}
@@ -9308,26 +10723,26 @@ config:
 // src/buildpack/finalize.ts
 function finalize(out, args) {
   const { buildDir, depsDir, depDir, idx } = cfArgs("finalize", args);
-  if (!(0, import_node_fs16.existsSync)((0, import_node_path14.join)(depDir, "bin/drover"))) {
-    throw new BuildError(`drover is not installed in deps/${idx}`, [`${(0, import_node_path14.join)(depDir, "bin/drover")} does not exist: bin/supply has not run for this index.`], ["Cloud Foundry runs supply before finalize; when running the phases by hand, run bin/supply with the same arguments first."]);
+  if (!(0, import_node_fs23.existsSync)((0, import_node_path19.join)(depDir, "bin/drover"))) {
+    throw new BuildError(`drover is not installed in deps/${idx}`, [`${(0, import_node_path19.join)(depDir, "bin/drover")} does not exist: bin/supply has not run for this index.`], ["Cloud Foundry runs supply before finalize; when running the phases by hand, run bin/supply with the same arguments first."]);
   }
   out.step("Writing the Procfile: each process type runs under drover");
   const original = findOriginalProcfile(buildDir);
-  const originalText = original.path ? (0, import_node_fs16.readFileSync)(original.path, "utf8") : EMPTY_ORIGINAL;
-  const app = loadApp({ appDir: buildDir, dirs: [(0, import_node_path14.join)(depDir, "conf")], procfile: original.path ?? (0, import_node_path14.join)(buildDir, "Procfile"), env: process.env, mode: "build" });
-  (0, import_node_fs16.mkdirSync)((0, import_node_path14.join)(buildDir, ".drover"), { recursive: true });
-  (0, import_node_fs16.writeFileSync)((0, import_node_path14.join)(buildDir, ORIGINAL_PROCFILE), originalText);
+  const originalText = original.path ? (0, import_node_fs23.readFileSync)(original.path, "utf8") : EMPTY_ORIGINAL;
+  const app = loadApp({ appDir: buildDir, dirs: [(0, import_node_path19.join)(depDir, "conf")], procfile: original.path ?? (0, import_node_path19.join)(buildDir, "Procfile"), env: process.env, mode: "build" });
+  (0, import_node_fs23.mkdirSync)((0, import_node_path19.join)(buildDir, ".drover"), { recursive: true });
+  (0, import_node_fs23.writeFileSync)((0, import_node_path19.join)(buildDir, ORIGINAL_PROCFILE), originalText);
   const launcher = `"$DEPS_DIR/${idx}/bin/drover"`;
-  (0, import_node_fs16.writeFileSync)((0, import_node_path14.join)(buildDir, "Procfile"), droverProcfile(app.processes.map((p) => p.name), launcher));
+  (0, import_node_fs23.writeFileSync)((0, import_node_path19.join)(buildDir, "Procfile"), droverProcfile(app.processes.map((p) => p.name), launcher));
   for (const p of app.processes) out.detail(`${p.name}: ${launcher} start ${p.name}`);
   out.detail(`the original is kept at ${ORIGINAL_PROCFILE}`);
-  (0, import_node_fs16.mkdirSync)((0, import_node_path14.join)(buildDir, ".profile.d"), { recursive: true });
+  (0, import_node_fs23.mkdirSync)((0, import_node_path19.join)(buildDir, ".profile.d"), { recursive: true });
   const copied = [];
-  for (const dep of (0, import_node_fs16.readdirSync)(depsDir).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(a) - Number(b))) {
-    const dir = (0, import_node_path14.join)(depsDir, dep, "profile.d");
-    if (!(0, import_node_fs16.existsSync)(dir)) continue;
-    for (const script of (0, import_node_fs16.readdirSync)(dir).sort()) {
-      (0, import_node_fs16.copyFileSync)((0, import_node_path14.join)(dir, script), (0, import_node_path14.join)(buildDir, ".profile.d", `${dep.padStart(3, "0")}_${script}`));
+  for (const dep of (0, import_node_fs23.readdirSync)(depsDir).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(a) - Number(b))) {
+    const dir = (0, import_node_path19.join)(depsDir, dep, "profile.d");
+    if (!(0, import_node_fs23.existsSync)(dir)) continue;
+    for (const script of (0, import_node_fs23.readdirSync)(dir).sort()) {
+      (0, import_node_fs23.copyFileSync)((0, import_node_path19.join)(dir, script), (0, import_node_path19.join)(buildDir, ".profile.d", `${dep.padStart(3, "0")}_${script}`));
       copied.push(`deps/${dep}/profile.d/${script}`);
     }
   }

@@ -1644,20 +1644,20 @@ var require_parse_async = __commonJS({
       const index = 0;
       const blocksize = opts.blocksize || 40960;
       const parser = new TOMLParser();
-      return new Promise((resolve8, reject) => {
-        setImmediate(parseAsyncNext, index, blocksize, resolve8, reject);
+      return new Promise((resolve10, reject) => {
+        setImmediate(parseAsyncNext, index, blocksize, resolve10, reject);
       });
-      function parseAsyncNext(index2, blocksize2, resolve8, reject) {
+      function parseAsyncNext(index2, blocksize2, resolve10, reject) {
         if (index2 >= str.length) {
           try {
-            return resolve8(parser.finish());
+            return resolve10(parser.finish());
           } catch (err) {
             return reject(prettyError(err, str));
           }
         }
         try {
           parser.parse(str.slice(index2, index2 + blocksize2));
-          setImmediate(parseAsyncNext, index2 + blocksize2, blocksize2, resolve8, reject);
+          setImmediate(parseAsyncNext, index2 + blocksize2, blocksize2, resolve10, reject);
         } catch (err) {
           reject(prettyError(err, str));
         }
@@ -1683,7 +1683,7 @@ var require_parse_stream = __commonJS({
     function parseReadable(stm) {
       const parser = new TOMLParser();
       stm.setEncoding("utf8");
-      return new Promise((resolve8, reject) => {
+      return new Promise((resolve10, reject) => {
         let readable;
         let ended = false;
         let errored = false;
@@ -1691,7 +1691,7 @@ var require_parse_stream = __commonJS({
           ended = true;
           if (readable) return;
           try {
-            resolve8(parser.finish());
+            resolve10(parser.finish());
           } catch (err) {
             reject(err);
           }
@@ -2889,8 +2889,8 @@ var require_croner = __commonJS({
 
 // src/cli/command.ts
 var import_node_util2 = require("node:util");
-var import_node_fs10 = require("node:fs");
-var import_node_path8 = require("node:path");
+var import_node_fs18 = require("node:fs");
+var import_node_path14 = require("node:path");
 
 // src/cli/paths.ts
 var import_node_fs = require("node:fs");
@@ -2914,8 +2914,8 @@ function defaultProcfile(appDir) {
 }
 
 // src/config/app.ts
-var import_node_fs9 = require("node:fs");
-var import_node_path7 = require("node:path");
+var import_node_fs17 = require("node:fs");
+var import_node_path13 = require("node:path");
 
 // src/config/load.ts
 var import_toml = __toESM(require_toml(), 1);
@@ -3652,12 +3652,12 @@ function emit(node, captures) {
 }
 function multiline(node) {
   const seen = [];
-  const walk = (n) => {
+  const walk2 = (n) => {
     if (n.t === "assert" && n.kind !== "wb" && n.kind !== "nwb") seen.push(n);
-    else if (n.t === "cat" || n.t === "alt") n.items.forEach(walk);
-    else if (n.t === "group" || n.t === "rep") walk(n.node);
+    else if (n.t === "cat" || n.t === "alt") n.items.forEach(walk2);
+    else if (n.t === "group" || n.t === "rep") walk2(n.node);
   };
-  walk(node);
+  walk2(node);
   const lines = seen.filter((a) => a.kind === "bol" || a.kind === "eol");
   if (lines.length > 0 && lines.length < seen.length) {
     const text = seen.find((a) => a.kind === "bot" || a.kind === "eot");
@@ -4001,16 +4001,16 @@ function describe(operand) {
 
 // src/config/schema.ts
 var describe2 = (v) => Array.isArray(v) ? `an array ${JSON.stringify(v)}` : typeof v === "object" && v !== null ? "a table" : `${typeof v} ${JSON.stringify(v)}`;
-function applySchema(schema17, table2, prefix = "", skip = /* @__PURE__ */ new Set()) {
+function applySchema(schema21, table2, prefix = "", skip = /* @__PURE__ */ new Set()) {
   const options = {};
   const problems = [];
   for (const key of Object.keys(table2)) {
-    if (!(key in schema17)) {
-      const near = closest(key, Object.keys(schema17));
-      problems.push({ key: prefix + key, message: `unknown option "${prefix + key}"`, hint: near ? `did you mean "${prefix + near}"?` : `known options: ${Object.keys(schema17).join(", ")}` });
+    if (!(key in schema21)) {
+      const near = closest(key, Object.keys(schema21));
+      problems.push({ key: prefix + key, message: `unknown option "${prefix + key}"`, hint: near ? `did you mean "${prefix + near}"?` : `known options: ${Object.keys(schema21).join(", ")}` });
     }
   }
-  for (const [key, field] of Object.entries(schema17)) {
+  for (const [key, field] of Object.entries(schema21)) {
     const raw = table2[key];
     if (raw === void 0) {
       if ("required" in field && field.required) problems.push({ key: prefix + key, message: `option "${prefix + key}" is required`, hint: field.doc });
@@ -4908,7 +4908,7 @@ var FdWriter = class {
   /** Resolves once the queue is below the high-water mark again. */
   drained() {
     if (!this.full) return Promise.resolve();
-    return new Promise((resolve8) => this.waiters.push(resolve8));
+    return new Promise((resolve10) => this.waiters.push(resolve10));
   }
   /** Resolves when everything appended so far has been written, or the deadline passed, or writing failed. */
   async flush(deadline = Infinity) {
@@ -6450,7 +6450,7 @@ var Deque = class {
 var Signal = class {
   waiters = [];
   wait() {
-    return new Promise((resolve8) => this.waiters.push(resolve8));
+    return new Promise((resolve10) => this.waiters.push(resolve10));
   }
   wake() {
     for (const waiter of this.waiters.splice(0)) waiter();
@@ -7088,16 +7088,16 @@ var Sleeper = class {
   timer;
   resolve;
   sleep(ms) {
-    return new Promise((resolve8) => {
-      this.resolve = resolve8;
+    return new Promise((resolve10) => {
+      this.resolve = resolve10;
       this.timer = setTimeout(() => this.wake(), ms);
     });
   }
   wake() {
     clearTimeout(this.timer);
-    const resolve8 = this.resolve;
+    const resolve10 = this.resolve;
     this.resolve = void 0;
-    resolve8?.();
+    resolve10?.();
   }
 };
 
@@ -7360,7 +7360,7 @@ var Sender = class {
     this.reporter.count(`rejected ${why}`, count, (n) => `Error L13 (delivery error): ${this.context.id} dropped ${n} messages: ${why}`);
   }
 };
-var delay = (ms) => new Promise((resolve8) => setTimeout(resolve8, Math.max(0, ms)));
+var delay = (ms) => new Promise((resolve10) => setTimeout(resolve10, Math.max(0, ms)));
 
 // src/pipeline/rfc5424.ts
 var buffer = __toESM(require("node:buffer"), 1);
@@ -7639,11 +7639,11 @@ var StreamTransport = class {
   async finish(deadline) {
     const socket = this.socket;
     if (!socket) return this.delivery.unconfirmed === 0 && !this.broken;
-    return new Promise((resolve8) => {
-      const timer = setTimeout(() => resolve8(false), Math.max(0, deadline - Date.now()));
+    return new Promise((resolve10) => {
+      const timer = setTimeout(() => resolve10(false), Math.max(0, deadline - Date.now()));
       socket.once("close", (hadError) => {
         clearTimeout(timer);
-        resolve8(!hadError);
+        resolve10(!hadError);
       });
       socket.end();
     });
@@ -7668,7 +7668,7 @@ var StreamTransport = class {
   }
   connect() {
     const { host, port, tls, connectTimeout } = this.options;
-    return new Promise((resolve8, reject) => {
+    return new Promise((resolve10, reject) => {
       if (this.closed) return reject(new Error(`${this.name}: output closed`));
       const socket = tls ? tlsModule().connect({ host, port, servername: isIp(host) ? void 0 : host, ...tls }) : (0, import_node_net2.connect)({ host, port });
       this.connecting = socket;
@@ -7683,7 +7683,7 @@ var StreamTransport = class {
           return reject(new Error(`${this.name}: output closed`));
         }
         this.adopt(socket);
-        resolve8(socket);
+        resolve10(socket);
       });
       socket.once("error", (error) => {
         clearTimeout(timer);
@@ -7720,7 +7720,7 @@ var StreamTransport = class {
   }
   /** Waits until the socket takes more, failing when it makes no progress for `writeTimeout`. */
   progress(socket) {
-    return new Promise((resolve8, reject) => {
+    return new Promise((resolve10, reject) => {
       let last = socket.writableLength;
       let since = Date.now();
       const done = (error) => {
@@ -7728,7 +7728,7 @@ var StreamTransport = class {
         socket.off("drain", onDrain);
         socket.off("close", onClose);
         if (error) reject(error);
-        else resolve8();
+        else resolve10();
       };
       const onDrain = () => done();
       const onClose = () => done(this.takeBroken() ?? new Error(`${this.name} closed the connection`));
@@ -7838,7 +7838,7 @@ var DatagramTransport = class {
   ready;
   async send(records) {
     const socket = await (this.ready ??= this.open());
-    await new Promise((resolve8, reject) => {
+    await new Promise((resolve10, reject) => {
       let left = records.length;
       let failed = false;
       for (const record of records) {
@@ -7847,7 +7847,7 @@ var DatagramTransport = class {
           if (error) {
             failed = true;
             reject(new Error(`${this.name}: ${error.message}`));
-          } else if (--left === 0) resolve8();
+          } else if (--left === 0) resolve10();
         });
       }
     });
@@ -7862,7 +7862,7 @@ var DatagramTransport = class {
     this.ready = void 0;
   }
   open() {
-    return new Promise((resolve8, reject) => {
+    return new Promise((resolve10, reject) => {
       const socket = dgram().createSocket((0, import_node_net3.isIP)(this.host) === 6 ? "udp6" : "udp4");
       const fail = (error) => {
         if (this.socket === socket) this.socket = void 0;
@@ -7877,7 +7877,7 @@ var DatagramTransport = class {
       socket.connect(this.port, this.host, (error) => {
         if (error) return fail(error);
         this.socket = socket;
-        resolve8(socket);
+        resolve10(socket);
       });
     });
   }
@@ -8053,7 +8053,7 @@ var HttpTransport = class {
   post(body, headers) {
     const { url, timeout } = this.options;
     const send = url.protocol === "https:" ? https().request : http().request;
-    return new Promise((resolve8, reject) => {
+    return new Promise((resolve10, reject) => {
       const request = send(url, { method: "POST", headers, agent: this.agent });
       this.request = request;
       const timer = setTimeout(() => request.destroy(new Error(`no answer from ${this.name} within ${timeout} ms (timeout)`)), timeout);
@@ -8074,7 +8074,7 @@ var HttpTransport = class {
         response.on("end", () => {
           clearTimeout(timer);
           const answer2 = Buffer.concat(chunks).subarray(0, 65536);
-          resolve8({ status: response.statusCode ?? 0, text: oneLine(answer2.toString("utf8", 0, 300)), wait, answer: answer2, type: header(response.headers["content-type"]) ?? "" });
+          resolve10({ status: response.statusCode ?? 0, text: oneLine(answer2.toString("utf8", 0, 300)), wait, answer: answer2, type: header(response.headers["content-type"]) ?? "" });
         });
         response.on("error", (error) => {
           clearTimeout(timer);
@@ -8553,751 +8553,94 @@ var otlpOutput = defineComponent({
   }
 });
 
-// src/pipeline/registry.ts
-function byType(...definitions) {
-  return Object.fromEntries(definitions.map((d) => [d.type, d]));
-}
-var registry = {
-  inputs: byType(),
-  decoders: byType(),
-  filters: byType(),
-  outputs: byType(stdoutOutput, stderrOutput)
-};
-Object.assign(registry.decoders, byType(jsonDecoder, logfmtDecoder, regexDecoder, severityDecoder));
-Object.assign(registry.filters, byType(dropFilter, throttleFilter, dedupeFilter, sampleFilter, redactFilter, multilineFilter, fieldsFilter, counterFilter));
-Object.assign(registry.outputs, byType(fileOutput));
-Object.assign(registry.outputs, byType(syslogOutput, httpOutput));
-Object.assign(registry.outputs, byType(otlpOutput));
-function findDefinition(kind, type) {
-  return Object.hasOwn(registry[kind], type) ? registry[kind][type] : void 0;
-}
-function typesOf(kind) {
-  return Object.keys(registry[kind]);
-}
+// src/pipeline/inputs/file.ts
+var import_node_fs15 = require("node:fs");
+var import_node_path12 = require("node:path");
 
-// src/config/load.ts
-var REQUIRED_FIELD = {
-  type: "boolean",
-  default: false,
-  doc: "false: when drover starts and this output's configuration cannot be resolved (an unset ${VAR}, a bad URL in one), the output is disabled, an error says what to set (again every minute, and in `drover status`), and the processes start regardless. true: drover refuses to start instead"
-};
-var SECTION_NAMES = ["supervisor", "processes", ...COMPONENT_KINDS];
-var NAME = /^[A-Za-z0-9_-]+$/;
-function loadConfig(options) {
-  const fragments = readFragments(options.dirs);
-  const problems = [];
-  const warnings = [];
-  let supervisorRaw;
-  const sections = /* @__PURE__ */ new Map();
-  for (const fragment of fragments) {
-    let parsed;
-    try {
-      parsed = import_toml.default.parse(fragment.text);
-    } catch (error) {
-      const e = error;
-      problems.push({ file: fragment.path, line: (e.line ?? -1) + 1, component: "", message: `invalid TOML: ${e.message.split(" at row")[0]} (column ${(e.col ?? 0) + 1})`, hint: "see https://toml.io for the syntax; strings need quotes" });
-      continue;
-    }
-    const lines = indexLines(fragment.text);
-    for (const [top, value] of Object.entries(parsed)) {
-      const line = lineFor(lines, top);
-      if (!SECTION_NAMES.includes(top)) {
-        const near = closest(top, SECTION_NAMES);
-        problems.push({ file: fragment.path, line, component: "", message: `unknown section [${top}]`, hint: near ? `did you mean [${near}]?` : `sections are ${SECTION_NAMES.map((s) => `[${s}]`).join(", ")}` });
-        continue;
+// src/pipeline/inputs/glob.ts
+var import_node_fs9 = require("node:fs");
+var import_node_path7 = require("node:path");
+var MAX_DEPTH2 = 16;
+function isPattern(segment) {
+  return /[*?[]/.test(segment);
+}
+function segmentRegex(segment) {
+  let source = "";
+  for (let i = 0; i < segment.length; i++) {
+    const c = segment[i];
+    if (c === "*") source += "[^/]*";
+    else if (c === "?") source += "[^/]";
+    else if (c === "[") {
+      const close = segment.indexOf("]", i + 2);
+      if (close < 0) source += "\\[";
+      else {
+        let set = segment.slice(i + 1, close).replace(/\\/g, "\\\\");
+        if (set.startsWith("!")) set = "^" + set.slice(1);
+        source += `[${set}]`;
+        i = close;
       }
-      if (!isTable2(value)) {
-        problems.push({ file: fragment.path, line, component: top, message: `"${top}" must be a table`, hint: `write it as a section: [${top === "supervisor" ? top : `${top}.NAME`}]` });
-        continue;
-      }
-      if (top === "supervisor") {
-        supervisorRaw = { table: value, fragment, lines };
-        continue;
-      }
-      for (const [name, table2] of Object.entries(value)) {
-        const id = `${top}.${name}`;
-        if (!NAME.test(name)) problems.push({ file: fragment.path, line: lineFor(lines, id), component: id, message: `invalid name "${name}"`, hint: 'names may use letters, digits, "_" and "-"' });
-        else if (!isTable2(table2)) problems.push({ file: fragment.path, line: lineFor(lines, id), component: id, message: `[${id}] must be a table of options`, hint: `write it as a section: [${id}]` });
-        else {
-          sections.delete(id);
-          sections.set(id, { table: table2, fragment, lines });
-        }
-      }
-    }
+    } else source += c.replace(/[.+^${}()|\\\]]/g, "\\$&");
   }
-  const validate = (id, schema17, raw) => {
-    const unset = /* @__PURE__ */ new Map();
-    const fromEnv = [];
-    const isOutput = id.startsWith("outputs.");
-    const required = raw.table.required === true;
-    const table2 = interpolateTree(raw.table, options.env, "", unset);
-    if (id.startsWith("processes.") && raw.table.command !== void 0) {
-      table2.command = raw.table.command;
-      unset.delete("command");
-    }
-    const skip = /* @__PURE__ */ new Set();
-    const disabledOutcome = `; at start [${id}] is disabled until it is set, and the processes start regardless (required = true refuses to start instead)`;
-    for (const [key, names] of unset) {
-      const outcome = !isOutput ? "" : required ? "; at start drover refuses to run while it is unset (required = true)" : disabledOutcome;
-      const problem = { file: raw.fragment.path, line: lineFor(raw.lines, id, key), component: id, message: `option "${key}" uses ${names.map((n) => "${" + n + "}").join(", ")}, which ${names.length === 1 ? "is" : "are"} not set${options.mode === "build" ? outcome : ""}`, hint: `set it as a config var, or give a default: \${${names[0]}:-value}` };
-      skip.add(key);
-      if (options.mode === "build") warnings.push(problem);
-      else if (isOutput && !required) fromEnv.push(problem);
-      else problems.push(problem);
-    }
-    const result = applySchema(schema17, table2, "", skip);
-    for (const p of result.problems) {
-      const problem = { file: raw.fragment.path, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint };
-      const fromVariable = isOutput && !required && usesVariable(raw.table, p.key);
-      if (fromVariable && options.mode === "run") fromEnv.push(problem);
-      else if (fromVariable) warnings.push({ ...problem, message: problem.message + disabledOutcome.replace("until it is set", "until it is right") });
-      else problems.push(problem);
-    }
-    return { options: result.options, failed: result.problems.length > 0, fromEnv };
-  };
-  const supervisor = supervisorRaw ? validate("supervisor", supervisorSchema, supervisorRaw).options : applySchema(supervisorSchema, {}).options;
-  const config2 = { supervisor, processes: {}, inputs: [], decoders: [], filters: [], outputs: [], disabled: [] };
-  for (const [id, raw] of sections) {
-    const [kind, name] = splitId(id);
-    const origin = { file: raw.fragment.path, line: lineFor(raw.lines, id) };
-    if (kind === "processes") {
-      const { options: opts2, failed: failed2 } = validate(id, processSchema, raw);
-      if (typeof opts2.schedule === "string" || !failed2) problems.push(...scheduleProblems(id, { ...opts2, timezone: typeof opts2.timezone === "string" ? opts2.timezone : "UTC" }, raw));
-      config2.processes[name] = { ...opts2, name, origin };
-      continue;
-    }
-    const componentKind = kind;
-    const type = raw.table.type;
-    if (typeof type !== "string") {
-      problems.push({ file: origin.file, line: origin.line, component: id, message: `option "type" is required`, hint: `choose one of: ${typesOf(componentKind).join(", ")}` });
-      continue;
-    }
-    const definition = findDefinition(componentKind, type);
-    if (!definition) {
-      const near = closest(type, typesOf(componentKind));
-      problems.push({ file: origin.file, line: lineFor(raw.lines, id, "type"), component: id, message: `unknown ${kind.replace(/s$/, "")} type "${type}"`, hint: near ? `did you mean "${near}"?` : `choose one of: ${typesOf(componentKind).join(", ") || "(none yet)"}` });
-      continue;
-    }
-    const schema17 = {
-      type: { type: "string", doc: "the component type" },
-      match: { type: "matcher", default: "TRUE", doc: 'which messages this component takes, e.g. "Logger =~ /^web/"' },
-      ...componentKind === "outputs" ? { required: REQUIRED_FIELD } : {},
-      ...definition.schema
-    };
-    const { options: opts, failed, fromEnv } = validate(id, schema17, raw);
-    if (!failed && definition.check) {
-      for (const p of definition.check(opts)) problems.push({ file: origin.file, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint });
-    }
-    if (fromEnv.length) {
-      config2.disabled.push({ name, origin, problems: fromEnv });
-      continue;
-    }
-    const { type: _type2, match, required, ...rest } = opts;
-    config2[componentKind].push({ kind: componentKind, name, type, match, origin, options: rest, ...required ? { required: true } : {} });
+  return new RegExp(`^(?!\\.)${source}$`);
+}
+function expandGlob(pattern, base, found = /* @__PURE__ */ new Map()) {
+  const full = (0, import_node_path7.isAbsolute)(pattern) ? pattern : (0, import_node_path7.resolve)(base, pattern);
+  const segments = full.split("/").filter((s) => s !== "");
+  walk("/", segments, 0, found);
+  return found;
+}
+function walk(dir, segments, depth, found) {
+  let i = 0;
+  while (i < segments.length && !isPattern(segments[i])) i++;
+  if (i === segments.length) {
+    const path = (0, import_node_path7.join)(dir, ...segments);
+    const stat = fileStat(path);
+    if (stat) found.set(path, stat);
+    return;
   }
-  const order = new Map(fragments.map((f, i) => [f.path, i]));
-  const byPlace = (a, b) => (order.get(a.file) ?? -1) - (order.get(b.file) ?? -1) || a.line - b.line;
-  problems.sort(byPlace);
-  warnings.sort(byPlace);
-  const sources = [];
-  if (supervisorRaw) sources.push({ id: "supervisor", origin: { file: supervisorRaw.fragment.path, line: lineFor(supervisorRaw.lines, "supervisor") }, table: supervisorRaw.table });
-  for (const [id, raw] of sections) sources.push({ id, origin: { file: raw.fragment.path, line: lineFor(raw.lines, id) }, table: raw.table });
-  return { config: config2, sections: sources, fragments, problems, warnings };
-}
-function usesVariable(table2, path) {
-  let value = table2;
-  for (const key of path.split(".")) value = isTable2(value) ? value[key] : void 0;
-  return JSON.stringify(value ?? "").includes("${");
-}
-function scheduleProblems(id, options, raw) {
-  return checkScheduleOptions(options).map((p) => {
-    const line = lineFor(raw.lines, id, p.key);
-    const text = raw.fragment.text.split("\n")[line - 1] ?? "";
-    const at = text.indexOf(options.schedule ?? "\0");
-    const column = p.column === void 0 ? void 0 : at >= 0 ? at + p.column : p.column;
-    return { file: raw.fragment.path, line, column, component: id, message: p.message, hint: p.hint };
-  });
-}
-function isTable2(value) {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
-}
-function splitId(id) {
-  const dot = id.indexOf(".");
-  return [id.slice(0, dot), id.slice(dot + 1)];
-}
-
-// src/config/procfile.ts
-var LINE = /^([A-Za-z0-9_-]+)[ \t]*:[ \t]*(.*)$/;
-function parseProcfile(text, file = "Procfile") {
-  const types = [];
-  const warnings = [];
-  text.split(/\r\n|\r|\n/).forEach((raw, index) => {
-    const line = index + 1;
-    const trimmed = raw.trim();
-    if (trimmed === "" || trimmed.startsWith("#")) return;
-    const match = LINE.exec(trimmed);
-    if (!match) {
-      const hint = trimmed.includes(":") ? 'process type names may use only letters, digits, "_" and "-"; make it a comment with # if it is not a type' : "write each process type as `name: command`, e.g. `web: node server.js`, or make the line a comment with #";
-      warnings.push({ file, line, component: "", message: `skipped line ${JSON.stringify(trimmed)}: not a process type`, hint });
-      return;
-    }
-    const [, name, command] = match;
-    if (command.trim() === "") {
-      warnings.push({ file, line, component: `processes.${name}`, message: `skipped process type "${name}": it has no command`, hint: `write a command after "${name}:", or remove the line` });
-      return;
-    }
-    const earlier = types.find((t) => t.name === name);
-    if (earlier) {
-      warnings.push({ file, line, component: `processes.${name}`, message: `process type "${name}" is defined again (first on line ${earlier.line}): this later command wins, as on Heroku`, hint: "keep one line per process type" });
-      earlier.command = command.trim();
-      return;
-    }
-    types.push({ name, command: command.trim(), line });
-  });
-  return { types, warnings };
-}
-
-// src/config/dotenv.ts
-var KEY2 = /^[ \t]*(?:export[ \t]+)?([\w.-]+)(?:[ \t]*=|:(?=[ \t]))/;
-var QUOTES = /* @__PURE__ */ new Set(['"', "'", "`"]);
-var QUOTE_NAMES = { '"': "double quote", "'": "single quote", "`": "backtick" };
-var AFTER_QUOTE = /^[ \t]*(?:#.*)?$/;
-function parseDotenv(text, file = ".env") {
-  const src = text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");
-  const vars = {};
-  const warnings = [];
-  let pos = 0;
-  let line = 1;
-  while (pos < src.length) {
-    const end = lineEnd(src, pos);
-    const raw = src.slice(pos, end);
-    const trimmed = raw.trim();
-    let stop = end;
-    const key = trimmed === "" || trimmed.startsWith("#") ? null : KEY2.exec(raw);
-    if (key) {
-      const value = readValue(src, pos + key[0].length, end);
-      vars[key[1]] = value.value;
-      if (value.problem) warnings.push({ file, line, component: "", message: `the value of ${key[1]} ${value.problem}`, hint: value.hint });
-      stop = value.stop;
-    } else if (trimmed !== "" && !trimmed.startsWith("#")) {
-      warnings.push({ file, line, component: "", message: `skipped line ${JSON.stringify(trimmed)}: not KEY=value`, hint: 'write each variable as KEY=value (letters, digits, "_", "." and "-" in the name), or make the line a comment with #' });
-    }
-    for (let i = pos; i < stop; i++) if (src.charCodeAt(i) === 10) line++;
-    pos = stop + 1;
-    line++;
-  }
-  return { vars, warnings };
-}
-function readValue(src, start2, end) {
-  let j = start2;
-  while (src[j] === " " || src[j] === "	") j++;
-  const quote = src[j];
-  let problem;
-  let hint;
-  if (QUOTES.has(quote)) {
-    const escaped = [];
-    let close = -1;
-    for (let k = j + 1; k < src.length; k++) {
-      if (src[k] === "\\" && src[k + 1] === quote) escaped.push(++k);
-      else if (src[k] === quote) {
-        close = k;
-        break;
-      }
-    }
-    const candidates = close >= 0 ? [close, ...escaped.reverse()] : escaped.reverse();
-    for (const c of candidates) {
-      const stop = lineEnd(src, c);
-      if (!AFTER_QUOTE.test(src.slice(c + 1, stop))) continue;
-      const body = src.slice(j + 1, c);
-      return { value: quote === '"' ? expandNewlines(body) : body, stop };
-    }
-    const name = QUOTE_NAMES[quote];
-    if (close < 0) {
-      problem = `opens a ${name} that is never closed: it is read up to the end of its line, quote included`;
-      hint = `add the closing ${quote}`;
-    } else {
-      problem = `has text after its closing ${name}: the whole line is the value, quotes included`;
-      hint = `quote the whole value, or start a comment after the closing ${quote} with " #"`;
-    }
-  }
-  let value = src.slice(start2, end);
-  const comment = value.indexOf("#");
-  if (comment >= 0) value = value.slice(0, comment);
-  value = value.trim();
-  const first2 = value[0];
-  if (value.length >= 2 && QUOTES.has(first2) && value[value.length - 1] === first2) value = value.slice(1, -1);
-  if (first2 === '"') value = expandNewlines(value);
-  return { value, stop: end, problem, hint };
-}
-function lineEnd(src, from) {
-  const end = src.indexOf("\n", from);
-  return end < 0 ? src.length : end;
-}
-function expandNewlines(text) {
-  return text.replace(/\\n/g, "\n").replace(/\\r/g, "\r");
-}
-function mergeDotenv(env, dotenv) {
-  const merged = { ...dotenv };
-  for (const [k, v] of Object.entries(env)) if (v !== void 0) merged[k] = v;
-  return merged;
-}
-
-// src/config/app.ts
-var RELEASE_TYPE = "release";
-function resolveSpec(config2, command, source) {
-  const release = config2.name === RELEASE_TYPE;
-  return { ...config2, command, source, autostart: config2.autostart ?? !release, oneshot: config2.oneshot ?? release };
-}
-var PROCESS_DEFAULTS = applySchema(processSchema, {}).options;
-function oneOffSpec(command, type) {
-  const base = type ?? resolveSpec({ ...PROCESS_DEFAULTS, name: "run", origin: { file: "(drover run)", line: 0 } }, command, "config");
-  return { ...base, command, oneshot: true, autorestart: false, exitcodes: [0], numprocs: 1 };
-}
-function loadApp(options) {
-  const problems = [];
-  const warnings = [];
-  const label = (path) => (0, import_node_path7.relative)(options.appDir, path) || path;
-  let dotenv = {};
-  for (const file of options.envFiles ?? []) {
-    if (!(0, import_node_fs9.existsSync)(file)) continue;
-    const parsed = parseDotenv((0, import_node_fs9.readFileSync)(file, "utf8"), label(file));
-    warnings.push(...parsed.warnings);
-    dotenv = { ...dotenv, ...parsed.vars };
-  }
-  const env = { ...dotenv, ...options.env };
-  const loaded = loadConfig({ dirs: options.dirs, env, mode: options.mode });
-  problems.push(...loaded.problems);
-  const processes = [];
-  const configured = loaded.config.processes;
-  let procfile;
-  if ((0, import_node_fs9.existsSync)(options.procfile)) {
-    procfile = options.procfile;
-    const parsed = parseProcfile((0, import_node_fs9.readFileSync)(options.procfile, "utf8"), label(options.procfile));
-    warnings.push(...parsed.warnings);
-    for (const type of parsed.types) {
-      const refined = configured[type.name];
-      const base = refined ?? { ...PROCESS_DEFAULTS, name: type.name, origin: { file: label(options.procfile), line: type.line } };
-      processes.push(resolveSpec(base, refined?.command ?? type.command, "Procfile"));
-    }
-  }
-  for (const [name, process2] of Object.entries(configured)) {
-    if (processes.some((p) => p.name === name)) continue;
-    if (!process2.command) {
-      problems.push({ file: process2.origin.file, line: process2.origin.line, component: `processes.${name}`, message: `process type "${name}" has no command and is not in the Procfile`, hint: `add command = "..." to [processes.${name}], or a line "${name}: COMMAND" to the Procfile` });
-      continue;
-    }
-    processes.push(resolveSpec(process2, process2.command, "config"));
-  }
-  if (processes.length === 0) {
-    problems.push({
-      file: procfile ? label(procfile) : label(options.procfile),
-      line: 0,
-      component: "",
-      message: procfile ? "the Procfile defines no process types" : "there is no Procfile and no [processes] section: drover has nothing to run",
-      hint: 'add a Procfile with a line such as `web: node server.js`, or a fragment drover/100-processes.toml with\n      [processes.web]\n      command = "node server.js"'
-    });
-  }
-  loaded.warnings.unshift(...warnings);
-  const relabel = (p) => ({ ...p, file: p.file.startsWith(options.appDir + "/") ? label(p.file) : p.file });
-  for (const d of loaded.config.disabled) d.problems = d.problems.map(relabel);
-  return { ...loaded, problems: problems.map(relabel), warnings: loaded.warnings.map(relabel), appDir: options.appDir, procfile, processes, dotenv };
-}
-
-// src/cli/command.ts
-var APP_OPTIONS = {
-  app: { type: "string", short: "a" },
-  root: { type: "string", short: "d" },
-  procfile: { type: "string", short: "f" },
-  env: { type: "string", short: "e" },
-  help: { type: "boolean", short: "h" }
-};
-var APP_USAGE = `  -a, --app DIR         the app directory (default: the current directory); -d, --root DIR as in foreman
-  -f, --procfile FILE   the Procfile (default: .drover/Procfile in a slug, else ./Procfile)
-  -e, --env FILE[,FILE] .env files, later ones winning; they never override the real environment (default: ./.env)
-  -h, --help            show this help`;
-function parse(args, options, allowPositionals = false) {
+  const at = (0, import_node_path7.join)(dir, ...segments.slice(0, i));
+  const segment = segments[i];
+  const rest = segments.slice(i + 1);
+  let entries;
   try {
-    return (0, import_node_util2.parseArgs)({ args, options, allowPositionals, strict: true });
-  } catch (error) {
-    throw usageErrorFrom(error, options ?? {});
+    entries = (0, import_node_fs9.readdirSync)(at);
+  } catch {
+    return;
+  }
+  if (segment === "**") {
+    walk(at, rest, depth, found);
+    if (depth >= MAX_DEPTH2) return;
+    for (const name of entries) if (!name.startsWith(".") && isDirectory((0, import_node_path7.join)(at, name))) walk((0, import_node_path7.join)(at, name), segments.slice(i), depth + 1, found);
+    return;
+  }
+  const regex = segmentRegex(segment);
+  for (const name of entries) {
+    if (!regex.test(name)) continue;
+    const path = (0, import_node_path7.join)(at, name);
+    if (rest.length === 0) {
+      const stat = fileStat(path);
+      if (stat) found.set(path, stat);
+    } else if (isDirectory(path)) walk(path, rest, depth, found);
   }
 }
-function usageErrorFrom(error, options) {
-  const e = error;
-  if (!e.code?.startsWith("ERR_PARSE_ARGS")) return error;
-  const quoted = /'([^']*)'/.exec(e.message)?.[1] ?? "";
-  const known = Object.entries(options).map(([name, o]) => ({ name, long: `--${name}`, short: o.short ? `-${o.short}` : void 0, takesValue: o.type === "string" }));
-  switch (e.code) {
-    case "ERR_PARSE_ARGS_UNKNOWN_OPTION": {
-      const word = quoted.replace(/=.*/, "");
-      const near = closest(word.replace(/^-+/, ""), known.map((k) => k.name));
-      return new UsageError(`unknown option ${word}${near ? ` (did you mean --${near}?)` : ""}`);
-    }
-    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE": {
-      const long = /--[\w-]+/.exec(quoted)?.[0] ?? quoted;
-      return new UsageError(/does not take/.test(e.message) ? `option ${long} takes no value` : `option ${long} needs a value, e.g. ${long} ${valueExample(long)}`);
-    }
-    case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
-      return new UsageError(`unexpected argument ${JSON.stringify(quoted)}: this command takes options only`);
-    default:
-      return new UsageError(e.message.split(".")[0]);
-  }
-}
-function valueExample(option) {
-  return { "--port": "5000", "--formation": "web=2,worker=1", "--timeout": "10", "--env": ".env", "--procfile": "Procfile" }[option] ?? "VALUE";
-}
-function loadAppFromArgs(values, mode) {
-  if (values.app !== void 0 && values.root !== void 0) throw new UsageError("give the app directory once: --app or --root, not both");
-  const appDir = (0, import_node_path8.resolve)(values.app ?? values.root ?? process.cwd());
-  if (!(0, import_node_fs10.existsSync)(appDir)) throw new UsageError(`option --app: no such directory ${appDir}`);
-  const envFiles = values.env?.split(",").filter(Boolean);
-  for (const file of envFiles ?? []) if (!(0, import_node_fs10.existsSync)(file)) throw new UsageError(`option --env: no such file ${file}`);
-  if (values.procfile && !(0, import_node_fs10.existsSync)(values.procfile)) throw new UsageError(`option --procfile: no such file ${values.procfile}`);
-  const onPlatform = Boolean(process.env.DYNO || process.env.VCAP_APPLICATION || process.env.CNB_APP_DIR);
-  return loadApp({
-    appDir,
-    dirs: configDirs(appDir),
-    procfile: values.procfile ? (0, import_node_path8.resolve)(values.procfile) : defaultProcfile(appDir),
-    envFiles: envFiles ? envFiles.map((f) => (0, import_node_path8.resolve)(f)) : onPlatform ? [] : [(0, import_node_path8.resolve)(appDir, ".env")],
-    env: process.env,
-    mode
-  });
-}
-var UsageError = class extends Error {
-  name = "UsageError";
-};
-var CommandError = class extends Error {
-  name = "CommandError";
-};
-
-// src/cli/commands/check.ts
-var import_node_path9 = require("node:path");
-
-// src/config/errors.ts
-function formatProblem(problem) {
-  const where = problem.line > 0 ? `${problem.file}:${problem.line}${problem.column ? `:${problem.column}` : ""}` : problem.file;
-  const component = problem.component ? ` [${problem.component}]` : "";
-  const hint = problem.hint ? `
-    hint: ${problem.hint}` : "";
-  return `${where}:${component} ${problem.message}${hint}`;
-}
-var ConfigInvalidError = class extends Error {
-  constructor(problems) {
-    super(
-      `The configuration has ${problems.length} error${problems.length === 1 ? "" : "s"}:
-` + problems.map((p) => "  " + formatProblem(p).replace(/\n/g, "\n  ")).join("\n")
-    );
-    this.problems = problems;
-    this.name = "ConfigInvalidError";
-  }
-  problems;
-};
-
-// src/supervisor/fd-limit.ts
-var import_node_fs11 = require("node:fs");
-var FDS_PER_INSTANCE = 2;
-var FD_RESERVE = 64;
-function fdLimit() {
+function fileStat(path) {
   try {
-    const row = (0, import_node_fs11.readFileSync)("/proc/self/limits", "utf8").split("\n").find((l) => l.startsWith("Max open files"));
-    const [soft, hard] = (row ?? "").slice("Max open files".length).trim().split(/\s+/);
-    const value = (text) => text === "unlimited" ? Infinity : Number(text);
-    if (!soft || !hard || Number.isNaN(value(soft)) || Number.isNaN(value(hard))) return void 0;
-    return { soft: value(soft), hard: value(hard) };
+    const stat = (0, import_node_fs9.statSync)(path);
+    return stat.isFile() ? stat : void 0;
   } catch {
     return void 0;
   }
 }
-function fdsNeeded(instances) {
-  return instances * FDS_PER_INSTANCE + FD_RESERVE;
-}
-function fdLimitProblem(instances, limit = fdLimit()) {
-  if (!limit) return void 0;
-  const needed = fdsNeeded(instances);
-  if (needed <= limit.soft) return void 0;
-  const fit = Math.max(0, Math.floor((limit.soft - FD_RESERVE) / FDS_PER_INSTANCE));
-  return `the formation has ${instances} instances, which need about ${needed} open files (${FDS_PER_INSTANCE} per instance for its output, ${FD_RESERVE} for drover itself), but the limit of open files (RLIMIT_NOFILE) is ${limit.soft}: at most ${fit} instances fit. Raise the limit to ${needed} or more (\`ulimit -n ${needed}\` as root before drover starts; docker run --ulimit nofile=${needed}; systemd LimitNOFILE=${needed}), or run fewer instances (numprocs, or a formation such as web=2)`;
-}
-
-// src/config/lint.ts
-var KNOWN2 = /* @__PURE__ */ new Set(["Logger", "Type", "Stream", "Severity"]);
-function destination(c) {
-  if (c.type === "stdout") return "standard output";
-  if (c.type === "stderr") return "standard error";
-  if (c.type === "file") return `the file ${c.options.path}`;
-  if ((c.type === "syslog" || c.type === "http") && typeof c.options.url === "string" && c.options.url) return c.options.url;
-  return void 0;
-}
-function sameStream(config2) {
-  const first2 = /* @__PURE__ */ new Map();
-  const problems = [];
-  for (const c of config2.outputs) {
-    const where = destination(c);
-    if (!where) continue;
-    const earlier = first2.get(where);
-    if (!earlier) {
-      first2.set(where, c);
-      continue;
-    }
-    problems.push({ file: c.origin.file, line: c.origin.line, component: `outputs.${c.name}`, message: `writes ${where}, as [outputs.${earlier.name}] does: a line both match is written twice`, hint: `give them match expressions that exclude each other, remove one, or empty the fragment that defines the other (an empty drover/009-stdout.toml turns off the default stdout output)` });
-  }
-  return problems;
-}
-function spans(source) {
-  const out = [];
-  const re = /\s+|("(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|\/(?:\\.|\[(?:\\.|[^\]\\])*\]|[^/\\])*\/|-?\d+(?:\.\d+)?)|(Fields\s*\[[^\]]*\])|([A-Za-z_][A-Za-z0-9_]*)|(==|!=|<=|>=|=~|!~|&&|\|\||<|>|\(|\))/y;
-  for (let m = re.exec(source); m && re.lastIndex <= source.length; m = re.exec(source)) {
-    const start2 = m.index;
-    if (m[1] !== void 0) out.push({ kind: "value", text: m[1], start: start2, end: re.lastIndex });
-    else if (m[2] !== void 0) out.push({ kind: "field", text: m[2], start: start2, end: re.lastIndex });
-    else if (m[3] !== void 0) out.push({ kind: m[3] === "TRUE" || m[3] === "FALSE" || m[3] === "NIL" ? "value" : "word", text: m[3], start: start2, end: re.lastIndex });
-    else if (m[4] !== void 0) out.push({ kind: "op", text: m[4], start: start2, end: re.lastIndex });
-    if (re.lastIndex === source.length) break;
-  }
-  return out;
-}
-function knownPart(source) {
-  const tokens = spans(source);
-  let out = "";
-  let at = 0;
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i];
-    const isSubject = (t.kind === "word" || t.kind === "field") && tokens[i + 1]?.kind === "op" && !["&&", "||", "(", ")"].includes(tokens[i + 1].text);
-    if (!isSubject || KNOWN2.has(t.text) || i + 2 >= tokens.length) continue;
-    out += source.slice(at, t.start) + "TRUE";
-    at = tokens[i + 2].end;
-    i += 2;
-  }
-  return out + source.slice(at);
-}
-function probes(config2, types, literals) {
-  const instances = /* @__PURE__ */ new Set();
-  for (const t of types) for (let n = 1; n <= Math.max(1, t.numprocs); n++) instances.add(`${t.name}.${n}`);
-  for (const literal of literals) if (types.some((t) => new RegExp(`^${t.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.\\d+$`).test(literal))) instances.add(literal);
-  const own = ["supervisor", ...COMPONENT_KINDS.flatMap((k) => config2[k].map((c) => `${k}.${c.name}`)), ...config2.disabled.map((d) => `outputs.${d.name}`)];
-  const shapes = [];
-  for (const i of instances) shapes.push([i, "log", "stdout"], [i, "log", "stderr"], [i, "drover", "stdout"]);
-  for (const o of own) shapes.push([o, "drover", "stdout"]);
-  const out = [];
-  for (const [logger, type, stream] of shapes) {
-    for (let severity = 0; severity <= 7; severity++) {
-      const m = new Message(Buffer.alloc(0), logger, stream, 0, "", 0, type);
-      m.severity = severity;
-      out.push(m);
-    }
-  }
-  return out;
-}
-function neverMatching(config2, types) {
-  const problems = [];
-  for (const kind of ["decoders", "filters", "outputs"]) {
-    for (const c of config2[kind]) {
-      let matcher2;
-      try {
-        matcher2 = compileMatcher(knownPart(c.match));
-      } catch {
-        continue;
-      }
-      const literals = spans(c.match).filter((t) => t.kind === "value").map((t) => t.text.slice(1, -1));
-      if (probes(config2, types, literals).some((m) => matcher2(m))) continue;
-      problems.push({
-        file: c.origin.file,
-        line: c.origin.line,
-        component: `${kind}.${c.name}`,
-        message: `match ${JSON.stringify(c.match)} accepts no message this app produces, so this ${kind.replace(/s$/, "")} never runs`,
-        hint: `Logger is an instance such as ${types[0] ? `${types[0].name}.1 (Logger =~ /^${types[0].name}\\./ for every ${types[0].name})` : "web.1"}, or supervisor for drover's own lines; Type is 'log' (app lines) or 'drover'; Stream is 'stdout' or 'stderr'; Severity is a number 0-7 (3 = err). See "Messages" in docs/configuration.md`
-      });
-    }
-  }
-  return problems;
-}
-function lintPipeline(config2, types) {
-  return [...sameStream(config2), ...neverMatching(config2, types)].sort((a, b) => a.file === b.file ? a.line - b.line : 0);
-}
-
-// src/cli/commands/check.ts
-var check = {
-  summary: "validate the Procfile and the configuration, and print what would run",
-  usage: `Usage: drover check [options]
-
-Validates the Procfile, .env and every config fragment, reports all errors at once
-(exit 1), else prints the process types and the log pipeline (exit 0). Lines of the Procfile
-and .env that drover skips (as foreman and dotenv do) are warnings.
-
-      --strict          treat warnings as errors (exit 1)
-${APP_USAGE}`,
-  async run(args) {
-    const { values } = parse(args, { ...APP_OPTIONS, strict: { type: "boolean" } });
-    const app = loadAppFromArgs(values, "build");
-    if (values.strict) app.problems.push(...app.warnings.splice(0));
-    process.stdout.write(describeApp(app));
-    const errors = app.problems.map((p) => formatProblem(p));
-    const tooMany = errors.length ? void 0 : fdLimitProblem(app.processes.reduce((n, p) => n + (p.autostart ? p.numprocs : 0), 0));
-    if (tooMany) errors.push(`formation: ${tooMany}`);
-    if (errors.length) {
-      process.stderr.write(`
-${errors.length} error${errors.length === 1 ? "" : "s"}:
-${errors.join("\n")}
-drover start refuses to run until the errors are fixed; warnings do not stop it.
-`);
-      return 1;
-    }
-    process.stdout.write("\nconfiguration OK\n");
-    return 0;
-  }
-};
-function matcherNotes(match) {
+function isDirectory(path) {
   try {
-    return match === void 0 ? [] : compileMatcher(match).notes;
+    return (0, import_node_fs9.statSync)(path).isDirectory();
   } catch {
-    return [];
-  }
-}
-function describeApp(app) {
-  const rel = (p) => p.startsWith(app.appDir + "/") ? (0, import_node_path9.relative)(app.appDir, p) : `(default) ${p}`;
-  const lines = ["fragments:"];
-  for (const f of app.fragments) {
-    const state = f.text.trim() === "" ? " (empty: disables the default)" : f.replaces ? " (replaces the default)" : "";
-    lines.push(`  ${rel(f.path)}${state}`);
-  }
-  if (app.fragments.length === 0) lines.push("  (none)");
-  lines.push("process types:");
-  for (const p of app.processes) {
-    const notes = [typeof p.numprocs === "number" && p.numprocs !== 1 ? `numprocs ${p.numprocs}` : "", p.source === "config" ? "from config" : "", p.oneshot ? "oneshot" : "", p.autostart ? "" : "runs only when named", p.schedule ? `schedule "${p.schedule}" (${p.timezone}, overlap ${p.overlap})` : ""];
-    lines.push(`  ${p.name.padEnd(10)} ${p.command}${notes.filter(Boolean).map((n) => `  (${n})`).join("")}`);
-  }
-  if (app.processes.length === 0) lines.push("  (none)");
-  lines.push("pipeline:");
-  for (const kind of COMPONENT_KINDS) {
-    for (const c of app.config[kind]) {
-      lines.push(`  ${kind.padEnd(8)} ${c.name} (${c.type})  match: ${c.match}`);
-      for (const note of matcherNotes(c.match)) lines.push(`      note: ${note}`);
-    }
-  }
-  if (COMPONENT_KINDS.every((k) => app.config[k].length === 0)) lines.push("  (no outputs: logs go nowhere)");
-  const lint = lintPipeline(app.config, app.processes).map((w) => ({ ...w, file: w.file.startsWith(app.appDir + "/") ? (0, import_node_path9.relative)(app.appDir, w.file) : w.file }));
-  for (const w of [...app.warnings, ...lint]) lines.push(`warning: ${formatProblem(w)}`);
-  return lines.join("\n") + "\n";
-}
-
-// src/cli/closed-pipe.ts
-function onClosedPipe(keepRunning) {
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on("error", (error) => {
-      if (error.code !== "EPIPE") throw error;
-      if (!keepRunning) process.exit(141);
-    });
+    return false;
   }
 }
 
-// src/cli/commands/config.ts
-var import_toml2 = __toESM(require_toml(), 1);
-var import_node_path10 = require("node:path");
-var config = {
-  summary: "print the merged configuration, each section with the fragment it came from",
-  usage: `Usage: drover config [options]
-
-Prints the configuration after merging the defaults with the app's drover/*.toml,
-as TOML, each section preceded by the file and line it came from.
-
-${APP_USAGE}`,
-  async run(args) {
-    const { values } = parse(args, APP_OPTIONS);
-    const app = loadAppFromArgs(values, "build");
-    const out = [];
-    for (const section of app.sections) {
-      const file = section.origin.file.startsWith(app.appDir) ? (0, import_node_path10.relative)(app.appDir, section.origin.file) : section.origin.file;
-      out.push(`# from ${file}:${section.origin.line}`);
-      const [kind, ...rest] = section.id.split(".");
-      const nested = rest.length ? { [kind]: { [rest.join(".")]: section.table } } : { [kind]: section.table };
-      out.push(import_toml2.default.stringify(nested).trim(), "");
-    }
-    process.stdout.write(out.join("\n") + (out.length ? "" : "# no configuration\n"));
-    for (const p of app.problems) process.stderr.write(formatProblem(p) + "\n");
-    return app.problems.length ? 1 : 0;
-  }
-};
-
-// src/cli/commands/start.ts
-var import_node_os7 = require("node:os");
-var import_node_tty = require("node:tty");
-
-// src/supervisor/formation.ts
-var FormationError = class extends Error {
-  name = "FormationError";
-};
-function parseFormation(text, types) {
-  const counts = /* @__PURE__ */ new Map();
-  const known = types.map((t) => t.name);
-  if (text.trim() === "") {
-    for (const t of types) if (t.autostart) counts.set(t.name, t.numprocs);
-    return counts;
-  }
-  for (const part of text.split(",").map((p) => p.trim()).filter(Boolean)) {
-    const match = /^([A-Za-z0-9_-]+)(?:=(.*))?$/.exec(part);
-    if (!match) throw new FormationError(`invalid formation entry "${part}": expected TYPE or TYPE=COUNT, e.g. web=2,worker=1`);
-    const [, name, countText] = match;
-    let count = 1;
-    if (countText !== void 0) {
-      if (!/^\d+$/.test(countText)) throw new FormationError(`invalid count "${countText}" for "${name}" in the formation: expected a whole number, e.g. ${name}=2`);
-      count = Number(countText);
-    } else if (name !== "all") {
-      count = types.find((t) => t.name === name)?.numprocs ?? 1;
-    }
-    if (name === "all") {
-      for (const t of types) if (!counts.has(t.name) && t.name !== RELEASE_TYPE) counts.set(t.name, count);
-      continue;
-    }
-    if (!known.includes(name)) throw new FormationError(`unknown process type "${name}" in the formation: the Procfile and config define ${known.join(", ") || "none"}`);
-    counts.set(name, count);
-  }
-  return counts;
-}
-function planInstances(types, counts, env, basePort) {
-  const dynoPort = basePort === void 0 && env.PORT && /^\d+$/.test(env.PORT) ? Number(env.PORT) : void 0;
-  const base = basePort ?? dynoPort ?? 5e3;
-  const dyno = /^([A-Za-z0-9_-]+)\.(\d+)$/.exec(env.DYNO ?? "");
-  const plans = [];
-  let offset = 0;
-  types.forEach((type, typeIndex) => {
-    const count = counts.get(type.name) ?? 0;
-    const typeBase = dynoPort !== void 0 ? type.name === "web" ? dynoPort : dynoPort + 100 * ++offset : base + 100 * typeIndex;
-    for (let i = 1; i <= count; i++) {
-      const index = count === 1 && dyno && dyno[1] === type.name ? Number(dyno[2]) : i;
-      plans.push({ name: `${type.name}.${index}`, type, index, port: typeBase + i - 1 });
-    }
-  });
-  return plans;
-}
-
-// src/supervisor/supervisor.ts
-var import_node_os4 = require("node:os");
-
-// src/supervisor/instance.ts
-var import_node_child_process = require("node:child_process");
-var import_node_os3 = require("node:os");
-var import_node_path11 = require("node:path");
-
-// src/supervisor/backoff.ts
-function backoffDelay(n, initial, max) {
-  return Math.min(initial * 2 ** Math.max(0, n - 1), max);
-}
-function backoffResetAfter(backoff) {
-  return 2 * backoff.max;
-}
-function decideAfterExit(spec, facts, backoff) {
-  const expected = facts.code !== void 0 && spec.exitcodes.includes(facts.code);
-  if (spec.oneshot) return { action: "stay-exited", expected, why: "oneshot = true" };
-  if (spec.autorestart === false) return { action: "stay-exited", expected, why: "autorestart = false" };
-  if (spec.autorestart === "unexpected" && expected) return { action: "stay-exited", expected, why: `exit status ${facts.code} is in exitcodes and autorestart = "unexpected"` };
-  if (facts.uptime < spec.startsecs) {
-    const failedStarts = facts.failedStarts + 1;
-    if (failedStarts > spec.startretries) return { action: "fatal", failedStarts };
-    return { action: "restart", delay: backoffDelay(failedStarts, backoff.initial, backoff.max), failedStarts, crashes: facts.crashes };
-  }
-  const crashes = facts.uptime >= backoffResetAfter(backoff) ? 1 : facts.crashes + 1;
-  return { action: "restart", delay: backoffDelay(crashes, backoff.initial, backoff.max), failedStarts: 0, crashes };
-}
+// src/pipeline/inputs/followed-file.ts
+var import_node_fs10 = require("node:fs");
 
 // src/pipeline/splitter.ts
 var LF = 10;
@@ -9450,448 +8793,372 @@ function utf8Boundary2(buf, at, floor) {
   return cut > floor && at - cut < 4 ? cut : at;
 }
 
-// src/supervisor/reader.ts
-var import_node_net4 = require("node:net");
-var import_node_os2 = require("node:os");
-var UV_EALREADY = -import_node_os2.constants.errno.EALREADY;
-var SHARED = Buffer.allocUnsafe(256 * 1024);
-var keys;
-function onreadKeys() {
-  if (keys !== void 0) return keys;
-  const probe = new import_node_net4.Socket({ onread: { buffer: Buffer.alloc(1), callback: () => void 0 } });
-  const find = (name) => Object.getOwnPropertySymbols(probe).find((s) => s.description === name);
-  const buffer2 = find("kBuffer");
-  const callback = find("kBufferCb");
-  probe.destroy();
-  keys = buffer2 && callback ? { buffer: buffer2, callback } : null;
-  return keys;
+// src/pipeline/inputs/followed-file.ts
+var TAIL = 256;
+function countLines(chunk, length) {
+  let count = 0;
+  for (let at = chunk.indexOf(10); at >= 0 && at < length; at = chunk.indexOf(10, at + 1)) count++;
+  return count;
 }
-function readPipe(stream, onData, options = { shared: true }) {
-  const found = options.shared ? onreadKeys() : null;
-  const handle = stream._handle;
-  if (!found || typeof handle?.useUserBuffer !== "function") return readEvents(stream, onData);
-  const fields = stream;
-  fields[found.buffer] = SHARED;
-  let paused = false;
-  fields[found.callback] = (nread) => {
-    onData(SHARED.subarray(0, nread));
-    return paused ? false : void 0;
-  };
-  handle.useUserBuffer(SHARED);
-  stream.resume();
-  return {
-    pause() {
-      if (paused) return;
-      paused = true;
-      handle.reading = false;
-      handle.readStop();
-    },
-    resume() {
-      if (!paused) return;
-      paused = false;
-      if (stream.destroyed) return;
-      handle.reading = true;
-      const error = handle.readStart();
-      if (error && error !== UV_EALREADY) stream.destroy();
-    },
-    get paused() {
-      return paused;
-    },
-    shared: true
-  };
-}
-function readEvents(stream, onData) {
-  let paused = false;
-  stream.on("data", onData);
-  return {
-    pause() {
-      paused = true;
-      stream.pause();
-    },
-    resume() {
-      paused = false;
-      stream.resume();
-    },
-    get paused() {
-      return paused;
-    },
-    shared: false
-  };
-}
-
-// src/supervisor/output.ts
-function attachOutput(child, options) {
-  let pausedStreams = 0;
-  let pausedTotal = 0;
-  let pausedSince = 0;
-  const closed = [child.stdout, child.stderr].map((stream, index) => {
-    const name = index === 0 ? "stdout" : "stderr";
-    const source = { logger: options.logger, stream: name, pid: child.pid ?? 0, hostname: options.hostname, severity: name === "stderr" ? SEVERITY.err : SEVERITY.info, type: "log" };
-    const splitter = new LineSplitter(source, options.lines ? countingSink(options.pipeline, options.lines.cell(options.logger, name)) : options.pipeline, options.maxLine, options.partialTimeout, options.pipeline.blockLimit);
-    const reader = readPipe(stream, (bytes) => {
-      splitter.push(bytes);
-      if (options.pipeline.blocked && !reader.paused) {
-        reader.pause();
-        splitter.hold();
-        if (pausedStreams++ === 0) pausedSince = Date.now();
-        options.pipeline.onResume(() => {
-          if (--pausedStreams === 0) pausedTotal += Date.now() - pausedSince;
-          splitter.release();
-          reader.resume();
-        });
-      }
-    });
-    stream.on("error", () => void 0);
-    return new Promise(
-      (resolve8) => stream.on("close", () => {
-        splitter.end();
-        resolve8();
-      })
-    );
-  });
-  return {
-    closed: Promise.all(closed).then(() => void 0),
-    get pausedMs() {
-      return pausedTotal + (pausedStreams > 0 ? Date.now() - pausedSince : 0);
-    }
-  };
-}
-function countingSink(pipeline, cell) {
-  return {
-    block(source, chunk, start2, end, timestamp) {
-      for (let at = chunk.indexOf(10, start2); at >= 0 && at < end; at = chunk.indexOf(10, at + 1)) cell.lines++;
-      pipeline.block(source, chunk, start2, end, timestamp);
-    },
-    line(source, bytes, timestamp) {
-      cell.lines++;
-      pipeline.line(source, bytes, timestamp);
-    }
-  };
-}
-
-// src/supervisor/escapees.ts
-var import_node_fs12 = require("node:fs");
-var MARK_VARIABLE = "DROVER_PROCESS_MARK";
-var SUPERVISOR_TOKEN = `${process.pid}.${Date.now().toString(36)}`;
-function instanceMark(name) {
-  return `${SUPERVISOR_TOKEN}/${name}`;
-}
-function findMarked(mark, prefix = false, exceptGroup) {
-  const wanted = Buffer.from(`${MARK_VARIABLE}=${mark}`);
-  const found = [];
-  let entries;
-  try {
-    entries = (0, import_node_fs12.readdirSync)("/proc");
-  } catch {
-    return found;
+var FollowedFile = class {
+  constructor(path, dev, ino, start2, source, sink, maxLine, partialTimeout) {
+    this.path = path;
+    this.dev = dev;
+    this.ino = ino;
+    this.key = `${dev}:${ino}`;
+    this.position = this.lineEnd = start2;
+    this.splitter = new LineSplitter(source, sink, maxLine, partialTimeout);
   }
-  for (const entry of entries) {
-    const c = entry.charCodeAt(0);
-    if (c < 48 || c > 57 || Number(entry) === process.pid) continue;
+  path;
+  dev;
+  ino;
+  key;
+  fd;
+  /** Bytes read so far (the next read starts here). */
+  position;
+  /** The byte after the last newline read: where a restart resumes (a partial line is read again whole). */
+  lineEnd;
+  /** Set once its path leads elsewhere (renamed away or deleted): read until it stays quiet, then closed. */
+  detachedAt;
+  /** When data was last read, or the file was found. */
+  lastData = Date.now();
+  lines = 0;
+  truncations = 0;
+  /** The last bytes read, ending at `position`: tailBytes[0, tailLength). */
+  tailBytes = Buffer.alloc(TAIL);
+  tailLength = 0;
+  /** Set when the last read found nothing more: the next read first checks the file was not rewritten. */
+  atEnd = false;
+  splitter;
+  /** Opens it, checking that `path` still leads to this inode; false when it does not (or is gone). */
+  open(path = this.path) {
+    if (this.fd !== void 0) return true;
+    let fd;
     try {
-      const environ = (0, import_node_fs12.readFileSync)(`/proc/${entry}/environ`);
-      if (!hasEntry(environ, wanted, prefix)) continue;
-      const stat = (0, import_node_fs12.readFileSync)(`/proc/${entry}/stat`, "latin1");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ", 4);
-      if (fields[0] === "Z") continue;
-      if (exceptGroup !== void 0 && Number(fields[2]) === exceptGroup) continue;
-      found.push(Number(entry));
+      fd = (0, import_node_fs10.openSync)(path, "r");
     } catch {
+      return false;
     }
-  }
-  return found;
-}
-var snapshot;
-var SNAPSHOT_MS = 200;
-function findEscapees(name, exceptGroup) {
-  const now = Date.now();
-  if (!snapshot || now - snapshot.at > SNAPSHOT_MS) snapshot = { at: now, byMark: scanMarked() };
-  return (snapshot.byMark.get(instanceMark(name)) ?? []).filter((p) => p.group !== exceptGroup && p.pid !== exceptGroup).map((p) => p.pid);
-}
-function scanMarked() {
-  const byMark = /* @__PURE__ */ new Map();
-  const wanted = Buffer.from(`${MARK_VARIABLE}=${SUPERVISOR_TOKEN}/`);
-  let entries;
-  try {
-    entries = (0, import_node_fs12.readdirSync)("/proc");
-  } catch {
-    return byMark;
-  }
-  for (const entry of entries) {
-    const c = entry.charCodeAt(0);
-    if (c < 48 || c > 57 || Number(entry) === process.pid) continue;
-    try {
-      const environ = (0, import_node_fs12.readFileSync)(`/proc/${entry}/environ`);
-      let at = environ.indexOf(wanted);
-      while (at > 0 && environ[at - 1] !== 0) at = environ.indexOf(wanted, at + 1);
-      if (at < 0) continue;
-      const end = environ.indexOf(0, at);
-      const mark = environ.toString("utf8", at + MARK_VARIABLE.length + 1, end < 0 ? environ.length : end);
-      const stat = (0, import_node_fs12.readFileSync)(`/proc/${entry}/stat`, "latin1");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ", 4);
-      if (fields[0] === "Z") continue;
-      const list = byMark.get(mark) ?? [];
-      list.push({ pid: Number(entry), group: Number(fields[2]) });
-      byMark.set(mark, list);
-    } catch {
+    const stat = (0, import_node_fs10.fstatSync)(fd);
+    if (stat.ino !== this.ino || stat.dev !== this.dev) {
+      (0, import_node_fs10.closeSync)(fd);
+      return false;
     }
-  }
-  return byMark;
-}
-function hasEntry(environ, wanted, prefix) {
-  for (let at = environ.indexOf(wanted); at >= 0; at = environ.indexOf(wanted, at + 1)) {
-    if (at > 0 && environ[at - 1] !== 0) continue;
-    const end = at + wanted.length;
-    if (prefix || end === environ.length || environ[end] === 0) return true;
-  }
-  return false;
-}
-function signalEach(pids, signal) {
-  let sent = 0;
-  for (const pid of pids) {
-    try {
-      process.kill(pid, signal);
-      sent++;
-    } catch {
-    }
-  }
-  return sent;
-}
-
-// src/supervisor/instance.ts
-var Instance = class {
-  constructor(plan, options) {
-    this.plan = plan;
-    this.options = options;
-  }
-  plan;
-  options;
-  state = "STOPPED";
-  /** Exit status of the last run: the code, or 128 + signal number. */
-  exitStatus;
-  /** Whether the last exit was final and its code in exitcodes (set once the instance is EXITED). */
-  exitExpected = true;
-  /** When a pending restart (BACKOFF) will start the process, as a Date.now() value. */
-  nextStartAt;
-  restarts = 0;
-  /** True when it was SIGKILLed because it outlived stopwaitsecs. */
-  killed = false;
-  /** Set during `drover restart`: its STOPPED state is not the end. */
-  restarting;
-  child;
-  startedAt = 0;
-  failedStarts = 0;
-  crashes = 0;
-  timer;
-  stopping = false;
-  /** When a stop gives up waiting: past it, not even a stalled output keeps the pipes waited for. */
-  stopDeadline = Infinity;
-  exited = Promise.resolve();
-  /** Set while the process has exited but its pipes are still open: stops waiting for them. */
-  stopWaitingForPipes;
-  get name() {
-    return this.plan.name;
-  }
-  get pid() {
-    return this.child?.pid;
-  }
-  /** Spawns the process (again). */
-  start() {
-    const { plan, options } = this;
-    const spec = plan.type;
-    this.clearTimer();
-    this.stopping = false;
-    this.stopDeadline = Infinity;
-    this.nextStartAt = void 0;
-    const env = { ...options.env, ...spec.environment, DYNO: plan.name, PS: plan.name, PORT: String(plan.port), [MARK_VARIABLE]: instanceMark(plan.name) };
-    this.report(`Starting process with command \`${spec.command}\``);
-    const child = (0, import_node_child_process.spawn)("bash", ["-c", spec.command], {
-      cwd: spec.directory ? (0, import_node_path11.resolve)(options.appDir, spec.directory) : options.appDir,
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true
-      // its own process group (setsid), so a stop reaches its children too
-    });
-    this.child = child;
-    this.startedAt = Date.now();
-    this.killed = false;
-    this.setState("STARTING");
-    const output = !child.stdout || !child.stderr ? NOT_SPAWNED : attachOutput(child, { logger: plan.name, hostname: options.hostname, pipeline: options.pipeline, maxLine: options.maxLine, partialTimeout: options.partialTimeout, lines: options.lines });
-    this.exited = new Promise((done) => {
-      let finished = false;
-      let exitInfo;
-      const finish = () => {
-        if (finished || !exitInfo) return;
-        finished = true;
-        this.stopWaitingForPipes = void 0;
-        if (child.pid) signalGroup(child.pid, "SIGKILL");
-        this.stopEscapees("SIGKILL");
-        this.onExit(exitInfo[0], exitInfo[1]);
-        done();
-      };
-      const waitForPipes = (exitedAt, pausedBefore) => {
-        const reading = Date.now() - exitedAt - (output.pausedMs - pausedBefore);
-        if (reading >= 250 || Date.now() >= this.stopDeadline) finish();
-        else setTimeout(() => waitForPipes(exitedAt, pausedBefore), 250 - reading).unref();
-      };
-      let pipesClosed = false;
-      child.on("exit", (code, signal) => {
-        exitInfo = [code, signal];
-        this.stopWaitingForPipes = finish;
-        if (pipesClosed) finish();
-        else waitForPipes(Date.now(), output.pausedMs);
-      });
-      void output.closed.then(() => {
-        pipesClosed = true;
-        finish();
-      });
-      child.on("error", (error) => {
-        this.report(`Failed to start: ${error.message}`, SEVERITY.err);
-        if (child.pid !== void 0) return;
-        exitInfo = [127, null];
-        finish();
-      });
-    });
-    if (child.pid === void 0) return;
-    this.report(`Process started with pid ${child.pid}`);
-    this.timer = setTimeout(() => {
-      if (this.state === "STARTING" && this.child === child) {
-        this.failedStarts = 0;
-        this.setState("RUNNING");
-        this.report("State changed from starting to up");
-      }
-    }, spec.startsecs);
-  }
-  onExit(code, signal) {
-    this.clearTimer();
-    const uptime = Date.now() - this.startedAt;
-    this.exitStatus = code ?? 128 + (signal ? import_node_os3.constants.signals[signal] : 0);
-    this.child = void 0;
-    const how = signal ? `was killed by SIG${signal.replace(/^SIG/, "")} (status ${this.exitStatus})` : `exited with status ${code}`;
-    if (this.stopping || this.options.shuttingDown()) {
-      this.report(`Process ${how}`);
-      this.setState("STOPPED");
-      return;
-    }
-    this.report(`Process ${how}`, this.exitStatus === 0 ? SEVERITY.info : SEVERITY.err);
-    const spec = this.plan.type;
-    const decision = decideAfterExit(spec, { uptime, code: code ?? void 0, failedStarts: this.failedStarts, crashes: this.crashes }, this.options.backoff);
-    switch (decision.action) {
-      case "fatal":
-        this.failedStarts = decision.failedStarts;
-        this.report(`FATAL: exited too quickly (within startsecs = ${spec.startsecs / 1e3}s) ${decision.failedStarts} times in a row; giving up after startretries = ${spec.startretries}`, SEVERITY.crit);
-        this.setState("FATAL");
-        return;
-      case "stay-exited":
-        this.exitExpected = decision.expected;
-        this.report(`Not restarting (${decision.why})`);
-        this.setState("EXITED");
-        return;
-      case "restart": {
-        this.failedStarts = decision.failedStarts;
-        this.crashes = decision.crashes;
-        this.restarts++;
-        const delay2 = decision.delay === 0 && signal && EXTERNAL_STOP.has(signal) ? 1e3 : decision.delay;
-        if (delay2 === 0) {
-          this.report("Restarting");
-          this.start();
-          return;
-        }
-        const why = decision.failedStarts ? ` (failed start ${decision.failedStarts} of ${spec.startretries})` : ` (restart ${decision.crashes} in a row)`;
-        this.report(`Restarting in ${formatSeconds(delay2)}${why}`);
-        this.nextStartAt = Date.now() + delay2;
-        this.setState("BACKOFF");
-        this.timer = setTimeout(() => this.start(), delay2);
-      }
-    }
+    this.fd = fd;
+    return true;
   }
   /**
-   * Sends stopsignal to the process group, then SIGKILL after stopwaitsecs (or at `killAt`, if sooner).
-   * Resolves when the process has exited and its pipes are drained.
+   * Reads one chunk into `buffer` and passes its lines on. Every read starts up to 256 bytes before our
+   * position, at the bytes we read last: a file truncated and written past our position since (copytruncate,
+   * then a busy writer) no longer has them there, and starts again like any truncated file. No extra syscall.
    */
-  async stop(killAt = Infinity) {
-    this.clearTimer();
-    const child = this.child;
-    if (!child || child.pid === void 0) {
-      if (this.state === "BACKOFF" || this.state === "STARTING") this.setState("STOPPED");
-      return;
+  read(buffer2) {
+    if (this.fd === void 0) return "gone";
+    if (this.atEnd) {
+      const size2 = (0, import_node_fs10.fstatSync)(this.fd).size;
+      if (size2 === this.position) return "eof";
+      if (size2 < this.position) return this.truncated();
     }
-    this.stopping = true;
-    const spec = this.plan.type;
-    this.setState("STOPPING");
-    this.report(`Stopping process with SIG${spec.stopsignal}`);
-    signalGroup(child.pid, `SIG${spec.stopsignal}`);
-    this.stopEscapees(`SIG${spec.stopsignal}`);
-    const wait = Math.max(0, Math.min(spec.stopwaitsecs, killAt - Date.now(), 2 ** 31 - 1));
-    this.stopDeadline = Date.now() + wait;
-    const timer = setTimeout(() => {
-      if (this.stopWaitingForPipes) {
-        this.report(`Process exited; its output not yet read when stopwaitsecs ran out is left unread (an output is full, or a child of it holds the pipe)`, SEVERITY.warning);
-        return this.stopWaitingForPipes();
+    const back = this.tailLength > 0 ? this.tailLength : Math.min(TAIL, this.position);
+    const n = (0, import_node_fs10.readSync)(this.fd, buffer2, 0, buffer2.length, this.position - back);
+    if (n < back) return this.truncated();
+    if (this.tailLength > 0 && !buffer2.subarray(0, back).equals(this.tail)) return this.truncated();
+    this.atEnd = n === back;
+    if (this.atEnd) return (0, import_node_fs10.fstatSync)(this.fd).size >= this.position ? "eof" : this.truncated();
+    this.keepTail(buffer2, n);
+    const chunk = buffer2.subarray(back, n);
+    const last = chunk.lastIndexOf(10);
+    if (last >= 0) this.lineEnd = this.position + last + 1;
+    this.position += chunk.length;
+    this.lines += countLines(chunk, chunk.length);
+    this.lastData = Date.now();
+    this.splitter.push(chunk);
+    return chunk.length;
+  }
+  truncated() {
+    this.truncations++;
+    this.atEnd = false;
+    return "truncated";
+  }
+  /**
+   * After a truncation: reads the rest of what was written before it from `copy` (the file copytruncate made,
+   * which holds the same bytes up to our position), then starts again at the start of this file.
+   */
+  restart(buffer2, copy) {
+    if (copy !== void 0) {
+      for (let n; (n = (0, import_node_fs10.readSync)(copy, buffer2, 0, buffer2.length, this.position)) > 0; ) {
+        this.position += n;
+        this.lines += countLines(buffer2, n);
+        this.splitter.push(buffer2.subarray(0, n));
       }
-      this.killed = true;
-      this.report(`Error R12 (Exit timeout): did not exit within ${formatSeconds(wait)} of SIG${spec.stopsignal}; stopping process with SIGKILL`, SEVERITY.err);
-      signalGroup(child.pid, "SIGKILL");
-    }, wait);
-    await this.exited;
-    clearTimeout(timer);
-    signalGroup(child.pid, "SIGKILL");
+    }
+    this.splitter.end();
+    this.position = this.lineEnd = 0;
+    this.tailLength = 0;
+    this.atEnd = false;
   }
-  /** Kills the group at once: for a second Ctrl-C. */
-  kill() {
-    if (this.child?.pid) signalGroup(this.child.pid, "SIGKILL");
-    this.stopEscapees("SIGKILL");
+  /** The last bytes read (at most 256), to recognise the copy that copytruncate made of this file. */
+  get tail() {
+    return this.tailBytes.subarray(0, this.tailLength);
   }
-  /** Signals the processes it started that left its process group (daemons), found by their mark (escapees.ts). */
-  stopEscapees(signal) {
-    const pids = findEscapees(this.name, this.child?.pid);
-    if (pids.length && signalEach(pids, signal)) this.report(`Sent ${signal} to ${pids.length === 1 ? "a process" : `${pids.length} processes`} it started that left its process group (a daemon?): pid ${pids.join(", ")}`, SEVERITY.warning);
+  /** Keeps the last TAIL bytes of buffer[0, n), which ends at the new position, in a buffer of its own. */
+  keepTail(buffer2, n) {
+    const from = Math.max(0, n - TAIL);
+    this.tailBytes.set(buffer2.subarray(from, n));
+    this.tailLength = n - from;
   }
-  /** Stops and starts again: `drover restart`. */
-  restart() {
-    if (this.restarting) return this.restarting;
-    this.restarting = (async () => {
-      await this.stop();
-      if (this.options.shuttingDown()) return;
-      this.restarts++;
-      this.failedStarts = 0;
-      this.crashes = 0;
-      this.start();
-    })().finally(() => {
-      this.restarting = void 0;
-    });
-    return this.restarting;
+  /** Reading pauses (an output is full): a partial line must not time out meanwhile. */
+  hold() {
+    this.splitter.hold();
   }
-  /** True while it runs or will run again on its own. */
-  get alive() {
-    return this.restarting !== void 0 || this.state === "STARTING" || this.state === "RUNNING" || this.state === "BACKOFF" || this.state === "STOPPING";
+  release() {
+    this.splitter.release();
   }
-  status() {
-    const nextStart = this.state === "BACKOFF" && this.nextStartAt !== void 0 ? new Date(this.nextStartAt).toISOString() : void 0;
-    return { name: this.name, state: this.state, pid: this.pid, uptime: this.child ? Date.now() - this.startedAt : 0, restarts: this.restarts, exitStatus: this.exitStatus, nextStart };
+  /** Passes on a partial line it holds (at shutdown, or once a rotated file is done). */
+  flush() {
+    this.splitter.end();
   }
-  setState(state) {
-    this.state = state;
-    this.options.onChange(this);
+  /** Frees the descriptor; the file stays followed (it is opened again when it grows). */
+  closeFd() {
+    if (this.fd !== void 0) (0, import_node_fs10.closeSync)(this.fd);
+    this.fd = void 0;
   }
-  report(text, severity = SEVERITY.info) {
-    this.options.pipeline.internal(text, this.name, severity);
+  checkpoint() {
+    return { path: this.path, dev: this.dev, ino: this.ino, position: this.lineEnd };
   }
-  clearTimer() {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = void 0;
+  /** True when `stat` (of its path, or found by inode) shows bytes not read yet, or a truncation. */
+  changed(stat) {
+    return stat.size !== this.position;
   }
 };
-var NOT_SPAWNED = { closed: Promise.resolve(), pausedMs: 0 };
-var EXTERNAL_STOP = /* @__PURE__ */ new Set(["SIGTERM", "SIGINT", "SIGHUP"]);
-function signalGroup(pid, signal) {
-  try {
-    process.kill(-pid, signal);
-  } catch {
+
+// src/pipeline/inputs/checkpoints.ts
+var import_node_fs12 = require("node:fs");
+var import_node_os3 = require("node:os");
+var import_node_path9 = require("node:path");
+
+// src/supervisor/control.ts
+var import_node_net4 = require("node:net");
+var import_node_fs11 = require("node:fs");
+var import_node_os2 = require("node:os");
+var import_node_path8 = require("node:path");
+
+// src/supervisor/formation.ts
+var FormationError = class extends Error {
+  name = "FormationError";
+};
+function parseFormation(text, types) {
+  const counts = /* @__PURE__ */ new Map();
+  const known = types.map((t) => t.name);
+  if (text.trim() === "") {
+    for (const t of types) if (t.autostart) counts.set(t.name, t.numprocs);
+    return counts;
   }
+  for (const part of text.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const match = /^([A-Za-z0-9_-]+)(?:=(.*))?$/.exec(part);
+    if (!match) throw new FormationError(`invalid formation entry "${part}": expected TYPE or TYPE=COUNT, e.g. web=2,worker=1`);
+    const [, name, countText] = match;
+    let count = 1;
+    if (countText !== void 0) {
+      if (!/^\d+$/.test(countText)) throw new FormationError(`invalid count "${countText}" for "${name}" in the formation: expected a whole number, e.g. ${name}=2`);
+      count = Number(countText);
+    } else if (name !== "all") {
+      count = types.find((t) => t.name === name)?.numprocs ?? 1;
+    }
+    if (name === "all") {
+      for (const t of types) if (!counts.has(t.name) && t.name !== RELEASE_TYPE) counts.set(t.name, count);
+      continue;
+    }
+    if (!known.includes(name)) throw new FormationError(`unknown process type "${name}" in the formation: the Procfile and config define ${known.join(", ") || "none"}`);
+    counts.set(name, count);
+  }
+  return counts;
 }
-function formatSeconds(ms) {
-  return `${Number((ms / 1e3).toFixed(3))}s`;
+function planInstances(types, counts, env, basePort) {
+  const dynoPort = basePort === void 0 && env.PORT && /^\d+$/.test(env.PORT) ? Number(env.PORT) : void 0;
+  const base = basePort ?? dynoPort ?? 5e3;
+  const dyno = /^([A-Za-z0-9_-]+)\.(\d+)$/.exec(env.DYNO ?? "");
+  const plans = [];
+  let offset = 0;
+  types.forEach((type, typeIndex) => {
+    const count = counts.get(type.name) ?? 0;
+    const typeBase = dynoPort !== void 0 ? type.name === "web" ? dynoPort : dynoPort + 100 * ++offset : base + 100 * typeIndex;
+    for (let i = 1; i <= count; i++) {
+      const index = count === 1 && dyno && dyno[1] === type.name ? Number(dyno[2]) : i;
+      plans.push({ name: `${type.name}.${index}`, type, index, port: typeBase + i - 1 });
+    }
+  });
+  return plans;
+}
+
+// src/supervisor/scale.ts
+function scale(supervisor, text) {
+  const context = supervisor.formation;
+  if (!context) return { error: "this supervisor cannot be scaled (it runs a one-off command)" };
+  if (supervisor.stopping) return { error: "the supervisor is shutting down" };
+  let requested;
+  try {
+    if (!text.trim()) throw new FormationError("expected TYPE=COUNT, e.g. drover scale web=2 worker=0");
+    requested = parseFormation(text, context.types);
+  } catch (error) {
+    if (error instanceof FormationError) return { error: error.message };
+    throw error;
+  }
+  const scheduled = [...requested.keys()].filter((name) => context.types.find((t) => t.name === name)?.schedule);
+  if (scheduled.length) return { error: `${scheduled.join(", ")} ${scheduled.length === 1 ? "is" : "are"} scheduled (schedule = ...): each runs on its schedule, as one instance` };
+  const live = supervisor.instances.filter((i) => !supervisor.removing.has(i));
+  const counts = /* @__PURE__ */ new Map();
+  for (const i of live) counts.set(i.plan.type.name, (counts.get(i.plan.type.name) ?? 0) + 1);
+  for (const [name, count] of requested) counts.set(name, count);
+  const plans = planInstances(context.types, counts, context.env, context.basePort);
+  const answer2 = { started: [], stopping: [], unchanged: [] };
+  for (const name of requested.keys()) {
+    const wanted = plans.filter((p) => p.type.name === name);
+    const running = live.filter((i) => i.plan.type.name === name);
+    for (const instance of running.filter((i) => !wanted.some((p) => p.name === i.name)).reverse()) {
+      answer2.stopping.push(instance.name);
+      void remove(supervisor, instance);
+    }
+    for (const plan of wanted) {
+      if (running.some((i) => i.name === plan.name)) {
+        answer2.unchanged.push(plan.name);
+        continue;
+      }
+      const instance = supervisor.createInstance(plan);
+      insertInOrder(supervisor.instances, instance, context.types.map((t) => t.name));
+      answer2.started.push(plan.name);
+      instance.start();
+    }
+  }
+  keepAlive(supervisor);
+  const said = [answer2.started.length && `starting ${answer2.started.join(", ")}`, answer2.stopping.length && `stopping ${answer2.stopping.join(", ")}`].filter(Boolean).join("; ");
+  supervisor.options.pipeline.internal(`Scaling to ${[...requested].map(([n, c]) => `${n}=${c}`).join(", ")}: ${said || "nothing to change"}`, "supervisor", SEVERITY.info);
+  return answer2;
+}
+var kept = /* @__PURE__ */ new WeakSet();
+function keepAlive(supervisor) {
+  if (kept.has(supervisor)) return;
+  kept.add(supervisor);
+  const timer = setInterval(() => void 0, 2 ** 30);
+  void supervisor.done.finally(() => clearInterval(timer));
+}
+async function remove(supervisor, instance) {
+  supervisor.removing.add(instance);
+  await instance.stop();
+  const at = supervisor.instances.indexOf(instance);
+  if (at >= 0 && !supervisor.stopping) supervisor.instances.splice(at, 1);
+  supervisor.removing.delete(instance);
+}
+function insertInOrder(instances, instance, typeOrder) {
+  const key = (i) => typeOrder.indexOf(i.plan.type.name) * 1e6 + i.plan.index;
+  const at = instances.findIndex((i) => key(i) > key(instance));
+  if (at < 0) instances.push(instance);
+  else instances.splice(at, 0, instance);
+}
+
+// src/config/errors.ts
+function formatProblem(problem) {
+  const where = problem.line > 0 ? `${problem.file}:${problem.line}${problem.column ? `:${problem.column}` : ""}` : problem.file;
+  const component = problem.component ? ` [${problem.component}]` : "";
+  const hint = problem.hint ? `
+    hint: ${problem.hint}` : "";
+  return `${where}:${component} ${problem.message}${hint}`;
+}
+var ConfigInvalidError = class extends Error {
+  constructor(problems) {
+    super(
+      `The configuration has ${problems.length} error${problems.length === 1 ? "" : "s"}:
+` + problems.map((p) => "  " + formatProblem(p).replace(/\n/g, "\n  ")).join("\n")
+    );
+    this.problems = problems;
+    this.name = "ConfigInvalidError";
+  }
+  problems;
+};
+
+// src/config/dotenv.ts
+var KEY2 = /^[ \t]*(?:export[ \t]+)?([\w.-]+)(?:[ \t]*=|:(?=[ \t]))/;
+var QUOTES = /* @__PURE__ */ new Set(['"', "'", "`"]);
+var QUOTE_NAMES = { '"': "double quote", "'": "single quote", "`": "backtick" };
+var AFTER_QUOTE = /^[ \t]*(?:#.*)?$/;
+function parseDotenv(text, file = ".env") {
+  const src = text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");
+  const vars = {};
+  const warnings = [];
+  let pos = 0;
+  let line = 1;
+  while (pos < src.length) {
+    const end = lineEnd(src, pos);
+    const raw = src.slice(pos, end);
+    const trimmed = raw.trim();
+    let stop = end;
+    const key = trimmed === "" || trimmed.startsWith("#") ? null : KEY2.exec(raw);
+    if (key) {
+      const value = readValue(src, pos + key[0].length, end);
+      vars[key[1]] = value.value;
+      if (value.problem) warnings.push({ file, line, component: "", message: `the value of ${key[1]} ${value.problem}`, hint: value.hint });
+      stop = value.stop;
+    } else if (trimmed !== "" && !trimmed.startsWith("#")) {
+      warnings.push({ file, line, component: "", message: `skipped line ${JSON.stringify(trimmed)}: not KEY=value`, hint: 'write each variable as KEY=value (letters, digits, "_", "." and "-" in the name), or make the line a comment with #' });
+    }
+    for (let i = pos; i < stop; i++) if (src.charCodeAt(i) === 10) line++;
+    pos = stop + 1;
+    line++;
+  }
+  return { vars, warnings };
+}
+function readValue(src, start2, end) {
+  let j = start2;
+  while (src[j] === " " || src[j] === "	") j++;
+  const quote = src[j];
+  let problem;
+  let hint;
+  if (QUOTES.has(quote)) {
+    const escaped = [];
+    let close = -1;
+    for (let k = j + 1; k < src.length; k++) {
+      if (src[k] === "\\" && src[k + 1] === quote) escaped.push(++k);
+      else if (src[k] === quote) {
+        close = k;
+        break;
+      }
+    }
+    const candidates = close >= 0 ? [close, ...escaped.reverse()] : escaped.reverse();
+    for (const c of candidates) {
+      const stop = lineEnd(src, c);
+      if (!AFTER_QUOTE.test(src.slice(c + 1, stop))) continue;
+      const body = src.slice(j + 1, c);
+      return { value: quote === '"' ? expandNewlines(body) : body, stop };
+    }
+    const name = QUOTE_NAMES[quote];
+    if (close < 0) {
+      problem = `opens a ${name} that is never closed: it is read up to the end of its line, quote included`;
+      hint = `add the closing ${quote}`;
+    } else {
+      problem = `has text after its closing ${name}: the whole line is the value, quotes included`;
+      hint = `quote the whole value, or start a comment after the closing ${quote} with " #"`;
+    }
+  }
+  let value = src.slice(start2, end);
+  const comment = value.indexOf("#");
+  if (comment >= 0) value = value.slice(0, comment);
+  value = value.trim();
+  const first2 = value[0];
+  if (value.length >= 2 && QUOTES.has(first2) && value[value.length - 1] === first2) value = value.slice(1, -1);
+  if (first2 === '"') value = expandNewlines(value);
+  return { value, stop: end, problem, hint };
+}
+function lineEnd(src, from) {
+  const end = src.indexOf("\n", from);
+  return end < 0 ? src.length : end;
+}
+function expandNewlines(text) {
+  return text.replace(/\\n/g, "\n").replace(/\\r/g, "\r");
+}
+function mergeDotenv(env, dotenv) {
+  const merged = { ...dotenv };
+  for (const [k, v] of Object.entries(env)) if (v !== void 0) merged[k] = v;
+  return merged;
 }
 
 // src/supervisor/scheduler.ts
@@ -10074,6 +9341,132 @@ function seconds(ms) {
   return `${Number((ms / 1e3).toFixed(3))}s`;
 }
 
+// src/supervisor/reload.ts
+var busy = /* @__PURE__ */ new WeakSet();
+function reload(supervisor, why) {
+  const report = (text, severity = SEVERITY.info) => supervisor.options.pipeline.internal(text, "supervisor", severity);
+  const context = supervisor.formation;
+  if (!context?.load) return { error: "this supervisor cannot reload (it runs a one-off command)" };
+  if (supervisor.stopping) return { error: "the supervisor is shutting down" };
+  if (busy.has(supervisor)) return { error: "a reload is still restarting processes; try again when it is done" };
+  let app;
+  try {
+    app = context.load();
+  } catch (error) {
+    report(`Reload (${why}) refused: ${error.message}; the running configuration stays`, SEVERITY.err);
+    return { error: error.message };
+  }
+  if (app.problems.length) {
+    const errors = app.problems.map(formatProblem);
+    report(`Reload (${why}) refused: the configuration has ${errors.length} error${errors.length === 1 ? "" : "s"}; the running configuration stays`, SEVERITY.err);
+    for (const e of errors) report(e, SEVERITY.err);
+    return { errors };
+  }
+  let outputs;
+  try {
+    outputs = supervisor.options.pipeline.reconfigure(app.config, Date.now() + 1e4);
+  } catch (error) {
+    report(`Reload (${why}) refused: ${error.message}; the running configuration stays`, SEVERITY.err);
+    return { errors: [error.message] };
+  }
+  const env = mergeDotenv(process.env, app.dotenv);
+  const envChanged = JSON.stringify(env) !== JSON.stringify(supervisor.options.env);
+  supervisor.options.env = env;
+  const notApplied = [];
+  if (JSON.stringify(app.config.supervisor) !== JSON.stringify(supervisor.options.config)) notApplied.push("[supervisor]");
+  const before = new Map(context.types.map((t) => [t.name, t]));
+  const after = new Map(app.processes.map((t) => [t.name, t]));
+  const rescheduled = [];
+  for (const name of /* @__PURE__ */ new Set([...before.keys(), ...after.keys()])) {
+    const [b, a] = [before.get(name), after.get(name)];
+    if (!(b?.schedule || a?.schedule) || sameSpec(b, a)) continue;
+    if (b && a && Boolean(b.schedule) !== Boolean(a.schedule)) {
+      notApplied.push(`processes.${name}`);
+      after.set(name, b);
+    } else if (b && a) rescheduled.push(a);
+  }
+  const changed = [...after.values()].filter((t) => before.has(t.name) && !t.schedule && (envChanged || !sameSpec(before.get(t.name), t)));
+  const added = [...after.values()].filter((t) => !before.has(t.name) && !t.schedule);
+  const removed = [...before.values()].filter((t) => !after.has(t.name) && !t.schedule);
+  const addedScheduled = [...after.values()].filter((t) => !before.has(t.name) && t.schedule);
+  const removedScheduled = [...before.values()].filter((t) => !after.has(t.name) && t.schedule);
+  context.types = [...after.values()];
+  const live = () => supervisor.instances.filter((i) => !supervisor.removing.has(i));
+  const answer2 = { outputs, restarting: [], started: [], stopping: [], unchanged: [], rescheduled: [], notApplied };
+  for (const type of rescheduled) if (supervisor.scheduler.update(type)) answer2.rescheduled.push(type.name);
+  for (const type of addedScheduled) {
+    if (!context.everyType) continue;
+    const [plan] = schedulePlans(planInstances(context.types, /* @__PURE__ */ new Map([[type.name, 1]]), context.env, context.basePort));
+    const instance = supervisor.createInstance(plan);
+    supervisor.instances.push(instance);
+    supervisor.scheduler.add(instance);
+    answer2.rescheduled.push(type.name);
+  }
+  for (const type of removedScheduled) {
+    const instance = supervisor.scheduler.drop(type.name);
+    if (!instance) continue;
+    answer2.stopping.push(instance.name);
+    void remove(supervisor, instance);
+  }
+  for (const type of removed) {
+    for (const instance of live().filter((i) => i.plan.type.name === type.name)) {
+      answer2.stopping.push(instance.name);
+      void remove(supervisor, instance);
+    }
+  }
+  const rescaled = [...after.values()].filter((t) => before.has(t.name) && !t.schedule && before.get(t.name).numprocs !== t.numprocs);
+  for (const type of rescaled) {
+    if (!context.everyType) continue;
+    const scaled = scale(supervisor, `${type.name}=${type.numprocs}`);
+    if ("started" in scaled) {
+      answer2.started.push(...scaled.started);
+      answer2.stopping.push(...scaled.stopping);
+    }
+  }
+  for (const type of added) {
+    if (!context.everyType || !type.autostart || type.numprocs === 0) continue;
+    const scaled = scale(supervisor, `${type.name}=${type.numprocs}`);
+    if ("started" in scaled) answer2.started.push(...scaled.started);
+  }
+  const toRestart = live().filter((i) => changed.some((t) => t.name === i.plan.type.name) && !answer2.started.includes(i.name));
+  answer2.restarting = toRestart.map((i) => i.name);
+  answer2.unchanged = live().filter((i) => !toRestart.includes(i) && !answer2.started.includes(i.name)).map((i) => i.name);
+  const said = [
+    `outputs kept: ${outputs.kept.join(", ") || "none"}`,
+    outputs.started.length && `started: ${outputs.started.join(", ")}`,
+    outputs.closed.length && `closed: ${outputs.closed.join(", ")}`,
+    answer2.restarting.length && `restarting ${answer2.restarting.join(", ")} one at a time`,
+    answer2.started.length && `starting ${answer2.started.join(", ")}`,
+    answer2.stopping.length && `stopping ${answer2.stopping.join(", ")}`,
+    answer2.rescheduled.length && `rescheduled ${answer2.rescheduled.join(", ")}`
+  ].filter(Boolean);
+  report(`Reloaded the configuration (${why}): ${said.join("; ")}`);
+  if (notApplied.length) report(`Not applied until drover restarts: ${notApplied.join(", ")} ([supervisor], and a type that becomes or stops being scheduled, are set up at start)`, SEVERITY.warning);
+  if (toRestart.length) {
+    busy.add(supervisor);
+    void (async () => {
+      for (const instance of toRestart) await replace(supervisor, instance, after.get(instance.plan.type.name));
+    })().finally(() => busy.delete(supervisor));
+  }
+  return answer2;
+}
+function sameSpec(a, b) {
+  const strip = (t) => t && JSON.stringify({ ...t, origin: void 0, source: void 0, numprocs: void 0 });
+  return strip(a) === strip(b);
+}
+async function replace(supervisor, old, spec) {
+  supervisor.removing.add(old);
+  await old.stop();
+  supervisor.removing.delete(old);
+  if (supervisor.stopping) return;
+  const fresh = supervisor.createInstance({ ...old.plan, type: spec });
+  const at = supervisor.instances.indexOf(old);
+  if (at >= 0) supervisor.instances[at] = fresh;
+  else supervisor.instances.push(fresh);
+  fresh.start();
+  while (fresh.state === "STARTING" && !supervisor.stopping) await new Promise((r2) => setTimeout(r2, 50));
+}
+
 // src/supervisor/log-frames.ts
 function writeFrame(socket, entry) {
   socket.write(`${entry.timestamp} ${entry.type} ${encodeURIComponent(entry.logger)} ${entry.bytes.length}
@@ -10108,6 +9501,2227 @@ function logsRequest(line) {
   } catch {
     return void 0;
   }
+}
+
+// src/supervisor/control.ts
+function controlSocketPath(appDir, configured, env = process.env) {
+  if (configured) return configured;
+  if (env.DROVER_SOCKET) return env.DROVER_SOCKET;
+  return (0, import_node_path8.join)(controlDir(), `${fnv1a(appDir)}.sock`);
+}
+function controlDir() {
+  return (0, import_node_path8.join)((0, import_node_os2.tmpdir)(), `drover-${uid()}`);
+}
+var ControlError = class extends Error {
+  name = "ControlError";
+};
+function uid() {
+  return process.getuid?.() ?? 0;
+}
+function describeUid(id) {
+  try {
+    const row = (0, import_node_fs11.readFileSync)("/etc/passwd", "utf8").split("\n").find((r2) => r2.split(":")[2] === String(id));
+    return row ? `${row.split(":")[0]} (uid ${id})` : `uid ${id}`;
+  } catch {
+    return `uid ${id}`;
+  }
+}
+function ensurePrivateDir(dir) {
+  try {
+    (0, import_node_fs11.mkdirSync)(dir, { mode: 448 });
+  } catch (error) {
+    if (error.code !== "EEXIST") throw error;
+  }
+  if (checkDir(dir) & 63) (0, import_node_fs11.chmodSync)(dir, 448);
+}
+function checkDir(dir) {
+  let stat;
+  try {
+    stat = (0, import_node_fs11.lstatSync)(dir);
+  } catch (error) {
+    if (error.code === "ENOENT") return 448;
+    throw error;
+  }
+  if (!stat.isDirectory()) throw new ControlError(`${dir} should be drover's directory for control sockets, but it is not a directory (someone may have put it there): remove it, or set DROVER_SOCKET to a path in a directory of yours`);
+  if (stat.uid !== uid()) throw new ControlError(`${dir} should be drover's directory for control sockets, but it belongs to ${describeUid(stat.uid)}, not to you, ${describeUid(uid())}: someone else made it, maybe to put a socket of theirs where drover status would ask; remove it, or set DROVER_SOCKET to a path in a directory of yours`);
+  return stat.mode;
+}
+function checkSocketOwner(path) {
+  if ((0, import_node_path8.dirname)(path) === controlDir()) checkDir(controlDir());
+  let stat;
+  try {
+    stat = (0, import_node_fs11.lstatSync)(path);
+  } catch (error) {
+    if (error.code !== "EACCES") throw error;
+    throw new ControlError(`permission denied: ${path} is in a directory of ${ownerOf((0, import_node_path8.dirname)(path))}, and you are ${describeUid(uid())}: only the user who ran drover start can ask its supervisor; run this command as that user`);
+  }
+  if (!stat.isSocket()) throw new ControlError(`${path} is not a socket (it is not drover's control socket): pass -s the socket drover start made, or remove that file`);
+  if (stat.uid !== uid()) throw new ControlError(`permission denied: the control socket ${path} belongs to ${describeUid(stat.uid)}, and you are ${describeUid(uid())}: only the user who ran drover start can ask its supervisor (and a socket of someone else's is not trusted); run this command as that user`);
+}
+function otherUsersSupervisors() {
+  let names = [];
+  try {
+    names = (0, import_node_fs11.readdirSync)((0, import_node_os2.tmpdir)()).filter((n) => /^drover-\d+$/.test(n) && n !== `drover-${uid()}`);
+  } catch {
+  }
+  const owners = names.map((n) => `${(0, import_node_path8.join)((0, import_node_os2.tmpdir)(), n)} of ${describeUid(Number(n.slice("drover-".length)))}`);
+  return owners.length ? `; other users' supervisors keep their sockets in ${owners.join(", ")}: if one of them runs this app, permission denied: only that user can ask it` : "";
+}
+function ownerOf(path) {
+  for (let p = path; ; p = (0, import_node_path8.dirname)(p)) {
+    try {
+      return describeUid((0, import_node_fs11.lstatSync)(p).uid);
+    } catch {
+      if ((0, import_node_path8.dirname)(p) === p) return "another user";
+    }
+  }
+}
+function fnv1a(text) {
+  let hash = 2166136261;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 16777619);
+  return (hash >>> 0).toString(16).padStart(8, "0");
+}
+async function serveControl(path, supervisor) {
+  if ((0, import_node_path8.dirname)(path) === controlDir()) ensurePrivateDir(controlDir());
+  if ((0, import_node_fs11.existsSync)(path)) {
+    checkSocketOwner(path);
+    if (await answers(path)) throw new Error(`another drover supervisor answers on ${path}; stop it, or set DROVER_SOCKET for this one`);
+    (0, import_node_fs11.unlinkSync)(path);
+  }
+  const server = (0, import_node_net4.createServer)((socket) => {
+    let input = "";
+    socket.setEncoding("utf8");
+    socket.on("data", (data) => {
+      input += data;
+      const nl = input.indexOf("\n");
+      if (nl < 0) return;
+      socket.removeAllListeners("data");
+      const logs2 = logsRequest(input.slice(0, nl));
+      if (logs2) return supervisor.history.serve(socket, logs2);
+      socket.end(JSON.stringify(answer(input.slice(0, nl), supervisor)) + "\n");
+    });
+    socket.on("error", () => void 0);
+  });
+  return new Promise((resolve10, reject) => {
+    server.once("error", reject);
+    server.listen(path, () => {
+      (0, import_node_fs11.chmodSync)(path, 384);
+      server.unref();
+      resolve10(server);
+    });
+  });
+}
+function answers(path) {
+  return new Promise((resolve10) => {
+    const socket = (0, import_node_net4.createConnection)(path);
+    socket.setTimeout(500, () => socket.destroy());
+    socket.on("connect", () => {
+      socket.destroy();
+      resolve10(true);
+    });
+    socket.on("error", () => resolve10(false));
+    socket.on("close", () => resolve10(false));
+  });
+}
+function answer(line, supervisor) {
+  let request;
+  try {
+    request = JSON.parse(line);
+  } catch {
+    return { error: "the request is not JSON" };
+  }
+  switch (request.command) {
+    case "status":
+      return supervisor.status();
+    case "restart": {
+      if (supervisor.stopping) return { error: "the supervisor is shutting down" };
+      const restarted = supervisor.restart(request.name);
+      return restarted.length ? { restarted } : { error: `no process named "${request.name}" (known: ${supervisor.instances.map((i) => i.name).join(", ")})` };
+    }
+    case "run":
+      return supervisor.scheduler.runNow(request.name);
+    case "scale":
+      return scale(supervisor, request.formation);
+    case "reload":
+      return reload(supervisor, "drover reload");
+    default:
+      return { error: `unknown command ${JSON.stringify(request.command)}` };
+  }
+}
+function requestControl(path, request, timeout = 5e3) {
+  return new Promise((resolve10, reject) => {
+    checkSocketOwner(path);
+    const socket = (0, import_node_net4.createConnection)(path);
+    let output = "";
+    socket.setEncoding("utf8");
+    socket.setTimeout(timeout, () => socket.destroy(new Error(`no answer from the supervisor on ${path} within ${timeout} ms`)));
+    socket.on("connect", () => socket.write(JSON.stringify(request) + "\n"));
+    socket.on("data", (d) => output += d);
+    socket.on("end", () => {
+      try {
+        resolve10(JSON.parse(output));
+      } catch {
+        reject(new Error(`the supervisor on ${path} answered something that is not JSON`));
+      }
+    });
+    socket.on("error", reject);
+  });
+}
+
+// src/pipeline/inputs/checkpoints.ts
+function checkpointPath(appDir, configuredDir, inputName) {
+  const dir = configuredDir ? (0, import_node_path9.resolve)(appDir, configuredDir) : (0, import_node_path9.join)((0, import_node_os3.tmpdir)(), `drover-${process.getuid?.() ?? 0}-checkpoints`);
+  return (0, import_node_path9.join)(dir, `${fnv1a(appDir)}-${inputName}.json`);
+}
+function readCheckpoints(path) {
+  let text;
+  try {
+    text = (0, import_node_fs12.readFileSync)(path, "utf8");
+  } catch {
+    return void 0;
+  }
+  try {
+    const saved = JSON.parse(text);
+    return new Map(saved.files.map((c) => [`${c.dev}:${c.ino}`, c]));
+  } catch {
+    return /* @__PURE__ */ new Map();
+  }
+}
+function writeCheckpoints(path, checkpoints) {
+  (0, import_node_fs12.mkdirSync)((0, import_node_path9.resolve)(path, ".."), { recursive: true, mode: 448 });
+  const temporary = `${path}.${process.pid}.tmp`;
+  (0, import_node_fs12.writeFileSync)(temporary, JSON.stringify({ files: checkpoints }) + "\n", { mode: 384 });
+  (0, import_node_fs12.renameSync)(temporary, path);
+}
+var CheckpointCommitter = class {
+  pending;
+  /** Call once per interval with the current positions; returns those that are safe to save now, if any. */
+  next(current, blocked) {
+    const progress = writeProgress();
+    let ready;
+    if (this.pending && (progress.written >= this.pending.handed || progress.unwritten === 0 && this.pending.handed !== Infinity)) {
+      ready = this.pending.checkpoints;
+      this.pending = void 0;
+    }
+    if (!this.pending && !blocked) {
+      const pending = { checkpoints: current, handed: Infinity };
+      this.pending = pending;
+      setImmediate(() => {
+        const after = writeProgress();
+        pending.handed = after.written + after.unwritten;
+      });
+    }
+    return ready;
+  }
+};
+
+// src/pipeline/inputs/rotated-files.ts
+var import_node_fs13 = require("node:fs");
+var import_node_path10 = require("node:path");
+function findByInode(dir, dev, ino) {
+  let names;
+  try {
+    names = (0, import_node_fs13.readdirSync)(dir);
+  } catch {
+    return void 0;
+  }
+  for (const name of names) {
+    try {
+      const stat = (0, import_node_fs13.statSync)((0, import_node_path10.join)(dir, name));
+      if (stat.ino === ino && stat.dev === dev && stat.isFile()) return [(0, import_node_path10.join)(dir, name), stat];
+    } catch {
+    }
+  }
+  return void 0;
+}
+var COPY_AGE_MS = 6e4;
+function findCopy(file, followed) {
+  if (file.tail.length === 0) return void 0;
+  const dir = (0, import_node_path10.dirname)(file.path);
+  let names;
+  try {
+    names = (0, import_node_fs13.readdirSync)(dir);
+  } catch {
+    return void 0;
+  }
+  const probe = Buffer.alloc(file.tail.length);
+  for (const name of names) {
+    const path = (0, import_node_path10.join)(dir, name);
+    if (followed.has(path)) continue;
+    let fd;
+    try {
+      const stat = (0, import_node_fs13.statSync)(path);
+      if (!stat.isFile() || stat.size < file.position || Date.now() - stat.mtimeMs > COPY_AGE_MS) continue;
+      fd = (0, import_node_fs13.openSync)(path, "r");
+      if ((0, import_node_fs13.readSync)(fd, probe, 0, probe.length, file.position - probe.length) === probe.length && probe.equals(file.tail)) return { path, fd };
+    } catch {
+    }
+    if (fd !== void 0) (0, import_node_fs13.closeSync)(fd);
+  }
+  return void 0;
+}
+
+// src/pipeline/inputs/dir-watchers.ts
+var import_node_fs14 = require("node:fs");
+var import_node_path11 = require("node:path");
+var DirectoryWatchers = class {
+  /** `changed(path)`: a file was written to; `entries()`: a file appeared, went or was renamed (called at most every 20 ms). */
+  constructor(changed, entries) {
+    this.changed = changed;
+    this.entries = entries;
+  }
+  changed;
+  entries;
+  watchers = /* @__PURE__ */ new Map();
+  entriesQueued = false;
+  /** Watches `dir` from now on, once; a directory that cannot be watched (ENOSPC, no inotify) is left to polling. */
+  watch(dir) {
+    if (this.watchers.has(dir)) return;
+    let watcher;
+    try {
+      watcher = (0, import_node_fs14.watch)(dir, { persistent: false }, (event, name) => {
+        if (event === "rename" || name === null) this.entriesSoon();
+        else this.changed((0, import_node_path11.join)(dir, String(name)));
+      });
+      watcher.on("error", () => void 0);
+    } catch {
+      watcher = void 0;
+    }
+    this.watchers.set(dir, watcher);
+  }
+  entriesSoon() {
+    if (this.entriesQueued) return;
+    this.entriesQueued = true;
+    setTimeout(() => {
+      this.entriesQueued = false;
+      this.entries();
+    }, 20);
+  }
+  close() {
+    for (const watcher of this.watchers.values()) watcher?.close();
+    this.watchers.clear();
+  }
+};
+
+// src/pipeline/inputs/file.ts
+var schema17 = {
+  paths: { type: "string[]", default: [], doc: 'required: files to follow: globs (`*`, `?`, `[abc]`, `**`), relative to the app directory unless absolute, e.g. ["logs/nginx/*.log"]' },
+  read_from: { type: "enum", values: ["end", "beginning"], default: "end", doc: "where to start in a file found at the first start (no checkpoint yet); files that appear later, or while drover was down, are read from the beginning" },
+  logger: { type: "string", default: "", doc: "the Logger of its messages (default: the input name)" },
+  checkpoint_dir: { type: "string", default: "", doc: "where read positions are saved (relative to the app); default: a directory of your user under $TMPDIR" },
+  poll_interval: { type: "duration", default: "250ms", doc: "how often files at their end are checked for new lines" },
+  scan_interval: { type: "duration", default: "1s", doc: "how often the globs are expanded again (new files, rotations)" },
+  rotate_wait: { type: "duration", default: "5s", doc: "a file renamed away or deleted is still read until it has had no new line for this long" },
+  max_open_files: { type: "integer", default: 256, min: 1, max: 1e5, doc: "files kept open at once; idle files beyond it are closed and checked by name" }
+};
+var CHUNK = 256 * 1024;
+var CHECKPOINT_INTERVAL = 1e3;
+var CLOSE_READ_MS = 1e3;
+var STATUS_FILES = 10;
+var FileInput = class {
+  constructor(options, context) {
+    this.options = options;
+    this.context = context;
+  }
+  options;
+  context;
+  files = /* @__PURE__ */ new Map();
+  /** Files that had data at their last read: read again at once, not at the next poll. */
+  active = /* @__PURE__ */ new Set();
+  /** Closed files that the last scan found grown (or renamed away with lines to read). */
+  due = /* @__PURE__ */ new Set();
+  buffer = Buffer.allocUnsafe(CHUNK);
+  committer = new CheckpointCommitter();
+  timers = [];
+  /** A write wakes the reader at once, not at the next poll; a new or renamed file brings the next scan forward. */
+  watchers = new DirectoryWatchers((path) => this.wake(path), () => this.scan());
+  /** Followed files under the name the last scan found them by, for the watchers. */
+  byPath = /* @__PURE__ */ new Map();
+  host;
+  checkpointFile = "";
+  pumping = false;
+  waiting = false;
+  closed = false;
+  openCount = 0;
+  bytes = 0;
+  errors = 0;
+  retired = 0;
+  savedAt = 0;
+  saveFailures = 0;
+  /** Where the next poll starts in the list of files. */
+  pollFrom = 0;
+  async start(host) {
+    this.host = host;
+    this.checkpointFile = checkpointPath(host.appDir, this.options.checkpoint_dir, this.options.name);
+    const saved = readCheckpoints(this.checkpointFile);
+    this.scan(saved ?? /* @__PURE__ */ new Map(), saved === void 0);
+    if (saved === void 0) this.save([...this.files.values()].map((f) => f.checkpoint()));
+    const empty = this.options.paths.filter((p) => expandGlob(p, host.appDir).size === 0);
+    if (empty.length) this.context.report(`no file matches ${empty.join(", ")} yet: waiting for one`);
+    this.timers.push(setInterval(() => this.scan(), this.options.scan_interval));
+    this.timers.push(setInterval(() => this.poll(), this.options.poll_interval));
+    this.timers.push(setInterval(() => this.saveCommitted(), CHECKPOINT_INTERVAL));
+    this.poll();
+  }
+  /** Expands the globs: new files are followed, renamed ones found again, ones whose name leads elsewhere detached. */
+  scan(saved, firstRun = false) {
+    if (this.closed) return;
+    const found = /* @__PURE__ */ new Map();
+    for (const pattern of this.options.paths) expandGlob(pattern, this.host.appDir, found);
+    const byKey = /* @__PURE__ */ new Map();
+    for (const [path, stat] of found) if (!byKey.has(`${stat.dev}:${stat.ino}`)) byKey.set(`${stat.dev}:${stat.ino}`, [path, stat]);
+    const now = Date.now();
+    for (const file of this.files.values()) {
+      const hit = byKey.get(file.key);
+      if (hit) {
+        file.path = hit[0];
+        file.detachedAt = void 0;
+        if (file.fd === void 0 && file.changed(hit[1])) this.due.add(file);
+      } else if (file.detachedAt === void 0) {
+        file.detachedAt = now;
+        file.lastData = now;
+        if (file.fd === void 0) this.findAway(file);
+      }
+    }
+    for (const [path] of found) this.watchers.watch((0, import_node_path12.dirname)(path));
+    for (const [key, [path, stat]] of byKey) {
+      if (this.files.has(key)) continue;
+      const checkpoint = saved?.get(key);
+      let start2 = 0;
+      if (checkpoint) start2 = checkpoint.position <= stat.size ? checkpoint.position : 0;
+      else if (firstRun && this.options.read_from === "end") start2 = stat.size;
+      this.follow(path, stat, start2);
+    }
+    this.byPath = new Map([...this.files.values()].filter((f) => f.detachedAt === void 0).map((f) => [f.path, f]));
+    if (saved) {
+      for (const [key, checkpoint] of saved) {
+        if (this.files.has(key)) continue;
+        const away = findByInode((0, import_node_path12.dirname)(checkpoint.path), checkpoint.dev, checkpoint.ino);
+        if (!away || away[1].size <= checkpoint.position) continue;
+        this.follow(away[0], away[1], checkpoint.position).detachedAt = now;
+      }
+    }
+  }
+  /** A followed file was written to: read it now (when it is open and reading is not paused). */
+  wake(path) {
+    const file = this.byPath.get(path);
+    if (this.closed || !file || file.fd === void 0 || this.active.has(file) || this.waiting) return;
+    this.active.add(file);
+    this.pump();
+  }
+  follow(path, stat, start2) {
+    const source = { logger: this.options.logger || this.options.name, stream: "stdout", pid: 0, hostname: this.context.hostname, severity: SEVERITY.info, type: "file", fields: { path } };
+    const file = new FollowedFile(path, stat.dev, stat.ino, start2, source, this.host.sink, this.host.maxLine, this.host.partialTimeout);
+    this.files.set(file.key, file);
+    if (stat.size !== start2) this.due.add(file);
+    return file;
+  }
+  /** A closed file whose name now leads elsewhere: reopened under its new name in the same directory, or forgotten. */
+  findAway(file) {
+    const away = findByInode((0, import_node_path12.dirname)(file.path), file.dev, file.ino);
+    if (away && away[1].size > file.position) {
+      file.path = away[0];
+      this.due.add(file);
+    } else this.retire(file);
+  }
+  /** Every poll_interval: files at their end are read once; detached files quiet for rotate_wait are let go. */
+  poll() {
+    if (this.closed || this.waiting) return;
+    const now = Date.now();
+    const files = [...this.files.values()];
+    const from = this.pollFrom % Math.max(1, files.length);
+    for (let k = 0; k < files.length; k++) {
+      const file = files[(from + k) % files.length];
+      if (this.host.blocked) {
+        this.pollFrom = from + k;
+        break;
+      }
+      if (this.active.has(file)) continue;
+      if (file.fd === void 0) {
+        if (!this.due.has(file) && this.openCount >= this.options.max_open_files) continue;
+        if (!this.makeRoom() || !file.open()) continue;
+        this.openCount++;
+        this.due.delete(file);
+      }
+      const result = this.readOnce(file);
+      if (typeof result === "number") this.active.add(file);
+      else if (result === "eof" && file.detachedAt !== void 0 && now - Math.max(file.lastData, file.detachedAt) >= this.options.rotate_wait) this.retire(file);
+    }
+    if (this.active.size) this.pump();
+  }
+  /** Reads the files that have data, a chunk each in turn, until they are at their end or an output is full. */
+  pump() {
+    if (this.pumping || this.closed) return;
+    this.pumping = true;
+    const round = () => {
+      if (this.closed) return;
+      for (const file of [...this.active]) {
+        if (this.host.blocked) break;
+        this.active.delete(file);
+        if (typeof this.readOnce(file) === "number") this.active.add(file);
+      }
+      if (this.active.size === 0) {
+        this.pumping = false;
+        return;
+      }
+      if (!this.host.blocked) return void setImmediate(round);
+      this.waiting = true;
+      for (const file of this.files.values()) file.hold();
+      this.host.onResume(() => {
+        this.waiting = false;
+        for (const file of this.files.values()) file.release();
+        round();
+      });
+    };
+    setImmediate(round);
+  }
+  readOnce(file) {
+    try {
+      const result = file.read(this.buffer);
+      if (typeof result === "number") this.bytes += result;
+      else if (result === "truncated") this.afterTruncation(file);
+      return result;
+    } catch (error) {
+      this.errors++;
+      this.context.report(`cannot read ${file.path}: ${error.message}; it is no longer followed`, SEVERITY.err);
+      this.retire(file);
+      return "gone";
+    }
+  }
+  /**
+   * copytruncate copied the file, then truncated it: lines written after our last read are in the copy, which
+   * is found in the same directory by its bytes at our position. Lines written between the copy and the
+   * truncation are in neither file: no reader can get those.
+   */
+  afterTruncation(file) {
+    const copy = findCopy(file, new Set([...this.files.values()].map((f) => f.path)));
+    try {
+      file.restart(this.buffer, copy?.fd);
+    } finally {
+      if (copy) (0, import_node_fs15.closeSync)(copy.fd);
+    }
+    this.context.report(`${file.path} was truncated: reading it from the start${copy ? ` (lines written before that were read from ${copy.path})` : ""}`, SEVERITY.notice);
+  }
+  /** Closes the idle open file read longest ago when max_open_files are open; false when none can be closed. */
+  makeRoom() {
+    if (this.openCount < this.options.max_open_files) return true;
+    let oldest;
+    for (const file of this.files.values()) {
+      if (file.fd === void 0 || file.detachedAt !== void 0 || this.active.has(file)) continue;
+      if (!oldest || file.lastData < oldest.lastData) oldest = file;
+    }
+    if (!oldest) return false;
+    oldest.closeFd();
+    this.openCount--;
+    return true;
+  }
+  /** Stops following a file: its partial line is passed on and its descriptor closed. */
+  retire(file) {
+    file.flush();
+    if (file.fd !== void 0) this.openCount--;
+    file.closeFd();
+    this.files.delete(file.key);
+    this.active.delete(file);
+    this.due.delete(file);
+    this.retired++;
+  }
+  /** Saves the positions whose lines the outputs have written (see CheckpointCommitter). */
+  saveCommitted() {
+    const ready = this.committer.next([...this.files.values()].map((f) => f.checkpoint()), this.host.blocked);
+    if (ready) this.save(ready);
+  }
+  save(checkpoints) {
+    try {
+      writeCheckpoints(this.checkpointFile, checkpoints);
+      this.savedAt = Date.now();
+    } catch (error) {
+      if (this.saveFailures++ === 0) this.context.report(`cannot save read positions to ${this.checkpointFile}: ${error.message}; a restart will read files again from where they were last saved. Set checkpoint_dir to a writable directory`, SEVERITY.warning);
+      this.errors++;
+    }
+  }
+  /** Reads what the files hold now (for at most a second), passes on partial lines, and saves the positions once written. */
+  async close() {
+    if (this.closed) return;
+    this.closed = true;
+    for (const timer of this.timers) clearInterval(timer);
+    this.watchers.close();
+    const until = Date.now() + CLOSE_READ_MS;
+    for (const file of this.files.values()) {
+      if (file.fd === void 0 && !(this.due.has(file) && file.open())) continue;
+      while (Date.now() < until && !this.host.blocked && typeof this.readOnce(file) === "number") ;
+    }
+    const checkpoints = [...this.files.values()].map((f) => f.checkpoint());
+    for (const file of this.files.values()) {
+      file.flush();
+      file.closeFd();
+    }
+    await new Promise((resolve10) => setImmediate(resolve10));
+    for (const giveUp = Date.now() + 2e3; writeProgress().unwritten > 0 && Date.now() < giveUp; ) await new Promise((r2) => setTimeout(r2, 20));
+    if (writeProgress().unwritten === 0) this.save(checkpoints);
+  }
+  stats() {
+    let lines = 0;
+    let open = 0;
+    let detached = 0;
+    let truncations = 0;
+    for (const file of this.files.values()) {
+      lines += file.lines;
+      truncations += file.truncations;
+      if (file.fd !== void 0) open++;
+      if (file.detachedAt !== void 0) detached++;
+    }
+    const stats = { files: this.files.size, open_files: open, rotated_being_read: detached, files_done: this.retired, lines, bytes: this.bytes, truncations, errors: this.errors, checkpoint_age_ms: this.savedAt ? Date.now() - this.savedAt : -1 };
+    let listed = 0;
+    for (const file of this.files.values()) {
+      if (listed++ === STATUS_FILES) break;
+      stats[`position[${(0, import_node_path12.relative)(this.host.appDir, file.path)}]`] = file.position;
+    }
+    return stats;
+  }
+};
+var fileInput = defineComponent({
+  kind: "inputs",
+  type: "file",
+  summary: 'Follows files as `tail -F` does: globs, files that appear later, rotation by rename (the old file is read until quiet) or copytruncate (lines written between the copy and the truncation are lost: no reader can get them), read positions saved once written and resumed after a restart. Messages have Type "file", Logger the input name, Fields[path].',
+  schema: schema17,
+  example: '[inputs.nginx]\ntype = "file"\npaths = ["logs/nginx/*.log", "/tmp/php-fpm.*.log"]\nread_from = "end"',
+  check: (options) => options.paths.length === 0 || options.paths.some((p) => p.trim() === "") ? [{ key: "paths", message: `option "paths" must list at least one file or glob, got ${JSON.stringify(options.paths)}`, hint: 'e.g. paths = ["logs/*.log"]' }] : [],
+  create: (options, context) => new FileInput(options, context)
+});
+
+// src/pipeline/inputs/syslog.ts
+var import_node_dgram = require("node:dgram");
+var import_node_net5 = require("node:net");
+var import_node_net6 = require("node:net");
+
+// src/pipeline/inputs/listen-address.ts
+function parseListenAddress(text, schemes, example) {
+  const match = /^(?:([a-z]+):\/\/)?(\[[0-9a-fA-F:.]+\]|[^:/[\]]*):(\d{1,5})$/.exec(text.trim());
+  if (!match) return `must be ${schemes.length > 1 ? `${schemes.map((s) => `${s}://`).join(" or ")}` : ""}HOST:PORT, e.g. "${example}", got "${text}"`;
+  const [, scheme = schemes[0], rawHost, port] = match;
+  if (!schemes.includes(scheme)) return `must start with ${schemes.map((s) => `${s}://`).join(" or ")}, got "${text}"`;
+  if (Number(port) < 1 || Number(port) > 65535) return `must have a port from 1 to 65535, got "${text}"`;
+  const host = rawHost.startsWith("[") ? rawHost.slice(1, -1) : rawHost || "127.0.0.1";
+  return { scheme, host, port: Number(port) };
+}
+
+// src/pipeline/inputs/syslog-parse.ts
+var MONTHS2 = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+var PRI = /^<(\d{1,3})>/;
+var RFC3164_TIME = /^([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d) /;
+var TAG = /^([^\s:[\]]{1,48})(?:\[([^\]\s]*)\])?: ?/;
+function parseSyslog(text) {
+  const pri = PRI.exec(text);
+  if (!pri || Number(pri[1]) > 191) return malformed(text, 'no <PRI> at the start (expected e.g. "<13>")');
+  const value = Number(pri[1]);
+  const base = { severity: value & 7, facility: FACILITIES[value >> 3] ?? String(value >> 3) };
+  const rest = text.slice(pri[0].length);
+  if (/^[1-9]\d{0,2} /.test(rest)) return parse5424(rest, base, text);
+  return parse3164(rest, base);
+}
+function malformed(text, reason) {
+  return { severity: 6, facility: "user", timestamp: void 0, hostname: "", appName: "", procId: "", msg: text, fields: {}, malformed: reason };
+}
+function parse5424(rest, base, text) {
+  const header2 = /^\d+ (\S+) (\S+) (\S+) (\S+) (\S+) /.exec(rest);
+  if (!header2) return malformed(text, "an RFC 5424 header needs VERSION TIMESTAMP HOSTNAME APP-NAME PROCID MSGID");
+  const [, time, hostname, appName, procId, msgId] = header2;
+  let timestamp;
+  if (time !== "-") {
+    timestamp = Date.parse(time);
+    if (Number.isNaN(timestamp)) return malformed(text, `TIMESTAMP "${time}" is not an RFC 3339 time`);
+  }
+  const fields = {};
+  if (msgId !== "-") fields.msgid = msgId;
+  let at = header2[0].length;
+  if (rest[at] === "-") at++;
+  else if (rest[at] === "[") {
+    const end = parseStructuredData(rest, at, fields);
+    if (end < 0) return malformed(text, 'STRUCTURED-DATA is not well formed (expected [id name="value" ...] or -)');
+    at = end;
+  } else return malformed(text, 'expected STRUCTURED-DATA ([id name="value"] or -) after MSGID');
+  let msg = rest[at] === " " ? rest.slice(at + 1) : rest.slice(at);
+  if (msg.charCodeAt(0) === 65279) msg = msg.slice(1);
+  const nil = (v) => v === "-" ? "" : v;
+  return { ...base, timestamp, hostname: nil(hostname), appName: nil(appName), procId: nil(procId), msg, fields };
+}
+function parseStructuredData(text, at, fields) {
+  while (text[at] === "[") {
+    const id = /^\[([^\s=\]"]{1,32})/.exec(text.slice(at, at + 34));
+    if (!id) return -1;
+    at += id[0].length;
+    while (text[at] === " ") {
+      const name = /^ ([^\s=\]"]{1,32})="/.exec(text.slice(at, at + 36));
+      if (!name) return -1;
+      at += name[0].length;
+      let value = "";
+      for (; ; ) {
+        const c = text[at++];
+        if (c === void 0) return -1;
+        if (c === '"') break;
+        if (c === "\\" && (text[at] === '"' || text[at] === "\\" || text[at] === "]")) value += text[at++];
+        else value += c;
+      }
+      fields[`${id[1]}.${name[1]}`] = value;
+    }
+    if (text[at] !== "]") return -1;
+    at++;
+  }
+  return at;
+}
+function parse3164(rest, base) {
+  const time = RFC3164_TIME.exec(rest);
+  let timestamp;
+  let at = 0;
+  if (time) {
+    const month = MONTHS2.indexOf(time[1]);
+    if (month >= 0) {
+      const now = /* @__PURE__ */ new Date();
+      const date = new Date(now.getFullYear(), month, Number(time[2]), Number(time[3]), Number(time[4]), Number(time[5]));
+      if (date.getTime() - now.getTime() > 7 * 864e5) date.setFullYear(now.getFullYear() - 1);
+      timestamp = date.getTime();
+      at = time[0].length;
+    }
+  }
+  let body = rest.slice(at);
+  let hostname = "";
+  if (time && !TAG.test(body)) {
+    const space = body.indexOf(" ");
+    if (space > 0 && TAG.test(body.slice(space + 1))) {
+      hostname = body.slice(0, space);
+      body = body.slice(space + 1);
+    }
+  }
+  const tag2 = TAG.exec(body);
+  if (!tag2) return { ...base, timestamp, hostname, appName: "", procId: "", msg: body, fields: {} };
+  return { ...base, timestamp, hostname, appName: tag2[1], procId: tag2[2] ?? "", msg: body.slice(tag2[0].length), fields: {} };
+}
+
+// src/pipeline/inputs/syslog-framing.ts
+function cutAt2(buf, at, max) {
+  return at + (utf8Boundary(buf.subarray(at, at + max + 1), max) || max);
+}
+var SyslogFramer = class {
+  /** `emit(text, cut)`: one message, or one piece of a message cut every `max` bytes. */
+  constructor(max, emit2) {
+    this.max = max;
+    this.emit = emit2;
+  }
+  max;
+  emit;
+  pending = Buffer.alloc(0);
+  /** Bytes still to come of an octet-counted message being cut. */
+  rest = 0;
+  /** True while a newline-framed message longer than the limit is being cut. */
+  continuing = false;
+  push(data) {
+    const buf = this.pending.length ? Buffer.concat([this.pending, data]) : data;
+    let at = 0;
+    while (at < buf.length) {
+      const next = this.frame(buf, at);
+      if (next < 0) break;
+      at = next;
+    }
+    this.pending = at >= buf.length ? Buffer.alloc(0) : Buffer.from(buf.subarray(at));
+  }
+  /** The connection ended: a last message without its newline is still a message. */
+  end() {
+    if (this.pending.length) this.emit(this.pending.toString("utf8").replace(/[\r\n]+$/, ""), this.rest > 0 || this.continuing ? "continued" : void 0);
+    this.pending = Buffer.alloc(0);
+    this.rest = 0;
+    this.continuing = false;
+  }
+  /** Emits the frame (or piece) at `at`; returns where the next one starts, or -1 to wait for more bytes. */
+  frame(buf, at) {
+    const { max } = this;
+    const available = buf.length - at;
+    if (this.rest > 0) {
+      if (available < Math.min(this.rest, max)) return -1;
+      const end2 = this.rest <= max ? at + this.rest : cutAt2(buf, at, max);
+      this.rest -= end2 - at;
+      this.emit(buf.toString("utf8", at, end2).replace(/[\r\n]+$/, ""), "continued");
+      return end2;
+    }
+    const first2 = buf[at];
+    if (first2 === 10 || first2 === 13 || first2 === 0) return at + 1;
+    if (!this.continuing && first2 >= 48 && first2 <= 57) {
+      const space = buf.indexOf(32, at);
+      const digits2 = space < 0 ? available : space - at;
+      if (digits2 <= 10 && (space < 0 || /^\d+$/.test(buf.toString("latin1", at, space)))) {
+        if (space < 0) return -1;
+        const length = Number(buf.toString("latin1", at, space));
+        const start2 = space + 1;
+        if (buf.length - start2 < Math.min(length, max)) return -1;
+        const end2 = length <= max ? start2 + length : cutAt2(buf, start2, max);
+        this.rest = length - (end2 - start2);
+        this.emit(buf.toString("utf8", start2, end2).replace(/[\r\n]+$/, ""), this.rest > 0 ? "first" : void 0);
+        return end2;
+      }
+    }
+    const nl = buf.indexOf(10, at);
+    const end = nl < 0 ? buf.length : nl;
+    if (end - at > max) {
+      const cut = cutAt2(buf, at, max);
+      this.emit(buf.toString("utf8", at, cut), this.continuing ? "continued" : "first");
+      this.continuing = true;
+      return cut;
+    }
+    if (nl < 0) return -1;
+    this.emit(buf.toString("utf8", at, nl).replace(/\r$/, ""), this.continuing ? "continued" : void 0);
+    this.continuing = false;
+    return nl + 1;
+  }
+};
+
+// src/pipeline/inputs/syslog.ts
+var schema18 = {
+  address: { type: "string", required: true, doc: "udp://HOST:PORT or tcp://HOST:PORT to listen on; HOST defaults to 127.0.0.1 (set 0.0.0.0 to listen on every interface)" },
+  logger: { type: "string", default: "", doc: "the Logger of messages without an APP-NAME (default: the input name)" },
+  max_message_size: { type: "size", default: "64KB", doc: "longest message taken over TCP; a longer one is passed on in pieces of at most this size, each marked in Fields[syslog_error] and the later ones with the first one's Logger, Severity and Hostname" }
+};
+var MALFORMED_FIELD = "syslog_error";
+var SyslogInput = class {
+  constructor(address, options, context) {
+    this.address = address;
+    this.options = options;
+    this.context = context;
+  }
+  address;
+  options;
+  context;
+  udp;
+  tcp;
+  sockets = /* @__PURE__ */ new Set();
+  host;
+  messages = 0;
+  malformed = 0;
+  connections = 0;
+  errors = 0;
+  async start(host) {
+    this.host = host;
+    const { scheme, host: bind, port } = this.address;
+    if (scheme === "udp") {
+      const socket = (0, import_node_dgram.createSocket)((0, import_node_net6.isIPv6)(bind) ? "udp6" : "udp4");
+      this.udp = socket;
+      socket.on("message", (data) => this.receive(data.toString("utf8").replace(/[\r\n]+$/, "")));
+      await new Promise((resolve10, reject) => {
+        socket.once("error", reject);
+        socket.bind(port, bind, () => {
+          socket.off("error", reject);
+          socket.on("error", (error) => this.fail(error));
+          resolve10();
+        });
+      });
+      return;
+    }
+    const server = (0, import_node_net5.createServer)((socket) => this.accept(socket));
+    this.tcp = server;
+    await new Promise((resolve10, reject) => {
+      server.once("error", reject);
+      server.listen(port, bind, () => {
+        server.off("error", reject);
+        server.on("error", (error) => this.fail(error));
+        resolve10();
+      });
+    });
+  }
+  /** One TCP connection, read while the outputs take more. */
+  accept(socket) {
+    this.connections++;
+    this.sockets.add(socket);
+    const max = this.options.max_message_size;
+    let cutFrom;
+    const framer = new SyslogFramer(max, (text, cut) => {
+      if (cut === "continued") return this.route(cutFrom ?? parseSyslog(""), text, `continues a message longer than max_message_size (${max})`);
+      const parts = parseSyslog(text);
+      if (cut === "first") cutFrom = parts;
+      this.route(parts, parts.msg, cut === "first" ? `message longer than max_message_size (${max}): cut into pieces` : parts.malformed);
+    });
+    socket.on("data", (data) => {
+      framer.push(data);
+      if (this.host.blocked && !socket.isPaused()) {
+        socket.pause();
+        this.host.onResume(() => socket.resume());
+      }
+    });
+    socket.on("end", () => framer.end());
+    socket.on("error", () => this.errors++);
+    socket.on("close", () => this.sockets.delete(socket));
+  }
+  /** One datagram: one message. */
+  receive(text) {
+    const parts = parseSyslog(text);
+    this.route(parts, parts.msg, parts.malformed);
+  }
+  /** Makes a message of a received syslog message's parts (marked with `problem`, if any) and routes it. */
+  route(parts, msg, problem) {
+    const fallback = this.options.logger || this.options.name;
+    const message = new Message(Buffer.from(msg, "utf8"), parts.appName || fallback, "stdout", /^\d+$/.test(parts.procId) ? Number(parts.procId) : 0, parts.hostname || this.context.hostname, parts.timestamp ?? Date.now(), "syslog");
+    message.severity = parts.severity;
+    const fields = { ...parts.fields, facility: parts.facility };
+    if (parts.procId && !/^\d+$/.test(parts.procId)) fields.procid = parts.procId;
+    if (problem) {
+      fields[MALFORMED_FIELD] = problem;
+      this.malformed++;
+    }
+    message.fields = fields;
+    this.messages++;
+    this.host.emit(message);
+  }
+  fail(error) {
+    this.errors++;
+    this.context.report(`${this.address.scheme}://${this.address.host}:${this.address.port}: ${error.message}`, SEVERITY.err);
+  }
+  async close() {
+    this.udp?.close();
+    if (this.tcp) {
+      const closed = new Promise((resolve10) => this.tcp.close(resolve10));
+      for (const socket of this.sockets) socket.end();
+      await Promise.race([closed, new Promise((r2) => setTimeout(r2, 1e3))]);
+      for (const socket of this.sockets) socket.destroy();
+    }
+  }
+  stats() {
+    return { address: `${this.address.scheme}://${this.address.host}:${this.address.port}`, messages: this.messages, malformed: this.malformed, connections: this.connections, open_connections: this.sockets.size, errors: this.errors };
+  }
+};
+var syslogInput = defineComponent({
+  kind: "inputs",
+  type: "syslog",
+  summary: 'Receives RFC 5424 and RFC 3164 syslog messages over UDP or TCP (octet counting or newline framing), on loopback unless told otherwise. Messages have Type "syslog", Severity, Hostname, Logger = APP-NAME, Pid = PROCID, Payload = MSG, Fields[facility], Fields[msgid] and structured data as Fields["SD-ID.PARAM"]; one that cannot be read is passed on whole with Fields[syslog_error] saying why.',
+  schema: schema18,
+  example: '[inputs.local_syslog]\ntype = "syslog"\naddress = "udp://127.0.0.1:5514"',
+  check: (options) => {
+    const address = parseListenAddress(options.address, ["udp", "tcp"], "udp://127.0.0.1:5514");
+    const problems = typeof address === "string" ? [{ key: "address", message: `option "address" ${address}`, hint: 'e.g. "udp://127.0.0.1:5514" or "tcp://127.0.0.1:5514"' }] : [];
+    if (options.max_message_size < 64) problems.push({ key: "max_message_size", message: `option "max_message_size" must be at least 64 bytes, got ${options.max_message_size}`, hint: 'e.g. "64KB"' });
+    return problems;
+  },
+  create: (options, context) => new SyslogInput(parseListenAddress(options.address, ["udp", "tcp"], "udp://127.0.0.1:5514"), options, context)
+});
+
+// src/pipeline/inputs/http.ts
+var import_node_http = require("node:http");
+var schema19 = {
+  address: { type: "string", required: true, doc: 'HOST:PORT to listen on, e.g. "127.0.0.1:8514"; HOST defaults to 127.0.0.1 (set 0.0.0.0 for every interface)' },
+  token: { type: "string", default: "", doc: "when set, requests need `Authorization: Bearer TOKEN` (else 401); use ${VAR} to keep it out of the repository" },
+  max_body_size: { type: "size", default: "1MB", doc: "largest request body taken; a larger one gets 413 and nothing of it is routed" },
+  logger: { type: "string", default: "", doc: 'the Logger of its messages (default: the input name); an NDJSON object may set its own with a "logger" key' },
+  ...pickSchema
+};
+var PATH = "/logs";
+var NDJSON_TYPES = /* @__PURE__ */ new Set(["application/x-ndjson", "application/ndjson", "application/jsonl", "application/json", "application/x-jsonlines"]);
+var Rejection = class extends Error {
+  constructor(status2, message, headers = {}) {
+    super(message);
+    this.status = status2;
+    this.headers = headers;
+  }
+  status;
+  headers;
+};
+var HttpInput = class {
+  constructor(address, options, context) {
+    this.address = address;
+    this.options = options;
+    this.context = context;
+    this.decoder = new JsonDecoder(picker(options), 8);
+  }
+  address;
+  options;
+  context;
+  server;
+  host;
+  decoder;
+  requests = 0;
+  messages = 0;
+  rejected = 0;
+  async start(host) {
+    this.host = host;
+    const server = (0, import_node_http.createServer)((request, response) => {
+      this.requests++;
+      this.handle(request).then(
+        () => response.writeHead(204).end(),
+        (error) => this.reject(response, error)
+      );
+    });
+    this.server = server;
+    await new Promise((resolve10, reject) => {
+      server.once("error", reject);
+      server.listen(this.address.port, this.address.host, () => {
+        server.off("error", reject);
+        resolve10();
+      });
+    });
+  }
+  reject(response, error) {
+    this.rejected++;
+    const status2 = error instanceof Rejection ? error.status : 500;
+    if (!(error instanceof Rejection)) this.context.report(`request failed: ${error.message}`, SEVERITY.err);
+    response.writeHead(status2, { "content-type": "text/plain; charset=utf-8", connection: "close", ...error instanceof Rejection ? error.headers : {} });
+    response.end(error.message + "\n");
+  }
+  /** Checks, reads and routes one request; throws a Rejection saying what is wrong. */
+  async handle(request) {
+    const path = (request.url ?? "").split("?")[0];
+    if (path !== PATH) throw new Rejection(404, `no such endpoint ${path}: POST log lines to ${PATH}`);
+    if (request.method !== "POST") throw new Rejection(405, `${request.method} is not allowed: POST log lines to ${PATH}`, { allow: "POST" });
+    if (this.options.token && !sameText(request.headers.authorization ?? "", `Bearer ${this.options.token}`)) {
+      throw new Rejection(401, `missing or wrong token: send the header "Authorization: Bearer TOKEN" with the token set in the input's "token" option`, { "www-authenticate": "Bearer" });
+    }
+    const type = (request.headers["content-type"] ?? "text/plain").split(";")[0].trim().toLowerCase();
+    const ndjson = NDJSON_TYPES.has(type);
+    if (!ndjson && type !== "text/plain" && type !== "application/x-www-form-urlencoded") throw new Rejection(415, `Content-Type ${type} is not taken: send text/plain (one message per line) or application/x-ndjson (one JSON object per line)`);
+    const body = await readBody(request, this.options.max_body_size);
+    const messages = ndjson ? this.fromNdjson(body) : this.fromText(body);
+    for (const message of messages) this.host.emit(message);
+    this.messages += messages.length;
+    if (this.host.blocked) await new Promise((resolve10) => this.host.onResume(resolve10));
+  }
+  fromText(body) {
+    const logger = this.options.logger || this.options.name;
+    const messages = [];
+    const now = Date.now();
+    for (const line of splitLines(body)) {
+      for (let at = 0; at < line.length || at === 0; at += this.host.maxLine) {
+        messages.push(new Message(line.subarray(at, at + this.host.maxLine), logger, "stdout", 0, this.context.hostname, now, "http"));
+        if (line.length === 0) break;
+      }
+    }
+    return messages;
+  }
+  /** Every line must be a JSON object: one that is not rejects the whole body, so that a client can resend it without duplicates. */
+  fromNdjson(body) {
+    const logger = this.options.logger || this.options.name;
+    const messages = [];
+    const now = Date.now();
+    let number = 0;
+    for (const line of splitLines(body)) {
+      number++;
+      const text = line.toString("utf8");
+      if (text.trim() === "") continue;
+      let parsed;
+      try {
+        parsed = JSON.parse(text);
+      } catch (error) {
+        throw new Rejection(400, `line ${number} is not JSON (${error.message}); nothing of this request was taken: send one JSON object per line`);
+      }
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Rejection(400, `line ${number} is ${Array.isArray(parsed) ? "an array" : "not an object"}; nothing of this request was taken: send one JSON object per line`);
+      const message = new Message(Buffer.from(text, "utf8"), logger, "stdout", 0, this.context.hostname, now, "http");
+      this.decoder.decode(message);
+      const own = parsed.logger;
+      if (typeof own === "string" && own) {
+        message.logger = own;
+        if (message.fields) delete message.fields.logger;
+      }
+      messages.push(message);
+    }
+    return messages;
+  }
+  async close() {
+    const server = this.server;
+    if (!server) return;
+    await Promise.race([new Promise((resolve10) => server.close(resolve10)), new Promise((r2) => setTimeout(r2, 1e3))]);
+    server.closeAllConnections?.();
+  }
+  stats() {
+    return { address: `${this.address.host}:${this.address.port}`, requests: this.requests, messages: this.messages, rejected: this.rejected };
+  }
+};
+function readBody(request, max) {
+  const declared = Number(request.headers["content-length"]);
+  const tooLarge = (size2) => new Rejection(413, `the body is ${size2}, more than max_body_size (${max} bytes): send fewer lines per request, or raise max_body_size`);
+  if (declared > max) return Promise.reject(tooLarge(`${declared} bytes`));
+  return new Promise((resolve10, reject) => {
+    const chunks = [];
+    let size2 = 0;
+    request.on("data", (chunk) => {
+      size2 += chunk.length;
+      if (size2 > max) {
+        request.pause();
+        reject(tooLarge(`over ${max} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on("end", () => resolve10(Buffer.concat(chunks)));
+    request.on("error", reject);
+  });
+}
+function splitLines(body) {
+  const lines = [];
+  let start2 = 0;
+  while (start2 < body.length) {
+    let end = body.indexOf(10, start2);
+    if (end < 0) end = body.length;
+    lines.push(body.subarray(start2, end > start2 && body[end - 1] === 13 ? end - 1 : end));
+    start2 = end + 1;
+  }
+  return lines;
+}
+function sameText(a, b) {
+  let difference = a.length ^ b.length;
+  for (let i = 0; i < b.length; i++) difference |= (a.charCodeAt(i % (a.length || 1)) || 0) ^ b.charCodeAt(i);
+  return difference === 0;
+}
+var httpInput = defineComponent({
+  kind: "inputs",
+  type: "http",
+  summary: `A local endpoint for apps that push their logs: POST /logs with text lines (text/plain, or curl's default form type) or NDJSON (application/x-ndjson: fields, level, message and time from each object, as the json decoder reads them), answered 204 once routed; a 4xx says what was wrong, and nothing of a refused body is routed. Messages have Type "http".`,
+  schema: schema19,
+  example: '[inputs.posted]\ntype = "http"\naddress = "127.0.0.1:8514"\ntoken = "${LOGS_TOKEN}"',
+  check: (options) => {
+    const address = parseListenAddress(options.address, ["http"], "127.0.0.1:8514");
+    return typeof address === "string" ? [{ key: "address", message: `option "address" ${address}`, hint: 'e.g. "127.0.0.1:8514"' }] : [];
+  },
+  create: (options, context) => new HttpInput(parseListenAddress(options.address, ["http"], "127.0.0.1:8514"), options, context)
+});
+
+// src/pipeline/inputs/process-metrics.ts
+var import_node_fs16 = require("node:fs");
+var schema20 = {
+  interval: { type: "duration", default: "20s", doc: "how often each running instance is measured (Heroku samples every 20 s)" }
+};
+var TICKS = 100;
+function readProcesses() {
+  const list = [];
+  for (const name of (0, import_node_fs16.readdirSync)("/proc")) {
+    if (name.charCodeAt(0) < 48 || name.charCodeAt(0) > 57) continue;
+    try {
+      const stat = (0, import_node_fs16.readFileSync)(`/proc/${name}/stat`, "latin1");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      list.push({ pid: Number(name), ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]) });
+    } catch {
+    }
+  }
+  return list;
+}
+function sampleTree(root, processes = readProcesses()) {
+  const children = /* @__PURE__ */ new Map();
+  let rootStat;
+  for (const p of processes) {
+    if (p.pid === root) rootStat = p;
+    let list = children.get(p.ppid);
+    if (!list) children.set(p.ppid, list = []);
+    list.push(p);
+  }
+  if (!rootStat) return void 0;
+  const sample = { processes: 0, rssKb: 0, swapKb: 0, cpuSeconds: 0 };
+  const queue = [rootStat];
+  while (queue.length) {
+    const p = queue.pop();
+    sample.processes++;
+    sample.cpuSeconds += p.ticks / TICKS;
+    try {
+      const status2 = (0, import_node_fs16.readFileSync)(`/proc/${p.pid}/status`, "latin1");
+      sample.rssKb += Number(/^VmRSS:\s+(\d+)/m.exec(status2)?.[1] ?? 0);
+      sample.swapKb += Number(/^VmSwap:\s+(\d+)/m.exec(status2)?.[1] ?? 0);
+    } catch {
+    }
+    queue.push(...children.get(p.pid) ?? []);
+  }
+  return sample;
+}
+var mb = (kb) => (kb / 1024).toFixed(2);
+var ProcessMetricsInput = class {
+  constructor(options, context) {
+    this.options = options;
+    this.context = context;
+  }
+  options;
+  context;
+  timer;
+  host;
+  samples = 0;
+  errors = 0;
+  async start(host) {
+    this.host = host;
+    this.timer = setInterval(() => this.measure(), this.options.interval);
+    this.timer.unref();
+  }
+  /** One line per running instance, in Heroku's format, with the numbers in Fields as well. */
+  measure() {
+    let processes;
+    let load;
+    try {
+      processes = readProcesses();
+      load = (0, import_node_fs16.readFileSync)("/proc/loadavg", "latin1").split(" ");
+    } catch (error) {
+      if (this.errors++ === 0) this.context.report(`cannot read /proc (${error.message}): process_metrics needs Linux`, SEVERITY.warning);
+      return;
+    }
+    for (const { name, pid } of this.host.instances()) {
+      if (pid === void 0) continue;
+      const s = sampleTree(pid, processes);
+      if (!s) continue;
+      const totalKb = s.rssKb + s.swapKb;
+      const text = `source=${name} sample#memory_total=${mb(totalKb)}MB sample#memory_rss=${mb(s.rssKb)}MB sample#memory_swap=${mb(s.swapKb)}MB sample#load_avg_1m=${load[0]} sample#load_avg_5m=${load[1]} sample#load_avg_15m=${load[2]} sample#cpu_time=${s.cpuSeconds.toFixed(2)}s sample#processes=${s.processes}`;
+      const message = new Message(Buffer.from(text, "latin1"), name, "stdout", pid, this.context.hostname, Date.now(), "metrics");
+      message.severity = SEVERITY.info;
+      message.fields = { source: name, memory_total: Number(mb(totalKb)), memory_rss: Number(mb(s.rssKb)), memory_swap: Number(mb(s.swapKb)), load_avg_1m: Number(load[0]), cpu_time: Number(s.cpuSeconds.toFixed(2)), processes: s.processes };
+      this.samples++;
+      this.host.emit(message);
+    }
+  }
+  async close() {
+    if (this.timer) clearInterval(this.timer);
+  }
+  stats() {
+    return { samples: this.samples, errors: this.errors };
+  }
+};
+var processMetricsInput = defineComponent({
+  kind: "inputs",
+  type: "process_metrics",
+  summary: `Every interval, one line per running instance in Heroku's log-runtime-metrics format (memory, swap, load, CPU time of its whole process tree, from /proc), with Type "metrics".`,
+  schema: schema20,
+  example: '[inputs.metrics]\ntype = "process_metrics"\ninterval = "20s"',
+  check: (options) => options.interval < 1e3 ? [{ key: "interval", message: `option "interval" must be at least 1s, got ${options.interval} ms`, hint: 'e.g. interval = "20s"' }] : [],
+  create: (options, context) => new ProcessMetricsInput(options, context)
+});
+
+// src/pipeline/registry.ts
+function byType(...definitions) {
+  return Object.fromEntries(definitions.map((d) => [d.type, d]));
+}
+var registry = {
+  inputs: byType(),
+  decoders: byType(),
+  filters: byType(),
+  outputs: byType(stdoutOutput, stderrOutput)
+};
+Object.assign(registry.decoders, byType(jsonDecoder, logfmtDecoder, regexDecoder, severityDecoder));
+Object.assign(registry.filters, byType(dropFilter, throttleFilter, dedupeFilter, sampleFilter, redactFilter, multilineFilter, fieldsFilter, counterFilter));
+Object.assign(registry.outputs, byType(fileOutput));
+Object.assign(registry.outputs, byType(syslogOutput, httpOutput));
+Object.assign(registry.outputs, byType(otlpOutput));
+Object.assign(registry.inputs, byType(fileInput, syslogInput, httpInput, processMetricsInput));
+function findDefinition(kind, type) {
+  return Object.hasOwn(registry[kind], type) ? registry[kind][type] : void 0;
+}
+function typesOf(kind) {
+  return Object.keys(registry[kind]);
+}
+
+// src/config/load.ts
+var REQUIRED_FIELD = {
+  type: "boolean",
+  default: false,
+  doc: "false: when drover starts and this output's configuration cannot be resolved (an unset ${VAR}, a bad URL in one), the output is disabled, an error says what to set (again every minute, and in `drover status`), and the processes start regardless. true: drover refuses to start instead"
+};
+var SECTION_NAMES = ["supervisor", "processes", ...COMPONENT_KINDS];
+var NAME = /^[A-Za-z0-9_-]+$/;
+function loadConfig(options) {
+  const fragments = readFragments(options.dirs);
+  const problems = [];
+  const warnings = [];
+  let supervisorRaw;
+  const sections = /* @__PURE__ */ new Map();
+  for (const fragment of fragments) {
+    let parsed;
+    try {
+      parsed = import_toml.default.parse(fragment.text);
+    } catch (error) {
+      const e = error;
+      problems.push({ file: fragment.path, line: (e.line ?? -1) + 1, component: "", message: `invalid TOML: ${e.message.split(" at row")[0]} (column ${(e.col ?? 0) + 1})`, hint: "see https://toml.io for the syntax; strings need quotes" });
+      continue;
+    }
+    const lines = indexLines(fragment.text);
+    for (const [top, value] of Object.entries(parsed)) {
+      const line = lineFor(lines, top);
+      if (!SECTION_NAMES.includes(top)) {
+        const near = closest(top, SECTION_NAMES);
+        problems.push({ file: fragment.path, line, component: "", message: `unknown section [${top}]`, hint: near ? `did you mean [${near}]?` : `sections are ${SECTION_NAMES.map((s) => `[${s}]`).join(", ")}` });
+        continue;
+      }
+      if (!isTable2(value)) {
+        problems.push({ file: fragment.path, line, component: top, message: `"${top}" must be a table`, hint: `write it as a section: [${top === "supervisor" ? top : `${top}.NAME`}]` });
+        continue;
+      }
+      if (top === "supervisor") {
+        supervisorRaw = { table: value, fragment, lines };
+        continue;
+      }
+      for (const [name, table2] of Object.entries(value)) {
+        const id = `${top}.${name}`;
+        if (!NAME.test(name)) problems.push({ file: fragment.path, line: lineFor(lines, id), component: id, message: `invalid name "${name}"`, hint: 'names may use letters, digits, "_" and "-"' });
+        else if (!isTable2(table2)) problems.push({ file: fragment.path, line: lineFor(lines, id), component: id, message: `[${id}] must be a table of options`, hint: `write it as a section: [${id}]` });
+        else {
+          sections.delete(id);
+          sections.set(id, { table: table2, fragment, lines });
+        }
+      }
+    }
+  }
+  const validate = (id, schema21, raw) => {
+    const unset = /* @__PURE__ */ new Map();
+    const fromEnv = [];
+    const isOutput = id.startsWith("outputs.");
+    const required = raw.table.required === true;
+    const table2 = interpolateTree(raw.table, options.env, "", unset);
+    if (id.startsWith("processes.") && raw.table.command !== void 0) {
+      table2.command = raw.table.command;
+      unset.delete("command");
+    }
+    const skip = /* @__PURE__ */ new Set();
+    const disabledOutcome = `; at start [${id}] is disabled until it is set, and the processes start regardless (required = true refuses to start instead)`;
+    for (const [key, names] of unset) {
+      const outcome = !isOutput ? "" : required ? "; at start drover refuses to run while it is unset (required = true)" : disabledOutcome;
+      const problem = { file: raw.fragment.path, line: lineFor(raw.lines, id, key), component: id, message: `option "${key}" uses ${names.map((n) => "${" + n + "}").join(", ")}, which ${names.length === 1 ? "is" : "are"} not set${options.mode === "build" ? outcome : ""}`, hint: `set it as a config var, or give a default: \${${names[0]}:-value}` };
+      skip.add(key);
+      if (options.mode === "build") warnings.push(problem);
+      else if (isOutput && !required) fromEnv.push(problem);
+      else problems.push(problem);
+    }
+    const result = applySchema(schema21, table2, "", skip);
+    for (const p of result.problems) {
+      const problem = { file: raw.fragment.path, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint };
+      const fromVariable = isOutput && !required && usesVariable(raw.table, p.key);
+      if (fromVariable && options.mode === "run") fromEnv.push(problem);
+      else if (fromVariable) warnings.push({ ...problem, message: problem.message + disabledOutcome.replace("until it is set", "until it is right") });
+      else problems.push(problem);
+    }
+    return { options: result.options, failed: result.problems.length > 0, fromEnv };
+  };
+  const supervisor = supervisorRaw ? validate("supervisor", supervisorSchema, supervisorRaw).options : applySchema(supervisorSchema, {}).options;
+  const config2 = { supervisor, processes: {}, inputs: [], decoders: [], filters: [], outputs: [], disabled: [] };
+  for (const [id, raw] of sections) {
+    const [kind, name] = splitId(id);
+    const origin = { file: raw.fragment.path, line: lineFor(raw.lines, id) };
+    if (kind === "processes") {
+      const { options: opts2, failed: failed2 } = validate(id, processSchema, raw);
+      if (typeof opts2.schedule === "string" || !failed2) problems.push(...scheduleProblems(id, { ...opts2, timezone: typeof opts2.timezone === "string" ? opts2.timezone : "UTC" }, raw));
+      config2.processes[name] = { ...opts2, name, origin };
+      continue;
+    }
+    const componentKind = kind;
+    const type = raw.table.type;
+    if (typeof type !== "string") {
+      problems.push({ file: origin.file, line: origin.line, component: id, message: `option "type" is required`, hint: `choose one of: ${typesOf(componentKind).join(", ")}` });
+      continue;
+    }
+    const definition = findDefinition(componentKind, type);
+    if (!definition) {
+      const near = closest(type, typesOf(componentKind));
+      problems.push({ file: origin.file, line: lineFor(raw.lines, id, "type"), component: id, message: `unknown ${kind.replace(/s$/, "")} type "${type}"`, hint: near ? `did you mean "${near}"?` : `choose one of: ${typesOf(componentKind).join(", ") || "(none yet)"}` });
+      continue;
+    }
+    const schema21 = {
+      type: { type: "string", doc: "the component type" },
+      match: { type: "matcher", default: "TRUE", doc: 'which messages this component takes, e.g. "Logger =~ /^web/"' },
+      ...componentKind === "outputs" ? { required: REQUIRED_FIELD } : {},
+      ...definition.schema
+    };
+    const { options: opts, failed, fromEnv } = validate(id, schema21, raw);
+    if (!failed && definition.check) {
+      for (const p of definition.check(opts)) problems.push({ file: origin.file, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint });
+    }
+    if (fromEnv.length) {
+      config2.disabled.push({ name, origin, problems: fromEnv });
+      continue;
+    }
+    const { type: _type2, match, required, ...rest } = opts;
+    config2[componentKind].push({ kind: componentKind, name, type, match, origin, options: rest, ...required ? { required: true } : {} });
+  }
+  const order = new Map(fragments.map((f, i) => [f.path, i]));
+  const byPlace = (a, b) => (order.get(a.file) ?? -1) - (order.get(b.file) ?? -1) || a.line - b.line;
+  problems.sort(byPlace);
+  warnings.sort(byPlace);
+  const sources = [];
+  if (supervisorRaw) sources.push({ id: "supervisor", origin: { file: supervisorRaw.fragment.path, line: lineFor(supervisorRaw.lines, "supervisor") }, table: supervisorRaw.table });
+  for (const [id, raw] of sections) sources.push({ id, origin: { file: raw.fragment.path, line: lineFor(raw.lines, id) }, table: raw.table });
+  return { config: config2, sections: sources, fragments, problems, warnings };
+}
+function usesVariable(table2, path) {
+  let value = table2;
+  for (const key of path.split(".")) value = isTable2(value) ? value[key] : void 0;
+  return JSON.stringify(value ?? "").includes("${");
+}
+function scheduleProblems(id, options, raw) {
+  return checkScheduleOptions(options).map((p) => {
+    const line = lineFor(raw.lines, id, p.key);
+    const text = raw.fragment.text.split("\n")[line - 1] ?? "";
+    const at = text.indexOf(options.schedule ?? "\0");
+    const column = p.column === void 0 ? void 0 : at >= 0 ? at + p.column : p.column;
+    return { file: raw.fragment.path, line, column, component: id, message: p.message, hint: p.hint };
+  });
+}
+function isTable2(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
+}
+function splitId(id) {
+  const dot = id.indexOf(".");
+  return [id.slice(0, dot), id.slice(dot + 1)];
+}
+
+// src/config/procfile.ts
+var LINE = /^([A-Za-z0-9_-]+)[ \t]*:[ \t]*(.*)$/;
+function parseProcfile(text, file = "Procfile") {
+  const types = [];
+  const warnings = [];
+  text.split(/\r\n|\r|\n/).forEach((raw, index) => {
+    const line = index + 1;
+    const trimmed = raw.trim();
+    if (trimmed === "" || trimmed.startsWith("#")) return;
+    const match = LINE.exec(trimmed);
+    if (!match) {
+      const hint = trimmed.includes(":") ? 'process type names may use only letters, digits, "_" and "-"; make it a comment with # if it is not a type' : "write each process type as `name: command`, e.g. `web: node server.js`, or make the line a comment with #";
+      warnings.push({ file, line, component: "", message: `skipped line ${JSON.stringify(trimmed)}: not a process type`, hint });
+      return;
+    }
+    const [, name, command] = match;
+    if (command.trim() === "") {
+      warnings.push({ file, line, component: `processes.${name}`, message: `skipped process type "${name}": it has no command`, hint: `write a command after "${name}:", or remove the line` });
+      return;
+    }
+    const earlier = types.find((t) => t.name === name);
+    if (earlier) {
+      warnings.push({ file, line, component: `processes.${name}`, message: `process type "${name}" is defined again (first on line ${earlier.line}): this later command wins, as on Heroku`, hint: "keep one line per process type" });
+      earlier.command = command.trim();
+      return;
+    }
+    types.push({ name, command: command.trim(), line });
+  });
+  return { types, warnings };
+}
+
+// src/config/app.ts
+var RELEASE_TYPE = "release";
+function resolveSpec(config2, command, source) {
+  const release = config2.name === RELEASE_TYPE;
+  return { ...config2, command, source, autostart: config2.autostart ?? !release, oneshot: config2.oneshot ?? release };
+}
+var PROCESS_DEFAULTS = applySchema(processSchema, {}).options;
+function oneOffSpec(command, type) {
+  const base = type ?? resolveSpec({ ...PROCESS_DEFAULTS, name: "run", origin: { file: "(drover run)", line: 0 } }, command, "config");
+  return { ...base, command, oneshot: true, autorestart: false, exitcodes: [0], numprocs: 1 };
+}
+function loadApp(options) {
+  const problems = [];
+  const warnings = [];
+  const label = (path) => (0, import_node_path13.relative)(options.appDir, path) || path;
+  let dotenv = {};
+  for (const file of options.envFiles ?? []) {
+    if (!(0, import_node_fs17.existsSync)(file)) continue;
+    const parsed = parseDotenv((0, import_node_fs17.readFileSync)(file, "utf8"), label(file));
+    warnings.push(...parsed.warnings);
+    dotenv = { ...dotenv, ...parsed.vars };
+  }
+  const env = { ...dotenv, ...options.env };
+  const loaded = loadConfig({ dirs: options.dirs, env, mode: options.mode });
+  problems.push(...loaded.problems);
+  const processes = [];
+  const configured = loaded.config.processes;
+  let procfile;
+  if ((0, import_node_fs17.existsSync)(options.procfile)) {
+    procfile = options.procfile;
+    const parsed = parseProcfile((0, import_node_fs17.readFileSync)(options.procfile, "utf8"), label(options.procfile));
+    warnings.push(...parsed.warnings);
+    for (const type of parsed.types) {
+      const refined = configured[type.name];
+      const base = refined ?? { ...PROCESS_DEFAULTS, name: type.name, origin: { file: label(options.procfile), line: type.line } };
+      processes.push(resolveSpec(base, refined?.command ?? type.command, "Procfile"));
+    }
+  }
+  for (const [name, process2] of Object.entries(configured)) {
+    if (processes.some((p) => p.name === name)) continue;
+    if (!process2.command) {
+      problems.push({ file: process2.origin.file, line: process2.origin.line, component: `processes.${name}`, message: `process type "${name}" has no command and is not in the Procfile`, hint: `add command = "..." to [processes.${name}], or a line "${name}: COMMAND" to the Procfile` });
+      continue;
+    }
+    processes.push(resolveSpec(process2, process2.command, "config"));
+  }
+  if (processes.length === 0) {
+    problems.push({
+      file: procfile ? label(procfile) : label(options.procfile),
+      line: 0,
+      component: "",
+      message: procfile ? "the Procfile defines no process types" : "there is no Procfile and no [processes] section: drover has nothing to run",
+      hint: 'add a Procfile with a line such as `web: node server.js`, or a fragment drover/100-processes.toml with\n      [processes.web]\n      command = "node server.js"'
+    });
+  }
+  loaded.warnings.unshift(...warnings);
+  const relabel = (p) => ({ ...p, file: p.file.startsWith(options.appDir + "/") ? label(p.file) : p.file });
+  for (const d of loaded.config.disabled) d.problems = d.problems.map(relabel);
+  return { ...loaded, problems: problems.map(relabel), warnings: loaded.warnings.map(relabel), appDir: options.appDir, procfile, processes, dotenv };
+}
+
+// src/cli/command.ts
+var APP_OPTIONS = {
+  app: { type: "string", short: "a" },
+  root: { type: "string", short: "d" },
+  procfile: { type: "string", short: "f" },
+  env: { type: "string", short: "e" },
+  help: { type: "boolean", short: "h" }
+};
+var APP_USAGE = `  -a, --app DIR         the app directory (default: the current directory); -d, --root DIR as in foreman
+  -f, --procfile FILE   the Procfile (default: .drover/Procfile in a slug, else ./Procfile)
+  -e, --env FILE[,FILE] .env files, later ones winning; they never override the real environment (default: ./.env)
+  -h, --help            show this help`;
+function parse(args, options, allowPositionals = false) {
+  try {
+    return (0, import_node_util2.parseArgs)({ args, options, allowPositionals, strict: true });
+  } catch (error) {
+    throw usageErrorFrom(error, options ?? {});
+  }
+}
+function usageErrorFrom(error, options) {
+  const e = error;
+  if (!e.code?.startsWith("ERR_PARSE_ARGS")) return error;
+  const quoted = /'([^']*)'/.exec(e.message)?.[1] ?? "";
+  const known = Object.entries(options).map(([name, o]) => ({ name, long: `--${name}`, short: o.short ? `-${o.short}` : void 0, takesValue: o.type === "string" }));
+  switch (e.code) {
+    case "ERR_PARSE_ARGS_UNKNOWN_OPTION": {
+      const word = quoted.replace(/=.*/, "");
+      const near = closest(word.replace(/^-+/, ""), known.map((k) => k.name));
+      return new UsageError(`unknown option ${word}${near ? ` (did you mean --${near}?)` : ""}`);
+    }
+    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE": {
+      const long = /--[\w-]+/.exec(quoted)?.[0] ?? quoted;
+      return new UsageError(/does not take/.test(e.message) ? `option ${long} takes no value` : `option ${long} needs a value, e.g. ${long} ${valueExample(long)}`);
+    }
+    case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
+      return new UsageError(`unexpected argument ${JSON.stringify(quoted)}: this command takes options only`);
+    default:
+      return new UsageError(e.message.split(".")[0]);
+  }
+}
+function valueExample(option) {
+  return { "--port": "5000", "--formation": "web=2,worker=1", "--timeout": "10", "--env": ".env", "--procfile": "Procfile" }[option] ?? "VALUE";
+}
+function loadAppFromArgs(values, mode) {
+  if (values.app !== void 0 && values.root !== void 0) throw new UsageError("give the app directory once: --app or --root, not both");
+  const appDir = (0, import_node_path14.resolve)(values.app ?? values.root ?? process.cwd());
+  if (!(0, import_node_fs18.existsSync)(appDir)) throw new UsageError(`option --app: no such directory ${appDir}`);
+  const envFiles = values.env?.split(",").filter(Boolean);
+  for (const file of envFiles ?? []) if (!(0, import_node_fs18.existsSync)(file)) throw new UsageError(`option --env: no such file ${file}`);
+  if (values.procfile && !(0, import_node_fs18.existsSync)(values.procfile)) throw new UsageError(`option --procfile: no such file ${values.procfile}`);
+  const onPlatform = Boolean(process.env.DYNO || process.env.VCAP_APPLICATION || process.env.CNB_APP_DIR);
+  return loadApp({
+    appDir,
+    dirs: configDirs(appDir),
+    procfile: values.procfile ? (0, import_node_path14.resolve)(values.procfile) : defaultProcfile(appDir),
+    envFiles: envFiles ? envFiles.map((f) => (0, import_node_path14.resolve)(f)) : onPlatform ? [] : [(0, import_node_path14.resolve)(appDir, ".env")],
+    env: process.env,
+    mode
+  });
+}
+var UsageError = class extends Error {
+  name = "UsageError";
+};
+var CommandError = class extends Error {
+  name = "CommandError";
+};
+
+// src/cli/commands/check.ts
+var import_node_path15 = require("node:path");
+
+// src/supervisor/fd-limit.ts
+var import_node_fs19 = require("node:fs");
+var FDS_PER_INSTANCE = 2;
+var FD_RESERVE = 64;
+function fdLimit() {
+  try {
+    const row = (0, import_node_fs19.readFileSync)("/proc/self/limits", "utf8").split("\n").find((l) => l.startsWith("Max open files"));
+    const [soft, hard] = (row ?? "").slice("Max open files".length).trim().split(/\s+/);
+    const value = (text) => text === "unlimited" ? Infinity : Number(text);
+    if (!soft || !hard || Number.isNaN(value(soft)) || Number.isNaN(value(hard))) return void 0;
+    return { soft: value(soft), hard: value(hard) };
+  } catch {
+    return void 0;
+  }
+}
+function fdsNeeded(instances) {
+  return instances * FDS_PER_INSTANCE + FD_RESERVE;
+}
+function fdLimitProblem(instances, limit = fdLimit()) {
+  if (!limit) return void 0;
+  const needed = fdsNeeded(instances);
+  if (needed <= limit.soft) return void 0;
+  const fit = Math.max(0, Math.floor((limit.soft - FD_RESERVE) / FDS_PER_INSTANCE));
+  return `the formation has ${instances} instances, which need about ${needed} open files (${FDS_PER_INSTANCE} per instance for its output, ${FD_RESERVE} for drover itself), but the limit of open files (RLIMIT_NOFILE) is ${limit.soft}: at most ${fit} instances fit. Raise the limit to ${needed} or more (\`ulimit -n ${needed}\` as root before drover starts; docker run --ulimit nofile=${needed}; systemd LimitNOFILE=${needed}), or run fewer instances (numprocs, or a formation such as web=2)`;
+}
+
+// src/config/lint.ts
+var KNOWN2 = /* @__PURE__ */ new Set(["Logger", "Type", "Stream", "Severity"]);
+function destination(c) {
+  if (c.type === "stdout") return "standard output";
+  if (c.type === "stderr") return "standard error";
+  if (c.type === "file") return `the file ${c.options.path}`;
+  if ((c.type === "syslog" || c.type === "http") && typeof c.options.url === "string" && c.options.url) return c.options.url;
+  return void 0;
+}
+function sameStream(config2) {
+  const first2 = /* @__PURE__ */ new Map();
+  const problems = [];
+  for (const c of config2.outputs) {
+    const where = destination(c);
+    if (!where) continue;
+    const earlier = first2.get(where);
+    if (!earlier) {
+      first2.set(where, c);
+      continue;
+    }
+    problems.push({ file: c.origin.file, line: c.origin.line, component: `outputs.${c.name}`, message: `writes ${where}, as [outputs.${earlier.name}] does: a line both match is written twice`, hint: `give them match expressions that exclude each other, remove one, or empty the fragment that defines the other (an empty drover/009-stdout.toml turns off the default stdout output)` });
+  }
+  return problems;
+}
+function spans(source) {
+  const out = [];
+  const re = /\s+|("(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|\/(?:\\.|\[(?:\\.|[^\]\\])*\]|[^/\\])*\/|-?\d+(?:\.\d+)?)|(Fields\s*\[[^\]]*\])|([A-Za-z_][A-Za-z0-9_]*)|(==|!=|<=|>=|=~|!~|&&|\|\||<|>|\(|\))/y;
+  for (let m = re.exec(source); m && re.lastIndex <= source.length; m = re.exec(source)) {
+    const start2 = m.index;
+    if (m[1] !== void 0) out.push({ kind: "value", text: m[1], start: start2, end: re.lastIndex });
+    else if (m[2] !== void 0) out.push({ kind: "field", text: m[2], start: start2, end: re.lastIndex });
+    else if (m[3] !== void 0) out.push({ kind: m[3] === "TRUE" || m[3] === "FALSE" || m[3] === "NIL" ? "value" : "word", text: m[3], start: start2, end: re.lastIndex });
+    else if (m[4] !== void 0) out.push({ kind: "op", text: m[4], start: start2, end: re.lastIndex });
+    if (re.lastIndex === source.length) break;
+  }
+  return out;
+}
+function knownPart(source) {
+  const tokens = spans(source);
+  let out = "";
+  let at = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    const isSubject = (t.kind === "word" || t.kind === "field") && tokens[i + 1]?.kind === "op" && !["&&", "||", "(", ")"].includes(tokens[i + 1].text);
+    if (!isSubject || KNOWN2.has(t.text) || i + 2 >= tokens.length) continue;
+    out += source.slice(at, t.start) + "TRUE";
+    at = tokens[i + 2].end;
+    i += 2;
+  }
+  return out + source.slice(at);
+}
+function probes(config2, types, literals) {
+  const instances = /* @__PURE__ */ new Set();
+  for (const t of types) for (let n = 1; n <= Math.max(1, t.numprocs); n++) instances.add(`${t.name}.${n}`);
+  for (const literal of literals) if (types.some((t) => new RegExp(`^${t.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.\\d+$`).test(literal))) instances.add(literal);
+  const own = ["supervisor", ...COMPONENT_KINDS.flatMap((k) => config2[k].map((c) => `${k}.${c.name}`)), ...config2.disabled.map((d) => `outputs.${d.name}`)];
+  const shapes = [];
+  for (const i of instances) shapes.push([i, "log", "stdout"], [i, "log", "stderr"], [i, "drover", "stdout"]);
+  for (const o of own) shapes.push([o, "drover", "stdout"]);
+  const out = [];
+  for (const [logger, type, stream] of shapes) {
+    for (let severity = 0; severity <= 7; severity++) {
+      const m = new Message(Buffer.alloc(0), logger, stream, 0, "", 0, type);
+      m.severity = severity;
+      out.push(m);
+    }
+  }
+  return out;
+}
+function neverMatching(config2, types) {
+  const problems = [];
+  for (const kind of ["decoders", "filters", "outputs"]) {
+    for (const c of config2[kind]) {
+      let matcher2;
+      try {
+        matcher2 = compileMatcher(knownPart(c.match));
+      } catch {
+        continue;
+      }
+      const literals = spans(c.match).filter((t) => t.kind === "value").map((t) => t.text.slice(1, -1));
+      if (probes(config2, types, literals).some((m) => matcher2(m))) continue;
+      problems.push({
+        file: c.origin.file,
+        line: c.origin.line,
+        component: `${kind}.${c.name}`,
+        message: `match ${JSON.stringify(c.match)} accepts no message this app produces, so this ${kind.replace(/s$/, "")} never runs`,
+        hint: `Logger is an instance such as ${types[0] ? `${types[0].name}.1 (Logger =~ /^${types[0].name}\\./ for every ${types[0].name})` : "web.1"}, or supervisor for drover's own lines; Type is 'log' (app lines) or 'drover'; Stream is 'stdout' or 'stderr'; Severity is a number 0-7 (3 = err). See "Messages" in docs/configuration.md`
+      });
+    }
+  }
+  return problems;
+}
+function lintPipeline(config2, types) {
+  return [...sameStream(config2), ...neverMatching(config2, types)].sort((a, b) => a.file === b.file ? a.line - b.line : 0);
+}
+
+// src/cli/commands/check.ts
+var check = {
+  summary: "validate the Procfile and the configuration, and print what would run",
+  usage: `Usage: drover check [options]
+
+Validates the Procfile, .env and every config fragment, reports all errors at once
+(exit 1), else prints the process types and the log pipeline (exit 0). Lines of the Procfile
+and .env that drover skips (as foreman and dotenv do) are warnings.
+
+      --strict          treat warnings as errors (exit 1)
+${APP_USAGE}`,
+  async run(args) {
+    const { values } = parse(args, { ...APP_OPTIONS, strict: { type: "boolean" } });
+    const app = loadAppFromArgs(values, "build");
+    if (values.strict) app.problems.push(...app.warnings.splice(0));
+    process.stdout.write(describeApp(app));
+    const errors = app.problems.map((p) => formatProblem(p));
+    const tooMany = errors.length ? void 0 : fdLimitProblem(app.processes.reduce((n, p) => n + (p.autostart ? p.numprocs : 0), 0));
+    if (tooMany) errors.push(`formation: ${tooMany}`);
+    if (errors.length) {
+      process.stderr.write(`
+${errors.length} error${errors.length === 1 ? "" : "s"}:
+${errors.join("\n")}
+drover start refuses to run until the errors are fixed; warnings do not stop it.
+`);
+      return 1;
+    }
+    process.stdout.write("\nconfiguration OK\n");
+    return 0;
+  }
+};
+function matcherNotes(match) {
+  try {
+    return match === void 0 ? [] : compileMatcher(match).notes;
+  } catch {
+    return [];
+  }
+}
+function describeApp(app) {
+  const rel = (p) => p.startsWith(app.appDir + "/") ? (0, import_node_path15.relative)(app.appDir, p) : `(default) ${p}`;
+  const lines = ["fragments:"];
+  for (const f of app.fragments) {
+    const state = f.text.trim() === "" ? " (empty: disables the default)" : f.replaces ? " (replaces the default)" : "";
+    lines.push(`  ${rel(f.path)}${state}`);
+  }
+  if (app.fragments.length === 0) lines.push("  (none)");
+  lines.push("process types:");
+  for (const p of app.processes) {
+    const notes = [typeof p.numprocs === "number" && p.numprocs !== 1 ? `numprocs ${p.numprocs}` : "", p.source === "config" ? "from config" : "", p.oneshot ? "oneshot" : "", p.autostart ? "" : "runs only when named", p.schedule ? `schedule "${p.schedule}" (${p.timezone}, overlap ${p.overlap})` : ""];
+    lines.push(`  ${p.name.padEnd(10)} ${p.command}${notes.filter(Boolean).map((n) => `  (${n})`).join("")}`);
+  }
+  if (app.processes.length === 0) lines.push("  (none)");
+  lines.push("pipeline:");
+  for (const kind of COMPONENT_KINDS) {
+    for (const c of app.config[kind]) {
+      lines.push(`  ${kind.padEnd(8)} ${c.name} (${c.type})  ${kind === "inputs" ? inputDetail(c.options) : `match: ${c.match}`}`);
+      if (kind !== "inputs") for (const note of matcherNotes(c.match)) lines.push(`      note: ${note}`);
+    }
+  }
+  if (COMPONENT_KINDS.every((k) => app.config[k].length === 0)) lines.push("  (no outputs: logs go nowhere)");
+  const lint = lintPipeline(app.config, app.processes).map((w) => ({ ...w, file: w.file.startsWith(app.appDir + "/") ? (0, import_node_path15.relative)(app.appDir, w.file) : w.file }));
+  for (const w of [...app.warnings, ...lint]) lines.push(`warning: ${formatProblem(w)}`);
+  return lines.join("\n") + "\n";
+}
+function inputDetail(options) {
+  if (Array.isArray(options.paths)) return `paths: ${options.paths.join(", ")}`;
+  if (typeof options.address === "string") return `address: ${options.address}`;
+  if (typeof options.interval === "number") return `every ${options.interval / 1e3}s`;
+  return "";
+}
+
+// src/cli/closed-pipe.ts
+function onClosedPipe(keepRunning) {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error) => {
+      if (error.code !== "EPIPE") throw error;
+      if (!keepRunning) process.exit(141);
+    });
+  }
+}
+
+// src/cli/commands/config.ts
+var import_toml2 = __toESM(require_toml(), 1);
+var import_node_path16 = require("node:path");
+var config = {
+  summary: "print the merged configuration, each section with the fragment it came from",
+  usage: `Usage: drover config [options]
+
+Prints the configuration after merging the defaults with the app's drover/*.toml,
+as TOML, each section preceded by the file and line it came from.
+
+${APP_USAGE}`,
+  async run(args) {
+    const { values } = parse(args, APP_OPTIONS);
+    const app = loadAppFromArgs(values, "build");
+    const out = [];
+    for (const section of app.sections) {
+      const file = section.origin.file.startsWith(app.appDir) ? (0, import_node_path16.relative)(app.appDir, section.origin.file) : section.origin.file;
+      out.push(`# from ${file}:${section.origin.line}`);
+      const [kind, ...rest] = section.id.split(".");
+      const nested = rest.length ? { [kind]: { [rest.join(".")]: section.table } } : { [kind]: section.table };
+      out.push(import_toml2.default.stringify(nested).trim(), "");
+    }
+    process.stdout.write(out.join("\n") + (out.length ? "" : "# no configuration\n"));
+    for (const p of app.problems) process.stderr.write(formatProblem(p) + "\n");
+    return app.problems.length ? 1 : 0;
+  }
+};
+
+// src/cli/commands/start.ts
+var import_node_os8 = require("node:os");
+var import_node_tty = require("node:tty");
+
+// src/supervisor/supervisor.ts
+var import_node_os6 = require("node:os");
+
+// src/supervisor/instance.ts
+var import_node_child_process = require("node:child_process");
+var import_node_os5 = require("node:os");
+var import_node_path17 = require("node:path");
+
+// src/supervisor/backoff.ts
+function backoffDelay(n, initial, max) {
+  return Math.min(initial * 2 ** Math.max(0, n - 1), max);
+}
+function backoffResetAfter(backoff) {
+  return 2 * backoff.max;
+}
+function decideAfterExit(spec, facts, backoff) {
+  const expected = facts.code !== void 0 && spec.exitcodes.includes(facts.code);
+  if (spec.oneshot) return { action: "stay-exited", expected, why: "oneshot = true" };
+  if (spec.autorestart === false) return { action: "stay-exited", expected, why: "autorestart = false" };
+  if (spec.autorestart === "unexpected" && expected) return { action: "stay-exited", expected, why: `exit status ${facts.code} is in exitcodes and autorestart = "unexpected"` };
+  if (facts.uptime < spec.startsecs) {
+    const failedStarts = facts.failedStarts + 1;
+    if (failedStarts > spec.startretries) return { action: "fatal", failedStarts };
+    return { action: "restart", delay: backoffDelay(failedStarts, backoff.initial, backoff.max), failedStarts, crashes: facts.crashes };
+  }
+  const crashes = facts.uptime >= backoffResetAfter(backoff) ? 1 : facts.crashes + 1;
+  return { action: "restart", delay: backoffDelay(crashes, backoff.initial, backoff.max), failedStarts: 0, crashes };
+}
+
+// src/supervisor/reader.ts
+var import_node_net7 = require("node:net");
+var import_node_os4 = require("node:os");
+var UV_EALREADY = -import_node_os4.constants.errno.EALREADY;
+var SHARED = Buffer.allocUnsafe(256 * 1024);
+var keys;
+function onreadKeys() {
+  if (keys !== void 0) return keys;
+  const probe = new import_node_net7.Socket({ onread: { buffer: Buffer.alloc(1), callback: () => void 0 } });
+  const find = (name) => Object.getOwnPropertySymbols(probe).find((s) => s.description === name);
+  const buffer2 = find("kBuffer");
+  const callback = find("kBufferCb");
+  probe.destroy();
+  keys = buffer2 && callback ? { buffer: buffer2, callback } : null;
+  return keys;
+}
+function readPipe(stream, onData, options = { shared: true }) {
+  const found = options.shared ? onreadKeys() : null;
+  const handle = stream._handle;
+  if (!found || typeof handle?.useUserBuffer !== "function") return readEvents(stream, onData);
+  const fields = stream;
+  fields[found.buffer] = SHARED;
+  let paused = false;
+  fields[found.callback] = (nread) => {
+    onData(SHARED.subarray(0, nread));
+    return paused ? false : void 0;
+  };
+  handle.useUserBuffer(SHARED);
+  stream.resume();
+  return {
+    pause() {
+      if (paused) return;
+      paused = true;
+      handle.reading = false;
+      handle.readStop();
+    },
+    resume() {
+      if (!paused) return;
+      paused = false;
+      if (stream.destroyed) return;
+      handle.reading = true;
+      const error = handle.readStart();
+      if (error && error !== UV_EALREADY) stream.destroy();
+    },
+    get paused() {
+      return paused;
+    },
+    shared: true
+  };
+}
+function readEvents(stream, onData) {
+  let paused = false;
+  stream.on("data", onData);
+  return {
+    pause() {
+      paused = true;
+      stream.pause();
+    },
+    resume() {
+      paused = false;
+      stream.resume();
+    },
+    get paused() {
+      return paused;
+    },
+    shared: false
+  };
+}
+
+// src/supervisor/output.ts
+function attachOutput(child, options) {
+  let pausedStreams = 0;
+  let pausedTotal = 0;
+  let pausedSince = 0;
+  const closed = [child.stdout, child.stderr].map((stream, index) => {
+    const name = index === 0 ? "stdout" : "stderr";
+    const source = { logger: options.logger, stream: name, pid: child.pid ?? 0, hostname: options.hostname, severity: name === "stderr" ? SEVERITY.err : SEVERITY.info, type: "log" };
+    const splitter = new LineSplitter(source, options.lines ? countingSink(options.pipeline, options.lines.cell(options.logger, name)) : options.pipeline, options.maxLine, options.partialTimeout, options.pipeline.blockLimit);
+    const reader = readPipe(stream, (bytes) => {
+      splitter.push(bytes);
+      if (options.pipeline.blocked && !reader.paused) {
+        reader.pause();
+        splitter.hold();
+        if (pausedStreams++ === 0) pausedSince = Date.now();
+        options.pipeline.onResume(() => {
+          if (--pausedStreams === 0) pausedTotal += Date.now() - pausedSince;
+          splitter.release();
+          reader.resume();
+        });
+      }
+    });
+    stream.on("error", () => void 0);
+    return new Promise(
+      (resolve10) => stream.on("close", () => {
+        splitter.end();
+        resolve10();
+      })
+    );
+  });
+  return {
+    closed: Promise.all(closed).then(() => void 0),
+    get pausedMs() {
+      return pausedTotal + (pausedStreams > 0 ? Date.now() - pausedSince : 0);
+    }
+  };
+}
+function countingSink(pipeline, cell) {
+  return {
+    block(source, chunk, start2, end, timestamp) {
+      for (let at = chunk.indexOf(10, start2); at >= 0 && at < end; at = chunk.indexOf(10, at + 1)) cell.lines++;
+      pipeline.block(source, chunk, start2, end, timestamp);
+    },
+    line(source, bytes, timestamp) {
+      cell.lines++;
+      pipeline.line(source, bytes, timestamp);
+    }
+  };
+}
+
+// src/supervisor/escapees.ts
+var import_node_fs20 = require("node:fs");
+var MARK_VARIABLE = "DROVER_PROCESS_MARK";
+var SUPERVISOR_TOKEN = `${process.pid}.${Date.now().toString(36)}`;
+function instanceMark(name) {
+  return `${SUPERVISOR_TOKEN}/${name}`;
+}
+function findMarked(mark, prefix = false, exceptGroup) {
+  const wanted = Buffer.from(`${MARK_VARIABLE}=${mark}`);
+  const found = [];
+  let entries;
+  try {
+    entries = (0, import_node_fs20.readdirSync)("/proc");
+  } catch {
+    return found;
+  }
+  for (const entry of entries) {
+    const c = entry.charCodeAt(0);
+    if (c < 48 || c > 57 || Number(entry) === process.pid) continue;
+    try {
+      const environ = (0, import_node_fs20.readFileSync)(`/proc/${entry}/environ`);
+      if (!hasEntry(environ, wanted, prefix)) continue;
+      const stat = (0, import_node_fs20.readFileSync)(`/proc/${entry}/stat`, "latin1");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ", 4);
+      if (fields[0] === "Z") continue;
+      if (exceptGroup !== void 0 && Number(fields[2]) === exceptGroup) continue;
+      found.push(Number(entry));
+    } catch {
+    }
+  }
+  return found;
+}
+var snapshot;
+var SNAPSHOT_MS = 200;
+function findEscapees(name, exceptGroup) {
+  const now = Date.now();
+  if (!snapshot || now - snapshot.at > SNAPSHOT_MS) snapshot = { at: now, byMark: scanMarked() };
+  return (snapshot.byMark.get(instanceMark(name)) ?? []).filter((p) => p.group !== exceptGroup && p.pid !== exceptGroup).map((p) => p.pid);
+}
+function scanMarked() {
+  const byMark = /* @__PURE__ */ new Map();
+  const wanted = Buffer.from(`${MARK_VARIABLE}=${SUPERVISOR_TOKEN}/`);
+  let entries;
+  try {
+    entries = (0, import_node_fs20.readdirSync)("/proc");
+  } catch {
+    return byMark;
+  }
+  for (const entry of entries) {
+    const c = entry.charCodeAt(0);
+    if (c < 48 || c > 57 || Number(entry) === process.pid) continue;
+    try {
+      const environ = (0, import_node_fs20.readFileSync)(`/proc/${entry}/environ`);
+      let at = environ.indexOf(wanted);
+      while (at > 0 && environ[at - 1] !== 0) at = environ.indexOf(wanted, at + 1);
+      if (at < 0) continue;
+      const end = environ.indexOf(0, at);
+      const mark = environ.toString("utf8", at + MARK_VARIABLE.length + 1, end < 0 ? environ.length : end);
+      const stat = (0, import_node_fs20.readFileSync)(`/proc/${entry}/stat`, "latin1");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ", 4);
+      if (fields[0] === "Z") continue;
+      const list = byMark.get(mark) ?? [];
+      list.push({ pid: Number(entry), group: Number(fields[2]) });
+      byMark.set(mark, list);
+    } catch {
+    }
+  }
+  return byMark;
+}
+function hasEntry(environ, wanted, prefix) {
+  for (let at = environ.indexOf(wanted); at >= 0; at = environ.indexOf(wanted, at + 1)) {
+    if (at > 0 && environ[at - 1] !== 0) continue;
+    const end = at + wanted.length;
+    if (prefix || end === environ.length || environ[end] === 0) return true;
+  }
+  return false;
+}
+function signalEach(pids, signal) {
+  let sent = 0;
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+      sent++;
+    } catch {
+    }
+  }
+  return sent;
+}
+
+// src/supervisor/instance.ts
+var Instance = class {
+  constructor(plan, options) {
+    this.plan = plan;
+    this.options = options;
+  }
+  plan;
+  options;
+  state = "STOPPED";
+  /** Exit status of the last run: the code, or 128 + signal number. */
+  exitStatus;
+  /** Whether the last exit was final and its code in exitcodes (set once the instance is EXITED). */
+  exitExpected = true;
+  /** When a pending restart (BACKOFF) will start the process, as a Date.now() value. */
+  nextStartAt;
+  restarts = 0;
+  /** True when it was SIGKILLed because it outlived stopwaitsecs. */
+  killed = false;
+  /** Set during `drover restart`: its STOPPED state is not the end. */
+  restarting;
+  child;
+  startedAt = 0;
+  failedStarts = 0;
+  crashes = 0;
+  timer;
+  stopping = false;
+  /** When a stop gives up waiting: past it, not even a stalled output keeps the pipes waited for. */
+  stopDeadline = Infinity;
+  exited = Promise.resolve();
+  /** Set while the process has exited but its pipes are still open: stops waiting for them. */
+  stopWaitingForPipes;
+  get name() {
+    return this.plan.name;
+  }
+  get pid() {
+    return this.child?.pid;
+  }
+  /** Spawns the process (again). */
+  start() {
+    const { plan, options } = this;
+    const spec = plan.type;
+    this.clearTimer();
+    this.stopping = false;
+    this.stopDeadline = Infinity;
+    this.nextStartAt = void 0;
+    const env = { ...options.env, ...spec.environment, DYNO: plan.name, PS: plan.name, PORT: String(plan.port), [MARK_VARIABLE]: instanceMark(plan.name) };
+    this.report(`Starting process with command \`${spec.command}\``);
+    const child = (0, import_node_child_process.spawn)("bash", ["-c", spec.command], {
+      cwd: spec.directory ? (0, import_node_path17.resolve)(options.appDir, spec.directory) : options.appDir,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true
+      // its own process group (setsid), so a stop reaches its children too
+    });
+    this.child = child;
+    this.startedAt = Date.now();
+    this.killed = false;
+    this.setState("STARTING");
+    const output = !child.stdout || !child.stderr ? NOT_SPAWNED : attachOutput(child, { logger: plan.name, hostname: options.hostname, pipeline: options.pipeline, maxLine: options.maxLine, partialTimeout: options.partialTimeout, lines: options.lines });
+    this.exited = new Promise((done) => {
+      let finished = false;
+      let exitInfo;
+      const finish = () => {
+        if (finished || !exitInfo) return;
+        finished = true;
+        this.stopWaitingForPipes = void 0;
+        if (child.pid) signalGroup(child.pid, "SIGKILL");
+        this.stopEscapees("SIGKILL");
+        this.onExit(exitInfo[0], exitInfo[1]);
+        done();
+      };
+      const waitForPipes = (exitedAt, pausedBefore) => {
+        const reading = Date.now() - exitedAt - (output.pausedMs - pausedBefore);
+        if (reading >= 250 || Date.now() >= this.stopDeadline) finish();
+        else setTimeout(() => waitForPipes(exitedAt, pausedBefore), 250 - reading).unref();
+      };
+      let pipesClosed = false;
+      child.on("exit", (code, signal) => {
+        exitInfo = [code, signal];
+        this.stopWaitingForPipes = finish;
+        if (pipesClosed) finish();
+        else waitForPipes(Date.now(), output.pausedMs);
+      });
+      void output.closed.then(() => {
+        pipesClosed = true;
+        finish();
+      });
+      child.on("error", (error) => {
+        this.report(`Failed to start: ${error.message}`, SEVERITY.err);
+        if (child.pid !== void 0) return;
+        exitInfo = [127, null];
+        finish();
+      });
+    });
+    if (child.pid === void 0) return;
+    this.report(`Process started with pid ${child.pid}`);
+    this.timer = setTimeout(() => {
+      if (this.state === "STARTING" && this.child === child) {
+        this.failedStarts = 0;
+        this.setState("RUNNING");
+        this.report("State changed from starting to up");
+      }
+    }, spec.startsecs);
+  }
+  onExit(code, signal) {
+    this.clearTimer();
+    const uptime = Date.now() - this.startedAt;
+    this.exitStatus = code ?? 128 + (signal ? import_node_os5.constants.signals[signal] : 0);
+    this.child = void 0;
+    const how = signal ? `was killed by SIG${signal.replace(/^SIG/, "")} (status ${this.exitStatus})` : `exited with status ${code}`;
+    if (this.stopping || this.options.shuttingDown()) {
+      this.report(`Process ${how}`);
+      this.setState("STOPPED");
+      return;
+    }
+    this.report(`Process ${how}`, this.exitStatus === 0 ? SEVERITY.info : SEVERITY.err);
+    const spec = this.plan.type;
+    const decision = decideAfterExit(spec, { uptime, code: code ?? void 0, failedStarts: this.failedStarts, crashes: this.crashes }, this.options.backoff);
+    switch (decision.action) {
+      case "fatal":
+        this.failedStarts = decision.failedStarts;
+        this.report(`FATAL: exited too quickly (within startsecs = ${spec.startsecs / 1e3}s) ${decision.failedStarts} times in a row; giving up after startretries = ${spec.startretries}`, SEVERITY.crit);
+        this.setState("FATAL");
+        return;
+      case "stay-exited":
+        this.exitExpected = decision.expected;
+        this.report(`Not restarting (${decision.why})`);
+        this.setState("EXITED");
+        return;
+      case "restart": {
+        this.failedStarts = decision.failedStarts;
+        this.crashes = decision.crashes;
+        this.restarts++;
+        const delay2 = decision.delay === 0 && signal && EXTERNAL_STOP.has(signal) ? 1e3 : decision.delay;
+        if (delay2 === 0) {
+          this.report("Restarting");
+          this.start();
+          return;
+        }
+        const why = decision.failedStarts ? ` (failed start ${decision.failedStarts} of ${spec.startretries})` : ` (restart ${decision.crashes} in a row)`;
+        this.report(`Restarting in ${formatSeconds(delay2)}${why}`);
+        this.nextStartAt = Date.now() + delay2;
+        this.setState("BACKOFF");
+        this.timer = setTimeout(() => this.start(), delay2);
+      }
+    }
+  }
+  /**
+   * Sends stopsignal to the process group, then SIGKILL after stopwaitsecs (or at `killAt`, if sooner).
+   * Resolves when the process has exited and its pipes are drained.
+   */
+  async stop(killAt = Infinity) {
+    this.clearTimer();
+    const child = this.child;
+    if (!child || child.pid === void 0) {
+      if (this.state === "BACKOFF" || this.state === "STARTING") this.setState("STOPPED");
+      return;
+    }
+    this.stopping = true;
+    const spec = this.plan.type;
+    this.setState("STOPPING");
+    this.report(`Stopping process with SIG${spec.stopsignal}`);
+    signalGroup(child.pid, `SIG${spec.stopsignal}`);
+    this.stopEscapees(`SIG${spec.stopsignal}`);
+    const wait = Math.max(0, Math.min(spec.stopwaitsecs, killAt - Date.now(), 2 ** 31 - 1));
+    this.stopDeadline = Date.now() + wait;
+    const timer = setTimeout(() => {
+      if (this.stopWaitingForPipes) {
+        this.report(`Process exited; its output not yet read when stopwaitsecs ran out is left unread (an output is full, or a child of it holds the pipe)`, SEVERITY.warning);
+        return this.stopWaitingForPipes();
+      }
+      this.killed = true;
+      this.report(`Error R12 (Exit timeout): did not exit within ${formatSeconds(wait)} of SIG${spec.stopsignal}; stopping process with SIGKILL`, SEVERITY.err);
+      signalGroup(child.pid, "SIGKILL");
+    }, wait);
+    await this.exited;
+    clearTimeout(timer);
+    signalGroup(child.pid, "SIGKILL");
+  }
+  /** Kills the group at once: for a second Ctrl-C. */
+  kill() {
+    if (this.child?.pid) signalGroup(this.child.pid, "SIGKILL");
+    this.stopEscapees("SIGKILL");
+  }
+  /** Signals the processes it started that left its process group (daemons), found by their mark (escapees.ts). */
+  stopEscapees(signal) {
+    const pids = findEscapees(this.name, this.child?.pid);
+    if (pids.length && signalEach(pids, signal)) this.report(`Sent ${signal} to ${pids.length === 1 ? "a process" : `${pids.length} processes`} it started that left its process group (a daemon?): pid ${pids.join(", ")}`, SEVERITY.warning);
+  }
+  /** Stops and starts again: `drover restart`. */
+  restart() {
+    if (this.restarting) return this.restarting;
+    this.restarting = (async () => {
+      await this.stop();
+      if (this.options.shuttingDown()) return;
+      this.restarts++;
+      this.failedStarts = 0;
+      this.crashes = 0;
+      this.start();
+    })().finally(() => {
+      this.restarting = void 0;
+    });
+    return this.restarting;
+  }
+  /** True while it runs or will run again on its own. */
+  get alive() {
+    return this.restarting !== void 0 || this.state === "STARTING" || this.state === "RUNNING" || this.state === "BACKOFF" || this.state === "STOPPING";
+  }
+  status() {
+    const nextStart = this.state === "BACKOFF" && this.nextStartAt !== void 0 ? new Date(this.nextStartAt).toISOString() : void 0;
+    return { name: this.name, state: this.state, pid: this.pid, uptime: this.child ? Date.now() - this.startedAt : 0, restarts: this.restarts, exitStatus: this.exitStatus, nextStart };
+  }
+  setState(state) {
+    this.state = state;
+    this.options.onChange(this);
+  }
+  report(text, severity = SEVERITY.info) {
+    this.options.pipeline.internal(text, this.name, severity);
+  }
+  clearTimer() {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = void 0;
+  }
+};
+var NOT_SPAWNED = { closed: Promise.resolve(), pausedMs: 0 };
+var EXTERNAL_STOP = /* @__PURE__ */ new Set(["SIGTERM", "SIGINT", "SIGHUP"]);
+function signalGroup(pid, signal) {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+  }
+}
+function formatSeconds(ms) {
+  return `${Number((ms / 1e3).toFixed(3))}s`;
 }
 
 // src/supervisor/log-history.ts
@@ -10322,7 +11936,7 @@ var Supervisor = class {
   shuttingDown;
   resolveDone;
   /** Resolves with the exit status once everything has stopped and the pipeline is flushed. */
-  done = new Promise((resolve8) => this.resolveDone = resolve8);
+  done = new Promise((resolve10) => this.resolveDone = resolve10);
   /** The status of the first final exit that was not expected (not in exitcodes): drover's own exit status. */
   firstUnexpected;
   stopStarted = Date.now();
@@ -10378,7 +11992,7 @@ var Supervisor = class {
     this.startingAll = true;
     const boot = this.instances.filter((i) => !this.scheduler.owns(i));
     for (let at = 0; at < boot.length; at += START_BATCH) {
-      if (at > 0) await new Promise((resolve8) => setImmediate(resolve8));
+      if (at > 0) await new Promise((resolve10) => setImmediate(resolve10));
       if (this.shuttingDown || this.abandoned) break;
       for (const instance of boot.slice(at, at + START_BATCH)) instance.start();
     }
@@ -10422,6 +12036,7 @@ var Supervisor = class {
       for (const { id, lines } of this.options.pipeline.backlog()) {
         this.report(`Waiting up to ${Math.ceil(budget / 1e3)} s for ${id}: ${lines.toLocaleString("en-US")} lines buffered; ${this.stopKey()} again to drop them`);
       }
+      await this.options.inputs?.close();
       await this.options.pipeline.close(deadline, () => this.finish(code));
       this.resolveDone(code);
       return code;
@@ -10452,7 +12067,7 @@ var Supervisor = class {
     if (this.shuttingDown) {
       const dropped = this.options.pipeline.backlog().map(({ id, lines }) => `${lines.toLocaleString("en-US")} lines buffered for ${id}`);
       this.report(`Received ${signal} again: killing all processes now; lines not yet sent to drains are lost${dropped.length ? ` (${dropped.join(", ")})` : ""}`, SEVERITY.warning);
-      this.forcedStatus = 128 + (import_node_os4.constants.signals[signal] ?? 15);
+      this.forcedStatus = 128 + (import_node_os6.constants.signals[signal] ?? 15);
       for (const i of this.instances) i.kill();
       setTimeout(() => {
         this.finish(this.forcedStatus);
@@ -10487,7 +12102,7 @@ var Supervisor = class {
     return this.shuttingDown !== void 0;
   }
   status() {
-    return { pid: process.pid, uptime: Date.now() - this.startedAt, instances: this.instances.map((i) => i.status()), outputs: this.options.pipeline.stats(), schedules: this.scheduler.status() };
+    return { pid: process.pid, uptime: Date.now() - this.startedAt, instances: this.instances.map((i) => i.status()), outputs: this.options.pipeline.stats(), schedules: this.scheduler.status(), inputs: this.options.inputs?.stats() };
   }
   report(text, severity = SEVERITY.info) {
     this.options.pipeline.internal(text, LOGGER, severity);
@@ -10502,370 +12117,8 @@ function groupExists(pid) {
   }
 }
 
-// src/supervisor/control.ts
-var import_node_net5 = require("node:net");
-var import_node_fs13 = require("node:fs");
-var import_node_os5 = require("node:os");
-var import_node_path12 = require("node:path");
-
-// src/supervisor/scale.ts
-function scale(supervisor, text) {
-  const context = supervisor.formation;
-  if (!context) return { error: "this supervisor cannot be scaled (it runs a one-off command)" };
-  if (supervisor.stopping) return { error: "the supervisor is shutting down" };
-  let requested;
-  try {
-    if (!text.trim()) throw new FormationError("expected TYPE=COUNT, e.g. drover scale web=2 worker=0");
-    requested = parseFormation(text, context.types);
-  } catch (error) {
-    if (error instanceof FormationError) return { error: error.message };
-    throw error;
-  }
-  const scheduled = [...requested.keys()].filter((name) => context.types.find((t) => t.name === name)?.schedule);
-  if (scheduled.length) return { error: `${scheduled.join(", ")} ${scheduled.length === 1 ? "is" : "are"} scheduled (schedule = ...): each runs on its schedule, as one instance` };
-  const live = supervisor.instances.filter((i) => !supervisor.removing.has(i));
-  const counts = /* @__PURE__ */ new Map();
-  for (const i of live) counts.set(i.plan.type.name, (counts.get(i.plan.type.name) ?? 0) + 1);
-  for (const [name, count] of requested) counts.set(name, count);
-  const plans = planInstances(context.types, counts, context.env, context.basePort);
-  const answer2 = { started: [], stopping: [], unchanged: [] };
-  for (const name of requested.keys()) {
-    const wanted = plans.filter((p) => p.type.name === name);
-    const running = live.filter((i) => i.plan.type.name === name);
-    for (const instance of running.filter((i) => !wanted.some((p) => p.name === i.name)).reverse()) {
-      answer2.stopping.push(instance.name);
-      void remove(supervisor, instance);
-    }
-    for (const plan of wanted) {
-      if (running.some((i) => i.name === plan.name)) {
-        answer2.unchanged.push(plan.name);
-        continue;
-      }
-      const instance = supervisor.createInstance(plan);
-      insertInOrder(supervisor.instances, instance, context.types.map((t) => t.name));
-      answer2.started.push(plan.name);
-      instance.start();
-    }
-  }
-  keepAlive(supervisor);
-  const said = [answer2.started.length && `starting ${answer2.started.join(", ")}`, answer2.stopping.length && `stopping ${answer2.stopping.join(", ")}`].filter(Boolean).join("; ");
-  supervisor.options.pipeline.internal(`Scaling to ${[...requested].map(([n, c]) => `${n}=${c}`).join(", ")}: ${said || "nothing to change"}`, "supervisor", SEVERITY.info);
-  return answer2;
-}
-var kept = /* @__PURE__ */ new WeakSet();
-function keepAlive(supervisor) {
-  if (kept.has(supervisor)) return;
-  kept.add(supervisor);
-  const timer = setInterval(() => void 0, 2 ** 30);
-  void supervisor.done.finally(() => clearInterval(timer));
-}
-async function remove(supervisor, instance) {
-  supervisor.removing.add(instance);
-  await instance.stop();
-  const at = supervisor.instances.indexOf(instance);
-  if (at >= 0 && !supervisor.stopping) supervisor.instances.splice(at, 1);
-  supervisor.removing.delete(instance);
-}
-function insertInOrder(instances, instance, typeOrder) {
-  const key = (i) => typeOrder.indexOf(i.plan.type.name) * 1e6 + i.plan.index;
-  const at = instances.findIndex((i) => key(i) > key(instance));
-  if (at < 0) instances.push(instance);
-  else instances.splice(at, 0, instance);
-}
-
-// src/supervisor/reload.ts
-var busy = /* @__PURE__ */ new WeakSet();
-function reload(supervisor, why) {
-  const report = (text, severity = SEVERITY.info) => supervisor.options.pipeline.internal(text, "supervisor", severity);
-  const context = supervisor.formation;
-  if (!context?.load) return { error: "this supervisor cannot reload (it runs a one-off command)" };
-  if (supervisor.stopping) return { error: "the supervisor is shutting down" };
-  if (busy.has(supervisor)) return { error: "a reload is still restarting processes; try again when it is done" };
-  let app;
-  try {
-    app = context.load();
-  } catch (error) {
-    report(`Reload (${why}) refused: ${error.message}; the running configuration stays`, SEVERITY.err);
-    return { error: error.message };
-  }
-  if (app.problems.length) {
-    const errors = app.problems.map(formatProblem);
-    report(`Reload (${why}) refused: the configuration has ${errors.length} error${errors.length === 1 ? "" : "s"}; the running configuration stays`, SEVERITY.err);
-    for (const e of errors) report(e, SEVERITY.err);
-    return { errors };
-  }
-  let outputs;
-  try {
-    outputs = supervisor.options.pipeline.reconfigure(app.config, Date.now() + 1e4);
-  } catch (error) {
-    report(`Reload (${why}) refused: ${error.message}; the running configuration stays`, SEVERITY.err);
-    return { errors: [error.message] };
-  }
-  const env = mergeDotenv(process.env, app.dotenv);
-  const envChanged = JSON.stringify(env) !== JSON.stringify(supervisor.options.env);
-  supervisor.options.env = env;
-  const notApplied = [];
-  if (JSON.stringify(app.config.supervisor) !== JSON.stringify(supervisor.options.config)) notApplied.push("[supervisor]");
-  const before = new Map(context.types.map((t) => [t.name, t]));
-  const after = new Map(app.processes.map((t) => [t.name, t]));
-  const rescheduled = [];
-  for (const name of /* @__PURE__ */ new Set([...before.keys(), ...after.keys()])) {
-    const [b, a] = [before.get(name), after.get(name)];
-    if (!(b?.schedule || a?.schedule) || sameSpec(b, a)) continue;
-    if (b && a && Boolean(b.schedule) !== Boolean(a.schedule)) {
-      notApplied.push(`processes.${name}`);
-      after.set(name, b);
-    } else if (b && a) rescheduled.push(a);
-  }
-  const changed = [...after.values()].filter((t) => before.has(t.name) && !t.schedule && (envChanged || !sameSpec(before.get(t.name), t)));
-  const added = [...after.values()].filter((t) => !before.has(t.name) && !t.schedule);
-  const removed = [...before.values()].filter((t) => !after.has(t.name) && !t.schedule);
-  const addedScheduled = [...after.values()].filter((t) => !before.has(t.name) && t.schedule);
-  const removedScheduled = [...before.values()].filter((t) => !after.has(t.name) && t.schedule);
-  context.types = [...after.values()];
-  const live = () => supervisor.instances.filter((i) => !supervisor.removing.has(i));
-  const answer2 = { outputs, restarting: [], started: [], stopping: [], unchanged: [], rescheduled: [], notApplied };
-  for (const type of rescheduled) if (supervisor.scheduler.update(type)) answer2.rescheduled.push(type.name);
-  for (const type of addedScheduled) {
-    if (!context.everyType) continue;
-    const [plan] = schedulePlans(planInstances(context.types, /* @__PURE__ */ new Map([[type.name, 1]]), context.env, context.basePort));
-    const instance = supervisor.createInstance(plan);
-    supervisor.instances.push(instance);
-    supervisor.scheduler.add(instance);
-    answer2.rescheduled.push(type.name);
-  }
-  for (const type of removedScheduled) {
-    const instance = supervisor.scheduler.drop(type.name);
-    if (!instance) continue;
-    answer2.stopping.push(instance.name);
-    void remove(supervisor, instance);
-  }
-  for (const type of removed) {
-    for (const instance of live().filter((i) => i.plan.type.name === type.name)) {
-      answer2.stopping.push(instance.name);
-      void remove(supervisor, instance);
-    }
-  }
-  const rescaled = [...after.values()].filter((t) => before.has(t.name) && !t.schedule && before.get(t.name).numprocs !== t.numprocs);
-  for (const type of rescaled) {
-    if (!context.everyType) continue;
-    const scaled = scale(supervisor, `${type.name}=${type.numprocs}`);
-    if ("started" in scaled) {
-      answer2.started.push(...scaled.started);
-      answer2.stopping.push(...scaled.stopping);
-    }
-  }
-  for (const type of added) {
-    if (!context.everyType || !type.autostart || type.numprocs === 0) continue;
-    const scaled = scale(supervisor, `${type.name}=${type.numprocs}`);
-    if ("started" in scaled) answer2.started.push(...scaled.started);
-  }
-  const toRestart = live().filter((i) => changed.some((t) => t.name === i.plan.type.name) && !answer2.started.includes(i.name));
-  answer2.restarting = toRestart.map((i) => i.name);
-  answer2.unchanged = live().filter((i) => !toRestart.includes(i) && !answer2.started.includes(i.name)).map((i) => i.name);
-  const said = [
-    `outputs kept: ${outputs.kept.join(", ") || "none"}`,
-    outputs.started.length && `started: ${outputs.started.join(", ")}`,
-    outputs.closed.length && `closed: ${outputs.closed.join(", ")}`,
-    answer2.restarting.length && `restarting ${answer2.restarting.join(", ")} one at a time`,
-    answer2.started.length && `starting ${answer2.started.join(", ")}`,
-    answer2.stopping.length && `stopping ${answer2.stopping.join(", ")}`,
-    answer2.rescheduled.length && `rescheduled ${answer2.rescheduled.join(", ")}`
-  ].filter(Boolean);
-  report(`Reloaded the configuration (${why}): ${said.join("; ")}`);
-  if (notApplied.length) report(`Not applied until drover restarts: ${notApplied.join(", ")} ([supervisor], and a type that becomes or stops being scheduled, are set up at start)`, SEVERITY.warning);
-  if (toRestart.length) {
-    busy.add(supervisor);
-    void (async () => {
-      for (const instance of toRestart) await replace(supervisor, instance, after.get(instance.plan.type.name));
-    })().finally(() => busy.delete(supervisor));
-  }
-  return answer2;
-}
-function sameSpec(a, b) {
-  const strip = (t) => t && JSON.stringify({ ...t, origin: void 0, source: void 0, numprocs: void 0 });
-  return strip(a) === strip(b);
-}
-async function replace(supervisor, old, spec) {
-  supervisor.removing.add(old);
-  await old.stop();
-  supervisor.removing.delete(old);
-  if (supervisor.stopping) return;
-  const fresh = supervisor.createInstance({ ...old.plan, type: spec });
-  const at = supervisor.instances.indexOf(old);
-  if (at >= 0) supervisor.instances[at] = fresh;
-  else supervisor.instances.push(fresh);
-  fresh.start();
-  while (fresh.state === "STARTING" && !supervisor.stopping) await new Promise((r2) => setTimeout(r2, 50));
-}
-
-// src/supervisor/control.ts
-function controlSocketPath(appDir, configured, env = process.env) {
-  if (configured) return configured;
-  if (env.DROVER_SOCKET) return env.DROVER_SOCKET;
-  return (0, import_node_path12.join)(controlDir(), `${fnv1a(appDir)}.sock`);
-}
-function controlDir() {
-  return (0, import_node_path12.join)((0, import_node_os5.tmpdir)(), `drover-${uid()}`);
-}
-var ControlError = class extends Error {
-  name = "ControlError";
-};
-function uid() {
-  return process.getuid?.() ?? 0;
-}
-function describeUid(id) {
-  try {
-    const row = (0, import_node_fs13.readFileSync)("/etc/passwd", "utf8").split("\n").find((r2) => r2.split(":")[2] === String(id));
-    return row ? `${row.split(":")[0]} (uid ${id})` : `uid ${id}`;
-  } catch {
-    return `uid ${id}`;
-  }
-}
-function ensurePrivateDir(dir) {
-  try {
-    (0, import_node_fs13.mkdirSync)(dir, { mode: 448 });
-  } catch (error) {
-    if (error.code !== "EEXIST") throw error;
-  }
-  if (checkDir(dir) & 63) (0, import_node_fs13.chmodSync)(dir, 448);
-}
-function checkDir(dir) {
-  let stat;
-  try {
-    stat = (0, import_node_fs13.lstatSync)(dir);
-  } catch (error) {
-    if (error.code === "ENOENT") return 448;
-    throw error;
-  }
-  if (!stat.isDirectory()) throw new ControlError(`${dir} should be drover's directory for control sockets, but it is not a directory (someone may have put it there): remove it, or set DROVER_SOCKET to a path in a directory of yours`);
-  if (stat.uid !== uid()) throw new ControlError(`${dir} should be drover's directory for control sockets, but it belongs to ${describeUid(stat.uid)}, not to you, ${describeUid(uid())}: someone else made it, maybe to put a socket of theirs where drover status would ask; remove it, or set DROVER_SOCKET to a path in a directory of yours`);
-  return stat.mode;
-}
-function checkSocketOwner(path) {
-  if ((0, import_node_path12.dirname)(path) === controlDir()) checkDir(controlDir());
-  let stat;
-  try {
-    stat = (0, import_node_fs13.lstatSync)(path);
-  } catch (error) {
-    if (error.code !== "EACCES") throw error;
-    throw new ControlError(`permission denied: ${path} is in a directory of ${ownerOf((0, import_node_path12.dirname)(path))}, and you are ${describeUid(uid())}: only the user who ran drover start can ask its supervisor; run this command as that user`);
-  }
-  if (!stat.isSocket()) throw new ControlError(`${path} is not a socket (it is not drover's control socket): pass -s the socket drover start made, or remove that file`);
-  if (stat.uid !== uid()) throw new ControlError(`permission denied: the control socket ${path} belongs to ${describeUid(stat.uid)}, and you are ${describeUid(uid())}: only the user who ran drover start can ask its supervisor (and a socket of someone else's is not trusted); run this command as that user`);
-}
-function otherUsersSupervisors() {
-  let names = [];
-  try {
-    names = (0, import_node_fs13.readdirSync)((0, import_node_os5.tmpdir)()).filter((n) => /^drover-\d+$/.test(n) && n !== `drover-${uid()}`);
-  } catch {
-  }
-  const owners = names.map((n) => `${(0, import_node_path12.join)((0, import_node_os5.tmpdir)(), n)} of ${describeUid(Number(n.slice("drover-".length)))}`);
-  return owners.length ? `; other users' supervisors keep their sockets in ${owners.join(", ")}: if one of them runs this app, permission denied: only that user can ask it` : "";
-}
-function ownerOf(path) {
-  for (let p = path; ; p = (0, import_node_path12.dirname)(p)) {
-    try {
-      return describeUid((0, import_node_fs13.lstatSync)(p).uid);
-    } catch {
-      if ((0, import_node_path12.dirname)(p) === p) return "another user";
-    }
-  }
-}
-function fnv1a(text) {
-  let hash = 2166136261;
-  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 16777619);
-  return (hash >>> 0).toString(16).padStart(8, "0");
-}
-async function serveControl(path, supervisor) {
-  if ((0, import_node_path12.dirname)(path) === controlDir()) ensurePrivateDir(controlDir());
-  if ((0, import_node_fs13.existsSync)(path)) {
-    checkSocketOwner(path);
-    if (await answers(path)) throw new Error(`another drover supervisor answers on ${path}; stop it, or set DROVER_SOCKET for this one`);
-    (0, import_node_fs13.unlinkSync)(path);
-  }
-  const server = (0, import_node_net5.createServer)((socket) => {
-    let input = "";
-    socket.setEncoding("utf8");
-    socket.on("data", (data) => {
-      input += data;
-      const nl = input.indexOf("\n");
-      if (nl < 0) return;
-      socket.removeAllListeners("data");
-      const logs2 = logsRequest(input.slice(0, nl));
-      if (logs2) return supervisor.history.serve(socket, logs2);
-      socket.end(JSON.stringify(answer(input.slice(0, nl), supervisor)) + "\n");
-    });
-    socket.on("error", () => void 0);
-  });
-  return new Promise((resolve8, reject) => {
-    server.once("error", reject);
-    server.listen(path, () => {
-      (0, import_node_fs13.chmodSync)(path, 384);
-      server.unref();
-      resolve8(server);
-    });
-  });
-}
-function answers(path) {
-  return new Promise((resolve8) => {
-    const socket = (0, import_node_net5.createConnection)(path);
-    socket.setTimeout(500, () => socket.destroy());
-    socket.on("connect", () => {
-      socket.destroy();
-      resolve8(true);
-    });
-    socket.on("error", () => resolve8(false));
-    socket.on("close", () => resolve8(false));
-  });
-}
-function answer(line, supervisor) {
-  let request;
-  try {
-    request = JSON.parse(line);
-  } catch {
-    return { error: "the request is not JSON" };
-  }
-  switch (request.command) {
-    case "status":
-      return supervisor.status();
-    case "restart": {
-      if (supervisor.stopping) return { error: "the supervisor is shutting down" };
-      const restarted = supervisor.restart(request.name);
-      return restarted.length ? { restarted } : { error: `no process named "${request.name}" (known: ${supervisor.instances.map((i) => i.name).join(", ")})` };
-    }
-    case "run":
-      return supervisor.scheduler.runNow(request.name);
-    case "scale":
-      return scale(supervisor, request.formation);
-    case "reload":
-      return reload(supervisor, "drover reload");
-    default:
-      return { error: `unknown command ${JSON.stringify(request.command)}` };
-  }
-}
-function requestControl(path, request, timeout = 5e3) {
-  return new Promise((resolve8, reject) => {
-    checkSocketOwner(path);
-    const socket = (0, import_node_net5.createConnection)(path);
-    let output = "";
-    socket.setEncoding("utf8");
-    socket.setTimeout(timeout, () => socket.destroy(new Error(`no answer from the supervisor on ${path} within ${timeout} ms`)));
-    socket.on("connect", () => socket.write(JSON.stringify(request) + "\n"));
-    socket.on("data", (d) => output += d);
-    socket.on("end", () => {
-      try {
-        resolve8(JSON.parse(output));
-      } catch {
-        reject(new Error(`the supervisor on ${path} answered something that is not JSON`));
-      }
-    });
-    socket.on("error", reject);
-  });
-}
-
 // src/supervisor/metrics.ts
-var import_node_fs14 = require("node:fs");
+var import_node_fs21 = require("node:fs");
 var LineCounts = class {
   cells = /* @__PURE__ */ new Map();
   /** The counter of one stream of one instance: the reader adds to `lines`. */
@@ -10902,11 +12155,11 @@ function serveMetrics(address, supervisor, lines) {
     response.writeHead(200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8", "Content-Length": Buffer.byteLength(body) });
     response.end(request.method === "HEAD" ? void 0 : body);
   });
-  return new Promise((resolve8, reject) => {
+  return new Promise((resolve10, reject) => {
     server.once("error", (error) => reject(new Error(`metrics_address ${address}: ${error.code === "EADDRINUSE" ? "the port is in use" : error.message}`)));
     server.listen(port, host, () => {
       server.unref();
-      resolve8(server);
+      resolve10(server);
     });
   });
 }
@@ -10973,10 +12226,10 @@ function processFamilies(uptimeMs) {
     new Family("drover_uptime_seconds", "gauge", "Seconds since the supervisor started.").add(uptimeMs / 1e3)
   ];
   try {
-    families.push(new Family("process_open_fds", "gauge", "Number of open file descriptors.").add((0, import_node_fs14.readdirSync)("/proc/self/fd").length - 1));
-    const limit = /^Max open files\s+(\d+)/m.exec((0, import_node_fs14.readFileSync)("/proc/self/limits", "utf8"));
+    families.push(new Family("process_open_fds", "gauge", "Number of open file descriptors.").add((0, import_node_fs21.readdirSync)("/proc/self/fd").length - 1));
+    const limit = /^Max open files\s+(\d+)/m.exec((0, import_node_fs21.readFileSync)("/proc/self/limits", "utf8"));
     if (limit) families.push(new Family("process_max_fds", "gauge", "Maximum number of open file descriptors.").add(Number(limit[1])));
-    const vsize = Number((0, import_node_fs14.readFileSync)("/proc/self/stat", "utf8").split(") ")[1]?.split(" ")[20]);
+    const vsize = Number((0, import_node_fs21.readFileSync)("/proc/self/stat", "utf8").split(") ")[1]?.split(" ")[20]);
     if (vsize) families.push(new Family("process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.").add(vsize));
   } catch {
   }
@@ -10984,8 +12237,8 @@ function processFamilies(uptimeMs) {
 }
 
 // src/supervisor/watch.ts
-var import_node_fs15 = require("node:fs");
-var import_node_path13 = require("node:path");
+var import_node_fs22 = require("node:fs");
+var import_node_path18 = require("node:path");
 var QUIET_MS2 = 300;
 function watchConfig(appDir, procfile, onChange) {
   let timer;
@@ -10995,9 +12248,9 @@ function watchConfig(appDir, procfile, onChange) {
   };
   const watchers = [];
   const add = (dir, wanted) => {
-    if (!(0, import_node_fs15.existsSync)(dir)) return;
+    if (!(0, import_node_fs22.existsSync)(dir)) return;
     try {
-      const w = (0, import_node_fs15.watch)(dir, { persistent: false }, (_event, name) => {
+      const w = (0, import_node_fs22.watch)(dir, { persistent: false }, (_event, name) => {
         if (name && wanted(name.toString())) changed();
       });
       w.on("error", () => void 0);
@@ -11005,10 +12258,10 @@ function watchConfig(appDir, procfile, onChange) {
     } catch {
     }
   };
-  const procfileName = procfile ? (0, import_node_path13.basename)(procfile) : "Procfile";
+  const procfileName = procfile ? (0, import_node_path18.basename)(procfile) : "Procfile";
   add(appDir, (name) => name === "Procfile" || name === procfileName || name.startsWith(".env"));
-  if (procfile && (0, import_node_path13.dirname)(procfile) !== appDir) add((0, import_node_path13.dirname)(procfile), (name) => name === procfileName);
-  add((0, import_node_path13.join)(appDir, "drover"), (name) => name.endsWith(".toml"));
+  if (procfile && (0, import_node_path18.dirname)(procfile) !== appDir) add((0, import_node_path18.dirname)(procfile), (name) => name === procfileName);
+  add((0, import_node_path18.join)(appDir, "drover"), (name) => name.endsWith(".toml"));
   return () => {
     clearTimeout(timer);
     for (const w of watchers) w.close();
@@ -11016,12 +12269,12 @@ function watchConfig(appDir, procfile, onChange) {
 }
 
 // src/supervisor/thread-pool.ts
-var import_node_fs16 = require("node:fs");
+var import_node_fs23 = require("node:fs");
 var THREADS = 16;
 function startThreadPool() {
   const before = process.env.UV_THREADPOOL_SIZE;
   process.env.UV_THREADPOOL_SIZE = String(Math.max(THREADS, Number(before) || 0));
-  (0, import_node_fs16.access)("/", () => void 0);
+  (0, import_node_fs23.access)("/", () => void 0);
   if (before === void 0) delete process.env.UV_THREADPOOL_SIZE;
   else process.env.UV_THREADPOOL_SIZE = before;
 }
@@ -11210,6 +12463,10 @@ var Pipeline = class {
   }
   /** Instances whose line was cut at the memory bound already (the warning comes once for each). */
   cutReported = /* @__PURE__ */ new Set();
+  /** A message an input built, routed from the start like a process line. */
+  route(message) {
+    this.runFrom(message, 0);
+  }
   /** A line of drover's own (supervisor state changes), routed like any other. */
   internal(text, logger, severity = SEVERITY.info) {
     this.runFrom(Message.internal(text, logger, severity, this.options.hostname), 0);
@@ -11217,11 +12474,13 @@ var Pipeline = class {
   messageAt(source, chunk, start2, end, timestamp, text) {
     const m = Message.fromChunk(chunk, start2, end, source.logger, source.stream, source.pid, source.hostname, timestamp, source.type, text);
     m.severity = source.severity;
+    if (source.fields) m.fields = { ...source.fields };
     return m;
   }
   message(source, bytes, timestamp) {
     const m = new Message(bytes, source.logger, source.stream, source.pid, source.hostname, timestamp, source.type);
     m.severity = source.severity;
+    if (source.fields) m.fields = { ...source.fields };
     return m;
   }
   /** Decoders (only for a message entering at the start), then filters from `index`, then outputs. */
@@ -11344,13 +12603,78 @@ var Pipeline = class {
   }
 };
 
+// src/pipeline/inputs/inputs.ts
+var HINTS = {
+  EADDRINUSE: `; another program listens there: choose another port in the input's "address"`,
+  EACCES: `; ports below 1024 need root: choose a port of 1024 or more in the input's "address"`,
+  EADDRNOTAVAIL: "; no interface of this machine has that address: use 127.0.0.1, or 0.0.0.0 for all"
+};
+var Inputs = class {
+  constructor(configs, pipeline, options) {
+    this.pipeline = pipeline;
+    this.options = options;
+    for (const config2 of configs) {
+      const definition = findDefinition("inputs", config2.type);
+      if (!definition) throw new Error(`unknown input type ${config2.type}`);
+      const id = `inputs.${config2.name}`;
+      const context = {
+        id,
+        env: options.env,
+        hostname: options.hostname,
+        onPlatform: options.onPlatform,
+        isTTY: false,
+        instances: 1,
+        // how many processes print: only outputs' formats ask
+        report: (text, severity = SEVERITY.info) => pipeline.internal(text, id, severity),
+        emit: (m) => pipeline.route(m)
+      };
+      this.inputs.push({ id, input: definition.create({ name: config2.name, ...config2.options }, context) });
+    }
+  }
+  pipeline;
+  options;
+  inputs = [];
+  get size() {
+    return this.inputs.length;
+  }
+  /** Starts every input; one that cannot start (an address in use) is reported, and the others go on. */
+  async start() {
+    const { pipeline, options } = this;
+    const host = {
+      appDir: options.appDir,
+      sink: pipeline,
+      emit: (m) => pipeline.route(m),
+      get blocked() {
+        return pipeline.blocked;
+      },
+      onResume: (callback) => pipeline.onResume(callback),
+      maxLine: options.maxLine,
+      partialTimeout: options.partialTimeout,
+      instances: options.instances
+    };
+    await Promise.all(
+      this.inputs.map(
+        ({ id, input }) => input.start(host).catch((error) => pipeline.internal(`${id}: cannot start: ${error.message}${HINTS[error.code ?? ""] ?? ""}`, id, SEVERITY.err))
+      )
+    );
+  }
+  /** Stops every input and lets each pass on what it holds; errors are reported, never thrown. */
+  async close() {
+    await Promise.all(this.inputs.map(({ id, input }) => input.close().catch((error) => this.pipeline.internal(`${id}: ${error.message}`, id, SEVERITY.err))));
+  }
+  /** Per-input counters for `drover status`. */
+  stats() {
+    return Object.fromEntries(this.inputs.map(({ id, input }) => [id, input.stats?.() ?? {}]));
+  }
+};
+
 // src/cli/signals.ts
-var import_node_os6 = require("node:os");
+var import_node_os7 = require("node:os");
 var STOP_SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGABRT", "SIGPWR", "SIGXCPU"];
 var IGNORED_SIGNALS = ["SIGUSR2", "SIGALRM", "SIGVTALRM", "SIGPROF", "SIGIO", "SIGSTKFLT", "SIGSYS", "SIGTRAP"];
 var STATUS_SIGNAL = "SIGUSR1";
 function hasSignal(signal) {
-  return Object.hasOwn(import_node_os6.constants.signals, signal);
+  return Object.hasOwn(import_node_os7.constants.signals, signal);
 }
 function handleSignals(handlers) {
   const installed = [];
@@ -11387,13 +12711,13 @@ function keepInspectorClosed() {
 }
 
 // src/cli/commands/status.ts
-var import_node_path14 = require("node:path");
+var import_node_path19 = require("node:path");
 var OPTIONS = { app: { type: "string", short: "a" }, socket: { type: "string", short: "s" }, json: { type: "boolean" } };
 var OPTIONS_USAGE = `  -a, --app DIR         the app whose supervisor to ask (default: the current directory)
   -s, --socket PATH     the control socket (default: the one \`drover start\` made for the app)
       --json            print the answer as JSON`;
 async function ask(values, request) {
-  const path = values.socket ?? controlSocketPath((0, import_node_path14.resolve)(values.app ?? process.cwd()), "");
+  const path = values.socket ?? controlSocketPath((0, import_node_path19.resolve)(values.app ?? process.cwd()), "");
   try {
     return await requestControl(path, request);
   } catch (error) {
@@ -11425,7 +12749,7 @@ ${OPTIONS_USAGE}`,
     const rows = answer2.instances.map((i) => [i.name, state(i), i.pid ? String(i.pid) : "-", i.pid ? formatUptime(i.uptime) : "-", String(i.restarts), i.exitStatus === void 0 ? "-" : String(i.exitStatus)]);
     process.stdout.write(table([["NAME", "STATE", "PID", "UPTIME", "RESTARTS", "LAST EXIT"], ...rows]));
     if (answer2.schedules?.length) process.stdout.write("\n" + scheduleTable(answer2.schedules) + "\n");
-    for (const [id, stats] of Object.entries(answer2.outputs)) {
+    for (const [id, stats] of Object.entries({ ...answer2.inputs, ...answer2.outputs })) {
       if (stats.state === "disabled") {
         process.stdout.write(`${id}: DISABLED: ${stats.error}
 `);
@@ -11548,7 +12872,7 @@ Run \`drover check\` after fixing them.
    */
   async supervise(app, plans, scaling) {
     const env = mergeDotenv(process.env, app.dotenv);
-    const hostname = app.config.supervisor.hostname || (0, import_node_os7.hostname)();
+    const hostname = app.config.supervisor.hostname || (0, import_node_os8.hostname)();
     let pipeline;
     try {
       pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: (0, import_node_tty.isatty)(1), instances: plans.length });
@@ -11560,7 +12884,10 @@ Run \`drover check\` after fixing them.
     }
     const { metrics_address: metricsAddress } = app.config.supervisor;
     const lines = metricsAddress ? new LineCounts() : void 0;
-    const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname, lines });
+    const { max_line_length: maxLine, partial_line_timeout: partialTimeout } = app.config.supervisor;
+    const instances = () => supervisor.instances.map((i) => ({ name: i.name, pid: i.pid }));
+    const inputs = new Inputs(app.config.inputs, pipeline, { appDir: app.appDir, env, hostname, onPlatform: isOnPlatform(process.env), maxLine, partialTimeout, instances });
+    const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname, lines, inputs });
     if (scaling) supervisor.formation = { types: app.processes, env: process.env, ...scaling };
     handleSignals({
       stop: (signal) => supervisor.onSignal(signal),
@@ -11578,6 +12905,7 @@ Run \`drover check\` after fixing them.
     const crash = stopAllOnCrash(supervisor);
     try {
       supervisor.start();
+      await inputs.start();
       const socketPath = controlSocketPath(app.appDir, app.config.supervisor.control_socket);
       const control = await serveControl(socketPath, supervisor).catch((error) => {
         pipeline.internal(`control socket unavailable (${error.message}): drover status and restart will not work`, "supervisor", 4);
@@ -11632,8 +12960,8 @@ drover: stopping every process, since nothing supervises them or reads their out
 
 // src/cli/commands/run.ts
 var import_node_child_process2 = require("node:child_process");
-var import_node_os8 = require("node:os");
-var import_node_path15 = require("node:path");
+var import_node_os9 = require("node:os");
+var import_node_path20 = require("node:path");
 var import_node_tty2 = require("node:tty");
 var OPTIONS2 = { app: { type: "string", short: "a" }, root: { type: "string", short: "d" }, procfile: { type: "string", short: "f" }, env: { type: "string", short: "e" }, logs: { type: "boolean" } };
 var run = {
@@ -11670,20 +12998,20 @@ ${APP_USAGE}`,
     }
     if (values.logs) return runWithLogs(app, script, dyno, type);
     const env = { ...mergeDotenv(process.env, app.dotenv), ...type?.environment, DYNO: dyno };
-    const child = (0, import_node_child_process2.spawn)("bash", ["-c", script], { cwd: type?.directory ? (0, import_node_path15.resolve)(app.appDir, type.directory) : app.appDir, env, stdio: "inherit" });
+    const child = (0, import_node_child_process2.spawn)("bash", ["-c", script], { cwd: type?.directory ? (0, import_node_path20.resolve)(app.appDir, type.directory) : app.appDir, env, stdio: "inherit" });
     const fromTerminal = new Set((0, import_node_tty2.isatty)(0) ? ["SIGINT", "SIGQUIT"] : []);
     for (const signal of [...STOP_SIGNALS, ...IGNORED_SIGNALS, STATUS_SIGNAL].filter(hasSignal)) {
       process.on(signal, () => {
         if (!fromTerminal.has(signal)) child.kill(signal);
       });
     }
-    return new Promise((resolve8) => {
+    return new Promise((resolve10) => {
       child.on("error", (error) => {
         process.stderr.write(`drover run: cannot start bash: ${error.message}
 `);
-        resolve8(127);
+        resolve10(127);
       });
-      child.on("exit", (code, signal) => resolve8(code ?? 128 + (signal ? import_node_os8.constants.signals[signal] : 0)));
+      child.on("exit", (code, signal) => resolve10(code ?? 128 + (signal ? import_node_os9.constants.signals[signal] : 0)));
     });
   }
 };
@@ -11693,7 +13021,7 @@ ${app.problems.map((p) => "  " + formatProblem(p)).join("\n")}`);
   startThreadPool();
   const spec = oneOffSpec(script, type);
   const port = /^\d+$/.test(process.env.PORT ?? "") ? Number(process.env.PORT) : 5e3;
-  app.config.supervisor.control_socket = (0, import_node_path15.join)(controlDir(), `run-${process.pid}.sock`);
+  app.config.supervisor.control_socket = (0, import_node_path20.join)(controlDir(), `run-${process.pid}.sock`);
   return start.supervise(app, [{ name: dyno, type: spec, index: Number(dyno.split(".")[1]) || 1, port }]);
 }
 async function runScheduledNow(app, name) {
@@ -11718,9 +13046,9 @@ function shellQuote(word) {
 }
 
 // src/cli/commands/logs.ts
-var import_node_net6 = require("node:net");
-var import_node_os9 = require("node:os");
-var import_node_path16 = require("node:path");
+var import_node_net8 = require("node:net");
+var import_node_os10 = require("node:os");
+var import_node_path21 = require("node:path");
 var OPTIONS3 = {
   num: { type: "string", short: "n" },
   tail: { type: "boolean", short: "t" },
@@ -11749,13 +13077,13 @@ in memory, at most 1 MiB), in Heroku's format: \`TIME app[web.1]: line\`, drover
     if (values.source !== void 0 && values.source !== "app" && values.source !== "drover") throw new UsageError(`option --source must be "app" or "drover", got "${values.source}"`);
     if (values.ps !== void 0 && !/^[A-Za-z0-9_-]+(\.\d+)?$/.test(values.ps)) throw new UsageError(`option --ps must be a process type (web) or an instance (web.1), got "${values.ps}"`);
     const request = { command: "logs", lines: Number(num2), tail: Boolean(values.tail), ps: values.ps, source: values.source };
-    const path = values.socket ?? controlSocketPath((0, import_node_path16.resolve)(values.app ?? process.cwd()), "");
+    const path = values.socket ?? controlSocketPath((0, import_node_path21.resolve)(values.app ?? process.cwd()), "");
     try {
-      (0, import_node_os9.setPriority)(19);
+      (0, import_node_os10.setPriority)(19);
     } catch {
     }
     return new Promise((done, fail) => {
-      const socket = (0, import_node_net6.createConnection)(path);
+      const socket = (0, import_node_net8.createConnection)(path);
       socket.on("connect", () => socket.write(JSON.stringify(request) + "\n"));
       const reader = new LogsReader();
       socket.on("data", (data) => {
@@ -11781,7 +13109,7 @@ in memory, at most 1 MiB), in Heroku's format: \`TIME app[web.1]: line\`, drover
 };
 
 // src/cli/commands/scale.ts
-var import_node_path17 = require("node:path");
+var import_node_path22 = require("node:path");
 var OPTIONS4 = { app: { type: "string", short: "a" }, socket: { type: "string", short: "s" } };
 var scale2 = {
   summary: "change how many instances of each type run (web=3 worker=0), as heroku ps:scale",
@@ -11800,7 +13128,7 @@ Scaling everything to 0 leaves drover running, ready to scale up again.
     for (const word of positionals.flatMap((p) => p.split(",")).filter(Boolean)) {
       if (!/^[A-Za-z0-9_-]+=\d+$/.test(word)) throw new UsageError(`expected TYPE=COUNT, e.g. web=2, got "${word}"`);
     }
-    const path = values.socket ?? controlSocketPath((0, import_node_path17.resolve)(values.app ?? process.cwd()), "");
+    const path = values.socket ?? controlSocketPath((0, import_node_path22.resolve)(values.app ?? process.cwd()), "");
     let answer2;
     try {
       answer2 = await requestControl(path, { command: "scale", formation: positionals.join(",") });
@@ -11822,7 +13150,7 @@ Scaling everything to 0 leaves drover running, ready to scale up again.
 };
 
 // src/cli/commands/reload.ts
-var import_node_path18 = require("node:path");
+var import_node_path23 = require("node:path");
 var OPTIONS5 = { app: { type: "string", short: "a" }, socket: { type: "string", short: "s" }, json: { type: "boolean" } };
 var reload2 = {
   summary: "apply changes to the Procfile, .env and drover/*.toml without a restart",
@@ -11841,7 +13169,7 @@ the next start.
       --json            print the answer as JSON`,
   async run(args) {
     const { values } = parse(args, OPTIONS5);
-    const path = values.socket ?? controlSocketPath((0, import_node_path18.resolve)(values.app ?? process.cwd()), "");
+    const path = values.socket ?? controlSocketPath((0, import_node_path23.resolve)(values.app ?? process.cwd()), "");
     let answer2;
     try {
       answer2 = await requestControl(path, { command: "reload" });

@@ -49,7 +49,7 @@ function messagesSection(): string {
 }
 
 const KIND_INTRO: Record<ComponentKind, string> = {
-  inputs: 'Inputs bring messages from somewhere other than the supervised processes, whose stdout and stderr are always read.',
+  inputs: 'Inputs bring messages from somewhere other than the supervised processes, whose stdout and stderr are always read. Their messages go through the same decoders, filters and outputs, told apart by `Type` (`file`, `syslog`, `http`, `metrics`), `Logger` and Fields. An input takes a `match` like every section but does not use it: everything it reads enters the pipeline.',
   decoders: 'Decoders parse a message\'s Payload into Fields, Severity and Timestamp. Every decoder whose match accepts a message runs, in fragment order.',
   filters: 'Filters run in fragment order on the messages their match accepts; each may change, hold back or drop a message.',
   outputs: 'Every output whose match accepts a message receives it. The default `[outputs.stdout]` comes from conf/009-stdout.toml.',

@@ -14,6 +14,8 @@ declare -A wanted=(
   [curl]=curl                  # what users type against drover's HTTP endpoints
   [prometheus]=prometheus      # scrapes [supervisor] metrics_address; its promtool checks the format
   [promtool]=prometheus
+  [nginx]=nginx                # writes the access log the file input follows
+  [logrotate]=logrotate        # rotates it (create and copytruncate) under the file input
 )
 
 missing=()

@@ -2,6 +2,7 @@
 import type { Schema } from '../config/schema';
 import type { BlockSource } from './formats';
 import type { Message } from './message';
+import type { LineSink } from './splitter';
 
 /** What a component gets from the pipeline besides its own options. */
 export interface ComponentContext {
@@ -56,10 +57,32 @@ export interface Output {
   remote?: boolean;
 }
 
+/** What an input gets when it starts: where its lines and messages go, and what it may need to know. */
+export interface InputHost {
+  /** The app directory: relative paths in options are relative to it. */
+  appDir: string;
+  /** Whole lines, as a process's output enters the pipeline (the fast path when there are no decoders or filters). */
+  sink: LineSink;
+  /** Routes a message the input built itself through decoders, filters and outputs. */
+  emit(message: Message): void;
+  /** True while an output is full: stop reading until `onResume` calls back. */
+  readonly blocked: boolean;
+  onResume(callback: () => void): void;
+  /** [supervisor] max_line_length and partial_line_timeout, which apply to inputs' lines too. */
+  maxLine: number;
+  partialTimeout: number;
+  /** The supervised instances now (name and pid when running), for inputs that watch them. */
+  instances(): { name: string; pid: number | undefined }[];
+}
+
 /** An input brings messages from somewhere other than the supervised processes (a file, a socket). */
 export interface Input {
-  start(emit: (message: Message) => void): Promise<void>;
+  /** Starts reading or listening; rejects when it cannot (an address in use), with a message saying why. */
+  start(host: InputHost): Promise<void>;
+  /** Stops taking new data and passes on what it holds (partial lines); saves its state (checkpoints). */
   close(): Promise<void>;
+  /** Counters shown by `drover status`. */
+  stats?(): Record<string, number | string>;
 }
 
 export interface ComponentKinds {

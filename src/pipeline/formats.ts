@@ -16,6 +16,8 @@ export interface BlockSource {
   hostname: string;
   severity: number;
   type: string;
+  /** Fields every message of this source starts with (an input's `path`), copied into each message made. */
+  fields?: Record<string, string | number | boolean>;
 }
 
 /** Writes messages (and, for the fast path, blocks of whole lines) in one format. */

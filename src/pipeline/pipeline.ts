@@ -199,6 +199,11 @@ export class Pipeline implements LineSink {
   /** Instances whose line was cut at the memory bound already (the warning comes once for each). */
   private readonly cutReported = new Set<string>();
 
+  /** A message an input built, routed from the start like a process line. */
+  route(message: Message): void {
+    this.runFrom(message, 0);
+  }
+
   /** A line of drover's own (supervisor state changes), routed like any other. */
   internal(text: string, logger: string, severity: number = SEVERITY.info): void {
     this.runFrom(Message.internal(text, logger, severity, this.options.hostname), 0);
@@ -207,12 +212,14 @@ export class Pipeline implements LineSink {
   private messageAt(source: BlockSource, chunk: Buffer, start: number, end: number, timestamp: number, text?: string): Message {
     const m = Message.fromChunk(chunk, start, end, source.logger, source.stream, source.pid, source.hostname, timestamp, source.type, text);
     m.severity = source.severity;
+    if (source.fields) m.fields = { ...source.fields };
     return m;
   }
 
   private message(source: BlockSource, bytes: Buffer, timestamp: number): Message {
     const m = new Message(bytes, source.logger, source.stream, source.pid, source.hostname, timestamp, source.type);
     m.severity = source.severity;
+    if (source.fields) m.fields = { ...source.fields };
     return m;
   }
 

@@ -17,6 +17,10 @@ import { fileOutput } from './outputs/file';
 import { syslogOutput } from './outputs/syslog';
 import { httpOutput } from './outputs/http';
 import { otlpOutput } from './outputs/otlp';
+import { fileInput } from './inputs/file';
+import { syslogInput } from './inputs/syslog';
+import { httpInput } from './inputs/http';
+import { processMetricsInput } from './inputs/process-metrics';
 
 type Registry = { [K in ComponentKind]: Record<string, ComponentDefinition<K>> };
 
@@ -36,6 +40,9 @@ Object.assign(registry.filters, byType<'filters'>(dropFilter, throttleFilter, de
 Object.assign(registry.outputs, byType<'outputs'>(fileOutput));
 Object.assign(registry.outputs, byType<'outputs'>(syslogOutput, httpOutput));
 Object.assign(registry.outputs, byType<'outputs'>(otlpOutput));
+
+// Inputs, each in inputs/ with its schema beside its code.
+Object.assign(registry.inputs, byType<'inputs'>(fileInput, syslogInput, httpInput, processMetricsInput));
 
 /** The definition of a component type, or undefined when there is no such type. */
 export function findDefinition<K extends ComponentKind>(kind: K, type: string): ComponentDefinition<K> | undefined {

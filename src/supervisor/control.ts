@@ -113,7 +113,7 @@ function ownerOf(path: string): string {
 }
 
 /** FNV-1a of a string, 8 hex digits: a short stable name, without loading node:crypto (and OpenSSL) at start-up. */
-function fnv1a(text: string): string {
+export function fnv1a(text: string): string {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
   return (hash >>> 0).toString(16).padStart(8, '0');

@@ -30,6 +30,8 @@ export interface SupervisorOptions {
   hostname: string;
   /** Lines read per instance and stream, when metrics are served. */
   lines?: LineCounts;
+  /** The app's inputs: closed after the processes stop and before the pipeline is flushed. */
+  inputs?: { close(): Promise<void>; stats(): Record<string, Record<string, number | string>> };
 }
 
 /** A snapshot for `drover status`. */
@@ -40,6 +42,7 @@ export interface SupervisorStatus {
   outputs: Record<string, Record<string, number | string>>;
   /** Scheduled types: next run and last result. */
   schedules: ScheduleStatus[];
+  inputs?: Record<string, Record<string, number | string>>;
 }
 
 const LOGGER = 'supervisor';
@@ -170,6 +173,7 @@ export class Supervisor {
       for (const { id, lines } of this.options.pipeline.backlog()) {
         this.report(`Waiting up to ${Math.ceil(budget / 1000)} s for ${id}: ${lines.toLocaleString('en-US')} lines buffered; ${this.stopKey()} again to drop them`);
       }
+      await this.options.inputs?.close();
       await this.options.pipeline.close(deadline, () => this.finish(code));
       this.resolveDone(code);
       return code;
@@ -245,7 +249,7 @@ export class Supervisor {
   }
 
   status(): SupervisorStatus {
-    return { pid: process.pid, uptime: Date.now() - this.startedAt, instances: this.instances.map((i) => i.status()), outputs: this.options.pipeline.stats(), schedules: this.scheduler.status() };
+    return { pid: process.pid, uptime: Date.now() - this.startedAt, instances: this.instances.map((i) => i.status()), outputs: this.options.pipeline.stats(), schedules: this.scheduler.status(), inputs: this.options.inputs?.stats() };
   }
 
   private report(text: string, severity: number = SEVERITY.info): void {

@@ -24,6 +24,7 @@ describe('bench --quick', () => {
       'Time to restart a crashed process',
       'Clean shutdown of 10 processes',
       'syslog+tcp throughput',
+      'File input: following a file',
       'Build: bin/compile',
       'Matcher and regex decoder',
     ]) expect(report).toContain(`## ${title}`);

@@ -58,12 +58,20 @@ export function describeApp(app: LoadedApp): string {
   lines.push('pipeline:');
   for (const kind of COMPONENT_KINDS) {
     for (const c of app.config[kind]) {
-      lines.push(`  ${kind.padEnd(8)} ${c.name} (${c.type})  match: ${c.match}`);
-      for (const note of matcherNotes(c.match)) lines.push(`      note: ${note}`);
+      lines.push(`  ${kind.padEnd(8)} ${c.name} (${c.type})  ${kind === 'inputs' ? inputDetail(c.options) : `match: ${c.match}`}`);
+      if (kind !== 'inputs') for (const note of matcherNotes(c.match)) lines.push(`      note: ${note}`);
     }
   }
   if (COMPONENT_KINDS.every((k) => app.config[k].length === 0)) lines.push('  (no outputs: logs go nowhere)');
   const lint = lintPipeline(app.config, app.processes).map((w) => ({ ...w, file: w.file.startsWith(app.appDir + '/') ? relative(app.appDir, w.file) : w.file }));
   for (const w of [...app.warnings, ...lint]) lines.push(`warning: ${formatProblem(w)}`);
   return lines.join('\n') + '\n';
+}
+
+/** What an input reads: its paths, its address or its interval (inputs have no match of their own). */
+function inputDetail(options: Record<string, any>): string {
+  if (Array.isArray(options.paths)) return `paths: ${options.paths.join(', ')}`;
+  if (typeof options.address === 'string') return `address: ${options.address}`;
+  if (typeof options.interval === 'number') return `every ${options.interval / 1000}s`;
+  return '';
 }

@@ -15,6 +15,7 @@ import { watchConfig } from '../../supervisor/watch';
 import { startThreadPool } from '../../supervisor/thread-pool';
 import { Pipeline } from '../../pipeline/pipeline';
 import { BufferInUseError } from '../../pipeline/buffers/segment-files';
+import { Inputs } from '../../pipeline/inputs/inputs';
 import { isOnPlatform } from '../../pipeline/formats';
 import { writeInSmallPieces, writeProgress } from '../../pipeline/sinks';
 import { SEVERITY } from '../../pipeline/message';
@@ -98,7 +99,11 @@ ${APP_USAGE}`,
     }
     const { metrics_address: metricsAddress } = app.config.supervisor;
     const lines = metricsAddress ? new LineCounts() : undefined;
-    const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname, lines });
+    const { max_line_length: maxLine, partial_line_timeout: partialTimeout } = app.config.supervisor;
+    // Called only once the inputs run, after the supervisor below exists.
+    const instances = (): { name: string; pid: number | undefined }[] => supervisor.instances.map((i) => ({ name: i.name, pid: i.pid }));
+    const inputs = new Inputs(app.config.inputs, pipeline, { appDir: app.appDir, env, hostname, onPlatform: isOnPlatform(process.env), maxLine, partialTimeout, instances });
+    const supervisor: Supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname, lines, inputs });
 
     // drover run --logs passes no port rule: its one instance is not a formation to scale.
     if (scaling) supervisor.formation = { types: app.processes, env: process.env, ...scaling };
@@ -120,6 +125,7 @@ ${APP_USAGE}`,
     try {
       // The processes first: the control socket is for later `drover status` calls and need not delay them.
       supervisor.start();
+      await inputs.start();
       const socketPath = controlSocketPath(app.appDir, app.config.supervisor.control_socket);
       const control = await serveControl(socketPath, supervisor).catch((error: Error) => {
         pipeline.internal(`control socket unavailable (${error.message}): drover status and restart will not work`, 'supervisor', 4);

@@ -39,7 +39,7 @@ export const status: Command = {
     const rows = answer.instances.map((i) => [i.name, state(i), i.pid ? String(i.pid) : '-', i.pid ? formatUptime(i.uptime) : '-', String(i.restarts), i.exitStatus === undefined ? '-' : String(i.exitStatus)]);
     process.stdout.write(table([['NAME', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'LAST EXIT'], ...rows]));
     if (answer.schedules?.length) process.stdout.write('\n' + scheduleTable(answer.schedules) + '\n');
-    for (const [id, stats] of Object.entries(answer.outputs)) {
+    for (const [id, stats] of Object.entries({ ...answer.inputs, ...answer.outputs })) {
       if (stats.state === 'disabled') {
         process.stdout.write(`${id}: DISABLED: ${stats.error}\n`);
         continue;
