@@ -2888,8 +2888,8 @@ var require_croner = __commonJS({
 });
 
 // src/buildpack/cnb-build.ts
-var import_node_fs20 = require("node:fs");
-var import_node_path16 = require("node:path");
+var import_node_fs21 = require("node:fs");
+var import_node_path17 = require("node:path");
 
 // src/cli/commands/version.ts
 var VERSION = true ? "0.1.0" : "dev";
@@ -3104,12 +3104,12 @@ function readMarker(dir) {
 }
 
 // src/buildpack/validate.ts
-var import_node_fs19 = require("node:fs");
-var import_node_path15 = require("node:path");
+var import_node_fs20 = require("node:fs");
+var import_node_path16 = require("node:path");
 
 // src/config/app.ts
-var import_node_fs18 = require("node:fs");
-var import_node_path14 = require("node:path");
+var import_node_fs19 = require("node:fs");
+var import_node_path15 = require("node:path");
 
 // src/config/load.ts
 var import_toml = __toESM(require_toml(), 1);
@@ -6585,8 +6585,7 @@ var fileOutput = defineComponent({
 var import_node_net3 = require("node:net");
 
 // src/pipeline/buffers/buffer.ts
-var import_node_os = require("node:os");
-var import_node_path8 = require("node:path");
+var import_node_path9 = require("node:path");
 
 // src/pipeline/buffers/disk.ts
 var import_node_fs9 = require("node:fs");
@@ -7205,6 +7204,150 @@ var MemoryBuffer = class {
   }
 };
 
+// src/supervisor/control.ts
+var import_node_fs10 = require("node:fs");
+var import_node_os = require("node:os");
+var import_node_path8 = require("node:path");
+
+// src/config/errors.ts
+function formatProblem(problem) {
+  const where = problem.line > 0 ? `${problem.file}:${problem.line}${problem.column ? `:${problem.column}` : ""}` : problem.file;
+  const component = problem.component ? ` [${problem.component}]` : "";
+  const hint = problem.hint ? `
+    hint: ${problem.hint}` : "";
+  return `${where}:${component} ${problem.message}${hint}`;
+}
+
+// src/config/dotenv.ts
+var KEY2 = /^[ \t]*(?:export[ \t]+)?([\w.-]+)(?:[ \t]*=|:(?=[ \t]))/;
+var QUOTES = /* @__PURE__ */ new Set(['"', "'", "`"]);
+var QUOTE_NAMES = { '"': "double quote", "'": "single quote", "`": "backtick" };
+var AFTER_QUOTE = /^[ \t]*(?:#.*)?$/;
+function parseDotenv(text, file = ".env") {
+  const src = text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");
+  const vars = {};
+  const warnings = [];
+  let pos = 0;
+  let line = 1;
+  while (pos < src.length) {
+    const end = lineEnd(src, pos);
+    const raw = src.slice(pos, end);
+    const trimmed = raw.trim();
+    let stop = end;
+    const key = trimmed === "" || trimmed.startsWith("#") ? null : KEY2.exec(raw);
+    if (key) {
+      const value = readValue(src, pos + key[0].length, end);
+      vars[key[1]] = value.value;
+      if (value.problem) warnings.push({ file, line, component: "", message: `the value of ${key[1]} ${value.problem}`, hint: value.hint });
+      stop = value.stop;
+    } else if (trimmed !== "" && !trimmed.startsWith("#")) {
+      warnings.push({ file, line, component: "", message: `skipped line ${JSON.stringify(trimmed)}: not KEY=value`, hint: 'write each variable as KEY=value (letters, digits, "_", "." and "-" in the name), or make the line a comment with #' });
+    }
+    for (let i = pos; i < stop; i++) if (src.charCodeAt(i) === 10) line++;
+    pos = stop + 1;
+    line++;
+  }
+  return { vars, warnings };
+}
+function readValue(src, start, end) {
+  let j = start;
+  while (src[j] === " " || src[j] === "	") j++;
+  const quote = src[j];
+  let problem;
+  let hint;
+  if (QUOTES.has(quote)) {
+    const escaped = [];
+    let close = -1;
+    for (let k = j + 1; k < src.length; k++) {
+      if (src[k] === "\\" && src[k + 1] === quote) escaped.push(++k);
+      else if (src[k] === quote) {
+        close = k;
+        break;
+      }
+    }
+    const candidates = close >= 0 ? [close, ...escaped.reverse()] : escaped.reverse();
+    for (const c of candidates) {
+      const stop = lineEnd(src, c);
+      if (!AFTER_QUOTE.test(src.slice(c + 1, stop))) continue;
+      const body = src.slice(j + 1, c);
+      return { value: quote === '"' ? expandNewlines(body) : body, stop };
+    }
+    const name = QUOTE_NAMES[quote];
+    if (close < 0) {
+      problem = `opens a ${name} that is never closed: it is read up to the end of its line, quote included`;
+      hint = `add the closing ${quote}`;
+    } else {
+      problem = `has text after its closing ${name}: the whole line is the value, quotes included`;
+      hint = `quote the whole value, or start a comment after the closing ${quote} with " #"`;
+    }
+  }
+  let value = src.slice(start, end);
+  const comment = value.indexOf("#");
+  if (comment >= 0) value = value.slice(0, comment);
+  value = value.trim();
+  const first2 = value[0];
+  if (value.length >= 2 && QUOTES.has(first2) && value[value.length - 1] === first2) value = value.slice(1, -1);
+  if (first2 === '"') value = expandNewlines(value);
+  return { value, stop: end, problem, hint };
+}
+function lineEnd(src, from) {
+  const end = src.indexOf("\n", from);
+  return end < 0 ? src.length : end;
+}
+function expandNewlines(text) {
+  return text.replace(/\\n/g, "\n").replace(/\\r/g, "\r");
+}
+
+// src/supervisor/control.ts
+function controlDir() {
+  return (0, import_node_path8.join)((0, import_node_os.tmpdir)(), `drover-${uid()}`);
+}
+var ControlError = class extends Error {
+  name = "ControlError";
+};
+function uid() {
+  return process.getuid?.() ?? 0;
+}
+function describeUid(id) {
+  try {
+    const row = (0, import_node_fs10.readFileSync)("/etc/passwd", "utf8").split("\n").find((r2) => r2.split(":")[2] === String(id));
+    return row ? `${row.split(":")[0]} (uid ${id})` : `uid ${id}`;
+  } catch {
+    return `uid ${id}`;
+  }
+}
+function privateSubdir(name) {
+  ensurePrivateDir(controlDir());
+  const dir = (0, import_node_path8.join)(controlDir(), name);
+  (0, import_node_fs10.mkdirSync)(dir, { recursive: true, mode: 448 });
+  return dir;
+}
+function ensurePrivateDir(dir) {
+  try {
+    (0, import_node_fs10.mkdirSync)(dir, { mode: 448 });
+  } catch (error) {
+    if (error.code !== "EEXIST") throw error;
+  }
+  if (checkDir(dir) & 63) (0, import_node_fs10.chmodSync)(dir, 448);
+}
+function checkDir(dir) {
+  let stat;
+  try {
+    stat = (0, import_node_fs10.lstatSync)(dir);
+  } catch (error) {
+    if (error.code === "ENOENT") return 448;
+    throw error;
+  }
+  if (!stat.isDirectory()) throw new ControlError(`${dir} should be drover's directory for control sockets, but it is not a directory (someone may have put it there): remove it, or set DROVER_SOCKET to a path in a directory of yours`);
+  if (stat.uid !== uid()) throw new ControlError(`${dir} should be drover's directory for control sockets, but it belongs to ${describeUid(stat.uid)}, not to you, ${describeUid(uid())}: someone else made it, maybe to put a socket of theirs where drover status would ask; remove it, or set DROVER_SOCKET to a path in a directory of yours`);
+  return stat.mode;
+}
+function fnv1a(text) {
+  let hash = 2166136261;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 16777619);
+  return (hash >>> 0).toString(16).padStart(8, "0");
+}
+
 // src/pipeline/buffers/buffer.ts
 var WHEN_FULL = ["block", "drop_newest", "drop_oldest"];
 var whenFull = {
@@ -7227,7 +7370,7 @@ var bufferField = {
       when_full: whenFull
     },
     disk: {
-      path: { type: "string", doc: "directory of the segment files; default $TMPDIR/drover-buffers/<output name>" },
+      path: { type: "string", doc: "directory of the segment files; default $TMPDIR/drover-<uid>/buffers/<output name>, in a directory only that user can use (0700, checked)" },
       max_size: { type: "size", default: "256MB", doc: "most bytes waiting to be sent" },
       segment_size: { type: "size", default: "16MB", doc: "size of each segment file: drop_oldest drops a segment at a time" },
       when_full: whenFull
@@ -7240,7 +7383,7 @@ function createBuffer(options, outputName, env) {
   const { options: resolved, problems } = applySchema(tableFields(field, raw), raw, "buffer.");
   if (problems.length) throw new Error(problems.map((p) => p.message).join("; "));
   if (resolved.type === "disk") {
-    const dir = resolved.path || (0, import_node_path8.join)(env.TMPDIR || (0, import_node_os.tmpdir)(), "drover-buffers", outputName);
+    const dir = resolved.path || (0, import_node_path9.join)(privateSubdir("buffers"), outputName);
     return new DiskBuffer({ dir, maxSize: resolved.max_size, segmentSize: resolved.segment_size, whenFull: resolved.when_full });
   }
   return new MemoryBuffer({ maxEvents: resolved.max_events, maxSize: resolved.max_size, whenFull: resolved.when_full });
@@ -7729,12 +7872,12 @@ var DeliveryWindow = class {
 };
 
 // src/pipeline/outputs/tls-files.ts
-var import_node_fs10 = require("node:fs");
+var import_node_fs11 = require("node:fs");
 var EXPIRY_WARNING_DAYS = 14;
 function readTlsFiles(options, now = Date.now()) {
   const files = { ca: read(options, "ca_file"), cert: read(options, "cert_file"), key: read(options, "key_file"), warnings: [] };
   if (files.key) {
-    const mode = (0, import_node_fs10.statSync)(options.key_file).mode & 511;
+    const mode = (0, import_node_fs11.statSync)(options.key_file).mode & 511;
     if (mode & 36) files.warnings.push(`key_file ${JSON.stringify(options.key_file)} can be read by ${mode & 4 ? "every user" : "its group"} (mode ${mode.toString(8).padStart(4, "0")}); chmod 600 it`);
   }
   if (files.cert) {
@@ -7772,7 +7915,7 @@ function read(options, key) {
   const path = options[key];
   if (path === void 0) return void 0;
   try {
-    return (0, import_node_fs10.readFileSync)(path);
+    return (0, import_node_fs11.readFileSync)(path);
   } catch (error) {
     throw new Error(`option "${key}": cannot read ${JSON.stringify(path)}: ${error.code ?? error.message}`);
   }
@@ -8726,12 +8869,12 @@ var otlpOutput = defineComponent({
 });
 
 // src/pipeline/inputs/file.ts
-var import_node_fs16 = require("node:fs");
-var import_node_path13 = require("node:path");
+var import_node_fs17 = require("node:fs");
+var import_node_path14 = require("node:path");
 
 // src/pipeline/inputs/glob.ts
-var import_node_fs11 = require("node:fs");
-var import_node_path9 = require("node:path");
+var import_node_fs12 = require("node:fs");
+var import_node_path10 = require("node:path");
 var MAX_DEPTH2 = 16;
 function isPattern(segment) {
   return /[*?[]/.test(segment);
@@ -8756,7 +8899,7 @@ function segmentRegex(segment) {
   return new RegExp(`^(?!\\.)${source}$`);
 }
 function expandGlob(pattern, base, found = /* @__PURE__ */ new Map()) {
-  const full = (0, import_node_path9.isAbsolute)(pattern) ? pattern : (0, import_node_path9.resolve)(base, pattern);
+  const full = (0, import_node_path10.isAbsolute)(pattern) ? pattern : (0, import_node_path10.resolve)(base, pattern);
   const segments = full.split("/").filter((s) => s !== "");
   walk("/", segments, 0, found);
   return found;
@@ -8765,30 +8908,30 @@ function walk(dir, segments, depth, found) {
   let i = 0;
   while (i < segments.length && !isPattern(segments[i])) i++;
   if (i === segments.length) {
-    const path = (0, import_node_path9.join)(dir, ...segments);
+    const path = (0, import_node_path10.join)(dir, ...segments);
     const stat = fileStat(path);
     if (stat) found.set(path, stat);
     return;
   }
-  const at = (0, import_node_path9.join)(dir, ...segments.slice(0, i));
+  const at = (0, import_node_path10.join)(dir, ...segments.slice(0, i));
   const segment = segments[i];
   const rest = segments.slice(i + 1);
   let entries;
   try {
-    entries = (0, import_node_fs11.readdirSync)(at);
+    entries = (0, import_node_fs12.readdirSync)(at);
   } catch {
     return;
   }
   if (segment === "**") {
     walk(at, rest, depth, found);
     if (depth >= MAX_DEPTH2) return;
-    for (const name of entries) if (!name.startsWith(".") && isDirectory((0, import_node_path9.join)(at, name))) walk((0, import_node_path9.join)(at, name), segments.slice(i), depth + 1, found);
+    for (const name of entries) if (!name.startsWith(".") && isDirectory((0, import_node_path10.join)(at, name))) walk((0, import_node_path10.join)(at, name), segments.slice(i), depth + 1, found);
     return;
   }
   const regex = segmentRegex(segment);
   for (const name of entries) {
     if (!regex.test(name)) continue;
-    const path = (0, import_node_path9.join)(at, name);
+    const path = (0, import_node_path10.join)(at, name);
     if (rest.length === 0) {
       const stat = fileStat(path);
       if (stat) found.set(path, stat);
@@ -8797,7 +8940,7 @@ function walk(dir, segments, depth, found) {
 }
 function fileStat(path) {
   try {
-    const stat = (0, import_node_fs11.statSync)(path);
+    const stat = (0, import_node_fs12.statSync)(path);
     return stat.isFile() ? stat : void 0;
   } catch {
     return void 0;
@@ -8805,14 +8948,14 @@ function fileStat(path) {
 }
 function isDirectory(path) {
   try {
-    return (0, import_node_fs11.statSync)(path).isDirectory();
+    return (0, import_node_fs12.statSync)(path).isDirectory();
   } catch {
     return false;
   }
 }
 
 // src/pipeline/inputs/followed-file.ts
-var import_node_fs12 = require("node:fs");
+var import_node_fs13 = require("node:fs");
 
 // src/pipeline/splitter.ts
 var LF = 10;
@@ -9007,13 +9150,13 @@ var FollowedFile = class {
     if (this.fd !== void 0) return true;
     let fd;
     try {
-      fd = (0, import_node_fs12.openSync)(path, "r");
+      fd = (0, import_node_fs13.openSync)(path, "r");
     } catch {
       return false;
     }
-    const stat = (0, import_node_fs12.fstatSync)(fd);
+    const stat = (0, import_node_fs13.fstatSync)(fd);
     if (stat.ino !== this.ino || stat.dev !== this.dev) {
-      (0, import_node_fs12.closeSync)(fd);
+      (0, import_node_fs13.closeSync)(fd);
       return false;
     }
     this.fd = fd;
@@ -9027,16 +9170,16 @@ var FollowedFile = class {
   read(buffer2) {
     if (this.fd === void 0) return "gone";
     if (this.atEnd) {
-      const size2 = (0, import_node_fs12.fstatSync)(this.fd).size;
+      const size2 = (0, import_node_fs13.fstatSync)(this.fd).size;
       if (size2 === this.position) return "eof";
       if (size2 < this.position) return this.truncated();
     }
     const back = this.tailLength > 0 ? this.tailLength : Math.min(TAIL, this.position);
-    const n = (0, import_node_fs12.readSync)(this.fd, buffer2, 0, buffer2.length, this.position - back);
+    const n = (0, import_node_fs13.readSync)(this.fd, buffer2, 0, buffer2.length, this.position - back);
     if (n < back) return this.truncated();
     if (this.tailLength > 0 && !buffer2.subarray(0, back).equals(this.tail)) return this.truncated();
     this.atEnd = n === back;
-    if (this.atEnd) return (0, import_node_fs12.fstatSync)(this.fd).size >= this.position ? "eof" : this.truncated();
+    if (this.atEnd) return (0, import_node_fs13.fstatSync)(this.fd).size >= this.position ? "eof" : this.truncated();
     this.keepTail(buffer2, n);
     const chunk = buffer2.subarray(back, n);
     const last = chunk.lastIndexOf(10);
@@ -9058,7 +9201,7 @@ var FollowedFile = class {
    */
   restart(buffer2, copy) {
     if (copy !== void 0) {
-      for (let n; (n = (0, import_node_fs12.readSync)(copy, buffer2, 0, buffer2.length, this.position)) > 0; ) {
+      for (let n; (n = (0, import_node_fs13.readSync)(copy, buffer2, 0, buffer2.length, this.position)) > 0; ) {
         this.position += n;
         this.lines += countLines(buffer2, n);
         this.splitter.push(buffer2.subarray(0, n));
@@ -9092,7 +9235,7 @@ var FollowedFile = class {
   }
   /** Frees the descriptor; the file stays followed (it is opened again when it grows). */
   closeFd() {
-    if (this.fd !== void 0) (0, import_node_fs12.closeSync)(this.fd);
+    if (this.fd !== void 0) (0, import_node_fs13.closeSync)(this.fd);
     this.fd = void 0;
   }
   checkpoint() {
@@ -9105,115 +9248,16 @@ var FollowedFile = class {
 };
 
 // src/pipeline/inputs/checkpoints.ts
-var import_node_fs13 = require("node:fs");
-var import_node_os2 = require("node:os");
-var import_node_path10 = require("node:path");
-
-// src/config/errors.ts
-function formatProblem(problem) {
-  const where = problem.line > 0 ? `${problem.file}:${problem.line}${problem.column ? `:${problem.column}` : ""}` : problem.file;
-  const component = problem.component ? ` [${problem.component}]` : "";
-  const hint = problem.hint ? `
-    hint: ${problem.hint}` : "";
-  return `${where}:${component} ${problem.message}${hint}`;
-}
-
-// src/config/dotenv.ts
-var KEY2 = /^[ \t]*(?:export[ \t]+)?([\w.-]+)(?:[ \t]*=|:(?=[ \t]))/;
-var QUOTES = /* @__PURE__ */ new Set(['"', "'", "`"]);
-var QUOTE_NAMES = { '"': "double quote", "'": "single quote", "`": "backtick" };
-var AFTER_QUOTE = /^[ \t]*(?:#.*)?$/;
-function parseDotenv(text, file = ".env") {
-  const src = text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");
-  const vars = {};
-  const warnings = [];
-  let pos = 0;
-  let line = 1;
-  while (pos < src.length) {
-    const end = lineEnd(src, pos);
-    const raw = src.slice(pos, end);
-    const trimmed = raw.trim();
-    let stop = end;
-    const key = trimmed === "" || trimmed.startsWith("#") ? null : KEY2.exec(raw);
-    if (key) {
-      const value = readValue(src, pos + key[0].length, end);
-      vars[key[1]] = value.value;
-      if (value.problem) warnings.push({ file, line, component: "", message: `the value of ${key[1]} ${value.problem}`, hint: value.hint });
-      stop = value.stop;
-    } else if (trimmed !== "" && !trimmed.startsWith("#")) {
-      warnings.push({ file, line, component: "", message: `skipped line ${JSON.stringify(trimmed)}: not KEY=value`, hint: 'write each variable as KEY=value (letters, digits, "_", "." and "-" in the name), or make the line a comment with #' });
-    }
-    for (let i = pos; i < stop; i++) if (src.charCodeAt(i) === 10) line++;
-    pos = stop + 1;
-    line++;
-  }
-  return { vars, warnings };
-}
-function readValue(src, start, end) {
-  let j = start;
-  while (src[j] === " " || src[j] === "	") j++;
-  const quote = src[j];
-  let problem;
-  let hint;
-  if (QUOTES.has(quote)) {
-    const escaped = [];
-    let close = -1;
-    for (let k = j + 1; k < src.length; k++) {
-      if (src[k] === "\\" && src[k + 1] === quote) escaped.push(++k);
-      else if (src[k] === quote) {
-        close = k;
-        break;
-      }
-    }
-    const candidates = close >= 0 ? [close, ...escaped.reverse()] : escaped.reverse();
-    for (const c of candidates) {
-      const stop = lineEnd(src, c);
-      if (!AFTER_QUOTE.test(src.slice(c + 1, stop))) continue;
-      const body = src.slice(j + 1, c);
-      return { value: quote === '"' ? expandNewlines(body) : body, stop };
-    }
-    const name = QUOTE_NAMES[quote];
-    if (close < 0) {
-      problem = `opens a ${name} that is never closed: it is read up to the end of its line, quote included`;
-      hint = `add the closing ${quote}`;
-    } else {
-      problem = `has text after its closing ${name}: the whole line is the value, quotes included`;
-      hint = `quote the whole value, or start a comment after the closing ${quote} with " #"`;
-    }
-  }
-  let value = src.slice(start, end);
-  const comment = value.indexOf("#");
-  if (comment >= 0) value = value.slice(0, comment);
-  value = value.trim();
-  const first2 = value[0];
-  if (value.length >= 2 && QUOTES.has(first2) && value[value.length - 1] === first2) value = value.slice(1, -1);
-  if (first2 === '"') value = expandNewlines(value);
-  return { value, stop: end, problem, hint };
-}
-function lineEnd(src, from) {
-  const end = src.indexOf("\n", from);
-  return end < 0 ? src.length : end;
-}
-function expandNewlines(text) {
-  return text.replace(/\\n/g, "\n").replace(/\\r/g, "\r");
-}
-
-// src/supervisor/control.ts
-function fnv1a(text) {
-  let hash = 2166136261;
-  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 16777619);
-  return (hash >>> 0).toString(16).padStart(8, "0");
-}
-
-// src/pipeline/inputs/checkpoints.ts
+var import_node_fs14 = require("node:fs");
+var import_node_path11 = require("node:path");
 function checkpointPath(appDir, configuredDir, inputName) {
-  const dir = configuredDir ? (0, import_node_path10.resolve)(appDir, configuredDir) : (0, import_node_path10.join)((0, import_node_os2.tmpdir)(), `drover-${process.getuid?.() ?? 0}-checkpoints`);
-  return (0, import_node_path10.join)(dir, `${fnv1a(appDir)}-${inputName}.json`);
+  const dir = configuredDir ? (0, import_node_path11.resolve)(appDir, configuredDir) : privateSubdir("checkpoints");
+  return (0, import_node_path11.join)(dir, `${fnv1a(appDir)}-${inputName}.json`);
 }
 function readCheckpoints(path) {
   let text;
   try {
-    text = (0, import_node_fs13.readFileSync)(path, "utf8");
+    text = (0, import_node_fs14.readFileSync)(path, "utf8");
   } catch {
     return void 0;
   }
@@ -9225,10 +9269,10 @@ function readCheckpoints(path) {
   }
 }
 function writeCheckpoints(path, checkpoints) {
-  (0, import_node_fs13.mkdirSync)((0, import_node_path10.resolve)(path, ".."), { recursive: true, mode: 448 });
+  (0, import_node_fs14.mkdirSync)((0, import_node_path11.resolve)(path, ".."), { recursive: true, mode: 448 });
   const temporary = `${path}.${process.pid}.tmp`;
-  (0, import_node_fs13.writeFileSync)(temporary, JSON.stringify({ files: checkpoints }) + "\n", { mode: 384 });
-  (0, import_node_fs13.renameSync)(temporary, path);
+  (0, import_node_fs14.writeFileSync)(temporary, JSON.stringify({ files: checkpoints }) + "\n", { mode: 384 });
+  (0, import_node_fs14.renameSync)(temporary, path);
 }
 var CheckpointCommitter = class {
   pending;
@@ -9253,19 +9297,19 @@ var CheckpointCommitter = class {
 };
 
 // src/pipeline/inputs/rotated-files.ts
-var import_node_fs14 = require("node:fs");
-var import_node_path11 = require("node:path");
+var import_node_fs15 = require("node:fs");
+var import_node_path12 = require("node:path");
 function findByInode(dir, dev, ino) {
   let names;
   try {
-    names = (0, import_node_fs14.readdirSync)(dir);
+    names = (0, import_node_fs15.readdirSync)(dir);
   } catch {
     return void 0;
   }
   for (const name of names) {
     try {
-      const stat = (0, import_node_fs14.statSync)((0, import_node_path11.join)(dir, name));
-      if (stat.ino === ino && stat.dev === dev && stat.isFile()) return [(0, import_node_path11.join)(dir, name), stat];
+      const stat = (0, import_node_fs15.statSync)((0, import_node_path12.join)(dir, name));
+      if (stat.ino === ino && stat.dev === dev && stat.isFile()) return [(0, import_node_path12.join)(dir, name), stat];
     } catch {
     }
   }
@@ -9274,33 +9318,33 @@ function findByInode(dir, dev, ino) {
 var COPY_AGE_MS = 6e4;
 function findCopy(file, followed) {
   if (file.tail.length === 0) return void 0;
-  const dir = (0, import_node_path11.dirname)(file.path);
+  const dir = (0, import_node_path12.dirname)(file.path);
   let names;
   try {
-    names = (0, import_node_fs14.readdirSync)(dir);
+    names = (0, import_node_fs15.readdirSync)(dir);
   } catch {
     return void 0;
   }
   const probe = Buffer.alloc(file.tail.length);
   for (const name of names) {
-    const path = (0, import_node_path11.join)(dir, name);
+    const path = (0, import_node_path12.join)(dir, name);
     if (followed.has(path)) continue;
     let fd;
     try {
-      const stat = (0, import_node_fs14.statSync)(path);
+      const stat = (0, import_node_fs15.statSync)(path);
       if (!stat.isFile() || stat.size < file.position || Date.now() - stat.mtimeMs > COPY_AGE_MS) continue;
-      fd = (0, import_node_fs14.openSync)(path, "r");
-      if ((0, import_node_fs14.readSync)(fd, probe, 0, probe.length, file.position - probe.length) === probe.length && probe.equals(file.tail)) return { path, fd };
+      fd = (0, import_node_fs15.openSync)(path, "r");
+      if ((0, import_node_fs15.readSync)(fd, probe, 0, probe.length, file.position - probe.length) === probe.length && probe.equals(file.tail)) return { path, fd };
     } catch {
     }
-    if (fd !== void 0) (0, import_node_fs14.closeSync)(fd);
+    if (fd !== void 0) (0, import_node_fs15.closeSync)(fd);
   }
   return void 0;
 }
 
 // src/pipeline/inputs/dir-watchers.ts
-var import_node_fs15 = require("node:fs");
-var import_node_path12 = require("node:path");
+var import_node_fs16 = require("node:fs");
+var import_node_path13 = require("node:path");
 var DirectoryWatchers = class {
   /** `changed(path)`: a file was written to; `entries()`: a file appeared, went or was renamed (called at most every 20 ms). */
   constructor(changed, entries) {
@@ -9316,9 +9360,9 @@ var DirectoryWatchers = class {
     if (this.watchers.has(dir)) return;
     let watcher;
     try {
-      watcher = (0, import_node_fs15.watch)(dir, { persistent: false }, (event, name) => {
+      watcher = (0, import_node_fs16.watch)(dir, { persistent: false }, (event, name) => {
         if (event === "rename" || name === null) this.entriesSoon();
-        else this.changed((0, import_node_path12.join)(dir, String(name)));
+        else this.changed((0, import_node_path13.join)(dir, String(name)));
       });
       watcher.on("error", () => void 0);
     } catch {
@@ -9420,7 +9464,7 @@ var FileInput = class {
         if (file.fd === void 0) this.findAway(file);
       }
     }
-    for (const [path] of found) this.watchers.watch((0, import_node_path13.dirname)(path));
+    for (const [path] of found) this.watchers.watch((0, import_node_path14.dirname)(path));
     for (const [key, [path, stat]] of byKey) {
       if (this.files.has(key)) continue;
       const checkpoint = saved?.get(key);
@@ -9433,7 +9477,7 @@ var FileInput = class {
     if (saved) {
       for (const [key, checkpoint] of saved) {
         if (this.files.has(key)) continue;
-        const away = findByInode((0, import_node_path13.dirname)(checkpoint.path), checkpoint.dev, checkpoint.ino);
+        const away = findByInode((0, import_node_path14.dirname)(checkpoint.path), checkpoint.dev, checkpoint.ino);
         if (!away || away[1].size <= checkpoint.position) continue;
         this.follow(away[0], away[1], checkpoint.position).detachedAt = now;
       }
@@ -9455,7 +9499,7 @@ var FileInput = class {
   }
   /** A closed file whose name now leads elsewhere: reopened under its new name in the same directory, or forgotten. */
   findAway(file) {
-    const away = findByInode((0, import_node_path13.dirname)(file.path), file.dev, file.ino);
+    const away = findByInode((0, import_node_path14.dirname)(file.path), file.dev, file.ino);
     if (away && away[1].size > file.position) {
       file.path = away[0];
       this.due.add(file);
@@ -9535,7 +9579,7 @@ var FileInput = class {
     try {
       file.restart(this.buffer, copy?.fd);
     } finally {
-      if (copy) (0, import_node_fs16.closeSync)(copy.fd);
+      if (copy) (0, import_node_fs17.closeSync)(copy.fd);
     }
     this.context.report(`${file.path} was truncated: reading it from the start${copy ? ` (lines written before that were read from ${copy.path})` : ""}`, SEVERITY.notice);
   }
@@ -9611,7 +9655,7 @@ var FileInput = class {
     let listed = 0;
     for (const file of this.files.values()) {
       if (listed++ === STATUS_FILES) break;
-      stats[`position[${(0, import_node_path13.relative)(this.host.appDir, file.path)}]`] = file.position;
+      stats[`position[${(0, import_node_path14.relative)(this.host.appDir, file.path)}]`] = file.position;
     }
     return stats;
   }
@@ -10115,17 +10159,17 @@ var httpInput = defineComponent({
 });
 
 // src/pipeline/inputs/process-metrics.ts
-var import_node_fs17 = require("node:fs");
+var import_node_fs18 = require("node:fs");
 var schema20 = {
   interval: { type: "duration", default: "20s", doc: "how often each running instance is measured (Heroku samples every 20 s)" }
 };
 var TICKS = 100;
 function readProcesses() {
   const list = [];
-  for (const name of (0, import_node_fs17.readdirSync)("/proc")) {
+  for (const name of (0, import_node_fs18.readdirSync)("/proc")) {
     if (name.charCodeAt(0) < 48 || name.charCodeAt(0) > 57) continue;
     try {
-      const stat = (0, import_node_fs17.readFileSync)(`/proc/${name}/stat`, "latin1");
+      const stat = (0, import_node_fs18.readFileSync)(`/proc/${name}/stat`, "latin1");
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
       list.push({ pid: Number(name), ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]) });
     } catch {
@@ -10150,7 +10194,7 @@ function sampleTree(root, processes = readProcesses()) {
     sample.processes++;
     sample.cpuSeconds += p.ticks / TICKS;
     try {
-      const status = (0, import_node_fs17.readFileSync)(`/proc/${p.pid}/status`, "latin1");
+      const status = (0, import_node_fs18.readFileSync)(`/proc/${p.pid}/status`, "latin1");
       sample.rssKb += Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
       sample.swapKb += Number(/^VmSwap:\s+(\d+)/m.exec(status)?.[1] ?? 0);
     } catch {
@@ -10182,7 +10226,7 @@ var ProcessMetricsInput = class {
     let load;
     try {
       processes = readProcesses();
-      load = (0, import_node_fs17.readFileSync)("/proc/loadavg", "latin1").split(" ");
+      load = (0, import_node_fs18.readFileSync)("/proc/loadavg", "latin1").split(" ");
     } catch (error) {
       if (this.errors++ === 0) this.context.report(`cannot read /proc (${error.message}): process_metrics needs Linux`, SEVERITY.warning);
       return;
@@ -10401,11 +10445,11 @@ var PROCESS_DEFAULTS = applySchema(processSchema, {}).options;
 function loadApp(options) {
   const problems = [];
   const warnings = [];
-  const label = (path) => (0, import_node_path14.relative)(options.appDir, path) || path;
+  const label = (path) => (0, import_node_path15.relative)(options.appDir, path) || path;
   let dotenv = {};
   for (const file of options.envFiles ?? []) {
-    if (!(0, import_node_fs18.existsSync)(file)) continue;
-    const parsed = parseDotenv((0, import_node_fs18.readFileSync)(file, "utf8"), label(file));
+    if (!(0, import_node_fs19.existsSync)(file)) continue;
+    const parsed = parseDotenv((0, import_node_fs19.readFileSync)(file, "utf8"), label(file));
     warnings.push(...parsed.warnings);
     dotenv = { ...dotenv, ...parsed.vars };
   }
@@ -10415,9 +10459,9 @@ function loadApp(options) {
   const processes = [];
   const configured = loaded.config.processes;
   let procfile;
-  if ((0, import_node_fs18.existsSync)(options.procfile)) {
+  if ((0, import_node_fs19.existsSync)(options.procfile)) {
     procfile = options.procfile;
-    const parsed = parseProcfile((0, import_node_fs18.readFileSync)(options.procfile, "utf8"), label(options.procfile));
+    const parsed = parseProcfile((0, import_node_fs19.readFileSync)(options.procfile, "utf8"), label(options.procfile));
     warnings.push(...parsed.warnings);
     for (const type of parsed.types) {
       const refined = configured[type.name];
@@ -10547,10 +10591,10 @@ function lintPipeline(config, types) {
 // src/buildpack/validate.ts
 function readEnvDir(dir) {
   const vars = {};
-  if (!dir || !(0, import_node_fs19.existsSync)(dir)) return vars;
-  for (const name of (0, import_node_fs19.readdirSync)(dir)) {
-    const path = (0, import_node_path15.join)(dir, name);
-    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && (0, import_node_fs19.statSync)(path).isFile()) vars[name] = (0, import_node_fs19.readFileSync)(path, "utf8");
+  if (!dir || !(0, import_node_fs20.existsSync)(dir)) return vars;
+  for (const name of (0, import_node_fs20.readdirSync)(dir)) {
+    const path = (0, import_node_path16.join)(dir, name);
+    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && (0, import_node_fs20.statSync)(path).isFile()) vars[name] = (0, import_node_fs20.readFileSync)(path, "utf8");
   }
   return vars;
 }
@@ -10561,12 +10605,12 @@ function checkConfig(out, options) {
   const env = { PORT: "5000", DYNO: "web.1", ...process.env, ...options.configVars };
   const app = loadApp({
     appDir: options.appDir,
-    dirs: [options.defaultsDir, (0, import_node_path15.join)(options.appDir, "drover")],
-    procfile: options.procfile ?? (0, import_node_path15.join)(options.appDir, "Procfile"),
+    dirs: [options.defaultsDir, (0, import_node_path16.join)(options.appDir, "drover")],
+    procfile: options.procfile ?? (0, import_node_path16.join)(options.appDir, "Procfile"),
     env,
     mode: "build"
   });
-  const lint = lintPipeline(app.config, app.processes).map((w) => ({ ...w, file: w.file.startsWith(options.appDir + "/") ? (0, import_node_path15.relative)(options.appDir, w.file) : w.file }));
+  const lint = lintPipeline(app.config, app.processes).map((w) => ({ ...w, file: w.file.startsWith(options.appDir + "/") ? (0, import_node_path16.relative)(options.appDir, w.file) : w.file }));
   for (const w of [...app.warnings, ...lint]) out.warn(formatProblem(w));
   if (app.problems.length > 0) {
     const n = app.problems.length;
@@ -10576,7 +10620,7 @@ function checkConfig(out, options) {
       ["Fix them and push again. `drover check` in the app directory reports the same without a build."]
     );
   }
-  const label = (path) => path.startsWith(options.appDir + "/") ? (0, import_node_path15.relative)(options.appDir, path) : `(default) ${(0, import_node_path15.relative)((0, import_node_path15.join)(options.defaultsDir, ".."), path)}`;
+  const label = (path) => path.startsWith(options.appDir + "/") ? (0, import_node_path16.relative)(options.appDir, path) : `(default) ${(0, import_node_path16.relative)((0, import_node_path16.join)(options.defaultsDir, ".."), path)}`;
   out.detail(`fragments: ${app.fragments.map((f) => label(f.path) + (f.text.trim() === "" ? " (empty: disables the default)" : "")).join(", ") || "(none)"}`);
   for (const p of app.processes) out.detail(`${p.name}: ${p.command}${p.source === "config" ? "  (from [processes])" : ""}${p.numprocs !== 1 ? `  (numprocs ${p.numprocs})` : ""}`);
   const outputs = app.config.outputs.map((o) => `${o.name} (${o.type})`);
@@ -10601,19 +10645,19 @@ function cnbBuild(out, _args) {
   if (!layers) throw new BuildError("bin/build needs CNB_LAYERS_DIR", ["CNB_LAYERS_DIR is not set: bin/build is the Cloud Native Buildpacks entrypoint."], ["Run it through pack or a CNB lifecycle; on Heroku and Cloud Foundry the entrypoints are bin/compile and bin/supply."]);
   const appDir = process.cwd();
   const bpDir = buildpackDir();
-  const layer = (0, import_node_path16.join)(layers, "drover");
+  const layer = (0, import_node_path17.join)(layers, "drover");
   out.step(`drover ${VERSION}: the app's processes will run under drover`);
   const original = findOriginalProcfile(appDir);
-  const configVars = readEnvDir(process.env.CNB_PLATFORM_DIR ? (0, import_node_path16.join)(process.env.CNB_PLATFORM_DIR, "env") : void 0);
-  const app = checkConfig(out, { appDir, procfile: original.path, defaultsDir: (0, import_node_path16.join)(bpDir, "conf"), configVars });
-  const runtime = provideRuntime(out, { bpDir, candidates: [], cacheDir: (0, import_node_path16.join)(layer, "node"), target: (0, import_node_path16.join)(layer, "node"), targetLabel: "the drover layer" });
+  const configVars = readEnvDir(process.env.CNB_PLATFORM_DIR ? (0, import_node_path17.join)(process.env.CNB_PLATFORM_DIR, "env") : void 0);
+  const app = checkConfig(out, { appDir, procfile: original.path, defaultsDir: (0, import_node_path17.join)(bpDir, "conf"), configVars });
+  const runtime = provideRuntime(out, { bpDir, candidates: [], cacheDir: (0, import_node_path17.join)(layer, "node"), target: (0, import_node_path17.join)(layer, "node"), targetLabel: "the drover layer" });
   out.step("Installing drover into the drover layer");
   const vendored = vendorSupervisor(bpDir, appDir, layer);
   out.detail(`bin/drover, lib/drover.js, ${vendored.fragments.length} fragments in conf/: ${formatSize(vendored.bytes)}`);
-  (0, import_node_fs20.mkdirSync)((0, import_node_path16.join)(layer, "env.launch"), { recursive: true });
-  (0, import_node_fs20.writeFileSync)((0, import_node_path16.join)(layer, "env.launch/PATH.append"), (0, import_node_path16.join)(layer, "node/bin"));
-  (0, import_node_fs20.writeFileSync)((0, import_node_path16.join)(layer, "env.launch/PATH.delim"), ":");
-  (0, import_node_fs20.writeFileSync)((0, import_node_path16.join)(layers, "drover.toml"), `[types]
+  (0, import_node_fs21.mkdirSync)((0, import_node_path17.join)(layer, "env.launch"), { recursive: true });
+  (0, import_node_fs21.writeFileSync)((0, import_node_path17.join)(layer, "env.launch/PATH.append"), (0, import_node_path17.join)(layer, "node/bin"));
+  (0, import_node_fs21.writeFileSync)((0, import_node_path17.join)(layer, "env.launch/PATH.delim"), ":");
+  (0, import_node_fs21.writeFileSync)((0, import_node_path17.join)(layers, "drover.toml"), `[types]
 launch = true
 cache = true
 build = false
@@ -10622,7 +10666,7 @@ build = false
 drover_version = ${str(VERSION)}
 `);
   const types = app.processes.map((p) => p.name);
-  (0, import_node_fs20.writeFileSync)((0, import_node_path16.join)(layers, "launch.toml"), launchToml(types));
+  (0, import_node_fs21.writeFileSync)((0, import_node_path17.join)(layers, "launch.toml"), launchToml(types));
   out.step(`Processes in launch.toml: ${types.map((t) => `${t}${t === (types.includes("web") ? "web" : types[0]) ? " (default)" : ""}`).join(", ")}`);
   for (const t of types) out.detail(`${t}: drover start ${t}`);
   if (original.path && original.rebuilt) out.detail(`(the Procfile runs drover already; the original at ${original.path} is used)`);
@@ -10630,8 +10674,8 @@ drover_version = ${str(VERSION)}
 }
 
 // src/buildpack/compile.ts
-var import_node_fs21 = require("node:fs");
-var import_node_path17 = require("node:path");
+var import_node_fs22 = require("node:fs");
+var import_node_path18 = require("node:path");
 var PROFILE_D = `# Written by the drover buildpack. \`drover\` on PATH, for one-off dynos (heroku run drover status).
 export PATH="$HOME/.drover/bin:$PATH"
 # The Node.js drover vendored, for an app that has none: last on PATH, so it never shadows the app's own.
@@ -10644,54 +10688,54 @@ function compile2(out, args) {
   out.step(`drover ${VERSION}: the app's processes will run under drover`);
   const original = findOriginalProcfile(buildDir);
   if (original.rebuilt) out.detail(`already built by drover: using the original Procfile kept at ${ORIGINAL_PROCFILE}`);
-  const app = checkConfig(out, { appDir: buildDir, procfile: original.path, defaultsDir: (0, import_node_path17.join)(bpDir, "conf"), configVars: readEnvDir(envDir) });
+  const app = checkConfig(out, { appDir: buildDir, procfile: original.path, defaultsDir: (0, import_node_path18.join)(bpDir, "conf"), configVars: readEnvDir(envDir) });
   const runtime = provideRuntime(out, {
     bpDir,
-    candidates: [{ path: (0, import_node_path17.join)(buildDir, ".heroku/node/bin/node"), label: ".heroku/node, left by an earlier buildpack" }],
-    cacheDir: (0, import_node_path17.join)(cacheDir, "drover/node"),
-    target: (0, import_node_path17.join)(buildDir, ".drover/node"),
+    candidates: [{ path: (0, import_node_path18.join)(buildDir, ".heroku/node/bin/node"), label: ".heroku/node, left by an earlier buildpack" }],
+    cacheDir: (0, import_node_path18.join)(cacheDir, "drover/node"),
+    target: (0, import_node_path18.join)(buildDir, ".drover/node"),
     targetLabel: ".drover/node"
   });
   out.step("Vendoring drover into .drover/");
-  const originalText = original.path ? (0, import_node_fs21.readFileSync)(original.path, "utf8") : EMPTY_ORIGINAL;
-  const vendored = vendorSupervisor(bpDir, buildDir, (0, import_node_path17.join)(buildDir, ".drover"));
+  const originalText = original.path ? (0, import_node_fs22.readFileSync)(original.path, "utf8") : EMPTY_ORIGINAL;
+  const vendored = vendorSupervisor(bpDir, buildDir, (0, import_node_path18.join)(buildDir, ".drover"));
   out.detail(`bin/drover, lib/drover.js, ${vendored.fragments.length} fragment${vendored.fragments.length === 1 ? "" : "s"} in conf/: ${formatSize(vendored.bytes)}`);
   out.step("Writing the Procfile: each process type runs under drover");
-  (0, import_node_fs21.writeFileSync)((0, import_node_path17.join)(buildDir, ORIGINAL_PROCFILE), originalText);
+  (0, import_node_fs22.writeFileSync)((0, import_node_path18.join)(buildDir, ORIGINAL_PROCFILE), originalText);
   const procfile = droverProcfile(app.processes.map((p) => p.name), ".drover/bin/drover");
-  (0, import_node_fs21.writeFileSync)((0, import_node_path17.join)(buildDir, "Procfile"), procfile);
+  (0, import_node_fs22.writeFileSync)((0, import_node_path18.join)(buildDir, "Procfile"), procfile);
   for (const p of app.processes) out.detail(`${p.name}: .drover/bin/drover start ${p.name}`);
   out.detail(`the original is kept at ${ORIGINAL_PROCFILE}`);
-  (0, import_node_fs21.mkdirSync)((0, import_node_path17.join)(buildDir, ".profile.d"), { recursive: true });
-  (0, import_node_fs21.writeFileSync)((0, import_node_path17.join)(buildDir, ".profile.d/drover.sh"), PROFILE_D);
+  (0, import_node_fs22.mkdirSync)((0, import_node_path18.join)(buildDir, ".profile.d"), { recursive: true });
+  (0, import_node_fs22.writeFileSync)((0, import_node_path18.join)(buildDir, ".profile.d/drover.sh"), PROFILE_D);
   writeExport(bpDir, buildDir);
   const extra = vendored.bytes + Buffer.byteLength(procfile) + Buffer.byteLength(originalText) + Buffer.byteLength(PROFILE_D);
   const node = runtime.kind === "vendored" ? ` plus ${formatSize(runtime.bytes)} of Node.js` : ", no Node.js (reused the app's)";
   out.step(`Done in ${out.elapsed()}: the slug gains ${formatSize(extra)}${node}`);
 }
 function writeExport(bpDir, buildDir) {
-  const node = (0, import_node_fs21.existsSync)((0, import_node_path17.join)(buildDir, ".drover/node/bin/node")) ? `export PATH="$PATH:${buildDir}/.drover/node/bin"
+  const node = (0, import_node_fs22.existsSync)((0, import_node_path18.join)(buildDir, ".drover/node/bin/node")) ? `export PATH="$PATH:${buildDir}/.drover/node/bin"
 ` : "";
   try {
-    (0, import_node_fs21.writeFileSync)((0, import_node_path17.join)(bpDir, "export"), `export PATH="${buildDir}/.drover/bin:$PATH"
+    (0, import_node_fs22.writeFileSync)((0, import_node_path18.join)(bpDir, "export"), `export PATH="${buildDir}/.drover/bin:$PATH"
 ${node}`);
   } catch {
   }
 }
 
 // src/buildpack/finalize.ts
-var import_node_fs23 = require("node:fs");
-var import_node_path19 = require("node:path");
+var import_node_fs24 = require("node:fs");
+var import_node_path20 = require("node:path");
 
 // src/buildpack/supply.ts
-var import_node_fs22 = require("node:fs");
-var import_node_path18 = require("node:path");
+var import_node_fs23 = require("node:fs");
+var import_node_path19 = require("node:path");
 function cfArgs(name, args) {
   const [buildDir, cacheDir, depsDir, idx] = args;
   if (!buildDir || !cacheDir || !depsDir || !idx) {
     throw new BuildError(`bin/${name} needs BUILD_DIR CACHE_DIR DEPS_DIR DEPS_IDX`, [`received: ${args.join(" ") || "(no arguments)"}`], [`Run it as Cloud Foundry does: bin/${name} /tmp/app /tmp/cache /tmp/deps 0`]);
   }
-  return { buildDir, cacheDir, depsDir, idx, depDir: (0, import_node_path18.join)(depsDir, idx) };
+  return { buildDir, cacheDir, depsDir, idx, depDir: (0, import_node_path19.join)(depsDir, idx) };
 }
 function profileD(idx) {
   return `# Written by the drover buildpack: \`drover\` on PATH in the app and in cf ssh sessions.
@@ -10705,13 +10749,13 @@ function supply(out, args) {
   const bpDir = buildpackDir();
   out.step(`drover ${VERSION}: supplying drover (deps dir ${idx})`);
   const original = findOriginalProcfile(buildDir);
-  checkConfig(out, { appDir: buildDir, procfile: original.path, defaultsDir: (0, import_node_path18.join)(bpDir, "conf"), configVars: {} });
-  const runtime = provideRuntime(out, { bpDir, candidates: [], cacheDir: (0, import_node_path18.join)(cacheDir, "drover/node"), target: (0, import_node_path18.join)(depDir, "node"), targetLabel: `deps/${idx}/node` });
+  checkConfig(out, { appDir: buildDir, procfile: original.path, defaultsDir: (0, import_node_path19.join)(bpDir, "conf"), configVars: {} });
+  const runtime = provideRuntime(out, { bpDir, candidates: [], cacheDir: (0, import_node_path19.join)(cacheDir, "drover/node"), target: (0, import_node_path19.join)(depDir, "node"), targetLabel: `deps/${idx}/node` });
   out.step(`Installing drover into deps/${idx}`);
   const vendored = vendorSupervisor(bpDir, buildDir, depDir);
-  (0, import_node_fs22.mkdirSync)((0, import_node_path18.join)(depDir, "profile.d"), { recursive: true });
-  (0, import_node_fs22.writeFileSync)((0, import_node_path18.join)(depDir, "profile.d/drover.sh"), profileD(idx));
-  (0, import_node_fs22.writeFileSync)((0, import_node_path18.join)(depDir, "config.yml"), `---
+  (0, import_node_fs23.mkdirSync)((0, import_node_path19.join)(depDir, "profile.d"), { recursive: true });
+  (0, import_node_fs23.writeFileSync)((0, import_node_path19.join)(depDir, "profile.d/drover.sh"), profileD(idx));
+  (0, import_node_fs23.writeFileSync)((0, import_node_path19.join)(depDir, "config.yml"), `---
 name: drover
 config:
   version: ${VERSION}
@@ -10723,26 +10767,26 @@ config:
 // src/buildpack/finalize.ts
 function finalize(out, args) {
   const { buildDir, depsDir, depDir, idx } = cfArgs("finalize", args);
-  if (!(0, import_node_fs23.existsSync)((0, import_node_path19.join)(depDir, "bin/drover"))) {
-    throw new BuildError(`drover is not installed in deps/${idx}`, [`${(0, import_node_path19.join)(depDir, "bin/drover")} does not exist: bin/supply has not run for this index.`], ["Cloud Foundry runs supply before finalize; when running the phases by hand, run bin/supply with the same arguments first."]);
+  if (!(0, import_node_fs24.existsSync)((0, import_node_path20.join)(depDir, "bin/drover"))) {
+    throw new BuildError(`drover is not installed in deps/${idx}`, [`${(0, import_node_path20.join)(depDir, "bin/drover")} does not exist: bin/supply has not run for this index.`], ["Cloud Foundry runs supply before finalize; when running the phases by hand, run bin/supply with the same arguments first."]);
   }
   out.step("Writing the Procfile: each process type runs under drover");
   const original = findOriginalProcfile(buildDir);
-  const originalText = original.path ? (0, import_node_fs23.readFileSync)(original.path, "utf8") : EMPTY_ORIGINAL;
-  const app = loadApp({ appDir: buildDir, dirs: [(0, import_node_path19.join)(depDir, "conf")], procfile: original.path ?? (0, import_node_path19.join)(buildDir, "Procfile"), env: process.env, mode: "build" });
-  (0, import_node_fs23.mkdirSync)((0, import_node_path19.join)(buildDir, ".drover"), { recursive: true });
-  (0, import_node_fs23.writeFileSync)((0, import_node_path19.join)(buildDir, ORIGINAL_PROCFILE), originalText);
+  const originalText = original.path ? (0, import_node_fs24.readFileSync)(original.path, "utf8") : EMPTY_ORIGINAL;
+  const app = loadApp({ appDir: buildDir, dirs: [(0, import_node_path20.join)(depDir, "conf")], procfile: original.path ?? (0, import_node_path20.join)(buildDir, "Procfile"), env: process.env, mode: "build" });
+  (0, import_node_fs24.mkdirSync)((0, import_node_path20.join)(buildDir, ".drover"), { recursive: true });
+  (0, import_node_fs24.writeFileSync)((0, import_node_path20.join)(buildDir, ORIGINAL_PROCFILE), originalText);
   const launcher = `"$DEPS_DIR/${idx}/bin/drover"`;
-  (0, import_node_fs23.writeFileSync)((0, import_node_path19.join)(buildDir, "Procfile"), droverProcfile(app.processes.map((p) => p.name), launcher));
+  (0, import_node_fs24.writeFileSync)((0, import_node_path20.join)(buildDir, "Procfile"), droverProcfile(app.processes.map((p) => p.name), launcher));
   for (const p of app.processes) out.detail(`${p.name}: ${launcher} start ${p.name}`);
   out.detail(`the original is kept at ${ORIGINAL_PROCFILE}`);
-  (0, import_node_fs23.mkdirSync)((0, import_node_path19.join)(buildDir, ".profile.d"), { recursive: true });
+  (0, import_node_fs24.mkdirSync)((0, import_node_path20.join)(buildDir, ".profile.d"), { recursive: true });
   const copied = [];
-  for (const dep of (0, import_node_fs23.readdirSync)(depsDir).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(a) - Number(b))) {
-    const dir = (0, import_node_path19.join)(depsDir, dep, "profile.d");
-    if (!(0, import_node_fs23.existsSync)(dir)) continue;
-    for (const script of (0, import_node_fs23.readdirSync)(dir).sort()) {
-      (0, import_node_fs23.copyFileSync)((0, import_node_path19.join)(dir, script), (0, import_node_path19.join)(buildDir, ".profile.d", `${dep.padStart(3, "0")}_${script}`));
+  for (const dep of (0, import_node_fs24.readdirSync)(depsDir).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(a) - Number(b))) {
+    const dir = (0, import_node_path20.join)(depsDir, dep, "profile.d");
+    if (!(0, import_node_fs24.existsSync)(dir)) continue;
+    for (const script of (0, import_node_fs24.readdirSync)(dir).sort()) {
+      (0, import_node_fs24.copyFileSync)((0, import_node_path20.join)(dir, script), (0, import_node_path20.join)(buildDir, ".profile.d", `${dep.padStart(3, "0")}_${script}`));
       copied.push(`deps/${dep}/profile.d/${script}`);
     }
   }

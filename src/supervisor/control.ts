@@ -44,6 +44,18 @@ function describeUid(id: number): string {
   }
 }
 
+/**
+ * `$TMPDIR/drover-<uid>/NAME`, made if need be: the default place of drover's own files (disk buffers, input
+ * checkpoints), in the checked 0700 directory of the control sockets, so that no other user can create it first
+ * (with a symlink, say) and have drover write where they choose or read what it wrote.
+ */
+export function privateSubdir(name: string): string {
+  ensurePrivateDir(controlDir());
+  const dir = join(controlDir(), name);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return dir;
+}
+
 /** Makes `dir` (mode 0700) or checks the one there: a directory of ours that nobody else can write into. */
 export function ensurePrivateDir(dir: string): void {
   try {

@@ -1,9 +1,9 @@
 // What an output keeps between encoding a message and a drain confirming it: the `buffer` option and its contract.
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applySchema, tableFields, type Field } from '../../config/schema';
 import { DiskBuffer } from './disk';
 import { MemoryBuffer } from './memory';
+import { privateSubdir } from '../../supervisor/control';
 
 export const WHEN_FULL = ['block', 'drop_newest', 'drop_oldest'] as const;
 export type WhenFull = (typeof WHEN_FULL)[number];
@@ -62,7 +62,7 @@ export const bufferField: Field = {
       when_full: whenFull,
     },
     disk: {
-      path: { type: 'string', doc: 'directory of the segment files; default $TMPDIR/drover-buffers/<output name>' },
+      path: { type: 'string', doc: 'directory of the segment files; default $TMPDIR/drover-<uid>/buffers/<output name>, in a directory only that user can use (0700, checked)' },
       max_size: { type: 'size', default: '256MB', doc: 'most bytes waiting to be sent' },
       segment_size: { type: 'size', default: '16MB', doc: 'size of each segment file: drop_oldest drops a segment at a time' },
       when_full: whenFull,
@@ -78,7 +78,7 @@ export function createBuffer(options: Record<string, any> | undefined, outputNam
   const { options: resolved, problems } = applySchema(tableFields(field, raw), raw, 'buffer.');
   if (problems.length) throw new Error(problems.map((p) => p.message).join('; '));
   if (resolved.type === 'disk') {
-    const dir = (resolved.path as string | undefined) || join(env.TMPDIR || tmpdir(), 'drover-buffers', outputName);
+    const dir = (resolved.path as string | undefined) || join(privateSubdir('buffers'), outputName);
     return new DiskBuffer({ dir, maxSize: resolved.max_size as number, segmentSize: resolved.segment_size as number, whenFull: resolved.when_full as WhenFull });
   }
   return new MemoryBuffer({ maxEvents: resolved.max_events as number, maxSize: resolved.max_size as number, whenFull: resolved.when_full as WhenFull });

@@ -1,8 +1,7 @@
 // Where the file input was in each file, saved so that a restarted drover resumes there (atomic rename, JSON).
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fnv1a } from '../../supervisor/control';
+import { fnv1a, privateSubdir } from '../../supervisor/control';
 import { writeProgress } from '../sinks';
 
 /** One file's saved read position: the byte after the last whole line passed on. */
@@ -15,7 +14,7 @@ export interface Checkpoint {
 
 /** The checkpoint file of an input: `checkpoint_dir` (relative to the app) or a directory per user under $TMPDIR. */
 export function checkpointPath(appDir: string, configuredDir: string, inputName: string): string {
-  const dir = configuredDir ? resolve(appDir, configuredDir) : join(tmpdir(), `drover-${process.getuid?.() ?? 0}-checkpoints`);
+  const dir = configuredDir ? resolve(appDir, configuredDir) : privateSubdir('checkpoints');
   return join(dir, `${fnv1a(appDir)}-${inputName}.json`);
 }
 
