@@ -20,7 +20,7 @@ describe('the default disk buffer directory', () => {
       expect(controlDir()).toBe(join(process.env.TMPDIR, `drover-${process.getuid!()}`));
       expect(lstatSync(controlDir()).mode & 0o777).toBe(0o700);
       expect(lstatSync(join(controlDir(), 'buffers', 'papertrail')).isDirectory()).toBe(true);
-      await buffer.close(Date.now());
+      await buffer.close();
     } finally {
       rmSync(process.env.TMPDIR, { recursive: true, force: true });
     }
