@@ -19,5 +19,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Most test files wait on real processes, sockets and timers rather than the CPU: four at a time on two
+    // cores keeps the suite near half the time of one per core.
+    maxWorkers: 4,
   },
 });
