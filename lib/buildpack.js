@@ -2932,7 +2932,7 @@ var Output = class {
   error(e) {
     const lines = [`ERROR: ${e.title}`, "", ...e.reasons, "", ...e.fix];
     this.err.write(`
-${indent(lines.join("\n"), " !     ").replace(/ !     \n/g, " !\n")}
+${indent(lines.join("\n"), " !     ").replace(/ ! {5}\n/g, " !\n")}
 `);
   }
   /** Time since this output was made, for "Done in 0.4 s" (milliseconds below a second). */
@@ -3135,7 +3135,7 @@ var REFERENCE = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 function interpolate(value, env) {
   const unset = [];
   if (!value.includes("$")) return { value, unset };
-  const result = value.replace(REFERENCE, (all, name, fallback) => {
+  const result = value.replace(REFERENCE, (_all, name, fallback) => {
     if (name === void 0) return "$";
     const found = env[name];
     if (found !== void 0 && found !== "") return found;
@@ -3151,7 +3151,7 @@ function interpolateTree(value, env, path, unset) {
     if (result.unset.length) unset.set(path, result.unset);
     return result.value;
   }
-  if (Array.isArray(value)) return value.map((v, i) => interpolateTree(v, env, path, unset));
+  if (Array.isArray(value)) return value.map((v) => interpolateTree(v, env, path, unset));
   if (value && typeof value === "object" && !(value instanceof Date)) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateTree(v, env, path ? `${path}.${k}` : k, unset)]));
   }
@@ -3159,7 +3159,7 @@ function interpolateTree(value, env, path, unset) {
 }
 
 // src/config/locate.ts
-var HEADER = /^\s*\[\[?\s*([^\[\]]+?)\s*\]\]?\s*(#.*)?$/;
+var HEADER = /^\s*\[\[?\s*([^[\]]+?)\s*\]\]?\s*(#.*)?$/;
 var KEY = /^\s*("?)([A-Za-z0-9_.-]+)\1\s*=/;
 function indexLines(text) {
   const lines = /* @__PURE__ */ new Map();
@@ -7377,7 +7377,7 @@ var bufferField = {
     }
   }
 };
-function createBuffer(options, outputName, env) {
+function createBuffer(options, outputName, _env) {
   const field = bufferField;
   const raw = options ?? {};
   const { options: resolved, problems } = applySchema(tableFields(field, raw), raw, "buffer.");

@@ -74,7 +74,7 @@ export const buildWorkload = {
         cpSync(APP, build, { recursive: true });
         return { dir, build };
       },
-      async measure(spec, job) {
+      async measure(_spec, job) {
         const before = treeBytes(job.build);
         const seconds = await compile(job.build, cache, envDir);
         const grown = treeBytes(job.build) - before - treeBytes(join(job.build, '.drover', 'node'));

@@ -105,7 +105,7 @@ export function passthroughWorkloads() {
           writeFileSync(script, `exec cat ${input}\n`);
           return { dir, script, count: 1, format, restart: false };
         },
-        measure: (spec, job, tool, run) => pipeRun(spec, tool, (run < 0 || ctx.quick) && tool !== TOOLS.cat ? { pattern: v.pattern, expected: v.expected(lines) } : undefined),
+        measure: (spec, _job, tool, run) => pipeRun(spec, tool, (run < 0 || ctx.quick) && tool !== TOOLS.cat ? { pattern: v.pattern, expected: v.expected(lines) } : undefined),
       });
       const peakGoal = goal(`${format === 'prefixed' ? 'heroku' : format}: peak RSS of the supervisor under 80 MiB (issue 4)`, median(result.samples.peak?.drover ?? []), (x) => x < 80, (x) => `${x.toFixed(1)} MiB`);
       return {

@@ -90,7 +90,7 @@ export const syslogWorkload = {
       prepare: (job) => TOOLS.drover.prepare({ ...job, stdout: false, outputs: syslogSection(port) }),
     };
     const viaStdout = { name: 'drover, raw stdout', prepare: (job) => TOOLS.drover.prepare(job) };
-    async function measure(spec, job, tool) {
+    async function measure(spec, _job, tool) {
       if (tool === viaStdout) return pipeRun(spec, tool);
       const arrived = new Promise((resolve) => { state.waiting = resolve; });
       const started = performance.now();

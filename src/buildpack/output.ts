@@ -43,7 +43,7 @@ export class Output {
   /** An error block on stderr: a header, the cause, then what to do. */
   error(e: BuildError): void {
     const lines = [`ERROR: ${e.title}`, '', ...e.reasons, '', ...e.fix];
-    this.err.write(`\n${indent(lines.join('\n'), ' !     ').replace(/ !     \n/g, ' !\n')}\n`);
+    this.err.write(`\n${indent(lines.join('\n'), ' !     ').replace(/ ! {5}\n/g, ' !\n')}\n`);
   }
 
   /** Time since this output was made, for "Done in 0.4 s" (milliseconds below a second). */

@@ -6,7 +6,7 @@ const REFERENCE = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 export function interpolate(value: string, env: NodeJS.ProcessEnv): { value: string; unset: string[] } {
   const unset: string[] = [];
   if (!value.includes('$')) return { value, unset };
-  const result = value.replace(REFERENCE, (all, name: string | undefined, fallback: string | undefined) => {
+  const result = value.replace(REFERENCE, (_all, name: string | undefined, fallback: string | undefined) => {
     if (name === undefined) return '$';
     const found = env[name];
     if (found !== undefined && found !== '') return found;
@@ -24,7 +24,7 @@ export function interpolateTree(value: unknown, env: NodeJS.ProcessEnv, path: st
     if (result.unset.length) unset.set(path, result.unset);
     return result.value;
   }
-  if (Array.isArray(value)) return value.map((v, i) => interpolateTree(v, env, path, unset));
+  if (Array.isArray(value)) return value.map((v) => interpolateTree(v, env, path, unset));
   if (value && typeof value === 'object' && !(value instanceof Date)) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateTree(v, env, path ? `${path}.${k}` : k, unset)]));
   }

@@ -1,6 +1,6 @@
 // Line numbers for sections and keys: the TOML parser gives values, not positions, so we scan the text.
 
-const HEADER = /^\s*\[\[?\s*([^\[\]]+?)\s*\]\]?\s*(#.*)?$/;
+const HEADER = /^\s*\[\[?\s*([^[\]]+?)\s*\]\]?\s*(#.*)?$/;
 const KEY = /^\s*("?)([A-Za-z0-9_.-]+)\1\s*=/;
 
 /** Maps `kind.name` to the line of its header and `kind.name.key` to the line where the key is set. */

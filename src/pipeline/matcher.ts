@@ -36,8 +36,6 @@ const KNOWN = `${Object.keys(STRINGS).join(', ')} (strings), ${Object.keys(NUMBE
 type Operand = Token & { kind: 'string' | 'number' | 'regex' } | { kind: 'nil' | 'true' | 'false'; at: number };
 type Test<T> = (value: T) => boolean;
 
-const RELATIONAL = ['==', '!=', '<', '<=', '>', '>='];
-
 /** A comparison of two values of one type. */
 function relation<T extends string | number>(op: string, literal: T): Test<T> {
   switch (op) {

@@ -29,7 +29,6 @@ interface Flags {
   U: boolean;
 }
 
-const isDigit = (c: string | undefined) => c !== undefined && c >= '0' && c <= '9';
 const isOctal = (c: string | undefined) => c !== undefined && c >= '0' && c <= '7';
 const isWord = (c: string) => /^[0-9A-Za-z_]$/.test(c);
 

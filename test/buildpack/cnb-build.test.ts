@@ -64,7 +64,7 @@ async function launchWeb(name: string) {
 
 describe('CNB: bin/detect and bin/build', () => {
   it('detect passes with a build plan, and exits 100 for an app with nothing to run', async () => {
-    const { detect, plan } = built['python'];
+    const { detect, plan } = built.python;
     expect(detect.exitCode).toBe(0);
     expect(TOML.parse(readFileSync(plan, 'utf8'))).toEqual({ provides: [{ name: 'drover' }], requires: [{ name: 'drover' }] });
     const empty = scratch.dir('empty');
@@ -73,7 +73,7 @@ describe('CNB: bin/detect and bin/build', () => {
   });
 
   it('build writes a drover layer (launch + cache) with runtime and supervisor, and one process per type, web the default', () => {
-    const { layers, build, app } = built['python'];
+    const { layers, build, app } = built.python;
     expect(build.exitCode, build.all).toBe(0);
     const layerToml = TOML.parse(readFileSync(join(layers, 'drover.toml'), 'utf8')) as { types: Record<string, boolean> };
     expect(layerToml.types).toEqual({ launch: true, cache: true, build: false });
@@ -87,9 +87,9 @@ describe('CNB: bin/detect and bin/build', () => {
   });
 
   it('a second build reuses the node in the cached layer', async () => {
-    const again = await cnb(built['python'].app, built['python'].layers);
+    const again = await cnb(built.python.app, built.python.layers);
     expect(again.build.exitCode, again.build.all).toBe(0);
-    expect(again.build.all).toMatch(/^       reused from the build cache \(no download\)$/m);
+    expect(again.build.all).toMatch(/^ {7}reused from the build cache \(no download\)$/m);
   });
 
   it('an invalid configuration fails the build with every error', async () => {
@@ -105,7 +105,7 @@ describe("CNB: launch.toml's web process", () => {
     expect((await httpGet(port)).body).toBe('hello from python-web\n');
     const init = dyno.init();
     expect(init.nspid).toBe(1);
-    expect(init.cmdline[0]).toBe(`${built['python'].layers}/drover/bin/../node/bin/node`);
+    expect(init.cmdline[0]).toBe(`${built.python.layers}/drover/bin/../node/bin/node`);
     await waitFor(dyno, /python-web: "GET \/ HTTP\/1\.1" 200/);
     expect((await dyno.stop()).exitCode, dyno.output()).toBe(0);
   });

@@ -88,9 +88,9 @@ describe('bin/compile', () => {
   it("speaks Heroku's style: steps, indented details, what was vendored and how long it took", () => {
     const out = built['node-web'].compile.all;
     expect(out).toMatch(/^-----> Checking the drover configuration$/m);
-    expect(out).toMatch(/^       web: node server\.js$/m);
+    expect(out).toMatch(/^ {7}web: node server\.js$/m);
     expect(out).toMatch(/^-----> Vendoring Node\.js [\d.]+ into \.drover\/node/m);
-    expect(out).toMatch(/^       downloaded file:\/\/.*, sha256 verified, cached for the next build$/m);
+    expect(out).toMatch(/^ {7}downloaded file:\/\/.*, sha256 verified, cached for the next build$/m);
     expect(out).toMatch(/^-----> Vendoring drover into \.drover\/$/m);
     expect(out).toMatch(/^-----> Done in \d+(\.\d)? m?s: the slug gains \d+ KB plus [\d.]+ MB of Node\.js$/m);
     // The gain apart from the runtime stays under 1 MB.
@@ -101,7 +101,7 @@ describe('bin/compile', () => {
     const again = await build(built['node-web'].app);
     expect(again.compile.exitCode, again.compile.all).toBe(0);
     expect(again.compile.all).toContain('already built by drover: using the original Procfile kept at .drover/Procfile');
-    expect(again.compile.all).toMatch(/^       reused from the build cache \(no download\)$/m);
+    expect(again.compile.all).toMatch(/^ {7}reused from the build cache \(no download\)$/m);
     expect(readFileSync(join(again.app, '.drover/Procfile'), 'utf8')).toBe('web: node server.js\n');
     expect(readFileSync(join(again.app, 'Procfile'), 'utf8')).toMatch(/^web: \.drover\/bin\/drover start web$/m);
   });
@@ -122,7 +122,7 @@ describe('bin/compile', () => {
     expect(compile.stderr).toContain(' !     drover/100-broken.toml:6: [processes.web] option "numprocs" must be an integer, got string "two"');
     expect(compile.stderr).toContain(' !     drover/100-broken.toml:9: unknown section [filtres]');
     expect(compile.stderr).toContain(' !     Fix them and push again.');
-    expect(compile.stdout).toMatch(/^ !     drover\/100-broken\.toml:7: \[processes\.web\] option "environment\.TOKEN" uses \$\{API_TOKEN\}, which is not set$/m);
+    expect(compile.stdout).toMatch(/^ ! {5}drover\/100-broken\.toml:7: \[processes\.web\] option "environment\.TOKEN" uses \$\{API_TOKEN\}, which is not set$/m);
   });
 
   it('fails for an app with no Procfile and no [processes], showing what to add', () => {

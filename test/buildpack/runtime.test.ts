@@ -69,7 +69,7 @@ describe('Node.js download', () => {
     const second = await compile(copyFixture(scratch, 'node-web'), cache, 'good.tar.gz', true);
     expect(second.exitCode, second.all).toBe(0);
     expect(second.stdout).not.toContain('Downloaded');
-    expect(second.stdout).toMatch(/^       reused from the build cache \(no download\)$/m);
+    expect(second.stdout).toMatch(/^ {7}reused from the build cache \(no download\)$/m);
     expect(requests).toEqual([]);
   });
 

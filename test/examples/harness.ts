@@ -5,7 +5,7 @@ import { cpSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { ROOT } from '../helpers';
-import { copyBuildpack, copyTree, localNodeEnv, Scratch } from '../buildpack/harness';
+import { copyBuildpack, copyTree, localNodeEnv, type Scratch } from '../buildpack/harness';
 
 export const EXAMPLES = join(ROOT, 'examples');
 

@@ -71,7 +71,7 @@ export const bufferField: Field = {
 };
 
 /** The buffer an output's options ask for (memory with defaults when there is no `buffer` option). */
-export function createBuffer(options: Record<string, any> | undefined, outputName: string, env: NodeJS.ProcessEnv): RecordBuffer {
+export function createBuffer(options: Record<string, any> | undefined, outputName: string, _env: NodeJS.ProcessEnv): RecordBuffer {
   const field = bufferField as Extract<Field, { type: 'table' }>;
   const raw = options ?? {};
   // Options that came through the loader already have defaults; fill them in for direct callers (tests, tools).

@@ -19,7 +19,7 @@ export class CounterFilter implements Filter {
   private since = Date.now();
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly interval: number, private readonly idle: boolean, private readonly context: ComponentContext) {
+  constructor(readonly interval: number, private readonly idle: boolean, private readonly context: ComponentContext) {
     this.timer = setInterval(() => this.report(), interval);
     this.timer.unref();
   }

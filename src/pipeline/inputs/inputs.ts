@@ -1,7 +1,7 @@
 // The configured inputs of an app: built from the registry, started beside the processes, closed before the pipeline.
 import type { ComponentConfig } from '../../config/load';
 import type { ComponentContext, Input, InputHost } from '../component';
-import { Message, SEVERITY } from '../message';
+import { type Message, SEVERITY } from '../message';
 import type { Pipeline } from '../pipeline';
 import { findDefinition } from '../registry';
 

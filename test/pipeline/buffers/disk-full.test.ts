@@ -60,7 +60,7 @@ describe('disk buffer on a full filesystem', () => {
     }
     const left = segments(child.inside());
     const checkpoint = readFileSync(`${child.inside()}/checkpoint`, 'utf8');
-    const stoppedAt = Date.now();
+    const _stoppedAt = Date.now();
     child.kill('SIGTERM');
     const result = await child;
     const got = received(server);

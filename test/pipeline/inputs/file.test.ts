@@ -305,7 +305,7 @@ describe('file input', () => {
 
   it('drover check lists the input and rejects an empty paths', async () => {
     const ok = await drover(['check'], { cwd: app('paths = ["logs/*.log"]') });
-    expect(ok.stdout).toMatch(/inputs\s+app \(file\)  paths: logs\/\*\.log\n/);
+    expect(ok.stdout).toMatch(/inputs\s+app \(file\) {2}paths: logs\/\*\.log\n/);
     const bad = await drover(['check'], { cwd: app('paths = []') });
     expect(bad.exitCode).toBe(1);
     expect(bad.stderr).toMatch(/option "paths" must list at least one file or glob, got \[\]/);

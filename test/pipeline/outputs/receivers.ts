@@ -9,7 +9,7 @@ afterEach(() => {
 });
 
 /** The messages of an octet-counted syslog stream (RFC 6587: `LEN SP MSG`), as they complete. */
-export function frames(onMessage: (message: string) => boolean | void): (chunk: Buffer) => void {
+export function frames(onMessage: (message: string) => boolean | undefined): (chunk: Buffer) => void {
   let pending = Buffer.alloc(0);
   return (chunk) => {
     pending = Buffer.concat([pending, chunk]);
