@@ -5437,12 +5437,12 @@ function parseIso(s) {
   let i = 19;
   let ms = 0;
   if (s.charCodeAt(i) === 46) {
-    let scale2 = 100;
+    let scale = 100;
     for (i++; i < s.length; i++) {
       const d = s.charCodeAt(i) - 48;
       if (d < 0 || d > 9) break;
-      ms += d * scale2;
-      scale2 /= 10;
+      ms += d * scale;
+      scale /= 10;
     }
     ms = Math.floor(ms);
   }
@@ -7204,101 +7204,10 @@ var MemoryBuffer = class {
   }
 };
 
-// src/supervisor/control.ts
+// src/supervisor/private-dir.ts
 var import_node_fs10 = require("node:fs");
 var import_node_os = require("node:os");
 var import_node_path8 = require("node:path");
-
-// src/config/errors.ts
-function formatProblem(problem) {
-  const where = problem.line > 0 ? `${problem.file}:${problem.line}${problem.column ? `:${problem.column}` : ""}` : problem.file;
-  const component = problem.component ? ` [${problem.component}]` : "";
-  const hint = problem.hint ? `
-    hint: ${problem.hint}` : "";
-  return `${where}:${component} ${problem.message}${hint}`;
-}
-
-// src/config/dotenv.ts
-var KEY2 = /^[ \t]*(?:export[ \t]+)?([\w.-]+)(?:[ \t]*=|:(?=[ \t]))/;
-var QUOTES = /* @__PURE__ */ new Set(['"', "'", "`"]);
-var QUOTE_NAMES = { '"': "double quote", "'": "single quote", "`": "backtick" };
-var AFTER_QUOTE = /^[ \t]*(?:#.*)?$/;
-function parseDotenv(text, file = ".env") {
-  const src = text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");
-  const vars = {};
-  const warnings = [];
-  let pos = 0;
-  let line = 1;
-  while (pos < src.length) {
-    const end = lineEnd(src, pos);
-    const raw = src.slice(pos, end);
-    const trimmed = raw.trim();
-    let stop = end;
-    const key = trimmed === "" || trimmed.startsWith("#") ? null : KEY2.exec(raw);
-    if (key) {
-      const value = readValue(src, pos + key[0].length, end);
-      vars[key[1]] = value.value;
-      if (value.problem) warnings.push({ file, line, component: "", message: `the value of ${key[1]} ${value.problem}`, hint: value.hint });
-      stop = value.stop;
-    } else if (trimmed !== "" && !trimmed.startsWith("#")) {
-      warnings.push({ file, line, component: "", message: `skipped line ${JSON.stringify(trimmed)}: not KEY=value`, hint: 'write each variable as KEY=value (letters, digits, "_", "." and "-" in the name), or make the line a comment with #' });
-    }
-    for (let i = pos; i < stop; i++) if (src.charCodeAt(i) === 10) line++;
-    pos = stop + 1;
-    line++;
-  }
-  return { vars, warnings };
-}
-function readValue(src, start, end) {
-  let j = start;
-  while (src[j] === " " || src[j] === "	") j++;
-  const quote = src[j];
-  let problem;
-  let hint;
-  if (QUOTES.has(quote)) {
-    const escaped = [];
-    let close = -1;
-    for (let k = j + 1; k < src.length; k++) {
-      if (src[k] === "\\" && src[k + 1] === quote) escaped.push(++k);
-      else if (src[k] === quote) {
-        close = k;
-        break;
-      }
-    }
-    const candidates = close >= 0 ? [close, ...escaped.reverse()] : escaped.reverse();
-    for (const c of candidates) {
-      const stop = lineEnd(src, c);
-      if (!AFTER_QUOTE.test(src.slice(c + 1, stop))) continue;
-      const body = src.slice(j + 1, c);
-      return { value: quote === '"' ? expandNewlines(body) : body, stop };
-    }
-    const name = QUOTE_NAMES[quote];
-    if (close < 0) {
-      problem = `opens a ${name} that is never closed: it is read up to the end of its line, quote included`;
-      hint = `add the closing ${quote}`;
-    } else {
-      problem = `has text after its closing ${name}: the whole line is the value, quotes included`;
-      hint = `quote the whole value, or start a comment after the closing ${quote} with " #"`;
-    }
-  }
-  let value = src.slice(start, end);
-  const comment = value.indexOf("#");
-  if (comment >= 0) value = value.slice(0, comment);
-  value = value.trim();
-  const first2 = value[0];
-  if (value.length >= 2 && QUOTES.has(first2) && value[value.length - 1] === first2) value = value.slice(1, -1);
-  if (first2 === '"') value = expandNewlines(value);
-  return { value, stop: end, problem, hint };
-}
-function lineEnd(src, from) {
-  const end = src.indexOf("\n", from);
-  return end < 0 ? src.length : end;
-}
-function expandNewlines(text) {
-  return text.replace(/\\n/g, "\n").replace(/\\r/g, "\r");
-}
-
-// src/supervisor/control.ts
 function controlDir() {
   return (0, import_node_path8.join)((0, import_node_os.tmpdir)(), `drover-${uid()}`);
 }
@@ -8482,13 +8391,13 @@ function* fieldsOf(bytes) {
   let at = 0;
   const varint = () => {
     let n = 0;
-    let scale2 = 1;
+    let scale = 1;
     for (; ; ) {
       if (at >= bytes.length) throw new Error("truncated");
       const b = bytes[at++];
-      n += (b & 127) * scale2;
+      n += (b & 127) * scale;
       if (b < 128) return n;
-      scale2 *= 128;
+      scale *= 128;
     }
   };
   while (at < bytes.length) {
@@ -10435,6 +10344,86 @@ function splitId(id) {
   return [id.slice(0, dot), id.slice(dot + 1)];
 }
 
+// src/config/dotenv.ts
+var KEY2 = /^[ \t]*(?:export[ \t]+)?([\w.-]+)(?:[ \t]*=|:(?=[ \t]))/;
+var QUOTES = /* @__PURE__ */ new Set(['"', "'", "`"]);
+var QUOTE_NAMES = { '"': "double quote", "'": "single quote", "`": "backtick" };
+var AFTER_QUOTE = /^[ \t]*(?:#.*)?$/;
+function parseDotenv(text, file = ".env") {
+  const src = text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");
+  const vars = {};
+  const warnings = [];
+  let pos = 0;
+  let line = 1;
+  while (pos < src.length) {
+    const end = lineEnd(src, pos);
+    const raw = src.slice(pos, end);
+    const trimmed = raw.trim();
+    let stop = end;
+    const key = trimmed === "" || trimmed.startsWith("#") ? null : KEY2.exec(raw);
+    if (key) {
+      const value = readValue(src, pos + key[0].length, end);
+      vars[key[1]] = value.value;
+      if (value.problem) warnings.push({ file, line, component: "", message: `the value of ${key[1]} ${value.problem}`, hint: value.hint });
+      stop = value.stop;
+    } else if (trimmed !== "" && !trimmed.startsWith("#")) {
+      warnings.push({ file, line, component: "", message: `skipped line ${JSON.stringify(trimmed)}: not KEY=value`, hint: 'write each variable as KEY=value (letters, digits, "_", "." and "-" in the name), or make the line a comment with #' });
+    }
+    for (let i = pos; i < stop; i++) if (src.charCodeAt(i) === 10) line++;
+    pos = stop + 1;
+    line++;
+  }
+  return { vars, warnings };
+}
+function readValue(src, start, end) {
+  let j = start;
+  while (src[j] === " " || src[j] === "	") j++;
+  const quote = src[j];
+  let problem;
+  let hint;
+  if (QUOTES.has(quote)) {
+    const escaped = [];
+    let close = -1;
+    for (let k = j + 1; k < src.length; k++) {
+      if (src[k] === "\\" && src[k + 1] === quote) escaped.push(++k);
+      else if (src[k] === quote) {
+        close = k;
+        break;
+      }
+    }
+    const candidates = close >= 0 ? [close, ...escaped.reverse()] : escaped.reverse();
+    for (const c of candidates) {
+      const stop = lineEnd(src, c);
+      if (!AFTER_QUOTE.test(src.slice(c + 1, stop))) continue;
+      const body = src.slice(j + 1, c);
+      return { value: quote === '"' ? expandNewlines(body) : body, stop };
+    }
+    const name = QUOTE_NAMES[quote];
+    if (close < 0) {
+      problem = `opens a ${name} that is never closed: it is read up to the end of its line, quote included`;
+      hint = `add the closing ${quote}`;
+    } else {
+      problem = `has text after its closing ${name}: the whole line is the value, quotes included`;
+      hint = `quote the whole value, or start a comment after the closing ${quote} with " #"`;
+    }
+  }
+  let value = src.slice(start, end);
+  const comment = value.indexOf("#");
+  if (comment >= 0) value = value.slice(0, comment);
+  value = value.trim();
+  const first2 = value[0];
+  if (value.length >= 2 && QUOTES.has(first2) && value[value.length - 1] === first2) value = value.slice(1, -1);
+  if (first2 === '"') value = expandNewlines(value);
+  return { value, stop: end, problem, hint };
+}
+function lineEnd(src, from) {
+  const end = src.indexOf("\n", from);
+  return end < 0 ? src.length : end;
+}
+function expandNewlines(text) {
+  return text.replace(/\\n/g, "\n").replace(/\\r/g, "\r");
+}
+
 // src/config/app.ts
 var RELEASE_TYPE = "release";
 function resolveSpec(config, command, source) {
@@ -10586,6 +10575,15 @@ function neverMatching(config, types) {
 }
 function lintPipeline(config, types) {
   return [...sameStream(config), ...neverMatching(config, types)].sort((a, b) => a.file === b.file ? a.line - b.line : 0);
+}
+
+// src/config/errors.ts
+function formatProblem(problem) {
+  const where = problem.line > 0 ? `${problem.file}:${problem.line}${problem.column ? `:${problem.column}` : ""}` : problem.file;
+  const component = problem.component ? ` [${problem.component}]` : "";
+  const hint = problem.hint ? `
+    hint: ${problem.hint}` : "";
+  return `${where}:${component} ${problem.message}${hint}`;
 }
 
 // src/buildpack/validate.ts

@@ -6398,7 +6398,7 @@ var fileOutput = defineComponent({
 });
 
 // src/pipeline/outputs/syslog.ts
-var import_node_net4 = require("node:net");
+var import_node_net3 = require("node:net");
 
 // src/pipeline/buffers/buffer.ts
 var import_node_path7 = require("node:path");
@@ -7020,578 +7020,10 @@ var MemoryBuffer = class {
   }
 };
 
-// src/supervisor/control.ts
-var import_node_net2 = require("node:net");
+// src/supervisor/private-dir.ts
 var import_node_fs8 = require("node:fs");
 var import_node_os = require("node:os");
 var import_node_path6 = require("node:path");
-
-// src/supervisor/formation.ts
-var FormationError = class extends Error {
-  name = "FormationError";
-};
-function parseFormation(text, types) {
-  const counts = /* @__PURE__ */ new Map();
-  const known = types.map((t) => t.name);
-  if (text.trim() === "") {
-    for (const t of types) if (t.autostart) counts.set(t.name, t.numprocs);
-    return counts;
-  }
-  for (const part of text.split(",").map((p) => p.trim()).filter(Boolean)) {
-    const match = /^([A-Za-z0-9_-]+)(?:=(.*))?$/.exec(part);
-    if (!match) throw new FormationError(`invalid formation entry "${part}": expected TYPE or TYPE=COUNT, e.g. web=2,worker=1`);
-    const [, name, countText] = match;
-    let count = 1;
-    if (countText !== void 0) {
-      if (!/^\d+$/.test(countText)) throw new FormationError(`invalid count "${countText}" for "${name}" in the formation: expected a whole number, e.g. ${name}=2`);
-      count = Number(countText);
-    } else if (name !== "all") {
-      count = types.find((t) => t.name === name)?.numprocs ?? 1;
-    }
-    if (name === "all") {
-      for (const t of types) if (!counts.has(t.name) && t.name !== RELEASE_TYPE) counts.set(t.name, count);
-      continue;
-    }
-    if (!known.includes(name)) throw new FormationError(`unknown process type "${name}" in the formation: the Procfile and config define ${known.join(", ") || "none"}`);
-    counts.set(name, count);
-  }
-  return counts;
-}
-function planInstances(types, counts, env, basePort) {
-  const dynoPort = basePort === void 0 && env.PORT && /^\d+$/.test(env.PORT) ? Number(env.PORT) : void 0;
-  const base = basePort ?? dynoPort ?? 5e3;
-  const dyno = /^([A-Za-z0-9_-]+)\.(\d+)$/.exec(env.DYNO ?? "");
-  const plans = [];
-  let offset = 0;
-  types.forEach((type, typeIndex) => {
-    const count = counts.get(type.name) ?? 0;
-    const typeBase = dynoPort !== void 0 ? type.name === "web" ? dynoPort : dynoPort + 100 * ++offset : base + 100 * typeIndex;
-    for (let i = 1; i <= count; i++) {
-      const index = count === 1 && dyno && dyno[1] === type.name ? Number(dyno[2]) : i;
-      plans.push({ name: `${type.name}.${index}`, type, index, port: typeBase + i - 1 });
-    }
-  });
-  return plans;
-}
-
-// src/supervisor/scale.ts
-function scale(supervisor, text) {
-  const context = supervisor.formation;
-  if (!context) return { error: "this supervisor cannot be scaled (it runs a one-off command)" };
-  if (supervisor.stopping) return { error: "the supervisor is shutting down" };
-  let requested;
-  try {
-    if (!text.trim()) throw new FormationError("expected TYPE=COUNT, e.g. drover scale web=2 worker=0");
-    requested = parseFormation(text, context.types);
-  } catch (error) {
-    if (error instanceof FormationError) return { error: error.message };
-    throw error;
-  }
-  const scheduled = [...requested.keys()].filter((name) => context.types.find((t) => t.name === name)?.schedule);
-  if (scheduled.length) return { error: `${scheduled.join(", ")} ${scheduled.length === 1 ? "is" : "are"} scheduled (schedule = ...): each runs on its schedule, as one instance` };
-  const live = supervisor.instances.filter((i) => !supervisor.removing.has(i));
-  const counts = /* @__PURE__ */ new Map();
-  for (const i of live) counts.set(i.plan.type.name, (counts.get(i.plan.type.name) ?? 0) + 1);
-  for (const [name, count] of requested) counts.set(name, count);
-  const plans = planInstances(context.types, counts, context.env, context.basePort);
-  const answer2 = { started: [], stopping: [], unchanged: [] };
-  for (const name of requested.keys()) {
-    const wanted = plans.filter((p) => p.type.name === name);
-    const running = live.filter((i) => i.plan.type.name === name);
-    for (const instance of running.filter((i) => !wanted.some((p) => p.name === i.name)).reverse()) {
-      answer2.stopping.push(instance.name);
-      void remove(supervisor, instance);
-    }
-    for (const plan of wanted) {
-      if (running.some((i) => i.name === plan.name)) {
-        answer2.unchanged.push(plan.name);
-        continue;
-      }
-      const instance = supervisor.createInstance(plan);
-      insertInOrder(supervisor.instances, instance, context.types.map((t) => t.name));
-      answer2.started.push(plan.name);
-      instance.start();
-    }
-  }
-  keepAlive(supervisor);
-  const said = [answer2.started.length && `starting ${answer2.started.join(", ")}`, answer2.stopping.length && `stopping ${answer2.stopping.join(", ")}`].filter(Boolean).join("; ");
-  supervisor.options.pipeline.internal(`Scaling to ${[...requested].map(([n, c]) => `${n}=${c}`).join(", ")}: ${said || "nothing to change"}`, "supervisor", SEVERITY.info);
-  return answer2;
-}
-var kept = /* @__PURE__ */ new WeakSet();
-function keepAlive(supervisor) {
-  if (kept.has(supervisor)) return;
-  kept.add(supervisor);
-  const timer = setInterval(() => void 0, 2 ** 30);
-  void supervisor.done.finally(() => clearInterval(timer));
-}
-async function remove(supervisor, instance) {
-  supervisor.removing.add(instance);
-  await instance.stop();
-  const at = supervisor.instances.indexOf(instance);
-  if (at >= 0 && !supervisor.stopping) supervisor.instances.splice(at, 1);
-  supervisor.removing.delete(instance);
-}
-function insertInOrder(instances, instance, typeOrder) {
-  const key = (i) => typeOrder.indexOf(i.plan.type.name) * 1e6 + i.plan.index;
-  const at = instances.findIndex((i) => key(i) > key(instance));
-  if (at < 0) instances.push(instance);
-  else instances.splice(at, 0, instance);
-}
-
-// src/config/errors.ts
-function formatProblem(problem) {
-  const where = problem.line > 0 ? `${problem.file}:${problem.line}${problem.column ? `:${problem.column}` : ""}` : problem.file;
-  const component = problem.component ? ` [${problem.component}]` : "";
-  const hint = problem.hint ? `
-    hint: ${problem.hint}` : "";
-  return `${where}:${component} ${problem.message}${hint}`;
-}
-var ConfigInvalidError = class extends Error {
-  constructor(problems) {
-    super(
-      `The configuration has ${problems.length} error${problems.length === 1 ? "" : "s"}:
-` + problems.map((p) => "  " + formatProblem(p).replace(/\n/g, "\n  ")).join("\n")
-    );
-    this.problems = problems;
-    this.name = "ConfigInvalidError";
-  }
-  problems;
-};
-
-// src/config/dotenv.ts
-var KEY2 = /^[ \t]*(?:export[ \t]+)?([\w.-]+)(?:[ \t]*=|:(?=[ \t]))/;
-var QUOTES = /* @__PURE__ */ new Set(['"', "'", "`"]);
-var QUOTE_NAMES = { '"': "double quote", "'": "single quote", "`": "backtick" };
-var AFTER_QUOTE = /^[ \t]*(?:#.*)?$/;
-function parseDotenv(text, file = ".env") {
-  const src = text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");
-  const vars = {};
-  const warnings = [];
-  let pos = 0;
-  let line = 1;
-  while (pos < src.length) {
-    const end = lineEnd(src, pos);
-    const raw = src.slice(pos, end);
-    const trimmed = raw.trim();
-    let stop = end;
-    const key = trimmed === "" || trimmed.startsWith("#") ? null : KEY2.exec(raw);
-    if (key) {
-      const value = readValue(src, pos + key[0].length, end);
-      vars[key[1]] = value.value;
-      if (value.problem) warnings.push({ file, line, component: "", message: `the value of ${key[1]} ${value.problem}`, hint: value.hint });
-      stop = value.stop;
-    } else if (trimmed !== "" && !trimmed.startsWith("#")) {
-      warnings.push({ file, line, component: "", message: `skipped line ${JSON.stringify(trimmed)}: not KEY=value`, hint: 'write each variable as KEY=value (letters, digits, "_", "." and "-" in the name), or make the line a comment with #' });
-    }
-    for (let i = pos; i < stop; i++) if (src.charCodeAt(i) === 10) line++;
-    pos = stop + 1;
-    line++;
-  }
-  return { vars, warnings };
-}
-function readValue(src, start2, end) {
-  let j = start2;
-  while (src[j] === " " || src[j] === "	") j++;
-  const quote = src[j];
-  let problem;
-  let hint;
-  if (QUOTES.has(quote)) {
-    const escaped = [];
-    let close = -1;
-    for (let k = j + 1; k < src.length; k++) {
-      if (src[k] === "\\" && src[k + 1] === quote) escaped.push(++k);
-      else if (src[k] === quote) {
-        close = k;
-        break;
-      }
-    }
-    const candidates = close >= 0 ? [close, ...escaped.reverse()] : escaped.reverse();
-    for (const c of candidates) {
-      const stop = lineEnd(src, c);
-      if (!AFTER_QUOTE.test(src.slice(c + 1, stop))) continue;
-      const body = src.slice(j + 1, c);
-      return { value: quote === '"' ? expandNewlines(body) : body, stop };
-    }
-    const name = QUOTE_NAMES[quote];
-    if (close < 0) {
-      problem = `opens a ${name} that is never closed: it is read up to the end of its line, quote included`;
-      hint = `add the closing ${quote}`;
-    } else {
-      problem = `has text after its closing ${name}: the whole line is the value, quotes included`;
-      hint = `quote the whole value, or start a comment after the closing ${quote} with " #"`;
-    }
-  }
-  let value = src.slice(start2, end);
-  const comment = value.indexOf("#");
-  if (comment >= 0) value = value.slice(0, comment);
-  value = value.trim();
-  const first2 = value[0];
-  if (value.length >= 2 && QUOTES.has(first2) && value[value.length - 1] === first2) value = value.slice(1, -1);
-  if (first2 === '"') value = expandNewlines(value);
-  return { value, stop: end, problem, hint };
-}
-function lineEnd(src, from) {
-  const end = src.indexOf("\n", from);
-  return end < 0 ? src.length : end;
-}
-function expandNewlines(text) {
-  return text.replace(/\\n/g, "\n").replace(/\\r/g, "\r");
-}
-function mergeDotenv(env, dotenv) {
-  const merged = { ...dotenv };
-  for (const [k, v] of Object.entries(env)) if (v !== void 0) merged[k] = v;
-  return merged;
-}
-
-// src/supervisor/scheduler.ts
-function schedulePlans(plans) {
-  return plans.filter((p) => !p.type.schedule || p.index === Math.min(...plans.filter((q) => q.type === p.type).map((q) => q.index))).map((p) => p.type.schedule ? { ...p, type: { ...p.type, oneshot: true } } : p);
-}
-var Job = class {
-  constructor(instance) {
-    this.instance = instance;
-    this.schedule = parseSchedule(instance.plan.type.schedule, instance.plan.type.timezone);
-  }
-  instance;
-  schedule;
-  due;
-  timer;
-  timeoutTimer;
-  runStartedAt;
-  timedOut = false;
-  replacing = false;
-  queued = false;
-  runs = 0;
-  skipped = 0;
-  failed = 0;
-  last;
-  armedAt = Date.now();
-  get busy() {
-    return this.runStartedAt !== void 0 || this.instance.pid !== void 0;
-  }
-};
-var Scheduler = class {
-  constructor(instances, report) {
-    this.report = report;
-    this.jobs = instances.filter((i) => i.plan.type.schedule).map((i) => new Job(i));
-  }
-  report;
-  jobs;
-  stopped = false;
-  /** True when some type is scheduled: drover then runs on even with no other process running. */
-  get active() {
-    return this.jobs.length > 0 && !this.stopped;
-  }
-  owns(instance) {
-    return this.jobs.some((j) => j.instance === instance);
-  }
-  start() {
-    for (const job of this.jobs) {
-      this.arm(job, Date.now());
-      const spec = job.instance.plan.type;
-      this.report(`Scheduled \`${spec.schedule}\` (${spec.timezone}); next run at ${iso(job.due)}`, job.instance.name);
-    }
-  }
-  /** Clears every timer: nothing starts any more. Running runs are stopped by the supervisor with the rest. */
-  stop() {
-    this.stopped = true;
-    for (const job of this.jobs) {
-      clearTimeout(job.timer);
-      job.queued = false;
-      job.due = void 0;
-    }
-  }
-  /** drover reload: a scheduled type's new definition applies from its next run, which is computed anew. */
-  update(spec) {
-    const job = this.jobs.find((j) => j.instance.plan.type.name === spec.name);
-    if (!job || this.stopped) return false;
-    job.instance.plan.type = { ...spec, oneshot: true };
-    job.schedule = parseSchedule(spec.schedule, spec.timezone);
-    this.arm(job, Date.now());
-    this.report(`Rescheduled \`${spec.schedule}\` (${spec.timezone}); next run at ${iso(job.due)}`, job.instance.name);
-    return true;
-  }
-  /** drover reload: schedules the instance of a new scheduled type. */
-  add(instance) {
-    const job = new Job(instance);
-    this.jobs.push(job);
-    this.arm(job, Date.now());
-    this.report(`Scheduled \`${instance.plan.type.schedule}\` (${instance.plan.type.timezone}); next run at ${iso(job.due)}`, instance.name);
-  }
-  /** drover reload: no more runs of a removed type; returns its instance, for the caller to stop a run under way. */
-  drop(name) {
-    const at = this.jobs.findIndex((j) => j.instance.plan.type.name === name);
-    if (at < 0) return void 0;
-    const [job] = this.jobs.splice(at, 1);
-    clearTimeout(job.timer);
-    clearTimeout(job.timeoutTimer);
-    return job.instance;
-  }
-  /** `drover run NAME`: a run now, under the same overlap rule. Returns the instance name, or an error. */
-  runNow(name) {
-    const job = this.jobs.find((j) => j.instance.plan.type.name === name || j.instance.name === name);
-    if (!job) return { error: `no scheduled process type named "${name}" (scheduled: ${this.jobs.map((j) => j.instance.plan.type.name).join(", ") || "none"})` };
-    if (this.stopped) return { error: "the supervisor is shutting down" };
-    this.trigger(job, "requested by drover run");
-    return { started: job.instance.name };
-  }
-  /** Called on every state change of a scheduled instance: records the end of a run, starts a queued one. */
-  onChange(instance) {
-    const job = this.jobs.find((j) => j.instance === instance);
-    if (!job || job.runStartedAt === void 0 || instance.state !== "EXITED" && instance.state !== "STOPPED") return;
-    clearTimeout(job.timeoutTimer);
-    const durationMs = Date.now() - job.runStartedAt;
-    job.last = { status: instance.exitStatus, startedAt: new Date(job.runStartedAt).toISOString(), durationMs, timedOut: job.timedOut, replaced: job.replacing };
-    job.runStartedAt = void 0;
-    const ok = instance.exitStatus === 0 && !job.timedOut;
-    if (!ok) job.failed++;
-    const how = job.timedOut ? `timed out (status ${instance.exitStatus})` : job.replacing ? `was replaced (status ${instance.exitStatus})` : ok ? "finished (status 0)" : `failed with status ${instance.exitStatus}`;
-    this.report(`Scheduled run ${how} after ${seconds(durationMs)}; next run at ${iso(job.due)}`, instance.name, ok ? SEVERITY.info : SEVERITY.err);
-    if (job.queued && !job.replacing && !this.stopped) {
-      job.queued = false;
-      this.report("Starting the queued run", instance.name);
-      this.startRun(job);
-    }
-  }
-  status() {
-    return this.jobs.map((j) => {
-      const spec = j.instance.plan.type;
-      return { name: j.instance.name, schedule: spec.schedule, timezone: spec.timezone, overlap: spec.overlap, nextRun: j.due === void 0 ? void 0 : iso(j.due), running: j.busy, queued: j.queued, runs: j.runs, skipped: j.skipped, failed: j.failed, last: j.last };
-    });
-  }
-  /** Sets the timer for the next run after `after`. setTimeout waits at most 24.8 days: a longer wait re-arms. */
-  arm(job, after) {
-    clearTimeout(job.timer);
-    job.due = nextRun(job.schedule, after, job.armedAt);
-    if (job.due === void 0 || this.stopped) return;
-    const due = job.due;
-    job.timer = setTimeout(() => {
-      if (Date.now() < due - 2) return this.arm(job, after);
-      this.arm(job, Math.max(due, Date.now()));
-      this.trigger(job, `due at ${iso(due)}`);
-    }, Math.min(due - Date.now(), 2 ** 31 - 1));
-  }
-  trigger(job, why) {
-    const name = job.instance.name;
-    if (!job.busy) return this.startRun(job);
-    const previous = `the previous run (pid ${job.instance.pid ?? "-"}) is still running`;
-    switch (job.instance.plan.type.overlap) {
-      case "skip":
-        job.skipped++;
-        this.report(`Skipped the run ${why}: ${previous} (overlap = "skip")`, name, SEVERITY.warning);
-        return;
-      case "queue":
-        if (job.queued) {
-          job.skipped++;
-          this.report(`Skipped the run ${why}: ${previous} and a run is already queued (overlap = "queue" keeps one)`, name, SEVERITY.warning);
-          return;
-        }
-        job.queued = true;
-        this.report(`Queued the run ${why}: ${previous} (overlap = "queue")`, name);
-        return;
-      case "replace":
-        if (job.replacing) return;
-        job.replacing = true;
-        this.report(`Replacing the previous run (pid ${job.instance.pid ?? "-"}) with the run ${why} (overlap = "replace")`, name, SEVERITY.warning);
-        void job.instance.stop().then(() => {
-          job.replacing = false;
-          if (!this.stopped) this.startRun(job);
-        });
-    }
-  }
-  startRun(job) {
-    const spec = job.instance.plan.type;
-    job.runs++;
-    job.timedOut = false;
-    job.runStartedAt = Date.now();
-    job.instance.start();
-    if (spec.timeout > 0) {
-      const instance = job.instance;
-      job.timeoutTimer = setTimeout(() => {
-        if (job.runStartedAt === void 0) return;
-        job.timedOut = true;
-        this.report(`Scheduled run still running after timeout = ${seconds(spec.timeout)}: stopping it with SIG${spec.stopsignal}`, instance.name, SEVERITY.err);
-        void instance.stop();
-      }, Math.min(spec.timeout, 2 ** 31 - 1));
-    }
-  }
-};
-function iso(ms) {
-  return ms === void 0 ? "none" : new Date(ms).toISOString();
-}
-function seconds(ms) {
-  return `${Number((ms / 1e3).toFixed(3))}s`;
-}
-
-// src/supervisor/reload.ts
-var busy = /* @__PURE__ */ new WeakSet();
-function reload(supervisor, why) {
-  const report = (text, severity = SEVERITY.info) => supervisor.options.pipeline.internal(text, "supervisor", severity);
-  const context = supervisor.formation;
-  if (!context?.load) return { error: "this supervisor cannot reload (it runs a one-off command)" };
-  if (supervisor.stopping) return { error: "the supervisor is shutting down" };
-  if (busy.has(supervisor)) return { error: "a reload is still restarting processes; try again when it is done" };
-  let app;
-  try {
-    app = context.load();
-  } catch (error) {
-    report(`Reload (${why}) refused: ${error.message}; the running configuration stays`, SEVERITY.err);
-    return { error: error.message };
-  }
-  if (app.problems.length) {
-    const errors = app.problems.map(formatProblem);
-    report(`Reload (${why}) refused: the configuration has ${errors.length} error${errors.length === 1 ? "" : "s"}; the running configuration stays`, SEVERITY.err);
-    for (const e of errors) report(e, SEVERITY.err);
-    return { errors };
-  }
-  let outputs;
-  try {
-    outputs = supervisor.options.pipeline.reconfigure(app.config, Date.now() + 1e4);
-  } catch (error) {
-    report(`Reload (${why}) refused: ${error.message}; the running configuration stays`, SEVERITY.err);
-    return { errors: [error.message] };
-  }
-  const env = mergeDotenv(process.env, app.dotenv);
-  const envChanged = JSON.stringify(env) !== JSON.stringify(supervisor.options.env);
-  supervisor.options.env = env;
-  const notApplied = [];
-  if (JSON.stringify(app.config.supervisor) !== JSON.stringify(supervisor.options.config)) notApplied.push("[supervisor]");
-  const before = new Map(context.types.map((t) => [t.name, t]));
-  const after = new Map(app.processes.map((t) => [t.name, t]));
-  const rescheduled = [];
-  for (const name of /* @__PURE__ */ new Set([...before.keys(), ...after.keys()])) {
-    const [b, a] = [before.get(name), after.get(name)];
-    if (!(b?.schedule || a?.schedule) || sameSpec(b, a)) continue;
-    if (b && a && Boolean(b.schedule) !== Boolean(a.schedule)) {
-      notApplied.push(`processes.${name}`);
-      after.set(name, b);
-    } else if (b && a) rescheduled.push(a);
-  }
-  const changed = [...after.values()].filter((t) => before.has(t.name) && !t.schedule && (envChanged || !sameSpec(before.get(t.name), t)));
-  const added = [...after.values()].filter((t) => !before.has(t.name) && !t.schedule);
-  const removed = [...before.values()].filter((t) => !after.has(t.name) && !t.schedule);
-  const addedScheduled = [...after.values()].filter((t) => !before.has(t.name) && t.schedule);
-  const removedScheduled = [...before.values()].filter((t) => !after.has(t.name) && t.schedule);
-  context.types = [...after.values()];
-  const live = () => supervisor.instances.filter((i) => !supervisor.removing.has(i));
-  const answer2 = { outputs, restarting: [], started: [], stopping: [], unchanged: [], rescheduled: [], notApplied };
-  for (const type of rescheduled) if (supervisor.scheduler.update(type)) answer2.rescheduled.push(type.name);
-  for (const type of addedScheduled) {
-    if (!context.everyType) continue;
-    const [plan] = schedulePlans(planInstances(context.types, /* @__PURE__ */ new Map([[type.name, 1]]), context.env, context.basePort));
-    const instance = supervisor.createInstance(plan);
-    supervisor.instances.push(instance);
-    supervisor.scheduler.add(instance);
-    answer2.rescheduled.push(type.name);
-  }
-  for (const type of removedScheduled) {
-    const instance = supervisor.scheduler.drop(type.name);
-    if (!instance) continue;
-    answer2.stopping.push(instance.name);
-    void remove(supervisor, instance);
-  }
-  for (const type of removed) {
-    for (const instance of live().filter((i) => i.plan.type.name === type.name)) {
-      answer2.stopping.push(instance.name);
-      void remove(supervisor, instance);
-    }
-  }
-  const rescaled = [...after.values()].filter((t) => before.has(t.name) && !t.schedule && before.get(t.name).numprocs !== t.numprocs);
-  for (const type of rescaled) {
-    if (!context.everyType) continue;
-    const scaled = scale(supervisor, `${type.name}=${type.numprocs}`);
-    if ("started" in scaled) {
-      answer2.started.push(...scaled.started);
-      answer2.stopping.push(...scaled.stopping);
-    }
-  }
-  for (const type of added) {
-    if (!context.everyType || !type.autostart || type.numprocs === 0) continue;
-    const scaled = scale(supervisor, `${type.name}=${type.numprocs}`);
-    if ("started" in scaled) answer2.started.push(...scaled.started);
-  }
-  const toRestart = live().filter((i) => changed.some((t) => t.name === i.plan.type.name) && !answer2.started.includes(i.name));
-  answer2.restarting = toRestart.map((i) => i.name);
-  answer2.unchanged = live().filter((i) => !toRestart.includes(i) && !answer2.started.includes(i.name)).map((i) => i.name);
-  const said = [
-    `outputs kept: ${outputs.kept.join(", ") || "none"}`,
-    outputs.started.length && `started: ${outputs.started.join(", ")}`,
-    outputs.closed.length && `closed: ${outputs.closed.join(", ")}`,
-    answer2.restarting.length && `restarting ${answer2.restarting.join(", ")} one at a time`,
-    answer2.started.length && `starting ${answer2.started.join(", ")}`,
-    answer2.stopping.length && `stopping ${answer2.stopping.join(", ")}`,
-    answer2.rescheduled.length && `rescheduled ${answer2.rescheduled.join(", ")}`
-  ].filter(Boolean);
-  report(`Reloaded the configuration (${why}): ${said.join("; ")}`);
-  if (notApplied.length) report(`Not applied until drover restarts: ${notApplied.join(", ")} ([supervisor], and a type that becomes or stops being scheduled, are set up at start)`, SEVERITY.warning);
-  if (toRestart.length) {
-    busy.add(supervisor);
-    void (async () => {
-      for (const instance of toRestart) await replace(supervisor, instance, after.get(instance.plan.type.name));
-    })().finally(() => busy.delete(supervisor));
-  }
-  return answer2;
-}
-function sameSpec(a, b) {
-  const strip = (t) => t && JSON.stringify({ ...t, origin: void 0, source: void 0, numprocs: void 0 });
-  return strip(a) === strip(b);
-}
-async function replace(supervisor, old, spec) {
-  supervisor.removing.add(old);
-  await old.stop();
-  supervisor.removing.delete(old);
-  if (supervisor.stopping) return;
-  const fresh = supervisor.createInstance({ ...old.plan, type: spec });
-  const at = supervisor.instances.indexOf(old);
-  if (at >= 0) supervisor.instances[at] = fresh;
-  else supervisor.instances.push(fresh);
-  fresh.start();
-  while (fresh.state === "STARTING" && !supervisor.stopping) await new Promise((r2) => setTimeout(r2, 50));
-}
-
-// src/supervisor/log-frames.ts
-function writeFrame(socket, entry) {
-  socket.write(`${entry.timestamp} ${entry.type} ${encodeURIComponent(entry.logger)} ${entry.bytes.length}
-`);
-  socket.write(entry.bytes);
-}
-var LogsReader = class {
-  pending = Buffer.alloc(0);
-  /** The whole lines of the frames complete so far, formatted. */
-  push(data) {
-    let buffer2 = this.pending.length ? Buffer.concat([this.pending, data]) : data;
-    let out = "";
-    for (; ; ) {
-      const nl = buffer2.indexOf(10);
-      if (nl < 0) break;
-      const [timestamp, type, logger, length] = buffer2.subarray(0, nl).toString("latin1").split(" ");
-      const end = nl + 1 + Number(length);
-      if (buffer2.length < end) break;
-      const prefix = `${isoMicros(Number(timestamp))} ${type === "log" ? "app" : type}[${decodeURIComponent(logger)}]: `;
-      const text = buffer2.subarray(nl + 1, end).toString("utf8");
-      out += prefix + text.slice(0, -1).split("\n").join("\n" + prefix) + "\n";
-      buffer2 = buffer2.subarray(end);
-    }
-    this.pending = Buffer.from(buffer2);
-    return out;
-  }
-};
-function logsRequest(line) {
-  try {
-    const request = JSON.parse(line);
-    return request?.command === "logs" ? request : void 0;
-  } catch {
-    return void 0;
-  }
-}
-
-// src/supervisor/control.ts
-function controlSocketPath(appDir, configured, env = process.env) {
-  if (configured) return configured;
-  if (env.DROVER_SOCKET) return env.DROVER_SOCKET;
-  return (0, import_node_path6.join)(controlDir(), `${fnv1a(appDir)}.sock`);
-}
 function controlDir() {
   return (0, import_node_path6.join)((0, import_node_os.tmpdir)(), `drover-${uid()}`);
 }
@@ -7635,126 +7067,10 @@ function checkDir(dir) {
   if (stat.uid !== uid()) throw new ControlError(`${dir} should be drover's directory for control sockets, but it belongs to ${describeUid(stat.uid)}, not to you, ${describeUid(uid())}: someone else made it, maybe to put a socket of theirs where drover status would ask; remove it, or set DROVER_SOCKET to a path in a directory of yours`);
   return stat.mode;
 }
-function checkSocketOwner(path) {
-  if ((0, import_node_path6.dirname)(path) === controlDir()) checkDir(controlDir());
-  let stat;
-  try {
-    stat = (0, import_node_fs8.lstatSync)(path);
-  } catch (error) {
-    if (error.code !== "EACCES") throw error;
-    throw new ControlError(`permission denied: ${path} is in a directory of ${ownerOf((0, import_node_path6.dirname)(path))}, and you are ${describeUid(uid())}: only the user who ran drover start can ask its supervisor; run this command as that user`);
-  }
-  if (!stat.isSocket()) throw new ControlError(`${path} is not a socket (it is not drover's control socket): pass -s the socket drover start made, or remove that file`);
-  if (stat.uid !== uid()) throw new ControlError(`permission denied: the control socket ${path} belongs to ${describeUid(stat.uid)}, and you are ${describeUid(uid())}: only the user who ran drover start can ask its supervisor (and a socket of someone else's is not trusted); run this command as that user`);
-}
-function otherUsersSupervisors() {
-  let names = [];
-  try {
-    names = (0, import_node_fs8.readdirSync)((0, import_node_os.tmpdir)()).filter((n) => /^drover-\d+$/.test(n) && n !== `drover-${uid()}`);
-  } catch {
-  }
-  const owners = names.map((n) => `${(0, import_node_path6.join)((0, import_node_os.tmpdir)(), n)} of ${describeUid(Number(n.slice("drover-".length)))}`);
-  return owners.length ? `; other users' supervisors keep their sockets in ${owners.join(", ")}: if one of them runs this app, permission denied: only that user can ask it` : "";
-}
-function ownerOf(path) {
-  for (let p = path; ; p = (0, import_node_path6.dirname)(p)) {
-    try {
-      return describeUid((0, import_node_fs8.lstatSync)(p).uid);
-    } catch {
-      if ((0, import_node_path6.dirname)(p) === p) return "another user";
-    }
-  }
-}
 function fnv1a(text) {
   let hash = 2166136261;
   for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 16777619);
   return (hash >>> 0).toString(16).padStart(8, "0");
-}
-async function serveControl(path, supervisor) {
-  if ((0, import_node_path6.dirname)(path) === controlDir()) ensurePrivateDir(controlDir());
-  if ((0, import_node_fs8.existsSync)(path)) {
-    checkSocketOwner(path);
-    if (await answers(path)) throw new Error(`another drover supervisor answers on ${path}; stop it, or set DROVER_SOCKET for this one`);
-    (0, import_node_fs8.unlinkSync)(path);
-  }
-  const server = (0, import_node_net2.createServer)((socket) => {
-    let input = "";
-    socket.setEncoding("utf8");
-    socket.on("data", (data) => {
-      input += data;
-      const nl = input.indexOf("\n");
-      if (nl < 0) return;
-      socket.removeAllListeners("data");
-      const logs2 = logsRequest(input.slice(0, nl));
-      if (logs2) return supervisor.history.serve(socket, logs2);
-      socket.end(JSON.stringify(answer(input.slice(0, nl), supervisor)) + "\n");
-    });
-    socket.on("error", () => void 0);
-  });
-  return new Promise((resolve10, reject) => {
-    server.once("error", reject);
-    server.listen(path, () => {
-      (0, import_node_fs8.chmodSync)(path, 384);
-      server.unref();
-      resolve10(server);
-    });
-  });
-}
-function answers(path) {
-  return new Promise((resolve10) => {
-    const socket = (0, import_node_net2.createConnection)(path);
-    socket.setTimeout(500, () => socket.destroy());
-    socket.on("connect", () => {
-      socket.destroy();
-      resolve10(true);
-    });
-    socket.on("error", () => resolve10(false));
-    socket.on("close", () => resolve10(false));
-  });
-}
-function answer(line, supervisor) {
-  let request;
-  try {
-    request = JSON.parse(line);
-  } catch {
-    return { error: "the request is not JSON" };
-  }
-  switch (request.command) {
-    case "status":
-      return supervisor.status();
-    case "restart": {
-      if (supervisor.stopping) return { error: "the supervisor is shutting down" };
-      const restarted = supervisor.restart(request.name);
-      return restarted.length ? { restarted } : { error: `no process named "${request.name}" (known: ${supervisor.instances.map((i) => i.name).join(", ")})` };
-    }
-    case "run":
-      return supervisor.scheduler.runNow(request.name);
-    case "scale":
-      return scale(supervisor, request.formation);
-    case "reload":
-      return reload(supervisor, "drover reload");
-    default:
-      return { error: `unknown command ${JSON.stringify(request.command)}` };
-  }
-}
-function requestControl(path, request, timeout = 5e3) {
-  return new Promise((resolve10, reject) => {
-    checkSocketOwner(path);
-    const socket = (0, import_node_net2.createConnection)(path);
-    let output = "";
-    socket.setEncoding("utf8");
-    socket.setTimeout(timeout, () => socket.destroy(new Error(`no answer from the supervisor on ${path} within ${timeout} ms`)));
-    socket.on("connect", () => socket.write(JSON.stringify(request) + "\n"));
-    socket.on("data", (d) => output += d);
-    socket.on("end", () => {
-      try {
-        resolve10(JSON.parse(output));
-      } catch {
-        reject(new Error(`the supervisor on ${path} answered something that is not JSON`));
-      }
-    });
-    socket.on("error", reject);
-  });
 }
 
 // src/pipeline/buffers/buffer.ts
@@ -8205,7 +7521,7 @@ function utf8Boundary(bytes, length) {
 }
 
 // src/pipeline/outputs/syslog-stream.ts
-var import_node_net3 = require("node:net");
+var import_node_net2 = require("node:net");
 
 // src/pipeline/outputs/delivery-window.ts
 var DeliveryWindow = class {
@@ -8406,7 +7722,7 @@ var StreamTransport = class {
     const { host, port, tls, connectTimeout } = this.options;
     return new Promise((resolve10, reject) => {
       if (this.closed) return reject(new Error(`${this.name}: output closed`));
-      const socket = tls ? tlsModule().connect({ host, port, servername: isIp(host) ? void 0 : host, ...tls }) : (0, import_node_net3.connect)({ host, port });
+      const socket = tls ? tlsModule().connect({ host, port, servername: isIp(host) ? void 0 : host, ...tls }) : (0, import_node_net2.connect)({ host, port });
       this.connecting = socket;
       const timer = setTimeout(() => socket.destroy(new Error(`could not connect to ${this.name} within ${connectTimeout} ms (connect_timeout)`)), connectTimeout);
       timer.unref();
@@ -8599,7 +7915,7 @@ var DatagramTransport = class {
   }
   open() {
     return new Promise((resolve10, reject) => {
-      const socket = dgram().createSocket((0, import_node_net4.isIP)(this.host) === 6 ? "udp6" : "udp4");
+      const socket = dgram().createSocket((0, import_node_net3.isIP)(this.host) === 6 ? "udp6" : "udp4");
       const fail = (error) => {
         if (this.socket === socket) this.socket = void 0;
         this.ready = void 0;
@@ -10093,8 +9409,8 @@ var fileInput = defineComponent({
 
 // src/pipeline/inputs/syslog.ts
 var import_node_dgram = require("node:dgram");
+var import_node_net4 = require("node:net");
 var import_node_net5 = require("node:net");
-var import_node_net6 = require("node:net");
 
 // src/pipeline/inputs/listen-address.ts
 function parseListenAddress(text, schemes, example) {
@@ -10303,7 +9619,7 @@ var SyslogInput = class {
     this.host = host;
     const { scheme, host: bind, port } = this.address;
     if (scheme === "udp") {
-      const socket = (0, import_node_dgram.createSocket)((0, import_node_net6.isIPv6)(bind) ? "udp6" : "udp4");
+      const socket = (0, import_node_dgram.createSocket)((0, import_node_net5.isIPv6)(bind) ? "udp6" : "udp4");
       this.udp = socket;
       socket.on("message", (data) => this.receive(data.toString("utf8").replace(/[\r\n]+$/, "")));
       await new Promise((resolve10, reject) => {
@@ -10316,7 +9632,7 @@ var SyslogInput = class {
       });
       return;
     }
-    const server = (0, import_node_net5.createServer)((socket) => this.accept(socket));
+    const server = (0, import_node_net4.createServer)((socket) => this.accept(socket));
     this.tcp = server;
     await new Promise((resolve10, reject) => {
       server.once("error", reject);
@@ -10887,6 +10203,91 @@ function parseProcfile(text, file = "Procfile") {
   return { types, warnings };
 }
 
+// src/config/dotenv.ts
+var KEY2 = /^[ \t]*(?:export[ \t]+)?([\w.-]+)(?:[ \t]*=|:(?=[ \t]))/;
+var QUOTES = /* @__PURE__ */ new Set(['"', "'", "`"]);
+var QUOTE_NAMES = { '"': "double quote", "'": "single quote", "`": "backtick" };
+var AFTER_QUOTE = /^[ \t]*(?:#.*)?$/;
+function parseDotenv(text, file = ".env") {
+  const src = text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");
+  const vars = {};
+  const warnings = [];
+  let pos = 0;
+  let line = 1;
+  while (pos < src.length) {
+    const end = lineEnd(src, pos);
+    const raw = src.slice(pos, end);
+    const trimmed = raw.trim();
+    let stop = end;
+    const key = trimmed === "" || trimmed.startsWith("#") ? null : KEY2.exec(raw);
+    if (key) {
+      const value = readValue(src, pos + key[0].length, end);
+      vars[key[1]] = value.value;
+      if (value.problem) warnings.push({ file, line, component: "", message: `the value of ${key[1]} ${value.problem}`, hint: value.hint });
+      stop = value.stop;
+    } else if (trimmed !== "" && !trimmed.startsWith("#")) {
+      warnings.push({ file, line, component: "", message: `skipped line ${JSON.stringify(trimmed)}: not KEY=value`, hint: 'write each variable as KEY=value (letters, digits, "_", "." and "-" in the name), or make the line a comment with #' });
+    }
+    for (let i = pos; i < stop; i++) if (src.charCodeAt(i) === 10) line++;
+    pos = stop + 1;
+    line++;
+  }
+  return { vars, warnings };
+}
+function readValue(src, start2, end) {
+  let j = start2;
+  while (src[j] === " " || src[j] === "	") j++;
+  const quote = src[j];
+  let problem;
+  let hint;
+  if (QUOTES.has(quote)) {
+    const escaped = [];
+    let close = -1;
+    for (let k = j + 1; k < src.length; k++) {
+      if (src[k] === "\\" && src[k + 1] === quote) escaped.push(++k);
+      else if (src[k] === quote) {
+        close = k;
+        break;
+      }
+    }
+    const candidates = close >= 0 ? [close, ...escaped.reverse()] : escaped.reverse();
+    for (const c of candidates) {
+      const stop = lineEnd(src, c);
+      if (!AFTER_QUOTE.test(src.slice(c + 1, stop))) continue;
+      const body = src.slice(j + 1, c);
+      return { value: quote === '"' ? expandNewlines(body) : body, stop };
+    }
+    const name = QUOTE_NAMES[quote];
+    if (close < 0) {
+      problem = `opens a ${name} that is never closed: it is read up to the end of its line, quote included`;
+      hint = `add the closing ${quote}`;
+    } else {
+      problem = `has text after its closing ${name}: the whole line is the value, quotes included`;
+      hint = `quote the whole value, or start a comment after the closing ${quote} with " #"`;
+    }
+  }
+  let value = src.slice(start2, end);
+  const comment = value.indexOf("#");
+  if (comment >= 0) value = value.slice(0, comment);
+  value = value.trim();
+  const first2 = value[0];
+  if (value.length >= 2 && QUOTES.has(first2) && value[value.length - 1] === first2) value = value.slice(1, -1);
+  if (first2 === '"') value = expandNewlines(value);
+  return { value, stop: end, problem, hint };
+}
+function lineEnd(src, from) {
+  const end = src.indexOf("\n", from);
+  return end < 0 ? src.length : end;
+}
+function expandNewlines(text) {
+  return text.replace(/\\n/g, "\n").replace(/\\r/g, "\r");
+}
+function mergeDotenv(env, dotenv) {
+  const merged = { ...dotenv };
+  for (const [k, v] of Object.entries(env)) if (v !== void 0) merged[k] = v;
+  return merged;
+}
+
 // src/config/app.ts
 var RELEASE_TYPE = "release";
 function resolveSpec(config2, command, source) {
@@ -11017,6 +10418,26 @@ var CommandError = class extends Error {
 
 // src/cli/commands/check.ts
 var import_node_path15 = require("node:path");
+
+// src/config/errors.ts
+function formatProblem(problem) {
+  const where = problem.line > 0 ? `${problem.file}:${problem.line}${problem.column ? `:${problem.column}` : ""}` : problem.file;
+  const component = problem.component ? ` [${problem.component}]` : "";
+  const hint = problem.hint ? `
+    hint: ${problem.hint}` : "";
+  return `${where}:${component} ${problem.message}${hint}`;
+}
+var ConfigInvalidError = class extends Error {
+  constructor(problems) {
+    super(
+      `The configuration has ${problems.length} error${problems.length === 1 ? "" : "s"}:
+` + problems.map((p) => "  " + formatProblem(p).replace(/\n/g, "\n  ")).join("\n")
+    );
+    this.problems = problems;
+    this.name = "ConfigInvalidError";
+  }
+  problems;
+};
 
 // src/supervisor/fd-limit.ts
 var import_node_fs19 = require("node:fs");
@@ -11250,8 +10671,56 @@ ${APP_USAGE}`,
 };
 
 // src/cli/commands/start.ts
-var import_node_os6 = require("node:os");
+var import_node_os7 = require("node:os");
 var import_node_tty = require("node:tty");
+
+// src/supervisor/formation.ts
+var FormationError = class extends Error {
+  name = "FormationError";
+};
+function parseFormation(text, types) {
+  const counts = /* @__PURE__ */ new Map();
+  const known = types.map((t) => t.name);
+  if (text.trim() === "") {
+    for (const t of types) if (t.autostart) counts.set(t.name, t.numprocs);
+    return counts;
+  }
+  for (const part of text.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const match = /^([A-Za-z0-9_-]+)(?:=(.*))?$/.exec(part);
+    if (!match) throw new FormationError(`invalid formation entry "${part}": expected TYPE or TYPE=COUNT, e.g. web=2,worker=1`);
+    const [, name, countText] = match;
+    let count = 1;
+    if (countText !== void 0) {
+      if (!/^\d+$/.test(countText)) throw new FormationError(`invalid count "${countText}" for "${name}" in the formation: expected a whole number, e.g. ${name}=2`);
+      count = Number(countText);
+    } else if (name !== "all") {
+      count = types.find((t) => t.name === name)?.numprocs ?? 1;
+    }
+    if (name === "all") {
+      for (const t of types) if (!counts.has(t.name) && t.name !== RELEASE_TYPE) counts.set(t.name, count);
+      continue;
+    }
+    if (!known.includes(name)) throw new FormationError(`unknown process type "${name}" in the formation: the Procfile and config define ${known.join(", ") || "none"}`);
+    counts.set(name, count);
+  }
+  return counts;
+}
+function planInstances(types, counts, env, basePort) {
+  const dynoPort = basePort === void 0 && env.PORT && /^\d+$/.test(env.PORT) ? Number(env.PORT) : void 0;
+  const base = basePort ?? dynoPort ?? 5e3;
+  const dyno = /^([A-Za-z0-9_-]+)\.(\d+)$/.exec(env.DYNO ?? "");
+  const plans = [];
+  let offset = 0;
+  types.forEach((type, typeIndex) => {
+    const count = counts.get(type.name) ?? 0;
+    const typeBase = dynoPort !== void 0 ? type.name === "web" ? dynoPort : dynoPort + 100 * ++offset : base + 100 * typeIndex;
+    for (let i = 1; i <= count; i++) {
+      const index = count === 1 && dyno && dyno[1] === type.name ? Number(dyno[2]) : i;
+      plans.push({ name: `${type.name}.${index}`, type, index, port: typeBase + i - 1 });
+    }
+  });
+  return plans;
+}
 
 // src/supervisor/supervisor.ts
 var import_node_os4 = require("node:os");
@@ -11283,14 +10752,14 @@ function decideAfterExit(spec, facts, backoff) {
 }
 
 // src/supervisor/reader.ts
-var import_node_net7 = require("node:net");
+var import_node_net6 = require("node:net");
 var import_node_os2 = require("node:os");
 var UV_EALREADY = -import_node_os2.constants.errno.EALREADY;
 var SHARED = Buffer.allocUnsafe(256 * 1024);
 var keys;
 function onreadKeys() {
   if (keys !== void 0) return keys;
-  const probe = new import_node_net7.Socket({ onread: { buffer: Buffer.alloc(1), callback: () => void 0 } });
+  const probe = new import_node_net6.Socket({ onread: { buffer: Buffer.alloc(1), callback: () => void 0 } });
   const find = (name) => Object.getOwnPropertySymbols(probe).find((s) => s.description === name);
   const buffer2 = find("kBuffer");
   const callback = find("kBufferCb");
@@ -11726,6 +11195,222 @@ function formatSeconds(ms) {
   return `${Number((ms / 1e3).toFixed(3))}s`;
 }
 
+// src/supervisor/scheduler.ts
+function schedulePlans(plans) {
+  return plans.filter((p) => !p.type.schedule || p.index === Math.min(...plans.filter((q) => q.type === p.type).map((q) => q.index))).map((p) => p.type.schedule ? { ...p, type: { ...p.type, oneshot: true } } : p);
+}
+var Job = class {
+  constructor(instance) {
+    this.instance = instance;
+    this.schedule = parseSchedule(instance.plan.type.schedule, instance.plan.type.timezone);
+  }
+  instance;
+  schedule;
+  due;
+  timer;
+  timeoutTimer;
+  runStartedAt;
+  timedOut = false;
+  replacing = false;
+  queued = false;
+  runs = 0;
+  skipped = 0;
+  failed = 0;
+  last;
+  armedAt = Date.now();
+  get busy() {
+    return this.runStartedAt !== void 0 || this.instance.pid !== void 0;
+  }
+};
+var Scheduler = class {
+  constructor(instances, report) {
+    this.report = report;
+    this.jobs = instances.filter((i) => i.plan.type.schedule).map((i) => new Job(i));
+  }
+  report;
+  jobs;
+  stopped = false;
+  /** True when some type is scheduled: drover then runs on even with no other process running. */
+  get active() {
+    return this.jobs.length > 0 && !this.stopped;
+  }
+  owns(instance) {
+    return this.jobs.some((j) => j.instance === instance);
+  }
+  start() {
+    for (const job of this.jobs) {
+      this.arm(job, Date.now());
+      const spec = job.instance.plan.type;
+      this.report(`Scheduled \`${spec.schedule}\` (${spec.timezone}); next run at ${iso(job.due)}`, job.instance.name);
+    }
+  }
+  /** Clears every timer: nothing starts any more. Running runs are stopped by the supervisor with the rest. */
+  stop() {
+    this.stopped = true;
+    for (const job of this.jobs) {
+      clearTimeout(job.timer);
+      job.queued = false;
+      job.due = void 0;
+    }
+  }
+  /** drover reload: a scheduled type's new definition applies from its next run, which is computed anew. */
+  update(spec) {
+    const job = this.jobs.find((j) => j.instance.plan.type.name === spec.name);
+    if (!job || this.stopped) return false;
+    job.instance.plan.type = { ...spec, oneshot: true };
+    job.schedule = parseSchedule(spec.schedule, spec.timezone);
+    this.arm(job, Date.now());
+    this.report(`Rescheduled \`${spec.schedule}\` (${spec.timezone}); next run at ${iso(job.due)}`, job.instance.name);
+    return true;
+  }
+  /** drover reload: schedules the instance of a new scheduled type. */
+  add(instance) {
+    const job = new Job(instance);
+    this.jobs.push(job);
+    this.arm(job, Date.now());
+    this.report(`Scheduled \`${instance.plan.type.schedule}\` (${instance.plan.type.timezone}); next run at ${iso(job.due)}`, instance.name);
+  }
+  /** drover reload: no more runs of a removed type; returns its instance, for the caller to stop a run under way. */
+  drop(name) {
+    const at = this.jobs.findIndex((j) => j.instance.plan.type.name === name);
+    if (at < 0) return void 0;
+    const [job] = this.jobs.splice(at, 1);
+    clearTimeout(job.timer);
+    clearTimeout(job.timeoutTimer);
+    return job.instance;
+  }
+  /** `drover run NAME`: a run now, under the same overlap rule. Returns the instance name, or an error. */
+  runNow(name) {
+    const job = this.jobs.find((j) => j.instance.plan.type.name === name || j.instance.name === name);
+    if (!job) return { error: `no scheduled process type named "${name}" (scheduled: ${this.jobs.map((j) => j.instance.plan.type.name).join(", ") || "none"})` };
+    if (this.stopped) return { error: "the supervisor is shutting down" };
+    this.trigger(job, "requested by drover run");
+    return { started: job.instance.name };
+  }
+  /** Called on every state change of a scheduled instance: records the end of a run, starts a queued one. */
+  onChange(instance) {
+    const job = this.jobs.find((j) => j.instance === instance);
+    if (!job || job.runStartedAt === void 0 || instance.state !== "EXITED" && instance.state !== "STOPPED") return;
+    clearTimeout(job.timeoutTimer);
+    const durationMs = Date.now() - job.runStartedAt;
+    job.last = { status: instance.exitStatus, startedAt: new Date(job.runStartedAt).toISOString(), durationMs, timedOut: job.timedOut, replaced: job.replacing };
+    job.runStartedAt = void 0;
+    const ok = instance.exitStatus === 0 && !job.timedOut;
+    if (!ok) job.failed++;
+    const how = job.timedOut ? `timed out (status ${instance.exitStatus})` : job.replacing ? `was replaced (status ${instance.exitStatus})` : ok ? "finished (status 0)" : `failed with status ${instance.exitStatus}`;
+    this.report(`Scheduled run ${how} after ${seconds(durationMs)}; next run at ${iso(job.due)}`, instance.name, ok ? SEVERITY.info : SEVERITY.err);
+    if (job.queued && !job.replacing && !this.stopped) {
+      job.queued = false;
+      this.report("Starting the queued run", instance.name);
+      this.startRun(job);
+    }
+  }
+  status() {
+    return this.jobs.map((j) => {
+      const spec = j.instance.plan.type;
+      return { name: j.instance.name, schedule: spec.schedule, timezone: spec.timezone, overlap: spec.overlap, nextRun: j.due === void 0 ? void 0 : iso(j.due), running: j.busy, queued: j.queued, runs: j.runs, skipped: j.skipped, failed: j.failed, last: j.last };
+    });
+  }
+  /** Sets the timer for the next run after `after`. setTimeout waits at most 24.8 days: a longer wait re-arms. */
+  arm(job, after) {
+    clearTimeout(job.timer);
+    job.due = nextRun(job.schedule, after, job.armedAt);
+    if (job.due === void 0 || this.stopped) return;
+    const due = job.due;
+    job.timer = setTimeout(() => {
+      if (Date.now() < due - 2) return this.arm(job, after);
+      this.arm(job, Math.max(due, Date.now()));
+      this.trigger(job, `due at ${iso(due)}`);
+    }, Math.min(due - Date.now(), 2 ** 31 - 1));
+  }
+  trigger(job, why) {
+    const name = job.instance.name;
+    if (!job.busy) return this.startRun(job);
+    const previous = `the previous run (pid ${job.instance.pid ?? "-"}) is still running`;
+    switch (job.instance.plan.type.overlap) {
+      case "skip":
+        job.skipped++;
+        this.report(`Skipped the run ${why}: ${previous} (overlap = "skip")`, name, SEVERITY.warning);
+        return;
+      case "queue":
+        if (job.queued) {
+          job.skipped++;
+          this.report(`Skipped the run ${why}: ${previous} and a run is already queued (overlap = "queue" keeps one)`, name, SEVERITY.warning);
+          return;
+        }
+        job.queued = true;
+        this.report(`Queued the run ${why}: ${previous} (overlap = "queue")`, name);
+        return;
+      case "replace":
+        if (job.replacing) return;
+        job.replacing = true;
+        this.report(`Replacing the previous run (pid ${job.instance.pid ?? "-"}) with the run ${why} (overlap = "replace")`, name, SEVERITY.warning);
+        void job.instance.stop().then(() => {
+          job.replacing = false;
+          if (!this.stopped) this.startRun(job);
+        });
+    }
+  }
+  startRun(job) {
+    const spec = job.instance.plan.type;
+    job.runs++;
+    job.timedOut = false;
+    job.runStartedAt = Date.now();
+    job.instance.start();
+    if (spec.timeout > 0) {
+      const instance = job.instance;
+      job.timeoutTimer = setTimeout(() => {
+        if (job.runStartedAt === void 0) return;
+        job.timedOut = true;
+        this.report(`Scheduled run still running after timeout = ${seconds(spec.timeout)}: stopping it with SIG${spec.stopsignal}`, instance.name, SEVERITY.err);
+        void instance.stop();
+      }, Math.min(spec.timeout, 2 ** 31 - 1));
+    }
+  }
+};
+function iso(ms) {
+  return ms === void 0 ? "none" : new Date(ms).toISOString();
+}
+function seconds(ms) {
+  return `${Number((ms / 1e3).toFixed(3))}s`;
+}
+
+// src/supervisor/log-frames.ts
+function writeFrame(socket, entry) {
+  socket.write(`${entry.timestamp} ${entry.type} ${encodeURIComponent(entry.logger)} ${entry.bytes.length}
+`);
+  socket.write(entry.bytes);
+}
+var LogsReader = class {
+  pending = Buffer.alloc(0);
+  /** The whole lines of the frames complete so far, formatted. */
+  push(data) {
+    let buffer2 = this.pending.length ? Buffer.concat([this.pending, data]) : data;
+    let out = "";
+    for (; ; ) {
+      const nl = buffer2.indexOf(10);
+      if (nl < 0) break;
+      const [timestamp, type, logger, length] = buffer2.subarray(0, nl).toString("latin1").split(" ");
+      const end = nl + 1 + Number(length);
+      if (buffer2.length < end) break;
+      const prefix = `${isoMicros(Number(timestamp))} ${type === "log" ? "app" : type}[${decodeURIComponent(logger)}]: `;
+      const text = buffer2.subarray(nl + 1, end).toString("utf8");
+      out += prefix + text.slice(0, -1).split("\n").join("\n" + prefix) + "\n";
+      buffer2 = buffer2.subarray(end);
+    }
+    this.pending = Buffer.from(buffer2);
+    return out;
+  }
+};
+function logsRequest(line) {
+  try {
+    const request = JSON.parse(line);
+    return request?.command === "logs" ? request : void 0;
+  } catch {
+    return void 0;
+  }
+}
+
 // src/supervisor/log-history.ts
 function linesOf(entry) {
   if (entry.lines < 0) {
@@ -12119,8 +11804,328 @@ function groupExists(pid) {
   }
 }
 
-// src/supervisor/metrics.ts
+// src/supervisor/control.ts
+var import_node_net7 = require("node:net");
 var import_node_fs21 = require("node:fs");
+var import_node_os5 = require("node:os");
+var import_node_path18 = require("node:path");
+
+// src/supervisor/scale.ts
+function scale(supervisor, text) {
+  const context = supervisor.formation;
+  if (!context) return { error: "this supervisor cannot be scaled (it runs a one-off command)" };
+  if (supervisor.stopping) return { error: "the supervisor is shutting down" };
+  let requested;
+  try {
+    if (!text.trim()) throw new FormationError("expected TYPE=COUNT, e.g. drover scale web=2 worker=0");
+    requested = parseFormation(text, context.types);
+  } catch (error) {
+    if (error instanceof FormationError) return { error: error.message };
+    throw error;
+  }
+  const scheduled = [...requested.keys()].filter((name) => context.types.find((t) => t.name === name)?.schedule);
+  if (scheduled.length) return { error: `${scheduled.join(", ")} ${scheduled.length === 1 ? "is" : "are"} scheduled (schedule = ...): each runs on its schedule, as one instance` };
+  const live = supervisor.instances.filter((i) => !supervisor.removing.has(i));
+  const counts = /* @__PURE__ */ new Map();
+  for (const i of live) counts.set(i.plan.type.name, (counts.get(i.plan.type.name) ?? 0) + 1);
+  for (const [name, count] of requested) counts.set(name, count);
+  const plans = planInstances(context.types, counts, context.env, context.basePort);
+  const answer2 = { started: [], stopping: [], unchanged: [] };
+  for (const name of requested.keys()) {
+    const wanted = plans.filter((p) => p.type.name === name);
+    const running = live.filter((i) => i.plan.type.name === name);
+    for (const instance of running.filter((i) => !wanted.some((p) => p.name === i.name)).reverse()) {
+      answer2.stopping.push(instance.name);
+      void remove(supervisor, instance);
+    }
+    for (const plan of wanted) {
+      if (running.some((i) => i.name === plan.name)) {
+        answer2.unchanged.push(plan.name);
+        continue;
+      }
+      const instance = supervisor.createInstance(plan);
+      insertInOrder(supervisor.instances, instance, context.types.map((t) => t.name));
+      answer2.started.push(plan.name);
+      instance.start();
+    }
+  }
+  keepAlive(supervisor);
+  const said = [answer2.started.length && `starting ${answer2.started.join(", ")}`, answer2.stopping.length && `stopping ${answer2.stopping.join(", ")}`].filter(Boolean).join("; ");
+  supervisor.options.pipeline.internal(`Scaling to ${[...requested].map(([n, c]) => `${n}=${c}`).join(", ")}: ${said || "nothing to change"}`, "supervisor", SEVERITY.info);
+  return answer2;
+}
+var kept = /* @__PURE__ */ new WeakSet();
+function keepAlive(supervisor) {
+  if (kept.has(supervisor)) return;
+  kept.add(supervisor);
+  const timer = setInterval(() => void 0, 2 ** 30);
+  void supervisor.done.finally(() => clearInterval(timer));
+}
+async function remove(supervisor, instance) {
+  supervisor.removing.add(instance);
+  await instance.stop();
+  const at = supervisor.instances.indexOf(instance);
+  if (at >= 0 && !supervisor.stopping) supervisor.instances.splice(at, 1);
+  supervisor.removing.delete(instance);
+}
+function insertInOrder(instances, instance, typeOrder) {
+  const key = (i) => typeOrder.indexOf(i.plan.type.name) * 1e6 + i.plan.index;
+  const at = instances.findIndex((i) => key(i) > key(instance));
+  if (at < 0) instances.push(instance);
+  else instances.splice(at, 0, instance);
+}
+
+// src/supervisor/reload.ts
+var busy = /* @__PURE__ */ new WeakSet();
+function reload(supervisor, why) {
+  const report = (text, severity = SEVERITY.info) => supervisor.options.pipeline.internal(text, "supervisor", severity);
+  const context = supervisor.formation;
+  if (!context?.load) return { error: "this supervisor cannot reload (it runs a one-off command)" };
+  if (supervisor.stopping) return { error: "the supervisor is shutting down" };
+  if (busy.has(supervisor)) return { error: "a reload is still restarting processes; try again when it is done" };
+  let app;
+  try {
+    app = context.load();
+  } catch (error) {
+    report(`Reload (${why}) refused: ${error.message}; the running configuration stays`, SEVERITY.err);
+    return { error: error.message };
+  }
+  if (app.problems.length) {
+    const errors = app.problems.map(formatProblem);
+    report(`Reload (${why}) refused: the configuration has ${errors.length} error${errors.length === 1 ? "" : "s"}; the running configuration stays`, SEVERITY.err);
+    for (const e of errors) report(e, SEVERITY.err);
+    return { errors };
+  }
+  let outputs;
+  try {
+    outputs = supervisor.options.pipeline.reconfigure(app.config, Date.now() + 1e4);
+  } catch (error) {
+    report(`Reload (${why}) refused: ${error.message}; the running configuration stays`, SEVERITY.err);
+    return { errors: [error.message] };
+  }
+  const env = mergeDotenv(process.env, app.dotenv);
+  const envChanged = JSON.stringify(env) !== JSON.stringify(supervisor.options.env);
+  supervisor.options.env = env;
+  const notApplied = [];
+  if (JSON.stringify(app.config.supervisor) !== JSON.stringify(supervisor.options.config)) notApplied.push("[supervisor]");
+  const before = new Map(context.types.map((t) => [t.name, t]));
+  const after = new Map(app.processes.map((t) => [t.name, t]));
+  const rescheduled = [];
+  for (const name of /* @__PURE__ */ new Set([...before.keys(), ...after.keys()])) {
+    const [b, a] = [before.get(name), after.get(name)];
+    if (!(b?.schedule || a?.schedule) || sameSpec(b, a)) continue;
+    if (b && a && Boolean(b.schedule) !== Boolean(a.schedule)) {
+      notApplied.push(`processes.${name}`);
+      after.set(name, b);
+    } else if (b && a) rescheduled.push(a);
+  }
+  const changed = [...after.values()].filter((t) => before.has(t.name) && !t.schedule && (envChanged || !sameSpec(before.get(t.name), t)));
+  const added = [...after.values()].filter((t) => !before.has(t.name) && !t.schedule);
+  const removed = [...before.values()].filter((t) => !after.has(t.name) && !t.schedule);
+  const addedScheduled = [...after.values()].filter((t) => !before.has(t.name) && t.schedule);
+  const removedScheduled = [...before.values()].filter((t) => !after.has(t.name) && t.schedule);
+  context.types = [...after.values()];
+  const live = () => supervisor.instances.filter((i) => !supervisor.removing.has(i));
+  const answer2 = { outputs, restarting: [], started: [], stopping: [], unchanged: [], rescheduled: [], notApplied };
+  for (const type of rescheduled) if (supervisor.scheduler.update(type)) answer2.rescheduled.push(type.name);
+  for (const type of addedScheduled) {
+    if (!context.everyType) continue;
+    const [plan] = schedulePlans(planInstances(context.types, /* @__PURE__ */ new Map([[type.name, 1]]), context.env, context.basePort));
+    const instance = supervisor.createInstance(plan);
+    supervisor.instances.push(instance);
+    supervisor.scheduler.add(instance);
+    answer2.rescheduled.push(type.name);
+  }
+  for (const type of removedScheduled) {
+    const instance = supervisor.scheduler.drop(type.name);
+    if (!instance) continue;
+    answer2.stopping.push(instance.name);
+    void remove(supervisor, instance);
+  }
+  for (const type of removed) {
+    for (const instance of live().filter((i) => i.plan.type.name === type.name)) {
+      answer2.stopping.push(instance.name);
+      void remove(supervisor, instance);
+    }
+  }
+  const rescaled = [...after.values()].filter((t) => before.has(t.name) && !t.schedule && before.get(t.name).numprocs !== t.numprocs);
+  for (const type of rescaled) {
+    if (!context.everyType) continue;
+    const scaled = scale(supervisor, `${type.name}=${type.numprocs}`);
+    if ("started" in scaled) {
+      answer2.started.push(...scaled.started);
+      answer2.stopping.push(...scaled.stopping);
+    }
+  }
+  for (const type of added) {
+    if (!context.everyType || !type.autostart || type.numprocs === 0) continue;
+    const scaled = scale(supervisor, `${type.name}=${type.numprocs}`);
+    if ("started" in scaled) answer2.started.push(...scaled.started);
+  }
+  const toRestart = live().filter((i) => changed.some((t) => t.name === i.plan.type.name) && !answer2.started.includes(i.name));
+  answer2.restarting = toRestart.map((i) => i.name);
+  answer2.unchanged = live().filter((i) => !toRestart.includes(i) && !answer2.started.includes(i.name)).map((i) => i.name);
+  const said = [
+    `outputs kept: ${outputs.kept.join(", ") || "none"}`,
+    outputs.started.length && `started: ${outputs.started.join(", ")}`,
+    outputs.closed.length && `closed: ${outputs.closed.join(", ")}`,
+    answer2.restarting.length && `restarting ${answer2.restarting.join(", ")} one at a time`,
+    answer2.started.length && `starting ${answer2.started.join(", ")}`,
+    answer2.stopping.length && `stopping ${answer2.stopping.join(", ")}`,
+    answer2.rescheduled.length && `rescheduled ${answer2.rescheduled.join(", ")}`
+  ].filter(Boolean);
+  report(`Reloaded the configuration (${why}): ${said.join("; ")}`);
+  if (notApplied.length) report(`Not applied until drover restarts: ${notApplied.join(", ")} ([supervisor], and a type that becomes or stops being scheduled, are set up at start)`, SEVERITY.warning);
+  if (toRestart.length) {
+    busy.add(supervisor);
+    void (async () => {
+      for (const instance of toRestart) await replace(supervisor, instance, after.get(instance.plan.type.name));
+    })().finally(() => busy.delete(supervisor));
+  }
+  return answer2;
+}
+function sameSpec(a, b) {
+  const strip = (t) => t && JSON.stringify({ ...t, origin: void 0, source: void 0, numprocs: void 0 });
+  return strip(a) === strip(b);
+}
+async function replace(supervisor, old, spec) {
+  supervisor.removing.add(old);
+  await old.stop();
+  supervisor.removing.delete(old);
+  if (supervisor.stopping) return;
+  const fresh = supervisor.createInstance({ ...old.plan, type: spec });
+  const at = supervisor.instances.indexOf(old);
+  if (at >= 0) supervisor.instances[at] = fresh;
+  else supervisor.instances.push(fresh);
+  fresh.start();
+  while (fresh.state === "STARTING" && !supervisor.stopping) await new Promise((r2) => setTimeout(r2, 50));
+}
+
+// src/supervisor/control.ts
+function controlSocketPath(appDir, configured, env = process.env) {
+  if (configured) return configured;
+  if (env.DROVER_SOCKET) return env.DROVER_SOCKET;
+  return (0, import_node_path18.join)(controlDir(), `${fnv1a(appDir)}.sock`);
+}
+function checkSocketOwner(path) {
+  if ((0, import_node_path18.dirname)(path) === controlDir()) checkDir(controlDir());
+  let stat;
+  try {
+    stat = (0, import_node_fs21.lstatSync)(path);
+  } catch (error) {
+    if (error.code !== "EACCES") throw error;
+    throw new ControlError(`permission denied: ${path} is in a directory of ${ownerOf((0, import_node_path18.dirname)(path))}, and you are ${describeUid(uid())}: only the user who ran drover start can ask its supervisor; run this command as that user`);
+  }
+  if (!stat.isSocket()) throw new ControlError(`${path} is not a socket (it is not drover's control socket): pass -s the socket drover start made, or remove that file`);
+  if (stat.uid !== uid()) throw new ControlError(`permission denied: the control socket ${path} belongs to ${describeUid(stat.uid)}, and you are ${describeUid(uid())}: only the user who ran drover start can ask its supervisor (and a socket of someone else's is not trusted); run this command as that user`);
+}
+function otherUsersSupervisors() {
+  let names = [];
+  try {
+    names = (0, import_node_fs21.readdirSync)((0, import_node_os5.tmpdir)()).filter((n) => /^drover-\d+$/.test(n) && n !== `drover-${uid()}`);
+  } catch {
+  }
+  const owners = names.map((n) => `${(0, import_node_path18.join)((0, import_node_os5.tmpdir)(), n)} of ${describeUid(Number(n.slice("drover-".length)))}`);
+  return owners.length ? `; other users' supervisors keep their sockets in ${owners.join(", ")}: if one of them runs this app, permission denied: only that user can ask it` : "";
+}
+function ownerOf(path) {
+  for (let p = path; ; p = (0, import_node_path18.dirname)(p)) {
+    try {
+      return describeUid((0, import_node_fs21.lstatSync)(p).uid);
+    } catch {
+      if ((0, import_node_path18.dirname)(p) === p) return "another user";
+    }
+  }
+}
+async function serveControl(path, supervisor) {
+  if ((0, import_node_path18.dirname)(path) === controlDir()) ensurePrivateDir(controlDir());
+  if ((0, import_node_fs21.existsSync)(path)) {
+    checkSocketOwner(path);
+    if (await answers(path)) throw new Error(`another drover supervisor answers on ${path}; stop it, or set DROVER_SOCKET for this one`);
+    (0, import_node_fs21.unlinkSync)(path);
+  }
+  const server = (0, import_node_net7.createServer)((socket) => {
+    let input = "";
+    socket.setEncoding("utf8");
+    socket.on("data", (data) => {
+      input += data;
+      const nl = input.indexOf("\n");
+      if (nl < 0) return;
+      socket.removeAllListeners("data");
+      const logs2 = logsRequest(input.slice(0, nl));
+      if (logs2) return supervisor.history.serve(socket, logs2);
+      socket.end(JSON.stringify(answer(input.slice(0, nl), supervisor)) + "\n");
+    });
+    socket.on("error", () => void 0);
+  });
+  return new Promise((resolve10, reject) => {
+    server.once("error", reject);
+    server.listen(path, () => {
+      (0, import_node_fs21.chmodSync)(path, 384);
+      server.unref();
+      resolve10(server);
+    });
+  });
+}
+function answers(path) {
+  return new Promise((resolve10) => {
+    const socket = (0, import_node_net7.createConnection)(path);
+    socket.setTimeout(500, () => socket.destroy());
+    socket.on("connect", () => {
+      socket.destroy();
+      resolve10(true);
+    });
+    socket.on("error", () => resolve10(false));
+    socket.on("close", () => resolve10(false));
+  });
+}
+function answer(line, supervisor) {
+  let request;
+  try {
+    request = JSON.parse(line);
+  } catch {
+    return { error: "the request is not JSON" };
+  }
+  switch (request.command) {
+    case "status":
+      return supervisor.status();
+    case "restart": {
+      if (supervisor.stopping) return { error: "the supervisor is shutting down" };
+      const restarted = supervisor.restart(request.name);
+      return restarted.length ? { restarted } : { error: `no process named "${request.name}" (known: ${supervisor.instances.map((i) => i.name).join(", ")})` };
+    }
+    case "run":
+      return supervisor.scheduler.runNow(request.name);
+    case "scale":
+      return scale(supervisor, request.formation);
+    case "reload":
+      return reload(supervisor, "drover reload");
+    default:
+      return { error: `unknown command ${JSON.stringify(request.command)}` };
+  }
+}
+function requestControl(path, request, timeout = 5e3) {
+  return new Promise((resolve10, reject) => {
+    checkSocketOwner(path);
+    const socket = (0, import_node_net7.createConnection)(path);
+    let output = "";
+    socket.setEncoding("utf8");
+    socket.setTimeout(timeout, () => socket.destroy(new Error(`no answer from the supervisor on ${path} within ${timeout} ms`)));
+    socket.on("connect", () => socket.write(JSON.stringify(request) + "\n"));
+    socket.on("data", (d) => output += d);
+    socket.on("end", () => {
+      try {
+        resolve10(JSON.parse(output));
+      } catch {
+        reject(new Error(`the supervisor on ${path} answered something that is not JSON`));
+      }
+    });
+    socket.on("error", reject);
+  });
+}
+
+// src/supervisor/metrics.ts
+var import_node_fs22 = require("node:fs");
 var LineCounts = class {
   cells = /* @__PURE__ */ new Map();
   /** The counter of one stream of one instance: the reader adds to `lines`. */
@@ -12228,10 +12233,10 @@ function processFamilies(uptimeMs) {
     new Family("drover_uptime_seconds", "gauge", "Seconds since the supervisor started.").add(uptimeMs / 1e3)
   ];
   try {
-    families.push(new Family("process_open_fds", "gauge", "Number of open file descriptors.").add((0, import_node_fs21.readdirSync)("/proc/self/fd").length - 1));
-    const limit = /^Max open files\s+(\d+)/m.exec((0, import_node_fs21.readFileSync)("/proc/self/limits", "utf8"));
+    families.push(new Family("process_open_fds", "gauge", "Number of open file descriptors.").add((0, import_node_fs22.readdirSync)("/proc/self/fd").length - 1));
+    const limit = /^Max open files\s+(\d+)/m.exec((0, import_node_fs22.readFileSync)("/proc/self/limits", "utf8"));
     if (limit) families.push(new Family("process_max_fds", "gauge", "Maximum number of open file descriptors.").add(Number(limit[1])));
-    const vsize = Number((0, import_node_fs21.readFileSync)("/proc/self/stat", "utf8").split(") ")[1]?.split(" ")[20]);
+    const vsize = Number((0, import_node_fs22.readFileSync)("/proc/self/stat", "utf8").split(") ")[1]?.split(" ")[20]);
     if (vsize) families.push(new Family("process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.").add(vsize));
   } catch {
   }
@@ -12239,8 +12244,8 @@ function processFamilies(uptimeMs) {
 }
 
 // src/supervisor/watch.ts
-var import_node_fs22 = require("node:fs");
-var import_node_path18 = require("node:path");
+var import_node_fs23 = require("node:fs");
+var import_node_path19 = require("node:path");
 var QUIET_MS2 = 300;
 function watchConfig(appDir, procfile, onChange) {
   let timer;
@@ -12250,9 +12255,9 @@ function watchConfig(appDir, procfile, onChange) {
   };
   const watchers = [];
   const add = (dir, wanted) => {
-    if (!(0, import_node_fs22.existsSync)(dir)) return;
+    if (!(0, import_node_fs23.existsSync)(dir)) return;
     try {
-      const w = (0, import_node_fs22.watch)(dir, { persistent: false }, (_event, name) => {
+      const w = (0, import_node_fs23.watch)(dir, { persistent: false }, (_event, name) => {
         if (name && wanted(name.toString())) changed();
       });
       w.on("error", () => void 0);
@@ -12260,10 +12265,10 @@ function watchConfig(appDir, procfile, onChange) {
     } catch {
     }
   };
-  const procfileName = procfile ? (0, import_node_path18.basename)(procfile) : "Procfile";
+  const procfileName = procfile ? (0, import_node_path19.basename)(procfile) : "Procfile";
   add(appDir, (name) => name === "Procfile" || name === procfileName || name.startsWith(".env"));
-  if (procfile && (0, import_node_path18.dirname)(procfile) !== appDir) add((0, import_node_path18.dirname)(procfile), (name) => name === procfileName);
-  add((0, import_node_path18.join)(appDir, "drover"), (name) => name.endsWith(".toml"));
+  if (procfile && (0, import_node_path19.dirname)(procfile) !== appDir) add((0, import_node_path19.dirname)(procfile), (name) => name === procfileName);
+  add((0, import_node_path19.join)(appDir, "drover"), (name) => name.endsWith(".toml"));
   return () => {
     clearTimeout(timer);
     for (const w of watchers) w.close();
@@ -12271,12 +12276,12 @@ function watchConfig(appDir, procfile, onChange) {
 }
 
 // src/supervisor/thread-pool.ts
-var import_node_fs23 = require("node:fs");
+var import_node_fs24 = require("node:fs");
 var THREADS = 16;
 function startThreadPool() {
   const before = process.env.UV_THREADPOOL_SIZE;
   process.env.UV_THREADPOOL_SIZE = String(Math.max(THREADS, Number(before) || 0));
-  (0, import_node_fs23.access)("/", () => void 0);
+  (0, import_node_fs24.access)("/", () => void 0);
   if (before === void 0) delete process.env.UV_THREADPOOL_SIZE;
   else process.env.UV_THREADPOOL_SIZE = before;
 }
@@ -12671,12 +12676,12 @@ var Inputs = class {
 };
 
 // src/cli/signals.ts
-var import_node_os5 = require("node:os");
+var import_node_os6 = require("node:os");
 var STOP_SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGABRT", "SIGPWR", "SIGXCPU"];
 var IGNORED_SIGNALS = ["SIGUSR2", "SIGALRM", "SIGVTALRM", "SIGPROF", "SIGIO", "SIGSTKFLT", "SIGSYS", "SIGTRAP"];
 var STATUS_SIGNAL = "SIGUSR1";
 function hasSignal(signal) {
-  return Object.hasOwn(import_node_os5.constants.signals, signal);
+  return Object.hasOwn(import_node_os6.constants.signals, signal);
 }
 function handleSignals(handlers) {
   const installed = [];
@@ -12713,13 +12718,13 @@ function keepInspectorClosed() {
 }
 
 // src/cli/commands/status.ts
-var import_node_path19 = require("node:path");
+var import_node_path20 = require("node:path");
 var OPTIONS = { app: { type: "string", short: "a" }, socket: { type: "string", short: "s" }, json: { type: "boolean" } };
 var OPTIONS_USAGE = `  -a, --app DIR         the app whose supervisor to ask (default: the current directory)
   -s, --socket PATH     the control socket (default: the one \`drover start\` made for the app)
       --json            print the answer as JSON`;
 async function ask(values, request) {
-  const path = values.socket ?? controlSocketPath((0, import_node_path19.resolve)(values.app ?? process.cwd()), "");
+  const path = values.socket ?? controlSocketPath((0, import_node_path20.resolve)(values.app ?? process.cwd()), "");
   try {
     return await requestControl(path, request);
   } catch (error) {
@@ -12874,7 +12879,7 @@ Run \`drover check\` after fixing them.
    */
   async supervise(app, plans, scaling) {
     const env = mergeDotenv(process.env, app.dotenv);
-    const hostname = app.config.supervisor.hostname || (0, import_node_os6.hostname)();
+    const hostname = app.config.supervisor.hostname || (0, import_node_os7.hostname)();
     let pipeline;
     try {
       pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: (0, import_node_tty.isatty)(1), instances: plans.length });
@@ -12962,8 +12967,8 @@ drover: stopping every process, since nothing supervises them or reads their out
 
 // src/cli/commands/run.ts
 var import_node_child_process2 = require("node:child_process");
-var import_node_os7 = require("node:os");
-var import_node_path20 = require("node:path");
+var import_node_os8 = require("node:os");
+var import_node_path21 = require("node:path");
 var import_node_tty2 = require("node:tty");
 var OPTIONS2 = { app: { type: "string", short: "a" }, root: { type: "string", short: "d" }, procfile: { type: "string", short: "f" }, env: { type: "string", short: "e" }, logs: { type: "boolean" } };
 var run = {
@@ -13000,7 +13005,7 @@ ${APP_USAGE}`,
     }
     if (values.logs) return runWithLogs(app, script, dyno, type);
     const env = { ...mergeDotenv(process.env, app.dotenv), ...type?.environment, DYNO: dyno };
-    const child = (0, import_node_child_process2.spawn)("bash", ["-c", script], { cwd: type?.directory ? (0, import_node_path20.resolve)(app.appDir, type.directory) : app.appDir, env, stdio: "inherit" });
+    const child = (0, import_node_child_process2.spawn)("bash", ["-c", script], { cwd: type?.directory ? (0, import_node_path21.resolve)(app.appDir, type.directory) : app.appDir, env, stdio: "inherit" });
     const fromTerminal = new Set((0, import_node_tty2.isatty)(0) ? ["SIGINT", "SIGQUIT"] : []);
     for (const signal of [...STOP_SIGNALS, ...IGNORED_SIGNALS, STATUS_SIGNAL].filter(hasSignal)) {
       process.on(signal, () => {
@@ -13013,7 +13018,7 @@ ${APP_USAGE}`,
 `);
         resolve10(127);
       });
-      child.on("exit", (code, signal) => resolve10(code ?? 128 + (signal ? import_node_os7.constants.signals[signal] : 0)));
+      child.on("exit", (code, signal) => resolve10(code ?? 128 + (signal ? import_node_os8.constants.signals[signal] : 0)));
     });
   }
 };
@@ -13023,7 +13028,7 @@ ${app.problems.map((p) => "  " + formatProblem(p)).join("\n")}`);
   startThreadPool();
   const spec = oneOffSpec(script, type);
   const port = /^\d+$/.test(process.env.PORT ?? "") ? Number(process.env.PORT) : 5e3;
-  app.config.supervisor.control_socket = (0, import_node_path20.join)(controlDir(), `run-${process.pid}.sock`);
+  app.config.supervisor.control_socket = (0, import_node_path21.join)(controlDir(), `run-${process.pid}.sock`);
   return start.supervise(app, [{ name: dyno, type: spec, index: Number(dyno.split(".")[1]) || 1, port }]);
 }
 async function runScheduledNow(app, name) {
@@ -13049,8 +13054,8 @@ function shellQuote(word) {
 
 // src/cli/commands/logs.ts
 var import_node_net8 = require("node:net");
-var import_node_os8 = require("node:os");
-var import_node_path21 = require("node:path");
+var import_node_os9 = require("node:os");
+var import_node_path22 = require("node:path");
 var OPTIONS3 = {
   num: { type: "string", short: "n" },
   tail: { type: "boolean", short: "t" },
@@ -13079,9 +13084,9 @@ in memory, at most 1 MiB), in Heroku's format: \`TIME app[web.1]: line\`, drover
     if (values.source !== void 0 && values.source !== "app" && values.source !== "drover") throw new UsageError(`option --source must be "app" or "drover", got "${values.source}"`);
     if (values.ps !== void 0 && !/^[A-Za-z0-9_-]+(\.\d+)?$/.test(values.ps)) throw new UsageError(`option --ps must be a process type (web) or an instance (web.1), got "${values.ps}"`);
     const request = { command: "logs", lines: Number(num2), tail: Boolean(values.tail), ps: values.ps, source: values.source };
-    const path = values.socket ?? controlSocketPath((0, import_node_path21.resolve)(values.app ?? process.cwd()), "");
+    const path = values.socket ?? controlSocketPath((0, import_node_path22.resolve)(values.app ?? process.cwd()), "");
     try {
-      (0, import_node_os8.setPriority)(19);
+      (0, import_node_os9.setPriority)(19);
     } catch {
     }
     return new Promise((done, fail) => {
@@ -13111,7 +13116,7 @@ in memory, at most 1 MiB), in Heroku's format: \`TIME app[web.1]: line\`, drover
 };
 
 // src/cli/commands/scale.ts
-var import_node_path22 = require("node:path");
+var import_node_path23 = require("node:path");
 var OPTIONS4 = { app: { type: "string", short: "a" }, socket: { type: "string", short: "s" } };
 var scale2 = {
   summary: "change how many instances of each type run (web=3 worker=0), as heroku ps:scale",
@@ -13130,7 +13135,7 @@ Scaling everything to 0 leaves drover running, ready to scale up again.
     for (const word of positionals.flatMap((p) => p.split(",")).filter(Boolean)) {
       if (!/^[A-Za-z0-9_-]+=\d+$/.test(word)) throw new UsageError(`expected TYPE=COUNT, e.g. web=2, got "${word}"`);
     }
-    const path = values.socket ?? controlSocketPath((0, import_node_path22.resolve)(values.app ?? process.cwd()), "");
+    const path = values.socket ?? controlSocketPath((0, import_node_path23.resolve)(values.app ?? process.cwd()), "");
     let answer2;
     try {
       answer2 = await requestControl(path, { command: "scale", formation: positionals.join(",") });
@@ -13152,7 +13157,7 @@ Scaling everything to 0 leaves drover running, ready to scale up again.
 };
 
 // src/cli/commands/reload.ts
-var import_node_path23 = require("node:path");
+var import_node_path24 = require("node:path");
 var OPTIONS5 = { app: { type: "string", short: "a" }, socket: { type: "string", short: "s" }, json: { type: "boolean" } };
 var reload2 = {
   summary: "apply changes to the Procfile, .env and drover/*.toml without a restart",
@@ -13171,7 +13176,7 @@ the next start.
       --json            print the answer as JSON`,
   async run(args) {
     const { values } = parse(args, OPTIONS5);
-    const path = values.socket ?? controlSocketPath((0, import_node_path23.resolve)(values.app ?? process.cwd()), "");
+    const path = values.socket ?? controlSocketPath((0, import_node_path24.resolve)(values.app ?? process.cwd()), "");
     let answer2;
     try {
       answer2 = await requestControl(path, { command: "reload" });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { applySchema, tableFields, type Field } from '../../config/schema';
 import { DiskBuffer } from './disk';
 import { MemoryBuffer } from './memory';
-import { privateSubdir } from '../../supervisor/control';
+import { privateSubdir } from '../../supervisor/private-dir';
 
 export const WHEN_FULL = ['block', 'drop_newest', 'drop_oldest'] as const;
 export type WhenFull = (typeof WHEN_FULL)[number];

@@ -1,7 +1,7 @@
 // Where the file input was in each file, saved so that a restarted drover resumes there (atomic rename, JSON).
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fnv1a, privateSubdir } from '../../supervisor/control';
+import { fnv1a, privateSubdir } from '../../supervisor/private-dir';
 import { writeProgress } from '../sinks';
 
 /** One file's saved read position: the byte after the last whole line passed on. */
