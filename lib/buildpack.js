@@ -3280,10 +3280,10 @@ function cronMessage(error) {
   return (error instanceof Error ? error.message : String(error)).replace(/^CronPattern: /, "");
 }
 
-// src/pipeline/re2.ts
+// src/pipeline/matcher/re2.ts
 var import_node_v8 = require("node:v8");
 
-// src/pipeline/re2-classes.ts
+// src/pipeline/matcher/re2-classes.ts
 var MAX_UNIT = 65535;
 function normalize(ranges) {
   const sorted = ranges.map(([a, b]) => [a, b]).sort((x, y) => x[0] - y[0]);
@@ -3367,7 +3367,7 @@ function addFolds(ranges) {
   return normalize(out);
 }
 
-// src/pipeline/re2-engine.ts
+// src/pipeline/matcher/re2-engine.ts
 var overlap = (a, b) => {
   let i = 0;
   let j = 0;
@@ -3490,7 +3490,7 @@ function backtrackingIsLinear(node) {
   return deterministic(node, []) && (anchored(node) || startsApart(node));
 }
 
-// src/pipeline/re2-parse.ts
+// src/pipeline/matcher/re2-parse.ts
 var Re2SyntaxError = class extends Error {
   constructor(message, offset, hint) {
     super(message);
@@ -3782,7 +3782,7 @@ function parseRe2(pattern) {
   return { node, names };
 }
 
-// src/pipeline/re2.ts
+// src/pipeline/matcher/re2.ts
 var MAX_SOURCE = 2e5;
 var linearEngine = false;
 function enableLinearEngine() {
@@ -3884,7 +3884,7 @@ function compileRe2(pattern, captures = false, options = {}) {
   return { re, names: around ? ["", options.around, ""] : captures ? names : [], source, engine };
 }
 
-// src/pipeline/matcher-lexer.ts
+// src/pipeline/matcher/matcher-lexer.ts
 var MatcherSyntaxError = class extends Error {
   constructor(message, column, expression, hint) {
     super(`${message} at column ${column} of ${JSON.stringify(expression)}`);
@@ -4000,7 +4000,7 @@ function tokenize(source) {
   }
 }
 
-// src/pipeline/matcher.ts
+// src/pipeline/matcher/matcher.ts
 var MAX_NESTING = 100;
 var PER_LINE = /* @__PURE__ */ new Set(["Payload", "Timestamp"]);
 var STRINGS = {
@@ -4478,7 +4478,7 @@ var Message = class _Message {
   }
 };
 
-// src/pipeline/format-fields.ts
+// src/pipeline/formats/format-fields.ts
 var lastMs = -1;
 var lastIso = "";
 function isoOf(ms) {
@@ -4493,7 +4493,7 @@ function levelOf(m) {
 }
 var OWN_KEYS = /* @__PURE__ */ new Set(["timestamp", "time", "level", "logger", "stream", "message", "msg", "type"]);
 
-// src/pipeline/ascii-bytes.ts
+// src/pipeline/formats/ascii-bytes.ts
 function putAscii(text, bytes, at, limit) {
   const n = text.length;
   if (at < 0 || at + n > limit) return -1;
@@ -4546,7 +4546,7 @@ function putInteger(value, bytes, at, limit) {
   return at + digits2;
 }
 
-// src/pipeline/json-format.ts
+// src/pipeline/formats/json-format.ts
 function toJson(m) {
   let line = `{"timestamp":"${isoOf(m.timestamp)}","level":"${levelOf(m)}","logger":${JSON.stringify(m.logger)},"stream":"${m.stream}"`;
   if (m.type !== "log") line += `,"type":${JSON.stringify(m.type)}`;
@@ -4597,7 +4597,7 @@ function putPayload(m, bytes, at, limit) {
   return chunk !== void 0 ? putQuotedAsciiBytes(chunk, m.asciiStart, m.chunkEnd, bytes, at, limit) : putQuotedAscii(m.payload, bytes, at, limit);
 }
 
-// src/pipeline/logfmt-format.ts
+// src/pipeline/formats/logfmt-format.ts
 var BARE_KEY = /^[A-Za-z0-9_.@/-]+$/;
 function logfmtValue(value) {
   if (typeof value === "number" || typeof value === "boolean") return String(value);
@@ -4667,7 +4667,7 @@ function writeLogfmtAscii(m, bytes, at, limit) {
   return at + 1;
 }
 
-// src/pipeline/formats.ts
+// src/pipeline/formats/formats.ts
 var FORMATS = ["auto", "raw", "heroku", "prefixed", "json", "logfmt"];
 function resolveFormat(format, onPlatform, instances = 1) {
   return format === "auto" ? onPlatform && instances <= 1 ? "raw" : "prefixed" : format;
@@ -4760,10 +4760,10 @@ function prefixedEncoder(color) {
   };
 }
 
-// src/pipeline/prefix-lines.wat
+// src/pipeline/formats/prefix-lines.wat
 var prefix_lines_default = __toBinaryNode("AGFzbQEAAAABCgFgBX9/f39/AX8DAgEABQMBABAGBgF/AUEACwcfAwZtZW1vcnkCAARyZWFkAwALcHJlZml4TGluZXMAAArQAQHNAQMCfwF7A38CQANAIAAgAU8NASACIARqIANPDQEgACEFIAIhBkEAIQkDQCACIAlqIAn9AAQA/QsEACAJQRBqIQkgCSAESQ0ACyACIARqIQICQANAIAD9AAQAIQcgAiAH/QsEACAHQQr9D/0j/WQhCCAIBEAgCGhBAWohCiAAIApqIAFLIAIgCmogA0tyDQIgACAKaiEAIAIgCmohAgwDCyAAQRBqIQAgAkEQaiECIAAgAUkgAiADSXENAAsLIAUhACAGIQILCyAAJAAgAgs=");
 
-// src/pipeline/prefix-lines.ts
+// src/pipeline/formats/prefix-lines.ts
 var PREFIX_MAX = 1024;
 var INPUT = PREFIX_MAX;
 var INPUT_SIZE = 256 * 1024;
@@ -4808,10 +4808,10 @@ function prefixLinesInJs(prefix, source, target) {
   return { read: read2, written };
 }
 
-// src/pipeline/writer.ts
+// src/pipeline/io/writer.ts
 var import_node_fs6 = require("node:fs");
 
-// src/pipeline/sinks.ts
+// src/pipeline/io/sinks.ts
 var import_node_fs5 = require("node:fs");
 var import_node_net = require("node:net");
 function sinkFor(fd) {
@@ -4979,7 +4979,7 @@ function size(chunks) {
   return total;
 }
 
-// src/pipeline/writer.ts
+// src/pipeline/io/writer.ts
 var SLAB = 256 * 1024;
 var LINE_ROOM = 16 * 1024;
 var SPARE_SLABS = 6;
@@ -5163,7 +5163,7 @@ var FdWriter = class {
   }
 };
 
-// src/pipeline/split-message.ts
+// src/pipeline/formats/split-message.ts
 var payloadSize = (m) => m.payloadBytes;
 var guarded = /* @__PURE__ */ new Set();
 function guardFromSplit(text) {
@@ -7598,7 +7598,7 @@ var Sender = class {
 };
 var delay = (ms) => new Promise((resolve3) => setTimeout(resolve3, Math.max(0, ms)));
 
-// src/pipeline/rfc5424.ts
+// src/pipeline/formats/rfc5424.ts
 var buffer = __toESM(require("node:buffer"), 1);
 var FACILITIES = ["kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp", "ntp", "audit", "alert", "clock", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"];
 function headerField(value, max) {
@@ -7998,7 +7998,7 @@ function describe3(error, name, hasCert = false) {
   return new Error(error.message.includes(name) ? error.message : `${name}: ${error.message}`);
 }
 
-// src/pipeline/drain-format.ts
+// src/pipeline/formats/drain-format.ts
 var DRAIN_FORMATS = ["auto", "raw", "logfmt", "json"];
 var DRAIN_FORMAT_DOC = 'how MSG is written: auto (the payload, and decoded fields as RFC 5424 structured data [fields@32473 key="value"], which every piece of a split line carries), raw (the payload only; fields are dropped), logfmt or json (the line the stdout output writes in that format, fields included)';
 var FIELDS_SD_ID = "fields@32473";
@@ -8866,7 +8866,7 @@ function isDirectory(path) {
 // src/pipeline/inputs/followed-file.ts
 var import_node_fs13 = require("node:fs");
 
-// src/pipeline/splitter.ts
+// src/pipeline/intake/splitter.ts
 var LF = 10;
 var CR = 13;
 var LineSplitter = class {

@@ -11,7 +11,7 @@ import { processSchema, supervisorSchema } from '../src/config/sections';
 import { bufferField } from '../src/pipeline/buffers/buffer';
 import { drover, ROOT, tempDir } from './helpers';
 import { EXAMPLE_MESSAGE } from '../scripts/matcher-reference';
-import { compileMatcher, MatcherSyntaxError } from '../src/pipeline/matcher';
+import { compileMatcher, MatcherSyntaxError } from '../src/pipeline/matcher/matcher';
 import { Message } from '../src/pipeline/message';
 import { EXAMPLE_APP, MATCH_EXAMPLES, MESSAGE_VARIABLES } from '../src/pipeline/message-doc';
 import { existsSync } from 'node:fs';

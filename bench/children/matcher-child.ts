@@ -2,10 +2,10 @@
 // argv: engine (drover | backtracking | linear | re2-wasm), seconds per rule. Prints one JSON line.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { compileMatcher } from '../../src/pipeline/matcher';
+import { compileMatcher } from '../../src/pipeline/matcher/matcher';
 import { Message } from '../../src/pipeline/message';
 import { RegexDecoder } from '../../src/pipeline/decoders/regex';
-import { compileRe2 } from '../../src/pipeline/re2';
+import { compileRe2 } from '../../src/pipeline/matcher/re2';
 
 const [engine, secondsArg] = process.argv.slice(2);
 const seconds = Number(secondsArg ?? 1);

@@ -2,7 +2,7 @@
 // writing the same stream, and a match expression that nothing this formation produces can satisfy.
 import type { ConfigProblem } from './errors';
 import type { ComponentConfig, DroverConfig } from './load';
-import { compileMatcher } from '../pipeline/matcher';
+import { compileMatcher } from '../pipeline/matcher/matcher';
 import { Message } from '../pipeline/message';
 import { COMPONENT_KINDS } from '../pipeline/component';
 

@@ -1,5 +1,5 @@
 // A small schema language for config sections: each component declares its options beside its code.
-import { compileMatcher, MatcherSyntaxError } from '../pipeline/matcher';
+import { compileMatcher, MatcherSyntaxError } from '../pipeline/matcher/matcher';
 import { parseDuration, parseSize } from './units';
 
 /** The value types an option may have, each with its own parsing and error message. */

@@ -1,8 +1,8 @@
 // What every pipeline component is: its config schema, its documentation, and a factory for its kind.
 import type { Schema } from '../config/schema';
-import type { BlockSource } from './formats';
+import type { BlockSource } from './formats/formats';
 import type { Message } from './message';
-import type { LineSink } from './splitter';
+import type { LineSink } from './intake/splitter';
 
 /** What a component gets from the pipeline besides its own options. */
 export interface ComponentContext {

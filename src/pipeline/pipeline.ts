@@ -1,9 +1,9 @@
 // The router: decoders, then filters in order, then every output whose match accepts the message.
 import { isAscii as isAsciiBuiltin } from 'node:buffer';
-import { compileMatcher, type CompiledMatcher } from './matcher';
+import { compileMatcher, type CompiledMatcher } from './matcher/matcher';
 import { Message, SEVERITY } from './message';
-import type { BlockSource } from './formats';
-import type { LineSink } from './splitter';
+import type { BlockSource } from './formats/formats';
+import type { LineSink } from './intake/splitter';
 import type { ComponentContext, Decoder, Filter, Output } from './component';
 import { findDefinition } from './registry';
 import { DisabledOutputs } from './disabled-outputs';

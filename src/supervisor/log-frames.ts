@@ -1,7 +1,7 @@
 // The wire format of `drover logs` on the control socket: the request, and the answer as frames of whole lines
 // (a header line, then the bytes as drover read them), which the client formats in Heroku's format.
 import type { Socket } from 'node:net';
-import { isoMicros } from '../pipeline/formats';
+import { isoMicros } from '../pipeline/formats/formats';
 import type { Entry } from './log-history';
 
 /** What `drover logs` asks for over the control socket. */

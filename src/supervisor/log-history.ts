@@ -5,7 +5,7 @@
 // and a write, whatever the number of lines.
 import type { Socket } from 'node:net';
 import type { Output } from '../pipeline/component';
-import type { BlockSource } from '../pipeline/formats';
+import type { BlockSource } from '../pipeline/formats/formats';
 import type { Message } from '../pipeline/message';
 import { writeFrame, type LogsRequest } from './log-frames';
 

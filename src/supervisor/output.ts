@@ -1,12 +1,12 @@
 // Wiring a child's stdout and stderr into the pipeline, pausing them while an output is full.
 import type { ChildProcess } from 'node:child_process';
-import { LineSplitter } from '../pipeline/splitter';
+import { LineSplitter } from '../pipeline/intake/splitter';
 import type { Pipeline } from '../pipeline/pipeline';
 import { SEVERITY } from '../pipeline/message';
-import type { BlockSource } from '../pipeline/formats';
+import type { BlockSource } from '../pipeline/formats/formats';
 import type { LineCounts } from './metrics';
 import { readPipe } from './reader';
-import type { LineSink } from '../pipeline/splitter';
+import type { LineSink } from '../pipeline/intake/splitter';
 
 export interface OutputOptions {
   logger: string;

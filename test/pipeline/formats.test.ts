@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isoMicros } from '../../src/pipeline/formats';
-import { toJson } from '../../src/pipeline/json-format';
+import { isoMicros } from '../../src/pipeline/formats/formats';
+import { toJson } from '../../src/pipeline/formats/json-format';
 import { Message } from '../../src/pipeline/message';
 
 function message(payload: string, fields?: Record<string, string | number | boolean>) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toJson, writeJsonAscii } from '../../src/pipeline/json-format';
+import { toJson, writeJsonAscii } from '../../src/pipeline/formats/json-format';
 import { Message } from '../../src/pipeline/message';
 import type { FieldValue } from '../../src/pipeline/message';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toLogfmt, writeLogfmtAscii } from '../../src/pipeline/logfmt-format';
+import { toLogfmt, writeLogfmtAscii } from '../../src/pipeline/formats/logfmt-format';
 import { Message } from '../../src/pipeline/message';
 import type { FieldValue } from '../../src/pipeline/message';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileMatcher, MatcherSyntaxError } from '../../src/pipeline/matcher';
+import { compileMatcher, MatcherSyntaxError } from '../../src/pipeline/matcher/matcher';
 import { Message } from '../../src/pipeline/message';
 
 function message(payload: string, logger = 'web.1', fields?: Record<string, string | number>) {

@@ -5,7 +5,7 @@ import { formatProblem } from '../../config/errors';
 import type { LoadedApp } from '../../config/app';
 import { COMPONENT_KINDS } from '../../pipeline/component';
 import { fdLimitProblem } from '../../supervisor/fd-limit';
-import { compileMatcher } from '../../pipeline/matcher';
+import { compileMatcher } from '../../pipeline/matcher/matcher';
 import { lintPipeline } from '../../config/lint';
 
 export const check: Command = {

@@ -2,7 +2,7 @@
 import { defineComponent, type Decoder } from '../component';
 import type { FieldValue, Message } from '../message';
 import type { Schema } from '../../config/schema';
-import { compileRe2, Re2SyntaxError } from '../re2';
+import { compileRe2, Re2SyntaxError } from '../matcher/re2';
 import { parseTime } from './pick';
 import { severityOf } from './severity';
 

@@ -3,7 +3,7 @@
 import { defineComponent, type ComponentContext, type Filter } from '../component';
 import { Message } from '../message';
 import type { Schema } from '../../config/schema';
-import { compileRe2, Re2SyntaxError } from '../re2';
+import { compileRe2, Re2SyntaxError } from '../matcher/re2';
 
 /** Indented lines, Java's "Caused by:" and "... 12 more": what most stack traces continue with. */
 export const DEFAULT_CONTINUATION = '^(\\s|Caused by:|\\.\\.\\. \\d+ (more|common frames omitted))';

@@ -3,8 +3,8 @@
 import { defineComponent, type ComponentContext, type Filter } from '../component';
 import type { Message } from '../message';
 import type { Schema } from '../../config/schema';
-import { compileRe2, Re2SyntaxError } from '../re2';
-import { guardFromSplit } from '../split-message';
+import { compileRe2, Re2SyntaxError } from '../matcher/re2';
+import { guardFromSplit } from '../formats/split-message';
 
 const schema: Schema = {
   patterns: { type: 'string[]', default: [], doc: 'regular expressions (RE2 syntax, matched in linear time) whose matches are replaced; with a top-level group (?P<secret>...) only that group is, e.g. "card=(?P<secret>\\\\d{12,19})"' },

@@ -2,7 +2,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fnv1a, privateSubdir } from '../../supervisor/private-dir';
-import { writeProgress } from '../sinks';
+import { writeProgress } from '../io/sinks';
 
 /** One file's saved read position: the byte after the last whole line passed on. */
 export interface Checkpoint {

@@ -4,11 +4,11 @@ import { dirname, relative } from 'node:path';
 import { defineComponent, type ComponentContext, type Input, type InputHost } from '../component';
 import { SEVERITY } from '../message';
 import type { Schema } from '../../config/schema';
-import type { BlockSource } from '../formats';
+import type { BlockSource } from '../formats/formats';
 import { expandGlob } from './glob';
 import { FollowedFile } from './followed-file';
 import { CheckpointCommitter, checkpointPath, readCheckpoints, writeCheckpoints, type Checkpoint } from './checkpoints';
-import { writeProgress } from '../sinks';
+import { writeProgress } from '../io/sinks';
 import { findByInode, findCopy } from './rotated-files';
 import { DirectoryWatchers } from './dir-watchers';
 

@@ -1,8 +1,8 @@
 // One file the file input follows: known by device and inode (not by name), so a renamed file is still itself.
 import { closeSync, fstatSync, openSync, readSync, type Stats } from 'node:fs';
-import type { BlockSource } from '../formats';
-import type { LineSink } from '../splitter';
-import { LineSplitter } from '../splitter';
+import type { BlockSource } from '../formats/formats';
+import type { LineSink } from '../intake/splitter';
+import { LineSplitter } from '../intake/splitter';
 import type { Checkpoint } from './checkpoints';
 
 /** What a read did: bytes passed on, or why it read nothing. */

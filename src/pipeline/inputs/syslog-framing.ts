@@ -1,6 +1,6 @@
 // Splitting a TCP stream into syslog messages (RFC 6587): each frame is octet-counted (`LEN SP MSG`) when it
 // starts with a digit, else it ends at a newline. A message longer than the limit comes out in pieces.
-import { utf8Boundary } from '../rfc5424';
+import { utf8Boundary } from '../formats/rfc5424';
 
 /** Where to cut buf[at...] to take at most `max` bytes without splitting a UTF-8 character (never before at + 1). */
 function cutAt(buf: Buffer, at: number, max: number): number {

@@ -1,5 +1,5 @@
 // Reading syslog messages: RFC 5424 and RFC 3164 (BSD), into the parts a Message needs. Never throws.
-import { FACILITIES } from '../rfc5424';
+import { FACILITIES } from '../formats/rfc5424';
 import type { FieldValue } from '../message';
 
 /** A received syslog message, or the reason it could not be read (then `msg` is the whole text). */

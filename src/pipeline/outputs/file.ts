@@ -3,10 +3,10 @@
 import { existsSync, mkdirSync, openSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { defineComponent, type ComponentContext, type Output } from '../component';
-import { createEncoder, FORMATS, type ConcreteFormat, type Encoder } from '../formats';
+import { createEncoder, FORMATS, type ConcreteFormat, type Encoder } from '../formats/formats';
 import type { Message } from '../message';
 import type { Schema } from '../../config/schema';
-import { FdWriter } from '../writer';
+import { FdWriter } from '../io/writer';
 
 const schema: Schema = {
   path: { type: 'string', required: true, doc: 'the file to append to, e.g. "log/app.log" (relative to the app directory); its directory is created' },

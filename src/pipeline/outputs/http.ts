@@ -7,11 +7,11 @@ import type { Schema } from '../../config/schema';
 import { bufferField, createBuffer } from '../buffers/buffer';
 import { Sender, type Transport } from '../buffers/sender';
 import { defineComponent, type ComponentContext } from '../component';
-import { toJson } from '../json-format';
+import { toJson } from '../formats/json-format';
 import { SEVERITY, type Message } from '../message';
-import { defaultAppName, FACILITIES, Rfc5424, type Facility } from '../rfc5424';
-import { DRAIN_FORMATS, drainRendering } from '../drain-format';
-import { splitForTransport, type Measure } from '../split-message';
+import { defaultAppName, FACILITIES, Rfc5424, type Facility } from '../formats/rfc5424';
+import { DRAIN_FORMATS, drainRendering } from '../formats/drain-format';
+import { splitForTransport, type Measure } from '../formats/split-message';
 import { certKeyProblems, clientCertificateProblem, readTlsFiles } from './tls-files';
 
 // Loaded when an http output is made, not at start-up: most apps have none, and these modules (with OpenSSL

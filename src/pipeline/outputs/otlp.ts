@@ -4,7 +4,7 @@ import { VERSION } from '../../cli/commands/version';
 import type { Sender } from '../buffers/sender';
 import { defineComponent } from '../component';
 import { SEVERITY, type Message } from '../message';
-import { defaultAppName } from '../rfc5424';
+import { defaultAppName } from '../formats/rfc5424';
 import { createHttpSender, httpOutput } from './http';
 import { failureText, partialSuccess } from './otlp-answer';
 import { jsonEnvelope, logRecordJson } from './otlp-json';

@@ -1,11 +1,11 @@
 // `stdout` and `stderr` outputs: what the platform's log router (Logplex, Loggregator) picks up.
 import { defineComponent, type ComponentContext, type Output } from '../component';
-import { createEncoder, FORMATS, resolveFormat, type FormatName } from '../formats';
+import { createEncoder, FORMATS, resolveFormat, type FormatName } from '../formats/formats';
 import type { Schema } from '../../config/schema';
-import { FdWriter } from '../writer';
-import { toJson } from '../json-format';
-import { toLogfmt } from '../logfmt-format';
-import { payloadSize, splitForTransport, type Measure } from '../split-message';
+import { FdWriter } from '../io/writer';
+import { toJson } from '../formats/json-format';
+import { toLogfmt } from '../formats/logfmt-format';
+import { payloadSize, splitForTransport, type Measure } from '../formats/split-message';
 
 const schema: Schema = {
   format: { type: 'enum', values: FORMATS, default: 'auto', doc: 'raw (as printed), heroku (`timestamp app[web.1]: line`), prefixed (foreman style), json, logfmt, or auto: raw on a platform when one instance runs in the container (the platform adds its own prefix), prefixed elsewhere and when several run (so that their lines can be told apart)' },

@@ -7,10 +7,10 @@ import { bufferField, createBuffer } from '../buffers/buffer';
 import { Sender, type Transport } from '../buffers/sender';
 import { defineComponent } from '../component';
 import { SEVERITY } from '../message';
-import { defaultAppName, FACILITIES, Rfc5424, STRUCTURED_DATA, type Facility } from '../rfc5424';
+import { defaultAppName, FACILITIES, Rfc5424, STRUCTURED_DATA, type Facility } from '../formats/rfc5424';
 import { StreamTransport } from './syslog-stream';
-import { DRAIN_FORMAT_DOC, DRAIN_FORMATS, drainRendering } from '../drain-format';
-import { splitForTransport } from '../split-message';
+import { DRAIN_FORMAT_DOC, DRAIN_FORMATS, drainRendering } from '../formats/drain-format';
+import { splitForTransport } from '../formats/split-message';
 import { readTlsFiles } from './tls-files';
 
 /** node:dgram, loaded by the first UDP drain rather than at every start. */

@@ -1,5 +1,5 @@
 // What the json and logfmt formats both write: the time, the level name, and the keys they write themselves.
-import { SEVERITY_NAMES, type Message } from './message';
+import { SEVERITY_NAMES, type Message } from '../message';
 
 let lastMs = -1;
 let lastIso = '';

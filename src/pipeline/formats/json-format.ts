@@ -1,6 +1,6 @@
 // The json format, `{"timestamp":…,"level":…,"logger":…,"stream":…,"message":…, …fields}`: as a string for any
 // line (the http drain sends these too), and written straight into an output buffer for the common ASCII line.
-import type { Message } from './message';
+import type { Message } from '../message';
 import { isoOf, levelOf, OWN_KEYS } from './format-fields';
 import { putAscii, putInteger, putQuotedAscii, putQuotedAsciiBytes } from './ascii-bytes';
 

@@ -1,7 +1,7 @@
 // Splitting a message for a transport's limit (Logplex and syslog drains: 10,000 bytes), after filters and
 // redaction: every piece keeps the message's severity, fields and timestamp, and a redaction is never cut.
-import type { Message } from './message';
-import type { Output } from './component';
+import type { Message } from '../message';
+import type { Output } from '../component';
 
 /** How many bytes a message takes once an output has rendered it (without the newline or frame). */
 export type Measure = (m: Message) => number;

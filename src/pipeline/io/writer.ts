@@ -1,5 +1,5 @@
 // Batched, ordered writes to a file descriptor without blocking the event loop (the sinks that write are in sinks.ts).
-import { prefixLinesInto } from './prefix-lines';
+import { prefixLinesInto } from '../formats/prefix-lines';
 import { closeSync } from 'node:fs';
 import { forgetSink, sinkFor, type Sink } from './sinks';
 

@@ -1,5 +1,5 @@
 // How a drain (syslog, http logplex) renders a message: its MSG, and its fields as RFC 5424 structured data.
-import type { Message } from './message';
+import type { Message } from '../message';
 import { toJson } from './json-format';
 import { toLogfmt } from './logfmt-format';
 import { payloadSize, type Measure } from './split-message';

@@ -1,6 +1,6 @@
 // The logfmt format, `time=… level=… logger=web.1 msg="…" key=value…`: as a string for any line, and written
 // straight into an output buffer for the common ASCII line.
-import type { Message } from './message';
+import type { Message } from '../message';
 import { isoOf, levelOf, OWN_KEYS } from './format-fields';
 import { putAscii, putInteger, putQuotedAscii } from './ascii-bytes';
 import { putPayload } from './json-format';

@@ -1,6 +1,6 @@
 // How outputs turn messages into lines: raw, heroku, prefixed, json, logfmt (and auto, resolved at start).
-import type { FdWriter } from './writer';
-import type { Message } from './message';
+import type { FdWriter } from '../io/writer';
+import type { Message } from '../message';
 import { toJson, writeJsonAscii } from './json-format';
 import { toLogfmt, writeLogfmtAscii } from './logfmt-format';
 

@@ -1,5 +1,5 @@
 // Turns the bytes a process prints into lines: whole-line blocks for the fast path, single lines otherwise.
-import type { BlockSource } from './formats';
+import type { BlockSource } from '../formats/formats';
 
 /**
  * Where split output goes: the pipeline. The bytes passed are only valid during the call (the read buffer is

@@ -1,7 +1,7 @@
 // RFC 5424 syslog messages and their framings (RFC 6587 octet counting, newline), as drains expect them.
 import * as buffer from 'node:buffer';
 import { isoMicros } from './formats';
-import type { Message } from './message';
+import type { Message } from '../message';
 
 /** Facility names (RFC 5424 table 1), the values of the `facility` option. */
 export const FACILITIES = ['kern', 'user', 'mail', 'daemon', 'auth', 'syslog', 'lpr', 'news', 'uucp', 'cron', 'authpriv', 'ftp', 'ntp', 'audit', 'alert', 'clock', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7'] as const;

@@ -1,5 +1,5 @@
 // Heka's message matcher: `Logger =~ /^web/ && Fields[level] != 'debug'`, type-checked and compiled to a closure.
-import type { FieldValue, Message } from './message';
+import type { FieldValue, Message } from '../message';
 import { MatcherSyntaxError, tokenize, type Token } from './matcher-lexer';
 
 export { MatcherSyntaxError } from './matcher-lexer';
