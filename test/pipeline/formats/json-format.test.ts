@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { toJson, writeJsonAscii } from '../../src/pipeline/formats/json-format';
-import { Message } from '../../src/pipeline/message';
-import type { FieldValue } from '../../src/pipeline/message';
+import { toJson, writeJsonAscii } from '../../../src/pipeline/formats/json-format';
+import { Message } from '../../../src/pipeline/message';
+import type { FieldValue } from '../../../src/pipeline/message';
 
 function message(payload: string, fields?: Record<string, FieldValue>, logger = 'web.1', type = 'log') {
   const m = new Message(Buffer.from(payload), logger, 'stderr', 7, 'host', Date.UTC(2026, 10, 23, 17, 31, 7, 123), type);

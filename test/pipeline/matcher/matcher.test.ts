@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compileMatcher, MatcherSyntaxError } from '../../src/pipeline/matcher/matcher';
-import { Message } from '../../src/pipeline/message';
+import { compileMatcher, MatcherSyntaxError } from '../../../src/pipeline/matcher/matcher';
+import { Message } from '../../../src/pipeline/message';
 
 function message(payload: string, logger = 'web.1', fields?: Record<string, string | number>) {
   const m = new Message(Buffer.from(payload), logger, 'stdout', 42, 'host');

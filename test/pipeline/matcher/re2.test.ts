@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileRe2, Re2SyntaxError } from '../../src/pipeline/matcher/re2';
+import { compileRe2, Re2SyntaxError } from '../../../src/pipeline/matcher/re2';
 
 describe('compileRe2', () => {
   it.each([

@@ -2,8 +2,8 @@
 // each one either gives Heka's answer or is listed below as a documented difference, with the reason.
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { compileMatcher, MatcherSyntaxError } from '../../src/pipeline/matcher/matcher';
-import { Message } from '../../src/pipeline/message';
+import { compileMatcher, MatcherSyntaxError } from '../../../src/pipeline/matcher/matcher';
+import { Message } from '../../../src/pipeline/message';
 
 /** Heka's test message, as far as a drover message can hold it (one value per field name). */
 function hekaMessage(): Message {

@@ -2,9 +2,9 @@ import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, constants, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FdWriter } from '../../src/pipeline/io/writer';
-import { writeProgress } from '../../src/pipeline/io/sinks';
-import { tempDir } from '../helpers';
+import { FdWriter } from '../../../src/pipeline/io/writer';
+import { writeProgress } from '../../../src/pipeline/io/sinks';
+import { tempDir } from '../../helpers';
 
 // Numbered lines written through every way in: bytes (copied from a reused buffer), prefixLines, text, byte and
 // lineInPlace (which every seventh round declines, and the line goes through text instead).

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Message, SEVERITY } from '../../src/pipeline/message';
-import { guardFromSplit, payloadSize, splitMessage, tooLong } from '../../src/pipeline/formats/split-message';
-import { toLogfmt } from '../../src/pipeline/formats/logfmt-format';
+import { Message, SEVERITY } from '../../../src/pipeline/message';
+import { guardFromSplit, payloadSize, splitMessage, tooLong } from '../../../src/pipeline/formats/split-message';
+import { toLogfmt } from '../../../src/pipeline/formats/logfmt-format';
 
 function message(text: string): Message {
   const m = new Message(Buffer.from(text), 'web.1', 'stderr', 7, 'host', Date.UTC(2026, 0, 1));

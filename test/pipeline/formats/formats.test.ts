@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { isoMicros } from '../../src/pipeline/formats/formats';
-import { toJson } from '../../src/pipeline/formats/json-format';
-import { Message } from '../../src/pipeline/message';
+import { isoMicros } from '../../../src/pipeline/formats/formats';
+import { toJson } from '../../../src/pipeline/formats/json-format';
+import { Message } from '../../../src/pipeline/message';
 
 function message(payload: string, fields?: Record<string, string | number | boolean>) {
   const m = new Message(Buffer.from(payload), 'web.1', 'stdout', 7, 'host', Date.UTC(2026, 10, 23, 17, 31, 7, 123));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LineSplitter, type LineSink } from '../../src/pipeline/intake/splitter';
-import type { BlockSource } from '../../src/pipeline/formats/formats';
+import { LineSplitter, type LineSink } from '../../../src/pipeline/intake/splitter';
+import type { BlockSource } from '../../../src/pipeline/formats/formats';
 
 const source: BlockSource = { logger: 'web.1', stream: 'stdout', pid: 1, hostname: 'h', severity: 6, type: 'log' };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { prefixLinesInJs, prefixLinesInto, usesWebAssembly } from '../../src/pipeline/formats/prefix-lines';
+import { prefixLinesInJs, prefixLinesInto, usesWebAssembly } from '../../../src/pipeline/formats/prefix-lines';
 
 /** A small seeded generator, so that a failure can be replayed. */
 function random(seed: number) {

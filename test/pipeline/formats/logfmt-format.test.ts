@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { toLogfmt, writeLogfmtAscii } from '../../src/pipeline/formats/logfmt-format';
-import { Message } from '../../src/pipeline/message';
-import type { FieldValue } from '../../src/pipeline/message';
+import { toLogfmt, writeLogfmtAscii } from '../../../src/pipeline/formats/logfmt-format';
+import { Message } from '../../../src/pipeline/message';
+import type { FieldValue } from '../../../src/pipeline/message';
 
 function message(payload: string, fields?: Record<string, FieldValue>, logger = 'web.1') {
   const m = new Message(Buffer.from(payload), logger, 'stdout', 7, 'host', Date.UTC(2026, 10, 23, 17, 31, 7, 123));
