@@ -2894,7 +2894,7 @@ var import_node_path17 = require("node:path");
 // src/cli/commands/version.ts
 var VERSION = true ? "0.1.0" : "dev";
 
-// src/buildpack/output.ts
+// src/buildpack/build-output.ts
 var BuildError = class extends Error {
   constructor(title, reasons, fix) {
     super(title);
@@ -7298,7 +7298,7 @@ function createBuffer(options, outputName, _env) {
   return new MemoryBuffer({ maxEvents: resolved.max_events, maxSize: resolved.max_size, whenFull: resolved.when_full });
 }
 
-// src/pipeline/buffers/backoff.ts
+// src/pipeline/buffers/retry-backoff.ts
 var Backoff = class {
   constructor(initial, max) {
     this.initial = initial;

@@ -7114,7 +7114,7 @@ function createBuffer(options, outputName, _env) {
   return new MemoryBuffer({ maxEvents: resolved.max_events, maxSize: resolved.max_size, whenFull: resolved.when_full });
 }
 
-// src/pipeline/buffers/backoff.ts
+// src/pipeline/buffers/retry-backoff.ts
 var Backoff = class {
   constructor(initial, max) {
     this.initial = initial;
@@ -10730,7 +10730,7 @@ var import_node_child_process = require("node:child_process");
 var import_node_os3 = require("node:os");
 var import_node_path17 = require("node:path");
 
-// src/supervisor/backoff.ts
+// src/supervisor/restart-policy.ts
 function backoffDelay(n, initial, max) {
   return Math.min(initial * 2 ** Math.max(0, n - 1), max);
 }
@@ -10820,7 +10820,7 @@ function readEvents(stream, onData) {
   };
 }
 
-// src/supervisor/output.ts
+// src/supervisor/child-output.ts
 function attachOutput(child, options) {
   let pausedStreams = 0;
   let pausedTotal = 0;

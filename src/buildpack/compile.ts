@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VERSION } from '../cli/commands/version';
-import { BuildError, formatSize, type Output } from './output';
+import { BuildError, formatSize, type Output } from './build-output';
 import { droverProcfile, EMPTY_ORIGINAL, findOriginalProcfile, ORIGINAL_PROCFILE } from './procfile';
 import { provideRuntime } from './runtime';
 import { checkConfig, readEnvDir } from './validate';

@@ -4,7 +4,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadApp } from '../config/app';
-import { BuildError, type Output } from './output';
+import { BuildError, type Output } from './build-output';
 import { droverProcfile, EMPTY_ORIGINAL, findOriginalProcfile, ORIGINAL_PROCFILE } from './procfile';
 import { cfArgs } from './supply';
 

@@ -3,7 +3,7 @@
 import { cnbBuild } from './cnb-build';
 import { compile } from './compile';
 import { finalize } from './finalize';
-import { BuildError, Output } from './output';
+import { BuildError, Output } from './build-output';
 import { supply } from './supply';
 
 const entrypoints: Record<string, (out: Output, args: string[]) => void> = { compile, supply, finalize, build: cnbBuild };

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseProcfile } from '../config/procfile';
-import { BuildError } from './output';
+import { BuildError } from './build-output';
 
 /** Where a slug keeps the app's own Procfile; `drover start` reads it there (see cli/paths.ts). */
 export const ORIGINAL_PROCFILE = '.drover/Procfile';

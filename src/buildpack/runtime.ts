@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { constants, cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { BuildError, formatSize, type Output } from './output';
+import { BuildError, formatSize, type Output } from './build-output';
 import { treeSize } from './vendor';
 
 /** A node the slug already has, e.g. `.heroku/node/bin/node` left by the Node.js buildpack. */

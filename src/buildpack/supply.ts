@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VERSION } from '../cli/commands/version';
-import { BuildError, formatSize, type Output } from './output';
+import { BuildError, formatSize, type Output } from './build-output';
 import { findOriginalProcfile } from './procfile';
 import { provideRuntime } from './runtime';
 import { checkConfig } from './validate';

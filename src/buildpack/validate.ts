@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import { loadApp, type LoadedApp } from '../config/app';
 import { lintPipeline } from '../config/lint';
 import { formatProblem } from '../config/errors';
-import { BuildError, type Output } from './output';
+import { BuildError, type Output } from './build-output';
 
 /** Reads a directory of config vars, one file per variable (Heroku's ENV_DIR, CNB's platform/env). */
 export function readEnvDir(dir: string | undefined): Record<string, string> {

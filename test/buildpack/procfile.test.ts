@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { droverProcfile, findOriginalProcfile } from '../../src/buildpack/procfile';
 import { launchToml } from '../../src/buildpack/cnb-build';
-import { BuildError } from '../../src/buildpack/output';
+import { BuildError } from '../../src/buildpack/build-output';
 import { tempDir } from '../helpers';
 import { join } from 'node:path';
 

@@ -1,7 +1,7 @@
 // The part every drain shares: encode at write, buffer, send in batches, retry with backoff, flush at shutdown.
 import type { ComponentContext, Output } from '../component';
 import { SEVERITY, type Message } from '../message';
-import { Backoff, Sleeper } from './backoff';
+import { Backoff, Sleeper } from './retry-backoff';
 import type { RecordBuffer } from './buffer';
 import { DiskBuffer } from './disk';
 import { Reporter } from './reporter';

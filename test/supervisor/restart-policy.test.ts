@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, backoffResetAfter, decideAfterExit } from '../../src/supervisor/backoff';
+import { backoffDelay, backoffResetAfter, decideAfterExit } from '../../src/supervisor/restart-policy';
 
 const spec = { startsecs: 1000, startretries: 3, autorestart: true as boolean | 'unexpected', exitcodes: [0], oneshot: false };
 const backoff = { initial: 1000, max: 30000 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BuildError, formatSize, Output } from '../../src/buildpack/output';
+import { BuildError, formatSize, Output } from '../../src/buildpack/build-output';
 
 function capture() {
   const out: string[] = [];
