@@ -1,6 +1,17 @@
 import { defineConfig } from 'vitest/config';
 import { compileWat } from './scripts/wat.mjs';
 
+/** In-process tests of src/ (no child processes, sockets or peers): `npm run test:unit`, well under a minute. */
+const UNIT = [
+  'test/config/**/*.test.ts',
+  'test/pipeline/{decoders,filters,formats,matcher,intake}/**/*.test.ts',
+  'test/pipeline/buffers/{memory,disk,default-dir}.test.ts',
+  'test/pipeline/inputs/{glob,syslog-parse}.test.ts',
+  'test/pipeline/disabled-outputs.test.ts',
+  'test/supervisor/{restart-policy,formation}.test.ts',
+  'test/buildpack/{build-output,procfile}.test.ts',
+];
+
 export default defineConfig({
   plugins: [
     {
@@ -14,7 +25,6 @@ export default defineConfig({
     },
   ],
   test: {
-    include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
@@ -22,5 +32,10 @@ export default defineConfig({
     // Most test files wait on real processes, sockets and timers rather than the CPU: four at a time on two
     // cores keeps the suite near half the time of one per core.
     maxWorkers: 4,
+    // `npm test` runs both; `vitest run --project unit` (test:unit) or `--project e2e` (test:e2e) one of them.
+    projects: [
+      { extends: true, test: { name: 'unit', include: UNIT } },
+      { extends: true, test: { name: 'e2e', include: ['test/**/*.test.ts'], exclude: UNIT } },
+    ],
   },
 });
