@@ -3253,6 +3253,7 @@ function parseSchedule(text, timezone) {
   }
 }
 function isTimeZone(name) {
+  if (name === "UTC") return true;
   try {
     new Intl.DateTimeFormat("en", { timeZone: name });
     return true;
