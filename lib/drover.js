@@ -10402,7 +10402,6 @@ var syslogInput = defineComponent({
 });
 
 // src/pipeline/inputs/http.ts
-var import_node_http = require("node:http");
 var schema19 = {
   address: { type: "string", required: true, doc: 'HOST:PORT to listen on, e.g. "127.0.0.1:8514"; HOST defaults to 127.0.0.1 (set 0.0.0.0 for every interface)' },
   token: { type: "string", default: "", doc: "when set, requests need `Authorization: Bearer TOKEN` (else 401); use ${VAR} to keep it out of the repository" },
@@ -10439,7 +10438,8 @@ var HttpInput = class {
   rejected = 0;
   async start(host) {
     this.host = host;
-    const server = (0, import_node_http.createServer)((request, response) => {
+    const { createServer: createServer3 } = require("node:http");
+    const server = createServer3((request, response) => {
       this.requests++;
       this.handle(request).then(
         () => response.writeHead(204).end(),
