@@ -3253,6 +3253,7 @@ function parseSchedule(text, timezone) {
   }
 }
 function isTimeZone(name) {
+  if (name === "UTC") return true;
   try {
     new Intl.DateTimeFormat("en", { timeZone: name });
     return true;
@@ -9891,7 +9892,6 @@ var syslogInput = defineComponent({
 });
 
 // src/pipeline/inputs/http.ts
-var import_node_http = require("node:http");
 var schema19 = {
   address: { type: "string", required: true, doc: 'HOST:PORT to listen on, e.g. "127.0.0.1:8514"; HOST defaults to 127.0.0.1 (set 0.0.0.0 for every interface)' },
   token: { type: "string", default: "", doc: "when set, requests need `Authorization: Bearer TOKEN` (else 401); use ${VAR} to keep it out of the repository" },
@@ -9928,7 +9928,8 @@ var HttpInput = class {
   rejected = 0;
   async start(host) {
     this.host = host;
-    const server = (0, import_node_http.createServer)((request, response) => {
+    const { createServer: createServer2 } = require("node:http");
+    const server = createServer2((request, response) => {
       this.requests++;
       this.handle(request).then(
         () => response.writeHead(204).end(),

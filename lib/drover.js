@@ -3063,6 +3063,7 @@ function nextRun(schedule, after, startedAt) {
   return schedule.cron.nextRun(new Date(after))?.getTime();
 }
 function isTimeZone(name) {
+  if (name === "UTC") return true;
   try {
     new Intl.DateTimeFormat("en", { timeZone: name });
     return true;
@@ -9719,7 +9720,6 @@ var syslogInput = defineComponent({
 });
 
 // src/pipeline/inputs/http.ts
-var import_node_http = require("node:http");
 var schema19 = {
   address: { type: "string", required: true, doc: 'HOST:PORT to listen on, e.g. "127.0.0.1:8514"; HOST defaults to 127.0.0.1 (set 0.0.0.0 for every interface)' },
   token: { type: "string", default: "", doc: "when set, requests need `Authorization: Bearer TOKEN` (else 401); use ${VAR} to keep it out of the repository" },
@@ -9756,7 +9756,8 @@ var HttpInput = class {
   rejected = 0;
   async start(host) {
     this.host = host;
-    const server = (0, import_node_http.createServer)((request, response) => {
+    const { createServer: createServer3 } = require("node:http");
+    const server = createServer3((request, response) => {
       this.requests++;
       this.handle(request).then(
         () => response.writeHead(204).end(),
@@ -11486,18 +11487,40 @@ var LogHistory = class {
   clients = /* @__PURE__ */ new Set();
   droppedForClients = 0;
   write(m) {
-    const bytes = Buffer.allocUnsafe(m.raw.length + 1);
+    const length = m.raw.length + 1;
+    if (length > this.maxBytes) {
+      if (this.clients.size) this.broadcast(this.entry(m.logger, m.type, m.timestamp, m.raw, 0, m.raw.length, 1));
+      return true;
+    }
+    const bytes = this.space(length);
     bytes.set(m.raw);
     bytes[m.raw.length] = 10;
     this.push({ logger: m.logger, type: m.type, timestamp: m.timestamp, bytes, lines: 1 });
     return true;
   }
   lines(chunk, start2, end, source, timestamp) {
+    if (end - start2 > this.maxBytes) {
+      if (this.clients.size) this.broadcast(this.entry(source.logger, source.type, timestamp, chunk, start2, end - 1, -1));
+      const from = chunk.indexOf(10, end - this.maxBytes - 1) + 1;
+      if (from === 0 || from >= end) return true;
+      this.push({ logger: source.logger, type: source.type, timestamp, bytes: this.copy(chunk, from, end), lines: -1 }, false);
+      return true;
+    }
+    this.push({ logger: source.logger, type: source.type, timestamp, bytes: this.copy(chunk, start2, end), lines: -1 });
+    return true;
+  }
+  /** chunk[start, end) in arena space. */
+  copy(chunk, start2, end) {
     const bytes = this.space(end - start2);
     chunk.copy(bytes, 0, start2, end);
-    const lines = -1;
-    this.push({ logger: source.logger, type: source.type, timestamp, bytes, lines });
-    return true;
+    return bytes;
+  }
+  /** An entry with a buffer of its own holding bytes[start, end) and a newline: for clients only. */
+  entry(logger, type, timestamp, bytes, start2, end, lines) {
+    const own = Buffer.allocUnsafe(end - start2 + 1);
+    bytes.copy(own, 0, start2, end);
+    own[end - start2] = 10;
+    return { logger, type, timestamp, bytes: own, lines };
   }
   drained() {
     return Promise.resolve();
@@ -11557,8 +11580,8 @@ var LogHistory = class {
   arenas = [Buffer.allocUnsafe(0), Buffer.allocUnsafe(0)];
   arena = 0;
   used = 0;
+  /** Room for `length` bytes, at most maxBytes (longer lines are never kept). */
   space(length) {
-    if (length > this.maxBytes) return Buffer.allocUnsafe(length);
     if (this.used + length > this.arenas[this.arena].length) {
       this.arena ^= 1;
       this.used = 0;
@@ -11575,7 +11598,7 @@ var LogHistory = class {
     this.entries[this.head++] = void 0;
     this.byteCount -= first2.bytes.length;
   }
-  push(entry) {
+  push(entry, toClients = true) {
     this.entries.push(entry);
     this.byteCount += entry.bytes.length;
     while (this.entries.length - this.head > 1) {
@@ -11588,9 +11611,12 @@ var LogHistory = class {
       this.entries = this.entries.slice(this.head);
       this.head = 0;
     }
-    if (this.clients.size === 0) return;
+    if (toClients && this.clients.size) this.broadcast(entry, true);
+  }
+  /** Sends an entry to the clients that want it; one in arena space (`inArena`) is copied first, once for all. */
+  broadcast(entry, inArena = false) {
     let stable;
-    for (const client of this.clients) if (client.wants(entry)) client.send(stable ??= { ...entry, bytes: Buffer.from(entry.bytes) });
+    for (const client of this.clients) if (client.wants(entry)) client.send(stable ??= inArena ? { ...entry, bytes: Buffer.from(entry.bytes) } : entry);
   }
 };
 function notice(text) {

@@ -105,7 +105,14 @@ export class LogHistory implements Output {
   constructor(private readonly maxLines = HISTORY_LINES, private readonly maxBytes = HISTORY_BYTES) {}
 
   write(m: Message): boolean {
-    const bytes = Buffer.allocUnsafe(m.raw.length + 1);
+    const length = m.raw.length + 1;
+    if (length > this.maxBytes) {
+      // Longer than the whole history: not kept (it would evict every other line, and need an allocation of its
+      // own); only tail clients get it, in a copy made for them.
+      if (this.clients.size) this.broadcast(this.entry(m.logger, m.type, m.timestamp, m.raw, 0, m.raw.length, 1));
+      return true;
+    }
+    const bytes = this.space(length);
     bytes.set(m.raw);
     bytes[m.raw.length] = 10;
     this.push({ logger: m.logger, type: m.type, timestamp: m.timestamp, bytes, lines: 1 });
@@ -113,11 +120,32 @@ export class LogHistory implements Output {
   }
 
   lines(chunk: Buffer, start: number, end: number, source: BlockSource, timestamp: number): boolean {
+    if (end - start > this.maxBytes) {
+      // Only the block's last lines that fit the bound are kept (none when its last line alone is longer); tail
+      // clients get the whole block, in a copy made for them.
+      if (this.clients.size) this.broadcast(this.entry(source.logger, source.type, timestamp, chunk, start, end - 1, -1));
+      const from = chunk.indexOf(10, end - this.maxBytes - 1) + 1;
+      if (from === 0 || from >= end) return true;
+      this.push({ logger: source.logger, type: source.type, timestamp, bytes: this.copy(chunk, from, end), lines: -1 }, false);
+      return true;
+    }
+    this.push({ logger: source.logger, type: source.type, timestamp, bytes: this.copy(chunk, start, end), lines: -1 });
+    return true;
+  }
+
+  /** chunk[start, end) in arena space. */
+  private copy(chunk: Buffer, start: number, end: number): Buffer {
     const bytes = this.space(end - start);
     chunk.copy(bytes, 0, start, end);
-    const lines = -1;
-    this.push({ logger: source.logger, type: source.type, timestamp, bytes, lines });
-    return true;
+    return bytes;
+  }
+
+  /** An entry with a buffer of its own holding bytes[start, end) and a newline: for clients only. */
+  private entry(logger: string, type: string, timestamp: number, bytes: Buffer, start: number, end: number, lines: number): Entry {
+    const own = Buffer.allocUnsafe(end - start + 1);
+    bytes.copy(own, 0, start, end);
+    own[end - start] = 10;
+    return { logger, type, timestamp, bytes: own, lines };
   }
 
   drained(): Promise<void> {
@@ -186,8 +214,8 @@ export class LogHistory implements Output {
   private arena = 0;
   private used = 0;
 
+  /** Room for `length` bytes, at most maxBytes (longer lines are never kept). */
   private space(length: number): Buffer {
-    if (length > this.maxBytes) return Buffer.allocUnsafe(length);
     if (this.used + length > this.arenas[this.arena].length) {
       // Switch arenas: every entry in the one about to be reused is evicted first.
       this.arena ^= 1;
@@ -207,7 +235,7 @@ export class LogHistory implements Output {
     this.byteCount -= first.bytes.length;
   }
 
-  private push(entry: Entry): void {
+  private push(entry: Entry, toClients = true): void {
     this.entries.push(entry);
     this.byteCount += entry.bytes.length;
     // No more bytes than maxBytes (the newest block always stays); recent() shows at most maxLines of them.
@@ -221,10 +249,14 @@ export class LogHistory implements Output {
       this.entries = this.entries.slice(this.head);
       this.head = 0;
     }
-    if (this.clients.size === 0) return;
+    if (toClients && this.clients.size) this.broadcast(entry, true);
+  }
+
+  /** Sends an entry to the clients that want it; one in arena space (`inArena`) is copied first, once for all. */
+  private broadcast(entry: Entry, inArena = false): void {
     // Clients get a copy of their own, shared by all of them: the arena is overwritten while a slow one waits.
     let stable: Entry | undefined;
-    for (const client of this.clients) if (client.wants(entry)) client.send((stable ??= { ...entry, bytes: Buffer.from(entry.bytes) }));
+    for (const client of this.clients) if (client.wants(entry)) client.send((stable ??= inArena ? { ...entry, bytes: Buffer.from(entry.bytes) } : entry));
   }
 }
 

@@ -62,6 +62,39 @@ describe('drover logs', () => {
     await child;
   }, 60_000);
 
+  it('does not keep a line longer than its byte bound (the lines before it stay), and a tail client still gets it', async () => {
+    // With max_line_length above the history's 1 MiB, a 2 MiB line is one message: kept, it would evict every
+    // other line (and the next line would evict it), and cost an allocation of its own.
+    const app = tempDir({
+      Procfile: 'web: bash print.sh\n',
+      'print.sh': 'echo before 1; echo before 2; while [ ! -f go ]; do sleep 0.02; done; head -c 2097152 /dev/zero | tr "\\0" y; echo; echo after; echo printed; exec sleep 1000\n',
+      'drover/100.toml': '[supervisor]\nmax_line_length = "4MiB"\n\n[outputs.stdout]\ntype = "stdout"\nformat = "raw"\n',
+    });
+    const socket = `${app}/control.sock`;
+    const child = startDrover(app, [], { DROVER_SOCKET: socket });
+    await waitForLine(child, /^before 2$/m, 30_000);
+    const tail = drover(['logs', '-n', '0', '--tail', '--source', 'app', '--socket', socket]);
+    let tailed = '';
+    tail.stdout!.on('data', (d: Buffer) => (tailed += d.toString()));
+    for (const until = Date.now() + 10_000; Date.now() < until; await sleep(50)) {
+      const status = JSON.parse((await drover(['status', '--json', '--socket', socket])).stdout as string);
+      if (status.outputs.logs.clients === 1) break;
+    }
+    writeFileSync(`${app}/go`, '');
+    await waitForLine(child, /^printed$/m, 30_000);
+    const status = JSON.parse((await drover(['status', '--json', '--socket', socket])).stdout as string);
+    expect(status.outputs.logs.bytes).toBeLessThanOrEqual(1024 * 1024);
+    const kept = ((await drover(['logs', '-n', '10', '--source', 'app', '--socket', socket])).stdout as string).split('\n').map((l) => l.replace(HEROKU_LINE, ''));
+    expect(kept).toEqual(['before 1', 'before 2', 'after', 'printed']);
+    for (const until = Date.now() + 10_000; !/: printed\n/.test(tailed) && Date.now() < until; ) await sleep(50);
+    const got = tailed.split('\n').map((l) => l.replace(HEROKU_LINE, ''));
+    expect(got.map((l) => (l.length > 100 ? `${l[0]} x ${l.length}` : l))).toEqual(['y x 2097152', 'after', 'printed', '']);
+    tail.kill('SIGTERM');
+    await tail;
+    child.kill('SIGTERM');
+    expect((await child).exitCode).toBe(0);
+  }, 60_000);
+
   it('--tail from two clients while the app prints 100,000 lines: both get them in order, the app is not slowed by more than 10%', async () => {
     /** One run: the app waits for `go`, prints 100,000 lines and says how long that took (ms). */
     const once = async (clients: number) => {
