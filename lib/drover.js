@@ -10864,9 +10864,9 @@ function countingSink(pipeline, cell) {
       for (let at = chunk.indexOf(10, start2); at >= 0 && at < end; at = chunk.indexOf(10, at + 1)) cell.lines++;
       pipeline.block(source, chunk, start2, end, timestamp);
     },
-    line(source, bytes, timestamp) {
-      cell.lines++;
-      pipeline.line(source, bytes, timestamp);
+    line(source, bytes, timestamp, cut) {
+      if (!cut) cell.lines++;
+      pipeline.line(source, bytes, timestamp, cut);
     }
   };
 }
