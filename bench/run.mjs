@@ -28,7 +28,10 @@ import { fileInputWorkload } from './workloads/file-input.mjs';
 
 const argv = process.argv.slice(2);
 const flag = (name) => argv.includes(name);
-const option = (name) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
+const option = (name) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
 
 const quick = flag('--quick');
 const settings = { runs: Number(option('--runs') ?? (quick ? 1 : 5)), warmup: quick ? 0 : 1, scale: quick ? 0.1 : 1 };
@@ -36,7 +39,19 @@ const stressSeconds = option('--stress-seconds') !== undefined ? Number(option('
 const only = option('--only')?.split(',');
 const command = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
 
-const all = [...passthroughWorkloads(), latencyWorkload, startupWorkload, rssWorkload, restartWorkload, shutdownWorkload, syslogWorkload, fileInputWorkload, buildWorkload, stressWorkload, matcherWorkload];
+const all = [
+  ...passthroughWorkloads(),
+  latencyWorkload,
+  startupWorkload,
+  rssWorkload,
+  restartWorkload,
+  shutdownWorkload,
+  syslogWorkload,
+  fileInputWorkload,
+  buildWorkload,
+  stressWorkload,
+  matcherWorkload,
+];
 const chosen = all.filter((w) => !only || only.some((o) => w.id.startsWith(o)));
 
 const log = (line) => process.stderr.write(`${line}\n`);

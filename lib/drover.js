@@ -3030,17 +3030,22 @@ function parseSchedule(text, timezone) {
   const every = /^@every\s+(\S+)$/i.exec(trimmed);
   if (every) {
     const ms = parseDuration(every[1]);
-    if (ms === void 0 || ms < 1e3) throw scheduleError(`"${every[1]}" is not an interval of at least 1s, e.g. @every 10m`, lead + trimmed.indexOf(every[1]) + 1);
+    if (ms === void 0 || ms < 1e3)
+      throw scheduleError(`"${every[1]}" is not an interval of at least 1s, e.g. @every 10m`, lead + trimmed.indexOf(every[1]) + 1);
     return { kind: "every", intervalMs: ms, text };
   }
   if (trimmed.startsWith("@")) {
-    if (!NICKNAMES.includes(trimmed.toLowerCase())) throw scheduleError(`unknown "${trimmed}": expected one of ${NICKNAMES.join(", ")}, or @every DURATION`, lead + 1);
+    if (!NICKNAMES.includes(trimmed.toLowerCase()))
+      throw scheduleError(`unknown "${trimmed}": expected one of ${NICKNAMES.join(", ")}, or @every DURATION`, lead + 1);
     return { kind: "cron", cron: Cron2(trimmed.toLowerCase(), { timezone, paused: true }), text };
   }
   const fields = [];
   for (const match of text.matchAll(/\S+/g)) fields.push({ text: match[0], column: match.index + 1 });
   if (fields.length !== 5 && fields.length !== 6) {
-    throw scheduleError(`expected 5 fields (minute hour day-of-month month day-of-week) or 6 (seconds first), got ${fields.length}`, fields[Math.min(fields.length, 6)]?.column ?? lead + 1);
+    throw scheduleError(
+      `expected 5 fields (minute hour day-of-month month day-of-week) or 6 (seconds first), got ${fields.length}`,
+      fields[Math.min(fields.length, 6)]?.column ?? lead + 1
+    );
   }
   const names = fields.length === 5 ? FIELD_NAMES_5 : FIELD_NAMES_6;
   for (let i = 0; i < fields.length; i++) {
@@ -3073,14 +3078,24 @@ function isTimeZone(name) {
 }
 function checkScheduleOptions(options) {
   const problems = [];
-  if (!isTimeZone(options.timezone)) problems.push({ key: "timezone", message: `option "timezone" must be an IANA time zone such as "Europe/Berlin" or "UTC", got "${options.timezone}"`, hint: "see the TZ identifiers of the tz database" });
+  if (!isTimeZone(options.timezone))
+    problems.push({
+      key: "timezone",
+      message: `option "timezone" must be an IANA time zone such as "Europe/Berlin" or "UTC", got "${options.timezone}"`,
+      hint: "see the TZ identifiers of the tz database"
+    });
   if (options.schedule === void 0) return problems;
   try {
     parseSchedule(options.schedule, isTimeZone(options.timezone) ? options.timezone : "UTC");
   } catch (error) {
     if (!(error instanceof Error && "column" in error)) throw error;
     const column = error.column;
-    problems.push({ key: "schedule", column, message: `option "schedule" = "${options.schedule}", column ${column}: ${error.message}`, hint: 'a 5-field cron expression ("0 3 * * *"), 6 fields with seconds first ("*/10 * * * * *"), @hourly, @daily, @weekly, @monthly, @yearly, or @every 10m' });
+    problems.push({
+      key: "schedule",
+      column,
+      message: `option "schedule" = "${options.schedule}", column ${column}: ${error.message}`,
+      hint: 'a 5-field cron expression ("0 3 * * *"), 6 fields with seconds first ("*/10 * * * * *"), @hourly, @daily, @weekly, @monthly, @yearly, or @every 10m'
+    });
   }
   return problems;
 }
@@ -3342,7 +3357,11 @@ function parseRe2(pattern) {
     if (pos >= pattern.length) fail("trailing backslash at end of expression", start2);
     const c = pattern[pos];
     if (c >= "1" && c <= "7" && !isOctal(pattern[pos + 1])) {
-      fail(`backreference \\${c} is not supported: RE2 has no backreferences`, start2, "match the text again explicitly, or capture it with a named group and compare in a filter");
+      fail(
+        `backreference \\${c} is not supported: RE2 has no backreferences`,
+        start2,
+        "match the text again explicitly, or capture it with a named group and compare in a filter"
+      );
     }
     if (c === "8" || c === "9") fail(`backreference \\${c} is not supported: RE2 has no backreferences`, start2);
     if (isOctal(c)) {
@@ -3356,7 +3375,8 @@ function parseRe2(pattern) {
         if (pattern[pos] === "{") {
           const end = pattern.indexOf("}", pos);
           const hex2 = end < 0 ? "" : pattern.slice(pos + 1, end);
-          if (!/^[0-9A-Fa-f]{1,8}$/.test(hex2) || parseInt(hex2, 16) > 1114111) fail("invalid escape sequence \\x{...}: expected 1 to 6 hex digits up to 10FFFF", start2);
+          if (!/^[0-9A-Fa-f]{1,8}$/.test(hex2) || parseInt(hex2, 16) > 1114111)
+            fail("invalid escape sequence \\x{...}: expected 1 to 6 hex digits up to 10FFFF", start2);
           pos = end + 1;
           return parseInt(hex2, 16);
         }
@@ -3438,7 +3458,8 @@ function parseRe2(pattern) {
       } else ranges.push([low, low]);
     }
     for (const [, high] of ranges) {
-      if (high > MAX_UNIT) fail("characters above U+FFFF (such as emoji) are not supported in a character class", start2, "match them outside a class, e.g. (?:\u{1F600}|\u{1F603})");
+      if (high > MAX_UNIT)
+        fail("characters above U+FFFF (such as emoji) are not supported in a character class", start2, "match them outside a class, e.g. (?:\u{1F600}|\u{1F603})");
     }
     return classNode(ranges, negated);
   }
@@ -3454,7 +3475,11 @@ function parseRe2(pattern) {
     if (pattern[pos] === "?") {
       const rest = pattern.slice(pos + 1);
       if (rest.startsWith("=") || rest.startsWith("!") || rest.startsWith("<=") || rest.startsWith("<!")) {
-        fail("lookaround (?=, (?!, (?<=, (?<! is not supported: RE2 has no lookaround", start2, "match the text itself, or use a second condition such as && Payload !~ /.../ in the matcher");
+        fail(
+          "lookaround (?=, (?!, (?<=, (?<! is not supported: RE2 has no lookaround",
+          start2,
+          "match the text itself, or use a second condition such as && Payload !~ /.../ in the matcher"
+        );
       }
       const named = /^(?:P<|<)([^>]*)>/.exec(rest);
       if (named) {
@@ -3467,7 +3492,12 @@ function parseRe2(pattern) {
         fail("(?P=name) backreferences are not supported: RE2 has no backreferences", start2);
       } else {
         const m = /^([imsU]*)(?:-([imsU]*))?([:)])/.exec(rest);
-        if (!m || m[1] === "" && m[2] === void 0 && m[3] === ")" || m[2] === "") fail(`invalid or unsupported group syntax ${JSON.stringify("(?" + rest.slice(0, 4))}`, start2, "RE2 groups are (...), (?:...), (?P<name>...), (?<name>...) and flags such as (?i) or (?i:...)");
+        if (!m || m[1] === "" && m[2] === void 0 && m[3] === ")" || m[2] === "")
+          fail(
+            `invalid or unsupported group syntax ${JSON.stringify("(?" + rest.slice(0, 4))}`,
+            start2,
+            "RE2 groups are (...), (?:...), (?P<name>...), (?<name>...) and flags such as (?i) or (?i:...)"
+          );
         const set = { ...flags };
         for (const f of m[1]) set[f] = true;
         for (const f of m[2] ?? "") set[f] = false;
@@ -3542,7 +3572,8 @@ function parseRe2(pattern) {
     if (!m) return void 0;
     const min = Number(m[1]);
     const max = m[2] === void 0 ? min : m[3] === "" ? -1 : Number(m[3]);
-    if (min > MAX_REPEAT || max > MAX_REPEAT || max >= 0 && max < min) fail(`invalid repeat count ${m[0]} (RE2 allows counts up to ${MAX_REPEAT}, and {n,m} needs n <= m)`);
+    if (min > MAX_REPEAT || max > MAX_REPEAT || max >= 0 && max < min)
+      fail(`invalid repeat count ${m[0]} (RE2 allows counts up to ${MAX_REPEAT}, and {n,m} needs n <= m)`);
     return { min, max, length: m[0].length };
   }
   function concatenation(depth) {
@@ -3606,7 +3637,8 @@ var hex4 = (u) => "\\u" + u.toString(16).padStart(4, "0");
 function unit(u, inClass) {
   if (u >= 48 && u <= 57) return String.fromCharCode(u);
   if (u >= 65 && u <= 90 || u >= 97 && u <= 122) return String.fromCharCode(u);
-  if (u === 32 || u === 95 || !inClass && (u === 44 || u === 58 || u === 61 || u === 64 || u === 35 || u === 37)) return String.fromCharCode(u);
+  if (u === 32 || u === 95 || !inClass && (u === 44 || u === 58 || u === 61 || u === 64 || u === 35 || u === 37))
+    return String.fromCharCode(u);
   return u <= 255 ? "\\x" + u.toString(16).padStart(2, "0") : hex4(u);
 }
 function chars(ranges) {
@@ -3641,8 +3673,14 @@ function emit(node, captures) {
       if (min === 1 && max === -1) return x + "+" + lazy;
       if (min === 0 && max === 1) return x + "?" + lazy;
       if (min === 1 && max === 1) return x;
-      if (captures && hasName(node.node)) throw new Re2SyntaxError("a named group inside a counted repetition {n,m} is not supported", node.at, "repeat a (?:...) group inside the named group instead: (?P<id>(?:[0-9a-f]){8})");
-      if (x.length * Math.max(min, max) > MAX_SOURCE) throw new Re2SyntaxError("the expression is too large once its counted repetitions are written out", node.at);
+      if (captures && hasName(node.node))
+        throw new Re2SyntaxError(
+          "a named group inside a counted repetition {n,m} is not supported",
+          node.at,
+          "repeat a (?:...) group inside the named group instead: (?P<id>(?:[0-9a-f]){8})"
+        );
+      if (x.length * Math.max(min, max) > MAX_SOURCE)
+        throw new Re2SyntaxError("the expression is too large once its counted repetitions are written out", node.at);
       const out = x.repeat(min);
       if (max === -1) return out + x + "*" + lazy;
       let optional = "";
@@ -3662,7 +3700,11 @@ function multiline(node) {
   const lines = seen.filter((a) => a.kind === "bol" || a.kind === "eol");
   if (lines.length > 0 && lines.length < seen.length) {
     const text = seen.find((a) => a.kind === "bot" || a.kind === "eot");
-    throw new Re2SyntaxError("text anchors (^ $ \\A \\z) and (?m) line anchors cannot be mixed in one expression", text.at, "use (?m) for the whole expression, or none");
+    throw new Re2SyntaxError(
+      "text anchors (^ $ \\A \\z) and (?m) line anchors cannot be mixed in one expression",
+      text.at,
+      "use (?m) for the whole expression, or none"
+    );
   }
   return lines.length > 0;
 }
@@ -3687,7 +3729,11 @@ function compileRe2(pattern, captures = false, options = {}) {
     linear = new RegExp(source, flags + "l");
     linear.test("");
   } catch (error) {
-    throw new Re2SyntaxError(`cannot be matched in linear time (${error.message})`, 0, "make the expression smaller, e.g. with smaller counts in {n,m}");
+    throw new Re2SyntaxError(
+      `cannot be matched in linear time (${error.message})`,
+      0,
+      "make the expression smaller, e.g. with smaller counts in {n,m}"
+    );
   }
   const engine = backtrackingIsLinear(node) ? "backtracking" : "linear";
   const re = engine === "linear" ? linear : new RegExp(source, flags);
@@ -3743,7 +3789,8 @@ function tokenize(source) {
     if (c >= "0" && c <= "9" || c === ".") {
       const text = /^[0-9.e+-]+/.exec(source.slice(i))[0];
       const value = Number(text);
-      if (!Number.isFinite(value) || !/^(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/.test(text)) fail(`invalid number ${JSON.stringify(text)}`, at, "numbers are written like 42, 0.5, .5 or 6e1");
+      if (!Number.isFinite(value) || !/^(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/.test(text))
+        fail(`invalid number ${JSON.stringify(text)}`, at, "numbers are written like 42, 0.5, .5 or 6e1");
       tokens.push({ kind: "number", value, at });
       i += text.length;
       continue;
@@ -3775,7 +3822,11 @@ function tokenize(source) {
       if (text === "") fail(parts.length === 0 ? "empty field name in Fields[]" : "empty index in Fields[name][]", open);
       if (parts.length > 0 && !/^\d+$/.test(text)) fail(`index ${JSON.stringify(text)} of Fields[${parts[0]}] must be a number such as 0`, open + 1);
       if (parts.length === 0 && (/^\s|\s$/.test(text) || /^['"]/.test(text))) {
-        fail(`field name ${JSON.stringify(text)} has quotes or spaces around it`, open + 1, `as in Heka, everything between the brackets is the name: write Fields[${text.trim().replace(/^['"]|['"]$/g, "")}]`);
+        fail(
+          `field name ${JSON.stringify(text)} has quotes or spaces around it`,
+          open + 1,
+          `as in Heka, everything between the brackets is the name: write Fields[${text.trim().replace(/^['"]|['"]$/g, "")}]`
+        );
       }
       parts.push(text);
       i = close + 1;
@@ -3806,7 +3857,11 @@ function tokenize(source) {
       return compileRe2(body);
     } catch (error) {
       if (!(error instanceof Re2SyntaxError)) throw error;
-      return fail(`invalid regular expression /${body}/: ${error.message}`, columns[error.offset] ?? at, error.hint ?? "regular expressions use RE2 syntax, as in Heka (see the matcher section of the configuration reference)");
+      return fail(
+        `invalid regular expression /${body}/: ${error.message}`,
+        columns[error.offset] ?? at,
+        error.hint ?? "regular expressions use RE2 syntax, as in Heka (see the matcher section of the configuration reference)"
+      );
     }
   }
 }
@@ -3900,7 +3955,8 @@ function compileMatcher(source) {
   function parseTerm(depth) {
     const t = peek();
     if (t.kind === "op" && t.value === "(") {
-      if (depth >= MAX_NESTING) fail(`parentheses nest more than ${MAX_NESTING} deep`, t, "split the expression, or remove parentheses that && and || do not need");
+      if (depth >= MAX_NESTING)
+        fail(`parentheses nest more than ${MAX_NESTING} deep`, t, "split the expression, or remove parentheses that && and || do not need");
       pos++;
       const inner = parseOr(depth + 1);
       if (!isOp(")")) fail(`expected ")" to close the "(" at column ${t.at + 1}`);
@@ -3916,7 +3972,8 @@ function compileMatcher(source) {
   }
   function parseComparison() {
     const subject = peek();
-    if (subject.kind === "ident" && subject.value === "NIL") fail("NIL alone is not a condition", subject, "test a field: Fields[name] == NIL (absent) or Fields[name] != NIL (present)");
+    if (subject.kind === "ident" && subject.value === "NIL")
+      fail("NIL alone is not a condition", subject, "test a field: Fields[name] == NIL (absent) or Fields[name] != NIL (present)");
     if (subject.kind === "ident" && (subject.value === "Uuid" || subject.value === "EnvVersion")) {
       fail(`Heka's ${subject.value} is not in drover's messages`, subject, `drover's messages have ${KNOWN}`);
     }
@@ -3933,7 +3990,10 @@ function compileMatcher(source) {
     }
     pos++;
     const operand = readOperand();
-    if (operand.kind === "regex" && operand.linear) notes.push(`${operand.text} runs on the linear-time engine, 20 to 100 times slower: see "Linear time" in the configuration reference to keep it on the fast one`);
+    if (operand.kind === "regex" && operand.linear)
+      notes.push(
+        `${operand.text} runs on the linear-time engine, 20 to 100 times slower: see "Linear time" in the configuration reference to keep it on the fast one`
+      );
     const opv = op.value;
     const regexOp = opv === "=~" || opv === "!~";
     const name = subject.kind === "field" ? `Fields[${subject.value}]` : subject.value;
@@ -3942,7 +4002,8 @@ function compileMatcher(source) {
     if (subject.kind === "field") {
       perLine = true;
       if (operand.kind === "nil" && opv !== "==" && opv !== "!=") fail(`NIL works only with == and != (absent or present), not ${opv}`, op);
-      if ((operand.kind === "true" || operand.kind === "false") && opv !== "==") fail(`TRUE and FALSE work only with ==, not ${opv}`, op, `write ${name} == ${operand.kind === "true" ? "FALSE" : "TRUE"}`);
+      if ((operand.kind === "true" || operand.kind === "false") && opv !== "==")
+        fail(`TRUE and FALSE work only with ==, not ${opv}`, op, `write ${name} == ${operand.kind === "true" ? "FALSE" : "TRUE"}`);
       if ((opv === "!=" || opv === "!~") && operand.kind !== "nil") {
         notes.push(`${name} ${opv} ... is false for lines without that field, as in Heka; to take them too: ${name} == NIL || ...`);
       }
@@ -3966,14 +4027,28 @@ function compileMatcher(source) {
     const variable2 = subject.value;
     if (PER_LINE.has(variable2)) perLine = true;
     if (Object.hasOwn(NUMBERS, variable2)) {
-      if (regexOp) fail(`${variable2} is a number: =~ and !~ work on strings`, op, `compare it with a number, e.g. ${variable2} ${variable2 === "Severity" ? "<= 4" : "!= 0"}`);
-      if (operand.kind !== "number") fail(`${variable2} is a number: compare it with a number, not ${describe(operand)}`, operand, variable2 === "Severity" ? "Severity runs from 0 (emerg) to 7 (debug), e.g. Severity <= 4" : `e.g. ${variable2} > 0`);
+      if (regexOp)
+        fail(
+          `${variable2} is a number: =~ and !~ work on strings`,
+          op,
+          `compare it with a number, e.g. ${variable2} ${variable2 === "Severity" ? "<= 4" : "!= 0"}`
+        );
+      if (operand.kind !== "number")
+        fail(
+          `${variable2} is a number: compare it with a number, not ${describe(operand)}`,
+          operand,
+          variable2 === "Severity" ? "Severity runs from 0 (emerg) to 7 (debug), e.g. Severity <= 4" : `e.g. ${variable2} > 0`
+        );
       const get2 = NUMBERS[variable2];
       const test2 = relation(opv, operand.value);
       return (m) => test2(get2(m));
     }
     if (operand.kind !== "string" && operand.kind !== "regex") {
-      fail(`${variable2} is a string: compare it with a string or a regular expression, not ${describe(operand)}`, operand, operand.kind === "nil" ? "NIL tests whether a field exists: Fields[name] == NIL" : `e.g. ${variable2} == 'web.1' or ${variable2} =~ /^web/`);
+      fail(
+        `${variable2} is a string: compare it with a string or a regular expression, not ${describe(operand)}`,
+        operand,
+        operand.kind === "nil" ? "NIL tests whether a field exists: Fields[name] == NIL" : `e.g. ${variable2} == 'web.1' or ${variable2} =~ /^web/`
+      );
     }
     const get = STRINGS[variable2];
     if (operand.kind === "regex") {
@@ -4008,7 +4083,11 @@ function applySchema(schema21, table2, prefix = "", skip = /* @__PURE__ */ new S
   for (const key of Object.keys(table2)) {
     if (!(key in schema21)) {
       const near = closest(key, Object.keys(schema21));
-      problems.push({ key: prefix + key, message: `unknown option "${prefix + key}"`, hint: near ? `did you mean "${prefix + near}"?` : `known options: ${Object.keys(schema21).join(", ")}` });
+      problems.push({
+        key: prefix + key,
+        message: `unknown option "${prefix + key}"`,
+        hint: near ? `did you mean "${prefix + near}"?` : `known options: ${Object.keys(schema21).join(", ")}`
+      });
     }
   }
   for (const [key, field] of Object.entries(schema21)) {
@@ -4068,7 +4147,8 @@ function convert(field, raw, key, problems) {
     case "map":
       if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return wrong('a table of strings, e.g. { NAME = "value" }');
       for (const [k, v] of Object.entries(raw)) {
-        if (typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") return wrong(`a table of strings (the value of "${k}" is ${describe2(v)})`);
+        if (typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean")
+          return wrong(`a table of strings (the value of "${k}" is ${describe2(v)})`);
       }
       return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, String(v)]));
     case "matcher":
@@ -4078,7 +4158,11 @@ function convert(field, raw, key, problems) {
         return raw;
       } catch (error) {
         if (!(error instanceof MatcherSyntaxError)) throw error;
-        problems.push({ key, message: `option "${key}": ${error.message}`, hint: error.hint ?? 'see the matcher section of the configuration reference, e.g. "Logger =~ /^web/ && Severity <= 4"' });
+        problems.push({
+          key,
+          message: `option "${key}": ${error.message}`,
+          hint: error.hint ?? 'see the matcher section of the configuration reference, e.g. "Logger =~ /^web/ && Severity <= 4"'
+        });
         return void 0;
       }
     case "table": {
@@ -4132,31 +4216,87 @@ var SIGNALS = ["TERM", "INT", "QUIT", "HUP", "KILL", "USR1", "USR2"];
 var supervisorSchema = {
   backoff_initial: { type: "duration", default: "1s", doc: "delay before the first restart of a process that exited; it doubles on each retry" },
   backoff_max: { type: "duration", default: "30s", doc: "the longest delay between two restarts" },
-  max_line_length: { type: "size", default: "1MB", min: 64, doc: "the memory bound of one line: decoders, filters and matchers see each line whole up to this many bytes; a longer line is cut into several messages, each but the last with Fields[cut] = true. Outputs split lines for their transport themselves (see their max_line_length)" },
+  max_line_length: {
+    type: "size",
+    default: "1MB",
+    min: 64,
+    doc: "the memory bound of one line: decoders, filters and matchers see each line whole up to this many bytes; a longer line is cut into several messages, each but the last with Fields[cut] = true. Outputs split lines for their transport themselves (see their max_line_length)"
+  },
   partial_line_timeout: { type: "duration", default: "200ms", doc: "a line without its newline is passed on after this long" },
   hostname: { type: "string", default: "", doc: "the Hostname of messages; default: the machine host name" },
-  metrics_address: { type: "string", default: "", pattern: /^$|^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]*):\d{1,5}$/, patternHint: 'HOST:PORT, such as "127.0.0.1:9464" (0.0.0.0:9464 or :9464 for every interface)', doc: "HOST:PORT where drover serves Prometheus metrics at GET /metrics (processes, lines, outputs, process_*); off unless set" },
-  log_history: { type: "integer", default: 1500, min: 0, max: 1e5, doc: "how many of the last lines `drover logs` can show (kept in memory, at most 1 MiB); 0 keeps none" },
+  metrics_address: {
+    type: "string",
+    default: "",
+    pattern: /^$|^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]*):\d{1,5}$/,
+    patternHint: 'HOST:PORT, such as "127.0.0.1:9464" (0.0.0.0:9464 or :9464 for every interface)',
+    doc: "HOST:PORT where drover serves Prometheus metrics at GET /metrics (processes, lines, outputs, process_*); off unless set"
+  },
+  log_history: {
+    type: "integer",
+    default: 1500,
+    min: 0,
+    max: 1e5,
+    doc: "how many of the last lines `drover logs` can show (kept in memory, at most 1 MiB); 0 keeps none"
+  },
   watch: { type: "boolean", default: false, doc: "reload (as `drover reload`) when the Procfile, a .env file or a drover/*.toml fragment changes" },
-  control_socket: { type: "string", default: "", doc: "path of the unix socket for `drover status` and `drover restart`; default: $TMPDIR/drover-<uid>/<dir hash>.sock, in a directory only that user can use (0700); a socket owned by another user is never trusted" }
+  control_socket: {
+    type: "string",
+    default: "",
+    doc: "path of the unix socket for `drover status` and `drover restart`; default: $TMPDIR/drover-<uid>/<dir hash>.sock, in a directory only that user can use (0700); a socket owned by another user is never trusted"
+  }
 };
 var processSchema = {
   command: { type: "string", doc: "the command, run by `bash -c`; replaces the Procfile command of this type" },
   numprocs: { type: "integer", default: 1, min: 0, max: 100, doc: "how many instances to run (type.1, type.2, ...) when the formation does not say" },
-  autostart: { type: "boolean", doc: "start this type with `drover start` when no formation is given; default: true, but false for `release` (as `heroku local`), which runs when named: `drover start release`" },
-  oneshot: { type: "boolean", doc: "a task that runs once: its exit is final, whatever its status and however soon (no startsecs, no restart); drover exits with its status when nothing else runs. Default: false, but true for `release` (Heroku's release phase)" },
-  autorestart: { type: "enum", values: [true, false, "unexpected"], default: true, doc: 'restart after an exit: true (always), false (never) or "unexpected" (only when the exit code is not in exitcodes; an expected exit is final however soon it comes)' },
-  exitcodes: { type: "integer[]", default: [0], doc: 'exit codes that count as expected: final for autorestart = "unexpected", and drover exits 0 when every exit was expected' },
-  startsecs: { type: "duration", default: 1, doc: "a process that exits sooner than this after starting has failed to start, when it is to be restarted (a number is seconds); startretries such failures in a row make it FATAL" },
+  autostart: {
+    type: "boolean",
+    doc: "start this type with `drover start` when no formation is given; default: true, but false for `release` (as `heroku local`), which runs when named: `drover start release`"
+  },
+  oneshot: {
+    type: "boolean",
+    doc: "a task that runs once: its exit is final, whatever its status and however soon (no startsecs, no restart); drover exits with its status when nothing else runs. Default: false, but true for `release` (Heroku's release phase)"
+  },
+  autorestart: {
+    type: "enum",
+    values: [true, false, "unexpected"],
+    default: true,
+    doc: 'restart after an exit: true (always), false (never) or "unexpected" (only when the exit code is not in exitcodes; an expected exit is final however soon it comes)'
+  },
+  exitcodes: {
+    type: "integer[]",
+    default: [0],
+    doc: 'exit codes that count as expected: final for autorestart = "unexpected", and drover exits 0 when every exit was expected'
+  },
+  startsecs: {
+    type: "duration",
+    default: 1,
+    doc: "a process that exits sooner than this after starting has failed to start, when it is to be restarted (a number is seconds); startretries such failures in a row make it FATAL"
+  },
   startretries: { type: "integer", default: 5, min: 0, doc: "failed starts in a row before the process is FATAL" },
   stopsignal: { type: "enum", values: SIGNALS, default: "TERM", doc: "the signal sent to the process group to stop it" },
   stopwaitsecs: { type: "duration", default: 25, doc: "how long to wait after stopsignal before SIGKILL (a number is seconds; Heroku kills at 30 s)" },
   environment: { type: "map", default: {}, doc: 'variables added to the environment of this type, e.g. { QUEUE = "default" }' },
   directory: { type: "string", doc: "working directory, relative to the app" },
-  schedule: { type: "string", doc: 'run this type at set times instead of keeping it running: 5 cron fields ("0 3 * * *"), 6 with seconds first, @hourly, @daily, @weekly, @monthly, @yearly, or @every 10m; each run is a one-shot' },
-  timezone: { type: "string", default: "UTC", doc: 'the IANA time zone of schedule, e.g. "Europe/Berlin"; a time skipped by a daylight-saving change runs at the first time after it, a time that happens twice runs once' },
-  overlap: { type: "enum", values: ["skip", "queue", "replace"], default: "skip", doc: "when a scheduled run is due while the previous one still runs: skip it, queue it (one at most) to run when the previous ends, or replace the previous (stopped as by a stop)" },
-  timeout: { type: "duration", default: 0, doc: "a scheduled run still running after this long is stopped (stopsignal, SIGKILL after stopwaitsecs); 0: no limit" }
+  schedule: {
+    type: "string",
+    doc: 'run this type at set times instead of keeping it running: 5 cron fields ("0 3 * * *"), 6 with seconds first, @hourly, @daily, @weekly, @monthly, @yearly, or @every 10m; each run is a one-shot'
+  },
+  timezone: {
+    type: "string",
+    default: "UTC",
+    doc: 'the IANA time zone of schedule, e.g. "Europe/Berlin"; a time skipped by a daylight-saving change runs at the first time after it, a time that happens twice runs once'
+  },
+  overlap: {
+    type: "enum",
+    values: ["skip", "queue", "replace"],
+    default: "skip",
+    doc: "when a scheduled run is due while the previous one still runs: skip it, queue it (one at most) to run when the previous ends, or replace the previous (stopped as by a stop)"
+  },
+  timeout: {
+    type: "duration",
+    default: 0,
+    doc: "a scheduled run still running after this long is stopped (stopsignal, SIGKILL after stopwaitsecs); 0: no limit"
+  }
 };
 
 // src/pipeline/component.ts
@@ -4768,7 +4908,11 @@ function threadPoolSink(fd) {
         pump();
       });
     };
-    writeFrom(batches.flatMap((b) => b.chunks), 0, 0);
+    writeFrom(
+      batches.flatMap((b) => b.chunks),
+      0,
+      0
+    );
   };
   return {
     kind: "thread pool",
@@ -5041,8 +5185,16 @@ function splitForTransport(output, limit, measure, remote = false) {
 
 // src/pipeline/outputs/stdout.ts
 var schema = {
-  format: { type: "enum", values: FORMATS, default: "auto", doc: "raw (as printed), heroku (`timestamp app[web.1]: line`), prefixed (foreman style), json, logfmt, or auto: raw on a platform when one instance runs in the container (the platform adds its own prefix), prefixed elsewhere and when several run (so that their lines can be told apart)" },
-  max_line_length: { type: "size", doc: "a line longer than this many bytes is written as several lines (after filters and redaction; raw, heroku and prefixed count the line as printed, json and logfmt the whole rendered line), each with the whole message's severity, timestamp and fields; 0 never splits. Default: 10,000 on a platform (Logplex and Loggregator split there anyway, and would break a redacted value in two), 0 elsewhere" },
+  format: {
+    type: "enum",
+    values: FORMATS,
+    default: "auto",
+    doc: "raw (as printed), heroku (`timestamp app[web.1]: line`), prefixed (foreman style), json, logfmt, or auto: raw on a platform when one instance runs in the container (the platform adds its own prefix), prefixed elsewhere and when several run (so that their lines can be told apart)"
+  },
+  max_line_length: {
+    type: "size",
+    doc: "a line longer than this many bytes is written as several lines (after filters and redaction; raw, heroku and prefixed count the line as printed, json and logfmt the whole rendered line), each with the whole message's severity, timestamp and fields; 0 never splits. Default: 10,000 on a platform (Logplex and Loggregator split there anyway, and would break a redacted value in two), 0 elsewhere"
+  },
   color: { type: "enum", values: ["auto", true, false], default: "auto", doc: "colour the prefixed format: auto colours on a terminal" }
 };
 var writers = /* @__PURE__ */ new Map();
@@ -5059,22 +5211,26 @@ function createStreamOutput(fd, options, context) {
   const lines = encoder2.lines;
   const limit = options.max_line_length ?? (context.onPlatform ? 1e4 : 0);
   const measure = format === "json" ? (m) => Buffer.byteLength(toJson(m)) : format === "logfmt" ? (m) => Buffer.byteLength(toLogfmt(m)) : payloadSize;
-  return splitForTransport({
-    // The block writer takes lines up to the limit; longer ones come to write() to be split. json and logfmt
-    // have no block writer.
-    blockLimit: limit || void 0,
-    write(message) {
-      encoder2.message(message, out);
-      return !out.full;
+  return splitForTransport(
+    {
+      // The block writer takes lines up to the limit; longer ones come to write() to be split. json and logfmt
+      // have no block writer.
+      blockLimit: limit || void 0,
+      write(message) {
+        encoder2.message(message, out);
+        return !out.full;
+      },
+      lines: lines && ((chunk, start2, end, source, timestamp) => {
+        lines(chunk, start2, end, source, timestamp, out);
+        return !out.full;
+      }),
+      drained: () => out.drained(),
+      close: (deadline) => out.flush(deadline),
+      stats: () => ({ bytes_written: out.written })
     },
-    lines: lines && ((chunk, start2, end, source, timestamp) => {
-      lines(chunk, start2, end, source, timestamp, out);
-      return !out.full;
-    }),
-    drained: () => out.drained(),
-    close: (deadline) => out.flush(deadline),
-    stats: () => ({ bytes_written: out.written })
-  }, limit, measure);
+    limit,
+    measure
+  );
 }
 var stdoutOutput = defineComponent({
   kind: "outputs",
@@ -5132,7 +5288,8 @@ function severityOf(value) {
   }
   if (typeof value === "number" && Number.isInteger(value)) {
     if (value >= 0 && value <= 7) return value;
-    if (value >= 10 && value <= 60) return value <= 20 ? SEVERITY.debug : value <= 30 ? SEVERITY.info : value <= 40 ? SEVERITY.warning : value <= 50 ? SEVERITY.err : SEVERITY.crit;
+    if (value >= 10 && value <= 60)
+      return value <= 20 ? SEVERITY.debug : value <= 30 ? SEVERITY.info : value <= 40 ? SEVERITY.warning : value <= 50 ? SEVERITY.err : SEVERITY.crit;
   }
   return -1;
 }
@@ -5151,9 +5308,17 @@ function detectSeverity(text, ignoreCase, maxOffset) {
   return found ? { severity: severityOf(found[1]), word: found[1] } : void 0;
 }
 var schema2 = {
-  ignore_case: { type: "boolean", default: false, doc: 'also accept lower-case level words such as "error:" or "[warn]" (by default only ERROR, WARN... and key=value forms such as level=warn count)' },
+  ignore_case: {
+    type: "boolean",
+    default: false,
+    doc: 'also accept lower-case level words such as "error:" or "[warn]" (by default only ERROR, WARN... and key=value forms such as level=warn count)'
+  },
   max_offset: { type: "integer", default: 200, min: 1, doc: "look for the level word only in this many first characters of the line, where loggers put it" },
-  field: { type: "string", default: "", doc: 'also store the word found (lower-cased) in this field, e.g. "level" so that Fields[level] works as for JSON lines; empty: no field' }
+  field: {
+    type: "string",
+    default: "",
+    doc: 'also store the word found (lower-cased) in this field, e.g. "level" so that Fields[level] works as for JSON lines; empty: no field'
+  }
 };
 var severityDecoder = defineComponent({
   kind: "decoders",
@@ -5181,13 +5346,31 @@ field = "level"`,
 
 // src/pipeline/decoders/pick.ts
 var pickSchema = {
-  level_keys: { type: "string[]", default: ["level", "severity", "lvl", "log.level", "levelname", "loglevel"], doc: 'keys whose value sets Severity (words such as "warn", syslog numbers 0\u20137 or bunyan/pino numbers 10\u201360); the first present wins' },
+  level_keys: {
+    type: "string[]",
+    default: ["level", "severity", "lvl", "log.level", "levelname", "loglevel"],
+    doc: 'keys whose value sets Severity (words such as "warn", syslog numbers 0\u20137 or bunyan/pino numbers 10\u201360); the first present wins'
+  },
   message_keys: { type: "string[]", default: ["msg", "message"], doc: "keys whose value becomes the Payload (see `payload`); the first present wins" },
-  time_keys: { type: "string[]", default: ["time", "timestamp", "ts", "@timestamp"], doc: "keys whose value sets Timestamp: ISO 8601 text, or epoch seconds, milliseconds, microseconds or nanoseconds; [] keeps the time the line was read" },
-  payload: { type: "enum", values: ["message", "keep"], default: "message", doc: `"message": the message key's value replaces the Payload (raw outputs then print it instead of the whole line) and leaves Fields; "keep": the line stays as printed` }
+  time_keys: {
+    type: "string[]",
+    default: ["time", "timestamp", "ts", "@timestamp"],
+    doc: "keys whose value sets Timestamp: ISO 8601 text, or epoch seconds, milliseconds, microseconds or nanoseconds; [] keeps the time the line was read"
+  },
+  payload: {
+    type: "enum",
+    values: ["message", "keep"],
+    default: "message",
+    doc: `"message": the message key's value replaces the Payload (raw outputs then print it instead of the whole line) and leaves Fields; "keep": the line stays as printed`
+  }
 };
 function picker(options) {
-  return { levelKeys: options.level_keys, messageKeys: new Set(options.message_keys), timeKeys: options.time_keys, replacePayload: options.payload === "message" };
+  return {
+    levelKeys: options.level_keys,
+    messageKeys: new Set(options.message_keys),
+    timeKeys: options.time_keys,
+    replacePayload: options.payload === "message"
+  };
 }
 function applyPicked(message, fields, text, pick) {
   applyLevelAndTime(message, firstPresent(fields, pick.levelKeys), firstPresent(fields, pick.timeKeys));
@@ -5246,7 +5429,8 @@ function parseIso(s) {
     const t = s.charCodeAt(10);
     if (t !== 84 && t !== 32) return void 0;
     const year = digits(s, 0, 4), month = digits(s, 5, 2), day = digits(s, 8, 2), hour = digits(s, 11, 2), minute = digits(s, 14, 2), sec = digits(s, 17, 2);
-    if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || sec < 0 || sec > 60) return void 0;
+    if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || sec < 0 || sec > 60)
+      return void 0;
     second = Date.UTC(year, month - 1, day, hour, minute, sec);
     for (let k = 0; k < 19; k++) lastPrefix[k] = s.charCodeAt(k);
     lastSecond = second;
@@ -5437,7 +5621,13 @@ function sameBytes(bytes, from, to, name) {
 // src/pipeline/decoders/json.ts
 var schema3 = {
   ...pickSchema,
-  max_depth: { type: "integer", default: 8, min: 1, max: 64, doc: "nesting depth flattened into dotted keys; deeper objects are kept as JSON text in one field" }
+  max_depth: {
+    type: "integer",
+    default: 8,
+    min: 1,
+    max: 64,
+    doc: "nesting depth flattened into dotted keys; deeper objects are kept as JSON text in one field"
+  }
 };
 var JsonDecoder = class {
   constructor(pick, maxDepth) {
@@ -5526,7 +5716,11 @@ var jsonDecoder = defineComponent({
 var schema4 = {
   ...pickSchema,
   level_keys: { ...pickSchema.level_keys, default: ["level", "lvl", "severity", "at"] },
-  partial: { type: "boolean", default: false, doc: 'take key=value pairs from anywhere in the line and ignore other words ("Started GET / user=42"); by default a line is decoded only when every word is a pair' }
+  partial: {
+    type: "boolean",
+    default: false,
+    doc: 'take key=value pairs from anywhere in the line and ignore other words ("Started GET / user=42"); by default a line is decoded only when every word is a pair'
+  }
 };
 var SPACE = 32;
 var TAB = 9;
@@ -5625,10 +5819,24 @@ var logfmtDecoder = defineComponent({
 
 // src/pipeline/decoders/regex.ts
 var schema5 = {
-  pattern: { type: "string", required: true, doc: `a regular expression in RE2 syntax (as the matcher's), matched in linear time, with named groups (?P<name>...) or (?<name>...), e.g. "^(?<ip>\\\\S+) .*\\" (?<status>\\\\d{3}) "; each group that matched becomes a field` },
-  flags: { type: "string", default: "", pattern: /^[imsu]*$/, patternHint: "a string of the regular-expression flags i, m, s and u", doc: "regular-expression flags, as RE2's (?flags): i (ignore case), s (dot matches newline), m (^ and $ match at line breaks); u is accepted and changes nothing" },
+  pattern: {
+    type: "string",
+    required: true,
+    doc: `a regular expression in RE2 syntax (as the matcher's), matched in linear time, with named groups (?P<name>...) or (?<name>...), e.g. "^(?<ip>\\\\S+) .*\\" (?<status>\\\\d{3}) "; each group that matched becomes a field`
+  },
+  flags: {
+    type: "string",
+    default: "",
+    pattern: /^[imsu]*$/,
+    patternHint: "a string of the regular-expression flags i, m, s and u",
+    doc: "regular-expression flags, as RE2's (?flags): i (ignore case), s (dot matches newline), m (^ and $ match at line breaks); u is accepted and changes nothing"
+  },
   severity_group: { type: "string", default: "level", doc: "the group whose text sets Severity (a level word or number), when the pattern has it" },
-  timestamp_group: { type: "string", default: "time", doc: "the group whose text sets Timestamp (ISO 8601, epoch or 10/Oct/2000:13:55:36 -0700), when the pattern has it" },
+  timestamp_group: {
+    type: "string",
+    default: "time",
+    doc: "the group whose text sets Timestamp (ISO 8601, epoch or 10/Oct/2000:13:55:36 -0700), when the pattern has it"
+  },
   message_group: { type: "string", default: "message", doc: "the group whose text replaces the Payload, when the pattern has it" },
   numbers: { type: "string[]", default: [], doc: 'groups stored as numbers rather than text, e.g. ["status", "bytes"]' }
 };
@@ -5690,12 +5898,24 @@ numbers = ["status", "bytes"]`,
   check(options) {
     try {
       if (compile(options.pattern, options.flags).names.length === 0) {
-        return [{ key: "pattern", message: `option "pattern" must have at least one named group such as (?<status>\\d+), got ${JSON.stringify(options.pattern)}`, hint: "name the parts you want as fields: (?<name>...) or (?P<name>...)" }];
+        return [
+          {
+            key: "pattern",
+            message: `option "pattern" must have at least one named group such as (?<status>\\d+), got ${JSON.stringify(options.pattern)}`,
+            hint: "name the parts you want as fields: (?<name>...) or (?P<name>...)"
+          }
+        ];
       }
     } catch (error) {
       if (!(error instanceof Re2SyntaxError)) throw error;
       const column = error.offset + 1 - (options.flags.replace(/u/g, "") ? options.flags.replace(/u/g, "").length + 3 : 0);
-      return [{ key: "pattern", message: `option "pattern" must be a valid RE2 regular expression, got ${JSON.stringify(options.pattern)}: ${error.message} at column ${Math.max(column, 1)}`, hint: error.hint ?? "RE2 syntax, as in the matcher (no lookaround or backreferences); in TOML, single-quoted strings keep backslashes as written" }];
+      return [
+        {
+          key: "pattern",
+          message: `option "pattern" must be a valid RE2 regular expression, got ${JSON.stringify(options.pattern)}: ${error.message} at column ${Math.max(column, 1)}`,
+          hint: error.hint ?? "RE2 syntax, as in the matcher (no lookaround or backreferences); in TOML, single-quoted strings keep backslashes as written"
+        }
+      ];
     }
     return [];
   },
@@ -5820,7 +6040,11 @@ interval = "1m"`,
 
 // src/pipeline/filters/dedupe.ts
 var schema7 = {
-  flush_interval: { type: "duration", default: "10s", doc: 'how long a run of repeats may wait for its "repeated" line when the process goes on repeating or falls quiet' }
+  flush_interval: {
+    type: "duration",
+    default: "10s",
+    doc: 'how long a run of repeats may wait for its "repeated" line when the process goes on repeating or falls quiet'
+  }
 };
 var DedupeFilter = class {
   constructor(interval, context) {
@@ -5907,7 +6131,11 @@ match = "Fields[level] == 'debug' || Payload =~ /GET \\\\/health/"`,
 
 // src/pipeline/filters/fields.ts
 var schema8 = {
-  add: { type: "map", default: {}, doc: 'fields to set on every message, e.g. { release = "${HEROKU_RELEASE_VERSION:-dev}", region = "eu" }; they replace a field of the same name' },
+  add: {
+    type: "map",
+    default: {},
+    doc: 'fields to set on every message, e.g. { release = "${HEROKU_RELEASE_VERSION:-dev}", region = "eu" }; they replace a field of the same name'
+  },
   rename: { type: "map", default: {}, doc: 'fields to rename, old = "new", e.g. { lvl = "level" }; a missing field is skipped' },
   remove: { type: "string[]", default: [], doc: 'fields to remove, e.g. ["password", "headers.cookie"]' }
 };
@@ -5947,7 +6175,8 @@ var fieldsFilter = defineComponent({
     const empty = Object.keys(options.add).length + Object.keys(options.rename).length + options.remove.length === 0;
     const problems = empty ? [{ key: "add", message: 'the fields filter needs at least one of "add", "rename" or "remove", got none', hint: 'e.g. add = { region = "eu" }' }] : [];
     for (const [from, to] of Object.entries(options.rename)) {
-      if (to === "") problems.push({ key: "rename", message: `option "rename" must map "${from}" to a new name, got ""`, hint: 'to drop a field, list it in "remove"' });
+      if (to === "")
+        problems.push({ key: "rename", message: `option "rename" must map "${from}" to a new name, got ""`, hint: 'to drop a field, list it in "remove"' });
     }
     return problems;
   },
@@ -5957,9 +6186,21 @@ var fieldsFilter = defineComponent({
 // src/pipeline/filters/multiline.ts
 var DEFAULT_CONTINUATION = "^(\\s|Caused by:|\\.\\.\\. \\d+ (more|common frames omitted))";
 var schema9 = {
-  continuation: { type: "string", default: DEFAULT_CONTINUATION, doc: `a regular expression (RE2 syntax, as in match expressions) for lines that continue the previous one; the default takes indented lines and Java's "Caused by:" and "... N more"` },
-  start: { type: "string", default: "", doc: 'a regular expression (RE2 syntax) for lines that start a message, e.g. "^\\\\d{4}-\\\\d{2}-\\\\d{2}"; when set, every other line continues the previous one and `continuation` is ignored' },
-  timeout: { type: "duration", default: "200ms", doc: "a group is passed on once its process prints nothing more for this long (a line can only be known to be the last one by waiting)" },
+  continuation: {
+    type: "string",
+    default: DEFAULT_CONTINUATION,
+    doc: `a regular expression (RE2 syntax, as in match expressions) for lines that continue the previous one; the default takes indented lines and Java's "Caused by:" and "... N more"`
+  },
+  start: {
+    type: "string",
+    default: "",
+    doc: 'a regular expression (RE2 syntax) for lines that start a message, e.g. "^\\\\d{4}-\\\\d{2}-\\\\d{2}"; when set, every other line continues the previous one and `continuation` is ignored'
+  },
+  timeout: {
+    type: "duration",
+    default: "200ms",
+    doc: "a group is passed on once its process prints nothing more for this long (a line can only be known to be the last one by waiting)"
+  },
   max_lines: { type: "integer", default: 500, min: 2, doc: "lines in one group at most; the next line starts a new group" },
   max_bytes: { type: "size", default: "64KB", doc: "bytes in one group at most; the next line starts a new group" },
   separator: { type: "string", default: "\n", doc: 'what joins the lines of a group; outputs that write one line per message may want " | " or "\\u2028"' }
@@ -6048,8 +6289,11 @@ match = "Logger =~ /^web/"
 # start = '^\\d{4}-\\d{2}-\\d{2} '
 timeout = "200ms"`,
   check(options) {
-    const problems = [re2Problem("continuation", options.continuation), options.start ? re2Problem("start", options.start) : void 0].filter((p) => p !== void 0);
-    if (options.timeout <= 0) problems.push({ key: "timeout", message: `option "timeout" must be longer than 0, got ${options.timeout}ms`, hint: 'e.g. "200ms"' });
+    const problems = [re2Problem("continuation", options.continuation), options.start ? re2Problem("start", options.start) : void 0].filter(
+      (p) => p !== void 0
+    );
+    if (options.timeout <= 0)
+      problems.push({ key: "timeout", message: `option "timeout" must be longer than 0, got ${options.timeout}ms`, hint: 'e.g. "200ms"' });
     return problems;
   },
   create: (options, context) => new MultilineFilter(options, context)
@@ -6060,15 +6304,27 @@ function re2Problem(key, source) {
     return void 0;
   } catch (error) {
     if (!(error instanceof Re2SyntaxError)) throw error;
-    return { key, message: `option "${key}" must be a valid RE2 regular expression, got ${JSON.stringify(source)}: ${error.message} at column ${error.offset + 1}`, hint: error.hint ?? "RE2 syntax, as in match expressions (no lookaround or backreferences); in TOML, single-quoted strings keep backslashes as written" };
+    return {
+      key,
+      message: `option "${key}" must be a valid RE2 regular expression, got ${JSON.stringify(source)}: ${error.message} at column ${error.offset + 1}`,
+      hint: error.hint ?? "RE2 syntax, as in match expressions (no lookaround or backreferences); in TOML, single-quoted strings keep backslashes as written"
+    };
   }
 }
 
 // src/pipeline/filters/redact.ts
 var schema10 = {
-  patterns: { type: "string[]", default: [], doc: 'regular expressions (RE2 syntax, matched in linear time) whose matches are replaced; with a top-level group (?P<secret>...) only that group is, e.g. "card=(?P<secret>\\\\d{12,19})"' },
+  patterns: {
+    type: "string[]",
+    default: [],
+    doc: 'regular expressions (RE2 syntax, matched in linear time) whose matches are replaced; with a top-level group (?P<secret>...) only that group is, e.g. "card=(?P<secret>\\\\d{12,19})"'
+  },
   env: { type: "string[]", default: [], doc: "names of environment variables whose values are replaced wherever they appear" },
-  env_suffixes: { type: "string[]", default: ["_KEY", "_SECRET", "_TOKEN", "_PASSWORD"], doc: "also redact the values of variables whose names end in one of these; [] turns this off" },
+  env_suffixes: {
+    type: "string[]",
+    default: ["_KEY", "_SECRET", "_TOKEN", "_PASSWORD"],
+    doc: "also redact the values of variables whose names end in one of these; [] turns this off"
+  },
   url_passwords: { type: "boolean", default: true, doc: "replace the password in URLs such as postgres://user:pass@host" },
   min_length: { type: "integer", default: 4, min: 1, doc: "values of environment variables shorter than this are not redacted (they would match everywhere)" },
   replacement: { type: "string", default: "[REDACTED]", doc: "what replaces each secret" },
@@ -6168,7 +6424,13 @@ patterns = ['card=(?P<secret>\\d{12,19})']`,
       } catch (error) {
         if (!(error instanceof Re2SyntaxError)) throw error;
         const key = `patterns[${i}]`;
-        return [{ key, message: `option "${key}" must be a valid RE2 regular expression, got ${JSON.stringify(p)}: ${error.message} at column ${error.offset + 1}`, hint: error.hint ?? "RE2 syntax, as in match expressions; to keep a prefix, replace only a group: card=(?P<secret>\\d+)" }];
+        return [
+          {
+            key,
+            message: `option "${key}" must be a valid RE2 regular expression, got ${JSON.stringify(p)}: ${error.message} at column ${error.offset + 1}`,
+            hint: error.hint ?? "RE2 syntax, as in match expressions; to keep a prefix, replace only a group: card=(?P<secret>\\d+)"
+          }
+        ];
       }
     });
   },
@@ -6178,7 +6440,13 @@ patterns = ['card=(?P<secret>\\d{12,19})']`,
 // src/pipeline/filters/sample.ts
 var schema11 = {
   rate: { type: "integer", required: true, min: 1, doc: "pass 1 message in this many: 10 keeps the 1st, 11th, 21st... (1 passes everything)" },
-  key: { type: "string", default: "", pattern: KEY_PATTERN, patternHint: KEY_HINT, doc: 'count separately per value of this variable, e.g. "Logger", so each process keeps its share; empty: one count for all' }
+  key: {
+    type: "string",
+    default: "",
+    pattern: KEY_PATTERN,
+    patternHint: KEY_HINT,
+    doc: 'count separately per value of this variable, e.g. "Logger", so each process keeps its share; empty: one count for all'
+  }
 };
 var SampleFilter = class {
   constructor(rate, key) {
@@ -6217,7 +6485,13 @@ var sampleFilter = defineComponent({
 var schema12 = {
   limit: { type: "integer", required: true, min: 1, doc: "messages passed per window and key; the rest are suppressed and counted" },
   window: { type: "duration", default: "1s", doc: 'the length of a window, e.g. "1s" or "1m"; counts start again at each' },
-  key: { type: "string", default: "Logger", pattern: KEY_PATTERN, patternHint: KEY_HINT, doc: 'what is limited separately: "Logger" (each process instance), "Payload" (each distinct line), "Fields[name]"...' }
+  key: {
+    type: "string",
+    default: "Logger",
+    pattern: KEY_PATTERN,
+    patternHint: KEY_HINT,
+    doc: 'what is limited separately: "Logger" (each process instance), "Payload" (each distinct line), "Fields[name]"...'
+  }
 };
 var ThrottleFilter = class {
   constructor(limit, window, key, context) {
@@ -6252,7 +6526,11 @@ var ThrottleFilter = class {
     const ended = this.windows;
     this.windows = /* @__PURE__ */ new Map();
     for (const [key, state] of ended) {
-      if (state.suppressed > 0) this.context.report(`suppressed ${state.suppressed} message${state.suppressed === 1 ? "" : "s"} from ${key || "(none)"} in the last ${this.every}`, SEVERITY.warning);
+      if (state.suppressed > 0)
+        this.context.report(
+          `suppressed ${state.suppressed} message${state.suppressed === 1 ? "" : "s"} from ${key || "(none)"} in the last ${this.every}`,
+          SEVERITY.warning
+        );
     }
     if (ended.size === 0 && this.timer) {
       clearInterval(this.timer);
@@ -6290,7 +6568,12 @@ var import_node_fs5 = require("node:fs");
 var import_node_path3 = require("node:path");
 var schema13 = {
   path: { type: "string", required: true, doc: 'the file to append to, e.g. "log/app.log" (relative to the app directory); its directory is created' },
-  format: { type: "enum", values: FORMATS.filter((f) => f !== "auto"), default: "heroku", doc: "raw (as printed), heroku (`timestamp app[web.1]: line`), prefixed, json or logfmt" },
+  format: {
+    type: "enum",
+    values: FORMATS.filter((f) => f !== "auto"),
+    default: "heroku",
+    doc: "raw (as printed), heroku (`timestamp app[web.1]: line`), prefixed, json or logfmt"
+  },
   max_size: { type: "size", default: "10MB", doc: 'rotate once the file reaches this size ("0" never rotates); a line is never split across files' },
   keep: { type: "integer", default: 5, min: 0, max: 1e3, doc: "rotated files kept (path.1 is the newest); older ones are deleted; 0 keeps none" }
 };
@@ -6496,14 +6779,19 @@ function recover(dir) {
   return { segments, ack, pending, pendingBytes };
 }
 function takeLock(lock, dir) {
-  if (held.has(lock)) throw new BufferInUseError(`buffer.path "${dir}" is used by two outputs of this drover: give each output its own buffer.path (or leave it out: the default is a directory per output)`);
+  if (held.has(lock))
+    throw new BufferInUseError(
+      `buffer.path "${dir}" is used by two outputs of this drover: give each output its own buffer.path (or leave it out: the default is a directory per output)`
+    );
   try {
     const [owner, started] = (0, import_node_fs6.readFileSync)(lock, "utf8").trim().split(" ");
     const pid = Number(owner);
     const now = startTimeOf(pid);
     const sameProcess = started === void 0 || now === void 0 || now === started;
     if (pid && pid !== process.pid && alive(pid) && sameProcess) {
-      throw new BufferInUseError(`buffer.path "${dir}" is in use by process ${pid}${describeProcess(pid)}: two drovers cannot share a disk buffer; give this output another buffer.path, or stop that process first`);
+      throw new BufferInUseError(
+        `buffer.path "${dir}" is in use by process ${pid}${describeProcess(pid)}: two drovers cannot share a disk buffer; give this output another buffer.path, or stop that process first`
+      );
     }
   } catch (error) {
     if (error.code !== "ENOENT") throw error;
@@ -6789,7 +7077,15 @@ var DiskBuffer = class {
     return n;
   }
   stats() {
-    return { buffered: this.pendingCount, buffered_bytes: this.bytes, unconfirmed: this.sent.length, dropped: this.dropped, segments: this.segments.length, write_errors: this.writeErrors, checkpoint_errors: this.checkpointErrors };
+    return {
+      buffered: this.pendingCount,
+      buffered_bytes: this.bytes,
+      unconfirmed: this.sent.length,
+      dropped: this.dropped,
+      segments: this.segments.length,
+      write_errors: this.writeErrors,
+      checkpoint_errors: this.checkpointErrors
+    };
   }
   /** Keeps everything unconfirmed on disk for the next start; returns how many records the disk would not take. */
   close() {
@@ -7064,8 +7360,14 @@ function checkDir(dir) {
     if (error.code === "ENOENT") return 448;
     throw error;
   }
-  if (!stat.isDirectory()) throw new ControlError(`${dir} should be drover's directory for control sockets, but it is not a directory (someone may have put it there): remove it, or set DROVER_SOCKET to a path in a directory of yours`);
-  if (stat.uid !== uid()) throw new ControlError(`${dir} should be drover's directory for control sockets, but it belongs to ${describeUid(stat.uid)}, not to you, ${describeUid(uid())}: someone else made it, maybe to put a socket of theirs where drover status would ask; remove it, or set DROVER_SOCKET to a path in a directory of yours`);
+  if (!stat.isDirectory())
+    throw new ControlError(
+      `${dir} should be drover's directory for control sockets, but it is not a directory (someone may have put it there): remove it, or set DROVER_SOCKET to a path in a directory of yours`
+    );
+  if (stat.uid !== uid())
+    throw new ControlError(
+      `${dir} should be drover's directory for control sockets, but it belongs to ${describeUid(stat.uid)}, not to you, ${describeUid(uid())}: someone else made it, maybe to put a socket of theirs where drover status would ask; remove it, or set DROVER_SOCKET to a path in a directory of yours`
+    );
   return stat.mode;
 }
 function fnv1a(text) {
@@ -7087,7 +7389,12 @@ var bufferField = {
   doc: 'where records wait for the drain: { type = "memory", max_events, max_size, when_full } or { type = "disk", path, max_size, when_full }',
   discriminator: "type",
   fields: {
-    type: { type: "enum", values: ["memory", "disk"], default: "memory", doc: "memory (default; lost when drover stops) or disk (survives a restart of drover)" }
+    type: {
+      type: "enum",
+      values: ["memory", "disk"],
+      default: "memory",
+      doc: "memory (default; lost when drover stops) or disk (survives a restart of drover)"
+    }
   },
   variants: {
     memory: {
@@ -7096,7 +7403,10 @@ var bufferField = {
       when_full: whenFull
     },
     disk: {
-      path: { type: "string", doc: "directory of the segment files; default $TMPDIR/drover-<uid>/buffers/<output name>, in a directory only that user can use (0700, checked)" },
+      path: {
+        type: "string",
+        doc: "directory of the segment files; default $TMPDIR/drover-<uid>/buffers/<output name>, in a directory only that user can use (0700, checked)"
+      },
       max_size: { type: "size", default: "256MB", doc: "most bytes waiting to be sent" },
       segment_size: { type: "size", default: "16MB", doc: "size of each segment file: drop_oldest drops a segment at a time" },
       when_full: whenFull
@@ -7110,7 +7420,12 @@ function createBuffer(options, outputName, _env) {
   if (problems.length) throw new Error(problems.map((p) => p.message).join("; "));
   if (resolved.type === "disk") {
     const dir = resolved.path || (0, import_node_path7.join)(privateSubdir("buffers"), outputName);
-    return new DiskBuffer({ dir, maxSize: resolved.max_size, segmentSize: resolved.segment_size, whenFull: resolved.when_full });
+    return new DiskBuffer({
+      dir,
+      maxSize: resolved.max_size,
+      segmentSize: resolved.segment_size,
+      whenFull: resolved.when_full
+    });
   }
   return new MemoryBuffer({ maxEvents: resolved.max_events, maxSize: resolved.max_size, whenFull: resolved.when_full });
 }
@@ -7271,7 +7586,13 @@ var Sender = class {
     return this.buffer.drained();
   }
   stats() {
-    return { destination: this.transport.name, ...this.counters, ...this.buffer.stats(), ...this.transport.stats?.(), ...this.lastError ? { last_error: this.lastError } : {} };
+    return {
+      destination: this.transport.name,
+      ...this.counters,
+      ...this.buffer.stats(),
+      ...this.transport.stats?.(),
+      ...this.lastError ? { last_error: this.lastError } : {}
+    };
   }
   /** Flushes until `deadline`; then a disk buffer keeps the rest and a memory buffer reports it lost. */
   async close(deadline) {
@@ -7320,7 +7641,12 @@ var Sender = class {
     const type = this.buffer.type;
     const failure = this.buffer.failure;
     if (failure) this.reporter.count("failed", n, (total) => `Error L12 (local buffer error): ${this.context.id} dropped ${total} messages (${failure})`);
-    else this.reporter.count("dropped", n, (total) => `Error L10 (output buffer overflow): ${this.context.id} dropped ${total} messages (${type} buffer full, when_full=${this.buffer.whenFull})`);
+    else
+      this.reporter.count(
+        "dropped",
+        n,
+        (total) => `Error L10 (output buffer overflow): ${this.context.id} dropped ${total} messages (${type} buffer full, when_full=${this.buffer.whenFull})`
+      );
   }
   async run() {
     const held2 = [];
@@ -7367,7 +7693,10 @@ var Sender = class {
           else {
             held2.shift();
             this.buffer.confirm(1);
-            this.reject(1, `${error.message} for a single message of ${records[0].length} bytes: it is larger than the drain accepts, even alone (not retried; lower [supervisor] max_line_length to have long lines split)`);
+            this.reject(
+              1,
+              `${error.message} for a single message of ${records[0].length} bytes: it is larger than the drain accepts, even alone (not retried; lower [supervisor] max_line_length to have long lines split)`
+            );
           }
           attempt = 0;
           continue;
@@ -7386,12 +7715,19 @@ var Sender = class {
           held2.shift();
           this.buffer.confirm(records.length);
           this.counters.rejected += records.length;
-          this.reporter.count("gave-up", records.length, (n) => `Error L13 (delivery error): ${this.context.id} dropped ${n} messages after ${this.options.maxRetries} retries: ${this.lastError}`);
+          this.reporter.count(
+            "gave-up",
+            records.length,
+            (n) => `Error L13 (delivery error): ${this.context.id} dropped ${n} messages after ${this.options.maxRetries} retries: ${this.lastError}`
+          );
           attempt = 0;
           continue;
         }
         const wait = this.closing ? Math.min(250, this.backoff.next()) : Math.max(this.backoff.next(), error.retryAfter ?? 0);
-        this.reporter.say("retry", `Error L13 (delivery error): ${this.context.id}: ${this.lastError}; retrying in ${(wait / 1e3).toFixed(1)}s (attempt ${attempt})`);
+        this.reporter.say(
+          "retry",
+          `Error L13 (delivery error): ${this.context.id}: ${this.lastError}; retrying in ${(wait / 1e3).toFixed(1)}s (attempt ${attempt})`
+        );
         this.busy = false;
         await this.retrySleep.sleep(wait);
       } finally {
@@ -7417,7 +7753,32 @@ var delay = (ms) => new Promise((resolve10) => setTimeout(resolve10, Math.max(0,
 
 // src/pipeline/formats/rfc5424.ts
 var buffer = __toESM(require("node:buffer"), 1);
-var FACILITIES = ["kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp", "ntp", "audit", "alert", "clock", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"];
+var FACILITIES = [
+  "kern",
+  "user",
+  "mail",
+  "daemon",
+  "auth",
+  "syslog",
+  "lpr",
+  "news",
+  "uucp",
+  "cron",
+  "authpriv",
+  "ftp",
+  "ntp",
+  "audit",
+  "alert",
+  "clock",
+  "local0",
+  "local1",
+  "local2",
+  "local3",
+  "local4",
+  "local5",
+  "local6",
+  "local7"
+];
 function headerField(value, max) {
   const clean = value.replace(/[^\x21-\x7e]/g, "_").slice(0, max);
   return clean === "" ? "-" : clean;
@@ -7604,7 +7965,10 @@ function readTlsFiles(options, now = Date.now()) {
   const files = { ca: read(options, "ca_file"), cert: read(options, "cert_file"), key: read(options, "key_file"), warnings: [] };
   if (files.key) {
     const mode = (0, import_node_fs9.statSync)(options.key_file).mode & 511;
-    if (mode & 36) files.warnings.push(`key_file ${JSON.stringify(options.key_file)} can be read by ${mode & 4 ? "every user" : "its group"} (mode ${mode.toString(8).padStart(4, "0")}); chmod 600 it`);
+    if (mode & 36)
+      files.warnings.push(
+        `key_file ${JSON.stringify(options.key_file)} can be read by ${mode & 4 ? "every user" : "its group"} (mode ${mode.toString(8).padStart(4, "0")}); chmod 600 it`
+      );
   }
   if (files.cert) {
     let validTo;
@@ -7615,8 +7979,14 @@ function readTlsFiles(options, now = Date.now()) {
       throw new Error(`option "cert_file": ${JSON.stringify(options.cert_file)} is not a PEM certificate: ${error.message}`);
     }
     const days = (validTo - now) / 864e5;
-    if (days < 0) files.warnings.push(`the client certificate in cert_file ${JSON.stringify(options.cert_file)} expired on ${new Date(validTo).toISOString()}; the receiver will refuse it`);
-    else if (days < EXPIRY_WARNING_DAYS) files.warnings.push(`the client certificate in cert_file ${JSON.stringify(options.cert_file)} expires on ${new Date(validTo).toISOString()}, in ${Math.floor(days)} days; renew it`);
+    if (days < 0)
+      files.warnings.push(
+        `the client certificate in cert_file ${JSON.stringify(options.cert_file)} expired on ${new Date(validTo).toISOString()}; the receiver will refuse it`
+      );
+    else if (days < EXPIRY_WARNING_DAYS)
+      files.warnings.push(
+        `the client certificate in cert_file ${JSON.stringify(options.cert_file)} expires on ${new Date(validTo).toISOString()}, in ${Math.floor(days)} days; renew it`
+      );
   }
   return files;
 }
@@ -7725,7 +8095,10 @@ var StreamTransport = class {
       if (this.closed) return reject(new Error(`${this.name}: output closed`));
       const socket = tls ? tlsModule().connect({ host, port, servername: isIp(host) ? void 0 : host, ...tls }) : (0, import_node_net2.connect)({ host, port });
       this.connecting = socket;
-      const timer = setTimeout(() => socket.destroy(new Error(`could not connect to ${this.name} within ${connectTimeout} ms (connect_timeout)`)), connectTimeout);
+      const timer = setTimeout(
+        () => socket.destroy(new Error(`could not connect to ${this.name} within ${connectTimeout} ms (connect_timeout)`)),
+        connectTimeout
+      );
       timer.unref();
       socket.once(tls ? "secureConnect" : "connect", () => {
         clearTimeout(timer);
@@ -7785,18 +8158,21 @@ var StreamTransport = class {
       };
       const onDrain = () => done();
       const onClose = () => done(this.takeBroken() ?? new Error(`${this.name} closed the connection`));
-      const check2 = setInterval(() => {
-        if (socket.writableLength < last) {
-          last = socket.writableLength;
-          since = Date.now();
-        } else if (Date.now() - since >= this.options.writeTimeout) {
-          this.counters.write_timeouts++;
-          const error = new Error(`write timeout: ${this.name} took no data for ${this.options.writeTimeout} ms (write_timeout); reconnecting`);
-          this.lost(socket, error);
-          this.takeBroken();
-          done(error);
-        }
-      }, Math.min(1e3, Math.max(10, this.options.writeTimeout / 4)));
+      const check2 = setInterval(
+        () => {
+          if (socket.writableLength < last) {
+            last = socket.writableLength;
+            since = Date.now();
+          } else if (Date.now() - since >= this.options.writeTimeout) {
+            this.counters.write_timeouts++;
+            const error = new Error(`write timeout: ${this.name} took no data for ${this.options.writeTimeout} ms (write_timeout); reconnecting`);
+            this.lost(socket, error);
+            this.takeBroken();
+            done(error);
+          }
+        },
+        Math.min(1e3, Math.max(10, this.options.writeTimeout / 4))
+      );
       socket.on("drain", onDrain);
       socket.on("close", onClose);
     });
@@ -7851,23 +8227,62 @@ function drainRendering(format) {
 var dgram = () => require("node:dgram");
 var URL_PATTERN = /^syslog(\+(tcp|tls|udp))?:\/\/(\[[0-9a-fA-F:.]+\]|[^\s/:@[\]]+):\d{1,5}\/?$/;
 var schema14 = {
-  url: { type: "string", required: true, pattern: URL_PATTERN, patternHint: 'a drain URL with a port, such as "syslog+tls://logs.example.com:12345" (syslog+tcp://, syslog+tls://, syslog+udp://; syslog:// is TCP)', doc: "where to send: syslog+tcp://host:port, syslog+tls://host:port or syslog+udp://host:port" },
-  facility: { type: "enum", values: FACILITIES, default: "user", doc: "syslog facility of every message (user: messages from an application); the priority is facility * 8 + the message severity" },
+  url: {
+    type: "string",
+    required: true,
+    pattern: URL_PATTERN,
+    patternHint: 'a drain URL with a port, such as "syslog+tls://logs.example.com:12345" (syslog+tcp://, syslog+tls://, syslog+udp://; syslog:// is TCP)',
+    doc: "where to send: syslog+tcp://host:port, syslog+tls://host:port or syslog+udp://host:port"
+  },
+  facility: {
+    type: "enum",
+    values: FACILITIES,
+    default: "user",
+    doc: "syslog facility of every message (user: messages from an application); the priority is facility * 8 + the message severity"
+  },
   app_name: { type: "string", doc: `APP-NAME of every message; default HEROKU_APP_NAME, Cloud Foundry's application_name, or "app"` },
   hostname: { type: "string", doc: "HOSTNAME of every message this output sends; default the host name of each message (the supervisor's host)" },
   structured_data: { type: "string", doc: 'STRUCTURED-DATA of every message, e.g. "[logentries@41058 token=\\"abc\\"]" for services that want a token there' },
   format: { type: "enum", values: DRAIN_FORMATS, default: "auto", doc: DRAIN_FORMAT_DOC },
-  max_line_length: { type: "size", default: "10000", doc: "a MSG longer than this many bytes is sent as several messages (after filters and redaction), each with the whole message's severity, timestamp and fields; 0 never splits. 10,000 is Logplex's limit, and what most drains take" },
-  framing: { type: "enum", values: ["octet-counting", "newline"], default: "octet-counting", doc: "TCP/TLS framing: octet-counting (RFC 6587, `LEN MSG`; safe for any message) or newline (for receivers that need it)" },
-  max_datagram_size: { type: "size", default: "2KB", doc: "UDP: a longer message is sent as several datagrams of at most this many bytes, each with the whole header and fields (with max_line_length = 0 it is cut to this size instead); RFC 5426 receivers take 2048, 480 is safe on any path" },
-  tls_verify: { type: "boolean", default: true, doc: "syslog+tls: check the server's certificate and name; false sends logs to whoever answers, and is warned about at start" },
+  max_line_length: {
+    type: "size",
+    default: "10000",
+    doc: "a MSG longer than this many bytes is sent as several messages (after filters and redaction), each with the whole message's severity, timestamp and fields; 0 never splits. 10,000 is Logplex's limit, and what most drains take"
+  },
+  framing: {
+    type: "enum",
+    values: ["octet-counting", "newline"],
+    default: "octet-counting",
+    doc: "TCP/TLS framing: octet-counting (RFC 6587, `LEN MSG`; safe for any message) or newline (for receivers that need it)"
+  },
+  max_datagram_size: {
+    type: "size",
+    default: "2KB",
+    doc: "UDP: a longer message is sent as several datagrams of at most this many bytes, each with the whole header and fields (with max_line_length = 0 it is cut to this size instead); RFC 5426 receivers take 2048, 480 is safe on any path"
+  },
+  tls_verify: {
+    type: "boolean",
+    default: true,
+    doc: "syslog+tls: check the server's certificate and name; false sends logs to whoever answers, and is warned about at start"
+  },
   ca_file: { type: "string", doc: "syslog+tls: PEM file of the CA(s) to trust instead of the system's" },
-  cert_file: { type: "string", doc: "syslog+tls: PEM client certificate, for receivers that ask for one (mutual TLS); one that expires within 14 days is warned about at start" },
+  cert_file: {
+    type: "string",
+    doc: "syslog+tls: PEM client certificate, for receivers that ask for one (mutual TLS); one that expires within 14 days is warned about at start"
+  },
   key_file: { type: "string", doc: "syslog+tls: PEM private key of cert_file; warned about when others can read it" },
   connect_timeout: { type: "duration", default: "10s", doc: "how long a connection may take" },
   write_timeout: { type: "duration", default: "30s", doc: "a receiver that takes no data for this long is considered stuck: drover reconnects and resends" },
-  resend_window: { type: "size", default: "8MB", doc: "TCP/TLS: bytes after which a record counts as delivered; unconfirmed records are resent after a reconnect (duplicates are possible)" },
-  confirm_after: { type: "duration", default: "2s", doc: "TCP/TLS: a record also counts as delivered once the connection stayed up this long after the kernel took it; a receiver that loses what it received more than this long ago loses it for good" },
+  resend_window: {
+    type: "size",
+    default: "8MB",
+    doc: "TCP/TLS: bytes after which a record counts as delivered; unconfirmed records are resent after a reconnect (duplicates are possible)"
+  },
+  confirm_after: {
+    type: "duration",
+    default: "2s",
+    doc: "TCP/TLS: a record also counts as delivered once the connection stayed up this long after the kernel took it; a receiver that loses what it received more than this long ago loses it for good"
+  },
   backoff_initial: { type: "duration", default: "500ms", doc: "first wait before reconnecting; doubles on each failure" },
   backoff_max: { type: "duration", default: "30s", doc: "longest wait between reconnects" },
   buffer: bufferField
@@ -7876,7 +8291,11 @@ function parseSyslogUrl(url) {
   const match = URL_PATTERN.exec(url);
   if (!match) throw new Error(`option "url" must be a drain URL such as "syslog+tls://logs.example.com:12345", got ${JSON.stringify(url)}`);
   const parsed = new URL(url.replace(/^syslog(\+\w+)?:/, "http:"));
-  return { protocol: match[2] ?? "tcp", host: parsed.hostname.replace(/^\[|\]$/g, ""), port: Number(parsed.port || match[0].split(":").pop()) };
+  return {
+    protocol: match[2] ?? "tcp",
+    host: parsed.hostname.replace(/^\[|\]$/g, ""),
+    port: Number(parsed.port || match[0].split(":").pop())
+  };
 }
 var DatagramTransport = class {
   constructor(host, port) {
@@ -7944,19 +8363,31 @@ var syslogOutput = defineComponent({
   check(options) {
     const problems = [];
     if (options.structured_data !== void 0 && !STRUCTURED_DATA.test(options.structured_data)) {
-      problems.push({ key: "structured_data", message: `option "structured_data" must be RFC 5424 structured data such as [id@12345 key="value"], got ${JSON.stringify(options.structured_data)}`, hint: 'inside values, escape ", \\ and ] with a backslash' });
+      problems.push({
+        key: "structured_data",
+        message: `option "structured_data" must be RFC 5424 structured data such as [id@12345 key="value"], got ${JSON.stringify(options.structured_data)}`,
+        hint: 'inside values, escape ", \\ and ] with a backslash'
+      });
     }
     const protocol = URL_PATTERN.exec(options.url ?? "")?.[2] ?? (options.url ? "tcp" : void 0);
     if (protocol && protocol !== "tls") {
       for (const key of ["ca_file", "cert_file", "key_file"]) {
-        if (options[key] !== void 0) problems.push({ key, message: `option "${key}" applies to syslog+tls:// URLs only, and url is ${JSON.stringify(options.url)}` });
+        if (options[key] !== void 0)
+          problems.push({ key, message: `option "${key}" applies to syslog+tls:// URLs only, and url is ${JSON.stringify(options.url)}` });
       }
     }
     if (typeof options.max_datagram_size === "number" && options.max_datagram_size < 480) {
-      problems.push({ key: "max_datagram_size", message: `option "max_datagram_size" must be at least 480 bytes (RFC 5426), got ${options.max_datagram_size}`, hint: 'use "480" when unsure about the path MTU, "2KB" for most receivers' });
+      problems.push({
+        key: "max_datagram_size",
+        message: `option "max_datagram_size" must be at least 480 bytes (RFC 5426), got ${options.max_datagram_size}`,
+        hint: 'use "480" when unsure about the path MTU, "2KB" for most receivers'
+      });
     }
     if (options.cert_file === void 0 !== (options.key_file === void 0)) {
-      problems.push({ key: options.cert_file === void 0 ? "key_file" : "cert_file", message: 'options "cert_file" and "key_file" go together: set both or neither' });
+      problems.push({
+        key: options.cert_file === void 0 ? "key_file" : "cert_file",
+        message: 'options "cert_file" and "key_file" go together: set both or neither'
+      });
     }
     return problems;
   },
@@ -7982,7 +8413,15 @@ var syslogOutput = defineComponent({
       const files = protocol === "tls" ? readTlsFiles(options) : void 0;
       warnings = files?.warnings ?? [];
       const tls = files ? { rejectUnauthorized: options.tls_verify !== false, ca: files.ca, cert: files.cert, key: files.key } : void 0;
-      transport = new StreamTransport({ host, port, tls, connectTimeout: options.connect_timeout, writeTimeout: options.write_timeout, resendWindow: options.resend_window, confirmAfter: options.confirm_after });
+      transport = new StreamTransport({
+        host,
+        port,
+        tls,
+        connectTimeout: options.connect_timeout,
+        writeTimeout: options.write_timeout,
+        resendWindow: options.resend_window,
+        confirmAfter: options.confirm_after
+      });
       encode = (m) => rfc.frame(m, options.framing, "", render.msg(m), render.sd(m));
     }
     const sender = new Sender(buffer2, transport, encode, context, {
@@ -7994,7 +8433,11 @@ var syslogOutput = defineComponent({
     });
     for (const warning of warnings) sender.reporter.say(`tls ${warning}`, `${context.id}: ${warning}`, SEVERITY.warning);
     if (protocol === "tls" && options.tls_verify === false) {
-      sender.reporter.say("tls", `${context.id}: tls_verify = false: the certificate of ${host} is not checked, so anyone between here and there can read and change these logs`, SEVERITY.warning);
+      sender.reporter.say(
+        "tls",
+        `${context.id}: tls_verify = false: the certificate of ${host} is not checked, so anyone between here and there can read and change these logs`,
+        SEVERITY.warning
+      );
     }
     if (protocol === "udp" && options.max_line_length) {
       const datagram = (m) => rfc.encode(m, Infinity, render.msg(m), render.sd(m)).length;
@@ -8013,22 +8456,48 @@ var gzip = (data) => (0, import_node_util.promisify)(require("node:zlib").gzip)(
 var FORMATS2 = ["logplex", "ndjson", "json"];
 var CONTENT_TYPES = { logplex: "application/logplex-1", ndjson: "application/x-ndjson", json: "application/json" };
 var schema15 = {
-  url: { type: "string", required: true, pattern: /^https?:\/\/[^\s/]+/, patternHint: 'an http:// or https:// URL, such as "https://collector.example.com/logs"', doc: "where to POST batches" },
-  format: { type: "enum", values: FORMATS2, default: "logplex", doc: "the body: logplex (application/logplex-1: octet-counted RFC 5424 frames, as Heroku HTTPS drains; their MSG as message_format says), ndjson (one JSON object a line, fields as keys) or json (an array of them)" },
-  message_format: { type: "enum", values: DRAIN_FORMATS, default: "auto", doc: `logplex: how each frame's MSG is written, as the syslog output's format: auto (the payload, and decoded fields as structured data [fields@32473 key="value"] on every piece), raw (the payload only), logfmt or json (fields in MSG, for receivers that parse only MSG)` },
-  max_line_length: { type: "size", doc: "a line longer than this many bytes is sent as several messages (after filters and redaction), each with the whole message's severity, timestamp and fields; 0 never splits. Default: 10,000 (Logplex's limit) for logplex, 0 for ndjson and json" },
+  url: {
+    type: "string",
+    required: true,
+    pattern: /^https?:\/\/[^\s/]+/,
+    patternHint: 'an http:// or https:// URL, such as "https://collector.example.com/logs"',
+    doc: "where to POST batches"
+  },
+  format: {
+    type: "enum",
+    values: FORMATS2,
+    default: "logplex",
+    doc: "the body: logplex (application/logplex-1: octet-counted RFC 5424 frames, as Heroku HTTPS drains; their MSG as message_format says), ndjson (one JSON object a line, fields as keys) or json (an array of them)"
+  },
+  message_format: {
+    type: "enum",
+    values: DRAIN_FORMATS,
+    default: "auto",
+    doc: `logplex: how each frame's MSG is written, as the syslog output's format: auto (the payload, and decoded fields as structured data [fields@32473 key="value"] on every piece), raw (the payload only), logfmt or json (fields in MSG, for receivers that parse only MSG)`
+  },
+  max_line_length: {
+    type: "size",
+    doc: "a line longer than this many bytes is sent as several messages (after filters and redaction), each with the whole message's severity, timestamp and fields; 0 never splits. Default: 10,000 (Logplex's limit) for logplex, 0 for ndjson and json"
+  },
   batch_size: { type: "integer", min: 1, default: 500, doc: "most messages in one request" },
   batch_bytes: { type: "size", default: "1MB", doc: "most bytes in one request (before gzip)" },
   batch_interval: { type: "duration", default: "1s", doc: "how long a batch may wait to fill before it is sent" },
   gzip: { type: "boolean", default: false, doc: "compress request bodies (Content-Encoding: gzip)" },
   headers: { type: "map", default: {}, doc: 'extra request headers, e.g. { Authorization = "Bearer ${TOKEN}" }' },
   timeout: { type: "duration", default: "30s", doc: "a request (connect, send, answer) that takes longer fails and is retried" },
-  max_retries: { type: "integer", min: 0, doc: "retries of a failed batch before it is dropped and reported; default: retry until it is taken (the buffer's when_full decides meanwhile)" },
+  max_retries: {
+    type: "integer",
+    min: 0,
+    doc: "retries of a failed batch before it is dropped and reported; default: retry until it is taken (the buffer's when_full decides meanwhile)"
+  },
   backoff_initial: { type: "duration", default: "500ms", doc: "first wait before a retry; doubles on each failure" },
   backoff_max: { type: "duration", default: "30s", doc: "longest wait between retries" },
   tls_verify: { type: "boolean", default: true, doc: "check the server's certificate; false is warned about at start" },
   ca_file: { type: "string", doc: "PEM file of the CA(s) to trust instead of the system's" },
-  cert_file: { type: "string", doc: "https: PEM client certificate, for servers that ask for one (mutual TLS); one that expires within 14 days is warned about at start" },
+  cert_file: {
+    type: "string",
+    doc: "https: PEM client certificate, for servers that ask for one (mutual TLS); one that expires within 14 days is warned about at start"
+  },
   key_file: { type: "string", doc: "https: PEM private key of cert_file; warned about when others can read it" },
   facility: { type: "enum", values: FACILITIES, default: "user", doc: "logplex format: syslog facility of the frames" },
   app_name: { type: "string", doc: `logplex format: APP-NAME; default HEROKU_APP_NAME, Cloud Foundry's application_name, or "app"` },
@@ -8069,7 +8538,13 @@ var HttpTransport = class {
       ...this.options.headers
     };
     this.counters.requests++;
-    const { status: status2, text: answerText, wait, answer: answer2, type } = await this.post(body, headers).catch((error) => {
+    const {
+      status: status2,
+      text: answerText,
+      wait,
+      answer: answer2,
+      type
+    } = await this.post(body, headers).catch((error) => {
       this.counters.failed_requests++;
       throw error;
     });
@@ -8127,7 +8602,13 @@ var HttpTransport = class {
         response.on("end", () => {
           clearTimeout(timer);
           const answer2 = Buffer.concat(chunks).subarray(0, 65536);
-          resolve10({ status: response.statusCode ?? 0, text: oneLine(answer2.toString("utf8", 0, 300)), wait, answer: answer2, type: header(response.headers["content-type"]) ?? "" });
+          resolve10({
+            status: response.statusCode ?? 0,
+            text: oneLine(answer2.toString("utf8", 0, 300)),
+            wait,
+            answer: answer2,
+            type: header(response.headers["content-type"]) ?? ""
+          });
         });
         response.on("error", (error) => {
           clearTimeout(timer);
@@ -8149,7 +8630,12 @@ function retryAfter(value) {
 }
 function encoder(format, options, context) {
   if (format === "logplex") {
-    const rfc = new Rfc5424({ facility: options.facility, appName: options.app_name ?? defaultAppName(context.env), hostname: options.hostname ?? context.hostname, structuredData: "" });
+    const rfc = new Rfc5424({
+      facility: options.facility,
+      appName: options.app_name ?? defaultAppName(context.env),
+      hostname: options.hostname ?? context.hostname,
+      structuredData: ""
+    });
     const { msg, sd } = drainRendering(options.message_format);
     return (m) => rfc.frame(m, "octet-counting", "\n", msg(m), sd(m));
   }
@@ -8165,11 +8651,16 @@ var httpOutput = defineComponent({
   check(options) {
     const problems = certKeyProblems(options);
     if (options.message_format !== void 0 && options.message_format !== "auto" && options.format !== "logplex") {
-      problems.push({ key: "message_format", message: `option "message_format" applies to format = "logplex" only, and format is ${JSON.stringify(options.format)}`, hint: "ndjson and json bodies carry the fields as keys already" });
+      problems.push({
+        key: "message_format",
+        message: `option "message_format" applies to format = "logplex" only, and format is ${JSON.stringify(options.format)}`,
+        hint: "ndjson and json bodies carry the fields as keys already"
+      });
     }
     if (typeof options.url === "string" && options.url.startsWith("http:")) {
       for (const key of ["ca_file", "cert_file", "key_file"]) {
-        if (options[key] !== void 0) problems.push({ key, message: `option "${key}" applies to https:// URLs only, and url is ${JSON.stringify(options.url)}` });
+        if (options[key] !== void 0)
+          problems.push({ key, message: `option "${key}" applies to https:// URLs only, and url is ${JSON.stringify(options.url)}` });
       }
     }
     return problems;
@@ -8184,7 +8675,18 @@ var httpOutput = defineComponent({
 function createHttpSender(options, context, encode, framing) {
   const url = new URL(options.url);
   const { ca, cert, key, warnings } = readTlsFiles(options);
-  const transport = new HttpTransport({ url, format: options.format, gzip: options.gzip, headers: options.headers ?? {}, timeout: options.timeout, tlsVerify: options.tls_verify !== false, ca, cert, key, framing });
+  const transport = new HttpTransport({
+    url,
+    format: options.format,
+    gzip: options.gzip,
+    headers: options.headers ?? {},
+    timeout: options.timeout,
+    tlsVerify: options.tls_verify !== false,
+    ca,
+    cert,
+    key,
+    framing
+  });
   const buffer2 = createBuffer(options.buffer, context.id.replace(/^outputs\./, ""), context.env);
   const sender = new Sender(buffer2, transport, encode, context, {
     batchCount: options.batch_size,
@@ -8197,7 +8699,11 @@ function createHttpSender(options, context, encode, framing) {
   transport.onReject = (count, why) => sender.reject(count, why);
   for (const warning of warnings) sender.reporter.say(`tls ${warning}`, `${context.id}: ${warning}`, SEVERITY.warning);
   if (url.protocol === "https:" && options.tls_verify === false) {
-    sender.reporter.say("tls", `${context.id}: tls_verify = false: the certificate of ${url.host} is not checked, so anyone between here and there can read and change these logs`, SEVERITY.warning);
+    sender.reporter.say(
+      "tls",
+      `${context.id}: tls_verify = false: the certificate of ${url.host} is not checked, so anyone between here and there can read and change these logs`,
+      SEVERITY.warning
+    );
   }
   return sender;
 }
@@ -8322,7 +8828,9 @@ function logRecordJson(m, observed = Date.now()) {
 }
 function jsonEnvelope(resource, scope) {
   const attributes = Object.entries(resource).map(([k, v]) => `{"key":${JSON.stringify(k)},"value":${jsonValue(v)}}`).join(",");
-  const head = Buffer.from(`{"resourceLogs":[{"resource":{"attributes":[${attributes}]},"scopeLogs":[{"scope":{"name":${JSON.stringify(scope.name)},"version":${JSON.stringify(scope.version)}},"logRecords":[`);
+  const head = Buffer.from(
+    `{"resourceLogs":[{"resource":{"attributes":[${attributes}]},"scopeLogs":[{"scope":{"name":${JSON.stringify(scope.name)},"version":${JSON.stringify(scope.version)}},"logRecords":[`
+  );
   const tail = Buffer.from("]}]}]}");
   const comma = Buffer.from(",");
   return { contentType: "application/json", body: (records) => Buffer.concat([head, ...records.flatMap((r2, i) => i ? [comma, r2] : [r2]), tail]) };
@@ -8471,7 +8979,10 @@ function instanceAndStream(m) {
   const id = `${m.stream} ${m.logger}`;
   let bytes = ownAttributes.get(id);
   if (!bytes) {
-    const list = keyValues([[INSTANCE_KEY, m.logger], [STREAM_KEY, m.stream]]);
+    const list = keyValues([
+      [INSTANCE_KEY, m.logger],
+      [STREAM_KEY, m.stream]
+    ]);
     const out = new Out(Buffer.allocUnsafe(sizeOf(list)));
     writeKeyValues(out, T_ATTRIBUTE, list);
     bytes = out.bytes;
@@ -8554,9 +9065,24 @@ function protobufEnvelope(resource, scope) {
 // src/pipeline/outputs/otlp.ts
 var http2 = httpOutput.schema;
 var schema16 = {
-  url: { type: "string", required: true, pattern: /^https?:\/\/[^\s/]+/, patternHint: 'an OTLP/HTTP logs URL, such as "https://otel.example.com:4318/v1/logs"', doc: "the OTLP/HTTP logs endpoint; a URL without a path gets /v1/logs" },
-  encoding: { type: "enum", values: ["protobuf", "json"], default: "protobuf", doc: "protobuf (application/x-protobuf) or json (the OTLP JSON mapping, application/json)" },
-  resource: { type: "map", default: {}, doc: `resource attributes, e.g. { "service.name" = "shop", "deployment.environment" = "production" }; service.name defaults to the app name (HEROKU_APP_NAME, Cloud Foundry's application_name or "app"), host.name to the host name` },
+  url: {
+    type: "string",
+    required: true,
+    pattern: /^https?:\/\/[^\s/]+/,
+    patternHint: 'an OTLP/HTTP logs URL, such as "https://otel.example.com:4318/v1/logs"',
+    doc: "the OTLP/HTTP logs endpoint; a URL without a path gets /v1/logs"
+  },
+  encoding: {
+    type: "enum",
+    values: ["protobuf", "json"],
+    default: "protobuf",
+    doc: "protobuf (application/x-protobuf) or json (the OTLP JSON mapping, application/json)"
+  },
+  resource: {
+    type: "map",
+    default: {},
+    doc: `resource attributes, e.g. { "service.name" = "shop", "deployment.environment" = "production" }; service.name defaults to the app name (HEROKU_APP_NAME, Cloud Foundry's application_name or "app"), host.name to the host name`
+  },
   compression: { type: "enum", values: ["none", "gzip"], default: "none", doc: "gzip compresses request bodies (Content-Encoding: gzip)" },
   headers: http2.headers,
   // Larger than http's 500: a batch waits for its answer before the next is sent, and on a loaded 2-core machine
@@ -8596,7 +9122,11 @@ var otlpOutput = defineComponent({
         const partial = partialSuccess(answer2, contentType);
         if (!partial) return;
         const why = partial.message || "no reason given";
-        if (partial.rejected > 0) sender.reject(Math.min(partial.rejected, count), `${url.origin}${url.pathname} rejected ${partial.rejected} of ${count} log records (partial success): ${why}`);
+        if (partial.rejected > 0)
+          sender.reject(
+            Math.min(partial.rejected, count),
+            `${url.origin}${url.pathname} rejected ${partial.rejected} of ${count} log records (partial success): ${why}`
+          );
         else sender.reporter.say("partial", `${context.id}: ${url.origin}${url.pathname} took every record but warned: ${why}`, SEVERITY.warning);
       }
     };
@@ -9124,8 +9654,17 @@ var DirectoryWatchers = class {
 
 // src/pipeline/inputs/file.ts
 var schema17 = {
-  paths: { type: "string[]", default: [], doc: 'required: files to follow: globs (`*`, `?`, `[abc]`, `**`), relative to the app directory unless absolute, e.g. ["logs/nginx/*.log"]' },
-  read_from: { type: "enum", values: ["end", "beginning"], default: "end", doc: "where to start in a file found at the first start (no checkpoint yet); files that appear later, or while drover was down, are read from the beginning" },
+  paths: {
+    type: "string[]",
+    default: [],
+    doc: 'required: files to follow: globs (`*`, `?`, `[abc]`, `**`), relative to the app directory unless absolute, e.g. ["logs/nginx/*.log"]'
+  },
+  read_from: {
+    type: "enum",
+    values: ["end", "beginning"],
+    default: "end",
+    doc: "where to start in a file found at the first start (no checkpoint yet); files that appear later, or while drover was down, are read from the beginning"
+  },
   logger: { type: "string", default: "", doc: "the Logger of its messages (default: the input name)" },
   checkpoint_dir: { type: "string", default: "", doc: "where read positions are saved (relative to the app); default: a directory of your user under $TMPDIR" },
   poll_interval: { type: "duration", default: "250ms", doc: "how often files at their end are checked for new lines" },
@@ -9153,7 +9692,10 @@ var FileInput = class {
   committer = new CheckpointCommitter();
   timers = [];
   /** A write wakes the reader at once, not at the next poll; a new or renamed file brings the next scan forward. */
-  watchers = new DirectoryWatchers((path) => this.wake(path), () => this.scan());
+  watchers = new DirectoryWatchers(
+    (path) => this.wake(path),
+    () => this.scan()
+  );
   /** Followed files under the name the last scan found them by, for the watchers. */
   byPath = /* @__PURE__ */ new Map();
   host;
@@ -9229,7 +9771,15 @@ var FileInput = class {
     this.pump();
   }
   follow(path, stat, start2) {
-    const source = { logger: this.options.logger || this.options.name, stream: "stdout", pid: 0, hostname: this.context.hostname, severity: SEVERITY.info, type: "file", fields: { path } };
+    const source = {
+      logger: this.options.logger || this.options.name,
+      stream: "stdout",
+      pid: 0,
+      hostname: this.context.hostname,
+      severity: SEVERITY.info,
+      type: "file",
+      fields: { path }
+    };
     const file = new FollowedFile(path, stat.dev, stat.ino, start2, source, this.host.sink, this.host.maxLine, this.host.partialTimeout);
     this.files.set(file.key, file);
     if (stat.size !== start2) this.due.add(file);
@@ -9264,7 +9814,8 @@ var FileInput = class {
       }
       const result = this.readOnce(file);
       if (typeof result === "number") this.active.add(file);
-      else if (result === "eof" && file.detachedAt !== void 0 && now - Math.max(file.lastData, file.detachedAt) >= this.options.rotate_wait) this.retire(file);
+      else if (result === "eof" && file.detachedAt !== void 0 && now - Math.max(file.lastData, file.detachedAt) >= this.options.rotate_wait)
+        this.retire(file);
     }
     if (this.active.size) this.pump();
   }
@@ -9319,7 +9870,10 @@ var FileInput = class {
     } finally {
       if (copy) (0, import_node_fs15.closeSync)(copy.fd);
     }
-    this.context.report(`${file.path} was truncated: reading it from the start${copy ? ` (lines written before that were read from ${copy.path})` : ""}`, SEVERITY.notice);
+    this.context.report(
+      `${file.path} was truncated: reading it from the start${copy ? ` (lines written before that were read from ${copy.path})` : ""}`,
+      SEVERITY.notice
+    );
   }
   /** Closes the idle open file read longest ago when max_open_files are open; false when none can be closed. */
   makeRoom() {
@@ -9346,7 +9900,10 @@ var FileInput = class {
   }
   /** Saves the positions whose lines the outputs have written (see CheckpointCommitter). */
   saveCommitted() {
-    const ready = this.committer.next([...this.files.values()].map((f) => f.checkpoint()), this.host.blocked);
+    const ready = this.committer.next(
+      [...this.files.values()].map((f) => f.checkpoint()),
+      this.host.blocked
+    );
     if (ready) this.save(ready);
   }
   save(checkpoints) {
@@ -9354,7 +9911,11 @@ var FileInput = class {
       writeCheckpoints(this.checkpointFile, checkpoints);
       this.savedAt = Date.now();
     } catch (error) {
-      if (this.saveFailures++ === 0) this.context.report(`cannot save read positions to ${this.checkpointFile}: ${error.message}; a restart will read files again from where they were last saved. Set checkpoint_dir to a writable directory`, SEVERITY.warning);
+      if (this.saveFailures++ === 0)
+        this.context.report(
+          `cannot save read positions to ${this.checkpointFile}: ${error.message}; a restart will read files again from where they were last saved. Set checkpoint_dir to a writable directory`,
+          SEVERITY.warning
+        );
       this.errors++;
     }
   }
@@ -9389,7 +9950,17 @@ var FileInput = class {
       if (file.fd !== void 0) open++;
       if (file.detachedAt !== void 0) detached++;
     }
-    const stats = { files: this.files.size, open_files: open, rotated_being_read: detached, files_done: this.retired, lines, bytes: this.bytes, truncations, errors: this.errors, checkpoint_age_ms: this.savedAt ? Date.now() - this.savedAt : -1 };
+    const stats = {
+      files: this.files.size,
+      open_files: open,
+      rotated_being_read: detached,
+      files_done: this.retired,
+      lines,
+      bytes: this.bytes,
+      truncations,
+      errors: this.errors,
+      checkpoint_age_ms: this.savedAt ? Date.now() - this.savedAt : -1
+    };
     let listed = 0;
     for (const file of this.files.values()) {
       if (listed++ === STATUS_FILES) break;
@@ -9404,7 +9975,13 @@ var fileInput = defineComponent({
   summary: 'Follows files as `tail -F` does: globs, files that appear later, rotation by rename (the old file is read until quiet) or copytruncate (lines written between the copy and the truncation are lost: no reader can get them), read positions saved once written and resumed after a restart. Messages have Type "file", Logger the input name, Fields[path].',
   schema: schema17,
   example: '[inputs.nginx]\ntype = "file"\npaths = ["logs/nginx/*.log", "/tmp/php-fpm.*.log"]\nread_from = "end"',
-  check: (options) => options.paths.length === 0 || options.paths.some((p) => p.trim() === "") ? [{ key: "paths", message: `option "paths" must list at least one file or glob, got ${JSON.stringify(options.paths)}`, hint: 'e.g. paths = ["logs/*.log"]' }] : [],
+  check: (options) => options.paths.length === 0 || options.paths.some((p) => p.trim() === "") ? [
+    {
+      key: "paths",
+      message: `option "paths" must list at least one file or glob, got ${JSON.stringify(options.paths)}`,
+      hint: 'e.g. paths = ["logs/*.log"]'
+    }
+  ] : [],
   create: (options, context) => new FileInput(options, context)
 });
 
@@ -9594,9 +10171,17 @@ var SyslogFramer = class {
 
 // src/pipeline/inputs/syslog.ts
 var schema18 = {
-  address: { type: "string", required: true, doc: "udp://HOST:PORT or tcp://HOST:PORT to listen on; HOST defaults to 127.0.0.1 (set 0.0.0.0 to listen on every interface)" },
+  address: {
+    type: "string",
+    required: true,
+    doc: "udp://HOST:PORT or tcp://HOST:PORT to listen on; HOST defaults to 127.0.0.1 (set 0.0.0.0 to listen on every interface)"
+  },
   logger: { type: "string", default: "", doc: "the Logger of messages without an APP-NAME (default: the input name)" },
-  max_message_size: { type: "size", default: "64KB", doc: "longest message taken over TCP; a longer one is passed on in pieces of at most this size, each marked in Fields[syslog_error] and the later ones with the first one's Logger, Severity and Hostname" }
+  max_message_size: {
+    type: "size",
+    default: "64KB",
+    doc: "longest message taken over TCP; a longer one is passed on in pieces of at most this size, each marked in Fields[syslog_error] and the later ones with the first one's Logger, Severity and Hostname"
+  }
 };
 var MALFORMED_FIELD = "syslog_error";
 var SyslogInput = class {
@@ -9675,7 +10260,15 @@ var SyslogInput = class {
   /** Makes a message of a received syslog message's parts (marked with `problem`, if any) and routes it. */
   route(parts, msg, problem) {
     const fallback = this.options.logger || this.options.name;
-    const message = new Message(Buffer.from(msg, "utf8"), parts.appName || fallback, "stdout", /^\d+$/.test(parts.procId) ? Number(parts.procId) : 0, parts.hostname || this.context.hostname, parts.timestamp ?? Date.now(), "syslog");
+    const message = new Message(
+      Buffer.from(msg, "utf8"),
+      parts.appName || fallback,
+      "stdout",
+      /^\d+$/.test(parts.procId) ? Number(parts.procId) : 0,
+      parts.hostname || this.context.hostname,
+      parts.timestamp ?? Date.now(),
+      "syslog"
+    );
     message.severity = parts.severity;
     const fields = { ...parts.fields, facility: parts.facility };
     if (parts.procId && !/^\d+$/.test(parts.procId)) fields.procid = parts.procId;
@@ -9701,7 +10294,14 @@ var SyslogInput = class {
     }
   }
   stats() {
-    return { address: `${this.address.scheme}://${this.address.host}:${this.address.port}`, messages: this.messages, malformed: this.malformed, connections: this.connections, open_connections: this.sockets.size, errors: this.errors };
+    return {
+      address: `${this.address.scheme}://${this.address.host}:${this.address.port}`,
+      messages: this.messages,
+      malformed: this.malformed,
+      connections: this.connections,
+      open_connections: this.sockets.size,
+      errors: this.errors
+    };
   }
 };
 var syslogInput = defineComponent({
@@ -9713,7 +10313,12 @@ var syslogInput = defineComponent({
   check: (options) => {
     const address = parseListenAddress(options.address, ["udp", "tcp"], "udp://127.0.0.1:5514");
     const problems = typeof address === "string" ? [{ key: "address", message: `option "address" ${address}`, hint: 'e.g. "udp://127.0.0.1:5514" or "tcp://127.0.0.1:5514"' }] : [];
-    if (options.max_message_size < 64) problems.push({ key: "max_message_size", message: `option "max_message_size" must be at least 64 bytes, got ${options.max_message_size}`, hint: 'e.g. "64KB"' });
+    if (options.max_message_size < 64)
+      problems.push({
+        key: "max_message_size",
+        message: `option "max_message_size" must be at least 64 bytes, got ${options.max_message_size}`,
+        hint: 'e.g. "64KB"'
+      });
     return problems;
   },
   create: (options, context) => new SyslogInput(parseListenAddress(options.address, ["udp", "tcp"], "udp://127.0.0.1:5514"), options, context)
@@ -9721,7 +10326,11 @@ var syslogInput = defineComponent({
 
 // src/pipeline/inputs/http.ts
 var schema19 = {
-  address: { type: "string", required: true, doc: 'HOST:PORT to listen on, e.g. "127.0.0.1:8514"; HOST defaults to 127.0.0.1 (set 0.0.0.0 for every interface)' },
+  address: {
+    type: "string",
+    required: true,
+    doc: 'HOST:PORT to listen on, e.g. "127.0.0.1:8514"; HOST defaults to 127.0.0.1 (set 0.0.0.0 for every interface)'
+  },
   token: { type: "string", default: "", doc: "when set, requests need `Authorization: Bearer TOKEN` (else 401); use ${VAR} to keep it out of the repository" },
   max_body_size: { type: "size", default: "1MB", doc: "largest request body taken; a larger one gets 413 and nothing of it is routed" },
   logger: { type: "string", default: "", doc: 'the Logger of its messages (default: the input name); an NDJSON object may set its own with a "logger" key' },
@@ -9786,11 +10395,14 @@ var HttpInput = class {
     if (path !== PATH) throw new Rejection(404, `no such endpoint ${path}: POST log lines to ${PATH}`);
     if (request.method !== "POST") throw new Rejection(405, `${request.method} is not allowed: POST log lines to ${PATH}`, { allow: "POST" });
     if (this.options.token && !sameText(request.headers.authorization ?? "", `Bearer ${this.options.token}`)) {
-      throw new Rejection(401, `missing or wrong token: send the header "Authorization: Bearer TOKEN" with the token set in the input's "token" option`, { "www-authenticate": "Bearer" });
+      throw new Rejection(401, `missing or wrong token: send the header "Authorization: Bearer TOKEN" with the token set in the input's "token" option`, {
+        "www-authenticate": "Bearer"
+      });
     }
     const type = (request.headers["content-type"] ?? "text/plain").split(";")[0].trim().toLowerCase();
     const ndjson = NDJSON_TYPES.has(type);
-    if (!ndjson && type !== "text/plain" && type !== "application/x-www-form-urlencoded") throw new Rejection(415, `Content-Type ${type} is not taken: send text/plain (one message per line) or application/x-ndjson (one JSON object per line)`);
+    if (!ndjson && type !== "text/plain" && type !== "application/x-www-form-urlencoded")
+      throw new Rejection(415, `Content-Type ${type} is not taken: send text/plain (one message per line) or application/x-ndjson (one JSON object per line)`);
     const body = await readBody(request, this.options.max_body_size);
     const messages = ndjson ? this.fromNdjson(body) : this.fromText(body);
     for (const message of messages) this.host.emit(message);
@@ -9825,7 +10437,11 @@ var HttpInput = class {
       } catch (error) {
         throw new Rejection(400, `line ${number} is not JSON (${error.message}); nothing of this request was taken: send one JSON object per line`);
       }
-      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Rejection(400, `line ${number} is ${Array.isArray(parsed) ? "an array" : "not an object"}; nothing of this request was taken: send one JSON object per line`);
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+        throw new Rejection(
+          400,
+          `line ${number} is ${Array.isArray(parsed) ? "an array" : "not an object"}; nothing of this request was taken: send one JSON object per line`
+        );
       const message = new Message(Buffer.from(text, "utf8"), logger, "stdout", 0, this.context.hostname, now, "http");
       this.decoder.decode(message);
       const own = parsed.logger;
@@ -9977,7 +10593,15 @@ var ProcessMetricsInput = class {
       const text = `source=${name} sample#memory_total=${mb(totalKb)}MB sample#memory_rss=${mb(s.rssKb)}MB sample#memory_swap=${mb(s.swapKb)}MB sample#load_avg_1m=${load[0]} sample#load_avg_5m=${load[1]} sample#load_avg_15m=${load[2]} sample#cpu_time=${s.cpuSeconds.toFixed(2)}s sample#processes=${s.processes}`;
       const message = new Message(Buffer.from(text, "latin1"), name, "stdout", pid, this.context.hostname, Date.now(), "metrics");
       message.severity = SEVERITY.info;
-      message.fields = { source: name, memory_total: Number(mb(totalKb)), memory_rss: Number(mb(s.rssKb)), memory_swap: Number(mb(s.swapKb)), load_avg_1m: Number(load[0]), cpu_time: Number(s.cpuSeconds.toFixed(2)), processes: s.processes };
+      message.fields = {
+        source: name,
+        memory_total: Number(mb(totalKb)),
+        memory_rss: Number(mb(s.rssKb)),
+        memory_swap: Number(mb(s.swapKb)),
+        load_avg_1m: Number(load[0]),
+        cpu_time: Number(s.cpuSeconds.toFixed(2)),
+        processes: s.processes
+      };
       this.samples++;
       this.host.emit(message);
     }
@@ -10010,7 +10634,10 @@ var registry = {
   outputs: byType(stdoutOutput, stderrOutput)
 };
 Object.assign(registry.decoders, byType(jsonDecoder, logfmtDecoder, regexDecoder, severityDecoder));
-Object.assign(registry.filters, byType(dropFilter, throttleFilter, dedupeFilter, sampleFilter, redactFilter, multilineFilter, fieldsFilter, counterFilter));
+Object.assign(
+  registry.filters,
+  byType(dropFilter, throttleFilter, dedupeFilter, sampleFilter, redactFilter, multilineFilter, fieldsFilter, counterFilter)
+);
 Object.assign(registry.outputs, byType(fileOutput));
 Object.assign(registry.outputs, byType(syslogOutput, httpOutput));
 Object.assign(registry.outputs, byType(otlpOutput));
@@ -10042,7 +10669,13 @@ function loadConfig(options) {
       parsed = import_toml.default.parse(fragment.text);
     } catch (error) {
       const e = error;
-      problems.push({ file: fragment.path, line: (e.line ?? -1) + 1, component: "", message: `invalid TOML: ${e.message.split(" at row")[0]} (column ${(e.col ?? 0) + 1})`, hint: "see https://toml.io for the syntax; strings need quotes" });
+      problems.push({
+        file: fragment.path,
+        line: (e.line ?? -1) + 1,
+        component: "",
+        message: `invalid TOML: ${e.message.split(" at row")[0]} (column ${(e.col ?? 0) + 1})`,
+        hint: "see https://toml.io for the syntax; strings need quotes"
+      });
       continue;
     }
     const lines = indexLines(fragment.text);
@@ -10050,11 +10683,23 @@ function loadConfig(options) {
       const line = lineFor(lines, top);
       if (!SECTION_NAMES.includes(top)) {
         const near = closest(top, SECTION_NAMES);
-        problems.push({ file: fragment.path, line, component: "", message: `unknown section [${top}]`, hint: near ? `did you mean [${near}]?` : `sections are ${SECTION_NAMES.map((s) => `[${s}]`).join(", ")}` });
+        problems.push({
+          file: fragment.path,
+          line,
+          component: "",
+          message: `unknown section [${top}]`,
+          hint: near ? `did you mean [${near}]?` : `sections are ${SECTION_NAMES.map((s) => `[${s}]`).join(", ")}`
+        });
         continue;
       }
       if (!isTable2(value)) {
-        problems.push({ file: fragment.path, line, component: top, message: `"${top}" must be a table`, hint: `write it as a section: [${top === "supervisor" ? top : `${top}.NAME`}]` });
+        problems.push({
+          file: fragment.path,
+          line,
+          component: top,
+          message: `"${top}" must be a table`,
+          hint: `write it as a section: [${top === "supervisor" ? top : `${top}.NAME`}]`
+        });
         continue;
       }
       if (top === "supervisor") {
@@ -10063,8 +10708,22 @@ function loadConfig(options) {
       }
       for (const [name, table2] of Object.entries(value)) {
         const id = `${top}.${name}`;
-        if (!NAME.test(name)) problems.push({ file: fragment.path, line: lineFor(lines, id), component: id, message: `invalid name "${name}"`, hint: 'names may use letters, digits, "_" and "-"' });
-        else if (!isTable2(table2)) problems.push({ file: fragment.path, line: lineFor(lines, id), component: id, message: `[${id}] must be a table of options`, hint: `write it as a section: [${id}]` });
+        if (!NAME.test(name))
+          problems.push({
+            file: fragment.path,
+            line: lineFor(lines, id),
+            component: id,
+            message: `invalid name "${name}"`,
+            hint: 'names may use letters, digits, "_" and "-"'
+          });
+        else if (!isTable2(table2))
+          problems.push({
+            file: fragment.path,
+            line: lineFor(lines, id),
+            component: id,
+            message: `[${id}] must be a table of options`,
+            hint: `write it as a section: [${id}]`
+          });
         else {
           sections.delete(id);
           sections.set(id, { table: table2, fragment, lines });
@@ -10086,7 +10745,13 @@ function loadConfig(options) {
     const disabledOutcome = `; at start [${id}] is disabled until it is set, and the processes start regardless (required = true refuses to start instead)`;
     for (const [key, names] of unset) {
       const outcome = !isOutput ? "" : required ? "; at start drover refuses to run while it is unset (required = true)" : disabledOutcome;
-      const problem = { file: raw.fragment.path, line: lineFor(raw.lines, id, key), component: id, message: `option "${key}" uses ${names.map((n) => "${" + n + "}").join(", ")}, which ${names.length === 1 ? "is" : "are"} not set${options.mode === "build" ? outcome : ""}`, hint: `set it as a config var, or give a default: \${${names[0]}:-value}` };
+      const problem = {
+        file: raw.fragment.path,
+        line: lineFor(raw.lines, id, key),
+        component: id,
+        message: `option "${key}" uses ${names.map((n) => "${" + n + "}").join(", ")}, which ${names.length === 1 ? "is" : "are"} not set${options.mode === "build" ? outcome : ""}`,
+        hint: `set it as a config var, or give a default: \${${names[0]}:-value}`
+      };
       skip.add(key);
       if (options.mode === "build") warnings.push(problem);
       else if (isOutput && !required) fromEnv.push(problem);
@@ -10109,20 +10774,39 @@ function loadConfig(options) {
     const origin = { file: raw.fragment.path, line: lineFor(raw.lines, id) };
     if (kind === "processes") {
       const { options: opts2, failed: failed2 } = validate(id, processSchema, raw);
-      if (typeof opts2.schedule === "string" || !failed2) problems.push(...scheduleProblems(id, { ...opts2, timezone: typeof opts2.timezone === "string" ? opts2.timezone : "UTC" }, raw));
+      if (typeof opts2.schedule === "string" || !failed2)
+        problems.push(
+          ...scheduleProblems(
+            id,
+            { ...opts2, timezone: typeof opts2.timezone === "string" ? opts2.timezone : "UTC" },
+            raw
+          )
+        );
       config2.processes[name] = { ...opts2, name, origin };
       continue;
     }
     const componentKind = kind;
     const type = raw.table.type;
     if (typeof type !== "string") {
-      problems.push({ file: origin.file, line: origin.line, component: id, message: `option "type" is required`, hint: `choose one of: ${typesOf(componentKind).join(", ")}` });
+      problems.push({
+        file: origin.file,
+        line: origin.line,
+        component: id,
+        message: `option "type" is required`,
+        hint: `choose one of: ${typesOf(componentKind).join(", ")}`
+      });
       continue;
     }
     const definition = findDefinition(componentKind, type);
     if (!definition) {
       const near = closest(type, typesOf(componentKind));
-      problems.push({ file: origin.file, line: lineFor(raw.lines, id, "type"), component: id, message: `unknown ${kind.replace(/s$/, "")} type "${type}"`, hint: near ? `did you mean "${near}"?` : `choose one of: ${typesOf(componentKind).join(", ") || "(none yet)"}` });
+      problems.push({
+        file: origin.file,
+        line: lineFor(raw.lines, id, "type"),
+        component: id,
+        message: `unknown ${kind.replace(/s$/, "")} type "${type}"`,
+        hint: near ? `did you mean "${near}"?` : `choose one of: ${typesOf(componentKind).join(", ") || "(none yet)"}`
+      });
       continue;
     }
     const schema21 = {
@@ -10133,7 +10817,8 @@ function loadConfig(options) {
     };
     const { options: opts, failed, fromEnv } = validate(id, schema21, raw);
     if (!failed && definition.check) {
-      for (const p of definition.check(opts)) problems.push({ file: origin.file, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint });
+      for (const p of definition.check(opts))
+        problems.push({ file: origin.file, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint });
     }
     if (fromEnv.length) {
       config2.disabled.push({ name, origin, problems: fromEnv });
@@ -10147,7 +10832,12 @@ function loadConfig(options) {
   problems.sort(byPlace);
   warnings.sort(byPlace);
   const sources = [];
-  if (supervisorRaw) sources.push({ id: "supervisor", origin: { file: supervisorRaw.fragment.path, line: lineFor(supervisorRaw.lines, "supervisor") }, table: supervisorRaw.table });
+  if (supervisorRaw)
+    sources.push({
+      id: "supervisor",
+      origin: { file: supervisorRaw.fragment.path, line: lineFor(supervisorRaw.lines, "supervisor") },
+      table: supervisorRaw.table
+    });
   for (const [id, raw] of sections) sources.push({ id, origin: { file: raw.fragment.path, line: lineFor(raw.lines, id) }, table: raw.table });
   return { config: config2, sections: sources, fragments, problems, warnings };
 }
@@ -10190,12 +10880,24 @@ function parseProcfile(text, file = "Procfile") {
     }
     const [, name, command] = match;
     if (command.trim() === "") {
-      warnings.push({ file, line, component: `processes.${name}`, message: `skipped process type "${name}": it has no command`, hint: `write a command after "${name}:", or remove the line` });
+      warnings.push({
+        file,
+        line,
+        component: `processes.${name}`,
+        message: `skipped process type "${name}": it has no command`,
+        hint: `write a command after "${name}:", or remove the line`
+      });
       return;
     }
     const earlier = types.find((t) => t.name === name);
     if (earlier) {
-      warnings.push({ file, line, component: `processes.${name}`, message: `process type "${name}" is defined again (first on line ${earlier.line}): this later command wins, as on Heroku`, hint: "keep one line per process type" });
+      warnings.push({
+        file,
+        line,
+        component: `processes.${name}`,
+        message: `process type "${name}" is defined again (first on line ${earlier.line}): this later command wins, as on Heroku`,
+        hint: "keep one line per process type"
+      });
       earlier.command = command.trim();
       return;
     }
@@ -10227,7 +10929,13 @@ function parseDotenv(text, file = ".env") {
       if (value.problem) warnings.push({ file, line, component: "", message: `the value of ${key[1]} ${value.problem}`, hint: value.hint });
       stop = value.stop;
     } else if (trimmed !== "" && !trimmed.startsWith("#")) {
-      warnings.push({ file, line, component: "", message: `skipped line ${JSON.stringify(trimmed)}: not KEY=value`, hint: 'write each variable as KEY=value (letters, digits, "_", "." and "-" in the name), or make the line a comment with #' });
+      warnings.push({
+        file,
+        line,
+        component: "",
+        message: `skipped line ${JSON.stringify(trimmed)}: not KEY=value`,
+        hint: 'write each variable as KEY=value (letters, digits, "_", "." and "-" in the name), or make the line a comment with #'
+      });
     }
     for (let i = pos; i < stop; i++) if (src.charCodeAt(i) === 10) line++;
     pos = stop + 1;
@@ -10330,7 +11038,13 @@ function loadApp(options) {
   for (const [name, process2] of Object.entries(configured)) {
     if (processes.some((p) => p.name === name)) continue;
     if (!process2.command) {
-      problems.push({ file: process2.origin.file, line: process2.origin.line, component: `processes.${name}`, message: `process type "${name}" has no command and is not in the Procfile`, hint: `add command = "..." to [processes.${name}], or a line "${name}: COMMAND" to the Procfile` });
+      problems.push({
+        file: process2.origin.file,
+        line: process2.origin.line,
+        component: `processes.${name}`,
+        message: `process type "${name}" has no command and is not in the Procfile`,
+        hint: `add command = "..." to [processes.${name}], or a line "${name}: COMMAND" to the Procfile`
+      });
       continue;
     }
     processes.push(resolveSpec(process2, process2.command, "config"));
@@ -10373,16 +11087,26 @@ function usageErrorFrom(error, options) {
   const e = error;
   if (!e.code?.startsWith("ERR_PARSE_ARGS")) return error;
   const quoted = /'([^']*)'/.exec(e.message)?.[1] ?? "";
-  const known = Object.entries(options).map(([name, o]) => ({ name, long: `--${name}`, short: o.short ? `-${o.short}` : void 0, takesValue: o.type === "string" }));
+  const known = Object.entries(options).map(([name, o]) => ({
+    name,
+    long: `--${name}`,
+    short: o.short ? `-${o.short}` : void 0,
+    takesValue: o.type === "string"
+  }));
   switch (e.code) {
     case "ERR_PARSE_ARGS_UNKNOWN_OPTION": {
       const word = quoted.replace(/=.*/, "");
-      const near = closest(word.replace(/^-+/, ""), known.map((k) => k.name));
+      const near = closest(
+        word.replace(/^-+/, ""),
+        known.map((k) => k.name)
+      );
       return new UsageError(`unknown option ${word}${near ? ` (did you mean --${near}?)` : ""}`);
     }
     case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE": {
       const long = /--[\w-]+/.exec(quoted)?.[0] ?? quoted;
-      return new UsageError(/does not take/.test(e.message) ? `option ${long} takes no value` : `option ${long} needs a value, e.g. ${long} ${valueExample(long)}`);
+      return new UsageError(
+        /does not take/.test(e.message) ? `option ${long} takes no value` : `option ${long} needs a value, e.g. ${long} ${valueExample(long)}`
+      );
     }
     case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
       return new UsageError(`unexpected argument ${JSON.stringify(quoted)}: this command takes options only`);
@@ -10486,7 +11210,13 @@ function sameStream(config2) {
       first2.set(where, c);
       continue;
     }
-    problems.push({ file: c.origin.file, line: c.origin.line, component: `outputs.${c.name}`, message: `writes ${where}, as [outputs.${earlier.name}] does: a line both match is written twice`, hint: `give them match expressions that exclude each other, remove one, or empty the fragment that defines the other (an empty drover/009-stdout.toml turns off the default stdout output)` });
+    problems.push({
+      file: c.origin.file,
+      line: c.origin.line,
+      component: `outputs.${c.name}`,
+      message: `writes ${where}, as [outputs.${earlier.name}] does: a line both match is written twice`,
+      hint: `give them match expressions that exclude each other, remove one, or empty the fragment that defines the other (an empty drover/009-stdout.toml turns off the default stdout output)`
+    });
   }
   return problems;
 }
@@ -10497,7 +11227,8 @@ function spans(source) {
     const start2 = m.index;
     if (m[1] !== void 0) out.push({ kind: "value", text: m[1], start: start2, end: re.lastIndex });
     else if (m[2] !== void 0) out.push({ kind: "field", text: m[2], start: start2, end: re.lastIndex });
-    else if (m[3] !== void 0) out.push({ kind: m[3] === "TRUE" || m[3] === "FALSE" || m[3] === "NIL" ? "value" : "word", text: m[3], start: start2, end: re.lastIndex });
+    else if (m[3] !== void 0)
+      out.push({ kind: m[3] === "TRUE" || m[3] === "FALSE" || m[3] === "NIL" ? "value" : "word", text: m[3], start: start2, end: re.lastIndex });
     else if (m[4] !== void 0) out.push({ kind: "op", text: m[4], start: start2, end: re.lastIndex });
     if (re.lastIndex === source.length) break;
   }
@@ -10520,7 +11251,8 @@ function knownPart(source) {
 function probes(config2, types, literals) {
   const instances = /* @__PURE__ */ new Set();
   for (const t of types) for (let n = 1; n <= Math.max(1, t.numprocs); n++) instances.add(`${t.name}.${n}`);
-  for (const literal of literals) if (types.some((t) => new RegExp(`^${t.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.\\d+$`).test(literal))) instances.add(literal);
+  for (const literal of literals)
+    if (types.some((t) => new RegExp(`^${t.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.\\d+$`).test(literal))) instances.add(literal);
   const own = ["supervisor", ...COMPONENT_KINDS.flatMap((k) => config2[k].map((c) => `${k}.${c.name}`)), ...config2.disabled.map((d) => `outputs.${d.name}`)];
   const shapes = [];
   for (const i of instances) shapes.push([i, "log", "stdout"], [i, "log", "stderr"], [i, "drover", "stdout"]);
@@ -10582,11 +11314,13 @@ ${APP_USAGE}`,
     const tooMany = errors.length ? void 0 : fdLimitProblem(app.processes.reduce((n, p) => n + (p.autostart ? p.numprocs : 0), 0));
     if (tooMany) errors.push(`formation: ${tooMany}`);
     if (errors.length) {
-      process.stderr.write(`
+      process.stderr.write(
+        `
 ${errors.length} error${errors.length === 1 ? "" : "s"}:
 ${errors.join("\n")}
 drover start refuses to run until the errors are fixed; warnings do not stop it.
-`);
+`
+      );
       return 1;
     }
     process.stdout.write("\nconfiguration OK\n");
@@ -10610,8 +11344,16 @@ function describeApp(app) {
   if (app.fragments.length === 0) lines.push("  (none)");
   lines.push("process types:");
   for (const p of app.processes) {
-    const notes = [typeof p.numprocs === "number" && p.numprocs !== 1 ? `numprocs ${p.numprocs}` : "", p.source === "config" ? "from config" : "", p.oneshot ? "oneshot" : "", p.autostart ? "" : "runs only when named", p.schedule ? `schedule "${p.schedule}" (${p.timezone}, overlap ${p.overlap})` : ""];
-    lines.push(`  ${p.name.padEnd(10)} ${p.command}${notes.filter(Boolean).map((n) => `  (${n})`).join("")}`);
+    const notes = [
+      typeof p.numprocs === "number" && p.numprocs !== 1 ? `numprocs ${p.numprocs}` : "",
+      p.source === "config" ? "from config" : "",
+      p.oneshot ? "oneshot" : "",
+      p.autostart ? "" : "runs only when named",
+      p.schedule ? `schedule "${p.schedule}" (${p.timezone}, overlap ${p.overlap})` : ""
+    ];
+    lines.push(
+      `  ${p.name.padEnd(10)} ${p.command}${notes.filter(Boolean).map((n) => `  (${n})`).join("")}`
+    );
   }
   if (app.processes.length === 0) lines.push("  (none)");
   lines.push("pipeline:");
@@ -10622,7 +11364,10 @@ function describeApp(app) {
     }
   }
   if (COMPONENT_KINDS.every((k) => app.config[k].length === 0)) lines.push("  (no outputs: logs go nowhere)");
-  const lint = lintPipeline(app.config, app.processes).map((w) => ({ ...w, file: w.file.startsWith(app.appDir + "/") ? (0, import_node_path15.relative)(app.appDir, w.file) : w.file }));
+  const lint = lintPipeline(app.config, app.processes).map((w) => ({
+    ...w,
+    file: w.file.startsWith(app.appDir + "/") ? (0, import_node_path15.relative)(app.appDir, w.file) : w.file
+  }));
   for (const w of [...app.warnings, ...lint]) lines.push(`warning: ${formatProblem(w)}`);
   return lines.join("\n") + "\n";
 }
@@ -10692,7 +11437,8 @@ function parseFormation(text, types) {
     const [, name, countText] = match;
     let count = 1;
     if (countText !== void 0) {
-      if (!/^\d+$/.test(countText)) throw new FormationError(`invalid count "${countText}" for "${name}" in the formation: expected a whole number, e.g. ${name}=2`);
+      if (!/^\d+$/.test(countText))
+        throw new FormationError(`invalid count "${countText}" for "${name}" in the formation: expected a whole number, e.g. ${name}=2`);
       count = Number(countText);
     } else if (name !== "all") {
       count = types.find((t) => t.name === name)?.numprocs ?? 1;
@@ -10701,7 +11447,8 @@ function parseFormation(text, types) {
       for (const t of types) if (!counts.has(t.name) && t.name !== RELEASE_TYPE) counts.set(t.name, count);
       continue;
     }
-    if (!known.includes(name)) throw new FormationError(`unknown process type "${name}" in the formation: the Procfile and config define ${known.join(", ") || "none"}`);
+    if (!known.includes(name))
+      throw new FormationError(`unknown process type "${name}" in the formation: the Procfile and config define ${known.join(", ") || "none"}`);
     counts.set(name, count);
   }
   return counts;
@@ -10742,7 +11489,8 @@ function decideAfterExit(spec, facts, backoff) {
   const expected = facts.code !== void 0 && spec.exitcodes.includes(facts.code);
   if (spec.oneshot) return { action: "stay-exited", expected, why: "oneshot = true" };
   if (spec.autorestart === false) return { action: "stay-exited", expected, why: "autorestart = false" };
-  if (spec.autorestart === "unexpected" && expected) return { action: "stay-exited", expected, why: `exit status ${facts.code} is in exitcodes and autorestart = "unexpected"` };
+  if (spec.autorestart === "unexpected" && expected)
+    return { action: "stay-exited", expected, why: `exit status ${facts.code} is in exitcodes and autorestart = "unexpected"` };
   if (facts.uptime < spec.startsecs) {
     const failedStarts = facts.failedStarts + 1;
     if (failedStarts > spec.startretries) return { action: "fatal", failedStarts };
@@ -10828,8 +11576,21 @@ function attachOutput(child, options) {
   let pausedSince = 0;
   const closed = [child.stdout, child.stderr].map((stream, index) => {
     const name = index === 0 ? "stdout" : "stderr";
-    const source = { logger: options.logger, stream: name, pid: child.pid ?? 0, hostname: options.hostname, severity: name === "stderr" ? SEVERITY.err : SEVERITY.info, type: "log" };
-    const splitter = new LineSplitter(source, options.lines ? countingSink(options.pipeline, options.lines.cell(options.logger, name)) : options.pipeline, options.maxLine, options.partialTimeout, options.pipeline.blockLimit);
+    const source = {
+      logger: options.logger,
+      stream: name,
+      pid: child.pid ?? 0,
+      hostname: options.hostname,
+      severity: name === "stderr" ? SEVERITY.err : SEVERITY.info,
+      type: "log"
+    };
+    const splitter = new LineSplitter(
+      source,
+      options.lines ? countingSink(options.pipeline, options.lines.cell(options.logger, name)) : options.pipeline,
+      options.maxLine,
+      options.partialTimeout,
+      options.pipeline.blockLimit
+    );
     const reader = readPipe(stream, (bytes) => {
       splitter.push(bytes);
       if (options.pipeline.blocked && !reader.paused) {
@@ -11018,7 +11779,14 @@ var Instance = class {
     this.startedAt = Date.now();
     this.killed = false;
     this.setState("STARTING");
-    const output = !child.stdout || !child.stderr ? NOT_SPAWNED : attachOutput(child, { logger: plan.name, hostname: options.hostname, pipeline: options.pipeline, maxLine: options.maxLine, partialTimeout: options.partialTimeout, lines: options.lines });
+    const output = !child.stdout || !child.stderr ? NOT_SPAWNED : attachOutput(child, {
+      logger: plan.name,
+      hostname: options.hostname,
+      pipeline: options.pipeline,
+      maxLine: options.maxLine,
+      partialTimeout: options.partialTimeout,
+      lines: options.lines
+    });
     this.exited = new Promise((done) => {
       let finished = false;
       let exitInfo;
@@ -11081,7 +11849,10 @@ var Instance = class {
     switch (decision.action) {
       case "fatal":
         this.failedStarts = decision.failedStarts;
-        this.report(`FATAL: exited too quickly (within startsecs = ${spec.startsecs / 1e3}s) ${decision.failedStarts} times in a row; giving up after startretries = ${spec.startretries}`, SEVERITY.crit);
+        this.report(
+          `FATAL: exited too quickly (within startsecs = ${spec.startsecs / 1e3}s) ${decision.failedStarts} times in a row; giving up after startretries = ${spec.startretries}`,
+          SEVERITY.crit
+        );
         this.setState("FATAL");
         return;
       case "stay-exited":
@@ -11128,7 +11899,10 @@ var Instance = class {
     this.stopDeadline = Date.now() + wait;
     const timer = setTimeout(() => {
       if (this.stopWaitingForPipes) {
-        this.report(`Process exited; its output not yet read when stopwaitsecs ran out is left unread (an output is full, or a child of it holds the pipe)`, SEVERITY.warning);
+        this.report(
+          `Process exited; its output not yet read when stopwaitsecs ran out is left unread (an output is full, or a child of it holds the pipe)`,
+          SEVERITY.warning
+        );
         return this.stopWaitingForPipes();
       }
       this.killed = true;
@@ -11147,7 +11921,11 @@ var Instance = class {
   /** Signals the processes it started that left its process group (daemons), found by their mark (escapees.ts). */
   stopEscapees(signal) {
     const pids = findEscapees(this.name, this.child?.pid);
-    if (pids.length && signalEach(pids, signal)) this.report(`Sent ${signal} to ${pids.length === 1 ? "a process" : `${pids.length} processes`} it started that left its process group (a daemon?): pid ${pids.join(", ")}`, SEVERITY.warning);
+    if (pids.length && signalEach(pids, signal))
+      this.report(
+        `Sent ${signal} to ${pids.length === 1 ? "a process" : `${pids.length} processes`} it started that left its process group (a daemon?): pid ${pids.join(", ")}`,
+        SEVERITY.warning
+      );
   }
   /** Stops and starts again: `drover restart`. */
   restart() {
@@ -11170,7 +11948,15 @@ var Instance = class {
   }
   status() {
     const nextStart = this.state === "BACKOFF" && this.nextStartAt !== void 0 ? new Date(this.nextStartAt).toISOString() : void 0;
-    return { name: this.name, state: this.state, pid: this.pid, uptime: this.child ? Date.now() - this.startedAt : 0, restarts: this.restarts, exitStatus: this.exitStatus, nextStart };
+    return {
+      name: this.name,
+      state: this.state,
+      pid: this.pid,
+      uptime: this.child ? Date.now() - this.startedAt : 0,
+      restarts: this.restarts,
+      exitStatus: this.exitStatus,
+      nextStart
+    };
   }
   setState(state) {
     this.state = state;
@@ -11283,7 +12069,8 @@ var Scheduler = class {
   /** `drover run NAME`: a run now, under the same overlap rule. Returns the instance name, or an error. */
   runNow(name) {
     const job = this.jobs.find((j) => j.instance.plan.type.name === name || j.instance.name === name);
-    if (!job) return { error: `no scheduled process type named "${name}" (scheduled: ${this.jobs.map((j) => j.instance.plan.type.name).join(", ") || "none"})` };
+    if (!job)
+      return { error: `no scheduled process type named "${name}" (scheduled: ${this.jobs.map((j) => j.instance.plan.type.name).join(", ") || "none"})` };
     if (this.stopped) return { error: "the supervisor is shutting down" };
     this.trigger(job, "requested by drover run");
     return { started: job.instance.name };
@@ -11294,7 +12081,13 @@ var Scheduler = class {
     if (!job || job.runStartedAt === void 0 || instance.state !== "EXITED" && instance.state !== "STOPPED") return;
     clearTimeout(job.timeoutTimer);
     const durationMs = Date.now() - job.runStartedAt;
-    job.last = { status: instance.exitStatus, startedAt: new Date(job.runStartedAt).toISOString(), durationMs, timedOut: job.timedOut, replaced: job.replacing };
+    job.last = {
+      status: instance.exitStatus,
+      startedAt: new Date(job.runStartedAt).toISOString(),
+      durationMs,
+      timedOut: job.timedOut,
+      replaced: job.replacing
+    };
     job.runStartedAt = void 0;
     const ok = instance.exitStatus === 0 && !job.timedOut;
     if (!ok) job.failed++;
@@ -11309,7 +12102,19 @@ var Scheduler = class {
   status() {
     return this.jobs.map((j) => {
       const spec = j.instance.plan.type;
-      return { name: j.instance.name, schedule: spec.schedule, timezone: spec.timezone, overlap: spec.overlap, nextRun: j.due === void 0 ? void 0 : iso(j.due), running: j.busy, queued: j.queued, runs: j.runs, skipped: j.skipped, failed: j.failed, last: j.last };
+      return {
+        name: j.instance.name,
+        schedule: spec.schedule,
+        timezone: spec.timezone,
+        overlap: spec.overlap,
+        nextRun: j.due === void 0 ? void 0 : iso(j.due),
+        running: j.busy,
+        queued: j.queued,
+        runs: j.runs,
+        skipped: j.skipped,
+        failed: j.failed,
+        last: j.last
+      };
     });
   }
   /** Sets the timer for the next run after `after`. setTimeout waits at most 24.8 days: a longer wait re-arms. */
@@ -11318,11 +12123,14 @@ var Scheduler = class {
     job.due = nextRun(job.schedule, after, job.armedAt);
     if (job.due === void 0 || this.stopped) return;
     const due = job.due;
-    job.timer = setTimeout(() => {
-      if (Date.now() < due - 2) return this.arm(job, after);
-      this.arm(job, Math.max(due, Date.now()));
-      this.trigger(job, `due at ${iso(due)}`);
-    }, Math.min(due - Date.now(), 2 ** 31 - 1));
+    job.timer = setTimeout(
+      () => {
+        if (Date.now() < due - 2) return this.arm(job, after);
+        this.arm(job, Math.max(due, Date.now()));
+        this.trigger(job, `due at ${iso(due)}`);
+      },
+      Math.min(due - Date.now(), 2 ** 31 - 1)
+    );
   }
   trigger(job, why) {
     const name = job.instance.name;
@@ -11360,12 +12168,19 @@ var Scheduler = class {
     job.instance.start();
     if (spec.timeout > 0) {
       const instance = job.instance;
-      job.timeoutTimer = setTimeout(() => {
-        if (job.runStartedAt === void 0) return;
-        job.timedOut = true;
-        this.report(`Scheduled run still running after timeout = ${seconds(spec.timeout)}: stopping it with SIG${spec.stopsignal}`, instance.name, SEVERITY.err);
-        void instance.stop();
-      }, Math.min(spec.timeout, 2 ** 31 - 1));
+      job.timeoutTimer = setTimeout(
+        () => {
+          if (job.runStartedAt === void 0) return;
+          job.timedOut = true;
+          this.report(
+            `Scheduled run still running after timeout = ${seconds(spec.timeout)}: stopping it with SIG${spec.stopsignal}`,
+            instance.name,
+            SEVERITY.err
+          );
+          void instance.stop();
+        },
+        Math.min(spec.timeout, 2 ** 31 - 1)
+      );
     }
   }
 };
@@ -11536,7 +12351,12 @@ var LogHistory = class {
   stats() {
     let lines = 0;
     for (let i = this.head; i < this.entries.length; i++) lines += linesOf(this.entries[i]);
-    return { lines: Math.min(lines, this.maxLines), bytes: this.byteCount, clients: this.clients.size, dropped_for_slow_clients: this.droppedForClients + [...this.clients].reduce((n, c) => n + c.droppedTotal, 0) };
+    return {
+      lines: Math.min(lines, this.maxLines),
+      bytes: this.byteCount,
+      clients: this.clients.size,
+      dropped_for_slow_clients: this.droppedForClients + [...this.clients].reduce((n, c) => n + c.droppedTotal, 0)
+    };
   }
   /** Answers a `drover logs` request on its connection: the last lines, then new ones with `tail`. */
   serve(socket, request) {
@@ -11710,7 +12530,8 @@ var Supervisor = class {
       for (const instance of boot.slice(at, at + START_BATCH)) instance.start();
     }
     this.startingAll = false;
-    if (!this.shuttingDown && !this.abandoned && this.instances.every((i) => !i.alive) && !this.scheduler.active) void this.shutdown("no process is left running", this.firstUnexpected ?? 0);
+    if (!this.shuttingDown && !this.abandoned && this.instances.every((i) => !i.alive) && !this.scheduler.active)
+      void this.shutdown("no process is left running", this.firstUnexpected ?? 0);
   }
   onChange(instance) {
     if (this.scheduler?.owns(instance)) return this.scheduler.onChange(instance);
@@ -11722,7 +12543,8 @@ var Supervisor = class {
     }
     if ((instance.state === "EXITED" || instance.state === "STOPPED") && !instance.restarting) {
       if (instance.state === "EXITED" && !instance.exitExpected) this.firstUnexpected ??= instance.exitStatus || 1;
-      if (!this.startingAll && this.instances.every((i) => !i.alive) && !this.scheduler.active) void this.shutdown("no process is left running", this.firstUnexpected ?? 0);
+      if (!this.startingAll && this.instances.every((i) => !i.alive) && !this.scheduler.active)
+        void this.shutdown("no process is left running", this.firstUnexpected ?? 0);
     }
   }
   /**
@@ -11747,7 +12569,9 @@ var Supervisor = class {
       const deadline = Date.now() + budget;
       if (requested) this.stopBudgetEnd = deadline;
       for (const { id, lines } of this.options.pipeline.backlog()) {
-        this.report(`Waiting up to ${Math.ceil(budget / 1e3)} s for ${id}: ${lines.toLocaleString("en-US")} lines buffered; ${this.stopKey()} again to drop them`);
+        this.report(
+          `Waiting up to ${Math.ceil(budget / 1e3)} s for ${id}: ${lines.toLocaleString("en-US")} lines buffered; ${this.stopKey()} again to drop them`
+        );
       }
       await this.options.inputs?.close();
       await this.options.pipeline.close(deadline, () => this.finish(code));
@@ -11779,7 +12603,10 @@ var Supervisor = class {
     }
     if (this.shuttingDown) {
       const dropped = this.options.pipeline.backlog().map(({ id, lines }) => `${lines.toLocaleString("en-US")} lines buffered for ${id}`);
-      this.report(`Received ${signal} again: killing all processes now; lines not yet sent to drains are lost${dropped.length ? ` (${dropped.join(", ")})` : ""}`, SEVERITY.warning);
+      this.report(
+        `Received ${signal} again: killing all processes now; lines not yet sent to drains are lost${dropped.length ? ` (${dropped.join(", ")})` : ""}`,
+        SEVERITY.warning
+      );
       this.forcedStatus = 128 + (import_node_os4.constants.signals[signal] ?? 15);
       for (const i of this.instances) i.kill();
       setTimeout(() => {
@@ -11815,7 +12642,14 @@ var Supervisor = class {
     return this.shuttingDown !== void 0;
   }
   status() {
-    return { pid: process.pid, uptime: Date.now() - this.startedAt, instances: this.instances.map((i) => i.status()), outputs: this.options.pipeline.stats(), schedules: this.scheduler.status(), inputs: this.options.inputs?.stats() };
+    return {
+      pid: process.pid,
+      uptime: Date.now() - this.startedAt,
+      instances: this.instances.map((i) => i.status()),
+      outputs: this.options.pipeline.stats(),
+      schedules: this.scheduler.status(),
+      inputs: this.options.inputs?.stats()
+    };
   }
   report(text, severity = SEVERITY.info) {
     this.options.pipeline.internal(text, LOGGER, severity);
@@ -11850,7 +12684,8 @@ function scale(supervisor, text) {
     throw error;
   }
   const scheduled = [...requested.keys()].filter((name) => context.types.find((t) => t.name === name)?.schedule);
-  if (scheduled.length) return { error: `${scheduled.join(", ")} ${scheduled.length === 1 ? "is" : "are"} scheduled (schedule = ...): each runs on its schedule, as one instance` };
+  if (scheduled.length)
+    return { error: `${scheduled.join(", ")} ${scheduled.length === 1 ? "is" : "are"} scheduled (schedule = ...): each runs on its schedule, as one instance` };
   const live = supervisor.instances.filter((i) => !supervisor.removing.has(i));
   const counts = /* @__PURE__ */ new Map();
   for (const i of live) counts.set(i.plan.type.name, (counts.get(i.plan.type.name) ?? 0) + 1);
@@ -11870,14 +12705,22 @@ function scale(supervisor, text) {
         continue;
       }
       const instance = supervisor.createInstance(plan);
-      insertInOrder(supervisor.instances, instance, context.types.map((t) => t.name));
+      insertInOrder(
+        supervisor.instances,
+        instance,
+        context.types.map((t) => t.name)
+      );
       answer2.started.push(plan.name);
       instance.start();
     }
   }
   keepAlive(supervisor);
   const said = [answer2.started.length && `starting ${answer2.started.join(", ")}`, answer2.stopping.length && `stopping ${answer2.stopping.join(", ")}`].filter(Boolean).join("; ");
-  supervisor.options.pipeline.internal(`Scaling to ${[...requested].map(([n, c]) => `${n}=${c}`).join(", ")}: ${said || "nothing to change"}`, "supervisor", SEVERITY.info);
+  supervisor.options.pipeline.internal(
+    `Scaling to ${[...requested].map(([n, c]) => `${n}=${c}`).join(", ")}: ${said || "nothing to change"}`,
+    "supervisor",
+    SEVERITY.info
+  );
   return answer2;
 }
 var kept = /* @__PURE__ */ new WeakSet();
@@ -11918,7 +12761,10 @@ function reload(supervisor, why) {
   }
   if (app.problems.length) {
     const errors = app.problems.map(formatProblem);
-    report(`Reload (${why}) refused: the configuration has ${errors.length} error${errors.length === 1 ? "" : "s"}; the running configuration stays`, SEVERITY.err);
+    report(
+      `Reload (${why}) refused: the configuration has ${errors.length} error${errors.length === 1 ? "" : "s"}; the running configuration stays`,
+      SEVERITY.err
+    );
     for (const e of errors) report(e, SEVERITY.err);
     return { errors };
   }
@@ -11952,7 +12798,15 @@ function reload(supervisor, why) {
   const removedScheduled = [...before.values()].filter((t) => !after.has(t.name) && t.schedule);
   context.types = [...after.values()];
   const live = () => supervisor.instances.filter((i) => !supervisor.removing.has(i));
-  const answer2 = { outputs, restarting: [], started: [], stopping: [], unchanged: [], rescheduled: [], notApplied };
+  const answer2 = {
+    outputs,
+    restarting: [],
+    started: [],
+    stopping: [],
+    unchanged: [],
+    rescheduled: [],
+    notApplied
+  };
   for (const type of rescheduled) if (supervisor.scheduler.update(type)) answer2.rescheduled.push(type.name);
   for (const type of addedScheduled) {
     if (!context.everyType) continue;
@@ -12001,7 +12855,11 @@ function reload(supervisor, why) {
     answer2.rescheduled.length && `rescheduled ${answer2.rescheduled.join(", ")}`
   ].filter(Boolean);
   report(`Reloaded the configuration (${why}): ${said.join("; ")}`);
-  if (notApplied.length) report(`Not applied until drover restarts: ${notApplied.join(", ")} ([supervisor], and a type that becomes or stops being scheduled, are set up at start)`, SEVERITY.warning);
+  if (notApplied.length)
+    report(
+      `Not applied until drover restarts: ${notApplied.join(", ")} ([supervisor], and a type that becomes or stops being scheduled, are set up at start)`,
+      SEVERITY.warning
+    );
   if (toRestart.length) {
     busy.add(supervisor);
     void (async () => {
@@ -12040,10 +12898,16 @@ function checkSocketOwner(path) {
     stat = (0, import_node_fs21.lstatSync)(path);
   } catch (error) {
     if (error.code !== "EACCES") throw error;
-    throw new ControlError(`permission denied: ${path} is in a directory of ${ownerOf((0, import_node_path18.dirname)(path))}, and you are ${describeUid(uid())}: only the user who ran drover start can ask its supervisor; run this command as that user`);
+    throw new ControlError(
+      `permission denied: ${path} is in a directory of ${ownerOf((0, import_node_path18.dirname)(path))}, and you are ${describeUid(uid())}: only the user who ran drover start can ask its supervisor; run this command as that user`
+    );
   }
-  if (!stat.isSocket()) throw new ControlError(`${path} is not a socket (it is not drover's control socket): pass -s the socket drover start made, or remove that file`);
-  if (stat.uid !== uid()) throw new ControlError(`permission denied: the control socket ${path} belongs to ${describeUid(stat.uid)}, and you are ${describeUid(uid())}: only the user who ran drover start can ask its supervisor (and a socket of someone else's is not trusted); run this command as that user`);
+  if (!stat.isSocket())
+    throw new ControlError(`${path} is not a socket (it is not drover's control socket): pass -s the socket drover start made, or remove that file`);
+  if (stat.uid !== uid())
+    throw new ControlError(
+      `permission denied: the control socket ${path} belongs to ${describeUid(stat.uid)}, and you are ${describeUid(uid())}: only the user who ran drover start can ask its supervisor (and a socket of someone else's is not trusted); run this command as that user`
+    );
 }
 function otherUsersSupervisors() {
   let names = [];
@@ -12189,7 +13053,10 @@ function serveMetrics(address, supervisor, lines) {
     response.end(request.method === "HEAD" ? void 0 : body);
   });
   return new Promise((resolve10, reject) => {
-    server.once("error", (error) => reject(new Error(`metrics_address ${address}: ${error.code === "EADDRINUSE" ? "the port is in use" : error.message}`)));
+    server.once(
+      "error",
+      (error) => reject(new Error(`metrics_address ${address}: ${error.code === "EADDRINUSE" ? "the port is in use" : error.message}`))
+    );
     server.listen(port, host, () => {
       server.unref();
       resolve10(server);
@@ -12230,11 +13097,23 @@ function renderMetrics(supervisor, lines) {
   }
   const read2 = new Family("drover_lines_total", "counter", "Lines read from the instance, by stream.");
   for (const c of lines.all()) read2.add(c.lines, { instance: c.instance, stream: c.stream });
-  const sent = new Family("drover_output_events_sent_total", "counter", "Messages an output handed to its destination (for drains: in requests or on connections that were accepted).");
-  const dropped = new Family("drover_output_events_dropped_total", "counter", "Messages an output dropped: buffer_full (when_full), rejected (refused by the drain, a partial success, or max_retries spent), shutdown (lost at stop).");
+  const sent = new Family(
+    "drover_output_events_sent_total",
+    "counter",
+    "Messages an output handed to its destination (for drains: in requests or on connections that were accepted)."
+  );
+  const dropped = new Family(
+    "drover_output_events_dropped_total",
+    "counter",
+    "Messages an output dropped: buffer_full (when_full), rejected (refused by the drain, a partial success, or max_retries spent), shutdown (lost at stop)."
+  );
   const buffered = new Family("drover_output_buffer_events", "gauge", "Messages waiting in the output's buffer.");
   const bufferedBytes = new Family("drover_output_buffer_bytes", "gauge", "Bytes waiting in the output's buffer.");
-  const errors = new Family("drover_output_delivery_errors_total", "counter", "Failed deliveries (each is retried): refused connections, timeouts, 5xx answers.");
+  const errors = new Family(
+    "drover_output_delivery_errors_total",
+    "counter",
+    "Failed deliveries (each is retried): refused connections, timeouts, 5xx answers."
+  );
   for (const [id, stats] of Object.entries(status2.outputs)) {
     if (!("buffered" in stats)) continue;
     const output = { output: id.replace(/^outputs\./, "") };
@@ -12254,7 +13133,9 @@ function processFamilies(uptimeMs) {
     new Family("process_cpu_user_seconds_total", "counter", "User CPU time spent in seconds.").add(cpu.user / 1e6),
     new Family("process_cpu_system_seconds_total", "counter", "System CPU time spent in seconds.").add(cpu.system / 1e6),
     new Family("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.").add((cpu.user + cpu.system) / 1e6),
-    new Family("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.").add(Math.round((Date.now() - process.uptime() * 1e3) / 1e3)),
+    new Family("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.").add(
+      Math.round((Date.now() - process.uptime() * 1e3) / 1e3)
+    ),
     new Family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.").add(process.memoryUsage.rss?.() ?? process.memoryUsage().rss),
     new Family("drover_uptime_seconds", "gauge", "Seconds since the supervisor started.").add(uptimeMs / 1e3)
   ];
@@ -12383,7 +13264,10 @@ var Pipeline = class {
         this.outputs.push(this.build(c, (m) => queueMicrotask(() => this.deliver(m))));
       } catch (error) {
         if (error instanceof BufferInUseError) throw error;
-        if (c.required) throw new Error(`[outputs.${c.name}] (${c.origin.file}:${c.origin.line}) ${error.message}; it has required = true, so drover does not run without it`);
+        if (c.required)
+          throw new Error(
+            `[outputs.${c.name}] (${c.origin.file}:${c.origin.line}) ${error.message}; it has required = true, so drover does not run without it`
+          );
         this.disabled.add(`outputs.${c.name}`, `${error.message} (${c.origin.file}:${c.origin.line})`);
       }
     }
@@ -12489,7 +13373,11 @@ var Pipeline = class {
       m.fields = { cut: true };
       if (!this.cutReported.has(source.logger)) {
         this.cutReported.add(source.logger);
-        this.internal(`${source.logger} printed a line longer than [supervisor] max_line_length: it is cut into messages of at most ${bytes.length} bytes, each but the last with Fields[cut] = true (reported once per instance)`, "supervisor", SEVERITY.warning);
+        this.internal(
+          `${source.logger} printed a line longer than [supervisor] max_line_length: it is cut into messages of at most ${bytes.length} bytes, each but the last with Fields[cut] = true (reported once per instance)`,
+          "supervisor",
+          SEVERITY.warning
+        );
       }
     }
     this.runFrom(m, 0);
@@ -12687,13 +13575,17 @@ var Inputs = class {
     };
     await Promise.all(
       this.inputs.map(
-        ({ id, input }) => input.start(host).catch((error) => pipeline.internal(`${id}: cannot start: ${error.message}${HINTS[error.code ?? ""] ?? ""}`, id, SEVERITY.err))
+        ({ id, input }) => input.start(host).catch(
+          (error) => pipeline.internal(`${id}: cannot start: ${error.message}${HINTS[error.code ?? ""] ?? ""}`, id, SEVERITY.err)
+        )
       )
     );
   }
   /** Stops every input and lets each pass on what it holds; errors are reported, never thrown. */
   async close() {
-    await Promise.all(this.inputs.map(({ id, input }) => input.close().catch((error) => this.pipeline.internal(`${id}: ${error.message}`, id, SEVERITY.err))));
+    await Promise.all(
+      this.inputs.map(({ id, input }) => input.close().catch((error) => this.pipeline.internal(`${id}: ${error.message}`, id, SEVERITY.err)))
+    );
   }
   /** Per-input counters for `drover status`. */
   stats() {
@@ -12740,7 +13632,9 @@ function keepInspectorClosed() {
   const inspector = require("node:inspector");
   if (inspector.url() === void 0) return;
   inspector.close();
-  process.stderr.write("drover: closed the Node.js inspector that --inspect opened in drover itself (anyone on this machine could have run code in it); the app's processes still get NODE_OPTIONS as it is.\n");
+  process.stderr.write(
+    "drover: closed the Node.js inspector that --inspect opened in drover itself (anyone on this machine could have run code in it); the app's processes still get NODE_OPTIONS as it is.\n"
+  );
 }
 
 // src/cli/commands/status.ts
@@ -12756,7 +13650,10 @@ async function ask(values, request) {
   } catch (error) {
     const code = error.code;
     if (error instanceof ControlError) throw new CommandError(error.message);
-    if (code === "EACCES") throw new CommandError(`permission denied: cannot connect to ${path}: only the user who ran drover start can ask its supervisor; run this command as that user`);
+    if (code === "EACCES")
+      throw new CommandError(
+        `permission denied: cannot connect to ${path}: only the user who ran drover start can ask its supervisor; run this command as that user`
+      );
     if (code === "ENOENT" || code === "ECONNREFUSED") {
       const others = values.socket || process.env.DROVER_SOCKET ? "" : otherUsersSupervisors();
       throw new UsageError(`no drover supervisor is running for this app (no socket at ${path}); start one with drover start${others}`);
@@ -12779,7 +13676,14 @@ ${OPTIONS_USAGE}`,
       return 0;
     }
     const state = (i) => i.nextStart ? `${i.state} (restart in ${Math.max(0, (Date.parse(i.nextStart) - Date.now()) / 1e3).toFixed(1)}s)` : i.state;
-    const rows = answer2.instances.map((i) => [i.name, state(i), i.pid ? String(i.pid) : "-", i.pid ? formatUptime(i.uptime) : "-", String(i.restarts), i.exitStatus === void 0 ? "-" : String(i.exitStatus)]);
+    const rows = answer2.instances.map((i) => [
+      i.name,
+      state(i),
+      i.pid ? String(i.pid) : "-",
+      i.pid ? formatUptime(i.uptime) : "-",
+      String(i.restarts),
+      i.exitStatus === void 0 ? "-" : String(i.exitStatus)
+    ]);
     process.stdout.write(table([["NAME", "STATE", "PID", "UPTIME", "RESTARTS", "LAST EXIT"], ...rows]));
     if (answer2.schedules?.length) process.stdout.write("\n" + scheduleTable(answer2.schedules) + "\n");
     for (const [id, stats] of Object.entries({ ...answer2.inputs, ...answer2.outputs })) {
@@ -12838,7 +13742,9 @@ function formatUptime(ms) {
 }
 function table(rows) {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r2) => r2[c].length)));
-  return rows.map((r2) => r2.map((cell, c) => cell.padEnd(widths[c])).join("  ").trimEnd()).join("\n") + "\n";
+  return rows.map(
+    (r2) => r2.map((cell, c) => cell.padEnd(widths[c])).join("  ").trimEnd()
+  ).join("\n") + "\n";
 }
 
 // src/cli/commands/start.ts
@@ -12861,11 +13767,18 @@ The type \`release\` runs only when named. foreman's flags work the same.
 ${APP_USAGE}`,
   async run(args) {
     startThreadPool();
-    const { values, positionals } = parse(args, { ...APP_OPTIONS, port: { type: "string", short: "p" }, formation: { type: "string", short: "m" }, timeout: { type: "string", short: "t" } }, true);
-    if (positionals.length > 1) throw new UsageError(`expected one FORMATION, got ${positionals.length}: ${positionals.join(" ")} (write web=2,worker=1 without spaces)`);
-    if (positionals.length && values.formation !== void 0) throw new UsageError(`give the formation once: as an argument (${positionals[0]}) or with --formation (${values.formation}), not both`);
+    const { values, positionals } = parse(
+      args,
+      { ...APP_OPTIONS, port: { type: "string", short: "p" }, formation: { type: "string", short: "m" }, timeout: { type: "string", short: "t" } },
+      true
+    );
+    if (positionals.length > 1)
+      throw new UsageError(`expected one FORMATION, got ${positionals.length}: ${positionals.join(" ")} (write web=2,worker=1 without spaces)`);
+    if (positionals.length && values.formation !== void 0)
+      throw new UsageError(`give the formation once: as an argument (${positionals[0]}) or with --formation (${values.formation}), not both`);
     if (values.port !== void 0 && !/^\d+$/.test(values.port)) throw new UsageError(`option --port must be a port number, got "${values.port}"`);
-    if (values.timeout !== void 0 && !/^\d+(\.\d+)?$/.test(values.timeout)) throw new UsageError(`option --timeout must be a number of seconds, e.g. 10, got "${values.timeout}"`);
+    if (values.timeout !== void 0 && !/^\d+(\.\d+)?$/.test(values.timeout))
+      throw new UsageError(`option --timeout must be a number of seconds, e.g. 10, got "${values.timeout}"`);
     const app = loadAppFromArgs(values, "run");
     for (const w of app.warnings) process.stderr.write(`drover: warning: ${formatProblem(w)}
 `);
@@ -12879,7 +13792,12 @@ Run \`drover check\` after fixing them.
     const dotenvPort = !process.env.PORT && /^\d+$/.test(app.dotenv.PORT ?? "") ? Number(app.dotenv.PORT) : void 0;
     let plans;
     try {
-      plans = planInstances(app.processes, parseFormation(positionals[0] ?? values.formation ?? "", app.processes), process.env, values.port === void 0 ? dotenvPort : Number(values.port));
+      plans = planInstances(
+        app.processes,
+        parseFormation(positionals[0] ?? values.formation ?? "", app.processes),
+        process.env,
+        values.port === void 0 ? dotenvPort : Number(values.port)
+      );
     } catch (error) {
       if (error instanceof FormationError) throw new UsageError(error.message);
       throw error;
@@ -12919,7 +13837,15 @@ Run \`drover check\` after fixing them.
     const lines = metricsAddress ? new LineCounts() : void 0;
     const { max_line_length: maxLine, partial_line_timeout: partialTimeout } = app.config.supervisor;
     const instances = () => supervisor.instances.map((i) => ({ name: i.name, pid: i.pid }));
-    const inputs = new Inputs(app.config.inputs, pipeline, { appDir: app.appDir, env, hostname, onPlatform: isOnPlatform(process.env), maxLine, partialTimeout, instances });
+    const inputs = new Inputs(app.config.inputs, pipeline, {
+      appDir: app.appDir,
+      env,
+      hostname,
+      onPlatform: isOnPlatform(process.env),
+      maxLine,
+      partialTimeout,
+      instances
+    });
     const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname, lines, inputs });
     if (scaling) supervisor.formation = { types: app.processes, env: process.env, ...scaling };
     handleSignals({
@@ -12982,9 +13908,11 @@ function stopAllOnCrash(supervisor) {
     if (crashed) return;
     crashed = true;
     const detail = error instanceof Error ? error.stack ?? error.message : String(error);
-    process.stderr.write(`drover: unexpected error: ${detail}
+    process.stderr.write(
+      `drover: unexpected error: ${detail}
 drover: stopping every process, since nothing supervises them or reads their output now. Please report this with the command you ran.
-`);
+`
+    );
     void supervisor.abandon(3e3).finally(() => exitNow(70));
   };
   process.on("uncaughtException", crash);
@@ -12996,7 +13924,13 @@ var import_node_child_process2 = require("node:child_process");
 var import_node_os8 = require("node:os");
 var import_node_path21 = require("node:path");
 var import_node_tty2 = require("node:tty");
-var OPTIONS2 = { app: { type: "string", short: "a" }, root: { type: "string", short: "d" }, procfile: { type: "string", short: "f" }, env: { type: "string", short: "e" }, logs: { type: "boolean" } };
+var OPTIONS2 = {
+  app: { type: "string", short: "a" },
+  root: { type: "string", short: "d" },
+  procfile: { type: "string", short: "f" },
+  env: { type: "string", short: "e" },
+  logs: { type: "boolean" }
+};
 var run = {
   summary: "run a one-off command with the app environment (heroku run style)",
   usage: `Usage: drover run [options] [--] COMMAND [ARGS...]
@@ -13049,7 +13983,8 @@ ${APP_USAGE}`,
   }
 };
 function runWithLogs(app, script, dyno, type) {
-  if (app.problems.length) throw new UsageError(`the configuration has errors, so its pipeline cannot run:
+  if (app.problems.length)
+    throw new UsageError(`the configuration has errors, so its pipeline cannot run:
 ${app.problems.map((p) => "  " + formatProblem(p)).join("\n")}`);
   startThreadPool();
   const spec = oneOffSpec(script, type);
@@ -13107,9 +14042,17 @@ in memory, at most 1 MiB), in Heroku's format: \`TIME app[web.1]: line\`, drover
     const { values } = parse(args, OPTIONS3);
     const num2 = values.num ?? "100";
     if (!/^\d+$/.test(num2)) throw new UsageError(`option --num must be a whole number of lines, e.g. -n 200, got "${num2}"`);
-    if (values.source !== void 0 && values.source !== "app" && values.source !== "drover") throw new UsageError(`option --source must be "app" or "drover", got "${values.source}"`);
-    if (values.ps !== void 0 && !/^[A-Za-z0-9_-]+(\.\d+)?$/.test(values.ps)) throw new UsageError(`option --ps must be a process type (web) or an instance (web.1), got "${values.ps}"`);
-    const request = { command: "logs", lines: Number(num2), tail: Boolean(values.tail), ps: values.ps, source: values.source };
+    if (values.source !== void 0 && values.source !== "app" && values.source !== "drover")
+      throw new UsageError(`option --source must be "app" or "drover", got "${values.source}"`);
+    if (values.ps !== void 0 && !/^[A-Za-z0-9_-]+(\.\d+)?$/.test(values.ps))
+      throw new UsageError(`option --ps must be a process type (web) or an instance (web.1), got "${values.ps}"`);
+    const request = {
+      command: "logs",
+      lines: Number(num2),
+      tail: Boolean(values.tail),
+      ps: values.ps,
+      source: values.source
+    };
     const path = values.socket ?? controlSocketPath((0, import_node_path22.resolve)(values.app ?? process.cwd()), "");
     try {
       (0, import_node_os9.setPriority)(19);
@@ -13128,7 +14071,8 @@ in memory, at most 1 MiB), in Heroku's format: \`TIME app[web.1]: line\`, drover
       });
       socket.on("end", () => done(0));
       socket.on("error", (error) => {
-        if (error.code === "ENOENT" || error.code === "ECONNREFUSED") fail(new UsageError(`no drover supervisor is running for this app (no socket at ${path}); start one with drover start`));
+        if (error.code === "ENOENT" || error.code === "ECONNREFUSED")
+          fail(new UsageError(`no drover supervisor is running for this app (no socket at ${path}); start one with drover start`));
         else fail(error);
       });
       const quit = () => {
@@ -13167,7 +14111,8 @@ Scaling everything to 0 leaves drover running, ready to scale up again.
       answer2 = await requestControl(path, { command: "scale", formation: positionals.join(",") });
     } catch (error) {
       const code = error.code;
-      if (code === "ENOENT" || code === "ECONNREFUSED") throw new UsageError(`no drover supervisor is running for this app (no socket at ${path}); start one with drover start`);
+      if (code === "ENOENT" || code === "ECONNREFUSED")
+        throw new UsageError(`no drover supervisor is running for this app (no socket at ${path}); start one with drover start`);
       throw error;
     }
     if (answer2.error) {
@@ -13175,7 +14120,10 @@ Scaling everything to 0 leaves drover running, ready to scale up again.
 `);
       return 1;
     }
-    const parts = [answer2.started?.length && `starting ${answer2.started.join(", ")}`, answer2.stopping?.length && `stopping ${answer2.stopping.join(", ")}`].filter(Boolean);
+    const parts = [
+      answer2.started?.length && `starting ${answer2.started.join(", ")}`,
+      answer2.stopping?.length && `stopping ${answer2.stopping.join(", ")}`
+    ].filter(Boolean);
     process.stdout.write(`Scaling: ${parts.join("; ") || "nothing to change"}
 `);
     return 0;
@@ -13208,14 +14156,17 @@ the next start.
       answer2 = await requestControl(path, { command: "reload" });
     } catch (error) {
       const code = error.code;
-      if (code === "ENOENT" || code === "ECONNREFUSED") throw new UsageError(`no drover supervisor is running for this app (no socket at ${path}); start one with drover start`);
+      if (code === "ENOENT" || code === "ECONNREFUSED")
+        throw new UsageError(`no drover supervisor is running for this app (no socket at ${path}); start one with drover start`);
       throw error;
     }
     if (values.json) process.stdout.write(JSON.stringify(answer2, null, 2) + "\n");
     if ("errors" in answer2) {
-      process.stderr.write(`drover reload: refused, the configuration has ${answer2.errors.length} error${answer2.errors.length === 1 ? "" : "s"} (the running one stays):
+      process.stderr.write(
+        `drover reload: refused, the configuration has ${answer2.errors.length} error${answer2.errors.length === 1 ? "" : "s"} (the running one stays):
 ${answer2.errors.map((e) => "  " + e.replace(/\n/g, "\n  ")).join("\n")}
-`);
+`
+      );
       return 1;
     }
     if ("error" in answer2) {

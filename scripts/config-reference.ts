@@ -49,14 +49,19 @@ function messagesSection(): string {
 }
 
 const KIND_INTRO: Record<ComponentKind, string> = {
-  inputs: 'Inputs bring messages from somewhere other than the supervised processes, whose stdout and stderr are always read. Their messages go through the same decoders, filters and outputs, told apart by `Type` (`file`, `syslog`, `http`, `metrics`), `Logger` and Fields. An input takes a `match` like every section but does not use it: everything it reads enters the pipeline.',
-  decoders: 'Decoders parse a message\'s Payload into Fields, Severity and Timestamp. Every decoder whose match accepts a message runs, in fragment order.',
+  inputs:
+    'Inputs bring messages from somewhere other than the supervised processes, whose stdout and stderr are always read. Their messages go through the same decoders, filters and outputs, told apart by `Type` (`file`, `syslog`, `http`, `metrics`), `Logger` and Fields. An input takes a `match` like every section but does not use it: everything it reads enters the pipeline.',
+  decoders: "Decoders parse a message's Payload into Fields, Severity and Timestamp. Every decoder whose match accepts a message runs, in fragment order.",
   filters: 'Filters run in fragment order on the messages their match accepts; each may change, hold back or drop a message.',
   outputs: 'Every output whose match accepts a message receives it. The default `[outputs.stdout]` comes from conf/009-stdout.toml.',
 };
 
 // A table cell: pipes escaped, and `<uid>` kept from reading as an HTML tag.
-const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/<(?=[A-Za-z/!])/g, '&lt;').replace(/\n/g, ' ');
+const cell = (text: string): string =>
+  text
+    .replace(/\|/g, '\\|')
+    .replace(/<(?=[A-Za-z/!])/g, '&lt;')
+    .replace(/\n/g, ' ');
 const code = (text: string): string => '`' + text + '`';
 
 /** A default as it would be written in TOML, or empty when there is none. */
@@ -73,7 +78,14 @@ function defaultOf(field: Field): string {
 function typeOf(field: Field): string {
   switch (field.type) {
     case 'integer': {
-      const range = field.min !== undefined && field.max !== undefined ? ` ${field.min}–${field.max}` : field.min !== undefined ? ` ≥ ${field.min}` : field.max !== undefined ? ` ≤ ${field.max}` : '';
+      const range =
+        field.min !== undefined && field.max !== undefined
+          ? ` ${field.min}–${field.max}`
+          : field.min !== undefined
+            ? ` ≥ ${field.min}`
+            : field.max !== undefined
+              ? ` ≤ ${field.max}`
+              : '';
       return `integer${range}`;
     }
     case 'enum':
@@ -154,14 +166,31 @@ export function renderConfigurationReference(): string {
   out.push(messagesSection());
   out.push(...matcherSection());
   out.push('## `[supervisor]`', '', 'How drover itself behaves. One section, optional.', '', optionsTable(supervisorSchema, tables), '');
-  out.push('## `[processes.NAME]`', '', "A process type, with supervisord's option names. A type in the Procfile needs no section; one defined only here (with `command`) is added to the Procfile's.", '', optionsTable(processSchema, tables), '');
-  out.push('```toml', '[processes.worker]', 'command = "python3 -u worker.py"', 'numprocs = 2', 'autorestart = "unexpected"', 'stopwaitsecs = 20', 'environment = { QUEUE = "default" }', '```', '');
+  out.push(
+    '## `[processes.NAME]`',
+    '',
+    "A process type, with supervisord's option names. A type in the Procfile needs no section; one defined only here (with `command`) is added to the Procfile's.",
+    '',
+    optionsTable(processSchema, tables),
+    '',
+  );
+  out.push(
+    '```toml',
+    '[processes.worker]',
+    'command = "python3 -u worker.py"',
+    'numprocs = 2',
+    'autorestart = "unexpected"',
+    'stopwaitsecs = 20',
+    'environment = { QUEUE = "default" }',
+    '```',
+    '',
+  );
   out.push(
     '### When a process exits',
     '',
     'An exit is final, however soon it comes, for a `oneshot = true` type (`release` by default), for `autorestart = false`, and for an exit code in `exitcodes` with `autorestart = "unexpected"`. Every other exit is restarted after a delay: `backoff_initial` (1 s), doubling on each restart in a row up to `backoff_max` (30 s). An exit sooner than `startsecs` is a failed start, and more than `startretries` of them in a row make the type FATAL: drover stops everything and exits with its status. A run that lasts twice `backoff_max` resets the delay. `drover status` shows when a process in BACKOFF starts again. Once every process has finished and none will restart, drover exits 0 when every exit was expected (in `exitcodes`), else with the status of the first that was not.',
     '',
-    '**Where this differs from supervisord, and why.** supervisord counts a quick exit as a failed start even with `autorestart = false` or an expected exit code, so a one-shot task that finishes fast is retried and goes FATAL depending on how fast the machine is; and it restarts a process that ran longer than `startsecs` at once, every time, so a process that crashes after 1.5 s is restarted forever with no pause. drover follows systemd\'s and Kubernetes\' restart policies instead: the exit code decides whether an exit is final, and every restart backs off (as Kubernetes\' CrashLoopBackOff and Heroku\'s crash restarts do).',
+    "**Where this differs from supervisord, and why.** supervisord counts a quick exit as a failed start even with `autorestart = false` or an expected exit code, so a one-shot task that finishes fast is retried and goes FATAL depending on how fast the machine is; and it restarts a process that ran longer than `startsecs` at once, every time, so a process that crashes after 1.5 s is restarted forever with no pause. drover follows systemd's and Kubernetes' restart policies instead: the exit code decides whether an exit is final, and every restart backs off (as Kubernetes' CrashLoopBackOff and Heroku's crash restarts do).",
     '',
     '```toml',
     '[processes.migrate]',
@@ -171,12 +200,24 @@ export function renderConfigurationReference(): string {
     '',
   );
   for (const kind of COMPONENT_KINDS) {
-    out.push(`## \`[${kind}.NAME]\``, '', `${KIND_INTRO[kind]} Every section has these options, then those of its type:`, '', optionsTable(kind === 'outputs' ? OUTPUT_COMMON : COMMON, tables), '');
+    out.push(
+      `## \`[${kind}.NAME]\``,
+      '',
+      `${KIND_INTRO[kind]} Every section has these options, then those of its type:`,
+      '',
+      optionsTable(kind === 'outputs' ? OUTPUT_COMMON : COMMON, tables),
+      '',
+    );
     const defs = Object.values(registry[kind]) as ComponentDefinition[];
     if (!defs.length) out.push(`No ${kind.replace(/s$/, '')} types exist yet.`, '');
     for (const def of defs) out.push(component(def, tables));
   }
   out.push('## Shared options', '');
   for (const [field, name] of tables) if (field.type === 'table') out.push(variantTable(name, field, tables));
-  return out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
+  return (
+    out
+      .join('\n')
+      .replace(/\n{3,}/g, '\n\n')
+      .trimEnd() + '\n'
+  );
 }

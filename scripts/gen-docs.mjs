@@ -8,9 +8,25 @@ import { fileURLToPath } from 'node:url';
 import { watPlugin } from './wat.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const result = await build({ entryPoints: [`${root}scripts/config-reference.ts`], bundle: true, platform: 'node', target: 'node18', format: 'cjs', write: false, logLevel: 'warning', define: { DROVER_VERSION: '"docs"' }, plugins: [watPlugin()] });
+const result = await build({
+  entryPoints: [`${root}scripts/config-reference.ts`],
+  bundle: true,
+  platform: 'node',
+  target: 'node18',
+  format: 'cjs',
+  write: false,
+  logLevel: 'warning',
+  define: { DROVER_VERSION: '"docs"' },
+  plugins: [watPlugin()],
+});
 const module = { exports: {} };
-new Function('module', 'exports', 'require', '__filename', '__dirname', result.outputFiles[0].text)(module, module.exports, createRequire(import.meta.url), `${root}scripts/config-reference.js`, `${root}scripts`);
+new Function('module', 'exports', 'require', '__filename', '__dirname', result.outputFiles[0].text)(
+  module,
+  module.exports,
+  createRequire(import.meta.url),
+  `${root}scripts/config-reference.js`,
+  `${root}scripts`,
+);
 const text = module.exports.renderConfigurationReference();
 // --stdout prints instead of writing: the docs test checks that this script renders what the test renders.
 if (process.argv.includes('--stdout')) process.stdout.write(text);

@@ -61,7 +61,9 @@ function readInventory(file) {
   const deps = TOML.parse(readFileSync(file, 'utf8')).metadata?.dependencies ?? [];
   const nodes = deps.filter((d) => d.id === 'node');
   if (!nodes.length) fail(`${file} has no [[metadata.dependencies]] entry with id = "node"`);
-  for (const d of nodes) if (!d.uri || !/^[0-9a-f]{64}$/.test(d.sha256 ?? '') || !d.version) fail(`${file}: every node entry needs version, uri and a sha256 (got ${JSON.stringify(d)})`);
+  for (const d of nodes)
+    if (!d.uri || !/^[0-9a-f]{64}$/.test(d.sha256 ?? '') || !d.version)
+      fail(`${file}: every node entry needs version, uri and a sha256 (got ${JSON.stringify(d)})`);
   return nodes;
 }
 
@@ -92,21 +94,28 @@ function stage(dir, files, version) {
 function inventoryToml(nodes) {
   const text = readFileSync(join(ROOT, 'buildpack.toml'), 'utf8');
   const head = text.slice(0, text.indexOf('[[metadata.dependencies]]'));
-  const entries = nodes.map((d) => `[[metadata.dependencies]]\nid = "node"\nname = "Node.js"\nversion = "${d.version}"\narch = "${d.arch ?? 'amd64'}"\nuri = "${d.uri}"\nsha256 = "${d.sha256}"\n`);
+  const entries = nodes.map(
+    (d) =>
+      `[[metadata.dependencies]]\nid = "node"\nname = "Node.js"\nversion = "${d.version}"\narch = "${d.arch ?? 'amd64'}"\nuri = "${d.uri}"\nsha256 = "${d.sha256}"\n`,
+  );
   return head + entries.join('\n');
 }
 
 /** The manifest.yml of the cached zip: its dependencies list is the inventory actually packaged. */
 function manifestFor(nodes) {
   const text = readFileSync(join(ROOT, 'manifest.yml'), 'utf8');
-  const deps = nodes.map((d) => `- name: node\n  version: ${d.version}\n  uri: ${d.uri}\n  sha256: ${d.sha256}\n  file: dependencies/${d.sha256}/${basename(d.uri)}\n  cf_stacks:\n  - cflinuxfs4\n`);
+  const deps = nodes.map(
+    (d) =>
+      `- name: node\n  version: ${d.version}\n  uri: ${d.uri}\n  sha256: ${d.sha256}\n  file: dependencies/${d.sha256}/${basename(d.uri)}\n  cf_stacks:\n  - cflinuxfs4\n`,
+  );
   return text.slice(0, text.lastIndexOf('\ndependencies:') + 1) + 'dependencies:\n' + deps.join('');
 }
 
 /** The archive of one inventory entry, through DROVER_NODE_MIRROR as the installer would fetch it, checksum verified. */
 async function fetchArchive(entry) {
   const mirror = process.env.DROVER_NODE_MIRROR;
-  const url = mirror && entry.uri.startsWith('https://nodejs.org/dist') ? mirror.replace(/\/$/, '') + entry.uri.slice('https://nodejs.org/dist'.length) : entry.uri;
+  const url =
+    mirror && entry.uri.startsWith('https://nodejs.org/dist') ? mirror.replace(/\/$/, '') + entry.uri.slice('https://nodejs.org/dist'.length) : entry.uri;
   let body;
   try {
     if (url.startsWith('file://')) body = readFileSync(fileURLToPath(url));
@@ -116,7 +125,9 @@ async function fetchArchive(entry) {
       body = Buffer.from(await response.arrayBuffer());
     }
   } catch (error) {
-    fail(`could not fetch Node.js ${entry.version} (${entry.arch}) from ${url}: ${error.cause?.message ?? error.message}. Set DROVER_NODE_MIRROR to a mirror of https://nodejs.org/dist.`);
+    fail(
+      `could not fetch Node.js ${entry.version} (${entry.arch}) from ${url}: ${error.cause?.message ?? error.message}. Set DROVER_NODE_MIRROR to a mirror of https://nodejs.org/dist.`,
+    );
   }
   const sha = createHash('sha256').update(body).digest('hex');
   if (sha !== entry.sha256) fail(`checksum mismatch for ${url}: expected ${entry.sha256}, received ${sha}; nothing was packaged`);
@@ -143,8 +154,17 @@ async function main() {
   const nodes = readInventory(customInventory ?? join(ROOT, 'buildpack.toml'));
   if (!customInventory) {
     const key = (d) => `${d.version} ${d.uri} ${d.sha256}`;
-    const [a, b] = [manifest.dependencies.filter((d) => d.name === 'node').map(key).sort(), nodes.map(key).sort()];
-    if (a.join('\n') !== b.join('\n')) fail(`manifest.yml dependencies differ from buildpack.toml's [[metadata.dependencies]]:\n  manifest.yml:   ${a.join('\n                  ')}\n  buildpack.toml: ${b.join('\n                  ')}\nUpdate both together.`);
+    const [a, b] = [
+      manifest.dependencies
+        .filter((d) => d.name === 'node')
+        .map(key)
+        .sort(),
+      nodes.map(key).sort(),
+    ];
+    if (a.join('\n') !== b.join('\n'))
+      fail(
+        `manifest.yml dependencies differ from buildpack.toml's [[metadata.dependencies]]:\n  manifest.yml:   ${a.join('\n                  ')}\n  buildpack.toml: ${b.join('\n                  ')}\nUpdate both together.`,
+      );
   }
 
   mkdirSync(args.out, { recursive: true });
@@ -161,7 +181,10 @@ async function main() {
     };
     const entries = (dir) => readdirSync(dir).sort();
 
-    const heroku = flavour('heroku', files.filter((f) => f !== 'manifest.yml'));
+    const heroku = flavour(
+      'heroku',
+      files.filter((f) => f !== 'manifest.yml'),
+    );
     pack(heroku, 'tar', ['--owner=0', '--group=0', '--numeric-owner', '-czf', join(work, 'heroku.tgz'), ...entries(heroku)]);
     made.push([join(work, 'heroku.tgz'), `drover-heroku-v${version}.tgz`]);
 
@@ -183,7 +206,10 @@ async function main() {
       made.push([join(work, 'cf-cached.zip'), `drover-cf-cached-v${version}.zip`]);
     }
 
-    const cnb = flavour('cnb', files.filter((f) => !NOT_CNB.has(f)));
+    const cnb = flavour(
+      'cnb',
+      files.filter((f) => !NOT_CNB.has(f)),
+    );
     pack(cnb, 'tar', ['--owner=0', '--group=0', '--numeric-owner', '-czf', join(work, 'cnb.tgz'), ...entries(cnb)]);
     made.push([join(work, 'cnb.tgz'), `drover-cnb-v${version}.tgz`], [cnb, `drover-cnb-v${version}`]);
 

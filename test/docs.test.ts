@@ -20,7 +20,9 @@ const DOC = join(ROOT, 'docs/configuration.md');
 
 describe('docs/configuration.md', () => {
   it('is up to date with the schemas (run `node scripts/gen-docs.mjs` after changing one)', () => {
-    expect(readFileSync(DOC, 'utf8') === renderConfigurationReference(), 'docs/configuration.md is stale: run `node scripts/gen-docs.mjs` and commit it').toBe(true);
+    expect(readFileSync(DOC, 'utf8') === renderConfigurationReference(), 'docs/configuration.md is stale: run `node scripts/gen-docs.mjs` and commit it').toBe(
+      true,
+    );
   });
 
   it('documents every component type with every option, its doc text and its example', () => {
@@ -80,13 +82,23 @@ describe('docs/configuration.md', () => {
       expect(MESSAGE_VARIABLES.map((v) => v.name)).toContain(name);
       expect(doc).toContain(`| \`${name}\` |`);
     }
-    const outputs = MATCH_EXAMPLES.map((e, i) => `[outputs.example${i}]\ntype = "file"\npath = "example${i}.log"\nformat = "json"\nmatch = ${JSON.stringify(e.match)}\n`).join('\n');
-    const app = tempDir({ Procfile: EXAMPLE_APP.procfile + '\n', 'drover/100.toml': `${EXAMPLE_APP.config}\n\n${outputs}\n[processes.web]\nautorestart = false\nstartsecs = 0\n` });
+    const outputs = MATCH_EXAMPLES.map(
+      (e, i) => `[outputs.example${i}]\ntype = "file"\npath = "example${i}.log"\nformat = "json"\nmatch = ${JSON.stringify(e.match)}\n`,
+    ).join('\n');
+    const app = tempDir({
+      Procfile: EXAMPLE_APP.procfile + '\n',
+      'drover/100.toml': `${EXAMPLE_APP.config}\n\n${outputs}\n[processes.web]\nautorestart = false\nstartsecs = 0\n`,
+    });
     const result = await drover(['start'], { cwd: app, env: { DYNO: '', PORT: '' } });
     expect(result.exitCode, String(result.stderr)).toBe(0);
     MATCH_EXAMPLES.forEach((e, i) => {
       const file = join(app, `example${i}.log`);
-      const messages = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+      const messages = existsSync(file)
+        ? readFileSync(file, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l))
+        : [];
       // stdout and stderr are two pipes: their lines may interleave either way.
       const taken = messages.filter((m) => m.type === undefined).map((m) => m.message as string);
       expect(taken.sort(), e.match).toEqual([...e.lines].sort());

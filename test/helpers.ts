@@ -64,7 +64,10 @@ export function startDrover(app: string, args: string[] = [], env: Record<string
 export async function waitForLine(child: { output(): string }, pattern: RegExp, timeout = 10_000): Promise<string> {
   const until = Date.now() + timeout;
   for (;;) {
-    const line = child.output().split('\n').find((l) => pattern.test(l));
+    const line = child
+      .output()
+      .split('\n')
+      .find((l) => pattern.test(l));
     if (line !== undefined) return line;
     if (Date.now() > until) throw new Error(`timed out waiting for ${pattern}; output so far:\n${child.output()}`);
     await new Promise((r) => setTimeout(r, 20));
@@ -89,5 +92,8 @@ export const JSON_STDOUT = '[outputs.stdout]\ntype = "stdout"\nformat = "json"\n
 
 /** Parses JSON-lines output, skipping anything else. */
 export function jsonLines(text: string): { timestamp: string; level: string; logger: string; message: string; type?: string; stream: string }[] {
-  return text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l));
 }

@@ -11,7 +11,9 @@ const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
 
 describe('README.md', () => {
   it('keeps the two commands at the top', () => {
-    expect(README).toContain('## Two commands\n\n```sh\nnpm ci && npm run demo     # the demo: builds the fixture app and runs it under drover\nnpm ci && npm test         # the tests (type check + vitest)\n```');
+    expect(README).toContain(
+      '## Two commands\n\n```sh\nnpm ci && npm run demo     # the demo: builds the fixture app and runs it under drover\nnpm ci && npm test         # the tests (type check + vitest)\n```',
+    );
     expect(README.indexOf('## Two commands')).toBeLessThan(README.indexOf('## Quick start'));
   });
 
@@ -20,7 +22,14 @@ describe('README.md', () => {
     const commands = [...help.matchAll(/^ {2}(\w+) {2,}/gm)].map((m) => m[1]).filter((c) => c !== 'help');
     const listed = [...README.matchAll(/^drover (\w+) {2,}/gm)].map((m) => m[1]);
     expect(listed).toEqual(commands);
-    const flags: Record<string, string[]> = { start: ['-a, --app', '-f, --procfile', '-e, --env', '-p, --port'], run: ['-a, --app', '-f, --procfile', '-e, --env'], check: ['-a, --app', '-f, --procfile', '-e, --env'], config: ['-a, --app', '-f, --procfile', '-e, --env'], status: ['--json', '-a, --app', '-s, --socket'], restart: ['--json'] };
+    const flags: Record<string, string[]> = {
+      start: ['-a, --app', '-f, --procfile', '-e, --env', '-p, --port'],
+      run: ['-a, --app', '-f, --procfile', '-e, --env'],
+      check: ['-a, --app', '-f, --procfile', '-e, --env'],
+      config: ['-a, --app', '-f, --procfile', '-e, --env'],
+      status: ['--json', '-a, --app', '-s, --socket'],
+      restart: ['--json'],
+    };
     for (const command of commands) {
       const result = await drover([command, '--help']);
       expect(result.exitCode, command).toBe(0);
@@ -49,7 +58,13 @@ describe('README.md', () => {
 
   it("names the packaged files as `npm run package` writes them, with package.json's version", () => {
     const named = new Set([...README.matchAll(/dist\/(drover-[\w.-]+?)(\/|`| )/g)].map((m) => m[1]));
-    const made = [`drover-heroku-v${version}.tgz`, `drover-cf-v${version}.zip`, `drover-cf-cached-v${version}.zip`, `drover-cnb-v${version}`, `drover-cnb-v${version}.tgz`];
+    const made = [
+      `drover-heroku-v${version}.tgz`,
+      `drover-cf-v${version}.zip`,
+      `drover-cf-cached-v${version}.zip`,
+      `drover-cnb-v${version}`,
+      `drover-cnb-v${version}.tgz`,
+    ];
     expect([...named].sort()).toEqual(made.sort());
     expect(readFileSync(join(ROOT, 'scripts/package.mjs'), 'utf8')).toContain('--cached');
   });

@@ -26,7 +26,10 @@ function write(path, count, line, last) {
   let chunk = '';
   for (let i = 0; i < count; i++) {
     chunk += line(i);
-    if (chunk.length > 1 << 20) { writeSync(fd, chunk); chunk = ''; }
+    if (chunk.length > 1 << 20) {
+      writeSync(fd, chunk);
+      chunk = '';
+    }
   }
   writeSync(fd, chunk + last);
   closeSync(fd);

@@ -53,14 +53,14 @@ const drover = {
     mkdirSync(join(job.dir, 'drover'), { recursive: true });
     writeFileSync(join(job.dir, 'Procfile'), `web: bash ${job.script}\n`);
     const format = { raw: 'raw', prefixed: 'heroku', json: 'logfmt' }[job.format];
-    const json = job.format === 'json'
-      ? `[decoders.json]\ntype = "json"\n\n[filters.nodebug]\ntype = "drop"\nmatch = "Fields[level] == 'debug'"\n\n`
-      : '';
+    const json = job.format === 'json' ? `[decoders.json]\ntype = "json"\n\n[filters.nodebug]\ntype = "drop"\nmatch = "Fields[level] == 'debug'"\n\n` : '';
     // job.stdout === false: no stdout output at all (the empty 009-stdout.toml turns off the default one).
     if (job.stdout === false) writeFileSync(join(job.dir, 'drover', '009-stdout.toml'), '');
     const stdout = job.stdout === false ? '' : `[outputs.stdout]\ntype = "stdout"\nformat = "${format}"\nmatch = "TRUE"\n\n`;
-    writeFileSync(join(job.dir, 'drover', '100-bench.toml'), `${json}${job.outputs ?? ''}${stdout}` +
-      `[processes.web]\nautorestart = ${job.restart ? 'true' : 'false'}\nstartsecs = 0\nstopwaitsecs = 10\n`);
+    writeFileSync(
+      join(job.dir, 'drover', '100-bench.toml'),
+      `${json}${job.outputs ?? ''}${stdout}` + `[processes.web]\nautorestart = ${job.restart ? 'true' : 'false'}\nstartsecs = 0\nstopwaitsecs = 10\n`,
+    );
     return { cmd: join(ROOT, 'bin', 'drover'), args: ['start', `web=${job.count ?? 1}`], cwd: job.dir, env: cleanEnv() };
   },
 };
@@ -73,14 +73,38 @@ const supervisord = {
     if (job.format === 'prefixed') return { na: 'no per-line prefix: it copies bytes' };
     if (job.format === 'json') return { na: 'no decoders or filters' };
     const d = job.dir;
-    writeFileSync(join(d, 'supervisord.conf'), [
-      '[supervisord]', 'nodaemon=true', `logfile=${d}/supervisord.log`, `pidfile=${d}/supervisord.pid`, `childlogdir=${d}`, 'loglevel=warn', ...(process.getuid?.() === 0 ? ['user=root'] : []), '',
-      '[unix_http_server]', `file=${d}/supervisor.sock`, '',
-      '[rpcinterface:supervisor]', 'supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface', '',
-      '[program:web]', `command=/bin/bash ${job.script}`, `numprocs=${job.count ?? 1}`, 'process_name=%(program_name)s_%(process_num)d',
-      `autorestart=${job.restart ? 'true' : 'false'}`, 'startsecs=0', 'stopwaitsecs=10', 'stopasgroup=true', 'killasgroup=true',
-      'stdout_logfile=/dev/stdout', 'stdout_logfile_maxbytes=0', 'redirect_stderr=true', '',
-    ].join('\n'));
+    writeFileSync(
+      join(d, 'supervisord.conf'),
+      [
+        '[supervisord]',
+        'nodaemon=true',
+        `logfile=${d}/supervisord.log`,
+        `pidfile=${d}/supervisord.pid`,
+        `childlogdir=${d}`,
+        'loglevel=warn',
+        ...(process.getuid?.() === 0 ? ['user=root'] : []),
+        '',
+        '[unix_http_server]',
+        `file=${d}/supervisor.sock`,
+        '',
+        '[rpcinterface:supervisor]',
+        'supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface',
+        '',
+        '[program:web]',
+        `command=/bin/bash ${job.script}`,
+        `numprocs=${job.count ?? 1}`,
+        'process_name=%(program_name)s_%(process_num)d',
+        `autorestart=${job.restart ? 'true' : 'false'}`,
+        'startsecs=0',
+        'stopwaitsecs=10',
+        'stopasgroup=true',
+        'killasgroup=true',
+        'stdout_logfile=/dev/stdout',
+        'stdout_logfile_maxbytes=0',
+        'redirect_stderr=true',
+        '',
+      ].join('\n'),
+    );
     return { cmd: 'supervisord', args: ['-c', join(d, 'supervisord.conf')], cwd: d, env: cleanEnv() };
   },
 };
@@ -107,7 +131,9 @@ const concurrently = {
     const n = job.count ?? 1;
     const args = [
       // Not --raw: that hands the child concurrently's own stdout (stdio inherit), so nothing would pass through it.
-      ...(job.format === 'raw' ? ['--prefix', 'none'] : ['--prefix', '{time} {name}', '--timestamp-format', 'HH:mm:ss', '--names', Array.from({ length: n }, (_, i) => `web.${i + 1}`).join(',')]),
+      ...(job.format === 'raw'
+        ? ['--prefix', 'none']
+        : ['--prefix', '{time} {name}', '--timestamp-format', 'HH:mm:ss', '--names', Array.from({ length: n }, (_, i) => `web.${i + 1}`).join(',')]),
       ...(job.restart ? ['--restart-tries', '1', '--restart-after', '0'] : []),
       ...Array(n).fill(`bash ${job.script}`),
     ];
@@ -122,8 +148,15 @@ const pm2 = {
     if (missing) return { na: missing };
     if (job.format === 'json') return { na: 'no decoders or filters' };
     const apps = Array.from({ length: job.count ?? 1 }, (_, i) => ({
-      name: `web.${i + 1}`, script: '/bin/bash', args: [job.script], interpreter: 'none', exec_mode: 'fork',
-      autorestart: !!job.restart, restart_delay: 0, min_uptime: 0, cwd: job.dir,
+      name: `web.${i + 1}`,
+      script: '/bin/bash',
+      args: [job.script],
+      interpreter: 'none',
+      exec_mode: 'fork',
+      autorestart: !!job.restart,
+      restart_delay: 0,
+      min_uptime: 0,
+      cwd: job.dir,
     }));
     writeFileSync(join(job.dir, 'apps.json'), JSON.stringify({ apps }));
     const format = job.format === 'raw' ? '--raw' : '--formatted';
@@ -151,7 +184,15 @@ export const SUPERVISORS = [drover, supervisord, foreman, concurrently, pm2];
 
 /** Versions of the peers, for the report. */
 export function peerVersions() {
-  const version = (cmd, args) => { try { return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n')[0]; } catch { return 'not installed'; } };
+  const version = (cmd, args) => {
+    try {
+      return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+        .trim()
+        .split('\n')[0];
+    } catch {
+      return 'not installed';
+    }
+  };
   return {
     drover: version(join(ROOT, 'bin', 'drover'), ['version']).replace(/^drover /, ''),
     supervisord: version('supervisord', ['--version']),

@@ -36,9 +36,13 @@ export function spawnTool(spec, stdout) {
     detached: true,
   });
   child.stderrTail = '';
-  child.stderr.on('data', (d) => { child.stderrTail = (child.stderrTail + d).slice(-2000); });
+  child.stderr.on('data', (d) => {
+    child.stderrTail = (child.stderrTail + d).slice(-2000);
+  });
   child.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, at: performance.now() })));
-  child.on('error', (e) => { child.stderrTail += `\nspawn error: ${e.message}`; });
+  child.on('error', (e) => {
+    child.stderrTail += `\nspawn error: ${e.message}`;
+  });
   return child;
 }
 
@@ -92,11 +96,17 @@ export function descendants(pid) {
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
       if (!parents.has(ppid)) parents.set(ppid, []);
       parents.get(ppid).push(Number(entry));
-    } catch { /* it exited meanwhile */ }
+    } catch {
+      /* it exited meanwhile */
+    }
   }
   const found = [];
   const queue = [pid];
-  while (queue.length) for (const c of parents.get(queue.shift()) ?? []) { found.push(c); queue.push(c); }
+  while (queue.length)
+    for (const c of parents.get(queue.shift()) ?? []) {
+      found.push(c);
+      queue.push(c);
+    }
   return found;
 }
 
@@ -104,20 +114,42 @@ export function descendants(pid) {
 export async function stopTool(child, graceMs = 5000) {
   const left = descendants(child.pid);
   if (child.exitCode === null && child.signalCode === null) {
-    try { process.kill(child.pid, 'SIGTERM'); } catch { /* gone */ }
-    const timer = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }, graceMs);
+    try {
+      process.kill(child.pid, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }, graceMs);
     await child.exited;
     clearTimeout(timer);
   }
   for (const pid of [...left, ...descendants(child.pid)]) {
-    try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
   }
-  try { process.kill(-child.pid, 'SIGKILL'); } catch { /* group empty */ }
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    /* group empty */
+  }
 }
 
 /** Closes an fd the parent no longer needs once a child holds it. */
 export function closeQuietly(fd) {
-  try { closeSync(fd); } catch { /* already closed */ }
+  try {
+    closeSync(fd);
+  } catch {
+    /* already closed */
+  }
 }
 
 /**

@@ -63,7 +63,11 @@ export function workloadSection(w) {
   }
   const best = bestPeer(w);
   const m0 = w.metrics[0];
-  if (best) out.push('', `Best peer by ${m0.label.replace(/ \(.*/, '')}: **${best}**; drover ÷ ${best} = **${ratio(pairedRatio(w.samples[m0.key]?.drover, w.samples[m0.key][best]))}** (${m0.better} is better).`);
+  if (best)
+    out.push(
+      '',
+      `Best peer by ${m0.label.replace(/ \(.*/, '')}: **${best}**; drover ÷ ${best} = **${ratio(pairedRatio(w.samples[m0.key]?.drover, w.samples[m0.key][best]))}** (${m0.better} is better).`,
+    );
   if (w.notes) out.push('', w.notes);
   const bad = Object.entries(w.errors ?? {}).filter(([tool]) => !w.na[tool]);
   if (bad.length) out.push('', ...bad.map(([tool, e]) => `A run of ${tool} failed (the last failure is shown) — ${e}`));
@@ -72,7 +76,9 @@ export function workloadSection(w) {
 
 /** Every goal from every workload, as one table. */
 export function goalsTable(workloads) {
-  const rows = workloads.flatMap((w) => (w.goals ?? []).map((g) => `| ${cell(g.text)} | ${g.detail} | ${g.met === null ? 'not measured' : g.met ? '**met**' : '**not met**'} |`));
+  const rows = workloads.flatMap((w) =>
+    (w.goals ?? []).map((g) => `| ${cell(g.text)} | ${g.detail} | ${g.met === null ? 'not measured' : g.met ? '**met**' : '**not met**'} |`),
+  );
   return ['| goal | measured (median) | status |', '|---|---|---|', ...rows].join('\n');
 }
 
@@ -85,7 +91,9 @@ export function renderReport({ machine, command, settings, versions, workloads, 
     '',
     `- Measured: drover at commit ${machine.commit}.`,
     `- Machine: ${machine.cores} cores (${machine.cpu}), ${machine.memory} GiB memory, ${machine.os}, Node.js ${machine.node}.`,
-    `- Tools: ${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
+    `- Tools: ${Object.entries(versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}.`,
     '',
     `Method: ${settings.warmup} warm-up run then ${settings.runs} runs per tool, interleaved (run 1 of every tool, then run 2, …). Tables show medians;`,
     'ratios are computed run by run (drover in run i ÷ the tool in run i) and the median of those ratios is shown, so a machine',

@@ -18,7 +18,10 @@ export async function series({ tools, runs, warmup, tmp, prepareJob, measure, lo
       try {
         const job = prepareJob(dir);
         const spec = tool.prepare(job);
-        if (spec.na) { na[tool.name] = spec.na; continue; }
+        if (spec.na) {
+          na[tool.name] = spec.na;
+          continue;
+        }
         const t0 = Date.now();
         const raw = await measure(spec, job, tool, run);
         const result = typeof raw === 'number' ? { value: raw } : raw;
@@ -36,12 +39,17 @@ export async function series({ tools, runs, warmup, tmp, prepareJob, measure, lo
   for (const tool of tools) {
     if (na[tool.name]) continue;
     const metrics = new Set(results.flatMap((r) => Object.keys(r[tool.name] ?? {})));
-    if (metrics.size === 0) { na[tool.name] = `failed: ${errors[tool.name] ?? 'no result'}`; continue; }
+    if (metrics.size === 0) {
+      na[tool.name] = `failed: ${errors[tool.name] ?? 'no result'}`;
+      continue;
+    }
     for (const metric of metrics) (samples[metric] ??= {})[tool.name] = results.map((r) => r[tool.name]?.[metric] ?? NaN);
   }
   return { samples, na, errors };
 }
 
 function fmt(result) {
-  return Object.entries(result).map(([k, v]) => `${k}=${Number(v).toFixed(3)}`).join(' ');
+  return Object.entries(result)
+    .map(([k, v]) => `${k}=${Number(v).toFixed(3)}`)
+    .join(' ');
 }

@@ -13,7 +13,18 @@ const dir = mkdtempSync(join(tmpdir(), 'drover-otlp-bench-'));
 try {
   // The encoder is TypeScript: bundle it (and Message) as the build does.
   const out = join(dir, 'encoder.cjs');
-  await build({ stdin: { contents: "export { Message } from './src/pipeline/message'; export { logRecordProtobuf } from './src/pipeline/outputs/otlp-protobuf';", resolveDir: ROOT, loader: 'ts' }, bundle: true, platform: 'node', format: 'cjs', outfile: out, logLevel: 'warning' });
+  await build({
+    stdin: {
+      contents: "export { Message } from './src/pipeline/message'; export { logRecordProtobuf } from './src/pipeline/outputs/otlp-protobuf';",
+      resolveDir: ROOT,
+      loader: 'ts',
+    },
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    outfile: out,
+    logLevel: 'warning',
+  });
   const require = createRequire(import.meta.url);
   const { Message, logRecordProtobuf } = require(out);
   const LogRecord = require('@opentelemetry/otlp-transformer/build/src/generated/root.js').opentelemetry.proto.logs.v1.LogRecord;
@@ -39,7 +50,10 @@ try {
       severityNumber: 9,
       severityText: 'info',
       body: { stringValue: m.payload },
-      attributes: [{ key: 'process.instance', value: { stringValue: m.logger } }, { key: 'log.iostream', value: { stringValue: m.stream } }],
+      attributes: [
+        { key: 'process.instance', value: { stringValue: m.logger } },
+        { key: 'log.iostream', value: { stringValue: m.stream } },
+      ],
     }).finish();
   });
 } finally {

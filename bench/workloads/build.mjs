@@ -31,7 +31,10 @@ function treeBytes(dir) {
 function seedCache(cache) {
   const toml = readFileSync(join(ROOT, 'buildpack.toml'), 'utf8');
   const want = arch() === 'arm64' ? 'arm64' : 'amd64';
-  const entry = toml.split('[[metadata.dependencies]]').slice(1).find((block) => /id\s*=\s*"node"/.test(block) && new RegExp(`arch\\s*=\\s*"${want}"`).test(block));
+  const entry = toml
+    .split('[[metadata.dependencies]]')
+    .slice(1)
+    .find((block) => /id\s*=\s*"node"/.test(block) && new RegExp(`arch\\s*=\\s*"${want}"`).test(block));
   const field = (name) => new RegExp(`${name}\\s*=\\s*"([^"]+)"`).exec(entry ?? '')?.[1];
   if (!field('sha256')) return false;
   const dir = join(cache, 'drover', 'node');
@@ -46,9 +49,17 @@ function compile(build, cache, envDir) {
     const started = performance.now();
     let output = '';
     const child = spawn(join(ROOT, 'bin', 'compile'), [build, cache, envDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.on('data', (d) => { output += d; });
-    child.stderr.on('data', (d) => { output += d; });
-    child.on('exit', (code) => (code === 0 ? resolve((performance.now() - started) / 1000) : reject(new Error(`bin/compile exited ${code}: ${output.trim().split('\n').slice(-3).join(' ')}`))));
+    child.stdout.on('data', (d) => {
+      output += d;
+    });
+    child.stderr.on('data', (d) => {
+      output += d;
+    });
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve((performance.now() - started) / 1000)
+        : reject(new Error(`bin/compile exited ${code}: ${output.trim().split('\n').slice(-3).join(' ')}`)),
+    );
   });
 }
 
@@ -57,7 +68,8 @@ export const buildWorkload = {
   id: 'build',
   title: 'Build: bin/compile of the demo app, runtime cached',
   async run(ctx) {
-    if (!existsSync(join(ROOT, 'bin', 'compile')) || !existsSync(join(ROOT, 'lib', 'buildpack.js'))) return pending('bin/compile or lib/buildpack.js does not exist yet');
+    if (!existsSync(join(ROOT, 'bin', 'compile')) || !existsSync(join(ROOT, 'lib', 'buildpack.js')))
+      return pending('bin/compile or lib/buildpack.js does not exist yet');
     if (!existsSync(APP)) return pending('fixtures/apps/demo does not exist yet');
     const cache = join(ctx.tmp, 'build-cache');
     const envDir = join(ctx.tmp, 'build-env');
@@ -84,14 +96,24 @@ export const buildWorkload = {
     for (const peer of ['supervisord', 'node-foreman', 'concurrently', 'pm2']) result.na[peer] = NOT_A_BUILDPACK;
     return {
       ...result,
-      description: `\`bin/compile BUILD CACHE ENV_DIR\` on a fresh copy of fixtures/apps/demo each run, CACHE kept between runs${seeded ? ' and seeded with this machine\'s node in the layout node-install.sh reuses (no download)' : ''}. Slug growth: bytes added to BUILD, minus .drover/node.`,
+      description: `\`bin/compile BUILD CACHE ENV_DIR\` on a fresh copy of fixtures/apps/demo each run, CACHE kept between runs${seeded ? " and seeded with this machine's node in the layout node-install.sh reuses (no download)" : ''}. Slug growth: bytes added to BUILD, minus .drover/node.`,
       metrics: [
         { key: 'time', label: 'compile (s)', digits: 2, better: 'lower' },
         { key: 'slug', label: 'slug growth without runtime (KiB)', digits: 0, better: 'lower' },
       ],
       goals: [
-        goal(GOALS[0], median(result.samples.time?.drover ?? []), (x) => x < 2, (x) => `${x.toFixed(2)} s`),
-        goal(GOALS[1], median(result.samples.slug?.drover ?? []), (x) => x * 1024 < 1_000_000, (x) => `${x.toFixed(0)} KiB`),
+        goal(
+          GOALS[0],
+          median(result.samples.time?.drover ?? []),
+          (x) => x < 2,
+          (x) => `${x.toFixed(2)} s`,
+        ),
+        goal(
+          GOALS[1],
+          median(result.samples.slug?.drover ?? []),
+          (x) => x * 1024 < 1_000_000,
+          (x) => `${x.toFixed(0)} KiB`,
+        ),
       ],
     };
   },

@@ -26,7 +26,10 @@ const droverTool = {
   prepare({ dir, file }) {
     mkdirSync(join(dir, 'drover'), { recursive: true });
     writeFileSync(join(dir, 'Procfile'), 'web: exec sleep 600\n');
-    writeFileSync(join(dir, 'drover', '100-bench.toml'), `[inputs.bench]\ntype = "file"\npaths = [${JSON.stringify(file)}]\nread_from = "beginning"\ncheckpoint_dir = "checkpoints"\n\n[outputs.stdout]\ntype = "stdout"\nformat = "raw"\nmatch = "Type == 'file'"\n`);
+    writeFileSync(
+      join(dir, 'drover', '100-bench.toml'),
+      `[inputs.bench]\ntype = "file"\npaths = [${JSON.stringify(file)}]\nread_from = "beginning"\ncheckpoint_dir = "checkpoints"\n\n[outputs.stdout]\ntype = "stdout"\nformat = "raw"\nmatch = "Type == 'file'"\n`,
+    );
     return { cmd: join(ROOT, 'bin', 'drover'), args: ['start'], cwd: dir, env: env() };
   },
 };
@@ -55,7 +58,8 @@ function ensureRsyslog() {
     const deb = readdirSync(cache).find((f) => f.startsWith('rsyslog_') && f.endsWith('.deb'));
     if (!deb || !run('dpkg', ['-x', deb, join(cache, 'root')])) return { na: 'rsyslog could not be unpacked (dpkg -x)' };
   }
-  if (spawnSync(bin, ['-v'], { stdio: 'ignore' }).status !== 0) return { na: 'rsyslogd does not run here (missing libraries: apt-get install libestr0 libfastjson4)' };
+  if (spawnSync(bin, ['-v'], { stdio: 'ignore' }).status !== 0)
+    return { na: 'rsyslogd does not run here (missing libraries: apt-get install libestr0 libfastjson4)' };
   return { bin, modules };
 }
 
@@ -68,13 +72,16 @@ const rsyslogTool = {
     if (found.na) return found;
     mkdirSync(join(dir, 'work'));
     // imfile (inotify mode) reads the file from its start; omfile writes each line as it was, to stdout.
-    writeFileSync(join(dir, 'rsyslog.conf'), [
-      `global(workDirectory="${join(dir, 'work')}")`,
-      'module(load="imfile")',
-      'template(name="raw" type="string" string="%msg%\\n")',
-      `input(type="imfile" File="${file}" Tag="app" freshStartTail="off")`,
-      'action(type="omfile" file="/dev/stdout" template="raw")',
-    ].join('\n') + '\n');
+    writeFileSync(
+      join(dir, 'rsyslog.conf'),
+      [
+        `global(workDirectory="${join(dir, 'work')}")`,
+        'module(load="imfile")',
+        'template(name="raw" type="string" string="%msg%\\n")',
+        `input(type="imfile" File="${file}" Tag="app" freshStartTail="off")`,
+        'action(type="omfile" file="/dev/stdout" template="raw")',
+      ].join('\n') + '\n',
+    );
     const args = ['-n', '-f', join(dir, 'rsyslog.conf'), '-i', join(dir, 'rsyslogd.pid'), ...(found.modules ? ['-M', found.modules] : [])];
     return { cmd: found.bin, args, cwd: dir, env: env() };
   },
@@ -89,13 +96,17 @@ async function measure(spec, job, tool) {
   const child = spawnTool(spec, fd);
   closeQuietly(fd);
   let peak = 0;
-  const poll = setInterval(() => { peak = Math.max(peak, memoryOf(child.pid)?.hwm ?? 0); }, 20);
+  const poll = setInterval(() => {
+    peak = Math.max(peak, memoryOf(child.pid)?.hwm ?? 0);
+  }, 20);
   let writer;
   try {
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     const started = performance.now();
     writer = spawn('sh', ['-c', `cat ${job.input} >> ${job.file}`], { stdio: 'ignore' });
-    const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error(`no ${SENTINEL} within ${TIMEOUT_MS / 1000} s${stderrNote(child)}`)), TIMEOUT_MS).unref());
+    const timeout = new Promise((_, reject) =>
+      setTimeout(() => reject(new Error(`no ${SENTINEL} within ${TIMEOUT_MS / 1000} s${stderrNote(child)}`)), TIMEOUT_MS).unref(),
+    );
     const ended = await Promise.race([readerDone, timeout]);
     peak = Math.max(peak, memoryOf(child.pid)?.hwm ?? 0);
     // Peak RSS of drover and rsyslogd (one process each); `tail -F | cat` runs under sh, whose RSS says nothing.
@@ -132,8 +143,18 @@ export const fileInputWorkload = {
         { key: 'peak', label: 'peak RSS (MiB)', digits: 1, better: 'lower' },
       ],
       goals: [
-        goal('file input: at most 1.5 × the time of `tail -F | cat` (issue 19)', pairedRatio(result.samples.time?.drover, result.samples.time?.['tail -F | cat']), (x) => x <= 1.5, (x) => `${x.toFixed(2)} ×`),
-        goal('file input: peak RSS under 80 MiB (issue 19)', median(result.samples.peak?.drover ?? []), (x) => x < 80, (x) => `${x.toFixed(1)} MiB`),
+        goal(
+          'file input: at most 1.5 × the time of `tail -F | cat` (issue 19)',
+          pairedRatio(result.samples.time?.drover, result.samples.time?.['tail -F | cat']),
+          (x) => x <= 1.5,
+          (x) => `${x.toFixed(2)} ×`,
+        ),
+        goal(
+          'file input: peak RSS under 80 MiB (issue 19)',
+          median(result.samples.peak?.drover ?? []),
+          (x) => x < 80,
+          (x) => `${x.toFixed(1)} MiB`,
+        ),
       ],
     };
   },

@@ -27,7 +27,9 @@ async function measure(spec, total) {
     }
   });
   let ended = false;
-  pipe.stream.on('end', () => { ended = true; });
+  pipe.stream.on('end', () => {
+    ended = true;
+  });
   try {
     await waitUntil(() => done || ended, 30_000 + total / 5, 'LAT-END');
     if (latencies.length < total) throw new Error(`only ${latencies.length} of ${total} lines arrived${stderrNote(child)}`);
@@ -41,7 +43,7 @@ async function measure(spec, total) {
 /** Write-to-output latency at 10,000 lines/s. */
 export const latencyWorkload = {
   id: 'latency',
-  title: 'Latency from a child\'s write to the output line, 10,000 lines/s',
+  title: "Latency from a child's write to the output line, 10,000 lines/s",
   async run(ctx) {
     const total = Math.round(20_000 * ctx.scale);
     const result = await ctx.series({

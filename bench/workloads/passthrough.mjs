@@ -26,10 +26,12 @@ function countingReader(dir, pattern) {
   const pipe = realPipe(dir);
   const re = new RegExp(pattern);
   let n = 0;
-  const readerDone = new Promise((resolve) => watchLines(pipe.stream, (line, now) => {
-    if (line.includes(SENTINEL)) resolve(now);
-    else if (re.test(line)) n++;
-  }));
+  const readerDone = new Promise((resolve) =>
+    watchLines(pipe.stream, (line, now) => {
+      if (line.includes(SENTINEL)) resolve(now);
+      else if (re.test(line)) n++;
+    }),
+  );
   return { fd: pipe.writeFd, readerDone, counted: () => n, stopReader: () => pipe.stream.destroy() };
 }
 
@@ -44,9 +46,16 @@ export async function pipeRun(spec, tool, check) {
   const child = spawnTool(spec, fd);
   closeQuietly(fd);
   let peak = 0;
-  const poll = setInterval(() => { peak = Math.max(peak, memoryOf(child.pid)?.hwm ?? 0); }, 20);
-  const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error(`no ${SENTINEL} within ${TIMEOUT_MS / 1000} s${stderrNote(child)}`)), TIMEOUT_MS).unref());
-  const early = child.exited.then(async ({ code }) => { await new Promise((r) => setTimeout(r, 500)); throw new Error(`exited ${code} before the sentinel arrived${counted ? ` (${counted()} of ${check.expected} lines had arrived)` : ''}${stderrNote(child)}`); });
+  const poll = setInterval(() => {
+    peak = Math.max(peak, memoryOf(child.pid)?.hwm ?? 0);
+  }, 20);
+  const timeout = new Promise((_, reject) =>
+    setTimeout(() => reject(new Error(`no ${SENTINEL} within ${TIMEOUT_MS / 1000} s${stderrNote(child)}`)), TIMEOUT_MS).unref(),
+  );
+  const early = child.exited.then(async ({ code }) => {
+    await new Promise((r) => setTimeout(r, 500));
+    throw new Error(`exited ${code} before the sentinel arrived${counted ? ` (${counted()} of ${check.expected} lines had arrived)` : ''}${stderrNote(child)}`);
+  });
   try {
     const ended = await Promise.race([readerDone, timeout, early]);
     peak = Math.max(peak, memoryOf(child.pid)?.hwm ?? 0);
@@ -68,8 +77,18 @@ const VARIANTS = {
     pattern: ' line [0-9]',
     expected: (n) => n,
     goals: (r) => [
-      goal('raw: at most 2.0 × the time of `cat | cat` (issue 4)', pairedRatio(r.time?.drover, r.time?.['cat | cat']), (x) => x <= 2.0, (x) => `${x.toFixed(2)} ×`),
-      goal('raw: at least 4 × faster than supervisord (issue 4)', pairedRatio(r.time?.supervisord, r.time?.drover), (x) => x >= 4.0, (x) => `${x.toFixed(2)} × faster`),
+      goal(
+        'raw: at most 2.0 × the time of `cat | cat` (issue 4)',
+        pairedRatio(r.time?.drover, r.time?.['cat | cat']),
+        (x) => x <= 2.0,
+        (x) => `${x.toFixed(2)} ×`,
+      ),
+      goal(
+        'raw: at least 4 × faster than supervisord (issue 4)',
+        pairedRatio(r.time?.supervisord, r.time?.drover),
+        (x) => x >= 4.0,
+        (x) => `${x.toFixed(2)} × faster`,
+      ),
     ],
   },
   prefixed: {
@@ -78,7 +97,14 @@ const VARIANTS = {
     file: plainFile,
     pattern: ' line [0-9]',
     expected: (n) => n,
-    goals: (r) => [goal('heroku: at most 3.0 × the time of `cat | cat` (issue 4)', pairedRatio(r.time?.drover, r.time?.['cat | cat']), (x) => x <= 3.0, (x) => `${x.toFixed(2)} ×`)],
+    goals: (r) => [
+      goal(
+        'heroku: at most 3.0 × the time of `cat | cat` (issue 4)',
+        pairedRatio(r.time?.drover, r.time?.['cat | cat']),
+        (x) => x <= 3.0,
+        (x) => `${x.toFixed(2)} ×`,
+      ),
+    ],
   },
   json: {
     title: 'Passthrough, json decode → drop debug → logfmt',
@@ -86,7 +112,14 @@ const VARIANTS = {
     file: jsonFile,
     pattern: 'request handled',
     expected: (n) => n - Math.ceil(n / 4), // every fourth line is debug and dropped
-    goals: (r, lines) => [goal('json → drop debug → logfmt: at least 500,000 lines/s (issue 4)', lines / median(r.time?.drover ?? []), (x) => x >= 500_000, (x) => `${Math.round(x).toLocaleString('en-US')} lines/s`)],
+    goals: (r, lines) => [
+      goal(
+        'json → drop debug → logfmt: at least 500,000 lines/s (issue 4)',
+        lines / median(r.time?.drover ?? []),
+        (x) => x >= 500_000,
+        (x) => `${Math.round(x).toLocaleString('en-US')} lines/s`,
+      ),
+    ],
   },
 };
 
@@ -105,9 +138,15 @@ export function passthroughWorkloads() {
           writeFileSync(script, `exec cat ${input}\n`);
           return { dir, script, count: 1, format, restart: false };
         },
-        measure: (spec, _job, tool, run) => pipeRun(spec, tool, (run < 0 || ctx.quick) && tool !== TOOLS.cat ? { pattern: v.pattern, expected: v.expected(lines) } : undefined),
+        measure: (spec, _job, tool, run) =>
+          pipeRun(spec, tool, (run < 0 || ctx.quick) && tool !== TOOLS.cat ? { pattern: v.pattern, expected: v.expected(lines) } : undefined),
       });
-      const peakGoal = goal(`${format === 'prefixed' ? 'heroku' : format}: peak RSS of the supervisor under 80 MiB (issue 4)`, median(result.samples.peak?.drover ?? []), (x) => x < 80, (x) => `${x.toFixed(1)} MiB`);
+      const peakGoal = goal(
+        `${format === 'prefixed' ? 'heroku' : format}: peak RSS of the supervisor under 80 MiB (issue 4)`,
+        median(result.samples.peak?.drover ?? []),
+        (x) => x < 80,
+        (x) => `${x.toFixed(1)} MiB`,
+      );
       return {
         ...result,
         description: `${lines.toLocaleString('en-US')} lines of ~100 bytes from \`cat\` in one child, through the tool, into a pipe read by \`grep -F -q\` (as fast as \`cat > /dev/null\`). Time until the last line reaches the reader. The warm-up run (and --quick) reads the pipe in the bench instead, a slower reader, and checks every line arrived.`,

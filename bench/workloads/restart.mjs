@@ -39,17 +39,22 @@ export const restartWorkload = {
       prepareJob(dir) {
         const script = join(dir, 'child.sh');
         // The first start runs 300 ms (past any startsecs), then exits 1; the second stays up.
-        writeFileSync(script, [
-          `if [ -e ${dir}/crashed ]; then echo "UP $EPOCHREALTIME"; exec sleep 600; fi`,
-          `touch ${dir}/crashed; sleep 0.3; echo "CRASH $EPOCHREALTIME"; exit 1`, '',
-        ].join('\n'));
+        writeFileSync(
+          script,
+          [
+            `if [ -e ${dir}/crashed ]; then echo "UP $EPOCHREALTIME"; exec sleep 600; fi`,
+            `touch ${dir}/crashed; sleep 0.3; echo "CRASH $EPOCHREALTIME"; exit 1`,
+            '',
+          ].join('\n'),
+        );
         return { dir, script, count: 1, format: 'raw', restart: true };
       },
       measure,
     });
     return {
       ...result,
-      description: 'A child runs 0.3 s, prints its time and exits 1; restarted, it prints its time again. Restarts on, no restart delay (drover/supervisord startsecs = 0, concurrently --restart-tries 1 --restart-after 0, pm2 restart_delay 0).',
+      description:
+        'A child runs 0.3 s, prints its time and exits 1; restarted, it prints its time again. Restarts on, no restart delay (drover/supervisord startsecs = 0, concurrently --restart-tries 1 --restart-after 0, pm2 restart_delay 0).',
       metrics: [{ key: 'ms', label: 'restart (ms)', digits: 1, better: 'lower' }],
       goals: [],
     };

@@ -36,7 +36,14 @@ export const rssWorkload = {
       ...result,
       description: `One idle child (\`sleep\`). VmRSS of the supervisor process ${settleMs / 1000} s after the child's first line; children not counted (pm2-runtime and node-foreman run in one process, like drover).`,
       metrics: [{ key: 'rss', label: 'idle RSS (MiB)', digits: 1, better: 'lower' }],
-      goals: [goal('idle RSS under 50 MiB (issue 3)', median(result.samples.rss?.drover ?? []), (x) => x < 50, (x) => `${x.toFixed(1)} MiB`)],
+      goals: [
+        goal(
+          'idle RSS under 50 MiB (issue 3)',
+          median(result.samples.rss?.drover ?? []),
+          (x) => x < 50,
+          (x) => `${x.toFixed(1)} MiB`,
+        ),
+      ],
     };
   },
 };

@@ -15,7 +15,13 @@ async function measure(spec) {
     const kids = descendants(child.pid);
     const t0 = performance.now();
     process.kill(child.pid, 'SIGTERM');
-    const killer = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }, 20_000);
+    const killer = setTimeout(() => {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }, 20_000);
     const { at } = await child.exited;
     clearTimeout(killer);
     if (kids.length < COUNT) throw new Error(`only ${kids.length} descendants were running`);
@@ -25,7 +31,12 @@ async function measure(spec) {
       gone = await waitUntil(() => !kids.some(isAlive), 3_000, 'the children to exit');
     } catch {
       const left = kids.filter(isAlive);
-      for (const pid of left) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+      for (const pid of left)
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
       throw new Error(`exited but left ${left.length} processes running 3 s after it exited`);
     }
     return { ms: Math.max(at, gone) - t0 };

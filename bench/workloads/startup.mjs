@@ -29,7 +29,14 @@ export const startupWorkload = {
       ...result,
       description: 'One process type running `echo READY; exec sleep 600`. Time from spawning the supervisor to READY arriving on its stdout.',
       metrics: [{ key: 'ms', label: 'start-up (ms)', digits: 0, better: 'lower' }],
-      goals: [goal('start-up under 150 ms median (issue 3)', median(result.samples.ms?.drover ?? []), (x) => x < 150, (x) => `${x.toFixed(0)} ms`)],
+      goals: [
+        goal(
+          'start-up under 150 ms median (issue 3)',
+          median(result.samples.ms?.drover ?? []),
+          (x) => x < 150,
+          (x) => `${x.toFixed(0)} ms`,
+        ),
+      ],
     };
   },
 };

@@ -31,12 +31,15 @@ async function freePort() {
 /** syslog-ng writing the message of every line it receives to `received`, and how to kill and restart it. */
 function syslogNg(dir, port) {
   const config = join(dir, 'syslog-ng.conf');
-  writeFileSync(config, `@version: 3.38
+  writeFileSync(
+    config,
+    `@version: 3.38
 options { flush-lines(0); stats-freq(0); log-msg-size(65536); log-fifo-size(100000); use-dns(no); };
 source s_in { syslog(ip("127.0.0.1") port(${port}) transport("tcp") log-iw-size(100000) max-connections(10)); };
 destination d_file { file("${join(dir, 'received')}" template("$MSG\\n")); };
 log { source(s_in); destination(d_file); };
-`);
+`,
+  );
   let child;
   return {
     async start() {
@@ -65,7 +68,9 @@ function marked(mark) {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z') continue;
       if (readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(mark)) found.push(Number(entry));
-    } catch { /* gone, or not ours */ }
+    } catch {
+      /* gone, or not ours */
+    }
   }
   return found;
 }
@@ -77,7 +82,8 @@ export const stressWorkload = {
   id: 'stress',
   title: 'Stress: a syslog drain killed every 20 s, disk buffer on a 16 MB tmpfs',
   async run(ctx) {
-    if (ctx.quick && !ctx.stressSeconds) return { pending: 'not run with --quick; run `npm run bench -- --only stress --short` (60 s) or without --short (10 minutes)' };
+    if (ctx.quick && !ctx.stressSeconds)
+      return { pending: 'not run with --quick; run `npm run bench -- --only stress --short` (60 s) or without --short (10 minutes)' };
     if (spawnSync('syslog-ng', ['--version']).status !== 0) return { pending: 'syslog-ng is not installed' };
     const seconds = ctx.stressSeconds ?? 600;
     const dir = mkdtempSync(join(ctx.tmp, 'stress-'));
@@ -89,7 +95,10 @@ export const stressWorkload = {
     const fragments = join(dir, 'drover');
     mkdirSync(fragments);
     writeFileSync(join(fragments, '009-stdout.toml'), '[outputs.stdout]\ntype = "stdout"\nformat = "raw"\nmatch = "Type != \'log\'"\n');
-    writeFileSync(join(fragments, '100.toml'), `[processes.web]\nstopwaitsecs = "20s"\n\n[outputs.drain]\ntype = "syslog"\nurl = "syslog+tcp://127.0.0.1:${port}"\nmatch = "Type == 'log'"\nbackoff_max = "2s"\nbuffer = { type = "disk", path = "${buffer}" }\n`);
+    writeFileSync(
+      join(fragments, '100.toml'),
+      `[processes.web]\nstopwaitsecs = "20s"\n\n[outputs.drain]\ntype = "syslog"\nurl = "syslog+tcp://127.0.0.1:${port}"\nmatch = "Type == 'log'"\nbackoff_max = "2s"\nbuffer = { type = "disk", path = "${buffer}" }\n`,
+    );
     const mark = `DROVER_STRESS_MARK=${process.pid}-${Date.now()}`;
     await receiver.start();
     const drover = spawn('unshare', ['-m', 'sh', '-c', 'mount -t tmpfs -o size=16m tmpfs "$0" && exec "$1" start', buffer, join(ROOT, 'bin', 'drover')], {
@@ -122,7 +131,12 @@ export const stressWorkload = {
     const status = await exited;
     await sleep(300);
     const left = marked(mark);
-    for (const pid of left) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    for (const pid of left)
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     await sleep(500); // syslog-ng writes what it read
     await receiver.kill();
 
@@ -145,7 +159,9 @@ export const stressWorkload = {
     const steady = rss.filter((r) => r.at >= Math.min(30, seconds / 3));
     const growth = steady.length > 1 ? steady.at(-1).rss - steady[0].rss : NaN;
     const peak = Math.max(...rss.map((r) => r.rss));
-    ctx.log(`stress: printed ${printed}, delivered ${delivered} (${received - delivered} duplicates), dropped ${dropped}, lost ${lost}, kept ${kept}, unaccounted ${unaccounted}; RSS ${steady[0]?.rss.toFixed(1)} -> ${steady.at(-1)?.rss.toFixed(1)} MiB (peak ${peak.toFixed(1)}); exit ${status}; left running ${left.length}`);
+    ctx.log(
+      `stress: printed ${printed}, delivered ${delivered} (${received - delivered} duplicates), dropped ${dropped}, lost ${lost}, kept ${kept}, unaccounted ${unaccounted}; RSS ${steady[0]?.rss.toFixed(1)} -> ${steady.at(-1)?.rss.toFixed(1)} MiB (peak ${peak.toFixed(1)}); exit ${status}; left running ${left.length}`,
+    );
     const samples = {
       printed: { drover: [printed] },
       delivered: { drover: [delivered] },
@@ -167,9 +183,24 @@ export const stressWorkload = {
         { key: 'growth', label: 'RSS growth (MiB)', digits: 1, better: 'lower' },
       ],
       goals: [
-        goal('stress: every line delivered or reported (issue 14)', unaccounted, (x) => x === 0, (x) => `${x} unaccounted of ${printed.toLocaleString('en-US')}`),
-        goal('stress: RSS flat under receiver restarts (issue 14)', growth, (x) => x < 20, (x) => `${x.toFixed(1)} MiB growth`),
-        goal('stress: nothing left running (issue 14)', left.length, (x) => x === 0, (x) => `${x} processes`),
+        goal(
+          'stress: every line delivered or reported (issue 14)',
+          unaccounted,
+          (x) => x === 0,
+          (x) => `${x} unaccounted of ${printed.toLocaleString('en-US')}`,
+        ),
+        goal(
+          'stress: RSS flat under receiver restarts (issue 14)',
+          growth,
+          (x) => x < 20,
+          (x) => `${x.toFixed(1)} MiB growth`,
+        ),
+        goal(
+          'stress: nothing left running (issue 14)',
+          left.length,
+          (x) => x === 0,
+          (x) => `${x} processes`,
+        ),
       ],
     };
   },

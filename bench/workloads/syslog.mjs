@@ -92,12 +92,18 @@ export const syslogWorkload = {
     const viaStdout = { name: 'drover, raw stdout', prepare: (job) => TOOLS.drover.prepare(job) };
     async function measure(spec, _job, tool) {
       if (tool === viaStdout) return pipeRun(spec, tool);
-      const arrived = new Promise((resolve) => { state.waiting = resolve; });
+      const arrived = new Promise((resolve) => {
+        state.waiting = resolve;
+      });
       const started = performance.now();
       const child = spawnTool(spec, 'ignore');
       let peak = 0;
-      const poll = setInterval(() => { peak = Math.max(peak, memoryOf(child.pid)?.hwm ?? 0); }, 20);
-      const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error(`no ${SENTINEL} at the receiver within ${TIMEOUT_MS / 1000} s${stderrNote(child)}`)), TIMEOUT_MS).unref());
+      const poll = setInterval(() => {
+        peak = Math.max(peak, memoryOf(child.pid)?.hwm ?? 0);
+      }, 20);
+      const timeout = new Promise((_, reject) =>
+        setTimeout(() => reject(new Error(`no ${SENTINEL} at the receiver within ${TIMEOUT_MS / 1000} s${stderrNote(child)}`)), TIMEOUT_MS).unref(),
+      );
       try {
         const at = await Promise.race([arrived, timeout]);
         return { time: (at - started) / 1000, peak: Math.max(peak, memoryOf(child.pid)?.hwm ?? 0) };
@@ -126,9 +132,24 @@ export const syslogWorkload = {
           { key: 'peak', label: 'peak RSS (MiB)', digits: 1, better: 'lower' },
         ],
         goals: [
-          goal('otlp protobuf: at least 70% of the syslog+tcp lines/s in the same runs (issue 20)', pairedRatio(result.samples.time?.drover, result.samples.time?.[OTLP]), (x) => x >= 0.7, (x) => `${(x * 100).toFixed(0)}%`),
-          goal('syslog+tcp: peak RSS under 80 MiB (issue 20)', median(result.samples.peak?.drover ?? []), (x) => x < 80, (x) => `${x.toFixed(1)} MiB`),
-          goal('otlp protobuf: peak RSS under 80 MiB (issue 20)', median(result.samples.peak?.[OTLP] ?? []), (x) => x < 80, (x) => `${x.toFixed(1)} MiB`),
+          goal(
+            'otlp protobuf: at least 70% of the syslog+tcp lines/s in the same runs (issue 20)',
+            pairedRatio(result.samples.time?.drover, result.samples.time?.[OTLP]),
+            (x) => x >= 0.7,
+            (x) => `${(x * 100).toFixed(0)}%`,
+          ),
+          goal(
+            'syslog+tcp: peak RSS under 80 MiB (issue 20)',
+            median(result.samples.peak?.drover ?? []),
+            (x) => x < 80,
+            (x) => `${x.toFixed(1)} MiB`,
+          ),
+          goal(
+            'otlp protobuf: peak RSS under 80 MiB (issue 20)',
+            median(result.samples.peak?.[OTLP] ?? []),
+            (x) => x < 80,
+            (x) => `${x.toFixed(1)} MiB`,
+          ),
         ],
       };
     } finally {

@@ -54,7 +54,12 @@ export class Output {
 }
 
 function indent(text: string, prefix: string): string {
-  return text.split('\n').map((l) => prefix + l).join('\n') + '\n';
+  return (
+    text
+      .split('\n')
+      .map((l) => prefix + l)
+      .join('\n') + '\n'
+  );
 }
 
 /** `1.2 MB`, `340 KB`: sizes in build output. */

@@ -18,15 +18,18 @@ function str(value: string): string {
 /** launch.toml for the types, `web` (else the first type) the default process. */
 export function launchToml(types: string[]): string {
   const defaultType = types.includes('web') ? 'web' : types[0];
-  return types
-    .map((t) => `[[processes]]\ntype = ${str(t)}\ncommand = ["drover", "start", ${str(t)}]\ndefault = ${t === defaultType}\n`)
-    .join('\n');
+  return types.map((t) => `[[processes]]\ntype = ${str(t)}\ncommand = ["drover", "start", ${str(t)}]\ndefault = ${t === defaultType}\n`).join('\n');
 }
 
 /** Runs the CNB build; throws BuildError for what the user must fix. */
 export function cnbBuild(out: Output, _args: string[]): void {
   const layers = process.env.CNB_LAYERS_DIR;
-  if (!layers) throw new BuildError('bin/build needs CNB_LAYERS_DIR', ['CNB_LAYERS_DIR is not set: bin/build is the Cloud Native Buildpacks entrypoint.'], ['Run it through pack or a CNB lifecycle; on Heroku and Cloud Foundry the entrypoints are bin/compile and bin/supply.']);
+  if (!layers)
+    throw new BuildError(
+      'bin/build needs CNB_LAYERS_DIR',
+      ['CNB_LAYERS_DIR is not set: bin/build is the Cloud Native Buildpacks entrypoint.'],
+      ['Run it through pack or a CNB lifecycle; on Heroku and Cloud Foundry the entrypoints are bin/compile and bin/supply.'],
+    );
   const appDir = process.cwd();
   const bpDir = buildpackDir();
   const layer = join(layers, 'drover');

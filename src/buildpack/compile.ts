@@ -18,7 +18,12 @@ if [ -x "$HOME/.drover/node/bin/node" ]; then export PATH="$PATH:$HOME/.drover/n
 /** Runs the Heroku build; throws BuildError for what the user must fix. */
 export function compile(out: Output, args: string[]): void {
   const [buildDir, cacheDir, envDir] = args;
-  if (!buildDir || !cacheDir) throw new BuildError('bin/compile needs BUILD_DIR and CACHE_DIR', [`received: ${args.join(' ') || '(no arguments)'}`], ['Run it as the platform does: bin/compile BUILD_DIR CACHE_DIR ENV_DIR']);
+  if (!buildDir || !cacheDir)
+    throw new BuildError(
+      'bin/compile needs BUILD_DIR and CACHE_DIR',
+      [`received: ${args.join(' ') || '(no arguments)'}`],
+      ['Run it as the platform does: bin/compile BUILD_DIR CACHE_DIR ENV_DIR'],
+    );
   const bpDir = buildpackDir();
   out.step(`drover ${VERSION}: the app's processes will run under drover`);
 
@@ -37,11 +42,16 @@ export function compile(out: Output, args: string[]): void {
   out.step('Vendoring drover into .drover/');
   const originalText = original.path ? readFileSync(original.path, 'utf8') : EMPTY_ORIGINAL;
   const vendored = vendorSupervisor(bpDir, buildDir, join(buildDir, '.drover'));
-  out.detail(`bin/drover, lib/drover.js, ${vendored.fragments.length} fragment${vendored.fragments.length === 1 ? '' : 's'} in conf/: ${formatSize(vendored.bytes)}`);
+  out.detail(
+    `bin/drover, lib/drover.js, ${vendored.fragments.length} fragment${vendored.fragments.length === 1 ? '' : 's'} in conf/: ${formatSize(vendored.bytes)}`,
+  );
 
   out.step('Writing the Procfile: each process type runs under drover');
   writeFileSync(join(buildDir, ORIGINAL_PROCFILE), originalText);
-  const procfile = droverProcfile(app.processes.map((p) => p.name), '.drover/bin/drover');
+  const procfile = droverProcfile(
+    app.processes.map((p) => p.name),
+    '.drover/bin/drover',
+  );
   writeFileSync(join(buildDir, 'Procfile'), procfile);
   for (const p of app.processes) out.detail(`${p.name}: .drover/bin/drover start ${p.name}`);
   out.detail(`the original is kept at ${ORIGINAL_PROCFILE}`);
@@ -50,7 +60,7 @@ export function compile(out: Output, args: string[]): void {
   writeExport(bpDir, buildDir);
 
   const extra = vendored.bytes + Buffer.byteLength(procfile) + Buffer.byteLength(originalText) + Buffer.byteLength(PROFILE_D);
-  const node = runtime.kind === 'vendored' ? ` plus ${formatSize(runtime.bytes)} of Node.js` : ', no Node.js (reused the app\'s)';
+  const node = runtime.kind === 'vendored' ? ` plus ${formatSize(runtime.bytes)} of Node.js` : ", no Node.js (reused the app's)";
   out.step(`Done in ${out.elapsed()}: the slug gains ${formatSize(extra)}${node}`);
 }
 

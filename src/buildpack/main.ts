@@ -13,7 +13,13 @@ export function main(argv: string[], out = new Output()): number {
   const [name, ...args] = argv;
   const entrypoint = name ? entrypoints[name] : undefined;
   if (!entrypoint) {
-    out.error(new BuildError(`unknown buildpack entrypoint "${name ?? ''}"`, [`expected one of: ${Object.keys(entrypoints).join(', ')}`], ['Run the scripts in bin/, which pass their own name.']));
+    out.error(
+      new BuildError(
+        `unknown buildpack entrypoint "${name ?? ''}"`,
+        [`expected one of: ${Object.keys(entrypoints).join(', ')}`],
+        ['Run the scripts in bin/, which pass their own name.'],
+      ),
+    );
     return 2;
   }
   try {
@@ -25,7 +31,11 @@ export function main(argv: string[], out = new Output()): number {
       return 1;
     }
     const e = error as Error;
-    out.error(new BuildError(`drover's ${name} failed unexpectedly`, (e.stack ?? String(e)).split('\n'), ['This is a bug in drover: please report it with the output above.']));
+    out.error(
+      new BuildError(`drover's ${name} failed unexpectedly`, (e.stack ?? String(e)).split('\n'), [
+        'This is a bug in drover: please report it with the output above.',
+      ]),
+    );
     return 70;
   }
 }

@@ -78,13 +78,21 @@ export function installNode(bpDir: string, dir: string): 'cached' | 'downloaded'
   throw new BuildError(
     'could not install Node.js for drover',
     lines.map((l) => l.replace(/^drover: /, '').replace(/^ {8}/, '')),
-    ['drover needs Node.js >= 18 at run time. Add the Node.js buildpack before drover (drover then reuses .heroku/node),', 'or make the download work (network, DROVER_NODE_MIRROR).'],
+    [
+      'drover needs Node.js >= 18 at run time. Add the Node.js buildpack before drover (drover then reuses .heroku/node),',
+      'or make the download work (network, DROVER_NODE_MIRROR).',
+    ],
   );
 }
 
 function readMarker(dir: string): { version?: string; url?: string } {
   const file = join(dir, '.drover-node');
   if (!existsSync(file)) return {};
-  const fields = Object.fromEntries(readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  const fields = Object.fromEntries(
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
   return { version: fields.version, url: fields.url };
 }

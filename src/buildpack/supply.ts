@@ -14,7 +14,11 @@ import { buildpackDir, vendorSupervisor } from './vendor';
 export function cfArgs(name: string, args: string[]) {
   const [buildDir, cacheDir, depsDir, idx] = args;
   if (!buildDir || !cacheDir || !depsDir || !idx) {
-    throw new BuildError(`bin/${name} needs BUILD_DIR CACHE_DIR DEPS_DIR DEPS_IDX`, [`received: ${args.join(' ') || '(no arguments)'}`], [`Run it as Cloud Foundry does: bin/${name} /tmp/app /tmp/cache /tmp/deps 0`]);
+    throw new BuildError(
+      `bin/${name} needs BUILD_DIR CACHE_DIR DEPS_DIR DEPS_IDX`,
+      [`received: ${args.join(' ') || '(no arguments)'}`],
+      [`Run it as Cloud Foundry does: bin/${name} /tmp/app /tmp/cache /tmp/deps 0`],
+    );
   }
   return { buildDir, cacheDir, depsDir, idx, depDir: join(depsDir, idx) };
 }
@@ -38,7 +42,13 @@ export function supply(out: Output, args: string[]): void {
   checkConfig(out, { appDir: buildDir, procfile: original.path, defaultsDir: join(bpDir, 'conf'), configVars: {} });
 
   // The app's .heroku/node would not be found from the deps dir at run time, so the runtime is always ours (cached).
-  const runtime = provideRuntime(out, { bpDir, candidates: [], cacheDir: join(cacheDir, 'drover/node'), target: join(depDir, 'node'), targetLabel: `deps/${idx}/node` });
+  const runtime = provideRuntime(out, {
+    bpDir,
+    candidates: [],
+    cacheDir: join(cacheDir, 'drover/node'),
+    target: join(depDir, 'node'),
+    targetLabel: `deps/${idx}/node`,
+  });
 
   out.step(`Installing drover into deps/${idx}`);
   const vendored = vendorSupervisor(bpDir, buildDir, depDir);

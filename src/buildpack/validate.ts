@@ -47,7 +47,10 @@ export function checkConfig(out: Output, options: CheckOptions): LoadedApp {
   });
   // Warnings first: when the build fails, the unset ${VAR}s may be part of the story.
   // drover check's warnings about the pipeline too (same stream twice, a match that takes nothing).
-  const lint = lintPipeline(app.config, app.processes).map((w) => ({ ...w, file: w.file.startsWith(options.appDir + '/') ? relative(options.appDir, w.file) : w.file }));
+  const lint = lintPipeline(app.config, app.processes).map((w) => ({
+    ...w,
+    file: w.file.startsWith(options.appDir + '/') ? relative(options.appDir, w.file) : w.file,
+  }));
   for (const w of [...app.warnings, ...lint]) out.warn(formatProblem(w));
   if (app.problems.length > 0) {
     const n = app.problems.length;
@@ -57,9 +60,11 @@ export function checkConfig(out: Output, options: CheckOptions): LoadedApp {
       ['Fix them and push again. `drover check` in the app directory reports the same without a build.'],
     );
   }
-  const label = (path: string) => (path.startsWith(options.appDir + '/') ? relative(options.appDir, path) : `(default) ${relative(join(options.defaultsDir, '..'), path)}`);
+  const label = (path: string) =>
+    path.startsWith(options.appDir + '/') ? relative(options.appDir, path) : `(default) ${relative(join(options.defaultsDir, '..'), path)}`;
   out.detail(`fragments: ${app.fragments.map((f) => label(f.path) + (f.text.trim() === '' ? ' (empty: disables the default)' : '')).join(', ') || '(none)'}`);
-  for (const p of app.processes) out.detail(`${p.name}: ${p.command}${p.source === 'config' ? '  (from [processes])' : ''}${p.numprocs !== 1 ? `  (numprocs ${p.numprocs})` : ''}`);
+  for (const p of app.processes)
+    out.detail(`${p.name}: ${p.command}${p.source === 'config' ? '  (from [processes])' : ''}${p.numprocs !== 1 ? `  (numprocs ${p.numprocs})` : ''}`);
   const outputs = app.config.outputs.map((o) => `${o.name} (${o.type})`);
   out.detail(`outputs: ${outputs.join(', ') || '(none: the logs go nowhere)'}`);
   return app;

@@ -44,17 +44,27 @@ function usageErrorFrom(error: unknown, options: NonNullable<ParseArgsConfig['op
   const e = error as Error & { code?: string };
   if (!e.code?.startsWith('ERR_PARSE_ARGS')) return error;
   const quoted = /'([^']*)'/.exec(e.message)?.[1] ?? '';
-  const known = Object.entries(options).map(([name, o]) => ({ name, long: `--${name}`, short: o.short ? `-${o.short}` : undefined, takesValue: o.type === 'string' }));
+  const known = Object.entries(options).map(([name, o]) => ({
+    name,
+    long: `--${name}`,
+    short: o.short ? `-${o.short}` : undefined,
+    takesValue: o.type === 'string',
+  }));
   switch (e.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': {
       const word = quoted.replace(/=.*/, '');
-      const near = closest(word.replace(/^-+/, ''), known.map((k) => k.name));
+      const near = closest(
+        word.replace(/^-+/, ''),
+        known.map((k) => k.name),
+      );
       return new UsageError(`unknown option ${word}${near ? ` (did you mean --${near}?)` : ''}`);
     }
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
       // "Option '-p, --port <value>' argument missing" or "Option '--json' does not take an argument".
       const long = /--[\w-]+/.exec(quoted)?.[0] ?? quoted;
-      return new UsageError(/does not take/.test(e.message) ? `option ${long} takes no value` : `option ${long} needs a value, e.g. ${long} ${valueExample(long)}`);
+      return new UsageError(
+        /does not take/.test(e.message) ? `option ${long} takes no value` : `option ${long} needs a value, e.g. ${long} ${valueExample(long)}`,
+      );
     }
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
       return new UsageError(`unexpected argument ${JSON.stringify(quoted)}: this command takes options only`);
@@ -64,7 +74,10 @@ function usageErrorFrom(error: unknown, options: NonNullable<ParseArgsConfig['op
 }
 
 function valueExample(option: string): string {
-  return ({ '--port': '5000', '--formation': 'web=2,worker=1', '--timeout': '10', '--env': '.env', '--procfile': 'Procfile' } as Record<string, string>)[option] ?? 'VALUE';
+  return (
+    ({ '--port': '5000', '--formation': 'web=2,worker=1', '--timeout': '10', '--env': '.env', '--procfile': 'Procfile' } as Record<string, string>)[option] ??
+    'VALUE'
+  );
 }
 
 /** Loads the app the common options point at. */

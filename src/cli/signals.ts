@@ -71,5 +71,7 @@ export function keepInspectorClosed(): void {
   const inspector = require('node:inspector') as typeof import('node:inspector');
   if (inspector.url() === undefined) return;
   inspector.close();
-  process.stderr.write('drover: closed the Node.js inspector that --inspect opened in drover itself (anyone on this machine could have run code in it); the app\'s processes still get NODE_OPTIONS as it is.\n');
+  process.stderr.write(
+    "drover: closed the Node.js inspector that --inspect opened in drover itself (anyone on this machine could have run code in it); the app's processes still get NODE_OPTIONS as it is.\n",
+  );
 }

@@ -9,7 +9,12 @@ import { processSchema } from './sections';
 import { parseDotenv } from './dotenv';
 
 /** A process type ready to run: its command and every supervisord-style option, defaults resolved. */
-export type ProcessSpec = Omit<ProcessConfig, 'autostart' | 'oneshot'> & { command: string; source: 'Procfile' | 'config'; autostart: boolean; oneshot: boolean };
+export type ProcessSpec = Omit<ProcessConfig, 'autostart' | 'oneshot'> & {
+  command: string;
+  source: 'Procfile' | 'config';
+  autostart: boolean;
+  oneshot: boolean;
+};
 
 /** Heroku's release phase type: a one-shot task, not started by a bare `drover start` (as `heroku local`). */
 export const RELEASE_TYPE = 'release';
@@ -85,7 +90,13 @@ export function loadApp(options: LoadAppOptions): LoadedApp {
   for (const [name, process] of Object.entries(configured)) {
     if (processes.some((p) => p.name === name)) continue;
     if (!process.command) {
-      problems.push({ file: process.origin.file, line: process.origin.line, component: `processes.${name}`, message: `process type "${name}" has no command and is not in the Procfile`, hint: `add command = "..." to [processes.${name}], or a line "${name}: COMMAND" to the Procfile` });
+      problems.push({
+        file: process.origin.file,
+        line: process.origin.line,
+        component: `processes.${name}`,
+        message: `process type "${name}" has no command and is not in the Procfile`,
+        hint: `add command = "..." to [processes.${name}], or a line "${name}: COMMAND" to the Procfile`,
+      });
       continue;
     }
     processes.push(resolveSpec(process, process.command, 'config'));
@@ -104,4 +115,3 @@ export function loadApp(options: LoadAppOptions): LoadedApp {
   for (const d of loaded.config.disabled) d.problems = d.problems.map(relabel);
   return { ...loaded, problems: problems.map(relabel), warnings: loaded.warnings.map(relabel), appDir: options.appDir, procfile, processes, dotenv };
 }
-

@@ -36,7 +36,13 @@ export function parseDotenv(text: string, file = '.env'): ParsedDotenv {
       if (value.problem) warnings.push({ file, line, component: '', message: `the value of ${key[1]} ${value.problem}`, hint: value.hint });
       stop = value.stop;
     } else if (trimmed !== '' && !trimmed.startsWith('#')) {
-      warnings.push({ file, line, component: '', message: `skipped line ${JSON.stringify(trimmed)}: not KEY=value`, hint: 'write each variable as KEY=value (letters, digits, "_", "." and "-" in the name), or make the line a comment with #' });
+      warnings.push({
+        file,
+        line,
+        component: '',
+        message: `skipped line ${JSON.stringify(trimmed)}: not KEY=value`,
+        hint: 'write each variable as KEY=value (letters, digits, "_", "." and "-" in the name), or make the line a comment with #',
+      });
     }
     for (let i = pos; i < stop; i++) if (src.charCodeAt(i) === 10) line++;
     pos = stop + 1;

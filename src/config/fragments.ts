@@ -20,7 +20,9 @@ export function readFragments(dirs: string[]): Fragment[] {
   const byName = new Map<string, Fragment>();
   for (const dir of dirs) {
     if (!existsSync(dir) || !statSync(dir).isDirectory()) continue;
-    for (const name of readdirSync(dir).filter((n) => n.endsWith('.toml')).sort()) {
+    for (const name of readdirSync(dir)
+      .filter((n) => n.endsWith('.toml'))
+      .sort()) {
       const path = join(dir, name);
       const earlier = byName.get(name);
       byName.set(name, { name, path, text: readFileSync(path, 'utf8'), replaces: earlier?.path });

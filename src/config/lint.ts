@@ -30,7 +30,13 @@ function sameStream(config: DroverConfig): ConfigProblem[] {
       first.set(where, c);
       continue;
     }
-    problems.push({ file: c.origin.file, line: c.origin.line, component: `outputs.${c.name}`, message: `writes ${where}, as [outputs.${earlier.name}] does: a line both match is written twice`, hint: `give them match expressions that exclude each other, remove one, or empty the fragment that defines the other (an empty drover/009-stdout.toml turns off the default stdout output)` });
+    problems.push({
+      file: c.origin.file,
+      line: c.origin.line,
+      component: `outputs.${c.name}`,
+      message: `writes ${where}, as [outputs.${earlier.name}] does: a line both match is written twice`,
+      hint: `give them match expressions that exclude each other, remove one, or empty the fragment that defines the other (an empty drover/009-stdout.toml turns off the default stdout output)`,
+    });
   }
   return problems;
 }
@@ -45,12 +51,14 @@ interface Span {
 /** The expression's tokens with their places (it compiled already, so this need not report errors). */
 function spans(source: string): Span[] {
   const out: Span[] = [];
-  const re = /\s+|("(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|\/(?:\\.|\[(?:\\.|[^\]\\])*\]|[^/\\])*\/|-?\d+(?:\.\d+)?)|(Fields\s*\[[^\]]*\])|([A-Za-z_][A-Za-z0-9_]*)|(==|!=|<=|>=|=~|!~|&&|\|\||<|>|\(|\))/y;
+  const re =
+    /\s+|("(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|\/(?:\\.|\[(?:\\.|[^\]\\])*\]|[^/\\])*\/|-?\d+(?:\.\d+)?)|(Fields\s*\[[^\]]*\])|([A-Za-z_][A-Za-z0-9_]*)|(==|!=|<=|>=|=~|!~|&&|\|\||<|>|\(|\))/y;
   for (let m = re.exec(source); m && re.lastIndex <= source.length; m = re.exec(source)) {
     const start = m.index;
     if (m[1] !== undefined) out.push({ kind: 'value', text: m[1], start, end: re.lastIndex });
     else if (m[2] !== undefined) out.push({ kind: 'field', text: m[2], start, end: re.lastIndex });
-    else if (m[3] !== undefined) out.push({ kind: m[3] === 'TRUE' || m[3] === 'FALSE' || m[3] === 'NIL' ? 'value' : 'word', text: m[3], start, end: re.lastIndex });
+    else if (m[3] !== undefined)
+      out.push({ kind: m[3] === 'TRUE' || m[3] === 'FALSE' || m[3] === 'NIL' ? 'value' : 'word', text: m[3], start, end: re.lastIndex });
     else if (m[4] !== undefined) out.push({ kind: 'op', text: m[4], start, end: re.lastIndex });
     if (re.lastIndex === source.length) break;
   }
@@ -81,7 +89,8 @@ function probes(config: DroverConfig, types: { name: string; numprocs: number }[
   const instances = new Set<string>();
   for (const t of types) for (let n = 1; n <= Math.max(1, t.numprocs); n++) instances.add(`${t.name}.${n}`);
   // A formation given to `drover start` (web=3) may run more instances than numprocs: any number is possible.
-  for (const literal of literals) if (types.some((t) => new RegExp(`^${t.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.\\d+$`).test(literal))) instances.add(literal);
+  for (const literal of literals)
+    if (types.some((t) => new RegExp(`^${t.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.\\d+$`).test(literal))) instances.add(literal);
   const own = ['supervisor', ...COMPONENT_KINDS.flatMap((k) => config[k].map((c) => `${k}.${c.name}`)), ...config.disabled.map((d) => `outputs.${d.name}`)];
   const shapes: [string, string, 'stdout' | 'stderr'][] = [];
   for (const i of instances) shapes.push([i, 'log', 'stdout'], [i, 'log', 'stderr'], [i, 'drover', 'stdout']);
@@ -108,7 +117,9 @@ function neverMatching(config: DroverConfig, types: { name: string; numprocs: nu
       } catch {
         continue; // not an expression this reading understands: no warning rather than a wrong one
       }
-      const literals = spans(c.match).filter((t) => t.kind === 'value').map((t) => t.text.slice(1, -1));
+      const literals = spans(c.match)
+        .filter((t) => t.kind === 'value')
+        .map((t) => t.text.slice(1, -1));
       if (probes(config, types, literals).some((m) => matcher(m))) continue;
       problems.push({
         file: c.origin.file,

@@ -80,7 +80,7 @@ export interface DroverConfig {
 export const REQUIRED_FIELD = {
   type: 'boolean',
   default: false,
-  doc: 'false: when drover starts and this output\'s configuration cannot be resolved (an unset ${VAR}, a bad URL in one), the output is disabled, an error says what to set (again every minute, and in `drover status`), and the processes start regardless. true: drover refuses to start instead',
+  doc: "false: when drover starts and this output's configuration cannot be resolved (an unset ${VAR}, a bad URL in one), the output is disabled, an error says what to set (again every minute, and in `drover status`), and the processes start regardless. true: drover refuses to start instead",
 } as const;
 
 /** A section as written, after merging, for `drover config`. */
@@ -129,7 +129,13 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
       parsed = TOML.parse(fragment.text) as Record<string, unknown>;
     } catch (error) {
       const e = error as Error & { line?: number; col?: number };
-      problems.push({ file: fragment.path, line: (e.line ?? -1) + 1, component: '', message: `invalid TOML: ${e.message.split(' at row')[0]} (column ${(e.col ?? 0) + 1})`, hint: 'see https://toml.io for the syntax; strings need quotes' });
+      problems.push({
+        file: fragment.path,
+        line: (e.line ?? -1) + 1,
+        component: '',
+        message: `invalid TOML: ${e.message.split(' at row')[0]} (column ${(e.col ?? 0) + 1})`,
+        hint: 'see https://toml.io for the syntax; strings need quotes',
+      });
       continue;
     }
     const lines = indexLines(fragment.text);
@@ -137,11 +143,23 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
       const line = lineFor(lines, top);
       if (!SECTION_NAMES.includes(top)) {
         const near = closest(top, SECTION_NAMES);
-        problems.push({ file: fragment.path, line, component: '', message: `unknown section [${top}]`, hint: near ? `did you mean [${near}]?` : `sections are ${SECTION_NAMES.map((s) => `[${s}]`).join(', ')}` });
+        problems.push({
+          file: fragment.path,
+          line,
+          component: '',
+          message: `unknown section [${top}]`,
+          hint: near ? `did you mean [${near}]?` : `sections are ${SECTION_NAMES.map((s) => `[${s}]`).join(', ')}`,
+        });
         continue;
       }
       if (!isTable(value)) {
-        problems.push({ file: fragment.path, line, component: top, message: `"${top}" must be a table`, hint: `write it as a section: [${top === 'supervisor' ? top : `${top}.NAME`}]` });
+        problems.push({
+          file: fragment.path,
+          line,
+          component: top,
+          message: `"${top}" must be a table`,
+          hint: `write it as a section: [${top === 'supervisor' ? top : `${top}.NAME`}]`,
+        });
         continue;
       }
       if (top === 'supervisor') {
@@ -150,8 +168,22 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
       }
       for (const [name, table] of Object.entries(value)) {
         const id = `${top}.${name}`;
-        if (!NAME.test(name)) problems.push({ file: fragment.path, line: lineFor(lines, id), component: id, message: `invalid name "${name}"`, hint: 'names may use letters, digits, "_" and "-"' });
-        else if (!isTable(table)) problems.push({ file: fragment.path, line: lineFor(lines, id), component: id, message: `[${id}] must be a table of options`, hint: `write it as a section: [${id}]` });
+        if (!NAME.test(name))
+          problems.push({
+            file: fragment.path,
+            line: lineFor(lines, id),
+            component: id,
+            message: `invalid name "${name}"`,
+            hint: 'names may use letters, digits, "_" and "-"',
+          });
+        else if (!isTable(table))
+          problems.push({
+            file: fragment.path,
+            line: lineFor(lines, id),
+            component: id,
+            message: `[${id}] must be a table of options`,
+            hint: `write it as a section: [${id}]`,
+          });
         else {
           sections.delete(id); // a later definition replaces the earlier one whole, and takes its place in the order
           sections.set(id, { table, fragment, lines });
@@ -176,7 +208,13 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
     const disabledOutcome = `; at start [${id}] is disabled until it is set, and the processes start regardless (required = true refuses to start instead)`;
     for (const [key, names] of unset) {
       const outcome = !isOutput ? '' : required ? '; at start drover refuses to run while it is unset (required = true)' : disabledOutcome;
-      const problem = { file: raw.fragment.path, line: lineFor(raw.lines, id, key), component: id, message: `option "${key}" uses ${names.map((n) => '${' + n + '}').join(', ')}, which ${names.length === 1 ? 'is' : 'are'} not set${options.mode === 'build' ? outcome : ''}`, hint: `set it as a config var, or give a default: \${${names[0]}:-value}` };
+      const problem = {
+        file: raw.fragment.path,
+        line: lineFor(raw.lines, id, key),
+        component: id,
+        message: `option "${key}" uses ${names.map((n) => '${' + n + '}').join(', ')}, which ${names.length === 1 ? 'is' : 'are'} not set${options.mode === 'build' ? outcome : ''}`,
+        hint: `set it as a config var, or give a default: \${${names[0]}:-value}`,
+      };
       // The empty value it stands for is not checked too: one problem, said once.
       skip.add(key);
       if (options.mode === 'build') warnings.push(problem);
@@ -195,7 +233,9 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
     return { options: result.options, failed: result.problems.length > 0, fromEnv };
   };
 
-  const supervisor = (supervisorRaw ? validate('supervisor', supervisorSchema, supervisorRaw).options : applySchema(supervisorSchema, {}).options) as unknown as SupervisorConfig;
+  const supervisor = (supervisorRaw
+    ? validate('supervisor', supervisorSchema, supervisorRaw).options
+    : applySchema(supervisorSchema, {}).options) as unknown as SupervisorConfig;
   const config: DroverConfig = { supervisor, processes: {}, inputs: [], decoders: [], filters: [], outputs: [], disabled: [] };
 
   for (const [id, raw] of sections) {
@@ -204,20 +244,39 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
     if (kind === 'processes') {
       const { options: opts, failed } = validate(id, processSchema, raw);
       // Checked even when another option failed: a reload is refused with every error at once.
-      if (typeof opts.schedule === 'string' || !failed) problems.push(...scheduleProblems(id, { ...opts, timezone: typeof opts.timezone === 'string' ? opts.timezone : 'UTC' } as Parameters<typeof checkScheduleOptions>[0], raw));
+      if (typeof opts.schedule === 'string' || !failed)
+        problems.push(
+          ...scheduleProblems(
+            id,
+            { ...opts, timezone: typeof opts.timezone === 'string' ? opts.timezone : 'UTC' } as Parameters<typeof checkScheduleOptions>[0],
+            raw,
+          ),
+        );
       config.processes[name] = { ...(opts as Omit<ProcessConfig, 'name' | 'origin'>), name, origin };
       continue;
     }
     const componentKind = kind as ComponentKind;
     const type = raw.table.type;
     if (typeof type !== 'string') {
-      problems.push({ file: origin.file, line: origin.line, component: id, message: `option "type" is required`, hint: `choose one of: ${typesOf(componentKind).join(', ')}` });
+      problems.push({
+        file: origin.file,
+        line: origin.line,
+        component: id,
+        message: `option "type" is required`,
+        hint: `choose one of: ${typesOf(componentKind).join(', ')}`,
+      });
       continue;
     }
     const definition = findDefinition(componentKind, type);
     if (!definition) {
       const near = closest(type, typesOf(componentKind));
-      problems.push({ file: origin.file, line: lineFor(raw.lines, id, 'type'), component: id, message: `unknown ${kind.replace(/s$/, '')} type "${type}"`, hint: near ? `did you mean "${near}"?` : `choose one of: ${typesOf(componentKind).join(', ') || '(none yet)'}` });
+      problems.push({
+        file: origin.file,
+        line: lineFor(raw.lines, id, 'type'),
+        component: id,
+        message: `unknown ${kind.replace(/s$/, '')} type "${type}"`,
+        hint: near ? `did you mean "${near}"?` : `choose one of: ${typesOf(componentKind).join(', ') || '(none yet)'}`,
+      });
       continue;
     }
     const schema: Schema = {
@@ -228,7 +287,8 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
     };
     const { options: opts, failed, fromEnv } = validate(id, schema, raw);
     if (!failed && definition.check) {
-      for (const p of definition.check(opts)) problems.push({ file: origin.file, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint });
+      for (const p of definition.check(opts))
+        problems.push({ file: origin.file, line: lineFor(raw.lines, id, p.key), component: id, message: p.message, hint: p.hint });
     }
     if (fromEnv.length) {
       config.disabled.push({ name, origin, problems: fromEnv });
@@ -243,7 +303,12 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
   problems.sort(byPlace);
   warnings.sort(byPlace);
   const sources: SectionSource[] = [];
-  if (supervisorRaw) sources.push({ id: 'supervisor', origin: { file: supervisorRaw.fragment.path, line: lineFor(supervisorRaw.lines, 'supervisor') }, table: supervisorRaw.table });
+  if (supervisorRaw)
+    sources.push({
+      id: 'supervisor',
+      origin: { file: supervisorRaw.fragment.path, line: lineFor(supervisorRaw.lines, 'supervisor') },
+      table: supervisorRaw.table,
+    });
   for (const [id, raw] of sections) sources.push({ id, origin: { file: raw.fragment.path, line: lineFor(raw.lines, id) }, table: raw.table });
   return { config, sections: sources, fragments, problems, warnings };
 }

@@ -38,12 +38,24 @@ export function parseProcfile(text: string, file = 'Procfile'): ParsedProcfile {
     }
     const [, name, command] = match;
     if (command.trim() === '') {
-      warnings.push({ file, line, component: `processes.${name}`, message: `skipped process type "${name}": it has no command`, hint: `write a command after "${name}:", or remove the line` });
+      warnings.push({
+        file,
+        line,
+        component: `processes.${name}`,
+        message: `skipped process type "${name}": it has no command`,
+        hint: `write a command after "${name}:", or remove the line`,
+      });
       return;
     }
     const earlier = types.find((t) => t.name === name);
     if (earlier) {
-      warnings.push({ file, line, component: `processes.${name}`, message: `process type "${name}" is defined again (first on line ${earlier.line}): this later command wins, as on Heroku`, hint: 'keep one line per process type' });
+      warnings.push({
+        file,
+        line,
+        component: `processes.${name}`,
+        message: `process type "${name}" is defined again (first on line ${earlier.line}): this later command wins, as on Heroku`,
+        hint: 'keep one line per process type',
+      });
       earlier.command = command.trim();
       return;
     }

@@ -29,17 +29,22 @@ export function parseSchedule(text: string, timezone: string): Schedule {
   const every = /^@every\s+(\S+)$/i.exec(trimmed);
   if (every) {
     const ms = parseDuration(every[1]);
-    if (ms === undefined || ms < 1000) throw scheduleError(`"${every[1]}" is not an interval of at least 1s, e.g. @every 10m`, lead + trimmed.indexOf(every[1]) + 1);
+    if (ms === undefined || ms < 1000)
+      throw scheduleError(`"${every[1]}" is not an interval of at least 1s, e.g. @every 10m`, lead + trimmed.indexOf(every[1]) + 1);
     return { kind: 'every', intervalMs: ms, text };
   }
   if (trimmed.startsWith('@')) {
-    if (!NICKNAMES.includes(trimmed.toLowerCase())) throw scheduleError(`unknown "${trimmed}": expected one of ${NICKNAMES.join(', ')}, or @every DURATION`, lead + 1);
+    if (!NICKNAMES.includes(trimmed.toLowerCase()))
+      throw scheduleError(`unknown "${trimmed}": expected one of ${NICKNAMES.join(', ')}, or @every DURATION`, lead + 1);
     return { kind: 'cron', cron: Cron(trimmed.toLowerCase(), { timezone, paused: true }), text };
   }
   const fields: { text: string; column: number }[] = [];
   for (const match of text.matchAll(/\S+/g)) fields.push({ text: match[0], column: match.index! + 1 });
   if (fields.length !== 5 && fields.length !== 6) {
-    throw scheduleError(`expected 5 fields (minute hour day-of-month month day-of-week) or 6 (seconds first), got ${fields.length}`, fields[Math.min(fields.length, 6)]?.column ?? lead + 1);
+    throw scheduleError(
+      `expected 5 fields (minute hour day-of-month month day-of-week) or 6 (seconds first), got ${fields.length}`,
+      fields[Math.min(fields.length, 6)]?.column ?? lead + 1,
+    );
   }
   const names = fields.length === 5 ? FIELD_NAMES_5 : FIELD_NAMES_6;
   // croner names the field, not where it is: try each field alone (the others `*`) to find the column.
@@ -79,16 +84,31 @@ export function isTimeZone(name: string): boolean {
 }
 
 /** The problems of a process type's scheduling options, for `drover check`; `column` is within the schedule. */
-export function checkScheduleOptions(options: { schedule?: string; timezone: string; timeout: number; overlap: string }): { key: string; message: string; hint: string; column?: number }[] {
+export function checkScheduleOptions(options: {
+  schedule?: string;
+  timezone: string;
+  timeout: number;
+  overlap: string;
+}): { key: string; message: string; hint: string; column?: number }[] {
   const problems: { key: string; message: string; hint: string; column?: number }[] = [];
-  if (!isTimeZone(options.timezone)) problems.push({ key: 'timezone', message: `option "timezone" must be an IANA time zone such as "Europe/Berlin" or "UTC", got "${options.timezone}"`, hint: 'see the TZ identifiers of the tz database' });
+  if (!isTimeZone(options.timezone))
+    problems.push({
+      key: 'timezone',
+      message: `option "timezone" must be an IANA time zone such as "Europe/Berlin" or "UTC", got "${options.timezone}"`,
+      hint: 'see the TZ identifiers of the tz database',
+    });
   if (options.schedule === undefined) return problems;
   try {
     parseSchedule(options.schedule, isTimeZone(options.timezone) ? options.timezone : 'UTC');
   } catch (error) {
     if (!(error instanceof Error && 'column' in error)) throw error;
     const column = (error as Error & ScheduleError).column;
-    problems.push({ key: 'schedule', column, message: `option "schedule" = "${options.schedule}", column ${column}: ${error.message}`, hint: 'a 5-field cron expression ("0 3 * * *"), 6 fields with seconds first ("*/10 * * * * *"), @hourly, @daily, @weekly, @monthly, @yearly, or @every 10m' });
+    problems.push({
+      key: 'schedule',
+      column,
+      message: `option "schedule" = "${options.schedule}", column ${column}: ${error.message}`,
+      hint: 'a 5-field cron expression ("0 3 * * *"), 6 fields with seconds first ("*/10 * * * * *"), @hourly, @daily, @weekly, @monthly, @yearly, or @every 10m',
+    });
   }
   return problems;
 }

@@ -32,13 +32,22 @@ const describe = (v: unknown): string =>
  * Checks a TOML table against a schema and returns the options with defaults filled in and units converted
  * (durations to milliseconds, sizes to bytes). Unknown keys are problems, with a suggestion when one is close.
  */
-export function applySchema(schema: Schema, table: Record<string, unknown>, prefix = '', skip: ReadonlySet<string> = new Set()): { options: Record<string, unknown>; problems: OptionProblem[] } {
+export function applySchema(
+  schema: Schema,
+  table: Record<string, unknown>,
+  prefix = '',
+  skip: ReadonlySet<string> = new Set(),
+): { options: Record<string, unknown>; problems: OptionProblem[] } {
   const options: Record<string, unknown> = {};
   const problems: OptionProblem[] = [];
   for (const key of Object.keys(table)) {
     if (!(key in schema)) {
       const near = closest(key, Object.keys(schema));
-      problems.push({ key: prefix + key, message: `unknown option "${prefix + key}"`, hint: near ? `did you mean "${prefix + near}"?` : `known options: ${Object.keys(schema).join(', ')}` });
+      problems.push({
+        key: prefix + key,
+        message: `unknown option "${prefix + key}"`,
+        hint: near ? `did you mean "${prefix + near}"?` : `known options: ${Object.keys(schema).join(', ')}`,
+      });
     }
   }
   for (const [key, field] of Object.entries(schema)) {
@@ -99,7 +108,8 @@ function convert(field: Field, raw: unknown, key: string, problems: OptionProble
     case 'map':
       if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return wrong('a table of strings, e.g. { NAME = "value" }');
       for (const [k, v] of Object.entries(raw)) {
-        if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') return wrong(`a table of strings (the value of "${k}" is ${describe(v)})`);
+        if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')
+          return wrong(`a table of strings (the value of "${k}" is ${describe(v)})`);
       }
       return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, String(v)]));
     case 'matcher':
@@ -109,7 +119,11 @@ function convert(field: Field, raw: unknown, key: string, problems: OptionProble
         return raw;
       } catch (error) {
         if (!(error instanceof MatcherSyntaxError)) throw error;
-        problems.push({ key, message: `option "${key}": ${error.message}`, hint: error.hint ?? 'see the matcher section of the configuration reference, e.g. "Logger =~ /^web/ && Severity <= 4"' });
+        problems.push({
+          key,
+          message: `option "${key}": ${error.message}`,
+          hint: error.hint ?? 'see the matcher section of the configuration reference, e.g. "Logger =~ /^web/ && Severity <= 4"',
+        });
         return undefined;
       }
     case 'table': {

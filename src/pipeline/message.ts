@@ -105,7 +105,18 @@ export class Message {
    * A line read from a process: chunk[start, end), without its newline; no view on the chunk is made yet.
    * `asciiText`, when the caller knows the bytes are all ASCII, is them as text.
    */
-  static fromChunk(chunk: Buffer, start: number, end: number, logger: string, stream: Stream, pid: number, hostname: string, timestamp: number, type: string, asciiText?: string): Message {
+  static fromChunk(
+    chunk: Buffer,
+    start: number,
+    end: number,
+    logger: string,
+    stream: Stream,
+    pid: number,
+    hostname: string,
+    timestamp: number,
+    type: string,
+    asciiText?: string,
+  ): Message {
     const message = new Message(EMPTY, logger, stream, pid, hostname, timestamp, type);
     message.bytesAsPrinted = undefined;
     message.chunk = chunk;

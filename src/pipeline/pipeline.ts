@@ -72,7 +72,10 @@ export class Pipeline implements LineSink {
 
   private readonly disabled = new DisabledOutputs();
 
-  constructor(config: Pick<DroverConfig, 'decoders' | 'filters' | 'outputs'> & Partial<Pick<DroverConfig, 'disabled'>>, private readonly options: PipelineOptions) {
+  constructor(
+    config: Pick<DroverConfig, 'decoders' | 'filters' | 'outputs'> & Partial<Pick<DroverConfig, 'disabled'>>,
+    private readonly options: PipelineOptions,
+  ) {
     config.decoders.forEach((c) => this.decoders.push(this.build(c, () => undefined)));
     config.filters.forEach((c, i) => this.filters.push(this.build(c, (m) => this.runFrom(m, i + 1))));
     for (const d of config.disabled ?? []) this.disabled.addFromConfig(d);
@@ -84,7 +87,10 @@ export class Pipeline implements LineSink {
         // own drover still running): nothing starts, and the message names the holder and the option.
         if (error instanceof BufferInUseError) throw error;
         // Something only known at start (a CA file that is not there): without `required`, the app runs without it.
-        if (c.required) throw new Error(`[outputs.${c.name}] (${c.origin.file}:${c.origin.line}) ${(error as Error).message}; it has required = true, so drover does not run without it`);
+        if (c.required)
+          throw new Error(
+            `[outputs.${c.name}] (${c.origin.file}:${c.origin.line}) ${(error as Error).message}; it has required = true, so drover does not run without it`,
+          );
         this.disabled.add(`outputs.${c.name}`, `${(error as Error).message} (${c.origin.file}:${c.origin.line})`);
       }
     }
@@ -190,7 +196,11 @@ export class Pipeline implements LineSink {
       m.fields = { cut: true };
       if (!this.cutReported.has(source.logger)) {
         this.cutReported.add(source.logger);
-        this.internal(`${source.logger} printed a line longer than [supervisor] max_line_length: it is cut into messages of at most ${bytes.length} bytes, each but the last with Fields[cut] = true (reported once per instance)`, 'supervisor', SEVERITY.warning);
+        this.internal(
+          `${source.logger} printed a line longer than [supervisor] max_line_length: it is cut into messages of at most ${bytes.length} bytes, each but the last with Fields[cut] = true (reported once per instance)`,
+          'supervisor',
+          SEVERITY.warning,
+        );
       }
     }
     this.runFrom(m, 0);

@@ -36,7 +36,10 @@ export const registry: Registry = {
 };
 // Decoders, filters and the file output (added apart from the literal above so each owner only adds lines).
 Object.assign(registry.decoders, byType<'decoders'>(jsonDecoder, logfmtDecoder, regexDecoder, severityDecoder));
-Object.assign(registry.filters, byType<'filters'>(dropFilter, throttleFilter, dedupeFilter, sampleFilter, redactFilter, multilineFilter, fieldsFilter, counterFilter));
+Object.assign(
+  registry.filters,
+  byType<'filters'>(dropFilter, throttleFilter, dedupeFilter, sampleFilter, redactFilter, multilineFilter, fieldsFilter, counterFilter),
+);
 Object.assign(registry.outputs, byType<'outputs'>(fileOutput));
 Object.assign(registry.outputs, byType<'outputs'>(syslogOutput, httpOutput));
 Object.assign(registry.outputs, byType<'outputs'>(otlpOutput));

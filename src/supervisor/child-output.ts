@@ -34,8 +34,21 @@ export function attachOutput(child: ChildProcess, options: OutputOptions): Child
   let pausedSince = 0;
   const closed = [child.stdout!, child.stderr!].map((stream, index) => {
     const name = index === 0 ? 'stdout' : 'stderr';
-    const source: BlockSource = { logger: options.logger, stream: name, pid: child.pid ?? 0, hostname: options.hostname, severity: name === 'stderr' ? SEVERITY.err : SEVERITY.info, type: 'log' };
-    const splitter = new LineSplitter(source, options.lines ? countingSink(options.pipeline, options.lines.cell(options.logger, name)) : options.pipeline, options.maxLine, options.partialTimeout, options.pipeline.blockLimit);
+    const source: BlockSource = {
+      logger: options.logger,
+      stream: name,
+      pid: child.pid ?? 0,
+      hostname: options.hostname,
+      severity: name === 'stderr' ? SEVERITY.err : SEVERITY.info,
+      type: 'log',
+    };
+    const splitter = new LineSplitter(
+      source,
+      options.lines ? countingSink(options.pipeline, options.lines.cell(options.logger, name)) : options.pipeline,
+      options.maxLine,
+      options.partialTimeout,
+      options.pipeline.blockLimit,
+    );
     const reader = readPipe(stream, (bytes) => {
       splitter.push(bytes);
       if (options.pipeline.blocked && !reader.paused) {

@@ -11,7 +11,13 @@ import { scale } from './scale';
 import { reload } from './reload';
 import { logsRequest, type LogsRequest } from './log-frames';
 
-export type ControlRequest = { command: 'status' } | { command: 'restart'; name: string } | { command: 'run'; name: string } | { command: 'scale'; formation: string } | { command: 'reload' } | LogsRequest;
+export type ControlRequest =
+  | { command: 'status' }
+  | { command: 'restart'; name: string }
+  | { command: 'run'; name: string }
+  | { command: 'scale'; formation: string }
+  | { command: 'reload' }
+  | LogsRequest;
 
 /** The socket of the supervisor of an app: `[supervisor] control_socket`, $DROVER_SOCKET, else one per app dir in controlDir(). */
 export function controlSocketPath(appDir: string, configured: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -19,7 +25,6 @@ export function controlSocketPath(appDir: string, configured: string, env: NodeJ
   if (env.DROVER_SOCKET) return env.DROVER_SOCKET;
   return join(controlDir(), `${fnv1a(appDir)}.sock`);
 }
-
 
 /**
  * Refuses a socket another user could have made: it must be a socket owned by the caller (whose supervisor it
@@ -32,10 +37,16 @@ export function checkSocketOwner(path: string): void {
     stat = lstatSync(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EACCES') throw error;
-    throw new ControlError(`permission denied: ${path} is in a directory of ${ownerOf(dirname(path))}, and you are ${describeUid(uid())}: only the user who ran drover start can ask its supervisor; run this command as that user`);
+    throw new ControlError(
+      `permission denied: ${path} is in a directory of ${ownerOf(dirname(path))}, and you are ${describeUid(uid())}: only the user who ran drover start can ask its supervisor; run this command as that user`,
+    );
   }
-  if (!stat.isSocket()) throw new ControlError(`${path} is not a socket (it is not drover's control socket): pass -s the socket drover start made, or remove that file`);
-  if (stat.uid !== uid()) throw new ControlError(`permission denied: the control socket ${path} belongs to ${describeUid(stat.uid)}, and you are ${describeUid(uid())}: only the user who ran drover start can ask its supervisor (and a socket of someone else's is not trusted); run this command as that user`);
+  if (!stat.isSocket())
+    throw new ControlError(`${path} is not a socket (it is not drover's control socket): pass -s the socket drover start made, or remove that file`);
+  if (stat.uid !== uid())
+    throw new ControlError(
+      `permission denied: the control socket ${path} belongs to ${describeUid(stat.uid)}, and you are ${describeUid(uid())}: only the user who ran drover start can ask its supervisor (and a socket of someone else's is not trusted); run this command as that user`,
+    );
 }
 
 /**
@@ -50,7 +61,9 @@ export function otherUsersSupervisors(): string {
     // no $TMPDIR to list
   }
   const owners = names.map((n) => `${join(tmpdir(), n)} of ${describeUid(Number(n.slice('drover-'.length)))}`);
-  return owners.length ? `; other users' supervisors keep their sockets in ${owners.join(', ')}: if one of them runs this app, permission denied: only that user can ask it` : '';
+  return owners.length
+    ? `; other users' supervisors keep their sockets in ${owners.join(', ')}: if one of them runs this app, permission denied: only that user can ask it`
+    : '';
 }
 
 /** Who owns the nearest path above `path` that can be looked at. */
@@ -63,7 +76,6 @@ function ownerOf(path: string): string {
     }
   }
 }
-
 
 /** Serves one JSON request per connection; the socket is readable by its owner only (0600). */
 export async function serveControl(path: string, supervisor: Supervisor): Promise<Server> {

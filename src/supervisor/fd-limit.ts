@@ -12,7 +12,9 @@ export const FD_RESERVE = 64;
  */
 export function fdLimit(): { soft: number; hard: number } | undefined {
   try {
-    const row = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+    const row = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
     const [soft, hard] = (row ?? '').slice('Max open files'.length).trim().split(/\s+/);
     const value = (text: string) => (text === 'unlimited' ? Infinity : Number(text));
     if (!soft || !hard || Number.isNaN(value(soft)) || Number.isNaN(value(hard))) return undefined;

@@ -22,13 +22,17 @@ export function parseFormation(text: string, types: ProcessSpec[]): Map<string, 
     for (const t of types) if (t.autostart) counts.set(t.name, t.numprocs);
     return counts;
   }
-  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const match = /^([A-Za-z0-9_-]+)(?:=(.*))?$/.exec(part);
     if (!match) throw new FormationError(`invalid formation entry "${part}": expected TYPE or TYPE=COUNT, e.g. web=2,worker=1`);
     const [, name, countText] = match;
     let count = 1;
     if (countText !== undefined) {
-      if (!/^\d+$/.test(countText)) throw new FormationError(`invalid count "${countText}" for "${name}" in the formation: expected a whole number, e.g. ${name}=2`);
+      if (!/^\d+$/.test(countText))
+        throw new FormationError(`invalid count "${countText}" for "${name}" in the formation: expected a whole number, e.g. ${name}=2`);
       count = Number(countText);
     } else if (name !== 'all') {
       count = types.find((t) => t.name === name)?.numprocs ?? 1;
@@ -38,7 +42,8 @@ export function parseFormation(text: string, types: ProcessSpec[]): Map<string, 
       for (const t of types) if (!counts.has(t.name) && t.name !== RELEASE_TYPE) counts.set(t.name, count);
       continue;
     }
-    if (!known.includes(name)) throw new FormationError(`unknown process type "${name}" in the formation: the Procfile and config define ${known.join(', ') || 'none'}`);
+    if (!known.includes(name))
+      throw new FormationError(`unknown process type "${name}" in the formation: the Procfile and config define ${known.join(', ') || 'none'}`);
     counts.set(name, count);
   }
   return counts;
@@ -57,7 +62,7 @@ export function planInstances(types: ProcessSpec[], counts: Map<string, number>,
   let offset = 0;
   types.forEach((type, typeIndex) => {
     const count = counts.get(type.name) ?? 0;
-    const typeBase = dynoPort !== undefined ? (type.name === 'web' ? dynoPort : dynoPort + 100 * (++offset)) : base + 100 * typeIndex;
+    const typeBase = dynoPort !== undefined ? (type.name === 'web' ? dynoPort : dynoPort + 100 * ++offset) : base + 100 * typeIndex;
     for (let i = 1; i <= count; i++) {
       const index = count === 1 && dyno && dyno[1] === type.name ? Number(dyno[2]) : i;
       plans.push({ name: `${type.name}.${index}`, type, index, port: typeBase + i - 1 });

@@ -66,7 +66,10 @@ export class Instance {
   /** Set while the process has exited but its pipes are still open: stops waiting for them. */
   private stopWaitingForPipes: (() => void) | undefined;
 
-  constructor(readonly plan: InstancePlan, private readonly options: InstanceOptions) {}
+  constructor(
+    readonly plan: InstancePlan,
+    private readonly options: InstanceOptions,
+  ) {}
 
   get name(): string {
     return this.plan.name;
@@ -98,7 +101,17 @@ export class Instance {
     this.killed = false;
     this.setState('STARTING');
     // Out of file descriptors (EMFILE), spawn gives a child without pipes, and its 'error' event follows.
-    const output = !child.stdout || !child.stderr ? NOT_SPAWNED : attachOutput(child, { logger: plan.name, hostname: options.hostname, pipeline: options.pipeline, maxLine: options.maxLine, partialTimeout: options.partialTimeout, lines: options.lines });
+    const output =
+      !child.stdout || !child.stderr
+        ? NOT_SPAWNED
+        : attachOutput(child, {
+            logger: plan.name,
+            hostname: options.hostname,
+            pipeline: options.pipeline,
+            maxLine: options.maxLine,
+            partialTimeout: options.partialTimeout,
+            lines: options.lines,
+          });
     this.exited = new Promise((done) => {
       let finished = false;
       let exitInfo: [number | null, NodeJS.Signals | null] | undefined;
@@ -169,7 +182,10 @@ export class Instance {
     switch (decision.action) {
       case 'fatal':
         this.failedStarts = decision.failedStarts;
-        this.report(`FATAL: exited too quickly (within startsecs = ${spec.startsecs / 1000}s) ${decision.failedStarts} times in a row; giving up after startretries = ${spec.startretries}`, SEVERITY.crit);
+        this.report(
+          `FATAL: exited too quickly (within startsecs = ${spec.startsecs / 1000}s) ${decision.failedStarts} times in a row; giving up after startretries = ${spec.startretries}`,
+          SEVERITY.crit,
+        );
         this.setState('FATAL');
         return;
       case 'stay-exited':
@@ -222,7 +238,10 @@ export class Instance {
       // It did exit in time; only its pipes are still open (an output with when_full = "block" is not taking
       // lines, or a grandchild holds them): that is no exit timeout, and there is nothing to kill.
       if (this.stopWaitingForPipes) {
-        this.report(`Process exited; its output not yet read when stopwaitsecs ran out is left unread (an output is full, or a child of it holds the pipe)`, SEVERITY.warning);
+        this.report(
+          `Process exited; its output not yet read when stopwaitsecs ran out is left unread (an output is full, or a child of it holds the pipe)`,
+          SEVERITY.warning,
+        );
         return this.stopWaitingForPipes();
       }
       this.killed = true;
@@ -244,7 +263,11 @@ export class Instance {
   /** Signals the processes it started that left its process group (daemons), found by their mark (escapees.ts). */
   stopEscapees(signal: NodeJS.Signals): void {
     const pids = findEscapees(this.name, this.child?.pid);
-    if (pids.length && signalEach(pids, signal)) this.report(`Sent ${signal} to ${pids.length === 1 ? 'a process' : `${pids.length} processes`} it started that left its process group (a daemon?): pid ${pids.join(', ')}`, SEVERITY.warning);
+    if (pids.length && signalEach(pids, signal))
+      this.report(
+        `Sent ${signal} to ${pids.length === 1 ? 'a process' : `${pids.length} processes`} it started that left its process group (a daemon?): pid ${pids.join(', ')}`,
+        SEVERITY.warning,
+      );
   }
 
   /** Stops and starts again: `drover restart`. */
@@ -271,7 +294,15 @@ export class Instance {
 
   status(): InstanceStatus {
     const nextStart = this.state === 'BACKOFF' && this.nextStartAt !== undefined ? new Date(this.nextStartAt).toISOString() : undefined;
-    return { name: this.name, state: this.state, pid: this.pid, uptime: this.child ? Date.now() - this.startedAt : 0, restarts: this.restarts, exitStatus: this.exitStatus, nextStart };
+    return {
+      name: this.name,
+      state: this.state,
+      pid: this.pid,
+      uptime: this.child ? Date.now() - this.startedAt : 0,
+      restarts: this.restarts,
+      exitStatus: this.exitStatus,
+      nextStart,
+    };
   }
 
   private setState(state: State): void {

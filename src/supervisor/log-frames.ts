@@ -38,7 +38,13 @@ export class LogsReader {
       if (buffer.length < end) break;
       const prefix = `${isoMicros(Number(timestamp))} ${type === 'log' ? 'app' : type}[${decodeURIComponent(logger)}]: `;
       const text = buffer.subarray(nl + 1, end).toString('utf8');
-      out += prefix + text.slice(0, -1).split('\n').join('\n' + prefix) + '\n';
+      out +=
+        prefix +
+        text
+          .slice(0, -1)
+          .split('\n')
+          .join('\n' + prefix) +
+        '\n';
       buffer = buffer.subarray(end);
     }
     this.pending = Buffer.from(buffer);

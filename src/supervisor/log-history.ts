@@ -56,7 +56,10 @@ class Client {
   private timer: NodeJS.Timeout | undefined;
   private firstAt = 0;
 
-  constructor(readonly socket: Socket, readonly wants: (e: Entry) => boolean) {}
+  constructor(
+    readonly socket: Socket,
+    readonly wants: (e: Entry) => boolean,
+  ) {}
 
   send(entry: Entry): void {
     if (this.socket.writableLength + this.batchBytes > CLIENT_BACKLOG) {
@@ -102,7 +105,10 @@ export class LogHistory implements Output {
   private readonly clients = new Set<Client>();
   private droppedForClients = 0;
 
-  constructor(private readonly maxLines = HISTORY_LINES, private readonly maxBytes = HISTORY_BYTES) {}
+  constructor(
+    private readonly maxLines = HISTORY_LINES,
+    private readonly maxBytes = HISTORY_BYTES,
+  ) {}
 
   write(m: Message): boolean {
     const length = m.raw.length + 1;
@@ -164,7 +170,12 @@ export class LogHistory implements Output {
   stats(): Record<string, number> {
     let lines = 0;
     for (let i = this.head; i < this.entries.length; i++) lines += linesOf(this.entries[i]);
-    return { lines: Math.min(lines, this.maxLines), bytes: this.byteCount, clients: this.clients.size, dropped_for_slow_clients: this.droppedForClients + [...this.clients].reduce((n, c) => n + c.droppedTotal, 0) };
+    return {
+      lines: Math.min(lines, this.maxLines),
+      bytes: this.byteCount,
+      clients: this.clients.size,
+      dropped_for_slow_clients: this.droppedForClients + [...this.clients].reduce((n, c) => n + c.droppedTotal, 0),
+    };
   }
 
   /** Answers a `drover logs` request on its connection: the last lines, then new ones with `tail`. */

@@ -48,7 +48,9 @@ export function serveMetrics(address: string, supervisor: Supervisor, lines: Lin
     response.end(request.method === 'HEAD' ? undefined : body);
   });
   return new Promise((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => reject(new Error(`metrics_address ${address}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : error.message}`)));
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(new Error(`metrics_address ${address}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : error.message}`)),
+    );
     server.listen(port, host, () => {
       server.unref();
       resolve(server);
@@ -59,7 +61,11 @@ export function serveMetrics(address: string, supervisor: Supervisor, lines: Lin
 /** One metric family: HELP, TYPE and its samples. */
 class Family {
   private readonly samples: string[] = [];
-  constructor(readonly name: string, readonly type: 'counter' | 'gauge', readonly help: string) {}
+  constructor(
+    readonly name: string,
+    readonly type: 'counter' | 'gauge',
+    readonly help: string,
+  ) {}
   add(value: number, labels: Record<string, string> = {}): this {
     const pairs = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"')}"`);
     this.samples.push(`${this.name}${pairs.length ? `{${pairs.join(',')}}` : ''} ${Number.isFinite(value) ? value : 0}`);
@@ -86,11 +92,23 @@ export function renderMetrics(supervisor: Supervisor, lines: LineCounts): string
   const read = new Family('drover_lines_total', 'counter', 'Lines read from the instance, by stream.');
   for (const c of lines.all()) read.add(c.lines, { instance: c.instance, stream: c.stream });
 
-  const sent = new Family('drover_output_events_sent_total', 'counter', 'Messages an output handed to its destination (for drains: in requests or on connections that were accepted).');
-  const dropped = new Family('drover_output_events_dropped_total', 'counter', 'Messages an output dropped: buffer_full (when_full), rejected (refused by the drain, a partial success, or max_retries spent), shutdown (lost at stop).');
-  const buffered = new Family('drover_output_buffer_events', 'gauge', 'Messages waiting in the output\'s buffer.');
-  const bufferedBytes = new Family('drover_output_buffer_bytes', 'gauge', 'Bytes waiting in the output\'s buffer.');
-  const errors = new Family('drover_output_delivery_errors_total', 'counter', 'Failed deliveries (each is retried): refused connections, timeouts, 5xx answers.');
+  const sent = new Family(
+    'drover_output_events_sent_total',
+    'counter',
+    'Messages an output handed to its destination (for drains: in requests or on connections that were accepted).',
+  );
+  const dropped = new Family(
+    'drover_output_events_dropped_total',
+    'counter',
+    'Messages an output dropped: buffer_full (when_full), rejected (refused by the drain, a partial success, or max_retries spent), shutdown (lost at stop).',
+  );
+  const buffered = new Family('drover_output_buffer_events', 'gauge', "Messages waiting in the output's buffer.");
+  const bufferedBytes = new Family('drover_output_buffer_bytes', 'gauge', "Bytes waiting in the output's buffer.");
+  const errors = new Family(
+    'drover_output_delivery_errors_total',
+    'counter',
+    'Failed deliveries (each is retried): refused connections, timeouts, 5xx answers.',
+  );
   for (const [id, stats] of Object.entries(status.outputs)) {
     // Drains (syslog, http, otlp) have a buffer and a send loop; stdout and file write in place.
     if (!('buffered' in stats)) continue;
@@ -113,7 +131,9 @@ function processFamilies(uptimeMs: number): Family[] {
     new Family('process_cpu_user_seconds_total', 'counter', 'User CPU time spent in seconds.').add(cpu.user / 1e6),
     new Family('process_cpu_system_seconds_total', 'counter', 'System CPU time spent in seconds.').add(cpu.system / 1e6),
     new Family('process_cpu_seconds_total', 'counter', 'Total user and system CPU time spent in seconds.').add((cpu.user + cpu.system) / 1e6),
-    new Family('process_start_time_seconds', 'gauge', 'Start time of the process since unix epoch in seconds.').add(Math.round((Date.now() - process.uptime() * 1000) / 1000)),
+    new Family('process_start_time_seconds', 'gauge', 'Start time of the process since unix epoch in seconds.').add(
+      Math.round((Date.now() - process.uptime() * 1000) / 1000),
+    ),
     new Family('process_resident_memory_bytes', 'gauge', 'Resident memory size in bytes.').add(process.memoryUsage.rss?.() ?? process.memoryUsage().rss),
     new Family('drover_uptime_seconds', 'gauge', 'Seconds since the supervisor started.').add(uptimeMs / 1000),
   ];

@@ -25,7 +25,9 @@ export function uid(): number {
 /** A user's name from /etc/passwd, for messages ("root (uid 0)"). */
 export function describeUid(id: number): string {
   try {
-    const row = readFileSync('/etc/passwd', 'utf8').split('\n').find((r) => r.split(':')[2] === String(id));
+    const row = readFileSync('/etc/passwd', 'utf8')
+      .split('\n')
+      .find((r) => r.split(':')[2] === String(id));
     return row ? `${row.split(':')[0]} (uid ${id})` : `uid ${id}`;
   } catch {
     return `uid ${id}`;
@@ -64,8 +66,14 @@ export function checkDir(dir: string): number {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0o700; // nothing there yet: the socket is missing too
     throw error;
   }
-  if (!stat.isDirectory()) throw new ControlError(`${dir} should be drover's directory for control sockets, but it is not a directory (someone may have put it there): remove it, or set DROVER_SOCKET to a path in a directory of yours`);
-  if (stat.uid !== uid()) throw new ControlError(`${dir} should be drover's directory for control sockets, but it belongs to ${describeUid(stat.uid)}, not to you, ${describeUid(uid())}: someone else made it, maybe to put a socket of theirs where drover status would ask; remove it, or set DROVER_SOCKET to a path in a directory of yours`);
+  if (!stat.isDirectory())
+    throw new ControlError(
+      `${dir} should be drover's directory for control sockets, but it is not a directory (someone may have put it there): remove it, or set DROVER_SOCKET to a path in a directory of yours`,
+    );
+  if (stat.uid !== uid())
+    throw new ControlError(
+      `${dir} should be drover's directory for control sockets, but it belongs to ${describeUid(stat.uid)}, not to you, ${describeUid(uid())}: someone else made it, maybe to put a socket of theirs where drover status would ask; remove it, or set DROVER_SOCKET to a path in a directory of yours`,
+    );
   return stat.mode;
 }
 

@@ -16,7 +16,15 @@ import { SEVERITY } from '../pipeline/message';
 export type ReloadAnswer =
   | { errors: string[] }
   | { error: string }
-  | { outputs: { kept: string[]; started: string[]; closed: string[] }; restarting: string[]; started: string[]; stopping: string[]; unchanged: string[]; rescheduled: string[]; notApplied: string[] };
+  | {
+      outputs: { kept: string[]; started: string[]; closed: string[] };
+      restarting: string[];
+      started: string[];
+      stopping: string[];
+      unchanged: string[];
+      rescheduled: string[];
+      notApplied: string[];
+    };
 
 const busy = new WeakSet<Supervisor>();
 
@@ -36,7 +44,10 @@ export function reload(supervisor: Supervisor, why: string): ReloadAnswer {
   }
   if (app.problems.length) {
     const errors = app.problems.map(formatProblem);
-    report(`Reload (${why}) refused: the configuration has ${errors.length} error${errors.length === 1 ? '' : 's'}; the running configuration stays`, SEVERITY.err);
+    report(
+      `Reload (${why}) refused: the configuration has ${errors.length} error${errors.length === 1 ? '' : 's'}; the running configuration stays`,
+      SEVERITY.err,
+    );
     for (const e of errors) report(e, SEVERITY.err);
     return { errors };
   }
@@ -75,7 +86,15 @@ export function reload(supervisor: Supervisor, why: string): ReloadAnswer {
   context.types = [...after.values()];
 
   const live = () => supervisor.instances.filter((i) => !supervisor.removing.has(i));
-  const answer = { outputs, restarting: [] as string[], started: [] as string[], stopping: [] as string[], unchanged: [] as string[], rescheduled: [] as string[], notApplied };
+  const answer = {
+    outputs,
+    restarting: [] as string[],
+    started: [] as string[],
+    stopping: [] as string[],
+    unchanged: [] as string[],
+    rescheduled: [] as string[],
+    notApplied,
+  };
   for (const type of rescheduled) if (supervisor.scheduler.update(type)) answer.rescheduled.push(type.name);
   for (const type of addedScheduled) {
     if (!context.everyType) continue;
@@ -115,7 +134,9 @@ export function reload(supervisor: Supervisor, why: string): ReloadAnswer {
   // Instances just started by a new numprocs already run the new definition.
   const toRestart = live().filter((i) => changed.some((t) => t.name === i.plan.type.name) && !answer.started.includes(i.name));
   answer.restarting = toRestart.map((i) => i.name);
-  answer.unchanged = live().filter((i) => !toRestart.includes(i) && !answer.started.includes(i.name)).map((i) => i.name);
+  answer.unchanged = live()
+    .filter((i) => !toRestart.includes(i) && !answer.started.includes(i.name))
+    .map((i) => i.name);
   const said = [
     `outputs kept: ${outputs.kept.join(', ') || 'none'}`,
     outputs.started.length && `started: ${outputs.started.join(', ')}`,
@@ -126,7 +147,11 @@ export function reload(supervisor: Supervisor, why: string): ReloadAnswer {
     answer.rescheduled.length && `rescheduled ${answer.rescheduled.join(', ')}`,
   ].filter(Boolean);
   report(`Reloaded the configuration (${why}): ${said.join('; ')}`);
-  if (notApplied.length) report(`Not applied until drover restarts: ${notApplied.join(', ')} ([supervisor], and a type that becomes or stops being scheduled, are set up at start)`, SEVERITY.warning);
+  if (notApplied.length)
+    report(
+      `Not applied until drover restarts: ${notApplied.join(', ')} ([supervisor], and a type that becomes or stops being scheduled, are set up at start)`,
+      SEVERITY.warning,
+    );
   if (toRestart.length) {
     busy.add(supervisor);
     void (async () => {

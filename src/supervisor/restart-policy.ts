@@ -44,7 +44,8 @@ export function decideAfterExit(spec: Policy, facts: ExitFacts, backoff: { initi
   const expected = facts.code !== undefined && spec.exitcodes.includes(facts.code);
   if (spec.oneshot) return { action: 'stay-exited', expected, why: 'oneshot = true' };
   if (spec.autorestart === false) return { action: 'stay-exited', expected, why: 'autorestart = false' };
-  if (spec.autorestart === 'unexpected' && expected) return { action: 'stay-exited', expected, why: `exit status ${facts.code} is in exitcodes and autorestart = "unexpected"` };
+  if (spec.autorestart === 'unexpected' && expected)
+    return { action: 'stay-exited', expected, why: `exit status ${facts.code} is in exitcodes and autorestart = "unexpected"` };
   if (facts.uptime < spec.startsecs) {
     const failedStarts = facts.failedStarts + 1;
     if (failedStarts > spec.startretries) return { action: 'fatal', failedStarts };

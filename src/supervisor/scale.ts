@@ -22,7 +22,8 @@ export function scale(supervisor: Supervisor, text: string): ScaleAnswer {
     throw error;
   }
   const scheduled = [...requested.keys()].filter((name) => context.types.find((t) => t.name === name)?.schedule);
-  if (scheduled.length) return { error: `${scheduled.join(', ')} ${scheduled.length === 1 ? 'is' : 'are'} scheduled (schedule = ...): each runs on its schedule, as one instance` };
+  if (scheduled.length)
+    return { error: `${scheduled.join(', ')} ${scheduled.length === 1 ? 'is' : 'are'} scheduled (schedule = ...): each runs on its schedule, as one instance` };
   const live = supervisor.instances.filter((i) => !supervisor.removing.has(i));
   // The whole formation as it will be: what runs now, with the requested counts instead.
   const counts = new Map<string, number>();
@@ -43,14 +44,24 @@ export function scale(supervisor: Supervisor, text: string): ScaleAnswer {
         continue;
       }
       const instance = supervisor.createInstance(plan);
-      insertInOrder(supervisor.instances, instance, context.types.map((t) => t.name));
+      insertInOrder(
+        supervisor.instances,
+        instance,
+        context.types.map((t) => t.name),
+      );
       answer.started.push(plan.name);
       instance.start();
     }
   }
   keepAlive(supervisor);
-  const said = [answer.started.length && `starting ${answer.started.join(', ')}`, answer.stopping.length && `stopping ${answer.stopping.join(', ')}`].filter(Boolean).join('; ');
-  supervisor.options.pipeline.internal(`Scaling to ${[...requested].map(([n, c]) => `${n}=${c}`).join(', ')}: ${said || 'nothing to change'}`, 'supervisor', SEVERITY.info);
+  const said = [answer.started.length && `starting ${answer.started.join(', ')}`, answer.stopping.length && `stopping ${answer.stopping.join(', ')}`]
+    .filter(Boolean)
+    .join('; ');
+  supervisor.options.pipeline.internal(
+    `Scaling to ${[...requested].map(([n, c]) => `${n}=${c}`).join(', ')}: ${said || 'nothing to change'}`,
+    'supervisor',
+    SEVERITY.info,
+  );
   return answer;
 }
 

@@ -27,7 +27,9 @@ type Report = (text: string, logger: string, severity?: number) => void;
 
 /** One instance per scheduled type (runs never overlap: `overlap` decides), run as a one-shot. */
 export function schedulePlans(plans: InstancePlan[]): InstancePlan[] {
-  return plans.filter((p) => !p.type.schedule || p.index === Math.min(...plans.filter((q) => q.type === p.type).map((q) => q.index))).map((p) => (p.type.schedule ? { ...p, type: { ...p.type, oneshot: true } } : p));
+  return plans
+    .filter((p) => !p.type.schedule || p.index === Math.min(...plans.filter((q) => q.type === p.type).map((q) => q.index)))
+    .map((p) => (p.type.schedule ? { ...p, type: { ...p.type, oneshot: true } } : p));
 }
 
 class Job {
@@ -58,7 +60,10 @@ export class Scheduler {
   private readonly jobs: Job[];
   private stopped = false;
 
-  constructor(instances: Instance[], private readonly report: Report) {
+  constructor(
+    instances: Instance[],
+    private readonly report: Report,
+  ) {
     this.jobs = instances.filter((i) => i.plan.type.schedule).map((i) => new Job(i));
   }
 
@@ -121,7 +126,8 @@ export class Scheduler {
   /** `drover run NAME`: a run now, under the same overlap rule. Returns the instance name, or an error. */
   runNow(name: string): { started: string } | { error: string } {
     const job = this.jobs.find((j) => j.instance.plan.type.name === name || j.instance.name === name);
-    if (!job) return { error: `no scheduled process type named "${name}" (scheduled: ${this.jobs.map((j) => j.instance.plan.type.name).join(', ') || 'none'})` };
+    if (!job)
+      return { error: `no scheduled process type named "${name}" (scheduled: ${this.jobs.map((j) => j.instance.plan.type.name).join(', ') || 'none'})` };
     if (this.stopped) return { error: 'the supervisor is shutting down' };
     this.trigger(job, 'requested by drover run');
     return { started: job.instance.name };
@@ -133,11 +139,23 @@ export class Scheduler {
     if (!job || job.runStartedAt === undefined || (instance.state !== 'EXITED' && instance.state !== 'STOPPED')) return;
     clearTimeout(job.timeoutTimer);
     const durationMs = Date.now() - job.runStartedAt;
-    job.last = { status: instance.exitStatus, startedAt: new Date(job.runStartedAt).toISOString(), durationMs, timedOut: job.timedOut, replaced: job.replacing };
+    job.last = {
+      status: instance.exitStatus,
+      startedAt: new Date(job.runStartedAt).toISOString(),
+      durationMs,
+      timedOut: job.timedOut,
+      replaced: job.replacing,
+    };
     job.runStartedAt = undefined;
     const ok = instance.exitStatus === 0 && !job.timedOut;
     if (!ok) job.failed++;
-    const how = job.timedOut ? `timed out (status ${instance.exitStatus})` : job.replacing ? `was replaced (status ${instance.exitStatus})` : ok ? 'finished (status 0)' : `failed with status ${instance.exitStatus}`;
+    const how = job.timedOut
+      ? `timed out (status ${instance.exitStatus})`
+      : job.replacing
+        ? `was replaced (status ${instance.exitStatus})`
+        : ok
+          ? 'finished (status 0)'
+          : `failed with status ${instance.exitStatus}`;
     this.report(`Scheduled run ${how} after ${seconds(durationMs)}; next run at ${iso(job.due)}`, instance.name, ok ? SEVERITY.info : SEVERITY.err);
     if (job.queued && !job.replacing && !this.stopped) {
       job.queued = false;
@@ -149,7 +167,19 @@ export class Scheduler {
   status(): ScheduleStatus[] {
     return this.jobs.map((j) => {
       const spec = j.instance.plan.type;
-      return { name: j.instance.name, schedule: spec.schedule!, timezone: spec.timezone, overlap: spec.overlap, nextRun: j.due === undefined ? undefined : iso(j.due), running: j.busy, queued: j.queued, runs: j.runs, skipped: j.skipped, failed: j.failed, last: j.last };
+      return {
+        name: j.instance.name,
+        schedule: spec.schedule!,
+        timezone: spec.timezone,
+        overlap: spec.overlap,
+        nextRun: j.due === undefined ? undefined : iso(j.due),
+        running: j.busy,
+        queued: j.queued,
+        runs: j.runs,
+        skipped: j.skipped,
+        failed: j.failed,
+        last: j.last,
+      };
     });
   }
 
@@ -159,12 +189,15 @@ export class Scheduler {
     job.due = nextRun(job.schedule, after, job.armedAt);
     if (job.due === undefined || this.stopped) return;
     const due = job.due;
-    job.timer = setTimeout(() => {
-      if (Date.now() < due - 2) return this.arm(job, after);
-      // The next time is counted from this one, not from now: a late timer does not shift the schedule.
-      this.arm(job, Math.max(due, Date.now()));
-      this.trigger(job, `due at ${iso(due)}`);
-    }, Math.min(due - Date.now(), 2 ** 31 - 1));
+    job.timer = setTimeout(
+      () => {
+        if (Date.now() < due - 2) return this.arm(job, after);
+        // The next time is counted from this one, not from now: a late timer does not shift the schedule.
+        this.arm(job, Math.max(due, Date.now()));
+        this.trigger(job, `due at ${iso(due)}`);
+      },
+      Math.min(due - Date.now(), 2 ** 31 - 1),
+    );
   }
 
   private trigger(job: Job, why: string): void {
@@ -204,12 +237,19 @@ export class Scheduler {
     job.instance.start();
     if (spec.timeout > 0) {
       const instance = job.instance;
-      job.timeoutTimer = setTimeout(() => {
-        if (job.runStartedAt === undefined) return;
-        job.timedOut = true;
-        this.report(`Scheduled run still running after timeout = ${seconds(spec.timeout)}: stopping it with SIG${spec.stopsignal}`, instance.name, SEVERITY.err);
-        void instance.stop();
-      }, Math.min(spec.timeout, 2 ** 31 - 1));
+      job.timeoutTimer = setTimeout(
+        () => {
+          if (job.runStartedAt === undefined) return;
+          job.timedOut = true;
+          this.report(
+            `Scheduled run still running after timeout = ${seconds(spec.timeout)}: stopping it with SIG${spec.stopsignal}`,
+            instance.name,
+            SEVERITY.err,
+          );
+          void instance.stop();
+        },
+        Math.min(spec.timeout, 2 ** 31 - 1),
+      );
     }
   }
 }

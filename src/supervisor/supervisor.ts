@@ -78,7 +78,10 @@ export class Supervisor {
   /** Instances `drover scale` is removing: their stop does not make drover exit. */
   readonly removing = new Set<Instance>();
 
-  constructor(plans: InstancePlan[], readonly options: SupervisorOptions) {
+  constructor(
+    plans: InstancePlan[],
+    readonly options: SupervisorOptions,
+  ) {
     this.instances = schedulePlans(plans).map((plan) => this.createInstance(plan));
     this.history = new LogHistory(options.config.log_history ?? HISTORY_LINES);
     // Every block read is copied into it: none when drover logs is not wanted (log_history = 0).
@@ -128,7 +131,8 @@ export class Supervisor {
     }
     this.startingAll = false;
     // Those started first may all have exited while the others were starting.
-    if (!this.shuttingDown && !this.abandoned && this.instances.every((i) => !i.alive) && !this.scheduler.active) void this.shutdown('no process is left running', this.firstUnexpected ?? 0);
+    if (!this.shuttingDown && !this.abandoned && this.instances.every((i) => !i.alive) && !this.scheduler.active)
+      void this.shutdown('no process is left running', this.firstUnexpected ?? 0);
   }
 
   private onChange(instance: Instance): void {
@@ -141,7 +145,8 @@ export class Supervisor {
     }
     if ((instance.state === 'EXITED' || instance.state === 'STOPPED') && !instance.restarting) {
       if (instance.state === 'EXITED' && !instance.exitExpected) this.firstUnexpected ??= instance.exitStatus || 1;
-      if (!this.startingAll && this.instances.every((i) => !i.alive) && !this.scheduler.active) void this.shutdown('no process is left running', this.firstUnexpected ?? 0);
+      if (!this.startingAll && this.instances.every((i) => !i.alive) && !this.scheduler.active)
+        void this.shutdown('no process is left running', this.firstUnexpected ?? 0);
     }
   }
 
@@ -171,7 +176,9 @@ export class Supervisor {
       const deadline = Date.now() + budget;
       if (requested) this.stopBudgetEnd = deadline;
       for (const { id, lines } of this.options.pipeline.backlog()) {
-        this.report(`Waiting up to ${Math.ceil(budget / 1000)} s for ${id}: ${lines.toLocaleString('en-US')} lines buffered; ${this.stopKey()} again to drop them`);
+        this.report(
+          `Waiting up to ${Math.ceil(budget / 1000)} s for ${id}: ${lines.toLocaleString('en-US')} lines buffered; ${this.stopKey()} again to drop them`,
+        );
       }
       await this.options.inputs?.close();
       await this.options.pipeline.close(deadline, () => this.finish(code));
@@ -207,7 +214,10 @@ export class Supervisor {
     if (this.shuttingDown) {
       // The user (or the platform) does not want to wait: no grace for processes, none for drains.
       const dropped = this.options.pipeline.backlog().map(({ id, lines }) => `${lines.toLocaleString('en-US')} lines buffered for ${id}`);
-      this.report(`Received ${signal} again: killing all processes now; lines not yet sent to drains are lost${dropped.length ? ` (${dropped.join(', ')})` : ''}`, SEVERITY.warning);
+      this.report(
+        `Received ${signal} again: killing all processes now; lines not yet sent to drains are lost${dropped.length ? ` (${dropped.join(', ')})` : ''}`,
+        SEVERITY.warning,
+      );
       this.forcedStatus = 128 + (constants.signals[signal] ?? 15);
       for (const i of this.instances) i.kill();
       setTimeout(() => {
@@ -249,7 +259,14 @@ export class Supervisor {
   }
 
   status(): SupervisorStatus {
-    return { pid: process.pid, uptime: Date.now() - this.startedAt, instances: this.instances.map((i) => i.status()), outputs: this.options.pipeline.stats(), schedules: this.scheduler.status(), inputs: this.options.inputs?.stats() };
+    return {
+      pid: process.pid,
+      uptime: Date.now() - this.startedAt,
+      instances: this.instances.map((i) => i.status()),
+      outputs: this.options.pipeline.stats(),
+      schedules: this.scheduler.status(),
+      inputs: this.options.inputs?.stats(),
+    };
   }
 
   private report(text: string, severity: number = SEVERITY.info): void {

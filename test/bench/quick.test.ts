@@ -27,10 +27,14 @@ describe('bench --quick', () => {
       'File input: following a file',
       'Build: bin/compile',
       'Matcher and regex decoder',
-    ]) expect(report).toContain(`## ${title}`);
+    ])
+      expect(report).toContain(`## ${title}`);
     expect(report).not.toContain('The workload failed');
     // drover itself must have a number in every workload that is not pending.
-    const sections = report.split('\n## ').slice(1).filter((s) => !s.includes('**Pending:**') && !s.startsWith('Goals'));
+    const sections = report
+      .split('\n## ')
+      .slice(1)
+      .filter((s) => !s.includes('**Pending:**') && !s.startsWith('Goals'));
     for (const section of sections) expect(section, section.split('\n')[0]).toMatch(/^\| drover \| \d/m);
     expect(report).toContain('| goal | measured (median) | status |');
   }, 120_000);

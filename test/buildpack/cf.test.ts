@@ -52,7 +52,12 @@ async function launch(name: string) {
   const app = copyTree(staged[name].app, join(root, 'app'));
   copyTree(staged[name].deps, join(root, 'deps'));
   const port = await freePort();
-  return { app, root, port, dyno: runDyno({ app, command: webCommand(join(app, 'Procfile')), port, env: { DEPS_DIR: join(root, 'deps'), VCAP_APPLICATION: '{}' } }) };
+  return {
+    app,
+    root,
+    port,
+    dyno: runDyno({ app, command: webCommand(join(app, 'Procfile')), port, env: { DEPS_DIR: join(root, 'deps'), VCAP_APPLICATION: '{}' } }),
+  };
 }
 
 describe('Cloud Foundry: supply and finalize', () => {

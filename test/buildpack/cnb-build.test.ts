@@ -28,7 +28,12 @@ async function cnb(app: string, layers: string, configVars: Record<string, strin
   const detect = await execa(join(bp, 'bin/detect'), [], { cwd: app, reject: false, env: { ...cnbEnv, CNB_BUILD_PLAN_PATH: plan } });
   const bpPlan = join(scratch.dir('bpplan'), 'plan.toml');
   writeFileSync(bpPlan, '[[entries]]\nname = "drover"\n');
-  const build = await execa(join(bp, 'bin/build'), [], { cwd: app, reject: false, all: true, env: { ...cnbEnv, CNB_LAYERS_DIR: layers, CNB_BP_PLAN_PATH: bpPlan } });
+  const build = await execa(join(bp, 'bin/build'), [], {
+    cwd: app,
+    reject: false,
+    all: true,
+    env: { ...cnbEnv, CNB_LAYERS_DIR: layers, CNB_BP_PLAN_PATH: bpPlan },
+  });
   return { app, layers, plan, detect, build };
 }
 const built: Record<string, Awaited<ReturnType<typeof cnb>>> = {};
@@ -58,7 +63,13 @@ async function launchWeb(name: string) {
   const port = await freePort();
   const { path, append } = launchPath(join(layers, 'drover'));
   // The launcher runs the command array directly, in the app directory, with the layer's env applied.
-  const dyno = runDyno({ app, command: ['bash', '-c', 'export PATH="$PATH${APPEND:+:$APPEND}"; unset APPEND; exec "$@"', 'launcher', ...web.command], port, path, env: { APPEND: append, CNB_APP_DIR: app, CNB_LAYERS_DIR: layers } });
+  const dyno = runDyno({
+    app,
+    command: ['bash', '-c', 'export PATH="$PATH${APPEND:+:$APPEND}"; unset APPEND; exec "$@"', 'launcher', ...web.command],
+    port,
+    path,
+    env: { APPEND: append, CNB_APP_DIR: app, CNB_LAYERS_DIR: layers },
+  });
   return { port, dyno, web };
 }
 
@@ -68,7 +79,11 @@ describe('CNB: bin/detect and bin/build', () => {
     expect(detect.exitCode).toBe(0);
     expect(TOML.parse(readFileSync(plan, 'utf8'))).toEqual({ provides: [{ name: 'drover' }], requires: [{ name: 'drover' }] });
     const empty = scratch.dir('empty');
-    const result = await execa(join(bp, 'bin/detect'), [], { cwd: empty, reject: false, env: { CNB_BUILD_PLAN_PATH: join(empty, 'plan.toml'), CNB_PLATFORM_DIR: empty } });
+    const result = await execa(join(bp, 'bin/detect'), [], {
+      cwd: empty,
+      reject: false,
+      env: { CNB_BUILD_PLAN_PATH: join(empty, 'plan.toml'), CNB_PLATFORM_DIR: empty },
+    });
     expect(result.exitCode).toBe(100);
   });
 
@@ -77,7 +92,8 @@ describe('CNB: bin/detect and bin/build', () => {
     expect(build.exitCode, build.all).toBe(0);
     const layerToml = TOML.parse(readFileSync(join(layers, 'drover.toml'), 'utf8')) as { types: Record<string, boolean> };
     expect(layerToml.types).toEqual({ launch: true, cache: true, build: false });
-    for (const file of ['bin/drover', 'lib/drover.js', 'lib/package.json', 'conf/009-stdout.toml', 'node/bin/node']) expect(existsSync(join(layers, 'drover', file)), file).toBe(true);
+    for (const file of ['bin/drover', 'lib/drover.js', 'lib/package.json', 'conf/009-stdout.toml', 'node/bin/node'])
+      expect(existsSync(join(layers, 'drover', file)), file).toBe(true);
     expect(processes(layers)).toEqual([
       { type: 'web', command: ['drover', 'start', 'web'], default: true },
       { type: 'worker', command: ['drover', 'start', 'worker'], default: false },

@@ -122,7 +122,9 @@ describe('bin/compile', () => {
     expect(compile.stderr).toContain(' !     drover/100-broken.toml:6: [processes.web] option "numprocs" must be an integer, got string "two"');
     expect(compile.stderr).toContain(' !     drover/100-broken.toml:9: unknown section [filtres]');
     expect(compile.stderr).toContain(' !     Fix them and push again.');
-    expect(compile.stdout).toMatch(/^ ! {5}drover\/100-broken\.toml:7: \[processes\.web\] option "environment\.TOKEN" uses \$\{API_TOKEN\}, which is not set$/m);
+    expect(compile.stdout).toMatch(
+      /^ ! {5}drover\/100-broken\.toml:7: \[processes\.web\] option "environment\.TOKEN" uses \$\{API_TOKEN\}, which is not set$/m,
+    );
   });
 
   it('fails for an app with no Procfile and no [processes], showing what to add', () => {
@@ -153,15 +155,19 @@ describe('bin/compile', () => {
     expect(set.compile.all).not.toContain('s3cr3t-value');
   });
 
-  it("warns, as drover check does, about a drain whose URL is unset (disabled at start) and a match that takes nothing", async () => {
+  it('warns, as drover check does, about a drain whose URL is unset (disabled at start) and a match that takes nothing', async () => {
     const app = join(scratch.dir('lint-app'), 'app');
     mkdirSync(join(app, 'drover'), { recursive: true });
     writeFileSync(join(app, 'Procfile'), 'web: echo hi\n');
     writeFileSync(join(app, 'drover/100-drain.toml'), '[outputs.papertrail]\ntype = "syslog"\nurl = "${PAPERTRAIL_URL}"\nmatch = "Logger == \'web\'"\n');
     const { compile } = await build(app);
     expect(compile.exitCode, compile.all).toBe(0);
-    expect(compile.stdout).toContain(' !     drover/100-drain.toml:3: [outputs.papertrail] option "url" uses ${PAPERTRAIL_URL}, which is not set; at start [outputs.papertrail] is disabled until it is set, and the processes start regardless');
-    expect(compile.stdout).toContain(' !     drover/100-drain.toml:1: [outputs.papertrail] match "Logger == \'web\'" accepts no message this app produces, so this output never runs');
+    expect(compile.stdout).toContain(
+      ' !     drover/100-drain.toml:3: [outputs.papertrail] option "url" uses ${PAPERTRAIL_URL}, which is not set; at start [outputs.papertrail] is disabled until it is set, and the processes start regardless',
+    );
+    expect(compile.stdout).toContain(
+      ' !     drover/100-drain.toml:1: [outputs.papertrail] match "Logger == \'web\'" accepts no message this app produces, so this output never runs',
+    );
   });
 
   it('refuses a Procfile that runs drover itself when no original is kept', async () => {

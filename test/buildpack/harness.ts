@@ -100,7 +100,10 @@ export function nodeTarball(): NodeTarball {
 export function inventoryFile(scratch: Scratch, entry: { uri: string; sha256: string; version: string }): string {
   const arch = process.arch === 'arm64' ? 'arm64' : 'amd64';
   const file = join(scratch.dir('inventory'), 'buildpack.toml');
-  writeFileSync(file, `[[metadata.dependencies]]\nid = "node"\nversion = "${entry.version}"\narch = "${arch}"\nuri = "${entry.uri}"\nsha256 = "${entry.sha256}"\n`);
+  writeFileSync(
+    file,
+    `[[metadata.dependencies]]\nid = "node"\nversion = "${entry.version}"\narch = "${arch}"\nuri = "${entry.uri}"\nsha256 = "${entry.sha256}"\n`,
+  );
   return file;
 }
 
@@ -160,10 +163,19 @@ export interface DynoOptions {
  */
 export function runDyno(options: DynoOptions) {
   const [k, v] = TEST_MARK.split('=');
-  const launcher = typeof options.command === 'string'
-    ? ['bash', '-c', 'cd "$HOME" && for f in .profile.d/*.sh; do [ -r "$f" ] && . "$f"; done; exec bash -c "$1"', 'dyno', options.command]
-    : options.command;
-  const env = { HOME: options.app, PATH: [...(options.path ?? []), toolsPath()].join(':'), PORT: String(options.port), DYNO: 'web.1', LANG: 'C.UTF-8', ...options.env, [k]: v };
+  const launcher =
+    typeof options.command === 'string'
+      ? ['bash', '-c', 'cd "$HOME" && for f in .profile.d/*.sh; do [ -r "$f" ] && . "$f"; done; exec bash -c "$1"', 'dyno', options.command]
+      : options.command;
+  const env = {
+    HOME: options.app,
+    PATH: [...(options.path ?? []), toolsPath()].join(':'),
+    PORT: String(options.port),
+    DYNO: 'web.1',
+    LANG: 'C.UTF-8',
+    ...options.env,
+    [k]: v,
+  };
   const child = execa('unshare', ['--pid', '--fork', '--mount-proc', ...launcher], { cwd: options.app, env, extendEnv: false, reject: false, all: true });
   let output = '';
   child.all!.on('data', (d: Buffer) => (output += d.toString()));
@@ -182,7 +194,10 @@ export function runDyno(options: DynoOptions) {
      */
     init: () => {
       const pid = pid1();
-      const nspid = /NSpid:\s+(.*)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1].trim().split(/\s+/);
+      const nspid = /NSpid:\s+(.*)/
+        .exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]
+        .trim()
+        .split(/\s+/);
       const cmdline = (p: number) => readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').filter(Boolean);
       let node = pid;
       if (cmdline(pid)[0].endsWith('bash')) node = Number(readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/)[0]);
@@ -207,7 +222,9 @@ export async function waitFor(dyno: { output(): string }, pattern: RegExp, timeo
 
 /** The web command of a Procfile. */
 export function webCommand(procfile: string): string {
-  const line = readFileSync(procfile, 'utf8').split('\n').find((l) => l.startsWith('web:'));
+  const line = readFileSync(procfile, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('web:'));
   if (!line) throw new Error(`no web type in ${procfile}:\n${readFileSync(procfile, 'utf8')}`);
   return line.slice(4).trim();
 }

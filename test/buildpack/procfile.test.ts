@@ -37,11 +37,15 @@ describe('findOriginalProcfile', () => {
 
 describe('droverProcfile and launchToml', () => {
   it('runs every type through the launcher', () => {
-    expect(droverProcfile(['web', 'worker'], '.drover/bin/drover')).toMatch(/\nweb: \.drover\/bin\/drover start web\nworker: \.drover\/bin\/drover start worker\n$/);
+    expect(droverProcfile(['web', 'worker'], '.drover/bin/drover')).toMatch(
+      /\nweb: \.drover\/bin\/drover start web\nworker: \.drover\/bin\/drover start worker\n$/,
+    );
   });
 
   it('makes web the default CNB process, else the first type', () => {
-    expect(launchToml(['worker', 'web'])).toBe('[[processes]]\ntype = "worker"\ncommand = ["drover", "start", "worker"]\ndefault = false\n\n[[processes]]\ntype = "web"\ncommand = ["drover", "start", "web"]\ndefault = true\n');
+    expect(launchToml(['worker', 'web'])).toBe(
+      '[[processes]]\ntype = "worker"\ncommand = ["drover", "start", "worker"]\ndefault = false\n\n[[processes]]\ntype = "web"\ncommand = ["drover", "start", "web"]\ndefault = true\n',
+    );
     expect(launchToml(['clock'])).toContain('default = true');
   });
 });

@@ -17,8 +17,15 @@ beforeAll(async () => {
   const app = join(scratch.dir('release'), 'app');
   mkdirSync(app, { recursive: true });
   // The release command prints when it ends, so the test can measure how long drover takes after that.
-  writeFileSync(join(app, 'Procfile'), 'Deployed with drover, see README.\nworker:\nweb: echo web up; sleep 30\nrelease: echo "migrating $DYNO"; sleep 0.5; echo "end $(date +%s%3N)"; exit ${RELEASE_STATUS:-0}\n');
-  const compile = await execa(join(bp, 'bin/compile'), [app, scratch.dir('cache'), scratch.dir('env')], { reject: false, env: localNodeEnv(scratch), all: true });
+  writeFileSync(
+    join(app, 'Procfile'),
+    'Deployed with drover, see README.\nworker:\nweb: echo web up; sleep 30\nrelease: echo "migrating $DYNO"; sleep 0.5; echo "end $(date +%s%3N)"; exit ${RELEASE_STATUS:-0}\n',
+  );
+  const compile = await execa(join(bp, 'bin/compile'), [app, scratch.dir('cache'), scratch.dir('env')], {
+    reject: false,
+    env: localNodeEnv(scratch),
+    all: true,
+  });
   compileOutput = compile.all ?? '';
   expect(compile.exitCode, compileOutput).toBe(0);
   slug = copyTree(app, join(scratch.dir('run'), 'app'));
@@ -31,7 +38,9 @@ afterAll(() => {
 
 /** The release command of the slug's Procfile, as the platform runs it: a one-off dyno named release.N. */
 async function runRelease(env: Record<string, string> = {}) {
-  const line = readFileSync(join(slug, 'Procfile'), 'utf8').split('\n').find((l) => l.startsWith('release:'));
+  const line = readFileSync(join(slug, 'Procfile'), 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('release:'));
   expect(line).toBe('release: .drover/bin/drover start release');
   const dyno = runDyno({ app: slug, command: line!.slice('release:'.length).trim(), port: await freePort(), env: { DYNO: 'release.1234', ...env } });
   const result = await dyno;

@@ -63,7 +63,12 @@ describe('Node.js download', () => {
     expect(existsSync(join(cache, 'drover/node/bin/node'))).toBe(true);
     expect(existsSync(join(app, '.drover/node/bin/node'))).toBe(true);
     // Only bin/node and the licence are kept: no npm, headers or docs.
-    expect((await execa('find', [join(app, '.drover/node'), '-type', 'f'])).stdout.split('\n').map((p) => p.slice(app.length + 1)).sort()).toEqual(['.drover/node/.drover-node', '.drover/node/LICENSE', '.drover/node/bin/node']);
+    expect(
+      (await execa('find', [join(app, '.drover/node'), '-type', 'f'])).stdout
+        .split('\n')
+        .map((p) => p.slice(app.length + 1))
+        .sort(),
+    ).toEqual(['.drover/node/.drover-node', '.drover/node/LICENSE', '.drover/node/bin/node']);
 
     requests.length = 0;
     const second = await compile(copyFixture(scratch, 'node-web'), cache, 'good.tar.gz', true);
@@ -117,7 +122,10 @@ describe('Node.js download', () => {
     expect(readFileSync(join(ROOT, 'manifest.yml'), 'utf8')).toContain(`  version: ${version}\n  uri: ${uri}\n  sha256: ${sha256}\n`);
     // Same code path as production, pointed at the local server: the request names the pinned file.
     requests.length = 0;
-    const result = await execa('bash', [join(bp, 'bin/support/node-install.sh'), join(scratch.dir('cache'), 'node')], { reject: false, env: { DROVER_NODE_MIRROR: mirror } });
+    const result = await execa('bash', [join(bp, 'bin/support/node-install.sh'), join(scratch.dir('cache'), 'node')], {
+      reject: false,
+      env: { DROVER_NODE_MIRROR: mirror },
+    });
     expect(result.exitCode).toBe(1);
     expect(requests).toEqual([uri.replace('https://nodejs.org', '')]);
   });

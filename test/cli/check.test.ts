@@ -23,15 +23,17 @@ describe('drover check', () => {
         '[outputs.papertrail]\ntype = "syslog"\nurl = "syslog+tls://logs.example.com:1234"\nmatch = "Logger == \'web\' && Fields[level] == \'error\'"',
         '[filters.loud]\ntype = "drop"\nmatch = "Severity > 7 || Type == \'app\'"',
         // Fine: instance names, a formation may run web.3, drover's own lines, Fields undecided.
-        '[filters.ok]\ntype = "drop"\nmatch = "Logger == \'web.3\' || Logger =~ /^worker\\\\./ && Stream == \'stderr\' || Logger == \'supervisor\' || Fields[x] == 1 && Type == \'log\'"',
+        "[filters.ok]\ntype = \"drop\"\nmatch = \"Logger == 'web.3' || Logger =~ /^worker\\\\./ && Stream == 'stderr' || Logger == 'supervisor' || Fields[x] == 1 && Type == 'log'\"",
       ].join('\n\n'),
     });
     const result = await drover(['check'], { cwd: app });
     expect(result.exitCode).toBe(0);
-    const warnings = String(result.stdout).split('\n').filter((l) => l.startsWith('warning:'));
+    const warnings = String(result.stdout)
+      .split('\n')
+      .filter((l) => l.startsWith('warning:'));
     expect(warnings).toEqual([
       'warning: drover/100.toml:1: [outputs.again] writes standard output, as [outputs.stdout] does: a line both match is written twice',
-      'warning: drover/100.toml:5: [outputs.papertrail] match "Logger == \'web\' && Fields[level] == \'error\'" accepts no message this app produces, so this output never runs',
+      "warning: drover/100.toml:5: [outputs.papertrail] match \"Logger == 'web' && Fields[level] == 'error'\" accepts no message this app produces, so this output never runs",
       'warning: drover/100.toml:10: [filters.loud] match "Severity > 7 || Type == \'app\'" accepts no message this app produces, so this filter never runs',
     ]);
     expect(result.stdout).toContain("hint: Logger is an instance such as web.1 (Logger =~ /^web\\./ for every web), or supervisor for drover's own lines");
@@ -50,7 +52,9 @@ describe('drover check', () => {
     const app = tempDir({ Procfile: 'web: a\nweb: b\nnocolon\nworker:\n', '.env': 'A="open\nB=2\n', 'drover/100.toml': '' });
     const result = await drover(['check'], { cwd: app });
     expect(result.exitCode, String(result.stderr)).toBe(0);
-    expect(result.stdout).toContain('warning: Procfile:2: [processes.web] process type "web" is defined again (first on line 1): this later command wins, as on Heroku');
+    expect(result.stdout).toContain(
+      'warning: Procfile:2: [processes.web] process type "web" is defined again (first on line 1): this later command wins, as on Heroku',
+    );
     expect(result.stdout).toContain('warning: Procfile:3: skipped line "nocolon": not a process type');
     expect(result.stdout).toContain('warning: Procfile:4: [processes.worker] skipped process type "worker": it has no command');
     expect(result.stdout).toContain('warning: .env:1: the value of A opens a double quote that is never closed');
@@ -70,7 +74,7 @@ describe('drover check', () => {
 
   it('refuses each malformed match expression with file, line, column and a hint', async () => {
     const bad: [string, string, string][] = [
-      ["Pid == 'test='", "Pid is a number: compare it with a number, not the string \"test=\" at column 8", 'e.g. Pid > 0'],
+      ["Pid == 'test='", 'Pid is a number: compare it with a number, not the string "test=" at column 8', 'e.g. Pid > 0'],
       ['Pid =~ /6/', 'Pid is a number: =~ and !~ work on strings at column 5', 'compare it with a number'],
       ['Pid !~ /6/', 'Pid is a number: =~ and !~ work on strings at column 5', 'compare it with a number'],
       ['Type == NIL', 'Type is a string: compare it with a string or a regular expression, not NIL at column 9', 'NIL tests whether a field exists'],
@@ -79,7 +83,7 @@ describe('drover check', () => {
       ['Severity == -1', 'unexpected character "-" at column 13', "Heka's numbers have no sign"],
       ['Payload =~ /(?=x)/', 'RE2 has no lookaround at column 13', 'match the text itself'],
       ['Payload =~ /(a)\\\\1/', 'RE2 has no backreferences at column 16', 'match the text again'],
-      ['(' .repeat(5000) + 'TRUE' + ')'.repeat(5000), 'parentheses nest more than 100 deep at column 101', 'split the expression'],
+      ['('.repeat(5000) + 'TRUE' + ')'.repeat(5000), 'parentheses nest more than 100 deep at column 101', 'split the expression'],
     ];
     const fragment = bad.map(([expression], k) => `[filters.f${k}]\ntype = "drop"\nmatch = "${expression.replace(/"/g, '\\"')}"\n`).join('\n');
     const app = tempDir({ Procfile: 'web: true\n', 'drover/100-match.toml': fragment });
@@ -98,10 +102,15 @@ describe('drover check', () => {
   });
 
   it('notes under a valid match what may surprise: an absent field, and a pattern on the linear-time engine', async () => {
-    const app = tempDir({ Procfile: 'web: true\n', 'drover/100-match.toml': '[filters.f]\ntype = "drop"\nmatch = "Fields[level] != \'debug\' && Payload =~ /x+y/ && Logger =~ /^web/"\n' });
+    const app = tempDir({
+      Procfile: 'web: true\n',
+      'drover/100-match.toml': '[filters.f]\ntype = "drop"\nmatch = "Fields[level] != \'debug\' && Payload =~ /x+y/ && Logger =~ /^web/"\n',
+    });
     const result = await drover(['check'], { cwd: app });
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toContain("note: Fields[level] != ... is false for lines without that field, as in Heka; to take them too: Fields[level] == NIL || ...");
+    expect(result.stdout).toContain(
+      'note: Fields[level] != ... is false for lines without that field, as in Heka; to take them too: Fields[level] == NIL || ...',
+    );
     expect(result.stdout).toContain('note: /x+y/ runs on the linear-time engine');
     expect(result.stdout).not.toContain('note: /^web/');
   });
@@ -175,7 +184,10 @@ describe('drover CLI', () => {
       writeFileSync(join(slug, 'node/.drover-node'), `version=${version}\nsha256=0\nurl=x\n`);
     };
     // What the shim picks when it sits in the slug's bin/.
-    const findNode = () => execFileSync('bash', ['-c', `. ${BUILDPACK}/bin/support/find-node.sh; drover_find_node "$1/bin" && echo "$DROVER_NODE_BIN"`, 'find', slug]).toString().trim();
+    const findNode = () =>
+      execFileSync('bash', ['-c', `. ${BUILDPACK}/bin/support/find-node.sh; drover_find_node "$1/bin" && echo "$DROVER_NODE_BIN"`, 'find', slug])
+        .toString()
+        .trim();
     vendor('20.18.0');
     expect(findNode()).toBe(`${slug}/bin/../node/bin/node`);
     expect(existsSync(join(slug, 'ran'))).toBe(false);

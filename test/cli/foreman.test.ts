@@ -25,7 +25,13 @@ describe("foreman's flags", () => {
   });
 
   it('takes the app directory with -d/--root, the Procfile with -f and several .env files with -e a,b', async () => {
-    const app = tempDir({ 'Procfile.dev': 'web: echo "$A $B"\n', 'one.env': 'A=1\nB=1\n', 'two.env': 'B=2\n', 'drover/009-stdout.toml': JSON_STDOUT, 'drover/100.toml': '[processes.web]\noneshot = true\n' });
+    const app = tempDir({
+      'Procfile.dev': 'web: echo "$A $B"\n',
+      'one.env': 'A=1\nB=1\n',
+      'two.env': 'B=2\n',
+      'drover/009-stdout.toml': JSON_STDOUT,
+      'drover/100.toml': '[processes.web]\noneshot = true\n',
+    });
     const result = await drover(['start', '-d', app, '-f', `${app}/Procfile.dev`, '-e', `${app}/one.env,${app}/two.env`]);
     expect(result.exitCode, String(result.stderr)).toBe(0);
     expect(messages(result.stdout)).toContain('web.1: 1 2');
@@ -42,7 +48,7 @@ describe("foreman's flags", () => {
     expect(messages(result.stdout).some((m) => m.includes('did not exit within 1s'))).toBe(true);
   });
 
-  it('answers an unknown flag with drover\'s own message and the usage, not the argument parser\'s', async () => {
+  it("answers an unknown flag with drover's own message and the usage, not the argument parser's", async () => {
     const app = tempDir({ Procfile: 'web: true\n' });
     const unknown = await drover(['start', '--colour'], { cwd: app });
     expect(unknown.exitCode).toBe(2);
@@ -59,7 +65,12 @@ describe("foreman's flags", () => {
 
 describe('PORT, PS and foreman start', () => {
   it('takes PORT from .env as the base port, as foreman does (drover used 5000)', async () => {
-    const app = tempDir({ Procfile: 'web: echo "$PORT"\nworker: echo "$PORT"\n', '.env': 'PORT=9000\n', 'drover/009-stdout.toml': JSON_STDOUT, 'drover/100.toml': ONCE });
+    const app = tempDir({
+      Procfile: 'web: echo "$PORT"\nworker: echo "$PORT"\n',
+      '.env': 'PORT=9000\n',
+      'drover/009-stdout.toml': JSON_STDOUT,
+      'drover/100.toml': ONCE,
+    });
     const result = await startDrover(app, [], { PORT: undefined as unknown as string });
     expect(messages(result.stdout)).toEqual(expect.arrayContaining(['web.1: 9000', 'worker.1: 9100']));
     const flag = await startDrover(app, ['-p', '7000'], { PORT: undefined as unknown as string });
@@ -67,14 +78,22 @@ describe('PORT, PS and foreman start', () => {
   });
 
   it('runs a single type, or all, and sets PS (foreman: "can run a single command", "sets PS")', async () => {
-    const app = tempDir({ Procfile: 'echo: echo echoing\nps: echo "PS env var is $PS"\n', 'drover/009-stdout.toml': JSON_STDOUT, 'drover/100.toml': '[processes.echo]\noneshot = true\n\n[processes.ps]\noneshot = true\n' });
+    const app = tempDir({
+      Procfile: 'echo: echo echoing\nps: echo "PS env var is $PS"\n',
+      'drover/009-stdout.toml': JSON_STDOUT,
+      'drover/100.toml': '[processes.echo]\noneshot = true\n\n[processes.ps]\noneshot = true\n',
+    });
     const one = await startDrover(app, ['ps']);
     expect(messages(one.stdout)).toContain('ps.1: PS env var is ps.1');
     expect(messages(one.stdout).some((m) => m.startsWith('echo.1'))).toBe(false);
   });
 
   it('fails when a process fails (foreman: Procfile.bad)', async () => {
-    const app = tempDir({ Procfile: 'good: sleep 1\nbad: false\n', 'drover/009-stdout.toml': JSON_STDOUT, 'drover/100.toml': '[supervisor]\nbackoff_initial = "50ms"\n' });
+    const app = tempDir({
+      Procfile: 'good: sleep 1\nbad: false\n',
+      'drover/009-stdout.toml': JSON_STDOUT,
+      'drover/100.toml': '[supervisor]\nbackoff_initial = "50ms"\n',
+    });
     const result = await startDrover(app);
     expect(result.exitCode).not.toBe(0);
   });
@@ -104,7 +123,12 @@ describe('drover run NAME', () => {
 });
 
 describe('.env and Procfile lines, read the same way by start and run', () => {
-  const files = { Procfile: 'This app is deployed with drover.\nworker:\nweb: echo "$A $C"\n', '.env': 'A=1\nB="never closed\nC=3\nnot a variable\n', 'drover/009-stdout.toml': JSON_STDOUT, 'drover/100.toml': '[processes.web]\noneshot = true\n' };
+  const files = {
+    Procfile: 'This app is deployed with drover.\nworker:\nweb: echo "$A $C"\n',
+    '.env': 'A=1\nB="never closed\nC=3\nnot a variable\n',
+    'drover/009-stdout.toml': JSON_STDOUT,
+    'drover/100.toml': '[processes.web]\noneshot = true\n',
+  };
 
   it('drover run warns about each bad .env line, naming it, and applies the others (it dropped them silently)', async () => {
     const result = await drover(['run', 'echo "$A $B $C"'], { cwd: tempDir(files) });

@@ -9,28 +9,35 @@ afterEach(async () => {
 });
 
 /** A syslog drain nobody listens on (port 9 on 127.0.0.1), with a disk buffer in `dir`. */
-const drain = (name: string, dir: string) => `[outputs.${name}]\ntype = "syslog"\nurl = "syslog+tcp://127.0.0.1:9"\nbuffer = { type = "disk", path = "${dir}" }\n`;
+const drain = (name: string, dir: string) =>
+  `[outputs.${name}]\ntype = "syslog"\nurl = "syslog+tcp://127.0.0.1:9"\nbuffer = { type = "disk", path = "${dir}" }\n`;
 
 describe('closed pipes', () => {
   // Each prints more than a pipe holds (64 KiB), so that its writes outlast the reader.
-  it.each(['status', 'check', 'config'])('drover %s | head -c 1 ends quietly, without an EPIPE stack trace', async (command) => {
-    const app = tempDir({
-      Procfile: Array.from({ length: 3000 }, (_, i) => `p${i}: exec sleep 1000`).join('\n') + '\n',
-      'drover/100.toml': Array.from({ length: 2000 }, (_, i) => `[processes.p${i}]\nstartsecs = "1s"\n`).join('\n'),
-    });
-    const socket = `${app}/control.sock`;
-    const supervisor = command === 'status' ? startDrover(app, ['p1=700'], { DROVER_SOCKET: socket }) : undefined;
-    if (supervisor) await waitForLine(supervisor, /p1\.700.*Process started/, 60_000);
-    try {
-      const args = command === 'status' ? ['status', '--json', '-s', socket] : [command, '-a', app];
-      const result = await execa('bash', ['-c', `"$0" "$@" | (head -c 1 >/dev/null; sleep 0.3); echo "status \${PIPESTATUS[0]}" >&2`, DROVER, ...args], { reject: false });
-      expect(result.stderr).not.toMatch(/EPIPE|Error|at /);
-      expect(result.stderr).toMatch(/^status 141$/m);
-    } finally {
-      supervisor?.kill('SIGTERM');
-      await supervisor;
-    }
-  }, 90_000);
+  it.each(['status', 'check', 'config'])(
+    'drover %s | head -c 1 ends quietly, without an EPIPE stack trace',
+    async (command) => {
+      const app = tempDir({
+        Procfile: Array.from({ length: 3000 }, (_, i) => `p${i}: exec sleep 1000`).join('\n') + '\n',
+        'drover/100.toml': Array.from({ length: 2000 }, (_, i) => `[processes.p${i}]\nstartsecs = "1s"\n`).join('\n'),
+      });
+      const socket = `${app}/control.sock`;
+      const supervisor = command === 'status' ? startDrover(app, ['p1=700'], { DROVER_SOCKET: socket }) : undefined;
+      if (supervisor) await waitForLine(supervisor, /p1\.700.*Process started/, 60_000);
+      try {
+        const args = command === 'status' ? ['status', '--json', '-s', socket] : [command, '-a', app];
+        const result = await execa('bash', ['-c', `"$0" "$@" | (head -c 1 >/dev/null; sleep 0.3); echo "status \${PIPESTATUS[0]}" >&2`, DROVER, ...args], {
+          reject: false,
+        });
+        expect(result.stderr).not.toMatch(/EPIPE|Error|at /);
+        expect(result.stderr).toMatch(/^status 141$/m);
+      } finally {
+        supervisor?.kill('SIGTERM');
+        await supervisor;
+      }
+    },
+    90_000,
+  );
 });
 
 describe('a disk buffer used twice', () => {
@@ -41,7 +48,12 @@ describe('a disk buffer used twice', () => {
     await waitForLine(first, /ready/);
     const second = await startDrover(app, [], { DROVER_SOCKET: `${app}/two.sock` });
     expect(second.exitCode).toBe(1);
-    expect(second.stderr).toMatch(new RegExp(`^drover: cannot start: buffer.path "${dir}" is in use by process ${first.pid} \\(drover start in ${app}\\): two drovers cannot share a disk buffer; give this output another buffer.path`, 'm'));
+    expect(second.stderr).toMatch(
+      new RegExp(
+        `^drover: cannot start: buffer.path "${dir}" is in use by process ${first.pid} \\(drover start in ${app}\\): two drovers cannot share a disk buffer; give this output another buffer.path`,
+        'm',
+      ),
+    );
     expect(second.stderr).not.toMatch(/unexpected error|please report/i);
     expect(second.stdout).not.toMatch(/Starting process/);
     first.kill('SIGTERM');

@@ -59,18 +59,21 @@ async function untilNodeHandlesUsr1(pid: number): Promise<void> {
 }
 
 describe('signals', () => {
-  it.each(['SIGUSR2', 'SIGALRM', 'SIGVTALRM', 'SIGPROF', 'SIGIO', 'SIGSTKFLT', 'SIGSYS', 'SIGTRAP'] as const)('%s is ignored with a line saying so, and the app keeps running', async (signal) => {
-    const child = startDrover(tempDir(APP));
-    await waitForLine(child, /"message":"ready"/);
-    process.kill(child.pid!, signal);
-    await waitForLine(child, new RegExp(`Received ${signal}: ignored`));
-    await new Promise((r) => setTimeout(r, 300));
-    expect(child.exitCode).toBe(null);
-    child.kill('SIGTERM');
-    const result = await child;
-    expect(result.exitCode).toBe(0);
-    expect(messages(result.stdout)).toContain('web.1: graceful stop');
-  });
+  it.each(['SIGUSR2', 'SIGALRM', 'SIGVTALRM', 'SIGPROF', 'SIGIO', 'SIGSTKFLT', 'SIGSYS', 'SIGTRAP'] as const)(
+    '%s is ignored with a line saying so, and the app keeps running',
+    async (signal) => {
+      const child = startDrover(tempDir(APP));
+      await waitForLine(child, /"message":"ready"/);
+      process.kill(child.pid!, signal);
+      await waitForLine(child, new RegExp(`Received ${signal}: ignored`));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(child.exitCode).toBe(null);
+      child.kill('SIGTERM');
+      const result = await child;
+      expect(result.exitCode).toBe(0);
+      expect(messages(result.stdout)).toContain('web.1: graceful stop');
+    },
+  );
 
   it('SIGHUP reloads the configuration (as nginx and supervisord) and the app keeps running', async () => {
     const child = startDrover(tempDir(APP));
@@ -90,7 +93,9 @@ describe('signals', () => {
     process.kill(child.pid!, signal);
     const result = await child;
     expect(result.exitCode).toBe(0);
-    expect(messages(result.stdout)).toEqual(expect.arrayContaining([`supervisor: Stopping all processes (received ${signal})`, 'web.1: graceful stop', 'supervisor: Stopped; exit status 0']));
+    expect(messages(result.stdout)).toEqual(
+      expect.arrayContaining([`supervisor: Stopping all processes (received ${signal})`, 'web.1: graceful stop', 'supervisor: Stopped; exit status 0']),
+    );
   });
 });
 
@@ -98,7 +103,12 @@ describe('profiling', () => {
   it('leaves SIGPROF to V8 under --cpu-prof: no line per tick, and the profile is written', async () => {
     const [k, v] = TEST_MARK.split('=');
     const dir = tempDir(APP);
-    const child = execa(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}/prof`, `${ROOT}/lib/drover.js`, 'start'], { cwd: dir, reject: false, all: true, env: { DYNO: '', PORT: '', [k]: v } });
+    const child = execa(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}/prof`, `${ROOT}/lib/drover.js`, 'start'], {
+      cwd: dir,
+      reject: false,
+      all: true,
+      env: { DYNO: '', PORT: '', [k]: v },
+    });
     let output = '';
     child.all!.on('data', (d: Buffer) => (output += d.toString()));
     await waitForLine({ output: () => output }, /"message":"ready"/);
@@ -131,12 +141,15 @@ describe('drover run', () => {
 });
 
 describe('SIGUSR1 and the inspector', () => {
-  it.each(NODES)('never opens the inspector, even during start-up, and prints every instance\'s state (node %s)', async (node) => {
+  it.each(NODES)("never opens the inspector, even during start-up, and prints every instance's state (node %s)", async (node) => {
     const child = startDrover(tempDir(APP), [], { DROVER_NODE: node });
     await untilNodeHandlesUsr1(child.pid!);
     // From the moment node runs until the app is up, and a while after: a SIGUSR1 every few ms.
     let ready = false;
-    void waitForLine(child, /"message":"ready"/, 20_000).then(() => (ready = true), () => undefined);
+    void waitForLine(child, /"message":"ready"/, 20_000).then(
+      () => (ready = true),
+      () => undefined,
+    );
     let sent = 0;
     for (const until = Date.now() + 15_000; Date.now() < until && child.exitCode === null && !(ready && sent > 100); sent++) {
       process.kill(child.pid!, 'SIGUSR1');
@@ -153,7 +166,12 @@ describe('SIGUSR1 and the inspector', () => {
 
   it('closes the inspector that --inspect opened when lib/drover.js is run without bin/drover', async () => {
     const [k, v] = TEST_MARK.split('=');
-    const child = execa(process.execPath, ['--inspect=127.0.0.1:0', `${ROOT}/lib/drover.js`, 'start'], { cwd: tempDir(APP), reject: false, all: true, env: { DYNO: '', PORT: '', [k]: v } });
+    const child = execa(process.execPath, ['--inspect=127.0.0.1:0', `${ROOT}/lib/drover.js`, 'start'], {
+      cwd: tempDir(APP),
+      reject: false,
+      all: true,
+      env: { DYNO: '', PORT: '', [k]: v },
+    });
     let output = '';
     child.all!.on('data', (d: Buffer) => (output += d.toString()));
     await waitForLine({ output: () => output }, /"message":"ready"/);

@@ -8,7 +8,17 @@ const vars = (text: string) => parseDotenv(text).vars;
 
 describe('parseDotenv', () => {
   it('reads plain, exported, quoted and commented values', () => {
-    const text = ['# comment', 'PLAIN=value', 'export EXPORTED=yes', 'SPACED = a b  # trailing comment', 'DOUBLE="line1\\nline2"', "SINGLE='raw $HOME \\n'", 'EMPTY=', 'MULTI="first', 'second"'].join('\n');
+    const text = [
+      '# comment',
+      'PLAIN=value',
+      'export EXPORTED=yes',
+      'SPACED = a b  # trailing comment',
+      'DOUBLE="line1\\nline2"',
+      "SINGLE='raw $HOME \\n'",
+      'EMPTY=',
+      'MULTI="first',
+      'second"',
+    ].join('\n');
     const { vars: v, warnings } = parseDotenv(text);
     expect(warnings).toEqual([]);
     expect(v).toEqual({ PLAIN: 'value', EXPORTED: 'yes', SPACED: 'a b', DOUBLE: 'line1\nline2', SINGLE: 'raw $HOME \\n', EMPTY: '', MULTI: 'first\nsecond' });
@@ -30,7 +40,12 @@ describe('parseDotenv', () => {
   it('warns about an unterminated quote with its line, reads it as dotenv does, and keeps the lines after it', () => {
     const { vars: v, warnings } = parseDotenv('A=1\nB="never closed\nC=3\n');
     expect(v).toEqual({ A: '1', B: '"never closed', C: '3' });
-    expect(warnings).toEqual([expect.objectContaining({ line: 2, message: 'the value of B opens a double quote that is never closed: it is read up to the end of its line, quote included' })]);
+    expect(warnings).toEqual([
+      expect.objectContaining({
+        line: 2,
+        message: 'the value of B opens a double quote that is never closed: it is read up to the end of its line, quote included',
+      }),
+    ]);
   });
 
   it('warns about a line that is not KEY=value, with its number, and keeps the others', () => {
@@ -50,12 +65,26 @@ describe('parseDotenv', () => {
 
   describe("dotenv's cases", () => {
     it('reads empty, quoted and spaced values', () => {
-      expect(vars("BASIC=basic\n\n# blank line above\nAFTER_LINE=after_line\nEMPTY=\nE1=''\nE2=\"\"\nE3=``\n")).toEqual({ BASIC: 'basic', AFTER_LINE: 'after_line', EMPTY: '', E1: '', E2: '', E3: '' });
-      expect(vars("S='    single    '\nD=\"    double    \"\nB=`    back    `\n")).toEqual({ S: '    single    ', D: '    double    ', B: '    back    ' });
+      expect(vars('BASIC=basic\n\n# blank line above\nAFTER_LINE=after_line\nEMPTY=\nE1=\'\'\nE2=""\nE3=``\n')).toEqual({
+        BASIC: 'basic',
+        AFTER_LINE: 'after_line',
+        EMPTY: '',
+        E1: '',
+        E2: '',
+        E3: '',
+      });
+      expect(vars('S=\'    single    \'\nD="    double    "\nB=`    back    `\n')).toEqual({ S: '    single    ', D: '    double    ', B: '    back    ' });
     });
 
     it('keeps quotes of the other kinds inside a quoted value', () => {
-      expect(vars(`A='say "hi" there'\nB="it's"\nC=\`"both" 'kinds'\`\nD='\`tick\`'\nE={"foo": "bar"}\nF='{"foo": "bar"}'\n`)).toEqual({ A: 'say "hi" there', B: "it's", C: `"both" 'kinds'`, D: '`tick`', E: '{"foo": "bar"}', F: '{"foo": "bar"}' });
+      expect(vars(`A='say "hi" there'\nB="it's"\nC=\`"both" 'kinds'\`\nD='\`tick\`'\nE={"foo": "bar"}\nF='{"foo": "bar"}'\n`)).toEqual({
+        A: 'say "hi" there',
+        B: "it's",
+        C: `"both" 'kinds'`,
+        D: '`tick`',
+        E: '{"foo": "bar"}',
+        F: '{"foo": "bar"}',
+      });
     });
 
     it('expands \\n only in double quotes', () => {
@@ -67,7 +96,13 @@ describe('parseDotenv', () => {
     });
 
     it('keeps = in values, trims unquoted values, takes spaced and exported keys', () => {
-      expect(vars('EQ=equals==\nTRIM=    some spaced out string   \nMAIL=someone@example.tld\n    SPACED_KEY = parsed\nexport   EXP  =some_value\n')).toEqual({ EQ: 'equals==', TRIM: 'some spaced out string', MAIL: 'someone@example.tld', SPACED_KEY: 'parsed', EXP: 'some_value' });
+      expect(vars('EQ=equals==\nTRIM=    some spaced out string   \nMAIL=someone@example.tld\n    SPACED_KEY = parsed\nexport   EXP  =some_value\n')).toEqual({
+        EQ: 'equals==',
+        TRIM: 'some spaced out string',
+        MAIL: 'someone@example.tld',
+        SPACED_KEY: 'parsed',
+        EXP: 'some_value',
+      });
     });
 
     it('lets the last definition of a key win, and reads KEY: value', () => {
@@ -77,7 +112,12 @@ describe('parseDotenv', () => {
 
   describe("foreman's cases that dotenv agrees with", () => {
     it('reads plain, double- and single-quoted values and a URL with & and ?', () => {
-      expect(vars(`FOO=bar\nBAZ="qux"\nFRED='barney'\nURL="http://example.com/api?foo=bar&baz=1"\n`)).toEqual({ FOO: 'bar', BAZ: 'qux', FRED: 'barney', URL: 'http://example.com/api?foo=bar&baz=1' });
+      expect(vars(`FOO=bar\nBAZ="qux"\nFRED='barney'\nURL="http://example.com/api?foo=bar&baz=1"\n`)).toEqual({
+        FOO: 'bar',
+        BAZ: 'qux',
+        FRED: 'barney',
+        URL: 'http://example.com/api?foo=bar&baz=1',
+      });
     });
 
     it('expands \\n in a double-quoted value', () => {
@@ -93,7 +133,15 @@ describe('parseDotenv', () => {
     });
 
     it('keeps punctuation, @, unicode values and quotes of the other kind', () => {
-      expect(vars(`A='hello"world'\nB="hello'world"\nC='"surrounded"'\nD=user@domain.com\nE=~pun|u@|0n$=\nF=⋃ñᴉ—☪ó∂ǝ\nG='sp ace'\n`)).toEqual({ A: 'hello"world', B: "hello'world", C: '"surrounded"', D: 'user@domain.com', E: '~pun|u@|0n$=', F: '⋃ñᴉ—☪ó∂ǝ', G: 'sp ace' });
+      expect(vars(`A='hello"world'\nB="hello'world"\nC='"surrounded"'\nD=user@domain.com\nE=~pun|u@|0n$=\nF=⋃ñᴉ—☪ó∂ǝ\nG='sp ace'\n`)).toEqual({
+        A: 'hello"world',
+        B: "hello'world",
+        C: '"surrounded"',
+        D: 'user@domain.com',
+        E: '~pun|u@|0n$=',
+        F: '⋃ñᴉ—☪ó∂ǝ',
+        G: 'sp ace',
+      });
     });
 
     it('skips a key that is not ASCII, with a warning', () => {
@@ -127,16 +175,43 @@ describe('parseDotenv', () => {
     const pieces = {
       key: ['A', 'B_2', 'x.y', 'k-z', 'export A', 'export', '  C', 'bad key', '#K'],
       sep: ['=', ' = ', '=  ', ': ', ':', '=\t'],
-      value: ['v', 'two words', '"dq"', "'sq'", '`bt`', '"a\\nb"', "'a\\nb'", '"open', "'open", '`open', 'x # c', 'x#c', '"q" # c', '"q"x', '"a\\"b"', "'a\\'b'", '"', '', '  ', '"multi', 'line"', '`', '#', '\\', '"\\\\"'],
+      value: [
+        'v',
+        'two words',
+        '"dq"',
+        "'sq'",
+        '`bt`',
+        '"a\\nb"',
+        "'a\\nb'",
+        '"open',
+        "'open",
+        '`open',
+        'x # c',
+        'x#c',
+        '"q" # c',
+        '"q"x',
+        '"a\\"b"',
+        "'a\\'b'",
+        '"',
+        '',
+        '  ',
+        '"multi',
+        'line"',
+        '`',
+        '#',
+        '\\',
+        '"\\\\"',
+      ],
       eol: ['\n', '\r\n', '\r', '\n\n', '\n# note\n', '\n  \n'],
     };
     let seed = 42;
-    const pick = <T,>(list: T[]): T => list[(seed = (seed * 1103515245 + 12345) % 2 ** 31) % list.length];
+    const pick = <T>(list: T[]): T => list[(seed = (seed * 1103515245 + 12345) % 2 ** 31) % list.length];
     const files: string[] = [];
     for (let n = 0; n < 3000; n++) {
       let text = '';
       const lines = 1 + (n % 5);
-      for (let i = 0; i < lines; i++) text += pick(pieces.key) + pick(pieces.sep) + pick(pieces.value) + (pick([0, 1, 2]) ? pick(pieces.value) : '') + pick(pieces.eol);
+      for (let i = 0; i < lines; i++)
+        text += pick(pieces.key) + pick(pieces.sep) + pick(pieces.value) + (pick([0, 1, 2]) ? pick(pieces.value) : '') + pick(pieces.eol);
       files.push(text);
     }
     /** Where drover knowingly differs (README): a value that dotenv looks for on the next line. */

@@ -29,14 +29,26 @@ describe('loadConfig', () => {
   });
 
   it('applies process defaults and converts units', () => {
-    const { config, problems } = load({ 'drover/100-p.toml': '[processes.worker]\ncommand = "bin/worker"\nstopwaitsecs = "1.5s"\nautorestart = "unexpected"\n' });
+    const { config, problems } = load({
+      'drover/100-p.toml': '[processes.worker]\ncommand = "bin/worker"\nstopwaitsecs = "1.5s"\nautorestart = "unexpected"\n',
+    });
     expect(problems).toEqual([]);
-    expect(config.processes.worker).toMatchObject({ command: 'bin/worker', numprocs: 1, autorestart: 'unexpected', startsecs: 1000, startretries: 5, stopsignal: 'TERM', stopwaitsecs: 1500, exitcodes: [0] });
+    expect(config.processes.worker).toMatchObject({
+      command: 'bin/worker',
+      numprocs: 1,
+      autorestart: 'unexpected',
+      startsecs: 1000,
+      startretries: 5,
+      stopsignal: 'TERM',
+      stopwaitsecs: 1500,
+      exitcodes: [0],
+    });
   });
 
   it('collects every error with file, line, component and hint', () => {
     const { problems } = load({
-      'drover/100-bad.toml': '[processes.web]\ncommand = "x"\nnumprocs = "two"\nrestart = true\n\n[outputs.out]\ntype = "stdout"\nformat = "fancy"\nmatch = "Logger = 1"\n',
+      'drover/100-bad.toml':
+        '[processes.web]\ncommand = "x"\nnumprocs = "two"\nrestart = true\n\n[outputs.out]\ntype = "stdout"\nformat = "fancy"\nmatch = "Logger = 1"\n',
       'drover/200-bad.toml': '[outputs.two]\ntype = "stdot"\n\n[filters.f]\nmatch = "TRUE"\n',
       'drover/300-bad.toml': '[output.x]\ntype = "stdout"\n',
     });
@@ -65,7 +77,7 @@ describe('loadConfig', () => {
     expect(load(files, { NAME: 'app', PORT: '8080' }).config.processes.web.environment).toEqual({ ARGS: '--port 8080 --name app' });
   });
 
-  it('leaves a process command to the shell, which expands it with each instance\'s own PORT', () => {
+  it("leaves a process command to the shell, which expands it with each instance's own PORT", () => {
     const { config, problems } = load({ 'drover/100-p.toml': '[processes.web]\ncommand = "serve --port ${PORT} $$HOME"\n' });
     expect(problems).toEqual([]);
     expect(config.processes.web.command).toBe('serve --port ${PORT} $$HOME');
@@ -98,7 +110,9 @@ describe('loadConfig', () => {
     expect(build.problems).toEqual([]);
     expect(build.warnings.map((w) => w.message)).toEqual([
       'option "format" uses ${FORMAT}, which is not set; at start [outputs.o] is disabled until it is set, and the processes start regardless (required = true refuses to start instead)',
-      expect.stringMatching(/^option "url" must be a drain URL with a port.*; at start \[outputs\.d\] is disabled until it is right, and the processes start regardless/),
+      expect.stringMatching(
+        /^option "url" must be a drain URL with a port.*; at start \[outputs\.d\] is disabled until it is right, and the processes start regardless/,
+      ),
     ]);
   });
 });

@@ -37,7 +37,9 @@ describe('parseProcfile', () => {
       { name: 'web', command: 'b', line: 1 },
       { name: 'worker', command: 'w', line: 2 },
     ]);
-    expect(warnings).toEqual([expect.objectContaining({ line: 3, message: 'process type "web" is defined again (first on line 1): this later command wins, as on Heroku' })]);
+    expect(warnings).toEqual([
+      expect.objectContaining({ line: 3, message: 'process type "web" is defined again (first on line 1): this later command wins, as on Heroku' }),
+    ]);
   });
 
   it('skips names with characters foreman and honcho do not allow, saying which are allowed', () => {
@@ -48,13 +50,21 @@ describe('parseProcfile', () => {
   });
 
   it('reads \\r-only line endings as line ends', () => {
-    expect(names('web: a\rworker: b\r')).toEqual([['web', 'a'], ['worker', 'b']]);
+    expect(names('web: a\rworker: b\r')).toEqual([
+      ['web', 'a'],
+      ['worker', 'b'],
+    ]);
   });
 
   describe("foreman's cases", () => {
     it('reads the spec Procfile: a space or a tab after the colon, "-" and "_" in names, a commented-out type', () => {
       const text = 'alpha: ./alpha\n\nbravo:\t./bravo\nfoo_bar:\t./foo_bar\nfoo-bar:\t./foo-bar\n# baz:\t./baz\n';
-      expect(names(text)).toEqual([['alpha', './alpha'], ['bravo', './bravo'], ['foo_bar', './foo_bar'], ['foo-bar', './foo-bar']]);
+      expect(names(text)).toEqual([
+        ['alpha', './alpha'],
+        ['bravo', './bravo'],
+        ['foo_bar', './foo_bar'],
+        ['foo-bar', './foo-bar'],
+      ]);
       expect(parseProcfile(text).warnings).toEqual([]);
     });
 
@@ -66,7 +76,10 @@ describe('parseProcfile', () => {
   describe("honcho's cases", () => {
     it('reads one or several types, with or without a final newline', () => {
       expect(names('web: command\n')).toEqual([['web', 'command']]);
-      expect(names('foo: python foo.py\nbar: python bar.py\n')).toEqual([['foo', 'python foo.py'], ['bar', 'python bar.py']]);
+      expect(names('foo: python foo.py\nbar: python bar.py\n')).toEqual([
+        ['foo', 'python foo.py'],
+        ['bar', 'python bar.py'],
+      ]);
       expect(names('web: command')).toEqual([['web', 'command']]);
     });
 
@@ -86,7 +99,10 @@ describe('parseProcfile', () => {
 
   describe('where drover is more lenient than foreman and honcho (listed in the README)', () => {
     it('reads a type indented or with a space before the colon, which they skip', () => {
-      expect(names('  web: a\nworker : b\n')).toEqual([['web', 'a'], ['worker', 'b']]);
+      expect(names('  web: a\nworker : b\n')).toEqual([
+        ['web', 'a'],
+        ['worker', 'b'],
+      ]);
     });
   });
 });

@@ -23,7 +23,11 @@ describe('schedules', () => {
     // 2027-10-31: 03:00 CEST becomes 02:00 CET, so 02:30 happens twice: it runs at the first.
     expect(runs('30 2 * * *', 'Europe/Berlin', '2027-10-30T12:00:00Z', 2)).toEqual(['2027-10-31T00:30:00.000Z', '2027-11-01T01:30:00.000Z']);
     // An hourly schedule runs every real hour through the change.
-    expect(runs('0 * * * *', 'Europe/Berlin', '2027-10-30T23:30:00Z', 3)).toEqual(['2027-10-31T00:00:00.000Z', '2027-10-31T01:00:00.000Z', '2027-10-31T02:00:00.000Z']);
+    expect(runs('0 * * * *', 'Europe/Berlin', '2027-10-30T23:30:00Z', 3)).toEqual([
+      '2027-10-31T00:00:00.000Z',
+      '2027-10-31T01:00:00.000Z',
+      '2027-10-31T02:00:00.000Z',
+    ]);
   });
 
   it('names the column of a mistake', () => {

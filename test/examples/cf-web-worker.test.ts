@@ -25,7 +25,12 @@ describe('examples/cf-web-worker', () => {
     expect(command).toBe('drover start');
     const port = await freePort();
     // CF's launcher: profile.d sourced (it puts deps/0/bin on PATH), then `bash -c COMMAND` with PORT set.
-    const dyno = runDyno({ app: staged.app, command, port, env: { DEPS_DIR: join(staged.app, '../deps'), VCAP_APPLICATION: '{"application_name":"shop"}', DYNO: '' } });
+    const dyno = runDyno({
+      app: staged.app,
+      command,
+      port,
+      env: { DEPS_DIR: join(staged.app, '../deps'), VCAP_APPLICATION: '{"application_name":"shop"}', DYNO: '' },
+    });
     expect((await httpGet(port)).body).toBe('hello from web.1\n');
     // Several instances share the container's output: `auto` names each line's instance, as foreman does.
     await waitFor(dyno, /^\d\d:\d\d:\d\d worker\.1 +\| worker\.1: processed job 2$/m, 15_000);

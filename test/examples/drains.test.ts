@@ -21,7 +21,12 @@ afterAll(() => {
 
 /** Runs the web dyno of a built example with config vars set, until `ready` shows on its stdout (wrapped: the dyno itself is a promise of its exit). */
 async function web(name: string, env: Record<string, string>, ready: RegExp) {
-  const dyno = runDyno({ app: slugs[name], command: webCommand(join(slugs[name], 'Procfile')), port: await freePort(), env: { HEROKU_APP_NAME: 'shop', ...env } });
+  const dyno = runDyno({
+    app: slugs[name],
+    command: webCommand(join(slugs[name], 'Procfile')),
+    port: await freePort(),
+    env: { HEROKU_APP_NAME: 'shop', ...env },
+  });
   await waitFor(dyno, ready);
   return { dyno };
 }
@@ -30,11 +35,25 @@ describe('examples/papertrail', () => {
   it('sends info and above over syslog+tls, verified against a CA given by NODE_EXTRA_CA_CERTS; stdout keeps every line', async () => {
     const certs = makeCertificates(tempDir());
     const server = await SyslogNg.start('tls', certs);
-    const { dyno } = await web('papertrail', { PAPERTRAIL_URL: `syslog+tls://localhost:${server.port}`, NODE_EXTRA_CA_CERTS: certs.ca }, /ERROR payment provider timed out/);
+    const { dyno } = await web(
+      'papertrail',
+      { PAPERTRAIL_URL: `syslog+tls://localhost:${server.port}`, NODE_EXTRA_CA_CERTS: certs.ca },
+      /ERROR payment provider timed out/,
+    );
     const received = (await server.waitFor(5)).map(parseRfc5424);
     // drover's own lines (process started, exited, drops) go to the drain too: they say what happened to the app.
-    expect(received.map((r) => r.msg)).toEqual(['Starting process with command `bash app.sh`', expect.stringMatching(/^Process started with pid \d+$/), expect.stringMatching(/^booting on port \d+$/), 'INFO order 1001 paid', 'ERROR payment provider timed out']);
-    expect(received.slice(2).map((r) => [r.pri, r.appName, r.procId])).toEqual([[14, 'shop', 'web.1'], [14, 'shop', 'web.1'], [11, 'shop', 'web.1']]);
+    expect(received.map((r) => r.msg)).toEqual([
+      'Starting process with command `bash app.sh`',
+      expect.stringMatching(/^Process started with pid \d+$/),
+      expect.stringMatching(/^booting on port \d+$/),
+      'INFO order 1001 paid',
+      'ERROR payment provider timed out',
+    ]);
+    expect(received.slice(2).map((r) => [r.pri, r.appName, r.procId])).toEqual([
+      [14, 'shop', 'web.1'],
+      [14, 'shop', 'web.1'],
+      [11, 'shop', 'web.1'],
+    ]);
     // The debug line went to stdout only.
     expect(dyno.output()).toContain('DEBUG cache warmed');
     expect(dyno.output()).not.toMatch(/not trusted|outputs\.papertrail/);
@@ -45,12 +64,16 @@ describe('examples/papertrail', () => {
 });
 
 describe('examples/logentries', () => {
-  it('puts the token from LOGENTRIES_TOKEN in each message\'s structured data', async () => {
+  it("puts the token from LOGENTRIES_TOKEN in each message's structured data", async () => {
     const server = await SyslogNg.start('tcp');
     const token = '2bfbea1e-10c3-4419-bdad-7e6435882e1f';
     const { dyno } = await web('logentries', { LOGENTRIES_URL: `syslog+tcp://127.0.0.1:${server.port}`, LOGENTRIES_TOKEN: token }, /web\.1 started/);
     const received = (await server.waitFor(3)).map(parseRfc5424);
-    expect(received.find((r) => r.msg === 'web.1 started')).toMatchObject({ appName: 'shop', procId: 'web.1', structuredData: `[logentries@41058 token="${token}"]` });
+    expect(received.find((r) => r.msg === 'web.1 started')).toMatchObject({
+      appName: 'shop',
+      procId: 'web.1',
+      structuredData: `[logentries@41058 token="${token}"]`,
+    });
     expect(received.every((r) => r.structuredData === `[logentries@41058 token="${token}"]`)).toBe(true);
     expect((await dyno.stop()).exitCode, dyno.output()).toBe(0);
   });

@@ -31,7 +31,10 @@ describe('examples/quiet-chatty-app', () => {
     const accounted = () => {
       const lines = dyno.output().split('\n');
       const appLines = lines.filter((l) => /^(starting|redis: .*|cache hit key=\d+|ready)$/.test(l)).length;
-      const suppressed = lines.map((l) => /^suppressed (\d+) messages? from web\.1 in the last 1s$/.exec(l)).filter(Boolean).map((m) => Number(m![1]));
+      const suppressed = lines
+        .map((l) => /^suppressed (\d+) messages? from web\.1 in the last 1s$/.exec(l))
+        .filter(Boolean)
+        .map((m) => Number(m![1]));
       return { lines, appLines, suppressed, total: appLines + suppressed.reduce((a, b) => a + b, 0) };
     };
     for (const until = Date.now() + 20_000; accounted().total < 2004 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 100));
@@ -56,7 +59,9 @@ describe('examples/json-to-logfmt', () => {
     const out = dyno.output();
     for (const secret of ['s3cr3t-pw', 'sk_live_abcdef123456', 'hunter2', '4242424242424242']) expect(out).not.toContain(secret);
     const lines = out.split('\n').filter((l) => l.includes(' logger=web.1 '));
-    expect(lines.find((l) => l.includes('msg="charge created"'))).toMatch(/^time=\S+Z level=info logger=web\.1 msg="charge created" amount=1200 card="?card=\[REDACTED\]"? db="?postgres:\/\/shop:\[REDACTED\]@db:5432\/shop"?$/);
+    expect(lines.find((l) => l.includes('msg="charge created"'))).toMatch(
+      /^time=\S+Z level=info logger=web\.1 msg="charge created" amount=1200 card="?card=\[REDACTED\]"? db="?postgres:\/\/shop:\[REDACTED\]@db:5432\/shop"?$/,
+    );
     expect(lines.find((l) => l.includes('msg="retrying stripe"'))).toMatch(/level=warning .*api_key="?\[REDACTED\]"? attempt=2$/);
     expect(lines.find((l) => l.includes('msg="user"'))).toMatch(/level=debug .*user\.id=7 user\.email=a@example\.com$/);
     expect(lines.find((l) => l.includes('plain text'))).toMatch(/msg="plain text with the key \[REDACTED\]"$/);

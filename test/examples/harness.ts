@@ -45,7 +45,9 @@ export async function stageCf(scratch: Scratch, name: string): Promise<{ app: st
 
 /** The command of a process type in a Procfile. */
 export function procfileCommand(procfile: string, type: string): string {
-  const line = readFileSync(procfile, 'utf8').split('\n').find((l) => l.startsWith(`${type}:`));
+  const line = readFileSync(procfile, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${type}:`));
   if (!line) throw new Error(`no ${type} in ${procfile}`);
   return line.slice(type.length + 1).trim();
 }

@@ -24,7 +24,10 @@ afterAll(() => {
 function readmeCommand(start: string): string[] {
   const line = README.split('\n').find((l) => l.startsWith(start));
   if (!line) throw new Error(`the README has no line starting with ${start}`);
-  return line.replace(/\s+#.*$/, '').split(/\s+/).map((word) => (word === '../../bin/drover' ? DROVER : word));
+  return line
+    .replace(/\s+#.*$/, '')
+    .split(/\s+/)
+    .map((word) => (word === '../../bin/drover' ? DROVER : word));
 }
 
 describe('examples/local-dotenv', () => {

@@ -8,7 +8,20 @@ import { createServer, type Server } from 'node:http';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { killLeftovers, ROOT } from '../helpers';
-import { copyFixture, copyTree, freePort, httpGet, inventoryFile, localNodeEnv, nodeTarball, runDyno, Scratch, toolsPath, waitFor, webCommand } from '../buildpack/harness';
+import {
+  copyFixture,
+  copyTree,
+  freePort,
+  httpGet,
+  inventoryFile,
+  localNodeEnv,
+  nodeTarball,
+  runDyno,
+  Scratch,
+  toolsPath,
+  waitFor,
+  webCommand,
+} from '../buildpack/harness';
 
 const scratch = new Scratch();
 const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
@@ -24,12 +37,21 @@ beforeAll(async () => {
   const body = readFileSync(tarball.path);
   server = createServer((req, res) => res.writeHead(req.url === `/dist/v${tarball.version}/node-v${tarball.version}-linux-x64.tar.gz` ? 200 : 404).end(body));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const inventory = inventoryFile(scratch, { version: tarball.version, sha256: tarball.sha256, uri: `https://nodejs.org/dist/v${tarball.version}/node-v${tarball.version}-linux-x64.tar.gz` });
+  const inventory = inventoryFile(scratch, {
+    version: tarball.version,
+    sha256: tarball.sha256,
+    uri: `https://nodejs.org/dist/v${tarball.version}/node-v${tarball.version}-linux-x64.tar.gz`,
+  });
   cachedOut = scratch.dir('dist');
   const mirror = `http://127.0.0.1:${(server.address() as { port: number }).port}/dist`;
   // The README's command as written, then the cached flavour into a directory of its own.
   const online = await execa('npm', ['run', 'package'], { cwd: ROOT, reject: false, all: true });
-  const cached = await execa('node', ['scripts/package.mjs', '--cached', '--out', cachedOut], { cwd: ROOT, reject: false, all: true, env: { DROVER_NODE_INVENTORY: inventory, DROVER_NODE_MIRROR: mirror } });
+  const cached = await execa('node', ['scripts/package.mjs', '--cached', '--out', cachedOut], {
+    cwd: ROOT,
+    reject: false,
+    all: true,
+    env: { DROVER_NODE_INVENTORY: inventory, DROVER_NODE_MIRROR: mirror },
+  });
   packaged = { online, cached };
 }, 60_000);
 
@@ -77,16 +99,32 @@ const bareEnv = (): Record<string, string> => ({ PATH: toolsPath(), HOME: scratc
 describe('npm run package', () => {
   it('writes the Heroku tarball, the CF zip and the CNB directory and tarball, named with the version', () => {
     expect(packaged.online.exitCode, packaged.online.all as string).toBe(0);
-    for (const name of [`drover-heroku-v${version}.tgz`, `drover-cf-v${version}.zip`, `drover-cnb-v${version}.tgz`, `drover-cnb-v${version}/buildpack.toml`]) expect(existsSync(join(DIST, name)), name).toBe(true);
+    for (const name of [`drover-heroku-v${version}.tgz`, `drover-cf-v${version}.zip`, `drover-cnb-v${version}.tgz`, `drover-cnb-v${version}/buildpack.toml`])
+      expect(existsSync(join(DIST, name)), name).toBe(true);
     expect(packaged.cached.exitCode, packaged.cached.all as string).toBe(0);
-    expect(readdirSync(cachedOut).sort()).toEqual([`drover-cf-cached-v${version}.zip`, `drover-cf-v${version}.zip`, `drover-cnb-v${version}`, `drover-cnb-v${version}.tgz`, `drover-heroku-v${version}.tgz`]);
+    expect(readdirSync(cachedOut).sort()).toEqual([
+      `drover-cf-cached-v${version}.zip`,
+      `drover-cf-v${version}.zip`,
+      `drover-cnb-v${version}`,
+      `drover-cnb-v${version}.tgz`,
+      `drover-heroku-v${version}.tgz`,
+    ]);
   });
 
   it("packages exactly manifest.yml's include_files (plus the cached archives), and manifest.yml agrees with buildpack.toml", async () => {
     const manifest = readFileSync(join(ROOT, 'manifest.yml'), 'utf8');
     const section = manifest.slice(manifest.indexOf('include_files:')).split('\n').slice(1);
-    const include = section.slice(0, section.findIndex((l) => !l.startsWith('- '))).map((l) => l.slice(2));
-    const list = async (zip: string) => (await execa('unzip', ['-Z1', zip])).stdout.split('\n').filter((f) => !f.endsWith('/')).sort();
+    const include = section
+      .slice(
+        0,
+        section.findIndex((l) => !l.startsWith('- ')),
+      )
+      .map((l) => l.slice(2));
+    const list = async (zip: string) =>
+      (await execa('unzip', ['-Z1', zip])).stdout
+        .split('\n')
+        .filter((f) => !f.endsWith('/'))
+        .sort();
     expect(await list(join(DIST, `drover-cf-v${version}.zip`))).toEqual([...include].sort());
     const cached = await list(join(cachedOut, `drover-cf-cached-v${version}.zip`));
     expect(cached.filter((f) => !include.includes(f))).toEqual([`dependencies/${nodeTarball().sha256}/node-v${nodeTarball().version}-linux-x64.tar.gz`]);
@@ -101,7 +139,12 @@ describe('npm run package', () => {
   it('--cached fails, packaging nothing, when an archive cannot be fetched', async () => {
     const other = inventoryFile(scratch, { version: '99.0.0', sha256: 'a'.repeat(64), uri: 'file:///nonexistent/node.tar.gz' });
     const out = scratch.dir('dist');
-    const result = await execa('node', ['scripts/package.mjs', '--cached', '--out', out], { cwd: ROOT, reject: false, all: true, env: { DROVER_NODE_INVENTORY: other } });
+    const result = await execa('node', ['scripts/package.mjs', '--cached', '--out', out], {
+      cwd: ROOT,
+      reject: false,
+      all: true,
+      env: { DROVER_NODE_INVENTORY: other },
+    });
     expect(result.exitCode).toBe(1);
     expect(readdirSync(out)).toEqual([]);
     expect(result.all).toMatch(/^package: could not fetch Node\.js 99\.0\.0 \((amd64|arm64)\) from file:\/\/\/nonexistent\/node\.tar\.gz/m);
@@ -134,7 +177,9 @@ describe('the packaged buildpacks build an app', () => {
     const env = { ...bareEnv(), DROVER_NODE_MIRROR: REFUSED };
     const cached = await stageCf(await unpack(join(cachedOut, `drover-cf-cached-v${version}.zip`)), env);
     expect(cached.supply.exitCode, cached.supply.all as string).toBe(0);
-    expect(cached.supply.all).toMatch(/^-----> Downloaded Node\.js to run the build \(no node >= 18 on PATH\)\n {7}file:\/\/.*\/dependencies\/[0-9a-f]{64}\/node-v[\d.]+-linux-x64\.tar\.gz \(sha256 verified\)$/m);
+    expect(cached.supply.all).toMatch(
+      /^-----> Downloaded Node\.js to run the build \(no node >= 18 on PATH\)\n {7}file:\/\/.*\/dependencies\/[0-9a-f]{64}\/node-v[\d.]+-linux-x64\.tar\.gz \(sha256 verified\)$/m,
+    );
     expect(cached.finalize?.exitCode, cached.finalize?.all as string).toBe(0);
     await launchCf(cached);
 
@@ -150,8 +195,16 @@ describe('the packaged buildpacks build an app', () => {
     const plan = join(scratch.dir('plan'), 'plan.toml');
     writeFileSync(plan, '[[entries]]\nname = "drover"\n');
     const env = { ...bareEnv(), ...localNodeEnv(scratch), CNB_PLATFORM_DIR: platform, CNB_BUILDPACK_DIR: bp };
-    expect((await execa(join(bp, 'bin/detect'), [], { cwd: app, reject: false, env: { ...env, CNB_BUILD_PLAN_PATH: join(platform, 'detect-plan.toml') } })).exitCode).toBe(0);
-    const build = await execa(join(bp, 'bin/build'), [], { cwd: app, reject: false, all: true, extendEnv: false, env: { ...env, CNB_LAYERS_DIR: layers, CNB_BP_PLAN_PATH: plan } });
+    expect(
+      (await execa(join(bp, 'bin/detect'), [], { cwd: app, reject: false, env: { ...env, CNB_BUILD_PLAN_PATH: join(platform, 'detect-plan.toml') } })).exitCode,
+    ).toBe(0);
+    const build = await execa(join(bp, 'bin/build'), [], {
+      cwd: app,
+      reject: false,
+      all: true,
+      extendEnv: false,
+      env: { ...env, CNB_LAYERS_DIR: layers, CNB_BP_PLAN_PATH: plan },
+    });
     expect(build.exitCode, build.all).toBe(0);
     const web = (TOML.parse(readFileSync(join(layers, 'launch.toml'), 'utf8')) as any).processes.find((p: { default: boolean }) => p.default);
     expect(web.command).toEqual(['drover', 'start', 'web']);

@@ -28,25 +28,50 @@ describe('disabled outputs', () => {
         decoders: [],
         filters: [],
         outputs: [output('file', fileOutput, { path: log, format: 'raw' }), tls],
-        disabled: [{ name: 'papertrail', origin, problems: [{ file: 'drover/100.toml', line: 3, component: 'outputs.papertrail', message: 'option "url" uses ${PAPERTRAIL_URL}, which is not set', hint: 'set it as a config var' }] }],
+        disabled: [
+          {
+            name: 'papertrail',
+            origin,
+            problems: [
+              {
+                file: 'drover/100.toml',
+                line: 3,
+                component: 'outputs.papertrail',
+                message: 'option "url" uses ${PAPERTRAIL_URL}, which is not set',
+                hint: 'set it as a config var',
+              },
+            ],
+          },
+        ],
       },
       { env: {}, hostname: 'h', onPlatform: false, isTTY: false, repeatMs: 150 },
     );
     pipeline.internal('app line', 'web.1');
     await sleep(400);
-    expect(pipeline.stats()).toMatchObject({ 'outputs.papertrail': { state: 'disabled', error: expect.stringContaining('PAPERTRAIL_URL') }, 'outputs.tls': { state: 'disabled', error: expect.stringContaining('missing.pem') } });
+    expect(pipeline.stats()).toMatchObject({
+      'outputs.papertrail': { state: 'disabled', error: expect.stringContaining('PAPERTRAIL_URL') },
+      'outputs.tls': { state: 'disabled', error: expect.stringContaining('missing.pem') },
+    });
     await pipeline.close(Date.now() + 1000);
     expect(existsSync(log)).toBe(true);
     const lines = readFileSync(log, 'utf8').trim().split('\n');
     expect(lines).toContain('app line');
-    const said = lines.filter((l) => l.startsWith('Error: outputs.papertrail is disabled, its lines go nowhere: option "url" uses ${PAPERTRAIL_URL}, which is not set (drover/100.toml:3); set it as a config var; then restart'));
+    const said = lines.filter((l) =>
+      l.startsWith(
+        'Error: outputs.papertrail is disabled, its lines go nowhere: option "url" uses ${PAPERTRAIL_URL}, which is not set (drover/100.toml:3); set it as a config var; then restart',
+      ),
+    );
     expect(said.length).toBeGreaterThanOrEqual(3); // at start, then every 150 ms
-    expect(lines.filter((l) => l.startsWith('Error: outputs.tls is disabled, its lines go nowhere: option "ca_file": cannot read')).length).toBeGreaterThanOrEqual(3);
+    expect(
+      lines.filter((l) => l.startsWith('Error: outputs.tls is disabled, its lines go nowhere: option "ca_file": cannot read')).length,
+    ).toBeGreaterThanOrEqual(3);
   });
 
   it('refuses to build the pipeline when the output has required = true', () => {
     const dir = tempDir();
     const tls = output('tls', syslogOutput, { url: 'syslog+tls://127.0.0.1:6514', ca_file: join(dir, 'missing.pem') }, true);
-    expect(() => new Pipeline({ decoders: [], filters: [], outputs: [tls] }, { env: {}, hostname: 'h', onPlatform: false, isTTY: false })).toThrow(/^\[outputs\.tls\] \(drover\/100\.toml:1\) option "ca_file": cannot read .*required = true, so drover does not run without it$/);
+    expect(() => new Pipeline({ decoders: [], filters: [], outputs: [tls] }, { env: {}, hostname: 'h', onPlatform: false, isTTY: false })).toThrow(
+      /^\[outputs\.tls\] \(drover\/100\.toml:1\) option "ca_file": cannot read .*required = true, so drover does not run without it$/,
+    );
   });
 });

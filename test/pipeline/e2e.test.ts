@@ -15,12 +15,19 @@ const ONCE = (...types: string[]) => types.map((t) => `[processes.${t}]\nautores
 
 /** logfmt lines of one logger, as [msg, the rest of the line after msg]. */
 function logfmt(stdout: string, logger: string): { msg: string; level: string; line: string }[] {
-  return stdout.split('\n').filter((l) => l.includes(` logger=${logger} msg=`)).map((line) => {
-    const at = line.indexOf(' msg=') + 5;
-    const rest = line.slice(at);
-    const end = rest.startsWith('"') ? rest.search(/(?<!\\)" |(?<!\\)"$/) + 1 : rest.indexOf(' ');
-    return { msg: rest.startsWith('"') ? JSON.parse(rest.slice(0, end)) : rest.slice(0, end === -1 ? undefined : end), level: /level=(\w+)/.exec(line)![1], line };
-  });
+  return stdout
+    .split('\n')
+    .filter((l) => l.includes(` logger=${logger} msg=`))
+    .map((line) => {
+      const at = line.indexOf(' msg=') + 5;
+      const rest = line.slice(at);
+      const end = rest.startsWith('"') ? rest.search(/(?<!\\)" |(?<!\\)"$/) + 1 : rest.indexOf(' ');
+      return {
+        msg: rest.startsWith('"') ? JSON.parse(rest.slice(0, end)) : rest.slice(0, end === -1 ? undefined : end),
+        level: /level=(\w+)/.exec(line)![1],
+        line,
+      };
+    });
 }
 
 const ISSUE_EXAMPLE = `
@@ -99,7 +106,8 @@ describe('pipeline end to end (bin/drover start)', () => {
         for (let i = 0; i < 200000; i++) out.push(process.env.DYNO + ' line ' + String(i).padStart(60, '.'));
         process.stdout.write(out.join('\\n') + '\\n');
       `,
-      'drover/100-out.toml': '[outputs.stdout]\ntype = "stdout"\nformat = "raw"\nmatch = "Type == \'log\'"\n\n[outputs.file]\ntype = "file"\nformat = "raw"\npath = "all.log"\nmax_size = "1GB"\nmatch = "Type == \'log\'"\n',
+      'drover/100-out.toml':
+        '[outputs.stdout]\ntype = "stdout"\nformat = "raw"\nmatch = "Type == \'log\'"\n\n[outputs.file]\ntype = "file"\nformat = "raw"\npath = "all.log"\nmax_size = "1GB"\nmatch = "Type == \'log\'"\n',
       'drover/200-once.toml': ONCE('web', 'worker'),
     });
     const result = await startDrover(app);
@@ -198,7 +206,10 @@ match = "Type == 'log'"
     });
     const result = await startDrover(app, [], { STRIPE_API_KEY: 'sk_live_0123456789' });
     expect(result.exitCode).toBe(0);
-    const records = result.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    const records = result.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l));
     const web = records.filter((r) => r.logger === 'web.1' && r.type === undefined);
     expect(web.map((r) => [r.level, r.message])).toEqual([
       ['info', 'INFO starting with [REDACTED]'],
@@ -215,7 +226,13 @@ match = "Type == 'log'"
     const counter = records.find((r) => r.logger === 'filters.counter');
     expect(counter).toMatchObject({ type: 'drover', lines: 6, 'web.1.err': 1, 'web.1.warning': 2, 'web.1.info': 2, 'web.1.debug': 1 });
     expect(counter.message).toMatch(/^counted 6 messages in [\d.]+m?s \([\d.]+\/s\): web\.1 err=1 warning=2 info=2 debug=1$/);
-    const files = ['log/app.log.2', 'log/app.log.1', 'log/app.log'].map((f) => { try { return readFileSync(join(app, f), 'utf8'); } catch { return ''; } });
+    const files = ['log/app.log.2', 'log/app.log.1', 'log/app.log'].map((f) => {
+      try {
+        return readFileSync(join(app, f), 'utf8');
+      } catch {
+        return '';
+      }
+    });
     const text = files.join('');
     expect(text).toContain('app[web.1]: DEBUG done\n');
     expect(text).not.toContain('hunter2hunter');

@@ -29,7 +29,8 @@ describe('the pipeline on real process output', () => {
   it('decodes lines longer than the 32 KiB pieces it decodes at a time, between short ones, ASCII or not', async () => {
     const app = tempDir({
       Procfile: `web: ${process.execPath} -e "for (let i = 0; i < 40; i++) console.log(JSON.stringify({ i, msg: (i % 3 ? 'x' : 'é').repeat(i % 2 ? 50 : 70000) }))"\n`,
-      'drover/100.toml': '[supervisor]\nmax_line_length = 200000\n\n[decoders.json]\ntype = "json"\n\n[outputs.stdout]\ntype = "stdout"\nformat = "logfmt"\nmatch = "Type == \'log\'"\n\n[processes.web]\nautorestart = false\nstartsecs = 0\n',
+      'drover/100.toml':
+        '[supervisor]\nmax_line_length = 200000\n\n[decoders.json]\ntype = "json"\n\n[outputs.stdout]\ntype = "stdout"\nformat = "logfmt"\nmatch = "Type == \'log\'"\n\n[processes.web]\nautorestart = false\nstartsecs = 0\n',
     });
     const result = await startDrover(app);
     expect(result.exitCode).toBe(0);
@@ -62,8 +63,17 @@ describe('the pipeline on real process output', () => {
     });
     const lines = String((await startDrover(app)).stdout).split('\n');
     const app_ = lines.filter((l) => /logger=web\.1 msg="(a+|short)"/.test(l));
-    expect(app_.map((l) => [/msg="(a*)"/.exec(l)?.[1].length ?? /msg="([^"]*)"/.exec(l)?.[1], l.endsWith(' cut=true')])).toEqual([[1000, true], [1000, true], [500, false], ['short', false]]);
-    expect(lines.filter((l) => l.includes('max_line_length'))).toEqual([expect.stringMatching(/level=warning logger=supervisor msg="web\.1 printed a line longer than \[supervisor\] max_line_length: it is cut into messages of at most 1000 bytes/)]);
+    expect(app_.map((l) => [/msg="(a*)"/.exec(l)?.[1].length ?? /msg="([^"]*)"/.exec(l)?.[1], l.endsWith(' cut=true')])).toEqual([
+      [1000, true],
+      [1000, true],
+      [500, false],
+      ['short', false],
+    ]);
+    expect(lines.filter((l) => l.includes('max_line_length'))).toEqual([
+      expect.stringMatching(
+        /level=warning logger=supervisor msg="web\.1 printed a line longer than \[supervisor\] max_line_length: it is cut into messages of at most 1000 bytes/,
+      ),
+    ]);
   });
 
   it('passes on a line that never ends, after the partial-line timeout', async () => {

@@ -40,14 +40,22 @@ async function httpDrain(): Promise<{ url: string; bodies: string[]; server: Ser
 describe('whole lines, split only for a transport', () => {
   it('redacts a secret that straddles byte 10,000 before the platform split: no piece holds a part of it', async () => {
     const example = readFileSync(EXAMPLE, 'utf8');
-    const app = tempDir({ Procfile: printing(`console.log('a'.repeat(9995) + process.env.STRIPE_SECRET_KEY + ' end')`), 'drover/100-json.toml': example + ONCE });
+    const app = tempDir({
+      Procfile: printing(`console.log('a'.repeat(9995) + process.env.STRIPE_SECRET_KEY + ' end')`),
+      'drover/100-json.toml': example + ONCE,
+    });
     for (const env of [{}, { DYNO: 'web.1' }] as Record<string, string>[]) {
       const result = await startDrover(app, [], { STRIPE_SECRET_KEY: KEY, ...env });
-      const msgs = String(result.stdout).split('\n').filter((l) => l.includes('logger=web.1 msg="a')).map((l) => JSON.parse(/msg=("(?:[^"\\]|\\.)*")/.exec(l)![1]) as string);
+      const msgs = String(result.stdout)
+        .split('\n')
+        .filter((l) => l.includes('logger=web.1 msg="a'))
+        .map((l) => JSON.parse(/msg=("(?:[^"\\]|\\.)*")/.exec(l)![1]) as string);
       expect(msgs.join('')).toBe('a'.repeat(9995) + '[REDACTED] end');
       expect(String(result.stdout)).not.toMatch(/sk_li|ve_ABC|IJKLMN/);
       // On a dyno the logfmt lines are split to 10,000 bytes, the marker kept whole; locally the line is one.
-      const logfmt = String(result.stdout).split('\n').filter((l) => l.includes('logger=web.1 msg="a'));
+      const logfmt = String(result.stdout)
+        .split('\n')
+        .filter((l) => l.includes('logger=web.1 msg="a'));
       if ('DYNO' in env) {
         expect(msgs.length).toBe(2);
         for (const l of logfmt) expect(Buffer.byteLength(l)).toBeLessThanOrEqual(10000);
@@ -58,7 +66,9 @@ describe('whole lines, split only for a transport', () => {
   it('decodes a 15 kB error line whole: an errors-only syslog drain (syslog-ng) gets it as severity 3, each piece with its fields', async () => {
     const server = await SyslogNg.start('tcp');
     const app = tempDir({
-      Procfile: printing(`console.log(JSON.stringify({ level: 'info', msg: 'fine' })); console.log(JSON.stringify({ level: 'error', msg: 'x'.repeat(15000), path: '/checkout', duration_ms: 12 }))`),
+      Procfile: printing(
+        `console.log(JSON.stringify({ level: 'info', msg: 'fine' })); console.log(JSON.stringify({ level: 'error', msg: 'x'.repeat(15000), path: '/checkout', duration_ms: 12 }))`,
+      ),
       'drover/100.toml': `[decoders.json]\ntype = "json"\n\n[outputs.errors]\ntype = "syslog"\nurl = "syslog+tcp://127.0.0.1:${server.port}"\nmatch = "Severity <= 3"\n${ONCE}`,
     });
     const child = startDrover(app);
@@ -87,11 +97,16 @@ describe('whole lines, split only for a transport', () => {
       expect(result.exitCode, child.output()).toBe(0);
       const received = (await server.waitFor(2)).map(parseRfc5424).sort((a, b) => a.msg.length - b.msg.length);
       expect(received[0]).toMatchObject({ msg: 'request 2', structuredData: '[fields@32473 path="/x" duration_ms="7"]' });
-      expect(received[1]).toMatchObject({ structuredData: '-', msg: expect.stringMatching(/^time=\S+ level=info logger=web\.1 msg="request 2" path=\/x duration_ms=7$/) });
+      expect(received[1]).toMatchObject({
+        structuredData: '-',
+        msg: expect.stringMatching(/^time=\S+ level=info logger=web\.1 msg="request 2" path=\/x duration_ms=7$/),
+      });
       const bodies = http.bodies.sort();
       expect(bodies).toHaveLength(2);
       expect(bodies.find((b) => b.includes('[fields'))).toMatch(/^\d+ <14>1 \S+ \S+ app web\.1 - \[fields@32473 path="\/x" duration_ms="7"\] request 2\n$/);
-      expect(bodies.find((b) => !b.includes('[fields'))).toMatch(/^\d+ <14>1 \S+ \S+ app web\.1 - - time=\S+ level=info logger=web\.1 msg="request 2" path=\/x duration_ms=7\n$/);
+      expect(bodies.find((b) => !b.includes('[fields'))).toMatch(
+        /^\d+ <14>1 \S+ \S+ app web\.1 - - time=\S+ level=info logger=web\.1 msg="request 2" path=\/x duration_ms=7\n$/,
+      );
     } finally {
       http.server.close();
     }
@@ -107,13 +122,22 @@ describe('a drain that cannot be configured yet', () => {
     });
     const check = await drover(['check'], { cwd: app, env: { PAPERTRAIL_URL: '' } });
     expect(check.exitCode).toBe(0);
-    expect(check.stdout).toMatch(/warning: drover\/100.toml:3: \[outputs.papertrail\] option "url" uses \$\{PAPERTRAIL_URL\}, which is not set; at start \[outputs.papertrail\] is disabled until it is set, and the processes start regardless/);
+    expect(check.stdout).toMatch(
+      /warning: drover\/100.toml:3: \[outputs.papertrail\] option "url" uses \$\{PAPERTRAIL_URL\}, which is not set; at start \[outputs.papertrail\] is disabled until it is set, and the processes start regardless/,
+    );
     const child = startDrover(app, ['-p', String(port)], { PAPERTRAIL_URL: '' });
     try {
       await waitForLine(child, /State changed from starting to up/, 15_000);
       expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('up');
-      const errors = child.output().split('\n').filter((l) => l.includes('PAPERTRAIL_URL'));
-      expect(errors).toEqual([expect.stringMatching(/drover\[outputs\.papertrail\] \| Error: outputs\.papertrail is disabled, its lines go nowhere: option "url" uses \$\{PAPERTRAIL_URL\}, which is not set \(drover\/100\.toml:3\); set it as a config var/)]);
+      const errors = child
+        .output()
+        .split('\n')
+        .filter((l) => l.includes('PAPERTRAIL_URL'));
+      expect(errors).toEqual([
+        expect.stringMatching(
+          /drover\[outputs\.papertrail\] \| Error: outputs\.papertrail is disabled, its lines go nowhere: option "url" uses \$\{PAPERTRAIL_URL\}, which is not set \(drover\/100\.toml:3\); set it as a config var/,
+        ),
+      ]);
       const status = await drover(['status'], { cwd: app });
       expect(status.stdout).toMatch(/^outputs\.papertrail: DISABLED: option "url" uses \$\{PAPERTRAIL_URL\}, which is not set/m);
     } finally {
@@ -123,7 +147,10 @@ describe('a drain that cannot be configured yet', () => {
   });
 
   it('refuses to start with required = true, saying the problem once', async () => {
-    const app = tempDir({ Procfile: 'web: sleep 30\n', 'drover/100.toml': '[outputs.papertrail]\ntype = "syslog"\nrequired = true\nurl = "${PAPERTRAIL_URL}"\n' });
+    const app = tempDir({
+      Procfile: 'web: sleep 30\n',
+      'drover/100.toml': '[outputs.papertrail]\ntype = "syslog"\nrequired = true\nurl = "${PAPERTRAIL_URL}"\n',
+    });
     const result = await drover(['start'], { cwd: app, env: { PAPERTRAIL_URL: '' } });
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toMatch(/cannot start: The configuration has 1 error:\n.*option "url" uses \$\{PAPERTRAIL_URL\}, which is not set/);
@@ -132,14 +159,25 @@ describe('a drain that cannot be configured yet', () => {
   });
 
   it('says so on stderr when the output disabled is stdout itself', async () => {
-    const app = tempDir({ Procfile: printing(`console.log('hello')`), 'drover/009-stdout.toml': '[outputs.stdout]\ntype = "stdout"\nformat = "${LOG_FORMAT}"\n', 'drover/100.toml': ONCE });
+    const app = tempDir({
+      Procfile: printing(`console.log('hello')`),
+      'drover/009-stdout.toml': '[outputs.stdout]\ntype = "stdout"\nformat = "${LOG_FORMAT}"\n',
+      'drover/100.toml': ONCE,
+    });
     const result = await drover(['start'], { cwd: app, env: { DYNO: '', PORT: '' } });
     expect(result.exitCode).toBe(0);
-    expect(String(result.stderr).split('\n').filter(Boolean)).toEqual([expect.stringMatching(/^drover: Error: outputs\.stdout is disabled, its lines go nowhere: option "format" uses \$\{LOG_FORMAT\}, which is not set \(drover\/009-stdout\.toml:3\)/)]);
+    expect(String(result.stderr).split('\n').filter(Boolean)).toEqual([
+      expect.stringMatching(
+        /^drover: Error: outputs\.stdout is disabled, its lines go nowhere: option "format" uses \$\{LOG_FORMAT\}, which is not set \(drover\/009-stdout\.toml:3\)/,
+      ),
+    ]);
   });
 
   it('disables an output whose ${VAR} holds a bad URL, and runs the app', async () => {
-    const app = tempDir({ Procfile: printing(`console.log('hello')`), 'drover/100.toml': `[outputs.papertrail]\ntype = "syslog"\nurl = "\${PAPERTRAIL_URL}"\n${ONCE}` });
+    const app = tempDir({
+      Procfile: printing(`console.log('hello')`),
+      'drover/100.toml': `[outputs.papertrail]\ntype = "syslog"\nurl = "\${PAPERTRAIL_URL}"\n${ONCE}`,
+    });
     const result = await drover(['start'], { cwd: app, env: { PAPERTRAIL_URL: 'logs.example.com', DYNO: '', PORT: '' } });
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toMatch(/web\.1 +\| hello/);
@@ -150,7 +188,10 @@ describe('a drain that cannot be configured yet', () => {
 describe('stopping', () => {
   it('says what it waits for, and Stopped is the last line, with an unreachable drain (Ctrl-C, then Ctrl-C again)', async () => {
     const port = await freePort(); // nothing listens there
-    const app = tempDir({ Procfile: printing(`for (let i = 0; i < 5; i++) console.log('line ' + i); setInterval(() => {}, 1000)`), 'drover/100.toml': `[outputs.papertrail]\ntype = "syslog"\nurl = "syslog+tcp://127.0.0.1:${port}"\n\n[processes.web]\nstopwaitsecs = 8\n` });
+    const app = tempDir({
+      Procfile: printing(`for (let i = 0; i < 5; i++) console.log('line ' + i); setInterval(() => {}, 1000)`),
+      'drover/100.toml': `[outputs.papertrail]\ntype = "syslog"\nurl = "syslog+tcp://127.0.0.1:${port}"\n\n[processes.web]\nstopwaitsecs = 8\n`,
+    });
     for (const twice of [false, true]) {
       const child = startDrover(app);
       await waitForLine(child, /State changed from starting to up/, 15_000);
@@ -167,7 +208,10 @@ describe('stopping', () => {
 
 describe('auto format on a platform', () => {
   it('is raw with one instance, and names each instance when several run in the container', async () => {
-    const app = tempDir({ Procfile: `web: echo from web; sleep 0.5\nworker: echo from worker; sleep 0.5\n`, 'drover/100.toml': '[processes.web]\nautorestart = false\nstartsecs = 0\n[processes.worker]\nautorestart = false\nstartsecs = 0\n' });
+    const app = tempDir({
+      Procfile: `web: echo from web; sleep 0.5\nworker: echo from worker; sleep 0.5\n`,
+      'drover/100.toml': '[processes.web]\nautorestart = false\nstartsecs = 0\n[processes.worker]\nautorestart = false\nstartsecs = 0\n',
+    });
     const env = { VCAP_APPLICATION: '{"application_name":"shop"}' };
     const both = String((await startDrover(app, [], env)).stdout);
     expect(both).toMatch(/web\.1 +\| from web/);
@@ -182,7 +226,9 @@ describe('memory', () => {
   // add a few. Lean memory is the lean pass's: this guards against a copy per piece or a line kept for ever.
   it('keeps peak RSS under 96 MiB with 1 MiB lines in the stream, decoded and split', async () => {
     const app = tempDir({
-      Procfile: printing(`const big = 'y'.repeat(1024 * 1024 - 40); for (let i = 0; i < 20; i++) console.log(JSON.stringify({ level: 'error', msg: big, i })); console.log('z'.repeat(3 * 1024 * 1024))`),
+      Procfile: printing(
+        `const big = 'y'.repeat(1024 * 1024 - 40); for (let i = 0; i < 20; i++) console.log(JSON.stringify({ level: 'error', msg: big, i })); console.log('z'.repeat(3 * 1024 * 1024))`,
+      ),
       'drover/100.toml': `[decoders.json]\ntype = "json"\n\n[outputs.stdout]\ntype = "stdout"\nformat = "logfmt"\n${ONCE}`,
     });
     const child = startDrover(app, [], { DYNO: 'web.1' });

@@ -137,7 +137,9 @@ describe('control socket and another local user', () => {
     // Asking for the app by its directory (its own default socket is another one) says whose supervisors there are.
     const byApp = await asOther([DROVER, 'status', '-a', app], { TMPDIR: tmp });
     expect(byApp.exitCode).toBe(2);
-    expect(byApp.stderr).toContain(`other users' supervisors keep their sockets in ${dirname(path)} of root (uid 0): if one of them runs this app, permission denied`);
+    expect(byApp.stderr).toContain(
+      `other users' supervisors keep their sockets in ${dirname(path)} of root (uid 0): if one of them runs this app, permission denied`,
+    );
     // Nor can it put a socket of its own beside root's.
     const squat = await asOther(['node', '-e', FAKE, `${dirname(path)}/other.sock`]);
     expect(squat.stderr).toMatch(/EACCES/);

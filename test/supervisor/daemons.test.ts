@@ -21,7 +21,10 @@ function stat(pid: number): { state: string; ppid: number; session: number } | u
   }
 }
 
-const pids = () => readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map(Number);
+const pids = () =>
+  readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number);
 const cmdline = (pid: number) => {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
@@ -39,7 +42,12 @@ const sleepUntil = async (test: () => boolean, timeout = 15_000) => {
 /** Runs `drover start` as PID 1 of a new PID namespace (as in a container), marked for the leftover check. */
 function startAsPid1(app: string) {
   const [k, v] = TEST_MARK.split('=');
-  const child = execa('unshare', ['--pid', '--fork', '--mount-proc', DROVER, 'start'], { cwd: app, reject: false, all: true, env: { DYNO: '', PORT: '', [k]: v } });
+  const child = execa('unshare', ['--pid', '--fork', '--mount-proc', DROVER, 'start'], {
+    cwd: app,
+    reject: false,
+    all: true,
+    env: { DYNO: '', PORT: '', [k]: v },
+  });
   let output = '';
   child.all!.on('data', (d: Buffer) => (output += d.toString()));
   const pid1 = () => Number(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/)[0]);
@@ -83,7 +91,12 @@ describe('as PID 1 (unshare --pid --fork --mount-proc)', () => {
   it('DROVER_INIT=0: node itself is PID 1, as before', async () => {
     const app = tempDir({ Procfile: 'web: echo ready; exec sleep 1000\n', 'drover/009-stdout.toml': JSON_STDOUT });
     const [k, v] = TEST_MARK.split('=');
-    const child = execa('unshare', ['--pid', '--fork', '--mount-proc', DROVER, 'start'], { cwd: app, reject: false, all: true, env: { DYNO: '', PORT: '', DROVER_INIT: '0', [k]: v } });
+    const child = execa('unshare', ['--pid', '--fork', '--mount-proc', DROVER, 'start'], {
+      cwd: app,
+      reject: false,
+      all: true,
+      env: { DYNO: '', PORT: '', DROVER_INIT: '0', [k]: v },
+    });
     let output = '';
     child.all!.on('data', (d: Buffer) => (output += d.toString()));
     await waitForLine({ output: () => output }, /"message":"ready"/, 20_000);
@@ -147,7 +160,10 @@ describe('daemons (processes that leave their process group)', () => {
   }, 60_000);
 
   it('a SIGTERM sent to drover, the process and its daemon at once is one stop', async () => {
-    const app = tempDir({ Procfile: `web: setsid -f sleep 1004; trap 'exit 0' TERM; echo ready; while true; do sleep 0.1; done\n`, 'drover/009-stdout.toml': JSON_STDOUT });
+    const app = tempDir({
+      Procfile: `web: setsid -f sleep 1004; trap 'exit 0' TERM; echo ready; while true; do sleep 0.1; done\n`,
+      'drover/009-stdout.toml': JSON_STDOUT,
+    });
     const child = startDrover(app);
     await waitForLine(child, /"message":"ready"/);
     // Every process once (drover carries the test mark too): as a platform signals each process of the dyno.

@@ -38,7 +38,9 @@ describe('exits that are final', () => {
   });
 
   it('retries autorestart = "unexpected" after an unexpected quick exit, then goes FATAL with its status', async () => {
-    const result = await startDrover(app('web: exit 3\n', '[supervisor]\nbackoff_initial = "100ms"\n\n[processes.web]\nautorestart = "unexpected"\nstartretries = 2\n'));
+    const result = await startDrover(
+      app('web: exit 3\n', '[supervisor]\nbackoff_initial = "100ms"\n\n[processes.web]\nautorestart = "unexpected"\nstartretries = 2\n'),
+    );
     expect(result.exitCode).toBe(3);
     expect(starts(result.stdout)).toBe(3);
     expect(messages(result.stdout).some((m) => m.startsWith('web.1: FATAL'))).toBe(true);
@@ -93,7 +95,12 @@ describe("a one-shot's lines and the drains", () => {
       let body = '';
       req.on('data', (c) => (body += c));
       req.on('end', () => {
-        received.push(...body.split('\n').filter(Boolean).map((l) => JSON.parse(l).message));
+        received.push(
+          ...body
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l).message),
+        );
         res.end('ok');
       });
     });
@@ -120,7 +127,12 @@ describe('the exit status once every process has finished', () => {
   it('is 0 when every exit was expected, else the status of the first unexpected one', async () => {
     const fine = await startDrover(app('a: exit 0\nb: sleep 0.3; exit 0\n', '[processes.a]\noneshot = true\n\n[processes.b]\noneshot = true\n'));
     expect(fine.exitCode).toBe(0);
-    const mixed = await startDrover(app('a: sleep 0.2; exit 5\nb: sleep 0.8; exit 7\nc: exit 0\n', '[processes.a]\noneshot = true\n\n[processes.b]\noneshot = true\n\n[processes.c]\noneshot = true\n'));
+    const mixed = await startDrover(
+      app(
+        'a: sleep 0.2; exit 5\nb: sleep 0.8; exit 7\nc: exit 0\n',
+        '[processes.a]\noneshot = true\n\n[processes.b]\noneshot = true\n\n[processes.c]\noneshot = true\n',
+      ),
+    );
     expect(mixed.exitCode).toBe(5);
     expect(messages(mixed.stdout)).toContain('supervisor: Exiting (no process is left running)');
   });
@@ -143,7 +155,9 @@ describe('crash loops after startsecs', () => {
     // The old code restarted it at once, every 1.2 s: 8 runs in 9 s. Delays of 1, 2, 4 s allow 3 (4 on a slow machine).
     expect(runs).toBeGreaterThanOrEqual(2);
     expect(runs).toBeLessThanOrEqual(4);
-    expect(messages(result.stdout)).toEqual(expect.arrayContaining(['crashy.1: Restarting in 1s (restart 1 in a row)', 'crashy.1: Restarting in 2s (restart 2 in a row)']));
+    expect(messages(result.stdout)).toEqual(
+      expect.arrayContaining(['crashy.1: Restarting in 1s (restart 1 in a row)', 'crashy.1: Restarting in 2s (restart 2 in a row)']),
+    );
   }, 20_000);
 });
 

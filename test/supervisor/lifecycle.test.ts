@@ -19,7 +19,8 @@ describe('supervisor lifecycle', () => {
     await waitForLine(child, /"message":"up"/);
     await Promise.all([drover(['restart', 'web', '--socket', socket]), drover(['restart', 'web', '--socket', socket])]);
     // The restarted process is up once a second "up" line has been printed; give a third start a moment to show.
-    for (const until = Date.now() + 10_000; (child.output().match(/"message":"up"/g) ?? []).length < 2 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 20));
+    for (const until = Date.now() + 10_000; (child.output().match(/"message":"up"/g) ?? []).length < 2 && Date.now() < until; )
+      await new Promise((r) => setTimeout(r, 20));
     await new Promise((r) => setTimeout(r, 300));
     child.kill('SIGTERM');
     const result = await child;
@@ -117,7 +118,11 @@ describe('supervisor lifecycle', () => {
   it.each([
     ['an uncaught exception', "process.on('SIGUSR2', () => { throw new Error('planted failure'); });", 'Error: planted failure'],
     ['an unhandled rejection', "process.on('SIGUSR2', () => { Promise.reject(new Error('planted rejection')); });", 'Error: planted rejection'],
-    ['spawn failing while it starts the processes', "const cp = require('child_process'); const spawn = cp.spawn; let n = 0;\ncp.spawn = function (...args) { if (++n === 2) { const start = Date.now(); while (Date.now() - start < 300); throw new Error('planted spawn failure'); } return spawn.apply(this, args); };", 'Error: planted spawn failure'],
+    [
+      'spawn failing while it starts the processes',
+      "const cp = require('child_process'); const spawn = cp.spawn; let n = 0;\ncp.spawn = function (...args) { if (++n === 2) { const start = Date.now(); while (Date.now() - start < 300); throw new Error('planted spawn failure'); } return spawn.apply(this, args); };",
+      'Error: planted spawn failure',
+    ],
   ])('stops every process and exits 70 when drover itself fails: %s', async (how, preload, error) => {
     const app = tempDir({
       'crash.cjs': `${preload}\n`,

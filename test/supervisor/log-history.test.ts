@@ -34,7 +34,10 @@ describe('drover logs', () => {
     // At most 1,500 in all, the newest kept: asking for more gets what is there, contiguous up to the last.
     const all = ((await drover(['logs', '-n', '5000', '--socket', socket])).stdout as string).split('\n');
     expect(all.length).toBe(1500);
-    const numbers = all.map((l) => /app\[web\.1\]: line (\d+)$/.exec(l)?.[1]).filter(Boolean).map(Number);
+    const numbers = all
+      .map((l) => /app\[web\.1\]: line (\d+)$/.exec(l)?.[1])
+      .filter(Boolean)
+      .map(Number);
     expect(numbers[numbers.length - 1]).toBe(2000);
     expect(numbers.length).toBeGreaterThan(1450);
     numbers.forEach((n, i) => i && expect(n).toBe(numbers[i - 1] + 1));
@@ -49,7 +52,9 @@ describe('drover logs', () => {
   }, 60_000);
 
   it('bounds the history in bytes (1 MiB): long lines leave fewer than 1,500', async () => {
-    const app = tempDir({ Procfile: `web: for i in $(seq 1 1500); do printf 'long %04d %s\\n' $i "$(printf 'x%.0s' $(seq 1 2000))"; done; echo printed; exec sleep 1000\n` });
+    const app = tempDir({
+      Procfile: `web: for i in $(seq 1 1500); do printf 'long %04d %s\\n' $i "$(printf 'x%.0s' $(seq 1 2000))"; done; echo printed; exec sleep 1000\n`,
+    });
     const socket = `${app}/control.sock`;
     const child = startDrover(app, [], { DROVER_SOCKET: socket });
     await waitForLine(child, /web\.1 +\| printed$/, 30_000);
@@ -67,7 +72,8 @@ describe('drover logs', () => {
     // other line (and the next line would evict it), and cost an allocation of its own.
     const app = tempDir({
       Procfile: 'web: bash print.sh\n',
-      'print.sh': 'echo before 1; echo before 2; while [ ! -f go ]; do sleep 0.02; done; head -c 2097152 /dev/zero | tr "\\0" y; echo; echo after; echo printed; exec sleep 1000\n',
+      'print.sh':
+        'echo before 1; echo before 2; while [ ! -f go ]; do sleep 0.02; done; head -c 2097152 /dev/zero | tr "\\0" y; echo; echo after; echo printed; exec sleep 1000\n',
       'drover/100.toml': '[supervisor]\nmax_line_length = "4MiB"\n\n[outputs.stdout]\ntype = "stdout"\nformat = "raw"\n',
     });
     const socket = `${app}/control.sock`;
@@ -84,7 +90,9 @@ describe('drover logs', () => {
     await waitForLine(child, /^printed$/m, 30_000);
     const status = JSON.parse((await drover(['status', '--json', '--socket', socket])).stdout as string);
     expect(status.outputs.logs.bytes).toBeLessThanOrEqual(1024 * 1024);
-    const kept = ((await drover(['logs', '-n', '10', '--source', 'app', '--socket', socket])).stdout as string).split('\n').map((l) => l.replace(HEROKU_LINE, ''));
+    const kept = ((await drover(['logs', '-n', '10', '--source', 'app', '--socket', socket])).stdout as string)
+      .split('\n')
+      .map((l) => l.replace(HEROKU_LINE, ''));
     expect(kept).toEqual(['before 1', 'before 2', 'after', 'printed']);
     for (const until = Date.now() + 10_000; !/: printed\n/.test(tailed) && Date.now() < until; ) await sleep(50);
     const got = tailed.split('\n').map((l) => l.replace(HEROKU_LINE, ''));
@@ -98,7 +106,10 @@ describe('drover logs', () => {
   it('--tail from two clients while the app prints 100,000 lines: both get them in order, the app is not slowed by more than 10%', async () => {
     /** One run: the app waits for `go`, prints 100,000 lines and says how long that took (ms). */
     const once = async (clients: number) => {
-      const app = tempDir({ Procfile: `web: while [ ! -f go ]; do sleep 0.02; done; s=$(date +%s%N); seq -f "line %g" 1 100000; echo "took $(( ($(date +%s%N) - s) / 1000000 ))"; exec sleep 1000\n`, 'drover/100.toml': '[outputs.stdout]\ntype = "stdout"\nformat = "raw"\n' });
+      const app = tempDir({
+        Procfile: `web: while [ ! -f go ]; do sleep 0.02; done; s=$(date +%s%N); seq -f "line %g" 1 100000; echo "took $(( ($(date +%s%N) - s) / 1000000 ))"; exec sleep 1000\n`,
+        'drover/100.toml': '[outputs.stdout]\ntype = "stdout"\nformat = "raw"\n',
+      });
       const socket = `${app}/control.sock`;
       const child = startDrover(app, [], { DROVER_SOCKET: socket });
       await waitForLine(child, /Process started with pid/);
@@ -116,7 +127,8 @@ describe('drover logs', () => {
       }
       writeFileSync(`${app}/go`, '');
       const took = Number(/took (\d+)/.exec(await waitForLine(child, /took \d+/, 60_000))![1]);
-      for (const t of tails) for (const until = Date.now() + 30_000; !/took \d+/.test(t.got()) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 200));
+      for (const t of tails)
+        for (const until = Date.now() + 30_000; !/took \d+/.test(t.got()) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 200));
       child.kill('SIGTERM');
       await child;
       const received = await Promise.all(tails.map(async (t) => (await t, t.got())));
@@ -140,13 +152,18 @@ describe('drover logs', () => {
       }
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    console.log(`100,000 lines: ${baseline.join(', ')} ms without clients (median ${median(baseline)}); ${withClients.join(', ')} ms with two --tail clients (median ${median(withClients)})`);
+    console.log(
+      `100,000 lines: ${baseline.join(', ')} ms without clients (median ${median(baseline)}); ${withClients.join(', ')} ms with two --tail clients (median ${median(withClients)})`,
+    );
     // 10%, plus 15 ms for the noise of a machine shared with other work.
     expect(median(withClients)).toBeLessThanOrEqual(median(baseline) * 1.1 + 15);
   }, 240_000);
 
   it('a client that does not read loses lines and, once it reads again, is told exactly how many; drover logs without a supervisor says so', async () => {
-    const app = tempDir({ Procfile: `web: while [ ! -f go ]; do sleep 0.02; done; yes "$(printf 'y%.0s' $(seq 1 100))" | head -n 200000; echo done; while [ ! -f again ]; do sleep 0.02; done; echo again; exec sleep 1000\n`, 'drover/100.toml': '[outputs.stdout]\ntype = "stdout"\nformat = "raw"\n' });
+    const app = tempDir({
+      Procfile: `web: while [ ! -f go ]; do sleep 0.02; done; yes "$(printf 'y%.0s' $(seq 1 100))" | head -n 200000; echo done; while [ ! -f again ]; do sleep 0.02; done; echo again; exec sleep 1000\n`,
+      'drover/100.toml': '[outputs.stdout]\ntype = "stdout"\nformat = "raw"\n',
+    });
     const socket = `${app}/control.sock`;
     const child = startDrover(app, [], { DROVER_SOCKET: socket });
     await waitForLine(child, /Process started with pid/);
@@ -182,7 +199,10 @@ describe('drover logs', () => {
   }, 60_000);
 
   it('--tail delivers a steady trickle of lines within 250 ms (plus slack), though the app never pauses for long', async () => {
-    const app = tempDir({ Procfile: `web: while [ ! -f go ]; do sleep 0.02; done; for i in $(seq 1 150); do echo "at $(date +%s%3N)"; sleep 0.01; done; exec sleep 1000\n`, 'drover/009-stdout.toml': JSON_STDOUT });
+    const app = tempDir({
+      Procfile: `web: while [ ! -f go ]; do sleep 0.02; done; for i in $(seq 1 150); do echo "at $(date +%s%3N)"; sleep 0.01; done; exec sleep 1000\n`,
+      'drover/009-stdout.toml': JSON_STDOUT,
+    });
     const socket = `${app}/control.sock`;
     const child = startDrover(app, [], { DROVER_SOCKET: socket });
     await waitForLine(child, /Process started with pid/);

@@ -34,7 +34,8 @@ describe('many instances', () => {
       'drover/009-stdout.toml': JSON_STDOUT,
     });
     const child = withLimit(8192, app, ['start', 'web=1500']);
-    for (const until = Date.now() + 60_000; !existsSync(`${app}/started`) && Date.now() < until && child.exitCode === null; ) await new Promise((r) => setTimeout(r, 10));
+    for (const until = Date.now() + 60_000; !existsSync(`${app}/started`) && Date.now() < until && child.exitCode === null; )
+      await new Promise((r) => setTimeout(r, 10));
     expect(existsSync(`${app}/started`)).toBe(true);
     const signalledAt = Date.now();
     child.kill('SIGTERM');
@@ -56,7 +57,8 @@ describe('many instances', () => {
     const app = tempDir({ Procfile: Array.from({ length: 150 }, (_, i) => `p${i}: exec sleep 1000`).join('\n') + '\n' });
     const check = await withLimit(256, app, ['check']);
     expect(check.exitCode).toBe(1);
-    const message = 'the formation has 150 instances, which need about 364 open files (2 per instance for its output, 64 for drover itself), but the limit of open files (RLIMIT_NOFILE) is 256: at most 96 instances fit. Raise the limit to 364 or more (`ulimit -n 364` as root before drover starts';
+    const message =
+      'the formation has 150 instances, which need about 364 open files (2 per instance for its output, 64 for drover itself), but the limit of open files (RLIMIT_NOFILE) is 256: at most 96 instances fit. Raise the limit to 364 or more (`ulimit -n 364` as root before drover starts';
     expect(check.stderr).toContain(message);
     const start = await withLimit(256, app, ['start']);
     expect(start.exitCode).toBe(1);

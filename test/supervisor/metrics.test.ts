@@ -18,16 +18,33 @@ async function startPrometheus(target: string): Promise<{ query(expr: string): P
   const dir = tempDir();
   const port = await freePort();
   // honor_labels: drover's `instance` label (web.1) is kept rather than renamed to exported_instance.
-  writeFileSync(join(dir, 'prometheus.yml'), `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: drover\n    honor_labels: true\n    static_configs:\n      - targets: ["${target}"]\n`);
-  const child: ChildProcess = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+  writeFileSync(
+    join(dir, 'prometheus.yml'),
+    `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: drover\n    honor_labels: true\n    static_configs:\n      - targets: ["${target}"]\n`,
+  );
+  const child: ChildProcess = spawn(
+    'prometheus',
+    [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
+    { stdio: 'ignore' },
+  );
   cleanups.push(() => child.kill('SIGKILL'));
   const api = `http://127.0.0.1:${port}/api/v1/query?query=`;
   return {
     /** The current value of each series of `expr`, keyed by its labels (without job). */
     async query(expr: string) {
-      const answer = (await (await fetch(api + encodeURIComponent(expr))).json()) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+      const answer = (await (await fetch(api + encodeURIComponent(expr))).json()) as {
+        data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+      };
       // Without labels of the target's own (job, and instance when drover's metric has none).
-      return Object.fromEntries(answer.data.result.map((r) => [Object.entries(r.metric).filter(([k, v]) => k !== 'job' && k !== '__name__' && !(k === 'instance' && v === target && expr !== 'up')).map(([k, v]) => `${k}=${v}`).join(','), Number(r.value[1])]));
+      return Object.fromEntries(
+        answer.data.result.map((r) => [
+          Object.entries(r.metric)
+            .filter(([k, v]) => k !== 'job' && k !== '__name__' && !(k === 'instance' && v === target && expr !== 'up'))
+            .map(([k, v]) => `${k}=${v}`)
+            .join(','),
+          Number(r.value[1]),
+        ]),
+      );
     },
   };
 }
@@ -125,7 +142,10 @@ buffer = { type = "memory", max_events = 10, when_full = "drop_oldest" }
     const said = child.output();
     const sum = (pattern: RegExp, count: (m: RegExpMatchArray) => number) => [...said.matchAll(pattern)].reduce((n, m) => n + count(m), 0);
     const droppedSaid = sum(/Error L10 \(output buffer overflow\): outputs\.drain dropped (\d+) messages \(memory buffer full/g, (m) => Number(m[1]));
-    const errorsSaid = sum(/Error L13 \(delivery error\): outputs\.drain: .*; retrying in [\d.]+s \(attempt \d+\)(?: \(and (\d+) more like it\))?/g, (m) => 1 + Number(m[1] ?? 0));
+    const errorsSaid = sum(
+      /Error L13 \(delivery error\): outputs\.drain: .*; retrying in [\d.]+s \(attempt \d+\)(?: \(and (\d+) more like it\))?/g,
+      (m) => 1 + Number(m[1] ?? 0),
+    );
     expect(droppedSaid).toBe(51 - received.length);
     expect(scraped.dropped).toEqual({ 'output=drain,reason=buffer_full': droppedSaid, 'output=drain,reason=rejected': 0, 'output=drain,reason=shutdown': 0 });
     expect(errorsSaid).toBeGreaterThanOrEqual(5);

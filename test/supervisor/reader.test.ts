@@ -22,13 +22,24 @@ describe('readPipe', () => {
   it('passes on every byte in order across many reads of two children at once', async () => {
     const dir = tempDir();
     const children = [printer(30_000, join(dir, 'a')), printer(30_000, join(dir, 'b'))];
-    const texts = await Promise.all(children.map((child) => new Promise<string>((resolve) => {
-      const parts: string[] = [];
-      let reads = 0;
-      // Copied at once, as the contract says: the next read of either child overwrites the bytes.
-      readPipe(child.stdout!, (bytes) => { reads++; parts.push(bytes.toString('latin1')); });
-      child.stdout!.on('close', () => { expect(reads).toBeGreaterThan(5); resolve(parts.join('')); });
-    })));
+    const texts = await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<string>((resolve) => {
+            const parts: string[] = [];
+            let reads = 0;
+            // Copied at once, as the contract says: the next read of either child overwrites the bytes.
+            readPipe(child.stdout!, (bytes) => {
+              reads++;
+              parts.push(bytes.toString('latin1'));
+            });
+            child.stdout!.on('close', () => {
+              expect(reads).toBeGreaterThan(5);
+              resolve(parts.join(''));
+            });
+          }),
+      ),
+    );
     const expected = Array.from({ length: 30_000 }, (_, i) => String(i).padStart(99, '0') + '\n').join('');
     for (const text of texts) expect(text === expected).toBe(true);
   });
@@ -60,12 +71,19 @@ describe('readPipe', () => {
   it.each([true, false])('stays paused when the child exits while a process it left behind goes on printing (shared buffer: %s)', async (shared) => {
     const done = join(tempDir(), 'done');
     // The shell prints a little and exits; its background job (holding the same pipe) then prints 2 MB.
-    const child = spawn('bash', ['-c', `(sleep 0.3; head -c 2000000 /dev/zero; touch ${done}) & head -c 1000 /dev/zero`], { stdio: ['ignore', 'pipe', 'ignore'], detached: true });
+    const child = spawn('bash', ['-c', `(sleep 0.3; head -c 2000000 /dev/zero; touch ${done}) & head -c 1000 /dev/zero`], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+      detached: true,
+    });
     let received = 0;
-    const reader = readPipe(child.stdout!, (bytes) => {
-      received += bytes.length;
-      reader.pause();
-    }, { shared });
+    const reader = readPipe(
+      child.stdout!,
+      (bytes) => {
+        received += bytes.length;
+        reader.pause();
+      },
+      { shared },
+    );
     await new Promise((resolve) => child.on('exit', resolve)); // child_process resumes the pipe here
     await new Promise((r) => setTimeout(r, 800));
     expect(reader.paused).toBe(true);
@@ -76,7 +94,9 @@ describe('readPipe', () => {
 
   it('reads on to the end when resumed after the child exited, though child_process already restarted reading', async () => {
     const done = join(tempDir(), 'done');
-    const child = spawn('bash', ['-c', `(sleep 0.3; head -c 2000000 /dev/zero; touch ${done}) & head -c 1000 /dev/zero`], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn('bash', ['-c', `(sleep 0.3; head -c 2000000 /dev/zero; touch ${done}) & head -c 1000 /dev/zero`], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     let received = 0;
     let pauseAfterRead = true;
     const reader = readPipe(child.stdout!, (bytes) => {

@@ -44,7 +44,8 @@ describe('drover reload', () => {
     const server = await SyslogNg.start('tcp');
     await server.stop();
     const app = tempDir({
-      Procfile: 'web: for i in $(seq 1 300); do echo "line $i"; [ $i = 100 ] && sleep 1.5; sleep 0.005; done; echo "noise-a"; echo "noise-b"; exec sleep 1000\n',
+      Procfile:
+        'web: for i in $(seq 1 300); do echo "line $i"; [ $i = 100 ] && sleep 1.5; sleep 0.005; done; echo "noise-a"; echo "noise-b"; exec sleep 1000\n',
       'drover/009-stdout.toml': JSON_STDOUT,
       'drover/200-drain.toml': drainConfig(server.port, 'noise-a'),
     });
@@ -85,7 +86,10 @@ describe('drover reload', () => {
     let polling = true;
     const poller = (async () => {
       while (polling) {
-        await httpGet(port).then(() => answered++, (e: Error) => failures.push(e.message));
+        await httpGet(port).then(
+          () => answered++,
+          (e: Error) => failures.push(e.message),
+        );
         await sleep(20);
       }
     })();
@@ -137,11 +141,19 @@ describe('drover reload', () => {
     child.kill('SIGTERM');
     const result = await child;
     expect(result.exitCode).toBe(0);
-    expect(messages(result.stdout).some((m) => m.startsWith('supervisor: Reloaded the configuration (SIGHUP): outputs kept: outputs.stdout; restarting web.1 one at a time'))).toBe(true);
+    expect(
+      messages(result.stdout).some((m) =>
+        m.startsWith('supervisor: Reloaded the configuration (SIGHUP): outputs kept: outputs.stdout; restarting web.1 one at a time'),
+      ),
+    ).toBe(true);
   }, 60_000);
 
   it('[supervisor] watch = true reloads when the Procfile changes', async () => {
-    const app = tempDir({ Procfile: 'web: echo "v1"; exec sleep 1000\nworker: echo "w1"; exec sleep 1000\n', 'drover/009-stdout.toml': JSON_STDOUT, 'drover/100.toml': '[supervisor]\nwatch = true\n' });
+    const app = tempDir({
+      Procfile: 'web: echo "v1"; exec sleep 1000\nworker: echo "w1"; exec sleep 1000\n',
+      'drover/009-stdout.toml': JSON_STDOUT,
+      'drover/100.toml': '[supervisor]\nwatch = true\n',
+    });
     const socket = `${app}/control.sock`;
     const child = startDrover(app, [], { DROVER_SOCKET: socket });
     await waitForLine(child, /"message":"w1"/);
@@ -192,7 +204,10 @@ describe('drover reload', () => {
     await sleep(2500);
     expect(goneRuns()).toBe(before);
     const status = await drover(['status', '--json', '--socket', socket]);
-    expect(JSON.parse(status.stdout as string).schedules.map((s: { name: string; schedule: string }) => `${s.name} ${s.schedule}`)).toEqual(['nightly.1 * * * * * *', 'fresh.1 */2 * * * * *']);
+    expect(JSON.parse(status.stdout as string).schedules.map((s: { name: string; schedule: string }) => `${s.name} ${s.schedule}`)).toEqual([
+      'nightly.1 * * * * * *',
+      'fresh.1 */2 * * * * *',
+    ]);
     child.kill('SIGTERM');
     expect((await child).exitCode).toBe(0);
   }, 30_000);

@@ -33,7 +33,10 @@ describe('decideAfterExit', () => {
 
   it('takes an expected exit as final however soon it comes (the old code counted it as a failed start)', () => {
     expect(decideAfterExit({ ...spec, autorestart: 'unexpected' }, { ...quick, code: 0 }, backoff)).toMatchObject({ action: 'stay-exited', expected: true });
-    expect(decideAfterExit({ ...spec, autorestart: 'unexpected', exitcodes: [0, 3] }, { ...quick, code: 3 }, backoff)).toMatchObject({ action: 'stay-exited', expected: true });
+    expect(decideAfterExit({ ...spec, autorestart: 'unexpected', exitcodes: [0, 3] }, { ...quick, code: 3 }, backoff)).toMatchObject({
+      action: 'stay-exited',
+      expected: true,
+    });
     expect(decideAfterExit({ ...spec, autorestart: 'unexpected' }, { ...quick, code: 3 }, backoff)).toMatchObject({ action: 'restart', failedStarts: 1 });
   });
 

@@ -31,9 +31,17 @@ describe('drover scale', () => {
     expect((await drover(['scale', 'web=0', '--socket', socket])).exitCode).toBe(0);
     await waitForLine(child, /"logger":"web\.1".*"message":"last \d+"/);
     await new Promise((r) => setTimeout(r, 300));
-    expect(child.exitCode, child.output().split('\n').filter((l) => !l.includes('"message":"n ')).join('\n')).toBe(null);
+    expect(
+      child.exitCode,
+      child
+        .output()
+        .split('\n')
+        .filter((l) => !l.includes('"message":"n '))
+        .join('\n'),
+    ).toBe(null);
     expect((await drover(['scale', 'worker=1', '--socket', socket])).stdout).toBe('Scaling: starting worker.1');
-    for (const until = Date.now() + 10_000; (child.output().match(/"logger":"worker\.1".*"message":"n 10"/g) ?? []).length < 2 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 25));
+    for (const until = Date.now() + 10_000; (child.output().match(/"logger":"worker\.1".*"message":"n 10"/g) ?? []).length < 2 && Date.now() < until; )
+      await new Promise((r) => setTimeout(r, 25));
     child.kill('SIGTERM');
     const result = await child;
     expect(result.exitCode).toBe(0);

@@ -34,7 +34,9 @@ describe('scheduled processes', () => {
     child.kill('SIGTERM');
     const result = await child;
     expect(result.exitCode).toBe(0);
-    const runs = messages(result.stdout).filter((m) => /^job\.1: ran \d+$/.test(m)).map((m) => Number(m.split(' ')[2]));
+    const runs = messages(result.stdout)
+      .filter((m) => /^job\.1: ran \d+$/.test(m))
+      .map((m) => Number(m.split(' ')[2]));
     // Not at boot: the first run is at the first whole second after drover started.
     expect(runs[0]).toBeGreaterThanOrEqual(Math.floor(bootedAt / 1000) * 1000);
     for (const at of runs.slice(0, 10)) expect(at % 1000, `run at ${at}`).toBeLessThan(300);
@@ -94,7 +96,13 @@ describe('scheduled processes', () => {
     expect(seen).toContain('job.1: Scheduled run still running after timeout = 0.5s: stopping it with SIGTERM');
     expect(seen.some((m) => m.startsWith('job.1: Error R12 (Exit timeout)'))).toBe(true);
     expect(seen.some((m) => /^job\.1: Scheduled run timed out \(status 137\) after 0\.\d+s; next run at /.test(m))).toBe(true);
-    expect(status.schedules[0]).toMatchObject({ name: 'job.1', schedule: '*/2 * * * * *', timezone: 'UTC', overlap: 'skip', last: { status: 137, timedOut: true } });
+    expect(status.schedules[0]).toMatchObject({
+      name: 'job.1',
+      schedule: '*/2 * * * * *',
+      timezone: 'UTC',
+      overlap: 'skip',
+      last: { status: 137, timedOut: true },
+    });
     expect(status.schedules[0].failed).toBeGreaterThanOrEqual(2);
     // drover keeps running: the web is untouched.
     expect(seen.filter((m) => m.startsWith('web.1: Starting process'))).toHaveLength(1);
@@ -127,7 +135,10 @@ describe('scheduled processes', () => {
     const text = String(result.stdout) + String(result.stderr);
     expect(text).toContain('drover/100.toml:2:15: [processes.job] option "schedule" = "0 61 * * *", column 3: invalid hour "61"');
     expect(text).toContain('option "timezone" must be an IANA time zone such as "Europe/Berlin" or "UTC", got "Mars/Olympus"');
-    const valid = tempDir({ Procfile: 'job: echo hi\n', 'drover/100.toml': '[processes.job]\nschedule = "*/10 * * * * *"\ntimezone = "Europe/Berlin"\noverlap = "queue"\n' });
+    const valid = tempDir({
+      Procfile: 'job: echo hi\n',
+      'drover/100.toml': '[processes.job]\nschedule = "*/10 * * * * *"\ntimezone = "Europe/Berlin"\noverlap = "queue"\n',
+    });
     const ok = await drover(['check'], { cwd: valid });
     expect(ok.exitCode).toBe(0);
     expect(ok.stdout).toMatch(/job +echo hi {2}\(schedule "\*\/10 \* \* \* \* \*" \(Europe\/Berlin, overlap queue\)\)/);

@@ -62,7 +62,9 @@ describe('stopping while output is stuck', () => {
     const messages = jsonLines(result.stdout).map((l) => `${l.logger}: ${l.message}`);
     expect(messages.join('\n')).not.toMatch(/R12|SIGKILL/);
     expect(messages).toContain('web.1: Process was killed by SIGTERM (status 143)');
-    expect(messages).toContain('web.1: Process exited; its output not yet read when stopwaitsecs ran out is left unread (an output is full, or a child of it holds the pipe)');
+    expect(messages).toContain(
+      'web.1: Process exited; its output not yet read when stopwaitsecs ran out is left unread (an output is full, or a child of it holds the pipe)',
+    );
     // What the drain held could not be sent: reported as lost, not silently dropped.
     expect(messages.join('\n')).toMatch(/outputs\.drain: Error L10 \(output buffer overflow\): outputs\.drain lost \d+ messages at shutdown/);
     expect(result.exitCode).toBe(0);

@@ -43,7 +43,15 @@ describe('drover start', () => {
     const result = await child;
     expect(result.exitCode).toBe(0);
     expect(Date.now() - stopAt).toBeGreaterThanOrEqual(1000);
-    expect(messages(result.stdout)).toEqual(expect.arrayContaining(['web.1: got TERM', 'web.1: bye', 'web.1: Stopping process with SIGTERM', 'web.1: Process exited with status 0', 'supervisor: Stopped; exit status 0']));
+    expect(messages(result.stdout)).toEqual(
+      expect.arrayContaining([
+        'web.1: got TERM',
+        'web.1: bye',
+        'web.1: Stopping process with SIGTERM',
+        'web.1: Process exited with status 0',
+        'supervisor: Stopped; exit status 0',
+      ]),
+    );
   });
 
   it('kills a process that ignores SIGTERM after stopwaitsecs, with its grandchildren', async () => {

@@ -7,7 +7,7 @@ afterEach(() => {
 });
 
 describe('the supervisor thread pool', () => {
-  it('has room for stalled outputs, and the processes get the environment without drover\'s pool size', async () => {
+  it("has room for stalled outputs, and the processes get the environment without drover's pool size", async () => {
     const app = tempDir({ Procfile: 'web: echo "pool=${UV_THREADPOOL_SIZE:-unset}"; echo ready; sleep 30\n' });
     const child = startDrover(app, [], { UV_THREADPOOL_SIZE: '' });
     await waitForLine(child, /ready/);

@@ -23,7 +23,9 @@ export const check: Command = {
     const tooMany = errors.length ? undefined : fdLimitProblem(app.processes.reduce((n, p) => n + (p.autostart ? p.numprocs : 0), 0));
     if (tooMany) errors.push(`formation: ${tooMany}`);
     if (errors.length) {
-      process.stderr.write(`\n${errors.length} error${errors.length === 1 ? '' : 's'}:\n${errors.join('\n')}\ndrover start refuses to run until the errors are fixed; warnings do not stop it.\n`);
+      process.stderr.write(
+        `\n${errors.length} error${errors.length === 1 ? '' : 's'}:\n${errors.join('\n')}\ndrover start refuses to run until the errors are fixed; warnings do not stop it.\n`,
+      );
       return 1;
     }
     process.stdout.write('\nconfiguration OK\n');
@@ -51,8 +53,19 @@ export function describeApp(app: LoadedApp): string {
   if (app.fragments.length === 0) lines.push('  (none)');
   lines.push('process types:');
   for (const p of app.processes) {
-    const notes = [typeof p.numprocs === 'number' && p.numprocs !== 1 ? `numprocs ${p.numprocs}` : '', p.source === 'config' ? 'from config' : '', p.oneshot ? 'oneshot' : '', p.autostart ? '' : 'runs only when named', p.schedule ? `schedule "${p.schedule}" (${p.timezone}, overlap ${p.overlap})` : ''];
-    lines.push(`  ${p.name.padEnd(10)} ${p.command}${notes.filter(Boolean).map((n) => `  (${n})`).join('')}`);
+    const notes = [
+      typeof p.numprocs === 'number' && p.numprocs !== 1 ? `numprocs ${p.numprocs}` : '',
+      p.source === 'config' ? 'from config' : '',
+      p.oneshot ? 'oneshot' : '',
+      p.autostart ? '' : 'runs only when named',
+      p.schedule ? `schedule "${p.schedule}" (${p.timezone}, overlap ${p.overlap})` : '',
+    ];
+    lines.push(
+      `  ${p.name.padEnd(10)} ${p.command}${notes
+        .filter(Boolean)
+        .map((n) => `  (${n})`)
+        .join('')}`,
+    );
   }
   if (app.processes.length === 0) lines.push('  (none)');
   lines.push('pipeline:');
@@ -63,7 +76,10 @@ export function describeApp(app: LoadedApp): string {
     }
   }
   if (COMPONENT_KINDS.every((k) => app.config[k].length === 0)) lines.push('  (no outputs: logs go nowhere)');
-  const lint = lintPipeline(app.config, app.processes).map((w) => ({ ...w, file: w.file.startsWith(app.appDir + '/') ? relative(app.appDir, w.file) : w.file }));
+  const lint = lintPipeline(app.config, app.processes).map((w) => ({
+    ...w,
+    file: w.file.startsWith(app.appDir + '/') ? relative(app.appDir, w.file) : w.file,
+  }));
   for (const w of [...app.warnings, ...lint]) lines.push(`warning: ${formatProblem(w)}`);
   return lines.join('\n') + '\n';
 }

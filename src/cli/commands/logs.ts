@@ -34,9 +34,17 @@ in memory, at most 1 MiB), in Heroku's format: \`TIME app[web.1]: line\`, drover
     const { values } = parse(args, OPTIONS);
     const num = values.num ?? '100';
     if (!/^\d+$/.test(num)) throw new UsageError(`option --num must be a whole number of lines, e.g. -n 200, got "${num}"`);
-    if (values.source !== undefined && values.source !== 'app' && values.source !== 'drover') throw new UsageError(`option --source must be "app" or "drover", got "${values.source}"`);
-    if (values.ps !== undefined && !/^[A-Za-z0-9_-]+(\.\d+)?$/.test(values.ps)) throw new UsageError(`option --ps must be a process type (web) or an instance (web.1), got "${values.ps}"`);
-    const request: LogsRequest = { command: 'logs', lines: Number(num), tail: Boolean(values.tail), ps: values.ps, source: values.source as LogsRequest['source'] };
+    if (values.source !== undefined && values.source !== 'app' && values.source !== 'drover')
+      throw new UsageError(`option --source must be "app" or "drover", got "${values.source}"`);
+    if (values.ps !== undefined && !/^[A-Za-z0-9_-]+(\.\d+)?$/.test(values.ps))
+      throw new UsageError(`option --ps must be a process type (web) or an instance (web.1), got "${values.ps}"`);
+    const request: LogsRequest = {
+      command: 'logs',
+      lines: Number(num),
+      tail: Boolean(values.tail),
+      ps: values.ps,
+      source: values.source as LogsRequest['source'],
+    };
     const path = values.socket ?? controlSocketPath(resolve(values.app ?? process.cwd()), '');
     // A log viewer must not take CPU from the app it watches (on the same machine, as locally): lowest priority.
     try {
@@ -58,7 +66,8 @@ in memory, at most 1 MiB), in Heroku's format: \`TIME app[web.1]: line\`, drover
       });
       socket.on('end', () => done(0));
       socket.on('error', (error: NodeJS.ErrnoException) => {
-        if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED') fail(new UsageError(`no drover supervisor is running for this app (no socket at ${path}); start one with drover start`));
+        if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED')
+          fail(new UsageError(`no drover supervisor is running for this app (no socket at ${path}); start one with drover start`));
         else fail(error);
       });
       const quit = () => {

@@ -29,12 +29,15 @@ the next start.
       answer = await requestControl(path, { command: 'reload' });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ECONNREFUSED') throw new UsageError(`no drover supervisor is running for this app (no socket at ${path}); start one with drover start`);
+      if (code === 'ENOENT' || code === 'ECONNREFUSED')
+        throw new UsageError(`no drover supervisor is running for this app (no socket at ${path}); start one with drover start`);
       throw error;
     }
     if (values.json) process.stdout.write(JSON.stringify(answer, null, 2) + '\n');
     if ('errors' in answer) {
-      process.stderr.write(`drover reload: refused, the configuration has ${answer.errors.length} error${answer.errors.length === 1 ? '' : 's'} (the running one stays):\n${answer.errors.map((e) => '  ' + e.replace(/\n/g, '\n  ')).join('\n')}\n`);
+      process.stderr.write(
+        `drover reload: refused, the configuration has ${answer.errors.length} error${answer.errors.length === 1 ? '' : 's'} (the running one stays):\n${answer.errors.map((e) => '  ' + e.replace(/\n/g, '\n  ')).join('\n')}\n`,
+      );
       return 1;
     }
     if ('error' in answer) {

@@ -14,7 +14,13 @@ import { hasSignal, IGNORED_SIGNALS, STATUS_SIGNAL, STOP_SIGNALS } from '../sign
 import { start } from './start';
 import { controlSocketPath, requestControl } from '../../supervisor/control';
 
-const OPTIONS = { app: { type: 'string', short: 'a' }, root: { type: 'string', short: 'd' }, procfile: { type: 'string', short: 'f' }, env: { type: 'string', short: 'e' }, logs: { type: 'boolean' } } as const;
+const OPTIONS = {
+  app: { type: 'string', short: 'a' },
+  root: { type: 'string', short: 'd' },
+  procfile: { type: 'string', short: 'f' },
+  env: { type: 'string', short: 'e' },
+  logs: { type: 'boolean' },
+} as const;
 
 export const run: Command = {
   summary: 'run a one-off command with the app environment (heroku run style)',
@@ -77,7 +83,8 @@ ${APP_USAGE}`,
 
 /** `drover run --logs`: the command as a one-shot instance under the supervisor, its lines through the pipeline. */
 function runWithLogs(app: LoadedApp, script: string, dyno: string, type: LoadedApp['processes'][number] | undefined): Promise<number> {
-  if (app.problems.length) throw new UsageError(`the configuration has errors, so its pipeline cannot run:\n${app.problems.map((p) => '  ' + formatProblem(p)).join('\n')}`);
+  if (app.problems.length)
+    throw new UsageError(`the configuration has errors, so its pipeline cannot run:\n${app.problems.map((p) => '  ' + formatProblem(p)).join('\n')}`);
   startThreadPool();
   const spec = oneOffSpec(script, type);
   const port = /^\d+$/.test(process.env.PORT ?? '') ? Number(process.env.PORT) : 5000;

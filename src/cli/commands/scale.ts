@@ -28,14 +28,18 @@ Scaling everything to 0 leaves drover running, ready to scale up again.
       answer = await requestControl(path, { command: 'scale', formation: positionals.join(',') });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ECONNREFUSED') throw new UsageError(`no drover supervisor is running for this app (no socket at ${path}); start one with drover start`);
+      if (code === 'ENOENT' || code === 'ECONNREFUSED')
+        throw new UsageError(`no drover supervisor is running for this app (no socket at ${path}); start one with drover start`);
       throw error;
     }
     if (answer.error) {
       process.stderr.write(`drover scale: ${answer.error}\n`);
       return 1;
     }
-    const parts = [answer.started?.length && `starting ${answer.started.join(', ')}`, answer.stopping?.length && `stopping ${answer.stopping.join(', ')}`].filter(Boolean);
+    const parts = [
+      answer.started?.length && `starting ${answer.started.join(', ')}`,
+      answer.stopping?.length && `stopping ${answer.stopping.join(', ')}`,
+    ].filter(Boolean);
     process.stdout.write(`Scaling: ${parts.join('; ') || 'nothing to change'}\n`);
     return 0;
   },

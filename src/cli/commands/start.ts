@@ -22,7 +22,9 @@ import { SEVERITY } from '../../pipeline/message';
 import { handleSignals, ignoredLine } from '../signals';
 import { statusLines } from './status';
 
-export const start: Command & { supervise(app: LoadedApp, plans: InstancePlan[], scaling?: { basePort: number | undefined; load: () => LoadedApp; everyType: boolean }): Promise<number> } = {
+export const start: Command & {
+  supervise(app: LoadedApp, plans: InstancePlan[], scaling?: { basePort: number | undefined; load: () => LoadedApp; everyType: boolean }): Promise<number>;
+} = {
   summary: 'run the process types of the Procfile (all, or a formation such as web=2,worker=1)',
   usage: `Usage: drover start [FORMATION] [options]
 
@@ -41,11 +43,18 @@ The type \`release\` runs only when named. foreman's flags work the same.
 ${APP_USAGE}`,
   async run(args) {
     startThreadPool();
-    const { values, positionals } = parse(args, { ...APP_OPTIONS, port: { type: 'string', short: 'p' }, formation: { type: 'string', short: 'm' }, timeout: { type: 'string', short: 't' } }, true);
-    if (positionals.length > 1) throw new UsageError(`expected one FORMATION, got ${positionals.length}: ${positionals.join(' ')} (write web=2,worker=1 without spaces)`);
-    if (positionals.length && values.formation !== undefined) throw new UsageError(`give the formation once: as an argument (${positionals[0]}) or with --formation (${values.formation}), not both`);
+    const { values, positionals } = parse(
+      args,
+      { ...APP_OPTIONS, port: { type: 'string', short: 'p' }, formation: { type: 'string', short: 'm' }, timeout: { type: 'string', short: 't' } },
+      true,
+    );
+    if (positionals.length > 1)
+      throw new UsageError(`expected one FORMATION, got ${positionals.length}: ${positionals.join(' ')} (write web=2,worker=1 without spaces)`);
+    if (positionals.length && values.formation !== undefined)
+      throw new UsageError(`give the formation once: as an argument (${positionals[0]}) or with --formation (${values.formation}), not both`);
     if (values.port !== undefined && !/^\d+$/.test(values.port)) throw new UsageError(`option --port must be a port number, got "${values.port}"`);
-    if (values.timeout !== undefined && !/^\d+(\.\d+)?$/.test(values.timeout)) throw new UsageError(`option --timeout must be a number of seconds, e.g. 10, got "${values.timeout}"`);
+    if (values.timeout !== undefined && !/^\d+(\.\d+)?$/.test(values.timeout))
+      throw new UsageError(`option --timeout must be a number of seconds, e.g. 10, got "${values.timeout}"`);
     const app = loadAppFromArgs(values, 'run');
     // Skipped Procfile and .env lines: said once at start, as at build time and by drover check.
     for (const w of app.warnings) process.stderr.write(`drover: warning: ${formatProblem(w)}\n`);
@@ -58,7 +67,12 @@ ${APP_USAGE}`,
     const dotenvPort = !process.env.PORT && /^\d+$/.test(app.dotenv.PORT ?? '') ? Number(app.dotenv.PORT) : undefined;
     let plans;
     try {
-      plans = planInstances(app.processes, parseFormation(positionals[0] ?? values.formation ?? '', app.processes), process.env, values.port === undefined ? dotenvPort : Number(values.port));
+      plans = planInstances(
+        app.processes,
+        parseFormation(positionals[0] ?? values.formation ?? '', app.processes),
+        process.env,
+        values.port === undefined ? dotenvPort : Number(values.port),
+      );
     } catch (error) {
       if (error instanceof FormationError) throw new UsageError(error.message);
       throw error;
@@ -102,7 +116,15 @@ ${APP_USAGE}`,
     const { max_line_length: maxLine, partial_line_timeout: partialTimeout } = app.config.supervisor;
     // Called only once the inputs run, after the supervisor below exists.
     const instances = (): { name: string; pid: number | undefined }[] => supervisor.instances.map((i) => ({ name: i.name, pid: i.pid }));
-    const inputs = new Inputs(app.config.inputs, pipeline, { appDir: app.appDir, env, hostname, onPlatform: isOnPlatform(process.env), maxLine, partialTimeout, instances });
+    const inputs = new Inputs(app.config.inputs, pipeline, {
+      appDir: app.appDir,
+      env,
+      hostname,
+      onPlatform: isOnPlatform(process.env),
+      maxLine,
+      partialTimeout,
+      instances,
+    });
     const supervisor: Supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname, lines, inputs });
 
     // drover run --logs passes no port rule: its one instance is not a formation to scale.
@@ -193,7 +215,9 @@ function stopAllOnCrash(supervisor: Supervisor): (error: unknown) => void {
     if (crashed) return;
     crashed = true;
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    process.stderr.write(`drover: unexpected error: ${detail}\ndrover: stopping every process, since nothing supervises them or reads their output now. Please report this with the command you ran.\n`);
+    process.stderr.write(
+      `drover: unexpected error: ${detail}\ndrover: stopping every process, since nothing supervises them or reads their output now. Please report this with the command you ran.\n`,
+    );
     void supervisor.abandon(3000).finally(() => exitNow(70));
   };
   process.on('uncaughtException', crash);

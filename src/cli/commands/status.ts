@@ -16,7 +16,10 @@ async function ask(values: { app?: string; socket?: string }, request: ControlRe
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (error instanceof ControlError) throw new CommandError(error.message);
-    if (code === 'EACCES') throw new CommandError(`permission denied: cannot connect to ${path}: only the user who ran drover start can ask its supervisor; run this command as that user`);
+    if (code === 'EACCES')
+      throw new CommandError(
+        `permission denied: cannot connect to ${path}: only the user who ran drover start can ask its supervisor; run this command as that user`,
+      );
     if (code === 'ENOENT' || code === 'ECONNREFUSED') {
       const others = values.socket || process.env.DROVER_SOCKET ? '' : otherUsersSupervisors();
       throw new UsageError(`no drover supervisor is running for this app (no socket at ${path}); start one with drover start${others}`);
@@ -35,8 +38,16 @@ export const status: Command = {
       process.stdout.write(JSON.stringify(answer, null, 2) + '\n');
       return 0;
     }
-    const state = (i: SupervisorStatus['instances'][number]) => (i.nextStart ? `${i.state} (restart in ${Math.max(0, (Date.parse(i.nextStart) - Date.now()) / 1000).toFixed(1)}s)` : i.state);
-    const rows = answer.instances.map((i) => [i.name, state(i), i.pid ? String(i.pid) : '-', i.pid ? formatUptime(i.uptime) : '-', String(i.restarts), i.exitStatus === undefined ? '-' : String(i.exitStatus)]);
+    const state = (i: SupervisorStatus['instances'][number]) =>
+      i.nextStart ? `${i.state} (restart in ${Math.max(0, (Date.parse(i.nextStart) - Date.now()) / 1000).toFixed(1)}s)` : i.state;
+    const rows = answer.instances.map((i) => [
+      i.name,
+      state(i),
+      i.pid ? String(i.pid) : '-',
+      i.pid ? formatUptime(i.uptime) : '-',
+      String(i.restarts),
+      i.exitStatus === undefined ? '-' : String(i.exitStatus),
+    ]);
     process.stdout.write(table([['NAME', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'LAST EXIT'], ...rows]));
     if (answer.schedules?.length) process.stdout.write('\n' + scheduleTable(answer.schedules) + '\n');
     for (const [id, stats] of Object.entries({ ...answer.inputs, ...answer.outputs })) {
@@ -44,7 +55,9 @@ export const status: Command = {
         process.stdout.write(`${id}: DISABLED: ${stats.error}\n`);
         continue;
       }
-      const text = Object.entries(stats).map(([k, v]) => `${k}=${v}`).join(' ');
+      const text = Object.entries(stats)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ');
       process.stdout.write(`${id}: ${text || '-'}\n`);
     }
     return 0;
@@ -80,7 +93,13 @@ function scheduleTable(schedules: NonNullable<SupervisorStatus['schedules']>): s
   const last = (s: (typeof schedules)[number]) => {
     if (s.running) return 'running';
     if (!s.last) return '-';
-    const how = s.last.timedOut ? `timed out (${s.last.status})` : s.last.replaced ? `replaced (${s.last.status})` : s.last.status === 0 ? 'ok (0)' : `failed (${s.last.status})`;
+    const how = s.last.timedOut
+      ? `timed out (${s.last.status})`
+      : s.last.replaced
+        ? `replaced (${s.last.status})`
+        : s.last.status === 0
+          ? 'ok (0)'
+          : `failed (${s.last.status})`;
     return `${how} at ${s.last.startedAt}, ${(s.last.durationMs / 1000).toFixed(1)}s`;
   };
   const rows = schedules.map((s) => [s.name, `${s.schedule} (${s.timezone})`, s.nextRun ?? '-', last(s), `${s.runs}/${s.failed}/${s.skipped}`]);
@@ -94,5 +113,14 @@ function formatUptime(ms: number): string {
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((cell, c) => cell.padEnd(widths[c]))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }

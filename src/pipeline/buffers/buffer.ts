@@ -44,7 +44,7 @@ const whenFull: Field = {
   type: 'enum',
   values: WHEN_FULL,
   default: 'drop_oldest',
-  doc: 'what to do when the buffer is full: drop_oldest (default: a drain outage must not stall the app), drop_newest, or block (stop reading the app\'s output until there is room)',
+  doc: "what to do when the buffer is full: drop_oldest (default: a drain outage must not stall the app), drop_newest, or block (stop reading the app's output until there is room)",
 };
 
 /** The `buffer` option of the syslog and http outputs: a table chosen by its `type`. */
@@ -53,7 +53,12 @@ export const bufferField: Field = {
   doc: 'where records wait for the drain: { type = "memory", max_events, max_size, when_full } or { type = "disk", path, max_size, when_full }',
   discriminator: 'type',
   fields: {
-    type: { type: 'enum', values: ['memory', 'disk'], default: 'memory', doc: 'memory (default; lost when drover stops) or disk (survives a restart of drover)' },
+    type: {
+      type: 'enum',
+      values: ['memory', 'disk'],
+      default: 'memory',
+      doc: 'memory (default; lost when drover stops) or disk (survives a restart of drover)',
+    },
   },
   variants: {
     memory: {
@@ -62,7 +67,10 @@ export const bufferField: Field = {
       when_full: whenFull,
     },
     disk: {
-      path: { type: 'string', doc: 'directory of the segment files; default $TMPDIR/drover-<uid>/buffers/<output name>, in a directory only that user can use (0700, checked)' },
+      path: {
+        type: 'string',
+        doc: 'directory of the segment files; default $TMPDIR/drover-<uid>/buffers/<output name>, in a directory only that user can use (0700, checked)',
+      },
       max_size: { type: 'size', default: '256MB', doc: 'most bytes waiting to be sent' },
       segment_size: { type: 'size', default: '16MB', doc: 'size of each segment file: drop_oldest drops a segment at a time' },
       when_full: whenFull,
@@ -79,7 +87,12 @@ export function createBuffer(options: Record<string, any> | undefined, outputNam
   if (problems.length) throw new Error(problems.map((p) => p.message).join('; '));
   if (resolved.type === 'disk') {
     const dir = (resolved.path as string | undefined) || join(privateSubdir('buffers'), outputName);
-    return new DiskBuffer({ dir, maxSize: resolved.max_size as number, segmentSize: resolved.segment_size as number, whenFull: resolved.when_full as WhenFull });
+    return new DiskBuffer({
+      dir,
+      maxSize: resolved.max_size as number,
+      segmentSize: resolved.segment_size as number,
+      whenFull: resolved.when_full as WhenFull,
+    });
   }
   return new MemoryBuffer({ maxEvents: resolved.max_events as number, maxSize: resolved.max_size as number, whenFull: resolved.when_full as WhenFull });
 }

@@ -3,7 +3,21 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RecordBuffer, WhenFull } from './buffer';
 import { Deque, Signal } from './queue';
-import { errorCode as code, filesystemSize, HEAD, MARKER, readAt, recover, releaseLock, segmentName as name, takeLock, truncate, unlink, writeCheckpoint, type Segment } from './segment-files';
+import {
+  errorCode as code,
+  filesystemSize,
+  HEAD,
+  MARKER,
+  readAt,
+  recover,
+  releaseLock,
+  segmentName as name,
+  takeLock,
+  truncate,
+  unlink,
+  writeCheckpoint,
+  type Segment,
+} from './segment-files';
 
 export interface DiskBufferOptions {
   dir: string;
@@ -158,7 +172,13 @@ export class DiskBuffer implements RecordBuffer {
     // So is the segment being written, once all it holds on disk is confirmed and it is large (or the disk full):
     // a new one takes its place, so that a buffer on a small disk does not wait for a segment to fill.
     const head = this.head;
-    if (this.segments[0] === head && this.ack.seg === head && head.flushed > 0 && this.ack.offset >= head.flushed && (head.flushed >= this.segmentSize / 4 || this.failure)) {
+    if (
+      this.segments[0] === head &&
+      this.ack.seg === head &&
+      head.flushed > 0 &&
+      this.ack.offset >= head.flushed &&
+      (head.flushed >= this.segmentSize / 4 || this.failure)
+    ) {
       this.roll();
       if (this.head !== head) {
         this.segments.shift();
@@ -195,7 +215,15 @@ export class DiskBuffer implements RecordBuffer {
   }
 
   stats(): Record<string, number> {
-    return { buffered: this.pendingCount, buffered_bytes: this.bytes, unconfirmed: this.sent.length, dropped: this.dropped, segments: this.segments.length, write_errors: this.writeErrors, checkpoint_errors: this.checkpointErrors };
+    return {
+      buffered: this.pendingCount,
+      buffered_bytes: this.bytes,
+      unconfirmed: this.sent.length,
+      dropped: this.dropped,
+      segments: this.segments.length,
+      write_errors: this.writeErrors,
+      checkpoint_errors: this.checkpointErrors,
+    };
   }
 
   /** Keeps everything unconfirmed on disk for the next start; returns how many records the disk would not take. */

@@ -18,7 +18,10 @@ export class Reporter {
   private lastSaid = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly context: Pick<ComponentContext, 'report'>, private readonly interval = 1000) {}
+  constructor(
+    private readonly context: Pick<ComponentContext, 'report'>,
+    private readonly interval = 1000,
+  ) {}
 
   /** Adds `n` to the count of `key`; `text` makes the line from the total. */
   count(key: string, n: number, text: (count: number) => string, severity: number = SEVERITY.err): void {

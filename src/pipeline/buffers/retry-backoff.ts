@@ -4,7 +4,10 @@
 export class Backoff {
   private attempt = 0;
 
-  constructor(private readonly initial: number, private readonly max: number) {}
+  constructor(
+    private readonly initial: number,
+    private readonly max: number,
+  ) {}
 
   /** The delay before the next attempt, in ms. */
   next(): number {

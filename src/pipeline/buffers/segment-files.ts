@@ -1,6 +1,18 @@
 // The on-disk format of the disk buffer: segment files of framed records, and the lock on a buffer directory.
 import * as fs from 'node:fs';
-import { closeSync, ftruncateSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  ftruncateSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  readSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 // Each record: a marker byte, its length (u32 LE), the bytes. The marker catches a torn or foreign file.
@@ -24,7 +36,11 @@ export interface Segment {
  * torn tails cut off, and how many records and bytes wait to be sent.
  */
 export function recover(dir: string): { segments: Segment[]; ack?: { seg: Segment; offset: number }; pending: number; pendingBytes: number } {
-  const seqs = readdirSync(dir).map((f) => SEGMENT.exec(f)).filter((m) => m !== null).map((m) => Number(m[1])).sort((a, b) => a - b);
+  const seqs = readdirSync(dir)
+    .map((f) => SEGMENT.exec(f))
+    .filter((m) => m !== null)
+    .map((m) => Number(m[1]))
+    .sort((a, b) => a - b);
   let checkpoint = { segment: -1, offset: 0 };
   try {
     checkpoint = JSON.parse(readFileSync(join(dir, 'checkpoint'), 'utf8'));
@@ -63,14 +79,19 @@ export function recover(dir: string): { segments: Segment[]; ack?: { seg: Segmen
  * may belong to some other process by now, which does not hold the lock.
  */
 export function takeLock(lock: string, dir: string): void {
-  if (held.has(lock)) throw new BufferInUseError(`buffer.path "${dir}" is used by two outputs of this drover: give each output its own buffer.path (or leave it out: the default is a directory per output)`);
+  if (held.has(lock))
+    throw new BufferInUseError(
+      `buffer.path "${dir}" is used by two outputs of this drover: give each output its own buffer.path (or leave it out: the default is a directory per output)`,
+    );
   try {
     const [owner, started] = readFileSync(lock, 'utf8').trim().split(' ');
     const pid = Number(owner);
     const now = startTimeOf(pid);
     const sameProcess = started === undefined || now === undefined || now === started;
     if (pid && pid !== process.pid && alive(pid) && sameProcess) {
-      throw new BufferInUseError(`buffer.path "${dir}" is in use by process ${pid}${describeProcess(pid)}: two drovers cannot share a disk buffer; give this output another buffer.path, or stop that process first`);
+      throw new BufferInUseError(
+        `buffer.path "${dir}" is in use by process ${pid}${describeProcess(pid)}: two drovers cannot share a disk buffer; give this output another buffer.path, or stop that process first`,
+      );
     }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;

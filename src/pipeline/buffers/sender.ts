@@ -107,7 +107,13 @@ export class Sender implements Output {
   }
 
   stats(): Record<string, number | string> {
-    return { destination: this.transport.name, ...this.counters, ...this.buffer.stats(), ...this.transport.stats?.(), ...(this.lastError ? { last_error: this.lastError } : {}) };
+    return {
+      destination: this.transport.name,
+      ...this.counters,
+      ...this.buffer.stats(),
+      ...this.transport.stats?.(),
+      ...(this.lastError ? { last_error: this.lastError } : {}),
+    };
   }
 
   /** Flushes until `deadline`; then a disk buffer keeps the rest and a memory buffer reports it lost. */
@@ -146,7 +152,10 @@ export class Sender implements Output {
     if (dropped) this.reportDropped(dropped);
     if (lost) {
       this.counters.lost += lost;
-      const why = this.buffer.type === 'disk' ? `the disk buffer could not write them: ${this.buffer.failure}` : `${this.lastError ? `last error: ${this.lastError}` : `${this.transport.name} did not confirm them before the stop timeout`}; a disk buffer would keep them`;
+      const why =
+        this.buffer.type === 'disk'
+          ? `the disk buffer could not write them: ${this.buffer.failure}`
+          : `${this.lastError ? `last error: ${this.lastError}` : `${this.transport.name} did not confirm them before the stop timeout`}; a disk buffer would keep them`;
       this.reporter.count('lost', lost, (n) => `Error L10 (output buffer overflow): ${this.context.id} lost ${n} messages at shutdown (${why})`);
     }
     if (left > lost) {
@@ -163,7 +172,12 @@ export class Sender implements Output {
     const type = this.buffer.type;
     const failure = this.buffer.failure;
     if (failure) this.reporter.count('failed', n, (total) => `Error L12 (local buffer error): ${this.context.id} dropped ${total} messages (${failure})`);
-    else this.reporter.count('dropped', n, (total) => `Error L10 (output buffer overflow): ${this.context.id} dropped ${total} messages (${type} buffer full, when_full=${this.buffer.whenFull})`);
+    else
+      this.reporter.count(
+        'dropped',
+        n,
+        (total) => `Error L10 (output buffer overflow): ${this.context.id} dropped ${total} messages (${type} buffer full, when_full=${this.buffer.whenFull})`,
+      );
   }
 
   private async run(): Promise<void> {
@@ -218,7 +232,10 @@ export class Sender implements Output {
           else {
             held.shift();
             this.buffer.confirm(1);
-            this.reject(1, `${(error as Error).message} for a single message of ${records[0].length} bytes: it is larger than the drain accepts, even alone (not retried; lower [supervisor] max_line_length to have long lines split)`);
+            this.reject(
+              1,
+              `${(error as Error).message} for a single message of ${records[0].length} bytes: it is larger than the drain accepts, even alone (not retried; lower [supervisor] max_line_length to have long lines split)`,
+            );
           }
           attempt = 0;
           continue;
@@ -237,13 +254,20 @@ export class Sender implements Output {
           held.shift();
           this.buffer.confirm(records.length);
           this.counters.rejected += records.length;
-          this.reporter.count('gave-up', records.length, (n) => `Error L13 (delivery error): ${this.context.id} dropped ${n} messages after ${this.options.maxRetries} retries: ${this.lastError}`);
+          this.reporter.count(
+            'gave-up',
+            records.length,
+            (n) => `Error L13 (delivery error): ${this.context.id} dropped ${n} messages after ${this.options.maxRetries} retries: ${this.lastError}`,
+          );
           attempt = 0;
           continue;
         }
         // A server's Retry-After wins over a shorter backoff. At shutdown there is no time for long waits.
         const wait = this.closing ? Math.min(250, this.backoff.next()) : Math.max(this.backoff.next(), (error as { retryAfter?: number }).retryAfter ?? 0);
-        this.reporter.say('retry', `Error L13 (delivery error): ${this.context.id}: ${this.lastError}; retrying in ${(wait / 1000).toFixed(1)}s (attempt ${attempt})`);
+        this.reporter.say(
+          'retry',
+          `Error L13 (delivery error): ${this.context.id}: ${this.lastError}; retrying in ${(wait / 1000).toFixed(1)}s (attempt ${attempt})`,
+        );
         this.busy = false;
         await this.retrySleep.sleep(wait);
       } finally {

@@ -8,7 +8,13 @@ import { FlatJsonReader } from './flat-json';
 
 const schema: Schema = {
   ...pickSchema,
-  max_depth: { type: 'integer', default: 8, min: 1, max: 64, doc: 'nesting depth flattened into dotted keys; deeper objects are kept as JSON text in one field' },
+  max_depth: {
+    type: 'integer',
+    default: 8,
+    min: 1,
+    max: 64,
+    doc: 'nesting depth flattened into dotted keys; deeper objects are kept as JSON text in one field',
+  },
 };
 
 /** Decodes JSON object lines; a line that is not one is left as it was. */
@@ -16,7 +22,10 @@ export class JsonDecoder implements Decoder {
   private text: string | undefined;
   private readonly flat: FlatJsonReader;
 
-  constructor(private readonly pick: Picker, private readonly maxDepth: number) {
+  constructor(
+    private readonly pick: Picker,
+    private readonly maxDepth: number,
+  ) {
     this.flat = new FlatJsonReader(pick);
   }
 

@@ -8,10 +8,18 @@ import { applyPicked, pickSchema, picker, type Picker } from './pick';
 const schema: Schema = {
   ...pickSchema,
   level_keys: { ...pickSchema.level_keys, default: ['level', 'lvl', 'severity', 'at'] } as Schema[string],
-  partial: { type: 'boolean', default: false, doc: 'take key=value pairs from anywhere in the line and ignore other words ("Started GET / user=42"); by default a line is decoded only when every word is a pair' },
+  partial: {
+    type: 'boolean',
+    default: false,
+    doc: 'take key=value pairs from anywhere in the line and ignore other words ("Started GET / user=42"); by default a line is decoded only when every word is a pair',
+  },
 };
 
-const SPACE = 0x20, TAB = 0x09, EQUALS = 0x3d, QUOTE = 0x22, BACKSLASH = 0x5c;
+const SPACE = 0x20,
+  TAB = 0x09,
+  EQUALS = 0x3d,
+  QUOTE = 0x22,
+  BACKSLASH = 0x5c;
 
 /**
  * Parses logfmt into `into`; returns how many pairs it found, or -1 when a word is not a pair and `partial`
@@ -80,7 +88,10 @@ function unquote(line: string, start: number, end: number): string {
 
 /** Decodes logfmt lines into Fields. */
 export class LogfmtDecoder implements Decoder {
-  constructor(private readonly pick: Picker, private readonly partial: boolean) {}
+  constructor(
+    private readonly pick: Picker,
+    private readonly partial: boolean,
+  ) {}
 
   decode(message: Message): void {
     const fields: Record<string, FieldValue> = {};

@@ -5,10 +5,23 @@ import { severityOf } from './severity';
 
 /** The options naming which keys hold the level, the message and the time; json and logfmt both take them. */
 export const pickSchema: Schema = {
-  level_keys: { type: 'string[]', default: ['level', 'severity', 'lvl', 'log.level', 'levelname', 'loglevel'], doc: 'keys whose value sets Severity (words such as "warn", syslog numbers 0–7 or bunyan/pino numbers 10–60); the first present wins' },
+  level_keys: {
+    type: 'string[]',
+    default: ['level', 'severity', 'lvl', 'log.level', 'levelname', 'loglevel'],
+    doc: 'keys whose value sets Severity (words such as "warn", syslog numbers 0–7 or bunyan/pino numbers 10–60); the first present wins',
+  },
   message_keys: { type: 'string[]', default: ['msg', 'message'], doc: 'keys whose value becomes the Payload (see `payload`); the first present wins' },
-  time_keys: { type: 'string[]', default: ['time', 'timestamp', 'ts', '@timestamp'], doc: 'keys whose value sets Timestamp: ISO 8601 text, or epoch seconds, milliseconds, microseconds or nanoseconds; [] keeps the time the line was read' },
-  payload: { type: 'enum', values: ['message', 'keep'], default: 'message', doc: '"message": the message key\'s value replaces the Payload (raw outputs then print it instead of the whole line) and leaves Fields; "keep": the line stays as printed' },
+  time_keys: {
+    type: 'string[]',
+    default: ['time', 'timestamp', 'ts', '@timestamp'],
+    doc: 'keys whose value sets Timestamp: ISO 8601 text, or epoch seconds, milliseconds, microseconds or nanoseconds; [] keeps the time the line was read',
+  },
+  payload: {
+    type: 'enum',
+    values: ['message', 'keep'],
+    default: 'message',
+    doc: '"message": the message key\'s value replaces the Payload (raw outputs then print it instead of the whole line) and leaves Fields; "keep": the line stays as printed',
+  },
 };
 
 /** The picking options, read once at create time. */
@@ -21,7 +34,12 @@ export interface Picker {
 
 /** Reads the picking options of a component. */
 export function picker(options: Record<string, any>): Picker {
-  return { levelKeys: options.level_keys, messageKeys: new Set(options.message_keys), timeKeys: options.time_keys, replacePayload: options.payload === 'message' };
+  return {
+    levelKeys: options.level_keys,
+    messageKeys: new Set(options.message_keys),
+    timeKeys: options.time_keys,
+    replacePayload: options.payload === 'message',
+  };
 }
 
 /** Sets Severity and Timestamp from decoded fields, and the Payload from the message text when one was found. */
@@ -97,8 +115,14 @@ function parseIso(s: string): number | undefined {
     if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return undefined;
     const t = s.charCodeAt(10);
     if (t !== 84 && t !== 32) return undefined;
-    const year = digits(s, 0, 4), month = digits(s, 5, 2), day = digits(s, 8, 2), hour = digits(s, 11, 2), minute = digits(s, 14, 2), sec = digits(s, 17, 2);
-    if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || sec < 0 || sec > 60) return undefined;
+    const year = digits(s, 0, 4),
+      month = digits(s, 5, 2),
+      day = digits(s, 8, 2),
+      hour = digits(s, 11, 2),
+      minute = digits(s, 14, 2),
+      sec = digits(s, 17, 2);
+    if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || sec < 0 || sec > 60)
+      return undefined;
     second = Date.UTC(year, month - 1, day, hour, minute, sec);
     for (let k = 0; k < 19; k++) lastPrefix[k] = s.charCodeAt(k);
     lastSecond = second;
@@ -119,7 +143,8 @@ function parseIso(s: string): number | undefined {
   const zone = s.charCodeAt(i);
   if (zone === 90 && i + 1 === s.length) return second + ms;
   if ((zone === 43 || zone === 45) && i + 6 === s.length && s.charCodeAt(i + 3) === 58) {
-    const h = digits(s, i + 1, 2), m = digits(s, i + 4, 2);
+    const h = digits(s, i + 1, 2),
+      m = digits(s, i + 4, 2);
     if (h < 0 || m < 0) return undefined;
     return second + ms - (zone === 45 ? -1 : 1) * (h * 60 + m) * 60_000;
   }

@@ -4,14 +4,25 @@ import { SEVERITY, type Message } from '../message';
 import type { Schema } from '../../config/schema';
 
 const WORDS: Record<string, number> = {
-  emerg: SEVERITY.emerg, emergency: SEVERITY.emerg, panic: SEVERITY.emerg,
+  emerg: SEVERITY.emerg,
+  emergency: SEVERITY.emerg,
+  panic: SEVERITY.emerg,
   alert: SEVERITY.alert,
-  crit: SEVERITY.crit, critical: SEVERITY.crit, fatal: SEVERITY.crit,
-  err: SEVERITY.err, error: SEVERITY.err, eror: SEVERITY.err,
-  warn: SEVERITY.warning, warning: SEVERITY.warning,
+  crit: SEVERITY.crit,
+  critical: SEVERITY.crit,
+  fatal: SEVERITY.crit,
+  err: SEVERITY.err,
+  error: SEVERITY.err,
+  eror: SEVERITY.err,
+  warn: SEVERITY.warning,
+  warning: SEVERITY.warning,
   notice: SEVERITY.notice,
-  info: SEVERITY.info, information: SEVERITY.info, informational: SEVERITY.info,
-  debug: SEVERITY.debug, trace: SEVERITY.debug, verbose: SEVERITY.debug,
+  info: SEVERITY.info,
+  information: SEVERITY.info,
+  informational: SEVERITY.info,
+  debug: SEVERITY.debug,
+  trace: SEVERITY.debug,
+  verbose: SEVERITY.debug,
 };
 
 // Lower, UPPER and Capitalised spellings up front, so the common cases need no toLowerCase() per message.
@@ -37,7 +48,8 @@ export function severityOf(value: unknown): number {
   }
   if (typeof value === 'number' && Number.isInteger(value)) {
     if (value >= 0 && value <= 7) return value;
-    if (value >= 10 && value <= 60) return value <= 20 ? SEVERITY.debug : value <= 30 ? SEVERITY.info : value <= 40 ? SEVERITY.warning : value <= 50 ? SEVERITY.err : SEVERITY.crit;
+    if (value >= 10 && value <= 60)
+      return value <= 20 ? SEVERITY.debug : value <= 30 ? SEVERITY.info : value <= 40 ? SEVERITY.warning : value <= 50 ? SEVERITY.err : SEVERITY.crit;
   }
   return -1;
 }
@@ -63,9 +75,17 @@ export function detectSeverity(text: string, ignoreCase: boolean, maxOffset: num
 }
 
 const schema: Schema = {
-  ignore_case: { type: 'boolean', default: false, doc: 'also accept lower-case level words such as "error:" or "[warn]" (by default only ERROR, WARN... and key=value forms such as level=warn count)' },
+  ignore_case: {
+    type: 'boolean',
+    default: false,
+    doc: 'also accept lower-case level words such as "error:" or "[warn]" (by default only ERROR, WARN... and key=value forms such as level=warn count)',
+  },
   max_offset: { type: 'integer', default: 200, min: 1, doc: 'look for the level word only in this many first characters of the line, where loggers put it' },
-  field: { type: 'string', default: '', doc: 'also store the word found (lower-cased) in this field, e.g. "level" so that Fields[level] works as for JSON lines; empty: no field' },
+  field: {
+    type: 'string',
+    default: '',
+    doc: 'also store the word found (lower-cased) in this field, e.g. "level" so that Fields[level] works as for JSON lines; empty: no field',
+  },
 };
 
 /** The `severity` decoder: sets Severity from a level word in a plain-text line. */

@@ -19,7 +19,11 @@ export class CounterFilter implements Filter {
   private since = Date.now();
   private readonly timer: NodeJS.Timeout;
 
-  constructor(readonly interval: number, private readonly idle: boolean, private readonly context: ComponentContext) {
+  constructor(
+    readonly interval: number,
+    private readonly idle: boolean,
+    private readonly context: ComponentContext,
+  ) {
     this.timer = setInterval(() => this.report(), interval);
     this.timer.unref();
   }
@@ -84,6 +88,7 @@ export const counterFilter = defineComponent({
   summary: 'Every interval, one line with the number of messages per process and severity, and messages per second.',
   schema,
   example: '[filters.counter]\ntype = "counter"\nmatch = "Type == \'log\'"\ninterval = "1m"',
-  check: (options) => (options.interval >= 100 ? [] : [{ key: 'interval', message: `option "interval" must be at least 100ms, got ${options.interval}ms`, hint: 'e.g. "10s"' }]),
+  check: (options) =>
+    options.interval >= 100 ? [] : [{ key: 'interval', message: `option "interval" must be at least 100ms, got ${options.interval}ms`, hint: 'e.g. "10s"' }],
   create: (options, context) => new CounterFilter(options.interval, options.idle, context),
 });

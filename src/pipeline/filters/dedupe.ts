@@ -5,7 +5,11 @@ import { Message } from '../message';
 import type { Schema } from '../../config/schema';
 
 const schema: Schema = {
-  flush_interval: { type: 'duration', default: '10s', doc: 'how long a run of repeats may wait for its "repeated" line when the process goes on repeating or falls quiet' },
+  flush_interval: {
+    type: 'duration',
+    default: '10s',
+    doc: 'how long a run of repeats may wait for its "repeated" line when the process goes on repeating or falls quiet',
+  },
 };
 
 interface Last {
@@ -20,7 +24,10 @@ export class DedupeFilter implements Filter {
   private readonly last = new Map<string, Last>();
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly interval: number, private readonly context: ComponentContext) {}
+  constructor(
+    private readonly interval: number,
+    private readonly context: ComponentContext,
+  ) {}
 
   process(message: Message): Message | undefined {
     const last = this.last.get(message.logger);
@@ -89,6 +96,9 @@ export const dedupeFilter = defineComponent({
   summary: 'Collapses identical consecutive lines of one process into "last message repeated N times".',
   schema,
   example: '[filters.dedupe]\ntype = "dedupe"\nmatch = "TRUE"\nflush_interval = "10s"',
-  check: (options) => (options.flush_interval > 0 ? [] : [{ key: 'flush_interval', message: `option "flush_interval" must be longer than 0, got ${options.flush_interval}ms`, hint: 'e.g. "10s"' }]),
+  check: (options) =>
+    options.flush_interval > 0
+      ? []
+      : [{ key: 'flush_interval', message: `option "flush_interval" must be longer than 0, got ${options.flush_interval}ms`, hint: 'e.g. "10s"' }],
   create: (options, context) => new DedupeFilter(options.flush_interval, context),
 });

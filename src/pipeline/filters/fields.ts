@@ -5,7 +5,11 @@ import type { FieldValue, Message } from '../message';
 import type { Schema } from '../../config/schema';
 
 const schema: Schema = {
-  add: { type: 'map', default: {}, doc: 'fields to set on every message, e.g. { release = "${HEROKU_RELEASE_VERSION:-dev}", region = "eu" }; they replace a field of the same name' },
+  add: {
+    type: 'map',
+    default: {},
+    doc: 'fields to set on every message, e.g. { release = "${HEROKU_RELEASE_VERSION:-dev}", region = "eu" }; they replace a field of the same name',
+  },
   rename: { type: 'map', default: {}, doc: 'fields to rename, old = "new", e.g. { lvl = "level" }; a missing field is skipped' },
   remove: { type: 'string[]', default: [], doc: 'fields to remove, e.g. ["password", "headers.cookie"]' },
 };
@@ -46,12 +50,16 @@ export const fieldsFilter = defineComponent({
   type: 'fields',
   summary: 'Adds, renames and removes Fields.',
   schema,
-  example: '[filters.tag]\ntype = "fields"\nmatch = "TRUE"\nadd = { release = "${HEROKU_RELEASE_VERSION:-dev}" }\nrename = { lvl = "level" }\nremove = ["password"]',
+  example:
+    '[filters.tag]\ntype = "fields"\nmatch = "TRUE"\nadd = { release = "${HEROKU_RELEASE_VERSION:-dev}" }\nrename = { lvl = "level" }\nremove = ["password"]',
   check(options) {
     const empty = Object.keys(options.add).length + Object.keys(options.rename).length + options.remove.length === 0;
-    const problems = empty ? [{ key: 'add', message: 'the fields filter needs at least one of "add", "rename" or "remove", got none', hint: 'e.g. add = { region = "eu" }' }] : [];
+    const problems = empty
+      ? [{ key: 'add', message: 'the fields filter needs at least one of "add", "rename" or "remove", got none', hint: 'e.g. add = { region = "eu" }' }]
+      : [];
     for (const [from, to] of Object.entries(options.rename as Record<string, string>)) {
-      if (to === '') problems.push({ key: 'rename', message: `option "rename" must map "${from}" to a new name, got ""`, hint: 'to drop a field, list it in "remove"' });
+      if (to === '')
+        problems.push({ key: 'rename', message: `option "rename" must map "${from}" to a new name, got ""`, hint: 'to drop a field, list it in "remove"' });
     }
     return problems;
   },

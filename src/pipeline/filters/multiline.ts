@@ -9,9 +9,21 @@ import { compileRe2, Re2SyntaxError } from '../matcher/re2';
 export const DEFAULT_CONTINUATION = '^(\\s|Caused by:|\\.\\.\\. \\d+ (more|common frames omitted))';
 
 const schema: Schema = {
-  continuation: { type: 'string', default: DEFAULT_CONTINUATION, doc: 'a regular expression (RE2 syntax, as in match expressions) for lines that continue the previous one; the default takes indented lines and Java\'s "Caused by:" and "... N more"' },
-  start: { type: 'string', default: '', doc: 'a regular expression (RE2 syntax) for lines that start a message, e.g. "^\\\\d{4}-\\\\d{2}-\\\\d{2}"; when set, every other line continues the previous one and `continuation` is ignored' },
-  timeout: { type: 'duration', default: '200ms', doc: 'a group is passed on once its process prints nothing more for this long (a line can only be known to be the last one by waiting)' },
+  continuation: {
+    type: 'string',
+    default: DEFAULT_CONTINUATION,
+    doc: 'a regular expression (RE2 syntax, as in match expressions) for lines that continue the previous one; the default takes indented lines and Java\'s "Caused by:" and "... N more"',
+  },
+  start: {
+    type: 'string',
+    default: '',
+    doc: 'a regular expression (RE2 syntax) for lines that start a message, e.g. "^\\\\d{4}-\\\\d{2}-\\\\d{2}"; when set, every other line continues the previous one and `continuation` is ignored',
+  },
+  timeout: {
+    type: 'duration',
+    default: '200ms',
+    doc: 'a group is passed on once its process prints nothing more for this long (a line can only be known to be the last one by waiting)',
+  },
   max_lines: { type: 'integer', default: 500, min: 2, doc: 'lines in one group at most; the next line starts a new group' },
   max_bytes: { type: 'size', default: '64KB', doc: 'bytes in one group at most; the next line starts a new group' },
   separator: { type: 'string', default: '\n', doc: 'what joins the lines of a group; outputs that write one line per message may want " | " or "\\u2028"' },
@@ -33,7 +45,10 @@ export class MultilineFilter implements Filter {
   private readonly separator: Buffer;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly options: Record<string, any>, private readonly context: ComponentContext) {
+  constructor(
+    private readonly options: Record<string, any>,
+    private readonly context: ComponentContext,
+  ) {
     // RE2 syntax, matched in linear time like the matcher's: no line can stall drover here either.
     if (options.start) this.start = compileRe2(options.start).re;
     else this.continuation = compileRe2(options.continuation).re;
@@ -43,7 +58,12 @@ export class MultilineFilter implements Filter {
   process(message: Message): Message | undefined {
     const group = this.groups.get(message.logger);
     const continues = this.start ? !this.start.test(message.payload) : this.continuation!.test(message.payload);
-    if (group && continues && group.parts.length < this.options.max_lines && group.bytes + this.separator.length + message.raw.length <= this.options.max_bytes) {
+    if (
+      group &&
+      continues &&
+      group.parts.length < this.options.max_lines &&
+      group.bytes + this.separator.length + message.raw.length <= this.options.max_bytes
+    ) {
       group.parts.push(message.raw);
       group.bytes += this.separator.length + message.raw.length;
       group.touched = true;
@@ -114,8 +134,11 @@ export const multilineFilter = defineComponent({
   schema,
   example: '[filters.traces]\ntype = "multiline"\nmatch = "Logger =~ /^web/"\n# start = \'^\\d{4}-\\d{2}-\\d{2} \'\ntimeout = "200ms"',
   check(options) {
-    const problems = [re2Problem('continuation', options.continuation), options.start ? re2Problem('start', options.start) : undefined].filter((p) => p !== undefined);
-    if (options.timeout <= 0) problems.push({ key: 'timeout', message: `option "timeout" must be longer than 0, got ${options.timeout}ms`, hint: 'e.g. "200ms"' });
+    const problems = [re2Problem('continuation', options.continuation), options.start ? re2Problem('start', options.start) : undefined].filter(
+      (p) => p !== undefined,
+    );
+    if (options.timeout <= 0)
+      problems.push({ key: 'timeout', message: `option "timeout" must be longer than 0, got ${options.timeout}ms`, hint: 'e.g. "200ms"' });
     return problems;
   },
   create: (options, context) => new MultilineFilter(options, context),
@@ -128,6 +151,10 @@ function re2Problem(key: string, source: string): { key: string; message: string
     return undefined;
   } catch (error) {
     if (!(error instanceof Re2SyntaxError)) throw error;
-    return { key, message: `option "${key}" must be a valid RE2 regular expression, got ${JSON.stringify(source)}: ${error.message} at column ${error.offset + 1}`, hint: error.hint ?? 'RE2 syntax, as in match expressions (no lookaround or backreferences); in TOML, single-quoted strings keep backslashes as written' };
+    return {
+      key,
+      message: `option "${key}" must be a valid RE2 regular expression, got ${JSON.stringify(source)}: ${error.message} at column ${error.offset + 1}`,
+      hint: error.hint ?? 'RE2 syntax, as in match expressions (no lookaround or backreferences); in TOML, single-quoted strings keep backslashes as written',
+    };
   }
 }

@@ -7,9 +7,17 @@ import { compileRe2, Re2SyntaxError } from '../matcher/re2';
 import { guardFromSplit } from '../formats/split-message';
 
 const schema: Schema = {
-  patterns: { type: 'string[]', default: [], doc: 'regular expressions (RE2 syntax, matched in linear time) whose matches are replaced; with a top-level group (?P<secret>...) only that group is, e.g. "card=(?P<secret>\\\\d{12,19})"' },
+  patterns: {
+    type: 'string[]',
+    default: [],
+    doc: 'regular expressions (RE2 syntax, matched in linear time) whose matches are replaced; with a top-level group (?P<secret>...) only that group is, e.g. "card=(?P<secret>\\\\d{12,19})"',
+  },
   env: { type: 'string[]', default: [], doc: 'names of environment variables whose values are replaced wherever they appear' },
-  env_suffixes: { type: 'string[]', default: ['_KEY', '_SECRET', '_TOKEN', '_PASSWORD'], doc: 'also redact the values of variables whose names end in one of these; [] turns this off' },
+  env_suffixes: {
+    type: 'string[]',
+    default: ['_KEY', '_SECRET', '_TOKEN', '_PASSWORD'],
+    doc: 'also redact the values of variables whose names end in one of these; [] turns this off',
+  },
   url_passwords: { type: 'boolean', default: true, doc: 'replace the password in URLs such as postgres://user:pass@host' },
   min_length: { type: 'integer', default: 4, min: 1, doc: 'values of environment variables shorter than this are not redacted (they would match everywhere)' },
   replacement: { type: 'string', default: '[REDACTED]', doc: 'what replaces each secret' },
@@ -121,7 +129,13 @@ export const redactFilter = defineComponent({
       } catch (error) {
         if (!(error instanceof Re2SyntaxError)) throw error;
         const key = `patterns[${i}]`;
-        return [{ key, message: `option "${key}" must be a valid RE2 regular expression, got ${JSON.stringify(p)}: ${error.message} at column ${error.offset + 1}`, hint: error.hint ?? 'RE2 syntax, as in match expressions; to keep a prefix, replace only a group: card=(?P<secret>\\d+)' }];
+        return [
+          {
+            key,
+            message: `option "${key}" must be a valid RE2 regular expression, got ${JSON.stringify(p)}: ${error.message} at column ${error.offset + 1}`,
+            hint: error.hint ?? 'RE2 syntax, as in match expressions; to keep a prefix, replace only a group: card=(?P<secret>\\d+)',
+          },
+        ];
       }
     });
   },

@@ -6,7 +6,13 @@ import { KEY_HINT, KEY_PATTERN, keyReader } from './common';
 
 const schema: Schema = {
   rate: { type: 'integer', required: true, min: 1, doc: 'pass 1 message in this many: 10 keeps the 1st, 11th, 21st... (1 passes everything)' },
-  key: { type: 'string', default: '', pattern: KEY_PATTERN, patternHint: KEY_HINT, doc: 'count separately per value of this variable, e.g. "Logger", so each process keeps its share; empty: one count for all' },
+  key: {
+    type: 'string',
+    default: '',
+    pattern: KEY_PATTERN,
+    patternHint: KEY_HINT,
+    doc: 'count separately per value of this variable, e.g. "Logger", so each process keeps its share; empty: one count for all',
+  },
 };
 
 /** Passes the first message of every `rate`; deterministic, so tests and reruns see the same lines. */
@@ -15,7 +21,10 @@ export class SampleFilter implements Filter {
   private readonly counts = new Map<string, number>();
   private readonly key: ((m: Message) => string) | undefined;
 
-  constructor(private readonly rate: number, key: string) {
+  constructor(
+    private readonly rate: number,
+    key: string,
+  ) {
     this.key = key ? keyReader(key) : undefined;
   }
 

@@ -8,7 +8,13 @@ import { formatDuration, KEY_HINT, KEY_PATTERN, keyReader } from './common';
 const schema: Schema = {
   limit: { type: 'integer', required: true, min: 1, doc: 'messages passed per window and key; the rest are suppressed and counted' },
   window: { type: 'duration', default: '1s', doc: 'the length of a window, e.g. "1s" or "1m"; counts start again at each' },
-  key: { type: 'string', default: 'Logger', pattern: KEY_PATTERN, patternHint: KEY_HINT, doc: 'what is limited separately: "Logger" (each process instance), "Payload" (each distinct line), "Fields[name]"...' },
+  key: {
+    type: 'string',
+    default: 'Logger',
+    pattern: KEY_PATTERN,
+    patternHint: KEY_HINT,
+    doc: 'what is limited separately: "Logger" (each process instance), "Payload" (each distinct line), "Fields[name]"...',
+  },
 };
 
 interface Window {
@@ -23,7 +29,12 @@ export class ThrottleFilter implements Filter {
   private timer: NodeJS.Timeout | undefined;
   private readonly every: string;
 
-  constructor(private readonly limit: number, private readonly window: number, key: string, private readonly context: ComponentContext) {
+  constructor(
+    private readonly limit: number,
+    private readonly window: number,
+    key: string,
+    private readonly context: ComponentContext,
+  ) {
     this.key = keyReader(key);
     this.every = formatDuration(window);
   }
@@ -48,7 +59,11 @@ export class ThrottleFilter implements Filter {
     const ended = this.windows;
     this.windows = new Map();
     for (const [key, state] of ended) {
-      if (state.suppressed > 0) this.context.report(`suppressed ${state.suppressed} message${state.suppressed === 1 ? '' : 's'} from ${key || '(none)'} in the last ${this.every}`, SEVERITY.warning);
+      if (state.suppressed > 0)
+        this.context.report(
+          `suppressed ${state.suppressed} message${state.suppressed === 1 ? '' : 's'} from ${key || '(none)'} in the last ${this.every}`,
+          SEVERITY.warning,
+        );
     }
     if (ended.size === 0 && this.timer) {
       // Idle: stop ticking until the next message.
@@ -76,9 +91,11 @@ export class ThrottleFilter implements Filter {
 export const throttleFilter = defineComponent({
   kind: 'filters',
   type: 'throttle',
-  summary: "Passes at most `limit` messages per window per key, then one summary line with the number suppressed; drover's own lines (Type 'drover') always pass.",
+  summary:
+    "Passes at most `limit` messages per window per key, then one summary line with the number suppressed; drover's own lines (Type 'drover') always pass.",
   schema,
   example: '[filters.quiet]\ntype = "throttle"\nmatch = "Logger == \'worker.1\'"\nlimit = 100\nwindow = "1s"',
-  check: (options) => (options.window > 0 ? [] : [{ key: 'window', message: `option "window" must be longer than 0, got ${options.window}ms`, hint: 'e.g. "1s"' }]),
+  check: (options) =>
+    options.window > 0 ? [] : [{ key: 'window', message: `option "window" must be longer than 0, got ${options.window}ms`, hint: 'e.g. "1s"' }],
   create: (options, context) => new ThrottleFilter(options.limit, options.window, options.key, context),
 });

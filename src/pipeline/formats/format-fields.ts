@@ -19,4 +19,3 @@ export function levelOf(m: Message): string {
 
 /** Keys the json and logfmt formats write themselves; decoded fields of the same name are not repeated. */
 export const OWN_KEYS = new Set(['timestamp', 'time', 'level', 'logger', 'stream', 'message', 'msg', 'type']);
-

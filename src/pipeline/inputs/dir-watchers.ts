@@ -9,7 +9,10 @@ export class DirectoryWatchers {
   private entriesQueued = false;
 
   /** `changed(path)`: a file was written to; `entries()`: a file appeared, went or was renamed (called at most every 20 ms). */
-  constructor(private readonly changed: (path: string) => void, private readonly entries: () => void) {}
+  constructor(
+    private readonly changed: (path: string) => void,
+    private readonly entries: () => void,
+  ) {}
 
   /** Watches `dir` from now on, once; a directory that cannot be watched (ENOSPC, no inotify) is left to polling. */
   watch(dir: string): void {

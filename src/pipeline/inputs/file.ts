@@ -13,8 +13,17 @@ import { findByInode, findCopy } from './rotated-files';
 import { DirectoryWatchers } from './dir-watchers';
 
 const schema: Schema = {
-  paths: { type: 'string[]', default: [], doc: 'required: files to follow: globs (`*`, `?`, `[abc]`, `**`), relative to the app directory unless absolute, e.g. ["logs/nginx/*.log"]' },
-  read_from: { type: 'enum', values: ['end', 'beginning'], default: 'end', doc: 'where to start in a file found at the first start (no checkpoint yet); files that appear later, or while drover was down, are read from the beginning' },
+  paths: {
+    type: 'string[]',
+    default: [],
+    doc: 'required: files to follow: globs (`*`, `?`, `[abc]`, `**`), relative to the app directory unless absolute, e.g. ["logs/nginx/*.log"]',
+  },
+  read_from: {
+    type: 'enum',
+    values: ['end', 'beginning'],
+    default: 'end',
+    doc: 'where to start in a file found at the first start (no checkpoint yet); files that appear later, or while drover was down, are read from the beginning',
+  },
   logger: { type: 'string', default: '', doc: 'the Logger of its messages (default: the input name)' },
   checkpoint_dir: { type: 'string', default: '', doc: 'where read positions are saved (relative to the app); default: a directory of your user under $TMPDIR' },
   poll_interval: { type: 'duration', default: '250ms', doc: 'how often files at their end are checked for new lines' },
@@ -42,7 +51,10 @@ export class FileInput implements Input {
   private readonly committer = new CheckpointCommitter();
   private readonly timers: NodeJS.Timeout[] = [];
   /** A write wakes the reader at once, not at the next poll; a new or renamed file brings the next scan forward. */
-  private readonly watchers = new DirectoryWatchers((path) => this.wake(path), () => this.scan());
+  private readonly watchers = new DirectoryWatchers(
+    (path) => this.wake(path),
+    () => this.scan(),
+  );
   /** Followed files under the name the last scan found them by, for the watchers. */
   private byPath = new Map<string, FollowedFile>();
   private host!: InputHost;
@@ -59,7 +71,10 @@ export class FileInput implements Input {
   /** Where the next poll starts in the list of files. */
   private pollFrom = 0;
 
-  constructor(private readonly options: Record<string, any>, private readonly context: ComponentContext) {}
+  constructor(
+    private readonly options: Record<string, any>,
+    private readonly context: ComponentContext,
+  ) {}
 
   async start(host: InputHost): Promise<void> {
     this.host = host;
@@ -129,7 +144,15 @@ export class FileInput implements Input {
   }
 
   private follow(path: string, stat: Stats, start: number): FollowedFile {
-    const source: BlockSource = { logger: this.options.logger || this.options.name, stream: 'stdout', pid: 0, hostname: this.context.hostname, severity: SEVERITY.info, type: 'file', fields: { path } };
+    const source: BlockSource = {
+      logger: this.options.logger || this.options.name,
+      stream: 'stdout',
+      pid: 0,
+      hostname: this.context.hostname,
+      severity: SEVERITY.info,
+      type: 'file',
+      fields: { path },
+    };
     const file = new FollowedFile(path, stat.dev, stat.ino, start, source, this.host.sink, this.host.maxLine, this.host.partialTimeout);
     this.files.set(file.key, file);
     if (stat.size !== start) this.due.add(file);
@@ -168,7 +191,8 @@ export class FileInput implements Input {
       }
       const result = this.readOnce(file);
       if (typeof result === 'number') this.active.add(file);
-      else if (result === 'eof' && file.detachedAt !== undefined && now - Math.max(file.lastData, file.detachedAt) >= this.options.rotate_wait) this.retire(file);
+      else if (result === 'eof' && file.detachedAt !== undefined && now - Math.max(file.lastData, file.detachedAt) >= this.options.rotate_wait)
+        this.retire(file);
     }
     if (this.active.size) this.pump();
   }
@@ -229,7 +253,10 @@ export class FileInput implements Input {
     } finally {
       if (copy) closeSync(copy.fd);
     }
-    this.context.report(`${file.path} was truncated: reading it from the start${copy ? ` (lines written before that were read from ${copy.path})` : ''}`, SEVERITY.notice);
+    this.context.report(
+      `${file.path} was truncated: reading it from the start${copy ? ` (lines written before that were read from ${copy.path})` : ''}`,
+      SEVERITY.notice,
+    );
   }
 
   /** Closes the idle open file read longest ago when max_open_files are open; false when none can be closed. */
@@ -259,7 +286,10 @@ export class FileInput implements Input {
 
   /** Saves the positions whose lines the outputs have written (see CheckpointCommitter). */
   private saveCommitted(): void {
-    const ready = this.committer.next([...this.files.values()].map((f) => f.checkpoint()), this.host.blocked);
+    const ready = this.committer.next(
+      [...this.files.values()].map((f) => f.checkpoint()),
+      this.host.blocked,
+    );
     if (ready) this.save(ready);
   }
 
@@ -269,7 +299,11 @@ export class FileInput implements Input {
       this.savedAt = Date.now();
     } catch (error) {
       // Said once, not every second; the count goes on in `drover status`.
-      if (this.saveFailures++ === 0) this.context.report(`cannot save read positions to ${this.checkpointFile}: ${(error as Error).message}; a restart will read files again from where they were last saved. Set checkpoint_dir to a writable directory`, SEVERITY.warning);
+      if (this.saveFailures++ === 0)
+        this.context.report(
+          `cannot save read positions to ${this.checkpointFile}: ${(error as Error).message}; a restart will read files again from where they were last saved. Set checkpoint_dir to a writable directory`,
+          SEVERITY.warning,
+        );
       this.errors++;
     }
   }
@@ -308,7 +342,17 @@ export class FileInput implements Input {
       if (file.fd !== undefined) open++;
       if (file.detachedAt !== undefined) detached++;
     }
-    const stats: Record<string, number | string> = { files: this.files.size, open_files: open, rotated_being_read: detached, files_done: this.retired, lines, bytes: this.bytes, truncations, errors: this.errors, checkpoint_age_ms: this.savedAt ? Date.now() - this.savedAt : -1 };
+    const stats: Record<string, number | string> = {
+      files: this.files.size,
+      open_files: open,
+      rotated_being_read: detached,
+      files_done: this.retired,
+      lines,
+      bytes: this.bytes,
+      truncations,
+      errors: this.errors,
+      checkpoint_age_ms: this.savedAt ? Date.now() - this.savedAt : -1,
+    };
     let listed = 0;
     for (const file of this.files.values()) {
       if (listed++ === STATUS_FILES) break;
@@ -322,9 +366,19 @@ export class FileInput implements Input {
 export const fileInput = defineComponent({
   kind: 'inputs',
   type: 'file',
-  summary: 'Follows files as `tail -F` does: globs, files that appear later, rotation by rename (the old file is read until quiet) or copytruncate (lines written between the copy and the truncation are lost: no reader can get them), read positions saved once written and resumed after a restart. Messages have Type "file", Logger the input name, Fields[path].',
+  summary:
+    'Follows files as `tail -F` does: globs, files that appear later, rotation by rename (the old file is read until quiet) or copytruncate (lines written between the copy and the truncation are lost: no reader can get them), read positions saved once written and resumed after a restart. Messages have Type "file", Logger the input name, Fields[path].',
   schema,
   example: '[inputs.nginx]\ntype = "file"\npaths = ["logs/nginx/*.log", "/tmp/php-fpm.*.log"]\nread_from = "end"',
-  check: (options) => (options.paths.length === 0 || options.paths.some((p: string) => p.trim() === '') ? [{ key: 'paths', message: `option "paths" must list at least one file or glob, got ${JSON.stringify(options.paths)}`, hint: 'e.g. paths = ["logs/*.log"]' }] : []),
+  check: (options) =>
+    options.paths.length === 0 || options.paths.some((p: string) => p.trim() === '')
+      ? [
+          {
+            key: 'paths',
+            message: `option "paths" must list at least one file or glob, got ${JSON.stringify(options.paths)}`,
+            hint: 'e.g. paths = ["logs/*.log"]',
+          },
+        ]
+      : [],
   create: (options, context) => new FileInput(options, context),
 });

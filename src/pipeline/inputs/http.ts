@@ -9,7 +9,11 @@ import { pickSchema, picker } from '../decoders/pick';
 import { parseListenAddress, type ListenAddress } from './listen-address';
 
 const schema: Schema = {
-  address: { type: 'string', required: true, doc: 'HOST:PORT to listen on, e.g. "127.0.0.1:8514"; HOST defaults to 127.0.0.1 (set 0.0.0.0 for every interface)' },
+  address: {
+    type: 'string',
+    required: true,
+    doc: 'HOST:PORT to listen on, e.g. "127.0.0.1:8514"; HOST defaults to 127.0.0.1 (set 0.0.0.0 for every interface)',
+  },
   token: { type: 'string', default: '', doc: 'when set, requests need `Authorization: Bearer TOKEN` (else 401); use ${VAR} to keep it out of the repository' },
   max_body_size: { type: 'size', default: '1MB', doc: 'largest request body taken; a larger one gets 413 and nothing of it is routed' },
   logger: { type: 'string', default: '', doc: 'the Logger of its messages (default: the input name); an NDJSON object may set its own with a "logger" key' },
@@ -21,7 +25,11 @@ const NDJSON_TYPES = new Set(['application/x-ndjson', 'application/ndjson', 'app
 
 /** A request that is answered with a 4xx and the reason, in plain text. */
 class Rejection extends Error {
-  constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
     super(message);
   }
 }
@@ -34,7 +42,11 @@ export class HttpInput implements Input {
   private messages = 0;
   private rejected = 0;
 
-  constructor(private readonly address: ListenAddress, private readonly options: Record<string, any>, private readonly context: ComponentContext) {
+  constructor(
+    private readonly address: ListenAddress,
+    private readonly options: Record<string, any>,
+    private readonly context: ComponentContext,
+  ) {
     this.decoder = new JsonDecoder(picker(options), 8);
   }
 
@@ -74,12 +86,15 @@ export class HttpInput implements Input {
     if (path !== PATH) throw new Rejection(404, `no such endpoint ${path}: POST log lines to ${PATH}`);
     if (request.method !== 'POST') throw new Rejection(405, `${request.method} is not allowed: POST log lines to ${PATH}`, { allow: 'POST' });
     if (this.options.token && !sameText(request.headers.authorization ?? '', `Bearer ${this.options.token}`)) {
-      throw new Rejection(401, 'missing or wrong token: send the header "Authorization: Bearer TOKEN" with the token set in the input\'s "token" option', { 'www-authenticate': 'Bearer' });
+      throw new Rejection(401, 'missing or wrong token: send the header "Authorization: Bearer TOKEN" with the token set in the input\'s "token" option', {
+        'www-authenticate': 'Bearer',
+      });
     }
     const type = (request.headers['content-type'] ?? 'text/plain').split(';')[0].trim().toLowerCase();
     const ndjson = NDJSON_TYPES.has(type);
     // curl --data-binary sends application/x-www-form-urlencoded unless told otherwise: taken as text.
-    if (!ndjson && type !== 'text/plain' && type !== 'application/x-www-form-urlencoded') throw new Rejection(415, `Content-Type ${type} is not taken: send text/plain (one message per line) or application/x-ndjson (one JSON object per line)`);
+    if (!ndjson && type !== 'text/plain' && type !== 'application/x-www-form-urlencoded')
+      throw new Rejection(415, `Content-Type ${type} is not taken: send text/plain (one message per line) or application/x-ndjson (one JSON object per line)`);
     const body = await readBody(request, this.options.max_body_size);
     const messages = ndjson ? this.fromNdjson(body) : this.fromText(body);
     for (const message of messages) this.host.emit(message);
@@ -118,7 +133,11 @@ export class HttpInput implements Input {
       } catch (error) {
         throw new Rejection(400, `line ${number} is not JSON (${(error as Error).message}); nothing of this request was taken: send one JSON object per line`);
       }
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Rejection(400, `line ${number} is ${Array.isArray(parsed) ? 'an array' : 'not an object'}; nothing of this request was taken: send one JSON object per line`);
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        throw new Rejection(
+          400,
+          `line ${number} is ${Array.isArray(parsed) ? 'an array' : 'not an object'}; nothing of this request was taken: send one JSON object per line`,
+        );
       const message = new Message(Buffer.from(text, 'utf8'), logger, 'stdout', 0, this.context.hostname, now, 'http');
       this.decoder.decode(message);
       const own = (parsed as Record<string, unknown>).logger;
@@ -146,7 +165,8 @@ export class HttpInput implements Input {
 /** The body, or a 413 as soon as it is known to be larger than `max` (from Content-Length, or while reading). */
 function readBody(request: IncomingMessage, max: number): Promise<Buffer> {
   const declared = Number(request.headers['content-length']);
-  const tooLarge = (size: string) => new Rejection(413, `the body is ${size}, more than max_body_size (${max} bytes): send fewer lines per request, or raise max_body_size`);
+  const tooLarge = (size: string) =>
+    new Rejection(413, `the body is ${size}, more than max_body_size (${max} bytes): send fewer lines per request, or raise max_body_size`);
   if (declared > max) return Promise.reject(tooLarge(`${declared} bytes`));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -189,7 +209,8 @@ function sameText(a: string, b: string): boolean {
 export const httpInput = defineComponent({
   kind: 'inputs',
   type: 'http',
-  summary: 'A local endpoint for apps that push their logs: POST /logs with text lines (text/plain, or curl\'s default form type) or NDJSON (application/x-ndjson: fields, level, message and time from each object, as the json decoder reads them), answered 204 once routed; a 4xx says what was wrong, and nothing of a refused body is routed. Messages have Type "http".',
+  summary:
+    'A local endpoint for apps that push their logs: POST /logs with text lines (text/plain, or curl\'s default form type) or NDJSON (application/x-ndjson: fields, level, message and time from each object, as the json decoder reads them), answered 204 once routed; a 4xx says what was wrong, and nothing of a refused body is routed. Messages have Type "http".',
   schema,
   example: '[inputs.posted]\ntype = "http"\naddress = "127.0.0.1:8514"\ntoken = "${LOGS_TOKEN}"',
   check: (options) => {

@@ -27,7 +27,11 @@ const HINTS: Record<string, string> = {
 export class Inputs {
   private readonly inputs: { id: string; input: Input }[] = [];
 
-  constructor(configs: ComponentConfig[], private readonly pipeline: Pipeline, private readonly options: InputsOptions) {
+  constructor(
+    configs: ComponentConfig[],
+    private readonly pipeline: Pipeline,
+    private readonly options: InputsOptions,
+  ) {
     for (const config of configs) {
       const definition = findDefinition('inputs', config.type);
       if (!definition) throw new Error(`unknown input type ${config.type}`); // validated before, never reached
@@ -68,14 +72,20 @@ export class Inputs {
     };
     await Promise.all(
       this.inputs.map(({ id, input }) =>
-        input.start(host).catch((error: NodeJS.ErrnoException) => pipeline.internal(`${id}: cannot start: ${error.message}${HINTS[error.code ?? ''] ?? ''}`, id, SEVERITY.err)),
+        input
+          .start(host)
+          .catch((error: NodeJS.ErrnoException) =>
+            pipeline.internal(`${id}: cannot start: ${error.message}${HINTS[error.code ?? ''] ?? ''}`, id, SEVERITY.err),
+          ),
       ),
     );
   }
 
   /** Stops every input and lets each pass on what it holds; errors are reported, never thrown. */
   async close(): Promise<void> {
-    await Promise.all(this.inputs.map(({ id, input }) => input.close().catch((error: Error) => this.pipeline.internal(`${id}: ${error.message}`, id, SEVERITY.err))));
+    await Promise.all(
+      this.inputs.map(({ id, input }) => input.close().catch((error: Error) => this.pipeline.internal(`${id}: ${error.message}`, id, SEVERITY.err))),
+    );
   }
 
   /** Per-input counters for `drover status`. */

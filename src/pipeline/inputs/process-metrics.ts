@@ -81,7 +81,10 @@ export class ProcessMetricsInput implements Input {
   private samples = 0;
   private errors = 0;
 
-  constructor(private readonly options: Record<string, any>, private readonly context: ComponentContext) {}
+  constructor(
+    private readonly options: Record<string, any>,
+    private readonly context: ComponentContext,
+  ) {}
 
   async start(host: InputHost): Promise<void> {
     this.host = host;
@@ -108,7 +111,15 @@ export class ProcessMetricsInput implements Input {
       const text = `source=${name} sample#memory_total=${mb(totalKb)}MB sample#memory_rss=${mb(s.rssKb)}MB sample#memory_swap=${mb(s.swapKb)}MB sample#load_avg_1m=${load[0]} sample#load_avg_5m=${load[1]} sample#load_avg_15m=${load[2]} sample#cpu_time=${s.cpuSeconds.toFixed(2)}s sample#processes=${s.processes}`;
       const message = new Message(Buffer.from(text, 'latin1'), name, 'stdout', pid, this.context.hostname, Date.now(), 'metrics');
       message.severity = SEVERITY.info;
-      message.fields = { source: name, memory_total: Number(mb(totalKb)), memory_rss: Number(mb(s.rssKb)), memory_swap: Number(mb(s.swapKb)), load_avg_1m: Number(load[0]), cpu_time: Number(s.cpuSeconds.toFixed(2)), processes: s.processes };
+      message.fields = {
+        source: name,
+        memory_total: Number(mb(totalKb)),
+        memory_rss: Number(mb(s.rssKb)),
+        memory_swap: Number(mb(s.swapKb)),
+        load_avg_1m: Number(load[0]),
+        cpu_time: Number(s.cpuSeconds.toFixed(2)),
+        processes: s.processes,
+      };
       this.samples++;
       this.host.emit(message);
     }
@@ -127,9 +138,13 @@ export class ProcessMetricsInput implements Input {
 export const processMetricsInput = defineComponent({
   kind: 'inputs',
   type: 'process_metrics',
-  summary: "Every interval, one line per running instance in Heroku's log-runtime-metrics format (memory, swap, load, CPU time of its whole process tree, from /proc), with Type \"metrics\".",
+  summary:
+    'Every interval, one line per running instance in Heroku\'s log-runtime-metrics format (memory, swap, load, CPU time of its whole process tree, from /proc), with Type "metrics".',
   schema,
   example: '[inputs.metrics]\ntype = "process_metrics"\ninterval = "20s"',
-  check: (options) => (options.interval < 1000 ? [{ key: 'interval', message: `option "interval" must be at least 1s, got ${options.interval} ms`, hint: 'e.g. interval = "20s"' }] : []),
+  check: (options) =>
+    options.interval < 1000
+      ? [{ key: 'interval', message: `option "interval" must be at least 1s, got ${options.interval} ms`, hint: 'e.g. interval = "20s"' }]
+      : [],
   create: (options, context) => new ProcessMetricsInput(options, context),
 });

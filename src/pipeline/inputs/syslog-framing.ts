@@ -18,7 +18,10 @@ export class SyslogFramer {
   private continuing = false;
 
   /** `emit(text, cut)`: one message, or one piece of a message cut every `max` bytes. */
-  constructor(private readonly max: number, private readonly emit: (text: string, cut?: Cut) => void) {}
+  constructor(
+    private readonly max: number,
+    private readonly emit: (text: string, cut?: Cut) => void,
+  ) {}
 
   push(data: Buffer): void {
     const buf = this.pending.length ? Buffer.concat([this.pending, data]) : data;

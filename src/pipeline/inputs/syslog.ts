@@ -10,9 +10,17 @@ import { parseSyslog, type SyslogParts } from './syslog-parse';
 import { SyslogFramer } from './syslog-framing';
 
 const schema: Schema = {
-  address: { type: 'string', required: true, doc: 'udp://HOST:PORT or tcp://HOST:PORT to listen on; HOST defaults to 127.0.0.1 (set 0.0.0.0 to listen on every interface)' },
+  address: {
+    type: 'string',
+    required: true,
+    doc: 'udp://HOST:PORT or tcp://HOST:PORT to listen on; HOST defaults to 127.0.0.1 (set 0.0.0.0 to listen on every interface)',
+  },
   logger: { type: 'string', default: '', doc: 'the Logger of messages without an APP-NAME (default: the input name)' },
-  max_message_size: { type: 'size', default: '64KB', doc: 'longest message taken over TCP; a longer one is passed on in pieces of at most this size, each marked in Fields[syslog_error] and the later ones with the first one\'s Logger, Severity and Hostname' },
+  max_message_size: {
+    type: 'size',
+    default: '64KB',
+    doc: "longest message taken over TCP; a longer one is passed on in pieces of at most this size, each marked in Fields[syslog_error] and the later ones with the first one's Logger, Severity and Hostname",
+  },
 };
 
 /** Marks a message that could not be read as syslog: it is passed on whole, as Payload, with this field saying why. */
@@ -28,7 +36,11 @@ export class SyslogInput implements Input {
   private connections = 0;
   private errors = 0;
 
-  constructor(private readonly address: ListenAddress, private readonly options: Record<string, any>, private readonly context: ComponentContext) {}
+  constructor(
+    private readonly address: ListenAddress,
+    private readonly options: Record<string, any>,
+    private readonly context: ComponentContext,
+  ) {}
 
   async start(host: InputHost): Promise<void> {
     this.host = host;
@@ -93,7 +105,15 @@ export class SyslogInput implements Input {
   /** Makes a message of a received syslog message's parts (marked with `problem`, if any) and routes it. */
   private route(parts: SyslogParts, msg: string, problem: string | undefined): void {
     const fallback = this.options.logger || this.options.name;
-    const message = new Message(Buffer.from(msg, 'utf8'), parts.appName || fallback, 'stdout', /^\d+$/.test(parts.procId) ? Number(parts.procId) : 0, parts.hostname || this.context.hostname, parts.timestamp ?? Date.now(), 'syslog');
+    const message = new Message(
+      Buffer.from(msg, 'utf8'),
+      parts.appName || fallback,
+      'stdout',
+      /^\d+$/.test(parts.procId) ? Number(parts.procId) : 0,
+      parts.hostname || this.context.hostname,
+      parts.timestamp ?? Date.now(),
+      'syslog',
+    );
     message.severity = parts.severity;
     const fields: Record<string, FieldValue> = { ...parts.fields, facility: parts.facility };
     if (parts.procId && !/^\d+$/.test(parts.procId)) fields.procid = parts.procId;
@@ -123,7 +143,14 @@ export class SyslogInput implements Input {
   }
 
   stats(): Record<string, number | string> {
-    return { address: `${this.address.scheme}://${this.address.host}:${this.address.port}`, messages: this.messages, malformed: this.malformed, connections: this.connections, open_connections: this.sockets.size, errors: this.errors };
+    return {
+      address: `${this.address.scheme}://${this.address.host}:${this.address.port}`,
+      messages: this.messages,
+      malformed: this.malformed,
+      connections: this.connections,
+      open_connections: this.sockets.size,
+      errors: this.errors,
+    };
   }
 }
 
@@ -131,13 +158,22 @@ export class SyslogInput implements Input {
 export const syslogInput = defineComponent({
   kind: 'inputs',
   type: 'syslog',
-  summary: 'Receives RFC 5424 and RFC 3164 syslog messages over UDP or TCP (octet counting or newline framing), on loopback unless told otherwise. Messages have Type "syslog", Severity, Hostname, Logger = APP-NAME, Pid = PROCID, Payload = MSG, Fields[facility], Fields[msgid] and structured data as Fields["SD-ID.PARAM"]; one that cannot be read is passed on whole with Fields[syslog_error] saying why.',
+  summary:
+    'Receives RFC 5424 and RFC 3164 syslog messages over UDP or TCP (octet counting or newline framing), on loopback unless told otherwise. Messages have Type "syslog", Severity, Hostname, Logger = APP-NAME, Pid = PROCID, Payload = MSG, Fields[facility], Fields[msgid] and structured data as Fields["SD-ID.PARAM"]; one that cannot be read is passed on whole with Fields[syslog_error] saying why.',
   schema,
   example: '[inputs.local_syslog]\ntype = "syslog"\naddress = "udp://127.0.0.1:5514"',
   check: (options) => {
     const address = parseListenAddress(options.address, ['udp', 'tcp'], 'udp://127.0.0.1:5514');
-    const problems = typeof address === 'string' ? [{ key: 'address', message: `option "address" ${address}`, hint: 'e.g. "udp://127.0.0.1:5514" or "tcp://127.0.0.1:5514"' }] : [];
-    if (options.max_message_size < 64) problems.push({ key: 'max_message_size', message: `option "max_message_size" must be at least 64 bytes, got ${options.max_message_size}`, hint: 'e.g. "64KB"' });
+    const problems =
+      typeof address === 'string'
+        ? [{ key: 'address', message: `option "address" ${address}`, hint: 'e.g. "udp://127.0.0.1:5514" or "tcp://127.0.0.1:5514"' }]
+        : [];
+    if (options.max_message_size < 64)
+      problems.push({
+        key: 'max_message_size',
+        message: `option "max_message_size" must be at least 64 bytes, got ${options.max_message_size}`,
+        hint: 'e.g. "64KB"',
+      });
     return problems;
   },
   create: (options, context) => new SyslogInput(parseListenAddress(options.address, ['udp', 'tcp'], 'udp://127.0.0.1:5514') as ListenAddress, options, context),

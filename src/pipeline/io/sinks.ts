@@ -204,8 +204,12 @@ function threadPoolSink(fd: number): Sink {
         pump();
       });
     };
-    writeFrom(batches.flatMap((b) => b.chunks), 0, 0);
-      };
+    writeFrom(
+      batches.flatMap((b) => b.chunks),
+      0,
+      0,
+    );
+  };
   return {
     kind: 'thread pool',
     write(chunks, done) {

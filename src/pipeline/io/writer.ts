@@ -39,7 +39,10 @@ export class FdWriter {
   /** Bytes accepted so far. */
   written = 0;
 
-  constructor(readonly fd: number, private readonly highWater = 1024 * 1024) {
+  constructor(
+    readonly fd: number,
+    private readonly highWater = 1024 * 1024,
+  ) {
     this.sink = sinkFor(fd);
     this.sink.onProgress(() => this.release());
   }

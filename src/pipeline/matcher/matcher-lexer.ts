@@ -3,7 +3,12 @@ import { compileRe2, Re2SyntaxError } from './re2';
 
 /** A syntax or type error, with the 1-based column where it was found and a hint on what to write. */
 export class MatcherSyntaxError extends Error {
-  constructor(message: string, readonly column: number, readonly expression: string, readonly hint?: string) {
+  constructor(
+    message: string,
+    readonly column: number,
+    readonly expression: string,
+    readonly hint?: string,
+  ) {
     super(`${message} at column ${column} of ${JSON.stringify(expression)}`);
     this.name = 'MatcherSyntaxError';
   }
@@ -57,7 +62,8 @@ export function tokenize(source: string): Token[] {
       // Heka reads digits, '.', 'e', '+' and '-' as one number (so .6e1 is 6); there is no leading sign.
       const text = /^[0-9.e+-]+/.exec(source.slice(i))![0];
       const value = Number(text);
-      if (!Number.isFinite(value) || !/^(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/.test(text)) fail(`invalid number ${JSON.stringify(text)}`, at, 'numbers are written like 42, 0.5, .5 or 6e1');
+      if (!Number.isFinite(value) || !/^(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/.test(text))
+        fail(`invalid number ${JSON.stringify(text)}`, at, 'numbers are written like 42, 0.5, .5 or 6e1');
       tokens.push({ kind: 'number', value, at });
       i += text.length;
       continue;
@@ -71,7 +77,14 @@ export function tokenize(source: string): Token[] {
     }
     const op = OPERATORS.find((o) => source.startsWith(o, i));
     if (!op) {
-      const hint = c === '=' ? 'compare with == (or =~ for a regular expression)' : c === '-' ? "Heka's numbers have no sign; Severity runs from 0 (emerg) to 7 (debug)" : c === '!' ? 'negate a comparison with != or !~' : undefined;
+      const hint =
+        c === '='
+          ? 'compare with == (or =~ for a regular expression)'
+          : c === '-'
+            ? "Heka's numbers have no sign; Severity runs from 0 (emerg) to 7 (debug)"
+            : c === '!'
+              ? 'negate a comparison with != or !~'
+              : undefined;
       fail(`unexpected character ${JSON.stringify(c)}`, i, hint);
     }
     tokens.push({ kind: 'op', value: op!, at });
@@ -91,7 +104,11 @@ export function tokenize(source: string): Token[] {
       if (text === '') fail(parts.length === 0 ? 'empty field name in Fields[]' : 'empty index in Fields[name][]', open);
       if (parts.length > 0 && !/^\d+$/.test(text)) fail(`index ${JSON.stringify(text)} of Fields[${parts[0]}] must be a number such as 0`, open + 1);
       if (parts.length === 0 && (/^\s|\s$/.test(text) || /^['"]/.test(text))) {
-        fail(`field name ${JSON.stringify(text)} has quotes or spaces around it`, open + 1, `as in Heka, everything between the brackets is the name: write Fields[${text.trim().replace(/^['"]|['"]$/g, '')}]`);
+        fail(
+          `field name ${JSON.stringify(text)} has quotes or spaces around it`,
+          open + 1,
+          `as in Heka, everything between the brackets is the name: write Fields[${text.trim().replace(/^['"]|['"]$/g, '')}]`,
+        );
       }
       parts.push(text);
       i = close + 1;
@@ -124,7 +141,11 @@ export function tokenize(source: string): Token[] {
       return compileRe2(body);
     } catch (error) {
       if (!(error instanceof Re2SyntaxError)) throw error;
-      return fail(`invalid regular expression /${body}/: ${error.message}`, columns[error.offset] ?? at, error.hint ?? 'regular expressions use RE2 syntax, as in Heka (see the matcher section of the configuration reference)');
+      return fail(
+        `invalid regular expression /${body}/: ${error.message}`,
+        columns[error.offset] ?? at,
+        error.hint ?? 'regular expressions use RE2 syntax, as in Heka (see the matcher section of the configuration reference)',
+      );
     }
   }
 }

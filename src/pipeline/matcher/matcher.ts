@@ -33,18 +33,24 @@ const NUMBERS: Record<string, (m: Message) => number> = {
 };
 const KNOWN = `${Object.keys(STRINGS).join(', ')} (strings), ${Object.keys(NUMBERS).join(', ')} (numbers), Fields[name], TRUE, FALSE`;
 
-type Operand = Token & { kind: 'string' | 'number' | 'regex' } | { kind: 'nil' | 'true' | 'false'; at: number };
+type Operand = (Token & { kind: 'string' | 'number' | 'regex' }) | { kind: 'nil' | 'true' | 'false'; at: number };
 type Test<T> = (value: T) => boolean;
 
 /** A comparison of two values of one type. */
 function relation<T extends string | number>(op: string, literal: T): Test<T> {
   switch (op) {
-    case '==': return (v) => v === literal;
-    case '!=': return (v) => v !== literal;
-    case '<': return (v) => v < literal;
-    case '<=': return (v) => v <= literal;
-    case '>': return (v) => v > literal;
-    default: return (v) => v >= literal;
+    case '==':
+      return (v) => v === literal;
+    case '!=':
+      return (v) => v !== literal;
+    case '<':
+      return (v) => v < literal;
+    case '<=':
+      return (v) => v <= literal;
+    case '>':
+      return (v) => v > literal;
+    default:
+      return (v) => v >= literal;
   }
 }
 
@@ -61,10 +67,15 @@ function fieldTest(op: string, operand: Operand): Test<FieldValue | undefined> {
     return (v) => (typeof v === 'string' && v !== literal) || v === false;
   }
   const onString: Test<string> =
-    operand.kind === 'string' ? relation(op, operand.value)
-    : operand.kind === 'regex' ? (op === '=~' ? (s) => operand.value.test(s) : (s) => !operand.value.test(s))
-    : operand.kind === 'number' ? () => false
-    : relation<string>(op, operand.kind === 'true' ? 'TRUE' : 'FALSE'); // Heka compares a string field with the word
+    operand.kind === 'string'
+      ? relation(op, operand.value)
+      : operand.kind === 'regex'
+        ? op === '=~'
+          ? (s) => operand.value.test(s)
+          : (s) => !operand.value.test(s)
+        : operand.kind === 'number'
+          ? () => false
+          : relation<string>(op, operand.kind === 'true' ? 'TRUE' : 'FALSE'); // Heka compares a string field with the word
   const onNumber: Test<number> = operand.kind === 'number' ? relation(op, operand.value) : () => false;
   // Heka ignores the operator for a boolean field: the value is compared with TRUE, or else with FALSE.
   const wantTrue = operand.kind === 'true';
@@ -117,7 +128,8 @@ export function compileMatcher(source: string): CompiledMatcher {
   function parseTerm(depth: number): Matcher {
     const t = peek();
     if (t.kind === 'op' && t.value === '(') {
-      if (depth >= MAX_NESTING) fail(`parentheses nest more than ${MAX_NESTING} deep`, t, 'split the expression, or remove parentheses that && and || do not need');
+      if (depth >= MAX_NESTING)
+        fail(`parentheses nest more than ${MAX_NESTING} deep`, t, 'split the expression, or remove parentheses that && and || do not need');
       pos++;
       const inner = parseOr(depth + 1);
       if (!isOp(')')) fail(`expected ")" to close the "(" at column ${t.at + 1}`);
@@ -134,7 +146,8 @@ export function compileMatcher(source: string): CompiledMatcher {
 
   function parseComparison(): Matcher {
     const subject = peek();
-    if (subject.kind === 'ident' && subject.value === 'NIL') fail('NIL alone is not a condition', subject, 'test a field: Fields[name] == NIL (absent) or Fields[name] != NIL (present)');
+    if (subject.kind === 'ident' && subject.value === 'NIL')
+      fail('NIL alone is not a condition', subject, 'test a field: Fields[name] == NIL (absent) or Fields[name] != NIL (present)');
     if (subject.kind === 'ident' && (subject.value === 'Uuid' || subject.value === 'EnvVersion')) {
       fail(`Heka's ${subject.value} is not in drover's messages`, subject, `drover's messages have ${KNOWN}`);
     }
@@ -151,7 +164,10 @@ export function compileMatcher(source: string): CompiledMatcher {
     }
     pos++;
     const operand = readOperand();
-    if (operand.kind === 'regex' && operand.linear) notes.push(`${operand.text} runs on the linear-time engine, 20 to 100 times slower: see "Linear time" in the configuration reference to keep it on the fast one`);
+    if (operand.kind === 'regex' && operand.linear)
+      notes.push(
+        `${operand.text} runs on the linear-time engine, 20 to 100 times slower: see "Linear time" in the configuration reference to keep it on the fast one`,
+      );
     const opv = (op as { value: string }).value;
     const regexOp = opv === '=~' || opv === '!~';
     const name = subject.kind === 'field' ? `Fields[${subject.value}]` : (subject as { value: string }).value;
@@ -161,7 +177,8 @@ export function compileMatcher(source: string): CompiledMatcher {
     if (subject.kind === 'field') {
       perLine = true;
       if (operand.kind === 'nil' && opv !== '==' && opv !== '!=') fail(`NIL works only with == and != (absent or present), not ${opv}`, op);
-      if ((operand.kind === 'true' || operand.kind === 'false') && opv !== '==') fail(`TRUE and FALSE work only with ==, not ${opv}`, op, `write ${name} == ${operand.kind === 'true' ? 'FALSE' : 'TRUE'}`);
+      if ((operand.kind === 'true' || operand.kind === 'false') && opv !== '==')
+        fail(`TRUE and FALSE work only with ==, not ${opv}`, op, `write ${name} == ${operand.kind === 'true' ? 'FALSE' : 'TRUE'}`);
       if ((opv === '!=' || opv === '!~') && operand.kind !== 'nil') {
         notes.push(`${name} ${opv} ... is false for lines without that field, as in Heka; to take them too: ${name} == NIL || ...`);
       }
@@ -187,14 +204,28 @@ export function compileMatcher(source: string): CompiledMatcher {
     const variable = (subject as { value: string }).value;
     if (PER_LINE.has(variable)) perLine = true;
     if (Object.hasOwn(NUMBERS, variable)) {
-      if (regexOp) fail(`${variable} is a number: =~ and !~ work on strings`, op, `compare it with a number, e.g. ${variable} ${variable === 'Severity' ? '<= 4' : '!= 0'}`);
-      if (operand.kind !== 'number') fail(`${variable} is a number: compare it with a number, not ${describe(operand)}`, operand, variable === 'Severity' ? 'Severity runs from 0 (emerg) to 7 (debug), e.g. Severity <= 4' : `e.g. ${variable} > 0`);
+      if (regexOp)
+        fail(
+          `${variable} is a number: =~ and !~ work on strings`,
+          op,
+          `compare it with a number, e.g. ${variable} ${variable === 'Severity' ? '<= 4' : '!= 0'}`,
+        );
+      if (operand.kind !== 'number')
+        fail(
+          `${variable} is a number: compare it with a number, not ${describe(operand)}`,
+          operand,
+          variable === 'Severity' ? 'Severity runs from 0 (emerg) to 7 (debug), e.g. Severity <= 4' : `e.g. ${variable} > 0`,
+        );
       const get = NUMBERS[variable];
       const test = relation(opv, (operand as { value: number }).value);
       return (m) => test(get(m));
     }
     if (operand.kind !== 'string' && operand.kind !== 'regex') {
-      fail(`${variable} is a string: compare it with a string or a regular expression, not ${describe(operand)}`, operand, operand.kind === 'nil' ? 'NIL tests whether a field exists: Fields[name] == NIL' : `e.g. ${variable} == 'web.1' or ${variable} =~ /^web/`);
+      fail(
+        `${variable} is a string: compare it with a string or a regular expression, not ${describe(operand)}`,
+        operand,
+        operand.kind === 'nil' ? 'NIL tests whether a field exists: Fields[name] == NIL' : `e.g. ${variable} == 'web.1' or ${variable} =~ /^web/`,
+      );
     }
     const get = STRINGS[variable];
     if (operand.kind === 'regex') {
@@ -221,5 +252,15 @@ export function compileMatcher(source: string): CompiledMatcher {
 }
 
 function describe(operand: Operand): string {
-  return operand.kind === 'nil' ? 'NIL' : operand.kind === 'true' ? 'TRUE' : operand.kind === 'false' ? 'FALSE' : operand.kind === 'number' ? `the number ${operand.value}` : operand.kind === 'string' ? `the string ${JSON.stringify(operand.value)}` : 'a regular expression';
+  return operand.kind === 'nil'
+    ? 'NIL'
+    : operand.kind === 'true'
+      ? 'TRUE'
+      : operand.kind === 'false'
+        ? 'FALSE'
+        : operand.kind === 'number'
+          ? `the number ${operand.value}`
+          : operand.kind === 'string'
+            ? `the string ${JSON.stringify(operand.value)}`
+            : 'a regular expression';
 }

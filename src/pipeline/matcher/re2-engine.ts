@@ -45,16 +45,29 @@ function first(node: Re2Node): { set: Ranges; nullable: boolean } {
 }
 
 const variable = (node: Re2Node): boolean =>
-  node.t === 'rep' ? node.min !== node.max || variable(node.node) : node.t === 'group' ? variable(node.node) : node.t === 'cat' || node.t === 'alt' ? node.items.some(variable) : false;
+  node.t === 'rep'
+    ? node.min !== node.max || variable(node.node)
+    : node.t === 'group'
+      ? variable(node.node)
+      : node.t === 'cat' || node.t === 'alt'
+        ? node.items.some(variable)
+        : false;
 
 /** Every unit some part of `node` can take. */
 function consumable(node: Re2Node): Ranges {
   switch (node.t) {
-    case 'chars': return node.ranges;
-    case 'text': return normalize([...node.units].flatMap((_, k) => [[node.units.charCodeAt(k), node.units.charCodeAt(k)] as [number, number]]));
-    case 'assert': return [];
-    case 'group': case 'rep': return consumable(node.node);
-    case 'cat': case 'alt': return normalize(node.items.flatMap(consumable));
+    case 'chars':
+      return node.ranges;
+    case 'text':
+      return normalize([...node.units].flatMap((_, k) => [[node.units.charCodeAt(k), node.units.charCodeAt(k)] as [number, number]]));
+    case 'assert':
+      return [];
+    case 'group':
+    case 'rep':
+      return consumable(node.node);
+    case 'cat':
+    case 'alt':
+      return normalize(node.items.flatMap(consumable));
   }
 }
 
@@ -65,7 +78,9 @@ function consumable(node: Re2Node): Ranges {
  */
 function deterministic(node: Re2Node, follow: Ranges): boolean {
   switch (node.t) {
-    case 'chars': case 'text': case 'assert':
+    case 'chars':
+    case 'text':
+    case 'assert':
       return true;
     case 'group':
       return deterministic(node.node, follow);
@@ -96,7 +111,15 @@ function deterministic(node: Re2Node, follow: Ranges): boolean {
 }
 
 const anchored = (node: Re2Node): boolean =>
-  node.t === 'assert' ? node.kind === 'bot' : node.t === 'group' ? anchored(node.node) : node.t === 'alt' ? node.items.every(anchored) : node.t === 'cat' ? node.items.length > 0 && anchored(node.items[0]) : false;
+  node.t === 'assert'
+    ? node.kind === 'bot'
+    : node.t === 'group'
+      ? anchored(node.node)
+      : node.t === 'alt'
+        ? node.items.every(anchored)
+        : node.t === 'cat'
+          ? node.items.length > 0 && anchored(node.items[0])
+          : false;
 
 /** The character classes of every variable repetition. */
 function repeated(node: Re2Node, into: Ranges[] = []): Ranges[] {
@@ -119,11 +142,18 @@ function startsApart(node: Re2Node): boolean {
 /** How many ways through a pattern without variable repetition backtracking may try at one position. */
 function paths(node: Re2Node): number {
   switch (node.t) {
-    case 'chars': case 'text': case 'assert': return 1;
-    case 'group': return paths(node.node);
-    case 'rep': return paths(node.node) ** node.min;
-    case 'cat': return node.items.reduce((n, item) => n * paths(item), 1);
-    case 'alt': return node.items.reduce((n, item) => n + paths(item), 0);
+    case 'chars':
+    case 'text':
+    case 'assert':
+      return 1;
+    case 'group':
+      return paths(node.node);
+    case 'rep':
+      return paths(node.node) ** node.min;
+    case 'cat':
+      return node.items.reduce((n, item) => n * paths(item), 1);
+    case 'alt':
+      return node.items.reduce((n, item) => n + paths(item), 0);
   }
 }
 

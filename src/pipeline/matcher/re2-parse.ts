@@ -12,7 +12,11 @@ export type Re2Node =
 
 /** A pattern RE2 (or drover's reading of it) does not accept; `offset` is 0-based in the pattern. */
 export class Re2SyntaxError extends Error {
-  constructor(message: string, readonly offset: number, readonly hint?: string) {
+  constructor(
+    message: string,
+    readonly offset: number,
+    readonly hint?: string,
+  ) {
     super(message);
     this.name = 'Re2SyntaxError';
   }
@@ -64,7 +68,11 @@ export function parseRe2(pattern: string): { node: Re2Node; names: string[] } {
     if (pos >= pattern.length) fail('trailing backslash at end of expression', start);
     const c = pattern[pos];
     if (c >= '1' && c <= '7' && !isOctal(pattern[pos + 1])) {
-      fail(`backreference \\${c} is not supported: RE2 has no backreferences`, start, 'match the text again explicitly, or capture it with a named group and compare in a filter');
+      fail(
+        `backreference \\${c} is not supported: RE2 has no backreferences`,
+        start,
+        'match the text again explicitly, or capture it with a named group and compare in a filter',
+      );
     }
     if (c === '8' || c === '9') fail(`backreference \\${c} is not supported: RE2 has no backreferences`, start);
     if (isOctal(c)) {
@@ -78,7 +86,8 @@ export function parseRe2(pattern: string): { node: Re2Node; names: string[] } {
         if (pattern[pos] === '{') {
           const end = pattern.indexOf('}', pos);
           const hex = end < 0 ? '' : pattern.slice(pos + 1, end);
-          if (!/^[0-9A-Fa-f]{1,8}$/.test(hex) || parseInt(hex, 16) > 0x10ffff) fail('invalid escape sequence \\x{...}: expected 1 to 6 hex digits up to 10FFFF', start);
+          if (!/^[0-9A-Fa-f]{1,8}$/.test(hex) || parseInt(hex, 16) > 0x10ffff)
+            fail('invalid escape sequence \\x{...}: expected 1 to 6 hex digits up to 10FFFF', start);
           pos = end + 1;
           return parseInt(hex, 16);
         }
@@ -87,15 +96,28 @@ export function parseRe2(pattern: string): { node: Re2Node; names: string[] } {
         pos += 2;
         return parseInt(hex, 16);
       }
-      case 'a': return 7;
-      case 'f': return 12;
-      case 'n': return 10;
-      case 'r': return 13;
-      case 't': return 9;
-      case 'v': return 11;
-      case 'd': case 's': case 'w': return PERL[c];
-      case 'D': case 'S': case 'W': return negate(PERL[c.toLowerCase()]);
-      case 'p': case 'P':
+      case 'a':
+        return 7;
+      case 'f':
+        return 12;
+      case 'n':
+        return 10;
+      case 'r':
+        return 13;
+      case 't':
+        return 9;
+      case 'v':
+        return 11;
+      case 'd':
+      case 's':
+      case 'w':
+        return PERL[c];
+      case 'D':
+      case 'S':
+      case 'W':
+        return negate(PERL[c.toLowerCase()]);
+      case 'p':
+      case 'P':
         return fail(`Unicode classes \\${c}{...} are not supported by drover`, start, 'list the characters in a class instead, e.g. [A-Za-zÀ-ÿ]');
       case 'C':
         return fail('\\C (any byte) is not supported: drover matches text, not bytes', start);
@@ -149,7 +171,8 @@ export function parseRe2(pattern: string): { node: Re2Node; names: string[] } {
       } else ranges.push([low, low]);
     }
     for (const [, high] of ranges) {
-      if (high > MAX_UNIT) fail('characters above U+FFFF (such as emoji) are not supported in a character class', start, 'match them outside a class, e.g. (?:😀|😃)');
+      if (high > MAX_UNIT)
+        fail('characters above U+FFFF (such as emoji) are not supported in a character class', start, 'match them outside a class, e.g. (?:😀|😃)');
     }
     return classNode(ranges, negated);
   }
@@ -168,7 +191,11 @@ export function parseRe2(pattern: string): { node: Re2Node; names: string[] } {
     if (pattern[pos] === '?') {
       const rest = pattern.slice(pos + 1);
       if (rest.startsWith('=') || rest.startsWith('!') || rest.startsWith('<=') || rest.startsWith('<!')) {
-        fail('lookaround (?=, (?!, (?<=, (?<! is not supported: RE2 has no lookaround', start, 'match the text itself, or use a second condition such as && Payload !~ /.../ in the matcher');
+        fail(
+          'lookaround (?=, (?!, (?<=, (?<! is not supported: RE2 has no lookaround',
+          start,
+          'match the text itself, or use a second condition such as && Payload !~ /.../ in the matcher',
+        );
       }
       const named = /^(?:P<|<)([^>]*)>/.exec(rest);
       if (named) {
@@ -182,7 +209,12 @@ export function parseRe2(pattern: string): { node: Re2Node; names: string[] } {
       } else {
         // Flags: (?i) for the rest of the group, (?i:...) for a group of its own.
         const m = /^([imsU]*)(?:-([imsU]*))?([:)])/.exec(rest);
-        if (!m || (m[1] === '' && m[2] === undefined && m[3] === ')') || m[2] === '') fail(`invalid or unsupported group syntax ${JSON.stringify('(?' + rest.slice(0, 4))}`, start, 'RE2 groups are (...), (?:...), (?P<name>...), (?<name>...) and flags such as (?i) or (?i:...)');
+        if (!m || (m[1] === '' && m[2] === undefined && m[3] === ')') || m[2] === '')
+          fail(
+            `invalid or unsupported group syntax ${JSON.stringify('(?' + rest.slice(0, 4))}`,
+            start,
+            'RE2 groups are (...), (?:...), (?P<name>...), (?<name>...) and flags such as (?i) or (?i:...)',
+          );
         const set = { ...flags };
         for (const f of m![1]) set[f as keyof Flags] = true;
         for (const f of m![2] ?? '') set[f as keyof Flags] = false;
@@ -248,7 +280,9 @@ export function parseRe2(pattern: string): { node: Re2Node; names: string[] } {
         }
         return typeof e === 'number' ? charNode(e) : classNode(e);
       }
-      case '*': case '+': case '?':
+      case '*':
+      case '+':
+      case '?':
         return fail(`missing argument to repetition operator ${c}`, start);
     }
     return charNode(take());
@@ -260,7 +294,8 @@ export function parseRe2(pattern: string): { node: Re2Node; names: string[] } {
     if (!m) return undefined;
     const min = Number(m[1]);
     const max = m[2] === undefined ? min : m[3] === '' ? -1 : Number(m[3]);
-    if (min > MAX_REPEAT || max > MAX_REPEAT || (max >= 0 && max < min)) fail(`invalid repeat count ${m[0]} (RE2 allows counts up to ${MAX_REPEAT}, and {n,m} needs n <= m)`);
+    if (min > MAX_REPEAT || max > MAX_REPEAT || (max >= 0 && max < min))
+      fail(`invalid repeat count ${m[0]} (RE2 allows counts up to ${MAX_REPEAT}, and {n,m} needs n <= m)`);
     return { min, max, length: m[0].length };
   }
 

@@ -37,7 +37,8 @@ const hex4 = (u: number) => '\\u' + u.toString(16).padStart(4, '0');
 function unit(u: number, inClass: boolean): string {
   if (u >= 0x30 && u <= 0x39) return String.fromCharCode(u);
   if ((u >= 0x41 && u <= 0x5a) || (u >= 0x61 && u <= 0x7a)) return String.fromCharCode(u);
-  if (u === 0x20 || u === 0x5f || (!inClass && (u === 0x2c || u === 0x3a || u === 0x3d || u === 0x40 || u === 0x23 || u === 0x25))) return String.fromCharCode(u);
+  if (u === 0x20 || u === 0x5f || (!inClass && (u === 0x2c || u === 0x3a || u === 0x3d || u === 0x40 || u === 0x23 || u === 0x25)))
+    return String.fromCharCode(u);
   return u <= 0xff ? '\\x' + u.toString(16).padStart(2, '0') : hex4(u);
 }
 
@@ -50,7 +51,13 @@ function chars(ranges: Ranges): string {
 }
 
 const hasName = (node: Re2Node): boolean =>
-  node.t === 'group' ? node.name !== undefined || hasName(node.node) : node.t === 'cat' || node.t === 'alt' ? node.items.some(hasName) : node.t === 'rep' ? hasName(node.node) : false;
+  node.t === 'group'
+    ? node.name !== undefined || hasName(node.node)
+    : node.t === 'cat' || node.t === 'alt'
+      ? node.items.some(hasName)
+      : node.t === 'rep'
+        ? hasName(node.node)
+        : false;
 
 /** Writes the tree as a JavaScript pattern; named groups become plain capturing groups, the rest do not capture. */
 function emit(node: Re2Node, captures: boolean): string {
@@ -78,8 +85,14 @@ function emit(node: Re2Node, captures: boolean): string {
       if (min === 0 && max === 1) return x + '?' + lazy;
       if (min === 1 && max === 1) return x;
       // V8's linear engine takes {n,m} only for small counts: write the copies out, as RE2 itself does.
-      if (captures && hasName(node.node)) throw new Re2SyntaxError('a named group inside a counted repetition {n,m} is not supported', node.at, 'repeat a (?:...) group inside the named group instead: (?P<id>(?:[0-9a-f]){8})');
-      if (x.length * Math.max(min, max) > MAX_SOURCE) throw new Re2SyntaxError('the expression is too large once its counted repetitions are written out', node.at);
+      if (captures && hasName(node.node))
+        throw new Re2SyntaxError(
+          'a named group inside a counted repetition {n,m} is not supported',
+          node.at,
+          'repeat a (?:...) group inside the named group instead: (?P<id>(?:[0-9a-f]){8})',
+        );
+      if (x.length * Math.max(min, max) > MAX_SOURCE)
+        throw new Re2SyntaxError('the expression is too large once its counted repetitions are written out', node.at);
       const out = x.repeat(min);
       if (max === -1) return out + x + '*' + lazy;
       let optional = '';
@@ -101,7 +114,11 @@ function multiline(node: Re2Node): boolean {
   const lines = seen.filter((a) => a.kind === 'bol' || a.kind === 'eol');
   if (lines.length > 0 && lines.length < seen.length) {
     const text = seen.find((a) => a.kind === 'bot' || a.kind === 'eot')!;
-    throw new Re2SyntaxError('text anchors (^ $ \\A \\z) and (?m) line anchors cannot be mixed in one expression', text.at, 'use (?m) for the whole expression, or none');
+    throw new Re2SyntaxError(
+      'text anchors (^ $ \\A \\z) and (?m) line anchors cannot be mixed in one expression',
+      text.at,
+      'use (?m) for the whole expression, or none',
+    );
   }
   return lines.length > 0;
 }
@@ -137,7 +154,11 @@ export function compileRe2(pattern: string, captures = false, options: Re2Option
     linear = new RegExp(source, flags + 'l');
     linear.test(''); // V8 compiles on first use: a pattern too large for it fails here, not on a line
   } catch (error) {
-    throw new Re2SyntaxError(`cannot be matched in linear time (${(error as Error).message})`, 0, 'make the expression smaller, e.g. with smaller counts in {n,m}');
+    throw new Re2SyntaxError(
+      `cannot be matched in linear time (${(error as Error).message})`,
+      0,
+      'make the expression smaller, e.g. with smaller counts in {n,m}',
+    );
   }
   // The backtracking engine is 10 to 100 times faster, but linear only for some patterns; the fallback to the
   // linear engine after 50,000 backtracks was seen not to bound polynomial cases (\s*\s*$|a*a*c: 0.5 s a line).

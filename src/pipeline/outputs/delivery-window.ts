@@ -29,7 +29,10 @@ export class DeliveryWindow {
    */
   private readonly maxWindow: number;
 
-  constructor(private readonly maxBytes: number, private readonly after: number) {
+  constructor(
+    private readonly maxBytes: number,
+    private readonly after: number,
+  ) {
     this.maxWindow = 2 * maxBytes;
     this.window = this.maxWindow;
   }

@@ -10,7 +10,12 @@ import { FdWriter } from '../io/writer';
 
 const schema: Schema = {
   path: { type: 'string', required: true, doc: 'the file to append to, e.g. "log/app.log" (relative to the app directory); its directory is created' },
-  format: { type: 'enum', values: FORMATS.filter((f) => f !== 'auto'), default: 'heroku', doc: 'raw (as printed), heroku (`timestamp app[web.1]: line`), prefixed, json or logfmt' },
+  format: {
+    type: 'enum',
+    values: FORMATS.filter((f) => f !== 'auto'),
+    default: 'heroku',
+    doc: 'raw (as printed), heroku (`timestamp app[web.1]: line`), prefixed, json or logfmt',
+  },
   max_size: { type: 'size', default: '10MB', doc: 'rotate once the file reaches this size ("0" never rotates); a line is never split across files' },
   keep: { type: 'integer', default: 5, min: 0, max: 1000, doc: 'rotated files kept (path.1 is the newest); older ones are deleted; 0 keeps none' },
 };
@@ -53,7 +58,13 @@ export class FileOutput implements Output {
   private failures = 0;
   private written = 0;
 
-  constructor(private readonly path: string, format: ConcreteFormat, private readonly maxSize: number, private readonly keep: number, private readonly context?: ComponentContext) {
+  constructor(
+    private readonly path: string,
+    format: ConcreteFormat,
+    private readonly maxSize: number,
+    private readonly keep: number,
+    private readonly context?: ComponentContext,
+  ) {
     this.encoder = createEncoder(format, { color: false });
     mkdirSync(dirname(path), { recursive: true });
     this.writer = this.open();

@@ -25,22 +25,48 @@ type HttpFormat = (typeof FORMATS)[number];
 const CONTENT_TYPES: Record<HttpFormat, string> = { logplex: 'application/logplex-1', ndjson: 'application/x-ndjson', json: 'application/json' };
 
 const schema: Schema = {
-  url: { type: 'string', required: true, pattern: /^https?:\/\/[^\s/]+/, patternHint: 'an http:// or https:// URL, such as "https://collector.example.com/logs"', doc: 'where to POST batches' },
-  format: { type: 'enum', values: FORMATS, default: 'logplex', doc: 'the body: logplex (application/logplex-1: octet-counted RFC 5424 frames, as Heroku HTTPS drains; their MSG as message_format says), ndjson (one JSON object a line, fields as keys) or json (an array of them)' },
-  message_format: { type: 'enum', values: DRAIN_FORMATS, default: 'auto', doc: 'logplex: how each frame\'s MSG is written, as the syslog output\'s format: auto (the payload, and decoded fields as structured data [fields@32473 key="value"] on every piece), raw (the payload only), logfmt or json (fields in MSG, for receivers that parse only MSG)' },
-  max_line_length: { type: 'size', doc: 'a line longer than this many bytes is sent as several messages (after filters and redaction), each with the whole message\'s severity, timestamp and fields; 0 never splits. Default: 10,000 (Logplex\'s limit) for logplex, 0 for ndjson and json' },
+  url: {
+    type: 'string',
+    required: true,
+    pattern: /^https?:\/\/[^\s/]+/,
+    patternHint: 'an http:// or https:// URL, such as "https://collector.example.com/logs"',
+    doc: 'where to POST batches',
+  },
+  format: {
+    type: 'enum',
+    values: FORMATS,
+    default: 'logplex',
+    doc: 'the body: logplex (application/logplex-1: octet-counted RFC 5424 frames, as Heroku HTTPS drains; their MSG as message_format says), ndjson (one JSON object a line, fields as keys) or json (an array of them)',
+  },
+  message_format: {
+    type: 'enum',
+    values: DRAIN_FORMATS,
+    default: 'auto',
+    doc: 'logplex: how each frame\'s MSG is written, as the syslog output\'s format: auto (the payload, and decoded fields as structured data [fields@32473 key="value"] on every piece), raw (the payload only), logfmt or json (fields in MSG, for receivers that parse only MSG)',
+  },
+  max_line_length: {
+    type: 'size',
+    doc: "a line longer than this many bytes is sent as several messages (after filters and redaction), each with the whole message's severity, timestamp and fields; 0 never splits. Default: 10,000 (Logplex's limit) for logplex, 0 for ndjson and json",
+  },
   batch_size: { type: 'integer', min: 1, default: 500, doc: 'most messages in one request' },
   batch_bytes: { type: 'size', default: '1MB', doc: 'most bytes in one request (before gzip)' },
   batch_interval: { type: 'duration', default: '1s', doc: 'how long a batch may wait to fill before it is sent' },
   gzip: { type: 'boolean', default: false, doc: 'compress request bodies (Content-Encoding: gzip)' },
   headers: { type: 'map', default: {}, doc: 'extra request headers, e.g. { Authorization = "Bearer ${TOKEN}" }' },
   timeout: { type: 'duration', default: '30s', doc: 'a request (connect, send, answer) that takes longer fails and is retried' },
-  max_retries: { type: 'integer', min: 0, doc: 'retries of a failed batch before it is dropped and reported; default: retry until it is taken (the buffer\'s when_full decides meanwhile)' },
+  max_retries: {
+    type: 'integer',
+    min: 0,
+    doc: "retries of a failed batch before it is dropped and reported; default: retry until it is taken (the buffer's when_full decides meanwhile)",
+  },
   backoff_initial: { type: 'duration', default: '500ms', doc: 'first wait before a retry; doubles on each failure' },
   backoff_max: { type: 'duration', default: '30s', doc: 'longest wait between retries' },
-  tls_verify: { type: 'boolean', default: true, doc: 'check the server\'s certificate; false is warned about at start' },
-  ca_file: { type: 'string', doc: 'PEM file of the CA(s) to trust instead of the system\'s' },
-  cert_file: { type: 'string', doc: 'https: PEM client certificate, for servers that ask for one (mutual TLS); one that expires within 14 days is warned about at start' },
+  tls_verify: { type: 'boolean', default: true, doc: "check the server's certificate; false is warned about at start" },
+  ca_file: { type: 'string', doc: "PEM file of the CA(s) to trust instead of the system's" },
+  cert_file: {
+    type: 'string',
+    doc: 'https: PEM client certificate, for servers that ask for one (mutual TLS); one that expires within 14 days is warned about at start',
+  },
   key_file: { type: 'string', doc: 'https: PEM private key of cert_file; warned about when others can read it' },
   facility: { type: 'enum', values: FACILITIES, default: 'user', doc: 'logplex format: syslog facility of the frames' },
   app_name: { type: 'string', doc: 'logplex format: APP-NAME; default HEROKU_APP_NAME, Cloud Foundry\'s application_name, or "app"' },
@@ -91,14 +117,20 @@ export class HttpTransport implements Transport {
   constructor(private readonly options: HttpOptions) {
     this.name = options.url.origin + options.url.pathname;
     const secure = options.url.protocol === 'https:';
-    this.agent = secure ? new (https().Agent)({ keepAlive: true, maxSockets: 1, rejectUnauthorized: options.tlsVerify, ca: options.ca, cert: options.cert, key: options.key }) : new (http().Agent)({ keepAlive: true, maxSockets: 1 });
+    this.agent = secure
+      ? new (https().Agent)({ keepAlive: true, maxSockets: 1, rejectUnauthorized: options.tlsVerify, ca: options.ca, cert: options.cert, key: options.key })
+      : new (http().Agent)({ keepAlive: true, maxSockets: 1 });
   }
 
   async send(records: Buffer[], attempt: number): Promise<number> {
     // Logplex-Frame-Id names the batch, not the attempt: a receiver that saw it already can drop the retry.
     if (attempt === 0 || !this.frameId) this.frameId = randomUUID();
     const { format, framing } = this.options;
-    const raw = framing ? framing.body(records) : format === 'json' ? Buffer.concat([Buffer.from('['), ...records.flatMap((r, i) => (i ? [COMMA, r] : [r])), Buffer.from(']')]) : Buffer.concat(records);
+    const raw = framing
+      ? framing.body(records)
+      : format === 'json'
+        ? Buffer.concat([Buffer.from('['), ...records.flatMap((r, i) => (i ? [COMMA, r] : [r])), Buffer.from(']')])
+        : Buffer.concat(records);
     const body = this.options.gzip ? await gzip(raw) : raw;
     if (this.closed) throw new Error(`${this.name}: output closed`); // closed while compressing
     const headers: Record<string, string> = {
@@ -110,7 +142,13 @@ export class HttpTransport implements Transport {
       ...this.options.headers,
     };
     this.counters.requests++;
-    const { status, text: answerText, wait, answer, type } = await this.post(body, headers).catch((error: Error) => {
+    const {
+      status,
+      text: answerText,
+      wait,
+      answer,
+      type,
+    } = await this.post(body, headers).catch((error: Error) => {
       this.counters.failed_requests++;
       throw error;
     });
@@ -130,7 +168,10 @@ export class HttpTransport implements Transport {
       error.retryAfter = wait;
       throw error;
     }
-    const why = status >= 300 && status < 400 ? 'redirects are not followed; set url to where it points' : 'a 4xx answer means the request itself is wrong; check url and headers';
+    const why =
+      status >= 300 && status < 400
+        ? 'redirects are not followed; set url to where it points'
+        : 'a 4xx answer means the request itself is wrong; check url and headers';
     this.onReject(records.length, `${this.name} refused the batch with HTTP ${status}${text ? `: ${text}` : ''} (not retried: ${why})`);
     return records.length;
   }
@@ -175,7 +216,13 @@ export class HttpTransport implements Transport {
         response.on('end', () => {
           clearTimeout(timer);
           const answer = Buffer.concat(chunks).subarray(0, 65536);
-          resolve({ status: response.statusCode ?? 0, text: oneLine(answer.toString('utf8', 0, 300)), wait, answer, type: header(response.headers['content-type']) ?? '' });
+          resolve({
+            status: response.statusCode ?? 0,
+            text: oneLine(answer.toString('utf8', 0, 300)),
+            wait,
+            answer,
+            type: header(response.headers['content-type']) ?? '',
+          });
         });
         response.on('error', (error) => {
           clearTimeout(timer);
@@ -205,7 +252,12 @@ function retryAfter(value: string | undefined): number | undefined {
 /** How each message becomes a record of the chosen format. */
 function encoder(format: HttpFormat, options: Record<string, any>, context: { env: NodeJS.ProcessEnv; hostname: string }): (m: Message) => Buffer {
   if (format === 'logplex') {
-    const rfc = new Rfc5424({ facility: options.facility as Facility, appName: options.app_name ?? defaultAppName(context.env), hostname: options.hostname ?? context.hostname, structuredData: '' });
+    const rfc = new Rfc5424({
+      facility: options.facility as Facility,
+      appName: options.app_name ?? defaultAppName(context.env),
+      hostname: options.hostname ?? context.hostname,
+      structuredData: '',
+    });
     // MSG as message_format says (auto: the payload, fields as structured data). As Logplex sends them: the count
     // includes a trailing newline.
     const { msg, sd } = drainRendering(options.message_format);
@@ -220,15 +272,21 @@ export const httpOutput = defineComponent({
   type: 'http',
   summary: 'POSTs batches of messages to an HTTP(S) endpoint: Logplex frames, NDJSON or JSON; retried with backoff.',
   schema,
-  example: '[outputs.collector]\ntype = "http"\nurl = "https://collector.example.com/logs"\nformat = "logplex"\nheaders = { Authorization = "Bearer ${COLLECTOR_TOKEN}" }\nbatch_size = 500\nbuffer = { type = "memory", max_events = 10000, when_full = "drop_oldest" }',
+  example:
+    '[outputs.collector]\ntype = "http"\nurl = "https://collector.example.com/logs"\nformat = "logplex"\nheaders = { Authorization = "Bearer ${COLLECTOR_TOKEN}" }\nbatch_size = 500\nbuffer = { type = "memory", max_events = 10000, when_full = "drop_oldest" }',
   check(options) {
     const problems: { key: string; message: string; hint?: string }[] = certKeyProblems(options);
     if (options.message_format !== undefined && options.message_format !== 'auto' && options.format !== 'logplex') {
-      problems.push({ key: 'message_format', message: `option "message_format" applies to format = "logplex" only, and format is ${JSON.stringify(options.format)}`, hint: 'ndjson and json bodies carry the fields as keys already' });
+      problems.push({
+        key: 'message_format',
+        message: `option "message_format" applies to format = "logplex" only, and format is ${JSON.stringify(options.format)}`,
+        hint: 'ndjson and json bodies carry the fields as keys already',
+      });
     }
     if (typeof options.url === 'string' && options.url.startsWith('http:')) {
       for (const key of ['ca_file', 'cert_file', 'key_file']) {
-        if (options[key] !== undefined) problems.push({ key, message: `option "${key}" applies to https:// URLs only, and url is ${JSON.stringify(options.url)}` });
+        if (options[key] !== undefined)
+          problems.push({ key, message: `option "${key}" applies to https:// URLs only, and url is ${JSON.stringify(options.url)}` });
       }
     }
     return problems;
@@ -248,7 +306,18 @@ export const httpOutput = defineComponent({
 export function createHttpSender(options: Record<string, any>, context: ComponentContext, encode: (m: Message) => Buffer, framing?: Framing): Sender {
   const url = new URL(options.url);
   const { ca, cert, key, warnings } = readTlsFiles(options);
-  const transport = new HttpTransport({ url, format: options.format, gzip: options.gzip, headers: options.headers ?? {}, timeout: options.timeout, tlsVerify: options.tls_verify !== false, ca, cert, key, framing });
+  const transport = new HttpTransport({
+    url,
+    format: options.format,
+    gzip: options.gzip,
+    headers: options.headers ?? {},
+    timeout: options.timeout,
+    tlsVerify: options.tls_verify !== false,
+    ca,
+    cert,
+    key,
+    framing,
+  });
   const buffer = createBuffer(options.buffer, context.id.replace(/^outputs\./, ''), context.env);
   const sender = new Sender(buffer, transport, encode, context, {
     batchCount: options.batch_size,
@@ -261,7 +330,11 @@ export function createHttpSender(options: Record<string, any>, context: Componen
   transport.onReject = (count, why) => sender.reject(count, why);
   for (const warning of warnings) sender.reporter.say(`tls ${warning}`, `${context.id}: ${warning}`, SEVERITY.warning);
   if (url.protocol === 'https:' && options.tls_verify === false) {
-    sender.reporter.say('tls', `${context.id}: tls_verify = false: the certificate of ${url.host} is not checked, so anyone between here and there can read and change these logs`, SEVERITY.warning);
+    sender.reporter.say(
+      'tls',
+      `${context.id}: tls_verify = false: the certificate of ${url.host} is not checked, so anyone between here and there can read and change these logs`,
+      SEVERITY.warning,
+    );
   }
   return sender;
 }

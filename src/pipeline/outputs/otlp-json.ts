@@ -29,8 +29,12 @@ export function logRecordJson(m: Message, observed = Date.now()): Buffer {
 
 /** The request around JSON records: one ResourceLogs with `resource` as attributes, one ScopeLogs of `scope`. */
 export function jsonEnvelope(resource: Record<string, string>, scope: Scope): Envelope {
-  const attributes = Object.entries(resource).map(([k, v]) => `{"key":${JSON.stringify(k)},"value":${jsonValue(v)}}`).join(',');
-  const head = Buffer.from(`{"resourceLogs":[{"resource":{"attributes":[${attributes}]},"scopeLogs":[{"scope":{"name":${JSON.stringify(scope.name)},"version":${JSON.stringify(scope.version)}},"logRecords":[`);
+  const attributes = Object.entries(resource)
+    .map(([k, v]) => `{"key":${JSON.stringify(k)},"value":${jsonValue(v)}}`)
+    .join(',');
+  const head = Buffer.from(
+    `{"resourceLogs":[{"resource":{"attributes":[${attributes}]},"scopeLogs":[{"scope":{"name":${JSON.stringify(scope.name)},"version":${JSON.stringify(scope.version)}},"logRecords":[`,
+  );
   const tail = Buffer.from(']}]}]}');
   const comma = Buffer.from(',');
   return { contentType: 'application/json', body: (records) => Buffer.concat([head, ...records.flatMap((r, i) => (i ? [comma, r] : [r])), tail]) };

@@ -170,7 +170,6 @@ function writeKeyValues(out: Out, fieldTag: number, list: KeyValueList): void {
 
 const sizeOf = (list: { size: number }[]) => list.reduce((n, kv) => n + 1 + varintSize(kv.size) + kv.size, 0);
 
-
 // The instance and stream attributes of a record are the same few values again and again: encoded once each,
 // as the LogRecord.attributes fields of a message without fields.
 const ownAttributes = new Map<string, Buffer>();
@@ -178,7 +177,10 @@ function instanceAndStream(m: Message): Buffer {
   const id = `${m.stream} ${m.logger}`;
   let bytes = ownAttributes.get(id);
   if (!bytes) {
-    const list = keyValues([[INSTANCE_KEY, m.logger], [STREAM_KEY, m.stream]]);
+    const list = keyValues([
+      [INSTANCE_KEY, m.logger],
+      [STREAM_KEY, m.stream],
+    ]);
     const out = new Out(Buffer.allocUnsafe(sizeOf(list)));
     writeKeyValues(out, T_ATTRIBUTE, list);
     bytes = out.bytes;
@@ -223,7 +225,6 @@ export function logRecordProtobuf(m: Message, observed = Date.now()): Buffer {
   else writeKeyValues(out, T_ATTRIBUTE, attributes!);
   return out.bytes;
 }
-
 
 /** The request around protobuf records: one ResourceLogs with `resource` as attributes, one ScopeLogs of `scope`. */
 export function protobufEnvelope(resource: Record<string, string>, scope: Scope): Envelope {

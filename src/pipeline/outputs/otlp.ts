@@ -14,9 +14,24 @@ import type { OtlpEncoding } from './otlp-record';
 const http = httpOutput.schema;
 
 const schema: Schema = {
-  url: { type: 'string', required: true, pattern: /^https?:\/\/[^\s/]+/, patternHint: 'an OTLP/HTTP logs URL, such as "https://otel.example.com:4318/v1/logs"', doc: 'the OTLP/HTTP logs endpoint; a URL without a path gets /v1/logs' },
-  encoding: { type: 'enum', values: ['protobuf', 'json'], default: 'protobuf', doc: 'protobuf (application/x-protobuf) or json (the OTLP JSON mapping, application/json)' },
-  resource: { type: 'map', default: {}, doc: 'resource attributes, e.g. { "service.name" = "shop", "deployment.environment" = "production" }; service.name defaults to the app name (HEROKU_APP_NAME, Cloud Foundry\'s application_name or "app"), host.name to the host name' },
+  url: {
+    type: 'string',
+    required: true,
+    pattern: /^https?:\/\/[^\s/]+/,
+    patternHint: 'an OTLP/HTTP logs URL, such as "https://otel.example.com:4318/v1/logs"',
+    doc: 'the OTLP/HTTP logs endpoint; a URL without a path gets /v1/logs',
+  },
+  encoding: {
+    type: 'enum',
+    values: ['protobuf', 'json'],
+    default: 'protobuf',
+    doc: 'protobuf (application/x-protobuf) or json (the OTLP JSON mapping, application/json)',
+  },
+  resource: {
+    type: 'map',
+    default: {},
+    doc: 'resource attributes, e.g. { "service.name" = "shop", "deployment.environment" = "production" }; service.name defaults to the app name (HEROKU_APP_NAME, Cloud Foundry\'s application_name or "app"), host.name to the host name',
+  },
   compression: { type: 'enum', values: ['none', 'gzip'], default: 'none', doc: 'gzip compresses request bodies (Content-Encoding: gzip)' },
   headers: http.headers,
   // Larger than http's 500: a batch waits for its answer before the next is sent, and on a loaded 2-core machine
@@ -40,7 +55,8 @@ export const otlpOutput = defineComponent({
   type: 'otlp',
   summary: 'Sends log records to an OpenTelemetry receiver over OTLP/HTTP (protobuf or JSON), batched and retried as http does.',
   schema,
-  example: '[outputs.otel]\ntype = "otlp"\nurl = "https://otel.example.com:4318/v1/logs"\nencoding = "protobuf"\nheaders = { Authorization = "Bearer ${OTEL_TOKEN}" }\nresource = { "service.name" = "${APP_NAME:-shop}", "deployment.environment" = "production" }\ncompression = "gzip"\nbuffer = { type = "disk", max_size = "256MB", when_full = "block" }',
+  example:
+    '[outputs.otel]\ntype = "otlp"\nurl = "https://otel.example.com:4318/v1/logs"\nencoding = "protobuf"\nheaders = { Authorization = "Bearer ${OTEL_TOKEN}" }\nresource = { "service.name" = "${APP_NAME:-shop}", "deployment.environment" = "production" }\ncompression = "gzip"\nbuffer = { type = "disk", max_size = "256MB", when_full = "block" }',
   check(options) {
     return httpOutput.check?.({ url: options.url, ca_file: options.ca_file, cert_file: options.cert_file, key_file: options.key_file }) ?? [];
   },
@@ -57,7 +73,11 @@ export const otlpOutput = defineComponent({
         const partial = partialSuccess(answer, contentType);
         if (!partial) return;
         const why = partial.message || 'no reason given';
-        if (partial.rejected > 0) sender.reject(Math.min(partial.rejected, count), `${url.origin}${url.pathname} rejected ${partial.rejected} of ${count} log records (partial success): ${why}`);
+        if (partial.rejected > 0)
+          sender.reject(
+            Math.min(partial.rejected, count),
+            `${url.origin}${url.pathname} rejected ${partial.rejected} of ${count} log records (partial success): ${why}`,
+          );
         else sender.reporter.say('partial', `${context.id}: ${url.origin}${url.pathname} took every record but warned: ${why}`, SEVERITY.warning);
       },
     };

@@ -8,8 +8,16 @@ import { toLogfmt } from '../formats/logfmt-format';
 import { payloadSize, splitForTransport, type Measure } from '../formats/split-message';
 
 const schema: Schema = {
-  format: { type: 'enum', values: FORMATS, default: 'auto', doc: 'raw (as printed), heroku (`timestamp app[web.1]: line`), prefixed (foreman style), json, logfmt, or auto: raw on a platform when one instance runs in the container (the platform adds its own prefix), prefixed elsewhere and when several run (so that their lines can be told apart)' },
-  max_line_length: { type: 'size', doc: 'a line longer than this many bytes is written as several lines (after filters and redaction; raw, heroku and prefixed count the line as printed, json and logfmt the whole rendered line), each with the whole message\'s severity, timestamp and fields; 0 never splits. Default: 10,000 on a platform (Logplex and Loggregator split there anyway, and would break a redacted value in two), 0 elsewhere' },
+  format: {
+    type: 'enum',
+    values: FORMATS,
+    default: 'auto',
+    doc: 'raw (as printed), heroku (`timestamp app[web.1]: line`), prefixed (foreman style), json, logfmt, or auto: raw on a platform when one instance runs in the container (the platform adds its own prefix), prefixed elsewhere and when several run (so that their lines can be told apart)',
+  },
+  max_line_length: {
+    type: 'size',
+    doc: "a line longer than this many bytes is written as several lines (after filters and redaction; raw, heroku and prefixed count the line as printed, json and logfmt the whole rendered line), each with the whole message's severity, timestamp and fields; 0 never splits. Default: 10,000 on a platform (Logplex and Loggregator split there anyway, and would break a redacted value in two), 0 elsewhere",
+  },
   color: { type: 'enum', values: ['auto', true, false], default: 'auto', doc: 'colour the prefixed format: auto colours on a terminal' },
 };
 
@@ -29,22 +37,28 @@ function createStreamOutput(fd: number, options: Record<string, any>, context: C
   const lines = encoder.lines;
   const limit: number = options.max_line_length ?? (context.onPlatform ? 10000 : 0);
   const measure: Measure = format === 'json' ? (m) => Buffer.byteLength(toJson(m)) : format === 'logfmt' ? (m) => Buffer.byteLength(toLogfmt(m)) : payloadSize;
-  return splitForTransport<Output>({
-    // The block writer takes lines up to the limit; longer ones come to write() to be split. json and logfmt
-    // have no block writer.
-    blockLimit: limit || undefined,
-    write(message) {
-      encoder.message(message, out);
-      return !out.full;
+  return splitForTransport<Output>(
+    {
+      // The block writer takes lines up to the limit; longer ones come to write() to be split. json and logfmt
+      // have no block writer.
+      blockLimit: limit || undefined,
+      write(message) {
+        encoder.message(message, out);
+        return !out.full;
+      },
+      lines:
+        lines &&
+        ((chunk, start, end, source, timestamp) => {
+          lines(chunk, start, end, source, timestamp, out);
+          return !out.full;
+        }),
+      drained: () => out.drained(),
+      close: (deadline) => out.flush(deadline),
+      stats: () => ({ bytes_written: out.written }),
     },
-    lines: lines && ((chunk, start, end, source, timestamp) => {
-      lines(chunk, start, end, source, timestamp, out);
-      return !out.full;
-    }),
-    drained: () => out.drained(),
-    close: (deadline) => out.flush(deadline),
-    stats: () => ({ bytes_written: out.written }),
-  }, limit, measure);
+    limit,
+    measure,
+  );
 }
 
 export const stdoutOutput = defineComponent({

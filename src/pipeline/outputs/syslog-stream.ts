@@ -115,7 +115,10 @@ export class StreamTransport implements Transport {
       const socket = tls ? tlsModule().connect({ host, port, servername: isIp(host) ? undefined : host, ...tls }) : netConnect({ host, port });
       // Kept where destroy() finds it: a connection still opening at shutdown must not be used after it.
       this.connecting = socket;
-      const timer = setTimeout(() => socket.destroy(new Error(`could not connect to ${this.name} within ${connectTimeout} ms (connect_timeout)`)), connectTimeout);
+      const timer = setTimeout(
+        () => socket.destroy(new Error(`could not connect to ${this.name} within ${connectTimeout} ms (connect_timeout)`)),
+        connectTimeout,
+      );
       timer.unref();
       socket.once(tls ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);
@@ -178,18 +181,21 @@ export class StreamTransport implements Transport {
       };
       const onDrain = () => done();
       const onClose = () => done(this.takeBroken() ?? new Error(`${this.name} closed the connection`));
-      const check = setInterval(() => {
-        if (socket.writableLength < last) {
-          last = socket.writableLength;
-          since = Date.now();
-        } else if (Date.now() - since >= this.options.writeTimeout) {
-          this.counters.write_timeouts++;
-          const error = new Error(`write timeout: ${this.name} took no data for ${this.options.writeTimeout} ms (write_timeout); reconnecting`);
-          this.lost(socket, error);
-          this.takeBroken();
-          done(error);
-        }
-      }, Math.min(1000, Math.max(10, this.options.writeTimeout / 4)));
+      const check = setInterval(
+        () => {
+          if (socket.writableLength < last) {
+            last = socket.writableLength;
+            since = Date.now();
+          } else if (Date.now() - since >= this.options.writeTimeout) {
+            this.counters.write_timeouts++;
+            const error = new Error(`write timeout: ${this.name} took no data for ${this.options.writeTimeout} ms (write_timeout); reconnecting`);
+            this.lost(socket, error);
+            this.takeBroken();
+            done(error);
+          }
+        },
+        Math.min(1000, Math.max(10, this.options.writeTimeout / 4)),
+      );
       socket.on('drain', onDrain);
       socket.on('close', onClose);
     });

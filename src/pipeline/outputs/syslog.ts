@@ -19,23 +19,62 @@ const dgram = (): typeof Dgram => require('node:dgram');
 const URL_PATTERN = /^syslog(\+(tcp|tls|udp))?:\/\/(\[[0-9a-fA-F:.]+\]|[^\s/:@[\]]+):\d{1,5}\/?$/;
 
 const schema: Schema = {
-  url: { type: 'string', required: true, pattern: URL_PATTERN, patternHint: 'a drain URL with a port, such as "syslog+tls://logs.example.com:12345" (syslog+tcp://, syslog+tls://, syslog+udp://; syslog:// is TCP)', doc: 'where to send: syslog+tcp://host:port, syslog+tls://host:port or syslog+udp://host:port' },
-  facility: { type: 'enum', values: FACILITIES, default: 'user', doc: 'syslog facility of every message (user: messages from an application); the priority is facility * 8 + the message severity' },
+  url: {
+    type: 'string',
+    required: true,
+    pattern: URL_PATTERN,
+    patternHint: 'a drain URL with a port, such as "syslog+tls://logs.example.com:12345" (syslog+tcp://, syslog+tls://, syslog+udp://; syslog:// is TCP)',
+    doc: 'where to send: syslog+tcp://host:port, syslog+tls://host:port or syslog+udp://host:port',
+  },
+  facility: {
+    type: 'enum',
+    values: FACILITIES,
+    default: 'user',
+    doc: 'syslog facility of every message (user: messages from an application); the priority is facility * 8 + the message severity',
+  },
   app_name: { type: 'string', doc: 'APP-NAME of every message; default HEROKU_APP_NAME, Cloud Foundry\'s application_name, or "app"' },
-  hostname: { type: 'string', doc: 'HOSTNAME of every message this output sends; default the host name of each message (the supervisor\'s host)' },
+  hostname: { type: 'string', doc: "HOSTNAME of every message this output sends; default the host name of each message (the supervisor's host)" },
   structured_data: { type: 'string', doc: 'STRUCTURED-DATA of every message, e.g. "[logentries@41058 token=\\"abc\\"]" for services that want a token there' },
   format: { type: 'enum', values: DRAIN_FORMATS, default: 'auto', doc: DRAIN_FORMAT_DOC },
-  max_line_length: { type: 'size', default: '10000', doc: 'a MSG longer than this many bytes is sent as several messages (after filters and redaction), each with the whole message\'s severity, timestamp and fields; 0 never splits. 10,000 is Logplex\'s limit, and what most drains take' },
-  framing: { type: 'enum', values: ['octet-counting', 'newline'], default: 'octet-counting', doc: 'TCP/TLS framing: octet-counting (RFC 6587, `LEN MSG`; safe for any message) or newline (for receivers that need it)' },
-  max_datagram_size: { type: 'size', default: '2KB', doc: 'UDP: a longer message is sent as several datagrams of at most this many bytes, each with the whole header and fields (with max_line_length = 0 it is cut to this size instead); RFC 5426 receivers take 2048, 480 is safe on any path' },
-  tls_verify: { type: 'boolean', default: true, doc: 'syslog+tls: check the server\'s certificate and name; false sends logs to whoever answers, and is warned about at start' },
-  ca_file: { type: 'string', doc: 'syslog+tls: PEM file of the CA(s) to trust instead of the system\'s' },
-  cert_file: { type: 'string', doc: 'syslog+tls: PEM client certificate, for receivers that ask for one (mutual TLS); one that expires within 14 days is warned about at start' },
+  max_line_length: {
+    type: 'size',
+    default: '10000',
+    doc: "a MSG longer than this many bytes is sent as several messages (after filters and redaction), each with the whole message's severity, timestamp and fields; 0 never splits. 10,000 is Logplex's limit, and what most drains take",
+  },
+  framing: {
+    type: 'enum',
+    values: ['octet-counting', 'newline'],
+    default: 'octet-counting',
+    doc: 'TCP/TLS framing: octet-counting (RFC 6587, `LEN MSG`; safe for any message) or newline (for receivers that need it)',
+  },
+  max_datagram_size: {
+    type: 'size',
+    default: '2KB',
+    doc: 'UDP: a longer message is sent as several datagrams of at most this many bytes, each with the whole header and fields (with max_line_length = 0 it is cut to this size instead); RFC 5426 receivers take 2048, 480 is safe on any path',
+  },
+  tls_verify: {
+    type: 'boolean',
+    default: true,
+    doc: "syslog+tls: check the server's certificate and name; false sends logs to whoever answers, and is warned about at start",
+  },
+  ca_file: { type: 'string', doc: "syslog+tls: PEM file of the CA(s) to trust instead of the system's" },
+  cert_file: {
+    type: 'string',
+    doc: 'syslog+tls: PEM client certificate, for receivers that ask for one (mutual TLS); one that expires within 14 days is warned about at start',
+  },
   key_file: { type: 'string', doc: 'syslog+tls: PEM private key of cert_file; warned about when others can read it' },
   connect_timeout: { type: 'duration', default: '10s', doc: 'how long a connection may take' },
   write_timeout: { type: 'duration', default: '30s', doc: 'a receiver that takes no data for this long is considered stuck: drover reconnects and resends' },
-  resend_window: { type: 'size', default: '8MB', doc: 'TCP/TLS: bytes after which a record counts as delivered; unconfirmed records are resent after a reconnect (duplicates are possible)' },
-  confirm_after: { type: 'duration', default: '2s', doc: 'TCP/TLS: a record also counts as delivered once the connection stayed up this long after the kernel took it; a receiver that loses what it received more than this long ago loses it for good' },
+  resend_window: {
+    type: 'size',
+    default: '8MB',
+    doc: 'TCP/TLS: bytes after which a record counts as delivered; unconfirmed records are resent after a reconnect (duplicates are possible)',
+  },
+  confirm_after: {
+    type: 'duration',
+    default: '2s',
+    doc: 'TCP/TLS: a record also counts as delivered once the connection stayed up this long after the kernel took it; a receiver that loses what it received more than this long ago loses it for good',
+  },
   backoff_initial: { type: 'duration', default: '500ms', doc: 'first wait before reconnecting; doubles on each failure' },
   backoff_max: { type: 'duration', default: '30s', doc: 'longest wait between reconnects' },
   buffer: bufferField,
@@ -46,7 +85,11 @@ export function parseSyslogUrl(url: string): { protocol: 'tcp' | 'tls' | 'udp'; 
   const match = URL_PATTERN.exec(url);
   if (!match) throw new Error(`option "url" must be a drain URL such as "syslog+tls://logs.example.com:12345", got ${JSON.stringify(url)}`);
   const parsed = new URL(url.replace(/^syslog(\+\w+)?:/, 'http:'));
-  return { protocol: (match[2] ?? 'tcp') as 'tcp' | 'tls' | 'udp', host: parsed.hostname.replace(/^\[|\]$/g, ''), port: Number(parsed.port || match[0].split(':').pop()) };
+  return {
+    protocol: (match[2] ?? 'tcp') as 'tcp' | 'tls' | 'udp',
+    host: parsed.hostname.replace(/^\[|\]$/g, ''),
+    port: Number(parsed.port || match[0].split(':').pop()),
+  };
 }
 
 /** Syslog over UDP: one datagram per message, nothing confirmed or resent (UDP cannot say). */
@@ -55,7 +98,10 @@ class DatagramTransport implements Transport {
   private socket: Socket | undefined;
   private ready: Promise<Socket> | undefined;
 
-  constructor(private readonly host: string, private readonly port: number) {
+  constructor(
+    private readonly host: string,
+    private readonly port: number,
+  ) {
     this.name = `syslog+udp://${host.includes(':') ? `[${host}]` : host}:${port}`;
   }
 
@@ -118,25 +164,38 @@ export const syslogOutput = defineComponent({
   type: 'syslog',
   summary: 'Sends RFC 5424 syslog messages to a drain (syslog+tcp, syslog+tls, syslog+udp), buffered in memory or on disk.',
   schema,
-  example: '[outputs.papertrail]\ntype = "syslog"\nurl = "${PAPERTRAIL_URL}"  # syslog+tls://logs.example.com:12345\nmatch = "Severity <= 6"\nbuffer = { type = "disk", max_size = "256MB", when_full = "block" }',
+  example:
+    '[outputs.papertrail]\ntype = "syslog"\nurl = "${PAPERTRAIL_URL}"  # syslog+tls://logs.example.com:12345\nmatch = "Severity <= 6"\nbuffer = { type = "disk", max_size = "256MB", when_full = "block" }',
   check(options) {
     const problems: { key: string; message: string; hint?: string }[] = [];
     if (options.structured_data !== undefined && !STRUCTURED_DATA.test(options.structured_data)) {
-      problems.push({ key: 'structured_data', message: `option "structured_data" must be RFC 5424 structured data such as [id@12345 key="value"], got ${JSON.stringify(options.structured_data)}`, hint: 'inside values, escape ", \\ and ] with a backslash' });
+      problems.push({
+        key: 'structured_data',
+        message: `option "structured_data" must be RFC 5424 structured data such as [id@12345 key="value"], got ${JSON.stringify(options.structured_data)}`,
+        hint: 'inside values, escape ", \\ and ] with a backslash',
+      });
     }
     // An unset ${VAR} in url is only a warning at build time; what the URL will be is then unknown.
     const protocol = URL_PATTERN.exec(options.url ?? '')?.[2] ?? (options.url ? 'tcp' : undefined);
     if (protocol && protocol !== 'tls') {
       for (const key of ['ca_file', 'cert_file', 'key_file'] as const) {
-        if (options[key] !== undefined) problems.push({ key, message: `option "${key}" applies to syslog+tls:// URLs only, and url is ${JSON.stringify(options.url)}` });
+        if (options[key] !== undefined)
+          problems.push({ key, message: `option "${key}" applies to syslog+tls:// URLs only, and url is ${JSON.stringify(options.url)}` });
       }
     }
     // Below 480 bytes (RFC 5426's safe size) the header alone may not fit in a datagram.
     if (typeof options.max_datagram_size === 'number' && options.max_datagram_size < 480) {
-      problems.push({ key: 'max_datagram_size', message: `option "max_datagram_size" must be at least 480 bytes (RFC 5426), got ${options.max_datagram_size}`, hint: 'use "480" when unsure about the path MTU, "2KB" for most receivers' });
+      problems.push({
+        key: 'max_datagram_size',
+        message: `option "max_datagram_size" must be at least 480 bytes (RFC 5426), got ${options.max_datagram_size}`,
+        hint: 'use "480" when unsure about the path MTU, "2KB" for most receivers',
+      });
     }
     if ((options.cert_file === undefined) !== (options.key_file === undefined)) {
-      problems.push({ key: options.cert_file === undefined ? 'key_file' : 'cert_file', message: 'options "cert_file" and "key_file" go together: set both or neither' });
+      problems.push({
+        key: options.cert_file === undefined ? 'key_file' : 'cert_file',
+        message: 'options "cert_file" and "key_file" go together: set both or neither',
+      });
     }
     return problems;
   },
@@ -162,7 +221,15 @@ export const syslogOutput = defineComponent({
       const files = protocol === 'tls' ? readTlsFiles(options) : undefined;
       warnings = files?.warnings ?? [];
       const tls = files ? { rejectUnauthorized: options.tls_verify !== false, ca: files.ca, cert: files.cert, key: files.key } : undefined;
-      transport = new StreamTransport({ host, port, tls, connectTimeout: options.connect_timeout, writeTimeout: options.write_timeout, resendWindow: options.resend_window, confirmAfter: options.confirm_after });
+      transport = new StreamTransport({
+        host,
+        port,
+        tls,
+        connectTimeout: options.connect_timeout,
+        writeTimeout: options.write_timeout,
+        resendWindow: options.resend_window,
+        confirmAfter: options.confirm_after,
+      });
       encode = (m: Parameters<Rfc5424['encode']>[0]) => rfc.frame(m, options.framing, '', render.msg(m), render.sd(m));
     }
     const sender = new Sender(buffer, transport, encode, context, {
@@ -174,7 +241,11 @@ export const syslogOutput = defineComponent({
     });
     for (const warning of warnings) sender.reporter.say(`tls ${warning}`, `${context.id}: ${warning}`, SEVERITY.warning);
     if (protocol === 'tls' && options.tls_verify === false) {
-      sender.reporter.say('tls', `${context.id}: tls_verify = false: the certificate of ${host} is not checked, so anyone between here and there can read and change these logs`, SEVERITY.warning);
+      sender.reporter.say(
+        'tls',
+        `${context.id}: tls_verify = false: the certificate of ${host} is not checked, so anyone between here and there can read and change these logs`,
+        SEVERITY.warning,
+      );
     }
     if (protocol === 'udp' && options.max_line_length) {
       // A datagram is the transport's limit: pieces that fit one whole, header and structured data included.

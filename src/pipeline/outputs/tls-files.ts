@@ -20,7 +20,10 @@ export function readTlsFiles(options: Record<string, any>, now = Date.now()): Tl
   if (files.key) {
     const mode = statSync(options.key_file).mode & 0o777;
     // Group or others may read it: anyone with that access can pose as this client.
-    if (mode & 0o044) files.warnings.push(`key_file ${JSON.stringify(options.key_file)} can be read by ${mode & 0o004 ? 'every user' : 'its group'} (mode ${mode.toString(8).padStart(4, '0')}); chmod 600 it`);
+    if (mode & 0o044)
+      files.warnings.push(
+        `key_file ${JSON.stringify(options.key_file)} can be read by ${mode & 0o004 ? 'every user' : 'its group'} (mode ${mode.toString(8).padStart(4, '0')}); chmod 600 it`,
+      );
   }
   if (files.cert) {
     let validTo: number | undefined;
@@ -31,8 +34,14 @@ export function readTlsFiles(options: Record<string, any>, now = Date.now()): Tl
       throw new Error(`option "cert_file": ${JSON.stringify(options.cert_file)} is not a PEM certificate: ${(error as Error).message}`);
     }
     const days = (validTo - now) / 86_400_000;
-    if (days < 0) files.warnings.push(`the client certificate in cert_file ${JSON.stringify(options.cert_file)} expired on ${new Date(validTo).toISOString()}; the receiver will refuse it`);
-    else if (days < EXPIRY_WARNING_DAYS) files.warnings.push(`the client certificate in cert_file ${JSON.stringify(options.cert_file)} expires on ${new Date(validTo).toISOString()}, in ${Math.floor(days)} days; renew it`);
+    if (days < 0)
+      files.warnings.push(
+        `the client certificate in cert_file ${JSON.stringify(options.cert_file)} expired on ${new Date(validTo).toISOString()}; the receiver will refuse it`,
+      );
+    else if (days < EXPIRY_WARNING_DAYS)
+      files.warnings.push(
+        `the client certificate in cert_file ${JSON.stringify(options.cert_file)} expires on ${new Date(validTo).toISOString()}, in ${Math.floor(days)} days; renew it`,
+      );
   }
   return files;
 }
@@ -56,7 +65,9 @@ export function clientCertificateProblem(error: Error, name: string, hasCert: bo
   if (/CERTIFICATE_REQUIRED|certificate required/i.test(code + error.message)) {
     return `${name} requires a client certificate and refused the connection without one (${said}): set cert_file and key_file (mutual TLS)`;
   }
-  if (/BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|UNSUPPORTED_CERTIFICATE|CERTIFICATE_UNKNOWN|HANDSHAKE_FAILURE|ACCESS_DENIED/i.test(code)) {
+  if (
+    /BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|UNSUPPORTED_CERTIFICATE|CERTIFICATE_UNKNOWN|HANDSHAKE_FAILURE|ACCESS_DENIED/i.test(code)
+  ) {
     return hasCert
       ? `${name} refused drover's client certificate (${said}): check that cert_file is signed by a CA the receiver trusts, has not expired, and that key_file belongs to it`
       : `${name} ended the TLS handshake (${said}): if it requires a client certificate, set cert_file and key_file (mutual TLS)`;

@@ -24,7 +24,13 @@ function startOnSmallDisk(port: number, whenFull: string) {
     'drover/100.toml': `[processes.web]\nstopwaitsecs = "5s"\n\n[outputs.drain]\ntype = "syslog"\nurl = "syslog+tcp://127.0.0.1:${port}"\nbackoff_initial = "100ms"\nbackoff_max = "500ms"\nbuffer = { type = "disk", path = "${buffer}", when_full = "${whenFull}" }\n`,
   });
   const [k, v] = TEST_MARK.split('=');
-  const child = execa('unshare', ['-m', 'sh', '-c', 'mount -t tmpfs -o size=2m tmpfs "$0" && exec "$1" start', buffer, DROVER], { cwd: app, reject: false, all: true, forceKillAfterDelay: false, env: { DYNO: '', PORT: '', [k]: v } });
+  const child = execa('unshare', ['-m', 'sh', '-c', 'mount -t tmpfs -o size=2m tmpfs "$0" && exec "$1" start', buffer, DROVER], {
+    cwd: app,
+    reject: false,
+    all: true,
+    forceKillAfterDelay: false,
+    env: { DYNO: '', PORT: '', [k]: v },
+  });
   let output = '';
   child.all!.on('data', (data: Buffer) => (output += data.toString()));
   // unshare and sh exec: the pid is drover's, and its view of the tmpfs is under /proc/PID/root.
@@ -34,13 +40,19 @@ function startOnSmallDisk(port: number, whenFull: string) {
 
 /** Numbers and print times of the lines the receiver got. */
 function received(server: SyslogNg): { n: number; t: number }[] {
-  return server.lines().map((l) => {
-    const m = /^line (\d+) t=(\d+) /.exec(parseRfc5424(l).msg);
-    return m ? { n: Number(m[1]), t: Number(m[2]) } : { n: -1, t: 0 };
-  }).filter((r) => r.n >= 0);
+  return server
+    .lines()
+    .map((l) => {
+      const m = /^line (\d+) t=(\d+) /.exec(parseRfc5424(l).msg);
+      return m ? { n: Number(m[1]), t: Number(m[2]) } : { n: -1, t: 0 };
+    })
+    .filter((r) => r.n >= 0);
 }
 
-const segments = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.seg')).sort();
+const segments = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.seg'))
+    .sort();
 
 describe('disk buffer on a full filesystem', () => {
   it('drop_oldest: drops while the disk is full, blames the segment, then delivers new lines once the receiver is back', async () => {
@@ -69,7 +81,9 @@ describe('disk buffer on a full filesystem', () => {
     const late = got.filter((r) => r.t >= resumedAt + 3000);
     const first = Math.min(...late.map((r) => r.n));
     const last = Math.max(...got.map((r) => r.n));
-    console.log(`full disk, drop_oldest: ${numbers.size} lines received, ${late.length} printed 3 s after the receiver came back (${first}..${last}); segments ${oldest} -> ${left.join(' ')}; checkpoint ${checkpoint.trim()}`);
+    console.log(
+      `full disk, drop_oldest: ${numbers.size} lines received, ${late.length} printed 3 s after the receiver came back (${first}..${last}); segments ${oldest} -> ${left.join(' ')}; checkpoint ${checkpoint.trim()}`,
+    );
     // It used to deliver none of them.
     expect(late.length).toBeGreaterThan(5000);
     for (let n = first; n <= last; n++) if (!numbers.has(n)) throw new Error(`line ${n} printed after the disk had room again is missing`);
@@ -79,7 +93,11 @@ describe('disk buffer on a full filesystem', () => {
     expect(JSON.parse(checkpoint).segment).toBeGreaterThan(Number(oldest.slice(0, 20)));
     expect(tmpSeen).toBe(false);
     expect(result.exitCode).toBe(0);
-    expect(jsonLines(result.stdout).map((l) => l.message).join('\n')).not.toMatch(/checkpoint/);
+    expect(
+      jsonLines(result.stdout)
+        .map((l) => l.message)
+        .join('\n'),
+    ).not.toMatch(/checkpoint/);
   }, 90_000);
 
   it('block: on a full disk the app waits instead of lines being dropped, and every line arrives once the receiver is back', async () => {
@@ -117,7 +135,13 @@ describe('disk buffer on a full filesystem', () => {
     const result = await child;
     const messages = jsonLines(result.stdout).map((l) => l.message);
     console.log(messages.filter((m) => /lost|kept/.test(m)));
-    expect(messages.some((m) => /^Error L10 \(output buffer overflow\): outputs\.drain lost \d+ messages at shutdown \(the disk buffer could not write them: cannot write \S+\.seg: ENOSPC\)$/.test(m))).toBe(true);
+    expect(
+      messages.some((m) =>
+        /^Error L10 \(output buffer overflow\): outputs\.drain lost \d+ messages at shutdown \(the disk buffer could not write them: cannot write \S+\.seg: ENOSPC\)$/.test(
+          m,
+        ),
+      ),
+    ).toBe(true);
     expect(messages.some((m) => /^outputs\.drain: kept \d+ messages in the disk buffer; they are sent at the next start$/.test(m))).toBe(true);
   }, 60_000);
 });

@@ -7,7 +7,8 @@ import { tempDir } from '../../helpers';
 
 const rec = (n: number) => Buffer.from(`record ${n}`);
 const texts = (records: Buffer[]) => records.map((r) => r.toString());
-const open = (dir: string, more: Partial<ConstructorParameters<typeof DiskBuffer>[0]> = {}) => new DiskBuffer({ dir, maxSize: 1 << 20, segmentSize: 1 << 20, whenFull: 'block', ...more });
+const open = (dir: string, more: Partial<ConstructorParameters<typeof DiskBuffer>[0]> = {}) =>
+  new DiskBuffer({ dir, maxSize: 1 << 20, segmentSize: 1 << 20, whenFull: 'block', ...more });
 
 describe('disk buffer', () => {
   it('keeps unconfirmed records across a restart and resends them in order', () => {

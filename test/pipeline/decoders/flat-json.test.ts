@@ -14,7 +14,14 @@ function readLine(line: string): Message {
 
 /** What the json decoder made of a message. */
 function outcome(m: Message) {
-  return { fields: m.fields, keys: m.fields && Object.keys(m.fields), severity: m.severity, timestamp: m.timestamp, payload: m.payload, rewritten: m.rewritten };
+  return {
+    fields: m.fields,
+    keys: m.fields && Object.keys(m.fields),
+    severity: m.severity,
+    timestamp: m.timestamp,
+    payload: m.payload,
+    rewritten: m.rewritten,
+  };
 }
 
 // A small deterministic generator (xorshift), so a failure names a line that can be run again.
@@ -29,8 +36,36 @@ function random(seed: number) {
 }
 
 const KEYS = ['level', 'msg', 'message', 'time', 'ts', 'severity', 'a', 'b', 'log.level', '__proto__', 'constructor', '0', 'x y'];
-const VALUES = ['"info"', '"debug"', '"WARN"', '50', '3', '0', '-0', '-12', '007', '1.5', '1e3', '-', '123456789012345', '1234567890123456',
-  'true', 'false', 'null', 'tru', 'nul', '"x\\"y"', '"tab\\t"', '"a b"', '""', '"2024-05-01T10:00:00.250Z"', '1700000000123', '{"n":1}', '[1,2]', '"open'];
+const VALUES = [
+  '"info"',
+  '"debug"',
+  '"WARN"',
+  '50',
+  '3',
+  '0',
+  '-0',
+  '-12',
+  '007',
+  '1.5',
+  '1e3',
+  '-',
+  '123456789012345',
+  '1234567890123456',
+  'true',
+  'false',
+  'null',
+  'tru',
+  'nul',
+  '"x\\"y"',
+  '"tab\\t"',
+  '"a b"',
+  '""',
+  '"2024-05-01T10:00:00.250Z"',
+  '1700000000123',
+  '{"n":1}',
+  '[1,2]',
+  '"open',
+];
 const BLANKS = ['', '', '', ' ', '\t', '\r', '  '];
 
 /** A line close to JSON: mostly valid flat objects, some nested, some broken in small ways. */
@@ -79,7 +114,20 @@ describe('json decoder, flat-object fast path', () => {
     expect(fields).toEqual({ level: 'warn', n: -12, ok: true, time: '2024-05-01T10:00:00Z' });
     expect([reader.level, reader.text, reader.time]).toEqual(['warn', 'hi', '2024-05-01T10:00:00Z']);
     expect(read('{}')).toBe(true);
-    for (const line of ['{"a":{"b":1}}', '{"a":[1]}', '{"a":"x\\"y"}', '{"a":1.5}', '{"a":1e3}', '{"a":1234567890123456}', '{"msg":"a","msg":"b"}', '{"a":1,"a":null}', '{"a":1,}', '{"a":1}x', '{"a":01}', '{"a":-}']) {
+    for (const line of [
+      '{"a":{"b":1}}',
+      '{"a":[1]}',
+      '{"a":"x\\"y"}',
+      '{"a":1.5}',
+      '{"a":1e3}',
+      '{"a":1234567890123456}',
+      '{"msg":"a","msg":"b"}',
+      '{"a":1,"a":null}',
+      '{"a":1,}',
+      '{"a":1}x',
+      '{"a":01}',
+      '{"a":-}',
+    ]) {
       expect(read(line), line).toBe(false);
     }
   });

@@ -13,7 +13,7 @@ describe('logfmt decoder', () => {
     expect(m.timestamp).toBe(Date.parse('2024-05-01T10:00:00Z'));
   });
 
-  it("reads Heroku router lines (at=error sets Severity)", () => {
+  it('reads Heroku router lines (at=error sets Severity)', () => {
     const m = message('at=error code=H12 desc="Request timeout" method=GET path="/" host=app.herokuapp.com status=503');
     make(logfmtDecoder, {}).decode(m);
     expect(m.severity).toBe(SEVERITY.err);

@@ -57,11 +57,17 @@ describe('regex decoder', () => {
 
   it('names the option and the value in its errors', () => {
     expect(problemsOf(regexDecoder, {})).toEqual(['option "pattern" is required']);
-    expect(problemsOf(regexDecoder, { pattern: '(?<a>x' })[0]).toBe('option "pattern" must be a valid RE2 regular expression, got "(?<a>x": missing closing ) at column 1');
+    expect(problemsOf(regexDecoder, { pattern: '(?<a>x' })[0]).toBe(
+      'option "pattern" must be a valid RE2 regular expression, got "(?<a>x": missing closing ) at column 1',
+    );
     // What RE2 does not have is refused, with the column in the pattern as written (flags or not).
     expect(problemsOf(regexDecoder, { pattern: '(?<a>x)(?=y)' })[0]).toContain('RE2 has no lookaround at column 8');
     expect(problemsOf(regexDecoder, { pattern: '(?<a>x)\\1', flags: 'i' })[0]).toContain('RE2 has no backreferences at column 8');
-    expect(problemsOf(regexDecoder, { pattern: '\\d+' })).toEqual(['option "pattern" must have at least one named group such as (?<status>\\d+), got "\\\\d+"']);
-    expect(problemsOf(regexDecoder, { pattern: '(?<a>x)', flags: 'g' })).toEqual(['option "flags" must be a string of the regular-expression flags i, m, s and u, got string "g"']);
+    expect(problemsOf(regexDecoder, { pattern: '\\d+' })).toEqual([
+      'option "pattern" must have at least one named group such as (?<status>\\d+), got "\\\\d+"',
+    ]);
+    expect(problemsOf(regexDecoder, { pattern: '(?<a>x)', flags: 'g' })).toEqual([
+      'option "flags" must be a string of the regular-expression flags i, m, s and u, got string "g"',
+    ]);
   });
 });

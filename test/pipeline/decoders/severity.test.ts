@@ -5,7 +5,9 @@ import { make, message } from '../filters/context';
 
 describe('severityOf', () => {
   it('maps level words in any case, syslog numbers and bunyan numbers', () => {
-    expect(['EMERG', 'panic', 'Alert', 'CRITICAL', 'fatal', 'ERROR', 'err', 'Warning', 'WARN', 'notice', 'INFO', 'debug', 'TRACE', ' Info '].map(severityOf)).toEqual([0, 0, 1, 2, 2, 3, 3, 4, 4, 5, 6, 7, 7, 6]);
+    expect(
+      ['EMERG', 'panic', 'Alert', 'CRITICAL', 'fatal', 'ERROR', 'err', 'Warning', 'WARN', 'notice', 'INFO', 'debug', 'TRACE', ' Info '].map(severityOf),
+    ).toEqual([0, 0, 1, 2, 2, 3, 3, 4, 4, 5, 6, 7, 7, 6]);
     expect([0, 7, 10, 20, 30, 40, 50, 60, '3', 8, 99, 1.5, 'loud', '', true].map(severityOf)).toEqual([0, 7, 7, 7, 6, 4, 3, 2, 3, -1, -1, -1, -1, -1, -1]);
   });
 });

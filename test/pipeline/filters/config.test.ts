@@ -35,8 +35,18 @@ describe('pipeline configuration', () => {
   it("loads the issue's drover/100-logs.toml", () => {
     const { config, problems } = load({ 'drover/100-logs.toml': ISSUE_EXAMPLE });
     expect(problems).toEqual([]);
-    expect(config.decoders).toEqual([expect.objectContaining({ name: 'json', type: 'json', match: 'Logger =~ /^web/', options: expect.objectContaining({ payload: 'message', max_depth: 8 }) })]);
-    expect(config.filters.map((f) => [f.name, f.type, f.match])).toEqual([['nodebug', 'drop', "Fields[level] == 'debug'"], ['quiet', 'throttle', "Logger == 'worker.1'"]]);
+    expect(config.decoders).toEqual([
+      expect.objectContaining({
+        name: 'json',
+        type: 'json',
+        match: 'Logger =~ /^web/',
+        options: expect.objectContaining({ payload: 'message', max_depth: 8 }),
+      }),
+    ]);
+    expect(config.filters.map((f) => [f.name, f.type, f.match])).toEqual([
+      ['nodebug', 'drop', "Fields[level] == 'debug'"],
+      ['quiet', 'throttle', "Logger == 'worker.1'"],
+    ]);
     expect(config.filters[1].options).toEqual({ limit: 100, window: 1000, key: 'Logger' });
     expect(config.outputs).toEqual([expect.objectContaining({ name: 'stdout', options: { format: 'logfmt', color: 'auto' } })]);
   });

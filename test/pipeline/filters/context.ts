@@ -19,7 +19,8 @@ export function recorder(env: NodeJS.ProcessEnv = {}): ComponentContext & { sent
     env,
     hostname: 'host',
     onPlatform: false,
-    isTTY: false, instances: 1,
+    isTTY: false,
+    instances: 1,
     sent,
     report(text, severity) {
       sent.push(Message.internal(text, 'drover', severity, 'host'));
@@ -32,7 +33,11 @@ export function recorder(env: NodeJS.ProcessEnv = {}): ComponentContext & { sent
 }
 
 /** Creates a component from TOML-like options, with schema defaults and unit conversion as config loading does. */
-export function make<K extends ComponentKind>(definition: ComponentDefinition<K>, table: Record<string, unknown>, context: ComponentContext = recorder()): ComponentKinds[K] {
+export function make<K extends ComponentKind>(
+  definition: ComponentDefinition<K>,
+  table: Record<string, unknown>,
+  context: ComponentContext = recorder(),
+): ComponentKinds[K] {
   const { options, problems } = applySchema(definition.schema, table);
   if (problems.length) throw new Error(problems.map((p) => p.message).join('; '));
   const checked = definition.check?.(options) ?? [];

@@ -17,7 +17,11 @@ describe('counter filter', () => {
     }
     vi.advanceTimersByTime(10_000);
     expect(ctx.texts()).toEqual(['counted 30 messages in 10s (3/s): web.1 err=2 info=18, worker.1 err=1 info=9']);
-    expect(ctx.sent[0]).toMatchObject({ type: 'drover', logger: 'filters.test', fields: { lines: 30, rate: 3, 'web.1.info': 18, 'web.1.err': 2, 'worker.1.err': 1, 'worker.1.info': 9 } });
+    expect(ctx.sent[0]).toMatchObject({
+      type: 'drover',
+      logger: 'filters.test',
+      fields: { lines: 30, rate: 3, 'web.1.info': 18, 'web.1.err': 2, 'worker.1.err': 1, 'worker.1.info': 9 },
+    });
     vi.advanceTimersByTime(10_000);
     expect(ctx.sent).toHaveLength(1); // idle intervals are skipped
     f.close!();

@@ -9,10 +9,24 @@ describe('dedupe filter', () => {
   it('collapses identical consecutive lines per logger, the summary before the next different line', () => {
     const ctx = recorder();
     const f = make(dedupeFilter, {}, ctx);
-    const input = [['web.1', 'retry'], ['web.1', 'retry'], ['worker.1', 'job'], ['web.1', 'retry'], ['web.1', 'retry'], ['web.1', 'ok'], ['web.1', 'retry']].map(([l, p]) => message(p, l));
+    const input = [
+      ['web.1', 'retry'],
+      ['web.1', 'retry'],
+      ['worker.1', 'job'],
+      ['web.1', 'retry'],
+      ['web.1', 'retry'],
+      ['web.1', 'ok'],
+      ['web.1', 'retry'],
+    ].map(([l, p]) => message(p, l));
     input[1].severity = SEVERITY.err;
     const out = run([f], input, ctx.sent);
-    expect(out.map((m) => `${m.logger}: ${m.payload}`)).toEqual(['web.1: retry', 'worker.1: job', 'web.1: last message repeated 3 times', 'web.1: ok', 'web.1: retry']);
+    expect(out.map((m) => `${m.logger}: ${m.payload}`)).toEqual([
+      'web.1: retry',
+      'worker.1: job',
+      'web.1: last message repeated 3 times',
+      'web.1: ok',
+      'web.1: retry',
+    ]);
     expect(out[2]).toMatchObject({ type: 'log', stream: 'stdout', pid: 42 });
     f.close!();
   });
@@ -38,7 +52,11 @@ describe('dedupe filter', () => {
       const big = 'y'.repeat(1024 * 1024) + '\\n';
       process.stdout.write(big + big + big);
     `);
-    const out = run([f], lines.map((l) => message(l)), ctx.sent);
+    const out = run(
+      [f],
+      lines.map((l) => message(l)),
+      ctx.sent,
+    );
     f.flush!();
     expect(out.length).toBe(3);
     expect(ctx.texts()).toEqual(['last message repeated 2 times']);

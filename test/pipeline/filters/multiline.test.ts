@@ -16,7 +16,7 @@ const JAVA = [
 ];
 
 describe('multiline filter', () => {
-  it('joins a stack trace to the line it continues, keeping the first line\'s severity and fields', () => {
+  it("joins a stack trace to the line it continues, keeping the first line's severity and fields", () => {
     const ctx = recorder();
     const f = make(multilineFilter, {}, ctx);
     const input = JAVA.map((l) => message(l));
@@ -43,7 +43,11 @@ describe('multiline filter', () => {
   it('with `start`, every other line continues; separator joins', () => {
     const ctx = recorder();
     const f = make(multilineFilter, { start: '^\\d{4}-', separator: ' | ' }, ctx);
-    const out = run([f], ['2024-01-01 one', 'more', 'and more', '2024-01-02 two'].map((l) => message(l)), ctx.sent);
+    const out = run(
+      [f],
+      ['2024-01-01 one', 'more', 'and more', '2024-01-02 two'].map((l) => message(l)),
+      ctx.sent,
+    );
     f.flush!();
     expect([...out, ...ctx.sent].map((m) => m.payload)).toEqual(['2024-01-01 one | more | and more', '2024-01-02 two']);
     f.close!();
@@ -53,7 +57,11 @@ describe('multiline filter', () => {
     const ctx = recorder();
     const f = make(multilineFilter, { start: '^(a+)+$' }, ctx);
     const started = performance.now();
-    const out = run([f], ['aaaa', 'a'.repeat(40) + '!', 'a'.repeat(10000) + '!'].map((l) => message(l)), ctx.sent);
+    const out = run(
+      [f],
+      ['aaaa', 'a'.repeat(40) + '!', 'a'.repeat(10000) + '!'].map((l) => message(l)),
+      ctx.sent,
+    );
     f.flush!();
     expect(performance.now() - started).toBeLessThan(2000);
     expect([...out, ...ctx.sent].map((m) => m.payload.length)).toEqual([4 + 1 + 41 + 1 + 10001]);
@@ -76,12 +84,20 @@ describe('multiline filter', () => {
   it('bounds a group by max_lines and max_bytes', () => {
     const ctx = recorder();
     const f = make(multilineFilter, { max_lines: 3 }, ctx);
-    const out = run([f], ['start', ' 1', ' 2', ' 3', ' 4'].map((l) => message(l)), ctx.sent);
+    const out = run(
+      [f],
+      ['start', ' 1', ' 2', ' 3', ' 4'].map((l) => message(l)),
+      ctx.sent,
+    );
     f.flush!();
     expect([...out, ...ctx.sent].map((m) => m.payload)).toEqual(['start\n 1\n 2', ' 3\n 4']);
     const g = make(multilineFilter, { max_bytes: 11 }, ctx);
     ctx.sent.length = 0;
-    const out2 = run([g], ['abcdef', ' ghi', ' jkl'].map((l) => message(l)), ctx.sent);
+    const out2 = run(
+      [g],
+      ['abcdef', ' ghi', ' jkl'].map((l) => message(l)),
+      ctx.sent,
+    );
     g.flush!();
     expect([...out2, ...ctx.sent].map((m) => m.payload)).toEqual(['abcdef\n ghi', ' jkl']);
     f.close!();
@@ -95,7 +111,11 @@ describe('multiline filter', () => {
     `);
     const ctx = recorder();
     const f = make(multilineFilter, { max_bytes: '2MB' }, ctx);
-    const out = run([f], lines.map((l) => message(l)), ctx.sent);
+    const out = run(
+      [f],
+      lines.map((l) => message(l)),
+      ctx.sent,
+    );
     f.flush!();
     const all = [...out, ...ctx.sent];
     expect(all[0].raw).toEqual(Buffer.from([0x45, 0xff, 0x0a, 0x20, 0xfe, 0x00]));
@@ -104,7 +124,9 @@ describe('multiline filter', () => {
   });
 
   it('names a bad regular expression', () => {
-    expect(problemsOf(multilineFilter, { start: '[' })[0]).toBe('option "start" must be a valid RE2 regular expression, got "[": missing closing ] of character class at column 1');
+    expect(problemsOf(multilineFilter, { start: '[' })[0]).toBe(
+      'option "start" must be a valid RE2 regular expression, got "[": missing closing ] of character class at column 1',
+    );
     expect(problemsOf(multilineFilter, { start: '^(?=\\d)' })[0]).toContain('RE2 has no lookaround at column 2');
     expect(problemsOf(multilineFilter, { timeout: 0 })).toEqual(['option "timeout" must be longer than 0, got 0ms']);
   });

@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { redactFilter, secretValues } from '../../../src/pipeline/filters/redact';
 import { childLines, make, message, problemsOf, recorder } from './context';
 
-const ENV = { STRIPE_API_KEY: 'sk_live_abcdef123', GITHUB_TOKEN: 'ghp_0123456789', DB_PASSWORD: 'hunter22', SHORT_KEY: 'abc', FLAG_KEY: 'true', PORT: '5000', MY_VAR: 'plainvalue' };
+const ENV = {
+  STRIPE_API_KEY: 'sk_live_abcdef123',
+  GITHUB_TOKEN: 'ghp_0123456789',
+  DB_PASSWORD: 'hunter22',
+  SHORT_KEY: 'abc',
+  FLAG_KEY: 'true',
+  PORT: '5000',
+  MY_VAR: 'plainvalue',
+};
 
 function redact(line: string, options: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = ENV) {
   const m = message(line);
@@ -12,13 +20,16 @@ function redact(line: string, options: Record<string, unknown> = {}, env: NodeJS
 
 describe('redact filter', () => {
   it('replaces values of variables ending in _KEY, _TOKEN, _SECRET, _PASSWORD, not short or boolean ones', () => {
-    expect(redact('charging with sk_live_abcdef123 as ghp_0123456789, pw hunter22, abc true 5000').payload).toBe('charging with [REDACTED] as [REDACTED], pw [REDACTED], abc true 5000');
+    expect(redact('charging with sk_live_abcdef123 as ghp_0123456789, pw hunter22, abc true 5000').payload).toBe(
+      'charging with [REDACTED] as [REDACTED], pw [REDACTED], abc true 5000',
+    );
     expect(secretValues(ENV, [], ['_KEY'], 4)).toEqual(['sk_live_abcdef123']);
   });
 
   it('replaces passwords in URLs and leaves the rest of the URL', () => {
-    expect(redact('connecting to postgres://user:s3cr3t@db.example.com:5432/app and redis://:pw@h:6379 and https://example.com/a:b@c').payload)
-      .toBe('connecting to postgres://user:[REDACTED]@db.example.com:5432/app and redis://:[REDACTED]@h:6379 and https://example.com/a:b@c');
+    expect(redact('connecting to postgres://user:s3cr3t@db.example.com:5432/app and redis://:pw@h:6379 and https://example.com/a:b@c').payload).toBe(
+      'connecting to postgres://user:[REDACTED]@db.example.com:5432/app and redis://:[REDACTED]@h:6379 and https://example.com/a:b@c',
+    );
     expect(redact('postgres://user:s3cr3t@db', { url_passwords: false }).payload).toBe('postgres://user:s3cr3t@db');
   });
 
@@ -64,7 +75,9 @@ describe('redact filter', () => {
   });
 
   it('names the pattern that does not compile', () => {
-    expect(problemsOf(redactFilter, { patterns: ['ok', '(unclosed'] })).toEqual(['option "patterns[1]" must be a valid RE2 regular expression, got "(unclosed": missing closing ) at column 1']);
+    expect(problemsOf(redactFilter, { patterns: ['ok', '(unclosed'] })).toEqual([
+      'option "patterns[1]" must be a valid RE2 regular expression, got "(unclosed": missing closing ) at column 1',
+    ]);
     expect(problemsOf(redactFilter, { patterns: ['(?<=card=)\\d+'] })[0]).toContain('RE2 has no lookaround at column 1');
     expect(problemsOf(redactFilter, { patterns: ['(?:x(?P<secret>\\d+))+'] })[0]).toContain('must stand at the top level');
   });

@@ -5,7 +5,11 @@ import { make, message, problemsOf, recorder, run } from './context';
 describe('sample filter', () => {
   it('passes the 1st, 4th, 7th... message: deterministic', () => {
     const ctx = recorder();
-    const out = run([make(sampleFilter, { rate: 3 }, ctx)], Array.from({ length: 10 }, (_, i) => message(`line ${i}`)), ctx.sent);
+    const out = run(
+      [make(sampleFilter, { rate: 3 }, ctx)],
+      Array.from({ length: 10 }, (_, i) => message(`line ${i}`)),
+      ctx.sent,
+    );
     expect(out.map((m) => m.payload)).toEqual(['line 0', 'line 3', 'line 6', 'line 9']);
   });
 
@@ -20,7 +24,9 @@ describe('sample filter', () => {
     const f = make(sampleFilter, { rate: 1 });
     expect([1, 2, 3].map((i) => f.process(message(`${i}`)) !== undefined)).toEqual([true, true, true]);
     expect(problemsOf(sampleFilter, { rate: 0 })).toEqual(['option "rate" must be an integer >= 1, got number 0']);
-    expect(problemsOf(sampleFilter, { rate: 2, key: 'Whatever' })).toEqual(['option "key" must be one of Logger, Type, Stream, Severity, Payload, Hostname, Pid or Fields[name], got string "Whatever"']);
+    expect(problemsOf(sampleFilter, { rate: 2, key: 'Whatever' })).toEqual([
+      'option "key" must be one of Logger, Type, Stream, Severity, Payload, Hostname, Pid or Fields[name], got string "Whatever"',
+    ]);
   });
 });
 
@@ -29,6 +35,11 @@ describe('sample and drover lines', () => {
     const f = make(sampleFilter, { rate: 2 });
     const own = message('Process started with pid 7');
     own.type = 'drover';
-    expect([f.process(message('1')), f.process(own), f.process(message('2')), f.process(message('3'))].map((m) => m?.payload)).toEqual(['1', 'Process started with pid 7', undefined, '3']);
+    expect([f.process(message('1')), f.process(own), f.process(message('2')), f.process(message('3'))].map((m) => m?.payload)).toEqual([
+      '1',
+      'Process started with pid 7',
+      undefined,
+      '3',
+    ]);
   });
 });

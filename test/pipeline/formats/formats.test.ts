@@ -12,7 +12,15 @@ function message(payload: string, fields?: Record<string, string | number | bool
 describe('formats', () => {
   it('writes json with the fields after the fixed keys, and valid JSON for any payload', () => {
     const line = toJson(message('bad \u0000 bytes', { status: 500, ok: false }));
-    expect(JSON.parse(line)).toEqual({ timestamp: '2026-11-23T17:31:07.123Z', level: 'info', logger: 'web.1', stream: 'stdout', message: 'bad \u0000 bytes', status: 500, ok: false });
+    expect(JSON.parse(line)).toEqual({
+      timestamp: '2026-11-23T17:31:07.123Z',
+      level: 'info',
+      logger: 'web.1',
+      stream: 'stdout',
+      message: 'bad \u0000 bytes',
+      status: 500,
+      ok: false,
+    });
   });
 
   it('writes the timestamp Heroku uses, with microseconds', () => {

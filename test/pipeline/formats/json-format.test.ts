@@ -23,7 +23,22 @@ describe('json format', () => {
   it.each([
     ['plain words', message('request handled', { path: '/api/items/1', ms: 12, ok: true, failed: false })],
     ['quotes and backslashes', message('say "hi" \\o/', { q: 'a"b', b: 'c\\d', empty: '', 'key "quoted"': 1 })],
-    ['numbers', message('n', { zero: 0, negative: -5, minusZero: -0, float: 1.5, big: 12345678901234567890, max: 999999999999999, over: 1e15, tiny: 1e-7, huge: 1e21, nan: NaN, inf: -Infinity })],
+    [
+      'numbers',
+      message('n', {
+        zero: 0,
+        negative: -5,
+        minusZero: -0,
+        float: 1.5,
+        big: 12345678901234567890,
+        max: 999999999999999,
+        over: 1e15,
+        tiny: 1e-7,
+        huge: 1e21,
+        nan: NaN,
+        inf: -Infinity,
+      }),
+    ],
     ['own keys, left to the fixed ones', message('k', { time: 'x', level: 'y', msg: 'z', message: 'w', stream: 's', logger: 'l', type: 't', timestamp: 1 })],
     ['DEL, which JSON leaves as it is', message('a\x7fb', { v: 'c\x7fd' })],
     ["drover's own line, with its type", message('Stopped', undefined, 'supervisor', 'drover')],
@@ -47,7 +62,10 @@ describe('json format', () => {
     const chunk = Buffer.from(`first\n${line}\nlast\n`, 'latin1');
     const start = chunk.indexOf(10) + 1;
     const end = chunk.indexOf(10, start);
-    for (const m of [Message.fromChunk(chunk, start, end, 'web.1', 'stdout', 7, 'host', 0, 'log'), Message.fromChunk(chunk, start, end, 'web.1', 'stdout', 7, 'host', 0, 'log', /^[\x00-\x7f]*$/.test(line) ? line : undefined)]) {
+    for (const m of [
+      Message.fromChunk(chunk, start, end, 'web.1', 'stdout', 7, 'host', 0, 'log'),
+      Message.fromChunk(chunk, start, end, 'web.1', 'stdout', 7, 'host', 0, 'log', /^[\x00-\x7f]*$/.test(line) ? line : undefined),
+    ]) {
       expect(m.chunkAsRead).toBe(chunk);
       const written = inPlace(m);
       if (written === undefined) expect(/[\x00-\x1f\x80-\xff]/.test(line)).toBe(true);
@@ -57,7 +75,7 @@ describe('json format', () => {
 
   it.each([
     ['a non-ASCII payload', message('café')],
-    ['a non-ASCII key', message('x', { 'ünï': 1 })],
+    ['a non-ASCII key', message('x', { ünï: 1 })],
     ['a control character', message('tab\there')],
   ])('declines %s, which toJson writes', (_, m) => {
     expect(inPlace(m)).toBeUndefined();

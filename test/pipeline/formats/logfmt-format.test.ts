@@ -30,7 +30,7 @@ describe('logfmt format', () => {
     ['plain words', 'request handled', { path: '/api/items/1', ms: 12, ok: true, failed: false }],
     ['quotes and backslashes', 'say "hi" \\o/', { q: 'a"b', b: 'c\\d', eq: 'k=v', empty: '', space: 'two words' }],
     ['numbers', 'n', { zero: 0, negative: -5, minusZero: -0, float: 1.5, big: 12345678901234567890, max: 999999999999999, over: 1e15, tiny: 1e-7, huge: 1e21 }],
-    ['odd keys and own keys', 'k', { 'odd key': 1, 'ünï': 2, time: 'x', level: 'y', msg: 'z', message: 'w' }],
+    ['odd keys and own keys', 'k', { 'odd key': 1, ünï: 2, time: 'x', level: 'y', msg: 'z', message: 'w' }],
     ['DEL, which JSON leaves as it is', 'a\x7fb', { v: 'c\x7fd' }],
     ['no fields', 'just a line', undefined],
   ])('writes %s in place exactly as toLogfmt does', (_, payload, fields) => {

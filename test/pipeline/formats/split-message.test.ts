@@ -11,7 +11,7 @@ function message(text: string): Message {
 }
 
 describe('splitMessage', () => {
-  it('cuts the payload into pieces of at most the limit, each with the whole message\'s severity, fields and timestamp', () => {
+  it("cuts the payload into pieces of at most the limit, each with the whole message's severity, fields and timestamp", () => {
     const m = message('é'.repeat(30) + 'a'.repeat(41));
     const pieces = splitMessage(m, 25, payloadSize);
     expect(pieces.map((p) => p.raw.toString()).join('')).toBe(m.payload);

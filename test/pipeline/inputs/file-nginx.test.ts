@@ -68,8 +68,14 @@ describe('file input with nginx and logrotate', () => {
       }
     })();
     const logrotate = (conf: string) => execa(sbin('logrotate'), ['-f', '-s', join(dir, 'logrotate.state'), join(dir, conf)], { reject: false });
-    const until = (n: number) => (async () => { while (sent.length < n) await sleep(20); })();
-    const output = () => jsonLines(child.output()).filter((l) => l.type === 'file').map((l) => l.message);
+    const until = (n: number) =>
+      (async () => {
+        while (sent.length < n) await sleep(20);
+      })();
+    const output = () =>
+      jsonLines(child.output())
+        .filter((l) => l.type === 'file')
+        .map((l) => l.message);
     // Each rotation comes once drover has followed the file it rotates (as with a daily rotation), while the
     // requests go on. A file created and copytruncated before drover has found it is not what this covers.
     const caughtUp = async () => {
@@ -90,7 +96,10 @@ describe('file input with nginx and logrotate', () => {
     // Lines written to disk, per file; a line in no file was lost between copytruncate's copy and its truncation.
     const onDisk = new Map<string, string>();
     for (const name of readdirSync(join(dir, 'logs/nginx')).filter((n) => n.startsWith('access.log'))) {
-      for (const line of readFileSync(join(dir, 'logs/nginx', name), 'utf8').split('\n').filter(Boolean)) onDisk.set(line, name);
+      for (const line of readFileSync(join(dir, 'logs/nginx', name), 'utf8')
+        .split('\n')
+        .filter(Boolean))
+        onDisk.set(line, name);
     }
     for (let deadline = Date.now() + 15_000; output().length < onDisk.size && Date.now() < deadline; ) await sleep(100);
     await sleep(1000);
@@ -103,7 +112,9 @@ describe('file input with nginx and logrotate', () => {
     // read them before the truncation. No reader can get them otherwise (the kernel's limit, in the README).
     const inNoFile = sent.filter((l) => !onDisk.has(l));
     const lostByCopytruncate = inNoFile.filter((l) => !lines.includes(l));
-    console.log(`nginx + logrotate: ${sent.length} requests, ${lines.length} lines out; ${inNoFile.length} written between copytruncate's copy and truncation (in no file), ${lostByCopytruncate.length} of them lost`);
+    console.log(
+      `nginx + logrotate: ${sent.length} requests, ${lines.length} lines out; ${inNoFile.length} written between copytruncate's copy and truncation (in no file), ${lostByCopytruncate.length} of them lost`,
+    );
     expect(lines.filter((l, i) => lines.indexOf(l) !== i)).toEqual([]); // none twice
     expect(sent.filter((l) => onDisk.has(l) && !lines.includes(l))).toEqual([]); // none missing
     expect(lines.every((l) => sent.includes(l))).toBe(true);

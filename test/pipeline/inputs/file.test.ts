@@ -1,6 +1,18 @@
 // The file input against real files written by the test: globs, late files, rename and copytruncate rotation,
 // checkpoints across a SIGKILL, and 1,000 files with bounded descriptors.
-import { appendFileSync, closeSync, copyFileSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  copyFileSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  truncateSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -16,12 +28,19 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** An app whose only process sleeps, with a file input and JSON stdout. */
 function app(input: string, files: Record<string, string> = {}): string {
-  return tempDir({ Procfile: 'web: sleep 600\n', 'drover/inputs.toml': `[inputs.app]\ntype = "file"\ncheckpoint_dir = "checkpoints"\n${input}\n`, 'drover/out.toml': JSON_STDOUT, ...files });
+  return tempDir({
+    Procfile: 'web: sleep 600\n',
+    'drover/inputs.toml': `[inputs.app]\ntype = "file"\ncheckpoint_dir = "checkpoints"\n${input}\n`,
+    'drover/out.toml': JSON_STDOUT,
+    ...files,
+  });
 }
 
 /** Payloads of the file input's messages, in order. */
 function fileLines(output: string): string[] {
-  return jsonLines(output).filter((l) => l.type === 'file').map((l) => l.message);
+  return jsonLines(output)
+    .filter((l) => l.type === 'file')
+    .map((l) => l.message);
 }
 
 async function waitForLines(child: { output(): string }, count: number, timeout = 15_000): Promise<string[]> {
@@ -55,7 +74,10 @@ describe('file input', () => {
   });
 
   it('handles partial lines, long lines and invalid UTF-8 as for processes', async () => {
-    const dir = app('paths = ["logs/*.log"]', { 'logs/a.log': '', 'drover/sup.toml': '[supervisor]\nmax_line_length = 1000\npartial_line_timeout = "300ms"\n' });
+    const dir = app('paths = ["logs/*.log"]', {
+      'logs/a.log': '',
+      'drover/sup.toml': '[supervisor]\nmax_line_length = 1000\npartial_line_timeout = "300ms"\n',
+    });
     const child = startDrover(dir);
     await waitForLine(child, /State changed from starting to up/);
     await sleep(500);
@@ -166,7 +188,8 @@ describe('file input', () => {
     await waitForLine(first, /State changed from starting to up/);
     for (let until = Date.now() + 15_000; fileLines(first.output()).length < TOTAL / 3 && Date.now() < until; ) await sleep(50);
     await sleep(1500); // at least one checkpoint
-    const saved = JSON.parse(readFileSync(join(dir, 'checkpoints', readdirSync(join(dir, 'checkpoints')).find((f) => f.endsWith('.json'))!), 'utf8')).files[0].position as number;
+    const saved = JSON.parse(readFileSync(join(dir, 'checkpoints', readdirSync(join(dir, 'checkpoints')).find((f) => f.endsWith('.json'))!), 'utf8')).files[0]
+      .position as number;
     first.kill('SIGKILL');
     await first;
     killLeftovers(); // its `sleep`, orphaned by the SIGKILL
@@ -185,7 +208,9 @@ describe('file input', () => {
     const duplicated = [...seen].filter(([, n]) => n > 1).map(([l]) => l);
     // Lines at or after the saved position may come twice; none before it.
     const afterCheckpoint = new Set(fileAtKill.slice(saved).split('\n').filter(Boolean));
-    console.log(`file input SIGKILL test: ${TOTAL} lines, ${duplicated.length} sent twice (${afterCheckpoint.size} arrived after the last checkpoint), 0 allowed missing, ${missing.length} missing`);
+    console.log(
+      `file input SIGKILL test: ${TOTAL} lines, ${duplicated.length} sent twice (${afterCheckpoint.size} arrived after the last checkpoint), 0 allowed missing, ${missing.length} missing`,
+    );
     expect(missing).toEqual([]);
     expect(duplicated.filter((l) => !afterCheckpoint.has(l))).toEqual([]);
     expect(saved).toBeGreaterThan(0);
@@ -279,7 +304,7 @@ describe('file input', () => {
     expect(rss).toBeLessThan(100);
   }, 60_000);
 
-  it("goes through the same decoders, filters and outputs as process lines, matched by Type, Logger and Fields[path]", async () => {
+  it('goes through the same decoders, filters and outputs as process lines, matched by Type, Logger and Fields[path]', async () => {
     const dir = tempDir({
       Procfile: 'web: sleep 600\n',
       'drover/inputs.toml': '[inputs.app]\ntype = "file"\npaths = ["logs/*.log"]\ncheckpoint_dir = "checkpoints"\nlogger = "applog"\n',

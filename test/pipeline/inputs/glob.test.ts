@@ -7,7 +7,15 @@ import { tempDir } from '../../helpers';
 
 describe('expandGlob', () => {
   it('matches *, ?, [..] and ** relative to the base, files only, not hidden ones', () => {
-    const dir = tempDir({ 'logs/a.log': '', 'logs/b.log': '', 'logs/.hidden.log': '', 'logs/c.txt': '', 'logs/x1/deep.log': '', 'logs/x1/y/deeper.log': '', 'logs/dir.log/f': '' });
+    const dir = tempDir({
+      'logs/a.log': '',
+      'logs/b.log': '',
+      'logs/.hidden.log': '',
+      'logs/c.txt': '',
+      'logs/x1/deep.log': '',
+      'logs/x1/y/deeper.log': '',
+      'logs/dir.log/f': '',
+    });
     const names = (pattern: string) => [...expandGlob(pattern, dir).keys()].map((p) => p.slice(dir.length + 1)).sort();
     expect(names('logs/*.log')).toEqual(['logs/a.log', 'logs/b.log']);
     expect(names('logs/?.log')).toEqual(['logs/a.log', 'logs/b.log']);

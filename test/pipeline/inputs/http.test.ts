@@ -49,7 +49,10 @@ describe('http input', () => {
   it('takes text lines and NDJSON objects (fields, level, message, logger from the JSON) with 204', async () => {
     const { child, url } = await httpApp();
     const text = await curl(['--data-binary', '@-', '-H', 'Content-Type: text/plain', url], 'first line\nsecond, CRLF\r\nthird without newline');
-    const ndjson = await curl(['--data-binary', '@-', '-H', 'Content-Type: application/x-ndjson', url], '{"level":"warn","msg":"disk low","disk":{"free_gb":3}}\n\n{"logger":"billing","message":"invoice sent","id":42}\n');
+    const ndjson = await curl(
+      ['--data-binary', '@-', '-H', 'Content-Type: application/x-ndjson', url],
+      '{"level":"warn","msg":"disk low","disk":{"free_gb":3}}\n\n{"logger":"billing","message":"invoice sent","id":42}\n',
+    );
     for (let until = Date.now() + 10_000; httpLines(child.output()).length < 5 && Date.now() < until; ) await sleep(50);
     child.kill('SIGTERM');
     await child;
@@ -78,7 +81,9 @@ describe('http input', () => {
     child.kill('SIGTERM');
     await child;
     expect(tooLarge.status).toBe(413);
-    expect(tooLarge.body).toMatch(/the body is 10000100 bytes, more than max_body_size \(1048576 bytes\): send fewer lines per request, or raise max_body_size/);
+    expect(tooLarge.body).toMatch(
+      /the body is 10000100 bytes, more than max_body_size \(1048576 bytes\): send fewer lines per request, or raise max_body_size/,
+    );
     expect(tooLargeChunked.status).toBe(413);
     expect(badLine.status).toBe(400);
     expect(badLine.body).toMatch(/^line 2 is not JSON \(.*\); nothing of this request was taken/);
@@ -93,7 +98,11 @@ describe('http input', () => {
 
   it('holds its answer while stdout is full, so that a client waiting for it slows down; every line arrives after', async () => {
     const port = await freePort();
-    const dir = tempDir({ Procfile: 'web: sleep 600\n', 'drover/in.toml': `[inputs.posted]\ntype = "http"\naddress = "127.0.0.1:${port}"\n`, 'drover/out.toml': '[outputs.stdout]\ntype = "stdout"\nformat = "raw"\n' });
+    const dir = tempDir({
+      Procfile: 'web: sleep 600\n',
+      'drover/in.toml': `[inputs.posted]\ntype = "http"\naddress = "127.0.0.1:${port}"\n`,
+      'drover/out.toml': '[outputs.stdout]\ntype = "stdout"\nformat = "raw"\n',
+    });
     const [k, v] = TEST_MARK.split('=');
     const child = spawn(DROVER, ['start'], { cwd: dir, env: { ...process.env, DYNO: '', PORT: '', [k]: v }, stdio: ['ignore', 'pipe', 'ignore'] });
     child.stdout.pause(); // nobody reads drover's stdout for now

@@ -30,7 +30,9 @@ describe('process_metrics input', () => {
     let procMb = 0;
     let allocPid = 0;
     for (const until = Date.now() + 20_000; Date.now() < until; await sleep(200)) {
-      web = metrics().reverse().find((l) => l.logger === 'web.1' && l.memory_rss > 100);
+      web = metrics()
+        .reverse()
+        .find((l) => l.logger === 'web.1' && l.memory_rss > 100);
       if (web) {
         // The tree: node (the allocation) and its parent, the instance's sleep.
         allocPid = Number(readFileSync(join(dir, 'alloc.pid'), 'utf8'));
@@ -47,7 +49,9 @@ describe('process_metrics input', () => {
     // Out of the instance's process group, it outlives the stop (the README's PID 1 limit): the test ends it.
     if (allocPid) process.kill(allocPid, 'SIGKILL');
     expect(web, child.output()).toBeDefined();
-    expect(web!.message).toMatch(/^source=web\.1 sample#memory_total=[\d.]+MB sample#memory_rss=[\d.]+MB sample#memory_swap=[\d.]+MB sample#load_avg_1m=[\d.]+ sample#load_avg_5m=[\d.]+ sample#load_avg_15m=[\d.]+ sample#cpu_time=[\d.]+s sample#processes=2$/);
+    expect(web!.message).toMatch(
+      /^source=web\.1 sample#memory_total=[\d.]+MB sample#memory_rss=[\d.]+MB sample#memory_swap=[\d.]+MB sample#load_avg_1m=[\d.]+ sample#load_avg_5m=[\d.]+ sample#load_avg_15m=[\d.]+ sample#cpu_time=[\d.]+s sample#processes=2$/,
+    );
     console.log(`process_metrics: memory_rss ${web!.memory_rss} MB reported, ${procMb.toFixed(2)} MB in /proc just after`);
     expect(Math.abs(web!.memory_rss - procMb) / procMb).toBeLessThan(0.1);
     const worker = metrics().find((l) => l.logger === 'worker.1')!;

@@ -52,7 +52,26 @@ describe('syslog input', () => {
     const { dir, child, udp, tcp } = await syslogApp();
     const sent = [
       await logger(['-n', '127.0.0.1', '-P', String(udp), '-d', '--rfc3164', '-t', 'bsd-udp', '-p', 'local0.warning', 'hello 3164 over udp']),
-      await logger(['-n', '127.0.0.1', '-P', String(udp), '-d', '--rfc5424', '-t', 'new-udp', '--id=4242', '--msgid', 'ID47', '--sd-id', 'zoo@123', '--sd-param', 'tiger="hungry"', '-p', 'daemon.err', 'hello 5424 over udp']),
+      await logger([
+        '-n',
+        '127.0.0.1',
+        '-P',
+        String(udp),
+        '-d',
+        '--rfc5424',
+        '-t',
+        'new-udp',
+        '--id=4242',
+        '--msgid',
+        'ID47',
+        '--sd-id',
+        'zoo@123',
+        '--sd-param',
+        'tiger="hungry"',
+        '-p',
+        'daemon.err',
+        'hello 5424 over udp',
+      ]),
       await logger(['-n', '127.0.0.1', '-P', String(tcp), '-T', '--octet-count', '--rfc5424', '-t', 'octets', '-p', 'auth.crit', 'hello 5424 octet-counted']),
       await logger(['-n', '127.0.0.1', '-P', String(tcp), '-T', '--rfc3164', '-t', 'lines', '--id=4242', '-p', 'user.debug', 'hello 3164 newline-framed']),
     ];
@@ -85,17 +104,32 @@ describe('syslog input', () => {
     const lines = await waitForCount(child, 6);
     child.kill('SIGTERM');
     await child;
-    expect(lines.map((l) => l.message)).toEqual(['first, octet-counted', 'second, in the same write', 'third, newline-framed', 'not syslog at all', '<999>1 nor this', '<13>1 - - - - - [broken last, no newline']);
+    expect(lines.map((l) => l.message)).toEqual([
+      'first, octet-counted',
+      'second, in the same write',
+      'third, newline-framed',
+      'not syslog at all',
+      '<999>1 nor this',
+      '<13>1 - - - - - [broken last, no newline',
+    ]);
     expect(lines[0]).toMatchObject({ logger: 'api', level: 'notice', facility: 'local4', 'req@1.id': 'a"b]c', timestamp: '2026-11-30T10:00:00.123Z' });
     expect(lines[2]).toMatchObject({ logger: 'worker', facility: 'user' });
     for (const bad of lines.slice(3)) expect(bad.syslog_error, bad.message).toMatch(/PRI|STRUCTURED-DATA/);
     expect(lines.slice(3).every((l) => l.logger === 'tcp')).toBe(true);
-    expect(readFileSync(join(dir, 'host.log'), 'utf8').split('\n').filter(Boolean)).toEqual(['first, octet-counted', 'second, in the same write', 'third, newline-framed']);
+    expect(readFileSync(join(dir, 'host.log'), 'utf8').split('\n').filter(Boolean)).toEqual([
+      'first, octet-counted',
+      'second, in the same write',
+      'third, newline-framed',
+    ]);
   });
 
   it('passes a TCP message longer than max_message_size on in marked pieces, octet-counted or newline-framed', async () => {
     const tcp = await freePort();
-    const dir = tempDir({ Procfile: 'web: sleep 600\n', 'drover/in.toml': `[inputs.tcp]\ntype = "syslog"\naddress = "tcp://127.0.0.1:${tcp}"\nmax_message_size = "1KB"\n`, 'drover/out.toml': JSON_STDOUT });
+    const dir = tempDir({
+      Procfile: 'web: sleep 600\n',
+      'drover/in.toml': `[inputs.tcp]\ntype = "syslog"\naddress = "tcp://127.0.0.1:${tcp}"\nmax_message_size = "1KB"\n`,
+      'drover/out.toml': JSON_STDOUT,
+    });
     const child = startDrover(dir);
     await waitForLine(child, /State changed from starting to up/);
     const long = '<13>1 - - app - - - ' + 'a'.repeat(2480);
@@ -109,9 +143,15 @@ describe('syslog input', () => {
     // Each 2,500-byte message: pieces of 1,024 bytes (the first one's header read as usual) and the rest, all
     // marked and all with the first one's Logger; nothing lost, and the message after them is whole.
     expect(lines.map((l) => l.message.length)).toEqual([1004, 1024, 452, 1004, 1024, 452, 16]);
-    expect(lines.map((l) => l.message).slice(0, 3).join('')).toBe('a'.repeat(2480));
+    expect(
+      lines
+        .map((l) => l.message)
+        .slice(0, 3)
+        .join(''),
+    ).toBe('a'.repeat(2480));
     for (const first of [lines[0], lines[3]]) expect(first.syslog_error).toBe('message longer than max_message_size (1024): cut into pieces');
-    for (const later of [lines[1], lines[2], lines[4], lines[5]]) expect(later).toMatchObject({ logger: 'app', syslog_error: 'continues a message longer than max_message_size (1024)' });
+    for (const later of [lines[1], lines[2], lines[4], lines[5]])
+      expect(later).toMatchObject({ logger: 'app', syslog_error: 'continues a message longer than max_message_size (1024)' });
     expect(lines[6]).toMatchObject({ message: 'short after them', logger: 'app' });
     expect(lines[6].syslog_error).toBeUndefined();
   });
@@ -121,8 +161,16 @@ describe('syslog input', () => {
     await logger(['-n', '127.0.0.1', '-P', String(tcp), '-T', 'one']);
     await waitForCount(child, 1);
     const status = await drover(['status', '--socket', join(dir, 'control.sock')]);
-    const other = Object.values(networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal);
-    const reached = other ? await new Promise((resolve) => connect(tcp, other.address).on('connect', () => resolve(true)).on('error', () => resolve(false))) : false;
+    const other = Object.values(networkInterfaces())
+      .flat()
+      .find((i) => i && i.family === 'IPv4' && !i.internal);
+    const reached = other
+      ? await new Promise((resolve) =>
+          connect(tcp, other.address)
+            .on('connect', () => resolve(true))
+            .on('error', () => resolve(false)),
+        )
+      : false;
     child.kill('SIGTERM');
     await child;
     expect(status.stdout).toMatch(new RegExp(`inputs\\.tcp: address=tcp://127\\.0\\.0\\.1:${tcp} messages=1 malformed=0 connections=1`));
@@ -145,12 +193,20 @@ describe('syslog input', () => {
 
   it('stops reading a TCP sender while stdout is full: memory stays bounded, and every message arrives after', async () => {
     const tcp = await freePort();
-    const dir = tempDir({ Procfile: 'web: sleep 600\n', 'drover/in.toml': `[inputs.tcp]\ntype = "syslog"\naddress = "tcp://127.0.0.1:${tcp}"\n`, 'drover/out.toml': '[outputs.stdout]\ntype = "stdout"\nformat = "raw"\n' });
+    const dir = tempDir({
+      Procfile: 'web: sleep 600\n',
+      'drover/in.toml': `[inputs.tcp]\ntype = "syslog"\naddress = "tcp://127.0.0.1:${tcp}"\n`,
+      'drover/out.toml': '[outputs.stdout]\ntype = "stdout"\nformat = "raw"\n',
+    });
     const [k, v] = TEST_MARK.split('=');
     const child = spawn(DROVER, ['start'], { cwd: dir, env: { ...process.env, DYNO: '', PORT: '', [k]: v }, stdio: ['ignore', 'pipe', 'ignore'] });
     child.stdout.pause(); // nobody reads drover's stdout for now
     const socket = await new Promise<ReturnType<typeof connect>>((resolve) => {
-      const retry = () => { const s = connect(tcp, '127.0.0.1').once('connect', () => resolve(s)).once('error', () => setTimeout(retry, 100)); };
+      const retry = () => {
+        const s = connect(tcp, '127.0.0.1')
+          .once('connect', () => resolve(s))
+          .once('error', () => setTimeout(retry, 100));
+      };
       retry();
     });
     const COUNT = 200_000;

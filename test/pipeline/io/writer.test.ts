@@ -85,7 +85,11 @@ describe('FdWriter', () => {
     // O_NONBLOCK belongs to the open file: another process given this pipe as its stdout can set it for us, as a
     // Node.js program does while it runs. (Perl does it here: Node.js puts the flags back when it exits.)
     const setNonBlocking = (on: boolean) =>
-      execFileSync('perl', ['-MFcntl', '-e', `my $f = fcntl(STDOUT, F_GETFL, 0); fcntl(STDOUT, F_SETFL, ${on ? '$f | O_NONBLOCK' : '$f & ~O_NONBLOCK'}) or die "fcntl: $!"`], { stdio: ['ignore', fd, 'inherit'] });
+      execFileSync(
+        'perl',
+        ['-MFcntl', '-e', `my $f = fcntl(STDOUT, F_GETFL, 0); fcntl(STDOUT, F_SETFL, ${on ? '$f | O_NONBLOCK' : '$f & ~O_NONBLOCK'}) or die "fcntl: $!"`],
+        { stdio: ['ignore', fd, 'inherit'] },
+      );
     const nonBlocking = () => (parseInt(/^flags:\s*([0-7]+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'latin1'))![1], 8) & constants.O_NONBLOCK) !== 0;
     setNonBlocking(true);
     expect(nonBlocking()).toBe(true);

@@ -25,7 +25,11 @@ describe('file output', () => {
     for (let i = 0; i < 30; i++) out.write(message(`line ${String(i).padStart(2, '0')} ${'x'.repeat(12)}`)); // 21 bytes a line
     await done(out);
     expect(readdirSync(dir).sort()).toEqual(['app.log', 'app.log.1', 'app.log.2']);
-    const lines = (f: string) => readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean).map((l) => Number(l.slice(5, 7)));
+    const lines = (f: string) =>
+      readFileSync(join(dir, f), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => Number(l.slice(5, 7)));
     // 5 lines (105 bytes) make a file reach 100: files hold 0-4, 5-9, …, 25-29; two old ones are kept.
     expect([lines('app.log.2'), lines('app.log.1'), lines('app.log')]).toEqual([[20, 21, 22, 23, 24], [25, 26, 27, 28, 29], []]);
     expect((out.stats!() as Record<string, number>).rotations).toBe(6);
@@ -38,14 +42,21 @@ describe('file output', () => {
     const expected = Array.from({ length: 50 }, (_, i) => `line ${String(i).padStart(2, '0')}`);
     for (const text of expected) out.write(message(text));
     await done(out);
-    const rotated = readdirSync(dir).filter((f) => f !== 'app.log').sort((a, b) => Number(b.split('.').pop()) - Number(a.split('.').pop()));
+    const rotated = readdirSync(dir)
+      .filter((f) => f !== 'app.log')
+      .sort((a, b) => Number(b.split('.').pop()) - Number(a.split('.').pop()));
     expect(rotated.length).toBeGreaterThanOrEqual(3);
     // Each rotated file reached 1000 bytes with its last line, not before.
     const lineLength = readFileSync(join(dir, rotated[0]), 'utf8').indexOf('\n') + 1;
     for (const f of rotated) expect(readFileSync(join(dir, f)).length, f).toBeGreaterThanOrEqual(1000);
     for (const f of rotated) expect(readFileSync(join(dir, f)).length, f).toBeLessThan(1000 + lineLength);
     const all = [...rotated, 'app.log'].map((f) => readFileSync(join(dir, f), 'utf8')).join('');
-    expect(all.split('\n').filter(Boolean).map((l) => /msg="([^"]*)"/.exec(l)![1])).toEqual(expected);
+    expect(
+      all
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => /msg="([^"]*)"/.exec(l)![1]),
+    ).toEqual(expected);
   });
 
   it('counts a file left by the last run towards its size', async () => {
@@ -88,11 +99,15 @@ describe('file output', () => {
   });
 
   it('fails to start with the path and the reason, and validates options', () => {
-    const dir = tempDir({ 'file': 'not a directory' });
-    expect(() => make(fileOutput, { path: join(dir, 'file', 'app.log') }, recorder())).toThrow(/^filters\.test: cannot open ".*\/file\/app\.log" for appending: .*(ENOTDIR|EEXIST)/);
+    const dir = tempDir({ file: 'not a directory' });
+    expect(() => make(fileOutput, { path: join(dir, 'file', 'app.log') }, recorder())).toThrow(
+      /^filters\.test: cannot open ".*\/file\/app\.log" for appending: .*(ENOTDIR|EEXIST)/,
+    );
     expect(existsSync(join(dir, 'file'))).toBe(true);
     expect(problemsOf(fileOutput, {})).toEqual(['option "path" is required']);
-    expect(problemsOf(fileOutput, { path: 'x', format: 'auto' })[0]).toMatch(/^option "format" must be one of "raw", "heroku", "prefixed", "json", "logfmt", got string "auto"/);
+    expect(problemsOf(fileOutput, { path: 'x', format: 'auto' })[0]).toMatch(
+      /^option "format" must be one of "raw", "heroku", "prefixed", "json", "logfmt", got string "auto"/,
+    );
     expect(problemsOf(fileOutput, { path: 'x', max_size: 'big' })[0]).toMatch(/^option "max_size" must be a size/);
   });
 });

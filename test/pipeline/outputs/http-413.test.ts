@@ -29,7 +29,9 @@ describe('http output and HTTP 413', () => {
     expect(output.stats!()).toMatchObject({ rejected: 1, lost: 0 });
     const reports = context.reports.map((r) => r.text).filter((t) => t.includes('dropped'));
     expect(reports).toHaveLength(1);
-    expect(reports[0]).toMatch(/^Error L13 \(delivery error\): outputs\.collector dropped 1 messages: http:\/\/127\.0\.0\.1:\d+\/logs answered HTTP 413 \(content too large\): Payload Too Large for a single message of \d+ bytes: it is larger than the drain accepts, even alone/);
+    expect(reports[0]).toMatch(
+      /^Error L13 \(delivery error\): outputs\.collector dropped 1 messages: http:\/\/127\.0\.0\.1:\d+\/logs answered HTTP 413 \(content too large\): Payload Too Large for a single message of \d+ bytes: it is larger than the drain accepts, even alone/,
+    );
     expect(reports[0]).not.toMatch(/url|headers/);
   }, 30_000);
 });

@@ -19,7 +19,15 @@ const servers: Server[] = [];
 const sockets: Socket[] = [];
 afterEach(async () => {
   for (const socket of sockets.splice(0)) socket.destroy();
-  await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => { (s as any).closeAllConnections?.(); s.close(resolve); })));
+  await Promise.all(
+    servers.splice(0).map(
+      (s) =>
+        new Promise((resolve) => {
+          (s as any).closeAllConnections?.();
+          s.close(resolve);
+        }),
+    ),
+  );
 });
 
 /** An HTTP(S) server on loopback whose answer to the n-th request (from 0) is `status(n)`. */
@@ -68,7 +76,12 @@ describe('http output', () => {
   it('retries 500s with the same frame id, and the server gets every line once per frame id', async () => {
     const certs = makeCertificates(tempDir());
     const { received, port } = await server((n) => (n < 4 ? 500 : 200), certs);
-    const { output, context } = create({ url: `https://localhost:${port}/logs`, ca_file: certs.ca, batch_size: 100, headers: { Authorization: 'Bearer s3cret' } });
+    const { output, context } = create({
+      url: `https://localhost:${port}/logs`,
+      ca_file: certs.ca,
+      batch_size: 100,
+      headers: { Authorization: 'Bearer s3cret' },
+    });
     for (let i = 0; i < 1000; i++) output.write(line(`line ${i}`, 'web.1', 'stdout', Date.UTC(2026, 0, 2) + i));
     await output.close(Date.now() + 10_000);
 
@@ -88,10 +101,17 @@ describe('http output', () => {
       lines.push(...frames.map((f) => parseRfc5424(f).msg));
     }
     expect(lines).toEqual(Array.from({ length: 1000 }, (_, i) => `line ${i}`));
-    expect(parseRfc5424(logplexFrames(received[0].body)[0])).toMatchObject({ pri: 14, appName: 'shop', procId: 'web.1', timestamp: '2026-01-02T00:00:00.000000+00:00' });
+    expect(parseRfc5424(logplexFrames(received[0].body)[0])).toMatchObject({
+      pri: 14,
+      appName: 'shop',
+      procId: 'web.1',
+      timestamp: '2026-01-02T00:00:00.000000+00:00',
+    });
     expect(received.length).toBe(byFrame.size + 4);
     expect(output.stats!()).toMatchObject({ sent: 1000, retries: 4, rejected: 0, lost: 0, dropped: 0 });
-    expect(context.reports.map((r) => r.text).join('\n')).toMatch(/^Error L13 \(delivery error\): outputs\.collector: https:\/\/localhost:\d+\/logs answered HTTP 500: try later; retrying in/m);
+    expect(context.reports.map((r) => r.text).join('\n')).toMatch(
+      /^Error L13 \(delivery error\): outputs\.collector: https:\/\/localhost:\d+\/logs answered HTTP 500: try later; retrying in/m,
+    );
   });
 
   it('sends gzipped NDJSON and JSON arrays', async () => {
@@ -105,8 +125,15 @@ describe('http output', () => {
     await json.output.close(Date.now() + 5000);
 
     expect(received[0].headers).toMatchObject({ 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' });
-    const objects = received[0].body.toString().trimEnd().split('\n').map((l) => JSON.parse(l));
-    expect(objects).toEqual([expect.objectContaining({ message: 'first', logger: 'web.1', level: 'info' }), expect.objectContaining({ message: 'second', logger: 'worker.1', level: 'err' })]);
+    const objects = received[0].body
+      .toString()
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(objects).toEqual([
+      expect.objectContaining({ message: 'first', logger: 'web.1', level: 'info' }),
+      expect.objectContaining({ message: 'second', logger: 'worker.1', level: 'err' }),
+    ]);
     expect(received[1].headers['content-type']).toBe('application/json');
     expect(JSON.parse(received[1].body.toString())).toEqual([expect.objectContaining({ message: 'third' })]);
   });
@@ -119,7 +146,13 @@ describe('http output', () => {
     expect(received).toHaveLength(3);
     expect(output.stats!()).toMatchObject({ rejected: 25, retries: 0 });
     // Reports are rate-limited: the first at once, the rest summed up (here, at close).
-    for (const r of context.reports) expect(r).toEqual({ text: expect.stringMatching(/^Error L13 \(delivery error\): outputs\.collector dropped \d+ messages: http:\/\/127\.0\.0\.1:\d+\/ refused the batch with HTTP 400: bad token \(not retried/), severity: 3 });
+    for (const r of context.reports)
+      expect(r).toEqual({
+        text: expect.stringMatching(
+          /^Error L13 \(delivery error\): outputs\.collector dropped \d+ messages: http:\/\/127\.0\.0\.1:\d+\/ refused the batch with HTTP 400: bad token \(not retried/,
+        ),
+        severity: 3,
+      });
     expect(context.reports.reduce((n, r) => n + Number(/dropped (\d+)/.exec(r.text)![1]), 0)).toBe(25);
     expect(context.reports.length).toBeLessThanOrEqual(2);
   });

@@ -13,7 +13,15 @@ import { line, makeCertificates, makeClientCertificate, parseRfc5424, sleep, Sys
 
 const servers: Server[] = [];
 afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => { s.closeAllConnections(); s.close(resolve); })));
+  await Promise.all(
+    servers.splice(0).map(
+      (s) =>
+        new Promise((resolve) => {
+          s.closeAllConnections();
+          s.close(resolve);
+        }),
+    ),
+  );
 });
 
 function create(definition: ComponentDefinition<'outputs'>, table: Record<string, unknown>) {
@@ -40,18 +48,21 @@ async function reportsUntil(context: ReturnType<typeof testContext>, pattern: Re
 /** An HTTPS server that requires a client certificate signed by `ca`, and records the name of each client it took. */
 async function mutualTlsServer(certs: { ca: string; cert: string; key: string }) {
   const clients: string[] = [];
-  const s = createServer({ cert: readFileSync(certs.cert), key: readFileSync(certs.key), ca: readFileSync(certs.ca), requestCert: true, rejectUnauthorized: true }, (request, response) => {
-    clients.push(String((request.socket as TLSSocket).getPeerCertificate().subject.CN));
-    request.resume();
-    request.on('end', () => response.end('{}'));
-  });
+  const s = createServer(
+    { cert: readFileSync(certs.cert), key: readFileSync(certs.key), ca: readFileSync(certs.ca), requestCert: true, rejectUnauthorized: true },
+    (request, response) => {
+      clients.push(String((request.socket as TLSSocket).getPeerCertificate().subject.CN));
+      request.resume();
+      request.on('end', () => response.end('{}'));
+    },
+  );
   servers.push(s);
   await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
   return { clients, port: (s.address() as { port: number }).port };
 }
 
 describe('mutual TLS', () => {
-  it('syslog+tls: syslog-ng that requires a client certificate takes drover\'s and refuses a connection without one, which drover says clearly', async () => {
+  it("syslog+tls: syslog-ng that requires a client certificate takes drover's and refuses a connection without one, which drover says clearly", async () => {
     const dir = tempDir();
     const certs = makeCertificates(dir);
     const client = makeClientCertificate(dir);
@@ -67,7 +78,9 @@ describe('mutual TLS', () => {
     without.output.write(line('without a certificate'));
     const said = await reportsUntil(without.context, /client certificate/, () => without.output.write(line('without a certificate')));
     await without.output.close(Date.now() + 500);
-    expect(said).toMatch(/^Error L13 \(delivery error\): outputs\.drain: syslog\+tls:\/\/localhost:\d+ (requires a client certificate and refused the connection without one|ended the TLS handshake) \(TLS alert "[a-z ]+"\): set cert_file and key_file \(mutual TLS\); retrying in/m);
+    expect(said).toMatch(
+      /^Error L13 \(delivery error\): outputs\.drain: syslog\+tls:\/\/localhost:\d+ (requires a client certificate and refused the connection without one|ended the TLS handshake) \(TLS alert "[a-z ]+"\): set cert_file and key_file \(mutual TLS\); retrying in/m,
+    );
     expect(server.lines().map((l) => parseRfc5424(l).msg)).toEqual(['with a certificate']);
   });
 
@@ -77,7 +90,13 @@ describe('mutual TLS', () => {
       const certs = makeCertificates(dir);
       const client = makeClientCertificate(dir, 'shop-client');
       const { clients, port } = await mutualTlsServer(certs);
-      const withCert = create(definition, { url: `https://localhost:${port}/v1/logs`, ca_file: certs.ca, cert_file: client.cert, key_file: client.key, batch_interval: '20ms' });
+      const withCert = create(definition, {
+        url: `https://localhost:${port}/v1/logs`,
+        ca_file: certs.ca,
+        cert_file: client.cert,
+        key_file: client.key,
+        batch_interval: '20ms',
+      });
       withCert.output.write(line('hello'));
       await withCert.output.close(Date.now() + 5000);
       expect(clients).toEqual(['drover shop-client']);
@@ -88,7 +107,9 @@ describe('mutual TLS', () => {
       without.output.write(line('hello'));
       const said = await reportsUntil(without.context, /client certificate/);
       await without.output.close(Date.now() + 500);
-      expect(said).toMatch(/^Error L13 \(delivery error\): outputs\.drain: https:\/\/localhost:\d+\/v1\/logs (requires a client certificate and refused the connection without one|ended the TLS handshake) \(TLS alert "[a-z ]+"\): set cert_file and key_file \(mutual TLS\); retrying in/m);
+      expect(said).toMatch(
+        /^Error L13 \(delivery error\): outputs\.drain: https:\/\/localhost:\d+\/v1\/logs (requires a client certificate and refused the connection without one|ended the TLS handshake) \(TLS alert "[a-z ]+"\): set cert_file and key_file \(mutual TLS\); retrying in/m,
+      );
       expect(clients).toHaveLength(1);
     });
   }
@@ -104,11 +125,17 @@ describe('mutual TLS', () => {
     await quiet.output.close(Date.now());
     chmodSync(soon.key, 0o644);
     for (const definition of [httpOutput, otlpOutput, syslogOutput]) {
-      const { output, context } = create(definition, { url: definition === syslogOutput ? 'syslog+tls://localhost:1' : url, cert_file: soon.cert, key_file: soon.key });
+      const { output, context } = create(definition, {
+        url: definition === syslogOutput ? 'syslog+tls://localhost:1' : url,
+        cert_file: soon.cert,
+        key_file: soon.key,
+      });
       await output.close(Date.now()); // says what is pending
       const said = context.reports.map((r) => r.text);
       expect(said).toContainEqual(expect.stringMatching(/^outputs\.drain: key_file ".*soon\.key" can be read by every user \(mode 0644\); chmod 600 it$/));
-      expect(said).toContainEqual(expect.stringMatching(/^outputs\.drain: the client certificate in cert_file ".*soon\.crt" expires on \d{4}-\d\d-\d\dT[\d:.]+Z, in 2 days; renew it$/));
+      expect(said).toContainEqual(
+        expect.stringMatching(/^outputs\.drain: the client certificate in cert_file ".*soon\.crt" expires on \d{4}-\d\d-\d\dT[\d:.]+Z, in 2 days; renew it$/),
+      );
       expect(context.reports.every((r) => r.severity === 4)).toBe(true);
     }
     expect(quiet.context.reports).toEqual([]);
@@ -116,7 +143,9 @@ describe('mutual TLS', () => {
 
   it('checks that cert_file and key_file come together and only with https', () => {
     const problems = (table: Record<string, unknown>) => httpOutput.check!(applySchema(httpOutput.schema, table).options);
-    expect(problems({ url: 'https://x.example/', cert_file: 'c.pem' })).toEqual([{ key: 'cert_file', message: 'options "cert_file" and "key_file" go together: set both or neither' }]);
+    expect(problems({ url: 'https://x.example/', cert_file: 'c.pem' })).toEqual([
+      { key: 'cert_file', message: 'options "cert_file" and "key_file" go together: set both or neither' },
+    ]);
     expect(problems({ url: 'http://x.example/', cert_file: 'c.pem', key_file: 'k.pem' }).map((p) => p.message)).toEqual([
       'option "cert_file" applies to https:// URLs only, and url is "http://x.example/"',
       'option "key_file" applies to https:// URLs only, and url is "http://x.example/"',

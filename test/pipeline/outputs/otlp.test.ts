@@ -24,7 +24,15 @@ interface Received {
 
 const servers: Server[] = [];
 afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => { s.closeAllConnections(); s.close(resolve); })));
+  await Promise.all(
+    servers.splice(0).map(
+      (s) =>
+        new Promise((resolve) => {
+          s.closeAllConnections();
+          s.close(resolve);
+        }),
+    ),
+  );
 });
 
 /** An OTLP/HTTP receiver on loopback: `answer(n)` gives the status and body of the n-th answer (from 0). */
@@ -66,7 +74,12 @@ const nanos = (ms: number) => (BigInt(ms) * 1_000_000n).toString();
 function messages() {
   const t = Date.UTC(2026, 0, 2, 3, 4, 5, 678);
   return Object.values(SEVERITY).map((severity) => {
-    const m = line(severity === 3 ? 'ünïcode ✓ line' : `line at ${severity}`, severity % 2 ? 'worker.2' : 'web.1', severity % 2 ? 'stderr' : 'stdout', t + severity);
+    const m = line(
+      severity === 3 ? 'ünïcode ✓ line' : `line at ${severity}`,
+      severity % 2 ? 'worker.2' : 'web.1',
+      severity % 2 ? 'stderr' : 'stdout',
+      t + severity,
+    );
     m.severity = severity;
     m.fields = { user: 'ana', status: 503, delta: -7, ratio: 0.25, ok: true };
     return m;
@@ -77,7 +90,13 @@ describe('otlp output', () => {
   for (const encoding of ['protobuf', 'json'] as const) {
     it(`sends ExportLogsServiceRequests in ${encoding} that the official definitions decode: fields, severities, resource, gzip`, async () => {
       const { received, url } = await receiver();
-      const { output } = create({ url, encoding, compression: 'gzip', headers: { Authorization: 'Bearer t0k' }, resource: { 'service.name': 'shop-api', 'deployment.environment': 'production' } });
+      const { output } = create({
+        url,
+        encoding,
+        compression: 'gzip',
+        headers: { Authorization: 'Bearer t0k' },
+        resource: { 'service.name': 'shop-api', 'deployment.environment': 'production' },
+      });
       const before = Date.now();
       for (const m of messages()) output.write(m);
       const fraction = line('fraction', 'web.1', 'stdout', 1767225600000.25);
@@ -85,9 +104,17 @@ describe('otlp output', () => {
       await output.close(Date.now() + 5000);
 
       expect(received).toHaveLength(1);
-      expect(received[0].headers).toMatchObject({ 'content-type': encoding === 'json' ? 'application/json' : 'application/x-protobuf', 'content-encoding': 'gzip', authorization: 'Bearer t0k' });
+      expect(received[0].headers).toMatchObject({
+        'content-type': encoding === 'json' ? 'application/json' : 'application/x-protobuf',
+        'content-encoding': 'gzip',
+        authorization: 'Bearer t0k',
+      });
       const [resourceLogs] = received[0].request.resourceLogs;
-      expect(attributes(resourceLogs.resource.attributes)).toEqual({ 'service.name': { stringValue: 'shop-api' }, 'deployment.environment': { stringValue: 'production' }, 'host.name': { stringValue: 'testhost' } });
+      expect(attributes(resourceLogs.resource.attributes)).toEqual({
+        'service.name': { stringValue: 'shop-api' },
+        'deployment.environment': { stringValue: 'production' },
+        'host.name': { stringValue: 'testhost' },
+      });
       expect(resourceLogs.scopeLogs[0].scope.name).toBe('drover');
       const logs = records(received[0]);
       expect(logs).toHaveLength(9);
@@ -120,7 +147,8 @@ describe('otlp output', () => {
     // As the pipeline makes them: lines still in the chunk they were read in, not known to be ASCII.
     const chunk = Buffer.concat([Buffer.from('plain\nnaïve ✓\nbad '), Buffer.from([0xff, 0xfe]), Buffer.from(' bytes\n')]);
     let start = 0;
-    for (let end = chunk.indexOf(10); end >= 0; start = end + 1, end = chunk.indexOf(10, start)) output.write(Message.fromChunk(chunk, start, end, 'web.1', 'stdout', 1, 'h', Date.now(), 'log'));
+    for (let end = chunk.indexOf(10); end >= 0; start = end + 1, end = chunk.indexOf(10, start))
+      output.write(Message.fromChunk(chunk, start, end, 'web.1', 'stdout', 1, 'h', Date.now(), 'log'));
     await output.close(Date.now() + 5000);
     expect(records(received[0]).map((r) => r.body.stringValue)).toEqual(['plain', 'naïve ✓', 'bad \ufffd\ufffd bytes']);
   });
@@ -144,7 +172,9 @@ describe('otlp output', () => {
     const accepted = received.filter((r) => r.status === 200);
     expect(accepted.flatMap(records).map((r) => r.body.stringValue)).toEqual(Array.from({ length: 100 }, (_, i) => `line ${i}`));
     expect(output.stats!()).toMatchObject({ sent: 100, retries: 3, rejected: 0, lost: 0 });
-    expect(context.reports.map((r) => r.text).join('\n')).toMatch(/^Error L13 \(delivery error\): outputs\.otel: http:\/\/127\.0\.0\.1:\d+\/v1\/logs answered HTTP 503: overloaded; retrying in/m);
+    expect(context.reports.map((r) => r.text).join('\n')).toMatch(
+      /^Error L13 \(delivery error\): outputs\.otel: http:\/\/127\.0\.0\.1:\d+\/v1\/logs answered HTTP 503: overloaded; retrying in/m,
+    );
   });
 
   for (const encoding of ['protobuf', 'json'] as const) {
@@ -157,7 +187,14 @@ describe('otlp output', () => {
       await output.close(Date.now() + 5000);
       expect(received).toHaveLength(1);
       expect(output.stats!()).toMatchObject({ sent: 5, rejected: 2, retries: 0 });
-      expect(context.reports).toEqual([{ text: expect.stringMatching(/^Error L13 \(delivery error\): outputs\.otel dropped 2 messages: http:\/\/127\.0\.0\.1:\d+\/v1\/logs rejected 2 of 5 log records \(partial success\): timestamp too old$/), severity: 3 }]);
+      expect(context.reports).toEqual([
+        {
+          text: expect.stringMatching(
+            /^Error L13 \(delivery error\): outputs\.otel dropped 2 messages: http:\/\/127\.0\.0\.1:\d+\/v1\/logs rejected 2 of 5 log records \(partial success\): timestamp too old$/,
+          ),
+          severity: 3,
+        },
+      ]);
     });
   }
 
@@ -168,7 +205,12 @@ describe('otlp output', () => {
     output.write(line('one'));
     await output.close(Date.now() + 5000);
     expect(output.stats!()).toMatchObject({ sent: 1, rejected: 0 });
-    expect(context.reports).toEqual([{ text: expect.stringMatching(/outputs\.otel: http:\/\/127\.0\.0\.1:\d+\/v1\/logs took every record but warned: attribute values truncated$/), severity: SEVERITY.warning }]);
+    expect(context.reports).toEqual([
+      {
+        text: expect.stringMatching(/outputs\.otel: http:\/\/127\.0\.0\.1:\d+\/v1\/logs took every record but warned: attribute values truncated$/),
+        severity: SEVERITY.warning,
+      },
+    ]);
   });
 
   it('works as the issue writes it, through drover start: env in headers and resource, gzip, a disk buffer', async () => {
@@ -197,8 +239,14 @@ buffer = { type = "disk", max_size = "256MB", when_full = "block" }
     }
     expect(killLeftovers()).toEqual([]);
     expect(received[0].headers).toMatchObject({ authorization: 'Bearer s3cret', 'content-encoding': 'gzip', 'content-type': 'application/x-protobuf' });
-    expect(attributes(received[0].request.resourceLogs[0].resource.attributes)).toMatchObject({ 'service.name': { stringValue: 'shop' }, 'deployment.environment': { stringValue: 'production' } });
+    expect(attributes(received[0].request.resourceLogs[0].resource.attributes)).toMatchObject({
+      'service.name': { stringValue: 'shop' },
+      'deployment.environment': { stringValue: 'production' },
+    });
     const logs = received.flatMap(records);
-    expect(logs.map((r) => [r.body.stringValue, r.severityText, attributes(r.attributes)['log.iostream'].stringValue]).sort()).toEqual([['hello from web', 'info', 'stdout'], ['trouble', 'err', 'stderr']]);
+    expect(logs.map((r) => [r.body.stringValue, r.severityText, attributes(r.attributes)['log.iostream'].stringValue]).sort()).toEqual([
+      ['hello from web', 'info', 'stdout'],
+      ['trouble', 'err', 'stderr'],
+    ]);
   }, 30_000);
 });

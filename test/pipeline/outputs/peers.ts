@@ -39,9 +39,38 @@ export function makeCertificates(dir: string): { ca: string; cert: string; key: 
 /** A client certificate signed by the CA of makeCertificates(dir), valid for `days` days, its key with mode 0600. */
 export function makeClientCertificate(dir: string, name = 'client', days = 30): { cert: string; key: string } {
   const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  run('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=drover ${name}`);
+  run(
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.csr`,
+    '-subj',
+    `/CN=drover ${name}`,
+  );
   writeFileSync(join(dir, `${name}.ext`), 'extendedKeyUsage=clientAuth\n');
-  run('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', String(days), '-extfile', `${name}.ext`);
+  run(
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    `${name}.crt`,
+    '-days',
+    String(days),
+    '-extfile',
+    `${name}.ext`,
+  );
   chmodSync(join(dir, `${name}.key`), 0o600);
   return { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
 }
@@ -52,7 +81,13 @@ export class SyslogNg {
   private child: ChildProcess | undefined;
   private readonly config: string;
 
-  private constructor(readonly dir: string, readonly port: number, transport: 'tcp' | 'tls' | 'udp', tls?: TlsPeer, newline = false) {
+  private constructor(
+    readonly dir: string,
+    readonly port: number,
+    transport: 'tcp' | 'tls' | 'udp',
+    tls?: TlsPeer,
+    newline = false,
+  ) {
     this.output = join(dir, 'received.log');
     this.config = join(dir, 'syslog-ng.conf');
     // With `clientCa`, a client must present a certificate signed by it (mutual TLS).
@@ -79,7 +114,9 @@ log { source(s_in); destination(d_file); };
   /** (Re)starts the process on the same port and files. */
   async resume(): Promise<void> {
     const d = this.dir;
-    const child = spawn('syslog-ng', ['-F', '--no-caps', '-f', this.config, '-p', join(d, 'pid'), '-c', join(d, 'ctl'), '-R', join(d, 'persist')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('syslog-ng', ['-F', '--no-caps', '-f', this.config, '-p', join(d, 'pid'), '-c', join(d, 'ctl'), '-R', join(d, 'persist')], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     this.child = child;
     running.add(this);
     children.add(child);
@@ -154,13 +191,33 @@ export interface Rfc5424Fields {
 export function parseRfc5424(line: string): Rfc5424Fields {
   const m = /^<(\d{1,3})>(\d) (\S+) (\S+) (\S+) (\S+) (\S+) (-|(?:\[(?:[^\]\\"]|"(?:[^"\\]|\\.)*")*\])+)(?: (.*))?$/s.exec(line);
   if (!m) throw new Error(`not RFC 5424: ${JSON.stringify(line)}`);
-  return { pri: Number(m[1]), version: Number(m[2]), timestamp: m[3], hostname: m[4], appName: m[5], procId: m[6], msgId: m[7], structuredData: m[8], msg: m[9] ?? '' };
+  return {
+    pri: Number(m[1]),
+    version: Number(m[2]),
+    timestamp: m[3],
+    hostname: m[4],
+    appName: m[5],
+    procId: m[6],
+    msgId: m[7],
+    structuredData: m[8],
+    msg: m[9] ?? '',
+  };
 }
 
 /** An output context that records what the output reports. */
 export function testContext(id = 'outputs.drain', env: NodeJS.ProcessEnv = {}): ComponentContext & { reports: { text: string; severity?: number }[] } {
   const reports: { text: string; severity?: number }[] = [];
-  return { id, env, hostname: 'testhost', onPlatform: false, isTTY: false, instances: 1, reports, report: (text, severity) => reports.push({ text, severity }), emit: () => {} };
+  return {
+    id,
+    env,
+    hostname: 'testhost',
+    onPlatform: false,
+    isTTY: false,
+    instances: 1,
+    reports,
+    report: (text, severity) => reports.push({ text, severity }),
+    emit: () => {},
+  };
 }
 
 /** A message as the splitter makes them. */

@@ -59,7 +59,10 @@ describe('syslog output edge cases', () => {
       s.resume();
       s.on('close', () => open--);
     });
-    const output = syslogOutput.create(options({ url: `syslog+tls://127.0.0.1:${silent.port}`, connect_timeout: '8s', tls_verify: false }), testContext('outputs.drain'));
+    const output = syslogOutput.create(
+      options({ url: `syslog+tls://127.0.0.1:${silent.port}`, connect_timeout: '8s', tls_verify: false }),
+      testContext('outputs.drain'),
+    );
     output.write(line('too late'));
     await sleep(100);
     const started = Date.now();
@@ -103,16 +106,21 @@ describe('syslog output edge cases', () => {
 });
 
 describe('syslog output configuration edge cases', () => {
-  const problemsOf = (toml: string) => loadConfig({ dirs: [join(tempDir({ 'drover/100.toml': toml }), 'drover')], env: {}, mode: 'run' }).problems.map((p) => p.message);
+  const problemsOf = (toml: string) =>
+    loadConfig({ dirs: [join(tempDir({ 'drover/100.toml': toml }), 'drover')], env: {}, mode: 'run' }).problems.map((p) => p.message);
 
   it('rejects structured data whose SD-ID holds a ] or whose parameter has no value', () => {
     for (const sd of ['[a]b]', '[a b]', '[a=b]']) {
-      expect(problemsOf(`[outputs.d]\ntype = "syslog"\nurl = "syslog+tcp://127.0.0.1:514"\nstructured_data = '${sd}'\n`)[0]).toContain('must be RFC 5424 structured data');
+      expect(problemsOf(`[outputs.d]\ntype = "syslog"\nurl = "syslog+tcp://127.0.0.1:514"\nstructured_data = '${sd}'\n`)[0]).toContain(
+        'must be RFC 5424 structured data',
+      );
     }
     expect(problemsOf(`[outputs.d]\ntype = "syslog"\nurl = "syslog+tcp://127.0.0.1:514"\nstructured_data = '[id@1 x="a\\]b"][b@1]'\n`)).toEqual([]);
   });
 
   it('rejects a UDP datagram size too small for the header', () => {
-    expect(problemsOf('[outputs.d]\ntype = "syslog"\nurl = "syslog+udp://127.0.0.1:514"\nmax_datagram_size = 100\n')).toEqual(['option "max_datagram_size" must be at least 480 bytes (RFC 5426), got 100']);
+    expect(problemsOf('[outputs.d]\ntype = "syslog"\nurl = "syslog+udp://127.0.0.1:514"\nmax_datagram_size = 100\n')).toEqual([
+      'option "max_datagram_size" must be at least 480 bytes (RFC 5426), got 100',
+    ]);
   });
 });

@@ -62,7 +62,11 @@ describe('syslog output header and MSG', () => {
     await send({ url, hostname: 'shop-prod' }, [line('one'), line('two', 'worker.1')]);
     await send({ url }, [line('three')]);
     const received = (await server.waitFor(3)).map(parseRfc5424);
-    expect(received.map((r) => [r.msg, r.hostname])).toEqual([['one', 'shop-prod'], ['two', 'shop-prod'], ['three', 'dynohost']]);
+    expect(received.map((r) => [r.msg, r.hostname])).toEqual([
+      ['one', 'shop-prod'],
+      ['two', 'shop-prod'],
+      ['three', 'dynohost'],
+    ]);
   });
 
   it('drops the BOM of a MSG that is not valid UTF-8 after it, and keeps it before valid UTF-8', async () => {

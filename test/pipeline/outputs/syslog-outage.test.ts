@@ -61,7 +61,10 @@ function analyse(numbers: number[]) {
 describe('syslog output through a receiver outage', () => {
   it('with a disk buffer, delivers every line in order', async () => {
     const server = await SyslogNg.start('tcp');
-    const { output, context } = create({ url: `syslog+tcp://127.0.0.1:${server.port}`, buffer: { type: 'disk', path: tempDir(), max_size: '64MB', when_full: 'block' } });
+    const { output, context } = create({
+      url: `syslog+tcp://127.0.0.1:${server.port}`,
+      buffer: { type: 'disk', path: tempDir(), max_size: '64MB', when_full: 'block' },
+    });
     await burstWithOutage(output, server);
     await output.close(Date.now() + 15_000);
     await server.waitFor(TOTAL, 15_000, 500);
@@ -75,12 +78,17 @@ describe('syslog output through a receiver outage', () => {
 
   it('with a small memory buffer and drop_newest, reports exactly the lines that are missing', async () => {
     const server = await SyslogNg.start('tcp');
-    const { output, context } = create({ url: `syslog+tcp://127.0.0.1:${server.port}`, buffer: { type: 'memory', max_events: 5000, when_full: 'drop_newest' } });
+    const { output, context } = create({
+      url: `syslog+tcp://127.0.0.1:${server.port}`,
+      buffer: { type: 'memory', max_events: 5000, when_full: 'drop_newest' },
+    });
     await burstWithOutage(output, server);
     await output.close(Date.now() + 15_000);
     await server.waitFor(TOTAL, 3000, 500);
     const { unique, duplicates, inOrder } = analyse(received(server));
-    const reported = context.reports.map((r) => /dropped (\d+) messages \(memory buffer full, when_full=drop_newest\)/.exec(r.text)).reduce((sum, m) => sum + (m ? Number(m[1]) : 0), 0);
+    const reported = context.reports
+      .map((r) => /dropped (\d+) messages \(memory buffer full, when_full=drop_newest\)/.exec(r.text))
+      .reduce((sum, m) => sum + (m ? Number(m[1]) : 0), 0);
     console.log(`memory buffer: ${unique} unique lines, ${duplicates} duplicates, ${TOTAL - unique} missing, ${reported} reported dropped`);
     expect(TOTAL - unique).toBeGreaterThan(50_000); // the outage really overflowed the buffer
     expect(reported).toBe(TOTAL - unique);

@@ -34,7 +34,17 @@ describe('syslog output against syslog-ng', () => {
     const { context, output } = await sendAll({ url: `syslog+tcp://127.0.0.1:${server.port}`, structured_data: '[logentries@41058 token="abc"]' }, texts);
     const received = (await server.waitFor(texts.length)).map(parseRfc5424);
     expect(received.map((r) => r.msg)).toEqual(texts);
-    expect(received[0]).toEqual({ pri: 1 * 8 + 3, version: 1, timestamp: '2026-01-02T03:04:05.000000+00:00', hostname: 'dynohost', appName: 'shop', procId: 'web.1', msgId: '-', structuredData: '[logentries@41058 token="abc"]', msg: 'hello' });
+    expect(received[0]).toEqual({
+      pri: 1 * 8 + 3,
+      version: 1,
+      timestamp: '2026-01-02T03:04:05.000000+00:00',
+      hostname: 'dynohost',
+      appName: 'shop',
+      procId: 'web.1',
+      msgId: '-',
+      structuredData: '[logentries@41058 token="abc"]',
+      msg: 'hello',
+    });
     expect(received[1]).toMatchObject({ pri: 14, procId: 'worker.2', timestamp: '2026-01-02T03:04:05.001000+00:00' });
     expect(output.stats!()).toMatchObject({ sent: 5, confirmed: 5, buffered: 0, dropped: 0 });
     expect(context.reports).toEqual([]);
@@ -44,15 +54,23 @@ describe('syslog output against syslog-ng', () => {
     const server = await SyslogNg.start('tcp', undefined, true);
     await sendAll({ url: `syslog://127.0.0.1:${server.port}`, framing: 'newline', facility: 'local7', app_name: 'billing' }, ['one', 'two\nparts']);
     const received = (await server.waitFor(2)).map(parseRfc5424);
-    expect(received.map((r) => [r.pri, r.appName, r.msg])).toEqual([[23 * 8 + 3, 'billing', 'one'], [23 * 8 + 6, 'billing', 'two parts']]);
+    expect(received.map((r) => [r.pri, r.appName, r.msg])).toEqual([
+      [23 * 8 + 3, 'billing', 'one'],
+      [23 * 8 + 6, 'billing', 'two parts'],
+    ]);
   });
 
   it('sends over TLS, verifying the server against ca_file', async () => {
     const certs = makeCertificates(tempDir());
     const server = await SyslogNg.start('tls', certs);
-    const { context } = await sendAll({ url: `syslog+tls://localhost:${server.port}`, ca_file: certs.ca }, ['secret 1', 'secret 2'], { VCAP_APPLICATION: '{"application_name":"cf-app"}' });
+    const { context } = await sendAll({ url: `syslog+tls://localhost:${server.port}`, ca_file: certs.ca }, ['secret 1', 'secret 2'], {
+      VCAP_APPLICATION: '{"application_name":"cf-app"}',
+    });
     const received = (await server.waitFor(2)).map(parseRfc5424);
-    expect(received.map((r) => [r.appName, r.msg])).toEqual([['cf-app', 'secret 1'], ['cf-app', 'secret 2']]);
+    expect(received.map((r) => [r.appName, r.msg])).toEqual([
+      ['cf-app', 'secret 1'],
+      ['cf-app', 'secret 2'],
+    ]);
     expect(context.reports).toEqual([]);
   });
 
@@ -66,7 +84,12 @@ describe('syslog output against syslog-ng', () => {
 
     const unchecked = await sendAll({ url: `syslog+tls://127.0.0.1:${server.port}`, tls_verify: false }, ['anyone may read this']);
     expect((await server.waitFor(1)).map((l) => parseRfc5424(l).msg)).toEqual(['anyone may read this']);
-    expect(unchecked.context.reports).toEqual([expect.objectContaining({ text: expect.stringMatching(/^outputs\.papertrail: tls_verify = false: the certificate of 127\.0\.0\.1 is not checked/), severity: 4 })]);
+    expect(unchecked.context.reports).toEqual([
+      expect.objectContaining({
+        text: expect.stringMatching(/^outputs\.papertrail: tls_verify = false: the certificate of 127\.0\.0\.1 is not checked/),
+        severity: 4,
+      }),
+    ]);
   });
 
   it('sends UDP datagrams of at most max_datagram_size, a longer message in several (cut with max_line_length = 0), on character boundaries', async () => {
@@ -88,7 +111,12 @@ describe('syslog output against syslog-ng', () => {
     await server.stop(); // the drain is down while drover runs the first time
     const path = tempDir();
     const table = { url: `syslog+tcp://127.0.0.1:${server.port}`, backoff_initial: '50ms', buffer: { type: 'disk', path } };
-    const first = await sendAll(table, Array.from({ length: 1000 }, (_, i) => `kept ${i}`), undefined, 300);
+    const first = await sendAll(
+      table,
+      Array.from({ length: 1000 }, (_, i) => `kept ${i}`),
+      undefined,
+      300,
+    );
     expect(first.output.stats!()).toMatchObject({ buffered: 1000, lost: 0 });
     expect(first.context.reports.at(-1)!.text).toBe('outputs.papertrail: kept 1000 messages in the disk buffer; they are sent at the next start');
 
@@ -111,12 +139,22 @@ describe('syslog output against syslog-ng', () => {
       silent.close();
     });
     const context = testContext('outputs.papertrail');
-    const output = syslogOutput.create(options({ url: `syslog+tcp://127.0.0.1:${(silent.address() as { port: number }).port}`, write_timeout: '400ms', backoff_initial: '50ms', buffer: { max_size: '64MB', max_events: 100000 } }), context);
+    const output = syslogOutput.create(
+      options({
+        url: `syslog+tcp://127.0.0.1:${(silent.address() as { port: number }).port}`,
+        write_timeout: '400ms',
+        backoff_initial: '50ms',
+        buffer: { max_size: '64MB', max_events: 100000 },
+      }),
+      context,
+    );
     const big = 'z'.repeat(9_990); // under the 10,000-byte split
     for (let i = 0; i < 3000; i++) output.write(line(`${i} ${big}`)); // 30 MB: more than the kernel buffers hold
     const started = Date.now();
     while (!context.reports.some((r) => r.text.includes('write timeout')) && Date.now() - started < 10_000) await sleep(50);
-    expect(context.reports.map((r) => r.text).join('\n')).toMatch(/write timeout: syslog\+tcp:\/\/127\.0\.0\.1:\d+ took no data for 400 ms \(write_timeout\); reconnecting/);
+    expect(context.reports.map((r) => r.text).join('\n')).toMatch(
+      /write timeout: syslog\+tcp:\/\/127\.0\.0\.1:\d+ took no data for 400 ms \(write_timeout\); reconnecting/,
+    );
     expect(Date.now() - started).toBeLessThan(5000);
     await sleep(300);
     expect(stuck.length).toBeGreaterThan(1); // it connected again
@@ -127,7 +165,8 @@ describe('syslog output against syslog-ng', () => {
 });
 
 describe('syslog output configuration', () => {
-  const load = (toml: string, env: NodeJS.ProcessEnv = {}) => loadConfig({ dirs: [join(tempDir({ 'drover/100-drains.toml': toml }), 'drover')], env, mode: 'run' });
+  const load = (toml: string, env: NodeJS.ProcessEnv = {}) =>
+    loadConfig({ dirs: [join(tempDir({ 'drover/100-drains.toml': toml }), 'drover')], env, mode: 'run' });
 
   it('loads the example from the issue', () => {
     const { config, problems } = load(
@@ -135,13 +174,23 @@ describe('syslog output configuration', () => {
       { PAPERTRAIL_URL: 'syslog+tls://logs.example.com:12345' },
     );
     expect(problems).toEqual([]);
-    expect(config.outputs[0].options).toMatchObject({ url: 'syslog+tls://logs.example.com:12345', facility: 'user', framing: 'octet-counting', tls_verify: true, buffer: { type: 'disk', max_size: 256 * 1024 * 1024, when_full: 'block', segment_size: 16 * 1024 * 1024 } });
+    expect(config.outputs[0].options).toMatchObject({
+      url: 'syslog+tls://logs.example.com:12345',
+      facility: 'user',
+      framing: 'octet-counting',
+      tls_verify: true,
+      buffer: { type: 'disk', max_size: 256 * 1024 * 1024, when_full: 'block', segment_size: 16 * 1024 * 1024 },
+    });
   });
 
   it('rejects a bad URL, options of another buffer type, and malformed structured data, naming each', () => {
-    const { problems } = load('[outputs.a]\ntype = "syslog"\nurl = "tcp://logs.example.com"\nstructured_data = "token=abc"\nbuffer = { type = "memory", path = "/tmp/x", when_full = "wait" }\n[outputs.b]\ntype = "syslog"\nurl = "syslog+udp://h:514"\nca_file = "ca.pem"\nbuffer = { type = "tape" }\n');
+    const { problems } = load(
+      '[outputs.a]\ntype = "syslog"\nurl = "tcp://logs.example.com"\nstructured_data = "token=abc"\nbuffer = { type = "memory", path = "/tmp/x", when_full = "wait" }\n[outputs.b]\ntype = "syslog"\nurl = "syslog+udp://h:514"\nca_file = "ca.pem"\nbuffer = { type = "tape" }\n',
+    );
     expect(problems.map((p) => `${p.line} ${p.component} ${p.message}`)).toEqual([
-      expect.stringMatching(/^3 outputs\.a option "url" must be a drain URL with a port, such as "syslog\+tls:\/\/logs\.example\.com:12345".*got string "tcp:\/\/logs\.example\.com"$/),
+      expect.stringMatching(
+        /^3 outputs\.a option "url" must be a drain URL with a port, such as "syslog\+tls:\/\/logs\.example\.com:12345".*got string "tcp:\/\/logs\.example\.com"$/,
+      ),
       '5 outputs.a unknown option "buffer.path"',
       '5 outputs.a option "buffer.when_full" must be one of "block", "drop_newest", "drop_oldest", got string "wait"',
       '10 outputs.b option "buffer.type" must be one of "memory", "disk", got string "tape"',
