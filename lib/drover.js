@@ -14043,7 +14043,7 @@ var OPTIONS3 = {
   socket: { type: "string" }
 };
 var logs = {
-  summary: "show the last lines drover routed (and, with --tail, new ones as they come)",
+  summary: "show the last lines the app printed (and, with --tail, new ones as they come)",
   usage: `Usage: drover logs [options]
 
 Prints the last lines of the running supervisor's log history (drover keeps the last 1,500

@@ -1,4 +1,4 @@
-// `drover logs`: the last lines drover routed (1,500, as Heroku's log history, and at most 1 MiB), kept in memory
+// `drover logs`: the last lines read from the processes and inputs, and drover's own (1,500, as Heroku's log history, and at most 1 MiB), kept in memory
 // as the blocks they came in, and streamed to `--tail` clients. A client that reads slowly loses lines (it is
 // told how many); it never slows the app, since nothing here ever waits for a client. Blocks go to clients as
 // they are (a header line, then the bytes): the client formats them, so drover's own work per block is a copy

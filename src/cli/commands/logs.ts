@@ -18,7 +18,7 @@ const OPTIONS = {
 } as const;
 
 export const logs: Command = {
-  summary: 'show the last lines drover routed (and, with --tail, new ones as they come)',
+  summary: 'show the last lines the app printed (and, with --tail, new ones as they come)',
   usage: `Usage: drover logs [options]
 
 Prints the last lines of the running supervisor's log history (drover keeps the last 1,500
