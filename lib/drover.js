@@ -11639,30 +11639,8 @@ var SUPERVISOR_TOKEN = `${process.pid}.${Date.now().toString(36)}`;
 function instanceMark(name) {
   return `${SUPERVISOR_TOKEN}/${name}`;
 }
-function findMarked(mark, prefix = false, exceptGroup) {
-  const wanted = Buffer.from(`${MARK_VARIABLE}=${mark}`);
-  const found = [];
-  let entries;
-  try {
-    entries = (0, import_node_fs20.readdirSync)("/proc");
-  } catch {
-    return found;
-  }
-  for (const entry of entries) {
-    const c = entry.charCodeAt(0);
-    if (c < 48 || c > 57 || Number(entry) === process.pid) continue;
-    try {
-      const environ = (0, import_node_fs20.readFileSync)(`/proc/${entry}/environ`);
-      if (!hasEntry(environ, wanted, prefix)) continue;
-      const stat = (0, import_node_fs20.readFileSync)(`/proc/${entry}/stat`, "latin1");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ", 4);
-      if (fields[0] === "Z") continue;
-      if (exceptGroup !== void 0 && Number(fields[2]) === exceptGroup) continue;
-      found.push(Number(entry));
-    } catch {
-    }
-  }
-  return found;
+function findAllMarked() {
+  return [...scanMarked().values()].flat().map((p) => p.pid);
 }
 var snapshot;
 var SNAPSHOT_MS = 200;
@@ -11700,14 +11678,6 @@ function scanMarked() {
     }
   }
   return byMark;
-}
-function hasEntry(environ, wanted, prefix) {
-  for (let at = environ.indexOf(wanted); at >= 0; at = environ.indexOf(wanted, at + 1)) {
-    if (at > 0 && environ[at - 1] !== 0) continue;
-    const end = at + wanted.length;
-    if (prefix || end === environ.length || environ[end] === 0) return true;
-  }
-  return false;
 }
 function signalEach(pids, signal) {
   let sent = 0;
@@ -12561,7 +12531,7 @@ var Supervisor = class {
       this.report(running.length ? `Stopping all processes (${reason})` : `Exiting (${reason})`, requested ? SEVERITY.info : SEVERITY.warning);
       const longest = Math.max(0, ...this.instances.map((i) => i.plan.type.stopwaitsecs));
       await Promise.all(this.instances.map((i) => i.stop()));
-      signalEach(findMarked(`${SUPERVISOR_TOKEN}/`, true), "SIGKILL");
+      signalEach(findAllMarked(), "SIGKILL");
       const killed = this.instances.find((i) => i.killed);
       let code = status2;
       if (requested) code = this.forcedStatus ?? (killed ? 128 + 9 : 0);
@@ -12592,7 +12562,7 @@ var Supervisor = class {
     for (const { pid, signal } of groups) signalGroup(pid, signal);
     for (const until = Date.now() + graceMs; groups.some((g) => groupExists(g.pid)) && Date.now() < until; ) await new Promise((r2) => setTimeout(r2, 50));
     for (const { pid } of groups) signalGroup(pid, "SIGKILL");
-    signalEach(findMarked(`${SUPERVISOR_TOKEN}/`, true), "SIGKILL");
+    signalEach(findAllMarked(), "SIGKILL");
   }
   /** SIGTERM/SIGINT: a clean stop; a second signal kills everything at once. */
   onSignal(signal) {

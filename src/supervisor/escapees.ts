@@ -15,35 +15,11 @@ export function instanceMark(name: string): string {
 }
 
 /**
- * Pids of live processes (not zombies, not drover) whose environment carries `MARK_VARIABLE=<mark>`, or, with
- * `prefix`, a mark that starts with it; with `exceptGroup`, not those in that process group. Reads /proc; elsewhere
- * (no /proc) finds nothing.
+ * Pids of every live process this supervisor started or whose ancestors it started (not zombies, not drover), in
+ * their process groups or not: a fresh scan of /proc (elsewhere, no /proc: none), for the last SIGKILL of a stop.
  */
-export function findMarked(mark: string, prefix = false, exceptGroup?: number): number[] {
-  const wanted = Buffer.from(`${MARK_VARIABLE}=${mark}`);
-  const found: number[] = [];
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return found;
-  }
-  for (const entry of entries) {
-    const c = entry.charCodeAt(0);
-    if (c < 48 || c > 57 || Number(entry) === process.pid) continue;
-    try {
-      const environ = readFileSync(`/proc/${entry}/environ`);
-      if (!hasEntry(environ, wanted, prefix)) continue;
-      const stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ', 4);
-      if (fields[0] === 'Z') continue; // a zombie: its parent will reap it
-      if (exceptGroup !== undefined && Number(fields[2]) === exceptGroup) continue; // still in the group: not escaped
-      found.push(Number(entry));
-    } catch {
-      // gone meanwhile, or another user's (EACCES): not ours
-    }
-  }
-  return found;
+export function findAllMarked(): number[] {
+  return [...scanMarked().values()].flat().map((p) => p.pid);
 }
 
 /** Marked processes by instance mark, from one /proc scan, and when it was made. */
@@ -54,7 +30,7 @@ const SNAPSHOT_MS = 200;
 
 /**
  * Pids of this supervisor's live processes marked for instance `name` that are not in process group
- * `exceptGroup`: findMarked for one instance, from a scan shared by every instance that asks within SNAPSHOT_MS
+ * `exceptGroup`, from a scan shared by every instance that asks within SNAPSHOT_MS
  * (scanning /proc once per instance made the stop of 700 instances take seconds).
  */
 export function findEscapees(name: string, exceptGroup?: number): number[] {
@@ -94,16 +70,6 @@ function scanMarked(): Map<string, { pid: number; group: number }[]> {
     }
   }
   return byMark;
-}
-
-/** True when the NUL-separated environment holds `wanted` as a whole entry (or an entry starting with it). */
-function hasEntry(environ: Buffer, wanted: Buffer, prefix: boolean): boolean {
-  for (let at = environ.indexOf(wanted); at >= 0; at = environ.indexOf(wanted, at + 1)) {
-    if (at > 0 && environ[at - 1] !== 0) continue;
-    const end = at + wanted.length;
-    if (prefix || end === environ.length || environ[end] === 0) return true;
-  }
-  return false;
 }
 
 /** Sends `signal` to each pid; returns how many were still there to get it. */

@@ -7,7 +7,7 @@ import { SEVERITY } from '../pipeline/message';
 import type { SupervisorConfig } from '../config/load';
 import type { LineCounts } from './metrics';
 import type { LoadedApp, ProcessSpec } from '../config/app';
-import { findMarked, signalEach, SUPERVISOR_TOKEN } from './escapees';
+import { findAllMarked, signalEach } from './escapees';
 import { Scheduler, schedulePlans, type ScheduleStatus } from './scheduler';
 import { HISTORY_LINES, LogHistory } from './log-history';
 
@@ -166,7 +166,7 @@ export class Supervisor {
       const longest = Math.max(0, ...this.instances.map((i) => i.plan.type.stopwaitsecs));
       await Promise.all(this.instances.map((i) => i.stop()));
       // Nothing drover started outlives it: a daemon of an instance no longer in the formation is found too.
-      signalEach(findMarked(`${SUPERVISOR_TOKEN}/`, true), 'SIGKILL');
+      signalEach(findAllMarked(), 'SIGKILL');
       const killed = this.instances.find((i) => i.killed);
       let code = status;
       if (requested) code = this.forcedStatus ?? (killed ? 128 + 9 : 0);
@@ -200,7 +200,7 @@ export class Supervisor {
     for (const { pid, signal } of groups) signalGroup(pid, signal);
     for (const until = Date.now() + graceMs; groups.some((g) => groupExists(g.pid)) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
     for (const { pid } of groups) signalGroup(pid, 'SIGKILL');
-    signalEach(findMarked(`${SUPERVISOR_TOKEN}/`, true), 'SIGKILL');
+    signalEach(findAllMarked(), 'SIGKILL');
   }
 
   /** SIGTERM/SIGINT: a clean stop; a second signal kills everything at once. */
