@@ -16,6 +16,23 @@ afterEach(async () => {
 const HEROKU_LINE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00 (app|drover)\[[^\]]+\]: /;
 
 describe('drover logs', () => {
+  it('keeps lines as the app printed them, before decoders and filters: a line a filter drops is still there', async () => {
+    const app = tempDir({
+      Procfile: `web: echo '{"level":"debug","msg":"hidden from stdout"}'; echo '{"level":"info","msg":"shown"}'; exec sleep 1000\n`,
+      'drover/100.toml': '[decoders.json]\ntype = "json"\n\n[filters.nodebug]\ntype = "drop"\nmatch = "Severity == 7"\n',
+    });
+    const socket = `${app}/control.sock`;
+    const child = startDrover(app, [], { DROVER_SOCKET: socket });
+    await waitForLine(child, /shown/);
+    expect(child.output()).not.toMatch(/web\.1 +\| .*hidden from stdout/);
+    const logs = await drover(['logs', '--ps', 'web', '--source', 'app', '--socket', socket]);
+    expect(logs.exitCode, logs.stderr as string).toBe(0);
+    const lines = (logs.stdout as string).split('\n').map((l) => l.replace(HEROKU_LINE, ''));
+    expect(lines).toEqual(['{"level":"debug","msg":"hidden from stdout"}', '{"level":"info","msg":"shown"}']);
+    child.kill('SIGTERM');
+    await child;
+  });
+
   it('prints the last N lines in Heroku format (default 100); the history keeps the last 1,500', async () => {
     const app = tempDir({ Procfile: 'web: seq -f "line %g" 1 2000; echo printed; exec sleep 1000\nworker: sleep 1; echo "worker here"; exec sleep 1000\n' });
     const socket = `${app}/control.sock`;
