@@ -7430,7 +7430,7 @@ function createBuffer(options, outputName, _env) {
   return new MemoryBuffer({ maxEvents: resolved.max_events, maxSize: resolved.max_size, whenFull: resolved.when_full });
 }
 
-// src/pipeline/buffers/retry-backoff.ts
+// src/pipeline/delivery/retry-backoff.ts
 var Backoff = class {
   constructor(initial, max) {
     this.initial = initial;
@@ -7469,7 +7469,7 @@ var Sleeper = class {
   }
 };
 
-// src/pipeline/buffers/reporter.ts
+// src/pipeline/delivery/reporter.ts
 var Reporter = class {
   constructor(context, interval = 1e3) {
     this.context = context;
@@ -7525,7 +7525,7 @@ var Reporter = class {
   }
 };
 
-// src/pipeline/buffers/sender.ts
+// src/pipeline/delivery/sender.ts
 var Sender = class {
   constructor(buffer2, transport, encode, context, options) {
     this.buffer = buffer2;
@@ -7882,10 +7882,10 @@ function utf8Boundary(bytes, length) {
   return at;
 }
 
-// src/pipeline/outputs/syslog-stream.ts
+// src/pipeline/delivery/stream-transport.ts
 var import_node_net2 = require("node:net");
 
-// src/pipeline/outputs/delivery-window.ts
+// src/pipeline/delivery/delivery-window.ts
 var DeliveryWindow = class {
   constructor(maxBytes, after) {
     this.maxBytes = maxBytes;
@@ -7958,7 +7958,7 @@ var DeliveryWindow = class {
   }
 };
 
-// src/pipeline/outputs/tls-files.ts
+// src/pipeline/delivery/tls-files.ts
 var import_node_fs9 = require("node:fs");
 var EXPIRY_WARNING_DAYS = 14;
 function readTlsFiles(options, now = Date.now()) {
@@ -8017,7 +8017,7 @@ function read(options, key) {
   }
 }
 
-// src/pipeline/outputs/syslog-stream.ts
+// src/pipeline/delivery/stream-transport.ts
 var tlsModule = () => require("node:tls");
 var StreamTransport = class {
   constructor(options) {

@@ -5,14 +5,14 @@ import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
 import { promisify } from 'node:util';
 import type { Schema } from '../../config/schema';
 import { bufferField, createBuffer } from '../buffers/buffer';
-import { Sender, type Transport } from '../buffers/sender';
+import { Sender, type Transport } from '../delivery/sender';
 import { defineComponent, type ComponentContext } from '../component';
 import { toJson } from '../formats/json-format';
 import { SEVERITY, type Message } from '../message';
 import { defaultAppName, FACILITIES, Rfc5424, type Facility } from '../formats/rfc5424';
 import { DRAIN_FORMATS, drainRendering } from '../formats/drain-format';
 import { splitForTransport, type Measure } from '../formats/split-message';
-import { certKeyProblems, clientCertificateProblem, readTlsFiles } from './tls-files';
+import { certKeyProblems, clientCertificateProblem, readTlsFiles } from '../delivery/tls-files';
 
 // Loaded when an http output is made, not at start-up: most apps have none, and these modules (with OpenSSL
 // behind node:https and node:crypto) cost several milliseconds of every start.

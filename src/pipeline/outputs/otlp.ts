@@ -1,7 +1,7 @@
 // `otlp` output: OpenTelemetry logs over OTLP/HTTP (protobuf or JSON), delivered as the http output delivers.
 import type { Schema } from '../../config/schema';
 import { VERSION } from '../../cli/commands/version';
-import type { Sender } from '../buffers/sender';
+import type { Sender } from '../delivery/sender';
 import { defineComponent } from '../component';
 import { SEVERITY, type Message } from '../message';
 import { defaultAppName } from '../formats/rfc5424';

@@ -4,14 +4,14 @@ import type { Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import type { Schema } from '../../config/schema';
 import { bufferField, createBuffer } from '../buffers/buffer';
-import { Sender, type Transport } from '../buffers/sender';
+import { Sender, type Transport } from '../delivery/sender';
 import { defineComponent } from '../component';
 import { SEVERITY } from '../message';
 import { defaultAppName, FACILITIES, Rfc5424, STRUCTURED_DATA, type Facility } from '../formats/rfc5424';
-import { StreamTransport } from './syslog-stream';
+import { StreamTransport } from '../delivery/stream-transport';
 import { DRAIN_FORMAT_DOC, DRAIN_FORMATS, drainRendering } from '../formats/drain-format';
 import { splitForTransport } from '../formats/split-message';
-import { readTlsFiles } from './tls-files';
+import { readTlsFiles } from '../delivery/tls-files';
 
 /** node:dgram, loaded by the first UDP drain rather than at every start. */
 const dgram = (): typeof Dgram => require('node:dgram');

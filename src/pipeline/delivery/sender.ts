@@ -2,10 +2,10 @@
 import type { ComponentContext, Output } from '../component';
 import { SEVERITY, type Message } from '../message';
 import { Backoff, Sleeper } from './retry-backoff';
-import type { RecordBuffer } from './buffer';
-import { DiskBuffer } from './disk';
+import type { RecordBuffer } from '../buffers/buffer';
+import { DiskBuffer } from '../buffers/disk';
 import { Reporter } from './reporter';
-import { Signal } from './queue';
+import { Signal } from '../buffers/queue';
 
 /** One way to deliver records: a syslog connection, UDP datagrams, HTTP requests. */
 export interface Transport {

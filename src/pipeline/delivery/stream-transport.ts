@@ -2,7 +2,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import type * as Tls from 'node:tls';
 import type { ConnectionOptions } from 'node:tls';
-import type { Transport } from '../buffers/sender';
+import type { Transport } from './sender';
 import { DeliveryWindow } from './delivery-window';
 import { clientCertificateProblem } from './tls-files';
 
