@@ -8915,7 +8915,7 @@ var httpOutput = defineComponent({
   }
 });
 
-// src/pipeline/outputs/otlp-answer.ts
+// src/pipeline/formats/otlp-answer.ts
 var LEN = 2;
 function* fieldsOf(bytes) {
   let at = 0;
@@ -8986,7 +8986,7 @@ function failureText(answer, contentType) {
   return answer.toString("utf8");
 }
 
-// src/pipeline/outputs/otlp-record.ts
+// src/pipeline/formats/otlp-record.ts
 var OTLP_SEVERITY = [21, 19, 18, 17, 13, 10, 9, 5];
 var INSTANCE_KEY = "process.instance";
 var STREAM_KEY = "log.iostream";
@@ -9001,7 +9001,7 @@ function attributesOf(m) {
   return list;
 }
 
-// src/pipeline/outputs/otlp-json.ts
+// src/pipeline/formats/otlp-json.ts
 function nanosText(ms) {
   let whole = Math.floor(ms);
   let fraction = Math.round((ms - whole) * 1e6);
@@ -9031,7 +9031,7 @@ function jsonEnvelope(resource, scope) {
   return { contentType: "application/json", body: (records) => Buffer.concat([head, ...records.flatMap((r2, i) => i ? [comma, r2] : [r2]), tail]) };
 }
 
-// src/pipeline/outputs/otlp-protobuf.ts
+// src/pipeline/formats/otlp-protobuf.ts
 var LEN2 = 2;
 var tag = (field, wire) => field << 3 | wire;
 var T_TIME = tag(1, 1);

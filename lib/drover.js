@@ -8726,7 +8726,7 @@ var version = {
   }
 };
 
-// src/pipeline/outputs/otlp-answer.ts
+// src/pipeline/formats/otlp-answer.ts
 var LEN = 2;
 function* fieldsOf(bytes) {
   let at = 0;
@@ -8797,7 +8797,7 @@ function failureText(answer2, contentType) {
   return answer2.toString("utf8");
 }
 
-// src/pipeline/outputs/otlp-record.ts
+// src/pipeline/formats/otlp-record.ts
 var OTLP_SEVERITY = [21, 19, 18, 17, 13, 10, 9, 5];
 var INSTANCE_KEY = "process.instance";
 var STREAM_KEY = "log.iostream";
@@ -8812,7 +8812,7 @@ function attributesOf(m) {
   return list;
 }
 
-// src/pipeline/outputs/otlp-json.ts
+// src/pipeline/formats/otlp-json.ts
 function nanosText(ms) {
   let whole = Math.floor(ms);
   let fraction = Math.round((ms - whole) * 1e6);
@@ -8842,7 +8842,7 @@ function jsonEnvelope(resource, scope) {
   return { contentType: "application/json", body: (records) => Buffer.concat([head, ...records.flatMap((r2, i) => i ? [comma, r2] : [r2]), tail]) };
 }
 
-// src/pipeline/outputs/otlp-protobuf.ts
+// src/pipeline/formats/otlp-protobuf.ts
 var LEN2 = 2;
 var tag = (field, wire) => field << 3 | wire;
 var T_TIME = tag(1, 1);

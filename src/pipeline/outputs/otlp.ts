@@ -8,10 +8,10 @@ import { tlsFields } from '../delivery/tls-files';
 import { defineComponent } from '../component';
 import { SEVERITY, type Message } from '../message';
 import { defaultAppName } from '../formats/rfc5424';
-import { failureText, partialSuccess } from './otlp-answer';
-import { jsonEnvelope, logRecordJson } from './otlp-json';
-import { logRecordProtobuf, protobufEnvelope } from './otlp-protobuf';
-import type { OtlpEncoding } from './otlp-record';
+import { failureText, partialSuccess } from '../formats/otlp-answer';
+import { jsonEnvelope, logRecordJson } from '../formats/otlp-json';
+import { logRecordProtobuf, protobufEnvelope } from '../formats/otlp-protobuf';
+import type { OtlpEncoding } from '../formats/otlp-record';
 
 const schema: Schema = {
   url: {
