@@ -2891,7 +2891,7 @@ var require_croner = __commonJS({
 var import_node_fs21 = require("node:fs");
 var import_node_path17 = require("node:path");
 
-// src/cli/commands/version.ts
+// src/version.ts
 var VERSION = true ? "0.1.0" : "dev";
 
 // src/buildpack/build-output.ts

@@ -8714,17 +8714,8 @@ var httpOutput = defineComponent({
   }
 });
 
-// src/cli/commands/version.ts
+// src/version.ts
 var VERSION = true ? "0.1.0" : "dev";
-var version = {
-  summary: "print the version",
-  usage: "Usage: drover version\n\nPrints the drover version and the Node.js version running it.",
-  async run() {
-    process.stdout.write(`drover ${VERSION} (node ${process.version})
-`);
-    return 0;
-  }
-};
 
 // src/pipeline/formats/otlp-answer.ts
 var LEN = 2;
@@ -11408,6 +11399,17 @@ ${APP_USAGE}`,
     process.stdout.write(out.join("\n") + (out.length ? "" : "# no configuration\n"));
     for (const p of app.problems) process.stderr.write(formatProblem(p) + "\n");
     return app.problems.length ? 1 : 0;
+  }
+};
+
+// src/cli/commands/version.ts
+var version = {
+  summary: "print the version",
+  usage: "Usage: drover version\n\nPrints the drover version and the Node.js version running it.",
+  async run() {
+    process.stdout.write(`drover ${VERSION} (node ${process.version})
+`);
+    return 0;
   }
 };
 

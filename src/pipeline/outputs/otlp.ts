@@ -1,6 +1,6 @@
 // `otlp` output: OpenTelemetry logs over OTLP/HTTP (protobuf or JSON), delivered as the http output delivers.
 import type { Schema } from '../../config/schema';
-import { VERSION } from '../../cli/commands/version';
+import { VERSION } from '../../version';
 import { deliveryFields } from '../delivery/drain';
 import { createHttpDrain, httpTlsProblems, requestFields, type Framing } from '../delivery/http-transport';
 import type { Sender } from '../delivery/sender';
