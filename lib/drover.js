@@ -6685,10 +6685,11 @@ var fileOutput = defineComponent({
 var import_node_net2 = require("node:net");
 var dgram = () => require("node:dgram");
 var DatagramTransport = class {
-  constructor(host, port) {
+  /** `scheme` names it in reports, with +udp: `syslog` gives syslog+udp://host:port. */
+  constructor(scheme, host, port) {
     this.host = host;
     this.port = port;
-    this.name = `syslog+udp://${host.includes(":") ? `[${host}]` : host}:${port}`;
+    this.name = `${scheme}+udp://${host.includes(":") ? `[${host}]` : host}:${port}`;
   }
   host;
   port;
@@ -8007,7 +8008,7 @@ var StreamTransport = class {
   constructor(options) {
     this.options = options;
     this.delivery = new DeliveryWindow(options.resendWindow, options.confirmAfter);
-    this.name = `syslog+${options.tls ? "tls" : "tcp"}://${options.host.includes(":") ? `[${options.host}]` : options.host}:${options.port}`;
+    this.name = `${options.scheme}+${options.tls ? "tls" : "tcp"}://${options.host.includes(":") ? `[${options.host}]` : options.host}:${options.port}`;
   }
   options;
   name;
@@ -8439,10 +8440,11 @@ var syslogOutput = defineComponent({
     const batch = { count: 1e3, bytes: 256 * 1024, interval: 0 };
     if (protocol === "udp") {
       const encode = (m) => rfc.encode(m, options.max_datagram_size, render.msg(m), render.sd(m));
-      parts = { transport: new DatagramTransport(host, port), encode, batch };
+      parts = { transport: new DatagramTransport("syslog", host, port), encode, batch };
     } else {
       const tls = protocol === "tls" ? tlsConnection(options, host) : void 0;
       const transport = new StreamTransport({
+        scheme: "syslog",
         host,
         port,
         tls: tls?.connection,

@@ -7,17 +7,19 @@ import type { Transport } from './sender';
 /** node:dgram, loaded by the first UDP drain rather than at every start. */
 const dgram = (): typeof Dgram => require('node:dgram');
 
-/** Syslog over UDP: one datagram per message, nothing confirmed or resent (UDP cannot say). */
+/** Records over UDP (syslog+udp): one datagram per record, nothing confirmed or resent (UDP cannot say). */
 export class DatagramTransport implements Transport {
   readonly name: string;
   private socket: Socket | undefined;
   private ready: Promise<Socket> | undefined;
 
+  /** `scheme` names it in reports, with +udp: `syslog` gives syslog+udp://host:port. */
   constructor(
+    scheme: string,
     private readonly host: string,
     private readonly port: number,
   ) {
-    this.name = `syslog+udp://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    this.name = `${scheme}+udp://${host.includes(':') ? `[${host}]` : host}:${port}`;
   }
 
   async send(records: Buffer[]): Promise<number> {

@@ -118,10 +118,11 @@ export const syslogOutput = defineComponent({
     const batch = { count: 1000, bytes: 256 * 1024, interval: 0 };
     if (protocol === 'udp') {
       const encode = (m: Message) => rfc.encode(m, options.max_datagram_size, render.msg(m), render.sd(m));
-      parts = { transport: new DatagramTransport(host, port), encode, batch };
+      parts = { transport: new DatagramTransport('syslog', host, port), encode, batch };
     } else {
       const tls = protocol === 'tls' ? tlsConnection(options, host) : undefined;
       const transport = new StreamTransport({
+        scheme: 'syslog',
         host,
         port,
         tls: tls?.connection,
