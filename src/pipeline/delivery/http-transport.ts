@@ -60,7 +60,7 @@ export interface Framing {
   failureText?(answer: Buffer, contentType: string): string;
 }
 
-/** One POST per batch, one at a time (so batches arrive in order); a failed batch is retried with its frame id. */
+/** One POST per batch, one at a time (so batches arrive in order); a failed batch is retried with the same batch id. */
 export class HttpTransport implements Transport {
   readonly name: string;
   readonly exactRetry = true;
