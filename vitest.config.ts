@@ -8,7 +8,7 @@ const UNIT = [
   'test/pipeline/buffers/{memory,disk,default-dir}.test.ts',
   'test/pipeline/inputs/{glob,syslog-parse}.test.ts',
   'test/pipeline/disabled-outputs.test.ts',
-  'test/pipeline/outputs/delivery-window.test.ts',
+  'test/pipeline/delivery/delivery-window.test.ts',
   'test/supervisor/{restart-policy,formation}.test.ts',
   'test/buildpack/{build-output,procfile}.test.ts',
 ];

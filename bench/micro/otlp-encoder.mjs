@@ -15,7 +15,7 @@ try {
   const out = join(dir, 'encoder.cjs');
   await build({
     stdin: {
-      contents: "export { Message } from './src/pipeline/message'; export { logRecordProtobuf } from './src/pipeline/outputs/otlp-protobuf';",
+      contents: "export { Message } from './src/pipeline/message'; export { logRecordProtobuf } from './src/pipeline/formats/otlp-protobuf';",
       resolveDir: ROOT,
       loader: 'ts',
     },

@@ -3,7 +3,7 @@
 // at launch. launch.toml declares one process per type, run directly (no shell): drover start TYPE.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { VERSION } from '../cli/commands/version';
+import { VERSION } from '../version';
 import { BuildError, formatSize, type Output } from './build-output';
 import { findOriginalProcfile } from './procfile';
 import { provideRuntime } from './runtime';

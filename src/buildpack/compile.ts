@@ -1,7 +1,7 @@
 // Heroku v2: `bin/compile BUILD_DIR CACHE_DIR ENV_DIR` turns the app into a slug whose processes run under drover.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { VERSION } from '../cli/commands/version';
+import { VERSION } from '../version';
 import { BuildError, formatSize, type Output } from './build-output';
 import { droverProcfile, EMPTY_ORIGINAL, findOriginalProcfile, ORIGINAL_PROCFILE } from './procfile';
 import { provideRuntime } from './runtime';

@@ -3,7 +3,7 @@
 // every buildpack in a multi-buildpack push may do. finalize (drover is last) writes the launch side.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { VERSION } from '../cli/commands/version';
+import { VERSION } from '../version';
 import { BuildError, formatSize, type Output } from './build-output';
 import { findOriginalProcfile } from './procfile';
 import { provideRuntime } from './runtime';

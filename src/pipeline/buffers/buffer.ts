@@ -1,44 +1,10 @@
-// What an output keeps between encoding a message and a drain confirming it: the `buffer` option and its contract.
+// The `buffer` option of a drain, and the record buffer it asks for (the contract is in record-buffer.ts).
 import { join } from 'node:path';
 import { applySchema, tableFields, type Field } from '../../config/schema';
 import { DiskBuffer } from './disk';
 import { MemoryBuffer } from './memory';
 import { privateSubdir } from '../../supervisor/private-dir';
-
-export const WHEN_FULL = ['block', 'drop_newest', 'drop_oldest'] as const;
-export type WhenFull = (typeof WHEN_FULL)[number];
-
-/**
- * Encoded records in order, with two cursors: records are *pending* until the sender takes them, then *sent*
- * until the drain confirms them. A broken connection rewinds the sent ones to pending (at-least-once).
- * Only pending records count against the limits, so unconfirmed ones can never wedge a full buffer.
- */
-export interface RecordBuffer {
-  readonly type: 'memory' | 'disk';
-  readonly whenFull: WhenFull;
-  /** Keeps `record` (the caller hands it over and does not reuse it); false when the writer should wait for `drained()` (when_full = "block"). */
-  push(record: Buffer): boolean;
-  /** Up to `maxCount` records and about `maxBytes` bytes (at least one record) from the oldest pending one. */
-  take(maxCount: number, maxBytes: number): Buffer[];
-  /** Confirms the oldest `count` sent records: they are never sent again. */
-  confirm(count: number): void;
-  /** Makes every sent, unconfirmed record pending again, oldest first. */
-  rewind(): void;
-  readonly pending: number;
-  readonly pendingBytes: number;
-  readonly unconfirmed: number;
-  /** Why records are being dropped other than for space (a disk that cannot be written), if so. */
-  readonly failure?: string;
-  /** Resolves when something is pending. */
-  whenPending(): Promise<void>;
-  /** Resolves when `push` would not ask the writer to wait. */
-  drained(): Promise<void>;
-  /** Records dropped because the buffer was full, since the last call (for reports); totals are in stats. */
-  takeDropped(): number;
-  stats(): Record<string, number>;
-  /** Stops the buffer: a disk buffer keeps what is left for the next start; returns how many records are lost. */
-  close(): number;
-}
+import { WHEN_FULL, type RecordBuffer, type WhenFull } from './record-buffer';
 
 const whenFull: Field = {
   type: 'enum',

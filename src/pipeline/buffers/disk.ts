@@ -1,7 +1,7 @@
 // `buffer = { type = "disk" }`: records in segment files with a checkpoint, kept across restarts of drover.
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RecordBuffer, WhenFull } from './buffer';
+import type { RecordBuffer, WhenFull } from './record-buffer';
 import { Deque, Signal } from './queue';
 import {
   errorCode as code,

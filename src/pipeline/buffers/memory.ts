@@ -1,5 +1,5 @@
 // `buffer = { type = "memory" }`: records wait in memory, bounded in count and bytes; lost when drover stops.
-import type { RecordBuffer, WhenFull } from './buffer';
+import type { RecordBuffer, WhenFull } from './record-buffer';
 import { Deque, Signal } from './queue';
 
 export interface MemoryBufferOptions {

@@ -1,20 +1,14 @@
 // `syslog` output: RFC 5424 messages to a drain URL (syslog+tcp, syslog+tls, syslog+udp), as Heroku drains do.
-import type * as Dgram from 'node:dgram';
-import type { Socket } from 'node:dgram';
-import { isIP } from 'node:net';
 import type { Schema } from '../../config/schema';
-import { bufferField, createBuffer } from '../buffers/buffer';
-import { Sender, type Transport } from '../buffers/sender';
+import { DatagramTransport } from '../delivery/datagram-transport';
+import { createDrain, deliveryFields, type DrainParts } from '../delivery/drain';
+import { StreamTransport } from '../delivery/stream-transport';
+import { tlsConnection, tlsFields, tlsProblems } from '../delivery/tls-files';
 import { defineComponent } from '../component';
-import { SEVERITY } from '../message';
+import type { Message } from '../message';
 import { defaultAppName, FACILITIES, Rfc5424, STRUCTURED_DATA, type Facility } from '../formats/rfc5424';
-import { StreamTransport } from './syslog-stream';
 import { DRAIN_FORMAT_DOC, DRAIN_FORMATS, drainRendering } from '../formats/drain-format';
 import { splitForTransport } from '../formats/split-message';
-import { readTlsFiles } from './tls-files';
-
-/** node:dgram, loaded by the first UDP drain rather than at every start. */
-const dgram = (): typeof Dgram => require('node:dgram');
 
 const URL_PATTERN = /^syslog(\+(tcp|tls|udp))?:\/\/(\[[0-9a-fA-F:.]+\]|[^\s/:@[\]]+):\d{1,5}\/?$/;
 
@@ -52,17 +46,7 @@ const schema: Schema = {
     default: '2KB',
     doc: 'UDP: a longer message is sent as several datagrams of at most this many bytes, each with the whole header and fields (with max_line_length = 0 it is cut to this size instead); RFC 5426 receivers take 2048, 480 is safe on any path',
   },
-  tls_verify: {
-    type: 'boolean',
-    default: true,
-    doc: "syslog+tls: check the server's certificate and name; false sends logs to whoever answers, and is warned about at start",
-  },
-  ca_file: { type: 'string', doc: "syslog+tls: PEM file of the CA(s) to trust instead of the system's" },
-  cert_file: {
-    type: 'string',
-    doc: 'syslog+tls: PEM client certificate, for receivers that ask for one (mutual TLS); one that expires within 14 days is warned about at start',
-  },
-  key_file: { type: 'string', doc: 'syslog+tls: PEM private key of cert_file; warned about when others can read it' },
+  ...tlsFields('syslog+tls: '),
   connect_timeout: { type: 'duration', default: '10s', doc: 'how long a connection may take' },
   write_timeout: { type: 'duration', default: '30s', doc: 'a receiver that takes no data for this long is considered stuck: drover reconnects and resends' },
   resend_window: {
@@ -75,9 +59,7 @@ const schema: Schema = {
     default: '2s',
     doc: 'TCP/TLS: a record also counts as delivered once the connection stayed up this long after the kernel took it; a receiver that loses what it received more than this long ago loses it for good',
   },
-  backoff_initial: { type: 'duration', default: '500ms', doc: 'first wait before reconnecting; doubles on each failure' },
-  backoff_max: { type: 'duration', default: '30s', doc: 'longest wait between reconnects' },
-  buffer: bufferField,
+  ...deliveryFields,
 };
 
 /** The parts of a drain URL drover uses. */
@@ -90,73 +72,6 @@ export function parseSyslogUrl(url: string): { protocol: 'tcp' | 'tls' | 'udp'; 
     host: parsed.hostname.replace(/^\[|\]$/g, ''),
     port: Number(parsed.port || match[0].split(':').pop()),
   };
-}
-
-/** Syslog over UDP: one datagram per message, nothing confirmed or resent (UDP cannot say). */
-class DatagramTransport implements Transport {
-  readonly name: string;
-  private socket: Socket | undefined;
-  private ready: Promise<Socket> | undefined;
-
-  constructor(
-    private readonly host: string,
-    private readonly port: number,
-  ) {
-    this.name = `syslog+udp://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  }
-
-  async send(records: Buffer[]): Promise<number> {
-    const socket = await (this.ready ??= this.open());
-    await new Promise<void>((resolve, reject) => {
-      let left = records.length;
-      let failed = false;
-      for (const record of records) {
-        socket.send(record, (error) => {
-          if (failed) return;
-          if (error) {
-            failed = true;
-            reject(new Error(`${this.name}: ${error.message}`));
-          } else if (--left === 0) resolve();
-        });
-      }
-    });
-    return records.length;
-  }
-
-  async finish(): Promise<boolean> {
-    return true;
-  }
-
-  destroy(): void {
-    this.socket?.close();
-    this.socket = undefined;
-    this.ready = undefined;
-  }
-
-  private open(): Promise<Socket> {
-    return new Promise((resolve, reject) => {
-      const socket = dgram().createSocket(isIP(this.host) === 6 ? 'udp6' : 'udp4');
-      const fail = (error: Error) => {
-        // A socket that failed is closed, and the next send opens (and resolves the name) again.
-        if (this.socket === socket) this.socket = undefined;
-        this.ready = undefined;
-        try {
-          socket.close();
-        } catch {
-          // already closed
-        }
-        reject(new Error(`${this.name}: ${error.message}`));
-      };
-      socket.on('error', fail);
-      // Connected, so the name is resolved once and each send is one system call. dgram reports a failed
-      // connect (e.g. an unknown host) to this callback, not as an 'error' event.
-      socket.connect(this.port, this.host, (error?: Error) => {
-        if (error) return fail(error);
-        this.socket = socket;
-        resolve(socket);
-      });
-    });
-  }
 }
 
 export const syslogOutput = defineComponent({
@@ -177,12 +92,6 @@ export const syslogOutput = defineComponent({
     }
     // An unset ${VAR} in url is only a warning at build time; what the URL will be is then unknown.
     const protocol = URL_PATTERN.exec(options.url ?? '')?.[2] ?? (options.url ? 'tcp' : undefined);
-    if (protocol && protocol !== 'tls') {
-      for (const key of ['ca_file', 'cert_file', 'key_file'] as const) {
-        if (options[key] !== undefined)
-          problems.push({ key, message: `option "${key}" applies to syslog+tls:// URLs only, and url is ${JSON.stringify(options.url)}` });
-      }
-    }
     // Below 480 bytes (RFC 5426's safe size) the header alone may not fit in a datagram.
     if (typeof options.max_datagram_size === 'number' && options.max_datagram_size < 480) {
       problems.push({
@@ -191,12 +100,7 @@ export const syslogOutput = defineComponent({
         hint: 'use "480" when unsure about the path MTU, "2KB" for most receivers',
       });
     }
-    if ((options.cert_file === undefined) !== (options.key_file === undefined)) {
-      problems.push({
-        key: options.cert_file === undefined ? 'key_file' : 'cert_file',
-        message: 'options "cert_file" and "key_file" go together: set both or neither',
-      });
-    }
+    problems.push(...tlsProblems(options, protocol ? protocol === 'tls' : undefined, 'syslog+tls://'));
     return problems;
   },
   create(options, context) {
@@ -208,48 +112,32 @@ export const syslogOutput = defineComponent({
       fixedHostname: options.hostname !== undefined,
       structuredData: options.structured_data ?? '',
     });
-    const name = context.id.replace(/^outputs\./, '');
-    const buffer = createBuffer(options.buffer, name, context.env);
     const render = drainRendering(options.format);
-    let transport: Transport;
-    let encode;
-    let warnings: string[] = [];
+    let parts: DrainParts;
+    // Streams send what is pending at once (batch interval 0), up to 1000 records or 256 KiB a write.
+    const batch = { count: 1000, bytes: 256 * 1024, interval: 0 };
     if (protocol === 'udp') {
-      transport = new DatagramTransport(host, port);
-      encode = (m: Parameters<Rfc5424['encode']>[0]) => rfc.encode(m, options.max_datagram_size, render.msg(m), render.sd(m));
+      const encode = (m: Message) => rfc.encode(m, options.max_datagram_size, render.msg(m), render.sd(m));
+      parts = { transport: new DatagramTransport('syslog', host, port), encode, batch };
     } else {
-      const files = protocol === 'tls' ? readTlsFiles(options) : undefined;
-      warnings = files?.warnings ?? [];
-      const tls = files ? { rejectUnauthorized: options.tls_verify !== false, ca: files.ca, cert: files.cert, key: files.key } : undefined;
-      transport = new StreamTransport({
+      const tls = protocol === 'tls' ? tlsConnection(options, host) : undefined;
+      const transport = new StreamTransport({
+        scheme: 'syslog',
         host,
         port,
-        tls,
+        tls: tls?.connection,
         connectTimeout: options.connect_timeout,
         writeTimeout: options.write_timeout,
         resendWindow: options.resend_window,
         confirmAfter: options.confirm_after,
       });
-      encode = (m: Parameters<Rfc5424['encode']>[0]) => rfc.frame(m, options.framing, '', render.msg(m), render.sd(m));
+      const encode = (m: Message) => rfc.frame(m, options.framing, '', render.msg(m), render.sd(m));
+      parts = { transport, encode, batch, warnings: tls?.warnings };
     }
-    const sender = new Sender(buffer, transport, encode, context, {
-      batchCount: 1000,
-      batchBytes: 256 * 1024,
-      batchInterval: 0,
-      backoffInitial: options.backoff_initial,
-      backoffMax: options.backoff_max,
-    });
-    for (const warning of warnings) sender.reporter.say(`tls ${warning}`, `${context.id}: ${warning}`, SEVERITY.warning);
-    if (protocol === 'tls' && options.tls_verify === false) {
-      sender.reporter.say(
-        'tls',
-        `${context.id}: tls_verify = false: the certificate of ${host} is not checked, so anyone between here and there can read and change these logs`,
-        SEVERITY.warning,
-      );
-    }
+    const sender = createDrain(options, context, parts);
     if (protocol === 'udp' && options.max_line_length) {
       // A datagram is the transport's limit: pieces that fit one whole, header and structured data included.
-      const datagram = (m: Parameters<Rfc5424['encode']>[0]) => rfc.encode(m, Infinity, render.msg(m), render.sd(m)).length;
+      const datagram = (m: Message) => rfc.encode(m, Infinity, render.msg(m), render.sd(m)).length;
       return splitForTransport(sender, Math.min(options.max_datagram_size, options.max_line_length), datagram, true);
     }
     return splitForTransport(sender, options.max_line_length, render.measure, true);

@@ -2,10 +2,9 @@
 import type { ComponentContext, Output } from '../component';
 import { SEVERITY, type Message } from '../message';
 import { Backoff, Sleeper } from './retry-backoff';
-import type { RecordBuffer } from './buffer';
-import { DiskBuffer } from './disk';
+import type { RecordBuffer } from '../buffers/record-buffer';
 import { Reporter } from './reporter';
-import { Signal } from './queue';
+import { Signal } from '../buffers/queue';
 
 /** One way to deliver records: a syslog connection, UDP datagrams, HTTP requests. */
 export interface Transport {
@@ -32,6 +31,8 @@ export interface Transport {
   room?(): number;
   /** Set by the sender: the transport calls it when the sender should look again (a connection went down). */
   wake?: () => void;
+  /** Set by the sender: the transport calls it for records the drain refused for good (e.g. HTTP 400), so they are counted and reported. */
+  onReject?: (count: number, why: string) => void;
   stats?(): Record<string, number | string>;
 }
 
@@ -78,13 +79,14 @@ export class Sender implements Output {
   ) {
     this.reporter = new Reporter(context);
     this.backoff = new Backoff(options.backoffInitial, options.backoffMax);
-    if (buffer instanceof DiskBuffer && buffer.resumed) {
+    if (buffer.resumed) {
       this.reporter.say('resumed', `${context.id}: resuming ${buffer.resumed} messages left in the disk buffer by the last run`, SEVERITY.info);
     }
     transport.wake = () => {
       this.work.wake();
       this.settleSleep.wake();
     };
+    transport.onReject = (count, why) => this.reject(count, why);
     this.loop = this.run();
   }
 

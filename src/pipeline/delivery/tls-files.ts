@@ -1,7 +1,9 @@
-// The TLS options every TLS drain takes (ca_file, cert_file, key_file): reading them, warnings about the client
-// certificate and key, and what a receiver's refusal of a client certificate means.
+// The TLS options every TLS drain takes (tls_verify, ca_file, cert_file, key_file): their schema and checks, reading
+// them, warnings about the client certificate and key, and what a receiver's refusal of a client certificate means.
 import { readFileSync, statSync } from 'node:fs';
 import type * as Crypto from 'node:crypto';
+import type { ConnectionOptions } from 'node:tls';
+import type { Schema } from '../../config/schema';
 
 /** A client certificate that expires within this many days is warned about at start. */
 export const EXPIRY_WARNING_DAYS = 14;
@@ -46,10 +48,51 @@ export function readTlsFiles(options: Record<string, any>, now = Date.now()): Tl
   return files;
 }
 
-/** For a `check`: cert_file and key_file go together. */
-export function certKeyProblems(options: Record<string, any>): { key: string; message: string }[] {
-  if ((options.cert_file === undefined) === (options.key_file === undefined)) return [];
-  return [{ key: options.cert_file === undefined ? 'key_file' : 'cert_file', message: 'options "cert_file" and "key_file" go together: set both or neither' }];
+/** The schema of the TLS options; `scope` (e.g. "syslog+tls: ") starts each doc, for drains that also take plain URLs. */
+export function tlsFields(scope: string): Schema {
+  return {
+    tls_verify: {
+      type: 'boolean',
+      default: true,
+      doc: `${scope}check the server's certificate and name; false sends logs to whoever answers, and is warned about at start`,
+    },
+    ca_file: { type: 'string', doc: `${scope}PEM file of the CA(s) to trust instead of the system's` },
+    cert_file: {
+      type: 'string',
+      doc: `${scope}PEM client certificate, for receivers that ask for one (mutual TLS); one that expires within ${EXPIRY_WARNING_DAYS} days is warned about at start`,
+    },
+    key_file: { type: 'string', doc: `${scope}PEM private key of cert_file; warned about when others can read it` },
+  };
+}
+
+/**
+ * For a `check`: the file options go only with a TLS URL (`tls` false: the url is not one, such as `scheme` says;
+ * undefined: not known yet, e.g. an unset variable), and cert_file and key_file go together.
+ */
+export function tlsProblems(options: Record<string, any>, tls: boolean | undefined, scheme: string): { key: string; message: string }[] {
+  const problems: { key: string; message: string }[] = [];
+  if (tls === false) {
+    for (const key of ['ca_file', 'cert_file', 'key_file']) {
+      if (options[key] !== undefined)
+        problems.push({ key, message: `option "${key}" applies to ${scheme} URLs only, and url is ${JSON.stringify(options.url)}` });
+    }
+  }
+  if ((options.cert_file === undefined) !== (options.key_file === undefined)) {
+    problems.push({
+      key: options.cert_file === undefined ? 'key_file' : 'cert_file',
+      message: 'options "cert_file" and "key_file" go together: set both or neither',
+    });
+  }
+  return problems;
+}
+
+/** What a TLS transport to `server` needs: node:tls options from the TLS options, and what to warn about at start. */
+export function tlsConnection(options: Record<string, any>, server: string): { connection: ConnectionOptions; warnings: string[] } {
+  const { ca, cert, key, warnings } = readTlsFiles(options);
+  const verify = options.tls_verify !== false;
+  if (!verify)
+    warnings.push(`tls_verify = false: the certificate of ${server} is not checked, so anyone between here and there can read and change these logs`);
+  return { connection: { rejectUnauthorized: verify, ca, cert, key }, warnings };
 }
 
 /**

@@ -2,7 +2,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import type * as Tls from 'node:tls';
 import type { ConnectionOptions } from 'node:tls';
-import type { Transport } from '../buffers/sender';
+import type { Transport } from './sender';
 import { DeliveryWindow } from './delivery-window';
 import { clientCertificateProblem } from './tls-files';
 
@@ -10,6 +10,8 @@ import { clientCertificateProblem } from './tls-files';
 const tlsModule = (): typeof Tls => require('node:tls');
 
 export interface StreamOptions {
+  /** Names the transport in reports, with +tcp or +tls: `syslog` gives syslog+tls://host:port. */
+  scheme: string;
   host: string;
   port: number;
   /** TLS options (CA, verification), or undefined for plain TCP. */
@@ -45,7 +47,7 @@ export class StreamTransport implements Transport {
 
   constructor(private readonly options: StreamOptions) {
     this.delivery = new DeliveryWindow(options.resendWindow, options.confirmAfter);
-    this.name = `syslog+${options.tls ? 'tls' : 'tcp'}://${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
+    this.name = `${options.scheme}+${options.tls ? 'tls' : 'tcp'}://${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
   }
 
   async send(records: Buffer[]): Promise<number> {
@@ -150,7 +152,7 @@ export class StreamTransport implements Transport {
     this.socket = socket;
     this.delivery.reset();
     socket.setKeepAlive(true, 30_000);
-    socket.resume(); // a syslog receiver sends nothing; discard whatever comes
+    socket.resume(); // a receiver of logs sends nothing; discard whatever comes
     socket.on('error', (error) => this.lost(socket, describe(error, this.name, this.options.tls?.cert !== undefined)));
     socket.on('close', () => this.lost(socket, new Error(`${this.name} closed the connection`)));
   }

@@ -1,6 +1,6 @@
 // When a syslog record counts as delivered: by bytes sent after it, or by time on a connection that stays up.
 import { describe, expect, it } from 'vitest';
-import { DeliveryWindow } from '../../../src/pipeline/outputs/delivery-window';
+import { DeliveryWindow } from '../../../src/pipeline/delivery/delivery-window';
 
 /** Adds 100-byte records as a sender does (one always goes when none is unconfirmed); returns how many. */
 function fill(window: DeliveryWindow): number {
