@@ -11380,12 +11380,29 @@ function inputDetail(options) {
 
 // src/cli/closed-pipe.ts
 function onClosedPipe(keepRunning) {
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on("error", (error) => {
+  for (const name of ["stdout", "stderr"]) {
+    const handle = (stream) => stream.on("error", (error) => {
       if (error.code !== "EPIPE") throw error;
       if (!keepRunning) process.exit(141);
     });
+    if (keepRunning) whenCreated(name, handle);
+    else handle(process[name]);
   }
+}
+function whenCreated(name, then) {
+  const descriptor2 = Object.getOwnPropertyDescriptor(process, name);
+  const get = descriptor2?.get;
+  if (!get || !descriptor2.configurable) return void then(process[name]);
+  Object.defineProperty(process, name, {
+    configurable: true,
+    enumerable: descriptor2.enumerable,
+    get() {
+      const stream = get.call(process);
+      Object.defineProperty(process, name, { configurable: true, enumerable: descriptor2.enumerable, get: () => stream });
+      then(stream);
+      return stream;
+    }
+  });
 }
 
 // src/cli/commands/config.ts
