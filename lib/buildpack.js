@@ -5339,6 +5339,7 @@ function fieldsBound(m) {
 }
 function tooLong(m, limit, measure) {
   if (measure === payloadSize) return m.payloadBytes > limit;
+  if (m.payloadBytes > limit) return true;
   if ((m.payloadBytes + fieldsBound(m)) * 6 + 256 < limit) return false;
   return measure(m) > limit;
 }
@@ -9447,7 +9448,7 @@ var LineSplitter = class {
       }
       const line = this.takePartial(chunk.subarray(0, nl));
       this.clearTimer();
-      this.emitLine(line, now);
+      this.emitLine(line, now, true);
       start = nl + 1;
     }
     if (start >= chunk.length) return;
@@ -9472,9 +9473,9 @@ var LineSplitter = class {
   /** The stream ended: pass on what is left. */
   end() {
     this.clearTimer();
-    if (this.partialLength > 0) this.emitLine(this.takePartial(), Date.now());
+    if (this.partialLength > 0) this.emitLine(this.takePartial(), Date.now(), true);
   }
-  /** The held partial line (plus `tail`) as one buffer; nothing is held afterwards. */
+  /** The held partial line (plus `tail`) as one buffer of its own (the pieces held are copies); nothing is held afterwards. */
   takePartial(tail) {
     const parts = this.partial;
     if (tail) parts.push(tail);
@@ -9515,17 +9516,20 @@ var LineSplitter = class {
       at = nl + 1;
     }
   }
-  /** One line without its newline: strips a trailing CR and cuts it into pieces of at most maxLine bytes. */
-  emitLine(line, now) {
+  /**
+   * One line without its newline: strips a trailing CR and cuts it into pieces of at most maxLine bytes. `owned`:
+   * the line is a buffer of the splitter's own, which the sink may keep without a copy (a 1 MiB line costs one less).
+   */
+  emitLine(line, now, owned = false) {
     let end = line.length;
     if (end > 0 && line[end - 1] === CR) end--;
     let start = 0;
     while (end - start > this.maxLine) {
       const cut = utf8Boundary2(line, start + this.maxLine, start);
-      this.sink.line(this.source, line.subarray(start, cut), now, true);
+      this.sink.line(this.source, line.subarray(start, cut), now, true, owned);
       start = cut;
     }
-    this.sink.line(this.source, line.subarray(start, end), now);
+    this.sink.line(this.source, line.subarray(start, end), now, false, owned);
   }
   /** Holds `rest` (no newline in it) as the start of a line; past maxLine, the held bytes are passed on cut. */
   holdPartial(rest, now) {
@@ -9536,7 +9540,7 @@ var LineSplitter = class {
       let start = 0;
       while (line.length - start > this.maxLine) {
         const cut = utf8Boundary2(line, start + this.maxLine, start);
-        this.sink.line(this.source, line.subarray(start, cut), now, true);
+        this.sink.line(this.source, line.subarray(start, cut), now, true, true);
         start = cut;
       }
       if (start < line.length) {
@@ -9551,7 +9555,7 @@ var LineSplitter = class {
     if (this.timer || this.held) return;
     this.timer = setTimeout(() => {
       this.timer = void 0;
-      if (this.partialLength > 0) this.emitLine(this.takePartial(), Date.now());
+      if (this.partialLength > 0) this.emitLine(this.takePartial(), Date.now(), true);
     }, this.partialTimeout);
   }
   clearTimer() {

@@ -5138,6 +5138,7 @@ function fieldsBound(m) {
 }
 function tooLong(m, limit, measure) {
   if (measure === payloadSize) return m.payloadBytes > limit;
+  if (m.payloadBytes > limit) return true;
   if ((m.payloadBytes + fieldsBound(m)) * 6 + 256 < limit) return false;
   return measure(m) > limit;
 }
@@ -9258,7 +9259,7 @@ var LineSplitter = class {
       }
       const line = this.takePartial(chunk.subarray(0, nl));
       this.clearTimer();
-      this.emitLine(line, now);
+      this.emitLine(line, now, true);
       start2 = nl + 1;
     }
     if (start2 >= chunk.length) return;
@@ -9283,9 +9284,9 @@ var LineSplitter = class {
   /** The stream ended: pass on what is left. */
   end() {
     this.clearTimer();
-    if (this.partialLength > 0) this.emitLine(this.takePartial(), Date.now());
+    if (this.partialLength > 0) this.emitLine(this.takePartial(), Date.now(), true);
   }
-  /** The held partial line (plus `tail`) as one buffer; nothing is held afterwards. */
+  /** The held partial line (plus `tail`) as one buffer of its own (the pieces held are copies); nothing is held afterwards. */
   takePartial(tail) {
     const parts = this.partial;
     if (tail) parts.push(tail);
@@ -9326,17 +9327,20 @@ var LineSplitter = class {
       at = nl + 1;
     }
   }
-  /** One line without its newline: strips a trailing CR and cuts it into pieces of at most maxLine bytes. */
-  emitLine(line, now) {
+  /**
+   * One line without its newline: strips a trailing CR and cuts it into pieces of at most maxLine bytes. `owned`:
+   * the line is a buffer of the splitter's own, which the sink may keep without a copy (a 1 MiB line costs one less).
+   */
+  emitLine(line, now, owned = false) {
     let end = line.length;
     if (end > 0 && line[end - 1] === CR) end--;
     let start2 = 0;
     while (end - start2 > this.maxLine) {
       const cut = utf8Boundary2(line, start2 + this.maxLine, start2);
-      this.sink.line(this.source, line.subarray(start2, cut), now, true);
+      this.sink.line(this.source, line.subarray(start2, cut), now, true, owned);
       start2 = cut;
     }
-    this.sink.line(this.source, line.subarray(start2, end), now);
+    this.sink.line(this.source, line.subarray(start2, end), now, false, owned);
   }
   /** Holds `rest` (no newline in it) as the start of a line; past maxLine, the held bytes are passed on cut. */
   holdPartial(rest, now) {
@@ -9347,7 +9351,7 @@ var LineSplitter = class {
       let start2 = 0;
       while (line.length - start2 > this.maxLine) {
         const cut = utf8Boundary2(line, start2 + this.maxLine, start2);
-        this.sink.line(this.source, line.subarray(start2, cut), now, true);
+        this.sink.line(this.source, line.subarray(start2, cut), now, true, true);
         start2 = cut;
       }
       if (start2 < line.length) {
@@ -9362,7 +9366,7 @@ var LineSplitter = class {
     if (this.timer || this.held) return;
     this.timer = setTimeout(() => {
       this.timer = void 0;
-      if (this.partialLength > 0) this.emitLine(this.takePartial(), Date.now());
+      if (this.partialLength > 0) this.emitLine(this.takePartial(), Date.now(), true);
     }, this.partialTimeout);
   }
   clearTimer() {
@@ -11642,9 +11646,9 @@ function countingSink(pipeline, cell) {
       for (let at = chunk.indexOf(10, start2); at >= 0 && at < end; at = chunk.indexOf(10, at + 1)) cell.lines++;
       pipeline.block(source, chunk, start2, end, timestamp);
     },
-    line(source, bytes, timestamp, cut) {
+    line(source, bytes, timestamp, cut, owned) {
       if (!cut) cell.lines++;
-      pipeline.line(source, bytes, timestamp, cut);
+      pipeline.line(source, bytes, timestamp, cut, owned);
     }
   };
 }
@@ -13360,8 +13364,8 @@ var Pipeline = class {
       at = nl + 1;
     }
   }
-  line(source, bytes, timestamp, cut = false) {
-    const m = this.message(source, Buffer.from(bytes), timestamp);
+  line(source, bytes, timestamp, cut = false, owned = false) {
+    const m = this.message(source, owned ? bytes : Buffer.from(bytes), timestamp);
     if (cut) {
       m.fields = { cut: true };
       if (!this.cutReported.has(source.logger)) {

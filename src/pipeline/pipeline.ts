@@ -196,8 +196,9 @@ export class Pipeline implements LineSink {
     }
   }
 
-  line(source: BlockSource, bytes: Buffer, timestamp: number, cut = false): void {
-    const m = this.message(source, Buffer.from(bytes), timestamp);
+  line(source: BlockSource, bytes: Buffer, timestamp: number, cut = false, owned = false): void {
+    // The message outlives this call: bytes on the read buffer are copied, a line the splitter assembled is kept.
+    const m = this.message(source, owned ? bytes : Buffer.from(bytes), timestamp);
     if (cut) {
       m.fields = { cut: true };
       if (!this.cutReported.has(source.logger)) {
