@@ -4798,15 +4798,26 @@ function loggerValue(logger) {
   }
   return lastLoggerValue;
 }
+var headMs = -1;
+var headSeverity = -1;
+var headLogger = "";
+var head;
+function headOf(m) {
+  if (m.timestamp !== headMs || m.severity !== headSeverity || m.logger !== headLogger) {
+    headMs = m.timestamp;
+    headSeverity = m.severity;
+    headLogger = m.logger;
+    const text = `time=${isoOf(m.timestamp)} level=${levelOf(m)} logger=${loggerValue(m.logger)} msg=`;
+    const bytes = Buffer.from(text, "latin1");
+    head = putAscii(text, bytes, 0, bytes.length) < 0 ? void 0 : bytes;
+  }
+  return head;
+}
 function writeLogfmtAscii(m, bytes, at, limit) {
-  at = putAscii("time=", bytes, at, limit);
-  at = putAscii(isoOf(m.timestamp), bytes, at, limit);
-  at = putAscii(" level=", bytes, at, limit);
-  at = putAscii(levelOf(m), bytes, at, limit);
-  at = putAscii(" logger=", bytes, at, limit);
-  at = putAscii(loggerValue(m.logger), bytes, at, limit);
-  at = putAscii(" msg=", bytes, at, limit);
-  at = putPayload(m, bytes, at, limit);
+  const head2 = headOf(m);
+  if (head2 === void 0 || at + head2.length > limit) return -1;
+  bytes.set(head2, at);
+  at = putPayload(m, bytes, at + head2.length, limit);
   const fields = m.fields;
   if (fields) {
     for (const k in fields) {
@@ -5500,13 +5511,13 @@ var WORD_CASED = new RegExp(`(?:^|[\\s\\[(<|,])(${ALTERNATIVES})(?=$|[\\s\\])>|:
 var WORD_ANY = new RegExp(WORD_CASED.source, "i");
 var KEYED = /(?:level|lvl|severity)"?\s*[=:]\s*"?([A-Za-z]+)/i;
 function detectSeverity(text, ignoreCase, maxOffset) {
-  const head = text.length > maxOffset ? text.slice(0, maxOffset) : text;
-  const keyed = KEYED.exec(head);
+  const head2 = text.length > maxOffset ? text.slice(0, maxOffset) : text;
+  const keyed = KEYED.exec(head2);
   if (keyed) {
     const severity = severityOf(keyed[1]);
     if (severity >= 0) return { severity, word: keyed[1] };
   }
-  const found = (ignoreCase ? WORD_ANY : WORD_CASED).exec(head);
+  const found = (ignoreCase ? WORD_ANY : WORD_CASED).exec(head2);
   return found ? { severity: severityOf(found[1]), word: found[1] } : void 0;
 }
 var schema2 = {
@@ -7246,12 +7257,12 @@ var DiskBuffer = class {
       if (done === this.ack.seg) this.ack = { seg: this.segments[0], offset: 0 };
       if (done === this.read.seg) this.read = { seg: this.segments[0], offset: 0 };
     }
-    const head = this.head;
-    if (this.segments[0] === head && this.ack.seg === head && head.flushed > 0 && this.ack.offset >= head.flushed && (head.flushed >= this.segmentSize / 4 || this.failure)) {
+    const head2 = this.head;
+    if (this.segments[0] === head2 && this.ack.seg === head2 && head2.flushed > 0 && this.ack.offset >= head2.flushed && (head2.flushed >= this.segmentSize / 4 || this.failure)) {
       this.roll();
-      if (this.head !== head) {
+      if (this.head !== head2) {
         this.segments.shift();
-        unlink(head.path);
+        unlink(head2.path);
         this.ack = { seg: this.head, offset: 0 };
         this.read = { seg: this.head, offset: 0 };
         if (this.stalled) this.flush();
@@ -9018,12 +9029,12 @@ function logRecordJson(m, observed = Date.now()) {
 }
 function jsonEnvelope(resource, scope) {
   const attributes = Object.entries(resource).map(([k, v]) => `{"key":${JSON.stringify(k)},"value":${jsonValue(v)}}`).join(",");
-  const head = Buffer.from(
+  const head2 = Buffer.from(
     `{"resourceLogs":[{"resource":{"attributes":[${attributes}]},"scopeLogs":[{"scope":{"name":${JSON.stringify(scope.name)},"version":${JSON.stringify(scope.version)}},"logRecords":[`
   );
   const tail = Buffer.from("]}]}]}");
   const comma = Buffer.from(",");
-  return { contentType: "application/json", body: (records) => Buffer.concat([head, ...records.flatMap((r2, i) => i ? [comma, r2] : [r2]), tail]) };
+  return { contentType: "application/json", body: (records) => Buffer.concat([head2, ...records.flatMap((r2, i) => i ? [comma, r2] : [r2]), tail]) };
 }
 
 // src/pipeline/outputs/otlp-protobuf.ts
@@ -9240,14 +9251,14 @@ function protobufEnvelope(resource, scope) {
       for (const r2 of records) recordBytes += r2.length;
       const scopeLogs = scopeField.bytes.length + recordBytes;
       const resourceLogs = resourceField.bytes.length + 1 + varintSize(scopeLogs) + scopeLogs;
-      const head = new Out(Buffer.allocUnsafe(1 + varintSize(resourceLogs) + resourceField.bytes.length + 1 + varintSize(scopeLogs) + scopeField.bytes.length));
-      head.byte(tag(1, LEN2));
-      head.varint(resourceLogs);
-      head.copy(resourceField.bytes);
-      head.byte(tag(2, LEN2));
-      head.varint(scopeLogs);
-      head.copy(scopeField.bytes);
-      return Buffer.concat([head.bytes, ...records], head.bytes.length + recordBytes);
+      const head2 = new Out(Buffer.allocUnsafe(1 + varintSize(resourceLogs) + resourceField.bytes.length + 1 + varintSize(scopeLogs) + scopeField.bytes.length));
+      head2.byte(tag(1, LEN2));
+      head2.varint(resourceLogs);
+      head2.copy(resourceField.bytes);
+      head2.byte(tag(2, LEN2));
+      head2.varint(scopeLogs);
+      head2.copy(scopeField.bytes);
+      return Buffer.concat([head2.bytes, ...records], head2.bytes.length + recordBytes);
     }
   };
 }
