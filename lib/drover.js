@@ -13339,18 +13339,16 @@ var Pipeline = class {
       return;
     }
     const proto = protoOf(source);
-    let own;
     for (const output of this.routes) {
       const { match, component } = output;
       if (!match.perLine && component.lines) {
         if (match(proto) && !component.lines(chunk, start2, end, source, timestamp)) this.wait(component);
         continue;
       }
-      own ??= copyOf(chunk, start2, end);
       let full = false;
-      for (let at = 0; at < own.length; ) {
-        const nl = own.indexOf(10, at);
-        const m = this.messageAt(source, own, at, nl, timestamp);
+      for (let at = start2; at < end; ) {
+        const nl = chunk.indexOf(10, at);
+        const m = this.messageAt(source, chunk, at, nl, timestamp);
         if (match(m) && !component.write(m)) full = true;
         at = nl + 1;
       }
