@@ -4591,15 +4591,26 @@ function loggerValue(logger) {
   }
   return lastLoggerValue;
 }
+var headMs = -1;
+var headSeverity = -1;
+var headLogger = "";
+var head;
+function headOf(m) {
+  if (m.timestamp !== headMs || m.severity !== headSeverity || m.logger !== headLogger) {
+    headMs = m.timestamp;
+    headSeverity = m.severity;
+    headLogger = m.logger;
+    const text = `time=${isoOf(m.timestamp)} level=${levelOf(m)} logger=${loggerValue(m.logger)} msg=`;
+    const bytes = Buffer.from(text, "latin1");
+    head = putAscii(text, bytes, 0, bytes.length) < 0 ? void 0 : bytes;
+  }
+  return head;
+}
 function writeLogfmtAscii(m, bytes, at, limit) {
-  at = putAscii("time=", bytes, at, limit);
-  at = putAscii(isoOf(m.timestamp), bytes, at, limit);
-  at = putAscii(" level=", bytes, at, limit);
-  at = putAscii(levelOf(m), bytes, at, limit);
-  at = putAscii(" logger=", bytes, at, limit);
-  at = putAscii(loggerValue(m.logger), bytes, at, limit);
-  at = putAscii(" msg=", bytes, at, limit);
-  at = putPayload(m, bytes, at, limit);
+  const head2 = headOf(m);
+  if (head2 === void 0 || at + head2.length > limit) return -1;
+  bytes.set(head2, at);
+  at = putPayload(m, bytes, at + head2.length, limit);
   const fields = m.fields;
   if (fields) {
     for (const k in fields) {
@@ -5138,6 +5149,7 @@ function fieldsBound(m) {
 }
 function tooLong(m, limit, measure) {
   if (measure === payloadSize) return m.payloadBytes > limit;
+  if (m.payloadBytes > limit) return true;
   if ((m.payloadBytes + fieldsBound(m)) * 6 + 256 < limit) return false;
   return measure(m) > limit;
 }
@@ -5298,13 +5310,13 @@ var WORD_CASED = new RegExp(`(?:^|[\\s\\[(<|,])(${ALTERNATIVES})(?=$|[\\s\\])>|:
 var WORD_ANY = new RegExp(WORD_CASED.source, "i");
 var KEYED = /(?:level|lvl|severity)"?\s*[=:]\s*"?([A-Za-z]+)/i;
 function detectSeverity(text, ignoreCase, maxOffset) {
-  const head = text.length > maxOffset ? text.slice(0, maxOffset) : text;
-  const keyed = KEYED.exec(head);
+  const head2 = text.length > maxOffset ? text.slice(0, maxOffset) : text;
+  const keyed = KEYED.exec(head2);
   if (keyed) {
     const severity = severityOf(keyed[1]);
     if (severity >= 0) return { severity, word: keyed[1] };
   }
-  const found = (ignoreCase ? WORD_ANY : WORD_CASED).exec(head);
+  const found = (ignoreCase ? WORD_ANY : WORD_CASED).exec(head2);
   return found ? { severity: severityOf(found[1]), word: found[1] } : void 0;
 }
 var schema2 = {
@@ -7103,12 +7115,12 @@ var DiskBuffer = class {
       if (done === this.ack.seg) this.ack = { seg: this.segments[0], offset: 0 };
       if (done === this.read.seg) this.read = { seg: this.segments[0], offset: 0 };
     }
-    const head = this.head;
-    if (this.segments[0] === head && this.ack.seg === head && head.flushed > 0 && this.ack.offset >= head.flushed && (head.flushed >= this.segmentSize / 4 || this.failure)) {
+    const head2 = this.head;
+    if (this.segments[0] === head2 && this.ack.seg === head2 && head2.flushed > 0 && this.ack.offset >= head2.flushed && (head2.flushed >= this.segmentSize / 4 || this.failure)) {
       this.roll();
-      if (this.head !== head) {
+      if (this.head !== head2) {
         this.segments.shift();
-        unlink(head.path);
+        unlink(head2.path);
         this.ack = { seg: this.head, offset: 0 };
         this.read = { seg: this.head, offset: 0 };
         if (this.stalled) this.flush();
@@ -8380,8 +8392,8 @@ var schema14 = {
   write_timeout: { type: "duration", default: "30s", doc: "a receiver that takes no data for this long is considered stuck: drover reconnects and resends" },
   resend_window: {
     type: "size",
-    default: "8MB",
-    doc: "TCP/TLS: bytes after which a record counts as delivered; unconfirmed records are resent after a reconnect (duplicates are possible)"
+    default: "2MB",
+    doc: "TCP/TLS: bytes after which a record counts as delivered; unconfirmed records are resent after a reconnect (duplicates are possible). Twice this may be unconfirmed, in drover's memory. 2MB is more than a connection's kernel buffers hold at the rates apps log (Linux starts them at 16 KiB to send and 128 KiB to receive and grows them with the path's bandwidth x delay, up to 4 and 6 MiB): raise it for bursts of many MB to a distant drain"
   },
   confirm_after: {
     type: "duration",
@@ -8827,12 +8839,12 @@ function logRecordJson(m, observed = Date.now()) {
 }
 function jsonEnvelope(resource, scope) {
   const attributes = Object.entries(resource).map(([k, v]) => `{"key":${JSON.stringify(k)},"value":${jsonValue(v)}}`).join(",");
-  const head = Buffer.from(
+  const head2 = Buffer.from(
     `{"resourceLogs":[{"resource":{"attributes":[${attributes}]},"scopeLogs":[{"scope":{"name":${JSON.stringify(scope.name)},"version":${JSON.stringify(scope.version)}},"logRecords":[`
   );
   const tail = Buffer.from("]}]}]}");
   const comma = Buffer.from(",");
-  return { contentType: "application/json", body: (records) => Buffer.concat([head, ...records.flatMap((r2, i) => i ? [comma, r2] : [r2]), tail]) };
+  return { contentType: "application/json", body: (records) => Buffer.concat([head2, ...records.flatMap((r2, i) => i ? [comma, r2] : [r2]), tail]) };
 }
 
 // src/pipeline/formats/otlp-protobuf.ts
@@ -9049,14 +9061,14 @@ function protobufEnvelope(resource, scope) {
       for (const r2 of records) recordBytes += r2.length;
       const scopeLogs = scopeField.bytes.length + recordBytes;
       const resourceLogs = resourceField.bytes.length + 1 + varintSize(scopeLogs) + scopeLogs;
-      const head = new Out(Buffer.allocUnsafe(1 + varintSize(resourceLogs) + resourceField.bytes.length + 1 + varintSize(scopeLogs) + scopeField.bytes.length));
-      head.byte(tag(1, LEN2));
-      head.varint(resourceLogs);
-      head.copy(resourceField.bytes);
-      head.byte(tag(2, LEN2));
-      head.varint(scopeLogs);
-      head.copy(scopeField.bytes);
-      return Buffer.concat([head.bytes, ...records], head.bytes.length + recordBytes);
+      const head2 = new Out(Buffer.allocUnsafe(1 + varintSize(resourceLogs) + resourceField.bytes.length + 1 + varintSize(scopeLogs) + scopeField.bytes.length));
+      head2.byte(tag(1, LEN2));
+      head2.varint(resourceLogs);
+      head2.copy(resourceField.bytes);
+      head2.byte(tag(2, LEN2));
+      head2.varint(scopeLogs);
+      head2.copy(scopeField.bytes);
+      return Buffer.concat([head2.bytes, ...records], head2.bytes.length + recordBytes);
     }
   };
 }
@@ -9246,7 +9258,7 @@ var LineSplitter = class {
       }
       const line = this.takePartial(chunk.subarray(0, nl));
       this.clearTimer();
-      this.emitLine(line, now);
+      this.emitLine(line, now, true);
       start2 = nl + 1;
     }
     if (start2 >= chunk.length) return;
@@ -9271,9 +9283,9 @@ var LineSplitter = class {
   /** The stream ended: pass on what is left. */
   end() {
     this.clearTimer();
-    if (this.partialLength > 0) this.emitLine(this.takePartial(), Date.now());
+    if (this.partialLength > 0) this.emitLine(this.takePartial(), Date.now(), true);
   }
-  /** The held partial line (plus `tail`) as one buffer; nothing is held afterwards. */
+  /** The held partial line (plus `tail`) as one buffer of its own (the pieces held are copies); nothing is held afterwards. */
   takePartial(tail) {
     const parts = this.partial;
     if (tail) parts.push(tail);
@@ -9314,17 +9326,20 @@ var LineSplitter = class {
       at = nl + 1;
     }
   }
-  /** One line without its newline: strips a trailing CR and cuts it into pieces of at most maxLine bytes. */
-  emitLine(line, now) {
+  /**
+   * One line without its newline: strips a trailing CR and cuts it into pieces of at most maxLine bytes. `owned`:
+   * the line is a buffer of the splitter's own, which the sink may keep without a copy (a 1 MiB line costs one less).
+   */
+  emitLine(line, now, owned = false) {
     let end = line.length;
     if (end > 0 && line[end - 1] === CR) end--;
     let start2 = 0;
     while (end - start2 > this.maxLine) {
       const cut = utf8Boundary2(line, start2 + this.maxLine, start2);
-      this.sink.line(this.source, line.subarray(start2, cut), now, true);
+      this.sink.line(this.source, line.subarray(start2, cut), now, true, owned);
       start2 = cut;
     }
-    this.sink.line(this.source, line.subarray(start2, end), now);
+    this.sink.line(this.source, line.subarray(start2, end), now, false, owned);
   }
   /** Holds `rest` (no newline in it) as the start of a line; past maxLine, the held bytes are passed on cut. */
   holdPartial(rest, now) {
@@ -9335,7 +9350,7 @@ var LineSplitter = class {
       let start2 = 0;
       while (line.length - start2 > this.maxLine) {
         const cut = utf8Boundary2(line, start2 + this.maxLine, start2);
-        this.sink.line(this.source, line.subarray(start2, cut), now, true);
+        this.sink.line(this.source, line.subarray(start2, cut), now, true, true);
         start2 = cut;
       }
       if (start2 < line.length) {
@@ -9350,7 +9365,7 @@ var LineSplitter = class {
     if (this.timer || this.held) return;
     this.timer = setTimeout(() => {
       this.timer = void 0;
-      if (this.partialLength > 0) this.emitLine(this.takePartial(), Date.now());
+      if (this.partialLength > 0) this.emitLine(this.takePartial(), Date.now(), true);
     }, this.partialTimeout);
   }
   clearTimer() {
@@ -11368,12 +11383,29 @@ function inputDetail(options) {
 
 // src/cli/closed-pipe.ts
 function onClosedPipe(keepRunning) {
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on("error", (error) => {
+  for (const name of ["stdout", "stderr"]) {
+    const handle = (stream) => stream.on("error", (error) => {
       if (error.code !== "EPIPE") throw error;
       if (!keepRunning) process.exit(141);
     });
+    if (keepRunning) whenCreated(name, handle);
+    else handle(process[name]);
   }
+}
+function whenCreated(name, then) {
+  const descriptor2 = Object.getOwnPropertyDescriptor(process, name);
+  const get = descriptor2?.get;
+  if (!get || !descriptor2.configurable) return void then(process[name]);
+  Object.defineProperty(process, name, {
+    configurable: true,
+    enumerable: descriptor2.enumerable,
+    get() {
+      const stream = get.call(process);
+      Object.defineProperty(process, name, { configurable: true, enumerable: descriptor2.enumerable, get: () => stream });
+      then(stream);
+      return stream;
+    }
+  });
 }
 
 // src/cli/commands/config.ts
@@ -11624,9 +11656,9 @@ function countingSink(pipeline, cell) {
       for (let at = chunk.indexOf(10, start2); at >= 0 && at < end; at = chunk.indexOf(10, at + 1)) cell.lines++;
       pipeline.block(source, chunk, start2, end, timestamp);
     },
-    line(source, bytes, timestamp, cut) {
+    line(source, bytes, timestamp, cut, owned) {
       if (!cut) cell.lines++;
-      pipeline.line(source, bytes, timestamp, cut);
+      pipeline.line(source, bytes, timestamp, cut, owned);
     }
   };
 }
@@ -13306,18 +13338,16 @@ var Pipeline = class {
       return;
     }
     const proto = protoOf(source);
-    let own;
     for (const output of this.routes) {
       const { match, component } = output;
       if (!match.perLine && component.lines) {
         if (match(proto) && !component.lines(chunk, start2, end, source, timestamp)) this.wait(component);
         continue;
       }
-      own ??= copyOf(chunk, start2, end);
       let full = false;
-      for (let at = 0; at < own.length; ) {
-        const nl = own.indexOf(10, at);
-        const m = this.messageAt(source, own, at, nl, timestamp);
+      for (let at = start2; at < end; ) {
+        const nl = chunk.indexOf(10, at);
+        const m = this.messageAt(source, chunk, at, nl, timestamp);
         if (match(m) && !component.write(m)) full = true;
         at = nl + 1;
       }
@@ -13342,8 +13372,8 @@ var Pipeline = class {
       at = nl + 1;
     }
   }
-  line(source, bytes, timestamp, cut = false) {
-    const m = this.message(source, Buffer.from(bytes), timestamp);
+  line(source, bytes, timestamp, cut = false, owned = false) {
+    const m = this.message(source, owned ? bytes : Buffer.from(bytes), timestamp);
     if (cut) {
       m.fields = { cut: true };
       if (!this.cutReported.has(source.logger)) {

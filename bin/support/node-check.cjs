@@ -4,6 +4,15 @@
 // SIGUSR1 would open Node.js's inspector on 127.0.0.1:9229, where any local user could run code in drover: a
 // listener of our own replaces that as early as can be (lib/drover.js gives the signal its meaning).
 process.on('SIGUSR1', function () {});
+// bin/drover set MALLOC_ARENA_MAX for this node alone (glibc read it at start): the app's processes, which inherit
+// process.env, get it as drover found it ("NAME=value", or "NAME" when it was unset).
+var restore = process.env.DROVER_RESTORE_ENV;
+if (restore !== undefined) {
+  delete process.env.DROVER_RESTORE_ENV;
+  var eq = restore.indexOf('=');
+  if (eq < 0) delete process.env[restore];
+  else process.env[restore.slice(0, eq)] = restore.slice(eq + 1);
+}
 var major = Number(process.versions.node.split('.')[0]);
 if (major < 18) {
   process.stderr.write('drover: Node.js ' + process.version + ' (' + process.execPath + ') is too old: drover needs Node.js >= 18.\n' +

@@ -42,6 +42,10 @@ export interface Filter {
 
 /** Receives the messages its match accepts. `write` returns false when the caller should wait for `drain`. */
 export interface Output {
+  /**
+   * Encodes the message before returning (into its buffer or a record of its own) and keeps nothing of it: the
+   * message's bytes may be the read buffer, which the next read overwrites.
+   */
   write(message: Message): boolean;
   /** Optional fast path: whole lines of one source, written without making messages (see formats.ts). The bytes are only valid during the call: copy them. */
   lines?(chunk: Buffer, start: number, end: number, source: BlockSource, timestamp: number): boolean;

@@ -87,10 +87,10 @@ function countingSink(pipeline: Pipeline, cell: { lines: number }): LineSink {
       for (let at = chunk.indexOf(10, start); at >= 0 && at < end; at = chunk.indexOf(10, at + 1)) cell.lines++;
       pipeline.block(source, chunk, start, end, timestamp);
     },
-    line(source, bytes, timestamp, cut) {
+    line(source, bytes, timestamp, cut, owned) {
       // A cut line's pieces are one line of the app's: counted once, when its last piece comes.
       if (!cut) cell.lines++;
-      pipeline.line(source, bytes, timestamp, cut);
+      pipeline.line(source, bytes, timestamp, cut, owned);
     },
   };
 }

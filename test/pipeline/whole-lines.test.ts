@@ -222,9 +222,10 @@ describe('auto format on a platform', () => {
 });
 
 describe('memory', () => {
-  // 80 MiB was the figure when whole lines landed (77-82 measured); the log history's arenas and a loaded machine
-  // add a few. Lean memory is the lean pass's: this guards against a copy per piece or a line kept for ever.
-  it('keeps peak RSS under 96 MiB with 1 MiB lines in the stream, decoded and split', async () => {
+  // Issue 16 asks for under 80 MiB: 74-76 measured on a loaded machine (one malloc arena, a 2 x 1 MiB young
+  // generation, no copy of an assembled line, no rendering of a 1 MiB line to measure it), 77-82 before. The bound
+  // leaves room for a busier machine, and still fails on a copy per piece or a line kept for ever.
+  it('keeps peak RSS under 84 MiB with 1 MiB lines in the stream, decoded and split', async () => {
     const app = tempDir({
       Procfile: printing(
         `const big = 'y'.repeat(1024 * 1024 - 40); for (let i = 0; i < 20; i++) console.log(JSON.stringify({ level: 'error', msg: big, i })); console.log('z'.repeat(3 * 1024 * 1024))`,
@@ -247,6 +248,6 @@ describe('memory', () => {
     const lines = String(result.stdout).split('\n');
     expect(lines.filter((l) => l.includes(' i=19')).length).toBeGreaterThan(100);
     expect(peak).toBeGreaterThan(0);
-    expect(peak).toBeLessThan(96);
+    expect(peak).toBeLessThan(84);
   }, 60_000);
 });

@@ -60,19 +60,36 @@ function loggerValue(logger: string): string {
   return lastLoggerValue;
 }
 
+let headMs = -1;
+let headSeverity = -1;
+let headLogger = '';
+let head: Buffer | undefined;
+
+/**
+ * `time=… level=… logger=… msg=` as bytes (undefined when not ASCII), made once for the lines that share their
+ * millisecond, severity and instance (most lines of a block): one copy per line instead of a loop per character.
+ */
+function headOf(m: Message): Buffer | undefined {
+  if (m.timestamp !== headMs || m.severity !== headSeverity || m.logger !== headLogger) {
+    headMs = m.timestamp;
+    headSeverity = m.severity;
+    headLogger = m.logger;
+    const text = `time=${isoOf(m.timestamp)} level=${levelOf(m)} logger=${loggerValue(m.logger)} msg=`;
+    const bytes = Buffer.from(text, 'latin1');
+    head = putAscii(text, bytes, 0, bytes.length) < 0 ? undefined : bytes;
+  }
+  return head;
+}
+
 /**
  * Writes the logfmt line of `m` and its newline into bytes[at, limit) and returns where it ends; -1 when the line
  * holds anything but printable ASCII or does not fit, and toLogfmt must write it. Same bytes as toLogfmt + '\n'.
  */
 export function writeLogfmtAscii(m: Message, bytes: Buffer, at: number, limit: number): number {
-  at = putAscii('time=', bytes, at, limit);
-  at = putAscii(isoOf(m.timestamp), bytes, at, limit);
-  at = putAscii(' level=', bytes, at, limit);
-  at = putAscii(levelOf(m), bytes, at, limit);
-  at = putAscii(' logger=', bytes, at, limit);
-  at = putAscii(loggerValue(m.logger), bytes, at, limit);
-  at = putAscii(' msg=', bytes, at, limit);
-  at = putPayload(m, bytes, at, limit);
+  const head = headOf(m);
+  if (head === undefined || at + head.length > limit) return -1;
+  bytes.set(head, at);
+  at = putPayload(m, bytes, at + head.length, limit);
   const fields = m.fields;
   if (fields) {
     for (const k in fields) {

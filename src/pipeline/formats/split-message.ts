@@ -31,6 +31,9 @@ function fieldsBound(m: Message): number {
  */
 export function tooLong(m: Message, limit: number, measure: Measure): boolean {
   if (measure === payloadSize) return m.payloadBytes > limit;
+  // Every rendering holds the payload whole (escaped, never shorter): a payload past the limit is too long without
+  // rendering a line that may be 1 MiB long only to measure it.
+  if (m.payloadBytes > limit) return true;
   if ((m.payloadBytes + fieldsBound(m)) * 6 + 256 < limit) return false;
   return measure(m) > limit;
 }

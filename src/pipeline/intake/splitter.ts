@@ -10,9 +10,10 @@ export interface LineSink {
   block(source: BlockSource, chunk: Buffer, start: number, end: number, timestamp: number): void;
   /**
    * One line without its line ending (a long line, a flushed partial line, a CRLF line). `cut` is true when the
-   * line went on past the memory bound: the rest follows as the next line.
+   * line went on past the memory bound: the rest follows as the next line. `owned` is true when `bytes` are a copy
+   * the sink may keep (a line assembled from several reads), false when they are a view on the read buffer.
    */
-  line(source: BlockSource, bytes: Buffer, timestamp: number, cut?: boolean): void;
+  line(source: BlockSource, bytes: Buffer, timestamp: number, cut?: boolean, owned?: boolean): void;
 }
 
 const LF = 10;
@@ -55,7 +56,7 @@ export class LineSplitter {
       }
       const line = this.takePartial(chunk.subarray(0, nl));
       this.clearTimer();
-      this.emitLine(line, now);
+      this.emitLine(line, now, true);
       start = nl + 1;
     }
     if (start >= chunk.length) return;
@@ -83,10 +84,10 @@ export class LineSplitter {
   /** The stream ended: pass on what is left. */
   end(): void {
     this.clearTimer();
-    if (this.partialLength > 0) this.emitLine(this.takePartial(), Date.now());
+    if (this.partialLength > 0) this.emitLine(this.takePartial(), Date.now(), true);
   }
 
-  /** The held partial line (plus `tail`) as one buffer; nothing is held afterwards. */
+  /** The held partial line (plus `tail`) as one buffer of its own (the pieces held are copies); nothing is held afterwards. */
   private takePartial(tail?: Buffer): Buffer {
     const parts = this.partial;
     if (tail) parts.push(tail);
@@ -133,17 +134,20 @@ export class LineSplitter {
     }
   }
 
-  /** One line without its newline: strips a trailing CR and cuts it into pieces of at most maxLine bytes. */
-  private emitLine(line: Buffer, now: number): void {
+  /**
+   * One line without its newline: strips a trailing CR and cuts it into pieces of at most maxLine bytes. `owned`:
+   * the line is a buffer of the splitter's own, which the sink may keep without a copy (a 1 MiB line costs one less).
+   */
+  private emitLine(line: Buffer, now: number, owned = false): void {
     let end = line.length;
     if (end > 0 && line[end - 1] === CR) end--;
     let start = 0;
     while (end - start > this.maxLine) {
       const cut = utf8Boundary(line, start + this.maxLine, start);
-      this.sink.line(this.source, line.subarray(start, cut), now, true);
+      this.sink.line(this.source, line.subarray(start, cut), now, true, owned);
       start = cut;
     }
-    this.sink.line(this.source, line.subarray(start, end), now);
+    this.sink.line(this.source, line.subarray(start, end), now, false, owned);
   }
 
   /** Holds `rest` (no newline in it) as the start of a line; past maxLine, the held bytes are passed on cut. */
@@ -157,7 +161,8 @@ export class LineSplitter {
       let start = 0;
       while (line.length - start > this.maxLine) {
         const cut = utf8Boundary(line, start + this.maxLine, start);
-        this.sink.line(this.source, line.subarray(start, cut), now, true);
+        // Its own copy: the rest, still held, is a later part of the same buffer that nothing emitted shares.
+        this.sink.line(this.source, line.subarray(start, cut), now, true, true);
         start = cut;
       }
       if (start < line.length) {
@@ -173,7 +178,7 @@ export class LineSplitter {
     if (this.timer || this.held) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      if (this.partialLength > 0) this.emitLine(this.takePartial(), Date.now());
+      if (this.partialLength > 0) this.emitLine(this.takePartial(), Date.now(), true);
     }, this.partialTimeout);
   }
 

@@ -51,8 +51,8 @@ const schema: Schema = {
   write_timeout: { type: 'duration', default: '30s', doc: 'a receiver that takes no data for this long is considered stuck: drover reconnects and resends' },
   resend_window: {
     type: 'size',
-    default: '8MB',
-    doc: 'TCP/TLS: bytes after which a record counts as delivered; unconfirmed records are resent after a reconnect (duplicates are possible)',
+    default: '2MB',
+    doc: "TCP/TLS: bytes after which a record counts as delivered; unconfirmed records are resent after a reconnect (duplicates are possible). Twice this may be unconfirmed, in drover's memory. 2MB is more than a connection's kernel buffers hold at the rates apps log (Linux starts them at 16 KiB to send and 128 KiB to receive and grows them with the path's bandwidth x delay, up to 4 and 6 MiB): raise it for bursts of many MB to a distant drain",
   },
   confirm_after: {
     type: 'duration',
