@@ -10,3 +10,5 @@ if (major < 18) {
     '        Put a newer node first on PATH, or set DROVER_NODE to the path of one.\n');
   process.exit(127);
 }
+// The bundle loads through V8's code cache (code-cache.cjs says where it is kept and why it can be trusted).
+require('./code-cache.cjs').install();

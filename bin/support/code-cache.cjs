@@ -1,0 +1,112 @@
+// V8's code cache for lib/drover.js, loaded by node-check.cjs before the bundle: V8 then skips parsing and
+// compiling the bundle's 550 KB at every start (about 10 ms of a 70 ms start, Node.js 18 to 24), and the functions
+// that started the supervisor last time come compiled. Node.js 22's module.enableCompileCache() saves half of that:
+// it caches the bundle as compiled before it ran, without those functions.
+// The cache is code V8 runs without checking it: it is read only from a directory as trusted as the bundle itself
+// (<drover>/code-cache/, which the buildpack fills in the slug, owned by the bundle's owner or by us and writable by
+// nobody else) or from the user's own private directory, $TMPDIR/drover-<uid>/code-cache (0700, checked as
+// src/supervisor/private-dir.ts checks it). Any doubt, any error: no cache, and drover starts as it would without.
+'use strict';
+var fs = require('fs');
+var path = require('path');
+var vm = require('vm');
+var Module = require('module');
+
+var root = path.join(__dirname, '..', '..');
+var bundle = path.join(root, 'lib', 'drover.js');
+
+/** Whether `dir` is a real directory (no symlink) owned by one of `owners` that no one else can write into. */
+function trusted(dir, owners) {
+  try {
+    var stat = fs.lstatSync(dir);
+    return stat.isDirectory() && owners.indexOf(stat.uid) >= 0 && (stat.mode & 18) === 0; // 18 = 0o022
+  } catch (e) {
+    return false;
+  }
+}
+
+/** The cache directory to use, or null: <drover>/code-cache if present and trusted, else the private one. */
+function cacheDir() {
+  if (process.env.DROVER_CODE_CACHE === '0') return null;
+  var me = process.getuid ? process.getuid() : 0;
+  var shipped = path.join(root, 'code-cache');
+  try {
+    if (trusted(shipped, [me, fs.statSync(bundle).uid])) return shipped;
+  } catch (e) {
+    return null;
+  }
+  var parent = path.join(require('os').tmpdir(), 'drover-' + me);
+  var dir = path.join(parent, 'code-cache');
+  try {
+    fs.mkdirSync(parent, { mode: 448 }); // 0o700
+  } catch (e) {
+    if (e.code !== 'EEXIST') return null;
+  }
+  try {
+    fs.mkdirSync(dir, { mode: 448 });
+  } catch (e) {
+    if (e.code !== 'EEXIST') return null;
+  }
+  // Stricter than for sockets (0o022): a cache only its owner can even read is what we made.
+  return trusted(parent, [me]) && trusted(dir, [me]) && (fs.lstatSync(parent).mode & 63) === 0 ? dir : null;
+}
+
+/** Compiles and runs the bundle as Node.js's loader would, through a vm.Script that reads and writes the cache. */
+function runCached(module, content, filename) {
+  var dir = cacheDir();
+  // Named after a hash of the bundle (0.7 ms), so that a cache made from one bundle is never used for another: V8
+  // itself only checks that the source has the same length.
+  var hash = dir && require('crypto').createHash('sha256').update(content).digest('hex').slice(0, 16);
+  var file = dir && path.join(dir, 'drover-' + hash + '-' + process.version + '-' + process.arch + '.bin');
+  var data;
+  if (file) {
+    try {
+      data = fs.readFileSync(file);
+    } catch (e) {
+      data = undefined;
+    }
+  }
+  var script = new vm.Script(Module.wrap(content), { filename: filename, cachedData: data });
+  if (file && (!data || script.cachedDataRejected)) saveLater(script, file);
+  var fn = script.runInThisContext({ displayErrors: true });
+  // The bundle requires Node.js's built-in modules only, by name.
+  var requireFn = function require(id) {
+    return module.require(id);
+  };
+  return fn.call(module.exports, module.exports, requireFn, module, filename, path.dirname(filename));
+}
+
+/**
+ * Writes the cache once the supervisor has started (the functions it ran are in it then), or at exit for a
+ * command that ends sooner: to a temporary file renamed into place, so a reader never sees half of it.
+ */
+function saveLater(script, file) {
+  var done = false;
+  function save() {
+    if (done) return;
+    done = true;
+    var tmp = file + '.' + process.pid + '.tmp';
+    try {
+      fs.writeFileSync(tmp, script.createCachedData(), { mode: 384, flag: 'wx' }); // 0o600
+      fs.renameSync(tmp, file);
+    } catch (e) {
+      try {
+        fs.unlinkSync(tmp);
+      } catch (e2) {
+        /* never made */
+      }
+    }
+  }
+  setTimeout(save, 1000).unref();
+  process.once('exit', save);
+}
+
+/** Makes Node.js's loader run lib/drover.js through runCached; every other file loads as usual. */
+exports.install = function install() {
+  var compile = Module.prototype._compile;
+  Module.prototype._compile = function (content, filename) {
+    Module.prototype._compile = compile;
+    if (filename !== bundle || typeof content !== 'string') return compile.apply(this, arguments);
+    return runCached(this, content, filename);
+  };
+};
