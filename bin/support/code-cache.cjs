@@ -54,9 +54,12 @@ function cacheDir() {
 /** Compiles and runs the bundle as Node.js's loader would, through a vm.Script that reads and writes the cache. */
 function runCached(module, content, filename) {
   var dir = cacheDir();
-  // Named after a hash of the bundle (0.7 ms), so that a cache made from one bundle is never used for another: V8
-  // itself only checks that the source has the same length.
-  var hash = dir && require('crypto').createHash('sha256').update(content).digest('hex').slice(0, 16);
+  // Node.js 18 and 20 name the bundle in stack traces as the cache does: the buildpack makes the slug's cache under
+  // the path the bundle will have at run time, and a cache is only used for a bundle of the same path.
+  var name = process.env.DROVER_CODE_CACHE_FOR || filename;
+  // Named after a hash of path and bundle (0.7 ms), so that a cache made from one bundle is never used for another:
+  // V8 itself only checks that the source has the same length.
+  var hash = dir && require('crypto').createHash('sha256').update(name + '\0' + content).digest('hex').slice(0, 16);
   var file = dir && path.join(dir, 'drover-' + hash + '-' + process.version + '-' + process.arch + '.bin');
   var data;
   if (file) {
@@ -66,7 +69,7 @@ function runCached(module, content, filename) {
       data = undefined;
     }
   }
-  var script = new vm.Script(Module.wrap(content), { filename: filename, cachedData: data });
+  var script = new vm.Script(Module.wrap(content), { filename: name, cachedData: data });
   if (file && (!data || script.cachedDataRejected)) saveLater(script, file);
   var fn = script.runInThisContext({ displayErrors: true });
   // The bundle requires Node.js's built-in modules only, by name.
@@ -87,7 +90,8 @@ function saveLater(script, file) {
     done = true;
     var tmp = file + '.' + process.pid + '.tmp';
     try {
-      fs.writeFileSync(tmp, script.createCachedData(), { mode: 384, flag: 'wx' }); // 0o600
+      // 0o644: a cache in the slug may be read by another user than the build's, as the bundle is.
+      fs.writeFileSync(tmp, script.createCachedData(), { mode: 420, flag: 'wx' });
       fs.renameSync(tmp, file);
     } catch (e) {
       try {

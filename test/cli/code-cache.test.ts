@@ -1,0 +1,113 @@
+// bin/support/code-cache.cjs: V8's code cache of lib/drover.js, kept where only the user (or the bundle's owner)
+// can write, and never used for another bundle.
+import { describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BUILDPACK, tempDir } from '../helpers';
+
+const uid = process.getuid?.() ?? 0;
+
+/** A copy of the drover under test; `edit` rewrites its bundle. */
+function droverTree(edit?: (bundle: string) => string): string {
+  const dir = tempDir();
+  for (const entry of ['bin', 'lib', 'conf']) cpSync(join(BUILDPACK, entry), join(dir, entry), { recursive: true });
+  if (edit) {
+    const file = join(dir, 'lib', 'drover.js');
+    const before = readFileSync(file, 'utf8');
+    const after = edit(before);
+    expect(after.length).toBe(before.length);
+    expect(after).not.toBe(before);
+    writeFileSync(file, after);
+  }
+  return dir;
+}
+
+/** `drover version` from `tree` with $TMPDIR set to `tmp`: its stdout. */
+async function version(tree: string, tmp: string): Promise<string> {
+  const result = await execa(join(tree, 'bin', 'drover'), ['version'], { env: { TMPDIR: tmp }, reject: false });
+  expect(result.exitCode, String(result.stderr)).toBe(0);
+  expect(result.stderr).toBe('');
+  return String(result.stdout);
+}
+
+/** The cache files in a directory, name -> content. */
+function caches(dir: string): Map<string, Buffer> {
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    /* not made */
+  }
+  return new Map(names.map((name) => [name, readFileSync(join(dir, name))]));
+}
+
+// The same length as the original: V8 alone would take the original's cache for it (it compares lengths only).
+const shout = (bundle: string) => bundle.replace('`drover ${VERSION} (node', '`DROVER ${VERSION} (node');
+
+describe('the code cache of lib/drover.js', () => {
+  it('is written to $TMPDIR/drover-<uid>/code-cache (0700) by the first start and read, unchanged, by the next', async () => {
+    const tree = droverTree();
+    const tmp = tempDir();
+    expect(await version(tree, tmp)).toMatch(/^drover \S+ \(node v\d+/);
+    const dir = join(tmp, `drover-${uid}`, 'code-cache');
+    expect(statSync(join(tmp, `drover-${uid}`)).mode & 0o777).toBe(0o700);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    const first = caches(dir);
+    expect([...first.keys()]).toEqual([expect.stringMatching(/^drover-[0-9a-f]{16}-v\d+\.\d+\.\d+-\w+\.bin$/)]);
+    const [name] = first.keys();
+    const written = statSync(join(dir, name)).mtimeMs;
+    expect(await version(tree, tmp)).toMatch(/^drover \S+ \(node v\d+/);
+    expect(caches(dir)).toEqual(first);
+    expect(statSync(join(dir, name)).mtimeMs).toBe(written);
+  });
+
+  it('is never used for another bundle, even one of the same length', async () => {
+    const tmp = tempDir();
+    expect(await version(droverTree(), tmp)).toMatch(/^drover /);
+    expect(await version(droverTree(shout), tmp)).toMatch(/^DROVER /);
+    expect(caches(join(tmp, `drover-${uid}`, 'code-cache')).size).toBe(2);
+  });
+
+  it('is read only from a directory nobody else can write into: a cache put there is code drover runs', async () => {
+    // A cache made from the shouting bundle, under the name of the original's: what someone could plant.
+    const original = droverTree();
+    const scratch = tempDir();
+    await version(original, scratch);
+    const [name] = caches(join(scratch, `drover-${uid}`, 'code-cache')).keys();
+    const other = tempDir();
+    await version(droverTree(shout), other);
+    const [planted] = caches(join(other, `drover-${uid}`, 'code-cache')).values();
+
+    // In the private directory, it is used (so the cache is real, and only its owner may write it).
+    const tmp = tempDir();
+    const dir = join(tmp, `drover-${uid}`, 'code-cache');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(join(tmp, `drover-${uid}`), 0o700);
+    writeFileSync(join(dir, name), planted);
+    expect(await version(original, tmp)).toMatch(/^DROVER /);
+    // Opened up to others, it is not, and nothing is written there.
+    chmodSync(join(tmp, `drover-${uid}`), 0o777);
+    expect(await version(original, tmp)).toMatch(/^drover /);
+    expect([...caches(dir).keys()]).toEqual([name]);
+
+    // <drover>/code-cache (the buildpack's, in the slug) likewise: used while only its owner can write it.
+    const shipped = join(original, 'code-cache');
+    mkdirSync(shipped);
+    chmodSync(shipped, 0o755);
+    writeFileSync(join(shipped, name), planted);
+    expect(await version(original, tempDir())).toMatch(/^DROVER /);
+    chmodSync(shipped, 0o777);
+    const fresh = tempDir();
+    expect(await version(original, fresh)).toMatch(/^drover /);
+    // It then falls back to the private directory.
+    expect(caches(join(fresh, `drover-${uid}`, 'code-cache')).size).toBe(1);
+  });
+
+  it('is not used with DROVER_CODE_CACHE=0', async () => {
+    const tmp = tempDir();
+    const result = await execa(join(droverTree(), 'bin', 'drover'), ['version'], { env: { TMPDIR: tmp, DROVER_CODE_CACHE: '0' } });
+    expect(String(result.stdout)).toMatch(/^drover /);
+    expect(caches(join(tmp, `drover-${uid}`, 'code-cache')).size).toBe(0);
+  });
+});
