@@ -3054,10 +3054,10 @@ function vendorSupervisor(bpDir, appDir, dest, runAt = dest) {
   }
   for (const [name, from] of merged) (0, import_node_fs2.copyFileSync)(from, (0, import_node_path2.join)(conf, name));
   const fragments = [...merged.keys()].sort().map((n) => `conf/${n}`);
-  const all = [...files, ...fragments, ...warmCodeCache(dest, runAt)];
+  const all = [...files, ...fragments, ...warmCodeCache(dest, runAt, appDir)];
   return { files: all, fragments, bytes: all.reduce((sum, f) => sum + (0, import_node_fs2.statSync)((0, import_node_path2.join)(dest, f)).size, 0) };
 }
-function warmCodeCache(dest, runAt) {
+function warmCodeCache(dest, runAt, appDir) {
   const dir = (0, import_node_path2.join)(dest, "code-cache");
   (0, import_node_fs2.rmSync)(dir, { recursive: true, force: true });
   (0, import_node_fs2.mkdirSync)(dir, { recursive: true });
@@ -3065,7 +3065,7 @@ function warmCodeCache(dest, runAt) {
   const env = { ...process.env };
   delete env.DROVER_CODE_CACHE;
   env.DROVER_CODE_CACHE_FOR = (0, import_node_path2.join)(runAt, "lib", "drover.js");
-  (0, import_node_child_process.spawnSync)("bash", [(0, import_node_path2.join)(dest, "bin/drover"), "version"], { stdio: "ignore", timeout: 3e4, env });
+  (0, import_node_child_process.spawnSync)("bash", [(0, import_node_path2.join)(dest, "bin/drover"), "check", "--app", appDir], { stdio: "ignore", timeout: 3e4, env });
   return (0, import_node_fs2.readdirSync)(dir).filter((name) => name.endsWith(".bin")).map((name) => `code-cache/${name}`);
 }
 function treeSize(path) {

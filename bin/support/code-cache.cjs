@@ -80,8 +80,11 @@ function runCached(module, content, filename) {
 }
 
 /**
- * Writes the cache once the supervisor has started (the functions it ran are in it then), or at exit for a
- * command that ends sooner: to a temporary file renamed into place, so a reader never sees half of it.
+ * Writes the cache a second after the start, when the supervisor has started (the functions it ran are in it
+ * then): a command that ends sooner (version, status) writes none, so the cache is the supervisor's. At exit
+ * instead when the buildpack makes the slug's cache (DROVER_CODE_CACHE_FOR). Not later: the functions a long run
+ * compiled would come back compiled at every start, in memory the idle supervisor does not need. To a temporary
+ * file renamed into place, so a reader never sees half of it.
  */
 function saveLater(script, file) {
   var done = false;
@@ -101,8 +104,8 @@ function saveLater(script, file) {
       }
     }
   }
-  setTimeout(save, 1000).unref();
-  process.once('exit', save);
+  if (process.env.DROVER_CODE_CACHE_FOR) process.once('exit', save);
+  else setTimeout(save, 1000).unref();
 }
 
 /** Makes Node.js's loader run lib/drover.js through runCached; every other file loads as usual. */

@@ -44,18 +44,18 @@ export function vendorSupervisor(bpDir: string, appDir: string, dest: string, ru
   }
   for (const [name, from] of merged) copyFileSync(from, join(conf, name));
   const fragments = [...merged.keys()].sort().map((n) => `conf/${n}`);
-  const all = [...files, ...fragments, ...warmCodeCache(dest, runAt)];
+  const all = [...files, ...fragments, ...warmCodeCache(dest, runAt, appDir)];
   return { files: all, fragments, bytes: all.reduce((sum, f) => sum + statSync(join(dest, f)).size, 0) };
 }
 
 /**
  * Fills `dest`/code-cache with V8's code cache of lib/drover.js (bin/support/code-cache.cjs), made by running the
- * vendored drover once with the Node.js its shim finds there, as at run time: a dyno's first start, in a fresh
+ * vendored drover's check of the app once with the Node.js its shim finds there, as at run time: a dyno's first start, in a fresh
  * container with an empty $TMPDIR, then skips compiling the bundle too. Best effort: without it drover only
  * starts a few milliseconds slower. V8 keeps the bundle's path in the cache, and Node.js 18 and 20 show it in
  * stack traces: the cache is made for `runAt`, where `dest` will be at run time. Returns the files made.
  */
-export function warmCodeCache(dest: string, runAt: string): string[] {
+export function warmCodeCache(dest: string, runAt: string, appDir: string): string[] {
   const dir = join(dest, 'code-cache');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -64,7 +64,8 @@ export function warmCodeCache(dest: string, runAt: string): string[] {
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.DROVER_CODE_CACHE;
   env.DROVER_CODE_CACHE_FOR = join(runAt, 'lib', 'drover.js');
-  spawnSync('bash', [join(dest, 'bin/drover'), 'version'], { stdio: 'ignore', timeout: 30_000, env });
+  // `drover check` runs the configuration loader, most of what a start runs before the processes start.
+  spawnSync('bash', [join(dest, 'bin/drover'), 'check', '--app', appDir], { stdio: 'ignore', timeout: 30_000, env });
   return readdirSync(dir)
     .filter((name) => name.endsWith('.bin'))
     .map((name) => `code-cache/${name}`);
