@@ -14260,3 +14260,4 @@ Please report this with the command you ran.
     process.exitCode = 70;
   }
 );
+// drover-bundle-sha256 6fd445eb26800ac0228f78745d5feab641a0448ce7391daef42a66ee91889afb

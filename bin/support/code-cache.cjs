@@ -14,6 +14,7 @@ var Module = require('module');
 
 var root = path.join(__dirname, '..', '..');
 var bundle = path.join(root, 'lib', 'drover.js');
+var BUNDLE_HASH = /\/\/ drover-bundle-sha256 ([0-9a-f]{64})\n$/;
 
 /** Whether `dir` is a real directory (no symlink) owned by one of `owners` that no one else can write into. */
 function trusted(dir, owners) {
@@ -25,18 +26,25 @@ function trusted(dir, owners) {
   }
 }
 
-/** The cache directory to use, or null: <drover>/code-cache if present and trusted, else the private one. */
+/** Where the cache is kept: { dir, shipped }, or null. <drover>/code-cache if present and trusted, else the private one. */
 function cacheDir() {
   if (process.env.DROVER_CODE_CACHE === '0') return null;
   var me = process.getuid ? process.getuid() : 0;
   var shipped = path.join(root, 'code-cache');
   try {
-    if (trusted(shipped, [me, fs.statSync(bundle).uid])) return shipped;
+    if (trusted(shipped, [me, fs.statSync(bundle).uid])) return { dir: shipped, shipped: true };
   } catch (e) {
     return null;
   }
   var parent = path.join(require('os').tmpdir(), 'drover-' + me);
   var dir = path.join(parent, 'code-cache');
+  // Stricter than for sockets (0o022): a cache only its owner can even read is what we made.
+  var ok = function () {
+    return trusted(parent, [me]) && trusted(dir, [me]) && (fs.lstatSync(parent).mode & 63) === 0 ? { dir: dir, shipped: false } : null;
+  };
+  // Made already, as at every start but the first (a failed mkdir costs more than a look).
+  var found = ok();
+  if (found) return found;
   try {
     fs.mkdirSync(parent, { mode: 448 }); // 0o700
   } catch (e) {
@@ -47,30 +55,56 @@ function cacheDir() {
   } catch (e) {
     if (e.code !== 'EEXIST') return null;
   }
-  // Stricter than for sockets (0o022): a cache only its owner can even read is what we made.
-  return trusted(parent, [me]) && trusted(dir, [me]) && (fs.lstatSync(parent).mode & 63) === 0 ? dir : null;
+  return ok();
+}
+
+/** FNV-1a of a short string, 8 hex digits: a file name (the key inside the file is what is compared). */
+function fnv1a(text) {
+  var hash = 0x811c9dc5;
+  for (var i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return (hash >>> 0).toString(16);
+}
+
+/**
+ * What a cache must have been made for, or null (no cache): this Node.js, this bundle (the hash scripts/build.mjs
+ * writes as its last line: hashing 550 KB here would cost more than the cache saves) and its path (Node.js 18 and
+ * 20 name the bundle in stack traces as the cache does). V8 itself only checks the source's length. In the private
+ * directory also the bundle's size and time: an edit by hand leaves the hash line as it was. Not in the slug's,
+ * made at build time: a CNB image sets every file's time to 1980.
+ */
+function keyOf(content, name, where) {
+  var hash = BUNDLE_HASH.exec(content.slice(-100));
+  if (!hash) return null;
+  var key = [process.version, process.arch, process.config.variables.node_module_version, name, hash[1]];
+  if (!where.shipped) {
+    var stat = fs.statSync(bundle);
+    key.push(stat.size, stat.mtimeMs);
+  }
+  return key.join(' ');
+}
+
+/** The V8 cache in `file` if it was made for `key` (its first line), else undefined. */
+function readCache(file, key) {
+  var data;
+  try {
+    data = fs.readFileSync(file);
+  } catch (e) {
+    return undefined;
+  }
+  var eol = data.indexOf(10);
+  return eol > 0 && data.toString('utf8', 0, eol) === key ? data.subarray(eol + 1) : undefined;
 }
 
 /** Compiles and runs the bundle as Node.js's loader would, through a vm.Script that reads and writes the cache. */
 function runCached(module, content, filename) {
-  var dir = cacheDir();
-  // Node.js 18 and 20 name the bundle in stack traces as the cache does: the buildpack makes the slug's cache under
-  // the path the bundle will have at run time, and a cache is only used for a bundle of the same path.
+  var where = cacheDir();
+  // The buildpack makes the slug's cache for the path the bundle will have at run time.
   var name = process.env.DROVER_CODE_CACHE_FOR || filename;
-  // Named after a hash of path and bundle (0.7 ms), so that a cache made from one bundle is never used for another:
-  // V8 itself only checks that the source has the same length.
-  var hash = dir && require('crypto').createHash('sha256').update(name + '\0' + content).digest('hex').slice(0, 16);
-  var file = dir && path.join(dir, 'drover-' + hash + '-' + process.version + '-' + process.arch + '.bin');
-  var data;
-  if (file) {
-    try {
-      data = fs.readFileSync(file);
-    } catch (e) {
-      data = undefined;
-    }
-  }
+  var key = where && keyOf(content, name, where);
+  var file = key && path.join(where.dir, 'drover-' + fnv1a(key) + '.bin');
+  var data = file ? readCache(file, key) : undefined;
   var script = new vm.Script(Module.wrap(content), { filename: name, cachedData: data });
-  if (file && (!data || script.cachedDataRejected)) saveLater(script, file);
+  if (file && (!data || script.cachedDataRejected)) saveLater(script, file, key);
   var fn = script.runInThisContext({ displayErrors: true });
   // The bundle requires Node.js's built-in modules only, by name.
   var requireFn = function require(id) {
@@ -86,7 +120,7 @@ function runCached(module, content, filename) {
  * compiled would come back compiled at every start, in memory the idle supervisor does not need. To a temporary
  * file renamed into place, so a reader never sees half of it.
  */
-function saveLater(script, file) {
+function saveLater(script, file, key) {
   var done = false;
   function save() {
     if (done) return;
@@ -94,7 +128,7 @@ function saveLater(script, file) {
     var tmp = file + '.' + process.pid + '.tmp';
     try {
       // 0o644: a cache in the slug may be read by another user than the build's, as the bundle is.
-      fs.writeFileSync(tmp, script.createCachedData(), { mode: 420, flag: 'wx' });
+      fs.writeFileSync(tmp, Buffer.concat([Buffer.from(key + '\n'), script.createCachedData()]), { mode: 420, flag: 'wx' });
       fs.renameSync(tmp, file);
     } catch (e) {
       try {

@@ -2,7 +2,8 @@
 // can write, and never used for another bundle.
 import { describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUILDPACK, tempDir } from '../helpers';
 
@@ -67,7 +68,7 @@ describe('the code cache of lib/drover.js', () => {
     expect(statSync(join(tmp, `drover-${uid}`)).mode & 0o777).toBe(0o700);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     const first = caches(dir);
-    expect([...first.keys()]).toEqual([expect.stringMatching(/^drover-[0-9a-f]{16}-v\d+\.\d+\.\d+-\w+\.bin$/)]);
+    expect([...first.keys()]).toEqual([expect.stringMatching(/^drover-[0-9a-f]+\.bin$/)]);
     const [name] = first.keys();
     const written = statSync(join(dir, name)).mtimeMs;
     expect(await version(tree, tmp)).toMatch(/^drover \S+ \(node v\d+/);
@@ -85,15 +86,32 @@ describe('the code cache of lib/drover.js', () => {
     expect(await version(tree, tmp)).toMatch(MARKED);
   });
 
+  it('in <drover>/code-cache, is never used for another build of the bundle (where every file has the same time, as in a CNB image)', async () => {
+    const tree = droverTree();
+    mkdirSync(join(tree, 'code-cache'), { mode: 0o755 });
+    chmodSync(join(tree, 'code-cache'), 0o755);
+    await start(tree, tempDir());
+    expect(caches(join(tree, 'code-cache')).size).toBe(1);
+    // Another build: another bundle with its own hash line, of the same length and the same time.
+    const file = join(tree, 'lib', 'drover.js');
+    const { atime, mtime } = statSync(file);
+    const body = mark(readFileSync(file, 'utf8')).replace(/\/\/ drover-bundle-sha256 \w+\n$/, '');
+    writeFileSync(file, `${body}// drover-bundle-sha256 ${createHash('sha256').update(body).digest('hex')}\n`);
+    utimesSync(file, atime, mtime);
+    expect(await version(tree, tempDir())).toMatch(MARKED);
+  });
+
   it('is read only from a directory nobody else can write into: a cache put there is code drover runs', async () => {
     // A cache made from the marked bundle, under the name of the original's: what someone could plant.
     const original = droverTree();
     const scratch = tempDir();
     await start(original, scratch);
-    const [name] = caches(join(scratch, `drover-${uid}`, 'code-cache')).keys();
+    const [[name, made]] = caches(join(scratch, `drover-${uid}`, 'code-cache'));
     const other = tempDir();
     await start(droverTree(mark), other);
-    const [planted] = caches(join(other, `drover-${uid}`, 'code-cache')).values();
+    const [theirs] = caches(join(other, `drover-${uid}`, 'code-cache')).values();
+    // The file's first line says what it was made for: the original's line, then the marked bundle's V8 cache.
+    const planted = Buffer.concat([made.subarray(0, made.indexOf(10) + 1), theirs.subarray(theirs.indexOf(10) + 1)]);
 
     // In the private directory, it is used (so the cache is real, and only its owner may write it).
     const tmp = tempDir();
@@ -112,7 +130,9 @@ describe('the code cache of lib/drover.js', () => {
     const shipped = join(original, 'code-cache');
     mkdirSync(shipped);
     chmodSync(shipped, 0o755);
-    writeFileSync(join(shipped, name), planted);
+    await start(original, tempDir());
+    const [[shippedName, shippedMade]] = caches(shipped);
+    writeFileSync(join(shipped, shippedName), Buffer.concat([shippedMade.subarray(0, shippedMade.indexOf(10) + 1), theirs.subarray(theirs.indexOf(10) + 1)]));
     expect(await version(original, tempDir())).toMatch(MARKED);
     chmodSync(shipped, 0o777);
     const fresh = tempDir();
