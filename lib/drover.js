@@ -13611,9 +13611,10 @@ function profiling() {
 function ignoredLine(signal) {
   return `Received ${signal}: ignored (SIGTERM, SIGINT or SIGQUIT stop every process; SIGHUP reloads the configuration; SIGUSR1 prints their state)`;
 }
+var SHIM_INSPECT_PORT = "--inspect-port=192.0.2.1:9229";
 function keepInspectorClosed() {
   process.on(STATUS_SIGNAL, () => void 0);
-  const flags = `${process.env.NODE_OPTIONS ?? ""} ${process.execArgv.join(" ")}`;
+  const flags = `${process.env.NODE_OPTIONS ?? ""} ${process.execArgv.filter((a) => a !== SHIM_INSPECT_PORT).join(" ")}`;
   if (!/--inspect|--debug/.test(flags)) return;
   if (typeof require !== "function") return;
   const inspector = require("node:inspector");
@@ -14260,4 +14261,4 @@ Please report this with the command you ran.
     process.exitCode = 70;
   }
 );
-// drover-bundle-sha256 6fd445eb26800ac0228f78745d5feab641a0448ce7391daef42a66ee91889afb
+// drover-bundle-sha256 c70b2f683ec3a8fd0bd7f17f014fec686384a7cfdf2fdb4abb80883856e783a1
