@@ -3325,9 +3325,6 @@ function cronMessage(error) {
   return (error instanceof Error ? error.message : String(error)).replace(/^CronPattern: /, "");
 }
 
-// src/pipeline/matcher/re2.ts
-var import_node_v8 = require("node:v8");
-
 // src/pipeline/matcher/re2-classes.ts
 var MAX_UNIT = 65535;
 function normalize(ranges) {
@@ -3846,10 +3843,11 @@ function parseRe2(pattern) {
 // src/pipeline/matcher/re2.ts
 var MAX_SOURCE = 2e5;
 var linearEngine = false;
+var v8 = () => require("node:v8");
 function enableLinearEngine() {
   if (linearEngine) return;
-  (0, import_node_v8.setFlagsFromString)("--enable-experimental-regexp-engine");
-  (0, import_node_v8.setFlagsFromString)("--enable-experimental-regexp-engine-on-excessive-backtracks");
+  v8().setFlagsFromString("--enable-experimental-regexp-engine");
+  v8().setFlagsFromString("--enable-experimental-regexp-engine-on-excessive-backtracks");
   linearEngine = true;
 }
 var hex4 = (u) => "\\u" + u.toString(16).padStart(4, "0");

@@ -3106,9 +3106,6 @@ function cronMessage(error) {
   return (error instanceof Error ? error.message : String(error)).replace(/^CronPattern: /, "");
 }
 
-// src/pipeline/matcher/re2.ts
-var import_node_v8 = require("node:v8");
-
 // src/pipeline/matcher/re2-classes.ts
 var MAX_UNIT = 65535;
 function normalize(ranges) {
@@ -3627,10 +3624,11 @@ function parseRe2(pattern) {
 // src/pipeline/matcher/re2.ts
 var MAX_SOURCE = 2e5;
 var linearEngine = false;
+var v8 = () => require("node:v8");
 function enableLinearEngine() {
   if (linearEngine) return;
-  (0, import_node_v8.setFlagsFromString)("--enable-experimental-regexp-engine");
-  (0, import_node_v8.setFlagsFromString)("--enable-experimental-regexp-engine-on-excessive-backtracks");
+  v8().setFlagsFromString("--enable-experimental-regexp-engine");
+  v8().setFlagsFromString("--enable-experimental-regexp-engine-on-excessive-backtracks");
   linearEngine = true;
 }
 var hex4 = (u) => "\\u" + u.toString(16).padStart(4, "0");
@@ -14261,4 +14259,4 @@ Please report this with the command you ran.
     process.exitCode = 70;
   }
 );
-// drover-bundle-sha256 c70b2f683ec3a8fd0bd7f17f014fec686384a7cfdf2fdb4abb80883856e783a1
+// drover-bundle-sha256 b917352dbe171ffe14d591a729bf40404127bc9e71b1c5c06dec130b0a8d0022
