@@ -15,6 +15,14 @@ var Module = module.constructor;
 
 var root = path.join(__dirname, '..', '..');
 var bundle = path.join(root, 'lib', 'drover.js');
+// A cache still to write (saveLater), and what to call once there is none.
+var pending = false;
+var onSettled = function () {};
+function settle() {
+  var settled = onSettled;
+  onSettled = function () {};
+  settled();
+}
 var BUNDLE_HASH = /\/\/ drover-bundle-sha256 ([0-9a-f]{64})\n$/;
 
 /** Whether `dir` is a real directory (no symlink) owned by one of `owners` that no one else can write into. */
@@ -123,6 +131,7 @@ function runCached(module, content, filename) {
  */
 function saveLater(script, file, key) {
   var done = false;
+  pending = true;
   function save() {
     if (done) return;
     done = true;
@@ -138,17 +147,29 @@ function saveLater(script, file, key) {
         /* never made */
       }
     }
+    settle();
   }
   if (process.env.DROVER_CODE_CACHE_FOR) process.once('exit', save);
   else setTimeout(save, 1000).unref();
 }
 
-/** Makes Node.js's loader run lib/drover.js through runCached; every other file loads as usual. */
-exports.install = function install() {
+/**
+ * Makes Node.js's loader run lib/drover.js through runCached; every other file loads as usual. `settled` is called
+ * once the bundle has run its first turn and its cache is written, or needs none.
+ */
+exports.install = function install(settled) {
   var compile = Module.prototype._compile;
   Module.prototype._compile = function (content, filename) {
     Module.prototype._compile = compile;
-    if (filename !== bundle || typeof content !== 'string') return compile.apply(this, arguments);
-    return runCached(this, content, filename);
+    if (filename !== bundle || typeof content !== 'string') {
+      settled();
+      return compile.apply(this, arguments);
+    }
+    onSettled = settled;
+    try {
+      return runCached(this, content, filename);
+    } finally {
+      if (!pending) settle();
+    }
   };
 };
