@@ -3843,7 +3843,7 @@ function parseRe2(pattern) {
 // src/pipeline/matcher/re2.ts
 var MAX_SOURCE = 2e5;
 var linearEngine = false;
-var v8 = () => require("node:v8");
+var v8 = () => process.getBuiltinModule?.("node:v8") ?? require("node:v8");
 function enableLinearEngine() {
   if (linearEngine) return;
   v8().setFlagsFromString("--enable-experimental-regexp-engine");

@@ -3624,7 +3624,7 @@ function parseRe2(pattern) {
 // src/pipeline/matcher/re2.ts
 var MAX_SOURCE = 2e5;
 var linearEngine = false;
-var v8 = () => require("node:v8");
+var v8 = () => process.getBuiltinModule?.("node:v8") ?? require("node:v8");
 function enableLinearEngine() {
   if (linearEngine) return;
   v8().setFlagsFromString("--enable-experimental-regexp-engine");
@@ -14259,4 +14259,4 @@ Please report this with the command you ran.
     process.exitCode = 70;
   }
 );
-// drover-bundle-sha256 b917352dbe171ffe14d591a729bf40404127bc9e71b1c5c06dec130b0a8d0022
+// drover-bundle-sha256 439a65650d5832335b4e6e9ff3eb7d3fcb1a07927476d11c0e8950d9657f7521

@@ -21,8 +21,12 @@ const MAX_SOURCE = 200_000;
 
 let linearEngine = false;
 
-/** node:v8, loaded on first use: it loads node's heap utilities too, 1 ms of every start of a drover without regexps. */
-const v8 = (): typeof V8 => require('node:v8');
+/**
+ * node:v8, loaded on first use: it loads node's heap utilities too, 1 ms of every start of a drover without regexps.
+ * By process.getBuiltinModule (Node.js 20.16 and later), which works where require does not (this file bundled as
+ * an ES module, as bench/ does); by require on older ones.
+ */
+const v8 = (): typeof V8 => process.getBuiltinModule?.('node:v8') ?? require('node:v8');
 
 /**
  * Turns on V8's linear-time engine (Node 18 to 24 have it behind a flag, settable at run time, and the `l` flag).
