@@ -67,7 +67,7 @@ function cacheDir() {
   return ok();
 }
 
-/** FNV-1a of a short string, 8 hex digits: a file name (the key inside the file is what is compared). */
+/** FNV-1a of a short string, in hex: a file name (the key inside the file is what is compared). */
 function fnv1a(text) {
   var hash = 0x811c9dc5;
   for (var i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
@@ -110,7 +110,8 @@ function runCached(module, content, filename) {
   // The buildpack makes the slug's cache for the path the bundle will have at run time.
   var name = process.env.DROVER_CODE_CACHE_FOR || filename;
   var key = where && keyOf(content, name, where);
-  var file = key && path.join(where.dir, 'drover-' + fnv1a(key) + '.bin');
+  // One file per bundle path and Node.js: a new build replaces the cache of the last one instead of piling up.
+  var file = key && path.join(where.dir, 'drover-' + fnv1a([process.version, process.arch, name].join(' ')) + '.bin');
   var data = file ? readCache(file, key) : undefined;
   var script = new vm.Script(Module.wrap(content), { filename: name, cachedData: data });
   if (file && (!data || script.cachedDataRejected)) saveLater(script, file, key);

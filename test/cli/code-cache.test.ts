@@ -84,6 +84,12 @@ describe('the code cache of lib/drover.js', () => {
     const file = join(tree, 'lib', 'drover.js');
     writeFileSync(file, mark(readFileSync(file, 'utf8')));
     expect(await version(tree, tmp)).toMatch(MARKED);
+    // The next start replaces the old bundle's cache with the new one's: one file per path, not one per build.
+    await start(tree, tmp);
+    const dir = join(tmp, `drover-${uid}`, 'code-cache');
+    expect(caches(dir).size).toBe(1);
+    expect(String([...caches(dir).values()][0].subarray(0, 200))).toContain(String(statSync(file).mtimeMs));
+    expect(await version(tree, tmp)).toMatch(MARKED);
   });
 
   it('in <drover>/code-cache, is never used for another build of the bundle (where every file has the same time, as in a CNB image)', async () => {
