@@ -3022,11 +3022,12 @@ ${lines.join("\n")}
 var EMPTY_ORIGINAL = "# The app has no Procfile: its process types come from [processes.NAME] in drover/*.toml.\n";
 
 // src/buildpack/runtime.ts
-var import_node_child_process = require("node:child_process");
+var import_node_child_process2 = require("node:child_process");
 var import_node_fs3 = require("node:fs");
 var import_node_path3 = require("node:path");
 
 // src/buildpack/vendor.ts
+var import_node_child_process = require("node:child_process");
 var import_node_fs2 = require("node:fs");
 var import_node_path2 = require("node:path");
 function buildpackDir() {
@@ -3036,8 +3037,8 @@ function buildpackDir() {
     if ((0, import_node_path2.dirname)(dir) === dir) throw new Error(`drover: cannot find buildpack.toml above ${start}: run the buildpack from its own directory`);
   }
 }
-function vendorSupervisor(bpDir, appDir, dest) {
-  const files = ["bin/drover", "bin/support/find-node.sh", "bin/support/node-check.cjs", "lib/drover.js", "lib/package.json"];
+function vendorSupervisor(bpDir, appDir, dest, runAt = dest) {
+  const files = ["bin/drover", "bin/support/find-node.sh", "bin/support/node-check.cjs", "bin/support/code-cache.cjs", "lib/drover.js", "lib/package.json"];
   for (const file of files) {
     (0, import_node_fs2.mkdirSync)((0, import_node_path2.dirname)((0, import_node_path2.join)(dest, file)), { recursive: true });
     (0, import_node_fs2.copyFileSync)((0, import_node_path2.join)(bpDir, file), (0, import_node_path2.join)(dest, file));
@@ -3053,8 +3054,19 @@ function vendorSupervisor(bpDir, appDir, dest) {
   }
   for (const [name, from] of merged) (0, import_node_fs2.copyFileSync)(from, (0, import_node_path2.join)(conf, name));
   const fragments = [...merged.keys()].sort().map((n) => `conf/${n}`);
-  const all = [...files, ...fragments];
+  const all = [...files, ...fragments, ...warmCodeCache(dest, runAt, appDir)];
   return { files: all, fragments, bytes: all.reduce((sum, f) => sum + (0, import_node_fs2.statSync)((0, import_node_path2.join)(dest, f)).size, 0) };
+}
+function warmCodeCache(dest, runAt, appDir) {
+  const dir = (0, import_node_path2.join)(dest, "code-cache");
+  (0, import_node_fs2.rmSync)(dir, { recursive: true, force: true });
+  (0, import_node_fs2.mkdirSync)(dir, { recursive: true });
+  (0, import_node_fs2.chmodSync)(dir, 493);
+  const env = { ...process.env };
+  delete env.DROVER_CODE_CACHE;
+  env.DROVER_CODE_CACHE_FOR = (0, import_node_path2.join)(runAt, "lib", "drover.js");
+  (0, import_node_child_process.spawnSync)("bash", [(0, import_node_path2.join)(dest, "bin/drover"), "check", "--app", appDir], { stdio: "ignore", timeout: 3e4, env });
+  return (0, import_node_fs2.readdirSync)(dir).filter((name) => name.endsWith(".bin")).map((name) => `code-cache/${name}`);
 }
 function treeSize(path) {
   if (!(0, import_node_fs2.existsSync)(path)) return 0;
@@ -3066,7 +3078,7 @@ function treeSize(path) {
 // src/buildpack/runtime.ts
 function nodeVersion(path) {
   if (!(0, import_node_fs3.existsSync)(path)) return void 0;
-  const result = (0, import_node_child_process.spawnSync)(path, ["--version"], { encoding: "utf8", timeout: 1e4 });
+  const result = (0, import_node_child_process2.spawnSync)(path, ["--version"], { encoding: "utf8", timeout: 1e4 });
   const version = result.status === 0 ? result.stdout.trim().replace(/^v/, "") : "";
   return /^\d+\.\d+\.\d+/.test(version) ? version : void 0;
 }
@@ -3098,7 +3110,7 @@ function provideRuntime(out, options) {
   return { kind: "vendored", bytes };
 }
 function installNode(bpDir, dir) {
-  const result = (0, import_node_child_process.spawnSync)("bash", [(0, import_node_path3.join)(bpDir, "bin/support/node-install.sh"), dir], { encoding: "utf8" });
+  const result = (0, import_node_child_process2.spawnSync)("bash", [(0, import_node_path3.join)(bpDir, "bin/support/node-install.sh"), dir], { encoding: "utf8" });
   const how = result.stdout.trim().split("\n").pop();
   if (result.status === 0 && (how === "cached" || how === "downloaded")) return how;
   const lines = (result.stderr || result.error?.message || `node-install.sh exited with status ${result.status}`).trim().split("\n");
@@ -3312,9 +3324,6 @@ function scheduleError(message, column) {
 function cronMessage(error) {
   return (error instanceof Error ? error.message : String(error)).replace(/^CronPattern: /, "");
 }
-
-// src/pipeline/matcher/re2.ts
-var import_node_v8 = require("node:v8");
 
 // src/pipeline/matcher/re2-classes.ts
 var MAX_UNIT = 65535;
@@ -3834,10 +3843,11 @@ function parseRe2(pattern) {
 // src/pipeline/matcher/re2.ts
 var MAX_SOURCE = 2e5;
 var linearEngine = false;
+var v8 = () => process.getBuiltinModule?.("node:v8") ?? require("node:v8");
 function enableLinearEngine() {
   if (linearEngine) return;
-  (0, import_node_v8.setFlagsFromString)("--enable-experimental-regexp-engine");
-  (0, import_node_v8.setFlagsFromString)("--enable-experimental-regexp-engine-on-excessive-backtracks");
+  v8().setFlagsFromString("--enable-experimental-regexp-engine");
+  v8().setFlagsFromString("--enable-experimental-regexp-engine-on-excessive-backtracks");
   linearEngine = true;
 }
 var hex4 = (u) => "\\u" + u.toString(16).padStart(4, "0");
@@ -11450,7 +11460,7 @@ function compile2(out, args) {
   });
   out.step("Vendoring drover into .drover/");
   const originalText = original.path ? (0, import_node_fs22.readFileSync)(original.path, "utf8") : EMPTY_ORIGINAL;
-  const vendored = vendorSupervisor(bpDir, buildDir, (0, import_node_path18.join)(buildDir, ".drover"));
+  const vendored = vendorSupervisor(bpDir, buildDir, (0, import_node_path18.join)(buildDir, ".drover"), "/app/.drover");
   out.detail(
     `bin/drover, lib/drover.js, ${vendored.fragments.length} fragment${vendored.fragments.length === 1 ? "" : "s"} in conf/: ${formatSize(vendored.bytes)}`
   );
@@ -11519,7 +11529,7 @@ function supply(out, args) {
     targetLabel: `deps/${idx}/node`
   });
   out.step(`Installing drover into deps/${idx}`);
-  const vendored = vendorSupervisor(bpDir, buildDir, depDir);
+  const vendored = vendorSupervisor(bpDir, buildDir, depDir, (0, import_node_path19.join)("/home/vcap/deps", idx));
   (0, import_node_fs23.mkdirSync)((0, import_node_path19.join)(depDir, "profile.d"), { recursive: true });
   (0, import_node_fs23.writeFileSync)((0, import_node_path19.join)(depDir, "profile.d/drover.sh"), profileD(idx));
   (0, import_node_fs23.writeFileSync)((0, import_node_path19.join)(depDir, "config.yml"), `---

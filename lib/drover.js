@@ -3106,9 +3106,6 @@ function cronMessage(error) {
   return (error instanceof Error ? error.message : String(error)).replace(/^CronPattern: /, "");
 }
 
-// src/pipeline/matcher/re2.ts
-var import_node_v8 = require("node:v8");
-
 // src/pipeline/matcher/re2-classes.ts
 var MAX_UNIT = 65535;
 function normalize(ranges) {
@@ -3627,10 +3624,11 @@ function parseRe2(pattern) {
 // src/pipeline/matcher/re2.ts
 var MAX_SOURCE = 2e5;
 var linearEngine = false;
+var v8 = () => process.getBuiltinModule?.("node:v8") ?? require("node:v8");
 function enableLinearEngine() {
   if (linearEngine) return;
-  (0, import_node_v8.setFlagsFromString)("--enable-experimental-regexp-engine");
-  (0, import_node_v8.setFlagsFromString)("--enable-experimental-regexp-engine-on-excessive-backtracks");
+  v8().setFlagsFromString("--enable-experimental-regexp-engine");
+  v8().setFlagsFromString("--enable-experimental-regexp-engine-on-excessive-backtracks");
   linearEngine = true;
 }
 var hex4 = (u) => "\\u" + u.toString(16).padStart(4, "0");
@@ -13640,9 +13638,10 @@ function profiling() {
 function ignoredLine(signal) {
   return `Received ${signal}: ignored (SIGTERM, SIGINT or SIGQUIT stop every process; SIGHUP reloads the configuration; SIGUSR1 prints their state)`;
 }
+var SHIM_INSPECT_PORT = "--inspect-port=192.0.2.1:9229";
 function keepInspectorClosed() {
   process.on(STATUS_SIGNAL, () => void 0);
-  const flags = `${process.env.NODE_OPTIONS ?? ""} ${process.execArgv.join(" ")}`;
+  const flags = `${process.env.NODE_OPTIONS ?? ""} ${process.execArgv.filter((a) => a !== SHIM_INSPECT_PORT).join(" ")}`;
   if (!/--inspect|--debug/.test(flags)) return;
   if (typeof require !== "function") return;
   const inspector = require("node:inspector");
@@ -14289,3 +14288,4 @@ Please report this with the command you ran.
     process.exitCode = 70;
   }
 );
+// drover-bundle-sha256 51cdc8d4505c2f24ae51adba920e0e5246ddbee05ac0c6b1d2cbe8329f345ddc

@@ -1,6 +1,7 @@
 // Bundles each entrypoint into lib/ with esbuild. lib/ is committed: a buildpack runs from a git clone.
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { watPlugin } from './wat.mjs';
 
@@ -37,3 +38,10 @@ for (const name of Object.keys(entrypoints)) {
   const at = lines.findIndex((line) => /[^\x00-\x7f]/.test(line));
   if (at >= 0) throw new Error(`${outdir}/${name}.js line ${at + 1} is not ASCII: ${lines[at].trim()}\nWrite that comment in ASCII in src/.`);
 }
+
+// The bundle's last line is a hash of the rest: bin/support/code-cache.cjs keys V8's code cache on it, so that a
+// cache made from one build is never used for another (V8 only checks that the source has the same length), without
+// hashing 550 KB at every start.
+const bundle = join(outdir, 'drover.js');
+const text = readFileSync(bundle, 'utf8');
+writeFileSync(bundle, `${text}// drover-bundle-sha256 ${createHash('sha256').update(text).digest('hex')}\n`);

@@ -176,8 +176,18 @@ const nodePipe = {
   },
 };
 
+const bareNode = {
+  name: 'bare node',
+  prepare(job) {
+    if (job.restart || (job.count ?? 1) > 1) return { na: 'not a supervisor; only the floor of a Node.js process' };
+    // The Node.js drover runs on (its shim takes $DROVER_NODE, else node on PATH), doing nothing: the floor of
+    // start-up and memory for any supervisor written for Node.js.
+    return { cmd: process.env.DROVER_NODE || 'node', args: ['-e', "console.log('READY'); setInterval(() => {}, 1e9)"], cwd: job.dir, env: cleanEnv() };
+  },
+};
+
 /** Every tool, drover first; workloads choose from these. */
-export const TOOLS = { cat, nodePipe, drover, supervisord, foreman, concurrently, pm2 };
+export const TOOLS = { cat, nodePipe, bareNode, drover, supervisord, foreman, concurrently, pm2 };
 
 /** Supervisors only (no `cat | cat`): for workloads about processes rather than pipes. */
 export const SUPERVISORS = [drover, supervisord, foreman, concurrently, pm2];

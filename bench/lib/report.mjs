@@ -3,7 +3,7 @@ import { median, pairedRatio } from './stats.mjs';
 
 const REFERENCE = 'cat | cat';
 /** Floors to compare against, not supervisors: never the "best peer". */
-const FLOORS = new Set([REFERENCE, 'node pipe']);
+const FLOORS = new Set([REFERENCE, 'node pipe', 'bare node']);
 
 function num(x, digits) {
   if (!Number.isFinite(x)) return '—';

@@ -19,3 +19,9 @@ if (major < 18) {
     '        Put a newer node first on PATH, or set DROVER_NODE to the path of one.\n');
   process.exit(127);
 }
+// The bundle loads through V8's code cache (code-cache.cjs says where it is kept and why it can be trusted). Once
+// it is loaded and its cache is written (V8 keys caches on its flags), the old generation grows 20% at a time
+// (bin/drover says why here and not on its command line).
+require('./code-cache.cjs').install(function () {
+  require('v8').setFlagsFromString('--heap-growing-percent=20');
+});

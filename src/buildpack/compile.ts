@@ -41,7 +41,8 @@ export function compile(out: Output, args: string[]): void {
 
   out.step('Vendoring drover into .drover/');
   const originalText = original.path ? readFileSync(original.path, 'utf8') : EMPTY_ORIGINAL;
-  const vendored = vendorSupervisor(bpDir, buildDir, join(buildDir, '.drover'));
+  // The slug runs from /app on Heroku (and Dokku, herokuish): the code cache is made for that path.
+  const vendored = vendorSupervisor(bpDir, buildDir, join(buildDir, '.drover'), '/app/.drover');
   out.detail(
     `bin/drover, lib/drover.js, ${vendored.fragments.length} fragment${vendored.fragments.length === 1 ? '' : 's'} in conf/: ${formatSize(vendored.bytes)}`,
   );

@@ -51,7 +51,8 @@ export function supply(out: Output, args: string[]): void {
   });
 
   out.step(`Installing drover into deps/${idx}`);
-  const vendored = vendorSupervisor(bpDir, buildDir, depDir);
+  // Cloud Foundry runs the droplet with its deps in /home/vcap/deps: the code cache is made for that path.
+  const vendored = vendorSupervisor(bpDir, buildDir, depDir, join('/home/vcap/deps', idx));
   mkdirSync(join(depDir, 'profile.d'), { recursive: true });
   writeFileSync(join(depDir, 'profile.d/drover.sh'), profileD(idx));
   writeFileSync(join(depDir, 'config.yml'), `---\nname: drover\nconfig:\n  version: ${VERSION}\n`);

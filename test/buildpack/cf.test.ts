@@ -64,7 +64,7 @@ describe('Cloud Foundry: supply and finalize', () => {
   it('supply writes only under DEPS_DIR/DEPS_IDX: bin, lib, conf, node, profile.d, config.yml', () => {
     const { app, deps, supply, before, afterSupply } = staged['node-web'];
     expect(supply.exitCode, supply.all).toBe(0);
-    expect(readdirSync(join(deps, '1')).sort()).toEqual(['bin', 'conf', 'config.yml', 'lib', 'node', 'profile.d']);
+    expect(readdirSync(join(deps, '1')).sort()).toEqual(['bin', 'code-cache', 'conf', 'config.yml', 'lib', 'node', 'profile.d']);
     expect(readFileSync(join(deps, '1/config.yml'), 'utf8')).toMatch(/^name: drover$/m);
     expect(readFileSync(join(deps, '1/profile.d/drover.sh'), 'utf8')).toContain('export PATH="$DEPS_DIR/1/bin:$PATH"');
     expect(supply.all).toMatch(/^-----> Vendoring Node\.js [\d.]+ into deps\/1\/node/m);

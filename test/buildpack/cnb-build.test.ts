@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import TOML from '@iarna/toml';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { killLeftovers } from '../helpers';
 import { copyBuildpack, copyFixture, freePort, httpGet, localNodeEnv, runDyno, Scratch, waitFor } from './harness';
@@ -100,6 +100,23 @@ describe('CNB: bin/detect and bin/build', () => {
     ]);
     // The app directory is left as it was: CNB reads launch.toml, not the Procfile.
     expect(readFileSync(join(app, 'Procfile'), 'utf8')).toBe('web: python3 -u web.py\nworker: python3 -u worker.py\n');
+  });
+
+  it("the layer holds V8's code cache of the bundle for its node, which drover uses from its first start", async () => {
+    const layer = join(built.python.layers, 'drover');
+    const version = String((await execa(join(layer, 'node/bin/node'), ['--version'])).stdout).trim();
+    const made = readdirSync(join(layer, 'code-cache'));
+    expect(made).toEqual([expect.stringMatching(/^drover-[0-9a-f]+\.bin$/)]);
+    // Its first line says what it is for: this node, the bundle at the layer's path.
+    const key = readFileSync(join(layer, 'code-cache', made[0]), 'latin1').split('\n')[0];
+    expect(key.startsWith(`${version} `)).toBe(true);
+    expect(key).toContain(` ${join(layer, 'lib', 'drover.js')} `);
+    // A fresh $TMPDIR, as in a new container: the layer's cache is read, so none is written there.
+    const tmp = scratch.dir('tmp-code-cache');
+    const run = await execa(join(layer, 'bin/drover'), ['version'], { env: { TMPDIR: tmp } });
+    expect(String(run.stdout)).toBe(`drover ${String((await execa(join(bp, 'bin/drover'), ['version'])).stdout).split(' ')[1]} (node ${version})`);
+    expect(existsSync(join(tmp, `drover-${process.getuid?.() ?? 0}`, 'code-cache'))).toBe(false);
+    expect(readdirSync(join(layer, 'code-cache'))).toEqual(made);
   });
 
   it('a second build reuses the node in the cached layer', async () => {

@@ -1,5 +1,5 @@
 // RE2 patterns (Go's syntax, as in Heka) turned into JavaScript RegExps that V8 matches in linear time.
-import { setFlagsFromString } from 'node:v8';
+import type * as V8 from 'node:v8';
 import { MAX_UNIT, type Ranges } from './re2-classes';
 import { backtrackingIsLinear } from './re2-engine';
 import { parseRe2, Re2SyntaxError, type Re2Node } from './re2-parse';
@@ -22,13 +22,20 @@ const MAX_SOURCE = 200_000;
 let linearEngine = false;
 
 /**
+ * node:v8, loaded on first use: it loads node's heap utilities too, 1 ms of every start of a drover without regexps.
+ * By process.getBuiltinModule (Node.js 20.16 and later), which works where require does not (this file bundled as
+ * an ES module, as bench/ does); by require on older ones.
+ */
+const v8 = (): typeof V8 => process.getBuiltinModule?.('node:v8') ?? require('node:v8');
+
+/**
  * Turns on V8's linear-time engine (Node 18 to 24 have it behind a flag, settable at run time, and the `l` flag).
  * The fallback to it after many backtracks is also on, for regular expressions drover's own code writes.
  */
 function enableLinearEngine(): void {
   if (linearEngine) return;
-  setFlagsFromString('--enable-experimental-regexp-engine');
-  setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
+  v8().setFlagsFromString('--enable-experimental-regexp-engine');
+  v8().setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
   linearEngine = true;
 }
 
