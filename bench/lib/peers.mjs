@@ -10,10 +10,12 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = join(ROOT, 'node_modules', '.bin');
 
-// Tools inherit the environment minus what would change their behaviour (a platform's PORT/DYNO, colours).
+// Tools inherit the environment minus what would change their behaviour (a platform's PORT/DYNO, colours) and
+// NODE_EXTRA_CA_CERTS, which some build machines set and no dyno does: every Node.js tool (drover, node-foreman,
+// concurrently, pm2, bare node) would read a CA bundle at start, about 30 ms each on Node.js 18 and 20.
 function cleanEnv(extra = {}) {
   const env = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...extra };
-  for (const key of ['PORT', 'DYNO', 'VCAP_APPLICATION', 'CNB_LAYERS_DIR']) delete env[key];
+  for (const key of ['PORT', 'DYNO', 'VCAP_APPLICATION', 'CNB_LAYERS_DIR', 'NODE_EXTRA_CA_CERTS']) delete env[key];
   return env;
 }
 
