@@ -4238,6 +4238,11 @@ var supervisorSchema = {
     max: 1e5,
     doc: "how many of the last lines `drover logs` can show (kept in memory, at most 1 MiB); 0 keeps none"
   },
+  direct_output: {
+    type: "boolean",
+    default: true,
+    doc: "when nothing in the pipeline needs a process's lines (one instance, the one output a raw `stdout` or `stderr` with the default max_line_length and match, no decoders, filters, drains, inputs or metrics_address), the process writes straight to drover's stdout (`drover status`: output direct), which costs drover nothing per line; its lines are then not in `drover logs`. false sends them through the pipeline"
+  },
   watch: { type: "boolean", default: false, doc: "reload (as `drover reload`) when the Procfile, a .env file or a drover/*.toml fragment changes" },
   control_socket: {
     type: "string",
@@ -4886,7 +4891,7 @@ function threadPoolSink(fd) {
         part.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
         room -= Math.min(chunk.length, room);
       }
-      (0, import_node_fs3.writev)(fd, part, (e, n) => {
+      (0, import_node_fs3.writev)(fd, sink.wholeLines ? wholeLines(part) : part, (e, n) => {
         if (e && e.code === "EAGAIN") {
           setTimeout(() => writeFrom(chunks, i, offset), retryMs);
           retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
@@ -4914,7 +4919,7 @@ function threadPoolSink(fd) {
       0
     );
   };
-  return {
+  const sink = {
     kind: "thread pool",
     write(chunks, done) {
       if (error) return done();
@@ -4933,6 +4938,21 @@ function threadPoolSink(fd) {
       return error;
     }
   };
+  return sink;
+}
+var PIPE_BUF = 4096;
+function wholeLines(part) {
+  if (size(part) <= PIPE_BUF) return part;
+  let cut;
+  for (let k = 0, total = 0; k < part.length && total < PIPE_BUF; total += part[k++].length) {
+    const at = part[k].lastIndexOf(10, PIPE_BUF - total - 1);
+    if (at >= 0) cut = [k, at + 1];
+  }
+  for (let k = 0; !cut && k < part.length; k++) {
+    const at = part[k].indexOf(10);
+    if (at >= 0) cut = [k, at + 1];
+  }
+  return cut ? [...part.slice(0, cut[0]), part[cut[0]].subarray(0, cut[1])] : part;
 }
 function size(chunks) {
   let total = 0;
@@ -4974,6 +4994,10 @@ var FdWriter = class {
   /** How the bytes are written: see sinkFor. */
   get sinkKind() {
     return this.sink.kind;
+  }
+  /** From now on, writes whole lines of at most PIPE_BUF bytes where it can: processes write to this descriptor too. */
+  keepLinesWhole() {
+    this.sink.wholeLines = true;
   }
   /** The error that stopped writing, such as EPIPE, if any. */
   get error() {
@@ -5050,6 +5074,13 @@ var FdWriter = class {
     this.slab.bytes[this.used++] = value;
     this.schedule();
   }
+  /** Resolves once everything appended so far is written (or writing failed), without polling. */
+  allWritten() {
+    this.send();
+    if (this.sink.pending === 0 || this.sink.error) return Promise.resolve();
+    return new Promise((resolve10) => this.idleWaiters.push(resolve10));
+  }
+  idleWaiters = [];
   /** Resolves once the queue is below the high-water mark again. */
   drained() {
     if (!this.full) return Promise.resolve();
@@ -5119,6 +5150,7 @@ var FdWriter = class {
     this.release();
   }
   release() {
+    if (this.idleWaiters.length && (this.sink.pending === 0 || this.sink.error)) for (const waiter of this.idleWaiters.splice(0)) waiter();
     if (this.full) return;
     for (const waiter of this.waiters.splice(0)) waiter();
   }
@@ -5224,6 +5256,9 @@ function createStreamOutput(fd, options, context) {
         lines(chunk, start2, end, source, timestamp, out);
         return !out.full;
       }),
+      // Raw lines, never split by drover (on a platform the default limit is the one the platform splits at itself):
+      // a process may write to this descriptor itself when nothing else needs its lines.
+      directFd: format === "raw" && options.max_line_length === void 0 ? fd : void 0,
       drained: () => out.drained(),
       close: (deadline) => out.flush(deadline),
       stats: () => ({ bytes_written: out.written })
@@ -11380,10 +11415,29 @@ function inputDetail(options) {
 
 // src/cli/closed-pipe.ts
 function onClosedPipe(keepRunning) {
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on("error", (error) => {
-      if (error.code !== "EPIPE") throw error;
-      if (!keepRunning) process.exit(141);
+  const hook = (stream) => stream.on("error", (error) => {
+    if (error.code !== "EPIPE") throw error;
+    if (!keepRunning) process.exit(141);
+  });
+  for (const name of ["stdout", "stderr"]) {
+    if (!keepRunning) {
+      hook(process[name]);
+      continue;
+    }
+    const original = Object.getOwnPropertyDescriptor(process, name);
+    if (!original?.get || !original.configurable) {
+      hook(process[name]);
+      continue;
+    }
+    let hooked;
+    Object.defineProperty(process, name, {
+      configurable: true,
+      enumerable: original.enumerable,
+      get() {
+        const stream = original.get.call(process);
+        if (stream !== hooked) hook(hooked = stream);
+        return stream;
+      }
     });
   }
 }
@@ -11707,6 +11761,8 @@ var Instance = class {
   /** When a pending restart (BACKOFF) will start the process, as a Date.now() value. */
   nextStartAt;
   restarts = 0;
+  /** The descriptor the current (or last) run writes to itself, when its output is direct. */
+  directFd;
   /** True when it was SIGKILLed because it outlived stopwaitsecs. */
   killed = false;
   /** Set during `drover restart`: its STOPPED state is not the end. */
@@ -11738,10 +11794,25 @@ var Instance = class {
     this.nextStartAt = void 0;
     const env = { ...options.env, ...spec.environment, DYNO: plan.name, PS: plan.name, PORT: String(plan.port), [MARK_VARIABLE]: instanceMark(plan.name) };
     this.report(`Starting process with command \`${spec.command}\``);
+    const direct = this.directFd = options.direct?.(plan.name);
+    if (direct === void 0) return this.spawn(env, void 0);
+    const generation = ++this.generation;
+    this.setState("STARTING");
+    let timer;
+    void Promise.race([writerFor(direct).allWritten(), new Promise((resolve10) => timer = setTimeout(resolve10, 250))]).then(() => {
+      clearTimeout(timer);
+      if (generation === this.generation && this.state === "STARTING" && !this.child) this.spawn(env, direct);
+    });
+  }
+  /** Starts pending (direct output waits for drover's own lines): a stop or kill cancels it. */
+  generation = 0;
+  spawn(env, direct) {
+    const { plan, options } = this;
+    const spec = plan.type;
     const child = (0, import_node_child_process.spawn)("bash", ["-c", spec.command], {
       cwd: spec.directory ? (0, import_node_path17.resolve)(options.appDir, spec.directory) : options.appDir,
       env,
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: direct === void 0 ? ["ignore", "pipe", "pipe"] : ["ignore", direct, direct],
       detached: true
       // its own process group (setsid), so a stop reaches its children too
     });
@@ -11749,7 +11820,7 @@ var Instance = class {
     this.startedAt = Date.now();
     this.killed = false;
     this.setState("STARTING");
-    const output = !child.stdout || !child.stderr ? NOT_SPAWNED : attachOutput(child, {
+    const output = direct !== void 0 || !child.stdout || !child.stderr ? NOT_SPAWNED : attachOutput(child, {
       logger: plan.name,
       hostname: options.hostname,
       pipeline: options.pipeline,
@@ -11793,7 +11864,7 @@ var Instance = class {
       });
     });
     if (child.pid === void 0) return;
-    this.report(`Process started with pid ${child.pid}`);
+    this.report(`Process started with pid ${child.pid}${direct === void 0 ? "" : " (output: direct)"}`);
     this.timer = setTimeout(() => {
       if (this.state === "STARTING" && this.child === child) {
         this.failedStarts = 0;
@@ -11854,6 +11925,7 @@ var Instance = class {
    */
   async stop(killAt = Infinity) {
     this.clearTimer();
+    this.generation++;
     const child = this.child;
     if (!child || child.pid === void 0) {
       if (this.state === "BACKOFF" || this.state === "STARTING") this.setState("STOPPED");
@@ -11885,6 +11957,7 @@ var Instance = class {
   }
   /** Kills the group at once: for a second Ctrl-C. */
   kill() {
+    this.generation++;
     if (this.child?.pid) signalGroup(this.child.pid, "SIGKILL");
     this.stopEscapees("SIGKILL");
   }
@@ -11925,7 +11998,8 @@ var Instance = class {
       uptime: this.child ? Date.now() - this.startedAt : 0,
       restarts: this.restarts,
       exitStatus: this.exitStatus,
-      nextStart
+      nextStart,
+      output: this.directFd === void 0 ? "pipeline" : "direct"
     };
   }
   setState(state) {
@@ -12328,11 +12402,12 @@ var LogHistory = class {
       dropped_for_slow_clients: this.droppedForClients + [...this.clients].reduce((n, c) => n + c.droppedTotal, 0)
     };
   }
-  /** Answers a `drover logs` request on its connection: the last lines, then new ones with `tail`. */
-  serve(socket, request) {
+  /** Answers a `drover logs` request on its connection: the last lines, then `notes` (said whatever the filter), then new ones with `tail`. */
+  serve(socket, request, notes = []) {
     const wants = matcher(request);
     socket.cork();
     for (const entry of this.recent(request.lines, wants)) writeFrame(socket, { ...entry, bytes: Buffer.from(entry.bytes) });
+    for (const note of notes) writeFrame(socket, notice(note));
     socket.uncork();
     if (!request.tail) {
       socket.end();
@@ -12422,6 +12497,33 @@ function matcher(request) {
   };
 }
 
+// src/supervisor/direct-output.ts
+function directOutput(logger, context) {
+  if (!context.enabled) return { why: "[supervisor] direct_output = false" };
+  if (context.counting) return { why: "metrics_address counts its lines" };
+  if (context.inputs > 0) return { why: "inputs write to the same output" };
+  if (context.instances !== 1) return { why: "more than one instance runs" };
+  const source = (stream) => ({
+    logger,
+    stream,
+    pid: 0,
+    hostname: context.hostname,
+    severity: stream === "stderr" ? SEVERITY.err : SEVERITY.info,
+    type: "log"
+  });
+  const fd = context.pipeline.directFd([source("stdout"), source("stderr")]);
+  if (typeof fd === "string") return { why: fd };
+  if (!isStream(fd)) return { why: `fd ${fd} is not a pipe or socket` };
+  if (isNonBlocking(fd)) return { why: `fd ${fd} is non-blocking` };
+  const writer = writerFor(fd);
+  if (writer.sinkKind !== "thread pool") return { why: `fd ${fd} was non-blocking when drover started` };
+  writer.keepLinesWhole();
+  return { fd };
+}
+function directExplained(name, fd) {
+  return `${name} writes straight to drover's ${fd === 2 ? "stderr" : "stdout"} (output: direct), since nothing in the pipeline needs its lines: drover reads none of them, and \`drover logs\` shows only drover's own. [supervisor] direct_output = false sends them through the pipeline`;
+}
+
 // src/supervisor/supervisor.ts
 var LOGGER = "supervisor";
 var START_BATCH = 20;
@@ -12473,6 +12575,7 @@ var Supervisor = class {
       partialTimeout: options.config.partial_line_timeout,
       lines: options.lines,
       backoff: { initial: options.config.backoff_initial, max: options.config.backoff_max },
+      direct: (name) => this.direct(name),
       onChange: (instance) => this.onChange(instance),
       shuttingDown: () => this.shuttingDown !== void 0 || this.abandoned
     });
@@ -12503,6 +12606,26 @@ var Supervisor = class {
     if (!this.shuttingDown && !this.abandoned && this.instances.every((i) => !i.alive) && !this.scheduler.active)
       void this.shutdown("no process is left running", this.firstUnexpected ?? 0);
   }
+  /** The descriptor instance `name` may write to itself (direct-output.ts), decided as it starts. */
+  direct(name) {
+    const decision = this.directDecision(name);
+    if (!("fd" in decision)) return void 0;
+    if (!this.directSaid) this.report(directExplained(name, decision.fd));
+    this.directSaid = true;
+    return decision.fd;
+  }
+  /** Whether instance `name` would write straight to drover's descriptor if it started now, or why not. */
+  directDecision(name) {
+    return directOutput(name, {
+      pipeline: this.options.pipeline,
+      enabled: this.options.config.direct_output !== false,
+      counting: this.options.lines !== void 0,
+      inputs: this.options.inputs?.size ?? 0,
+      instances: this.instances.length,
+      hostname: this.options.hostname
+    });
+  }
+  directSaid = false;
   onChange(instance) {
     if (this.scheduler?.owns(instance)) return this.scheduler.onChange(instance);
     if (this.removing.has(instance)) return;
@@ -12813,13 +12936,17 @@ function reload(supervisor, why) {
     if ("started" in scaled) answer2.started.push(...scaled.started);
   }
   const toRestart = live().filter((i) => changed.some((t) => t.name === i.plan.type.name) && !answer2.started.includes(i.name));
+  const leavingDirect = live().filter(
+    (i) => i.directFd !== void 0 && i.pid !== void 0 && !toRestart.includes(i) && !answer2.started.includes(i.name) && !("fd" in supervisor.directDecision(i.name))
+  );
+  toRestart.push(...leavingDirect);
   answer2.restarting = toRestart.map((i) => i.name);
   answer2.unchanged = live().filter((i) => !toRestart.includes(i) && !answer2.started.includes(i.name)).map((i) => i.name);
   const said = [
     `outputs kept: ${outputs.kept.join(", ") || "none"}`,
     outputs.started.length && `started: ${outputs.started.join(", ")}`,
     outputs.closed.length && `closed: ${outputs.closed.join(", ")}`,
-    answer2.restarting.length && `restarting ${answer2.restarting.join(", ")} one at a time`,
+    answer2.restarting.length && `restarting ${answer2.restarting.join(", ")} one at a time${leavingDirect.length ? ` (${leavingDirect.map((i) => i.name).join(", ")}: its output was direct, and the pipeline now needs its lines)` : ""}`,
     answer2.started.length && `starting ${answer2.started.join(", ")}`,
     answer2.stopping.length && `stopping ${answer2.stopping.join(", ")}`,
     answer2.rescheduled.length && `rescheduled ${answer2.rescheduled.join(", ")}`
@@ -12833,7 +12960,7 @@ function reload(supervisor, why) {
   if (toRestart.length) {
     busy.add(supervisor);
     void (async () => {
-      for (const instance of toRestart) await replace(supervisor, instance, after.get(instance.plan.type.name));
+      for (const instance of toRestart) await replace(supervisor, instance, after.get(instance.plan.type.name) ?? instance.plan.type);
     })().finally(() => busy.delete(supervisor));
   }
   return answer2;
@@ -12913,7 +13040,7 @@ async function serveControl(path, supervisor) {
       if (nl < 0) return;
       socket.removeAllListeners("data");
       const logs2 = logsRequest(input.slice(0, nl));
-      if (logs2) return supervisor.history.serve(socket, logs2);
+      if (logs2) return supervisor.history.serve(socket, logs2, directNotes(supervisor));
       socket.end(JSON.stringify(answer(input.slice(0, nl), supervisor)) + "\n");
     });
     socket.on("error", () => void 0);
@@ -12982,6 +13109,13 @@ function requestControl(path, request, timeout = 5e3) {
     });
     socket.on("error", reject);
   });
+}
+function directNotes(supervisor) {
+  const direct = supervisor.instances.filter((i) => i.directFd !== void 0).map((i) => i.name);
+  if (!direct.length) return [];
+  return [
+    `${direct.join(", ")} writes straight to drover's stdout (output: direct), so its lines are not kept here; [supervisor] direct_output = false keeps them (they then go through the pipeline)`
+  ];
 }
 
 // src/supervisor/metrics.ts
@@ -13285,6 +13419,19 @@ var Pipeline = class {
     let limit = Infinity;
     for (const { component } of this.outputs) if (component.lines && component.blockLimit) limit = Math.min(limit, component.blockLimit);
     return limit;
+  }
+  /**
+   * The descriptor a process whose lines come as `sources` may write to itself, or why not: only when nothing in
+   * the pipeline needs its lines (no decoders or filters, and the one output a raw stdout or stderr, see
+   * Output.directFd, whose match takes every line of theirs). drover's own outputs (the history) do not count.
+   */
+  directFd(sources) {
+    if (this.decoders.length || this.filters.length) return "decoders or filters read its lines";
+    const [only, ...others] = this.outputs;
+    if (!only || others.length) return others.length ? "more than one output" : "no output";
+    if (only.component.directFd === void 0) return `${only.id} is not a raw stdout or stderr that passes lines unchanged`;
+    if (only.match.perLine || !sources.every((s) => only.match(protoOf(s)))) return `${only.id} matches some lines only`;
+    return only.component.directFd;
   }
   /** True while an output is full: callers stop reading from processes until `onResume` fires. */
   get blocked() {
@@ -13672,6 +13819,9 @@ ${OPTIONS_USAGE}`,
       i.exitStatus === void 0 ? "-" : String(i.exitStatus)
     ]);
     process.stdout.write(table([["NAME", "STATE", "PID", "UPTIME", "RESTARTS", "LAST EXIT"], ...rows]));
+    const direct = answer2.instances.filter((i) => i.output === "direct").map((i) => i.name);
+    if (direct.length) process.stdout.write(`output: direct (${direct.join(", ")} writes straight to drover's stdout; drover logs does not have its lines)
+`);
     if (answer2.schedules?.length) process.stdout.write("\n" + scheduleTable(answer2.schedules) + "\n");
     for (const [id, stats] of Object.entries({ ...answer2.inputs, ...answer2.outputs })) {
       if (stats.state === "disabled") {
