@@ -12523,6 +12523,14 @@ function directOutput(logger, context) {
 function directExplained(name, fd) {
   return `${name} writes straight to drover's ${fd === 2 ? "stderr" : "stdout"} (output: direct), since nothing in the pipeline needs its lines: drover reads none of them, and \`drover logs\` shows only drover's own. [supervisor] direct_output = false sends them through the pipeline`;
 }
+function mayBeDirect(config2, instances, counting, onPlatform) {
+  const [only, ...others] = config2.outputs;
+  if (config2.supervisor.direct_output === false || counting || instances !== 1 || config2.inputs.length) return false;
+  if (config2.decoders.length || config2.filters.length || !only || others.length) return false;
+  if (only.type !== "stdout" && only.type !== "stderr") return false;
+  const format = only.options.format ?? "auto";
+  return only.options.max_line_length === void 0 && (format === "raw" || format === "auto" && onPlatform);
+}
 
 // src/supervisor/supervisor.ts
 var LOGGER = "supervisor";
@@ -13961,6 +13969,11 @@ Run \`drover check\` after fixing them.
   async supervise(app, plans, scaling) {
     const env = mergeDotenv(process.env, app.dotenv);
     const hostname = app.config.supervisor.hostname || (0, import_node_os7.hostname)();
+    const { metrics_address: metricsAddress } = app.config.supervisor;
+    if (!mayBeDirect(app.config, plans.length, Boolean(metricsAddress), isOnPlatform(process.env))) {
+      void process.stdout;
+      void process.stderr;
+    }
     let pipeline;
     try {
       pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: (0, import_node_tty.isatty)(1), instances: plans.length });
@@ -13970,7 +13983,6 @@ Run \`drover check\` after fixing them.
       if (error instanceof BufferInUseError) process.exit(1);
       return 1;
     }
-    const { metrics_address: metricsAddress } = app.config.supervisor;
     const lines = metricsAddress ? new LineCounts() : void 0;
     const { max_line_length: maxLine, partial_line_timeout: partialTimeout } = app.config.supervisor;
     const instances = () => supervisor.instances.map((i) => ({ name: i.name, pid: i.pid }));

@@ -4,7 +4,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { drover, killLeftovers, startDrover, tempDir, waitForLine } from '../helpers';
+import { execa } from 'execa';
+import { drover, DROVER, killLeftovers, startDrover, TEST_MARK, tempDir, waitForLine } from '../helpers';
 
 afterEach(async () => {
   await new Promise((r) => setTimeout(r, 100));
@@ -95,6 +96,33 @@ describe('direct output', () => {
     expect(out.match(new RegExp(DIRECT.source, 'gm'))!.length).toBeGreaterThanOrEqual(2);
     expect(out.trimEnd().split('\n').at(-1)).toBe('Stopped; exit status 0');
   }, 60_000);
+
+  it('ends within the stop budget on SIGTERM when nobody reads its stdout: the app blocks in write, as without drover', async () => {
+    const app = tempDir({ Procfile: "web: yes 'a line that fills the pipe nobody reads'\n", 'drover/100.toml': '[processes.web]\nstopwaitsecs = "3s"\n' });
+    const [k, v] = TEST_MARK.split('=');
+    const child = execa(DROVER, ['start'], { cwd: app, reject: false, buffer: false, env: { ...ON_DYNO, [k]: v }, forceKillAfterDelay: false });
+    child.stdout!.pause();
+    await new Promise((r) => setTimeout(r, 1500));
+    const stopped = Date.now();
+    child.kill('SIGTERM');
+    const result = await child;
+    expect(Date.now() - stopped).toBeLessThan(4500);
+    expect(result.signal === 'SIGTERM' || result.exitCode === 0, `exit ${result.exitCode} signal ${result.signal}`).toBe(true);
+    child.stdout!.destroy();
+  }, 30_000);
+
+  it('drover scale web=2 starts web.2 through the pipeline and leaves web.1 writing directly', async () => {
+    const app = tempDir({ Procfile: 'web: echo "up $DYNO"; exec sleep 1000\n' });
+    const socket = `${app}/control.sock`;
+    const child = startDrover(app, [], { ...ON_DYNO, DROVER_SOCKET: socket });
+    await waitForLine(child, DIRECT);
+    expect((await drover(['scale', 'web=2', '--socket', socket])).exitCode).toBe(0);
+    await waitForLine(child, /up web\.2/);
+    const json = JSON.parse(String((await drover(['status', '--json', '--socket', socket])).stdout));
+    expect(json.instances.map((i: { name: string; output: string }) => `${i.name} ${i.output}`)).toEqual(['web.1 direct', 'web.2 pipeline']);
+    child.kill('SIGTERM');
+    await child;
+  }, 30_000);
 
   describe('does not apply when something needs the lines', () => {
     const cases: [string, Record<string, string>, string[]][] = [
