@@ -25,6 +25,7 @@ import { buildWorkload } from './workloads/build.mjs';
 import { stressWorkload } from './workloads/stress.mjs';
 import { matcherWorkload } from './workloads/matcher.mjs';
 import { fileInputWorkload } from './workloads/file-input.mjs';
+import { cpuWorkload } from './workloads/cpu.mjs';
 
 const argv = process.argv.slice(2);
 const flag = (name) => argv.includes(name);
@@ -48,6 +49,7 @@ const all = [
   shutdownWorkload,
   syslogWorkload,
   fileInputWorkload,
+  cpuWorkload,
   buildWorkload,
   stressWorkload,
   matcherWorkload,

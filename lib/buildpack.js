@@ -4455,6 +4455,11 @@ var supervisorSchema = {
     max: 1e5,
     doc: "how many of the last lines `drover logs` can show (kept in memory, at most 1 MiB); 0 keeps none"
   },
+  direct_output: {
+    type: "boolean",
+    default: true,
+    doc: "when nothing in the pipeline needs a process's lines (one instance, the one output a raw `stdout` or `stderr` with the default max_line_length and match, no decoders, filters, drains, inputs or metrics_address), the process writes straight to drover's stdout (`drover status`: output direct), which costs drover nothing per line; its lines are then not in `drover logs`. false sends them through the pipeline"
+  },
   watch: { type: "boolean", default: false, doc: "reload (as `drover reload`) when the Procfile, a .env file or a drover/*.toml fragment changes" },
   control_socket: {
     type: "string",
@@ -5108,7 +5113,7 @@ function threadPoolSink(fd) {
         part.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
         room -= Math.min(chunk.length, room);
       }
-      (0, import_node_fs5.writev)(fd, part, (e, n) => {
+      (0, import_node_fs5.writev)(fd, sink.wholeLines ? wholeLines(part) : part, (e, n) => {
         if (e && e.code === "EAGAIN") {
           setTimeout(() => writeFrom(chunks, i, offset), retryMs);
           retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
@@ -5136,7 +5141,7 @@ function threadPoolSink(fd) {
       0
     );
   };
-  return {
+  const sink = {
     kind: "thread pool",
     write(chunks, done) {
       if (error) return done();
@@ -5155,6 +5160,21 @@ function threadPoolSink(fd) {
       return error;
     }
   };
+  return sink;
+}
+var PIPE_BUF = 4096;
+function wholeLines(part) {
+  if (size(part) <= PIPE_BUF) return part;
+  let cut;
+  for (let k = 0, total = 0; k < part.length && total < PIPE_BUF; total += part[k++].length) {
+    const at = part[k].lastIndexOf(10, PIPE_BUF - total - 1);
+    if (at >= 0) cut = [k, at + 1];
+  }
+  for (let k = 0; !cut && k < part.length; k++) {
+    const at = part[k].indexOf(10);
+    if (at >= 0) cut = [k, at + 1];
+  }
+  return cut ? [...part.slice(0, cut[0]), part[cut[0]].subarray(0, cut[1])] : part;
 }
 function size(chunks) {
   let total = 0;
@@ -5196,6 +5216,10 @@ var FdWriter = class {
   /** How the bytes are written: see sinkFor. */
   get sinkKind() {
     return this.sink.kind;
+  }
+  /** From now on, writes whole lines of at most PIPE_BUF bytes where it can: processes write to this descriptor too. */
+  keepLinesWhole() {
+    this.sink.wholeLines = true;
   }
   /** The error that stopped writing, such as EPIPE, if any. */
   get error() {
@@ -5272,6 +5296,13 @@ var FdWriter = class {
     this.slab.bytes[this.used++] = value;
     this.schedule();
   }
+  /** Resolves once everything appended so far is written (or writing failed), without polling. */
+  allWritten() {
+    this.send();
+    if (this.sink.pending === 0 || this.sink.error) return Promise.resolve();
+    return new Promise((resolve3) => this.idleWaiters.push(resolve3));
+  }
+  idleWaiters = [];
   /** Resolves once the queue is below the high-water mark again. */
   drained() {
     if (!this.full) return Promise.resolve();
@@ -5341,6 +5372,7 @@ var FdWriter = class {
     this.release();
   }
   release() {
+    if (this.idleWaiters.length && (this.sink.pending === 0 || this.sink.error)) for (const waiter of this.idleWaiters.splice(0)) waiter();
     if (this.full) return;
     for (const waiter of this.waiters.splice(0)) waiter();
   }
@@ -5447,6 +5479,9 @@ function createStreamOutput(fd, options, context) {
         lines(chunk, start, end, source, timestamp, out);
         return !out.full;
       }),
+      // Raw lines, never split by drover (on a platform the default limit is the one the platform splits at itself):
+      // a process may write to this descriptor itself when nothing else needs its lines.
+      directFd: format === "raw" && options.max_line_length === void 0 ? fd : void 0,
       drained: () => out.drained(),
       close: (deadline) => out.flush(deadline),
       stats: () => ({ bytes_written: out.written })

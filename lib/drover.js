@@ -4236,6 +4236,11 @@ var supervisorSchema = {
     max: 1e5,
     doc: "how many of the last lines `drover logs` can show (kept in memory, at most 1 MiB); 0 keeps none"
   },
+  direct_output: {
+    type: "boolean",
+    default: true,
+    doc: "when nothing in the pipeline needs a process's lines (one instance, the one output a raw `stdout` or `stderr` with the default max_line_length and match, no decoders, filters, drains, inputs or metrics_address), the process writes straight to drover's stdout (`drover status`: output direct), which costs drover nothing per line; its lines are then not in `drover logs`. false sends them through the pipeline"
+  },
   watch: { type: "boolean", default: false, doc: "reload (as `drover reload`) when the Procfile, a .env file or a drover/*.toml fragment changes" },
   control_socket: {
     type: "string",
@@ -4895,7 +4900,7 @@ function threadPoolSink(fd) {
         part.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
         room -= Math.min(chunk.length, room);
       }
-      (0, import_node_fs3.writev)(fd, part, (e, n) => {
+      (0, import_node_fs3.writev)(fd, sink.wholeLines ? wholeLines(part) : part, (e, n) => {
         if (e && e.code === "EAGAIN") {
           setTimeout(() => writeFrom(chunks, i, offset), retryMs);
           retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
@@ -4923,7 +4928,7 @@ function threadPoolSink(fd) {
       0
     );
   };
-  return {
+  const sink = {
     kind: "thread pool",
     write(chunks, done) {
       if (error) return done();
@@ -4942,6 +4947,21 @@ function threadPoolSink(fd) {
       return error;
     }
   };
+  return sink;
+}
+var PIPE_BUF = 4096;
+function wholeLines(part) {
+  if (size(part) <= PIPE_BUF) return part;
+  let cut;
+  for (let k = 0, total = 0; k < part.length && total < PIPE_BUF; total += part[k++].length) {
+    const at = part[k].lastIndexOf(10, PIPE_BUF - total - 1);
+    if (at >= 0) cut = [k, at + 1];
+  }
+  for (let k = 0; !cut && k < part.length; k++) {
+    const at = part[k].indexOf(10);
+    if (at >= 0) cut = [k, at + 1];
+  }
+  return cut ? [...part.slice(0, cut[0]), part[cut[0]].subarray(0, cut[1])] : part;
 }
 function size(chunks) {
   let total = 0;
@@ -4983,6 +5003,10 @@ var FdWriter = class {
   /** How the bytes are written: see sinkFor. */
   get sinkKind() {
     return this.sink.kind;
+  }
+  /** From now on, writes whole lines of at most PIPE_BUF bytes where it can: processes write to this descriptor too. */
+  keepLinesWhole() {
+    this.sink.wholeLines = true;
   }
   /** The error that stopped writing, such as EPIPE, if any. */
   get error() {
@@ -5059,6 +5083,13 @@ var FdWriter = class {
     this.slab.bytes[this.used++] = value;
     this.schedule();
   }
+  /** Resolves once everything appended so far is written (or writing failed), without polling. */
+  allWritten() {
+    this.send();
+    if (this.sink.pending === 0 || this.sink.error) return Promise.resolve();
+    return new Promise((resolve10) => this.idleWaiters.push(resolve10));
+  }
+  idleWaiters = [];
   /** Resolves once the queue is below the high-water mark again. */
   drained() {
     if (!this.full) return Promise.resolve();
@@ -5128,6 +5159,7 @@ var FdWriter = class {
     this.release();
   }
   release() {
+    if (this.idleWaiters.length && (this.sink.pending === 0 || this.sink.error)) for (const waiter of this.idleWaiters.splice(0)) waiter();
     if (this.full) return;
     for (const waiter of this.waiters.splice(0)) waiter();
   }
@@ -5234,6 +5266,9 @@ function createStreamOutput(fd, options, context) {
         lines(chunk, start2, end, source, timestamp, out);
         return !out.full;
       }),
+      // Raw lines, never split by drover (on a platform the default limit is the one the platform splits at itself):
+      // a process may write to this descriptor itself when nothing else needs its lines.
+      directFd: format === "raw" && options.max_line_length === void 0 ? fd : void 0,
       drained: () => out.drained(),
       close: (deadline) => out.flush(deadline),
       stats: () => ({ bytes_written: out.written })
@@ -11381,29 +11416,31 @@ function inputDetail(options) {
 
 // src/cli/closed-pipe.ts
 function onClosedPipe(keepRunning) {
-  for (const name of ["stdout", "stderr"]) {
-    const handle = (stream) => stream.on("error", (error) => {
-      if (error.code !== "EPIPE") throw error;
-      if (!keepRunning) process.exit(141);
-    });
-    if (keepRunning) whenCreated(name, handle);
-    else handle(process[name]);
-  }
-}
-function whenCreated(name, then) {
-  const descriptor2 = Object.getOwnPropertyDescriptor(process, name);
-  const get = descriptor2?.get;
-  if (!get || !descriptor2.configurable) return void then(process[name]);
-  Object.defineProperty(process, name, {
-    configurable: true,
-    enumerable: descriptor2.enumerable,
-    get() {
-      const stream = get.call(process);
-      Object.defineProperty(process, name, { configurable: true, enumerable: descriptor2.enumerable, get: () => stream });
-      then(stream);
-      return stream;
-    }
+  const hook = (stream) => stream.on("error", (error) => {
+    if (error.code !== "EPIPE") throw error;
+    if (!keepRunning) process.exit(141);
   });
+  for (const name of ["stdout", "stderr"]) {
+    if (!keepRunning) {
+      hook(process[name]);
+      continue;
+    }
+    const original = Object.getOwnPropertyDescriptor(process, name);
+    if (!original?.get || !original.configurable) {
+      hook(process[name]);
+      continue;
+    }
+    let hooked;
+    Object.defineProperty(process, name, {
+      configurable: true,
+      enumerable: original.enumerable,
+      get() {
+        const stream = original.get.call(process);
+        if (stream !== hooked) hook(hooked = stream);
+        return stream;
+      }
+    });
+  }
 }
 
 // src/cli/commands/config.ts
@@ -11736,6 +11773,8 @@ var Instance = class {
   /** When a pending restart (BACKOFF) will start the process, as a Date.now() value. */
   nextStartAt;
   restarts = 0;
+  /** The descriptor the current (or last) run writes to itself, when its output is direct. */
+  directFd;
   /** True when it was SIGKILLed because it outlived stopwaitsecs. */
   killed = false;
   /** Set during `drover restart`: its STOPPED state is not the end. */
@@ -11767,10 +11806,25 @@ var Instance = class {
     this.nextStartAt = void 0;
     const env = { ...options.env, ...spec.environment, DYNO: plan.name, PS: plan.name, PORT: String(plan.port), [MARK_VARIABLE]: instanceMark(plan.name) };
     this.report(`Starting process with command \`${spec.command}\``);
+    const direct = this.directFd = options.direct?.(plan.name);
+    if (direct === void 0) return this.spawn(env, void 0);
+    const generation = ++this.generation;
+    this.setState("STARTING");
+    let timer;
+    void Promise.race([writerFor(direct).allWritten(), new Promise((resolve10) => timer = setTimeout(resolve10, 250))]).then(() => {
+      clearTimeout(timer);
+      if (generation === this.generation && this.state === "STARTING" && !this.child) this.spawn(env, direct);
+    });
+  }
+  /** Starts pending (direct output waits for drover's own lines): a stop or kill cancels it. */
+  generation = 0;
+  spawn(env, direct) {
+    const { plan, options } = this;
+    const spec = plan.type;
     const child = (0, import_node_child_process.spawn)("bash", ["-c", spec.command], {
       cwd: spec.directory ? (0, import_node_path17.resolve)(options.appDir, spec.directory) : options.appDir,
       env,
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: direct === void 0 ? ["ignore", "pipe", "pipe"] : ["ignore", direct, direct],
       detached: true
       // its own process group (setsid), so a stop reaches its children too
     });
@@ -11778,7 +11832,7 @@ var Instance = class {
     this.startedAt = Date.now();
     this.killed = false;
     this.setState("STARTING");
-    const output = !child.stdout || !child.stderr ? NOT_SPAWNED : attachOutput(child, {
+    const output = direct !== void 0 || !child.stdout || !child.stderr ? NOT_SPAWNED : attachOutput(child, {
       logger: plan.name,
       hostname: options.hostname,
       pipeline: options.pipeline,
@@ -11822,7 +11876,7 @@ var Instance = class {
       });
     });
     if (child.pid === void 0) return;
-    this.report(`Process started with pid ${child.pid}`);
+    this.report(`Process started with pid ${child.pid}${direct === void 0 ? "" : " (output: direct)"}`);
     this.timer = setTimeout(() => {
       if (this.state === "STARTING" && this.child === child) {
         this.failedStarts = 0;
@@ -11883,6 +11937,7 @@ var Instance = class {
    */
   async stop(killAt = Infinity) {
     this.clearTimer();
+    this.generation++;
     const child = this.child;
     if (!child || child.pid === void 0) {
       if (this.state === "BACKOFF" || this.state === "STARTING") this.setState("STOPPED");
@@ -11914,6 +11969,7 @@ var Instance = class {
   }
   /** Kills the group at once: for a second Ctrl-C. */
   kill() {
+    this.generation++;
     if (this.child?.pid) signalGroup(this.child.pid, "SIGKILL");
     this.stopEscapees("SIGKILL");
   }
@@ -11954,7 +12010,8 @@ var Instance = class {
       uptime: this.child ? Date.now() - this.startedAt : 0,
       restarts: this.restarts,
       exitStatus: this.exitStatus,
-      nextStart
+      nextStart,
+      output: this.directFd === void 0 ? "pipeline" : "direct"
     };
   }
   setState(state) {
@@ -12357,11 +12414,12 @@ var LogHistory = class {
       dropped_for_slow_clients: this.droppedForClients + [...this.clients].reduce((n, c) => n + c.droppedTotal, 0)
     };
   }
-  /** Answers a `drover logs` request on its connection: the last lines, then new ones with `tail`. */
-  serve(socket, request) {
+  /** Answers a `drover logs` request on its connection: the last lines, then `notes` (said whatever the filter), then new ones with `tail`. */
+  serve(socket, request, notes = []) {
     const wants = matcher(request);
     socket.cork();
     for (const entry of this.recent(request.lines, wants)) writeFrame(socket, { ...entry, bytes: Buffer.from(entry.bytes) });
+    for (const note of notes) writeFrame(socket, notice(note));
     socket.uncork();
     if (!request.tail) {
       socket.end();
@@ -12451,6 +12509,41 @@ function matcher(request) {
   };
 }
 
+// src/supervisor/direct-output.ts
+function directOutput(logger, context) {
+  if (!context.enabled) return { why: "[supervisor] direct_output = false" };
+  if (context.counting) return { why: "metrics_address counts its lines" };
+  if (context.inputs > 0) return { why: "inputs write to the same output" };
+  if (context.instances !== 1) return { why: "more than one instance runs" };
+  const source = (stream) => ({
+    logger,
+    stream,
+    pid: 0,
+    hostname: context.hostname,
+    severity: stream === "stderr" ? SEVERITY.err : SEVERITY.info,
+    type: "log"
+  });
+  const fd = context.pipeline.directFd([source("stdout"), source("stderr")]);
+  if (typeof fd === "string") return { why: fd };
+  if (!isStream(fd)) return { why: `fd ${fd} is not a pipe or socket` };
+  if (isNonBlocking(fd)) return { why: `fd ${fd} is non-blocking` };
+  const writer = writerFor(fd);
+  if (writer.sinkKind !== "thread pool") return { why: `fd ${fd} was non-blocking when drover started` };
+  writer.keepLinesWhole();
+  return { fd };
+}
+function directExplained(name, fd) {
+  return `${name} writes straight to drover's ${fd === 2 ? "stderr" : "stdout"} (output: direct), since nothing in the pipeline needs its lines: drover reads none of them, and \`drover logs\` shows only drover's own. [supervisor] direct_output = false sends them through the pipeline`;
+}
+function mayBeDirect(config2, instances, counting, onPlatform) {
+  const [only, ...others] = config2.outputs;
+  if (config2.supervisor.direct_output === false || counting || instances !== 1 || config2.inputs.length) return false;
+  if (config2.decoders.length || config2.filters.length || !only || others.length) return false;
+  if (only.type !== "stdout" && only.type !== "stderr") return false;
+  const format = only.options.format ?? "auto";
+  return only.options.max_line_length === void 0 && (format === "raw" || format === "auto" && onPlatform);
+}
+
 // src/supervisor/supervisor.ts
 var LOGGER = "supervisor";
 var START_BATCH = 20;
@@ -12502,6 +12595,7 @@ var Supervisor = class {
       partialTimeout: options.config.partial_line_timeout,
       lines: options.lines,
       backoff: { initial: options.config.backoff_initial, max: options.config.backoff_max },
+      direct: (name) => this.direct(name),
       onChange: (instance) => this.onChange(instance),
       shuttingDown: () => this.shuttingDown !== void 0 || this.abandoned
     });
@@ -12532,6 +12626,26 @@ var Supervisor = class {
     if (!this.shuttingDown && !this.abandoned && this.instances.every((i) => !i.alive) && !this.scheduler.active)
       void this.shutdown("no process is left running", this.firstUnexpected ?? 0);
   }
+  /** The descriptor instance `name` may write to itself (direct-output.ts), decided as it starts. */
+  direct(name) {
+    const decision = this.directDecision(name);
+    if (!("fd" in decision)) return void 0;
+    if (!this.directSaid) this.report(directExplained(name, decision.fd));
+    this.directSaid = true;
+    return decision.fd;
+  }
+  /** Whether instance `name` would write straight to drover's descriptor if it started now, or why not. */
+  directDecision(name) {
+    return directOutput(name, {
+      pipeline: this.options.pipeline,
+      enabled: this.options.config.direct_output !== false,
+      counting: this.options.lines !== void 0,
+      inputs: this.options.inputs?.size ?? 0,
+      instances: this.instances.length,
+      hostname: this.options.hostname
+    });
+  }
+  directSaid = false;
   onChange(instance) {
     if (this.scheduler?.owns(instance)) return this.scheduler.onChange(instance);
     if (this.removing.has(instance)) return;
@@ -12842,13 +12956,17 @@ function reload(supervisor, why) {
     if ("started" in scaled) answer2.started.push(...scaled.started);
   }
   const toRestart = live().filter((i) => changed.some((t) => t.name === i.plan.type.name) && !answer2.started.includes(i.name));
+  const leavingDirect = live().filter(
+    (i) => i.directFd !== void 0 && i.pid !== void 0 && !toRestart.includes(i) && !answer2.started.includes(i.name) && !("fd" in supervisor.directDecision(i.name))
+  );
+  toRestart.push(...leavingDirect);
   answer2.restarting = toRestart.map((i) => i.name);
   answer2.unchanged = live().filter((i) => !toRestart.includes(i) && !answer2.started.includes(i.name)).map((i) => i.name);
   const said = [
     `outputs kept: ${outputs.kept.join(", ") || "none"}`,
     outputs.started.length && `started: ${outputs.started.join(", ")}`,
     outputs.closed.length && `closed: ${outputs.closed.join(", ")}`,
-    answer2.restarting.length && `restarting ${answer2.restarting.join(", ")} one at a time`,
+    answer2.restarting.length && `restarting ${answer2.restarting.join(", ")} one at a time${leavingDirect.length ? ` (${leavingDirect.map((i) => i.name).join(", ")}: its output was direct, and the pipeline now needs its lines)` : ""}`,
     answer2.started.length && `starting ${answer2.started.join(", ")}`,
     answer2.stopping.length && `stopping ${answer2.stopping.join(", ")}`,
     answer2.rescheduled.length && `rescheduled ${answer2.rescheduled.join(", ")}`
@@ -12862,7 +12980,7 @@ function reload(supervisor, why) {
   if (toRestart.length) {
     busy.add(supervisor);
     void (async () => {
-      for (const instance of toRestart) await replace(supervisor, instance, after.get(instance.plan.type.name));
+      for (const instance of toRestart) await replace(supervisor, instance, after.get(instance.plan.type.name) ?? instance.plan.type);
     })().finally(() => busy.delete(supervisor));
   }
   return answer2;
@@ -12942,7 +13060,7 @@ async function serveControl(path, supervisor) {
       if (nl < 0) return;
       socket.removeAllListeners("data");
       const logs2 = logsRequest(input.slice(0, nl));
-      if (logs2) return supervisor.history.serve(socket, logs2);
+      if (logs2) return supervisor.history.serve(socket, logs2, directNotes(supervisor));
       socket.end(JSON.stringify(answer(input.slice(0, nl), supervisor)) + "\n");
     });
     socket.on("error", () => void 0);
@@ -13011,6 +13129,13 @@ function requestControl(path, request, timeout = 5e3) {
     });
     socket.on("error", reject);
   });
+}
+function directNotes(supervisor) {
+  const direct = supervisor.instances.filter((i) => i.directFd !== void 0).map((i) => i.name);
+  if (!direct.length) return [];
+  return [
+    `${direct.join(", ")} writes straight to drover's stdout (output: direct), so its lines are not kept here; [supervisor] direct_output = false keeps them (they then go through the pipeline)`
+  ];
 }
 
 // src/supervisor/metrics.ts
@@ -13314,6 +13439,19 @@ var Pipeline = class {
     let limit = Infinity;
     for (const { component } of this.outputs) if (component.lines && component.blockLimit) limit = Math.min(limit, component.blockLimit);
     return limit;
+  }
+  /**
+   * The descriptor a process whose lines come as `sources` may write to itself, or why not: only when nothing in
+   * the pipeline needs its lines (no decoders or filters, and the one output a raw stdout or stderr, see
+   * Output.directFd, whose match takes every line of theirs). drover's own outputs (the history) do not count.
+   */
+  directFd(sources) {
+    if (this.decoders.length || this.filters.length) return "decoders or filters read its lines";
+    const [only, ...others] = this.outputs;
+    if (!only || others.length) return others.length ? "more than one output" : "no output";
+    if (only.component.directFd === void 0) return `${only.id} is not a raw stdout or stderr that passes lines unchanged`;
+    if (only.match.perLine || !sources.every((s) => only.match(protoOf(s)))) return `${only.id} matches some lines only`;
+    return only.component.directFd;
   }
   /** True while an output is full: callers stop reading from processes until `onResume` fires. */
   get blocked() {
@@ -13700,6 +13838,9 @@ ${OPTIONS_USAGE}`,
       i.exitStatus === void 0 ? "-" : String(i.exitStatus)
     ]);
     process.stdout.write(table([["NAME", "STATE", "PID", "UPTIME", "RESTARTS", "LAST EXIT"], ...rows]));
+    const direct = answer2.instances.filter((i) => i.output === "direct").map((i) => i.name);
+    if (direct.length) process.stdout.write(`output: direct (${direct.join(", ")} writes straight to drover's stdout; drover logs does not have its lines)
+`);
     if (answer2.schedules?.length) process.stdout.write("\n" + scheduleTable(answer2.schedules) + "\n");
     for (const [id, stats] of Object.entries({ ...answer2.inputs, ...answer2.outputs })) {
       if (stats.state === "disabled") {
@@ -13839,6 +13980,11 @@ Run \`drover check\` after fixing them.
   async supervise(app, plans, scaling) {
     const env = mergeDotenv(process.env, app.dotenv);
     const hostname = app.config.supervisor.hostname || (0, import_node_os7.hostname)();
+    const { metrics_address: metricsAddress } = app.config.supervisor;
+    if (!mayBeDirect(app.config, plans.length, Boolean(metricsAddress), isOnPlatform(process.env))) {
+      void process.stdout;
+      void process.stderr;
+    }
     let pipeline;
     try {
       pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: (0, import_node_tty.isatty)(1), instances: plans.length });
@@ -13848,7 +13994,6 @@ Run \`drover check\` after fixing them.
       if (error instanceof BufferInUseError) process.exit(1);
       return 1;
     }
-    const { metrics_address: metricsAddress } = app.config.supervisor;
     const lines = metricsAddress ? new LineCounts() : void 0;
     const { max_line_length: maxLine, partial_line_timeout: partialTimeout } = app.config.supervisor;
     const instances = () => supervisor.instances.map((i) => ({ name: i.name, pid: i.pid }));
@@ -14288,4 +14433,4 @@ Please report this with the command you ran.
     process.exitCode = 70;
   }
 );
-// drover-bundle-sha256 51cdc8d4505c2f24ae51adba920e0e5246ddbee05ac0c6b1d2cbe8329f345ddc
+// drover-bundle-sha256 584341a0f9a127c86910f63e7131648824bcc86e25cd57835d0e049d506b29be

@@ -21,6 +21,7 @@ export interface SupervisorConfig {
   metrics_address: string;
   watch: boolean;
   log_history: number;
+  direct_output: boolean;
 }
 
 export interface ProcessConfig {

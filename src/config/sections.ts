@@ -29,6 +29,11 @@ export const supervisorSchema: Schema = {
     max: 100000,
     doc: 'how many of the last lines `drover logs` can show (kept in memory, at most 1 MiB); 0 keeps none',
   },
+  direct_output: {
+    type: 'boolean',
+    default: true,
+    doc: "when nothing in the pipeline needs a process's lines (one instance, the one output a raw `stdout` or `stderr` with the default max_line_length and match, no decoders, filters, drains, inputs or metrics_address), the process writes straight to drover's stdout (`drover status`: output direct), which costs drover nothing per line; its lines are then not in `drover logs`. false sends them through the pipeline",
+  },
   watch: { type: 'boolean', default: false, doc: 'reload (as `drover reload`) when the Procfile, a .env file or a drover/*.toml fragment changes' },
   control_socket: {
     type: 'string',

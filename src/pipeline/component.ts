@@ -59,6 +59,11 @@ export interface Output {
   stats?(): Record<string, number | string>;
   /** True for a drain (syslog, http): it is closed first at shutdown, and what it still holds is said while drover waits. */
   remote?: boolean;
+  /**
+   * The descriptor this output writes every line to unchanged (a raw stdout or stderr that never splits a line
+   * itself): a process may write there directly when nothing else needs its lines (Pipeline.directFd).
+   */
+  directFd?: number;
 }
 
 /** What an input gets when it starts: where its lines and messages go, and what it may need to know. */

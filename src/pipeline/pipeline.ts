@@ -130,6 +130,20 @@ export class Pipeline implements LineSink {
     return limit;
   }
 
+  /**
+   * The descriptor a process whose lines come as `sources` may write to itself, or why not: only when nothing in
+   * the pipeline needs its lines (no decoders or filters, and the one output a raw stdout or stderr, see
+   * Output.directFd, whose match takes every line of theirs). drover's own outputs (the history) do not count.
+   */
+  directFd(sources: BlockSource[]): number | string {
+    if (this.decoders.length || this.filters.length) return 'decoders or filters read its lines';
+    const [only, ...others] = this.outputs;
+    if (!only || others.length) return others.length ? 'more than one output' : 'no output';
+    if (only.component.directFd === undefined) return `${only.id} is not a raw stdout or stderr that passes lines unchanged`;
+    if (only.match.perLine || !sources.every((s) => only.match(protoOf(s)))) return `${only.id} matches some lines only`;
+    return only.component.directFd;
+  }
+
   /** True while an output is full: callers stop reading from processes until `onResume` fires. */
   get blocked(): boolean {
     return this.waiting !== undefined;

@@ -94,7 +94,7 @@ export async function serveControl(path: string, supervisor: Supervisor): Promis
       if (nl < 0) return;
       socket.removeAllListeners('data');
       const logs = logsRequest(input.slice(0, nl));
-      if (logs) return supervisor.history.serve(socket, logs);
+      if (logs) return supervisor.history.serve(socket, logs, directNotes(supervisor));
       socket.end(JSON.stringify(answer(input.slice(0, nl), supervisor)) + '\n');
     });
     socket.on('error', () => undefined);
@@ -168,4 +168,13 @@ export function requestControl(path: string, request: ControlRequest, timeout = 
     });
     socket.on('error', reject);
   });
+}
+
+/** What `drover logs` cannot show: the lines of instances that write straight to stdout (direct output). */
+function directNotes(supervisor: Supervisor): string[] {
+  const direct = supervisor.instances.filter((i) => i.directFd !== undefined).map((i) => i.name);
+  if (!direct.length) return [];
+  return [
+    `${direct.join(', ')} writes straight to drover's stdout (output: direct), so its lines are not kept here; [supervisor] direct_output = false keeps them (they then go through the pipeline)`,
+  ];
 }

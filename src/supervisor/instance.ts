@@ -9,6 +9,7 @@ import type { Pipeline } from '../pipeline/pipeline';
 import type { LineCounts } from './metrics';
 import { SEVERITY } from '../pipeline/message';
 import { findEscapees, instanceMark, MARK_VARIABLE, signalEach } from './escapees';
+import { writerFor } from '../pipeline/outputs/stdout';
 
 /** supervisord's process states. */
 export type State = 'STOPPED' | 'STARTING' | 'RUNNING' | 'BACKOFF' | 'STOPPING' | 'EXITED' | 'FATAL';
@@ -23,6 +24,11 @@ export interface InstanceOptions {
   /** Lines read per instance and stream, when metrics are served. */
   lines?: LineCounts;
   backoff: { initial: number; max: number };
+  /**
+   * The descriptor the process may write to itself (direct output, see direct-output.ts), asked at each start; none
+   * means its lines are read into the pipeline.
+   */
+  direct?(name: string): number | undefined;
   /** Called on every state change; the supervisor decides when it is all over. */
   onChange(instance: Instance): void;
   /** True once the supervisor is stopping everything: an exit then is never followed by a restart. */
@@ -39,6 +45,8 @@ export interface InstanceStatus {
   exitStatus: number | undefined;
   /** While in BACKOFF: when the next start is due (ISO 8601). */
   nextStart?: string;
+  /** How its last (or current) run's output reaches drover's: read into the pipeline, or written straight to stdout. */
+  output: 'pipeline' | 'direct';
 }
 
 export class Instance {
@@ -50,6 +58,8 @@ export class Instance {
   /** When a pending restart (BACKOFF) will start the process, as a Date.now() value. */
   nextStartAt: number | undefined;
   restarts = 0;
+  /** The descriptor the current (or last) run writes to itself, when its output is direct. */
+  directFd: number | undefined;
   /** True when it was SIGKILLed because it outlived stopwaitsecs. */
   killed = false;
   /** Set during `drover restart`: its STOPPED state is not the end. */
@@ -90,10 +100,29 @@ export class Instance {
     // PS as foreman sets it: the instance name.
     const env = { ...options.env, ...spec.environment, DYNO: plan.name, PS: plan.name, PORT: String(plan.port), [MARK_VARIABLE]: instanceMark(plan.name) };
     this.report(`Starting process with command \`${spec.command}\``);
+    // Direct output: both streams are drover's own descriptor, as the pipeline would have merged them there.
+    const direct = (this.directFd = options.direct?.(plan.name));
+    if (direct === undefined) return this.spawn(env, undefined);
+    // Its lines will not pass drover: drover's own so far (this start, the last exit) go out first, within 250 ms.
+    const generation = ++this.generation;
+    this.setState('STARTING');
+    let timer: NodeJS.Timeout | undefined;
+    void Promise.race([writerFor(direct).allWritten(), new Promise((resolve) => (timer = setTimeout(resolve, 250)))]).then(() => {
+      clearTimeout(timer);
+      if (generation === this.generation && this.state === 'STARTING' && !this.child) this.spawn(env, direct);
+    });
+  }
+
+  /** Starts pending (direct output waits for drover's own lines): a stop or kill cancels it. */
+  private generation = 0;
+
+  private spawn(env: NodeJS.ProcessEnv, direct: number | undefined): void {
+    const { plan, options } = this;
+    const spec = plan.type;
     const child = spawn('bash', ['-c', spec.command], {
       cwd: spec.directory ? resolve(options.appDir, spec.directory) : options.appDir,
       env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: direct === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', direct, direct],
       detached: true, // its own process group (setsid), so a stop reaches its children too
     });
     this.child = child;
@@ -102,7 +131,7 @@ export class Instance {
     this.setState('STARTING');
     // Out of file descriptors (EMFILE), spawn gives a child without pipes, and its 'error' event follows.
     const output =
-      !child.stdout || !child.stderr
+      direct !== undefined || !child.stdout || !child.stderr
         ? NOT_SPAWNED
         : attachOutput(child, {
             logger: plan.name,
@@ -154,7 +183,7 @@ export class Instance {
       });
     });
     if (child.pid === undefined) return;
-    this.report(`Process started with pid ${child.pid}`);
+    this.report(`Process started with pid ${child.pid}${direct === undefined ? '' : ' (output: direct)'}`);
     this.timer = setTimeout(() => {
       if (this.state === 'STARTING' && this.child === child) {
         this.failedStarts = 0;
@@ -220,6 +249,7 @@ export class Instance {
    */
   async stop(killAt = Infinity): Promise<void> {
     this.clearTimer();
+    this.generation++;
     const child = this.child;
     if (!child || child.pid === undefined) {
       if (this.state === 'BACKOFF' || this.state === 'STARTING') this.setState('STOPPED');
@@ -256,6 +286,7 @@ export class Instance {
 
   /** Kills the group at once: for a second Ctrl-C. */
   kill(): void {
+    this.generation++;
     if (this.child?.pid) signalGroup(this.child.pid, 'SIGKILL');
     this.stopEscapees('SIGKILL');
   }
@@ -302,6 +333,7 @@ export class Instance {
       restarts: this.restarts,
       exitStatus: this.exitStatus,
       nextStart,
+      output: this.directFd === undefined ? 'pipeline' : 'direct',
     };
   }
 
@@ -320,7 +352,7 @@ export class Instance {
   }
 }
 
-/** The output of a child that was never spawned: nothing to read. */
+/** The output of a child that was never spawned, or writes to drover's descriptor itself: nothing to read. */
 const NOT_SPAWNED = { closed: Promise.resolve(), pausedMs: 0 };
 
 const EXTERNAL_STOP = new Set<NodeJS.Signals>(['SIGTERM', 'SIGINT', 'SIGHUP']);

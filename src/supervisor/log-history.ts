@@ -178,12 +178,13 @@ export class LogHistory implements Output {
     };
   }
 
-  /** Answers a `drover logs` request on its connection: the last lines, then new ones with `tail`. */
-  serve(socket: Socket, request: LogsRequest): void {
+  /** Answers a `drover logs` request on its connection: the last lines, then `notes` (said whatever the filter), then new ones with `tail`. */
+  serve(socket: Socket, request: LogsRequest, notes: string[] = []): void {
     const wants = matcher(request);
     socket.cork();
     // Copies: the socket may hold them after the arena they came from is reused.
     for (const entry of this.recent(request.lines, wants)) writeFrame(socket, { ...entry, bytes: Buffer.from(entry.bytes) });
+    for (const note of notes) writeFrame(socket, notice(note));
     socket.uncork();
     if (!request.tail) {
       socket.end();

@@ -133,6 +133,17 @@ export function reload(supervisor: Supervisor, why: string): ReloadAnswer {
   }
   // Instances just started by a new numprocs already run the new definition.
   const toRestart = live().filter((i) => changed.some((t) => t.name === i.plan.type.name) && !answer.started.includes(i.name));
+  // An instance that writes straight to stdout while the new pipeline needs its lines (a drain, a filter): restarted
+  // too, so that they reach it. One that could now write directly keeps the pipeline until it restarts.
+  const leavingDirect = live().filter(
+    (i) =>
+      i.directFd !== undefined &&
+      i.pid !== undefined &&
+      !toRestart.includes(i) &&
+      !answer.started.includes(i.name) &&
+      !('fd' in supervisor.directDecision(i.name)),
+  );
+  toRestart.push(...leavingDirect);
   answer.restarting = toRestart.map((i) => i.name);
   answer.unchanged = live()
     .filter((i) => !toRestart.includes(i) && !answer.started.includes(i.name))
@@ -141,7 +152,8 @@ export function reload(supervisor: Supervisor, why: string): ReloadAnswer {
     `outputs kept: ${outputs.kept.join(', ') || 'none'}`,
     outputs.started.length && `started: ${outputs.started.join(', ')}`,
     outputs.closed.length && `closed: ${outputs.closed.join(', ')}`,
-    answer.restarting.length && `restarting ${answer.restarting.join(', ')} one at a time`,
+    answer.restarting.length &&
+      `restarting ${answer.restarting.join(', ')} one at a time${leavingDirect.length ? ` (${leavingDirect.map((i) => i.name).join(', ')}: its output was direct, and the pipeline now needs its lines)` : ''}`,
     answer.started.length && `starting ${answer.started.join(', ')}`,
     answer.stopping.length && `stopping ${answer.stopping.join(', ')}`,
     answer.rescheduled.length && `rescheduled ${answer.rescheduled.join(', ')}`,
@@ -155,7 +167,7 @@ export function reload(supervisor: Supervisor, why: string): ReloadAnswer {
   if (toRestart.length) {
     busy.add(supervisor);
     void (async () => {
-      for (const instance of toRestart) await replace(supervisor, instance, after.get(instance.plan.type.name)!);
+      for (const instance of toRestart) await replace(supervisor, instance, after.get(instance.plan.type.name) ?? instance.plan.type);
     })().finally(() => busy.delete(supervisor));
   }
   return answer;

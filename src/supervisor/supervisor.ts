@@ -10,6 +10,7 @@ import type { LoadedApp, ProcessSpec } from '../config/app';
 import { findAllMarked, signalEach } from './escapees';
 import { Scheduler, schedulePlans, type ScheduleStatus } from './scheduler';
 import { HISTORY_LINES, LogHistory } from './log-history';
+import { directExplained, directOutput } from './direct-output';
 
 /** What planInstances needs to plan more instances the same way. */
 export interface FormationContext {
@@ -31,7 +32,7 @@ export interface SupervisorOptions {
   /** Lines read per instance and stream, when metrics are served. */
   lines?: LineCounts;
   /** The app's inputs: closed after the processes stop and before the pipeline is flushed. */
-  inputs?: { close(): Promise<void>; stats(): Record<string, Record<string, number | string>> };
+  inputs?: { close(): Promise<void>; stats(): Record<string, Record<string, number | string>>; readonly size: number };
 }
 
 /** A snapshot for `drover status`. */
@@ -101,6 +102,7 @@ export class Supervisor {
       partialTimeout: options.config.partial_line_timeout,
       lines: options.lines,
       backoff: { initial: options.config.backoff_initial, max: options.config.backoff_max },
+      direct: (name) => this.direct(name),
       onChange: (instance) => this.onChange(instance),
       shuttingDown: () => this.shuttingDown !== undefined || this.abandoned,
     });
@@ -134,6 +136,29 @@ export class Supervisor {
     if (!this.shuttingDown && !this.abandoned && this.instances.every((i) => !i.alive) && !this.scheduler.active)
       void this.shutdown('no process is left running', this.firstUnexpected ?? 0);
   }
+
+  /** The descriptor instance `name` may write to itself (direct-output.ts), decided as it starts. */
+  private direct(name: string): number | undefined {
+    const decision = this.directDecision(name);
+    if (!('fd' in decision)) return undefined;
+    if (!this.directSaid) this.report(directExplained(name, decision.fd));
+    this.directSaid = true;
+    return decision.fd;
+  }
+
+  /** Whether instance `name` would write straight to drover's descriptor if it started now, or why not. */
+  directDecision(name: string): { fd: number } | { why: string } {
+    return directOutput(name, {
+      pipeline: this.options.pipeline,
+      enabled: this.options.config.direct_output !== false,
+      counting: this.options.lines !== undefined,
+      inputs: this.options.inputs?.size ?? 0,
+      instances: this.instances.length,
+      hostname: this.options.hostname,
+    });
+  }
+
+  private directSaid = false;
 
   private onChange(instance: Instance): void {
     if (this.scheduler?.owns(instance)) return this.scheduler.onChange(instance);

@@ -20,6 +20,7 @@ import { isOnPlatform } from '../../pipeline/formats/formats';
 import { writeInSmallPieces, writeProgress } from '../../pipeline/io/sinks';
 import { SEVERITY } from '../../pipeline/message';
 import { handleSignals, ignoredLine } from '../signals';
+import { mayBeDirect } from '../../supervisor/direct-output';
 import { statusLines } from './status';
 
 export const start: Command & {
@@ -100,6 +101,12 @@ ${APP_USAGE}`,
   async supervise(app, plans, scaling) {
     const env = mergeDotenv(process.env, app.dotenv);
     const hostname = app.config.supervisor.hostname || osHostname();
+    const { metrics_address: metricsAddress } = app.config.supervisor;
+    if (!mayBeDirect(app.config, plans.length, Boolean(metricsAddress), isOnPlatform(process.env))) {
+      // Node.js's streams, made now, set O_NONBLOCK on a pipe: the outputs then write through libuv (see mayBeDirect).
+      void process.stdout;
+      void process.stderr;
+    }
     let pipeline: Pipeline;
     try {
       pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: isatty(1), instances: plans.length });
@@ -111,7 +118,6 @@ ${APP_USAGE}`,
       if (error instanceof BufferInUseError) process.exit(1);
       return 1;
     }
-    const { metrics_address: metricsAddress } = app.config.supervisor;
     const lines = metricsAddress ? new LineCounts() : undefined;
     const { max_line_length: maxLine, partial_line_timeout: partialTimeout } = app.config.supervisor;
     // Called only once the inputs run, after the supervisor below exists.

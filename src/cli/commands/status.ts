@@ -49,6 +49,8 @@ export const status: Command = {
       i.exitStatus === undefined ? '-' : String(i.exitStatus),
     ]);
     process.stdout.write(table([['NAME', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'LAST EXIT'], ...rows]));
+    const direct = answer.instances.filter((i) => i.output === 'direct').map((i) => i.name);
+    if (direct.length) process.stdout.write(`output: direct (${direct.join(', ')} writes straight to drover's stdout; drover logs does not have its lines)\n`);
     if (answer.schedules?.length) process.stdout.write('\n' + scheduleTable(answer.schedules) + '\n');
     for (const [id, stats] of Object.entries({ ...answer.inputs, ...answer.outputs })) {
       if (stats.state === 'disabled') {

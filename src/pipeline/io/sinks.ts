@@ -15,6 +15,11 @@ export interface Sink {
   readonly error: Error | undefined;
   /** Bytes written so far. */
   readonly written: number;
+  /**
+   * Set while processes write to the same descriptor themselves (direct output): each write is then whole lines of
+   * at most PIPE_BUF bytes where it can be, which the kernel never mixes with another process's write.
+   */
+  wholeLines?: boolean;
 }
 
 /** Buffers handed to a sink, with the callback that gives them back. */
@@ -58,7 +63,7 @@ export function writeProgress(): { unwritten: number; written: number; blocking:
 }
 
 /** Whether the open file behind fd has O_NONBLOCK set, read from /proc (Linux); assumed so where that is missing. */
-function isNonBlocking(fd: number): boolean {
+export function isNonBlocking(fd: number): boolean {
   try {
     const flags = /^flags:\s*([0-7]+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'latin1'));
     return flags ? (parseInt(flags[1], 8) & constants.O_NONBLOCK) !== 0 : true;
@@ -67,7 +72,7 @@ function isNonBlocking(fd: number): boolean {
   }
 }
 
-function isStream(fd: number): boolean {
+export function isStream(fd: number): boolean {
   try {
     const stat = fstatSync(fd);
     return stat.isFIFO() || stat.isSocket();
@@ -181,7 +186,7 @@ function threadPoolSink(fd: number): Sink {
         part.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
         room -= Math.min(chunk.length, room);
       }
-      fsWritev(fd, part, (e, n) => {
+      fsWritev(fd, sink.wholeLines ? wholeLines(part) : part, (e, n) => {
         if (e && e.code === 'EAGAIN') {
           setTimeout(() => writeFrom(chunks, i, offset), retryMs);
           retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
@@ -210,7 +215,7 @@ function threadPoolSink(fd: number): Sink {
       0,
     );
   };
-  return {
+  const sink: Sink = {
     kind: 'thread pool',
     write(chunks, done) {
       if (error) return done();
@@ -229,6 +234,28 @@ function threadPoolSink(fd: number): Sink {
       return error;
     },
   };
+  return sink;
+}
+
+/** Pipes take a write of at most this many bytes whole (POSIX PIPE_BUF; 4,096 on Linux). */
+const PIPE_BUF = 4096;
+
+/**
+ * The start of `part` that is whole lines of at most PIPE_BUF bytes in all (all of it when it is no longer); when its
+ * first line alone is longer, that line (another process's write may then land inside it, as the kernel allows).
+ */
+export function wholeLines(part: Buffer[]): Buffer[] {
+  if (size(part) <= PIPE_BUF) return part;
+  let cut: [number, number] | undefined;
+  for (let k = 0, total = 0; k < part.length && total < PIPE_BUF; total += part[k++].length) {
+    const at = part[k].lastIndexOf(10, PIPE_BUF - total - 1);
+    if (at >= 0) cut = [k, at + 1];
+  }
+  for (let k = 0; !cut && k < part.length; k++) {
+    const at = part[k].indexOf(10);
+    if (at >= 0) cut = [k, at + 1];
+  }
+  return cut ? [...part.slice(0, cut[0]), part[cut[0]].subarray(0, cut[1])] : part;
 }
 
 function size(chunks: Buffer[]): number {

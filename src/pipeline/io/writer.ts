@@ -57,6 +57,11 @@ export class FdWriter {
     return this.sink.kind;
   }
 
+  /** From now on, writes whole lines of at most PIPE_BUF bytes where it can: processes write to this descriptor too. */
+  keepLinesWhole(): void {
+    this.sink.wholeLines = true;
+  }
+
   /** The error that stopped writing, such as EPIPE, if any. */
   get error(): Error | undefined {
     return this.sink.error;
@@ -143,6 +148,15 @@ export class FdWriter {
     this.schedule();
   }
 
+  /** Resolves once everything appended so far is written (or writing failed), without polling. */
+  allWritten(): Promise<void> {
+    this.send();
+    if (this.sink.pending === 0 || this.sink.error) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private idleWaiters: (() => void)[] = [];
+
   /** Resolves once the queue is below the high-water mark again. */
   drained(): Promise<void> {
     if (!this.full) return Promise.resolve();
@@ -223,6 +237,7 @@ export class FdWriter {
   }
 
   private release(): void {
+    if (this.idleWaiters.length && (this.sink.pending === 0 || this.sink.error)) for (const waiter of this.idleWaiters.splice(0)) waiter();
     if (this.full) return;
     for (const waiter of this.waiters.splice(0)) waiter();
   }

@@ -52,6 +52,9 @@ function createStreamOutput(fd: number, options: Record<string, any>, context: C
           lines(chunk, start, end, source, timestamp, out);
           return !out.full;
         }),
+      // Raw lines, never split by drover (on a platform the default limit is the one the platform splits at itself):
+      // a process may write to this descriptor itself when nothing else needs its lines.
+      directFd: format === 'raw' && options.max_line_length === undefined ? fd : undefined,
       drained: () => out.drained(),
       close: (deadline) => out.flush(deadline),
       stats: () => ({ bytes_written: out.written }),
