@@ -1,4 +1,5 @@
-// drover start leaves its stdout as it found it (blocking), and keeps supervising when the reader goes away.
+// drover start leaves its stdout as it found it (blocking) where its process may write to it directly, and keeps
+// supervising when the reader goes away.
 import { spawn } from 'node:child_process';
 import { closeSync, constants, openSync, readFileSync } from 'node:fs';
 import { Socket } from 'node:net';
@@ -19,7 +20,7 @@ function nonBlocking(pid: number, fd: number): boolean {
 }
 
 /** drover start with stdout and stderr both the write end of a FIFO opened blocking, as a platform's log pipe is. */
-function startOnFifo(app: string) {
+function startOnFifo(app: string, env: NodeJS.ProcessEnv = { DYNO: '', PORT: '' }) {
   const fifo = join(app, 'log-pipe');
   execFileSync('mkfifo', [fifo]);
   const readFd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -29,19 +30,21 @@ function startOnFifo(app: string) {
   reader.on('data', (d) => (output += d));
   reader.on('error', () => undefined);
   const [k, v] = TEST_MARK.split('=');
-  const child = spawn(DROVER, ['start'], { cwd: app, stdio: ['ignore', writeFd, writeFd], env: { ...process.env, DYNO: '', PORT: '', [k]: v } });
+  const child = spawn(DROVER, ['start'], { cwd: app, stdio: ['ignore', writeFd, writeFd], env: { ...process.env, ...env, [k]: v } });
   closeSync(writeFd);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, reader, exited, output: () => output };
 }
 
 describe('drover start and its stdout', () => {
-  it('leaves a blocking pipe blocking (O_NONBLOCK belongs to the open file, shared with the platform)', async () => {
+  // On a dyno with one instance the process writes to the pipe itself (direct output): O_NONBLOCK belongs to the
+  // open file, so drover setting it would make the app's writes fail with EAGAIN.
+  it('leaves a blocking pipe blocking on a dyno, where its one process writes to it directly', async () => {
     const app = tempDir({ Procfile: 'web: echo hello; exec sleep 1000\n' });
-    const run = startOnFifo(app);
+    const run = startOnFifo(app, { DYNO: 'web.1', PORT: '5000' });
     try {
       await waitForLine(run, /hello/, 30_000);
-      await waitForLine(run, /Process started|entered RUNNING|started/, 30_000);
+      await waitForLine(run, /Process started with pid \d+ \(output: direct\)/, 30_000);
       expect(nonBlocking(run.child.pid!, 1)).toBe(false);
       expect(nonBlocking(run.child.pid!, 2)).toBe(false);
     } finally {
