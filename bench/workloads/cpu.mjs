@@ -139,10 +139,12 @@ export const cpuWorkload = {
             cpu = (100 * used) / ((performance.now() - t0) / 1000);
           } finally {
             await stopTool(child);
-            await Promise.race([readerDone, sleep(2000)]);
+            // wc prints its count once every writer has closed the pipe: give it time on a loaded machine.
+            await Promise.race([readerDone, sleep(10_000)]);
             reader.kill('SIGKILL');
           }
           // The lines flowed through the tool (at least half of the window's: a tool that stalls fails the run).
+          if (!counted.trim()) throw new Error(`the reader (wc -l) printed no count within 10 s of the stop: a writer kept the pipe open${stderrNote(child)}`);
           const lines = Number(counted.trim());
           if (!(lines >= (RATE * seconds) / 2)) throw new Error(`only ${lines} lines reached the reader${stderrNote(child)}`);
           return { cpu };
