@@ -6,7 +6,9 @@
 //   --runs N       measured runs per tool (default 5, after one warm-up)
 //   --short        the stress workload for 60 s instead of 10 minutes (it is skipped with --quick otherwise)
 //   --stress-seconds N  the stress workload for N seconds
-import { execFileSync } from 'node:child_process';
+//   --load N       N busy processes (a shell loop each) run beside the whole bench: the ratio goals must hold on a
+//                  busy machine too (issue 22)
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -78,6 +80,10 @@ function revision() {
   }
 }
 
+// Background load: busy loops at the same priority as the tools, stopped when the bench ends.
+const load = Array.from({ length: Number(option('--load') ?? 0) }, () => spawn('sh', ['-c', 'while :; do :; done'], { stdio: 'ignore', detached: false }));
+if (load.length) log(`bench: ${load.length} busy process(es) run beside the bench (--load)`);
+
 const started = performance.now();
 const results = [];
 let failed = false;
@@ -96,6 +102,7 @@ try {
     log(`bench: ${w.id} took ${((performance.now() - t) / 1000).toFixed(1)} s`);
   }
 } finally {
+  for (const busy of load) busy.kill('SIGKILL');
   rmSync(tmp, { recursive: true, force: true });
 }
 
