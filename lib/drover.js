@@ -12629,7 +12629,11 @@ var Supervisor = class {
   /** The descriptor instance `name` may write to itself (direct-output.ts), decided as it starts. */
   direct(name) {
     const decision = this.directDecision(name);
-    if (!("fd" in decision)) return void 0;
+    if (!("fd" in decision)) {
+      if (this.wroteDirectly.delete(name)) this.report(`${name}'s output goes through the pipeline from this start: ${decision.why}`);
+      return void 0;
+    }
+    this.wroteDirectly.add(name);
     if (!this.directSaid) this.report(directExplained(name, decision.fd));
     this.directSaid = true;
     return decision.fd;
@@ -12646,6 +12650,8 @@ var Supervisor = class {
     });
   }
   directSaid = false;
+  /** Instances whose last start wrote straight to drover's descriptor. */
+  wroteDirectly = /* @__PURE__ */ new Set();
   onChange(instance) {
     if (this.scheduler?.owns(instance)) return this.scheduler.onChange(instance);
     if (this.removing.has(instance)) return;
@@ -14433,4 +14439,4 @@ Please report this with the command you ran.
     process.exitCode = 70;
   }
 );
-// drover-bundle-sha256 584341a0f9a127c86910f63e7131648824bcc86e25cd57835d0e049d506b29be
+// drover-bundle-sha256 2ea16d6f650dd9cf57c1da234dbd89da7194c1943e521b4e3836706dc4caa5a2

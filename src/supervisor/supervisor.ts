@@ -140,7 +140,13 @@ export class Supervisor {
   /** The descriptor instance `name` may write to itself (direct-output.ts), decided as it starts. */
   private direct(name: string): number | undefined {
     const decision = this.directDecision(name);
-    if (!('fd' in decision)) return undefined;
+    if (!('fd' in decision)) {
+      // An instance that wrote directly and no longer may (a reload, a scale, or a killed Node.js process that left
+      // O_NONBLOCK on the shared pipe) says so once, instead of changing how its lines travel without a word.
+      if (this.wroteDirectly.delete(name)) this.report(`${name}'s output goes through the pipeline from this start: ${decision.why}`);
+      return undefined;
+    }
+    this.wroteDirectly.add(name);
     if (!this.directSaid) this.report(directExplained(name, decision.fd));
     this.directSaid = true;
     return decision.fd;
@@ -159,6 +165,8 @@ export class Supervisor {
   }
 
   private directSaid = false;
+  /** Instances whose last start wrote straight to drover's descriptor. */
+  private readonly wroteDirectly = new Set<string>();
 
   private onChange(instance: Instance): void {
     if (this.scheduler?.owns(instance)) return this.scheduler.onChange(instance);

@@ -45,10 +45,11 @@ describe('direct output', () => {
   }, 60_000);
 
   it("never cuts a line of the app's or of drover's: writes of whole lines up to PIPE_BUF stay whole while drover reports", async () => {
-    // The app writes 200-byte lines with one write(2) each, as fast as it can; drover prints a status line on
-    // every SIGUSR1, 200 times, and its stop lines at the end.
+    // The app writes 200-byte lines with one write(2) each, 200 at a time every millisecond at most (as fast as it
+    // could, it outran execa's 100 MB maxBuffer, which cut the output short); drover prints a status line on every
+    // SIGUSR1, 200 times, and its stop lines at the end.
     const app = nodeApp(
-      `const fs = require('fs'); let i = 0; const pad = 'p'.repeat(180); process.on('SIGTERM', () => process.exit(0)); const go = () => { for (let k = 0; k < 200; k++) fs.writeSync(1, 'app ' + String(i++).padStart(8, '0') + ' ' + pad + '\\n'); setImmediate(go); }; go();`,
+      `const fs = require('fs'); let i = 0; const pad = 'p'.repeat(180); process.on('SIGTERM', () => process.exit(0)); const go = () => { for (let k = 0; k < 200; k++) fs.writeSync(1, 'app ' + String(i++).padStart(8, '0') + ' ' + pad + '\\n'); setTimeout(go, 1); }; go();`,
     );
     const child = startDrover(app, [], ON_DYNO);
     await waitForLine(child, DIRECT);
@@ -175,9 +176,23 @@ describe('direct output', () => {
     const reloaded = await drover(['reload', '--socket', socket]);
     expect(reloaded.exitCode, String(reloaded.stderr)).toBe(0);
     await waitForLine(child, /its output was direct, and the pipeline now needs its lines/);
+    await waitForLine(child, /drover\[supervisor\]: web\.1's output goes through the pipeline from this start: outputs\.stdout is not a raw stdout/);
     await waitForLine(child, /app\[web\.1\]: tick$/, 15_000);
     const json = JSON.parse(String((await drover(['status', '--json', '--socket', socket])).stdout));
     expect(json.instances[0].output).toBe('pipeline');
+    child.kill('SIGTERM');
+    await child;
+  }, 60_000);
+
+  it('says why when a restart can no longer write directly: a Node.js process killed by SIGKILL leaves O_NONBLOCK on the pipe', async () => {
+    // Node.js makes its stdout pipe non-blocking and puts it back at exit, but not when it is SIGKILLed: the flag
+    // belongs to the open file drover shares, so the next start goes through the pipeline, and says so.
+    const app = nodeApp(`process.stdout.write('run\\n'); setTimeout(() => process.kill(process.pid, 'SIGKILL'), 100);`, {
+      'drover/100.toml': '[supervisor]\nbackoff_initial = "100ms"\n\n[processes.web]\nstartsecs = 0\n',
+    });
+    const child = startDrover(app, [], ON_DYNO);
+    await waitForLine(child, DIRECT);
+    await waitForLine(child, /^web\.1's output goes through the pipeline from this start: fd 1 is non-blocking$/, 20_000);
     child.kill('SIGTERM');
     await child;
   }, 60_000);
