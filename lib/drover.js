@@ -11916,10 +11916,10 @@ var Instance = class {
       case "restart": {
         this.failedStarts = decision.failedStarts;
         this.crashes = decision.crashes;
-        this.restarts++;
         const delay2 = decision.delay === 0 && signal && EXTERNAL_STOP.has(signal) ? 1e3 : decision.delay;
         if (delay2 === 0) {
           this.report("Restarting");
+          this.restarts++;
           this.start();
           return;
         }
@@ -11927,7 +11927,10 @@ var Instance = class {
         this.report(`Restarting in ${formatSeconds(delay2)}${why}`);
         this.nextStartAt = Date.now() + delay2;
         this.setState("BACKOFF");
-        this.timer = setTimeout(() => this.start(), delay2);
+        this.timer = setTimeout(() => {
+          this.restarts++;
+          this.start();
+        }, delay2);
       }
     }
   }
@@ -14439,4 +14442,4 @@ Please report this with the command you ran.
     process.exitCode = 70;
   }
 );
-// drover-bundle-sha256 2ea16d6f650dd9cf57c1da234dbd89da7194c1943e521b4e3836706dc4caa5a2
+// drover-bundle-sha256 3351c8fb9572a98397de18bed17e523e2a006b86fe318fa5162036b23351d6e0

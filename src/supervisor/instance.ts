@@ -225,12 +225,12 @@ export class Instance {
       case 'restart': {
         this.failedStarts = decision.failedStarts;
         this.crashes = decision.crashes;
-        this.restarts++;
         // Killed by a stop signal that we did not send: most likely the platform is stopping the whole dyno and
         // our own signal is on its way. Wait a moment rather than start a process that would be stopped at once.
         const delay = decision.delay === 0 && signal && EXTERNAL_STOP.has(signal) ? 1000 : decision.delay;
         if (delay === 0) {
           this.report('Restarting');
+          this.restarts++;
           this.start();
           return;
         }
@@ -238,7 +238,11 @@ export class Instance {
         this.report(`Restarting in ${formatSeconds(delay)}${why}`);
         this.nextStartAt = Date.now() + delay;
         this.setState('BACKOFF');
-        this.timer = setTimeout(() => this.start(), delay);
+        // Counted when it happens: in BACKOFF, `drover status` shows the restarts so far, as the line above does.
+        this.timer = setTimeout(() => {
+          this.restarts++;
+          this.start();
+        }, delay);
       }
     }
   }

@@ -31,6 +31,25 @@ describe('drover start', () => {
     expect(lines.filter((l) => l.message === 'crashing')).toHaveLength(4);
   });
 
+  it('counts a restart in drover status when it happens, not while it waits in BACKOFF', async () => {
+    const app = tempDir({
+      Procfile: 'web: echo crashing; exit 3\n',
+      'drover/009-stdout.toml': JSON_STDOUT,
+      'drover/100.toml': '[supervisor]\nbackoff_initial = "3s"\n\n[processes.web]\nstartretries = 5\n',
+    });
+    const socket = `${app}/control.sock`;
+    const child = startDrover(app, [], { DROVER_SOCKET: socket });
+    await waitForLine(child, /Restarting in 3s \(failed start 1 of 5\)/);
+    const waiting = JSON.parse(String((await drover(['status', '--json', '--socket', socket])).stdout));
+    // The first start failed and the restart has not happened yet: none so far.
+    expect(waiting.instances[0]).toMatchObject({ name: 'web.1', state: 'BACKOFF', restarts: 0 });
+    await waitForLine(child, /Restarting in 6s \(failed start 2 of 5\)/, 10_000);
+    const after = JSON.parse(String((await drover(['status', '--json', '--socket', socket])).stdout));
+    expect(after.instances[0]).toMatchObject({ state: 'BACKOFF', restarts: 1 });
+    child.kill('SIGTERM');
+    expect((await child).exitCode).toBe(0);
+  });
+
   it('stops a process that traps SIGTERM cleanly and exits 0', async () => {
     const app = tempDir({
       Procfile: `web: trap 'echo got TERM; sleep 1; echo bye; exit 0' TERM; echo ready; while true; do sleep 0.1; done\n`,
