@@ -4457,8 +4457,8 @@ var supervisorSchema = {
   },
   direct_output: {
     type: "boolean",
-    default: true,
-    doc: "when nothing in the pipeline needs a process's lines (one instance, the one output a raw `stdout` or `stderr` with the default max_line_length and match, no decoders, filters, drains, inputs or metrics_address), the process writes straight to drover's stdout (`drover status`: output direct), which costs drover nothing per line; its lines are then not in `drover logs`. false sends them through the pipeline"
+    default: false,
+    doc: "true: when nothing in the pipeline needs a process's lines (one instance, the one output a raw `stdout` or `stderr` with the default max_line_length and match, no decoders, filters, drains, inputs or metrics_address), the process writes straight to drover's stdout (`drover status`: output direct), which costs drover nothing per line; its lines are then not in `drover logs`, and drover's own lines can land inside a line the process writes in pieces (C stdio, Python without PYTHONUNBUFFERED, any write over 4 KiB). Only for an app that writes each line whole in one write. false (the default): every line goes through the pipeline, which keeps lines whole"
   },
   watch: { type: "boolean", default: false, doc: "reload (as `drover reload`) when the Procfile, a .env file or a drover/*.toml fragment changes" },
   control_socket: {
@@ -4855,6 +4855,14 @@ function writeLogfmtAscii(m, bytes, at, limit) {
 var FORMATS = ["auto", "raw", "heroku", "prefixed", "json", "logfmt"];
 function resolveFormat(format, onPlatform, instances = 1) {
   return format === "auto" ? onPlatform && instances <= 1 ? "raw" : "prefixed" : format;
+}
+function autoEncoder(color, instances) {
+  const prefixed = prefixedEncoder(color);
+  const now = () => instances() <= 1 ? rawEncoder : prefixed;
+  return {
+    message: (m, out) => now().message(m, out),
+    lines: (chunk, start, end, source, timestamp, out) => now().lines(chunk, start, end, source, timestamp, out)
+  };
 }
 function createEncoder(format, options) {
   switch (format) {
@@ -5461,8 +5469,8 @@ function writerFor(fd) {
 function createStreamOutput(fd, options, context) {
   const out = writerFor(fd);
   const color = options.color === "auto" ? context.isTTY : options.color;
-  const format = resolveFormat(options.format, context.onPlatform, context.instances);
-  const encoder2 = createEncoder(format, { color });
+  const format = resolveFormat(options.format, context.onPlatform);
+  const encoder2 = options.format === "auto" && context.onPlatform ? autoEncoder(color, context.instances) : createEncoder(format, { color });
   const lines = encoder2.lines;
   const limit = options.max_line_length ?? (context.onPlatform ? 1e4 : 0);
   const measure = format === "json" ? (m) => Buffer.byteLength(toJson(m)) : format === "logfmt" ? (m) => Buffer.byteLength(toLogfmt(m)) : payloadSize;

@@ -4238,8 +4238,8 @@ var supervisorSchema = {
   },
   direct_output: {
     type: "boolean",
-    default: true,
-    doc: "when nothing in the pipeline needs a process's lines (one instance, the one output a raw `stdout` or `stderr` with the default max_line_length and match, no decoders, filters, drains, inputs or metrics_address), the process writes straight to drover's stdout (`drover status`: output direct), which costs drover nothing per line; its lines are then not in `drover logs`. false sends them through the pipeline"
+    default: false,
+    doc: "true: when nothing in the pipeline needs a process's lines (one instance, the one output a raw `stdout` or `stderr` with the default max_line_length and match, no decoders, filters, drains, inputs or metrics_address), the process writes straight to drover's stdout (`drover status`: output direct), which costs drover nothing per line; its lines are then not in `drover logs`, and drover's own lines can land inside a line the process writes in pieces (C stdio, Python without PYTHONUNBUFFERED, any write over 4 KiB). Only for an app that writes each line whole in one write. false (the default): every line goes through the pipeline, which keeps lines whole"
   },
   watch: { type: "boolean", default: false, doc: "reload (as `drover reload`) when the Procfile, a .env file or a drover/*.toml fragment changes" },
   control_socket: {
@@ -4639,6 +4639,14 @@ function resolveFormat(format, onPlatform, instances = 1) {
 }
 function isOnPlatform(env) {
   return Boolean(env.DYNO || env.VCAP_APPLICATION || env.CNB_APP_DIR || env.CNB_LAYERS_DIR);
+}
+function autoEncoder(color, instances) {
+  const prefixed = prefixedEncoder(color);
+  const now = () => instances() <= 1 ? rawEncoder : prefixed;
+  return {
+    message: (m, out) => now().message(m, out),
+    lines: (chunk, start2, end, source, timestamp, out) => now().lines(chunk, start2, end, source, timestamp, out)
+  };
 }
 function createEncoder(format, options) {
   switch (format) {
@@ -5248,8 +5256,8 @@ function writerFor(fd) {
 function createStreamOutput(fd, options, context) {
   const out = writerFor(fd);
   const color = options.color === "auto" ? context.isTTY : options.color;
-  const format = resolveFormat(options.format, context.onPlatform, context.instances);
-  const encoder2 = createEncoder(format, { color });
+  const format = resolveFormat(options.format, context.onPlatform);
+  const encoder2 = options.format === "auto" && context.onPlatform ? autoEncoder(color, context.instances) : createEncoder(format, { color });
   const lines = encoder2.lines;
   const limit = options.max_line_length ?? (context.onPlatform ? 1e4 : 0);
   const measure = format === "json" ? (m) => Buffer.byteLength(toJson(m)) : format === "logfmt" ? (m) => Buffer.byteLength(toLogfmt(m)) : payloadSize;
@@ -12514,7 +12522,7 @@ function matcher(request) {
 
 // src/supervisor/direct-output.ts
 function directOutput(logger, context) {
-  if (!context.enabled) return { why: "[supervisor] direct_output = false" };
+  if (!context.enabled) return { why: "[supervisor] direct_output is not true" };
   if (context.counting) return { why: "metrics_address counts its lines" };
   if (context.inputs > 0) return { why: "inputs write to the same output" };
   if (context.instances !== 1) return { why: "more than one instance runs" };
@@ -12540,7 +12548,7 @@ function directExplained(name, fd) {
 }
 function mayBeDirect(config2, instances, counting, onPlatform) {
   const [only, ...others] = config2.outputs;
-  if (config2.supervisor.direct_output === false || counting || instances !== 1 || config2.inputs.length) return false;
+  if (config2.supervisor.direct_output !== true || counting || instances !== 1 || config2.inputs.length) return false;
   if (config2.decoders.length || config2.filters.length || !only || others.length) return false;
   if (only.type !== "stdout" && only.type !== "stderr") return false;
   const format = only.options.format ?? "auto";
@@ -12645,7 +12653,7 @@ var Supervisor = class {
   directDecision(name) {
     return directOutput(name, {
       pipeline: this.options.pipeline,
-      enabled: this.options.config.direct_output !== false,
+      enabled: this.options.config.direct_output === true,
       counting: this.options.lines !== void 0,
       inputs: this.options.inputs?.size ?? 0,
       instances: this.instances.length,
@@ -13434,7 +13442,7 @@ var Pipeline = class {
       hostname: this.options.hostname,
       onPlatform: this.options.onPlatform,
       isTTY: this.options.isTTY,
-      instances: this.options.instances ?? 1,
+      instances: this.options.instances ?? (() => 1),
       report: (text, severity = SEVERITY.info) => emit2(Message.internal(text, id, severity, this.options.hostname)),
       emit: emit2
     };
@@ -13705,7 +13713,7 @@ var Inputs = class {
         hostname: options.hostname,
         onPlatform: options.onPlatform,
         isTTY: false,
-        instances: 1,
+        instances: () => 1,
         // how many processes print: only outputs' formats ask
         report: (text, severity = SEVERITY.info) => pipeline.internal(text, id, severity),
         emit: (m) => pipeline.route(m)
@@ -13995,8 +14003,10 @@ Run \`drover check\` after fixing them.
       void process.stderr;
     }
     let pipeline;
+    let formation;
+    const instanceCount = () => formation?.length ?? plans.length;
     try {
-      pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: (0, import_node_tty.isatty)(1), instances: plans.length });
+      pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: (0, import_node_tty.isatty)(1), instances: instanceCount });
     } catch (error) {
       process.stderr.write(`drover: cannot start: ${error.message}
 `);
@@ -14016,6 +14026,7 @@ Run \`drover check\` after fixing them.
       instances
     });
     const supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname, lines, inputs });
+    formation = supervisor.instances;
     if (scaling) supervisor.formation = { types: app.processes, env: process.env, ...scaling };
     handleSignals({
       stop: (signal) => supervisor.onSignal(signal),
@@ -14442,4 +14453,4 @@ Please report this with the command you ran.
     process.exitCode = 70;
   }
 );
-// drover-bundle-sha256 3351c8fb9572a98397de18bed17e523e2a006b86fe318fa5162036b23351d6e0
+// drover-bundle-sha256 7845f8c991a93ed8c4991cc42cc0c9a15a2e06055f95df8bd37c02c7ae6c8118

@@ -1,8 +1,8 @@
 // CPU of the supervisor (issue 22): an app logs 20,000 lines/s (~105-byte JSON lines, one write each, as
 // console.log does) for 30 s; the supervisor passes them to its stdout, a pipe read by `wc -l`. Measured: the CPU
 // time of the supervisor process itself (utime + stime from /proc/PID/stat, its children not counted) over the
-// window, as a percentage of one core. drover runs the default (raw stdout, direct output), the same through the
-// pipeline (`direct_output = false`), and with the json decoder and a syslog+tcp drain to a real syslog-ng.
+// window, as a percentage of one core. drover runs the default (raw stdout, through the pipeline), the same with
+// direct output (`direct_output = true`), and with the json decoder and a syslog+tcp drain to a real syslog-ng.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -13,7 +13,7 @@ import { closeQuietly, fifoPath, isAlive, spawnTool, stderrNote, stopTool } from
 import { goal, median } from '../lib/stats.mjs';
 
 const RATE = 20_000;
-const PIPELINE = 'drover, through the pipeline';
+const DIRECT = 'drover, direct output (opt-in)';
 const DRAIN = 'drover, json decoder + syslog drain';
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -100,7 +100,7 @@ export const cpuWorkload = {
     const seconds = ctx.quick ? 2 : 30;
     const lead = ctx.quick ? 1 : 2;
     const syslog = await startSyslogNg(ctx.tmp);
-    const pipeline = { name: PIPELINE, prepare: (job) => TOOLS.drover.prepare({ ...job, outputs: '[supervisor]\ndirect_output = false\n\n' }) };
+    const direct = { name: DIRECT, prepare: (job) => TOOLS.drover.prepare({ ...job, outputs: '[supervisor]\ndirect_output = true\n\n' }) };
     const drain = {
       name: DRAIN,
       prepare: (job) =>
@@ -111,7 +111,7 @@ export const cpuWorkload = {
     };
     try {
       const result = await ctx.series({
-        tools: [TOOLS.drover, pipeline, drain, TOOLS.supervisord, TOOLS.foreman],
+        tools: [TOOLS.drover, direct, drain, TOOLS.supervisord, TOOLS.foreman],
         prepareJob(dir) {
           writeFileSync(join(dir, 'gen.js'), GENERATOR);
           const script = join(dir, 'child.sh');
@@ -152,7 +152,7 @@ export const cpuWorkload = {
       });
       return {
         ...result,
-        description: `An app (Node.js) logs ${RATE.toLocaleString('en-US')} JSON lines of ~105 bytes a second, one write(2) each, for ${lead + seconds + 2} s; the supervisor passes them to its stdout, a pipe read by \`wc -l\`. CPU time (user + system, /proc/PID/stat) of the supervisor process alone over ${seconds} s from ${lead} s after its start, as a percentage of one core. "drover" is the default on a platform (raw stdout, one instance: direct output); "${PIPELINE}" the same with \`[supervisor] direct_output = false\`; "${DRAIN}" adds \`[decoders.json]\` and a syslog+tcp drain to syslog-ng on 127.0.0.1 beside the raw stdout.`,
+        description: `An app (Node.js) logs ${RATE.toLocaleString('en-US')} JSON lines of ~105 bytes a second, one write(2) each, for ${lead + seconds + 2} s; the supervisor passes them to its stdout, a pipe read by \`wc -l\`. CPU time (user + system, /proc/PID/stat) of the supervisor process alone over ${seconds} s from ${lead} s after its start, as a percentage of one core. "drover" is the default on a platform (raw stdout, one instance, through the pipeline); "${DIRECT}" the same with \`[supervisor] direct_output = true\`; "${DRAIN}" adds \`[decoders.json]\` and a syslog+tcp drain to syslog-ng on 127.0.0.1 beside the raw stdout.`,
         metrics: [{ key: 'cpu', label: 'CPU (% of one core)', digits: 2, better: 'lower' }],
         goals: [
           goal(

@@ -31,8 +31,8 @@ export const supervisorSchema: Schema = {
   },
   direct_output: {
     type: 'boolean',
-    default: true,
-    doc: "when nothing in the pipeline needs a process's lines (one instance, the one output a raw `stdout` or `stderr` with the default max_line_length and match, no decoders, filters, drains, inputs or metrics_address), the process writes straight to drover's stdout (`drover status`: output direct), which costs drover nothing per line; its lines are then not in `drover logs`. false sends them through the pipeline",
+    default: false,
+    doc: "true: when nothing in the pipeline needs a process's lines (one instance, the one output a raw `stdout` or `stderr` with the default max_line_length and match, no decoders, filters, drains, inputs or metrics_address), the process writes straight to drover's stdout (`drover status`: output direct), which costs drover nothing per line; its lines are then not in `drover logs`, and drover's own lines can land inside a line the process writes in pieces (C stdio, Python without PYTHONUNBUFFERED, any write over 4 KiB). Only for an app that writes each line whole in one write. false (the default): every line goes through the pipeline, which keeps lines whole",
   },
   watch: { type: 'boolean', default: false, doc: 'reload (as `drover reload`) when the Procfile, a .env file or a drover/*.toml fragment changes' },
   control_socket: {

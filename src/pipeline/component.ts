@@ -14,8 +14,8 @@ export interface ComponentContext {
   onPlatform: boolean;
   /** True when stdout is a terminal (for colours). */
   isTTY: boolean;
-  /** How many process instances this drover runs (in this dyno or container): `auto` formats name them when several. */
-  instances: number;
+  /** How many process instances this drover runs now (in this dyno or container): `auto` formats name them when several. */
+  instances: () => number;
   /**
    * Sends a line of drover's own into the pipeline after this component: a filter's summary goes through the
    * filters after it and then to the outputs; an output's report (drops, retries) goes to the outputs.

@@ -23,8 +23,8 @@ export interface PipelineOptions {
   hostname: string;
   onPlatform: boolean;
   isTTY: boolean;
-  /** Process instances this drover runs (default 1). */
-  instances?: number;
+  /** How many process instances this drover runs now (default 1): a scale changes it. */
+  instances?: () => number;
   /** How often a disabled output's error is said again (default: every minute). */
   repeatMs?: number;
 }
@@ -113,7 +113,7 @@ export class Pipeline implements LineSink {
       hostname: this.options.hostname,
       onPlatform: this.options.onPlatform,
       isTTY: this.options.isTTY,
-      instances: this.options.instances ?? 1,
+      instances: this.options.instances ?? (() => 1),
       report: (text, severity = SEVERITY.info) => emit(Message.internal(text, id, severity, this.options.hostname)),
       emit,
     };

@@ -25,7 +25,7 @@ export interface DirectContext {
  * that a reload or a scale applies from the next start.
  */
 export function directOutput(logger: string, context: DirectContext): { fd: number } | { why: string } {
-  if (!context.enabled) return { why: '[supervisor] direct_output = false' };
+  if (!context.enabled) return { why: '[supervisor] direct_output is not true' };
   if (context.counting) return { why: 'metrics_address counts its lines' };
   if (context.inputs > 0) return { why: 'inputs write to the same output' };
   // Each instance's lines stay whole only through drover: two processes' long writes can mix in one pipe.
@@ -64,7 +64,7 @@ export function directExplained(name: string, fd: number): string {
  */
 export function mayBeDirect(config: DroverConfig, instances: number, counting: boolean, onPlatform: boolean): boolean {
   const [only, ...others] = config.outputs;
-  if (config.supervisor.direct_output === false || counting || instances !== 1 || config.inputs.length) return false;
+  if (config.supervisor.direct_output !== true || counting || instances !== 1 || config.inputs.length) return false;
   if (config.decoders.length || config.filters.length || !only || others.length) return false;
   if (only.type !== 'stdout' && only.type !== 'stderr') return false;
   const format = only.options.format ?? 'auto';

@@ -156,7 +156,7 @@ export class Supervisor {
   directDecision(name: string): { fd: number } | { why: string } {
     return directOutput(name, {
       pipeline: this.options.pipeline,
-      enabled: this.options.config.direct_output !== false,
+      enabled: this.options.config.direct_output === true,
       counting: this.options.lines !== undefined,
       inputs: this.options.inputs?.size ?? 0,
       instances: this.instances.length,

@@ -37,10 +37,10 @@ function startOnFifo(app: string, env: NodeJS.ProcessEnv = { DYNO: '', PORT: '' 
 }
 
 describe('drover start and its stdout', () => {
-  // On a dyno with one instance the process writes to the pipe itself (direct output): O_NONBLOCK belongs to the
-  // open file, so drover setting it would make the app's writes fail with EAGAIN.
+  // With direct_output = true on a dyno, one instance writes to the pipe itself: O_NONBLOCK belongs to the open
+  // file, so drover setting it would make the app's writes fail with EAGAIN.
   it('leaves a blocking pipe blocking on a dyno, where its one process writes to it directly', async () => {
-    const app = tempDir({ Procfile: 'web: echo hello; exec sleep 1000\n' });
+    const app = tempDir({ Procfile: 'web: echo hello; exec sleep 1000\n', 'drover/100.toml': '[supervisor]\ndirect_output = true\n' });
     const run = startOnFifo(app, { DYNO: 'web.1', PORT: '5000' });
     try {
       await waitForLine(run, /hello/, 30_000);

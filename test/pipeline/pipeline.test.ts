@@ -46,9 +46,7 @@ describe('the pipeline on real process output', () => {
   });
 
   it('passes a 1 MB line whole off a platform, and split into 10,000-byte lines on one, without losing a byte', async () => {
-    // Through the pipeline: on a dyno, one instance would otherwise write straight to stdout (direct output), and
-    // the platform, not drover, would split the line (test/supervisor/direct-output.test.ts).
-    const app = oneShot(`head -c 1000000 /dev/zero | tr '\\0' 'a'; echo; echo after`, '\n[supervisor]\ndirect_output = false\n');
+    const app = oneShot(`head -c 1000000 /dev/zero | tr '\\0' 'a'; echo; echo after`);
     const local = String((await startDrover(app)).stdout).split('\n');
     expect(local.map((l) => l.length)).toEqual([1000000, 5]);
     const dyno = String((await startDrover(app, [], { DYNO: 'web.1' })).stdout).split('\n');

@@ -1,6 +1,7 @@
-// Direct output: with the default configuration on a platform (one instance, raw stdout, nothing else), the process
-// writes straight to drover's stdout; drover still prints its own lines there, whole, and still stops, restarts and
-// reports. Anything that needs the lines (a drain, a filter, a second instance, another format) turns it off.
+// Direct output (`[supervisor] direct_output = true`; off by default): with one instance, raw stdout and nothing
+// else, the process writes straight to drover's stdout; drover still prints its own lines there, whole, and still
+// stops, restarts and reports. Anything that needs the lines (a drain, a filter, a second instance, another format)
+// turns it off.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -17,10 +18,29 @@ const ONCE = '[processes.web]\nautorestart = false\nstartsecs = 0\n';
 const DIRECT = /^Process started with pid \d+ \(output: direct\)$/;
 const PIPELINE = /^Process started with pid \d+$/;
 
+/** An app that opts in to direct output (a fragment of its own, which the test's 100.toml adds to). */
+function directApp(files: Record<string, string>) {
+  return tempDir({ 'drover/050-direct.toml': '[supervisor]\ndirect_output = true\n', ...files });
+}
+
 /** A Procfile whose web runs a Node.js script (in a file: no quoting to get wrong). */
 function nodeApp(script: string, extra: Record<string, string> = {}) {
-  return tempDir({ Procfile: 'web: exec node app.js\n', 'app.js': script, ...extra });
+  return directApp({ Procfile: 'web: exec node app.js\n', 'app.js': script, ...extra });
 }
+
+describe('by default (no direct_output = true)', () => {
+  it('keeps a line the app writes in pieces whole on a dyno while drover prints its own lines (C stdio, Python and seq write 4 KiB blocks, not lines)', async () => {
+    // The app writes half a line, has drover print a status line (SIGUSR1 to its parent, drover), then ends the line
+    // well within partial_line_timeout. Written straight to drover's stdout, drover's line would land inside it.
+    const app = tempDir({ Procfile: `web: printf 'first half '; kill -USR1 $PPID; sleep 0.15; printf 'second half\\n'; exec sleep 1000\n` });
+    const child = startDrover(app, [], ON_DYNO);
+    await waitForLine(child, /^first half/);
+    child.kill('SIGTERM');
+    const lines = String((await child).stdout).split('\n');
+    expect(lines, lines.join('\n')).toContain('first half second half');
+    expect(lines).toContainEqual(expect.stringMatching(/^Status \(SIGUSR1\): web\.1 /));
+  }, 30_000);
+});
 
 describe('direct output', () => {
   it("passes a 1 MiB line whole (the pipeline on a dyno splits it at 10,000 bytes), a last line without its newline, and keeps drover's lines", async () => {
@@ -78,7 +98,7 @@ describe('direct output', () => {
   }, 60_000);
 
   it('still restarts with backoff, reports exits, and stops on SIGTERM; drover status says so', async () => {
-    const app = tempDir({ Procfile: 'web: echo "run at $(date +%s%N)"; sleep 0.3; exit 3\n', 'drover/100.toml': '[processes.web]\nstartsecs = 0\n' });
+    const app = directApp({ Procfile: 'web: echo "run at $(date +%s%N)"; sleep 0.3; exit 3\n', 'drover/100.toml': '[processes.web]\nstartsecs = 0\n' });
     const socket = `${app}/control.sock`;
     const child = startDrover(app, [], { ...ON_DYNO, DROVER_SOCKET: socket });
     await waitForLine(child, /^Restarting in 1s/);
@@ -99,7 +119,7 @@ describe('direct output', () => {
   }, 60_000);
 
   it('ends within the stop budget on SIGTERM when nobody reads its stdout: the app blocks in write, as without drover', async () => {
-    const app = tempDir({ Procfile: "web: yes 'a line that fills the pipe nobody reads'\n", 'drover/100.toml': '[processes.web]\nstopwaitsecs = "3s"\n' });
+    const app = directApp({ Procfile: "web: yes 'a line that fills the pipe nobody reads'\n", 'drover/100.toml': '[processes.web]\nstopwaitsecs = "3s"\n' });
     const [k, v] = TEST_MARK.split('=');
     const child = execa(DROVER, ['start'], { cwd: app, reject: false, buffer: false, env: { ...ON_DYNO, [k]: v }, forceKillAfterDelay: false });
     child.stdout!.pause();
@@ -113,7 +133,7 @@ describe('direct output', () => {
   }, 30_000);
 
   it('drover scale web=2 starts web.2 through the pipeline and leaves web.1 writing directly', async () => {
-    const app = tempDir({ Procfile: 'web: echo "up $DYNO"; exec sleep 1000\n' });
+    const app = directApp({ Procfile: 'web: echo "up $DYNO"; exec sleep 1000\n' });
     const socket = `${app}/control.sock`;
     const child = startDrover(app, [], { ...ON_DYNO, DROVER_SOCKET: socket });
     await waitForLine(child, DIRECT);
@@ -130,12 +150,12 @@ describe('direct output', () => {
       ['a filter', { 'drover/100.toml': `${ONCE}[filters.nothing]\ntype = "drop"\nmatch = "Payload == 'never'"\n` }, []],
       ['format heroku', { 'drover/100.toml': `${ONCE}[outputs.stdout]\ntype = "stdout"\nformat = "heroku"\n` }, []],
       ['two instances', { 'drover/100.toml': `${ONCE}numprocs = 2\n` }, []],
-      ['the off switch', { 'drover/100.toml': `${ONCE}[supervisor]\ndirect_output = false\n` }, []],
+      ['direct_output = false', { 'drover/100.toml': `${ONCE}[supervisor]\ndirect_output = false\n` }, []],
       ['an explicit max_line_length', { 'drover/100.toml': `${ONCE}[outputs.stdout]\ntype = "stdout"\nmax_line_length = "20kB"\n` }, []],
     ];
     for (const [what, files] of cases) {
       it(what, async () => {
-        const app = tempDir({ Procfile: 'web: echo hello\n', ...files });
+        const app = directApp({ Procfile: 'web: echo hello\n', ...files });
         const result = await startDrover(app, [], ON_DYNO);
         expect(result.exitCode, result.all).toBe(0);
         const out = String(result.stdout);
@@ -151,7 +171,7 @@ describe('direct output', () => {
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       const port = (server.address() as { port: number }).port;
       try {
-        const app = tempDir({
+        const app = directApp({
           Procfile: 'web: echo hello drain\n',
           'drover/100.toml': `${ONCE}[outputs.drain]\ntype = "syslog"\nurl = "syslog+tcp://127.0.0.1:${port}"\n`,
         });
@@ -166,7 +186,7 @@ describe('direct output', () => {
   });
 
   it('a reload that adds a format restarts the instance that wrote directly, and its lines then go through the pipeline', async () => {
-    const app = tempDir({ Procfile: 'web: while true; do echo "tick"; sleep 0.2; done\n' });
+    const app = directApp({ Procfile: 'web: while true; do echo "tick"; sleep 0.2; done\n' });
     const socket = `${app}/control.sock`;
     const child = startDrover(app, [], { ...ON_DYNO, DROVER_SOCKET: socket });
     await waitForLine(child, DIRECT);
@@ -188,7 +208,7 @@ describe('direct output', () => {
     // Node.js makes its stdout pipe non-blocking and puts it back at exit, but not when it is SIGKILLed: the flag
     // belongs to the open file drover shares, so the next start goes through the pipeline, and says so.
     const app = nodeApp(`process.stdout.write('run\\n'); setTimeout(() => process.kill(process.pid, 'SIGKILL'), 100);`, {
-      'drover/100.toml': '[supervisor]\nbackoff_initial = "100ms"\n\n[processes.web]\nstartsecs = 0\n',
+      'drover/100.toml': '[supervisor]\ndirect_output = true\nbackoff_initial = "100ms"\n\n[processes.web]\nstartsecs = 0\n',
     });
     const child = startDrover(app, [], ON_DYNO);
     await waitForLine(child, DIRECT);

@@ -79,9 +79,7 @@ describe('supervisor lifecycle', () => {
     const app = tempDir({
       Procfile: 'web: seq 1 400000\n',
       'drover/009-stdout.toml': '[outputs.stdout]\ntype = "stdout"\nformat = "raw"\n',
-      // Through the pipeline (seq's block-buffered writes are not whole lines: with direct output a line of
-      // drover's could land inside one, see the README).
-      'drover/100.toml': '[processes.web]\nautorestart = false\nstartsecs = 0\n\n[supervisor]\ndirect_output = false\n',
+      'drover/100.toml': '[processes.web]\nautorestart = false\nstartsecs = 0\n',
     });
     const [k, v] = TEST_MARK.split('=');
     const child = execa(DROVER, ['start'], { cwd: app, reject: false, buffer: false, env: { [k]: v } });

@@ -13,9 +13,6 @@ afterEach(async () => {
   expect(killLeftovers()).toEqual([]);
 });
 
-// Raw stdout with one instance would be direct output, whose lines drover does not keep: these tests are about the history.
-const PIPELINE = '\n[supervisor]\ndirect_output = false\n';
-
 const HEROKU_LINE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00 (app|drover)\[[^\]]+\]: /;
 
 describe('drover logs', () => {
@@ -94,7 +91,7 @@ describe('drover logs', () => {
       Procfile: 'web: bash print.sh\n',
       'print.sh':
         'echo before 1; echo before 2; while [ ! -f go ]; do sleep 0.02; done; head -c 2097152 /dev/zero | tr "\\0" y; echo; echo after; echo printed; exec sleep 1000\n',
-      'drover/100.toml': '[supervisor]\nmax_line_length = "4MiB"\ndirect_output = false\n\n[outputs.stdout]\ntype = "stdout"\nformat = "raw"\n',
+      'drover/100.toml': '[supervisor]\nmax_line_length = "4MiB"\n\n[outputs.stdout]\ntype = "stdout"\nformat = "raw"\n',
     });
     const socket = `${app}/control.sock`;
     const child = startDrover(app, [], { DROVER_SOCKET: socket });
@@ -128,7 +125,7 @@ describe('drover logs', () => {
     const once = async (clients: number) => {
       const app = tempDir({
         Procfile: `web: while [ ! -f go ]; do sleep 0.02; done; s=$(date +%s%N); seq -f "line %g" 1 100000; echo "took $(( ($(date +%s%N) - s) / 1000000 ))"; exec sleep 1000\n`,
-        'drover/100.toml': `[outputs.stdout]\ntype = "stdout"\nformat = "raw"\n${PIPELINE}`,
+        'drover/100.toml': `[outputs.stdout]\ntype = "stdout"\nformat = "raw"\n`,
       });
       const socket = `${app}/control.sock`;
       const child = startDrover(app, [], { DROVER_SOCKET: socket });
@@ -182,7 +179,7 @@ describe('drover logs', () => {
   it('a client that does not read loses lines and, once it reads again, is told exactly how many; drover logs without a supervisor says so', async () => {
     const app = tempDir({
       Procfile: `web: while [ ! -f go ]; do sleep 0.02; done; yes "$(printf 'y%.0s' $(seq 1 100))" | head -n 200000; echo done; while [ ! -f again ]; do sleep 0.02; done; echo again; exec sleep 1000\n`,
-      'drover/100.toml': `[outputs.stdout]\ntype = "stdout"\nformat = "raw"\n${PIPELINE}`,
+      'drover/100.toml': `[outputs.stdout]\ntype = "stdout"\nformat = "raw"\n`,
     });
     const socket = `${app}/control.sock`;
     const child = startDrover(app, [], { DROVER_SOCKET: socket });

@@ -64,6 +64,26 @@ describe('drover scale', () => {
     expect(ports).toEqual({ 'web.1': ['7000'], 'web.2': ['7001'], 'web.3': ['7002'], 'worker.1': ['7100', '7100'] });
   }, 60_000);
 
+  it('names the lines once several instances run on a platform (format auto), and drops the names at one again', async () => {
+    const app = tempDir({ Procfile: 'web: while :; do echo "tick $DYNO"; sleep 0.05; done\n' });
+    const socket = `${app}/control.sock`;
+    const child = startDrover(app, [], { DYNO: 'web.1', DROVER_SOCKET: socket });
+    // One instance on a dyno: raw, the platform names the dyno.
+    await waitForLine(child, /^tick web\.1$/);
+    expect((await drover(['scale', 'web=2', '--socket', socket])).exitCode).toBe(0);
+    // Two: foreman-style names, for both.
+    await waitForLine(child, /^\d\d:\d\d:\d\d web\.2 +\| tick web\.2$/);
+    await waitForLine(child, /^\d\d:\d\d:\d\d web\.1 +\| tick web\.1$/);
+    expect((await drover(['scale', 'web=1', '--socket', socket])).exitCode).toBe(0);
+    await waitForLine(child, /Process was killed by SIGTERM/);
+    const seen = child.output().length;
+    for (const until = Date.now() + 10_000; !/\ntick web\.1\n/.test(child.output().slice(seen)) && Date.now() < until; )
+      await new Promise((r) => setTimeout(r, 25));
+    expect(child.output().slice(seen)).toMatch(/\ntick web\.1\n/);
+    child.kill('SIGTERM');
+    expect((await child).exitCode).toBe(0);
+  }, 30_000);
+
   it('refuses a wrong formation with the reason, and says when no supervisor runs', async () => {
     const app = tempDir({ Procfile: 'web: exec sleep 1000\n', 'drover/009-stdout.toml': JSON_STDOUT });
     const socket = `${app}/control.sock`;

@@ -29,9 +29,7 @@ describe('stopping while output is stuck', () => {
     const app = tempDir({
       Procfile: `web: yes 'a line that fills the pipe nobody reads'\n`,
       'drover/009-stdout.toml': '[outputs.stdout]\ntype = "stdout"\nformat = "raw"\n',
-      // Through the pipeline: drover's own writes are what is stuck (with direct output the app's are, and drover
-      // has nothing of its own to wait for).
-      'drover/100.toml': '[processes.web]\nstopwaitsecs = "3s"\n\n[supervisor]\ndirect_output = false\n',
+      'drover/100.toml': '[processes.web]\nstopwaitsecs = "3s"\n',
     });
     const [k, v] = TEST_MARK.split('=');
     const child = execa(DROVER, ['start'], { cwd: app, reject: false, stdout: 'pipe', buffer: false, env: { [k]: v }, forceKillAfterDelay: false });

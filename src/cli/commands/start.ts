@@ -108,8 +108,11 @@ ${APP_USAGE}`,
       void process.stderr;
     }
     let pipeline: Pipeline;
+    // The formation as it runs (a scale changes it), once the supervisor exists: `auto` formats follow its size.
+    let formation: readonly unknown[] | undefined;
+    const instanceCount = () => formation?.length ?? plans.length;
     try {
-      pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: isatty(1), instances: plans.length });
+      pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: isatty(1), instances: instanceCount });
     } catch (error) {
       // Nothing runs yet: a disk buffer that another output or drover holds, or an output with required = true
       // that cannot be made (others are disabled), is the user's to sort out.
@@ -132,6 +135,7 @@ ${APP_USAGE}`,
       instances,
     });
     const supervisor: Supervisor = new Supervisor(plans, { appDir: app.appDir, env, pipeline, config: app.config.supervisor, hostname, lines, inputs });
+    formation = supervisor.instances;
 
     // drover run --logs passes no port rule: its one instance is not a formation to scale.
     if (scaling) supervisor.formation = { types: app.processes, env: process.env, ...scaling };

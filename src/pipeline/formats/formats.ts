@@ -1,4 +1,4 @@
-// How outputs turn messages into lines: raw, heroku, prefixed, json, logfmt (and auto, resolved at start).
+// How outputs turn messages into lines: raw, heroku, prefixed, json, logfmt (and auto, which picks one of them).
 import type { FdWriter } from '../io/writer';
 import type { Message } from '../message';
 import { toJson, writeJsonAscii } from './json-format';
@@ -38,6 +38,19 @@ export function resolveFormat(format: FormatName, onPlatform: boolean, instances
 /** True on Heroku (DYNO), Cloud Foundry (VCAP_APPLICATION) or a CNB platform (CNB_* variables at launch). */
 export function isOnPlatform(env: NodeJS.ProcessEnv): boolean {
   return Boolean(env.DYNO || env.VCAP_APPLICATION || env.CNB_APP_DIR || env.CNB_LAYERS_DIR);
+}
+
+/**
+ * `auto` on a platform, decided at each write: raw while one instance runs, prefixed while several do, so that a
+ * `drover scale` names the lines from then on (and a scale back to one drops the names again).
+ */
+export function autoEncoder(color: boolean, instances: () => number): Encoder {
+  const prefixed = prefixedEncoder(color);
+  const now = () => (instances() <= 1 ? rawEncoder : prefixed);
+  return {
+    message: (m, out) => now().message(m, out),
+    lines: (chunk, start, end, source, timestamp, out) => now().lines!(chunk, start, end, source, timestamp, out),
+  };
 }
 
 export function createEncoder(format: ConcreteFormat, options: { color: boolean }): Encoder {

@@ -42,7 +42,7 @@ export class Inputs {
         hostname: options.hostname,
         onPlatform: options.onPlatform,
         isTTY: false,
-        instances: 1, // how many processes print: only outputs' formats ask
+        instances: () => 1, // how many processes print: only outputs' formats ask
         report: (text, severity = SEVERITY.info) => pipeline.internal(text, id, severity),
         emit: (m) => pipeline.route(m),
       };

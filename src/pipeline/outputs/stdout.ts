@@ -1,6 +1,6 @@
 // `stdout` and `stderr` outputs: what the platform's log router (Logplex, Loggregator) picks up.
 import { defineComponent, type ComponentContext, type Output } from '../component';
-import { createEncoder, FORMATS, resolveFormat, type FormatName } from '../formats/formats';
+import { autoEncoder, createEncoder, FORMATS, resolveFormat, type FormatName } from '../formats/formats';
 import type { Schema } from '../../config/schema';
 import { FdWriter } from '../io/writer';
 import { toJson } from '../formats/json-format';
@@ -32,8 +32,9 @@ export function writerFor(fd: number): FdWriter {
 function createStreamOutput(fd: number, options: Record<string, any>, context: ComponentContext): Output {
   const out = writerFor(fd);
   const color = options.color === 'auto' ? context.isTTY : options.color;
-  const format = resolveFormat(options.format as FormatName, context.onPlatform, context.instances);
-  const encoder = createEncoder(format, { color });
+  const format = resolveFormat(options.format as FormatName, context.onPlatform);
+  // On a platform, `auto` follows the formation: prefixed while several instances run (after `drover scale web=2`).
+  const encoder = options.format === 'auto' && context.onPlatform ? autoEncoder(color, context.instances) : createEncoder(format, { color });
   const lines = encoder.lines;
   const limit: number = options.max_line_length ?? (context.onPlatform ? 10000 : 0);
   const measure: Measure = format === 'json' ? (m) => Buffer.byteLength(toJson(m)) : format === 'logfmt' ? (m) => Buffer.byteLength(toLogfmt(m)) : payloadSize;

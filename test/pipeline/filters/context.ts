@@ -20,7 +20,7 @@ export function recorder(env: NodeJS.ProcessEnv = {}): ComponentContext & { sent
     hostname: 'host',
     onPlatform: false,
     isTTY: false,
-    instances: 1,
+    instances: () => 1,
     sent,
     report(text, severity) {
       sent.push(Message.internal(text, 'drover', severity, 'host'));

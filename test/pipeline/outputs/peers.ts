@@ -213,7 +213,7 @@ export function testContext(id = 'outputs.drain', env: NodeJS.ProcessEnv = {}): 
     hostname: 'testhost',
     onPlatform: false,
     isTTY: false,
-    instances: 1,
+    instances: () => 1,
     reports,
     report: (text, severity) => reports.push({ text, severity }),
     emit: () => {},
