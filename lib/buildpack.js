@@ -5460,6 +5460,9 @@ var schema = {
   },
   color: { type: "enum", values: ["auto", true, false], default: "auto", doc: "colour the prefixed format: auto colours on a terminal" }
 };
+function passesLinesUnchanged(options, onPlatform) {
+  return resolveFormat(options.format ?? "auto", onPlatform) === "raw" && options.max_line_length === void 0;
+}
 var writers = /* @__PURE__ */ new Map();
 function writerFor(fd) {
   let writer = writers.get(fd);
@@ -5489,7 +5492,7 @@ function createStreamOutput(fd, options, context) {
       }),
       // Raw lines, never split by drover (on a platform the default limit is the one the platform splits at itself):
       // a process may write to this descriptor itself when nothing else needs its lines.
-      directFd: format === "raw" && options.max_line_length === void 0 ? fd : void 0,
+      directFd: passesLinesUnchanged(options, context.onPlatform) ? fd : void 0,
       drained: () => out.drained(),
       close: (deadline) => out.flush(deadline),
       stats: () => ({ bytes_written: out.written })

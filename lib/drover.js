@@ -5247,6 +5247,9 @@ var schema = {
   },
   color: { type: "enum", values: ["auto", true, false], default: "auto", doc: "colour the prefixed format: auto colours on a terminal" }
 };
+function passesLinesUnchanged(options, onPlatform) {
+  return resolveFormat(options.format ?? "auto", onPlatform) === "raw" && options.max_line_length === void 0;
+}
 var writers = /* @__PURE__ */ new Map();
 function writerFor(fd) {
   let writer = writers.get(fd);
@@ -5276,7 +5279,7 @@ function createStreamOutput(fd, options, context) {
       }),
       // Raw lines, never split by drover (on a platform the default limit is the one the platform splits at itself):
       // a process may write to this descriptor itself when nothing else needs its lines.
-      directFd: format === "raw" && options.max_line_length === void 0 ? fd : void 0,
+      directFd: passesLinesUnchanged(options, context.onPlatform) ? fd : void 0,
       drained: () => out.drained(),
       close: (deadline) => out.flush(deadline),
       stats: () => ({ bytes_written: out.written })
@@ -12521,11 +12524,16 @@ function matcher(request) {
 }
 
 // src/supervisor/direct-output.ts
+function supervisorRefuses(context) {
+  if (!context.enabled) return "[supervisor] direct_output is not true";
+  if (context.counting) return "metrics_address counts its lines";
+  if (context.inputs > 0) return "inputs write to the same output";
+  if (context.instances !== 1) return "more than one instance runs";
+  return void 0;
+}
 function directOutput(logger, context) {
-  if (!context.enabled) return { why: "[supervisor] direct_output is not true" };
-  if (context.counting) return { why: "metrics_address counts its lines" };
-  if (context.inputs > 0) return { why: "inputs write to the same output" };
-  if (context.instances !== 1) return { why: "more than one instance runs" };
+  const refused = supervisorRefuses(context);
+  if (refused) return { why: refused };
   const source = (stream) => ({
     logger,
     stream,
@@ -12547,12 +12555,11 @@ function directExplained(name, fd) {
   return `${name} writes straight to drover's ${fd === 2 ? "stderr" : "stdout"} (output: direct), since nothing in the pipeline needs its lines: drover reads none of them, and \`drover logs\` shows only drover's own. [supervisor] direct_output = false sends them through the pipeline`;
 }
 function mayBeDirect(config2, instances, counting, onPlatform) {
+  const enabled = config2.supervisor.direct_output === true;
+  if (supervisorRefuses({ enabled, counting, inputs: config2.inputs.length, instances })) return false;
   const [only, ...others] = config2.outputs;
-  if (config2.supervisor.direct_output !== true || counting || instances !== 1 || config2.inputs.length) return false;
   if (config2.decoders.length || config2.filters.length || !only || others.length) return false;
-  if (only.type !== "stdout" && only.type !== "stderr") return false;
-  const format = only.options.format ?? "auto";
-  return only.options.max_line_length === void 0 && (format === "raw" || format === "auto" && onPlatform);
+  return (only.type === "stdout" || only.type === "stderr") && passesLinesUnchanged(only.options, onPlatform);
 }
 
 // src/supervisor/supervisor.ts
@@ -14453,4 +14460,4 @@ Please report this with the command you ran.
     process.exitCode = 70;
   }
 );
-// drover-bundle-sha256 7845f8c991a93ed8c4991cc42cc0c9a15a2e06055f95df8bd37c02c7ae6c8118
+// drover-bundle-sha256 8b0125e64d66561f08926f6d94e392b04aa9a59aa0452deaa5a3cbefcab37149

@@ -3,7 +3,7 @@
 import type { Pipeline } from '../pipeline/pipeline';
 import { SEVERITY } from '../pipeline/message';
 import type { BlockSource } from '../pipeline/formats/formats';
-import { writerFor } from '../pipeline/outputs/stdout';
+import { passesLinesUnchanged, writerFor } from '../pipeline/outputs/stdout';
 import { isNonBlocking, isStream } from '../pipeline/io/sinks';
 import type { DroverConfig } from '../config/load';
 
@@ -20,16 +20,23 @@ export interface DirectContext {
   hostname: string;
 }
 
+/** The rules on the supervisor's side (the pipeline's are Pipeline.directFd): why direct output cannot apply, if so. */
+function supervisorRefuses(context: Pick<DirectContext, 'enabled' | 'counting' | 'inputs' | 'instances'>): string | undefined {
+  if (!context.enabled) return '[supervisor] direct_output is not true';
+  if (context.counting) return 'metrics_address counts its lines';
+  if (context.inputs > 0) return 'inputs write to the same output';
+  // Each instance's lines stay whole only through drover: two processes' long writes can mix in one pipe.
+  if (context.instances !== 1) return 'more than one instance runs';
+  return undefined;
+}
+
 /**
  * The descriptor instance `logger` may have as its stdout and stderr, or why it may not. Decided at each start, so
  * that a reload or a scale applies from the next start.
  */
 export function directOutput(logger: string, context: DirectContext): { fd: number } | { why: string } {
-  if (!context.enabled) return { why: '[supervisor] direct_output is not true' };
-  if (context.counting) return { why: 'metrics_address counts its lines' };
-  if (context.inputs > 0) return { why: 'inputs write to the same output' };
-  // Each instance's lines stay whole only through drover: two processes' long writes can mix in one pipe.
-  if (context.instances !== 1) return { why: 'more than one instance runs' };
+  const refused = supervisorRefuses(context);
+  if (refused) return { why: refused };
   const source = (stream: 'stdout' | 'stderr'): BlockSource => ({
     logger,
     stream,
@@ -63,10 +70,10 @@ export function directExplained(name: string, fd: number): string {
  * blocking, as the process that writes to them directly needs.
  */
 export function mayBeDirect(config: DroverConfig, instances: number, counting: boolean, onPlatform: boolean): boolean {
+  const enabled = config.supervisor.direct_output === true;
+  if (supervisorRefuses({ enabled, counting, inputs: config.inputs.length, instances })) return false;
+  // Pipeline.directFd's rules, read from the configuration (its outputs do not exist yet).
   const [only, ...others] = config.outputs;
-  if (config.supervisor.direct_output !== true || counting || instances !== 1 || config.inputs.length) return false;
   if (config.decoders.length || config.filters.length || !only || others.length) return false;
-  if (only.type !== 'stdout' && only.type !== 'stderr') return false;
-  const format = only.options.format ?? 'auto';
-  return only.options.max_line_length === undefined && (format === 'raw' || (format === 'auto' && onPlatform));
+  return (only.type === 'stdout' || only.type === 'stderr') && passesLinesUnchanged(only.options, onPlatform);
 }

@@ -21,6 +21,14 @@ const schema: Schema = {
   color: { type: 'enum', values: ['auto', true, false], default: 'auto', doc: 'colour the prefixed format: auto colours on a terminal' },
 };
 
+/**
+ * True when an output with these options writes a line exactly as printed: raw (or `auto` with one instance on a
+ * platform), never split by drover. A process may then write to its descriptor itself (direct output).
+ */
+export function passesLinesUnchanged(options: Record<string, any>, onPlatform: boolean): boolean {
+  return resolveFormat((options.format ?? 'auto') as FormatName, onPlatform) === 'raw' && options.max_line_length === undefined;
+}
+
 /** Writers are shared per descriptor, so two outputs on stdout keep their lines whole and in order. */
 const writers = new Map<number, FdWriter>();
 export function writerFor(fd: number): FdWriter {
@@ -55,7 +63,7 @@ function createStreamOutput(fd: number, options: Record<string, any>, context: C
         }),
       // Raw lines, never split by drover (on a platform the default limit is the one the platform splits at itself):
       // a process may write to this descriptor itself when nothing else needs its lines.
-      directFd: format === 'raw' && options.max_line_length === undefined ? fd : undefined,
+      directFd: passesLinesUnchanged(options, context.onPlatform) ? fd : undefined,
       drained: () => out.drained(),
       close: (deadline) => out.flush(deadline),
       stats: () => ({ bytes_written: out.written }),
