@@ -3,17 +3,30 @@
 // an object per line only to copy it. Anything else is left to JSON.parse.
 import type { FieldValue } from '../message';
 import type { Picker } from './pick';
+import { FieldShapes } from './field-shapes';
 
 /** A key seen at one position of an earlier line, and what it means to the Picker. */
 interface KnownKey {
   name: string;
+  /** The name as bytes (ASCII, no escapes): compared with a line's bytes. */
+  bytes: Uint8Array;
   /** Its index in level_keys, or -1. */
   levelRank: number;
   /** Its index in time_keys, or -1. */
   timeRank: number;
   /** True when a string value of it becomes the Payload. */
   isMessage: boolean;
+  /**
+   * Its last two short string values: a value of fewer than 13 characters is a copy (V8 slices only longer ones),
+   * and values such as levels repeat, so a line with the same bytes gets the same string (no copy; its hash, which
+   * the severity lookup needs, is computed once).
+   */
+  value1: string | undefined;
+  value2: string | undefined;
 }
+
+/** Strings shorter than this are copies when sliced (V8's SlicedString::kMinLength). */
+const SHORT = 13;
 
 /** Keys are remembered by position up to here; past it (or when they change from line to line) they are sliced. */
 const REMEMBERED_KEYS = 32;
@@ -37,17 +50,28 @@ export class FlatJsonReader {
   private sawMessageKey = false;
   /** Keys whose value was null in this line, so far. */
   private readonly nullKeys: string[] = [];
+  /** The names and values of the line's fields so far, in order; the object is made at the end. */
+  private readonly names: string[] = [];
+  private readonly values: FieldValue[] = [];
+  private count = 0;
+  private readonly shapes = new FieldShapes();
 
   constructor(private readonly pick: Picker) {}
 
   /**
-   * Reads the ASCII line bytes[start, end), whose text is `line` (character k is byte start + k), into `into`.
-   * Returns false, with `into` partly filled, when JSON.parse has to decide.
+   * Reads the ASCII line bytes[start, end), whose text is `line` (character k is byte start + k), into a Fields
+   * object. Returns undefined when JSON.parse has to decide.
    */
-  read(bytes: Buffer, start: number, end: number, line: string, into: Record<string, FieldValue>): boolean {
+  read(bytes: Buffer, start: number, end: number, line: string): Record<string, FieldValue> | undefined {
+    return this.scan(bytes, start, end, line) ? this.shapes.make(this.names, this.values, this.count) : undefined;
+  }
+
+  /** Reads the line into names and values; false when JSON.parse has to decide. */
+  private scan(bytes: Buffer, start: number, end: number, line: string): boolean {
     this.text = this.level = this.time = undefined;
     this.levelRank = this.timeRank = Infinity;
     this.sawMessageKey = false;
+    this.count = 0;
     if (this.nullKeys.length > 0) this.nullKeys.length = 0;
     let i = skipBlanks(bytes, start, end);
     if (bytes[i] !== 0x7b || i >= end) return false; // {
@@ -56,10 +80,15 @@ export class FlatJsonReader {
     for (let position = 0; ; position++) {
       if (bytes[i] !== 0x22 || i >= end) return false; // "key"
       const keyStart = i + 1;
-      i = stringEnd(bytes, keyStart, end);
-      if (i < 0) return false;
-      const key = this.keyAt(position, bytes, keyStart, i, line, start);
-      if (key === undefined) return false;
+      // Most often the key at this position in the previous line: its bytes then its closing quote, in one pass.
+      let key: KnownKey | undefined = this.keys[position];
+      if (key !== undefined && keyEnd(bytes, keyStart, end, key.bytes)) i = keyStart + key.bytes.length;
+      else {
+        i = stringEnd(bytes, keyStart, end);
+        if (i < 0) return false;
+        key = this.keyAt(position, keyStart, i, line, start);
+        if (key === undefined) return false;
+      }
       i = skipBlanks(bytes, i + 1, end);
       if (bytes[i] !== 0x3a || i >= end) return false; // :
       i = skipBlanks(bytes, i + 1, end);
@@ -70,7 +99,14 @@ export class FlatJsonReader {
         const valueStart = i + 1;
         i = stringEnd(bytes, valueStart, end);
         if (i < 0) return false;
-        value = line.slice(valueStart - start, i - start);
+        if (i - valueStart >= SHORT) value = line.slice(valueStart - start, i - start);
+        else if (key.value1 !== undefined && sameBytes(bytes, valueStart, i, key.value1)) value = key.value1;
+        else if (key.value2 !== undefined && sameBytes(bytes, valueStart, i, key.value2)) value = key.value2;
+        else {
+          value = line.slice(valueStart - start, i - start);
+          key.value2 = key.value1;
+          key.value1 = value;
+        }
         i++;
       } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
         const numberStart = i;
@@ -93,7 +129,7 @@ export class FlatJsonReader {
         value = null;
         i += 4;
       } else return false; // an object, an array, or not JSON
-      if (!this.store(key, value, into)) return false;
+      if (!this.store(key, value)) return false;
       i = skipBlanks(bytes, i, end);
       if (i >= end) return false;
       if (bytes[i] === 0x7d) return skipBlanks(bytes, i + 1, end) === end; // }
@@ -103,7 +139,7 @@ export class FlatJsonReader {
   }
 
   /** Puts one key and value where JSON.parse and flattening would; false when only they can tell. */
-  private store(key: KnownKey, value: FieldValue | null, into: Record<string, FieldValue>): boolean {
+  private store(key: KnownKey, value: FieldValue | null): boolean {
     if (key.isMessage) {
       // Only the first message key in the object counts, and a repeated key keeps its first place: JSON.parse
       // sorts that out, here it would take bookkeeping a log line never needs.
@@ -118,10 +154,11 @@ export class FlatJsonReader {
     // and one that is null first and has a value later would take its place in the order from its first mention.
     if (value === null) {
       this.nullKeys.push(key.name);
-      return into[key.name] === undefined;
+      return !this.hasField(key.name);
     }
     if (this.nullKeys.length > 0 && this.nullKeys.includes(key.name)) return false;
-    into[key.name] = value;
+    this.names[this.count] = key.name;
+    this.values[this.count++] = value;
     // The first of level_keys present wins; a repeated key, as in JSON.parse, with its last value.
     if (key.levelRank >= 0 && key.levelRank <= this.levelRank) {
       this.levelRank = key.levelRank;
@@ -134,19 +171,25 @@ export class FlatJsonReader {
     return true;
   }
 
-  /** The key bytes[from, to): the one at this position in the previous line when the bytes match, else a new one. */
-  private keyAt(position: number, bytes: Buffer, from: number, to: number, line: string, lineStart: number): KnownKey | undefined {
-    const known = this.keys[position];
-    if (known !== undefined && sameBytes(bytes, from, to, known.name)) return known;
+  private hasField(name: string): boolean {
+    for (let k = 0; k < this.count; k++) if (this.names[k] === name) return true;
+    return false;
+  }
+
+  /** The key bytes[from, to), not the one at this position in the previous line: remembered from now on. */
+  private keyAt(position: number, from: number, to: number, line: string, lineStart: number): KnownKey | undefined {
     // The key as V8's own property name (internalized), so that storing it in Fields needs no lookup by content.
     const name = Object.keys({ [line.slice(from - lineStart, to - lineStart)]: 0 })[0];
     // `into.__proto__ = value` does not make a field: JSON.parse and flattening decide what it does.
     if (name === '__proto__') return undefined;
     const key: KnownKey = {
       name,
+      bytes: Buffer.from(name, 'latin1'),
       levelRank: this.pick.levelKeys.indexOf(name),
       timeRank: this.pick.timeKeys.indexOf(name),
       isMessage: this.pick.replacePayload && this.pick.messageKeys.has(name),
+      value1: undefined,
+      value2: undefined,
     };
     if (position < REMEMBERED_KEYS) this.keys[position] = key;
     return key;
@@ -171,6 +214,14 @@ function stringEnd(bytes: Buffer, i: number, end: number): number {
     if (c === 0x5c || c < 0x20) return -1;
   }
   return -1;
+}
+
+/** True when bytes[from...] holds `name` and then the closing quote. */
+function keyEnd(bytes: Buffer, from: number, end: number, name: Uint8Array): boolean {
+  const n = name.length;
+  if (from + n >= end || bytes[from + n] !== 0x22) return false;
+  for (let k = 0; k < n; k++) if (bytes[from + k] !== name[k]) return false;
+  return true;
 }
 
 function digitsEnd(bytes: Buffer, i: number, end: number): number {
