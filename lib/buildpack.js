@@ -4709,11 +4709,15 @@ function putQuotedAsciiBytes(source, start, end, bytes, at, limit) {
   bytes[at++] = 34;
   return at;
 }
+function decimalDigits(value) {
+  let digits2 = 1;
+  for (let rest = value; rest >= 10; rest = rest / 10 | 0) digits2++;
+  return digits2;
+}
 function putInteger(value, bytes, at, limit) {
   if (at < 0) return -1;
   if (value >= 0 && value <= 2147483647 && (value | 0) === value) {
-    let digits3 = 1;
-    for (let rest = value; rest >= 10; rest = rest / 10 | 0) digits3++;
+    const digits3 = value < 1e5 ? value < 100 ? value < 10 ? 1 : 2 : value < 1e3 ? 3 : value < 1e4 ? 4 : 5 : decimalDigits(value);
     if (at + digits3 > limit) return -1;
     for (let i = at + digits3 - 1, rest = value; i >= at; i--) {
       const tenth = rest / 10 | 0;
@@ -5890,26 +5894,34 @@ var FlatJsonReader = class {
       let value;
       if (c === 34) {
         const valueStart = i + 1;
-        i = stringEnd(bytes, valueStart, end);
-        if (i < 0) return false;
-        if (i - valueStart >= SHORT) value = line.slice(valueStart - start, i - start);
-        else if (key.value1 !== void 0 && sameBytes(bytes, valueStart, i, key.value1)) value = key.value1;
-        else if (key.value2 !== void 0 && sameBytes(bytes, valueStart, i, key.value2)) value = key.value2;
-        else {
-          value = line.slice(valueStart - start, i - start);
-          key.value2 = key.value1;
-          key.value1 = value;
+        const same = key.value1;
+        if (same !== void 0 && stringAt(bytes, valueStart, end, same)) {
+          value = same;
+          i = valueStart + same.length;
+        } else {
+          i = stringEnd(bytes, valueStart, end);
+          if (i < 0) return false;
+          if (i - valueStart >= SHORT) value = line.slice(valueStart - start, i - start);
+          else if (key.value2 !== void 0 && sameBytes(bytes, valueStart, i, key.value2)) value = key.value2;
+          else value = line.slice(valueStart - start, i - start);
+          if (i - valueStart < SHORT) {
+            key.value2 = same;
+            key.value1 = value;
+          }
         }
         i++;
       } else if (c === 45 || c >= 48 && c <= 57) {
         const numberStart = i;
         if (c === 45) i++;
         const first2 = i;
-        i = digitsEnd(bytes, i, end);
+        let n = 0;
+        for (; i < end; i++) {
+          const digit = bytes[i] - 48;
+          if (digit < 0 || digit > 9) break;
+          n = n * 10 + digit;
+        }
         if (i === first2 || i - first2 > 15 || bytes[first2] === 48 && i - first2 > 1) return false;
         if (i < end && (bytes[i] === 46 || bytes[i] === 101 || bytes[i] === 69)) return false;
-        let n = 0;
-        for (let k = first2; k < i; k++) n = n * 10 + (bytes[k] - 48);
         value = first2 > numberStart ? -n : n;
       } else if (c === 116 && i + 4 <= end && bytes[i + 1] === 114 && bytes[i + 2] === 117 && bytes[i + 3] === 101) {
         value = true;
@@ -5999,9 +6011,11 @@ function keyEnd(bytes, from, end, name) {
   for (let k = 0; k < n; k++) if (bytes[from + k] !== name[k]) return false;
   return true;
 }
-function digitsEnd(bytes, i, end) {
-  while (i < end && bytes[i] >= 48 && bytes[i] <= 57) i++;
-  return i;
+function stringAt(bytes, from, end, text) {
+  const n = text.length;
+  if (from + n >= end || bytes[from + n] !== 34) return false;
+  for (let k = 0; k < n; k++) if (bytes[from + k] !== text.charCodeAt(k)) return false;
+  return true;
 }
 function sameBytes(bytes, from, to, name) {
   if (to - from !== name.length) return false;

@@ -97,27 +97,36 @@ export class FlatJsonReader {
       let value: FieldValue | null;
       if (c === 0x22) {
         const valueStart = i + 1;
-        i = stringEnd(bytes, valueStart, end);
-        if (i < 0) return false;
-        if (i - valueStart >= SHORT) value = line.slice(valueStart - start, i - start);
-        else if (key.value1 !== undefined && sameBytes(bytes, valueStart, i, key.value1)) value = key.value1;
-        else if (key.value2 !== undefined && sameBytes(bytes, valueStart, i, key.value2)) value = key.value2;
-        else {
-          value = line.slice(valueStart - start, i - start);
-          key.value2 = key.value1;
-          key.value1 = value;
+        const same = key.value1;
+        // The key's last short value again (its bytes, then the closing quote): no scan for the end, no copy.
+        if (same !== undefined && stringAt(bytes, valueStart, end, same)) {
+          value = same;
+          i = valueStart + same.length;
+        } else {
+          i = stringEnd(bytes, valueStart, end);
+          if (i < 0) return false;
+          if (i - valueStart >= SHORT) value = line.slice(valueStart - start, i - start);
+          else if (key.value2 !== undefined && sameBytes(bytes, valueStart, i, key.value2)) value = key.value2;
+          else value = line.slice(valueStart - start, i - start);
+          if (i - valueStart < SHORT) {
+            key.value2 = same;
+            key.value1 = value;
+          }
         }
         i++;
       } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
         const numberStart = i;
         if (c === 0x2d) i++;
         const first = i;
-        i = digitsEnd(bytes, i, end);
-        // JSON wants at least one digit, no leading zero, and 15 digits at most keep the sum below exact.
+        let n = 0;
+        for (; i < end; i++) {
+          const digit = bytes[i] - 0x30;
+          if (digit < 0 || digit > 9) break;
+          n = n * 10 + digit;
+        }
+        // JSON wants at least one digit, no leading zero, and 15 digits at most keep the sum exact.
         if (i === first || i - first > 15 || (bytes[first] === 0x30 && i - first > 1)) return false;
         if (i < end && (bytes[i] === 0x2e || bytes[i] === 0x65 || bytes[i] === 0x45)) return false; // . e E
-        let n = 0;
-        for (let k = first; k < i; k++) n = n * 10 + (bytes[k] - 0x30);
         value = first > numberStart ? -n : n;
       } else if (c === 0x74 && i + 4 <= end && bytes[i + 1] === 0x72 && bytes[i + 2] === 0x75 && bytes[i + 3] === 0x65) {
         value = true;
@@ -224,9 +233,12 @@ function keyEnd(bytes: Buffer, from: number, end: number, name: Uint8Array): boo
   return true;
 }
 
-function digitsEnd(bytes: Buffer, i: number, end: number): number {
-  while (i < end && bytes[i] >= 0x30 && bytes[i] <= 0x39) i++;
-  return i;
+/** True when bytes[from...] holds `text` (of a string value read before: no quote, escape or control in it) and then the closing quote. */
+function stringAt(bytes: Buffer, from: number, end: number, text: string): boolean {
+  const n = text.length;
+  if (from + n >= end || bytes[from + n] !== 0x22) return false;
+  for (let k = 0; k < n; k++) if (bytes[from + k] !== text.charCodeAt(k)) return false;
+  return true;
 }
 
 function sameBytes(bytes: Buffer, from: number, to: number, name: string): boolean {

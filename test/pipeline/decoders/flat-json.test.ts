@@ -109,7 +109,26 @@ describe('json decoder, flat-object fast path', () => {
     const next = random(777);
     const kinds = Array.from({ length: 12 }, () => Array.from({ length: 1 + next(8) }, () => KEYS[next(KEYS.length)]));
     kinds.push(['level', 'a', 'level'], ['a', 'b', 'a', 'a'], ['a', 'b', 'c', 'a']);
-    const simple = ['"info"', '"debug"', '"WARN"', '7', '-12', 'true', 'false', 'null', '""', '"2024-05-01T10:00:00.250Z"', '"a longer value, past 13"'];
+    // Short values repeat (their string is reused): among them some that start like another and go on differently.
+    const simple = [
+      '"info"',
+      '"debug"',
+      '"WARN"',
+      '"inf"',
+      '"info\\"x"',
+      '"info\\u0041"',
+      '"infox',
+      '7',
+      '-12',
+      '0123',
+      '123456789012345',
+      'true',
+      'false',
+      'null',
+      '""',
+      '"2024-05-01T10:00:00.250Z"',
+      '"a longer value, past 13"',
+    ];
     const fast = make(jsonDecoder, {});
     const slow = make(jsonDecoder, {});
     const reader = new FlatJsonReader(picker({ level_keys: ['level'], message_keys: ['msg'], time_keys: ['time'], payload: 'message' }));
@@ -126,7 +145,7 @@ describe('json decoder, flat-object fast path', () => {
       expect(outcome(a), line).toEqual(outcome(b));
       if (a.fields) expect(Object.getPrototypeOf(a.fields)).toBe(Object.prototype);
     }
-    expect(fastLines).toBeGreaterThan(10_000);
+    expect(fastLines).toBeGreaterThan(5_000);
   });
 
   it('takes the fast path for flat objects and leaves the rest to JSON.parse', () => {
