@@ -5783,6 +5783,7 @@ var KEPT = 8;
 var MAX_KEYS = 32;
 var MAX_BUDGET = 16;
 var LINES_PER_COMPILE = 256;
+var canCompile = true;
 var FieldShapes = class {
   kept = [];
   last = 0;
@@ -5804,9 +5805,15 @@ var FieldShapes = class {
         return kept[s].make(values);
       }
     }
-    if (n > MAX_KEYS || this.budget < 1) return assign(names, values, n);
+    if (n > MAX_KEYS || this.budget < 1 || !canCompile) return assign(names, values, n);
     this.budget -= 1;
-    const shape = compile(names.slice(0, n));
+    let shape;
+    try {
+      shape = compile(names.slice(0, n));
+    } catch {
+      canCompile = false;
+      return assign(names, values, n);
+    }
     if (kept.length < KEPT) this.last = kept.push(shape) - 1;
     else {
       kept[this.evict] = shape;

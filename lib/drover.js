@@ -5570,6 +5570,7 @@ var KEPT = 8;
 var MAX_KEYS = 32;
 var MAX_BUDGET = 16;
 var LINES_PER_COMPILE = 256;
+var canCompile = true;
 var FieldShapes = class {
   kept = [];
   last = 0;
@@ -5591,9 +5592,15 @@ var FieldShapes = class {
         return kept2[s].make(values);
       }
     }
-    if (n > MAX_KEYS || this.budget < 1) return assign(names, values, n);
+    if (n > MAX_KEYS || this.budget < 1 || !canCompile) return assign(names, values, n);
     this.budget -= 1;
-    const shape = compile(names.slice(0, n));
+    let shape;
+    try {
+      shape = compile(names.slice(0, n));
+    } catch {
+      canCompile = false;
+      return assign(names, values, n);
+    }
     if (kept2.length < KEPT) this.last = kept2.push(shape) - 1;
     else {
       kept2[this.evict] = shape;
@@ -14586,4 +14593,4 @@ Please report this with the command you ran.
     process.exitCode = 70;
   }
 );
-// drover-bundle-sha256 08ec8a3cdf958ee167004f8669e256d8e430393645107e6e2bf9d507485bdb0c
+// drover-bundle-sha256 86145e5f08fc683e7e7716ee7ec73d428391dbad3a16a0f1d9434cac8726583f

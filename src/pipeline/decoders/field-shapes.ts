@@ -23,6 +23,9 @@ const MAX_KEYS = 32;
 const MAX_BUDGET = 16;
 const LINES_PER_COMPILE = 256;
 
+/** False once compiling was refused: code generation from strings is off in this process. */
+let canCompile = true;
+
 /** Makes Fields objects for one decoder. */
 export class FieldShapes {
   private readonly kept: Shape[] = [];
@@ -46,9 +49,16 @@ export class FieldShapes {
         return kept[s].make(values);
       }
     }
-    if (n > MAX_KEYS || this.budget < 1) return assign(names, values, n);
+    if (n > MAX_KEYS || this.budget < 1 || !canCompile) return assign(names, values, n);
     this.budget -= 1;
-    const shape = compile(names.slice(0, n));
+    let shape: Shape;
+    try {
+      shape = compile(names.slice(0, n));
+    } catch {
+      // node --disallow-code-generation-from-strings (in NODE_OPTIONS, say): assigning does the same, more slowly.
+      canCompile = false;
+      return assign(names, values, n);
+    }
     if (kept.length < KEPT) this.last = kept.push(shape) - 1;
     else {
       kept[this.evict] = shape;
