@@ -4490,8 +4490,23 @@ function putQuotedAsciiBytes(source, start2, end, bytes, at, limit) {
   bytes[at++] = 34;
   return at;
 }
+function decimalDigits(value) {
+  let digits2 = 1;
+  for (let rest = value; rest >= 10; rest = rest / 10 | 0) digits2++;
+  return digits2;
+}
 function putInteger(value, bytes, at, limit) {
   if (at < 0) return -1;
+  if (value >= 0 && value <= 2147483647 && (value | 0) === value) {
+    const digits3 = value < 1e5 ? value < 100 ? value < 10 ? 1 : 2 : value < 1e3 ? 3 : value < 1e4 ? 4 : 5 : decimalDigits(value);
+    if (at + digits3 > limit) return -1;
+    for (let i = at + digits3 - 1, rest = value; i >= at; i--) {
+      const tenth = rest / 10 | 0;
+      bytes[i] = 48 + rest - tenth * 10;
+      rest = tenth;
+    }
+    return at + digits3;
+  }
   if (!Number.isInteger(value) || value < 0 || value > 999999999999999) return putAscii(String(value), bytes, at, limit);
   let digits2 = 1;
   for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits2++;
@@ -4594,6 +4609,19 @@ function loggerValue(logger) {
   }
   return lastLoggerValue;
 }
+var SPELLED_MAX = 64;
+var spelledNames = [];
+var spelledKeys = [];
+function putValue(text, bytes, at, limit) {
+  const n = text.length;
+  if (n === 0 || at < 0 || at + n > limit) return putQuotedAscii(text, bytes, at, limit);
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c <= 32 || c === 34 || c === 61 || c === 92 || c >= 127) return putQuotedAscii(text, bytes, at, limit);
+    bytes[at + i] = c;
+  }
+  return at + n;
+}
 var headMs = -1;
 var headSeverity = -1;
 var headLogger = "";
@@ -4616,12 +4644,21 @@ function writeLogfmtAscii(m, bytes, at, limit) {
   at = putPayload(m, bytes, at + head2.length, limit);
   const fields = m.fields;
   if (fields) {
+    let position = 0;
     for (const k in fields) {
-      const key = logfmtKey(k);
+      let key;
+      if (position < SPELLED_MAX) {
+        if (spelledNames[position] === k) key = spelledKeys[position];
+        else {
+          key = spelledKeys[position] = logfmtKey(k);
+          spelledNames[position] = k;
+        }
+        position++;
+      } else key = logfmtKey(k);
       if (key === "") continue;
       at = putAscii(key, bytes, at, limit);
       const value = fields[k];
-      if (typeof value === "string") at = value !== "" && isBare(value) ? putAscii(value, bytes, at, limit) : putQuotedAscii(value, bytes, at, limit);
+      if (typeof value === "string") at = putValue(value, bytes, at, limit);
       else if (typeof value === "number") at = putInteger(value, bytes, at, limit);
       else if (typeof value === "boolean") at = putAscii(value ? "true" : "false", bytes, at, limit);
       else return -1;
@@ -5333,10 +5370,22 @@ for (const [word, severity] of Object.entries(WORDS)) {
   LOOKUP.set(word.toUpperCase(), severity);
   LOOKUP.set(word[0].toUpperCase() + word.slice(1), severity);
 }
+var lastWord = "";
+var lastSeverity = -1;
+var otherWord = "";
+var otherSeverity = -1;
 function severityOf(value) {
   if (typeof value === "string") {
+    if (value === lastWord) return lastSeverity;
+    if (value === otherWord) return otherSeverity;
     const hit = LOOKUP.get(value);
-    if (hit !== void 0) return hit;
+    if (hit !== void 0) {
+      otherWord = lastWord;
+      otherSeverity = lastSeverity;
+      lastWord = value;
+      lastSeverity = hit;
+      return hit;
+    }
     if (value.length > 13) return -1;
     const lower = LOOKUP.get(value.trim().toLowerCase());
     if (lower !== void 0) return lower;
@@ -5527,7 +5576,69 @@ function fromEpoch(n) {
   return void 0;
 }
 
+// src/pipeline/decoders/field-shapes.ts
+var KEPT = 8;
+var MAX_KEYS = 32;
+var MAX_BUDGET = 16;
+var LINES_PER_COMPILE = 256;
+var canCompile = true;
+var FieldShapes = class {
+  kept = [];
+  last = 0;
+  evict = 0;
+  budget = MAX_BUDGET;
+  /**
+   * An object with values[k] under names[k] for k < n, its keys in that order, as assigning them in that order
+   * would make it (a repeated name keeps its first place and takes its last value). `__proto__` must not be a name.
+   */
+  make(names, values, n) {
+    const budget = this.budget + 1 / LINES_PER_COMPILE;
+    this.budget = budget < MAX_BUDGET ? budget : MAX_BUDGET;
+    const kept2 = this.kept;
+    const last = kept2[this.last];
+    if (last !== void 0 && sameNames(last.names, names, n)) return last.make(values);
+    for (let s = 0; s < kept2.length; s++) {
+      if (sameNames(kept2[s].names, names, n)) {
+        this.last = s;
+        return kept2[s].make(values);
+      }
+    }
+    if (n > MAX_KEYS || this.budget < 1 || !canCompile) return assign(names, values, n);
+    this.budget -= 1;
+    let shape;
+    try {
+      shape = compile(names.slice(0, n));
+    } catch {
+      canCompile = false;
+      return assign(names, values, n);
+    }
+    if (kept2.length < KEPT) this.last = kept2.push(shape) - 1;
+    else {
+      kept2[this.evict] = shape;
+      this.last = this.evict;
+      this.evict = (this.evict + 1) % KEPT;
+    }
+    return shape.make(values);
+  }
+};
+function sameNames(known, names, n) {
+  if (known.length !== n) return false;
+  for (let k = 0; k < n; k++) if (known[k] !== names[k]) return false;
+  return true;
+}
+function assign(names, values, n) {
+  const fields = {};
+  for (let k = 0; k < n; k++) fields[names[k]] = values[k];
+  return fields;
+}
+function compile(names) {
+  if (names.includes("__proto__")) return { names, make: (values) => assign(names, values, names.length) };
+  const body = names.map((name, k) => `${JSON.stringify(name)}: v[${k}]`).join(", ");
+  return { names, make: new Function("v", `return { ${body} };`) };
+}
+
 // src/pipeline/decoders/flat-json.ts
+var SHORT = 13;
 var REMEMBERED_KEYS = 32;
 var FlatJsonReader = class {
   constructor(pick) {
@@ -5546,14 +5657,24 @@ var FlatJsonReader = class {
   sawMessageKey = false;
   /** Keys whose value was null in this line, so far. */
   nullKeys = [];
+  /** The names and values of the line's fields so far, in order; the object is made at the end. */
+  names = [];
+  values = [];
+  count = 0;
+  shapes = new FieldShapes();
   /**
-   * Reads the ASCII line bytes[start, end), whose text is `line` (character k is byte start + k), into `into`.
-   * Returns false, with `into` partly filled, when JSON.parse has to decide.
+   * Reads the ASCII line bytes[start, end), whose text is `line` (character k is byte start + k), into a Fields
+   * object. Returns undefined when JSON.parse has to decide.
    */
-  read(bytes, start2, end, line, into) {
+  read(bytes, start2, end, line) {
+    return this.scan(bytes, start2, end, line) ? this.shapes.make(this.names, this.values, this.count) : void 0;
+  }
+  /** Reads the line into names and values; false when JSON.parse has to decide. */
+  scan(bytes, start2, end, line) {
     this.text = this.level = this.time = void 0;
     this.levelRank = this.timeRank = Infinity;
     this.sawMessageKey = false;
+    this.count = 0;
     if (this.nullKeys.length > 0) this.nullKeys.length = 0;
     let i = skipBlanks(bytes, start2, end);
     if (bytes[i] !== 123 || i >= end) return false;
@@ -5562,10 +5683,14 @@ var FlatJsonReader = class {
     for (let position = 0; ; position++) {
       if (bytes[i] !== 34 || i >= end) return false;
       const keyStart = i + 1;
-      i = stringEnd(bytes, keyStart, end);
-      if (i < 0) return false;
-      const key = this.keyAt(position, bytes, keyStart, i, line, start2);
-      if (key === void 0) return false;
+      let key = this.keys[position];
+      if (key !== void 0 && keyEnd(bytes, keyStart, end, key.bytes)) i = keyStart + key.bytes.length;
+      else {
+        i = stringEnd(bytes, keyStart, end);
+        if (i < 0) return false;
+        key = this.keyAt(position, keyStart, i, line, start2);
+        if (key === void 0) return false;
+      }
       i = skipBlanks(bytes, i + 1, end);
       if (bytes[i] !== 58 || i >= end) return false;
       i = skipBlanks(bytes, i + 1, end);
@@ -5574,19 +5699,34 @@ var FlatJsonReader = class {
       let value;
       if (c === 34) {
         const valueStart = i + 1;
-        i = stringEnd(bytes, valueStart, end);
-        if (i < 0) return false;
-        value = line.slice(valueStart - start2, i - start2);
+        const same = key.value1;
+        if (same !== void 0 && stringAt(bytes, valueStart, end, same)) {
+          value = same;
+          i = valueStart + same.length;
+        } else {
+          i = stringEnd(bytes, valueStart, end);
+          if (i < 0) return false;
+          if (i - valueStart >= SHORT) value = line.slice(valueStart - start2, i - start2);
+          else if (key.value2 !== void 0 && sameBytes(bytes, valueStart, i, key.value2)) value = key.value2;
+          else value = line.slice(valueStart - start2, i - start2);
+          if (i - valueStart < SHORT) {
+            key.value2 = same;
+            key.value1 = value;
+          }
+        }
         i++;
       } else if (c === 45 || c >= 48 && c <= 57) {
         const numberStart = i;
         if (c === 45) i++;
         const first2 = i;
-        i = digitsEnd(bytes, i, end);
+        let n = 0;
+        for (; i < end; i++) {
+          const digit = bytes[i] - 48;
+          if (digit < 0 || digit > 9) break;
+          n = n * 10 + digit;
+        }
         if (i === first2 || i - first2 > 15 || bytes[first2] === 48 && i - first2 > 1) return false;
         if (i < end && (bytes[i] === 46 || bytes[i] === 101 || bytes[i] === 69)) return false;
-        let n = 0;
-        for (let k = first2; k < i; k++) n = n * 10 + (bytes[k] - 48);
         value = first2 > numberStart ? -n : n;
       } else if (c === 116 && i + 4 <= end && bytes[i + 1] === 114 && bytes[i + 2] === 117 && bytes[i + 3] === 101) {
         value = true;
@@ -5598,7 +5738,7 @@ var FlatJsonReader = class {
         value = null;
         i += 4;
       } else return false;
-      if (!this.store(key, value, into)) return false;
+      if (!this.store(key, value)) return false;
       i = skipBlanks(bytes, i, end);
       if (i >= end) return false;
       if (bytes[i] === 125) return skipBlanks(bytes, i + 1, end) === end;
@@ -5607,7 +5747,7 @@ var FlatJsonReader = class {
     }
   }
   /** Puts one key and value where JSON.parse and flattening would; false when only they can tell. */
-  store(key, value, into) {
+  store(key, value) {
     if (key.isMessage) {
       if (this.sawMessageKey) return false;
       this.sawMessageKey = true;
@@ -5618,10 +5758,11 @@ var FlatJsonReader = class {
     }
     if (value === null) {
       this.nullKeys.push(key.name);
-      return into[key.name] === void 0;
+      return !this.hasField(key.name);
     }
     if (this.nullKeys.length > 0 && this.nullKeys.includes(key.name)) return false;
-    into[key.name] = value;
+    this.names[this.count] = key.name;
+    this.values[this.count++] = value;
     if (key.levelRank >= 0 && key.levelRank <= this.levelRank) {
       this.levelRank = key.levelRank;
       this.level = value;
@@ -5632,17 +5773,22 @@ var FlatJsonReader = class {
     }
     return true;
   }
-  /** The key bytes[from, to): the one at this position in the previous line when the bytes match, else a new one. */
-  keyAt(position, bytes, from, to, line, lineStart) {
-    const known = this.keys[position];
-    if (known !== void 0 && sameBytes(bytes, from, to, known.name)) return known;
+  hasField(name) {
+    for (let k = 0; k < this.count; k++) if (this.names[k] === name) return true;
+    return false;
+  }
+  /** The key bytes[from, to), not the one at this position in the previous line: remembered from now on. */
+  keyAt(position, from, to, line, lineStart) {
     const name = Object.keys({ [line.slice(from - lineStart, to - lineStart)]: 0 })[0];
     if (name === "__proto__") return void 0;
     const key = {
       name,
+      bytes: Buffer.from(name, "latin1"),
       levelRank: this.pick.levelKeys.indexOf(name),
       timeRank: this.pick.timeKeys.indexOf(name),
-      isMessage: this.pick.replacePayload && this.pick.messageKeys.has(name)
+      isMessage: this.pick.replacePayload && this.pick.messageKeys.has(name),
+      value1: void 0,
+      value2: void 0
     };
     if (position < REMEMBERED_KEYS) this.keys[position] = key;
     return key;
@@ -5664,9 +5810,17 @@ function stringEnd(bytes, i, end) {
   }
   return -1;
 }
-function digitsEnd(bytes, i, end) {
-  while (i < end && bytes[i] >= 48 && bytes[i] <= 57) i++;
-  return i;
+function keyEnd(bytes, from, end, name) {
+  const n = name.length;
+  if (from + n >= end || bytes[from + n] !== 34) return false;
+  for (let k = 0; k < n; k++) if (bytes[from + k] !== name[k]) return false;
+  return true;
+}
+function stringAt(bytes, from, end, text) {
+  const n = text.length;
+  if (from + n >= end || bytes[from + n] !== 34) return false;
+  for (let k = 0; k < n; k++) if (bytes[from + k] !== text.charCodeAt(k)) return false;
+  return true;
 }
 function sameBytes(bytes, from, to, name) {
   if (to - from !== name.length) return false;
@@ -5700,9 +5854,9 @@ var JsonDecoder = class {
     if (!looksLikeObject(text)) return;
     const bytes = message.asciiChunk;
     if (bytes !== void 0 && message.fields === void 0) {
-      const fields2 = {};
       const start2 = message.asciiStart;
-      if (this.flat.read(bytes, start2, start2 + text.length, text, fields2)) {
+      const fields2 = this.flat.read(bytes, start2, start2 + text.length, text);
+      if (fields2 !== void 0) {
         message.fields = fields2;
         applyLevelAndTime(message, this.flat.level, this.flat.time);
         if (this.flat.text !== void 0) message.payload = this.flat.text;
@@ -5896,14 +6050,14 @@ var schema5 = {
   message_group: { type: "string", default: "message", doc: "the group whose text replaces the Payload, when the pattern has it" },
   numbers: { type: "string[]", default: [], doc: 'groups stored as numbers rather than text, e.g. ["status", "bytes"]' }
 };
-function compile(pattern, flags) {
+function compile2(pattern, flags) {
   const re2Flags = flags.replace(/u/g, "");
   return compileRe2(re2Flags ? `(?${re2Flags})${pattern}` : pattern, true);
 }
 var RegexDecoder = class {
   constructor(options) {
     this.options = options;
-    const { re, names } = compile(options.pattern, options.flags);
+    const { re, names } = compile2(options.pattern, options.flags);
     this.re = re;
     this.names = names;
     this.numeric = new Set(options.numbers);
@@ -5953,7 +6107,7 @@ pattern = '^(?<ip>\\S+) \\S+ \\S+ \\[(?<time>[^\\]]+)\\] "(?<method>\\S+) (?<pat
 numbers = ["status", "bytes"]`,
   check(options) {
     try {
-      if (compile(options.pattern, options.flags).names.length === 0) {
+      if (compile2(options.pattern, options.flags).names.length === 0) {
         return [
           {
             key: "pattern",
@@ -14460,4 +14614,4 @@ Please report this with the command you ran.
     process.exitCode = 70;
   }
 );
-// drover-bundle-sha256 8b0125e64d66561f08926f6d94e392b04aa9a59aa0452deaa5a3cbefcab37149
+// drover-bundle-sha256 44fbb22446be3bc16d24623dd1dccd926a0a33689c678d4c4295a915b7652ccd

@@ -120,6 +120,23 @@ describe('pipeline end to end (bin/drover start)', () => {
     }
   }, 60_000);
 
+  // The json decoder compiles a small function per sequence of keys (field-shapes.ts); where code generation from
+  // strings is off, it assigns the keys instead, with the same outcome.
+  it('decodes JSON lines where node runs with --disallow-code-generation-from-strings', async () => {
+    const app = tempDir({
+      Procfile: `web: ${NODE} web.js\n`,
+      'web.js': `for (let i = 0; i < 3000; i++) console.log(JSON.stringify({ level: i % 3 ? 'info' : 'debug', msg: 'hit ' + i, i, ok: true }));`,
+      'drover/100-logs.toml': `[decoders.json]\ntype = "json"\n\n[filters.nodebug]\ntype = "drop"\nmatch = "Fields[level] == 'debug'"\n\n[outputs.stdout]\ntype = "stdout"\nformat = "logfmt"\nmatch = "Type == 'log'"\n`,
+      'drover/200-once.toml': ONCE('web'),
+    });
+    const result = await startDrover(app, [], { NODE_OPTIONS: '--disallow-code-generation-from-strings' });
+    expect(result.exitCode, result.all).toBe(0);
+    const lines = logfmt(result.stdout, 'web.1');
+    const kept = Array.from({ length: 3000 }, (_, i) => i).filter((i) => i % 3 !== 0);
+    expect(lines.map((l) => l.msg)).toEqual(kept.map((i) => `hit ${i}`));
+    expect(lines.map((l) => l.line.slice(l.line.indexOf(' msg=')))).toEqual(kept.map((i) => ` msg="hit ${i}" i=${i} ok=true`));
+  }, 60_000);
+
   it('never drops what a decoder cannot parse: 1 MB lines, invalid UTF-8, binary and malformed JSON come out as printed', async () => {
     const app = tempDir({
       Procfile: `web: ${NODE} web.js\n`,

@@ -3,17 +3,30 @@
 // an object per line only to copy it. Anything else is left to JSON.parse.
 import type { FieldValue } from '../message';
 import type { Picker } from './pick';
+import { FieldShapes } from './field-shapes';
 
 /** A key seen at one position of an earlier line, and what it means to the Picker. */
 interface KnownKey {
   name: string;
+  /** The name as bytes (ASCII, no escapes): compared with a line's bytes. */
+  bytes: Uint8Array;
   /** Its index in level_keys, or -1. */
   levelRank: number;
   /** Its index in time_keys, or -1. */
   timeRank: number;
   /** True when a string value of it becomes the Payload. */
   isMessage: boolean;
+  /**
+   * Its last two short string values: a value of fewer than 13 characters is a copy (V8 slices only longer ones),
+   * and values such as levels repeat, so a line with the same bytes gets the same string (no copy; its hash, which
+   * the severity lookup needs, is computed once).
+   */
+  value1: string | undefined;
+  value2: string | undefined;
 }
+
+/** Strings shorter than this are copies when sliced (V8's SlicedString::kMinLength). */
+const SHORT = 13;
 
 /** Keys are remembered by position up to here; past it (or when they change from line to line) they are sliced. */
 const REMEMBERED_KEYS = 32;
@@ -37,17 +50,28 @@ export class FlatJsonReader {
   private sawMessageKey = false;
   /** Keys whose value was null in this line, so far. */
   private readonly nullKeys: string[] = [];
+  /** The names and values of the line's fields so far, in order; the object is made at the end. */
+  private readonly names: string[] = [];
+  private readonly values: FieldValue[] = [];
+  private count = 0;
+  private readonly shapes = new FieldShapes();
 
   constructor(private readonly pick: Picker) {}
 
   /**
-   * Reads the ASCII line bytes[start, end), whose text is `line` (character k is byte start + k), into `into`.
-   * Returns false, with `into` partly filled, when JSON.parse has to decide.
+   * Reads the ASCII line bytes[start, end), whose text is `line` (character k is byte start + k), into a Fields
+   * object. Returns undefined when JSON.parse has to decide.
    */
-  read(bytes: Buffer, start: number, end: number, line: string, into: Record<string, FieldValue>): boolean {
+  read(bytes: Buffer, start: number, end: number, line: string): Record<string, FieldValue> | undefined {
+    return this.scan(bytes, start, end, line) ? this.shapes.make(this.names, this.values, this.count) : undefined;
+  }
+
+  /** Reads the line into names and values; false when JSON.parse has to decide. */
+  private scan(bytes: Buffer, start: number, end: number, line: string): boolean {
     this.text = this.level = this.time = undefined;
     this.levelRank = this.timeRank = Infinity;
     this.sawMessageKey = false;
+    this.count = 0;
     if (this.nullKeys.length > 0) this.nullKeys.length = 0;
     let i = skipBlanks(bytes, start, end);
     if (bytes[i] !== 0x7b || i >= end) return false; // {
@@ -56,10 +80,15 @@ export class FlatJsonReader {
     for (let position = 0; ; position++) {
       if (bytes[i] !== 0x22 || i >= end) return false; // "key"
       const keyStart = i + 1;
-      i = stringEnd(bytes, keyStart, end);
-      if (i < 0) return false;
-      const key = this.keyAt(position, bytes, keyStart, i, line, start);
-      if (key === undefined) return false;
+      // Most often the key at this position in the previous line: its bytes then its closing quote, in one pass.
+      let key: KnownKey | undefined = this.keys[position];
+      if (key !== undefined && keyEnd(bytes, keyStart, end, key.bytes)) i = keyStart + key.bytes.length;
+      else {
+        i = stringEnd(bytes, keyStart, end);
+        if (i < 0) return false;
+        key = this.keyAt(position, keyStart, i, line, start);
+        if (key === undefined) return false;
+      }
       i = skipBlanks(bytes, i + 1, end);
       if (bytes[i] !== 0x3a || i >= end) return false; // :
       i = skipBlanks(bytes, i + 1, end);
@@ -68,20 +97,36 @@ export class FlatJsonReader {
       let value: FieldValue | null;
       if (c === 0x22) {
         const valueStart = i + 1;
-        i = stringEnd(bytes, valueStart, end);
-        if (i < 0) return false;
-        value = line.slice(valueStart - start, i - start);
+        const same = key.value1;
+        // The key's last short value again (its bytes, then the closing quote): no scan for the end, no copy.
+        if (same !== undefined && stringAt(bytes, valueStart, end, same)) {
+          value = same;
+          i = valueStart + same.length;
+        } else {
+          i = stringEnd(bytes, valueStart, end);
+          if (i < 0) return false;
+          if (i - valueStart >= SHORT) value = line.slice(valueStart - start, i - start);
+          else if (key.value2 !== undefined && sameBytes(bytes, valueStart, i, key.value2)) value = key.value2;
+          else value = line.slice(valueStart - start, i - start);
+          if (i - valueStart < SHORT) {
+            key.value2 = same;
+            key.value1 = value;
+          }
+        }
         i++;
       } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
         const numberStart = i;
         if (c === 0x2d) i++;
         const first = i;
-        i = digitsEnd(bytes, i, end);
-        // JSON wants at least one digit, no leading zero, and 15 digits at most keep the sum below exact.
+        let n = 0;
+        for (; i < end; i++) {
+          const digit = bytes[i] - 0x30;
+          if (digit < 0 || digit > 9) break;
+          n = n * 10 + digit;
+        }
+        // JSON wants at least one digit, no leading zero, and 15 digits at most keep the sum exact.
         if (i === first || i - first > 15 || (bytes[first] === 0x30 && i - first > 1)) return false;
         if (i < end && (bytes[i] === 0x2e || bytes[i] === 0x65 || bytes[i] === 0x45)) return false; // . e E
-        let n = 0;
-        for (let k = first; k < i; k++) n = n * 10 + (bytes[k] - 0x30);
         value = first > numberStart ? -n : n;
       } else if (c === 0x74 && i + 4 <= end && bytes[i + 1] === 0x72 && bytes[i + 2] === 0x75 && bytes[i + 3] === 0x65) {
         value = true;
@@ -93,7 +138,7 @@ export class FlatJsonReader {
         value = null;
         i += 4;
       } else return false; // an object, an array, or not JSON
-      if (!this.store(key, value, into)) return false;
+      if (!this.store(key, value)) return false;
       i = skipBlanks(bytes, i, end);
       if (i >= end) return false;
       if (bytes[i] === 0x7d) return skipBlanks(bytes, i + 1, end) === end; // }
@@ -103,7 +148,7 @@ export class FlatJsonReader {
   }
 
   /** Puts one key and value where JSON.parse and flattening would; false when only they can tell. */
-  private store(key: KnownKey, value: FieldValue | null, into: Record<string, FieldValue>): boolean {
+  private store(key: KnownKey, value: FieldValue | null): boolean {
     if (key.isMessage) {
       // Only the first message key in the object counts, and a repeated key keeps its first place: JSON.parse
       // sorts that out, here it would take bookkeeping a log line never needs.
@@ -118,10 +163,11 @@ export class FlatJsonReader {
     // and one that is null first and has a value later would take its place in the order from its first mention.
     if (value === null) {
       this.nullKeys.push(key.name);
-      return into[key.name] === undefined;
+      return !this.hasField(key.name);
     }
     if (this.nullKeys.length > 0 && this.nullKeys.includes(key.name)) return false;
-    into[key.name] = value;
+    this.names[this.count] = key.name;
+    this.values[this.count++] = value;
     // The first of level_keys present wins; a repeated key, as in JSON.parse, with its last value.
     if (key.levelRank >= 0 && key.levelRank <= this.levelRank) {
       this.levelRank = key.levelRank;
@@ -134,19 +180,25 @@ export class FlatJsonReader {
     return true;
   }
 
-  /** The key bytes[from, to): the one at this position in the previous line when the bytes match, else a new one. */
-  private keyAt(position: number, bytes: Buffer, from: number, to: number, line: string, lineStart: number): KnownKey | undefined {
-    const known = this.keys[position];
-    if (known !== undefined && sameBytes(bytes, from, to, known.name)) return known;
+  private hasField(name: string): boolean {
+    for (let k = 0; k < this.count; k++) if (this.names[k] === name) return true;
+    return false;
+  }
+
+  /** The key bytes[from, to), not the one at this position in the previous line: remembered from now on. */
+  private keyAt(position: number, from: number, to: number, line: string, lineStart: number): KnownKey | undefined {
     // The key as V8's own property name (internalized), so that storing it in Fields needs no lookup by content.
     const name = Object.keys({ [line.slice(from - lineStart, to - lineStart)]: 0 })[0];
     // `into.__proto__ = value` does not make a field: JSON.parse and flattening decide what it does.
     if (name === '__proto__') return undefined;
     const key: KnownKey = {
       name,
+      bytes: Buffer.from(name, 'latin1'),
       levelRank: this.pick.levelKeys.indexOf(name),
       timeRank: this.pick.timeKeys.indexOf(name),
       isMessage: this.pick.replacePayload && this.pick.messageKeys.has(name),
+      value1: undefined,
+      value2: undefined,
     };
     if (position < REMEMBERED_KEYS) this.keys[position] = key;
     return key;
@@ -173,9 +225,20 @@ function stringEnd(bytes: Buffer, i: number, end: number): number {
   return -1;
 }
 
-function digitsEnd(bytes: Buffer, i: number, end: number): number {
-  while (i < end && bytes[i] >= 0x30 && bytes[i] <= 0x39) i++;
-  return i;
+/** True when bytes[from...] holds `name` and then the closing quote. */
+function keyEnd(bytes: Buffer, from: number, end: number, name: Uint8Array): boolean {
+  const n = name.length;
+  if (from + n >= end || bytes[from + n] !== 0x22) return false;
+  for (let k = 0; k < n; k++) if (bytes[from + k] !== name[k]) return false;
+  return true;
+}
+
+/** True when bytes[from...] holds `text` (of a string value read before: no quote, escape or control in it) and then the closing quote. */
+function stringAt(bytes: Buffer, from: number, end: number, text: string): boolean {
+  const n = text.length;
+  if (from + n >= end || bytes[from + n] !== 0x22) return false;
+  for (let k = 0; k < n; k++) if (bytes[from + k] !== text.charCodeAt(k)) return false;
+  return true;
 }
 
 function sameBytes(bytes: Buffer, from: number, to: number, name: string): boolean {

@@ -34,9 +34,9 @@ export class JsonDecoder implements Decoder {
     if (!looksLikeObject(text)) return;
     const bytes = message.asciiChunk;
     if (bytes !== undefined && message.fields === undefined) {
-      const fields: Record<string, FieldValue> = {};
       const start = message.asciiStart;
-      if (this.flat.read(bytes, start, start + text.length, text, fields)) {
+      const fields = this.flat.read(bytes, start, start + text.length, text);
+      if (fields !== undefined) {
         message.fields = fields;
         applyLevelAndTime(message, this.flat.level, this.flat.time);
         if (this.flat.text !== undefined) message.payload = this.flat.text;

@@ -33,14 +33,29 @@ for (const [word, severity] of Object.entries(WORDS)) {
   LOOKUP.set(word[0].toUpperCase() + word.slice(1), severity);
 }
 
+let lastWord = '';
+let lastSeverity = -1;
+let otherWord = '';
+let otherSeverity = -1;
+
 /**
  * The syslog severity (0–7) a level value stands for, or -1 when it names none. Numbers 0–7 are syslog
  * severities; 10–60 are bunyan/pino levels (10 trace … 60 fatal).
  */
 export function severityOf(value: unknown): number {
   if (typeof value === 'string') {
+    // The last two words looked up, first: lines alternate between a few levels, and comparing a string that is
+    // the same one (the json decoder reuses a repeated value's string) costs less than hashing it for the Map.
+    if (value === lastWord) return lastSeverity;
+    if (value === otherWord) return otherSeverity;
     const hit = LOOKUP.get(value);
-    if (hit !== undefined) return hit;
+    if (hit !== undefined) {
+      otherWord = lastWord;
+      otherSeverity = lastSeverity;
+      lastWord = value;
+      lastSeverity = hit;
+      return hit;
+    }
     if (value.length > 13) return -1;
     const lower = LOOKUP.get(value.trim().toLowerCase());
     if (lower !== undefined) return lower;

@@ -60,6 +60,24 @@ function loggerValue(logger: string): string {
   return lastLoggerValue;
 }
 
+/** The keys of the last line written, by position, and how each is spelled (see logfmtKey). */
+const SPELLED_MAX = 64;
+const spelledNames: string[] = [];
+const spelledKeys: string[] = [];
+
+/** A string value as logfmtValue writes it: bare when it can be, else quoted; in one pass for a bare one. */
+function putValue(text: string, bytes: Buffer, at: number, limit: number): number {
+  const n = text.length;
+  if (n === 0 || at < 0 || at + n > limit) return putQuotedAscii(text, bytes, at, limit);
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    // What isBare refuses, among ASCII; anything past ASCII is declined by putQuotedAscii too.
+    if (c <= 0x20 || c === 0x22 || c === 0x3d || c === 0x5c || c >= 0x7f) return putQuotedAscii(text, bytes, at, limit);
+    bytes[at + i] = c;
+  }
+  return at + n;
+}
+
 let headMs = -1;
 let headSeverity = -1;
 let headLogger = '';
@@ -92,12 +110,22 @@ export function writeLogfmtAscii(m: Message, bytes: Buffer, at: number, limit: n
   at = putPayload(m, bytes, at + head.length, limit);
   const fields = m.fields;
   if (fields) {
+    let position = 0;
     for (const k in fields) {
-      const key = logfmtKey(k);
+      // The key at this position in the last line, most often the same name (a pointer comparison): no lookup.
+      let key: string;
+      if (position < SPELLED_MAX) {
+        if (spelledNames[position] === k) key = spelledKeys[position];
+        else {
+          key = spelledKeys[position] = logfmtKey(k);
+          spelledNames[position] = k;
+        }
+        position++;
+      } else key = logfmtKey(k);
       if (key === '') continue;
       at = putAscii(key, bytes, at, limit);
       const value = fields[k];
-      if (typeof value === 'string') at = value !== '' && isBare(value) ? putAscii(value, bytes, at, limit) : putQuotedAscii(value, bytes, at, limit);
+      if (typeof value === 'string') at = putValue(value, bytes, at, limit);
       else if (typeof value === 'number') at = putInteger(value, bytes, at, limit);
       else if (typeof value === 'boolean') at = putAscii(value ? 'true' : 'false', bytes, at, limit);
       else return -1; // not a FieldValue (a filter put something else there): toLogfmt writes String(value)

@@ -10,6 +10,14 @@ describe('severityOf', () => {
     ).toEqual([0, 0, 1, 2, 2, 3, 3, 4, 4, 5, 6, 7, 7, 6]);
     expect([0, 7, 10, 20, 30, 40, 50, 60, '3', 8, 99, 1.5, 'loud', '', true].map(severityOf)).toEqual([0, 7, 7, 7, 6, 4, 3, 2, 3, -1, -1, -1, -1, -1, -1]);
   });
+
+  it('answers each word right when words alternate (the last two words looked up are remembered)', () => {
+    const words = ['info', 'debug', 'info', 'warn', 'debug', 'debug', 'error', 'info', 'loud', 'info', 'WARN', 'warn', '3', 'info'];
+    const expected = [6, 7, 6, 4, 7, 7, 3, 6, -1, 6, 4, 4, 3, 6];
+    // Twice, the second time with strings made anew (the same words, other strings).
+    expect(words.map(severityOf)).toEqual(expected);
+    expect(words.map((w) => severityOf(w.split('').join(''))).filter((s, i) => s !== expected[i])).toEqual([]);
+  });
 });
 
 describe('severity decoder', () => {

@@ -38,6 +38,22 @@ describe('logfmt format', () => {
     expect(inPlace(m)).toBe(toLogfmt(m) + '\n');
   });
 
+  it('writes integers around the 32-bit limit, and lines whose keys change from one to the next, as toLogfmt does', () => {
+    const numbers = [0, -0, 9, 10, 99, 100, 65535, 2147483647, 2147483648, 4294967296, 999999999999999, -1, -2147483648];
+    // The keys at each position are remembered from the line before: lines whose keys differ, at some positions only.
+    const lines: Record<string, FieldValue>[] = [
+      Object.fromEntries(numbers.map((n, i) => [`n${i}`, n])),
+      { n0: 1, level: 'x', n2: 'a=b', path: '/p' },
+      { n0: 2, n1: 'x', n2: 'ab', path: 'q"' },
+      { msg: 'own', n1: 'x', 'odd key': 'v w', path: '' },
+      { n0: 3, n1: 'y', n2: 'ab', path: 'r\\' },
+    ];
+    for (const fields of [...lines, ...lines.reverse()]) {
+      const m = message('line', fields);
+      expect(inPlace(m)).toBe(toLogfmt(m) + '\n');
+    }
+  });
+
   it.each([
     ['a non-ASCII payload', message('café')],
     ['a non-ASCII value', message('x', { city: 'Zürich' })],
