@@ -28,8 +28,9 @@ var BUNDLE_HASH = /\/\/ drover-bundle-sha256 ([0-9a-f]{64})\n$/;
 /** Whether `dir` is a real directory (no symlink) owned by one of `owners` that no one else can write into. */
 function trusted(dir, owners) {
   try {
-    var stat = fs.lstatSync(dir);
-    return stat.isDirectory() && owners.indexOf(stat.uid) >= 0 && (stat.mode & 18) === 0; // 18 = 0o022
+    // A missing directory (no slug cache) answers undefined: an exception costs more than the look itself.
+    var stat = fs.lstatSync(dir, { throwIfNoEntry: false });
+    return stat !== undefined && stat.isDirectory() && owners.indexOf(stat.uid) >= 0 && (stat.mode & 18) === 0; // 18 = 0o022
   } catch (e) {
     return false;
   }

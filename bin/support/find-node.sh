@@ -8,7 +8,7 @@ drover_node_ok() {
   version=$("$1" --version 2>/dev/null) || return 1
   major=${version#v}
   major=${major%%.*}
-  [[ "$major" =~ ^[0-9]+$ ]] && [ "$major" -ge 18 ]
+  [[ "$major" =~ ^[0-9]+$ ]] && [ "$major" -ge 18 ] && DROVER_NODE_MAJOR=$major
 }
 
 # True when DIR holds a node the buildpack vendored (DIR/.drover-node records its version) of version >= 18:
@@ -19,13 +19,15 @@ drover_vendored_node_ok() {
   while IFS='=' read -r key value || [ -n "$key" ]; do
     if [ "$key" = version ]; then major=${value#v}; major=${major%%.*}; fi
   done <"$1/.drover-node"
-  [[ "$major" =~ ^[0-9]+$ ]] && [ "$major" -ge 18 ]
+  [[ "$major" =~ ^[0-9]+$ ]] && [ "$major" -ge 18 ] && DROVER_NODE_MAJOR=$major
 }
 
-# Sets DROVER_NODE_BIN. With `run-each` as second argument, every candidate is run to ask its version (for when
-# the one found the quick way could not be executed).
+# Sets DROVER_NODE_BIN, and DROVER_NODE_MAJOR to its major version when that is known (the vendored node's
+# record, or a node that was asked: $DROVER_NODE, run-each), else to "". With `run-each` as second argument, every
+# candidate is run to ask its version (for when the one found the quick way could not be executed).
 drover_find_node() {
   local here="$1" run_each="${2:-}" candidate rest dir
+  DROVER_NODE_MAJOR=""
   if [ -n "${DROVER_NODE:-}" ] && [ -x "$DROVER_NODE" ] && drover_node_ok "$DROVER_NODE"; then DROVER_NODE_BIN="$DROVER_NODE"; return 0; fi
   if [ -z "$run_each" ] && drover_vendored_node_ok "$here/../node"; then DROVER_NODE_BIN="$here/../node/bin/node"; return 0; fi
   for candidate in "$here/../node/bin/node" "$here/../../.heroku/node/bin/node"; do

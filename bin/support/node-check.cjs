@@ -20,8 +20,9 @@ if (major < 18) {
   process.exit(127);
 }
 // The bundle loads through V8's code cache (code-cache.cjs says where it is kept and why it can be trusted). Once
-// it is loaded and its cache is written (V8 keys caches on its flags), the old generation grows 20% at a time
-// (bin/drover says why here and not on its command line).
+// it is loaded and its cache is written (V8 keys caches on its flags, and so does Node.js's cache of its own
+// modules: those the start needs are loaded by then), the young generation stays at the 2 x 1 MiB it starts with
+// and the old one grows 20% at a time (bin/drover says why here and not on its command line).
 require('./code-cache.cjs').install(function () {
-  require('v8').setFlagsFromString('--heap-growing-percent=20');
+  require('v8').setFlagsFromString('--semi-space-growth-factor=1 --heap-growing-percent=20');
 });

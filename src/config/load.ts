@@ -1,5 +1,5 @@
 // Loads the merged configuration: fragments in order, sections replaced whole, every problem collected.
-import TOML from '@iarna/toml';
+import type TOML from '@iarna/toml';
 import { basename } from 'node:path';
 import type { ConfigProblem, Origin } from './errors';
 import { readFragments, type Fragment } from './fragments';
@@ -10,6 +10,10 @@ import { applySchema, closest, type Schema } from './schema';
 import { processSchema, supervisorSchema } from './sections';
 import { COMPONENT_KINDS, type ComponentKind } from '../pipeline/component';
 import { findDefinition, typesOf } from '../pipeline/registry';
+
+// The string parser alone: @iarna/toml's index also loads its stream and async parsers (and node:stream with them),
+// which drover never uses, at every start.
+const parseToml = require('@iarna/toml/parse-string.js') as typeof TOML.parse;
 
 export interface SupervisorConfig {
   backoff_initial: number;
@@ -127,7 +131,7 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
   for (const fragment of fragments) {
     let parsed: Record<string, unknown>;
     try {
-      parsed = TOML.parse(fragment.text) as Record<string, unknown>;
+      parsed = parseToml(fragment.text) as Record<string, unknown>;
     } catch (error) {
       const e = error as Error & { line?: number; col?: number };
       problems.push({

@@ -1,8 +1,11 @@
 // `drover config`: the merged configuration, each section with the fragment it came from.
-import TOML from '@iarna/toml';
+import type TOML from '@iarna/toml';
 import { relative } from 'node:path';
 import { APP_OPTIONS, APP_USAGE, loadAppFromArgs, parse, type Command } from '../command';
 import { formatProblem } from '../../config/errors';
+
+// The stringifier alone (load.ts says why not the package's index).
+const stringifyToml = require('@iarna/toml/stringify.js') as typeof TOML.stringify;
 
 export const config: Command = {
   summary: 'print the merged configuration, each section with the fragment it came from',
@@ -16,7 +19,7 @@ export const config: Command = {
       out.push(`# from ${file}:${section.origin.line}`);
       const [kind, ...rest] = section.id.split('.');
       const nested = rest.length ? { [kind]: { [rest.join('.')]: section.table } } : { [kind]: section.table };
-      out.push(TOML.stringify(nested as TOML.JsonMap).trim(), '');
+      out.push(stringifyToml(nested as TOML.JsonMap).trim(), '');
     }
     process.stdout.write(out.join('\n') + (out.length ? '' : '# no configuration\n'));
     for (const p of app.problems) process.stderr.write(formatProblem(p) + '\n');

@@ -1,5 +1,5 @@
 // The on-disk format of the disk buffer: segment files of framed records, and the lock on a buffer directory.
-import * as fs from 'node:fs';
+import type * as Fs from 'node:fs';
 import {
   closeSync,
   ftruncateSync,
@@ -231,7 +231,7 @@ export function writeCheckpoint(dir: string, state: string): boolean {
 }
 
 /** Undefined before Node 18.15. */
-const statfsSync = (fs as Partial<typeof fs>).statfsSync;
+const statfsSync = (require('node:fs') as Partial<typeof Fs>).statfsSync;
 
 /** The size of the filesystem holding `dir`, or Infinity where Node.js cannot tell (before 18.15). */
 export function filesystemSize(dir: string): number {

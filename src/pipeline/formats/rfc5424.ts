@@ -1,5 +1,4 @@
 // RFC 5424 syslog messages and their framings (RFC 6587 octet counting, newline), as drains expect them.
-import * as buffer from 'node:buffer';
 import { isoMicros } from './formats';
 import type { Message } from '../message';
 
@@ -142,9 +141,12 @@ export class Rfc5424 {
   }
 }
 
-/** Node 18.14+ has buffer.isUtf8; before it, a fatal TextDecoder says the same. */
+/**
+ * Node 18.14+ has buffer.isUtf8; before it, a fatal TextDecoder says the same. Looked up by require: an `import *`
+ * of a built-in makes esbuild copy every export (interop code run at every start).
+ */
 const isUtf8: (bytes: Buffer) => boolean =
-  (buffer as { isUtf8?: (b: Buffer) => boolean }).isUtf8 ??
+  (require('node:buffer') as { isUtf8?: (b: Buffer) => boolean }).isUtf8 ??
   ((bytes) => {
     try {
       new TextDecoder('utf-8', { fatal: true }).decode(bytes);

@@ -1,5 +1,6 @@
 // `syslog` input: RFC 5424 and RFC 3164 messages over UDP, or TCP with octet counting or newline framing.
-import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import type * as Dgram from 'node:dgram';
+import type { Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
 import { isIPv6 } from 'node:net';
 import { defineComponent, type ComponentContext, type Input, type InputHost } from '../component';
@@ -8,6 +9,9 @@ import type { Schema } from '../../config/schema';
 import { parseListenAddress, type ListenAddress } from './listen-address';
 import { parseSyslog, type SyslogParts } from './syslog-parse';
 import { SyslogFramer } from './syslog-framing';
+
+/** node:dgram, loaded by the first UDP syslog input rather than at every start. */
+const dgram = (): typeof Dgram => require('node:dgram');
 
 const schema: Schema = {
   address: {
@@ -46,7 +50,7 @@ export class SyslogInput implements Input {
     this.host = host;
     const { scheme, host: bind, port } = this.address;
     if (scheme === 'udp') {
-      const socket = createSocket(isIPv6(bind) ? 'udp6' : 'udp4');
+      const socket = dgram().createSocket(isIPv6(bind) ? 'udp6' : 'udp4');
       this.udp = socket;
       socket.on('message', (data) => this.receive(data.toString('utf8').replace(/[\r\n]+$/, '')));
       await new Promise<void>((resolve, reject) => {
