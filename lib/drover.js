@@ -3015,6 +3015,10 @@ function parseSize(value) {
   const match = /^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b|b)?\s*$/i.exec(value);
   return match ? Math.floor(Number(match[1]) * SIZE_UNITS[(match[2] ?? "b").toLowerCase()]) : void 0;
 }
+function groupDigits(count) {
+  const text = String(Math.trunc(count));
+  return text.replace(/\B(?=(\d{3})+$)/g, ",");
+}
 
 // src/config/schedule.ts
 function Cron2(...args) {
@@ -6834,6 +6838,43 @@ var Deque = class {
     this.head = 0;
   }
 };
+var NumberQueue = class {
+  ring = new Float64Array(16);
+  head = 0;
+  size = 0;
+  get length() {
+    return this.size;
+  }
+  push(value) {
+    if (this.size === this.ring.length) this.resize(this.ring.length * 2);
+    this.ring[(this.head + this.size) % this.ring.length] = value;
+    this.size++;
+  }
+  /** The oldest number (undefined when empty). */
+  peek() {
+    return this.size ? this.ring[this.head] : void 0;
+  }
+  /** The newest number (undefined when empty). */
+  last() {
+    return this.size ? this.ring[(this.head + this.size - 1) % this.ring.length] : void 0;
+  }
+  shift() {
+    if (!this.size) return void 0;
+    const value = this.ring[this.head];
+    this.head = (this.head + 1) % this.ring.length;
+    this.size--;
+    if (this.ring.length > 4096 && this.size * 8 < this.ring.length) this.resize(this.ring.length / 2);
+    return value;
+  }
+  resize(length) {
+    const ring = new Float64Array(length);
+    const first2 = Math.min(this.size, this.ring.length - this.head);
+    ring.set(this.ring.subarray(this.head, this.head + first2), 0);
+    ring.set(this.ring.subarray(0, this.size - first2), first2);
+    this.ring = ring;
+    this.head = 0;
+  }
+};
 var Signal = class {
   waiters = [];
   wait() {
@@ -7312,6 +7353,140 @@ var DiskBuffer = class {
   }
 };
 
+// src/pipeline/buffers/record-chunks.ts
+var CHUNK_SIZE = 64 * 1024;
+var ADOPT_OVER = 4096;
+var SPARE_CHUNKS = 16;
+var RecordChunks = class {
+  chunks = [];
+  records = [];
+  freeIds = [];
+  spare = [];
+  /** The chunk being filled (-1: none), and how far. */
+  current = -1;
+  fill = 0;
+  /** Where the record `add` kept last starts in its chunk. */
+  lastStart = 0;
+  /** Keeps a copy of `record` (or `record` itself when it is large and owns its memory); returns its chunk's id. */
+  add(record) {
+    const length = record.length;
+    if (length > ADOPT_OVER && record.byteOffset === 0 && record.buffer.byteLength === length) return this.single(record);
+    if (length > CHUNK_SIZE) {
+      const copy = Buffer.allocUnsafeSlow(length);
+      record.copy(copy);
+      return this.single(copy);
+    }
+    if (this.current < 0 || this.fill + length > CHUNK_SIZE) this.startChunk();
+    const id = this.current;
+    const chunk = this.chunks[id];
+    record.copy(chunk, this.fill);
+    this.lastStart = this.fill;
+    this.fill += length;
+    this.records[id]++;
+    return id;
+  }
+  /** The bytes of a record, as a view of its chunk (valid until the record is released). */
+  view(id, start2, length) {
+    return this.chunks[id].subarray(start2, start2 + length);
+  }
+  /** One record of chunk `id` is gone (confirmed or dropped). */
+  release(id) {
+    if (--this.records[id] > 0) return;
+    if (id === this.current) {
+      this.fill = 0;
+      return;
+    }
+    const chunk = this.chunks[id];
+    if (chunk.length === CHUNK_SIZE && this.spare.length < SPARE_CHUNKS) this.spare.push(chunk);
+    this.chunks[id] = void 0;
+    this.freeIds.push(id);
+  }
+  /** Forgets every chunk (views handed out stay valid: nothing is reused). */
+  clear() {
+    this.chunks = [];
+    this.records = [];
+    this.freeIds = [];
+    this.spare = [];
+    this.current = -1;
+    this.fill = 0;
+  }
+  startChunk() {
+    this.current = this.newId(this.spare.pop() ?? Buffer.allocUnsafeSlow(CHUNK_SIZE));
+    this.fill = 0;
+  }
+  single(chunk) {
+    const id = this.newId(chunk);
+    this.records[id] = 1;
+    this.lastStart = 0;
+    return id;
+  }
+  newId(chunk) {
+    const id = this.freeIds.pop() ?? this.chunks.length;
+    this.chunks[id] = chunk;
+    this.records[id] = 0;
+    return id;
+  }
+};
+var SpanQueue = class {
+  ring = new Int32Array(3 * 16);
+  /** The oldest record's slot, and how many there are. */
+  head = 0;
+  size = 0;
+  get length() {
+    return this.size;
+  }
+  push(chunk, start2, length) {
+    if (this.size * 3 === this.ring.length) this.resize(this.ring.length * 2);
+    const at = (this.head + this.size) % (this.ring.length / 3) * 3;
+    this.ring[at] = chunk;
+    this.ring[at + 1] = start2;
+    this.ring[at + 2] = length;
+    this.size++;
+  }
+  /** The chunk, start and length of the oldest record (the queue must not be empty). */
+  firstChunk() {
+    return this.ring[this.head * 3];
+  }
+  firstStart() {
+    return this.ring[this.head * 3 + 1];
+  }
+  firstLength() {
+    return this.ring[this.head * 3 + 2];
+  }
+  /** Removes the oldest record. */
+  shift() {
+    this.head = (this.head + 1) % (this.ring.length / 3);
+    this.size--;
+    const slots = this.ring.length / 3;
+    if (slots > 4096 && this.size * 8 < slots) this.resize(3 * Math.ceil(slots / 2));
+  }
+  /** Moves every record of `older` in front of these, oldest first; `older` is left empty. */
+  prepend(older) {
+    const size2 = older.size + this.size;
+    older.resize(Math.max(3 * 16, 3 * size2));
+    this.resize(this.ring.length);
+    older.ring.set(this.ring.subarray(0, this.size * 3), older.size * 3);
+    this.ring = older.ring;
+    this.head = 0;
+    this.size = size2;
+    older.clear();
+  }
+  clear() {
+    this.ring = new Int32Array(3 * 16);
+    this.head = 0;
+    this.size = 0;
+  }
+  resize(length) {
+    const ring = new Int32Array(length);
+    const from = this.head * 3;
+    const first2 = Math.min(this.size * 3, this.ring.length - from);
+    ring.set(this.ring.subarray(from, from + first2), 0);
+    ring.set(this.ring.subarray(0, this.size * 3 - first2), first2);
+    this.ring = ring;
+    this.head = 0;
+  }
+};
+
 // src/pipeline/buffers/memory.ts
 var MemoryBuffer = class {
   constructor(options) {
@@ -7321,8 +7496,9 @@ var MemoryBuffer = class {
   options;
   type = "memory";
   whenFull;
-  queue = new Deque();
-  sent = new Deque();
+  chunks = new RecordChunks();
+  queue = new SpanQueue();
+  sent = new SpanQueue();
   bytes = 0;
   sentBytes = 0;
   dropped = 0;
@@ -7354,12 +7530,15 @@ var MemoryBuffer = class {
       }
       if (this.whenFull === "drop_oldest") {
         while (this.queue.length && this.fullFor(record.length)) {
-          this.bytes -= this.queue.shift().length;
+          this.bytes -= this.queue.firstLength();
+          this.chunks.release(this.queue.firstChunk());
+          this.queue.shift();
           this.drop(1);
         }
       }
     }
-    this.queue.push(record);
+    const chunk = this.chunks.add(record);
+    this.queue.push(chunk, this.chunks.lastStart, record.length);
     this.bytes += record.length;
     this.pushed++;
     this.pendingSignal.wake();
@@ -7368,13 +7547,16 @@ var MemoryBuffer = class {
   take(maxCount, maxBytes) {
     const out = [];
     let size2 = 0;
-    while (out.length < maxCount && this.queue.length) {
-      const next = this.queue.peek();
-      if (out.length && size2 + next.length > maxBytes) break;
-      this.queue.shift();
-      this.sent.push(next);
-      out.push(next);
-      size2 += next.length;
+    const queue = this.queue;
+    while (out.length < maxCount && queue.length) {
+      const length = queue.firstLength();
+      if (out.length && size2 + length > maxBytes) break;
+      const chunk = queue.firstChunk();
+      const start2 = queue.firstStart();
+      queue.shift();
+      this.sent.push(chunk, start2, length);
+      out.push(this.chunks.view(chunk, start2, length));
+      size2 += length;
     }
     this.bytes -= size2;
     this.sentBytes += size2;
@@ -7382,12 +7564,16 @@ var MemoryBuffer = class {
     return out;
   }
   confirm(count) {
-    for (let i = 0; i < count && this.sent.length; i++) this.sentBytes -= this.sent.shift().length;
+    const sent = this.sent;
+    for (let i = 0; i < count && sent.length; i++) {
+      this.sentBytes -= sent.firstLength();
+      this.chunks.release(sent.firstChunk());
+      sent.shift();
+    }
   }
   rewind() {
-    const sent = this.sent.drain();
-    if (!sent.length) return;
-    this.queue.unshiftAll(sent);
+    if (!this.sent.length) return;
+    this.queue.prepend(this.sent);
     this.bytes += this.sentBytes;
     this.sentBytes = 0;
     this.pendingSignal.wake();
@@ -7412,8 +7598,9 @@ var MemoryBuffer = class {
   }
   close() {
     const lost = this.queue.length;
-    this.queue.drain();
-    this.sent.drain();
+    this.queue.clear();
+    this.sent.clear();
+    this.chunks.clear();
     this.bytes = this.sentBytes = 0;
     this.roomSignal.wake();
     this.pendingSignal.wake();
@@ -7781,20 +7968,23 @@ var Sender = class {
         if (this.options.batchInterval && !this.closing && !this.batchFull()) await this.batchSleep.sleep(this.options.batchInterval);
         if (this.stopped) break;
       }
-      const records = held2[0] ?? this.buffer.take(this.options.batchCount, Math.max(1, Math.min(this.options.batchBytes, room)));
-      if (!records.length) continue;
+      let records = held2[0] ?? this.buffer.take(this.options.batchCount, Math.max(1, Math.min(this.options.batchBytes, room)));
+      const count = records.length;
+      if (!count) continue;
       this.busy = true;
       try {
-        const confirmed = await this.transport.send(records, attempt);
+        const sending = this.transport.send(records, attempt);
+        if (!this.transport.exactRetry) records = void 0;
+        const confirmed = await sending;
         this.buffer.confirm(confirmed);
-        this.counters.sent += records.length;
+        this.counters.sent += count;
         this.counters.confirmed += confirmed;
         held2.shift();
         attempt = 0;
         this.backoff.reset();
       } catch (error) {
         if (this.stopped) break;
-        if (error.tooLarge && this.transport.exactRetry) {
+        if (error.tooLarge && records) {
           if (!held2.length) held2.push(records);
           if (records.length > 1) held2.splice(0, 1, records.slice(0, Math.ceil(records.length / 2)), records.slice(Math.ceil(records.length / 2)));
           else {
@@ -7811,7 +8001,7 @@ var Sender = class {
         attempt++;
         this.counters.retries++;
         this.lastError = error.message;
-        if (this.transport.exactRetry) {
+        if (records) {
           if (!held2.length) held2.push(records);
         } else {
           this.counters.resent += this.buffer.unconfirmed;
@@ -7820,11 +8010,11 @@ var Sender = class {
         this.holding = held2.length > 0;
         if (held2.length && this.options.maxRetries !== void 0 && attempt > this.options.maxRetries) {
           held2.shift();
-          this.buffer.confirm(records.length);
-          this.counters.rejected += records.length;
+          this.buffer.confirm(count);
+          this.counters.rejected += count;
           this.reporter.count(
             "gave-up",
-            records.length,
+            count,
             (n) => `Error L13 (delivery error): ${this.context.id} dropped ${n} messages after ${this.options.maxRetries} retries: ${this.lastError}`
           );
           attempt = 0;
@@ -7894,9 +8084,10 @@ var DeliveryWindow = class {
   /** Bytes that may be unconfirmed on a connection now. */
   window;
   /** Where each unconfirmed record sent on this connection ends (bytes since the connection began). */
-  ends = new Deque();
-  /** How far the kernel had taken the stream, and when: for the time rule. */
-  taken = new Deque();
+  ends = new NumberQueue();
+  /** How far the kernel had taken the stream (takenOffsets), and when (takenAt): for the time rule. */
+  takenOffsets = new NumberQueue();
+  takenAt = new NumberQueue();
   written = 0;
   confirmedTo = 0;
   /**
@@ -7907,8 +8098,9 @@ var DeliveryWindow = class {
   maxWindow;
   /** A new connection: nothing was sent on it yet. */
   reset() {
-    this.ends = new Deque();
-    this.taken = new Deque();
+    this.ends = new NumberQueue();
+    this.takenOffsets = new NumberQueue();
+    this.takenAt = new NumberQueue();
     this.written = 0;
     this.confirmedTo = 0;
   }
@@ -7928,10 +8120,16 @@ var DeliveryWindow = class {
   /** The kernel holds all but `queued` bytes of what was written: returns how many more records count as delivered. */
   settle(queued, now = Date.now()) {
     const taken = this.written - queued;
-    const last = this.taken.length ? this.taken.at(this.taken.length - 1).offset : this.confirmedTo;
-    if (taken > last) this.taken.push({ offset: taken, at: now });
+    const last = this.takenOffsets.last() ?? this.confirmedTo;
+    if (taken > last) {
+      this.takenOffsets.push(taken);
+      this.takenAt.push(now);
+    }
     let upTo = taken - this.maxBytes;
-    while (this.taken.length && this.taken.peek().at <= now - this.after) upTo = Math.max(upTo, this.taken.shift().offset);
+    while (this.takenAt.length && this.takenAt.peek() <= now - this.after) {
+      this.takenAt.shift();
+      upTo = Math.max(upTo, this.takenOffsets.shift());
+    }
     let count = 0;
     const before = this.confirmedTo;
     while (this.ends.length && this.ends.peek() <= upTo) {
@@ -7944,8 +8142,8 @@ var DeliveryWindow = class {
   /** Milliseconds until the time rule may confirm more, or undefined when nothing is unconfirmed. */
   nextSettle(now = Date.now()) {
     if (!this.ends.length) return void 0;
-    const first2 = this.taken.peek();
-    return first2 ? Math.max(0, first2.at + this.after - now) : this.after;
+    const first2 = this.takenAt.peek();
+    return first2 !== void 0 ? Math.max(0, first2 + this.after - now) : this.after;
   }
   /** The connection went down: records unconfirmed on it will be resent, and the next one gets half as much room. */
   lost() {
@@ -8074,8 +8272,7 @@ var StreamTransport = class {
     if (broken) throw broken;
     const socket = this.socket ?? await this.connect();
     this.delivery.add(records);
-    const data = records.length === 1 ? records[0] : Buffer.concat(records);
-    if (!socket.write(data)) await this.progress(socket);
+    if (!writeRuns(socket, records)) await this.progress(socket);
     return this.socket === socket ? this.delivery.settle(socket.writableLength) : 0;
   }
   /** How many more of the oldest unconfirmed records count as delivered by now (the connection stayed up). */
@@ -8208,6 +8405,29 @@ var StreamTransport = class {
     });
   }
 };
+function writeRuns(socket, records) {
+  if (records.length === 1) return socket.write(records[0]);
+  socket.cork();
+  let first2 = 0;
+  let end = records[0].byteOffset + records[0].length;
+  for (let i = 1; i < records.length; i++) {
+    const next = records[i];
+    if (next.buffer === records[first2].buffer && next.byteOffset === end) {
+      end += next.length;
+      continue;
+    }
+    socket.write(run(records, first2, end));
+    first2 = i;
+    end = next.byteOffset + next.length;
+  }
+  const ok = socket.write(run(records, first2, end));
+  socket.uncork();
+  return ok;
+}
+function run(records, first2, end) {
+  const { buffer: buffer2, byteOffset } = records[first2];
+  return byteOffset + records[first2].length === end ? records[first2] : Buffer.from(buffer2, byteOffset, end - byteOffset);
+}
 function isIp(host) {
   return /^[\d.]+$/.test(host) || host.includes(":");
 }
@@ -9376,7 +9596,9 @@ var LineSplitter = class {
   }
   /** Holds `rest` (no newline in it) as the start of a line; past maxLine, the held bytes are passed on cut. */
   holdPartial(rest, now) {
-    this.partial.push(Buffer.from(rest));
+    const copy = Buffer.allocUnsafeSlow(rest.length);
+    rest.copy(copy);
+    this.partial.push(copy);
     this.partialLength += rest.length;
     if (this.partialLength > this.maxLine) {
       const line = this.takePartial();
@@ -12688,9 +12910,7 @@ var Supervisor = class {
       const deadline = Date.now() + budget;
       if (requested) this.stopBudgetEnd = deadline;
       for (const { id, lines } of this.options.pipeline.backlog()) {
-        this.report(
-          `Waiting up to ${Math.ceil(budget / 1e3)} s for ${id}: ${lines.toLocaleString("en-US")} lines buffered; ${this.stopKey()} again to drop them`
-        );
+        this.report(`Waiting up to ${Math.ceil(budget / 1e3)} s for ${id}: ${groupDigits(lines)} lines buffered; ${this.stopKey()} again to drop them`);
       }
       await this.options.inputs?.close();
       await this.options.pipeline.close(deadline, () => this.finish(code));
@@ -12721,7 +12941,7 @@ var Supervisor = class {
       return;
     }
     if (this.shuttingDown) {
-      const dropped = this.options.pipeline.backlog().map(({ id, lines }) => `${lines.toLocaleString("en-US")} lines buffered for ${id}`);
+      const dropped = this.options.pipeline.backlog().map(({ id, lines }) => `${groupDigits(lines)} lines buffered for ${id}`);
       this.report(
         `Received ${signal} again: killing all processes now; lines not yet sent to drains are lost${dropped.length ? ` (${dropped.join(", ")})` : ""}`,
         SEVERITY.warning
@@ -13884,8 +14104,8 @@ ${OPTIONS_USAGE}`,
 };
 function statusLines(answer2) {
   return answer2.instances.map((i) => {
-    const run2 = i.pid ? ` pid ${i.pid}, up ${formatUptime(i.uptime)},` : "";
-    return `${i.name} ${i.state}${run2} ${i.restarts} restart${i.restarts === 1 ? "" : "s"}${i.exitStatus === void 0 ? "" : `, last exit ${i.exitStatus}`}`;
+    const run3 = i.pid ? ` pid ${i.pid}, up ${formatUptime(i.uptime)},` : "";
+    return `${i.name} ${i.state}${run3} ${i.restarts} restart${i.restarts === 1 ? "" : "s"}${i.exitStatus === void 0 ? "" : `, last exit ${i.exitStatus}`}`;
   });
 }
 function scheduleTable(schedules) {
@@ -14097,7 +14317,7 @@ var OPTIONS2 = {
   env: { type: "string", short: "e" },
   logs: { type: "boolean" }
 };
-var run = {
+var run2 = {
   summary: "run a one-off command with the app environment (heroku run style)",
   usage: `Usage: drover run [options] [--] COMMAND [ARGS...]
        drover run [options] [--] NAME [ARGS...]
@@ -14369,7 +14589,7 @@ var help = {
     return 0;
   }
 };
-var commands = { start, run, status, restart, logs, scale: scale2, reload: reload2, check, config, version, help };
+var commands = { start, run: run2, status, restart, logs, scale: scale2, reload: reload2, check, config, version, help };
 function isCommand(name) {
   return Object.hasOwn(commands, name);
 }
@@ -14439,4 +14659,4 @@ Please report this with the command you ran.
     process.exitCode = 70;
   }
 );
-// drover-bundle-sha256 2ea16d6f650dd9cf57c1da234dbd89da7194c1943e521b4e3836706dc4caa5a2
+// drover-bundle-sha256 2b72fe584dec0338a8ee98873da8b25a056d962e9e30d91268f9081eedb8fb29

@@ -214,20 +214,25 @@ export class Sender implements Output {
         if (this.options.batchInterval && !this.closing && !this.batchFull()) await this.batchSleep.sleep(this.options.batchInterval);
         if (this.stopped) break;
       }
-      const records = held[0] ?? this.buffer.take(this.options.batchCount, Math.max(1, Math.min(this.options.batchBytes, room)));
-      if (!records.length) continue;
+      // Only a transport that retries a batch as it was needs it again after the send: for the others the
+      // batch (an object per record) is not kept while the send waits, so it dies young (issue 22).
+      let records: Buffer[] | undefined = held[0] ?? this.buffer.take(this.options.batchCount, Math.max(1, Math.min(this.options.batchBytes, room)));
+      const count = records.length;
+      if (!count) continue;
       this.busy = true;
       try {
-        const confirmed = await this.transport.send(records, attempt);
+        const sending = this.transport.send(records, attempt);
+        if (!this.transport.exactRetry) records = undefined;
+        const confirmed = await sending;
         this.buffer.confirm(confirmed);
-        this.counters.sent += records.length;
+        this.counters.sent += count;
         this.counters.confirmed += confirmed;
         held.shift();
         attempt = 0;
         this.backoff.reset();
       } catch (error) {
         if (this.stopped) break;
-        if ((error as { tooLarge?: boolean }).tooLarge && this.transport.exactRetry) {
+        if ((error as { tooLarge?: boolean }).tooLarge && records) {
           // HTTP 413: the batch is too large, not wrong. Send it in halves; a record too large alone is dropped.
           if (!held.length) held.push(records);
           if (records.length > 1) held.splice(0, 1, records.slice(0, Math.ceil(records.length / 2)), records.slice(Math.ceil(records.length / 2)));
@@ -245,7 +250,7 @@ export class Sender implements Output {
         attempt++;
         this.counters.retries++;
         this.lastError = (error as Error).message;
-        if (this.transport.exactRetry) {
+        if (records) {
           if (!held.length) held.push(records);
         } else {
           this.counters.resent += this.buffer.unconfirmed;
@@ -254,11 +259,11 @@ export class Sender implements Output {
         this.holding = held.length > 0;
         if (held.length && this.options.maxRetries !== undefined && attempt > this.options.maxRetries) {
           held.shift();
-          this.buffer.confirm(records.length);
-          this.counters.rejected += records.length;
+          this.buffer.confirm(count);
+          this.counters.rejected += count;
           this.reporter.count(
             'gave-up',
-            records.length,
+            count,
             (n) => `Error L13 (delivery error): ${this.context.id} dropped ${n} messages after ${this.options.maxRetries} retries: ${this.lastError}`,
           );
           attempt = 0;

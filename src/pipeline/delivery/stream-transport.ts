@@ -55,8 +55,7 @@ export class StreamTransport implements Transport {
     if (broken) throw broken;
     const socket = this.socket ?? (await this.connect());
     this.delivery.add(records);
-    const data = records.length === 1 ? records[0] : Buffer.concat(records);
-    if (!socket.write(data)) await this.progress(socket);
+    if (!writeRuns(socket, records)) await this.progress(socket);
     return this.socket === socket ? this.delivery.settle(socket.writableLength) : 0;
   }
 
@@ -202,6 +201,36 @@ export class StreamTransport implements Transport {
       socket.on('close', onClose);
     });
   }
+}
+
+/**
+ * Writes records as few buffers: records next to each other in memory (a memory buffer's chunk, see
+ * record-chunks.ts) go as one view of them, not copied. Returns socket.write's answer for the last one.
+ */
+export function writeRuns(socket: Socket, records: Buffer[]): boolean {
+  if (records.length === 1) return socket.write(records[0]);
+  socket.cork();
+  let first = 0;
+  let end = records[0].byteOffset + records[0].length;
+  for (let i = 1; i < records.length; i++) {
+    const next = records[i];
+    if (next.buffer === records[first].buffer && next.byteOffset === end) {
+      end += next.length;
+      continue;
+    }
+    socket.write(run(records, first, end));
+    first = i;
+    end = next.byteOffset + next.length;
+  }
+  const ok = socket.write(run(records, first, end));
+  socket.uncork();
+  return ok;
+}
+
+/** records[first] up to the byte offset `end` of the memory they share, as one Buffer. */
+function run(records: Buffer[], first: number, end: number): Buffer {
+  const { buffer, byteOffset } = records[first];
+  return byteOffset + records[first].length === end ? records[first] : Buffer.from(buffer, byteOffset, end - byteOffset);
 }
 
 function isIp(host: string): boolean {
