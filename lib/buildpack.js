@@ -4769,6 +4769,15 @@ function putPayload(m, bytes, at, limit) {
   const chunk = m.chunkAsRead;
   return chunk !== void 0 ? putQuotedAsciiBytes(chunk, m.asciiStart, m.chunkEnd, bytes, at, limit) : putQuotedAscii(m.payload, bytes, at, limit);
 }
+function jsonArrayParts(head2, records, separator, tail) {
+  const parts = [head2];
+  for (let i = 0; i < records.length; i++) {
+    if (i) parts.push(separator);
+    parts.push(records[i]);
+  }
+  parts.push(tail);
+  return parts;
+}
 
 // src/pipeline/formats/logfmt-format.ts
 var BARE_KEY = /^[A-Za-z0-9_.@/-]+$/;
@@ -7090,6 +7099,7 @@ var Signal = class {
     return new Promise((resolve3) => this.waiters.push(resolve3));
   }
   wake() {
+    if (!this.waiters.length) return;
     for (const waiter of this.waiters.splice(0)) waiter();
   }
 };
@@ -7339,7 +7349,7 @@ var DiskBuffer = class {
     const header2 = Buffer.allocUnsafe(HEAD);
     header2[0] = MARKER;
     header2.writeUInt32LE(record.length, 1);
-    this.slab.push(header2, record);
+    this.slab.push(header2, Buffer.from(record));
     this.slabBytes += size2;
     this.slabRecords++;
     this.head.bytes += size2;
@@ -7409,6 +7419,23 @@ var DiskBuffer = class {
         if (this.stalled) this.flush();
       }
     }
+  }
+  unconfirmedRecords(count) {
+    const out = [];
+    const sent = this.sent;
+    const n = Math.min(count, sent.length);
+    for (let i = 0; i < n; ) {
+      const { seg } = sent.at(i);
+      const from = sent.at(i).end - sent.at(i).size;
+      let j = i + 1;
+      while (j < n && sent.at(j).seg === seg && sent.at(j).end - sent.at(j).size === sent.at(j - 1).end) j++;
+      const bytes = readAt(seg.path, from, sent.at(j - 1).end - from);
+      for (; i < j; i++) {
+        const { end, size: size2 } = sent.at(i);
+        out.push(bytes.subarray(end - size2 - from + HEAD, end - from));
+      }
+    }
+    return out;
   }
   rewind() {
     if (!this.sent.length) return;
@@ -7564,7 +7591,6 @@ var DiskBuffer = class {
 
 // src/pipeline/buffers/record-chunks.ts
 var CHUNK_SIZE = 64 * 1024;
-var ADOPT_OVER = 4096;
 var SPARE_CHUNKS = 16;
 var RecordChunks = class {
   chunks = [];
@@ -7576,10 +7602,9 @@ var RecordChunks = class {
   fill = 0;
   /** Where the record `add` kept last starts in its chunk. */
   lastStart = 0;
-  /** Keeps a copy of `record` (or `record` itself when it is large and owns its memory); returns its chunk's id. */
+  /** Keeps a copy of `record` (its memory may be reused by the caller: see RecordBuffer.push); returns its chunk's id. */
   add(record) {
     const length = record.length;
-    if (length > ADOPT_OVER && record.byteOffset === 0 && record.buffer.byteLength === length) return this.single(record);
     if (length > CHUNK_SIZE) {
       const copy = Buffer.allocUnsafeSlow(length);
       record.copy(copy);
@@ -7652,15 +7677,18 @@ var SpanQueue = class {
     this.ring[at + 2] = length;
     this.size++;
   }
-  /** The chunk, start and length of the oldest record (the queue must not be empty). */
-  firstChunk() {
-    return this.ring[this.head * 3];
+  /** The chunk, start and length of record `i` (0: the oldest; there must be one). */
+  chunkAt(i) {
+    return this.ring[this.slot(i)];
   }
-  firstStart() {
-    return this.ring[this.head * 3 + 1];
+  startAt(i) {
+    return this.ring[this.slot(i) + 1];
   }
-  firstLength() {
-    return this.ring[this.head * 3 + 2];
+  lengthAt(i) {
+    return this.ring[this.slot(i) + 2];
+  }
+  slot(i) {
+    return (this.head + i) % (this.ring.length / 3) * 3;
   }
   /** Removes the oldest record. */
   shift() {
@@ -7739,8 +7767,8 @@ var MemoryBuffer = class {
       }
       if (this.whenFull === "drop_oldest") {
         while (this.queue.length && this.fullFor(record.length)) {
-          this.bytes -= this.queue.firstLength();
-          this.chunks.release(this.queue.firstChunk());
+          this.bytes -= this.queue.lengthAt(0);
+          this.chunks.release(this.queue.chunkAt(0));
           this.queue.shift();
           this.drop(1);
         }
@@ -7758,10 +7786,10 @@ var MemoryBuffer = class {
     let size2 = 0;
     const queue = this.queue;
     while (out.length < maxCount && queue.length) {
-      const length = queue.firstLength();
+      const length = queue.lengthAt(0);
       if (out.length && size2 + length > maxBytes) break;
-      const chunk = queue.firstChunk();
-      const start = queue.firstStart();
+      const chunk = queue.chunkAt(0);
+      const start = queue.startAt(0);
       queue.shift();
       this.sent.push(chunk, start, length);
       out.push(this.chunks.view(chunk, start, length));
@@ -7775,10 +7803,16 @@ var MemoryBuffer = class {
   confirm(count) {
     const sent = this.sent;
     for (let i = 0; i < count && sent.length; i++) {
-      this.sentBytes -= sent.firstLength();
-      this.chunks.release(sent.firstChunk());
+      this.sentBytes -= sent.lengthAt(0);
+      this.chunks.release(sent.chunkAt(0));
       sent.shift();
     }
+  }
+  unconfirmedRecords(count) {
+    const out = [];
+    const sent = this.sent;
+    for (let i = 0; i < count && i < sent.length; i++) out.push(this.chunks.view(sent.chunkAt(i), sent.startAt(i), sent.lengthAt(i)));
+    return out;
   }
   rewind() {
     if (!this.sent.length) return;
@@ -7790,8 +7824,14 @@ var MemoryBuffer = class {
   whenPending() {
     return this.queue.length ? Promise.resolve() : this.pendingSignal.wait();
   }
+  /**
+   * Once at a limit, the writer waits until half of it is free again: resuming at the first free record would stop
+   * and start the reading once per batch sent, and every stop keeps some short-lived memory alive into the old
+   * generation (Node.js's current 8 KiB Buffer pool, a held partial line), until a full collection (issue 22).
+   */
   async drained() {
-    while (this.whenFull === "block" && this.atLimit()) await this.roomSignal.wait();
+    if (this.whenFull !== "block" || !this.atLimit()) return;
+    while (this.queue.length > this.options.maxEvents / 2 || this.bytes > this.options.maxSize / 2) await this.roomSignal.wait();
   }
   takeDropped() {
     const n = this.droppedUnreported;
@@ -8177,13 +8217,13 @@ var Sender = class {
         if (this.options.batchInterval && !this.closing && !this.batchFull()) await this.batchSleep.sleep(this.options.batchInterval);
         if (this.stopped) break;
       }
-      let records = held2[0] ?? this.buffer.take(this.options.batchCount, Math.max(1, Math.min(this.options.batchBytes, room)));
+      let records = held2.length ? this.buffer.unconfirmedRecords(held2[0]) : this.buffer.take(this.options.batchCount, Math.max(1, Math.min(this.options.batchBytes, room)));
       const count = records.length;
       if (!count) continue;
       this.busy = true;
       try {
         const sending = this.transport.send(records, attempt);
-        if (!this.transport.exactRetry) records = void 0;
+        records = void 0;
         const confirmed = await sending;
         this.buffer.confirm(confirmed);
         this.counters.sent += count;
@@ -8193,15 +8233,16 @@ var Sender = class {
         this.backoff.reset();
       } catch (error) {
         if (this.stopped) break;
-        if (error.tooLarge && records) {
-          if (!held2.length) held2.push(records);
-          if (records.length > 1) held2.splice(0, 1, records.slice(0, Math.ceil(records.length / 2)), records.slice(Math.ceil(records.length / 2)));
+        if (error.tooLarge && this.transport.exactRetry) {
+          if (!held2.length) held2.push(count);
+          if (count > 1) held2.splice(0, 1, Math.ceil(count / 2), count - Math.ceil(count / 2));
           else {
+            const size2 = this.buffer.unconfirmedRecords(1)[0]?.length ?? 0;
             held2.shift();
             this.buffer.confirm(1);
             this.reject(
               1,
-              `${error.message} for a single message of ${records[0].length} bytes: it is larger than the drain accepts, even alone (not retried; lower [supervisor] max_line_length to have long lines split)`
+              `${error.message} for a single message of ${size2} bytes: it is larger than the drain accepts, even alone (not retried; lower [supervisor] max_line_length to have long lines split)`
             );
           }
           attempt = 0;
@@ -8210,8 +8251,8 @@ var Sender = class {
         attempt++;
         this.counters.retries++;
         this.lastError = error.message;
-        if (records) {
-          if (!held2.length) held2.push(records);
+        if (this.transport.exactRetry) {
+          if (!held2.length) held2.push(count);
         } else {
           this.counters.resent += this.buffer.unconfirmed;
           this.buffer.rewind();
@@ -8476,13 +8517,20 @@ var StreamTransport = class {
   /** Called when the connection goes down, so that the sender resends what was unconfirmed without waiting for a write. */
   wake = () => {
   };
-  async send(records) {
+  send(records) {
     const broken = this.takeBroken();
-    if (broken) throw broken;
-    const socket = this.socket ?? await this.connect();
+    if (broken) return Promise.reject(broken);
+    if (!this.socket) return this.connect().then((socket) => this.write(socket, records));
+    return this.write(this.socket, records);
+  }
+  /**
+   * Writes records on socket; resolves once it takes more, with how many count as delivered. Not an async
+   * function: it would keep the records (an object each) while the socket drains (issue 22).
+   */
+  write(socket, records) {
     this.delivery.add(records);
-    if (!writeRuns(socket, records)) await this.progress(socket);
-    return this.socket === socket ? this.delivery.settle(socket.writableLength) : 0;
+    const settled = () => this.socket === socket ? this.delivery.settle(socket.writableLength) : 0;
+    return writeRuns(socket, records) ? Promise.resolve(settled()) : this.progress(socket).then(settled);
   }
   /** How many more of the oldest unconfirmed records count as delivered by now (the connection stayed up). */
   settle() {
@@ -8678,6 +8726,7 @@ var FACILITIES = [
   "local6",
   "local7"
 ];
+var REUSED_MAX = 64 * 1024;
 function headerField(value, max) {
   const clean = value.replace(/[^\x21-\x7e]/g, "_").slice(0, max);
   return clean === "" ? "-" : clean;
@@ -8704,12 +8753,21 @@ var Rfc5424 = class {
   // The header before MSG only changes with the millisecond, logger and severity: cache the last few.
   cache = /* @__PURE__ */ new Map();
   cachedAt = -1;
+  reuse;
+  scratch = Buffer.alloc(0);
   constructor(options) {
     this.facility = FACILITIES.indexOf(options.facility);
     this.app = headerField(options.appName, 48);
     this.host = headerField(options.hostname, 255);
     this.fixedHost = options.fixedHostname === true;
     this.sd = options.structuredData || "-";
+    this.reuse = options.reuseMemory === true;
+  }
+  /** Memory for a message of `size` bytes: see reuseMemory. */
+  out(size2) {
+    if (!this.reuse || size2 > REUSED_MAX) return Buffer.allocUnsafe(size2);
+    if (this.scratch.length < size2) this.scratch = Buffer.allocUnsafeSlow(Math.max(size2, 4096));
+    return this.scratch.subarray(0, size2);
   }
   /** The header up to and including the space before MSG; `sd` is structured data of this message alone (its fields). */
   header(message, sd = "") {
@@ -8738,7 +8796,7 @@ var Rfc5424 = class {
     const raw = msgBytes(msg);
     let length = Math.min(headerBytes + raw.length, max);
     if (length < headerBytes + raw.length) length = utf8Boundary(raw, length - headerBytes) + headerBytes;
-    const out = Buffer.allocUnsafe(Math.max(length, 0));
+    const out = this.out(Math.max(length, 0));
     out.write(header2, 0, "utf8");
     raw.copy(out, headerBytes, 0, Math.max(0, length - headerBytes));
     return out;
@@ -8749,7 +8807,7 @@ var Rfc5424 = class {
     const raw = msgBytes(msg);
     const body = Buffer.byteLength(header2) + raw.length + extra.length;
     const prefix = framing === "octet-counting" ? `${body} ` : "";
-    const out = Buffer.allocUnsafe(prefix.length + body + (framing === "newline" ? 1 : 0));
+    const out = this.out(prefix.length + body + (framing === "newline" ? 1 : 0));
     let at = out.write(prefix + header2, 0, "utf8");
     const start = at;
     at += raw.copy(out, at);
@@ -8907,7 +8965,9 @@ var syslogOutput = defineComponent({
       appName: options.app_name ?? defaultAppName(context.env),
       hostname: options.hostname ?? context.hostname,
       fixedHostname: options.hostname !== void 0,
-      structuredData: options.structured_data ?? ""
+      structuredData: options.structured_data ?? "",
+      // Every message goes straight into the drain's buffer, which copies it (see RecordBuffer.push).
+      reuseMemory: true
     });
     const render = drainRendering(options.format);
     let parts;
@@ -8978,18 +9038,28 @@ var HttpTransport = class {
   request;
   counters = { requests: 0, failed_requests: 0 };
   closed = false;
-  async send(records, attempt) {
+  /** Where bodies are joined (see Framing.body), and whether a request may still read it (not reused then). */
+  bodyMemory = Buffer.alloc(0);
+  bodyInUse = false;
+  send(records, attempt) {
     const { framing } = this.options;
     if (framing.headers && (attempt === 0 || !this.batchId)) this.batchId = randomUUID();
-    const raw = framing.body(records);
-    const body = this.options.gzip ? await gzip(raw) : raw;
+    return this.deliver(this.join(framing.body(records)), records.length, framing.headers?.(records, this.batchId));
+  }
+  /** POSTs a batch's body (count records) and reads the answer. */
+  async deliver(raw, count, batchHeaders) {
+    const { framing } = this.options;
+    let body = raw;
+    if (this.options.gzip) {
+      body = await gzip(raw).finally(() => this.release(raw));
+    }
     if (this.closed) throw new Error(`${this.name}: output closed`);
     const headers = {
       "User-Agent": "drover",
       "Content-Type": framing.contentType,
       "Content-Length": String(body.length),
       ...this.options.gzip ? { "Content-Encoding": "gzip" } : {},
-      ...framing.headers?.(records, this.batchId),
+      ...batchHeaders,
       ...this.options.headers
     };
     this.counters.requests++;
@@ -9004,8 +9074,8 @@ var HttpTransport = class {
       throw error;
     });
     if (status >= 200 && status < 300) {
-      framing.accepted?.(answer, type, records.length);
-      return records.length;
+      framing.accepted?.(answer, type, count);
+      return count;
     }
     const text = framing.failureText ? oneLine(framing.failureText(answer, type)) : answerText;
     if (status === 413) {
@@ -9019,8 +9089,8 @@ var HttpTransport = class {
       throw error;
     }
     const why = status >= 300 && status < 400 ? "redirects are not followed; set url to where it points" : "a 4xx answer means the request itself is wrong; check url and headers";
-    this.onReject(records.length, `${this.name} refused the batch with HTTP ${status}${text ? `: ${text}` : ""} (not retried: ${why})`);
-    return records.length;
+    this.onReject(count, `${this.name} refused the batch with HTTP ${status}${text ? `: ${text}` : ""} (not retried: ${why})`);
+    return count;
   }
   async finish() {
     return true;
@@ -9033,12 +9103,34 @@ var HttpTransport = class {
   stats() {
     return { ...this.counters };
   }
+  /** A body as one Buffer: pieces are copied into bodyMemory (a new one when a request may still read it, or it is too small). */
+  join(body) {
+    if (Buffer.isBuffer(body)) return body;
+    let size2 = 0;
+    for (const piece of body) size2 += piece.length;
+    if (this.bodyInUse || this.bodyMemory.length < size2) {
+      process.stderr.write(`ALLOC ${this.bodyInUse} ${size2}
+`);
+      this.bodyMemory = Buffer.allocUnsafeSlow(Math.ceil(Math.max(size2, 1) / 65536) * 65536);
+    }
+    let at = 0;
+    for (const piece of body) at += piece.copy(this.bodyMemory, at);
+    this.bodyInUse = true;
+    return this.bodyMemory.subarray(0, size2);
+  }
+  /** `body` is no longer read by a request or zlib: if it is bodyMemory, the next join may reuse it. */
+  release(body) {
+    if (body.buffer === this.bodyMemory.buffer) this.bodyInUse = false;
+  }
   post(body, headers) {
     const { url, timeout } = this.options;
     const send = url.protocol === "https:" ? https().request : http().request;
     return new Promise((resolve3, reject) => {
       const request = send(url, { method: "POST", headers, agent: this.agent });
       this.request = request;
+      const release = () => this.release(body);
+      request.once("finish", release);
+      request.once("close", release);
       const timer = setTimeout(() => request.destroy(new Error(`no answer from ${this.name} within ${timeout} ms (timeout)`)), timeout);
       timer.unref();
       request.on("error", (error) => {
@@ -9112,11 +9204,11 @@ var CLOSE = Buffer.from("]");
 var FRAMINGS = {
   logplex: {
     contentType: "application/logplex-1",
-    body: (records) => Buffer.concat(records),
+    body: (records) => records,
     headers: (records, batchId) => ({ "Logplex-Msg-Count": String(records.length), "Logplex-Frame-Id": batchId })
   },
-  ndjson: { contentType: "application/x-ndjson", body: (records) => Buffer.concat(records) },
-  json: { contentType: "application/json", body: (records) => Buffer.concat([OPEN, ...records.flatMap((r2, i) => i ? [COMMA, r2] : [r2]), CLOSE]) }
+  ndjson: { contentType: "application/x-ndjson", body: (records) => records },
+  json: { contentType: "application/json", body: (records) => jsonArrayParts(OPEN, records, COMMA, CLOSE) }
 };
 var schema15 = {
   url: {
@@ -9303,7 +9395,7 @@ function jsonEnvelope(resource, scope) {
   );
   const tail = Buffer.from("]}]}]}");
   const comma = Buffer.from(",");
-  return { contentType: "application/json", body: (records) => Buffer.concat([head2, ...records.flatMap((r2, i) => i ? [comma, r2] : [r2]), tail]) };
+  return { contentType: "application/json", body: (records) => jsonArrayParts(head2, records, comma, tail) };
 }
 
 // src/pipeline/formats/otlp-protobuf.ts
@@ -9527,7 +9619,9 @@ function protobufEnvelope(resource, scope) {
       head2.byte(tag(2, LEN2));
       head2.varint(scopeLogs);
       head2.copy(scopeField.bytes);
-      return Buffer.concat([head2.bytes, ...records], head2.bytes.length + recordBytes);
+      const parts = [head2.bytes];
+      for (const r2 of records) parts.push(r2);
+      return parts;
     }
   };
 }

@@ -59,8 +59,8 @@ export class MemoryBuffer implements RecordBuffer {
       }
       if (this.whenFull === 'drop_oldest') {
         while (this.queue.length && this.fullFor(record.length)) {
-          this.bytes -= this.queue.firstLength();
-          this.chunks.release(this.queue.firstChunk());
+          this.bytes -= this.queue.lengthAt(0);
+          this.chunks.release(this.queue.chunkAt(0));
           this.queue.shift();
           this.drop(1);
         }
@@ -80,10 +80,10 @@ export class MemoryBuffer implements RecordBuffer {
     let size = 0;
     const queue = this.queue;
     while (out.length < maxCount && queue.length) {
-      const length = queue.firstLength();
+      const length = queue.lengthAt(0);
       if (out.length && size + length > maxBytes) break;
-      const chunk = queue.firstChunk();
-      const start = queue.firstStart();
+      const chunk = queue.chunkAt(0);
+      const start = queue.startAt(0);
       queue.shift();
       this.sent.push(chunk, start, length);
       out.push(this.chunks.view(chunk, start, length));
@@ -98,10 +98,17 @@ export class MemoryBuffer implements RecordBuffer {
   confirm(count: number): void {
     const sent = this.sent;
     for (let i = 0; i < count && sent.length; i++) {
-      this.sentBytes -= sent.firstLength();
-      this.chunks.release(sent.firstChunk());
+      this.sentBytes -= sent.lengthAt(0);
+      this.chunks.release(sent.chunkAt(0));
       sent.shift();
     }
+  }
+
+  unconfirmedRecords(count: number): Buffer[] {
+    const out: Buffer[] = [];
+    const sent = this.sent;
+    for (let i = 0; i < count && i < sent.length; i++) out.push(this.chunks.view(sent.chunkAt(i), sent.startAt(i), sent.lengthAt(i)));
+    return out;
   }
 
   rewind(): void {
@@ -116,8 +123,14 @@ export class MemoryBuffer implements RecordBuffer {
     return this.queue.length ? Promise.resolve() : this.pendingSignal.wait();
   }
 
+  /**
+   * Once at a limit, the writer waits until half of it is free again: resuming at the first free record would stop
+   * and start the reading once per batch sent, and every stop keeps some short-lived memory alive into the old
+   * generation (Node.js's current 8 KiB Buffer pool, a held partial line), until a full collection (issue 22).
+   */
   async drained(): Promise<void> {
-    while (this.whenFull === 'block' && this.atLimit()) await this.roomSignal.wait();
+    if (this.whenFull !== 'block' || !this.atLimit()) return;
+    while (this.queue.length > this.options.maxEvents / 2 || this.bytes > this.options.maxSize / 2) await this.roomSignal.wait();
   }
 
   takeDropped(): number {

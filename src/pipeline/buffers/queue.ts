@@ -93,6 +93,8 @@ export class Signal {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
   wake(): void {
+    // Called for every record written: no new array when nobody waits.
+    if (!this.waiters.length) return;
     for (const waiter of this.waiters.splice(0)) waiter();
   }
 }

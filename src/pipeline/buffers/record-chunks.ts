@@ -5,8 +5,6 @@
 
 /** Bytes of each chunk: records are copied into it one after another (Node.js allocates 64 KiB per read, too). */
 export const CHUNK_SIZE = 64 * 1024;
-/** A record larger than this that owns its memory is kept as it is, as a chunk of its own, instead of copied. */
-const ADOPT_OVER = 4096;
 /** Chunks emptied by confirmations, kept to be filled again: a busy drain then allocates none. */
 const SPARE_CHUNKS = 16;
 
@@ -22,10 +20,9 @@ export class RecordChunks {
   /** Where the record `add` kept last starts in its chunk. */
   lastStart = 0;
 
-  /** Keeps a copy of `record` (or `record` itself when it is large and owns its memory); returns its chunk's id. */
+  /** Keeps a copy of `record` (its memory may be reused by the caller: see RecordBuffer.push); returns its chunk's id. */
   add(record: Buffer): number {
     const length = record.length;
-    if (length > ADOPT_OVER && record.byteOffset === 0 && record.buffer.byteLength === length) return this.single(record);
     if (length > CHUNK_SIZE) {
       const copy = Buffer.allocUnsafeSlow(length);
       record.copy(copy);
@@ -111,15 +108,19 @@ export class SpanQueue {
     this.size++;
   }
 
-  /** The chunk, start and length of the oldest record (the queue must not be empty). */
-  firstChunk(): number {
-    return this.ring[this.head * 3];
+  /** The chunk, start and length of record `i` (0: the oldest; there must be one). */
+  chunkAt(i: number): number {
+    return this.ring[this.slot(i)];
   }
-  firstStart(): number {
-    return this.ring[this.head * 3 + 1];
+  startAt(i: number): number {
+    return this.ring[this.slot(i) + 1];
   }
-  firstLength(): number {
-    return this.ring[this.head * 3 + 2];
+  lengthAt(i: number): number {
+    return this.ring[this.slot(i) + 2];
+  }
+
+  private slot(i: number): number {
+    return ((this.head + i) % (this.ring.length / 3)) * 3;
   }
 
   /** Removes the oldest record. */

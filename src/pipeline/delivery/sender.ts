@@ -183,8 +183,9 @@ export class Sender implements Output {
   }
 
   private async run(): Promise<void> {
-    // Batches to send again as they were (http), oldest first: a failed one, or the halves of one too large.
-    const held: Buffer[][] = [];
+    // Batches to send again as they were (http), oldest first: a failed one, or the halves of one too large. Only
+    // their counts are kept: they are the oldest unconfirmed records, which the buffer hands out again.
+    const held: number[] = [];
     let attempt = 0;
     while (!this.stopped) {
       this.settle();
@@ -214,15 +215,17 @@ export class Sender implements Output {
         if (this.options.batchInterval && !this.closing && !this.batchFull()) await this.batchSleep.sleep(this.options.batchInterval);
         if (this.stopped) break;
       }
-      // Only a transport that retries a batch as it was needs it again after the send: for the others the
-      // batch (an object per record) is not kept while the send waits, so it dies young (issue 22).
-      let records: Buffer[] | undefined = held[0] ?? this.buffer.take(this.options.batchCount, Math.max(1, Math.min(this.options.batchBytes, room)));
+      let records: Buffer[] | undefined = held.length
+        ? this.buffer.unconfirmedRecords(held[0])
+        : this.buffer.take(this.options.batchCount, Math.max(1, Math.min(this.options.batchBytes, room)));
       const count = records.length;
       if (!count) continue;
       this.busy = true;
       try {
         const sending = this.transport.send(records, attempt);
-        if (!this.transport.exactRetry) records = undefined;
+        // Not kept while the send waits: an object per record would outlive young-generation collections and be
+        // left to a full one (issue 22). A retry asks the buffer for the records again.
+        records = undefined;
         const confirmed = await sending;
         this.buffer.confirm(confirmed);
         this.counters.sent += count;
@@ -232,16 +235,17 @@ export class Sender implements Output {
         this.backoff.reset();
       } catch (error) {
         if (this.stopped) break;
-        if ((error as { tooLarge?: boolean }).tooLarge && records) {
+        if ((error as { tooLarge?: boolean }).tooLarge && this.transport.exactRetry) {
           // HTTP 413: the batch is too large, not wrong. Send it in halves; a record too large alone is dropped.
-          if (!held.length) held.push(records);
-          if (records.length > 1) held.splice(0, 1, records.slice(0, Math.ceil(records.length / 2)), records.slice(Math.ceil(records.length / 2)));
+          if (!held.length) held.push(count);
+          if (count > 1) held.splice(0, 1, Math.ceil(count / 2), count - Math.ceil(count / 2));
           else {
+            const size = this.buffer.unconfirmedRecords(1)[0]?.length ?? 0;
             held.shift();
             this.buffer.confirm(1);
             this.reject(
               1,
-              `${(error as Error).message} for a single message of ${records[0].length} bytes: it is larger than the drain accepts, even alone (not retried; lower [supervisor] max_line_length to have long lines split)`,
+              `${(error as Error).message} for a single message of ${size} bytes: it is larger than the drain accepts, even alone (not retried; lower [supervisor] max_line_length to have long lines split)`,
             );
           }
           attempt = 0;
@@ -250,8 +254,8 @@ export class Sender implements Output {
         attempt++;
         this.counters.retries++;
         this.lastError = (error as Error).message;
-        if (records) {
-          if (!held.length) held.push(records);
+        if (this.transport.exactRetry) {
+          if (!held.length) held.push(count);
         } else {
           this.counters.resent += this.buffer.unconfirmed;
           this.buffer.rewind();

@@ -50,13 +50,21 @@ export class StreamTransport implements Transport {
     this.name = `${options.scheme}+${options.tls ? 'tls' : 'tcp'}://${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
   }
 
-  async send(records: Buffer[]): Promise<number> {
+  send(records: Buffer[]): Promise<number> {
     const broken = this.takeBroken();
-    if (broken) throw broken;
-    const socket = this.socket ?? (await this.connect());
+    if (broken) return Promise.reject(broken);
+    if (!this.socket) return this.connect().then((socket) => this.write(socket, records));
+    return this.write(this.socket, records);
+  }
+
+  /**
+   * Writes records on socket; resolves once it takes more, with how many count as delivered. Not an async
+   * function: it would keep the records (an object each) while the socket drains (issue 22).
+   */
+  private write(socket: Socket, records: Buffer[]): Promise<number> {
     this.delivery.add(records);
-    if (!writeRuns(socket, records)) await this.progress(socket);
-    return this.socket === socket ? this.delivery.settle(socket.writableLength) : 0;
+    const settled = () => (this.socket === socket ? this.delivery.settle(socket.writableLength) : 0);
+    return writeRuns(socket, records) ? Promise.resolve(settled()) : this.progress(socket).then(settled);
   }
 
   /** How many more of the oldest unconfirmed records count as delivered by now (the connection stayed up). */

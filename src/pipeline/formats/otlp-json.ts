@@ -1,6 +1,7 @@
 // OTLP logs in the OTLP JSON mapping (lowerCamelCase keys, 64-bit integers as decimal strings, enums as numbers).
 import type { FieldValue, Message } from '../message';
 import { SEVERITY_NAMES } from '../message';
+import { jsonArrayParts } from './json-format';
 import { attributesOf, OTLP_SEVERITY, severityOf, type Envelope, type Scope } from './otlp-record';
 
 /** Nanoseconds since the epoch as a decimal string (the JSON mapping of a fixed64). */
@@ -37,5 +38,5 @@ export function jsonEnvelope(resource: Record<string, string>, scope: Scope): En
   );
   const tail = Buffer.from(']}]}]}');
   const comma = Buffer.from(',');
-  return { contentType: 'application/json', body: (records) => Buffer.concat([head, ...records.flatMap((r, i) => (i ? [comma, r] : [r])), tail]) };
+  return { contentType: 'application/json', body: (records) => jsonArrayParts(head, records, comma, tail) };
 }

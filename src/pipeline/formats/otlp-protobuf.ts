@@ -262,7 +262,9 @@ export function protobufEnvelope(resource: Record<string, string>, scope: Scope)
       head.byte(tag(2, LEN)); // ResourceLogs.scope_logs
       head.varint(scopeLogs);
       head.copy(scopeField.bytes);
-      return Buffer.concat([head.bytes, ...records], head.bytes.length + recordBytes);
+      const parts = [head.bytes];
+      for (const r of records) parts.push(r);
+      return parts;
     },
   };
 }

@@ -43,7 +43,16 @@ export interface HeaderOptions {
   fixedHostname?: boolean;
   /** STRUCTURED-DATA, already in `[id key="value"]` form, or '' for the NILVALUE. */
   structuredData: string;
+  /**
+   * True when each message built is copied before the next is (a drain's buffer copies what it keeps): messages
+   * are then built in memory of this instance's own, reused, instead of a Buffer each from Node.js's shared 8 KiB
+   * pool, whose current piece a pause in the reading keeps alive into the old generation (issue 22).
+   */
+  reuseMemory?: boolean;
 }
+
+/** Messages up to this size are built in the reused memory (reuseMemory); larger ones get a Buffer each. */
+const REUSED_MAX = 64 * 1024;
 
 /** RFC 5424 header fields are printable US-ASCII without spaces, each with a maximum length; '-' when empty. */
 export function headerField(value: string, max: number): string {
@@ -80,6 +89,8 @@ export class Rfc5424 {
   // The header before MSG only changes with the millisecond, logger and severity: cache the last few.
   private cache = new Map<string, string>();
   private cachedAt = -1;
+  private readonly reuse: boolean;
+  private scratch = Buffer.alloc(0);
 
   constructor(options: HeaderOptions) {
     this.facility = FACILITIES.indexOf(options.facility);
@@ -87,6 +98,14 @@ export class Rfc5424 {
     this.host = headerField(options.hostname, 255);
     this.fixedHost = options.fixedHostname === true;
     this.sd = options.structuredData || '-';
+    this.reuse = options.reuseMemory === true;
+  }
+
+  /** Memory for a message of `size` bytes: see reuseMemory. */
+  private out(size: number): Buffer {
+    if (!this.reuse || size > REUSED_MAX) return Buffer.allocUnsafe(size);
+    if (this.scratch.length < size) this.scratch = Buffer.allocUnsafeSlow(Math.max(size, 4096));
+    return this.scratch.subarray(0, size);
   }
 
   /** The header up to and including the space before MSG; `sd` is structured data of this message alone (its fields). */
@@ -118,7 +137,7 @@ export class Rfc5424 {
     const raw = msgBytes(msg);
     let length = Math.min(headerBytes + raw.length, max);
     if (length < headerBytes + raw.length) length = utf8Boundary(raw, length - headerBytes) + headerBytes;
-    const out = Buffer.allocUnsafe(Math.max(length, 0));
+    const out = this.out(Math.max(length, 0));
     out.write(header, 0, 'utf8');
     raw.copy(out, headerBytes, 0, Math.max(0, length - headerBytes));
     return out;
@@ -130,7 +149,7 @@ export class Rfc5424 {
     const raw = msgBytes(msg);
     const body = Buffer.byteLength(header) + raw.length + extra.length;
     const prefix = framing === 'octet-counting' ? `${body} ` : '';
-    const out = Buffer.allocUnsafe(prefix.length + body + (framing === 'newline' ? 1 : 0));
+    const out = this.out(prefix.length + body + (framing === 'newline' ? 1 : 0));
     let at = out.write(prefix + header, 0, 'utf8');
     const start = at;
     at += raw.copy(out, at);

@@ -111,6 +111,8 @@ export const syslogOutput = defineComponent({
       hostname: options.hostname ?? context.hostname,
       fixedHostname: options.hostname !== undefined,
       structuredData: options.structured_data ?? '',
+      // Every message goes straight into the drain's buffer, which copies it (see RecordBuffer.push).
+      reuseMemory: true,
     });
     const render = drainRendering(options.format);
     let parts: DrainParts;
