@@ -7387,7 +7387,14 @@ var RecordChunks = class {
   chunks = [];
   records = [];
   freeIds = [];
+  /**
+   * Chunks emptied by confirmations, kept to be filled again: as many as make up, with those in use, the most
+   * ever in use at once (since the last trim). A busy drain then allocates none: a chunk dropped and another
+   * allocated would wait for a full collection to be freed, as a long-lived object (issue 22).
+   */
   spare = [];
+  inUse = 0;
+  mostInUse = 0;
   /** The chunk being filled (-1: none), and how far. */
   current = -1;
   fill = 0;
@@ -7422,9 +7429,15 @@ var RecordChunks = class {
       return;
     }
     const chunk = this.chunks[id];
-    if (chunk.length === CHUNK_SIZE && this.spare.length < SPARE_CHUNKS) this.spare.push(chunk);
+    this.inUse--;
+    if (chunk.length === CHUNK_SIZE && this.inUse + this.spare.length < this.mostInUse) this.spare.push(chunk);
     this.chunks[id] = void 0;
     this.freeIds.push(id);
+  }
+  /** The buffer is empty: keep at most SPARE_CHUNKS spare chunks from now on. */
+  trim() {
+    this.mostInUse = Math.min(this.mostInUse, this.inUse + SPARE_CHUNKS);
+    if (this.spare.length > this.mostInUse - this.inUse) this.spare.length = Math.max(0, this.mostInUse - this.inUse);
   }
   /** Forgets every chunk (views handed out stay valid: nothing is reused). */
   clear() {
@@ -7432,6 +7445,7 @@ var RecordChunks = class {
     this.records = [];
     this.freeIds = [];
     this.spare = [];
+    this.inUse = this.mostInUse = 0;
     this.current = -1;
     this.fill = 0;
   }
@@ -7449,6 +7463,7 @@ var RecordChunks = class {
     const id = this.freeIds.pop() ?? this.chunks.length;
     this.chunks[id] = chunk;
     this.records[id] = 0;
+    this.mostInUse = Math.max(this.mostInUse, ++this.inUse);
     return id;
   }
 };
@@ -7598,6 +7613,7 @@ var MemoryBuffer = class {
       this.chunks.release(sent.chunkAt(0));
       sent.shift();
     }
+    if (!sent.length && !this.queue.length) this.chunks.trim();
   }
   unconfirmedRecords(count) {
     const out = [];
@@ -8517,7 +8533,6 @@ var FACILITIES = [
   "local6",
   "local7"
 ];
-var REUSED_MAX = 64 * 1024;
 function headerField(value, max) {
   const clean = value.replace(/[^\x21-\x7e]/g, "_").slice(0, max);
   return clean === "" ? "-" : clean;
@@ -8544,21 +8559,18 @@ var Rfc5424 = class {
   // The header before MSG only changes with the millisecond, logger and severity: cache the last few.
   cache = /* @__PURE__ */ new Map();
   cachedAt = -1;
-  reuse;
-  scratch = Buffer.alloc(0);
+  memory;
   constructor(options) {
     this.facility = FACILITIES.indexOf(options.facility);
     this.app = headerField(options.appName, 48);
     this.host = headerField(options.hostname, 255);
     this.fixedHost = options.fixedHostname === true;
     this.sd = options.structuredData || "-";
-    this.reuse = options.reuseMemory === true;
+    this.memory = options.memory;
   }
-  /** Memory for a message of `size` bytes: see reuseMemory. */
+  /** Memory for a message of `size` bytes: see HeaderOptions.memory. */
   out(size2) {
-    if (!this.reuse || size2 > REUSED_MAX) return Buffer.allocUnsafe(size2);
-    if (this.scratch.length < size2) this.scratch = Buffer.allocUnsafeSlow(Math.max(size2, 4096));
-    return this.scratch.subarray(0, size2);
+    return this.memory ? this.memory.take(size2) : Buffer.allocUnsafe(size2);
   }
   /** The header up to and including the space before MSG; `sd` is structured data of this message alone (its fields). */
   header(message, sd = "") {
@@ -8662,6 +8674,18 @@ function drainRendering(format) {
   }
 }
 
+// src/pipeline/formats/reused-memory.ts
+var REUSED_MAX = 64 * 1024;
+var ReusedMemory = class {
+  bytes = Buffer.alloc(0);
+  /** `size` bytes, valid until the next call. */
+  take(size2) {
+    if (size2 > REUSED_MAX) return Buffer.allocUnsafe(size2);
+    if (this.bytes.length < size2) this.bytes = Buffer.allocUnsafeSlow(Math.max(size2, 4096));
+    return this.bytes.subarray(0, size2);
+  }
+};
+
 // src/pipeline/outputs/syslog.ts
 var URL_PATTERN = /^syslog(\+(tcp|tls|udp))?:\/\/(\[[0-9a-fA-F:.]+\]|[^\s/:@[\]]+):\d{1,5}\/?$/;
 var schema14 = {
@@ -8758,7 +8782,7 @@ var syslogOutput = defineComponent({
       fixedHostname: options.hostname !== void 0,
       structuredData: options.structured_data ?? "",
       // Every message goes straight into the drain's buffer, which copies it (see RecordBuffer.push).
-      reuseMemory: true
+      memory: new ReusedMemory()
     });
     const render = drainRendering(options.format);
     let parts;
@@ -8899,11 +8923,7 @@ var HttpTransport = class {
     if (Buffer.isBuffer(body)) return body;
     let size2 = 0;
     for (const piece of body) size2 += piece.length;
-    if (this.bodyInUse || this.bodyMemory.length < size2) {
-      process.stderr.write(`ALLOC ${this.bodyInUse} ${size2}
-`);
-      this.bodyMemory = Buffer.allocUnsafeSlow(Math.ceil(Math.max(size2, 1) / 65536) * 65536);
-    }
+    if (this.bodyInUse || this.bodyMemory.length < size2) this.bodyMemory = Buffer.allocUnsafeSlow(Math.ceil(Math.max(size2, 1) / 65536) * 65536);
     let at = 0;
     for (const piece of body) at += piece.copy(this.bodyMemory, at);
     this.bodyInUse = true;
@@ -9175,12 +9195,16 @@ function jsonValue(value) {
   if (Number.isSafeInteger(value)) return `{"intValue":"${value}"}`;
   return `{"doubleValue":${Number.isFinite(value) ? value : JSON.stringify(String(value))}}`;
 }
-function logRecordJson(m, observed = Date.now()) {
+function logRecordJson(m, observed = Date.now(), memory) {
   const severity = severityOf2(m);
   let json = `{"timeUnixNano":"${nanosText(m.timestamp)}","observedTimeUnixNano":"${nanosText(observed)}","severityNumber":${OTLP_SEVERITY[severity]},"severityText":"${SEVERITY_NAMES[severity]}","body":{"stringValue":${JSON.stringify(m.payload)}},"attributes":[`;
   const attributes = attributesOf(m);
   for (let i = 0; i < attributes.length; i++) json += `${i ? "," : ""}{"key":${JSON.stringify(attributes[i][0])},"value":${jsonValue(attributes[i][1])}}`;
-  return Buffer.from(json + "]}", "utf8");
+  json += "]}";
+  if (!memory) return Buffer.from(json, "utf8");
+  const bytes = memory.take(Buffer.byteLength(json));
+  bytes.write(json);
+  return bytes;
 }
 function jsonEnvelope(resource, scope) {
   const attributes = Object.entries(resource).map(([k, v]) => `{"key":${JSON.stringify(k)},"value":${jsonValue(v)}}`).join(",");
@@ -9346,7 +9370,7 @@ function instanceAndStream(m) {
   }
   return bytes;
 }
-function logRecordProtobuf(m, observed = Date.now()) {
+function logRecordProtobuf(m, observed = Date.now(), memory) {
   let chunk = m.asciiChunk ?? m.chunkAsRead;
   if (chunk && !m.asciiChunk && !validUtf8(chunk, m.asciiStart, m.chunkEnd)) chunk = void 0;
   const start2 = chunk ? m.asciiStart : 0;
@@ -9358,7 +9382,8 @@ function logRecordProtobuf(m, observed = Date.now()) {
   const own = attributes ? void 0 : instanceAndStream(m);
   const anySize = 1 + varintSize(bodyLength) + bodyLength;
   const size2 = 9 + 9 + 2 + 1 + varintSize(text.length) + text.length + 1 + varintSize(anySize) + anySize + (own ? own.length : sizeOf(attributes));
-  const out = new Out(Buffer.allocUnsafe(1 + varintSize(size2) + size2));
+  const length = 1 + varintSize(size2) + size2;
+  const out = new Out(memory ? memory.take(length) : Buffer.allocUnsafe(length));
   out.byte(T_LOG_RECORD);
   out.varint(size2);
   out.byte(T_TIME);
@@ -9477,7 +9502,8 @@ var otlpOutput = defineComponent({
         else sender.reporter.say("partial", `${context.id}: ${url.origin}${url.pathname} took every record but warned: ${why}`, SEVERITY.warning);
       }
     };
-    const encode = encoding === "json" ? (m) => logRecordJson(m) : (m) => logRecordProtobuf(m);
+    const memory = new ReusedMemory();
+    const encode = encoding === "json" ? (m) => logRecordJson(m, Date.now(), memory) : (m) => logRecordProtobuf(m, Date.now(), memory);
     const sender = createHttpDrain(options, context, { encode, framing, gzip: options.compression === "gzip", url });
     return sender;
   }
@@ -14753,4 +14779,4 @@ Please report this with the command you ran.
     process.exitCode = 70;
   }
 );
-// drover-bundle-sha256 ac238b0147c6b73481b93ba2242587f99929b96efe91c2e3a4f765561f899bc2
+// drover-bundle-sha256 7c47ff2d0307db71192cf23d8443df16fd44fe51c9b752dd43ff0ac69a0f7fe2

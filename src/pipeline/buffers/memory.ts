@@ -102,6 +102,7 @@ export class MemoryBuffer implements RecordBuffer {
       this.chunks.release(sent.chunkAt(0));
       sent.shift();
     }
+    if (!sent.length && !this.queue.length) this.chunks.trim();
   }
 
   unconfirmedRecords(count: number): Buffer[] {

@@ -5,7 +5,7 @@
 
 /** Bytes of each chunk: records are copied into it one after another (Node.js allocates 64 KiB per read, too). */
 export const CHUNK_SIZE = 64 * 1024;
-/** Chunks emptied by confirmations, kept to be filled again: a busy drain then allocates none. */
+/** Emptied chunks kept when the buffer empties (see trim): 1 MiB. */
 const SPARE_CHUNKS = 16;
 
 /** Chunks of record bytes with a count of the records still in each; a chunk with none left is reused or freed. */
@@ -13,7 +13,14 @@ export class RecordChunks {
   private chunks: (Buffer | undefined)[] = [];
   private records: number[] = [];
   private freeIds: number[] = [];
+  /**
+   * Chunks emptied by confirmations, kept to be filled again: as many as make up, with those in use, the most
+   * ever in use at once (since the last trim). A busy drain then allocates none: a chunk dropped and another
+   * allocated would wait for a full collection to be freed, as a long-lived object (issue 22).
+   */
   private spare: Buffer[] = [];
+  private inUse = 0;
+  private mostInUse = 0;
   /** The chunk being filled (-1: none), and how far. */
   private current = -1;
   private fill = 0;
@@ -52,9 +59,16 @@ export class RecordChunks {
       return;
     }
     const chunk = this.chunks[id]!;
-    if (chunk.length === CHUNK_SIZE && this.spare.length < SPARE_CHUNKS) this.spare.push(chunk);
+    this.inUse--;
+    if (chunk.length === CHUNK_SIZE && this.inUse + this.spare.length < this.mostInUse) this.spare.push(chunk);
     this.chunks[id] = undefined;
     this.freeIds.push(id);
+  }
+
+  /** The buffer is empty: keep at most SPARE_CHUNKS spare chunks from now on. */
+  trim(): void {
+    this.mostInUse = Math.min(this.mostInUse, this.inUse + SPARE_CHUNKS);
+    if (this.spare.length > this.mostInUse - this.inUse) this.spare.length = Math.max(0, this.mostInUse - this.inUse);
   }
 
   /** Forgets every chunk (views handed out stay valid: nothing is reused). */
@@ -63,6 +77,7 @@ export class RecordChunks {
     this.records = [];
     this.freeIds = [];
     this.spare = [];
+    this.inUse = this.mostInUse = 0;
     this.current = -1;
     this.fill = 0;
   }
@@ -84,6 +99,7 @@ export class RecordChunks {
     const id = this.freeIds.pop() ?? this.chunks.length;
     this.chunks[id] = chunk;
     this.records[id] = 0;
+    this.mostInUse = Math.max(this.mostInUse, ++this.inUse);
     return id;
   }
 }

@@ -1,6 +1,7 @@
 // RFC 5424 syslog messages and their framings (RFC 6587 octet counting, newline), as drains expect them.
 import * as buffer from 'node:buffer';
 import { isoMicros } from './formats';
+import type { ReusedMemory } from './reused-memory';
 import type { Message } from '../message';
 
 /** Facility names (RFC 5424 table 1), the values of the `facility` option. */
@@ -44,15 +45,11 @@ export interface HeaderOptions {
   /** STRUCTURED-DATA, already in `[id key="value"]` form, or '' for the NILVALUE. */
   structuredData: string;
   /**
-   * True when each message built is copied before the next is (a drain's buffer copies what it keeps): messages
-   * are then built in memory of this instance's own, reused, instead of a Buffer each from Node.js's shared 8 KiB
-   * pool, whose current piece a pause in the reading keeps alive into the old generation (issue 22).
+   * Where messages are built when each is copied before the next is built (a drain's buffer copies what it
+   * keeps): see ReusedMemory. Without it, every message is a Buffer of its own.
    */
-  reuseMemory?: boolean;
+  memory?: ReusedMemory;
 }
-
-/** Messages up to this size are built in the reused memory (reuseMemory); larger ones get a Buffer each. */
-const REUSED_MAX = 64 * 1024;
 
 /** RFC 5424 header fields are printable US-ASCII without spaces, each with a maximum length; '-' when empty. */
 export function headerField(value: string, max: number): string {
@@ -89,8 +86,7 @@ export class Rfc5424 {
   // The header before MSG only changes with the millisecond, logger and severity: cache the last few.
   private cache = new Map<string, string>();
   private cachedAt = -1;
-  private readonly reuse: boolean;
-  private scratch = Buffer.alloc(0);
+  private readonly memory: ReusedMemory | undefined;
 
   constructor(options: HeaderOptions) {
     this.facility = FACILITIES.indexOf(options.facility);
@@ -98,14 +94,12 @@ export class Rfc5424 {
     this.host = headerField(options.hostname, 255);
     this.fixedHost = options.fixedHostname === true;
     this.sd = options.structuredData || '-';
-    this.reuse = options.reuseMemory === true;
+    this.memory = options.memory;
   }
 
-  /** Memory for a message of `size` bytes: see reuseMemory. */
+  /** Memory for a message of `size` bytes: see HeaderOptions.memory. */
   private out(size: number): Buffer {
-    if (!this.reuse || size > REUSED_MAX) return Buffer.allocUnsafe(size);
-    if (this.scratch.length < size) this.scratch = Buffer.allocUnsafeSlow(Math.max(size, 4096));
-    return this.scratch.subarray(0, size);
+    return this.memory ? this.memory.take(size) : Buffer.allocUnsafe(size);
   }
 
   /** The header up to and including the space before MSG; `sd` is structured data of this message alone (its fields). */

@@ -9,6 +9,7 @@ import type { Message } from '../message';
 import { defaultAppName, FACILITIES, Rfc5424, STRUCTURED_DATA, type Facility } from '../formats/rfc5424';
 import { DRAIN_FORMAT_DOC, DRAIN_FORMATS, drainRendering } from '../formats/drain-format';
 import { splitForTransport } from '../formats/split-message';
+import { ReusedMemory } from '../formats/reused-memory';
 
 const URL_PATTERN = /^syslog(\+(tcp|tls|udp))?:\/\/(\[[0-9a-fA-F:.]+\]|[^\s/:@[\]]+):\d{1,5}\/?$/;
 
@@ -112,7 +113,7 @@ export const syslogOutput = defineComponent({
       fixedHostname: options.hostname !== undefined,
       structuredData: options.structured_data ?? '',
       // Every message goes straight into the drain's buffer, which copies it (see RecordBuffer.push).
-      reuseMemory: true,
+      memory: new ReusedMemory(),
     });
     const render = drainRendering(options.format);
     let parts: DrainParts;
