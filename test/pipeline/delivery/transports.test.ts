@@ -45,7 +45,7 @@ describe('transports over a memory buffer', () => {
     const buffer = new MemoryBuffer({ maxEvents: 100_000, maxSize: 1 << 30, whenFull: 'block' });
     const all = records(2000);
     for (const r of all) buffer.push(r);
-    while (buffer.pending) buffer.confirm(await transport.send(buffer.take(300, 256 * 1024), 0));
+    while (buffer.pending) buffer.confirm(await transport.send(buffer.take(300, 256 * 1024)));
     expect(await transport.finish(Date.now() + 10_000)).toBe(true);
     await done;
     expect(Buffer.concat(got).equals(Buffer.concat(all))).toBe(true);
