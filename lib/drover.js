@@ -12636,6 +12636,7 @@ function linesOf(entry) {
 }
 var HISTORY_LINES = 1500;
 var HISTORY_BYTES = 1024 * 1024;
+var ARENAS = 5;
 var CLIENT_BACKLOG = 8 * 1024 * 1024;
 var QUIET_MS = 20;
 var LATEST_MS = 250;
@@ -12795,22 +12796,38 @@ var LogHistory = class {
     }
     return found.reverse();
   }
-  /** Two arenas of maxBytes each, filled in turn: a block is copied without an allocation of its own. */
-  arenas = [Buffer.allocUnsafe(0), Buffer.allocUnsafe(0)];
+  /**
+   * ARENAS arenas of a quarter of maxBytes each, filled in turn: a block is copied without an allocation of its
+   * own, and the four arenas besides the one being filled hold the maxBytes kept (two arenas of maxBytes each
+   * took twice as much memory: issue 22). A block larger than an arena gets a buffer of its own.
+   */
+  arenas = [];
   arena = 0;
   used = 0;
   /** Room for `length` bytes, at most maxBytes (longer lines are never kept). */
   space(length) {
-    if (this.used + length > this.arenas[this.arena].length) {
-      this.arena ^= 1;
+    const size2 = Math.ceil(this.maxBytes / (ARENAS - 1));
+    if (length > size2) return Buffer.allocUnsafeSlow(length);
+    if (this.used + length > (this.arenas[this.arena]?.length ?? 0)) {
+      if (this.arenas.length) this.arena = (this.arena + 1) % ARENAS;
       this.used = 0;
-      if (this.arenas[this.arena].length === 0) this.arenas[this.arena] = Buffer.allocUnsafe(this.maxBytes);
-      const reused = this.arenas[this.arena].buffer;
-      while (this.entries.length > this.head && this.entries[this.head].bytes.buffer === reused) this.evictFirst();
+      this.arenas[this.arena] ??= Buffer.allocUnsafeSlow(size2);
+      this.evictArena(this.arenas[this.arena].buffer);
     }
     const slice = this.arenas[this.arena].subarray(this.used, this.used + length);
     this.used += length;
     return slice;
+  }
+  /** Evicts the entries in arena memory `reused`, and those older than them (entries go oldest first). */
+  evictArena(reused) {
+    const arenas = new Set(this.arenas.map((a) => a.buffer));
+    let last = this.head - 1;
+    for (let i = this.head; i < this.entries.length; i++) {
+      const memory = this.entries[i].bytes.buffer;
+      if (memory === reused) last = i;
+      else if (arenas.has(memory)) break;
+    }
+    while (this.head <= last) this.evictFirst();
   }
   evictFirst() {
     const first2 = this.entries[this.head];
@@ -12822,7 +12839,7 @@ var LogHistory = class {
     this.byteCount += entry.bytes.length;
     while (this.entries.length - this.head > 1) {
       const first2 = this.entries[this.head];
-      if (this.byteCount <= this.maxBytes) break;
+      if (this.byteCount <= this.maxBytes && this.entries.length - this.head <= this.maxLines) break;
       this.entries[this.head++] = void 0;
       this.byteCount -= first2.bytes.length;
     }
@@ -14779,4 +14796,4 @@ Please report this with the command you ran.
     process.exitCode = 70;
   }
 );
-// drover-bundle-sha256 7c47ff2d0307db71192cf23d8443df16fd44fe51c9b752dd43ff0ac69a0f7fe2
+// drover-bundle-sha256 b650b998655872700229463d5e1dc018062dd60c78a7f3559fc5f59529d1d59d
