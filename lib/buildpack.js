@@ -7840,14 +7840,8 @@ var MemoryBuffer = class {
   whenPending() {
     return this.queue.length ? Promise.resolve() : this.pendingSignal.wait();
   }
-  /**
-   * Once at a limit, the writer waits until half of it is free again: resuming at the first free record would stop
-   * and start the reading once per batch sent, and every stop keeps some short-lived memory alive into the old
-   * generation (Node.js's current 8 KiB Buffer pool, a held partial line), until a full collection (issue 22).
-   */
   async drained() {
-    if (this.whenFull !== "block" || !this.atLimit()) return;
-    while (this.queue.length > this.options.maxEvents / 2 || this.bytes > this.options.maxSize / 2) await this.roomSignal.wait();
+    while (this.whenFull === "block" && this.atLimit()) await this.roomSignal.wait();
   }
   takeDropped() {
     const n = this.droppedUnreported;

@@ -7631,14 +7631,8 @@ var MemoryBuffer = class {
   whenPending() {
     return this.queue.length ? Promise.resolve() : this.pendingSignal.wait();
   }
-  /**
-   * Once at a limit, the writer waits until half of it is free again: resuming at the first free record would stop
-   * and start the reading once per batch sent, and every stop keeps some short-lived memory alive into the old
-   * generation (Node.js's current 8 KiB Buffer pool, a held partial line), until a full collection (issue 22).
-   */
   async drained() {
-    if (this.whenFull !== "block" || !this.atLimit()) return;
-    while (this.queue.length > this.options.maxEvents / 2 || this.bytes > this.options.maxSize / 2) await this.roomSignal.wait();
+    while (this.whenFull === "block" && this.atLimit()) await this.roomSignal.wait();
   }
   takeDropped() {
     const n = this.droppedUnreported;
@@ -13774,6 +13768,8 @@ var Pipeline = class {
   /** Set once drover has said its last line: nothing is routed, nor given to its own outputs, after it. */
   muted = false;
   waiting;
+  /** The outputs `waiting` waits for. */
+  waitedOn = /* @__PURE__ */ new Set();
   resumeCallbacks = /* @__PURE__ */ new Set();
   /** Messages routed, for `drover status`. */
   lines = 0;
@@ -13937,7 +13933,9 @@ var Pipeline = class {
     }
   }
   wait(output) {
-    const drained = output.drained();
+    if (this.waitedOn.has(output)) return;
+    this.waitedOn.add(output);
+    const drained = output.drained().finally(() => this.waitedOn.delete(output));
     const previous = this.waiting;
     const all = previous ? Promise.all([previous, drained]).then(() => void 0) : drained;
     const current = all.then(() => {
@@ -14796,4 +14794,4 @@ Please report this with the command you ran.
     process.exitCode = 70;
   }
 );
-// drover-bundle-sha256 b650b998655872700229463d5e1dc018062dd60c78a7f3559fc5f59529d1d59d
+// drover-bundle-sha256 6d9f94c3fd88dc5c64f228825d6603aa1c66419e4454573c3547610ed0057624
