@@ -8672,22 +8672,28 @@ var StreamTransport = class {
     });
   }
 };
+var MAX_RUNS = 16;
 function writeRuns(socket, records) {
   if (records.length === 1) return socket.write(records[0]);
-  socket.cork();
+  const runs = [];
   let first2 = 0;
   let end = records[0].byteOffset + records[0].length;
-  for (let i = 1; i < records.length; i++) {
+  for (let i = 1; i <= records.length; i++) {
     const next = records[i];
-    if (next.buffer === records[first2].buffer && next.byteOffset === end) {
+    if (next && next.buffer === records[first2].buffer && next.byteOffset === end) {
       end += next.length;
       continue;
     }
-    socket.write(run(records, first2, end));
+    runs.push(run(records, first2, end));
+    if (runs.length > MAX_RUNS) return socket.write(Buffer.concat(records));
+    if (!next) break;
     first2 = i;
     end = next.byteOffset + next.length;
   }
-  const ok = socket.write(run(records, first2, end));
+  if (runs.length === 1) return socket.write(runs[0]);
+  socket.cork();
+  let ok = true;
+  for (const piece of runs) ok = socket.write(piece);
   socket.uncork();
   return ok;
 }

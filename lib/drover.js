@@ -8463,22 +8463,28 @@ var StreamTransport = class {
     });
   }
 };
+var MAX_RUNS = 16;
 function writeRuns(socket, records) {
   if (records.length === 1) return socket.write(records[0]);
-  socket.cork();
+  const runs = [];
   let first2 = 0;
   let end = records[0].byteOffset + records[0].length;
-  for (let i = 1; i < records.length; i++) {
+  for (let i = 1; i <= records.length; i++) {
     const next = records[i];
-    if (next.buffer === records[first2].buffer && next.byteOffset === end) {
+    if (next && next.buffer === records[first2].buffer && next.byteOffset === end) {
       end += next.length;
       continue;
     }
-    socket.write(run(records, first2, end));
+    runs.push(run(records, first2, end));
+    if (runs.length > MAX_RUNS) return socket.write(Buffer.concat(records));
+    if (!next) break;
     first2 = i;
     end = next.byteOffset + next.length;
   }
-  const ok = socket.write(run(records, first2, end));
+  if (runs.length === 1) return socket.write(runs[0]);
+  socket.cork();
+  let ok = true;
+  for (const piece of runs) ok = socket.write(piece);
   socket.uncork();
   return ok;
 }
@@ -14794,4 +14800,4 @@ Please report this with the command you ran.
     process.exitCode = 70;
   }
 );
-// drover-bundle-sha256 6d9f94c3fd88dc5c64f228825d6603aa1c66419e4454573c3547610ed0057624
+// drover-bundle-sha256 1cb6b2b0cfb85d9f1a6bb788120edc9256e680f238f2638a543aa33c32f9e5bc

@@ -211,26 +211,35 @@ export class StreamTransport implements Transport {
   }
 }
 
+/** More pieces than this in one batch are copied into one buffer instead (records of a disk buffer, say). */
+const MAX_RUNS = 16;
+
 /**
  * Writes records as few buffers: records next to each other in memory (a memory buffer's chunk, see
- * record-chunks.ts) go as one view of them, not copied. Returns socket.write's answer for the last one.
+ * record-chunks.ts) go as one view of them, not copied; records scattered in memory are copied into one buffer.
+ * Returns socket.write's answer for the last one.
  */
 export function writeRuns(socket: Socket, records: Buffer[]): boolean {
   if (records.length === 1) return socket.write(records[0]);
-  socket.cork();
+  const runs: Buffer[] = [];
   let first = 0;
   let end = records[0].byteOffset + records[0].length;
-  for (let i = 1; i < records.length; i++) {
+  for (let i = 1; i <= records.length; i++) {
     const next = records[i];
-    if (next.buffer === records[first].buffer && next.byteOffset === end) {
+    if (next && next.buffer === records[first].buffer && next.byteOffset === end) {
       end += next.length;
       continue;
     }
-    socket.write(run(records, first, end));
+    runs.push(run(records, first, end));
+    if (runs.length > MAX_RUNS) return socket.write(Buffer.concat(records));
+    if (!next) break;
     first = i;
     end = next.byteOffset + next.length;
   }
-  const ok = socket.write(run(records, first, end));
+  if (runs.length === 1) return socket.write(runs[0]);
+  socket.cork();
+  let ok = true;
+  for (const piece of runs) ok = socket.write(piece);
   socket.uncork();
   return ok;
 }
