@@ -4366,6 +4366,15 @@ function putPayload(m, bytes, at, limit) {
   const chunk = m.chunkAsRead;
   return chunk !== void 0 ? putQuotedAsciiBytes(chunk, m.asciiStart, m.chunkEnd, bytes, at, limit) : putQuotedAscii(m.payload, bytes, at, limit);
 }
+function jsonArrayParts(head2, records, separator, tail) {
+  const parts = [head2];
+  for (let i = 0; i < records.length; i++) {
+    if (i) parts.push(separator);
+    parts.push(records[i]);
+  }
+  parts.push(tail);
+  return parts;
+}
 
 // src/pipeline/formats/logfmt-format.ts
 var BARE_KEY = /^[A-Za-z0-9_.@/-]+$/;
@@ -6794,12 +6803,50 @@ var Deque = class {
     this.head = 0;
   }
 };
+var NumberQueue = class {
+  ring = new Float64Array(16);
+  head = 0;
+  size = 0;
+  get length() {
+    return this.size;
+  }
+  push(value) {
+    if (this.size === this.ring.length) this.resize(this.ring.length * 2);
+    this.ring[(this.head + this.size) % this.ring.length] = value;
+    this.size++;
+  }
+  /** The oldest number (undefined when empty). */
+  peek() {
+    return this.size ? this.ring[this.head] : void 0;
+  }
+  /** The newest number (undefined when empty). */
+  last() {
+    return this.size ? this.ring[(this.head + this.size - 1) % this.ring.length] : void 0;
+  }
+  shift() {
+    if (!this.size) return void 0;
+    const value = this.ring[this.head];
+    this.head = (this.head + 1) % this.ring.length;
+    this.size--;
+    if (this.ring.length > 4096 && this.size * 8 < this.ring.length) this.resize(this.ring.length / 2);
+    return value;
+  }
+  resize(length) {
+    const ring = new Float64Array(length);
+    const first2 = Math.min(this.size, this.ring.length - this.head);
+    ring.set(this.ring.subarray(this.head, this.head + first2), 0);
+    ring.set(this.ring.subarray(0, this.size - first2), first2);
+    this.ring = ring;
+    this.head = 0;
+  }
+};
 var Signal = class {
   waiters = [];
   wait() {
     return new Promise((resolve3) => this.waiters.push(resolve3));
   }
   wake() {
+    if (!this.waiters.length) return;
     for (const waiter of this.waiters.splice(0)) waiter();
   }
 };
@@ -7048,7 +7095,7 @@ var DiskBuffer = class {
     const header2 = Buffer.allocUnsafe(HEAD);
     header2[0] = MARKER;
     header2.writeUInt32LE(record.length, 1);
-    this.slab.push(header2, record);
+    this.slab.push(header2, Buffer.from(record));
     this.slabBytes += size2;
     this.slabRecords++;
     this.head.bytes += size2;
@@ -7118,6 +7165,23 @@ var DiskBuffer = class {
         if (this.stalled) this.flush();
       }
     }
+  }
+  unconfirmedRecords(count) {
+    const out = [];
+    const sent = this.sent;
+    const n = Math.min(count, sent.length);
+    for (let i = 0; i < n; ) {
+      const { seg } = sent.at(i);
+      const from = sent.at(i).end - sent.at(i).size;
+      let j = i + 1;
+      while (j < n && sent.at(j).seg === seg && sent.at(j).end - sent.at(j).size === sent.at(j - 1).end) j++;
+      const bytes = readAt(seg.path, from, sent.at(j - 1).end - from);
+      for (; i < j; i++) {
+        const { end, size: size2 } = sent.at(i);
+        out.push(bytes.subarray(end - size2 - from + HEAD, end - from));
+      }
+    }
+    return out;
   }
   rewind() {
     if (!this.sent.length) return;
@@ -7271,6 +7335,156 @@ var DiskBuffer = class {
   }
 };
 
+// src/pipeline/buffers/record-chunks.ts
+var CHUNK_SIZE = 64 * 1024;
+var SPARE_CHUNKS = 16;
+var RecordChunks = class {
+  chunks = [];
+  records = [];
+  freeIds = [];
+  /**
+   * Chunks emptied by confirmations, kept to be filled again: as many as make up, with those in use, the most
+   * ever in use at once (since the last trim). A busy drain then allocates none: a chunk dropped and another
+   * allocated would wait for a full collection to be freed, as a long-lived object (issue 22).
+   */
+  spare = [];
+  inUse = 0;
+  mostInUse = 0;
+  /** The chunk being filled (-1: none), and how far. */
+  current = -1;
+  fill = 0;
+  /** Where the record `add` kept last starts in its chunk. */
+  lastStart = 0;
+  /** Keeps a copy of `record` (its memory may be reused by the caller: see RecordBuffer.push); returns its chunk's id. */
+  add(record) {
+    const length = record.length;
+    if (length > CHUNK_SIZE) {
+      const copy = Buffer.allocUnsafeSlow(length);
+      record.copy(copy);
+      return this.single(copy);
+    }
+    if (this.current < 0 || this.fill + length > CHUNK_SIZE) this.startChunk();
+    const id = this.current;
+    const chunk = this.chunks[id];
+    record.copy(chunk, this.fill);
+    this.lastStart = this.fill;
+    this.fill += length;
+    this.records[id]++;
+    return id;
+  }
+  /** The bytes of a record, as a view of its chunk (valid until the record is released). */
+  view(id, start, length) {
+    return this.chunks[id].subarray(start, start + length);
+  }
+  /** One record of chunk `id` is gone (confirmed or dropped). */
+  release(id) {
+    if (--this.records[id] > 0) return;
+    if (id === this.current) {
+      this.fill = 0;
+      return;
+    }
+    const chunk = this.chunks[id];
+    this.inUse--;
+    if (chunk.length === CHUNK_SIZE && this.inUse + this.spare.length < this.mostInUse) this.spare.push(chunk);
+    this.chunks[id] = void 0;
+    this.freeIds.push(id);
+  }
+  /** The buffer is empty: keep at most SPARE_CHUNKS spare chunks from now on. */
+  trim() {
+    this.mostInUse = Math.min(this.mostInUse, this.inUse + SPARE_CHUNKS);
+    if (this.spare.length > this.mostInUse - this.inUse) this.spare.length = Math.max(0, this.mostInUse - this.inUse);
+  }
+  /** Forgets every chunk (views handed out stay valid: nothing is reused). */
+  clear() {
+    this.chunks = [];
+    this.records = [];
+    this.freeIds = [];
+    this.spare = [];
+    this.inUse = this.mostInUse = 0;
+    this.current = -1;
+    this.fill = 0;
+  }
+  startChunk() {
+    this.current = this.newId(this.spare.pop() ?? Buffer.allocUnsafeSlow(CHUNK_SIZE));
+    this.fill = 0;
+  }
+  single(chunk) {
+    const id = this.newId(chunk);
+    this.records[id] = 1;
+    this.lastStart = 0;
+    return id;
+  }
+  newId(chunk) {
+    const id = this.freeIds.pop() ?? this.chunks.length;
+    this.chunks[id] = chunk;
+    this.records[id] = 0;
+    this.mostInUse = Math.max(this.mostInUse, ++this.inUse);
+    return id;
+  }
+};
+var SpanQueue = class {
+  ring = new Int32Array(3 * 16);
+  /** The oldest record's slot, and how many there are. */
+  head = 0;
+  size = 0;
+  get length() {
+    return this.size;
+  }
+  push(chunk, start, length) {
+    if (this.size * 3 === this.ring.length) this.resize(this.ring.length * 2);
+    const at = (this.head + this.size) % (this.ring.length / 3) * 3;
+    this.ring[at] = chunk;
+    this.ring[at + 1] = start;
+    this.ring[at + 2] = length;
+    this.size++;
+  }
+  /** The chunk, start and length of record `i` (0: the oldest; there must be one). */
+  chunkAt(i) {
+    return this.ring[this.slot(i)];
+  }
+  startAt(i) {
+    return this.ring[this.slot(i) + 1];
+  }
+  lengthAt(i) {
+    return this.ring[this.slot(i) + 2];
+  }
+  slot(i) {
+    return (this.head + i) % (this.ring.length / 3) * 3;
+  }
+  /** Removes the oldest record. */
+  shift() {
+    this.head = (this.head + 1) % (this.ring.length / 3);
+    this.size--;
+    const slots = this.ring.length / 3;
+    if (slots > 4096 && this.size * 8 < slots) this.resize(3 * Math.ceil(slots / 2));
+  }
+  /** Moves every record of `older` in front of these, oldest first; `older` is left empty. */
+  prepend(older) {
+    const size2 = older.size + this.size;
+    older.resize(Math.max(3 * 16, 3 * size2));
+    this.resize(this.ring.length);
+    older.ring.set(this.ring.subarray(0, this.size * 3), older.size * 3);
+    this.ring = older.ring;
+    this.head = 0;
+    this.size = size2;
+    older.clear();
+  }
+  clear() {
+    this.ring = new Int32Array(3 * 16);
+    this.head = 0;
+    this.size = 0;
+  }
+  resize(length) {
+    const ring = new Int32Array(length);
+    const from = this.head * 3;
+    const first2 = Math.min(this.size * 3, this.ring.length - from);
+    ring.set(this.ring.subarray(from, from + first2), 0);
+    ring.set(this.ring.subarray(0, this.size * 3 - first2), first2);
+    this.ring = ring;
+    this.head = 0;
+  }
+};
+
 // src/pipeline/buffers/memory.ts
 var MemoryBuffer = class {
   constructor(options) {
@@ -7280,8 +7494,9 @@ var MemoryBuffer = class {
   options;
   type = "memory";
   whenFull;
-  queue = new Deque();
-  sent = new Deque();
+  chunks = new RecordChunks();
+  queue = new SpanQueue();
+  sent = new SpanQueue();
   bytes = 0;
   sentBytes = 0;
   dropped = 0;
@@ -7313,12 +7528,15 @@ var MemoryBuffer = class {
       }
       if (this.whenFull === "drop_oldest") {
         while (this.queue.length && this.fullFor(record.length)) {
-          this.bytes -= this.queue.shift().length;
+          this.bytes -= this.queue.lengthAt(0);
+          this.chunks.release(this.queue.chunkAt(0));
+          this.queue.shift();
           this.drop(1);
         }
       }
     }
-    this.queue.push(record);
+    const chunk = this.chunks.add(record);
+    this.queue.push(chunk, this.chunks.lastStart, record.length);
     this.bytes += record.length;
     this.pushed++;
     this.pendingSignal.wake();
@@ -7327,13 +7545,16 @@ var MemoryBuffer = class {
   take(maxCount, maxBytes) {
     const out = [];
     let size2 = 0;
-    while (out.length < maxCount && this.queue.length) {
-      const next = this.queue.peek();
-      if (out.length && size2 + next.length > maxBytes) break;
-      this.queue.shift();
-      this.sent.push(next);
-      out.push(next);
-      size2 += next.length;
+    const queue = this.queue;
+    while (out.length < maxCount && queue.length) {
+      const length = queue.lengthAt(0);
+      if (out.length && size2 + length > maxBytes) break;
+      const chunk = queue.chunkAt(0);
+      const start = queue.startAt(0);
+      queue.shift();
+      this.sent.push(chunk, start, length);
+      out.push(this.chunks.view(chunk, start, length));
+      size2 += length;
     }
     this.bytes -= size2;
     this.sentBytes += size2;
@@ -7341,12 +7562,23 @@ var MemoryBuffer = class {
     return out;
   }
   confirm(count) {
-    for (let i = 0; i < count && this.sent.length; i++) this.sentBytes -= this.sent.shift().length;
+    const sent = this.sent;
+    for (let i = 0; i < count && sent.length; i++) {
+      this.sentBytes -= sent.lengthAt(0);
+      this.chunks.release(sent.chunkAt(0));
+      sent.shift();
+    }
+    if (!sent.length && !this.queue.length) this.chunks.trim();
+  }
+  unconfirmedRecords(count) {
+    const out = [];
+    const sent = this.sent;
+    for (let i = 0; i < count && i < sent.length; i++) out.push(this.chunks.view(sent.chunkAt(i), sent.startAt(i), sent.lengthAt(i)));
+    return out;
   }
   rewind() {
-    const sent = this.sent.drain();
-    if (!sent.length) return;
-    this.queue.unshiftAll(sent);
+    if (!this.sent.length) return;
+    this.queue.prepend(this.sent);
     this.bytes += this.sentBytes;
     this.sentBytes = 0;
     this.pendingSignal.wake();
@@ -7371,8 +7603,9 @@ var MemoryBuffer = class {
   }
   close() {
     const lost = this.queue.length;
-    this.queue.drain();
-    this.sent.drain();
+    this.queue.clear();
+    this.sent.clear();
+    this.chunks.clear();
     this.bytes = this.sentBytes = 0;
     this.roomSignal.wake();
     this.pendingSignal.wake();
@@ -7740,13 +7973,16 @@ var Sender = class {
         if (this.options.batchInterval && !this.closing && !this.batchFull()) await this.batchSleep.sleep(this.options.batchInterval);
         if (this.stopped) break;
       }
-      const records = held2[0] ?? this.buffer.take(this.options.batchCount, Math.max(1, Math.min(this.options.batchBytes, room)));
-      if (!records.length) continue;
+      let records = held2.length ? this.buffer.unconfirmedRecords(held2[0]) : this.buffer.take(this.options.batchCount, Math.max(1, Math.min(this.options.batchBytes, room)));
+      const count = records.length;
+      if (!count) continue;
       this.busy = true;
       try {
-        const confirmed = await this.transport.send(records, attempt);
+        const sending = this.transport.send(records, attempt);
+        records = void 0;
+        const confirmed = await sending;
         this.buffer.confirm(confirmed);
-        this.counters.sent += records.length;
+        this.counters.sent += count;
         this.counters.confirmed += confirmed;
         held2.shift();
         attempt = 0;
@@ -7754,14 +7990,15 @@ var Sender = class {
       } catch (error) {
         if (this.stopped) break;
         if (error.tooLarge && this.transport.exactRetry) {
-          if (!held2.length) held2.push(records);
-          if (records.length > 1) held2.splice(0, 1, records.slice(0, Math.ceil(records.length / 2)), records.slice(Math.ceil(records.length / 2)));
+          if (!held2.length) held2.push(count);
+          if (count > 1) held2.splice(0, 1, Math.ceil(count / 2), count - Math.ceil(count / 2));
           else {
+            const size2 = this.buffer.unconfirmedRecords(1)[0]?.length ?? 0;
             held2.shift();
             this.buffer.confirm(1);
             this.reject(
               1,
-              `${error.message} for a single message of ${records[0].length} bytes: it is larger than the drain accepts, even alone (not retried; lower [supervisor] max_line_length to have long lines split)`
+              `${error.message} for a single message of ${size2} bytes: it is larger than the drain accepts, even alone (not retried; lower [supervisor] max_line_length to have long lines split)`
             );
           }
           attempt = 0;
@@ -7771,7 +8008,7 @@ var Sender = class {
         this.counters.retries++;
         this.lastError = error.message;
         if (this.transport.exactRetry) {
-          if (!held2.length) held2.push(records);
+          if (!held2.length) held2.push(count);
         } else {
           this.counters.resent += this.buffer.unconfirmed;
           this.buffer.rewind();
@@ -7779,11 +8016,11 @@ var Sender = class {
         this.holding = held2.length > 0;
         if (held2.length && this.options.maxRetries !== void 0 && attempt > this.options.maxRetries) {
           held2.shift();
-          this.buffer.confirm(records.length);
-          this.counters.rejected += records.length;
+          this.buffer.confirm(count);
+          this.counters.rejected += count;
           this.reporter.count(
             "gave-up",
-            records.length,
+            count,
             (n) => `Error L13 (delivery error): ${this.context.id} dropped ${n} messages after ${this.options.maxRetries} retries: ${this.lastError}`
           );
           attempt = 0;
@@ -7853,9 +8090,10 @@ var DeliveryWindow = class {
   /** Bytes that may be unconfirmed on a connection now. */
   window;
   /** Where each unconfirmed record sent on this connection ends (bytes since the connection began). */
-  ends = new Deque();
-  /** How far the kernel had taken the stream, and when: for the time rule. */
-  taken = new Deque();
+  ends = new NumberQueue();
+  /** How far the kernel had taken the stream (takenOffsets), and when (takenAt): for the time rule. */
+  takenOffsets = new NumberQueue();
+  takenAt = new NumberQueue();
   written = 0;
   confirmedTo = 0;
   /**
@@ -7866,8 +8104,9 @@ var DeliveryWindow = class {
   maxWindow;
   /** A new connection: nothing was sent on it yet. */
   reset() {
-    this.ends = new Deque();
-    this.taken = new Deque();
+    this.ends = new NumberQueue();
+    this.takenOffsets = new NumberQueue();
+    this.takenAt = new NumberQueue();
     this.written = 0;
     this.confirmedTo = 0;
   }
@@ -7887,10 +8126,16 @@ var DeliveryWindow = class {
   /** The kernel holds all but `queued` bytes of what was written: returns how many more records count as delivered. */
   settle(queued, now = Date.now()) {
     const taken = this.written - queued;
-    const last = this.taken.length ? this.taken.at(this.taken.length - 1).offset : this.confirmedTo;
-    if (taken > last) this.taken.push({ offset: taken, at: now });
+    const last = this.takenOffsets.last() ?? this.confirmedTo;
+    if (taken > last) {
+      this.takenOffsets.push(taken);
+      this.takenAt.push(now);
+    }
     let upTo = taken - this.maxBytes;
-    while (this.taken.length && this.taken.peek().at <= now - this.after) upTo = Math.max(upTo, this.taken.shift().offset);
+    while (this.takenAt.length && this.takenAt.peek() <= now - this.after) {
+      this.takenAt.shift();
+      upTo = Math.max(upTo, this.takenOffsets.shift());
+    }
     let count = 0;
     const before = this.confirmedTo;
     while (this.ends.length && this.ends.peek() <= upTo) {
@@ -7903,8 +8148,8 @@ var DeliveryWindow = class {
   /** Milliseconds until the time rule may confirm more, or undefined when nothing is unconfirmed. */
   nextSettle(now = Date.now()) {
     if (!this.ends.length) return void 0;
-    const first2 = this.taken.peek();
-    return first2 ? Math.max(0, first2.at + this.after - now) : this.after;
+    const first2 = this.takenAt.peek();
+    return first2 !== void 0 ? Math.max(0, first2 + this.after - now) : this.after;
   }
   /** The connection went down: records unconfirmed on it will be resent, and the next one gets half as much room. */
   lost() {
@@ -8028,14 +8273,20 @@ var StreamTransport = class {
   /** Called when the connection goes down, so that the sender resends what was unconfirmed without waiting for a write. */
   wake = () => {
   };
-  async send(records) {
+  send(records) {
     const broken = this.takeBroken();
-    if (broken) throw broken;
-    const socket = this.socket ?? await this.connect();
+    if (broken) return Promise.reject(broken);
+    if (!this.socket) return this.connect().then((socket) => this.write(socket, records));
+    return this.write(this.socket, records);
+  }
+  /**
+   * Writes records on socket; resolves once it takes more, with how many count as delivered. Not an async
+   * function: it would keep the records (an object each) while the socket drains (issue 22).
+   */
+  write(socket, records) {
     this.delivery.add(records);
-    const data = records.length === 1 ? records[0] : Buffer.concat(records);
-    if (!socket.write(data)) await this.progress(socket);
-    return this.socket === socket ? this.delivery.settle(socket.writableLength) : 0;
+    const settled = () => this.socket === socket ? this.delivery.settle(socket.writableLength) : 0;
+    return writeRuns(socket, records) ? Promise.resolve(settled()) : this.progress(socket).then(settled);
   }
   /** How many more of the oldest unconfirmed records count as delivered by now (the connection stayed up). */
   settle() {
@@ -8167,6 +8418,35 @@ var StreamTransport = class {
     });
   }
 };
+var MAX_RUNS = 16;
+function writeRuns(socket, records) {
+  if (records.length === 1) return socket.write(records[0]);
+  const runs = [];
+  let first2 = 0;
+  let end = records[0].byteOffset + records[0].length;
+  for (let i = 1; i <= records.length; i++) {
+    const next = records[i];
+    if (next && next.buffer === records[first2].buffer && next.byteOffset === end) {
+      end += next.length;
+      continue;
+    }
+    runs.push(run(records, first2, end));
+    if (runs.length > MAX_RUNS) return socket.write(Buffer.concat(records));
+    if (!next) break;
+    first2 = i;
+    end = next.byteOffset + next.length;
+  }
+  if (runs.length === 1) return socket.write(runs[0]);
+  socket.cork();
+  let ok = true;
+  for (const piece of runs) ok = socket.write(piece);
+  socket.uncork();
+  return ok;
+}
+function run(records, first2, end) {
+  const { buffer, byteOffset } = records[first2];
+  return byteOffset + records[first2].length === end ? records[first2] : Buffer.from(buffer, byteOffset, end - byteOffset);
+}
 function isIp(host) {
   return /^[\d.]+$/.test(host) || host.includes(":");
 }
@@ -8233,12 +8513,18 @@ var Rfc5424 = class {
   // The header before MSG only changes with the millisecond, logger and severity: cache the last few.
   cache = /* @__PURE__ */ new Map();
   cachedAt = -1;
+  memory;
   constructor(options) {
     this.facility = FACILITIES.indexOf(options.facility);
     this.app = headerField(options.appName, 48);
     this.host = headerField(options.hostname, 255);
     this.fixedHost = options.fixedHostname === true;
     this.sd = options.structuredData || "-";
+    this.memory = options.memory;
+  }
+  /** Memory for a message of `size` bytes: see HeaderOptions.memory. */
+  out(size2) {
+    return this.memory ? this.memory.take(size2) : Buffer.allocUnsafe(size2);
   }
   /** The header up to and including the space before MSG; `sd` is structured data of this message alone (its fields). */
   header(message, sd = "") {
@@ -8267,7 +8553,7 @@ var Rfc5424 = class {
     const raw = msgBytes(msg);
     let length = Math.min(headerBytes + raw.length, max);
     if (length < headerBytes + raw.length) length = utf8Boundary(raw, length - headerBytes) + headerBytes;
-    const out = Buffer.allocUnsafe(Math.max(length, 0));
+    const out = this.out(Math.max(length, 0));
     out.write(header2, 0, "utf8");
     raw.copy(out, headerBytes, 0, Math.max(0, length - headerBytes));
     return out;
@@ -8278,7 +8564,7 @@ var Rfc5424 = class {
     const raw = msgBytes(msg);
     const body = Buffer.byteLength(header2) + raw.length + extra.length;
     const prefix = framing === "octet-counting" ? `${body} ` : "";
-    const out = Buffer.allocUnsafe(prefix.length + body + (framing === "newline" ? 1 : 0));
+    const out = this.out(prefix.length + body + (framing === "newline" ? 1 : 0));
     let at = out.write(prefix + header2, 0, "utf8");
     const start = at;
     at += raw.copy(out, at);
@@ -8341,6 +8627,18 @@ function drainRendering(format) {
       return { msg: (m) => m.raw, sd: fieldsAsStructuredData, measure: payloadSize };
   }
 }
+
+// src/pipeline/formats/reused-memory.ts
+var REUSED_MAX = 64 * 1024;
+var ReusedMemory = class {
+  bytes = Buffer.alloc(0);
+  /** `size` bytes, valid until the next call. */
+  take(size2) {
+    if (size2 > REUSED_MAX) return Buffer.allocUnsafe(size2);
+    if (this.bytes.length < size2) this.bytes = Buffer.allocUnsafeSlow(Math.max(size2, 4096));
+    return this.bytes.subarray(0, size2);
+  }
+};
 
 // src/pipeline/outputs/syslog.ts
 var URL_PATTERN = /^syslog(\+(tcp|tls|udp))?:\/\/(\[[0-9a-fA-F:.]+\]|[^\s/:@[\]]+):\d{1,5}\/?$/;
@@ -8436,7 +8734,9 @@ var syslogOutput = defineComponent({
       appName: options.app_name ?? defaultAppName(context.env),
       hostname: options.hostname ?? context.hostname,
       fixedHostname: options.hostname !== void 0,
-      structuredData: options.structured_data ?? ""
+      structuredData: options.structured_data ?? "",
+      // Every message goes straight into the drain's buffer, which copies it (see RecordBuffer.push).
+      memory: new ReusedMemory()
     });
     const render = drainRendering(options.format);
     let parts;
@@ -8507,18 +8807,28 @@ var HttpTransport = class {
   request;
   counters = { requests: 0, failed_requests: 0 };
   closed = false;
-  async send(records, attempt) {
+  /** Where bodies are joined (see Framing.body), and whether a request may still read it (not reused then). */
+  bodyMemory = Buffer.alloc(0);
+  bodyInUse = false;
+  send(records, attempt) {
     const { framing } = this.options;
     if (framing.headers && (attempt === 0 || !this.batchId)) this.batchId = randomUUID();
-    const raw = framing.body(records);
-    const body = this.options.gzip ? await gzip(raw) : raw;
+    return this.deliver(this.join(framing.body(records)), records.length, framing.headers?.(records, this.batchId));
+  }
+  /** POSTs a batch's body (count records) and reads the answer. */
+  async deliver(raw, count, batchHeaders) {
+    const { framing } = this.options;
+    let body = raw;
+    if (this.options.gzip) {
+      body = await gzip(raw).finally(() => this.release(raw));
+    }
     if (this.closed) throw new Error(`${this.name}: output closed`);
     const headers = {
       "User-Agent": "drover",
       "Content-Type": framing.contentType,
       "Content-Length": String(body.length),
       ...this.options.gzip ? { "Content-Encoding": "gzip" } : {},
-      ...framing.headers?.(records, this.batchId),
+      ...batchHeaders,
       ...this.options.headers
     };
     this.counters.requests++;
@@ -8533,8 +8843,8 @@ var HttpTransport = class {
       throw error;
     });
     if (status >= 200 && status < 300) {
-      framing.accepted?.(answer, type, records.length);
-      return records.length;
+      framing.accepted?.(answer, type, count);
+      return count;
     }
     const text = framing.failureText ? oneLine(framing.failureText(answer, type)) : answerText;
     if (status === 413) {
@@ -8548,8 +8858,8 @@ var HttpTransport = class {
       throw error;
     }
     const why = status >= 300 && status < 400 ? "redirects are not followed; set url to where it points" : "a 4xx answer means the request itself is wrong; check url and headers";
-    this.onReject(records.length, `${this.name} refused the batch with HTTP ${status}${text ? `: ${text}` : ""} (not retried: ${why})`);
-    return records.length;
+    this.onReject(count, `${this.name} refused the batch with HTTP ${status}${text ? `: ${text}` : ""} (not retried: ${why})`);
+    return count;
   }
   async finish() {
     return true;
@@ -8562,12 +8872,30 @@ var HttpTransport = class {
   stats() {
     return { ...this.counters };
   }
+  /** A body as one Buffer: pieces are copied into bodyMemory (a new one when a request may still read it, or it is too small). */
+  join(body) {
+    if (Buffer.isBuffer(body)) return body;
+    let size2 = 0;
+    for (const piece of body) size2 += piece.length;
+    if (this.bodyInUse || this.bodyMemory.length < size2) this.bodyMemory = Buffer.allocUnsafeSlow(Math.ceil(Math.max(size2, 1) / 65536) * 65536);
+    let at = 0;
+    for (const piece of body) at += piece.copy(this.bodyMemory, at);
+    this.bodyInUse = true;
+    return this.bodyMemory.subarray(0, size2);
+  }
+  /** `body` is no longer read by a request or zlib: if it is bodyMemory, the next join may reuse it. */
+  release(body) {
+    if (body.buffer === this.bodyMemory.buffer) this.bodyInUse = false;
+  }
   post(body, headers) {
     const { url, timeout } = this.options;
     const send = url.protocol === "https:" ? https().request : http().request;
     return new Promise((resolve3, reject) => {
       const request = send(url, { method: "POST", headers, agent: this.agent });
       this.request = request;
+      const release = () => this.release(body);
+      request.once("finish", release);
+      request.once("close", release);
       const timer = setTimeout(() => request.destroy(new Error(`no answer from ${this.name} within ${timeout} ms (timeout)`)), timeout);
       timer.unref();
       request.on("error", (error) => {
@@ -8641,11 +8969,11 @@ var CLOSE = Buffer.from("]");
 var FRAMINGS = {
   logplex: {
     contentType: "application/logplex-1",
-    body: (records) => Buffer.concat(records),
+    body: (records) => records,
     headers: (records, batchId) => ({ "Logplex-Msg-Count": String(records.length), "Logplex-Frame-Id": batchId })
   },
-  ndjson: { contentType: "application/x-ndjson", body: (records) => Buffer.concat(records) },
-  json: { contentType: "application/json", body: (records) => Buffer.concat([OPEN, ...records.flatMap((r2, i) => i ? [COMMA, r2] : [r2]), CLOSE]) }
+  ndjson: { contentType: "application/x-ndjson", body: (records) => records },
+  json: { contentType: "application/json", body: (records) => jsonArrayParts(OPEN, records, COMMA, CLOSE) }
 };
 var schema15 = {
   url: {
@@ -8818,12 +9146,16 @@ function jsonValue(value) {
   if (Number.isSafeInteger(value)) return `{"intValue":"${value}"}`;
   return `{"doubleValue":${Number.isFinite(value) ? value : JSON.stringify(String(value))}}`;
 }
-function logRecordJson(m, observed = Date.now()) {
+function logRecordJson(m, observed = Date.now(), memory) {
   const severity = severityOf2(m);
   let json = `{"timeUnixNano":"${nanosText(m.timestamp)}","observedTimeUnixNano":"${nanosText(observed)}","severityNumber":${OTLP_SEVERITY[severity]},"severityText":"${SEVERITY_NAMES[severity]}","body":{"stringValue":${JSON.stringify(m.payload)}},"attributes":[`;
   const attributes = attributesOf(m);
   for (let i = 0; i < attributes.length; i++) json += `${i ? "," : ""}{"key":${JSON.stringify(attributes[i][0])},"value":${jsonValue(attributes[i][1])}}`;
-  return Buffer.from(json + "]}", "utf8");
+  json += "]}";
+  if (!memory) return Buffer.from(json, "utf8");
+  const bytes = memory.take(Buffer.byteLength(json));
+  bytes.write(json);
+  return bytes;
 }
 function jsonEnvelope(resource, scope) {
   const attributes = Object.entries(resource).map(([k, v]) => `{"key":${JSON.stringify(k)},"value":${jsonValue(v)}}`).join(",");
@@ -8832,7 +9164,7 @@ function jsonEnvelope(resource, scope) {
   );
   const tail = Buffer.from("]}]}]}");
   const comma = Buffer.from(",");
-  return { contentType: "application/json", body: (records) => Buffer.concat([head2, ...records.flatMap((r2, i) => i ? [comma, r2] : [r2]), tail]) };
+  return { contentType: "application/json", body: (records) => jsonArrayParts(head2, records, comma, tail) };
 }
 
 // src/pipeline/formats/otlp-protobuf.ts
@@ -8989,7 +9321,7 @@ function instanceAndStream(m) {
   }
   return bytes;
 }
-function logRecordProtobuf(m, observed = Date.now()) {
+function logRecordProtobuf(m, observed = Date.now(), memory) {
   let chunk = m.asciiChunk ?? m.chunkAsRead;
   if (chunk && !m.asciiChunk && !validUtf8(chunk, m.asciiStart, m.chunkEnd)) chunk = void 0;
   const start = chunk ? m.asciiStart : 0;
@@ -9001,7 +9333,8 @@ function logRecordProtobuf(m, observed = Date.now()) {
   const own = attributes ? void 0 : instanceAndStream(m);
   const anySize = 1 + varintSize(bodyLength) + bodyLength;
   const size2 = 9 + 9 + 2 + 1 + varintSize(text.length) + text.length + 1 + varintSize(anySize) + anySize + (own ? own.length : sizeOf(attributes));
-  const out = new Out(Buffer.allocUnsafe(1 + varintSize(size2) + size2));
+  const length = 1 + varintSize(size2) + size2;
+  const out = new Out(memory ? memory.take(length) : Buffer.allocUnsafe(length));
   out.byte(T_LOG_RECORD);
   out.varint(size2);
   out.byte(T_TIME);
@@ -9056,7 +9389,9 @@ function protobufEnvelope(resource, scope) {
       head2.byte(tag(2, LEN2));
       head2.varint(scopeLogs);
       head2.copy(scopeField.bytes);
-      return Buffer.concat([head2.bytes, ...records], head2.bytes.length + recordBytes);
+      const parts = [head2.bytes];
+      for (const r2 of records) parts.push(r2);
+      return parts;
     }
   };
 }
@@ -9118,7 +9453,8 @@ var otlpOutput = defineComponent({
         else sender.reporter.say("partial", `${context.id}: ${url.origin}${url.pathname} took every record but warned: ${why}`, SEVERITY.warning);
       }
     };
-    const encode = encoding === "json" ? (m) => logRecordJson(m) : (m) => logRecordProtobuf(m);
+    const memory = new ReusedMemory();
+    const encode = encoding === "json" ? (m) => logRecordJson(m, Date.now(), memory) : (m) => logRecordProtobuf(m, Date.now(), memory);
     const sender = createHttpDrain(options, context, { encode, framing, gzip: options.compression === "gzip", url });
     return sender;
   }
@@ -9331,7 +9667,9 @@ var LineSplitter = class {
   }
   /** Holds `rest` (no newline in it) as the start of a line; past maxLine, the held bytes are passed on cut. */
   holdPartial(rest, now) {
-    this.partial.push(Buffer.from(rest));
+    const copy = Buffer.allocUnsafeSlow(rest.length);
+    rest.copy(copy);
+    this.partial.push(copy);
     this.partialLength += rest.length;
     if (this.partialLength > this.maxLine) {
       const line = this.takePartial();

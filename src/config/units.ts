@@ -18,3 +18,12 @@ export function parseSize(value: unknown): number | undefined {
   const match = /^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b|b)?\s*$/i.exec(value);
   return match ? Math.floor(Number(match[1]) * SIZE_UNITS[(match[2] ?? 'b').toLowerCase()]) : undefined;
 }
+
+/**
+ * A count with thousands separators, "12,345", as toLocaleString('en-US') writes it: without ICU, whose locale
+ * data that call maps in (about 9 MiB of drover's RSS, from the first stop that reports a backlog on).
+ */
+export function groupDigits(count: number): string {
+  const text = String(Math.trunc(count));
+  return text.replace(/\B(?=(\d{3})+$)/g, ',');
+}

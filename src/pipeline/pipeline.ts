@@ -71,6 +71,8 @@ export class Pipeline implements LineSink {
   /** Set once drover has said its last line: nothing is routed, nor given to its own outputs, after it. */
   private muted = false;
   private waiting: Promise<void> | undefined;
+  /** The outputs `waiting` waits for. */
+  private readonly waitedOn = new Set<Output>();
   private readonly resumeCallbacks = new Set<() => void>();
   /** Messages routed, for `drover status`. */
   lines = 0;
@@ -286,7 +288,11 @@ export class Pipeline implements LineSink {
   }
 
   private wait(output: Output): void {
-    const drained = output.drained();
+    // Once per output until it drains: a full output is handed the rest of the block all the same, each write
+    // answers false, and a promise chained per line kept thousands alive until it drained (issue 22).
+    if (this.waitedOn.has(output)) return;
+    this.waitedOn.add(output);
+    const drained = output.drained().finally(() => this.waitedOn.delete(output));
     const previous = this.waiting;
     const all = previous ? Promise.all([previous, drained]).then(() => undefined) : drained;
     const current = all.then(() => {

@@ -30,6 +30,8 @@ function linesOf(entry: Entry): number {
 
 export const HISTORY_LINES = 1500;
 export const HISTORY_BYTES = 1024 * 1024;
+/** Arenas the history's bytes are copied into (see LogHistory.space). */
+const ARENAS = 5;
 /**
  * What a tail client may have waiting in drover's memory before it loses lines: a burst of 100,000 lines of 80
  * bytes fits. A block's bytes are one buffer shared by every client, so clients that lag together do not
@@ -221,24 +223,43 @@ export class LogHistory implements Output {
     return found.reverse();
   }
 
-  /** Two arenas of maxBytes each, filled in turn: a block is copied without an allocation of its own. */
-  private arenas = [Buffer.allocUnsafe(0), Buffer.allocUnsafe(0)];
+  /**
+   * ARENAS arenas of a quarter of maxBytes each, filled in turn: a block is copied without an allocation of its
+   * own, and the four arenas besides the one being filled hold the maxBytes kept (two arenas of maxBytes each
+   * took twice as much memory: issue 22). A block larger than an arena gets a buffer of its own.
+   */
+  private arenas: Buffer[] = [];
   private arena = 0;
   private used = 0;
 
   /** Room for `length` bytes, at most maxBytes (longer lines are never kept). */
   private space(length: number): Buffer {
-    if (this.used + length > this.arenas[this.arena].length) {
+    const size = Math.ceil(this.maxBytes / (ARENAS - 1));
+    // Memory of their own, never a piece of Node.js's shared pool: entries are told apart by the memory they are in.
+    if (length > size) return Buffer.allocUnsafeSlow(length);
+    if (this.used + length > (this.arenas[this.arena]?.length ?? 0)) {
       // Switch arenas: every entry in the one about to be reused is evicted first.
-      this.arena ^= 1;
+      if (this.arenas.length) this.arena = (this.arena + 1) % ARENAS;
       this.used = 0;
-      if (this.arenas[this.arena].length === 0) this.arenas[this.arena] = Buffer.allocUnsafe(this.maxBytes);
-      const reused = this.arenas[this.arena].buffer;
-      while (this.entries.length > this.head && this.entries[this.head].bytes.buffer === reused) this.evictFirst();
+      this.arenas[this.arena] ??= Buffer.allocUnsafeSlow(size);
+      this.evictArena(this.arenas[this.arena].buffer);
     }
     const slice = this.arenas[this.arena].subarray(this.used, this.used + length);
     this.used += length;
     return slice;
+  }
+
+  /** Evicts the entries in arena memory `reused`, and those older than them (entries go oldest first). */
+  private evictArena(reused: ArrayBufferLike): void {
+    const arenas = new Set(this.arenas.map((a) => a.buffer));
+    let last = this.head - 1;
+    for (let i = this.head; i < this.entries.length; i++) {
+      const memory = this.entries[i].bytes.buffer;
+      if (memory === reused) last = i;
+      // An entry in another arena: it and all after it are newer than anything in the oldest arena.
+      else if (arenas.has(memory)) break;
+    }
+    while (this.head <= last) this.evictFirst();
   }
 
   private evictFirst(): void {
@@ -250,10 +271,11 @@ export class LogHistory implements Output {
   private push(entry: Entry, toClients = true): void {
     this.entries.push(entry);
     this.byteCount += entry.bytes.length;
-    // No more bytes than maxBytes (the newest block always stays); recent() shows at most maxLines of them.
+    // No more bytes than maxBytes (the newest block always stays), and no more entries than maxLines: each has
+    // a line at least, and recent() shows at most maxLines (a message a line would keep ~10,000 objects alive).
     while (this.entries.length - this.head > 1) {
       const first = this.entries[this.head];
-      if (this.byteCount <= this.maxBytes) break;
+      if (this.byteCount <= this.maxBytes && this.entries.length - this.head <= this.maxLines) break;
       this.entries[this.head++] = undefined as unknown as Entry;
       this.byteCount -= first.bytes.length;
     }

@@ -5,6 +5,7 @@ import type { InstancePlan } from './formation';
 import type { Pipeline } from '../pipeline/pipeline';
 import { SEVERITY } from '../pipeline/message';
 import type { SupervisorConfig } from '../config/load';
+import { groupDigits } from '../config/units';
 import type { LineCounts } from './metrics';
 import type { LoadedApp, ProcessSpec } from '../config/app';
 import { findAllMarked, signalEach } from './escapees';
@@ -209,9 +210,7 @@ export class Supervisor {
       const deadline = Date.now() + budget;
       if (requested) this.stopBudgetEnd = deadline;
       for (const { id, lines } of this.options.pipeline.backlog()) {
-        this.report(
-          `Waiting up to ${Math.ceil(budget / 1000)} s for ${id}: ${lines.toLocaleString('en-US')} lines buffered; ${this.stopKey()} again to drop them`,
-        );
+        this.report(`Waiting up to ${Math.ceil(budget / 1000)} s for ${id}: ${groupDigits(lines)} lines buffered; ${this.stopKey()} again to drop them`);
       }
       await this.options.inputs?.close();
       await this.options.pipeline.close(deadline, () => this.finish(code));
@@ -246,7 +245,7 @@ export class Supervisor {
     }
     if (this.shuttingDown) {
       // The user (or the platform) does not want to wait: no grace for processes, none for drains.
-      const dropped = this.options.pipeline.backlog().map(({ id, lines }) => `${lines.toLocaleString('en-US')} lines buffered for ${id}`);
+      const dropped = this.options.pipeline.backlog().map(({ id, lines }) => `${groupDigits(lines)} lines buffered for ${id}`);
       this.report(
         `Received ${signal} again: killing all processes now; lines not yet sent to drains are lost${dropped.length ? ` (${dropped.join(', ')})` : ''}`,
         SEVERITY.warning,

@@ -106,7 +106,8 @@ export class DiskBuffer implements RecordBuffer {
     const header = Buffer.allocUnsafe(HEAD);
     header[0] = MARKER;
     header.writeUInt32LE(record.length, 1);
-    this.slab.push(header, record);
+    // A copy: the caller may reuse record's memory (see RecordBuffer.push).
+    this.slab.push(header, Buffer.from(record));
     this.slabBytes += size;
     this.slabRecords++;
     this.head.bytes += size;
@@ -188,6 +189,25 @@ export class DiskBuffer implements RecordBuffer {
         if (this.stalled) this.flush(); // there may be room now
       }
     }
+  }
+
+  unconfirmedRecords(count: number): Buffer[] {
+    const out: Buffer[] = [];
+    const sent = this.sent;
+    const n = Math.min(count, sent.length);
+    // Records next to each other in one segment are read at once.
+    for (let i = 0; i < n; ) {
+      const { seg } = sent.at(i);
+      const from = sent.at(i).end - sent.at(i).size;
+      let j = i + 1;
+      while (j < n && sent.at(j).seg === seg && sent.at(j).end - sent.at(j).size === sent.at(j - 1).end) j++;
+      const bytes = readAt(seg.path, from, sent.at(j - 1).end - from);
+      for (; i < j; i++) {
+        const { end, size } = sent.at(i);
+        out.push(bytes.subarray(end - size - from + HEAD, end - from));
+      }
+    }
+    return out;
   }
 
   rewind(): void {

@@ -1,6 +1,7 @@
 // `buffer = { type = "memory" }`: records wait in memory, bounded in count and bytes; lost when drover stops.
 import type { RecordBuffer, WhenFull } from './record-buffer';
-import { Deque, Signal } from './queue';
+import { Signal } from './queue';
+import { RecordChunks, SpanQueue } from './record-chunks';
 
 export interface MemoryBufferOptions {
   maxEvents: number;
@@ -8,12 +9,17 @@ export interface MemoryBufferOptions {
   whenFull: WhenFull;
 }
 
-/** Pending records in one queue, sent-but-unconfirmed ones in another (they do not count against the limits). */
+/**
+ * Pending records in one queue, sent-but-unconfirmed ones in another (they do not count against the limits).
+ * Their bytes are packed into shared chunks (record-chunks.ts); `take` hands out views of them, valid until
+ * the records are confirmed or the buffer is closed.
+ */
 export class MemoryBuffer implements RecordBuffer {
   readonly type = 'memory';
   readonly whenFull: WhenFull;
-  private queue = new Deque<Buffer>();
-  private sent = new Deque<Buffer>();
+  private chunks = new RecordChunks();
+  private queue = new SpanQueue();
+  private sent = new SpanQueue();
   private bytes = 0;
   private sentBytes = 0;
   private dropped = 0;
@@ -53,13 +59,16 @@ export class MemoryBuffer implements RecordBuffer {
       }
       if (this.whenFull === 'drop_oldest') {
         while (this.queue.length && this.fullFor(record.length)) {
-          this.bytes -= this.queue.shift()!.length;
+          this.bytes -= this.queue.lengthAt(0);
+          this.chunks.release(this.queue.chunkAt(0));
+          this.queue.shift();
           this.drop(1);
         }
       }
       // block: keep it anyway (the router may still hand over the rest of the chunk it is splitting), and say wait.
     }
-    this.queue.push(record);
+    const chunk = this.chunks.add(record);
+    this.queue.push(chunk, this.chunks.lastStart, record.length);
     this.bytes += record.length;
     this.pushed++;
     this.pendingSignal.wake();
@@ -69,13 +78,16 @@ export class MemoryBuffer implements RecordBuffer {
   take(maxCount: number, maxBytes: number): Buffer[] {
     const out: Buffer[] = [];
     let size = 0;
-    while (out.length < maxCount && this.queue.length) {
-      const next = this.queue.peek()!;
-      if (out.length && size + next.length > maxBytes) break;
-      this.queue.shift();
-      this.sent.push(next);
-      out.push(next);
-      size += next.length;
+    const queue = this.queue;
+    while (out.length < maxCount && queue.length) {
+      const length = queue.lengthAt(0);
+      if (out.length && size + length > maxBytes) break;
+      const chunk = queue.chunkAt(0);
+      const start = queue.startAt(0);
+      queue.shift();
+      this.sent.push(chunk, start, length);
+      out.push(this.chunks.view(chunk, start, length));
+      size += length;
     }
     this.bytes -= size;
     this.sentBytes += size;
@@ -84,13 +96,25 @@ export class MemoryBuffer implements RecordBuffer {
   }
 
   confirm(count: number): void {
-    for (let i = 0; i < count && this.sent.length; i++) this.sentBytes -= this.sent.shift()!.length;
+    const sent = this.sent;
+    for (let i = 0; i < count && sent.length; i++) {
+      this.sentBytes -= sent.lengthAt(0);
+      this.chunks.release(sent.chunkAt(0));
+      sent.shift();
+    }
+    if (!sent.length && !this.queue.length) this.chunks.trim();
+  }
+
+  unconfirmedRecords(count: number): Buffer[] {
+    const out: Buffer[] = [];
+    const sent = this.sent;
+    for (let i = 0; i < count && i < sent.length; i++) out.push(this.chunks.view(sent.chunkAt(i), sent.startAt(i), sent.lengthAt(i)));
+    return out;
   }
 
   rewind(): void {
-    const sent = this.sent.drain();
-    if (!sent.length) return;
-    this.queue.unshiftAll(sent);
+    if (!this.sent.length) return;
+    this.queue.prepend(this.sent);
     this.bytes += this.sentBytes;
     this.sentBytes = 0;
     this.pendingSignal.wake();
@@ -122,8 +146,9 @@ export class MemoryBuffer implements RecordBuffer {
   close(): number {
     // Unconfirmed records probably arrived; pending ones certainly did not.
     const lost = this.queue.length;
-    this.queue.drain();
-    this.sent.drain();
+    this.queue.clear();
+    this.sent.clear();
+    this.chunks.clear();
     this.bytes = this.sentBytes = 0;
     this.roomSignal.wake();
     this.pendingSignal.wake();

@@ -11,12 +11,17 @@ export type WhenFull = (typeof WHEN_FULL)[number];
 export interface RecordBuffer {
   readonly type: 'memory' | 'disk';
   readonly whenFull: WhenFull;
-  /** Keeps `record` (the caller hands it over and does not reuse it); false when the writer should wait for `drained()` (when_full = "block"). */
+  /**
+   * Keeps a copy of `record`: its memory may be reused by the caller once push returns (an encoder's reused
+   * memory, see Rfc5424's reuseMemory). False when the writer should wait for `drained()` (when_full = "block").
+   */
   push(record: Buffer): boolean;
   /** Up to `maxCount` records and about `maxBytes` bytes (at least one record) from the oldest pending one. */
   take(maxCount: number, maxBytes: number): Buffer[];
   /** Confirms the oldest `count` sent records: they are never sent again. */
   confirm(count: number): void;
+  /** The oldest `count` sent, unconfirmed records again, oldest first: for a transport that retries a batch as it was. */
+  unconfirmedRecords(count: number): Buffer[];
   /** Makes every sent, unconfirmed record pending again, oldest first. */
   rewind(): void;
   readonly pending: number;

@@ -1,5 +1,5 @@
 // When a record sent on a syslog stream counts as delivered, and how much may be unconfirmed on a connection.
-import { Deque } from '../buffers/queue';
+import { NumberQueue } from '../buffers/queue';
 
 /**
  * Syslog over TCP/TLS has no acknowledgements, so a record written on a connection counts as delivered when
@@ -16,9 +16,10 @@ export class DeliveryWindow {
   /** Bytes that may be unconfirmed on a connection now. */
   window: number;
   /** Where each unconfirmed record sent on this connection ends (bytes since the connection began). */
-  private ends = new Deque<number>();
-  /** How far the kernel had taken the stream, and when: for the time rule. */
-  private taken = new Deque<{ offset: number; at: number }>();
+  private ends = new NumberQueue();
+  /** How far the kernel had taken the stream (takenOffsets), and when (takenAt): for the time rule. */
+  private takenOffsets = new NumberQueue();
+  private takenAt = new NumberQueue();
   private written = 0;
   private confirmedTo = 0;
 
@@ -39,8 +40,9 @@ export class DeliveryWindow {
 
   /** A new connection: nothing was sent on it yet. */
   reset(): void {
-    this.ends = new Deque<number>();
-    this.taken = new Deque<{ offset: number; at: number }>();
+    this.ends = new NumberQueue();
+    this.takenOffsets = new NumberQueue();
+    this.takenAt = new NumberQueue();
     this.written = 0;
     this.confirmedTo = 0;
   }
@@ -64,10 +66,16 @@ export class DeliveryWindow {
   /** The kernel holds all but `queued` bytes of what was written: returns how many more records count as delivered. */
   settle(queued: number, now = Date.now()): number {
     const taken = this.written - queued;
-    const last = this.taken.length ? this.taken.at(this.taken.length - 1).offset : this.confirmedTo;
-    if (taken > last) this.taken.push({ offset: taken, at: now });
+    const last = this.takenOffsets.last() ?? this.confirmedTo;
+    if (taken > last) {
+      this.takenOffsets.push(taken);
+      this.takenAt.push(now);
+    }
     let upTo = taken - this.maxBytes;
-    while (this.taken.length && this.taken.peek()!.at <= now - this.after) upTo = Math.max(upTo, this.taken.shift()!.offset);
+    while (this.takenAt.length && this.takenAt.peek()! <= now - this.after) {
+      this.takenAt.shift();
+      upTo = Math.max(upTo, this.takenOffsets.shift()!);
+    }
     let count = 0;
     const before = this.confirmedTo;
     while (this.ends.length && this.ends.peek()! <= upTo) {
@@ -82,8 +90,8 @@ export class DeliveryWindow {
   /** Milliseconds until the time rule may confirm more, or undefined when nothing is unconfirmed. */
   nextSettle(now = Date.now()): number | undefined {
     if (!this.ends.length) return undefined;
-    const first = this.taken.peek();
-    return first ? Math.max(0, first.at + this.after - now) : this.after;
+    const first = this.takenAt.peek();
+    return first !== undefined ? Math.max(0, first + this.after - now) : this.after;
   }
 
   /** The connection went down: records unconfirmed on it will be resent, and the next one gets half as much room. */

@@ -51,7 +51,12 @@ export interface HttpOptions {
 /** How a drain frames a batch of its records into a request body, and reads the answer. */
 export interface Framing {
   contentType: string;
-  body(records: Buffer[]): Buffer;
+  /**
+   * The request body for these records: one buffer, or the pieces to send one after another, which the transport
+   * joins in memory of its own that it reuses for the next request (not a new Buffer of up to batch_bytes for
+   * every request, each left to a full garbage collection: issue 22).
+   */
+  body(records: Buffer[]): Buffer | Buffer[];
   /** Headers that name the batch (e.g. Logplex's), from a batch id that stays the same when the batch is retried. */
   headers?(records: Buffer[], batchId: string): Record<string, string>;
   /** Told about each 2xx answer to a batch of `count` records (e.g. an OTLP partial success). */
@@ -71,6 +76,9 @@ export class HttpTransport implements Transport {
   private request: Http.ClientRequest | undefined;
   private counters = { requests: 0, failed_requests: 0 };
   private closed = false;
+  /** Where bodies are joined (see Framing.body), and whether a request may still read it (not reused then). */
+  private bodyMemory = Buffer.alloc(0);
+  private bodyInUse = false;
 
   constructor(private readonly options: HttpOptions) {
     this.name = options.url.origin + options.url.pathname;
@@ -78,19 +86,30 @@ export class HttpTransport implements Transport {
     this.agent = secure ? new (https().Agent)({ keepAlive: true, maxSockets: 1, ...options.tls }) : new (http().Agent)({ keepAlive: true, maxSockets: 1 });
   }
 
-  async send(records: Buffer[], attempt: number): Promise<number> {
+  send(records: Buffer[], attempt: number): Promise<number> {
     const { framing } = this.options;
     // The id names the batch, not the attempt (e.g. Logplex-Frame-Id): a receiver that saw it already can drop the retry.
     if (framing.headers && (attempt === 0 || !this.batchId)) this.batchId = randomUUID();
-    const raw = framing.body(records);
-    const body = this.options.gzip ? await gzip(raw) : raw;
+    // All that needs the records is done before the request: they (an object each) are not kept while it runs,
+    // as an async function keeps its arguments (issue 22).
+    return this.deliver(this.join(framing.body(records)), records.length, framing.headers?.(records, this.batchId));
+  }
+
+  /** POSTs a batch's body (count records) and reads the answer. */
+  private async deliver(raw: Buffer, count: number, batchHeaders: Record<string, string> | undefined): Promise<number> {
+    const { framing } = this.options;
+    let body = raw;
+    if (this.options.gzip) {
+      // zlib reads raw on its own thread until it is done.
+      body = await gzip(raw).finally(() => this.release(raw));
+    }
     if (this.closed) throw new Error(`${this.name}: output closed`); // closed while compressing
     const headers: Record<string, string> = {
       'User-Agent': 'drover',
       'Content-Type': framing.contentType,
       'Content-Length': String(body.length),
       ...(this.options.gzip ? { 'Content-Encoding': 'gzip' } : {}),
-      ...framing.headers?.(records, this.batchId),
+      ...batchHeaders,
       ...this.options.headers,
     };
     this.counters.requests++;
@@ -105,8 +124,8 @@ export class HttpTransport implements Transport {
       throw error;
     });
     if (status >= 200 && status < 300) {
-      framing.accepted?.(answer, type, records.length);
-      return records.length;
+      framing.accepted?.(answer, type, count);
+      return count;
     }
     const text = framing.failureText ? oneLine(framing.failureText(answer, type)) : answerText;
     if (status === 413) {
@@ -124,8 +143,8 @@ export class HttpTransport implements Transport {
       status >= 300 && status < 400
         ? 'redirects are not followed; set url to where it points'
         : 'a 4xx answer means the request itself is wrong; check url and headers';
-    this.onReject(records.length, `${this.name} refused the batch with HTTP ${status}${text ? `: ${text}` : ''} (not retried: ${why})`);
-    return records.length;
+    this.onReject(count, `${this.name} refused the batch with HTTP ${status}${text ? `: ${text}` : ''} (not retried: ${why})`);
+    return count;
   }
 
   async finish(): Promise<boolean> {
@@ -142,12 +161,33 @@ export class HttpTransport implements Transport {
     return { ...this.counters };
   }
 
+  /** A body as one Buffer: pieces are copied into bodyMemory (a new one when a request may still read it, or it is too small). */
+  private join(body: Buffer | Buffer[]): Buffer {
+    if (Buffer.isBuffer(body)) return body;
+    let size = 0;
+    for (const piece of body) size += piece.length;
+    if (this.bodyInUse || this.bodyMemory.length < size) this.bodyMemory = Buffer.allocUnsafeSlow(Math.ceil(Math.max(size, 1) / 65536) * 65536);
+    let at = 0;
+    for (const piece of body) at += piece.copy(this.bodyMemory, at);
+    this.bodyInUse = true;
+    return this.bodyMemory.subarray(0, size);
+  }
+
+  /** `body` is no longer read by a request or zlib: if it is bodyMemory, the next join may reuse it. */
+  private release(body: Buffer): void {
+    if (body.buffer === this.bodyMemory.buffer) this.bodyInUse = false;
+  }
+
   private post(body: Buffer, headers: Record<string, string>): Promise<{ status: number; text: string; wait?: number; answer: Buffer; type: string }> {
     const { url, timeout } = this.options;
     const send = url.protocol === 'https:' ? https().request : http().request;
     return new Promise((resolve, reject) => {
       const request = send(url, { method: 'POST', headers, agent: this.agent });
       this.request = request;
+      // Written out to the system ('finish'), or the request is gone ('close'): the body's memory is not read again.
+      const release = () => this.release(body);
+      request.once('finish', release);
+      request.once('close', release);
       // One deadline for the whole exchange: a server that accepts and never reads (or never answers) is caught here.
       const timer = setTimeout(() => request.destroy(new Error(`no answer from ${this.name} within ${timeout} ms (timeout)`)), timeout);
       timer.unref(); // the request itself keeps node alive while it runs

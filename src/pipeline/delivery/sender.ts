@@ -183,8 +183,9 @@ export class Sender implements Output {
   }
 
   private async run(): Promise<void> {
-    // Batches to send again as they were (http), oldest first: a failed one, or the halves of one too large.
-    const held: Buffer[][] = [];
+    // Batches to send again as they were (http), oldest first: a failed one, or the halves of one too large. Only
+    // their counts are kept: they are the oldest unconfirmed records, which the buffer hands out again.
+    const held: number[] = [];
     let attempt = 0;
     while (!this.stopped) {
       this.settle();
@@ -214,13 +215,20 @@ export class Sender implements Output {
         if (this.options.batchInterval && !this.closing && !this.batchFull()) await this.batchSleep.sleep(this.options.batchInterval);
         if (this.stopped) break;
       }
-      const records = held[0] ?? this.buffer.take(this.options.batchCount, Math.max(1, Math.min(this.options.batchBytes, room)));
-      if (!records.length) continue;
+      let records: Buffer[] | undefined = held.length
+        ? this.buffer.unconfirmedRecords(held[0])
+        : this.buffer.take(this.options.batchCount, Math.max(1, Math.min(this.options.batchBytes, room)));
+      const count = records.length;
+      if (!count) continue;
       this.busy = true;
       try {
-        const confirmed = await this.transport.send(records, attempt);
+        const sending = this.transport.send(records, attempt);
+        // Not kept while the send waits: an object per record would outlive young-generation collections and be
+        // left to a full one (issue 22). A retry asks the buffer for the records again.
+        records = undefined;
+        const confirmed = await sending;
         this.buffer.confirm(confirmed);
-        this.counters.sent += records.length;
+        this.counters.sent += count;
         this.counters.confirmed += confirmed;
         held.shift();
         attempt = 0;
@@ -229,14 +237,15 @@ export class Sender implements Output {
         if (this.stopped) break;
         if ((error as { tooLarge?: boolean }).tooLarge && this.transport.exactRetry) {
           // HTTP 413: the batch is too large, not wrong. Send it in halves; a record too large alone is dropped.
-          if (!held.length) held.push(records);
-          if (records.length > 1) held.splice(0, 1, records.slice(0, Math.ceil(records.length / 2)), records.slice(Math.ceil(records.length / 2)));
+          if (!held.length) held.push(count);
+          if (count > 1) held.splice(0, 1, Math.ceil(count / 2), count - Math.ceil(count / 2));
           else {
+            const size = this.buffer.unconfirmedRecords(1)[0]?.length ?? 0;
             held.shift();
             this.buffer.confirm(1);
             this.reject(
               1,
-              `${(error as Error).message} for a single message of ${records[0].length} bytes: it is larger than the drain accepts, even alone (not retried; lower [supervisor] max_line_length to have long lines split)`,
+              `${(error as Error).message} for a single message of ${size} bytes: it is larger than the drain accepts, even alone (not retried; lower [supervisor] max_line_length to have long lines split)`,
             );
           }
           attempt = 0;
@@ -246,7 +255,7 @@ export class Sender implements Output {
         this.counters.retries++;
         this.lastError = (error as Error).message;
         if (this.transport.exactRetry) {
-          if (!held.length) held.push(records);
+          if (!held.length) held.push(count);
         } else {
           this.counters.resent += this.buffer.unconfirmed;
           this.buffer.rewind();
@@ -254,11 +263,11 @@ export class Sender implements Output {
         this.holding = held.length > 0;
         if (held.length && this.options.maxRetries !== undefined && attempt > this.options.maxRetries) {
           held.shift();
-          this.buffer.confirm(records.length);
-          this.counters.rejected += records.length;
+          this.buffer.confirm(count);
+          this.counters.rejected += count;
           this.reporter.count(
             'gave-up',
-            records.length,
+            count,
             (n) => `Error L13 (delivery error): ${this.context.id} dropped ${n} messages after ${this.options.maxRetries} retries: ${this.lastError}`,
           );
           attempt = 0;

@@ -50,14 +50,21 @@ export class StreamTransport implements Transport {
     this.name = `${options.scheme}+${options.tls ? 'tls' : 'tcp'}://${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
   }
 
-  async send(records: Buffer[]): Promise<number> {
+  send(records: Buffer[]): Promise<number> {
     const broken = this.takeBroken();
-    if (broken) throw broken;
-    const socket = this.socket ?? (await this.connect());
+    if (broken) return Promise.reject(broken);
+    if (!this.socket) return this.connect().then((socket) => this.write(socket, records));
+    return this.write(this.socket, records);
+  }
+
+  /**
+   * Writes records on socket; resolves once it takes more, with how many count as delivered. Not an async
+   * function: it would keep the records (an object each) while the socket drains (issue 22).
+   */
+  private write(socket: Socket, records: Buffer[]): Promise<number> {
     this.delivery.add(records);
-    const data = records.length === 1 ? records[0] : Buffer.concat(records);
-    if (!socket.write(data)) await this.progress(socket);
-    return this.socket === socket ? this.delivery.settle(socket.writableLength) : 0;
+    const settled = () => (this.socket === socket ? this.delivery.settle(socket.writableLength) : 0);
+    return writeRuns(socket, records) ? Promise.resolve(settled()) : this.progress(socket).then(settled);
   }
 
   /** How many more of the oldest unconfirmed records count as delivered by now (the connection stayed up). */
@@ -202,6 +209,45 @@ export class StreamTransport implements Transport {
       socket.on('close', onClose);
     });
   }
+}
+
+/** More pieces than this in one batch are copied into one buffer instead (records of a disk buffer, say). */
+const MAX_RUNS = 16;
+
+/**
+ * Writes records as few buffers: records next to each other in memory (a memory buffer's chunk, see
+ * record-chunks.ts) go as one view of them, not copied; records scattered in memory are copied into one buffer.
+ * Returns socket.write's answer for the last one.
+ */
+export function writeRuns(socket: Socket, records: Buffer[]): boolean {
+  if (records.length === 1) return socket.write(records[0]);
+  const runs: Buffer[] = [];
+  let first = 0;
+  let end = records[0].byteOffset + records[0].length;
+  for (let i = 1; i <= records.length; i++) {
+    const next = records[i];
+    if (next && next.buffer === records[first].buffer && next.byteOffset === end) {
+      end += next.length;
+      continue;
+    }
+    runs.push(run(records, first, end));
+    if (runs.length > MAX_RUNS) return socket.write(Buffer.concat(records));
+    if (!next) break;
+    first = i;
+    end = next.byteOffset + next.length;
+  }
+  if (runs.length === 1) return socket.write(runs[0]);
+  socket.cork();
+  let ok = true;
+  for (const piece of runs) ok = socket.write(piece);
+  socket.uncork();
+  return ok;
+}
+
+/** records[first] up to the byte offset `end` of the memory they share, as one Buffer. */
+function run(records: Buffer[], first: number, end: number): Buffer {
+  const { buffer, byteOffset } = records[first];
+  return byteOffset + records[first].length === end ? records[first] : Buffer.from(buffer, byteOffset, end - byteOffset);
 }
 
 function isIp(host: string): boolean {

@@ -59,3 +59,14 @@ export function putPayload(m: Message, bytes: Buffer, at: number, limit: number)
   const chunk = m.chunkAsRead;
   return chunk !== undefined ? putQuotedAsciiBytes(chunk, m.asciiStart, m.chunkEnd, bytes, at, limit) : putQuotedAscii(m.payload, bytes, at, limit);
 }
+
+/** head, the records with `separator` between them, then tail: a JSON array body as pieces (see Framing.body). */
+export function jsonArrayParts(head: Buffer, records: Buffer[], separator: Buffer, tail: Buffer): Buffer[] {
+  const parts = [head];
+  for (let i = 0; i < records.length; i++) {
+    if (i) parts.push(separator);
+    parts.push(records[i]);
+  }
+  parts.push(tail);
+  return parts;
+}

@@ -1,6 +1,8 @@
 // OTLP logs in the OTLP JSON mapping (lowerCamelCase keys, 64-bit integers as decimal strings, enums as numbers).
 import type { FieldValue, Message } from '../message';
 import { SEVERITY_NAMES } from '../message';
+import { jsonArrayParts } from './json-format';
+import type { ReusedMemory } from './reused-memory';
 import { attributesOf, OTLP_SEVERITY, severityOf, type Envelope, type Scope } from './otlp-record';
 
 /** Nanoseconds since the epoch as a decimal string (the JSON mapping of a fixed64). */
@@ -18,13 +20,17 @@ function jsonValue(value: FieldValue): string {
   return `{"doubleValue":${Number.isFinite(value) ? value : JSON.stringify(String(value))}}`; // "NaN", "Infinity"
 }
 
-/** One message as a LogRecord in the OTLP JSON mapping (lowerCamelCase keys, 64-bit integers as strings). */
-export function logRecordJson(m: Message, observed = Date.now()): Buffer {
+/** One message as a LogRecord in the OTLP JSON mapping (lowerCamelCase keys, 64-bit integers as strings); built in `memory` when given. */
+export function logRecordJson(m: Message, observed = Date.now(), memory?: ReusedMemory): Buffer {
   const severity = severityOf(m);
   let json = `{"timeUnixNano":"${nanosText(m.timestamp)}","observedTimeUnixNano":"${nanosText(observed)}","severityNumber":${OTLP_SEVERITY[severity]},"severityText":"${SEVERITY_NAMES[severity]}","body":{"stringValue":${JSON.stringify(m.payload)}},"attributes":[`;
   const attributes = attributesOf(m);
   for (let i = 0; i < attributes.length; i++) json += `${i ? ',' : ''}{"key":${JSON.stringify(attributes[i][0])},"value":${jsonValue(attributes[i][1])}}`;
-  return Buffer.from(json + ']}', 'utf8');
+  json += ']}';
+  if (!memory) return Buffer.from(json, 'utf8');
+  const bytes = memory.take(Buffer.byteLength(json));
+  bytes.write(json);
+  return bytes;
 }
 
 /** The request around JSON records: one ResourceLogs with `resource` as attributes, one ScopeLogs of `scope`. */
@@ -37,5 +43,5 @@ export function jsonEnvelope(resource: Record<string, string>, scope: Scope): En
   );
   const tail = Buffer.from(']}]}]}');
   const comma = Buffer.from(',');
-  return { contentType: 'application/json', body: (records) => Buffer.concat([head, ...records.flatMap((r, i) => (i ? [comma, r] : [r])), tail]) };
+  return { contentType: 'application/json', body: (records) => jsonArrayParts(head, records, comma, tail) };
 }

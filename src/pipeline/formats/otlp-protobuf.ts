@@ -6,6 +6,7 @@
 import type { FieldValue, Message } from '../message';
 import { SEVERITY_NAMES } from '../message';
 import { attributesOf, INSTANCE_KEY, OTLP_SEVERITY, severityOf, STREAM_KEY, type Envelope, type Scope } from './otlp-record';
+import type { ReusedMemory } from './reused-memory';
 
 // Wire types and field tags (field number << 3 | wire type).
 const LEN = 2;
@@ -189,8 +190,8 @@ function instanceAndStream(m: Message): Buffer {
   return bytes;
 }
 
-/** One message as `ScopeLogs.log_records` (tag, length, LogRecord), observed now. */
-export function logRecordProtobuf(m: Message, observed = Date.now()): Buffer {
+/** One message as `ScopeLogs.log_records` (tag, length, LogRecord), observed now; built in `memory` when given. */
+export function logRecordProtobuf(m: Message, observed = Date.now(), memory?: ReusedMemory): Buffer {
   // The body's bytes: a line still as read is copied from the chunk it was read in when it is valid UTF-8
   // (protobuf strings must be); anything else is encoded from its text (invalid bytes become U+FFFD).
   let chunk = m.asciiChunk ?? m.chunkAsRead;
@@ -204,7 +205,8 @@ export function logRecordProtobuf(m: Message, observed = Date.now()): Buffer {
   const own = attributes ? undefined : instanceAndStream(m);
   const anySize = 1 + varintSize(bodyLength) + bodyLength;
   const size = 9 + 9 + 2 + 1 + varintSize(text.length) + text.length + 1 + varintSize(anySize) + anySize + (own ? own.length : sizeOf(attributes!));
-  const out = new Out(Buffer.allocUnsafe(1 + varintSize(size) + size));
+  const length = 1 + varintSize(size) + size;
+  const out = new Out(memory ? memory.take(length) : Buffer.allocUnsafe(length));
   out.byte(T_LOG_RECORD);
   out.varint(size);
   out.byte(T_TIME);
@@ -262,7 +264,9 @@ export function protobufEnvelope(resource: Record<string, string>, scope: Scope)
       head.byte(tag(2, LEN)); // ResourceLogs.scope_logs
       head.varint(scopeLogs);
       head.copy(scopeField.bytes);
-      return Buffer.concat([head.bytes, ...records], head.bytes.length + recordBytes);
+      const parts = [head.bytes];
+      for (const r of records) parts.push(r);
+      return parts;
     },
   };
 }

@@ -19,8 +19,8 @@ export interface Scope {
 /** The parts of an ExportLogsServiceRequest that are the same for every batch of one output. */
 export interface Envelope {
   contentType: string;
-  /** The request body for these records (as made by logRecordProtobuf or logRecordJson). */
-  body(records: Buffer[]): Buffer;
+  /** The request body for these records (as made by logRecordProtobuf or logRecordJson), as pieces: see Framing.body. */
+  body(records: Buffer[]): Buffer | Buffer[];
 }
 
 /** The syslog severity of a message as an index 0 (emerg) to 7 (debug). */

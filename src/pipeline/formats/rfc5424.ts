@@ -1,5 +1,6 @@
 // RFC 5424 syslog messages and their framings (RFC 6587 octet counting, newline), as drains expect them.
 import { isoMicros } from './formats';
+import type { ReusedMemory } from './reused-memory';
 import type { Message } from '../message';
 
 /** Facility names (RFC 5424 table 1), the values of the `facility` option. */
@@ -42,6 +43,11 @@ export interface HeaderOptions {
   fixedHostname?: boolean;
   /** STRUCTURED-DATA, already in `[id key="value"]` form, or '' for the NILVALUE. */
   structuredData: string;
+  /**
+   * Where messages are built when each is copied before the next is built (a drain's buffer copies what it
+   * keeps): see ReusedMemory. Without it, every message is a Buffer of its own.
+   */
+  memory?: ReusedMemory;
 }
 
 /** RFC 5424 header fields are printable US-ASCII without spaces, each with a maximum length; '-' when empty. */
@@ -79,6 +85,7 @@ export class Rfc5424 {
   // The header before MSG only changes with the millisecond, logger and severity: cache the last few.
   private cache = new Map<string, string>();
   private cachedAt = -1;
+  private readonly memory: ReusedMemory | undefined;
 
   constructor(options: HeaderOptions) {
     this.facility = FACILITIES.indexOf(options.facility);
@@ -86,6 +93,12 @@ export class Rfc5424 {
     this.host = headerField(options.hostname, 255);
     this.fixedHost = options.fixedHostname === true;
     this.sd = options.structuredData || '-';
+    this.memory = options.memory;
+  }
+
+  /** Memory for a message of `size` bytes: see HeaderOptions.memory. */
+  private out(size: number): Buffer {
+    return this.memory ? this.memory.take(size) : Buffer.allocUnsafe(size);
   }
 
   /** The header up to and including the space before MSG; `sd` is structured data of this message alone (its fields). */
@@ -117,7 +130,7 @@ export class Rfc5424 {
     const raw = msgBytes(msg);
     let length = Math.min(headerBytes + raw.length, max);
     if (length < headerBytes + raw.length) length = utf8Boundary(raw, length - headerBytes) + headerBytes;
-    const out = Buffer.allocUnsafe(Math.max(length, 0));
+    const out = this.out(Math.max(length, 0));
     out.write(header, 0, 'utf8');
     raw.copy(out, headerBytes, 0, Math.max(0, length - headerBytes));
     return out;
@@ -129,7 +142,7 @@ export class Rfc5424 {
     const raw = msgBytes(msg);
     const body = Buffer.byteLength(header) + raw.length + extra.length;
     const prefix = framing === 'octet-counting' ? `${body} ` : '';
-    const out = Buffer.allocUnsafe(prefix.length + body + (framing === 'newline' ? 1 : 0));
+    const out = this.out(prefix.length + body + (framing === 'newline' ? 1 : 0));
     let at = out.write(prefix + header, 0, 'utf8');
     const start = at;
     at += raw.copy(out, at);

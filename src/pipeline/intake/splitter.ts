@@ -152,8 +152,12 @@ export class LineSplitter {
 
   /** Holds `rest` (no newline in it) as the start of a line; past maxLine, the held bytes are passed on cut. */
   private holdPartial(rest: Buffer, now: number): void {
-    // Copy: the chunk it came from is the shared read buffer, overwritten by the next read.
-    this.partial.push(Buffer.from(rest));
+    // Copy: the chunk it came from is the shared read buffer, overwritten by the next read. A memory of its own,
+    // not a slice of Node.js's 8 KiB pool: held across a pause (backpressure), it would keep the whole 8 KiB
+    // alive into the old generation, until a full collection (issue 22).
+    const copy = Buffer.allocUnsafeSlow(rest.length);
+    rest.copy(copy);
+    this.partial.push(copy);
     this.partialLength += rest.length;
     if (this.partialLength > this.maxLine) {
       // At least one byte stays held, so that a newline arriving next ends this line instead of making an empty one.

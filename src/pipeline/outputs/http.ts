@@ -4,7 +4,7 @@ import { deliveryFields } from '../delivery/drain';
 import { createHttpDrain, httpTlsProblems, requestFields, type Framing } from '../delivery/http-transport';
 import { tlsFields } from '../delivery/tls-files';
 import { defineComponent } from '../component';
-import { toJson } from '../formats/json-format';
+import { jsonArrayParts, toJson } from '../formats/json-format';
 import type { Message } from '../message';
 import { defaultAppName, FACILITIES, Rfc5424, type Facility } from '../formats/rfc5424';
 import { DRAIN_FORMATS, drainRendering } from '../formats/drain-format';
@@ -21,11 +21,11 @@ const CLOSE = Buffer.from(']');
 const FRAMINGS: Record<HttpFormat, Framing> = {
   logplex: {
     contentType: 'application/logplex-1',
-    body: (records) => Buffer.concat(records),
+    body: (records) => records,
     headers: (records, batchId) => ({ 'Logplex-Msg-Count': String(records.length), 'Logplex-Frame-Id': batchId }),
   },
-  ndjson: { contentType: 'application/x-ndjson', body: (records) => Buffer.concat(records) },
-  json: { contentType: 'application/json', body: (records) => Buffer.concat([OPEN, ...records.flatMap((r, i) => (i ? [COMMA, r] : [r])), CLOSE]) },
+  ndjson: { contentType: 'application/x-ndjson', body: (records) => records },
+  json: { contentType: 'application/json', body: (records) => jsonArrayParts(OPEN, records, COMMA, CLOSE) },
 };
 
 const schema: Schema = {

@@ -11,6 +11,7 @@ import { defaultAppName } from '../formats/rfc5424';
 import { failureText, partialSuccess } from '../formats/otlp-answer';
 import { jsonEnvelope, logRecordJson } from '../formats/otlp-json';
 import { logRecordProtobuf, protobufEnvelope } from '../formats/otlp-protobuf';
+import { ReusedMemory } from '../formats/reused-memory';
 import type { OtlpEncoding } from '../formats/otlp-record';
 
 const schema: Schema = {
@@ -71,7 +72,9 @@ export const otlpOutput = defineComponent({
         else sender.reporter.say('partial', `${context.id}: ${url.origin}${url.pathname} took every record but warned: ${why}`, SEVERITY.warning);
       },
     };
-    const encode: (m: Message) => Buffer = encoding === 'json' ? (m) => logRecordJson(m) : (m) => logRecordProtobuf(m);
+    // Every record goes straight into the drain's buffer, which copies it (see RecordBuffer.push).
+    const memory = new ReusedMemory();
+    const encode: (m: Message) => Buffer = encoding === 'json' ? (m) => logRecordJson(m, Date.now(), memory) : (m) => logRecordProtobuf(m, Date.now(), memory);
     const sender: Sender = createHttpDrain(options, context, { encode, framing, gzip: options.compression === 'gzip', url });
     return sender;
   },

@@ -9,6 +9,7 @@ import type { Message } from '../message';
 import { defaultAppName, FACILITIES, Rfc5424, STRUCTURED_DATA, type Facility } from '../formats/rfc5424';
 import { DRAIN_FORMAT_DOC, DRAIN_FORMATS, drainRendering } from '../formats/drain-format';
 import { splitForTransport } from '../formats/split-message';
+import { ReusedMemory } from '../formats/reused-memory';
 
 const URL_PATTERN = /^syslog(\+(tcp|tls|udp))?:\/\/(\[[0-9a-fA-F:.]+\]|[^\s/:@[\]]+):\d{1,5}\/?$/;
 
@@ -111,6 +112,8 @@ export const syslogOutput = defineComponent({
       hostname: options.hostname ?? context.hostname,
       fixedHostname: options.hostname !== undefined,
       structuredData: options.structured_data ?? '',
+      // Every message goes straight into the drain's buffer, which copies it (see RecordBuffer.push).
+      memory: new ReusedMemory(),
     });
     const render = drainRendering(options.format);
     let parts: DrainParts;

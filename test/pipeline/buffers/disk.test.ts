@@ -27,6 +27,30 @@ describe('disk buffer', () => {
     expect(open(dir).resumed).toBe(0);
   });
 
+  it('hands out the oldest unconfirmed records again, across segments, for a transport that retries a batch as it was', () => {
+    const dir = tempDir();
+    const buffer = open(dir, { segmentSize: 64 });
+    for (let i = 0; i < 40; i++) buffer.push(rec(i));
+    expect(buffer.stats().segments).toBeGreaterThan(4);
+    const taken = texts(buffer.take(25, Infinity));
+    expect(texts(buffer.unconfirmedRecords(25))).toEqual(taken);
+    buffer.confirm(7);
+    expect(texts(buffer.unconfirmedRecords(10))).toEqual(taken.slice(7, 17));
+    expect(texts(buffer.unconfirmedRecords(100))).toEqual(taken.slice(7));
+    buffer.close();
+  });
+
+  it('keeps a copy of each record: the caller may reuse its memory once push returns (an encoder reuses it)', () => {
+    const buffer = open(tempDir());
+    const memory = Buffer.from('record 0');
+    buffer.push(memory);
+    memory.write('record 1');
+    buffer.push(memory);
+    memory.fill(0);
+    expect(texts(buffer.take(10, Infinity))).toEqual(['record 0', 'record 1']);
+    buffer.close();
+  });
+
   it('rewinds to the oldest unconfirmed record across segments, and deletes confirmed segments', () => {
     const dir = tempDir();
     const buffer = open(dir, { segmentSize: 64 });
