@@ -5496,12 +5496,15 @@ function compile(names) {
 // src/pipeline/decoders/flat-json.ts
 var SHORT = 13;
 var REMEMBERED_KEYS = 32;
+var KEYS_BY_NAME = 1024;
 var FlatJsonReader = class {
   constructor(pick) {
     this.pick = pick;
   }
   pick;
   keys = [];
+  /** Every key met lately, by name. */
+  byName = /* @__PURE__ */ new Map();
   /** The message key's value, which becomes the Payload; undefined when there was none. */
   text;
   /** The value of the key that comes first in level_keys; undefined when none was present. */
@@ -5635,9 +5638,20 @@ var FlatJsonReader = class {
   }
   /** The key bytes[from, to), not the one at this position in the previous line: remembered from now on. */
   keyAt(position, from, to, line, lineStart) {
-    const name = Object.keys({ [line.slice(from - lineStart, to - lineStart)]: 0 })[0];
+    const text = line.slice(from - lineStart, to - lineStart);
+    let key = this.byName.get(text);
+    if (key === void 0) {
+      key = this.newKey(text);
+      if (key === void 0) return void 0;
+      if (this.byName.size < KEYS_BY_NAME) this.byName.set(text, key);
+    }
+    if (position < REMEMBERED_KEYS) this.keys[position] = key;
+    return key;
+  }
+  newKey(text) {
+    const name = Object.keys({ [text]: 0 })[0];
     if (name === "__proto__") return void 0;
-    const key = {
+    return {
       name,
       bytes: Buffer.from(name, "latin1"),
       levelRank: this.pick.levelKeys.indexOf(name),
@@ -5646,8 +5660,6 @@ var FlatJsonReader = class {
       value1: void 0,
       value2: void 0
     };
-    if (position < REMEMBERED_KEYS) this.keys[position] = key;
-    return key;
   }
 };
 function skipBlanks(bytes, i, end) {
@@ -14817,4 +14829,4 @@ Please report this with the command you ran.
     process.exitCode = 70;
   }
 );
-// drover-bundle-sha256 1e3e15a5d0767c9f925838342cd0d75643b91a5f184f5352004f649eeb2f5a6f
+// drover-bundle-sha256 464e7ccde0367f593a4b89b1c9747fd7d9f3cfc2b4462cbe87d1c506674fb3ee

@@ -31,6 +31,9 @@ const SHORT = 13;
 /** Keys are remembered by position up to here; past it (or when they change from line to line) they are sliced. */
 const REMEMBERED_KEYS = 32;
 
+/** Keys remembered by name, at most. */
+const KEYS_BY_NAME = 1024;
+
 /**
  * Reads lines that are a flat JSON object. `read` answers false for anything it does not handle (nested objects,
  * arrays, escapes, fractions and exponents, a key repeated where that changes the outcome) and for invalid JSON:
@@ -39,6 +42,8 @@ const REMEMBERED_KEYS = 32;
  */
 export class FlatJsonReader {
   private readonly keys: KnownKey[] = [];
+  /** Every key met lately, by name. */
+  private readonly byName = new Map<string, KnownKey>();
   /** The message key's value, which becomes the Payload; undefined when there was none. */
   text: string | undefined;
   /** The value of the key that comes first in level_keys; undefined when none was present. */
@@ -187,11 +192,26 @@ export class FlatJsonReader {
 
   /** The key bytes[from, to), not the one at this position in the previous line: remembered from now on. */
   private keyAt(position: number, from: number, to: number, line: string, lineStart: number): KnownKey | undefined {
+    const text = line.slice(from - lineStart, to - lineStart);
+    // Keys that change places from line to line (two kinds of lines alternating, or no fixed order) are found by
+    // name: making a KnownKey for each of them in every line cost more than the position check saves.
+    let key = this.byName.get(text);
+    if (key === undefined) {
+      key = this.newKey(text);
+      if (key === undefined) return undefined;
+      // Bounded: keys an app makes up (ids as keys) fill it once, and are then made each time, as they must be.
+      if (this.byName.size < KEYS_BY_NAME) this.byName.set(text, key);
+    }
+    if (position < REMEMBERED_KEYS) this.keys[position] = key;
+    return key;
+  }
+
+  private newKey(text: string): KnownKey | undefined {
     // The key as V8's own property name (internalized), so that storing it in Fields needs no lookup by content.
-    const name = Object.keys({ [line.slice(from - lineStart, to - lineStart)]: 0 })[0];
+    const name = Object.keys({ [text]: 0 })[0];
     // `into.__proto__ = value` does not make a field: JSON.parse and flattening decide what it does.
     if (name === '__proto__') return undefined;
-    const key: KnownKey = {
+    return {
       name,
       bytes: Buffer.from(name, 'latin1'),
       levelRank: this.pick.levelKeys.indexOf(name),
@@ -200,8 +220,6 @@ export class FlatJsonReader {
       value1: undefined,
       value2: undefined,
     };
-    if (position < REMEMBERED_KEYS) this.keys[position] = key;
-    return key;
   }
 }
 
