@@ -13016,6 +13016,10 @@ var Supervisor = class {
     const decision = this.directDecision(name);
     if (!("fd" in decision)) {
       if (this.wroteDirectly.delete(name)) this.report(`${name}'s output goes through the pipeline from this start: ${decision.why}`);
+      else if (this.options.config.direct_output === true && !this.directSaid) {
+        this.directSaid = true;
+        this.report(`[supervisor] direct_output = true does not apply to ${name}: ${decision.why}; its lines go through the pipeline`);
+      }
       return void 0;
     }
     this.wroteDirectly.add(name);
@@ -14829,4 +14833,4 @@ Please report this with the command you ran.
     process.exitCode = 70;
   }
 );
-// drover-bundle-sha256 464e7ccde0367f593a4b89b1c9747fd7d9f3cfc2b4462cbe87d1c506674fb3ee
+// drover-bundle-sha256 295c1dfb69967b3b4506cd85cedbd6badc9b96d7b6926309bc803b12bd1f75b6

@@ -145,6 +145,11 @@ export class Supervisor {
       // An instance that wrote directly and no longer may (a reload, a scale, or a killed Node.js process that left
       // O_NONBLOCK on the shared pipe) says so once, instead of changing how its lines travel without a word.
       if (this.wroteDirectly.delete(name)) this.report(`${name}'s output goes through the pipeline from this start: ${decision.why}`);
+      // Asked for and not possible: said once, so that whoever set it knows why it is not in effect.
+      else if (this.options.config.direct_output === true && !this.directSaid) {
+        this.directSaid = true;
+        this.report(`[supervisor] direct_output = true does not apply to ${name}: ${decision.why}; its lines go through the pipeline`);
+      }
       return undefined;
     }
     this.wroteDirectly.add(name);

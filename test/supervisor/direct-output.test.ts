@@ -153,6 +153,13 @@ describe('direct output', () => {
       ['direct_output = false', { 'drover/100.toml': `${ONCE}[supervisor]\ndirect_output = false\n` }, []],
       ['an explicit max_line_length', { 'drover/100.toml': `${ONCE}[outputs.stdout]\ntype = "stdout"\nmax_line_length = "20kB"\n` }, []],
     ];
+    // Why not, as drover says it once when direct_output = true was asked for.
+    const why: Record<string, RegExp> = {
+      'a filter': /decoders or filters read its lines/,
+      'format heroku': /outputs\.stdout is not a raw stdout/,
+      'two instances': /more than one instance runs/,
+      'an explicit max_line_length': /outputs\.stdout is not a raw stdout/,
+    };
     for (const [what, files] of cases) {
       it(what, async () => {
         const app = directApp({ Procfile: 'web: echo hello\n', ...files });
@@ -162,6 +169,11 @@ describe('direct output', () => {
         expect(out).toMatch(/hello/);
         expect(out).not.toMatch(/output: direct/);
         expect(out).toMatch(/Process started with pid \d+\n/);
+        const said = out.split('\n').filter((l) => l.includes('direct_output = true does not apply'));
+        if (why[what]) {
+          expect(said).toHaveLength(1);
+          expect(said[0]).toMatch(why[what]);
+        } else expect(said).toEqual([]);
       }, 30_000);
     }
 
