@@ -115,7 +115,7 @@ function runCached(module, content, filename) {
   var file = key && path.join(where.dir, 'drover-' + fnv1a([process.version, process.arch, name].join(' ')) + '.bin');
   var data = file ? readCache(file, key) : undefined;
   var script = new vm.Script(Module.wrap(content), { filename: name, cachedData: data });
-  if (file && (!data || script.cachedDataRejected)) saveLater(script, file, key);
+  if (file && (!data || script.cachedDataRejected)) saveLater(script, file, key, !where.shipped);
   var fn = script.runInThisContext({ displayErrors: true });
   // The bundle requires Node.js's built-in modules only, by name.
   var requireFn = function require(id) {
@@ -131,7 +131,7 @@ function runCached(module, content, filename) {
  * compiled would come back compiled at every start, in memory the idle supervisor does not need. To a temporary
  * file renamed into place, so a reader never sees half of it.
  */
-function saveLater(script, file, key) {
+function saveLater(script, file, key, prune) {
   var done = false;
   pending = true;
   function save() {
@@ -142,6 +142,7 @@ function saveLater(script, file, key) {
       // 0o644: a cache in the slug may be read by another user than the build's, as the bundle is.
       fs.writeFileSync(tmp, Buffer.concat([Buffer.from(key + '\n'), script.createCachedData()]), { mode: 420, flag: 'wx' });
       fs.renameSync(tmp, file);
+      if (prune) pruneOthers(file);
     } catch (e) {
       try {
         fs.unlinkSync(tmp);
@@ -153,6 +154,34 @@ function saveLater(script, file, key) {
   }
   if (process.env.DROVER_CODE_CACHE_FOR) process.once('exit', save);
   else setTimeout(save, 1000).unref();
+}
+
+/** Caches kept in the private directory: one per bundle path and Node.js, the most recently written. */
+var KEEP = 8;
+
+/**
+ * Removes all but the KEEP newest caches beside `file` (which is one of them): every drover unpacked somewhere else
+ * (a test's temporary copy, a new release) leaves the cache of its path behind, 300 KB each.
+ */
+function pruneOthers(file) {
+  var dir = path.dirname(file);
+  var found = [];
+  fs.readdirSync(dir).forEach(function (name) {
+    if (!/^drover-[0-9a-f]+\.bin$/.test(name)) return;
+    var stat = fs.lstatSync(path.join(dir, name), { throwIfNoEntry: false });
+    if (stat && stat.isFile()) found.push({ name: name, time: stat.mtimeMs });
+  });
+  found.sort(function (a, b) {
+    return b.time - a.time;
+  });
+  found.slice(KEEP).forEach(function (old) {
+    if (path.join(dir, old.name) === file) return;
+    try {
+      fs.unlinkSync(path.join(dir, old.name));
+    } catch (e) {
+      /* gone already (another drover pruned it) */
+    }
+  });
 }
 
 /**

@@ -77,6 +77,27 @@ describe('the code cache of lib/drover.js', () => {
     expect(statSync(join(dir, name)).mtimeMs).toBe(written);
   });
 
+  it("keeps the 8 newest caches in the private directory: other paths' caches do not pile up", async () => {
+    const tree = droverTree();
+    const tmp = tempDir();
+    const dir = join(tmp, `drover-${uid}`, 'code-cache');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(join(tmp, `drover-${uid}`), 0o700);
+    // Caches of 12 drovers that ran from other paths, an hour apart, and a file of someone else's naming.
+    for (let k = 0; k < 12; k++) {
+      const file = join(dir, `drover-${(0xa000 + k).toString(16)}.bin`);
+      writeFileSync(file, 'old cache\n');
+      utimesSync(file, new Date(Date.now() - (k + 1) * 3600_000), new Date(Date.now() - (k + 1) * 3600_000));
+    }
+    writeFileSync(join(dir, 'notes.txt'), 'kept');
+    await start(tree, tmp);
+    const left = [...caches(dir).keys()].sort();
+    // This drover's own, and the 7 newest of the others.
+    expect(left.filter((n) => n.endsWith('.bin'))).toHaveLength(8);
+    for (let k = 0; k < 7; k++) expect(left).toContain(`drover-${(0xa000 + k).toString(16)}.bin`);
+    expect(left).toContain('notes.txt');
+  });
+
   it('is never used for another bundle at the same path, even one of the same length', async () => {
     const tree = droverTree();
     const tmp = tempDir();
