@@ -4110,6 +4110,10 @@ function defineComponent(definition) {
 }
 
 // src/pipeline/message.ts
+function setField(fields, name, value) {
+  if (name === "__proto__") Object.defineProperty(fields, name, { value, writable: true, enumerable: true, configurable: true });
+  else fields[name] = value;
+}
 var SEVERITY = { emerg: 0, alert: 1, crit: 2, err: 3, warning: 4, notice: 5, info: 6, debug: 7 };
 var SEVERITY_NAMES = ["emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"];
 var EMPTY = Buffer.alloc(0);
@@ -5704,11 +5708,11 @@ var JsonDecoder = class {
         case "string":
         case "number":
         case "boolean":
-          into[name] = value;
+          setField(into, name, value);
           break;
         case "object":
           if (value === null) break;
-          if (Array.isArray(value) || depth >= this.maxDepth) into[name] = stringify(value);
+          if (Array.isArray(value) || depth >= this.maxDepth) setField(into, name, stringify(value));
           else this.flatten(value, name + ".", depth + 1, into);
           break;
       }
@@ -5784,7 +5788,7 @@ function parseLogfmt(line, into, partial) {
       while (i < n && (c = line.charCodeAt(i)) !== SPACE && c !== TAB) i++;
       value = line.slice(valueStart, i);
     }
-    into[key] = value;
+    setField(into, key, value);
     pairs++;
   }
   return pairs;
@@ -5830,7 +5834,8 @@ var LogfmtDecoder = class {
         }
       }
     }
-    message.fields = message.fields ? Object.assign(message.fields, fields) : fields;
+    if (message.fields) for (const key in fields) setField(message.fields, key, fields[key]);
+    else message.fields = fields;
     applyPicked(message, fields, text, this.pick);
   }
 };

@@ -3,6 +3,15 @@
 export type Stream = 'stdout' | 'stderr';
 export type FieldValue = string | number | boolean;
 
+/**
+ * fields[name] = value for a name an app printed: `__proto__` (a JSON or logfmt key like any other) becomes a field
+ * of that name, where assigning it would set or ignore the object's prototype and lose the value.
+ */
+export function setField(fields: Record<string, FieldValue>, name: string, value: FieldValue): void {
+  if (name === '__proto__') Object.defineProperty(fields, name, { value, writable: true, enumerable: true, configurable: true });
+  else fields[name] = value;
+}
+
 /** Syslog severities (RFC 5424), the scale of `Severity` in matchers. */
 export const SEVERITY = { emerg: 0, alert: 1, crit: 2, err: 3, warning: 4, notice: 5, info: 6, debug: 7 } as const;
 export const SEVERITY_NAMES = ['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'info', 'debug'] as const;

@@ -1,7 +1,7 @@
 // `json` decoder: a line holding a JSON object becomes Fields (nested keys flattened to `a.b`), with level,
 // message and time picked up from the usual keys. Anything else passes on undecoded.
 import { defineComponent, type Decoder } from '../component';
-import type { FieldValue, Message } from '../message';
+import { setField, type FieldValue, type Message } from '../message';
 import type { Schema } from '../../config/schema';
 import { applyLevelAndTime, applyPicked, pickSchema, picker, type Picker } from './pick';
 import { FlatJsonReader } from './flat-json';
@@ -69,11 +69,11 @@ export class JsonDecoder implements Decoder {
         case 'string':
         case 'number':
         case 'boolean':
-          into[name] = value;
+          setField(into, name, value);
           break;
         case 'object':
           if (value === null) break; // absent, so that Fields[name] == NIL holds
-          if (Array.isArray(value) || depth >= this.maxDepth) into[name] = stringify(value);
+          if (Array.isArray(value) || depth >= this.maxDepth) setField(into, name, stringify(value));
           else this.flatten(value as Record<string, unknown>, name + '.', depth + 1, into);
           break;
       }

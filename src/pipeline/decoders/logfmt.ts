@@ -1,7 +1,7 @@
 // `logfmt` decoder: `at=info method=GET path="/x y" status=200` becomes Fields, with level, message and time
 // picked up from the usual keys. A line that is not logfmt passes on undecoded.
 import { defineComponent, type Decoder } from '../component';
-import type { FieldValue, Message } from '../message';
+import { setField, type FieldValue, type Message } from '../message';
 import type { Schema } from '../../config/schema';
 import { applyPicked, pickSchema, picker, type Picker } from './pick';
 
@@ -57,7 +57,7 @@ export function parseLogfmt(line: string, into: Record<string, FieldValue>, part
       while (i < n && (c = line.charCodeAt(i)) !== SPACE && c !== TAB) i++;
       value = line.slice(valueStart, i);
     }
-    into[key] = value;
+    setField(into, key, value);
     pairs++;
   }
   return pairs;
@@ -107,7 +107,8 @@ export class LogfmtDecoder implements Decoder {
         }
       }
     }
-    message.fields = message.fields ? Object.assign(message.fields, fields) : fields;
+    if (message.fields) for (const key in fields) setField(message.fields, key, fields[key]);
+    else message.fields = fields;
     applyPicked(message, fields, text, this.pick);
   }
 }

@@ -16,6 +16,22 @@ describe('json decoder', () => {
     expect(m.timestamp).toBe(Date.parse('2024-05-01T10:00:00.5Z'));
   });
 
+  it('keeps a __proto__ key as a field of that name, and never changes the prototype', () => {
+    for (const [line, fields] of [
+      ['{"level":"info","__proto__":"v","b":2}', { level: 'info', ['__proto__']: 'v', b: 2 }],
+      ['{"\\u005f_proto__":"escaped","n":1}', { ['__proto__']: 'escaped', n: 1 }],
+      ['{"__proto__":{"polluted":1},"x":[1]}', { '__proto__.polluted': 1, x: '[1]' }],
+      ['{"__proto__":[1,2]}', { ['__proto__']: '[1,2]' }],
+    ] as const) {
+      const m = message(line);
+      decoder().decode(m);
+      // Own keys, in order: a __proto__ that set the prototype would be missing here.
+      expect(Object.entries(m.fields!), line).toEqual(Object.entries(JSON.parse(JSON.stringify(fields))));
+      expect(Object.getPrototypeOf(m.fields), line).toBe(Object.prototype);
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it('reads log.level (ECS), bunyan numbers, syslog numbers and epoch times in s, ms and ns', () => {
     const cases: [string, number, number][] = [
       ['{"log":{"level":"ERROR"},"@timestamp":"2024-01-01T00:00:00Z"}', SEVERITY.err, Date.parse('2024-01-01T00:00:00Z')],

@@ -13,6 +13,25 @@ describe('logfmt decoder', () => {
     expect(m.timestamp).toBe(Date.parse('2024-05-01T10:00:00Z'));
   });
 
+  it('keeps a __proto__ key as a field of that name, also when fields were decoded before', () => {
+    const m = message('__proto__=v b=2');
+    make(logfmtDecoder, {}).decode(m);
+    expect(Object.entries(m.fields!)).toEqual([
+      ['__proto__', 'v'],
+      ['b', '2'],
+    ]);
+    expect(Object.getPrototypeOf(m.fields)).toBe(Object.prototype);
+    const merged = message('__proto__=w c=3');
+    merged.fields = { a: 1 };
+    make(logfmtDecoder, {}).decode(merged);
+    expect(Object.entries(merged.fields!)).toEqual([
+      ['a', 1],
+      ['__proto__', 'w'],
+      ['c', '3'],
+    ]);
+    expect(Object.getPrototypeOf(merged.fields)).toBe(Object.prototype);
+  });
+
   it('reads Heroku router lines (at=error sets Severity)', () => {
     const m = message('at=error code=H12 desc="Request timeout" method=GET path="/" host=app.herokuapp.com status=503');
     make(logfmtDecoder, {}).decode(m);
