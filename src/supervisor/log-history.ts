@@ -174,7 +174,8 @@ export class LogHistory implements Output {
     for (let i = this.head; i < this.entries.length; i++) lines += linesOf(this.entries[i]);
     return {
       lines: Math.min(lines, this.maxLines),
-      bytes: this.byteCount,
+      // The memory its blocks hold, which can be far more than the lines it shows (1,500 short lines of 9,000 in a block).
+      bytes_held: this.byteCount,
       clients: this.clients.size,
       dropped_for_slow_clients: this.droppedForClients + [...this.clients].reduce((n, c) => n + c.droppedTotal, 0),
     };

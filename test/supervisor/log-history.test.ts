@@ -76,7 +76,7 @@ describe('drover logs', () => {
     const child = startDrover(app, [], { DROVER_SOCKET: socket });
     await waitForLine(child, /web\.1 +\| printed$/, 30_000);
     const status = JSON.parse((await drover(['status', '--json', '--socket', socket])).stdout as string);
-    expect(status.outputs.logs.bytes).toBeLessThanOrEqual(1024 * 1024 + 64 * 1024);
+    expect(status.outputs.logs.bytes_held).toBeLessThanOrEqual(1024 * 1024 + 64 * 1024);
     const kept = ((await drover(['logs', '-n', '1500', '--source', 'app', '--socket', socket])).stdout as string).split('\n');
     expect(kept.length).toBeLessThan(600);
     expect(kept[kept.length - 1]).toMatch(/: printed$/);
@@ -106,7 +106,7 @@ describe('drover logs', () => {
     writeFileSync(`${app}/go`, '');
     await waitForLine(child, /^printed$/m, 30_000);
     const status = JSON.parse((await drover(['status', '--json', '--socket', socket])).stdout as string);
-    expect(status.outputs.logs.bytes).toBeLessThanOrEqual(1024 * 1024);
+    expect(status.outputs.logs.bytes_held).toBeLessThanOrEqual(1024 * 1024);
     const kept = ((await drover(['logs', '-n', '10', '--source', 'app', '--socket', socket])).stdout as string)
       .split('\n')
       .map((l) => l.replace(HEROKU_LINE, ''));
