@@ -4490,7 +4490,7 @@ function resolveFormat(format, onPlatform, instances = 1) {
 }
 function autoEncoder(color, instances) {
   const prefixed = prefixedEncoder(color);
-  const now = () => instances() <= 1 ? rawEncoder : prefixed;
+  const now = () => resolveFormat("auto", true, instances()) === "raw" ? rawEncoder : prefixed;
   return {
     message: (m, out) => now().message(m, out),
     lines: (chunk, start, end, source, timestamp, out) => now().lines(chunk, start, end, source, timestamp, out)

@@ -4539,7 +4539,7 @@ function isOnPlatform(env) {
 }
 function autoEncoder(color, instances) {
   const prefixed = prefixedEncoder(color);
-  const now = () => instances() <= 1 ? rawEncoder : prefixed;
+  const now = () => resolveFormat("auto", true, instances()) === "raw" ? rawEncoder : prefixed;
   return {
     message: (m, out) => now().message(m, out),
     lines: (chunk, start2, end, source, timestamp, out) => now().lines(chunk, start2, end, source, timestamp, out)
@@ -14839,4 +14839,4 @@ Please report this with the command you ran.
     process.exitCode = 70;
   }
 );
-// drover-bundle-sha256 376ca48f1417bed9877f69a2921c934aa42af4b22e063fd809d4cd438e26f22e
+// drover-bundle-sha256 fc85d64adbe2b5a7c7ce3f72b6cda9f1a370ee7527afb940088ae13736564af0

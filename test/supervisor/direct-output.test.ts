@@ -31,8 +31,12 @@ function nodeApp(script: string, extra: Record<string, string> = {}) {
 describe('by default (no direct_output = true)', () => {
   it('keeps a line the app writes in pieces whole on a dyno while drover prints its own lines (C stdio, Python and seq write 4 KiB blocks, not lines)', async () => {
     // The app writes half a line, has drover print a status line (SIGUSR1 to its parent, drover), then ends the line
-    // well within partial_line_timeout. Written straight to drover's stdout, drover's line would land inside it.
-    const app = tempDir({ Procfile: `web: printf 'first half '; kill -USR1 $PPID; sleep 0.15; printf 'second half\\n'; exec sleep 1000\n` });
+    // within partial_line_timeout (2 s here, so that a loaded machine cannot stretch 0.15 s past it). Written
+    // straight to drover's stdout, drover's line would land inside it.
+    const app = tempDir({
+      Procfile: `web: printf 'first half '; kill -USR1 $PPID; sleep 0.15; printf 'second half\\n'; exec sleep 1000\n`,
+      'drover/100.toml': '[supervisor]\npartial_line_timeout = "2s"\n',
+    });
     const child = startDrover(app, [], ON_DYNO);
     await waitForLine(child, /^first half/);
     child.kill('SIGTERM');

@@ -29,7 +29,8 @@ export interface Encoder {
 
 /**
  * `auto`: raw where a platform adds its own prefix and only one instance runs in the container (the platform's
- * prefix names it), foreman-style prefixed elsewhere and wherever several instances share the output.
+ * prefix names it), foreman-style prefixed elsewhere and wherever several instances share the output. Without
+ * `instances`, as at start with one; autoEncoder asks again at each write.
  */
 export function resolveFormat(format: FormatName, onPlatform: boolean, instances = 1): ConcreteFormat {
   return format === 'auto' ? (onPlatform && instances <= 1 ? 'raw' : 'prefixed') : format;
@@ -46,7 +47,7 @@ export function isOnPlatform(env: NodeJS.ProcessEnv): boolean {
  */
 export function autoEncoder(color: boolean, instances: () => number): Encoder {
   const prefixed = prefixedEncoder(color);
-  const now = () => (instances() <= 1 ? rawEncoder : prefixed);
+  const now = () => (resolveFormat('auto', true, instances()) === 'raw' ? rawEncoder : prefixed);
   return {
     message: (m, out) => now().message(m, out),
     lines: (chunk, start, end, source, timestamp, out) => now().lines!(chunk, start, end, source, timestamp, out),
