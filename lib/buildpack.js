@@ -4104,6 +4104,8 @@ var processSchema = {
 };
 
 // src/pipeline/component.ts
+var ONE_INSTANCE = [{ name: "" }];
+var oneInstance = () => ONE_INSTANCE;
 var COMPONENT_KINDS = ["inputs", "decoders", "filters", "outputs"];
 function defineComponent(definition) {
   return definition;
@@ -4489,8 +4491,8 @@ function resolveFormat(format, onPlatform, instances = 1) {
   return format === "auto" ? onPlatform && instances <= 1 ? "raw" : "prefixed" : format;
 }
 function autoEncoder(color, instances) {
-  const prefixed = prefixedEncoder(color);
-  const now = () => resolveFormat("auto", true, instances()) === "raw" ? rawEncoder : prefixed;
+  const prefixed = prefixedEncoder(color, instances);
+  const now = () => resolveFormat("auto", true, instances().length) === "raw" ? rawEncoder : prefixed;
   return {
     message: (m, out) => now().message(m, out),
     lines: (chunk, start, end, source, timestamp, out) => now().lines(chunk, start, end, source, timestamp, out)
@@ -4503,7 +4505,7 @@ function createEncoder(format, options) {
     case "heroku":
       return herokuEncoder();
     case "prefixed":
-      return prefixedEncoder(options.color);
+      return prefixedEncoder(options.color, options.instances ?? oneInstance);
     case "json":
       return jsonEncoder;
     case "logfmt":
@@ -4558,10 +4560,24 @@ function herokuEncoder() {
   };
 }
 var COLORS = [36, 33, 32, 35, 34, 31, 96, 93, 92, 95, 94];
-function prefixedEncoder(color) {
-  let width = 6;
+var MIN_WIDTH = 6;
+function columnFor(instances) {
+  let width = MIN_WIDTH;
+  for (const { name } of instances) if (name) width = Math.max(width, "drover[]".length + name.length);
+  return width;
+}
+function prefixedEncoder(color, instances) {
+  let width = MIN_WIDTH;
+  let measured;
+  let measuredSize = 0;
   const colors = /* @__PURE__ */ new Map();
   const prefix = prefixCache(({ logger, type, timestamp }) => {
+    const formation = instances();
+    if (formation !== measured || formation.length !== measuredSize) {
+      measured = formation;
+      measuredSize = formation.length;
+      width = Math.max(width, columnFor(formation));
+    }
     const name = type === "log" ? logger : logger === "supervisor" || logger === type ? type : `${type}[${logger}]`;
     width = Math.max(width, name.length);
     const time = new Date(timestamp).toTimeString().slice(0, 8);
@@ -5105,7 +5121,7 @@ function createStreamOutput(fd, options, context) {
   const out = writerFor(fd);
   const color = options.color === "auto" ? context.isTTY : options.color;
   const format = resolveFormat(options.format, context.onPlatform);
-  const encoder2 = options.format === "auto" && context.onPlatform ? autoEncoder(color, context.instances) : createEncoder(format, { color });
+  const encoder2 = options.format === "auto" && context.onPlatform ? autoEncoder(color, context.instances) : createEncoder(format, { color, instances: context.instances });
   const lines = encoder2.lines;
   const limit = options.max_line_length ?? (context.onPlatform ? 1e4 : 0);
   const measure = format === "json" ? (m) => Buffer.byteLength(toJson(m)) : format === "logfmt" ? (m) => Buffer.byteLength(toLogfmt(m)) : payloadSize;
@@ -6634,7 +6650,7 @@ var FileOutput = class {
     this.maxSize = maxSize;
     this.keep = keep;
     this.context = context;
-    this.encoder = createEncoder(format, { color: false });
+    this.encoder = createEncoder(format, { color: false, instances: context?.instances });
     (0, import_node_fs7.mkdirSync)((0, import_node_path5.dirname)(path), { recursive: true });
     this.writer = this.open();
   }

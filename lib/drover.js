@@ -4150,6 +4150,8 @@ var processSchema = {
 };
 
 // src/pipeline/component.ts
+var ONE_INSTANCE = [{ name: "" }];
+var oneInstance = () => ONE_INSTANCE;
 var COMPONENT_KINDS = ["inputs", "decoders", "filters", "outputs"];
 function defineComponent(definition) {
   return definition;
@@ -4538,8 +4540,8 @@ function isOnPlatform(env) {
   return Boolean(env.DYNO || env.VCAP_APPLICATION || env.CNB_APP_DIR || env.CNB_LAYERS_DIR);
 }
 function autoEncoder(color, instances) {
-  const prefixed = prefixedEncoder(color);
-  const now = () => resolveFormat("auto", true, instances()) === "raw" ? rawEncoder : prefixed;
+  const prefixed = prefixedEncoder(color, instances);
+  const now = () => resolveFormat("auto", true, instances().length) === "raw" ? rawEncoder : prefixed;
   return {
     message: (m, out) => now().message(m, out),
     lines: (chunk, start2, end, source, timestamp, out) => now().lines(chunk, start2, end, source, timestamp, out)
@@ -4552,7 +4554,7 @@ function createEncoder(format, options) {
     case "heroku":
       return herokuEncoder();
     case "prefixed":
-      return prefixedEncoder(options.color);
+      return prefixedEncoder(options.color, options.instances ?? oneInstance);
     case "json":
       return jsonEncoder;
     case "logfmt":
@@ -4607,10 +4609,24 @@ function herokuEncoder() {
   };
 }
 var COLORS = [36, 33, 32, 35, 34, 31, 96, 93, 92, 95, 94];
-function prefixedEncoder(color) {
-  let width = 6;
+var MIN_WIDTH = 6;
+function columnFor(instances) {
+  let width = MIN_WIDTH;
+  for (const { name } of instances) if (name) width = Math.max(width, "drover[]".length + name.length);
+  return width;
+}
+function prefixedEncoder(color, instances) {
+  let width = MIN_WIDTH;
+  let measured;
+  let measuredSize = 0;
   const colors = /* @__PURE__ */ new Map();
   const prefix = prefixCache(({ logger, type, timestamp }) => {
+    const formation = instances();
+    if (formation !== measured || formation.length !== measuredSize) {
+      measured = formation;
+      measuredSize = formation.length;
+      width = Math.max(width, columnFor(formation));
+    }
     const name = type === "log" ? logger : logger === "supervisor" || logger === type ? type : `${type}[${logger}]`;
     width = Math.max(width, name.length);
     const time = new Date(timestamp).toTimeString().slice(0, 8);
@@ -5157,7 +5173,7 @@ function createStreamOutput(fd, options, context) {
   const out = writerFor(fd);
   const color = options.color === "auto" ? context.isTTY : options.color;
   const format = resolveFormat(options.format, context.onPlatform);
-  const encoder2 = options.format === "auto" && context.onPlatform ? autoEncoder(color, context.instances) : createEncoder(format, { color });
+  const encoder2 = options.format === "auto" && context.onPlatform ? autoEncoder(color, context.instances) : createEncoder(format, { color, instances: context.instances });
   const lines = encoder2.lines;
   const limit = options.max_line_length ?? (context.onPlatform ? 1e4 : 0);
   const measure = format === "json" ? (m) => Buffer.byteLength(toJson(m)) : format === "logfmt" ? (m) => Buffer.byteLength(toLogfmt(m)) : payloadSize;
@@ -6686,7 +6702,7 @@ var FileOutput = class {
     this.maxSize = maxSize;
     this.keep = keep;
     this.context = context;
-    this.encoder = createEncoder(format, { color: false });
+    this.encoder = createEncoder(format, { color: false, instances: context?.instances });
     (0, import_node_fs5.mkdirSync)((0, import_node_path3.dirname)(path), { recursive: true });
     this.writer = this.open();
   }
@@ -13826,7 +13842,7 @@ var Pipeline = class {
       hostname: this.options.hostname,
       onPlatform: this.options.onPlatform,
       isTTY: this.options.isTTY,
-      instances: this.options.instances ?? (() => 1),
+      instances: this.options.instances ?? oneInstance,
       report: (text, severity = SEVERITY.info) => emit2(Message.internal(text, id, severity, this.options.hostname)),
       emit: emit2
     };
@@ -14099,8 +14115,8 @@ var Inputs = class {
         hostname: options.hostname,
         onPlatform: options.onPlatform,
         isTTY: false,
-        instances: () => 1,
-        // how many processes print: only outputs' formats ask
+        instances: oneInstance,
+        // only outputs' formats ask
         report: (text, severity = SEVERITY.info) => pipeline.internal(text, id, severity),
         emit: (m) => pipeline.route(m)
       };
@@ -14390,9 +14406,9 @@ Run \`drover check\` after fixing them.
     }
     let pipeline;
     let formation;
-    const instanceCount = () => formation?.length ?? plans.length;
+    const formationNow = () => formation ?? plans;
     try {
-      pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: (0, import_node_tty.isatty)(1), instances: instanceCount });
+      pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: (0, import_node_tty.isatty)(1), instances: formationNow });
     } catch (error) {
       process.stderr.write(`drover: cannot start: ${error.message}
 `);
@@ -14431,6 +14447,7 @@ Run \`drover check\` after fixing them.
     try {
       supervisor.start();
       await inputs.start();
+      await new Promise((resolve10) => setImmediate(resolve10));
       const socketPath = controlSocketPath(app.appDir, app.config.supervisor.control_socket);
       const control = await serveControl(socketPath, supervisor).catch((error) => {
         pipeline.internal(`control socket unavailable (${error.message}): drover status and restart will not work`, "supervisor", 4);
@@ -14839,4 +14856,4 @@ Please report this with the command you ran.
     process.exitCode = 70;
   }
 );
-// drover-bundle-sha256 fc85d64adbe2b5a7c7ce3f72b6cda9f1a370ee7527afb940088ae13736564af0
+// drover-bundle-sha256 4194b24772d480b8c8760c9157c4be4849caa575aa6c1c5c013ef56bfd64d6b1

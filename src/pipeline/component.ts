@@ -4,6 +4,16 @@ import type { BlockSource } from './formats/formats';
 import type { Message } from './message';
 import type { LineSink } from './intake/splitter';
 
+/** An instance of the formation, as formats see it. */
+export interface InstanceName {
+  readonly name: string;
+}
+
+const ONE_INSTANCE: readonly InstanceName[] = [{ name: '' }];
+
+/** The formation where nothing else is known: one instance, whose name no column needs room for. */
+export const oneInstance = (): readonly InstanceName[] => ONE_INSTANCE;
+
 /** What a component gets from the pipeline besides its own options. */
 export interface ComponentContext {
   /** `outputs.papertrail`: the prefix of every line the component reports. */
@@ -14,8 +24,11 @@ export interface ComponentContext {
   onPlatform: boolean;
   /** True when stdout is a terminal (for colours). */
   isTTY: boolean;
-  /** How many process instances this drover runs now (in this dyno or container): `auto` formats name them when several. */
-  instances: () => number;
+  /**
+   * The process instances this drover runs now (in this dyno or container), a scale included: `auto` formats name
+   * them when several, and the prefixed format sizes its name column for all of them, as foreman does.
+   */
+  instances: () => readonly InstanceName[];
   /**
    * Sends a line of drover's own into the pipeline after this component: a filter's summary goes through the
    * filters after it and then to the outputs; an output's report (drops, retries) goes to the outputs.

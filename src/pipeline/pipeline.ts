@@ -4,7 +4,7 @@ import { compileMatcher, type CompiledMatcher } from './matcher/matcher';
 import { Message, SEVERITY } from './message';
 import type { BlockSource } from './formats/formats';
 import type { LineSink } from './intake/splitter';
-import type { ComponentContext, Decoder, Filter, Output } from './component';
+import { oneInstance, type ComponentContext, type Decoder, type Filter, type InstanceName, type Output } from './component';
 import { findDefinition } from './registry';
 import { DisabledOutputs } from './disabled-outputs';
 import { BufferInUseError } from './buffers/segment-files';
@@ -23,8 +23,8 @@ export interface PipelineOptions {
   hostname: string;
   onPlatform: boolean;
   isTTY: boolean;
-  /** How many process instances this drover runs now (default 1): a scale changes it. */
-  instances?: () => number;
+  /** The process instances this drover runs now (default: one, unnamed); a scale changes them. */
+  instances?: () => readonly InstanceName[];
   /** How often a disabled output's error is said again (default: every minute). */
   repeatMs?: number;
 }
@@ -115,7 +115,7 @@ export class Pipeline implements LineSink {
       hostname: this.options.hostname,
       onPlatform: this.options.onPlatform,
       isTTY: this.options.isTTY,
-      instances: this.options.instances ?? (() => 1),
+      instances: this.options.instances ?? oneInstance,
       report: (text, severity = SEVERITY.info) => emit(Message.internal(text, id, severity, this.options.hostname)),
       emit,
     };

@@ -19,6 +19,7 @@ import { Inputs } from '../../pipeline/inputs/inputs';
 import { isOnPlatform } from '../../pipeline/formats/formats';
 import { writeInSmallPieces, writeProgress } from '../../pipeline/io/sinks';
 import { SEVERITY } from '../../pipeline/message';
+import type { InstanceName } from '../../pipeline/component';
 import { handleSignals, ignoredLine } from '../signals';
 import { mayBeDirect } from '../../supervisor/direct-output';
 import { statusLines } from './status';
@@ -108,11 +109,11 @@ ${APP_USAGE}`,
       void process.stderr;
     }
     let pipeline: Pipeline;
-    // The formation as it runs (a scale changes it), once the supervisor exists: `auto` formats follow its size.
-    let formation: readonly unknown[] | undefined;
-    const instanceCount = () => formation?.length ?? plans.length;
+    // The formation as it runs (a scale changes it), once the supervisor exists: `auto` formats follow it.
+    let formation: readonly InstanceName[] | undefined;
+    const formationNow = () => formation ?? plans;
     try {
-      pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: isatty(1), instances: instanceCount });
+      pipeline = new Pipeline(app.config, { env, hostname, onPlatform: isOnPlatform(process.env), isTTY: isatty(1), instances: formationNow });
     } catch (error) {
       // Nothing runs yet: a disk buffer that another output or drover holds, or an output with required = true
       // that cannot be made (others are disabled), is the user's to sort out.
@@ -158,6 +159,9 @@ ${APP_USAGE}`,
       // The processes first: the control socket is for later `drover status` calls and need not delay them.
       supervisor.start();
       await inputs.start();
+      // A turn of the event loop first, so that the processes' first lines are read as soon as they come, not
+      // after the control socket is set up (2 ms, the first net.Server): 1 ms less to an app's first line.
+      await new Promise((resolve) => setImmediate(resolve));
       const socketPath = controlSocketPath(app.appDir, app.config.supervisor.control_socket);
       const control = await serveControl(socketPath, supervisor).catch((error: Error) => {
         pipeline.internal(`control socket unavailable (${error.message}): drover status and restart will not work`, 'supervisor', 4);

@@ -1,6 +1,7 @@
 // How outputs turn messages into lines: raw, heroku, prefixed, json, logfmt (and auto, which picks one of them).
 import type { FdWriter } from '../io/writer';
 import type { Message } from '../message';
+import { oneInstance, type InstanceName } from '../component';
 import { toJson, writeJsonAscii } from './json-format';
 import { toLogfmt, writeLogfmtAscii } from './logfmt-format';
 
@@ -45,23 +46,24 @@ export function isOnPlatform(env: NodeJS.ProcessEnv): boolean {
  * `auto` on a platform, decided at each write: raw while one instance runs, prefixed while several do, so that a
  * `drover scale` names the lines from then on (and a scale back to one drops the names again).
  */
-export function autoEncoder(color: boolean, instances: () => number): Encoder {
-  const prefixed = prefixedEncoder(color);
-  const now = () => (resolveFormat('auto', true, instances()) === 'raw' ? rawEncoder : prefixed);
+export function autoEncoder(color: boolean, instances: () => readonly InstanceName[]): Encoder {
+  const prefixed = prefixedEncoder(color, instances);
+  const now = () => (resolveFormat('auto', true, instances().length) === 'raw' ? rawEncoder : prefixed);
   return {
     message: (m, out) => now().message(m, out),
     lines: (chunk, start, end, source, timestamp, out) => now().lines!(chunk, start, end, source, timestamp, out),
   };
 }
 
-export function createEncoder(format: ConcreteFormat, options: { color: boolean }): Encoder {
+/** The encoder of a format; `instances` (the formation) sizes the prefixed format's name column. */
+export function createEncoder(format: ConcreteFormat, options: { color: boolean; instances?: () => readonly InstanceName[] }): Encoder {
   switch (format) {
     case 'raw':
       return rawEncoder;
     case 'heroku':
       return herokuEncoder();
     case 'prefixed':
-      return prefixedEncoder(options.color);
+      return prefixedEncoder(options.color, options.instances ?? oneInstance);
     case 'json':
       return jsonEncoder;
     case 'logfmt':
@@ -128,10 +130,34 @@ function herokuEncoder(): Encoder {
 
 const COLORS = [36, 33, 32, 35, 34, 31, 96, 93, 92, 95, 94];
 
-function prefixedEncoder(color: boolean): Encoder {
-  let width = 6;
+/** The shortest name column: foreman's, which fits its own `system`. */
+const MIN_WIDTH = 6;
+
+/**
+ * The name column fits every instance of the formation from the first line, as foreman sizes it from all process
+ * names at start: lines stay aligned when a longer name speaks first. drover's own lines about an instance are
+ * named `drover[web.1]`, so the column fits that. A longer name still widens it when it appears (an output's
+ * report, `drover[outputs.papertrail]`; a scale that adds web.10).
+ */
+function columnFor(instances: readonly InstanceName[]): number {
+  let width = MIN_WIDTH;
+  for (const { name } of instances) if (name) width = Math.max(width, 'drover[]'.length + name.length);
+  return width;
+}
+
+function prefixedEncoder(color: boolean, instances: () => readonly InstanceName[]): Encoder {
+  let width = MIN_WIDTH;
+  // The formation last measured: measured again only when it changes (a scale).
+  let measured: readonly InstanceName[] | undefined;
+  let measuredSize = 0;
   const colors = new Map<string, number>();
   const prefix = prefixCache(({ logger, type, timestamp }) => {
+    const formation = instances();
+    if (formation !== measured || formation.length !== measuredSize) {
+      measured = formation;
+      measuredSize = formation.length;
+      width = Math.max(width, columnFor(formation));
+    }
     // drover's own lines say which instance they are about: `drover[web.1]`, or `drover` for the supervisor.
     const name = type === 'log' ? logger : logger === 'supervisor' || logger === type ? type : `${type}[${logger}]`;
     width = Math.max(width, name.length);

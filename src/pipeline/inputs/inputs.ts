@@ -1,6 +1,6 @@
 // The configured inputs of an app: built from the registry, started beside the processes, closed before the pipeline.
 import type { ComponentConfig } from '../../config/load';
-import type { ComponentContext, Input, InputHost } from '../component';
+import { oneInstance, type ComponentContext, type Input, type InputHost } from '../component';
 import { type Message, SEVERITY } from '../message';
 import type { Pipeline } from '../pipeline';
 import { findDefinition } from '../registry';
@@ -42,7 +42,7 @@ export class Inputs {
         hostname: options.hostname,
         onPlatform: options.onPlatform,
         isTTY: false,
-        instances: () => 1, // how many processes print: only outputs' formats ask
+        instances: oneInstance, // only outputs' formats ask
         report: (text, severity = SEVERITY.info) => pipeline.internal(text, id, severity),
         emit: (m) => pipeline.route(m),
       };

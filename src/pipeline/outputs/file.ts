@@ -65,7 +65,7 @@ export class FileOutput implements Output {
     private readonly keep: number,
     private readonly context?: ComponentContext,
   ) {
-    this.encoder = createEncoder(format, { color: false });
+    this.encoder = createEncoder(format, { color: false, instances: context?.instances });
     mkdirSync(dirname(path), { recursive: true });
     this.writer = this.open();
   }

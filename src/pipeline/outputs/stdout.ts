@@ -42,7 +42,8 @@ function createStreamOutput(fd: number, options: Record<string, any>, context: C
   const color = options.color === 'auto' ? context.isTTY : options.color;
   const format = resolveFormat(options.format as FormatName, context.onPlatform);
   // On a platform, `auto` follows the formation: prefixed while several instances run (after `drover scale web=2`).
-  const encoder = options.format === 'auto' && context.onPlatform ? autoEncoder(color, context.instances) : createEncoder(format, { color });
+  const encoder =
+    options.format === 'auto' && context.onPlatform ? autoEncoder(color, context.instances) : createEncoder(format, { color, instances: context.instances });
   const lines = encoder.lines;
   const limit: number = options.max_line_length ?? (context.onPlatform ? 10000 : 0);
   const measure: Measure = format === 'json' ? (m) => Buffer.byteLength(toJson(m)) : format === 'logfmt' ? (m) => Buffer.byteLength(toLogfmt(m)) : payloadSize;

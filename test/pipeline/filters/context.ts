@@ -1,6 +1,6 @@
 // Test helpers for decoders and filters: messages, a context that records what components emit, child output.
 import { execFileSync } from 'node:child_process';
-import type { ComponentContext, ComponentDefinition, ComponentKind, ComponentKinds } from '../../../src/pipeline/component';
+import { oneInstance, type ComponentContext, type ComponentDefinition, type ComponentKind, type ComponentKinds } from '../../../src/pipeline/component';
 import { applySchema } from '../../../src/config/schema';
 import { Message, type FieldValue } from '../../../src/pipeline/message';
 
@@ -20,7 +20,7 @@ export function recorder(env: NodeJS.ProcessEnv = {}): ComponentContext & { sent
     hostname: 'host',
     onPlatform: false,
     isTTY: false,
-    instances: () => 1,
+    instances: oneInstance,
     sent,
     report(text, severity) {
       sent.push(Message.internal(text, 'drover', severity, 'host'));

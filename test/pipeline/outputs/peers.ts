@@ -4,7 +4,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
-import type { ComponentContext } from '../../../src/pipeline/component';
+import { oneInstance, type ComponentContext } from '../../../src/pipeline/component';
 import { Message } from '../../../src/pipeline/message';
 import { tempDir } from '../../helpers';
 
@@ -213,7 +213,7 @@ export function testContext(id = 'outputs.drain', env: NodeJS.ProcessEnv = {}): 
     hostname: 'testhost',
     onPlatform: false,
     isTTY: false,
-    instances: () => 1,
+    instances: oneInstance,
     reports,
     report: (text, severity) => reports.push({ text, severity }),
     emit: () => {},
