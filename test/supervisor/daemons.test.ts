@@ -33,6 +33,12 @@ const cmdline = (pid: number) => {
   }
 };
 /** Live daemons: `sleep <seconds>` processes that lead their own session (they called setsid). */
+// Each daemon sleeps a length of its own, unique to this run (GNU sleep takes fractions): another run of this file on
+// the machine, at the same time, has daemons of its own that must not count here.
+const DAEMON_1001 = `1001.${process.pid}`;
+const DAEMON_1002 = `1002.${process.pid}`;
+const DAEMON_1003 = `1003.${process.pid}`;
+const DAEMON_1004 = `1004.${process.pid}`;
 const daemons = (seconds: string) => pids().filter((p) => cmdline(p) === `sleep ${seconds}` && stat(p)?.session === p && stat(p)?.state !== 'Z');
 const sleepUntil = async (test: () => boolean, timeout = 15_000) => {
   for (const until = Date.now() + timeout; !test() && Date.now() < until; ) await new Promise((r) => setTimeout(r, 25));
@@ -108,7 +114,7 @@ describe('as PID 1 (unshare --pid --fork --mount-proc)', () => {
 
   it('a SIGTERM sent by a process to every process (kill -1) is one stop', async () => {
     const app = tempDir({
-      Procfile: `web: trap 'exit 0' TERM; echo ready; while true; do sleep 0.1; done\nkiller: sleep 1; setsid -f sleep 1001; sleep 0.3; kill -TERM -1; sleep 5\n`,
+      Procfile: `web: trap 'exit 0' TERM; echo ready; while true; do sleep 0.1; done\nkiller: sleep 1; setsid -f sleep ${DAEMON_1001}; sleep 0.3; kill -TERM -1; sleep 5\n`,
       'drover/009-stdout.toml': JSON_STDOUT,
     });
     const result = await startAsPid1(app);
@@ -121,7 +127,7 @@ describe('as PID 1 (unshare --pid --fork --mount-proc)', () => {
 describe('daemons (processes that leave their process group)', () => {
   it('a daemonizing process restarted 5 times leaves at most one daemon, and none after stop', async () => {
     // `setsid -f` forks a child in a session of its own, out of reach of the process group's signals.
-    const app = tempDir({ Procfile: 'web: setsid -f sleep 1002; echo "daemon started"; exec sleep 1000\n', 'drover/009-stdout.toml': JSON_STDOUT });
+    const app = tempDir({ Procfile: `web: setsid -f sleep ${DAEMON_1002}; echo "daemon started"; exec sleep 1000\n`, 'drover/009-stdout.toml': JSON_STDOUT });
     const socket = `${app}/control.sock`;
     const child = startDrover(app, [], { DROVER_SOCKET: socket });
     await waitForLine(child, /daemon started/);
@@ -131,37 +137,37 @@ describe('daemons (processes that leave their process group)', () => {
       expect((await drover(['restart', 'web', '--socket', socket])).exitCode).toBe(0);
       expect(await sleepUntil(() => (child.output().match(/daemon started/g) ?? []).length > before)).toBe(true);
       await new Promise((r) => setTimeout(r, 100));
-      most = Math.max(most, daemons('1002').length);
+      most = Math.max(most, daemons(DAEMON_1002).length);
     }
     expect(most).toBe(1);
     expect(child.output()).toMatch(/Sent SIGTERM to a process it started that left its process group \(a daemon\?\): pid \d+/);
     child.kill('SIGTERM');
     const result = await child;
     expect(result.exitCode).toBe(0);
-    expect(daemons('1002')).toEqual([]);
+    expect(daemons(DAEMON_1002)).toEqual([]);
   }, 60_000);
 
   it('a command that daemonizes and exits, restarted by policy, never leaves two daemons', async () => {
     const app = tempDir({
-      Procfile: 'worker: setsid -f sleep 1003; echo forked; sleep 0.2; exit 1\n',
+      Procfile: `worker: setsid -f sleep ${DAEMON_1003}; echo forked; sleep 0.2; exit 1\n`,
       'drover/009-stdout.toml': JSON_STDOUT,
       'drover/100.toml': '[supervisor]\nbackoff_initial = "50ms"\n\n[processes.worker]\nstartsecs = 0\n',
     });
     const child = startDrover(app);
     let most = 0;
-    const watch = setInterval(() => (most = Math.max(most, daemons('1003').length)), 20);
+    const watch = setInterval(() => (most = Math.max(most, daemons(DAEMON_1003).length)), 20);
     await sleepUntil(() => (child.output().match(/"message":"forked"/g) ?? []).length >= 6, 20_000);
     clearInterval(watch);
     child.kill('SIGTERM');
     const result = await child;
     expect((result.stdout.match(/"message":"forked"/g) ?? []).length).toBeGreaterThanOrEqual(6);
     expect(most).toBe(1);
-    expect(daemons('1003')).toEqual([]);
+    expect(daemons(DAEMON_1003)).toEqual([]);
   }, 60_000);
 
   it('a SIGTERM sent to drover, the process and its daemon at once is one stop', async () => {
     const app = tempDir({
-      Procfile: `web: setsid -f sleep 1004; trap 'exit 0' TERM; echo ready; while true; do sleep 0.1; done\n`,
+      Procfile: `web: setsid -f sleep ${DAEMON_1004}; trap 'exit 0' TERM; echo ready; while true; do sleep 0.1; done\n`,
       'drover/009-stdout.toml': JSON_STDOUT,
     });
     const child = startDrover(app);
@@ -179,6 +185,6 @@ describe('daemons (processes that leave their process group)', () => {
     const result = await child;
     expect(result.exitCode, result.stdout).toBe(0);
     expect(result.stdout).not.toContain('again');
-    expect(daemons('1004')).toEqual([]);
+    expect(daemons(DAEMON_1004)).toEqual([]);
   });
 });
