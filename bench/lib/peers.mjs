@@ -172,9 +172,10 @@ const nodePipe = {
   prepare(job) {
     if (job.restart || (job.count ?? 1) > 1) return { na: 'not a supervisor; only the floor of a Node.js passthrough' };
     if (job.format !== 'raw') return { na: 'only for raw: a bare pipe adds no prefix' };
-    // The idiomatic Node.js passthrough, nothing else: what any supervisor written for Node.js starts from.
+    // The idiomatic Node.js passthrough, nothing else, with the Node.js drover runs on: what any supervisor written
+    // for Node.js starts from.
     const script = `require('child_process').spawn('bash', [${JSON.stringify(job.script)}], { stdio: ['ignore', 'pipe', 'inherit'] }).stdout.pipe(process.stdout)`;
-    return { cmd: process.execPath, args: ['-e', script], cwd: job.dir, env: cleanEnv() };
+    return { cmd: process.env.DROVER_NODE || 'node', args: ['-e', script], cwd: job.dir, env: cleanEnv() };
   },
 };
 

@@ -13,7 +13,7 @@ export const rssWorkload = {
   async run(ctx) {
     const settleMs = ctx.quick ? 300 : 1500;
     const result = await ctx.series({
-      tools: [...SUPERVISORS, TOOLS.bareNode],
+      tools: [...SUPERVISORS, TOOLS.nodePipe, TOOLS.bareNode],
       prepareJob(dir) {
         const script = join(dir, 'child.sh');
         writeFileSync(script, 'echo READY\nexec sleep 600\n');
@@ -34,7 +34,7 @@ export const rssWorkload = {
     });
     return {
       ...result,
-      description: `One idle child (\`sleep\`). VmRSS of the supervisor process ${settleMs / 1000} s after the child's first line; children not counted (pm2-runtime and node-foreman run in one process, like drover). \`bare node\` is \`node -e 'setInterval(() => {}, 1e9)'\` with the Node.js drover runs on: the floor of any supervisor written for Node.js.`,
+      description: `One idle child (\`sleep\`). VmRSS of the supervisor process ${settleMs / 1000} s after the child's first line; children not counted (pm2-runtime and node-foreman run in one process, like drover). \`bare node\` is \`node -e 'setInterval(() => {}, 1e9)'\` with the Node.js drover runs on: the floor of any Node.js process; \`node pipe\` spawns the child and pipes its stdout to its own, nothing else: the floor of any supervisor written for Node.js.`,
       metrics: [{ key: 'rss', label: 'idle RSS (MiB)', digits: 1, better: 'lower' }],
       goals: [
         goal(

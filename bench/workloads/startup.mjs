@@ -13,7 +13,7 @@ export const startupWorkload = {
   title: 'Start-up to child running',
   async run(ctx) {
     const result = await ctx.series({
-      tools: [...SUPERVISORS, TOOLS.bareNode],
+      tools: [...SUPERVISORS, TOOLS.nodePipe, TOOLS.bareNode],
       prepareJob(dir) {
         const script = join(dir, 'child.sh');
         writeFileSync(script, 'echo READY\nexec sleep 600\n');
@@ -32,7 +32,7 @@ export const startupWorkload = {
     return {
       ...result,
       description:
-        'One process type running `echo READY; exec sleep 600`. Time from spawning the supervisor to READY arriving on its stdout. `bare node` is `node -e` printing READY itself, with the Node.js drover runs on: the floor of any supervisor written for Node.js.',
+        'One process type running `echo READY; exec sleep 600`. Time from spawning the supervisor to READY arriving on its stdout. `bare node` is `node -e` printing READY itself, with the Node.js drover runs on: the floor of any Node.js process; `node pipe` spawns the child and pipes its stdout to its own, nothing else: the floor of any supervisor written for Node.js.',
       metrics: [{ key: 'ms', label: 'start-up (ms)', digits: 0, better: 'lower' }],
       goals: [
         goal(
