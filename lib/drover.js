@@ -14404,6 +14404,10 @@ Run \`drover check\` after fixing them.
       void process.stdout;
       void process.stderr;
     }
+    if (app.config.outputs.length === 0)
+      process.stderr.write(
+        "drover: warning: no output is configured, so the processes' lines go nowhere (`drover logs` still shows the last ones). Add an [outputs.NAME] section, or keep the default stdout output (conf/009-stdout.toml beside drover's lib/; an empty drover/009-stdout.toml turns it off).\n"
+      );
     let pipeline;
     let formation;
     const formationNow = () => formation ?? plans;
@@ -14856,4 +14860,4 @@ Please report this with the command you ran.
     process.exitCode = 70;
   }
 );
-// drover-bundle-sha256 4194b24772d480b8c8760c9157c4be4849caa575aa6c1c5c013ef56bfd64d6b1
+// drover-bundle-sha256 c9b960d27e74fa2ae8aa3da19512d46116c8bdca8f054a2cbb2d94788bc4b163

@@ -1,4 +1,6 @@
 // Faults the user can fix get a clear line, not a stack trace or "unexpected error ... please report".
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DROVER, killLeftovers, startDrover, tempDir, waitForLine } from '../helpers';
@@ -67,5 +69,30 @@ describe('a disk buffer used twice', () => {
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toMatch(`drover: cannot start: buffer.path "${dir}" is used by two outputs of this drover: give each output its own buffer.path`);
     expect(result.stdout).not.toMatch(/Starting process/);
+  });
+});
+
+describe('no output at all', () => {
+  it.each([
+    ['the default stdout output turned off', { 'drover/009-stdout.toml': '' }, {}],
+    ["drover's conf/ missing (a partial copy of drover)", {}, { DROVER_DEFAULTS_DIR: '/nonexistent/conf' }],
+  ])('%s: drover start says the lines go nowhere, and runs the app', async (_, files: Record<string, string>, env: Record<string, string>) => {
+    const app = tempDir({ Procfile: 'web: echo ready; touch started; exec sleep 1000\n', ...files });
+    const child = startDrover(app, [], env);
+    await waitForLine(child, /no output is configured/);
+    for (const until = Date.now() + 10_000; !existsSync(join(app, 'started')) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
+    expect(existsSync(join(app, 'started'))).toBe(true);
+    child.kill('SIGTERM');
+    const result = await child;
+    expect(result.stderr).toMatch(/^drover: warning: no output is configured, so the processes' lines go nowhere .*Add an \[outputs\.NAME\] section/m);
+    expect(result.stdout).toBe('');
+  });
+
+  it('with the default stdout output, no such warning', async () => {
+    const app = tempDir({ Procfile: 'web: echo ready; exec sleep 1000\n' });
+    const child = startDrover(app);
+    await waitForLine(child, /ready/);
+    child.kill('SIGTERM');
+    expect((await child).stderr).not.toMatch(/no output is configured/);
   });
 });
