@@ -1,8 +1,12 @@
 // Entry point of lib/drover.js.
 import { main } from './main';
 import { keepInspectorClosed } from './signals';
+import { loadComponents } from '../pipeline/load-components';
 
 keepInspectorClosed();
+// The buildpack makes the slug's code cache with a `drover check` of the app (bin/support/code-cache.cjs): the
+// component types then load too, so that an app with a drain finds lib/drover-components.js compiled as well.
+if (process.env.DROVER_CODE_CACHE_FOR) loadComponents();
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
