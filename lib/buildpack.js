@@ -2628,7 +2628,15 @@ function buildpackDir() {
   }
 }
 function vendorSupervisor(bpDir, appDir, dest, runAt = dest) {
-  const files = ["bin/drover", "bin/support/find-node.sh", "bin/support/node-check.cjs", "bin/support/code-cache.cjs", "lib/drover.js", "lib/drover-components.js", "lib/package.json"];
+  const files = [
+    "bin/drover",
+    "bin/support/find-node.sh",
+    "bin/support/node-check.cjs",
+    "bin/support/code-cache.cjs",
+    "lib/drover.js",
+    "lib/drover-components.js",
+    "lib/package.json"
+  ];
   for (const file of files) {
     (0, import_node_fs2.mkdirSync)((0, import_node_path2.dirname)((0, import_node_path2.join)(dest, file)), { recursive: true });
     (0, import_node_fs2.copyFileSync)((0, import_node_path2.join)(bpDir, file), (0, import_node_path2.join)(dest, file));

@@ -3,8 +3,8 @@
 // `--metafile FILE` it also writes which source files each bundle holds (the test that none is in two).
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { watPlugin } from './wat.mjs';
 import { coreModulesPlugin, lazyComponentsPlugin, COMPONENTS_FILE } from './split.mjs';
@@ -14,7 +14,8 @@ const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 const args = process.argv.slice(2);
 const metaAt = args.indexOf('--metafile');
 const metafile = metaAt >= 0 ? args.splice(metaAt, 2)[1] : undefined;
-const outdir = args[0] ?? 'lib';
+const outdir = resolve(args[0] ?? join(root, 'lib'));
+mkdirSync(outdir, { recursive: true });
 
 const common = {
   bundle: true,
