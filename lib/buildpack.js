@@ -2635,6 +2635,7 @@ function vendorSupervisor(bpDir, appDir, dest, runAt = dest) {
     "bin/support/code-cache.cjs",
     "lib/drover.js",
     "lib/drover-components.js",
+    "lib/drover-cron.js",
     "lib/package.json"
   ];
   for (const file of files) {
@@ -2835,9 +2836,11 @@ function parseSize(value) {
 }
 
 // src/config/schedule.ts
+function loadCroner() {
+  return require_croner();
+}
 function Cron2(...args) {
-  const { Cron: Loaded } = require_croner();
-  return new Loaded(...args);
+  return new (loadCroner()).Cron(...args);
 }
 var NICKNAMES = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
 var FIELD_NAMES_5 = ["minute", "hour", "day of month", "month", "day of week"];

@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { watPlugin } from './wat.mjs';
-import { coreModulesPlugin, lazyComponentsPlugin, COMPONENTS_FILE } from './split.mjs';
+import { coreModulesPlugin, lazyComponentsPlugin, lazyCronPlugin, COMPONENTS_FILE } from './split.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -44,7 +44,7 @@ const core = (shared) =>
     format: 'cjs',
     banner: { js: BANNER },
     external: [`./${COMPONENTS_FILE}`],
-    plugins: [watPlugin(), lazyComponentsPlugin(shared)],
+    plugins: [watPlugin(), lazyComponentsPlugin(shared), lazyCronPlugin()],
   });
 const first = await core([]);
 const coreInputs = new Set(inputsOf(first));
@@ -69,6 +69,16 @@ if (again.length !== coreInputs.size || again.some((input) => !coreInputs.has(in
   throw new Error('lib/drover.js holds other modules once it exports its table to lib/drover-components.js: see scripts/split.mjs');
 }
 
+// lib/drover-cron.js: croner, for schedules.
+const cron = await build({
+  ...common,
+  entryPoints: { 'drover-cron': 'node_modules/croner/dist/croner.cjs' },
+  outdir,
+  format: 'cjs',
+  banner: { js: BANNER },
+  plugins: [coreModulesPlugin(coreInputs, shared)],
+});
+
 const buildpack = await build({
   ...common,
   entryPoints: { buildpack: 'src/buildpack/index.ts' },
@@ -86,6 +96,7 @@ const buildpack = await build({
 for (const [result, hashed] of [
   [second, true],
   [components, true],
+  [cron, true],
   [buildpack, false],
 ]) {
   for (const file of result.outputFiles) {
@@ -99,6 +110,6 @@ for (const [result, hashed] of [
 }
 
 if (metafile) {
-  const held = { drover: inputsOf(second), 'drover-components': inputsOf(components), shared: [...shared].sort() };
+  const held = { drover: inputsOf(second), 'drover-components': inputsOf(components), 'drover-cron': inputsOf(cron), shared: [...shared].sort() };
   writeFileSync(metafile, `${JSON.stringify(held, null, 2)}\n`);
 }

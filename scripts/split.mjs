@@ -13,6 +13,19 @@ import { relative, sep } from 'node:path';
 /** The second bundle's file name, beside lib/drover.js. */
 export const COMPONENTS_FILE = 'drover-components.js';
 
+/** The third: croner, which only a schedule needs (src/config/schedule.ts). */
+export const CRON_FILE = 'drover-cron.js';
+
+/** esbuild, for lib/drover.js: require('croner') loads lib/drover-cron.js, which holds croner alone. */
+export function lazyCronPlugin() {
+  return {
+    name: 'lazy-cron',
+    setup(build) {
+      build.onResolve({ filter: /^croner$/ }, () => ({ path: `./${CRON_FILE}`, external: true }));
+    },
+  };
+}
+
 const LOADER = /[\\/]src[\\/]pipeline[\\/]load-components(\.ts)?$/;
 const SKIP = Symbol('resolving for coreModulesPlugin');
 

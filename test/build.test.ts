@@ -23,9 +23,13 @@ describe('lib/', () => {
     const out = tempDir();
     const meta = join(tempDir(), 'held.json');
     await execa('node', [join(ROOT, 'scripts/build.mjs'), out, '--metafile', meta], { cwd: ROOT });
-    const held = JSON.parse(readFileSync(meta, 'utf8')) as { drover: string[]; 'drover-components': string[]; shared: string[] };
+    const held = JSON.parse(readFileSync(meta, 'utf8')) as { drover: string[]; 'drover-components': string[]; 'drover-cron': string[]; shared: string[] };
     const core = new Set(held.drover);
     expect(held['drover-components'].filter((input) => core.has(input))).toEqual([]);
+    expect(held['drover-cron'].filter((input) => core.has(input) || held['drover-components'].includes(input))).toEqual([]);
+    // croner, which only a schedule needs, is alone in lib/drover-cron.js.
+    expect(held['drover-cron']).toEqual(['node_modules/croner/dist/croner.cjs']);
+    expect(held.drover.filter((input) => input.includes('croner'))).toEqual([]);
     // What both use is the core's: the table of sinks that drover's exit waits on, the classes of messages.
     expect(held.shared).toEqual(expect.arrayContaining(['src/pipeline/io/sinks.ts', 'src/pipeline/message.ts']));
     for (const input of held.shared) expect(core.has(input), input).toBe(true);

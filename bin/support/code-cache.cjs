@@ -1,5 +1,5 @@
-// V8's code cache for lib/drover.js and lib/drover-components.js (the component types off the default path, which
-// lib/drover.js loads on first use), loaded by node-check.cjs before the bundle: V8 then skips parsing and
+// V8's code cache for lib/drover.js and the bundles it loads on first use (lib/drover-components.js: the component
+// types off the default path; lib/drover-cron.js: croner, for schedules), loaded by node-check.cjs before the bundle: V8 then skips parsing and
 // compiling the bundle's 550 KB at every start (about 10 ms of a 70 ms start, Node.js 18 to 24), and the functions
 // that started the supervisor last time come compiled. Node.js 22's module.enableCompileCache() saves half of that:
 // it caches the bundle as compiled before it ran, without those functions.
@@ -16,8 +16,8 @@ var Module = module.constructor;
 
 var root = path.join(__dirname, '..', '..');
 var bundle = path.join(root, 'lib', 'drover.js');
-// Loaded by lib/drover.js when a component type off the default path is first used (a drain, a decoder).
-var components = path.join(root, 'lib', 'drover-components.js');
+// Loaded by lib/drover.js on first use: a component type off the default path (a drain, a decoder), a schedule.
+var later = [path.join(root, 'lib', 'drover-components.js'), path.join(root, 'lib', 'drover-cron.js')];
 // Caches still to write (saveLater), and what to call once there are none.
 var pending = [];
 var onSettled = function () {};
@@ -111,10 +111,10 @@ function readCache(file, key) {
 /** Compiles and runs the bundle as Node.js's loader would, through a vm.Script that reads and writes the cache. */
 function runCached(module, content, filename) {
   var where = cacheDir();
-  // The buildpack makes the slug's cache for the path the bundle will have at run time (the components bundle is
-  // beside lib/drover.js there too).
+  // The buildpack makes the slug's cache for the path the bundle will have at run time (the others are beside
+  // lib/drover.js there too).
   var name = process.env.DROVER_CODE_CACHE_FOR || filename;
-  if (process.env.DROVER_CODE_CACHE_FOR && filename === components) name = path.join(path.dirname(name), path.basename(components));
+  if (name !== filename && filename !== bundle) name = path.join(path.dirname(name), path.basename(filename));
   var key = where && keyOf(content, filename, name, where);
   // One file per bundle path and Node.js: a new build replaces the cache of the last one instead of piling up.
   var file = key && path.join(where.dir, 'drover-' + fnv1a([process.version, process.arch, name].join(' ')) + '.bin');
@@ -122,7 +122,7 @@ function runCached(module, content, filename) {
   var script = new vm.Script(Module.wrap(content), { filename: name, cachedData: data });
   if (file && (!data || script.cachedDataRejected)) saveLater(script, file, key, !where.shipped);
   var fn = script.runInThisContext({ displayErrors: true });
-  // The bundle requires Node.js's built-in modules by name, and lib/drover.js its components bundle by path.
+  // The bundle requires Node.js's built-in modules by name, and lib/drover.js the others by path.
   var requireFn = function require(id) {
     return module.require(id);
   };
@@ -196,11 +196,11 @@ function pruneOthers(file) {
 }
 
 /**
- * Makes Node.js's loader run lib/drover.js, and lib/drover-components.js if lib/drover.js loads it in its first turn
- * (a start whose configuration names a drain, a decoder...), through runCached; every other file loads as usual.
- * `settled` is called once lib/drover.js has run its first turn and the caches are written, or need none. Not
- * later: the components bundle loaded after that (a reload that adds a drain) compiles without a cache, since
- * `settled` changes V8's flags (node-check.cjs) and V8 rejects a cache made under other flags.
+ * Makes Node.js's loader run lib/drover.js, and the bundles it loads on first use if it loads them before its caches
+ * are settled (a start whose configuration names a drain or a schedule loads them in its first turn), through
+ * runCached; every other file loads as usual. `settled` is called once lib/drover.js has run its first turn and the
+ * caches are written, or need none. A bundle loaded after that (a reload that adds a drain) compiles without a
+ * cache: `settled` changes V8's flags (node-check.cjs), and V8 rejects a cache made under other flags.
  */
 exports.install = function install(settled) {
   var compile = Module.prototype._compile;
@@ -212,7 +212,7 @@ exports.install = function install(settled) {
   Module.prototype._compile = function (content, filename) {
     var isFirst = first;
     first = false;
-    if (typeof content !== 'string' || filename !== (isFirst ? bundle : components)) {
+    if (typeof content !== 'string' || (isFirst ? filename !== bundle : later.indexOf(filename) < 0)) {
       if (isFirst) settle();
       return compile.apply(this, arguments);
     }

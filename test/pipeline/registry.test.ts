@@ -1,8 +1,9 @@
 // src/pipeline/registry.ts: every component type by kind and `type`, each entry a loader; lib/drover.js loads
-// lib/drover-components.js (every type but stdout and stderr) only when a configuration uses one of them.
+// lib/drover-components.js (every type but stdout and stderr) only when a configuration uses one of them
+// (test/cli/lazy-bundles.test.ts).
 import { describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { cpSync, writeFileSync } from 'node:fs';
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMPONENT_KINDS } from '../../src/pipeline/component';
 import { definitionsOf, findDefinition, registry, typesOf } from '../../src/pipeline/registry';
@@ -50,20 +51,5 @@ describe('lib/drover-components.js', () => {
         expect(result.all).toContain(`(${definition.type})`);
       }
     }
-  });
-
-  it('is not loaded by a default start, only by a configuration that uses one of its types', async () => {
-    // A components bundle that cannot load: the default configuration (stdout) never notices.
-    const tree = droverTree();
-    writeFileSync(join(tree, 'lib', 'drover-components.js'), "throw new Error('lib/drover-components.js was loaded');\n");
-    const plain = await check(tree, '');
-    expect(plain.exitCode, String(plain.all)).toBe(0);
-    const app = tempDir({ Procfile: 'web: echo hello from web\n', 'drover/100.toml': '[processes.web]\nautorestart = false\n' });
-    const started = await execa(join(tree, 'bin', 'drover'), ['start'], { cwd: app, reject: false, all: true, env: { DROVER_CODE_CACHE: '0' } });
-    expect(started.exitCode, String(started.all)).toBe(0);
-    expect(started.all).toContain('hello from web');
-    const drain = await check(tree, '[outputs.drain]\ntype = "syslog"\nurl = "syslog+udp://127.0.0.1:514"\n');
-    expect(drain.exitCode).not.toBe(0);
-    expect(drain.all).toContain('lib/drover-components.js was loaded');
   });
 });
