@@ -2,9 +2,9 @@
 // stderr) and lib/drover-cron.js (croner) load only when the configuration needs them (scripts/split.mjs).
 import { describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { cpSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUILDPACK, tempDir } from '../helpers';
+import { BUILDPACK, drover, killLeftovers, startDrover, tempDir, waitForLine } from '../helpers';
 
 /** A copy of the drover under test whose bundles loaded on first use throw when they load. */
 function trappedTree(): string {
@@ -51,4 +51,38 @@ describe('the bundles lib/drover.js loads on first use', () => {
     expect(drain.exitCode).toBe(1);
     expect(drain.all).toContain('option "framing"');
   });
+
+  it('load at a reload that first needs them, after the start (their code cache is settled by then)', async () => {
+    const app = tempDir({ Procfile: 'web: i=0; while :; do i=$((i+1)); echo "tick $i"; sleep 0.1; done\n', 'drover/100.toml': '' });
+    const socket = join(app, 'control.sock');
+    const tmp = tempDir();
+    const child = startDrover(app, [], { DROVER_SOCKET: socket, TMPDIR: tmp });
+    try {
+      await waitForLine(child, /tick 1\b/);
+      // Past the second after which drover writes its code cache and changes V8's flags (bin/support/code-cache.cjs).
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      writeFileSync(join(app, 'drover', '100.toml'), '[outputs.file]\ntype = "file"\npath = "log/drover.log"\nformat = "heroku"\n');
+      const reloaded = await drover(['reload', '--json', '--socket', socket]);
+      expect(reloaded.exitCode, String(reloaded.stderr)).toBe(0);
+      expect(JSON.parse(reloaded.stdout as string).outputs.started).toEqual(['outputs.file']);
+      const log = join(app, 'log', 'drover.log');
+      for (let waited = 0; waited < 10_000 && !(existsSync(log) && /web\.1\]: tick \d+/.test(readFileSync(log, 'utf8'))); waited += 100) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(readFileSync(log, 'utf8')).toMatch(/web\.1\]: tick \d+/);
+    } finally {
+      child.kill('SIGTERM');
+      await child;
+    }
+    expect(killLeftovers()).toEqual([]);
+    // Compiled without a cache, and none written for it: V8 would reject one made under the flags of a settled drover.
+    const caches = readdirSync(join(tmp, `drover-${process.getuid?.() ?? 0}`, 'code-cache'));
+    expect(
+      caches.map((name) =>
+        readFileSync(join(tmp, `drover-${process.getuid?.() ?? 0}`, 'code-cache', name), 'latin1')
+          .split('\n')[0]
+          .includes('/lib/drover.js '),
+      ),
+    ).toEqual([true]);
+  }, 30_000);
 });
