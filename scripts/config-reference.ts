@@ -2,7 +2,7 @@
 // components, [supervisor], [processes.NAME], the buffer option), so the reference cannot drift from the code.
 // `node scripts/gen-docs.mjs` writes it; test/docs.test.ts fails when the committed file is stale.
 import { COMPONENT_KINDS, type ComponentDefinition, type ComponentKind } from '../src/pipeline/component';
-import { registry } from '../src/pipeline/registry';
+import { definitionsOf, typesOf } from '../src/pipeline/registry';
 import { processSchema, supervisorSchema } from '../src/config/sections';
 import type { Field, Schema } from '../src/config/schema';
 import { matcherSection } from './matcher-reference';
@@ -159,7 +159,7 @@ export function renderConfigurationReference(): string {
     '- [`[supervisor]`](#supervisor) · [`[processes.NAME]`](#processesname)',
   ];
   for (const kind of COMPONENT_KINDS) {
-    const types = Object.keys(registry[kind]);
+    const types = typesOf(kind);
     out.push(`- [\`[${kind}.NAME]\`](#${kind}name): ${types.length ? types.map((t) => `[${t}](#${kind.replace(/s$/, '')}-${t})`).join(', ') : 'none yet'}`);
   }
   out.push('- [buffer](#buffer)', '');
@@ -208,7 +208,7 @@ export function renderConfigurationReference(): string {
       optionsTable(kind === 'outputs' ? OUTPUT_COMMON : COMMON, tables),
       '',
     );
-    const defs = Object.values(registry[kind]) as ComponentDefinition[];
+    const defs = definitionsOf(kind) as ComponentDefinition[];
     if (!defs.length) out.push(`No ${kind.replace(/s$/, '')} types exist yet.`, '');
     for (const def of defs) out.push(component(def, tables));
   }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderConfigurationReference } from '../scripts/config-reference';
 import { COMPONENT_KINDS, type ComponentDefinition } from '../src/pipeline/component';
-import { registry } from '../src/pipeline/registry';
+import { definitionsOf } from '../src/pipeline/registry';
 import { processSchema, supervisorSchema } from '../src/config/sections';
 import { bufferField } from '../src/pipeline/buffers/buffer';
 import { drover, ROOT, tempDir } from './helpers';
@@ -28,7 +28,7 @@ describe('docs/configuration.md', () => {
   it('documents every component type with every option, its doc text and its example', () => {
     const doc = readFileSync(DOC, 'utf8');
     for (const kind of COMPONENT_KINDS) {
-      for (const def of Object.values(registry[kind]) as ComponentDefinition[]) {
+      for (const def of definitionsOf(kind) as ComponentDefinition[]) {
         const start = doc.indexOf(`### ${kind.replace(/s$/, '')} \`${def.type}\``);
         expect(start, `${kind}.${def.type}`).toBeGreaterThan(0);
         const section = doc.slice(start, doc.indexOf('\n### ', start + 1) >>> 0);

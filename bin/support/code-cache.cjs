@@ -1,4 +1,5 @@
-// V8's code cache for lib/drover.js, loaded by node-check.cjs before the bundle: V8 then skips parsing and
+// V8's code cache for lib/drover.js and the bundles it loads on first use (lib/drover-components.js: the component
+// types off the default path; lib/drover-cron.js: croner, for schedules), loaded by node-check.cjs before the bundle: V8 then skips parsing and
 // compiling the bundle's 550 KB at every start (about 10 ms of a 70 ms start, Node.js 18 to 24), and the functions
 // that started the supervisor last time come compiled. Node.js 22's module.enableCompileCache() saves half of that:
 // it caches the bundle as compiled before it ran, without those functions.
@@ -15,8 +16,10 @@ var Module = module.constructor;
 
 var root = path.join(__dirname, '..', '..');
 var bundle = path.join(root, 'lib', 'drover.js');
-// A cache still to write (saveLater), and what to call once there is none.
-var pending = false;
+// Loaded by lib/drover.js on first use: a component type off the default path (a drain, a decoder), a schedule.
+var later = [path.join(root, 'lib', 'drover-components.js'), path.join(root, 'lib', 'drover-cron.js')];
+// Caches still to write (saveLater), and what to call once there are none.
+var pending = [];
 var onSettled = function () {};
 function settle() {
   var settled = onSettled;
@@ -82,12 +85,12 @@ function fnv1a(text) {
  * directory also the bundle's size and time: an edit by hand leaves the hash line as it was. Not in the slug's,
  * made at build time: a CNB image sets every file's time to 1980.
  */
-function keyOf(content, name, where) {
+function keyOf(content, filename, name, where) {
   var hash = BUNDLE_HASH.exec(content.slice(-100));
   if (!hash) return null;
   var key = [process.version, process.arch, process.config.variables.node_module_version, name, hash[1]];
   if (!where.shipped) {
-    var stat = fs.statSync(bundle);
+    var stat = fs.statSync(filename);
     key.push(stat.size, stat.mtimeMs);
   }
   return key.join(' ');
@@ -108,16 +111,18 @@ function readCache(file, key) {
 /** Compiles and runs the bundle as Node.js's loader would, through a vm.Script that reads and writes the cache. */
 function runCached(module, content, filename) {
   var where = cacheDir();
-  // The buildpack makes the slug's cache for the path the bundle will have at run time.
+  // The buildpack makes the slug's cache for the path the bundle will have at run time (the others are beside
+  // lib/drover.js there too).
   var name = process.env.DROVER_CODE_CACHE_FOR || filename;
-  var key = where && keyOf(content, name, where);
+  if (name !== filename && filename !== bundle) name = path.join(path.dirname(name), path.basename(filename));
+  var key = where && keyOf(content, filename, name, where);
   // One file per bundle path and Node.js: a new build replaces the cache of the last one instead of piling up.
   var file = key && path.join(where.dir, 'drover-' + fnv1a([process.version, process.arch, name].join(' ')) + '.bin');
   var data = file ? readCache(file, key) : undefined;
   var script = new vm.Script(Module.wrap(content), { filename: name, cachedData: data });
   if (file && (!data || script.cachedDataRejected)) saveLater(script, file, key, !where.shipped);
   var fn = script.runInThisContext({ displayErrors: true });
-  // The bundle requires Node.js's built-in modules only, by name.
+  // The bundle requires Node.js's built-in modules by name, and lib/drover.js the others by path.
   var requireFn = function require(id) {
     return module.require(id);
   };
@@ -132,28 +137,34 @@ function runCached(module, content, filename) {
  * file renamed into place, so a reader never sees half of it.
  */
 function saveLater(script, file, key, prune) {
+  pending.push({ script: script, file: file, key: key, prune: prune });
+  if (pending.length > 1) return;
   var done = false;
-  pending = true;
-  function save() {
+  function saveAll() {
     if (done) return;
     done = true;
-    var tmp = file + '.' + process.pid + '.tmp';
-    try {
-      // 0o644: a cache in the slug may be read by another user than the build's, as the bundle is.
-      fs.writeFileSync(tmp, Buffer.concat([Buffer.from(key + '\n'), script.createCachedData()]), { mode: 420, flag: 'wx' });
-      fs.renameSync(tmp, file);
-      if (prune) pruneOthers(file);
-    } catch (e) {
-      try {
-        fs.unlinkSync(tmp);
-      } catch (e2) {
-        /* never made */
-      }
-    }
+    pending.forEach(save);
     settle();
   }
-  if (process.env.DROVER_CODE_CACHE_FOR) process.once('exit', save);
-  else setTimeout(save, 1000).unref();
+  if (process.env.DROVER_CODE_CACHE_FOR) process.once('exit', saveAll);
+  else setTimeout(saveAll, 1000).unref();
+}
+
+/** Writes one cache that saveLater was given. */
+function save(cache) {
+  var tmp = cache.file + '.' + process.pid + '.tmp';
+  try {
+    // 0o644: a cache in the slug may be read by another user than the build's, as the bundle is.
+    fs.writeFileSync(tmp, Buffer.concat([Buffer.from(cache.key + '\n'), cache.script.createCachedData()]), { mode: 420, flag: 'wx' });
+    fs.renameSync(tmp, cache.file);
+    if (cache.prune) pruneOthers(cache.file);
+  } catch (e) {
+    try {
+      fs.unlinkSync(tmp);
+    } catch (e2) {
+      /* never made */
+    }
+  }
 }
 
 /** Caches kept in the private directory: one per bundle path and Node.js, the most recently written. */
@@ -185,22 +196,30 @@ function pruneOthers(file) {
 }
 
 /**
- * Makes Node.js's loader run lib/drover.js through runCached; every other file loads as usual. `settled` is called
- * once the bundle has run its first turn and its cache is written, or needs none.
+ * Makes Node.js's loader run lib/drover.js, and the bundles it loads on first use if it loads them before its caches
+ * are settled (a start whose configuration names a drain or a schedule loads them in its first turn), through
+ * runCached; every other file loads as usual. `settled` is called once lib/drover.js has run its first turn and the
+ * caches are written, or need none. A bundle loaded after that (a reload that adds a drain) compiles without a
+ * cache: `settled` changes V8's flags (node-check.cjs), and V8 rejects a cache made under other flags.
  */
 exports.install = function install(settled) {
   var compile = Module.prototype._compile;
-  Module.prototype._compile = function (content, filename) {
+  var first = true;
+  onSettled = function () {
     Module.prototype._compile = compile;
-    if (filename !== bundle || typeof content !== 'string') {
-      settled();
+    settled();
+  };
+  Module.prototype._compile = function (content, filename) {
+    var isFirst = first;
+    first = false;
+    if (typeof content !== 'string' || (isFirst ? filename !== bundle : later.indexOf(filename) < 0)) {
+      if (isFirst) settle();
       return compile.apply(this, arguments);
     }
-    onSettled = settled;
     try {
       return runCached(this, content, filename);
     } finally {
-      if (!pending) settle();
+      if (isFirst && !pending.length) settle();
     }
   };
 };

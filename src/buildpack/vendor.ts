@@ -22,13 +22,22 @@ export interface Vendored {
 
 /**
  * Copies the supervisor into `dest` (bin/drover, bin/support/find-node.sh, node-check.cjs and code-cache.cjs,
- * lib/drover.js, lib/package.json), fills code-cache/ for the supervisor found at `runAt` at run time (warmCodeCache)
+ * lib/drover.js, lib/drover-components.js, lib/drover-cron.js, lib/package.json), fills code-cache/ for the supervisor found at `runAt` at run time (warmCodeCache)
  * and merges conf/: the buildpack's defaults, then the app's drover/*.toml, a same-named file replacing a
  * default (an empty one disables it). lib/package.json says commonjs: without it the bundle would be read as
  * an ES module wherever the app's package.json says "type": "module".
  */
 export function vendorSupervisor(bpDir: string, appDir: string, dest: string, runAt = dest): Vendored {
-  const files = ['bin/drover', 'bin/support/find-node.sh', 'bin/support/node-check.cjs', 'bin/support/code-cache.cjs', 'lib/drover.js', 'lib/package.json'];
+  const files = [
+    'bin/drover',
+    'bin/support/find-node.sh',
+    'bin/support/node-check.cjs',
+    'bin/support/code-cache.cjs',
+    'lib/drover.js',
+    'lib/drover-components.js',
+    'lib/drover-cron.js',
+    'lib/package.json',
+  ];
   for (const file of files) {
     mkdirSync(dirname(join(dest, file)), { recursive: true });
     copyFileSync(join(bpDir, file), join(dest, file));
@@ -49,7 +58,8 @@ export function vendorSupervisor(bpDir: string, appDir: string, dest: string, ru
 }
 
 /**
- * Fills `dest`/code-cache with V8's code cache of lib/drover.js (bin/support/code-cache.cjs), made by running the
+ * Fills `dest`/code-cache with V8's code cache of lib/drover.js and of the bundles it loads on first use
+ * (bin/support/code-cache.cjs; with DROVER_CODE_CACHE_FOR set, drover loads them all), made by running the
  * vendored drover's check of the app once with the Node.js its shim finds there, as at run time: a dyno's first start, in a fresh
  * container with an empty $TMPDIR, then skips compiling the bundle too. Best effort: without it drover only
  * starts a few milliseconds slower. V8 keeps the bundle's path in the cache, and Node.js 18 and 20 show it in

@@ -1,12 +1,19 @@
 // `schedule`, `timezone`, `overlap` and `timeout` of a scheduled process type: parsed with croner (a maintained
-// cron library, bundled into lib/), and checked so that `drover check` names the column of a mistake.
+// cron library, bundled into lib/drover-cron.js), and checked so that `drover check` names the column of a mistake.
 import type { Cron as CronType } from 'croner';
 import { parseDuration } from './units';
 
-/** croner, loaded when a schedule is first read: most apps have none, and every start would pay for it. */
+/**
+ * croner, loaded when a schedule is first read: most apps have none, and every start would pay for it. In
+ * lib/drover.js, require('croner') loads lib/drover-cron.js (scripts/build.mjs): in the same file, a function that
+ * is never called still costs its share of reading the file and of V8's code cache at every start.
+ */
+export function loadCroner(): typeof import('croner') {
+  return require('croner') as typeof import('croner');
+}
+
 function Cron(...args: ConstructorParameters<typeof CronType>): CronType {
-  const { Cron: Loaded } = require('croner') as typeof import('croner');
-  return new Loaded(...args) as CronType;
+  return new (loadCroner().Cron)(...args) as CronType;
 }
 
 /** What a schedule says: cron fields, or a fixed interval (`@every 10m`). */

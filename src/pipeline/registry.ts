@@ -1,58 +1,57 @@
 // Every pipeline component type, keyed by kind and `type`: config validation and the pipeline both start here.
+// An entry is a loader: stdout and stderr are in lib/drover.js, every other type in lib/drover-components.js,
+// loaded on the first use of one of them (load-components.ts), so that a default start does not load them.
 import type { ComponentDefinition, ComponentKind } from './component';
 import { stderrOutput, stdoutOutput } from './outputs/stdout';
-import { jsonDecoder } from './decoders/json';
-import { logfmtDecoder } from './decoders/logfmt';
-import { regexDecoder } from './decoders/regex';
-import { severityDecoder } from './decoders/severity';
-import { counterFilter } from './filters/counter';
-import { dedupeFilter } from './filters/dedupe';
-import { dropFilter } from './filters/drop';
-import { fieldsFilter } from './filters/fields';
-import { multilineFilter } from './filters/multiline';
-import { redactFilter } from './filters/redact';
-import { sampleFilter } from './filters/sample';
-import { throttleFilter } from './filters/throttle';
-import { fileOutput } from './outputs/file';
-import { syslogOutput } from './outputs/syslog';
-import { httpOutput } from './outputs/http';
-import { otlpOutput } from './outputs/otlp';
-import { fileInput } from './inputs/file';
-import { syslogInput } from './inputs/syslog';
-import { httpInput } from './inputs/http';
-import { processMetricsInput } from './inputs/process-metrics';
+import { loadComponents as lazy } from './load-components';
 
-type Registry = { [K in ComponentKind]: Record<string, ComponentDefinition<K>> };
-
-function byType<K extends ComponentKind>(...definitions: ComponentDefinition<K>[]): Record<string, ComponentDefinition<K>> {
-  return Object.fromEntries(definitions.map((d) => [d.type, d]));
-}
+type Registry = { [K in ComponentKind]: Record<string, () => ComponentDefinition<K>> };
 
 export const registry: Registry = {
-  inputs: byType<'inputs'>(),
-  decoders: byType<'decoders'>(),
-  filters: byType<'filters'>(),
-  outputs: byType<'outputs'>(stdoutOutput, stderrOutput),
+  inputs: {
+    file: () => lazy().fileInput,
+    syslog: () => lazy().syslogInput,
+    http: () => lazy().httpInput,
+    process_metrics: () => lazy().processMetricsInput,
+  },
+  decoders: {
+    json: () => lazy().jsonDecoder,
+    logfmt: () => lazy().logfmtDecoder,
+    regex: () => lazy().regexDecoder,
+    severity: () => lazy().severityDecoder,
+  },
+  filters: {
+    drop: () => lazy().dropFilter,
+    throttle: () => lazy().throttleFilter,
+    dedupe: () => lazy().dedupeFilter,
+    sample: () => lazy().sampleFilter,
+    redact: () => lazy().redactFilter,
+    multiline: () => lazy().multilineFilter,
+    fields: () => lazy().fieldsFilter,
+    counter: () => lazy().counterFilter,
+  },
+  outputs: {
+    stdout: () => stdoutOutput,
+    stderr: () => stderrOutput,
+    file: () => lazy().fileOutput,
+    syslog: () => lazy().syslogOutput,
+    http: () => lazy().httpOutput,
+    otlp: () => lazy().otlpOutput,
+  },
 };
-// Decoders, filters and the file output (added apart from the literal above so each owner only adds lines).
-Object.assign(registry.decoders, byType<'decoders'>(jsonDecoder, logfmtDecoder, regexDecoder, severityDecoder));
-Object.assign(
-  registry.filters,
-  byType<'filters'>(dropFilter, throttleFilter, dedupeFilter, sampleFilter, redactFilter, multilineFilter, fieldsFilter, counterFilter),
-);
-Object.assign(registry.outputs, byType<'outputs'>(fileOutput));
-Object.assign(registry.outputs, byType<'outputs'>(syslogOutput, httpOutput));
-Object.assign(registry.outputs, byType<'outputs'>(otlpOutput));
 
-// Inputs, each in inputs/ with its schema beside its code.
-Object.assign(registry.inputs, byType<'inputs'>(fileInput, syslogInput, httpInput, processMetricsInput));
-
-/** The definition of a component type, or undefined when there is no such type. */
+/** The definition of a component type (loaded on first use), or undefined when there is no such type. */
 export function findDefinition<K extends ComponentKind>(kind: K, type: string): ComponentDefinition<K> | undefined {
-  return Object.hasOwn(registry[kind], type) ? (registry[kind][type] as ComponentDefinition<K>) : undefined;
+  const entries = registry[kind] as Record<string, () => ComponentDefinition<K>>;
+  return Object.hasOwn(entries, type) ? entries[type]() : undefined;
 }
 
-/** The type names known for a kind, for error hints. */
+/** The type names known for a kind, for error hints: nothing is loaded. */
 export function typesOf(kind: ComponentKind): string[] {
   return Object.keys(registry[kind]);
+}
+
+/** Every definition of a kind, in the registry's order (the configuration reference's): loads them all. */
+export function definitionsOf<K extends ComponentKind>(kind: K): ComponentDefinition<K>[] {
+  return typesOf(kind).map((type) => findDefinition(kind, type)!);
 }

@@ -92,7 +92,15 @@ describe('CNB: bin/detect and bin/build', () => {
     expect(build.exitCode, build.all).toBe(0);
     const layerToml = TOML.parse(readFileSync(join(layers, 'drover.toml'), 'utf8')) as { types: Record<string, boolean> };
     expect(layerToml.types).toEqual({ launch: true, cache: true, build: false });
-    for (const file of ['bin/drover', 'lib/drover.js', 'lib/package.json', 'conf/009-stdout.toml', 'node/bin/node'])
+    for (const file of [
+      'bin/drover',
+      'lib/drover.js',
+      'lib/drover-components.js',
+      'lib/drover-cron.js',
+      'lib/package.json',
+      'conf/009-stdout.toml',
+      'node/bin/node',
+    ])
       expect(existsSync(join(layers, 'drover', file)), file).toBe(true);
     expect(processes(layers)).toEqual([
       { type: 'web', command: ['drover', 'start', 'web'], default: true },
@@ -102,21 +110,24 @@ describe('CNB: bin/detect and bin/build', () => {
     expect(readFileSync(join(app, 'Procfile'), 'utf8')).toBe('web: python3 -u web.py\nworker: python3 -u worker.py\n');
   });
 
-  it("the layer holds V8's code cache of the bundle for its node, which drover uses from its first start", async () => {
+  it("the layer holds V8's code cache of the three bundles for its node, which drover uses from its first start", async () => {
     const layer = join(built.python.layers, 'drover');
     const version = String((await execa(join(layer, 'node/bin/node'), ['--version'])).stdout).trim();
-    const made = readdirSync(join(layer, 'code-cache'));
-    expect(made).toEqual([expect.stringMatching(/^drover-[0-9a-f]+\.bin$/)]);
-    // Its first line says what it is for: this node, the bundle at the layer's path.
-    const key = readFileSync(join(layer, 'code-cache', made[0]), 'latin1').split('\n')[0];
-    expect(key.startsWith(`${version} `)).toBe(true);
-    expect(key).toContain(` ${join(layer, 'lib', 'drover.js')} `);
+    const made = readdirSync(join(layer, 'code-cache')).sort();
+    expect(made).toEqual(Array(3).fill(expect.stringMatching(/^drover-[0-9a-f]+\.bin$/)));
+    // Its first line says what it is for: this node, the bundle at the layer's path (the bundles loaded on first use
+    // too, though the app's configuration needs neither: another configuration, or a later one, may).
+    const keys = made.map((name) => readFileSync(join(layer, 'code-cache', name), 'latin1').split('\n')[0]);
+    for (const key of keys) expect(key.startsWith(`${version} `)).toBe(true);
+    expect(keys.filter((key) => key.includes(` ${join(layer, 'lib', 'drover.js')} `))).toHaveLength(1);
+    expect(keys.filter((key) => key.includes(` ${join(layer, 'lib', 'drover-components.js')} `))).toHaveLength(1);
+    expect(keys.filter((key) => key.includes(` ${join(layer, 'lib', 'drover-cron.js')} `))).toHaveLength(1);
     // A fresh $TMPDIR, as in a new container: the layer's cache is read, so none is written there.
     const tmp = scratch.dir('tmp-code-cache');
     const run = await execa(join(layer, 'bin/drover'), ['version'], { env: { TMPDIR: tmp } });
     expect(String(run.stdout)).toBe(`drover ${String((await execa(join(bp, 'bin/drover'), ['version'])).stdout).split(' ')[1]} (node ${version})`);
     expect(existsSync(join(tmp, `drover-${process.getuid?.() ?? 0}`, 'code-cache'))).toBe(false);
-    expect(readdirSync(join(layer, 'code-cache'))).toEqual(made);
+    expect(readdirSync(join(layer, 'code-cache')).sort()).toEqual(made);
   });
 
   it('a second build reuses the node in the cached layer', async () => {

@@ -32,9 +32,12 @@ async function version(tree: string, tmp: string): Promise<string> {
   return String(result.stdout);
 }
 
-/** `drover start` from `tree` with $TMPDIR set to `tmp`, for an app whose one process runs 1.5 s: the cache is written at 1 s. */
-async function start(tree: string, tmp: string, env: Record<string, string> = {}): Promise<void> {
-  const app = tempDir({ Procfile: 'web: sleep 1.5\n', 'drover/100.toml': '[processes.web]\nautorestart = false\n' });
+/**
+ * `drover start` from `tree` with $TMPDIR set to `tmp`, for an app whose one process runs 1.5 s: the cache is written
+ * at 1 s. `toml` is more of the app's configuration.
+ */
+async function start(tree: string, tmp: string, env: Record<string, string> = {}, toml = ''): Promise<void> {
+  const app = tempDir({ Procfile: 'web: sleep 1.5\n', 'drover/100.toml': `[processes.web]\nautorestart = false\n${toml}` });
   const result = await execa(join(tree, 'bin', 'drover'), ['start'], { cwd: app, env: { TMPDIR: tmp, ...env }, reject: false });
   expect(result.exitCode, String(result.stderr)).toBe(0);
 }
@@ -167,6 +170,26 @@ describe('the code cache of lib/drover.js', () => {
     // It then falls back to the private directory.
     await start(original, fresh);
     expect(caches(join(fresh, `drover-${uid}`, 'code-cache')).size).toBe(1);
+  });
+
+  it('covers lib/drover-components.js, in a file of its own, when a start loads it (a decoder here)', async () => {
+    const tree = droverTree();
+    const tmp = tempDir();
+    const dir = join(tmp, `drover-${uid}`, 'code-cache');
+    const decoder = '[decoders.json]\ntype = "json"\n';
+    await start(tree, tmp, {}, decoder);
+    const first = caches(dir);
+    const made = (bundle: string) => [...first].filter(([, data]) => String(data.subarray(0, data.indexOf(10))).includes(` ${join(tree, 'lib', bundle)} `));
+    expect(made('drover.js')).toHaveLength(1);
+    expect(made('drover-components.js')).toHaveLength(1);
+    const times = [...first.keys()].map((name) => statSync(join(dir, name)).mtimeMs);
+    // Both are read at the next start: a cache V8 rejected would be written again.
+    await start(tree, tmp, {}, decoder);
+    expect(caches(dir)).toEqual(first);
+    expect([...first.keys()].map((name) => statSync(join(dir, name)).mtimeMs)).toEqual(times);
+    // A start without it leaves its cache alone.
+    await start(tree, tmp);
+    expect(caches(dir)).toEqual(first);
   });
 
   it('is neither read nor written with DROVER_CODE_CACHE=0', async () => {

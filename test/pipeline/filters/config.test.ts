@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load';
-import { registry } from '../../../src/pipeline/registry';
+import { definitionsOf, findDefinition } from '../../../src/pipeline/registry';
 import { ROOT, tempDir } from '../../helpers';
 
 function load(files: Record<string, string>) {
@@ -51,7 +51,7 @@ describe('pipeline configuration', () => {
     expect(config.outputs).toEqual([expect.objectContaining({ name: 'stdout', options: { format: 'logfmt', color: 'auto' } })]);
   });
 
-  const mine = [...Object.values(registry.decoders), ...Object.values(registry.filters), registry.outputs.file];
+  const mine = [...definitionsOf('decoders'), ...definitionsOf('filters'), findDefinition('outputs', 'file')!];
   for (const definition of mine) {
     it(`accepts the example of the ${definition.type} ${definition.kind.replace(/s$/, '')}`, () => {
       const { problems } = load({ 'drover/100-example.toml': definition.example });
