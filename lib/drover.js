@@ -8281,7 +8281,7 @@ Run \`drover check\` after fixing them.
       void process.stdout;
       void process.stderr;
     }
-    if (app.config.outputs.length === 0)
+    if (app.config.outputs.length === 0 && app.config.disabled.length === 0)
       process.stderr.write(
         "drover: warning: no output is configured, so the processes' lines go nowhere (`drover logs` still shows the last ones). Add an [outputs.NAME] section, or keep the default stdout output (conf/009-stdout.toml beside drover's lib/; an empty drover/009-stdout.toml turns it off).\n"
       );
@@ -8741,4 +8741,4 @@ Please report this with the command you ran.
     process.exitCode = 70;
   }
 );
-// drover-bundle-sha256 d76338395ab06a73d4a6ea8b20bb5d59935b775da9eceb4b6d32b3cd2bcddc7a
+// drover-bundle-sha256 4d49f819580bc11f6922e54b435da24d35860bca12661570c7963079c705ba0a

@@ -109,8 +109,9 @@ ${APP_USAGE}`,
       void process.stderr;
     }
     // Valid (`drover check` lists it), but almost never meant: an empty drover/009-stdout.toml and no output of the
-    // app's own, or a copy of drover without its conf/ directory. Every line would go nowhere without a word.
-    if (app.config.outputs.length === 0)
+    // app's own, or a copy of drover without its conf/ directory. Every line would go nowhere without a word. (A
+    // disabled output says so itself, again and again, on stderr.)
+    if (app.config.outputs.length === 0 && app.config.disabled.length === 0)
       process.stderr.write(
         "drover: warning: no output is configured, so the processes' lines go nowhere (`drover logs` still shows the last ones). Add an [outputs.NAME] section, or keep the default stdout output (conf/009-stdout.toml beside drover's lib/; an empty drover/009-stdout.toml turns it off).\n",
       );
